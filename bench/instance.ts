@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { loadConfig } from '../engine/config/config.js';
+import { createLogger } from '../engine/logger.js';
+import { createRuntime, type Runtime } from '../engine/runtime.js';
+import { startWorker, type WorkerHandle } from '../engine/worker/start-worker.js';
+import { buildApp } from '../server/app.js';
+import { ensureAdminToken } from '../server/auth/tokens.js';
+import { type BenchDatabase, createBenchDatabase } from './database.js';
+
+export const BENCH_TOKEN = 'bench-admin-token-0123456789';
+export const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
+
+/** A Waymark on a fresh bench database: runtime, app, and a worker when asked for. */
+export interface BenchInstance {
+  bench: BenchDatabase;
+  runtime: Runtime;
+  app: FastifyInstance;
+  startWorker(): Promise<WorkerHandle>;
+  close(): Promise<void>;
+}
+
+export async function createInstance(env: Record<string, string> = {}): Promise<BenchInstance> {
+  const bench = await createBenchDatabase(5);
+  const config = loadConfig({
+    WAYMARK_SECRET_KEY: 'bench-secret-key-0123456789',
+    WAYMARK_DATA_DIR: '/tmp/waymark-bench-data',
+    WAYMARK_WORKER_CONCURRENCY: '20',
+    LOG_LEVEL: 'error',
+    WAYMARK_HTTP_ALLOW_PRIVATE: 'true',
+    ...env,
+  });
+  const runtime = await createRuntime(config, {
+    databaseUrl: bench.url,
+    logger: createLogger('error'),
+    migrate: false,
+    poolSize: 40,
+  });
+  await ensureAdminToken(runtime.db, BENCH_TOKEN);
+  const app = await buildApp(runtime, { serveEditor: false });
+  await app.ready();
+  const workers: WorkerHandle[] = [];
+  return {
+    bench,
+    runtime,
+    app,
+    async startWorker() {
+      const worker = await startWorker(runtime);
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      await app.close();
+      for (const w of workers) await w.stop();
+      await runtime.close();
+      await bench.drop();
+    },
+  };
+}
+
+/** Creates and publishes a journey through the API; returns its id. */
+export async function publishJourney(app: FastifyInstance, graph: object, settings: object = {}): Promise<string> {
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/journeys',
+    headers: auth,
+    payload: { name: 'bench', graph, settings },
+  });
+  if (created.statusCode !== 201) throw new Error(`create journey: ${created.statusCode} ${created.body}`);
+  const { id } = created.json() as { id: string };
+  const published = await app.inject({ method: 'POST', url: `/api/journeys/${id}/publish`, headers: auth });
+  if (published.statusCode !== 201) throw new Error(`publish: ${published.statusCode} ${published.body}`);
+  return id;
+}
+
+/** Imports `count` contacts `user<i>@bench.test` through the NDJSON import route. */
+export async function importContacts(
+  app: FastifyInstance,
+  count: number,
+  attributes: (i: number) => object,
+): Promise<number> {
+  const started = performance.now();
+  for (let from = 0; from < count; from += 20_000) {
+    const lines: string[] = [];
+    for (let i = from; i < Math.min(count, from + 20_000); i++) {
+      lines.push(JSON.stringify({ email: `user${i}@bench.test`, attributes: attributes(i) }));
+    }
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/contacts/import',
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      payload: lines.join('\n'),
+    });
+    if (res.statusCode !== 200) throw new Error(`import: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  }
+  return performance.now() - started;
+}
+
+/** Waits until no run of the journey is in `statuses`; returns the milliseconds it took. */
+export async function waitForRuns(
+  runtime: Runtime,
+  journeyId: string,
+  statuses: string[],
+  expected: number,
+  limitMs = 600_000,
+): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from runs where journey_id = ${journeyId} and status = any(${statuses})`.execute(
+      runtime.db,
+    );
+    if ((rows[0]?.n ?? 0) >= expected) return performance.now() - started;
+    if (performance.now() - started > limitMs)
+      throw new Error(`only ${rows[0]?.n} of ${expected} runs reached ${statuses.join('/')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

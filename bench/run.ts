@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import pg from 'pg';
+import { ADMIN_URL } from './database.js';
+import type { BenchResult } from './result.js';
+import { bareInsert } from './workloads/bare-insert.js';
+import { broadcast } from './workloads/broadcast.js';
+import { ceiling } from './workloads/ceiling.js';
+import { journeyThroughput } from './workloads/journey.js';
+import { webhookToAction } from './workloads/latency.js';
+import { segmentPreview } from './workloads/segments.js';
+import { parkedWaits, shortWaits } from './workloads/waits.js';
+import { webhookIngestion } from './workloads/webhook.js';
+
+type Workload = { name: string; run: (context: Context) => Promise<BenchResult[]> };
+interface Context {
+  ceilingJobsPerSecond: number | null;
+  bareInsertRps: number | null;
+}
+
+const WORKLOADS: Workload[] = [
+  {
+    name: 'ceiling',
+    run: async (ctx) => {
+      const rows = await ceiling();
+      ctx.ceilingJobsPerSecond = rows[0]?.value ?? null;
+      return rows;
+    },
+  },
+  {
+    name: 'bare-insert',
+    run: async (ctx) => {
+      const { rows, rps } = await bareInsert();
+      ctx.bareInsertRps = rps;
+      return rows;
+    },
+  },
+  { name: 'journey', run: (ctx) => journeyThroughput(ctx.ceilingJobsPerSecond) },
+  { name: 'webhook', run: (ctx) => webhookIngestion(ctx.bareInsertRps) },
+  { name: 'latency', run: () => webhookToAction() },
+  { name: 'waits', run: () => parkedWaits() },
+  { name: 'short-waits', run: () => shortWaits() },
+  { name: 'broadcast', run: () => broadcast() },
+  { name: 'segments', run: () => segmentPreview() },
+];
+
+async function machine(): Promise<string> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('show server_version');
+  await client.end();
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${rows[0]?.server_version}, BENCH_SCALE=${process.env.BENCH_SCALE ?? '1'}`;
+}
+
+function table(results: BenchResult[]): string {
+  const lines = ['| workload | metric | value | vs | goal | notes |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const r of results) {
+    const value = r.value === null ? 'n/a' : `${r.value.toLocaleString('en-US')} ${r.unit}`;
+    const vs = r.ratio ? `${r.ratio.value.toFixed(2)}× ${r.ratio.to}` : '';
+    lines.push(`| ${r.workload} | ${r.metric} | ${value} | ${vs} | ${r.ratio?.goal ?? ''} | ${r.notes ?? ''} |`);
+  }
+  return lines.join('\n');
+}
+
+const only = process.argv.slice(2);
+const context: Context = { ceilingJobsPerSecond: null, bareInsertRps: null };
+const results: BenchResult[] = [];
+const about = await machine();
+console.log(`machine: ${about}\n`);
+for (const workload of WORKLOADS) {
+  if (only.length && !only.includes(workload.name)) continue;
+  process.stdout.write(`running ${workload.name}… `);
+  try {
+    const rows = await workload.run(context);
+    results.push(...rows);
+    console.log(rows.map((r) => `${r.metric} ${r.value ?? 'n/a'}`).join(', '));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    results.push({ workload: workload.name, metric: 'failed', value: null, unit: '', notes: message.slice(0, 200) });
+    console.log(`failed: ${message}`);
+  }
+}
+console.log(`\n${table(results)}\n`);
+writeFileSync(
+  new URL('./results.json', import.meta.url),
+  `${JSON.stringify({ machine: about, at: new Date().toISOString(), results }, null, 2)}\n`,
+);
+process.exit(0);

@@ -1,0 +1,85 @@
+import { sql } from 'kysely';
+import { startRunsForContacts } from '../../engine/runs/start.js';
+import { scaled } from '../database.js';
+import { createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
+import type { BenchResult } from '../result.js';
+
+const node = (id: string, type: string, params: object, y: number) => ({
+  id,
+  type,
+  version: 1,
+  params,
+  position: { x: 0, y },
+});
+const edge = (source: string, sourceHandle: string, target: string) => ({
+  id: `${source}-${sourceHandle}-${target}`,
+  source,
+  sourceHandle,
+  target,
+});
+
+/** webhook → condition → split → crm.tag → exit, as issue 10 draws it. */
+export const FIVE_NODE_GRAPH = {
+  nodes: [
+    node('hook', 'core.webhook', { secret: 'bench-secret-0123456789' }, 0),
+    node('cond', 'core.condition', { filter: { attr: 'plan', op: 'exists' } }, 100),
+    node(
+      'split',
+      'core.split',
+      {
+        variants: [
+          { key: 'a', weight: 50 },
+          { key: 'b', weight: 50 },
+        ],
+      },
+      200,
+    ),
+    node('tag', 'crm.tag', { action: 'add', tag: 'bench' }, 300),
+    node('exit', 'core.exit', { goal: 'done' }, 400),
+  ],
+  edges: [
+    edge('hook', 'out', 'cond'),
+    edge('cond', 'yes', 'split'),
+    edge('cond', 'no', 'exit'),
+    edge('split', 'a', 'tag'),
+    edge('split', 'b', 'tag'),
+    edge('tag', 'out', 'exit'),
+  ],
+};
+
+/** Contacts through the 5-node journey: contact-steps per second once the worker drains the queue. */
+export async function journeyThroughput(ceiling: number | null): Promise<BenchResult[]> {
+  const contacts = scaled(10_000);
+  const instance = await createInstance();
+  try {
+    await importContacts(instance.app, contacts, (i) => ({ plan: i % 2 ? 'pro' : 'free' }));
+    const journeyId = await publishJourney(instance.app, FIVE_NODE_GRAPH);
+    const ids = (await sql<{ id: string }>`select id from contacts`.execute(instance.runtime.db)).rows.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 5000) {
+      await instance.runtime.db.transaction().execute((trx) =>
+        startRunsForContacts(trx, {
+          journeyId,
+          version: 1,
+          triggerNodeId: 'hook',
+          contactIds: ids.slice(i, i + 5000),
+        }),
+      );
+    }
+    await instance.startWorker();
+    const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts);
+    // Four steps per contact run in the worker (condition, split, tag, exit); the trigger step is written at entry.
+    const stepsPerSecond = Math.round((contacts * 4) / (ms / 1000));
+    return [
+      {
+        workload: 'journey: 5-node throughput',
+        metric: 'contact-steps/s',
+        value: stepsPerSecond,
+        unit: 'steps/s',
+        ratio: ceiling ? { to: 'ceiling', value: stepsPerSecond / ceiling, goal: '≥ 1.0×' } : undefined,
+        notes: `${contacts} contacts, ${Math.round(ms)} ms`,
+      },
+    ];
+  } finally {
+    await instance.close();
+  }
+}

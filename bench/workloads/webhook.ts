@@ -1,0 +1,41 @@
+import { scaled } from '../database.js';
+import { createInstance, publishJourney } from '../instance.js';
+import type { BenchResult } from '../result.js';
+import { load } from './bare-insert.js';
+import { FIVE_NODE_GRAPH } from './journey.js';
+
+/** autocannon against a published webhook (server only: ingestion is what is measured). */
+export async function webhookIngestion(bareRps: number | null): Promise<BenchResult[]> {
+  const instance = await createInstance();
+  try {
+    const journeyId = await publishJourney(instance.app, FIVE_NODE_GRAPH);
+    await instance.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = instance.app.server.address() as { port: number };
+    let i = 0;
+    const figures = await load({
+      url: `http://127.0.0.1:${port}/hooks/${journeyId}/hook`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-waymark-secret': 'bench-secret-0123456789' },
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ email: `hook${i++ % scaled(50_000)}@bench.test`, plan: 'pro' }),
+          }),
+        },
+      ],
+    });
+    return [
+      {
+        workload: 'webhook ingestion',
+        metric: '202/s',
+        value: Math.round(figures.rps),
+        unit: 'req/s',
+        ratio: bareRps ? { to: 'bare INSERT', value: figures.rps / bareRps, goal: '≥ 0.5×' } : undefined,
+        notes: `p50 ${figures.p50} ms, p99 ${figures.p99} ms, non-2xx ${figures.non2xx}`,
+      },
+    ];
+  } finally {
+    await instance.close();
+  }
+}

@@ -1,0 +1,66 @@
+import type { Api } from '../../lib/api/client.ts';
+import type { Contact, ContactEvent, Message } from '../../lib/api/types.ts';
+import type { Filter } from '../../lib/filter/types.ts';
+import { validateFilter } from '../../lib/filter/validate.ts';
+import { errorMessage } from '../../lib/util/format.ts';
+
+/** The segment being built, its preview pages, and the contact opened from it. */
+export class ContactsState {
+  segment = $state.raw<Filter | undefined>(undefined);
+  contacts = $state.raw<Contact[]>([]);
+  total = $state<number | null>(null);
+  nextCursor = $state<string | null>(null);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  contact = $state.raw<Contact | null>(null);
+  events = $state.raw<ContactEvent[]>([]);
+  messages = $state.raw<Message[]>([]);
+
+  problems = $derived(this.segment ? validateFilter(this.segment) : []);
+  errors = $derived(new Map(this.problems.map((p) => [p.path, [p.message]])));
+
+  constructor(private readonly api: Api) {}
+
+  /** Loads the first page, or the next one when `more` (following `nextCursor`). */
+  async load(more = false): Promise<void> {
+    if (this.problems.length > 0) return;
+    this.loading = true;
+    try {
+      const res = await this.api.get<{ contacts: Contact[]; total: number; nextCursor: string | null }>(
+        '/api/contacts',
+        {
+          segment: this.segment ? JSON.stringify(this.segment) : undefined,
+          limit: 50,
+          cursor: more ? this.nextCursor : undefined,
+        },
+      );
+      this.contacts = more ? [...this.contacts, ...res.contacts] : res.contacts;
+      this.total = res.total;
+      this.nextCursor = res.nextCursor;
+      this.error = null;
+    } catch (error) {
+      this.error = errorMessage(error);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async open(id: string): Promise<void> {
+    try {
+      const [contact, events, messages] = await Promise.all([
+        this.api.get<Contact>(`/api/contacts/${id}`),
+        this.api
+          .get<{ events: ContactEvent[] }>('/api/events', { contactId: id, limit: 50 })
+          .catch(() => ({ events: [] })),
+        this.api
+          .get<{ messages: Message[] }>('/api/messages', { contactId: id, limit: 20 })
+          .catch(() => ({ messages: [] })),
+      ]);
+      this.contact = contact;
+      this.events = events.events;
+      this.messages = messages.messages;
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+}

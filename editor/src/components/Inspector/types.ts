@@ -1,0 +1,31 @@
+import { createContext } from 'svelte';
+import type { Credential, JsonValue, Schema } from '../../lib/api/types.ts';
+import type { FilterScope } from '../../lib/filter/types.ts';
+import type { FieldErrors } from '../../lib/schema/validate.ts';
+
+/** Props every schema-driven field takes. */
+export interface FieldProps {
+  /** The property name (the label falls back to it). */
+  key: string;
+  schema: Schema;
+  value: JsonValue | undefined;
+  /** JSON pointer of this value inside the node's params, as errors carry it. */
+  path: string;
+  required?: boolean;
+  /** The new value; `undefined` removes an optional key. */
+  onchange: (value: JsonValue | undefined) => void;
+}
+
+/** What the whole form shares: errors by pointer, template variables, credentials. */
+export interface FormContext {
+  readonly errors: FieldErrors;
+  /** Template variables in scope at this node: contact.*, trigger.*, steps.<id>.output, run. */
+  readonly variables: string[];
+  readonly readOnly: boolean;
+  /** Where a filter field of this node is evaluated, which decides the clauses it offers. */
+  readonly filterScope: FilterScope;
+  readonly stepIds: string[];
+  credentials(type: string | undefined): Credential[];
+}
+
+export const [getForm, setForm] = createContext<FormContext>();

@@ -1,0 +1,78 @@
+import type { CatalogueNode } from '../../lib/api/types.ts';
+import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
+import { parseGraph, reidentify, subgraph } from '../../lib/graph/clipboard.ts';
+import { type FlowNode, newId, toFlowEdge, toFlowNode, toGraph } from '../../lib/graph/convert.ts';
+import { layeredLayout } from '../../lib/graph/layout.ts';
+import { defaults } from '../../lib/schema/fields.ts';
+import type { JourneyEditor } from './journey-editor.svelte.ts';
+
+/** Edits of the canvas as a whole: add, delete, copy and paste, layout, upgrade. */
+export class GraphOps {
+  constructor(
+    private readonly editor: JourneyEditor,
+    private readonly catalogue: Catalogue,
+  ) {}
+
+  add(def: CatalogueNode, position: { x: number; y: number }): string {
+    const ed = this.editor;
+    const id = newId('n', new Set(ed.nodes.map((n) => n.id)));
+    const node: FlowNode = {
+      ...toFlowNode({ id, type: def.type, version: def.version, params: defaults(def.params), position }),
+      selected: true,
+    };
+    ed.nodes = [...ed.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node];
+    return id;
+  }
+
+  select(id: string): void {
+    const ed = this.editor;
+    ed.nodes = ed.nodes.map((n) => ((n.id === id) !== !!n.selected ? { ...n, selected: n.id === id } : n));
+  }
+
+  deleteSelected(): void {
+    const ed = this.editor;
+    const gone = new Set(ed.nodes.filter((n) => n.selected).map((n) => n.id));
+    ed.nodes = ed.nodes.filter((n) => !gone.has(n.id));
+    ed.edges = ed.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
+  }
+
+  /** The selection as graph JSON, the same shape the API stores. */
+  copy(): string | null {
+    const ed = this.editor;
+    const ids = new Set(ed.selected.map((n) => n.id));
+    if (ids.size === 0) return null;
+    return JSON.stringify(subgraph(toGraph(ed.nodes, ed.edges), ids), null, 2);
+  }
+
+  /** Pastes graph JSON with fresh ids, selected so it can be dragged away at once. */
+  paste(text: string): boolean {
+    const graph = parseGraph(text);
+    if (!graph || graph.nodes.length === 0) return false;
+    const ed = this.editor;
+    const fresh = reidentify(graph, new Set([...ed.nodes.map((n) => n.id), ...ed.edges.map((e) => e.id)]));
+    ed.nodes = [
+      ...ed.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
+      ...fresh.nodes.map((n) => ({ ...toFlowNode(n), selected: true })),
+    ];
+    ed.edges = [...ed.edges, ...fresh.edges.map(toFlowEdge)];
+    return true;
+  }
+
+  layout(): void {
+    const ed = this.editor;
+    const positions = layeredLayout(
+      ed.nodes.map((n) => n.id),
+      ed.edges,
+    );
+    ed.nodes = ed.nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position }));
+  }
+
+  /** Moves a node to the newest version of its type; params stay and the form shows what no longer fits. */
+  upgrade(id: string): void {
+    const ed = this.editor;
+    ed.nodes = ed.nodes.map((n) => {
+      const newest = this.catalogue.newest.get(n.data.type);
+      return n.id === id && newest ? { ...n, data: { ...n.data, version: newest.version } } : n;
+    });
+  }
+}

@@ -1,0 +1,283 @@
+import { createContext, untrack } from 'svelte';
+import { type Api, ApiError } from '../../lib/api/client.ts';
+import type {
+  CatalogueNode,
+  GraphDiff,
+  GraphError,
+  Journey,
+  JourneySettings,
+  JourneyVersion,
+  JsonObject,
+} from '../../lib/api/types.ts';
+import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
+import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/convert.ts';
+import { GraphHistory } from '../../lib/graph/history.svelte.ts';
+import { debounce } from '../../lib/util/debounce.ts';
+import { errorMessage } from '../../lib/util/format.ts';
+import { GraphOps } from './graph-ops.ts';
+
+export type SaveStatus = 'saved' | 'pending' | 'saving' | 'error';
+
+export function versionNumber(entry: Journey['versions'][number]): number {
+  return typeof entry === 'number' ? entry : entry.version;
+}
+
+/**
+ * One journey open on the canvas: its draft graph (xyflow nodes and edges in `$state.raw`),
+ * autosave, undo history, validation, publishing and read-only views of published versions.
+ */
+export class JourneyEditor {
+  journey = $state.raw<Journey | null>(null);
+  settings = $state.raw<JourneySettings>({});
+  nodes = $state.raw<FlowNode[]>([]);
+  edges = $state.raw<FlowEdge[]>([]);
+  loadError = $state<string | null>(null);
+  saveStatus = $state<SaveStatus>('saved');
+  saveError = $state<string | null>(null);
+  /** 'draft', or the number of a published version shown read-only. */
+  viewing = $state<'draft' | number>('draft');
+  errors = $state.raw<GraphError[]>([]);
+  valid = $state<boolean | null>(null);
+  diff = $state.raw<GraphDiff | null>(null);
+  busy = $state<string | null>(null);
+  notice = $state<string | null>(null);
+  readonly history = new GraphHistory();
+  readonly ops: GraphOps;
+
+  readOnly = $derived(this.viewing !== 'draft');
+  graphJson = $derived(JSON.stringify(toGraph(this.nodes, this.edges)));
+  #saveKey = $derived(`${this.graphJson}\n${JSON.stringify(this.settings)}`);
+  versions = $derived((this.journey?.versions ?? []).map(versionNumber).sort((a, b) => b - a));
+  publishedVersion = $derived(this.journey?.publishedVersion ?? this.versions[0] ?? null);
+  status = $derived(this.journey?.status ?? (this.publishedVersion ? 'live' : 'draft'));
+  selected = $derived(this.nodes.filter((n) => n.selected));
+
+  #loaded = false;
+  #lastSaved = '';
+  #inflight: Promise<void> = Promise.resolve();
+  #stash: { nodes: FlowNode[]; edges: FlowEdge[] } | null = null;
+  #saveSoon = debounce(() => void this.save(), 800);
+  #recordSoon = debounce(() => this.history.record(this.graphJson), 250);
+
+  constructor(
+    private readonly api: Api,
+    readonly catalogue: Catalogue,
+  ) {
+    this.ops = new GraphOps(this, catalogue);
+    // Every change of graph or settings, whatever made it (drag, form, undo), flows through here.
+    $effect(() => {
+      const key = this.#saveKey;
+      if (!this.#loaded || this.readOnly) return;
+      untrack(() => {
+        this.#recordSoon();
+        if (key !== this.#lastSaved) {
+          this.saveStatus = 'pending';
+          this.#saveSoon();
+        }
+      });
+    });
+  }
+
+  get id(): string {
+    return this.journey?.id ?? '';
+  }
+
+  async load(id: string): Promise<void> {
+    this.#loaded = false;
+    try {
+      const journey = await this.api.get<Journey>(`/api/journeys/${id}`);
+      const flow = toFlow(journey.draft?.graph ?? { nodes: [], edges: [] });
+      this.journey = journey;
+      this.settings = journey.draft?.settings ?? {};
+      this.nodes = flow.nodes;
+      this.edges = flow.edges;
+      this.viewing = 'draft';
+      this.#lastSaved = this.#saveKey;
+      this.history.reset(this.graphJson);
+      this.saveStatus = 'saved';
+      this.loadError = null;
+      this.#loaded = true;
+      void this.validate(true);
+    } catch (error) {
+      this.loadError = errorMessage(error);
+    }
+  }
+
+  /** PUTs the draft; saves are chained so an older body never lands after a newer one. */
+  save(): Promise<void> {
+    this.#saveSoon.cancel();
+    this.#inflight = this.#inflight.then(() => this.#put());
+    return this.#inflight;
+  }
+
+  async #put(): Promise<void> {
+    const key = this.#saveKey;
+    if (!this.#loaded || this.readOnly || key === this.#lastSaved) return;
+    this.saveStatus = 'saving';
+    try {
+      await this.api.put(`/api/journeys/${this.id}/draft`, {
+        graph: JSON.parse(this.graphJson),
+        settings: this.settings,
+      });
+      this.#lastSaved = key;
+      this.saveError = null;
+      this.saveStatus = this.#saveKey === key ? 'saved' : 'pending';
+      void this.validate(true);
+    } catch (error) {
+      this.saveStatus = 'error';
+      this.saveError = errorMessage(error);
+    }
+  }
+
+  /** Validates the saved draft; `quiet` runs after each save and keeps errors pinned as you edit. */
+  async validate(quiet = false): Promise<void> {
+    if (!quiet) {
+      await this.save();
+      this.busy = 'Validating…';
+    }
+    try {
+      const res = await this.api.post<{ valid: boolean; errors?: GraphError[] }>(`/api/journeys/${this.id}/validate`);
+      this.valid = res.valid;
+      this.errors = res.errors ?? [];
+      if (!quiet) this.notice = res.valid ? 'The draft is valid.' : `${this.errors.length} problem(s) found.`;
+    } catch (error) {
+      if (!quiet) this.notice = errorMessage(error);
+    } finally {
+      if (!quiet) this.busy = null;
+    }
+  }
+
+  async publish(): Promise<void> {
+    await this.save();
+    this.busy = 'Publishing…';
+    try {
+      const res = await this.api.post<{ version: number }>(`/api/journeys/${this.id}/publish`);
+      this.notice = `Published version ${res.version}.`;
+      this.errors = [];
+      this.valid = true;
+      await this.refreshMeta();
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_graph') {
+        this.errors = error.details;
+        this.valid = false;
+        this.notice = `Not published: ${error.details.length} problem(s).`;
+      } else this.notice = errorMessage(error);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /** Reloads name, status and versions without touching the graph being edited. */
+  async refreshMeta(): Promise<void> {
+    const journey = await this.api.get<Journey>(`/api/journeys/${this.id}`);
+    this.journey = journey;
+  }
+
+  async rename(name: string): Promise<void> {
+    if (!name.trim() || name === this.journey?.name) return;
+    try {
+      const journey = await this.api.patch<Journey>(`/api/journeys/${this.id}`, { name: name.trim() });
+      this.journey = { ...(this.journey ?? journey), name: journey.name ?? name };
+    } catch (error) {
+      this.notice = errorMessage(error);
+    }
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    try {
+      const journey = await this.api.post<Journey>(`/api/journeys/${this.id}/${paused ? 'pause' : 'resume'}`);
+      this.journey = { ...(this.journey ?? journey), status: journey.status ?? (paused ? 'paused' : 'live') };
+    } catch (error) {
+      this.notice = errorMessage(error);
+    }
+  }
+
+  /** Shows a published version read-only; the draft waits aside untouched. */
+  async viewVersion(version: number): Promise<void> {
+    try {
+      await this.save();
+      const res = await this.api.get<JourneyVersion>(`/api/journeys/${this.id}/versions/${version}`);
+      if (this.viewing === 'draft') this.#stash = { nodes: this.nodes, edges: this.edges };
+      const flow = toFlow(res.graph);
+      this.viewing = version;
+      this.diff = null;
+      this.nodes = flow.nodes;
+      this.edges = flow.edges;
+    } catch (error) {
+      this.notice = errorMessage(error);
+    }
+  }
+
+  viewDraft(): void {
+    if (this.viewing === 'draft' || !this.#stash) return;
+    this.nodes = this.#stash.nodes;
+    this.edges = this.#stash.edges;
+    this.#stash = null;
+    this.viewing = 'draft';
+  }
+
+  async loadDiff(): Promise<void> {
+    if (!this.publishedVersion) return;
+    try {
+      await this.save();
+      this.diff = await this.api.get<GraphDiff>(`/api/journeys/${this.id}/diff`, {
+        from: this.publishedVersion,
+        to: 'draft',
+      });
+    } catch (error) {
+      this.notice = errorMessage(error);
+    }
+  }
+
+  setSettings(settings: JourneySettings): void {
+    this.settings = settings;
+  }
+
+  undo(): void {
+    this.#recordSoon.flush();
+    const snapshot = this.history.undo();
+    if (snapshot) this.#restore(snapshot);
+  }
+
+  redo(): void {
+    const snapshot = this.history.redo();
+    if (snapshot) this.#restore(snapshot);
+  }
+
+  #restore(snapshot: string): void {
+    const flow = toFlow(JSON.parse(snapshot));
+    this.nodes = flow.nodes;
+    this.edges = flow.edges;
+  }
+
+  errorsFor(nodeId: string): GraphError[] {
+    return this.errors.filter((e) => e.nodeId === nodeId);
+  }
+
+  /** Flushes a pending save (leaving the page must not lose the last edit). */
+  flush(): void {
+    this.#recordSoon.flush();
+    this.#saveSoon.flush();
+  }
+
+  addNode(def: CatalogueNode, position: { x: number; y: number }): void {
+    this.ops.add(def, position);
+  }
+
+  updateParams(id: string, params: JsonObject): void {
+    const node = this.nodes.find((n) => n.id === id);
+    if (!node) return;
+    const { type, version } = node.data;
+    const before = this.catalogue.outputs(type, version, node.data.params);
+    const after = this.catalogue.outputs(type, version, params);
+    this.nodes = this.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, params } } : n));
+    // Renaming one split variant keeps its wiring: the edge follows the renamed handle.
+    const renamed = before.length === after.length ? before.findIndex((o, i) => o !== after[i]) : -1;
+    if (renamed >= 0 && before.filter((o, i) => o !== after[i]).length === 1) {
+      const [from, to] = [before[renamed], after[renamed]];
+      this.edges = this.edges.map((e) => (e.source === id && e.sourceHandle === from ? { ...e, sourceHandle: to } : e));
+    }
+  }
+}
+
+export const [getEditor, setEditor] = createContext<JourneyEditor>();

@@ -1,0 +1,85 @@
+import type { Api } from '../../lib/api/client.ts';
+import type { Journey, JourneyStats, JourneySummary } from '../../lib/api/types.ts';
+import { errorMessage } from '../../lib/util/format.ts';
+
+/** Totals of one journey's stats, for the list: who is inside now and what went wrong. */
+export interface JourneyCounts {
+  entered: number;
+  waiting: number;
+  failed: number;
+}
+
+function totals(stats: JourneyStats): JourneyCounts {
+  const all = Object.values(stats.nodes);
+  return {
+    // A run's first step is its trigger, so the busiest node's `entered` is the runs started.
+    entered: Math.max(0, ...all.map((n) => n.entered)),
+    waiting: all.reduce((sum, n) => sum + n.waiting, 0),
+    failed: all.reduce((sum, n) => sum + n.failed, 0),
+  };
+}
+
+export class JourneyListState {
+  journeys = $state.raw<JourneySummary[]>([]);
+  counts = $state.raw<Record<string, JourneyCounts>>({});
+  loading = $state(true);
+  error = $state<string | null>(null);
+
+  constructor(private readonly api: Api) {}
+
+  async load(): Promise<void> {
+    try {
+      const res = await this.api.get<{ journeys: JourneySummary[] }>('/api/journeys');
+      this.journeys = res.journeys;
+      this.error = null;
+      void this.loadCounts();
+    } catch (error) {
+      this.error = errorMessage(error);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async loadCounts(): Promise<void> {
+    const published = this.journeys.filter((j) => j.publishedVersion !== null);
+    const entries = await Promise.all(
+      published.map(async (j) => {
+        try {
+          const stats = await this.api.get<JourneyStats>(`/api/journeys/${j.id}/stats`);
+          return [j.id, totals(stats)] as const;
+        } catch {
+          return null;
+        }
+      }),
+    );
+    this.counts = Object.fromEntries(entries.filter((e) => e !== null));
+  }
+
+  async create(name: string): Promise<string | null> {
+    try {
+      const journey = await this.api.post<Journey>('/api/journeys', { name });
+      return journey.id;
+    } catch (error) {
+      this.error = errorMessage(error);
+      return null;
+    }
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    try {
+      await this.api.patch(`/api/journeys/${id}`, { name });
+      this.journeys = this.journeys.map((j) => (j.id === id ? { ...j, name } : j));
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.api.delete(`/api/journeys/${id}`);
+      this.journeys = this.journeys.filter((j) => j.id !== id);
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { createContext } from 'svelte';
+import type { Api } from '../../lib/api/client.ts';
+import type { JourneyStats, LiveStep, NodeStats, Run, RunDetail } from '../../lib/api/types.ts';
+import { errorMessage } from '../../lib/util/format.ts';
+
+const EMPTY: NodeStats = { entered: 0, completed: 0, failed: 0, waiting: 0 };
+
+/**
+ * Counters per node from `GET …/stats`, nudged by each websocket step and re-read at most once
+ * a second so they stay exact; plus one run's path for the run inspector.
+ */
+export class LiveView {
+  enabled = $state(false);
+  connected = $state(false);
+  stats = $state.raw<JourneyStats | null>(null);
+  recent = $state.raw<LiveStep[]>([]);
+  runs = $state.raw<Run[]>([]);
+  run = $state.raw<RunDetail | null>(null);
+  error = $state<string | null>(null);
+  /** Node ids that just saw a step, for a short pulse. */
+  pulsing = $state.raw<ReadonlySet<string>>(new Set());
+
+  pathNodes = $derived(new Set(this.run?.steps.map((s) => s.nodeId) ?? []));
+
+  #socket: WebSocket | null = null;
+  #journeyId = '';
+  #version: number | null = null;
+  #refetch: ReturnType<typeof setTimeout> | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly api: Api) {}
+
+  statsFor(nodeId: string): NodeStats {
+    return this.stats?.nodes[nodeId] ?? EMPTY;
+  }
+
+  /** Points the view at a journey without opening the feed (the runs list needs no counters). */
+  attach(journeyId: string, version: number | null): void {
+    this.#journeyId = journeyId;
+    this.#version = version;
+  }
+
+  async start(journeyId: string, version: number | null): Promise<void> {
+    this.stop();
+    this.enabled = true;
+    this.attach(journeyId, version);
+    await Promise.all([this.loadStats(), this.loadRuns()]);
+    this.#connect();
+  }
+
+  stop(): void {
+    this.enabled = false;
+    this.connected = false;
+    if (this.#retry) clearTimeout(this.#retry);
+    if (this.#refetch) clearTimeout(this.#refetch);
+    this.#retry = this.#refetch = null;
+    const socket = this.#socket;
+    this.#socket = null;
+    socket?.close();
+  }
+
+  async loadStats(): Promise<void> {
+    try {
+      this.stats = await this.api.get<JourneyStats>(`/api/journeys/${this.#journeyId}/stats`, {
+        version: this.#version ?? undefined,
+      });
+      this.error = null;
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
+  async loadRuns(): Promise<void> {
+    try {
+      const res = await this.api.get<{ runs: Run[] }>('/api/runs', { journeyId: this.#journeyId, limit: 50 });
+      this.runs = res.runs;
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
+  async openRun(id: string): Promise<void> {
+    try {
+      this.run = await this.api.get<RunDetail>(`/api/runs/${id}`);
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
+  closeRun(): void {
+    this.run = null;
+  }
+
+  #connect(): void {
+    const socket = new WebSocket(this.api.liveUrl(this.#journeyId));
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.connected = true;
+    };
+    socket.onmessage = (event) => this.#onMessage(String(event.data));
+    socket.onclose = () => {
+      if (this.#socket !== socket) return;
+      this.connected = false;
+      // The server drops slow clients and restarts happen: reconnect while the view is open.
+      this.#retry = setTimeout(() => this.enabled && this.#connect(), 3000);
+    };
+  }
+
+  #onMessage(data: string): void {
+    let step: LiveStep;
+    try {
+      step = JSON.parse(data) as LiveStep;
+    } catch {
+      return;
+    }
+    if (step.type !== 'step' || step.journeyId !== this.#journeyId) return;
+    if (this.#version !== null && step.version !== this.#version) return;
+    this.recent = [step, ...this.recent].slice(0, 30);
+    this.#bump(step);
+    this.#pulse(step.nodeId);
+    if (this.run?.id === step.runId) void this.openRun(step.runId);
+    this.#refetch ??= setTimeout(() => {
+      this.#refetch = null;
+      void this.loadStats();
+    }, 1000);
+  }
+
+  /** An optimistic count until the next stats read replaces it with the exact one. */
+  #bump(step: LiveStep): void {
+    const current = { ...this.statsFor(step.nodeId) };
+    current.entered++;
+    if (step.status === 'completed') current.completed++;
+    else if (step.status === 'failed') current.failed++;
+    else if (step.status === 'waiting') current.waiting++;
+    const base = this.stats ?? { nodes: {}, outputs: {} };
+    this.stats = { ...base, nodes: { ...base.nodes, [step.nodeId]: current } };
+  }
+
+  #pulse(nodeId: string): void {
+    this.pulsing = new Set([...this.pulsing, nodeId]);
+    setTimeout(() => {
+      const next = new Set(this.pulsing);
+      next.delete(nodeId);
+      this.pulsing = next;
+    }, 700);
+  }
+}
+
+export const [getLive, setLive] = createContext<LiveView>();

@@ -1,0 +1,89 @@
+import { createContext } from 'svelte';
+import type { Session } from '../session/session.svelte.ts';
+import type { GraphError } from './types.ts';
+
+/** An error answer of the API (`{ error: { code, message, details } }`) or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: GraphError[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Query = Record<string, string | number | undefined | null>;
+
+/** A thin fetch wrapper: JSON in and out, bearer token, 401 hands control back to the session. */
+export class Api {
+  constructor(private readonly session: Session) {}
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', withQuery(path, query));
+  }
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+  delete(path: string): Promise<void> {
+    return this.request<void>('DELETE', path);
+  }
+
+  /** The websocket URL of the live feed (the token travels in the query: browsers send no headers). */
+  liveUrl(journeyId: string): string {
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+    return withQuery(`${proto}://${location.host}/api/live`, { token: this.session.token, journeyId });
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.session.token ?? ''}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (cause) {
+      throw new ApiError(0, 'network', `Cannot reach the server (${String(cause)})`);
+    }
+    if (res.status === 401) {
+      this.session.reject();
+      throw new ApiError(401, 'unauthorized', 'The API token was refused');
+    }
+    const text = await res.text();
+    const data: unknown = text ? safeJson(text) : undefined;
+    if (!res.ok) throw toError(res.status, data);
+    return data as T;
+  }
+}
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function toError(status: number, data: unknown): ApiError {
+  const error = (data as { error?: { code?: string; message?: string; details?: GraphError[] } } | undefined)?.error;
+  return new ApiError(status, error?.code ?? 'http_error', error?.message ?? `HTTP ${status}`, error?.details ?? []);
+}
+
+export const [getApi, setApi] = createContext<Api>();

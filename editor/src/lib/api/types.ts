@@ -1,0 +1,225 @@
+/** Shapes of the HTTP API (shared/API.md) as the editor reads them. */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A JSON Schema as the catalogue sends it; only the keywords the form reads are typed. */
+export interface Schema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  format?: string;
+  credentialType?: string;
+  enum?: JsonValue[];
+  const?: JsonValue;
+  default?: JsonValue;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  additionalProperties?: boolean | Schema;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  [keyword: string]: unknown;
+}
+
+export type NodeKind = 'trigger' | 'action' | 'condition' | 'wait';
+
+export interface CatalogueNode {
+  type: string;
+  version: number;
+  kind: NodeKind;
+  title: string;
+  description: string;
+  category: string;
+  params: Schema;
+  outputs: string[] | null;
+  package: { name: string; version: string };
+}
+
+export interface GraphNode {
+  id: string;
+  type: string;
+  version: number;
+  params: JsonObject;
+  position: { x: number; y: number };
+}
+
+export interface GraphEdge {
+  id: string;
+  source: string;
+  sourceHandle: string;
+  target: string;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface JourneySettings {
+  reentry?: 'always' | 'once' | 'once-at-a-time';
+  exitOn?: string[];
+  webhookRateLimit?: { max: number; window: string };
+}
+
+export type JourneyStatus = 'draft' | 'live' | 'paused';
+
+export interface JourneySummary {
+  id: string;
+  name: string;
+  status: JourneyStatus;
+  publishedVersion: number | null;
+  updatedAt: string;
+}
+
+/** API.md leaves the version list's items open: numbers or objects carrying `version`. */
+export type VersionEntry = number | { version: number; publishedAt?: string };
+
+export interface Journey {
+  id: string;
+  name: string;
+  status?: JourneyStatus;
+  publishedVersion?: number | null;
+  draft: { graph: Graph; settings?: JourneySettings };
+  versions: VersionEntry[];
+}
+
+export interface JourneyVersion {
+  version: number;
+  graph: Graph;
+  settings: JourneySettings;
+  publishedAt: string;
+}
+
+export interface GraphError {
+  nodeId?: string;
+  edgeId?: string;
+  path?: string;
+  message: string;
+}
+
+export interface GraphDiff {
+  nodes: { added: string[]; removed: string[]; changed: { id: string; paths: string[] }[] };
+  edges: { added: string[]; removed: string[] };
+}
+
+export interface NodeStats {
+  entered: number;
+  completed: number;
+  failed: number;
+  waiting: number;
+}
+
+export interface JourneyStats {
+  nodes: Record<string, NodeStats>;
+  outputs: Record<string, Record<string, number>>;
+}
+
+export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'exited';
+
+export interface Run {
+  id: string;
+  journeyId: string;
+  version: number;
+  contactId: string | null;
+  status: RunStatus;
+  outcome?: string;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export interface RunStep {
+  nodeId: string;
+  status: 'completed' | 'failed' | 'waiting';
+  output?: JsonValue;
+  error?: JsonValue;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface RunDetail extends Run {
+  steps: RunStep[];
+}
+
+export interface LiveStep {
+  type: 'step';
+  journeyId: string;
+  version: number;
+  runId: string;
+  nodeId: string;
+  status: string;
+}
+
+export interface ContactTag {
+  tag: string;
+  count: number;
+  firstAddedAt: string;
+  lastAddedAt: string;
+  expiresAt: string | null;
+  active: boolean;
+}
+
+export interface Consent {
+  status: 'unknown' | 'subscribed' | 'unsubscribed';
+  source?: string;
+  at?: string;
+}
+
+export interface Contact {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  externalId: string | null;
+  timezone: string | null;
+  attributes: JsonObject;
+  consent?: { email?: Consent; sms?: Consent };
+  tags?: ContactTag[] | string[];
+  lists?: { list: string; addedAt: string }[] | string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ContactEvent {
+  id: string;
+  contactId: string;
+  name: string;
+  properties: JsonObject;
+  timestamp: string;
+}
+
+export type MessageStatus = 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
+
+export interface Message {
+  id: string;
+  runId: string | null;
+  nodeId: string | null;
+  contactId: string | null;
+  channel: string;
+  category: string;
+  to: string;
+  subject?: string;
+  status: MessageStatus;
+  reason?: string;
+  error?: string;
+  createdAt: string;
+  sentAt?: string;
+  opens: number;
+  clicks: number;
+}
+
+export interface MessageDetail extends Message {
+  html?: string | null;
+  text?: string | null;
+  headers?: Record<string, string | string[]>;
+}
+
+export interface Credential {
+  id: string;
+  name: string;
+  type: string;
+  createdAt: string;
+}

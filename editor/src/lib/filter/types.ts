@@ -1,0 +1,103 @@
+import type { JsonValue } from '../api/types.ts';
+
+/** The filter language of NODES.md, as the builder edits it. */
+export type Filter =
+  | { all: Filter[] }
+  | { any: Filter[] }
+  | { not: Filter }
+  | AttrClause
+  | TagClause
+  | ListClause
+  | EventClause
+  | TriggerClause
+  | StepClause;
+
+export const COMPARE_OPS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'] as const;
+export type CompareOp = (typeof COMPARE_OPS)[number];
+
+export interface CountRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  eq?: number;
+}
+
+export interface AttrClause {
+  attr: string;
+  op: CompareOp;
+  value?: JsonValue;
+}
+export interface TagClause {
+  tag: string;
+  op: 'has' | 'hasNot';
+  count?: CountRange;
+  lastAddedWithin?: string;
+}
+export interface ListClause {
+  list: string;
+  op: 'member' | 'notMember';
+  addedWithin?: string;
+}
+export interface EventClause extends CountRange {
+  event: string;
+  op: 'count';
+  within?: string;
+  where?: Filter;
+}
+export interface TriggerClause {
+  trigger: string;
+  op: CompareOp;
+  value?: JsonValue;
+}
+export interface StepClause {
+  step: string;
+  path: string;
+  op: CompareOp;
+  value?: JsonValue;
+}
+
+export type ClauseKind = 'all' | 'any' | 'not' | 'attr' | 'tag' | 'list' | 'event' | 'trigger' | 'step';
+
+/**
+ * Where a filter is used decides which clauses make sense: `trigger` and `step` only inside a
+ * run (conditions); an event filter's `attr` reads the event's properties.
+ */
+export type FilterScope = 'segment' | 'condition' | 'event';
+
+export function kindOf(filter: Filter): ClauseKind | null {
+  for (const kind of ['all', 'any', 'not', 'attr', 'tag', 'list', 'event', 'trigger', 'step'] as const) {
+    if (kind in filter) return kind;
+  }
+  return null;
+}
+
+export function kindsFor(scope: FilterScope): ClauseKind[] {
+  if (scope === 'condition') return ['attr', 'tag', 'list', 'event', 'trigger', 'step', 'all', 'any', 'not'];
+  if (scope === 'event') return ['attr', 'all', 'any', 'not'];
+  return ['attr', 'tag', 'list', 'event', 'all', 'any', 'not'];
+}
+
+/** A fresh clause of each kind, valid enough to fill in. */
+export function blank(kind: ClauseKind): Filter {
+  switch (kind) {
+    case 'all':
+      return { all: [] };
+    case 'any':
+      return { any: [] };
+    case 'not':
+      return { not: { attr: '', op: 'exists' } };
+    case 'attr':
+      return { attr: '', op: 'eq', value: '' };
+    case 'tag':
+      return { tag: '', op: 'has' };
+    case 'list':
+      return { list: '', op: 'member' };
+    case 'event':
+      return { event: '', op: 'count', gte: 1 };
+    case 'trigger':
+      return { trigger: '', op: 'eq', value: '' };
+    case 'step':
+      return { step: '', path: '', op: 'eq', value: '' };
+  }
+}

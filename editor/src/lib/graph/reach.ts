@@ -1,0 +1,53 @@
+import type { GraphEdge } from '../api/types.ts';
+
+type EdgeLike = Pick<GraphEdge, 'source' | 'target'>;
+
+/** True when `to` can be reached from `from` by following edges. */
+export function reaches(edges: readonly EdgeLike[], from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id === to) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const e of edges) if (e.source === id) stack.push(e.target);
+  }
+  return false;
+}
+
+/** Every node upstream of `id`: the steps whose output a template at `id` may read. */
+export function ancestors(edges: readonly EdgeLike[], id: string): string[] {
+  const seen = new Set<string>();
+  const stack = [id];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    for (const e of edges) {
+      if (e.target === current && !seen.has(e.source)) {
+        seen.add(e.source);
+        stack.push(e.source);
+      }
+    }
+  }
+  seen.delete(id);
+  return [...seen];
+}
+
+/**
+ * Whether a new edge source→target keeps the graph a DAG that enters no trigger. Refused while
+ * dragging, so an invalid edge is never drawn rather than reported at publish.
+ */
+export function canConnect(
+  edges: readonly (EdgeLike & { sourceHandle?: string | null })[],
+  conn: { source: string; target: string; sourceHandle?: string | null },
+  isTrigger: (nodeId: string) => boolean,
+): boolean {
+  if (conn.source === conn.target) return false;
+  if (isTrigger(conn.target)) return false;
+  const duplicate = edges.some(
+    (e) =>
+      e.source === conn.source && e.target === conn.target && (e.sourceHandle ?? null) === (conn.sourceHandle ?? null),
+  );
+  if (duplicate) return false;
+  return !reaches(edges, conn.target, conn.source);
+}

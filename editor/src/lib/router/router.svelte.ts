@@ -1,0 +1,53 @@
+import { createContext } from 'svelte';
+
+export type Route =
+  | { name: 'journeys' }
+  | { name: 'journey'; id: string }
+  | { name: 'contacts' }
+  | { name: 'outbox' }
+  | { name: 'not-found'; path: string };
+
+export function parseRoute(path: string): Route {
+  const parts = path.split('/').filter(Boolean);
+  if (parts.length === 0) return { name: 'journeys' };
+  if (parts[0] === 'journeys' && parts.length === 1) return { name: 'journeys' };
+  if (parts[0] === 'journeys' && parts.length === 2) return { name: 'journey', id: decodeURIComponent(parts[1]) };
+  if (parts[0] === 'contacts' && parts.length === 1) return { name: 'contacts' };
+  if (parts[0] === 'outbox' && parts.length === 1) return { name: 'outbox' };
+  return { name: 'not-found', path };
+}
+
+/**
+ * History-API router. Same-origin `<a href="/…">` clicks are intercepted globally, so views
+ * write plain links and the server's SPA fallback serves any deep link.
+ */
+export class Router {
+  path = $state(location.pathname);
+  route = $derived(parseRoute(this.path));
+
+  constructor() {
+    window.addEventListener('popstate', () => {
+      this.path = location.pathname;
+    });
+    document.addEventListener('click', (event) => this.#intercept(event));
+  }
+
+  navigate(path: string, replace = false): void {
+    if (path === location.pathname + location.search) return;
+    if (replace) history.replaceState(null, '', path);
+    else history.pushState(null, '', path);
+    this.path = location.pathname;
+  }
+
+  #intercept(event: MouseEvent): void {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    const anchor = (event.target as Element | null)?.closest?.('a');
+    if (!anchor || anchor.target || anchor.hasAttribute('download')) return;
+    const url = new URL(anchor.href, location.href);
+    if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+    event.preventDefault();
+    this.navigate(url.pathname + url.search);
+  }
+}
+
+export const [getRouter, setRouter] = createContext<Router>();

@@ -1,0 +1,23 @@
+/** ISO 8601 durations as the API uses them (`PT30S`, `P7D`, `P1DT2H`). */
+const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+export function isDuration(text: string): boolean {
+  return DURATION.test(text);
+}
+
+export type DurationUnit = 'S' | 'M' | 'H' | 'D' | 'W';
+
+/** A single-unit duration (`PT15M`, `P3D`), what the quick builder writes. */
+export function buildDuration(amount: number, unit: DurationUnit): string {
+  const n = Math.max(0, Math.floor(amount));
+  return unit === 'D' || unit === 'W' ? `P${n}${unit}` : `PT${n}${unit}`;
+}
+
+/** The amount and unit of a single-unit duration, or null for anything more complex. */
+export function splitDuration(text: string): { amount: number; unit: DurationUnit } | null {
+  const match = /^P(?:(\d+)([DW])|T(\d+)([HMS]))$/.exec(text);
+  if (!match) return null;
+  return match[1]
+    ? { amount: Number(match[1]), unit: match[2] as DurationUnit }
+    : { amount: Number(match[3]), unit: match[4] as DurationUnit };
+}

@@ -1,0 +1,122 @@
+import path from 'node:path';
+import { WaymarkError } from '@waymark/sdk';
+
+/** Everything Waymark reads from the environment, read once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  /** null: start the embedded PostgreSQL in `dataDir`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** null: email goes to the built-in outbox. */
+  smtpUrl: string | null;
+  apiToken: string | null;
+  /** null: generated into the data folder on first start. */
+  secretKey: string | null;
+  httpAllowPrivate: boolean;
+  nodePackages: string[];
+  workerConcurrency: number;
+  publicUrl: string;
+  inboundEmailDomain: string | null;
+  inboundSmtpPort: number | null;
+  inboundSecret: string | null;
+  logLevel: string;
+}
+
+/** A bad environment value: start-up stops with a message naming the variable. */
+export class ConfigError extends WaymarkError {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super('config_invalid', `${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function boolean(env: Env, name: string): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined || raw === null || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const raw = text(env, name);
+  if (raw === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL: "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+/**
+ * Reads and checks the environment.
+ *
+ * @example
+ * const config = loadConfig(process.env); // throws ConfigError('PORT', …) on PORT=abc
+ */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = text(env, 'HOST') ?? '127.0.0.1';
+  const publicUrl =
+    url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const secretKey = text(env, 'WAYMARK_SECRET_KEY');
+  if (secretKey !== null && secretKey.length < 16) {
+    throw new ConfigError('WAYMARK_SECRET_KEY', 'must be at least 16 characters');
+  }
+  const apiToken = text(env, 'WAYMARK_API_TOKEN');
+  if (apiToken !== null && apiToken.length < 16) {
+    throw new ConfigError('WAYMARK_API_TOKEN', 'must be at least 16 characters');
+  }
+  const inboundEmailDomain = text(env, 'INBOUND_EMAIL_DOMAIN');
+  if (inboundEmailDomain !== null && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(inboundEmailDomain)) {
+    throw new ConfigError('INBOUND_EMAIL_DOMAIN', `is not a domain name: "${inboundEmailDomain}"`);
+  }
+  const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  return {
+    port,
+    host,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(cwd, text(env, 'WAYMARK_DATA_DIR') ?? '.waymark'),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    apiToken,
+    secretKey,
+    httpAllowPrivate: boolean(env, 'WAYMARK_HTTP_ALLOW_PRIVATE'),
+    nodePackages: (text(env, 'WAYMARK_NODE_PACKAGES') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    workerConcurrency: integer(env, 'WAYMARK_WORKER_CONCURRENCY', 10, 1, 1000),
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    inboundEmailDomain,
+    inboundSmtpPort: text(env, 'INBOUND_SMTP_PORT') === null ? null : integer(env, 'INBOUND_SMTP_PORT', 0, 0, 65535),
+    inboundSecret: text(env, 'INBOUND_SECRET'),
+    logLevel,
+  };
+}

@@ -1,0 +1,61 @@
+import { NotFoundError, ValidationError } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { isUuid } from './load.js';
+import { normalizeInput } from './normalize.js';
+import { upsertContacts } from './upsert.js';
+
+/** The identity fields a webhook payload or an event may carry. */
+export interface ContactIdentity {
+  contactId?: string;
+  email?: string;
+  phone?: string;
+  externalId?: string;
+}
+
+/**
+ * The contact an identity names, created when new (as `POST /api/contacts` does); null
+ * when the identity names no one (no field set). Concurrent bindings of one new identity
+ * create one contact. Throws ValidationError naming the bad field (`/email`, `/phone`), and
+ * NotFoundError for an unknown `contactId`.
+ */
+export async function bindContact(db: Kysely<Database>, identity: ContactIdentity): Promise<string | null> {
+  if (identity.contactId !== undefined && identity.contactId !== null) {
+    const id = String(identity.contactId);
+    const row = isUuid(id)
+      ? await db.selectFrom('contacts').select('id').where('id', '=', id).executeTakeFirst()
+      : undefined;
+    if (!row) throw new NotFoundError(`no contact ${id}`);
+    return row.id;
+  }
+  const { value, errors } = normalizeInput({
+    email: identity.email,
+    phone: identity.phone,
+    externalId: identity.externalId === undefined ? undefined : String(identity.externalId),
+  });
+  if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
+  if (!value.email && !value.phone && !value.externalId) return null;
+  // Fast path: a known contact whose identity already holds every given field needs no write.
+  const known = await db
+    .selectFrom('contacts')
+    .select(['id', 'email', 'phone', 'external_id'])
+    .where((eb) =>
+      eb.or([
+        eb('external_id', '=', value.externalId ?? null),
+        eb('email', '=', value.email ?? null),
+        eb('phone', '=', value.phone ?? null),
+      ]),
+    )
+    .execute();
+  const same = (stored: string | null, given: string | undefined) => given === undefined || stored === given;
+  if (known.length === 1 && known[0]) {
+    const k = known[0];
+    if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone)) return k.id;
+  }
+  const [outcome] = await upsertContacts(db, [value]);
+  if (!outcome?.ok) {
+    const message = outcome?.error ?? 'the identity was rejected';
+    throw new ValidationError(message, [{ path: `/${outcome?.field ?? ''}`, message }]);
+  }
+  return outcome.contactId;
+}

@@ -1,0 +1,45 @@
+import { type Channel, type ChannelConsent, type ConsentStatus, NotFoundError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { recordEvent } from '../events/record.js';
+
+/**
+ * Sets a contact's consent for one channel and, in the same transaction, records a
+ * `consent.changed` event `{ channel, status, previous, source }` when the status changes.
+ */
+export async function setConsent(
+  db: Kysely<Database>,
+  contactId: string,
+  input: { channel: Channel; status: ConsentStatus; source?: string },
+): Promise<ChannelConsent> {
+  const run = async (trx: Kysely<Database>) => {
+    const current = await sql<{ consent: Record<Channel, ChannelConsent> }>`
+      select consent from contacts where id = ${contactId} for update`.execute(trx);
+    const before = current.rows[0]?.consent[input.channel];
+    if (!current.rows[0]) throw new NotFoundError(`no contact ${contactId}`);
+    const consent: ChannelConsent = {
+      status: input.status,
+      ...(input.source ? { source: input.source } : {}),
+      at: new Date().toISOString(),
+    };
+    await sql`
+      update contacts set consent = jsonb_set(consent, ${[input.channel]}::text[], ${JSON.stringify(consent)}::jsonb),
+        updated_at = now()
+      where id = ${contactId}`.execute(trx);
+    const previous = before?.status ?? 'unknown';
+    if (previous !== input.status) {
+      await recordEvent(trx, {
+        contactId,
+        name: 'consent.changed',
+        properties: {
+          channel: input.channel,
+          status: input.status,
+          previous,
+          ...(input.source ? { source: input.source } : {}),
+        },
+      });
+    }
+    return consent;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}

@@ -1,0 +1,71 @@
+import type { Contact, ListMembership, TagState } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+interface LoadedRow {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  external_id: string | null;
+  timezone: string | null;
+  attributes: Contact['attributes'];
+  consent: Contact['consent'];
+  created_at: Date;
+  updated_at: Date;
+  tags: TagState[];
+  lists: ListMembership[];
+}
+
+const iso = (d: Date) => d.toISOString();
+
+/**
+ * Many contacts with their tags (`active` computed now) and lists, in one query, in the
+ * order of `ids`; unknown ids are left out.
+ */
+export async function loadContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Contact[]> {
+  if (!ids.length) return [];
+  const { rows } = await sql<LoadedRow>`
+    select c.*,
+      coalesce((select json_agg(json_build_object(
+          'tag', t.tag, 'count', t.count,
+          'firstAddedAt', to_char(t.first_added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'lastAddedAt', to_char(t.last_added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'expiresAt', to_char(t.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'active', not t.removed and (t.expires_at is null or t.expires_at > now()))
+        order by t.tag) from contact_tags t where t.contact_id = c.id), '[]') as tags,
+      coalesce((select json_agg(json_build_object(
+          'list', l.list,
+          'addedAt', to_char(l.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists
+    from contacts c where c.id = any(${ids as string[]}::uuid[])`.execute(db);
+  const byId = new Map(rows.map((r) => [r.id, toContact(r)]));
+  return ids.map((id) => byId.get(id)).filter((c): c is Contact => c !== undefined);
+}
+
+/** The contact with its tags and lists, as the API and `ctx.contact` show it; null when unknown. */
+export async function loadContact(db: Kysely<Database>, contactId: string): Promise<Contact | null> {
+  if (!isUuid(contactId)) return null;
+  const [contact] = await loadContacts(db, [contactId]);
+  return contact ?? null;
+}
+
+/** True for a UUID in text form (so an id from a URL can be queried without a cast error). */
+export function isUuid(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+}
+
+function toContact(r: LoadedRow): Contact {
+  return {
+    id: r.id,
+    email: r.email,
+    phone: r.phone,
+    externalId: r.external_id,
+    timezone: r.timezone,
+    attributes: r.attributes,
+    consent: r.consent,
+    tags: r.tags,
+    lists: r.lists,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+}

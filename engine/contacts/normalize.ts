@@ -1,0 +1,92 @@
+import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { IANAZone } from 'luxon';
+
+/** What `POST /api/contacts` (and each import row) may carry. */
+export interface ContactInput {
+  email?: string | null;
+  phone?: string | null;
+  externalId?: string | null;
+  timezone?: string | null;
+  attributes?: JsonObject;
+}
+
+/** A contact input after normalisation: identity fields in stored form, absent fields undefined. */
+export interface NormalizedInput {
+  email?: string;
+  phone?: string;
+  externalId?: string;
+  timezone?: string | null;
+  attributes?: JsonObject;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Trimmed and lower-cased, or null when it is not an email address. */
+export function normalizeEmail(text: string): string | null {
+  const email = text.trim().toLowerCase();
+  return EMAIL.test(email) && email.length <= 320 ? email : null;
+}
+
+/** E.164 (`+358401234567`), or null when it is not a phone number. */
+export function normalizePhone(text: string): string | null {
+  const parsed = parsePhoneNumberFromString(text.trim());
+  return parsed?.isPossible() ? parsed.number : null;
+}
+
+/** True for an IANA time zone name luxon and Intl know. */
+export function isTimeZone(text: string): boolean {
+  return IANAZone.isValidZone(text);
+}
+
+const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * Normalises a contact input; problems name their field as a JSON pointer (`/email`).
+ *
+ * @example
+ * normalizeInput({ email: ' Ann@X.io ' }) // { value: { email: 'ann@x.io' }, errors: [] }
+ */
+export function normalizeInput(input: ContactInput): { value: NormalizedInput; errors: ErrorDetail[] } {
+  const value: NormalizedInput = {};
+  const errors: ErrorDetail[] = [];
+  if (!blank(input.email)) {
+    const email = typeof input.email === 'string' ? normalizeEmail(input.email) : null;
+    if (email) value.email = email;
+    else errors.push({ path: '/email', message: 'email is not a valid email address' });
+  }
+  if (!blank(input.phone)) {
+    const phone = typeof input.phone === 'string' ? normalizePhone(input.phone) : null;
+    if (phone) value.phone = phone;
+    else errors.push({ path: '/phone', message: 'phone is not a valid phone number (use E.164, e.g. +358401234567)' });
+  }
+  if (!blank(input.externalId)) {
+    if (typeof input.externalId === 'string') value.externalId = input.externalId.trim();
+    else errors.push({ path: '/externalId', message: 'externalId must be a string' });
+  }
+  if (input.timezone === null) value.timezone = null;
+  else if (input.timezone !== undefined) {
+    if (typeof input.timezone === 'string' && isTimeZone(input.timezone)) value.timezone = input.timezone;
+    else errors.push({ path: '/timezone', message: 'timezone is not an IANA time zone name' });
+  }
+  if (input.attributes !== undefined) {
+    if (isObject(input.attributes)) value.attributes = input.attributes;
+    else errors.push({ path: '/attributes', message: 'attributes must be an object' });
+  }
+  return { value, errors };
+}
+
+/** True for a plain JSON object. */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Merges attributes key by key; a null value removes the key. */
+export function mergeAttributes(base: JsonObject, patch: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [key, v] of Object.entries(patch) as [string, JsonValue][]) {
+    if (v === null) delete out[key];
+    else out[key] = v;
+  }
+  return out;
+}

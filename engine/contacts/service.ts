@@ -1,0 +1,62 @@
+import { type ContactsService, evaluateFilter, NotFoundError, parseDuration, ValidationError } from '@waymark/sdk';
+import { sql } from 'kysely';
+import { recordEvent } from '../events/record.js';
+import { compileFilter } from '../segments/compile.js';
+import type { StepScope } from '../services/step-scope.js';
+import { loadContact } from './load.js';
+import { addTag, addToList, removeFromList, removeTag } from './tags.js';
+import { updateContact } from './update.js';
+
+/** `ctx.contacts` for one step. (Contact store part.) */
+export function createContactsService(scope: StepScope): ContactsService {
+  const { db } = scope;
+  let events = 0;
+  const mustLoad = async (contactId: string) => {
+    const contact = await loadContact(db, contactId);
+    if (!contact) throw new NotFoundError(`no contact ${contactId}`);
+    return contact;
+  };
+  return {
+    get: (contactId) => loadContact(db, contactId),
+    async update(contactId, patch) {
+      if (!(await updateContact(db, contactId, patch))) throw new NotFoundError(`no contact ${contactId}`);
+      return mustLoad(contactId);
+    },
+    async addTag(contactId, tag, options) {
+      let ttlSeconds: number | undefined;
+      if (options?.ttl) {
+        const ms = parseDuration(options.ttl);
+        if (ms === null)
+          throw new ValidationError(`ttl "${options.ttl}" is not an ISO 8601 duration`, [
+            { path: '/ttl', message: 'not a duration' },
+          ]);
+        ttlSeconds = ms / 1000;
+      }
+      await mustLoad(contactId);
+      return addTag(db, contactId, tag, ttlSeconds);
+    },
+    removeTag: (contactId, tag) => removeTag(db, contactId, tag),
+    async addToList(contactId, list) {
+      await addToList(db, contactId, list);
+    },
+    removeFromList: (contactId, list) => removeFromList(db, contactId, list),
+    async recordEvent(contactId, name, properties) {
+      // Keyed by the step, so a retried step stores its events once.
+      events += 1;
+      const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;
+      const { event } = await recordEvent(db, { contactId, name, properties, idempotencyKey });
+      return event;
+    },
+    async matches(contactId, filter, filterScope) {
+      const now = scope.now();
+      if (contactId) {
+        const { rows } = await sql<{ m: boolean }>`
+          select ${compileFilter(filter, { now, scope: filterScope })} as m from contacts c where c.id = ${contactId}`.execute(
+          db,
+        );
+        if (rows[0]) return rows[0].m;
+      }
+      return evaluateFilter(filter, { contact: null, trigger: filterScope.trigger, steps: filterScope.steps, now });
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { TagState } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+interface TagRow {
+  tag: string;
+  count: number;
+  first_added_at: Date;
+  last_added_at: Date;
+  expires_at: Date | null;
+  active: boolean;
+}
+
+function toTagState(r: TagRow): TagState {
+  return {
+    tag: r.tag,
+    count: r.count,
+    firstAddedAt: r.first_added_at.toISOString(),
+    lastAddedAt: r.last_added_at.toISOString(),
+    expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
+    active: r.active,
+  };
+}
+
+/**
+ * Adds a tag: count + 1, last added now, reactivated. `ttlSeconds` undefined takes the tag's
+ * default lifespan (`tags.ttl_seconds`), null means no expiry.
+ *
+ * @example
+ * await addTag(db, contactId, 'vip', 3600) // { tag: 'vip', count: 1, active: true, … }
+ */
+export async function addTag(
+  db: Kysely<Database>,
+  contactId: string,
+  tag: string,
+  ttlSeconds?: number | null,
+): Promise<TagState> {
+  const ttl =
+    ttlSeconds === undefined ? sql`(select ttl_seconds from tags where tag = ${tag})` : sql`${ttlSeconds}::numeric`;
+  const { rows } = await sql<TagRow>`
+    insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
+    values (${contactId}, ${tag}, 1, now(), now(), now() + ${ttl} * interval '1 second', false)
+    on conflict (contact_id, tag) do update set count = t.count + 1, last_added_at = excluded.last_added_at,
+      expires_at = excluded.expires_at, removed = false
+    returning tag, count, first_added_at, last_added_at, expires_at,
+      (expires_at is null or expires_at > now()) as active`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error('addTag: no row returned');
+  return toTagState(row);
+}
+
+/** Turns a tag inactive; its count stays. */
+export async function removeTag(db: Kysely<Database>, contactId: string, tag: string): Promise<void> {
+  await db
+    .updateTable('contact_tags')
+    .set({ removed: true })
+    .where('contact_id', '=', contactId)
+    .where('tag', '=', tag)
+    .execute();
+}
+
+/** Sets a tag's default lifespan (null: never expires). */
+export async function setTagLifespan(db: Kysely<Database>, tag: string, ttlSeconds: number | null): Promise<void> {
+  await db
+    .insertInto('tags')
+    .values({ tag, ttl_seconds: ttlSeconds })
+    .onConflict((oc) => oc.column('tag').doUpdateSet({ ttl_seconds: ttlSeconds }))
+    .execute();
+}
+
+export interface TagSummary {
+  tag: string;
+  ttlSeconds: number | null;
+  activeContacts: number;
+  contacts: number;
+}
+
+/** Every tag known (given a lifespan or added to someone), with how many contacts carry it. */
+export async function listTags(db: Kysely<Database>): Promise<TagSummary[]> {
+  const { rows } = await sql<TagSummary>`
+    select coalesce(d.tag, u.tag) as tag, d.ttl_seconds as "ttlSeconds",
+      coalesce(u.active, 0)::int as "activeContacts", coalesce(u.total, 0)::int as contacts
+    from tags d
+    full join (
+      select tag, count(*) as total,
+        count(*) filter (where not removed and (expires_at is null or expires_at > now())) as active
+      from contact_tags group by tag
+    ) u on u.tag = d.tag
+    order by 1`.execute(db);
+  return rows;
+}
+
+/** Adds a contact to a static list; adding again keeps the first added date. */
+export async function addToList(
+  db: Kysely<Database>,
+  contactId: string,
+  list: string,
+): Promise<{ list: string; addedAt: string }> {
+  await db
+    .insertInto('contact_lists')
+    .values({ contact_id: contactId, list })
+    .onConflict((oc) => oc.columns(['contact_id', 'list']).doNothing())
+    .execute();
+  const { rows } = await sql<{ list: string; added_at: Date }>`
+    select list, added_at from contact_lists where contact_id = ${contactId} and list = ${list}`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error('addToList: the membership vanished');
+  return { list: row.list, addedAt: row.added_at.toISOString() };
+}
+
+export async function removeFromList(db: Kysely<Database>, contactId: string, list: string): Promise<void> {
+  await db.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute();
+}
+
+/** Every list with its member count. */
+export async function listLists(db: Kysely<Database>): Promise<{ list: string; members: number }[]> {
+  const { rows } = await sql<{ list: string; members: number }>`
+    select list, count(*)::int as members from contact_lists group by list order by list`.execute(db);
+  return rows;
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { mergeAttributes, type NormalizedInput } from './normalize.js';
+
+/** One row's result: the contact it created or updated, or why it failed. */
+export type UpsertOutcome =
+  | { ok: true; contactId: string; created: boolean }
+  | { ok: false; field?: string; error: string };
+
+type Field = 'externalId' | 'email' | 'phone';
+const FIELDS: readonly Field[] = ['externalId', 'email', 'phone'];
+
+interface Entity {
+  id: string;
+  existing: boolean;
+  touched: boolean;
+  externalId: string | null;
+  email: string | null;
+  phone: string | null;
+  timezone: string | null;
+  attributes: JsonObject;
+}
+
+interface StoredRow {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  external_id: string | null;
+  timezone: string | null;
+  attributes: JsonObject;
+}
+
+class RetryBatch extends Error {}
+// Unique violation, deadlock, serialization failure: a concurrent writer won; look again.
+const RETRY_CODES = new Set(['23505', '40P01', '40001']);
+
+/**
+ * Upserts many contacts in set-based SQL: one locking SELECT, one INSERT, one UPDATE.
+ * Each row matches by externalId, then email, then phone (rows of one batch that name the
+ * same person merge in order); attributes merge key by key. Concurrent upserts of one new
+ * identity create one contact: the loser of the unique-index race retries the batch.
+ *
+ * @example
+ * const [r] = await upsertContacts(db, [{ email: 'ann@x.io', attributes: { plan: 'pro' } }]);
+ */
+export async function upsertContacts(db: Kysely<Database>, rows: readonly NormalizedInput[]): Promise<UpsertOutcome[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!db.isTransaction) return await db.transaction().execute((trx) => upsertOnce(trx, rows));
+      // Inside the caller's transaction: a savepoint lets a lost race be retried.
+      await sql`savepoint waymark_upsert`.execute(db);
+      try {
+        const outcomes = await upsertOnce(db, rows);
+        await sql`release savepoint waymark_upsert`.execute(db);
+        return outcomes;
+      } catch (error) {
+        await sql`rollback to savepoint waymark_upsert`.execute(db);
+        throw error;
+      }
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const again = error instanceof RetryBatch || (code !== undefined && RETRY_CODES.has(code));
+      if (!again || attempt >= 8) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+async function upsertOnce(trx: Kysely<Database>, rows: readonly NormalizedInput[]): Promise<UpsertOutcome[]> {
+  const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
+  const stored = (
+    await sql<StoredRow>`
+      select id, email, phone, external_id, timezone, attributes from contacts
+      where external_id = any(${values('externalId')}::text[]) or email = any(${values('email')}::text[])
+         or phone = any(${values('phone')}::text[])
+      order by id for update`.execute(trx)
+  ).rows;
+
+  const index: Record<Field, Map<string, Entity>> = { externalId: new Map(), email: new Map(), phone: new Map() };
+  const entities: Entity[] = [];
+  const remember = (e: Entity) => {
+    for (const f of FIELDS) if (e[f]) index[f].set(e[f], e);
+  };
+  for (const s of stored) {
+    const e: Entity = {
+      id: s.id,
+      existing: true,
+      touched: false,
+      externalId: s.external_id,
+      email: s.email,
+      phone: s.phone,
+      timezone: s.timezone,
+      attributes: s.attributes,
+    };
+    entities.push(e);
+    remember(e);
+  }
+
+  const outcomes = rows.map((row): UpsertOutcome => {
+    let target: Entity | undefined;
+    for (const f of FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
+    for (const f of FIELDS) {
+      const other = row[f] ? index[f].get(row[f]) : undefined;
+      if (other && target && other !== target)
+        return { ok: false, field: f, error: `${f} belongs to another contact than the row's ${firstField(row)}` };
+    }
+    const created = !target;
+    if (!target) {
+      target = {
+        id: randomUUID(),
+        existing: false,
+        touched: true,
+        externalId: null,
+        email: null,
+        phone: null,
+        timezone: null,
+        attributes: {},
+      };
+      entities.push(target);
+    }
+    for (const f of FIELDS) {
+      const v = row[f];
+      if (v && target[f] !== v) {
+        if (target[f]) index[f].delete(target[f]);
+        target[f] = v;
+        target.touched = true;
+      }
+    }
+    if (row.timezone !== undefined) target.timezone = row.timezone;
+    if (row.attributes) target.attributes = mergeAttributes(target.attributes, row.attributes);
+    target.touched = true;
+    remember(target);
+    return { ok: true, contactId: target.id, created };
+  });
+
+  const record = (e: Entity) => ({
+    id: e.id,
+    email: e.email,
+    phone: e.phone,
+    external_id: e.externalId,
+    timezone: e.timezone,
+    attributes: e.attributes,
+  });
+  const inserts = entities.filter((e) => !e.existing).map(record);
+  if (inserts.length) {
+    const inserted = await sql<{ id: string }>`
+      insert into contacts (id, email, phone, external_id, timezone, attributes)
+      select id, email, phone, external_id, timezone, attributes
+      from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
+        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
+      on conflict do nothing
+      returning id`.execute(trx);
+    if (inserted.rows.length < inserts.length)
+      throw new RetryBatch('a concurrent writer created one of these contacts');
+  }
+  const updates = entities.filter((e) => e.existing && e.touched).map(record);
+  if (updates.length) {
+    await sql`
+      update contacts c set email = v.email, phone = v.phone, external_id = v.external_id,
+        timezone = v.timezone, attributes = v.attributes, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
+        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
+      where c.id = v.id`.execute(trx);
+  }
+  return outcomes;
+}
+
+function firstField(row: NormalizedInput): string {
+  return FIELDS.find((f) => row[f]) ?? 'identity';
+}

@@ -1,0 +1,82 @@
+import type { ChannelConsent, JsonObject } from '@waymark/sdk';
+import type { Generated } from 'kysely';
+import type { Json, Timestamp } from './foundation.js';
+
+/** One person; identity by external id, email (lower-cased) or phone (E.164). */
+export interface ContactsTable {
+  id: Generated<string>;
+  email: string | null;
+  phone: string | null;
+  external_id: string | null;
+  timezone: string | null;
+  attributes: Generated<Json<JsonObject>>;
+  consent: Generated<Json<{ email: ChannelConsent; sms: ChannelConsent }>>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+/** A tag's default lifespan, used when it is added without one. */
+export interface TagsTable {
+  tag: string;
+  ttl_seconds: number | null;
+}
+
+/** A tag on a contact: additions counted, expiry and removal keep the count. */
+export interface ContactTagsTable {
+  contact_id: string;
+  tag: string;
+  count: Generated<number>;
+  first_added_at: Generated<Timestamp>;
+  last_added_at: Generated<Timestamp>;
+  expires_at: Timestamp | null;
+  removed: Generated<boolean>;
+}
+
+export interface ContactListsTable {
+  contact_id: string;
+  list: string;
+  added_at: Generated<Timestamp>;
+}
+
+/** Append-only events on contacts. */
+export interface EventsTable {
+  id: Generated<string>;
+  contact_id: string;
+  name: string;
+  properties: Generated<Json<JsonObject>>;
+  timestamp: Generated<Timestamp>;
+  idempotency_key: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface SegmentMembersTable {
+  journey_id: string;
+  node_id: string;
+  contact_id: string;
+}
+
+export interface TriggerStateTable {
+  journey_id: string;
+  node_id: string;
+  params_hash: string;
+  last_at: Timestamp | null;
+  next_at: Timestamp | null;
+}
+
+export interface ErasuresTable {
+  id: Generated<string>;
+  contact_hash: string;
+  identity_hashes: Generated<string[]>;
+  erased_at: Generated<Timestamp>;
+}
+
+export interface ContactTables {
+  contacts: ContactsTable;
+  tags: TagsTable;
+  contact_tags: ContactTagsTable;
+  contact_lists: ContactListsTable;
+  events: EventsTable;
+  segment_members: SegmentMembersTable;
+  trigger_state: TriggerStateTable;
+  erasures: ErasuresTable;
+}

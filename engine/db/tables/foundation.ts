@@ -1,0 +1,46 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type Json<T> = ColumnType<T, T | string, T | string>;
+
+/** API bearer tokens, stored only as SHA-256 hashes. */
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  token_hash: string;
+  created_at: Generated<Timestamp>;
+  last_used_at: Timestamp | null;
+}
+
+/** Installation-wide settings by key (contact rules, …). */
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: Generated<Timestamp>;
+}
+
+/** Live worker processes: a heartbeat lets survivors free the jobs of dead ones. */
+export interface WorkersTable {
+  id: string;
+  hostname: string;
+  pid: number;
+  started_at: Generated<Timestamp>;
+  heartbeat_at: Generated<Timestamp>;
+}
+
+/** Credentials for node packages, encrypted with AES-256-GCM. */
+export interface CredentialsTable {
+  id: Generated<string>;
+  name: string;
+  type: string;
+  data_encrypted: string;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface FoundationTables {
+  api_tokens: ApiTokensTable;
+  settings: SettingsTable;
+  workers: WorkersTable;
+  credentials: CredentialsTable;
+}

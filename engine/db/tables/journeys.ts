@@ -1,0 +1,33 @@
+import type { Generated } from 'kysely';
+import type { JourneyGraph, JourneySettings } from '../../graph/types.js';
+import type { Json, Timestamp } from './foundation.js';
+
+export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
+
+// Timestamp already has an optional insert type, so defaulted time columns need no Generated<>.
+/** A journey: its editable draft and, once published, the newest version's number. */
+export interface JourneysTable {
+  id: Generated<string>;
+  name: string;
+  status: Generated<JourneyStatus>;
+  draft_graph: Json<JourneyGraph>;
+  draft_settings: Json<JourneySettings>;
+  published_version: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  archived_at: Timestamp | null;
+}
+
+/** An immutable published version; runs are pinned to one. */
+export interface JourneyVersionsTable {
+  journey_id: string;
+  version: number;
+  graph: Json<JourneyGraph>;
+  settings: Json<JourneySettings>;
+  published_at: Timestamp;
+}
+
+export interface JourneyTables {
+  journeys: JourneysTable;
+  journey_versions: JourneyVersionsTable;
+}

@@ -1,0 +1,82 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { Timestamp } from './foundation.js';
+
+/** A timestamp the database fills by default (kysely does not unwrap Generated<ColumnType>). */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type DefaultJson<T> = ColumnType<T, T | string | undefined, T | string>;
+
+/** A tracked link of an email: the href as the HTML meant it, and its key when it has one. */
+export interface StoredLink {
+  index: number;
+  key: string | null;
+  url: string;
+  /** What a click applies, from the node's `links` param for this key. */
+  addTags?: string[];
+  addLists?: string[];
+}
+
+/** Every message any channel sent, delayed or suppressed; with no SMTP, the outbox. */
+export interface MessagesTable {
+  id: Generated<string>;
+  idempotency_key: string | null;
+  run_id: string | null;
+  journey_id: string | null;
+  node_id: string | null;
+  contact_id: string | null;
+  channel: string;
+  category: 'marketing' | 'transactional';
+  to: string;
+  from: string | null;
+  reply_to: string | null;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  headers: DefaultJson<Record<string, string>>;
+  status: 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
+  reason: string | null;
+  error: string | null;
+  delayed_until: Timestamp | null;
+  provider_id: string | null;
+  links: DefaultJson<StoredLink[]>;
+  opens: Generated<number>;
+  clicks: Generated<number>;
+  created_at: DefaultTimestamp;
+  sent_at: Timestamp | null;
+}
+
+/** Leads for salespeople. */
+export interface LeadsTable {
+  id: Generated<string>;
+  idempotency_key: string | null;
+  title: string;
+  contact_id: string | null;
+  owner: string;
+  status: Generated<'open' | 'won' | 'lost'>;
+  journey_id: string | null;
+  run_id: string | null;
+  node_id: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** Round-robin position per owners list. */
+export interface LeadCountersTable {
+  owners_hash: string;
+  next: Generated<string>;
+}
+
+/** Hard-bounced addresses. */
+export interface EmailSuppressionsTable {
+  id: Generated<string>;
+  address: string;
+  contact_id: string | null;
+  reason: Generated<string>;
+  created_at: DefaultTimestamp;
+}
+
+export interface MessageTables {
+  messages: MessagesTable;
+  leads: LeadsTable;
+  lead_counters: LeadCountersTable;
+  email_suppressions: EmailSuppressionsTable;
+}

@@ -1,0 +1,87 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { Json, Timestamp } from './foundation.js';
+
+export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'exited';
+export type StepStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+
+/** One contact (or anonymous payload) travelling one journey version. */
+export interface RunsTable {
+  id: Generated<string>;
+  journey_id: string;
+  version: number;
+  contact_id: string | null;
+  status: Generated<RunStatus>;
+  outcome: string | null;
+  trigger: Json<Record<string, unknown>>;
+  trigger_node_id: string;
+  open_steps: Generated<number>;
+  waiting_steps: Generated<number>;
+  reentry_lock: string | null;
+  started_at: Generated<Timestamp>;
+  ended_at: Timestamp | null;
+}
+
+/** One node executed for one token; created by the step before it, so a crash re-run is one row. */
+export interface StepsTable {
+  id: Generated<string>;
+  seq: ColumnType<number, never, never>;
+  run_id: string;
+  journey_id: string;
+  version: number;
+  node_id: string;
+  parent_step_id: string | null;
+  status: Generated<StepStatus>;
+  output: Json<unknown> | null;
+  error: Json<{ message: string; code?: string }> | null;
+  attempts: Generated<number>;
+  outputs_taken: string[] | null;
+  resume: Json<unknown> | null;
+  created_at: Generated<Timestamp>;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+/** A token parked until an event arrives for the contact, or its deadline. */
+export interface WaitsTable {
+  id: Generated<string>;
+  step_id: string;
+  run_id: string;
+  journey_id: string;
+  contact_id: string;
+  event_name: string;
+  filter: Json<unknown> | null;
+  deadline: Timestamp;
+  created_at: Generated<Timestamp>;
+}
+
+/** The first answer to a webhook call with an `Idempotency-Key`, kept 24 h. */
+export interface WebhookKeysTable {
+  journey_id: string;
+  node_id: string;
+  key: string;
+  status_code: number | null;
+  response: Json<unknown> | null;
+  created_at: Generated<Timestamp>;
+}
+
+/** Per-node analytics, sharded so that busy nodes do not serialise on one row. */
+export interface NodeCountersTable {
+  journey_id: string;
+  version: number;
+  node_id: string;
+  output: string;
+  shard: number;
+  entered: Generated<number>;
+  completed: Generated<number>;
+  failed: Generated<number>;
+  waiting: Generated<number>;
+  taken: Generated<number>;
+}
+
+export interface RunTables {
+  runs: RunsTable;
+  steps: StepsTable;
+  waits: WaitsTable;
+  webhook_keys: WebhookKeysTable;
+  node_counters: NodeCountersTable;
+}

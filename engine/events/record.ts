@@ -1,0 +1,65 @@
+import { ConflictError, type ContactEvent, type JsonObject } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { applyEventEffects } from '../runs/event-effects.js';
+
+export interface EventInput {
+  contactId: string;
+  name: string;
+  properties?: JsonObject;
+  timestamp?: Date;
+  idempotencyKey?: string;
+}
+
+interface EventRow {
+  id: string;
+  contact_id: string;
+  name: string;
+  properties: JsonObject;
+  timestamp: Date;
+}
+
+/** An event row as the API and nodes see it. */
+export function toContactEvent(r: EventRow): ContactEvent {
+  return {
+    id: r.id,
+    contactId: r.contact_id,
+    name: r.name,
+    properties: r.properties,
+    timestamp: new Date(r.timestamp).toISOString(),
+  };
+}
+
+/**
+ * Stores an event and, in the same transaction, everything it sets off: matching
+ * `core.wait-for-event` waits resume, `exitOn` ends runs, `core.event` journeys start
+ * (`applyEventEffects`). A repeated idempotency key returns the first event and does nothing.
+ * (Contact store part; the effects are the engine's.)
+ */
+export async function recordEvent(
+  db: Kysely<Database>,
+  input: EventInput,
+): Promise<{ event: ContactEvent; duplicate: boolean }> {
+  const run = async (trx: Kysely<Database>) => {
+    // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields nothing.
+    const { rows } = await sql<EventRow>`
+      insert into events (contact_id, name, properties, timestamp, idempotency_key)
+      values (${input.contactId}, ${input.name}, ${JSON.stringify(input.properties ?? {})}::jsonb,
+        coalesce(${input.timestamp ?? null}::timestamptz, now()), ${input.idempotencyKey ?? null})
+      on conflict (idempotency_key) do nothing
+      returning id, contact_id, name, properties, timestamp`.execute(trx);
+    const stored = rows[0];
+    if (!stored) {
+      const found = await sql<EventRow>`
+        select id, contact_id, name, properties, timestamp from events
+        where idempotency_key = ${input.idempotencyKey ?? ''}`.execute(trx);
+      const first = found.rows[0];
+      if (!first) throw new ConflictError('an event with this idempotency key is still being stored; retry');
+      return { event: toContactEvent(first), duplicate: true };
+    }
+    const event = toContactEvent(stored);
+    await applyEventEffects(trx, event);
+    return { event, duplicate: false };
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}

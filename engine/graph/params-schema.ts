@@ -1,0 +1,105 @@
+import { type AnyNodeDefinition, type ErrorDetail, parseDuration, templateError } from '@waymark/sdk';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+type FormatsPlugin = (ajv: Ajv) => Ajv;
+// ajv-formats is CommonJS: under NodeNext its plugin arrives as the module's `default`.
+const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  addFormatsModule) as FormatsPlugin;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one ajv that checks node params. Waymark's own formats: `template` (Liquid that
+ * parses), `duration` (ISO 8601), `credential` (a credential id); `filter` is accepted here
+ * and checked by the filter language's own validator (see filter-params.ts). Formats it does
+ * not know (a third party's `color`) are ignored rather than refused.
+ */
+// useDefaults: a param left out that has a default is valid, as the engine fills it in at run
+// time; validation always works on a copy.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false, useDefaults: true });
+addFormats(ajv);
+ajv.addFormat('template', { type: 'string', validate: (s: string) => templateError(s) === null });
+ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== null });
+ajv.addFormat('credential', { type: 'string', validate: (s: string) => UUID.test(s) });
+ajv.addFormat('filter', true);
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/**
+ * Compiles a params schema (cached per schema object); throws when it is not valid JSON
+ * Schema. The registry calls it at load time so a bad schema refuses its package.
+ */
+export function compileParams(schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/** The keys of a `oneOf` whose every branch only requires one key (`duration` XOR `until`). */
+function exclusiveKeys(error: ErrorObject): string[] | null {
+  if (error.keyword !== 'oneOf' || !Array.isArray(error.schema)) return null;
+  const keys = (error.schema as { required?: unknown }[]).map((branch) =>
+    Object.keys(branch).length === 1 && Array.isArray(branch.required) && branch.required.length === 1
+      ? String(branch.required[0])
+      : null,
+  );
+  return keys.every((k) => k !== null) ? (keys as string[]) : null;
+}
+
+function describe(error: ErrorObject): ErrorDetail {
+  let path = error.instancePath;
+  if (error.keyword === 'required') path += `/${(error.params as { missingProperty: string }).missingProperty}`;
+  if (error.keyword === 'additionalProperties')
+    path += `/${(error.params as { additionalProperty: string }).additionalProperty}`;
+  const where = path || 'params';
+  const format = error.keyword === 'format' ? (error.params as { format: string }).format : null;
+  if (format === 'template')
+    return { path, message: `${where} is not a valid template: ${templateError(String(error.data))}` };
+  if (format === 'duration') return { path, message: `${where} must be an ISO 8601 duration such as PT30S or P7D` };
+  if (format === 'credential') return { path, message: `${where} must be a credential id (a UUID)` };
+  const exclusive = exclusiveKeys(error);
+  if (exclusive) return { path, message: `${where} needs exactly one of ${exclusive.join(', ')}` };
+  if (error.keyword === 'required') return { path, message: `${where} is required` };
+  if (error.keyword === 'additionalProperties') return { path, message: `${where} is not a known param` };
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v));
+    return { path, message: `${where} must be one of ${allowed.join(', ')}` };
+  }
+  return { path, message: `${where} ${error.message ?? 'is invalid'}` };
+}
+
+/**
+ * Checks params against a node type's JSON Schema. Each problem's `path` is a JSON pointer
+ * into the params. Also returns a copy of the params with the schema's defaults filled in,
+ * which is what later checks (filters, the type's own hook, computed outputs) should read.
+ *
+ * @example
+ * checkParamsSchema(registry.get('core.webhook', 1)!.definition, { secret: 'short' }).errors
+ * // [{ path: '/secret', message: '/secret must NOT have fewer than 16 characters' }]
+ */
+export function checkParamsSchema(
+  node: AnyNodeDefinition,
+  params: unknown,
+): { errors: ErrorDetail[]; params: unknown } {
+  const validate = compileParams(node.params);
+  const filled = structuredClone(params);
+  if (validate(filled)) return { errors: [], params: filled };
+  const errors = validate.errors ?? [];
+  // An either-or (`oneOf` of single required keys) is said once, not as each branch's miss.
+  const either = errors.filter((e) => exclusiveKeys(e)).map((e) => `${e.schemaPath}/`);
+  const seen = new Set<string>();
+  const details: ErrorDetail[] = [];
+  for (const error of errors) {
+    if (either.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
+    // oneOf/anyOf repeat their branches' errors under one summary: keep each message once.
+    const detail = describe(error);
+    const key = `${detail.path}\n${detail.message}`;
+    if (!seen.has(key)) details.push(detail);
+    seen.add(key);
+  }
+  return { errors: details, params: filled };
+}

@@ -1,0 +1,2 @@
+/** Escapes one key for a JSON pointer (RFC 6901): `~` → `~0`, `/` → `~1`. */
+export const pointerKey = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');

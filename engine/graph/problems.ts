@@ -1,0 +1,22 @@
+import type { ErrorDetail } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { NodeRegistry } from '../registry/registry.js';
+import { credentialProblems } from './credential-refs.js';
+import type { JourneyGraph } from './types.js';
+import { validateGraph } from './validate.js';
+
+/**
+ * Everything that keeps a graph from being published or test-run: the rules of
+ * `validateGraph`, then the credentials its params name (which needs the database).
+ *
+ * @example
+ * const errors = await graphProblems(trx, draft, runtime.registry);
+ */
+export async function graphProblems(
+  db: Kysely<Database>,
+  graph: JourneyGraph,
+  registry: NodeRegistry,
+): Promise<ErrorDetail[]> {
+  return [...validateGraph(graph, registry), ...(await credentialProblems(db, graph, registry))];
+}

@@ -1,0 +1,87 @@
+import type { JsonObject } from '@waymark/sdk';
+
+/** A node on the canvas: shaped like @xyflow/svelte's so the editor needs no translation. */
+export interface GraphNode {
+  id: string;
+  type: string;
+  version: number;
+  params: JsonObject;
+  position: { x: number; y: number };
+}
+
+export interface GraphEdge {
+  id: string;
+  source: string;
+  sourceHandle: string;
+  target: string;
+}
+
+/** A journey's graph, stored as plain JSON in drafts and versions. */
+export interface JourneyGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export type Reentry = 'always' | 'once' | 'once-at-a-time';
+
+export interface JourneySettings {
+  reentry: Reentry;
+  exitOn: string[];
+  webhookRateLimit?: { max: number; window: string };
+}
+
+export const DEFAULT_SETTINGS: JourneySettings = { reentry: 'always', exitOn: [] };
+
+/** JSON Schema of a graph as the API takes it (a draft may still be invalid as a journey). */
+export const graphSchema = {
+  type: 'object',
+  properties: {
+    nodes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', minLength: 1 },
+          type: { type: 'string', minLength: 1 },
+          version: { type: 'integer', minimum: 1 },
+          params: { type: 'object' },
+          position: {
+            type: 'object',
+            properties: { x: { type: 'number' }, y: { type: 'number' } },
+            required: ['x', 'y'],
+          },
+        },
+        required: ['id', 'type', 'version'],
+      },
+    },
+    edges: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', minLength: 1 },
+          source: { type: 'string', minLength: 1 },
+          sourceHandle: { type: 'string', minLength: 1 },
+          target: { type: 'string', minLength: 1 },
+        },
+        required: ['id', 'source', 'sourceHandle', 'target'],
+      },
+    },
+  },
+  required: ['nodes', 'edges'],
+} as const;
+
+export const settingsSchema = {
+  type: 'object',
+  properties: {
+    reentry: { enum: ['always', 'once', 'once-at-a-time'] },
+    exitOn: { type: 'array', items: { type: 'string', minLength: 1 } },
+    webhookRateLimit: {
+      type: 'object',
+      properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', minLength: 2 } },
+      required: ['max', 'window'],
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;

@@ -1,0 +1,131 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import {
+  type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
+  type JsonValue,
+  NodeError,
+  RetryableError,
+} from '@waymark/sdk';
+import type { StepScope } from '../services/step-scope.js';
+import { resolveTarget } from './ssrf.js';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+function parseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new NodeError(`"${text}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new NodeError(`refused: ${url.protocol} URLs are not allowed`);
+  return url;
+}
+
+/** A body as JSON when it says so (and parses), else as text. */
+function decodeBody(raw: Buffer, contentType: string | undefined): JsonValue {
+  const text = raw.toString('utf8');
+  if (contentType && /[/+]json\b/i.test(contentType) && text.trim()) {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (value !== undefined) out[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * One request to the address already checked: the socket connects there whatever DNS says
+ * now (no rebinding), while Host and TLS SNI keep the URL's name.
+ */
+function send(
+  url: URL,
+  address: { address: string; family: 4 | 6 },
+  request: HttpRequest,
+  headers: Record<string, string>,
+) {
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES;
+  const pinned: LookupFunction = (_host, options, callback) => {
+    if ((options as { all?: boolean }).all) callback(null, [address]);
+    else callback(null, address.address, address.family);
+  };
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const req = client.request(url, { method: request.method.toUpperCase(), headers, lookup: pinned }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size >= maxBytes) return;
+        chunks.push(chunk.subarray(0, maxBytes - size));
+        size += chunk.length;
+        // Past the cap the rest is not read: the body keeps its first maxBytes.
+        if (size >= maxBytes) {
+          clearTimeout(timer);
+          res.destroy();
+          finish();
+        }
+      });
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: flatHeaders(res.headers),
+          body: decodeBody(Buffer.concat(chunks), res.headers['content-type']),
+        });
+      };
+      res.on('end', finish);
+      res.on('error', (error) =>
+        done ? undefined : reject(new RetryableError(`reading the answer failed: ${error.message}`)),
+      );
+    });
+    const timer = setTimeout(
+      () => req.destroy(new RetryableError(`${url.host} did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        error instanceof RetryableError ? error : new RetryableError(`${url.host}: ${error.message}`, { cause: error }),
+      );
+    });
+    if (request.body !== undefined && !['GET', 'HEAD'].includes(request.method.toUpperCase())) req.end(request.body);
+    else req.end();
+  });
+}
+
+/** `ctx.http`: outgoing HTTP that refuses private targets after DNS resolution. (Channels part.) */
+export function createHttpClient(scope: StepScope): HttpClient {
+  return {
+    async request(request) {
+      const url = parseUrl(request.url);
+      const address = await resolveTarget(url, scope.runtime.config.httpAllowPrivate);
+      const headers: Record<string, string> = {
+        'user-agent': 'Waymark',
+        ...request.headers,
+        'idempotency-key': scope.idempotencyKey,
+      };
+      if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+        headers['content-type'] = 'application/json';
+      }
+      return send(url, address, request, headers);
+    },
+  };
+}

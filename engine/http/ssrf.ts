@@ -1,0 +1,56 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { NodeError, RetryableError } from '@waymark/sdk';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Why an address may not be called, or null for a public unicast address. IPv4-mapped IPv6
+ * (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries.
+ *
+ * @example
+ * refusalOf('10.1.2.3') // 'private'
+ */
+export function refusalOf(address: string): string | null {
+  if (!ipaddr.isValid(address)) return 'not an IP address';
+  const parsed = ipaddr.process(address);
+  const range = parsed.range();
+  return range === 'unicast' ? null : range;
+}
+
+/** The host of a URL as DNS or the IP parser wants it (IPv6 literals lose their brackets). */
+function bareHost(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * Resolves the URL's host and returns the address to connect to. Unless `allowPrivate`,
+ * throws a non-retryable NodeError when any address it resolves to is loopback, private,
+ * link-local, unspecified or otherwise not public. DNS failures are retryable.
+ */
+export async function resolveTarget(url: URL, allowPrivate: boolean): Promise<{ address: string; family: 4 | 6 }> {
+  const host = bareHost(url);
+  let addresses: { address: string; family: number }[];
+  if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
+  else {
+    try {
+      addresses = await lookup(host, { all: true, verbatim: true });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ENOTFOUND') throw new NodeError(`refused: ${host} does not resolve`, { cause: error });
+      throw new RetryableError(`DNS lookup of ${host} failed (${code ?? 'error'})`, { cause: error });
+    }
+  }
+  const first = addresses[0];
+  if (!first) throw new NodeError(`refused: ${host} does not resolve`);
+  if (!allowPrivate) {
+    for (const { address } of addresses) {
+      const reason = refusalOf(address);
+      if (reason) {
+        throw new NodeError(
+          `refused: ${host} resolves to ${address}, a ${reason} address (set WAYMARK_HTTP_ALLOW_PRIVATE=true to allow)`,
+        );
+      }
+    }
+  }
+  return { address: first.address, family: first.family === 6 ? 6 : 4 };
+}

@@ -1,0 +1,113 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { JourneyGraph, JourneySettings } from '../graph/types.js';
+import { journeyArchived, journeyNotFound } from './errors.js';
+import { findJourney, type Journey, type JourneyRow, type JourneySummary, toSummary, withDefaults } from './journey.js';
+
+const EMPTY_GRAPH: JourneyGraph = { nodes: [], edges: [] };
+
+/**
+ * Locks a journey's row for the rest of the transaction (publishes and status changes of
+ * one journey then follow one another). Throws not_found for an unknown id, and conflict for
+ * an archived journey unless `archivedOk`.
+ */
+export async function lockJourney(
+  trx: Kysely<Database>,
+  id: string,
+  options: { archivedOk?: boolean } = {},
+): Promise<JourneyRow> {
+  const row = await trx.selectFrom('journeys').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!row) throw journeyNotFound(id);
+  if (row.status === 'archived' && !options.archivedOk) throw journeyArchived(id);
+  return row;
+}
+
+async function found(db: Kysely<Database>, id: string): Promise<Journey> {
+  const journey = await findJourney(db, id);
+  if (!journey) throw journeyNotFound(id);
+  return journey;
+}
+
+/** Creates a journey in `draft` status; the graph defaults to an empty one. */
+export async function createJourney(
+  db: Kysely<Database>,
+  input: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings> },
+): Promise<Journey> {
+  const row = await db
+    .insertInto('journeys')
+    .values({
+      name: input.name,
+      draft_graph: JSON.stringify(input.graph ?? EMPTY_GRAPH),
+      draft_settings: JSON.stringify(withDefaults(input.settings)),
+      published_version: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return found(db, row.id);
+}
+
+/** Every journey not archived, most recently changed first. */
+export async function listJourneys(db: Kysely<Database>): Promise<JourneySummary[]> {
+  const rows = await db
+    .selectFrom('journeys')
+    .selectAll()
+    .where('status', '<>', 'archived')
+    .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map(toSummary);
+}
+
+/**
+ * Renames a journey and/or changes its draft settings. Settings merge key by key over the
+ * current ones; they take effect for new runs at the next publish.
+ */
+export async function updateJourney(
+  db: Kysely<Database>,
+  id: string,
+  patch: { name?: string; settings?: Partial<JourneySettings> },
+): Promise<Journey> {
+  await db.transaction().execute(async (trx) => {
+    const row = await lockJourney(trx, id);
+    await trx
+      .updateTable('journeys')
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.settings
+          ? { draft_settings: JSON.stringify(withDefaults({ ...row.draft_settings, ...patch.settings })) }
+          : {}),
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .execute();
+  });
+  return found(db, id);
+}
+
+/**
+ * Replaces the draft graph (and settings when given). Drafts may be invalid as journeys;
+ * only publishing validates them.
+ */
+export async function saveDraft(
+  db: Kysely<Database>,
+  id: string,
+  draft: { graph: JourneyGraph; settings?: Partial<JourneySettings> },
+): Promise<Journey> {
+  await db.transaction().execute(async (trx) => {
+    await lockJourney(trx, id);
+    await trx
+      .updateTable('journeys')
+      .set({
+        draft_graph: JSON.stringify(draft.graph),
+        ...(draft.settings ? { draft_settings: JSON.stringify(withDefaults(draft.settings)) } : {}),
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .execute();
+  });
+  return found(db, id);
+}
+
+/** Reads a journey or throws not_found. */
+export const getJourney = found;

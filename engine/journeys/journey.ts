@@ -1,0 +1,67 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { JourneyStatus, JourneysTable } from '../db/tables/journeys.js';
+import { DEFAULT_SETTINGS, type JourneyGraph, type JourneySettings } from '../graph/types.js';
+
+/** A journey as the API shows it: its draft, its published versions and where it stands. */
+export interface Journey {
+  id: string;
+  name: string;
+  status: JourneyStatus;
+  publishedVersion: number | null;
+  draft: { graph: JourneyGraph; settings: JourneySettings };
+  versions: { version: number; publishedAt: string }[];
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+}
+
+/** A journey in the list: no graph. */
+export interface JourneySummary {
+  id: string;
+  name: string;
+  status: JourneyStatus;
+  publishedVersion: number | null;
+  updatedAt: string;
+}
+
+export type JourneyRow = Selectable<JourneysTable>;
+
+const iso = (t: Date | string) => new Date(t).toISOString();
+
+/** Settings as stored: whatever was given over the defaults. */
+export function withDefaults(settings: Partial<JourneySettings> | null | undefined): JourneySettings {
+  return { ...DEFAULT_SETTINGS, ...settings };
+}
+
+export function toSummary(row: JourneyRow): JourneySummary {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    publishedVersion: row.published_version,
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/**
+ * Reads a journey with its draft and version list; null when the id is unknown.
+ * Archived journeys are still found (their versions and runs stay readable by id).
+ */
+export async function findJourney(db: Kysely<Database>, id: string): Promise<Journey | null> {
+  const row = await db.selectFrom('journeys').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const versions = await db
+    .selectFrom('journey_versions')
+    .select(['version', 'published_at'])
+    .where('journey_id', '=', id)
+    .orderBy('version')
+    .execute();
+  return {
+    ...toSummary(row),
+    draft: { graph: row.draft_graph, settings: withDefaults(row.draft_settings) },
+    versions: versions.map((v) => ({ version: v.version, publishedAt: iso(v.published_at) })),
+    createdAt: iso(row.created_at),
+    archivedAt: row.archived_at ? iso(row.archived_at) : null,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { type JourneyStats, journeyStats } from '../runs/stats.js';
+import { journeyNotFound } from './errors.js';
+import { getVersion } from './versions.js';
+
+/**
+ * A journey's per-node stats (one version, or all together), after checking that the
+ * journey and the version exist. Nodes of the version (the newest when none is named) that
+ * no token reached yet are listed with zeros, so a canvas can label every node.
+ */
+export async function journeyStatsFor(
+  db: Kysely<Database>,
+  journeyId: string,
+  version?: number,
+): Promise<JourneyStats> {
+  const journey = await db
+    .selectFrom('journeys')
+    .select('published_version')
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
+  if (!journey) throw journeyNotFound(journeyId);
+  const shown = version ?? journey.published_version;
+  const graph = shown ? (await getVersion(db, journeyId, shown)).graph : null;
+  const stats = await journeyStats(db, journeyId, version);
+  for (const node of graph?.nodes ?? []) {
+    stats.nodes[node.id] ??= { entered: 0, completed: 0, failed: 0, waiting: 0 };
+  }
+  return stats;
+}

@@ -1,0 +1,47 @@
+import { ConflictError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { JourneyStatus } from '../db/tables/journeys.js';
+import { endRuns } from '../runs/end-runs.js';
+import { getJourney, lockJourney } from './edit.js';
+import type { Journey } from './journey.js';
+import { notifyJourneyChanged } from './notify.js';
+
+async function setStatus(db: Kysely<Database>, id: string, status: JourneyStatus): Promise<void> {
+  await db.updateTable('journeys').set({ status, updated_at: sql`now()` }).where('id', '=', id).execute();
+  await notifyJourneyChanged(db, id);
+}
+
+/**
+ * Pauses (`paused`) or resumes (`live`) a published journey. While paused its triggers start
+ * nothing; runs already inside go on. Repeating the same change is harmless. A journey never
+ * published, or archived, answers conflict.
+ */
+export async function setPaused(db: Kysely<Database>, id: string, paused: boolean): Promise<Journey> {
+  await db.transaction().execute(async (trx) => {
+    const row = await lockJourney(trx, id);
+    if (row.published_version === null) {
+      throw new ConflictError(
+        `journey ${id} was never published: publish it before ${paused ? 'pausing' : 'resuming'} it`,
+      );
+    }
+    const status = paused ? 'paused' : 'live';
+    if (row.status !== status) await setStatus(trx, id, status);
+  });
+  return getJourney(db, id);
+}
+
+/**
+ * Archives a journey: it leaves the list, its triggers stop, and its running and waiting
+ * runs end as `exited`, all in one transaction. Versions and runs stay readable by id.
+ * Archiving an archived journey changes nothing.
+ */
+export async function archiveJourney(db: Kysely<Database>, id: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await lockJourney(trx, id, { archivedOk: true });
+    if (row.status === 'archived') return;
+    await trx.updateTable('journeys').set({ archived_at: sql`now()` }).where('id', '=', id).execute();
+    await setStatus(trx, id, 'archived');
+    await endRuns(trx, { journeyId: id }, 'exited');
+  });
+}

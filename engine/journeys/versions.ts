@@ -1,0 +1,42 @@
+import { NotFoundError } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { JourneyGraph, JourneySettings } from '../graph/types.js';
+import { journeyNotFound } from './errors.js';
+import { withDefaults } from './journey.js';
+
+/** A published, immutable version of a journey. */
+export interface JourneyVersion {
+  version: number;
+  graph: JourneyGraph;
+  settings: JourneySettings;
+  publishedAt: string;
+}
+
+/** Reads one published version; not_found names whether the journey or the version is missing. */
+export async function getVersion(db: Kysely<Database>, journeyId: string, version: number): Promise<JourneyVersion> {
+  const row = await db
+    .selectFrom('journey_versions')
+    .selectAll()
+    .where('journey_id', '=', journeyId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (!row) {
+    const journey = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
+    throw journey ? new NotFoundError(`journey ${journeyId} has no version ${version}`) : journeyNotFound(journeyId);
+  }
+  return {
+    version: row.version,
+    graph: row.graph,
+    settings: withDefaults(row.settings),
+    publishedAt: new Date(row.published_at).toISOString(),
+  };
+}
+
+/** A version's graph, or the draft's for `'draft'`. */
+export async function graphOf(db: Kysely<Database>, journeyId: string, which: number | 'draft'): Promise<JourneyGraph> {
+  if (which !== 'draft') return (await getVersion(db, journeyId, which)).graph;
+  const row = await db.selectFrom('journeys').select('draft_graph').where('id', '=', journeyId).executeTakeFirst();
+  if (!row) throw journeyNotFound(journeyId);
+  return row.draft_graph;
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { Lead, LeadsService } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { StepScope } from '../services/step-scope.js';
+
+export interface LeadRow {
+  id: string;
+  title: string;
+  contact_id: string | null;
+  owner: string;
+  status: Lead['status'];
+  created_at: Date;
+  journey_id: string | null;
+  run_id: string | null;
+  node_id: string | null;
+}
+
+/** A lead row as the API shows it. */
+export function toApiLead(r: LeadRow) {
+  return {
+    id: r.id,
+    title: r.title,
+    contactId: r.contact_id,
+    owner: r.owner,
+    status: r.status,
+    createdAt: new Date(r.created_at).toISOString(),
+    source: { journeyId: r.journey_id, runId: r.run_id, nodeId: r.node_id },
+  };
+}
+
+/**
+ * The next owner of a list in round-robin order: one atomic upsert of the list's counter,
+ * so every process and restart continues the same sequence.
+ */
+async function nextOwner(db: Kysely<Database>, owners: readonly string[]): Promise<string> {
+  const hash = createHash('sha256').update(JSON.stringify(owners)).digest('hex');
+  const { rows } = await sql<{ n: string }>`
+    insert into lead_counters (owners_hash, next) values (${hash}, 1)
+    on conflict (owners_hash) do update set next = lead_counters.next + 1
+    returning next - 1 as n`.execute(db);
+  return owners[Number(rows[0]?.n ?? 0) % owners.length] as string;
+}
+
+/** `ctx.leads`: leads with round-robin assignment kept in the database. (Channels part.) */
+export function createLeadsService(scope: StepScope): LeadsService {
+  const { db } = scope;
+  const columns = [
+    'id',
+    'title',
+    'contact_id',
+    'owner',
+    'status',
+    'created_at',
+    'journey_id',
+    'run_id',
+    'node_id',
+  ] as const;
+  const toLead = (r: LeadRow): Lead => {
+    const { source: _source, ...lead } = toApiLead(r);
+    return lead;
+  };
+  return {
+    async create({ title, owners, assign }) {
+      // A retried step finds the lead it created instead of taking another owner's turn.
+      const existing = await db
+        .selectFrom('leads')
+        .select(columns)
+        .where('idempotency_key', '=', scope.idempotencyKey)
+        .executeTakeFirst();
+      if (existing) return toLead(existing as LeadRow);
+      const run = async (trx: Kysely<Database>) => {
+        const owner = assign === 'first' ? (owners[0] as string) : await nextOwner(trx, owners);
+        const row = await trx
+          .insertInto('leads')
+          .values({
+            idempotency_key: scope.idempotencyKey,
+            title,
+            contact_id: scope.contactId,
+            owner,
+            journey_id: scope.journeyId,
+            run_id: scope.runId,
+            node_id: scope.nodeId,
+            created_at: scope.now(),
+          })
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .returning(columns)
+          .executeTakeFirst();
+        return (
+          row ??
+          (await trx
+            .selectFrom('leads')
+            .select(columns)
+            .where('idempotency_key', '=', scope.idempotencyKey)
+            .executeTakeFirstOrThrow())
+        );
+      };
+      const row = db.isTransaction ? await run(db) : await db.transaction().execute(run);
+      return toLead(row as LeadRow);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { StoredLink } from '../db/tables/messages.js';
+import { signToken } from './tokens.js';
+
+/** What the email part of the gate adds to a message before it is delivered. */
+export interface PreparedEmail {
+  html: string | undefined;
+  text: string | undefined;
+  headers: Record<string, string>;
+  links: StoredLink[];
+}
+
+interface PrepareInput {
+  messageId: string;
+  html?: string;
+  text?: string;
+  marketing: boolean;
+  publicUrl: string;
+  secretKey: Buffer;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/** An attribute value as the HTML means it: character references decoded, nothing else changed. */
+export function decodeEntities(value: string): string {
+  return value.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] === '#') {
+      const code = ref[1]?.toLowerCase() === 'x' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[ref.toLowerCase()] ?? whole;
+  });
+}
+
+const escapeAttr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+const ANCHOR = /<a\b[^>]*>/gi;
+const HREF = /(\shref\s*=\s*)("([^"]*)"|'([^']*)'|([^\s>"']+))/i;
+const KEY_ATTR = /\sdata-waymark-key\s*=\s*("([^"]*)"|'([^']*)'|([^\s>"']+))/i;
+
+/**
+ * Rewrites every link of an email to a tracked link, adds the open pixel, and for marketing
+ * mail the unsubscribe link and `List-Unsubscribe` headers. In-page anchors (`#…`) stay.
+ *
+ * @example
+ * prepareEmail({ messageId, html: '<a href="https://x.io">x</a>', marketing: true, publicUrl, secretKey })
+ */
+export function prepareEmail(input: PrepareInput): PreparedEmail {
+  const { messageId, publicUrl, secretKey } = input;
+  const links: StoredLink[] = [];
+  const headers: Record<string, string> = {};
+  let html = input.html?.replace(ANCHOR, (tag) =>
+    tag.replace(HREF, (whole, prefix: string, _v, dq?: string, sq?: string, bare?: string) => {
+      const url = decodeEntities(dq ?? sq ?? bare ?? '').trim();
+      if (!url || url.startsWith('#')) return whole;
+      const keyMatch = KEY_ATTR.exec(tag);
+      const key = keyMatch ? decodeEntities(keyMatch[2] ?? keyMatch[3] ?? keyMatch[4] ?? '') : null;
+      const index = links.length;
+      links.push({ index, key, url });
+      return `${prefix}"${escapeAttr(`${publicUrl}/t/c/${signToken(secretKey, 'c', { messageId, index })}`)}"`;
+    }),
+  );
+  let text = input.text;
+  if (input.marketing) {
+    const unsubscribe = `${publicUrl}/unsubscribe/${signToken(secretKey, 'u', { messageId })}`;
+    headers['List-Unsubscribe'] = `<${unsubscribe}>`;
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    if (html !== undefined)
+      html = insertBeforeBodyEnd(
+        html,
+        `<p style="font-size:12px"><a href="${escapeAttr(unsubscribe)}">Unsubscribe</a></p>`,
+      );
+    if (text !== undefined) text = `${text}\n\nUnsubscribe: ${unsubscribe}\n`;
+  }
+  if (html !== undefined) {
+    const pixel = `${publicUrl}/t/o/${signToken(secretKey, 'o', { messageId })}`;
+    html = insertBeforeBodyEnd(html, `<img src="${escapeAttr(pixel)}" width="1" height="1" alt="">`);
+  }
+  return { html, text, headers, links };
+}
+
+/** Puts `fragment` at the end of the body: before `</body>` when the HTML has one. */
+function insertBeforeBodyEnd(html: string, fragment: string): string {
+  const at = html.search(/<\/body\s*>/i);
+  return at === -1 ? `${html}${fragment}` : `${html.slice(0, at)}${fragment}${html.slice(at)}`;
+}

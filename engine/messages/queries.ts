@@ -1,0 +1,108 @@
+import { ValidationError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import { isUuid } from '../contacts/load.js';
+import type { Database } from '../db/database.js';
+
+export interface MessageFilter {
+  contactId?: string;
+  runId?: string;
+  status?: string;
+  limit: number;
+  cursor?: string;
+}
+
+interface MessageRow {
+  id: string;
+  run_id: string | null;
+  node_id: string | null;
+  contact_id: string | null;
+  channel: string;
+  category: string;
+  to: string;
+  subject: string | null;
+  status: string;
+  reason: string | null;
+  error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  opens: number;
+  clicks: number;
+  html?: string | null;
+  text?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** A message as the API lists it; optional fields only when set. */
+export function toApiMessage(r: MessageRow) {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    nodeId: r.node_id,
+    contactId: r.contact_id,
+    channel: r.channel,
+    category: r.category,
+    to: r.to,
+    ...(r.subject !== null ? { subject: r.subject } : {}),
+    status: r.status,
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    createdAt: new Date(r.created_at).toISOString(),
+    ...(r.sent_at ? { sentAt: new Date(r.sent_at).toISOString() } : {}),
+    opens: r.opens,
+    clicks: r.clicks,
+  };
+}
+
+const encodeCursor = (r: MessageRow) =>
+  Buffer.from(`${new Date(r.created_at).toISOString()}|${r.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const when = new Date(at ?? '');
+  if (!id || !isUuid(id) || Number.isNaN(when.getTime())) {
+    throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'invalid cursor' }]);
+  }
+  return { at: when, id };
+}
+
+/** Newest messages first, filtered, one page and the cursor of the next (null on the last). */
+export async function listMessages(db: Kysely<Database>, filter: MessageFilter) {
+  const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+  // A malformed id matches nothing rather than failing the uuid cast.
+  const none = '00000000-0000-0000-0000-000000000000';
+  const contactId = filter.contactId === undefined ? null : isUuid(filter.contactId) ? filter.contactId : none;
+  const runId = filter.runId === undefined ? null : isUuid(filter.runId) ? filter.runId : none;
+  const { rows } = await sql<MessageRow>`
+    select id, run_id, node_id, contact_id, channel, category, "to", subject, status, reason, error,
+      created_at, sent_at, opens, clicks
+    from messages
+    where (${contactId}::uuid is null or contact_id = ${contactId}::uuid)
+      and (${runId}::uuid is null or run_id = ${runId}::uuid)
+      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
+      and (${after?.at ?? null}::timestamptz is null or (created_at, id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))
+    order by created_at desc, id desc
+    limit ${filter.limit + 1}`.execute(db);
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  return {
+    messages: page.map(toApiMessage),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/** One message with its rendered html, text and headers (the outbox); null when unknown. */
+export async function getMessage(db: Kysely<Database>, id: string) {
+  if (!isUuid(id)) return null;
+  const { rows } = await sql<MessageRow>`
+    select id, run_id, node_id, contact_id, channel, category, "to", subject, status, reason, error,
+      created_at, sent_at, opens, clicks, html, text, headers
+    from messages where id = ${id}`.execute(db);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    ...toApiMessage(r),
+    ...(r.html != null ? { html: r.html } : {}),
+    ...(r.text != null ? { text: r.text } : {}),
+    headers: r.headers ?? {},
+  };
+}

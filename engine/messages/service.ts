@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import {
+  type MessagesService,
+  NodeError,
+  type PreparedMessage,
+  RetryableError,
+  type SendRequest,
+  type SendResult,
+  WaymarkError,
+} from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import { loadContact } from '../contacts/load.js';
+import type { Database } from '../db/database.js';
+import type { StoredLink } from '../db/tables/messages.js';
+import type { StepScope } from '../services/step-scope.js';
+import { loadContactRules } from './contact-rules.js';
+import { type Decision, decide } from './decide.js';
+import { prepareEmail } from './prepare-email.js';
+import { signToken } from './tokens.js';
+import { deliverDefaultEmail } from './transport.js';
+
+interface ExistingRow {
+  id: string;
+  status: SendResult['status'];
+  reason: string | null;
+  delayed_until: Date | null;
+}
+
+function resultOf(row: ExistingRow): SendResult {
+  return {
+    messageId: row.id,
+    status: row.status,
+    ...(row.reason ? { reason: row.reason as SendResult['reason'] } : {}),
+    ...(row.status === 'delayed' && row.delayed_until ? { until: new Date(row.delayed_until) } : {}),
+  };
+}
+
+function mailDomain(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return host.includes('.') && !isIP(host) ? host : 'localhost';
+}
+
+/** The message as it will be delivered: tracked links, pixel and unsubscribe for email. */
+function prepare(scope: StepScope, id: string, request: SendRequest, to: string) {
+  const { config, secretKey } = scope.runtime;
+  const base = {
+    messageId: id,
+    channel: request.channel,
+    to,
+    from: request.from ?? `Waymark <waymark@${mailDomain(config.publicUrl)}>`,
+    subject: request.subject,
+  };
+  if (request.channel !== 'email') {
+    const message: PreparedMessage = {
+      ...base,
+      html: request.html,
+      text: request.text,
+      headers: { ...request.headers },
+    };
+    return { message, links: [] as StoredLink[] };
+  }
+  const email = prepareEmail({
+    messageId: id,
+    html: request.html,
+    text: request.text,
+    marketing: request.category === 'marketing',
+    publicUrl: config.publicUrl,
+    secretKey,
+  });
+  const replyTo =
+    request.replyTo ??
+    (config.inboundEmailDomain
+      ? `reply+${signToken(secretKey, 'r', { messageId: id })}@${config.inboundEmailDomain}`
+      : undefined);
+  const message: PreparedMessage = {
+    ...base,
+    ...(replyTo ? { replyTo } : {}),
+    html: email.html,
+    text: email.text,
+    headers: { ...request.headers, ...email.headers },
+  };
+  const specs = new Map((request.links ?? []).map((l) => [l.key, l]));
+  const links = email.links.map((link) => {
+    const spec = link.key === null ? undefined : specs.get(link.key);
+    return spec ? { ...link, addTags: spec.addTags ?? [], addLists: spec.addLists ?? [] } : link;
+  });
+  return { message, links };
+}
+
+function inTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
+
+/**
+ * `ctx.messages`: the one gate every channel sends through. Idempotent per step: the message
+ * row is keyed by the step's idempotency key and checked before anything is sent. Contact
+ * rules are decided under a per-contact advisory lock, so a frequency cap holds when sends
+ * race. Email gets tracked links, an open pixel and (marketing) unsubscribe headers, and goes
+ * through `deliver`, else `SMTP_URL`, else the outbox. (Channels part.)
+ */
+export function createMessagesService(scope: StepScope): MessagesService {
+  const { db } = scope;
+  return {
+    async send(request) {
+      const now = scope.now();
+      const existing = await db
+        .selectFrom('messages')
+        .select(['id', 'status', 'reason', 'delayed_until'])
+        .where('idempotency_key', '=', scope.idempotencyKey)
+        .executeTakeFirst();
+      const found = existing as ExistingRow | undefined;
+      if (found && (found.status === 'sent' || found.status === 'suppressed')) return resultOf(found);
+      if (found?.status === 'delayed' && found.delayed_until && new Date(found.delayed_until) > now)
+        return resultOf(found);
+
+      const contact = scope.contactId ? await loadContact(db, scope.contactId) : null;
+      const to =
+        request.to ??
+        (request.channel === 'email' ? contact?.email : request.channel === 'sms' ? contact?.phone : null);
+      if (!to) throw new NodeError(`no ${request.channel} address to send to`);
+      const rules = await loadContactRules(db);
+      const id = found?.id ?? randomUUID();
+      const { message, links } = prepare(scope, id, request, to);
+
+      const decision: Decision = await inTransaction(db, async (trx) => {
+        if (contact) await sql`select pg_advisory_xact_lock(hashtext(${contact.id}))`.execute(trx);
+        const decided = await decide(trx, { request, to, contact, rules, now, messageId: found?.id ?? null });
+        const row = {
+          id,
+          idempotency_key: scope.idempotencyKey,
+          run_id: scope.runId,
+          journey_id: scope.journeyId,
+          node_id: scope.nodeId,
+          contact_id: contact?.id ?? null,
+          channel: request.channel,
+          category: request.category,
+          to,
+          from: message.from ?? null,
+          reply_to: message.replyTo ?? null,
+          subject: message.subject ?? null,
+          html: message.html ?? null,
+          text: message.text ?? null,
+          headers: JSON.stringify(message.headers),
+          links: JSON.stringify(links),
+          status: decided.status,
+          reason: decided.status === 'queued' ? null : decided.reason,
+          delayed_until: decided.status === 'delayed' ? decided.until : null,
+          error: null,
+          created_at: now,
+        };
+        await trx
+          .insertInto('messages')
+          .values(row)
+          .onConflict((oc) =>
+            oc.column('idempotency_key').doUpdateSet({
+              status: row.status,
+              reason: row.reason,
+              delayed_until: row.delayed_until,
+              error: null,
+              created_at: now,
+            }),
+          )
+          .execute();
+        return decided;
+      });
+      if (decision.status !== 'queued') {
+        return {
+          messageId: id,
+          status: decision.status,
+          reason: decision.reason,
+          ...(decision.status === 'delayed' ? { until: decision.until } : {}),
+        };
+      }
+      return deliver(scope, request, message, id, now);
+    },
+  };
+}
+
+async function deliver(
+  scope: StepScope,
+  request: SendRequest,
+  message: PreparedMessage,
+  id: string,
+  now: Date,
+): Promise<SendResult> {
+  const { config } = scope.runtime;
+  try {
+    let delivered: { providerId?: string } | undefined;
+    if (request.deliver) delivered = await request.deliver(message);
+    else if (request.channel === 'email') {
+      delivered = await deliverDefaultEmail(config.smtpUrl, message, `<${id}@${mailDomain(config.publicUrl)}>`);
+    } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
+    await scope.db
+      .updateTable('messages')
+      .set({ status: 'sent', sent_at: now, provider_id: delivered?.providerId ?? null })
+      .where('id', '=', id)
+      .execute();
+    return { messageId: id, status: 'sent' };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    await scope.db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
+    // A transport hiccup (SMTP down, gateway timeout) is worth another attempt.
+    if (error instanceof WaymarkError) throw error;
+    throw new RetryableError(`delivery failed: ${text}`, { cause: error });
+  }
+}

@@ -1,0 +1,100 @@
+import { type Kysely, sql } from 'kysely';
+import type { Logger } from 'pino';
+import { setConsent } from '../contacts/consent.js';
+import { addTag, addToList } from '../contacts/tags.js';
+import type { Database } from '../db/database.js';
+import type { StoredLink } from '../db/tables/messages.js';
+import { recordEvent } from '../events/record.js';
+import { verifyToken } from './tokens.js';
+
+interface TrackedMessage {
+  id: string;
+  contact_id: string | null;
+  node_id: string | null;
+  links: StoredLink[];
+}
+
+/** The message a token names, or null for an altered, unknown or erased one. */
+export async function messageOfToken(
+  db: Kysely<Database>,
+  key: Buffer,
+  kind: 'c' | 'o' | 'u',
+  token: string,
+): Promise<{ message: TrackedMessage; index?: number } | null> {
+  const target = verifyToken(key, kind, token);
+  if (!target) return null;
+  const message = await db
+    .selectFrom('messages')
+    .select(['id', 'contact_id', 'node_id', 'links'])
+    .where('id', '=', target.messageId)
+    .executeTakeFirst();
+  return message ? { message: message as TrackedMessage, index: target.index } : null;
+}
+
+/**
+ * Records a click: counts it, stores `email.clicked` { key, url, messageId, nodeId } and
+ * applies the link's tags and lists, in one transaction. Returns where to redirect, or null
+ * when the token names no link.
+ */
+export async function recordClick(
+  db: Kysely<Database>,
+  key: Buffer,
+  token: string,
+  log: Logger,
+): Promise<string | null> {
+  const found = await messageOfToken(db, key, 'c', token);
+  const link = found?.message.links.find((l) => l.index === found.index);
+  if (!found || !link) return null;
+  const { message } = found;
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql`update messages set clicks = clicks + 1 where id = ${message.id}`.execute(trx);
+      if (!message.contact_id) return;
+      const properties = { key: link.key, url: link.url, messageId: message.id, nodeId: message.node_id };
+      await recordEvent(trx, { contactId: message.contact_id, name: 'email.clicked', properties });
+      for (const tag of link.addTags ?? []) await addTag(trx, message.contact_id, tag);
+      for (const list of link.addLists ?? []) await addToList(trx, message.contact_id, list);
+    });
+  } catch (error) {
+    // The reader still gets where they were going; the miss is in the log.
+    log.error({ err: error, messageId: message.id }, 'recording a click failed');
+  }
+  return link.url;
+}
+
+/** Records an open: counts it and stores `email.opened` { messageId, nodeId }. False for a bad token. */
+export async function recordOpen(db: Kysely<Database>, key: Buffer, token: string, log: Logger): Promise<boolean> {
+  const found = await messageOfToken(db, key, 'o', token);
+  if (!found) return false;
+  const { message } = found;
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql`update messages set opens = opens + 1 where id = ${message.id}`.execute(trx);
+      if (message.contact_id) {
+        const properties = { messageId: message.id, nodeId: message.node_id };
+        await recordEvent(trx, { contactId: message.contact_id, name: 'email.opened', properties });
+      }
+    });
+  } catch (error) {
+    log.error({ err: error, messageId: message.id }, 'recording an open failed');
+  }
+  return true;
+}
+
+/**
+ * Unsubscribes the message's contact from marketing email and records `email.unsubscribed`.
+ * False for a bad token.
+ */
+export async function unsubscribe(db: Kysely<Database>, key: Buffer, token: string): Promise<boolean> {
+  const found = await messageOfToken(db, key, 'u', token);
+  if (!found) return false;
+  const { message } = found;
+  const contactId = message.contact_id;
+  if (!contactId) return true;
+  await db.transaction().execute(async (trx) => {
+    await setConsent(trx, contactId, { channel: 'email', status: 'unsubscribed', source: 'unsubscribe-link' });
+    const properties = { messageId: message.id, nodeId: message.node_id };
+    await recordEvent(trx, { contactId, name: 'email.unsubscribed', properties });
+  });
+  return true;
+}

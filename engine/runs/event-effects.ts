@@ -1,0 +1,98 @@
+import { type ContactEvent, evaluateFilter, type Filter, type JsonObject } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { addStepJobs } from './bookkeeping.js';
+import { endRuns } from './end-runs.js';
+import { startRun } from './start.js';
+
+/** True when an event filter (its `attr` naming keys of the properties) accepts the event. */
+export function eventMatches(filter: unknown, event: ContactEvent): boolean {
+  if (filter === null || filter === undefined) return true;
+  return evaluateFilter(filter as Filter, { contact: null, properties: event.properties, now: new Date() });
+}
+
+function safeMatches(filter: unknown, event: ContactEvent): boolean {
+  try {
+    return eventMatches(filter, event);
+  } catch {
+    // A filter that cannot be evaluated matches nothing rather than failing the event's storage.
+    return false;
+  }
+}
+
+/** The event as a resumed wait and a `core.event` run see it. */
+function eventValue(event: ContactEvent): JsonObject {
+  return { id: event.id, name: event.name, properties: event.properties, timestamp: event.timestamp };
+}
+
+/**
+ * Runs inside the transaction that stored `event`: resumes the contact's matching waits,
+ * ends runs whose journey lists the event in `exitOn`, starts `core.event` journeys.
+ * (Engine part.)
+ */
+export async function applyEventEffects(trx: Kysely<Database>, event: ContactEvent): Promise<void> {
+  const exiting = await sql<{ id: string }>`
+    select r.id from runs r
+    join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
+    where r.contact_id = ${event.contactId} and r.status in ('running', 'waiting')
+      and coalesce(v.settings -> 'exitOn', '[]'::jsonb) ? ${event.name}
+  `.execute(trx);
+  if (exiting.rows.length) await endRuns(trx, { runIds: exiting.rows.map((r) => r.id) }, 'exited');
+
+  const waits = await trx
+    .selectFrom('waits')
+    .select(['id', 'step_id', 'filter'])
+    .where('contact_id', '=', event.contactId)
+    .where('event_name', '=', event.name)
+    .forUpdate()
+    .execute();
+  const matching = waits.filter((w) => safeMatches(w.filter, event));
+  if (matching.length) {
+    // The step row decides between this event and the wait's timeout: whoever sets `resume` first.
+    const resumed = await trx
+      .updateTable('steps')
+      .set({ resume: JSON.stringify({ kind: 'event', event: eventValue(event) }) })
+      .where(
+        'id',
+        'in',
+        matching.map((w) => w.step_id),
+      )
+      .where('status', '=', 'waiting')
+      .where('resume', 'is', null)
+      .returning('id')
+      .execute();
+    await trx
+      .deleteFrom('waits')
+      .where(
+        'id',
+        'in',
+        matching.map((w) => w.id),
+      )
+      .execute();
+    await addStepJobs(
+      trx,
+      resumed.map((s) => ({ stepId: s.id })),
+    );
+  }
+
+  const triggers = await sql<{ journey_id: string; version: number; node_id: string; filter: unknown }>`
+    select j.id as journey_id, j.published_version as version, n ->> 'id' as node_id, n -> 'params' -> 'filter' as filter
+    from journeys j
+    join journey_versions v on v.journey_id = j.id and v.version = j.published_version
+    cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
+    where j.status = 'live'
+      and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', 'core.event',
+        'params', jsonb_build_object('event', ${event.name}::text)))
+      and n ->> 'type' = 'core.event' and n -> 'params' ->> 'event' = ${event.name}
+  `.execute(trx);
+  for (const trigger of triggers.rows) {
+    if (!safeMatches(trigger.filter, event)) continue;
+    await startRun(trx, {
+      journeyId: trigger.journey_id,
+      version: trigger.version,
+      triggerNodeId: trigger.node_id,
+      contactId: event.contactId,
+      trigger: eventValue(event),
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { ConflictError, NotFoundError } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { RunStatus } from '../db/tables/runs.js';
+import { endRuns } from './end-runs.js';
+
+/** A run as the API shows it. */
+export interface RunView {
+  id: string;
+  journeyId: string;
+  version: number;
+  contactId: string | null;
+  status: RunStatus;
+  outcome?: string;
+  trigger: unknown;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export interface StepView {
+  nodeId: string;
+  status: 'completed' | 'failed' | 'waiting';
+  output?: unknown;
+  error?: unknown;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+type RunRow = {
+  id: string;
+  journey_id: string;
+  version: number;
+  contact_id: string | null;
+  status: RunStatus;
+  outcome: string | null;
+  trigger: unknown;
+  started_at: unknown;
+  ended_at: unknown;
+};
+
+const iso = (d: unknown) => (d === null || d === undefined ? null : new Date(d as string).toISOString());
+
+function view(r: RunRow): RunView {
+  return {
+    id: r.id,
+    journeyId: r.journey_id,
+    version: r.version,
+    contactId: r.contact_id,
+    status: r.status,
+    ...(r.outcome !== null ? { outcome: r.outcome } : {}),
+    trigger: r.trigger,
+    startedAt: iso(r.started_at) as string,
+    endedAt: iso(r.ended_at),
+  };
+}
+
+const RUN_COLUMNS = [
+  'id',
+  'journey_id',
+  'version',
+  'contact_id',
+  'status',
+  'outcome',
+  'trigger',
+  'started_at',
+  'ended_at',
+] as const;
+
+/**
+ * Newest runs first, filtered; `cursor` is the id of the last run of the previous page
+ * (keyset paging on (started_at, id), so pages stay stable as runs start).
+ */
+export async function listRuns(
+  db: Kysely<Database>,
+  filter: { journeyId?: string; contactId?: string; status?: RunStatus; limit: number; cursor?: string },
+): Promise<{ runs: RunView[]; nextCursor: string | null }> {
+  let query = db.selectFrom('runs').select(RUN_COLUMNS);
+  if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
+  if (filter.contactId) query = query.where('contact_id', '=', filter.contactId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.cursor) {
+    const cursor = filter.cursor;
+    query = query.where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('started_at', 'id'),
+        '<',
+        selectFrom('runs as c').select(['c.started_at', 'c.id']).where('c.id', '=', cursor) as never,
+      ),
+    );
+  }
+  const rows = await query
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  return { runs: page.map(view), nextCursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+/** A run with its steps in order (trigger first); finished and parked steps only. */
+export async function getRun(db: Kysely<Database>, runId: string): Promise<RunView & { steps: StepView[] }> {
+  const run = await db.selectFrom('runs').select(RUN_COLUMNS).where('id', '=', runId).executeTakeFirst();
+  if (!run) throw new NotFoundError(`no run ${runId}`);
+  const steps = await db
+    .selectFrom('steps')
+    .select(['node_id', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'parent_step_id'])
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['completed', 'failed', 'waiting'])
+    .orderBy('seq')
+    .execute();
+  return {
+    ...view(run),
+    steps: steps.map((s) => ({
+      nodeId: s.node_id,
+      status: s.status as StepView['status'],
+      ...(s.parent_step_id === null ? { output: run.trigger } : s.output !== null ? { output: s.output } : {}),
+      ...(s.error !== null && s.status === 'failed' ? { error: s.error } : {}),
+      attempts: s.attempts,
+      startedAt: iso(s.started_at),
+      finishedAt: iso(s.finished_at),
+    })),
+  };
+}
+
+/** Ends a live run as `exited`; a run that already ended is a conflict. */
+export async function cancelRun(db: Kysely<Database>, runId: string): Promise<RunView & { steps: StepView[] }> {
+  const ended = await db.transaction().execute((trx) => endRuns(trx, { runIds: [runId] }, 'exited'));
+  if (ended.length === 0) {
+    const run = await getRun(db, runId);
+    throw new ConflictError(`the run has already ended (${run.status})`);
+  }
+  return getRun(db, runId);
+}

@@ -1,0 +1,173 @@
+import { type JsonObject, outputsOf } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Runtime } from '../runtime.js';
+import { applyOutcome, DEFAULT_RETRY, flushOutcomes } from './apply-outcome.js';
+import { addStepJobs, bumpCounters, notifySteps } from './bookkeeping.js';
+import { type CompiledVersion, definitionOf, loadVersion, targetsOf } from './versions.js';
+
+export interface StartRunInput {
+  journeyId: string;
+  version: number;
+  triggerNodeId: string;
+  contactId: string | null;
+  trigger: JsonObject;
+}
+
+let registryRuntime: Runtime | null = null;
+
+/**
+ * Tells the run starter which runtime's registry runs inline nodes. The worker and the app
+ * call it at start; without it, steps after the trigger always go to jobs.
+ */
+export function useRuntimeForStarts(runtime: Runtime): void {
+  registryRuntime = runtime;
+}
+
+async function versionOrThrow(db: Kysely<Database>, journeyId: string, version: number): Promise<CompiledVersion> {
+  const compiled = await loadVersion(db, journeyId, version);
+  if (!compiled) throw new Error(`journey ${journeyId} has no version ${version}`);
+  return compiled;
+}
+
+/** The output a trigger leaves by: its first declared output (`out` for the built-in triggers). */
+function triggerOutput(runtime: Runtime | null, version: CompiledVersion, nodeId: string): string {
+  const node = version.nodes.get(nodeId);
+  const definition = node && runtime ? definitionOf(runtime.registry, node) : null;
+  if (!definition || !node) return 'out';
+  return outputsOf(definition, node.params)[0] ?? 'out';
+}
+
+/** `reentry_lock` for a new run, and the SQL condition that turns a contact away. */
+function reentryLock(version: CompiledVersion): string | null {
+  const rule = version.settings.reentry;
+  return rule === 'once' ? 'once' : rule === 'once-at-a-time' ? 'active' : null;
+}
+
+/**
+ * Starts one run inside the caller's transaction: the run row, the trigger step and the
+ * job for what follows. Returns null when the journey's re-entry rule turns the contact
+ * away. (Engine part.)
+ */
+export async function startRun(trx: Kysely<Database>, input: StartRunInput): Promise<{ runId: string } | null> {
+  const version = await versionOrThrow(trx, input.journeyId, input.version);
+  const lock = input.contactId ? reentryLock(version) : null;
+  const { rows } = await sql<{ id: string; started_at: Date }>`
+    insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, reentry_lock)
+    select ${input.journeyId}, ${input.version}, ${input.contactId}, ${JSON.stringify(input.trigger)}::jsonb,
+      ${input.triggerNodeId}, 1, ${lock}
+    where ${lock}::text is null or not exists (
+      select 1 from runs r where r.journey_id = ${input.journeyId} and r.contact_id = ${input.contactId}
+        and (${lock} = 'once' or r.status in ('running', 'waiting')))
+    on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
+    returning id, started_at
+  `.execute(trx);
+  const created = rows[0];
+  if (!created) return null;
+  const step = await trx
+    .insertInto('steps')
+    .values({
+      run_id: created.id,
+      journey_id: input.journeyId,
+      version: input.version,
+      node_id: input.triggerNodeId,
+      status: 'running',
+      attempts: 1,
+      started_at: sql`now()`,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const node = version.nodes.get(input.triggerNodeId);
+  if (!node) throw new Error(`journey ${input.journeyId} v${input.version} has no node ${input.triggerNodeId}`);
+  const batch = {
+    // Without a runtime (no registry) nothing runs inline: `applyOutcome` only needs the registry.
+    runtime: registryRuntime ?? ({ registry: { get: () => undefined } } as unknown as Runtime),
+    trx,
+    version,
+    run: {
+      id: created.id,
+      journeyId: input.journeyId,
+      version: input.version,
+      contactId: input.contactId,
+      trigger: input.trigger,
+      triggerNodeId: input.triggerNodeId,
+      startedAt: new Date(created.started_at).toISOString(),
+    },
+    retry: DEFAULT_RETRY,
+    notices: [],
+    counters: [{ journeyId: input.journeyId, version: input.version, nodeId: input.triggerNodeId, entered: 1 }],
+    jobs: [],
+    open: 0,
+    waiting: 0,
+    ended: false,
+  };
+  const output = triggerOutput(registryRuntime, version, input.triggerNodeId);
+  await applyOutcome(batch, { id: step.id, nodeId: node.id, parentStepId: null, attempts: 1, resume: null }, node, {
+    kind: 'next',
+    outputs: [output],
+    output: null,
+  });
+  await flushOutcomes(batch);
+  return { runId: created.id };
+}
+
+/**
+ * Starts runs for many contacts in set-based SQL (segment, schedule and date triggers):
+ * one statement for the runs, one for their steps, one for their jobs. `contactIdsSql`
+ * is a SELECT yielding a `contact_id` column. Re-entry rules apply. Returns how many started.
+ */
+export async function startRunsForContacts(
+  trx: Kysely<Database>,
+  input: { journeyId: string; version: number; triggerNodeId: string; contactIds: string[]; trigger?: JsonObject },
+): Promise<number> {
+  if (input.contactIds.length === 0) return 0;
+  const version = await versionOrThrow(trx, input.journeyId, input.version);
+  const lock = reentryLock(version);
+  const output = triggerOutput(registryRuntime, version, input.triggerNodeId);
+  const targets = targetsOf(version, input.triggerNodeId, output);
+  const { rows } = await sql<{ run_id: string; step_id: string }>`
+    with candidates as (
+      select distinct c.contact_id from unnest(${input.contactIds}::uuid[]) as c(contact_id)
+      where ${lock}::text is null or not exists (
+        select 1 from runs r where r.journey_id = ${input.journeyId} and r.contact_id = c.contact_id
+          and (${lock} = 'once' or r.status in ('running', 'waiting')))
+    ), new_runs as (
+      insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock)
+      select ${input.journeyId}, ${input.version}, contact_id, ${JSON.stringify(input.trigger ?? {})}::jsonb,
+        ${input.triggerNodeId}, ${targets.length},
+        ${targets.length ? 'running' : 'completed'}, ${targets.length ? null : sql`now()`},
+        ${targets.length ? lock : lock === 'once' ? 'once' : null}
+      from candidates order by contact_id
+      on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
+      returning id
+    )
+    insert into steps (run_id, journey_id, version, node_id, status, attempts, started_at, finished_at, outputs_taken, output)
+    select id, ${input.journeyId}, ${input.version}, ${input.triggerNodeId}, 'completed', 1, now(), now(),
+      array[${output}]::text[], 'null'::jsonb
+    from new_runs
+    returning run_id, id as step_id
+  `.execute(trx);
+  if (rows.length === 0) return 0;
+  const children = await sql<{ id: string }>`
+    insert into steps (run_id, journey_id, version, node_id, parent_step_id)
+    select t.run_id, ${input.journeyId}, ${input.version}, n.node_id, t.step_id
+    from json_to_recordset(${JSON.stringify(rows)}::json) as t(run_id uuid, step_id uuid)
+      cross join unnest(${targets}::text[]) as n(node_id)
+    returning id
+  `.execute(trx);
+  await addStepJobs(
+    trx,
+    children.rows.map((c) => ({ stepId: c.id })),
+  );
+  const base = { journeyId: input.journeyId, version: input.version };
+  await bumpCounters(trx, [
+    { ...base, nodeId: input.triggerNodeId, entered: rows.length, completed: rows.length },
+    { ...base, nodeId: input.triggerNodeId, output, taken: rows.length },
+    ...targets.map((nodeId) => ({ ...base, nodeId, entered: rows.length })),
+  ]);
+  await notifySteps(
+    trx,
+    rows.map((r) => ({ ...base, runId: r.run_id, nodeId: input.triggerNodeId, status: 'completed' as const })),
+  );
+  return rows.length;
+}

@@ -1,0 +1,95 @@
+import type { AnyNodeDefinition, JsonObject } from '@waymark/sdk';
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { DEFAULT_SETTINGS, type GraphNode, type JourneyGraph, type JourneySettings } from '../graph/types.js';
+import type { NodeRegistry } from '../registry/registry.js';
+
+/** A published version prepared for execution: nodes by id and edges by (source, output). */
+export interface CompiledVersion {
+  journeyId: string;
+  version: number;
+  graph: JourneyGraph;
+  settings: JourneySettings;
+  nodes: Map<string, GraphNode>;
+  /** Targets of `${source}\u0000${output}`. */
+  targets: Map<string, string[]>;
+}
+
+const cache = new Map<string, CompiledVersion>();
+const MAX_CACHED = 5000;
+
+/** The node ids an output of a node leads to. */
+export function targetsOf(version: CompiledVersion, nodeId: string, output: string): string[] {
+  return version.targets.get(`${nodeId}\u0000${output}`) ?? [];
+}
+
+/** Builds the lookup maps of a version's graph. */
+export function compileVersion(
+  journeyId: string,
+  version: number,
+  graph: JourneyGraph,
+  settings: Partial<JourneySettings> | null,
+): CompiledVersion {
+  const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+  const targets = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    const key = `${edge.source}\u0000${edge.sourceHandle}`;
+    const list = targets.get(key) ?? [];
+    if (!list.includes(edge.target)) list.push(edge.target);
+    targets.set(key, list);
+  }
+  return { journeyId, version, graph, settings: { ...DEFAULT_SETTINGS, ...settings }, nodes, targets };
+}
+
+/**
+ * A published version, from memory when seen before: versions are immutable, so the cache
+ * never goes stale. Null when the version does not exist.
+ */
+export async function loadVersion(
+  db: Kysely<Database>,
+  journeyId: string,
+  version: number,
+): Promise<CompiledVersion | null> {
+  const key = `${journeyId}:${version}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const row = await db
+    .selectFrom('journey_versions')
+    .select(['graph', 'settings'])
+    .where('journey_id', '=', journeyId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (!row) return null;
+  const compiled = compileVersion(journeyId, version, row.graph, row.settings);
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+  cache.set(key, compiled);
+  return compiled;
+}
+
+const ajv = new Ajv({ strict: false, useDefaults: true, validateFormats: false, allErrors: false });
+const validators = new WeakMap<AnyNodeDefinition, ValidateFunction>();
+
+/**
+ * A node's params with the schema's defaults filled in (publishing already validated them;
+ * a problem here leaves the params as stored).
+ */
+export function paramsWithDefaults(definition: AnyNodeDefinition, params: JsonObject | undefined): JsonObject {
+  const copy = structuredClone(params ?? {});
+  let validate = validators.get(definition);
+  if (!validate) {
+    try {
+      validate = ajv.compile(definition.params);
+    } catch {
+      return copy;
+    }
+    validators.set(definition, validate);
+  }
+  validate(copy);
+  return copy;
+}
+
+/** The registered definition of a graph node, or null when its type is not loaded. */
+export function definitionOf(registry: NodeRegistry, node: GraphNode): AnyNodeDefinition | null {
+  return registry.get(node.type, node.version)?.definition ?? null;
+}

@@ -1,0 +1,128 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { type JsonObject, NotFoundError, parseDuration, WaymarkError } from '@waymark/sdk';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { GraphNode } from '../graph/types.js';
+import { type CompiledVersion, loadVersion } from './versions.js';
+
+type FormatsPlugin = (ajv: Ajv) => Ajv;
+// ajv-formats is CommonJS: under NodeNext its plugin arrives as the module's `default`.
+const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  addFormatsModule) as FormatsPlugin;
+const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+
+/** A webhook trigger ready to take calls: its journey's live version and compiled schema. */
+export interface WebhookTarget {
+  journeyId: string;
+  status: string;
+  version: CompiledVersion;
+  node: GraphNode;
+  secret: string;
+  validate: ValidateFunction | null;
+}
+
+const schemas = new Map<string, ValidateFunction | null>();
+
+function compiledSchema(version: CompiledVersion, node: GraphNode): ValidateFunction | null {
+  const key = `${version.journeyId}:${version.version}:${node.id}`;
+  if (schemas.has(key)) return schemas.get(key) ?? null;
+  const schema = node.params?.schema;
+  let validate: ValidateFunction | null = null;
+  if (schema && typeof schema === 'object') {
+    try {
+      validate = ajv.compile(schema);
+    } catch {
+      validate = null; // publishing checks the schema; a broken one accepts every payload rather than none
+    }
+  }
+  if (schemas.size > 5000) schemas.clear();
+  schemas.set(key, validate);
+  return validate;
+}
+
+/**
+ * The webhook node `nodeId` of the journey's published version; NotFoundError for an unknown
+ * or unpublished journey, an archived one, or a node that is not a `core.webhook` trigger.
+ * One primary-key read per call; the version and its schema come from memory.
+ */
+export async function webhookTarget(db: Kysely<Database>, journeyId: string, nodeId: string): Promise<WebhookTarget> {
+  const journey = await db
+    .selectFrom('journeys')
+    .select(['status', 'published_version'])
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
+  if (!journey || journey.published_version === null || journey.status === 'archived' || journey.status === 'draft')
+    throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
+  const version = await loadVersion(db, journeyId, journey.published_version);
+  const node = version?.nodes.get(nodeId);
+  if (!version || !node || node.type !== 'core.webhook')
+    throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
+  const secret = typeof node.params?.secret === 'string' ? node.params.secret : '';
+  return { journeyId, status: journey.status, version, node, secret, validate: compiledSchema(version, node) };
+}
+
+const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
+
+/**
+ * True when the call carries the node's secret, as `X-Waymark-Secret` or as
+ * `X-Waymark-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`, compared in constant time.
+ */
+export function authenticWebhook(
+  secret: string,
+  headers: { secret?: string; signature?: string },
+  rawBody: Buffer,
+): boolean {
+  if (!secret) return false;
+  if (typeof headers.secret === 'string') {
+    // Comparing digests keeps the time independent of where (and whether) the lengths differ.
+    return timingSafeEqual(digest(headers.secret), digest(secret));
+  }
+  const match =
+    typeof headers.signature === 'string' ? /^sha256=([0-9a-f]{64})$/i.exec(headers.signature.trim()) : null;
+  if (!match?.[1]) return false;
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  return timingSafeEqual(Buffer.from(match[1].toLowerCase(), 'hex'), expected);
+}
+
+/** Over a journey's webhook rate limit: HTTP 429 with `Retry-After`. */
+export class RateLimitedError extends WaymarkError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited', `the journey's webhook rate limit is reached; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+const windows = new Map<string, { start: number; count: number }>();
+
+/**
+ * Counts a call against the journey's `webhookRateLimit` (a fixed window per process) and
+ * throws RateLimitedError when over it.
+ */
+export function checkRateLimit(target: WebhookTarget, now = Date.now()): void {
+  const limit = target.version.settings.webhookRateLimit;
+  if (!limit) return;
+  const windowMs = parseDuration(limit.window) ?? 60_000;
+  let entry = windows.get(target.journeyId);
+  if (!entry || now - entry.start >= windowMs) {
+    entry = { start: now, count: 0 };
+    if (windows.size > 10_000) windows.clear();
+    windows.set(target.journeyId, entry);
+  }
+  entry.count += 1;
+  if (entry.count > limit.max)
+    throw new RateLimitedError(Math.max(1, Math.ceil((entry.start + windowMs - now) / 1000)));
+}
+
+/** The identity fields of a payload, for binding the run to a contact. */
+export function identityOf(
+  payload: JsonObject,
+): { contactId?: string; email?: string; phone?: string; externalId?: string } | null {
+  const identity: Record<string, string> = {};
+  for (const key of ['contactId', 'email', 'phone', 'externalId'] as const) {
+    const value = payload[key];
+    if (typeof value === 'string' && value.trim()) identity[key] = value;
+    else if (typeof value === 'number') identity[key] = String(value);
+  }
+  return Object.keys(identity).length ? identity : null;
+}

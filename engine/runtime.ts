@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { resolveSecretKey } from './config/secret-key.js';
+import { connectDatabase } from './db/connect.js';
+import type { Database } from './db/database.js';
+import { migrateDatabase } from './db/migrate.js';
+import { DatabaseHealth } from './health.js';
+import { loadRegistry } from './registry/load.js';
+import type { NodeRegistry } from './registry/registry.js';
+
+/** What every part of a running Waymark shares: config, database, registry, logger. */
+export interface Runtime {
+  config: Config;
+  databaseUrl: string;
+  db: Kysely<Database>;
+  pool: pg.Pool;
+  logger: Logger;
+  secretKey: Buffer;
+  registry: NodeRegistry;
+  health: DatabaseHealth;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects, migrates (unless told not to), loads the node packages and starts watching
+ * the database's health.
+ *
+ * @example
+ * const runtime = await createRuntime(loadConfig(), { databaseUrl, logger });
+ */
+export async function createRuntime(
+  config: Config,
+  options: { databaseUrl: string; logger: Logger; migrate?: boolean; poolSize?: number },
+): Promise<Runtime> {
+  const { databaseUrl, logger } = options;
+  const handle = connectDatabase(databaseUrl, { max: options.poolSize ?? config.workerConcurrency + 10 });
+  try {
+    if (options.migrate !== false) {
+      const applied = await migrateDatabase(handle.db, databaseUrl);
+      if (applied.length) logger.info({ applied }, 'database migrated');
+    }
+    const [secretKey, registry] = await Promise.all([
+      resolveSecretKey(config),
+      loadRegistry(config.nodePackages, logger),
+    ]);
+    const health = new DatabaseHealth(databaseUrl);
+    health.start();
+    return {
+      config,
+      databaseUrl,
+      db: handle.db,
+      pool: handle.pool,
+      logger,
+      secretKey,
+      registry,
+      health,
+      async close() {
+        await health.stop();
+        await handle.close();
+      },
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}

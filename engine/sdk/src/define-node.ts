@@ -1,0 +1,112 @@
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { NodeContext, RunResult } from './context.js';
+import type { ErrorDetail } from './errors.js';
+
+export type NodeKind = 'trigger' | 'action' | 'condition' | 'wait';
+
+/** A JSON Schema object describing a node's params. `format: "template"` marks Liquid text. */
+export type ParamsSchema = object;
+
+/**
+ * The params type a schema describes. The constraint stays `object` (not json-schema-to-ts's
+ * deep `JSONSchema`) so that inferring a node's schema stays cheap for the compiler.
+ */
+export type ParamsOf<S> = S extends JSONSchema ? FromSchema<S> : Record<string, unknown>;
+
+interface NodeDefinitionBase<S extends ParamsSchema> {
+  /** `<package prefix>.<name>`, unique in the registry together with `version`. */
+  type: string;
+  /** Major version; graphs pin it. Bump it when params change incompatibly. */
+  version: number;
+  kind: NodeKind;
+  title: string;
+  description: string;
+  category: string;
+  icon?: string;
+  /** JSON Schema of the params: validates them and draws the editor's form. */
+  params: S;
+  /** Credential types the node may read through `ctx.credentials`. */
+  credentials?: readonly string[];
+  /**
+   * True when `run` does no I/O but through `ctx.contacts` (conditions, splits, tag writes):
+   * the engine may run it inline, in the transaction of the step before it.
+   */
+  inline?: boolean;
+  /** Time limit of one attempt in milliseconds; default 30 000. Timeouts are retried. */
+  timeoutMs?: number;
+  /** Attempts before a retryable error fails the step; default 5. */
+  maxAttempts?: number;
+  /**
+   * Optional checks that JSON Schema cannot express (weights that sum to 100, a cron
+   * expression that parses). Called when a graph is validated, only after the params
+   * passed the schema; each problem's `path` is a JSON pointer into the params. Return
+   * an empty list when all is well. Must be synchronous and free of I/O.
+   *
+   * @example
+   * validate: (params) =>
+   *   params.variants.reduce((sum, v) => sum + v.weight, 0) === 100
+   *     ? []
+   *     : [{ path: '/variants', message: 'the weights must sum to 100' }],
+   */
+  validate?(params: ParamsOf<S>): ErrorDetail[];
+}
+
+/** A node whose outputs are fixed: `next` must name one of them. */
+export interface StaticNodeDefinition<S extends ParamsSchema, O extends string> extends NodeDefinitionBase<S> {
+  outputs: readonly O[];
+  run(ctx: NodeContext<ParamsOf<S>>): Promise<RunResult<NoInfer<O>>>;
+}
+
+/** A node whose outputs depend on its params (an A/B split's variants). */
+export interface DynamicNodeDefinition<S extends ParamsSchema> extends NodeDefinitionBase<S> {
+  outputs: (params: ParamsOf<S>) => string[];
+  run(ctx: NodeContext<ParamsOf<S>>): Promise<RunResult<string>>;
+}
+
+export type NodeDefinition<S extends ParamsSchema, O extends string> =
+  | StaticNodeDefinition<S, O>
+  | DynamicNodeDefinition<S>;
+
+/**
+ * The registry's view of any node, whatever its params: what the engine stores and runs.
+ * Params are checked against `params` with ajv before `run` sees them.
+ */
+export interface AnyNodeDefinition extends Omit<NodeDefinitionBase<ParamsSchema>, 'validate'> {
+  outputs: readonly string[] | ((params: never) => string[]);
+  validate?: (params: never) => ErrorDetail[];
+  run(ctx: NodeContext<never>): Promise<RunResult<string>>;
+}
+
+/**
+ * Declares a node type. `ctx.params` gets its type from the `params` schema and `next` may
+ * only name a declared output, so a misspelt output is a type error.
+ *
+ * @example
+ * const shout = defineNode({
+ *   type: 'acme.shout', version: 1, kind: 'action', title: 'Shout',
+ *   description: 'Upper-cases a text.', category: 'Acme',
+ *   params: { type: 'object', properties: { text: { type: 'string', format: 'template' } },
+ *             required: ['text'], additionalProperties: false },
+ *   outputs: ['out'],
+ *   async run(ctx) {
+ *     return { next: 'out', output: { shouted: ctx.params.text.toUpperCase() } };
+ *   },
+ * });
+ */
+export function defineNode<const S extends ParamsSchema, const O extends string>(
+  definition: StaticNodeDefinition<S, O>,
+): AnyNodeDefinition;
+export function defineNode<const S extends ParamsSchema>(definition: DynamicNodeDefinition<S>): AnyNodeDefinition;
+export function defineNode(definition: object): AnyNodeDefinition {
+  return definition as unknown as AnyNodeDefinition;
+}
+
+/** The problems a node's own `validate` hook finds in params it already checked against its schema. */
+export function paramsProblems(node: AnyNodeDefinition, params: unknown): ErrorDetail[] {
+  return node.validate ? (node.validate as (p: unknown) => ErrorDetail[])(params) : [];
+}
+
+/** The outputs of a node for given params. */
+export function outputsOf(node: AnyNodeDefinition, params: unknown): readonly string[] {
+  return typeof node.outputs === 'function' ? (node.outputs as (p: unknown) => string[])(params) : node.outputs;
+}

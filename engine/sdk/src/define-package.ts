@@ -1,0 +1,44 @@
+import type { AnyNodeDefinition } from './define-node.js';
+import type { JsonObject } from './json.js';
+
+/** A credential type: its data schema validates what users store through the API. */
+export interface CredentialDefinition {
+  /** `<package prefix>.<name>` */
+  type: string;
+  title: string;
+  description?: string;
+  /** JSON Schema of the credential's data. */
+  schema: JsonObject;
+}
+
+/** What a node package's default export is. */
+export interface PackageDefinition {
+  name: string;
+  version: string;
+  nodes: readonly AnyNodeDefinition[];
+  credentials?: readonly CredentialDefinition[];
+}
+
+/**
+ * Declares a credential type that nodes reference by id.
+ *
+ * @example
+ * const apiKey = defineCredential({
+ *   type: 'acme.api-key', title: 'Acme API key',
+ *   schema: { type: 'object', properties: { key: { type: 'string', minLength: 10 } }, required: ['key'] },
+ * });
+ */
+export function defineCredential(definition: CredentialDefinition): CredentialDefinition {
+  return definition;
+}
+
+/**
+ * Declares a node package: the default export of an npm package named in
+ * `WAYMARK_NODE_PACKAGES`. Node and credential types must sit under one prefix of the package.
+ *
+ * @example
+ * export default definePackage({ name: '@acme/waymark-nodes', version: '1.0.0', nodes: [shout], credentials: [apiKey] });
+ */
+export function definePackage(definition: PackageDefinition): PackageDefinition {
+  return definition;
+}

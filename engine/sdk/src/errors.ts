@@ -1,0 +1,78 @@
+/** One problem found in a request, a graph or a filter. `path` is a JSON pointer. */
+export interface ErrorDetail {
+  path?: string;
+  nodeId?: string;
+  edgeId?: string;
+  message: string;
+}
+
+/**
+ * Every error Waymark raises on purpose: a stable `code`, a message for people, and the
+ * details that name what is wrong. The server maps codes to HTTP statuses in one table.
+ *
+ * @example
+ * throw new WaymarkError('validation_failed', 'email is not an email address', [{ path: '/email', message: 'invalid email' }]);
+ */
+export class WaymarkError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: readonly ErrorDetail[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A request or input that fails its schema: HTTP 400 `validation_failed`. */
+export class ValidationError extends WaymarkError {
+  constructor(message: string, details: readonly ErrorDetail[] = [], options?: ErrorOptions) {
+    super('validation_failed', message, details, options);
+  }
+}
+
+/** An unknown id: HTTP 404 `not_found`. */
+export class NotFoundError extends WaymarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('not_found', message, [], options);
+  }
+}
+
+/** A request that clashes with the current state: HTTP 409 `conflict`. */
+export class ConflictError extends WaymarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('conflict', message, [], options);
+  }
+}
+
+/**
+ * Thrown by a node's `run` to fail its step with a clear message. A node error is final:
+ * the step fails at once. Throw {@link RetryableError} for a failure worth retrying.
+ *
+ * @example
+ * if (!ctx.contact?.email) throw new NodeError('the contact has no email address');
+ */
+export class NodeError extends WaymarkError {
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super('node_failed', message, [], options);
+  }
+}
+
+/**
+ * Thrown by a node's `run` when trying again later may succeed (a 5xx, a timeout, a refused
+ * connection). The engine retries the step with exponential backoff, then fails it with
+ * this error kept on the step.
+ *
+ * @example
+ * if (res.status >= 500) throw new RetryableError(`gateway answered ${res.status}`);
+ */
+export class RetryableError extends NodeError {
+  override readonly retryable: boolean = true;
+}
+
+/** True for errors that the engine should retry with backoff. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof NodeError ? error.retryable : !(error instanceof WaymarkError);
+}

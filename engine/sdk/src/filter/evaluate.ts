@@ -1,0 +1,82 @@
+import type { Contact, ContactEvent } from '../contact.js';
+import { parseDuration } from '../duration.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import type { EventClause, Filter, ListClause, TagClause } from './types.js';
+import { CONTACT_FIELDS, compare, inRange, readPath } from './values.js';
+
+/** What an in-memory evaluation reads. With `properties`, `attr` clauses read an event's properties. */
+export interface FilterData {
+  contact: Contact | null;
+  events?: readonly ContactEvent[];
+  trigger?: JsonObject;
+  steps?: Record<string, { output: JsonValue }>;
+  properties?: JsonObject;
+  now: Date;
+}
+
+/** The instant `duration` before `now` (a bad duration reaches back to the epoch). */
+export function since(now: Date, duration: string): Date {
+  return new Date(now.getTime() - (parseDuration(duration) ?? now.getTime()));
+}
+
+function attrValue(name: string, data: FilterData): JsonValue | undefined {
+  if (data.properties) return readPath(data.properties, name.split('.'));
+  const contact = data.contact;
+  if (!contact) return undefined;
+  if ((CONTACT_FIELDS as readonly string[]).includes(name)) {
+    return contact[name as (typeof CONTACT_FIELDS)[number]] ?? undefined;
+  }
+  return readPath(contact.attributes, name.split('.'));
+}
+
+function hasTag(c: TagClause, data: FilterData): boolean {
+  const t = data.contact?.tags.find((x) => x.tag === c.tag);
+  if (!t) return false;
+  const active = t.active && (t.expiresAt === null || Date.parse(t.expiresAt) > data.now.getTime());
+  return (
+    active &&
+    inRange(t.count, c.count ?? {}) &&
+    (!c.lastAddedWithin || Date.parse(t.lastAddedAt) >= since(data.now, c.lastAddedWithin).getTime())
+  );
+}
+
+function isMember(c: ListClause, data: FilterData): boolean {
+  const l = data.contact?.lists.find((x) => x.list === c.list);
+  return Boolean(l) && (!c.addedWithin || Date.parse(l?.addedAt ?? '') >= since(data.now, c.addedWithin).getTime());
+}
+
+function countEvents(c: EventClause, data: FilterData): boolean {
+  const from = c.within ? since(data.now, c.within).getTime() : Number.NEGATIVE_INFINITY;
+  const n = (data.events ?? []).filter(
+    (e) =>
+      e.name === c.event &&
+      (!data.contact || e.contactId === data.contact.id) &&
+      Date.parse(e.timestamp) >= from &&
+      (!c.where || evaluateFilter(c.where, { ...data, properties: e.properties })),
+  ).length;
+  return inRange(n, c, { gte: 1 });
+}
+
+/**
+ * Evaluates a filter for one contact in memory; agrees with the SQL compiler.
+ *
+ * @example
+ * evaluateFilter({ attr: 'country', op: 'eq', value: 'FI' }, { contact, now: new Date() })
+ */
+export function evaluateFilter(filter: Filter, data: FilterData): boolean {
+  if ('all' in filter) return filter.all.every((f) => evaluateFilter(f, data));
+  if ('any' in filter) return filter.any.some((f) => evaluateFilter(f, data));
+  if ('not' in filter) return !evaluateFilter(filter.not, data);
+  if ('attr' in filter) return compare(attrValue(filter.attr, data), filter.op, filter.value);
+  if ('tag' in filter) return filter.op === 'has' ? hasTag(filter, data) : !hasTag(filter, data);
+  if ('list' in filter) return filter.op === 'member' ? isMember(filter, data) : !isMember(filter, data);
+  if ('event' in filter) return countEvents(filter, data);
+  if ('trigger' in filter)
+    return compare(readPath(data.trigger ?? {}, filter.trigger.split('.')), filter.op, filter.value);
+  if ('step' in filter) {
+    const output = data.steps?.[filter.step]?.output;
+    const value = filter.path ? readPath(output, filter.path.split('.')) : output;
+    return compare(value, filter.op, filter.value);
+  }
+  return false;
+}

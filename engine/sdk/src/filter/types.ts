@@ -1,0 +1,65 @@
+import type { JsonValue } from '../json.js';
+
+/**
+ * The filter language of NODES.md: one JSON tree for segments, conditions and event filters.
+ * The engine evaluates it in SQL (every contact) and in memory (one contact); both agree.
+ */
+export type Filter =
+  | { all: Filter[] }
+  | { any: Filter[] }
+  | { not: Filter }
+  | AttrClause
+  | TagClause
+  | ListClause
+  | EventClause
+  | TriggerClause
+  | StepClause;
+
+export type CompareOp = 'eq' | 'neq' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'exists';
+
+export interface AttrClause {
+  attr: string;
+  op: CompareOp;
+  value?: JsonValue;
+}
+
+export interface CountRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  eq?: number;
+}
+
+export interface TagClause {
+  tag: string;
+  op: 'has' | 'hasNot';
+  count?: CountRange;
+  lastAddedWithin?: string;
+}
+
+export interface ListClause {
+  list: string;
+  op: 'member' | 'notMember';
+  addedWithin?: string;
+}
+
+export interface EventClause extends CountRange {
+  event: string;
+  op: 'count';
+  within?: string;
+  where?: Filter;
+}
+
+export interface TriggerClause {
+  trigger: string;
+  op: CompareOp;
+  value?: JsonValue;
+}
+
+export interface StepClause {
+  step: string;
+  path: string;
+  op: CompareOp;
+  value?: JsonValue;
+}

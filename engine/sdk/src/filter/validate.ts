@@ -1,0 +1,139 @@
+import { parseDuration } from '../duration.js';
+import type { ErrorDetail } from '../errors.js';
+import { RANGE_KEYS } from './values.js';
+
+/**
+ * Where a filter is used: `segment` (contacts only), `condition` (adds `trigger` and `step`
+ * clauses), `event` (attr names a key of the event's properties).
+ */
+export type FilterContext = 'segment' | 'condition' | 'event';
+
+/** JSON Schema of a filter param: the editor draws its visual builder for `format: "filter"`. */
+export const filterSchema = { type: 'object', format: 'filter' } as const;
+
+const COMPARE_OPS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'];
+const KINDS = ['all', 'any', 'not', 'attr', 'tag', 'list', 'event', 'trigger', 'step'] as const;
+type Kind = (typeof KINDS)[number];
+
+// The keys each clause may carry besides its kind key.
+const ALLOWED: Record<Kind, readonly string[]> = {
+  all: [],
+  any: [],
+  not: [],
+  attr: ['op', 'value'],
+  trigger: ['op', 'value'],
+  step: ['path', 'op', 'value'],
+  tag: ['op', 'count', 'lastAddedWithin'],
+  list: ['op', 'addedWithin'],
+  event: ['op', 'within', 'where', ...RANGE_KEYS],
+};
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isScalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
+
+function comparisonProblems(c: Obj): string[] {
+  const op = c.op;
+  if (typeof op !== 'string' || !COMPARE_OPS.includes(op)) return [`op must be one of ${COMPARE_OPS.join(', ')}`];
+  if (op === 'exists') return [];
+  if (!('value' in c)) return [`op "${op}" needs a value`];
+  const v = c.value;
+  if ((op === 'in' || op === 'nin') && !Array.isArray(v)) return [`op "${op}" needs an array value`];
+  if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof v !== 'number' && typeof v !== 'string')
+    return [`op "${op}" needs a number or string value`];
+  if (op === 'contains' && !isScalar(v)) return ['op "contains" needs a string, number or boolean value'];
+  return [];
+}
+
+function durationProblem(c: Obj, key: string): string[] {
+  if (!(key in c)) return [];
+  return typeof c[key] === 'string' && parseDuration(c[key] as string) !== null
+    ? []
+    : [`${key} must be an ISO 8601 duration (e.g. P7D)`];
+}
+
+function rangeProblems(r: Obj, where: string): string[] {
+  return RANGE_KEYS.filter((k) => k in r && (typeof r[k] !== 'number' || !Number.isFinite(r[k]))).map(
+    (k) => `${where}${k} must be a number`,
+  );
+}
+
+function clauseProblems(kind: Kind, c: Obj): string[] {
+  const name = c[kind];
+  const named = typeof name === 'string' && name.length > 0 ? [] : [`${kind} must be a non-empty string`];
+  switch (kind) {
+    case 'attr':
+    case 'trigger':
+      return [...named, ...comparisonProblems(c)];
+    case 'step':
+      return [...named, ...(typeof c.path === 'string' ? [] : ['path must be a string']), ...comparisonProblems(c)];
+    case 'tag': {
+      const count = c.count;
+      const countProblems =
+        count === undefined
+          ? []
+          : isObj(count)
+            ? [
+                ...rangeProblems(count, 'count.'),
+                ...Object.keys(count)
+                  .filter((k) => !(RANGE_KEYS as readonly string[]).includes(k))
+                  .map((k) => `count.${k} is not a bound (use ${RANGE_KEYS.join(', ')})`),
+              ]
+            : ['count must be an object such as {"gte": 2}'];
+      const ops = c.op === 'has' || c.op === 'hasNot' ? [] : ['op must be "has" or "hasNot"'];
+      return [...named, ...ops, ...countProblems, ...durationProblem(c, 'lastAddedWithin')];
+    }
+    case 'list':
+      return [
+        ...named,
+        ...(c.op === 'member' || c.op === 'notMember' ? [] : ['op must be "member" or "notMember"']),
+        ...durationProblem(c, 'addedWithin'),
+      ];
+    case 'event':
+      return [
+        ...named,
+        ...(c.op === 'count' ? [] : ['op must be "count"']),
+        ...rangeProblems(c, ''),
+        ...durationProblem(c, 'within'),
+      ];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Checks a filter's shape; each problem names the JSON pointer of the bad clause (prefixed
+ * by `pointer`). `trigger` and `step` clauses are allowed only in conditions; in the `event`
+ * context `attr` names a key of the event's properties and `event` clauses are refused.
+ *
+ * @example
+ * validateFilter({ all: [{ attr: 'x', op: 'eqq' }] }, 'segment') // [{ path: '/all/0', message: 'op must be one of …' }]
+ */
+export function validateFilter(filter: unknown, context: FilterContext, pointer = ''): ErrorDetail[] {
+  const fail = (message: string): ErrorDetail[] => [{ path: pointer, message }];
+  if (!isObj(filter)) return fail('a filter must be an object');
+  const kinds = KINDS.filter((k) => k in filter);
+  if (kinds.length !== 1) {
+    return fail(
+      kinds.length
+        ? `a filter clause has exactly one of ${KINDS.join(', ')}; found ${kinds.join(', ')}`
+        : `a filter clause needs one of ${KINDS.join(', ')}`,
+    );
+  }
+  const kind = kinds[0] as Kind;
+  const extra = Object.keys(filter).filter((k) => k !== kind && !ALLOWED[kind].includes(k));
+  if (extra.length) return fail(`unknown key${extra.length > 1 ? 's' : ''} ${extra.join(', ')} in a ${kind} clause`);
+  if (kind === 'all' || kind === 'any') {
+    const children = filter[kind];
+    if (!Array.isArray(children)) return fail(`${kind} must be an array of filters`);
+    return children.flatMap((f, i) => validateFilter(f, context, `${pointer}/${kind}/${i}`));
+  }
+  if (kind === 'not') return validateFilter(filter.not, context, `${pointer}/not`);
+  if ((kind === 'trigger' || kind === 'step') && context !== 'condition')
+    return fail(`${kind} clauses are allowed only in conditions`);
+  if (kind === 'event' && context === 'event') return fail('event clauses are not allowed in an event filter');
+  const problems = clauseProblems(kind, filter);
+  if (problems.length) return fail(problems.join('; '));
+  if (kind === 'event' && filter.where !== undefined) return validateFilter(filter.where, 'event', `${pointer}/where`);
+  return [];
+}

@@ -1,0 +1,61 @@
+/**
+ * @waymark/sdk — everything a node package may import.
+ *
+ * @example
+ * import { defineNode, definePackage } from '@waymark/sdk';
+ * export default definePackage({ name: '@acme/waymark-nodes', version: '1.0.0', nodes: [shout] });
+ */
+export type {
+  Channel,
+  ChannelConsent,
+  ConsentStatus,
+  Contact,
+  ContactEvent,
+  ListMembership,
+  TagState,
+} from './contact.js';
+export type {
+  EventWaitResult,
+  NextResult,
+  NodeContext,
+  Resume,
+  RunInfo,
+  RunResult,
+  TimeWaitResult,
+} from './context.js';
+export {
+  type AnyNodeDefinition,
+  type DynamicNodeDefinition,
+  defineNode,
+  type NodeDefinition,
+  type NodeKind,
+  outputsOf,
+  type ParamsOf,
+  type ParamsSchema,
+  paramsProblems,
+  type StaticNodeDefinition,
+} from './define-node.js';
+export {
+  type CredentialDefinition,
+  defineCredential,
+  definePackage,
+  type PackageDefinition,
+} from './define-package.js';
+export { addDuration, parseDuration } from './duration.js';
+export {
+  ConflictError,
+  type ErrorDetail,
+  isRetryable,
+  NodeError,
+  NotFoundError,
+  RetryableError,
+  ValidationError,
+  WaymarkError,
+} from './errors.js';
+export { evaluateFilter, type FilterData } from './filter/evaluate.js';
+export type * from './filter/types.js';
+export { type FilterContext, filterSchema, validateFilter } from './filter/validate.js';
+export type { JsonObject, JsonValue } from './json.js';
+export type * from './services.js';
+export { renderParams, renderTemplate, type TemplateScope, templateError, templatesIn } from './template.js';
+export { inDailyWindow, isTimeZone, nextWallClockTime, type Weekday } from './wall-clock.js';

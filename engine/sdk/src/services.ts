@@ -1,0 +1,148 @@
+import type { Channel, Contact, ContactEvent, TagState } from './contact.js';
+import type { Filter } from './filter/types.js';
+import type { JsonObject, JsonValue } from './json.js';
+
+/**
+ * The contact store as a node sees it. Every call acts on one contact; the engine scopes
+ * writes to the running step (inline steps share its transaction).
+ */
+export interface ContactsService {
+  /** The contact as stored now, or null when it was erased. */
+  get(contactId: string): Promise<Contact | null>;
+  /** Merges attributes key by key (a null value removes the key) and returns the contact. */
+  update(contactId: string, patch: { attributes?: JsonObject; timezone?: string | null }): Promise<Contact>;
+  /** Adds a tag (count + 1, reactivated); `ttl` is an ISO 8601 duration, default the tag's lifespan. */
+  addTag(contactId: string, tag: string, options?: { ttl?: string }): Promise<TagState>;
+  /** Turns a tag inactive; its count stays. */
+  removeTag(contactId: string, tag: string): Promise<void>;
+  addToList(contactId: string, list: string): Promise<void>;
+  removeFromList(contactId: string, list: string): Promise<void>;
+  /** Records an event on the contact, with everything an event sets off (waits, triggers, exits). */
+  recordEvent(contactId: string, name: string, properties?: JsonObject): Promise<ContactEvent>;
+  /**
+   * Evaluates a filter for one contact. `trigger` and `steps` clauses read the scope given;
+   * `event` clauses count the contact's stored events.
+   */
+  matches(contactId: string | null, filter: Filter, scope: FilterScope): Promise<boolean>;
+}
+
+/** What `trigger` and `step` clauses of a filter read. */
+export interface FilterScope {
+  trigger: JsonObject;
+  steps: Record<string, { output: JsonValue }>;
+}
+
+export type MessageCategory = 'marketing' | 'transactional';
+export type MessageStatus = 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
+export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced';
+
+/** A link of an email that carries a key, and what a click on it applies to the contact. */
+export interface TrackedLinkSpec {
+  key: string;
+  addTags?: string[];
+  addLists?: string[];
+}
+
+/** A message after the engine prepared it: tracked links, pixel, unsubscribe headers. */
+export interface PreparedMessage {
+  messageId: string;
+  channel: string;
+  to: string;
+  from?: string;
+  replyTo?: string;
+  subject?: string;
+  html?: string;
+  text?: string;
+  headers: Record<string, string>;
+}
+
+export interface SendRequest {
+  /** `email`, `sms`, or a third-party channel name. Contact rules span every channel. */
+  channel: Channel | (string & {});
+  category: MessageCategory;
+  /** Defaults to the contact's email (email) or phone (sms). */
+  to?: string;
+  from?: string;
+  replyTo?: string;
+  subject?: string;
+  html?: string;
+  text?: string;
+  headers?: Record<string, string>;
+  links?: TrackedLinkSpec[];
+  /**
+   * Delivers the prepared message (SMTP, a gateway call). Omitted for email, the engine's
+   * default transport is used: `SMTP_URL`, or the built-in outbox.
+   */
+  deliver?: (message: PreparedMessage) => Promise<{ providerId?: string } | undefined>;
+}
+
+export interface SendResult {
+  messageId: string;
+  status: MessageStatus;
+  reason?: SuppressionReason | 'quiet-hours';
+  /** With status `delayed`: when quiet hours end; return `{ wait: { until } }` and send again on resume. */
+  until?: Date;
+}
+
+/**
+ * Sends through the contact rules: consent, bounces, frequency caps and quiet hours hold
+ * here whatever node sends. Calling it twice with one step's idempotency key sends once.
+ */
+export interface MessagesService {
+  send(request: SendRequest): Promise<SendResult>;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Milliseconds; default 10 000. */
+  timeoutMs?: number;
+  /** Largest response body read, in bytes; default 1 MiB. */
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed when the response is JSON, else text. */
+  body: JsonValue;
+}
+
+/**
+ * Outgoing HTTP that refuses loopback, private and link-local targets after DNS resolution
+ * (unless `WAYMARK_HTTP_ALLOW_PRIVATE=true`) and connects to the address it checked.
+ * Sends the step's idempotency key as `Idempotency-Key`. A refused target throws a
+ * non-retryable `NodeError`; a timeout or connection error throws a `RetryableError`.
+ */
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+}
+
+/** Decrypted credentials, only of the types the node declares. */
+export interface CredentialsService {
+  get<T extends JsonObject = JsonObject>(credentialId: string): Promise<T>;
+}
+
+export interface Lead {
+  id: string;
+  title: string;
+  contactId: string | null;
+  owner: string;
+  status: 'open' | 'won' | 'lost';
+  createdAt: string;
+}
+
+/** Leads for salespeople; round-robin assignment is kept by the engine across processes. */
+export interface LeadsService {
+  create(input: { title: string; owners: string[]; assign: 'round-robin' | 'first' }): Promise<Lead>;
+}
+
+/** A pino-compatible logger bound to the step. */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}

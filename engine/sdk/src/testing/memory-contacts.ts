@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { Contact, ContactEvent, TagState } from '../contact.js';
+import { addDuration } from '../duration.js';
+import { evaluateFilter } from '../filter/evaluate.js';
+import type { JsonObject } from '../json.js';
+import type { ContactsService } from '../services.js';
+
+/** A contact for tests: every field defaulted, any overridden. */
+export function makeContact(fields: Partial<Contact> = {}): Contact {
+  const at = new Date(0).toISOString();
+  return {
+    id: randomUUID(),
+    email: null,
+    phone: null,
+    externalId: null,
+    timezone: null,
+    attributes: {},
+    consent: { email: { status: 'unknown' }, sms: { status: 'unknown' } },
+    tags: [],
+    lists: [],
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
+  };
+}
+
+/** The contact store in memory: what `runNode` hands a node as `ctx.contacts`. */
+export class MemoryContacts implements ContactsService {
+  readonly contacts = new Map<string, Contact>();
+  readonly events: ContactEvent[] = [];
+
+  constructor(private readonly now: () => Date) {}
+
+  #require(id: string): Contact {
+    const contact = this.contacts.get(id);
+    if (!contact) throw new Error(`no contact ${id}`);
+    return contact;
+  }
+
+  async get(id: string) {
+    return this.contacts.get(id) ?? null;
+  }
+
+  async update(id: string, patch: { attributes?: JsonObject; timezone?: string | null }) {
+    const contact = this.#require(id);
+    for (const [key, value] of Object.entries(patch.attributes ?? {})) {
+      if (value === null) delete contact.attributes[key];
+      else contact.attributes[key] = value;
+    }
+    if (patch.timezone !== undefined) contact.timezone = patch.timezone;
+    contact.updatedAt = this.now().toISOString();
+    return contact;
+  }
+
+  async addTag(id: string, tag: string, options: { ttl?: string } = {}): Promise<TagState> {
+    const contact = this.#require(id);
+    const at = this.now().toISOString();
+    const expiresAt = options.ttl ? addDuration(this.now(), options.ttl).toISOString() : null;
+    let state = contact.tags.find((t) => t.tag === tag);
+    if (!state) {
+      state = { tag, count: 0, firstAddedAt: at, lastAddedAt: at, expiresAt, active: true };
+      contact.tags.push(state);
+    }
+    Object.assign(state, { count: state.count + 1, lastAddedAt: at, expiresAt, active: true });
+    return state;
+  }
+
+  async removeTag(id: string, tag: string) {
+    const state = this.#require(id).tags.find((t) => t.tag === tag);
+    if (state) state.active = false;
+  }
+
+  async addToList(id: string, list: string) {
+    const contact = this.#require(id);
+    if (!contact.lists.some((l) => l.list === list)) contact.lists.push({ list, addedAt: this.now().toISOString() });
+  }
+
+  async removeFromList(id: string, list: string) {
+    const contact = this.#require(id);
+    contact.lists = contact.lists.filter((l) => l.list !== list);
+  }
+
+  async recordEvent(contactId: string, name: string, properties: JsonObject = {}) {
+    const event = { id: randomUUID(), contactId, name, properties, timestamp: this.now().toISOString() };
+    this.events.push(event);
+    return event;
+  }
+
+  async matches(
+    contactId: string | null,
+    filter: Parameters<ContactsService['matches']>[1],
+    scope: Parameters<ContactsService['matches']>[2],
+  ) {
+    const contact = contactId ? (this.contacts.get(contactId) ?? null) : null;
+    const events = this.events.filter((e) => e.contactId === contactId);
+    return evaluateFilter(filter, { contact, events, trigger: scope.trigger, steps: scope.steps, now: this.now() });
+  }
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Contact, ContactEvent } from '../contact.js';
+import type { NodeContext, Resume, RunInfo, RunResult } from '../context.js';
+import type { AnyNodeDefinition } from '../define-node.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import type { HttpResponse, Lead, Logger } from '../services.js';
+import { renderParams } from '../template.js';
+import { MemoryContacts, makeContact } from './memory-contacts.js';
+import {
+  type GateDecision,
+  memoryCredentials,
+  memoryHttp,
+  memoryLeads,
+  memoryMessages,
+  type RecordedMessage,
+  type RecordedRequest,
+} from './memory-services.js';
+import { validateParams } from './params.js';
+
+export interface RunNodeOptions {
+  params: unknown;
+  /** The run's contact (fields defaulted); null for an anonymous run. Default: a blank contact. */
+  contact?: Partial<Contact> | null;
+  trigger?: JsonObject;
+  steps?: Record<string, { output: JsonValue }>;
+  resume?: Resume | null;
+  now?: Date;
+  attempt?: number;
+  nodeId?: string;
+  /** Events already stored on the contact, for filters counting them. */
+  events?: Omit<ContactEvent, 'id' | 'contactId'>[];
+  /** Answers `ctx.http` requests. */
+  http?: (request: RecordedRequest) => HttpResponse | Promise<HttpResponse>;
+  credentials?: Record<string, { type: string; data: JsonObject }>;
+  /** What the message gate answers (default: sent). */
+  gate?: GateDecision;
+  /** Call a send request's `deliver` (SMTP, gateway) for sent messages. Default false. */
+  deliver?: boolean;
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  obj: object | string;
+  msg?: string;
+}
+
+export interface RunNodeOutcome {
+  result: RunResult;
+  /** The contact's state after the run (null for an anonymous run). */
+  contact: Contact | null;
+  messages: RecordedMessage[];
+  events: ContactEvent[];
+  logs: LogLine[];
+  http: RecordedRequest[];
+  leads: Lead[];
+  /** The params as `run` saw them: defaults filled, templates rendered. */
+  params: JsonValue;
+}
+
+function memoryLogger(lines: LogLine[]): Logger {
+  const at = (level: LogLine['level']) => (obj: object | string, msg?: string) =>
+    void lines.push({ level, obj, ...(msg !== undefined ? { msg } : {}) });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/**
+ * Runs one node with in-memory services, as the engine would run one step: params are
+ * validated (defaults filled) and their templates rendered, then `run` is called.
+ *
+ * @example
+ * const { result, contact } = await runNode(tag, { params: { action: 'add', tag: 'vip' } });
+ * expect(result).toEqual({ next: 'out' });
+ * expect(contact?.tags[0]?.tag).toBe('vip');
+ */
+export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions): Promise<RunNodeOutcome> {
+  const clock = options.now ?? new Date();
+  const now = () => new Date(clock.getTime());
+  const contacts = new MemoryContacts(now);
+  const contact = options.contact === null ? null : makeContact(options.contact ?? {});
+  if (contact) contacts.contacts.set(contact.id, contact);
+  for (const e of options.events ?? []) contacts.events.push({ ...e, id: randomUUID(), contactId: contact?.id ?? '' });
+  const messages: RecordedMessage[] = [];
+  const http: RecordedRequest[] = [];
+  const leads: Lead[] = [];
+  const logs: LogLine[] = [];
+  const run: RunInfo = { id: randomUUID(), journeyId: randomUUID(), version: 1, startedAt: now().toISOString() };
+  const trigger = options.trigger ?? {};
+  const steps = options.steps ?? {};
+  const params = structuredClone(options.params ?? {}) as JsonValue;
+  validateParams(node, params);
+  const rendered = await renderParams(node.params, params, { contact, trigger, steps, run });
+  const idempotencyKey = `test:${run.id}:${options.nodeId ?? 'n1'}`;
+  const ctx: NodeContext<unknown> = {
+    params: rendered,
+    node: { id: options.nodeId ?? 'n1', type: node.type, version: node.version },
+    contact: contact ? structuredClone(contact) : null,
+    trigger,
+    steps,
+    run,
+    idempotencyKey,
+    attempt: options.attempt ?? 1,
+    resume: options.resume ?? null,
+    signal: new AbortController().signal,
+    log: memoryLogger(logs),
+    now,
+    contacts,
+    messages: memoryMessages(messages, { gate: options.gate, deliver: options.deliver, contact }),
+    http: memoryHttp(http, idempotencyKey, options.http),
+    credentials: memoryCredentials(options.credentials ?? {}, node.credentials ?? []),
+    leads: memoryLeads(leads, contact?.id ?? null, now),
+  };
+  const result = await node.run(ctx as NodeContext<never>);
+  const after = contact ? (contacts.contacts.get(contact.id) ?? null) : null;
+  return { result, contact: after, messages, events: contacts.events, logs, http, leads, params: rendered };
+}

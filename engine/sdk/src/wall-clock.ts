@@ -1,0 +1,55 @@
+import { DateTime } from 'luxon';
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/** True when `zone` is an IANA time zone name luxon knows. */
+export function isTimeZone(zone: string): boolean {
+  return DateTime.now().setZone(zone).isValid;
+}
+
+/**
+ * The first instant after `from` at which the wall clock in `zone` shows `time` (`HH:MM`) on
+ * one of `days` (every day when omitted): today when still ahead, correct across
+ * daylight-saving changes. A time skipped by a spring-forward gap is taken just after the
+ * gap; a time shown twice (fall back) is taken the first time.
+ *
+ * @example
+ * nextWallClockTime(new Date('2026-03-28T12:00:00Z'), '09:00', 'Europe/Helsinki')
+ * // 2026-03-29T06:00:00Z (09:00 EEST, the day after the clocks went forward)
+ */
+export function nextWallClockTime(from: Date, time: string, zone: string, days?: readonly string[]): Date {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
+  if (!match) throw new RangeError(`"${time}" is not a time of day (HH:MM)`);
+  const start = DateTime.fromJSDate(from, { zone });
+  if (!start.isValid) throw new RangeError(`"${zone}" is not a time zone`);
+  const allowed = days && days.length > 0 ? new Set(days) : null;
+  for (let offset = 0; offset <= 8; offset++) {
+    const day = start.plus({ days: offset });
+    const candidate = DateTime.fromObject(
+      { year: day.year, month: day.month, day: day.day, hour: Number(match[1]), minute: Number(match[2]) },
+      { zone },
+    );
+    if (allowed && !allowed.has(WEEKDAYS[candidate.weekday - 1] as Weekday)) continue;
+    if (candidate.toMillis() > from.getTime()) return candidate.toJSDate();
+  }
+  throw new RangeError('no allowed day in the week');
+}
+
+/**
+ * Whether `at` falls inside the daily window `start`–`end` (`HH:MM`, the end excluded) on the
+ * wall clock of `zone`; a window may wrap midnight (`21:00`–`08:00`).
+ *
+ * @example
+ * inDailyWindow(new Date('2026-01-01T22:00:00Z'), '21:00', '08:00', 'UTC') // true
+ */
+export function inDailyWindow(at: Date, start: string, end: string, zone: string): boolean {
+  const local = DateTime.fromJSDate(at, { zone });
+  const minutes = local.hour * 60 + local.minute;
+  const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const s = toMinutes(start);
+  const e = toMinutes(end);
+  if (s === e) return false;
+  return s < e ? minutes >= s && minutes < e : minutes >= s || minutes < e;
+}

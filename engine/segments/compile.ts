@@ -1,0 +1,150 @@
+import {
+  type AttrClause,
+  type CountRange,
+  type EventClause,
+  evaluateFilter,
+  type Filter,
+  type FilterScope,
+  type JsonValue,
+  type ListClause,
+  type TagClause,
+} from '@waymark/sdk';
+import { type RawBuilder, sql } from 'kysely';
+import { since } from '../sdk/src/filter/evaluate.js';
+import { RANGE_KEYS } from '../sdk/src/filter/values.js';
+
+export interface CompileOptions {
+  /** The instant "now" means for expiries and windows; the in-memory evaluator gets the same. */
+  now: Date;
+  /** What `trigger` and `step` clauses read (conditions only); without it they are false. */
+  scope?: FilterScope;
+  /** A jsonb expression that `attr` clauses read instead of the contact (event filters). */
+  properties?: RawBuilder<unknown>;
+}
+
+type Bool = RawBuilder<boolean>;
+const FIELD_COLUMNS: Record<string, string> = {
+  email: 'email',
+  phone: 'phone',
+  externalId: 'external_id',
+  timezone: 'timezone',
+};
+const OPS: Record<string, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' };
+
+const json = (v: JsonValue) => sql`${JSON.stringify(v)}::jsonb`;
+const join = (parts: Bool[], glue: 'and' | 'or'): Bool =>
+  parts.length ? sql<boolean>`(${sql.join(parts, sql.raw(` ${glue} `))})` : sql<boolean>`${sql.lit(glue === 'and')}`;
+
+/** `{a:{b:v}}` for containment on the GIN index, or null when the path indexes an array. */
+function nested(segments: string[], v: JsonValue): JsonValue | null {
+  if (segments.some((s) => /^-?\d+$/.test(s))) return null;
+  return segments.reduceRight<JsonValue>((acc, key) => ({ [key]: acc }), v);
+}
+
+/** A comparison of a jsonb expression `x` (SQL NULL when absent), never NULL itself. */
+function comparison(x: RawBuilder<unknown>, op: AttrClause['op'], v: JsonValue | undefined): Bool {
+  switch (op) {
+    case 'exists':
+      return sql<boolean>`coalesce(${x} <> 'null'::jsonb, false)`;
+    case 'eq':
+      return v === undefined ? sql<boolean>`false` : sql<boolean>`coalesce(${x} = ${json(v)}, false)`;
+    case 'neq':
+      return sql<boolean>`not ${comparison(x, 'eq', v)}`;
+    case 'in':
+      return Array.isArray(v)
+        ? sql<boolean>`coalesce(${x} = any(${v.map((e) => JSON.stringify(e))}::jsonb[]), false)`
+        : sql<boolean>`false`;
+    case 'nin':
+      return sql<boolean>`not ${comparison(x, 'in', v)}`;
+    case 'contains': {
+      if (v === undefined) return sql<boolean>`false`;
+      const inArray = sql`when 'array' then exists (select 1 from jsonb_array_elements(${x}) el where el = ${json(v)})`;
+      const inText = typeof v === 'string' ? sql`when 'string' then strpos(${x} #>> '{}', ${v}) > 0` : sql``;
+      return sql<boolean>`coalesce(case jsonb_typeof(${x}) ${inText} ${inArray} end, false)`;
+    }
+    default: {
+      const cmp = sql.raw(OPS[op] ?? '=');
+      if (typeof v === 'number')
+        return sql<boolean>`coalesce(case when jsonb_typeof(${x}) = 'number' then (${x})::numeric ${cmp} ${v}::numeric end, false)`;
+      if (typeof v === 'string')
+        return sql<boolean>`coalesce(case when jsonb_typeof(${x}) = 'string' then (${x} #>> '{}') collate "C" ${cmp} ${v}::text collate "C" end, false)`;
+      return sql<boolean>`false`;
+    }
+  }
+}
+
+function attr(c: AttrClause, o: CompileOptions): Bool {
+  const segments = c.attr.split('.');
+  if (o.properties) return comparison(sql`(${o.properties} #> ${segments}::text[])`, c.op, c.value);
+  const column = FIELD_COLUMNS[c.attr];
+  if (column) return comparison(sql`to_jsonb(c.${sql.raw(column)})`, c.op, c.value);
+  const x = sql`(c.attributes #> ${segments}::text[])`;
+  const scalar = c.value === null || ['string', 'number', 'boolean'].includes(typeof c.value);
+  const shape = c.op === 'eq' && scalar && c.value !== undefined ? nested(segments, c.value) : null;
+  // Containment of a scalar is exact equality and can use the jsonb_path_ops GIN index.
+  return shape === null ? comparison(x, c.op, c.value) : sql<boolean>`(c.attributes @> ${json(shape)})`;
+}
+
+function range(n: RawBuilder<unknown>, r: CountRange, fallback: CountRange = {}): Bool[] {
+  const given = RANGE_KEYS.some((k) => typeof r[k] === 'number');
+  const use = given ? r : fallback;
+  return RANGE_KEYS.filter((k) => typeof use[k] === 'number').map(
+    (k) => sql<boolean>`${n} ${sql.raw(OPS[k] ?? '=')} ${use[k]}`,
+  );
+}
+
+function tag(c: TagClause, o: CompileOptions): Bool {
+  const conds = [
+    ...range(sql`t.count`, c.count ?? {}),
+    ...(c.lastAddedWithin ? [sql<boolean>`t.last_added_at >= ${since(o.now, c.lastAddedWithin)}`] : []),
+  ];
+  const has = sql<boolean>`exists (select 1 from contact_tags t where t.contact_id = c.id and t.tag = ${c.tag}
+    and not t.removed and (t.expires_at is null or t.expires_at > ${o.now}) and ${join(conds, 'and')})`;
+  return c.op === 'has' ? has : sql<boolean>`not ${has}`;
+}
+
+function list(c: ListClause, o: CompileOptions): Bool {
+  const recent = c.addedWithin ? sql`and l.added_at >= ${since(o.now, c.addedWithin)}` : sql``;
+  const member = sql<boolean>`exists (select 1 from contact_lists l where l.contact_id = c.id and l.list = ${c.list} ${recent})`;
+  return c.op === 'member' ? member : sql<boolean>`not ${member}`;
+}
+
+function event(c: EventClause, o: CompileOptions): Bool {
+  const window = c.within ? sql`and e.timestamp >= ${since(o.now, c.within)}` : sql``;
+  const where = c.where ? sql`and ${compile(c.where, { ...o, properties: sql`e.properties` })}` : sql``;
+  return sql<boolean>`exists (select 1 from (select count(*) as n from events e
+    where e.contact_id = c.id and e.name = ${c.event} ${window} ${where}) q where ${join(range(sql`q.n`, c, { gte: 1 }), 'and')})`;
+}
+
+function compile(f: Filter, o: CompileOptions): Bool {
+  if ('all' in f)
+    return join(
+      f.all.map((x) => compile(x, o)),
+      'and',
+    );
+  if ('any' in f)
+    return join(
+      f.any.map((x) => compile(x, o)),
+      'or',
+    );
+  if ('not' in f) return sql<boolean>`not ${compile(f.not, o)}`;
+  if ('attr' in f) return attr(f, o);
+  if ('tag' in f) return tag(f, o);
+  if ('list' in f) return list(f, o);
+  if ('event' in f) return event(f, o);
+  // trigger and step clauses read the run, not the table: a constant for this evaluation.
+  const value = o.scope ? evaluateFilter(f, { contact: null, ...o.scope, now: o.now }) : false;
+  return sql<boolean>`${sql.lit(value)}`;
+}
+
+/**
+ * Compiles a (validated) filter into a parameterised SQL boolean over `contacts c`;
+ * agrees with `evaluateFilter`. Values are always bound parameters, never spliced text.
+ *
+ * @example
+ * const where = compileFilter({ tag: 'vip', op: 'has' }, { now: new Date() });
+ * await sql`select c.id from contacts c where ${where}`.execute(db);
+ */
+export function compileFilter(filter: Filter, options: CompileOptions): Bool {
+  return compile(filter, options);
+}

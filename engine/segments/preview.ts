@@ -1,0 +1,49 @@
+import { type Contact, type Filter, ValidationError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import { loadContacts } from '../contacts/load.js';
+import type { Database } from '../db/database.js';
+import { compileFilter } from './compile.js';
+
+export interface ContactPage {
+  contacts: Contact[];
+  total: number;
+  nextCursor: string | null;
+}
+
+const encode = (id: string) => Buffer.from(id).toString('base64url');
+
+function decode(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))
+    throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'unknown cursor' }]);
+  return id;
+}
+
+/**
+ * One page of the contacts matching a filter (all contacts without one), in id order, and
+ * how many match in all. Following `nextCursor` visits every match exactly once.
+ *
+ * @example
+ * const page = await findContacts(db, { tag: 'vip', op: 'has' }, { limit: 50 });
+ */
+export async function findContacts(
+  db: Kysely<Database>,
+  filter: Filter | null,
+  options: { limit: number; cursor?: string; now?: Date },
+): Promise<ContactPage> {
+  const where = filter ? compileFilter(filter, { now: options.now ?? new Date() }) : sql<boolean>`true`;
+  const after = options.cursor ? sql`and c.id > ${decode(options.cursor)}::uuid` : sql``;
+  const [page, count] = await Promise.all([
+    sql<{
+      id: string;
+    }>`select c.id from contacts c where ${where} ${after} order by c.id limit ${options.limit + 1}`.execute(db),
+    sql<{ total: number }>`select count(*)::int as total from contacts c where ${where}`.execute(db),
+  ]);
+  const ids = page.rows.slice(0, options.limit).map((r) => r.id);
+  const last = ids[ids.length - 1];
+  return {
+    contacts: await loadContacts(db, ids),
+    total: count.rows[0]?.total ?? 0,
+    nextCursor: page.rows.length > options.limit && last ? encode(last) : null,
+  };
+}

@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Runtime } from '../runtime.js';
+
+/**
+ * Where a service call comes from: the step it serves. `db` is the step's transaction for
+ * inline steps, the pool otherwise. Services built from a scope act for that step only.
+ */
+export interface StepScope {
+  runtime: Runtime;
+  db: Kysely<Database>;
+  runId: string;
+  journeyId: string;
+  version: number;
+  nodeId: string;
+  contactId: string | null;
+  /** Stable across retries and crash re-runs of the step. */
+  idempotencyKey: string;
+  now(): Date;
+}

@@ -1,0 +1,92 @@
+import { EventEmitter } from 'node:events';
+import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
+import type { Logger } from 'pino';
+import { DEFAULT_RETRY, type RetryOptions } from '../runs/apply-outcome.js';
+import { useRuntimeForStarts } from '../runs/start.js';
+import type { Runtime } from '../runtime.js';
+import { scheduleTriggers } from '../segments/tick.js';
+import { workerTasks } from './tasks.js';
+import { DEFAULT_REGISTRY, type RegistryOptions, WorkerRegistry } from './worker-registry.js';
+
+export interface WorkerHandle {
+  /** The graphile-worker pool id (what `locked_by` holds and the `workers` table records). */
+  id: string;
+  /** Stops taking jobs, lets running steps finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** Steps at once; default `WAYMARK_WORKER_CONCURRENCY`. */
+  concurrency?: number;
+  retry?: Partial<RetryOptions>;
+  registry?: Partial<RegistryOptions>;
+  /**
+   * graphile-worker throughput settings (STACK.md): jobs fetched ahead into a local queue
+   * (0 = off), and batching delays for completing/failing jobs (-1 = off).
+   */
+  localQueueSize?: number;
+  completeJobBatchDelay?: number;
+  failJobBatchDelay?: number;
+  pollInterval?: number;
+}
+
+/**
+ * Runs graphile-worker in this process with Waymark's tasks, `WAYMARK_WORKER_CONCURRENCY`
+ * steps at once, registered in `workers` with a heartbeat so that a crash of this process
+ * is noticed by the others (and by the next start) and its steps run again.
+ *
+ * @example
+ * const worker = await startWorker(runtime);
+ * // … on SIGTERM:
+ * await worker.stop();
+ */
+export async function startWorker(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerHandle> {
+  useRuntimeForStarts(runtime);
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  let poolId: string | null = null;
+  events.on('pool:create', ({ workerPool }) => {
+    poolId = workerPool.id;
+  });
+  const concurrency = options.concurrency ?? runtime.config.workerConcurrency;
+  const localQueueSize = options.localQueueSize ?? 0;
+  const runner: Runner = await run({
+    pgPool: runtime.pool,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: options.pollInterval ?? 1000,
+    taskList: workerTasks(runtime, { ...DEFAULT_RETRY, ...options.retry }),
+    crontab: '',
+    events,
+    logger: graphileLogger(runtime.logger),
+    preset: {
+      worker: {
+        ...(localQueueSize > 0 ? { localQueue: { size: localQueueSize } } : {}),
+        ...(options.completeJobBatchDelay !== undefined
+          ? { completeJobBatchDelay: options.completeJobBatchDelay }
+          : {}),
+        ...(options.failJobBatchDelay !== undefined ? { failJobBatchDelay: options.failJobBatchDelay } : {}),
+      },
+    },
+  });
+  if (!poolId) throw new Error('graphile-worker started without announcing its pool id');
+  const id: string = poolId;
+  const registry = new WorkerRegistry(runtime, id, { ...DEFAULT_REGISTRY, ...options.registry });
+  await registry.start();
+  await scheduleTriggers(runtime.db, 0);
+  return {
+    id,
+    async stop() {
+      await runner.stop();
+      await registry.stop();
+    },
+  };
+}
+
+/** graphile-worker's log lines through our pino logger. */
+export function graphileLogger(logger: Logger): GraphileLogger {
+  const log = logger.child({ part: 'worker' });
+  return new GraphileLogger(() => (level, message, meta) => {
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug';
+    log[method](meta ?? {}, message);
+  });
+}

@@ -1,0 +1,28 @@
+import { defineNode, type Filter, filterSchema, type JsonValue } from '@waymark/sdk';
+
+/** Takes `yes` when the filter matches the contact (and the run's trigger and steps), else `no`. */
+export default defineNode({
+  type: 'core.condition',
+  version: 1,
+  kind: 'condition',
+  category: 'Flow',
+  title: 'Condition',
+  description: 'Branches on a filter over the contact, the trigger and earlier steps.',
+  inline: true,
+  params: {
+    type: 'object',
+    properties: {
+      filter: { ...filterSchema, title: 'Condition', filterContext: 'condition' },
+    },
+    required: ['filter'],
+    additionalProperties: false,
+  },
+  outputs: ['yes', 'no'],
+  async run(ctx) {
+    const filter = ctx.params.filter as unknown as Filter;
+    const scope = { trigger: ctx.trigger, steps: ctx.steps };
+    const matched = await ctx.contacts.matches(ctx.contact?.id ?? null, filter, scope);
+    const output: JsonValue = { matched };
+    return { next: matched ? 'yes' : 'no', output };
+  },
+});

@@ -1,0 +1,18 @@
+import { definePackage } from '@waymark/sdk';
+import condition from './condition.js';
+import date from './date.js';
+import event from './event.js';
+import exit from './exit.js';
+import schedule from './schedule.js';
+import segment from './segment.js';
+import split from './split.js';
+import wait from './wait.js';
+import waitForEvent from './wait-for-event.js';
+import webhook from './webhook.js';
+
+/** Triggers and flow: the nodes every journey is drawn with. */
+export default definePackage({
+  name: '@waymark/nodes-core',
+  version: '0.1.0',
+  nodes: [webhook, event, segment, schedule, date, condition, split, wait, waitForEvent, exit],
+});

@@ -1,0 +1,83 @@
+import { defineNode, type JsonValue } from '@waymark/sdk';
+
+/** FNV-1a, 32 bits: a stable hash with no dependency, the same in every process. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * The variant for a key: a bucket 0–99 from the hash, then the variants' weights laid end to
+ * end. The same (contact, node) always lands in the same variant.
+ */
+export function pickVariant(variants: readonly { key: string; weight: number }[], key: string): string {
+  const total = variants.reduce((sum, v) => sum + v.weight, 0);
+  const bucket = (hash(key) % 10_000) / 100;
+  let upTo = 0;
+  for (const v of variants) {
+    upTo += (v.weight / (total || 1)) * 100;
+    if (bucket < upTo) return v.key;
+  }
+  return variants[variants.length - 1]?.key ?? 'control';
+}
+
+/** A/B/n split: one output per variant key; `control` is a holdout taking no step unless wired. */
+export default defineNode({
+  type: 'core.split',
+  version: 1,
+  kind: 'condition',
+  category: 'Flow',
+  title: 'A/B split',
+  description: 'Sends each contact to one variant by weight, always the same one for a contact.',
+  inline: true,
+  params: {
+    type: 'object',
+    properties: {
+      variants: {
+        type: 'array',
+        title: 'Variants',
+        minItems: 1,
+        items: {
+          type: 'object',
+          properties: {
+            key: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', title: 'Key' },
+            weight: { type: 'number', minimum: 0, maximum: 100, title: 'Weight (%)' },
+          },
+          required: ['key', 'weight'],
+          additionalProperties: false,
+        },
+        default: [
+          { key: 'a', weight: 50 },
+          { key: 'b', weight: 50 },
+        ],
+      },
+    },
+    required: ['variants'],
+    additionalProperties: false,
+  },
+  outputs: (params) => params.variants.map((v) => v.key),
+  validate(params) {
+    const problems = [];
+    const total = params.variants.reduce((sum, v) => sum + v.weight, 0);
+    if (Math.abs(total - 100) > 1e-9)
+      problems.push({ path: '/variants', message: `the variants' weights must sum to 100 (they sum to ${total})` });
+    const seen = new Set<string>();
+    params.variants.forEach((v, i) => {
+      if (seen.has(v.key))
+        problems.push({ path: `/variants/${i}/key`, message: `the variant key "${v.key}" is used twice` });
+      seen.add(v.key);
+    });
+    return problems;
+  },
+  async run(ctx) {
+    const subject = ctx.contact?.id ?? ctx.run.id;
+    const variant = pickVariant(ctx.params.variants, `${subject}:${ctx.node.id}`);
+    ctx.log.info({ variant }, 'split assigned a variant');
+    const output: JsonValue = { variant };
+    return { next: variant, output };
+  },
+});

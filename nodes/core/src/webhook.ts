@@ -1,0 +1,30 @@
+import { defineNode } from '@waymark/sdk';
+
+/** Starts a run for each authenticated POST to `/hooks/<journeyId>/<nodeId>`; the payload is the trigger. */
+export default defineNode({
+  type: 'core.webhook',
+  version: 1,
+  kind: 'trigger',
+  category: 'Triggers',
+  title: 'Webhook',
+  description: 'Starts a run for each authenticated POST to the journey’s webhook URL.',
+  inline: true,
+  params: {
+    type: 'object',
+    properties: {
+      secret: {
+        type: 'string',
+        minLength: 16,
+        title: 'Secret',
+        description: 'Sent as X-Waymark-Secret or used for the HMAC signature',
+      },
+      schema: { type: 'object', title: 'Payload schema', description: 'JSON Schema the payload must satisfy' },
+    },
+    required: ['secret'],
+    additionalProperties: false,
+  },
+  outputs: ['out'],
+  async run() {
+    return { next: 'out' };
+  },
+});

@@ -1,0 +1,30 @@
+import { defineNode } from '@waymark/sdk';
+import { contactIdOf } from './contact-id.js';
+
+/** Adds the contact to a static list or removes it. */
+export default defineNode({
+  type: 'crm.list',
+  version: 1,
+  kind: 'action',
+  category: 'Contacts',
+  title: 'List membership',
+  description: 'Adds the contact to a list or removes it.',
+  inline: true,
+  params: {
+    type: 'object',
+    properties: {
+      action: { enum: ['add', 'remove'], default: 'add', title: 'Action' },
+      list: { type: 'string', minLength: 1, title: 'List' },
+    },
+    required: ['action', 'list'],
+    additionalProperties: false,
+  },
+  outputs: ['out'],
+  async run(ctx) {
+    const { action, list } = ctx.params;
+    const contactId = contactIdOf(ctx.contact);
+    if (action === 'add') await ctx.contacts.addToList(contactId, list);
+    else await ctx.contacts.removeFromList(contactId, list);
+    return { next: 'out' };
+  },
+});

@@ -1,0 +1,31 @@
+import { defineNode } from '@waymark/sdk';
+import { contactIdOf } from './contact-id.js';
+
+/** Adds or removes a tag; an added tag may expire. */
+export default defineNode({
+  type: 'crm.tag',
+  version: 1,
+  kind: 'action',
+  category: 'Contacts',
+  title: 'Tag contact',
+  description: 'Adds or removes a tag; an added tag may expire.',
+  inline: true,
+  params: {
+    type: 'object',
+    properties: {
+      action: { enum: ['add', 'remove'], default: 'add', title: 'Action' },
+      tag: { type: 'string', minLength: 1, title: 'Tag' },
+      ttl: { type: 'string', format: 'duration', title: 'Expires after' },
+    },
+    required: ['action', 'tag'],
+    additionalProperties: false,
+  },
+  outputs: ['out'],
+  async run(ctx) {
+    const { action, tag, ttl } = ctx.params;
+    const contactId = contactIdOf(ctx.contact);
+    if (action === 'add') await ctx.contacts.addTag(contactId, tag, ttl ? { ttl } : {});
+    else await ctx.contacts.removeTag(contactId, tag);
+    return { next: 'out' };
+  },
+});

@@ -1,0 +1,31 @@
+import { defineNode } from '@waymark/sdk';
+import { contactIdOf } from './contact-id.js';
+
+/** Sets contact attributes from templates (merged key by key). */
+export default defineNode({
+  type: 'crm.update-contact',
+  version: 1,
+  kind: 'action',
+  category: 'Contacts',
+  title: 'Update contact',
+  description: 'Sets attributes on the contact, each from a template.',
+  inline: true,
+  params: {
+    type: 'object',
+    properties: {
+      attributes: {
+        type: 'object',
+        title: 'Attributes',
+        minProperties: 1,
+        additionalProperties: { type: 'string', format: 'template' },
+      },
+    },
+    required: ['attributes'],
+    additionalProperties: false,
+  },
+  outputs: ['out'],
+  async run(ctx) {
+    await ctx.contacts.update(contactIdOf(ctx.contact), { attributes: ctx.params.attributes });
+    return { next: 'out' };
+  },
+});

@@ -1,0 +1,66 @@
+import { defineNode, type JsonValue, NodeError, type SendResult } from '@waymark/sdk';
+import { smtpDeliver } from './smtp-deliver.js';
+
+/** What the step passes on: the message id, and the reason when it was suppressed. */
+function outputOf(result: SendResult): JsonValue {
+  return { messageId: result.messageId, status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
+}
+
+/** Sends one email through the contact rules; links and opens are tracked by the engine. */
+export default defineNode({
+  type: 'email.send',
+  version: 1,
+  kind: 'action',
+  category: 'Channels',
+  title: 'Send email',
+  description: 'Sends an email to the contact, within consent, caps and quiet hours.',
+  credentials: ['email.smtp'],
+  params: {
+    type: 'object',
+    properties: {
+      from: { type: 'string', minLength: 3, title: 'From', examples: ['News <news@example.com>'] },
+      subject: { type: 'string', format: 'template', minLength: 1, title: 'Subject' },
+      html: { type: 'string', format: 'template', minLength: 1, title: 'HTML body' },
+      text: { type: 'string', format: 'template', title: 'Plain text body' },
+      replyTo: { type: 'string', title: 'Reply-To' },
+      category: { enum: ['marketing', 'transactional'], default: 'marketing', title: 'Category' },
+      links: {
+        type: 'array',
+        title: 'Tracked links',
+        items: {
+          type: 'object',
+          properties: {
+            key: { type: 'string', minLength: 1, title: 'Key (data-waymark-key)' },
+            addTags: { type: 'array', items: { type: 'string', minLength: 1 }, title: 'Tag on click' },
+            addLists: { type: 'array', items: { type: 'string', minLength: 1 }, title: 'Add to lists on click' },
+          },
+          required: ['key'],
+          additionalProperties: false,
+        },
+      },
+      credential: { type: 'string', format: 'credential', credentialType: 'email.smtp', title: 'SMTP server' },
+    },
+    required: ['from', 'subject', 'html', 'category'],
+    additionalProperties: false,
+  },
+  outputs: ['sent', 'suppressed'],
+  async run(ctx) {
+    const { from, subject, html, text, replyTo, category, links, credential } = ctx.params;
+    if (!ctx.contact?.email) throw new NodeError('the contact has no email address');
+    const deliver = credential ? smtpDeliver(await ctx.credentials.get(credential)) : undefined;
+    const result = await ctx.messages.send({
+      channel: 'email',
+      category,
+      from,
+      subject,
+      html,
+      ...(text ? { text } : {}),
+      ...(replyTo ? { replyTo } : {}),
+      ...(links ? { links } : {}),
+      ...(deliver ? { deliver } : {}),
+    });
+    if (result.status === 'delayed' && result.until) return { wait: { until: result.until } };
+    const output = outputOf(result);
+    return { next: result.status === 'suppressed' ? 'suppressed' : 'sent', output };
+  },
+});

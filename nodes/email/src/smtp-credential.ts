@@ -1,0 +1,20 @@
+import { defineCredential } from '@waymark/sdk';
+
+/** An SMTP server to send through instead of the install's default (`SMTP_URL` or the outbox). */
+export default defineCredential({
+  type: 'email.smtp',
+  title: 'SMTP server',
+  description: 'Host, port and login of an SMTP server.',
+  schema: {
+    type: 'object',
+    properties: {
+      host: { type: 'string', minLength: 1, title: 'Host' },
+      port: { type: 'integer', minimum: 1, maximum: 65535, default: 587, title: 'Port' },
+      secure: { type: 'boolean', default: false, title: 'TLS from the start (port 465)' },
+      user: { type: 'string', title: 'User' },
+      password: { type: 'string', title: 'Password' },
+    },
+    required: ['host', 'port'],
+    additionalProperties: false,
+  },
+});

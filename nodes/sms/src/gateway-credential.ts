@@ -1,0 +1,20 @@
+import { defineCredential } from '@waymark/sdk';
+
+/** An HTTP SMS gateway: Waymark POSTs each message to `url`. */
+export default defineCredential({
+  type: 'sms.http-gateway',
+  title: 'HTTP SMS gateway',
+  description:
+    'Each SMS is POSTed to the URL. The body is {"to","body"} JSON unless a body template is given, in which {{to}} and {{body}} are replaced.',
+  schema: {
+    type: 'object',
+    properties: {
+      url: { type: 'string', format: 'uri', pattern: '^https?://', title: 'URL' },
+      authHeader: { type: 'string', title: 'Authorization header value' },
+      bodyTemplate: { type: 'string', title: 'Body template' },
+      contentType: { type: 'string', default: 'application/json', title: 'Content-Type' },
+    },
+    required: ['url'],
+    additionalProperties: false,
+  },
+});

@@ -1,0 +1,41 @@
+import { type HttpClient, type JsonObject, NodeError, type PreparedMessage, RetryableError } from '@waymark/sdk';
+
+interface Gateway {
+  url: string;
+  authHeader?: string;
+  bodyTemplate?: string;
+  contentType?: string;
+}
+
+/** A value placed into the body template, escaped so it stays inside a JSON string. */
+const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
+
+/** The request body for one SMS. */
+export function gatewayBody(gateway: Gateway, to: string, body: string): string {
+  if (!gateway.bodyTemplate) return JSON.stringify({ to, body });
+  return gateway.bodyTemplate.replace(/\{\{\s*(to|body)\s*\}\}/g, (_, name: string) =>
+    jsonEscape(name === 'to' ? to : body),
+  );
+}
+
+/**
+ * Delivers a prepared SMS by POSTing it to the gateway. A 5xx is worth retrying; any other
+ * answer outside 2xx fails the step.
+ */
+export function gatewayDeliver(http: HttpClient, data: JsonObject) {
+  const gateway = data as unknown as Gateway;
+  return async (message: PreparedMessage): Promise<{ providerId?: string }> => {
+    const headers: Record<string, string> = { 'content-type': gateway.contentType ?? 'application/json' };
+    if (gateway.authHeader) headers.authorization = gateway.authHeader;
+    const res = await http.request({
+      method: 'POST',
+      url: gateway.url,
+      headers,
+      body: gatewayBody(gateway, message.to, message.text ?? ''),
+    });
+    if (res.status >= 500) throw new RetryableError(`the SMS gateway answered ${res.status}`);
+    if (res.status >= 300) throw new NodeError(`the SMS gateway refused the message with ${res.status}`);
+    const id = res.body && typeof res.body === 'object' && !Array.isArray(res.body) ? res.body.id : undefined;
+    return typeof id === 'string' || typeof id === 'number' ? { providerId: String(id) } : {};
+  };
+}

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Runtime } from '../engine/runtime.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorsPlugin, sendError } from './plugins/errors.js';
+import { routes } from './routes/index.js';
+
+export interface AppOptions {
+  /** Whether `/healthz` also requires a running worker (the combined `start`). */
+  workerRunning?: () => boolean;
+  /** Serve the built editor from `editor/dist` (default: when it exists). */
+  serveEditor?: boolean;
+}
+
+const editorDist = fileURLToPath(new URL('../editor/dist/', import.meta.url));
+const DATABASE_ROUTES = /^\/(api|hooks|t|unsubscribe)\//;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runtime: Runtime;
+    workerRequired: boolean;
+    workerRunning(): boolean;
+  }
+}
+
+/**
+ * Builds the fastify app with every route; `listen` is the caller's.
+ *
+ * @example
+ * const app = await buildApp(runtime);
+ * const res = await app.inject({ method: 'GET', url: '/healthz' });
+ */
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: runtime.logger.child({ part: 'http' }) as FastifyBaseLogger,
+    // Per-request lines would dominate the log (and the webhook hot path); errors still log.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+  app.decorate('runtime', runtime);
+  app.decorate('workerRequired', Boolean(options.workerRunning));
+  app.decorate('workerRunning', options.workerRunning ?? (() => true));
+
+  await app.register(errorsPlugin);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!runtime.health.ok && DATABASE_ROUTES.test(request.url) && !request.url.startsWith('/api/openapi.json')) {
+      return sendError(reply, 'unavailable', 'the database cannot be reached; nothing was accepted, retry later');
+    }
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Waymark API', version: '1', description: 'Journeys, contacts, events, runs and webhooks.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(authPlugin);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(routes);
+
+  const withEditor = (options.serveEditor ?? true) && existsSync(`${editorDist}index.html`);
+  if (withEditor)
+    await app.register(fastifyStatic, { root: editorDist, prefix: '/', wildcard: false, index: 'index.html' });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const isPage =
+      request.method === 'GET' && !/^\/(api|hooks|t|docs|unsubscribe)(\/|$)/.test(path) && !path.includes('.');
+    if (withEditor && isPage) return reply.type('text/html').sendFile('index.html');
+    return sendError(reply, 'not_found', `no route ${request.method} ${path}`);
+  });
+  return app;
+}

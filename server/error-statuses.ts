@@ -1,0 +1,19 @@
+/**
+ * Every error code the API answers with, and its HTTP status: the one table that maps
+ * `WaymarkError` codes to HTTP. A code missing here answers 500 `internal_error`.
+ */
+export const ERROR_STATUSES: Record<string, number> = {
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  not_found: 404,
+  journey_paused: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_graph: 422,
+  schema_mismatch: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+};

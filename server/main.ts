@@ -1,0 +1,104 @@
+import { ConfigError, loadConfig } from '../engine/config/config.js';
+import { connectDatabase } from '../engine/db/connect.js';
+import { migrateDatabase } from '../engine/db/migrate.js';
+import { createLogger, type Logger } from '../engine/logger.js';
+import { createRuntime, type Runtime } from '../engine/runtime.js';
+import { startWorker, type WorkerHandle } from '../engine/worker/start-worker.js';
+import { buildApp } from './app.js';
+import { ensureAdminToken } from './auth/tokens.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
+
+const COMMANDS = ['start', 'server', 'worker', 'migrate'] as const;
+type Command = (typeof COMMANDS)[number];
+const SHUTDOWN_LIMIT_MS = 18_000;
+
+async function main(command: Command): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`waymark: bad configuration: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let embedded: EmbeddedDatabase | null = null;
+  let runtime: Runtime | null = null;
+  let worker: WorkerHandle | null = null;
+  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  let stopping = false;
+
+  async function shutdown(signal: string, code = 0) {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, letting running steps finish');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      void embedded?.stop().finally(() => process.exit(1));
+    }, SHUTDOWN_LIMIT_MS);
+    force.unref();
+    try {
+      await app?.close();
+      await worker?.stop();
+      await runtime?.close();
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+      code = 1;
+    }
+    await embedded?.stop().catch((error) => logger.error({ err: error }, 'could not stop the embedded PostgreSQL'));
+    logger.info('stopped');
+    process.exit(code);
+  }
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, logger);
+    const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedDatabase).url;
+
+    if (command === 'migrate') {
+      const handle = connectDatabase(databaseUrl, { max: 2 });
+      const applied = await migrateDatabase(handle.db, databaseUrl).finally(() => handle.close());
+      logger.info({ applied }, applied.length ? 'migrations applied' : 'the database is up to date');
+      await embedded?.stop();
+      return;
+    }
+
+    runtime = await createRuntime(config, { databaseUrl, logger });
+    const token = await ensureAdminToken(runtime.db, config.apiToken);
+    if (token) printTokenOnce(token);
+    if (command === 'start' || command === 'worker') worker = await startWorker(runtime);
+    if (command === 'start' || command === 'server') {
+      const running = worker;
+      app = await buildApp(runtime, running ? { workerRunning: () => !stopping } : {});
+      await app.listen({ port: config.port, host: config.host });
+      logger.info({ url: `http://${config.host}:${config.port}`, editor: config.publicUrl }, 'Waymark is listening');
+    } else {
+      logger.info('worker running');
+    }
+  } catch (error) {
+    reportStartFailure(logger, error);
+    await shutdown('start-up failure', 1);
+  }
+}
+
+function printTokenOnce(token: string) {
+  process.stdout.write(
+    `\n  Your Waymark admin API token (shown once, stored only as a hash):\n\n    ${token}\n\n` +
+      '  Use it as "Authorization: Bearer <token>", or paste it into the editor.\n\n',
+  );
+}
+
+function reportStartFailure(logger: Logger, error: unknown) {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.fatal({ err: error }, `Waymark could not start: ${message}`);
+}
+
+const command = (process.argv[2] ?? 'start') as Command;
+if (!COMMANDS.includes(command)) {
+  console.error(`waymark: unknown command "${command}"; use one of ${COMMANDS.join(', ')}`);
+  process.exit(2);
+}
+await main(command);

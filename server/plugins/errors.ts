@@ -1,0 +1,90 @@
+import { type ErrorDetail, WaymarkError } from '@waymark/sdk';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { ERROR_STATUSES } from '../error-statuses.js';
+
+// PostgreSQL and socket errors that mean "the database is not there", not "your request is wrong".
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    e.message ?? '',
+  );
+}
+
+export function sendError(reply: FastifyReply, code: string, message: string, details: readonly ErrorDetail[] = []) {
+  const status = ERROR_STATUSES[code] ?? 500;
+  if (code === 'unavailable') reply.header('retry-after', '5');
+  return reply.code(status).send({ error: { code, message, ...(details.length ? { details } : {}) } });
+}
+
+function fromFastify(error: FastifyError): { code: string; message: string; details: ErrorDetail[] } | null {
+  if (error.validation) {
+    const where = error.validationContext ?? 'body';
+    return {
+      code: 'validation_failed',
+      message: `the request ${where} is invalid`,
+      details: error.validation.map((v) => {
+        const missing =
+          v.keyword === 'required' ? `/${(v.params as { missingProperty?: string }).missingProperty}` : '';
+        return {
+          path: `${v.instancePath}${missing}`,
+          message: `${where}${v.instancePath}${missing} ${v.message ?? 'is invalid'}`,
+        };
+      }),
+    };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'invalid_json', message: 'the body is not valid JSON', details: [] };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', message: 'the body is larger than this route accepts', details: [] };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        code: 'unsupported_media_type',
+        message: `this route does not take ${error.message.split(': ').pop()}`,
+        details: [],
+      };
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
+    return { code: 'invalid_json', message: 'the body is not valid JSON', details: [] };
+  }
+  if (error.statusCode === 413) return { code: 'payload_too_large', message: error.message, details: [] };
+  if (error.statusCode === 415) return { code: 'unsupported_media_type', message: error.message, details: [] };
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return { code: 'validation_failed', message: error.message, details: [] };
+  }
+  return null;
+}
+
+/** One error shape everywhere: `{ error: { code, message, details? } }`, never a stack trace. */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof WaymarkError) return sendError(reply, error.code, error.message, error.details);
+    const known = fromFastify(error);
+    if (known) return sendError(reply, known.code, known.message, known.details);
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error.message }, 'database unavailable');
+      return sendError(reply, 'unavailable', 'the database cannot be reached; nothing was accepted, retry later');
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 'internal_error', 'something went wrong on our side');
+  });
+});

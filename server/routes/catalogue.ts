@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { errorResponses } from '../schemas/errors.js';
+
+const tags = ['catalogue'];
+
+const nodeSchema = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    version: { type: 'integer' },
+    kind: { type: 'string', enum: ['trigger', 'action', 'condition', 'wait'] },
+    title: { type: 'string' },
+    description: { type: 'string' },
+    category: { type: 'string' },
+    icon: { type: 'string' },
+    params: { type: 'object', additionalProperties: true, description: 'the JSON Schema of the params' },
+    outputs: { type: ['array', 'null'], items: { type: 'string' }, description: 'null when computed from params' },
+    credentials: { type: 'array', items: { type: 'string' } },
+    package: {
+      type: 'object',
+      properties: { name: { type: 'string' }, version: { type: 'string' } },
+      required: ['name', 'version'],
+    },
+  },
+  required: ['type', 'version', 'kind', 'title', 'description', 'category', 'params', 'outputs', 'package'],
+} as const;
+
+const packageSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'string' },
+    nodes: { type: 'array', items: { type: 'string', description: '<type>@<version>' } },
+    credentials: { type: 'array', items: { type: 'string' } },
+    error: { type: 'string', description: 'why the package did not load; its nodes are then unavailable' },
+  },
+  required: ['name', 'version', 'nodes', 'credentials'],
+} as const;
+
+/** API.md "Node catalogue and packages": what the palette offers and which packages loaded. */
+export async function catalogueRoutes(app: FastifyInstance) {
+  const { registry } = app.runtime;
+
+  app.get(
+    '/api/nodes',
+    {
+      schema: {
+        tags,
+        response: {
+          200: { type: 'object', properties: { nodes: { type: 'array', items: nodeSchema } }, required: ['nodes'] },
+          ...errorResponses(),
+        },
+      },
+    },
+    async () => ({
+      nodes: registry
+        .nodes()
+        .sort(
+          (a, b) => a.definition.type.localeCompare(b.definition.type) || a.definition.version - b.definition.version,
+        )
+        .map(({ definition: d, package: pkg }) => ({
+          type: d.type,
+          version: d.version,
+          kind: d.kind,
+          title: d.title,
+          description: d.description,
+          category: d.category,
+          ...(d.icon ? { icon: d.icon } : {}),
+          params: d.params,
+          outputs: typeof d.outputs === 'function' ? null : [...d.outputs],
+          credentials: [...(d.credentials ?? [])],
+          package: pkg,
+        })),
+    }),
+  );
+
+  app.get(
+    '/api/packages',
+    {
+      schema: {
+        tags,
+        response: {
+          200: {
+            type: 'object',
+            properties: { packages: { type: 'array', items: packageSchema } },
+            required: ['packages'],
+          },
+          ...errorResponses(),
+        },
+      },
+    },
+    async () => ({ packages: registry.packages }),
+  );
+}

@@ -1,0 +1,87 @@
+export { errorResponses } from '../schemas/errors.js';
+
+/** JSON Schemas of contacts, tags, lists and events as the API answers them (API.md "Contacts"). */
+
+const consentSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['unknown', 'subscribed', 'unsubscribed'] },
+    source: { type: 'string' },
+    at: { type: 'string' },
+  },
+  required: ['status'],
+} as const;
+
+export const tagStateSchema = {
+  type: 'object',
+  properties: {
+    tag: { type: 'string' },
+    count: { type: 'integer' },
+    firstAddedAt: { type: 'string' },
+    lastAddedAt: { type: 'string' },
+    expiresAt: { type: ['string', 'null'] },
+    active: { type: 'boolean' },
+  },
+  required: ['tag', 'count', 'firstAddedAt', 'lastAddedAt', 'expiresAt', 'active'],
+} as const;
+
+export const listMembershipSchema = {
+  type: 'object',
+  properties: { list: { type: 'string' }, addedAt: { type: 'string' } },
+  required: ['list', 'addedAt'],
+} as const;
+
+export const contactSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    email: { type: ['string', 'null'] },
+    phone: { type: ['string', 'null'] },
+    externalId: { type: ['string', 'null'] },
+    timezone: { type: ['string', 'null'] },
+    attributes: { type: 'object', additionalProperties: true },
+    consent: {
+      type: 'object',
+      properties: { email: consentSchema, sms: consentSchema },
+      required: ['email', 'sms'],
+    },
+    tags: { type: 'array', items: tagStateSchema },
+    lists: { type: 'array', items: listMembershipSchema },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+  required: [
+    'id',
+    'email',
+    'phone',
+    'externalId',
+    'timezone',
+    'attributes',
+    'consent',
+    'tags',
+    'lists',
+    'createdAt',
+    'updatedAt',
+  ],
+} as const;
+
+export const eventSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    contactId: { type: 'string' },
+    name: { type: 'string' },
+    properties: { type: 'object', additionalProperties: true },
+    timestamp: { type: 'string' },
+  },
+  required: ['id', 'contactId', 'name', 'properties', 'timestamp'],
+} as const;
+
+export const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+} as const;
+
+/** A free-form JSON object in an answer (export rows): named so fastify's serializer keeps every field. */
+export const anyObject = { type: 'object', additionalProperties: true } as const;

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+
+/** `GET /healthz`: 200 once migrated with the worker running, 503 while the database is unreachable. */
+export async function healthRoutes(app: FastifyInstance) {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        hide: true,
+        response: {
+          200: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+          503: {
+            type: 'object',
+            properties: { ok: { type: 'boolean' }, reason: { type: 'string' } },
+            required: ['ok', 'reason'],
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const { health } = app.runtime;
+      if (!health.ok) return reply.code(503).send({ ok: false, reason: health.reason ?? 'database unreachable' });
+      if (app.workerRequired && !app.workerRunning())
+        return reply.code(503).send({ ok: false, reason: 'the worker is not running' });
+      return { ok: true };
+    },
+  );
+}

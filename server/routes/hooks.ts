@@ -1,0 +1,100 @@
+import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { useRuntimeForStarts } from '../../engine/runs/start.js';
+import { authenticWebhook, checkRateLimit, RateLimitedError, webhookTarget } from '../../engine/runs/webhook.js';
+import { acceptWebhook } from '../../engine/runs/webhook-accept.js';
+import { sendError } from '../plugins/errors.js';
+import { errorResponses } from '../schemas/errors.js';
+
+const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+const answerSchema = {
+  type: 'object',
+  properties: {
+    runId: { type: ['string', 'null'], format: 'uuid' },
+    skipped: { type: 'string', enum: ['reentry'] },
+  },
+  required: ['runId'],
+} as const;
+
+/** API.md "Webhook triggers": `POST /hooks/:journeyId/:nodeId`. */
+export async function hooksRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+  useRuntimeForStarts(app.runtime);
+  // The raw bytes are needed for the HMAC, so this plugin reads every body as a buffer.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.post<{ Params: { journeyId: string; nodeId: string } }>(
+    '/hooks/:journeyId/:nodeId',
+    {
+      bodyLimit: WEBHOOK_BODY_LIMIT,
+      schema: {
+        tags: ['webhooks'],
+        security: [],
+        summary: 'Start a run of a journey from its core.webhook trigger',
+        params: {
+          type: 'object',
+          properties: { journeyId: { type: 'string' }, nodeId: { type: 'string' } },
+          required: ['journeyId', 'nodeId'],
+        },
+        headers: {
+          type: 'object',
+          properties: {
+            'x-waymark-secret': { type: 'string' },
+            'x-waymark-signature': { type: 'string', description: 'sha256=<hex HMAC-SHA256(secret, raw body)>' },
+            'idempotency-key': { type: 'string', maxLength: 255 },
+          },
+        },
+        response: {
+          200: answerSchema,
+          202: answerSchema,
+          ...errorResponses(400, 404, 409, 413, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { journeyId, nodeId } = request.params;
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(journeyId))
+        return sendError(reply, 'not_found', `no published journey ${journeyId}`);
+      const target = await webhookTarget(db, journeyId, nodeId);
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const header = (name: string) => {
+        const value = request.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      const secret = header('x-waymark-secret');
+      const signature = header('x-waymark-signature');
+      if (!authenticWebhook(target.secret, { secret, signature }, raw))
+        return sendError(reply, 'unauthorized', 'a valid X-Waymark-Secret or X-Waymark-Signature is required');
+      if (target.status === 'paused')
+        return sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing');
+      try {
+        checkRateLimit(target);
+      } catch (error) {
+        if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
+        throw error;
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return sendError(reply, 'invalid_json', 'the body is not valid JSON');
+      }
+      if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+        throw new ValidationError('the payload must be a JSON object', [{ path: '', message: 'expected an object' }]);
+      if (target.validate && !target.validate(payload)) {
+        const details = (target.validate.errors ?? []).map((e) => ({
+          path: e.instancePath,
+          message: `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`,
+        }));
+        throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
+      }
+      const key = header('idempotency-key') ?? null;
+      const answer = await acceptWebhook(db, target, payload as JsonObject, key);
+      return reply.code(answer.statusCode).send(answer.body);
+    },
+  );
+}

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { catalogueRoutes } from './catalogue.js';
+import { contactsRoutes } from './contacts.js';
+import { credentialsRoutes } from './credentials.js';
+import { eventsRoutes } from './events.js';
+import { healthRoutes } from './health.js';
+import { hooksRoutes } from './hooks.js';
+import { journeysRoutes } from './journeys.js';
+import { leadsRoutes } from './leads.js';
+import { liveRoutes } from './live.js';
+import { messagesRoutes } from './messages.js';
+import { runsRoutes } from './runs.js';
+import { settingsRoutes } from './settings.js';
+import { tagsListsRoutes } from './tags-lists.js';
+import { trackingRoutes } from './tracking.js';
+
+/** Every route plugin; each file holds one resource's routes and their schemas. */
+export async function routes(app: FastifyInstance) {
+  await app.register(healthRoutes);
+  await app.register(catalogueRoutes);
+  await app.register(journeysRoutes);
+  await app.register(runsRoutes);
+  await app.register(hooksRoutes);
+  await app.register(contactsRoutes);
+  await app.register(eventsRoutes);
+  await app.register(tagsListsRoutes);
+  await app.register(credentialsRoutes);
+  await app.register(messagesRoutes);
+  await app.register(leadsRoutes);
+  await app.register(settingsRoutes);
+  await app.register(trackingRoutes);
+  await app.register(liveRoutes);
+}

@@ -1,0 +1,183 @@
+import { parseDuration, ValidationError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { diffGraphs } from '../../engine/graph/diff.js';
+import type { JourneyGraph, JourneySettings } from '../../engine/graph/types.js';
+import { createJourney, getJourney, listJourneys, saveDraft, updateJourney } from '../../engine/journeys/edit.js';
+import { publishJourney, validateDraft } from '../../engine/journeys/publish.js';
+import { journeyStatsFor } from '../../engine/journeys/stats.js';
+import { archiveJourney, setPaused } from '../../engine/journeys/status.js';
+import { getVersion, graphOf } from '../../engine/journeys/versions.js';
+import { errorResponses } from '../schemas/errors.js';
+import * as s from './journeys-schemas.js';
+
+type IdParams = { id: string };
+const tags = ['journeys'];
+// Journeys may be large drawings; the default 1 MiB is meant for webhooks and events.
+const GRAPH_BODY_LIMIT = 10 * 1024 * 1024;
+
+/** A rate-limit window must be a duration; JSON Schema alone cannot say so. */
+function checkSettings(settings: Partial<JourneySettings> | undefined, pointer: string): void {
+  const window = settings?.webhookRateLimit?.window;
+  if (window !== undefined && !(parseDuration(window) !== null && parseDuration(window)! > 0)) {
+    const path = `${pointer}/webhookRateLimit/window`;
+    throw new ValidationError('the request body is invalid', [
+      { path, message: `body${path} must be a positive ISO 8601 duration such as PT1M` },
+    ]);
+  }
+}
+
+const versionOf = (text: string): number | 'draft' => (text === 'draft' ? 'draft' : Number(text));
+
+/** API.md "Journeys": drafts, validation, publishing, versions, diffs, pause/resume, archive, stats. */
+export async function journeysRoutes(app: FastifyInstance) {
+  const { db, registry } = app.runtime;
+
+  // Action routes (publish, pause, …) take no body; a client that still says
+  // `content-type: application/json` with an empty body is not an error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(error as SyntaxError, undefined);
+    }
+  });
+
+  app.post<{ Body: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings> } }>(
+    '/api/journeys',
+    {
+      bodyLimit: GRAPH_BODY_LIMIT,
+      schema: { tags, body: s.createBody, response: { 201: s.journeySchema, ...errorResponses(400, 413) } },
+    },
+    async (request, reply) => {
+      checkSettings(request.body.settings, '/settings');
+      return reply.code(201).send(await createJourney(db, request.body));
+    },
+  );
+
+  app.get(
+    '/api/journeys',
+    {
+      schema: {
+        tags,
+        response: {
+          200: { type: 'object', properties: { journeys: { type: 'array', items: s.journeySummarySchema } } },
+          ...errorResponses(),
+        },
+      },
+    },
+    async () => ({ journeys: await listJourneys(db) }),
+  );
+
+  const one = { tags, params: s.journeyIdParams };
+  const journeyAnswer = { 200: s.journeySchema, ...errorResponses(400, 404, 409) };
+
+  app.get<{ Params: IdParams }>('/api/journeys/:id', { schema: { ...one, response: journeyAnswer } }, async (request) =>
+    getJourney(db, request.params.id),
+  );
+
+  app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings> } }>(
+    '/api/journeys/:id',
+    { schema: { ...one, body: s.patchBody, response: journeyAnswer } },
+    async (request) => {
+      checkSettings(request.body.settings, '/settings');
+      return updateJourney(db, request.params.id, request.body);
+    },
+  );
+
+  app.delete<{ Params: IdParams }>(
+    '/api/journeys/:id',
+    { schema: { ...one, response: { 204: { type: 'null' }, ...errorResponses(400, 404) } } },
+    async (request, reply) => {
+      await archiveJourney(db, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.put<{ Params: IdParams; Body: { graph: JourneyGraph; settings?: Partial<JourneySettings> } }>(
+    '/api/journeys/:id/draft',
+    { bodyLimit: GRAPH_BODY_LIMIT, schema: { ...one, body: s.draftBody, response: journeyAnswer } },
+    async (request) => {
+      checkSettings(request.body.settings, '/settings');
+      return saveDraft(db, request.params.id, request.body);
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/journeys/:id/validate',
+    { schema: { ...one, response: { 200: s.validationResultSchema, ...errorResponses(400, 404) } } },
+    async (request) => {
+      const errors = await validateDraft(db, registry, request.params.id);
+      return errors.length ? { valid: false, errors } : { valid: true };
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/journeys/:id/publish',
+    {
+      schema: {
+        ...one,
+        response: {
+          201: { type: 'object', properties: { version: { type: 'integer' } }, required: ['version'] },
+          ...errorResponses(400, 404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await publishJourney(db, registry, request.params.id)),
+  );
+
+  app.get<{ Params: IdParams & { version: number } }>(
+    '/api/journeys/:id/versions/:version',
+    {
+      schema: {
+        tags,
+        params: {
+          type: 'object',
+          properties: { ...s.journeyIdParams.properties, version: { type: 'integer', minimum: 1 } },
+          required: ['id', 'version'],
+        },
+        response: { 200: s.versionSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => getVersion(db, request.params.id, request.params.version),
+  );
+
+  app.get<{ Params: IdParams; Querystring: { from: string; to: string } }>(
+    '/api/journeys/:id/diff',
+    { schema: { ...one, querystring: s.diffQuery, response: { 200: s.diffSchema, ...errorResponses(400, 404) } } },
+    async (request) => {
+      const { id } = request.params;
+      await getJourney(db, id);
+      const [from, to] = await Promise.all([
+        graphOf(db, id, versionOf(request.query.from)),
+        graphOf(db, id, versionOf(request.query.to)),
+      ]);
+      return diffGraphs(from, to);
+    },
+  );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: IdParams }>(
+      `/api/journeys/:id/${action}`,
+      { schema: { ...one, response: journeyAnswer } },
+      async (request) => setPaused(db, request.params.id, action === 'pause'),
+    );
+  }
+
+  app.get<{ Params: IdParams; Querystring: { version?: number } }>(
+    '/api/journeys/:id/stats',
+    {
+      schema: {
+        ...one,
+        querystring: {
+          type: 'object',
+          properties: { version: { type: 'integer', minimum: 1, description: 'default: every version together' } },
+        },
+        response: { 200: s.statsSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => journeyStatsFor(db, request.params.id, request.query.version),
+  );
+}

@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import type { RunStatus } from '../../engine/db/tables/runs.js';
+import { cancelRun, getRun, listRuns } from '../../engine/runs/queries.js';
+import { errorResponses } from '../schemas/errors.js';
+
+const tags = ['runs'];
+const statuses = ['running', 'waiting', 'completed', 'failed', 'exited'];
+
+const runProperties = {
+  id: { type: 'string', format: 'uuid' },
+  journeyId: { type: 'string', format: 'uuid' },
+  version: { type: 'integer' },
+  contactId: { type: ['string', 'null'] },
+  status: { type: 'string', enum: statuses },
+  outcome: { type: 'string', description: 'the goal of the core.exit the run reached' },
+  trigger: { description: 'the trigger payload' },
+  startedAt: { type: 'string', format: 'date-time' },
+  endedAt: { type: ['string', 'null'], format: 'date-time' },
+} as const;
+const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt'];
+
+const runWithSteps = {
+  type: 'object',
+  properties: {
+    ...runProperties,
+    steps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          nodeId: { type: 'string' },
+          status: { type: 'string', enum: ['completed', 'failed', 'waiting'] },
+          output: {},
+          error: {
+            type: 'object',
+            properties: { message: { type: 'string' }, code: { type: 'string' } },
+            required: ['message'],
+          },
+          attempts: { type: 'integer' },
+          startedAt: { type: ['string', 'null'], format: 'date-time' },
+          finishedAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+        required: ['nodeId', 'status', 'attempts', 'startedAt', 'finishedAt'],
+      },
+    },
+  },
+  required: [...runRequired, 'steps'],
+} as const;
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+} as const;
+
+/** API.md "Runs": list with filters and cursor paging, one run with its steps, cancel. */
+export async function runsRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+
+  app.get<{
+    Querystring: { journeyId?: string; contactId?: string; status?: RunStatus; limit: number; cursor?: string };
+  }>(
+    '/api/runs',
+    {
+      schema: {
+        tags,
+        querystring: {
+          type: 'object',
+          properties: {
+            journeyId: { type: 'string', format: 'uuid' },
+            contactId: { type: 'string', format: 'uuid' },
+            status: { type: 'string', enum: statuses },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              runs: { type: 'array', items: { type: 'object', properties: runProperties, required: runRequired } },
+              nextCursor: { type: ['string', 'null'] },
+            },
+            required: ['runs', 'nextCursor'],
+          },
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => listRuns(db, request.query),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/runs/:id',
+    { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404) } } },
+    async (request) => getRun(db, request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/runs/:id/cancel',
+    { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404, 409) } } },
+    async (request) => cancelRun(db, request.params.id),
+  );
+}

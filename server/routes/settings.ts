@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  type ContactRules,
+  contactRulesSchema,
+  loadContactRules,
+  saveContactRules,
+} from '../../engine/messages/contact-rules.js';
+import { errorResponses } from '../schemas/errors.js';
+
+/** Installation settings: the contact rules every message goes through. */
+export async function settingsRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+
+  app.get(
+    '/api/settings/contact-rules',
+    { schema: { tags: ['settings'], response: { 200: contactRulesSchema, ...errorResponses() } } },
+    async () => loadContactRules(db),
+  );
+
+  app.put<{ Body: ContactRules }>(
+    '/api/settings/contact-rules',
+    {
+      schema: {
+        tags: ['settings'],
+        body: contactRulesSchema,
+        response: { 200: contactRulesSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => saveContactRules(db, request.body),
+  );
+}

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const importBody = (contentType: string, payload: string) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/api/contacts/import',
+    headers: { ...t.auth, 'content-type': contentType },
+    payload,
+  });
+
+describe('POST /api/contacts/import', () => {
+  test('imports CSV rows, reports bad rows by data row number, and keeps the good ones', async () => {
+    const csv = [
+      'email,phone,externalId,timezone,plan,age',
+      'a@example.com,,,Europe/Helsinki,pro,42',
+      'not-an-email,,,,free,1',
+      'b@example.com,+358401234567,,,free,',
+      'A@EXAMPLE.COM,,,,enterprise,43',
+      'c@example.com,,,Nowhere/City,free,5',
+    ].join('\n');
+    const res = await importBody('text/csv', csv);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      imported: 3,
+      created: 2,
+      updated: 1,
+      failed: [
+        { row: 2, field: 'email', error: expect.any(String) },
+        { row: 5, field: 'timezone', error: expect.any(String) },
+      ],
+    });
+    const { rows } = await t.runtime.pool.query(
+      "select attributes, timezone from contacts where email = 'a@example.com'",
+    );
+    expect(rows[0]).toEqual({ attributes: { plan: 'enterprise', age: 43 }, timezone: 'Europe/Helsinki' });
+  });
+
+  test('imports NDJSON lines as POST /api/contacts bodies, with broken lines reported', async () => {
+    const ndjson = [
+      JSON.stringify({ externalId: 'n-1', attributes: { score: 1 } }),
+      '{not json',
+      JSON.stringify({ email: 'n2@example.com', phone: 'nope' }),
+      JSON.stringify({ externalId: 'n-1', email: 'n1@example.com', attributes: { level: 'gold' } }),
+    ].join('\n');
+    const res = await importBody('application/x-ndjson', ndjson);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ imported: 2, created: 1, updated: 1 });
+    expect(body.failed.map((f: { row: number }) => f.row)).toEqual([2, 3]);
+    expect(body.failed[1].field).toBe('phone');
+    const { rows } = await t.runtime.pool.query("select email, attributes from contacts where external_id = 'n-1'");
+    expect(rows).toEqual([{ email: 'n1@example.com', attributes: { score: 1, level: 'gold' } }]);
+  });
+
+  test('imports a few thousand rows in batches', async () => {
+    const lines = ['email,n', ...Array.from({ length: 2500 }, (_, i) => `bulk${i}@example.com,${i}`)];
+    const res = await importBody('text/csv', lines.join('\n'));
+    expect(res.json()).toMatchObject({ imported: 2500, created: 2500, updated: 0, failed: [] });
+  });
+
+  test('refuses a content type it cannot read', async () => {
+    const res = await importBody('application/xml', '<a/>');
+    expect(res.statusCode).toBe(415);
+  });
+});

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createCredentialsService } from '../../engine/credentials/service.js';
+import { stepScope } from '../channels/scope.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const smtp = {
+  name: 'Mailgun',
+  type: 'email.smtp',
+  data: { host: 'smtp.example.com', port: 587, user: 'u', password: 'hunter2-secret' },
+};
+
+describe('credentials API', () => {
+  test('creates a credential and never returns its data', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/credentials', headers: t.auth, payload: smtp });
+    expect(res.statusCode).toBe(201);
+    expect(Object.keys(res.json()).sort()).toEqual(['createdAt', 'id', 'name', 'type']);
+    expect(res.body).not.toContain('hunter2');
+    const list = await t.app.inject({ method: 'GET', url: '/api/credentials', headers: t.auth });
+    expect(list.json().credentials).toContainEqual(res.json());
+    expect(list.body).not.toContain('hunter2');
+  });
+
+  test('stores the data encrypted', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/credentials', headers: t.auth, payload: smtp });
+    const row = await t.runtime.db
+      .selectFrom('credentials')
+      .select('data_encrypted')
+      .where('id', '=', res.json().id)
+      .executeTakeFirstOrThrow();
+    expect(row.data_encrypted).not.toContain('hunter2');
+    const scope = stepScope(t.runtime);
+    expect(await createCredentialsService(scope, ['email.smtp']).get(res.json().id)).toMatchObject(smtp.data);
+  });
+
+  test('a node gets no credential of a type it does not declare', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/credentials', headers: t.auth, payload: smtp });
+    await expect(
+      createCredentialsService(stepScope(t.runtime), ['sms.http-gateway']).get(res.json().id),
+    ).rejects.toThrow(/not usable/);
+  });
+
+  test('refuses data that does not fit the type’s schema, naming the field', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/credentials',
+      headers: t.auth,
+      payload: { ...smtp, data: { port: 'x' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('validation_failed');
+    expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain('/data/host');
+  });
+
+  test('refuses an unknown type', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/credentials',
+      headers: t.auth,
+      payload: { ...smtp, type: 'nope.x' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details[0].path).toBe('/type');
+  });
+
+  test('renames and replaces data, then deletes', async () => {
+    const { id } = (
+      await t.app.inject({ method: 'POST', url: '/api/credentials', headers: t.auth, payload: smtp })
+    ).json();
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/credentials/${id}`,
+      headers: t.auth,
+      payload: { name: 'Renamed', data: { host: 'other.example.com', port: 25 } },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ id, name: 'Renamed' });
+    expect(await createCredentialsService(stepScope(t.runtime), ['email.smtp']).get(id)).toMatchObject({
+      host: 'other.example.com',
+      port: 25,
+    });
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/credentials/${id}`, headers: t.auth })).statusCode).toBe(
+      204,
+    );
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/credentials/${id}`, headers: t.auth })).statusCode).toBe(
+      404,
+    );
+  });
+
+  test('answers 404 for an unknown or malformed id', async () => {
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/api/credentials/nope',
+      headers: t.auth,
+      payload: { name: 'x' },
+    });
+    expect(put.statusCode).toBe(404);
+  });
+
+  test('needs the API token', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/api/credentials' })).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const postEvent = (payload: object) => t.app.inject({ method: 'POST', url: '/api/events', headers: t.auth, payload });
+
+describe('POST /api/events', () => {
+  test('an event for an unknown email creates the contact and answers 202 with the id', async () => {
+    const res = await postEvent({ email: 'New@Example.com', name: 'signup', properties: { plan: 'pro' } });
+    expect(res.statusCode).toBe(202);
+    const { rows } = await t.runtime.pool.query(
+      "select e.id, e.name, e.properties from events e join contacts c on c.id = e.contact_id where c.email = 'new@example.com'",
+    );
+    expect(rows).toEqual([{ id: res.json().id, name: 'signup', properties: { plan: 'pro' } }]);
+  });
+
+  test('a repeated idempotency key returns the first id and stores nothing more', async () => {
+    const first = await postEvent({ externalId: 'idem', name: 'purchase', idempotencyKey: 'k-1' });
+    const again = await postEvent({ externalId: 'idem', name: 'purchase', idempotencyKey: 'k-1' });
+    expect(again.json().id).toBe(first.json().id);
+    const { rows } = await t.runtime.pool.query("select count(*)::int as n from events where idempotency_key = 'k-1'");
+    expect(rows[0].n).toBe(1);
+  });
+
+  test('concurrent repeats of one idempotency key store one event', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => postEvent({ externalId: 'idem2', name: 'x', idempotencyKey: 'k-2' })),
+    );
+    expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
+  });
+
+  test('an event without any identity answers 400', async () => {
+    const res = await postEvent({ name: 'orphan' });
+    expect(res.statusCode).toBe(400);
+  });
+
+  test('an unknown contactId answers 404', async () => {
+    const res = await postEvent({ contactId: '00000000-0000-4000-8000-000000000000', name: 'x' });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('GET /api/events', () => {
+  test('pages through a contact’s events newest first, each exactly once', async () => {
+    for (let i = 0; i < 7; i++) {
+      await postEvent({
+        externalId: 'pager',
+        name: 'view',
+        properties: { i },
+        timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 3)).toISOString(),
+      });
+    }
+    const { rows } = await t.runtime.pool.query("select id from contacts where external_id = 'pager'");
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/events?contactId=${rows[0].id}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: { events: { properties: { i: number } }[]; nextCursor: string | null } = (
+        await t.app.inject({ method: 'GET', url, headers: t.auth })
+      ).json();
+      seen.push(...page.events.map((e: { properties: { i: number } }) => e.properties.i));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});

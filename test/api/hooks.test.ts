@@ -1,0 +1,166 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { e, n, publish, runEnds, testPackage } from '../engine/support.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+let worker: WorkerHandle;
+const SECRET = 'a-webhook-secret-of-some-length';
+
+beforeAll(async () => {
+  t = await createTestApp();
+  t.runtime.registry.add(testPackage);
+  worker = await startWorker(t.runtime, { pollInterval: 200 });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+const hookGraph = (params: Record<string, unknown> = {}) => ({
+  nodes: [
+    n('hook', 'core.webhook', { secret: SECRET, ...params }),
+    n('a', 'tst.step', { label: '{{ trigger.name }}' }),
+  ],
+  edges: [e('hook', 'a')],
+});
+
+function post(journeyId: string, body: unknown, headers: Record<string, string> = { 'x-waymark-secret': SECRET }) {
+  return t.app.inject({
+    method: 'POST',
+    url: `/hooks/${journeyId}/hook`,
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+describe('POST /hooks/:journeyId/:nodeId', () => {
+  test('starts a run with the payload as trigger and answers 202 { runId } after the commit', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const res = await post(j.journeyId, { name: 'Ada' });
+    expect(res.statusCode).toBe(202);
+    const { runId } = res.json();
+    const run = await t.runtime.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ journey_id: j.journeyId, contact_id: null, trigger: { name: 'Ada' } });
+    const { steps } = await runEnds(t.runtime.db, runId);
+    expect(steps.map((s) => s.node_id)).toEqual(['hook', 'a']);
+    expect(steps[1]?.output).toMatchObject({ label: 'Ada' });
+  });
+
+  test('accepts an HMAC-SHA256 signature of the raw body instead of the secret', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const body = JSON.stringify({ name: 'Signed' });
+    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    expect((await post(j.journeyId, body, { 'x-waymark-signature': signature })).statusCode).toBe(202);
+    const forged = `sha256=${createHmac('sha256', 'another-secret-entirely').update(body).digest('hex')}`;
+    expect((await post(j.journeyId, body, { 'x-waymark-signature': forged })).statusCode).toBe(401);
+  });
+
+  test('refuses a wrong or missing secret with 401', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const wrong = await post(j.journeyId, {}, { 'x-waymark-secret': 'nope' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('unauthorized');
+    expect((await post(j.journeyId, {}, {})).statusCode).toBe(401);
+  });
+
+  test('answers 404 for an unknown journey, an unknown node and an unpublished journey', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    expect((await post('00000000-0000-4000-8000-000000000000', {})).statusCode).toBe(404);
+    expect((await post('not-a-uuid', {})).statusCode).toBe(404);
+    const other = await t.app.inject({
+      method: 'POST',
+      url: `/hooks/${j.journeyId}/a`,
+      headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    expect(other.statusCode).toBe(404);
+    const draft = await t.runtime.db
+      .insertInto('journeys')
+      .values({ name: 'draft', draft_graph: JSON.stringify(hookGraph()), draft_settings: '{}' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const res = await post(draft.id, {});
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+  });
+
+  test('answers 409 journey_paused while the journey is paused', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    await t.runtime.db.updateTable('journeys').set({ status: 'paused' }).where('id', '=', j.journeyId).execute();
+    const res = await post(j.journeyId, {});
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('journey_paused');
+    expect(await t.runtime.db.selectFrom('runs').select('id').where('journey_id', '=', j.journeyId).execute()).toEqual(
+      [],
+    );
+  });
+
+  test('answers 400 invalid_json for a body that is not JSON, 413 over 1 MiB', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const bad = await post(j.journeyId, '{nope');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('invalid_json');
+    const big = await post(j.journeyId, JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) }));
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('payload_too_large');
+  });
+
+  test('answers 422 schema_mismatch when the payload fails the node’s schema', async () => {
+    const j = await publish(
+      t.runtime.db,
+      hookGraph({ schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } }),
+    );
+    const res = await post(j.journeyId, { age: 3 });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('schema_mismatch');
+    expect((await post(j.journeyId, { name: 'ok' })).statusCode).toBe(202);
+  });
+
+  test('an Idempotency-Key repeat returns the first answer and starts nothing', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const headers = { 'x-waymark-secret': SECRET, 'idempotency-key': 'order-42' };
+    const first = await post(j.journeyId, { name: 'once' }, headers);
+    const again = await post(j.journeyId, { name: 'twice' }, headers);
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toEqual(first.json());
+    const runs = await t.runtime.db.selectFrom('runs').select('id').where('journey_id', '=', j.journeyId).execute();
+    expect(runs).toHaveLength(1);
+  });
+
+  test('concurrent repeats of one Idempotency-Key start one run', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const headers = { 'x-waymark-secret': SECRET, 'idempotency-key': 'burst' };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => post(j.journeyId, {}, headers)));
+    for (const a of answers) expect([202, 409]).toContain(a.statusCode);
+    const runs = await t.runtime.db.selectFrom('runs').select('id').where('journey_id', '=', j.journeyId).execute();
+    expect(runs).toHaveLength(1);
+  });
+
+  test('binds the run to the contact the payload names, and a re-entry refusal answers 200 skipped', async () => {
+    const j = await publish(t.runtime.db, hookGraph(), { reentry: 'once' });
+    const first = await post(j.journeyId, { email: 'ada@example.com', name: 'Ada' });
+    expect(first.statusCode).toBe(202);
+    const run = await t.runtime.db
+      .selectFrom('runs')
+      .select('contact_id')
+      .where('id', '=', first.json().runId)
+      .executeTakeFirstOrThrow();
+    expect(run.contact_id).toMatch(/^[0-9a-f-]{36}$/);
+    const second = await post(j.journeyId, { email: 'ada@example.com' });
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toEqual({ runId: null, skipped: 'reentry' });
+  });
+
+  test('answers 429 rate_limited with Retry-After over the journey’s webhook rate limit', async () => {
+    const j = await publish(t.runtime.db, hookGraph(), { webhookRateLimit: { max: 2, window: 'PT1M' } });
+    expect((await post(j.journeyId, {})).statusCode).toBe(202);
+    expect((await post(j.journeyId, {})).statusCode).toBe(202);
+    const limited = await post(j.journeyId, {});
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error.code).toBe('rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { saveContactRules } from '../../engine/messages/contact-rules.js';
+import { createMessagesService } from '../../engine/messages/service.js';
+import { insertContact, stepScope } from '../channels/scope.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+let contactId: string;
+const runId = randomUUID();
+
+beforeAll(async () => {
+  t = await createTestApp();
+  contactId = await insertContact(t.runtime, { email: 'log@example.com' });
+  for (let i = 0; i < 5; i++) {
+    const scope = stepScope(t.runtime, {
+      contactId,
+      runId,
+      nodeId: `n${i}`,
+      now: () => new Date(Date.UTC(2026, 0, 1, 0, i)),
+    });
+    await createMessagesService(scope).send({
+      channel: 'email',
+      category: 'marketing',
+      subject: `Mail ${i}`,
+      html: '<p>Hi</p>',
+      text: 'Hi',
+    });
+  }
+  await saveContactRules(t.runtime.db, { marketing: { maxMessages: 0, period: 'P1D' } });
+  await createMessagesService(stepScope(t.runtime, { contactId })).send({
+    channel: 'email',
+    category: 'marketing',
+    subject: 'Capped',
+    html: '<p>x</p>',
+  });
+});
+afterAll(() => t.close());
+
+describe('GET /api/messages', () => {
+  test('lists a contact’s messages newest first, with suppression reasons', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/messages?contactId=${contactId}`, headers: t.auth });
+    expect(res.statusCode).toBe(200);
+    const { messages } = res.json();
+    expect(messages).toHaveLength(6);
+    expect(messages.find((m: { subject: string }) => m.subject === 'Capped')).toMatchObject({
+      status: 'suppressed',
+      reason: 'frequency-cap',
+      channel: 'email',
+      category: 'marketing',
+      to: 'log@example.com',
+      opens: 0,
+      clicks: 0,
+    });
+  });
+
+  test('filters by run and status', async () => {
+    const byRun = await t.app.inject({
+      method: 'GET',
+      url: `/api/messages?runId=${runId}&status=sent`,
+      headers: t.auth,
+    });
+    expect(byRun.json().messages.map((m: { subject: string }) => m.subject)).toEqual([
+      'Mail 4',
+      'Mail 3',
+      'Mail 2',
+      'Mail 1',
+      'Mail 0',
+    ]);
+  });
+
+  test('pages with a cursor, visiting every message once', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/messages?runId=${runId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await t.app.inject({ method: 'GET', url, headers: t.auth })).json();
+      seen.push(...page.messages.map((m: { id: string }) => m.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+  });
+
+  test('refuses a bad cursor and a bad status', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/api/messages?cursor=zzz', headers: t.auth })).statusCode).toBe(
+      400,
+    );
+    expect((await t.app.inject({ method: 'GET', url: '/api/messages?status=lost', headers: t.auth })).statusCode).toBe(
+      400,
+    );
+  });
+});
+
+describe('GET /api/messages/:id', () => {
+  test('shows the rendered email as the outbox keeps it', async () => {
+    const { messages } = (
+      await t.app.inject({ method: 'GET', url: `/api/messages?runId=${runId}&limit=1`, headers: t.auth })
+    ).json();
+    const res = await t.app.inject({ method: 'GET', url: `/api/messages/${messages[0].id}`, headers: t.auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().html).toContain('/t/o/');
+    expect(res.json().text).toContain('Unsubscribe');
+    expect(res.json().headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+  });
+
+  test('answers 404 for an unknown id', async () => {
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/messages/${randomUUID()}`, headers: t.auth })).statusCode,
+    ).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/api/messages/nope', headers: t.auth })).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadContact } from '../../engine/contacts/load.js';
+import { createMessagesService } from '../../engine/messages/service.js';
+import { insertContact, stepScope } from '../channels/scope.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ PUBLIC_URL: 'https://w.example.com' });
+});
+afterAll(() => t.close());
+
+const HTML =
+  '<p><a data-waymark-key="a" href="https://shop.example.com/a?x=1&amp;y=2">A</a>' +
+  '<a data-waymark-key="b" href="https://shop.example.com/b">B</a></p>';
+
+/** Sends a marketing email to a new contact; returns its ids and the paths of its tracked URLs. */
+async function sendOne() {
+  const contactId = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
+  const scope = stepScope(t.runtime, { contactId, nodeId: 'mail1' });
+  const { messageId } = await createMessagesService(scope).send({
+    channel: 'email',
+    category: 'marketing',
+    subject: 'Hi',
+    html: HTML,
+    links: [{ key: 'a', addTags: ['clicked-a'], addLists: ['interested'] }],
+  });
+  const row = await t.runtime.db
+    .selectFrom('messages')
+    .select(['html', 'headers'])
+    .where('id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  const paths = (pattern: RegExp) => [...(row.html ?? '').matchAll(pattern)].map((m) => String(m[1]));
+  return {
+    contactId,
+    messageId,
+    clicks: paths(/href="https:\/\/w\.example\.com(\/t\/c\/[^"]+)"/g),
+    pixel: paths(/src="https:\/\/w\.example\.com(\/t\/o\/[^"]+)"/g)[0] as string,
+    unsubscribe: String(row.headers['List-Unsubscribe']).replace(/^<https:\/\/w\.example\.com|>$/g, ''),
+  };
+}
+
+const eventsOf = (contactId: string, name: string) =>
+  t.runtime.db
+    .selectFrom('events')
+    .select('properties')
+    .where('contact_id', '=', contactId)
+    .where('name', '=', name)
+    .execute();
+
+describe('click tracking', () => {
+  test('redirects to the link as the HTML meant it and records email.clicked', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({ method: 'GET', url: sent.clicks[0] as string });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('https://shop.example.com/a?x=1&y=2');
+    const events = await eventsOf(sent.contactId, 'email.clicked');
+    expect(events.map((e) => e.properties)).toEqual([
+      { key: 'a', url: 'https://shop.example.com/a?x=1&y=2', messageId: sent.messageId, nodeId: 'mail1' },
+    ]);
+  });
+
+  test('applies the link’s tags and lists and counts the click', async () => {
+    const sent = await sendOne();
+    await t.app.inject({ method: 'GET', url: sent.clicks[0] as string });
+    const contact = await loadContact(t.runtime.db, sent.contactId);
+    expect(contact?.tags.map((x) => x.tag)).toEqual(['clicked-a']);
+    expect(contact?.lists.map((x) => x.list)).toEqual(['interested']);
+    const row = await t.runtime.db
+      .selectFrom('messages')
+      .select('clicks')
+      .where('id', '=', sent.messageId)
+      .executeTakeFirst();
+    expect(row?.clicks).toBe(1);
+  });
+
+  test('a link without tags only records its key', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({ method: 'GET', url: sent.clicks[1] as string });
+    expect(res.headers.location).toBe('https://shop.example.com/b');
+    expect((await eventsOf(sent.contactId, 'email.clicked'))[0]?.properties).toMatchObject({ key: 'b' });
+    expect((await loadContact(t.runtime.db, sent.contactId))?.tags).toEqual([]);
+  });
+
+  test('an altered token answers 404 and redirects nowhere', async () => {
+    const sent = await sendOne();
+    const path = sent.clicks[0] as string;
+    const altered = `${path.slice(0, -1)}${path.endsWith('A') ? 'B' : 'A'}`;
+    for (const url of [altered, path.replace(/\.0\./, '.1.'), '/t/c/garbage']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(404);
+      expect(res.headers.location).toBeUndefined();
+    }
+    for (const url of [`/t/c/${'x'.repeat(300)}`, '/t/c/%00%ff', '/t/o/%zz']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.headers.location).toBeUndefined();
+    }
+  });
+});
+
+describe('the OpenAPI document', () => {
+  test('lists the tracking and unsubscribe routes', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    for (const path of ['/t/c/{token}', '/t/o/{token}', '/unsubscribe/{token}']) expect(doc.paths[path]).toBeDefined();
+  });
+});
+
+describe('open tracking', () => {
+  test('answers a GIF and records email.opened', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({ method: 'GET', url: sent.pixel });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/gif');
+    expect((await eventsOf(sent.contactId, 'email.opened')).map((e) => e.properties)).toEqual([
+      { messageId: sent.messageId, nodeId: 'mail1' },
+    ]);
+    const row = await t.runtime.db
+      .selectFrom('messages')
+      .select('opens')
+      .where('id', '=', sent.messageId)
+      .executeTakeFirst();
+    expect(row?.opens).toBe(1);
+  });
+
+  test('an unknown pixel answers 404', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/t/o/nothing' })).statusCode).toBe(404);
+  });
+});
+
+describe('unsubscribe', () => {
+  test('GET shows a confirmation page with a button and unsubscribes nobody', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({ method: 'GET', url: sent.unsubscribe });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).toMatch(/<form method="post">/);
+    expect((await loadContact(t.runtime.db, sent.contactId))?.consent.email.status).toBe('unknown');
+  });
+
+  test('a one-click POST unsubscribes from marketing email and records email.unsubscribed', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: sent.unsubscribe,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await loadContact(t.runtime.db, sent.contactId))?.consent.email.status).toBe('unsubscribed');
+    expect(await eventsOf(sent.contactId, 'email.unsubscribed')).toHaveLength(1);
+    const next = await createMessagesService(stepScope(t.runtime, { contactId: sent.contactId })).send({
+      channel: 'email',
+      category: 'marketing',
+      subject: 'Again',
+      html: '<p>x</p>',
+    });
+    expect(next).toMatchObject({ status: 'suppressed', reason: 'unsubscribed' });
+  });
+
+  test('a POST without a body works too', async () => {
+    const sent = await sendOne();
+    expect((await t.app.inject({ method: 'POST', url: sent.unsubscribe })).statusCode).toBe(200);
+  });
+
+  test('an altered token answers 404', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({ method: 'POST', url: `${sent.unsubscribe}x` });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+  });
+});

@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createHttpClient } from '../../engine/http/client.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { stepScope } from './scope.js';
+
+let server: Server;
+let base: string;
+const seen: { headers: IncomingMessage['headers']; body: string }[] = [];
+let allowed: TestRuntime;
+let guarded: TestRuntime;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body });
+      if (req.url === '/json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (req.url === '/big')
+        return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(2 * 1024 * 1024));
+      if (req.url === '/slow') return setTimeout(() => res.end('late'), 2000);
+      res.writeHead(503).end('down');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  allowed = await createTestRuntime({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' });
+  guarded = await createTestRuntime();
+});
+afterAll(async () => {
+  await allowed.close();
+  await guarded.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+describe('outgoing HTTP with WAYMARK_HTTP_ALLOW_PRIVATE=true', () => {
+  test('parses a JSON answer and sends the step’s idempotency key', async () => {
+    const scope = stepScope(allowed.runtime, { idempotencyKey: 'step-key-1' });
+    const res = await createHttpClient(scope).request({ method: 'POST', url: `${base}/json`, body: '{"a":1}' });
+    expect(res).toMatchObject({ status: 200, body: { ok: true } });
+    const last = seen[seen.length - 1];
+    expect(last?.headers['idempotency-key']).toBe('step-key-1');
+    expect(last?.body).toBe('{"a":1}');
+  });
+
+  test('caps the body at 1 MiB', async () => {
+    const res = await createHttpClient(stepScope(allowed.runtime)).request({ method: 'GET', url: `${base}/big` });
+    expect(String(res.body).length).toBe(1024 * 1024);
+  });
+
+  test('a 5xx is an answer, not an error', async () => {
+    const res = await createHttpClient(stepScope(allowed.runtime)).request({ method: 'GET', url: `${base}/down` });
+    expect(res.status).toBe(503);
+  });
+
+  test('a timeout is retryable', async () => {
+    const call = createHttpClient(stepScope(allowed.runtime)).request({
+      method: 'GET',
+      url: `${base}/slow`,
+      timeoutMs: 200,
+    });
+    await expect(call).rejects.toMatchObject({ retryable: true });
+  });
+
+  test('a refused connection is retryable', async () => {
+    const call = createHttpClient(stepScope(allowed.runtime)).request({ method: 'GET', url: 'http://127.0.0.1:1/' });
+    await expect(call).rejects.toMatchObject({ retryable: true });
+  });
+});
+
+describe('outgoing HTTP by default', () => {
+  const refused = [
+    '127.0.0.1',
+    'localhost',
+    '10.0.0.5',
+    '192.168.1.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '[::1]',
+    '[::]',
+    '[::ffff:127.0.0.1]',
+    '[fd00::1]',
+  ];
+  for (const host of refused) {
+    test(`refuses ${host} without retry`, async () => {
+      const call = createHttpClient(stepScope(guarded.runtime)).request({ method: 'GET', url: `http://${host}:8080/` });
+      await expect(call).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/^refused/) });
+    });
+  }
+
+  test('never reaches the local server', async () => {
+    const before = seen.length;
+    await createHttpClient(stepScope(guarded.runtime))
+      .request({ method: 'GET', url: `${base}/json` })
+      .catch(() => {});
+    expect(seen.length).toBe(before);
+  });
+
+  test('refuses schemes other than http and https', async () => {
+    const call = createHttpClient(stepScope(guarded.runtime)).request({ method: 'GET', url: 'file:///etc/passwd' });
+    await expect(call).rejects.toMatchObject({ retryable: false });
+  });
+});

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Runtime } from '../../engine/runtime.js';
+import type { StepScope } from '../../engine/services/step-scope.js';
+
+/** A step scope as the engine would build it, with its own idempotency key unless given one. */
+export function stepScope(runtime: Runtime, fields: Partial<StepScope> = {}): StepScope {
+  const now = new Date();
+  return {
+    runtime,
+    db: runtime.db,
+    runId: randomUUID(),
+    journeyId: randomUUID(),
+    version: 1,
+    nodeId: 'n1',
+    contactId: null,
+    idempotencyKey: randomUUID(),
+    now: () => now,
+    ...fields,
+  };
+}
+
+/** Stores a contact and returns its id. */
+export async function insertContact(
+  runtime: Runtime,
+  fields: { email?: string; phone?: string; timezone?: string; consent?: object } = {},
+): Promise<string> {
+  const consent = fields.consent ?? { email: { status: 'unknown' }, sms: { status: 'unknown' } };
+  const { rows } = await sql<{ id: string }>`
+    insert into contacts (email, phone, timezone, consent)
+    values (${fields.email ?? null}, ${fields.phone ?? null}, ${fields.timezone ?? null}, ${JSON.stringify(consent)}::jsonb)
+    returning id`.execute(runtime.db);
+  return rows[0]?.id as string;
+}

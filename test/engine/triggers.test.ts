@@ -1,0 +1,94 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { e, eventually, n } from './support.js';
+
+let t: TestApp;
+let worker: WorkerHandle;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  worker = await startWorker(t.runtime, { pollInterval: 200 });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+async function contact(email: string, attributes: object): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/contacts',
+    headers: t.auth,
+    payload: { email, attributes },
+  });
+  expect([200, 201]).toContain(res.statusCode);
+  return res.json().id;
+}
+
+async function publish(graph: object, settings: object = {}): Promise<string> {
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/journeys',
+    headers: t.auth,
+    payload: { name: 'trigger', graph, settings },
+  });
+  expect(created.statusCode).toBe(201);
+  const id = created.json().id as string;
+  const published = await t.app.inject({ method: 'POST', url: `/api/journeys/${id}/publish`, headers: t.auth });
+  expect(published.statusCode, published.body).toBe(201);
+  return id;
+}
+
+async function runsOf(journeyId: string): Promise<string[]> {
+  const { rows } = await sql<{
+    contact_id: string;
+  }>`select contact_id from runs where journey_id = ${journeyId} order by started_at`.execute(t.runtime.db);
+  return rows.map((r) => r.contact_id);
+}
+
+describe('core.segment', () => {
+  test('contacts that match enter once, and a contact that starts matching later enters then', async () => {
+    const pro = await contact('seg-pro@example.com', { plan: 'seg-pro' });
+    await contact('seg-free@example.com', { plan: 'seg-free' });
+    const journeyId = await publish({
+      nodes: [
+        n('seg', 'core.segment', { filter: { attr: 'plan', op: 'eq', value: 'seg-pro' }, every: 'PT1S' }),
+        n('done', 'core.exit'),
+      ],
+      edges: [e('seg', 'done')],
+    });
+    await eventually(async () => (await runsOf(journeyId)).length === 1);
+    expect(await runsOf(journeyId)).toEqual([pro]);
+
+    const later = await contact('seg-later@example.com', { plan: 'seg-pro' });
+    await eventually(async () => (await runsOf(journeyId)).length === 2);
+    await new Promise((r) => setTimeout(r, 2500)); // two more evaluations: nobody enters again
+    expect((await runsOf(journeyId)).sort()).toEqual([pro, later].sort());
+  });
+});
+
+describe('core.schedule', () => {
+  test('each tick enters every contact matching its filter', async () => {
+    const a = await contact('sched-a@example.com', { plan: 'sched' });
+    const b = await contact('sched-b@example.com', { plan: 'sched' });
+    await contact('sched-c@example.com', { plan: 'other' });
+    const journeyId = await publish(
+      {
+        nodes: [
+          n('tick', 'core.schedule', {
+            cron: '* * * * * *',
+            timezone: 'UTC',
+            filter: { attr: 'plan', op: 'eq', value: 'sched' },
+          }),
+          n('done', 'core.exit'),
+        ],
+        edges: [e('tick', 'done')],
+      },
+      { reentry: 'once' },
+    );
+    await eventually(async () => (await runsOf(journeyId)).length === 2);
+    expect((await runsOf(journeyId)).sort()).toEqual([a, b].sort());
+  });
+});

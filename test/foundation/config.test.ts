@@ -1,0 +1,56 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from '../../engine/config/config.js';
+
+describe('configuration from the environment', () => {
+  test('defaults to port 3000 on 127.0.0.1 with the embedded database and the outbox', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: null,
+      smtpUrl: null,
+      dataDir: '/srv/app/.waymark',
+      workerConcurrency: 10,
+      httpAllowPrivate: false,
+      publicUrl: 'http://127.0.0.1:3000',
+    });
+  });
+
+  test('reads every documented variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u@db:5432/w',
+      SMTP_URL: 'smtp://mail:25',
+      WAYMARK_HTTP_ALLOW_PRIVATE: 'true',
+      WAYMARK_NODE_PACKAGES: '@acme/a, ./local-nodes',
+      WAYMARK_WORKER_CONCURRENCY: '4',
+      PUBLIC_URL: 'https://waymark.example.com/',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u@db:5432/w',
+      smtpUrl: 'smtp://mail:25',
+      httpAllowPrivate: true,
+      nodePackages: ['@acme/a', './local-nodes'],
+      workerConcurrency: 4,
+      publicUrl: 'https://waymark.example.com',
+    });
+  });
+
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['SMTP_URL', 'not a url'],
+    ['WAYMARK_HTTP_ALLOW_PRIVATE', 'maybe'],
+    ['WAYMARK_WORKER_CONCURRENCY', '0'],
+    ['PUBLIC_URL', 'ftp://x'],
+    ['WAYMARK_SECRET_KEY', 'short'],
+    ['INBOUND_SMTP_PORT', '-1'],
+  ])('a bad %s stops start-up with a message naming it', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}:`));
+  });
+});

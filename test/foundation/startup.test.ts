@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'waymark-start-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  return { child, output: () => out };
+}
+
+async function waitHealthy(port: number, ms = 90_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no healthy answer on ${port}`);
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+describe('npm start on the embedded PostgreSQL', () => {
+  test('starts, prints a token once, stops on SIGTERM, and keeps its data for the next start', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), WAYMARK_DATA_DIR: dataDir, DATABASE_URL: '' };
+    const first = start(env);
+    await waitHealthy(port);
+    expect(first.output()).toMatch(/admin API token/);
+    const token = /\n\s+(wm_\S+)\n/.exec(first.output())?.[1] ?? '';
+    expect(await stop(first.child)).toBe(0);
+
+    const second = start(env);
+    await waitHealthy(port);
+    expect(second.output()).not.toMatch(/admin API token/);
+    // The token from the first start still works: the data survived.
+    const res = await fetch(`http://127.0.0.1:${port}/api/openapi.json`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const authed = await fetch(`http://127.0.0.1:${port}/api/no-such`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(authed.status).toBe(404);
+    expect(await stop(second.child)).toBe(0);
+  }, 180_000);
+
+  test('a bad variable stops start-up with a message naming it', async () => {
+    const bad = start({ PORT: 'not-a-port', WAYMARK_DATA_DIR: dataDir });
+    const code = await new Promise<number | null>((resolve) => bad.child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(bad.output()).toMatch(/PORT: must be a whole number/);
+  });
+});

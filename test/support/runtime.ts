@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { type Config, loadConfig } from '../../engine/config/config.js';
+import { createLogger } from '../../engine/logger.js';
+import { createRuntime, type Runtime } from '../../engine/runtime.js';
+import { buildApp } from '../../server/app.js';
+import { ensureAdminToken } from '../../server/auth/tokens.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const TEST_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestRuntime {
+  runtime: Runtime;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * A runtime on a fresh database, with the built-in node packages loaded. `env` overrides
+ * the environment (`WAYMARK_HTTP_ALLOW_PRIVATE`, `SMTP_URL`, …).
+ */
+export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+  const database = await createTestDatabase();
+  const config: Config = loadConfig({
+    WAYMARK_SECRET_KEY: 'test-secret-key-0123456789',
+    WAYMARK_API_TOKEN: TEST_TOKEN,
+    WAYMARK_DATA_DIR: '/tmp/waymark-test-data',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const runtime = await createRuntime(config, {
+    databaseUrl: database.url,
+    logger: createLogger(config.logLevel),
+    migrate: false,
+    poolSize: 10,
+  });
+  await ensureAdminToken(runtime.db, TEST_TOKEN);
+  return {
+    runtime,
+    database,
+    async close() {
+      await runtime.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface TestApp extends TestRuntime {
+  app: FastifyInstance;
+  /** Headers with the admin token. */
+  auth: { authorization: string };
+}
+
+/** The HTTP app over a test runtime, for `app.inject()` or `app.listen({ port: 0 })`. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const base = await createTestRuntime(env);
+  const app = await buildApp(base.runtime, { serveEditor: false });
+  await app.ready();
+  return {
+    ...base,
+    app,
+    auth: { authorization: `Bearer ${TEST_TOKEN}` },
+    async close() {
+      await app.close();
+      await base.close();
+    },
+  };
+}

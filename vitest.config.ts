@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// Node 20 lacks Map.groupBy, which vitest 5's reporter uses when it prints failures.
+const mapWithGroupBy = Map as unknown as { groupBy?: unknown };
+mapWithGroupBy.groupBy ??= <K, V>(items: Iterable<V>, key: (item: V, index: number) => K): Map<K, V[]> => {
+  const groups = new Map<K, V[]>();
+  let i = 0;
+  for (const item of items) {
+    const k = key(item, i++);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+};
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/**/*.test.ts',
+      'engine/**/*.test.ts',
+      'nodes/*/src/**/*.test.ts',
+      'nodes/*/test/**/*.test.ts',
+      'server/**/*.test.ts',
+    ],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    globalSetup: ['test/global-setup.ts'],
+    pool: 'forks',
+    maxWorkers: 3,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 20_000,
+  },
+});
