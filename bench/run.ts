@@ -6,6 +6,7 @@ import type { BenchResult } from './result.js';
 import { bareInsert } from './workloads/bare-insert.js';
 import { broadcast } from './workloads/broadcast.js';
 import { ceiling } from './workloads/ceiling.js';
+import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
 import { webhookToAction } from './workloads/latency.js';
 import { segmentPreview } from './workloads/segments.js';
@@ -42,6 +43,7 @@ const WORKLOADS: Workload[] = [
   { name: 'short-waits', run: () => shortWaits() },
   { name: 'broadcast', run: () => broadcast() },
   { name: 'segments', run: () => segmentPreview() },
+  { name: 'inbound', run: (ctx) => inboundReplies(ctx.bareInsertRps) },
 ];
 
 async function machine(): Promise<string> {

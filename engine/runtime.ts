@@ -10,6 +10,13 @@ import { DatabaseHealth } from './health.js';
 import { loadRegistry } from './registry/load.js';
 import type { NodeRegistry } from './registry/registry.js';
 
+/** Where the engine reads the time of a step (`ctx.now()`, the contact rules' quiet hours and caps). */
+export interface Clock {
+  now(): Date;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
 /** What every part of a running Waymark shares: config, database, registry, logger. */
 export interface Runtime {
   config: Config;
@@ -20,6 +27,8 @@ export interface Runtime {
   secretKey: Buffer;
   registry: NodeRegistry;
   health: DatabaseHealth;
+  /** The system clock, unless a test gave its own. */
+  clock: Clock;
   close(): Promise<void>;
 }
 
@@ -32,7 +41,7 @@ export interface Runtime {
  */
 export async function createRuntime(
   config: Config,
-  options: { databaseUrl: string; logger: Logger; migrate?: boolean; poolSize?: number },
+  options: { databaseUrl: string; logger: Logger; migrate?: boolean; poolSize?: number; clock?: Clock },
 ): Promise<Runtime> {
   const { databaseUrl, logger } = options;
   const handle = connectDatabase(databaseUrl, { max: options.poolSize ?? config.workerConcurrency + 10 });
@@ -56,6 +65,7 @@ export async function createRuntime(
       secretKey,
       registry,
       health,
+      clock: options.clock ?? systemClock,
       async close() {
         await health.stop();
         await handle.close();

@@ -9,6 +9,7 @@ import type { Runtime } from '../engine/runtime.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { routes } from './routes/index.js';
+import { addCommonAnswers } from './schemas/common-answers.js';
 
 export interface AppOptions {
   /** Whether `/healthz` also requires a running worker (the combined `start`). */
@@ -42,6 +43,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: true,
+    // Tokens and ids past the router's 100-character default still get the contract's JSON 404.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: (error, _request, reply) => {
+      // A path segment that does not decode (`%zz`) or is longer still names nothing here.
+      const why = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'a malformed path';
+      return sendError(reply, 'not_found', `no such resource: ${why}`);
+    },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   app.decorate('runtime', runtime);
@@ -49,6 +57,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.decorate('workerRunning', options.workerRunning ?? (() => true));
 
   await app.register(errorsPlugin);
+  app.addHook('onRoute', addCommonAnswers);
   app.addHook('onRequest', async (request, reply) => {
     if (!runtime.health.ok && DATABASE_ROUTES.test(request.url) && !request.url.startsWith('/api/openapi.json')) {
       return sendError(reply, 'unavailable', 'the database cannot be reached; nothing was accepted, retry later');
@@ -65,7 +74,18 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(authPlugin);
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/api/openapi.json',
+    {
+      schema: {
+        tags: ['operation'],
+        security: [],
+        summary: 'This OpenAPI document',
+        response: { 200: { type: 'object', additionalProperties: true } },
+      },
+    },
+    async () => app.swagger(),
+  );
   await app.register(routes);
 
   const withEditor = (options.serveEditor ?? true) && existsSync(`${editorDist}index.html`);

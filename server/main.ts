@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../engine/config/config.js';
 import { connectDatabase } from '../engine/db/connect.js';
 import { migrateDatabase } from '../engine/db/migrate.js';
+import { type InboundSmtp, startInboundSmtp } from '../engine/inbound/smtp-listener.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import { createRuntime, type Runtime } from '../engine/runtime.js';
 import { startWorker, type WorkerHandle } from '../engine/worker/start-worker.js';
@@ -28,6 +29,7 @@ async function main(command: Command): Promise<void> {
   let runtime: Runtime | null = null;
   let worker: WorkerHandle | null = null;
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  let inboundSmtp: InboundSmtp | null = null;
   let stopping = false;
 
   async function shutdown(signal: string, code = 0) {
@@ -41,6 +43,7 @@ async function main(command: Command): Promise<void> {
     force.unref();
     try {
       await app?.close();
+      await inboundSmtp?.close();
       await worker?.stop();
       await runtime?.close();
     } catch (error) {
@@ -75,6 +78,10 @@ async function main(command: Command): Promise<void> {
       app = await buildApp(runtime, running ? { workerRunning: () => !stopping } : {});
       await app.listen({ port: config.port, host: config.host });
       logger.info({ url: `http://${config.host}:${config.port}`, editor: config.publicUrl }, 'Waymark is listening');
+      if (config.inboundSmtpPort !== null) {
+        inboundSmtp = await startInboundSmtp(runtime, { port: config.inboundSmtpPort });
+        logger.info({ port: inboundSmtp.port, domain: config.inboundEmailDomain }, 'inbound SMTP listening');
+      }
     } else {
       logger.info('worker running');
     }

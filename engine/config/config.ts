@@ -95,6 +95,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (inboundEmailDomain !== null && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(inboundEmailDomain)) {
     throw new ConfigError('INBOUND_EMAIL_DOMAIN', `is not a domain name: "${inboundEmailDomain}"`);
   }
+  const inboundSmtpPort =
+    text(env, 'INBOUND_SMTP_PORT') === null ? null : integer(env, 'INBOUND_SMTP_PORT', 0, 0, 65535);
+  if (inboundSmtpPort !== null && inboundEmailDomain === null) {
+    throw new ConfigError(
+      'INBOUND_SMTP_PORT',
+      'needs INBOUND_EMAIL_DOMAIN: the listener takes mail only for that domain',
+    );
+  }
+  const inboundSecret = text(env, 'INBOUND_SECRET');
+  if (inboundSecret !== null && inboundSecret.length < 16) {
+    throw new ConfigError('INBOUND_SECRET', 'must be at least 16 characters');
+  }
   const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -115,8 +127,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     workerConcurrency: integer(env, 'WAYMARK_WORKER_CONCURRENCY', 10, 1, 1000),
     publicUrl: publicUrl.replace(/\/+$/, ''),
     inboundEmailDomain,
-    inboundSmtpPort: text(env, 'INBOUND_SMTP_PORT') === null ? null : integer(env, 'INBOUND_SMTP_PORT', 0, 0, 65535),
-    inboundSecret: text(env, 'INBOUND_SECRET'),
+    inboundSmtpPort,
+    inboundSecret,
     logLevel,
   };
 }

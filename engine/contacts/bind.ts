@@ -13,20 +13,23 @@ export interface ContactIdentity {
   externalId?: string;
 }
 
+/** An identity in stored form: an explicit contact id, or normalised email, E.164 phone, external id. */
+export interface NormalizedIdentity {
+  contactId?: string;
+  email?: string;
+  phone?: string;
+  externalId?: string;
+}
+
 /**
- * The contact an identity names, created when new (as `POST /api/contacts` does); null
- * when the identity names no one (no field set). Concurrent bindings of one new identity
- * create one contact. Throws ValidationError naming the bad field (`/email`, `/phone`), and
- * NotFoundError for an unknown `contactId`.
+ * The identity in stored form; null when it names no one. Throws ValidationError naming the
+ * bad field (`/email`, `/phone`), and NotFoundError for a `contactId` that is not a UUID.
  */
-export async function bindContact(db: Kysely<Database>, identity: ContactIdentity): Promise<string | null> {
+export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity | null {
   if (identity.contactId !== undefined && identity.contactId !== null) {
     const id = String(identity.contactId);
-    const row = isUuid(id)
-      ? await db.selectFrom('contacts').select('id').where('id', '=', id).executeTakeFirst()
-      : undefined;
-    if (!row) throw new NotFoundError(`no contact ${id}`);
-    return row.id;
+    if (!isUuid(id)) throw new NotFoundError(`no contact ${id}`);
+    return { contactId: id };
   }
   const { value, errors } = normalizeInput({
     email: identity.email,
@@ -35,6 +38,23 @@ export async function bindContact(db: Kysely<Database>, identity: ContactIdentit
   });
   if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
   if (!value.email && !value.phone && !value.externalId) return null;
+  return { email: value.email, phone: value.phone, externalId: value.externalId };
+}
+
+/**
+ * The contact an identity names, created when new (as `POST /api/contacts` does); null
+ * when the identity names no one (no field set). Concurrent bindings of one new identity
+ * create one contact. Throws ValidationError naming the bad field (`/email`, `/phone`), and
+ * NotFoundError for an unknown `contactId`.
+ */
+export async function bindContact(db: Kysely<Database>, identity: ContactIdentity): Promise<string | null> {
+  const value = normalizeIdentity(identity);
+  if (!value) return null;
+  if (value.contactId !== undefined) {
+    const row = await db.selectFrom('contacts').select('id').where('id', '=', value.contactId).executeTakeFirst();
+    if (!row) throw new NotFoundError(`no contact ${value.contactId}`);
+    return row.id;
+  }
   // Fast path: a known contact whose identity already holds every given field needs no write.
   const known = await db
     .selectFrom('contacts')

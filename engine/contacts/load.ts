@@ -1,6 +1,7 @@
 import type { Contact, ListMembership, TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { undeliverableJson } from '../inbound/suppression.js';
 
 interface LoadedRow {
   id: string;
@@ -10,6 +11,8 @@ interface LoadedRow {
   timezone: string | null;
   attributes: Contact['attributes'];
   consent: Contact['consent'];
+  email_undeliverable: Contact['emailUndeliverable'];
+  subscriptions: NonNullable<Contact['subscriptions']>;
   created_at: Date;
   updated_at: Date;
   tags: TagState[];
@@ -36,7 +39,8 @@ export async function loadContacts(db: Kysely<Database>, ids: readonly string[])
       coalesce((select json_agg(json_build_object(
           'list', l.list,
           'addedAt', to_char(l.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-        order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists
+        order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists,
+      ${undeliverableJson(sql`c.email`)} as email_undeliverable
     from contacts c where c.id = any(${ids as string[]}::uuid[])`.execute(db);
   const byId = new Map(rows.map((r) => [r.id, toContact(r)]));
   return ids.map((id) => byId.get(id)).filter((c): c is Contact => c !== undefined);
@@ -63,6 +67,8 @@ function toContact(r: LoadedRow): Contact {
     timezone: r.timezone,
     attributes: r.attributes,
     consent: r.consent,
+    emailUndeliverable: r.email_undeliverable ?? null,
+    subscriptions: r.subscriptions,
     tags: r.tags,
     lists: r.lists,
     createdAt: iso(r.created_at),

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@waymark/sdk';
+import { ConflictError, type ErrorDetail, NotFoundError, WaymarkError } from '@waymark/sdk';
 
 /** The error for an unknown journey id. */
 export const journeyNotFound = (id: string) => new NotFoundError(`no journey ${id}`);
@@ -6,3 +6,7 @@ export const journeyNotFound = (id: string) => new NotFoundError(`no journey ${i
 /** The error for a change to an archived journey: it stays readable, never editable. */
 export const journeyArchived = (id: string) =>
   new ConflictError(`journey ${id} is archived: it can be read but no longer changed`);
+
+/** The 422 for a graph that cannot be published or test-run, listing every problem. */
+export const invalidGraph = (errors: readonly ErrorDetail[]) =>
+  new WaymarkError('invalid_graph', `the draft has ${errors.length} problem${errors.length === 1 ? '' : 's'}`, errors);

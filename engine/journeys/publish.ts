@@ -1,10 +1,10 @@
-import { type ErrorDetail, WaymarkError } from '@waymark/sdk';
+import type { ErrorDetail } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { graphProblems } from '../graph/problems.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { lockJourney } from './edit.js';
-import { journeyNotFound } from './errors.js';
+import { invalidGraph, journeyNotFound } from './errors.js';
 import { withDefaults } from './journey.js';
 import { notifyJourneyChanged } from './notify.js';
 
@@ -32,13 +32,7 @@ export async function publishJourney(
   return db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, id);
     const errors = await graphProblems(trx, row.draft_graph, registry);
-    if (errors.length) {
-      throw new WaymarkError(
-        'invalid_graph',
-        `the draft has ${errors.length} problem${errors.length === 1 ? '' : 's'}`,
-        errors,
-      );
-    }
+    if (errors.length) throw invalidGraph(errors);
     const last = await trx
       .selectFrom('journey_versions')
       .select((eb) => eb.fn.max('version').as('version'))

@@ -29,17 +29,35 @@ export function toApiLead(r: LeadRow) {
   };
 }
 
+const ownersHash = (owners: readonly string[]) => createHash('sha256').update(JSON.stringify(owners)).digest('hex');
+
 /**
  * The next owner of a list in round-robin order: one atomic upsert of the list's counter,
  * so every process and restart continues the same sequence.
  */
 async function nextOwner(db: Kysely<Database>, owners: readonly string[]): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify(owners)).digest('hex');
+  const hash = ownersHash(owners);
   const { rows } = await sql<{ n: string }>`
     insert into lead_counters (owners_hash, next) values (${hash}, 1)
     on conflict (owners_hash) do update set next = lead_counters.next + 1
     returning next - 1 as n`.execute(db);
   return owners[Number(rows[0]?.n ?? 0) % owners.length] as string;
+}
+
+/**
+ * The owner a round-robin lead would get `ahead` turns from now, read without taking a turn
+ * (test runs show the assignment and leave the sequence as it is).
+ *
+ * @example
+ * await upcomingOwner(db, ['a@x.io', 'b@x.io']) // 'a@x.io' before any lead of that list
+ */
+export async function upcomingOwner(db: Kysely<Database>, owners: readonly string[], ahead = 0): Promise<string> {
+  const row = await db
+    .selectFrom('lead_counters')
+    .select('next')
+    .where('owners_hash', '=', ownersHash(owners))
+    .executeTakeFirst();
+  return owners[(Number(row?.next ?? 0) + ahead) % owners.length] as string;
 }
 
 /** `ctx.leads`: leads with round-robin assignment kept in the database. (Channels part.) */

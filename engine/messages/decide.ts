@@ -26,10 +26,14 @@ interface DecideInput {
   messageId: string | null;
 }
 
-/** True when `to` hard-bounced before. Applies to every category: the address cannot receive mail. */
+/**
+ * True when `to` hard-bounced before (engine/inbound) and was not declared good since. Applies to
+ * every category: the address cannot receive mail.
+ */
 async function isBounced(db: Kysely<Database>, to: string): Promise<boolean> {
   const { rows } = await sql<{ hit: number }>`
-    select 1 as hit from email_suppressions where lower(address) = lower(${to}) limit 1`.execute(db);
+    select 1 as hit from email_suppressions
+    where lower(address) = lower(${to}) and cleared_at is null limit 1`.execute(db);
   return rows.length > 0;
 }
 
@@ -45,7 +49,8 @@ async function recentMarketing(db: Kysely<Database>, contactId: string, since: D
 /**
  * Applies the contact rules to a message, inside the caller's transaction, which must hold
  * the contact's lock so that the cap count and the row that claims a slot commit together.
- * Order: bounced, consent, quiet hours, cap; transactional mail only meets the bounce check.
+ * Order: bounced, consent (the channel's, then the message's marketing category), quiet hours,
+ * cap; transactional mail only meets the bounce check.
  */
 export async function decide(trx: Kysely<Database>, input: DecideInput): Promise<Decision> {
   const { request, to, contact, rules, now } = input;
@@ -55,6 +60,8 @@ export async function decide(trx: Kysely<Database>, input: DecideInput): Promise
   const consent =
     (contact.consent as Record<string, { status?: string } | undefined>)[request.channel]?.status ?? 'unknown';
   if (consent === 'unsubscribed') return { status: 'suppressed', reason: 'unsubscribed' };
+  if (request.subscription && contact.subscriptions?.[request.subscription]?.status === 'unsubscribed')
+    return { status: 'suppressed', reason: 'unsubscribed' };
   if (rules.requireConsent && consent !== 'subscribed') return { status: 'suppressed', reason: 'no-consent' };
 
   const quiet = rules.quietHours;

@@ -18,6 +18,7 @@ interface MessageRow {
   contact_id: string | null;
   channel: string;
   category: string;
+  subscription: string | null;
   to: string;
   subject: string | null;
   status: string;
@@ -41,6 +42,7 @@ export function toApiMessage(r: MessageRow) {
     contactId: r.contact_id,
     channel: r.channel,
     category: r.category,
+    ...(r.subscription ? { subscription: r.subscription } : {}),
     to: r.to,
     ...(r.subject !== null ? { subject: r.subject } : {}),
     status: r.status,
@@ -73,7 +75,7 @@ export async function listMessages(db: Kysely<Database>, filter: MessageFilter) 
   const contactId = filter.contactId === undefined ? null : isUuid(filter.contactId) ? filter.contactId : none;
   const runId = filter.runId === undefined ? null : isUuid(filter.runId) ? filter.runId : none;
   const { rows } = await sql<MessageRow>`
-    select id, run_id, node_id, contact_id, channel, category, "to", subject, status, reason, error,
+    select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
       created_at, sent_at, opens, clicks
     from messages
     where (${contactId}::uuid is null or contact_id = ${contactId}::uuid)
@@ -94,7 +96,7 @@ export async function listMessages(db: Kysely<Database>, filter: MessageFilter) 
 export async function getMessage(db: Kysely<Database>, id: string) {
   if (!isUuid(id)) return null;
   const { rows } = await sql<MessageRow>`
-    select id, run_id, node_id, contact_id, channel, category, "to", subject, status, reason, error,
+    select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
       created_at, sent_at, opens, clicks, html, text, headers
     from messages where id = ${id}`.execute(db);
   const r = rows[0];

@@ -13,11 +13,11 @@ import { type Kysely, sql } from 'kysely';
 import { loadContact } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
+import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
 import { prepareEmail } from './prepare-email.js';
-import { signToken } from './tokens.js';
 import { deliverDefaultEmail } from './transport.js';
 
 interface ExistingRow {
@@ -41,8 +41,11 @@ function mailDomain(publicUrl: string): string {
   return host.includes('.') && !isIP(host) ? host : 'localhost';
 }
 
-/** The message as it will be delivered: tracked links, pixel and unsubscribe for email. */
-function prepare(scope: StepScope, id: string, request: SendRequest, to: string) {
+/**
+ * The message as it will be delivered: tracked links, pixel and unsubscribe for email.
+ * Test runs show exactly this rendering without storing or sending it.
+ */
+export function prepareMessage(scope: StepScope, id: string, request: SendRequest, to: string) {
   const { config, secretKey } = scope.runtime;
   const base = {
     messageId: id,
@@ -68,14 +71,16 @@ function prepare(scope: StepScope, id: string, request: SendRequest, to: string)
     publicUrl: config.publicUrl,
     secretKey,
   });
+  // With an inbound domain, replies come back by a token naming the message (only for mail to
+  // the contact's own address: a lead's owner answering is no reply of the contact), and so do
+  // delivery reports, to the envelope sender.
+  const domain = config.inboundEmailDomain;
   const replyTo =
-    request.replyTo ??
-    (config.inboundEmailDomain
-      ? `reply+${signToken(secretKey, 'r', { messageId: id })}@${config.inboundEmailDomain}`
-      : undefined);
+    request.replyTo ?? (domain && request.to === undefined ? replyAddress(secretKey, id, domain) : undefined);
   const message: PreparedMessage = {
     ...base,
     ...(replyTo ? { replyTo } : {}),
+    ...(domain ? { envelopeFrom: bounceAddress(secretKey, id, domain) } : {}),
     html: email.html,
     text: email.text,
     headers: { ...request.headers, ...email.headers },
@@ -121,7 +126,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
       if (!to) throw new NodeError(`no ${request.channel} address to send to`);
       const rules = await loadContactRules(db);
       const id = found?.id ?? randomUUID();
-      const { message, links } = prepare(scope, id, request, to);
+      const { message, links } = prepareMessage(scope, id, request, to);
 
       const decision: Decision = await inTransaction(db, async (trx) => {
         if (contact) await sql`select pg_advisory_xact_lock(hashtext(${contact.id}))`.execute(trx);
@@ -135,6 +140,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
           contact_id: contact?.id ?? null,
           channel: request.channel,
           category: request.category,
+          subscription: request.category === 'marketing' ? (request.subscription ?? null) : null,
           to,
           from: message.from ?? null,
           reply_to: message.replyTo ?? null,

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What a token stands for: a click on link `index`, an open, an unsubscribe, or a reply. */
-export type TokenKind = 'c' | 'o' | 'u' | 'r';
+/** What a token stands for: a click on link `index`, an open, an unsubscribe, a reply, or a bounce. */
+export type TokenKind = 'c' | 'o' | 'u' | 'r' | 'b';
 
 export interface TokenTarget {
   messageId: string;

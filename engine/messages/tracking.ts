@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { setConsent } from '../contacts/consent.js';
+import { setSubscription } from '../contacts/subscriptions.js';
 import { addTag, addToList } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
@@ -12,6 +13,8 @@ interface TrackedMessage {
   contact_id: string | null;
   node_id: string | null;
   links: StoredLink[];
+  /** The marketing category of the message, which the unsubscribe page offers to leave alone. */
+  subscription: string | null;
 }
 
 /** The message a token names, or null for an altered, unknown or erased one. */
@@ -25,7 +28,7 @@ export async function messageOfToken(
   if (!target) return null;
   const message = await db
     .selectFrom('messages')
-    .select(['id', 'contact_id', 'node_id', 'links'])
+    .select(['id', 'contact_id', 'node_id', 'links', 'subscription'])
     .where('id', '=', target.messageId)
     .executeTakeFirst();
   return message ? { message: message as TrackedMessage, index: target.index } : null;
@@ -82,19 +85,33 @@ export async function recordOpen(db: Kysely<Database>, key: Buffer, token: strin
 }
 
 /**
- * Unsubscribes the message's contact from marketing email and records `email.unsubscribed`.
- * False for a bad token.
+ * Unsubscribes the message's contact from marketing email, or with `categoryOnly` from the
+ * message's marketing category alone (all marketing email when it has none), and records
+ * `email.unsubscribed` `{ messageId, nodeId, subscription? }`. Answers what was left (`category`
+ * null: all marketing email), or null for a bad token.
  */
-export async function unsubscribe(db: Kysely<Database>, key: Buffer, token: string): Promise<boolean> {
+export async function unsubscribe(
+  db: Kysely<Database>,
+  key: Buffer,
+  token: string,
+  options: { categoryOnly?: boolean } = {},
+): Promise<{ category: string | null } | null> {
   const found = await messageOfToken(db, key, 'u', token);
-  if (!found) return false;
+  if (!found) return null;
   const { message } = found;
+  const category = options.categoryOnly ? message.subscription : null;
   const contactId = message.contact_id;
-  if (!contactId) return true;
+  if (!contactId) return { category };
   await db.transaction().execute(async (trx) => {
-    await setConsent(trx, contactId, { channel: 'email', status: 'unsubscribed', source: 'unsubscribe-link' });
-    const properties = { messageId: message.id, nodeId: message.node_id };
+    const source = 'unsubscribe-link';
+    if (category) await setSubscription(trx, contactId, category, { status: 'unsubscribed', source });
+    else await setConsent(trx, contactId, { channel: 'email', status: 'unsubscribed', source });
+    const properties = {
+      messageId: message.id,
+      nodeId: message.node_id,
+      ...(category ? { subscription: category } : {}),
+    };
     await recordEvent(trx, { contactId, name: 'email.unsubscribed', properties });
   });
-  return true;
+  return { category };
 }

@@ -32,6 +32,7 @@ export async function deliverDefaultEmail(
     html: message.html,
     text: message.text,
     headers: message.headers,
+    ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
   });
   return { providerId: info.messageId };
 }

@@ -1,21 +1,14 @@
-import { outputsOf } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import { type JsonValue, outputsOf } from '@waymark/sdk';
+import { type Kysely, sql, type UpdateObject } from 'kysely';
+import { loadContact } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Runtime } from '../runtime.js';
-import {
-  addStepJobs,
-  adjustRun,
-  bumpCounters,
-  type CounterDelta,
-  notifySteps,
-  type StepJob,
-  type StepNotice,
-} from './bookkeeping.js';
-import { buildNodeContext, type RunRow, type StepRef } from './context.js';
+import { type CounterDelta, type StepJob, type StepNotice, writeBookkeeping } from './bookkeeping.js';
+import { buildNodeContext, type KnownView, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
 import { DEFAULT_MAX_ATTEMPTS, invokeNode, type Outcome } from './invoke.js';
-import { spawnSteps } from './spawn.js';
+import { completeAndSpawn } from './spawn.js';
 import { type CompiledVersion, definitionOf, paramsWithDefaults, targetsOf } from './versions.js';
 
 /** How failing steps are retried. */
@@ -60,6 +53,7 @@ export async function applyOutcome(
   node: GraphNode,
   outcome: Outcome,
   depth = 0,
+  view: StepView | null = null,
 ): Promise<void> {
   const { trx, run, version } = batch;
   const definition = definitionOf(batch.runtime.registry, node);
@@ -77,22 +71,24 @@ export async function applyOutcome(
   }
 
   if (outcome.kind === 'next') {
-    await trx
-      .updateTable('steps')
-      .set({
-        status: 'completed',
-        output: JSON.stringify(outcome.output),
-        outputs_taken: outcome.outputs,
-        error: null,
-        resume: null,
-        finished_at: sql`now()`,
-      })
-      .where('id', '=', step.id)
-      .execute();
+    const exits = node.type === 'core.exit';
+    const next = exits
+      ? []
+      : outcome.outputs.flatMap((output) =>
+          targetsOf(version, node.id, output).map((target) => ({
+            runId: run.id,
+            journeyId: run.journeyId,
+            version: run.version,
+            parentStepId: step.id,
+            nodeId: target,
+          })),
+        );
+    const { settled, children } = await completeAndSpawn(trx, step.id, outcome, next);
+    if (!settled) return;
     batch.counters.push({ ...counter, completed: 1 });
     for (const output of outcome.outputs) batch.counters.push({ ...counter, output, taken: 1 });
     notice(batch, node.id, 'completed');
-    if (node.type === 'core.exit') {
+    if (exits) {
       const goal = (outcome.output as { goal?: unknown } | null)?.goal ?? node.params?.goal;
       await endRuns(trx, { runIds: [run.id] }, 'completed', {
         outcome: typeof goal === 'string' ? goal : null,
@@ -101,19 +97,8 @@ export async function applyOutcome(
       batch.ended = true;
       return;
     }
-    const children = await spawnSteps(
-      trx,
-      outcome.outputs.flatMap((output) =>
-        targetsOf(version, node.id, output).map((target) => ({
-          runId: run.id,
-          journeyId: run.journeyId,
-          version: run.version,
-          parentStepId: step.id,
-          nodeId: target,
-        })),
-      ),
-    );
     batch.open += children.length - 1;
+    const childView = children.length ? await nextView(batch, step, node, outcome.output, view) : undefined;
     for (const child of children) {
       if (batch.ended) break;
       batch.counters.push({ journeyId: run.journeyId, version: run.version, nodeId: child.nodeId, entered: 1 });
@@ -124,7 +109,7 @@ export async function applyOutcome(
         childNode &&
         childDefinition?.inline &&
         depth < MAX_INLINE_DEPTH &&
-        (await runInline(batch, ref, childNode, depth))
+        (await runInline(batch, ref, childNode, depth, childView))
       )
         continue;
       batch.jobs.push({ stepId: child.id });
@@ -134,17 +119,15 @@ export async function applyOutcome(
 
   if (outcome.kind === 'wait-time' || outcome.kind === 'wait-event') {
     const isTime = outcome.kind === 'wait-time';
-    await trx
-      .updateTable('steps')
-      .set({
-        status: 'waiting',
-        output: JSON.stringify(outcome.output),
-        resume: isTime ? JSON.stringify({ kind: 'time' }) : null,
-        attempts: 0,
-        error: null,
-      })
-      .where('id', '=', step.id)
-      .execute();
+    const settled = await settle(trx, step.id, {
+      status: 'waiting',
+      output: JSON.stringify(outcome.output),
+      resume: isTime ? JSON.stringify({ kind: 'time' }) : null,
+      attempts: 0,
+      error: null,
+      started_at: sql`coalesce(started_at, now())`,
+    });
+    if (!settled) return;
     if (outcome.kind === 'wait-event' && run.contactId) {
       await trx
         .insertInto('waits')
@@ -174,19 +157,14 @@ export async function applyOutcome(
   const maxAttempts = definition?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (outcome.retryable && step.attempts < maxAttempts) {
     const delay = Math.min(batch.retry.retryBaseMs * 2 ** (step.attempts - 1), batch.retry.retryMaxMs);
-    await trx
-      .updateTable('steps')
-      .set({ status: 'pending', error: JSON.stringify(outcome.error) })
-      .where('id', '=', step.id)
-      .execute();
+    if (!(await settle(trx, step.id, { status: 'pending', error: JSON.stringify(outcome.error) }))) return;
     batch.jobs.push({ stepId: step.id, runAt: new Date(Date.now() + delay) });
     return;
   }
-  await trx
-    .updateTable('steps')
-    .set({ status: 'failed', error: JSON.stringify(outcome.error), finished_at: sql`now()` })
-    .where('id', '=', step.id)
-    .execute();
+  if (
+    !(await settle(trx, step.id, { status: 'failed', error: JSON.stringify(outcome.error), finished_at: sql`now()` }))
+  )
+    return;
   batch.counters.push({ ...counter, failed: 1 });
   notice(batch, node.id, 'failed');
   await endRuns(trx, { runIds: [run.id] }, 'failed', { exceptStepId: step.id });
@@ -194,32 +172,52 @@ export async function applyOutcome(
 }
 
 /**
- * Runs an inline node inside the transaction, under a savepoint: if it throws (or the
- * database refuses what it did) the savepoint is rolled back and the step gets a job instead.
+ * Runs an inline node inside the transaction. Its first service call takes a savepoint: if
+ * the node then throws, what it wrote is rolled back, and the step gets a job instead (a
+ * node that throws before touching a service wrote nothing to roll back).
  */
-async function runInline(batch: OutcomeBatch, step: StepRef, node: GraphNode, depth: number): Promise<boolean> {
+async function runInline(
+  batch: OutcomeBatch,
+  step: StepRef,
+  node: GraphNode,
+  depth: number,
+  known: KnownView | undefined,
+): Promise<boolean> {
   const { trx } = batch;
   const definition = definitionOf(batch.runtime.registry, node);
   if (!definition) return false;
-  const savepoint = sql.raw(`inline_${depth}`);
+  const savepointName = sql.raw(`inline_${depth}`);
   const mark = { notices: batch.notices.length, counters: batch.counters.length, jobs: batch.jobs.length };
   const { open, waiting, ended } = batch;
-  await sql`savepoint ${savepoint}`.execute(trx);
+  let savepoint: Promise<unknown> | null = null;
+  const view: StepView = { contact: null, steps: {}, contactChanged: false };
+  const onServiceUse: ServiceUse = async (service) => {
+    if (service === 'contacts') view.contactChanged = true;
+    savepoint ??= sql`savepoint ${savepointName}`.execute(trx);
+    await savepoint;
+  };
   try {
-    await trx
-      .updateTable('steps')
-      .set({ status: 'running', attempts: 1, started_at: sql`now()` })
-      .where('id', '=', step.id)
-      .execute();
-    const outcome = await invokeNode(definition, (signal) =>
-      buildNodeContext({ runtime: batch.runtime, db: trx, run: batch.run, step, node, definition, signal }),
+    const outcome = await invokeNode(definition, async (signal) =>
+      seeing(
+        view,
+        await buildNodeContext({
+          runtime: batch.runtime,
+          db: trx,
+          run: batch.run,
+          step,
+          node,
+          definition,
+          signal,
+          known,
+          onServiceUse,
+        }),
+      ),
     );
     if (outcome.kind === 'error') throw new Error(outcome.error.message);
-    await applyOutcome(batch, step, node, outcome, depth + 1);
-    await sql`release savepoint ${savepoint}`.execute(trx);
+    await applyOutcome(batch, step, node, outcome, depth + 1, view);
     return true;
   } catch {
-    await sql`rollback to savepoint ${savepoint}`.execute(trx);
+    if (savepoint) await sql`rollback to savepoint ${savepointName}`.execute(trx);
     batch.notices.length = mark.notices;
     batch.counters.length = mark.counters;
     batch.jobs.length = mark.jobs;
@@ -228,10 +226,58 @@ async function runInline(batch: OutcomeBatch, step: StepRef, node: GraphNode, de
   }
 }
 
+/** What a finished step saw, handed on to the inline steps after it. */
+export interface StepView extends KnownView {
+  /** The node called `ctx.contacts`: the next step reads the contact again. */
+  contactChanged: boolean;
+}
+
+/** Notes in `view` what the step's `ctx` shows; returns the ctx. */
+/** Notes in `view` what the step's `ctx` shows; returns the ctx. */
+export function seeing<C extends KnownView>(view: StepView, ctx: C): C {
+  view.contact = ctx.contact;
+  view.steps = ctx.steps;
+  return ctx;
+}
+
+/**
+ * The contact and path outputs the steps after `step` see, derived in memory from what it
+ * saw; undefined (read them from the database) when that is not known.
+ */
+async function nextView(
+  batch: OutcomeBatch,
+  step: StepRef,
+  node: GraphNode,
+  output: JsonValue,
+  view: StepView | null,
+): Promise<KnownView | undefined> {
+  if (!view) return undefined;
+  // The trigger step keeps no copy of the payload: its output is the run's trigger.
+  const steps = { ...view.steps, [node.id]: { output: step.parentStepId === null ? batch.run.trigger : output } };
+  const contact =
+    view.contactChanged && batch.run.contactId ? await loadContact(batch.trx, batch.run.contactId) : view.contact;
+  return { contact, steps };
+}
+
+/** Records a step's result while the step is still live; false when it was cancelled meanwhile. */
+async function settle(trx: Kysely<Database>, stepId: string, set: UpdateObject<Database, 'steps'>): Promise<boolean> {
+  const row = await trx
+    .updateTable('steps')
+    .set(set)
+    .where('id', '=', stepId)
+    .where('status', 'in', ['pending', 'running'])
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Writes what a batch collected: counters, jobs, the run's token counts and the live-feed notices. */
-export async function flushOutcomes(batch: OutcomeBatch): Promise<void> {
-  await bumpCounters(batch.trx, batch.counters);
-  await addStepJobs(batch.trx, batch.jobs);
-  if (batch.open !== 0 || batch.waiting !== 0) await adjustRun(batch.trx, batch.run.id, batch.open, batch.waiting);
-  await notifySteps(batch.trx, batch.notices);
+export async function flushOutcomes(batch: OutcomeBatch, options: { asyncCommit?: boolean } = {}): Promise<void> {
+  await writeBookkeeping(batch.trx, {
+    counters: batch.counters,
+    jobs: batch.jobs,
+    notices: batch.notices,
+    run: { id: batch.run.id, open: batch.open, waiting: batch.waiting },
+    asyncCommit: options.asyncCommit,
+  });
 }

@@ -1,36 +1,17 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 
 /** graphile-worker's task name for one step of one token. */
 export const STEP_TASK = 'waymark.step';
 /** Attempts graphile-worker itself makes when the task crashes (database gone, a bug); node retries are ours. */
-const JOB_MAX_ATTEMPTS = 10;
-const SHARDS = 8;
+export const JOB_MAX_ATTEMPTS = 10;
 
 export interface StepJob {
   stepId: string;
   runAt?: Date;
   /** The job releases an event wait whose deadline passed. */
   timeout?: boolean;
-}
-
-/**
- * Queues step jobs in the caller's transaction with one `graphile_worker.add_jobs` call,
- * so they exist exactly when the transaction commits.
- */
-export async function addStepJobs(db: Kysely<Database>, jobs: readonly StepJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  const specs = jobs.map((j) => ({
-    payload: j.timeout ? { stepId: j.stepId, timeout: true } : { stepId: j.stepId },
-    runAt: j.runAt ? j.runAt.toISOString() : null,
-  }));
-  await sql`
-    select 1 from graphile_worker.add_jobs(array(
-      select row(${STEP_TASK}::text, s.payload, null::text, s."runAt", ${JOB_MAX_ATTEMPTS}::smallint,
-        null::text, null::smallint, null::text[])::graphile_worker.job_spec
-      from json_to_recordset(${JSON.stringify(specs)}::json) as s(payload json, "runAt" timestamptz)
-    ))
-  `.execute(db);
 }
 
 /** Changes to one node's counters (and one of its outputs when `output` is set). */
@@ -46,9 +27,65 @@ export interface CounterDelta {
   taken?: number;
 }
 
-/** Adds to the sharded per-node counters in one statement. */
-export async function bumpCounters(db: Kysely<Database>, deltas: readonly CounterDelta[]): Promise<void> {
-  if (deltas.length === 0) return;
+/** What the live feed carries for each finished step. */
+export interface StepNotice {
+  journeyId: string;
+  version: number;
+  runId: string;
+  nodeId: string;
+  status: 'completed' | 'failed' | 'waiting';
+}
+
+export const STEPS_CHANNEL = 'waymark_steps';
+
+/**
+ * A random shard in 1‥32767 for a transaction's counter rows: concurrent transactions then
+ * (almost) never wait for each other on a hot node's row. `foldCounters` gathers the shards
+ * into shard 0 in the background; readers sum every shard.
+ */
+export function counterShard(): number {
+  return 1 + Math.floor(Math.random() * 32_767);
+}
+
+/** `graphile_worker.add_jobs` for step jobs, as a SELECT (it NOTIFYs the workers). */
+function jobsSql(jobs: readonly StepJob[]): RawBuilder<unknown> {
+  const specs = jobs.map((j) => ({
+    payload: j.timeout ? { stepId: j.stepId, timeout: true } : { stepId: j.stepId },
+    runAt: j.runAt ? j.runAt.toISOString() : null,
+  }));
+  return sql`
+    select 1 from graphile_worker.add_jobs(array(
+      select row(${STEP_TASK}::text, s.payload, null::text, s."runAt", ${JOB_MAX_ATTEMPTS}::smallint,
+        null::text, null::smallint, null::text[])::graphile_worker.job_spec
+      from json_to_recordset(${JSON.stringify(specs)}::json) as s(payload json, "runAt" timestamptz)
+    ))`;
+}
+
+/** The ON CONFLICT clause of an insert into node_counters that adds to the row already there. */
+export const ADD_TO_COUNTERS = sql`
+  on conflict (journey_id, version, node_id, output, shard) do update set
+    entered = node_counters.entered + excluded.entered,
+    completed = node_counters.completed + excluded.completed,
+    failed = node_counters.failed + excluded.failed,
+    waiting = node_counters.waiting + excluded.waiting,
+    taken = node_counters.taken + excluded.taken`;
+
+/**
+ * `graphile_worker.add_jobs` with one immediate step job per `id` of `relation` (a CTE name or
+ * subquery), as a SELECT that yields a row only when it queued something.
+ */
+export function queueJobsFor(relation: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    select 1 from graphile_worker.add_jobs(array(
+      select row(${STEP_TASK}::text, json_build_object('stepId', r.id), null::text, null::timestamptz,
+        ${JOB_MAX_ATTEMPTS}::smallint, null::text, null::smallint, null::text[])::graphile_worker.job_spec
+      from ${relation} r
+    ))
+    where exists (select 1 from ${relation} r)`;
+}
+
+/** An upsert adding the merged deltas to one random shard of the per-node counters. */
+function countersSql(deltas: readonly CounterDelta[]): RawBuilder<unknown> {
   const merged = new Map<string, Required<CounterDelta>>();
   for (const d of deltas) {
     const key = `${d.journeyId}\u0000${d.version}\u0000${d.nodeId}\u0000${d.output ?? ''}`;
@@ -70,50 +107,29 @@ export async function bumpCounters(db: Kysely<Database>, deltas: readonly Counte
     row.taken += d.taken ?? 0;
     merged.set(key, row);
   }
-  // One random shard per statement: concurrent steps of a busy node rarely meet on a row.
-  const shard = Math.floor(Math.random() * SHARDS);
-  await sql`
+  return sql`
     insert into node_counters (journey_id, version, node_id, output, shard, entered, completed, failed, waiting, taken)
-    select d."journeyId", d.version, d."nodeId", d.output, ${shard}, d.entered, d.completed, d.failed, d.waiting, d.taken
+    select d."journeyId", d.version, d."nodeId", d.output, ${counterShard()}::int, d.entered, d.completed, d.failed, d.waiting, d.taken
     from json_to_recordset(${JSON.stringify([...merged.values()])}::json) as d(
       "journeyId" uuid, version int, "nodeId" text, output text,
       entered bigint, completed bigint, failed bigint, waiting bigint, taken bigint)
     order by 1, 2, 3, 4
-    on conflict (journey_id, version, node_id, output, shard) do update set
-      entered = node_counters.entered + excluded.entered,
-      completed = node_counters.completed + excluded.completed,
-      failed = node_counters.failed + excluded.failed,
-      waiting = node_counters.waiting + excluded.waiting,
-      taken = node_counters.taken + excluded.taken
-  `.execute(db);
+    ${ADD_TO_COUNTERS}`;
 }
 
-/** What the live feed carries for each finished step. */
-export interface StepNotice {
-  journeyId: string;
-  version: number;
-  runId: string;
-  nodeId: string;
-  status: 'completed' | 'failed' | 'waiting';
-}
-
-export const STEPS_CHANNEL = 'waymark_steps';
-
-/** NOTIFYs each finished step on `waymark_steps`; delivered when the transaction commits. */
-export async function notifySteps(db: Kysely<Database>, notices: readonly StepNotice[]): Promise<void> {
-  if (notices.length === 0) return;
-  await sql`
+/** NOTIFYs each notice on `waymark_steps`, as a SELECT; delivered when the transaction commits. */
+function noticesSql(notices: readonly StepNotice[]): RawBuilder<unknown> {
+  return sql`
     select pg_notify(${STEPS_CHANNEL}, n::text)
-    from json_array_elements(${JSON.stringify(notices)}::json) as n
-  `.execute(db);
+    from json_array_elements(${JSON.stringify(notices)}::json) as n`;
 }
 
 /**
  * Moves a run's token counts and derives its status: no open step left → completed,
  * every open step parked → waiting, else running. Ended runs are left alone.
  */
-export async function adjustRun(db: Kysely<Database>, runId: string, open: number, waiting: number): Promise<void> {
-  await sql`
+function adjustRunSql(runId: string, open: number, waiting: number): RawBuilder<unknown> {
+  return sql`
     update runs set
       open_steps = open_steps + ${open},
       waiting_steps = waiting_steps + ${waiting},
@@ -123,6 +139,57 @@ export async function adjustRun(db: Kysely<Database>, runId: string, open: numbe
         else 'running' end,
       ended_at = case when open_steps + ${open} <= 0 then now() else null end,
       reentry_lock = case when open_steps + ${open} <= 0 and reentry_lock = 'active' then null else reentry_lock end
-    where id = ${runId} and status in ('running', 'waiting')
-  `.execute(db);
+    where id = ${runId} and status in ('running', 'waiting')`;
+}
+
+/**
+ * Queues step jobs in the caller's transaction with one `graphile_worker.add_jobs` call,
+ * so they exist exactly when the transaction commits.
+ */
+export async function addStepJobs(db: Kysely<Database>, jobs: readonly StepJob[]): Promise<void> {
+  if (jobs.length) await jobsSql(jobs).execute(db);
+}
+
+/** Adds to the sharded per-node counters in one statement. */
+export async function bumpCounters(db: Kysely<Database>, deltas: readonly CounterDelta[]): Promise<void> {
+  if (deltas.length) await countersSql(deltas).execute(db);
+}
+
+/** NOTIFYs each finished step on `waymark_steps`; delivered when the transaction commits. */
+export async function notifySteps(db: Kysely<Database>, notices: readonly StepNotice[]): Promise<void> {
+  if (notices.length) await noticesSql(notices).execute(db);
+}
+
+/** See `adjustRunSql`: a run's token counts and status after its steps moved. */
+export async function adjustRun(db: Kysely<Database>, runId: string, open: number, waiting: number): Promise<void> {
+  await adjustRunSql(runId, open, waiting).execute(db);
+}
+
+/** Everything a transaction's steps changed besides the steps themselves. */
+export interface Bookkeeping {
+  counters: readonly CounterDelta[];
+  jobs: readonly StepJob[];
+  notices: readonly StepNotice[];
+  run?: { id: string; open: number; waiting: number };
+  /** Commit the caller's transaction with synchronous_commit off (see `ASYNC_COMMIT`). */
+  asyncCommit?: boolean;
+}
+
+/** Writes counters, jobs, the run's token counts and the live-feed notices in ONE statement. */
+export async function writeBookkeeping(db: Kysely<Database>, book: Bookkeeping): Promise<void> {
+  const parts: RawBuilder<unknown>[] = [];
+  const selects: RawBuilder<unknown>[] = [];
+  const add = (name: string, body: RawBuilder<unknown>, isSelect: boolean) => {
+    parts.push(sql`${sql.raw(name)} as (${body})`);
+    // A SELECT in WITH runs only when read; data-modifying ones always run.
+    if (isSelect) selects.push(sql`(select count(*) from ${sql.raw(name)})`);
+  };
+  if (book.counters.length) add('counted', countersSql(book.counters), false);
+  if (book.jobs.length) add('queued', jobsSql(book.jobs), true);
+  if (book.run && (book.run.open !== 0 || book.run.waiting !== 0))
+    add('adjusted', adjustRunSql(book.run.id, book.run.open, book.run.waiting), false);
+  if (book.notices.length) add('notified', noticesSql(book.notices), true);
+  if (book.asyncCommit) add('commit_mode', sql`select ${ASYNC_COMMIT}`, true);
+  if (parts.length === 0) return;
+  await sql`with ${sql.join(parts)} select ${selects.length ? sql.join(selects, sql` + `) : sql`0`}`.execute(db);
 }

@@ -76,34 +76,72 @@ async function contactOf(db: Kysely<Database>, contactId: string | null): Promis
   }
 }
 
-/** A service made on first use, so a node that never touches an unfinished service still runs. */
-function lazy<T extends object>(make: () => T): T {
+/** Which service a node called, told before the call reaches the database. */
+export type ServiceUse = (service: keyof StepServices) => Promise<void>;
+
+/**
+ * A service made on first use, so a node that never touches an unfinished service still runs.
+ * With `onUse`, every call waits for it first (the services' methods all return promises).
+ */
+function lazy<T extends object>(make: () => T, onUse?: () => Promise<void>): T {
   let made: T | undefined;
   return new Proxy({} as T, {
     get(_target, property) {
       made ??= make();
       const value = Reflect.get(made, property);
-      return typeof value === 'function' ? value.bind(made) : value;
+      if (typeof value !== 'function') return value;
+      if (!onUse) return value.bind(made);
+      return async (...args: unknown[]) => {
+        await onUse();
+        return Reflect.apply(value, made, args);
+      };
     },
   });
 }
 
+/** The services a node reaches through `ctx`; production builds them from the step's scope. */
+export interface StepServices {
+  contacts: NodeContext<never>['contacts'];
+  messages: NodeContext<never>['messages'];
+  http: NodeContext<never>['http'];
+  credentials: NodeContext<never>['credentials'];
+  leads: NodeContext<never>['leads'];
+}
+
+/** The services of a production step: each made on first use, acting on the database. */
+export function productionServices(scope: StepScope, definition: AnyNodeDefinition, onUse?: ServiceUse): StepServices {
+  const use = (service: keyof StepServices) => (onUse ? () => onUse(service) : undefined);
+  return {
+    contacts: lazy(() => createContactsService(scope), use('contacts')),
+    messages: lazy(() => createMessagesService(scope), use('messages')),
+    http: lazy(() => createHttpClient(scope), use('http')),
+    credentials: lazy(() => createCredentialsService(scope, definition.credentials ?? []), use('credentials')),
+    leads: lazy(() => createLeadsService(scope), use('leads')),
+  };
+}
+
 /**
- * Builds `ctx` for one execution: params with defaults and templates rendered against
- * contact/trigger/steps/run, and services scoped to the step (`db` is the transaction for
- * inline steps). A template that fails to render fails the step (NodeError).
+ * Assembles `ctx` from what the step sees: params with defaults and templates rendered
+ * against contact/trigger/steps/run, the clock and the services given. Production passes the
+ * stored contact and path with `productionServices`; test runs pass simulated ones. A
+ * template that fails to render fails the step (NodeError).
+ *
+ * @example
+ * const ctx = await assembleNodeContext({ ...step, contact, steps, now: () => clock, services });
  */
-export async function buildNodeContext(input: {
+export async function assembleNodeContext(input: {
   runtime: Runtime;
-  db: Kysely<Database>;
   run: RunRow;
   step: StepRef;
   node: GraphNode;
   definition: AnyNodeDefinition;
   signal: AbortSignal;
+  contact: Contact | null;
+  steps: Record<string, { output: JsonValue }>;
+  now: () => Date;
+  services: StepServices;
 }): Promise<NodeContext<never>> {
-  const { runtime, db, run, step, node, definition } = input;
-  const [contact, steps] = await Promise.all([contactOf(db, run.contactId), pathOutputs(db, run, step.parentStepId)]);
+  const { runtime, run, step, node, definition, contact, steps } = input;
   const runInfo = { id: run.id, journeyId: run.journeyId, version: run.version, startedAt: run.startedAt };
   let params: JsonValue;
   try {
@@ -116,17 +154,6 @@ export async function buildNodeContext(input: {
   } catch (error) {
     throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, { cause: error });
   }
-  const scope: StepScope = {
-    runtime,
-    db,
-    runId: run.id,
-    journeyId: run.journeyId,
-    version: run.version,
-    nodeId: node.id,
-    contactId: run.contactId,
-    idempotencyKey: step.id,
-    now: () => new Date(),
-  };
   const ctx = {
     params,
     node: { id: node.id, type: node.type, version: node.version },
@@ -139,12 +166,51 @@ export async function buildNodeContext(input: {
     resume: step.resume,
     signal: input.signal,
     log: runtime.logger.child({ runId: run.id, nodeId: node.id, stepId: step.id }),
-    now: () => new Date(),
-    contacts: lazy(() => createContactsService(scope)),
-    messages: lazy(() => createMessagesService(scope)),
-    http: lazy(() => createHttpClient(scope)),
-    credentials: lazy(() => createCredentialsService(scope, definition.credentials ?? [])),
-    leads: lazy(() => createLeadsService(scope)),
+    now: input.now,
+    ...input.services,
   };
   return ctx as unknown as NodeContext<never>;
+}
+
+/** The contact and path outputs a step sees, when its caller already has them (inline chains). */
+export interface KnownView {
+  contact: Contact | null;
+  steps: Record<string, { output: JsonValue }>;
+}
+
+/**
+ * Builds `ctx` for one execution: the contact and the path's outputs as stored (or as
+ * `known` gives them), and services scoped to the step (`db` is the transaction for inline
+ * steps; `onServiceUse` runs before each service call). A template that fails to render
+ * fails the step (NodeError).
+ */
+export async function buildNodeContext(input: {
+  runtime: Runtime;
+  db: Kysely<Database>;
+  run: RunRow;
+  step: StepRef;
+  node: GraphNode;
+  definition: AnyNodeDefinition;
+  signal: AbortSignal;
+  known?: KnownView;
+  onServiceUse?: ServiceUse;
+}): Promise<NodeContext<never>> {
+  const { runtime, db, run, step, node, definition } = input;
+  const [contact, steps] = input.known
+    ? [input.known.contact, input.known.steps]
+    : await Promise.all([contactOf(db, run.contactId), pathOutputs(db, run, step.parentStepId)]);
+  const now = () => runtime.clock.now();
+  const scope: StepScope = {
+    runtime,
+    db,
+    runId: run.id,
+    journeyId: run.journeyId,
+    version: run.version,
+    nodeId: node.id,
+    contactId: run.contactId,
+    idempotencyKey: step.id,
+    now,
+  };
+  const services = productionServices(scope, definition, input.onServiceUse);
+  return assembleNodeContext({ ...input, contact, steps, now, services });
 }

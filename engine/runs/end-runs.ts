@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { bumpCounters } from './bookkeeping.js';
+import { counterShard } from './bookkeeping.js';
 
 export type EndStatus = 'exited' | 'failed' | 'completed';
 
@@ -21,45 +21,39 @@ export async function endRuns(
   status: EndStatus,
   options: { outcome?: string | null; exceptStepId?: string } = {},
 ): Promise<string[]> {
-  let query = db
-    .updateTable('runs')
-    .set({
-      status,
-      ended_at: sql`now()`,
-      outcome: options.outcome ?? null,
-      open_steps: 0,
-      waiting_steps: 0,
-      reentry_lock: sql`case when reentry_lock = 'active' then null else reentry_lock end`,
-    })
-    .where('status', 'in', ['running', 'waiting']);
-  if (which.runIds) {
-    if (which.runIds.length === 0) return [];
-    query = query.where('id', 'in', which.runIds);
-  }
-  if (which.journeyId) query = query.where('journey_id', '=', which.journeyId);
-  if (which.contactId) query = query.where('contact_id', '=', which.contactId);
-  const ended = (await query.returning('id').execute()).map((r) => r.id);
-  if (ended.length === 0) return [];
+  if (which.runIds?.length === 0) return [];
+  const filters = [sql`status in ('running', 'waiting')`];
+  if (which.runIds) filters.push(sql`id = any(${[...which.runIds]}::uuid[])`);
+  if (which.journeyId) filters.push(sql`journey_id = ${which.journeyId}`);
+  if (which.contactId) filters.push(sql`contact_id = ${which.contactId}`);
   const except = options.exceptStepId ?? null;
-  // Parked tokens leave the "waiting" counters as they are cancelled.
-  const parked = await sql<{ journey_id: string; version: number; node_id: string; n: number }>`
-    with old as (
-      select id, status from steps
-      where run_id = any(${ended}::uuid[]) and status in ('pending', 'running', 'waiting')
-        and (${except}::uuid is null or id <> ${except}::uuid)
-      for update
+  // One statement: the runs, their open steps cancelled (parked tokens leave the "waiting"
+  // counters as they go) and their waits dropped.
+  const { rows } = await sql<{ id: string }>`
+    with ended as (
+      update runs set status = ${status}, ended_at = now(), outcome = ${options.outcome ?? null},
+        open_steps = 0, waiting_steps = 0,
+        reentry_lock = case when reentry_lock = 'active' then null else reentry_lock end
+      where ${sql.join(filters, sql` and `)}
+      returning id
+    ), old as (
+      select s.id, s.status from steps s join ended e on e.id = s.run_id
+      where s.status in ('pending', 'running', 'waiting') and (${except}::uuid is null or s.id <> ${except}::uuid)
+      for update of s
     ), cancelled as (
       update steps s set status = 'cancelled', finished_at = now()
       from old where s.id = old.id
       returning s.journey_id, s.version, s.node_id, old.status as was
+    ), unparked as (
+      insert into node_counters (journey_id, version, node_id, output, shard, waiting)
+      select journey_id, version, node_id, '', ${counterShard()}::int, -count(*) from cancelled where was = 'waiting'
+      group by journey_id, version, node_id
+      order by 1, 2, 3
+      on conflict (journey_id, version, node_id, output, shard) do update set waiting = node_counters.waiting + excluded.waiting
+    ), dropped as (
+      delete from waits w using ended e where w.run_id = e.id
     )
-    select journey_id, version, node_id, count(*)::int as n from cancelled where was = 'waiting'
-    group by journey_id, version, node_id
+    select id from ended
   `.execute(db);
-  await bumpCounters(
-    db,
-    parked.rows.map((r) => ({ journeyId: r.journey_id, version: r.version, nodeId: r.node_id, waiting: -r.n })),
-  );
-  await db.deleteFrom('waits').where('run_id', 'in', ended).execute();
-  return ended;
+  return rows.map((r) => r.id);
 }

@@ -1,10 +1,18 @@
 import type { JsonObject, Resume } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
-import { applyOutcome, flushOutcomes, type OutcomeBatch, type RetryOptions } from './apply-outcome.js';
-import { adjustRun, bumpCounters } from './bookkeeping.js';
-import { buildNodeContext, type RunRow, type StepRef } from './context.js';
+import {
+  applyOutcome,
+  flushOutcomes,
+  type OutcomeBatch,
+  type RetryOptions,
+  type StepView,
+  seeing,
+} from './apply-outcome.js';
+import { counterShard } from './bookkeeping.js';
+import { buildNodeContext, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
 import { invokeNode, type Outcome } from './invoke.js';
 import { definitionOf, loadVersion } from './versions.js';
@@ -28,33 +36,37 @@ interface StartedStep {
 /**
  * Marks a step running (attempt + 1) if it may run now: queued, interrupted by a crash, or
  * parked with a resume set. A step that was parked leaves the waiting counts in the same
- * transaction. Null when there is nothing to do (finished, cancelled, still parked).
+ * statement. Null when there is nothing to do (finished, cancelled, still parked). Committed
+ * asynchronously: if the mark is lost in a crash, the job (completed only after it, with a
+ * synchronous commit) runs the step again.
  */
 async function startStep(db: Kysely<Database>, stepId: string): Promise<StartedStep | null> {
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<StartedStep>`
-      with prev as (select id, status from steps where id = ${stepId} for update),
-      started as (
-        update steps s set status = 'running', attempts = s.attempts + 1, started_at = coalesce(s.started_at, now())
-        from prev
-        where s.id = prev.id
-          and (prev.status in ('pending', 'running') or (prev.status = 'waiting' and s.resume is not null))
-        returning s.*, prev.status as was
-      )
-      select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
-        st.was, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at
-      from started st join runs r on r.id = st.run_id
-    `.execute(trx);
-    const step = rows[0];
-    if (!step) return null;
-    if (step.was === 'waiting') {
-      await adjustRun(trx, step.run_id, 0, -1);
-      await bumpCounters(trx, [
-        { journeyId: step.journey_id, version: step.version, nodeId: step.node_id, waiting: -1 },
-      ]);
-    }
-    return step;
-  });
+  const { rows } = await sql<StartedStep>`
+    with commit_mode as (select ${ASYNC_COMMIT}),
+    prev as (select id, status from steps where id = ${stepId} for update),
+    started as (
+      update steps s set status = 'running', attempts = s.attempts + 1, started_at = coalesce(s.started_at, now())
+      from prev
+      where s.id = prev.id
+        and (prev.status in ('pending', 'running') or (prev.status = 'waiting' and s.resume is not null))
+      returning s.*, prev.status as was
+    ),
+    unparked_run as (
+      update runs set waiting_steps = waiting_steps - 1,
+        status = case when open_steps = waiting_steps - 1 then 'waiting' else 'running' end
+      where id = (select run_id from started where was = 'waiting') and status in ('running', 'waiting')
+    ),
+    unparked_counter as (
+      insert into node_counters (journey_id, version, node_id, output, shard, waiting)
+      select journey_id, version, node_id, '', ${counterShard()}::int, -1 from started where was = 'waiting'
+      on conflict (journey_id, version, node_id, output, shard) do update set waiting = node_counters.waiting - 1
+    )
+    select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
+      st.was, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at,
+      (select count(*) from commit_mode) as mode
+    from started st join runs r on r.id = st.run_id
+  `.execute(db);
+  return rows[0] ?? null;
 }
 
 /** An event wait's deadline passed: resume with `timeout` unless an event got there first. */
@@ -107,6 +119,7 @@ export async function executeStep(
   const node = version?.nodes.get(step.nodeId);
   const definition = node ? definitionOf(runtime.registry, node) : null;
   let outcome: Outcome;
+  const view: StepView = { contact: null, steps: {}, contactChanged: false };
   if (!version || !node) {
     outcome = {
       kind: 'error',
@@ -120,21 +133,18 @@ export async function executeStep(
       error: { message: `node type ${node.type}@${node.version} is not installed`, code: 'unknown_node_type' },
     };
   } else {
-    outcome = await invokeNode(definition, (signal) =>
-      buildNodeContext({ runtime, db, run, step, node, definition, signal }),
+    const onServiceUse: ServiceUse = async (service) => {
+      if (service === 'contacts') view.contactChanged = true;
+    };
+    outcome = await invokeNode(definition, async (signal) =>
+      seeing(view, await buildNodeContext({ runtime, db, run, step, node, definition, signal, onServiceUse })),
     );
   }
   await db.transaction().execute(async (trx) => {
-    // The step may have been cancelled (exit, cancel) or finished by a second runner meanwhile.
-    const mine = await trx
-      .selectFrom('steps')
-      .select('status')
-      .where('id', '=', step.id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (mine?.status !== 'running') return;
+    // The step may have been cancelled (exit, cancel) or finished by a second runner
+    // meanwhile: every write below is guarded by the step still running.
     if (!version || !node) {
-      await trx
+      const failed = await trx
         .updateTable('steps')
         .set({
           status: 'failed',
@@ -142,8 +152,10 @@ export async function executeStep(
           finished_at: sql`now()`,
         })
         .where('id', '=', step.id)
-        .execute();
-      await endRuns(trx, { runIds: [run.id] }, 'failed', { exceptStepId: step.id });
+        .where('status', '=', 'running')
+        .returning('id')
+        .executeTakeFirst();
+      if (failed) await endRuns(trx, { runIds: [run.id] }, 'failed', { exceptStepId: step.id });
       return;
     }
     const batch: OutcomeBatch = {
@@ -159,7 +171,7 @@ export async function executeStep(
       waiting: 0,
       ended: false,
     };
-    await applyOutcome(batch, step, node, outcome);
-    await flushOutcomes(batch);
+    await applyOutcome(batch, step, node, outcome, 0, definition ? view : null);
+    await flushOutcomes(batch, { asyncCommit: true });
   });
 }

@@ -3,8 +3,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
 import { applyOutcome, DEFAULT_RETRY, flushOutcomes } from './apply-outcome.js';
-import { addStepJobs, bumpCounters, notifySteps } from './bookkeeping.js';
-import { type CompiledVersion, definitionOf, loadVersion, targetsOf } from './versions.js';
+import { insertRuns, reentryLockOf } from './insert-runs.js';
+import { type CompiledVersion, definitionOf, loadVersion } from './versions.js';
 
 export interface StartRunInput {
   journeyId: string;
@@ -38,12 +38,6 @@ function triggerOutput(runtime: Runtime | null, version: CompiledVersion, nodeId
   return outputsOf(definition, node.params)[0] ?? 'out';
 }
 
-/** `reentry_lock` for a new run, and the SQL condition that turns a contact away. */
-function reentryLock(version: CompiledVersion): string | null {
-  const rule = version.settings.reentry;
-  return rule === 'once' ? 'once' : rule === 'once-at-a-time' ? 'active' : null;
-}
-
 /**
  * Starts one run inside the caller's transaction: the run row, the trigger step and the
  * job for what follows. Returns null when the journey's re-entry rule turns the contact
@@ -51,7 +45,7 @@ function reentryLock(version: CompiledVersion): string | null {
  */
 export async function startRun(trx: Kysely<Database>, input: StartRunInput): Promise<{ runId: string } | null> {
   const version = await versionOrThrow(trx, input.journeyId, input.version);
-  const lock = input.contactId ? reentryLock(version) : null;
+  const lock = input.contactId ? reentryLockOf(version) : null;
   const { rows } = await sql<{ id: string; started_at: Date }>`
     insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, reentry_lock)
     select ${input.journeyId}, ${input.version}, ${input.contactId}, ${JSON.stringify(input.trigger)}::jsonb,
@@ -112,9 +106,8 @@ export async function startRun(trx: Kysely<Database>, input: StartRunInput): Pro
 }
 
 /**
- * Starts runs for many contacts in set-based SQL (segment, schedule and date triggers):
- * one statement for the runs, one for their steps, one for their jobs. `contactIdsSql`
- * is a SELECT yielding a `contact_id` column. Re-entry rules apply. Returns how many started.
+ * Starts runs for many contacts in one statement (segment, schedule and date triggers).
+ * Re-entry rules apply. Returns how many started.
  */
 export async function startRunsForContacts(
   trx: Kysely<Database>,
@@ -122,52 +115,12 @@ export async function startRunsForContacts(
 ): Promise<number> {
   if (input.contactIds.length === 0) return 0;
   const version = await versionOrThrow(trx, input.journeyId, input.version);
-  const lock = reentryLock(version);
-  const output = triggerOutput(registryRuntime, version, input.triggerNodeId);
-  const targets = targetsOf(version, input.triggerNodeId, output);
-  const { rows } = await sql<{ run_id: string; step_id: string }>`
-    with candidates as (
-      select distinct c.contact_id from unnest(${input.contactIds}::uuid[]) as c(contact_id)
-      where ${lock}::text is null or not exists (
-        select 1 from runs r where r.journey_id = ${input.journeyId} and r.contact_id = c.contact_id
-          and (${lock} = 'once' or r.status in ('running', 'waiting')))
-    ), new_runs as (
-      insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock)
-      select ${input.journeyId}, ${input.version}, contact_id, ${JSON.stringify(input.trigger ?? {})}::jsonb,
-        ${input.triggerNodeId}, ${targets.length},
-        ${targets.length ? 'running' : 'completed'}, ${targets.length ? null : sql`now()`},
-        ${targets.length ? lock : lock === 'once' ? 'once' : null}
-      from candidates order by contact_id
-      on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
-      returning id
-    )
-    insert into steps (run_id, journey_id, version, node_id, status, attempts, started_at, finished_at, outputs_taken, output)
-    select id, ${input.journeyId}, ${input.version}, ${input.triggerNodeId}, 'completed', 1, now(), now(),
-      array[${output}]::text[], 'null'::jsonb
-    from new_runs
-    returning run_id, id as step_id
-  `.execute(trx);
-  if (rows.length === 0) return 0;
-  const children = await sql<{ id: string }>`
-    insert into steps (run_id, journey_id, version, node_id, parent_step_id)
-    select t.run_id, ${input.journeyId}, ${input.version}, n.node_id, t.step_id
-    from json_to_recordset(${JSON.stringify(rows)}::json) as t(run_id uuid, step_id uuid)
-      cross join unnest(${targets}::text[]) as n(node_id)
-    returning id
-  `.execute(trx);
-  await addStepJobs(
-    trx,
-    children.rows.map((c) => ({ stepId: c.id })),
-  );
-  const base = { journeyId: input.journeyId, version: input.version };
-  await bumpCounters(trx, [
-    { ...base, nodeId: input.triggerNodeId, entered: rows.length, completed: rows.length },
-    { ...base, nodeId: input.triggerNodeId, output, taken: rows.length },
-    ...targets.map((nodeId) => ({ ...base, nodeId, entered: rows.length })),
-  ]);
-  await notifySteps(
-    trx,
-    rows.map((r) => ({ ...base, runId: r.run_id, nodeId: input.triggerNodeId, status: 'completed' as const })),
-  );
-  return rows.length;
+  const started = await insertRuns(trx, {
+    version,
+    triggerNodeId: input.triggerNodeId,
+    output: triggerOutput(registryRuntime, version, input.triggerNodeId),
+    contacts: { ids: input.contactIds },
+    trigger: input.trigger ?? {},
+  });
+  return started.runIds.length;
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { type JsonObject, NotFoundError, parseDuration, WaymarkError } from '@waymark/sdk';
+import { type JsonObject, NotFoundError } from '@waymark/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Kysely } from 'kysely';
@@ -42,12 +42,27 @@ function compiledSchema(version: CompiledVersion, node: GraphNode): ValidateFunc
   return validate;
 }
 
+/** The output a `core.webhook` trigger leaves by. */
+export const WEBHOOK_OUTPUT = 'out';
+
+const targets = new Map<string, WebhookTarget>();
+
 /**
  * The webhook node `nodeId` of the journey's published version; NotFoundError for an unknown
  * or unpublished journey, an archived one, or a node that is not a `core.webhook` trigger.
- * One primary-key read per call; the version and its schema come from memory.
+ * Active targets come from memory: the statement that starts the run checks that the journey
+ * is still active on that version, and the caller asks again with `fresh` when it is not.
  */
-export async function webhookTarget(db: Kysely<Database>, journeyId: string, nodeId: string): Promise<WebhookTarget> {
+export async function webhookTarget(
+  db: Kysely<Database>,
+  journeyId: string,
+  nodeId: string,
+  options: { fresh?: boolean } = {},
+): Promise<WebhookTarget> {
+  const key = `${journeyId}\u0000${nodeId}`;
+  const cached = options.fresh ? undefined : targets.get(key);
+  if (cached) return cached;
+  targets.delete(key);
   const journey = await db
     .selectFrom('journeys')
     .select(['status', 'published_version'])
@@ -60,7 +75,12 @@ export async function webhookTarget(db: Kysely<Database>, journeyId: string, nod
   if (!version || !node || node.type !== 'core.webhook')
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
   const secret = typeof node.params?.secret === 'string' ? node.params.secret : '';
-  return { journeyId, status: journey.status, version, node, secret, validate: compiledSchema(version, node) };
+  const target = { journeyId, status: journey.status, version, node, secret, validate: compiledSchema(version, node) };
+  if (target.status === 'live') {
+    if (targets.size > 10_000) targets.clear();
+    targets.set(key, target);
+  }
+  return target;
 }
 
 const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
@@ -84,34 +104,6 @@ export function authenticWebhook(
   if (!match?.[1]) return false;
   const expected = createHmac('sha256', secret).update(rawBody).digest();
   return timingSafeEqual(Buffer.from(match[1].toLowerCase(), 'hex'), expected);
-}
-
-/** Over a journey's webhook rate limit: HTTP 429 with `Retry-After`. */
-export class RateLimitedError extends WaymarkError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', `the journey's webhook rate limit is reached; retry in ${retryAfterSeconds} s`);
-  }
-}
-
-const windows = new Map<string, { start: number; count: number }>();
-
-/**
- * Counts a call against the journey's `webhookRateLimit` (a fixed window per process) and
- * throws RateLimitedError when over it.
- */
-export function checkRateLimit(target: WebhookTarget, now = Date.now()): void {
-  const limit = target.version.settings.webhookRateLimit;
-  if (!limit) return;
-  const windowMs = parseDuration(limit.window) ?? 60_000;
-  let entry = windows.get(target.journeyId);
-  if (!entry || now - entry.start >= windowMs) {
-    entry = { start: now, count: 0 };
-    if (windows.size > 10_000) windows.clear();
-    windows.set(target.journeyId, entry);
-  }
-  entry.count += 1;
-  if (entry.count > limit.max)
-    throw new RateLimitedError(Math.max(1, Math.ceil((entry.start + windowMs - now) / 1000)));
 }
 
 /** The identity fields of a payload, for binding the run to a contact. */

@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { sql } from 'kysely';
+import { queueOrphanedSteps } from '../runs/dispatch.js';
+import { foldCounters } from '../runs/fold-counters.js';
 import type { Runtime } from '../runtime.js';
 
 export interface RegistryOptions {
@@ -39,7 +41,10 @@ export class WorkerRegistry {
     this.#timer.unref();
   }
 
-  /** One beat: refresh our row, release and forget the dead, drop expired webhook keys. */
+  /**
+   * One beat: refresh our row, release and forget the dead, drop expired webhook keys, fold
+   * the scattered node counters, queue the steps a dead process committed but never queued.
+   */
   async tick(): Promise<void> {
     const { db } = this.runtime;
     await sql`
@@ -61,6 +66,10 @@ export class WorkerRegistry {
       delete from webhook_keys where ctid in (
         select ctid from webhook_keys where created_at < now() - interval '24 hours' limit 1000)
     `.execute(db);
+    for (let round = 0; round < 20 && (await foldCounters(db)) > 0; round++);
+    const orphans = await queueOrphanedSteps(db);
+    if (orphans)
+      this.runtime.logger.warn({ steps: orphans }, 'queued the jobs of steps a stopped process left unqueued');
   }
 
   /** Stops beating and removes the row (its jobs were finished or released by the pool). */

@@ -77,7 +77,12 @@ function fromFastify(error: FastifyError): { code: string; message: string; deta
 /** One error shape everywhere: `{ error: { code, message, details? } }`, never a stack trace. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof WaymarkError) return sendError(reply, error.code, error.message, error.details);
+    if (error instanceof WaymarkError) {
+      // Errors that know when to come back (rate_limited) say so in Retry-After.
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+      return sendError(reply, error.code, error.message, error.details);
+    }
     const known = fromFastify(error);
     if (known) return sendError(reply, known.code, known.message, known.details);
     if (isDatabaseUnavailable(error)) {

@@ -12,6 +12,26 @@ const consentSchema = {
   required: ['status'],
 } as const;
 
+export const subscriptionSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['subscribed', 'unsubscribed'] },
+    source: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+  },
+  required: ['status', 'at'],
+} as const;
+
+const emailUndeliverableSchema = {
+  type: 'object',
+  properties: {
+    reason: { type: 'string', enum: ['bounced'] },
+    status: { type: ['string', 'null'], description: 'the delivery report’s status code, e.g. 5.1.1' },
+    at: { type: 'string', format: 'date-time' },
+  },
+  required: ['reason', 'status', 'at'],
+} as const;
+
 export const tagStateSchema = {
   type: 'object',
   properties: {
@@ -44,6 +64,16 @@ export const contactSchema = {
       type: 'object',
       properties: { email: consentSchema, sms: consentSchema },
       required: ['email', 'sms'],
+    },
+    subscriptions: {
+      type: 'object',
+      description:
+        'per marketing category (e.g. newsletter); {} until the contact chose about one (always set on stored contacts)',
+      additionalProperties: subscriptionSchema,
+    },
+    emailUndeliverable: {
+      description: 'set while mail to the address is suppressed because it bounced; null otherwise',
+      anyOf: [{ type: 'null' }, emailUndeliverableSchema],
     },
     tags: { type: 'array', items: tagStateSchema },
     lists: { type: 'array', items: listMembershipSchema },

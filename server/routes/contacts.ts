@@ -17,6 +17,7 @@ import { importContacts } from '../../engine/contacts/import.js';
 import { loadContact } from '../../engine/contacts/load.js';
 import { type ContactInput, normalizeInput } from '../../engine/contacts/normalize.js';
 import { upsertContacts } from '../../engine/contacts/upsert.js';
+import { clearSuppression } from '../../engine/inbound/suppression.js';
 import { findContacts } from '../../engine/segments/preview.js';
 import {
   anyObject,
@@ -55,7 +56,7 @@ export async function contactsRoutes(app: FastifyInstance) {
   // The import reads the raw body as a stream; other routes keep fastify's JSON parser.
   app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
 
-  app.post<{ Body: ContactInput }>(
+  app.post<{ Body: ContactInput & { emailUndeliverable?: null } }>(
     '/api/contacts',
     {
       schema: {
@@ -69,6 +70,10 @@ export async function contactsRoutes(app: FastifyInstance) {
             externalId: nullableString,
             timezone: nullableString,
             attributes: { type: 'object', additionalProperties: true },
+            emailUndeliverable: {
+              type: 'null',
+              description: 'null declares the email deliverable again after a bounce: mail to it goes out again',
+            },
           },
         },
         response: { 200: contactSchema, 201: contactSchema, ...errorResponses(400, 409) },
@@ -80,7 +85,10 @@ export async function contactsRoutes(app: FastifyInstance) {
       const [outcome] = await upsertContacts(db, [value]);
       if (!outcome) throw new Error('upsert returned nothing');
       if (!outcome.ok) throw new ConflictError(outcome.error);
-      return reply.code(outcome.created ? 201 : 200).send(await mustExist(outcome.contactId));
+      const contact = await mustExist(outcome.contactId);
+      if (request.body.emailUndeliverable === null && contact.email && (await clearSuppression(db, contact.email)))
+        contact.emailUndeliverable = null;
+      return reply.code(outcome.created ? 201 : 200).send(contact);
     },
   );
 

@@ -6,12 +6,15 @@ export async function healthRoutes(app: FastifyInstance) {
     '/healthz',
     {
       schema: {
-        hide: true,
+        tags: ['operation'],
+        security: [],
+        summary: 'Liveness: 200 once migrated with the worker running, 503 while the database is unreachable',
         response: {
-          200: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+          200: { type: 'object', properties: { ok: { type: 'boolean', const: true } }, required: ['ok'] },
           503: {
             type: 'object',
-            properties: { ok: { type: 'boolean' }, reason: { type: 'string' } },
+            description: 'not healthy; `reason` says why',
+            properties: { ok: { type: 'boolean', const: false }, reason: { type: 'string' } },
             required: ['ok', 'reason'],
           },
         },

@@ -1,8 +1,10 @@
 import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { dispatcherFor } from '../../engine/runs/dispatch.js';
+import { enforceWebhookRateLimit } from '../../engine/runs/rate-limit.js';
 import { useRuntimeForStarts } from '../../engine/runs/start.js';
-import { authenticWebhook, checkRateLimit, RateLimitedError, webhookTarget } from '../../engine/runs/webhook.js';
-import { acceptWebhook } from '../../engine/runs/webhook-accept.js';
+import { authenticWebhook, type WebhookTarget, webhookTarget } from '../../engine/runs/webhook.js';
+import { acceptWebhook, StaleWebhookTargetError } from '../../engine/runs/webhook-accept.js';
 import { sendError } from '../plugins/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 
@@ -21,6 +23,9 @@ const answerSchema = {
 export async function hooksRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
   useRuntimeForStarts(app.runtime);
+  const dispatcher = dispatcherFor(db, app.runtime.logger);
+  // Jobs of runs already answered are queued before the pool closes.
+  app.addHook('onClose', () => dispatcher.drain());
   // The raw bytes are needed for the HMAC, so this plugin reads every body as a buffer.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
@@ -59,42 +64,48 @@ export async function hooksRoutes(app: FastifyInstance) {
       const { journeyId, nodeId } = request.params;
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(journeyId))
         return sendError(reply, 'not_found', `no published journey ${journeyId}`);
-      const target = await webhookTarget(db, journeyId, nodeId);
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const header = (name: string) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      const secret = header('x-waymark-secret');
-      const signature = header('x-waymark-signature');
-      if (!authenticWebhook(target.secret, { secret, signature }, raw))
-        return sendError(reply, 'unauthorized', 'a valid X-Waymark-Secret or X-Waymark-Signature is required');
-      if (target.status === 'paused')
-        return sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing');
-      try {
-        checkRateLimit(target);
-      } catch (error) {
-        if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
-        throw error;
-      }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return sendError(reply, 'invalid_json', 'the body is not valid JSON');
-      }
-      if (!payload || typeof payload !== 'object' || Array.isArray(payload))
-        throw new ValidationError('the payload must be a JSON object', [{ path: '', message: 'expected an object' }]);
-      if (target.validate && !target.validate(payload)) {
-        const details = (target.validate.errors ?? []).map((e) => ({
-          path: e.instancePath,
-          message: `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`,
-        }));
-        throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
-      }
-      const key = header('idempotency-key') ?? null;
-      const answer = await acceptWebhook(db, target, payload as JsonObject, key);
-      return reply.code(answer.statusCode).send(answer.body);
+      return accept(request, reply, await webhookTarget(db, journeyId, nodeId)).catch(async (error) => {
+        // The journey changed since its target was cached: answer from what it is now.
+        if (!(error instanceof StaleWebhookTargetError)) throw error;
+        return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { fresh: true }));
+      });
     },
   );
+
+  async function accept(
+    request: FastifyRequest<{ Params: { journeyId: string; nodeId: string } }>,
+    reply: FastifyReply,
+    target: WebhookTarget,
+  ) {
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const secret = header('x-waymark-secret');
+    const signature = header('x-waymark-signature');
+    if (!authenticWebhook(target.secret, { secret, signature }, raw))
+      return sendError(reply, 'unauthorized', 'a valid X-Waymark-Secret or X-Waymark-Signature is required');
+    if (target.status === 'paused')
+      return sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing');
+    await enforceWebhookRateLimit(db, target);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return sendError(reply, 'invalid_json', 'the body is not valid JSON');
+    }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+      throw new ValidationError('the payload must be a JSON object', [{ path: '', message: 'expected an object' }]);
+    if (target.validate && !target.validate(payload)) {
+      const details = (target.validate.errors ?? []).map((e) => ({
+        path: e.instancePath,
+        message: `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`,
+      }));
+      throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
+    }
+    const key = header('idempotency-key') ?? null;
+    const answer = await acceptWebhook(db, dispatcher, target, payload as JsonObject, key);
+    return reply.code(answer.statusCode).send(answer.body);
+  }
 }

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogueRoutes } from './catalogue.js';
+import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
 import { eventsRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { hooksRoutes } from './hooks.js';
+import { inboundRoutes } from './inbound.js';
 import { journeysRoutes } from './journeys.js';
 import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
@@ -12,6 +14,7 @@ import { messagesRoutes } from './messages.js';
 import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
 import { tagsListsRoutes } from './tags-lists.js';
+import { testRunsRoutes } from './test-runs.js';
 import { trackingRoutes } from './tracking.js';
 
 /** Every route plugin; each file holds one resource's routes and their schemas. */
@@ -19,9 +22,12 @@ export async function routes(app: FastifyInstance) {
   await app.register(healthRoutes);
   await app.register(catalogueRoutes);
   await app.register(journeysRoutes);
+  await app.register(testRunsRoutes);
   await app.register(runsRoutes);
   await app.register(hooksRoutes);
+  await app.register(inboundRoutes);
   await app.register(contactsRoutes);
+  await app.register(contactSubscriptionsRoutes);
   await app.register(eventsRoutes);
   await app.register(tagsListsRoutes);
   await app.register(credentialsRoutes);

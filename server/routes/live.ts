@@ -44,6 +44,8 @@ export async function liveRoutes(app: FastifyInstance) {
     '/api/live',
     {
       websocket: true,
+      // @fastify/websocket hides its routes from the document; API.md lists this one.
+      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, hide: false }, url }) },
       schema: {
         tags: ['live'],
         summary: 'Websocket of finished steps: { type: "step", journeyId, version, runId, nodeId, status }',

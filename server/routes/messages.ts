@@ -12,6 +12,7 @@ const messageProperties = {
   contactId: nullableString,
   channel: { type: 'string' },
   category: { type: 'string', enum: ['marketing', 'transactional'] },
+  subscription: { type: 'string', description: 'the marketing category (e.g. newsletter), when the node named one' },
   to: { type: 'string' },
   subject: { type: 'string' },
   status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { messageOfToken, recordClick, recordOpen, unsubscribe } from '../../engine/messages/tracking.js';
 import { sendError } from '../plugins/errors.js';
-import { errorSchema } from '../schemas/errors.js';
+import { errorResponse } from '../schemas/errors.js';
 
 // The smallest transparent GIF.
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -9,11 +9,45 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 const tokenParams = { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] } as const;
 type TokenParams = { Params: { token: string } };
 
-const notFound = { 404: errorSchema, 503: errorSchema };
+const notFound = { 404: errorResponse(404), 503: errorResponse(503) };
+const redirect = {
+  302: { type: 'null', description: 'to the link’s target', headers: { Location: { type: 'string' } } },
+};
+const gif = {
+  200: { description: 'a 1×1 GIF', content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } } },
+};
+const html = (description: string) => ({
+  200: { description, content: { 'text/html': { schema: { type: 'string' } } } },
+});
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
   `<title>${title}</title></head><body style="font-family:sans-serif;max-width:32em;margin:4em auto">${body}</body></html>`;
+
+/** The unsubscribe page: leaving the message's category alone is offered when it has one. */
+function confirmationPage(category: string | null): string {
+  const all = `<form method="post"><button type="submit" name="List-Unsubscribe" value="One-Click">Unsubscribe from all marketing email</button></form>`;
+  if (!category) return page('Unsubscribe', `<h1>Unsubscribe</h1><p>Stop receiving marketing email from us?</p>${all}`);
+  const name = escapeHtml(category);
+  return page(
+    'Unsubscribe',
+    `<h1>Unsubscribe</h1><p>Stop receiving <strong>${name}</strong> email from us, or all of our marketing email?</p>` +
+      `<form method="post"><input type="hidden" name="scope" value="category">` +
+      `<button type="submit">Unsubscribe from ${name}</button></form>${all}`,
+  );
+}
+
+function unsubscribedPage(category: string | null): string {
+  if (!category)
+    return page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will get no more marketing email from us.</p>');
+  const name = escapeHtml(category);
+  return page(
+    'Unsubscribed',
+    `<h1>You are unsubscribed from ${name}</h1><p>You will get no more ${name} email from us; our other email still reaches you.</p>`,
+  );
+}
 
 /** Click and open tracking and the unsubscribe page: no token, authenticated by signed tokens. */
 export async function trackingRoutes(app: FastifyInstance) {
@@ -32,7 +66,7 @@ export async function trackingRoutes(app: FastifyInstance) {
         tags: ['tracking'],
         security: [],
         params: tokenParams,
-        response: { 302: { type: 'null' }, ...notFound },
+        response: { ...redirect, ...notFound },
       },
     },
     async (request, reply) => {
@@ -44,7 +78,7 @@ export async function trackingRoutes(app: FastifyInstance) {
 
   app.get<TokenParams>(
     '/t/o/:token',
-    { schema: { tags: ['tracking'], security: [], params: tokenParams, response: { 200: {}, ...notFound } } },
+    { schema: { tags: ['tracking'], security: [], params: tokenParams, response: { ...gif, ...notFound } } },
     async (request, reply) => {
       if (!(await recordOpen(db, secretKey, request.params.token, log)))
         return sendError(reply, 'not_found', 'unknown pixel');
@@ -54,30 +88,41 @@ export async function trackingRoutes(app: FastifyInstance) {
 
   app.get<TokenParams>(
     '/unsubscribe/:token',
-    { schema: { tags: ['tracking'], security: [], params: tokenParams, response: { 200: {}, ...notFound } } },
+    {
+      schema: {
+        tags: ['tracking'],
+        security: [],
+        summary: 'A confirmation page; unsubscribes nothing by itself',
+        params: tokenParams,
+        response: { ...html('the confirmation page, with a button per choice'), ...notFound },
+      },
+    },
     async (request, reply) => {
-      if (!(await messageOfToken(db, secretKey, 'u', request.params.token)))
-        return sendError(reply, 'not_found', 'unknown unsubscribe link');
-      const html = page(
-        'Unsubscribe',
-        `<h1>Unsubscribe</h1><p>Stop receiving marketing email from us?</p>` +
-          `<form method="post"><button type="submit" name="List-Unsubscribe" value="One-Click">Unsubscribe</button></form>`,
-      );
-      return reply.type('text/html; charset=utf-8').send(html);
+      const found = await messageOfToken(db, secretKey, 'u', request.params.token);
+      if (!found) return sendError(reply, 'not_found', 'unknown unsubscribe link');
+      return reply.type('text/html; charset=utf-8').send(confirmationPage(found.message.subscription));
     },
   );
 
-  app.post<TokenParams>(
+  app.post<TokenParams & { Body: string | undefined }>(
     '/unsubscribe/:token',
-    { schema: { tags: ['tracking'], security: [], params: tokenParams, response: { 200: {}, ...notFound } } },
+    {
+      schema: {
+        tags: ['tracking'],
+        security: [],
+        summary:
+          'Unsubscribes from marketing email (RFC 8058 one-click), or with the form field scope=category from the message’s category alone',
+        params: tokenParams,
+        response: { ...html('unsubscribed'), ...notFound },
+      },
+    },
     async (request, reply) => {
-      if (!(await unsubscribe(db, secretKey, request.params.token)))
-        return sendError(reply, 'not_found', 'unknown unsubscribe link');
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(
-          page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will get no more marketing email from us.</p>'),
-        );
+      const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+      const done = await unsubscribe(db, secretKey, request.params.token, {
+        categoryOnly: form.get('scope') === 'category',
+      });
+      if (!done) return sendError(reply, 'not_found', 'unknown unsubscribe link');
+      return reply.type('text/html; charset=utf-8').send(unsubscribedPage(done.category));
     },
   );
 }

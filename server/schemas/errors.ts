@@ -29,6 +29,32 @@ export const errorSchema = {
   required: ['error'],
 } as const;
 
+// What the OpenAPI document says of each error status; the codes are API.md's table.
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid_json or validation_failed: `details` name each bad field',
+  401: 'unauthorized: missing or wrong token or secret',
+  404: 'not_found: unknown id or route',
+  409: 'conflict or journey_paused: the request clashes with the current state',
+  413: 'payload_too_large: the body is over the route’s limit',
+  415: 'unsupported_media_type: the route does not take this Content-Type',
+  422: 'invalid_graph or schema_mismatch: `details` list every problem',
+  429: 'rate_limited: over the journey’s webhook rate limit; come back after Retry-After seconds',
+  500: 'internal_error: something went wrong on the server’s side',
+  503: 'unavailable: the database cannot be reached and nothing was accepted; retry after Retry-After seconds',
+};
+
+// @fastify/swagger turns each header schema into an OpenAPI header object.
+const RETRY_AFTER = { 'Retry-After': { type: 'integer', minimum: 1, description: 'seconds to wait before retrying' } };
+
+/** The response schema of one error status, with its description (and `Retry-After` for 429 and 503). */
+export function errorResponse(status: number) {
+  return {
+    ...errorSchema,
+    description: DESCRIPTIONS[status] ?? 'an error',
+    ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+  };
+}
+
 /**
  * Response schemas for the error statuses a route may answer, for `schema.response`:
  * `...errorResponses(400, 404)`. 401 (every /api route), 500 and 503 are always included.
@@ -36,8 +62,8 @@ export const errorSchema = {
  * @example
  * schema: { response: { 200: journeySchema, ...errorResponses(400, 404, 409) } }
  */
-export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema> {
+export function errorResponses(...statuses: number[]): Record<number, ReturnType<typeof errorResponse>> {
   const all = new Set([...statuses, 401, 500, 503]);
   const known = new Set(Object.values(ERROR_STATUSES));
-  return Object.fromEntries([...all].filter((s) => known.has(s)).map((s) => [s, errorSchema]));
+  return Object.fromEntries([...all].filter((s) => known.has(s)).map((s) => [s, errorResponse(s)]));
 }

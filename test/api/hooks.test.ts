@@ -97,6 +97,50 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     );
   });
 
+  test('a journey paused after its webhook was called answers 409 and starts nothing more', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    expect((await post(j.journeyId, {})).statusCode).toBe(202);
+    await t.runtime.db.updateTable('journeys').set({ status: 'paused' }).where('id', '=', j.journeyId).execute();
+    const res = await post(j.journeyId, {});
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('journey_paused');
+    const runs = await t.runtime.db.selectFrom('runs').select('id').where('journey_id', '=', j.journeyId).execute();
+    expect(runs).toHaveLength(1);
+  });
+
+  test('a journey republished after its webhook was called starts runs on the new version', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    expect((await post(j.journeyId, {})).statusCode).toBe(202);
+    const v2 = await publish(t.runtime.db, hookGraph(), {}, j.journeyId);
+    const res = await post(j.journeyId, { name: 'second' });
+    expect(res.statusCode).toBe(202);
+    const run = await t.runtime.db
+      .selectFrom('runs')
+      .select('version')
+      .where('id', '=', res.json().runId)
+      .executeTakeFirstOrThrow();
+    expect(run.version).toBe(v2.version);
+  });
+
+  test('creates the contact a payload names for the first time, and binds later calls to it', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const first = await post(j.journeyId, { email: 'New.Person@Example.com' });
+    const second = await post(j.journeyId, { email: 'new.person@example.com' });
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    const contacts = await t.runtime.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('email', '=', 'new.person@example.com')
+      .execute();
+    expect(contacts).toHaveLength(1);
+    const runs = await t.runtime.db
+      .selectFrom('runs')
+      .select('contact_id')
+      .where('id', 'in', [first.json().runId, second.json().runId])
+      .execute();
+    expect(runs.map((r) => r.contact_id)).toEqual([contacts[0]?.id, contacts[0]?.id]);
+  });
+
   test('answers 400 invalid_json for a body that is not JSON, 413 over 1 MiB', async () => {
     const j = await publish(t.runtime.db, hookGraph());
     const bad = await post(j.journeyId, '{nope');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContact } from '../../engine/contacts/load.js';
 import { createMessagesService } from '../../engine/messages/service.js';
-import { insertContact, stepScope } from '../channels/scope.js';
+import { eventsOf as eventsIn, insertContact, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
 let t: TestApp;
@@ -10,6 +10,8 @@ beforeAll(async () => {
   t = await createTestApp({ PUBLIC_URL: 'https://w.example.com' });
 });
 afterAll(() => t.close());
+
+const eventsOf = (contactId: string, name: string) => eventsIn(t.runtime, contactId, name);
 
 const HTML =
   '<p><a data-waymark-key="a" href="https://shop.example.com/a?x=1&amp;y=2">A</a>' +
@@ -40,14 +42,6 @@ async function sendOne() {
     unsubscribe: String(row.headers['List-Unsubscribe']).replace(/^<https:\/\/w\.example\.com|>$/g, ''),
   };
 }
-
-const eventsOf = (contactId: string, name: string) =>
-  t.runtime.db
-    .selectFrom('events')
-    .select('properties')
-    .where('contact_id', '=', contactId)
-    .where('name', '=', name)
-    .execute();
 
 describe('click tracking', () => {
   test('redirects to the link as the HTML meant it and records email.clicked', async () => {
@@ -97,6 +91,23 @@ describe('click tracking', () => {
       expect(res.statusCode).toBeLessThan(500);
       expect(res.headers.location).toBeUndefined();
     }
+  });
+
+  test('a token longer than 100 characters, or one that does not decode, answers the JSON 404', async () => {
+    const sent = await sendOne();
+    const tokens = [`${sent.clicks[0]?.slice(5)}${'x'.repeat(120)}`, 'x'.repeat(101), 'y'.repeat(5000), '%zz'];
+    const urls = tokens.flatMap((token) => [`/t/c/${token}`, `/t/o/${token}`, `/unsubscribe/${token}`]);
+    for (const url of urls) {
+      for (const method of ['GET', 'POST'] as const) {
+        if (method === 'POST' && !url.startsWith('/unsubscribe/')) continue;
+        const res = await t.app.inject({ method, url });
+        expect(res.statusCode, `${method} ${url.slice(0, 40)}`).toBe(404);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.json().error.code).toBe('not_found');
+        expect(res.headers.location).toBeUndefined();
+      }
+    }
+    expect((await loadContact(t.runtime.db, sent.contactId))?.consent.email.status).toBe('unknown');
   });
 });
 

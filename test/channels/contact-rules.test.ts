@@ -59,6 +59,56 @@ describe('consent', () => {
   });
 });
 
+describe('subscription categories', () => {
+  const newsletter = { ...marketingEmail, subscription: 'newsletter' } as const;
+  const unsubscribedFrom = (category: string) => ({
+    [category]: { status: 'unsubscribed', source: 'test', at: new Date().toISOString() },
+  });
+
+  async function contactWith(subscriptions: object): Promise<string> {
+    const phone = `+35840${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com`, phone });
+    await sql`update contacts set subscriptions = ${JSON.stringify(subscriptions)}::jsonb where id = ${id}`.execute(
+      t.runtime.db,
+    );
+    return id;
+  }
+
+  test('a contact unsubscribed from a category gets none of its marketing messages', async () => {
+    const id = await contactWith(unsubscribedFrom('newsletter'));
+    expect(await send(id, newsletter)).toMatchObject({ status: 'suppressed', reason: 'unsubscribed' });
+    expect(await send(id, { ...sms, subscription: 'newsletter' })).toMatchObject({
+      status: 'suppressed',
+      reason: 'unsubscribed',
+    });
+    const row = await t.runtime.db
+      .selectFrom('messages')
+      .select(['subscription', 'reason'])
+      .where('contact_id', '=', id)
+      .execute();
+    expect(row).toEqual([
+      { subscription: 'newsletter', reason: 'unsubscribed' },
+      { subscription: 'newsletter', reason: 'unsubscribed' },
+    ]);
+  });
+
+  test('still gets the other categories and uncategorised marketing', async () => {
+    const id = await contactWith(unsubscribedFrom('newsletter'));
+    expect((await send(id, { ...marketingEmail, subscription: 'offers' })).status).toBe('sent');
+    expect((await send(id, marketingEmail)).status).toBe('sent');
+  });
+
+  test('does not hold transactional messages of the category', async () => {
+    const id = await contactWith(unsubscribedFrom('newsletter'));
+    expect((await send(id, { ...newsletter, category: 'transactional' })).status).toBe('sent');
+  });
+
+  test('a contact subscribed again gets the category again', async () => {
+    const id = await contactWith({ newsletter: { status: 'subscribed', at: new Date().toISOString() } });
+    expect((await send(id, newsletter)).status).toBe('sent');
+  });
+});
+
 describe('frequency cap', () => {
   test('counts marketing messages across channels and journeys', async () => {
     await saveContactRules(t.runtime.db, { marketing: { maxMessages: 2, period: 'P7D' } });

@@ -32,3 +32,14 @@ export async function insertContact(
     returning id`.execute(runtime.db);
   return rows[0]?.id as string;
 }
+
+/** The properties of a contact's events of one name, oldest first. */
+export async function eventsOf(runtime: Runtime, contactId: string, name: string) {
+  return runtime.db
+    .selectFrom('events')
+    .select('properties')
+    .where('contact_id', '=', contactId)
+    .where('name', '=', name)
+    .orderBy('timestamp')
+    .execute();
+}

@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
 export interface SmtpSink {
   url: string;
   mails: ParsedMail[];
+  /** The SMTP envelope of each mail, in the same order. */
+  envelopes: { from: string; to: string[] }[];
   /** Resolves once `count` mails have arrived. */
   waitFor(count: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
@@ -13,14 +15,17 @@ export interface SmtpSink {
 /** A real SMTP server on 127.0.0.1 that parses and keeps every mail it receives. */
 export async function startSmtpSink(): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
+  const envelopes: SmtpSink['envelopes'] = [];
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
+          const { mailFrom, rcptTo } = session.envelope;
+          envelopes.push({ from: mailFrom ? mailFrom.address : '', to: rcptTo.map((r) => r.address) });
           mails.push(mail);
           for (const w of waiters.splice(0)) w();
           callback();
@@ -33,6 +38,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    envelopes,
     async waitFor(count) {
       while (mails.length < count) await new Promise<void>((r) => waiters.push(r));
       return mails;

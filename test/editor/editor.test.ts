@@ -1,15 +1,7 @@
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp } from '../../server/app.js';
-import { createTestRuntime, TEST_TOKEN, type TestRuntime } from '../support/runtime.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const editorDir = fileURLToPath(new URL('../../editor/', import.meta.url));
+import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { TEST_TOKEN } from '../support/runtime.js';
 
 // Drops a palette item on the canvas the way a browser drag does: the payload is the type name.
 async function drop(page: Page, type: string, x: number, y: number): Promise<void> {
@@ -40,41 +32,18 @@ async function connect(page: Page, from: string, to: string): Promise<void> {
   await page.mouse.up();
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('editor in the browser', () => {
-  let base: TestRuntime;
-  let app: FastifyInstance;
-  let browser: Browser;
+describe.skipIf(!hasChromium)('editor in the browser', () => {
+  let session: EditorSession;
+  let app: EditorSession['app'];
   let page: Page;
   let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(`${editorDir}dist/index.html`))
-      await build({ configFile: `${editorDir}vite.config.ts`, logLevel: 'error' });
-    base = await createTestRuntime();
-    app = await buildApp(base.runtime, { serveEditor: true });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    session = await openEditor();
+    ({ app, page, url } = session);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await base?.close();
-  });
+  afterAll(() => session?.close());
 
   test('asks for the API token, then keeps it and strips it from the address', async () => {
     await page.goto(`${url}/`);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from '../../engine/config/config.js';
 import { createLogger } from '../../engine/logger.js';
-import { createRuntime, type Runtime } from '../../engine/runtime.js';
+import { type Clock, createRuntime, type Runtime } from '../../engine/runtime.js';
 import { buildApp } from '../../server/app.js';
 import { ensureAdminToken } from '../../server/auth/tokens.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -14,12 +14,24 @@ export interface TestRuntime {
   close(): Promise<void>;
 }
 
+/** Where a test runtime keeps its data: by default a fresh database of its own. */
+export interface TestRuntimeOptions {
+  /** Another runtime's database, shared as server processes share one PostgreSQL; left for its owner to drop. */
+  database?: TestDatabase;
+  /** The clock steps read (`ctx.now()`, quiet hours); default the system's. */
+  clock?: Clock;
+}
+
 /**
  * A runtime on a fresh database, with the built-in node packages loaded. `env` overrides
  * the environment (`WAYMARK_HTTP_ALLOW_PRIVATE`, `SMTP_URL`, …).
  */
-export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
-  const database = await createTestDatabase();
+export async function createTestRuntime(
+  env: Record<string, string> = {},
+  options: TestRuntimeOptions = {},
+): Promise<TestRuntime> {
+  const shared = options.database;
+  const database = shared ?? (await createTestDatabase());
   const config: Config = loadConfig({
     WAYMARK_SECRET_KEY: 'test-secret-key-0123456789',
     WAYMARK_API_TOKEN: TEST_TOKEN,
@@ -32,6 +44,7 @@ export async function createTestRuntime(env: Record<string, string> = {}): Promi
     logger: createLogger(config.logLevel),
     migrate: false,
     poolSize: 10,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await ensureAdminToken(runtime.db, TEST_TOKEN);
   return {
@@ -39,7 +52,7 @@ export async function createTestRuntime(env: Record<string, string> = {}): Promi
     database,
     async close() {
       await runtime.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }
@@ -50,10 +63,16 @@ export interface TestApp extends TestRuntime {
   auth: { authorization: string };
 }
 
+export interface TestAppOptions extends TestRuntimeOptions {
+  /** Called before the app is ready: hooks added here see every route. */
+  beforeReady?: (app: FastifyInstance) => void;
+}
+
 /** The HTTP app over a test runtime, for `app.inject()` or `app.listen({ port: 0 })`. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const base = await createTestRuntime(env);
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const base = await createTestRuntime(env, options);
   const app = await buildApp(base.runtime, { serveEditor: false });
+  options.beforeReady?.(app);
   await app.ready();
   return {
     ...base,

@@ -1,4 +1,4 @@
-import type { ChannelConsent, JsonObject } from '@waymark/sdk';
+import type { CategorySubscription, ChannelConsent, JsonObject } from '@waymark/sdk';
 import type { Generated } from 'kysely';
 import type { Json, Timestamp } from './foundation.js';
 
@@ -11,6 +11,7 @@ export interface ContactsTable {
   timezone: string | null;
   attributes: Generated<Json<JsonObject>>;
   consent: Generated<Json<{ email: ChannelConsent; sms: ChannelConsent }>>;
+  subscriptions: Generated<Json<Record<string, CategorySubscription>>>;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
 }

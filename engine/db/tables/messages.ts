@@ -42,6 +42,10 @@ export interface MessagesTable {
   clicks: Generated<number>;
   created_at: DefaultTimestamp;
   sent_at: Timestamp | null;
+  /** The marketing category (`newsletter`) a contact can unsubscribe from alone; null when none. */
+  subscription: ColumnType<string | null, string | null | undefined, string | null>;
+  /** How the email bounced, from the delivery report matched to it (inbound mail). */
+  bounce: 'hard' | 'soft' | null;
 }
 
 /** Leads for salespeople. */
@@ -65,13 +69,17 @@ export interface LeadCountersTable {
   next: Generated<string>;
 }
 
-/** Hard-bounced addresses. */
+/** Hard-bounced addresses; a row suppresses mail to its address until `cleared_at` is set. */
 export interface EmailSuppressionsTable {
   id: Generated<string>;
   address: string;
   contact_id: string | null;
   reason: Generated<string>;
   created_at: DefaultTimestamp;
+  /** The message whose delivery report caused it, and that report's status (`5.1.1`). */
+  message_id: string | null;
+  status: string | null;
+  cleared_at: Timestamp | null;
 }
 
 export interface MessageTables {

@@ -64,6 +64,13 @@ export interface WebhookKeysTable {
   created_at: Generated<Timestamp>;
 }
 
+/** The current fixed window of a journey's webhook rate limit (unlogged: shared by every process). */
+export interface WebhookRateWindowsTable {
+  journey_id: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
 /** Per-node analytics, sharded so that busy nodes do not serialise on one row. */
 export interface NodeCountersTable {
   journey_id: string;
@@ -83,5 +90,6 @@ export interface RunTables {
   steps: StepsTable;
   waits: WaitsTable;
   webhook_keys: WebhookKeysTable;
+  webhook_rate_windows: WebhookRateWindowsTable;
   node_counters: NodeCountersTable;
 }

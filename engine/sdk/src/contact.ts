@@ -9,6 +9,38 @@ export interface ChannelConsent {
   at?: string;
 }
 
+export type SubscriptionStatus = 'subscribed' | 'unsubscribed';
+
+/**
+ * A contact's choice about one marketing category (`"newsletter"`): unsubscribed from it, the
+ * contact gets none of that category's marketing messages, and still gets the others.
+ */
+export interface CategorySubscription {
+  status: SubscriptionStatus;
+  source?: string;
+  at: string;
+}
+
+/**
+ * The JSON Schema of a marketing category's name: 1–64 letters, digits, `.`, `_` or `-`, the
+ * first a letter or digit. Node params naming a category use it, as the API does.
+ *
+ * @example
+ * properties: { subscription: { ...subscriptionCategorySchema, title: 'Subscription category' } }
+ */
+export const subscriptionCategorySchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
+
+/**
+ * Why mail to a contact's address is suppressed: a delivery report said it cannot be reached
+ * (a hard bounce, or three soft ones in a row). A new address or an explicit API update clears it.
+ */
+export interface EmailUndeliverable {
+  reason: 'bounced';
+  /** The report's enhanced status code (`5.1.1`). */
+  status: string | null;
+  at: string;
+}
+
 /** A tag on a contact: how often it was added, when, and whether it is active now. */
 export interface TagState {
   tag: string;
@@ -33,6 +65,10 @@ export interface Contact {
   timezone: string | null;
   attributes: JsonObject;
   consent: { email: ChannelConsent; sms: ChannelConsent };
+  /** Per marketing category (`{ "newsletter": { "status": "unsubscribed", … } }`); none chosen: `{}`. */
+  subscriptions?: Record<string, CategorySubscription>;
+  /** Set while the contact's email address bounced (mail to it is suppressed); else null. */
+  emailUndeliverable?: EmailUndeliverable | null;
   tags: TagState[];
   lists: ListMembership[];
   createdAt: string;

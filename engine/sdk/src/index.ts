@@ -6,14 +6,18 @@
  * export default definePackage({ name: '@acme/waymark-nodes', version: '1.0.0', nodes: [shout] });
  */
 export type {
+  CategorySubscription,
   Channel,
   ChannelConsent,
   ConsentStatus,
   Contact,
   ContactEvent,
+  EmailUndeliverable,
   ListMembership,
+  SubscriptionStatus,
   TagState,
 } from './contact.js';
+export { subscriptionCategorySchema } from './contact.js';
 export type {
   EventWaitResult,
   NextResult,

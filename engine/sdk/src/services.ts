@@ -50,6 +50,8 @@ export interface PreparedMessage {
   to: string;
   from?: string;
   replyTo?: string;
+  /** The SMTP envelope sender (Return-Path) that delivery reports go back to, when Waymark takes them. */
+  envelopeFrom?: string;
   subject?: string;
   html?: string;
   text?: string;
@@ -60,6 +62,11 @@ export interface SendRequest {
   /** `email`, `sms`, or a third-party channel name. Contact rules span every channel. */
   channel: Channel | (string & {});
   category: MessageCategory;
+  /**
+   * The marketing category the message belongs to (`"newsletter"`): a contact unsubscribed
+   * from it gets none of it (suppressed, reason `unsubscribed`). Ignored for transactional.
+   */
+  subscription?: string;
   /** Defaults to the contact's email (email) or phone (sms). */
   to?: string;
   from?: string;

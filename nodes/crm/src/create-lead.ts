@@ -46,6 +46,8 @@ export default defineNode({
         channel: 'email',
         category: 'transactional',
         to: lead.owner,
+        // The owner takes over by answering: the answer goes to the contact.
+        ...(ctx.contact?.email ? { replyTo: ctx.contact.email } : {}),
         subject,
         text,
         html: `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`,

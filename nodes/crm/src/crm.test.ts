@@ -64,7 +64,12 @@ describe('crm.create-lead', () => {
       contact: { email: 'ada@example.com' },
     });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ channel: 'email', category: 'transactional', to: 'a@sales.test' });
+    expect(messages[0]).toMatchObject({
+      channel: 'email',
+      category: 'transactional',
+      to: 'a@sales.test',
+      replyTo: 'ada@example.com', // the owner's answer goes to the lead
+    });
     expect(messages[0]?.text).toContain('Demo for ada@example.com');
     expect(messages[0]?.text).toContain('ada@example.com');
   });

@@ -49,6 +49,17 @@ describe('email.send', () => {
     await expect(runNode(send, { params, contact: { email: null } })).rejects.toThrow(/no email address/);
   });
 
+  test('tells the gate which subscription category the email belongs to', async () => {
+    const { messages } = await runNode(send, { params: { ...params, subscription: 'newsletter' }, contact });
+    expect(messages[0]?.subscription).toBe('newsletter');
+  });
+
+  test('refuses a subscription category that is not a plain name', async () => {
+    await expect(runNode(send, { params: { ...params, subscription: 'news letter' }, contact })).rejects.toThrow(
+      /subscription/,
+    );
+  });
+
   test('refuses a category other than marketing or transactional', async () => {
     await expect(runNode(send, { params: { ...params, category: 'spam' }, contact })).rejects.toThrow(/category/);
   });

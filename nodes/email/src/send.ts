@@ -1,4 +1,4 @@
-import { defineNode, type JsonValue, NodeError, type SendResult } from '@waymark/sdk';
+import { defineNode, type JsonValue, NodeError, type SendResult, subscriptionCategorySchema } from '@waymark/sdk';
 import { smtpDeliver } from './smtp-deliver.js';
 
 /** What the step passes on: the message id, and the reason when it was suppressed. */
@@ -24,6 +24,11 @@ export default defineNode({
       text: { type: 'string', format: 'template', title: 'Plain text body' },
       replyTo: { type: 'string', title: 'Reply-To' },
       category: { enum: ['marketing', 'transactional'], default: 'marketing', title: 'Category' },
+      subscription: {
+        ...subscriptionCategorySchema,
+        title: 'Subscription category',
+        description: 'a marketing category (e.g. newsletter) a contact can unsubscribe from alone',
+      },
       links: {
         type: 'array',
         title: 'Tracked links',
@@ -45,12 +50,13 @@ export default defineNode({
   },
   outputs: ['sent', 'suppressed'],
   async run(ctx) {
-    const { from, subject, html, text, replyTo, category, links, credential } = ctx.params;
+    const { from, subject, html, text, replyTo, category, subscription, links, credential } = ctx.params;
     if (!ctx.contact?.email) throw new NodeError('the contact has no email address');
     const deliver = credential ? smtpDeliver(await ctx.credentials.get(credential)) : undefined;
     const result = await ctx.messages.send({
       channel: 'email',
       category,
+      ...(subscription ? { subscription } : {}),
       from,
       subject,
       html,

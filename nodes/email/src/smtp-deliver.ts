@@ -10,6 +10,11 @@ export type SmtpCredential = {
   password?: string;
 };
 
+/** The domain of a From address (`News <news@example.com>` → `example.com`). */
+function domainOf(from: string | undefined): string {
+  return /@([^\s>]+)/.exec(from ?? '')?.[1] ?? 'localhost';
+}
+
 /** Delivers a prepared message through the SMTP server a credential names. */
 export function smtpDeliver(data: JsonObject) {
   const smtp = data as SmtpCredential;
@@ -22,6 +27,8 @@ export function smtpDeliver(data: JsonObject) {
     });
     try {
       const info = await transport.sendMail({
+        // The message's own id, so that replies and delivery reports name it (In-Reply-To).
+        messageId: `<${message.messageId}@${domainOf(message.from)}>`,
         from: message.from,
         to: message.to,
         replyTo: message.replyTo,
@@ -29,6 +36,7 @@ export function smtpDeliver(data: JsonObject) {
         html: message.html,
         text: message.text,
         headers: message.headers,
+        ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
       });
       return { providerId: info.messageId };
     } finally {

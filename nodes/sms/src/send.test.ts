@@ -23,6 +23,15 @@ describe('sms.send', () => {
     expect(result).toMatchObject({ next: 'sent' });
   });
 
+  test('tells the gate which subscription category the message belongs to', async () => {
+    const { messages } = await runNode(send, {
+      params: { credential: 'gw', body: 'Deals', category: 'marketing', subscription: 'offers' },
+      contact,
+      credentials,
+    });
+    expect(messages[0]?.subscription).toBe('offers');
+  });
+
   test('fills the gateway’s body template', async () => {
     const { http } = await runNode(send, {
       params: { credential: 'gw', body: 'Say "hi"', category: 'transactional' },

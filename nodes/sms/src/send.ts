@@ -1,4 +1,4 @@
-import { defineNode, type JsonValue, NodeError } from '@waymark/sdk';
+import { defineNode, type JsonValue, NodeError, subscriptionCategorySchema } from '@waymark/sdk';
 import { gatewayDeliver } from './gateway-deliver.js';
 
 /** Sends one SMS through an HTTP gateway, within the contact rules. */
@@ -16,16 +16,27 @@ export default defineNode({
       credential: { type: 'string', format: 'credential', credentialType: 'sms.http-gateway', title: 'Gateway' },
       body: { type: 'string', format: 'template', minLength: 1, title: 'Message' },
       category: { enum: ['marketing', 'transactional'], default: 'marketing', title: 'Category' },
+      subscription: {
+        ...subscriptionCategorySchema,
+        title: 'Subscription category',
+        description: 'a marketing category (e.g. offers) a contact can unsubscribe from alone',
+      },
     },
     required: ['credential', 'body', 'category'],
     additionalProperties: false,
   },
   outputs: ['sent', 'suppressed'],
   async run(ctx) {
-    const { credential, body, category } = ctx.params;
+    const { credential, body, category, subscription } = ctx.params;
     if (!ctx.contact?.phone) throw new NodeError('the contact has no phone number');
     const deliver = gatewayDeliver(ctx.http, await ctx.credentials.get(credential));
-    const result = await ctx.messages.send({ channel: 'sms', category, text: body, deliver });
+    const result = await ctx.messages.send({
+      channel: 'sms',
+      category,
+      ...(subscription ? { subscription } : {}),
+      text: body,
+      deliver,
+    });
     if (result.status === 'delayed' && result.until) return { wait: { until: result.until } };
     const output: JsonValue = {
       messageId: result.messageId,

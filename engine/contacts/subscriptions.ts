@@ -1,0 +1,47 @@
+import { type CategorySubscription, NotFoundError, type SubscriptionStatus } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { recordEvent } from '../events/record.js';
+
+/**
+ * Subscribes or unsubscribes a contact from one marketing category and, in the same
+ * transaction, records `subscription.changed` `{ category, status, previous, source? }` when the
+ * status changes (`previous` is null for a category the contact never chose about).
+ *
+ * @example
+ * await setSubscription(db, contactId, 'newsletter', { status: 'unsubscribed', source: 'preference-center' });
+ */
+export async function setSubscription(
+  db: Kysely<Database>,
+  contactId: string,
+  category: string,
+  input: { status: SubscriptionStatus; source?: string },
+): Promise<CategorySubscription> {
+  const run = async (trx: Kysely<Database>) => {
+    const current = await sql<{ subscriptions: Record<string, CategorySubscription> }>`
+      select subscriptions from contacts where id = ${contactId} for update`.execute(trx);
+    const row = current.rows[0];
+    if (!row) throw new NotFoundError(`no contact ${contactId}`);
+    const subscription: CategorySubscription = {
+      status: input.status,
+      ...(input.source ? { source: input.source } : {}),
+      at: new Date().toISOString(),
+    };
+    await sql`
+      update contacts set subscriptions = subscriptions || jsonb_build_object(${category}::text, ${JSON.stringify(subscription)}::jsonb),
+        updated_at = now()
+      where id = ${contactId}`.execute(trx);
+    const previous = row.subscriptions[category]?.status ?? null;
+    if (previous !== input.status) {
+      const properties = {
+        category,
+        status: input.status,
+        previous,
+        ...(input.source ? { source: input.source } : {}),
+      };
+      await recordEvent(trx, { contactId, name: 'subscription.changed', properties });
+    }
+    return subscription;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}

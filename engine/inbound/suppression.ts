@@ -1,0 +1,77 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+/** Soft bounces in a row (the address's last sent emails) that count as a hard bounce. */
+export const SOFT_BOUNCES_IN_A_ROW = 3;
+
+interface BouncedMessage {
+  id: string;
+  contactId: string | null;
+  to: string;
+}
+
+/**
+ * Whether the address's last `SOFT_BOUNCES_IN_A_ROW` sent emails (since it was last declared
+ * good) all bounced soft. A delivered email in between breaks the row.
+ */
+async function softRow(trx: Kysely<Database>, message: BouncedMessage, address: string): Promise<boolean> {
+  const sameContact = message.contactId ? sql`contact_id = ${message.contactId}` : sql`contact_id is null`;
+  const { rows } = await sql<{ bounce: string | null }>`
+    select bounce from messages
+    where ${sameContact} and channel = 'email' and status = 'sent' and lower("to") = ${address}
+      and sent_at > coalesce((select max(cleared_at) from email_suppressions where lower(address) = ${address}),
+                             '-infinity')
+    order by sent_at desc, created_at desc
+    limit ${SOFT_BOUNCES_IN_A_ROW}`.execute(trx);
+  return rows.length === SOFT_BOUNCES_IN_A_ROW && rows.every((r) => r.bounce === 'soft');
+}
+
+/**
+ * Stores a bounce on its message and, for a hard one (or the last of
+ * `SOFT_BOUNCES_IN_A_ROW` soft ones), suppresses the address: later mail to it is suppressed
+ * with reason `bounced`. Returns the bounce's effective kind. Inside the caller's transaction.
+ */
+export async function applyBounce(
+  trx: Kysely<Database>,
+  message: BouncedMessage,
+  bounce: 'hard' | 'soft',
+  status: string,
+): Promise<'hard' | 'soft'> {
+  await trx.updateTable('messages').set({ bounce }).where('id', '=', message.id).execute();
+  const address = message.to.trim().toLowerCase();
+  const kind = bounce === 'soft' && (await softRow(trx, message, address)) ? 'hard' : bounce;
+  if (kind === 'hard') {
+    await sql`
+      insert into email_suppressions (address, contact_id, reason, message_id, status)
+      select ${address}, ${message.contactId}, 'bounced', ${message.id}, ${status}
+      where not exists (select 1 from email_suppressions where lower(address) = ${address} and cleared_at is null)`.execute(
+      trx,
+    );
+  }
+  return kind;
+}
+
+/**
+ * Declares an address deliverable again (an explicit API update): its suppression ends, and
+ * soft bounces before now no longer count. True when it was suppressed.
+ *
+ * @example
+ * await clearSuppression(db, 'ann@example.com') // true: mail to it goes out again
+ */
+export async function clearSuppression(db: Kysely<Database>, address: string): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`
+    update email_suppressions set cleared_at = now()
+    where lower(address) = ${address.trim().toLowerCase()} and cleared_at is null returning id`.execute(db);
+  return rows.length > 0;
+}
+
+/**
+ * SQL for a contact's undeliverable address (`{ reason, status, at }` as JSON, or null), for
+ * the contact's `emailUndeliverable` field; `email` is the contact's (lower-cased) email column.
+ */
+export function undeliverableJson(email: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(select json_build_object('reason', s.reason, 'status', s.status,
+      'at', to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    from email_suppressions s where lower(s.address) = ${email} and s.cleared_at is null
+    order by s.created_at desc limit 1)`;
+}

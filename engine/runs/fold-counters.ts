@@ -1,0 +1,27 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { ADD_TO_COUNTERS } from './bookkeeping.js';
+
+/**
+ * Gathers the counter rows that steps scattered over random shards into shard 0, so the
+ * table stays (nodes × outputs) rows plus what arrived since the last fold. Rows another
+ * fold holds are skipped. Returns how many rows were folded.
+ */
+export async function foldCounters(db: Kysely<Database>, limit = 50_000): Promise<number> {
+  const { rows } = await sql<{ folded: number }>`
+    with moved as (
+      delete from node_counters
+      where ctid = any(array(select ctid from node_counters where shard <> 0 limit ${limit} for update skip locked))
+      returning *
+    ), summed as (
+      insert into node_counters (journey_id, version, node_id, output, shard, entered, completed, failed, waiting, taken)
+      select journey_id, version, node_id, output, 0, sum(entered), sum(completed), sum(failed), sum(waiting), sum(taken)
+      from moved group by 1, 2, 3, 4
+      order by 1, 2, 3, 4
+      ${ADD_TO_COUNTERS}
+      returning 1
+    )
+    select (select count(*) from moved)::int as folded, (select count(*) from summed) as written
+  `.execute(db);
+  return rows[0]?.folded ?? 0;
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Contact,
+  type ContactEvent,
+  evaluateFilter,
+  type Filter,
+  type JsonObject,
+  type JsonValue,
+  outputsOf,
+  parseDuration,
+  type Resume,
+} from '@waymark/sdk';
+import type { RunRow } from '../runs/context.js';
+import type { Outcome } from '../runs/invoke.js';
+import { type CompiledVersion, definitionOf, targetsOf } from '../runs/versions.js';
+import type { Runtime } from '../runtime.js';
+import { executeTestStep, failure } from './execute.js';
+import { SimulatedContacts } from './render-contacts.js';
+import { SimulatedOutbox } from './render-messages.js';
+import { SimulatedLeads, type Simulation } from './render-services.js';
+import { Agenda } from './simulated-clock.js';
+import type { TestEvent, TestRunResult, TestStep } from './types.js';
+
+/** A walk stops here even on a graph whose forks multiply the paths. */
+export const MAX_TEST_STEPS = 500;
+const MAX_RESUMES = 20;
+
+/** A token: where it stands and the outputs of the steps on its path. */
+interface Token {
+  nodeId: string;
+  path: Record<string, { output: JsonValue }>;
+}
+
+interface WalkStep {
+  /** The step's id: its idempotency key, the same across retries and resumes. */
+  key: string;
+  entry: TestStep;
+  resumes: number;
+}
+
+type Work =
+  | { kind: 'enter'; token: Token }
+  | { kind: 'resume'; token: Token; step: WalkStep; resume: Resume }
+  | { kind: 'event'; event: ContactEvent };
+
+export interface WalkInput {
+  runtime: Runtime;
+  version: CompiledVersion;
+  triggerNodeId: string;
+  contact: Contact | null;
+  trigger: JsonObject;
+  events: TestEvent[];
+  live: boolean;
+  startAt: Date;
+}
+
+/**
+ * One test run: tokens move through the graph as in production, each step running the
+ * node's own code through `invokeNode` with render-only services, on a simulated clock
+ * (waits end at once, later steps carry the time they would run at). See API.md "Test runs".
+ */
+class Walk {
+  readonly #agenda: Agenda<Work>;
+  readonly #steps: TestStep[] = [];
+  readonly #simulation: Simulation;
+  readonly #run: RunRow;
+  readonly #used = new Set<TestEvent>();
+  #status: TestRunResult['status'] = 'completed';
+  #outcome: string | undefined;
+  #ended = false;
+
+  constructor(private readonly input: WalkInput) {
+    this.#agenda = new Agenda(input.startAt);
+    const contacts = new SimulatedContacts(input.runtime.db, () => this.#agenda.now, input.contact);
+    this.#simulation = {
+      contacts,
+      outbox: new SimulatedOutbox(contacts),
+      leads: new SimulatedLeads(),
+      live: input.live,
+    };
+    this.#run = {
+      id: randomUUID(),
+      journeyId: input.version.journeyId,
+      version: input.version.version,
+      contactId: input.contact?.id ?? null,
+      trigger: input.trigger,
+      triggerNodeId: input.triggerNodeId,
+      startedAt: input.startAt.toISOString(),
+    };
+  }
+
+  async run(): Promise<TestRunResult> {
+    this.#start();
+    for (let work = this.#agenda.next(); work && !this.#ended; work = this.#agenda.next()) {
+      const item = work.item;
+      if (item.kind === 'event') this.#arrive(item.event);
+      else if (item.kind === 'resume') await this.#resume(item.step, item.token, item.resume);
+      else if (this.#steps.length >= MAX_TEST_STEPS) {
+        const entry = this.#newStep(item.token.nodeId);
+        const stop = failure(`the test run stops after ${MAX_TEST_STEPS} steps`, 'too_many_steps');
+        this.#settle({ key: '', entry, resumes: 0 }, item.token, stop);
+      } else
+        await this.#execute({ key: randomUUID(), entry: this.#newStep(item.token.nodeId), resumes: 0 }, item.token);
+    }
+    return {
+      status: this.#status,
+      ...(this.#outcome !== undefined ? { outcome: this.#outcome } : {}),
+      steps: this.#steps,
+      messages: this.#simulation.outbox.messages,
+      contact: this.#simulation.contacts.current(this.#run.contactId),
+    };
+  }
+
+  /** The trigger step, as production records it: not run, leaving by its first output with the payload. */
+  #start(): void {
+    const { version, triggerNodeId, trigger, runtime } = this.input;
+    const node = version.nodes.get(triggerNodeId);
+    const definition = node ? definitionOf(runtime.registry, node) : null;
+    const output = (definition && node ? outputsOf(definition, node.params)[0] : undefined) ?? 'out';
+    const entry = this.#newStep(triggerNodeId);
+    Object.assign(entry, { next: output, output: trigger, attempts: 1 });
+    this.#passed(triggerNodeId);
+    this.#fork(triggerNodeId, [output], { [triggerNodeId]: { output: trigger } });
+  }
+
+  #newStep(nodeId: string): TestStep {
+    const entry: TestStep = {
+      nodeId,
+      status: 'completed',
+      next: null,
+      at: this.#agenda.now.toISOString(),
+      attempts: 0,
+    };
+    this.#steps.push(entry);
+    return entry;
+  }
+
+  async #resume(step: WalkStep, token: Token, resume: Resume): Promise<void> {
+    step.resumes += 1;
+    step.entry.resumedAt = this.#agenda.now.toISOString();
+    step.entry.resumedBy = resume.kind;
+    await this.#execute(step, token, resume);
+  }
+
+  async #execute(step: WalkStep, token: Token, resume: Resume | null = null): Promise<void> {
+    const outcome = await executeTestStep({
+      runtime: this.input.runtime,
+      run: this.#run,
+      simulation: this.#simulation,
+      clock: this.#agenda,
+      key: step.key,
+      node: this.input.version.nodes.get(token.nodeId),
+      entry: step.entry,
+      path: token.path,
+      resume,
+    });
+    this.#settle(step, token, outcome);
+  }
+
+  #settle(step: WalkStep, token: Token, outcome: Outcome) {
+    const { entry } = step;
+    if (outcome.kind === 'error') {
+      Object.assign(entry, { status: 'failed', error: outcome.error });
+      return this.#finish('failed');
+    }
+    if (outcome.output !== null) entry.output = outcome.output;
+    if (outcome.kind === 'wait-time' || outcome.kind === 'wait-event') {
+      entry.status = 'waiting';
+      if (step.resumes >= MAX_RESUMES) {
+        Object.assign(entry, { status: 'failed', error: { message: 'the node kept waiting', code: 'too_many_waits' } });
+        return this.#finish('failed');
+      }
+      if (outcome.kind === 'wait-time')
+        return this.#agenda.schedule(outcome.until, { kind: 'resume', token, step, resume: { kind: 'time' } });
+      const arrived = this.#passed(token.nodeId).find(
+        (e) =>
+          e.name === outcome.event &&
+          Date.parse(e.timestamp) < outcome.timeoutAt.getTime() &&
+          (outcome.filter === null ||
+            evaluateFilter(outcome.filter as unknown as Filter, {
+              contact: null,
+              properties: e.properties,
+              now: new Date(e.timestamp),
+            })),
+      );
+      const resume: Resume = arrived ? { kind: 'event', event: arrived } : { kind: 'timeout' };
+      const at = arrived ? new Date(arrived.timestamp) : outcome.timeoutAt;
+      return this.#agenda.schedule(at, { kind: 'resume', token, step, resume });
+    }
+    Object.assign(entry, {
+      status: 'completed',
+      next: outcome.outputs.length === 1 ? outcome.outputs[0] : outcome.outputs,
+    });
+    const node = this.input.version.nodes.get(token.nodeId);
+    if (node?.type === 'core.exit') {
+      const goal = (outcome.output as { goal?: unknown } | null)?.goal ?? node.params?.goal;
+      if (typeof goal === 'string') this.#outcome = goal;
+      return this.#finish('completed');
+    }
+    const exitOn = this.input.version.settings.exitOn;
+    if (this.#run.contactId && entry.writes?.some((w) => w.op === 'recordEvent' && exitOn.includes(String(w.name))))
+      return this.#finish('exited');
+    this.#passed(token.nodeId);
+    this.#fork(token.nodeId, outcome.outputs, { ...token.path, [token.nodeId]: { output: outcome.output } });
+  }
+
+  /**
+   * Schedules the request's events named after a node the token has now passed (each event
+   * once), and returns them. An anonymous walk has no contact to record events on.
+   */
+  #passed(nodeId: string): ContactEvent[] {
+    const contactId = this.#run.contactId;
+    if (!contactId) return [];
+    const now = this.#agenda.now.getTime();
+    const events = this.input.events
+      .filter((e) => e.afterNode === nodeId && !this.#used.has(e))
+      .map((e) => {
+        this.#used.add(e);
+        const timestamp = new Date(now + (e.delay ? (parseDuration(e.delay) ?? 0) : 0)).toISOString();
+        return { id: randomUUID(), contactId, name: e.name, properties: e.properties ?? {}, timestamp };
+      });
+    for (const event of events) this.#agenda.schedule(new Date(event.timestamp), { kind: 'event', event });
+    return events;
+  }
+
+  /** An event comes in: conditions see it from now on, and an `exitOn` event ends the run. */
+  #arrive(event: ContactEvent): void {
+    this.#simulation.contacts.addEvent(event);
+    if (this.input.version.settings.exitOn.includes(event.name)) this.#finish('exited');
+  }
+
+  #fork(nodeId: string, outputs: readonly string[], path: Token['path']): void {
+    for (const output of outputs) {
+      for (const target of targetsOf(this.input.version, nodeId, output)) {
+        this.#agenda.schedule(this.#agenda.now, { kind: 'enter', token: { nodeId: target, path } });
+      }
+    }
+  }
+
+  #finish(status: TestRunResult['status']): void {
+    this.#status = status;
+    this.#ended = true;
+    this.#agenda.clear();
+  }
+}
+
+/**
+ * Walks a compiled graph for one contact and answers what each step did, what each message
+ * would have been, and the contact as the walk left it. Writes nothing anywhere.
+ *
+ * @example
+ * const result = await walkTestRun({ runtime, version, triggerNodeId: 'hook', contact, trigger: {}, events: [], live: false, startAt: new Date() });
+ */
+export function walkTestRun(input: WalkInput): Promise<TestRunResult> {
+  return new Walk(input).run();
+}

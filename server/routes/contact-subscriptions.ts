@@ -1,0 +1,44 @@
+import { type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { setSubscription } from '../../engine/contacts/subscriptions.js';
+import { errorResponses, subscriptionSchema } from './contact-schemas.js';
+
+const params = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    category: { ...subscriptionCategorySchema, description: 'the marketing category, e.g. newsletter' },
+  },
+  required: ['id', 'category'],
+} as const;
+
+/** Per-category marketing preferences of a contact (API.md "Contact rules and consent"). */
+export async function contactSubscriptionsRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+
+  app.put<{
+    Params: { id: string; category: string };
+    Body: { status: SubscriptionStatus; source?: string };
+  }>(
+    '/api/contacts/:id/subscriptions/:category',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary:
+          'Subscribe or unsubscribe a contact from one marketing category; a change is recorded as a subscription.changed event',
+        params,
+        body: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['subscribed', 'unsubscribed'] },
+            source: { type: 'string', maxLength: 200 },
+          },
+          required: ['status'],
+          additionalProperties: false,
+        },
+        response: { 200: subscriptionSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => setSubscription(db, request.params.id, request.params.category, request.body),
+  );
+}

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { JourneySettings } from '../../engine/graph/types.js';
+import { e, n, publish } from '../engine/support.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+// Two server processes on one PostgreSQL: two apps, each with its own runtime and pool.
+let a: TestApp;
+let b: TestApp;
+const SECRET = 'a-webhook-secret-of-some-length';
+
+beforeAll(async () => {
+  a = await createTestApp();
+  b = await createTestApp({}, { database: a.database });
+});
+afterAll(async () => {
+  await b?.close();
+  await a?.close();
+});
+
+const graph = () => ({
+  nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('done', 'core.exit')],
+  edges: [e('hook', 'done')],
+});
+
+function limited(webhookRateLimit: JourneySettings['webhookRateLimit']) {
+  return publish(a.runtime.db, graph(), { webhookRateLimit });
+}
+
+function post(app: TestApp, journeyId: string, secret = SECRET) {
+  return app.app.inject({
+    method: 'POST',
+    url: `/hooks/${journeyId}/hook`,
+    headers: { 'content-type': 'application/json', 'x-waymark-secret': secret },
+    payload: '{}',
+  });
+}
+
+describe('the webhook rate limit', () => {
+  test('counts the calls of every server process against one limit', async () => {
+    const { journeyId } = await limited({ max: 3, window: 'PT1H' });
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    expect((await post(b, journeyId)).statusCode).toBe(202);
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    for (const app of [b, a]) {
+      const res = await post(app, journeyId);
+      expect(res.statusCode).toBe(429);
+      expect(res.json().error.code).toBe('rate_limited');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(3600);
+    }
+  });
+
+  test('lets exactly the limit through when calls race on two processes', async () => {
+    const { journeyId } = await limited({ max: 5, window: 'PT1H' });
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => post(i % 2 ? a : b, journeyId)));
+    expect(answers.filter((r) => r.statusCode === 202)).toHaveLength(5);
+    expect(answers.filter((r) => r.statusCode === 429)).toHaveLength(11);
+    const runs = await a.runtime.db
+      .selectFrom('runs')
+      .select(a.runtime.db.fn.countAll<number>().as('n'))
+      .where('journey_id', '=', journeyId)
+      .executeTakeFirstOrThrow();
+    expect(Number(runs.n)).toBe(5);
+  });
+
+  test('accepts calls again once the window has passed', async () => {
+    const { journeyId } = await limited({ max: 1, window: 'PT1S' });
+    let refused: Awaited<ReturnType<typeof post>> | undefined;
+    // A one-second window may turn between two calls; a few tries meet the limit inside one.
+    for (let i = 0; i < 5 && !refused; i++) {
+      const res = await post(i % 2 ? a : b, journeyId);
+      if (res.statusCode === 429) refused = res;
+    }
+    expect(refused?.statusCode).toBe(429);
+    expect(refused?.headers['retry-after']).toBe('1');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+  });
+
+  test('limits each journey on its own', async () => {
+    const first = await limited({ max: 1, window: 'PT1H' });
+    const second = await limited({ max: 1, window: 'PT1H' });
+    expect((await post(a, first.journeyId)).statusCode).toBe(202);
+    expect((await post(b, first.journeyId)).statusCode).toBe(429);
+    expect((await post(b, second.journeyId)).statusCode).toBe(202);
+  });
+
+  test('does not count calls refused for a wrong secret', async () => {
+    const { journeyId } = await limited({ max: 1, window: 'PT1H' });
+    for (let i = 0; i < 3; i++) expect((await post(a, journeyId, 'not-the-secret-at-all')).statusCode).toBe(401);
+    expect((await post(b, journeyId)).statusCode).toBe(202);
+  });
+
+  test('leaves journeys without a limit unlimited and uncounted', async () => {
+    const { journeyId } = await publish(a.runtime.db, graph());
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post(i % 2 ? a : b, journeyId)));
+    expect(answers.every((r) => r.statusCode === 202)).toBe(true);
+    const rows = await a.runtime.db
+      .selectFrom('webhook_rate_windows')
+      .selectAll()
+      .where('journey_id', '=', journeyId)
+      .execute();
+    expect(rows).toEqual([]);
+  });
+});

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { eventually, runEnds } from '../engine/support.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
+
+// The engine's clock, moved by the test: steps read it, and `travel` runs the step jobs that
+// fall due by then, as the queue would once that much real time had passed.
+let now = new Date('2030-01-10T21:30:00Z'); // 23:30 in Helsinki (+02:00)
+let t: TestApp;
+let smtp: SmtpSink;
+let worker: WorkerHandle;
+const SECRET = 'a-webhook-secret-of-some-length';
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://w.example.com' }, { clock: { now: () => now } });
+  worker = await startWorker(t.runtime, { pollInterval: 100 });
+  await api('PUT', '/api/settings/contact-rules', { quietHours: { start: '21:00', end: '08:00' } });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+  await smtp?.close();
+});
+
+function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
+  return t.app.inject({ method, url, headers: t.auth, ...(payload ? { payload } : {}) });
+}
+
+/** Moves the clock to `to` and runs the step jobs due by then (`early`: every waiting one, whatever its time). */
+async function travel(to: Date, options: { early?: boolean } = {}) {
+  now = to;
+  await sql`select graphile_worker.reschedule_jobs(array(
+      select id from graphile_worker.jobs
+      where task_identifier = 'waymark.step' and (${options.early ?? false} or run_at <= ${to})), run_at => now())`.execute(
+    t.runtime.db,
+  );
+}
+
+const node = (id: string, type: string, params: object) => ({ id, type, version: 1, params, position: { x: 0, y: 0 } });
+const edge = (source: string, target: string, sourceHandle = 'out') => ({
+  id: `${source}-${target}`,
+  source,
+  sourceHandle,
+  target,
+});
+
+/** A live journey: webhook → marketing email → tag → exit, and a Helsinki contact; the started run's id. */
+async function startRun(): Promise<{ runId: string; contactId: string; email: string }> {
+  const graph = {
+    nodes: [
+      node('hook', 'core.webhook', { secret: SECRET }),
+      node('mail', 'email.send', {
+        from: 'News <news@example.com>',
+        subject: 'Good morning',
+        html: '<p>Morning news</p>',
+        category: 'marketing',
+      }),
+      node('tag', 'crm.tag', { action: 'add', tag: 'mailed' }),
+      node('done', 'core.exit', { goal: 'mailed' }),
+    ],
+    edges: [edge('hook', 'mail'), edge('mail', 'tag', 'sent'), edge('tag', 'done')],
+  };
+  const journeyId = (await api('POST', '/api/journeys', { name: 'Morning news', graph })).json().id;
+  expect((await api('POST', `/api/journeys/${journeyId}/publish`)).statusCode).toBe(201);
+  const email = `${randomUUID()}@example.com`;
+  const contactId = (await api('POST', '/api/contacts', { email, timezone: 'Europe/Helsinki' })).json().id;
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/hooks/${journeyId}/hook`,
+    headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
+    payload: { email },
+  });
+  expect(res.statusCode).toBe(202);
+  return { runId: res.json().runId, contactId, email };
+}
+
+const messagesOf = async (runId: string) => (await api('GET', `/api/messages?runId=${runId}`)).json().messages;
+
+async function delayedAndWaiting(runId: string) {
+  const { run, steps } = await runEnds(t.runtime.db, runId, ['waiting']);
+  expect(run.status).toBe('waiting');
+  expect(steps.find((s) => s.node_id === 'mail')?.status).toBe('waiting');
+  const [message] = await messagesOf(runId);
+  expect(message).toMatchObject({ status: 'delayed', reason: 'quiet-hours' });
+  return message;
+}
+
+describe('quiet hours in a running journey', () => {
+  test('a marketing email due in quiet hours waits, is delivered when they end, and the run goes on', async () => {
+    now = new Date('2030-01-10T21:30:00Z');
+    const { runId, contactId, email } = await startRun();
+    await delayedAndWaiting(runId);
+    const before = smtp.mails.length;
+
+    await travel(new Date('2030-01-11T06:00:00Z')); // 08:00 in Helsinki
+    await eventually(async () => smtp.mails.length > before);
+    const mail = smtp.mails.at(-1);
+    expect(mail?.to).toMatchObject({ text: email });
+    expect(mail?.subject).toBe('Good morning');
+    expect(mail?.html).toContain('Morning news');
+
+    const { run, steps } = await runEnds(t.runtime.db, runId);
+    expect(run).toMatchObject({ status: 'completed', outcome: 'mailed' });
+    expect(steps.map((s) => s.node_id)).toEqual(['hook', 'mail', 'tag', 'done']);
+    const [message] = await messagesOf(runId);
+    expect(message).toMatchObject({ status: 'sent', sentAt: '2030-01-11T06:00:00.000Z' });
+    expect(message.reason).toBeUndefined();
+    const contact = (await api('GET', `/api/contacts/${contactId}`)).json();
+    expect(contact.tags.map((tag: { tag: string }) => tag.tag)).toEqual(['mailed']);
+  });
+
+  test('a run woken before quiet hours end sends nothing and keeps waiting', async () => {
+    now = new Date('2030-01-10T21:30:00Z');
+    const { runId } = await startRun();
+    const first = await delayedAndWaiting(runId);
+    const before = smtp.mails.length;
+
+    await travel(new Date('2030-01-11T05:59:00Z'), { early: true }); // 07:59 in Helsinki
+    // Woken, the step asks to wait again: its job is queued for the end of quiet hours once more.
+    await eventually(async () => {
+      const { rows } = await sql<{ run_at: Date }>`
+        select run_at from graphile_worker.jobs where task_identifier = 'waymark.step'`.execute(t.runtime.db);
+      return rows.length === 1 && rows[0]?.run_at.toISOString() === '2030-01-11T06:00:00.000Z';
+    });
+    expect(await delayedAndWaiting(runId)).toMatchObject({ id: first.id, status: 'delayed' });
+    expect(smtp.mails.length).toBe(before);
+
+    await travel(new Date('2030-01-11T06:00:00Z'));
+    expect((await runEnds(t.runtime.db, runId)).run.status).toBe('completed');
+    expect(smtp.mails.length).toBe(before + 1);
+  });
+});

@@ -1,0 +1,82 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { queueOrphanedSteps } from '../../engine/runs/dispatch.js';
+import { foldCounters } from '../../engine/runs/fold-counters.js';
+import { insertRuns } from '../../engine/runs/insert-runs.js';
+import { journeyStats } from '../../engine/runs/stats.js';
+import { loadVersion } from '../../engine/runs/versions.js';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { e, eventually, n, publish, runEnds, testPackage } from './support.js';
+
+let t: TestRuntime;
+let worker: WorkerHandle;
+
+beforeAll(async () => {
+  t = await createTestRuntime();
+  t.runtime.registry.add(testPackage);
+  worker = await startWorker(t.runtime, { pollInterval: 200 });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+const graph = () => ({
+  nodes: [n('hook', 'core.webhook', { secret: 'a-webhook-secret-of-some-length' }), n('a', 'tst.step')],
+  edges: [e('hook', 'a')],
+});
+
+describe('steps a webhook committed but never queued', () => {
+  test('are queued by the sweeper once they are old enough, and run', async () => {
+    const j = await publish(t.runtime.db, graph());
+    const version = await loadVersion(t.runtime.db, j.journeyId, j.version);
+    if (!version) throw new Error('no version');
+    // A process that commits the run and dies before its dispatcher queues the job.
+    const started = await insertRuns(t.runtime.db, {
+      version,
+      triggerNodeId: 'hook',
+      output: 'out',
+      contacts: { ids: [null] },
+      trigger: {},
+      dispatch: true,
+    });
+    const runId = started.runIds[0] ?? '';
+    expect(started.dispatch.stepIds).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 500));
+    const waiting = await t.runtime.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
+    expect(waiting?.status).toBe('running');
+
+    expect(await queueOrphanedSteps(t.runtime.db, 60)).toBe(0);
+    expect(await queueOrphanedSteps(t.runtime.db, 0)).toBe(1);
+    const { run, steps } = await runEnds(t.runtime.db, runId);
+    expect(run.status).toBe('completed');
+    expect(steps.map((s) => [s.node_id, s.status])).toEqual([
+      ['hook', 'completed'],
+      ['a', 'completed'],
+    ]);
+    expect(await queueOrphanedSteps(t.runtime.db, 0)).toBe(0);
+  });
+});
+
+describe('node counters', () => {
+  test('stay exact when the scattered shards are folded into one row per node and output', async () => {
+    const j = await publish(t.runtime.db, graph());
+    const version = await loadVersion(t.runtime.db, j.journeyId, j.version);
+    if (!version) throw new Error('no version');
+    const input = { version, triggerNodeId: 'hook', output: 'out', contacts: { ids: [null] }, trigger: {} };
+    const runIds: string[] = [];
+    for (let i = 0; i < 5; i++) runIds.push(...(await insertRuns(t.runtime.db, input)).runIds);
+    for (const id of runIds) await runEnds(t.runtime.db, id);
+    const before = await journeyStats(t.runtime.db, j.journeyId);
+    expect(before.nodes.a).toMatchObject({ entered: 5, completed: 5 });
+
+    await eventually(async () => (await foldCounters(t.runtime.db)) === 0);
+    expect(await journeyStats(t.runtime.db, j.journeyId)).toEqual(before);
+    const rows = await sql<{ n: number }>`
+      select count(*)::int as n from node_counters where journey_id = ${j.journeyId}
+    `.execute(t.runtime.db);
+    // hook (own counts + output out), a (own counts + output out): one row each after the fold.
+    expect(rows.rows[0]?.n).toBe(4);
+  });
+});
