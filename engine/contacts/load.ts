@@ -1,5 +1,5 @@
 import type { Contact, ListMembership, TagState } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { undeliverableJson } from '../inbound/suppression.js';
 
@@ -13,21 +13,18 @@ interface LoadedRow {
   consent: Contact['consent'];
   email_undeliverable: Contact['emailUndeliverable'];
   subscriptions: NonNullable<Contact['subscriptions']>;
-  created_at: Date;
-  updated_at: Date;
+  /** A Date from a row, an ISO string from a row delivered as JSON (`contactJsonSql`). */
+  created_at: Date | string;
+  updated_at: Date | string;
   tags: TagState[];
   lists: ListMembership[];
 }
 
-const iso = (d: Date) => d.toISOString();
+const iso = (d: Date | string) => new Date(d).toISOString();
 
-/**
- * Many contacts with their tags (`active` computed now) and lists, in one query, in the
- * order of `ids`; unknown ids are left out.
- */
-export async function loadContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Contact[]> {
-  if (!ids.length) return [];
-  const { rows } = await sql<LoadedRow>`
+/** The SELECT of contacts with their tags and lists whose id is `= <match>` (e.g. `any(…)`). */
+function contactRowsSql(match: RawBuilder<unknown>): RawBuilder<LoadedRow> {
+  return sql<LoadedRow>`
     select c.*,
       coalesce((select json_agg(json_build_object(
           'tag', t.tag, 'count', t.count,
@@ -41,7 +38,26 @@ export async function loadContacts(db: Kysely<Database>, ids: readonly string[])
           'addedAt', to_char(l.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
         order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists,
       ${undeliverableJson(sql`c.email`)} as email_undeliverable
-    from contacts c where c.id = any(${ids as string[]}::uuid[])`.execute(db);
+    from contacts c where c.id = ${match}`;
+}
+
+/** A JSON value with the contact whose id `idExpr` gives, for `contactFromJson`; null when none. */
+export function contactJsonSql(idExpr: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(select row_to_json(x) from (${contactRowsSql(idExpr)}) x)`;
+}
+
+/** The contact `contactJsonSql` delivered, as `loadContact` gives it. */
+export function contactFromJson(json: unknown): Contact | null {
+  return json ? toContact(json as LoadedRow) : null;
+}
+
+/**
+ * Many contacts with their tags (`active` computed now) and lists, in one query, in the
+ * order of `ids`; unknown ids are left out.
+ */
+export async function loadContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Contact[]> {
+  if (!ids.length) return [];
+  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`)}`.execute(db);
   const byId = new Map(rows.map((r) => [r.id, toContact(r)]));
   return ids.map((id) => byId.get(id)).filter((c): c is Contact => c !== undefined);
 }

@@ -1,4 +1,11 @@
-import { type ContactsService, evaluateFilter, NotFoundError, parseDuration, ValidationError } from '@waymark/sdk';
+import {
+  type ContactsService,
+  evaluateFilter,
+  type Filter,
+  NotFoundError,
+  parseDuration,
+  ValidationError,
+} from '@waymark/sdk';
 import { sql } from 'kysely';
 import { recordEvent } from '../events/record.js';
 import { compileFilter } from '../segments/compile.js';
@@ -6,6 +13,16 @@ import type { StepScope } from '../services/step-scope.js';
 import { loadContact } from './load.js';
 import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** True when the filter counts events anywhere in its tree. */
+function mentionsEvents(filter: Filter): boolean {
+  if ('all' in filter) return filter.all.some(mentionsEvents);
+  if ('any' in filter) return filter.any.some(mentionsEvents);
+  if ('not' in filter) return mentionsEvents(filter.not);
+  return 'event' in filter;
+}
 
 /** `ctx.contacts` for one step. (Contact store part.) */
 export function createContactsService(scope: StepScope): ContactsService {
@@ -32,8 +49,14 @@ export function createContactsService(scope: StepScope): ContactsService {
           ]);
         ttlSeconds = ms / 1000;
       }
-      await mustLoad(contactId);
-      return addTag(db, contactId, tag, ttlSeconds);
+      try {
+        return await addTag(db, contactId, tag, ttlSeconds);
+      } catch (error) {
+        // contact_tags references contacts: an unknown contact is refused by the insert itself.
+        if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)
+          throw new NotFoundError(`no contact ${contactId}`, { cause: error });
+        throw error;
+      }
     },
     removeTag: (contactId, tag) => removeTag(db, contactId, tag),
     async addToList(contactId, list) {
@@ -49,6 +72,9 @@ export function createContactsService(scope: StepScope): ContactsService {
     },
     async matches(contactId, filter, filterScope) {
       const now = scope.now();
+      // The step's own contact is in memory already: only event conditions need the database.
+      if (contactId && scope.contact?.id === contactId && !mentionsEvents(filter))
+        return evaluateFilter(filter, { contact: scope.contact, ...filterScope, now });
       if (contactId) {
         const { rows } = await sql<{ m: boolean }>`
           select ${compileFilter(filter, { now, scope: filterScope })} as m from contacts c where c.id = ${contactId}`.execute(

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { prepareLongStatements } from './prepared.js';
 
 // bigint counts (count(*)) arrive as strings by default; they fit in a JS number here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -28,7 +29,10 @@ export function connectDatabase(connectionString: string, options: { max?: numbe
   });
   // An idle client whose server went away emits 'error'; without a listener it crashes the process.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    prepareLongStatements(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

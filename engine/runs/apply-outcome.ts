@@ -5,7 +5,14 @@ import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Runtime } from '../runtime.js';
 import { type CounterDelta, type StepJob, type StepNotice, writeBookkeeping } from './bookkeeping.js';
-import { buildNodeContext, type KnownView, type RunRow, type ServiceUse, type StepRef } from './context.js';
+import {
+  buildNodeContext,
+  changesContact,
+  type KnownView,
+  type RunRow,
+  type ServiceUse,
+  type StepRef,
+} from './context.js';
 import { endRuns } from './end-runs.js';
 import { DEFAULT_MAX_ATTEMPTS, invokeNode, type Outcome } from './invoke.js';
 import { completeAndSpawn } from './spawn.js';
@@ -191,8 +198,8 @@ async function runInline(
   const { open, waiting, ended } = batch;
   let savepoint: Promise<unknown> | null = null;
   const view: StepView = { contact: null, steps: {}, contactChanged: false };
-  const onServiceUse: ServiceUse = async (service) => {
-    if (service === 'contacts') view.contactChanged = true;
+  const onServiceUse: ServiceUse = async (service, method) => {
+    if (changesContact(service, method)) view.contactChanged = true;
     savepoint ??= sql`savepoint ${savepointName}`.execute(trx);
     await savepoint;
   };

@@ -8,7 +8,7 @@ import {
   type Resume,
   renderParams,
 } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { loadContact } from '../contacts/load.js';
 import { createContactsService } from '../contacts/service.js';
 import { createCredentialsService } from '../credentials/service.js';
@@ -41,6 +41,34 @@ export interface StepRef {
   resume: Resume | null;
 }
 
+type PathRow = { node_id: string; output: JsonValue | null; parent_step_id: string | null };
+
+/**
+ * A JSON array of the steps on a token's path, from the trigger to the step `parentExpr`
+ * names, for `pathFromJson`. Usable as a correlated subquery.
+ */
+export function pathJsonSql(parentExpr: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(
+    with recursive chain as (
+      select id, parent_step_id, node_id, output, 0 as depth from steps where id = ${parentExpr}
+      union all
+      select s.id, s.parent_step_id, s.node_id, s.output, c.depth + 1
+      from steps s join chain c on s.id = c.parent_step_id where c.depth < 1000
+    )
+    select coalesce(json_agg(json_build_object('node_id', node_id, 'output', output, 'parent_step_id', parent_step_id)
+      order by depth desc), '[]') from chain)`;
+}
+
+/** Outputs of the steps on a token's path, by node id, from what `pathJsonSql` delivered. */
+export function pathFromJson(run: RunRow, rows: unknown): Record<string, { output: JsonValue }> {
+  const steps: Record<string, { output: JsonValue }> = {};
+  for (const row of (rows ?? []) as PathRow[]) {
+    // The trigger step keeps no copy of the payload: it is the run's trigger.
+    steps[row.node_id] = { output: row.parent_step_id === null ? run.trigger : (row.output ?? null) };
+  }
+  return steps;
+}
+
 /** Outputs of the steps on a token's path (its parent chain), by node id. */
 export async function pathOutputs(
   db: Kysely<Database>,
@@ -48,21 +76,8 @@ export async function pathOutputs(
   parentStepId: string | null,
 ): Promise<Record<string, { output: JsonValue }>> {
   if (!parentStepId) return {};
-  const { rows } = await sql<{ node_id: string; output: JsonValue | null; parent_step_id: string | null }>`
-    with recursive chain as (
-      select id, parent_step_id, node_id, output, 0 as depth from steps where id = ${parentStepId}
-      union all
-      select s.id, s.parent_step_id, s.node_id, s.output, c.depth + 1
-      from steps s join chain c on s.id = c.parent_step_id where c.depth < 1000
-    )
-    select node_id, output, parent_step_id from chain order by depth desc
-  `.execute(db);
-  const steps: Record<string, { output: JsonValue }> = {};
-  for (const row of rows) {
-    // The trigger step keeps no copy of the payload: it is the run's trigger.
-    steps[row.node_id] = { output: row.parent_step_id === null ? run.trigger : (row.output ?? null) };
-  }
-  return steps;
+  const { rows } = await sql<{ path: unknown }>`select ${pathJsonSql(sql`${parentStepId}::uuid`)} as path`.execute(db);
+  return pathFromJson(run, rows[0]?.path);
 }
 
 async function contactOf(db: Kysely<Database>, contactId: string | null): Promise<Contact | null> {
@@ -76,14 +91,19 @@ async function contactOf(db: Kysely<Database>, contactId: string | null): Promis
   }
 }
 
-/** Which service a node called, told before the call reaches the database. */
-export type ServiceUse = (service: keyof StepServices) => Promise<void>;
+/** Which service (and method) a node called, told before the call reaches the database. */
+export type ServiceUse = (service: keyof StepServices, method: string) => Promise<void>;
+
+/** Whether a service call may change the run's contact (anything but reading it). */
+export function changesContact(service: keyof StepServices, method: string): boolean {
+  return service === 'contacts' && method !== 'get' && method !== 'matches';
+}
 
 /**
  * A service made on first use, so a node that never touches an unfinished service still runs.
  * With `onUse`, every call waits for it first (the services' methods all return promises).
  */
-function lazy<T extends object>(make: () => T, onUse?: () => Promise<void>): T {
+function lazy<T extends object>(make: () => T, onUse?: (method: string) => Promise<void>): T {
   let made: T | undefined;
   return new Proxy({} as T, {
     get(_target, property) {
@@ -92,7 +112,7 @@ function lazy<T extends object>(make: () => T, onUse?: () => Promise<void>): T {
       if (typeof value !== 'function') return value;
       if (!onUse) return value.bind(made);
       return async (...args: unknown[]) => {
-        await onUse();
+        await onUse(String(property));
         return Reflect.apply(value, made, args);
       };
     },
@@ -110,7 +130,7 @@ export interface StepServices {
 
 /** The services of a production step: each made on first use, acting on the database. */
 export function productionServices(scope: StepScope, definition: AnyNodeDefinition, onUse?: ServiceUse): StepServices {
-  const use = (service: keyof StepServices) => (onUse ? () => onUse(service) : undefined);
+  const use = (service: keyof StepServices) => (onUse ? (method: string) => onUse(service, method) : undefined);
   return {
     contacts: lazy(() => createContactsService(scope), use('contacts')),
     messages: lazy(() => createMessagesService(scope), use('messages')),
@@ -208,6 +228,7 @@ export async function buildNodeContext(input: {
     version: run.version,
     nodeId: node.id,
     contactId: run.contactId,
+    contact,
     idempotencyKey: step.id,
     now,
   };

@@ -1,5 +1,6 @@
 import type { JsonObject, Resume } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { contactFromJson, contactJsonSql } from '../contacts/load.js';
 import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
@@ -12,7 +13,15 @@ import {
   seeing,
 } from './apply-outcome.js';
 import { counterShard } from './bookkeeping.js';
-import { buildNodeContext, type RunRow, type ServiceUse, type StepRef } from './context.js';
+import {
+  buildNodeContext,
+  changesContact,
+  pathFromJson,
+  pathJsonSql,
+  type RunRow,
+  type ServiceUse,
+  type StepRef,
+} from './context.js';
 import { endRuns } from './end-runs.js';
 import { invokeNode, type Outcome } from './invoke.js';
 import { definitionOf, loadVersion } from './versions.js';
@@ -31,12 +40,15 @@ interface StartedStep {
   trigger: JsonObject;
   trigger_node_id: string;
   run_started_at: Date;
+  /** The run's contact and the token's path, read in the same statement. */
+  contact: unknown;
+  path: unknown;
 }
 
 /**
  * Marks a step running (attempt + 1) if it may run now: queued, interrupted by a crash, or
  * parked with a resume set. A step that was parked leaves the waiting counts in the same
- * statement. Null when there is nothing to do (finished, cancelled, still parked). Committed
+ * statement, which also reads the run's contact and the token's path for `ctx`. Null when there is nothing to do (finished, cancelled, still parked). Committed
  * asynchronously: if the mark is lost in a crash, the job (completed only after it, with a
  * synchronous commit) runs the step again.
  */
@@ -63,6 +75,7 @@ async function startStep(db: Kysely<Database>, stepId: string): Promise<StartedS
     )
     select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
       st.was, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at,
+      ${contactJsonSql(sql`r.contact_id`)} as contact, ${pathJsonSql(sql`st.parent_step_id`)} as path,
       (select count(*) from commit_mode) as mode
     from started st join runs r on r.id = st.run_id
   `.execute(db);
@@ -118,6 +131,7 @@ export async function executeStep(
   const version = await loadVersion(db, run.journeyId, run.version);
   const node = version?.nodes.get(step.nodeId);
   const definition = node ? definitionOf(runtime.registry, node) : null;
+  const known = { contact: contactFromJson(started.contact), steps: pathFromJson(run, started.path) };
   let outcome: Outcome;
   const view: StepView = { contact: null, steps: {}, contactChanged: false };
   if (!version || !node) {
@@ -133,11 +147,11 @@ export async function executeStep(
       error: { message: `node type ${node.type}@${node.version} is not installed`, code: 'unknown_node_type' },
     };
   } else {
-    const onServiceUse: ServiceUse = async (service) => {
-      if (service === 'contacts') view.contactChanged = true;
+    const onServiceUse: ServiceUse = async (service, method) => {
+      if (changesContact(service, method)) view.contactChanged = true;
     };
     outcome = await invokeNode(definition, async (signal) =>
-      seeing(view, await buildNodeContext({ runtime, db, run, step, node, definition, signal, onServiceUse })),
+      seeing(view, await buildNodeContext({ runtime, db, run, step, node, definition, signal, known, onServiceUse })),
     );
   }
   await db.transaction().execute(async (trx) => {

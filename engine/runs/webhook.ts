@@ -21,6 +21,8 @@ export interface WebhookTarget {
   node: GraphNode;
   secret: string;
   validate: ValidateFunction | null;
+  /** Served from memory: the journey may have changed since (see `webhookTarget`). */
+  cached: boolean;
 }
 
 const schemas = new Map<string, ValidateFunction | null>();
@@ -50,8 +52,9 @@ const targets = new Map<string, WebhookTarget>();
 /**
  * The webhook node `nodeId` of the journey's published version; NotFoundError for an unknown
  * or unpublished journey, an archived one, or a node that is not a `core.webhook` trigger.
- * Active targets come from memory: the statement that starts the run checks that the journey
- * is still active on that version, and the caller asks again with `fresh` when it is not.
+ * Live targets come from memory (`cached`): the statement that starts the run checks that
+ * the journey is still live on that version, and a caller about to refuse a call on a cached
+ * target asks again with `fresh`, so no answer rests on a stale secret, status or schema.
  */
 export async function webhookTarget(
   db: Kysely<Database>,
@@ -61,7 +64,7 @@ export async function webhookTarget(
 ): Promise<WebhookTarget> {
   const key = `${journeyId}\u0000${nodeId}`;
   const cached = options.fresh ? undefined : targets.get(key);
-  if (cached) return cached;
+  if (cached) return { ...cached, cached: true };
   targets.delete(key);
   const journey = await db
     .selectFrom('journeys')
@@ -75,7 +78,8 @@ export async function webhookTarget(
   if (!version || !node || node.type !== 'core.webhook')
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
   const secret = typeof node.params?.secret === 'string' ? node.params.secret : '';
-  const target = { journeyId, status: journey.status, version, node, secret, validate: compiledSchema(version, node) };
+  const validate = compiledSchema(version, node);
+  const target = { journeyId, status: journey.status, version, node, secret, validate, cached: false };
   if (target.status === 'live') {
     if (targets.size > 10_000) targets.clear();
     targets.set(key, target);

@@ -1,3 +1,4 @@
+import type { Contact } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
@@ -14,6 +15,8 @@ export interface StepScope {
   version: number;
   nodeId: string;
   contactId: string | null;
+  /** The contact as the step's `ctx.contact` shows it, when loaded (undefined: not known). */
+  contact?: Contact | null;
   /** Stable across retries and crash re-runs of the step. */
   idempotencyKey: string;
   now(): Date;

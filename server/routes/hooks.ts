@@ -77,6 +77,11 @@ export async function hooksRoutes(app: FastifyInstance) {
     reply: FastifyReply,
     target: WebhookTarget,
   ) {
+    // A refusal must rest on the journey as it is now, not as it was cached.
+    const refuse = <T>(answer: () => T): T => {
+      if (target.cached) throw new StaleWebhookTargetError();
+      return answer();
+    };
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = (name: string) => {
       const value = request.headers[name];
@@ -85,24 +90,31 @@ export async function hooksRoutes(app: FastifyInstance) {
     const secret = header('x-waymark-secret');
     const signature = header('x-waymark-signature');
     if (!authenticWebhook(target.secret, { secret, signature }, raw))
-      return sendError(reply, 'unauthorized', 'a valid X-Waymark-Secret or X-Waymark-Signature is required');
+      return refuse(() =>
+        sendError(reply, 'unauthorized', 'a valid X-Waymark-Secret or X-Waymark-Signature is required'),
+      );
     if (target.status === 'paused')
-      return sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing');
+      return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
     await enforceWebhookRateLimit(db, target);
     let payload: unknown;
     try {
       payload = JSON.parse(raw.toString('utf8'));
     } catch {
-      return sendError(reply, 'invalid_json', 'the body is not valid JSON');
+      return refuse(() => sendError(reply, 'invalid_json', 'the body is not valid JSON'));
     }
     if (!payload || typeof payload !== 'object' || Array.isArray(payload))
-      throw new ValidationError('the payload must be a JSON object', [{ path: '', message: 'expected an object' }]);
-    if (target.validate && !target.validate(payload)) {
-      const details = (target.validate.errors ?? []).map((e) => ({
+      return refuse(() => {
+        throw new ValidationError('the payload must be a JSON object', [{ path: '', message: 'expected an object' }]);
+      });
+    const { validate } = target;
+    if (validate && !validate(payload)) {
+      const details = (validate.errors ?? []).map((e) => ({
         path: e.instancePath,
         message: `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`,
       }));
-      throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
+      return refuse(() => {
+        throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
+      });
     }
     const key = header('idempotency-key') ?? null;
     const answer = await acceptWebhook(db, dispatcher, target, payload as JsonObject, key);

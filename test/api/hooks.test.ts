@@ -108,6 +108,30 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(runs).toHaveLength(1);
   });
 
+  test('a paused journey answers 409 even to a payload its schema refuses, once its webhook was cached', async () => {
+    const schema = { type: 'object', required: ['name'] };
+    const j = await publish(t.runtime.db, hookGraph({ schema }));
+    expect((await post(j.journeyId, { name: 'x' })).statusCode).toBe(202);
+    await t.runtime.db.updateTable('journeys').set({ status: 'paused' }).where('id', '=', j.journeyId).execute();
+    const res = await post(j.journeyId, {});
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('journey_paused');
+  });
+
+  test('a republished secret is taken at once, and the old one refused', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    expect((await post(j.journeyId, {})).statusCode).toBe(202);
+    const fresh = 'a-brand-new-webhook-secret';
+    await publish(
+      t.runtime.db,
+      { ...hookGraph(), nodes: [n('hook', 'core.webhook', { secret: fresh }), n('a', 'tst.step')] },
+      {},
+      j.journeyId,
+    );
+    expect((await post(j.journeyId, {}, { 'x-waymark-secret': fresh })).statusCode).toBe(202);
+    expect((await post(j.journeyId, {})).statusCode).toBe(401);
+  });
+
   test('a journey republished after its webhook was called starts runs on the new version', async () => {
     const j = await publish(t.runtime.db, hookGraph());
     expect((await post(j.journeyId, {})).statusCode).toBe(202);

@@ -68,6 +68,7 @@ describe.skipIf(!hasChromium)('editor in the browser', () => {
       .locator('.svelte-flow__node')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!));
     await connect(page, ids[0], ids[1]);
+    await expect.poll(() => page.locator('.svelte-flow__edge').count()).toBe(1);
     // A trigger has no target handle at all, and an edge back into it is refused while dragging.
     expect(await page.locator(`.svelte-flow__node[data-id="${ids[0]}"] .svelte-flow__handle.target`).count()).toBe(0);
     await page.locator(`.svelte-flow__node[data-id="${ids[0]}"]`).click();
@@ -76,8 +77,12 @@ describe.skipIf(!hasChromium)('editor in the browser', () => {
     await page.locator('.side input[type=text]').first().fill('welcomed');
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 10_000 }).toBe('Saved');
 
-    const res = await app.inject({ url: `/api/journeys/${id}`, headers: { authorization: `Bearer ${TEST_TOKEN}` } });
-    const graph = res.json().draft.graph;
+    // "Saved" may still show the save before the last edit: wait for the draft to hold it.
+    const draft = async () =>
+      (await app.inject({ url: `/api/journeys/${id}`, headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()
+        .draft;
+    await expect.poll(async () => (await draft()).graph.nodes[1]?.params?.tag, { timeout: 10_000 }).toBe('welcomed');
+    const graph = (await draft()).graph;
     expect(graph.edges).toEqual([{ id: expect.any(String), source: ids[0], sourceHandle: 'out', target: ids[1] }]);
     expect(Object.keys(graph.nodes[0]).sort()).toEqual(['id', 'params', 'position', 'type', 'version']);
     expect(graph.nodes[1].params).toMatchObject({ action: 'add', tag: 'welcomed' });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { createTestDatabase } from '../support/database.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'waymark-start-'));
@@ -18,9 +19,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+function start(env: Record<string, string>, mode = 'start'): { child: ChildProcess; output: () => string } {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', mode], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,4 +81,19 @@ describe('npm start on the embedded PostgreSQL', () => {
     expect(code).toBe(1);
     expect(bad.output()).toMatch(/PORT: must be a whole number/);
   });
+});
+
+describe('npm run start:server on a DATABASE_URL', () => {
+  test('finishes its graceful shutdown on SIGTERM and exits 0', async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const port = await freePort();
+      const server = start({ PORT: String(port), WAYMARK_DATA_DIR: dataDir, DATABASE_URL: tdb.url }, 'server');
+      await waitHealthy(port);
+      expect(await stop(server.child)).toBe(0);
+      expect(server.output()).toMatch(/"msg":"stopped"/);
+    } finally {
+      await tdb.drop();
+    }
+  }, 120_000);
 });

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+// Statements at least this long are our hand-written CTEs: few distinct texts, costly to plan.
+const PREPARE_FROM_LENGTH = 400;
+// A connection keeps every statement it prepared; past this many distinct texts, stop adding.
+const MAX_PREPARED_PER_CONNECTION = 500;
+
+type Query = (...args: unknown[]) => unknown;
+
+// "cached plan must not change result type"
+const CACHED_PLAN_CHANGED = '0A000';
+
+/**
+ * Makes `client` run long parameterised statements as named prepared statements, so that
+ * PostgreSQL parses and plans each distinct text once per connection instead of on every
+ * call (the engine's step statements are long CTEs run thousands of times a second).
+ * Short statements, and those without parameters (migrations hold several statements in
+ * one text, which cannot be prepared), go through unchanged.
+ */
+export function prepareLongStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as Query;
+  const prepared = new Set<string>();
+  const stale = new Set<string>();
+  (client as unknown as { query: Query }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (
+      typeof text !== 'string' ||
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      args.length !== 2 ||
+      text.length < PREPARE_FROM_LENGTH
+    )
+      return query(...args);
+    const name = `wm_${createHash('sha1').update(text).digest('base64url')}`;
+    if (stale.has(name)) return query(...args);
+    if (!prepared.has(name)) {
+      if (prepared.size >= MAX_PREPARED_PER_CONNECTION) return query(...args);
+      prepared.add(name);
+    }
+    return (query({ name, text, values }) as Promise<unknown>).catch((error: { code?: string }) => {
+      // A table changed under the plan (a migration by a newer process): run this text
+      // unprepared on this connection from now on. (Inside a transaction the retry fails
+      // too, as the transaction is aborted; the caller's retry then takes the plain path.)
+      if (error?.code !== CACHED_PLAN_CHANGED) throw error;
+      stale.add(name);
+      return query(text, values);
+    });
+  };
+}
