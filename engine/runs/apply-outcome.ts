@@ -5,14 +5,8 @@ import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Runtime } from '../runtime.js';
 import { type CounterDelta, type StepJob, type StepNotice, writeBookkeeping } from './bookkeeping.js';
-import {
-  buildNodeContext,
-  changesContact,
-  type KnownView,
-  type RunRow,
-  type ServiceUse,
-  type StepRef,
-} from './context.js';
+import { type StepView, watchContact } from './contact-view.js';
+import { buildNodeContext, type KnownView, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
 import { DEFAULT_MAX_ATTEMPTS, invokeNode, type Outcome } from './invoke.js';
 import { completeAndSpawn } from './spawn.js';
@@ -198,10 +192,10 @@ async function runInline(
   const { open, waiting, ended } = batch;
   let savepoint: Promise<unknown> | null = null;
   const view: StepView = { contact: null, steps: {}, contactChanged: false };
-  const onServiceUse: ServiceUse = async (service, method) => {
-    if (changesContact(service, method)) view.contactChanged = true;
+  const onServiceUse: ServiceUse = async (service, method, args) => {
     savepoint ??= sql`savepoint ${savepointName}`.execute(trx);
     await savepoint;
+    return watchContact(view, service, method, args);
   };
   try {
     const outcome = await invokeNode(definition, async (signal) =>
@@ -231,12 +225,6 @@ async function runInline(
     Object.assign(batch, { open, waiting, ended });
     return false;
   }
-}
-
-/** What a finished step saw, handed on to the inline steps after it. */
-export interface StepView extends KnownView {
-  /** The node called `ctx.contacts`: the next step reads the contact again. */
-  contactChanged: boolean;
 }
 
 /** Notes in `view` what the step's `ctx` shows; returns the ctx. */

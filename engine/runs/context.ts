@@ -91,19 +91,24 @@ async function contactOf(db: Kysely<Database>, contactId: string | null): Promis
   }
 }
 
-/** Which service (and method) a node called, told before the call reaches the database. */
-export type ServiceUse = (service: keyof StepServices, method: string) => Promise<void>;
-
-/** Whether a service call may change the run's contact (anything but reading it). */
-export function changesContact(service: keyof StepServices, method: string): boolean {
-  return service === 'contacts' && method !== 'get' && method !== 'matches';
-}
+/**
+ * Told of each service call (service, method, arguments) before it reaches the database; may
+ * return what to do with the call's result once it succeeds.
+ */
+export type ServiceUse = (
+  service: keyof StepServices,
+  method: string,
+  args: readonly unknown[],
+) => Promise<((result: unknown) => void) | undefined>;
 
 /**
  * A service made on first use, so a node that never touches an unfinished service still runs.
  * With `onUse`, every call waits for it first (the services' methods all return promises).
  */
-function lazy<T extends object>(make: () => T, onUse?: (method: string) => Promise<void>): T {
+function lazy<T extends object>(
+  make: () => T,
+  onUse?: (method: string, args: readonly unknown[]) => Promise<((result: unknown) => void) | undefined>,
+): T {
   let made: T | undefined;
   return new Proxy({} as T, {
     get(_target, property) {
@@ -112,8 +117,10 @@ function lazy<T extends object>(make: () => T, onUse?: (method: string) => Promi
       if (typeof value !== 'function') return value;
       if (!onUse) return value.bind(made);
       return async (...args: unknown[]) => {
-        await onUse(String(property));
-        return Reflect.apply(value, made, args);
+        const done = await onUse(String(property), args);
+        const result = await Reflect.apply(value, made, args);
+        done?.(result);
+        return result;
       };
     },
   });
@@ -130,7 +137,8 @@ export interface StepServices {
 
 /** The services of a production step: each made on first use, acting on the database. */
 export function productionServices(scope: StepScope, definition: AnyNodeDefinition, onUse?: ServiceUse): StepServices {
-  const use = (service: keyof StepServices) => (onUse ? (method: string) => onUse(service, method) : undefined);
+  const use = (service: keyof StepServices) =>
+    onUse ? (method: string, args: readonly unknown[]) => onUse(service, method, args) : undefined;
   return {
     contacts: lazy(() => createContactsService(scope), use('contacts')),
     messages: lazy(() => createMessagesService(scope), use('messages')),

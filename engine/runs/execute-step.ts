@@ -4,24 +4,10 @@ import { contactFromJson, contactJsonSql } from '../contacts/load.js';
 import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
-import {
-  applyOutcome,
-  flushOutcomes,
-  type OutcomeBatch,
-  type RetryOptions,
-  type StepView,
-  seeing,
-} from './apply-outcome.js';
+import { applyOutcome, flushOutcomes, type OutcomeBatch, type RetryOptions, seeing } from './apply-outcome.js';
 import { counterShard } from './bookkeeping.js';
-import {
-  buildNodeContext,
-  changesContact,
-  pathFromJson,
-  pathJsonSql,
-  type RunRow,
-  type ServiceUse,
-  type StepRef,
-} from './context.js';
+import { type StepView, watchContact } from './contact-view.js';
+import { buildNodeContext, pathFromJson, pathJsonSql, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
 import { invokeNode, type Outcome } from './invoke.js';
 import { definitionOf, loadVersion } from './versions.js';
@@ -147,9 +133,7 @@ export async function executeStep(
       error: { message: `node type ${node.type}@${node.version} is not installed`, code: 'unknown_node_type' },
     };
   } else {
-    const onServiceUse: ServiceUse = async (service, method) => {
-      if (changesContact(service, method)) view.contactChanged = true;
-    };
+    const onServiceUse: ServiceUse = async (service, method, args) => watchContact(view, service, method, args);
     outcome = await invokeNode(definition, async (signal) =>
       seeing(view, await buildNodeContext({ runtime, db, run, step, node, definition, signal, known, onServiceUse })),
     );
