@@ -2,12 +2,15 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { ADD_TO_COUNTERS } from './bookkeeping.js';
 
+/** Rows one fold moves at most. */
+export const FOLD_BATCH = 50_000;
+
 /**
  * Gathers the counter rows that steps scattered over random shards into shard 0, so the
  * table stays (nodes × outputs) rows plus what arrived since the last fold. Rows another
  * fold holds are skipped. Returns how many rows were folded.
  */
-export async function foldCounters(db: Kysely<Database>, limit = 50_000): Promise<number> {
+export async function foldCounters(db: Kysely<Database>, limit = FOLD_BATCH): Promise<number> {
   const { rows } = await sql<{ folded: number }>`
     with moved as (
       delete from node_counters

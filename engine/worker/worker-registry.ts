@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { sql } from 'kysely';
 import { queueOrphanedSteps } from '../runs/dispatch.js';
-import { foldCounters } from '../runs/fold-counters.js';
+import { FOLD_BATCH, foldCounters } from '../runs/fold-counters.js';
 import type { Runtime } from '../runtime.js';
 
 export interface RegistryOptions {
@@ -66,7 +66,8 @@ export class WorkerRegistry {
       delete from webhook_keys where ctid in (
         select ctid from webhook_keys where created_at < now() - interval '24 hours' limit 1000)
     `.execute(db);
-    for (let round = 0; round < 20 && (await foldCounters(db)) > 0; round++);
+    // Bounded, so a backlog of counter rows never delays the next heartbeat by much.
+    for (let round = 0; round < 4 && (await foldCounters(db)) === FOLD_BATCH; round++);
     const orphans = await queueOrphanedSteps(db);
     if (orphans)
       this.runtime.logger.warn({ steps: orphans }, 'queued the jobs of steps a stopped process left unqueued');
