@@ -8,6 +8,7 @@ import { type CounterDelta, type StepJob, type StepNotice, writeBookkeeping } fr
 import { type StepView, watchContact } from './contact-view.js';
 import { buildNodeContext, type KnownView, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
+import { goalOf } from './finish-step.js';
 import { DEFAULT_MAX_ATTEMPTS, invokeNode, type Outcome } from './invoke.js';
 import { completeAndSpawn } from './spawn.js';
 import { type CompiledVersion, definitionOf, paramsWithDefaults, targetsOf } from './versions.js';
@@ -90,9 +91,8 @@ export async function applyOutcome(
     for (const output of outcome.outputs) batch.counters.push({ ...counter, output, taken: 1 });
     notice(batch, node.id, 'completed');
     if (exits) {
-      const goal = (outcome.output as { goal?: unknown } | null)?.goal ?? node.params?.goal;
       await endRuns(trx, { runIds: [run.id] }, 'completed', {
-        outcome: typeof goal === 'string' ? goal : null,
+        outcome: goalOf(node, outcome.output),
         exceptStepId: step.id,
       });
       batch.ended = true;

@@ -85,7 +85,7 @@ export function queueJobsFor(relation: RawBuilder<unknown>): RawBuilder<unknown>
 }
 
 /** An upsert adding the merged deltas to one random shard of the per-node counters. */
-function countersSql(deltas: readonly CounterDelta[]): RawBuilder<unknown> {
+function countersSql(deltas: readonly CounterDelta[], guard: RawBuilder<unknown> = sql`true`): RawBuilder<unknown> {
   const merged = new Map<string, Required<CounterDelta>>();
   for (const d of deltas) {
     const key = `${d.journeyId}\u0000${d.version}\u0000${d.nodeId}\u0000${d.output ?? ''}`;
@@ -113,22 +113,28 @@ function countersSql(deltas: readonly CounterDelta[]): RawBuilder<unknown> {
     from json_to_recordset(${JSON.stringify([...merged.values()])}::json) as d(
       "journeyId" uuid, version int, "nodeId" text, output text,
       entered bigint, completed bigint, failed bigint, waiting bigint, taken bigint)
+    where ${guard}
     order by 1, 2, 3, 4
     ${ADD_TO_COUNTERS}`;
 }
 
 /** NOTIFYs each notice on `waymark_steps`, as a SELECT; delivered when the transaction commits. */
-function noticesSql(notices: readonly StepNotice[]): RawBuilder<unknown> {
+function noticesSql(notices: readonly StepNotice[], guard: RawBuilder<unknown> = sql`true`): RawBuilder<unknown> {
   return sql`
     select pg_notify(${STEPS_CHANNEL}, n::text)
-    from json_array_elements(${JSON.stringify(notices)}::json) as n`;
+    from json_array_elements(${JSON.stringify(notices)}::json) as n where ${guard}`;
 }
 
 /**
  * Moves a run's token counts and derives its status: no open step left → completed,
  * every open step parked → waiting, else running. Ended runs are left alone.
  */
-function adjustRunSql(runId: string, open: number, waiting: number): RawBuilder<unknown> {
+function adjustRunSql(
+  runId: string,
+  open: number | RawBuilder<number>,
+  waiting: number,
+  guard: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
   return sql`
     update runs set
       open_steps = open_steps + ${open},
@@ -139,7 +145,7 @@ function adjustRunSql(runId: string, open: number, waiting: number): RawBuilder<
         else 'running' end,
       ended_at = case when open_steps + ${open} <= 0 then now() else null end,
       reentry_lock = case when open_steps + ${open} <= 0 and reentry_lock = 'active' then null else reentry_lock end
-    where id = ${runId} and status in ('running', 'waiting')`;
+    where id = ${runId} and status in ('running', 'waiting') and ${guard}`;
 }
 
 /**
@@ -170,7 +176,11 @@ export interface Bookkeeping {
   counters: readonly CounterDelta[];
   jobs: readonly StepJob[];
   notices: readonly StepNotice[];
-  run?: { id: string; open: number; waiting: number };
+  run?: { id: string; open: number | RawBuilder<number>; waiting: number };
+  /** CTEs (`name as (…)`) written before the bookkeeping, in the same statement. */
+  before?: readonly { name: string; body: RawBuilder<unknown>; isSelect: boolean }[];
+  /** A condition every part of the bookkeeping is written under (e.g. that a step settled). */
+  guard?: RawBuilder<unknown>;
   /** Commit the caller's transaction with synchronous_commit off (see `ASYNC_COMMIT`). */
   asyncCommit?: boolean;
 }
@@ -184,11 +194,12 @@ export async function writeBookkeeping(db: Kysely<Database>, book: Bookkeeping):
     // A SELECT in WITH runs only when read; data-modifying ones always run.
     if (isSelect) selects.push(sql`(select count(*) from ${sql.raw(name)})`);
   };
-  if (book.counters.length) add('counted', countersSql(book.counters), false);
+  for (const part of book.before ?? []) add(part.name, part.body, part.isSelect);
+  if (book.counters.length) add('counted', countersSql(book.counters, book.guard), false);
   if (book.jobs.length) add('queued', jobsSql(book.jobs), true);
   if (book.run && (book.run.open !== 0 || book.run.waiting !== 0))
-    add('adjusted', adjustRunSql(book.run.id, book.run.open, book.run.waiting), false);
-  if (book.notices.length) add('notified', noticesSql(book.notices), true);
+    add('adjusted', adjustRunSql(book.run.id, book.run.open, book.run.waiting, book.guard), false);
+  if (book.notices.length) add('notified', noticesSql(book.notices, book.guard), true);
   if (book.asyncCommit) add('commit_mode', sql`select ${ASYNC_COMMIT}`, true);
   if (parts.length === 0) return;
   await sql`with ${sql.join(parts)} select ${selects.length ? sql.join(selects, sql` + `) : sql`0`}`.execute(db);

@@ -9,6 +9,7 @@ import { counterShard } from './bookkeeping.js';
 import { type StepView, watchContact } from './contact-view.js';
 import { buildNodeContext, pathFromJson, pathJsonSql, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
+import { finishAlone } from './finish-step.js';
 import { invokeNode, type Outcome } from './invoke.js';
 import { definitionOf, loadVersion } from './versions.js';
 
@@ -138,6 +139,8 @@ export async function executeStep(
       seeing(view, await buildNodeContext({ runtime, db, run, step, node, definition, signal, known, onServiceUse })),
     );
   }
+  if (version && node && outcome.kind === 'next' && (await finishAlone(runtime, db, version, run, step, node, outcome)))
+    return;
   await db.transaction().execute(async (trx) => {
     // The step may have been cancelled (exit, cancel) or finished by a second runner
     // meanwhile: every write below is guarded by the step still running.

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
 /** A step to create: `nodeId` reached from `parentStepId`. */
@@ -19,6 +19,23 @@ export interface SpawnedStep {
 }
 
 /**
+ * The UPDATE that completes a live step (pending or running) with its output and returns its
+ * id; it returns nothing when the step was cancelled or finished meanwhile.
+ */
+export function completionSql(
+  stepId: string,
+  result: { output: unknown; outputs: readonly string[] },
+): RawBuilder<unknown> {
+  return sql`
+    update steps set status = 'completed', output = ${JSON.stringify(result.output)}::jsonb,
+      outputs_taken = ${[...result.outputs]}::text[], error = null, resume = null,
+      -- an inline step goes from pending to completed in this one write
+      attempts = greatest(attempts, 1), started_at = coalesce(started_at, now()), finished_at = now()
+    where id = ${stepId} and status in ('pending', 'running')
+    returning id`;
+}
+
+/**
  * Completes a live step with its output and inserts the steps after it, in one statement. A
  * (parent, node) pair that already has a step is skipped, so repeating a fan-out creates
  * nothing twice.
@@ -32,13 +49,7 @@ export async function completeAndSpawn(
   steps: readonly NewStep[],
 ): Promise<{ settled: boolean; children: SpawnedStep[] }> {
   const { rows } = await sql<{ settled: number; spawned: SpawnedStep[] }>`
-    with done as (
-      update steps set status = 'completed', output = ${JSON.stringify(result.output)}::jsonb,
-        outputs_taken = ${[...result.outputs]}::text[], error = null, resume = null,
-        -- an inline step goes from pending to completed in this one write
-        attempts = greatest(attempts, 1), started_at = coalesce(started_at, now()), finished_at = now()
-      where id = ${stepId} and status in ('pending', 'running')
-      returning id
+    with done as (${completionSql(stepId, result)}
     ), spawned as (
       insert into steps (run_id, journey_id, version, node_id, parent_step_id)
       select s."runId", s."journeyId", s.version, s."nodeId", s."parentStepId"

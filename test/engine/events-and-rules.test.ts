@@ -194,6 +194,38 @@ describe('journey settings', () => {
     expect(steps[1]?.status).toBe('cancelled');
   });
 
+  test('a step cancelled while its node runs records nothing and starts nothing when the node returns', async () => {
+    const j = await publish(db(), {
+      nodes: [n('t', 'tst.trigger'), n('s', 'tst.slow', { ms: 800 }), n('after', 'tst.step')],
+      edges: [e('t', 's'), e('s', 'after')],
+    });
+    const runId = (await start(j, null))?.runId as string;
+    await eventually(async () => {
+      const step = await db()
+        .selectFrom('steps')
+        .select('status')
+        .where('run_id', '=', runId)
+        .where('node_id', '=', 's')
+        .executeTakeFirst();
+      return step?.status === 'running';
+    });
+    await db()
+      .transaction()
+      .execute((trx) => endRuns(trx, { runIds: [runId] }, 'exited'));
+    await new Promise((r) => setTimeout(r, 1500));
+    const steps = await db().selectFrom('steps').select(['node_id', 'status']).where('run_id', '=', runId).execute();
+    expect(steps.map((s) => [s.node_id, s.status]).sort()).toEqual([
+      ['s', 'cancelled'],
+      ['t', 'completed'],
+    ]);
+    const run = await db()
+      .selectFrom('runs')
+      .select(['status', 'open_steps'])
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    expect(run).toEqual({ status: 'exited', open_steps: 0 });
+  });
+
   test('startRunsForContacts starts many runs set-based and applies re-entry', async () => {
     const j = await publish(
       db(),

@@ -1,0 +1,95 @@
+import { type JsonValue, outputsOf } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { GraphNode } from '../graph/types.js';
+import type { Runtime } from '../runtime.js';
+import { type CounterDelta, queueJobsFor, writeBookkeeping } from './bookkeeping.js';
+import type { RunRow, StepRef } from './context.js';
+import { endRunsParts } from './end-runs.js';
+import { completionSql } from './spawn.js';
+import { type CompiledVersion, definitionOf, paramsWithDefaults, targetsOf } from './versions.js';
+
+/** A step's successful result: the outputs it leaves by and its output value. */
+export interface Taken {
+  outputs: string[];
+  output: JsonValue;
+}
+
+/**
+ * Records a step that took its outputs towards steps that all run as jobs (or ended its run
+ * at `core.exit`) in ONE statement: its completion, the next steps and their jobs (or the
+ * run's end), counters, token counts and the live-feed notice, committed asynchronously (see
+ * `ASYNC_COMMIT`). Returns false, writing nothing, when the step needs the transaction path:
+ * an output the node may not take, or an inline node next, which runs in that transaction.
+ */
+export async function finishAlone(
+  runtime: Runtime,
+  db: Kysely<Database>,
+  version: CompiledVersion,
+  run: RunRow,
+  step: StepRef,
+  node: GraphNode,
+  taken: Taken,
+): Promise<boolean> {
+  const definition = definitionOf(runtime.registry, node);
+  if (!definition) return false;
+  const allowed = outputsOf(definition, paramsWithDefaults(definition, node.params));
+  if (taken.outputs.some((o) => !allowed.includes(o))) return false;
+  const exits = node.type === 'core.exit';
+  const targets = exits ? [] : taken.outputs.flatMap((output) => targetsOf(version, node.id, output));
+  const inlineNext = targets.some((id) => {
+    const target = version.nodes.get(id);
+    return target ? definitionOf(runtime.registry, target)?.inline === true : false;
+  });
+  if (inlineNext) return false;
+
+  const settled = sql`exists (select 1 from done)`;
+  const counter = { journeyId: run.journeyId, version: run.version, nodeId: node.id };
+  const counters: CounterDelta[] = [
+    { ...counter, completed: 1 },
+    ...taken.outputs.map((output) => ({ ...counter, output, taken: 1 })),
+    ...targets.map((nodeId) => ({ ...counter, nodeId, entered: 1 })),
+  ];
+  const done = {
+    name: 'done',
+    isSelect: false,
+    body: completionSql(step.id, taken),
+  };
+  const next = targets.map((nodeId) => ({ nodeId }));
+  const after = exits
+    ? endRunsParts([sql`id = ${run.id}`, settled], 'completed', {
+        outcome: goalOf(node, taken.output),
+        exceptStepId: step.id,
+      })
+    : [
+        {
+          name: 'spawned',
+          isSelect: false,
+          body: sql`
+            insert into steps (run_id, journey_id, version, node_id, parent_step_id)
+            select ${run.id}::uuid, ${run.journeyId}::uuid, ${run.version}::int, n."nodeId", ${step.id}::uuid
+            from json_to_recordset(${JSON.stringify(next)}::json) as n("nodeId" text)
+            where ${settled}
+            on conflict (parent_step_id, node_id) where parent_step_id is not null do nothing
+            returning id`,
+        },
+        { name: 'queued_next', isSelect: true, body: queueJobsFor(sql`spawned`) },
+      ];
+  await writeBookkeeping(db, {
+    before: [done, ...after],
+    guard: settled,
+    counters,
+    jobs: [],
+    notices: [{ ...counter, runId: run.id, status: 'completed' }],
+    // An exit ended the run; otherwise this token became one per step spawned.
+    run: exits ? undefined : { id: run.id, open: sql<number>`((select count(*) from spawned)::int - 1)`, waiting: 0 },
+    asyncCommit: true,
+  });
+  return true;
+}
+
+/** The goal an exit records: its output's `goal`, else its param. */
+export function goalOf(node: GraphNode, output: JsonValue): string | null {
+  const goal = (output as { goal?: unknown } | null)?.goal ?? node.params?.goal;
+  return typeof goal === 'string' ? goal : null;
+}
