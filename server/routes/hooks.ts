@@ -1,5 +1,6 @@
 import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { awaitResponse, preferredWait, respondNodesOf } from '../../engine/runs/await-response.js';
 import { dispatcherFor } from '../../engine/runs/dispatch.js';
 import { enforceWebhookRateLimit } from '../../engine/runs/rate-limit.js';
 import { useRuntimeForStarts } from '../../engine/runs/start.js';
@@ -51,6 +52,11 @@ export async function hooksRoutes(app: FastifyInstance) {
             'x-waymark-secret': { type: 'string' },
             'x-waymark-signature': { type: 'string', description: 'sha256=<hex HMAC-SHA256(secret, raw body)>' },
             'idempotency-key': { type: 'string', maxLength: 255 },
+            prefer: {
+              type: 'string',
+              description:
+                "RFC 7240 `wait=<seconds>` (at most 30): answer with the run's first core.respond step instead of 202, if it completes in time",
+            },
           },
         },
         response: {
@@ -118,6 +124,21 @@ export async function hooksRoutes(app: FastifyInstance) {
     }
     const key = header('idempotency-key') ?? null;
     const answer = await acceptWebhook(db, dispatcher, target, payload as JsonObject, key);
+    const wait = preferredWait(header('prefer'));
+    const respondNodes = respondNodesOf(target.version);
+    const runId = answer.body.runId;
+    if (wait !== null && runId && respondNodes.length) {
+      // Synchronous mode: answer with what the run's core.respond step says, if it says it in time.
+      const response = await awaitResponse(db, runId, respondNodes, wait * 1000);
+      if (response) {
+        return reply
+          .code(response.status)
+          .header('waymark-run-id', runId)
+          .header('preference-applied', `wait=${wait}`)
+          .serializer((body: unknown) => JSON.stringify(body))
+          .send(response.body);
+      }
+    }
     return reply.code(answer.statusCode).send(answer.body);
   }
 }

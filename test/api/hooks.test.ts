@@ -165,6 +165,49 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(runs.map((r) => r.contact_id)).toEqual([contacts[0]?.id, contacts[0]?.id]);
   });
 
+  test("with Prefer: wait, answers with what the run's core.respond step says, and the run goes on", async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [
+        n('hook', 'core.webhook', { secret: SECRET }),
+        n('answer', 'core.respond', { status: 201, body: { greeting: 'Hello {{ trigger.name }}' } }),
+        n('a', 'tst.step'),
+      ],
+      edges: [e('hook', 'answer'), e('answer', 'a')],
+    });
+    const res = await post(j.journeyId, { name: 'Ada' }, { 'x-waymark-secret': SECRET, prefer: 'wait=5' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ greeting: 'Hello Ada' });
+    const runId = res.headers['waymark-run-id'] as string;
+    const { run, steps } = await runEnds(t.runtime.db, runId);
+    expect(run.status).toBe('completed');
+    expect(steps.map((s) => s.node_id)).toEqual(['hook', 'answer', 'a']);
+  });
+
+  test('with Prefer: wait, answers 202 as usual when no answer comes in time', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [
+        n('hook', 'core.webhook', { secret: SECRET }),
+        n('slow', 'tst.slow', { ms: 3000 }),
+        n('answer', 'core.respond', { status: 200 }),
+      ],
+      edges: [e('hook', 'slow'), e('slow', 'answer')],
+    });
+    const began = Date.now();
+    const res = await post(j.journeyId, {}, { 'x-waymark-secret': SECRET, prefer: 'wait=1' });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().runId).toEqual(expect.any(String));
+    expect(Date.now() - began).toBeGreaterThanOrEqual(900);
+  });
+
+  test('without Prefer: wait, a journey with core.respond answers 202 at once', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('answer', 'core.respond', { status: 201 })],
+      edges: [e('hook', 'answer')],
+    });
+    const res = await post(j.journeyId, {});
+    expect(res.statusCode).toBe(202);
+  });
+
   test('answers 400 invalid_json for a body that is not JSON, 413 over 1 MiB', async () => {
     const j = await publish(t.runtime.db, hookGraph());
     const bad = await post(j.journeyId, '{nope');

@@ -3,6 +3,7 @@ import condition from './condition.js';
 import date from './date.js';
 import event from './event.js';
 import exit from './exit.js';
+import respond from './respond.js';
 import schedule from './schedule.js';
 import segment from './segment.js';
 import split from './split.js';
@@ -14,5 +15,5 @@ import webhook from './webhook.js';
 export default definePackage({
   name: '@waymark/nodes-core',
   version: '0.1.0',
-  nodes: [webhook, event, segment, schedule, date, condition, split, wait, waitForEvent, exit],
+  nodes: [webhook, event, segment, schedule, date, condition, split, wait, waitForEvent, respond, exit],
 });
