@@ -48,7 +48,7 @@ export function counterShard(): number {
 }
 
 /** `graphile_worker.add_jobs` for step jobs, as a SELECT (it NOTIFYs the workers). */
-function jobsSql(jobs: readonly StepJob[]): RawBuilder<unknown> {
+function jobsSql(jobs: readonly StepJob[], guard: RawBuilder<unknown> = sql`true`): RawBuilder<unknown> {
   const specs = jobs.map((j) => ({
     payload: j.timeout ? { stepId: j.stepId, timeout: true } : { stepId: j.stepId },
     runAt: j.runAt ? j.runAt.toISOString() : null,
@@ -58,7 +58,8 @@ function jobsSql(jobs: readonly StepJob[]): RawBuilder<unknown> {
       select row(${STEP_TASK}::text, s.payload, null::text, s."runAt", ${JOB_MAX_ATTEMPTS}::smallint,
         null::text, null::smallint, null::text[])::graphile_worker.job_spec
       from json_to_recordset(${JSON.stringify(specs)}::json) as s(payload json, "runAt" timestamptz)
-    ))`;
+    ))
+    where ${guard}`;
 }
 
 /** The ON CONFLICT clause of an insert into node_counters that adds to the row already there. */
@@ -196,7 +197,7 @@ export async function writeBookkeeping(db: Kysely<Database>, book: Bookkeeping):
   };
   for (const part of book.before ?? []) add(part.name, part.body, part.isSelect);
   if (book.counters.length) add('counted', countersSql(book.counters, book.guard), false);
-  if (book.jobs.length) add('queued', jobsSql(book.jobs), true);
+  if (book.jobs.length) add('queued', jobsSql(book.jobs, book.guard), true);
   if (book.run && (book.run.open !== 0 || book.run.waiting !== 0))
     add('adjusted', adjustRunSql(book.run.id, book.run.open, book.run.waiting, book.guard), false);
   if (book.notices.length) add('notified', noticesSql(book.notices, book.guard), true);

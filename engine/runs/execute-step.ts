@@ -9,7 +9,7 @@ import { counterShard } from './bookkeeping.js';
 import { type StepView, watchContact } from './contact-view.js';
 import { buildNodeContext, pathFromJson, pathJsonSql, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
-import { finishAlone } from './finish-step.js';
+import { finishAlone, parkAlone } from './finish-step.js';
 import { invokeNode, type Outcome } from './invoke.js';
 import { definitionOf, loadVersion } from './versions.js';
 

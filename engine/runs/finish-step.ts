@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime.js';
 import { type CounterDelta, queueJobsFor, writeBookkeeping } from './bookkeeping.js';
 import type { RunRow, StepRef } from './context.js';
 import { endRunsParts } from './end-runs.js';
+import type { Outcome } from './invoke.js';
 import { completionSql } from './spawn.js';
 import { type CompiledVersion, definitionOf, paramsWithDefaults, targetsOf } from './versions.js';
 
@@ -13,6 +14,65 @@ import { type CompiledVersion, definitionOf, paramsWithDefaults, targetsOf } fro
 export interface Taken {
   outputs: string[];
   output: JsonValue;
+}
+
+/** A step that parks: until a time, or until an event (or its deadline). */
+export type Parked = Extract<Outcome, { kind: 'wait-time' | 'wait-event' }>;
+
+/**
+ * Parks a step in ONE statement: the step waiting, the wait row for an event, the job that
+ * wakes it (at its time, or at the event's deadline), counters, token counts and the notice,
+ * committed asynchronously. Writes nothing for a step cancelled meanwhile.
+ */
+export async function parkAlone(
+  db: Kysely<Database>,
+  run: RunRow,
+  step: StepRef,
+  node: GraphNode,
+  parked: Parked,
+): Promise<void> {
+  const settled = sql`exists (select 1 from done)`;
+  const isTime = parked.kind === 'wait-time';
+  const done = {
+    name: 'done',
+    isSelect: false,
+    body: sql`
+      update steps set status = 'waiting', output = ${JSON.stringify(parked.output)}::jsonb,
+        resume = ${isTime ? JSON.stringify({ kind: 'time' }) : null}::jsonb, attempts = 0, error = null,
+        started_at = coalesce(started_at, now())
+      where id = ${step.id} and status in ('pending', 'running')
+      returning id`,
+  };
+  const waitRow =
+    parked.kind === 'wait-event' && run.contactId
+      ? [
+          {
+            name: 'waited',
+            isSelect: false,
+            body: sql`
+              insert into waits (step_id, run_id, journey_id, contact_id, event_name, filter, deadline)
+              select ${step.id}::uuid, ${run.id}::uuid, ${run.journeyId}::uuid, ${run.contactId}::uuid,
+                ${parked.event}::text, ${parked.filter === null ? null : JSON.stringify(parked.filter)}::jsonb,
+                ${parked.timeoutAt.toISOString()}::timestamptz
+              where ${settled}
+              on conflict (step_id) do nothing`,
+          },
+        ]
+      : [];
+  const counter = { journeyId: run.journeyId, version: run.version, nodeId: node.id };
+  await writeBookkeeping(db, {
+    before: [done, ...waitRow],
+    guard: settled,
+    counters: [{ ...counter, waiting: 1 }],
+    jobs: [
+      parked.kind === 'wait-time'
+        ? { stepId: step.id, runAt: parked.until }
+        : { stepId: step.id, runAt: parked.timeoutAt, timeout: true },
+    ],
+    notices: [{ ...counter, runId: run.id, status: 'waiting' }],
+    run: { id: run.id, open: 0, waiting: 1 },
+    asyncCommit: true,
+  });
 }
 
 /**
