@@ -141,6 +141,10 @@ export async function executeStep(
   }
   if (version && node && outcome.kind === 'next' && (await finishAlone(runtime, db, version, run, step, node, outcome)))
     return;
+  if (version && node && definition && (outcome.kind === 'wait-time' || outcome.kind === 'wait-event')) {
+    await parkAlone(db, run, step, node, outcome);
+    return;
+  }
   await db.transaction().execute(async (trx) => {
     // The step may have been cancelled (exit, cancel) or finished by a second runner
     // meanwhile: every write below is guarded by the step still running.
