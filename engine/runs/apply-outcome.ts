@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Runtime } from '../runtime.js';
 import { type CounterDelta, type StepJob, type StepNotice, writeBookkeeping } from './bookkeeping.js';
-import { type StepView, watchContact } from './contact-view.js';
+import { type StepView, seeing, watchContact } from './contact-view.js';
 import { buildNodeContext, type KnownView, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
 import { goalOf } from './finish-step.js';
@@ -228,13 +228,6 @@ async function runInline(
 }
 
 /** Notes in `view` what the step's `ctx` shows; returns the ctx. */
-/** Notes in `view` what the step's `ctx` shows; returns the ctx. */
-export function seeing<C extends KnownView>(view: StepView, ctx: C): C {
-  view.contact = ctx.contact;
-  view.steps = ctx.steps;
-  return ctx;
-}
-
 /**
  * The contact and path outputs the steps after `step` see, derived in memory from what it
  * saw; undefined (read them from the database) when that is not known.

@@ -157,21 +157,6 @@ export async function addStepJobs(db: Kysely<Database>, jobs: readonly StepJob[]
   if (jobs.length) await jobsSql(jobs).execute(db);
 }
 
-/** Adds to the sharded per-node counters in one statement. */
-export async function bumpCounters(db: Kysely<Database>, deltas: readonly CounterDelta[]): Promise<void> {
-  if (deltas.length) await countersSql(deltas).execute(db);
-}
-
-/** NOTIFYs each finished step on `waymark_steps`; delivered when the transaction commits. */
-export async function notifySteps(db: Kysely<Database>, notices: readonly StepNotice[]): Promise<void> {
-  if (notices.length) await noticesSql(notices).execute(db);
-}
-
-/** See `adjustRunSql`: a run's token counts and status after its steps moved. */
-export async function adjustRun(db: Kysely<Database>, runId: string, open: number, waiting: number): Promise<void> {
-  await adjustRunSql(runId, open, waiting).execute(db);
-}
-
 /** Everything a transaction's steps changed besides the steps themselves. */
 export interface Bookkeeping {
   counters: readonly CounterDelta[];

@@ -7,6 +7,13 @@ export interface StepView extends KnownView {
   contactChanged: boolean;
 }
 
+/** Notes in `view` what the step's `ctx` shows; returns the ctx. */
+export function seeing<C extends KnownView>(view: StepView, ctx: C): C {
+  view.contact = ctx.contact;
+  view.steps = ctx.steps;
+  return ctx;
+}
+
 const READS = new Set(['get', 'matches']);
 
 /**

@@ -81,14 +81,7 @@ export async function pathOutputs(
 }
 
 async function contactOf(db: Kysely<Database>, contactId: string | null): Promise<Contact | null> {
-  if (!contactId) return null;
-  try {
-    return await loadContact(db, contactId);
-  } catch (error) {
-    // Until the contact store lands, runs still move (ctx.contact stays null).
-    if (/not implemented/.test(String((error as Error).message))) return null;
-    throw error;
-  }
+  return contactId ? loadContact(db, contactId) : null;
 }
 
 /**
