@@ -1,8 +1,13 @@
 import pg from 'pg';
+import type { Logger } from 'pino';
+
+/** What `/healthz` says while the database cannot be reached: never the error's own text. */
+export const DATABASE_UNREACHABLE = 'database unreachable';
 
 /**
  * Watches the database with its own connection, so that `/healthz` and the routes answer
  * 503 within seconds of losing it even when the pool is busy, and recover without a restart.
+ * `reason` is safe to show anyone; the error itself goes only to the log, once per outage.
  */
 export class DatabaseHealth {
   ok = true;
@@ -14,6 +19,7 @@ export class DatabaseHealth {
   constructor(
     private readonly connectionString: string,
     private readonly intervalMs = 1000,
+    private readonly logger?: Logger,
   ) {}
 
   start(): void {
@@ -37,11 +43,13 @@ export class DatabaseHealth {
         this.#client.query('select 1'),
         new Promise((_, reject) => setTimeout(() => reject(new Error('database did not answer within 2 s')), 2000)),
       ]);
+      if (!this.ok) this.logger?.info('database reachable again');
       this.ok = true;
       this.reason = null;
     } catch (error) {
+      if (this.ok) this.logger?.warn({ err: error }, DATABASE_UNREACHABLE);
       this.ok = false;
-      this.reason = `database unreachable: ${error instanceof Error ? error.message : String(error)}`;
+      this.reason = DATABASE_UNREACHABLE;
       const client = this.#client;
       this.#client = null;
       client?.end().catch(() => {});

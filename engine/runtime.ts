@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { resolveSecretKey } from './config/secret-key.js';
+import { resolveSecretKeys, type SecretKeys } from './config/secret-key.js';
+import { reencryptCredentials } from './credentials/rotate.js';
 import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -24,7 +25,8 @@ export interface Runtime {
   db: Kysely<Database>;
   pool: pg.Pool;
   logger: Logger;
-  secretKey: Buffer;
+  /** One key per purpose (credentials, each kind of signed token, …), each with the keys it still accepts. */
+  keys: SecretKeys;
   registry: NodeRegistry;
   health: DatabaseHealth;
   /** The system clock, unless a test gave its own. */
@@ -50,11 +52,9 @@ export async function createRuntime(
       const applied = await migrateDatabase(handle.db, databaseUrl);
       if (applied.length) logger.info({ applied }, 'database migrated');
     }
-    const [secretKey, registry] = await Promise.all([
-      resolveSecretKey(config),
-      loadRegistry(config.nodePackages, logger),
-    ]);
-    const health = new DatabaseHealth(databaseUrl);
+    const [keys, registry] = await Promise.all([resolveSecretKeys(config), loadRegistry(config.nodePackages, logger)]);
+    await reencryptCredentials(handle.db, keys.credentials, logger);
+    const health = new DatabaseHealth(databaseUrl, 1000, logger);
     health.start();
     return {
       config,
@@ -62,7 +62,7 @@ export async function createRuntime(
       db: handle.db,
       pool: handle.pool,
       logger,
-      secretKey,
+      keys,
       registry,
       health,
       clock: options.clock ?? systemClock,

@@ -8,6 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Runtime } from '../engine/runtime.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
+import { headersPlugin } from './plugins/headers.js';
+import { limitsPlugin } from './plugins/limits.js';
 import { routes } from './routes/index.js';
 import { addCommonAnswers } from './schemas/common-answers.js';
 
@@ -29,6 +31,11 @@ declare module 'fastify' {
   }
 }
 
+/** A hop count trusts that many proxies nearest to us; fastify takes that as a function. */
+function trustedProxies(setting: boolean | number | string[]) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 /**
  * Builds the fastify app with every route; `listen` is the caller's.
  *
@@ -42,7 +49,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     // Per-request lines would dominate the log (and the webhook hot path); errors still log.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    trustProxy: trustedProxies(runtime.config.trustProxy),
     // Tokens and ids past the router's 100-character default still get the contract's JSON 404.
     routerOptions: { maxParamLength: 2048 },
     frameworkErrors: (error, _request, reply) => {
@@ -58,8 +65,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   await app.register(errorsPlugin);
   app.addHook('onRoute', addCommonAnswers);
+  await app.register(headersPlugin);
+  // Decided by the route reached, like auth: no spelling of a path skips it.
   app.addHook('onRequest', async (request, reply) => {
-    if (!runtime.health.ok && DATABASE_ROUTES.test(request.url) && !request.url.startsWith('/api/openapi.json')) {
+    const route = request.routeOptions.url ?? '';
+    if (!runtime.health.ok && DATABASE_ROUTES.test(route) && route !== '/api/openapi.json') {
       return sendError(reply, 'unavailable', 'the database cannot be reached; nothing was accepted, retry later');
     }
   });
@@ -73,6 +83,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(limitsPlugin);
   await app.register(authPlugin);
   app.get(
     '/api/openapi.json',

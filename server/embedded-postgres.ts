@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 export interface EmbeddedDatabase {
@@ -16,6 +18,34 @@ export class EmbeddedPostgresError extends Error {
     this.name = 'EmbeddedPostgresError';
   }
 }
+
+/** The password of clusters made by versions before the password was generated. */
+const LEGACY_PASSWORD = 'waymark';
+const PASSWORD_FILE = 'pg.password';
+
+/**
+ * The cluster's password, generated into `<dataDir>/pg.password` (mode 0600) on first use and
+ * read from there afterwards. `wx` refuses to overwrite: two processes starting at once agree
+ * on the first one written.
+ */
+function clusterPassword(dataDir: string): string {
+  const file = path.join(dataDir, PASSWORD_FILE);
+  try {
+    writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const password = readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{32,}$/.test(password)) {
+    throw new EmbeddedPostgresError(
+      `${file} does not hold a password Waymark wrote. Delete it only if the cluster in ${path.join(dataDir, 'pg')} ` +
+        `still has the old password, or set DATABASE_URL.`,
+    );
+  }
+  return password;
+}
+
+const isWrongPassword = (error: unknown) => (error as { code?: string } | null)?.code === '28P01';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,13 +97,16 @@ function prepareForRoot(folder: string): void {
  * @example
  * const pg = await startEmbeddedPostgres('/srv/waymark/.waymark', logger);
  * // … pg.url is postgres://postgres:…@127.0.0.1:PORT/waymark
+ *
+ * The password is random, kept in `<dataDir>/pg.password`. A cluster made by an earlier
+ * version (fixed password `waymark`) is moved to the generated one on its first start.
  */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const isRoot = process.getuid?.() === 0;
   mkdirSync(dataDir, { recursive: true });
   const databaseDir = path.join(dataDir, 'pg');
   const port = await freePort();
-  const password = 'waymark';
+  const password = clusterPassword(dataDir);
   const options = {
     databaseDir,
     port,
@@ -81,6 +114,8 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     password,
     persistent: true,
     createPostgresUser: isRoot,
+    // Only new clusters: one made earlier keeps its pg_hba.conf (`password`).
+    authMethod: 'scram-sha-256' as const,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
     onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
@@ -106,8 +141,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   } catch (error) {
     throw new EmbeddedPostgresError(`the embedded PostgreSQL did not start in ${databaseDir}`, { cause: error });
   }
-  const admin = pgInstance.getPgClient('postgres', '127.0.0.1');
-  await admin.connect();
+  const admin = await connectAdmin(pgInstance, { port, password, logger });
   try {
     const { rowCount } = await admin.query(`select 1 from pg_database where datname = 'waymark'`);
     if (!rowCount) await admin.query('create database waymark');
@@ -124,6 +158,52 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
       await pgInstance.stop();
     },
   };
+}
+
+/**
+ * The superuser's connection to the `postgres` database. A cluster that refuses the generated
+ * password but takes the old fixed one (made by an earlier version, or left mid-change) gets
+ * its password changed to the generated one first.
+ */
+async function connectAdmin(
+  pgInstance: { getPgClient(database?: string, host?: string): pg.Client },
+  { port, password, logger }: { port: number; password: string; logger: Logger },
+): Promise<pg.Client> {
+  const admin = pgInstance.getPgClient('postgres', '127.0.0.1');
+  try {
+    await admin.connect();
+    return admin;
+  } catch (error) {
+    await admin.end().catch(() => {});
+    if (!isWrongPassword(error)) throw error;
+  }
+  const legacy = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password: LEGACY_PASSWORD,
+    database: 'postgres',
+  });
+  legacy.on('error', () => {});
+  try {
+    await legacy.connect();
+  } catch (error) {
+    await legacy.end().catch(() => {});
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL refuses the password in ${PASSWORD_FILE} of the data folder` +
+        (isWrongPassword(error) ? '' : ` (${String(error)})`),
+      { cause: error },
+    );
+  }
+  try {
+    await legacy.query(`alter role postgres with password ${legacy.escapeLiteral(password)}`);
+  } finally {
+    await legacy.end().catch(() => {});
+  }
+  logger.info('the embedded PostgreSQL now uses the password generated into the data folder');
+  const admin2 = pgInstance.getPgClient('postgres', '127.0.0.1');
+  await admin2.connect();
+  return admin2;
 }
 
 // A Waymark killed with SIGKILL leaves its PostgreSQL running on the folder; a new start

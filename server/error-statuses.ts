@@ -6,6 +6,7 @@ export const ERROR_STATUSES: Record<string, number> = {
   invalid_json: 400,
   validation_failed: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   journey_paused: 409,
   conflict: 409,

@@ -52,9 +52,7 @@ export async function inboundReplies(bareRps: number | null): Promise<BenchResul
       insert into messages (contact_id, node_id, channel, category, "to", status, sent_at)
       select id, 'offer', 'email', 'marketing', email, 'sent', now() from contacts
       returning id, "to"`.execute(runtime.db);
-    const templates = rows.map((m) =>
-      reply(replyAddress(runtime.secretKey, m.id, DOMAIN), m.to, `<${m.id}@localhost>`),
-    );
+    const templates = rows.map((m) => reply(replyAddress(runtime.keys, m.id, DOMAIN), m.to, `<${m.id}@localhost>`));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
     let i = 0;

@@ -13,6 +13,8 @@ export interface Config {
   apiToken: string | null;
   /** null: generated into the data folder on first start. */
   secretKey: string | null;
+  /** The key before the last rotation: still verifies and decrypts, never signs or encrypts. */
+  secretKeyPrevious: string | null;
   httpAllowPrivate: boolean;
   nodePackages: string[];
   workerConcurrency: number;
@@ -20,6 +22,12 @@ export interface Config {
   inboundEmailDomain: string | null;
   inboundSmtpPort: number | null;
   inboundSecret: string | null;
+  /**
+   * Which proxies' `X-Forwarded-*` headers to believe (fastify's `trustProxy`): false, a hop
+   * count, or addresses/CIDRs. Believing every client would let anyone pick the address that
+   * per-address limits count.
+   */
+  trustProxy: boolean | number | string[];
   logLevel: string;
 }
 
@@ -48,6 +56,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return n;
+}
+
+/** `WAYMARK_TRUST_PROXY`: `false` (default), `true`, a hop count, or comma-separated addresses or CIDRs. */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = text(env, 'WAYMARK_TRUST_PROXY');
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const addresses = raw.split(',').map((s) => s.trim());
+  if (addresses.every((a) => /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(a))) return addresses;
+  throw new ConfigError('WAYMARK_TRUST_PROXY', `must be true, false, a hop count or addresses/CIDRs, got "${raw}"`);
 }
 
 function boolean(env: Env, name: string): boolean {
@@ -87,6 +106,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (secretKey !== null && secretKey.length < 16) {
     throw new ConfigError('WAYMARK_SECRET_KEY', 'must be at least 16 characters');
   }
+  const secretKeyPrevious = text(env, 'WAYMARK_SECRET_KEY_PREVIOUS');
+  if (secretKeyPrevious !== null && secretKeyPrevious.length < 16) {
+    throw new ConfigError('WAYMARK_SECRET_KEY_PREVIOUS', 'must be at least 16 characters');
+  }
   const apiToken = text(env, 'WAYMARK_API_TOKEN');
   if (apiToken !== null && apiToken.length < 16) {
     throw new ConfigError('WAYMARK_API_TOKEN', 'must be at least 16 characters');
@@ -119,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     apiToken,
     secretKey,
+    secretKeyPrevious,
     httpAllowPrivate: boolean(env, 'WAYMARK_HTTP_ALLOW_PRIVATE'),
     nodePackages: (text(env, 'WAYMARK_NODE_PACKAGES') ?? '')
       .split(',')
@@ -129,6 +153,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     inboundEmailDomain,
     inboundSmtpPort,
     inboundSecret,
+    trustProxy: trustProxy(env),
     logLevel,
   };
 }

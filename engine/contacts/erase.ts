@@ -1,31 +1,70 @@
 import { createHmac } from 'node:crypto';
 import { NotFoundError } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { STEP_TASK } from '../runs/bookkeeping.js';
 import { endRuns } from '../runs/end-runs.js';
-import { tableExists, tablesWithColumn, textColumns } from './gdpr-tables.js';
+import { tableExists, tablesWithColumn } from './gdpr-tables.js';
 import { isUuid } from './load.js';
+import { lockContact } from './lock.js';
+
+/** Rows deleted per statement: each stays short whatever the contact's history (100k events). */
+export const ERASE_BATCH = 5000;
+/** Attempts when the erase meets a deadlock with a step finishing for the contact at that instant. */
+const ATTEMPTS = 3;
 
 // Child rows first, so that foreign keys never block a delete.
 const SWEEP_ORDER = ['step_id', 'message_id', 'lead_id', 'run_id', 'contact_id'] as const;
 type IdColumn = (typeof SWEEP_ORDER)[number];
 
-async function idsOf(db: Kysely<Database>, table: string, where: string, ids: string[]): Promise<string[]> {
-  if (!ids.length || !(await tableExists(db, table))) return [];
-  const { rows } = await sql<{ id: string }>`
-    select id::text as id from ${sql.table(table)} where ${sql.ref(where)}::text = any(${ids}::text[])`.execute(db);
-  return rows.map((r) => r.id);
+/** Deletes the rows of `table` matching `where`, `ERASE_BATCH` at a time. */
+async function deleteInBatches(trx: Kysely<Database>, table: string, where: RawBuilder<unknown>): Promise<void> {
+  for (;;) {
+    const result = await sql`
+      delete from ${sql.table(table)} where ctid = any(array(
+        select ctid from ${sql.table(table)} where ${where} limit ${ERASE_BATCH}))`.execute(trx);
+    if (Number(result.numAffectedRows ?? 0) < ERASE_BATCH) return;
+  }
 }
 
 /**
- * Erases a contact (GDPR): ends its live runs, deletes every row that names it, its runs,
- * steps, waits, messages and leads (and rows that hang off those), drops its queued jobs,
- * scrubs any remaining mention of its email or phone from text and JSON columns, and
- * leaves an erasure record holding only keyed hashes. One transaction.
+ * The ids that make a row the contact's, per column, as subqueries read at each delete: the
+ * contact, its runs, their steps, and the messages and leads of the contact or of its runs.
+ */
+function idsOf(contactId: string): Record<IdColumn, RawBuilder<unknown>> {
+  const runs = sql`select r.id from runs r where r.contact_id = ${contactId}::uuid`;
+  return {
+    contact_id: sql`select ${contactId}::uuid as id`,
+    run_id: runs,
+    step_id: sql`select s.id from steps s where s.run_id in (${runs})`,
+    message_id: sql`select m.id from messages m where m.contact_id = ${contactId}::uuid or m.run_id in (${runs})`,
+    lead_id: sql`select l.id from leads l where l.contact_id = ${contactId}::uuid or l.run_id in (${runs})`,
+  };
+}
+
+/**
+ * Erases a contact (GDPR) under its lock (`lockContact`, the one sends take): ends its live
+ * runs, drops their queued jobs, deletes every row that is the contact's (by its id, its runs,
+ * steps, messages and leads; bounce suppressions of its address too, matched
+ * case-insensitively) in batches, and leaves an erasure record holding only keyed hashes. One
+ * transaction. Rows of journeys, versions, settings, credentials and other contacts are never
+ * touched, even where they hold the same address.
  */
 export async function eraseContact(db: Kysely<Database>, contactId: string, secretKey: Buffer): Promise<void> {
   if (!isUuid(contactId)) throw new NotFoundError(`no contact ${contactId}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await eraseOnce(db, contactId, secretKey);
+    } catch (error) {
+      // 40P01: a step of the contact's run finishing at this instant; the retry sees it done.
+      if (attempt >= ATTEMPTS || (error as { code?: string }).code !== '40P01') throw error;
+    }
+  }
+}
+
+async function eraseOnce(db: Kysely<Database>, contactId: string, secretKey: Buffer): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await lockContact(trx, contactId);
     const found = await sql<{ email: string | null; phone: string | null; external_id: string | null }>`
       select email, phone, external_id from contacts where id = ${contactId} for update`.execute(trx);
     const contact = found.rows[0];
@@ -34,62 +73,36 @@ export async function eraseContact(db: Kysely<Database>, contactId: string, secr
     const identities = [contact.email, contact.phone, contact.external_id].filter((v): v is string => Boolean(v));
 
     if (await tableExists(trx, 'runs')) await endRuns(trx, { contactId }, 'exited');
-    const runIds = await idsOf(trx, 'runs', 'contact_id', [contactId]);
-    const stepIds = await idsOf(trx, 'steps', 'run_id', runIds);
-    const ids: Record<IdColumn, string[]> = {
-      contact_id: [contactId],
-      run_id: runIds,
-      step_id: stepIds,
-      message_id: [
-        ...(await idsOf(trx, 'messages', 'contact_id', [contactId])),
-        ...(await idsOf(trx, 'messages', 'run_id', runIds)),
-      ],
-      lead_id: await idsOf(trx, 'leads', 'contact_id', [contactId]),
-    };
-    // Queued jobs that would run one of its steps, or that name the contact at all.
-    const mentions = [contactId, ...stepIds, ...runIds].map(standalone);
-    if (contact.email) mentions.push(standalone(contact.email));
+    const ids = idsOf(contactId);
+    // Its queued jobs go (a job names the step it runs); a job already running finds its step gone.
     await sql`
-      delete from graphile_worker._private_jobs
-      where locked_at is null and (payload->>'stepId' = any(${stepIds}::text[])
-        or payload::text ~ any(${mentions}::text[]))`.execute(trx);
+      delete from graphile_worker._private_jobs j
+      using graphile_worker._private_tasks t
+      where t.id = j.task_id and t.identifier = ${STEP_TASK} and j.locked_at is null
+        and j.payload->>'stepId' in (select id::text from (${ids.step_id}) x)`.execute(trx);
 
     for (const column of SWEEP_ORDER) {
-      if (!ids[column].length) continue;
-      for (const table of await tablesWithColumn(trx, column)) {
+      for (const { table, type } of await tablesWithColumn(trx, column)) {
         if (table === 'contacts' || table === 'erasures') continue;
-        await sql`delete from ${sql.table(table)} where ${sql.ref(column)}::text = any(${ids[column]}::text[])`.execute(
-          trx,
-        );
+        const match =
+          type === 'uuid'
+            ? sql`${sql.ref(column)} in (${ids[column]})`
+            : sql`${sql.ref(column)}::text in (select id::text from (${ids[column]}) x(id))`;
+        await deleteInBatches(trx, table, match);
       }
     }
-    for (const table of ['runs', 'messages', 'leads']) {
-      const key: IdColumn = table === 'runs' ? 'run_id' : table === 'messages' ? 'message_id' : 'lead_id';
-      if (ids[key].length && (await tableExists(trx, table)))
-        await sql`delete from ${sql.table(table)} where id::text = any(${ids[key]}::text[])`.execute(trx);
-    }
+    // A bounce suppression of its address recorded without a contact is the contact's too.
+    if (contact.email && (await tableExists(trx, 'email_suppressions')))
+      await deleteInBatches(
+        trx,
+        'email_suppressions',
+        sql`contact_id is null and lower(address) = lower(${contact.email})`,
+      );
     await trx.deleteFrom('contacts').where('id', '=', contactId).execute();
 
-    // Whatever else still spells out the email or phone (a notification naming the contact) is scrubbed.
-    const patterns = [contact.email, contact.phone].filter((v): v is string => Boolean(v)).map(standalone);
-    for (const { table, column, type } of await textColumns(trx)) {
-      if (table === 'contacts') continue;
-      for (const pattern of patterns) {
-        const col = sql.ref(column);
-        const cast = sql.raw(type === 'jsonb' ? 'jsonb' : type === 'json' ? 'json' : 'text');
-        await sql`update ${sql.table(table)} set ${col} = regexp_replace(${col}::text, ${pattern}, '[erased]', 'g')::${cast}
-          where ${col}::text ~ ${pattern}`.execute(trx);
-      }
-    }
     await trx
       .insertInto('erasures')
       .values({ contact_hash: hash(contactId), identity_hashes: identities.map(hash) })
       .execute();
   });
-}
-
-/** A regex matching `text` only where it stands alone (so `ann@x.io` spares `joann@x.io`). */
-function standalone(text: string): string {
-  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `(?<![A-Za-z0-9._%+-])${escaped}(?![A-Za-z0-9-]|\\.[A-Za-z0-9])`;
 }

@@ -17,7 +17,39 @@ export interface ImportResult {
   imported: number;
   created: number;
   updated: number;
+  /** The first `MAX_REPORTED_FAILURES` failures by row number. */
   failed: ImportFailure[];
+  /** Every failure, reported or not. */
+  failedCount: number;
+}
+
+/** How many row failures an import reports; the rest are only counted. */
+export const MAX_REPORTED_FAILURES = 100;
+
+/**
+ * Keeps the first `MAX_REPORTED_FAILURES` failures by row number and counts them all, holding
+ * at most twice that many at any time whatever the number of bad rows.
+ */
+class Failures {
+  private kept: ImportFailure[] = [];
+  count = 0;
+
+  add(failure: ImportFailure): void {
+    this.count += 1;
+    this.kept.push(failure);
+    if (this.kept.length >= 2 * MAX_REPORTED_FAILURES) this.trim();
+  }
+
+  /** The first failures, in row order. */
+  first(): ImportFailure[] {
+    this.trim();
+    return this.kept;
+  }
+
+  private trim(): void {
+    this.kept.sort((a, b) => a.row - b.row);
+    this.kept.length = Math.min(this.kept.length, MAX_REPORTED_FAILURES);
+  }
 }
 
 /** One parsed row: its number (data rows from 1) and its input, or why it could not be read. */
@@ -34,13 +66,22 @@ function cell(text: string): JsonValue {
 }
 
 async function* csvRows(stream: Readable): AsyncGenerator<ParsedRow> {
-  const skipped: ParsedRow[] = [];
+  // Rows the parser skipped since the last record: a count, and the first reasons (bounded
+  // memory when no good row comes between thousands of bad ones).
+  let skipped = 0;
+  const reasons: string[] = [];
   const parser = parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, skip_records_with_error: true });
   let row = 0;
-  parser.on('skip', (error: Error) => skipped.push({ row: 0, error: `unreadable CSV row: ${error.message}` }));
+  parser.on('skip', (error: Error) => {
+    skipped += 1;
+    if (reasons.length < MAX_REPORTED_FAILURES) reasons.push(`unreadable CSV row: ${error.message}`);
+  });
+  function* drain(): Generator<ParsedRow> {
+    for (; skipped > 0; skipped--) yield { row: ++row, error: reasons.shift() ?? 'unreadable CSV row' };
+  }
   stream.on('error', (error) => parser.destroy(error));
   for await (const record of stream.pipe(parser) as AsyncIterable<Record<string, string>>) {
-    while (skipped.length) yield { ...(skipped.shift() as ParsedRow), row: ++row };
+    yield* drain();
     row += 1;
     const input: ContactInput = {};
     const attributes: JsonObject = {};
@@ -52,7 +93,7 @@ async function* csvRows(stream: Readable): AsyncGenerator<ParsedRow> {
     if (Object.keys(attributes).length) input.attributes = attributes;
     yield { row, input };
   }
-  while (skipped.length) yield { ...(skipped.shift() as ParsedRow), row: ++row };
+  yield* drain();
 }
 
 async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
@@ -75,14 +116,16 @@ async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
 /**
  * Imports contacts from a CSV (header row; `email`, `phone`, `externalId`, `timezone` are
  * identity fields, other columns attributes) or NDJSON stream (one `POST /api/contacts` body
- * per line), streamed and upserted in batches. Bad rows are reported and never stop good ones.
+ * per line), streamed and upserted in batches. Bad rows never stop good ones: the first
+ * `MAX_REPORTED_FAILURES` are reported with their row numbers, all are counted.
  */
 export async function importContacts(
   db: Kysely<Database>,
   stream: Readable,
   format: 'csv' | 'ndjson',
 ): Promise<ImportResult> {
-  const result: ImportResult = { imported: 0, created: 0, updated: 0, failed: [] };
+  const result = { imported: 0, created: 0, updated: 0 };
+  const failures = new Failures();
   let batch: { row: number; value: NormalizedInput }[] = [];
   const flush = async () => {
     const rows = batch;
@@ -94,7 +137,7 @@ export async function importContacts(
     );
     outcomes.forEach((o, i) => {
       const row = rows[i]?.row ?? 0;
-      if (!o.ok) result.failed.push({ row, ...(o.field ? { field: o.field } : {}), error: o.error });
+      if (!o.ok) failures.add({ row, ...(o.field ? { field: o.field } : {}), error: o.error });
       else {
         result.imported += 1;
         if (o.created) result.created += 1;
@@ -104,13 +147,13 @@ export async function importContacts(
   };
   for await (const parsed of format === 'csv' ? csvRows(stream) : ndjsonRows(stream)) {
     if ('error' in parsed) {
-      result.failed.push({ row: parsed.row, error: parsed.error });
+      failures.add({ row: parsed.row, error: parsed.error });
       continue;
     }
     const { value, errors } = normalizeInput(parsed.input);
     const first = errors[0];
     if (first) {
-      result.failed.push({
+      failures.add({
         row: parsed.row,
         field: first.path?.slice(1),
         error: errors.map((e) => e.message).join('; '),
@@ -121,6 +164,5 @@ export async function importContacts(
     if (batch.length >= BATCH) await flush();
   }
   await flush();
-  result.failed.sort((a, b) => a.row - b.row);
-  return result;
+  return { ...result, failed: failures.first(), failedCount: failures.count };
 }

@@ -19,7 +19,7 @@ export function createCredentialsService(scope: StepScope, allowedTypes: readonl
         throw new NodeError(`credential ${credentialId} does not exist or is not usable by this node`);
       }
       try {
-        return decryptJson(scope.runtime.secretKey, row.data_encrypted) as T;
+        return decryptJson(scope.runtime.keys.credentials, row.data_encrypted) as T;
       } catch (error) {
         throw new NodeError(`credential ${credentialId} cannot be decrypted with this WAYMARK_SECRET_KEY`, {
           cause: error,

@@ -1,3 +1,4 @@
+import type { SecretKeys } from '../config/secret-key.js';
 import { signToken, verifyToken } from '../messages/tokens.js';
 
 /** What an address of ours receives: replies (`reply+<token>`) or delivery reports (`bounce`, `bounce+<token>`). */
@@ -14,10 +15,10 @@ export interface InboundAddress {
  * finds it without a lookup table.
  *
  * @example
- * replyAddress(runtime.secretKey, messageId, 'in.example.com') // 'reply+9f…c1.Jx…@in.example.com'
+ * replyAddress(runtime.keys, messageId, 'in.example.com') // 'reply+9f…c1.Jx…@in.example.com'
  */
-export function replyAddress(key: Buffer, messageId: string, domain: string): string {
-  return `reply+${signToken(key, 'r', { messageId })}@${domain}`;
+export function replyAddress(keys: SecretKeys, messageId: string, domain: string): string {
+  return `reply+${signToken(keys, 'r', { messageId })}@${domain}`;
 }
 
 /**
@@ -25,10 +26,10 @@ export function replyAddress(key: Buffer, messageId: string, domain: string): st
  * the message by its token (VERP).
  *
  * @example
- * bounceAddress(runtime.secretKey, messageId, 'in.example.com') // 'bounce+9f…c1.Kq…@in.example.com'
+ * bounceAddress(runtime.keys, messageId, 'in.example.com') // 'bounce+9f…c1.Kq…@in.example.com'
  */
-export function bounceAddress(key: Buffer, messageId: string, domain: string): string {
-  return `bounce+${signToken(key, 'b', { messageId })}@${domain}`;
+export function bounceAddress(keys: SecretKeys, messageId: string, domain: string): string {
+  return `bounce+${signToken(keys, 'b', { messageId })}@${domain}`;
 }
 
 /**
@@ -36,7 +37,7 @@ export function bounceAddress(key: Buffer, messageId: string, domain: string): s
  * `bounce…` local part is ours, a damaged token included: such mail is still taken and then
  * matched by its headers (a relay may have changed the token's case).
  */
-export function inboundAddress(address: string, domain: string, key: Buffer): InboundAddress | null {
+export function inboundAddress(address: string, domain: string, keys: SecretKeys): InboundAddress | null {
   const at = address.lastIndexOf('@');
   if (at < 1 || address.slice(at + 1).toLowerCase() !== domain.toLowerCase()) return null;
   const local = /^(reply|bounce)(?:\+(.+))?$/i.exec(address.slice(0, at));
@@ -44,6 +45,6 @@ export function inboundAddress(address: string, domain: string, key: Buffer): In
   const kind = (local[1] as string).toLowerCase() as InboundAddressKind;
   const token = local[2];
   if (kind === 'reply' && token === undefined) return null;
-  const target = token ? verifyToken(key, kind === 'reply' ? 'r' : 'b', token) : null;
+  const target = token ? verifyToken(keys, kind === 'reply' ? 'r' : 'b', token) : null;
   return { kind, messageId: target?.messageId ?? null };
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type { SecretKeys } from '../config/secret-key.js';
 import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 import { inboundAddress } from './addresses.js';
@@ -37,13 +38,13 @@ function idOf(header: string): string | null {
  */
 export async function matchMessage(
   db: Kysely<Database>,
-  key: Buffer,
+  keys: SecretKeys,
   domain: string | null,
   mail: InboundMail,
   recipients: readonly string[],
 ): Promise<MatchedMessage | null> {
   const tokenIds = domain
-    ? recipients.map((r) => inboundAddress(r, domain, key)?.messageId).filter((id): id is string => Boolean(id))
+    ? recipients.map((r) => inboundAddress(r, domain, keys)?.messageId).filter((id): id is string => Boolean(id))
     : [];
   const headers = [...(mail.report?.originalMessageIds ?? []), ...mail.answers];
   const headerIds = headers.map(idOf).filter((id): id is string => id !== null);

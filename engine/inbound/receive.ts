@@ -59,11 +59,11 @@ export async function receiveMail(runtime: Runtime, raw: Buffer, source: Inbound
 }
 
 async function take(runtime: Runtime, mail: InboundMail, raw: Buffer, source: InboundSource): Promise<InboundResult> {
-  const { db, secretKey, config } = runtime;
+  const { db, keys, config } = runtime;
   const domain = config.inboundEmailDomain;
   const recipients = source.recipients ?? mail.recipients;
   const ours = domain
-    ? recipients.map((r) => inboundAddress(r, domain, secretKey)).filter((a): a is InboundAddress => a !== null)
+    ? recipients.map((r) => inboundAddress(r, domain, keys)).filter((a): a is InboundAddress => a !== null)
     : [];
   if (domain && !ours.length)
     return { outcome: 'unmatched', reason: `no recipient is a reply+…@${domain} or bounce address` };
@@ -71,7 +71,7 @@ async function take(runtime: Runtime, mail: InboundMail, raw: Buffer, source: In
   if (kind.kind === 'ignored') return { outcome: 'ignored', reason: kind.why };
   if (kind.kind !== 'bounce' && ours.length && ours.every((a) => a.kind === 'bounce'))
     return { outcome: 'ignored', reason: 'mail to the bounce address that is not a delivery report (RFC 3464)' };
-  const message = await matchMessage(db, secretKey, domain, mail, recipients);
+  const message = await matchMessage(db, keys, domain, mail, recipients);
   if (!message)
     return { outcome: 'unmatched', reason: 'no email of ours matches its address token, In-Reply-To or References' };
   if (kind.kind !== 'bounce' && !message.toContact)

@@ -9,6 +9,9 @@ import { inboundStats } from './stats.js';
 /** The largest inbound mail, on the SMTP listener and the webhook alike. */
 export const INBOUND_MAX_BYTES = 10 * 1024 * 1024;
 
+/** Open SMTP sessions one remote address may hold at once; the next one is answered 421. */
+export const MAX_CONNECTIONS_PER_ADDRESS = 10;
+
 export interface InboundSmtp {
   port: number;
   close(): Promise<void>;
@@ -24,7 +27,10 @@ function smtpError(code: number, message: string): SMTPServerError {
  * The built-in SMTP listener (`INBOUND_SMTP_PORT`): takes mail only for `reply+…@<domain>` and
  * bounce addresses (550 for anyone else), at most 10 MiB (552), and passes it to
  * `receiveMail`. Malformed MIME is refused for good (554); a failure on our side (the
- * database away) answers 451 so that the sender tries again: nothing is lost.
+ * database away) answers 451 so that the sender tries again: nothing is lost. One remote
+ * address holds at most `maxConnectionsPerAddress` sessions (default
+ * `MAX_CONNECTIONS_PER_ADDRESS`); the one past it is answered 421 and closed (a sender retries
+ * later), so no single host can take every one of the 100 sessions.
  *
  * @example
  * const smtp = await startInboundSmtp(runtime, { port: 2525 });
@@ -32,11 +38,15 @@ function smtpError(code: number, message: string): SMTPServerError {
  */
 export async function startInboundSmtp(
   runtime: Runtime,
-  options: { port: number; host?: string },
+  options: { port: number; host?: string; maxConnectionsPerAddress?: number },
 ): Promise<InboundSmtp> {
   const domain = runtime.config.inboundEmailDomain;
   if (!domain) throw new Error('the inbound SMTP listener needs INBOUND_EMAIL_DOMAIN');
   const log = runtime.logger.child({ part: 'inbound', via: 'smtp' });
+  const perAddress = options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS;
+  // Open sessions by remote address; a session counts from its greeting until it closes.
+  const open = new Map<string, number>();
+  const counted = new WeakSet<object>();
   const server = new SMTPServer({
     name: domain,
     banner: 'Waymark inbound mail',
@@ -50,8 +60,25 @@ export async function startInboundSmtp(
     // Shutdown must end within its 20 s: open sessions get 5 s to finish.
     closeTimeout: 5_000,
     logger: false,
+    onConnect(session, callback) {
+      const address = session.remoteAddress;
+      const now = open.get(address) ?? 0;
+      if (now >= perAddress) {
+        log.info({ address, open: now }, 'inbound SMTP connection refused: too many from one address');
+        return callback(smtpError(421, '4.7.0 too many connections from your address, try again later'));
+      }
+      open.set(address, now + 1);
+      counted.add(session);
+      callback();
+    },
+    onClose(session) {
+      if (!counted.delete(session)) return;
+      const left = (open.get(session.remoteAddress) ?? 1) - 1;
+      if (left > 0) open.set(session.remoteAddress, left);
+      else open.delete(session.remoteAddress);
+    },
     onRcptTo(address, _session, callback) {
-      if (inboundAddress(address.address, domain, runtime.secretKey)) return callback();
+      if (inboundAddress(address.address, domain, runtime.keys)) return callback();
       const rejected = inboundStats(runtime).add('rejected');
       log.info({ recipient: address.address, rejected }, 'inbound mail refused: unknown recipient');
       callback(smtpError(550, `5.1.1 <${address.address}>: no such recipient here`));

@@ -1,3 +1,5 @@
+import { LINK_MARK_ATTRIBUTE, linkMarkOf, withoutLinkMarks } from '@waymark/sdk';
+import type { SecretKeys } from '../config/secret-key.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { signToken } from './tokens.js';
 
@@ -15,7 +17,7 @@ interface PrepareInput {
   text?: string;
   marketing: boolean;
   publicUrl: string;
-  secretKey: Buffer;
+  keys: SecretKeys;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
@@ -36,32 +38,43 @@ const escapeAttr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g,
 const ANCHOR = /<a\b[^>]*>/gi;
 const HREF = /(\shref\s*=\s*)("([^"]*)"|'([^']*)'|([^\s>"']+))/i;
 const KEY_ATTR = /\sdata-waymark-key\s*=\s*("([^"]*)"|'([^']*)'|([^\s>"']+))/i;
+/** The href a template wrote, right after its render's mark; `prefix` keeps the whitespace before `href`. */
+const markedHref = (mark: string) =>
+  new RegExp(`\\s${LINK_MARK_ATTRIBUTE}=${mark}(\\s+href\\s*=\\s*)("([^"]*)"|'([^']*)'|([^\\s>"']+))`, 'i');
 
 /**
- * Rewrites every link of an email to a tracked link, adds the open pixel, and for marketing
+ * Rewrites every link of an email to a tracked link (of an HTML template's output: every link
+ * the template wrote, never one a value brought in), adds the open pixel, and for marketing
  * mail the unsubscribe link and `List-Unsubscribe` headers. In-page anchors (`#…`) stay.
  *
  * @example
- * prepareEmail({ messageId, html: '<a href="https://x.io">x</a>', marketing: true, publicUrl, secretKey })
+ * prepareEmail({ messageId, html: '<a href="https://x.io">x</a>', marketing: true, publicUrl, keys })
  */
 export function prepareEmail(input: PrepareInput): PreparedEmail {
-  const { messageId, publicUrl, secretKey } = input;
+  const { messageId, publicUrl, keys } = input;
   const links: StoredLink[] = [];
   const headers: Record<string, string> = {};
+  // Only links written in the template become tracked links: html rendered from an HTML
+  // template carries its render's random mark right before each href the template itself
+  // wrote (the SDK's template-links.ts), which no rendered value can know. html without a mark
+  // was built by a node's own code, and all its links are the node's.
+  const mark = input.html === undefined ? null : linkMarkOf(input.html);
+  const href = mark === null ? HREF : markedHref(mark);
   let html = input.html?.replace(ANCHOR, (tag) =>
-    tag.replace(HREF, (whole, prefix: string, _v, dq?: string, sq?: string, bare?: string) => {
+    tag.replace(href, (whole, prefix: string, _v, dq?: string, sq?: string, bare?: string) => {
       const url = decodeEntities(dq ?? sq ?? bare ?? '').trim();
       if (!url || url.startsWith('#')) return whole;
       const keyMatch = KEY_ATTR.exec(tag);
       const key = keyMatch ? decodeEntities(keyMatch[2] ?? keyMatch[3] ?? keyMatch[4] ?? '') : null;
       const index = links.length;
       links.push({ index, key, url });
-      return `${prefix}"${escapeAttr(`${publicUrl}/t/c/${signToken(secretKey, 'c', { messageId, index })}`)}"`;
+      return `${prefix}"${escapeAttr(`${publicUrl}/t/c/${signToken(keys, 'c', { messageId, index })}`)}"`;
     }),
   );
+  if (html !== undefined && mark !== null) html = withoutLinkMarks(html);
   let text = input.text;
   if (input.marketing) {
-    const unsubscribe = `${publicUrl}/unsubscribe/${signToken(secretKey, 'u', { messageId })}`;
+    const unsubscribe = `${publicUrl}/unsubscribe/${signToken(keys, 'u', { messageId })}`;
     headers['List-Unsubscribe'] = `<${unsubscribe}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     if (html !== undefined)
@@ -72,7 +85,7 @@ export function prepareEmail(input: PrepareInput): PreparedEmail {
     if (text !== undefined) text = `${text}\n\nUnsubscribe: ${unsubscribe}\n`;
   }
   if (html !== undefined) {
-    const pixel = `${publicUrl}/t/o/${signToken(secretKey, 'o', { messageId })}`;
+    const pixel = `${publicUrl}/t/o/${signToken(keys, 'o', { messageId })}`;
     html = insertBeforeBodyEnd(html, `<img src="${escapeAttr(pixel)}" width="1" height="1" alt="">`);
   }
   return { html, text, headers, links };

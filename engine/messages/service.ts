@@ -9,8 +9,9 @@ import {
   type SendResult,
   WaymarkError,
 } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { loadContact } from '../contacts/load.js';
+import { contactExists, lockContact } from '../contacts/lock.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
@@ -46,7 +47,7 @@ function mailDomain(publicUrl: string): string {
  * Test runs show exactly this rendering without storing or sending it.
  */
 export function prepareMessage(scope: StepScope, id: string, request: SendRequest, to: string) {
-  const { config, secretKey } = scope.runtime;
+  const { config, keys } = scope.runtime;
   const base = {
     messageId: id,
     channel: request.channel,
@@ -69,18 +70,17 @@ export function prepareMessage(scope: StepScope, id: string, request: SendReques
     text: request.text,
     marketing: request.category === 'marketing',
     publicUrl: config.publicUrl,
-    secretKey,
+    keys,
   });
   // With an inbound domain, replies come back by a token naming the message (only for mail to
   // the contact's own address: a lead's owner answering is no reply of the contact), and so do
   // delivery reports, to the envelope sender.
   const domain = config.inboundEmailDomain;
-  const replyTo =
-    request.replyTo ?? (domain && request.to === undefined ? replyAddress(secretKey, id, domain) : undefined);
+  const replyTo = request.replyTo ?? (domain && request.to === undefined ? replyAddress(keys, id, domain) : undefined);
   const message: PreparedMessage = {
     ...base,
     ...(replyTo ? { replyTo } : {}),
-    ...(domain ? { envelopeFrom: bounceAddress(secretKey, id, domain) } : {}),
+    ...(domain ? { envelopeFrom: bounceAddress(keys, id, domain) } : {}),
     html: email.html,
     text: email.text,
     headers: { ...request.headers, ...email.headers },
@@ -129,7 +129,11 @@ export function createMessagesService(scope: StepScope): MessagesService {
       const { message, links } = prepareMessage(scope, id, request, to);
 
       const decision: Decision = await inTransaction(db, async (trx) => {
-        if (contact) await sql`select pg_advisory_xact_lock(hashtext(${contact.id}))`.execute(trx);
+        if (contact) {
+          await lockContact(trx, contact.id);
+          // An erase that took the lock first leaves nothing to send to, and nothing may be stored.
+          if (!(await contactExists(trx, contact.id))) throw new NodeError('the contact was erased');
+        }
         const decided = await decide(trx, { request, to, contact, rules, now, messageId: found?.id ?? null });
         const row = {
           id,
@@ -178,9 +182,39 @@ export function createMessagesService(scope: StepScope): MessagesService {
           ...(decision.status === 'delayed' ? { until: decision.until } : {}),
         };
       }
-      return deliver(scope, request, message, id, now);
+      return contact
+        ? deliverLocked(scope, contact.id, request, message, id, now)
+        : deliver(scope, request, message, id, now);
     },
   };
+}
+
+/**
+ * Delivers under the contact's lock and only while the message is still stored: an erase that
+ * ran since the message was decided deleted it (nothing goes out), and one that starts now
+ * waits until the delivery is over, so nothing reaches the contact after the erase answered.
+ */
+async function deliverLocked(
+  scope: StepScope,
+  contactId: string,
+  request: SendRequest,
+  message: PreparedMessage,
+  id: string,
+  now: Date,
+): Promise<SendResult> {
+  const outcome = await inTransaction(scope.db, async (trx) => {
+    await lockContact(trx, contactId);
+    const stored = await trx.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst();
+    if (!stored) return { erased: true as const };
+    try {
+      return { result: await deliver({ ...scope, db: trx }, request, message, id, now) };
+    } catch (error) {
+      return { error }; // the message's failed status commits; the error is thrown after
+    }
+  });
+  if ('erased' in outcome) throw new NodeError('the contact was erased');
+  if ('error' in outcome) throw outcome.error;
+  return outcome.result;
 }
 
 async function deliver(

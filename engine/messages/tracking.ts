@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
+import type { SecretKeys } from '../config/secret-key.js';
 import { setConsent } from '../contacts/consent.js';
 import { setSubscription } from '../contacts/subscriptions.js';
 import { addTag, addToList } from '../contacts/tags.js';
@@ -20,11 +21,11 @@ interface TrackedMessage {
 /** The message a token names, or null for an altered, unknown or erased one. */
 export async function messageOfToken(
   db: Kysely<Database>,
-  key: Buffer,
+  keys: SecretKeys,
   kind: 'c' | 'o' | 'u',
   token: string,
 ): Promise<{ message: TrackedMessage; index?: number } | null> {
-  const target = verifyToken(key, kind, token);
+  const target = verifyToken(keys, kind, token);
   if (!target) return null;
   const message = await db
     .selectFrom('messages')
@@ -34,20 +35,43 @@ export async function messageOfToken(
   return message ? { message: message as TrackedMessage, index: target.index } : null;
 }
 
+// Schemes a redirect never leads to: a tracked link is followed by a browser, outside the email.
+const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
+
+/**
+ * Where a click on `href` is sent: the WHATWG URL serialisation of the href (non-ASCII
+ * characters and spaces percent-encoded, tabs and line breaks removed, the host in
+ * punycode), which is always a valid `Location` header; null for an href that is not an
+ * absolute URL, or one whose scheme a redirect must not lead to.
+ */
+export function redirectLocation(href: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return null;
+  }
+  if (UNSAFE_SCHEMES.has(url.protocol)) return null;
+  // The serialisation is ASCII without control characters; this only guards the header.
+  return url.href.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c));
+}
+
 /**
  * Records a click: counts it, stores `email.clicked` { key, url, messageId, nodeId } and
- * applies the link's tags and lists, in one transaction. Returns where to redirect, or null
- * when the token names no link.
+ * applies the link's tags and lists, in one transaction. Returns where to redirect (see
+ * `redirectLocation`), or null when the token names no link or the link has no address a
+ * browser may be sent to (then nothing is recorded).
  */
 export async function recordClick(
   db: Kysely<Database>,
-  key: Buffer,
+  keys: SecretKeys,
   token: string,
   log: Logger,
 ): Promise<string | null> {
-  const found = await messageOfToken(db, key, 'c', token);
+  const found = await messageOfToken(db, keys, 'c', token);
   const link = found?.message.links.find((l) => l.index === found.index);
-  if (!found || !link) return null;
+  const location = link ? redirectLocation(link.url) : null;
+  if (!found || !link || !location) return null;
   const { message } = found;
   try {
     await db.transaction().execute(async (trx) => {
@@ -62,12 +86,12 @@ export async function recordClick(
     // The reader still gets where they were going; the miss is in the log.
     log.error({ err: error, messageId: message.id }, 'recording a click failed');
   }
-  return link.url;
+  return location;
 }
 
 /** Records an open: counts it and stores `email.opened` { messageId, nodeId }. False for a bad token. */
-export async function recordOpen(db: Kysely<Database>, key: Buffer, token: string, log: Logger): Promise<boolean> {
-  const found = await messageOfToken(db, key, 'o', token);
+export async function recordOpen(db: Kysely<Database>, keys: SecretKeys, token: string, log: Logger): Promise<boolean> {
+  const found = await messageOfToken(db, keys, 'o', token);
   if (!found) return false;
   const { message } = found;
   try {
@@ -92,11 +116,11 @@ export async function recordOpen(db: Kysely<Database>, key: Buffer, token: strin
  */
 export async function unsubscribe(
   db: Kysely<Database>,
-  key: Buffer,
+  keys: SecretKeys,
   token: string,
   options: { categoryOnly?: boolean } = {},
 ): Promise<{ category: string | null } | null> {
-  const found = await messageOfToken(db, key, 'u', token);
+  const found = await messageOfToken(db, keys, 'u', token);
   if (!found) return null;
   const { message } = found;
   const category = options.categoryOnly ? message.subscription : null;

@@ -89,9 +89,85 @@ export async function webhookTarget(
 
 const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
 
+/** How far a Standard Webhooks `webhook-timestamp` may be from the server's clock. */
+export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+
+/** The credentials a webhook call may carry (header values; absent when not sent). */
+export interface WebhookCredentials {
+  /** `X-Waymark-Secret` */
+  secret?: string;
+  /** `X-Waymark-Signature: sha256=<hex>` */
+  signature?: string;
+  /** Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature` */
+  webhookId?: string;
+  webhookTimestamp?: string;
+  webhookSignature?: string;
+}
+
+/** Why a call was refused, or `ok`. */
+export type WebhookVerdict = 'ok' | 'invalid' | 'stale';
+
+/**
+ * The Standard Webhooks (standardwebhooks.com) signing key of a node's secret: the base64
+ * after `whsec_` when it has that prefix, else the secret's UTF-8 bytes.
+ */
+export function standardWebhookKey(secret: string): Buffer {
+  return secret.startsWith('whsec_')
+    ? Buffer.from(secret.slice('whsec_'.length), 'base64')
+    : Buffer.from(secret, 'utf8');
+}
+
+/**
+ * Verifies a Standard Webhooks signature over the raw body, to the letter of the spec (the
+ * `standardwebhooks` package decodes the body as UTF-8 and reads a plain secret as base64, so
+ * it is not used here): `webhook-signature` holds space-separated `v1,<base64 HMAC-SHA256(key,
+ * "<id>.<timestamp>.<body>")>` entries, any one of which may match; the timestamp (Unix
+ * seconds) must be within WEBHOOK_TOLERANCE_SECONDS of `nowMs`.
+ */
+export function verifyStandardWebhook(
+  secret: string,
+  headers: Pick<WebhookCredentials, 'webhookId' | 'webhookTimestamp' | 'webhookSignature'>,
+  rawBody: Buffer,
+  nowMs = Date.now(),
+): WebhookVerdict {
+  const { webhookId: id, webhookTimestamp: timestamp, webhookSignature: signatures } = headers;
+  if (!secret || !id || !timestamp || !signatures || !/^\d{1,15}$/.test(timestamp.trim())) return 'invalid';
+  const key = standardWebhookKey(secret);
+  if (key.length === 0) return 'invalid';
+  if (Math.abs(Math.floor(nowMs / 1000) - Number(timestamp.trim())) > WEBHOOK_TOLERANCE_SECONDS) return 'stale';
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp.trim()}.`).update(rawBody).digest();
+  let matched = false;
+  for (const entry of signatures.trim().split(/\s+/)) {
+    const [version, value] = entry.split(',', 2);
+    if (version !== 'v1' || !value || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) continue;
+    const given = Buffer.from(value, 'base64');
+    // Every entry is compared (no early exit), each in constant time.
+    if (given.length === expected.length && timingSafeEqual(given, expected)) matched = true;
+  }
+  return matched ? 'ok' : 'invalid';
+}
+
+/**
+ * Whether the call carries the node's secret. The first scheme the call has headers for
+ * decides: a Standard Webhooks signature (`webhook-signature`), else `X-Waymark-Secret`, else
+ * `X-Waymark-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`; every comparison is
+ * constant-time. `stale`: a Standard Webhooks timestamp too far from the server's clock.
+ */
+export function webhookVerdict(
+  secret: string,
+  headers: WebhookCredentials,
+  rawBody: Buffer,
+  nowMs = Date.now(),
+): WebhookVerdict {
+  if (!secret) return 'invalid';
+  if (typeof headers.webhookSignature === 'string') return verifyStandardWebhook(secret, headers, rawBody, nowMs);
+  return authenticWebhook(secret, headers, rawBody) ? 'ok' : 'invalid';
+}
+
 /**
  * True when the call carries the node's secret, as `X-Waymark-Secret` or as
  * `X-Waymark-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`, compared in constant time.
+ * (`webhookVerdict` also takes Standard Webhooks signatures.)
  */
 export function authenticWebhook(
   secret: string,

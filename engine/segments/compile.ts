@@ -10,7 +10,7 @@ import {
   type TagClause,
 } from '@waymark/sdk';
 import { type RawBuilder, sql } from 'kysely';
-import { since } from '../sdk/src/filter/evaluate.js';
+import { isClause, since } from '../sdk/src/filter/evaluate.js';
 import { RANGE_KEYS } from '../sdk/src/filter/values.js';
 
 export interface CompileOptions {
@@ -76,7 +76,7 @@ function comparison(x: RawBuilder<unknown>, op: AttrClause['op'], v: JsonValue |
 function attr(c: AttrClause, o: CompileOptions): Bool {
   const segments = c.attr.split('.');
   if (o.properties) return comparison(sql`(${o.properties} #> ${segments}::text[])`, c.op, c.value);
-  const column = FIELD_COLUMNS[c.attr];
+  const column = Object.hasOwn(FIELD_COLUMNS, c.attr) ? FIELD_COLUMNS[c.attr] : undefined;
   if (column) return comparison(sql`to_jsonb(c.${sql.raw(column)})`, c.op, c.value);
   const x = sql`(c.attributes #> ${segments}::text[])`;
   const scalar = c.value === null || ['string', 'number', 'boolean'].includes(typeof c.value);
@@ -117,21 +117,21 @@ function event(c: EventClause, o: CompileOptions): Bool {
 }
 
 function compile(f: Filter, o: CompileOptions): Bool {
-  if ('all' in f)
+  if (isClause(f, 'all'))
     return join(
       f.all.map((x) => compile(x, o)),
       'and',
     );
-  if ('any' in f)
+  if (isClause(f, 'any'))
     return join(
       f.any.map((x) => compile(x, o)),
       'or',
     );
-  if ('not' in f) return sql<boolean>`not ${compile(f.not, o)}`;
-  if ('attr' in f) return attr(f, o);
-  if ('tag' in f) return tag(f, o);
-  if ('list' in f) return list(f, o);
-  if ('event' in f) return event(f, o);
+  if (isClause(f, 'not')) return sql<boolean>`not ${compile(f.not, o)}`;
+  if (isClause(f, 'attr')) return attr(f, o);
+  if (isClause(f, 'tag')) return tag(f, o);
+  if (isClause(f, 'list')) return list(f, o);
+  if (isClause(f, 'event')) return event(f, o);
   // trigger and step clauses read the run, not the table: a constant for this evaluation.
   const value = o.scope ? evaluateFilter(f, { contact: null, ...o.scope, now: o.now }) : false;
   return sql<boolean>`${sql.lit(value)}`;

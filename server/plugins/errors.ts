@@ -2,6 +2,7 @@ import { type ErrorDetail, WaymarkError } from '@waymark/sdk';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_STATUSES } from '../error-statuses.js';
+import { drainOversizedBody } from './oversized-bodies.js';
 
 // PostgreSQL and socket errors that mean "the database is not there", not "your request is wrong".
 const UNAVAILABLE_CODES = new Set([
@@ -77,13 +78,21 @@ function fromFastify(error: FastifyError): { code: string; message: string; deta
 /** One error shape everywhere: `{ error: { code, message, details? } }`, never a stack trace. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof WaymarkError ? null : fromFastify(error);
+    if (error instanceof WaymarkError ? error.code === 'payload_too_large' : known?.code === 'payload_too_large') {
+      // Read the rest of the body first (up to a bound), so the client is not reset mid-send;
+      // a body past the bound is left unread and its connection closed after the answer.
+      return drainOversizedBody(request).then((whole) => {
+        if (!whole) reply.header('connection', 'close');
+        sendError(reply, 'payload_too_large', known?.message ?? error.message);
+      });
+    }
     if (error instanceof WaymarkError) {
       // Errors that know when to come back (rate_limited) say so in Retry-After.
       const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
       if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
       return sendError(reply, error.code, error.message, error.details);
     }
-    const known = fromFastify(error);
     if (known) return sendError(reply, known.code, known.message, known.details);
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error.message }, 'database unavailable');

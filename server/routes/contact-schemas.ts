@@ -115,3 +115,25 @@ export const idParams = {
 
 /** A free-form JSON object in an answer (export rows): named so fastify's serializer keeps every field. */
 export const anyObject = { type: 'object', additionalProperties: true } as const;
+
+/** The answer of `POST /api/contacts/import`: the first 100 row failures, and how many failed in all. */
+export const importResultSchema = {
+  type: 'object',
+  properties: {
+    imported: { type: 'integer' },
+    created: { type: 'integer' },
+    updated: { type: 'integer' },
+    failed: {
+      type: 'array',
+      description: 'the first 100 failures by row number (rows count data rows from 1)',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        properties: { row: { type: 'integer' }, field: { type: 'string' }, error: { type: 'string' } },
+        required: ['row', 'error'],
+      },
+    },
+    failedCount: { type: 'integer', description: 'every row that failed, reported in `failed` or not' },
+  },
+  required: ['imported', 'created', 'updated', 'failed', 'failedCount'],
+} as const;

@@ -24,6 +24,7 @@ import {
   contactSchema,
   errorResponses,
   idParams,
+  importResultSchema,
   listMembershipSchema,
   tagStateSchema,
 } from './contact-schemas.js';
@@ -135,23 +136,7 @@ export async function contactsRoutes(app: FastifyInstance) {
         summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
         consumes: ['text/csv', 'application/x-ndjson'],
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              imported: { type: 'integer' },
-              created: { type: 'integer' },
-              updated: { type: 'integer' },
-              failed: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { row: { type: 'integer' }, field: { type: 'string' }, error: { type: 'string' } },
-                  required: ['row', 'error'],
-                },
-              },
-            },
-            required: ['imported', 'created', 'updated', 'failed'],
-          },
+          200: importResultSchema,
           ...errorResponses(400, 413, 415),
         },
       },
@@ -198,7 +183,7 @@ export async function contactsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await eraseContact(db, request.params.id, app.runtime.secretKey);
+      await eraseContact(db, request.params.id, app.runtime.keys.erasure.current);
       return reply.code(204).send();
     },
   );

@@ -40,7 +40,7 @@ const toApi = (r: CredentialRow) => ({
 
 /** Credentials: stored encrypted, validated against their type's schema, never returned. */
 export async function credentialsRoutes(app: FastifyInstance) {
-  const { db, registry, secretKey } = app.runtime;
+  const { db, registry, keys } = app.runtime;
 
   /** Checks data against the credential type's schema; problems point into the body's `data`. */
   const check = (type: string, data: JsonObject) => {
@@ -85,7 +85,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
       check(type, data);
       const row = await db
         .insertInto('credentials')
-        .values({ name, type, data_encrypted: encryptJson(secretKey, data) })
+        .values({ name, type, data_encrypted: encryptJson(keys.credentials, data) })
         .returning(['id', 'name', 'type', 'created_at'])
         .executeTakeFirstOrThrow();
       return reply.code(201).send(toApi(row));
@@ -144,7 +144,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
         .set({
           updated_at: sql`now()`,
           ...(name !== undefined ? { name } : {}),
-          ...(data ? { data_encrypted: encryptJson(secretKey, data) } : {}),
+          ...(data ? { data_encrypted: encryptJson(keys.credentials, data) } : {}),
         })
         .where('id', '=', id)
         .returning(['id', 'name', 'type', 'created_at'])

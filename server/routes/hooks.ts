@@ -1,10 +1,10 @@
 import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { awaitResponse, preferredWait, respondNodesOf } from '../../engine/runs/await-response.js';
+import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../engine/runs/await-response.js';
 import { dispatcherFor } from '../../engine/runs/dispatch.js';
 import { enforceWebhookRateLimit } from '../../engine/runs/rate-limit.js';
 import { useRuntimeForStarts } from '../../engine/runs/start.js';
-import { authenticWebhook, type WebhookTarget, webhookTarget } from '../../engine/runs/webhook.js';
+import { type WebhookTarget, webhookTarget, webhookVerdict } from '../../engine/runs/webhook.js';
 import { acceptWebhook, StaleWebhookTargetError } from '../../engine/runs/webhook-accept.js';
 import { sendError } from '../plugins/errors.js';
 import { errorResponses } from '../schemas/errors.js';
@@ -25,6 +25,7 @@ export async function hooksRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
   useRuntimeForStarts(app.runtime);
   const dispatcher = dispatcherFor(db, app.runtime.logger);
+  const responses = new ResponseAwaiter(db);
   // Jobs of runs already answered are queued before the pool closes.
   app.addHook('onClose', () => dispatcher.drain());
   // The raw bytes are needed for the HMAC, so this plugin reads every body as a buffer.
@@ -52,6 +53,17 @@ export async function hooksRoutes(app: FastifyInstance) {
             'x-waymark-secret': { type: 'string' },
             'x-waymark-signature': { type: 'string', description: 'sha256=<hex HMAC-SHA256(secret, raw body)>' },
             'idempotency-key': { type: 'string', maxLength: 255 },
+            'webhook-id': {
+              type: 'string',
+              maxLength: 255,
+              description: 'Standard Webhooks message id; a repeat acts as an Idempotency-Key (and wins over one)',
+            },
+            'webhook-timestamp': { type: 'string', description: 'Standard Webhooks: Unix seconds, within 5 minutes' },
+            'webhook-signature': {
+              type: 'string',
+              description:
+                'Standard Webhooks: space-separated v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<raw body>")>',
+            },
             prefer: {
               type: 'string',
               description:
@@ -93,11 +105,29 @@ export async function hooksRoutes(app: FastifyInstance) {
       const value = request.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    const secret = header('x-waymark-secret');
-    const signature = header('x-waymark-signature');
-    if (!authenticWebhook(target.secret, { secret, signature }, raw))
+    const webhookId = header('webhook-id');
+    const verdict = webhookVerdict(
+      target.secret,
+      {
+        secret: header('x-waymark-secret'),
+        signature: header('x-waymark-signature'),
+        webhookId,
+        webhookTimestamp: header('webhook-timestamp'),
+        webhookSignature: header('webhook-signature'),
+      },
+      raw,
+    );
+    if (verdict === 'stale')
       return refuse(() =>
-        sendError(reply, 'unauthorized', 'a valid X-Waymark-Secret or X-Waymark-Signature is required'),
+        sendError(reply, 'unauthorized', 'webhook-timestamp is more than 5 minutes from the server’s clock'),
+      );
+    if (verdict !== 'ok')
+      return refuse(() =>
+        sendError(
+          reply,
+          'unauthorized',
+          'a valid X-Waymark-Secret, X-Waymark-Signature or Standard Webhooks signature is required',
+        ),
       );
     if (target.status === 'paused')
       return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
@@ -122,14 +152,16 @@ export async function hooksRoutes(app: FastifyInstance) {
         throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
       });
     }
-    const key = header('idempotency-key') ?? null;
+    // A `webhook-id` is the idempotency key, also when an Idempotency-Key is sent: under a
+    // Standard Webhooks signature it is signed, so a replay cannot dodge it with a new header.
+    const key = webhookId || header('idempotency-key') || null;
     const answer = await acceptWebhook(db, dispatcher, target, payload as JsonObject, key);
     const wait = preferredWait(header('prefer'));
     const respondNodes = respondNodesOf(target.version);
     const runId = answer.body.runId;
     if (wait !== null && runId && respondNodes.length) {
       // Synchronous mode: answer with what the run's core.respond step says, if it says it in time.
-      const response = await awaitResponse(db, runId, respondNodes, wait * 1000);
+      const response = await responses.wait(runId, respondNodes, wait * 1000);
       if (response) {
         return reply
           .code(response.status)

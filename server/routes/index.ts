@@ -15,6 +15,7 @@ import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
 import { tagsListsRoutes } from './tags-lists.js';
 import { testRunsRoutes } from './test-runs.js';
+import { tokensRoutes } from './tokens.js';
 import { trackingRoutes } from './tracking.js';
 
 /** Every route plugin; each file holds one resource's routes and their schemas. */
@@ -36,4 +37,5 @@ export async function routes(app: FastifyInstance) {
   await app.register(settingsRoutes);
   await app.register(trackingRoutes);
   await app.register(liveRoutes);
+  await app.register(tokensRoutes);
 }

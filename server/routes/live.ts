@@ -40,25 +40,32 @@ export async function liveRoutes(app: FastifyInstance) {
     await listener.close();
   });
 
-  app.get<{ Querystring: { token?: string; journeyId?: string } }>(
+  app.get<{ Querystring: { ticket?: string; token?: string; journeyId?: string } }>(
     '/api/live',
     {
       websocket: true,
-      // @fastify/websocket hides its routes from the document; API.md lists this one.
-      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, hide: false }, url }) },
+      config: {
+        urlCredentials: true,
+        // @fastify/websocket hides its routes from the document; API.md lists this one.
+        swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, hide: false }, url }),
+      },
       schema: {
         tags: ['live'],
         summary: 'Websocket of finished steps: { type: "step", journeyId, version, runId, nodeId, status }',
         querystring: {
           type: 'object',
           properties: {
-            token: { type: 'string', description: 'the API token (browsers cannot set headers on a websocket)' },
+            ticket: {
+              type: 'string',
+              description: 'a single-use ticket from POST /api/live/ticket (what browsers use)',
+            },
+            token: { type: 'string', description: 'the API token; kept for existing clients, never logged' },
             journeyId: { type: 'string', format: 'uuid' },
           },
         },
         response: {
           101: { type: 'null', description: 'switching to the websocket protocol' },
-          ...errorResponses(400),
+          ...errorResponses(400, 403),
         },
       },
     },

@@ -51,10 +51,12 @@ function unsubscribedPage(category: string | null): string {
 
 /** Click and open tracking and the unsubscribe page: no token, authenticated by signed tokens. */
 export async function trackingRoutes(app: FastifyInstance) {
-  const { db, secretKey, logger } = app.runtime;
+  const { db, keys, logger } = app.runtime;
   const log = logger.child({ part: 'tracking' });
 
-  // One-click unsubscribes post `List-Unsubscribe=One-Click` form-encoded, or anything at all.
+  // One-click unsubscribes post `List-Unsubscribe=One-Click` form-encoded, or anything at all:
+  // every body is read as text (a JSON or binary body is no reason to refuse the click).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) =>
     done(null, body),
   );
@@ -70,7 +72,7 @@ export async function trackingRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const url = await recordClick(db, secretKey, request.params.token, log);
+      const url = await recordClick(db, keys, request.params.token, log);
       if (!url) return sendError(reply, 'not_found', 'unknown link');
       return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
     },
@@ -80,7 +82,7 @@ export async function trackingRoutes(app: FastifyInstance) {
     '/t/o/:token',
     { schema: { tags: ['tracking'], security: [], params: tokenParams, response: { ...gif, ...notFound } } },
     async (request, reply) => {
-      if (!(await recordOpen(db, secretKey, request.params.token, log)))
+      if (!(await recordOpen(db, keys, request.params.token, log)))
         return sendError(reply, 'not_found', 'unknown pixel');
       return reply.code(200).type('image/gif').header('cache-control', 'no-store').send(PIXEL);
     },
@@ -98,7 +100,7 @@ export async function trackingRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const found = await messageOfToken(db, secretKey, 'u', request.params.token);
+      const found = await messageOfToken(db, keys, 'u', request.params.token);
       if (!found) return sendError(reply, 'not_found', 'unknown unsubscribe link');
       return reply.type('text/html; charset=utf-8').send(confirmationPage(found.message.subscription));
     },
@@ -118,7 +120,7 @@ export async function trackingRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
-      const done = await unsubscribe(db, secretKey, request.params.token, {
+      const done = await unsubscribe(db, keys, request.params.token, {
         categoryOnly: form.get('scope') === 'category',
       });
       if (!done) return sendError(reply, 'not_found', 'unknown unsubscribe link');

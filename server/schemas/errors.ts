@@ -33,12 +33,13 @@ export const errorSchema = {
 const DESCRIPTIONS: Record<number, string> = {
   400: 'invalid_json or validation_failed: `details` name each bad field',
   401: 'unauthorized: missing or wrong token or secret',
+  403: 'forbidden: the credential may not be used from here (e.g. a live-feed ticket from a foreign Origin)',
   404: 'not_found: unknown id or route',
   409: 'conflict or journey_paused: the request clashes with the current state',
   413: 'payload_too_large: the body is over the route’s limit',
   415: 'unsupported_media_type: the route does not take this Content-Type',
   422: 'invalid_graph or schema_mismatch: `details` list every problem',
-  429: 'rate_limited: over the journey’s webhook rate limit; come back after Retry-After seconds',
+  429: 'rate_limited: over a rate limit (a journey’s webhook limit, failed authentications or visitor requests from one address); come back after Retry-After seconds',
   500: 'internal_error: something went wrong on the server’s side',
   503: 'unavailable: the database cannot be reached and nothing was accepted; retry after Retry-After seconds',
 };

@@ -71,7 +71,7 @@ describe('GDPR export and erase', () => {
       headers: t.auth,
       payload: { list: 'news' },
     });
-    // Another contact's event that mentions the address is scrubbed too; the other contact stays.
+    // Another contact's event that mentions the address is that contact's: the erase leaves it alone.
     await t.app.inject({
       method: 'POST',
       url: '/api/events',
@@ -82,7 +82,9 @@ describe('GDPR export and erase', () => {
 
     const res = await t.app.inject({ method: 'DELETE', url: `/api/contacts/${id}`, headers: t.auth });
     expect(res.statusCode).toBe(204);
-    expect(await tablesMentioning(EMAIL)).toEqual([]);
+    expect(await tablesMentioning(EMAIL)).toEqual(['events.properties']);
+    const { rows: kept } = await t.runtime.pool.query("select properties from events where name = 'referred'");
+    expect(kept).toEqual([{ properties: { friend: EMAIL } }]);
     expect(await tablesMentioning('+358409999999')).toEqual([]);
     expect(await tablesMentioning('gdpr-1')).toEqual([]);
     const gone = await t.app.inject({ method: 'GET', url: `/api/contacts/${id}`, headers: t.auth });

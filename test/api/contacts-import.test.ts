@@ -35,6 +35,7 @@ describe('POST /api/contacts/import', () => {
         { row: 2, field: 'email', error: expect.any(String) },
         { row: 5, field: 'timezone', error: expect.any(String) },
       ],
+      failedCount: 2,
     });
     const { rows } = await t.runtime.pool.query(
       "select attributes, timezone from contacts where email = 'a@example.com'",

@@ -8,8 +8,17 @@ export interface ApiTokensTable {
   id: Generated<string>;
   name: string;
   token_hash: string;
+  /** `env`: WAYMARK_API_TOKEN (retired when it changes); `generated`: the first start's; `api`: made by POST /api/tokens. */
+  source: Generated<'env' | 'generated' | 'api'>;
   created_at: Generated<Timestamp>;
   last_used_at: Timestamp | null;
+}
+
+/** Single-use live-feed tickets (`POST /api/live/ticket`), stored as hashes. */
+export interface LiveTicketsTable {
+  ticket_hash: string;
+  token_id: string;
+  expires_at: Timestamp;
 }
 
 /** Installation-wide settings by key (contact rules, …). */
@@ -40,6 +49,7 @@ export interface CredentialsTable {
 
 export interface FoundationTables {
   api_tokens: ApiTokensTable;
+  live_tickets: LiveTicketsTable;
   settings: SettingsTable;
   workers: WorkersTable;
   credentials: CredentialsTable;

@@ -61,5 +61,16 @@ export type * from './filter/types.js';
 export { type FilterContext, filterSchema, validateFilter } from './filter/validate.js';
 export type { JsonObject, JsonValue } from './json.js';
 export type * from './services.js';
-export { renderParams, renderTemplate, type TemplateScope, templateError, templatesIn } from './template.js';
+export {
+  renderParams,
+  renderTemplate,
+  type TemplateKind,
+  type TemplateScope,
+  templateError,
+  templateKind,
+  templateKindOf,
+  templatesIn,
+} from './template.js';
+export { jsonStringContent, jsonValue } from './template-json.js';
+export { LINK_MARK_ATTRIBUTE, linkMarkOf, withoutLinkMarks } from './template-links.js';
 export { inDailyWindow, isTimeZone, nextWallClockTime, type Weekday } from './wall-clock.js';

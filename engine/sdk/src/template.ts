@@ -1,5 +1,7 @@
 import { Liquid, type Template } from 'liquidjs';
 import type { JsonObject, JsonValue } from './json.js';
+import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './template-json.js';
+import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './template-links.js';
 
 /** What a template sees: `contact`, `trigger`, `steps.<nodeId>.output` and `run`. */
 export type TemplateScope = {
@@ -9,38 +11,76 @@ export type TemplateScope = {
   run: JsonValue | object;
 };
 
+/**
+ * How a template's outputs are escaped: `text` not at all (subjects, text parts, SMS),
+ * `html` HTML-escaped unless `| raw` (and its links marked as the template's own), `json`
+ * escaped for their place in the JSON text, so the result is valid JSON whatever the values.
+ */
+export type TemplateKind = 'text' | 'html' | 'json';
+
 // `templates: {}` gives liquidjs an empty in-memory file system: {% include %} and
 // {% render %} find nothing on disk.
-const liquid = new Liquid({ templates: {}, strictFilters: true, ownPropertyOnly: true });
-const parsed = new Map<string, Template[]>();
+const options = { templates: {}, strictFilters: true, ownPropertyOnly: true } as const;
+const engines: Record<TemplateKind, Liquid> = {
+  text: new Liquid(options),
+  html: new Liquid({ ...options, outputEscape: 'escape' }),
+  // outputEscape covers the outputs the JSON rewrite cannot place (`echo` inside `{% liquid %}`).
+  json: configureJsonLiquid(new Liquid({ ...options, outputEscape: jsonStringContent })),
+};
+const liquid = engines.text;
+const parsed: Record<TemplateKind, Map<string, Template[]>> = { text: new Map(), html: new Map(), json: new Map() };
 const MAX_CACHED = 2000;
 
-function parse(source: string): Template[] {
-  let templates = parsed.get(source);
+/** The source a kind of template is parsed from: HTML links marked, JSON outputs given their escaping. */
+function prepareSource(source: string, kind: TemplateKind): string {
+  if (kind === 'html') return markTemplateLinks(source, engines.html);
+  if (kind === 'json') return escapeJsonOutputs(source, engines.json);
+  return source;
+}
+
+function parse(source: string, kind: TemplateKind = 'text'): Template[] {
+  const cache = parsed[kind];
+  let templates = cache.get(source);
   if (!templates) {
-    templates = liquid.parse(source);
-    if (parsed.size >= MAX_CACHED) parsed.delete(parsed.keys().next().value as string);
-    parsed.set(source, templates);
+    templates = engines[kind].parse(prepareSource(source, kind));
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+    cache.set(source, templates);
   }
   return templates;
 }
 
 /**
- * Renders one Liquid template. Throws the liquidjs error (with line and column) when the
- * template does not parse.
+ * Renders one Liquid template as `kind` (default `text`). Throws the liquidjs error (with
+ * line and column) when the template does not parse, and for `json` when the result is not
+ * valid JSON (which only the template's own text, never a value, can cause).
+ *
+ * An `html` result ends with a comment holding the render's link mark (see template-links.ts);
+ * `ctx.messages.send` strips it, other uses remove it with `withoutLinkMarks`.
  *
  * @example
  * await renderTemplate('Hi {{ contact.attributes.firstName }}', scope) // 'Hi Ada'
+ * await renderTemplate('<p>{{ contact.attributes.bio }}</p>', scope, 'html') // '<p>&lt;b&gt;…'
+ * await renderTemplate('{"name": "{{ contact.attributes.name }}"}', scope, 'json') // '{"name": "A \"B\""}'
  */
-export async function renderTemplate(source: string, scope: TemplateScope): Promise<string> {
-  if (!source.includes('{')) return source;
-  return liquid.render(parse(source), scope);
+export async function renderTemplate(
+  source: string,
+  scope: TemplateScope,
+  kind: TemplateKind = 'text',
+): Promise<string> {
+  if (kind === 'text') {
+    if (!source.includes('{')) return source;
+    return liquid.render(parse(source), scope);
+  }
+  if (kind === 'json') return assertJson(await engines.json.render(parse(source, 'json'), scope));
+  const mark = newLinkMark();
+  const html = await engines.html.render(parse(source, 'html'), { ...scope, [LINK_MARK_VARIABLE]: mark });
+  return `${html}${linkMarkComment(mark)}`;
 }
 
-/** Checks that a template parses; returns the parse error's message or null. */
-export function templateError(source: string): string | null {
+/** Checks that a template parses (as `kind`, default text); returns the parse error's message or null. */
+export function templateError(source: string, kind: TemplateKind = 'text'): string | null {
   try {
-    parse(source);
+    parse(source, kind);
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
@@ -49,32 +89,72 @@ export function templateError(source: string): string | null {
 
 type Schema = {
   format?: string;
+  contentMediaType?: string;
+  contentTypeFrom?: string;
   properties?: Record<string, Schema>;
   additionalProperties?: Schema | boolean;
   items?: Schema;
 };
 
 /**
+ * The kind of template a media type calls for: `text/html` (or XHTML) → `html`,
+ * `application/json`, `text/json` or any `…+json` → `json`, anything else → `text`.
+ */
+export function templateKindOf(mediaType: string | undefined): TemplateKind {
+  const type = (mediaType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
+  if (type === 'application/json' || type === 'text/json' || /^[a-z]+\/[^\s/]+\+json$/.test(type)) return 'json';
+  return 'text';
+}
+
+/**
+ * The kind of a template param: its schema's `contentMediaType`, unless `contentTypeFrom`
+ * names a sibling param holding HTTP headers whose `content-type` (any case) says otherwise.
+ */
+export function templateKind(schema: object, siblings?: JsonObject): TemplateKind {
+  const s = schema as Schema;
+  let mediaType = s.contentMediaType;
+  const headers = s.contentTypeFrom ? siblings?.[s.contentTypeFrom] : undefined;
+  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
+    for (const [name, v] of Object.entries(headers))
+      if (name.toLowerCase() === 'content-type' && typeof v === 'string') mediaType = v;
+  }
+  return templateKindOf(mediaType);
+}
+
+/**
  * Renders every string in `params` whose schema says `format: "template"`, through nested
- * objects, maps (`additionalProperties`) and arrays, and returns a new value.
+ * objects, maps (`additionalProperties`) and arrays, and returns a new value. Each template
+ * is rendered as the kind its schema declares (`templateKind`): `contentMediaType:
+ * "text/html"` escapes HTML, `"application/json"` yields valid JSON, anything else is text.
+ * A param with `contentTypeFrom` is rendered after its siblings, so it sees their values.
  *
  * @example
  * await renderParams(node.params, { subject: 'Hi {{ contact.email }}' }, scope)
  */
-export async function renderParams(schema: object, value: JsonValue, scope: TemplateScope): Promise<JsonValue> {
+export async function renderParams(
+  schema: object,
+  value: JsonValue,
+  scope: TemplateScope,
+  siblings?: JsonObject,
+): Promise<JsonValue> {
   const s = schema as Schema;
-  if (typeof value === 'string') return s.format === 'template' ? renderTemplate(value, scope) : value;
+  if (typeof value === 'string')
+    return s.format === 'template' ? renderTemplate(value, scope, templateKind(s, siblings)) : value;
   if (Array.isArray(value)) {
     const items = s.items;
     return items ? Promise.all(value.map((v) => renderParams(items, v, scope))) : value;
   }
   if (value && typeof value === 'object') {
     const out: JsonObject = {};
+    const later: [string, Schema, JsonValue][] = [];
     for (const [key, v] of Object.entries(value)) {
       const child =
         s.properties?.[key] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
-      out[key] = child ? await renderParams(child, v, scope) : v;
+      if (child?.contentTypeFrom) later.push([key, child, v]);
+      out[key] = child && !child.contentTypeFrom ? await renderParams(child, v, scope) : v;
     }
+    for (const [key, child, v] of later) out[key] = await renderParams(child, v, scope, out);
     return out;
   }
   return value;

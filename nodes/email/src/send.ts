@@ -19,9 +19,10 @@ export default defineNode({
     type: 'object',
     properties: {
       from: { type: 'string', minLength: 3, title: 'From', examples: ['News <news@example.com>'] },
-      subject: { type: 'string', format: 'template', minLength: 1, title: 'Subject' },
-      html: { type: 'string', format: 'template', minLength: 1, title: 'HTML body' },
-      text: { type: 'string', format: 'template', title: 'Plain text body' },
+      subject: { type: 'string', format: 'template', contentMediaType: 'text/plain', minLength: 1, title: 'Subject' },
+      // An HTML template: every output HTML-escaped unless `| raw`; only its own links are tracked.
+      html: { type: 'string', format: 'template', contentMediaType: 'text/html', minLength: 1, title: 'HTML body' },
+      text: { type: 'string', format: 'template', contentMediaType: 'text/plain', title: 'Plain text body' },
       replyTo: { type: 'string', title: 'Reply-To' },
       category: { enum: ['marketing', 'transactional'], default: 'marketing', title: 'Category' },
       subscription: {

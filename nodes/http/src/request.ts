@@ -34,7 +34,15 @@ export default defineNode({
         title: 'Headers',
         additionalProperties: { type: 'string', format: 'template' },
       },
-      body: { type: 'string', format: 'template', title: 'Body' },
+      // JSON unless the headers name another content type (the client's default is JSON too):
+      // then every output is escaped for its place and the body is valid JSON whatever the values.
+      body: {
+        type: 'string',
+        format: 'template',
+        contentMediaType: 'application/json',
+        contentTypeFrom: 'headers',
+        title: 'Body',
+      },
       timeout: { type: 'string', format: 'duration', default: 'PT10S', title: 'Timeout' },
     },
     required: ['method', 'url'],

@@ -27,6 +27,8 @@ export class LiveView {
   #version: number | null = null;
   #refetch: ReturnType<typeof setTimeout> | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
+  /** Bumped by stop(), so a connection whose ticket arrives after it opens nothing. */
+  #generation = 0;
 
   constructor(private readonly api: Api) {}
 
@@ -45,10 +47,11 @@ export class LiveView {
     this.enabled = true;
     this.attach(journeyId, version);
     await Promise.all([this.loadStats(), this.loadRuns()]);
-    this.#connect();
+    void this.#connect();
   }
 
   stop(): void {
+    this.#generation++;
     this.enabled = false;
     this.connected = false;
     if (this.#retry) clearTimeout(this.#retry);
@@ -91,8 +94,19 @@ export class LiveView {
     this.run = null;
   }
 
-  #connect(): void {
-    const socket = new WebSocket(this.api.liveUrl(this.#journeyId));
+  async #connect(): Promise<void> {
+    const generation = this.#generation;
+    let url: string;
+    try {
+      url = await this.api.liveUrl(this.#journeyId);
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      this.error = errorMessage(error);
+      this.#retry = setTimeout(() => this.enabled && this.#connect(), 3000);
+      return;
+    }
+    if (generation !== this.#generation) return;
+    const socket = new WebSocket(url);
     this.#socket = socket;
     socket.onopen = () => {
       this.connected = true;

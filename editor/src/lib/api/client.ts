@@ -37,10 +37,14 @@ export class Api {
     return this.request<void>('DELETE', path);
   }
 
-  /** The websocket URL of the live feed (the token travels in the query: browsers send no headers). */
-  liveUrl(journeyId: string): string {
+  /**
+   * The websocket URL of the live feed. Browsers send no headers on a websocket, so it carries
+   * a single-use ticket that expires in a minute, never the token itself.
+   */
+  async liveUrl(journeyId: string): Promise<string> {
+    const { ticket } = await this.post<{ ticket: string }>('/api/live/ticket');
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    return withQuery(`${proto}://${location.host}/api/live`, { token: this.session.token, journeyId });
+    return withQuery(`${proto}://${location.host}/api/live`, { ticket, journeyId });
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

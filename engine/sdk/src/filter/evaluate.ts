@@ -14,6 +14,13 @@ export interface FilterData {
   now: Date;
 }
 
+type Kind = 'all' | 'any' | 'not' | 'attr' | 'tag' | 'list' | 'event' | 'trigger' | 'step';
+
+/** True when `f` is a clause of `kind`: an own key, never one inherited from a prototype. */
+export function isClause<K extends Kind>(f: Filter, kind: K): f is Extract<Filter, Record<K, unknown>> {
+  return Object.hasOwn(f, kind);
+}
+
 /** The instant `duration` before `now` (a bad duration reaches back to the epoch). */
 export function since(now: Date, duration: string): Date {
   return new Date(now.getTime() - (parseDuration(duration) ?? now.getTime()));
@@ -64,17 +71,18 @@ function countEvents(c: EventClause, data: FilterData): boolean {
  * evaluateFilter({ attr: 'country', op: 'eq', value: 'FI' }, { contact, now: new Date() })
  */
 export function evaluateFilter(filter: Filter, data: FilterData): boolean {
-  if ('all' in filter) return filter.all.every((f) => evaluateFilter(f, data));
-  if ('any' in filter) return filter.any.some((f) => evaluateFilter(f, data));
-  if ('not' in filter) return !evaluateFilter(filter.not, data);
-  if ('attr' in filter) return compare(attrValue(filter.attr, data), filter.op, filter.value);
-  if ('tag' in filter) return filter.op === 'has' ? hasTag(filter, data) : !hasTag(filter, data);
-  if ('list' in filter) return filter.op === 'member' ? isMember(filter, data) : !isMember(filter, data);
-  if ('event' in filter) return countEvents(filter, data);
-  if ('trigger' in filter)
+  if (isClause(filter, 'all')) return filter.all.every((f) => evaluateFilter(f, data));
+  if (isClause(filter, 'any')) return filter.any.some((f) => evaluateFilter(f, data));
+  if (isClause(filter, 'not')) return !evaluateFilter(filter.not, data);
+  if (isClause(filter, 'attr')) return compare(attrValue(filter.attr, data), filter.op, filter.value);
+  if (isClause(filter, 'tag')) return filter.op === 'has' ? hasTag(filter, data) : !hasTag(filter, data);
+  if (isClause(filter, 'list')) return filter.op === 'member' ? isMember(filter, data) : !isMember(filter, data);
+  if (isClause(filter, 'event')) return countEvents(filter, data);
+  if (isClause(filter, 'trigger'))
     return compare(readPath(data.trigger ?? {}, filter.trigger.split('.')), filter.op, filter.value);
-  if ('step' in filter) {
-    const output = data.steps?.[filter.step]?.output;
+  if (isClause(filter, 'step')) {
+    const steps = data.steps;
+    const output = steps && Object.hasOwn(steps, filter.step) ? steps[filter.step]?.output : undefined;
     const value = filter.path ? readPath(output, filter.path.split('.')) : output;
     return compare(value, filter.op, filter.value);
   }

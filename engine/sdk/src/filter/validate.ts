@@ -28,6 +28,15 @@ const ALLOWED: Record<Kind, readonly string[]> = {
   event: ['op', 'within', 'where', ...RANGE_KEYS],
 };
 
+/** How deep clauses may nest (`all`, `any`, `not` and an event's `where` each go one level down). */
+export const MAX_FILTER_DEPTH = 32;
+
+/**
+ * Path segments that name no field: an attribute, trigger or step path holding one is refused,
+ * so no lookup ever reaches an object's prototype (the evaluators read own properties only).
+ */
+export const RESERVED_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
@@ -36,7 +45,7 @@ function comparisonProblems(c: Obj): string[] {
   const op = c.op;
   if (typeof op !== 'string' || !COMPARE_OPS.includes(op)) return [`op must be one of ${COMPARE_OPS.join(', ')}`];
   if (op === 'exists') return [];
-  if (!('value' in c)) return [`op "${op}" needs a value`];
+  if (!Object.hasOwn(c, 'value')) return [`op "${op}" needs a value`];
   const v = c.value;
   if ((op === 'in' || op === 'nin') && !Array.isArray(v)) return [`op "${op}" needs an array value`];
   if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof v !== 'number' && typeof v !== 'string')
@@ -46,16 +55,23 @@ function comparisonProblems(c: Obj): string[] {
 }
 
 function durationProblem(c: Obj, key: string): string[] {
-  if (!(key in c)) return [];
+  if (!Object.hasOwn(c, key)) return [];
   return typeof c[key] === 'string' && parseDuration(c[key] as string) !== null
     ? []
     : [`${key} must be an ISO 8601 duration (e.g. P7D)`];
 }
 
 function rangeProblems(r: Obj, where: string): string[] {
-  return RANGE_KEYS.filter((k) => k in r && (typeof r[k] !== 'number' || !Number.isFinite(r[k]))).map(
+  return RANGE_KEYS.filter((k) => Object.hasOwn(r, k) && (typeof r[k] !== 'number' || !Number.isFinite(r[k]))).map(
     (k) => `${where}${k} must be a number`,
   );
+}
+
+/** Why a dotted path names no field: one of its segments is reserved (`RESERVED_NAMES`). */
+function pathProblems(key: string, path: unknown): string[] {
+  if (typeof path !== 'string') return [];
+  const reserved = path.split('.').filter((seg) => RESERVED_NAMES.includes(seg));
+  return reserved.length ? [`${key} names no field: "${reserved[0]}" is reserved`] : [];
 }
 
 function clauseProblems(kind: Kind, c: Obj): string[] {
@@ -64,9 +80,14 @@ function clauseProblems(kind: Kind, c: Obj): string[] {
   switch (kind) {
     case 'attr':
     case 'trigger':
-      return [...named, ...comparisonProblems(c)];
+      return [...named, ...pathProblems(kind, name), ...comparisonProblems(c)];
     case 'step':
-      return [...named, ...(typeof c.path === 'string' ? [] : ['path must be a string']), ...comparisonProblems(c)];
+      return [
+        ...named,
+        ...pathProblems('step', name),
+        ...(typeof c.path === 'string' ? pathProblems('path', c.path) : ['path must be a string']),
+        ...comparisonProblems(c),
+      ];
     case 'tag': {
       const count = c.count;
       const countProblems =
@@ -105,14 +126,21 @@ function clauseProblems(kind: Kind, c: Obj): string[] {
  * Checks a filter's shape; each problem names the JSON pointer of the bad clause (prefixed
  * by `pointer`). `trigger` and `step` clauses are allowed only in conditions; in the `event`
  * context `attr` names a key of the event's properties and `event` clauses are refused.
+ * Clauses nest at most `MAX_FILTER_DEPTH` levels; a path through a reserved name
+ * (`__proto__`, `constructor`, `prototype`) names no field and is refused.
  *
  * @example
  * validateFilter({ all: [{ attr: 'x', op: 'eqq' }] }, 'segment') // [{ path: '/all/0', message: 'op must be one of …' }]
  */
 export function validateFilter(filter: unknown, context: FilterContext, pointer = ''): ErrorDetail[] {
+  return validateClause(filter, context, pointer, 1);
+}
+
+function validateClause(filter: unknown, context: FilterContext, pointer: string, depth: number): ErrorDetail[] {
   const fail = (message: string): ErrorDetail[] => [{ path: pointer, message }];
+  if (depth > MAX_FILTER_DEPTH) return fail(`filters nest at most ${MAX_FILTER_DEPTH} levels deep`);
   if (!isObj(filter)) return fail('a filter must be an object');
-  const kinds = KINDS.filter((k) => k in filter);
+  const kinds = KINDS.filter((k) => Object.hasOwn(filter, k));
   if (kinds.length !== 1) {
     return fail(
       kinds.length
@@ -126,14 +154,15 @@ export function validateFilter(filter: unknown, context: FilterContext, pointer 
   if (kind === 'all' || kind === 'any') {
     const children = filter[kind];
     if (!Array.isArray(children)) return fail(`${kind} must be an array of filters`);
-    return children.flatMap((f, i) => validateFilter(f, context, `${pointer}/${kind}/${i}`));
+    return children.flatMap((f, i) => validateClause(f, context, `${pointer}/${kind}/${i}`, depth + 1));
   }
-  if (kind === 'not') return validateFilter(filter.not, context, `${pointer}/not`);
+  if (kind === 'not') return validateClause(filter.not, context, `${pointer}/not`, depth + 1);
   if ((kind === 'trigger' || kind === 'step') && context !== 'condition')
     return fail(`${kind} clauses are allowed only in conditions`);
   if (kind === 'event' && context === 'event') return fail('event clauses are not allowed in an event filter');
   const problems = clauseProblems(kind, filter);
   if (problems.length) return fail(problems.join('; '));
-  if (kind === 'event' && filter.where !== undefined) return validateFilter(filter.where, 'event', `${pointer}/where`);
+  if (kind === 'event' && filter.where !== undefined)
+    return validateClause(filter.where, 'event', `${pointer}/where`, depth + 1);
   return [];
 }

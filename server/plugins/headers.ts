@@ -1,0 +1,32 @@
+import fastifyHelmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * Browser hardening on every answer (@fastify/helmet): pages may run only our own scripts
+ * and may not be framed; nothing is sniffed. The editor's components set inline `style`
+ * attributes, so styles allow them (scripts never do). Tracking pixels and redirects are
+ * loaded by mail clients from other origins, hence a cross-origin resource policy.
+ * Strict-Transport-Security is left to the TLS-terminating proxy, which knows the domain.
+ */
+export const headersPlugin = fp(async (app: FastifyInstance) => {
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    strictTransportSecurity: false,
+  });
+});

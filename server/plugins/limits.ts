@@ -1,0 +1,32 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import { WaymarkError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** API.md "Auth": tracking, unsubscribe and form routes allow 600 requests a minute per address. */
+export const VISITOR_LIMIT = { max: 600, timeWindow: 60_000 };
+/** Routes that people reach from mail and pages, without a token. */
+const VISITOR_ROUTES = /^\/(t|unsubscribe|forms?)\//;
+
+/** Over a per-address limit: HTTP 429 `rate_limited`, with `Retry-After`. */
+export class TooManyRequestsError extends WaymarkError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited', `too many requests from this address; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+/**
+ * Per-address limits with @fastify/rate-limit. Counts are kept in each process (an address
+ * spread over N processes gets up to N times a limit); the visitor routes get theirs by
+ * path, so a new visitor route is limited without remembering to say so.
+ */
+export const limitsPlugin = fp(async (app: FastifyInstance) => {
+  app.addHook('onRoute', (route) => {
+    if (VISITOR_ROUTES.test(route.url) && route.config?.rateLimit === undefined)
+      route.config = { ...route.config, rateLimit: VISITOR_LIMIT };
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new TooManyRequestsError(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+});
