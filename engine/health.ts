@@ -4,6 +4,15 @@ import type { Logger } from 'pino';
 /** What `/healthz` says while the database cannot be reached: never the error's own text. */
 export const DATABASE_UNREACHABLE = 'database unreachable';
 
+/** How long one look waits for the database's answer. */
+const ANSWER_MS = 1500;
+
+class SilenceError extends Error {
+  constructor() {
+    super(`database did not answer within ${ANSWER_MS} ms`);
+  }
+}
+
 /**
  * Watches the database with its own connection, so that `/healthz` and the routes answer
  * 503 within seconds of losing it even when the pool is busy, and recover without a restart.
@@ -15,6 +24,8 @@ export class DatabaseHealth {
   #client: pg.Client | null = null;
   #timer: NodeJS.Timeout | null = null;
   #checking = false;
+  /** Looks in a row that got no answer in time. */
+  #silences = 0;
 
   constructor(
     private readonly connectionString: string,
@@ -27,12 +38,19 @@ export class DatabaseHealth {
     this.#timer.unref();
   }
 
+  /**
+   * Looks once. A refused or broken connection counts at once; a look that merely gets no
+   * answer within ANSWER_MS is repeated straight away, and only a second silence in a row
+   * counts, so a busy machine (a slow `select 1`) does not turn every route into 503s while a
+   * silent database is still reported within 5 s.
+   */
   async check(): Promise<boolean> {
     if (this.#checking) return this.ok;
     this.#checking = true;
+    let again = false;
     try {
       if (!this.#client) {
-        const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 2000 });
+        const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: ANSWER_MS });
         client.on('error', () => {
           if (this.#client === client) this.#client = null;
         });
@@ -41,22 +59,27 @@ export class DatabaseHealth {
       }
       await Promise.race([
         this.#client.query('select 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('database did not answer within 2 s')), 2000)),
+        new Promise((_, reject) => setTimeout(() => reject(new SilenceError()), ANSWER_MS)),
       ]);
       if (!this.ok) this.logger?.info('database reachable again');
       this.ok = true;
       this.reason = null;
+      this.#silences = 0;
     } catch (error) {
-      if (this.ok) this.logger?.warn({ err: error }, DATABASE_UNREACHABLE);
-      this.ok = false;
-      this.reason = DATABASE_UNREACHABLE;
       const client = this.#client;
       this.#client = null;
       client?.end().catch(() => {});
+      const silent = error instanceof SilenceError || /timeout/i.test(String((error as Error)?.message));
+      this.#silences = silent ? this.#silences + 1 : 2;
+      if (this.#silences >= 2) {
+        if (this.ok) this.logger?.warn({ err: error }, DATABASE_UNREACHABLE);
+        this.ok = false;
+        this.reason = DATABASE_UNREACHABLE;
+      } else again = true;
     } finally {
       this.#checking = false;
     }
-    return this.ok;
+    return again ? this.check() : this.ok;
   }
 
   async stop(): Promise<void> {
