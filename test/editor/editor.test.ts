@@ -90,4 +90,21 @@ describe.skipIf(!hasChromium)('editor in the browser', () => {
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await expect.poll(() => page.getByText('Published version 1.').isVisible()).toBe(true);
   });
+  test('opens the live feed with a single-use ticket, never the token, and breaks no rule of its CSP', async () => {
+    const sockets: string[] = [];
+    const violations: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.reload();
+    await page.getByRole('button', { name: 'Live view' }).click();
+    await expect.poll(() => page.getByRole('button', { name: '● Live' }).isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const socket of sockets) {
+      expect(socket).toMatch(/[?&]ticket=wmt_/);
+      expect(socket).not.toContain(TEST_TOKEN);
+    }
+    expect(violations).toEqual([]);
+  });
 });
