@@ -31,6 +31,14 @@ declare module 'fastify' {
   }
 }
 
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /** A hop count trusts that many proxies nearest to us; fastify takes that as a function. */
 function trustedProxies(setting: boolean | number | string[]) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
@@ -104,8 +112,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(fastifyStatic, { root: editorDist, prefix: '/', wildcard: false, index: 'index.html' });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
+    // Judged on the path as a browser would resolve it, so `//api/x` or `/api%2Fx` is no page.
+    const plain = safeDecode(path).replace(/\/{2,}/g, '/');
     const isPage =
-      request.method === 'GET' && !/^\/(api|hooks|t|docs|unsubscribe)(\/|$)/.test(path) && !path.includes('.');
+      request.method === 'GET' && !/^\/(api|hooks|t|docs|unsubscribe)(\/|$)/i.test(plain) && !plain.includes('.');
     if (withEditor && isPage) return reply.type('text/html').sendFile('index.html');
     return sendError(reply, 'not_found', `no route ${request.method} ${path}`);
   });

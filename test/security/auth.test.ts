@@ -75,6 +75,19 @@ describe('an outsider without a token', () => {
     expect(reached).toEqual([]);
   });
 
+  test('gets the JSON 404, not the editor page, for a spelling of /api that matches no route', async () => {
+    const withEditor = await buildApp(t.runtime, { serveEditor: true });
+    try {
+      for (const url of ['//api/nodes', '/api%2Fnodes', '/%61pi%2Fnodes', '/API/nodes']) {
+        const res = await withEditor.inject({ method: 'GET', url, ...strangerAt() });
+        expect([401, 404]).toContain(res.statusCode);
+        expect(res.headers['content-type']).toMatch(/application\/json/);
+      }
+    } finally {
+      await withEditor.close();
+    }
+  });
+
   test('still reads the OpenAPI document and health, which are public', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
