@@ -1,4 +1,4 @@
-import { type JsonValue, outputsOf } from '@waymark/sdk';
+import type { JsonValue } from '@waymark/sdk';
 import { type Kysely, sql, type UpdateObject } from 'kysely';
 import { loadContact } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
@@ -8,19 +8,13 @@ import { type CounterDelta, type StepJob, type StepNotice, writeBookkeeping } fr
 import { type StepView, seeing, watchContact } from './contact-view.js';
 import { buildNodeContext, type KnownView, type RunRow, type ServiceUse, type StepRef } from './context.js';
 import { endRuns } from './end-runs.js';
-import { goalOf } from './finish-step.js';
-import { DEFAULT_MAX_ATTEMPTS, invokeNode, type Outcome } from './invoke.js';
+import { invokeNode, type Outcome } from './invoke.js';
+import { decide, type RetryOptions, type Transition } from './kernel/decide.js';
 import { completeAndSpawn } from './spawn.js';
-import { type CompiledVersion, definitionOf, paramsWithDefaults, targetsOf } from './versions.js';
+import { type CompiledVersion, definitionOf } from './versions.js';
 
-/** How failing steps are retried. */
-export interface RetryOptions {
-  /** Delay before the second attempt; doubles each attempt. */
-  retryBaseMs: number;
-  retryMaxMs: number;
-}
+export { DEFAULT_RETRY, type RetryOptions } from './kernel/decide.js';
 
-export const DEFAULT_RETRY: RetryOptions = { retryBaseMs: 1000, retryMaxMs: 10 * 60_000 };
 const MAX_INLINE_DEPTH = 25;
 
 /** One transaction's work: what it changed, collected and written set-based in `flushOutcomes`. */
@@ -56,53 +50,44 @@ export async function applyOutcome(
   outcome: Outcome,
   depth = 0,
   view: StepView | null = null,
+  decided?: Transition,
 ): Promise<void> {
   const { trx, run, version } = batch;
   const definition = definitionOf(batch.runtime.registry, node);
-  const counter = { journeyId: run.journeyId, version: run.version, nodeId: node.id };
-  if (outcome.kind === 'next' && definition) {
-    const allowed = outputsOf(definition, paramsWithDefaults(definition, node.params));
-    const unknown = outcome.outputs.filter((o) => !allowed.includes(o));
-    if (unknown.length) {
-      outcome = {
-        kind: 'error',
-        retryable: false,
-        error: { message: `the node returned unknown output(s) ${unknown.join(', ')}`, code: 'invalid_result' },
-      };
-    }
-  }
+  const counter = { journeyId: run.journeyId, version: run.version };
+  const transition =
+    decided ?? decide(version, { node, definition }, step, outcome, { now: new Date(), retry: batch.retry });
+  const count = () => {
+    for (const delta of transition.counters) batch.counters.push({ ...counter, ...delta });
+  };
 
-  if (outcome.kind === 'next') {
-    const exits = node.type === 'core.exit';
-    const next = exits
-      ? []
-      : outcome.outputs.flatMap((output) =>
-          targetsOf(version, node.id, output).map((target) => ({
-            runId: run.id,
-            journeyId: run.journeyId,
-            version: run.version,
-            parentStepId: step.id,
-            nodeId: target,
-          })),
-        );
-    const { settled, children } = await completeAndSpawn(trx, step.id, outcome, next);
+  if (transition.kind === 'complete') {
+    const next = transition.next.map((target) => ({
+      runId: run.id,
+      journeyId: run.journeyId,
+      version: run.version,
+      parentStepId: step.id,
+      nodeId: target,
+    }));
+    const { settled, children } = await completeAndSpawn(trx, step.id, transition, next);
     if (!settled) return;
-    batch.counters.push({ ...counter, completed: 1 });
-    for (const output of outcome.outputs) batch.counters.push({ ...counter, output, taken: 1 });
+    // `entered` is counted per child actually created (a repeated fan-out creates none).
+    const own = transition.counters.slice(0, transition.counters.length - transition.next.length);
+    for (const delta of own) batch.counters.push({ ...counter, ...delta });
     notice(batch, node.id, 'completed');
-    if (exits) {
-      await endRuns(trx, { runIds: [run.id] }, 'completed', {
-        outcome: goalOf(node, outcome.output),
+    if (transition.end) {
+      await endRuns(trx, { runIds: [run.id] }, transition.end.status, {
+        outcome: transition.end.goal,
         exceptStepId: step.id,
       });
       batch.ended = true;
       return;
     }
     batch.open += children.length - 1;
-    const childView = children.length ? await nextView(batch, step, node, outcome.output, view) : undefined;
+    const childView = children.length ? await nextView(batch, step, node, transition.output, view) : undefined;
     for (const child of children) {
       if (batch.ended) break;
-      batch.counters.push({ journeyId: run.journeyId, version: run.version, nodeId: child.nodeId, entered: 1 });
+      batch.counters.push({ ...counter, nodeId: child.nodeId, entered: 1 });
       const childNode = version.nodes.get(child.nodeId);
       const childDefinition = childNode && definitionOf(batch.runtime.registry, childNode);
       const ref: StepRef = { id: child.id, nodeId: child.nodeId, parentStepId: step.id, attempts: 1, resume: null };
@@ -118,18 +103,17 @@ export async function applyOutcome(
     return;
   }
 
-  if (outcome.kind === 'wait-time' || outcome.kind === 'wait-event') {
-    const isTime = outcome.kind === 'wait-time';
+  if (transition.kind === 'park') {
     const settled = await settle(trx, step.id, {
       status: 'waiting',
-      output: JSON.stringify(outcome.output),
-      resume: isTime ? JSON.stringify({ kind: 'time' }) : null,
+      output: JSON.stringify(transition.output),
+      resume: transition.waitsFor === 'time' ? JSON.stringify({ kind: 'time' }) : null,
       attempts: 0,
       error: null,
       started_at: sql`coalesce(started_at, now())`,
     });
     if (!settled) return;
-    if (outcome.kind === 'wait-event' && run.contactId) {
+    if (transition.wait && run.contactId) {
       await trx
         .insertInto('waits')
         .values({
@@ -137,38 +121,36 @@ export async function applyOutcome(
           run_id: run.id,
           journey_id: run.journeyId,
           contact_id: run.contactId,
-          event_name: outcome.event,
-          filter: outcome.filter === null ? null : JSON.stringify(outcome.filter),
-          deadline: outcome.timeoutAt,
+          event_name: transition.wait.event,
+          filter: transition.wait.filter === null ? null : JSON.stringify(transition.wait.filter),
+          deadline: transition.wakeAt,
         })
         .onConflict((oc) => oc.column('step_id').doNothing())
         .execute();
     }
-    batch.jobs.push(
-      outcome.kind === 'wait-time'
-        ? { stepId: step.id, runAt: outcome.until }
-        : { stepId: step.id, runAt: outcome.timeoutAt, timeout: true },
-    );
-    batch.waiting += 1;
-    batch.counters.push({ ...counter, waiting: 1 });
+    batch.jobs.push({ stepId: step.id, runAt: transition.wakeAt, timeout: transition.waitsFor === 'event' });
+    batch.waiting += transition.run.waiting;
+    count();
     notice(batch, node.id, 'waiting');
     return;
   }
 
-  const maxAttempts = definition?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (outcome.retryable && step.attempts < maxAttempts) {
-    const delay = Math.min(batch.retry.retryBaseMs * 2 ** (step.attempts - 1), batch.retry.retryMaxMs);
-    if (!(await settle(trx, step.id, { status: 'pending', error: JSON.stringify(outcome.error) }))) return;
-    batch.jobs.push({ stepId: step.id, runAt: new Date(Date.now() + delay) });
+  if (transition.kind === 'retry') {
+    if (!(await settle(trx, step.id, { status: 'pending', error: JSON.stringify(transition.error) }))) return;
+    batch.jobs.push({ stepId: step.id, runAt: transition.at });
     return;
   }
   if (
-    !(await settle(trx, step.id, { status: 'failed', error: JSON.stringify(outcome.error), finished_at: sql`now()` }))
+    !(await settle(trx, step.id, {
+      status: 'failed',
+      error: JSON.stringify(transition.error),
+      finished_at: sql`now()`,
+    }))
   )
     return;
-  batch.counters.push({ ...counter, failed: 1 });
+  count();
   notice(batch, node.id, 'failed');
-  await endRuns(trx, { runIds: [run.id] }, 'failed', { exceptStepId: step.id });
+  await endRuns(trx, { runIds: [run.id] }, transition.end.status, { exceptStepId: step.id });
   batch.ended = true;
 }
 

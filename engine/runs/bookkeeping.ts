@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
+import type { CounterDelta as NodeCounterDelta } from './kernel/decide.js';
 
 /** graphile-worker's task name for one step of one token. */
 export const STEP_TASK = 'waymark.step';
@@ -14,17 +15,10 @@ export interface StepJob {
   timeout?: boolean;
 }
 
-/** Changes to one node's counters (and one of its outputs when `output` is set). */
-export interface CounterDelta {
+/** Changes to one node's counters, with the journey version the node belongs to. */
+export interface CounterDelta extends NodeCounterDelta {
   journeyId: string;
   version: number;
-  nodeId: string;
-  output?: string;
-  entered?: number;
-  completed?: number;
-  failed?: number;
-  waiting?: number;
-  taken?: number;
 }
 
 /** What the live feed carries for each finished step. */

@@ -11,6 +11,7 @@ import { buildNodeContext, pathFromJson, pathJsonSql, type RunRow, type ServiceU
 import { endRuns } from './end-runs.js';
 import { finishAlone, parkAlone } from './finish-step.js';
 import { invokeNode, type Outcome } from './invoke.js';
+import { decide } from './kernel/decide.js';
 import { definitionOf, loadVersion } from './versions.js';
 
 interface StartedStep {
@@ -139,10 +140,15 @@ export async function executeStep(
       seeing(view, await buildNodeContext({ runtime, db, run, step, node, definition, signal, known, onServiceUse })),
     );
   }
-  if (version && node && outcome.kind === 'next' && (await finishAlone(runtime, db, version, run, step, node, outcome)))
-    return;
-  if (version && node && definition && (outcome.kind === 'wait-time' || outcome.kind === 'wait-event')) {
-    await parkAlone(db, run, step, node, outcome);
+  const transition =
+    version && node && definition
+      ? decide(version, { node, definition }, step, outcome, { now: new Date(), retry })
+      : null;
+  if (version && node && transition?.kind === 'complete') {
+    if (await finishAlone(runtime, db, version, run, step, node, transition)) return;
+  }
+  if (node && transition?.kind === 'park') {
+    await parkAlone(db, run, step, node, transition);
     return;
   }
   await db.transaction().execute(async (trx) => {

@@ -1,4 +1,3 @@
-import { type JsonValue, outputsOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
@@ -6,18 +5,12 @@ import type { Runtime } from '../runtime.js';
 import { type CounterDelta, queueJobsFor, writeBookkeeping } from './bookkeeping.js';
 import type { RunRow, StepRef } from './context.js';
 import { endRunsParts } from './end-runs.js';
-import type { Outcome } from './invoke.js';
+import type { Completion, Transition } from './kernel/decide.js';
 import { completionSql } from './spawn.js';
-import { type CompiledVersion, definitionOf, paramsWithDefaults, targetsOf } from './versions.js';
-
-/** A step's successful result: the outputs it leaves by and its output value. */
-export interface Taken {
-  outputs: string[];
-  output: JsonValue;
-}
+import { type CompiledVersion, definitionOf } from './versions.js';
 
 /** A step that parks: until a time, or until an event (or its deadline). */
-export type Parked = Extract<Outcome, { kind: 'wait-time' | 'wait-event' }>;
+export type Parked = Extract<Transition, { kind: 'park' }>;
 
 /**
  * Parks a step in ONE statement: the step waiting, the wait row for an event, the job that
@@ -32,7 +25,7 @@ export async function parkAlone(
   parked: Parked,
 ): Promise<void> {
   const settled = sql`exists (select 1 from done)`;
-  const isTime = parked.kind === 'wait-time';
+  const isTime = parked.waitsFor === 'time';
   const done = {
     name: 'done',
     isSelect: false,
@@ -44,7 +37,7 @@ export async function parkAlone(
       returning id`,
   };
   const waitRow =
-    parked.kind === 'wait-event' && run.contactId
+    parked.wait && run.contactId
       ? [
           {
             name: 'waited',
@@ -52,8 +45,8 @@ export async function parkAlone(
             body: sql`
               insert into waits (step_id, run_id, journey_id, contact_id, event_name, filter, deadline)
               select ${step.id}::uuid, ${run.id}::uuid, ${run.journeyId}::uuid, ${run.contactId}::uuid,
-                ${parked.event}::text, ${parked.filter === null ? null : JSON.stringify(parked.filter)}::jsonb,
-                ${parked.timeoutAt.toISOString()}::timestamptz
+                ${parked.wait.event}::text, ${parked.wait.filter === null ? null : JSON.stringify(parked.wait.filter)}::jsonb,
+                ${parked.wakeAt.toISOString()}::timestamptz
               where ${settled}
               on conflict (step_id) do nothing`,
           },
@@ -64,11 +57,7 @@ export async function parkAlone(
     before: [done, ...waitRow],
     guard: settled,
     counters: [{ ...counter, waiting: 1 }],
-    jobs: [
-      parked.kind === 'wait-time'
-        ? { stepId: step.id, runAt: parked.until }
-        : { stepId: step.id, runAt: parked.timeoutAt, timeout: true },
-    ],
+    jobs: [{ stepId: step.id, runAt: parked.wakeAt, timeout: !isTime }],
     notices: [{ ...counter, runId: run.id, status: 'waiting' }],
     run: { id: run.id, open: 0, waiting: 1 },
     asyncCommit: true,
@@ -89,14 +78,9 @@ export async function finishAlone(
   run: RunRow,
   step: StepRef,
   node: GraphNode,
-  taken: Taken,
+  transition: Completion,
 ): Promise<boolean> {
-  const definition = definitionOf(runtime.registry, node);
-  if (!definition) return false;
-  const allowed = outputsOf(definition, paramsWithDefaults(definition, node.params));
-  if (taken.outputs.some((o) => !allowed.includes(o))) return false;
-  const exits = node.type === 'core.exit';
-  const targets = exits ? [] : taken.outputs.flatMap((output) => targetsOf(version, node.id, output));
+  const targets = transition.next;
   const inlineNext = targets.some((id) => {
     const target = version.nodes.get(id);
     return target ? definitionOf(runtime.registry, target)?.inline === true : false;
@@ -105,20 +89,16 @@ export async function finishAlone(
 
   const settled = sql`exists (select 1 from done)`;
   const counter = { journeyId: run.journeyId, version: run.version, nodeId: node.id };
-  const counters: CounterDelta[] = [
-    { ...counter, completed: 1 },
-    ...taken.outputs.map((output) => ({ ...counter, output, taken: 1 })),
-    ...targets.map((nodeId) => ({ ...counter, nodeId, entered: 1 })),
-  ];
+  const counters: CounterDelta[] = transition.counters.map((delta) => ({ ...counter, ...delta }));
   const done = {
     name: 'done',
     isSelect: false,
-    body: completionSql(step.id, taken),
+    body: completionSql(step.id, transition),
   };
   const next = targets.map((nodeId) => ({ nodeId }));
-  const after = exits
-    ? endRunsParts([sql`id = ${run.id}`, settled], 'completed', {
-        outcome: goalOf(node, taken.output),
+  const after = transition.end
+    ? endRunsParts([sql`id = ${run.id}`, settled], transition.end.status, {
+        outcome: transition.end.goal,
         exceptStepId: step.id,
       })
     : [
@@ -142,14 +122,10 @@ export async function finishAlone(
     jobs: [],
     notices: [{ ...counter, runId: run.id, status: 'completed' }],
     // An exit ended the run; otherwise this token became one per step spawned.
-    run: exits ? undefined : { id: run.id, open: sql<number>`((select count(*) from spawned)::int - 1)`, waiting: 0 },
+    run: transition.end
+      ? undefined
+      : { id: run.id, open: sql<number>`((select count(*) from spawned)::int - 1)`, waiting: 0 },
     asyncCommit: true,
   });
   return true;
-}
-
-/** The goal an exit records: its output's `goal`, else its param. */
-export function goalOf(node: GraphNode, output: JsonValue): string | null {
-  const goal = (output as { goal?: unknown } | null)?.goal ?? node.params?.goal;
-  return typeof goal === 'string' ? goal : null;
 }

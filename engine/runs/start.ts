@@ -1,9 +1,10 @@
-import { type JsonObject, outputsOf } from '@waymark/sdk';
+import { type JsonObject, triggerOutputOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
 import { applyOutcome, DEFAULT_RETRY, flushOutcomes } from './apply-outcome.js';
 import { insertRuns, reentryLockOf } from './insert-runs.js';
+import { decideTrigger } from './kernel/decide.js';
 import { type CompiledVersion, definitionOf, loadVersion } from './versions.js';
 
 export interface StartRunInput {
@@ -30,12 +31,12 @@ async function versionOrThrow(db: Kysely<Database>, journeyId: string, version: 
   return compiled;
 }
 
-/** The output a trigger leaves by: its first declared output (`out` for the built-in triggers). */
+/** The output a trigger leaves by, as its definition declares it (`triggerOutput`). */
 function triggerOutput(runtime: Runtime | null, version: CompiledVersion, nodeId: string): string {
   const node = version.nodes.get(nodeId);
   const definition = node && runtime ? definitionOf(runtime.registry, node) : null;
   if (!definition || !node) return 'out';
-  return outputsOf(definition, node.params)[0] ?? 'out';
+  return triggerOutputOf(definition, node.params);
 }
 
 /**
@@ -89,18 +90,16 @@ export async function startRun(trx: Kysely<Database>, input: StartRunInput): Pro
     },
     retry: DEFAULT_RETRY,
     notices: [],
-    counters: [{ journeyId: input.journeyId, version: input.version, nodeId: input.triggerNodeId, entered: 1 }],
+    counters: [],
     jobs: [],
     open: 0,
     waiting: 0,
     ended: false,
   };
   const output = triggerOutput(registryRuntime, version, input.triggerNodeId);
-  await applyOutcome(batch, { id: step.id, nodeId: node.id, parentStepId: null, attempts: 1, resume: null }, node, {
-    kind: 'next',
-    outputs: [output],
-    output: null,
-  });
+  const ref = { id: step.id, nodeId: node.id, parentStepId: null, attempts: 1, resume: null };
+  const outcome = { kind: 'next' as const, outputs: [output], output: null };
+  await applyOutcome(batch, ref, node, outcome, 0, null, decideTrigger(version, node.id, output));
   await flushOutcomes(batch);
   return { runId: created.id };
 }
