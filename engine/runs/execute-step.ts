@@ -4,15 +4,13 @@ import { contactFromJson, contactJsonSql } from '../contacts/load.js';
 import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
-import { applyOutcome, flushOutcomes, type OutcomeBatch, type RetryOptions } from './apply-outcome.js';
-import { counterShard } from './bookkeeping.js';
+import { applyOutcome, flushOutcomes, inlineNodes, type OutcomeBatch, type RetryOptions } from './apply-outcome.js';
 import { type StepView, seeing, watchContact } from './contact-view.js';
 import { buildNodeContext, pathFromJson, pathJsonSql, type RunRow, type ServiceUse, type StepRef } from './context.js';
-import { endRuns } from './end-runs.js';
-import { finishAlone, parkAlone } from './finish-step.js';
 import { invokeNode, type Outcome } from './invoke.js';
-import { decide } from './kernel/decide.js';
+import { decide, fail } from './kernel/decide.js';
 import { definitionOf, loadVersion } from './versions.js';
+import { writeSteps } from './write/write-steps.js';
 
 interface StartedStep {
   id: string;
@@ -51,20 +49,16 @@ async function startStep(db: Kysely<Database>, stepId: string): Promise<StartedS
         and (prev.status in ('pending', 'running') or (prev.status = 'waiting' and s.resume is not null))
       returning s.*, prev.status as was
     ),
-    unparked_run as (
-      update runs set waiting_steps = waiting_steps - 1,
-        status = case when open_steps = waiting_steps - 1 then 'waiting' else 'running' end
-      where id = (select run_id from started where was = 'waiting') and status in ('running', 'waiting')
-    ),
-    unparked_counter as (
-      insert into node_counters (journey_id, version, node_id, output, shard, waiting)
-      select journey_id, version, node_id, '', ${counterShard()}::int, -1 from started where was = 'waiting'
-      on conflict (journey_id, version, node_id, output, shard) do update set waiting = node_counters.waiting - 1
+    unparked as (
+      select waymark_move_runs(json_build_array(json_build_object('runId', run_id, 'open', 0, 'waiting', -1))),
+        waymark_add_counters(json_build_array(json_build_object('journeyId', journey_id, 'version', version,
+          'nodeId', node_id, 'waiting', -1)))
+      from started where was = 'waiting'
     )
     select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
       st.was, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at,
       ${contactJsonSql(sql`r.contact_id`)} as contact, ${pathJsonSql(sql`st.parent_step_id`)} as path,
-      (select count(*) from commit_mode) as mode
+      (select count(*) from commit_mode) as mode, (select count(*) from unparked) as unparked
     from started st join runs r on r.id = st.run_id
   `.execute(db);
   return rows[0] ?? null;
@@ -140,49 +134,19 @@ export async function executeStep(
       seeing(view, await buildNodeContext({ runtime, db, run, step, node, definition, signal, known, onServiceUse })),
     );
   }
-  const transition =
-    version && node && definition
-      ? decide(version, { node, definition }, step, outcome, { now: new Date(), retry })
-      : null;
-  if (version && node && transition?.kind === 'complete') {
-    if (await finishAlone(runtime, db, version, run, step, node, transition)) return;
-  }
-  if (node && transition?.kind === 'park') {
-    await parkAlone(db, run, step, node, transition);
+  const transition = version
+    ? decide(version, node ? { node, definition } : null, step, outcome, { now: new Date(), retry })
+    : fail(step.nodeId, { message: `journey ${run.journeyId} has no version ${run.version}`, code: 'unknown_node' });
+  const inlineNext = version && transition.kind === 'complete' ? inlineNodes(runtime, version, transition.next) : [];
+  if (!version || !node || inlineNext.length === 0) {
+    // One statement: the step, what follows it and every count (committed asynchronously).
+    await writeSteps(db, [{ stepId: step.id, contactId: run.contactId, transition }], { asyncCommit: true });
     return;
   }
+  // Inline nodes next: they run in this transaction, each recorded as it goes.
   await db.transaction().execute(async (trx) => {
-    // The step may have been cancelled (exit, cancel) or finished by a second runner
-    // meanwhile: every write below is guarded by the step still running.
-    if (!version || !node) {
-      const failed = await trx
-        .updateTable('steps')
-        .set({
-          status: 'failed',
-          error: JSON.stringify(outcome.kind === 'error' ? outcome.error : {}),
-          finished_at: sql`now()`,
-        })
-        .where('id', '=', step.id)
-        .where('status', '=', 'running')
-        .returning('id')
-        .executeTakeFirst();
-      if (failed) await endRuns(trx, { runIds: [run.id] }, 'failed', { exceptStepId: step.id });
-      return;
-    }
-    const batch: OutcomeBatch = {
-      runtime,
-      trx,
-      version,
-      run,
-      retry,
-      notices: [],
-      counters: [],
-      jobs: [],
-      open: 0,
-      waiting: 0,
-      ended: false,
-    };
-    await applyOutcome(batch, step, node, outcome, 0, definition ? view : null);
-    await flushOutcomes(batch, { asyncCommit: true });
+    const batch: OutcomeBatch = { runtime, trx, version, run, retry, jobs: [], ended: false, asyncCommit: true };
+    await applyOutcome(batch, step, node, outcome, 0, definition ? view : null, transition);
+    await flushOutcomes(batch);
   });
 }

@@ -89,11 +89,7 @@ export async function startRun(trx: Kysely<Database>, input: StartRunInput): Pro
       startedAt: new Date(created.started_at).toISOString(),
     },
     retry: DEFAULT_RETRY,
-    notices: [],
-    counters: [],
     jobs: [],
-    open: 0,
-    waiting: 0,
     ended: false,
   };
   const output = triggerOutput(registryRuntime, version, input.triggerNodeId);
