@@ -85,28 +85,73 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end
     $$;
 
+    -- Queues step jobs in batches: one graphile-worker job carries up to batch_size steps of
+    -- one node (its payload an array of { stepId, timeout? }), and parked steps due within
+    -- the same second share a job that runs when the last of them is due.
+    -- steps: [{ stepId, nodeId, runAt?, timeout? }]. Returns the jobs queued.
+    create function waymark_queue_steps(steps json, step_task text, job_attempts smallint, batch_size int)
+    returns int language sql as $$
+      with s as (
+        select x."stepId" as step_id, x."nodeId" as node_id, x."runAt" as run_at, coalesce(x.timeout, false) as timeout
+        from json_to_recordset(steps) as x("stepId" uuid, "nodeId" text, "runAt" timestamptz, timeout boolean)
+      ), grouped as (
+        select s.*, date_trunc('second', s.run_at) as due,
+          (row_number() over (partition by s.node_id, s.timeout, date_trunc('second', s.run_at) order by s.step_id) - 1)
+            / batch_size as chunk
+        from s
+      ), jobs as (
+        select json_agg(case when g.timeout then json_build_object('stepId', g.step_id, 'timeout', true)
+            else json_build_object('stepId', g.step_id) end order by g.step_id) as payload,
+          max(g.run_at) as run_at
+        from grouped g group by g.node_id, g.timeout, g.due, g.chunk
+      )
+      select count(*)::int from graphile_worker.add_jobs(array(
+        select row(step_task, j.payload, null::text, j.run_at, job_attempts, null::text, null::smallint,
+          null::text[])::graphile_worker.job_spec
+        from jobs j))
+      where exists (select 1 from s)
+    $$;
+
     -- The writer: records a list of step transitions (engine/runs/kernel/decide.ts) at once,
-    -- each only while its step is still live (pending or running; a step cancelled or
-    -- finished meanwhile writes nothing). One row per step:
+    -- each only while its token's step is still live (pending or running; one cancelled or
+    -- finished meanwhile writes nothing, nor do the inline steps after it). One row per step:
     --   { id, contactId, kind: complete|park|retry|fail, output, outputs, next: [nodeId],
     --     inline: [nodeId], end: completed|failed|null, goal, error, wakeAt, timeout,
-    --     waitEvent, waitFilter, counters: [{ nodeId, output?, entered?, … }] }
-    -- complete: the step completed, one new step per next node with its job (none for the
-    -- nodes the caller runs inline) or the run ended; park: waiting, the wait row, the job
-    -- that wakes it; retry: pending with a job at wakeAt; fail: failed, the run ended. Then
-    -- counters, token counts and live-feed notices.
+    --     waitEvent, waitFilter, runOpen, runWaiting, counters: [{ nodeId, output?, … }],
+    --     create?: { rootId, parentStepId, nodeId, runId, journeyId, version } }
+    -- A row with "create" is an inline step run in memory after the step "rootId" of a job:
+    -- it is inserted first. complete: the step completed, one new step per next node with a
+    -- job (none for the "inline" ones, which are rows of their own) or the run ended; park:
+    -- waiting, the wait row, the job that wakes it; retry: pending with a job at wakeAt;
+    -- fail: failed, the run ended. Then counters, token counts (the kernel's runOpen and
+    -- runWaiting) and live-feed notices.
     -- Returns { written: steps recorded, children: [{ id, parentStepId, nodeId }] }.
-    create function waymark_write_steps(transitions json, step_task text, job_attempts smallint)
+    create function waymark_write_steps(transitions json, step_task text, job_attempts smallint, batch_size int)
     returns json language plpgsql as $$
     declare
       done json;
-      spawned json;
+      children json;
       written int;
     begin
+      -- The job steps, locked in id order; only those still live may write anything.
+      with roots as (
+        select s.id from steps s
+        where s.id in (select (x ->> 'id')::uuid from json_array_elements(transitions) x where (x ->> 'create') is null)
+          and s.status in ('pending', 'running')
+        order by s.id
+        for update
+      )
+      insert into steps (id, run_id, journey_id, version, node_id, parent_step_id, started_at)
+      select c.id, (c.create ->> 'runId')::uuid, (c.create ->> 'journeyId')::uuid, (c.create ->> 'version')::int,
+        c.create ->> 'nodeId', (c.create ->> 'parentStepId')::uuid, now()
+      from json_to_recordset(transitions) as c(id uuid, "create" json)
+      where c.create is not null and (c.create ->> 'rootId')::uuid in (select id from roots)
+      on conflict do nothing;
+
       with t as (
         select * from json_to_recordset(transitions) as t(id uuid, "contactId" uuid, kind text, output jsonb,
-          outputs text[], "next" text[], inline text[], "end" text, goal text, error jsonb, "wakeAt" timestamptz, timeout boolean,
-          "waitEvent" text, "waitFilter" jsonb, counters json)
+          outputs text[], "next" text[], inline text[], "end" text, goal text, error jsonb, "wakeAt" timestamptz,
+          timeout boolean, "waitEvent" text, "waitFilter" jsonb, "runOpen" int, "runWaiting" int, counters json)
       ), settled as (
         update steps s set
           status = case t.kind when 'complete' then 'completed' when 'park' then 'waiting'
@@ -122,16 +167,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           finished_at = case when t.kind in ('complete', 'fail') then now() end
         from t
         where s.id = t.id and s.status in ('pending', 'running')
-        returning s.id, s.run_id, s.journey_id, s.version, s.node_id, t.*
+        returning s.run_id, s.journey_id, s.version, s.node_id, t.*
       )
       select json_agg(settled), count(*) into done, written from settled;
       if written = 0 then return json_build_object('written', 0, 'children', '[]'::json); end if;
 
       with d as (
         select * from json_to_recordset(done) as d(id uuid, run_id uuid, journey_id uuid, version int, node_id text,
-          "contactId" uuid, kind text, "next" text[], inline text[], "end" text, goal text, "wakeAt" timestamptz, timeout boolean,
-          "waitEvent" text, "waitFilter" jsonb)
-      ), children as (
+          "contactId" uuid, kind text, "next" text[], inline text[], "end" text, "wakeAt" timestamptz,
+          timeout boolean, "waitEvent" text, "waitFilter" jsonb)
+      ), spawned as (
         insert into steps (run_id, journey_id, version, node_id, parent_step_id)
         select d.run_id, d.journey_id, d.version, n.node_id, d.id
         from d cross join unnest(d."next") as n(node_id)
@@ -145,27 +190,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         from d where d.kind = 'park' and d."waitEvent" is not null and d."contactId" is not null
         on conflict (step_id) do nothing
       ), jobs as (
-        select json_build_object('stepId', c.id) as payload, null::timestamptz as run_at
-        from children c join d on d.id = c.parent_step_id
+        select c.id as "stepId", c.node_id as "nodeId", null::timestamptz as "runAt", false as timeout
+        from spawned c join d on d.id = c.parent_step_id
         where not (c.node_id = any(coalesce(d.inline, '{}')))
         union all
-        select case when d.timeout then json_build_object('stepId', d.id, 'timeout', true)
-          else json_build_object('stepId', d.id) end, d."wakeAt"
-        from d where d.kind in ('park', 'retry')
+        select d.id, d.node_id, d."wakeAt", coalesce(d.timeout, false) from d where d.kind in ('park', 'retry')
       ), queued as (
-        select 1 from graphile_worker.add_jobs(array(
-          select row(step_task, j.payload, null::text, j.run_at, job_attempts, null::text, null::smallint,
-            null::text[])::graphile_worker.job_spec
-          from jobs j))
-        where exists (select 1 from jobs)
+        select waymark_queue_steps(json_agg(jobs), step_task, job_attempts, batch_size) as n
+        from jobs having count(*) > 0
       )
       select json_build_object('children', coalesce((select json_agg(json_build_object('id', c.id,
-          'parentStepId', c.parent_step_id, 'nodeId', c.node_id)) from children c), '[]'),
-        'queued', (select count(*) from queued))
-      into spawned;
+          'parentStepId', c.parent_step_id, 'nodeId', c.node_id)) from spawned c), '[]'),
+        'queued', (select sum(n) from queued))
+      into children;
 
-      -- Runs that end here: exits (completed) and failures.
-      -- (The settled steps are no longer open: only the run's other tokens are cancelled.)
+      -- Runs that end here (exits, failures): their other open steps are cancelled.
       perform waymark_end_runs(array[e.run_id], e."end", e.goal, '{}')
         from (
           select distinct on (d.run_id) d.run_id, d."end", d.goal
@@ -173,14 +212,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           where d."end" is not null order by d.run_id
         ) e;
 
-      -- Every other run: a completed token becomes one per child, a parked one is waiting.
+      -- Every other run: its token counts move as the kernel decided.
       perform waymark_move_runs(coalesce(json_agg(json_build_object('runId', d.run_id,
-          'open', case when d.kind = 'complete' then (
-            select count(*) from json_to_recordset(spawned -> 'children') as c("parentStepId" uuid)
-            where c."parentStepId" = d.id) - 1 else 0 end,
-          'waiting', case when d.kind = 'park' then 1 else 0 end)), '[]'))
-        from json_to_recordset(done) as d(id uuid, run_id uuid, kind text, "end" text)
-        where d."end" is null and d.kind in ('complete', 'park');
+          'open', coalesce(d."runOpen", 0), 'waiting', coalesce(d."runWaiting", 0))), '[]'))
+        from json_to_recordset(done) as d(run_id uuid, "end" text, "runOpen" int, "runWaiting" int)
+        where d."end" is null;
 
       perform waymark_add_counters(coalesce(json_agg(json_build_object('journeyId', d.journey_id,
           'version', d.version, 'nodeId', c ->> 'nodeId', 'output', c ->> 'output', 'entered', c -> 'entered',
@@ -193,7 +229,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           'status', case d.kind when 'complete' then 'completed' when 'park' then 'waiting' else 'failed' end)::text)
         from json_to_recordset(done) as d(run_id uuid, journey_id uuid, version int, node_id text, kind text)
         where d.kind <> 'retry';
-      return json_build_object('written', written, 'children', spawned -> 'children');
+      return json_build_object('written', written, 'children', children -> 'children');
     end
     $$;
   `.execute(db);

@@ -1,13 +1,17 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
-/** graphile-worker's task name for one step of one token. */
+/** graphile-worker's task name for a batch of step tokens (payload `[{ stepId, timeout? }]`). */
 export const STEP_TASK = 'waymark.step';
 /** Attempts graphile-worker itself makes when the task crashes (database gone, a bug); node retries are ours. */
 export const JOB_MAX_ATTEMPTS = 10;
+/** Steps of one node one job carries at most. */
+export const STEP_BATCH_SIZE = 100;
 
+/** A step to queue: its node (jobs batch steps of one node), when, and whether it is a wait's timeout. */
 export interface StepJob {
   stepId: string;
+  nodeId: string;
   runAt?: Date;
   /** The job releases an event wait whose deadline passed. */
   timeout?: boolean;
@@ -24,21 +28,6 @@ export interface StepNotice {
 
 export const STEPS_CHANNEL = 'waymark_steps';
 
-/** `graphile_worker.add_jobs` for step jobs, as a SELECT (it NOTIFYs the workers). */
-function jobsSql(jobs: readonly StepJob[], guard: RawBuilder<unknown> = sql`true`): RawBuilder<unknown> {
-  const specs = jobs.map((j) => ({
-    payload: j.timeout ? { stepId: j.stepId, timeout: true } : { stepId: j.stepId },
-    runAt: j.runAt ? j.runAt.toISOString() : null,
-  }));
-  return sql`
-    select 1 from graphile_worker.add_jobs(array(
-      select row(${STEP_TASK}::text, s.payload, null::text, s."runAt", ${JOB_MAX_ATTEMPTS}::smallint,
-        null::text, null::smallint, null::text[])::graphile_worker.job_spec
-      from json_to_recordset(${JSON.stringify(specs)}::json) as s(payload json, "runAt" timestamptz)
-    ))
-    where ${guard}`;
-}
-
 /** The ON CONFLICT clause of an insert into node_counters that adds to the row already there. */
 export const ADD_TO_COUNTERS = sql`
   on conflict (journey_id, version, node_id, output, shard) do update set
@@ -49,23 +38,25 @@ export const ADD_TO_COUNTERS = sql`
     taken = node_counters.taken + excluded.taken`;
 
 /**
- * `graphile_worker.add_jobs` with one immediate step job per `id` of `relation` (a CTE name or
- * subquery), as a SELECT that yields a row only when it queued something.
+ * Immediate step jobs, in batches of one node (`waymark_queue_steps`), for every `id` and
+ * `node_id` of `relation` (a CTE name or subquery), as a SELECT that yields a row only when it
+ * queued something.
  */
 export function queueJobsFor(relation: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
-    select 1 from graphile_worker.add_jobs(array(
-      select row(${STEP_TASK}::text, json_build_object('stepId', r.id), null::text, null::timestamptz,
-        ${JOB_MAX_ATTEMPTS}::smallint, null::text, null::smallint, null::text[])::graphile_worker.job_spec
-      from ${relation} r
-    ))
-    where exists (select 1 from ${relation} r)`;
+    select waymark_queue_steps(json_agg(json_build_object('stepId', r.id, 'nodeId', r.node_id)), ${STEP_TASK}::text,
+      ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int)
+    from ${relation} r
+    having count(*) > 0`;
 }
 
 /**
- * Queues step jobs in the caller's transaction with one `graphile_worker.add_jobs` call,
- * so they exist exactly when the transaction commits.
+ * Queues step jobs in the caller's transaction, in batches (`waymark_queue_steps`), so they
+ * exist exactly when the transaction commits.
  */
 export async function addStepJobs(db: Kysely<Database>, jobs: readonly StepJob[]): Promise<void> {
-  if (jobs.length) await jobsSql(jobs).execute(db);
+  if (jobs.length === 0) return;
+  await sql`
+    select waymark_queue_steps(${JSON.stringify(jobs)}::json, ${STEP_TASK}::text, ${JOB_MAX_ATTEMPTS}::smallint,
+      ${STEP_BATCH_SIZE}::int)`.execute(db);
 }

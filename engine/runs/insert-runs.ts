@@ -116,7 +116,7 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
       insert into steps (run_id, journey_id, version, node_id, parent_step_id, needs_job)
       select t.run_id, ${journeyId}::uuid, ${version.version}::int, n.node_id, t.id, ${dispatch}
       from trigger_steps t cross join unnest(${targets}::text[]) as n(node_id)
-      returning id
+      returning id, node_id
     ), jobs as (${dispatch ? sql`select 1 where false` : queueJobsFor(sql`next_steps`)}
     ), started as (
       select count(*) as n from trigger_steps

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
 import type { Logger } from 'pino';
-import { DEFAULT_RETRY, type RetryOptions } from '../runs/apply-outcome.js';
+import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import { useRuntimeForStarts } from '../runs/start.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers } from '../segments/tick.js';

@@ -189,6 +189,7 @@ export function decideTrigger(version: CompiledVersion, triggerNodeId: string, o
       { nodeId: triggerNodeId, output, taken: 1 },
       ...next.map((nodeId) => ({ nodeId, entered: 1 })),
     ],
-    run: { open: next.length, waiting: 0 },
+    // The trigger step is the run's first token; it becomes one per first step.
+    run: { open: next.length - 1, waiting: 0 },
   };
 }

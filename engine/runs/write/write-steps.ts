@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { ASYNC_COMMIT } from '../../db/commit-mode.js';
 import type { Database } from '../../db/database.js';
-import { JOB_MAX_ATTEMPTS, STEP_TASK } from '../bookkeeping.js';
+import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js';
 import type { Transition } from '../kernel/decide.js';
 
 /** One step's transition to record. */
@@ -10,8 +10,17 @@ export interface StepWrite {
   /** The run's contact: an event wait is a row only for a run with one. */
   contactId: string | null;
   transition: Transition;
-  /** Of the transition's next nodes, those the caller runs inline: created without a job. */
+  /** Of the transition's next nodes, those the caller ran inline (rows of their own): no job. */
   inline?: readonly string[];
+  /** Set for an inline step run in memory after the step `rootId` of a job: it is created here. */
+  create?: {
+    rootId: string;
+    parentStepId: string;
+    nodeId: string;
+    runId: string;
+    journeyId: string;
+    version: number;
+  };
 }
 
 /** A step the writer created after another. */
@@ -23,7 +32,13 @@ export interface WrittenChild {
 
 function row(write: StepWrite) {
   const { transition: t } = write;
-  const base = { id: write.stepId, contactId: write.contactId, kind: t.kind, counters: t.counters };
+  const base = {
+    id: write.stepId,
+    contactId: write.contactId,
+    kind: t.kind,
+    counters: t.counters,
+    create: write.create ?? null,
+  };
   switch (t.kind) {
     case 'complete':
       return {
@@ -34,6 +49,7 @@ function row(write: StepWrite) {
         inline: write.inline ?? [],
         end: t.end?.status ?? null,
         goal: t.end?.goal ?? null,
+        runOpen: t.run.open,
       };
     case 'park':
       return {
@@ -43,6 +59,7 @@ function row(write: StepWrite) {
         timeout: t.waitsFor === 'event',
         waitEvent: t.wait?.event ?? null,
         waitFilter: t.wait?.filter ?? null,
+        runWaiting: t.run.waiting,
       };
     case 'retry':
       return { ...base, error: t.error, wakeAt: t.at.toISOString() };
@@ -70,7 +87,7 @@ export async function writeSteps(
   if (writes.length === 0) return { written: 0, children: [] };
   const { rows } = await sql<{ result: { written: number; children: WrittenChild[] } }>`
     select waymark_write_steps(${JSON.stringify(writes.map(row))}::json, ${STEP_TASK}::text,
-      ${JOB_MAX_ATTEMPTS}::smallint) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
+      ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
   `.execute(db);
   return rows[0]?.result ?? { written: 0, children: [] };
 }

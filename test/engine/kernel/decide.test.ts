@@ -139,7 +139,7 @@ describe('the transition kernel', () => {
     expect(decideTrigger(version, 't', 'out')).toMatchObject({
       kind: 'complete',
       next: ['c'],
-      run: { open: 1, waiting: 0 },
+      run: { open: 0, waiting: 0 },
       counters: [
         { nodeId: 't', entered: 1, completed: 1 },
         { nodeId: 't', output: 'out', taken: 1 },
