@@ -205,12 +205,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       into children;
 
       -- Runs that end here (exits, failures): their other open steps are cancelled.
-      perform waymark_end_runs(array[e.run_id], e."end", e.goal, '{}')
+      perform waymark_end_runs(array_agg(e.run_id order by e.run_id), e."end", e.goal, '{}')
         from (
           select distinct on (d.run_id) d.run_id, d."end", d.goal
           from json_to_recordset(done) as d(run_id uuid, "end" text, goal text)
           where d."end" is not null order by d.run_id
-        ) e;
+        ) e
+        group by e."end", e.goal;
 
       -- Every other run: its token counts move as the kernel decided.
       perform waymark_move_runs(coalesce(json_agg(json_build_object('runId', d.run_id,
