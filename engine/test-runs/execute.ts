@@ -1,8 +1,8 @@
 import type { AnyNodeDefinition, JsonValue, Resume } from '@waymark/sdk';
 import type { GraphNode } from '../graph/types.js';
-import { assembleNodeContext, type RunRow } from '../runs/context.js';
-import { invokeNode } from '../runs/invoke.js';
 import { DEFAULT_RETRY, decide, type Transition } from '../runs/kernel/decide.js';
+import { assembleNodeContext, type RunRow } from '../runs/node/context.js';
+import { invokeNode } from '../runs/node/invoke.js';
 import { type CompiledVersion, definitionOf } from '../runs/versions.js';
 import type { Runtime } from '../runtime.js';
 import type { StepScope } from '../services/step-scope.js';

@@ -10,8 +10,8 @@ import {
   type Resume,
   triggerOutputOf,
 } from '@waymark/sdk';
-import type { RunRow } from '../runs/context.js';
 import { type Completion, decideTrigger, fail, type Transition } from '../runs/kernel/decide.js';
+import type { RunRow } from '../runs/node/context.js';
 import { type CompiledVersion, definitionOf } from '../runs/versions.js';
 import type { Runtime } from '../runtime.js';
 import { executeTestStep } from './execute.js';

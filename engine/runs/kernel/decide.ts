@@ -1,6 +1,6 @@
 import { type AnyNodeDefinition, type JsonValue, outputsOf } from '@waymark/sdk';
 import type { GraphNode } from '../../graph/types.js';
-import { DEFAULT_MAX_ATTEMPTS, type Outcome } from '../invoke.js';
+import { DEFAULT_MAX_ATTEMPTS, type Outcome } from '../node/invoke.js';
 import { type CompiledVersion, paramsWithDefaults, targetsOf } from '../versions.js';
 
 /** How failing steps are retried. */

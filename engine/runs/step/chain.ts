@@ -4,10 +4,10 @@ import type { Kysely } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
 import type { Runtime } from '../../runtime.js';
-import { type StepView, seeing, watchContact } from '../contact-view.js';
-import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../context.js';
-import { invokeNode, type Outcome } from '../invoke.js';
 import { decide, fail, type RetryOptions } from '../kernel/decide.js';
+import { type StepView, seeing, watchContact } from '../node/contact-view.js';
+import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../node/context.js';
+import { invokeNode, type Outcome } from '../node/invoke.js';
 import { type CompiledVersion, definitionOf } from '../versions.js';
 import type { StepWrite } from '../write/write-steps.js';
 

@@ -1,7 +1,7 @@
 import { contactFromJson } from '../../contacts/load.js';
 import type { Runtime } from '../../runtime.js';
-import { pathFromJson, type RunRow, type StepRef } from '../context.js';
 import type { RetryOptions } from '../kernel/decide.js';
+import { pathFromJson, type RunRow, type StepRef } from '../node/context.js';
 import { loadVersion } from '../versions.js';
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
 import { runToken } from './chain.js';

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { contactJsonSql } from '../../contacts/load.js';
 import { ASYNC_COMMIT } from '../../db/commit-mode.js';
 import type { Database } from '../../db/database.js';
-import { pathJsonSql } from '../context.js';
+import { pathJsonSql } from '../node/context.js';
 
 /** A step a batch may run now, with its run, the run's contact and the token's path. */
 export interface StartedStep {
