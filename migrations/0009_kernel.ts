@@ -29,8 +29,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     -- Moves live runs' token counts [{ runId, open, waiting }] and derives each one's status:
     -- no open token left → completed, every open token parked → waiting, else running.
-    -- Ended runs are left alone; rows are locked in id order.
-    create function waymark_move_runs(moves json) returns void language sql as $$
+    -- Ended runs are left alone.
+    create function waymark_move_runs(moves json) returns void language plpgsql as $$
+    begin
+      -- Locked in id order first: two writers moving the same runs never wait on each other in a circle.
+      perform 1 from runs where id in (select x."runId" from json_to_recordset(moves) as x("runId" uuid))
+        order by id for update;
       update runs r set
         open_steps = r.open_steps + m.open,
         waiting_steps = r.waiting_steps + m.waiting,
@@ -46,7 +50,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         group by 1 having sum(x.open) <> 0 or sum(x.waiting) <> 0
         order by 1
       ) m
-      where r.id = m.id and r.status in ('running', 'waiting')
+      where r.id = m.id and r.status in ('running', 'waiting');
+    end
     $$;
 
     -- Ends live runs: they take the status (and outcome), their open steps but except_steps
@@ -58,6 +63,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ended uuid[];
       unparked json;
     begin
+      perform 1 from runs where id = any(run_ids) and status in ('running', 'waiting') order by id for update;
       with e as (
         update runs set status = new_status, ended_at = now(), outcome = goal, open_steps = 0, waiting_steps = 0,
           reentry_lock = case when reentry_lock = 'active' then null else reentry_lock end
