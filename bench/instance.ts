@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { loadConfig } from '../engine/config/config.js';
-import { createLogger } from '../engine/logger.js';
 import { createRuntime, type Runtime } from '../engine/runtime.js';
 import { startWorker, type WorkerHandle } from '../engine/worker/start-worker.js';
 import { buildApp } from '../server/app.js';
 import { ensureAdminToken } from '../server/auth/tokens.js';
 import { type BenchDatabase, createBenchDatabase } from './database.js';
 
+const BENCH_LOG = '/tmp/waymark-bench.log';
 export const BENCH_TOKEN = 'bench-admin-token-0123456789';
 export const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
 
@@ -26,13 +27,14 @@ export async function createInstance(env: Record<string, string> = {}): Promise<
     WAYMARK_SECRET_KEY: 'bench-secret-key-0123456789',
     WAYMARK_DATA_DIR: '/tmp/waymark-bench-data',
     WAYMARK_WORKER_CONCURRENCY: '20',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: 'info',
     WAYMARK_HTTP_ALLOW_PRIVATE: 'true',
     ...env,
   });
   const runtime = await createRuntime(config, {
     databaseUrl: bench.url,
-    logger: createLogger('error'),
+    // The production level: a step must write no info line of its own (BENCH_LOG: where they go).
+    logger: pino({ level: 'info' }, pino.destination({ dest: process.env.BENCH_LOG ?? BENCH_LOG, sync: false })),
     migrate: false,
     poolSize: 40,
   });

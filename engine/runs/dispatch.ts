@@ -87,7 +87,8 @@ async function queueMarkedSteps(
 ): Promise<void> {
   await sql`
     with marked as (
-      update steps set needs_job = false where id = any(${[...stepIds]}::uuid[]) and needs_job returning id
+      update steps set needs_job = false where id = any(${[...stepIds]}::uuid[]) and needs_job
+      returning id, node_id
     ), queued as (${queueJobsFor(sql`marked`)}
     ), notified as (
       select pg_notify(${STEPS_CHANNEL}, n::text) from json_array_elements(${JSON.stringify(notices)}::json) as n
@@ -108,7 +109,7 @@ export async function queueOrphanedSteps(db: Kysely<Database>, olderThanSeconds 
       order by created_at limit 1000
       for update skip locked
     ), marked as (
-      update steps s set needs_job = false from orphans o where s.id = o.id returning s.id
+      update steps s set needs_job = false from orphans o where s.id = o.id returning s.id, s.node_id
     ), queued as (${queueJobsFor(sql`marked`)}
     )
     select (select count(*) from marked)::int as queued, (select count(*) from queued) as done

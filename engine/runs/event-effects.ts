@@ -59,7 +59,7 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
       )
       .where('status', '=', 'waiting')
       .where('resume', 'is', null)
-      .returning('id')
+      .returning(['id', 'node_id'])
       .execute();
     await trx
       .deleteFrom('waits')
@@ -71,7 +71,7 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
       .execute();
     await addStepJobs(
       trx,
-      resumed.map((s) => ({ stepId: s.id })),
+      resumed.map((s) => ({ stepId: s.id, nodeId: s.node_id })),
     );
   }
 

@@ -2,10 +2,10 @@ import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { NormalizedIdentity } from '../contacts/bind.js';
 import type { Database } from '../db/database.js';
-import { counterShard, queueJobsFor, STEPS_CHANNEL } from './bookkeeping.js';
+import { queueJobsFor, STEPS_CHANNEL } from './bookkeeping.js';
 import type { Dispatch } from './dispatch.js';
+import { decideTrigger } from './kernel/decide.js';
 import type { CompiledVersion } from './versions.js';
-import { targetsOf } from './versions.js';
 
 /** Who the new runs are for: known contact ids (null = an anonymous run), or one identity to look up. */
 export type RunContacts = { ids: readonly (string | null)[] } | { identity: NormalizedIdentity };
@@ -56,17 +56,12 @@ export function reentryLockOf(version: CompiledVersion): string | null {
 export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): Promise<InsertRunsResult> {
   const { version, triggerNodeId, output } = input;
   const journeyId = version.journeyId;
-  const targets = targetsOf(version, triggerNodeId, output);
+  // Every run enters the same way: the kernel's trigger transition, multiplied in the statement.
+  const entry = decideTrigger(version, triggerNodeId, output);
+  const targets = entry.next;
   const lock = reentryLockOf(version);
   const byIdentity = 'identity' in input.contacts ? input.contacts.identity : null;
   const ids = 'ids' in input.contacts ? [...input.contacts.ids] : [];
-  // Counter rows per started run; multiplied by the number of runs inside the statement.
-  const counters = [
-    { node: triggerNodeId, output: '', entered: 1, completed: 1, taken: 0 },
-    { node: triggerNodeId, output, entered: 0, completed: 0, taken: 1 },
-    ...targets.map((node) => ({ node, output: '', entered: 1, completed: 0, taken: 0 })),
-  ];
-  const shard = counterShard();
   const dispatch = input.dispatch === true;
   const { rows } = await sql<{
     run_ids: string[] | null;
@@ -121,24 +116,19 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
       insert into steps (run_id, journey_id, version, node_id, parent_step_id, needs_job)
       select t.run_id, ${journeyId}::uuid, ${version.version}::int, n.node_id, t.id, ${dispatch}
       from trigger_steps t cross join unnest(${targets}::text[]) as n(node_id)
-      returning id
+      returning id, node_id
     ), jobs as (${dispatch ? sql`select 1 where false` : queueJobsFor(sql`next_steps`)}
     ), started as (
       select count(*) as n from trigger_steps
     ), counted as (
-      insert into node_counters (journey_id, version, node_id, output, shard, entered, completed, failed, waiting, taken)
-      select ${journeyId}::uuid, ${version.version}::int, d.node, d.output, ${shard}::int,
-        d.entered * s.n, d.completed * s.n, 0, 0, d.taken * s.n
-      from json_to_recordset(${JSON.stringify(counters)}::json)
-        as d(node text, output text, entered bigint, completed bigint, taken bigint)
+      select waymark_add_counters(json_agg(json_build_object('journeyId', ${journeyId}::uuid,
+        'version', ${version.version}::int, 'nodeId', d."nodeId", 'output', d.output, 'entered', d.entered * s.n,
+        'completed', d.completed * s.n, 'taken', d.taken * s.n)))
+      from json_to_recordset(${JSON.stringify(entry.counters)}::json)
+        as d("nodeId" text, output text, entered bigint, completed bigint, taken bigint)
         cross join started s
       where s.n > 0
-      order by 1, 2, 3, 4
-      on conflict (journey_id, version, node_id, output, shard) do update set
-        entered = node_counters.entered + excluded.entered,
-        completed = node_counters.completed + excluded.completed,
-        taken = node_counters.taken + excluded.taken
-      returning 1
+      having count(*) > 0
     ), notified as (
       select pg_notify(${STEPS_CHANNEL}, json_build_object('journeyId', ${journeyId}::uuid, 'version', ${version.version}::int,
         'runId', t.run_id, 'nodeId', ${triggerNodeId}::text, 'status', 'completed')::text)

@@ -1,9 +1,8 @@
-import { type JsonObject, outputsOf } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import { type JsonObject, triggerOutputOf } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
-import { applyOutcome, DEFAULT_RETRY, flushOutcomes } from './apply-outcome.js';
-import { insertRuns, reentryLockOf } from './insert-runs.js';
+import { insertRuns } from './insert-runs.js';
 import { type CompiledVersion, definitionOf, loadVersion } from './versions.js';
 
 export interface StartRunInput {
@@ -30,79 +29,32 @@ async function versionOrThrow(db: Kysely<Database>, journeyId: string, version: 
   return compiled;
 }
 
-/** The output a trigger leaves by: its first declared output (`out` for the built-in triggers). */
+/** The output a trigger leaves by, as its definition declares it (`triggerOutput`). */
 function triggerOutput(runtime: Runtime | null, version: CompiledVersion, nodeId: string): string {
   const node = version.nodes.get(nodeId);
   const definition = node && runtime ? definitionOf(runtime.registry, node) : null;
   if (!definition || !node) return 'out';
-  return outputsOf(definition, node.params)[0] ?? 'out';
+  return triggerOutputOf(definition, node.params);
 }
 
 /**
- * Starts one run inside the caller's transaction: the run row, the trigger step and the
- * job for what follows. Returns null when the journey's re-entry rule turns the contact
- * away. (Engine part.)
+ * Starts one run inside the caller's transaction, the way every run starts (`insertRuns`):
+ * the run row, the completed trigger step, the first steps and their jobs. No node runs
+ * here. Returns null when the journey's re-entry rule turns the contact away.
  */
 export async function startRun(trx: Kysely<Database>, input: StartRunInput): Promise<{ runId: string } | null> {
   const version = await versionOrThrow(trx, input.journeyId, input.version);
-  const lock = input.contactId ? reentryLockOf(version) : null;
-  const { rows } = await sql<{ id: string; started_at: Date }>`
-    insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, reentry_lock)
-    select ${input.journeyId}, ${input.version}, ${input.contactId}, ${JSON.stringify(input.trigger)}::jsonb,
-      ${input.triggerNodeId}, 1, ${lock}
-    where ${lock}::text is null or not exists (
-      select 1 from runs r where r.journey_id = ${input.journeyId} and r.contact_id = ${input.contactId}
-        and (${lock} = 'once' or r.status in ('running', 'waiting')))
-    on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
-    returning id, started_at
-  `.execute(trx);
-  const created = rows[0];
-  if (!created) return null;
-  const step = await trx
-    .insertInto('steps')
-    .values({
-      run_id: created.id,
-      journey_id: input.journeyId,
-      version: input.version,
-      node_id: input.triggerNodeId,
-      status: 'running',
-      attempts: 1,
-      started_at: sql`now()`,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const node = version.nodes.get(input.triggerNodeId);
-  if (!node) throw new Error(`journey ${input.journeyId} v${input.version} has no node ${input.triggerNodeId}`);
-  const batch = {
-    // Without a runtime (no registry) nothing runs inline: `applyOutcome` only needs the registry.
-    runtime: registryRuntime ?? ({ registry: { get: () => undefined } } as unknown as Runtime),
-    trx,
+  if (!version.nodes.has(input.triggerNodeId))
+    throw new Error(`journey ${input.journeyId} v${input.version} has no node ${input.triggerNodeId}`);
+  const started = await insertRuns(trx, {
     version,
-    run: {
-      id: created.id,
-      journeyId: input.journeyId,
-      version: input.version,
-      contactId: input.contactId,
-      trigger: input.trigger,
-      triggerNodeId: input.triggerNodeId,
-      startedAt: new Date(created.started_at).toISOString(),
-    },
-    retry: DEFAULT_RETRY,
-    notices: [],
-    counters: [{ journeyId: input.journeyId, version: input.version, nodeId: input.triggerNodeId, entered: 1 }],
-    jobs: [],
-    open: 0,
-    waiting: 0,
-    ended: false,
-  };
-  const output = triggerOutput(registryRuntime, version, input.triggerNodeId);
-  await applyOutcome(batch, { id: step.id, nodeId: node.id, parentStepId: null, attempts: 1, resume: null }, node, {
-    kind: 'next',
-    outputs: [output],
-    output: null,
+    triggerNodeId: input.triggerNodeId,
+    output: triggerOutput(registryRuntime, version, input.triggerNodeId),
+    contacts: { ids: [input.contactId] },
+    trigger: input.trigger,
   });
-  await flushOutcomes(batch);
-  return { runId: created.id };
+  const runId = started.runIds[0];
+  return runId ? { runId } : null;
 }
 
 /**

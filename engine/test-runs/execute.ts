@@ -1,17 +1,19 @@
-import { type AnyNodeDefinition, type JsonValue, outputsOf, type Resume } from '@waymark/sdk';
+import type { AnyNodeDefinition, JsonValue, Resume } from '@waymark/sdk';
 import type { GraphNode } from '../graph/types.js';
-import { assembleNodeContext, type RunRow } from '../runs/context.js';
-import { DEFAULT_MAX_ATTEMPTS, invokeNode, type Outcome } from '../runs/invoke.js';
-import { definitionOf, paramsWithDefaults } from '../runs/versions.js';
+import { DEFAULT_RETRY, decide, type Transition } from '../runs/kernel/decide.js';
+import { assembleNodeContext, type RunRow } from '../runs/node/context.js';
+import { invokeNode } from '../runs/node/invoke.js';
+import { type CompiledVersion, definitionOf } from '../runs/versions.js';
 import type { Runtime } from '../runtime.js';
 import type { StepScope } from '../services/step-scope.js';
 import { renderOnlyServices, type Simulation } from './render-services.js';
-import { type Agenda, retryDelayMs } from './simulated-clock.js';
+import type { Agenda } from './simulated-clock.js';
 import type { ContactWrite, TestStep } from './types.js';
 
 /** One execution of a test-run step: the node, where its token stands, and its entry in the answer. */
 export interface TestStepRun {
   runtime: Runtime;
+  version: CompiledVersion;
   run: RunRow;
   simulation: Simulation;
   clock: Agenda<unknown>;
@@ -23,16 +25,12 @@ export interface TestStepRun {
   resume: Resume | null;
 }
 
-export const failure = (message: string, code: string): Outcome => ({
-  kind: 'error',
-  retryable: false,
-  error: { message, code },
-});
-
-/** Runs the node as production would: retryable failures again after the backoff (simulated). */
-async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeDefinition): Promise<Outcome> {
+/**
+ * Runs the node as production would and asks the kernel what follows: a retry runs again
+ * after the kernel's backoff (on the simulated clock), anything else is returned.
+ */
+async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeDefinition): Promise<Transition> {
   const { runtime, run, simulation, clock, key, entry, resume } = step;
-  const max = definition.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     const writes: ContactWrite[] = [];
     const at = clock.now;
@@ -64,30 +62,34 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
     );
     entry.attempts = attempt;
     if (writes.length) entry.writes = [...(entry.writes ?? []), ...writes];
-    if (outcome.kind !== 'error' || !outcome.retryable || attempt >= max) return outcome;
-    clock.advance(retryDelayMs(attempt));
+    const transition = decide(step.version, { node, definition }, { nodeId: node.id, attempts: attempt }, outcome, {
+      now: clock.now,
+      retry: DEFAULT_RETRY,
+    });
+    if (transition.kind !== 'retry') return transition;
+    clock.advance(transition.delayMs);
   }
 }
 
 /**
- * Executes one test-run step with the node's own code and render-only services, and checks
- * what it returned as production does. `http.request` is not called unless the run is live:
- * it takes `ok` with `{ "skipped": true }`.
+ * Executes one test-run step with the node's own code and render-only services, and returns
+ * the kernel's transition for what it returned. A node `skippedInTestRuns` (`http.request`)
+ * is not called unless the run is live: it takes the output it declares.
  */
-export async function executeTestStep(step: TestStepRun): Promise<Outcome> {
-  const { node } = step;
-  if (!node) return failure(`node ${step.entry.nodeId} is not in the journey`, 'unknown_node');
-  const definition = definitionOf(step.runtime.registry, node);
-  if (!definition) return failure(`node type ${node.type}@${node.version} is not installed`, 'unknown_node_type');
-  if (node.type === 'http.request' && !step.simulation.live) {
-    step.entry.attempts = 1;
-    return { kind: 'next', outputs: ['ok'], output: { skipped: true } };
+export async function executeTestStep(step: TestStepRun): Promise<Transition> {
+  const { node, version } = step;
+  const definition = node ? definitionOf(step.runtime.registry, node) : null;
+  const at = node ? { node, definition } : null;
+  const skip = definition?.skippedInTestRuns;
+  if (!node || !definition || (skip && !step.simulation.live)) {
+    if (skip && definition) step.entry.attempts = 1;
+    const outcome = skip
+      ? { kind: 'next' as const, outputs: [skip.next], output: skip.output ?? null }
+      : { kind: 'error' as const, retryable: false, error: { message: 'not run' } };
+    return decide(version, at, { nodeId: step.entry.nodeId, attempts: 1 }, outcome, {
+      now: step.clock.now,
+      retry: DEFAULT_RETRY,
+    });
   }
-  const outcome = await attempts(step, node, definition);
-  if (outcome.kind !== 'next') return outcome;
-  const allowed = outputsOf(definition, paramsWithDefaults(definition, node.params));
-  const unknown = outcome.outputs.filter((o) => !allowed.includes(o));
-  return unknown.length
-    ? failure(`the node returned unknown output(s) ${unknown.join(', ')}`, 'invalid_result')
-    : outcome;
+  return attempts(step, node, definition);
 }

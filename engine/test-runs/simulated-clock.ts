@@ -1,5 +1,3 @@
-import { DEFAULT_RETRY } from '../runs/apply-outcome.js';
-
 interface Entry<T> {
   at: number;
   seq: number;
@@ -56,9 +54,4 @@ export class Agenda<T> {
   clear(): void {
     this.#entries = [];
   }
-}
-
-/** The backoff production waits before attempt `attempt + 1` of a failing step. */
-export function retryDelayMs(attempt: number): number {
-  return Math.min(DEFAULT_RETRY.retryBaseMs * 2 ** (attempt - 1), DEFAULT_RETRY.retryMaxMs);
 }

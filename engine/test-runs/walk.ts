@@ -6,15 +6,15 @@ import {
   type Filter,
   type JsonObject,
   type JsonValue,
-  outputsOf,
   parseDuration,
   type Resume,
+  triggerOutputOf,
 } from '@waymark/sdk';
-import type { RunRow } from '../runs/context.js';
-import type { Outcome } from '../runs/invoke.js';
-import { type CompiledVersion, definitionOf, targetsOf } from '../runs/versions.js';
+import { type Completion, decideTrigger, fail, type Transition } from '../runs/kernel/decide.js';
+import type { RunRow } from '../runs/node/context.js';
+import { type CompiledVersion, definitionOf } from '../runs/versions.js';
 import type { Runtime } from '../runtime.js';
-import { executeTestStep, failure } from './execute.js';
+import { executeTestStep } from './execute.js';
 import { SimulatedContacts } from './render-contacts.js';
 import { SimulatedOutbox } from './render-messages.js';
 import { SimulatedLeads, type Simulation } from './render-services.js';
@@ -97,7 +97,10 @@ class Walk {
       else if (item.kind === 'resume') await this.#resume(item.step, item.token, item.resume);
       else if (this.#steps.length >= MAX_TEST_STEPS) {
         const entry = this.#newStep(item.token.nodeId);
-        const stop = failure(`the test run stops after ${MAX_TEST_STEPS} steps`, 'too_many_steps');
+        const stop = fail(item.token.nodeId, {
+          message: `the test run stops after ${MAX_TEST_STEPS} steps`,
+          code: 'too_many_steps',
+        });
         this.#settle({ key: '', entry, resumes: 0 }, item.token, stop);
       } else
         await this.#execute({ key: randomUUID(), entry: this.#newStep(item.token.nodeId), resumes: 0 }, item.token);
@@ -116,11 +119,11 @@ class Walk {
     const { version, triggerNodeId, trigger, runtime } = this.input;
     const node = version.nodes.get(triggerNodeId);
     const definition = node ? definitionOf(runtime.registry, node) : null;
-    const output = (definition && node ? outputsOf(definition, node.params)[0] : undefined) ?? 'out';
+    const output = definition && node ? triggerOutputOf(definition, node.params) : 'out';
     const entry = this.#newStep(triggerNodeId);
     Object.assign(entry, { next: output, output: trigger, attempts: 1 });
     this.#passed(triggerNodeId);
-    this.#fork(triggerNodeId, [output], { [triggerNodeId]: { output: trigger } });
+    this.#fork(decideTrigger(version, triggerNodeId, output), { [triggerNodeId]: { output: trigger } });
   }
 
   #newStep(nodeId: string): TestStep {
@@ -143,8 +146,9 @@ class Walk {
   }
 
   async #execute(step: WalkStep, token: Token, resume: Resume | null = null): Promise<void> {
-    const outcome = await executeTestStep({
+    const transition = await executeTestStep({
       runtime: this.input.runtime,
+      version: this.input.version,
       run: this.#run,
       simulation: this.#simulation,
       clock: this.#agenda,
@@ -154,54 +158,53 @@ class Walk {
       path: token.path,
       resume,
     });
-    this.#settle(step, token, outcome);
+    this.#settle(step, token, transition);
   }
 
-  #settle(step: WalkStep, token: Token, outcome: Outcome) {
+  /** Records the kernel's transition on the step's entry and moves the token as production would. */
+  #settle(step: WalkStep, token: Token, transition: Transition) {
     const { entry } = step;
-    if (outcome.kind === 'error') {
-      Object.assign(entry, { status: 'failed', error: outcome.error });
+    if (transition.kind === 'fail' || transition.kind === 'retry') {
+      Object.assign(entry, { status: 'failed', error: transition.error });
       return this.#finish('failed');
     }
-    if (outcome.output !== null) entry.output = outcome.output;
-    if (outcome.kind === 'wait-time' || outcome.kind === 'wait-event') {
+    if (transition.output !== null) entry.output = transition.output;
+    if (transition.kind === 'park') {
       entry.status = 'waiting';
       if (step.resumes >= MAX_RESUMES) {
         Object.assign(entry, { status: 'failed', error: { message: 'the node kept waiting', code: 'too_many_waits' } });
         return this.#finish('failed');
       }
-      if (outcome.kind === 'wait-time')
-        return this.#agenda.schedule(outcome.until, { kind: 'resume', token, step, resume: { kind: 'time' } });
+      const { wait, wakeAt } = transition;
+      if (!wait) return this.#agenda.schedule(wakeAt, { kind: 'resume', token, step, resume: { kind: 'time' } });
       const arrived = this.#passed(token.nodeId).find(
         (e) =>
-          e.name === outcome.event &&
-          Date.parse(e.timestamp) < outcome.timeoutAt.getTime() &&
-          (outcome.filter === null ||
-            evaluateFilter(outcome.filter as unknown as Filter, {
+          e.name === wait.event &&
+          Date.parse(e.timestamp) < wakeAt.getTime() &&
+          (wait.filter === null ||
+            evaluateFilter(wait.filter as unknown as Filter, {
               contact: null,
               properties: e.properties,
               now: new Date(e.timestamp),
             })),
       );
       const resume: Resume = arrived ? { kind: 'event', event: arrived } : { kind: 'timeout' };
-      const at = arrived ? new Date(arrived.timestamp) : outcome.timeoutAt;
+      const at = arrived ? new Date(arrived.timestamp) : wakeAt;
       return this.#agenda.schedule(at, { kind: 'resume', token, step, resume });
     }
     Object.assign(entry, {
       status: 'completed',
-      next: outcome.outputs.length === 1 ? outcome.outputs[0] : outcome.outputs,
+      next: transition.outputs.length === 1 ? transition.outputs[0] : transition.outputs,
     });
-    const node = this.input.version.nodes.get(token.nodeId);
-    if (node?.type === 'core.exit') {
-      const goal = (outcome.output as { goal?: unknown } | null)?.goal ?? node.params?.goal;
-      if (typeof goal === 'string') this.#outcome = goal;
+    if (transition.end) {
+      if (transition.end.goal !== null) this.#outcome = transition.end.goal;
       return this.#finish('completed');
     }
     const exitOn = this.input.version.settings.exitOn;
     if (this.#run.contactId && entry.writes?.some((w) => w.op === 'recordEvent' && exitOn.includes(String(w.name))))
       return this.#finish('exited');
     this.#passed(token.nodeId);
-    this.#fork(token.nodeId, outcome.outputs, { ...token.path, [token.nodeId]: { output: outcome.output } });
+    this.#fork(transition, { ...token.path, [token.nodeId]: { output: transition.output } });
   }
 
   /**
@@ -229,11 +232,10 @@ class Walk {
     if (this.input.version.settings.exitOn.includes(event.name)) this.#finish('exited');
   }
 
-  #fork(nodeId: string, outputs: readonly string[], path: Token['path']): void {
-    for (const output of outputs) {
-      for (const target of targetsOf(this.input.version, nodeId, output)) {
-        this.#agenda.schedule(this.#agenda.now, { kind: 'enter', token: { nodeId: target, path } });
-      }
+  /** A new token for each node the transition goes on to. */
+  #fork(transition: Completion, path: Token['path']): void {
+    for (const target of transition.next) {
+      this.#agenda.schedule(this.#agenda.now, { kind: 'enter', token: { nodeId: target, path } });
     }
   }
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
 import type { Logger } from 'pino';
-import { DEFAULT_RETRY, type RetryOptions } from '../runs/apply-outcome.js';
+import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import { useRuntimeForStarts } from '../runs/start.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers } from '../segments/tick.js';
@@ -82,11 +82,18 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
   };
 }
 
-/** graphile-worker's log lines through our pino logger. */
+/**
+ * graphile-worker's log lines through our pino logger. A job's success is routine — at
+ * thousands of steps a second, an info line each (with the whole job) would be most of the
+ * work — so it is logged at debug; failures keep their level.
+ */
 export function graphileLogger(logger: Logger): GraphileLogger {
   const log = logger.child({ part: 'worker' });
   return new GraphileLogger(() => (level, message, meta) => {
-    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug';
-    log[method](meta ?? {}, message);
+    const routine = level === 'info' && meta?.success === true;
+    const method =
+      level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' && !routine ? 'info' : 'debug';
+    if (!log.isLevelEnabled(method)) return;
+    log[method](routine ? { jobId: (meta?.job as { id?: string } | undefined)?.id } : (meta ?? {}), message);
   });
 }

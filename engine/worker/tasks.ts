@@ -1,17 +1,21 @@
 import type { TaskList } from 'graphile-worker';
-import { DEFAULT_RETRY, type RetryOptions } from '../runs/apply-outcome.js';
 import { STEP_TASK } from '../runs/bookkeeping.js';
-import { executeStep } from '../runs/execute-step.js';
+import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
+import { type BatchItem, runBatch } from '../runs/step/run-batch.js';
 import type { Runtime } from '../runtime.js';
 import { TRIGGERS_TASK, triggersTask } from '../segments/tick.js';
 
 /** Every graphile-worker task Waymark runs, by name. */
 export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETRY): TaskList {
   return {
+    // A batch of tokens `[{ stepId, timeout? }]` (a lone `{ stepId }` from before batches too).
     [STEP_TASK]: async (payload) => {
-      const p = payload as { stepId?: unknown; timeout?: unknown };
-      if (typeof p?.stepId !== 'string') return; // a malformed job: nothing to run, nothing to retry
-      await executeStep(runtime, { stepId: p.stepId, timeout: p.timeout === true }, retry);
+      const items = (Array.isArray(payload) ? payload : [payload]).flatMap((p): BatchItem[] => {
+        const item = p as { stepId?: unknown; timeout?: unknown } | null;
+        // A malformed entry: nothing to run, nothing to retry.
+        return typeof item?.stepId === 'string' ? [{ stepId: item.stepId, timeout: item.timeout === true }] : [];
+      });
+      if (items.length) await runBatch(runtime, items, retry);
     },
     // Segment, schedule and date triggers: one pending tick at a time, re-queued each second.
     [TRIGGERS_TASK]: triggersTask(runtime),

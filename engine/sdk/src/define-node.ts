@@ -1,6 +1,7 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { NodeContext, RunResult } from './context.js';
 import type { ErrorDetail } from './errors.js';
+import type { JsonValue } from './json.js';
 
 export type NodeKind = 'trigger' | 'action' | 'condition' | 'wait';
 
@@ -32,6 +33,26 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
    * the engine may run it inline, in the transaction of the step before it.
    */
   inline?: boolean;
+  /**
+   * A trigger's output: the one its runs leave the trigger by. Default: its first output.
+   *
+   * @example
+   * triggerOutput: 'out',
+   */
+  triggerOutput?: string;
+  /**
+   * True when reaching this node ends the run: its other tokens are cancelled and the
+   * output's `goal` (else the `goal` param) becomes the run's outcome (`core.exit`).
+   */
+  endsRun?: boolean;
+  /**
+   * What a test run takes instead of calling `run` when the node reaches outside Waymark
+   * (`http.request`): it leaves by `next` with `output`, unless the test run is live.
+   *
+   * @example
+   * skippedInTestRuns: { next: 'ok', output: { skipped: true } },
+   */
+  skippedInTestRuns?: { next: string; output?: JsonValue };
   /** Time limit of one attempt in milliseconds; default 30 000. Timeouts are retried. */
   timeoutMs?: number;
   /** Attempts before a retryable error fails the step; default 5. */
@@ -109,4 +130,9 @@ export function paramsProblems(node: AnyNodeDefinition, params: unknown): ErrorD
 /** The outputs of a node for given params. */
 export function outputsOf(node: AnyNodeDefinition, params: unknown): readonly string[] {
   return typeof node.outputs === 'function' ? (node.outputs as (p: unknown) => string[])(params) : node.outputs;
+}
+
+/** The output a trigger's runs leave it by: its `triggerOutput`, else its first output. */
+export function triggerOutputOf(node: AnyNodeDefinition, params: unknown): string {
+  return node.triggerOutput ?? outputsOf(node, params)[0] ?? 'out';
 }

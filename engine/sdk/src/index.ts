@@ -38,6 +38,7 @@ export {
   type ParamsSchema,
   paramsProblems,
   type StaticNodeDefinition,
+  triggerOutputOf,
 } from './define-node.js';
 export {
   type CredentialDefinition,

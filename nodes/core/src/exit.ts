@@ -9,6 +9,7 @@ export default defineNode({
   title: 'Exit',
   description: 'Ends the run here, recording a goal as its outcome.',
   inline: true,
+  endsRun: true,
   params: {
     type: 'object',
     properties: {

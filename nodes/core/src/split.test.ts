@@ -32,8 +32,9 @@ describe('core.split', () => {
     expect(counts.control).toBeGreaterThan(1700);
   });
 
-  test('logs the assignment', async () => {
+  test('logs the assignment at debug', async () => {
     const { logs } = await runNode(split, { params: { variants } });
+    expect(logs[0]).toMatchObject({ level: 'debug' });
     expect(logs[0]?.obj).toHaveProperty('variant');
   });
 });

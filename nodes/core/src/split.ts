@@ -76,7 +76,9 @@ export default defineNode({
   async run(ctx) {
     const subject = ctx.contact?.id ?? ctx.run.id;
     const variant = pickVariant(ctx.params.variants, `${subject}:${ctx.node.id}`);
-    ctx.log.info({ variant }, 'split assigned a variant');
+    // The assignment is kept as the step's output and counted per variant; the log line is
+    // for debugging only (a step writes no info line of its own).
+    ctx.log.debug({ variant }, 'split assigned a variant');
     const output: JsonValue = { variant };
     return { next: variant, output };
   },

@@ -9,6 +9,7 @@ export default defineNode({
   title: 'Webhook',
   description: 'Starts a run for each authenticated POST to the journey’s webhook URL.',
   inline: true,
+  triggerOutput: 'out',
   params: {
     type: 'object',
     properties: {

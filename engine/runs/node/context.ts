@@ -9,17 +9,17 @@ import {
   renderParams,
 } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { loadContact } from '../contacts/load.js';
-import { createContactsService } from '../contacts/service.js';
-import { createCredentialsService } from '../credentials/service.js';
-import type { Database } from '../db/database.js';
-import type { GraphNode } from '../graph/types.js';
-import { createHttpClient } from '../http/client.js';
-import { createLeadsService } from '../leads/service.js';
-import { createMessagesService } from '../messages/service.js';
-import type { Runtime } from '../runtime.js';
-import type { StepScope } from '../services/step-scope.js';
-import { paramsWithDefaults } from './versions.js';
+import { loadContact } from '../../contacts/load.js';
+import { createContactsService } from '../../contacts/service.js';
+import { createCredentialsService } from '../../credentials/service.js';
+import type { Database } from '../../db/database.js';
+import type { GraphNode } from '../../graph/types.js';
+import { createHttpClient } from '../../http/client.js';
+import { createLeadsService } from '../../leads/service.js';
+import { createMessagesService } from '../../messages/service.js';
+import type { Runtime } from '../../runtime.js';
+import type { StepScope } from '../../services/step-scope.js';
+import { paramsWithDefaults } from '../versions.js';
 
 /** The run as a step sees it. */
 export interface RunRow {

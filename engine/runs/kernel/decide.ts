@@ -1,0 +1,195 @@
+import { type AnyNodeDefinition, type JsonValue, outputsOf } from '@waymark/sdk';
+import type { GraphNode } from '../../graph/types.js';
+import { DEFAULT_MAX_ATTEMPTS, type Outcome } from '../node/invoke.js';
+import { type CompiledVersion, paramsWithDefaults, targetsOf } from '../versions.js';
+
+/** How failing steps are retried. */
+export interface RetryOptions {
+  /** Delay before the second attempt; doubles each attempt. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { retryBaseMs: 1000, retryMaxMs: 10 * 60_000 };
+
+/** The node a step executed, as the kernel needs it: its place in the graph and its definition. */
+export interface KernelNode {
+  node: GraphNode;
+  /** Null when the node's type is not installed. */
+  definition: AnyNodeDefinition | null;
+}
+
+/** The step being decided: its node and how many attempts it has made (this one included). */
+export interface KernelStep {
+  nodeId: string;
+  attempts: number;
+}
+
+/** Changes to one node's counters (and one of its outputs when `output` is set). */
+export interface CounterDelta {
+  nodeId: string;
+  output?: string;
+  entered?: number;
+  completed?: number;
+  failed?: number;
+  waiting?: number;
+  taken?: number;
+}
+
+export interface StepError {
+  message: string;
+  code?: string;
+}
+
+/**
+ * What happens to a step and its run after one execution. Counters name nodes of the step's
+ * journey version; `run` is the change to the run's token counts (`open` tokens, of them
+ * `waiting` parked), or `end` when the run ends here.
+ */
+export type Transition =
+  | {
+      kind: 'complete';
+      outputs: string[];
+      output: JsonValue | null;
+      /** The nodes the token goes on to, one new step each (none at an exit). */
+      next: string[];
+      /** Set when the node ends the run (`endsRun`): its goal becomes the run's outcome. */
+      end: { status: 'completed'; goal: string | null } | null;
+      /** The node's own counts first, then `entered` for each of `next`, in order. */
+      counters: CounterDelta[];
+      run: { open: number; waiting: number };
+    }
+  | {
+      kind: 'park';
+      output: JsonValue | null;
+      /** `time`: resumed at `wakeAt`; `event`: resumed by a matching event, or with `timeout` at `wakeAt`. */
+      waitsFor: 'time' | 'event';
+      wakeAt: Date;
+      wait: { event: string; filter: JsonValue | null } | null;
+      counters: CounterDelta[];
+      run: { open: number; waiting: number };
+    }
+  | { kind: 'retry'; error: StepError; delayMs: number; at: Date; counters: CounterDelta[] }
+  | {
+      kind: 'fail';
+      error: StepError;
+      end: { status: 'failed'; goal: null };
+      counters: CounterDelta[];
+    };
+
+/** A step that completed: its token goes on (or its run ends). */
+export type Completion = Extract<Transition, { kind: 'complete' }>;
+
+/** The goal an ending node records: its output's `goal`, else its `goal` param. */
+export function goalOf(node: GraphNode, output: JsonValue | null): string | null {
+  const goal = (output as { goal?: unknown } | null)?.goal ?? node.params?.goal;
+  return typeof goal === 'string' ? goal : null;
+}
+
+/** The retry delay after `attempts` attempts: doubling from the base, capped. */
+export function retryDelayMs(retry: RetryOptions, attempts: number): number {
+  return Math.min(retry.retryBaseMs * 2 ** (attempts - 1), retry.retryMaxMs);
+}
+
+/** A failure that ends the run (a step that cannot go on). */
+export function fail(nodeId: string, error: StepError): Transition {
+  return { kind: 'fail', error, end: { status: 'failed', goal: null }, counters: [{ nodeId, failed: 1 }] };
+}
+
+/**
+ * The one transition rule: what an execution's outcome does to the step, its token and its
+ * run. Pure — production steps, inline chains, run starts and test runs all record what it
+ * returns, so a test run shows what production does by construction.
+ *
+ * @example
+ * decide(version, { node, definition }, { nodeId: 'cond', attempts: 1 }, { kind: 'next', outputs: ['yes'], output: null }, { now, retry })
+ * // → { kind: 'complete', next: ['split'], counters: [{ nodeId: 'cond', completed: 1 }, …], run: { open: 0, waiting: 0 } }
+ */
+export function decide(
+  version: CompiledVersion,
+  at: KernelNode | null,
+  step: KernelStep,
+  outcome: Outcome,
+  policy: { now: Date; retry: RetryOptions },
+): Transition {
+  if (!at)
+    return fail(step.nodeId, { message: `node ${step.nodeId} is not in the journey version`, code: 'unknown_node' });
+  const { node, definition } = at;
+  if (!definition)
+    return fail(node.id, {
+      message: `node type ${node.type}@${node.version} is not installed`,
+      code: 'unknown_node_type',
+    });
+  switch (outcome.kind) {
+    case 'next': {
+      const allowed = outputsOf(definition, paramsWithDefaults(definition, node.params));
+      const unknown = outcome.outputs.filter((o) => !allowed.includes(o));
+      if (unknown.length)
+        return fail(node.id, {
+          message: `the node returned unknown output(s) ${unknown.join(', ')}`,
+          code: 'invalid_result',
+        });
+      const ends = definition.endsRun === true;
+      const next = ends ? [] : outcome.outputs.flatMap((output) => targetsOf(version, node.id, output));
+      return {
+        kind: 'complete',
+        outputs: outcome.outputs,
+        output: outcome.output,
+        next,
+        end: ends ? { status: 'completed', goal: goalOf(node, outcome.output) } : null,
+        counters: [
+          { nodeId: node.id, completed: 1 },
+          ...outcome.outputs.map((output) => ({ nodeId: node.id, output, taken: 1 })),
+          ...next.map((nodeId) => ({ nodeId, entered: 1 })),
+        ],
+        run: { open: next.length - 1, waiting: 0 },
+      };
+    }
+    case 'wait-time':
+    case 'wait-event': {
+      const isTime = outcome.kind === 'wait-time';
+      return {
+        kind: 'park',
+        output: outcome.output,
+        waitsFor: isTime ? 'time' : 'event',
+        wakeAt: isTime ? outcome.until : outcome.timeoutAt,
+        wait: isTime ? null : { event: outcome.event, filter: outcome.filter },
+        counters: [{ nodeId: node.id, waiting: 1 }],
+        run: { open: 0, waiting: 1 },
+      };
+    }
+    case 'error': {
+      const maxAttempts = definition.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+      if (outcome.retryable && step.attempts < maxAttempts) {
+        const delayMs = retryDelayMs(policy.retry, step.attempts);
+        return {
+          kind: 'retry',
+          error: outcome.error,
+          delayMs,
+          at: new Date(policy.now.getTime() + delayMs),
+          counters: [],
+        };
+      }
+      return fail(node.id, outcome.error);
+    }
+  }
+}
+
+/** The transition of a trigger step: the run enters the journey and leaves the trigger by `output`. */
+export function decideTrigger(version: CompiledVersion, triggerNodeId: string, output: string): Completion {
+  const next = targetsOf(version, triggerNodeId, output);
+  return {
+    kind: 'complete',
+    outputs: [output],
+    output: null,
+    next,
+    end: null,
+    counters: [
+      { nodeId: triggerNodeId, entered: 1, completed: 1 },
+      { nodeId: triggerNodeId, output, taken: 1 },
+      ...next.map((nodeId) => ({ nodeId, entered: 1 })),
+    ],
+    // The trigger step is the run's first token; it becomes one per first step.
+    run: { open: next.length - 1, waiting: 0 },
+  };
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { JsonValue } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import { loadContact } from '../../contacts/load.js';
+import type { Database } from '../../db/database.js';
+import type { Runtime } from '../../runtime.js';
+import { decide, fail, type RetryOptions } from '../kernel/decide.js';
+import { type StepView, seeing, watchContact } from '../node/contact-view.js';
+import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../node/context.js';
+import { invokeNode, type Outcome } from '../node/invoke.js';
+import { type CompiledVersion, definitionOf } from '../versions.js';
+import type { StepWrite } from '../write/write-steps.js';
+
+/** Inline steps one token runs at most after its job's step (a longer chain goes on in a job). */
+export const MAX_INLINE_DEPTH = 25;
+
+/** One token's step, started, with what its `ctx` shows. */
+export interface TokenStep {
+  runtime: Runtime;
+  db: Kysely<Database>;
+  version: CompiledVersion | null;
+  run: RunRow;
+  step: StepRef;
+  known: KnownView;
+  retry: RetryOptions;
+}
+
+/** Of `next`, the nodes that run inline (right after the step before them, in the same write). */
+export function inlineNodes(runtime: Runtime, version: CompiledVersion, next: readonly string[]): string[] {
+  return next.filter((id) => {
+    const target = version.nodes.get(id);
+    return target ? definitionOf(runtime.registry, target)?.inline === true : false;
+  });
+}
+
+/** Runs one step's node; never throws (see `invokeNode`). */
+async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<{ outcome: Outcome; view: StepView }> {
+  const view: StepView = { contact: null, steps: {}, contactChanged: false };
+  const node = t.version?.nodes.get(step.nodeId);
+  const definition = node ? definitionOf(t.runtime.registry, node) : null;
+  if (!node || !definition) {
+    // The kernel fails such a step before looking at the outcome.
+    return { outcome: { kind: 'error', retryable: false, error: { message: 'not run' } }, view };
+  }
+  const outcome = await invokeNode(definition, async (signal) =>
+    seeing(
+      view,
+      await buildNodeContext({
+        runtime: t.runtime,
+        db: t.db,
+        run: t.run,
+        step,
+        node,
+        definition,
+        signal,
+        known,
+        onServiceUse: async (service, method, args) => watchContact(view, service, method, args),
+      }),
+    ),
+  );
+  return { outcome, view };
+}
+
+/**
+ * Runs a token's started step and then, in memory, the inline nodes after it (conditions,
+ * splits, tag writes, exits), each decided by the kernel; returns every transition for the
+ * writer, new inline steps with ids of their own. An inline node that throws is left to a
+ * job of its own. Nothing is written here: the caller writes the whole batch at once.
+ */
+export async function runToken(t: TokenStep): Promise<StepWrite[]> {
+  const writes: StepWrite[] = [];
+  const state = { ended: false };
+  const { outcome, view } = await execute(t, t.step, t.known);
+  await record(t, t.step, outcome, view, 0, writes, state);
+  return writes;
+}
+
+async function record(
+  t: TokenStep,
+  step: StepRef,
+  outcome: Outcome,
+  view: StepView,
+  depth: number,
+  writes: StepWrite[],
+  state: { ended: boolean },
+  created?: { parentStepId: string },
+): Promise<void> {
+  const { version, run } = t;
+  const node = version?.nodes.get(step.nodeId) ?? null;
+  const definition = node ? definitionOf(t.runtime.registry, node) : null;
+  const transition = version
+    ? decide(version, node ? { node, definition } : null, step, outcome, { now: new Date(), retry: t.retry })
+    : fail(step.nodeId, { message: `journey ${run.journeyId} has no version ${run.version}`, code: 'unknown_node' });
+  const inline =
+    version && transition.kind === 'complete' && !transition.end && depth < MAX_INLINE_DEPTH
+      ? inlineNodes(t.runtime, version, transition.next)
+      : [];
+  const write: StepWrite = {
+    stepId: step.id,
+    contactId: run.contactId,
+    transition,
+    inline,
+    ...(created
+      ? {
+          create: {
+            rootId: t.step.id,
+            parentStepId: created.parentStepId,
+            nodeId: step.nodeId,
+            runId: run.id,
+            journeyId: run.journeyId,
+            version: run.version,
+          },
+        }
+      : {}),
+  };
+  writes.push(write);
+  if (transition.kind === 'fail' || (transition.kind === 'complete' && transition.end)) state.ended = true;
+  if (transition.kind !== 'complete' || inline.length === 0 || !node) return;
+  const known = await nextView(t, step, transition.output, view);
+  for (const nodeId of inline) {
+    // After the run ended, the steps left are created pending and cancelled with it.
+    if (state.ended) break;
+    const child: StepRef = { id: randomUUID(), nodeId, parentStepId: step.id, attempts: 1, resume: null };
+    const ran = await execute(t, child, known);
+    if (ran.outcome.kind === 'error') {
+      // Left to a job of its own: it is created with one.
+      write.inline = (write.inline ?? []).filter((id) => id !== nodeId);
+      continue;
+    }
+    await record(t, child, ran.outcome, ran.view, depth + 1, writes, state, { parentStepId: step.id });
+  }
+}
+
+/**
+ * The contact and path outputs the steps after `step` see, derived in memory from what it
+ * saw (a contact changed in ways not patched in is read again).
+ */
+async function nextView(t: TokenStep, step: StepRef, output: JsonValue | null, view: StepView): Promise<KnownView> {
+  // The trigger step keeps no copy of the payload: its output is the run's trigger.
+  const steps = { ...view.steps, [step.nodeId]: { output: step.parentStepId === null ? t.run.trigger : output } };
+  const contact = view.contactChanged && t.run.contactId ? await loadContact(t.db, t.run.contactId) : view.contact;
+  return { contact, steps };
+}

@@ -1,0 +1,68 @@
+import { contactFromJson } from '../../contacts/load.js';
+import type { Runtime } from '../../runtime.js';
+import type { RetryOptions } from '../kernel/decide.js';
+import { pathFromJson, type RunRow, type StepRef } from '../node/context.js';
+import { loadVersion } from '../versions.js';
+import { type StepWrite, writeSteps } from '../write/write-steps.js';
+import { runToken } from './chain.js';
+import { claimTimeouts, type StartedStep, startSteps } from './start-steps.js';
+
+/** One token a step job carries: its step, and whether it wakes an event wait at its deadline. */
+export interface BatchItem {
+  stepId: string;
+  timeout?: boolean;
+}
+
+/** Nodes of one batch running at once (I/O nodes wait on the network, not the CPU). */
+export const BATCH_CONCURRENCY = 32;
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+function runOf(started: StartedStep): RunRow {
+  return {
+    id: started.run_id,
+    journeyId: started.journey_id,
+    version: started.version,
+    contactId: started.contact_id,
+    trigger: started.trigger,
+    triggerNodeId: started.trigger_node_id,
+    startedAt: new Date(started.run_started_at).toISOString(),
+  };
+}
+
+/**
+ * The `waymark.step` task: runs a batch of tokens. ONE statement starts every step that may
+ * run; each token's node runs (at most `BATCH_CONCURRENCY` at once) followed by its inline
+ * chain in memory; ONE statement (`writeSteps`) records every transition, next steps and
+ * jobs. Safe to repeat: finished or cancelled steps are skipped, and a step that runs again
+ * keeps its id, its nodes' idempotency key.
+ */
+export async function runBatch(runtime: Runtime, items: readonly BatchItem[], retry: RetryOptions): Promise<void> {
+  const { db } = runtime;
+  const timeouts = items.filter((i) => i.timeout).map((i) => i.stepId);
+  const claimed = new Set(await claimTimeouts(db, timeouts));
+  const ids = items.filter((i) => !i.timeout || claimed.has(i.stepId)).map((i) => i.stepId);
+  const started = await startSteps(db, ids);
+  const writes: StepWrite[] = [];
+  await eachLimited(started, BATCH_CONCURRENCY, async (row) => {
+    const run = runOf(row);
+    const step: StepRef = {
+      id: row.id,
+      nodeId: row.node_id,
+      parentStepId: row.parent_step_id,
+      attempts: row.attempts,
+      resume: row.resume,
+    };
+    const version = await loadVersion(db, run.journeyId, run.version);
+    const known = { contact: contactFromJson(row.contact), steps: pathFromJson(run, row.path) };
+    writes.push(...(await runToken({ runtime, db, version, run, step, known, retry })));
+  });
+  await writeSteps(db, writes, { asyncCommit: true });
+}

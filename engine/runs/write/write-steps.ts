@@ -1,0 +1,93 @@
+import { type Kysely, sql } from 'kysely';
+import { ASYNC_COMMIT } from '../../db/commit-mode.js';
+import type { Database } from '../../db/database.js';
+import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js';
+import type { Transition } from '../kernel/decide.js';
+
+/** One step's transition to record. */
+export interface StepWrite {
+  stepId: string;
+  /** The run's contact: an event wait is a row only for a run with one. */
+  contactId: string | null;
+  transition: Transition;
+  /** Of the transition's next nodes, those the caller ran inline (rows of their own): no job. */
+  inline?: readonly string[];
+  /** Set for an inline step run in memory after the step `rootId` of a job: it is created here. */
+  create?: {
+    rootId: string;
+    parentStepId: string;
+    nodeId: string;
+    runId: string;
+    journeyId: string;
+    version: number;
+  };
+}
+
+/** A step the writer created after another. */
+export interface WrittenChild {
+  id: string;
+  parentStepId: string;
+  nodeId: string;
+}
+
+function row(write: StepWrite) {
+  const { transition: t } = write;
+  const base = {
+    id: write.stepId,
+    contactId: write.contactId,
+    kind: t.kind,
+    counters: t.counters,
+    create: write.create ?? null,
+  };
+  switch (t.kind) {
+    case 'complete':
+      return {
+        ...base,
+        output: t.output,
+        outputs: t.outputs,
+        next: t.next,
+        inline: write.inline ?? [],
+        end: t.end?.status ?? null,
+        goal: t.end?.goal ?? null,
+        runOpen: t.run.open,
+      };
+    case 'park':
+      return {
+        ...base,
+        output: t.output,
+        wakeAt: t.wakeAt.toISOString(),
+        timeout: t.waitsFor === 'event',
+        waitEvent: t.wait?.event ?? null,
+        waitFilter: t.wait?.filter ?? null,
+        runWaiting: t.run.waiting,
+      };
+    case 'retry':
+      return { ...base, error: t.error, wakeAt: t.at.toISOString() };
+    case 'fail':
+      return { ...base, error: t.error, end: t.end.status };
+  }
+}
+
+/**
+ * THE writer: records any list of step transitions in one statement (`waymark_write_steps`,
+ * migrations/0009_kernel.ts) — each step settled while still live, the next steps and their
+ * jobs, parked waits and their wake-up jobs, retries, ended runs, node counters, the runs'
+ * token counts and the live-feed notices. Returns the steps it recorded and the children it
+ * created. With `asyncCommit` the caller's transaction commits with synchronous_commit off
+ * (see `ASYNC_COMMIT`).
+ *
+ * @example
+ * await writeSteps(db, [{ stepId, contactId, transition: decide(version, at, step, outcome, policy) }]);
+ */
+export async function writeSteps(
+  db: Kysely<Database>,
+  writes: readonly StepWrite[],
+  options: { asyncCommit?: boolean } = {},
+): Promise<{ written: number; children: WrittenChild[] }> {
+  if (writes.length === 0) return { written: 0, children: [] };
+  const { rows } = await sql<{ result: { written: number; children: WrittenChild[] } }>`
+    select waymark_write_steps(${JSON.stringify(writes.map(row))}::json, ${STEP_TASK}::text,
+      ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
+  `.execute(db);
+  return rows[0]?.result ?? { written: 0, children: [] };
+}

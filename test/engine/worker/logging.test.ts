@@ -1,0 +1,40 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, test } from 'vitest';
+import { graphileLogger } from '../../../engine/worker/start-worker.js';
+
+function captured(level: string) {
+  const lines: { level: number; msg: string }[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { logger: graphileLogger(pino({ level }, stream)), lines };
+}
+
+describe("graphile-worker's log lines", () => {
+  test('a job that succeeded writes no info line; its other info lines and failures still show', () => {
+    const { logger, lines } = captured('info');
+    const job = { id: '1', task_identifier: 'waymark.step', payload: { stepId: 'x' } };
+    for (let i = 0; i < 60; i++)
+      logger.info(`Completed task ${i} (waymark.step, 1.00ms) with success`, { job, duration: 1, success: true });
+    logger.info('Worker connected and looking for jobs...');
+    logger.error('Failed task 2 (waymark.step) with error', { failure: true, job });
+    expect(lines.map((l) => l.msg)).toEqual([
+      'Worker connected and looking for jobs...',
+      'Failed task 2 (waymark.step) with error',
+    ]);
+  });
+
+  test('at debug, a success shows with the job id only', () => {
+    const { logger, lines } = captured('debug');
+    logger.info('Completed task 7 (waymark.step, 1.00ms) with success', {
+      job: { id: '7', payload: { big: 'x'.repeat(1000) } },
+      success: true,
+    });
+    expect(lines).toMatchObject([{ level: 20, jobId: '7' }]);
+    expect(JSON.stringify(lines[0])).not.toContain('xxxx');
+  });
+});
