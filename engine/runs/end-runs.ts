@@ -5,7 +5,7 @@ export type EndStatus = 'exited' | 'failed' | 'completed';
 
 /**
  * Ends live runs at once, in the caller's transaction (`waymark_end_runs`, defined once in
- * migrations/0009_kernel.ts): the runs take `status`, their open steps are cancelled (queued
+ * migrations/0012_kernel.ts): the runs take `status`, their open steps are cancelled (queued
  * jobs for them then do nothing; parked ones leave the waiting counters) and their waits are
  * dropped. `exceptStepId` keeps a step from being cancelled. Returns the ids of the runs it
  * ended.

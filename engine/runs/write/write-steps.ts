@@ -70,7 +70,7 @@ function row(write: StepWrite) {
 
 /**
  * THE writer: records any list of step transitions in one statement (`waymark_write_steps`,
- * migrations/0009_kernel.ts) — each step settled while still live, the next steps and their
+ * migrations/0012_kernel.ts) — each step settled while still live, the next steps and their
  * jobs, parked waits and their wake-up jobs, retries, ended runs, node counters, the runs'
  * token counts and the live-feed notices. Returns the steps it recorded and the children it
  * created. With `asyncCommit` the caller's transaction commits with synchronous_commit off
