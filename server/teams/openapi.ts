@@ -8,7 +8,7 @@ import { ROLE_PERMISSIONS, routePermission, SCOPE_PERMISSIONS } from './permissi
  */
 export function documentPermission(route: RouteOptions): void {
   const schema = route.schema as { response?: Record<string, unknown>; hide?: boolean } | undefined;
-  if (!schema || schema.hide) return;
+  if (!schema) return;
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const method = methods.find((m) => m !== 'HEAD') ?? 'GET';
   const permission = routePermission(method, route.url);
