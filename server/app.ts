@@ -12,6 +12,8 @@ import { headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { routes } from './routes/index.js';
 import { addCommonAnswers } from './schemas/common-answers.js';
+import { auditHooks } from './teams/audit.js';
+import { addRolesToDocument } from './teams/openapi.js';
 
 export interface AppOptions {
   /** Whether `/healthz` also requires a running worker (the combined `start`). */
@@ -85,14 +87,21 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Waymark API', version: '1', description: 'Journeys, contacts, events, runs and webhooks.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'waymark_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
+    transformObject: (doc) => addRolesToDocument((doc as { openapiObject: Record<string, unknown> }).openapiObject),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(limitsPlugin);
   await app.register(authPlugin);
+  auditHooks(app);
   app.get(
     '/api/openapi.json',
     {

@@ -7,6 +7,7 @@ export const ERROR_STATUSES: Record<string, number> = {
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,
+  csrf_failed: 403,
   not_found: 404,
   journey_paused: 409,
   conflict: 409,

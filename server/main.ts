@@ -8,6 +8,7 @@ import { startWorker, type WorkerHandle } from '../engine/worker/start-worker.js
 import { buildApp } from './app.js';
 import { ensureAdminToken } from './auth/tokens.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
+import { ensureSetupLink } from './teams/setup.js';
 
 const COMMANDS = ['start', 'server', 'worker', 'migrate'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -72,6 +73,11 @@ async function main(command: Command): Promise<void> {
     runtime = await createRuntime(config, { databaseUrl, logger });
     const token = await ensureAdminToken(runtime.db, config.apiToken);
     if (token) printTokenOnce(token);
+    if (command === 'start' || command === 'server') {
+      // Before /healthz answers: the one-time link that makes the first owner.
+      const setup = await ensureSetupLink(runtime.db, config.publicUrl);
+      if (setup) process.stdout.write(`\n  Create the first owner of Waymark (valid 24 h, once): ${setup}\n\n`);
+    }
     if (command === 'start' || command === 'worker') worker = await startWorker(runtime);
     if (command === 'start' || command === 'server') {
       const running = worker;

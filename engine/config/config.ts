@@ -10,6 +10,8 @@ export interface Config {
   dataDir: string;
   /** null: email goes to the built-in outbox. */
   smtpUrl: string | null;
+  /** From of mail to people (invitations, password resets): `WAYMARK_MAIL_FROM`. */
+  mailFrom: string;
   apiToken: string | null;
   /** null: generated into the data folder on first start. */
   secretKey: string | null;
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(cwd, text(env, 'WAYMARK_DATA_DIR') ?? '.waymark'),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: text(env, 'WAYMARK_MAIL_FROM') ?? 'Waymark <waymark@localhost>',
     apiToken,
     secretKey,
     secretKeyPrevious,

@@ -10,9 +10,22 @@ const newSecret = (prefix: string) => `${prefix}${randomBytes(24).toString('base
 export interface TokenInfo {
   id: string;
   name: string;
+  scopes: string[];
+  workspaceId: string;
+  createdBy: { type: string; id: string } | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
+
+/** What a request authenticated by a token acts as. */
+export interface TokenPrincipal {
+  id: string;
+  name: string;
+  scopes: string[];
+  workspaceId: string;
+}
+
+const defaultWorkspace = sql<string>`(select id from workspaces where is_default)`;
 
 /**
  * Makes sure an admin token exists: `WAYMARK_API_TOKEN` when set (retiring any earlier value
@@ -26,7 +39,13 @@ export async function ensureAdminToken(db: Kysely<Database>, fromEnv: string | n
       await trx.deleteFrom('api_tokens').where('source', '=', 'env').where('token_hash', '<>', hash).execute();
       await trx
         .insertInto('api_tokens')
-        .values({ name: 'WAYMARK_API_TOKEN', token_hash: hash, source: 'env' })
+        .values({
+          name: 'WAYMARK_API_TOKEN',
+          token_hash: hash,
+          source: 'env',
+          scopes: ['owner'],
+          workspace_id: defaultWorkspace,
+        })
         .onConflict((oc) => oc.column('token_hash').doNothing())
         .execute();
     });
@@ -40,65 +59,95 @@ export async function ensureAdminToken(db: Kysely<Database>, fromEnv: string | n
     if (existing) return null;
     await trx
       .insertInto('api_tokens')
-      .values({ name: 'admin', token_hash: hashToken(token), source: 'generated' })
+      .values({
+        name: 'admin',
+        token_hash: hashToken(token),
+        source: 'generated',
+        scopes: ['owner'],
+        workspace_id: defaultWorkspace,
+      })
       .execute();
     return token;
   });
 }
 
 /**
- * The id of the token with this secret, or null; marks it used (at most once a minute, so a
+ * The token with this secret, or null; marks it used (at most once a minute, so a
  * busy client does not write on every call).
  */
-export async function findToken(db: Kysely<Database>, token: string): Promise<string | null> {
-  const { rows } = await sql<{ id: string }>`
-    with found as (select id, last_used_at from api_tokens where token_hash = ${hashToken(token)}),
+export async function findToken(db: Kysely<Database>, token: string): Promise<TokenPrincipal | null> {
+  const { rows } = await sql<TokenPrincipal>`
+    with found as (
+      select id, name, scopes, workspace_id, last_used_at from api_tokens where token_hash = ${hashToken(token)}
+    ),
     touched as (
       update api_tokens set last_used_at = now()
       where id in (select id from found where last_used_at is null or last_used_at < now() - interval '1 minute')
     )
-    select id from found`.execute(db);
-  return rows[0]?.id ?? null;
+    select id, name, scopes, workspace_id as "workspaceId" from found`.execute(db);
+  return rows[0] ?? null;
 }
 
-export async function listTokens(db: Kysely<Database>): Promise<TokenInfo[]> {
+/** The tokens of one workspace. */
+export async function listTokens(db: Kysely<Database>, workspaceId: string): Promise<TokenInfo[]> {
   const rows = await db
     .selectFrom('api_tokens')
-    .select(['id', 'name', 'created_at', 'last_used_at'])
+    .select(['id', 'name', 'scopes', 'workspace_id', 'created_by', 'created_at', 'last_used_at'])
+    .where('workspace_id', '=', workspaceId)
     .orderBy('created_at')
     .orderBy('id')
     .execute();
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
+    scopes: r.scopes,
+    workspaceId: r.workspace_id,
+    createdBy: r.created_by,
     createdAt: (r.created_at as unknown as Date).toISOString(),
     lastUsedAt: r.last_used_at ? (r.last_used_at as unknown as Date).toISOString() : null,
   }));
 }
 
 /** Makes a token; its secret is in the answer and nowhere else. */
-export async function createToken(db: Kysely<Database>, name: string): Promise<{ id: string; token: string }> {
+export async function createToken(
+  db: Kysely<Database>,
+  values: { name: string; scopes: string[]; workspaceId: string; createdBy: { type: 'user' | 'token'; id: string } },
+): Promise<{ id: string; token: string; createdAt: string }> {
   const token = newSecret('wm_');
   const row = await db
     .insertInto('api_tokens')
-    .values({ name, token_hash: hashToken(token), source: 'api' })
-    .returning('id')
+    .values({
+      name: values.name,
+      token_hash: hashToken(token),
+      source: 'api',
+      scopes: values.scopes,
+      workspace_id: values.workspaceId,
+      created_by: JSON.stringify(values.createdBy),
+    })
+    .returning(['id', 'created_at'])
     .executeTakeFirstOrThrow();
-  return { id: row.id, token };
+  return { id: row.id, token, createdAt: (row.created_at as unknown as Date).toISOString() };
 }
 
-/** Deletes a token (its live tickets go with it); false when there was none. */
-export async function revokeToken(db: Kysely<Database>, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('api_tokens').where('id', '=', id).executeTakeFirst();
+/** Deletes a token of a workspace (its live tickets go with it); false when there was none. */
+export async function revokeToken(db: Kysely<Database>, id: string, workspaceId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('api_tokens')
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
 const TICKET_SECONDS = 60;
 
+/** Who a live ticket was taken by: a token, or a signed-in user in a workspace. */
+export type TicketHolder = { tokenId: string } | { userId: string; workspaceId: string };
+
 /** A single-use ticket for opening the live feed from a browser, valid 60 s. */
 export async function issueLiveTicket(
   db: Kysely<Database>,
-  tokenId: string,
+  holder: TicketHolder,
 ): Promise<{ ticket: string; expiresAt: string }> {
   const ticket = newSecret('wmt_');
   const expiresAt = new Date(Date.now() + TICKET_SECONDS * 1000);
@@ -106,18 +155,36 @@ export async function issueLiveTicket(
     await trx.deleteFrom('live_tickets').where('expires_at', '<', new Date()).execute();
     await trx
       .insertInto('live_tickets')
-      .values({ ticket_hash: hashToken(ticket), token_id: tokenId, expires_at: expiresAt })
+      .values({
+        ticket_hash: hashToken(ticket),
+        expires_at: expiresAt,
+        ...('tokenId' in holder
+          ? { token_id: holder.tokenId }
+          : { user_id: holder.userId, workspace_id: holder.workspaceId }),
+      })
       .execute();
   });
   return { ticket, expiresAt: expiresAt.toISOString() };
 }
 
-/** Uses up a ticket: its token's id once, while it is unexpired and the token still exists; else null. */
-export async function redeemLiveTicket(db: Kysely<Database>, ticket: string): Promise<string | null> {
+/** Uses up a ticket: its holder once, while it is unexpired and the token or user still exists; else null. */
+export async function redeemLiveTicket(db: Kysely<Database>, ticket: string): Promise<TicketHolder | null> {
   const row = await db
     .deleteFrom('live_tickets')
     .where('ticket_hash', '=', hashToken(ticket))
-    .returning(['token_id', 'expires_at'])
+    .returning(['token_id', 'user_id', 'workspace_id', 'expires_at'])
     .executeTakeFirst();
-  return row && new Date(row.expires_at).getTime() > Date.now() ? row.token_id : null;
+  if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
+  if (row.token_id) return { tokenId: row.token_id };
+  return row.user_id && row.workspace_id ? { userId: row.user_id, workspaceId: row.workspace_id } : null;
+}
+
+/** A token by id (for a redeemed ticket). */
+export async function tokenById(db: Kysely<Database>, id: string): Promise<TokenPrincipal | null> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'scopes', 'workspace_id as workspaceId'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ?? null;
 }

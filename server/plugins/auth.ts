@@ -1,7 +1,14 @@
-import { WaymarkError } from '@waymark/sdk';
+import { timingSafeEqual } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import { NotFoundError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { findToken, redeemLiveTicket } from '../auth/tokens.js';
+import { findToken, redeemLiveTicket, type TokenPrincipal, tokenById } from '../auth/tokens.js';
+import { documentPermission } from '../teams/openapi.js';
+import { holdsData, routePermission } from '../teams/permissions.js';
+import { authorize, CsrfError, type Principal, resolveStanding, type Standing } from '../teams/principal.js';
+import { findSession, SESSION_COOKIE } from '../teams/sessions.js';
+import { defaultWorkspaceId } from '../teams/users.js';
 import { sendError } from './errors.js';
 
 /** How long a token found valid is believed without asking the database (API.md: ≤ 1 s). */
@@ -9,6 +16,7 @@ const TRUST_MS = 1000;
 /** API.md "Auth": more than 20 failed authentications a minute from one address → 429. */
 const FAILED_AUTH_MAX = 20;
 const FAILED_AUTH_WINDOW_MS = 60_000;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Too many failed authentications from one address: HTTP 429 `rate_limited`, with `Retry-After`. */
 export class TooManyFailuresError extends WaymarkError {
@@ -28,17 +36,27 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * The live feed: a browser cannot set headers on a websocket, so the route also takes a
-     * single-use `?ticket=` (or the legacy `?token=`) from its own origin.
+     * single-use `?ticket=` (or the legacy `?token=`) from its own origin, never a cookie.
      */
     urlCredentials?: boolean;
   }
   interface FastifyInstance {
     /** Drops this process's belief in tokens found valid (after a revocation). */
     forgetTrustedTokens(): void;
+    /** Counts a failed authentication (a wrong password) against the address; throws 429 when over. */
+    countFailedAuth(request: FastifyRequest): Promise<void>;
+    /** Throws 429 while the address is over the failed-authentication limit. */
+    checkFailedAuth(request: FastifyRequest): Promise<void>;
+    /** Throws 403 `csrf_failed` for an `Origin` other than PUBLIC_URL's or the request's own. */
+    checkOwnOrigin(request: FastifyRequest): void;
   }
   interface FastifyRequest {
     /** The id of the API token that authenticated this request (routes under /api). */
     tokenId: string | null;
+    /** Who the request acts as (routes under /api that are not public). */
+    principal: Principal | null;
+    /** The request's workspace, role and permissions. */
+    standing: Standing;
   }
 }
 
@@ -59,30 +77,54 @@ function queryValue(request: FastifyRequest, name: string): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const asToken = (t: TokenPrincipal | null): Principal | null => (t ? { type: 'token', ...t } : null);
+
 /**
- * Every route declared under `/api/` needs an API token, decided by the route a request
+ * Every route declared under `/api/` needs a token or a session, decided by the route a request
  * reached, never by the text of its URL: the check is attached to each route as it is
  * registered, so `/%61pi/…`, `//api/…` or `/api/./…` reach a handler only through it.
+ * Then the workspace (404), then the route's permission from the one table (403).
  * Valid tokens are believed for a second; a failed attempt counts against the address.
  */
 export const authPlugin = fp(async (app: FastifyInstance) => {
   const { db, config } = app.runtime;
-  const trusted = new Map<string, { id: string; until: number }>();
+  const trusted = new Map<string, { principal: TokenPrincipal; until: number }>();
   const failures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
   const publicOrigin = new URL(config.publicUrl).origin;
 
+  await app.register(fastifyCookie);
   app.decorateRequest('tokenId', null);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('standing', null as unknown as Standing);
   // This process forgets at once; the others within TRUST_MS.
   app.decorate('forgetTrustedTokens', () => trusted.clear());
+  app.decorate('checkFailedAuth', async (request: FastifyRequest) => {
+    const seen = await failures(request, { increment: false });
+    if (!seen.isAllowed && seen.remaining === 0) throw new TooManyFailuresError(seen.ttlInSeconds);
+  });
+  app.decorate('countFailedAuth', async (request: FastifyRequest) => {
+    await failures(request);
+  });
+  app.decorate('checkOwnOrigin', (request: FastifyRequest) => {
+    const origin = request.headers.origin;
+    if (origin && origin !== publicOrigin && origin !== `${request.protocol}://${request.host}`)
+      throw new CsrfError(`requests from the origin ${origin} are refused`);
+  });
 
-  async function tokenId(token: string): Promise<string | null> {
-    const known = trusted.get(token);
-    if (known && known.until > Date.now()) return known.id;
-    const id = await findToken(db, token);
+  async function token(secret: string): Promise<Principal | null> {
+    const known = trusted.get(secret);
+    if (known && known.until > Date.now()) return asToken(known.principal);
+    const found = await findToken(db, secret);
     if (trusted.size > 1000) trusted.clear();
-    if (id) trusted.set(token, { id, until: Date.now() + TRUST_MS });
-    else trusted.delete(token);
-    return id;
+    if (found) trusted.set(secret, { principal: found, until: Date.now() + TRUST_MS });
+    else trusted.delete(secret);
+    return asToken(found);
   }
 
   function checkOrigin(request: FastifyRequest) {
@@ -92,36 +134,105 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (origin !== publicOrigin && origin !== own) throw new ForeignOriginError(origin);
   }
 
-  async function identify(request: FastifyRequest, urlCredentials: boolean): Promise<string | null> {
+  async function fromTicket(ticket: string): Promise<{ principal: Principal; workspace?: string } | null> {
+    const holder = await redeemLiveTicket(db, ticket);
+    if (!holder) return null;
+    if ('tokenId' in holder) {
+      const t = asToken(await tokenById(db, holder.tokenId));
+      return t ? { principal: t } : null;
+    }
+    const user = await db
+      .selectFrom('users')
+      .select(['id', 'email', 'name'])
+      .where('id', '=', holder.userId)
+      .executeTakeFirst();
+    if (!user) return null;
+    const principal: Principal = { type: 'user', ...user, sessionId: '', csrfToken: '', user };
+    return { principal, workspace: holder.workspaceId };
+  }
+
+  /** Who the request is: Bearer first (cookies then ignored), else the session cookie. */
+  async function identify(
+    request: FastifyRequest,
+    urlCredentials: boolean,
+  ): Promise<{ principal: Principal; workspace?: string; cookie?: boolean } | null> {
     const header = bearer(request);
-    if (header) return tokenId(header);
-    if (!urlCredentials) return null;
-    const ticket = queryValue(request, 'ticket');
-    const token = queryValue(request, 'token');
-    if (!ticket && !token) return null;
-    checkOrigin(request);
-    if (ticket) return (await redeemLiveTicket(db, ticket)) ?? null;
-    return token ? tokenId(token) : null;
+    if (header) {
+      const t = await token(header);
+      return t ? { principal: t } : null;
+    }
+    if (urlCredentials) {
+      const ticket = queryValue(request, 'ticket');
+      const legacy = queryValue(request, 'token');
+      if (!ticket && !legacy) return null;
+      checkOrigin(request);
+      if (ticket) return fromTicket(ticket);
+      const t = legacy ? await token(legacy) : null;
+      return t ? { principal: t } : null;
+    }
+    const secret = request.cookies[SESSION_COOKIE];
+    if (!secret) return null;
+    const session = await findSession(db, secret);
+    if (!session) return null;
+    return { principal: { type: 'user', ...session.user, ...session }, cookie: true };
+  }
+
+  let defaultWorkspace: string | null = null;
+  const defaultId = async () => {
+    defaultWorkspace ??= await defaultWorkspaceId(db);
+    return defaultWorkspace;
+  };
+
+  function checkCsrf(request: FastifyRequest, csrfToken: string) {
+    if (SAFE_METHODS.has(request.method)) return;
+    const sent = request.headers['x-csrf-token'];
+    if (typeof sent !== 'string' || !sameSecret(sent, csrfToken))
+      throw new CsrfError('a request made with the session cookie needs its X-CSRF-Token header');
+  }
+
+  function askedWorkspace(request: FastifyRequest, url: string): string | null {
+    if (/^\/api\/workspaces\/:id(\/|$)/.test(url)) return (request.params as { id: string }).id;
+    const header = request.headers['x-waymark-workspace'];
+    return typeof header === 'string' && header.length > 0 ? header : null;
   }
 
   const authenticate =
-    (urlCredentials: boolean): onRequestHookHandler =>
+    (url: string, urlCredentials: boolean): onRequestHookHandler =>
     async (request: FastifyRequest, reply: FastifyReply) => {
-      const seen = await failures(request, { increment: false });
-      if (!seen.isAllowed && seen.remaining === 0) throw new TooManyFailuresError(seen.ttlInSeconds);
-      const id = await identify(request, urlCredentials);
-      if (id) {
-        request.tokenId = id;
-        return;
+      await app.checkFailedAuth(request);
+      const found = await identify(request, urlCredentials);
+      if (!found) {
+        await failures(request);
+        return sendError(reply, 'unauthorized', 'a valid API token or session is required');
       }
-      await failures(request);
-      return sendError(reply, 'unauthorized', 'a valid API token is required (Authorization: Bearer <token>)');
+      const { principal } = found;
+      if (found.cookie && principal.type === 'user') checkCsrf(request, principal.csrfToken);
+      request.principal = principal;
+      if (principal.type === 'token') request.tokenId = principal.id;
+      request.standing = await resolveStanding(db, principal, found.workspace ?? askedWorkspace(request, url));
+      let needed = routePermission(request.method, url);
+      // Any member may remove themselves.
+      if (url === '/api/workspaces/:id/members/:userId' && request.method === 'DELETE') {
+        const { userId } = request.params as { userId: string };
+        if (principal.type === 'user' && userId === principal.id) needed = 'authenticated';
+      }
+      authorize(principal, request.standing, needed);
+      if (request.standing.workspace && holdsData(url) && request.standing.workspace.id !== (await defaultId()))
+        throw new NotFoundError(
+          `the workspace ${request.standing.workspace.id} holds no journeys, contacts, credentials, settings or events yet: only the default workspace does`,
+        );
     };
 
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/') || isPublicRoute(route)) return;
-    const check = authenticate(route.config?.urlCredentials === true);
+    documentPermission(route);
+    if (!route.url.startsWith('/api/')) return;
     const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
-    route.onRequest = [check, ...own];
+    if (isPublicRoute(route)) {
+      if (!/^\/api\/(auth|invitations)\//.test(route.url)) return;
+      const origin: onRequestHookHandler = async (request) => app.checkOwnOrigin(request);
+      route.onRequest = [origin, ...own];
+      return;
+    }
+    route.onRequest = [authenticate(route.url, route.config?.urlCredentials === true), ...own];
   });
 });

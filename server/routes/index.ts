@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { auditRoutes } from './audit.js';
+import { authRoutes } from './auth.js';
 import { catalogueRoutes } from './catalogue.js';
 import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
@@ -7,6 +9,7 @@ import { eventsRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { hooksRoutes } from './hooks.js';
 import { inboundRoutes } from './inbound.js';
+import { invitationsRoutes } from './invitations.js';
 import { journeysRoutes } from './journeys.js';
 import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
@@ -17,6 +20,7 @@ import { tagsListsRoutes } from './tags-lists.js';
 import { testRunsRoutes } from './test-runs.js';
 import { tokensRoutes } from './tokens.js';
 import { trackingRoutes } from './tracking.js';
+import { workspacesRoutes } from './workspaces.js';
 
 /** Every route plugin; each file holds one resource's routes and their schemas. */
 export async function routes(app: FastifyInstance) {
@@ -38,4 +42,8 @@ export async function routes(app: FastifyInstance) {
   await app.register(trackingRoutes);
   await app.register(liveRoutes);
   await app.register(tokensRoutes);
+  await app.register(authRoutes);
+  await app.register(workspacesRoutes);
+  await app.register(invitationsRoutes);
+  await app.register(auditRoutes);
 }

@@ -1,18 +1,30 @@
-import { NotFoundError } from '@waymark/sdk';
+import { NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { isUuid } from '../../engine/contacts/load.js';
 import { createToken, issueLiveTicket, listTokens, revokeToken } from '../auth/tokens.js';
 import { errorResponses } from '../schemas/errors.js';
+import { SCOPE_PERMISSIONS } from '../teams/permissions.js';
+import { authorize, type Principal, resolveStanding } from '../teams/principal.js';
+
+const SCOPES = Object.keys(SCOPE_PERMISSIONS);
+
+const actorOf = (p: Principal) => ({ type: p.type, id: p.id });
 
 const tokenSchema = {
   type: 'object',
   properties: {
     id: { type: 'string', format: 'uuid' },
     name: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    workspaceId: { type: 'string', format: 'uuid' },
+    createdBy: {
+      type: ['object', 'null'],
+      properties: { type: { type: 'string', enum: ['user', 'token'] }, id: { type: 'string' } },
+    },
     createdAt: { type: 'string', format: 'date-time' },
     lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
   },
-  required: ['id', 'name', 'createdAt', 'lastUsedAt'],
+  required: ['id', 'name', 'scopes', 'workspaceId', 'createdBy', 'createdAt', 'lastUsedAt'],
 } as const;
 
 /** API.md "Auth": tokens are listed, made (the secret shown once) and revoked; browsers take live-feed tickets. */
@@ -35,10 +47,10 @@ export async function tokensRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ tokens: await listTokens(db) }),
+    async (request) => ({ tokens: await listTokens(db, request.standing.workspace?.id as string) }),
   );
 
-  app.post<{ Body: { name: string } }>(
+  app.post<{ Body: { name: string; scopes?: string[]; workspaceId?: string } }>(
     '/api/tokens',
     {
       schema: {
@@ -46,7 +58,11 @@ export async function tokensRoutes(app: FastifyInstance) {
         summary: 'Make a token; its secret is in this answer only',
         body: {
           type: 'object',
-          properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            scopes: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 20 },
+            workspaceId: { type: 'string', maxLength: 64 },
+          },
           required: ['name'],
           additionalProperties: false,
         },
@@ -57,16 +73,42 @@ export async function tokensRoutes(app: FastifyInstance) {
               id: { type: 'string', format: 'uuid' },
               name: { type: 'string' },
               token: { type: 'string', description: 'the secret: shown once, stored only as a hash' },
+              scopes: { type: 'array', items: { type: 'string' } },
+              workspaceId: { type: 'string', format: 'uuid' },
+              createdAt: { type: 'string', format: 'date-time' },
             },
-            required: ['id', 'name', 'token'],
+            required: ['id', 'name', 'token', 'scopes', 'workspaceId', 'createdAt'],
           },
-          ...errorResponses(400),
+          ...errorResponses(400, 403, 404),
         },
       },
     },
     async (request, reply) => {
-      const { id, token } = await createToken(db, request.body.name);
-      return reply.code(201).send({ id, name: request.body.name, token });
+      const principal = request.principal as Principal;
+      const scopes = [...new Set(request.body.scopes ?? ['admin'])];
+      const bad = scopes.filter((s) => !SCOPES.includes(s));
+      if (bad.length)
+        throw new ValidationError(
+          `unknown or reserved scopes: ${bad.join(', ')}`,
+          bad.map((s) => ({
+            path: `/scopes/${scopes.indexOf(s)}`,
+            message: `no scope ${s}; use ${SCOPES.join(', ')}`,
+          })),
+        );
+      let workspaceId = request.standing.workspace?.id as string;
+      if (request.body.workspaceId && request.body.workspaceId !== workspaceId) {
+        const there = await resolveStanding(db, principal, request.body.workspaceId);
+        authorize(principal, there, 'admin');
+        workspaceId = request.body.workspaceId;
+      }
+      const { id, token, createdAt } = await createToken(db, {
+        name: request.body.name,
+        scopes,
+        workspaceId,
+        createdBy: actorOf(principal),
+      });
+      request.auditObject = id;
+      return reply.code(201).send({ id, name: request.body.name, token, scopes, workspaceId, createdAt });
     },
   );
 
@@ -81,7 +123,8 @@ export async function tokensRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      if (!isUuid(request.params.id) || !(await revokeToken(db, request.params.id)))
+      const workspaceId = request.standing.workspace?.id as string;
+      if (!isUuid(request.params.id) || !(await revokeToken(db, request.params.id, workspaceId)))
         throw new NotFoundError(`no token ${request.params.id}`);
       app.forgetTrustedTokens();
       return reply.code(204).send();
@@ -104,6 +147,13 @@ export async function tokensRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await issueLiveTicket(db, request.tokenId as string)),
+    async (request, reply) => {
+      const p = request.principal as Principal;
+      const holder =
+        p.type === 'token'
+          ? { tokenId: p.id }
+          : { userId: p.id, workspaceId: request.standing.workspace?.id as string };
+      return reply.code(201).send(await issueLiveTicket(db, holder));
+    },
   );
 }

@@ -17,6 +17,7 @@ export const errorSchema = {
               path: { type: 'string' },
               nodeId: { type: 'string' },
               edgeId: { type: 'string' },
+              permission: { type: 'string' },
               message: { type: 'string' },
             },
             required: ['message'],
@@ -33,7 +34,7 @@ export const errorSchema = {
 const DESCRIPTIONS: Record<number, string> = {
   400: 'invalid_json or validation_failed: `details` name each bad field',
   401: 'unauthorized: missing or wrong token or secret',
-  403: 'forbidden: the credential may not be used from here (e.g. a live-feed ticket from a foreign Origin)',
+  403: 'forbidden: the role or token scopes lack the route’s permission (`details[0].permission`), or the credential may not be used from here; csrf_failed: a cookie request without its X-CSRF-Token, or a foreign Origin',
   404: 'not_found: unknown id or route',
   409: 'conflict or journey_paused: the request clashes with the current state',
   413: 'payload_too_large: the body is over the route’s limit',

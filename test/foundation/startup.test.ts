@@ -57,12 +57,22 @@ describe('npm start on the embedded PostgreSQL', () => {
     const first = start(env);
     await waitHealthy(port);
     expect(first.output()).toMatch(/admin API token/);
+    // teams.md: while there is no owner, every start prints the one-time setup link.
+    expect(first.output()).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/[A-Za-z0-9_-]{32,}`));
     const token = /\n\s+(wm_\S+)\n/.exec(first.output())?.[1] ?? '';
     expect(await stop(first.child)).toBe(0);
 
     const second = start(env);
     await waitHealthy(port);
     expect(second.output()).not.toMatch(/admin API token/);
+    const code = /\/setup\/([A-Za-z0-9_-]{32,})/.exec(second.output())?.[1];
+    const setup = await fetch(`http://127.0.0.1:${port}/api/auth/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, email: 'first@example.com', password: 'a long enough password' }),
+    });
+    expect(setup.status).toBe(201);
+    expect(setup.headers.get('set-cookie')).toMatch(/waymark_session=.*HttpOnly/i);
     // The token from the first start still works: the data survived.
     const res = await fetch(`http://127.0.0.1:${port}/api/openapi.json`, {
       headers: { authorization: `Bearer ${token}` },

@@ -12,12 +12,18 @@ export interface ApiTokensTable {
   source: Generated<'env' | 'generated' | 'api'>;
   created_at: Generated<Timestamp>;
   last_used_at: Timestamp | null;
+  workspace_id: string;
+  /** `owner` (environment and first-start tokens only), `admin`, or resource scopes. */
+  scopes: Generated<string[]>;
+  created_by: Json<{ type: 'user' | 'token'; id: string }> | null;
 }
 
 /** Single-use live-feed tickets (`POST /api/live/ticket`), stored as hashes. */
 export interface LiveTicketsTable {
   ticket_hash: string;
-  token_id: string;
+  token_id: string | null;
+  user_id?: string | null;
+  workspace_id?: string | null;
   expires_at: Timestamp;
 }
 

@@ -48,17 +48,26 @@ export class Api {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.session.token ?? ''}` };
+    const headers: Record<string, string> = {};
+    // A token decides when there is one; otherwise the session cookie, with its CSRF token.
+    if (this.session.token) headers.Authorization = `Bearer ${this.session.token}`;
+    else if (method !== 'GET' && this.session.csrfToken) headers['X-CSRF-Token'] = this.session.csrfToken;
+    if (!this.session.token && this.session.workspaceId) headers['X-Waymark-Workspace'] = this.session.workspaceId;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(path, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (cause) {
       throw new ApiError(0, 'network', `Cannot reach the server (${String(cause)})`);
     }
-    if (res.status === 401) {
+    if (res.status === 401 && !path.startsWith('/api/auth/') && !path.startsWith('/api/invitations/')) {
       this.session.reject();
-      throw new ApiError(401, 'unauthorized', 'The API token was refused');
+      throw new ApiError(401, 'unauthorized', 'The API token or session was refused');
     }
     const text = await res.text();
     const data: unknown = text ? safeJson(text) : undefined;

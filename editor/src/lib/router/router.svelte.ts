@@ -5,6 +5,12 @@ export type Route =
   | { name: 'journey'; id: string }
   | { name: 'contacts' }
   | { name: 'outbox' }
+  | { name: 'team' }
+  | { name: 'history' }
+  | { name: 'sign-in' }
+  | { name: 'setup'; code: string }
+  | { name: 'invite'; token: string }
+  | { name: 'reset-password'; token: string }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(path: string): Route {
@@ -14,6 +20,13 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'journeys' && parts.length === 2) return { name: 'journey', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'contacts' && parts.length === 1) return { name: 'contacts' };
   if (parts[0] === 'outbox' && parts.length === 1) return { name: 'outbox' };
+  if (parts[0] === 'team' && parts.length === 1) return { name: 'team' };
+  if (parts[0] === 'history' && parts.length === 1) return { name: 'history' };
+  if (parts[0] === 'sign-in' && parts.length === 1) return { name: 'sign-in' };
+  const secret = decodeURIComponent(parts[1] ?? '');
+  if (parts[0] === 'setup' && parts.length === 2) return { name: 'setup', code: secret };
+  if (parts[0] === 'invite' && parts.length === 2) return { name: 'invite', token: secret };
+  if (parts[0] === 'reset-password' && parts.length === 2) return { name: 'reset-password', token: secret };
   return { name: 'not-found', path };
 }
 

@@ -1,17 +1,35 @@
 import { createContext } from 'svelte';
 
 const STORAGE_KEY = 'waymark.token';
+const WORKSPACE_KEY = 'waymark.workspace';
+
+/** What `GET /api/auth/me` answers. */
+export interface Me {
+  principal: { type: 'user' | 'token'; id: string; name: string; email?: string; scopes?: string[] };
+  workspace: { id: string; name: string } | null;
+  role: string | null;
+  permissions: string[];
+  workspaces: { id: string; name: string; role: string | null }[];
+  csrfToken: string | null;
+}
 
 /**
- * The API token: taken once from `?token=` (then stripped so it never lingers in history or
- * bookmarks), kept in localStorage, and asked for again whenever the server answers 401.
+ * Who the editor acts as: a signed-in user (the session cookie, with its CSRF token) or an API
+ * token, taken once from `?token=` (then stripped so it never lingers in history or bookmarks)
+ * and kept in localStorage. Either is asked for again whenever the server answers 401.
  */
 export class Session {
   token = $state<string | null>(null);
-  /** Bumped whenever a new token is entered, so pages reload what a 401 interrupted. */
+  /** `GET /api/auth/me`, once known; null while signed out. */
+  me = $state<Me | null>(null);
+  /** The workspace asked for with `X-Waymark-Workspace` (a user's choice). */
+  workspaceId = $state<string | null>(localStorage.getItem(WORKSPACE_KEY));
+  /** Bumped whenever the principal or workspace changes, so pages reload. */
   generation = $state(0);
-  /** Why the token prompt is showing (a rejected token says so). */
+  /** Why the sign-in page is showing (a refused token or an ended session says so). */
   reason = $state<string | null>(null);
+  /** Whether the first `GET /api/auth/me` has answered. */
+  checked = $state(false);
 
   constructor() {
     const url = new URL(location.href);
@@ -25,7 +43,23 @@ export class Session {
   }
 
   get needsToken(): boolean {
-    return this.token === null;
+    return this.token === null && this.me === null;
+  }
+
+  get csrfToken(): string | null {
+    return this.me?.csrfToken ?? null;
+  }
+
+  /** Whether the principal holds a permission in the current workspace. */
+  can(permission: string): boolean {
+    return this.me === null ? this.token !== null : this.me.permissions.includes(permission);
+  }
+
+  /** Why a control needing `permission` is disabled, or undefined when it is allowed. */
+  reasonFor(permission: string): string | undefined {
+    return this.can(permission)
+      ? undefined
+      : `Needs the ${permission} permission (your role: ${this.me?.role ?? 'none'})`;
   }
 
   setToken(token: string): void {
@@ -35,11 +69,33 @@ export class Session {
     this.generation++;
   }
 
-  /** The server refused the token: forget it and ask again. */
+  setMe(me: Me): void {
+    this.me = me;
+    this.checked = true;
+    this.reason = null;
+  }
+
+  switchWorkspace(id: string): void {
+    localStorage.setItem(WORKSPACE_KEY, id);
+    this.workspaceId = id;
+    this.generation++;
+  }
+
+  /** The server refused the token or session: forget both and ask again. */
   reject(): void {
+    if (this.token) this.reason = 'The server refused the token. Sign in, or enter a valid API token.';
+    else if (this.me) this.reason = 'Your session has ended. Sign in again.';
     localStorage.removeItem(STORAGE_KEY);
     this.token = null;
-    this.reason = 'The server refused the token. Enter a valid API token.';
+    this.me = null;
+    this.checked = true;
+  }
+
+  signedOut(): void {
+    localStorage.removeItem(STORAGE_KEY);
+    this.token = null;
+    this.me = null;
+    this.reason = null;
   }
 }
 

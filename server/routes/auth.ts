@@ -1,0 +1,190 @@
+import { NotFoundError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { errorResponses } from '../schemas/errors.js';
+import { checkLock, countFailure, liftLock } from '../teams/lockout.js';
+import { linkMail, sendPersonMail } from '../teams/mail.js';
+import { type Principal, UnauthorizedError } from '../teams/principal.js';
+import {
+  answerWithSession,
+  clearSessionCookies,
+  credentialsProperties,
+  sessionAnswerSchema,
+  validEmail,
+} from '../teams/session-answer.js';
+import { endSession, endUserSessions } from '../teams/sessions.js';
+import { checkPassword, findUserByEmail, hashPassword, newSecret, sha256 } from '../teams/users.js';
+import { meRoutes } from './auth-me.js';
+import { setupRoutes } from './auth-setup.js';
+
+const RESET_MINUTES = 60;
+const body = (properties: object, required: string[]) => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
+const wrongPassword = () => new UnauthorizedError('the email or password is wrong');
+
+/** teams.md: sign-in, sign-out, password change and reset by mail. */
+export async function authRoutes(app: FastifyInstance) {
+  const { db, config } = app.runtime;
+  const secure = config.publicUrl.startsWith('https:');
+
+  app.post<{ Body: { email: string; password: string } }>(
+    '/api/auth/sign-in',
+    {
+      schema: {
+        tags: ['auth'],
+        security: [],
+        summary: 'Sign in: always a new session and CSRF token',
+        body: body(credentialsProperties, ['email', 'password']),
+        response: { 200: sessionAnswerSchema, ...errorResponses(400, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      await app.checkFailedAuth(request);
+      const email = validEmail(request.body.email);
+      await checkLock(db, email);
+      const user = await findUserByEmail(db, email);
+      const ok = await checkPassword(user?.password_hash ?? null, request.body.password);
+      if (!ok || !user) {
+        await countFailure(db, email);
+        await app.countFailedAuth(request);
+        throw wrongPassword();
+      }
+      return answerWithSession(db, reply, secure, user);
+    },
+  );
+
+  app.post(
+    '/api/auth/sign-out',
+    {
+      schema: { tags: ['auth'], summary: 'End this session', response: { 204: { type: 'null' }, ...errorResponses() } },
+    },
+    async (request, reply) => {
+      const p = request.principal as Principal;
+      if (p.type === 'user' && p.sessionId) await endSession(db, p.sessionId);
+      clearSessionCookies(reply, secure);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "Change one's password; ends the user's other sessions",
+        body: body(
+          { currentPassword: { type: 'string', maxLength: 200 }, newPassword: credentialsProperties.password },
+          ['currentPassword', 'newPassword'],
+        ),
+        response: { 204: { type: 'null' }, ...errorResponses(400, 403) },
+      },
+    },
+    async (request, reply) => {
+      const p = request.principal as Principal & { type: 'user' };
+      const user = await findUserByEmail(db, p.email);
+      if (!user || !(await checkPassword(user.password_hash, request.body.currentPassword))) {
+        await app.countFailedAuth(request);
+        throw new UnauthorizedError('the current password is wrong');
+      }
+      const hash = await hashPassword(request.body.newPassword);
+      await db.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();
+      await endUserSessions(db, user.id, p.sessionId || null);
+      request.auditObject = user.id;
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: { email: string } }>(
+    '/api/auth/password-reset',
+    {
+      schema: {
+        tags: ['auth'],
+        security: [],
+        summary: 'Mail a password-reset link (valid 1 h, once) to a known user; the answer is the same for any email',
+        body: body({ email: credentialsProperties.email }, ['email']),
+        response: { 202: { type: 'object', additionalProperties: false }, ...errorResponses(400, 403) },
+      },
+    },
+    async (request, reply) => {
+      const user = await findUserByEmail(db, validEmail(request.body.email));
+      if (user) {
+        const token = newSecret();
+        await db
+          .insertInto('password_resets')
+          .values({
+            token_hash: sha256(token),
+            user_id: user.id,
+            expires_at: new Date(Date.now() + RESET_MINUTES * 60_000),
+          })
+          .execute();
+        const link = `${config.publicUrl}/reset-password/${token}`;
+        const mail = linkMail(
+          user.email,
+          'Reset your Waymark password',
+          'Choose a new password (this link works once, for an hour):',
+          link,
+        );
+        await sendPersonMail(app.runtime, mail).catch((err) =>
+          request.log.error({ err }, 'could not send a reset mail'),
+        );
+      }
+      return reply.code(202).send({});
+    },
+  );
+
+  app.post<{ Body: { token: string; password: string } }>(
+    '/api/auth/password-reset/confirm',
+    {
+      schema: {
+        tags: ['auth'],
+        security: [],
+        summary: 'Set a new password with a reset link; ends every session of the user and lifts a sign-in lock',
+        body: body({ token: { type: 'string', maxLength: 200 }, password: credentialsProperties.password }, [
+          'token',
+          'password',
+        ]),
+        response: { 204: { type: 'null' }, ...errorResponses(400, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const hash = await hashPassword(request.body.password);
+      const user = await db.transaction().execute(async (trx) => {
+        const used = await trx
+          .updateTable('password_resets')
+          .set({ used_at: new Date() })
+          .where('token_hash', '=', sha256(request.body.token))
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', new Date())
+          .returning('user_id')
+          .executeTakeFirst();
+        if (!used) throw new NotFoundError('no such password-reset link (unknown, used or expired)');
+        return trx
+          .updateTable('users')
+          .set({ password_hash: hash })
+          .where('id', '=', used.user_id)
+          .returning(['id', 'email', 'name'])
+          .executeTakeFirstOrThrow();
+      });
+      await endUserSessions(db, user.id);
+      await liftLock(db, user.email);
+      const first = await db
+        .selectFrom('memberships')
+        .select('workspace_id')
+        .where('user_id', '=', user.id)
+        .orderBy('joined_at')
+        .executeTakeFirst();
+      request.auditObject = user.id;
+      request.auditActor = {
+        actor: { type: 'user', id: user.id, name: user.name, email: user.email },
+        workspaceId: first?.workspace_id ?? null,
+      };
+      return reply.code(204).send();
+    },
+  );
+
+  await app.register(meRoutes);
+  await app.register(setupRoutes);
+}

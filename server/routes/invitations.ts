@@ -1,0 +1,214 @@
+import { NotFoundError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import type { Role } from '../../engine/db/tables/teams.js';
+import { errorResponses } from '../schemas/errors.js';
+import type { Actor } from '../teams/audit.js';
+import { endInvitation, invite, openInvitation, pendingInvitations, revokeInvitation } from '../teams/invitations.js';
+import { linkMail, sendPersonMail } from '../teams/mail.js';
+import { ROLES } from '../teams/permissions.js';
+import { ForbiddenError, type Principal, UnauthorizedError } from '../teams/principal.js';
+import { answerWithSession, credentialsProperties, sessionAnswerSchema, validEmail } from '../teams/session-answer.js';
+import { checkPassword, hashPassword } from '../teams/users.js';
+
+const invitationSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    email: { type: 'string' },
+    role: { type: 'string' },
+    workspaceId: { type: 'string' },
+    invitedBy: {
+      type: 'object',
+      properties: { type: { type: 'string' }, id: { type: ['string', 'null'] }, name: { type: 'string' } },
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    link: { type: 'string' },
+  },
+  required: ['id', 'email', 'role', 'workspaceId', 'invitedBy', 'createdAt', 'expiresAt'],
+} as const;
+const tags = ['workspaces'];
+const wsParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
+const tokenParams = { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] } as const;
+
+const actorOf = (p: Principal): Actor =>
+  p.type === 'user' ? { type: 'user', id: p.id, name: p.name || p.email } : { type: 'token', id: p.id, name: p.name };
+
+/** teams.md: invitations by email link, and accepting them. */
+export async function invitationsRoutes(app: FastifyInstance) {
+  const { db, config } = app.runtime;
+  const secure = config.publicUrl.startsWith('https:');
+
+  app.post<{ Params: { id: string }; Body: { email: string; role: Role } }>(
+    '/api/workspaces/:id/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Invite someone by email (valid 7 days, once); inviting as owner needs owner',
+        params: wsParams,
+        body: {
+          type: 'object',
+          properties: { email: credentialsProperties.email, role: { type: 'string', enum: [...ROLES] } },
+          required: ['email', 'role'],
+          additionalProperties: false,
+        },
+        response: { 201: invitationSchema, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const email = validEmail(request.body.email);
+      if (request.body.role === 'owner' && !request.standing.permissions.has('owner'))
+        throw new ForbiddenError('owner');
+      const workspace = request.standing.workspace as { id: string; name: string };
+      const { invitation, token } = await invite(
+        db,
+        workspace.id,
+        email,
+        request.body.role,
+        actorOf(request.principal as Principal),
+      );
+      const link = `${config.publicUrl}/invite/${token}`;
+      const mail = linkMail(
+        email,
+        `You are invited to ${workspace.name} on Waymark`,
+        `Join the workspace ${workspace.name} on Waymark as ${request.body.role}:`,
+        link,
+      );
+      const sent = await sendPersonMail(app.runtime, mail).catch((err) => {
+        request.log.error({ err }, 'could not send an invitation mail');
+        return false;
+      });
+      request.auditObject = invitation.id;
+      request.auditDetails = { role: request.body.role };
+      return reply.code(201).send({ ...invitation, ...(sent ? {} : { link }) });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/workspaces/:id/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Pending invitations',
+        params: wsParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { invitations: { type: 'array', items: invitationSchema } },
+            required: ['invitations'],
+          },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => ({ invitations: await pendingInvitations(db, request.params.id) }),
+  );
+
+  app.delete<{ Params: { id: string; invitationId: string } }>(
+    '/api/workspaces/:id/invitations/:invitationId',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke an invitation: its link stops working',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string' }, invitationId: { type: 'string' } },
+          required: ['id', 'invitationId'],
+        },
+        response: { 204: { type: 'null' }, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await revokeInvitation(db, request.params.id, request.params.invitationId);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { token: string } }>(
+    '/api/invitations/:token',
+    {
+      schema: {
+        tags,
+        security: [],
+        summary: 'What an invitation link offers',
+        params: tokenParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              email: { type: 'string' },
+              role: { type: 'string' },
+              workspace: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+              expiresAt: { type: 'string', format: 'date-time' },
+              existingUser: { type: 'boolean' },
+            },
+            required: ['email', 'role', 'workspace', 'expiresAt', 'existingUser'],
+          },
+          ...errorResponses(403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const i = await openInvitation(db, request.params.token);
+      return {
+        email: i.email,
+        role: i.role,
+        workspace: { id: i.workspaceId, name: i.workspaceName },
+        expiresAt: i.expiresAt,
+        existingUser: i.user !== null,
+      };
+    },
+  );
+
+  app.post<{ Params: { token: string }; Body: { password: string; name?: string } }>(
+    '/api/invitations/:token/accept',
+    {
+      schema: {
+        tags,
+        security: [],
+        summary: 'Accept an invitation: a new user sets a password, an existing one gives theirs',
+        params: tokenParams,
+        body: {
+          type: 'object',
+          properties: { password: credentialsProperties.password, name: { type: 'string', maxLength: 200 } },
+          required: ['password'],
+          additionalProperties: false,
+        },
+        response: { 200: sessionAnswerSchema, ...errorResponses(400, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      await app.checkFailedAuth(request);
+      const i = await openInvitation(db, request.params.token);
+      if (i.user && !(await checkPassword(i.user.password_hash, request.body.password))) {
+        await app.countFailedAuth(request);
+        throw new UnauthorizedError('the password is wrong');
+      }
+      const hash = i.user ? null : await hashPassword(request.body.password);
+      const user = await db.transaction().execute(async (trx) => {
+        if (!(await endInvitation(trx, i.id))) throw new NotFoundError('no such invitation (already used)');
+        const u =
+          i.user ??
+          (await trx
+            .insertInto('users')
+            .values({ email: i.email, name: request.body.name?.trim() ?? '', password_hash: hash as string })
+            .onConflict((oc) => oc.column('email').doNothing())
+            .returning(['id', 'email', 'name', 'password_hash'])
+            .executeTakeFirst());
+        if (!u) throw new NotFoundError('no such invitation (already used)');
+        await trx
+          .insertInto('memberships')
+          .values({ workspace_id: i.workspaceId, user_id: u.id, role: i.role })
+          .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doUpdateSet({ role: i.role }))
+          .execute();
+        return u;
+      });
+      request.auditObject = user.id;
+      request.auditActor = {
+        actor: { type: 'user', id: user.id, name: user.name, email: user.email },
+        workspaceId: i.workspaceId,
+      };
+      return answerWithSession(db, reply, secure, user);
+    },
+  );
+}

@@ -1,0 +1,208 @@
+import type { FastifyInstance } from 'fastify';
+import type { Role } from '../../engine/db/tables/teams.js';
+import { errorResponses } from '../schemas/errors.js';
+import { changeRole, listMembers, memberRole, removeMember } from '../teams/members.js';
+import { ROLES } from '../teams/permissions.js';
+import { ForbiddenError, type Principal } from '../teams/principal.js';
+
+const workspaceSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'name', 'role', 'createdAt'],
+} as const;
+const memberSchema = {
+  type: 'object',
+  properties: {
+    userId: { type: 'string' },
+    email: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    joinedAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['userId', 'email', 'name', 'role', 'joinedAt'],
+} as const;
+const nameBody = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
+const memberParams = {
+  type: 'object',
+  properties: { id: { type: 'string' }, userId: { type: 'string' } },
+  required: ['id', 'userId'],
+} as const;
+const tags = ['workspaces'];
+
+/** teams.md "Workspaces": a user's workspaces and their members. */
+export async function workspacesRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+  const row = async (id: string, role: Role | null) => {
+    const w = await db
+      .selectFrom('workspaces')
+      .select(['id', 'name', 'created_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return { id: w.id, name: w.name, role, createdAt: (w.created_at as unknown as Date).toISOString() };
+  };
+
+  app.get(
+    '/api/workspaces',
+    {
+      schema: {
+        tags,
+        summary: "The user's workspaces, or a token's one",
+        response: {
+          200: {
+            type: 'object',
+            properties: { workspaces: { type: 'array', items: workspaceSchema } },
+            required: ['workspaces'],
+          },
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => {
+      const p = request.principal as Principal;
+      if (p.type === 'token') return { workspaces: [await row(p.workspaceId, request.standing.role)] };
+      const ms = await db
+        .selectFrom('memberships')
+        .select(['workspace_id', 'role'])
+        .where('user_id', '=', p.id)
+        .orderBy('joined_at')
+        .execute();
+      return { workspaces: await Promise.all(ms.map((m) => row(m.workspace_id, m.role))) };
+    },
+  );
+
+  app.post<{ Body: { name: string } }>(
+    '/api/workspaces',
+    {
+      schema: {
+        tags,
+        summary: 'Make a workspace; its maker is its owner',
+        body: nameBody,
+        response: { 201: workspaceSchema, ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const p = request.principal as Principal;
+      const id = await db.transaction().execute(async (trx) => {
+        const w = await trx
+          .insertInto('workspaces')
+          .values({ name: request.body.name })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx.insertInto('memberships').values({ workspace_id: w.id, user_id: p.id, role: 'owner' }).execute();
+        return w.id;
+      });
+      request.auditObject = id;
+      // The new workspace's own log holds its creation.
+      request.standing = { ...request.standing, workspace: { id, name: request.body.name } };
+      return reply.code(201).send(await row(id, 'owner'));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/workspaces/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One workspace',
+        params: idParams,
+        response: { 200: workspaceSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => row(request.params.id, request.standing.role),
+  );
+
+  app.patch<{ Params: { id: string }; Body: { name: string } }>(
+    '/api/workspaces/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename a workspace',
+        params: idParams,
+        body: nameBody,
+        response: { 200: workspaceSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      await db.updateTable('workspaces').set({ name: request.body.name }).where('id', '=', request.params.id).execute();
+      return row(request.params.id, request.standing.role);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/workspaces/:id/members',
+    {
+      schema: {
+        tags,
+        summary: "The workspace's members",
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { members: { type: 'array', items: memberSchema } },
+            required: ['members'],
+          },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => ({ members: await listMembers(db, request.params.id) }),
+  );
+
+  app.patch<{ Params: { id: string; userId: string }; Body: { role: Role } }>(
+    '/api/workspaces/:id/members/:userId',
+    {
+      schema: {
+        tags,
+        summary: "Change a member's role (granting or taking away owner needs owner)",
+        params: memberParams,
+        body: {
+          type: 'object',
+          properties: { role: { type: 'string', enum: [...ROLES] } },
+          required: ['role'],
+          additionalProperties: false,
+        },
+        response: { 200: memberSchema, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { id, userId } = request.params;
+      const { role } = request.body;
+      const owner = request.standing.permissions.has('owner');
+      if (role === 'owner' && !owner) throw new ForbiddenError('owner');
+      const before = await changeRole(db, id, userId, role, owner);
+      request.auditDetails = { from: before, to: role };
+      return memberRole(db, id, userId);
+    },
+  );
+
+  app.delete<{ Params: { id: string; userId: string } }>(
+    '/api/workspaces/:id/members/:userId',
+    {
+      schema: {
+        tags,
+        summary: 'Remove a member (any member may remove themselves); their sessions lose the workspace at once',
+        params: memberParams,
+        response: { 204: { type: 'null' }, ...errorResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { id, userId } = request.params;
+      const p = request.principal as Principal;
+      const self = p.type === 'user' && p.id === userId;
+      const before = await removeMember(db, id, userId, self || request.standing.permissions.has('owner'));
+      request.auditDetails = { role: before };
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,68 @@
+/** Which audit action each state-changing route records (teams.md "Audit log"); null: none. */
+const ACTIONS: [method: string, url: string, action: string | null][] = [
+  ['POST', '/api/events', null],
+  ['POST', '/api/live/ticket', null],
+  ['POST', '/api/auth/sign-in', null],
+  ['POST', '/api/auth/sign-out', null],
+  ['POST', '/api/journeys/:id/validate', null],
+  ['POST', '/api/auth/password-reset', null],
+  ['POST', '/api/journeys', 'journey.created'],
+  ['PATCH', '/api/journeys/:id', 'journey.updated'],
+  ['PUT', '/api/journeys/:id/draft', 'journey.draft_saved'],
+  ['POST', '/api/journeys/:id/publish', 'journey.published'],
+  ['POST', '/api/journeys/:id/pause', 'journey.paused'],
+  ['POST', '/api/journeys/:id/resume', 'journey.resumed'],
+  ['DELETE', '/api/journeys/:id', 'journey.archived'],
+  ['POST', '/api/journeys/:id/test', null],
+  ['POST', '/api/runs/:id/cancel', 'run.cancelled'],
+  ['POST', '/api/contacts', 'contact.created'],
+  ['POST', '/api/contacts/import', 'contacts.imported'],
+  ['DELETE', '/api/contacts/:id', 'contact.erased'],
+  ['GET', '/api/contacts/:id/export', 'contact.exported'],
+  ['POST', '/api/credentials', 'credential.created'],
+  ['PUT', '/api/credentials/:id', 'credential.updated'],
+  ['DELETE', '/api/credentials/:id', 'credential.deleted'],
+  ['POST', '/api/tokens', 'token.created'],
+  ['DELETE', '/api/tokens/:id', 'token.revoked'],
+  ['POST', '/api/workspaces', 'workspace.created'],
+  ['PATCH', '/api/workspaces/:id', 'workspace.updated'],
+  ['POST', '/api/workspaces/:id/invitations', 'member.invited'],
+  ['DELETE', '/api/workspaces/:id/invitations/:invitationId', 'invitation.revoked'],
+  ['PATCH', '/api/workspaces/:id/members/:userId', 'member.role_changed'],
+  ['DELETE', '/api/workspaces/:id/members/:userId', 'member.removed'],
+  ['POST', '/api/invitations/:token/accept', 'member.joined'],
+  ['POST', '/api/auth/setup', 'member.joined'],
+  ['POST', '/api/auth/password', 'user.password_changed'],
+  ['POST', '/api/auth/password-reset/confirm', 'user.password_reset'],
+];
+
+const SINGULAR: Record<string, string> = {
+  contacts: 'contact',
+  journeys: 'journey',
+  credentials: 'credential',
+  settings: 'settings',
+  tags: 'tag',
+  lists: 'list',
+  leads: 'lead',
+  messages: 'message',
+  runs: 'run',
+  templates: 'template',
+  forms: 'form',
+};
+
+const VERBS: Record<string, string> = { POST: 'created', PUT: 'updated', PATCH: 'updated', DELETE: 'deleted' };
+
+/**
+ * The action a successful request to a route records, or null. A state-changing /api route
+ * not in the table still records: changes under a contact are `contact.updated`, settings
+ * `settings.updated`, anything else `<resource>.<verb>`.
+ */
+export function auditAction(method: string, url: string): string | null {
+  const listed = ACTIONS.find(([m, u]) => m === method && u === url);
+  if (listed) return listed[2];
+  if (!url.startsWith('/api/') || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
+  const resource = url.split('/')[2] ?? 'object';
+  if (resource === 'contacts' && url.startsWith('/api/contacts/:id/')) return 'contact.updated';
+  if (resource === 'settings') return 'settings.updated';
+  return `${SINGULAR[resource] ?? resource}.${VERBS[method] ?? 'changed'}`;
+}

@@ -1,0 +1,119 @@
+import { ConflictError, NotFoundError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../engine/db/database.js';
+import type { Role } from '../../engine/db/tables/teams.js';
+import type { Actor } from './audit.js';
+import { newSecret, sha256 } from './users.js';
+
+const INVITATION_DAYS = 7;
+const iso = (d: unknown) => (d as Date).toISOString();
+
+type Row = {
+  id: string;
+  email: string;
+  role: Role;
+  workspace_id: string;
+  invited_by: { type: string; id: string | null; name: string };
+  created_at: unknown;
+  expires_at: unknown;
+};
+const answer = (r: Row) => ({
+  id: r.id,
+  email: r.email,
+  role: r.role,
+  workspaceId: r.workspace_id,
+  invitedBy: r.invited_by,
+  createdAt: iso(r.created_at),
+  expiresAt: iso(r.expires_at),
+});
+const COLUMNS = ['id', 'email', 'role', 'workspace_id', 'invited_by', 'created_at', 'expires_at'] as const;
+
+/** Invites an email (replacing its pending invitation); an existing member → 409. Answers the token once. */
+export async function invite(db: Kysely<Database>, workspaceId: string, email: string, role: Role, by: Actor) {
+  const token = newSecret();
+  const row = await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`waymark.members:${workspaceId}`}))`.execute(trx);
+    const member = await trx
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select('u.id')
+      .where('m.workspace_id', '=', workspaceId)
+      .where('u.email', '=', email)
+      .executeTakeFirst();
+    if (member) throw new ConflictError(`${email} is already a member of this workspace`);
+    await trx
+      .updateTable('invitations')
+      .set({ ended_at: new Date() })
+      .where('workspace_id', '=', workspaceId)
+      .where('email', '=', email)
+      .where('ended_at', 'is', null)
+      .execute();
+    return trx
+      .insertInto('invitations')
+      .values({
+        workspace_id: workspaceId,
+        email,
+        role,
+        token_hash: sha256(token),
+        invited_by: JSON.stringify({ type: by.type, id: by.id, name: by.name }),
+        expires_at: new Date(Date.now() + INVITATION_DAYS * 86400_000),
+      })
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
+  });
+  return { invitation: answer(row as Row), token };
+}
+
+export async function pendingInvitations(db: Kysely<Database>, workspaceId: string) {
+  const rows = await db
+    .selectFrom('invitations')
+    .select(COLUMNS)
+    .where('workspace_id', '=', workspaceId)
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', new Date())
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => answer(r as Row));
+}
+
+export async function revokeInvitation(db: Kysely<Database>, workspaceId: string, id: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError(`no invitation ${id}`);
+  const done = await db
+    .updateTable('invitations')
+    .set({ ended_at: new Date() })
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  if (done.numUpdatedRows === 0n) throw new NotFoundError(`no pending invitation ${id}`);
+}
+
+/** The pending, unexpired invitation of a token, with its workspace; else 404. */
+export async function openInvitation(db: Kysely<Database>, token: string) {
+  const row = await db
+    .selectFrom('invitations as i')
+    .innerJoin('workspaces as w', 'w.id', 'i.workspace_id')
+    .select(['i.id', 'i.email', 'i.role', 'i.expires_at', 'w.id as workspaceId', 'w.name as workspaceName'])
+    .where('i.token_hash', '=', sha256(token))
+    .where('i.ended_at', 'is', null)
+    .where('i.expires_at', '>', new Date())
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('no such invitation (unknown, used, revoked or expired)');
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'password_hash'])
+    .where('email', '=', row.email)
+    .executeTakeFirst();
+  return { ...row, expiresAt: iso(row.expires_at), user: user ?? null };
+}
+
+/** Ends the invitation inside the caller's transaction; false when another accept got there first. */
+export async function endInvitation(trx: Kysely<Database>, id: string): Promise<boolean> {
+  const done = await trx
+    .updateTable('invitations')
+    .set({ ended_at: new Date() })
+    .where('id', '=', id)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return done.numUpdatedRows > 0n;
+}

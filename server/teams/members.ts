@@ -1,0 +1,81 @@
+import { ConflictError, NotFoundError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../engine/db/database.js';
+import type { Role } from '../../engine/db/tables/teams.js';
+import { ForbiddenError } from './principal.js';
+
+const iso = (d: unknown) => (d as Date).toISOString();
+
+export async function listMembers(db: Kysely<Database>, workspaceId: string) {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['u.id', 'u.email', 'u.name', 'm.role', 'm.joined_at'])
+    .where('m.workspace_id', '=', workspaceId)
+    .orderBy('m.joined_at')
+    .execute();
+  return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, joinedAt: iso(r.joined_at) }));
+}
+
+async function lockedMember(trx: Kysely<Database>, workspaceId: string, userId: string) {
+  await sql`select pg_advisory_xact_lock(hashtext(${`waymark.members:${workspaceId}`}))`.execute(trx);
+  if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new NotFoundError(`no member ${userId}`);
+  const row = await trx
+    .selectFrom('memberships')
+    .select('role')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(`no member ${userId}`);
+  return row.role;
+}
+
+async function assertNotLastOwner(trx: Kysely<Database>, workspaceId: string) {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from memberships where workspace_id = ${workspaceId} and role = 'owner'`.execute(trx);
+  if ((rows[0]?.n ?? 0) <= 1) throw new ConflictError('the last owner cannot be demoted or removed');
+}
+
+/** Changes a role; the last owner cannot be demoted. Answers the previous role. */
+export async function changeRole(
+  db: Kysely<Database>,
+  workspaceId: string,
+  userId: string,
+  role: Role,
+  mayTouchOwner: boolean,
+) {
+  return db.transaction().execute(async (trx) => {
+    const before = await lockedMember(trx, workspaceId, userId);
+    if (before === 'owner' && role !== 'owner' && !mayTouchOwner) throw new ForbiddenError('owner');
+    if (before === 'owner' && role !== 'owner') await assertNotLastOwner(trx, workspaceId);
+    await trx
+      .updateTable('memberships')
+      .set({ role })
+      .where('workspace_id', '=', workspaceId)
+      .where('user_id', '=', userId)
+      .execute();
+    return before;
+  });
+}
+
+/** Removes a member; the last owner cannot be removed. Answers the role they had. */
+export async function removeMember(db: Kysely<Database>, workspaceId: string, userId: string, mayTouchOwner: boolean) {
+  return db.transaction().execute(async (trx) => {
+    const before = await lockedMember(trx, workspaceId, userId);
+    if (before === 'owner' && !mayTouchOwner) throw new ForbiddenError('owner');
+    if (before === 'owner') await assertNotLastOwner(trx, workspaceId);
+    await trx.deleteFrom('memberships').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+    return before;
+  });
+}
+
+export async function memberRole(db: Kysely<Database>, workspaceId: string, userId: string) {
+  const row = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['u.id', 'u.email', 'u.name', 'm.role', 'm.joined_at'])
+    .where('m.workspace_id', '=', workspaceId)
+    .where('m.user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return { userId: row.id, email: row.email, name: row.name, role: row.role, joinedAt: iso(row.joined_at) };
+}

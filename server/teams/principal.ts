@@ -1,0 +1,98 @@
+import { NotFoundError, WaymarkError } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../engine/db/database.js';
+import type { Role } from '../../engine/db/tables/teams.js';
+import type { TokenPrincipal } from '../auth/tokens.js';
+import {
+  OWNER_SCOPE,
+  type Permission,
+  type RoutePermission,
+  rolePermissions,
+  scopePermissions,
+} from './permissions.js';
+import type { SessionPrincipal } from './sessions.js';
+
+/** Who a request acts as. */
+export type Principal =
+  | ({ type: 'token' } & TokenPrincipal)
+  | ({ type: 'user'; id: string; email: string; name: string } & SessionPrincipal);
+
+/** The request's workspace and what the principal may do there. */
+export interface Standing {
+  workspace: { id: string; name: string } | null;
+  role: Role | null;
+  permissions: Set<Permission>;
+}
+
+/** The role or the token's scopes lack the route's permission: HTTP 403 `forbidden`. */
+export class ForbiddenError extends WaymarkError {
+  constructor(readonly permission: string) {
+    super('forbidden', `this needs the permission ${permission}`, [
+      { permission, message: `the permission ${permission} is needed` } as never,
+    ]);
+  }
+}
+
+/** A state-changing cookie request without its session's CSRF token, or a foreign Origin: 403 `csrf_failed`. */
+export class CsrfError extends WaymarkError {
+  constructor(message: string) {
+    super('csrf_failed', message);
+  }
+}
+
+const noWorkspace = (id: string) => new NotFoundError(`no workspace ${id}`);
+
+/**
+ * Decides the request's workspace: a token's own; for a user the one asked for (a path's
+ * workspace id, else `X-Waymark-Workspace`), else the earliest joined. One the principal
+ * does not belong to answers 404, as an unknown one.
+ */
+export async function resolveStanding(
+  db: Kysely<Database>,
+  principal: Principal,
+  asked: string | null,
+): Promise<Standing> {
+  if (principal.type === 'token') {
+    if (asked && asked !== principal.workspaceId) throw noWorkspace(asked);
+    const ws = await db
+      .selectFrom('workspaces')
+      .select(['id', 'name'])
+      .where('id', '=', principal.workspaceId)
+      .executeTakeFirstOrThrow();
+    const isOwner = principal.scopes.includes(OWNER_SCOPE);
+    return { workspace: ws, role: isOwner ? 'owner' : null, permissions: scopePermissions(principal.scopes) };
+  }
+  let q = db
+    .selectFrom('memberships as m')
+    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+    .select(['w.id', 'w.name', 'm.role'])
+    .where('m.user_id', '=', principal.id);
+  if (asked) {
+    if (!/^[0-9a-f-]{36}$/i.test(asked)) throw noWorkspace(asked);
+    q = q.where('w.id', '=', asked);
+  }
+  const row = await q.orderBy('m.joined_at').orderBy('w.id').limit(1).executeTakeFirst();
+  if (!row) {
+    if (asked) throw noWorkspace(asked);
+    return { workspace: null, role: null, permissions: new Set() };
+  }
+  return { workspace: { id: row.id, name: row.name }, role: row.role, permissions: rolePermissions(row.role) };
+}
+
+/** Throws unless the principal may use a route needing `needed` in its standing. */
+export function authorize(principal: Principal, standing: Standing, needed: RoutePermission): void {
+  if (needed === 'public' || needed === 'authenticated') return;
+  if (needed === 'user') {
+    if (principal.type !== 'user') throw new ForbiddenError('user');
+    return;
+  }
+  if (!standing.workspace) throw new NotFoundError('you belong to no workspace');
+  if (!standing.permissions.has(needed)) throw new ForbiddenError(needed);
+}
+
+/** A wrong password, or a missing or ended session: HTTP 401 `unauthorized`. */
+export class UnauthorizedError extends WaymarkError {
+  constructor(message: string) {
+    super('unauthorized', message);
+  }
+}

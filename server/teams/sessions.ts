@@ -1,0 +1,61 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../engine/db/database.js';
+import { newSecret, sha256 } from './users.js';
+
+export const SESSION_COOKIE = 'waymark_session';
+export const CSRF_COOKIE = 'waymark_csrf';
+/** A session ends 7 days after its last use and 30 days after sign-in. */
+const IDLE_DAYS = 7;
+const MAX_DAYS = 30;
+
+export interface SessionPrincipal {
+  sessionId: string;
+  csrfToken: string;
+  user: { id: string; email: string; name: string };
+}
+
+/** Starts a session: always a new secret and CSRF token; the cookie's secret is stored only as a hash. */
+export async function startSession(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<{ secret: string; csrfToken: string; id: string }> {
+  const secret = newSecret();
+  const csrfToken = newSecret();
+  const row = await db
+    .insertInto('sessions')
+    .values({ token_hash: sha256(secret), csrf_token: csrfToken, user_id: userId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { secret, csrfToken, id: row.id };
+}
+
+/** The live session with this cookie secret, or null; marks it used (at most once a minute). */
+export async function findSession(db: Kysely<Database>, secret: string): Promise<SessionPrincipal | null> {
+  const { rows } = await sql<{ id: string; csrf_token: string; user_id: string; email: string; name: string }>`
+    with found as (
+      select s.id, s.csrf_token, s.user_id, s.last_used_at from sessions s
+      where s.token_hash = ${sha256(secret)}
+        and s.last_used_at > now() - make_interval(days => ${IDLE_DAYS})
+        and s.created_at > now() - make_interval(days => ${MAX_DAYS})
+    ),
+    touched as (
+      update sessions set last_used_at = now()
+      where id in (select id from found where last_used_at < now() - interval '1 minute')
+    )
+    select f.id, f.csrf_token, f.user_id, u.email, u.name from found f join users u on u.id = f.user_id`.execute(db);
+  const row = rows[0];
+  return row
+    ? { sessionId: row.id, csrfToken: row.csrf_token, user: { id: row.user_id, email: row.email, name: row.name } }
+    : null;
+}
+
+export async function endSession(db: Kysely<Database>, sessionId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+/** Ends every session of a user but the one kept (a password change keeps the caller's). */
+export async function endUserSessions(db: Kysely<Database>, userId: string, keep: string | null = null) {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keep) q = q.where('id', '<>', keep);
+  await q.execute();
+}
