@@ -1,4 +1,5 @@
 import type { ContactTables } from './tables/contacts.js';
+import type { ContentTables } from './tables/content.js';
 import type { FoundationTables } from './tables/foundation.js';
 import type { JourneyTables } from './tables/journeys.js';
 import type { MessageTables } from './tables/messages.js';
@@ -8,4 +9,10 @@ import type { RunTables } from './tables/runs.js';
  * The whole schema, typed once. Each part owns a table file under `tables/` and a
  * migration under `migrations/`.
  */
-export interface Database extends FoundationTables, ContactTables, JourneyTables, RunTables, MessageTables {}
+export interface Database
+  extends FoundationTables,
+    ContactTables,
+    JourneyTables,
+    RunTables,
+    MessageTables,
+    ContentTables {}

@@ -13,7 +13,9 @@ import { liveRoutes } from './live.js';
 import { messagesRoutes } from './messages.js';
 import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
+import { snippetsRoutes } from './snippets.js';
 import { tagsListsRoutes } from './tags-lists.js';
+import { templatesRoutes } from './templates.js';
 import { testRunsRoutes } from './test-runs.js';
 import { tokensRoutes } from './tokens.js';
 import { trackingRoutes } from './tracking.js';
@@ -38,4 +40,6 @@ export async function routes(app: FastifyInstance) {
   await app.register(trackingRoutes);
   await app.register(liveRoutes);
   await app.register(tokensRoutes);
+  await app.register(templatesRoutes);
+  await app.register(snippetsRoutes);
 }
