@@ -4,6 +4,8 @@ import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
 import { eventsRoutes } from './events.js';
+import { formPagesRoutes } from './form-pages.js';
+import { formsRoutes } from './forms.js';
 import { healthRoutes } from './health.js';
 import { hooksRoutes } from './hooks.js';
 import { inboundRoutes } from './inbound.js';
@@ -42,4 +44,6 @@ export async function routes(app: FastifyInstance) {
   await app.register(tokensRoutes);
   await app.register(templatesRoutes);
   await app.register(snippetsRoutes);
+  await app.register(formsRoutes);
+  await app.register(formPagesRoutes);
 }
