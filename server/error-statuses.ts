@@ -15,7 +15,9 @@ export const ERROR_STATUSES: Record<string, number> = {
   unsupported_media_type: 415,
   invalid_graph: 422,
   schema_mismatch: 422,
+  template_error: 422,
   rate_limited: 429,
   internal_error: 500,
+  delivery_failed: 502,
   unavailable: 503,
 };

@@ -26,13 +26,26 @@ export interface SecretKeys {
   /** HMAC keys of the tokens in reply (`reply+…`) and bounce (`bounce+…`) addresses. */
   readonly reply: KeyRing;
   readonly bounce: KeyRing;
+  /** HMAC key of preview links (they redirect and record nothing) and of form confirmation links. */
+  readonly preview: KeyRing;
+  readonly form: KeyRing;
   /** HMAC key of the hashes an erasure record keeps. */
   readonly erasure: KeyRing;
 }
 
 export type KeyPurpose = keyof SecretKeys;
 
-const PURPOSES: readonly KeyPurpose[] = ['credentials', 'click', 'open', 'unsubscribe', 'reply', 'bounce', 'erasure'];
+const PURPOSES: readonly KeyPurpose[] = [
+  'credentials',
+  'click',
+  'open',
+  'unsubscribe',
+  'reply',
+  'bounce',
+  'erasure',
+  'preview',
+  'form',
+];
 
 /**
  * Purposes whose values were made, before keys were split, with the root key itself: links in

@@ -1,4 +1,4 @@
-import { type Channel, type ChannelConsent, type ConsentStatus, NotFoundError } from '@waymark/sdk';
+import { type Channel, type ChannelConsent, type ConsentStatus, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { recordEvent } from '../events/record.js';
@@ -10,7 +10,7 @@ import { recordEvent } from '../events/record.js';
 export async function setConsent(
   db: Kysely<Database>,
   contactId: string,
-  input: { channel: Channel; status: ConsentStatus; source?: string },
+  input: { channel: Channel; status: ConsentStatus; source?: string; proof?: JsonObject },
 ): Promise<ChannelConsent> {
   const run = async (trx: Kysely<Database>) => {
     const current = await sql<{ consent: Record<Channel, ChannelConsent> }>`
@@ -21,6 +21,8 @@ export async function setConsent(
       status: input.status,
       ...(input.source ? { source: input.source } : {}),
       at: new Date().toISOString(),
+      // What a form's consent rests on; a change from anywhere else drops it.
+      ...(input.proof ? { proof: input.proof } : {}),
     };
     await sql`
       update contacts set consent = jsonb_set(consent, ${[input.channel]}::text[], ${JSON.stringify(consent)}::jsonb),

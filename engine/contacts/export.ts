@@ -12,11 +12,13 @@ export interface ContactExport {
   messages: Record<string, unknown>[];
   runs: Record<string, unknown>[];
   leads: Record<string, unknown>[];
+  /** Consents given through forms with their proof, oldest first: `{ channel, status, …proof }`. */
+  consents: Record<string, unknown>[];
 }
 
 /**
  * Everything stored about a contact (GDPR access): the contact, its events (tracking ones
- * included), tags, lists, messages, runs with their steps, and leads.
+ * included), tags, lists, messages, runs with their steps, leads, and form consents' proofs.
  */
 export async function exportContact(db: Kysely<Database>, contactId: string): Promise<ContactExport> {
   const contact = await loadContact(db, contactId);
@@ -47,5 +49,10 @@ export async function exportContact(db: Kysely<Database>, contactId: string): Pr
     messages: await rowsOf(db, 'messages', 'contact_id', ids),
     runs,
     leads: await rowsOf(db, 'leads', 'contact_id', ids),
+    consents: (
+      await sql<{ row: Record<string, unknown> }>`
+        select jsonb_build_object('channel', channel, 'status', status) || proof as row
+        from consent_proofs where contact_id = ${contactId} order by created_at, id`.execute(db)
+    ).rows.map((r) => r.row),
   };
 }

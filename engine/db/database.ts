@@ -1,4 +1,5 @@
 import type { ContactTables } from './tables/contacts.js';
+import type { ContentTables } from './tables/content.js';
 import type { FoundationTables } from './tables/foundation.js';
 import type { JourneyTables } from './tables/journeys.js';
 import type { MessageTables } from './tables/messages.js';
@@ -15,4 +16,5 @@ export interface Database
     JourneyTables,
     RunTables,
     MessageTables,
-    TeamTables {}
+    TeamTables,
+    ContentTables {}

@@ -3,12 +3,14 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { credentialProblems } from './credential-refs.js';
+import { templateProblems } from './template-refs.js';
 import type { JourneyGraph } from './types.js';
 import { validateGraph } from './validate.js';
 
 /**
  * Everything that keeps a graph from being published or test-run: the rules of
- * `validateGraph`, then the credentials its params name (which needs the database).
+ * `validateGraph`, then the credentials and email templates its params name (which needs the
+ * database).
  *
  * @example
  * const errors = await graphProblems(trx, draft, runtime.registry);
@@ -18,5 +20,9 @@ export async function graphProblems(
   graph: JourneyGraph,
   registry: NodeRegistry,
 ): Promise<ErrorDetail[]> {
-  return [...validateGraph(graph, registry), ...(await credentialProblems(db, graph, registry))];
+  return [
+    ...validateGraph(graph, registry),
+    ...(await credentialProblems(db, graph, registry)),
+    ...(await templateProblems(db, graph, registry)),
+  ];
 }

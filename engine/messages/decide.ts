@@ -60,6 +60,8 @@ export async function decide(trx: Kysely<Database>, input: DecideInput): Promise
   const consent =
     (contact.consent as Record<string, { status?: string } | undefined>)[request.channel]?.status ?? 'unknown';
   if (consent === 'unsubscribed') return { status: 'suppressed', reason: 'unsubscribed' };
+  // A double opt-in awaiting its click has not agreed yet.
+  if (consent === 'pending') return { status: 'suppressed', reason: 'no-consent' };
   if (request.subscription && contact.subscriptions?.[request.subscription]?.status === 'unsubscribed')
     return { status: 'suppressed', reason: 'unsubscribed' };
   if (rules.requireConsent && consent !== 'subscribed') return { status: 'suppressed', reason: 'no-consent' };

@@ -11,6 +11,22 @@ export interface PreparedEmail {
   links: StoredLink[];
 }
 
+/** The URLs of an email's tracked links, open pixel and unsubscribe link. */
+export interface EmailLinks {
+  click(index: number, url: string): string;
+  open(): string;
+  unsubscribe(): string;
+}
+
+/** Production's links: signed tokens naming the message (API.md "Tracking"). */
+export function messageLinks(keys: SecretKeys, publicUrl: string, messageId: string): EmailLinks {
+  return {
+    click: (index) => `${publicUrl}/t/c/${signToken(keys, 'c', { messageId, index })}`,
+    open: () => `${publicUrl}/t/o/${signToken(keys, 'o', { messageId })}`,
+    unsubscribe: () => `${publicUrl}/unsubscribe/${signToken(keys, 'u', { messageId })}`,
+  };
+}
+
 interface PrepareInput {
   messageId: string;
   html?: string;
@@ -18,6 +34,8 @@ interface PrepareInput {
   marketing: boolean;
   publicUrl: string;
   keys: SecretKeys;
+  /** Other link URLs than the message's own (a template preview's). */
+  links?: EmailLinks;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
@@ -52,6 +70,10 @@ const markedHref = (mark: string) =>
  */
 export function prepareEmail(input: PrepareInput): PreparedEmail {
   const { messageId, publicUrl, keys } = input;
+  const urls = input.links ?? messageLinks(keys, publicUrl, messageId);
+  const unsubscribe = urls.unsubscribe();
+  // The unsubscribe link and double opt-in confirmation links are never tracked.
+  const untracked = (url: string) => url === unsubscribe || url.startsWith(`${publicUrl}/f/confirm/`);
   const links: StoredLink[] = [];
   const headers: Record<string, string> = {};
   // Only links written in the template become tracked links: html rendered from an HTML
@@ -63,29 +85,29 @@ export function prepareEmail(input: PrepareInput): PreparedEmail {
   let html = input.html?.replace(ANCHOR, (tag) =>
     tag.replace(href, (whole, prefix: string, _v, dq?: string, sq?: string, bare?: string) => {
       const url = decodeEntities(dq ?? sq ?? bare ?? '').trim();
-      if (!url || url.startsWith('#')) return whole;
+      if (!url || url.startsWith('#') || untracked(url)) return whole;
       const keyMatch = KEY_ATTR.exec(tag);
       const key = keyMatch ? decodeEntities(keyMatch[2] ?? keyMatch[3] ?? keyMatch[4] ?? '') : null;
       const index = links.length;
       links.push({ index, key, url });
-      return `${prefix}"${escapeAttr(`${publicUrl}/t/c/${signToken(keys, 'c', { messageId, index })}`)}"`;
+      return `${prefix}"${escapeAttr(urls.click(index, url))}"`;
     }),
   );
   if (html !== undefined && mark !== null) html = withoutLinkMarks(html);
   let text = input.text;
   if (input.marketing) {
-    const unsubscribe = `${publicUrl}/unsubscribe/${signToken(keys, 'u', { messageId })}`;
     headers['List-Unsubscribe'] = `<${unsubscribe}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-    if (html !== undefined)
+    // A template that links to `unsubscribeUrl` itself gets no second link.
+    if (html !== undefined && !html.includes(`"${escapeAttr(unsubscribe)}"`) && !html.includes(`'${unsubscribe}'`))
       html = insertBeforeBodyEnd(
         html,
         `<p style="font-size:12px"><a href="${escapeAttr(unsubscribe)}">Unsubscribe</a></p>`,
       );
-    if (text !== undefined) text = `${text}\n\nUnsubscribe: ${unsubscribe}\n`;
+    if (text !== undefined && !text.includes(unsubscribe)) text = `${text}\n\nUnsubscribe: ${unsubscribe}\n`;
   }
   if (html !== undefined) {
-    const pixel = `${publicUrl}/t/o/${signToken(keys, 'o', { messageId })}`;
+    const pixel = urls.open();
     html = insertBeforeBodyEnd(html, `<img src="${escapeAttr(pixel)}" width="1" height="1" alt="">`);
   }
   return { html, text, headers, links };

@@ -12,6 +12,7 @@ import {
 import type { Kysely } from 'kysely';
 import { loadContact } from '../contacts/load.js';
 import { contactExists, lockContact } from '../contacts/lock.js';
+import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
@@ -107,7 +108,7 @@ function inTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => P
 export function createMessagesService(scope: StepScope): MessagesService {
   const { db } = scope;
   return {
-    async send(request) {
+    async send(asked) {
       const now = scope.now();
       const existing = await db
         .selectFrom('messages')
@@ -121,11 +122,12 @@ export function createMessagesService(scope: StepScope): MessagesService {
 
       const contact = scope.contactId ? await loadContact(db, scope.contactId) : null;
       const to =
-        request.to ??
-        (request.channel === 'email' ? contact?.email : request.channel === 'sms' ? contact?.phone : null);
-      if (!to) throw new NodeError(`no ${request.channel} address to send to`);
+        asked.to ?? (asked.channel === 'email' ? contact?.email : asked.channel === 'sms' ? contact?.phone : null);
+      if (!to) throw new NodeError(`no ${asked.channel} address to send to`);
       const rules = await loadContactRules(db);
       const id = found?.id ?? randomUUID();
+      const { config, keys } = scope.runtime;
+      const request = await resolveTemplate(db, { keys, publicUrl: config.publicUrl }, id, asked);
       const { message, links } = prepareMessage(scope, id, request, to);
 
       const decision: Decision = await inTransaction(db, async (trx) => {

@@ -23,7 +23,7 @@ function normalized(fields: InlineContact, pointer: string): NormalizedInput {
 }
 
 /** A contact made of inline fields: never stored, and seen by nodes like a stored one. */
-function inlineContact(fields: InlineContact, pointer: string, at: Date): Contact {
+export function inlineContact(fields: InlineContact, pointer: string, at: Date): Contact {
   const value = normalized(fields, pointer);
   const when = at.toISOString();
   const identity = { email: value.email, phone: value.phone, externalId: value.externalId };

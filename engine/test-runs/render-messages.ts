@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type MessagesService, NodeError, parseDuration, type SendRequest, type SendResult } from '@waymark/sdk';
+import { resolveTemplate } from '../content/send.js';
 import { type ContactRules, loadContactRules } from '../messages/contact-rules.js';
 import { decide } from '../messages/decide.js';
 import { prepareMessage } from '../messages/service.js';
@@ -60,7 +61,9 @@ export class SimulatedOutbox {
     if (!to) throw new NodeError(`no ${request.channel} address to send to`);
     const rules = this.#rulesCountingWalk(await loadContactRules(scope.db), now);
     const messageId = found?.messageId ?? randomUUID();
-    const { message } = prepareMessage(scope, messageId, request, to);
+    const { config, keys } = scope.runtime;
+    const resolved = await resolveTemplate(scope.db, { keys, publicUrl: config.publicUrl }, messageId, request);
+    const { message } = prepareMessage(scope, messageId, resolved, to);
     const decision = await decide(scope.db, { request, to, contact, rules, now, messageId: null });
     const delayedUntil = decision.status === 'delayed' ? decision.until.toISOString() : found?.delayedUntil;
     const entry: TestMessage = {

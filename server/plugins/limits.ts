@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 /** API.md "Auth": tracking, unsubscribe and form routes allow 600 requests a minute per address. */
 export const VISITOR_LIMIT = { max: 600, timeWindow: 60_000 };
 /** Routes that people reach from mail and pages, without a token. */
-const VISITOR_ROUTES = /^\/(t|unsubscribe|forms?)\//;
+const VISITOR_ROUTES = /^\/(t|unsubscribe|forms?|f)\//;
 
 /** Over a per-address limit: HTTP 429 `rate_limited`, with `Retry-After`. */
 export class TooManyRequestsError extends WaymarkError {

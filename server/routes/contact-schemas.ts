@@ -5,9 +5,10 @@ export { errorResponses } from '../schemas/errors.js';
 const consentSchema = {
   type: 'object',
   properties: {
-    status: { type: 'string', enum: ['unknown', 'subscribed', 'unsubscribed'] },
+    status: { type: 'string', enum: ['unknown', 'pending', 'subscribed', 'unsubscribed'] },
     source: { type: 'string' },
     at: { type: 'string' },
+    proof: { type: 'object', additionalProperties: true },
   },
   required: ['status'],
 } as const;

@@ -6,6 +6,8 @@ import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
 import { eventsRoutes } from './events.js';
+import { formPagesRoutes } from './form-pages.js';
+import { formsRoutes } from './forms.js';
 import { healthRoutes } from './health.js';
 import { hooksRoutes } from './hooks.js';
 import { inboundRoutes } from './inbound.js';
@@ -16,7 +18,9 @@ import { liveRoutes } from './live.js';
 import { messagesRoutes } from './messages.js';
 import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
+import { snippetsRoutes } from './snippets.js';
 import { tagsListsRoutes } from './tags-lists.js';
+import { templatesRoutes } from './templates.js';
 import { testRunsRoutes } from './test-runs.js';
 import { tokensRoutes } from './tokens.js';
 import { trackingRoutes } from './tracking.js';
@@ -46,4 +50,8 @@ export async function routes(app: FastifyInstance) {
   await app.register(workspacesRoutes);
   await app.register(invitationsRoutes);
   await app.register(auditRoutes);
+  await app.register(templatesRoutes);
+  await app.register(snippetsRoutes);
+  await app.register(formsRoutes);
+  await app.register(formPagesRoutes);
 }

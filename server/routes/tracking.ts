@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { messageOfToken, recordClick, recordOpen, unsubscribe } from '../../engine/messages/tracking.js';
+import { previewTarget } from '../../engine/content/preview-links.js';
+import {
+  messageOfToken,
+  recordClick,
+  recordOpen,
+  redirectLocation,
+  unsubscribe,
+} from '../../engine/messages/tracking.js';
 import { sendError } from '../plugins/errors.js';
 import { errorResponse } from '../schemas/errors.js';
 
@@ -72,7 +79,9 @@ export async function trackingRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const url = await recordClick(db, keys, request.params.token, log);
+      // A template preview's link redirects and records nothing.
+      const previewed = previewTarget(keys, request.params.token);
+      const url = previewed ? redirectLocation(previewed) : await recordClick(db, keys, request.params.token, log);
       if (!url) return sendError(reply, 'not_found', 'unknown link');
       return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
     },

@@ -1,12 +1,15 @@
 import type { JsonObject } from './json.js';
 
 export type Channel = 'email' | 'sms';
-export type ConsentStatus = 'unknown' | 'subscribed' | 'unsubscribed';
+/** `pending`: a double opt-in awaiting its confirmation click (no marketing mail until then). */
+export type ConsentStatus = 'unknown' | 'pending' | 'subscribed' | 'unsubscribed';
 
 export interface ChannelConsent {
   status: ConsentStatus;
   source?: string;
   at?: string;
+  /** What a form's consent rests on (source `form:<id>`): the text shown, when and from where. */
+  proof?: JsonObject;
 }
 
 export type SubscriptionStatus = 'subscribed' | 'unsubscribed';

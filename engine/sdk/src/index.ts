@@ -73,5 +73,13 @@ export {
   templatesIn,
 } from './template.js';
 export { jsonStringContent, jsonValue } from './template-json.js';
-export { LINK_MARK_ATTRIBUTE, linkMarkOf, withoutLinkMarks } from './template-links.js';
+export {
+  LINK_MARK_ATTRIBUTE,
+  LINK_MARK_VARIABLE,
+  linkMarkComment,
+  linkMarkOf,
+  markTemplateLinks,
+  newLinkMark,
+  withoutLinkMarks,
+} from './template-links.js';
 export { inDailyWindow, isTimeZone, nextWallClockTime, type Weekday } from './wall-clock.js';

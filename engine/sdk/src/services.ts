@@ -1,6 +1,7 @@
 import type { Channel, Contact, ContactEvent, TagState } from './contact.js';
 import type { Filter } from './filter/types.js';
 import type { JsonObject, JsonValue } from './json.js';
+import type { TemplateScope } from './template.js';
 
 /**
  * The contact store as a node sees it. Every call acts on one contact; the engine scopes
@@ -76,6 +77,13 @@ export interface SendRequest {
   text?: string;
   headers?: Record<string, string>;
   links?: TrackedLinkSpec[];
+  /**
+   * A stored email template to render instead of `html` and `text` (email only): at
+   * `version`, else its latest; `subject`, when given, replaces the template's. `scope` is
+   * what its Liquid sees (the step's `contact`, `trigger`, `steps`, `run`); the engine adds
+   * `unsubscribeUrl`. A template that fails Liquid fails the step at once.
+   */
+  template?: { id: string; version?: number; scope: TemplateScope };
   /**
    * Delivers the prepared message (SMTP, a gateway call). Omitted for email, the engine's
    * default transport is used: `SMTP_URL`, or the built-in outbox.

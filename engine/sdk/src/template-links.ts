@@ -21,6 +21,9 @@ export const LINK_MARK_VARIABLE = '__waymark_link_mark';
 const MARK_COMMENT = /<!--waymark-links:([0-9a-f]{24})-->/g;
 const ANY_MARK = new RegExp(`\\s${LINK_MARK_ATTRIBUTE}=(?:"[^"]*"|'[^']*'|[^\\s>"']*)`, 'gi');
 
+// Tags whose `href` is a link: HTML anchors, and MJML's linking components.
+const LINK_TAG = /^<(?:a|mj-(?:button|image|navbar-link|social-element|carousel-image))[\s/>]/i;
+
 /** A fresh mark for one render. */
 export function newLinkMark(): string {
   return randomBytes(12).toString('hex');
@@ -33,7 +36,7 @@ export function linkMarkComment(mark: string): string {
 
 /**
  * Puts `data-waymark-link={{ <mark variable> }} ` before every `href=` inside an `<a …>` tag
- * written in the template source (not in `{% raw %}` or `{% comment %}`).
+ * (or an MJML `mj-button`, `mj-image`, … tag) written in the template source (not in `{% raw %}` or `{% comment %}`).
  */
 export function markTemplateLinks(source: string, liquid: Liquid): string {
   const tokens: TopLevelToken[] = new Tokenizer(source, liquid.options.operators).readTopLevelTokens(liquid.options);
@@ -52,7 +55,7 @@ export function markTemplateLinks(source: string, liquid: Liquid): string {
     for (let i = 0; i < text.length; i++) {
       const ch = text[i] as string;
       if (!inAnchor) {
-        if (ch === '<' && /^<a[\s/>]/i.test(text.slice(i, i + 3))) {
+        if (ch === '<' && LINK_TAG.test(text.slice(i, i + 24))) {
           inAnchor = true;
           quote = null;
           i += 1;

@@ -19,6 +19,19 @@ export default defineNode({
     type: 'object',
     properties: {
       from: { type: 'string', minLength: 3, title: 'From', examples: ['News <news@example.com>'] },
+      template: {
+        type: 'string',
+        format: 'email-template',
+        minLength: 1,
+        title: 'Template',
+        description: 'a stored email template (instead of html and text); subject, when given, replaces its subject',
+      },
+      templateVersion: {
+        type: 'integer',
+        minimum: 1,
+        title: 'Template version',
+        description: 'default: the latest at send time',
+      },
       subject: { type: 'string', format: 'template', contentMediaType: 'text/plain', minLength: 1, title: 'Subject' },
       // An HTML template: every output HTML-escaped unless `| raw`; only its own links are tracked.
       html: { type: 'string', format: 'template', contentMediaType: 'text/html', minLength: 1, title: 'HTML body' },
@@ -46,12 +59,17 @@ export default defineNode({
       },
       credential: { type: 'string', format: 'credential', credentialType: 'email.smtp', title: 'SMTP server' },
     },
-    required: ['from', 'subject', 'html', 'category'],
+    required: ['from', 'category'],
+    // With a template, html and text come from it; without one, subject and html are needed.
+    if: { required: ['template'] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a thenable
+    then: { not: { anyOf: [{ required: ['html'] }, { required: ['text'] }] } },
+    else: { required: ['subject', 'html'] },
     additionalProperties: false,
   },
   outputs: ['sent', 'suppressed'],
   async run(ctx) {
-    const { from, subject, html, text, replyTo, category, subscription, links, credential } = ctx.params;
+    const { from, subject, html, text, replyTo, category, subscription, links, credential, template } = ctx.params;
     if (!ctx.contact?.email) throw new NodeError('the contact has no email address');
     const deliver = credential ? smtpDeliver(await ctx.credentials.get(credential)) : undefined;
     const result = await ctx.messages.send({
@@ -59,9 +77,18 @@ export default defineNode({
       category,
       ...(subscription ? { subscription } : {}),
       from,
-      subject,
-      html,
+      ...(subject ? { subject } : {}),
+      ...(html ? { html } : {}),
       ...(text ? { text } : {}),
+      ...(template
+        ? {
+            template: {
+              id: template,
+              ...(ctx.params.templateVersion ? { version: ctx.params.templateVersion } : {}),
+              scope: { contact: ctx.contact, trigger: ctx.trigger, steps: ctx.steps, run: ctx.run },
+            },
+          }
+        : {}),
       ...(replyTo ? { replyTo } : {}),
       ...(links ? { links } : {}),
       ...(deliver ? { deliver } : {}),

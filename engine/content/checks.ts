@@ -1,0 +1,61 @@
+import { decodeEntities } from '../messages/prepare-email.js';
+
+/** One finding of a template preview (API.md "Preview and test send"). */
+export interface Problem {
+  code:
+    | 'liquid-error'
+    | 'mjml-error'
+    | 'insecure-link'
+    | 'image-without-alt'
+    | 'html-too-large'
+    | 'missing-unsubscribe';
+  severity: 'error' | 'warning';
+  message: string;
+  part?: 'subject' | 'body' | 'text';
+  line?: number;
+  column?: number;
+  url?: string;
+  src?: string;
+  size?: number;
+}
+
+/** Gmail clips a message whose HTML is larger than this. */
+export const GMAIL_CLIP_BYTES = 102 * 1024;
+
+const LINK_TAGS = /<(a|mj-button|mj-image|mj-navbar-link|mj-social-element|mj-carousel-image|area)\b[^>]*>/gi;
+const IMAGE_TAGS = /<(img|mj-image)\b[^>]*>/gi;
+
+function attribute(tag: string, name: string): string | null {
+  const m = new RegExp(`\\s${name}\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s>"']+))`, 'i').exec(tag);
+  return m ? decodeEntities(m[2] ?? m[3] ?? m[4] ?? '') : null;
+}
+
+const hasAttribute = (tag: string, name: string) => new RegExp(`\\s${name}(\\s*=|[\\s/>])`, 'i').test(tag);
+
+/**
+ * Links whose URL starts with `http:`, and images without `alt`, as the template writes them
+ * (its HTML after Liquid, before MJML and tracking). Links under `publicUrl` are not checked.
+ */
+export function checkMarkup(html: string, publicUrl: string): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const [tag] of html.matchAll(LINK_TAGS)) {
+    const url = attribute(tag, 'href')?.trim();
+    if (!url || !/^http:/i.test(url) || url.startsWith(`${publicUrl}/`) || seen.has(url)) continue;
+    seen.add(url);
+    problems.push({ code: 'insecure-link', severity: 'warning', message: `link without https: ${url}`, url });
+  }
+  for (const [tag] of html.matchAll(IMAGE_TAGS)) {
+    if (hasAttribute(tag, 'alt')) continue;
+    const src = attribute(tag, 'src') ?? '';
+    problems.push({ code: 'image-without-alt', severity: 'warning', message: `image without alt text: ${src}`, src });
+  }
+  return problems;
+}
+
+/** True when the HTML links to `url` (an `href` whose value, decoded, is it). */
+export function linksTo(html: string, url: string): boolean {
+  if (!url) return false;
+  for (const [tag] of html.matchAll(LINK_TAGS)) if (attribute(tag, 'href')?.trim() === url) return true;
+  return false;
+}

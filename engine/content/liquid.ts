@@ -1,0 +1,82 @@
+import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark, type TemplateScope } from '@waymark/sdk';
+import { Liquid } from 'liquidjs';
+
+/** A Liquid failure with where it happened in the part. */
+export class LiquidFault extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What a template's Liquid sees: NODES.md's template scope plus `unsubscribeUrl` and extras. */
+export type ContentScope = TemplateScope & { unsubscribeUrl: string } & Record<string, unknown>;
+
+const MAX_DEPTH = 5;
+const INSERT = /\{%-?\s*(?:render|include)\s+(['"])([^'"]+)\1/g;
+const OPTIONS = { strictFilters: true, ownPropertyOnly: true, extname: '', relativeReference: false } as const;
+
+function lineOf(source: string, index: number): [number, number] {
+  const before = source.slice(0, index).split('\n');
+  return [before.length, (before[before.length - 1]?.length ?? 0) + 1];
+}
+
+/**
+ * Refuses a snippet chain that nests deeper than 5 or loops: found by reading the names the
+ * part and its snippets insert (`{% render 'x' %}`), before anything renders.
+ */
+function checkNesting(source: string, snippets: ReadonlyMap<string, string>): void {
+  const visit = (text: string, path: string[], at: [number, number] | null) => {
+    for (const match of text.matchAll(INSERT)) {
+      const name = match[2] as string;
+      const where = at ?? lineOf(text, match.index ?? 0);
+      if (path.includes(name)) throw new LiquidFault(`snippet cycle: ${[...path, name].join(' → ')}`, ...where);
+      if (path.length + 1 > MAX_DEPTH)
+        throw new LiquidFault(`snippets nest deeper than ${MAX_DEPTH}: ${[...path, name].join(' → ')}`, ...where);
+      const body = snippets.get(name);
+      if (body !== undefined) visit(body, [...path, name], where);
+    }
+  };
+  visit(source, [], null);
+}
+
+function faultOf(error: unknown): LiquidFault {
+  if (error instanceof LiquidFault) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /line:(\d+), col:(\d+)/.exec(message);
+  return new LiquidFault(message, at ? Number(at[1]) : undefined, at ? Number(at[2]) : undefined);
+}
+
+/**
+ * Renders one part of a template with the stored snippets (and nothing from the file system):
+ * `text` unescaped, `html` with every output HTML-escaped (`| raw` opts out) and the links the
+ * template and its snippets wrote marked as their own (the SDK's link marks), ending with the
+ * mark comment. Throws a `LiquidFault` with line and column.
+ */
+export async function renderPart(
+  source: string,
+  scope: ContentScope,
+  kind: 'text' | 'html',
+  snippets: ReadonlyMap<string, string>,
+): Promise<string> {
+  const html = kind === 'html';
+  const templates: Record<string, string> = {};
+  const marker = new Liquid(OPTIONS);
+  for (const [name, body] of snippets) templates[name] = html ? markTemplateLinks(body, marker) : body;
+  const liquid = new Liquid({ ...OPTIONS, templates, ...(html ? { outputEscape: 'escape' as const } : {}) });
+  try {
+    // Parse errors first on the source as written, so their line and column are the author's.
+    new Liquid(OPTIONS).parse(source);
+    checkNesting(source, snippets);
+    if (!html) return await liquid.parseAndRender(source, scope, { globals: scope });
+    const mark = newLinkMark();
+    const withMark = { ...scope, [LINK_MARK_VARIABLE]: mark };
+    const out = await liquid.parseAndRender(markTemplateLinks(source, liquid), withMark, { globals: withMark });
+    return `${out}${linkMarkComment(mark)}`;
+  } catch (error) {
+    throw faultOf(error);
+  }
+}

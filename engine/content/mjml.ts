@@ -1,0 +1,42 @@
+import { LINK_MARK_ATTRIBUTE, linkMarkComment, linkMarkOf } from '@waymark/sdk';
+import mjml2html from 'mjml';
+
+const PLACEHOLDER = 'https://waymark-link.invalid/';
+
+/**
+ * Compiles MJML (validation `soft`) to responsive HTML, keeping the template's link marks:
+ * MJML drops attributes it does not know, so each marked `href` stands in as a placeholder URL
+ * while MJML runs and gets its mark and value back after. Returns the HTML (with the mark
+ * comment when the input had one) and MJML's validation errors with their lines.
+ */
+export async function compileMjml(
+  source: string,
+): Promise<{ html: string; errors: { line?: number; message: string }[] }> {
+  const mark = linkMarkOf(source);
+  const hrefs: string[] = [];
+  let input = source.replace(/<!--waymark-links:[0-9a-f]{24}-->/g, '');
+  if (mark) {
+    const marked = new RegExp(
+      `\\s${LINK_MARK_ATTRIBUTE}=${mark}\\s+href\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s>"']+))`,
+      'gi',
+    );
+    input = input.replace(marked, (_whole, _v, dq?: string, sq?: string, bare?: string) => {
+      hrefs.push(dq ?? sq ?? bare ?? '');
+      return ` href="${PLACEHOLDER}${hrefs.length - 1}"`;
+    });
+  }
+  const result = await mjml2html(input, { validationLevel: 'soft', keepComments: false });
+  let html = result.html.replace(
+    new RegExp(`href="${PLACEHOLDER.replace(/[./]/g, '\\$&')}(\\d+)"`, 'g'),
+    (_w, i: string) => {
+      const value = (hrefs[Number(i)] ?? '').replace(/"/g, '&quot;');
+      return `${LINK_MARK_ATTRIBUTE}=${mark} href="${value}"`;
+    },
+  );
+  if (mark) html += linkMarkComment(mark);
+  const errors = (result.errors ?? []).map((e: { line?: number; message: string }) => ({
+    ...(typeof e.line === 'number' ? { line: e.line } : {}),
+    message: e.message,
+  }));
+  return { html, errors };
+}

@@ -1,0 +1,79 @@
+import { isIP } from 'node:net';
+import { type PreparedMessage, WaymarkError } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { StoredLink } from '../db/tables/messages.js';
+import { deliverDefaultEmail } from '../messages/transport.js';
+
+/** A mail server's refusal of a test send: HTTP 502 `delivery_failed`. */
+export class DeliveryFailedError extends WaymarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('delivery_failed', message, [], options);
+  }
+}
+
+function mailDomain(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return host.includes('.') && !isIP(host) ? host : 'localhost';
+}
+
+/** The default From of mail Waymark sends itself. */
+export const defaultFrom = (publicUrl: string) => `Waymark <waymark@${mailDomain(publicUrl)}>`;
+
+/**
+ * Stores an email that no journey step sends (a test send, a double opt-in confirmation) and
+ * delivers it through `SMTP_URL` or the outbox; the row ends `sent`, or `failed` with the
+ * server's answer (then DeliveryFailedError).
+ */
+export async function storeAndDeliver(
+  db: Kysely<Database>,
+  env: { smtpUrl: string | null; publicUrl: string },
+  input: {
+    id: string;
+    contactId: string | null;
+    category: 'marketing' | 'transactional';
+    message: PreparedMessage;
+    links: StoredLink[];
+  },
+): Promise<void> {
+  const { id, message } = input;
+  await db
+    .insertInto('messages')
+    .values({
+      id,
+      idempotency_key: null,
+      run_id: null,
+      journey_id: null,
+      node_id: null,
+      contact_id: input.contactId,
+      channel: 'email',
+      category: input.category,
+      to: message.to,
+      from: message.from ?? null,
+      reply_to: null,
+      subject: message.subject ?? null,
+      html: message.html ?? null,
+      text: message.text ?? null,
+      headers: JSON.stringify(message.headers),
+      links: JSON.stringify(input.links),
+      status: 'queued',
+      reason: null,
+      delayed_until: null,
+      error: null,
+      provider_id: null,
+      sent_at: null,
+    })
+    .execute();
+  try {
+    const sent = await deliverDefaultEmail(env.smtpUrl, message, `<${id}@${mailDomain(env.publicUrl)}>`);
+    await db
+      .updateTable('messages')
+      .set({ status: 'sent', sent_at: new Date(), provider_id: sent.providerId ?? null })
+      .where('id', '=', id)
+      .execute();
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    await db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
+    throw new DeliveryFailedError(`the mail server refused the message: ${text}`, { cause: error });
+  }
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { type Contact, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
+import { loadContact } from '../contacts/load.js';
+import { prepareEmail } from '../messages/prepare-email.js';
+import type { Runtime } from '../runtime.js';
+import { inlineContact } from '../test-runs/contact.js';
+import type { InlineContact } from '../test-runs/types.js';
+import { GMAIL_CLIP_BYTES, type Problem } from './checks.js';
+import { previewLinks } from './preview-links.js';
+import { renderContent, type TemplateContent } from './render.js';
+import { loadSnippets } from './snippets.js';
+import { templateVersion } from './templates.js';
+
+/** What to preview: whose contact, which content (API.md "Preview and test send"). */
+export interface PreviewRequest {
+  contactId?: string;
+  contact?: InlineContact;
+  trigger?: JsonObject;
+  category?: 'marketing' | 'transactional';
+  version?: number;
+  draft?: TemplateContent;
+}
+
+export interface Preview {
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  size: number;
+  problems: Problem[];
+  /** The headers the email would carry (List-Unsubscribe for marketing mail). */
+  headers: Record<string, string>;
+}
+
+async function previewContact(runtime: Runtime, request: PreviewRequest): Promise<Contact> {
+  if (request.contactId !== undefined && request.contact !== undefined)
+    throw new ValidationError('give contactId or contact, not both', [
+      { path: '/contact', message: 'contactId and contact both given' },
+    ]);
+  if (request.contactId !== undefined) {
+    const found = await loadContact(runtime.db, request.contactId);
+    if (!found) throw new NotFoundError(`no contact ${request.contactId}`);
+    return found;
+  }
+  return inlineContact(request.contact ?? {}, '/contact', runtime.clock.now());
+}
+
+/**
+ * Renders a template (stored at its latest or `version`, or a `draft`) for a stored or typed
+ * contact exactly as a send would, with preview links, and lists its problems. Nothing is
+ * stored or sent.
+ */
+export async function previewTemplate(runtime: Runtime, id: string, request: PreviewRequest): Promise<Preview> {
+  const { db, keys, config } = runtime;
+  let content: TemplateContent | null = request.draft ?? null;
+  if (!content) content = await templateVersion(db, id, request.version);
+  if (!content) throw new NotFoundError(`no template ${id}${request.version ? ` at version ${request.version}` : ''}`);
+  const contact = await previewContact(runtime, request);
+  const marketing = (request.category ?? 'marketing') === 'marketing';
+  const links = previewLinks(keys, config.publicUrl);
+  const now = runtime.clock.now().toISOString();
+  const scope = {
+    contact,
+    trigger: request.trigger ?? {},
+    steps: {},
+    run: { id: randomUUID(), journeyId: null, version: null, startedAt: now },
+    unsubscribeUrl: marketing ? links.unsubscribe() : '',
+  };
+  const rendered = await renderContent({
+    content: { ...content, text: content.text ?? null },
+    scope,
+    snippets: await loadSnippets(db),
+    publicUrl: config.publicUrl,
+    marketing,
+  });
+  const email = prepareEmail({
+    messageId: randomUUID(),
+    ...(rendered.html !== null ? { html: rendered.html } : {}),
+    ...(rendered.text !== null ? { text: rendered.text } : {}),
+    marketing,
+    publicUrl: config.publicUrl,
+    keys,
+    links,
+  });
+  const html = rendered.html === null ? null : (email.html ?? null);
+  const size = html === null ? 0 : Buffer.byteLength(html, 'utf8');
+  const problems = [...rendered.problems];
+  if (size > GMAIL_CLIP_BYTES)
+    problems.push({
+      code: 'html-too-large',
+      severity: 'warning',
+      message: `the HTML is ${size} bytes; Gmail clips messages over ${GMAIL_CLIP_BYTES}`,
+      size,
+    });
+  return {
+    subject: rendered.subject,
+    html,
+    text: rendered.text === null ? null : (email.text ?? null),
+    size,
+    problems,
+    headers: email.headers,
+  };
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { WaymarkError } from '@waymark/sdk';
+import type { Runtime } from '../runtime.js';
+import { defaultFrom, storeAndDeliver } from './outgoing.js';
+import { type PreviewRequest, previewTemplate } from './preview.js';
+
+/** A test send whose template fails Liquid: HTTP 422 `template_error`, the problems in `details`. */
+export class TemplateError extends WaymarkError {
+  constructor(message: string, details: { path?: string; message: string }[]) {
+    super('template_error', message, details);
+  }
+}
+
+/**
+ * Sends a template's preview to `to`, subject prefixed `[Test] `, with the preview's links. No
+ * contact rules apply and nothing is recorded on any contact; the message is stored with no
+ * contact, run or node. Answers once the mail server (or the outbox) accepted it.
+ */
+export async function sendTestTemplate(
+  runtime: Runtime,
+  id: string,
+  request: PreviewRequest & { to: string; from: string },
+): Promise<{ messageId: string; to: string; subject: string }> {
+  const preview = await previewTemplate(runtime, id, request);
+  const faults = preview.problems.filter((p) => p.code === 'liquid-error');
+  if (faults.length || preview.html === null || preview.subject === null)
+    throw new TemplateError(
+      `template ${id} does not render`,
+      faults.map((p) => ({ path: `/${p.part ?? 'body'}`, message: p.message })),
+    );
+  const messageId = randomUUID();
+  const subject = `[Test] ${preview.subject}`;
+  const { config } = runtime;
+  await storeAndDeliver(runtime.db, config, {
+    id: messageId,
+    contactId: null,
+    category: request.category ?? 'marketing',
+    links: [],
+    message: {
+      messageId,
+      channel: 'email',
+      to: request.to,
+      from: request.from || defaultFrom(config.publicUrl),
+      subject,
+      html: preview.html,
+      ...(preview.text !== null ? { text: preview.text } : {}),
+      headers: preview.headers,
+    },
+  });
+  return { messageId, to: request.to, subject };
+}

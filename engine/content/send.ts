@@ -1,0 +1,48 @@
+import { NodeError, type SendRequest } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { SecretKeys } from '../config/secret-key.js';
+import type { Database } from '../db/database.js';
+import { messageLinks } from '../messages/prepare-email.js';
+import { renderContent } from './render.js';
+import { loadSnippets } from './snippets.js';
+import { templateVersion } from './templates.js';
+
+/**
+ * A send that names a template, turned into one with `subject`, `html` and `text`: the
+ * template (at its version, else its latest) rendered for the message as production sends it,
+ * `unsubscribeUrl` being the message's own (marketing; `""` otherwise). An unknown template or
+ * a Liquid error fails the step at once (NodeError, naming template, part and line).
+ */
+export async function resolveTemplate(
+  db: Kysely<Database>,
+  env: { keys: SecretKeys; publicUrl: string },
+  messageId: string,
+  request: SendRequest,
+): Promise<SendRequest> {
+  const ref = request.template;
+  if (!ref) return request;
+  const found = await templateVersion(db, ref.id, ref.version);
+  if (!found)
+    throw new NodeError(`no template ${ref.id}${ref.version !== undefined ? ` at version ${ref.version}` : ''}`);
+  const marketing = request.category === 'marketing';
+  const unsubscribeUrl = marketing ? messageLinks(env.keys, env.publicUrl, messageId).unsubscribe() : '';
+  const rendered = await renderContent({
+    content: found,
+    scope: { ...ref.scope, unsubscribeUrl },
+    snippets: await loadSnippets(db),
+    publicUrl: env.publicUrl,
+    marketing,
+  });
+  const fault = rendered.problems.find((p) => p.code === 'liquid-error');
+  if (fault || rendered.html === null || rendered.subject === null)
+    throw new NodeError(
+      `template ${ref.id} v${found.version}: ${fault?.part ?? 'body'}${fault?.line ? ` line ${fault.line}` : ''}: ${fault?.message ?? 'does not render'}`,
+    );
+  const { template: _template, ...rest } = request;
+  return {
+    ...rest,
+    subject: request.subject ?? rendered.subject,
+    html: rendered.html,
+    ...(rendered.text !== null ? { text: rendered.text } : {}),
+  };
+}

@@ -1,0 +1,163 @@
+import { NotFoundError, ValidationError, WaymarkError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { TemplateContent } from './render.js';
+
+/** Template ids, snippet names and form ids: chosen by the client. */
+export const CONTENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkContentId(id: string, what: string): void {
+  if (!CONTENT_ID.test(id))
+    throw new ValidationError(
+      `${what} must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      [{ path: '/id', message: `invalid ${what}` }],
+    );
+}
+
+export interface TemplateInput extends TemplateContent {
+  name: string;
+}
+
+export interface TemplateVersion extends TemplateInput {
+  id: string;
+  version: number;
+  savedAt: string;
+}
+
+export interface Template extends TemplateInput {
+  id: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  versions: { version: number; savedAt: string }[];
+}
+
+const iso = (d: unknown) => new Date(d as Date).toISOString();
+
+/** One version of a template, or null. */
+export async function templateVersion(db: Kysely<Database>, id: string, version?: number) {
+  const row = await db
+    .selectFrom('template_versions as v')
+    .innerJoin('templates as t', 't.id', 'v.template_id')
+    .select(['v.template_id', 'v.version', 'v.name', 'v.format', 'v.subject', 'v.body', 'v.text', 'v.saved_at'])
+    .where('v.template_id', '=', id)
+    .where('v.version', '=', version === undefined ? sql<number>`t.version` : sql<number>`${version}::int`)
+    .executeTakeFirst();
+  if (!row) return null;
+  const found: TemplateVersion = {
+    id: row.template_id,
+    version: row.version,
+    name: row.name,
+    format: row.format,
+    subject: row.subject,
+    body: row.body,
+    text: row.text,
+    savedAt: iso(row.saved_at),
+  };
+  return found;
+}
+
+/** The template at its latest version with its version list, or null. */
+export async function getTemplate(db: Kysely<Database>, id: string): Promise<Template | null> {
+  const head = await db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!head) return null;
+  const versions = await db
+    .selectFrom('template_versions')
+    .select(['version', 'saved_at'])
+    .where('template_id', '=', id)
+    .orderBy('version')
+    .execute();
+  const latest = await templateVersion(db, id);
+  if (!latest) return null;
+  const { savedAt: _saved, ...content } = latest;
+  return {
+    ...content,
+    createdAt: iso(head.created_at),
+    updatedAt: iso(head.updated_at),
+    versions: versions.map((v) => ({ version: v.version, savedAt: iso(v.saved_at) })),
+  };
+}
+
+export async function listTemplates(db: Kysely<Database>) {
+  const rows = await db
+    .selectFrom('templates as t')
+    .innerJoin('template_versions as v', (j) =>
+      j.onRef('v.template_id', '=', 't.id').onRef('v.version', '=', 't.version'),
+    )
+    .select(['t.id', 'v.name', 'v.format', 't.version', 't.updated_at'])
+    .orderBy('t.id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    format: r.format,
+    version: r.version,
+    updatedAt: iso(r.updated_at),
+  }));
+}
+
+const same = (a: TemplateInput, b: TemplateInput) =>
+  a.name === b.name &&
+  a.format === b.format &&
+  a.subject === b.subject &&
+  a.body === b.body &&
+  (a.text ?? null) === (b.text ?? null);
+
+/**
+ * Saves a template: version 1 when new (`created`), else version N+1 — unless the content
+ * equals the latest version, which saves nothing. Content is stored as given, even broken.
+ */
+export async function putTemplate(db: Kysely<Database>, id: string, input: TemplateInput) {
+  checkContentId(id, 'template id');
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`template:${id}`}))`.execute(trx);
+    const latest = await templateVersion(trx, id);
+    if (latest && same(latest, input)) return { created: false, template: (await getTemplate(trx, id)) as Template };
+    const version = (latest?.version ?? 0) + 1;
+    if (latest)
+      await trx.updateTable('templates').set({ version, updated_at: sql`now()` }).where('id', '=', id).execute();
+    else await trx.insertInto('templates').values({ id, version }).execute();
+    await trx
+      .insertInto('template_versions')
+      .values({
+        template_id: id,
+        version,
+        name: input.name,
+        format: input.format,
+        subject: input.subject,
+        body: input.body,
+        text: input.text ?? null,
+      })
+      .execute();
+    return { created: !latest, template: (await getTemplate(trx, id)) as Template };
+  });
+}
+
+/** What names a template: forms, and drafts or published versions of journeys not archived. */
+export async function templateUsers(db: Kysely<Database>, id: string): Promise<string[]> {
+  const forms = await db
+    .selectFrom('forms')
+    .select('id')
+    .where(sql<boolean>`definition->>'confirmationTemplateId' = ${id}`)
+    .execute();
+  const names = sql`jsonb_path_exists(g, '$.nodes[*] ? (@.params.template == $id)', jsonb_build_object('id', ${id}::text))`;
+  const { rows } = await sql<{ id: string; name: string }>`
+    select j.id, j.name from journeys j
+    where j.status <> 'archived' and (
+      exists (select 1 from (select j.draft_graph as g) d where ${names})
+      or exists (select 1 from (select v.graph as g from journey_versions v where v.journey_id = j.id) p where ${names}))
+    order by j.name`.execute(db);
+  return [...forms.map((f) => `form ${f.id}`), ...rows.map((j) => `journey ${j.name} (${j.id})`)];
+}
+
+export async function deleteTemplate(db: Kysely<Database>, id: string): Promise<void> {
+  const users = await templateUsers(db, id);
+  if (users.length)
+    throw new WaymarkError(
+      'conflict',
+      `template ${id} is in use by ${users.join(', ')}`,
+      users.map((u) => ({ message: `used by ${u}` })),
+    );
+  const deleted = await db.deleteFrom('templates').where('id', '=', id).executeTakeFirst();
+  if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no template ${id}`);
+}

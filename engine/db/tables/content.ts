@@ -1,0 +1,71 @@
+import type { JsonObject } from '@waymark/sdk';
+import type { Generated } from 'kysely';
+import type { Json, Timestamp } from './foundation.js';
+
+/** An email template: its latest version number; the content lives in its versions. */
+export interface TemplatesTable {
+  id: string;
+  version: number;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface TemplateVersionsTable {
+  template_id: string;
+  version: number;
+  name: string;
+  format: 'mjml' | 'html';
+  subject: string;
+  body: string;
+  text: string | null;
+  saved_at: Generated<Timestamp>;
+}
+
+/** A Liquid snippet that templates insert with `{% render 'name' %}`. */
+export interface SnippetsTable {
+  name: string;
+  body: string;
+  updated_at: Generated<Timestamp>;
+}
+
+/** A signup form; `definition` holds its fields, consent text, lists, tags and options. */
+export interface FormsTable {
+  id: string;
+  version: number;
+  definition: Json<JsonObject>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+/** A double opt-in awaiting its click: what to apply once confirmed. */
+export interface FormConfirmationsTable {
+  id: Generated<string>;
+  form_id: string;
+  form_version: number;
+  contact_id: string;
+  email: string;
+  payload: Json<JsonObject>;
+  proof_id: string;
+  created_at: Generated<Timestamp>;
+  mailed_at: Generated<Timestamp>;
+  confirmed_at: Timestamp | null;
+}
+
+/** Every consent a form gave (or awaits), with its proof (GDPR export). */
+export interface ConsentProofsTable {
+  id: Generated<string>;
+  contact_id: string;
+  channel: string;
+  status: string;
+  proof: Json<JsonObject>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ContentTables {
+  templates: TemplatesTable;
+  template_versions: TemplateVersionsTable;
+  snippets: SnippetsTable;
+  forms: FormsTable;
+  form_confirmations: FormConfirmationsTable;
+  consent_proofs: ConsentProofsTable;
+}

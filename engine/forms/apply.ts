@@ -1,0 +1,44 @@
+import { type JsonObject, ValidationError } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import { setConsent } from '../contacts/consent.js';
+import { normalizeInput } from '../contacts/normalize.js';
+import { addTag, addToList } from '../contacts/tags.js';
+import { upsertContacts } from '../contacts/upsert.js';
+import type { Database } from '../db/database.js';
+import { recordEvent } from '../events/record.js';
+import type { FormDefinition } from './definition.js';
+import { contactInput } from './values.js';
+
+/** What a submission applies, kept aside while a double opt-in awaits its click. */
+export interface Submission {
+  formId: string;
+  formVersion: number;
+  form: Pick<FormDefinition, 'fields' | 'lists' | 'tags' | 'consentText'>;
+  values: JsonObject;
+}
+
+/** The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts` does. */
+export async function upsertSubmitter(trx: Kysely<Database>, input: Parameters<typeof normalizeInput>[0]) {
+  const { value, errors } = normalizeInput(input);
+  if (errors.length) throw new ValidationError('the submission is invalid', errors);
+  const [outcome] = await upsertContacts(trx, [value]);
+  if (!outcome?.ok) throw new ValidationError(outcome?.error ?? 'the submission is invalid', []);
+  return outcome.contactId;
+}
+
+/**
+ * Applies a submission in the caller's transaction: the contact upserted by its mapped
+ * fields (attributes merge), the form's lists and tags added, email consent `subscribed` with
+ * `proof` when given, and `form.submitted` recorded (starting the journeys it triggers).
+ * Returns the contact's id.
+ */
+export async function applySubmission(trx: Kysely<Database>, submission: Submission, proof: JsonObject | null) {
+  const { formId, formVersion, form, values } = submission;
+  const contactId = await upsertSubmitter(trx, contactInput({ ...form } as FormDefinition, values));
+  for (const list of form.lists) await addToList(trx, contactId, list);
+  for (const tag of form.tags) await addTag(trx, contactId, tag);
+  if (proof)
+    await setConsent(trx, contactId, { channel: 'email', status: 'subscribed', source: `form:${formId}`, proof });
+  await recordEvent(trx, { contactId, name: 'form.submitted', properties: { formId, formVersion, values } });
+  return contactId;
+}

@@ -1,0 +1,50 @@
+import type { JsonObject } from '@waymark/sdk';
+import { recordEvent } from '../events/record.js';
+import type { Runtime } from '../runtime.js';
+import { applySubmission, type Submission } from './apply.js';
+import type { Visitor } from './submit.js';
+import { confirmationOf } from './tokens.js';
+
+const VALID_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * A double opt-in's click: in one transaction the kept values are applied, email consent
+ * becomes `subscribed` with the click in its proof, and `form.submitted` then
+ * `consent.confirmed` are recorded. A second click changes nothing. False for an unknown,
+ * altered or expired token (or a contact erased since).
+ */
+export async function confirmSubscription(runtime: Runtime, token: string, visitor: Visitor): Promise<boolean> {
+  const id = confirmationOf(runtime.keys, token);
+  if (!id) return false;
+  return runtime.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('form_confirmations')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row || Date.now() - new Date(row.created_at as unknown as Date).getTime() > VALID_MS) return false;
+    if (row.confirmed_at) return true;
+    const { submission, proof } = row.payload as unknown as { submission: Submission; proof: JsonObject };
+    const confirmed: JsonObject = {
+      ...proof,
+      confirmedAt: new Date().toISOString(),
+      confirmIp: visitor.ip,
+      confirmUserAgent: visitor.userAgent,
+    };
+    const contactId = await applySubmission(trx, submission, confirmed);
+    await trx
+      .updateTable('consent_proofs')
+      .set({ status: 'subscribed', proof: JSON.stringify(confirmed) })
+      .where('id', '=', row.proof_id)
+      .execute();
+    const { formId, formVersion } = submission;
+    await recordEvent(trx, {
+      contactId,
+      name: 'consent.confirmed',
+      properties: { formId, formVersion, channel: 'email' },
+    });
+    await trx.updateTable('form_confirmations').set({ confirmed_at: new Date() }).where('id', '=', id).execute();
+    return true;
+  });
+}

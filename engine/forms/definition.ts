@@ -1,0 +1,89 @@
+import { type ErrorDetail, ValidationError } from '@waymark/sdk';
+import { CONTENT_ID } from '../content/templates.js';
+
+export type FieldType = 'email' | 'text' | 'tel' | 'textarea' | 'checkbox' | 'select' | 'date' | 'hidden';
+
+export interface FormField {
+  name: string;
+  label: string;
+  type: FieldType;
+  required: boolean;
+  options?: string[];
+  default?: string | boolean;
+  /** `email`, `phone`, `externalId`, `timezone`, `attributes.<dotted path>`, or null (kept in the event only). */
+  mapTo: string | null;
+}
+
+/** A form as stored: everything a client sets (contracts/content.md "Forms"). */
+export interface FormDefinition {
+  name: string;
+  enabled: boolean;
+  fields: FormField[];
+  consentText: string | null;
+  lists: string[];
+  tags: string[];
+  doubleOptIn: boolean;
+  confirmationTemplateId: string | null;
+  confirmationFrom: string | null;
+  redirect: string | null;
+}
+
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const MAP_TO = /^(email|phone|externalId|timezone|attributes\.[^.\s]+(\.[^.\s]+)*)$/;
+
+/** The definition with its defaults filled in. */
+export function withDefaults(input: Partial<FormDefinition> & { name: string; fields: FormField[] }): FormDefinition {
+  return {
+    name: input.name,
+    enabled: input.enabled ?? true,
+    fields: input.fields.map((f) => ({ ...f, required: f.required ?? false, mapTo: f.mapTo ?? null })),
+    consentText: input.consentText ?? null,
+    lists: input.lists ?? [],
+    tags: input.tags ?? [],
+    doubleOptIn: input.doubleOptIn ?? false,
+    confirmationTemplateId: input.confirmationTemplateId ?? null,
+    confirmationFrom: input.confirmationFrom ?? null,
+    redirect: input.redirect ?? null,
+  };
+}
+
+/**
+ * Checks a form's rules beyond its JSON Schema: one required field maps to `email`; field
+ * names are valid and unique; a `select` has options; double opt-in comes with consent text
+ * and a From; `redirect` is an absolute http(s) URL; `confirm` is no form id. (Whether the
+ * confirmation template exists is the store's check.)
+ */
+export function checkForm(id: string, form: FormDefinition): void {
+  const details: ErrorDetail[] = [];
+  if (!CONTENT_ID.test(id) || id === 'confirm') details.push({ path: '/id', message: `${id} is not a valid form id` });
+  const emails = form.fields.filter((f) => f.mapTo === 'email');
+  if (emails.length !== 1 || !emails[0]?.required)
+    details.push({ path: '/fields', message: 'exactly one field must map to email, and it must be required' });
+  const seen = new Set<string>();
+  form.fields.forEach((f, i) => {
+    if (!FIELD_NAME.test(f.name))
+      details.push({ path: `/fields/${i}/name`, message: `${f.name} is not a valid field name` });
+    if (seen.has(f.name)) details.push({ path: `/fields/${i}/name`, message: `field ${f.name} appears twice` });
+    seen.add(f.name);
+    if (f.type === 'select' && !f.options?.length)
+      details.push({ path: `/fields/${i}/options`, message: 'a select field needs options' });
+    if (f.mapTo !== null && (!MAP_TO.test(f.mapTo) || /(^|\.)(__proto__|constructor|prototype)(\.|$)/.test(f.mapTo)))
+      details.push({ path: `/fields/${i}/mapTo`, message: `${f.mapTo} is no contact field` });
+  });
+  if (form.doubleOptIn && !form.consentText)
+    details.push({ path: '/consentText', message: 'double opt-in needs the consent text' });
+  if (form.doubleOptIn && !form.confirmationFrom)
+    details.push({ path: '/confirmationFrom', message: 'double opt-in needs confirmationFrom' });
+  if (form.redirect !== null && !isHttpUrl(form.redirect))
+    details.push({ path: '/redirect', message: 'redirect must be an absolute http(s) URL' });
+  if (details.length) throw new ValidationError('the form is invalid', details);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

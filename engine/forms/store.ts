@@ -1,0 +1,110 @@
+import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { checkForm, type FormDefinition } from './definition.js';
+
+/** A form as the API shows it. */
+export interface Form extends FormDefinition {
+  id: string;
+  version: number;
+  url: string;
+  embed: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface FormRow {
+  id: string;
+  version: number;
+  definition: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+/** JSON with keys sorted at every level: jsonb reorders keys, so compare this way. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value ?? null);
+}
+
+const iso = (d: unknown) => new Date(d as Date).toISOString();
+
+export function toForm(row: FormRow, publicUrl: string): Form {
+  const url = `${publicUrl}/f/${row.id}`;
+  return {
+    id: row.id,
+    version: row.version,
+    ...(row.definition as FormDefinition),
+    url,
+    embed: `<script src="${url}/embed.js" async></script>`,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export async function getForm(db: Kysely<Database>, id: string, publicUrl: string): Promise<Form | null> {
+  const row = await db.selectFrom('forms').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toForm(row, publicUrl) : null;
+}
+
+export async function listForms(db: Kysely<Database>) {
+  const rows = await db.selectFrom('forms').selectAll().orderBy('id').execute();
+  return rows.map((r) => {
+    const d = r.definition as unknown as FormDefinition;
+    return {
+      id: r.id,
+      name: d.name,
+      version: r.version,
+      enabled: d.enabled,
+      doubleOptIn: d.doubleOptIn,
+      updatedAt: iso(r.updated_at),
+    };
+  });
+}
+
+/** Saves a form: version 1 when new, N+1 when it changed, unchanged otherwise. */
+export async function putForm(db: Kysely<Database>, id: string, form: FormDefinition, publicUrl: string) {
+  checkForm(id, form);
+  return db.transaction().execute(async (trx) => {
+    if (form.confirmationTemplateId !== null) {
+      const found = await trx
+        .selectFrom('templates')
+        .select('id')
+        .where('id', '=', form.confirmationTemplateId)
+        .executeTakeFirst();
+      if (!found)
+        throw new ValidationError(`no template ${form.confirmationTemplateId}`, [
+          { path: '/confirmationTemplateId', message: `no template ${form.confirmationTemplateId}` },
+        ]);
+    }
+    const current = await trx.selectFrom('forms').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const definition = JSON.stringify(form);
+    if (!current) {
+      const row = await trx
+        .insertInto('forms')
+        .values({ id, version: 1, definition })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { created: true, form: toForm(row, publicUrl) };
+    }
+    if (canonical(current.definition as JsonObject) === canonical(form))
+      return { created: false, form: toForm(current, publicUrl) };
+    const row = await trx
+      .updateTable('forms')
+      .set({ version: current.version + 1, definition, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { created: false, form: toForm(row, publicUrl) };
+  });
+}
+
+export async function deleteForm(db: Kysely<Database>, id: string): Promise<void> {
+  const deleted = await db.deleteFrom('forms').where('id', '=', id).executeTakeFirst();
+  if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no form ${id}`);
+}

@@ -1,0 +1,103 @@
+import { type JsonObject, ValidationError } from '@waymark/sdk';
+import { sql } from 'kysely';
+import { setConsent } from '../contacts/consent.js';
+import { loadContact } from '../contacts/load.js';
+import type { Runtime } from '../runtime.js';
+import { applySubmission, type Submission, upsertSubmitter } from './apply.js';
+import { sendConfirmationMail } from './confirmation-mail.js';
+import type { Form } from './store.js';
+import { confirmationToken } from './tokens.js';
+import { readSubmission } from './values.js';
+
+/** Where a submission came from: what the proof keeps. */
+export interface Visitor {
+  ip: string;
+  userAgent: string | null;
+}
+
+/**
+ * Takes a valid submission (else ValidationError, `path` `/<field name>`). Without double
+ * opt-in it is applied at once, in one transaction. With it, the contact is created if new
+ * (email only), its email consent set `pending` unless `subscribed`, the values and proof kept
+ * aside and the confirmation mail sent; a repeat for the same address and form within 10
+ * minutes of its last confirmation mail does nothing.
+ */
+export async function submitForm(runtime: Runtime, form: Form, body: Record<string, unknown>, visitor: Visitor) {
+  const { values, errors } = readSubmission(form, body);
+  if (errors.length) throw new ValidationError('the submission is invalid', errors);
+  const submission: Submission = {
+    formId: form.id,
+    formVersion: form.version,
+    form: { fields: form.fields, lists: form.lists, tags: form.tags, consentText: form.consentText },
+    values,
+  };
+  const proof: JsonObject = {
+    formId: form.id,
+    formVersion: form.version,
+    text: form.consentText,
+    submittedAt: new Date().toISOString(),
+    ip: visitor.ip,
+    userAgent: visitor.userAgent,
+    confirmedAt: null,
+    confirmIp: null,
+    confirmUserAgent: null,
+  };
+  const { db } = runtime;
+  if (!form.doubleOptIn) {
+    await db.transaction().execute(async (trx) => {
+      const contactId = await applySubmission(trx, submission, form.consentText ? proof : null);
+      if (form.consentText)
+        await trx
+          .insertInto('consent_proofs')
+          .values({ contact_id: contactId, channel: 'email', status: 'subscribed', proof: JSON.stringify(proof) })
+          .execute();
+    });
+    return;
+  }
+  const emailField = form.fields.find((f) => f.mapTo === 'email');
+  const email = String(values[emailField?.name ?? ''] ?? '');
+  const pending = await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`form:${form.id}:${email}`}))`.execute(trx);
+    const recent = await sql<{ id: string }>`
+      select id from form_confirmations
+      where form_id = ${form.id} and email = ${email} and mailed_at > now() - interval '10 minutes' limit 1`.execute(
+      trx,
+    );
+    if (recent.rows.length) return null;
+    const contactId = await upsertSubmitter(trx, { email });
+    const contact = await loadContact(trx, contactId);
+    if (contact?.consent.email.status !== 'subscribed')
+      await setConsent(trx, contactId, { channel: 'email', status: 'pending', source: `form:${form.id}`, proof });
+    const kept = await trx
+      .insertInto('consent_proofs')
+      .values({ contact_id: contactId, channel: 'email', status: 'pending', proof: JSON.stringify(proof) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto('form_confirmations')
+      .values({
+        form_id: form.id,
+        form_version: form.version,
+        contact_id: contactId,
+        email,
+        payload: JSON.stringify({ submission, proof }),
+        proof_id: kept.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id: row.id, contactId };
+  });
+  if (!pending) return;
+  const contact = await loadContact(db, pending.contactId);
+  if (!contact) return;
+  try {
+    await sendConfirmationMail(runtime, {
+      contact,
+      form,
+      submission: values,
+      confirmUrl: `${runtime.config.publicUrl}/f/confirm/${confirmationToken(runtime.keys, pending.id)}`,
+    });
+  } catch (error) {
+    runtime.logger.error({ err: error, formId: form.id }, 'the confirmation mail was not sent');
+  }
+}

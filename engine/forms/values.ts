@@ -1,0 +1,70 @@
+import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
+import { normalizeEmail, normalizePhone } from '../contacts/normalize.js';
+import type { FormDefinition, FormField } from './definition.js';
+
+const TICKED = new Set(['true', 'on', 'yes', '1']);
+
+/** True for a ticked checkbox as forms and JSON send it: `true`, `"on"`, `"yes"` or `"1"`. */
+export const ticked = (value: unknown) =>
+  value === true || (typeof value === 'string' && TICKED.has(value.toLowerCase()));
+
+function isDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text);
+}
+
+function readField(field: FormField, raw: unknown): { value: JsonValue; error?: string } {
+  if (field.type === 'checkbox') return { value: ticked(raw) };
+  const text = raw === undefined || raw === null ? '' : Array.isArray(raw) ? String(raw[0] ?? '') : String(raw).trim();
+  if (text === '')
+    return field.required ? { value: null, error: `${field.label || field.name} is required` } : { value: null };
+  if (field.type === 'email' || field.mapTo === 'email') {
+    const email = normalizeEmail(text);
+    return email ? { value: email } : { value: text, error: `${text} is not an email address` };
+  }
+  if (field.type === 'tel' || field.mapTo === 'phone') {
+    const phone = normalizePhone(text);
+    return phone ? { value: phone } : { value: text, error: `${text} is not a phone number` };
+  }
+  if (field.type === 'date' && !isDate(text)) return { value: text, error: `${text} is not a date (YYYY-MM-DD)` };
+  if (field.type === 'select' && !(field.options ?? []).includes(text))
+    return { value: text, error: `${text} is not one of the options` };
+  return { value: text };
+}
+
+/** A submission's values by field name, and what is wrong with them (`path` `/<field name>`). */
+export function readSubmission(form: FormDefinition, body: Record<string, unknown>) {
+  const values: JsonObject = {};
+  const errors: ErrorDetail[] = [];
+  for (const field of form.fields) {
+    const read = readField(field, Object.hasOwn(body, field.name) ? body[field.name] : undefined);
+    if (read.value !== null) values[field.name] = read.value;
+    if (read.error) errors.push({ path: `/${field.name}`, message: read.error });
+  }
+  if (form.consentText && !ticked(body._consent))
+    errors.push({ path: '/_consent', message: 'please agree to the consent text' });
+  return { values, errors };
+}
+
+/** The contact fields the values map to, as `POST /api/contacts` takes them. */
+export function contactInput(form: FormDefinition, values: JsonObject) {
+  const input: { email?: string; phone?: string; externalId?: string; timezone?: string; attributes: JsonObject } = {
+    attributes: {},
+  };
+  for (const field of form.fields) {
+    const value = values[field.name];
+    if (field.mapTo === null || value === undefined || value === null) continue;
+    if (field.mapTo.startsWith('attributes.')) {
+      const path = field.mapTo.slice('attributes.'.length).split('.');
+      let at = input.attributes;
+      for (const key of path.slice(0, -1)) {
+        const next = at[key];
+        if (!next || typeof next !== 'object' || Array.isArray(next)) at[key] = {};
+        at = at[key] as JsonObject;
+      }
+      at[path[path.length - 1] as string] = value;
+    } else if (typeof value === 'string') input[field.mapTo as 'email' | 'phone' | 'externalId' | 'timezone'] = value;
+  }
+  return input;
+}

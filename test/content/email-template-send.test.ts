@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startRun } from '../../engine/runs/start.js';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { e, eventually, n, publish, runEnds } from '../engine/support.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+let worker: WorkerHandle;
+beforeAll(async () => {
+  t = await createTestApp({ PUBLIC_URL: 'https://w.example.com' });
+  worker = await startWorker(t.runtime, { retry: { retryBaseMs: 100 }, pollInterval: 200 });
+  await t.app.inject({
+    method: 'PUT',
+    url: '/api/templates/news',
+    headers: t.auth,
+    payload: {
+      name: 'News',
+      format: 'mjml',
+      subject: 'News for {{ contact.attributes.name }}',
+      body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ contact.attributes.name }}</mj-text><mj-button href="https://shop.example.com/new">New</mj-button></mj-column></mj-section></mj-body></mjml>',
+    },
+  });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+const sendGraph = (params: object) => ({
+  nodes: [
+    n('t', 'core.webhook', { secret: 'a-secret-of-16-chars' }),
+    n('m', 'email.send', { from: 'News <news@example.com>', category: 'marketing', ...params }),
+  ],
+  edges: [e('t', 'm')],
+});
+
+async function runFor(params: object, email: string) {
+  const db = t.runtime.db;
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/contacts',
+    headers: t.auth,
+    payload: { email, attributes: { name: 'Ada <3' } },
+  });
+  const contactId = created.json().id as string;
+  const journey = await publish(db, sendGraph(params));
+  const started = await db
+    .transaction()
+    .execute((trx) => startRun(trx, { ...journey, triggerNodeId: 't', contactId, trigger: {} }));
+  const runId = started?.runId as string;
+  await runEnds(db, runId, ['completed', 'failed']);
+  return runId;
+}
+
+describe('email.send naming a template', () => {
+  test('sends the template rendered for the contact, with tracked links and a text part', async () => {
+    const runId = await runFor({ template: 'news' }, 'ada@example.com');
+    const message = await eventually(() =>
+      t.runtime.db.selectFrom('messages').selectAll().where('run_id', '=', runId).executeTakeFirst(),
+    );
+    expect(message.subject).toBe('News for Ada <3');
+    expect(message.html).toContain('Hi Ada &lt;3');
+    expect(message.html).toContain('https://w.example.com/t/c/');
+    expect(message.html).not.toContain('https://shop.example.com/new');
+    expect(message.links).toEqual([expect.objectContaining({ url: 'https://shop.example.com/new' })]);
+    expect(message.text).toContain('Hi Ada <3');
+  });
+
+  test('a given subject replaces the template’s', async () => {
+    const runId = await runFor({ template: 'news', subject: 'Special' }, 'grace@example.com');
+    const message = await eventually(() =>
+      t.runtime.db.selectFrom('messages').select('subject').where('run_id', '=', runId).executeTakeFirst(),
+    );
+    expect(message.subject).toBe('Special');
+  });
+
+  test('publishing a graph naming an unknown template or version answers 422 at /template or /templateVersion', async () => {
+    for (const [params, path] of [
+      [{ template: 'nope' }, '/template'],
+      [{ template: 'news', templateVersion: 9 }, '/templateVersion'],
+    ] as const) {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/journeys',
+        headers: t.auth,
+        payload: { name: 'x', graph: sendGraph(params) },
+      });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/journeys/${created.json().id}/publish`,
+        headers: t.auth,
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error.details).toContainEqual(expect.objectContaining({ nodeId: 'm', path }));
+    }
+  });
+
+  test('inline html keeps working and needs no template', async () => {
+    const runId = await runFor({ subject: 'Inline', html: '<p>Inline</p>' }, 'inline@example.com');
+    const message = await eventually(() =>
+      t.runtime.db.selectFrom('messages').select('html').where('run_id', '=', runId).executeTakeFirst(),
+    );
+    expect(message.html).toContain('<p>Inline</p>');
+  });
+});

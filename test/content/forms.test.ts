@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ PUBLIC_URL: 'https://forms.example.com' });
+});
+afterAll(() => t.close());
+
+const fields = [
+  { name: 'email', label: 'Email', type: 'email', required: true, mapTo: 'email' },
+  { name: 'firstName', label: 'First name', type: 'text', mapTo: 'attributes.profile.firstName' },
+  { name: 'plan', label: 'Plan', type: 'select', options: ['free', 'pro'], mapTo: 'attributes.plan' },
+  { name: 'note', label: 'Note', type: 'textarea', mapTo: null },
+];
+const putForm = (id: string, payload: object) =>
+  t.app.inject({ method: 'PUT', url: `/api/forms/${id}`, headers: t.auth, payload });
+const postJson = (id: string, payload: object) =>
+  t.app.inject({ method: 'POST', url: `/f/${id}`, payload, headers: { 'user-agent': 'Test/1.0' } });
+
+describe('forms API', () => {
+  test('a new form is version 1 with its url and embed snippet; a change makes version 2', async () => {
+    const res = await putForm('news', { name: 'Newsletter', fields });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      id: 'news',
+      version: 1,
+      enabled: true,
+      lists: [],
+      doubleOptIn: false,
+      consentText: null,
+      url: 'https://forms.example.com/f/news',
+      embed: '<script src="https://forms.example.com/f/news/embed.js" async></script>',
+    });
+    expect((await putForm('news', { name: 'Newsletter', fields })).json().version).toBe(1);
+    expect((await putForm('news', { name: 'Newsletter!', fields })).json().version).toBe(2);
+  });
+
+  test.each([
+    ['no field maps to email', { fields: fields.slice(1) }, '/fields'],
+    [
+      'a select without options',
+      { fields: [...fields, { name: 's', label: 'S', type: 'select', mapTo: null }] },
+      '/fields/4/options',
+    ],
+    ['double opt-in without consent text', { doubleOptIn: true, confirmationFrom: 'a@example.com' }, '/consentText'],
+    ['a relative redirect', { redirect: '/thanks' }, '/redirect'],
+    ['an unknown confirmation template', { confirmationTemplateId: 'nope' }, '/confirmationTemplateId'],
+  ])('refuses %s', async (_what, change, path) => {
+    const res = await putForm('bad', { name: 'Bad', fields, ...change });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain(path);
+  });
+
+  test('confirm is no form id', async () => {
+    expect((await putForm('confirm', { name: 'x', fields })).statusCode).toBe(400);
+  });
+});
+
+describe('the hosted page', () => {
+  test('shows one input per field, the consent checkbox and a hidden honeypot, without script', async () => {
+    await putForm('page', { name: 'Join us', fields, consentText: 'I agree to <emails>' });
+    const res = await t.app.inject({ url: '/f/page' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.body).toContain('<form method="post" action="/f/page"');
+    for (const f of fields) expect(res.body).toContain(`name="${f.name}"`);
+    expect(res.body).toMatch(/<input type="checkbox" name="_consent" value="on" required> I agree to &lt;emails&gt;/);
+    expect(res.body).toMatch(/<input type="text" id="f-_hp" name="_hp" value="" tabindex="-1" autocomplete="off">/);
+    expect(res.body).not.toContain('<script');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  test('an unknown or disabled form is a 404 page', async () => {
+    await putForm('off', { name: 'Off', fields, enabled: false });
+    expect((await t.app.inject({ url: '/f/off' })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/f/never' })).statusCode).toBe(404);
+  });
+
+  test('the embed script posts to the form', async () => {
+    const res = await t.app.inject({ url: '/f/page/embed.js' });
+    expect(res.headers['content-type']).toContain('text/javascript');
+    expect(res.body).toContain('https://forms.example.com/f/page');
+  });
+});
+
+describe('submissions without double opt-in', () => {
+  test('a JSON submission upserts the contact with its lists, tags, consent proof and form.submitted', async () => {
+    await putForm('signup', {
+      name: 'Signup',
+      fields,
+      consentText: 'Send me news',
+      lists: ['newsletter'],
+      tags: ['from-form'],
+    });
+    const res = await postJson('signup', {
+      email: 'Ada@Example.com',
+      firstName: 'Ada',
+      plan: 'pro',
+      note: 'hi',
+      _consent: 'on',
+      _hp: '',
+      extra: 'ignored',
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ received: true, confirmationRequired: false, redirect: null });
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    const list = await t.app.inject({
+      url: '/api/contacts?segment={"attr":"email","op":"eq","value":"ada@example.com"}',
+      headers: t.auth,
+    });
+    const contact = list.json().contacts[0];
+    expect(contact.attributes).toEqual({ profile: { firstName: 'Ada' }, plan: 'pro' });
+    expect(contact.lists.map((l: { list: string }) => l.list)).toEqual(['newsletter']);
+    expect(contact.tags.map((l: { tag: string }) => l.tag)).toEqual(['from-form']);
+    expect(contact.consent.email).toMatchObject({
+      status: 'subscribed',
+      source: 'form:signup',
+      proof: { formId: 'signup', formVersion: 1, text: 'Send me news', userAgent: 'Test/1.0', confirmedAt: null },
+    });
+    const exported = await t.app.inject({ url: `/api/contacts/${contact.id}/export`, headers: t.auth });
+    expect(exported.json().consents).toEqual([
+      expect.objectContaining({ channel: 'email', status: 'subscribed', text: 'Send me news', ip: '127.0.0.1' }),
+    ]);
+    const events = await t.app.inject({
+      url: `/api/events?contactId=${contact.id}&name=form.submitted`,
+      headers: t.auth,
+    });
+    expect(events.json().events[0].properties).toEqual({
+      formId: 'signup',
+      formVersion: 1,
+      values: { email: 'ada@example.com', firstName: 'Ada', plan: 'pro', note: 'hi' },
+    });
+  });
+
+  test('an invalid JSON submission answers 400 naming each field', async () => {
+    const res = await postJson('signup', { email: 'not-an-email', plan: 'gold' });
+    expect(res.statusCode).toBe(400);
+    expect(
+      res
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['/_consent', '/email', '/plan']);
+  });
+
+  test('a form post goes on to the redirect', async () => {
+    await putForm('redir', { name: 'R', fields, redirect: 'https://shop.example.com/thanks' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/f/redir',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=grace%40example.com&_hp=',
+    });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('https://shop.example.com/thanks');
+  });
+
+  test('an invalid form post shows the page again with the problem at its field', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/f/redir',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=nope&_hp=',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toMatch(
+      /name="email" value="nope" required><div class="wm-error" role="alert">nope is not an email address/,
+    );
+  });
+
+  test('a bot filling the honeypot at 100 posts a second stores nothing', async () => {
+    await putForm('bots', { name: 'Bots', fields, lists: ['bots'] });
+    const count = async () => (await t.runtime.db.selectFrom('contacts').select('id').execute()).length;
+    const before = await count();
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        postJson('bots', { email: `bot${i}@spam.example.com`, _hp: 'http://spam' }),
+      ),
+    );
+    expect(answers.every((a) => a.statusCode === 202 && a.json().received === true)).toBe(true);
+    expect(await count()).toBe(before);
+    const lists = await t.app.inject({ url: '/api/lists', headers: t.auth });
+    expect(lists.json().lists.map((l: { list: string }) => l.list)).not.toContain('bots');
+  });
+});

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+let sink: SmtpSink;
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  t = await createTestApp({ PUBLIC_URL: 'https://mail.example.com', SMTP_URL: sink.url });
+});
+afterAll(async () => {
+  await t.close();
+  await sink.close();
+});
+
+const preview = (id: string, payload: object) =>
+  t.app.inject({ method: 'POST', url: `/api/templates/${id}/preview`, headers: t.auth, payload });
+const draft = (body: string, extra: object = {}) => ({ draft: { format: 'html', subject: 'S', body, ...extra } });
+const codes = (res: { json(): { problems: { code: string }[] } }) => res.json().problems.map((p) => p.code);
+
+const MJML = `<mjml><mj-body><mj-section><mj-column>
+  <mj-text>Hello {{ contact.attributes.name }}</mj-text>
+  <mj-button href="https://shop.example.com/sale">Shop</mj-button>
+  <mj-text><a href="{{ unsubscribeUrl }}">Leave</a></mj-text>
+</mj-column></mj-section></mj-body></mjml>`;
+
+describe('rendering', () => {
+  test('an MJML template renders responsive HTML with the values escaped and its links tracked', async () => {
+    const res = await preview('x', {
+      contact: { email: 'ada@example.com', attributes: { name: '<script>alert(1)</script>' } },
+      draft: { format: 'mjml', subject: 'Hi {{ contact.attributes.name }}', body: MJML },
+    });
+    expect(res.statusCode).toBe(200);
+    const { html, subject, problems } = res.json();
+    expect(html).toContain('Hello &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('@media'); // MJML's responsive styles
+    expect(html).toMatch(/href="https:\/\/mail\.example\.com\/t\/c\/p\.[^"]+"[^>]*>\s*Shop/);
+    expect(html).not.toContain('https://shop.example.com/sale');
+    expect(html).toMatch(/href="https:\/\/mail\.example\.com\/unsubscribe\/[^"]+">Leave/);
+    expect(html).toContain('/t/o/');
+    expect(subject).toBe('Hi <script>alert(1)</script>');
+    expect(problems).toEqual([]);
+  });
+
+  test('a preview link redirects to its target', async () => {
+    const res = await preview('x', draft('<a href="https://shop.example.com/a?b=1&amp;c=2">go</a>'));
+    const link = /href="https:\/\/mail\.example\.com(\/t\/c\/[^"]+)"/.exec(res.json().html)?.[1];
+    const click = await t.app.inject({ url: link ?? '' });
+    expect(click.statusCode).toBe(302);
+    expect(click.headers.location).toBe('https://shop.example.com/a?b=1&c=2');
+  });
+
+  test('a snippet is inserted with the template’s scope', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/snippets/greeting',
+      headers: t.auth,
+      payload: { body: '<p>Dear {{ contact.attributes.name }}</p>' },
+    });
+    const res = await preview('x', {
+      contact: { attributes: { name: 'Ada & Co' } },
+      ...draft("{% render 'greeting' %}"),
+    });
+    expect(res.json().html).toContain('<p>Dear Ada &amp; Co</p>');
+  });
+
+  test('without a text part, one is generated from the HTML', async () => {
+    const res = await preview('x', {
+      category: 'transactional',
+      ...draft('<h1>Order &amp; more</h1><p>See <a href="https://shop.example.com/o/1">your order</a></p>'),
+    });
+    expect(res.json().text).toBe('Order & more\nSee your order [https://shop.example.com/o/1]');
+  });
+
+  test('a stored contact is previewed by id; an unknown one is 404', async () => {
+    const c = await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts',
+      headers: t.auth,
+      payload: { email: 'grace@example.com' },
+    });
+    const res = await preview('x', { contactId: c.json().id, ...draft('<p>{{ contact.email }}</p>') });
+    expect(res.json().html).toContain('<p>grace@example.com</p>');
+    const unknown = await preview('x', { contactId: '00000000-0000-4000-8000-000000000000', ...draft('x') });
+    expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('the problem list', () => {
+  test('a Liquid error names its part, line and column, and that part is null', async () => {
+    const res = await preview('x', draft('<p>ok</p>\n<p>{% if contact.email %}</p>'));
+    const [problem] = res.json().problems;
+    expect(problem).toMatchObject({ code: 'liquid-error', severity: 'error', part: 'body', line: 2 });
+    expect(problem.column).toBeGreaterThan(0);
+    expect(res.json().html).toBeNull();
+  });
+
+  test('an unknown snippet is a Liquid error', async () => {
+    const res = await preview('x', draft("{% render 'nowhere' %}"));
+    expect(res.json().problems[0]).toMatchObject({ code: 'liquid-error', part: 'body', line: 1 });
+  });
+
+  test('an MJML validation error is a warning with its line', async () => {
+    const res = await preview('x', {
+      category: 'transactional',
+      draft: { format: 'mjml', subject: 'S', body: '<mjml><mj-body>\n<mj-nonsense></mj-nonsense></mj-body></mjml>' },
+    });
+    expect(res.json().problems).toContainEqual(
+      expect.objectContaining({ code: 'mjml-error', severity: 'warning', line: 2 }),
+    );
+  });
+
+  test('a link without https', async () => {
+    const res = await preview('x', {
+      category: 'transactional',
+      ...draft('<a href="http://insecure.example.com/">x</a>'),
+    });
+    expect(res.json().problems).toEqual([
+      expect.objectContaining({ code: 'insecure-link', url: 'http://insecure.example.com/' }),
+    ]);
+  });
+
+  test('an image without alt; alt="" passes', async () => {
+    const res = await preview('x', {
+      category: 'transactional',
+      ...draft('<img src="https://cdn.example.com/a.png"><img src="https://cdn.example.com/b.png" alt="">'),
+    });
+    expect(res.json().problems).toEqual([
+      expect.objectContaining({ code: 'image-without-alt', src: 'https://cdn.example.com/a.png' }),
+    ]);
+  });
+
+  test('HTML over 102 KiB, where Gmail clips', async () => {
+    const res = await preview('x', { category: 'transactional', ...draft(`<p>${'x'.repeat(110_000)}</p>`) });
+    expect(res.json().size).toBeGreaterThan(104_448);
+    expect(codes(res)).toEqual(['html-too-large']);
+  });
+
+  test('marketing mail without an unsubscribe link', async () => {
+    const res = await preview('x', draft('<p>Buy now</p>'));
+    expect(codes(res)).toEqual(['missing-unsubscribe']);
+    expect(res.json().html).toContain('Unsubscribe</a>'); // the default footer production adds
+  });
+});
+
+describe('test send', () => {
+  test('delivers the preview to the address given, subject prefixed [Test]', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/templates/promo',
+      headers: t.auth,
+      payload: { name: 'Promo', format: 'html', subject: 'Sale for {{ contact.email }}', body: '<p>Sale</p>' },
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/templates/promo/send-test',
+      headers: t.auth,
+      payload: { to: 'me@example.com', from: 'shop@example.com', contact: { email: 'ada@example.com' } },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ to: 'me@example.com', subject: '[Test] Sale for ada@example.com' });
+    const [mail] = await sink.waitFor(1);
+    expect(mail?.subject).toBe('[Test] Sale for ada@example.com');
+    expect(mail?.html).toContain('<p>Sale</p>');
+  });
+
+  test('a template that fails Liquid answers 422 template_error', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/templates/x/send-test',
+      headers: t.auth,
+      payload: { to: 'me@example.com', from: 'shop@example.com', ...draft('{% if %}') },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('template_error');
+    expect(res.json().error.details.length).toBeGreaterThan(0);
+  });
+});

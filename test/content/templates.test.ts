@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ PUBLIC_URL: 'https://mail.example.com' });
+});
+afterAll(() => t.close());
+
+const put = (id: string, payload: object) =>
+  t.app.inject({ method: 'PUT', url: `/api/templates/${id}`, headers: t.auth, payload });
+const welcome = { name: 'Welcome', format: 'html', subject: 'Hi {{ contact.attributes.name }}', body: '<p>Hello</p>' };
+
+describe('templates API', () => {
+  test('a new template is version 1; a change makes version 2; the same content saves nothing', async () => {
+    const first = await put('welcome', welcome);
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toMatchObject({ id: 'welcome', version: 1, text: null, versions: [{ version: 1 }] });
+    const second = await put('welcome', { ...welcome, body: '<p>Hello again</p>' });
+    expect(second.statusCode).toBe(200);
+    expect(second.json().version).toBe(2);
+    const same = await put('welcome', { ...welcome, body: '<p>Hello again</p>' });
+    expect(same.json().version).toBe(2);
+    expect(same.json().versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+  });
+
+  test('an older version stays readable', async () => {
+    await put('v-old', welcome);
+    await put('v-old', { ...welcome, subject: 'Changed' });
+    const res = await t.app.inject({ url: '/api/templates/v-old/versions/1', headers: t.auth });
+    expect(res.json()).toMatchObject({ id: 'v-old', version: 1, subject: welcome.subject, body: welcome.body });
+  });
+
+  test('lists templates by id', async () => {
+    await put('listed', welcome);
+    const res = await t.app.inject({ url: '/api/templates', headers: t.auth });
+    expect(res.json().templates).toContainEqual(expect.objectContaining({ id: 'listed', name: 'Welcome', version: 1 }));
+  });
+
+  test('an id with a slash-free but invalid spelling is refused', async () => {
+    const res = await put('-bad', welcome);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('validation_failed');
+  });
+
+  test('broken content is stored as given', async () => {
+    const res = await put('broken', { ...welcome, body: '<p>{% if x %}</p>' });
+    expect(res.statusCode).toBe(201);
+  });
+
+  test('deleting answers 204, then 404', async () => {
+    await put('gone', welcome);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/templates/gone', headers: t.auth })).statusCode).toBe(
+      204,
+    );
+    expect((await t.app.inject({ url: '/api/templates/gone', headers: t.auth })).statusCode).toBe(404);
+  });
+
+  test('a template a journey draft names cannot be deleted', async () => {
+    await put('in-use', welcome);
+    const graph = {
+      nodes: [
+        { id: 'e', type: 'core.event', version: 1, params: { event: 'x' }, position: { x: 0, y: 0 } },
+        {
+          id: 'm',
+          type: 'email.send',
+          version: 1,
+          params: { from: 'a@example.com', template: 'in-use', category: 'marketing' },
+          position: { x: 0, y: 100 },
+        },
+      ],
+      edges: [{ id: 'e1', source: 'e', sourceHandle: 'out', target: 'm' }],
+    };
+    await t.app.inject({ method: 'POST', url: '/api/journeys', headers: t.auth, payload: { name: 'Uses it', graph } });
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/templates/in-use', headers: t.auth });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.details[0].message).toContain('Uses it');
+  });
+});
+
+describe('snippets API', () => {
+  test('creates, updates, lists and deletes a snippet', async () => {
+    const url = '/api/snippets/footer';
+    const created = await t.app.inject({ method: 'PUT', url, headers: t.auth, payload: { body: '<p>F</p>' } });
+    expect(created.statusCode).toBe(201);
+    const updated = await t.app.inject({ method: 'PUT', url, headers: t.auth, payload: { body: '<p>G</p>' } });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json()).toMatchObject({ name: 'footer', body: '<p>G</p>' });
+    const list = await t.app.inject({ url: '/api/snippets', headers: t.auth });
+    expect(list.json().snippets.map((s: { name: string }) => s.name)).toContain('footer');
+    expect((await t.app.inject({ method: 'DELETE', url, headers: t.auth })).statusCode).toBe(204);
+    expect((await t.app.inject({ url, headers: t.auth })).statusCode).toBe(404);
+  });
+});
