@@ -74,12 +74,31 @@ async function eraseOnce(db: Kysely<Database>, contactId: string, secretKey: Buf
 
     if (await tableExists(trx, 'runs')) await endRuns(trx, { contactId }, 'exited');
     const ids = idsOf(contactId);
-    // Its queued jobs go (a job names the step it runs); a job already running finds its step gone.
+    // Its queued steps leave their jobs: a job carries a batch of steps (other contacts' too),
+    // so the contact's entries are taken out and a job left with none goes. A job already
+    // running finds the steps gone.
     await sql`
-      delete from graphile_worker._private_jobs j
-      using graphile_worker._private_tasks t
-      where t.id = j.task_id and t.identifier = ${STEP_TASK} and j.locked_at is null
-        and j.payload->>'stepId' in (select id::text from (${ids.step_id}) x)`.execute(trx);
+      with mine as (select coalesce(array_agg(id::text), '{}') as ids from (${ids.step_id}) x(id)),
+      entries as (
+        select j.id, e.value as entry, e.value->>'stepId' = any(mine.ids) as erased
+        from graphile_worker._private_jobs j
+        join graphile_worker._private_tasks t on t.id = j.task_id
+        cross join mine
+        cross join lateral jsonb_array_elements(
+          case when jsonb_typeof(j.payload::jsonb) = 'array' then j.payload::jsonb else jsonb_build_array(j.payload::jsonb) end
+        ) e
+        where t.identifier = ${STEP_TASK} and j.locked_at is null
+      ),
+      touched as (
+        select id, coalesce(jsonb_agg(entry) filter (where not erased), '[]'::jsonb) as rest
+        from entries group by id having bool_or(erased)
+      ),
+      dropped as (
+        delete from graphile_worker._private_jobs j using touched
+        where j.id = touched.id and touched.rest = '[]'::jsonb
+      )
+      update graphile_worker._private_jobs j set payload = touched.rest::json
+      from touched where j.id = touched.id and touched.rest <> '[]'::jsonb`.execute(trx);
 
     for (const column of SWEEP_ORDER) {
       for (const { table, type } of await tablesWithColumn(trx, column)) {

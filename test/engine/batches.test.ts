@@ -64,9 +64,18 @@ describe('steps run in batches', () => {
         );
         return (rows[0]?.n ?? 0) === 250 || undefined;
       }, 20_000);
-      const wakeUps = await stepJobs();
+      // Jobs of node a that the worker has yet to clear away may still be listed: look only
+      // at the jobs that carry the parked steps.
+      const { rows: parked } = await sql<{ id: string }>`
+        select id from steps where journey_id = ${j.journeyId} and node_id = 'b' and status = 'waiting'`.execute(
+        t.runtime.db,
+      );
+      const parkedIds = new Set(parked.map((r) => r.id));
+      const wakeUps = (await stepJobs()).filter((job) => job.payload.some((p) => parkedIds.has(p.stepId)));
       expect(wakeUps.length).toBeLessThan(20);
-      expect(wakeUps.reduce((sum, job) => sum + job.payload.length, 0)).toBe(250);
+      expect(wakeUps.reduce((sum, job) => sum + job.payload.filter((p) => parkedIds.has(p.stepId)).length, 0)).toBe(
+        250,
+      );
       await eventually(async () => {
         const { rows } = await sql<{ n: number }>`
           select count(*)::int as n from runs where journey_id = ${j.journeyId} and status = 'completed'`.execute(

@@ -220,23 +220,20 @@ describe('Prefer: wait holds no database connection while it waits', () => {
       edges: [e('hook', 'answer')],
     });
     const waiting = poolSize * 3;
-    const began = Date.now();
-    // No worker: no run reaches its core.respond step, so every call waits its full 3 s.
+    let settled = 0;
+    // No worker: no run reaches its core.respond step, so every call waits its full 10 s.
     const calls = Array.from({ length: waiting }, () =>
-      post(j.journeyId, '{}', { 'x-waymark-secret': PLAIN, prefer: 'wait=3' }),
+      post(j.journeyId, '{}', { 'x-waymark-secret': PLAIN, prefer: 'wait=10' }).finally(() => settled++),
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     for (let i = 0; i < 5; i++) {
-      const asked = Date.now();
       const res = await t.app.inject({ method: 'GET', url: `/api/journeys/${j.journeyId}`, headers: t.auth });
       expect(res.statusCode).toBe(200);
-      expect(Date.now() - asked).toBeLessThan(1000);
-      expect(Date.now() - began).toBeLessThan(2900); // asked while every call was still waiting
+      expect(settled).toBe(0); // answered while every call was still waiting
       expect(t.runtime.pool.waitingCount).toBe(0);
     }
     const answers = await Promise.all(calls);
     expect(answers.map((a) => a.statusCode)).toEqual(Array.from({ length: waiting }, () => 202));
-    expect(Date.now() - began).toBeGreaterThanOrEqual(2900);
     expect(await runsOf(j.journeyId)).toHaveLength(waiting);
   });
 });
