@@ -5,6 +5,8 @@ export type Route =
   | { name: 'journey'; id: string }
   | { name: 'contacts' }
   | { name: 'outbox' }
+  | { name: 'templates' }
+  | { name: 'template'; id: string }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(path: string): Route {
@@ -14,6 +16,8 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'journeys' && parts.length === 2) return { name: 'journey', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'contacts' && parts.length === 1) return { name: 'contacts' };
   if (parts[0] === 'outbox' && parts.length === 1) return { name: 'outbox' };
+  if (parts[0] === 'templates' && parts.length === 1) return { name: 'templates' };
+  if (parts[0] === 'templates' && parts.length === 2) return { name: 'template', id: decodeURIComponent(parts[1]) };
   return { name: 'not-found', path };
 }
 
