@@ -7,6 +7,7 @@ export type Route =
   | { name: 'outbox' }
   | { name: 'templates' }
   | { name: 'template'; id: string }
+  | { name: 'form'; id: string }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(path: string): Route {
@@ -17,6 +18,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'contacts' && parts.length === 1) return { name: 'contacts' };
   if (parts[0] === 'outbox' && parts.length === 1) return { name: 'outbox' };
   if (parts[0] === 'templates' && parts.length === 1) return { name: 'templates' };
+  if (parts[0] === 'forms' && parts.length === 2) return { name: 'form', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'templates' && parts.length === 2) return { name: 'template', id: decodeURIComponent(parts[1]) };
   return { name: 'not-found', path };
 }
