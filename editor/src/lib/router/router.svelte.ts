@@ -11,6 +11,9 @@ export type Route =
   | { name: 'setup'; code: string }
   | { name: 'invite'; token: string }
   | { name: 'reset-password'; token: string }
+  | { name: 'templates' }
+  | { name: 'template'; id: string }
+  | { name: 'form'; id: string }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(path: string): Route {
@@ -27,6 +30,9 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'setup' && parts.length === 2) return { name: 'setup', code: secret };
   if (parts[0] === 'invite' && parts.length === 2) return { name: 'invite', token: secret };
   if (parts[0] === 'reset-password' && parts.length === 2) return { name: 'reset-password', token: secret };
+  if (parts[0] === 'templates' && parts.length === 1) return { name: 'templates' };
+  if (parts[0] === 'forms' && parts.length === 2) return { name: 'form', id: decodeURIComponent(parts[1]) };
+  if (parts[0] === 'templates' && parts.length === 2) return { name: 'template', id: decodeURIComponent(parts[1]) };
   return { name: 'not-found', path };
 }
 

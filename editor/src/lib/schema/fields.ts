@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue, Schema } from '../api/types.ts';
 export type FieldKind =
   | 'template'
   | 'credential'
+  | 'email-template'
   | 'duration'
   | 'filter'
   | 'enum'
@@ -29,6 +30,7 @@ export function fieldKind(schema: Schema): FieldKind {
   if (schema.format === 'filter') return 'filter';
   if (schema.format === 'template') return 'template';
   if (schema.format === 'credential') return 'credential';
+  if (schema.format === 'email-template') return 'email-template';
   if (schema.format === 'duration') return 'duration';
   if (schema.enum) return 'enum';
   if (schema.const !== undefined) return 'enum';
