@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { auditRoutes } from './audit.js';
-import { authRoutes } from './auth.js';
 import { catalogueRoutes } from './catalogue.js';
 import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
@@ -11,7 +9,6 @@ import { formsRoutes } from './forms.js';
 import { healthRoutes } from './health.js';
 import { hooksRoutes } from './hooks.js';
 import { inboundRoutes } from './inbound.js';
-import { invitationsRoutes } from './invitations.js';
 import { journeysRoutes } from './journeys.js';
 import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
@@ -20,11 +17,14 @@ import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
 import { snippetsRoutes } from './snippets.js';
 import { tagsListsRoutes } from './tags-lists.js';
+import { auditRoutes } from './teams/audit.js';
+import { authRoutes } from './teams/auth.js';
+import { invitationsRoutes } from './teams/invitations.js';
+import { workspacesRoutes } from './teams/workspaces.js';
 import { templatesRoutes } from './templates.js';
 import { testRunsRoutes } from './test-runs.js';
 import { tokensRoutes } from './tokens.js';
 import { trackingRoutes } from './tracking.js';
-import { workspacesRoutes } from './workspaces.js';
 
 /** Every route plugin; each file holds one resource's routes and their schemas. */
 export async function routes(app: FastifyInstance) {

@@ -1,10 +1,15 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { errorResponses } from '../schemas/errors.js';
-import { answerWithSession, credentialsProperties, sessionAnswerSchema, validEmail } from '../teams/session-answer.js';
-import { redeemSetupCode } from '../teams/setup.js';
-import { defaultWorkspaceId, hashPassword, hasOwner } from '../teams/users.js';
+import { errorResponses } from '../../schemas/errors.js';
+import {
+  answerWithSession,
+  credentialsProperties,
+  sessionAnswerSchema,
+  validEmail,
+} from '../../teams/session-answer.js';
+import { redeemSetupCode } from '../../teams/setup.js';
+import { defaultWorkspaceId, hashPassword, hasOwner } from '../../teams/users.js';
 
 const unknownCode = () => new NotFoundError('no such setup code (unknown, used or expired, or there is an owner)');
 

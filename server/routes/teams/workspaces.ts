@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Role } from '../../engine/db/tables/teams.js';
-import { errorResponses } from '../schemas/errors.js';
-import { changeRole, listMembers, memberRole, removeMember } from '../teams/members.js';
-import { ROLES } from '../teams/permissions.js';
-import { ForbiddenError, type Principal } from '../teams/principal.js';
+import type { Role } from '../../../engine/db/tables/teams.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { changeRole, listMembers, memberRole, removeMember } from '../../teams/members.js';
+import { ROLES } from '../../teams/permissions.js';
+import { ForbiddenError, type Principal } from '../../teams/principal.js';
 
 const workspaceSchema = {
   type: 'object',

@@ -1,18 +1,18 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { errorResponses } from '../schemas/errors.js';
-import { checkLock, countFailure, liftLock } from '../teams/lockout.js';
-import { linkMail, sendPersonMail } from '../teams/mail.js';
-import { type Principal, UnauthorizedError } from '../teams/principal.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { checkLock, countFailure, liftLock } from '../../teams/lockout.js';
+import { linkMail, sendPersonMail } from '../../teams/mail.js';
+import { type Principal, UnauthorizedError } from '../../teams/principal.js';
 import {
   answerWithSession,
   clearSessionCookies,
   credentialsProperties,
   sessionAnswerSchema,
   validEmail,
-} from '../teams/session-answer.js';
-import { endSession, endUserSessions } from '../teams/sessions.js';
-import { checkPassword, findUserByEmail, hashPassword, newSecret, sha256 } from '../teams/users.js';
+} from '../../teams/session-answer.js';
+import { endSession, endUserSessions } from '../../teams/sessions.js';
+import { checkPassword, findUserByEmail, hashPassword, newSecret, sha256 } from '../../teams/users.js';
 import { meRoutes } from './auth-me.js';
 import { setupRoutes } from './auth-setup.js';
 

@@ -1,14 +1,26 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import type { Role } from '../../engine/db/tables/teams.js';
-import { errorResponses } from '../schemas/errors.js';
-import type { Actor } from '../teams/audit.js';
-import { endInvitation, invite, openInvitation, pendingInvitations, revokeInvitation } from '../teams/invitations.js';
-import { linkMail, sendPersonMail } from '../teams/mail.js';
-import { ROLES } from '../teams/permissions.js';
-import { ForbiddenError, type Principal, UnauthorizedError } from '../teams/principal.js';
-import { answerWithSession, credentialsProperties, sessionAnswerSchema, validEmail } from '../teams/session-answer.js';
-import { checkPassword, hashPassword } from '../teams/users.js';
+import type { Role } from '../../../engine/db/tables/teams.js';
+import { errorResponses } from '../../schemas/errors.js';
+import type { Actor } from '../../teams/audit.js';
+import {
+  endInvitation,
+  invite,
+  openInvitation,
+  pendingInvitations,
+  revokeInvitation,
+} from '../../teams/invitations.js';
+import { checkLock, countFailure } from '../../teams/lockout.js';
+import { linkMail, sendPersonMail } from '../../teams/mail.js';
+import { ROLES } from '../../teams/permissions.js';
+import { ForbiddenError, type Principal, UnauthorizedError } from '../../teams/principal.js';
+import {
+  answerWithSession,
+  credentialsProperties,
+  sessionAnswerSchema,
+  validEmail,
+} from '../../teams/session-answer.js';
+import { checkPassword, hashPassword } from '../../teams/users.js';
 
 const invitationSchema = {
   type: 'object',
@@ -180,9 +192,14 @@ export async function invitationsRoutes(app: FastifyInstance) {
     async (request, reply) => {
       await app.checkFailedAuth(request);
       const i = await openInvitation(db, request.params.token);
-      if (i.user && !(await checkPassword(i.user.password_hash, request.body.password))) {
-        await app.countFailedAuth(request);
-        throw new UnauthorizedError('the password is wrong');
+      if (i.user) {
+        // An existing user proves it is them: a failed sign-in, counted and locked like one.
+        await checkLock(db, i.user.email);
+        if (!(await checkPassword(i.user.password_hash, request.body.password))) {
+          await countFailure(db, i.user.email);
+          await app.countFailedAuth(request);
+          throw new UnauthorizedError('the password is wrong');
+        }
       }
       const hash = i.user ? null : await hashPassword(request.body.password);
       const user = await db.transaction().execute(async (trx) => {
