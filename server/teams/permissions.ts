@@ -88,8 +88,8 @@ const RULES: Rule[] = [
   ['POST', r('/api/events'), 'events:write'],
   ['*', r('/api/(contacts|tags|lists|leads|messages)(/.*)?'), 'contacts:write'],
   // Later routes: their resource's read permission for GET, write otherwise.
-  ['GET', r('/api/(templates|forms)(/.*)?'), 'journeys:read'],
-  ['*', r('/api/(templates|forms)(/.*)?'), 'journeys:write'],
+  ['GET', r('/api/(templates|forms|snippets)(/.*)?'), 'journeys:read'],
+  ['*', r('/api/(templates|forms|snippets)(/.*)?'), 'journeys:write'],
 ];
 
 /** The permission a route needs; every route outside /api is public. Unknown /api routes need `admin`. */

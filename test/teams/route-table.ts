@@ -75,6 +75,22 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['GET', '/api/invitations/{token}', 'public'],
   ['POST', '/api/invitations/{token}/accept', 'public'],
   ['GET', '/api/audit', 'admin'],
+  // Templates, snippets and forms (contracts/content.md): read for GET, write otherwise.
+  ['GET', '/api/templates', 'journeys:read'],
+  ['GET', '/api/templates/{id}', 'journeys:read'],
+  ['PUT', '/api/templates/{id}', 'journeys:write'],
+  ['DELETE', '/api/templates/{id}', 'journeys:write'],
+  ['GET', '/api/templates/{id}/versions/{version}', 'journeys:read'],
+  ['POST', '/api/templates/{id}/preview', 'journeys:write'],
+  ['POST', '/api/templates/{id}/send-test', 'journeys:write'],
+  ['GET', '/api/snippets', 'journeys:read'],
+  ['GET', '/api/snippets/{name}', 'journeys:read'],
+  ['PUT', '/api/snippets/{name}', 'journeys:write'],
+  ['DELETE', '/api/snippets/{name}', 'journeys:write'],
+  ['GET', '/api/forms', 'journeys:read'],
+  ['GET', '/api/forms/{id}', 'journeys:read'],
+  ['PUT', '/api/forms/{id}', 'journeys:write'],
+  ['DELETE', '/api/forms/{id}', 'journeys:write'],
 ];
 
 /** teams.md's role table. */
