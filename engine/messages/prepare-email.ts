@@ -1,4 +1,4 @@
-import { LINK_MARK_ATTRIBUTE, linkMarkOf, withoutLinkMarks } from '@waymark/sdk';
+import { LINK_MARK_ATTRIBUTE, linkMarkOf, UNSUBSCRIBE_URL_PLACEHOLDER, withoutLinkMarks } from '@waymark/sdk';
 import type { SecretKeys } from '../config/secret-key.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { signToken } from './tokens.js';
@@ -68,10 +68,18 @@ const markedHref = (mark: string) =>
  * @example
  * prepareEmail({ messageId, html: '<a href="https://x.io">x</a>', marketing: true, publicUrl, keys })
  */
-export function prepareEmail(input: PrepareInput): PreparedEmail {
+export function prepareEmail(given: PrepareInput): PreparedEmail {
+  let input = given;
   const { messageId, publicUrl, keys } = input;
   const urls = input.links ?? messageLinks(keys, publicUrl, messageId);
   const unsubscribe = urls.unsubscribe();
+  // `{{ unsubscribeUrl }}` in inline html and text: this message's own link, or nothing.
+  const own = input.marketing ? unsubscribe : '';
+  input = {
+    ...input,
+    html: input.html?.replaceAll(UNSUBSCRIBE_URL_PLACEHOLDER, own),
+    text: input.text?.replaceAll(UNSUBSCRIBE_URL_PLACEHOLDER, own),
+  };
   // The unsubscribe link and double opt-in confirmation links are never tracked.
   const untracked = (url: string) => url === unsubscribe || url.startsWith(`${publicUrl}/f/confirm/`);
   const links: StoredLink[] = [];

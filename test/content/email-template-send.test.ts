@@ -102,4 +102,39 @@ describe('email.send naming a template', () => {
     );
     expect(message.html).toContain('<p>Inline</p>');
   });
+
+  test('{{ unsubscribeUrl }} in inline html and text is the message’s own unsubscribe link, untracked, with no second footer', async () => {
+    const runId = await runFor(
+      {
+        subject: 'Inline',
+        html: '<p>Hi</p><a href="{{ unsubscribeUrl }}">Leave</a>',
+        text: 'Hi. Leave: {{ unsubscribeUrl }}',
+      },
+      'leave@example.com',
+    );
+    const message = await eventually(() =>
+      t.runtime.db
+        .selectFrom('messages')
+        .select(['html', 'text', 'links'])
+        .where('run_id', '=', runId)
+        .executeTakeFirst(),
+    );
+    const links = message.html?.match(/https:\/\/w\.example\.com\/unsubscribe\/[^"]+/g) ?? [];
+    expect(links).toHaveLength(1);
+    expect(message.html).toContain(`<a href="${links[0]}">Leave</a>`);
+    expect(message.html).not.toContain('waymark.invalid');
+    expect(message.text).toBe(`Hi. Leave: ${links[0]}`);
+    expect(message.links).toEqual([]);
+  });
+
+  test('{{ unsubscribeUrl }} is empty in transactional mail', async () => {
+    const runId = await runFor(
+      { subject: 'Receipt', html: '<p>[{{ unsubscribeUrl }}]</p>', category: 'transactional' },
+      'receipt@example.com',
+    );
+    const message = await eventually(() =>
+      t.runtime.db.selectFrom('messages').select('html').where('run_id', '=', runId).executeTakeFirst(),
+    );
+    expect(message.html).toContain('<p>[]</p>');
+  });
 });

@@ -7,6 +7,7 @@ import {
   NodeError,
   type Resume,
   renderParams,
+  UNSUBSCRIBE_URL_PLACEHOLDER,
 } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
@@ -171,6 +172,7 @@ export async function assembleNodeContext(input: {
       trigger: run.trigger,
       steps,
       run: runInfo,
+      unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
     });
   } catch (error) {
     throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, { cause: error });

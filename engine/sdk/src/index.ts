@@ -71,6 +71,7 @@ export {
   templateKind,
   templateKindOf,
   templatesIn,
+  UNSUBSCRIBE_URL_PLACEHOLDER,
 } from './template.js';
 export { jsonStringContent, jsonValue } from './template-json.js';
 export {

@@ -3,13 +3,24 @@ import type { JsonObject, JsonValue } from './json.js';
 import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './template-json.js';
 import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './template-links.js';
 
-/** What a template sees: `contact`, `trigger`, `steps.<nodeId>.output` and `run`. */
+/** What a template sees: `contact`, `trigger`, `steps.<nodeId>.output`, `run` and `unsubscribeUrl`. */
 export type TemplateScope = {
   contact: JsonValue | object | null;
   trigger: JsonObject;
   steps: Record<string, { output: JsonValue }>;
   run: JsonValue | object;
+  unsubscribeUrl?: string;
 };
+
+/**
+ * What `{{ unsubscribeUrl }}` renders to in a node's params. The message it belongs to does not
+ * exist until the node sends it, so the messages service puts the message's own unsubscribe
+ * link (marketing mail; nothing otherwise) in its place.
+ *
+ * @example
+ * html.replaceAll(UNSUBSCRIBE_URL_PLACEHOLDER, unsubscribeLink)
+ */
+export const UNSUBSCRIBE_URL_PLACEHOLDER = 'https://unsubscribe.waymark.invalid/this-message';
 
 /**
  * How a template's outputs are escaped: `text` not at all (subjects, text parts, SMS),

@@ -4,7 +4,7 @@ import type { NodeContext, Resume, RunInfo, RunResult } from '../context.js';
 import type { AnyNodeDefinition } from '../define-node.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { HttpResponse, Lead, Logger } from '../services.js';
-import { renderParams } from '../template.js';
+import { renderParams, UNSUBSCRIBE_URL_PLACEHOLDER } from '../template.js';
 import { MemoryContacts, makeContact } from './memory-contacts.js';
 import {
   type GateDecision,
@@ -88,7 +88,13 @@ export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions):
   const steps = options.steps ?? {};
   const params = structuredClone(options.params ?? {}) as JsonValue;
   validateParams(node, params);
-  const rendered = await renderParams(node.params, params, { contact, trigger, steps, run });
+  const rendered = await renderParams(node.params, params, {
+    contact,
+    trigger,
+    steps,
+    run,
+    unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
+  });
   const idempotencyKey = `test:${run.id}:${options.nodeId ?? 'n1'}`;
   const ctx: NodeContext<unknown> = {
     params: rendered,
