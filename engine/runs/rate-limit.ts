@@ -1,14 +1,7 @@
-import { parseDuration, WaymarkError } from '@waymark/sdk';
+import { parseDuration, RateLimitedError } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { WebhookTarget } from './webhook.js';
-
-/** Over a journey's webhook rate limit: HTTP 429 `rate_limited`, with `Retry-After`. */
-export class RateLimitedError extends WaymarkError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', `the journey's webhook rate limit is reached; retry in ${retryAfterSeconds} s`);
-  }
-}
 
 /** A journey's `webhookRateLimit` setting: at most `max` calls per `window` (ISO 8601 duration). */
 export interface WebhookRateLimit {
@@ -65,5 +58,5 @@ export async function enforceWebhookRateLimit(db: Kysely<Database>, target: Webh
   if (!limit) return;
   const { rows } = await webhookRateHit(target.journeyId, limit).execute(db);
   const row = rows[0];
-  if (row?.limited) throw new RateLimitedError(row.retry_after);
+  if (row?.limited) throw new RateLimitedError("the journey's webhook rate limit is reached", row.retry_after);
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import { NotFoundError, WaymarkError } from '@waymark/sdk';
+import { NotFoundError, RateLimitedError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { findToken, redeemLiveTicket, type TokenPrincipal, tokenById } from '../auth/tokens.js';
@@ -17,13 +17,6 @@ const TRUST_MS = 1000;
 const FAILED_AUTH_MAX = 20;
 const FAILED_AUTH_WINDOW_MS = 60_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Too many failed authentications from one address: HTTP 429 `rate_limited`, with `Retry-After`. */
-export class TooManyFailuresError extends WaymarkError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', `too many failed authentications from this address; retry in ${retryAfterSeconds} s`);
-  }
-}
 
 /** A credential from an origin the live feed does not serve: HTTP 403 `forbidden`. */
 export class ForeignOriginError extends WaymarkError {
@@ -106,7 +99,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('forgetTrustedTokens', () => trusted.clear());
   app.decorate('checkFailedAuth', async (request: FastifyRequest) => {
     const seen = await failures(request, { increment: false });
-    if (!seen.isAllowed && seen.remaining === 0) throw new TooManyFailuresError(seen.ttlInSeconds);
+    if (!seen.isAllowed && seen.remaining === 0)
+      throw new RateLimitedError('too many failed authentications from this address', seen.ttlInSeconds);
   });
   app.decorate('countFailedAuth', async (request: FastifyRequest) => {
     await failures(request);

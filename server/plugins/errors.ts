@@ -1,4 +1,4 @@
-import { type ErrorDetail, WaymarkError } from '@waymark/sdk';
+import { type ErrorDetail, RateLimitedError, WaymarkError } from '@waymark/sdk';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_STATUSES } from '../error-statuses.js';
@@ -89,8 +89,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     if (error instanceof WaymarkError) {
       // Errors that know when to come back (rate_limited) say so in Retry-After.
-      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-      if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+      if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
       return sendError(reply, error.code, error.message, error.details);
     }
     if (known) return sendError(reply, known.code, known.message, known.details);

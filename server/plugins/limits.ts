@@ -1,5 +1,5 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import { WaymarkError } from '@waymark/sdk';
+import { RateLimitedError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -7,13 +7,6 @@ import fp from 'fastify-plugin';
 export const VISITOR_LIMIT = { max: 600, timeWindow: 60_000 };
 /** Routes that people reach from mail and pages, without a token. */
 const VISITOR_ROUTES = /^\/(t|unsubscribe|forms?|f)\//;
-
-/** Over a per-address limit: HTTP 429 `rate_limited`, with `Retry-After`. */
-export class TooManyRequestsError extends WaymarkError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', `too many requests from this address; retry in ${retryAfterSeconds} s`);
-  }
-}
 
 /**
  * Per-address limits with @fastify/rate-limit. Counts are kept in each process (an address
@@ -27,6 +20,7 @@ export const limitsPlugin = fp(async (app: FastifyInstance) => {
   });
   await app.register(fastifyRateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => new TooManyRequestsError(Math.max(1, Math.ceil(context.ttl / 1000))),
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError('too many requests from this address', context.ttl / 1000),
   });
 });

@@ -1,4 +1,4 @@
-import { WaymarkError } from '@waymark/sdk';
+import { RateLimitedError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
 
@@ -6,19 +6,12 @@ import type { Database } from '../../engine/db/database.js';
 const MAX_FAILURES = 10;
 const WINDOW_MINUTES = 15;
 
-/** A locked email: HTTP 429 `rate_limited` with `Retry-After`. */
-export class SignInLockedError extends WaymarkError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited', `too many failed sign-ins for this email; retry in ${retryAfterSeconds} s`);
-  }
-}
-
 /** Throws while the email is locked. */
 export async function checkLock(db: Kysely<Database>, email: string): Promise<void> {
   const { rows } = await sql<{ seconds: number }>`
     select ceil(extract(epoch from until - now()))::int as seconds from sign_in_locks
     where email = ${email} and until > now()`.execute(db);
-  if (rows[0]) throw new SignInLockedError(Math.max(1, rows[0].seconds));
+  if (rows[0]) throw new RateLimitedError('too many failed sign-ins for this email', Math.max(1, rows[0].seconds));
 }
 
 /** Counts a failed sign-in; the tenth within the window locks the email. */

@@ -47,6 +47,21 @@ export class ConflictError extends WaymarkError {
 }
 
 /**
+ * Over a rate limit: HTTP 429 `rate_limited`, with `Retry-After` set from `retryAfterSeconds`.
+ *
+ * @example
+ * throw new RateLimitedError('too many requests from this address', 30);
+ */
+export class RateLimitedError extends WaymarkError {
+  readonly retryAfterSeconds: number;
+  constructor(what: string, retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super('rate_limited', `${what}; retry in ${seconds} s`);
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+/**
  * Thrown by a node's `run` to fail its step with a clear message. A node error is final:
  * the step fails at once. Throw {@link RetryableError} for a failure worth retrying.
  *

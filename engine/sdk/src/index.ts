@@ -53,6 +53,7 @@ export {
   isRetryable,
   NodeError,
   NotFoundError,
+  RateLimitedError,
   RetryableError,
   ValidationError,
   WaymarkError,
