@@ -72,14 +72,17 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
     with live as (
       select 1 where ${!input.onlyIfLive} or exists (select 1 from journeys
         where id = ${journeyId}::uuid and status = 'live' and published_version = ${version.version}::int)
+    ), workspace as (
+      -- Contacts are found, created and started only in the journey's workspace.
+      select workspace_id from journeys where id = ${journeyId}::uuid
     ), found as (
       select c.id from contacts c
-      where ${byIdentity !== null}
+      where ${byIdentity !== null} and c.workspace_id = (select workspace_id from workspace)
         and (c.id = ${byIdentity?.contactId ?? null}::uuid or c.email = ${byIdentity?.email ?? null}
           or c.phone = ${byIdentity?.phone ?? null} or c.external_id = ${byIdentity?.externalId ?? null})
     ), created as (
-      insert into contacts (email, phone, external_id)
-      select ${byIdentity?.email ?? null}::text, ${byIdentity?.phone ?? null}::text, ${byIdentity?.externalId ?? null}::text
+      insert into contacts (workspace_id, email, phone, external_id)
+      select (select workspace_id from workspace), ${byIdentity?.email ?? null}::text, ${byIdentity?.phone ?? null}::text, ${byIdentity?.externalId ?? null}::text
       where ${byIdentity !== null && byIdentity.contactId === undefined} and not exists (select 1 from found)
       on conflict do nothing
       returning id
@@ -92,6 +95,8 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
       union all select id from created
     ), candidates as (
       select distinct c.contact_id from (
+        -- Ids given are of the journey's workspace: events start journeys of their contact's
+        -- workspace, segments look at their journey's, webhooks bind in their journey's.
         select unnest(${ids}::uuid[]) as contact_id where ${byIdentity === null}
         union all select id from bound
       ) c

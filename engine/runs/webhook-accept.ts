@@ -113,7 +113,7 @@ async function startFromWebhook(db: Kysely<Database>, target: WebhookTarget, pay
   };
   let started = await insertRuns(db, { ...base, contacts: identity ? { identity } : { ids: [null] } });
   if (started.live && !started.bound && raw) {
-    started = await insertRuns(db, { ...base, contacts: { ids: [await bindContact(db, raw)] } });
+    started = await insertRuns(db, { ...base, contacts: { ids: [await bindContact(db, target.workspaceId, raw)] } });
   }
   if (!started.live) throw new StaleWebhookTargetError();
   const runId = started.runIds[0];
