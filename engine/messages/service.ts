@@ -147,6 +147,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
         });
         const row = {
           id,
+          workspace_id: scope.workspaceId,
           idempotency_key: scope.idempotencyKey,
           run_id: scope.runId,
           journey_id: scope.journeyId,
