@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createContactsService } from '../../engine/contacts/service.js';
+import { createCredentialsService } from '../../engine/credentials/service.js';
+import { evaluateTriggers } from '../../engine/segments/tick.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { stepScope } from '../channels/scope.js';
 import { e, eventually, n, testPackage } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { ROUTES } from './route-table.js';
@@ -389,6 +393,48 @@ describe('two workspaces', () => {
     const contact = await ok<{ email: string }>({ method: 'GET', url: `/api/contacts/${run.contactId}` }, bAuth);
     expect(contact.email).toBe('same@example.com');
     expect((await call({ method: 'GET', url: `/api/runs/${hook.json().runId}` }, aAuth)).statusCode).toBe(404);
+  });
+
+  test('a segment trigger of B looks at B’s contacts only', async () => {
+    const bVip = (
+      await ok<{ id: string }>({ method: 'POST', url: '/api/contacts', payload: { email: 'b-vip@example.com' } }, bAuth)
+    ).id;
+    await ok({ method: 'POST', url: `/api/contacts/${bVip}/tags`, payload: { tag: 'vip' } }, bAuth);
+    const { id } = await ok<{ id: string }>(
+      {
+        method: 'POST',
+        url: '/api/journeys',
+        payload: {
+          name: 'B vips',
+          graph: {
+            nodes: [n('seg', 'core.segment', { filter: { tag: 'vip', op: 'has' }, every: 'PT1M' }), n('a', 'tst.step')],
+            edges: [e('seg', 'a')],
+          },
+        },
+      },
+      bAuth,
+    );
+    await ok({ method: 'POST', url: `/api/journeys/${id}/publish` }, bAuth);
+    await evaluateTriggers(t.runtime);
+    // A's contact carries `vip` too: only B's enters.
+    const runs = await eventually(async () => {
+      const r = await ok<{ runs: { contactId: string }[] }>({ method: 'GET', url: `/api/runs?journeyId=${id}` }, bAuth);
+      return r.runs.length ? r.runs : undefined;
+    });
+    expect(runs.map((r) => r.contactId)).toEqual([bVip]);
+  });
+
+  test('a node running in B finds none of A’s contacts or credentials', async () => {
+    const scope = await stepScope(t.runtime, { workspaceId: B });
+    const contacts = createContactsService(scope);
+    expect(await contacts.get(a.contact as string)).toBeNull();
+    await expect(contacts.addTag(a.contact as string, 'taken')).rejects.toThrow(`no contact ${a.contact}`);
+    await expect(contacts.recordEvent(a.contact as string, 'spoofed', {})).rejects.toThrow('no contact');
+    await expect(createCredentialsService(scope, ['email.smtp']).get(a.credential as string)).rejects.toThrow(
+      'does not exist',
+    );
+    const inA = await createContactsService(await stepScope(t.runtime)).get(a.contact as string);
+    expect(inA?.tags.map((x) => x.tag)).toEqual(['vip']);
   });
 
   test('a form’s submissions land in the form’s workspace', async () => {
