@@ -5,6 +5,7 @@ import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers } from '../segments/tick.js';
 import { workerTasks } from './tasks.js';
+import { WakeAlarms } from './wake-alarms.js';
 import { DEFAULT_REGISTRY, type RegistryOptions, WorkerRegistry } from './worker-registry.js';
 
 export interface WorkerHandle {
@@ -43,9 +44,13 @@ export interface WorkerOptions {
 export async function startWorker(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   let poolId: string | null = null;
+  let nudge: (jobs: number) => void = () => {};
   events.on('pool:create', ({ workerPool }) => {
     poolId = workerPool.id;
+    nudge = (jobs) => workerPool.nudge(jobs);
   });
+  // Due wake-ups fetched when due, not at the next poll.
+  const alarms = new WakeAlarms((jobs) => nudge(jobs));
   const concurrency = options.concurrency ?? runtime.config.workerConcurrency;
   // Without a local queue every job costs a fetch of its own (STACK.md: ~1,700 jobs/s at best).
   const localQueueSize = options.localQueueSize ?? Math.min(500, concurrency * 10);
@@ -54,7 +59,7 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
     concurrency,
     noHandleSignals: true,
     pollInterval: options.pollInterval ?? 1000,
-    taskList: workerTasks(runtime, { ...DEFAULT_RETRY, ...options.retry }),
+    taskList: workerTasks(runtime, { ...DEFAULT_RETRY, ...options.retry }, { onWakeUps: (times) => alarms.set(times) }),
     crontab: '',
     events,
     logger: graphileLogger(runtime.logger),
@@ -74,6 +79,7 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
   return {
     id,
     async stop() {
+      alarms.clear();
       await runner.stop();
       await registry.stop();
     },

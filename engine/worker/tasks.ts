@@ -1,12 +1,12 @@
 import type { TaskList } from 'graphile-worker';
 import { STEP_TASK } from '../runs/bookkeeping.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
-import { type BatchItem, runBatch } from '../runs/step/run-batch.js';
+import { type BatchItem, type BatchOptions, runBatch } from '../runs/step/run-batch.js';
 import type { Runtime } from '../runtime.js';
 import { TRIGGERS_TASK, triggersTask } from '../segments/tick.js';
 
 /** Every graphile-worker task Waymark runs, by name. */
-export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETRY): TaskList {
+export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETRY, batch: BatchOptions = {}): TaskList {
   return {
     // A batch of tokens `[{ stepId, timeout? }]` (a lone `{ stepId }` from before batches too).
     [STEP_TASK]: async (payload) => {
@@ -15,7 +15,7 @@ export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETR
         // A malformed entry: nothing to run, nothing to retry.
         return typeof item?.stepId === 'string' ? [{ stepId: item.stepId, timeout: item.timeout === true }] : [];
       });
-      if (items.length) await runBatch(runtime, items, retry);
+      if (items.length) await runBatch(runtime, items, retry, batch);
     },
     // Segment, schedule and date triggers: one pending tick at a time, re-queued each second.
     [TRIGGERS_TASK]: triggersTask(runtime),

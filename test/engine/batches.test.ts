@@ -57,7 +57,7 @@ describe('steps run in batches', () => {
     expect(jobs.map((job) => job.payload.length).sort((x, y) => x - y)).toEqual([50, 100, 100]);
 
     // The worker runs them and parks every token in a 1.5-second wait: the parks of a batch
-    // due within the same second share the job that wakes them.
+    // due within 200 ms of each other share the job that wakes them.
     const worker = await startWorker(t.runtime, { pollInterval: 200 });
     try {
       await eventually(async () => {

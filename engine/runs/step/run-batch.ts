@@ -13,6 +13,11 @@ export interface BatchItem {
   timeout?: boolean;
 }
 
+export interface BatchOptions {
+  /** Told, once the batch is written, when the tokens it parked or set to retry fall due. */
+  onWakeUps?: (times: Date[]) => void;
+}
+
 /** Nodes of one batch running at once (I/O nodes wait on the network, not the CPU). */
 export const BATCH_CONCURRENCY = 32;
 
@@ -45,7 +50,12 @@ function runOf(started: StartedStep): RunRow {
  * jobs. Safe to repeat: finished or cancelled steps are skipped, and a step that runs again
  * keeps its id, its nodes' idempotency key.
  */
-export async function runBatch(runtime: Runtime, items: readonly BatchItem[], retry: RetryOptions): Promise<void> {
+export async function runBatch(
+  runtime: Runtime,
+  items: readonly BatchItem[],
+  retry: RetryOptions,
+  options: BatchOptions = {},
+): Promise<void> {
   const { db } = runtime;
   const timeouts = items.filter((i) => i.timeout).map((i) => i.stepId);
   const claimed = new Set(await claimTimeouts(db, timeouts));
@@ -66,4 +76,10 @@ export async function runBatch(runtime: Runtime, items: readonly BatchItem[], re
     writes.push(...(await runToken({ runtime, db, version, run, step, known, retry })));
   });
   await writeSteps(db, writes, { asyncCommit: true });
+  options.onWakeUps?.(wakeUpsOf(writes));
+}
+
+/** The times tokens of a batch were parked or set to retry until. */
+function wakeUpsOf(writes: readonly StepWrite[]): Date[] {
+  return writes.flatMap(({ transition: t }) => (t.kind === 'park' ? [t.wakeAt] : t.kind === 'retry' ? [t.at] : []));
 }
