@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RunStatus } from '../../engine/db/tables/runs.js';
 import { cancelRun, getRun, listRuns } from '../../engine/runs/queries.js';
 import { errorResponses } from '../schemas/errors.js';
+import { stepErrorSchema } from '../schemas/step-error.js';
 
 const tags = ['runs'];
 const statuses = ['running', 'waiting', 'completed', 'failed', 'exited'];
@@ -31,11 +32,7 @@ const runWithSteps = {
           nodeId: { type: 'string' },
           status: { type: 'string', enum: ['completed', 'failed', 'waiting'] },
           output: {},
-          error: {
-            type: 'object',
-            properties: { message: { type: 'string' }, code: { type: 'string' } },
-            required: ['message'],
-          },
+          error: stepErrorSchema,
           attempts: { type: 'integer' },
           startedAt: { type: ['string', 'null'], format: 'date-time' },
           finishedAt: { type: ['string', 'null'], format: 'date-time' },

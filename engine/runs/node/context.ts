@@ -40,6 +40,8 @@ export interface StepRef {
   parentStepId: string | null;
   attempts: number;
   resume: Resume | null;
+  /** A retried step's: the failed step's id, so a call that landed before is recognised. */
+  idempotencyKey?: string;
 }
 
 type PathRow = { node_id: string; output: JsonValue | null; parent_step_id: string | null };
@@ -175,7 +177,11 @@ export async function assembleNodeContext(input: {
       unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
     });
   } catch (error) {
-    throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, { cause: error });
+    throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, {
+      cause: error,
+      // liquidjs names its syntax errors ParseError / TokenizationError; the rest fail while rendering.
+      code: /Parse|Tokeniz/.test((error as Error).name) ? 'template.parse' : 'template.render',
+    });
   }
   const ctx = {
     params,
@@ -184,7 +190,7 @@ export async function assembleNodeContext(input: {
     trigger: run.trigger,
     steps,
     run: runInfo,
-    idempotencyKey: step.id,
+    idempotencyKey: step.idempotencyKey ?? step.id,
     attempt: step.attempts,
     resume: step.resume,
     signal: input.signal,
@@ -232,7 +238,7 @@ export async function buildNodeContext(input: {
     nodeId: node.id,
     contactId: run.contactId,
     contact,
-    idempotencyKey: step.id,
+    idempotencyKey: step.idempotencyKey ?? step.id,
     now,
   };
   const services = productionServices(scope, definition, input.onServiceUse);
