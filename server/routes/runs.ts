@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RunStatus } from '../../engine/db/tables/runs.js';
+import { retryRun } from '../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../engine/runs/queries.js';
 import { errorResponses } from '../schemas/errors.js';
 import { stepErrorSchema } from '../schemas/step-error.js';
@@ -17,10 +18,16 @@ const runProperties = {
   trigger: { description: 'the trigger payload' },
   startedAt: { type: 'string', format: 'date-time' },
   endedAt: { type: ['string', 'null'], format: 'date-time' },
+  failure: {
+    type: 'object',
+    description: 'while the run is failed: the node, its step error and when',
+    properties: { nodeId: { type: 'string' }, error: stepErrorSchema, at: { type: 'string', format: 'date-time' } },
+    required: ['nodeId', 'error', 'at'],
+  },
 } as const;
 const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt'];
 
-const runWithSteps = {
+export const runWithSteps = {
   type: 'object',
   properties: {
     ...runProperties,
@@ -55,7 +62,15 @@ export async function runsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
 
   app.get<{
-    Querystring: { journeyId?: string; contactId?: string; status?: RunStatus; limit: number; cursor?: string };
+    Querystring: {
+      journeyId?: string;
+      contactId?: string;
+      status?: RunStatus;
+      nodeId?: string;
+      code?: string;
+      limit: number;
+      cursor?: string;
+    };
   }>(
     '/api/runs',
     {
@@ -67,6 +82,12 @@ export async function runsRoutes(app: FastifyInstance) {
             journeyId: { type: 'string', format: 'uuid' },
             contactId: { type: 'string', format: 'uuid' },
             status: { type: 'string', enum: statuses },
+            nodeId: { type: 'string', minLength: 1, description: 'failed runs whose failure is at this node' },
+            code: {
+              type: 'string',
+              minLength: 1,
+              description: 'failed runs whose failure has this error code (a trailing * matches a prefix)',
+            },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
           },
@@ -92,6 +113,24 @@ export async function runsRoutes(app: FastifyInstance) {
     '/api/runs/:id',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404) } } },
     async (request) => getRun(db, request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: { version?: number } }>(
+    '/api/runs/:id/retry',
+    {
+      schema: {
+        tags,
+        params: idParams,
+        body: {
+          type: ['object', 'null'],
+          properties: { version: { type: 'integer', minimum: 1, description: 'move the run onto this version' } },
+          additionalProperties: false,
+        },
+        response: { 200: runWithSteps, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request) =>
+      retryRun(db, request.params.id, request.body?.version !== undefined ? { version: request.body.version } : {}),
   );
 
   app.post<{ Params: { id: string } }>(
