@@ -75,7 +75,7 @@ export async function runBulkRetry(db: Kysely<Database>, jobId: string): Promise
   for (;;) {
     const more = await db.transaction().execute(async (trx) => {
       const job = await trx.selectFrom('retry_jobs').selectAll().where('id', '=', jobId).forUpdate().executeTakeFirst();
-      if (!job || job.status !== 'running') return false;
+      if (job?.status !== 'running') return false;
       const ids = job.run_ids.slice(job.cursor, job.cursor + BULK_RETRY_CHUNK);
       const version = (job.filter as FailureFilter).version;
       const retried = ids.length ? await retryRuns(trx, ids, version) : [];
