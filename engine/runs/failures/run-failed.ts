@@ -57,6 +57,7 @@ export async function fireRunFailed(db: Kysely<Database>, runId: string): Promis
     if (!run || !failure) return 0;
     if (run.graph.nodes.some((n) => n.type === RUN_FAILED)) return 0;
     const failedNode = run.graph.nodes.find((n) => n.id === failure.nodeId);
+    const failedAt = new Date(failure.at).toISOString();
     const payload: JsonObject = {
       runId: run.id,
       journeyId: run.journey_id,
@@ -66,7 +67,7 @@ export async function fireRunFailed(db: Kysely<Database>, runId: string): Promis
       nodeType: failedNode?.type ?? null,
       contactId: run.contact_id,
       error: { ...failure.error },
-      failedAt: failure.at,
+      failedAt,
       trigger: run.trigger,
     };
     const triggers = await sql<{ journey_id: string; version: number; node: GraphNode }>`
@@ -76,7 +77,7 @@ export async function fireRunFailed(db: Kysely<Database>, runId: string): Promis
       cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
       where j.status = 'live' and n ->> 'type' = ${RUN_FAILED}
         and not exists (select 1 from runs o where o.journey_id = j.id
-          and o.trigger @> jsonb_build_object('runId', ${run.id}::text, 'failedAt', ${failure.at}::text))
+          and o.trigger @> jsonb_build_object('runId', ${run.id}::text, 'failedAt', ${failedAt}::text))
       order by j.id, n ->> 'id'`.execute(trx);
     let started = 0;
     for (const t of triggers.rows) {

@@ -55,7 +55,7 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
   skippedInTestRuns?: { next: string; output?: JsonValue };
   /** Time limit of one attempt in milliseconds; default 30 000. Timeouts are retried. */
   timeoutMs?: number;
-  /** Attempts before a retryable error fails the step; default 5. */
+  /** Attempts in all before a retryable error fails the step; default 5. The default for `settings.retry.attempts`. */
   maxAttempts?: number;
   /**
    * Optional checks that JSON Schema cannot express (weights that sum to 100, a cron
