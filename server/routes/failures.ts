@@ -116,7 +116,7 @@ export async function failuresRoutes(app: FastifyInstance) {
         tags,
         params: journeyIdParams,
         body: {
-          type: 'object',
+          type: ['object', 'null'],
           properties: { ...filterProperties, dryRun: { type: 'boolean', default: false } },
           additionalProperties: false,
         },

@@ -239,6 +239,12 @@ describe('bulk retries refuse', () => {
     expect((await api(t, { method: 'POST', url, payload: { codes: [{}] } })).status).toBe(400);
     expect((await api(t, { method: 'POST', url, payload: { everything: true } })).status).toBe(400);
     expect((await api(t, { method: 'POST', url, payload: { from: 'yesterday' } })).status).toBe(400);
+    expect((await api(t, { method: 'POST', url, payload: { version: 0 } })).status).toBe(400);
+    expect((await api(t, { url: `/api/journeys/${journeyId}/failures?from=soon` })).status).toBe(400);
+    expect((await api(t, { url: `/api/journeys/${UNKNOWN}/failures` })).status).toBe(404);
+    expect((await api(t, { url: `/api/journeys/${UNKNOWN}/retry` })).status).toBe(404);
+    // No body at all: every failed run, counted first.
+    expect((await api(t, { method: 'POST', url: `${url}` })).status).toBe(202);
   });
 
   test('a version lacking a selected run’s failed node: 400 with one detail per node, no job', async () => {
