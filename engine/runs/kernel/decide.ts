@@ -148,7 +148,8 @@ export function decide(
   at: KernelNode | null,
   step: KernelStep,
   outcome: Outcome,
-  policy: { now: Date; retry: RetryOptions },
+  /** `jitter` in [0, 1) lengthens a backoff by up to 10 % (the caller draws it: the kernel stays pure). */
+  policy: { now: Date; retry: RetryOptions; jitter?: number },
 ): Transition {
   if (!at)
     return engineFailure(
@@ -205,7 +206,7 @@ export function decide(
       const retry = retryPolicyOf(definition, node, policy.retry);
       const error: StepError = { ...outcome.error, attempts: step.attempts, retryable: outcome.retryable };
       if (outcome.retryable && step.attempts < retry.attempts) {
-        const delayMs = retryDelayMs(retry, step.attempts, outcome.retryAfterMs);
+        const delayMs = retryDelayMs(retry, step.attempts, outcome.retryAfterMs, policy.jitter);
         return { kind: 'retry', error, delayMs, at: new Date(policy.now.getTime() + delayMs), counters: [] };
       }
       return failedForGood(version, node, definition, outcome, error);

@@ -32,12 +32,14 @@ export function retryPolicyOf(definition: AnyNodeDefinition, node: GraphNode, de
 }
 
 /**
- * The delay before the next attempt after `attempts` attempts: doubling from the base, capped;
- * a delay the failure asked for (`Retry-After`) wins, capped too.
+ * The delay before the next attempt after `attempts` attempts: doubling from the base, capped,
+ * then lengthened by up to 10 % (`jitter` in [0, 1)) so that runs failing together do not all
+ * come back at once; a delay the failure asked for (`Retry-After`) wins, capped.
  */
-export function retryDelayMs(policy: RetryPolicy, attempts: number, askedMs?: number): number {
+export function retryDelayMs(policy: RetryPolicy, attempts: number, askedMs?: number, jitter = 0): number {
   if (askedMs !== undefined) return Math.min(askedMs, policy.maxMs);
-  return Math.min(policy.baseMs * 2 ** (attempts - 1), policy.maxMs);
+  const delay = Math.min(policy.baseMs * 2 ** (attempts - 1), policy.maxMs);
+  return Math.round(delay * (1 + 0.1 * Math.min(Math.max(jitter, 0), 1)));
 }
 
 /** What a failed step does: its `onError`, else `output` when an edge leaves its `error` handle, else `fail`. */

@@ -89,7 +89,11 @@ async function record(
   const node = version?.nodes.get(step.nodeId) ?? null;
   const definition = node ? definitionOf(t.runtime.registry, node) : null;
   const transition = version
-    ? decide(version, node ? { node, definition } : null, step, outcome, { now: new Date(), retry: t.retry })
+    ? decide(version, node ? { node, definition } : null, step, outcome, {
+        now: new Date(),
+        retry: t.retry,
+        jitter: Math.random(),
+      })
     : engineFailure(
         step.nodeId,
         step.attempts,

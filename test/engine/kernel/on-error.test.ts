@@ -76,6 +76,18 @@ describe('a failing step under its node settings', () => {
     expect(decideAt(h, 6).kind).toBe('fail');
   });
 
+  test('lengthens a backoff by up to 10 % of jitter, never shortens it', () => {
+    const h = node('h', { retry: { backoff: 'PT10S' } });
+    const at = (jitter: number) =>
+      decide(versionWith(h, false), { node: h, definition: call }, { nodeId: 'h', attempts: 1 }, failure(true), {
+        ...policy,
+        jitter,
+      });
+    expect(at(0)).toMatchObject({ delayMs: 10_000 });
+    expect(at(0.5)).toMatchObject({ delayMs: 10_500 });
+    expect(at(0.999)).toMatchObject({ delayMs: 10_999 });
+  });
+
   test('takes a Retry-After delay, capped at maxBackoff', () => {
     const h = node('h', { retry: { maxBackoff: 'PT30S' } });
     expect(decideAt(h, 1, failure(true, { retryAfterMs: 7000 }))).toMatchObject({ delayMs: 7000 });
