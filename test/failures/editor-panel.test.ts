@@ -130,4 +130,20 @@ describe.skipIf(!hasChromium)('failures in the editor', () => {
     await expect.poll(() => count.count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => panel.textContent()).toContain('No run is failed at this node now.');
   });
+
+  test('a failed run opened in the Runs tab shows where it failed and retries from there', async () => {
+    const { page } = s;
+    gate.open = false;
+    const runId = await start({ ...s.base, app: s.app, auth }, { journeyId, version: 1 });
+    await runEnds(s.base.runtime.db, runId);
+    await page.goto(`${s.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
+    await page.getByRole('button', { name: 'Live view' }).click();
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    await page.locator('tr.clickable', { hasText: 'failed' }).first().click();
+    await expect.poll(() => page.locator('.error-text').first().textContent()).toContain('the CRM refused the contact');
+    gate.open = true;
+    await page.getByRole('button', { name: 'Retry from sync' }).click();
+    const { run } = await runEnds(s.base.runtime.db, runId, ['completed']);
+    expect(run.status).toBe('completed');
+  });
 });

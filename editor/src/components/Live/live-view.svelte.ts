@@ -113,6 +113,17 @@ export class LiveView {
     }
   }
 
+  /** Sends a failed run on from its failed step (`POST /api/runs/:id/retry`) and shows it. */
+  async retryRun(id: string): Promise<void> {
+    try {
+      this.run = await this.api.post<RunDetail>(`/api/runs/${id}/retry`, {});
+      void this.loadStats();
+      void this.loadRuns();
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
   closeRun(): void {
     this.run = null;
   }
