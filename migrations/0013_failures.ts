@@ -141,10 +141,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ), failed as (
         update runs r set failure = jsonb_build_object('nodeId', f.node_id, 'error', f.error, 'at', now())
         from f where r.id = f.run_id and r.status = 'failed' and r.failure is null
-        returning r.id
+        returning r.id, r.failure
       )
       select count(*) into fired from graphile_worker.add_jobs(array(
-        select row('waymark.run-failed', json_build_object('runId', failed.id), null::text, null::timestamptz,
+        select row('waymark.run-failed', json_build_object('runId', failed.id, 'failure', failed.failure), null::text, null::timestamptz,
           job_attempts, null::text, null::smallint, null::text[])::graphile_worker.job_spec
         from failed));
 

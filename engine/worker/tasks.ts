@@ -1,4 +1,5 @@
 import type { TaskList } from 'graphile-worker';
+import type { RunFailure } from '../db/tables/runs.js';
 import { STEP_TASK } from '../runs/bookkeeping.js';
 import { BULK_RETRY_TASK, runBulkRetry } from '../runs/failures/bulk-retry.js';
 import { fireRunFailed, RUN_FAILED_TASK } from '../runs/failures/run-failed.js';
@@ -21,8 +22,8 @@ export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETR
     },
     // A run that failed (`{ runId }`, queued by the writer with the failure): core.run-failed journeys.
     [RUN_FAILED_TASK]: async (payload) => {
-      const runId = (payload as { runId?: unknown } | null)?.runId;
-      if (typeof runId === 'string') await fireRunFailed(runtime.db, runId);
+      const { runId, failure } = (payload ?? {}) as { runId?: unknown; failure?: RunFailure };
+      if (typeof runId === 'string') await fireRunFailed(runtime.db, runId, failure ?? undefined);
     },
     // A bulk retry (`{ jobId }`): the next chunk of its runs, then it queues itself again.
     [BULK_RETRY_TASK]: async (payload) => {

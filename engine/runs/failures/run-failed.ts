@@ -43,9 +43,10 @@ function accepts(node: GraphNode, journeyId: string, failure: RunFailure): boole
  * Starts the `core.run-failed` journeys a failed run matches (NODES.md), each for the run's
  * contact with the failure as its trigger payload, under their re-entry rules. A run of a
  * journey that has such a trigger fires none (no cascades); a failure already answered
- * (the job ran again after a crash) starts nothing twice.
+ * (the job ran again after a crash) starts nothing twice. `failed` is the failure the writer
+ * queued the job with (else the run's own, for jobs queued before it carried one).
  */
-export async function fireRunFailed(db: Kysely<Database>, runId: string): Promise<number> {
+export async function fireRunFailed(db: Kysely<Database>, runId: string, failed?: RunFailure): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<FailedRun>`
       select r.id, r.journey_id, j.name as journey_name, r.version, r.contact_id, r.trigger, r.failure, v.graph
@@ -53,7 +54,8 @@ export async function fireRunFailed(db: Kysely<Database>, runId: string): Promis
       join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
       where r.id = ${runId}::uuid`.execute(trx);
     const run = rows[0];
-    const failure = run?.failure;
+    // The failure as the writer recorded it: the run may have been retried since.
+    const failure = failed ?? run?.failure;
     if (!run || !failure) return 0;
     if (run.graph.nodes.some((n) => n.type === RUN_FAILED)) return 0;
     const failedNode = run.graph.nodes.find((n) => n.id === failure.nodeId);
