@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, n, runEnds, testPackage } from '../engine/support.js';
+import { e, eventually, n, runEnds, testPackage } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { api, publishAgain, publishJourney, start } from './support.js';
 
@@ -148,6 +148,40 @@ describe('onError at run time', () => {
     expect(await runsOf(watcher.journeyId)).toHaveLength(1);
   });
 });
+
+describe('core.run-failed params', () => {
+  test('journeys, nodes and codes (a trailing * a prefix) narrow which failures start a run', async () => {
+    const source = await failedRunSource();
+    const watcher = (params: Record<string, unknown>) =>
+      publishJourney(t, { nodes: [n('t', 'core.run-failed', params), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    const matching = await Promise.all([
+      watcher({ journeys: [source.journeyId], nodes: ['fail'], codes: ['node.*'] }),
+      watcher({ codes: ['node.failed'] }),
+    ]);
+    const other = await Promise.all([
+      watcher({ journeys: [UNKNOWN] }),
+      watcher({ nodes: ['elsewhere'] }),
+      watcher({ codes: ['http.*'] }),
+    ]);
+    const runId = await start(t, source);
+    expect((await runEnds(t.runtime.db, runId)).run.status).toBe('failed');
+    for (const j of matching) {
+      // Only this failure's run counts (an earlier test's failure may reach a new watcher too).
+      const alert = await eventually(async () => {
+        const { body } = await api(t, { url: `/api/runs?journeyId=${j.journeyId}` });
+        return body.runs.find((r: { trigger: { runId?: string } }) => r.trigger.runId === runId);
+      });
+      expect(alert.trigger).toMatchObject({ runId, nodeId: 'fail', error: { code: 'node.failed' } });
+    }
+    const probe = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    await runEnds(t.runtime.db, await start(t, probe));
+    for (const j of other) expect(await runsOf(j.journeyId)).toEqual([]);
+  });
+});
+
+async function failedRunSource() {
+  return publishJourney(t, failing());
+}
 
 async function runsOf(journeyId: string): Promise<string[]> {
   const { body } = await api(t, { url: `/api/runs?journeyId=${journeyId}` });
