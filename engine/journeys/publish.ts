@@ -1,7 +1,8 @@
-import type { ErrorDetail } from '@waymark/sdk';
+import { type ErrorDetail, triggerOutputOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { graphProblems } from '../graph/problems.js';
+import type { JourneyGraph } from '../graph/types.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { lockJourney } from './edit.js';
 import { invalidGraph, journeyNotFound } from './errors.js';
@@ -13,6 +14,19 @@ export async function validateDraft(db: Kysely<Database>, registry: NodeRegistry
   const row = await db.selectFrom('journeys').select('draft_graph').where('id', '=', id).executeTakeFirst();
   if (!row) throw journeyNotFound(id);
   return graphProblems(db, row.draft_graph, registry);
+}
+
+/**
+ * The output each trigger of `graph` leaves by, from its definition (`triggerOutput`, else
+ * its first output): fixed with the version, so starting a run needs no node registry.
+ */
+function triggerOutputsOf(registry: NodeRegistry, graph: JourneyGraph): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const node of graph.nodes) {
+    const definition = registry.get(node.type, node.version)?.definition;
+    if (definition?.kind === 'trigger') outputs[node.id] = triggerOutputOf(definition, node.params);
+  }
+  return outputs;
 }
 
 /**
@@ -46,6 +60,7 @@ export async function publishJourney(
         version,
         graph: JSON.stringify(row.draft_graph),
         settings: JSON.stringify(withDefaults(row.draft_settings)),
+        trigger_outputs: JSON.stringify(triggerOutputsOf(registry, row.draft_graph)),
       })
       .execute();
     await trx

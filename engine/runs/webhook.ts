@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { type JsonObject, NotFoundError } from '@waymark/sdk';
+import { type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Kysely } from 'kysely';
@@ -44,8 +44,15 @@ function compiledSchema(version: CompiledVersion, node: GraphNode): ValidateFunc
   return validate;
 }
 
-/** The output a `core.webhook` trigger leaves by. */
-export const WEBHOOK_OUTPUT = 'out';
+/**
+ * The journey was paused, archived or republished since its target was read: read it again.
+ * (Never reaches a client: the route retries with a fresh target.)
+ */
+export class StaleWebhookTargetError extends WaymarkError {
+  constructor() {
+    super('stale_webhook_target', 'the journey changed while the call was being accepted');
+  }
+}
 
 const targets = new Map<string, WebhookTarget>();
 

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { JourneyGraph, JourneySettings } from '../../graph/types.js';
 import type { Json, Timestamp } from './foundation.js';
 
@@ -24,6 +24,8 @@ export interface JourneyVersionsTable {
   version: number;
   graph: Json<JourneyGraph>;
   settings: Json<JourneySettings>;
+  /** The output each trigger node leaves by (its definition's `triggerOutput`), fixed at publish. */
+  trigger_outputs: ColumnType<Record<string, string>, string | undefined, string>;
   published_at: Timestamp;
 }
 
