@@ -10,10 +10,20 @@ import { withDefaults } from './journey.js';
 import { notifyJourneyChanged } from './notify.js';
 
 /** The problems that would keep a journey's draft from being published (empty: none). */
-export async function validateDraft(db: Kysely<Database>, registry: NodeRegistry, id: string): Promise<ErrorDetail[]> {
-  const row = await db.selectFrom('journeys').select('draft_graph').where('id', '=', id).executeTakeFirst();
+export async function validateDraft(
+  db: Kysely<Database>,
+  registry: NodeRegistry,
+  workspaceId: string,
+  id: string,
+): Promise<ErrorDetail[]> {
+  const row = await db
+    .selectFrom('journeys')
+    .select('draft_graph')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw journeyNotFound(id);
-  return graphProblems(db, row.draft_graph, registry);
+  return graphProblems(db, workspaceId, row.draft_graph, registry);
 }
 
 /**
@@ -36,16 +46,17 @@ function triggerOutputsOf(registry: NodeRegistry, graph: JourneyGraph): Record<s
  * with every problem when the draft is not valid.
  *
  * @example
- * const { version } = await publishJourney(runtime.db, runtime.registry, journeyId);
+ * const { version } = await publishJourney(runtime.db, runtime.registry, workspaceId, journeyId);
  */
 export async function publishJourney(
   db: Kysely<Database>,
   registry: NodeRegistry,
+  workspaceId: string,
   id: string,
 ): Promise<{ version: number }> {
   return db.transaction().execute(async (trx) => {
-    const row = await lockJourney(trx, id);
-    const errors = await graphProblems(trx, row.draft_graph, registry);
+    const row = await lockJourney(trx, workspaceId, id);
+    const errors = await graphProblems(trx, workspaceId, row.draft_graph, registry);
     if (errors.length) throw invalidGraph(errors);
     const last = await trx
       .selectFrom('journey_versions')

@@ -94,19 +94,26 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
     with live as (
       select 1 where ${!input.onlyIfLive} or exists (select 1 from journeys
         where id = ${journeyId}::uuid and status = 'live' and published_version = ${version.version}::int)
+    ), workspace as (
+      -- Contacts are found, created and started only in the journey's workspace.
+      select workspace_id from journeys where id = ${journeyId}::uuid
     ), calls as (
       select k.ord, k."contactId" as contact_id, k.email, k.phone, k."externalId" as external_id, k.trigger,
         coalesce(k."contactId"::text, k.email, k.phone, k."externalId") is not null as named
       from json_to_recordset(${JSON.stringify(callRows)}::json)
         as k(ord int, "contactId" uuid, email text, phone text, "externalId" text, trigger jsonb)
     ), found as (
-      select k.ord, c.id, c.email, c.phone, c.external_id from calls k join contacts c on c.id = k.contact_id
-      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k join contacts c on c.email = k.email
-      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k join contacts c on c.phone = k.phone
-      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k join contacts c on c.external_id = k.external_id
+      select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.id = k.contact_id and c.workspace_id = (select workspace_id from workspace)
+      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.email = k.email and c.workspace_id = (select workspace_id from workspace)
+      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.phone = k.phone and c.workspace_id = (select workspace_id from workspace)
+      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.external_id = k.external_id and c.workspace_id = (select workspace_id from workspace)
     ), created as (
-      insert into contacts (email, phone, external_id)
-      select distinct k.email, k.phone, k.external_id from calls k
+      insert into contacts (workspace_id, email, phone, external_id)
+      select distinct (select workspace_id from workspace), k.email, k.phone, k.external_id from calls k
       where k.named and k.contact_id is null and exists (select 1 from live)
         and not exists (select 1 from found f where f.ord = k.ord)
       on conflict do nothing
@@ -124,6 +131,8 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
       select k.ord, b.contact_id, k.trigger from calls k left join bound b on b.ord = k.ord
       where not k.named or b.contact_id is not null
       union all
+      -- Ids given are of the journey's workspace: events start journeys of their contact's
+      -- workspace, segments look at their journey's.
       select null::int, d.contact_id, ${JSON.stringify(input.trigger ?? {})}::jsonb
       from (select distinct unnest(${ids}::uuid[]) as contact_id) d
     ), candidates as (

@@ -124,7 +124,11 @@ async function startOne(
   let started = await insertRuns(db, { ...base, contacts: { calls: [{ identity, trigger: payload }] } });
   let call = started.calls[0];
   if (started.live && call && !call.bound && raw) {
-    started = await insertRuns(db, { ...base, contacts: { ids: [await bindContact(db, raw)] }, trigger: payload });
+    started = await insertRuns(db, {
+      ...base,
+      contacts: { ids: [await bindContact(db, target.workspaceId, raw)] },
+      trigger: payload,
+    });
     call = { runId: started.runIds[0] ?? null, bound: true };
   }
   if (!started.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };

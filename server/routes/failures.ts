@@ -9,6 +9,7 @@ import { journeyFailures } from '../../engine/runs/failures/failures-view.js';
 import type { FailureFilter } from '../../engine/runs/failures/select-failed.js';
 import { errorResponses } from '../schemas/errors.js';
 import { stepErrorSchema } from '../schemas/step-error.js';
+import { workspaceOf } from '../teams/workspace.js';
 import { journeyIdParams } from './journeys-schemas.js';
 
 const tags = ['failures'];
@@ -106,7 +107,7 @@ export async function failuresRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => journeyFailures(db, request.params.id, request.query),
+    async (request) => journeyFailures(db, workspaceOf(request), request.params.id, request.query),
   );
 
   app.post<{ Params: { id: string }; Body: FailureFilter & { dryRun?: boolean } }>(
@@ -132,7 +133,7 @@ export async function failuresRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const result = await createBulkRetry(db, request.params.id, request.body ?? {});
+      const result = await createBulkRetry(db, workspaceOf(request), request.params.id, request.body ?? {});
       if (result.jobId === undefined) return { matched: result.matched };
       return reply.code(202).send(result);
     },
@@ -150,18 +151,18 @@ export async function failuresRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => listBulkRetries(db, request.params.id),
+    async (request) => listBulkRetries(db, workspaceOf(request), request.params.id),
   );
 
   app.get<{ Params: { id: string; jobId: string } }>(
     '/api/journeys/:id/retry/:jobId',
     { schema: { tags, params: jobParams, response: { 200: jobSchema, ...errorResponses(400, 404) } } },
-    async (request) => getBulkRetry(db, request.params.id, request.params.jobId),
+    async (request) => getBulkRetry(db, workspaceOf(request), request.params.id, request.params.jobId),
   );
 
   app.post<{ Params: { id: string; jobId: string } }>(
     '/api/journeys/:id/retry/:jobId/cancel',
     { schema: { tags, params: jobParams, response: { 200: jobSchema, ...errorResponses(400, 404, 409) } } },
-    async (request) => cancelBulkRetry(db, request.params.id, request.params.jobId),
+    async (request) => cancelBulkRetry(db, workspaceOf(request), request.params.id, request.params.jobId),
   );
 }

@@ -4,6 +4,7 @@ import { retryRun } from '../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../engine/runs/queries.js';
 import { errorResponses } from '../schemas/errors.js';
 import { stepErrorSchema } from '../schemas/step-error.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const tags = ['runs'];
 const statuses = ['running', 'waiting', 'completed', 'failed', 'exited'];
@@ -106,13 +107,13 @@ export async function runsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => listRuns(db, request.query),
+    async (request) => listRuns(db, workspaceOf(request), request.query),
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/runs/:id',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404) } } },
-    async (request) => getRun(db, request.params.id),
+    async (request) => getRun(db, workspaceOf(request), request.params.id),
   );
 
   app.post<{ Params: { id: string }; Body: { version?: number } }>(
@@ -130,12 +131,17 @@ export async function runsRoutes(app: FastifyInstance) {
       },
     },
     async (request) =>
-      retryRun(db, request.params.id, request.body?.version !== undefined ? { version: request.body.version } : {}),
+      retryRun(
+        db,
+        workspaceOf(request),
+        request.params.id,
+        request.body?.version !== undefined ? { version: request.body.version } : {},
+      ),
   );
 
   app.post<{ Params: { id: string } }>(
     '/api/runs/:id/cancel',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404, 409) } } },
-    async (request) => cancelRun(db, request.params.id),
+    async (request) => cancelRun(db, workspaceOf(request), request.params.id),
   );
 }

@@ -1,4 +1,4 @@
-import { type KyselyPlugin, RawNode } from 'kysely';
+import { type KyselyPlugin, RawNode, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dispatcherFor } from '../../engine/runs/dispatch.js';
 import { StaleWebhookTargetError, webhookTarget } from '../../engine/runs/webhook.js';
@@ -95,7 +95,10 @@ describe('webhook calls accepted in groups', () => {
   test('a call whose identity spans two contacts fails on its own, naming the field; its group starts', async () => {
     await t.runtime.db
       .insertInto('contacts')
-      .values([{ email: 'split@example.com' }, { phone: '+14155550100' }])
+      .values([
+        { workspace_id: sql`(select id from workspaces where is_default)`, email: 'split@example.com' },
+        { workspace_id: sql`(select id from workspaces where is_default)`, phone: '+14155550100' },
+      ])
       .execute();
     const j = await publish(t.runtime.db, graph());
     const target = await webhookTarget(t.runtime.db, j.journeyId, 'hook');

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, test } from 'vitest';
 import { startRun } from '../../engine/runs/start.js';
@@ -47,7 +48,7 @@ async function failureWith(smtpCode: number) {
     const db = t.runtime.db;
     const contact = await db
       .insertInto('contacts')
-      .values({ email: 'ann@example.com' })
+      .values({ workspace_id: sql`(select id from workspaces where is_default)`, email: 'ann@example.com' })
       .returning('id')
       .executeTakeFirstOrThrow();
     const j = await publish(db, graph);

@@ -53,14 +53,14 @@ export async function standIn(): Promise<StandIn> {
   });
 }
 
-type Call = { method?: string; url: string; payload?: unknown };
+type Call = { method?: string; url: string; payload?: unknown; headers?: Record<string, string> };
 
-/** An API call with the admin token: status and parsed body. */
+/** An API call with the admin token (or with `headers` instead, e.g. another workspace's token): status and parsed body. */
 export async function api(t: TestApp, call: Call) {
   const res = await t.app.inject({
     method: (call.method ?? 'GET') as 'GET',
     url: call.url,
-    headers: t.auth,
+    headers: call.headers ?? t.auth,
     ...(call.payload !== undefined ? { payload: call.payload as object } : {}),
   });
   return { status: res.statusCode, body: res.body ? res.json() : null };

@@ -7,6 +7,8 @@ export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 // Timestamp already has an optional insert type, so defaulted time columns need no Generated<>.
 /** A journey: its editable draft and, once published, the newest version's number. */
 export interface JourneysTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   id: Generated<string>;
   name: string;
   status: Generated<JourneyStatus>;

@@ -6,6 +6,8 @@ export type StepStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'fail
 
 /** One contact (or anonymous payload) travelling one journey version. */
 export interface RunsTable {
+  /** The workspace it belongs to (set from its owner when not given). */
+  workspace_id: Generated<string>;
   id: Generated<string>;
   journey_id: string;
   version: number;
@@ -99,6 +101,8 @@ export interface NodeCountersTable {
 /** A bulk retry: the runs it was given, how far it got. */
 export interface RetryJobsTable {
   id: Generated<string>;
+  /** The journey's workspace. */
+  workspace_id: string;
   journey_id: string;
   status: Generated<'running' | 'completed' | 'cancelled'>;
   filter: Json<Record<string, unknown>>;

@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.js';
 import { JOB_MAX_ATTEMPTS } from '../bookkeeping.js';
 import { checkRetryVersion } from './retry-run.js';
 import { retryRuns } from './retry-runs.js';
-import { type FailureFilter, selectFailedRuns } from './select-failed.js';
+import { type FailureFilter, journeyExists, selectFailedRuns } from './select-failed.js';
 
 /** The graphile-worker task that works a bulk retry (`{ jobId }`). */
 export const BULK_RETRY_TASK = 'waymark.bulk-retry';
@@ -27,20 +27,17 @@ export interface RetryJobView {
   finishedAt: string | null;
 }
 
-async function journeyExists(db: Kysely<Database>, journeyId: string): Promise<void> {
-  const found = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
-  if (!found) throw new NotFoundError(`no journey ${journeyId}`);
-}
-
 /**
  * `POST /api/journeys/:id/retry`: the journey's failed runs the filter selects. With
  * `dryRun` only their count; else a job holding them (fixed now), worked in the background.
+ * A journey of another workspace is unknown (404).
  *
  * @example
- * const { jobId, matched } = await createBulkRetry(db, journeyId, { codes: ['http.status-5*'] });
+ * const { jobId, matched } = await createBulkRetry(db, workspaceId, journeyId, { codes: ['http.status-5*'] });
  */
 export async function createBulkRetry(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
   filter: FailureFilter & { dryRun?: boolean },
 ): Promise<{ matched: number; jobId?: string }> {
@@ -48,8 +45,8 @@ export async function createBulkRetry(
   if (only.from && only.to && Date.parse(only.from) > Date.parse(only.to))
     throw new ValidationError('from is after to', [{ path: '/from', message: 'from must not be after to' }]);
   return db.transaction().execute(async (trx) => {
-    await journeyExists(trx, journeyId);
-    const runs = await selectFailedRuns(trx, journeyId, only);
+    await journeyExists(trx, workspaceId, journeyId);
+    const runs = await selectFailedRuns(trx, workspaceId, journeyId, only);
     if (dryRun) return { matched: runs.length };
     if (only.version !== undefined && runs.length > 0) {
       const newest = Math.max(...runs.map((r) => r.version));
@@ -57,7 +54,12 @@ export async function createBulkRetry(
     }
     const job = await trx
       .insertInto('retry_jobs')
-      .values({ journey_id: journeyId, filter: JSON.stringify(only), run_ids: runs.map((r) => r.id) })
+      .values({
+        workspace_id: workspaceId,
+        journey_id: journeyId,
+        filter: JSON.stringify(only),
+        run_ids: runs.map((r) => r.id),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await sql`select graphile_worker.add_job(${BULK_RETRY_TASK}::text, json_build_object('jobId', ${job.id}::text),
@@ -124,43 +126,63 @@ const view = (r: JobRow): RetryJobView => ({
   finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
 });
 
-async function jobRows(db: Kysely<Database>, journeyId: string, jobId: string | null): Promise<RetryJobView[]> {
+async function jobRows(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  jobId: string | null,
+): Promise<RetryJobView[]> {
   const { rows } = await sql<JobRow>`
     select j.id, j.journey_id, j.status, j.filter, cardinality(j.run_ids) as matched, j.retried, j.skipped,
       j.created_at, j.finished_at,
       (select json_object_agg(s.status, s.n) from (
         select r.status, count(*)::int as n from runs r where r.id = any(j.retried_ids) group by r.status) s) as runs
     from retry_jobs j
-    where j.journey_id = ${journeyId}::uuid and (${jobId}::uuid is null or j.id = ${jobId}::uuid)
+    where j.workspace_id = ${workspaceId}::uuid and j.journey_id = ${journeyId}::uuid and (${jobId}::uuid is null or j.id = ${jobId}::uuid)
     order by j.created_at desc, j.id desc
     limit ${JOBS_LISTED}`.execute(db);
   return rows.map(view);
 }
 
 /** `GET /api/journeys/:id/retry/:jobId`: a bulk retry's progress. */
-export async function getBulkRetry(db: Kysely<Database>, journeyId: string, jobId: string): Promise<RetryJobView> {
-  const job = (await jobRows(db, journeyId, jobId))[0];
+export async function getBulkRetry(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  jobId: string,
+): Promise<RetryJobView> {
+  const job = (await jobRows(db, workspaceId, journeyId, jobId))[0];
   if (!job) throw new NotFoundError(`no retry job ${jobId} of journey ${journeyId}`);
   return job;
 }
 
 /** `GET /api/journeys/:id/retry`: the journey's bulk retries, newest first. */
-export async function listBulkRetries(db: Kysely<Database>, journeyId: string): Promise<{ jobs: RetryJobView[] }> {
-  await journeyExists(db, journeyId);
-  return { jobs: await jobRows(db, journeyId, null) };
+export async function listBulkRetries(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+): Promise<{ jobs: RetryJobView[] }> {
+  await journeyExists(db, workspaceId, journeyId);
+  return { jobs: await jobRows(db, workspaceId, journeyId, null) };
 }
 
 /** `POST …/retry/:jobId/cancel`: stops a running bulk retry; runs it has not reached stay failed. */
-export async function cancelBulkRetry(db: Kysely<Database>, journeyId: string, jobId: string): Promise<RetryJobView> {
+export async function cancelBulkRetry(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  jobId: string,
+): Promise<RetryJobView> {
   const cancelled = await db
     .updateTable('retry_jobs')
     .set({ status: 'cancelled', finished_at: new Date() })
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', jobId)
     .where('journey_id', '=', journeyId)
     .where('status', '=', 'running')
     .returning('id')
     .executeTakeFirst();
-  const job = await getBulkRetry(db, journeyId, jobId);
+  const job = await getBulkRetry(db, workspaceId, journeyId, jobId);
   if (!cancelled) throw new ConflictError(`the retry job is already ${job.status}`);
   return job;
 }

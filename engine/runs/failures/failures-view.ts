@@ -1,8 +1,7 @@
-import { NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { RunFailure } from '../../db/tables/runs.js';
-import { failedRunsWhere } from './select-failed.js';
+import { failedRunsWhere, journeyExists } from './select-failed.js';
 
 /** One group of the failures view: the runs failed now at one node with one error code. */
 export interface FailureGroup {
@@ -22,15 +21,15 @@ const iso = (t: string) => new Date(t).toISOString();
  * each with its latest failure as a sample; `version` and `from`/`to` (failure time) narrow it.
  *
  * @example
- * const { total, nodes, groups } = await journeyFailures(db, journeyId, { version: 2 });
+ * const { total, nodes, groups } = await journeyFailures(db, workspaceId, journeyId, { version: 2 });
  */
 export async function journeyFailures(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
   filter: { version?: number; from?: string; to?: string },
 ): Promise<{ total: number; nodes: Record<string, number>; groups: FailureGroup[] }> {
-  const journey = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
-  if (!journey) throw new NotFoundError(`no journey ${journeyId}`);
+  await journeyExists(db, workspaceId, journeyId);
   const { rows } = await sql<{
     node_id: string;
     code: string;
@@ -42,7 +41,7 @@ export async function journeyFailures(
     with f as (
       select r.id, r.contact_id, r.version, r.failure, r.failure ->> 'nodeId' as node_id,
         r.failure -> 'error' ->> 'code' as code, (r.failure ->> 'at')::timestamptz as at
-      from runs r where ${failedRunsWhere(journeyId, filter, true)}
+      from runs r where ${failedRunsWhere(workspaceId, journeyId, filter, true)}
     )
     select node_id, code, count(*)::int as count, min(at) as first_at, max(at) as last_at,
       (array_agg(json_build_object('runId', id, 'contactId', contact_id, 'version', version,

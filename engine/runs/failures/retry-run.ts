@@ -41,11 +41,17 @@ export async function checkRetryVersion(
  * `POST /api/runs/:id/retry`: the failed step runs again as a new step (fresh attempts, the
  * failed step's idempotency key), on `version` when given, and the run goes on. The run
  * must be `failed` and its journey not archived (409); concurrent retries start it once.
+ * A run of another workspace is unknown (404).
  *
  * @example
- * const run = await retryRun(db, runId, { version: 3 });
+ * const run = await retryRun(db, workspaceId, runId, { version: 3 });
  */
-export async function retryRun(db: Kysely<Database>, runId: string, options: { version?: number } = {}) {
+export async function retryRun(
+  db: Kysely<Database>,
+  workspaceId: string,
+  runId: string,
+  options: { version?: number } = {},
+) {
   await db.transaction().execute(async (trx) => {
     const { rows } = await sql<{
       status: string;
@@ -56,7 +62,7 @@ export async function retryRun(db: Kysely<Database>, runId: string, options: { v
     }>`
       select r.status, r.version, r.journey_id, r.failure, j.status as journey_status
       from runs r join journeys j on j.id = r.journey_id
-      where r.id = ${runId}::uuid
+      where r.id = ${runId}::uuid and r.workspace_id = ${workspaceId}::uuid
       for update of r
     `.execute(trx);
     const run = rows[0];
@@ -69,5 +75,5 @@ export async function retryRun(db: Kysely<Database>, runId: string, options: { v
     const retried = await retryRuns(trx, [runId], options.version);
     if (retried.length === 0) throw new ConflictError('the run has no failed step to retry');
   });
-  return getRun(db, runId);
+  return getRun(db, workspaceId, runId);
 }

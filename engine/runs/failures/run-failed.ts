@@ -13,6 +13,7 @@ const RUN_FAILED = 'core.run-failed';
 
 type FailedRun = {
   id: string;
+  workspace_id: string;
   journey_id: string;
   journey_name: string;
   version: number;
@@ -40,7 +41,7 @@ function accepts(node: GraphNode, journeyId: string, failure: RunFailure): boole
 }
 
 /**
- * Starts the `core.run-failed` journeys a failed run matches (NODES.md), each for the run's
+ * Starts the `core.run-failed` journeys of the failed run's workspace it matches (NODES.md), each for the run's
  * contact with the failure as its trigger payload, under their re-entry rules. A run of a
  * journey that has such a trigger fires none (no cascades); a failure already answered
  * (the job ran again after a crash) starts nothing twice. `failed` is the failure the writer
@@ -49,7 +50,7 @@ function accepts(node: GraphNode, journeyId: string, failure: RunFailure): boole
 export async function fireRunFailed(db: Kysely<Database>, runId: string, failed?: RunFailure): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<FailedRun>`
-      select r.id, r.journey_id, j.name as journey_name, r.version, r.contact_id, r.trigger, r.failure, v.graph
+      select r.id, r.workspace_id, r.journey_id, j.name as journey_name, r.version, r.contact_id, r.trigger, r.failure, v.graph
       from runs r join journeys j on j.id = r.journey_id
       join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
       where r.id = ${runId}::uuid`.execute(trx);
@@ -77,7 +78,7 @@ export async function fireRunFailed(db: Kysely<Database>, runId: string, failed?
       from journeys j
       join journey_versions v on v.journey_id = j.id and v.version = j.published_version
       cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
-      where j.status = 'live' and n ->> 'type' = ${RUN_FAILED}
+      where j.workspace_id = ${run.workspace_id}::uuid and j.status = 'live' and n ->> 'type' = ${RUN_FAILED}
         and not exists (select 1 from runs o where o.journey_id = j.id
           and o.trigger @> jsonb_build_object('runId', ${run.id}::text, 'failedAt', ${failedAt}::text))
       order by j.id, n ->> 'id'`.execute(trx);

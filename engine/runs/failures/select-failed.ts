@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { journeyNotFound } from '../../journeys/errors.js';
 import { codeLike } from './code-pattern.js';
 
 /** Which failed runs of a journey: failed node, error code (trailing `*`: a prefix), failure time in [from, to). */
@@ -11,12 +12,29 @@ export interface FailureFilter {
   version?: number;
 }
 
+/** Throws not_found unless `journeyId` is a journey of `workspaceId` (another workspace's is unknown here). */
+export async function journeyExists(db: Kysely<Database>, workspaceId: string, journeyId: string): Promise<void> {
+  const found = await db
+    .selectFrom('journeys')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
+  if (!found) throw journeyNotFound(journeyId);
+}
+
 /**
- * The SQL condition on `runs r` for failed runs of `journeyId` matching `filter` (its
- * `version` narrows to runs on that version only when `byVersion`).
+ * The SQL condition on `runs r` for failed runs of `journeyId` in `workspaceId` matching
+ * `filter` (its `version` narrows to runs on that version only when `byVersion`).
  */
-export function failedRunsWhere(journeyId: string, filter: FailureFilter, byVersion: boolean): RawBuilder<unknown> {
+export function failedRunsWhere(
+  workspaceId: string,
+  journeyId: string,
+  filter: FailureFilter,
+  byVersion: boolean,
+): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [
+    sql`r.workspace_id = ${workspaceId}::uuid`,
     sql`r.journey_id = ${journeyId}::uuid`,
     sql`r.status = 'failed'`,
     sql`r.failure is not null`,
@@ -33,12 +51,13 @@ export function failedRunsWhere(journeyId: string, filter: FailureFilter, byVers
 /** The failed runs a filter selects: id, version and failed node, oldest failure first. */
 export async function selectFailedRuns(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
   filter: FailureFilter,
 ): Promise<{ id: string; version: number; node_id: string }[]> {
   const { rows } = await sql<{ id: string; version: number; node_id: string }>`
     select r.id, r.version, r.failure ->> 'nodeId' as node_id from runs r
-    where ${failedRunsWhere(journeyId, filter, false)}
+    where ${failedRunsWhere(workspaceId, journeyId, filter, false)}
     order by (r.failure ->> 'at')::timestamptz, r.id`.execute(db);
   return rows;
 }

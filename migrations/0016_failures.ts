@@ -13,8 +13,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     alter table steps add column idempotency_key uuid;
 
     -- Bulk retries: the runs are fixed when the job is created; cursor is how far it got.
+    -- The journey's workspace, named by the writer (routes read jobs of their workspace only).
     create table retry_jobs (
       id uuid primary key default gen_random_uuid(),
+      workspace_id uuid not null references workspaces(id),
       journey_id uuid not null references journeys(id) on delete cascade,
       status text not null default 'running' check (status in ('running', 'completed', 'cancelled')),
       filter jsonb not null,
@@ -26,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz not null default now(),
       finished_at timestamptz
     );
-    create index retry_jobs_of_journey on retry_jobs (journey_id, created_at desc);
+    create index retry_jobs_of_journey on retry_jobs (workspace_id, journey_id, created_at desc);
 
     -- The writer: records a list of step transitions (engine/runs/kernel/decide.ts) at once,
     -- each only while its token's step is still live (pending or running; one cancelled or
