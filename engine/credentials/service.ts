@@ -17,13 +17,16 @@ export function createCredentialsService(scope: StepScope, allowedTypes: readonl
         : undefined;
       // One message for "missing" and "not yours": a node learns nothing about other credentials.
       if (!row || !allowedTypes.includes(row.type)) {
-        throw new NodeError(`credential ${credentialId} does not exist or is not usable by this node`);
+        throw new NodeError(`credential ${credentialId} does not exist or is not usable by this node`, {
+          code: 'credential.missing',
+        });
       }
       try {
         return decryptJson(scope.runtime.keys.credentials, row.data_encrypted) as T;
       } catch (error) {
         throw new NodeError(`credential ${credentialId} cannot be decrypted with this WAYMARK_SECRET_KEY`, {
           cause: error,
+          code: 'credential.missing',
         });
       }
     },

@@ -7,6 +7,17 @@ export interface GraphNode {
   version: number;
   params: JsonObject;
   position: { x: number; y: number };
+  /** How the node's failures are handled (action nodes but `core.exit`; API.md "Node settings"). */
+  settings?: NodeSettings;
+}
+
+/** What a step that failed for good does: end the run, go on along the first output, or take `error`. */
+export type OnError = 'fail' | 'continue' | 'output';
+
+/** A node's failure handling: `retry` durations are ISO 8601 (`PT5S`). */
+export interface NodeSettings {
+  onError?: OnError;
+  retry?: { attempts?: number; backoff?: string; maxBackoff?: string };
 }
 
 export interface GraphEdge {
@@ -50,6 +61,8 @@ export const graphSchema = {
             properties: { x: { type: 'number' }, y: { type: 'number' } },
             required: ['x', 'y'],
           },
+          // Checked whole at publish (engine/graph/rules/settings.ts): a draft may hold a half-typed one.
+          settings: { type: 'object' },
         },
         required: ['id', 'type', 'version'],
       },

@@ -2,6 +2,7 @@ import type { ErrorDetail } from '@waymark/sdk';
 import type { NodeRegistry } from '../registry/registry.js';
 import { checkEdges } from './rules/edges.js';
 import { checkNodes } from './rules/nodes.js';
+import { checkSettings } from './rules/settings.js';
 import { checkTopology } from './rules/topology.js';
 import type { JourneyGraph } from './types.js';
 
@@ -10,7 +11,7 @@ import type { JourneyGraph } from './types.js';
  * unique and types known, params valid (schema, filters, the type's own checks; `path` is a
  * JSON pointer into the node's params), edges unique with existing ends and real output
  * handles, at least one trigger, no edge into a trigger, no cycle, every node reachable
- * from a trigger. An empty list means the graph may be published. The graph must already
+ * from a trigger, node settings sound. An empty list means the graph may be published. The graph must already
  * have the shape of `graphSchema`.
  *
  * @example
@@ -21,5 +22,6 @@ export function validateGraph(graph: JourneyGraph, registry: NodeRegistry): Erro
   const nodes = graph.nodes ?? [];
   const { errors: nodeErrors, known } = checkNodes(nodes, registry);
   const { errors: edgeErrors, sound } = checkEdges(graph.edges ?? [], nodes, known);
-  return [...nodeErrors, ...edgeErrors, ...checkTopology(nodes, sound, known)];
+  const settingsErrors = checkSettings(nodes, graph.edges ?? [], known);
+  return [...nodeErrors, ...settingsErrors, ...edgeErrors, ...checkTopology(nodes, sound, known)];
 }

@@ -20,10 +20,10 @@ function parseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new NodeError(`"${text}" is not a URL`);
+    throw new NodeError(`"${text}" is not a URL`, { code: 'http.invalid-url' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new NodeError(`refused: ${url.protocol} URLs are not allowed`);
+    throw new NodeError(`refused: ${url.protocol} URLs are not allowed`, { code: 'http.invalid-url' });
   return url;
 }
 
@@ -93,17 +93,22 @@ function send(
       };
       res.on('end', finish);
       res.on('error', (error) =>
-        done ? undefined : reject(new RetryableError(`reading the answer failed: ${error.message}`)),
+        done
+          ? undefined
+          : reject(new RetryableError(`reading the answer failed: ${error.message}`, { code: 'http.connection' })),
       );
     });
     const timer = setTimeout(
-      () => req.destroy(new RetryableError(`${url.host} did not answer within ${timeoutMs} ms`)),
+      () =>
+        req.destroy(new RetryableError(`${url.host} did not answer within ${timeoutMs} ms`, { code: 'http.timeout' })),
       timeoutMs,
     );
     req.on('error', (error) => {
       clearTimeout(timer);
       reject(
-        error instanceof RetryableError ? error : new RetryableError(`${url.host}: ${error.message}`, { cause: error }),
+        error instanceof RetryableError
+          ? error
+          : new RetryableError(`${url.host}: ${error.message}`, { cause: error, code: 'http.connection' }),
       );
     });
     if (request.body !== undefined && !['GET', 'HEAD'].includes(request.method.toUpperCase())) req.end(request.body);

@@ -36,18 +36,23 @@ export async function resolveTarget(url: URL, allowPrivate: boolean): Promise<{ 
       addresses = await lookup(host, { all: true, verbatim: true });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ENOTFOUND') throw new NodeError(`refused: ${host} does not resolve`, { cause: error });
-      throw new RetryableError(`DNS lookup of ${host} failed (${code ?? 'error'})`, { cause: error });
+      if (code === 'ENOTFOUND')
+        throw new NodeError(`refused: ${host} does not resolve`, { cause: error, code: 'http.address-refused' });
+      throw new RetryableError(`DNS lookup of ${host} failed (${code ?? 'error'})`, {
+        cause: error,
+        code: 'http.connection',
+      });
     }
   }
   const first = addresses[0];
-  if (!first) throw new NodeError(`refused: ${host} does not resolve`);
+  if (!first) throw new NodeError(`refused: ${host} does not resolve`, { code: 'http.address-refused' });
   if (!allowPrivate) {
     for (const { address } of addresses) {
       const reason = refusalOf(address);
       if (reason) {
         throw new NodeError(
           `refused: ${host} resolves to ${address}, a ${reason} address (set WAYMARK_HTTP_ALLOW_PRIVATE=true to allow)`,
+          { code: 'http.address-refused' },
         );
       }
     }

@@ -123,7 +123,11 @@ export function createMessagesService(scope: StepScope): MessagesService {
       const contact = scope.contactId ? await loadContact(db, scope.workspaceId, scope.contactId) : null;
       const to =
         asked.to ?? (asked.channel === 'email' ? contact?.email : asked.channel === 'sms' ? contact?.phone : null);
-      if (!to) throw new NodeError(`no ${asked.channel} address to send to`);
+      if (!to)
+        throw new NodeError(`no ${asked.channel} address to send to`, {
+          code:
+            asked.channel === 'email' ? 'email.no-address' : asked.channel === 'sms' ? 'sms.no-phone' : 'node.failed',
+        });
       const rules = await loadContactRules(db, scope.workspaceId);
       const id = found?.id ?? randomUUID();
       const { config, keys } = scope.runtime;
@@ -253,6 +257,10 @@ async function deliver(
     await scope.db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
     // A transport hiccup (SMTP down, gateway timeout) is worth another attempt.
     if (error instanceof WaymarkError) throw error;
-    throw new RetryableError(`delivery failed: ${text}`, { cause: error });
+    if (request.channel !== 'email') throw new RetryableError(`delivery failed: ${text}`, { cause: error });
+    // SMTP: a 5xx answer refuses the message for good, anything else (4xx, no connection) may pass later.
+    const smtpCode = Number((error as { responseCode?: unknown }).responseCode);
+    if (smtpCode >= 500) throw new NodeError(`delivery refused: ${text}`, { cause: error, code: 'smtp.rejected' });
+    throw new RetryableError(`delivery failed: ${text}`, { cause: error, code: 'smtp.unavailable' });
   }
 }

@@ -1,8 +1,9 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { RunStatus } from '../db/tables/runs.js';
+import type { RunFailure, RunStatus } from '../db/tables/runs.js';
 import { endRuns } from './end-runs.js';
+import { codeLike } from './failures/code-pattern.js';
 
 /** A run as the API shows it. */
 export interface RunView {
@@ -15,6 +16,8 @@ export interface RunView {
   trigger: unknown;
   startedAt: string;
   endedAt: string | null;
+  /** While the run is failed: where and why. */
+  failure?: { nodeId: string; error: RunFailure['error']; at: string };
 }
 
 export interface StepView {
@@ -37,6 +40,7 @@ type RunRow = {
   trigger: unknown;
   started_at: unknown;
   ended_at: unknown;
+  failure: RunFailure | null;
 };
 
 const iso = (d: unknown) => (d === null || d === undefined ? null : new Date(d as string).toISOString());
@@ -52,6 +56,9 @@ function view(r: RunRow): RunView {
     trigger: r.trigger,
     startedAt: iso(r.started_at) as string,
     endedAt: iso(r.ended_at),
+    ...(r.status === 'failed' && r.failure
+      ? { failure: { nodeId: r.failure.nodeId, error: r.failure.error, at: iso(r.failure.at) as string } }
+      : {}),
   };
 }
 
@@ -65,6 +72,7 @@ const RUN_COLUMNS = [
   'trigger',
   'started_at',
   'ended_at',
+  'failure',
 ] as const;
 
 /**
@@ -74,12 +82,24 @@ const RUN_COLUMNS = [
 export async function listRuns(
   db: Kysely<Database>,
   workspaceId: string,
-  filter: { journeyId?: string; contactId?: string; status?: RunStatus; limit: number; cursor?: string },
+  filter: {
+    journeyId?: string;
+    contactId?: string;
+    status?: RunStatus;
+    /** Failed runs whose failure is at this node / has this code (a trailing `*`: a prefix). */
+    nodeId?: string;
+    code?: string;
+    limit: number;
+    cursor?: string;
+  },
 ): Promise<{ runs: RunView[]; nextCursor: string | null }> {
   let query = db.selectFrom('runs').select(RUN_COLUMNS).where('workspace_id', '=', workspaceId);
   if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
   if (filter.contactId) query = query.where('contact_id', '=', filter.contactId);
   if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.nodeId !== undefined || filter.code !== undefined) query = query.where('status', '=', 'failed');
+  if (filter.nodeId !== undefined) query = query.where(sql`failure ->> 'nodeId'`, '=', filter.nodeId);
+  if (filter.code !== undefined) query = query.where(sql`failure -> 'error' ->> 'code'`, 'like', codeLike(filter.code));
   if (filter.cursor) {
     const cursor = filter.cursor;
     query = query.where(({ eb, refTuple, selectFrom }) =>

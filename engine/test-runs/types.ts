@@ -56,7 +56,7 @@ export interface TestStep {
   /** The output taken; a list when the step forked or ended the path; null when it took none. */
   next: string | string[] | null;
   output?: JsonValue;
-  error?: { message: string; code?: string };
+  error?: { message: string; code: string; attempts?: number; retryable?: boolean };
   /** When the token reached the node. */
   at: string;
   /** When a waiting step went on, and why. */

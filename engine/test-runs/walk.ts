@@ -102,6 +102,8 @@ class Walk {
         const stop = fail(item.token.nodeId, {
           message: `the test run stops after ${MAX_TEST_STEPS} steps`,
           code: 'too_many_steps',
+          attempts: 0,
+          retryable: false,
         });
         this.#settle({ key: '', entry, resumes: 0 }, item.token, stop);
       } else
@@ -195,7 +197,9 @@ class Walk {
       return this.#agenda.schedule(at, { kind: 'resume', token, step, resume });
     }
     Object.assign(entry, {
-      status: 'completed',
+      // A failure that `onError` sent on: failed, yet the token goes on as in production.
+      status: transition.error ? 'failed' : 'completed',
+      ...(transition.error ? { error: transition.error } : {}),
       next: transition.outputs.length === 1 ? transition.outputs[0] : transition.outputs,
     });
     if (transition.end) {

@@ -1,3 +1,4 @@
+import { outputsOf } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../schemas/errors.js';
 
@@ -67,7 +68,7 @@ export async function catalogueRoutes(app: FastifyInstance) {
           category: d.category,
           ...(d.icon ? { icon: d.icon } : {}),
           params: d.params,
-          outputs: typeof d.outputs === 'function' ? null : [...d.outputs],
+          outputs: typeof d.outputs === 'function' ? null : [...outputsOf(d, {})],
           credentials: [...(d.credentials ?? [])],
           package: pkg,
         })),

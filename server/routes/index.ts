@@ -4,6 +4,7 @@ import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
 import { eventsRoutes } from './events.js';
+import { failuresRoutes } from './failures.js';
 import { formPagesRoutes } from './form-pages.js';
 import { formsRoutes } from './forms.js';
 import { healthRoutes } from './health.js';
@@ -33,6 +34,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(journeysRoutes);
   await app.register(testRunsRoutes);
   await app.register(runsRoutes);
+  await app.register(failuresRoutes);
   await app.register(hooksRoutes);
   await app.register(inboundRoutes);
   await app.register(contactsRoutes);

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { RunStatus } from '../../engine/db/tables/runs.js';
+import { retryRun } from '../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../engine/runs/queries.js';
 import { errorResponses } from '../schemas/errors.js';
+import { stepErrorSchema } from '../schemas/step-error.js';
 import { workspaceOf } from '../teams/workspace.js';
 
 const tags = ['runs'];
@@ -17,10 +19,16 @@ const runProperties = {
   trigger: { description: 'the trigger payload' },
   startedAt: { type: 'string', format: 'date-time' },
   endedAt: { type: ['string', 'null'], format: 'date-time' },
+  failure: {
+    type: 'object',
+    description: 'while the run is failed: the node, its step error and when',
+    properties: { nodeId: { type: 'string' }, error: stepErrorSchema, at: { type: 'string', format: 'date-time' } },
+    required: ['nodeId', 'error', 'at'],
+  },
 } as const;
 const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt'];
 
-const runWithSteps = {
+export const runWithSteps = {
   type: 'object',
   properties: {
     ...runProperties,
@@ -32,11 +40,7 @@ const runWithSteps = {
           nodeId: { type: 'string' },
           status: { type: 'string', enum: ['completed', 'failed', 'waiting'] },
           output: {},
-          error: {
-            type: 'object',
-            properties: { message: { type: 'string' }, code: { type: 'string' } },
-            required: ['message'],
-          },
+          error: stepErrorSchema,
           attempts: { type: 'integer' },
           startedAt: { type: ['string', 'null'], format: 'date-time' },
           finishedAt: { type: ['string', 'null'], format: 'date-time' },
@@ -59,7 +63,15 @@ export async function runsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
 
   app.get<{
-    Querystring: { journeyId?: string; contactId?: string; status?: RunStatus; limit: number; cursor?: string };
+    Querystring: {
+      journeyId?: string;
+      contactId?: string;
+      status?: RunStatus;
+      nodeId?: string;
+      code?: string;
+      limit: number;
+      cursor?: string;
+    };
   }>(
     '/api/runs',
     {
@@ -71,6 +83,12 @@ export async function runsRoutes(app: FastifyInstance) {
             journeyId: { type: 'string', format: 'uuid' },
             contactId: { type: 'string', format: 'uuid' },
             status: { type: 'string', enum: statuses },
+            nodeId: { type: 'string', minLength: 1, description: 'failed runs whose failure is at this node' },
+            code: {
+              type: 'string',
+              minLength: 1,
+              description: 'failed runs whose failure has this error code (a trailing * matches a prefix)',
+            },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
           },
@@ -96,6 +114,29 @@ export async function runsRoutes(app: FastifyInstance) {
     '/api/runs/:id',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404) } } },
     async (request) => getRun(db, workspaceOf(request), request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: { version?: number } }>(
+    '/api/runs/:id/retry',
+    {
+      schema: {
+        tags,
+        params: idParams,
+        body: {
+          type: ['object', 'null'],
+          properties: { version: { type: 'integer', minimum: 1, description: 'move the run onto this version' } },
+          additionalProperties: false,
+        },
+        response: { 200: runWithSteps, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request) =>
+      retryRun(
+        db,
+        workspaceOf(request),
+        request.params.id,
+        request.body?.version !== undefined ? { version: request.body.version } : {},
+      ),
   );
 
   app.post<{ Params: { id: string } }>(

@@ -3,6 +3,7 @@ import { runTest } from '../../engine/test-runs/run-test.js';
 import type { TestRunRequest } from '../../engine/test-runs/types.js';
 import { MAX_TEST_STEPS } from '../../engine/test-runs/walk.js';
 import { errorResponses } from '../schemas/errors.js';
+import { stepErrorSchema } from '../schemas/step-error.js';
 import { workspaceOf } from '../teams/workspace.js';
 import { contactSchema } from './contact-schemas.js';
 import { journeyIdParams } from './journeys-schemas.js';
@@ -77,11 +78,7 @@ const stepSchema = {
       description: 'the output taken; a list when the step forked or ended the path; null when it took none',
     },
     output: {},
-    error: {
-      type: 'object',
-      properties: { message: { type: 'string' }, code: { type: 'string' } },
-      required: ['message'],
-    },
+    error: stepErrorSchema,
     at: { ...time, description: 'when the token reached the node, on the simulated clock' },
     resumedAt: { ...time, description: 'when a waiting step went on' },
     resumedBy: { type: 'string', enum: ['time', 'event', 'timeout'] },

@@ -56,7 +56,8 @@ describe('GET /api/nodes', () => {
         required: ['text'],
         additionalProperties: false,
       },
-      outputs: ['out'],
+      // The engine's error output, listed last (API.md "Node settings").
+      outputs: ['out', 'error'],
       credentials: ['fixture.key'],
       package: { name: 'fixture-good', version: '2.1.0' },
     });

@@ -151,7 +151,11 @@ describe('a run', () => {
   test('times out a hung node, retries it, then fails it', async () => {
     const j = await publish(t.runtime.db, { nodes: [n('t', 'tst.trigger'), n('h', 'tst.hang')], edges: [e('t', 'h')] });
     const { steps } = await runEnds(t.runtime.db, await start(j));
-    expect(steps[1]).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'timeout' } });
+    expect(steps[1]).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { code: 'node.timeout', attempts: 2, retryable: true },
+    });
   });
 
   test('stays on the version it started on after a newer version is published', async () => {

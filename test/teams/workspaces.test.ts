@@ -130,6 +130,9 @@ beforeAll(async () => {
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
+  a.retryJob = (
+    await ok<{ jobId: string }>({ method: 'POST', url: `/api/journeys/${a.journey}/retry`, payload: {} }, aAuth)
+  ).jobId;
   const tokens = await ok<{ tokens: { id: string }[] }>({ method: 'GET', url: '/api/tokens' }, aAuth);
   a.token = tokens.tokens[0]?.id as string;
   a.invitation = (
@@ -176,6 +179,7 @@ function aObjectFor(path: string, param: string): string {
     version: '1',
     userId: a.userId as string,
     invitationId: a.invitation as string,
+    jobId: a.retryJob as string,
   };
   const found = byParam[param];
   if (!found) throw new Error(`${path}: name an object of workspace A for {${param}} in the cross-workspace test`);
@@ -188,6 +192,8 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/journeys/{id}': { name: 'taken over' },
   'PUT /api/journeys/{id}/draft': { graph: { nodes: [], edges: [] } },
   'POST /api/journeys/{id}/test': {},
+  'POST /api/journeys/{id}/retry': {},
+  'POST /api/runs/{id}/retry': {},
   'POST /api/contacts': { email: 'b-only@example.com' },
   'PUT /api/contacts/{id}/consent': { channel: 'email', status: 'unsubscribed' },
   'PUT /api/contacts/{id}/subscriptions/{category}': { status: 'unsubscribed' },

@@ -31,7 +31,7 @@ describe('a node that throws in a test run', () => {
       status: 'failed',
       next: null,
       attempts: 1,
-      error: { message: 'the contact has no email address', code: 'node_failed' },
+      error: { message: 'the contact has no email address', code: 'email.no-address', attempts: 1, retryable: false },
     });
     expect(result.messages).toEqual([]);
   });

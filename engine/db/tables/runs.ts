@@ -21,6 +21,15 @@ export interface RunsTable {
   reentry_lock: string | null;
   started_at: Generated<Timestamp>;
   ended_at: Timestamp | null;
+  /** While the run is failed: where and why (the writer sets it, a retry clears it). */
+  failure: Json<RunFailure> | null;
+}
+
+/** A failed run's failure: the node, its step error and when. */
+export interface RunFailure {
+  nodeId: string;
+  error: { code: string; message: string; attempts: number; retryable: boolean };
+  at: string;
 }
 
 /** One node executed for one token; created by the step before it, so a crash re-run is one row. */
@@ -34,7 +43,9 @@ export interface StepsTable {
   parent_step_id: string | null;
   status: Generated<StepStatus>;
   output: Json<unknown> | null;
-  error: Json<{ message: string; code?: string }> | null;
+  error: Json<{ message: string; code?: string; attempts?: number; retryable?: boolean }> | null;
+  /** A retried step's: the failed step's key, so its node's call is recognised (null: the step's id). */
+  idempotency_key: string | null;
   attempts: Generated<number>;
   outputs_taken: string[] | null;
   resume: Json<unknown> | null;
@@ -87,7 +98,25 @@ export interface NodeCountersTable {
   taken: Generated<number>;
 }
 
+/** A bulk retry: the runs it was given, how far it got. */
+export interface RetryJobsTable {
+  id: Generated<string>;
+  /** The journey's workspace. */
+  workspace_id: string;
+  journey_id: string;
+  status: Generated<'running' | 'completed' | 'cancelled'>;
+  filter: Json<Record<string, unknown>>;
+  run_ids: string[];
+  cursor: Generated<number>;
+  retried: Generated<number>;
+  skipped: Generated<number>;
+  retried_ids: Generated<string[]>;
+  created_at: Generated<Timestamp>;
+  finished_at: Timestamp | null;
+}
+
 export interface RunTables {
+  retry_jobs: RetryJobsTable;
   runs: RunsTable;
   steps: StepsTable;
   waits: WaitsTable;

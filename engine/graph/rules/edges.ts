@@ -4,7 +4,7 @@ import type { KnownNode } from './nodes.js';
 
 function outputsOfNode(known: KnownNode): readonly string[] | null {
   const { definition, params, paramsValid } = known;
-  if (typeof definition.outputs !== 'function') return definition.outputs;
+  if (typeof definition.outputs !== 'function') return outputsOf(definition, {});
   // Outputs computed from invalid params are not worth checking against: the params error says it.
   if (!paramsValid) return null;
   try {

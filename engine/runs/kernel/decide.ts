@@ -1,16 +1,10 @@
-import { type AnyNodeDefinition, type JsonValue, outputsOf } from '@waymark/sdk';
+import { type AnyNodeDefinition, declaredOutputsOf, type JsonValue, outputsOf } from '@waymark/sdk';
 import type { GraphNode } from '../../graph/types.js';
-import { DEFAULT_MAX_ATTEMPTS, type Outcome } from '../node/invoke.js';
+import { invalidResult, type Outcome } from '../node/invoke.js';
 import { type CompiledVersion, paramsWithDefaults, targetsOf } from '../versions.js';
+import { onErrorOf, type RetryOptions, retryDelayMs, retryPolicyOf } from './policy.js';
 
-/** How failing steps are retried. */
-export interface RetryOptions {
-  /** Delay before the second attempt; doubles each attempt. */
-  retryBaseMs: number;
-  retryMaxMs: number;
-}
-
-export const DEFAULT_RETRY: RetryOptions = { retryBaseMs: 1000, retryMaxMs: 10 * 60_000 };
+export { DEFAULT_RETRY, type RetryOptions } from './policy.js';
 
 /** The node a step executed, as the kernel needs it: its place in the graph and its definition. */
 export interface KernelNode {
@@ -36,9 +30,14 @@ export interface CounterDelta {
   taken?: number;
 }
 
+/** A failed step's error (API.md "Step errors"). */
 export interface StepError {
+  code: string;
   message: string;
-  code?: string;
+  /** Attempts made, this one included. */
+  attempts: number;
+  /** Whether a later attempt could succeed. */
+  retryable: boolean;
 }
 
 /**
@@ -55,6 +54,8 @@ export type Transition =
       next: string[];
       /** Set when the node ends the run (`endsRun`): its goal becomes the run's outcome. */
       end: { status: 'completed'; goal: string | null } | null;
+      /** Set when the step failed for good and `onError` sent the token on: the step is recorded failed. */
+      error?: StepError;
       /** The node's own counts first, then `entered` for each of `next`, in order. */
       counters: CounterDelta[];
       run: { open: number; waiting: number };
@@ -86,14 +87,51 @@ export function goalOf(node: GraphNode, output: JsonValue | null): string | null
   return typeof goal === 'string' ? goal : null;
 }
 
-/** The retry delay after `attempts` attempts: doubling from the base, capped. */
-export function retryDelayMs(retry: RetryOptions, attempts: number): number {
-  return Math.min(retry.retryBaseMs * 2 ** (attempts - 1), retry.retryMaxMs);
-}
-
 /** A failure that ends the run (a step that cannot go on). */
 export function fail(nodeId: string, error: StepError): Transition {
   return { kind: 'fail', error, end: { status: 'failed', goal: null }, counters: [{ nodeId, failed: 1 }] };
+}
+
+/** A failure of the engine's own before the node could run (unknown node, type or version). */
+export function engineFailure(nodeId: string, attempts: number, code: string, message: string): Transition {
+  return fail(nodeId, { code, message, attempts, retryable: false });
+}
+
+type ErrorOutcome = Extract<Outcome, { kind: 'error' }>;
+
+/**
+ * A step that failed for good: under `onError` `output` the token takes `error` with the
+ * error (and what the node kept beside it), under `continue` the node's first declared
+ * output with the error; under `fail` the run fails.
+ */
+function failedForGood(
+  version: CompiledVersion,
+  node: GraphNode,
+  definition: AnyNodeDefinition,
+  outcome: ErrorOutcome,
+  error: StepError,
+): Transition {
+  const mode = onErrorOf(version, node);
+  if (mode === 'fail') return fail(node.id, error);
+  const output =
+    mode === 'output' ? 'error' : declaredOutputsOf(definition, paramsWithDefaults(definition, node.params))[0];
+  if (output === undefined) return fail(node.id, error);
+  const value: JsonValue = mode === 'output' ? { ...outcome.output, error: { ...error } } : { error: { ...error } };
+  const next = targetsOf(version, node.id, output);
+  return {
+    kind: 'complete',
+    outputs: [output],
+    output: value,
+    next,
+    end: null,
+    error,
+    counters: [
+      { nodeId: node.id, failed: 1 },
+      { nodeId: node.id, output, taken: 1 },
+      ...next.map((nodeId) => ({ nodeId, entered: 1 })),
+    ],
+    run: { open: next.length - 1, waiting: 0 },
+  };
 }
 
 /**
@@ -110,25 +148,31 @@ export function decide(
   at: KernelNode | null,
   step: KernelStep,
   outcome: Outcome,
-  policy: { now: Date; retry: RetryOptions },
+  /** `jitter` in [0, 1) lengthens a backoff by up to 10 % (the caller draws it: the kernel stays pure). */
+  policy: { now: Date; retry: RetryOptions; jitter?: number },
 ): Transition {
   if (!at)
-    return fail(step.nodeId, { message: `node ${step.nodeId} is not in the journey version`, code: 'unknown_node' });
+    return engineFailure(
+      step.nodeId,
+      step.attempts,
+      'unknown_node',
+      `node ${step.nodeId} is not in the journey version`,
+    );
   const { node, definition } = at;
   if (!definition)
-    return fail(node.id, {
-      message: `node type ${node.type}@${node.version} is not installed`,
-      code: 'unknown_node_type',
-    });
+    return engineFailure(
+      node.id,
+      step.attempts,
+      'unknown_node_type',
+      `node type ${node.type}@${node.version} is not installed`,
+    );
   switch (outcome.kind) {
     case 'next': {
       const allowed = outputsOf(definition, paramsWithDefaults(definition, node.params));
       const unknown = outcome.outputs.filter((o) => !allowed.includes(o));
+      // Goes on as a node error would: the node's `onError` decides.
       if (unknown.length)
-        return fail(node.id, {
-          message: `the node returned unknown output(s) ${unknown.join(', ')}`,
-          code: 'invalid_result',
-        });
+        return decide(version, at, step, invalidResult(`unknown output(s) ${unknown.join(', ')}`), policy);
       const ends = definition.endsRun === true;
       const next = ends ? [] : outcome.outputs.flatMap((output) => targetsOf(version, node.id, output));
       return {
@@ -159,18 +203,13 @@ export function decide(
       };
     }
     case 'error': {
-      const maxAttempts = definition.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-      if (outcome.retryable && step.attempts < maxAttempts) {
-        const delayMs = retryDelayMs(policy.retry, step.attempts);
-        return {
-          kind: 'retry',
-          error: outcome.error,
-          delayMs,
-          at: new Date(policy.now.getTime() + delayMs),
-          counters: [],
-        };
+      const retry = retryPolicyOf(definition, node, policy.retry);
+      const error: StepError = { ...outcome.error, attempts: step.attempts, retryable: outcome.retryable };
+      if (outcome.retryable && step.attempts < retry.attempts) {
+        const delayMs = retryDelayMs(retry, step.attempts, outcome.retryAfterMs, policy.jitter);
+        return { kind: 'retry', error, delayMs, at: new Date(policy.now.getTime() + delayMs), counters: [] };
       }
-      return fail(node.id, outcome.error);
+      return failedForGood(version, node, definition, outcome, error);
     }
   }
 }

@@ -42,6 +42,8 @@ export interface StepRef {
   parentStepId: string | null;
   attempts: number;
   resume: Resume | null;
+  /** A retried step's: the failed step's id, so a call that landed before is recognised. */
+  idempotencyKey?: string;
 }
 
 type PathRow = { node_id: string; output: JsonValue | null; parent_step_id: string | null };
@@ -177,7 +179,11 @@ export async function assembleNodeContext(input: {
       unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
     });
   } catch (error) {
-    throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, { cause: error });
+    throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, {
+      cause: error,
+      // liquidjs names its syntax errors ParseError / TokenizationError; the rest fail while rendering.
+      code: /Parse|Tokeniz/.test((error as Error).name) ? 'template.parse' : 'template.render',
+    });
   }
   const ctx = {
     params,
@@ -186,7 +192,7 @@ export async function assembleNodeContext(input: {
     trigger: run.trigger,
     steps,
     run: runInfo,
-    idempotencyKey: step.id,
+    idempotencyKey: step.idempotencyKey ?? step.id,
     attempt: step.attempts,
     resume: step.resume,
     signal: input.signal,
@@ -235,7 +241,7 @@ export async function buildNodeContext(input: {
     nodeId: node.id,
     contactId: run.contactId,
     contact,
-    idempotencyKey: step.id,
+    idempotencyKey: step.idempotencyKey ?? step.id,
     now,
   };
   const services = productionServices(scope, definition, input.onServiceUse);

@@ -1,26 +1,58 @@
-import { type AnyNodeDefinition, isRetryable, type JsonValue, type NodeContext, type Resume } from '@waymark/sdk';
+import {
+  type AnyNodeDefinition,
+  type JsonObject,
+  type JsonValue,
+  type NodeContext,
+  NodeError,
+  type Resume,
+  RetryableError,
+  WaymarkError,
+} from '@waymark/sdk';
 
 /** What one execution of a node came to, after checking the shape of what `run` returned. */
 export type Outcome =
   | { kind: 'next'; outputs: string[]; output: JsonValue | null }
   | { kind: 'wait-time'; until: Date; output: JsonValue | null }
   | { kind: 'wait-event'; event: string; filter: JsonValue | null; timeoutAt: Date; output: JsonValue | null }
-  | { kind: 'error'; retryable: boolean; error: { message: string; code?: string } };
+  | {
+      kind: 'error';
+      retryable: boolean;
+      /** `code` is stable (NODES.md "Error codes"). */
+      error: { message: string; code: string };
+      /** JSON the node kept beside the error for the `error` output (http.request: the answer). */
+      output?: JsonObject;
+      /** The delay the failure asked for before the next attempt (a `Retry-After`). */
+      retryAfterMs?: number;
+    };
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
-function errorOutcome(error: unknown): Outcome {
-  const e = error as { message?: unknown; code?: unknown } | null;
+/** What a thrown value comes to: a `NodeError`'s code and output, or `node.exception` (retried) for anything else. */
+export function errorOutcome(error: unknown): Extract<Outcome, { kind: 'error' }> {
+  const e = error as { message?: unknown } | null;
   const message = typeof e?.message === 'string' && e.message ? e.message : String(error);
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  return { kind: 'error', retryable: isRetryable(error), error: code ? { message, code } : { message } };
+  // A service's own refusal (a validation error) will not pass on another attempt.
+  if (error instanceof WaymarkError && !(error instanceof NodeError))
+    return { kind: 'error', retryable: false, error: { message, code: 'node.failed' } };
+  if (!(error instanceof NodeError))
+    return { kind: 'error', retryable: true, error: { message, code: 'node.exception' } };
+  const output = jsonOutput(error.output);
+  const retryAfterMs = error instanceof RetryableError ? error.retryAfterMs : undefined;
+  return {
+    kind: 'error',
+    retryable: error.retryable,
+    error: { message, code: error.stepCode },
+    ...(output && typeof output === 'object' && !Array.isArray(output) ? { output } : {}),
+    ...(typeof retryAfterMs === 'number' && retryAfterMs >= 0 ? { retryAfterMs } : {}),
+  };
 }
 
-const bad = (message: string): Outcome => ({
+/** A result the engine cannot use: the step fails at once (then `onError` decides). */
+export const invalidResult = (message: string): Extract<Outcome, { kind: 'error' }> => ({
   kind: 'error',
   retryable: false,
-  error: { message: `the node returned an invalid result: ${message}`, code: 'invalid_result' },
+  error: { message: `the node returned an invalid result: ${message}`, code: 'node.invalid-result' },
 });
 
 function jsonOutput(value: unknown): JsonValue | null | undefined {
@@ -37,28 +69,29 @@ const validDate = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(
 
 /** Checks what `run` returned: `{ next, output? }` or one of the two wait requests. */
 export function toOutcome(result: unknown): Outcome {
-  if (!result || typeof result !== 'object' || Array.isArray(result)) return bad('expected an object');
+  if (!result || typeof result !== 'object' || Array.isArray(result)) return invalidResult('expected an object');
   const r = result as Record<string, unknown>;
   const output = jsonOutput(r.output);
-  if (output === undefined) return bad('output is not JSON');
+  if (output === undefined) return invalidResult('output is not JSON');
   if ('next' in r) {
     const list = Array.isArray(r.next) ? r.next : [r.next];
-    if (!list.every((o) => typeof o === 'string')) return bad('next must be an output name or a list of them');
+    if (!list.every((o) => typeof o === 'string'))
+      return invalidResult('next must be an output name or a list of them');
     return { kind: 'next', outputs: [...new Set(list as string[])], output };
   }
   if (r.wait && typeof r.wait === 'object') {
     const w = r.wait as Record<string, unknown>;
     if ('until' in w) {
-      if (!validDate(w.until)) return bad('wait.until must be a valid Date');
+      if (!validDate(w.until)) return invalidResult('wait.until must be a valid Date');
       return { kind: 'wait-time', until: w.until, output };
     }
-    if (typeof w.event !== 'string' || !w.event) return bad('wait.event must be an event name');
-    if (!validDate(w.timeoutAt)) return bad('wait.timeoutAt must be a valid Date');
+    if (typeof w.event !== 'string' || !w.event) return invalidResult('wait.event must be an event name');
+    if (!validDate(w.timeoutAt)) return invalidResult('wait.timeoutAt must be a valid Date');
     const filter = w.filter === undefined ? null : jsonOutput(w.filter);
-    if (filter === undefined) return bad('wait.filter is not JSON');
+    if (filter === undefined) return invalidResult('wait.filter is not JSON');
     return { kind: 'wait-event', event: w.event, filter, timeoutAt: w.timeoutAt, output };
   }
-  return bad('expected { next } or { wait }');
+  return invalidResult('expected { next } or { wait }');
 }
 
 /**
@@ -78,7 +111,7 @@ export async function invokeNode(
       resolve({
         kind: 'error',
         retryable: true,
-        error: { message: `the step timed out after ${limit} ms`, code: 'timeout' },
+        error: { message: `the step timed out after ${limit} ms`, code: 'node.timeout' },
       });
     }, limit);
   });

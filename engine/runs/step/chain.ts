@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
 import type { Runtime } from '../../runtime.js';
-import { decide, fail, type RetryOptions } from '../kernel/decide.js';
+import { decide, engineFailure, type RetryOptions } from '../kernel/decide.js';
 import { type StepView, seeing, watchContact } from '../node/contact-view.js';
 import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../node/context.js';
 import { invokeNode, type Outcome } from '../node/invoke.js';
@@ -40,7 +40,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<{
   const definition = node ? definitionOf(t.runtime.registry, node) : null;
   if (!node || !definition) {
     // The kernel fails such a step before looking at the outcome.
-    return { outcome: { kind: 'error', retryable: false, error: { message: 'not run' } }, view };
+    return { outcome: { kind: 'error', retryable: false, error: { message: 'not run', code: 'unknown_node' } }, view };
   }
   const outcome = await invokeNode(definition, async (signal) =>
     seeing(
@@ -89,8 +89,17 @@ async function record(
   const node = version?.nodes.get(step.nodeId) ?? null;
   const definition = node ? definitionOf(t.runtime.registry, node) : null;
   const transition = version
-    ? decide(version, node ? { node, definition } : null, step, outcome, { now: new Date(), retry: t.retry })
-    : fail(step.nodeId, { message: `journey ${run.journeyId} has no version ${run.version}`, code: 'unknown_node' });
+    ? decide(version, node ? { node, definition } : null, step, outcome, {
+        now: new Date(),
+        retry: t.retry,
+        jitter: Math.random(),
+      })
+    : engineFailure(
+        step.nodeId,
+        step.attempts,
+        'unknown_node',
+        `journey ${run.journeyId} has no version ${run.version}`,
+      );
   const inline =
     version && transition.kind === 'complete' && !transition.end && depth < MAX_INLINE_DEPTH
       ? inlineNodes(t.runtime, version, transition.next)

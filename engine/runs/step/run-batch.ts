@@ -70,6 +70,7 @@ export async function runBatch(
       parentStepId: row.parent_step_id,
       attempts: row.attempts,
       resume: row.resume,
+      ...(row.idempotency_key ? { idempotencyKey: row.idempotency_key } : {}),
     };
     const version = await loadVersion(db, run.journeyId, run.version);
     const known = { contact: contactFromJson(row.contact), steps: pathFromJson(run, row.path) };

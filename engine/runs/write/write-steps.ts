@@ -50,6 +50,7 @@ function row(write: StepWrite) {
         end: t.end?.status ?? null,
         goal: t.end?.goal ?? null,
         runOpen: t.run.open,
+        error: t.error ?? null,
       };
     case 'park':
       return {

@@ -55,7 +55,7 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
   skippedInTestRuns?: { next: string; output?: JsonValue };
   /** Time limit of one attempt in milliseconds; default 30 000. Timeouts are retried. */
   timeoutMs?: number;
-  /** Attempts before a retryable error fails the step; default 5. */
+  /** Attempts in all before a retryable error fails the step; default 5. The default for `settings.retry.attempts`. */
   maxAttempts?: number;
   /**
    * Optional checks that JSON Schema cannot express (weights that sum to 100, a cron
@@ -127,12 +127,29 @@ export function paramsProblems(node: AnyNodeDefinition, params: unknown): ErrorD
   return node.validate ? (node.validate as (p: unknown) => ErrorDetail[])(params) : [];
 }
 
-/** The outputs of a node for given params. */
-export function outputsOf(node: AnyNodeDefinition, params: unknown): readonly string[] {
+/** The outputs a node type declares for given params (without the engine's `error`). */
+export function declaredOutputsOf(node: AnyNodeDefinition, params: unknown): readonly string[] {
   return typeof node.outputs === 'function' ? (node.outputs as (p: unknown) => string[])(params) : node.outputs;
+}
+
+/** Whether the engine gives the node an `error` output: every action node but one that ends the run. */
+export function hasErrorOutput(node: AnyNodeDefinition): boolean {
+  return node.kind === 'action' && node.endsRun !== true;
+}
+
+/**
+ * The outputs of a node for given params: those its type declares, then `error` for action
+ * nodes (the engine adds it; `settings.onError` decides when it is taken).
+ *
+ * @example
+ * outputsOf(httpRequest, params) // ['ok', 'error']
+ */
+export function outputsOf(node: AnyNodeDefinition, params: unknown): readonly string[] {
+  const declared = declaredOutputsOf(node, params);
+  return hasErrorOutput(node) && !declared.includes('error') ? [...declared, 'error'] : declared;
 }
 
 /** The output a trigger's runs leave it by: its `triggerOutput`, else its first output. */
 export function triggerOutputOf(node: AnyNodeDefinition, params: unknown): string {
-  return node.triggerOutput ?? outputsOf(node, params)[0] ?? 'out';
+  return node.triggerOutput ?? declaredOutputsOf(node, params)[0] ?? 'out';
 }

@@ -61,30 +61,54 @@ export class RateLimitedError extends WaymarkError {
   }
 }
 
+/** What a node error may carry beside its message (SDK.md "Errors"). */
+export interface NodeErrorOptions extends ErrorOptions {
+  /** A stable, dotted code under the package's prefix (`acme.quota-exceeded`); `node.failed` when absent. */
+  code?: string;
+  /** JSON kept beside `error` in the step's `error` output (http.request: the last answer). */
+  output?: Record<string, unknown>;
+}
+
 /**
  * Thrown by a node's `run` to fail its step with a clear message. A node error is final:
- * the step fails at once. Throw {@link RetryableError} for a failure worth retrying.
+ * the step fails at once (then the node's `onError` setting decides). Throw
+ * {@link RetryableError} for a failure worth retrying.
  *
  * @example
- * if (!ctx.contact?.email) throw new NodeError('the contact has no email address');
+ * if (!ctx.contact?.email) throw new NodeError('the contact has no email address', { code: 'email.no-address' });
  */
 export class NodeError extends WaymarkError {
   readonly retryable: boolean = false;
-  constructor(message: string, options?: ErrorOptions) {
-    super('node_failed', message, [], options);
+  /** The step error's code: the one given, else `node.failed`. */
+  readonly stepCode: string;
+  readonly output: Record<string, unknown> | undefined;
+  constructor(message: string, options: NodeErrorOptions = {}) {
+    super('node_failed', message, [], options.cause === undefined ? undefined : { cause: options.cause });
+    this.stepCode = options.code ?? 'node.failed';
+    this.output = options.output;
   }
+}
+
+/** What a retryable error may carry: `retryAfterMs` sets the delay before the next attempt. */
+export interface RetryableErrorOptions extends NodeErrorOptions {
+  retryAfterMs?: number;
 }
 
 /**
  * Thrown by a node's `run` when trying again later may succeed (a 5xx, a timeout, a refused
- * connection). The engine retries the step with exponential backoff, then fails it with
+ * connection). The engine retries the step under the node's retry policy, then fails it with
  * this error kept on the step.
  *
  * @example
- * if (res.status >= 500) throw new RetryableError(`gateway answered ${res.status}`);
+ * if (res.status >= 500) throw new RetryableError(`gateway answered ${res.status}`, { code: 'acme.unavailable' });
  */
 export class RetryableError extends NodeError {
   override readonly retryable: boolean = true;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: RetryableErrorOptions = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** True for errors that the engine should retry with backoff. */

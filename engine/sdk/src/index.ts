@@ -30,7 +30,9 @@ export type {
 export {
   type AnyNodeDefinition,
   type DynamicNodeDefinition,
+  declaredOutputsOf,
   defineNode,
+  hasErrorOutput,
   type NodeDefinition,
   type NodeKind,
   outputsOf,
@@ -52,9 +54,11 @@ export {
   type ErrorDetail,
   isRetryable,
   NodeError,
+  type NodeErrorOptions,
   NotFoundError,
   RateLimitedError,
   RetryableError,
+  type RetryableErrorOptions,
   ValidationError,
   WaymarkError,
 } from './errors.js';

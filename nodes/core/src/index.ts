@@ -4,6 +4,7 @@ import date from './date.js';
 import event from './event.js';
 import exit from './exit.js';
 import respond from './respond.js';
+import runFailed from './run-failed.js';
 import schedule from './schedule.js';
 import segment from './segment.js';
 import split from './split.js';
@@ -15,5 +16,5 @@ import webhook from './webhook.js';
 export default definePackage({
   name: '@waymark/nodes-core',
   version: '0.1.0',
-  nodes: [webhook, event, segment, schedule, date, condition, split, wait, waitForEvent, respond, exit],
+  nodes: [webhook, event, segment, schedule, date, runFailed, condition, split, wait, waitForEvent, respond, exit],
 });

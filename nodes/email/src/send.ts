@@ -70,7 +70,7 @@ export default defineNode({
   outputs: ['sent', 'suppressed'],
   async run(ctx) {
     const { from, subject, html, text, replyTo, category, subscription, links, credential, template } = ctx.params;
-    if (!ctx.contact?.email) throw new NodeError('the contact has no email address');
+    if (!ctx.contact?.email) throw new NodeError('the contact has no email address', { code: 'email.no-address' });
     const deliver = credential ? smtpDeliver(await ctx.credentials.get(credential)) : undefined;
     const result = await ctx.messages.send({
       channel: 'email',

@@ -24,41 +24,51 @@ describe('http.request', () => {
     });
   });
 
-  test('takes error at once on a 4xx', async () => {
-    const { result } = await runNode(request, { params, http: () => ({ status: 404, headers: {}, body: 'no' }) });
-    expect(result).toMatchObject({ next: 'error', output: { status: 404 } });
-  });
-
-  test('retries a 5xx before the last attempt', async () => {
-    const run = runNode(request, { params, http: () => ({ status: 502, headers: {}, body: '' }) });
-    await expect(run).rejects.toBeInstanceOf(RetryableError);
-  });
-
-  test('takes error on the last attempt of a 5xx', async () => {
-    const { result } = await runNode(request, {
-      params,
-      attempt: 5,
-      http: () => ({ status: 502, headers: {}, body: '' }),
+  test('fails at once on a 4xx with its code and the answer kept for the error output', async () => {
+    const run = runNode(request, { params, http: () => ({ status: 404, headers: {}, body: 'no' }) });
+    await expect(run).rejects.toMatchObject({
+      retryable: false,
+      stepCode: 'http.status-404',
+      message: 'POST https://api.example.com/orders/ answered 404',
+      output: { status: 404, headers: {}, body: 'no' },
     });
-    expect(result).toMatchObject({ next: 'error', output: { status: 502 } });
   });
 
-  test('takes error at once when the target is refused', async () => {
-    const { result } = await runNode(request, {
+  test('fails retryably on a 5xx, a 408 and a 429', async () => {
+    for (const status of [500, 502, 408, 429]) {
+      const run = runNode(request, { params, http: () => ({ status, headers: {}, body: '' }) });
+      await expect(run).rejects.toMatchObject({ retryable: true, stepCode: `http.status-${status}` });
+    }
+  });
+
+  test('asks for the delay a Retry-After on a 503 or 429 names', async () => {
+    const run = runNode(request, { params, http: () => ({ status: 503, headers: { 'retry-after': '7' }, body: '' }) });
+    await expect(run).rejects.toMatchObject({ retryable: true, retryAfterMs: 7000 });
+    const other = runNode(request, {
+      params,
+      http: () => ({ status: 500, headers: { 'retry-after': '7' }, body: '' }),
+    });
+    await expect(other).rejects.toMatchObject({ retryAfterMs: undefined });
+  });
+
+  test('passes a refused target on as it came, final', async () => {
+    const refused = new NodeError('refused: 127.0.0.1 is a loopback address', { code: 'http.address-refused' });
+    const run = runNode(request, {
       params,
       http: () => {
-        throw new NodeError('refused: 127.0.0.1 is a loopback address');
+        throw refused;
       },
     });
-    expect(result).toEqual({ next: 'error', output: { error: 'refused: 127.0.0.1 is a loopback address' } });
+    await expect(run).rejects.toBe(refused);
   });
 
-  test('retries a timeout, then takes error on the last attempt', async () => {
-    const timeout = () => {
-      throw new RetryableError('timed out');
-    };
-    await expect(runNode(request, { params, http: timeout })).rejects.toBeInstanceOf(RetryableError);
-    const { result } = await runNode(request, { params, attempt: 5, http: timeout });
-    expect(result).toEqual({ next: 'error', output: { error: 'timed out' } });
+  test('passes a timeout on as it came, retryable', async () => {
+    const run = runNode(request, {
+      params,
+      http: () => {
+        throw new RetryableError('timed out', { code: 'http.timeout' });
+      },
+    });
+    await expect(run).rejects.toMatchObject({ retryable: true, stepCode: 'http.timeout' });
   });
 });

@@ -1,20 +1,27 @@
-import {
-  defineNode,
-  type HttpResponse,
-  isRetryable,
-  type JsonValue,
-  parseDuration,
-  RetryableError,
-} from '@waymark/sdk';
+import { defineNode, type JsonObject, NodeError, parseDuration, RetryableError } from '@waymark/sdk';
 
-/** Attempts before a failing request takes `error`; the engine retries up to this many times. */
+/** Attempts in all by default (`settings.retry.attempts` overrides). */
 const MAX_ATTEMPTS = 5;
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** 408, 429 and 5xx may pass later; any other 4xx will not. */
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
 }
 
-/** Calls an HTTP endpoint; `ok` on 2xx/3xx, `error` on 4xx at once, on 5xx and timeouts after retries. */
+/** A `Retry-After` header (seconds or an HTTP date) in ms, when there is a usable one. */
+function retryAfterOf(headers: Record<string, string>): number | undefined {
+  const value = headers['retry-after'];
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * Calls an HTTP endpoint; `ok` on 2xx/3xx. Any other answer fails the step with the code
+ * `http.status-NNN` (retried under the node's policy for 408, 429 and 5xx), and its answer
+ * kept for the `error` output.
+ */
 export default defineNode({
   type: 'http.request',
   version: 1,
@@ -49,30 +56,25 @@ export default defineNode({
     required: ['method', 'url'],
     additionalProperties: false,
   },
-  outputs: ['ok', 'error'],
+  // The engine adds the `error` output: a failure takes it under `onError: "output"`.
+  outputs: ['ok'],
   async run(ctx) {
     const { method, url, headers, body, timeout } = ctx.params;
-    const last = ctx.attempt >= MAX_ATTEMPTS;
-    let res: HttpResponse;
-    try {
-      const timeoutMs = Math.min(parseDuration(timeout ?? 'PT10S') ?? 10_000, 55_000);
-      res = await ctx.http.request({
-        method,
-        url,
-        headers: headers ?? {},
-        ...(body !== undefined ? { body } : {}),
-        timeoutMs,
-      });
-    } catch (error) {
-      // A refused target or a bad URL will not get better: take `error` at once.
-      if (isRetryable(error) && !last) throw error;
-      const output: JsonValue = { error: errorMessage(error) };
-      return { next: 'error', output };
-    }
-    const output: JsonValue = { status: res.status, headers: res.headers, body: res.body };
+    const timeoutMs = Math.min(parseDuration(timeout ?? 'PT10S') ?? 10_000, 55_000);
+    // Connection errors, timeouts and refused addresses carry their own codes (engine/http).
+    const res = await ctx.http.request({
+      method,
+      url,
+      headers: headers ?? {},
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs,
+    });
+    const output: JsonObject = { status: res.status, headers: res.headers, body: res.body };
     if (res.status < 400) return { next: 'ok', output };
-    if (res.status >= 500 && !last) throw new RetryableError(`${url} answered ${res.status}`);
-    const failed: JsonValue = { ...output, error: `${url} answered ${res.status}` };
-    return { next: 'error', output: failed };
+    const message = `${method} ${url} answered ${res.status}`;
+    const code = `http.status-${res.status}`;
+    if (!isRetryableStatus(res.status)) throw new NodeError(message, { code, output });
+    const retryAfterMs = res.status === 429 || res.status === 503 ? retryAfterOf(res.headers) : undefined;
+    throw new RetryableError(message, { code, output, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   },
 });

@@ -1,4 +1,11 @@
-import { type HttpClient, type JsonObject, NodeError, type PreparedMessage, RetryableError } from '@waymark/sdk';
+import {
+  type HttpClient,
+  isRetryable,
+  type JsonObject,
+  NodeError,
+  type PreparedMessage,
+  RetryableError,
+} from '@waymark/sdk';
 
 interface Gateway {
   url: string;
@@ -27,14 +34,25 @@ export function gatewayDeliver(http: HttpClient, data: JsonObject) {
   return async (message: PreparedMessage): Promise<{ providerId?: string }> => {
     const headers: Record<string, string> = { 'content-type': gateway.contentType ?? 'application/json' };
     if (gateway.authHeader) headers.authorization = gateway.authHeader;
-    const res = await http.request({
-      method: 'POST',
-      url: gateway.url,
-      headers,
-      body: gatewayBody(gateway, message.to, message.text ?? ''),
-    });
-    if (res.status >= 500) throw new RetryableError(`the SMS gateway answered ${res.status}`);
-    if (res.status >= 300) throw new NodeError(`the SMS gateway refused the message with ${res.status}`);
+    const res = await http
+      .request({
+        method: 'POST',
+        url: gateway.url,
+        headers,
+        body: gatewayBody(gateway, message.to, message.text ?? ''),
+      })
+      .catch((error: unknown) => {
+        // The gateway out of reach: the SMS's own code, retried as the transport error was.
+        const retryable = isRetryable(error);
+        const text = `the SMS gateway could not be reached: ${(error as Error).message}`;
+        throw retryable
+          ? new RetryableError(text, { cause: error, code: 'sms.unavailable' })
+          : new NodeError(text, { cause: error, code: 'sms.rejected' });
+      });
+    if (res.status >= 500)
+      throw new RetryableError(`the SMS gateway answered ${res.status}`, { code: 'sms.unavailable' });
+    if (res.status >= 300)
+      throw new NodeError(`the SMS gateway refused the message with ${res.status}`, { code: 'sms.rejected' });
     const id = res.body && typeof res.body === 'object' && !Array.isArray(res.body) ? res.body.id : undefined;
     return typeof id === 'string' || typeof id === 'number' ? { providerId: String(id) } : {};
   };

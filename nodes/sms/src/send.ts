@@ -28,7 +28,7 @@ export default defineNode({
   outputs: ['sent', 'suppressed'],
   async run(ctx) {
     const { credential, body, category, subscription } = ctx.params;
-    if (!ctx.contact?.phone) throw new NodeError('the contact has no phone number');
+    if (!ctx.contact?.phone) throw new NodeError('the contact has no phone number', { code: 'sms.no-phone' });
     const deliver = gatewayDeliver(ctx.http, await ctx.credentials.get(credential));
     const result = await ctx.messages.send({
       channel: 'sms',

@@ -88,7 +88,11 @@ describe('the transition kernel', () => {
       { kind: 'next', outputs: ['maybe'], output: null },
       policy,
     );
-    expect(t).toMatchObject({ kind: 'fail', error: { code: 'invalid_result' }, end: { status: 'failed' } });
+    expect(t).toMatchObject({
+      kind: 'fail',
+      error: { code: 'node.invalid-result', attempts: 1, retryable: false },
+      end: { status: 'failed' },
+    });
     expect(t.counters).toEqual([{ nodeId: 'c', failed: 1 }]);
   });
 
@@ -109,7 +113,7 @@ describe('the transition kernel', () => {
   });
 
   test('retries a retryable error with a doubling backoff, then fails it at the last attempt', () => {
-    const error = { kind: 'error' as const, retryable: true, error: { message: 'busy' } };
+    const error = { kind: 'error' as const, retryable: true, error: { message: 'busy', code: 'tst.busy' } };
     expect(decide(version, cond, { nodeId: 'c', attempts: 1 }, error, policy)).toMatchObject({
       kind: 'retry',
       delayMs: 1000,

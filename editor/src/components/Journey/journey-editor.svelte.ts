@@ -8,6 +8,7 @@ import type {
   JourneySettings,
   JourneyVersion,
   JsonObject,
+  NodeSettings,
 } from '../../lib/api/types.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/convert.ts';
@@ -262,6 +263,20 @@ export class JourneyEditor {
 
   addNode(def: CatalogueNode, position: { x: number; y: number }): void {
     this.ops.add(def, position);
+  }
+
+  /**
+   * Sets a node's failure handling (undefined: none). Leaving "Error output" takes the
+   * `error` handle away, and the edges that left it with it (publish would refuse them).
+   */
+  updateSettings(id: string, settings: NodeSettings | undefined): void {
+    this.nodes = this.nodes.map((n) => {
+      if (n.id !== id) return n;
+      const { settings: _old, ...data } = n.data;
+      return { ...n, data: settings ? { ...data, settings } : data };
+    });
+    if (settings?.onError === 'fail' || settings?.onError === 'continue')
+      this.edges = this.edges.filter((e) => !(e.source === id && e.sourceHandle === 'error'));
   }
 
   updateParams(id: string, params: JsonObject): void {

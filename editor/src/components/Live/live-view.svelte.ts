@@ -1,6 +1,6 @@
 import { createContext } from 'svelte';
 import type { Api } from '../../lib/api/client.ts';
-import type { JourneyStats, LiveStep, NodeStats, Run, RunDetail } from '../../lib/api/types.ts';
+import type { JourneyFailures, JourneyStats, LiveStep, NodeStats, Run, RunDetail } from '../../lib/api/types.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 
 const EMPTY: NodeStats = { entered: 0, completed: 0, failed: 0, waiting: 0 };
@@ -17,6 +17,10 @@ export class LiveView {
   runs = $state.raw<Run[]>([]);
   run = $state.raw<RunDetail | null>(null);
   error = $state<string | null>(null);
+  /** The failures view (runs failed now, by node and code): red counts and the failures panel. */
+  failures = $state.raw<JourneyFailures | null>(null);
+  /** The node whose failures panel is open. */
+  failuresNode = $state<string | null>(null);
   /** Node ids that just saw a step, for a short pulse. */
   pulsing = $state.raw<ReadonlySet<string>>(new Set());
 
@@ -62,7 +66,26 @@ export class LiveView {
     socket?.close();
   }
 
+  get journeyId(): string {
+    return this.#journeyId;
+  }
+
+  /** Opens the failures panel of a node. */
+  openFailures(nodeId: string): void {
+    this.failuresNode = nodeId;
+    void this.loadFailures();
+  }
+
+  async loadFailures(): Promise<void> {
+    try {
+      this.failures = await this.api.get<JourneyFailures>(`/api/journeys/${this.#journeyId}/failures`);
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
   async loadStats(): Promise<void> {
+    void this.loadFailures();
     try {
       this.stats = await this.api.get<JourneyStats>(`/api/journeys/${this.#journeyId}/stats`, {
         version: this.#version ?? undefined,
@@ -85,6 +108,17 @@ export class LiveView {
   async openRun(id: string): Promise<void> {
     try {
       this.run = await this.api.get<RunDetail>(`/api/runs/${id}`);
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
+  /** Sends a failed run on from its failed step (`POST /api/runs/:id/retry`) and shows it. */
+  async retryRun(id: string): Promise<void> {
+    try {
+      this.run = await this.api.post<RunDetail>(`/api/runs/${id}/retry`, {});
+      void this.loadStats();
+      void this.loadRuns();
     } catch (error) {
       this.error = errorMessage(error);
     }

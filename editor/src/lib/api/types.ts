@@ -45,6 +45,56 @@ export interface GraphNode {
   version: number;
   params: JsonObject;
   position: { x: number; y: number };
+  settings?: NodeSettings;
+}
+
+/** A node's failure handling (API.md "Node settings"). */
+export interface NodeSettings {
+  onError?: 'fail' | 'continue' | 'output';
+  retry?: { attempts?: number; backoff?: string; maxBackoff?: string };
+}
+
+/** A failed step's error (API.md "Step errors"). */
+export interface StepError {
+  code: string;
+  message: string;
+  attempts: number;
+  retryable: boolean;
+}
+
+/** A failure group's latest failure. */
+export interface FailureSample {
+  runId: string;
+  contactId: string | null;
+  version: number;
+  error: StepError;
+  at: string;
+}
+
+/** One group of `GET /api/journeys/:id/failures`: the runs failed now at a node with a code. */
+export interface FailureGroup {
+  nodeId: string;
+  code: string;
+  count: number;
+  sample: FailureSample;
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface JourneyFailures {
+  total: number;
+  nodes: Record<string, number>;
+  groups: FailureGroup[];
+}
+
+/** A bulk retry (`GET /api/journeys/:id/retry/:jobId`). */
+export interface RetryJob {
+  id: string;
+  status: 'running' | 'completed' | 'cancelled';
+  matched: number;
+  retried: number;
+  skipped: number;
+  runs: Record<RunStatus, number>;
 }
 
 export interface GraphEdge {
@@ -129,6 +179,7 @@ export interface Run {
   outcome?: string;
   startedAt: string;
   endedAt: string | null;
+  failure?: { nodeId: string; error: StepError; at: string };
 }
 
 export interface RunStep {

@@ -1,8 +1,8 @@
 import type { Edge, Node } from '@xyflow/svelte';
-import type { Graph, GraphEdge, GraphNode, JsonObject } from '../api/types.ts';
+import type { Graph, GraphEdge, GraphNode, JsonObject, NodeSettings } from '../api/types.ts';
 
 /** What a canvas node carries: the graph node's own fields besides id and position. */
-export type WaymarkData = { type: string; version: number; params: JsonObject };
+export type WaymarkData = { type: string; version: number; params: JsonObject; settings?: NodeSettings };
 export type FlowNode = Node<WaymarkData, 'waymark'>;
 export type FlowEdge = Edge;
 
@@ -11,7 +11,12 @@ export function toFlowNode(node: GraphNode): FlowNode {
     id: node.id,
     type: 'waymark',
     position: { x: node.position?.x ?? 0, y: node.position?.y ?? 0 },
-    data: { type: node.type, version: node.version, params: node.params ?? {} },
+    data: {
+      type: node.type,
+      version: node.version,
+      params: node.params ?? {},
+      ...(node.settings ? { settings: node.settings } : {}),
+    },
   };
 }
 
@@ -32,6 +37,7 @@ export function toGraph(nodes: readonly FlowNode[], edges: readonly FlowEdge[]):
       version: n.data.version,
       params: n.data.params,
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      ...(n.data.settings ? { settings: n.data.settings } : {}),
     })),
     edges: edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? 'out', target: e.target })),
   };

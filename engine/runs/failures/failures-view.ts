@@ -1,0 +1,65 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { RunFailure } from '../../db/tables/runs.js';
+import { failedRunsWhere, journeyExists } from './select-failed.js';
+
+/** One group of the failures view: the runs failed now at one node with one error code. */
+export interface FailureGroup {
+  nodeId: string;
+  code: string;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  sample: { runId: string; contactId: string | null; version: number; error: RunFailure['error']; at: string };
+}
+
+const iso = (t: string) => new Date(t).toISOString();
+
+/**
+ * `GET /api/journeys/:id/failures`: the journey's runs failed now (a retried run leaves,
+ * one that fails again comes back), grouped by failed node and error code, largest first,
+ * each with its latest failure as a sample; `version` and `from`/`to` (failure time) narrow it.
+ *
+ * @example
+ * const { total, nodes, groups } = await journeyFailures(db, workspaceId, journeyId, { version: 2 });
+ */
+export async function journeyFailures(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  filter: { version?: number; from?: string; to?: string },
+): Promise<{ total: number; nodes: Record<string, number>; groups: FailureGroup[] }> {
+  await journeyExists(db, workspaceId, journeyId);
+  const { rows } = await sql<{
+    node_id: string;
+    code: string;
+    count: number;
+    first_at: string;
+    last_at: string;
+    sample: { runId: string; contactId: string | null; version: number; error: RunFailure['error']; at: string };
+  }>`
+    with f as (
+      select r.id, r.contact_id, r.version, r.failure, r.failure ->> 'nodeId' as node_id,
+        r.failure -> 'error' ->> 'code' as code, (r.failure ->> 'at')::timestamptz as at
+      from runs r where ${failedRunsWhere(workspaceId, journeyId, filter, true)}
+    )
+    select node_id, code, count(*)::int as count, min(at) as first_at, max(at) as last_at,
+      (array_agg(json_build_object('runId', id, 'contactId', contact_id, 'version', version,
+        'error', failure -> 'error', 'at', at) order by at desc, id desc))[1] as sample
+    from f group by node_id, code
+    order by count(*) desc, node_id, code`.execute(db);
+  const nodes: Record<string, number> = {};
+  for (const r of rows) nodes[r.node_id] = (nodes[r.node_id] ?? 0) + r.count;
+  return {
+    total: rows.reduce((sum, r) => sum + r.count, 0),
+    nodes,
+    groups: rows.map((r) => ({
+      nodeId: r.node_id,
+      code: r.code,
+      count: r.count,
+      firstAt: iso(r.first_at),
+      lastAt: iso(r.last_at),
+      sample: { ...r.sample, at: iso(r.sample.at) },
+    })),
+  };
+}

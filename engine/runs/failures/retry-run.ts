@@ -1,0 +1,79 @@
+import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { RunFailure } from '../../db/tables/runs.js';
+import { getRun } from '../queries.js';
+import { retryRuns } from './retry-runs.js';
+
+/**
+ * Checks that runs of `journeyId` on versions up to `from` may move onto `version`: a
+ * published version, not older than `from`, holding every node of `nodeIds`. Throws 400
+ * `validation_failed` (`path` `/version`, one detail per missing node) otherwise.
+ */
+export async function checkRetryVersion(
+  db: Kysely<Database>,
+  journeyId: string,
+  version: number,
+  from: number,
+  nodeIds: readonly string[],
+): Promise<void> {
+  const row = await db
+    .selectFrom('journey_versions')
+    .select('graph')
+    .where('journey_id', '=', journeyId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  const fail = (message: string, details: ErrorDetail[] = [{ path: '/version', message }]) => {
+    throw new ValidationError(message, details);
+  };
+  if (!row) return fail(`the journey has no published version ${version}`);
+  if (version < from) return fail(`version ${version} is older than the run's version ${from}`);
+  const present = new Set(row.graph.nodes.map((n) => n.id));
+  const missing = [...new Set(nodeIds)].filter((id) => !present.has(id));
+  if (missing.length)
+    fail(
+      `version ${version} has no node ${missing.join(', ')}`,
+      missing.map((nodeId) => ({ path: '/version', nodeId, message: `version ${version} has no node ${nodeId}` })),
+    );
+}
+
+/**
+ * `POST /api/runs/:id/retry`: the failed step runs again as a new step (fresh attempts, the
+ * failed step's idempotency key), on `version` when given, and the run goes on. The run
+ * must be `failed` and its journey not archived (409); concurrent retries start it once.
+ * A run of another workspace is unknown (404).
+ *
+ * @example
+ * const run = await retryRun(db, workspaceId, runId, { version: 3 });
+ */
+export async function retryRun(
+  db: Kysely<Database>,
+  workspaceId: string,
+  runId: string,
+  options: { version?: number } = {},
+) {
+  await db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{
+      status: string;
+      version: number;
+      journey_id: string;
+      failure: RunFailure | null;
+      journey_status: string;
+    }>`
+      select r.status, r.version, r.journey_id, r.failure, j.status as journey_status
+      from runs r join journeys j on j.id = r.journey_id
+      where r.id = ${runId}::uuid and r.workspace_id = ${workspaceId}::uuid
+      for update of r
+    `.execute(trx);
+    const run = rows[0];
+    if (!run) throw new NotFoundError(`no run ${runId}`);
+    if (run.status !== 'failed') throw new ConflictError(`the run is ${run.status}; only a failed run can be retried`);
+    if (run.journey_status === 'archived') throw new ConflictError('the run is failed but its journey is archived');
+    if (!run.failure) throw new ConflictError('the run failed before failures were recorded; it cannot be retried');
+    if (options.version !== undefined)
+      await checkRetryVersion(trx, run.journey_id, options.version, run.version, [run.failure.nodeId]);
+    const retried = await retryRuns(trx, [runId], options.version);
+    if (retried.length === 0) throw new ConflictError('the run has no failed step to retry');
+  });
+  return getRun(db, workspaceId, runId);
+}

@@ -1,0 +1,63 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { journeyNotFound } from '../../journeys/errors.js';
+import { codeLike } from './code-pattern.js';
+
+/** Which failed runs of a journey: failed node, error code (trailing `*`: a prefix), failure time in [from, to). */
+export interface FailureFilter {
+  nodes?: string[];
+  codes?: string[];
+  from?: string;
+  to?: string;
+  version?: number;
+}
+
+/** Throws not_found unless `journeyId` is a journey of `workspaceId` (another workspace's is unknown here). */
+export async function journeyExists(db: Kysely<Database>, workspaceId: string, journeyId: string): Promise<void> {
+  const found = await db
+    .selectFrom('journeys')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
+  if (!found) throw journeyNotFound(journeyId);
+}
+
+/**
+ * The SQL condition on `runs r` for failed runs of `journeyId` in `workspaceId` matching
+ * `filter` (its `version` narrows to runs on that version only when `byVersion`).
+ */
+export function failedRunsWhere(
+  workspaceId: string,
+  journeyId: string,
+  filter: FailureFilter,
+  byVersion: boolean,
+): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [
+    sql`r.workspace_id = ${workspaceId}::uuid`,
+    sql`r.journey_id = ${journeyId}::uuid`,
+    sql`r.status = 'failed'`,
+    sql`r.failure is not null`,
+  ];
+  if (filter.nodes?.length) parts.push(sql`r.failure ->> 'nodeId' = any(${filter.nodes}::text[])`);
+  if (filter.codes?.length)
+    parts.push(sql`r.failure -> 'error' ->> 'code' like any(${filter.codes.map(codeLike)}::text[])`);
+  if (filter.from) parts.push(sql`(r.failure ->> 'at')::timestamptz >= ${filter.from}::timestamptz`);
+  if (filter.to) parts.push(sql`(r.failure ->> 'at')::timestamptz < ${filter.to}::timestamptz`);
+  if (byVersion && filter.version !== undefined) parts.push(sql`r.version = ${filter.version}::int`);
+  return sql.join(parts, sql` and `);
+}
+
+/** The failed runs a filter selects: id, version and failed node, oldest failure first. */
+export async function selectFailedRuns(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  filter: FailureFilter,
+): Promise<{ id: string; version: number; node_id: string }[]> {
+  const { rows } = await sql<{ id: string; version: number; node_id: string }>`
+    select r.id, r.version, r.failure ->> 'nodeId' as node_id from runs r
+    where ${failedRunsWhere(workspaceId, journeyId, filter, false)}
+    order by (r.failure ->> 'at')::timestamptz, r.id`.execute(db);
+  return rows;
+}

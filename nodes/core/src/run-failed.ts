@@ -1,0 +1,31 @@
+import { defineNode } from '@waymark/sdk';
+
+const list = (title: string, description: string) =>
+  ({ type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, title, description }) as const;
+
+/**
+ * Starts a run each time a run of a matching journey ends `failed`, for the failed run's
+ * contact, with the failure as its trigger payload (NODES.md `core.run-failed`).
+ */
+export default defineNode({
+  type: 'core.run-failed',
+  version: 1,
+  kind: 'trigger',
+  category: 'Triggers',
+  title: 'Run failed',
+  description: 'Starts a run when a run of another journey fails: alert someone, or send the contact another way.',
+  inline: true,
+  params: {
+    type: 'object',
+    properties: {
+      journeys: list('Journeys', 'Journey ids whose failures count; all journeys when empty'),
+      nodes: list('Nodes', 'Node ids the failure must be at; any node when empty'),
+      codes: list('Error codes', 'Error codes (http.status-5* matches a prefix); any code when empty'),
+    },
+    additionalProperties: false,
+  },
+  outputs: ['out'],
+  async run() {
+    return { next: 'out' };
+  },
+});

@@ -1,0 +1,336 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { e, eventually, n, runEnds, testPackage } from '../engine/support.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { api, publishAgain, publishJourney, start } from './support.js';
+
+let t: TestApp;
+let worker: WorkerHandle;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  t.runtime.registry.add(testPackage);
+  worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+const withSettings = (node: ReturnType<typeof n>, settings: unknown) => ({ ...node, settings });
+
+/** trigger → fail (throws a final NodeError) → after */
+const failing = (settings?: unknown) => ({
+  nodes: [
+    n('t', 'tst.trigger'),
+    settings === undefined
+      ? n('fail', 'tst.flaky', { final: true })
+      : withSettings(n('fail', 'tst.flaky', { final: true }), settings),
+    n('after', 'tst.step'),
+  ],
+  edges: [e('t', 'fail'), e('fail', 'after')],
+});
+
+async function failedRun() {
+  const j = await publishJourney(t, failing());
+  const runId = await start(t, j);
+  expect((await runEnds(t.runtime.db, runId)).run.status).toBe('failed');
+  return { ...j, runId };
+}
+
+async function publishProblems(graph: object) {
+  const created = await api(t, { method: 'POST', url: '/api/journeys', payload: { name: 'bad', graph } });
+  const res = await api(t, { method: 'POST', url: `/api/journeys/${created.body.id}/publish` });
+  expect(res.status).toBe(422);
+  expect(res.body.error.code).toBe('invalid_graph');
+  return res.body.error.details as { nodeId?: string; edgeId?: string; path?: string; message: string }[];
+}
+
+describe('node settings at publish', () => {
+  test('each bad setting is named by its node and a path under /settings', async () => {
+    const details = await publishProblems(
+      failing({ onError: 'ignore', retry: { attempts: 26, backoff: 'soon', maxBackoff: 'P2D', jitter: 1 }, x: 1 }),
+    );
+    const paths = details.filter((d) => d.nodeId === 'fail').map((d) => d.path);
+    expect(paths.sort()).toEqual(
+      [
+        '/settings/onError',
+        '/settings/retry/attempts',
+        '/settings/retry/backoff',
+        '/settings/retry/maxBackoff',
+        '/settings/retry/jitter',
+        '/settings/x',
+      ].sort(),
+    );
+  });
+
+  test('maxBackoff shorter than backoff, and attempts that are not a whole number, are refused', async () => {
+    const details = await publishProblems(failing({ retry: { attempts: 1.5, backoff: 'PT1M', maxBackoff: 'PT1S' } }));
+    expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/attempts', '/settings/retry/maxBackoff']);
+  });
+
+  test('settings on a trigger or on core.exit are refused', async () => {
+    const details = await publishProblems({
+      nodes: [withSettings(n('t', 'tst.trigger'), { onError: 'fail' }), withSettings(n('x', 'core.exit'), {})],
+      edges: [e('t', 'x')],
+    });
+    expect(details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ nodeId: 't', path: '/settings' }),
+        expect.objectContaining({ nodeId: 'x', path: '/settings' }),
+      ]),
+    );
+  });
+
+  test('an edge from error beside onError fail or continue is named', async () => {
+    const graph = failing({ onError: 'continue' });
+    graph.edges.push({ id: 'caught', source: 'fail', sourceHandle: 'error', target: 'after' });
+    const details = await publishProblems(graph);
+    expect(details).toEqual([expect.objectContaining({ edgeId: 'caught', nodeId: 'fail', path: '/settings/onError' })]);
+  });
+
+  test('a good policy publishes, and GET /api/nodes lists error last for action nodes only', async () => {
+    await publishJourney(t, failing({ onError: 'output', retry: { attempts: 1, backoff: 'PT0S', maxBackoff: 'P1D' } }));
+    const { body } = await api(t, { url: '/api/nodes' });
+    const outputs = (type: string) => body.nodes.find((d: { type: string }) => d.type === type)?.outputs;
+    expect(outputs('http.request')).toEqual(['ok', 'error']);
+    expect(outputs('email.send')).toEqual(['sent', 'suppressed', 'error']);
+    expect(outputs('core.exit')).toEqual([]);
+    expect(outputs('core.condition')).toEqual(['yes', 'no']);
+    expect(outputs('core.run-failed')).toEqual(['out']);
+  });
+});
+
+describe('onError at run time', () => {
+  test('continue goes on along the first output with the error, and the run does not fail', async () => {
+    const j = await publishJourney(t, failing({ onError: 'continue' }));
+    const { run, steps } = await runEnds(t.runtime.db, await start(t, j));
+    expect(run.status).toBe('completed');
+    expect(steps.map((s) => [s.node_id, s.status])).toEqual([
+      ['t', 'completed'],
+      ['fail', 'failed'],
+      ['after', 'completed'],
+    ]);
+    expect(steps[1]?.output).toEqual({
+      error: { code: 'node.failed', message: 'this is final', attempts: 1, retryable: false },
+    });
+  });
+
+  test('a test run applies settings as production does', async () => {
+    const graph = failing({ onError: 'output' });
+    graph.edges = [e('t', 'fail'), e('fail', 'after', 'error')];
+    const { journeyId } = await publishJourney(t, graph);
+    const { body } = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/test`, payload: {} });
+    expect(body.status).toBe('completed');
+    expect(body.steps[1]).toMatchObject({
+      nodeId: 'fail',
+      status: 'failed',
+      next: 'error',
+      error: { code: 'node.failed' },
+    });
+    expect(body.steps[2]).toMatchObject({ nodeId: 'after', status: 'completed' });
+  });
+
+  test('a failing run of a core.run-failed journey starts no other (no cascades)', async () => {
+    const watcher = await publishJourney(t, {
+      nodes: [n('t', 'core.run-failed', {}), n('fail', 'tst.flaky', { final: true })],
+      edges: [e('t', 'fail')],
+    });
+    const { runId } = await failedRun();
+    const first = await runEnds(t.runtime.db, (await waitForRun(watcher.journeyId, 1))[0] as string);
+    expect(first.run.status).toBe('failed');
+    expect(first.run.trigger).toMatchObject({ runId });
+    // A later run finishing means the worker has taken the failure's job by then.
+    const probe = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    await runEnds(t.runtime.db, await start(t, probe));
+    // Its own failure fired nothing: one run, for the other journey's failure.
+    expect(await runsOf(watcher.journeyId)).toHaveLength(1);
+  });
+});
+
+describe('core.run-failed params', () => {
+  test('journeys, nodes and codes (a trailing * a prefix) narrow which failures start a run', async () => {
+    const source = await failedRunSource();
+    const watcher = (params: Record<string, unknown>) =>
+      publishJourney(t, { nodes: [n('t', 'core.run-failed', params), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    const matching = await Promise.all([
+      watcher({ journeys: [source.journeyId], nodes: ['fail'], codes: ['node.*'] }),
+      watcher({ codes: ['node.failed'] }),
+    ]);
+    const other = await Promise.all([
+      watcher({ journeys: [UNKNOWN] }),
+      watcher({ nodes: ['elsewhere'] }),
+      watcher({ codes: ['http.*'] }),
+    ]);
+    const runId = await start(t, source);
+    expect((await runEnds(t.runtime.db, runId)).run.status).toBe('failed');
+    for (const j of matching) {
+      // Only this failure's run counts (an earlier test's failure may reach a new watcher too).
+      const alert = await eventually(async () => {
+        const { body } = await api(t, { url: `/api/runs?journeyId=${j.journeyId}` });
+        return body.runs.find((r: { trigger: { runId?: string } }) => r.trigger.runId === runId);
+      });
+      expect(alert.trigger).toMatchObject({ runId, nodeId: 'fail', error: { code: 'node.failed' } });
+    }
+    const probe = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    await runEnds(t.runtime.db, await start(t, probe));
+    for (const j of other) expect(await runsOf(j.journeyId)).toEqual([]);
+  });
+});
+
+async function failedRunSource() {
+  return publishJourney(t, failing());
+}
+
+async function runsOf(journeyId: string): Promise<string[]> {
+  const { body } = await api(t, { url: `/api/runs?journeyId=${journeyId}` });
+  return body.runs.map((r: { id: string }) => r.id);
+}
+async function waitForRun(journeyId: string, count: number): Promise<string[]> {
+  for (let i = 0; i < 200; i++) {
+    const ids = await runsOf(journeyId);
+    if (ids.length >= count) return ids;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('no run started');
+}
+
+describe('POST /api/runs/:id/retry refuses', () => {
+  test('a run that is not failed: 409 naming its status', async () => {
+    const j = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    const runId = await start(t, j);
+    await runEnds(t.runtime.db, runId);
+    const res = await api(t, { method: 'POST', url: `/api/runs/${runId}/retry` });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('completed') });
+  });
+
+  test('an unknown run (404), a bad id and an unknown field (400)', async () => {
+    expect((await api(t, { method: 'POST', url: `/api/runs/${UNKNOWN}/retry` })).status).toBe(404);
+    expect((await api(t, { method: 'POST', url: '/api/runs/nope/retry' })).status).toBe(400);
+    const { runId } = await failedRun();
+    const extra = await api(t, { method: 'POST', url: `/api/runs/${runId}/retry`, payload: { from: 'start' } });
+    expect(extra.status).toBe(400);
+  });
+
+  test('a version that does not exist, is older, or lacks the failed node: 400 at /version, run unchanged', async () => {
+    const { runId, journeyId } = await failedRun();
+    await publishAgain(t, journeyId); // v2, the same graph
+    await publishAgain(t, journeyId, {
+      nodes: [n('t', 'tst.trigger'), n('other', 'tst.step')],
+      edges: [e('t', 'other')],
+    });
+    const { body: v1run } = await api(t, { url: `/api/runs/${runId}` });
+    for (const version of [9, 3]) {
+      const res = await api(t, { method: 'POST', url: `/api/runs/${runId}/retry`, payload: { version } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(res.body.error.details[0]).toMatchObject({ path: '/version' });
+    }
+    expect((await api(t, { url: `/api/runs/${runId}` })).body).toEqual(v1run);
+    // Moved to v2 it fails again (same node), and from there v1 is older.
+    expect((await api(t, { method: 'POST', url: `/api/runs/${runId}/retry`, payload: { version: 2 } })).status).toBe(
+      200,
+    );
+    await runEnds(t.runtime.db, runId);
+    const older = await api(t, { method: 'POST', url: `/api/runs/${runId}/retry`, payload: { version: 1 } });
+    expect(older.status).toBe(400);
+    expect(older.body.error.message).toContain('older');
+  });
+
+  test('concurrent retries of one run start it once; the others get 409', async () => {
+    const { runId } = await failedRun();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => api(t, { method: 'POST', url: `/api/runs/${runId}/retry` })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    const { steps } = await runEnds(t.runtime.db, runId);
+    expect(steps.filter((s) => s.node_id === 'fail').length).toBe(2);
+  });
+
+  test('a failed run of an archived journey: 409', async () => {
+    const { runId, journeyId } = await failedRun();
+    expect((await api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` })).status).toBe(204);
+    const res = await api(t, { method: 'POST', url: `/api/runs/${runId}/retry` });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain('archived');
+  });
+});
+
+describe('bulk retries refuse', () => {
+  test('an unknown journey (404), from after to, a bad code list, a bad time or an unknown field (400)', async () => {
+    expect((await api(t, { method: 'POST', url: `/api/journeys/${UNKNOWN}/retry`, payload: {} })).status).toBe(404);
+    const { journeyId } = await failedRun();
+    const url = `/api/journeys/${journeyId}/retry`;
+    const backwards = await api(t, {
+      method: 'POST',
+      url,
+      payload: { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+    });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error.details[0].path).toBe('/from');
+    expect((await api(t, { method: 'POST', url, payload: { codes: [{}] } })).status).toBe(400);
+    expect((await api(t, { method: 'POST', url, payload: { everything: true } })).status).toBe(400);
+    expect((await api(t, { method: 'POST', url, payload: { from: 'yesterday' } })).status).toBe(400);
+    expect((await api(t, { method: 'POST', url, payload: { version: 0 } })).status).toBe(400);
+    expect((await api(t, { url: `/api/journeys/${journeyId}/failures?from=soon` })).status).toBe(400);
+    expect((await api(t, { url: `/api/journeys/${UNKNOWN}/failures` })).status).toBe(404);
+    expect((await api(t, { url: `/api/journeys/${UNKNOWN}/retry` })).status).toBe(404);
+    // No body at all: every failed run, counted first.
+    expect((await api(t, { method: 'POST', url: `${url}` })).status).toBe(202);
+  });
+
+  test('a version lacking a selected run’s failed node: 400 with one detail per node, no job', async () => {
+    const { journeyId } = await failedRun();
+    const v2 = await publishAgain(t, journeyId, {
+      nodes: [n('t', 'tst.trigger'), n('other', 'tst.step')],
+      edges: [e('t', 'other')],
+    });
+    const res = await api(t, {
+      method: 'POST',
+      url: `/api/journeys/${journeyId}/retry`,
+      payload: { version: v2.version },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: '/version', nodeId: 'fail' })]);
+    expect((await api(t, { url: `/api/journeys/${journeyId}/retry` })).body.jobs).toEqual([]);
+  });
+
+  test('an unknown job (404); cancelling a finished job (409)', async () => {
+    const { journeyId } = await failedRun();
+    expect((await api(t, { url: `/api/journeys/${journeyId}/retry/${UNKNOWN}` })).status).toBe(404);
+    const queued = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: {} });
+    const jobUrl = `/api/journeys/${journeyId}/retry/${queued.body.jobId}`;
+    for (let i = 0; i < 200; i++) {
+      if ((await api(t, { url: jobUrl })).body.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const res = await api(t, { method: 'POST', url: `${jobUrl}/cancel` });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('conflict');
+    // Another journey's id does not reach the job.
+    expect((await api(t, { url: `/api/journeys/${UNKNOWN}/retry/${queued.body.jobId}` })).status).toBe(404);
+  });
+
+  test('a job cancelled before it ran leaves its runs failed', async () => {
+    const { journeyId, runId } = await failedRun();
+    await worker.stop();
+    const queued = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: {} });
+    const cancelled = await api(t, {
+      method: 'POST',
+      url: `/api/journeys/${journeyId}/retry/${queued.body.jobId}/cancel`,
+    });
+    expect(cancelled.body).toMatchObject({
+      status: 'cancelled',
+      matched: 1,
+      retried: 0,
+      finishedAt: expect.any(String),
+    });
+    worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+    // A run started after the cancel finishes, so the worker has taken the queued job by then.
+    const probe = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    await runEnds(t.runtime.db, await start(t, probe));
+    expect((await api(t, { url: `/api/runs/${runId}` })).body.status).toBe('failed');
+  });
+});
