@@ -2,6 +2,7 @@ import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { NormalizedIdentity } from '../contacts/bind.js';
 import type { Database } from '../db/database.js';
+import { activeCarrier } from '../observability/trace-context.js';
 import { queueJobsFor, STEPS_CHANNEL } from './bookkeeping.js';
 import type { Dispatch } from './dispatch.js';
 import { decideTrigger } from './kernel/decide.js';
@@ -63,6 +64,8 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
   const byIdentity = 'identity' in input.contacts ? input.contacts.identity : null;
   const ids = 'ids' in input.contacts ? [...input.contacts.ids] : [];
   const dispatch = input.dispatch === true;
+  // The span this start runs in (a webhook's, a request's, a trigger's) parents the run's steps.
+  const carrier = activeCarrier();
   const { rows } = await sql<{
     run_ids: string[] | null;
     next_step_ids: string[] | null;
@@ -100,10 +103,11 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
           select 1 from runs r where r.journey_id = ${journeyId}::uuid and r.contact_id = c.contact_id
             and (${lock} = 'once' or r.status in ('running', 'waiting'))))
     ), new_runs as (
-      insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock)
+      insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock, trace_context)
       select ${journeyId}::uuid, ${version.version}::int, contact_id, ${JSON.stringify(input.trigger)}::jsonb, ${triggerNodeId}::text,
         ${targets.length}::int, ${targets.length ? 'running' : 'completed'}::text, ${targets.length ? null : sql`now()`}::timestamptz,
-        case when contact_id is null then null else ${targets.length ? lock : lock === 'once' ? 'once' : null}::text end
+        case when contact_id is null then null else ${targets.length ? lock : lock === 'once' ? 'once' : null}::text end,
+        ${carrier === null ? null : JSON.stringify(carrier)}::jsonb
       from candidates order by contact_id
       on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
       returning id

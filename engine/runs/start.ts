@@ -53,6 +53,7 @@ export async function startRun(trx: Kysely<Database>, input: StartRunInput): Pro
     contacts: { ids: [input.contactId] },
     trigger: input.trigger,
   });
+  countTriggerSteps(version, input.triggerNodeId, started.runIds.length);
   const runId = started.runIds[0];
   return runId ? { runId } : null;
 }
@@ -74,5 +75,12 @@ export async function startRunsForContacts(
     contacts: { ids: input.contactIds },
     trigger: input.trigger ?? {},
   });
+  countTriggerSteps(version, input.triggerNodeId, started.runIds.length);
   return started.runIds.length;
+}
+
+/** A run's trigger step counts once as completed, in the process that started the run. */
+function countTriggerSteps(version: CompiledVersion, triggerNodeId: string, runs: number): void {
+  const type = version.nodes.get(triggerNodeId)?.type;
+  if (runs > 0 && type) registryRuntime?.metrics.steps.inc({ node_type: type, status: 'completed' }, runs);
 }

@@ -10,6 +10,8 @@ import { identityOf, WEBHOOK_OUTPUT, type WebhookTarget } from './webhook.js';
 export interface WebhookAnswer {
   statusCode: 200 | 202;
   body: { runId: string | null; skipped?: 'reentry' };
+  /** The first answer to an earlier call with the same key: this call started nothing. */
+  replayed?: true;
 }
 
 /**
@@ -78,7 +80,11 @@ async function keyed(
           .where('key', '=', idempotencyKey)
           .executeTakeFirst();
         if (!first?.status_code) throw new ConflictError('a call with this Idempotency-Key is in progress; retry');
-        const answer = { statusCode: first.status_code as 200 | 202, body: first.response as WebhookAnswer['body'] };
+        const answer: WebhookAnswer = {
+          statusCode: first.status_code as 200 | 202,
+          body: first.response as WebhookAnswer['body'],
+          replayed: true,
+        };
         return { answer, dispatch: NOTHING };
       }
       const started = await startFromWebhook(trx, target, payload);

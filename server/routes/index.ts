@@ -13,6 +13,7 @@ import { journeysRoutes } from './journeys.js';
 import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
 import { messagesRoutes } from './messages.js';
+import { metricsRoutes } from './metrics.js';
 import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
 import { snippetsRoutes } from './snippets.js';
@@ -29,6 +30,7 @@ import { trackingRoutes } from './tracking.js';
 /** Every route plugin; each file holds one resource's routes and their schemas. */
 export async function routes(app: FastifyInstance) {
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(catalogueRoutes);
   await app.register(journeysRoutes);
   await app.register(testRunsRoutes);

@@ -19,6 +19,8 @@ export interface RunsTable {
   reentry_lock: string | null;
   started_at: Generated<Timestamp>;
   ended_at: Timestamp | null;
+  /** `traceparent`/`tracestate` of the span that started the run (tracing on). */
+  trace_context: Generated<Json<Record<string, string>> | null>;
 }
 
 /** One node executed for one token; created by the step before it, so a crash re-run is one row. */
