@@ -8,7 +8,7 @@ import { currentStepFields } from './observability/log-scope.js';
  * identity every line carries `role` and `process`; every line written while a step runs
  * carries the step's ids (`log-scope.ts`), unless a child logger already names the step.
  */
-export function createLogger(level: string, identity?: ProcessIdentity): Logger {
+export function createLogger(level: string, identity?: ProcessIdentity, destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
     ...(identity ? { base: { pid: process.pid, hostname: hostname(), ...identity } } : {}),
@@ -18,6 +18,7 @@ export function createLogger(level: string, identity?: ProcessIdentity): Logger 
       return fields;
     },
   };
+  if (destination) return pino(options, destination);
   if (process.stdout.isTTY && level !== 'silent') {
     return pino({
       ...options,

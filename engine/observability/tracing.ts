@@ -10,6 +10,8 @@ type Env = Record<string, string | undefined>;
 
 /** Tracing set up in this process: flush and stop it on shutdown. */
 export interface Tracing {
+  /** Sends the spans still queued (tests; shutdown does it too). */
+  flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export function startTracing(identity: ProcessIdentity, version: string, env: En
   // The async-hooks context manager and the W3C trace-context propagator.
   provider.register();
   return {
+    flush: () => provider.forceFlush(),
     async shutdown() {
       await provider.shutdown().catch(() => undefined);
       trace.disable();
