@@ -14,6 +14,7 @@ import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
 import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
+import { retentionRoutes } from './retention.js';
 import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
 import { snippetsRoutes } from './snippets.js';
@@ -45,6 +46,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(messagesRoutes);
   await app.register(leadsRoutes);
   await app.register(settingsRoutes);
+  await app.register(retentionRoutes);
   await app.register(trackingRoutes);
   await app.register(liveRoutes);
   await app.register(tokensRoutes);
