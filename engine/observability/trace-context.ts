@@ -1,4 +1,14 @@
-import { type Context, context, propagation, ROOT_CONTEXT, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanOptions,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 
 /**
  * A trace context as W3C headers (`traceparent`, `tracestate`): how it is stored with a run
@@ -35,4 +45,29 @@ export function withoutTraceHeaders(headers: Record<string, string>): Record<str
     if (lower !== 'traceparent' && lower !== 'tracestate') out[name] = value;
   }
   return out;
+}
+
+/**
+ * Runs `work` inside a new span, ended when `work` settles (an ERROR status if it throws).
+ * `parent` null makes a root span (a trigger's own trace); else the span is its child.
+ *
+ * @example
+ * await inSpan('waymark.trigger core.segment', null, { kind: SpanKind.INTERNAL }, () => startRuns());
+ */
+export async function inSpan<T>(
+  name: string,
+  parent: Context | null,
+  options: SpanOptions,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = tracer().startSpan(name, { ...options, root: parent === null }, parent ?? context.active());
+  try {
+    return await context.with(trace.setSpan(parent ?? context.active(), span), () => work(span));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -202,6 +202,35 @@ describe('the trace of one webhook run', () => {
   });
 });
 
+describe('a run started by POST /api/events', () => {
+  test('its steps are children of the request’s span, which continues the caller’s trace', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [n('t', 'core.event', { event: 'traced-signup' }), n('after', 'tst.step')],
+      edges: [e('t', 'after')],
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { ...t.auth, traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` },
+      payload: { email: 'traced@example.com', name: 'traced-signup' },
+    });
+    expect(res.statusCode).toBe(202);
+    const run = await eventually(async () =>
+      t.runtime.db.selectFrom('runs').select('id').where('journey_id', '=', j.journeyId).executeTakeFirst(),
+    );
+    await runEnds(t.runtime.db, run.id);
+    const [request, step] = await eventually(async () => {
+      await tracing?.flush();
+      const step = collector.spans.find((s) => s.attributes['waymark.run.id'] === run.id);
+      const request = collector.spans.find((s) => s.name === 'POST /api/events' && s.spanId === step?.parentSpanId);
+      return request && step && ([request, step] as const);
+    });
+    expect(request.traceId).toBe(CALLER_TRACE);
+    expect(request.parentSpanId).toBe(CALLER_SPAN);
+    expect(step.name).toBe('waymark.step tst.step');
+  });
+});
+
 describe('log lines of a step', () => {
   test('carry the run, step, journey, node and the step span’s trace ids; debug ends each step with one line', async () => {
     const { runId, spans } = await runOnce({});
