@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { loadSetting, saveSetting } from '../db/settings.js';
 
 /** The install's contact rules (API.md "Contact rules and consent"); `{}` on a fresh install. */
 export interface ContactRules {
@@ -40,15 +41,15 @@ export const contactRulesSchema = {
 const KEY = 'contact-rules';
 
 /** The stored rules, `{}` when none were set. */
-export async function loadContactRules(db: Kysely<Database>): Promise<ContactRules> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', KEY).executeTakeFirst();
-  return (row?.value as ContactRules | undefined) ?? {};
+export async function loadContactRules(db: Kysely<Database>, workspaceId: string): Promise<ContactRules> {
+  return (await loadSetting<ContactRules>(db, workspaceId, KEY)) ?? {};
 }
 
 /** Replaces the rules. */
-export async function saveContactRules(db: Kysely<Database>, rules: ContactRules): Promise<ContactRules> {
-  await sql`
-    insert into settings (key, value, updated_at) values (${KEY}, ${JSON.stringify(rules)}::jsonb, now())
-    on conflict (key) do update set value = excluded.value, updated_at = now()`.execute(db);
-  return rules;
+export function saveContactRules(
+  db: Kysely<Database>,
+  workspaceId: string,
+  rules: ContactRules,
+): Promise<ContactRules> {
+  return saveSetting(db, workspaceId, KEY, rules);
 }

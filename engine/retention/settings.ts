@@ -1,6 +1,7 @@
 import { type ErrorDetail, ValidationError } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { loadSetting, saveSetting } from '../db/settings.js';
 
 /** What retention covers (API.md "Retention"). */
 export const RETAINED = ['steps', 'events', 'messages'] as const;
@@ -56,17 +57,16 @@ export function parseRetention(body: unknown): RetentionSettings {
   return settings;
 }
 
-/** The stored settings (`{}` on a fresh install). */
-export async function loadRetention(db: Kysely<Database>): Promise<RetentionSettings> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', KEY).executeTakeFirst();
-  return (row?.value as RetentionSettings | undefined) ?? {};
+/** A workspace's stored settings (`{}` until set: each workspace keeps everything until it says otherwise). */
+export async function loadRetention(db: Kysely<Database>, workspaceId: string): Promise<RetentionSettings> {
+  return (await loadSetting<RetentionSettings>(db, workspaceId, KEY)) ?? {};
 }
 
-/** Replaces the stored settings. */
-export async function saveRetention(db: Kysely<Database>, settings: RetentionSettings): Promise<RetentionSettings> {
-  await sql`
-    insert into settings (key, value, updated_at) values (${KEY}, ${JSON.stringify(settings)}::jsonb, now())
-    on conflict (key) do update set value = excluded.value, updated_at = now()
-  `.execute(db);
-  return settings;
+/** Replaces a workspace's stored settings. */
+export function saveRetention(
+  db: Kysely<Database>,
+  workspaceId: string,
+  settings: RetentionSettings,
+): Promise<RetentionSettings> {
+  return saveSetting(db, workspaceId, KEY, settings);
 }

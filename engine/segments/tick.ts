@@ -17,8 +17,13 @@ async function liveTriggers(db: Kysely<Database>): Promise<TriggerNode[]> {
     db,
   );
   if (!exists.rows[0]?.ok) return [];
-  const { rows } = await sql<{ journey_id: string; version: number; graph: { nodes: GraphNode[] } }>`
-    select j.id as journey_id, v.version, v.graph from journeys j
+  const { rows } = await sql<{
+    journey_id: string;
+    workspace_id: string;
+    version: number;
+    graph: { nodes: GraphNode[] };
+  }>`
+    select j.id as journey_id, j.workspace_id, v.version, v.graph from journeys j
     join journey_versions v on v.journey_id = j.id and v.version = j.published_version
     where j.status = 'live'`.execute(db);
   return rows.flatMap((r) =>
@@ -26,6 +31,7 @@ async function liveTriggers(db: Kysely<Database>): Promise<TriggerNode[]> {
       .filter((n) => TYPES.has(n.type))
       .map((n) => ({
         journeyId: r.journey_id,
+        workspaceId: r.workspace_id,
         version: r.version,
         nodeId: n.id,
         type: n.type as TriggerNode['type'],
@@ -70,7 +76,7 @@ async function evaluateOne(db: Kysely<Database>, t: TriggerNode): Promise<number
  * Evaluates every due segment, schedule and date trigger of the live journeys; returns how
  * many runs started. Safe to call from several workers at once.
  */
-export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger'>): Promise<number> {
+export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger' | 'metrics'>): Promise<number> {
   const triggers = await liveTriggers(runtime.db);
   if (!triggers.length) return 0;
   const values = triggers.map((t) => ({ journey_id: t.journeyId, node_id: t.nodeId, params_hash: hashOf(t) }));
@@ -82,7 +88,10 @@ export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger'>):
   let started = 0;
   for (const t of triggers) {
     try {
-      started += await evaluateOne(runtime.db, t);
+      const runs = await evaluateOne(runtime.db, t);
+      // Each run's trigger step completed here, counted once its transaction committed (API.md "Metrics").
+      if (runs > 0) runtime.metrics.steps.inc({ node_type: t.type, status: 'completed' }, runs);
+      started += runs;
     } catch (error) {
       // One broken trigger must not hold up the others.
       runtime.logger.error({ err: error, journeyId: t.journeyId, nodeId: t.nodeId }, 'trigger evaluation failed');

@@ -3,7 +3,6 @@ import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'g
 import type { Logger } from 'pino';
 import { scheduleRetention } from '../retention/schedule.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
-import { useRuntimeForStarts } from '../runs/start.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers } from '../segments/tick.js';
 import { workerTasks } from './tasks.js';
@@ -43,7 +42,6 @@ export interface WorkerOptions {
  * await worker.stop();
  */
 export async function startWorker(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerHandle> {
-  useRuntimeForStarts(runtime);
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   let poolId: string | null = null;
   events.on('pool:create', ({ workerPool }) => {

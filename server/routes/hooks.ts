@@ -5,9 +5,13 @@ import { tracer } from '../../engine/observability/trace-context.js';
 import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../engine/runs/await-response.js';
 import { dispatcherFor } from '../../engine/runs/dispatch.js';
 import { enforceWebhookRateLimit } from '../../engine/runs/rate-limit.js';
-import { useRuntimeForStarts } from '../../engine/runs/start.js';
-import { type WebhookTarget, webhookTarget, webhookVerdict } from '../../engine/runs/webhook.js';
-import { acceptWebhook, StaleWebhookTargetError } from '../../engine/runs/webhook-accept.js';
+import {
+  StaleWebhookTargetError,
+  type WebhookTarget,
+  webhookTarget,
+  webhookVerdict,
+} from '../../engine/runs/webhook.js';
+import { WebhookAccepter } from '../../engine/runs/webhook-accept.js';
 import { sendError } from '../plugins/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 
@@ -51,11 +55,10 @@ export async function hooksRoutes(app: FastifyInstance) {
     const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
     return row ? journeyId : 'unknown';
   }
-  useRuntimeForStarts(app.runtime);
-  const dispatcher = dispatcherFor(db, app.runtime.logger);
+  const accepter = new WebhookAccepter(db, dispatcherFor(db, app.runtime.logger));
   const responses = new ResponseAwaiter(db);
-  // Jobs of runs already answered are queued before the pool closes.
-  app.addHook('onClose', () => dispatcher.drain());
+  // Calls accepted are answered, and their jobs queued, before the pool closes.
+  app.addHook('onClose', () => accepter.drain());
   // The raw bytes are needed for the HMAC, so this plugin reads every body as a buffer.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
@@ -197,7 +200,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     // A `webhook-id` is the idempotency key, also when an Idempotency-Key is sent: under a
     // Standard Webhooks signature it is signed, so a replay cannot dodge it with a new header.
     const key = webhookId || header('idempotency-key') || null;
-    const answer = await acceptWebhook(db, dispatcher, target, payload as JsonObject, key);
+    const answer = await accepter.accept(target, payload as JsonObject, key);
     const wait = preferredWait(header('prefer'));
     const respondNodes = respondNodesOf(target.version);
     const runId = answer.body.runId;

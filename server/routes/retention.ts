@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { enforceRetention } from '../../engine/retention/enforce.js';
 import { loadRetention, parseRetention, saveRetention } from '../../engine/retention/settings.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const duration = { type: 'string', description: 'ISO 8601 duration of whole years, months, weeks and days' } as const;
 const settingsSchema = {
@@ -12,14 +13,14 @@ const settingsSchema = {
 } as const;
 const cutoff = { type: ['string', 'null'], format: 'date-time' } as const;
 
-/** API.md "Retention": the settings, and enforcing them now. */
+/** API.md "Retention": the request's workspace's settings, and enforcing them now. */
 export async function retentionRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
 
   app.get(
     '/api/settings/retention',
     { schema: { tags: ['settings'], response: { 200: settingsSchema, ...errorResponses() } } },
-    async () => loadRetention(db),
+    async (request) => loadRetention(db, workspaceOf(request)),
   );
 
   app.put(
@@ -32,7 +33,7 @@ export async function retentionRoutes(app: FastifyInstance) {
         response: { 200: settingsSchema, ...errorResponses(400) },
       },
     },
-    async (request) => saveRetention(db, parseRetention(request.body)),
+    async (request) => saveRetention(db, workspaceOf(request), parseRetention(request.body)),
   );
 
   app.post(
@@ -58,6 +59,6 @@ export async function retentionRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ cutoffs: await enforceRetention(db, { wait: true }) }),
+    async (request) => ({ cutoffs: await enforceRetention(db, workspaceOf(request), { wait: true }) }),
   );
 }

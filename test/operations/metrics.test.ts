@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { e, eventually, n, publish, testPackage } from '../engine/support.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus.js';
@@ -128,10 +128,11 @@ describe('GET /metrics after a journey ran', () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     expect((await hook(missing, {})).statusCode).toBe(404);
     expect((await hook('not-a-uuid', {})).statusCode).toBe(404);
-    // Counted once the answer is out (onResponse), after inject resolved.
-    await new Promise((r) => setImmediate(r));
-    const { families } = await scrape();
-    expect(sampleValue(families, 'waymark_webhooks_total', { journey: 'unknown', status: '404' })).toBe(2);
+    // Counted once the answer is out (onResponse, after a look-up of the id), after inject resolved.
+    await vi.waitFor(async () => {
+      const { families } = await scrape();
+      expect(sampleValue(families, 'waymark_webhooks_total', { journey: 'unknown', status: '404' })).toBe(2);
+    });
   });
 });
 

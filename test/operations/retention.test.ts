@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { enforceAllRetention } from '../../engine/retention/enforce.js';
 import { dropPartitionsBefore } from '../../engine/retention/partitions.js';
+import { saveRetention } from '../../engine/retention/settings.js';
 import { e, n, publish } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -78,7 +80,7 @@ describe('enforcing retention', () => {
     });
     const contact = await db
       .insertInto('contacts')
-      .values({ email: 'keep@example.com' })
+      .values({ workspace_id: sql<string>`(select id from workspaces where is_default)`, email: 'keep@example.com' })
       .returning('id')
       .executeTakeFirstOrThrow();
     const run = async (status: string, startedDays: number, endedDays: number | null) => {
@@ -199,5 +201,55 @@ describe('enforcing retention', () => {
       where i.inhparent = 'probe_events'::regclass order by 1
     `.execute(db);
     expect(left.rows.map((r) => r.name)).toEqual(['probe_events_edge', 'probe_events_new', 'probe_events_rest']);
+  });
+
+  test('each workspace keeps its data by its own settings; the workers enforce them all', async () => {
+    const { db } = t.runtime;
+    await put({});
+    const other = await db.insertInto('workspaces').values({ name: 'Other' }).returning('id').executeTakeFirstOrThrow();
+    const contactIn = async (workspaceId: string | null, email: string) =>
+      db
+        .insertInto('contacts')
+        .values({ workspace_id: workspaceId ?? sql<string>`(select id from workspaces where is_default)`, email })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+    const mine = await contactIn(null, 'mine-old@example.com');
+    const theirs = await contactIn(other.id, 'theirs-old@example.com');
+    for (const contact of [mine, theirs])
+      await db
+        .insertInto('events')
+        .values({ contact_id: contact.id, name: 'old-one', timestamp: sqlDaysAgo(60) })
+        .execute();
+    await saveRetention(db, other.id, { events: 'P30D' });
+
+    // The default workspace keeps everything, and its settings do not show the other's.
+    expect((await get()).json()).toEqual({});
+    expect(await enforceAllRetention(db, { wait: true })).toBeGreaterThanOrEqual(2);
+    const left = await db.selectFrom('events').select('contact_id').where('name', '=', 'old-one').execute();
+    expect(left.map((r) => r.contact_id)).toEqual([mine.id]);
+  });
+
+  test('enforcing from the API touches only the workspace of the request', async () => {
+    const { db } = t.runtime;
+    const other = await db
+      .insertInto('workspaces')
+      .values({ name: 'Other 2' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const theirs = await db
+      .insertInto('contacts')
+      .values({ workspace_id: other.id, email: 'theirs-kept@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('events')
+      .values({ contact_id: theirs.id, name: 'theirs', timestamp: sqlDaysAgo(60) })
+      .execute();
+    expect((await put({ events: 'P30D' })).statusCode).toBe(200);
+    const res = await t.app.inject({ method: 'POST', url: '/api/settings/retention/enforce', headers: t.auth });
+    expect(res.statusCode).toBe(200);
+    const left = await db.selectFrom('events').select('id').where('name', '=', 'theirs').execute();
+    expect(left).toHaveLength(1);
+    await put({});
   });
 });

@@ -177,6 +177,43 @@ describe('the trace of one webhook run', () => {
     }
   });
 
+  test('calls accepted together in one statement each keep their own caller’s trace', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('after', 'tst.step')],
+      edges: [e('hook', 'after')],
+    });
+    // Arriving at once, most calls wait for a statement in flight and leave in a group.
+    const traceOf = (i: number) => `${(i + 1).toString(16).padStart(2, '0')}${'a'.repeat(30)}`;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/hooks/${j.journeyId}/hook`,
+          headers: {
+            'content-type': 'application/json',
+            'x-waymark-secret': SECRET,
+            traceparent: `00-${traceOf(i)}-${CALLER_SPAN}-01`,
+          },
+          payload: JSON.stringify({ i }),
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(12).fill(202));
+    for (const [i, answer] of answers.entries()) {
+      const runId = answer.json().runId as string;
+      await runEnds(t.runtime.db, runId);
+      const spans = await eventually(async () => {
+        await tracing?.flush();
+        const mine = collector.spans.filter((s) => s.attributes['waymark.run.id'] === runId);
+        return (
+          mine.some((s) => s.name === 'waymark.step tst.step') && mine.some((s) => s.name === 'waymark.webhook') && mine
+        );
+      });
+      expect(named(spans, 'waymark.webhook').traceId, `call ${i}`).toBe(traceOf(i));
+      expect(named(spans, 'waymark.step tst.step').traceId, `call ${i}`).toBe(traceOf(i));
+    }
+  });
+
   test('a step that fails for good has status ERROR and records the exception', async () => {
     const j = await publish(t.runtime.db, {
       nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('doomed', 'tst.flaky', { final: true })],
