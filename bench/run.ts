@@ -9,6 +9,7 @@ import { ceiling } from './workloads/ceiling.js';
 import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
 import { webhookToAction } from './workloads/latency.js';
+import { scaleOut } from './workloads/scale-out.js';
 import { segmentPreview } from './workloads/segments.js';
 import { parkedWaits, shortWaits } from './workloads/waits.js';
 import { webhookIngestion } from './workloads/webhook.js';
@@ -64,7 +65,16 @@ function table(results: BenchResult[]): string {
   return lines.join('\n');
 }
 
-const only = process.argv.slice(2);
+// `--workers N` runs the scale-out workload with 1…N worker processes (and only it, unless named).
+const args = process.argv.slice(2);
+const workersAt = args.indexOf('--workers');
+const maxWorkers = workersAt >= 0 ? Number(args[workersAt + 1]) : 0;
+if (workersAt >= 0 && !(Number.isInteger(maxWorkers) && maxWorkers >= 1)) {
+  console.error('--workers needs a whole number of worker processes, at least 1');
+  process.exit(2);
+}
+if (maxWorkers) WORKLOADS.push({ name: 'scale-out', run: () => scaleOut(maxWorkers) });
+const only = workersAt >= 0 ? [...args.slice(0, workersAt), ...args.slice(workersAt + 2), 'scale-out'] : args;
 const context: Context = { ceilingJobsPerSecond: null, bareInsertRps: null };
 const results: BenchResult[] = [];
 const about = await machine();

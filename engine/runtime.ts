@@ -8,6 +8,8 @@ import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { DatabaseHealth } from './health.js';
+import { type ProcessIdentity, type ProcessRole, processIdentity } from './observability/identity.js';
+import { Metrics } from './observability/metrics.js';
 import { loadRegistry } from './registry/load.js';
 import type { NodeRegistry } from './registry/registry.js';
 
@@ -31,6 +33,10 @@ export interface Runtime {
   health: DatabaseHealth;
   /** The system clock, unless a test gave its own. */
   clock: Clock;
+  /** This process's role and id (metrics, logs and traces carry them). */
+  identity: ProcessIdentity;
+  /** This process's Prometheus metrics. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -43,10 +49,21 @@ export interface Runtime {
  */
 export async function createRuntime(
   config: Config,
-  options: { databaseUrl: string; logger: Logger; migrate?: boolean; poolSize?: number; clock?: Clock },
+  options: {
+    databaseUrl: string;
+    logger: Logger;
+    migrate?: boolean;
+    poolSize?: number;
+    clock?: Clock;
+    /** Default `all` (`npm start`). */
+    role?: ProcessRole;
+    /** Default `processIdentity(role)`: give the one the logger was made with. */
+    identity?: ProcessIdentity;
+  },
 ): Promise<Runtime> {
   const { databaseUrl, logger } = options;
-  const handle = connectDatabase(databaseUrl, { max: options.poolSize ?? config.workerConcurrency + 10 });
+  const poolMax = options.poolSize ?? config.dbPoolMax;
+  const handle = connectDatabase(databaseUrl, { max: poolMax });
   try {
     if (options.migrate !== false) {
       const applied = await migrateDatabase(handle.db, databaseUrl);
@@ -56,6 +73,7 @@ export async function createRuntime(
     await reencryptCredentials(handle.db, keys.credentials, logger);
     const health = new DatabaseHealth(databaseUrl, 1000, logger);
     health.start();
+    const identity = options.identity ?? processIdentity(options.role ?? 'all');
     return {
       config,
       databaseUrl,
@@ -66,6 +84,8 @@ export async function createRuntime(
       registry,
       health,
       clock: options.clock ?? systemClock,
+      identity,
+      metrics: new Metrics(identity, { db: handle.db, pool: handle.pool, poolMax }),
       async close() {
         await health.stop();
         await handle.close();

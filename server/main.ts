@@ -1,18 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../engine/config/config.js';
 import { connectDatabase } from '../engine/db/connect.js';
 import { migrateDatabase } from '../engine/db/migrate.js';
 import { type InboundSmtp, startInboundSmtp } from '../engine/inbound/smtp-listener.js';
 import { createLogger, type Logger } from '../engine/logger.js';
+import { processIdentity } from '../engine/observability/identity.js';
+import { startTracing, type Tracing } from '../engine/observability/tracing.js';
 import { createRuntime, type Runtime } from '../engine/runtime.js';
 import { startWorker, type WorkerHandle } from '../engine/worker/start-worker.js';
 import { buildApp } from './app.js';
 import { ensureAdminToken } from './auth/tokens.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
+import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
 import { ensureSetupLink } from './teams/setup.js';
 
 const COMMANDS = ['start', 'server', 'worker', 'migrate'] as const;
 type Command = (typeof COMMANDS)[number];
 const SHUTDOWN_LIMIT_MS = 18_000;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 async function main(command: Command): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -25,12 +31,15 @@ async function main(command: Command): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const identity = processIdentity(command === 'start' || command === 'migrate' ? 'all' : command);
+  const logger = createLogger(config.logLevel, identity);
   let embedded: EmbeddedDatabase | null = null;
   let runtime: Runtime | null = null;
   let worker: WorkerHandle | null = null;
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   let inboundSmtp: InboundSmtp | null = null;
+  let metricsListener: MetricsListener | null = null;
+  let tracing: Tracing | null = null;
   let stopping = false;
 
   async function shutdown(signal: string, code = 0) {
@@ -46,6 +55,8 @@ async function main(command: Command): Promise<void> {
       await app?.close();
       await inboundSmtp?.close();
       await worker?.stop();
+      await metricsListener?.close();
+      await tracing?.shutdown();
       await runtime?.close();
     } catch (error) {
       logger.error({ err: error }, 'error while shutting down');
@@ -70,7 +81,15 @@ async function main(command: Command): Promise<void> {
       return;
     }
 
-    runtime = await createRuntime(config, { databaseUrl, logger });
+    tracing = startTracing(identity, VERSION);
+    runtime = await createRuntime(config, { databaseUrl, logger, identity });
+    if (config.metricsPort !== null) {
+      metricsListener = await startMetricsListener(runtime.metrics, {
+        host: config.metricsHost,
+        port: config.metricsPort,
+      });
+      logger.info({ url: `http://${config.metricsHost}:${metricsListener.port}/metrics` }, 'metrics listening');
+    }
     const token = await ensureAdminToken(runtime.db, config.apiToken);
     if (token) printTokenOnce(token);
     if (command === 'start' || command === 'server') {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { startRunsForContacts } from '../../engine/runs/start.js';
 import { scaled } from '../database.js';
-import { createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
+import { type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
 
 const node = (id: string, type: string, params: object, y: number) => ({
@@ -47,24 +47,30 @@ export const FIVE_NODE_GRAPH = {
   ],
 };
 
+/**
+ * Imports `contacts` contacts, publishes the 5-node journey and starts a run for each (their
+ * first steps queued, no worker yet); returns the journey's id.
+ */
+export async function queueFiveNodeRuns(instance: BenchInstance, contacts: number): Promise<string> {
+  await importContacts(instance.app, contacts, (i) => ({ plan: i % 2 ? 'pro' : 'free' }));
+  const journeyId = await publishJourney(instance.app, FIVE_NODE_GRAPH);
+  const ids = (await sql<{ id: string }>`select id from contacts`.execute(instance.runtime.db)).rows.map((r) => r.id);
+  for (let i = 0; i < ids.length; i += 5000) {
+    await instance.runtime.db
+      .transaction()
+      .execute((trx) =>
+        startRunsForContacts(trx, { journeyId, version: 1, triggerNodeId: 'hook', contactIds: ids.slice(i, i + 5000) }),
+      );
+  }
+  return journeyId;
+}
+
 /** Contacts through the 5-node journey: contact-steps per second once the worker drains the queue. */
 export async function journeyThroughput(ceiling: number | null): Promise<BenchResult[]> {
   const contacts = scaled(10_000);
   const instance = await createInstance();
   try {
-    await importContacts(instance.app, contacts, (i) => ({ plan: i % 2 ? 'pro' : 'free' }));
-    const journeyId = await publishJourney(instance.app, FIVE_NODE_GRAPH);
-    const ids = (await sql<{ id: string }>`select id from contacts`.execute(instance.runtime.db)).rows.map((r) => r.id);
-    for (let i = 0; i < ids.length; i += 5000) {
-      await instance.runtime.db.transaction().execute((trx) =>
-        startRunsForContacts(trx, {
-          journeyId,
-          version: 1,
-          triggerNodeId: 'hook',
-          contactIds: ids.slice(i, i + 5000),
-        }),
-      );
-    }
+    const journeyId = await queueFiveNodeRuns(instance, contacts);
     await instance.startWorker();
     const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts);
     // Four steps per contact run in the worker (condition, split, tag, exit); the trigger step is written at entry.

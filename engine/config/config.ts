@@ -31,6 +31,14 @@ export interface Config {
    */
   trustProxy: boolean | number | string[];
   logLevel: string;
+  /** `METRICS_TOKEN`: opens `GET /metrics` on the HTTP port; null: that path answers 404. */
+  metricsToken: string | null;
+  /** `METRICS_PORT`: every process serves `/metrics` there without a token; null: no such listener. */
+  metricsPort: number | null;
+  /** `METRICS_HOST`, default `HOST`. */
+  metricsHost: string;
+  /** `WAYMARK_DB_POOL_MAX`: this process's PostgreSQL pool size, default concurrency + 10. */
+  dbPoolMax: number;
 }
 
 /** A bad environment value: start-up stops with a message naming the variable. */
@@ -136,6 +144,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  const metricsToken = text(env, 'METRICS_TOKEN');
+  if (metricsToken !== null && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  }
+  const workerConcurrency = integer(env, 'WAYMARK_WORKER_CONCURRENCY', 10, 1, 1000);
   return {
     port,
     host,
@@ -151,12 +164,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    workerConcurrency: integer(env, 'WAYMARK_WORKER_CONCURRENCY', 10, 1, 1000),
+    workerConcurrency,
     publicUrl: publicUrl.replace(/\/+$/, ''),
     inboundEmailDomain,
     inboundSmtpPort,
     inboundSecret,
     trustProxy: trustProxy(env),
     logLevel,
+    metricsToken,
+    metricsPort: text(env, 'METRICS_PORT') === null ? null : integer(env, 'METRICS_PORT', 0, 0, 65535),
+    metricsHost: text(env, 'METRICS_HOST') ?? host,
+    dbPoolMax: integer(env, 'WAYMARK_DB_POOL_MAX', workerConcurrency + 10, 1, 1000),
   };
 }

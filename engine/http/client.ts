@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   type HttpClient,
   type HttpRequest,
@@ -9,6 +10,7 @@ import {
   NodeError,
   RetryableError,
 } from '@waymark/sdk';
+import { tracer, withoutTraceHeaders } from '../observability/trace-context.js';
 import type { StepScope } from '../services/step-scope.js';
 import { resolveTarget } from './ssrf.js';
 
@@ -130,7 +132,44 @@ export function createHttpClient(scope: StepScope): HttpClient {
       if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
         headers['content-type'] = 'application/json';
       }
-      return send(url, address, request, headers);
+      return traced(url, request.method.toUpperCase(), headers, (sent) => send(url, address, request, sent));
     },
   };
+}
+
+/**
+ * One request as a CLIENT span of the step's span (API.md "Tracing"): the request carries a
+ * `traceparent` naming that span, replacing any the node set. With tracing off the span is a
+ * no-op and the headers go out as given.
+ */
+async function traced(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  request: (headers: Record<string, string>) => Promise<HttpResponse>,
+): Promise<HttpResponse> {
+  const span = tracer().startSpan(method, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': method,
+      'url.full': `${url.origin}${url.pathname}`,
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+    },
+  });
+  if (!span.isRecording()) return request(headers);
+  const sent = withoutTraceHeaders(headers);
+  propagation.inject(trace.setSpan(context.active(), span), sent);
+  try {
+    const response = await request(sent);
+    span.setAttribute('http.response.status_code', response.status);
+    if (response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+    return response;
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { loadSetting, saveSetting } from '../db/settings.js';
 
 /** The install's contact rules (API.md "Contact rules and consent"); `{}` on a fresh install. */
 export interface ContactRules {
@@ -41,24 +42,14 @@ const KEY = 'contact-rules';
 
 /** The stored rules, `{}` when none were set. */
 export async function loadContactRules(db: Kysely<Database>, workspaceId: string): Promise<ContactRules> {
-  const row = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('workspace_id', '=', workspaceId)
-    .where('key', '=', KEY)
-    .executeTakeFirst();
-  return (row?.value as ContactRules | undefined) ?? {};
+  return (await loadSetting<ContactRules>(db, workspaceId, KEY)) ?? {};
 }
 
 /** Replaces the rules. */
-export async function saveContactRules(
+export function saveContactRules(
   db: Kysely<Database>,
   workspaceId: string,
   rules: ContactRules,
 ): Promise<ContactRules> {
-  await sql`
-    insert into settings (workspace_id, key, value, updated_at)
-    values (${workspaceId}, ${KEY}, ${JSON.stringify(rules)}::jsonb, now())
-    on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`.execute(db);
-  return rules;
+  return saveSetting(db, workspaceId, KEY, rules);
 }

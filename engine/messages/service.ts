@@ -190,6 +190,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
         return decided;
       });
       if (decision.status !== 'queued') {
+        scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: decision.status });
         return {
           messageId: id,
           status: decision.status,
@@ -251,10 +252,12 @@ async function deliver(
       .set({ status: 'sent', sent_at: now, provider_id: delivered?.providerId ?? null })
       .where('id', '=', id)
       .execute();
+    scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'sent' });
     return { messageId: id, status: 'sent' };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     await scope.db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
+    scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
     // A transport hiccup (SMTP down, gateway timeout) is worth another attempt.
     if (error instanceof WaymarkError) throw error;
     if (request.channel !== 'email') throw new RetryableError(`delivery failed: ${text}`, { cause: error });

@@ -2,6 +2,7 @@ import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { NormalizedIdentity } from '../contacts/bind.js';
 import type { Database } from '../db/database.js';
+import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';
 import { queueJobsFor, STEPS_CHANNEL } from './bookkeeping.js';
 import type { Dispatch } from './dispatch.js';
 import { decideTrigger } from './kernel/decide.js';
@@ -18,6 +19,11 @@ export type RunContacts = { ids: readonly (string | null)[] } | { calls: readonl
 export interface RunCall {
   identity: NormalizedIdentity | null;
   trigger: JsonObject;
+  /**
+   * The trace context the call arrived in, stored with its run (null: none). Omitted: the
+   * context active when `insertRuns` is called.
+   */
+  traceContext?: TraceCarrier | null;
 }
 
 export interface InsertRunsInput {
@@ -84,7 +90,15 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
   const calls = 'calls' in input.contacts ? input.contacts.calls : [];
   const ids = 'ids' in input.contacts ? [...input.contacts.ids] : [];
   const dispatch = input.dispatch === true;
-  const callRows = calls.map((c, ord) => ({ ord, ...(c.identity ?? {}), trigger: c.trigger }));
+  // The span this start runs in (a webhook's, a request's, a trigger's) parents the run's steps;
+  // a call of a group carries the span it arrived in.
+  const carrier = activeCarrier();
+  const callRows = calls.map((c, ord) => ({
+    ord,
+    ...(c.identity ?? {}),
+    trigger: c.trigger,
+    traceContext: c.traceContext === undefined ? carrier : c.traceContext,
+  }));
   const { rows } = await sql<{
     run_ids: string[] | null;
     next_step_ids: string[] | null;
@@ -99,9 +113,10 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
       select workspace_id from journeys where id = ${journeyId}::uuid
     ), calls as (
       select k.ord, k."contactId" as contact_id, k.email, k.phone, k."externalId" as external_id, k.trigger,
+        k."traceContext" as trace_context,
         coalesce(k."contactId"::text, k.email, k.phone, k."externalId") is not null as named
       from json_to_recordset(${JSON.stringify(callRows)}::json)
-        as k(ord int, "contactId" uuid, email text, phone text, "externalId" text, trigger jsonb)
+        as k(ord int, "contactId" uuid, email text, phone text, "externalId" text, trigger jsonb, "traceContext" jsonb)
     ), found as (
       select k.ord, c.id, c.email, c.phone, c.external_id from calls k
         join contacts c on c.id = k.contact_id and c.workspace_id = (select workspace_id from workspace)
@@ -128,12 +143,13 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
         and c.phone is not distinct from k.phone and c.external_id is not distinct from k.external_id
       where k.contact_id is null and not exists (select 1 from found f where f.ord = k.ord)
     ), entrants as (
-      select k.ord, b.contact_id, k.trigger from calls k left join bound b on b.ord = k.ord
+      select k.ord, b.contact_id, k.trigger, k.trace_context from calls k left join bound b on b.ord = k.ord
       where not k.named or b.contact_id is not null
       union all
       -- Ids given are of the journey's workspace: events start journeys of their contact's
       -- workspace, segments look at their journey's.
-      select null::int, d.contact_id, ${JSON.stringify(input.trigger ?? {})}::jsonb
+      select null::int, d.contact_id, ${JSON.stringify(input.trigger ?? {})}::jsonb,
+        ${carrier === null ? null : JSON.stringify(carrier)}::jsonb
       from (select distinct unnest(${ids}::uuid[]) as contact_id) d
     ), candidates as (
       select e.*, gen_random_uuid() as run_id from entrants e
@@ -142,10 +158,11 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
           select 1 from runs r where r.journey_id = ${journeyId}::uuid and r.contact_id = e.contact_id
             and (${lock} = 'once' or r.status in ('running', 'waiting'))))
     ), new_runs as (
-      insert into runs (id, journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock)
+      insert into runs (id, journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock, trace_context)
       select run_id, ${journeyId}::uuid, ${version.version}::int, contact_id, trigger, ${triggerNodeId}::text,
         ${targets.length}::int, ${targets.length ? 'running' : 'completed'}::text, ${targets.length ? null : sql`now()`}::timestamptz,
-        case when contact_id is null then null else ${targets.length ? lock : lock === 'once' ? 'once' : null}::text end
+        case when contact_id is null then null else ${targets.length ? lock : lock === 'once' ? 'once' : null}::text end,
+        trace_context
       from candidates order by contact_id, ord
       on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
       returning id

@@ -79,7 +79,11 @@ export class WebhookAccepter {
             .where('key', '=', idempotencyKey)
             .executeTakeFirst();
           if (!first?.status_code) throw new ConflictError('a call with this Idempotency-Key is in progress; retry');
-          const answer = { statusCode: first.status_code as 200 | 202, body: first.response as WebhookAnswer['body'] };
+          const answer: WebhookAnswer = {
+            statusCode: first.status_code as 200 | 202,
+            body: first.response as WebhookAnswer['body'],
+            replayed: true,
+          };
           return { answer, dispatch: NOTHING };
         }
         const { outcome, dispatch } = await startOne(trx, target, raw, payload);

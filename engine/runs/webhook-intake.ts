@@ -1,7 +1,9 @@
+import { type Context, context } from '@opentelemetry/api';
 import type { JsonObject } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { ContactIdentity, NormalizedIdentity } from '../contacts/bind.js';
 import type { Database } from '../db/database.js';
+import { activeCarrier } from '../observability/trace-context.js';
 import type { JobDispatcher } from './dispatch.js';
 import { insertRuns } from './insert-runs.js';
 import { triggerOutputOf } from './versions.js';
@@ -11,6 +13,8 @@ import { StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
 export interface WebhookAnswer {
   statusCode: 200 | 202;
   body: { runId: string | null; skipped?: 'reentry' };
+  /** The first answer to an earlier call with the same key: this call started nothing. */
+  replayed?: true;
 }
 
 /** A webhook call accepted so far: its payload, the contact it names, the answer awaited. */
@@ -19,6 +23,8 @@ interface Call {
   identity: NormalizedIdentity | null;
   raw: ContactIdentity | null;
   payload: JsonObject;
+  /** The trace context the call arrived in: its run's steps are its children. */
+  context: Context;
   resolve: (answer: WebhookAnswer) => void;
   reject: (error: unknown) => void;
 }
@@ -70,7 +76,7 @@ export class WebhookIntake {
     payload: JsonObject,
   ): Promise<WebhookAnswer> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ target, identity, raw, payload, resolve, reject });
+      this.#waiting.push({ target, identity, raw, payload, context: context.active(), resolve, reject });
       this.#kick();
     });
   }
@@ -111,7 +117,13 @@ export class WebhookIntake {
         version: target.version,
         triggerNodeId: target.node.id,
         output: triggerOutputOf(target.version, target.node.id),
-        contacts: { calls: calls.map((c) => ({ identity: c.identity, trigger: c.payload })) },
+        contacts: {
+          calls: calls.map((c) => ({
+            identity: c.identity,
+            trigger: c.payload,
+            traceContext: activeCarrier(c.context),
+          })),
+        },
         onlyIfLive: true,
         dispatch: true,
       });
@@ -127,7 +139,10 @@ export class WebhookIntake {
       calls.map(async (call, i) => {
         try {
           const outcome = outcomes[i] ?? { unbound: true };
-          const settled = 'unbound' in outcome ? await this.alone(call.target, call.raw, call.payload) : outcome;
+          const settled =
+            'unbound' in outcome
+              ? await context.with(call.context, () => this.alone(call.target, call.raw, call.payload))
+              : outcome;
           if ('answer' in settled) call.resolve(settled.answer);
           else call.reject(new StaleWebhookTargetError());
         } catch (error) {

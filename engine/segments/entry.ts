@@ -2,6 +2,7 @@ import { type Filter, parseDuration } from '@waymark/sdk';
 import { Cron } from 'croner';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { inSpan } from '../observability/trace-context.js';
 import { startRunsForContacts } from '../runs/start.js';
 import { compileFilter } from './compile.js';
 
@@ -24,7 +25,22 @@ export interface Evaluation {
 
 const CHUNK = 5000;
 
-async function start(trx: Kysely<Database>, t: TriggerNode, ids: string[], trigger: Record<string, string>) {
+/** Starts the runs of one trigger evaluation under a root span of its own, which parents their steps. */
+function start(trx: Kysely<Database>, t: TriggerNode, ids: string[], trigger: Record<string, string>) {
+  if (ids.length === 0) return Promise.resolve(0);
+  return inSpan(`waymark.trigger ${t.type}`, null, {}, async (span) => {
+    span.setAttributes({
+      'waymark.journey.id': t.journeyId,
+      'waymark.journey.version': t.version,
+      'waymark.node.id': t.nodeId,
+    });
+    const started = await startChunks(trx, t, ids, trigger);
+    span.setAttribute('waymark.runs.started', started);
+    return started;
+  });
+}
+
+async function startChunks(trx: Kysely<Database>, t: TriggerNode, ids: string[], trigger: Record<string, string>) {
   let started = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
     started += await startRunsForContacts(trx, {

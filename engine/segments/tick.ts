@@ -76,7 +76,7 @@ async function evaluateOne(db: Kysely<Database>, t: TriggerNode): Promise<number
  * Evaluates every due segment, schedule and date trigger of the live journeys; returns how
  * many runs started. Safe to call from several workers at once.
  */
-export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger'>): Promise<number> {
+export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger' | 'metrics'>): Promise<number> {
   const triggers = await liveTriggers(runtime.db);
   if (!triggers.length) return 0;
   const values = triggers.map((t) => ({ journey_id: t.journeyId, node_id: t.nodeId, params_hash: hashOf(t) }));
@@ -88,7 +88,10 @@ export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger'>):
   let started = 0;
   for (const t of triggers) {
     try {
-      started += await evaluateOne(runtime.db, t);
+      const runs = await evaluateOne(runtime.db, t);
+      // Each run's trigger step completed here, counted once its transaction committed (API.md "Metrics").
+      if (runs > 0) runtime.metrics.steps.inc({ node_type: t.type, status: 'completed' }, runs);
+      started += runs;
     } catch (error) {
       // One broken trigger must not hold up the others.
       runtime.logger.error({ err: error, journeyId: t.journeyId, nodeId: t.nodeId }, 'trigger evaluation failed');

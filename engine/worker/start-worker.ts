@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
 import type { Logger } from 'pino';
+import { scheduleRetention } from '../retention/schedule.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers } from '../segments/tick.js';
@@ -76,10 +77,12 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
   const registry = new WorkerRegistry(runtime, id, { ...DEFAULT_REGISTRY, ...options.registry });
   await registry.start();
   await scheduleTriggers(runtime.db, 0);
+  const retention = scheduleRetention(runtime);
   return {
     id,
     async stop() {
       alarms.clear();
+      await retention.stop();
       await runner.stop();
       await registry.stop();
     },

@@ -58,7 +58,8 @@ export function isPublicRoute(route: RouteOptions): boolean {
   return Array.isArray(security) && security.length === 0;
 }
 
-function bearer(request: FastifyRequest): string | null {
+/** The token of an `Authorization: Bearer <token>` header, if any. */
+export function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1] ?? null;

@@ -1,8 +1,10 @@
+import { context, propagation, SpanKind } from '@opentelemetry/api';
 import { type JsonObject, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { bindContact } from '../../engine/contacts/bind.js';
 import { recordEvent, toContactEvent } from '../../engine/events/record.js';
+import { inSpan } from '../../engine/observability/trace-context.js';
 import { workspaceOf } from '../teams/workspace.js';
 import { errorResponses, eventSchema } from './contact-schemas.js';
 
@@ -69,30 +71,37 @@ export async function eventsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request, reply) => {
-      const body = request.body;
-      const workspaceId = workspaceOf(request);
-      if (body.idempotencyKey) {
-        const first = await db
-          .selectFrom('events')
-          .select('id')
-          .where('workspace_id', '=', workspaceId)
-          .where('idempotency_key', '=', body.idempotencyKey)
-          .executeTakeFirst();
-        if (first) return reply.code(202).send({ id: first.id });
-      }
-      const contactId = await bindContact(db, workspaceId, body);
-      if (!contactId)
-        throw new ValidationError('the event names no contact', [{ path: '/email', message: 'identity missing' }]);
-      const { event } = await recordEvent(db, {
-        contactId,
-        name: body.name,
-        properties: body.properties,
-        timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
-        idempotencyKey: body.idempotencyKey,
-      });
-      return reply.code(202).send({ id: event.id });
-    },
+    // The request's span parents the steps of the runs this event starts (API.md "Tracing").
+    async (request, reply) =>
+      inSpan(
+        'POST /api/events',
+        propagation.extract(context.active(), request.headers),
+        { kind: SpanKind.SERVER },
+        async () => {
+          const body = request.body;
+          const workspaceId = workspaceOf(request);
+          if (body.idempotencyKey) {
+            const first = await db
+              .selectFrom('events')
+              .select('id')
+              .where('workspace_id', '=', workspaceId)
+              .where('idempotency_key', '=', body.idempotencyKey)
+              .executeTakeFirst();
+            if (first) return reply.code(202).send({ id: first.id });
+          }
+          const contactId = await bindContact(db, workspaceId, body);
+          if (!contactId)
+            throw new ValidationError('the event names no contact', [{ path: '/email', message: 'identity missing' }]);
+          const { event } = await recordEvent(db, {
+            contactId,
+            name: body.name,
+            properties: body.properties,
+            timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
+            idempotencyKey: body.idempotencyKey,
+          });
+          return reply.code(202).send({ id: event.id });
+        },
+      ),
   );
 
   app.get<{ Querystring: EventQuery }>(

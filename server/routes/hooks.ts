@@ -1,5 +1,7 @@
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tracer } from '../../engine/observability/trace-context.js';
 import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../engine/runs/await-response.js';
 import { dispatcherFor } from '../../engine/runs/dispatch.js';
 import { enforceWebhookRateLimit } from '../../engine/runs/rate-limit.js';
@@ -24,9 +26,35 @@ const answerSchema = {
   required: ['runId'],
 } as const;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A webhook call being answered: its span, and its journey once found. */
+interface Observed {
+  span: Span;
+  journey: string | null;
+}
+
 /** API.md "Webhook triggers": `POST /hooks/:journeyId/:nodeId`. */
 export async function hooksRoutes(app: FastifyInstance) {
-  const { db } = app.runtime;
+  const { db, metrics } = app.runtime;
+  const observed = new WeakMap<FastifyRequest, Observed>();
+  // Counted and the span ended once the answer is sent, whatever answered (handler or error handler).
+  app.addHook('onResponse', async (request, reply) => {
+    const call = observed.get(request);
+    if (!call) return;
+    const { journeyId } = request.params as { journeyId: string };
+    const journey = call.journey ?? (await knownJourney(journeyId));
+    metrics.webhooks.inc({ journey, status: String(reply.statusCode) });
+    call.span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) call.span.setStatus({ code: SpanStatusCode.ERROR });
+    call.span.end();
+  });
+  /** The journey label of a call no target was found for: its id if such a journey exists. */
+  async function knownJourney(journeyId: string): Promise<string> {
+    if (!UUID.test(journeyId)) return 'unknown';
+    const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
+    return row ? journeyId : 'unknown';
+  }
   const accepter = new WebhookAccepter(db, dispatcherFor(db, app.runtime.logger));
   const responses = new ResponseAwaiter(db);
   // Calls accepted are answered, and their jobs queued, before the pool closes.
@@ -83,12 +111,21 @@ export async function hooksRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { journeyId, nodeId } = request.params;
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(journeyId))
-        return sendError(reply, 'not_found', `no published journey ${journeyId}`);
-      return accept(request, reply, await webhookTarget(db, journeyId, nodeId)).catch(async (error) => {
-        // The journey changed since its target was cached: answer from what it is now.
-        if (!(error instanceof StaleWebhookTargetError)) throw error;
-        return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { fresh: true }));
+      // A valid caller `traceparent` continues its trace; anything else starts a new one.
+      const parent = propagation.extract(context.active(), request.headers);
+      const span = tracer().startSpan(
+        'waymark.webhook',
+        { kind: SpanKind.SERVER, attributes: { 'waymark.journey.id': journeyId, 'waymark.node.id': nodeId } },
+        parent,
+      );
+      observed.set(request, { span, journey: null });
+      return context.with(trace.setSpan(parent, span), async () => {
+        if (!UUID.test(journeyId)) return sendError(reply, 'not_found', `no published journey ${journeyId}`);
+        return accept(request, reply, await webhookTarget(db, journeyId, nodeId)).catch(async (error) => {
+          // The journey changed since its target was cached: answer from what it is now.
+          if (!(error instanceof StaleWebhookTargetError)) throw error;
+          return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { fresh: true }));
+        });
       });
     },
   );
@@ -98,6 +135,11 @@ export async function hooksRoutes(app: FastifyInstance) {
     reply: FastifyReply,
     target: WebhookTarget,
   ) {
+    const call = observed.get(request);
+    if (call) {
+      call.journey = target.journeyId;
+      call.span.setAttribute('waymark.journey.version', target.version.version);
+    }
     // A refusal must rest on the journey as it is now, not as it was cached.
     const refuse = <T>(answer: () => T): T => {
       if (target.cached) throw new StaleWebhookTargetError();
@@ -162,6 +204,11 @@ export async function hooksRoutes(app: FastifyInstance) {
     const wait = preferredWait(header('prefer'));
     const respondNodes = respondNodesOf(target.version);
     const runId = answer.body.runId;
+    if (runId && answer.statusCode === 202 && !answer.replayed) {
+      // The run's trigger step, completed in this process (API.md "Metrics").
+      metrics.steps.inc({ node_type: target.node.type, status: 'completed' });
+    }
+    if (runId) call?.span.setAttribute('waymark.run.id', runId);
     if (wait !== null && runId && respondNodes.length) {
       // Synchronous mode: answer with what the run's core.respond step says, if it says it in time.
       const response = await responses.wait(runId, respondNodes, wait * 1000);

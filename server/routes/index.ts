@@ -14,6 +14,8 @@ import { journeysRoutes } from './journeys.js';
 import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
 import { messagesRoutes } from './messages.js';
+import { metricsRoutes } from './metrics.js';
+import { retentionRoutes } from './retention.js';
 import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
 import { snippetsRoutes } from './snippets.js';
@@ -30,6 +32,7 @@ import { trackingRoutes } from './tracking.js';
 /** Every route plugin; each file holds one resource's routes and their schemas. */
 export async function routes(app: FastifyInstance) {
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(catalogueRoutes);
   await app.register(journeysRoutes);
   await app.register(testRunsRoutes);
@@ -45,6 +48,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(messagesRoutes);
   await app.register(leadsRoutes);
   await app.register(settingsRoutes);
+  await app.register(retentionRoutes);
   await app.register(trackingRoutes);
   await app.register(liveRoutes);
   await app.register(tokensRoutes);

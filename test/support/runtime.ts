@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from '../../engine/config/config.js';
-import { createLogger } from '../../engine/logger.js';
+import { createLogger, type Logger } from '../../engine/logger.js';
 import { type Clock, createRuntime, type Runtime } from '../../engine/runtime.js';
 import { buildApp } from '../../server/app.js';
 import { ensureAdminToken } from '../../server/auth/tokens.js';
@@ -20,6 +20,8 @@ export interface TestRuntimeOptions {
   database?: TestDatabase;
   /** The clock steps read (`ctx.now()`, quiet hours); default the system's. */
   clock?: Clock;
+  /** The runtime's logger; default one at `LOG_LEVEL` (silent). */
+  logger?: Logger;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function createTestRuntime(
   });
   const runtime = await createRuntime(config, {
     databaseUrl: database.url,
-    logger: createLogger(config.logLevel),
+    logger: options.logger ?? createLogger(config.logLevel),
     migrate: false,
     poolSize: 10,
     ...(options.clock ? { clock: options.clock } : {}),

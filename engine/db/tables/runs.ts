@@ -23,6 +23,8 @@ export interface RunsTable {
   ended_at: Timestamp | null;
   /** While the run is failed: where and why (the writer sets it, a retry clears it). */
   failure: Json<RunFailure> | null;
+  /** `traceparent`/`tracestate` of the span that started the run (tracing on). */
+  trace_context: Generated<Json<Record<string, string>> | null>;
 }
 
 /** A failed run's failure: the node, its step error and when. */

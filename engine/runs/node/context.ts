@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import {
   type AnyNodeDefinition,
   type Contact,
@@ -18,6 +19,7 @@ import type { GraphNode } from '../../graph/types.js';
 import { createHttpClient } from '../../http/client.js';
 import { createLeadsService } from '../../leads/service.js';
 import { createMessagesService } from '../../messages/service.js';
+import type { StepLogFields } from '../../observability/log-scope.js';
 import type { Runtime } from '../../runtime.js';
 import type { StepScope } from '../../services/step-scope.js';
 import { paramsWithDefaults } from '../versions.js';
@@ -196,11 +198,26 @@ export async function assembleNodeContext(input: {
     attempt: step.attempts,
     resume: step.resume,
     signal: input.signal,
-    log: runtime.logger.child({ runId: run.id, nodeId: node.id, stepId: step.id }),
+    log: runtime.logger.child(stepLogFields(run, step, node)),
     now: input.now,
     ...input.services,
   };
   return ctx as unknown as NodeContext<never>;
+}
+
+/** What every line of `ctx.log` carries (API.md "Logs"): the step's ids and, traced, its span's. */
+function stepLogFields(run: RunRow, step: StepRef, node: GraphNode): StepLogFields {
+  const span = trace.getActiveSpan();
+  const traced = span?.isRecording() ? span.spanContext() : null;
+  return {
+    runId: run.id,
+    stepId: step.id,
+    journeyId: run.journeyId,
+    version: run.version,
+    nodeId: node.id,
+    nodeType: node.type,
+    ...(traced ? { traceId: traced.traceId, spanId: traced.spanId } : {}),
+  };
 }
 
 /** The contact and path outputs a step sees, when its caller already has them (inline chains). */

@@ -10,6 +10,7 @@ import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../
 import { invokeNode, type Outcome } from '../node/invoke.js';
 import { type CompiledVersion, definitionOf } from '../versions.js';
 import type { StepWrite } from '../write/write-steps.js';
+import type { BatchTelemetry, StepProbe } from './telemetry.js';
 
 /** Inline steps one token runs at most after its job's step (a longer chain goes on in a job). */
 export const MAX_INLINE_DEPTH = 25;
@@ -23,6 +24,8 @@ export interface TokenStep {
   step: StepRef;
   known: KnownView;
   retry: RetryOptions;
+  /** The batch's spans, metrics and log scope. */
+  telemetry: BatchTelemetry;
 }
 
 /** Of `next`, the nodes that run inline (right after the step before them, in the same write). */
@@ -33,32 +36,45 @@ export function inlineNodes(runtime: Runtime, version: CompiledVersion, next: re
   });
 }
 
-/** Runs one step's node; never throws (see `invokeNode`). */
-async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<{ outcome: Outcome; view: StepView }> {
+interface Executed {
+  outcome: Outcome;
+  view: StepView;
+  probe: StepProbe;
+}
+
+/** Runs one step's node inside its span and log scope; never throws (see `invokeNode`). */
+async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<Executed> {
   const view: StepView = { contact: null, steps: {}, contactChanged: false };
   const node = t.version?.nodes.get(step.nodeId);
+  const probe = t.telemetry.begin(t.run, step, node?.type ?? 'unknown');
   const definition = node ? definitionOf(t.runtime.registry, node) : null;
   if (!node || !definition) {
     // The kernel fails such a step before looking at the outcome.
-    return { outcome: { kind: 'error', retryable: false, error: { message: 'not run', code: 'unknown_node' } }, view };
-  }
-  const outcome = await invokeNode(definition, async (signal) =>
-    seeing(
+    return {
+      outcome: { kind: 'error', retryable: false, error: { message: 'not run', code: 'unknown_node' } },
       view,
-      await buildNodeContext({
-        runtime: t.runtime,
-        db: t.db,
-        run: t.run,
-        step,
-        node,
-        definition,
-        signal,
-        known,
-        onServiceUse: async (service, method, args) => watchContact(view, service, method, args),
-      }),
+      probe,
+    };
+  }
+  const outcome = await t.telemetry.within(probe, () =>
+    invokeNode(definition, async (signal) =>
+      seeing(
+        view,
+        await buildNodeContext({
+          runtime: t.runtime,
+          db: t.db,
+          run: t.run,
+          step,
+          node,
+          definition,
+          signal,
+          known,
+          onServiceUse: async (service, method, args) => watchContact(view, service, method, args),
+        }),
+      ),
     ),
   );
-  return { outcome, view };
+  return { outcome, view, probe };
 }
 
 /**
@@ -70,16 +86,14 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<{
 export async function runToken(t: TokenStep): Promise<StepWrite[]> {
   const writes: StepWrite[] = [];
   const state = { ended: false };
-  const { outcome, view } = await execute(t, t.step, t.known);
-  await record(t, t.step, outcome, view, 0, writes, state);
+  await record(t, t.step, await execute(t, t.step, t.known), 0, writes, state);
   return writes;
 }
 
 async function record(
   t: TokenStep,
   step: StepRef,
-  outcome: Outcome,
-  view: StepView,
+  { outcome, view, probe }: Executed,
   depth: number,
   writes: StepWrite[],
   state: { ended: boolean },
@@ -100,6 +114,7 @@ async function record(
         'unknown_node',
         `journey ${run.journeyId} has no version ${run.version}`,
       );
+  t.telemetry.settle(probe, transition);
   const inline =
     version && transition.kind === 'complete' && !transition.end && depth < MAX_INLINE_DEPTH
       ? inlineNodes(t.runtime, version, transition.next)
@@ -132,11 +147,18 @@ async function record(
     const child: StepRef = { id: randomUUID(), nodeId, parentStepId: step.id, attempts: 1, resume: null };
     const ran = await execute(t, child, known);
     if (ran.outcome.kind === 'error') {
-      // Left to a job of its own: it is created with one.
+      // Left to a job of its own: it is created with one (and its span says it will run again).
+      t.telemetry.settle(ran.probe, {
+        kind: 'retry',
+        error: { ...ran.outcome.error, attempts: child.attempts, retryable: true },
+        delayMs: 0,
+        at: new Date(),
+        counters: [],
+      });
       write.inline = (write.inline ?? []).filter((id) => id !== nodeId);
       continue;
     }
-    await record(t, child, ran.outcome, ran.view, depth + 1, writes, state, { parentStepId: step.id });
+    await record(t, child, ran, depth + 1, writes, state, { parentStepId: step.id });
   }
 }
 

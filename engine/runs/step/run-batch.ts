@@ -6,6 +6,7 @@ import { loadVersion } from '../versions.js';
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
 import { runToken } from './chain.js';
 import { claimTimeouts, type StartedStep, startSteps } from './start-steps.js';
+import { BatchTelemetry } from './telemetry.js';
 
 /** One token a step job carries: its step, and whether it wakes an event wait at its deadline. */
 export interface BatchItem {
@@ -61,6 +62,11 @@ export async function runBatch(
   const claimed = new Set(await claimTimeouts(db, timeouts));
   const ids = items.filter((i) => !i.timeout || claimed.has(i.stepId)).map((i) => i.stepId);
   const started = await startSteps(db, ids);
+  const telemetry = new BatchTelemetry(
+    runtime.metrics,
+    runtime.logger,
+    new Map(started.map((row) => [row.run_id, row.trace_context])),
+  );
   const writes: StepWrite[] = [];
   await eachLimited(started, BATCH_CONCURRENCY, async (row) => {
     const run = runOf(row);
@@ -74,9 +80,15 @@ export async function runBatch(
     };
     const version = await loadVersion(db, run.journeyId, run.version);
     const known = { contact: contactFromJson(row.contact), steps: pathFromJson(run, row.path) };
-    writes.push(...(await runToken({ runtime, db, version, run, step, known, retry })));
+    writes.push(...(await runToken({ runtime, db, version, run, step, known, retry, telemetry })));
   });
-  await writeSteps(db, writes, { asyncCommit: true });
+  let committed = false;
+  try {
+    await writeSteps(db, writes, { asyncCommit: true });
+    committed = true;
+  } finally {
+    telemetry.finish(committed);
+  }
   options.onWakeUps?.(wakeUpsOf(writes));
 }
 

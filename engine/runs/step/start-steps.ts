@@ -23,6 +23,8 @@ export interface StartedStep {
   run_started_at: Date;
   contact: unknown;
   path: unknown;
+  /** The trace context the run was started in (`traceparent`, `tracestate`), if traced. */
+  trace_context: unknown;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function startSteps(db: Kysely<Database>, stepIds: readonly string[
     )
     select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
       st.idempotency_key,
-      r.workspace_id, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at,
+      r.workspace_id, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at, r.trace_context,
       ${contactJsonSql(sql`r.contact_id`)} as contact, ${pathJsonSql(sql`st.parent_step_id`)} as path,
       (select count(*) from commit_mode) as mode, (select count(*) from unparked) as unparked
     from started st join runs r on r.id = st.run_id

@@ -1,0 +1,32 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './database.js';
+
+/**
+ * A workspace's setting stored under `key` (a JSON value), or undefined when never set.
+ *
+ * @example
+ * const rules = (await loadSetting<ContactRules>(db, workspaceId, 'contact-rules')) ?? {};
+ */
+export async function loadSetting<T>(db: Kysely<Database>, workspaceId: string, key: string): Promise<T | undefined> {
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('workspace_id', '=', workspaceId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row?.value as T | undefined;
+}
+
+/**
+ * Replaces a workspace's setting stored under `key`; returns the value.
+ *
+ * @example
+ * await saveSetting(db, workspaceId, 'retention', { events: 'P1Y' });
+ */
+export async function saveSetting<T>(db: Kysely<Database>, workspaceId: string, key: string, value: T): Promise<T> {
+  await sql`
+    insert into settings (workspace_id, key, value, updated_at)
+    values (${workspaceId}, ${key}, ${JSON.stringify(value)}::jsonb, now())
+    on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`.execute(db);
+  return value;
+}

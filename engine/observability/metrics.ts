@@ -1,0 +1,155 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../db/database.js';
+import type { ProcessIdentity } from './identity.js';
+import { type InstallSnapshot, readInstallSnapshot, SNAPSHOT_MAX_AGE_MS } from './install-gauges.js';
+
+/** How a step execution ended, as `waymark_steps_total` and the step span count it. */
+export type StepStatus = 'completed' | 'waiting' | 'failed' | 'retry';
+
+/** How a message decision or send ended, as `waymark_messages_total` counts it. */
+export type MessageOutcome = 'sent' | 'suppressed' | 'delayed' | 'failed';
+
+const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * One process's Prometheus metrics (API.md "Metrics"): its own registry, every series labelled
+ * with the process's role and id. Counters count what this process did; the installation
+ * gauges are read from the database at most every 5 s, whichever process is scraped.
+ *
+ * @example
+ * const metrics = new Metrics(processIdentity('worker'), { db, pool, poolMax: 20 });
+ * metrics.steps.inc({ node_type: 'http.request', status: 'completed' });
+ * const text = await metrics.registry.metrics();
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly webhooks: Counter<'journey' | 'status'>;
+  readonly steps: Counter<'node_type' | 'status'>;
+  readonly stepDuration: Histogram<'node_type'>;
+  readonly messages: Counter<'channel' | 'outcome'>;
+  private snapshot: { at: number; value: Promise<InstallSnapshot> } | null = null;
+
+  constructor(
+    readonly identity: ProcessIdentity,
+    private readonly source: { db: Kysely<Database>; pool: pg.Pool; poolMax: number },
+  ) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ role: identity.role, process: identity.process });
+    collectDefaultMetrics({ register: this.registry });
+    this.webhooks = new Counter({
+      name: 'waymark_webhooks_total',
+      help: 'POST /hooks/<journeyId>/<nodeId> calls answered, by journey id and HTTP status',
+      labelNames: ['journey', 'status'],
+      registers,
+    });
+    this.steps = new Counter({
+      name: 'waymark_steps_total',
+      help: 'Step executions by node type and how they ended (completed, waiting, failed, retry)',
+      labelNames: ['node_type', 'status'],
+      registers,
+    });
+    this.stepDuration = new Histogram({
+      name: 'waymark_step_duration_seconds',
+      help: 'Step executions in a worker, from start to commit, by node type',
+      labelNames: ['node_type'],
+      buckets: STEP_BUCKETS,
+      registers,
+    });
+    this.messages = new Counter({
+      name: 'waymark_messages_total',
+      help: 'Message decisions and sends by channel and outcome (sent, suppressed, delayed, failed)',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    });
+    this.installGauges(registers);
+    this.poolGauges(registers);
+  }
+
+  /** The installation snapshot, read again once it is older than 5 s (one read for all gauges). */
+  private install(): Promise<InstallSnapshot> {
+    const now = Date.now();
+    if (!this.snapshot || now - this.snapshot.at >= SNAPSHOT_MAX_AGE_MS) {
+      const value = readInstallSnapshot(this.source.db);
+      // A failed read is not kept: the next scrape tries again.
+      value.catch(() => {
+        if (this.snapshot?.value === value) this.snapshot = null;
+      });
+      this.snapshot = { at: now, value };
+    }
+    return this.snapshot.value;
+  }
+
+  private installGauges(registers: Registry[]) {
+    const install = () => this.install();
+    new Gauge({
+      name: 'waymark_jobs_due',
+      help: 'Queued jobs whose time has come and that no worker holds (installation-wide: aggregate with max)',
+      registers,
+      async collect() {
+        this.set((await install()).jobsDue);
+      },
+    });
+    new Gauge({
+      name: 'waymark_oldest_due_job_age_seconds',
+      help: 'Age of the oldest due job no worker holds; 0 when there is none (installation-wide)',
+      registers,
+      async collect() {
+        this.set((await install()).oldestDueAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: 'waymark_waits_parked',
+      help: 'Steps parked in a wait now, by node type (installation-wide)',
+      labelNames: ['node_type'],
+      registers,
+      async collect() {
+        const { waitsParked } = await install();
+        this.reset();
+        for (const w of waitsParked) this.set({ node_type: w.nodeType }, w.count);
+      },
+    });
+    new Gauge({
+      name: 'waymark_messages_backlog',
+      help: 'Messages queued or delayed, not yet sent, by channel (installation-wide)',
+      labelNames: ['channel'],
+      registers,
+      async collect() {
+        const { backlog } = await install();
+        this.reset();
+        for (const b of backlog) this.set({ channel: b.channel }, b.count);
+      },
+    });
+  }
+
+  private poolGauges(registers: Registry[]) {
+    const { pool, poolMax } = this.source;
+    new Gauge({
+      name: 'waymark_db_pool_connections',
+      help: "This process's PostgreSQL pool connections, idle or busy",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
+      },
+    });
+    new Gauge({
+      name: 'waymark_db_pool_waiting',
+      help: "Queries waiting for a connection of this process's pool",
+      registers,
+      collect() {
+        this.set(pool.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'waymark_db_pool_max',
+      help: "The size of this process's PostgreSQL pool",
+      registers,
+      collect() {
+        this.set(poolMax);
+      },
+    });
+  }
+}

@@ -1,0 +1,179 @@
+import { parseDuration } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { loadContactRules } from '../messages/contact-rules.js';
+import { dropPartitionsBefore } from './partitions.js';
+import { loadRetention, RETAINED, type Retained, retentionInterval } from './settings.js';
+
+/** Rows one delete statement removes at most: short transactions, no long locks. */
+export const RETENTION_BATCH = 5_000;
+const LOCK = 'waymark.retention';
+
+/** Per kind of data, the ISO time before which it is gone, or null when kept for ever. */
+export type Cutoffs = Record<Retained, string | null>;
+
+/** Deletes with `statement` (which returns the rows it removed) until a batch comes back short. */
+async function inBatches(run: () => Promise<number>): Promise<void> {
+  for (;;) if ((await run()) < RETENTION_BATCH) return;
+}
+
+async function cutoffOf(db: Kysely<Database>, duration: string | undefined): Promise<Date | null> {
+  const interval = duration ? retentionInterval(duration) : null;
+  if (!interval) return null;
+  const { rows } = await sql<{ at: Date }>`select now() - ${interval}::interval as at`.execute(db);
+  return rows[0]?.at ?? null;
+}
+
+async function deleteSteps(db: Kysely<Database>, workspaceId: string, cutoff: Date): Promise<void> {
+  // The steps of runs that ended before the cutoff; running and waiting runs keep theirs.
+  await inBatches(async () => {
+    const result = await sql`
+      delete from steps where id in (
+        select s.id from runs r join steps s on s.run_id = r.id
+        where r.workspace_id = ${workspaceId} and r.ended_at < ${cutoff} and r.status not in ('running', 'waiting')
+        limit ${RETENTION_BATCH})
+    `.execute(db);
+    return Number(result.numAffectedRows ?? 0);
+  });
+}
+
+async function deleteEvents(db: Kysely<Database>, workspaceId: string, cutoff: Date): Promise<void> {
+  await inBatches(async () => {
+    const result = await sql`
+      delete from events where id in (select id from events
+        where workspace_id = ${workspaceId} and timestamp < ${cutoff} limit ${RETENTION_BATCH})
+    `.execute(db);
+    return Number(result.numAffectedRows ?? 0);
+  });
+}
+
+/** A workspace's cutoffs; for messages also the earlier one of marketing messages the frequency cap counts. */
+interface WorkspaceCutoffs extends Record<Retained, Date | null> {
+  marketing: Date | null;
+}
+
+async function cutoffsOf(db: Kysely<Database>, workspaceId: string): Promise<WorkspaceCutoffs> {
+  const settings = await loadRetention(db, workspaceId);
+  const cutoffs = { marketing: null } as WorkspaceCutoffs;
+  for (const key of RETAINED) cutoffs[key] = await cutoffOf(db, settings[key]);
+  if (cutoffs.messages) {
+    // Marketing messages the frequency cap still counts stay until they leave its period.
+    const rules = await loadContactRules(db, workspaceId);
+    const periodMs = rules.marketing ? (parseDuration(rules.marketing.period) ?? 0) : 0;
+    const capped = new Date(Date.now() - periodMs);
+    cutoffs.marketing = capped < cutoffs.messages ? capped : cutoffs.messages;
+  }
+  return cutoffs;
+}
+
+async function deleteMessages(db: Kysely<Database>, workspaceId: string, cutoff: Date, marketing: Date): Promise<void> {
+  await inBatches(async () => {
+    const result = await sql`
+      delete from messages where id in (
+        select id from messages
+        where workspace_id = ${workspaceId} and created_at < ${cutoff}
+          and (category <> 'marketing' or created_at < ${marketing})
+        limit ${RETENTION_BATCH})
+    `.execute(db);
+    return Number(result.numAffectedRows ?? 0);
+  });
+}
+
+/** Deletes what one workspace's settings no longer keep; returns its cutoffs. */
+async function enforceWorkspace(db: Kysely<Database>, workspaceId: string): Promise<Cutoffs> {
+  const cutoffs = await cutoffsOf(db, workspaceId);
+  if (cutoffs.steps) await deleteSteps(db, workspaceId, cutoffs.steps);
+  if (cutoffs.events) await deleteEvents(db, workspaceId, cutoffs.events);
+  if (cutoffs.messages && cutoffs.marketing) await deleteMessages(db, workspaceId, cutoffs.messages, cutoffs.marketing);
+  return {
+    steps: cutoffs.steps?.toISOString() ?? null,
+    events: cutoffs.events?.toISOString() ?? null,
+    messages: cutoffs.messages?.toISOString() ?? null,
+  };
+}
+
+/**
+ * A time partition holds every workspace's rows: it is dropped whole only before the earliest
+ * cutoff of all workspaces, and never while one workspace keeps that data for ever.
+ */
+async function dropExpiredPartitions(db: Kysely<Database>): Promise<void> {
+  const all = await Promise.all((await workspaceIds(db)).map((ws) => cutoffsOf(db, ws)));
+  const earliest = (pick: (c: WorkspaceCutoffs) => Date | null): Date | null => {
+    let min: Date | null = null;
+    for (const c of all) {
+      const at = pick(c);
+      if (!at) return null;
+      if (!min || at < min) min = at;
+    }
+    return min;
+  };
+  const events = earliest((c) => c.events);
+  const messages = earliest((c) => c.marketing);
+  if (events) await dropPartitionsBefore(db, 'events', events);
+  if (messages) await dropPartitionsBefore(db, 'messages', messages);
+}
+
+async function workspaceIds(db: Kysely<Database>): Promise<string[]> {
+  return (await db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+}
+
+/**
+ * Runs `work` holding the retention lock on one connection: one process enforces at a time.
+ * With `wait` false a process that finds another at it gets null at once, else it waits its turn.
+ */
+async function underLock<T>(
+  db: Kysely<Database>,
+  wait: boolean,
+  work: (conn: Kysely<Database>) => Promise<T>,
+): Promise<T | null> {
+  return db.connection().execute(async (conn) => {
+    if (wait) await sql`select pg_advisory_lock(hashtext(${LOCK}))`.execute(conn);
+    else {
+      const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext(${LOCK})) as ok`.execute(conn);
+      if (!rows[0]?.ok) return null;
+    }
+    try {
+      return await work(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${LOCK}))`.execute(conn);
+    }
+  });
+}
+
+/**
+ * Enforces one workspace's retention settings now (API.md "Retention") with set-based
+ * statements: its rows deleted in bounded batches, then whole time partitions dropped where a
+ * table has them and every workspace's settings allow it. Journey stats and metrics are
+ * counters of their own and are not reduced. Null when `wait` is false and another process
+ * is enforcing.
+ *
+ * @example
+ * const { steps } = (await enforceRetention(db, workspaceId, { wait: true }))!; // '2026-09-03T12:00:00.000Z' or null
+ */
+export async function enforceRetention(
+  db: Kysely<Database>,
+  workspaceId: string,
+  options: { wait: boolean },
+): Promise<Cutoffs | null> {
+  return underLock(db, options.wait, async (conn) => {
+    const cutoffs = await enforceWorkspace(conn, workspaceId);
+    await dropExpiredPartitions(conn);
+    return cutoffs;
+  });
+}
+
+/**
+ * Enforces every workspace's settings, each with its own (the workers' hourly pass). Returns
+ * how many workspaces were enforced, or null when another process is at it.
+ *
+ * @example
+ * await enforceAllRetention(db, { wait: false });
+ */
+export async function enforceAllRetention(db: Kysely<Database>, options: { wait: boolean }): Promise<number | null> {
+  return underLock(db, options.wait, async (conn) => {
+    const ids = await workspaceIds(conn);
+    for (const ws of ids) await enforceWorkspace(conn, ws);
+    await dropExpiredPartitions(conn);
+    return ids.length;
+  });
+}

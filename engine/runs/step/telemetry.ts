@@ -1,0 +1,118 @@
+import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { inStepScope, type StepLogFields } from '../../observability/log-scope.js';
+import type { Metrics, StepStatus } from '../../observability/metrics.js';
+import { contextFromCarrier, tracer } from '../../observability/trace-context.js';
+import type { Transition } from '../kernel/decide.js';
+import type { RunRow, StepRef } from '../node/context.js';
+
+/** One step execution being observed: its span, its log fields, when it started. */
+export interface StepProbe {
+  span: Span;
+  context: Context;
+  fields: StepLogFields;
+  startedAt: bigint;
+  status: StepStatus;
+}
+
+/** The status `waymark_steps_total` and the step span give a transition. */
+export function stepStatusOf(transition: Transition): StepStatus {
+  if (transition.kind === 'complete') return 'completed';
+  if (transition.kind === 'park') return 'waiting';
+  return transition.kind === 'retry' ? 'retry' : 'failed';
+}
+
+/**
+ * Spans, metrics and log fields of the steps of one batch (API.md "Metrics", "Tracing",
+ * "Logs"). Each step execution, inline ones included, gets a `waymark.step <type>` span whose
+ * parent is the span that started its run (stored with the run); its node runs inside that
+ * span and the step's log scope. Spans end, counters count and durations are observed once
+ * the batch is committed: a step's duration runs from its start to its commit.
+ */
+export class BatchTelemetry {
+  private readonly probes: StepProbe[] = [];
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    /** The run's stored trace context (`runs.trace_context`), by run id. */
+    private readonly carriers: ReadonlyMap<string, unknown>,
+  ) {}
+
+  /** Starts observing one execution of `step` (node `nodeType`) of `run`. */
+  begin(run: RunRow, step: StepRef, nodeType: string): StepProbe {
+    const parent = contextFromCarrier(this.carriers.get(run.id));
+    const span = tracer().startSpan(
+      `waymark.step ${nodeType}`,
+      {
+        attributes: {
+          'waymark.run.id': run.id,
+          'waymark.step.id': step.id,
+          'waymark.journey.id': run.journeyId,
+          'waymark.journey.version': run.version,
+          'waymark.node.id': step.nodeId,
+          'waymark.node.type': nodeType,
+          'waymark.step.attempt': step.attempts,
+        },
+      },
+      parent,
+    );
+    const spanContext = span.spanContext();
+    const fields: StepLogFields = {
+      runId: run.id,
+      stepId: step.id,
+      journeyId: run.journeyId,
+      version: run.version,
+      nodeId: step.nodeId,
+      nodeType,
+      ...(span.isRecording() ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : {}),
+    };
+    const probe: StepProbe = {
+      span,
+      context: trace.setSpan(parent, span),
+      fields,
+      startedAt: process.hrtime.bigint(),
+      status: 'failed',
+    };
+    this.probes.push(probe);
+    return probe;
+  }
+
+  /** Runs `work` (the node) inside the step's span and log scope. */
+  within<T>(probe: StepProbe, work: () => Promise<T>): Promise<T> {
+    return context.with(probe.context, () => inStepScope(probe.fields, work));
+  }
+
+  /** Records what the kernel decided for the step. */
+  settle(probe: StepProbe, transition: Transition): void {
+    probe.status = stepStatusOf(transition);
+    probe.span.setAttribute('waymark.step.status', probe.status);
+    if (transition.kind === 'complete') probe.span.setAttribute('waymark.step.output', transition.outputs);
+    if (transition.kind === 'fail' || transition.kind === 'retry') {
+      const error = Object.assign(new Error(transition.error.message), { name: transition.error.code ?? 'Error' });
+      probe.span.recordException(error);
+      if (transition.kind === 'fail') probe.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+  }
+
+  /** After the batch's write committed (or failed: then the steps run again and count then). */
+  finish(committed: boolean): void {
+    const now = process.hrtime.bigint();
+    for (const probe of this.probes) {
+      const { nodeType } = probe.fields;
+      if (committed) {
+        const seconds = Number(now - probe.startedAt) / 1e9;
+        this.metrics.steps.inc({ node_type: nodeType, status: probe.status });
+        this.metrics.stepDuration.observe({ node_type: nodeType }, seconds);
+        if (this.logger.isLevelEnabled('debug'))
+          inStepScope(probe.fields, () =>
+            this.logger.debug({ status: probe.status, durationMs: Math.round(seconds * 1000) }, 'step finished'),
+          );
+      } else {
+        probe.span.setStatus({ code: SpanStatusCode.ERROR, message: 'the batch could not be written' });
+      }
+      probe.span.end();
+    }
+    this.probes.length = 0;
+  }
+}

@@ -1,0 +1,56 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../engine/config/config.js';
+import type { Metrics } from '../engine/observability/metrics.js';
+
+/** The `METRICS_PORT` listener: close it on shutdown. */
+export interface MetricsListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `GET /metrics` without a token on `METRICS_HOST:METRICS_PORT` (API.md "Metrics"), in
+ * every process, the worker included; any other path answers 404. A port in use stops
+ * start-up with an error naming `METRICS_PORT`.
+ *
+ * @example
+ * const listener = await startMetricsListener(runtime.metrics, { host: '0.0.0.0', port: 9464 });
+ */
+export async function startMetricsListener(
+  metrics: Metrics,
+  at: { host: string; port: number },
+): Promise<MetricsListener> {
+  const server = http.createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify({ error: { code: 'not_found', message: `no route ${request.method} ${path}` } }));
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(request.method === 'HEAD' ? undefined : text);
+      },
+      () => {
+        response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        response.end(JSON.stringify({ error: { code: 'internal_error', message: 'the metrics could not be read' } }));
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError('METRICS_PORT', `port ${at.port} on ${at.host} is already in use`)
+          : error,
+      ),
+    );
+    server.listen(at.port, at.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { e, eventually, n, publish, testPackage } from '../engine/support.js';
+import { parsePrometheus, sampleValue } from '../support/prometheus.js';
+import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
+
+const METRICS_TOKEN = 'metrics-token-0123456789';
+const SECRET = 'a-webhook-secret-of-some-length';
+let t: TestApp;
+let worker: WorkerHandle;
+
+beforeAll(async () => {
+  t = await createTestApp({ METRICS_TOKEN });
+  t.runtime.registry.add(testPackage);
+  worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 50, retryMaxMs: 50 } });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+// hook → if(bad) ─yes→ doomed (fails for good)
+//              └─no→ a → flaky (one retry) → mail (transactional, to the outbox) → park (waits a day)
+const graph = {
+  nodes: [
+    n('hook', 'core.webhook', { secret: SECRET }),
+    n('if', 'tst.if', { key: 'bad' }),
+    n('doomed', 'tst.flaky', { final: true }),
+    n('a', 'tst.step'),
+    n('flaky', 'tst.flaky', { failures: 1 }),
+    n('mail', 'email.send', { category: 'transactional', subject: 'Hello', html: '<p>Hi</p>' }),
+    n('park', 'core.wait', { duration: 'P1D' }),
+  ],
+  edges: [
+    e('hook', 'if'),
+    e('if', 'doomed', 'yes'),
+    e('if', 'a', 'no'),
+    e('a', 'flaky'),
+    e('flaky', 'mail'),
+    e('mail', 'park', 'sent'),
+  ],
+};
+
+function hook(journeyId: string, body: unknown, secret = SECRET) {
+  return t.app.inject({
+    method: 'POST',
+    url: `/hooks/${journeyId}/hook`,
+    headers: { 'content-type': 'application/json', 'x-waymark-secret': secret },
+    payload: JSON.stringify(body),
+  });
+}
+
+async function scrape() {
+  const res = await t.app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  expect(res.statusCode).toBe(200);
+  return { res, families: parsePrometheus(res.body) };
+}
+
+describe('GET /metrics after a journey ran', () => {
+  test('counts the webhooks, steps, messages and parked waits the journey made', async () => {
+    const j = await publish(t.runtime.db, graph);
+    const good = 3;
+    const bad = 2;
+    for (let i = 0; i < good; i++)
+      expect((await hook(j.journeyId, { email: `m${i}@example.com` })).statusCode).toBe(202);
+    for (let i = 0; i < bad; i++) expect((await hook(j.journeyId, { bad: true })).statusCode).toBe(202);
+    expect((await hook(j.journeyId, {}, 'a-wrong-secret-of-some-length')).statusCode).toBe(401);
+    // Done when every good run is parked at `park` and every bad one has failed.
+    await eventually(async () => {
+      const steps = await t.runtime.db
+        .selectFrom('steps')
+        .select(['node_id', 'status'])
+        .where('journey_id', '=', j.journeyId)
+        .execute();
+      const parked = steps.filter((s) => s.node_id === 'park' && s.status === 'waiting').length;
+      const failed = steps.filter((s) => s.node_id === 'doomed' && s.status === 'failed').length;
+      return parked === good && failed === bad;
+    }, 30_000);
+    // A batch counts its steps right after its commit.
+    const { res, families } = await eventually(async () => {
+      const scraped = await scrape();
+      return sampleValue(scraped.families, 'waymark_steps_total', { node_type: 'core.wait' }) === good && scraped;
+    });
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const journey = j.journeyId;
+    expect(sampleValue(families, 'waymark_webhooks_total', { journey, status: '202' })).toBe(good + bad);
+    expect(sampleValue(families, 'waymark_webhooks_total', { journey, status: '401' })).toBe(1);
+    const steps = (node_type: string, status: string) =>
+      sampleValue(families, 'waymark_steps_total', { node_type, status });
+    expect(steps('core.webhook', 'completed')).toBe(good + bad);
+    expect(steps('tst.if', 'completed')).toBe(good + bad);
+    expect(steps('tst.flaky', 'failed')).toBe(bad);
+    expect(steps('tst.flaky', 'retry')).toBe(good);
+    expect(steps('tst.flaky', 'completed')).toBe(good);
+    expect(steps('email.send', 'completed')).toBe(good);
+    expect(steps('core.wait', 'waiting')).toBe(good);
+    expect(sampleValue(families, 'waymark_step_duration_seconds_count', { node_type: 'tst.flaky' })).toBe(
+      good * 2 + bad,
+    );
+    expect(sampleValue(families, 'waymark_messages_total', { channel: 'email', outcome: 'sent' })).toBe(good);
+    expect(sampleValue(families, 'waymark_waits_parked', { node_type: 'core.wait' })).toBe(good);
+  });
+
+  test('every series names the process role and id; the installation gauges and the pool are there', async () => {
+    const { families } = await scrape();
+    for (const name of ['waymark_jobs_due', 'waymark_oldest_due_job_age_seconds', 'waymark_db_pool_max']) {
+      const sample = families.get(name)?.metrics[0];
+      expect(sample?.labels).toMatchObject({ role: 'all', process: t.runtime.identity.process });
+    }
+    expect(t.runtime.identity.process).toBe(`${(await import('node:os')).hostname()}:${process.pid}`);
+    expect(sampleValue(families, 'waymark_db_pool_max')).toBe(10);
+    expect(
+      families
+        .get('waymark_db_pool_connections')
+        ?.metrics.map((m) => m.labels?.state)
+        .sort(),
+    ).toEqual(['busy', 'idle']);
+    expect(families.has('process_resident_memory_bytes')).toBe(true);
+    expect(families.has('nodejs_eventloop_lag_seconds')).toBe(true);
+    expect(families.get('waymark_step_duration_seconds')?.type).toBe('HISTOGRAM');
+  });
+
+  test('a webhook to a journey that does not exist counts under journey "unknown"', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await hook(missing, {})).statusCode).toBe(404);
+    expect((await hook('not-a-uuid', {})).statusCode).toBe(404);
+    // Counted once the answer is out (onResponse, after a look-up of the id), after inject resolved.
+    await vi.waitFor(async () => {
+      const { families } = await scrape();
+      expect(sampleValue(families, 'waymark_webhooks_total', { journey: 'unknown', status: '404' })).toBe(2);
+    });
+  });
+});
+
+describe('who may read /metrics on the HTTP port', () => {
+  test('no token, a wrong token or an API token → 401 unauthorized', async () => {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-0123456789' },
+      { authorization: `Bearer ${TEST_TOKEN}` },
+    ]) {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('unauthorized');
+    }
+  });
+
+  test('is not an /api route and is not in the OpenAPI document', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json', headers: t.auth });
+    expect(Object.keys(res.json().paths)).not.toContain('/metrics');
+  });
+
+  test('without METRICS_TOKEN the path answers 404 not_found', async () => {
+    const plain = await createTestApp();
+    try {
+      const res = await plain.app.inject({ method: 'GET', url: '/metrics', headers: plain.auth });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+    } finally {
+      await plain.close();
+    }
+  });
+});
