@@ -16,6 +16,7 @@ import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
+import { dkimFor } from '../sending/dkim.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
@@ -226,12 +227,15 @@ async function deliver(
   id: string,
   now: Date,
 ): Promise<SendResult> {
-  const { config } = scope.runtime;
+  const { config, keys } = scope.runtime;
   try {
+    // Email from a domain with a DKIM key goes out signed (the sender signs; API.md "DKIM").
+    const dkim = request.channel === 'email' ? await dkimFor(scope.db, keys.credentials, message.from) : undefined;
+    const ready = dkim ? { ...message, dkim } : message;
     let delivered: { providerId?: string } | undefined;
-    if (request.deliver) delivered = await request.deliver(message);
+    if (request.deliver) delivered = await request.deliver(ready);
     else if (request.channel === 'email') {
-      delivered = await deliverDefaultEmail(config.smtpUrl, message, `<${id}@${mailDomain(config.publicUrl)}>`);
+      delivered = await deliverDefaultEmail(config.smtpUrl, ready, `<${id}@${mailDomain(config.publicUrl)}>`);
     } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
     await scope.db
       .updateTable('messages')

@@ -1,13 +1,20 @@
+import { mailOf } from '@waymark/nodes-email/smtp-mail';
 import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer, { type Transporter } from 'nodemailer';
 
+/** Messages sent over one pooled connection before it is replaced (API.md "Sending credentials"). */
+const MESSAGES_PER_CONNECTION = 1000;
+
 const transports = new Map<string, Transporter>();
 
-/** One pooled transport per SMTP URL, kept for the process's life. */
+/**
+ * One pooled transport per SMTP URL, kept for the process's life: many messages per
+ * connection. TLS as the URL says (opportunistic STARTTLS unless it sets otherwise).
+ */
 function transportFor(smtpUrl: string): Transporter {
   let transport = transports.get(smtpUrl);
   if (!transport) {
-    transport = nodemailer.createTransport(smtpUrl);
+    transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxMessages: MESSAGES_PER_CONNECTION });
     transports.set(smtpUrl, transport);
   }
   return transport;
@@ -23,17 +30,7 @@ export async function deliverDefaultEmail(
   messageIdHeader: string,
 ): Promise<{ providerId?: string }> {
   if (!smtpUrl) return { providerId: 'outbox' };
-  const info = await transportFor(smtpUrl).sendMail({
-    messageId: messageIdHeader,
-    from: message.from,
-    to: message.to,
-    replyTo: message.replyTo,
-    subject: message.subject,
-    html: message.html,
-    text: message.text,
-    headers: message.headers,
-    ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
-  });
+  const info = await transportFor(smtpUrl).sendMail(mailOf(message, messageIdHeader));
   return { providerId: info.messageId };
 }
 

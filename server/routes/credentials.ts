@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { isUuid } from '../../engine/contacts/load.js';
 import { encryptJson } from '../../engine/credentials/crypto.js';
 import { compileParams } from '../../engine/graph/params-schema.js';
+import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../engine/sending/dkim.js';
 import { errorResponses } from '../schemas/errors.js';
 
 const credentialSchema = {
@@ -62,6 +63,17 @@ export async function credentialsRoutes(app: FastifyInstance) {
     if (details.length) throw new ValidationError(`data does not fit credential type ${type}`, details);
   };
 
+  /**
+   * The data to store, inside the saving transaction: a DKIM key is completed (lower-cased
+   * domain, generated key) and must be its domain's only one.
+   */
+  const prepare = async (trx: typeof db, type: string, data: JsonObject, id: string | null) => {
+    if (type !== DKIM_TYPE) return data;
+    const completed = completeDkimData(data);
+    await assertDomainFree(trx, keys.credentials, String(completed.domain), id);
+    return completed;
+  };
+
   app.post<{ Body: { name: string; type: string; data: JsonObject } }>(
     '/api/credentials',
     {
@@ -77,17 +89,19 @@ export async function credentialsRoutes(app: FastifyInstance) {
           required: ['name', 'type', 'data'],
           additionalProperties: false,
         },
-        response: { 201: credentialSchema, ...errorResponses(400) },
+        response: { 201: credentialSchema, ...errorResponses(400, 409) },
       },
     },
     async (request, reply) => {
       const { name, type, data } = request.body;
       check(type, data);
-      const row = await db
-        .insertInto('credentials')
-        .values({ name, type, data_encrypted: encryptJson(keys.credentials, data) })
-        .returning(['id', 'name', 'type', 'created_at'])
-        .executeTakeFirstOrThrow();
+      const row = await db.transaction().execute(async (trx) =>
+        trx
+          .insertInto('credentials')
+          .values({ name, type, data_encrypted: encryptJson(keys.credentials, await prepare(trx, type, data, null)) })
+          .returning(['id', 'name', 'type', 'created_at'])
+          .executeTakeFirstOrThrow(),
+      );
       return reply.code(201).send(toApi(row));
     },
   );
@@ -128,7 +142,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
           properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, data: { type: 'object' } },
           additionalProperties: false,
         },
-        response: { 200: credentialSchema, ...errorResponses(400, 404) },
+        response: { 200: credentialSchema, ...errorResponses(400, 404, 409) },
       },
     },
     async (request) => {
@@ -139,16 +153,19 @@ export async function credentialsRoutes(app: FastifyInstance) {
       if (!current) throw new NotFoundError(`no credential ${id}`);
       const { name, data } = request.body;
       if (data) check(current.type, data);
-      const row = await db
-        .updateTable('credentials')
-        .set({
-          updated_at: sql`now()`,
-          ...(name !== undefined ? { name } : {}),
-          ...(data ? { data_encrypted: encryptJson(keys.credentials, data) } : {}),
-        })
-        .where('id', '=', id)
-        .returning(['id', 'name', 'type', 'created_at'])
-        .executeTakeFirstOrThrow();
+      const row = await db.transaction().execute(async (trx) => {
+        const stored = data ? await prepare(trx, current.type, data, id) : null;
+        return trx
+          .updateTable('credentials')
+          .set({
+            updated_at: sql`now()`,
+            ...(name !== undefined ? { name } : {}),
+            ...(stored ? { data_encrypted: encryptJson(keys.credentials, stored) } : {}),
+          })
+          .where('id', '=', id)
+          .returning(['id', 'name', 'type', 'created_at'])
+          .executeTakeFirstOrThrow();
+      });
       return toApi(row);
     },
   );

@@ -3,6 +3,7 @@ import { catalogueRoutes } from './catalogue.js';
 import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
+import { dkimRoutes } from './dkim.js';
 import { eventsRoutes } from './events.js';
 import { formPagesRoutes } from './form-pages.js';
 import { formsRoutes } from './forms.js';
@@ -43,6 +44,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(messagesRoutes);
   await app.register(leadsRoutes);
   await app.register(settingsRoutes);
+  await app.register(dkimRoutes);
   await app.register(trackingRoutes);
   await app.register(liveRoutes);
   await app.register(tokensRoutes);

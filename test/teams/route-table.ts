@@ -50,6 +50,8 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['PATCH', '/api/leads/{id}', 'contacts:write'],
   ['GET', '/api/settings/contact-rules', 'journeys:read'],
   ['PUT', '/api/settings/contact-rules', 'admin'],
+  ['GET', '/api/settings/dkim', 'journeys:read'],
+  ['GET', '/api/settings/dkim/{domain}', 'journeys:read'],
   ['GET', '/api/live', 'journeys:read'],
   ['GET', '/api/tokens', 'admin'],
   ['POST', '/api/tokens', 'admin'],

@@ -57,6 +57,12 @@ export interface PreparedMessage {
   html?: string;
   text?: string;
   headers: Record<string, string>;
+  /**
+   * The From domain's DKIM key (an `email.dkim` credential), set by the engine for email: an
+   * SMTP sender signs with it (nodemailer's `dkim` option takes it as it is), covering the
+   * `headerFieldNames` (colon-separated).
+   */
+  dkim?: { domainName: string; keySelector: string; privateKey: string; headerFieldNames: string };
 }
 
 export interface SendRequest {
