@@ -10,13 +10,14 @@ import {
   WaymarkError,
 } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import { loadContact } from '../contacts/load.js';
+import { isUuid, loadContact } from '../contacts/load.js';
 import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import { dkimFor } from '../sending/dkim.js';
+import { sendThroughCredential } from '../sending/senders.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
@@ -156,6 +157,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
           text: message.text ?? null,
           headers: JSON.stringify(message.headers),
           links: JSON.stringify(links),
+          credential_id: request.credential && isUuid(request.credential) ? request.credential : null,
           status: decided.status,
           reason: decided.status === 'queued' ? null : decided.reason,
           delayed_until: decided.status === 'delayed' ? decided.until : null,
@@ -233,7 +235,8 @@ async function deliver(
     const dkim = request.channel === 'email' ? await dkimFor(scope.db, keys.credentials, message.from) : undefined;
     const ready = dkim ? { ...message, dkim } : message;
     let delivered: { providerId?: string } | undefined;
-    if (request.deliver) delivered = await request.deliver(ready);
+    if (request.credential) delivered = await sendThroughCredential(scope, request.credential, request.channel, ready);
+    else if (request.deliver) delivered = await request.deliver(ready);
     else if (request.channel === 'email') {
       delivered = await deliverDefaultEmail(config.smtpUrl, ready, `<${id}@${mailDomain(config.publicUrl)}>`);
     } else throw new NodeError(`channel ${request.channel} needs a deliver function`);

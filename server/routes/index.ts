@@ -14,6 +14,7 @@ import { journeysRoutes } from './journeys.js';
 import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
 import { messagesRoutes } from './messages.js';
+import { providerHooksRoutes } from './provider-hooks.js';
 import { runsRoutes } from './runs.js';
 import { settingsRoutes } from './settings.js';
 import { snippetsRoutes } from './snippets.js';
@@ -36,6 +37,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(runsRoutes);
   await app.register(hooksRoutes);
   await app.register(inboundRoutes);
+  await app.register(providerHooksRoutes);
   await app.register(contactsRoutes);
   await app.register(contactSubscriptionsRoutes);
   await app.register(eventsRoutes);

@@ -37,6 +37,8 @@ export interface MessagesTable {
   error: string | null;
   delayed_until: Timestamp | null;
   provider_id: string | null;
+  /** The sending credential it went out through; null for `SMTP_URL` or the outbox. */
+  credential_id: Generated<string | null>;
   links: DefaultJson<StoredLink[]>;
   opens: Generated<number>;
   clicks: Generated<number>;

@@ -35,7 +35,7 @@ export interface FilterScope {
 
 export type MessageCategory = 'marketing' | 'transactional';
 export type MessageStatus = 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
-export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced';
+export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced' | 'complained';
 
 /** A link of an email that carries a key, and what a click on it applies to the contact. */
 export interface TrackedLinkSpec {
@@ -95,6 +95,11 @@ export interface SendRequest {
    * default transport is used: `SMTP_URL`, or the built-in outbox.
    */
   deliver?: (message: PreparedMessage) => Promise<{ providerId?: string } | undefined>;
+  /**
+   * A sending credential's id (a type with a `sender` of this channel, API.md "Sending
+   * credentials"): the engine delivers through it. Instead of `deliver`.
+   */
+  credential?: string;
 }
 
 export interface SendResult {

@@ -1,4 +1,5 @@
 import { defineCredential } from '@waymark/sdk';
+import { smtpDeliver } from './smtp-deliver.js';
 
 /** An SMTP server to send through instead of the install's default (`SMTP_URL` or the outbox). */
 export default defineCredential({
@@ -26,4 +27,5 @@ export default defineCredential({
     required: ['host', 'port'],
     additionalProperties: false,
   },
+  sender: { channel: 'email', send: (message, ctx) => smtpDeliver(ctx.data)(message) },
 });
