@@ -1,6 +1,5 @@
-import { NodeError, type PreparedMessage } from '@waymark/sdk';
-import { isUuid } from '../contacts/load.js';
-import { decryptJson } from '../credentials/crypto.js';
+import type { PreparedMessage } from '@waymark/sdk';
+import { readCredential } from '../credentials/service.js';
 import { createHttpClient } from '../http/client.js';
 import type { StepScope } from '../services/step-scope.js';
 
@@ -14,29 +13,16 @@ export async function sendThroughCredential(
   channel: string,
   message: PreparedMessage,
 ): Promise<{ providerId?: string }> {
-  const row = isUuid(credentialId)
-    ? await scope.db
-        .selectFrom('credentials')
-        .select(['type', 'data_encrypted'])
-        .where('id', '=', credentialId)
-        .executeTakeFirst()
-    : undefined;
-  const sender = row ? scope.runtime.registry.credential(row.type)?.sender : undefined;
-  if (!row || !sender || sender.channel !== channel) {
-    throw new NodeError(`credential ${credentialId} does not exist or is no ${channel} sending credential`);
-  }
-  let data: ReturnType<typeof decryptJson>;
-  try {
-    data = decryptJson(scope.runtime.keys.credentials, row.data_encrypted);
-  } catch (error) {
-    throw new NodeError(`credential ${credentialId} cannot be decrypted with this WAYMARK_SECRET_KEY`, {
-      cause: error,
-    });
-  }
+  const { registry, config } = scope.runtime;
+  const senderOf = (type: string) => registry.credential(type)?.sender;
+  const refusal = `credential ${credentialId} does not exist or is no ${channel} sending credential`;
+  const { type, data } = await readCredential(scope, credentialId, (t) => senderOf(t)?.channel === channel, refusal);
+  const sender = senderOf(type);
+  if (!sender) throw new Error(`credential type ${type} lost its sender`);
   return sender.send(message, {
     data,
     http: createHttpClient(scope),
     idempotencyKey: scope.idempotencyKey,
-    publicUrl: scope.runtime.config.publicUrl,
+    publicUrl: config.publicUrl,
   });
 }
