@@ -54,6 +54,7 @@ export function prepareMessage(scope: StepScope, id: string, request: SendReques
   const base = {
     messageId: id,
     channel: request.channel,
+    category: request.category,
     to,
     from: request.from ?? `Waymark <waymark@${mailDomain(config.publicUrl)}>`,
     subject: request.subject,

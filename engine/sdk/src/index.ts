@@ -65,8 +65,12 @@ export type { JsonObject, JsonValue } from './json.js';
 export {
   type CredentialEvents,
   type CredentialSender,
+  endpointOf,
+  endpointSchema,
+  jsonBody,
   type ProviderEvent,
   type ProviderRequest,
+  providerFailure,
   type SenderContext,
   safeEqual,
 } from './providers.js';

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
+import { NodeError, RetryableError, WaymarkError } from './errors.js';
 import type { JsonObject } from './json.js';
-import type { HttpClient, PreparedMessage } from './services.js';
+import type { HttpClient, HttpResponse, PreparedMessage } from './services.js';
 
 /** What a sender gets besides the message: its credential's data and the step's tools. */
 export interface SenderContext {
@@ -72,4 +73,63 @@ export function safeEqual(a: string, b: string): boolean {
   const y = Buffer.from(b);
   // Equal lengths for timingSafeEqual; comparing x with itself keeps the time the same.
   return timingSafeEqual(x, x.length === y.length ? y : x) && x.length === y.length;
+}
+
+/**
+ * The schema of a provider credential's `endpoint`: an http(s) base URL replacing the
+ * provider's public host (a region, or a stand-in server in tests).
+ */
+export const endpointSchema = {
+  type: 'string',
+  format: 'uri',
+  pattern: '^https?://',
+  title: 'API endpoint',
+} as const;
+
+/** A credential's `endpoint` without its trailing slash, else the provider's public one. */
+export function endpointOf(data: JsonObject, fallback: string): string {
+  return (typeof data.endpoint === 'string' ? data.endpoint : fallback).replace(/\/+$/, '');
+}
+
+/**
+ * The step error for a provider's answer outside 2xx (NODES.md "Step error codes"): 401/403
+ * `provider.auth`, 429 `provider.rate-limited` (retried after `Retry-After`, default 1 s), 5xx
+ * `provider.unavailable` (retried), any other `provider.rejected`. The code rides in the
+ * error options and leads the message.
+ *
+ * @example
+ * if (res.status !== 200) throw providerFailure('Postmark', res, 'ErrorCode 406: inactive recipient');
+ */
+export function providerFailure(provider: string, response: HttpResponse, detail?: string): NodeError {
+  const what = `${provider} answered ${response.status}${detail ? ` (${detail})` : ''}`;
+  const status = response.status;
+  if (status === 429) {
+    const seconds = Number(response.headers['retry-after']);
+    const retryAfterMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000;
+    const options: ErrorOptions & { code: string; retryAfterMs: number } = {
+      code: 'provider.rate-limited',
+      retryAfterMs,
+    };
+    return new RetryableError(`provider.rate-limited: ${what}`, options);
+  }
+  const code =
+    status === 401 || status === 403 ? 'provider.auth' : status >= 500 ? 'provider.unavailable' : 'provider.rejected';
+  const options: ErrorOptions & { code: string } = { code };
+  return code === 'provider.unavailable'
+    ? new RetryableError(`${code}: ${what}`, options)
+    : new NodeError(`${code}: ${what}`, options);
+}
+
+/**
+ * A provider webhook's body read as JSON; not JSON → the `invalid_json` error (HTTP 400).
+ *
+ * @example
+ * const records = jsonBody(request) as SendGridEvent[];
+ */
+export function jsonBody(request: ProviderRequest): unknown {
+  try {
+    return JSON.parse(request.rawBody.toString('utf8'));
+  } catch {
+    throw new WaymarkError('invalid_json', 'the body is not valid JSON');
+  }
 }

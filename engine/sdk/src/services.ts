@@ -48,6 +48,8 @@ export interface TrackedLinkSpec {
 export interface PreparedMessage {
   messageId: string;
   channel: string;
+  /** Marketing or transactional (a provider may send them on separate streams). */
+  category?: MessageCategory;
   to: string;
   from?: string;
   replyTo?: string;
