@@ -35,6 +35,9 @@ type PostmarkRecord = {
  */
 export function parsePostmark(request: ProviderRequest): (ProviderEvent | null)[] {
   const record = jsonBody(request) as PostmarkRecord;
+  // Postmark's IDs run past 2^53: JSON.parse rounds them, so they are read from the raw text.
+  const rawId = /"ID"\s*:\s*(\d+)/.exec(request.rawBody.toString('utf8'))?.[1];
+  const id = rawId ?? String(record.ID);
   if (!record || typeof record !== 'object' || Array.isArray(record) || typeof record.RecordType !== 'string') {
     throw new ValidationError('the body is no Postmark webhook record', [
       { path: '/RecordType', message: 'a Postmark record has a RecordType' },
@@ -59,12 +62,10 @@ export function parsePostmark(request: ProviderRequest): (ProviderEvent | null)[
       const kind = HARD.has(type) || record.Inactive === true ? 'hard' : SOFT.has(type) ? 'soft' : null;
       if (!kind) return [null];
       const recipient = record.Email ? { recipient: record.Email } : {};
-      return [{ id: String(record.ID), type: 'bounced', kind, status: type, ...common, ...recipient }];
+      return [{ id, type: 'bounced', kind, status: type, ...common, ...recipient }];
     }
     case 'SpamComplaint':
-      return [
-        { id: String(record.ID), type: 'complained', ...common, ...(record.Email ? { recipient: record.Email } : {}) },
-      ];
+      return [{ id, type: 'complained', ...common, ...(record.Email ? { recipient: record.Email } : {}) }];
     default:
       return [null];
   }
