@@ -17,7 +17,8 @@ import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import { dkimFor } from '../sending/dkim.js';
-import { sendThroughCredential } from '../sending/senders.js';
+import { takeRateSlot } from '../sending/send-rate.js';
+import { sendingCredential, sendThroughCredential } from '../sending/senders.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
@@ -187,6 +188,15 @@ export function createMessagesService(scope: StepScope): MessagesService {
           reason: decision.reason,
           ...(decision.status === 'delayed' ? { until: decision.until } : {}),
         };
+      }
+      if (request.credential) {
+        // Beyond the credential's send rate the message is held, queued, and the step waits.
+        const { maxPerSecond } = await sendingCredential(scope, request.credential, request.channel);
+        const gate = maxPerSecond ? await takeRateSlot(db, request.credential, id, maxPerSecond) : { go: true };
+        if (!gate.go && 'until' in gate) {
+          await db.updateTable('messages').set({ delayed_until: gate.until }).where('id', '=', id).execute();
+          return { messageId: id, status: 'delayed', reason: 'send-rate', until: gate.until };
+        }
       }
       return contact
         ? deliverLocked(scope, contact.id, request, message, id, now)

@@ -2,9 +2,10 @@ import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { isUuid } from '../../engine/contacts/load.js';
-import { encryptJson } from '../../engine/credentials/crypto.js';
+import { decryptJson, encryptJson } from '../../engine/credentials/crypto.js';
 import { compileParams } from '../../engine/graph/params-schema.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../engine/sending/dkim.js';
+import { rateBacklog } from '../../engine/sending/send-rate.js';
 import { errorResponses } from '../schemas/errors.js';
 
 const credentialSchema = {
@@ -167,6 +168,45 @@ export async function credentialsRoutes(app: FastifyInstance) {
           .executeTakeFirstOrThrow();
       });
       return toApi(row);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/credentials/:id/backlog',
+    {
+      schema: {
+        tags: ['credentials'],
+        summary: "A sending credential's messages held for its send rate",
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              credentialId: { type: 'string' },
+              maxPerSecond: { type: ['integer', 'null'] },
+              queued: { type: 'integer' },
+              oldestQueuedAt: { type: ['string', 'null'], format: 'date-time' },
+            },
+            required: ['credentialId', 'maxPerSecond', 'queued', 'oldestQueuedAt'],
+          },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const row = isUuid(id)
+        ? await db.selectFrom('credentials').select(['data_encrypted']).where('id', '=', id).executeTakeFirst()
+        : undefined;
+      if (!row) throw new NotFoundError(`no credential ${id}`);
+      const rate = decryptJson(keys.credentials, row.data_encrypted).maxPerSecond;
+      const { queued, oldestQueuedAt } = await rateBacklog(db, id);
+      return {
+        credentialId: id,
+        maxPerSecond: typeof rate === 'number' ? rate : null,
+        queued,
+        oldestQueuedAt: oldestQueuedAt?.toISOString() ?? null,
+      };
     },
   );
 

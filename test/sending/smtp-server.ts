@@ -7,6 +7,8 @@ export interface RawSmtpServer {
   url: string;
   /** Each mail exactly as it arrived (for DKIM checks). */
   raws: Buffer[];
+  /** When each mail arrived (ms since the epoch), in the same order. */
+  arrivals: number[];
   /** Connections the server accepted. */
   connections(): number;
   waitFor(count: number): Promise<Buffer[]>;
@@ -19,6 +21,7 @@ export interface RawSmtpServer {
  */
 export async function startRawSmtpServer(options: Partial<SMTPServerOptions> = {}): Promise<RawSmtpServer> {
   const raws: Buffer[] = [];
+  const arrivals: number[] = [];
   const waiters: (() => void)[] = [];
   let connections = 0;
   const server = new SMTPServer({
@@ -35,6 +38,7 @@ export async function startRawSmtpServer(options: Partial<SMTPServerOptions> = {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         raws.push(Buffer.concat(chunks));
+        arrivals.push(Date.now());
         for (const w of waiters.splice(0)) w();
         callback();
       });
@@ -48,6 +52,7 @@ export async function startRawSmtpServer(options: Partial<SMTPServerOptions> = {
     port,
     url: `smtp://127.0.0.1:${port}`,
     raws,
+    arrivals,
     connections: () => connections,
     async waitFor(count) {
       while (raws.length < count) await new Promise<void>((r) => waiters.push(r));

@@ -43,6 +43,7 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['POST', '/api/credentials', 'admin'],
   ['GET', '/api/credentials', 'journeys:read'],
   ['PUT', '/api/credentials/{id}', 'admin'],
+  ['GET', '/api/credentials/{id}/backlog', 'journeys:read'],
   ['DELETE', '/api/credentials/{id}', 'admin'],
   ['GET', '/api/messages', 'contacts:read'],
   ['GET', '/api/messages/{id}', 'contacts:read'],

@@ -107,8 +107,11 @@ export interface SendRequest {
 export interface SendResult {
   messageId: string;
   status: MessageStatus;
-  reason?: SuppressionReason | 'quiet-hours';
-  /** With status `delayed`: when quiet hours end; return `{ wait: { until } }` and send again on resume. */
+  reason?: SuppressionReason | 'quiet-hours' | 'send-rate';
+  /**
+   * With status `delayed`: when quiet hours end, or when a send rate lets the message go; return
+   * `{ wait: { until } }` and send again on resume.
+   */
   until?: Date;
 }
 
