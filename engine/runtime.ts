@@ -8,6 +8,7 @@ import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { DatabaseHealth } from './health.js';
+import { DefaultSmtp } from './messages/transport.js';
 import { loadRegistry } from './registry/load.js';
 import type { NodeRegistry } from './registry/registry.js';
 
@@ -31,6 +32,8 @@ export interface Runtime {
   health: DatabaseHealth;
   /** The system clock, unless a test gave its own. */
   clock: Clock;
+  /** Email delivery through `SMTP_URL` (pooled), else the outbox. */
+  smtp: DefaultSmtp;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function createRuntime(
     await reencryptCredentials(handle.db, keys.credentials, logger);
     const health = new DatabaseHealth(databaseUrl, 1000, logger);
     health.start();
+    const smtp = new DefaultSmtp(config.smtpUrl);
     return {
       config,
       databaseUrl,
@@ -66,7 +70,9 @@ export async function createRuntime(
       registry,
       health,
       clock: options.clock ?? systemClock,
+      smtp,
       async close() {
+        smtp.close();
         await health.stop();
         await handle.close();
       },

@@ -23,7 +23,6 @@ import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
 import { prepareEmail } from './prepare-email.js';
-import { deliverDefaultEmail } from './transport.js';
 
 interface ExistingRow {
   id: string;
@@ -249,7 +248,7 @@ async function deliver(
     if (request.credential) delivered = await sendThroughCredential(scope, request.credential, request.channel, ready);
     else if (request.deliver) delivered = await request.deliver(ready);
     else if (request.channel === 'email') {
-      delivered = await deliverDefaultEmail(config.smtpUrl, ready, `<${id}@${mailDomain(config.publicUrl)}>`);
+      delivered = await scope.runtime.smtp.deliver(ready, `<${id}@${mailDomain(config.publicUrl)}>`);
     } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
     await scope.db
       .updateTable('messages')

@@ -5,37 +5,30 @@ import nodemailer, { type Transporter } from 'nodemailer';
 /** Messages sent over one pooled connection before it is replaced (API.md "Sending credentials"). */
 const MESSAGES_PER_CONNECTION = 1000;
 
-const transports = new Map<string, Transporter>();
-
 /**
- * One pooled transport per SMTP URL, kept for the process's life: many messages per
- * connection. TLS as the URL says (opportunistic STARTTLS unless it sets otherwise).
+ * The runtime's `SMTP_URL` transport: pooled (many messages per connection), opened at the
+ * first email and closed with the runtime. TLS as the URL says (opportunistic STARTTLS unless
+ * it sets otherwise).
  */
-function transportFor(smtpUrl: string): Transporter {
-  let transport = transports.get(smtpUrl);
-  if (!transport) {
-    transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxMessages: MESSAGES_PER_CONNECTION });
-    transports.set(smtpUrl, transport);
+export class DefaultSmtp {
+  #transport: Transporter | null = null;
+
+  constructor(readonly url: string | null) {}
+
+  /**
+   * The default email delivery: through `SMTP_URL` when set; otherwise the message stays in
+   * the built-in outbox (its row already holds html, text and headers) and counts as sent.
+   */
+  async deliver(message: PreparedMessage, messageIdHeader: string): Promise<{ providerId?: string }> {
+    if (!this.url) return { providerId: 'outbox' };
+    this.#transport ??= nodemailer.createTransport({ url: this.url, pool: true, maxMessages: MESSAGES_PER_CONNECTION });
+    const info = await this.#transport.sendMail(mailOf(message, messageIdHeader));
+    return { providerId: info.messageId };
   }
-  return transport;
-}
 
-/**
- * The default email delivery: through `SMTP_URL` when set; otherwise the message stays in
- * the built-in outbox (its row already holds html, text and headers) and counts as sent.
- */
-export async function deliverDefaultEmail(
-  smtpUrl: string | null,
-  message: PreparedMessage,
-  messageIdHeader: string,
-): Promise<{ providerId?: string }> {
-  if (!smtpUrl) return { providerId: 'outbox' };
-  const info = await transportFor(smtpUrl).sendMail(mailOf(message, messageIdHeader));
-  return { providerId: info.messageId };
-}
-
-/** Closes the pooled transports (at shutdown). */
-export function closeTransports(): void {
-  for (const t of transports.values()) t.close();
-  transports.clear();
+  /** Closes the pooled connections (an SMTP server waits for its clients when it stops). */
+  close(): void {
+    this.#transport?.close();
+    this.#transport = null;
+  }
 }

@@ -2,7 +2,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
-import { closeTransports } from '../../engine/messages/transport.js';
 import { smtpDeliver } from '../../nodes/email/src/smtp-deliver.js';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { insertContact, stepScope } from '../channels/scope.js';
@@ -17,7 +16,6 @@ beforeAll(async () => {
   t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://waymark.example.com' });
 });
 afterAll(async () => {
-  closeTransports();
   closeSmtpPools();
   await t.close();
   await smtp.close();
