@@ -4,9 +4,9 @@ import type { StepScope } from '../services/step-scope.js';
 import { decryptJson } from './crypto.js';
 
 /**
- * A stored credential, decrypted, when `usable(type)` says a step may use it; otherwise a
- * `NodeError` with `refusal` — one message for "missing" and "not yours", so a node learns
- * nothing about other credentials.
+ * A credential of the step's workspace, decrypted, when `usable(type)` says a step may use it;
+ * otherwise a `NodeError` with `refusal` — one message for "missing", "another workspace's" and
+ * "not yours", so a node learns nothing about other credentials.
  */
 export async function readCredential(
   scope: StepScope,
@@ -18,6 +18,7 @@ export async function readCredential(
     ? await scope.db
         .selectFrom('credentials')
         .select(['type', 'data_encrypted'])
+        .where('workspace_id', '=', scope.workspaceId)
         .where('id', '=', credentialId)
         .executeTakeFirst()
     : undefined;

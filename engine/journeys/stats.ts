@@ -11,17 +11,19 @@ import { getVersion } from './versions.js';
  */
 export async function journeyStatsFor(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
   version?: number,
 ): Promise<JourneyStats> {
   const journey = await db
     .selectFrom('journeys')
     .select('published_version')
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', journeyId)
     .executeTakeFirst();
   if (!journey) throw journeyNotFound(journeyId);
   const shown = version ?? journey.published_version;
-  const graph = shown ? (await getVersion(db, journeyId, shown)).graph : null;
+  const graph = shown ? (await getVersion(db, workspaceId, journeyId, shown)).graph : null;
   const stats = await journeyStats(db, journeyId, version);
   for (const node of graph?.nodes ?? []) {
     stats.nodes[node.id] ??= { entered: 0, completed: 0, failed: 0, waiting: 0 };

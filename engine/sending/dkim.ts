@@ -50,11 +50,12 @@ export function completeDkimData(data: JsonObject): JsonObject {
   };
 }
 
-/** Every stored DKIM key, by credential; a row no key decrypts is left out. */
-export async function loadDkimKeys(db: Kysely<Database>, ring: KeyRing): Promise<DkimKey[]> {
+/** The workspace's DKIM keys, by credential; a row no key decrypts is left out. */
+export async function loadDkimKeys(db: Kysely<Database>, workspaceId: string, ring: KeyRing): Promise<DkimKey[]> {
   const rows = await db
     .selectFrom('credentials')
     .select(['id', 'data_encrypted'])
+    .where('workspace_id', '=', workspaceId)
     .where('type', '=', DKIM_TYPE)
     .orderBy('created_at')
     .execute();
@@ -77,17 +78,21 @@ export async function loadDkimKeys(db: Kysely<Database>, ring: KeyRing): Promise
 }
 
 /**
- * Refuses a second key for a domain (409 `conflict`). Takes a transaction-scoped lock first,
- * so two keys for one domain saved at once cannot both pass.
+ * Refuses a second key for a domain in a workspace (409 `conflict`); workspaces sign their own
+ * mail, each with its own key (and selector). Takes a transaction-scoped lock first, so two
+ * keys for one domain saved at once cannot both pass.
  */
 export async function assertDomainFree(
   trx: Kysely<Database>,
+  workspaceId: string,
   ring: KeyRing,
   domain: string,
   exceptId: string | null,
 ): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${DKIM_TYPE}))`.execute(trx);
-  const taken = (await loadDkimKeys(trx, ring)).find((k) => k.domain === domain && k.credentialId !== exceptId);
+  await sql`select pg_advisory_xact_lock(hashtext(${`${DKIM_TYPE}:${workspaceId}`}))`.execute(trx);
+  const taken = (await loadDkimKeys(trx, workspaceId, ring)).find(
+    (k) => k.domain === domain && k.credentialId !== exceptId,
+  );
   if (taken) throw new ConflictError(`domain ${domain} already has a DKIM key (credential ${taken.credentialId})`);
 }
 
@@ -105,15 +110,19 @@ export const DKIM_SIGNED_HEADERS =
   'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
   'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
 
-/** The signing key for mail from `from`, when its domain has one; other domains are not signed. */
+/**
+ * The signing key for the workspace's mail from `from`, when its domain has one in that
+ * workspace; other domains are not signed.
+ */
 export async function dkimFor(
   db: Kysely<Database>,
+  workspaceId: string,
   ring: KeyRing,
   from: string | undefined,
 ): Promise<PreparedMessage['dkim'] | undefined> {
   const domain = fromDomain(from);
   if (!domain) return undefined;
-  const key = (await loadDkimKeys(db, ring)).find((k) => k.domain === domain);
+  const key = (await loadDkimKeys(db, workspaceId, ring)).find((k) => k.domain === domain);
   return key
     ? {
         domainName: key.domain,

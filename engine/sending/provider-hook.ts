@@ -12,8 +12,9 @@ export class UnverifiedWebhookError extends WaymarkError {
 
 /**
  * `POST /hooks/providers/<provider>`: reads the body in the provider's format (400 when it is
- * not), checks it against each credential of the provider's types until one verifies it (401
- * when none does; one without its verification fields verifies nothing), then stores its events.
+ * not), checks it against each credential of the provider's types (401 when none verifies it;
+ * one without its verification fields verifies nothing), then stores its events in the
+ * workspaces of the credentials that verified it.
  */
 export async function takeProviderWebhook(
   runtime: Runtime,
@@ -26,7 +27,7 @@ export async function takeProviderWebhook(
   const parsed = reader.parse(request);
   const rows = await runtime.db
     .selectFrom('credentials')
-    .select(['type', 'data_encrypted'])
+    .select(['workspace_id', 'type', 'data_encrypted'])
     .where(
       'type',
       'in',
@@ -34,7 +35,8 @@ export async function takeProviderWebhook(
     )
     .orderBy('created_at')
     .execute();
-  let verified = false;
+  // Only the workspaces of credentials that verify the request have messages it may touch.
+  const verifiedIn: string[] = [];
   for (const row of rows) {
     let data: JsonObject;
     try {
@@ -43,12 +45,11 @@ export async function takeProviderWebhook(
       continue;
     }
     const events = types.find((t) => t.type === row.type)?.events;
-    if (events && (await events.verify(request, data))) {
-      verified = true;
-      break;
+    if (!verifiedIn.includes(row.workspace_id) && events && (await events.verify(request, data))) {
+      verifiedIn.push(row.workspace_id);
     }
   }
-  if (!verified) throw new UnverifiedWebhookError(provider);
+  if (verifiedIn.length === 0) throw new UnverifiedWebhookError(provider);
   const events = parsed.filter((e) => e !== null);
-  return recordProviderEvents(runtime.db, provider, events, parsed.length - events.length);
+  return recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length);
 }

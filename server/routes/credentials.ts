@@ -7,6 +7,7 @@ import { compileParams } from '../../engine/graph/params-schema.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../engine/sending/dkim.js';
 import { rateBacklog } from '../../engine/sending/send-rate.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const credentialSchema = {
   type: 'object',
@@ -66,12 +67,12 @@ export async function credentialsRoutes(app: FastifyInstance) {
 
   /**
    * The data to store, inside the saving transaction: a DKIM key is completed (lower-cased
-   * domain, generated key) and must be its domain's only one.
+   * domain, generated key) and must be its domain's only one in the workspace.
    */
-  const prepare = async (trx: typeof db, type: string, data: JsonObject, id: string | null) => {
+  const prepare = async (trx: typeof db, workspaceId: string, type: string, data: JsonObject, id: string | null) => {
     if (type !== DKIM_TYPE) return data;
     const completed = completeDkimData(data);
-    await assertDomainFree(trx, keys.credentials, String(completed.domain), id);
+    await assertDomainFree(trx, workspaceId, keys.credentials, String(completed.domain), id);
     return completed;
   };
 
@@ -96,10 +97,16 @@ export async function credentialsRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { name, type, data } = request.body;
       check(type, data);
+      const workspaceId = workspaceOf(request);
       const row = await db.transaction().execute(async (trx) =>
         trx
           .insertInto('credentials')
-          .values({ name, type, data_encrypted: encryptJson(keys.credentials, await prepare(trx, type, data, null)) })
+          .values({
+            workspace_id: workspaceId,
+            name,
+            type,
+            data_encrypted: encryptJson(keys.credentials, await prepare(trx, workspaceId, type, data, null)),
+          })
           .returning(['id', 'name', 'type', 'created_at'])
           .executeTakeFirstOrThrow(),
       );
@@ -122,10 +129,11 @@ export async function credentialsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => {
+    async (request) => {
       const rows = await db
         .selectFrom('credentials')
         .select(['id', 'name', 'type', 'created_at'])
+        .where('workspace_id', '=', workspaceOf(request))
         .orderBy('created_at')
         .execute();
       return { credentials: rows.map(toApi) };
@@ -148,14 +156,20 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params;
+      const workspaceId = workspaceOf(request);
       const current = isUuid(id)
-        ? await db.selectFrom('credentials').select(['type']).where('id', '=', id).executeTakeFirst()
+        ? await db
+            .selectFrom('credentials')
+            .select(['type'])
+            .where('workspace_id', '=', workspaceId)
+            .where('id', '=', id)
+            .executeTakeFirst()
         : undefined;
       if (!current) throw new NotFoundError(`no credential ${id}`);
       const { name, data } = request.body;
       if (data) check(current.type, data);
       const row = await db.transaction().execute(async (trx) => {
-        const stored = data ? await prepare(trx, current.type, data, id) : null;
+        const stored = data ? await prepare(trx, workspaceId, current.type, data, id) : null;
         return trx
           .updateTable('credentials')
           .set({
@@ -163,6 +177,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
             ...(name !== undefined ? { name } : {}),
             ...(stored ? { data_encrypted: encryptJson(keys.credentials, stored) } : {}),
           })
+          .where('workspace_id', '=', workspaceId)
           .where('id', '=', id)
           .returning(['id', 'name', 'type', 'created_at'])
           .executeTakeFirstOrThrow();
@@ -196,10 +211,16 @@ export async function credentialsRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params;
       const row = isUuid(id)
-        ? await db.selectFrom('credentials').select(['data_encrypted']).where('id', '=', id).executeTakeFirst()
+        ? await db
+            .selectFrom('credentials')
+            .select(['data_encrypted'])
+            .where('workspace_id', '=', workspaceOf(request))
+            .where('id', '=', id)
+            .executeTakeFirst()
         : undefined;
       if (!row) throw new NotFoundError(`no credential ${id}`);
       const rate = decryptJson(keys.credentials, row.data_encrypted).maxPerSecond;
+      // Its messages are of its workspace: a credential is used only by steps of its own.
       const { queued, oldestQueuedAt } = await rateBacklog(db, id);
       return {
         credentialId: id,
@@ -221,7 +242,13 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const deleted = isUuid(id) ? await db.deleteFrom('credentials').where('id', '=', id).executeTakeFirst() : null;
+      const deleted = isUuid(id)
+        ? await db
+            .deleteFrom('credentials')
+            .where('workspace_id', '=', workspaceOf(request))
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : null;
       if (!deleted || Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no credential ${id}`);
       return reply.code(204).send();
     },

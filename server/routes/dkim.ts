@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { dkimRecord, loadDkimKeys } from '../../engine/sending/dkim.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -15,7 +16,7 @@ const domainSchema = {
   required: ['domain', 'selector', 'credentialId'],
 } as const;
 
-/** DKIM: which sending domains have a key, and the DNS record that publishes each. */
+/** DKIM: which sending domains have a key in the request's workspace, and the DNS record of each. */
 export async function dkimRoutes(app: FastifyInstance) {
   const { db, keys } = app.runtime;
 
@@ -34,12 +35,14 @@ export async function dkimRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({
-      domains: (await loadDkimKeys(db, keys.credentials)).map(({ domain, selector, credentialId }) => ({
-        domain,
-        selector,
-        credentialId,
-      })),
+    async (request) => ({
+      domains: (await loadDkimKeys(db, workspaceOf(request), keys.credentials)).map(
+        ({ domain, selector, credentialId }) => ({
+          domain,
+          selector,
+          credentialId,
+        }),
+      ),
     }),
   );
 
@@ -72,7 +75,7 @@ export async function dkimRoutes(app: FastifyInstance) {
         throw new ValidationError(`${domain} is not a hostname`, [{ path: '/domain', message: 'not a hostname' }]);
       }
       const wanted = domain.toLowerCase();
-      const key = (await loadDkimKeys(db, keys.credentials)).find((k) => k.domain === wanted);
+      const key = (await loadDkimKeys(db, workspaceOf(request), keys.credentials)).find((k) => k.domain === wanted);
       if (!key) throw new NotFoundError(`no DKIM key for ${wanted}`);
       return { domain: key.domain, selector: key.selector, credentialId: key.credentialId, record: dkimRecord(key) };
     },

@@ -54,7 +54,7 @@ async function verify(raw: Buffer) {
 async function send(from: string, extra: { deliver?: ReturnType<typeof smtpDeliver> } = {}) {
   const contactId = await insertContact(t.runtime, { email: `c${Math.random()}@example.org` });
   const before = smtp.raws.length;
-  const result = await createMessagesService(stepScope(t.runtime, { contactId })).send({
+  const result = await createMessagesService(await stepScope(t.runtime, { contactId })).send({
     channel: 'email',
     category: 'marketing',
     from,

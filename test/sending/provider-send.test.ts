@@ -50,7 +50,7 @@ async function sendThrough(
     email: `c${contacts}@example.org`,
     phone: `+3584012${String(contacts).padStart(5, '0')}`,
   });
-  const send = createMessagesService(stepScope(t.runtime, { contactId })).send({
+  const send = createMessagesService(await stepScope(t.runtime, { contactId })).send({
     ...email,
     category: 'marketing',
     ...request,

@@ -40,7 +40,7 @@ async function sent(providerId: string, channel: 'email' | 'sms' = 'email') {
     text: 'Hi',
     deliver: async () => ({ providerId }),
   };
-  const result = await createMessagesService(stepScope(t.runtime, { contactId, nodeId: 'mail' })).send(request);
+  const result = await createMessagesService(await stepScope(t.runtime, { contactId, nodeId: 'mail' })).send(request);
   return { contactId, email, messageId: result.messageId };
 }
 
@@ -59,7 +59,7 @@ async function contact(id: string) {
 }
 
 async function marketingAgain(contactId: string, category: 'marketing' | 'transactional' = 'marketing') {
-  return createMessagesService(stepScope(t.runtime, { contactId })).send({
+  return createMessagesService(await stepScope(t.runtime, { contactId })).send({
     channel: 'email',
     category,
     from: 'News <news@example.com>',

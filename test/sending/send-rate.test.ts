@@ -40,7 +40,7 @@ async function backlog(id: string) {
 
 /** One step sending an email as the engine runs it: a held message waits until told, then sends again. */
 async function sendAsAStep(credential: string, contactId: string, firstAnswers: { status: string }[]) {
-  const scope = stepScope(t.runtime, { contactId });
+  const scope = await stepScope(t.runtime, { contactId });
   const request = {
     channel: 'email',
     category: 'transactional',
@@ -95,8 +95,8 @@ describe('a credential with maxPerSecond', () => {
     const id = await smtpCredential({ maxPerSecond: 1 });
     const a = await insertContact(t.runtime, { email: 'first@example.org' });
     const b = await insertContact(t.runtime, { email: 'second@example.org' });
-    const send = (contactId: string) =>
-      createMessagesService(stepScope(t.runtime, { contactId })).send({
+    const send = async (contactId: string) =>
+      createMessagesService(await stepScope(t.runtime, { contactId })).send({
         channel: 'email',
         category: 'transactional',
         from: 'News <news@example.com>',
