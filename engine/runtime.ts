@@ -8,6 +8,7 @@ import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { DatabaseHealth } from './health.js';
+import { DefaultSmtp } from './messages/transport.js';
 import { type ProcessIdentity, type ProcessRole, processIdentity } from './observability/identity.js';
 import { Metrics } from './observability/metrics.js';
 import { loadRegistry } from './registry/load.js';
@@ -37,6 +38,8 @@ export interface Runtime {
   identity: ProcessIdentity;
   /** This process's Prometheus metrics. */
   metrics: Metrics;
+  /** Email delivery through `SMTP_URL` (pooled), else the outbox. */
+  smtp: DefaultSmtp;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function createRuntime(
     const health = new DatabaseHealth(databaseUrl, 1000, logger);
     health.start();
     const identity = options.identity ?? processIdentity(options.role ?? 'all');
+    const smtp = new DefaultSmtp(config.smtpUrl);
     return {
       config,
       databaseUrl,
@@ -86,7 +90,9 @@ export async function createRuntime(
       clock: options.clock ?? systemClock,
       identity,
       metrics: new Metrics(identity, { db: handle.db, pool: handle.pool, poolMax }),
+      smtp,
       async close() {
+        smtp.close();
         await health.stop();
         await handle.close();
       },

@@ -3,7 +3,7 @@ import { type PreparedMessage, WaymarkError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
-import { deliverDefaultEmail } from '../messages/transport.js';
+import type { DefaultSmtp } from '../messages/transport.js';
 
 /** A mail server's refusal of a test send: HTTP 502 `delivery_failed`. */
 export class DeliveryFailedError extends WaymarkError {
@@ -27,7 +27,7 @@ export const defaultFrom = (publicUrl: string) => `Waymark <waymark@${mailDomain
  */
 export async function storeAndDeliver(
   db: Kysely<Database>,
-  env: { smtpUrl: string | null; publicUrl: string },
+  env: { smtp: DefaultSmtp; publicUrl: string },
   input: {
     id: string;
     workspaceId: string;
@@ -67,7 +67,7 @@ export async function storeAndDeliver(
     })
     .execute();
   try {
-    const sent = await deliverDefaultEmail(env.smtpUrl, message, `<${id}@${mailDomain(env.publicUrl)}>`);
+    const sent = await env.smtp.deliver(message, `<${id}@${mailDomain(env.publicUrl)}>`);
     await db
       .updateTable('messages')
       .set({ status: 'sent', sent_at: new Date(), provider_id: sent.providerId ?? null })

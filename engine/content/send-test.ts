@@ -32,22 +32,26 @@ export async function sendTestTemplate(
   const messageId = randomUUID();
   const subject = `[Test] ${preview.subject}`;
   const { config } = runtime;
-  await storeAndDeliver(runtime.db, config, {
-    id: messageId,
-    workspaceId,
-    contactId: null,
-    category: request.category ?? 'marketing',
-    links: [],
-    message: {
-      messageId,
-      channel: 'email',
-      to: request.to,
-      from: request.from || defaultFrom(config.publicUrl),
-      subject,
-      html: preview.html,
-      ...(preview.text !== null ? { text: preview.text } : {}),
-      headers: preview.headers,
+  await storeAndDeliver(
+    runtime.db,
+    { smtp: runtime.smtp, publicUrl: config.publicUrl },
+    {
+      id: messageId,
+      workspaceId,
+      contactId: null,
+      category: request.category ?? 'marketing',
+      links: [],
+      message: {
+        messageId,
+        channel: 'email',
+        to: request.to,
+        from: request.from || defaultFrom(config.publicUrl),
+        subject,
+        html: preview.html,
+        ...(preview.text !== null ? { text: preview.text } : {}),
+        headers: preview.headers,
+      },
     },
-  });
+  );
   return { messageId, to: request.to, subject };
 }

@@ -75,21 +75,25 @@ export async function sendConfirmationMail(
     keys,
   });
   const text = email.text?.includes(confirmUrl) ? email.text : `${email.text ?? ''}\n\nConfirm: ${confirmUrl}\n`;
-  await storeAndDeliver(db, config, {
-    id: messageId,
-    workspaceId,
-    contactId: contact.id,
-    category: 'transactional',
-    links: email.links,
-    message: {
-      messageId,
-      channel: 'email',
-      to: contact.email ?? '',
-      from: form.confirmationFrom ?? defaultFrom(config.publicUrl),
-      subject: rendered.subject ?? BUILT_IN.subject,
-      ...(email.html !== undefined ? { html: email.html } : {}),
-      text,
-      headers: email.headers,
+  await storeAndDeliver(
+    db,
+    { smtp: runtime.smtp, publicUrl: config.publicUrl },
+    {
+      id: messageId,
+      workspaceId,
+      contactId: contact.id,
+      category: 'transactional',
+      links: email.links,
+      message: {
+        messageId,
+        channel: 'email',
+        to: contact.email ?? '',
+        from: form.confirmationFrom ?? defaultFrom(config.publicUrl),
+        subject: rendered.subject ?? BUILT_IN.subject,
+        ...(email.html !== undefined ? { html: email.html } : {}),
+        text,
+        headers: email.headers,
+      },
     },
-  });
+  );
 }

@@ -9,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Checks that every credential a node's params name (`format: "credential"`) is stored, and
- * is of the schema's `credentialType` when it says one, in one query. Problems carry the
+ * is of the schema's `credentialType` (or sends the `credentialChannel`) when it says one, in one query. Problems carry the
  * node id and the param's pointer. Ids that are no UUID are left to the params check.
  */
 export async function credentialProblems(
@@ -28,6 +28,7 @@ export async function credentialProblems(
         path: ref.path,
         id: (ref.value as string).toLowerCase(),
         type: ref.schema.credentialType,
+        channel: ref.schema.credentialChannel,
       }));
   });
   if (refs.length === 0) return [];
@@ -38,11 +39,13 @@ export async function credentialProblems(
     .where('id', 'in', [...new Set(refs.map((r) => r.id))])
     .execute();
   const typeOf = new Map(stored.map((c) => [c.id, c.type]));
-  return refs.flatMap(({ nodeId, path, id, type }): ErrorDetail[] => {
+  return refs.flatMap(({ nodeId, path, id, type, channel }): ErrorDetail[] => {
     const found = typeOf.get(id);
     if (found === undefined) return [{ nodeId, path, message: `${path} names credential ${id}, which does not exist` }];
     if (type && found !== type)
       return [{ nodeId, path, message: `${path} names a credential of type ${found}, where type ${type} is needed` }];
+    if (channel && registry.credential(found)?.sender?.channel !== channel)
+      return [{ nodeId, path, message: `${path} names a credential of type ${found}, which sends no ${channel}` }];
     return [];
   });
 }

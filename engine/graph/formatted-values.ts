@@ -5,6 +5,8 @@ export type SchemaNode = {
   format?: string;
   filterContext?: string;
   credentialType?: string;
+  /** Any credential type whose `sender` has this channel (`email`, `sms`). */
+  credentialChannel?: string;
   properties?: Record<string, SchemaNode>;
   additionalProperties?: SchemaNode | boolean;
   items?: SchemaNode;

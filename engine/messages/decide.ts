@@ -60,9 +60,13 @@ export async function decide(trx: Kysely<Database>, input: DecideInput): Promise
     return { status: 'suppressed', reason: 'bounced' };
   if (request.category === 'transactional' || !contact) return { status: 'queued' };
 
-  const consent =
-    (contact.consent as Record<string, { status?: string } | undefined>)[request.channel]?.status ?? 'unknown';
-  if (consent === 'unsubscribed') return { status: 'suppressed', reason: 'unsubscribed' };
+  const channelConsent = (contact.consent as Record<string, { status?: string; source?: string } | undefined>)[
+    request.channel
+  ];
+  const consent = channelConsent?.status ?? 'unknown';
+  // A spam complaint (a provider's feedback loop) unsubscribed the contact: named apart.
+  if (consent === 'unsubscribed')
+    return { status: 'suppressed', reason: channelConsent?.source === 'complaint' ? 'complained' : 'unsubscribed' };
   // A double opt-in awaiting its click has not agreed yet.
   if (consent === 'pending') return { status: 'suppressed', reason: 'no-consent' };
   if (request.subscription && contact.subscriptions?.[request.subscription]?.status === 'unsubscribed')

@@ -28,6 +28,8 @@ interface MessageRow {
   sent_at: Date | null;
   opens: number;
   clicks: number;
+  credential_id: string | null;
+  provider_id: string | null;
   html?: string | null;
   text?: string | null;
   headers?: Record<string, string>;
@@ -52,6 +54,8 @@ export function toApiMessage(r: MessageRow) {
     ...(r.sent_at ? { sentAt: new Date(r.sent_at).toISOString() } : {}),
     opens: r.opens,
     clicks: r.clicks,
+    credentialId: r.credential_id,
+    providerId: r.provider_id,
   };
 }
 
@@ -76,7 +80,7 @@ export async function listMessages(db: Kysely<Database>, workspaceId: string, fi
   const runId = filter.runId === undefined ? null : isUuid(filter.runId) ? filter.runId : none;
   const { rows } = await sql<MessageRow>`
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
-      created_at, sent_at, opens, clicks
+      created_at, sent_at, opens, clicks, credential_id, provider_id
     from messages
     where workspace_id = ${workspaceId} and (${contactId}::uuid is null or contact_id = ${contactId}::uuid)
       and (${runId}::uuid is null or run_id = ${runId}::uuid)
@@ -97,7 +101,7 @@ export async function getMessage(db: Kysely<Database>, workspaceId: string, id: 
   if (!isUuid(id)) return null;
   const { rows } = await sql<MessageRow>`
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
-      created_at, sent_at, opens, clicks, html, text, headers
+      created_at, sent_at, opens, clicks, credential_id, provider_id, html, text, headers
     from messages where id = ${id} and workspace_id = ${workspaceId}`.execute(db);
   const r = rows[0];
   if (!r) return null;

@@ -10,17 +10,19 @@ import {
   WaymarkError,
 } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import { loadContact } from '../contacts/load.js';
+import { isUuid, loadContact } from '../contacts/load.js';
 import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
+import { dkimFor } from '../sending/dkim.js';
+import { takeRateSlot } from '../sending/send-rate.js';
+import { sendingCredential, sendThroughCredential } from '../sending/senders.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
 import { prepareEmail } from './prepare-email.js';
-import { deliverDefaultEmail } from './transport.js';
 
 interface ExistingRow {
   id: string;
@@ -52,6 +54,7 @@ export function prepareMessage(scope: StepScope, id: string, request: SendReques
   const base = {
     messageId: id,
     channel: request.channel,
+    category: request.category,
     to,
     from: request.from ?? `Waymark <waymark@${mailDomain(config.publicUrl)}>`,
     subject: request.subject,
@@ -168,6 +171,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
           text: message.text ?? null,
           headers: JSON.stringify(message.headers),
           links: JSON.stringify(links),
+          credential_id: request.credential && isUuid(request.credential) ? request.credential : null,
           status: decided.status,
           reason: decided.status === 'queued' ? null : decided.reason,
           delayed_until: decided.status === 'delayed' ? decided.until : null,
@@ -197,6 +201,15 @@ export function createMessagesService(scope: StepScope): MessagesService {
           reason: decision.reason,
           ...(decision.status === 'delayed' ? { until: decision.until } : {}),
         };
+      }
+      if (request.credential) {
+        // Beyond the credential's send rate the message is held, queued, and the step waits.
+        const { maxPerSecond } = await sendingCredential(scope, request.credential, request.channel);
+        const gate = maxPerSecond ? await takeRateSlot(db, request.credential, id, maxPerSecond) : { go: true };
+        if (!gate.go && 'until' in gate) {
+          await db.updateTable('messages').set({ delayed_until: gate.until }).where('id', '=', id).execute();
+          return { messageId: id, status: 'delayed', reason: 'send-rate', until: gate.until };
+        }
       }
       return contact
         ? deliverLocked(scope, contact.id, request, message, id, now)
@@ -240,12 +253,19 @@ async function deliver(
   id: string,
   now: Date,
 ): Promise<SendResult> {
-  const { config } = scope.runtime;
+  const { config, keys } = scope.runtime;
   try {
+    // Email from a domain with a DKIM key goes out signed (the sender signs; API.md "DKIM").
+    const dkim =
+      request.channel === 'email'
+        ? await dkimFor(scope.db, scope.workspaceId, keys.credentials, message.from)
+        : undefined;
+    const ready = dkim ? { ...message, dkim } : message;
     let delivered: { providerId?: string } | undefined;
-    if (request.deliver) delivered = await request.deliver(message);
+    if (request.credential) delivered = await sendThroughCredential(scope, request.credential, request.channel, ready);
+    else if (request.deliver) delivered = await request.deliver(ready);
     else if (request.channel === 'email') {
-      delivered = await deliverDefaultEmail(config.smtpUrl, message, `<${id}@${mailDomain(config.publicUrl)}>`);
+      delivered = await scope.runtime.smtp.deliver(ready, `<${id}@${mailDomain(config.publicUrl)}>`);
     } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
     await scope.db
       .updateTable('messages')

@@ -1,44 +1,34 @@
+import { mailOf } from '@waymark/nodes-email/smtp-mail';
 import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer, { type Transporter } from 'nodemailer';
 
-const transports = new Map<string, Transporter>();
-
-/** One pooled transport per SMTP URL, kept for the process's life. */
-function transportFor(smtpUrl: string): Transporter {
-  let transport = transports.get(smtpUrl);
-  if (!transport) {
-    transport = nodemailer.createTransport(smtpUrl);
-    transports.set(smtpUrl, transport);
-  }
-  return transport;
-}
+/** Messages sent over one pooled connection before it is replaced (API.md "Sending credentials"). */
+const MESSAGES_PER_CONNECTION = 1000;
 
 /**
- * The default email delivery: through `SMTP_URL` when set; otherwise the message stays in
- * the built-in outbox (its row already holds html, text and headers) and counts as sent.
+ * The runtime's `SMTP_URL` transport: pooled (many messages per connection), opened at the
+ * first email and closed with the runtime. TLS as the URL says (opportunistic STARTTLS unless
+ * it sets otherwise).
  */
-export async function deliverDefaultEmail(
-  smtpUrl: string | null,
-  message: PreparedMessage,
-  messageIdHeader: string,
-): Promise<{ providerId?: string }> {
-  if (!smtpUrl) return { providerId: 'outbox' };
-  const info = await transportFor(smtpUrl).sendMail({
-    messageId: messageIdHeader,
-    from: message.from,
-    to: message.to,
-    replyTo: message.replyTo,
-    subject: message.subject,
-    html: message.html,
-    text: message.text,
-    headers: message.headers,
-    ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
-  });
-  return { providerId: info.messageId };
-}
+export class DefaultSmtp {
+  #transport: Transporter | null = null;
 
-/** Closes the pooled transports (at shutdown). */
-export function closeTransports(): void {
-  for (const t of transports.values()) t.close();
-  transports.clear();
+  constructor(readonly url: string | null) {}
+
+  /**
+   * The default email delivery: through `SMTP_URL` when set; otherwise the message stays in
+   * the built-in outbox (its row already holds html, text and headers) and counts as sent.
+   */
+  async deliver(message: PreparedMessage, messageIdHeader: string): Promise<{ providerId?: string }> {
+    if (!this.url) return { providerId: 'outbox' };
+    this.#transport ??= nodemailer.createTransport({ url: this.url, pool: true, maxMessages: MESSAGES_PER_CONNECTION });
+    const info = await this.#transport.sendMail(mailOf(message, messageIdHeader));
+    return { providerId: info.messageId };
+  }
+
+  /** Closes the pooled connections (an SMTP server waits for its clients when it stops). */
+  close(): void {
+    this.#transport?.close();
+    this.#transport = null;
+  }
 }

@@ -13,6 +13,10 @@ export const BUILTIN_PACKAGES = [
   '@waymark/nodes-sms',
   '@waymark/nodes-http',
   '@waymark/nodes-crm',
+  '@waymark/nodes-postmark',
+  '@waymark/nodes-sendgrid',
+  '@waymark/nodes-mailgun',
+  '@waymark/nodes-twilio',
 ];
 
 function specifier(name: string, cwd: string): string {

@@ -84,6 +84,11 @@ export class NodeRegistry {
     return this.#credentials.get(type);
   }
 
+  /** The credential types that take a provider's event webhook (`events.provider`). */
+  eventCredentials(provider: string): CredentialDefinition[] {
+    return [...this.#credentials.values()].filter((c) => c.events?.provider === provider);
+  }
+
   nodes(): RegisteredNode[] {
     return [...this.#nodes.values()];
   }

@@ -2,8 +2,10 @@ import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { isUuid } from '../../engine/contacts/load.js';
-import { encryptJson } from '../../engine/credentials/crypto.js';
+import { decryptJson, encryptJson } from '../../engine/credentials/crypto.js';
 import { compileParams } from '../../engine/graph/params-schema.js';
+import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../engine/sending/dkim.js';
+import { rateBacklog } from '../../engine/sending/send-rate.js';
 import { errorResponses } from '../schemas/errors.js';
 import { workspaceOf } from '../teams/workspace.js';
 
@@ -63,6 +65,17 @@ export async function credentialsRoutes(app: FastifyInstance) {
     if (details.length) throw new ValidationError(`data does not fit credential type ${type}`, details);
   };
 
+  /**
+   * The data to store, inside the saving transaction: a DKIM key is completed (lower-cased
+   * domain, generated key) and must be its domain's only one in the workspace.
+   */
+  const prepare = async (trx: typeof db, workspaceId: string, type: string, data: JsonObject, id: string | null) => {
+    if (type !== DKIM_TYPE) return data;
+    const completed = completeDkimData(data);
+    await assertDomainFree(trx, workspaceId, keys.credentials, String(completed.domain), id);
+    return completed;
+  };
+
   app.post<{ Body: { name: string; type: string; data: JsonObject } }>(
     '/api/credentials',
     {
@@ -78,17 +91,25 @@ export async function credentialsRoutes(app: FastifyInstance) {
           required: ['name', 'type', 'data'],
           additionalProperties: false,
         },
-        response: { 201: credentialSchema, ...errorResponses(400) },
+        response: { 201: credentialSchema, ...errorResponses(400, 409) },
       },
     },
     async (request, reply) => {
       const { name, type, data } = request.body;
       check(type, data);
-      const row = await db
-        .insertInto('credentials')
-        .values({ workspace_id: workspaceOf(request), name, type, data_encrypted: encryptJson(keys.credentials, data) })
-        .returning(['id', 'name', 'type', 'created_at'])
-        .executeTakeFirstOrThrow();
+      const workspaceId = workspaceOf(request);
+      const row = await db.transaction().execute(async (trx) =>
+        trx
+          .insertInto('credentials')
+          .values({
+            workspace_id: workspaceId,
+            name,
+            type,
+            data_encrypted: encryptJson(keys.credentials, await prepare(trx, workspaceId, type, data, null)),
+          })
+          .returning(['id', 'name', 'type', 'created_at'])
+          .executeTakeFirstOrThrow(),
+      );
       return reply.code(201).send(toApi(row));
     },
   );
@@ -130,7 +151,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
           properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, data: { type: 'object' } },
           additionalProperties: false,
         },
-        response: { 200: credentialSchema, ...errorResponses(400, 404) },
+        response: { 200: credentialSchema, ...errorResponses(400, 404, 409) },
       },
     },
     async (request) => {
@@ -147,18 +168,66 @@ export async function credentialsRoutes(app: FastifyInstance) {
       if (!current) throw new NotFoundError(`no credential ${id}`);
       const { name, data } = request.body;
       if (data) check(current.type, data);
-      const row = await db
-        .updateTable('credentials')
-        .set({
-          updated_at: sql`now()`,
-          ...(name !== undefined ? { name } : {}),
-          ...(data ? { data_encrypted: encryptJson(keys.credentials, data) } : {}),
-        })
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .returning(['id', 'name', 'type', 'created_at'])
-        .executeTakeFirstOrThrow();
+      const row = await db.transaction().execute(async (trx) => {
+        const stored = data ? await prepare(trx, workspaceId, current.type, data, id) : null;
+        return trx
+          .updateTable('credentials')
+          .set({
+            updated_at: sql`now()`,
+            ...(name !== undefined ? { name } : {}),
+            ...(stored ? { data_encrypted: encryptJson(keys.credentials, stored) } : {}),
+          })
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', id)
+          .returning(['id', 'name', 'type', 'created_at'])
+          .executeTakeFirstOrThrow();
+      });
       return toApi(row);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/credentials/:id/backlog',
+    {
+      schema: {
+        tags: ['credentials'],
+        summary: "A sending credential's messages held for its send rate",
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              credentialId: { type: 'string' },
+              maxPerSecond: { type: ['integer', 'null'] },
+              queued: { type: 'integer' },
+              oldestQueuedAt: { type: ['string', 'null'], format: 'date-time' },
+            },
+            required: ['credentialId', 'maxPerSecond', 'queued', 'oldestQueuedAt'],
+          },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const row = isUuid(id)
+        ? await db
+            .selectFrom('credentials')
+            .select(['data_encrypted'])
+            .where('workspace_id', '=', workspaceOf(request))
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : undefined;
+      if (!row) throw new NotFoundError(`no credential ${id}`);
+      const rate = decryptJson(keys.credentials, row.data_encrypted).maxPerSecond;
+      // Its messages are of its workspace: a credential is used only by steps of its own.
+      const { queued, oldestQueuedAt } = await rateBacklog(db, id);
+      return {
+        credentialId: id,
+        maxPerSecond: typeof rate === 'number' ? rate : null,
+        queued,
+        oldestQueuedAt: oldestQueuedAt?.toISOString() ?? null,
+      };
     },
   );
 

@@ -23,6 +23,8 @@ const messageProperties = {
   sentAt: { type: 'string', format: 'date-time' },
   opens: { type: 'integer' },
   clicks: { type: 'integer' },
+  credentialId: { ...nullableString, description: 'the sending credential; null for SMTP_URL or the outbox' },
+  providerId: { ...nullableString, description: "the provider's id of the message, once sent" },
 } as const;
 
 const required = [
@@ -37,6 +39,8 @@ const required = [
   'createdAt',
   'opens',
   'clicks',
+  'credentialId',
+  'providerId',
 ];
 
 const messageSchema = { type: 'object', properties: messageProperties, required } as const;

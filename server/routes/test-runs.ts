@@ -117,7 +117,10 @@ const messageSchema = {
     text: { type: 'string' },
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
-    reason: { type: 'string', enum: ['frequency-cap', 'unsubscribed', 'no-consent', 'bounced', 'quiet-hours'] },
+    reason: {
+      type: 'string',
+      enum: ['frequency-cap', 'unsubscribed', 'no-consent', 'bounced', 'complained', 'quiet-hours'],
+    },
     at: time,
     delayedUntil: time,
   },

@@ -106,6 +106,16 @@ beforeAll(async () => {
       aAuth,
     )
   ).id;
+  a.dkim = (
+    await ok<{ id: string }>(
+      {
+        method: 'POST',
+        url: '/api/credentials',
+        payload: { name: 'A signing key', type: 'email.dkim', data: { domain: 'a-mail.example.com' } },
+      },
+      aAuth,
+    )
+  ).id;
   await ok({ method: 'PUT', url: '/api/templates/a-welcome', payload: template }, aAuth);
   await ok({ method: 'PUT', url: '/api/snippets/a-footer', payload: { body: 'A footer' } }, aAuth);
   await ok({ method: 'PUT', url: '/api/forms/a-signup', payload: form }, aAuth);
@@ -176,6 +186,7 @@ function aObjectFor(path: string, param: string): string {
     tag: 'vip',
     list: 'newsletter',
     category: 'newsletter',
+    domain: 'a-mail.example.com',
     version: '1',
     userId: a.userId as string,
     invitationId: a.invitation as string,

@@ -39,6 +39,12 @@ export interface MessagesTable {
   error: string | null;
   delayed_until: Timestamp | null;
   provider_id: string | null;
+  /** The sending credential it went out through; null for `SMTP_URL` or the outbox. */
+  credential_id: Generated<string | null>;
+  /** With a send rate: when the message may go out (its place in the queue). */
+  rate_slot_at: Generated<Timestamp | null>;
+  /** With a send rate: when it was handed to the server or API. */
+  rate_sent_at: Generated<Timestamp | null>;
   links: DefaultJson<StoredLink[]>;
   opens: Generated<number>;
   clicks: Generated<number>;

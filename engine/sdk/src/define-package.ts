@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition } from './define-node.js';
 import type { JsonObject } from './json.js';
+import type { CredentialEvents, CredentialSender } from './providers.js';
 
 /** A credential type: its data schema validates what users store through the API. */
 export interface CredentialDefinition {
@@ -9,6 +10,10 @@ export interface CredentialDefinition {
   description?: string;
   /** JSON Schema of the credential's data. */
   schema: JsonObject;
+  /** Makes the type usable by `email.send` / `sms.send` (the engine adds `maxPerSecond` to its schema). */
+  sender?: CredentialSender;
+  /** Makes the type verify and read its provider's event webhook. */
+  events?: CredentialEvents;
 }
 
 /** What a node package's default export is. */

@@ -66,6 +66,18 @@ export { evaluateFilter, type FilterData } from './filter/evaluate.js';
 export type * from './filter/types.js';
 export { type FilterContext, filterSchema, validateFilter } from './filter/validate.js';
 export type { JsonObject, JsonValue } from './json.js';
+export {
+  type CredentialEvents,
+  type CredentialSender,
+  endpointOf,
+  endpointSchema,
+  jsonBody,
+  type ProviderEvent,
+  type ProviderRequest,
+  providerFailure,
+  type SenderContext,
+  safeEqual,
+} from './providers.js';
 export type * from './services.js';
 export {
   renderParams,

@@ -35,7 +35,7 @@ export interface FilterScope {
 
 export type MessageCategory = 'marketing' | 'transactional';
 export type MessageStatus = 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
-export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced';
+export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced' | 'complained';
 
 /** A link of an email that carries a key, and what a click on it applies to the contact. */
 export interface TrackedLinkSpec {
@@ -48,6 +48,8 @@ export interface TrackedLinkSpec {
 export interface PreparedMessage {
   messageId: string;
   channel: string;
+  /** Marketing or transactional (a provider may send them on separate streams). */
+  category?: MessageCategory;
   to: string;
   from?: string;
   replyTo?: string;
@@ -57,6 +59,12 @@ export interface PreparedMessage {
   html?: string;
   text?: string;
   headers: Record<string, string>;
+  /**
+   * The From domain's DKIM key (an `email.dkim` credential), set by the engine for email: an
+   * SMTP sender signs with it (nodemailer's `dkim` option takes it as it is), covering the
+   * `headerFieldNames` (colon-separated).
+   */
+  dkim?: { domainName: string; keySelector: string; privateKey: string; headerFieldNames: string };
 }
 
 export interface SendRequest {
@@ -89,13 +97,21 @@ export interface SendRequest {
    * default transport is used: `SMTP_URL`, or the built-in outbox.
    */
   deliver?: (message: PreparedMessage) => Promise<{ providerId?: string } | undefined>;
+  /**
+   * A sending credential's id (a type with a `sender` of this channel, API.md "Sending
+   * credentials"): the engine delivers through it. Instead of `deliver`.
+   */
+  credential?: string;
 }
 
 export interface SendResult {
   messageId: string;
   status: MessageStatus;
-  reason?: SuppressionReason | 'quiet-hours';
-  /** With status `delayed`: when quiet hours end; return `{ wait: { until } }` and send again on resume. */
+  reason?: SuppressionReason | 'quiet-hours' | 'send-rate';
+  /**
+   * With status `delayed`: when quiet hours end, or when a send rate lets the message go; return
+   * `{ wait: { until } }` and send again on resume.
+   */
   until?: Date;
 }
 

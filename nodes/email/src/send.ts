@@ -1,5 +1,4 @@
 import { defineNode, type JsonValue, NodeError, type SendResult, subscriptionCategorySchema } from '@waymark/sdk';
-import { smtpDeliver } from './smtp-deliver.js';
 
 /** What the step passes on: the message id, and the reason when it was suppressed. */
 function outputOf(result: SendResult): JsonValue {
@@ -14,7 +13,6 @@ export default defineNode({
   category: 'Channels',
   title: 'Send email',
   description: 'Sends an email to the contact, within consent, caps and quiet hours.',
-  credentials: ['email.smtp'],
   params: {
     type: 'object',
     properties: {
@@ -57,7 +55,13 @@ export default defineNode({
           additionalProperties: false,
         },
       },
-      credential: { type: 'string', format: 'credential', credentialType: 'email.smtp', title: 'SMTP server' },
+      credential: {
+        type: 'string',
+        format: 'credential',
+        credentialChannel: 'email',
+        title: 'Sender',
+        description: 'an SMTP server or an email provider (SES, Postmark, SendGrid, Mailgun); default SMTP_URL',
+      },
     },
     required: ['from', 'category'],
     // With a template, html and text come from it; without one, subject and html are needed.
@@ -71,7 +75,6 @@ export default defineNode({
   async run(ctx) {
     const { from, subject, html, text, replyTo, category, subscription, links, credential, template } = ctx.params;
     if (!ctx.contact?.email) throw new NodeError('the contact has no email address', { code: 'email.no-address' });
-    const deliver = credential ? smtpDeliver(await ctx.credentials.get(credential)) : undefined;
     const result = await ctx.messages.send({
       channel: 'email',
       category,
@@ -91,7 +94,7 @@ export default defineNode({
         : {}),
       ...(replyTo ? { replyTo } : {}),
       ...(links ? { links } : {}),
-      ...(deliver ? { deliver } : {}),
+      ...(credential ? { credential } : {}),
     });
     if (result.status === 'delayed' && result.until) return { wait: { until: result.until } };
     const output = outputOf(result);

@@ -1,4 +1,5 @@
 import { defineCredential } from '@waymark/sdk';
+import { gatewayDeliver } from './gateway-deliver.js';
 
 /** An HTTP SMS gateway: Waymark POSTs each message to `url`. */
 export default defineCredential({
@@ -13,8 +14,10 @@ export default defineCredential({
       authHeader: { type: 'string', title: 'Authorization header value' },
       bodyTemplate: { type: 'string', title: 'Body template' },
       contentType: { type: 'string', default: 'application/json', title: 'Content-Type' },
+      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['url'],
     additionalProperties: false,
   },
+  sender: { channel: 'sms', send: (message, ctx) => gatewayDeliver(ctx.http, ctx.data)(message) },
 });

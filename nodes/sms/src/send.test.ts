@@ -1,10 +1,15 @@
 import { runNode } from '@waymark/sdk/testing';
 import { describe, expect, test } from 'vitest';
+import gateway from './gateway-credential.js';
 import send from './send.js';
 
 const contact = { phone: '+358401234567', attributes: { firstName: 'Ada' } };
 const credentials = {
-  gw: { type: 'sms.http-gateway', data: { url: 'https://sms.example.com/send', authHeader: 'Bearer k' } },
+  gw: {
+    type: 'sms.http-gateway',
+    data: { url: 'https://sms.example.com/send', authHeader: 'Bearer k' },
+    sender: gateway.sender,
+  },
 };
 
 describe('sms.send', () => {
@@ -40,6 +45,7 @@ describe('sms.send', () => {
         gw: {
           type: 'sms.http-gateway',
           data: { url: 'https://x.test/', bodyTemplate: '{"msisdn":"{{to}}","text":"{{ body }}"}' },
+          sender: gateway.sender,
         },
       },
       deliver: true,

@@ -1,7 +1,6 @@
 import { defineNode, type JsonValue, NodeError, subscriptionCategorySchema } from '@waymark/sdk';
-import { gatewayDeliver } from './gateway-deliver.js';
 
-/** Sends one SMS through an HTTP gateway, within the contact rules. */
+/** Sends one SMS through a sending credential (an HTTP gateway, Twilio), within the contact rules. */
 export default defineNode({
   type: 'sms.send',
   version: 1,
@@ -9,11 +8,16 @@ export default defineNode({
   category: 'Channels',
   title: 'Send SMS',
   description: 'Sends a text message to the contact’s phone through an HTTP gateway.',
-  credentials: ['sms.http-gateway'],
   params: {
     type: 'object',
     properties: {
-      credential: { type: 'string', format: 'credential', credentialType: 'sms.http-gateway', title: 'Gateway' },
+      credential: {
+        type: 'string',
+        format: 'credential',
+        credentialChannel: 'sms',
+        title: 'Sender',
+        description: 'an HTTP SMS gateway or Twilio',
+      },
       body: { type: 'string', format: 'template', minLength: 1, title: 'Message' },
       category: { enum: ['marketing', 'transactional'], default: 'marketing', title: 'Category' },
       subscription: {
@@ -29,13 +33,12 @@ export default defineNode({
   async run(ctx) {
     const { credential, body, category, subscription } = ctx.params;
     if (!ctx.contact?.phone) throw new NodeError('the contact has no phone number', { code: 'sms.no-phone' });
-    const deliver = gatewayDeliver(ctx.http, await ctx.credentials.get(credential));
     const result = await ctx.messages.send({
       channel: 'sms',
       category,
       ...(subscription ? { subscription } : {}),
       text: body,
-      deliver,
+      credential,
     });
     if (result.status === 'delayed' && result.until) return { wait: { until: result.until } };
     const output: JsonValue = {

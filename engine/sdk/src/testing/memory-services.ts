@@ -24,10 +24,16 @@ export interface RecordedMessage extends SendRequest {
 /** Decides what the in-memory gate answers; default: sent. */
 export type GateDecision = (request: SendRequest) => Partial<Omit<SendResult, 'messageId'>> | undefined;
 
-/** `ctx.messages` that records instead of sending, optionally calling the node's `deliver`. */
+/** `ctx.messages` that records instead of sending, optionally delivering (`deliver`, or the credential's sender). */
 export function memoryMessages(
   sent: RecordedMessage[],
-  options: { gate?: GateDecision; deliver?: boolean; contact: { email: string | null; phone: string | null } | null },
+  options: {
+    gate?: GateDecision;
+    deliver?: boolean;
+    contact: { email: string | null; phone: string | null } | null;
+    /** Delivers through a sending credential (a request's `credential`). */
+    sendVia?: (credentialId: string, message: PreparedMessage) => Promise<unknown>;
+  },
 ): MessagesService {
   return {
     async send(request) {
@@ -35,9 +41,10 @@ export function memoryMessages(
       const decision = options.gate?.(request) ?? {};
       const status = decision.status ?? 'sent';
       const to = request.to ?? (request.channel === 'sms' ? options.contact?.phone : options.contact?.email) ?? '';
-      if (status === 'sent' && options.deliver && request.deliver) {
+      if (status === 'sent' && options.deliver && (request.deliver || request.credential)) {
         const prepared: PreparedMessage = { ...request, messageId, to, headers: request.headers ?? {} };
-        await request.deliver(prepared);
+        if (request.credential && options.sendVia) await options.sendVia(request.credential, prepared);
+        else await request.deliver?.(prepared);
       }
       sent.push({ ...request, to, messageId, status, ...(decision.reason ? { reason: decision.reason } : {}) });
       return { messageId, status, ...decision };

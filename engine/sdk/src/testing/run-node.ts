@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Contact, ContactEvent } from '../contact.js';
 import type { NodeContext, Resume, RunInfo, RunResult } from '../context.js';
 import type { AnyNodeDefinition } from '../define-node.js';
+import { NodeError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
+import type { CredentialSender } from '../providers.js';
 import type { HttpResponse, Lead, Logger } from '../services.js';
 import { renderParams, UNSUBSCRIBE_URL_PLACEHOLDER } from '../template.js';
 import { MemoryContacts, makeContact } from './memory-contacts.js';
@@ -31,7 +33,8 @@ export interface RunNodeOptions {
   events?: Omit<ContactEvent, 'id' | 'contactId'>[];
   /** Answers `ctx.http` requests. */
   http?: (request: RecordedRequest) => HttpResponse | Promise<HttpResponse>;
-  credentials?: Record<string, { type: string; data: JsonObject }>;
+  /** Stored credentials by id; a sending one carries its type's `sender` to deliver through it. */
+  credentials?: Record<string, { type: string; data: JsonObject; sender?: CredentialSender }>;
   /** What the message gate answers (default: sent). */
   gate?: GateDecision;
   /** Call a send request's `deliver` (SMTP, gateway) for sent messages. Default false. */
@@ -96,6 +99,8 @@ export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions):
     unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
   });
   const idempotencyKey = `test:${run.id}:${options.nodeId ?? 'n1'}`;
+  const client = memoryHttp(http, idempotencyKey, options.http);
+  const publicUrl = 'https://waymark.test';
   const ctx: NodeContext<unknown> = {
     params: rendered,
     node: { id: options.nodeId ?? 'n1', type: node.type, version: node.version },
@@ -110,8 +115,17 @@ export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions):
     log: memoryLogger(logs),
     now,
     contacts,
-    messages: memoryMessages(messages, { gate: options.gate, deliver: options.deliver, contact }),
-    http: memoryHttp(http, idempotencyKey, options.http),
+    messages: memoryMessages(messages, {
+      gate: options.gate,
+      deliver: options.deliver,
+      contact,
+      sendVia: async (id, message) => {
+        const credential = options.credentials?.[id];
+        if (!credential?.sender) throw new NodeError(`credential ${id} is no sending credential`);
+        return credential.sender.send(message, { data: credential.data, http: client, idempotencyKey, publicUrl });
+      },
+    }),
+    http: client,
     credentials: memoryCredentials(options.credentials ?? {}, node.credentials ?? []),
     leads: memoryLeads(leads, contact?.id ?? null, now),
   };

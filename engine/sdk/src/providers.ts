@@ -1,0 +1,135 @@
+import { timingSafeEqual } from 'node:crypto';
+import { NodeError, RetryableError, WaymarkError } from './errors.js';
+import type { JsonObject } from './json.js';
+import type { HttpClient, HttpResponse, PreparedMessage } from './services.js';
+
+/** What a sender gets besides the message: its credential's data and the step's tools. */
+export interface SenderContext {
+  data: JsonObject;
+  /** Outgoing HTTP with Waymark's address checks (a loopback `endpoint` needs `WAYMARK_HTTP_ALLOW_PRIVATE`). */
+  http: HttpClient;
+  idempotencyKey: string;
+  /** Waymark's public base URL, for status callbacks. */
+  publicUrl: string;
+}
+
+/**
+ * The part of a credential type that delivers messages (API.md "Sending credentials"): a node's
+ * `credential` param of this channel sends through it. Throw `NodeError` / `RetryableError`
+ * with `{ code }` (`provider.auth`, `provider.rejected`, `provider.unavailable`) on failure.
+ */
+export interface CredentialSender {
+  channel: 'email' | 'sms';
+  send(message: PreparedMessage, ctx: SenderContext): Promise<{ providerId?: string }>;
+}
+
+/** A provider's event webhook request as received: the raw bytes, for signatures. */
+export interface ProviderRequest {
+  /** The path and query as requested (`/hooks/providers/twilio?x=1`). */
+  url: string;
+  /** Waymark's public URL plus `url`: what a provider signs when it signs the URL. */
+  publicUrl: string;
+  /** Lower-cased names. */
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+/** One delivery, bounce, complaint or SMS status a provider reported. */
+export interface ProviderEvent {
+  /** The provider's id of this event: a repeat of it is recorded once. */
+  id: string;
+  type: 'delivered' | 'bounced' | 'complained' | 'sms.delivered' | 'sms.failed';
+  /** The `waymark_message` the provider echoes back, when it does. */
+  waymarkMessageId?: string;
+  /** The provider's id of the message (what its send answered). */
+  providerId?: string;
+  /** The address the event is about (email), the last way to match it to a contact. */
+  recipient?: string;
+  kind?: 'hard' | 'soft';
+  status?: string;
+  code?: string;
+}
+
+/**
+ * The part of a credential type that takes its provider's event webhook,
+ * `POST /hooks/providers/<provider>`. `parse` throws `ValidationError` for a body not in the
+ * provider's format and answers one entry per record, `null` for a record of no interest
+ * (counted `ignored`); `verify` answers whether this credential's data authenticates the request.
+ */
+export interface CredentialEvents {
+  provider: string;
+  verify(request: ProviderRequest, data: JsonObject): boolean | Promise<boolean>;
+  parse(request: ProviderRequest): (ProviderEvent | null)[];
+}
+
+/**
+ * Compares two secrets in constant time (any lengths): for webhook signatures and passwords.
+ *
+ * @example
+ * if (!safeEqual(request.headers['x-signature'] ?? '', expected)) return false;
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  // Equal lengths for timingSafeEqual; comparing x with itself keeps the time the same.
+  return timingSafeEqual(x, x.length === y.length ? y : x) && x.length === y.length;
+}
+
+/**
+ * The schema of a provider credential's `endpoint`: an http(s) base URL replacing the
+ * provider's public host (a region, or a stand-in server in tests).
+ */
+export const endpointSchema = {
+  type: 'string',
+  format: 'uri',
+  pattern: '^https?://',
+  title: 'API endpoint',
+} as const;
+
+/** A credential's `endpoint` without its trailing slash, else the provider's public one. */
+export function endpointOf(data: JsonObject, fallback: string): string {
+  return (typeof data.endpoint === 'string' ? data.endpoint : fallback).replace(/\/+$/, '');
+}
+
+/**
+ * The step error for a provider's answer outside 2xx (NODES.md "Step error codes"): 401/403
+ * `provider.auth`, 429 `provider.rate-limited` (retried after `Retry-After`, default 1 s), 5xx
+ * `provider.unavailable` (retried), any other `provider.rejected`. The code rides in the
+ * error options and leads the message.
+ *
+ * @example
+ * if (res.status !== 200) throw providerFailure('Postmark', res, 'ErrorCode 406: inactive recipient');
+ */
+export function providerFailure(provider: string, response: HttpResponse, detail?: string): NodeError {
+  const what = `${provider} answered ${response.status}${detail ? ` (${detail})` : ''}`;
+  const status = response.status;
+  if (status === 429) {
+    const seconds = Number(response.headers['retry-after']);
+    const retryAfterMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000;
+    const options: ErrorOptions & { code: string; retryAfterMs: number } = {
+      code: 'provider.rate-limited',
+      retryAfterMs,
+    };
+    return new RetryableError(`provider.rate-limited: ${what}`, options);
+  }
+  const code =
+    status === 401 || status === 403 ? 'provider.auth' : status >= 500 ? 'provider.unavailable' : 'provider.rejected';
+  const options: ErrorOptions & { code: string } = { code };
+  return code === 'provider.unavailable'
+    ? new RetryableError(`${code}: ${what}`, options)
+    : new NodeError(`${code}: ${what}`, options);
+}
+
+/**
+ * A provider webhook's body read as JSON; not JSON → the `invalid_json` error (HTTP 400).
+ *
+ * @example
+ * const records = jsonBody(request) as SendGridEvent[];
+ */
+export function jsonBody(request: ProviderRequest): unknown {
+  try {
+    return JSON.parse(request.rawBody.toString('utf8'));
+  } catch {
+    throw new WaymarkError('invalid_json', 'the body is not valid JSON');
+  }
+}

@@ -1,0 +1,163 @@
+import type { JsonObject, ProviderEvent } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import { setConsent } from '../contacts/consent.js';
+import { isUuid } from '../contacts/load.js';
+import type { Database } from '../db/database.js';
+import { recordEvent } from '../events/record.js';
+import { applyBounce } from '../inbound/suppression.js';
+
+/** The counts a provider webhook answers with. */
+export interface ProviderTally {
+  recorded: number;
+  duplicates: number;
+  unmatched: number;
+  ignored: number;
+}
+
+interface Match {
+  workspaceId: string;
+  messageId: string | null;
+  nodeId: string | null;
+  contactId: string | null;
+  to: string | null;
+}
+
+const EVENT_NAMES: Record<ProviderEvent['type'], string> = {
+  delivered: 'email.delivered',
+  bounced: 'email.bounced',
+  complained: 'email.complained',
+  'sms.delivered': 'sms.delivered',
+  'sms.failed': 'sms.failed',
+};
+
+/**
+ * The message (and contact) an event is about, in one of `workspaceIds` (those whose
+ * credentials verified the request): by the `waymark_message` the provider echoes, else by its
+ * message id, else (email) by the recipient's contact, with no message. Another workspace's
+ * message or contact is no match.
+ */
+async function match(trx: Kysely<Database>, workspaceIds: string[], event: ProviderEvent): Promise<Match | null> {
+  const channel = event.type.startsWith('sms.') ? 'sms' : 'email';
+  const byMessage = async (column: 'id' | 'provider_id', value: string) => {
+    const row = await trx
+      .selectFrom('messages')
+      .select(['id', 'workspace_id', 'node_id', 'contact_id', 'to'])
+      .where('workspace_id', 'in', workspaceIds)
+      .where(column, '=', value)
+      .where('channel', '=', channel)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return row
+      ? { workspaceId: row.workspace_id, messageId: row.id, nodeId: row.node_id, contactId: row.contact_id, to: row.to }
+      : null;
+  };
+  if (event.waymarkMessageId && isUuid(event.waymarkMessageId)) {
+    const found = await byMessage('id', event.waymarkMessageId);
+    if (found) return found;
+  }
+  if (event.providerId) {
+    const found = await byMessage('provider_id', event.providerId);
+    if (found) return found;
+  }
+  if (channel === 'email' && event.recipient) {
+    // In the order the workspaces verified (their credentials' age), so the answer is stable.
+    const { rows } = await sql<{ id: string; workspace_id: string }>`
+      select id, workspace_id from contacts
+      where workspace_id = any(${workspaceIds}::uuid[]) and email = lower(${event.recipient.trim()})
+      order by array_position(${workspaceIds}::uuid[], workspace_id) limit 1`.execute(trx);
+    const contact = rows[0];
+    if (contact)
+      return {
+        workspaceId: contact.workspace_id,
+        messageId: null,
+        nodeId: null,
+        contactId: contact.id,
+        to: event.recipient.trim(),
+      };
+  }
+  return null;
+}
+
+/** A hard bounce of an address with no message of ours: suppressed all the same. */
+async function suppressAddress(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  address: string,
+  contactId: string | null,
+  status: string,
+) {
+  const lower = address.trim().toLowerCase();
+  await sql`
+    insert into email_suppressions (workspace_id, address, contact_id, reason, status)
+    select ${workspaceId}, ${lower}, ${contactId}, 'bounced', ${status}
+    where not exists (select 1 from email_suppressions
+      where workspace_id = ${workspaceId} and lower(address) = ${lower} and cleared_at is null)`.execute(trx);
+}
+
+/**
+ * Records one provider event on its contact and applies its effect, in one transaction: a
+ * hard bounce suppresses the address (soft ones count toward three in a row), a complaint
+ * unsubscribes the contact's email at once. The event's id makes a repeat record nothing.
+ */
+async function applyOne(
+  db: Kysely<Database>,
+  workspaceIds: string[],
+  provider: string,
+  event: ProviderEvent,
+): Promise<'recorded' | 'duplicate' | 'unmatched'> {
+  return db.transaction().execute(async (trx) => {
+    const found = await match(trx, workspaceIds, event);
+    if (!found) return 'unmatched';
+    const base = { messageId: found.messageId, nodeId: found.nodeId, provider };
+    let properties: JsonObject = base;
+    let kind = event.kind ?? 'hard';
+    if (event.type === 'bounced') {
+      const status = event.status ?? kind;
+      const address = event.recipient ?? found.to;
+      if (found.messageId && found.to) {
+        kind = await applyBounce(trx, { id: found.messageId, contactId: found.contactId, to: found.to }, kind, status);
+      } else if (kind === 'hard' && address) {
+        await suppressAddress(trx, found.workspaceId, address, found.contactId, status);
+      }
+      properties = { messageId: found.messageId, nodeId: found.nodeId, kind, status, provider };
+    } else if (event.type === 'sms.failed') {
+      properties = { ...base, code: event.code ?? null };
+    }
+    if (!found.contactId) return 'recorded';
+    const idempotencyKey = `provider:${provider}:${event.id}`;
+    const { duplicate } = await recordEvent(trx, {
+      contactId: found.contactId,
+      name: EVENT_NAMES[event.type],
+      properties,
+      idempotencyKey,
+    });
+    if (duplicate) return 'duplicate';
+    if (event.type === 'complained') {
+      await setConsent(trx, found.contactId, { channel: 'email', status: 'unsubscribed', source: 'complaint' });
+    }
+    return 'recorded';
+  });
+}
+
+/**
+ * Stores a webhook's events (API.md "Provider event webhooks") in the workspaces whose
+ * credentials verified it (one provider account may serve several), and answers the counts.
+ * Events are taken one by one, so one that fails leaves those before it stored (the provider
+ * retries the request; the repeats count as duplicates).
+ */
+export async function recordProviderEvents(
+  db: Kysely<Database>,
+  workspaceIds: string[],
+  provider: string,
+  events: readonly ProviderEvent[],
+  ignored: number,
+): Promise<ProviderTally> {
+  const tally: ProviderTally = { recorded: 0, duplicates: 0, unmatched: 0, ignored };
+  for (const event of events) {
+    const outcome = await applyOne(db, workspaceIds, provider, event);
+    if (outcome === 'duplicate') tally.duplicates++;
+    else if (outcome === 'unmatched') tally.unmatched++;
+    else tally.recorded++;
+  }
+  return tally;
+}

@@ -1,0 +1,55 @@
+import { type JsonObject, NotFoundError, type ProviderRequest, WaymarkError } from '@waymark/sdk';
+import { decryptJson } from '../credentials/crypto.js';
+import type { Runtime } from '../runtime.js';
+import { type ProviderTally, recordProviderEvents } from './provider-events.js';
+
+/** A provider webhook that no credential of its provider verifies: HTTP 401. */
+export class UnverifiedWebhookError extends WaymarkError {
+  constructor(provider: string) {
+    super('unauthorized', `no ${provider} credential verifies this request (signature, or webhook login)`);
+  }
+}
+
+/**
+ * `POST /hooks/providers/<provider>`: reads the body in the provider's format (400 when it is
+ * not), checks it against each credential of the provider's types (401 when none verifies it;
+ * one without its verification fields verifies nothing), then stores its events in the
+ * workspaces of the credentials that verified it.
+ */
+export async function takeProviderWebhook(
+  runtime: Runtime,
+  provider: string,
+  request: ProviderRequest,
+): Promise<ProviderTally> {
+  const types = runtime.registry.eventCredentials(provider);
+  const reader = types[0]?.events;
+  if (!reader) throw new NotFoundError(`no provider ${provider}`);
+  const parsed = reader.parse(request);
+  const rows = await runtime.db
+    .selectFrom('credentials')
+    .select(['workspace_id', 'type', 'data_encrypted'])
+    .where(
+      'type',
+      'in',
+      types.map((t) => t.type),
+    )
+    .orderBy('created_at')
+    .execute();
+  // Only the workspaces of credentials that verify the request have messages it may touch.
+  const verifiedIn: string[] = [];
+  for (const row of rows) {
+    let data: JsonObject;
+    try {
+      data = decryptJson(runtime.keys.credentials, row.data_encrypted);
+    } catch {
+      continue;
+    }
+    const events = types.find((t) => t.type === row.type)?.events;
+    if (!verifiedIn.includes(row.workspace_id) && events && (await events.verify(request, data))) {
+      verifiedIn.push(row.workspace_id);
+    }
+  }
+  if (verifiedIn.length === 0) throw new UnverifiedWebhookError(provider);
+  const events = parsed.filter((e) => e !== null);
+  return recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length);
+}

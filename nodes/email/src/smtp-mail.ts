@@ -1,0 +1,21 @@
+import type { PreparedMessage } from '@waymark/sdk';
+
+/**
+ * Nodemailer's message for a prepared one, DKIM-signed when the engine found the From domain's
+ * key. The engine's `SMTP_URL` delivery uses it too: one shape for every SMTP send.
+ */
+export function mailOf(message: PreparedMessage, messageIdHeader: string) {
+  return {
+    // The message's own id, so that replies and delivery reports name it (In-Reply-To).
+    messageId: messageIdHeader,
+    from: message.from,
+    to: message.to,
+    replyTo: message.replyTo,
+    subject: message.subject,
+    html: message.html,
+    text: message.text,
+    headers: message.headers,
+    ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
+    ...(message.dkim ? { dkim: message.dkim } : {}),
+  };
+}

@@ -1,0 +1,72 @@
+import {
+  type JsonObject,
+  jsonBody,
+  type ProviderEvent,
+  type ProviderRequest,
+  safeEqual,
+  ValidationError,
+} from '@waymark/sdk';
+
+/** Postmark posts with the user and password of the webhook URL as HTTP basic auth. */
+export function verifyPostmark(request: ProviderRequest, data: JsonObject): boolean {
+  const { webhookUsername: user, webhookPassword: password } = data;
+  if (typeof user !== 'string' || typeof password !== 'string') return false;
+  const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  return safeEqual(request.headers.authorization ?? '', expected);
+}
+
+const HARD = new Set(['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated']);
+const SOFT = new Set(['SoftBounce', 'Transient', 'DnsError', 'Blocked', 'DMARCPolicy', 'Unknown']);
+
+type PostmarkRecord = {
+  RecordType?: string;
+  ID?: number | string;
+  Type?: string;
+  Inactive?: boolean;
+  MessageID?: string;
+  Email?: string;
+  Recipient?: string;
+  Metadata?: Record<string, string>;
+};
+
+/**
+ * One Postmark webhook record (postmarkapp.com/developer/webhooks): a delivery, a bounce
+ * (hard or soft by its `Type`) or a spam complaint; anything else is ignored.
+ */
+export function parsePostmark(request: ProviderRequest): (ProviderEvent | null)[] {
+  const record = jsonBody(request) as PostmarkRecord;
+  // Postmark's IDs run past 2^53: JSON.parse rounds them, so they are read from the raw text.
+  const rawId = /"ID"\s*:\s*(\d+)/.exec(request.rawBody.toString('utf8'))?.[1];
+  const id = rawId ?? String(record.ID);
+  if (!record || typeof record !== 'object' || Array.isArray(record) || typeof record.RecordType !== 'string') {
+    throw new ValidationError('the body is no Postmark webhook record', [
+      { path: '/RecordType', message: 'a Postmark record has a RecordType' },
+    ]);
+  }
+  const common = {
+    ...(record.Metadata?.waymark_message ? { waymarkMessageId: record.Metadata.waymark_message } : {}),
+    ...(record.MessageID ? { providerId: record.MessageID } : {}),
+  };
+  switch (record.RecordType) {
+    case 'Delivery':
+      return [
+        {
+          id: `${record.MessageID}:Delivery`,
+          type: 'delivered',
+          ...common,
+          ...(record.Recipient ? { recipient: record.Recipient } : {}),
+        },
+      ];
+    case 'Bounce': {
+      const type = record.Type ?? '';
+      const kind = HARD.has(type) || record.Inactive === true ? 'hard' : SOFT.has(type) ? 'soft' : null;
+      if (!kind) return [null];
+      const recipient = record.Email ? { recipient: record.Email } : {};
+      return [{ id, type: 'bounced', kind, status: type, ...common, ...recipient }];
+    }
+    case 'SpamComplaint':
+      return [{ id, type: 'complained', ...common, ...(record.Email ? { recipient: record.Email } : {}) }];
+    default:
+      return [null];
+  }
+}

@@ -1,0 +1,43 @@
+import { endpointOf, type PreparedMessage, providerFailure, type SenderContext } from '@waymark/sdk';
+
+/**
+ * Sends one email with Postmark's `POST /email` (postmarkapp.com/developer/api/email-api);
+ * marketing goes on the broadcast stream. Postmark's `MessageID` becomes the providerId.
+ */
+export async function sendPostmark(message: PreparedMessage, ctx: SenderContext): Promise<{ providerId: string }> {
+  const { data } = ctx;
+  const stream = String(data.messageStream ?? 'outbound');
+  const body = {
+    From: message.from,
+    To: message.to,
+    Subject: message.subject,
+    HtmlBody: message.html,
+    ...(message.text ? { TextBody: message.text } : {}),
+    ...(message.replyTo ? { ReplyTo: message.replyTo } : {}),
+    Headers: Object.entries(message.headers).map(([Name, Value]) => ({ Name, Value })),
+    MessageStream: message.category === 'marketing' ? String(data.broadcastStream ?? stream) : stream,
+    Metadata: { waymark_message: message.messageId },
+    // Waymark tracks opens and clicks itself.
+    TrackOpens: false,
+    TrackLinks: 'None',
+  };
+  const res = await ctx.http.request({
+    method: 'POST',
+    url: `${endpointOf(data, 'https://api.postmarkapp.com')}/email`,
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'x-postmark-server-token': String(data.serverToken),
+    },
+    body: JSON.stringify(body),
+  });
+  const answer = (res.body && typeof res.body === 'object' && !Array.isArray(res.body) ? res.body : {}) as {
+    ErrorCode?: number;
+    Message?: string;
+    MessageID?: string;
+  };
+  // Postmark refuses a message with 422 and an ErrorCode (406: inactive recipient, 300: invalid email).
+  const refusal = answer.ErrorCode ? `ErrorCode ${answer.ErrorCode}: ${answer.Message ?? ''}` : undefined;
+  if (res.status === 200 && !answer.ErrorCode && answer.MessageID) return { providerId: answer.MessageID };
+  throw providerFailure('Postmark', res.status === 200 ? { ...res, status: 422 } : res, refusal);
+}

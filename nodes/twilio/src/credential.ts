@@ -1,0 +1,30 @@
+import { defineCredential, endpointSchema } from '@waymark/sdk';
+import { parseTwilio, verifyTwilio } from './events.js';
+import { sendTwilio } from './send.js';
+
+/** A Twilio account: sends SMS from a number or a messaging service; its auth token signs callbacks. */
+export default defineCredential({
+  type: 'twilio.account',
+  title: 'Twilio account',
+  description: 'Sends SMS through Twilio and takes its message status callbacks.',
+  schema: {
+    type: 'object',
+    properties: {
+      accountSid: { type: 'string', pattern: '^AC[0-9a-fA-F]{32}$', title: 'Account SID' },
+      authToken: { type: 'string', minLength: 1, title: 'Auth token' },
+      from: { type: 'string', minLength: 1, title: 'From number (E.164) or sender id' },
+      messagingServiceSid: { type: 'string', pattern: '^MG[0-9a-fA-F]{32}$', title: 'Messaging service SID' },
+      endpoint: endpointSchema,
+      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
+    },
+    required: ['accountSid', 'authToken'],
+    // Exactly one of a number and a messaging service.
+    oneOf: [
+      { required: ['from'], not: { required: ['messagingServiceSid'] } },
+      { required: ['messagingServiceSid'], not: { required: ['from'] } },
+    ],
+    additionalProperties: false,
+  },
+  sender: { channel: 'sms', send: sendTwilio },
+  events: { provider: 'twilio', verify: verifyTwilio, parse: parseTwilio },
+});

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createMessagesService } from '../../engine/messages/service.js';
+import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
+import { insertContact, stepScope } from '../channels/scope.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
+
+let t: TestApp;
+let smtp: RawSmtpServer;
+
+beforeAll(async () => {
+  smtp = await startRawSmtpServer();
+  t = await createTestApp();
+});
+afterAll(async () => {
+  closeSmtpPools();
+  await t.close();
+  await smtp.close();
+});
+
+async function smtpCredential(extra: Record<string, unknown>): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/credentials',
+    headers: t.auth,
+    payload: {
+      name: 'rated',
+      type: 'email.smtp',
+      data: { host: smtp.host, port: smtp.port, requireTLS: false, ...extra },
+    },
+  });
+  expect(res.statusCode).toBe(201);
+  return (res.json() as { id: string }).id;
+}
+
+async function backlog(id: string) {
+  const res = await t.app.inject({ method: 'GET', url: `/api/credentials/${id}/backlog`, headers: t.auth });
+  return { status: res.statusCode, body: res.json() };
+}
+
+/** One step sending an email as the engine runs it: a held message waits until told, then sends again. */
+async function sendAsAStep(credential: string, contactId: string, firstAnswers: { status: string }[]) {
+  const scope = await stepScope(t.runtime, { contactId });
+  const request = {
+    channel: 'email',
+    category: 'transactional',
+    from: 'News <news@example.com>',
+    subject: 'Order shipped',
+    html: '<p>On its way</p>',
+    credential,
+  } as const;
+  let result = await createMessagesService(scope).send(request);
+  firstAnswers.push(result);
+  while (result.status === 'delayed' && result.until) {
+    await new Promise((r) => setTimeout(r, Math.max(0, (result.until as Date).getTime() - Date.now())));
+    result = await createMessagesService({ ...scope, now: () => new Date() }).send(request);
+  }
+  return result;
+}
+
+describe('a credential with maxPerSecond', () => {
+  test('60 messages at 20/s all go out, held in between, never more than 20 in any second', async () => {
+    const id = await smtpCredential({ maxPerSecond: 20 });
+    const contacts = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => insertContact(t.runtime, { email: `rated${i}@example.org` })),
+    );
+    const first: { status: string; reason?: string }[] = [];
+    const before = smtp.raws.length;
+    const all = Promise.all(contacts.map((c) => sendAsAStep(id, c, first)));
+    const results = await all;
+    expect(results.every((r) => r.status === 'sent')).toBe(true);
+    // Those that met the rate were held, not failed or dropped.
+    for (const held of first.filter((r) => r.status !== 'sent')) {
+      expect(held).toMatchObject({ status: 'delayed', reason: 'send-rate' });
+    }
+    expect(smtp.raws.length - before).toBe(60);
+    // Hand-over times as the database recorded them, across every process.
+    const rows = await t.runtime.db
+      .selectFrom('messages')
+      .select(['rate_sent_at', 'status'])
+      .where('credential_id', '=', id)
+      .orderBy('rate_sent_at')
+      .execute();
+    expect(rows).toHaveLength(60);
+    const times = rows.map((r) => new Date(r.rate_sent_at as unknown as Date).getTime());
+    for (let i = 0; i + 20 < times.length; i++) {
+      expect(times[i + 20] as number).toBeGreaterThanOrEqual((times[i] as number) + 1000);
+    }
+    expect((await backlog(id)).body).toMatchObject({ queued: 0, oldestQueuedAt: null });
+    const listed = await t.app.inject({ method: 'GET', url: '/api/messages?status=queued', headers: t.auth });
+    expect(listed.json().messages).toHaveLength(0);
+  }, 30_000);
+
+  test('a held message is queued in the message log', async () => {
+    const id = await smtpCredential({ maxPerSecond: 1 });
+    const a = await insertContact(t.runtime, { email: 'first@example.org' });
+    const b = await insertContact(t.runtime, { email: 'second@example.org' });
+    const send = async (contactId: string) =>
+      createMessagesService(await stepScope(t.runtime, { contactId })).send({
+        channel: 'email',
+        category: 'transactional',
+        from: 'News <news@example.com>',
+        subject: 'Hi',
+        html: '<p>Hi</p>',
+        credential: id,
+      });
+    expect(await send(a)).toMatchObject({ status: 'sent' });
+    const second = await send(b);
+    expect(second).toMatchObject({ status: 'delayed', reason: 'send-rate' });
+    const res = await t.app.inject({ method: 'GET', url: `/api/messages?contactId=${b}`, headers: t.auth });
+    expect(res.json().messages[0]).toMatchObject({ status: 'queued', credentialId: id });
+    expect((await backlog(id)).body).toMatchObject({ maxPerSecond: 1, queued: 1 });
+  });
+
+  test('a credential without a rate has no backlog', async () => {
+    const id = await smtpCredential({});
+    expect((await backlog(id)).body).toEqual({ credentialId: id, maxPerSecond: null, queued: 0, oldestQueuedAt: null });
+  });
+
+  test('the backlog of an unknown credential is 404', async () => {
+    const missing = await backlog('00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+    expect((await backlog('not-a-uuid')).status).toBe(404);
+  });
+
+  test('maxPerSecond outside 1–100000 is refused', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/credentials',
+      headers: t.auth,
+      payload: { name: 'x', type: 'email.smtp', data: { host: 'h', port: 25, maxPerSecond: 0 } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details[0].path).toBe('/data/maxPerSecond');
+  });
+});
