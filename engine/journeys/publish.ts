@@ -1,6 +1,7 @@
 import type { ErrorDetail } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { goalProblems } from '../experiments/goal-problems.js';
 import { graphProblems } from '../graph/problems.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { lockJourney } from './edit.js';
@@ -10,9 +11,16 @@ import { notifyJourneyChanged } from './notify.js';
 
 /** The problems that would keep a journey's draft from being published (empty: none). */
 export async function validateDraft(db: Kysely<Database>, registry: NodeRegistry, id: string): Promise<ErrorDetail[]> {
-  const row = await db.selectFrom('journeys').select('draft_graph').where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('journeys')
+    .select(['draft_graph', 'draft_settings'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw journeyNotFound(id);
-  return graphProblems(db, row.draft_graph, registry);
+  return [
+    ...(await graphProblems(db, row.draft_graph, registry)),
+    ...goalProblems(row.draft_graph, row.draft_settings),
+  ];
 }
 
 /**
@@ -31,7 +39,10 @@ export async function publishJourney(
 ): Promise<{ version: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, id);
-    const errors = await graphProblems(trx, row.draft_graph, registry);
+    const errors = [
+      ...(await graphProblems(trx, row.draft_graph, registry)),
+      ...goalProblems(row.draft_graph, row.draft_settings),
+    ];
     if (errors.length) throw invalidGraph(errors);
     const last = await trx
       .selectFrom('journey_versions')

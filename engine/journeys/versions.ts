@@ -40,3 +40,14 @@ export async function graphOf(db: Kysely<Database>, journeyId: string, which: nu
   if (!row) throw journeyNotFound(journeyId);
   return row.draft_graph;
 }
+
+/** The journey's newest published version number (null while unpublished); 404 for an unknown journey. */
+export async function publishedVersionOf(db: Kysely<Database>, journeyId: string): Promise<number | null> {
+  const journey = await db
+    .selectFrom('journeys')
+    .select('published_version')
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
+  if (!journey) throw journeyNotFound(journeyId);
+  return journey.published_version;
+}

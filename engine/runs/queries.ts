@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { RunStatus } from '../db/tables/runs.js';
 import { endRuns } from './end-runs.js';
@@ -15,6 +15,8 @@ export interface RunView {
   trigger: unknown;
   startedAt: string;
   endedAt: string | null;
+  /** The run's goal conversion (contracts/experiments.md). */
+  conversion: { at: string; eventId: string } | null;
 }
 
 export interface StepView {
@@ -37,6 +39,7 @@ type RunRow = {
   trigger: unknown;
   started_at: unknown;
   ended_at: unknown;
+  conversion: { at: string; eventId: string } | null;
 };
 
 const iso = (d: unknown) => (d === null || d === undefined ? null : new Date(d as string).toISOString());
@@ -52,8 +55,15 @@ function view(r: RunRow): RunView {
     trigger: r.trigger,
     startedAt: iso(r.started_at) as string,
     endedAt: iso(r.ended_at),
+    conversion: r.conversion ? { at: iso(r.conversion.at) as string, eventId: r.conversion.eventId } : null,
   };
 }
+
+/** The run's conversion, when it has one, as a correlated subquery. */
+const conversion = sql<{ at: string; eventId: string } | null>`(
+  select json_build_object('at', c.at, 'eventId', c.event_id) from run_conversions c where c.run_id = runs.id)`.as(
+  'conversion',
+);
 
 const RUN_COLUMNS = [
   'id',
@@ -75,7 +85,7 @@ export async function listRuns(
   db: Kysely<Database>,
   filter: { journeyId?: string; contactId?: string; status?: RunStatus; limit: number; cursor?: string },
 ): Promise<{ runs: RunView[]; nextCursor: string | null }> {
-  let query = db.selectFrom('runs').select(RUN_COLUMNS);
+  let query = db.selectFrom('runs').select(RUN_COLUMNS).select(conversion);
   if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
   if (filter.contactId) query = query.where('contact_id', '=', filter.contactId);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -100,7 +110,12 @@ export async function listRuns(
 
 /** A run with its steps in order (trigger first); finished and parked steps only. */
 export async function getRun(db: Kysely<Database>, runId: string): Promise<RunView & { steps: StepView[] }> {
-  const run = await db.selectFrom('runs').select(RUN_COLUMNS).where('id', '=', runId).executeTakeFirst();
+  const run = await db
+    .selectFrom('runs')
+    .select(RUN_COLUMNS)
+    .select(conversion)
+    .where('id', '=', runId)
+    .executeTakeFirst();
   if (!run) throw new NotFoundError(`no run ${runId}`);
   const steps = await db
     .selectFrom('steps')

@@ -4,6 +4,7 @@ import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
 import { eventsRoutes } from './events.js';
+import { experimentsRoutes } from './experiments.js';
 import { formPagesRoutes } from './form-pages.js';
 import { formsRoutes } from './forms.js';
 import { healthRoutes } from './health.js';
@@ -31,6 +32,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(healthRoutes);
   await app.register(catalogueRoutes);
   await app.register(journeysRoutes);
+  await app.register(experimentsRoutes);
   await app.register(testRunsRoutes);
   await app.register(runsRoutes);
   await app.register(hooksRoutes);

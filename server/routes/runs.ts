@@ -16,8 +16,14 @@ const runProperties = {
   trigger: { description: 'the trigger payload' },
   startedAt: { type: 'string', format: 'date-time' },
   endedAt: { type: ['string', 'null'], format: 'date-time' },
+  conversion: {
+    type: ['object', 'null'],
+    description: "the journey goal's conversion: the event's timestamp and id",
+    properties: { at: { type: 'string', format: 'date-time' }, eventId: { type: 'string', format: 'uuid' } },
+    required: ['at', 'eventId'],
+  },
 } as const;
-const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt'];
+const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt', 'conversion'];
 
 const runWithSteps = {
   type: 'object',

@@ -3,6 +3,7 @@ import type { JsonValue } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
+import { withDecision } from '../../experiments/decisions.js';
 import type { Runtime } from '../../runtime.js';
 import { decide, fail, type RetryOptions } from '../kernel/decide.js';
 import { type StepView, seeing, watchContact } from '../node/contact-view.js';
@@ -42,7 +43,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<{
     // The kernel fails such a step before looking at the outcome.
     return { outcome: { kind: 'error', retryable: false, error: { message: 'not run' } }, view };
   }
-  const outcome = await invokeNode(definition, async (signal) =>
+  const ran = await invokeNode(definition, async (signal) =>
     seeing(
       view,
       await buildNodeContext({
@@ -58,6 +59,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<{
       }),
     ),
   );
+  const outcome = await withDecision(t.db, t.run.journeyId, node, definition, ran);
   return { outcome, view };
 }
 
