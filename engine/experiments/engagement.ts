@@ -1,5 +1,6 @@
 import type { ContactEvent } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 
 /** The events that tell a message was engaged with, and the rollup metric each moves. */
@@ -9,8 +10,6 @@ const ENGAGEMENT: Record<string, 'opened' | 'clicked' | 'replied' | 'unsubscribe
   'email.replied': 'replied',
   'email.unsubscribed': 'unsubscribed',
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Runs inside the transaction that stores `event`: the first open, click, reply or
@@ -22,7 +21,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function recordEngagement(trx: Kysely<Database>, event: ContactEvent): Promise<void> {
   const kind = ENGAGEMENT[event.name];
   const messageId = event.properties.messageId;
-  if (!kind || typeof messageId !== 'string' || !UUID.test(messageId)) return;
+  if (!kind || typeof messageId !== 'string' || !isUuid(messageId)) return;
   await sql`
     with m as (
       select m.id, m.journey_id, m.node_id, m.run_id, m.created_at, r.version, r.contact_id

@@ -15,6 +15,7 @@ import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
+import { inHoldout } from '../experiments/holdout.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
@@ -136,7 +137,10 @@ export function createMessagesService(scope: StepScope): MessagesService {
           // An erase that took the lock first leaves nothing to send to, and nothing may be stored.
           if (!(await contactExists(trx, contact.id))) throw new NodeError('the contact was erased');
         }
-        const decided = await decide(trx, { request, to, contact, rules, now, messageId: found?.id ?? null });
+        // A token that took a split's control output is a holdout: its message is stored, not sent.
+        const decided: Decision = (await inHoldout(trx, scope.idempotencyKey))
+          ? { status: 'suppressed', reason: 'holdout' }
+          : await decide(trx, { request, to, contact, rules, now, messageId: found?.id ?? null });
         const row = {
           id,
           idempotency_key: scope.idempotencyKey,

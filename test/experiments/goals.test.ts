@@ -1,0 +1,228 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { JourneySettings } from '../../engine/graph/types.js';
+import { startRun } from '../../engine/runs/start.js';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { createJourney } from '../api/journeys-support.js';
+import type { TestApp } from '../support/runtime.js';
+import { testRun } from '../test-runs/support.js';
+import {
+  assignments,
+  e,
+  eventually,
+  experimentsApp,
+  GOAL,
+  makeContacts,
+  n,
+  postEvent,
+  publish,
+  runThrough,
+  splitGraph,
+} from './support.js';
+
+let t: TestApp;
+let worker: WorkerHandle;
+beforeAll(async () => {
+  t = await experimentsApp();
+  worker = await startWorker(t.runtime, { pollInterval: 200 });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+const db = () => t.runtime.db;
+const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+  t.app.inject({ method, url, headers: t.auth, ...(payload ? { payload } : {}) });
+const conversionOf = async (runId: string) => (await call('GET', `/api/runs/${runId}`)).json().conversion;
+const runOf = async (journeyId: string, contactId: string) => {
+  const row = await db()
+    .selectFrom('runs')
+    .select(['id', 'status', 'outcome'])
+    .where('journey_id', '=', journeyId)
+    .where('contact_id', '=', contactId)
+    .executeTakeFirstOrThrow();
+  return row;
+};
+const startOne = (j: { journeyId: string; version: number }, contactId: string) =>
+  db()
+    .transaction()
+    .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId, trigger: {} }));
+const sleepGraph = () => ({
+  nodes: [n('t', 'tst.trigger'), n('wait', 'tst.sleep', { ms: 600_000 }), n('next', 'tst.step')],
+  edges: [e('t', 'wait'), e('wait', 'next')],
+});
+
+describe('the goal setting', () => {
+  test('reads back with exitOnGoal filled in, and null removes it', async () => {
+    const id = await createJourney(t, { name: 'G', settings: { goal: { event: 'purchase', windowSeconds: 86400 } } });
+    const made = await call('GET', `/api/journeys/${id}`);
+    expect(made.json().draft.settings.goal).toEqual({ event: 'purchase', windowSeconds: 86400, exitOnGoal: false });
+    const removed = await call('PATCH', `/api/journeys/${id}`, { settings: { goal: null } });
+    expect(removed.statusCode).toBe(200);
+    expect(removed.json().draft.settings.goal ?? null).toBeNull();
+  });
+
+  test('a bad goal is refused with the field that is wrong', async () => {
+    const id = await createJourney(t, { name: 'Bad goal' });
+    const cases: [object, string][] = [
+      [{ event: 'purchase', windowSeconds: 0 }, '/settings/goal/windowSeconds'],
+      [{ event: 'purchase', windowSeconds: 31_536_001 }, '/settings/goal/windowSeconds'],
+      [{ event: '', windowSeconds: 60 }, '/settings/goal/event'],
+      [
+        { event: 'purchase', windowSeconds: 60, filter: { attr: 'total', op: 'bigger', value: 1 } },
+        '/settings/goal/filter',
+      ],
+      [{ event: 'purchase', windowSeconds: 60, colour: 'red' }, '/settings/goal'],
+    ];
+    for (const [goal, path] of cases) {
+      const res = await call('PATCH', `/api/journeys/${id}`, { settings: { goal } });
+      expect(res.statusCode, JSON.stringify(goal)).toBe(400);
+      expect(res.json().error.code).toBe('validation_failed');
+      expect(res.json().error.details[0].path.startsWith(path), res.body).toBe(true);
+    }
+  });
+
+  test('a split that picks its winner by the goal needs one to publish', async () => {
+    const graph = splitGraph(
+      [
+        { key: 'a', weight: 50 },
+        { key: 'b', weight: 50 },
+      ],
+      { after: 'P7D' },
+    );
+    const id = await createJourney(t, { name: 'No goal', graph });
+    const res = await call('POST', `/api/journeys/${id}/publish`);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({
+      code: 'invalid_graph',
+      details: [{ nodeId: 'ab', path: '/winner/metric' }],
+    });
+    await call('PATCH', `/api/journeys/${id}`, { settings: { goal: GOAL } });
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+  });
+
+  test('a winner test period shorter than ten seconds is refused', async () => {
+    const graph = splitGraph(
+      [
+        { key: 'a', weight: 50 },
+        { key: 'b', weight: 50 },
+      ],
+      { metric: 'click', after: 'PT5S' },
+    );
+    const id = await createJourney(t, { name: 'Short', graph });
+    const res = await call('POST', `/api/journeys/${id}/publish`);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details).toContainEqual(expect.objectContaining({ nodeId: 'ab', path: '/winner/after' }));
+  });
+});
+
+describe('conversions', () => {
+  test('an event within the window converts the run once, whether or not anything was opened', async () => {
+    const j = await publish(db(), sleepGraph(), { goal: GOAL });
+    const [contact] = await makeContacts(t, 1);
+    await startOne(j, contact as string);
+    const run = await runOf(j.journeyId, contact as string);
+    expect(await conversionOf(run.id)).toBeNull();
+    const at = new Date().toISOString();
+    const first = await postEvent(t, contact as string, 'purchase', {}, at);
+    await postEvent(t, contact as string, 'purchase');
+    expect(await conversionOf(run.id)).toEqual({ at, eventId: first.id });
+    expect((await runOf(j.journeyId, contact as string)).status).toBe('waiting');
+  });
+
+  test('an event before the run started or after the window converts nothing', async () => {
+    const j = await publish(db(), sleepGraph(), { goal: { event: 'purchase', windowSeconds: 60 } });
+    const [contact] = await makeContacts(t, 1);
+    await startOne(j, contact as string);
+    const run = await runOf(j.journeyId, contact as string);
+    const started = (await call('GET', `/api/runs/${run.id}`)).json().startedAt as string;
+    const at = (ms: number) => new Date(new Date(started).getTime() + ms).toISOString();
+    await postEvent(t, contact as string, 'purchase', {}, at(-1000));
+    await postEvent(t, contact as string, 'purchase', {}, at(61_000));
+    expect(await conversionOf(run.id)).toBeNull();
+    await postEvent(t, contact as string, 'purchase', {}, at(60_000));
+    expect((await conversionOf(run.id))?.at).toBe(at(60_000));
+  });
+
+  test("only events matching the goal's filter convert", async () => {
+    const goal = { event: 'purchase', windowSeconds: 3600, filter: { attr: 'total', op: 'gte', value: 100 } };
+    const j = await publish(db(), sleepGraph(), { goal } as Partial<JourneySettings>);
+    const [contact] = await makeContacts(t, 1);
+    await startOne(j, contact as string);
+    const run = await runOf(j.journeyId, contact as string);
+    await postEvent(t, contact as string, 'purchase', { total: 50 });
+    expect(await conversionOf(run.id)).toBeNull();
+    const big = await postEvent(t, contact as string, 'purchase', { total: 150 });
+    expect((await conversionOf(run.id))?.eventId).toBe(big.id);
+  });
+
+  test('with exitOnGoal a waiting run ends at once as exited with outcome goal', async () => {
+    const j = await publish(db(), sleepGraph(), { goal: { ...GOAL, exitOnGoal: true } } as Partial<JourneySettings>);
+    const [contact] = await makeContacts(t, 1);
+    await startOne(j, contact as string);
+    await eventually(async () => (await runOf(j.journeyId, contact as string)).status === 'waiting');
+    await postEvent(t, contact as string, 'purchase');
+    expect(await runOf(j.journeyId, contact as string)).toMatchObject({ status: 'exited', outcome: 'goal' });
+    const steps = (await call('GET', `/api/runs/${(await runOf(j.journeyId, contact as string)).id}`)).json().steps;
+    expect(steps.map((s: { nodeId: string }) => s.nodeId)).not.toContain('next');
+  });
+});
+
+describe('holdout', () => {
+  test('contacts that took control send no message: stored as suppressed with reason holdout', async () => {
+    const email = (id: string) =>
+      n(id, 'email.send', { from: 'shop@example.com', subject: 'Hi', html: '<p>Hi</p>', category: 'transactional' });
+    const graph = {
+      nodes: [
+        n('t', 'tst.trigger'),
+        n('ab', 'core.split', {
+          variants: [
+            { key: 'control', weight: 50 },
+            { key: 'a', weight: 50 },
+          ],
+        }),
+        email('mail-control'),
+        email('mail-a'),
+      ],
+      edges: [e('t', 'ab'), e('ab', 'mail-control', 'control'), e('ab', 'mail-a', 'a')],
+    };
+    const j = await publish(db(), graph);
+    const contacts = await makeContacts(t, 40);
+    await runThrough(t, j, contacts);
+    const taken = await assignments(t, j.journeyId, contacts);
+    const control = [...taken.values()].filter((x) => x.variant === 'control').length;
+    const { rows } = await sql<{ node_id: string; status: string; reason: string | null; n: number }>`
+      select node_id, status, reason, count(*)::int as n from messages where journey_id = ${j.journeyId}
+      group by 1, 2, 3 order by 1`.execute(db());
+    expect(rows).toEqual([
+      { node_id: 'mail-a', status: 'sent', reason: null, n: 40 - control },
+      { node_id: 'mail-control', status: 'suppressed', reason: 'holdout', n: control },
+    ]);
+    const analytics = (await call('GET', `/api/journeys/${j.journeyId}/analytics`)).json();
+    expect(analytics.messages['mail-control']).toMatchObject({ sent: 0, suppressed: { holdout: control } });
+    expect(analytics.messages['mail-a']).toMatchObject({ sent: 40 - control, suppressed: {} });
+    expect(analytics.outputs['mail-control'].suppressed.taken).toBe(control);
+  });
+});
+
+describe('test runs', () => {
+  test('show the variant the test contact would take, with a standing decision applied', async () => {
+    const graph = splitGraph([
+      { key: 'a', weight: 50 },
+      { key: 'b', weight: 50 },
+    ]);
+    const id = await createJourney(t, { name: 'Test run split', graph });
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    const before = await testRun(t, id, {});
+    const split = before.steps.find((s: { nodeId: string }) => s.nodeId === 'ab');
+    expect(split.output).toMatchObject({ by: 'weights' });
+    const chosen = split.output.variant === 'a' ? 'b' : 'a';
+    expect((await call('POST', `/api/journeys/${id}/nodes/ab/winner`, { variant: chosen })).statusCode).toBe(200);
+    const after = await testRun(t, id, {});
+    expect(after.steps.find((s: { nodeId: string }) => s.nodeId === 'ab').output).toEqual({
+      variant: chosen,
+      by: 'override',
+    });
+  });
+});
