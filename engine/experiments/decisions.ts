@@ -39,3 +39,19 @@ export async function withDecision(
   if (!decision || !outputsOf(definition, node.params ?? {}).includes(decision.variant)) return outcome;
   return { kind: 'next', outputs: [decision.variant], output: { variant: decision.variant, by: decision.kind } };
 }
+
+/**
+ * On publishing: a standing decision survives while the new version still has a split with
+ * that node id and that variant; otherwise it is cleared (contract "core.split").
+ */
+export async function clearStaleDecisions(trx: Kysely<Database>, journeyId: string, version: number): Promise<void> {
+  await sql`
+    update split_decisions d set cleared_at = now()
+    where d.journey_id = ${journeyId} and d.cleared_at is null
+      and not exists (
+        select 1 from journey_versions v cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
+        where v.journey_id = d.journey_id and v.version = ${version}
+          and n ->> 'id' = d.node_id and n ->> 'type' = ${SPLIT_TYPE}
+          and (d.variant is null or n -> 'params' -> 'variants' @> jsonb_build_array(jsonb_build_object('key', d.variant))))
+  `.execute(trx);
+}

@@ -1,6 +1,7 @@
 import type { ErrorDetail } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { clearStaleDecisions } from '../experiments/decisions.js';
 import { goalProblems } from '../experiments/goal-problems.js';
 import { graphProblems } from '../graph/problems.js';
 import type { NodeRegistry } from '../registry/registry.js';
@@ -68,6 +69,7 @@ export async function publishJourney(
       })
       .where('id', '=', id)
       .execute();
+    await clearStaleDecisions(trx, id, version);
     await notifyJourneyChanged(trx, id);
     return { version };
   });

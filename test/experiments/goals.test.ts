@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 const db = () => t.runtime.db;
-const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
   t.app.inject({ method, url, headers: t.auth, ...(payload ? { payload } : {}) });
 const conversionOf = async (runId: string) => (await call('GET', `/api/runs/${runId}`)).json().conversion;
 const runOf = async (journeyId: string, contactId: string) => {
@@ -224,5 +224,30 @@ describe('test runs', () => {
       variant: chosen,
       by: 'override',
     });
+  });
+});
+
+describe('publishing', () => {
+  test('keeps a standing decision while its variant exists, and clears it when the variant is gone', async () => {
+    const id = await createJourney(t, {
+      name: 'Republish',
+      graph: splitGraph([
+        { key: 'a', weight: 50 },
+        { key: 'b', weight: 50 },
+      ]),
+    });
+    await call('POST', `/api/journeys/${id}/publish`);
+    await call('POST', `/api/journeys/${id}/nodes/ab/winner`, { variant: 'b' });
+    await call('POST', `/api/journeys/${id}/publish`);
+    const kept = (await call('GET', `/api/journeys/${id}/experiments`)).json().experiments[0];
+    expect(kept).toMatchObject({ status: 'override', decision: { variant: 'b' } });
+    const without = splitGraph([
+      { key: 'a', weight: 50 },
+      { key: 'c', weight: 50 },
+    ]);
+    await call('PUT', `/api/journeys/${id}/draft`, { graph: without });
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    const cleared = (await call('GET', `/api/journeys/${id}/experiments`)).json().experiments[0];
+    expect(cleared).toMatchObject({ status: 'testing', decision: null });
   });
 });
