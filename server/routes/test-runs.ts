@@ -119,7 +119,10 @@ const messageSchema = {
     text: { type: 'string' },
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
-    reason: { type: 'string', enum: ['frequency-cap', 'unsubscribed', 'no-consent', 'bounced', 'holdout', 'quiet-hours'] },
+    reason: {
+      type: 'string',
+      enum: ['frequency-cap', 'unsubscribed', 'no-consent', 'bounced', 'holdout', 'quiet-hours'],
+    },
     at: time,
     delayedUntil: time,
   },
