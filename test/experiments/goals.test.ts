@@ -169,8 +169,10 @@ describe('conversions', () => {
   });
 });
 
-describe('holdout', () => {
-  test('contacts that took control send no message: stored as suppressed with reason holdout', async () => {
+describe('holdout and engagement', () => {
+  let j: { journeyId: string; version: number };
+  let contacts: string[];
+  beforeAll(async () => {
     const email = (id: string) =>
       n(id, 'email.send', { from: 'shop@example.com', subject: 'Hi', html: '<p>Hi</p>', category: 'transactional' });
     const graph = {
@@ -187,9 +189,12 @@ describe('holdout', () => {
       ],
       edges: [e('t', 'ab'), e('ab', 'mail-control', 'control'), e('ab', 'mail-a', 'a')],
     };
-    const j = await publish(db(), graph);
-    const contacts = await makeContacts(t, 40);
+    j = await publish(db(), graph);
+    contacts = await makeContacts(t, 40);
     await runThrough(t, j, contacts);
+  });
+
+  test('contacts that took control send no message: stored as suppressed with reason holdout', async () => {
     const taken = await assignments(t, j.journeyId, contacts);
     const control = [...taken.values()].filter((x) => x.variant === 'control').length;
     const { rows } = await sql<{ node_id: string; status: string; reason: string | null; n: number }>`
@@ -203,6 +208,25 @@ describe('holdout', () => {
     expect(analytics.messages['mail-control']).toMatchObject({ sent: 0, suppressed: { holdout: control } });
     expect(analytics.messages['mail-a']).toMatchObject({ sent: 40 - control, suppressed: {} });
     expect(analytics.outputs['mail-control'].suppressed.taken).toBe(control);
+  });
+
+  test('a message opened twice counts once, on its node and for the variant under the open metric', async () => {
+    const { rows } = await sql<{ id: string; contact_id: string }>`
+      select id, contact_id from messages where journey_id = ${j.journeyId} and node_id = 'mail-a' limit 1`.execute(
+      db(),
+    );
+    const message = rows[0] as { id: string; contact_id: string };
+    await postEvent(t, message.contact_id, 'email.opened', { messageId: message.id, nodeId: 'mail-a' });
+    await postEvent(t, message.contact_id, 'email.opened', { messageId: message.id, nodeId: 'mail-a' });
+    await postEvent(t, message.contact_id, 'email.opened', { messageId: 'not-a-message' });
+    const analytics = (await call('GET', `/api/journeys/${j.journeyId}/analytics`)).json();
+    expect(analytics.messages['mail-a']).toMatchObject({ opened: 1, clicked: 0 });
+    const experiment = (await call('GET', `/api/journeys/${j.journeyId}/experiments?metric=open`)).json()
+      .experiments[0];
+    expect(experiment).toMatchObject({ metric: 'open', baseline: 'control' });
+    expect(experiment.variants.find((v: { key: string }) => v.key === 'a').converted).toBe(1);
+    const byDefault = (await call('GET', `/api/journeys/${j.journeyId}/experiments`)).json().experiments[0];
+    expect(byDefault.metric).toBe('click');
   });
 });
 
