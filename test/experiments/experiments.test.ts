@@ -42,7 +42,8 @@ beforeAll(async () => {
       { key: 'a', weight: 50 },
       { key: 'b', weight: 50 },
     ],
-    { metric: 'goal', after: 'PT10S', minPerVariant: 100, confidence: 0.95 },
+    // A day: the worker's heartbeat must not decide before the tests look (they move time on).
+    { metric: 'goal', after: 'P1D', minPerVariant: 100, confidence: 0.95 },
   );
   journey = await publish(t.runtime.db, graph, { goal: GOAL });
   const contacts = await makeContacts(t, 2000);
@@ -173,7 +174,7 @@ describe('an experiment on a split with a goal', () => {
   });
 
   test('after the test period the winner is decided once, and every later contact takes it', async () => {
-    await sql`update split_tests set started_at = now() - interval '1 minute' where journey_id = ${journey.journeyId}`.execute(
+    await sql`update split_tests set started_at = now() - interval '25 hours' where journey_id = ${journey.journeyId}`.execute(
       t.runtime.db,
     );
     await decideDueExperiments(t.runtime.db, new Date());
@@ -219,7 +220,7 @@ describe('an experiment on a split with a goal', () => {
     expect(body).toMatchObject({ status: 'testing', decision: null });
     expect(body.history.map((d: { kind: string }) => d.kind)).toEqual(['winner', 'override']);
     expect(body.history.every((d: { clearedAt: string | null }) => d.clearedAt !== null)).toBe(true);
-    expect(new Date(body.endsAt).getTime() - new Date(body.startedAt).getTime()).toBe(10_000);
+    expect(new Date(body.endsAt).getTime() - new Date(body.startedAt).getTime()).toBe(86_400_000);
     const again = await t.app.inject({ method: 'DELETE', url, headers: t.auth });
     expect(again.json().startedAt).toBe(body.startedAt);
   });

@@ -5,7 +5,7 @@ import { startRun } from '../../engine/runs/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createJourney } from '../api/journeys-support.js';
 import type { TestApp } from '../support/runtime.js';
-import { testRun } from '../test-runs/support.js';
+import { postTest } from '../test-runs/support.js';
 import {
   assignments,
   e,
@@ -238,12 +238,26 @@ describe('test runs', () => {
     ]);
     const id = await createJourney(t, { name: 'Test run split', graph });
     expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
-    const before = await testRun(t, id, {});
+    const experimentRows = async () =>
+      (
+        await sql<{ n: number }>`select (select count(*) from split_units) + (select count(*) from split_decisions)
+          + (select count(*) from split_tests) + (select count(*) from journey_rollups where journey_id = ${id}) as n`.execute(
+          db(),
+        )
+      ).rows[0]?.n;
+    const testRun = async () => {
+      const res = await postTest(t, id, {});
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json();
+    };
+    const counted = await experimentRows();
+    const before = await testRun();
+    expect(await experimentRows()).toBe(counted);
     const split = before.steps.find((s: { nodeId: string }) => s.nodeId === 'ab');
     expect(split.output).toMatchObject({ by: 'weights' });
     const chosen = split.output.variant === 'a' ? 'b' : 'a';
     expect((await call('POST', `/api/journeys/${id}/nodes/ab/winner`, { variant: chosen })).statusCode).toBe(200);
-    const after = await testRun(t, id, {});
+    const after = await testRun();
     expect(after.steps.find((s: { nodeId: string }) => s.nodeId === 'ab').output).toEqual({
       variant: chosen,
       by: 'override',
