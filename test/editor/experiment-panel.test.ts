@@ -107,7 +107,7 @@ describe.skipIf(!hasChromium)('the experiment panel in the browser', () => {
     expect(await panel.locator('[data-status]').textContent()).toBe('Testing');
     expect(await panel.locator('canvas').count()).toBeGreaterThan(0);
     const words = await panel.getByTestId('p-value-words').textContent();
-    expect(words).toMatch(/^\d+ % likely that B beats A — (significant at 95 %|not yet significant)$/);
+    expect(words).toMatch(/^(\d+|over 99) % likely that B beats A — (significant at 95 %|not yet significant)$/);
     expect(await page.getByTestId('journey-totals').textContent()).toContain('200 started');
     await panel.getByRole('button', { name: 'Send everyone to b' }).click();
     await expect.poll(() => panel.locator('[data-status]').textContent()).toBe('Chosen by hand: b');

@@ -16,7 +16,10 @@ export function pValueInWords(e: Experiment): string {
   const ahead = (best.rate ?? 0) >= (base.rate ?? 0);
   const [winner, loser] = ahead ? [best.key, base.key] : [base.key, best.key];
   const verdict = best.pValue < 1 - e.confidence ? `significant at ${pct(e.confidence)}` : 'not yet significant';
-  return `${pct(1 - best.pValue / 2)} likely that ${winner.toUpperCase()} beats ${loser.toUpperCase()} — ${verdict}`;
+  // Rounding would claim certainty: past 99 % say so instead of "100 %".
+  const chance = 1 - best.pValue / 2;
+  const likely = chance >= 0.995 ? 'over 99 %' : pct(chance);
+  return `${likely} likely that ${winner.toUpperCase()} beats ${loser.toUpperCase()} — ${verdict}`;
 }
 
 /** The sample-size guidance in words. */
