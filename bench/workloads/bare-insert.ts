@@ -1,26 +1,8 @@
-import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { createBenchDatabase } from '../database.js';
+import { cpuNote, load } from '../load.js';
 import type { BenchResult } from '../result.js';
-
-export interface LoadFigures {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-/** autocannon against one URL for `seconds`, returning throughput and latency. */
-export async function load(options: autocannon.Options): Promise<LoadFigures> {
-  const result = await autocannon({
-    connections: 50,
-    pipelining: 1,
-    duration: Number(process.env.BENCH_SECONDS ?? 8),
-    ...options,
-  });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
-}
 
 /** The floor of any webhook: a bare fastify route doing one INSERT, on the same database server. */
 export async function bareInsert(): Promise<{ rows: BenchResult[]; rps: number }> {
@@ -40,7 +22,7 @@ export async function bareInsert(): Promise<{ rows: BenchResult[]; rps: number }
       url: `http://127.0.0.1:${port}/bare`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'ada@example.com', plan: 'pro' }),
+      bodies: [JSON.stringify({ email: 'ada@example.com', plan: 'pro' })],
     });
     return {
       rps: figures.rps,
@@ -50,7 +32,7 @@ export async function bareInsert(): Promise<{ rows: BenchResult[]; rps: number }
           metric: 'req/s',
           value: Math.round(figures.rps),
           unit: 'req/s',
-          notes: `p50 ${figures.p50} ms, p99 ${figures.p99} ms`,
+          notes: `p50 ${figures.p50} ms, p99 ${figures.p99} ms; ${cpuNote(figures)}`,
         },
       ],
     };

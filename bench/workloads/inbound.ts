@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { replyAddress } from '../../engine/inbound/addresses.js';
 import { scaled } from '../database.js';
 import { createInstance, importContacts } from '../instance.js';
+import { cpuNote, load } from '../load.js';
 import type { BenchResult } from '../result.js';
-import { load } from './bare-insert.js';
 
 const DOMAIN = 'in.bench.test';
 const SECRET = 'bench-inbound-secret-0123';
@@ -55,19 +55,11 @@ export async function inboundReplies(bareRps: number | null): Promise<BenchResul
     const templates = rows.map((m) => reply(replyAddress(runtime.keys, m.id, DOMAIN), m.to, `<${m.id}@localhost>`));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
-    let i = 0;
     const figures = await load({
       url: `http://127.0.0.1:${port}/hooks/inbound-email`,
       method: 'POST',
       headers: { 'content-type': 'message/rfc822', 'x-waymark-secret': SECRET },
-      requests: [
-        {
-          setupRequest: (req) => {
-            const n = i++;
-            return { ...req, body: (templates[n % templates.length] as string).replace('@@ID@@', `r${n}`) };
-          },
-        },
-      ],
+      bodies: templates.map((t) => t.replace('@@ID@@', 'r@@N@@')),
     });
     const { rows: recorded } = await sql<{ n: number }>`
       select count(*)::int as n from events where name = 'email.replied'`.execute(runtime.db);
@@ -80,7 +72,7 @@ export async function inboundReplies(bareRps: number | null): Promise<BenchResul
         // A reply costs a MIME parse plus the whole event path (one transaction of several
         // statements: waits, exitOn, core.event triggers) where the ceiling is one INSERT.
         ratio: bareRps ? { to: 'bare INSERT', value: figures.rps / bareRps, goal: '≥ 0.05×' } : undefined,
-        notes: `p50 ${figures.p50} ms, p99 ${figures.p99} ms, non-2xx ${figures.non2xx}, ${recorded[0]?.n ?? 0} email.replied recorded`,
+        notes: `p50 ${figures.p50} ms, p99 ${figures.p99} ms, non-2xx ${figures.non2xx}, ${recorded[0]?.n ?? 0} email.replied recorded; ${cpuNote(figures)}`,
       },
     ];
   } finally {

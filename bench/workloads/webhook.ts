@@ -1,7 +1,7 @@
 import { scaled } from '../database.js';
 import { createInstance, publishJourney } from '../instance.js';
+import { cpuNote, load } from '../load.js';
 import type { BenchResult } from '../result.js';
-import { load } from './bare-insert.js';
 import { FIVE_NODE_GRAPH } from './journey.js';
 
 /** autocannon against a published webhook (server only: ingestion is what is measured). */
@@ -11,19 +11,14 @@ export async function webhookIngestion(bareRps: number | null): Promise<BenchRes
     const journeyId = await publishJourney(instance.app, FIVE_NODE_GRAPH);
     await instance.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = instance.app.server.address() as { port: number };
-    let i = 0;
     const figures = await load({
       url: `http://127.0.0.1:${port}/hooks/${journeyId}/hook`,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-waymark-secret': 'bench-secret-0123456789' },
-      requests: [
-        {
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({ email: `hook${i++ % scaled(50_000)}@bench.test`, plan: 'pro' }),
-          }),
-        },
-      ],
+      // Contacts new and known: the first pass creates them, later ones find them.
+      bodies: Array.from({ length: scaled(50_000) }, (_, i) =>
+        JSON.stringify({ email: `hook${i}@bench.test`, plan: 'pro' }),
+      ),
     });
     return [
       {
@@ -32,7 +27,7 @@ export async function webhookIngestion(bareRps: number | null): Promise<BenchRes
         value: Math.round(figures.rps),
         unit: 'req/s',
         ratio: bareRps ? { to: 'bare INSERT', value: figures.rps / bareRps, goal: '≥ 0.5×' } : undefined,
-        notes: `p50 ${figures.p50} ms, p99 ${figures.p99} ms, non-2xx ${figures.non2xx}`,
+        notes: `p50 ${figures.p50} ms, p99 ${figures.p99} ms, non-2xx ${figures.non2xx}; ${cpuNote(figures)}`,
       },
     ];
   } finally {

@@ -47,11 +47,20 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
  * create one contact. Throws ValidationError naming the bad field (`/email`, `/phone`), and
  * NotFoundError for an unknown `contactId`.
  */
-export async function bindContact(db: Kysely<Database>, identity: ContactIdentity): Promise<string | null> {
+export async function bindContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  identity: ContactIdentity,
+): Promise<string | null> {
   const value = normalizeIdentity(identity);
   if (!value) return null;
   if (value.contactId !== undefined) {
-    const row = await db.selectFrom('contacts').select('id').where('id', '=', value.contactId).executeTakeFirst();
+    const row = await db
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', value.contactId)
+      .executeTakeFirst();
     if (!row) throw new NotFoundError(`no contact ${value.contactId}`);
     return row.id;
   }
@@ -59,6 +68,7 @@ export async function bindContact(db: Kysely<Database>, identity: ContactIdentit
   const known = await db
     .selectFrom('contacts')
     .select(['id', 'email', 'phone', 'external_id'])
+    .where('workspace_id', '=', workspaceId)
     .where((eb) =>
       eb.or([
         eb('external_id', '=', value.externalId ?? null),
@@ -72,7 +82,7 @@ export async function bindContact(db: Kysely<Database>, identity: ContactIdentit
     const k = known[0];
     if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone)) return k.id;
   }
-  const [outcome] = await upsertContacts(db, [value]);
+  const [outcome] = await upsertContacts(db, workspaceId, [value]);
   if (!outcome?.ok) {
     const message = outcome?.error ?? 'the identity was rejected';
     throw new ValidationError(message, [{ path: `/${outcome?.field ?? ''}`, message }]);

@@ -50,11 +50,16 @@ function idsOf(contactId: string): Record<IdColumn, RawBuilder<unknown>> {
  * transaction. Rows of journeys, versions, settings, credentials and other contacts are never
  * touched, even where they hold the same address.
  */
-export async function eraseContact(db: Kysely<Database>, contactId: string, secretKey: Buffer): Promise<void> {
+export async function eraseContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactId: string,
+  secretKey: Buffer,
+): Promise<void> {
   if (!isUuid(contactId)) throw new NotFoundError(`no contact ${contactId}`);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await eraseOnce(db, contactId, secretKey);
+      return await eraseOnce(db, workspaceId, contactId, secretKey);
     } catch (error) {
       // 40P01: a step of the contact's run finishing at this instant; the retry sees it done.
       if (attempt >= ATTEMPTS || (error as { code?: string }).code !== '40P01') throw error;
@@ -62,11 +67,17 @@ export async function eraseContact(db: Kysely<Database>, contactId: string, secr
   }
 }
 
-async function eraseOnce(db: Kysely<Database>, contactId: string, secretKey: Buffer): Promise<void> {
+async function eraseOnce(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactId: string,
+  secretKey: Buffer,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await lockContact(trx, contactId);
     const found = await sql<{ email: string | null; phone: string | null; external_id: string | null }>`
-      select email, phone, external_id from contacts where id = ${contactId} for update`.execute(trx);
+      select email, phone, external_id from contacts where id = ${contactId} and workspace_id = ${workspaceId}
+      for update`.execute(trx);
     const contact = found.rows[0];
     if (!contact) throw new NotFoundError(`no contact ${contactId}`);
     const hash = (v: string) => createHmac('sha256', secretKey).update(v).digest('hex');
@@ -115,7 +126,7 @@ async function eraseOnce(db: Kysely<Database>, contactId: string, secretKey: Buf
       await deleteInBatches(
         trx,
         'email_suppressions',
-        sql`contact_id is null and lower(address) = lower(${contact.email})`,
+        sql`contact_id is null and workspace_id = ${workspaceId} and lower(address) = lower(${contact.email})`,
       );
     await trx.deleteFrom('contacts').where('id', '=', contactId).execute();
 

@@ -20,8 +20,12 @@ export interface ContactExport {
  * Everything stored about a contact (GDPR access): the contact, its events (tracking ones
  * included), tags, lists, messages, runs with their steps, leads, and form consents' proofs.
  */
-export async function exportContact(db: Kysely<Database>, contactId: string): Promise<ContactExport> {
-  const contact = await loadContact(db, contactId);
+export async function exportContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactId: string,
+): Promise<ContactExport> {
+  const contact = await loadContact(db, workspaceId, contactId);
   if (!contact) throw new NotFoundError(`no contact ${contactId}`);
   const ids = [contactId];
   const events = (

@@ -121,6 +121,7 @@ async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
  */
 export async function importContacts(
   db: Kysely<Database>,
+  workspaceId: string,
   stream: Readable,
   format: 'csv' | 'ndjson',
 ): Promise<ImportResult> {
@@ -133,6 +134,7 @@ export async function importContacts(
     if (!rows.length) return;
     const outcomes = await upsertContacts(
       db,
+      workspaceId,
       rows.map((r) => r.value),
     );
     outcomes.forEach((o, i) => {

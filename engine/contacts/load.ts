@@ -22,8 +22,11 @@ interface LoadedRow {
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
-/** The SELECT of contacts with their tags and lists whose id is `= <match>` (e.g. `any(…)`). */
-function contactRowsSql(match: RawBuilder<unknown>): RawBuilder<LoadedRow> {
+/**
+ * The SELECT of contacts with their tags and lists whose id is `= <match>` (e.g. `any(…)`),
+ * in `workspaceId` when given (a run's own contact needs none: it is its journey's).
+ */
+function contactRowsSql(match: RawBuilder<unknown>, workspaceId?: string): RawBuilder<LoadedRow> {
   return sql<LoadedRow>`
     select c.*,
       coalesce((select json_agg(json_build_object(
@@ -37,8 +40,9 @@ function contactRowsSql(match: RawBuilder<unknown>): RawBuilder<LoadedRow> {
           'list', l.list,
           'addedAt', to_char(l.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
         order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists,
-      ${undeliverableJson(sql`c.email`)} as email_undeliverable
-    from contacts c where c.id = ${match}`;
+      ${undeliverableJson(sql`c.email`, sql`c.workspace_id`)} as email_undeliverable
+    from contacts c where c.id = ${match}
+      ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}`;
 }
 
 /** A JSON value with the contact whose id `idExpr` gives, for `contactFromJson`; null when none. */
@@ -55,17 +59,27 @@ export function contactFromJson(json: unknown): Contact | null {
  * Many contacts with their tags (`active` computed now) and lists, in one query, in the
  * order of `ids`; unknown ids are left out.
  */
-export async function loadContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Contact[]> {
+export async function loadContacts(
+  db: Kysely<Database>,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<Contact[]> {
   if (!ids.length) return [];
-  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`)}`.execute(db);
+  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`, workspaceId)}`.execute(
+    db,
+  );
   const byId = new Map(rows.map((r) => [r.id, toContact(r)]));
   return ids.map((id) => byId.get(id)).filter((c): c is Contact => c !== undefined);
 }
 
 /** The contact with its tags and lists, as the API and `ctx.contact` show it; null when unknown. */
-export async function loadContact(db: Kysely<Database>, contactId: string): Promise<Contact | null> {
+export async function loadContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactId: string,
+): Promise<Contact | null> {
   if (!isUuid(contactId)) return null;
-  const [contact] = await loadContacts(db, [contactId]);
+  const [contact] = await loadContacts(db, workspaceId, [contactId]);
   return contact ?? null;
 }
 

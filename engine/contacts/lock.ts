@@ -13,8 +13,16 @@ export async function lockContact(trx: Kysely<Database>, contactId: string): Pro
   await sql`select pg_advisory_xact_lock(hashtext(${contactId}))`.execute(trx);
 }
 
-/** True while the contact exists; read under its lock, it stays so until the transaction ends. */
-export async function contactExists(trx: Kysely<Database>, contactId: string): Promise<boolean> {
-  const row = await trx.selectFrom('contacts').select('id').where('id', '=', contactId).executeTakeFirst();
+/**
+ * True while the contact exists in the workspace; read under its lock, it stays so until the
+ * transaction ends.
+ */
+export async function contactExists(trx: Kysely<Database>, workspaceId: string, contactId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('contacts')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .executeTakeFirst();
   return Boolean(row);
 }

@@ -10,7 +10,8 @@ import { sql } from 'kysely';
 import { recordEvent } from '../events/record.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
-import { loadContact } from './load.js';
+import { isUuid, loadContact } from './load.js';
+import { contactExists } from './lock.js';
 import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
 
@@ -28,14 +29,21 @@ function mentionsEvents(filter: Filter): boolean {
 export function createContactsService(scope: StepScope): ContactsService {
   const { db } = scope;
   let events = 0;
+  // A node names contacts by id: only its own workspace's are found (the run's own contact is).
+  const mine = async (contactId: string) => {
+    if (contactId === scope.contactId) return;
+    if (!isUuid(contactId) || !(await contactExists(db, scope.workspaceId, contactId)))
+      throw new NotFoundError(`no contact ${contactId}`);
+  };
   const mustLoad = async (contactId: string) => {
-    const contact = await loadContact(db, contactId);
+    const contact = await loadContact(db, scope.workspaceId, contactId);
     if (!contact) throw new NotFoundError(`no contact ${contactId}`);
     return contact;
   };
   return {
-    get: (contactId) => loadContact(db, contactId),
+    get: (contactId) => loadContact(db, scope.workspaceId, contactId),
     async update(contactId, patch) {
+      await mine(contactId);
       if (!(await updateContact(db, contactId, patch))) throw new NotFoundError(`no contact ${contactId}`);
       return mustLoad(contactId);
     },
@@ -49,6 +57,7 @@ export function createContactsService(scope: StepScope): ContactsService {
           ]);
         ttlSeconds = ms / 1000;
       }
+      await mine(contactId);
       try {
         return await addTag(db, contactId, tag, ttlSeconds);
       } catch (error) {
@@ -58,12 +67,20 @@ export function createContactsService(scope: StepScope): ContactsService {
         throw error;
       }
     },
-    removeTag: (contactId, tag) => removeTag(db, contactId, tag),
+    async removeTag(contactId, tag) {
+      await mine(contactId);
+      await removeTag(db, contactId, tag);
+    },
     async addToList(contactId, list) {
+      await mine(contactId);
       await addToList(db, contactId, list);
     },
-    removeFromList: (contactId, list) => removeFromList(db, contactId, list),
+    async removeFromList(contactId, list) {
+      await mine(contactId);
+      await removeFromList(db, contactId, list);
+    },
     async recordEvent(contactId, name, properties) {
+      await mine(contactId);
       // Keyed by the step, so a retried step stores its events once.
       events += 1;
       const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;
@@ -77,9 +94,8 @@ export function createContactsService(scope: StepScope): ContactsService {
         return evaluateFilter(filter, { contact: scope.contact, ...filterScope, now });
       if (contactId) {
         const { rows } = await sql<{ m: boolean }>`
-          select ${compileFilter(filter, { now, scope: filterScope })} as m from contacts c where c.id = ${contactId}`.execute(
-          db,
-        );
+          select ${compileFilter(filter, { now, scope: filterScope })} as m from contacts c
+          where c.id = ${contactId} and c.workspace_id = ${scope.workspaceId}`.execute(db);
         if (rows[0]) return rows[0].m;
       }
       return evaluateFilter(filter, { contact: null, trigger: filterScope.trigger, steps: filterScope.steps, now });

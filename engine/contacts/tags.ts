@@ -36,7 +36,10 @@ export async function addTag(
   ttlSeconds?: number | null,
 ): Promise<TagState> {
   const ttl =
-    ttlSeconds === undefined ? sql`(select ttl_seconds from tags where tag = ${tag})` : sql`${ttlSeconds}::numeric`;
+    ttlSeconds === undefined
+      ? sql`(select d.ttl_seconds from tags d join contacts c on c.workspace_id = d.workspace_id
+          where c.id = ${contactId} and d.tag = ${tag})`
+      : sql`${ttlSeconds}::numeric`;
   const { rows } = await sql<TagRow>`
     insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
     values (${contactId}, ${tag}, 1, now(), now(), now() + ${ttl} * interval '1 second', false)
@@ -60,11 +63,16 @@ export async function removeTag(db: Kysely<Database>, contactId: string, tag: st
 }
 
 /** Sets a tag's default lifespan (null: never expires). */
-export async function setTagLifespan(db: Kysely<Database>, tag: string, ttlSeconds: number | null): Promise<void> {
+export async function setTagLifespan(
+  db: Kysely<Database>,
+  workspaceId: string,
+  tag: string,
+  ttlSeconds: number | null,
+): Promise<void> {
   await db
     .insertInto('tags')
-    .values({ tag, ttl_seconds: ttlSeconds })
-    .onConflict((oc) => oc.column('tag').doUpdateSet({ ttl_seconds: ttlSeconds }))
+    .values({ workspace_id: workspaceId, tag, ttl_seconds: ttlSeconds })
+    .onConflict((oc) => oc.columns(['workspace_id', 'tag']).doUpdateSet({ ttl_seconds: ttlSeconds }))
     .execute();
 }
 
@@ -76,15 +84,16 @@ export interface TagSummary {
 }
 
 /** Every tag known (given a lifespan or added to someone), with how many contacts carry it. */
-export async function listTags(db: Kysely<Database>): Promise<TagSummary[]> {
+export async function listTags(db: Kysely<Database>, workspaceId: string): Promise<TagSummary[]> {
   const { rows } = await sql<TagSummary>`
     select coalesce(d.tag, u.tag) as tag, d.ttl_seconds as "ttlSeconds",
       coalesce(u.active, 0)::int as "activeContacts", coalesce(u.total, 0)::int as contacts
-    from tags d
+    from (select tag, ttl_seconds from tags where workspace_id = ${workspaceId}) d
     full join (
-      select tag, count(*) as total,
-        count(*) filter (where not removed and (expires_at is null or expires_at > now())) as active
-      from contact_tags group by tag
+      select t.tag, count(*) as total,
+        count(*) filter (where not t.removed and (t.expires_at is null or t.expires_at > now())) as active
+      from contact_tags t join contacts c on c.id = t.contact_id
+      where c.workspace_id = ${workspaceId} group by t.tag
     ) u on u.tag = d.tag
     order by 1`.execute(db);
   return rows;
@@ -113,8 +122,12 @@ export async function removeFromList(db: Kysely<Database>, contactId: string, li
 }
 
 /** Every list with its member count. */
-export async function listLists(db: Kysely<Database>): Promise<{ list: string; members: number }[]> {
+export async function listLists(
+  db: Kysely<Database>,
+  workspaceId: string,
+): Promise<{ list: string; members: number }[]> {
   const { rows } = await sql<{ list: string; members: number }>`
-    select list, count(*)::int as members from contact_lists group by list order by list`.execute(db);
+    select l.list, count(*)::int as members from contact_lists l join contacts c on c.id = l.contact_id
+    where c.workspace_id = ${workspaceId} group by l.list order by l.list`.execute(db);
   return rows;
 }

@@ -43,16 +43,20 @@ const RETRY_CODES = new Set(['23505', '40P01', '40001']);
  * identity create one contact: the loser of the unique-index race retries the batch.
  *
  * @example
- * const [r] = await upsertContacts(db, [{ email: 'ann@x.io', attributes: { plan: 'pro' } }]);
+ * const [r] = await upsertContacts(db, workspaceId, [{ email: 'ann@x.io', attributes: { plan: 'pro' } }]);
  */
-export async function upsertContacts(db: Kysely<Database>, rows: readonly NormalizedInput[]): Promise<UpsertOutcome[]> {
+export async function upsertContacts(
+  db: Kysely<Database>,
+  workspaceId: string,
+  rows: readonly NormalizedInput[],
+): Promise<UpsertOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!db.isTransaction) return await db.transaction().execute((trx) => upsertOnce(trx, rows));
+      if (!db.isTransaction) return await db.transaction().execute((trx) => upsertOnce(trx, workspaceId, rows));
       // Inside the caller's transaction: a savepoint lets a lost race be retried.
       await sql`savepoint waymark_upsert`.execute(db);
       try {
-        const outcomes = await upsertOnce(db, rows);
+        const outcomes = await upsertOnce(db, workspaceId, rows);
         await sql`release savepoint waymark_upsert`.execute(db);
         return outcomes;
       } catch (error) {
@@ -68,13 +72,17 @@ export async function upsertContacts(db: Kysely<Database>, rows: readonly Normal
   }
 }
 
-async function upsertOnce(trx: Kysely<Database>, rows: readonly NormalizedInput[]): Promise<UpsertOutcome[]> {
+async function upsertOnce(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  rows: readonly NormalizedInput[],
+): Promise<UpsertOutcome[]> {
   const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
   const stored = (
     await sql<StoredRow>`
       select id, email, phone, external_id, timezone, attributes from contacts
-      where external_id = any(${values('externalId')}::text[]) or email = any(${values('email')}::text[])
-         or phone = any(${values('phone')}::text[])
+      where workspace_id = ${workspaceId} and (external_id = any(${values('externalId')}::text[])
+         or email = any(${values('email')}::text[]) or phone = any(${values('phone')}::text[]))
       order by id for update`.execute(trx)
   ).rows;
 
@@ -146,8 +154,8 @@ async function upsertOnce(trx: Kysely<Database>, rows: readonly NormalizedInput[
   const inserts = entities.filter((e) => !e.existing).map(record);
   if (inserts.length) {
     const inserted = await sql<{ id: string }>`
-      insert into contacts (id, email, phone, external_id, timezone, attributes)
-      select id, email, phone, external_id, timezone, attributes
+      insert into contacts (workspace_id, id, email, phone, external_id, timezone, attributes)
+      select ${workspaceId}::uuid, id, email, phone, external_id, timezone, attributes
       from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
         as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
       on conflict do nothing
@@ -162,7 +170,7 @@ async function upsertOnce(trx: Kysely<Database>, rows: readonly NormalizedInput[
         timezone = v.timezone, attributes = v.attributes, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
         as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
-      where c.id = v.id`.execute(trx);
+      where c.id = v.id and c.workspace_id = ${workspaceId}`.execute(trx);
   }
   return outcomes;
 }

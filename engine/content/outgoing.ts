@@ -30,6 +30,7 @@ export async function storeAndDeliver(
   env: { smtpUrl: string | null; publicUrl: string },
   input: {
     id: string;
+    workspaceId: string;
     contactId: string | null;
     category: 'marketing' | 'transactional';
     message: PreparedMessage;
@@ -41,6 +42,7 @@ export async function storeAndDeliver(
     .insertInto('messages')
     .values({
       id,
+      workspace_id: input.workspaceId,
       idempotency_key: null,
       run_id: null,
       journey_id: null,

@@ -31,13 +31,13 @@ export interface Preview {
   headers: Record<string, string>;
 }
 
-async function previewContact(runtime: Runtime, request: PreviewRequest): Promise<Contact> {
+async function previewContact(runtime: Runtime, workspaceId: string, request: PreviewRequest): Promise<Contact> {
   if (request.contactId !== undefined && request.contact !== undefined)
     throw new ValidationError('give contactId or contact, not both', [
       { path: '/contact', message: 'contactId and contact both given' },
     ]);
   if (request.contactId !== undefined) {
-    const found = await loadContact(runtime.db, request.contactId);
+    const found = await loadContact(runtime.db, workspaceId, request.contactId);
     if (!found) throw new NotFoundError(`no contact ${request.contactId}`);
     return found;
   }
@@ -49,12 +49,17 @@ async function previewContact(runtime: Runtime, request: PreviewRequest): Promis
  * contact exactly as a send would, with preview links, and lists its problems. Nothing is
  * stored or sent.
  */
-export async function previewTemplate(runtime: Runtime, id: string, request: PreviewRequest): Promise<Preview> {
+export async function previewTemplate(
+  runtime: Runtime,
+  workspaceId: string,
+  id: string,
+  request: PreviewRequest,
+): Promise<Preview> {
   const { db, keys, config } = runtime;
   let content: TemplateContent | null = request.draft ?? null;
-  if (!content) content = await templateVersion(db, id, request.version);
+  if (!content) content = await templateVersion(db, workspaceId, id, request.version);
   if (!content) throw new NotFoundError(`no template ${id}${request.version ? ` at version ${request.version}` : ''}`);
-  const contact = await previewContact(runtime, request);
+  const contact = await previewContact(runtime, workspaceId, request);
   const marketing = (request.category ?? 'marketing') === 'marketing';
   const links = previewLinks(keys, config.publicUrl);
   const now = runtime.clock.now().toISOString();
@@ -68,7 +73,7 @@ export async function previewTemplate(runtime: Runtime, id: string, request: Pre
   const rendered = await renderContent({
     content: { ...content, text: content.text ?? null },
     scope,
-    snippets: await loadSnippets(db),
+    snippets: await loadSnippets(db, workspaceId),
     publicUrl: config.publicUrl,
     marketing,
   });

@@ -18,10 +18,11 @@ export class TemplateError extends WaymarkError {
  */
 export async function sendTestTemplate(
   runtime: Runtime,
+  workspaceId: string,
   id: string,
   request: PreviewRequest & { to: string; from: string },
 ): Promise<{ messageId: string; to: string; subject: string }> {
-  const preview = await previewTemplate(runtime, id, request);
+  const preview = await previewTemplate(runtime, workspaceId, id, request);
   const faults = preview.problems.filter((p) => p.code === 'liquid-error');
   if (faults.length || preview.html === null || preview.subject === null)
     throw new TemplateError(
@@ -33,6 +34,7 @@ export async function sendTestTemplate(
   const { config } = runtime;
   await storeAndDeliver(runtime.db, config, {
     id: messageId,
+    workspaceId,
     contactId: null,
     category: request.category ?? 'marketing',
     links: [],

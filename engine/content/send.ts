@@ -15,13 +15,14 @@ import { templateVersion } from './templates.js';
  */
 export async function resolveTemplate(
   db: Kysely<Database>,
+  workspaceId: string,
   env: { keys: SecretKeys; publicUrl: string },
   messageId: string,
   request: SendRequest,
 ): Promise<SendRequest> {
   const ref = request.template;
   if (!ref) return request;
-  const found = await templateVersion(db, ref.id, ref.version);
+  const found = await templateVersion(db, workspaceId, ref.id, ref.version);
   if (!found)
     throw new NodeError(`no template ${ref.id}${ref.version !== undefined ? ` at version ${ref.version}` : ''}`);
   const marketing = request.category === 'marketing';
@@ -29,7 +30,7 @@ export async function resolveTemplate(
   const rendered = await renderContent({
     content: found,
     scope: { ...ref.scope, unsubscribeUrl },
-    snippets: await loadSnippets(db),
+    snippets: await loadSnippets(db, workspaceId),
     publicUrl: env.publicUrl,
     marketing,
   });

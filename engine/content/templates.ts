@@ -34,12 +34,32 @@ export interface Template extends TemplateInput {
 
 const iso = (d: unknown) => new Date(d as Date).toISOString();
 
+/**
+ * Template and form ids are unique across workspaces (a form's id is its public URL): an id
+ * another workspace holds cannot be taken here. 409 `conflict`, saying only that it is taken.
+ */
+export async function checkIdFree(
+  db: Kysely<Database>,
+  table: 'templates' | 'forms',
+  workspaceId: string,
+  id: string,
+): Promise<void> {
+  const other = await db
+    .selectFrom(table)
+    .select('id')
+    .where('id', '=', id)
+    .where('workspace_id', '<>', workspaceId)
+    .executeTakeFirst();
+  if (other) throw new WaymarkError('conflict', `the ${table === 'forms' ? 'form' : 'template'} id ${id} is taken`);
+}
+
 /** One version of a template, or null. */
-export async function templateVersion(db: Kysely<Database>, id: string, version?: number) {
+export async function templateVersion(db: Kysely<Database>, workspaceId: string, id: string, version?: number) {
   const row = await db
     .selectFrom('template_versions as v')
     .innerJoin('templates as t', 't.id', 'v.template_id')
     .select(['v.template_id', 'v.version', 'v.name', 'v.format', 'v.subject', 'v.body', 'v.text', 'v.saved_at'])
+    .where('t.workspace_id', '=', workspaceId)
     .where('v.template_id', '=', id)
     .where('v.version', '=', version === undefined ? sql<number>`t.version` : sql<number>`${version}::int`)
     .executeTakeFirst();
@@ -58,8 +78,13 @@ export async function templateVersion(db: Kysely<Database>, id: string, version?
 }
 
 /** The template at its latest version with its version list, or null. */
-export async function getTemplate(db: Kysely<Database>, id: string): Promise<Template | null> {
-  const head = await db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getTemplate(db: Kysely<Database>, workspaceId: string, id: string): Promise<Template | null> {
+  const head = await db
+    .selectFrom('templates')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!head) return null;
   const versions = await db
     .selectFrom('template_versions')
@@ -67,7 +92,7 @@ export async function getTemplate(db: Kysely<Database>, id: string): Promise<Tem
     .where('template_id', '=', id)
     .orderBy('version')
     .execute();
-  const latest = await templateVersion(db, id);
+  const latest = await templateVersion(db, workspaceId, id);
   if (!latest) return null;
   const { savedAt: _saved, ...content } = latest;
   return {
@@ -78,13 +103,14 @@ export async function getTemplate(db: Kysely<Database>, id: string): Promise<Tem
   };
 }
 
-export async function listTemplates(db: Kysely<Database>) {
+export async function listTemplates(db: Kysely<Database>, workspaceId: string) {
   const rows = await db
     .selectFrom('templates as t')
     .innerJoin('template_versions as v', (j) =>
       j.onRef('v.template_id', '=', 't.id').onRef('v.version', '=', 't.version'),
     )
     .select(['t.id', 'v.name', 'v.format', 't.version', 't.updated_at'])
+    .where('t.workspace_id', '=', workspaceId)
     .orderBy('t.id')
     .execute();
   return rows.map((r) => ({
@@ -107,16 +133,18 @@ const same = (a: TemplateInput, b: TemplateInput) =>
  * Saves a template: version 1 when new (`created`), else version N+1 — unless the content
  * equals the latest version, which saves nothing. Content is stored as given, even broken.
  */
-export async function putTemplate(db: Kysely<Database>, id: string, input: TemplateInput) {
+export async function putTemplate(db: Kysely<Database>, workspaceId: string, id: string, input: TemplateInput) {
   checkContentId(id, 'template id');
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`template:${id}`}))`.execute(trx);
-    const latest = await templateVersion(trx, id);
-    if (latest && same(latest, input)) return { created: false, template: (await getTemplate(trx, id)) as Template };
+    await checkIdFree(trx, 'templates', workspaceId, id);
+    const latest = await templateVersion(trx, workspaceId, id);
+    if (latest && same(latest, input))
+      return { created: false, template: (await getTemplate(trx, workspaceId, id)) as Template };
     const version = (latest?.version ?? 0) + 1;
     if (latest)
       await trx.updateTable('templates').set({ version, updated_at: sql`now()` }).where('id', '=', id).execute();
-    else await trx.insertInto('templates').values({ id, version }).execute();
+    else await trx.insertInto('templates').values({ workspace_id: workspaceId, id, version }).execute();
     await trx
       .insertInto('template_versions')
       .values({
@@ -129,35 +157,40 @@ export async function putTemplate(db: Kysely<Database>, id: string, input: Templ
         text: input.text ?? null,
       })
       .execute();
-    return { created: !latest, template: (await getTemplate(trx, id)) as Template };
+    return { created: !latest, template: (await getTemplate(trx, workspaceId, id)) as Template };
   });
 }
 
 /** What names a template: forms, and drafts or published versions of journeys not archived. */
-export async function templateUsers(db: Kysely<Database>, id: string): Promise<string[]> {
+export async function templateUsers(db: Kysely<Database>, workspaceId: string, id: string): Promise<string[]> {
   const forms = await db
     .selectFrom('forms')
     .select('id')
+    .where('workspace_id', '=', workspaceId)
     .where(sql<boolean>`definition->>'confirmationTemplateId' = ${id}`)
     .execute();
   const names = sql`jsonb_path_exists(g, '$.nodes[*] ? (@.params.template == $id)', jsonb_build_object('id', ${id}::text))`;
   const { rows } = await sql<{ id: string; name: string }>`
     select j.id, j.name from journeys j
-    where j.status <> 'archived' and (
+    where j.workspace_id = ${workspaceId} and j.status <> 'archived' and (
       exists (select 1 from (select j.draft_graph as g) d where ${names})
       or exists (select 1 from (select v.graph as g from journey_versions v where v.journey_id = j.id) p where ${names}))
     order by j.name`.execute(db);
   return [...forms.map((f) => `form ${f.id}`), ...rows.map((j) => `journey ${j.name} (${j.id})`)];
 }
 
-export async function deleteTemplate(db: Kysely<Database>, id: string): Promise<void> {
-  const users = await templateUsers(db, id);
+export async function deleteTemplate(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
+  const users = await templateUsers(db, workspaceId, id);
   if (users.length)
     throw new WaymarkError(
       'conflict',
       `template ${id} is in use by ${users.join(', ')}`,
       users.map((u) => ({ message: `used by ${u}` })),
     );
-  const deleted = await db.deleteFrom('templates').where('id', '=', id).executeTakeFirst();
+  const deleted = await db
+    .deleteFrom('templates')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no template ${id}`);
 }

@@ -11,6 +11,7 @@ export function createCredentialsService(scope: StepScope, allowedTypes: readonl
         ? await scope.db
             .selectFrom('credentials')
             .select(['type', 'data_encrypted'])
+            .where('workspace_id', '=', scope.workspaceId)
             .where('id', '=', credentialId)
             .executeTakeFirst()
         : undefined;

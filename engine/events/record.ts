@@ -46,13 +46,14 @@ export async function recordEvent(
       insert into events (contact_id, name, properties, timestamp, idempotency_key)
       values (${input.contactId}, ${input.name}, ${JSON.stringify(input.properties ?? {})}::jsonb,
         coalesce(${input.timestamp ?? null}::timestamptz, now()), ${input.idempotencyKey ?? null})
-      on conflict (idempotency_key) do nothing
+      on conflict (workspace_id, idempotency_key) do nothing
       returning id, contact_id, name, properties, timestamp`.execute(trx);
     const stored = rows[0];
     if (!stored) {
       const found = await sql<EventRow>`
         select id, contact_id, name, properties, timestamp from events
-        where idempotency_key = ${input.idempotencyKey ?? ''}`.execute(trx);
+        where idempotency_key = ${input.idempotencyKey ?? ''}
+          and workspace_id = (select workspace_id from contacts where id = ${input.contactId})`.execute(trx);
       const first = found.rows[0];
       if (!first) throw new ConflictError('an event with this idempotency key is still being stored; retry');
       return { event: toContactEvent(first), duplicate: true };

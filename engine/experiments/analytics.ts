@@ -58,18 +58,19 @@ export function analyticsRange(query: AnalyticsQuery, now: Date): { from: Date; 
  * `waiting` is the node counters' current figure.
  *
  * @example
- * await journeyAnalytics(db, registry, journeyId, { bucket: 'day' }, new Date())
+ * await journeyAnalytics(db, registry, workspaceId, journeyId, { bucket: 'day' }, new Date())
  */
 export async function journeyAnalytics(
   db: Kysely<Database>,
   registry: NodeRegistry,
+  workspaceId: string,
   journeyId: string,
   query: AnalyticsQuery,
   now: Date,
 ) {
   const { from, to, bucket } = analyticsRange(query, now);
-  const shown = query.version ?? (await publishedVersionOf(db, journeyId));
-  const version = shown ? await getVersion(db, journeyId, shown) : null;
+  const shown = query.version ?? (await publishedVersionOf(db, workspaceId, journeyId));
+  const version = shown ? await getVersion(db, workspaceId, journeyId, shown) : null;
   const size = BUCKET_MS[bucket];
   // Bucket indexes and numbers, not timestamps and bigint strings: 90 days of hours is 2,160
   // rows per (node, metric), and parsing them is most of the read's cost.
@@ -77,7 +78,7 @@ export async function journeyAnalytics(
     select node_id, output, metric, floor(extract(epoch from hour - ${from}::timestamptz) * 1000 / ${size})::int as at,
       sum(n)::float8 as n
     from journey_rollups
-    where journey_id = ${journeyId} and hour >= ${from} and hour < ${to}
+    where workspace_id = ${workspaceId} and journey_id = ${journeyId} and hour >= ${from} and hour < ${to}
       and version <> 0 and (${query.version ?? null}::int is null or version = ${query.version ?? null}::int)
     group by 1, 2, 3, 4
   `.execute(db);

@@ -19,6 +19,8 @@ export async function recordConversions(trx: Kysely<Database>, event: ContactEve
     from runs r
     join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
     where r.contact_id = ${event.contactId}
+      -- An event converts runs of its contact's workspace only.
+      and r.workspace_id = (select workspace_id from contacts where id = ${event.contactId})
       and v.settings -> 'goal' ->> 'event' = ${event.name}
       and ${event.timestamp}::timestamptz between r.started_at
         and r.started_at + make_interval(secs => (v.settings -> 'goal' ->> 'windowSeconds')::int)
@@ -29,7 +31,7 @@ export async function recordConversions(trx: Kysely<Database>, event: ContactEve
   const { rows: converted } = await sql<{ run_id: string; exit: boolean }>`
     with won as (
       insert into run_conversions (run_id, workspace_id, journey_id, version, contact_id, event_id, at)
-      select r.id, (select id from workspaces where is_default), r.journey_id, r.version, r.contact_id,
+      select r.id, r.workspace_id, r.journey_id, r.version, r.contact_id,
         ${event.id}::uuid, ${event.timestamp}::timestamptz
       from runs r where r.id = any(${matching.map((c) => c.id)}::uuid[])
       order by r.id

@@ -18,10 +18,16 @@ async function clearStanding(trx: Kysely<Database>, journeyId: string, nodeId: s
   return rows.length > 0;
 }
 
-async function insertDecision(trx: Kysely<Database>, journeyId: string, nodeId: string, d: NewDecision) {
+async function insertDecision(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  nodeId: string,
+  d: NewDecision,
+) {
   await sql`
     insert into split_decisions (workspace_id, journey_id, node_id, kind, variant, method, metric, confidence, p_value, reason, figures)
-    values ((select id from workspaces where is_default), ${journeyId}, ${nodeId}, ${d.kind}, ${d.variant}, ${d.method},
+    values (${workspaceId}, ${journeyId}, ${nodeId}, ${d.kind}, ${d.variant}, ${d.method},
       ${d.metric}, ${d.confidence}, ${d.pValue}, ${d.reason ?? null}, ${JSON.stringify(d.figures)}::jsonb)
   `.execute(trx);
 }
@@ -31,15 +37,16 @@ async function insertDecision(trx: Kysely<Database>, journeyId: string, nodeId: 
  * (any key of the node, control included); replaces any standing decision.
  *
  * @example
- * await overrideWinner(db, journeyId, 'ab', 'b') // { status: 'override', decision: { kind: 'override', … } }
+ * await overrideWinner(db, workspaceId, journeyId, 'ab', 'b') // { status: 'override', decision: { kind: 'override', … } }
  */
 export async function overrideWinner(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
   nodeId: string,
   variant: unknown,
 ): Promise<Experiment> {
-  const before = await nodeExperiment(db, journeyId, nodeId);
+  const before = await nodeExperiment(db, workspaceId, journeyId, nodeId);
   if (typeof variant !== 'string' || !before.variants.some((v) => v.key === variant)) {
     const keys = before.variants.map((v) => v.key).join(', ');
     throw new ValidationError('the request body is invalid', [
@@ -49,7 +56,7 @@ export async function overrideWinner(
   await db.transaction().execute(async (trx) => {
     await lockSplit(trx, journeyId, nodeId);
     await clearStanding(trx, journeyId, nodeId);
-    await insertDecision(trx, journeyId, nodeId, {
+    await insertDecision(trx, workspaceId, journeyId, nodeId, {
       kind: 'override',
       variant,
       method: 'manual',
@@ -59,25 +66,30 @@ export async function overrideWinner(
       figures: decisionFigures(before),
     });
   });
-  return nodeExperiment(db, journeyId, nodeId);
+  return nodeExperiment(db, workspaceId, journeyId, nodeId);
 }
 
 /**
  * `DELETE …/nodes/:nodeId/winner`: clears the standing decision and starts a new test
  * period now; with none standing it changes nothing.
  */
-export async function clearWinner(db: Kysely<Database>, journeyId: string, nodeId: string): Promise<Experiment> {
-  await nodeExperiment(db, journeyId, nodeId);
+export async function clearWinner(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  nodeId: string,
+): Promise<Experiment> {
+  await nodeExperiment(db, workspaceId, journeyId, nodeId);
   await db.transaction().execute(async (trx) => {
     await lockSplit(trx, journeyId, nodeId);
     if (!(await clearStanding(trx, journeyId, nodeId))) return;
     await sql`
       insert into split_tests (workspace_id, journey_id, node_id, started_at)
-      values ((select id from workspaces where is_default), ${journeyId}, ${nodeId}, now())
+      values (${workspaceId}, ${journeyId}, ${nodeId}, now())
       on conflict (journey_id, node_id) do update set started_at = excluded.started_at
     `.execute(trx);
   });
-  return nodeExperiment(db, journeyId, nodeId);
+  return nodeExperiment(db, workspaceId, journeyId, nodeId);
 }
 
 /**
@@ -86,15 +98,15 @@ export async function clearWinner(db: Kysely<Database>, journeyId: string, nodeI
  * no winner with the reason). Run by the worker's heartbeat. Returns how many were decided.
  */
 export async function decideDueExperiments(db: Kysely<Database>, now: Date): Promise<number> {
-  const { rows } = await sql<{ journey_id: string; node_id: string }>`
-    select t.journey_id, t.node_id from split_tests t
+  const { rows } = await sql<{ workspace_id: string; journey_id: string; node_id: string }>`
+    select t.workspace_id, t.journey_id, t.node_id from split_tests t
     join journeys j on j.id = t.journey_id and j.published_version is not null and j.status <> 'archived'
     where not exists (select 1 from split_decisions d
       where d.journey_id = t.journey_id and d.node_id = t.node_id and d.cleared_at is null)
   `.execute(db);
   let decided = 0;
   for (const row of rows) {
-    const experiment = await nodeExperiment(db, row.journey_id, row.node_id).catch(() => null);
+    const experiment = await nodeExperiment(db, row.workspace_id, row.journey_id, row.node_id).catch(() => null);
     const winner = experiment?.winner;
     if (!experiment || !winner || !experiment.endsAt || new Date(experiment.endsAt) > now) continue;
     const outcome = decideWinner(experiment.variants, winner.minPerVariant, winner.confidence);
@@ -105,7 +117,7 @@ export async function decideDueExperiments(db: Kysely<Database>, now: Date): Pro
         trx,
       );
       if (standing.length) return false;
-      await insertDecision(trx, row.journey_id, row.node_id, {
+      await insertDecision(trx, row.workspace_id, row.journey_id, row.node_id, {
         kind: outcome.kind,
         variant: outcome.kind === 'winner' ? outcome.variant : null,
         method: 'two-proportion-z',

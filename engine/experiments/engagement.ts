@@ -27,6 +27,8 @@ export async function recordEngagement(trx: Kysely<Database>, event: ContactEven
       select m.id, m.journey_id, m.node_id, m.run_id, m.created_at, r.version, r.contact_id
       from messages m join runs r on r.id = m.run_id
       where m.id = ${messageId}::uuid and m.node_id is not null
+        -- Only its recipient's events count, so another contact (or workspace) cannot move its figures.
+        and m.contact_id = ${event.contactId}
     ), first as (
       insert into message_firsts (message_id, kind) select id, ${kind}::text from m
       on conflict do nothing

@@ -47,9 +47,10 @@ interface SplitParams {
 /** The newest published version's split nodes and settings; 404 for an unknown journey. */
 async function publishedSplits(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
 ): Promise<{ splits: GraphNode[]; settings: JourneySettings | null }> {
-  const published = await publishedVersionOf(db, journeyId);
+  const published = await publishedVersionOf(db, workspaceId, journeyId);
   if (published === null) return { splits: [], settings: null };
   const version = await db
     .selectFrom('journey_versions')
@@ -102,10 +103,10 @@ const toDecision = (r: DecisionRow): Decision => ({
 });
 
 /** Units per (node, variant, metric) of a journey's splits, all versions together, from the rollups. */
-async function splitCounts(db: Kysely<Database>, journeyId: string) {
+async function splitCounts(db: Kysely<Database>, workspaceId: string, journeyId: string) {
   const { rows } = await sql<{ node_id: string; variant: string; metric: string; n: string }>`
     select node_id, variant, metric, sum(n)::bigint as n from journey_rollups
-    where journey_id = ${journeyId} and metric in ('unit-entered', 'unit-goal', 'unit-click', 'unit-open', 'routed')
+    where workspace_id = ${workspaceId} and journey_id = ${journeyId} and metric in ('unit-entered', 'unit-goal', 'unit-click', 'unit-open', 'routed')
     group by 1, 2, 3
   `.execute(db);
   const counts = new Map<string, number>();
@@ -159,19 +160,28 @@ function experimentOf(
  * version, in graph order. `metric` overrides each split's (contract "Figures").
  *
  * @example
- * await journeyExperiments(db, journeyId, 'click') // { journeyId, experiments: [{ nodeId: 'ab', … }] }
+ * await journeyExperiments(db, workspaceId, journeyId, 'click') // { journeyId, experiments: [{ nodeId: 'ab', … }] }
  */
-export async function journeyExperiments(db: Kysely<Database>, journeyId: string, metric?: string) {
+export async function journeyExperiments(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  metric?: string,
+) {
   if (metric !== undefined && !METRICS.includes(metric as Metric))
     throw new ValidationError('the query is invalid', [
       { path: '/metric', message: 'querystring/metric must be goal, click or open' },
     ]);
-  const { splits, settings } = await publishedSplits(db, journeyId);
-  return { journeyId, experiments: await experimentsOf(db, journeyId, splits, settings, metric as Metric | undefined) };
+  const { splits, settings } = await publishedSplits(db, workspaceId, journeyId);
+  return {
+    journeyId,
+    experiments: await experimentsOf(db, workspaceId, journeyId, splits, settings, metric as Metric | undefined),
+  };
 }
 
 async function experimentsOf(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
   splits: GraphNode[],
   settings: JourneySettings | null,
@@ -179,12 +189,16 @@ async function experimentsOf(
 ): Promise<Experiment[]> {
   if (splits.length === 0) return [];
   const [count, decisions, tests] = await Promise.all([
-    splitCounts(db, journeyId),
+    splitCounts(db, workspaceId, journeyId),
     sql<DecisionRow>`
       select node_id, kind, variant, at, method, metric, confidence, p_value, reason, figures, cleared_at
-      from split_decisions where journey_id = ${journeyId} order by at, id`.execute(db),
+      from split_decisions where workspace_id = ${workspaceId} and journey_id = ${journeyId} order by at, id`.execute(
+      db,
+    ),
     sql<{ node_id: string; started_at: Date }>`
-      select node_id, started_at from split_tests where journey_id = ${journeyId}`.execute(db),
+      select node_id, started_at from split_tests where workspace_id = ${workspaceId} and journey_id = ${journeyId}`.execute(
+      db,
+    ),
   ]);
   return splits.map((node) =>
     experimentOf(
@@ -198,12 +212,17 @@ async function experimentsOf(
 }
 
 /** One split's experiment; 404 when the newest published version has no split `nodeId`. */
-export async function nodeExperiment(db: Kysely<Database>, journeyId: string, nodeId: string): Promise<Experiment> {
-  const { splits, settings } = await publishedSplits(db, journeyId);
+export async function nodeExperiment(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  nodeId: string,
+): Promise<Experiment> {
+  const { splits, settings } = await publishedSplits(db, workspaceId, journeyId);
   const node = splits.find((n) => n.id === nodeId);
   if (!node)
     throw new NotFoundError(`the newest published version of journey ${journeyId} has no core.split node "${nodeId}"`);
-  const [experiment] = await experimentsOf(db, journeyId, [node], settings, undefined);
+  const [experiment] = await experimentsOf(db, workspaceId, journeyId, [node], settings, undefined);
   return experiment as Experiment;
 }
 

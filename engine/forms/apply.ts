@@ -11,6 +11,8 @@ import { contactInput } from './values.js';
 
 /** What a submission applies, kept aside while a double opt-in awaits its click. */
 export interface Submission {
+  /** The form's workspace: the submitter becomes (or is) a contact there. */
+  workspaceId: string;
   formId: string;
   formVersion: number;
   form: Pick<FormDefinition, 'fields' | 'lists' | 'tags' | 'consentText'>;
@@ -18,10 +20,14 @@ export interface Submission {
 }
 
 /** The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts` does. */
-export async function upsertSubmitter(trx: Kysely<Database>, input: Parameters<typeof normalizeInput>[0]) {
+export async function upsertSubmitter(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  input: Parameters<typeof normalizeInput>[0],
+) {
   const { value, errors } = normalizeInput(input);
   if (errors.length) throw new ValidationError('the submission is invalid', errors);
-  const [outcome] = await upsertContacts(trx, [value]);
+  const [outcome] = await upsertContacts(trx, workspaceId, [value]);
   if (!outcome?.ok) throw new ValidationError(outcome?.error ?? 'the submission is invalid', []);
   return outcome.contactId;
 }
@@ -33,8 +39,8 @@ export async function upsertSubmitter(trx: Kysely<Database>, input: Parameters<t
  * Returns the contact's id.
  */
 export async function applySubmission(trx: Kysely<Database>, submission: Submission, proof: JsonObject | null) {
-  const { formId, formVersion, form, values } = submission;
-  const contactId = await upsertSubmitter(trx, contactInput({ ...form } as FormDefinition, values));
+  const { workspaceId, formId, formVersion, form, values } = submission;
+  const contactId = await upsertSubmitter(trx, workspaceId, contactInput({ ...form } as FormDefinition, values));
   for (const list of form.lists) await addToList(trx, contactId, list);
   for (const tag of form.tags) await addTag(trx, contactId, tag);
   if (proof)

@@ -25,7 +25,16 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
       .executeTakeFirst();
     if (!row || Date.now() - new Date(row.created_at as unknown as Date).getTime() > VALID_MS) return false;
     if (row.confirmed_at) return true;
-    const { submission, proof } = row.payload as unknown as { submission: Submission; proof: JsonObject };
+    const kept = row.payload as unknown as { submission: Omit<Submission, 'workspaceId'>; proof: JsonObject };
+    // The pending contact's workspace is the form's (kept before submissions named it).
+    const contact = await trx
+      .selectFrom('contacts')
+      .select('workspace_id')
+      .where('id', '=', row.contact_id)
+      .executeTakeFirst();
+    if (!contact) return false;
+    const submission: Submission = { ...kept.submission, workspaceId: contact.workspace_id };
+    const { proof } = kept;
     const confirmed: JsonObject = {
       ...proof,
       confirmedAt: new Date().toISOString(),

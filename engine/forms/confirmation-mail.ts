@@ -23,6 +23,7 @@ const BUILT_IN: TemplateContent = {
  */
 export async function sendConfirmationMail(
   runtime: Runtime,
+  workspaceId: string,
   input: {
     contact: Contact;
     form: { id: string; name: string; confirmationTemplateId: string | null; confirmationFrom: string | null };
@@ -32,7 +33,9 @@ export async function sendConfirmationMail(
 ): Promise<void> {
   const { db, keys, config } = runtime;
   const { contact, form, confirmUrl } = input;
-  const stored = form.confirmationTemplateId ? await templateVersion(db, form.confirmationTemplateId) : null;
+  const stored = form.confirmationTemplateId
+    ? await templateVersion(db, workspaceId, form.confirmationTemplateId)
+    : null;
   const content = stored ?? BUILT_IN;
   const scope = {
     contact,
@@ -47,7 +50,7 @@ export async function sendConfirmationMail(
   let rendered = await renderContent({
     content,
     scope,
-    snippets: await loadSnippets(db),
+    snippets: await loadSnippets(db, workspaceId),
     publicUrl: config.publicUrl,
     marketing: false,
   });
@@ -74,6 +77,7 @@ export async function sendConfirmationMail(
   const text = email.text?.includes(confirmUrl) ? email.text : `${email.text ?? ''}\n\nConfirm: ${confirmUrl}\n`;
   await storeAndDeliver(db, config, {
     id: messageId,
+    workspaceId,
     contactId: contact.id,
     category: 'transactional',
     links: email.links,

@@ -1,5 +1,6 @@
 import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { checkIdFree } from '../content/templates.js';
 import type { Database } from '../db/database.js';
 import { checkForm, type FormDefinition } from './definition.js';
 
@@ -47,13 +48,36 @@ export function toForm(row: FormRow, publicUrl: string): Form {
   };
 }
 
-export async function getForm(db: Kysely<Database>, id: string, publicUrl: string): Promise<Form | null> {
-  const row = await db.selectFrom('forms').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getForm(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  publicUrl: string,
+): Promise<Form | null> {
+  const row = await db
+    .selectFrom('forms')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row ? toForm(row, publicUrl) : null;
 }
 
-export async function listForms(db: Kysely<Database>) {
-  const rows = await db.selectFrom('forms').selectAll().orderBy('id').execute();
+/**
+ * The public side (`/f/<id>`): a form's id is its URL, unique across workspaces, and names
+ * the workspace its submissions land in.
+ */
+export async function publicForm(
+  db: Kysely<Database>,
+  id: string,
+  publicUrl: string,
+): Promise<{ workspaceId: string; form: Form } | null> {
+  const row = await db.selectFrom('forms').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? { workspaceId: row.workspace_id, form: toForm(row, publicUrl) } : null;
+}
+
+export async function listForms(db: Kysely<Database>, workspaceId: string) {
+  const rows = await db.selectFrom('forms').selectAll().where('workspace_id', '=', workspaceId).orderBy('id').execute();
   return rows.map((r) => {
     const d = r.definition as unknown as FormDefinition;
     return {
@@ -68,13 +92,21 @@ export async function listForms(db: Kysely<Database>) {
 }
 
 /** Saves a form: version 1 when new, N+1 when it changed, unchanged otherwise. */
-export async function putForm(db: Kysely<Database>, id: string, form: FormDefinition, publicUrl: string) {
+export async function putForm(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  form: FormDefinition,
+  publicUrl: string,
+) {
   checkForm(id, form);
   return db.transaction().execute(async (trx) => {
+    await checkIdFree(trx, 'forms', workspaceId, id);
     if (form.confirmationTemplateId !== null) {
       const found = await trx
         .selectFrom('templates')
         .select('id')
+        .where('workspace_id', '=', workspaceId)
         .where('id', '=', form.confirmationTemplateId)
         .executeTakeFirst();
       if (!found)
@@ -82,12 +114,18 @@ export async function putForm(db: Kysely<Database>, id: string, form: FormDefini
           { path: '/confirmationTemplateId', message: `no template ${form.confirmationTemplateId}` },
         ]);
     }
-    const current = await trx.selectFrom('forms').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const current = await trx
+      .selectFrom('forms')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     const definition = JSON.stringify(form);
     if (!current) {
       const row = await trx
         .insertInto('forms')
-        .values({ id, version: 1, definition })
+        .values({ workspace_id: workspaceId, id, version: 1, definition })
         .returningAll()
         .executeTakeFirstOrThrow();
       return { created: true, form: toForm(row, publicUrl) };
@@ -104,7 +142,11 @@ export async function putForm(db: Kysely<Database>, id: string, form: FormDefini
   });
 }
 
-export async function deleteForm(db: Kysely<Database>, id: string): Promise<void> {
-  const deleted = await db.deleteFrom('forms').where('id', '=', id).executeTakeFirst();
+export async function deleteForm(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
+  const deleted = await db
+    .deleteFrom('forms')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no form ${id}`);
 }

@@ -22,10 +22,17 @@ export interface Visitor {
  * aside and the confirmation mail sent; a repeat for the same address and form within 10
  * minutes of its last confirmation mail does nothing.
  */
-export async function submitForm(runtime: Runtime, form: Form, body: Record<string, unknown>, visitor: Visitor) {
+export async function submitForm(
+  runtime: Runtime,
+  workspaceId: string,
+  form: Form,
+  body: Record<string, unknown>,
+  visitor: Visitor,
+) {
   const { values, errors } = readSubmission(form, body);
   if (errors.length) throw new ValidationError('the submission is invalid', errors);
   const submission: Submission = {
+    workspaceId,
     formId: form.id,
     formVersion: form.version,
     form: { fields: form.fields, lists: form.lists, tags: form.tags, consentText: form.consentText },
@@ -64,8 +71,8 @@ export async function submitForm(runtime: Runtime, form: Form, body: Record<stri
       trx,
     );
     if (recent.rows.length) return null;
-    const contactId = await upsertSubmitter(trx, { email });
-    const contact = await loadContact(trx, contactId);
+    const contactId = await upsertSubmitter(trx, workspaceId, { email });
+    const contact = await loadContact(trx, workspaceId, contactId);
     if (contact?.consent.email.status !== 'subscribed')
       await setConsent(trx, contactId, { channel: 'email', status: 'pending', source: `form:${form.id}`, proof });
     const kept = await trx
@@ -88,10 +95,10 @@ export async function submitForm(runtime: Runtime, form: Form, body: Record<stri
     return { id: row.id, contactId };
   });
   if (!pending) return;
-  const contact = await loadContact(db, pending.contactId);
+  const contact = await loadContact(db, workspaceId, pending.contactId);
   if (!contact) return;
   try {
-    await sendConfirmationMail(runtime, {
+    await sendConfirmationMail(runtime, workspaceId, {
       contact,
       form,
       submission: values,

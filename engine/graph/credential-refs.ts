@@ -14,6 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function credentialProblems(
   db: Kysely<Database>,
+  workspaceId: string,
   graph: JourneyGraph,
   registry: NodeRegistry,
 ): Promise<ErrorDetail[]> {
@@ -33,6 +34,7 @@ export async function credentialProblems(
   const stored = await db
     .selectFrom('credentials')
     .select(['id', 'type'])
+    .where('workspace_id', '=', workspaceId)
     .where('id', 'in', [...new Set(refs.map((r) => r.id))])
     .execute();
   const typeOf = new Map(stored.map((c) => [c.id, c.type]));

@@ -13,16 +13,17 @@ import { validateGraph } from './validate.js';
  * database).
  *
  * @example
- * const errors = await graphProblems(trx, draft, runtime.registry);
+ * const errors = await graphProblems(trx, workspaceId, draft, runtime.registry);
  */
 export async function graphProblems(
   db: Kysely<Database>,
+  workspaceId: string,
   graph: JourneyGraph,
   registry: NodeRegistry,
 ): Promise<ErrorDetail[]> {
   return [
     ...validateGraph(graph, registry),
-    ...(await credentialProblems(db, graph, registry)),
-    ...(await templateProblems(db, graph, registry)),
+    ...(await credentialProblems(db, workspaceId, graph, registry)),
+    ...(await templateProblems(db, workspaceId, graph, registry)),
   ];
 }

@@ -12,6 +12,7 @@ import type { JourneyGraph } from './types.js';
  */
 export async function templateProblems(
   db: Kysely<Database>,
+  workspaceId: string,
   graph: JourneyGraph,
   registry: NodeRegistry,
 ): Promise<ErrorDetail[]> {
@@ -36,6 +37,7 @@ export async function templateProblems(
     .selectFrom('template_versions')
     .select(['template_id', 'version'])
     .where('template_id', 'in', [...new Set(refs.map((r) => r.id))])
+    .where('template_id', 'in', (eb) => eb.selectFrom('templates').select('id').where('workspace_id', '=', workspaceId))
     .execute();
   const versions = new Map<string, Set<number>>();
   for (const v of stored) versions.set(v.template_id, (versions.get(v.template_id) ?? new Set()).add(v.version));

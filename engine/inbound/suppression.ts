@@ -16,10 +16,13 @@ interface BouncedMessage {
  */
 async function softRow(trx: Kysely<Database>, message: BouncedMessage, address: string): Promise<boolean> {
   const sameContact = message.contactId ? sql`contact_id = ${message.contactId}` : sql`contact_id is null`;
+  const workspace = sql`(select workspace_id from messages where id = ${message.id})`;
   const { rows } = await sql<{ bounce: string | null }>`
     select bounce from messages
-    where ${sameContact} and channel = 'email' and status = 'sent' and lower("to") = ${address}
-      and sent_at > coalesce((select max(cleared_at) from email_suppressions where lower(address) = ${address}),
+    where ${sameContact} and workspace_id = ${workspace} and channel = 'email' and status = 'sent'
+      and lower("to") = ${address}
+      and sent_at > coalesce((select max(cleared_at) from email_suppressions
+                              where workspace_id = ${workspace} and lower(address) = ${address}),
                              '-infinity')
     order by sent_at desc, created_at desc
     limit ${SOFT_BOUNCES_IN_A_ROW}`.execute(trx);
@@ -44,9 +47,8 @@ export async function applyBounce(
     await sql`
       insert into email_suppressions (address, contact_id, reason, message_id, status)
       select ${address}, ${message.contactId}, 'bounced', ${message.id}, ${status}
-      where not exists (select 1 from email_suppressions where lower(address) = ${address} and cleared_at is null)`.execute(
-      trx,
-    );
+      where not exists (select 1 from email_suppressions where lower(address) = ${address} and cleared_at is null
+        and workspace_id = (select workspace_id from messages where id = ${message.id}))`.execute(trx);
   }
   return kind;
 }
@@ -56,12 +58,14 @@ export async function applyBounce(
  * soft bounces before now no longer count. True when it was suppressed.
  *
  * @example
- * await clearSuppression(db, 'ann@example.com') // true: mail to it goes out again
+ * await clearSuppression(db, workspaceId, 'ann@example.com') // true: mail to it goes out again
  */
-export async function clearSuppression(db: Kysely<Database>, address: string): Promise<boolean> {
+export async function clearSuppression(db: Kysely<Database>, workspaceId: string, address: string): Promise<boolean> {
   const { rows } = await sql<{ id: string }>`
     update email_suppressions set cleared_at = now()
-    where lower(address) = ${address.trim().toLowerCase()} and cleared_at is null returning id`.execute(db);
+    where workspace_id = ${workspaceId} and lower(address) = ${address.trim().toLowerCase()} and cleared_at is null returning id`.execute(
+    db,
+  );
   return rows.length > 0;
 }
 
@@ -69,9 +73,10 @@ export async function clearSuppression(db: Kysely<Database>, address: string): P
  * SQL for a contact's undeliverable address (`{ reason, status, at }` as JSON, or null), for
  * the contact's `emailUndeliverable` field; `email` is the contact's (lower-cased) email column.
  */
-export function undeliverableJson(email: RawBuilder<unknown>): RawBuilder<unknown> {
+export function undeliverableJson(email: RawBuilder<unknown>, workspaceId: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`(select json_build_object('reason', s.reason, 'status', s.status,
       'at', to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-    from email_suppressions s where lower(s.address) = ${email} and s.cleared_at is null
+    from email_suppressions s
+    where s.workspace_id = ${workspaceId} and lower(s.address) = ${email} and s.cleared_at is null
     order by s.created_at desc limit 1)`;
 }

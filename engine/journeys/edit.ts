@@ -14,17 +14,24 @@ const EMPTY_GRAPH: JourneyGraph = { nodes: [], edges: [] };
  */
 export async function lockJourney(
   trx: Kysely<Database>,
+  workspaceId: string,
   id: string,
   options: { archivedOk?: boolean } = {},
 ): Promise<JourneyRow> {
-  const row = await trx.selectFrom('journeys').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  const row = await trx
+    .selectFrom('journeys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) throw journeyNotFound(id);
   if (row.status === 'archived' && !options.archivedOk) throw journeyArchived(id);
   return row;
 }
 
-async function found(db: Kysely<Database>, id: string): Promise<Journey> {
-  const journey = await findJourney(db, id);
+async function found(db: Kysely<Database>, workspaceId: string, id: string): Promise<Journey> {
+  const journey = await findJourney(db, workspaceId, id);
   if (!journey) throw journeyNotFound(id);
   return journey;
 }
@@ -32,11 +39,13 @@ async function found(db: Kysely<Database>, id: string): Promise<Journey> {
 /** Creates a journey in `draft` status; the graph defaults to an empty one. */
 export async function createJourney(
   db: Kysely<Database>,
+  workspaceId: string,
   input: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings> },
 ): Promise<Journey> {
   const row = await db
     .insertInto('journeys')
     .values({
+      workspace_id: workspaceId,
       name: input.name,
       draft_graph: JSON.stringify(input.graph ?? EMPTY_GRAPH),
       draft_settings: JSON.stringify(withDefaults(input.settings)),
@@ -44,14 +53,15 @@ export async function createJourney(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return found(db, row.id);
+  return found(db, workspaceId, row.id);
 }
 
 /** Every journey not archived, most recently changed first. */
-export async function listJourneys(db: Kysely<Database>): Promise<JourneySummary[]> {
+export async function listJourneys(db: Kysely<Database>, workspaceId: string): Promise<JourneySummary[]> {
   const rows = await db
     .selectFrom('journeys')
     .selectAll()
+    .where('workspace_id', '=', workspaceId)
     .where('status', '<>', 'archived')
     .orderBy('updated_at', 'desc')
     .orderBy('id')
@@ -65,11 +75,12 @@ export async function listJourneys(db: Kysely<Database>): Promise<JourneySummary
  */
 export async function updateJourney(
   db: Kysely<Database>,
+  workspaceId: string,
   id: string,
   patch: { name?: string; settings?: Partial<JourneySettings> },
 ): Promise<Journey> {
   await db.transaction().execute(async (trx) => {
-    const row = await lockJourney(trx, id);
+    const row = await lockJourney(trx, workspaceId, id);
     await trx
       .updateTable('journeys')
       .set({
@@ -82,7 +93,7 @@ export async function updateJourney(
       .where('id', '=', id)
       .execute();
   });
-  return found(db, id);
+  return found(db, workspaceId, id);
 }
 
 /**
@@ -91,11 +102,12 @@ export async function updateJourney(
  */
 export async function saveDraft(
   db: Kysely<Database>,
+  workspaceId: string,
   id: string,
   draft: { graph: JourneyGraph; settings?: Partial<JourneySettings> },
 ): Promise<Journey> {
   await db.transaction().execute(async (trx) => {
-    await lockJourney(trx, id);
+    await lockJourney(trx, workspaceId, id);
     await trx
       .updateTable('journeys')
       .set({
@@ -106,7 +118,7 @@ export async function saveDraft(
       .where('id', '=', id)
       .execute();
   });
-  return found(db, id);
+  return found(db, workspaceId, id);
 }
 
 /** Reads a journey or throws not_found. */

@@ -52,8 +52,13 @@ export function toSummary(row: JourneyRow): JourneySummary {
  * Reads a journey with its draft and version list; null when the id is unknown.
  * Archived journeys are still found (their versions and runs stay readable by id).
  */
-export async function findJourney(db: Kysely<Database>, id: string): Promise<Journey | null> {
-  const row = await db.selectFrom('journeys').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findJourney(db: Kysely<Database>, workspaceId: string, id: string): Promise<Journey | null> {
+  const row = await db
+    .selectFrom('journeys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) return null;
   const versions = await db
     .selectFrom('journey_versions')

@@ -1,9 +1,10 @@
-import type { ErrorDetail } from '@waymark/sdk';
+import { type ErrorDetail, triggerOutputOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { clearStaleDecisions } from '../experiments/decisions.js';
 import { goalProblems } from '../experiments/goal-problems.js';
 import { graphProblems } from '../graph/problems.js';
+import type { JourneyGraph } from '../graph/types.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { lockJourney } from './edit.js';
 import { invalidGraph, journeyNotFound } from './errors.js';
@@ -11,17 +12,36 @@ import { withDefaults } from './journey.js';
 import { notifyJourneyChanged } from './notify.js';
 
 /** The problems that would keep a journey's draft from being published (empty: none). */
-export async function validateDraft(db: Kysely<Database>, registry: NodeRegistry, id: string): Promise<ErrorDetail[]> {
+export async function validateDraft(
+  db: Kysely<Database>,
+  registry: NodeRegistry,
+  workspaceId: string,
+  id: string,
+): Promise<ErrorDetail[]> {
   const row = await db
     .selectFrom('journeys')
     .select(['draft_graph', 'draft_settings'])
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) throw journeyNotFound(id);
   return [
-    ...(await graphProblems(db, row.draft_graph, registry)),
+    ...(await graphProblems(db, workspaceId, row.draft_graph, registry)),
     ...goalProblems(row.draft_graph, row.draft_settings),
   ];
+}
+
+/**
+ * The output each trigger of `graph` leaves by, from its definition (`triggerOutput`, else
+ * its first output): fixed with the version, so starting a run needs no node registry.
+ */
+function triggerOutputsOf(registry: NodeRegistry, graph: JourneyGraph): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const node of graph.nodes) {
+    const definition = registry.get(node.type, node.version)?.definition;
+    if (definition?.kind === 'trigger') outputs[node.id] = triggerOutputOf(definition, node.params);
+  }
+  return outputs;
 }
 
 /**
@@ -31,17 +51,18 @@ export async function validateDraft(db: Kysely<Database>, registry: NodeRegistry
  * with every problem when the draft is not valid.
  *
  * @example
- * const { version } = await publishJourney(runtime.db, runtime.registry, journeyId);
+ * const { version } = await publishJourney(runtime.db, runtime.registry, workspaceId, journeyId);
  */
 export async function publishJourney(
   db: Kysely<Database>,
   registry: NodeRegistry,
+  workspaceId: string,
   id: string,
 ): Promise<{ version: number }> {
   return db.transaction().execute(async (trx) => {
-    const row = await lockJourney(trx, id);
+    const row = await lockJourney(trx, workspaceId, id);
     const errors = [
-      ...(await graphProblems(trx, row.draft_graph, registry)),
+      ...(await graphProblems(trx, workspaceId, row.draft_graph, registry)),
       ...goalProblems(row.draft_graph, row.draft_settings),
     ];
     if (errors.length) throw invalidGraph(errors);
@@ -58,6 +79,7 @@ export async function publishJourney(
         version,
         graph: JSON.stringify(row.draft_graph),
         settings: JSON.stringify(withDefaults(row.draft_settings)),
+        trigger_outputs: JSON.stringify(triggerOutputsOf(registry, row.draft_graph)),
       })
       .execute();
     await trx

@@ -10,11 +10,12 @@ import { getVersion, publishedVersionOf } from './versions.js';
  */
 export async function journeyStatsFor(
   db: Kysely<Database>,
+  workspaceId: string,
   journeyId: string,
   version?: number,
 ): Promise<JourneyStats> {
-  const shown = version ?? (await publishedVersionOf(db, journeyId));
-  const graph = shown ? (await getVersion(db, journeyId, shown)).graph : null;
+  const shown = version ?? (await publishedVersionOf(db, workspaceId, journeyId));
+  const graph = shown ? (await getVersion(db, workspaceId, journeyId, shown)).graph : null;
   const stats = await journeyStats(db, journeyId, version);
   for (const node of graph?.nodes ?? []) {
     stats.nodes[node.id] ??= { entered: 0, completed: 0, failed: 0, waiting: 0 };

@@ -17,9 +17,14 @@ async function setStatus(db: Kysely<Database>, id: string, status: JourneyStatus
  * nothing; runs already inside go on. Repeating the same change is harmless. A journey never
  * published, or archived, answers conflict.
  */
-export async function setPaused(db: Kysely<Database>, id: string, paused: boolean): Promise<Journey> {
+export async function setPaused(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  paused: boolean,
+): Promise<Journey> {
   await db.transaction().execute(async (trx) => {
-    const row = await lockJourney(trx, id);
+    const row = await lockJourney(trx, workspaceId, id);
     if (row.published_version === null) {
       throw new ConflictError(
         `journey ${id} was never published: publish it before ${paused ? 'pausing' : 'resuming'} it`,
@@ -28,7 +33,7 @@ export async function setPaused(db: Kysely<Database>, id: string, paused: boolea
     const status = paused ? 'paused' : 'live';
     if (row.status !== status) await setStatus(trx, id, status);
   });
-  return getJourney(db, id);
+  return getJourney(db, workspaceId, id);
 }
 
 /**
@@ -36,9 +41,9 @@ export async function setPaused(db: Kysely<Database>, id: string, paused: boolea
  * runs end as `exited`, all in one transaction. Versions and runs stay readable by id.
  * Archiving an archived journey changes nothing.
  */
-export async function archiveJourney(db: Kysely<Database>, id: string): Promise<void> {
+export async function archiveJourney(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const row = await lockJourney(trx, id, { archivedOk: true });
+    const row = await lockJourney(trx, workspaceId, id, { archivedOk: true });
     if (row.status === 'archived') return;
     await trx.updateTable('journeys').set({ archived_at: sql`now()` }).where('id', '=', id).execute();
     await setStatus(trx, id, 'archived');

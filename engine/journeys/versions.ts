@@ -14,15 +14,28 @@ export interface JourneyVersion {
 }
 
 /** Reads one published version; not_found names whether the journey or the version is missing. */
-export async function getVersion(db: Kysely<Database>, journeyId: string, version: number): Promise<JourneyVersion> {
+export async function getVersion(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  version: number,
+): Promise<JourneyVersion> {
   const row = await db
     .selectFrom('journey_versions')
     .selectAll()
     .where('journey_id', '=', journeyId)
+    .where('journey_id', 'in', (eb) =>
+      eb.selectFrom('journeys').select('id').where('workspace_id', '=', workspaceId).where('id', '=', journeyId),
+    )
     .where('version', '=', version)
     .executeTakeFirst();
   if (!row) {
-    const journey = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
+    const journey = await db
+      .selectFrom('journeys')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', journeyId)
+      .executeTakeFirst();
     throw journey ? new NotFoundError(`journey ${journeyId} has no version ${version}`) : journeyNotFound(journeyId);
   }
   return {
@@ -34,18 +47,33 @@ export async function getVersion(db: Kysely<Database>, journeyId: string, versio
 }
 
 /** A version's graph, or the draft's for `'draft'`. */
-export async function graphOf(db: Kysely<Database>, journeyId: string, which: number | 'draft'): Promise<JourneyGraph> {
-  if (which !== 'draft') return (await getVersion(db, journeyId, which)).graph;
-  const row = await db.selectFrom('journeys').select('draft_graph').where('id', '=', journeyId).executeTakeFirst();
+export async function graphOf(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  which: number | 'draft',
+): Promise<JourneyGraph> {
+  if (which !== 'draft') return (await getVersion(db, workspaceId, journeyId, which)).graph;
+  const row = await db
+    .selectFrom('journeys')
+    .select('draft_graph')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
   if (!row) throw journeyNotFound(journeyId);
   return row.draft_graph;
 }
 
 /** The journey's newest published version number (null while unpublished); 404 for an unknown journey. */
-export async function publishedVersionOf(db: Kysely<Database>, journeyId: string): Promise<number | null> {
+export async function publishedVersionOf(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+): Promise<number | null> {
   const journey = await db
     .selectFrom('journeys')
     .select('published_version')
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', journeyId)
     .executeTakeFirst();
   if (!journey) throw journeyNotFound(journeyId);

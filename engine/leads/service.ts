@@ -92,6 +92,7 @@ export function createLeadsService(scope: StepScope): LeadsService {
         const row = await trx
           .insertInto('leads')
           .values({
+            workspace_id: scope.workspaceId,
             idempotency_key: scope.idempotencyKey,
             title,
             contact_id: scope.contactId,

@@ -40,15 +40,25 @@ export const contactRulesSchema = {
 const KEY = 'contact-rules';
 
 /** The stored rules, `{}` when none were set. */
-export async function loadContactRules(db: Kysely<Database>): Promise<ContactRules> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', KEY).executeTakeFirst();
+export async function loadContactRules(db: Kysely<Database>, workspaceId: string): Promise<ContactRules> {
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('workspace_id', '=', workspaceId)
+    .where('key', '=', KEY)
+    .executeTakeFirst();
   return (row?.value as ContactRules | undefined) ?? {};
 }
 
 /** Replaces the rules. */
-export async function saveContactRules(db: Kysely<Database>, rules: ContactRules): Promise<ContactRules> {
+export async function saveContactRules(
+  db: Kysely<Database>,
+  workspaceId: string,
+  rules: ContactRules,
+): Promise<ContactRules> {
   await sql`
-    insert into settings (key, value, updated_at) values (${KEY}, ${JSON.stringify(rules)}::jsonb, now())
-    on conflict (key) do update set value = excluded.value, updated_at = now()`.execute(db);
+    insert into settings (workspace_id, key, value, updated_at)
+    values (${workspaceId}, ${KEY}, ${JSON.stringify(rules)}::jsonb, now())
+    on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`.execute(db);
   return rules;
 }

@@ -17,6 +17,8 @@ export type Decision =
   | { status: 'delayed'; reason: 'quiet-hours'; until: Date };
 
 interface DecideInput {
+  /** The sending step's workspace: bounces recorded there suppress its mail. */
+  workspaceId: string;
   request: SendRequest;
   to: string;
   contact: Contact | null;
@@ -30,10 +32,10 @@ interface DecideInput {
  * True when `to` hard-bounced before (engine/inbound) and was not declared good since. Applies to
  * every category: the address cannot receive mail.
  */
-async function isBounced(db: Kysely<Database>, to: string): Promise<boolean> {
+async function isBounced(db: Kysely<Database>, workspaceId: string, to: string): Promise<boolean> {
   const { rows } = await sql<{ hit: number }>`
     select 1 as hit from email_suppressions
-    where lower(address) = lower(${to}) and cleared_at is null limit 1`.execute(db);
+    where workspace_id = ${workspaceId} and lower(address) = lower(${to}) and cleared_at is null limit 1`.execute(db);
   return rows.length > 0;
 }
 
@@ -54,7 +56,8 @@ async function recentMarketing(db: Kysely<Database>, contactId: string, since: D
  */
 export async function decide(trx: Kysely<Database>, input: DecideInput): Promise<Decision> {
   const { request, to, contact, rules, now } = input;
-  if (request.channel === 'email' && (await isBounced(trx, to))) return { status: 'suppressed', reason: 'bounced' };
+  if (request.channel === 'email' && (await isBounced(trx, input.workspaceId, to)))
+    return { status: 'suppressed', reason: 'bounced' };
   if (request.category === 'transactional' || !contact) return { status: 'queued' };
 
   const consent =

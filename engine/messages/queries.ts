@@ -68,7 +68,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 /** Newest messages first, filtered, one page and the cursor of the next (null on the last). */
-export async function listMessages(db: Kysely<Database>, filter: MessageFilter) {
+export async function listMessages(db: Kysely<Database>, workspaceId: string, filter: MessageFilter) {
   const after = filter.cursor ? decodeCursor(filter.cursor) : null;
   // A malformed id matches nothing rather than failing the uuid cast.
   const none = '00000000-0000-0000-0000-000000000000';
@@ -78,7 +78,7 @@ export async function listMessages(db: Kysely<Database>, filter: MessageFilter) 
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
       created_at, sent_at, opens, clicks
     from messages
-    where (${contactId}::uuid is null or contact_id = ${contactId}::uuid)
+    where workspace_id = ${workspaceId} and (${contactId}::uuid is null or contact_id = ${contactId}::uuid)
       and (${runId}::uuid is null or run_id = ${runId}::uuid)
       and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
       and (${after?.at ?? null}::timestamptz is null or (created_at, id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))
@@ -93,12 +93,12 @@ export async function listMessages(db: Kysely<Database>, filter: MessageFilter) 
 }
 
 /** One message with its rendered html, text and headers (the outbox); null when unknown. */
-export async function getMessage(db: Kysely<Database>, id: string) {
+export async function getMessage(db: Kysely<Database>, workspaceId: string, id: string) {
   if (!isUuid(id)) return null;
   const { rows } = await sql<MessageRow>`
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
       created_at, sent_at, opens, clicks, html, text, headers
-    from messages where id = ${id}`.execute(db);
+    from messages where id = ${id} and workspace_id = ${workspaceId}`.execute(db);
   const r = rows[0];
   if (!r) return null;
   return {

@@ -121,28 +121,37 @@ export function createMessagesService(scope: StepScope): MessagesService {
       if (found?.status === 'delayed' && found.delayed_until && new Date(found.delayed_until) > now)
         return resultOf(found);
 
-      const contact = scope.contactId ? await loadContact(db, scope.contactId) : null;
+      const contact = scope.contactId ? await loadContact(db, scope.workspaceId, scope.contactId) : null;
       const to =
         asked.to ?? (asked.channel === 'email' ? contact?.email : asked.channel === 'sms' ? contact?.phone : null);
       if (!to) throw new NodeError(`no ${asked.channel} address to send to`);
-      const rules = await loadContactRules(db);
+      const rules = await loadContactRules(db, scope.workspaceId);
       const id = found?.id ?? randomUUID();
       const { config, keys } = scope.runtime;
-      const request = await resolveTemplate(db, { keys, publicUrl: config.publicUrl }, id, asked);
+      const request = await resolveTemplate(db, scope.workspaceId, { keys, publicUrl: config.publicUrl }, id, asked);
       const { message, links } = prepareMessage(scope, id, request, to);
 
       const decision: Decision = await inTransaction(db, async (trx) => {
         if (contact) {
           await lockContact(trx, contact.id);
           // An erase that took the lock first leaves nothing to send to, and nothing may be stored.
-          if (!(await contactExists(trx, contact.id))) throw new NodeError('the contact was erased');
+          if (!(await contactExists(trx, scope.workspaceId, contact.id))) throw new NodeError('the contact was erased');
         }
         // A token that took a split's control output is a holdout: its message is stored, not sent.
         const decided: Decision = (await inHoldout(trx, scope.idempotencyKey))
           ? { status: 'suppressed', reason: 'holdout' }
-          : await decide(trx, { request, to, contact, rules, now, messageId: found?.id ?? null });
+          : await decide(trx, {
+              workspaceId: scope.workspaceId,
+              request,
+              to,
+              contact,
+              rules,
+              now,
+              messageId: found?.id ?? null,
+            });
         const row = {
           id,
+          workspace_id: scope.workspaceId,
           idempotency_key: scope.idempotencyKey,
           run_id: scope.runId,
           journey_id: scope.journeyId,

@@ -87,6 +87,8 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
     join journey_versions v on v.journey_id = j.id and v.version = j.published_version
     cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
     where j.status = 'live'
+      -- An event starts journeys of its contact's workspace only.
+      and j.workspace_id = (select workspace_id from contacts where id = ${event.contactId})
       and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', 'core.event',
         'params', jsonb_build_object('event', ${event.name}::text)))
       and n ->> 'type' = 'core.event' and n -> 'params' ->> 'event' = ${event.name}

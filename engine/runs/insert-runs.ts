@@ -7,8 +7,18 @@ import type { Dispatch } from './dispatch.js';
 import { decideTrigger } from './kernel/decide.js';
 import type { CompiledVersion } from './versions.js';
 
-/** Who the new runs are for: known contact ids (null = an anonymous run), or one identity to look up. */
-export type RunContacts = { ids: readonly (string | null)[] } | { identity: NormalizedIdentity };
+/**
+ * Who the new runs are for: known contact ids (null = an anonymous run; each id once), sharing
+ * `trigger`; or calls (webhooks), one run each, every call with its own identity to look up or
+ * create (null = anonymous) and its own trigger.
+ */
+export type RunContacts = { ids: readonly (string | null)[] } | { calls: readonly RunCall[] };
+
+/** One webhook call's run: the contact it names and its payload. */
+export interface RunCall {
+  identity: NormalizedIdentity | null;
+  trigger: JsonObject;
+}
 
 export interface InsertRunsInput {
   version: CompiledVersion;
@@ -16,7 +26,8 @@ export interface InsertRunsInput {
   /** The output the trigger leaves by. */
   output: string;
   contacts: RunContacts;
-  trigger: JsonObject;
+  /** The trigger value of runs started for `ids`. */
+  trigger?: JsonObject;
   /** Start nothing unless the journey is still active on this version (webhooks). */
   onlyIfLive?: boolean;
   /**
@@ -27,17 +38,24 @@ export interface InsertRunsInput {
   dispatch?: boolean;
 }
 
+/** What became of one call: its run (null: turned away by re-entry), or not bound. */
+export interface CallResult {
+  runId: string | null;
+  /**
+   * False when its identity is held by no single stored contact whole (nor could a new
+   * contact take it): bind it with `bindContact`, then start with the id.
+   */
+  bound: boolean;
+}
+
 export interface InsertRunsResult {
   runIds: string[];
+  /** With `calls`: each call's result, in order. */
+  calls: CallResult[];
   /** With `dispatch`: what the dispatcher must queue. */
   dispatch: Dispatch;
   /** False when `onlyIfLive` found the journey paused, archived or on another version. */
   live: boolean;
-  /**
-   * False when an identity was given that no single stored contact holds whole (nor could a
-   * new contact take it): bind it with `bindContact`, then start with the id.
-   */
-  bound: boolean;
 }
 
 /** `reentry_lock` for a new run: the unique key that turns a contact away. */
@@ -47,11 +65,14 @@ export function reentryLockOf(version: CompiledVersion): string | null {
 }
 
 /**
- * Starts runs in ONE statement, so a webhook costs one round trip: the contact found or
- * created for an identity, the runs (re-entry rules
+ * Starts runs in ONE statement, for one webhook call or a group of them, or for 100,000
+ * contacts: each call's contact found or created for its identity, the runs (re-entry rules
  * applied), their completed trigger steps, the first steps after the trigger with their jobs,
  * the node counters and the live-feed notices (or, with `dispatch`, the steps marked for the
  * dispatcher). Outside a transaction the statement is its own: it commits before this returns.
+ *
+ * @example
+ * const { runIds } = await insertRuns(db, { version, triggerNodeId: 't', output: 'out', contacts: { ids }, trigger: {} });
  */
 export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): Promise<InsertRunsResult> {
   const { version, triggerNodeId, output } = input;
@@ -60,51 +81,72 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
   const entry = decideTrigger(version, triggerNodeId, output);
   const targets = entry.next;
   const lock = reentryLockOf(version);
-  const byIdentity = 'identity' in input.contacts ? input.contacts.identity : null;
+  const calls = 'calls' in input.contacts ? input.contacts.calls : [];
   const ids = 'ids' in input.contacts ? [...input.contacts.ids] : [];
   const dispatch = input.dispatch === true;
+  const callRows = calls.map((c, ord) => ({ ord, ...(c.identity ?? {}), trigger: c.trigger }));
   const { rows } = await sql<{
     run_ids: string[] | null;
     next_step_ids: string[] | null;
+    calls: { ord: number; runId: string | null; bound: boolean }[] | null;
     live: boolean;
-    bound: boolean;
   }>`
     with live as (
       select 1 where ${!input.onlyIfLive} or exists (select 1 from journeys
         where id = ${journeyId}::uuid and status = 'live' and published_version = ${version.version}::int)
+    ), workspace as (
+      -- Contacts are found, created and started only in the journey's workspace.
+      select workspace_id from journeys where id = ${journeyId}::uuid
+    ), calls as (
+      select k.ord, k."contactId" as contact_id, k.email, k.phone, k."externalId" as external_id, k.trigger,
+        coalesce(k."contactId"::text, k.email, k.phone, k."externalId") is not null as named
+      from json_to_recordset(${JSON.stringify(callRows)}::json)
+        as k(ord int, "contactId" uuid, email text, phone text, "externalId" text, trigger jsonb)
     ), found as (
-      select c.id from contacts c
-      where ${byIdentity !== null}
-        and (c.id = ${byIdentity?.contactId ?? null}::uuid or c.email = ${byIdentity?.email ?? null}
-          or c.phone = ${byIdentity?.phone ?? null} or c.external_id = ${byIdentity?.externalId ?? null})
+      select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.id = k.contact_id and c.workspace_id = (select workspace_id from workspace)
+      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.email = k.email and c.workspace_id = (select workspace_id from workspace)
+      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.phone = k.phone and c.workspace_id = (select workspace_id from workspace)
+      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+        join contacts c on c.external_id = k.external_id and c.workspace_id = (select workspace_id from workspace)
     ), created as (
-      insert into contacts (email, phone, external_id)
-      select ${byIdentity?.email ?? null}::text, ${byIdentity?.phone ?? null}::text, ${byIdentity?.externalId ?? null}::text
-      where ${byIdentity !== null && byIdentity.contactId === undefined} and not exists (select 1 from found)
+      insert into contacts (workspace_id, email, phone, external_id)
+      select distinct (select workspace_id from workspace), k.email, k.phone, k.external_id from calls k
+      where k.named and k.contact_id is null and exists (select 1 from live)
+        and not exists (select 1 from found f where f.ord = k.ord)
       on conflict do nothing
-      returning id
+      returning id, email, phone, external_id
     ), bound as (
-      select f.id from found f join contacts c on c.id = f.id
-      where (select count(*) from found) = 1
-        and (${byIdentity?.email ?? null}::text is null or c.email = ${byIdentity?.email ?? null})
-        and (${byIdentity?.phone ?? null}::text is null or c.phone = ${byIdentity?.phone ?? null})
-        and (${byIdentity?.externalId ?? null}::text is null or c.external_id = ${byIdentity?.externalId ?? null})
-      union all select id from created
+      select f.ord, f.id as contact_id from found f join calls k on k.ord = f.ord
+      where (select count(*) from found g where g.ord = f.ord) = 1
+        and (k.email is null or f.email = k.email) and (k.phone is null or f.phone = k.phone)
+        and (k.external_id is null or f.external_id = k.external_id)
+      union all
+      select k.ord, c.id from calls k join created c on c.email is not distinct from k.email
+        and c.phone is not distinct from k.phone and c.external_id is not distinct from k.external_id
+      where k.contact_id is null and not exists (select 1 from found f where f.ord = k.ord)
+    ), entrants as (
+      select k.ord, b.contact_id, k.trigger from calls k left join bound b on b.ord = k.ord
+      where not k.named or b.contact_id is not null
+      union all
+      -- Ids given are of the journey's workspace: events start journeys of their contact's
+      -- workspace, segments look at their journey's.
+      select null::int, d.contact_id, ${JSON.stringify(input.trigger ?? {})}::jsonb
+      from (select distinct unnest(${ids}::uuid[]) as contact_id) d
     ), candidates as (
-      select distinct c.contact_id from (
-        select unnest(${ids}::uuid[]) as contact_id where ${byIdentity === null}
-        union all select id from bound
-      ) c
+      select e.*, gen_random_uuid() as run_id from entrants e
       where exists (select 1 from live)
-        and (${lock}::text is null or c.contact_id is null or not exists (
-          select 1 from runs r where r.journey_id = ${journeyId}::uuid and r.contact_id = c.contact_id
+        and (${lock}::text is null or e.contact_id is null or not exists (
+          select 1 from runs r where r.journey_id = ${journeyId}::uuid and r.contact_id = e.contact_id
             and (${lock} = 'once' or r.status in ('running', 'waiting'))))
     ), new_runs as (
-      insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock)
-      select ${journeyId}::uuid, ${version.version}::int, contact_id, ${JSON.stringify(input.trigger)}::jsonb, ${triggerNodeId}::text,
+      insert into runs (id, journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock)
+      select run_id, ${journeyId}::uuid, ${version.version}::int, contact_id, trigger, ${triggerNodeId}::text,
         ${targets.length}::int, ${targets.length ? 'running' : 'completed'}::text, ${targets.length ? null : sql`now()`}::timestamptz,
         case when contact_id is null then null else ${targets.length ? lock : lock === 'once' ? 'once' : null}::text end
-      from candidates order by contact_id
+      from candidates order by contact_id, ord
       on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
       returning id
     ), trigger_steps as (
@@ -136,8 +178,10 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
     )
     select (select array_agg(run_id) from trigger_steps) as run_ids,
       (select array_agg(id) from next_steps) as next_step_ids,
+      (select json_agg(json_build_object('ord', k.ord, 'runId', t.run_id,
+          'bound', not k.named or exists (select 1 from bound b where b.ord = k.ord)) order by k.ord)
+        from calls k left join candidates c on c.ord = k.ord left join trigger_steps t on t.run_id = c.run_id) as calls,
       exists (select 1 from live) as live,
-      (${byIdentity === null} or exists (select 1 from bound)) as bound,
       (select count(*) from jobs) + (select count(*) from counted) + (select count(*) from notified) as written
   `.execute(db);
   const row = rows[0];
@@ -145,10 +189,10 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
   const base = { journeyId, version: version.version, nodeId: triggerNodeId, status: 'completed' as const };
   return {
     runIds,
+    calls: (row?.calls ?? []).map((c) => ({ runId: c.runId, bound: c.bound })),
     dispatch: dispatch
       ? { stepIds: row?.next_step_ids ?? [], notices: runIds.map((runId) => ({ ...base, runId })) }
       : { stepIds: [], notices: [] },
     live: row?.live ?? false,
-    bound: row?.bound ?? false,
   };
 }

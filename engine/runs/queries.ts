@@ -83,9 +83,10 @@ const RUN_COLUMNS = [
  */
 export async function listRuns(
   db: Kysely<Database>,
+  workspaceId: string,
   filter: { journeyId?: string; contactId?: string; status?: RunStatus; limit: number; cursor?: string },
 ): Promise<{ runs: RunView[]; nextCursor: string | null }> {
-  let query = db.selectFrom('runs').select(RUN_COLUMNS).select(conversion);
+  let query = db.selectFrom('runs').select(RUN_COLUMNS).select(conversion).where('workspace_id', '=', workspaceId);
   if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
   if (filter.contactId) query = query.where('contact_id', '=', filter.contactId);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -109,11 +110,16 @@ export async function listRuns(
 }
 
 /** A run with its steps in order (trigger first); finished and parked steps only. */
-export async function getRun(db: Kysely<Database>, runId: string): Promise<RunView & { steps: StepView[] }> {
+export async function getRun(
+  db: Kysely<Database>,
+  workspaceId: string,
+  runId: string,
+): Promise<RunView & { steps: StepView[] }> {
   const run = await db
     .selectFrom('runs')
     .select(RUN_COLUMNS)
     .select(conversion)
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', runId)
     .executeTakeFirst();
   if (!run) throw new NotFoundError(`no run ${runId}`);
@@ -139,11 +145,17 @@ export async function getRun(db: Kysely<Database>, runId: string): Promise<RunVi
 }
 
 /** Ends a live run as `exited`; a run that already ended is a conflict. */
-export async function cancelRun(db: Kysely<Database>, runId: string): Promise<RunView & { steps: StepView[] }> {
+export async function cancelRun(
+  db: Kysely<Database>,
+  workspaceId: string,
+  runId: string,
+): Promise<RunView & { steps: StepView[] }> {
+  // Not found in the workspace: 404 before anything ends.
+  await getRun(db, workspaceId, runId);
   const ended = await db.transaction().execute((trx) => endRuns(trx, { runIds: [runId] }, 'exited'));
   if (ended.length === 0) {
-    const run = await getRun(db, runId);
+    const run = await getRun(db, workspaceId, runId);
     throw new ConflictError(`the run has already ended (${run.status})`);
   }
-  return getRun(db, runId);
+  return getRun(db, workspaceId, runId);
 }

@@ -1,9 +1,8 @@
-import { type JsonObject, triggerOutputOf } from '@waymark/sdk';
+import type { JsonObject } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { Runtime } from '../runtime.js';
 import { insertRuns } from './insert-runs.js';
-import { type CompiledVersion, definitionOf, loadVersion } from './versions.js';
+import { type CompiledVersion, loadVersion, triggerOutputOf } from './versions.js';
 
 export interface StartRunInput {
   journeyId: string;
@@ -13,28 +12,10 @@ export interface StartRunInput {
   trigger: JsonObject;
 }
 
-let registryRuntime: Runtime | null = null;
-
-/**
- * Tells the run starter which runtime's registry runs inline nodes. The worker and the app
- * call it at start; without it, steps after the trigger always go to jobs.
- */
-export function useRuntimeForStarts(runtime: Runtime): void {
-  registryRuntime = runtime;
-}
-
 async function versionOrThrow(db: Kysely<Database>, journeyId: string, version: number): Promise<CompiledVersion> {
   const compiled = await loadVersion(db, journeyId, version);
   if (!compiled) throw new Error(`journey ${journeyId} has no version ${version}`);
   return compiled;
-}
-
-/** The output a trigger leaves by, as its definition declares it (`triggerOutput`). */
-function triggerOutput(runtime: Runtime | null, version: CompiledVersion, nodeId: string): string {
-  const node = version.nodes.get(nodeId);
-  const definition = node && runtime ? definitionOf(runtime.registry, node) : null;
-  if (!definition || !node) return 'out';
-  return triggerOutputOf(definition, node.params);
 }
 
 /**
@@ -49,7 +30,7 @@ export async function startRun(trx: Kysely<Database>, input: StartRunInput): Pro
   const started = await insertRuns(trx, {
     version,
     triggerNodeId: input.triggerNodeId,
-    output: triggerOutput(registryRuntime, version, input.triggerNodeId),
+    output: triggerOutputOf(version, input.triggerNodeId),
     contacts: { ids: [input.contactId] },
     trigger: input.trigger,
   });
@@ -70,7 +51,7 @@ export async function startRunsForContacts(
   const started = await insertRuns(trx, {
     version,
     triggerNodeId: input.triggerNodeId,
-    output: triggerOutput(registryRuntime, version, input.triggerNodeId),
+    output: triggerOutputOf(version, input.triggerNodeId),
     contacts: { ids: input.contactIds },
     trigger: input.trigger ?? {},
   });

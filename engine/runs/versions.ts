@@ -14,6 +14,8 @@ export interface CompiledVersion {
   nodes: Map<string, GraphNode>;
   /** Targets of `${source}\u0000${output}`. */
   targets: Map<string, string[]>;
+  /** The output each trigger leaves by, fixed at publish (missing: `out`). */
+  triggerOutputs: Readonly<Record<string, string>>;
 }
 
 const cache = new Map<string, CompiledVersion>();
@@ -24,12 +26,18 @@ export function targetsOf(version: CompiledVersion, nodeId: string, output: stri
   return version.targets.get(`${nodeId}\u0000${output}`) ?? [];
 }
 
+/** The output runs started by trigger `nodeId` leave it by. */
+export function triggerOutputOf(version: CompiledVersion, nodeId: string): string {
+  return version.triggerOutputs[nodeId] ?? 'out';
+}
+
 /** Builds the lookup maps of a version's graph. */
 export function compileVersion(
   journeyId: string,
   version: number,
   graph: JourneyGraph,
   settings: Partial<JourneySettings> | null,
+  triggerOutputs: Readonly<Record<string, string>> = {},
 ): CompiledVersion {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   const targets = new Map<string, string[]>();
@@ -39,7 +47,7 @@ export function compileVersion(
     if (!list.includes(edge.target)) list.push(edge.target);
     targets.set(key, list);
   }
-  return { journeyId, version, graph, settings: { ...DEFAULT_SETTINGS, ...settings }, nodes, targets };
+  return { journeyId, version, graph, settings: { ...DEFAULT_SETTINGS, ...settings }, nodes, targets, triggerOutputs };
 }
 
 /**
@@ -56,12 +64,12 @@ export async function loadVersion(
   if (hit) return hit;
   const row = await db
     .selectFrom('journey_versions')
-    .select(['graph', 'settings'])
+    .select(['graph', 'settings', 'trigger_outputs'])
     .where('journey_id', '=', journeyId)
     .where('version', '=', version)
     .executeTakeFirst();
   if (!row) return null;
-  const compiled = compileVersion(journeyId, version, row.graph, row.settings);
+  const compiled = compileVersion(journeyId, version, row.graph, row.settings, row.trigger_outputs);
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
   cache.set(key, compiled);
   return compiled;

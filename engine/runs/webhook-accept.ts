@@ -1,124 +1,136 @@
-import { ConflictError, type JsonObject, WaymarkError } from '@waymark/sdk';
+import { ConflictError, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { bindContact, normalizeIdentity } from '../contacts/bind.js';
+import { bindContact, type ContactIdentity, normalizeIdentity } from '../contacts/bind.js';
 import type { Database } from '../db/database.js';
 import type { Dispatch, JobDispatcher } from './dispatch.js';
 import { insertRuns } from './insert-runs.js';
-import { identityOf, WEBHOOK_OUTPUT, type WebhookTarget } from './webhook.js';
-
-/** What a webhook call is answered with. */
-export interface WebhookAnswer {
-  statusCode: 200 | 202;
-  body: { runId: string | null; skipped?: 'reentry' };
-}
-
-/**
- * The journey was paused, archived or republished since its target was read: read it again.
- * (Never reaches a client: the route retries with a fresh target.)
- */
-export class StaleWebhookTargetError extends WaymarkError {
-  constructor() {
-    super('stale_webhook_target', 'the journey changed while the call was being accepted');
-  }
-}
+import { triggerOutputOf } from './versions.js';
+import { identityOf, StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
+import { answerFor, type CallOutcome, type WebhookAnswer, WebhookIntake } from './webhook-intake.js';
 
 // A repeat of a key whose first call is still in its transaction waits this long, then gets 409.
 const KEY_LOCK_TIMEOUT = '3s';
 
-/**
- * Starts the run a webhook call asks for, with its contact binding and its
- * `Idempotency-Key` (a repeat within 24 h returns the first answer and starts nothing).
- * Returns once the run is committed; its first jobs follow through `dispatcher`. Without a
- * key, a known or new contact costs one statement.
- */
-export async function acceptWebhook(
-  db: Kysely<Database>,
-  dispatcher: JobDispatcher,
-  target: WebhookTarget,
-  payload: JsonObject,
-  idempotencyKey: string | null,
-): Promise<WebhookAnswer> {
-  const { answer, dispatch } =
-    idempotencyKey === null
-      ? await startFromWebhook(db, target, payload)
-      : await keyed(db, target, payload, idempotencyKey);
-  // Committed: the dispatcher queues the jobs (a crash before it does leaves them to the sweeper).
-  dispatcher.add(dispatch);
-  return answer;
-}
-
-interface Started {
-  answer: WebhookAnswer;
-  dispatch: Dispatch;
-}
-
 const NOTHING: Dispatch = { stepIds: [], notices: [] };
 
-async function keyed(
-  db: Kysely<Database>,
-  target: WebhookTarget,
-  payload: JsonObject,
-  idempotencyKey: string,
-): Promise<Started> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
-      const claimed = await sql<{ key: string }>`
-        insert into webhook_keys (journey_id, node_id, key) values (${target.journeyId}, ${target.node.id}, ${idempotencyKey})
-        on conflict (journey_id, node_id, key) do update set created_at = now(), status_code = null, response = null
-          where webhook_keys.created_at < now() - interval '24 hours'
-        returning key
-      `.execute(trx);
-      if (claimed.rows.length === 0) {
-        const first = await trx
-          .selectFrom('webhook_keys')
-          .select(['status_code', 'response'])
+/**
+ * Starts the runs webhook calls ask for, with their contact binding and their
+ * `Idempotency-Key` (a repeat within 24 h returns the first answer and starts nothing).
+ * Calls without a key are accepted in groups (`WebhookIntake`); each answer comes once its
+ * run is committed, and its first jobs follow through the dispatcher.
+ *
+ * @example
+ * const accepter = new WebhookAccepter(db, dispatcherFor(db, logger));
+ * const answer = await accepter.accept(target, payload, request.headers['idempotency-key'] ?? null);
+ */
+export class WebhookAccepter {
+  readonly #intake: WebhookIntake;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dispatcher: JobDispatcher,
+  ) {
+    this.#intake = new WebhookIntake(db, dispatcher, async (target, raw, payload) => {
+      const started = await startOne(db, target, raw, payload);
+      this.dispatcher.add(started.dispatch);
+      return started.outcome;
+    });
+  }
+
+  /** Throws ValidationError for a malformed identity, StaleWebhookTargetError when the journey changed. */
+  async accept(target: WebhookTarget, payload: JsonObject, idempotencyKey: string | null): Promise<WebhookAnswer> {
+    const raw = identityOf(payload);
+    const identity = raw ? normalizeIdentity(raw) : null;
+    if (idempotencyKey !== null) {
+      const { answer, dispatch } = await this.#keyed(target, raw, payload, idempotencyKey);
+      this.dispatcher.add(dispatch);
+      return answer;
+    }
+    return this.#intake.accept(target, identity, raw, payload);
+  }
+
+  /** Resolves once every call accepted so far is answered and its jobs queued. */
+  async drain(): Promise<void> {
+    await this.#intake.drain();
+    await this.dispatcher.drain();
+  }
+
+  async #keyed(
+    target: WebhookTarget,
+    raw: ContactIdentity | null,
+    payload: JsonObject,
+    idempotencyKey: string,
+  ): Promise<{ answer: WebhookAnswer; dispatch: Dispatch }> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
+        const claimed = await sql<{ key: string }>`
+          insert into webhook_keys (journey_id, node_id, key) values (${target.journeyId}, ${target.node.id}, ${idempotencyKey})
+          on conflict (journey_id, node_id, key) do update set created_at = now(), status_code = null, response = null
+            where webhook_keys.created_at < now() - interval '24 hours'
+          returning key
+        `.execute(trx);
+        if (claimed.rows.length === 0) {
+          const first = await trx
+            .selectFrom('webhook_keys')
+            .select(['status_code', 'response'])
+            .where('journey_id', '=', target.journeyId)
+            .where('node_id', '=', target.node.id)
+            .where('key', '=', idempotencyKey)
+            .executeTakeFirst();
+          if (!first?.status_code) throw new ConflictError('a call with this Idempotency-Key is in progress; retry');
+          const answer = { statusCode: first.status_code as 200 | 202, body: first.response as WebhookAnswer['body'] };
+          return { answer, dispatch: NOTHING };
+        }
+        const { outcome, dispatch } = await startOne(trx, target, raw, payload);
+        if (!('answer' in outcome)) throw new StaleWebhookTargetError();
+        const { answer } = outcome;
+        await trx
+          .updateTable('webhook_keys')
+          .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
           .where('journey_id', '=', target.journeyId)
           .where('node_id', '=', target.node.id)
           .where('key', '=', idempotencyKey)
-          .executeTakeFirst();
-        if (!first?.status_code) throw new ConflictError('a call with this Idempotency-Key is in progress; retry');
-        const answer = { statusCode: first.status_code as 200 | 202, body: first.response as WebhookAnswer['body'] };
-        return { answer, dispatch: NOTHING };
-      }
-      const started = await startFromWebhook(trx, target, payload);
-      const { answer } = started;
-      await trx
-        .updateTable('webhook_keys')
-        .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
-        .where('journey_id', '=', target.journeyId)
-        .where('node_id', '=', target.node.id)
-        .where('key', '=', idempotencyKey)
-        .execute();
-      return started;
-    });
-  } catch (error) {
-    if ((error as { code?: string }).code === '55P03')
-      throw new ConflictError('a call with this Idempotency-Key is in progress; retry', { cause: error });
-    throw error;
+          .execute();
+        return { answer, dispatch };
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === '55P03')
+        throw new ConflictError('a call with this Idempotency-Key is in progress; retry', { cause: error });
+      throw error;
+    }
   }
 }
 
-/** The run, bound to the payload's contact: found in the same statement, or created first when new. */
-async function startFromWebhook(db: Kysely<Database>, target: WebhookTarget, payload: JsonObject): Promise<Started> {
-  const raw = identityOf(payload);
+/**
+ * One call's run, on its own: bound to the payload's contact, found in the same statement or
+ * created first when new; an identity no single contact holds whole is bound (`bindContact`)
+ * and the run started with its id.
+ */
+async function startOne(
+  db: Kysely<Database>,
+  target: WebhookTarget,
+  raw: ContactIdentity | null,
+  payload: JsonObject,
+): Promise<{ outcome: CallOutcome; dispatch: Dispatch }> {
   const identity = raw ? normalizeIdentity(raw) : null;
   const base = {
     version: target.version,
     triggerNodeId: target.node.id,
-    output: WEBHOOK_OUTPUT,
-    trigger: payload,
+    output: triggerOutputOf(target.version, target.node.id),
     onlyIfLive: true,
     dispatch: true,
   };
-  let started = await insertRuns(db, { ...base, contacts: identity ? { identity } : { ids: [null] } });
-  if (started.live && !started.bound && raw) {
-    started = await insertRuns(db, { ...base, contacts: { ids: [await bindContact(db, raw)] } });
+  let started = await insertRuns(db, { ...base, contacts: { calls: [{ identity, trigger: payload }] } });
+  let call = started.calls[0];
+  if (started.live && call && !call.bound && raw) {
+    started = await insertRuns(db, {
+      ...base,
+      contacts: { ids: [await bindContact(db, target.workspaceId, raw)] },
+      trigger: payload,
+    });
+    call = { runId: started.runIds[0] ?? null, bound: true };
   }
-  if (!started.live) throw new StaleWebhookTargetError();
-  const runId = started.runIds[0];
-  const answer: WebhookAnswer = runId
-    ? { statusCode: 202, body: { runId } }
-    : { statusCode: 200, body: { runId: null, skipped: 'reentry' } };
-  return { answer, dispatch: started.dispatch };
+  if (!started.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };
+  return { outcome: { answer: answerFor(call.runId) }, dispatch: started.dispatch };
 }

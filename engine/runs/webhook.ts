@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { type JsonObject, NotFoundError } from '@waymark/sdk';
+import { type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Kysely } from 'kysely';
@@ -15,6 +15,8 @@ const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
 
 /** A webhook trigger ready to take calls: its journey's live version and compiled schema. */
 export interface WebhookTarget {
+  /** The journey's workspace: the call's contact is found or created there. */
+  workspaceId: string;
   journeyId: string;
   status: string;
   version: CompiledVersion;
@@ -44,8 +46,15 @@ function compiledSchema(version: CompiledVersion, node: GraphNode): ValidateFunc
   return validate;
 }
 
-/** The output a `core.webhook` trigger leaves by. */
-export const WEBHOOK_OUTPUT = 'out';
+/**
+ * The journey was paused, archived or republished since its target was read: read it again.
+ * (Never reaches a client: the route retries with a fresh target.)
+ */
+export class StaleWebhookTargetError extends WaymarkError {
+  constructor() {
+    super('stale_webhook_target', 'the journey changed while the call was being accepted');
+  }
+}
 
 const targets = new Map<string, WebhookTarget>();
 
@@ -68,7 +77,7 @@ export async function webhookTarget(
   targets.delete(key);
   const journey = await db
     .selectFrom('journeys')
-    .select(['status', 'published_version'])
+    .select(['status', 'published_version', 'workspace_id'])
     .where('id', '=', journeyId)
     .executeTakeFirst();
   if (!journey || journey.published_version === null || journey.status === 'archived' || journey.status === 'draft')
@@ -79,7 +88,16 @@ export async function webhookTarget(
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
   const secret = typeof node.params?.secret === 'string' ? node.params.secret : '';
   const validate = compiledSchema(version, node);
-  const target = { journeyId, status: journey.status, version, node, secret, validate, cached: false };
+  const target = {
+    journeyId,
+    workspaceId: journey.workspace_id,
+    status: journey.status,
+    version,
+    node,
+    secret,
+    validate,
+    cached: false,
+  };
   if (target.status === 'live') {
     if (targets.size > 10_000) targets.clear();
     targets.set(key, target);

@@ -8,6 +8,8 @@ import { compileFilter } from './compile.js';
 /** A trigger node of a live journey's published version. */
 export interface TriggerNode {
   journeyId: string;
+  /** The journey's workspace: only its contacts are considered. */
+  workspaceId: string;
   version: number;
   nodeId: string;
   type: 'core.segment' | 'core.schedule' | 'core.date';
@@ -41,7 +43,8 @@ async function start(trx: Kysely<Database>, t: TriggerNode, ids: string[], trigg
  * stopped matching leave the membership, so they may enter again after matching anew.
  */
 export async function evaluateSegment(trx: Kysely<Database>, t: TriggerNode, now: Date): Promise<Evaluation> {
-  const where = compileFilter(t.params.filter as Filter, { now });
+  const matches = compileFilter(t.params.filter as Filter, { now });
+  const where = sql<boolean>`c.workspace_id = ${t.workspaceId} and ${matches}`;
   const fresh = await sql<{ id: string }>`
     select c.id from contacts c where ${where} and not exists (select 1 from segment_members m
       where m.journey_id = ${t.journeyId} and m.node_id = ${t.nodeId} and m.contact_id = c.id)`.execute(trx);
@@ -71,7 +74,8 @@ export async function evaluateSchedule(
   const nextAt = cron.nextRun(now);
   if (!due) return { started: 0, nextAt };
   const where = t.params.filter ? compileFilter(t.params.filter as Filter, { now }) : sql<boolean>`true`;
-  const { rows } = await sql<{ id: string }>`select c.id from contacts c where ${where}`.execute(trx);
+  const { rows } = await sql<{ id: string }>`
+    select c.id from contacts c where c.workspace_id = ${t.workspaceId} and ${where}`.execute(trx);
   const ids = rows.map((r) => r.id);
   return { started: await start(trx, t, ids, { scheduledAt: now.toISOString() }), nextAt };
 }
@@ -90,7 +94,7 @@ export async function evaluateDate(trx: Kysely<Database>, t: TriggerNode, from: 
     with dated as (
       select c.id, coalesce(c.timezone, 'UTC') as tz, c.attributes ->> ${attribute} as d
       from contacts c
-      where c.attributes ->> ${attribute} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
+      where c.workspace_id = ${t.workspaceId} and c.attributes ->> ${attribute} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
     )
     select distinct dated.id from dated
     cross join generate_series(extract(year from ${from}::timestamptz)::int - 1,

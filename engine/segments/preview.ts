@@ -24,14 +24,16 @@ function decode(cursor: string): string {
  * how many match in all. Following `nextCursor` visits every match exactly once.
  *
  * @example
- * const page = await findContacts(db, { tag: 'vip', op: 'has' }, { limit: 50 });
+ * const page = await findContacts(db, workspaceId, { tag: 'vip', op: 'has' }, { limit: 50 });
  */
 export async function findContacts(
   db: Kysely<Database>,
+  workspaceId: string,
   filter: Filter | null,
   options: { limit: number; cursor?: string; now?: Date },
 ): Promise<ContactPage> {
-  const where = filter ? compileFilter(filter, { now: options.now ?? new Date() }) : sql<boolean>`true`;
+  const matches = filter ? compileFilter(filter, { now: options.now ?? new Date() }) : sql<boolean>`true`;
+  const where = sql<boolean>`c.workspace_id = ${workspaceId} and ${matches}`;
   const after = options.cursor ? sql`and c.id > ${decode(options.cursor)}::uuid` : sql``;
   const [page, count] = await Promise.all([
     sql<{
@@ -42,7 +44,7 @@ export async function findContacts(
   const ids = page.rows.slice(0, options.limit).map((r) => r.id);
   const last = ids[ids.length - 1];
   return {
-    contacts: await loadContacts(db, ids),
+    contacts: await loadContacts(db, workspaceId, ids),
     total: count.rows[0]?.total ?? 0,
     nextCursor: page.rows.length > options.limit && last ? encode(last) : null,
   };

@@ -17,8 +17,13 @@ async function liveTriggers(db: Kysely<Database>): Promise<TriggerNode[]> {
     db,
   );
   if (!exists.rows[0]?.ok) return [];
-  const { rows } = await sql<{ journey_id: string; version: number; graph: { nodes: GraphNode[] } }>`
-    select j.id as journey_id, v.version, v.graph from journeys j
+  const { rows } = await sql<{
+    journey_id: string;
+    workspace_id: string;
+    version: number;
+    graph: { nodes: GraphNode[] };
+  }>`
+    select j.id as journey_id, j.workspace_id, v.version, v.graph from journeys j
     join journey_versions v on v.journey_id = j.id and v.version = j.published_version
     where j.status = 'live'`.execute(db);
   return rows.flatMap((r) =>
@@ -26,6 +31,7 @@ async function liveTriggers(db: Kysely<Database>): Promise<TriggerNode[]> {
       .filter((n) => TYPES.has(n.type))
       .map((n) => ({
         journeyId: r.journey_id,
+        workspaceId: r.workspace_id,
         version: r.version,
         nodeId: n.id,
         type: n.type as TriggerNode['type'],

@@ -11,6 +11,8 @@ export interface StepScope {
   runtime: Runtime;
   db: Kysely<Database>;
   runId: string;
+  /** The journey's workspace: every row the step reads or writes belongs to it. */
+  workspaceId: string;
   journeyId: string;
   version: number;
   nodeId: string;

@@ -54,14 +54,18 @@ export function inlineContact(fields: InlineContact, pointer: string, at: Date):
   };
 }
 
-async function storedContact(db: Kysely<Database>, id: string): Promise<Contact> {
-  const contact = await loadContact(db, id);
+async function storedContact(db: Kysely<Database>, workspaceId: string, id: string): Promise<Contact> {
+  const contact = await loadContact(db, workspaceId, id);
   if (!contact) throw new NotFoundError(`no contact ${id}`);
   return contact;
 }
 
 /** The stored contact an identity names, matched as an upsert would (externalId, email, phone). */
-async function findByIdentity(db: Kysely<Database>, identity: NormalizedInput): Promise<Contact | null> {
+async function findByIdentity(
+  db: Kysely<Database>,
+  workspaceId: string,
+  identity: NormalizedInput,
+): Promise<Contact | null> {
   const keys = [
     ['external_id', identity.externalId],
     ['email', identity.email],
@@ -69,8 +73,13 @@ async function findByIdentity(db: Kysely<Database>, identity: NormalizedInput): 
   ] as const;
   for (const [column, value] of keys) {
     if (!value) continue;
-    const row = await db.selectFrom('contacts').select('id').where(column, '=', value).executeTakeFirst();
-    if (row) return loadContact(db, row.id);
+    const row = await db
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where(column, '=', value)
+      .executeTakeFirst();
+    if (row) return loadContact(db, workspaceId, row.id);
   }
   return null;
 }
@@ -81,9 +90,14 @@ const text = (value: unknown) => (value === undefined || value === null ? undefi
  * The contact without `contact` in the request: the one the trigger payload names, as a
  * webhook would bind it, but read only; an identity not stored yet becomes an inline contact.
  */
-async function contactOfTrigger(db: Kysely<Database>, trigger: JsonObject, at: Date): Promise<Contact | null> {
+async function contactOfTrigger(
+  db: Kysely<Database>,
+  workspaceId: string,
+  trigger: JsonObject,
+  at: Date,
+): Promise<Contact | null> {
   if (trigger.contactId !== undefined && trigger.contactId !== null)
-    return storedContact(db, String(trigger.contactId));
+    return storedContact(db, workspaceId, String(trigger.contactId));
   const fields: InlineContact = {
     email: text(trigger.email),
     phone: text(trigger.phone),
@@ -91,7 +105,7 @@ async function contactOfTrigger(db: Kysely<Database>, trigger: JsonObject, at: D
   };
   const identity = normalized(fields, '/trigger');
   if (!identity.email && !identity.phone && !identity.externalId) return null;
-  return (await findByIdentity(db, identity)) ?? inlineContact(fields, '/trigger', at);
+  return (await findByIdentity(db, workspaceId, identity)) ?? inlineContact(fields, '/trigger', at);
 }
 
 /**
@@ -100,22 +114,23 @@ async function contactOfTrigger(db: Kysely<Database>, trigger: JsonObject, at: D
  * 400 naming their JSON pointer; an unknown id is 404.
  *
  * @example
- * await resolveTestContact(db, { contact: { email: 'ann@x.io', timezone: 'Europe/Helsinki' } }, new Date())
+ * await resolveTestContact(db, workspaceId, { contact: { email: 'ann@x.io', timezone: 'Europe/Helsinki' } }, new Date())
  */
 export async function resolveTestContact(
   db: Kysely<Database>,
+  workspaceId: string,
   request: Pick<TestRunRequest, 'contact' | 'trigger'>,
   at: Date,
 ): Promise<Contact | null> {
   const given = request.contact;
-  if (!given) return contactOfTrigger(db, request.trigger ?? {}, at);
+  if (!given) return contactOfTrigger(db, workspaceId, request.trigger ?? {}, at);
   if ('id' in given && typeof given.id === 'string') {
     if (Object.keys(given).length > 1) {
       throw new ValidationError('the test contact is invalid', [
         { path: '/contact', message: '/contact takes either an id or contact fields, not both' },
       ]);
     }
-    return storedContact(db, given.id);
+    return storedContact(db, workspaceId, given.id);
   }
   return inlineContact(given as InlineContact, '/contact', at);
 }

@@ -40,6 +40,7 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
       runtime,
       db: runtime.db,
       runId: run.id,
+      workspaceId: run.workspaceId,
       journeyId: run.journeyId,
       version: run.version,
       nodeId: node.id,

@@ -37,6 +37,7 @@ export class SimulatedContacts {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly workspaceId: string,
     now: () => Date,
     contact: Contact | null,
   ) {
@@ -58,7 +59,7 @@ export class SimulatedContacts {
   async #find(contactId: string): Promise<Contact | null> {
     const known = this.#store.contacts.get(contactId);
     if (known) return known;
-    const stored = isUuid(contactId) ? await loadContact(this.db, contactId) : null;
+    const stored = isUuid(contactId) ? await loadContact(this.db, this.workspaceId, contactId) : null;
     if (stored) this.#store.contacts.set(contactId, stored);
     return stored;
   }

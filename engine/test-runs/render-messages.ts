@@ -59,12 +59,26 @@ export class SimulatedOutbox {
     const to =
       request.to ?? (request.channel === 'email' ? contact?.email : request.channel === 'sms' ? contact?.phone : null);
     if (!to) throw new NodeError(`no ${request.channel} address to send to`);
-    const rules = this.#rulesCountingWalk(await loadContactRules(scope.db), now);
+    const rules = this.#rulesCountingWalk(await loadContactRules(scope.db, scope.workspaceId), now);
     const messageId = found?.messageId ?? randomUUID();
     const { config, keys } = scope.runtime;
-    const resolved = await resolveTemplate(scope.db, { keys, publicUrl: config.publicUrl }, messageId, request);
+    const resolved = await resolveTemplate(
+      scope.db,
+      scope.workspaceId,
+      { keys, publicUrl: config.publicUrl },
+      messageId,
+      request,
+    );
     const { message } = prepareMessage(scope, messageId, resolved, to);
-    const decision = await decide(scope.db, { request, to, contact, rules, now, messageId: null });
+    const decision = await decide(scope.db, {
+      workspaceId: scope.workspaceId,
+      request,
+      to,
+      contact,
+      rules,
+      now,
+      messageId: null,
+    });
     const delayedUntil = decision.status === 'delayed' ? decision.until.toISOString() : found?.delayedUntil;
     const entry: TestMessage = {
       nodeId: scope.nodeId,

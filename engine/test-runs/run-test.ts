@@ -15,20 +15,22 @@ import { walkTestRun } from './walk.js';
 async function graphToTest(
   db: Kysely<Database>,
   registry: NodeRegistry,
+  workspaceId: string,
   journeyId: string,
   which: number | 'draft',
 ): Promise<CompiledVersion> {
   if (which !== 'draft') {
-    const version = await getVersion(db, journeyId, which);
+    const version = await getVersion(db, workspaceId, journeyId, which);
     return compileVersion(journeyId, which, version.graph, version.settings);
   }
   const row = await db
     .selectFrom('journeys')
     .select(['draft_graph', 'draft_settings'])
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', journeyId)
     .executeTakeFirst();
   if (!row) throw journeyNotFound(journeyId);
-  const errors = await graphProblems(db, row.draft_graph, registry);
+  const errors = await graphProblems(db, workspaceId, row.draft_graph, registry);
   if (errors.length) throw invalidGraph(errors);
   // Version 0 stands for the draft in `ctx.run.version`.
   return compileVersion(journeyId, 0, row.draft_graph, row.draft_settings);
@@ -74,17 +76,23 @@ function checkEvents(version: CompiledVersion, events: TestRunRequest['events'])
  * 422 `invalid_graph` for a draft that would not publish; 400 naming a bad field.
  *
  * @example
- * const { steps, messages } = await runTest(runtime, journeyId, { contact: { email: 'ann@x.io' } });
+ * const { steps, messages } = await runTest(runtime, workspaceId, journeyId, { contact: { email: 'ann@x.io' } });
  */
-export async function runTest(runtime: Runtime, journeyId: string, request: TestRunRequest): Promise<TestRunResult> {
+export async function runTest(
+  runtime: Runtime,
+  workspaceId: string,
+  journeyId: string,
+  request: TestRunRequest,
+): Promise<TestRunResult> {
   const { db, registry } = runtime;
-  const version = await graphToTest(db, registry, journeyId, request.version ?? 'draft');
+  const version = await graphToTest(db, registry, workspaceId, journeyId, request.version ?? 'draft');
   const triggerNodeId = triggerOf(version, registry, request.triggerNodeId);
   checkEvents(version, request.events);
   const startAt = request.startAt ? new Date(request.startAt) : new Date();
-  const contact = await resolveTestContact(db, request, startAt);
+  const contact = await resolveTestContact(db, workspaceId, request, startAt);
   return walkTestRun({
     runtime,
+    workspaceId,
     version,
     triggerNodeId,
     contact,

@@ -45,6 +45,7 @@ type Work =
 
 export interface WalkInput {
   runtime: Runtime;
+  workspaceId: string;
   version: CompiledVersion;
   triggerNodeId: string;
   contact: Contact | null;
@@ -71,7 +72,7 @@ class Walk {
 
   constructor(private readonly input: WalkInput) {
     this.#agenda = new Agenda(input.startAt);
-    const contacts = new SimulatedContacts(input.runtime.db, () => this.#agenda.now, input.contact);
+    const contacts = new SimulatedContacts(input.runtime.db, input.workspaceId, () => this.#agenda.now, input.contact);
     this.#simulation = {
       contacts,
       outbox: new SimulatedOutbox(contacts),
@@ -80,6 +81,7 @@ class Walk {
     };
     this.#run = {
       id: randomUUID(),
+      workspaceId: input.workspaceId,
       journeyId: input.version.journeyId,
       version: input.version.version,
       contactId: input.contact?.id ?? null,
@@ -251,7 +253,7 @@ class Walk {
  * would have been, and the contact as the walk left it. Writes nothing anywhere.
  *
  * @example
- * const result = await walkTestRun({ runtime, version, triggerNodeId: 'hook', contact, trigger: {}, events: [], live: false, startAt: new Date() });
+ * const result = await walkTestRun({ runtime, workspaceId, version, triggerNodeId: 'hook', contact, trigger: {}, events: [], live: false, startAt: new Date() });
  */
 export function walkTestRun(input: WalkInput): Promise<TestRunResult> {
   return new Walk(input).run();

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
-import { useRuntimeForStarts } from '../runs/start.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers } from '../segments/tick.js';
 import { workerTasks } from './tasks.js';
@@ -42,7 +41,6 @@ export interface WorkerOptions {
  * await worker.stop();
  */
 export async function startWorker(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerHandle> {
-  useRuntimeForStarts(runtime);
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   let poolId: string | null = null;
   events.on('pool:create', ({ workerPool }) => {

@@ -1,14 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import { NotFoundError, RateLimitedError, WaymarkError } from '@waymark/sdk';
+import { RateLimitedError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { findToken, redeemLiveTicket, type TokenPrincipal, tokenById } from '../auth/tokens.js';
 import { documentPermission } from '../teams/openapi.js';
-import { holdsData, routePermission } from '../teams/permissions.js';
+import { routePermission } from '../teams/permissions.js';
 import { authorize, CsrfError, type Principal, resolveStanding, type Standing } from '../teams/principal.js';
 import { findSession, SESSION_COOKIE } from '../teams/sessions.js';
-import { defaultWorkspaceId } from '../teams/users.js';
 import { sendError } from './errors.js';
 
 /** How long a token found valid is believed without asking the database (API.md: ≤ 1 s). */
@@ -171,12 +170,6 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     return { principal: { type: 'user', ...session.user, ...session }, cookie: true };
   }
 
-  let defaultWorkspace: string | null = null;
-  const defaultId = async () => {
-    defaultWorkspace ??= await defaultWorkspaceId(db);
-    return defaultWorkspace;
-  };
-
   function checkCsrf(request: FastifyRequest, csrfToken: string) {
     if (SAFE_METHODS.has(request.method)) return;
     const sent = request.headers['x-csrf-token'];
@@ -211,10 +204,6 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
         if (principal.type === 'user' && userId === principal.id) needed = 'authenticated';
       }
       authorize(principal, request.standing, needed);
-      if (request.standing.workspace && holdsData(url) && request.standing.workspace.id !== (await defaultId()))
-        throw new NotFoundError(
-          `the workspace ${request.standing.workspace.id} holds no journeys, contacts, credentials, settings or events yet: only the default workspace does`,
-        );
     };
 
   app.addHook('onRoute', (route) => {

@@ -1,6 +1,8 @@
-import { type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
+import { NotFoundError, type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import { contactExists } from '../../engine/contacts/lock.js';
 import { setSubscription } from '../../engine/contacts/subscriptions.js';
+import { workspaceOf } from '../teams/workspace.js';
 import { errorResponses, subscriptionSchema } from './contact-schemas.js';
 
 const params = {
@@ -39,6 +41,10 @@ export async function contactSubscriptionsRoutes(app: FastifyInstance) {
         response: { 200: subscriptionSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => setSubscription(db, request.params.id, request.params.category, request.body),
+    async (request) => {
+      if (!(await contactExists(db, workspaceOf(request), request.params.id)))
+        throw new NotFoundError(`no contact ${request.params.id}`);
+      return setSubscription(db, request.params.id, request.params.category, request.body);
+    },
   );
 }

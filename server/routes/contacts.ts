@@ -19,6 +19,7 @@ import { type ContactInput, normalizeInput } from '../../engine/contacts/normali
 import { upsertContacts } from '../../engine/contacts/upsert.js';
 import { clearSuppression } from '../../engine/inbound/suppression.js';
 import { findContacts } from '../../engine/segments/preview.js';
+import { workspaceOf } from '../teams/workspace.js';
 import {
   anyObject,
   contactSchema,
@@ -48,8 +49,8 @@ function parseSegment(text: string | undefined): Filter | null {
 /** Contacts: upsert, read, segment preview, import, tags, lists, consent, GDPR export and erase. */
 export async function contactsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
-  const mustExist = async (id: string) => {
-    const contact = await loadContact(db, id);
+  const mustExist = async (workspaceId: string, id: string) => {
+    const contact = await loadContact(db, workspaceId, id);
     if (!contact) throw new NotFoundError(`no contact ${id}`);
     return contact;
   };
@@ -83,11 +84,16 @@ export async function contactsRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { value, errors } = normalizeInput(request.body);
       if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
-      const [outcome] = await upsertContacts(db, [value]);
+      const workspaceId = workspaceOf(request);
+      const [outcome] = await upsertContacts(db, workspaceId, [value]);
       if (!outcome) throw new Error('upsert returned nothing');
       if (!outcome.ok) throw new ConflictError(outcome.error);
-      const contact = await mustExist(outcome.contactId);
-      if (request.body.emailUndeliverable === null && contact.email && (await clearSuppression(db, contact.email)))
+      const contact = await mustExist(workspaceId, outcome.contactId);
+      if (
+        request.body.emailUndeliverable === null &&
+        contact.email &&
+        (await clearSuppression(db, workspaceId, contact.email))
+      )
         contact.emailUndeliverable = null;
       return reply.code(outcome.created ? 201 : 200).send(contact);
     },
@@ -123,7 +129,7 @@ export async function contactsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { segment, limit, cursor } = request.query;
-      return findContacts(db, parseSegment(segment), { limit, cursor });
+      return findContacts(db, workspaceOf(request), parseSegment(segment), { limit, cursor });
     },
   );
 
@@ -155,7 +161,7 @@ export async function contactsRoutes(app: FastifyInstance) {
         seen += chunk.length;
         if (seen > IMPORT_LIMIT) body.destroy(new WaymarkError('payload_too_large', 'an import is at most 50 MiB'));
       });
-      return importContacts(db, body, type === 'text/csv' ? 'csv' : 'ndjson');
+      return importContacts(db, workspaceOf(request), body, type === 'text/csv' ? 'csv' : 'ndjson');
     },
   );
 
@@ -169,7 +175,7 @@ export async function contactsRoutes(app: FastifyInstance) {
         response: { 200: contactSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => mustExist(request.params.id),
+    async (request) => mustExist(workspaceOf(request), request.params.id),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -183,7 +189,7 @@ export async function contactsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await eraseContact(db, request.params.id, app.runtime.keys.erasure.current);
+      await eraseContact(db, workspaceOf(request), request.params.id, app.runtime.keys.erasure.current);
       return reply.code(204).send();
     },
   );
@@ -218,7 +224,7 @@ export async function contactsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => exportContact(db, request.params.id),
+    async (request) => exportContact(db, workspaceOf(request), request.params.id),
   );
 
   app.put<{ Params: { id: string }; Body: { channel: Channel; status: ConsentStatus; source?: string } }>(
@@ -247,6 +253,9 @@ export async function contactsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => setConsent(db, request.params.id, request.body),
+    async (request) => {
+      await mustExist(workspaceOf(request), request.params.id);
+      return setConsent(db, request.params.id, request.body);
+    },
   );
 }

@@ -5,6 +5,7 @@ import { isUuid } from '../../engine/contacts/load.js';
 import { encryptJson } from '../../engine/credentials/crypto.js';
 import { compileParams } from '../../engine/graph/params-schema.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const credentialSchema = {
   type: 'object',
@@ -85,7 +86,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
       check(type, data);
       const row = await db
         .insertInto('credentials')
-        .values({ name, type, data_encrypted: encryptJson(keys.credentials, data) })
+        .values({ workspace_id: workspaceOf(request), name, type, data_encrypted: encryptJson(keys.credentials, data) })
         .returning(['id', 'name', 'type', 'created_at'])
         .executeTakeFirstOrThrow();
       return reply.code(201).send(toApi(row));
@@ -107,10 +108,11 @@ export async function credentialsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => {
+    async (request) => {
       const rows = await db
         .selectFrom('credentials')
         .select(['id', 'name', 'type', 'created_at'])
+        .where('workspace_id', '=', workspaceOf(request))
         .orderBy('created_at')
         .execute();
       return { credentials: rows.map(toApi) };
@@ -133,8 +135,14 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params;
+      const workspaceId = workspaceOf(request);
       const current = isUuid(id)
-        ? await db.selectFrom('credentials').select(['type']).where('id', '=', id).executeTakeFirst()
+        ? await db
+            .selectFrom('credentials')
+            .select(['type'])
+            .where('workspace_id', '=', workspaceId)
+            .where('id', '=', id)
+            .executeTakeFirst()
         : undefined;
       if (!current) throw new NotFoundError(`no credential ${id}`);
       const { name, data } = request.body;
@@ -146,6 +154,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
           ...(name !== undefined ? { name } : {}),
           ...(data ? { data_encrypted: encryptJson(keys.credentials, data) } : {}),
         })
+        .where('workspace_id', '=', workspaceId)
         .where('id', '=', id)
         .returning(['id', 'name', 'type', 'created_at'])
         .executeTakeFirstOrThrow();
@@ -164,7 +173,13 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const deleted = isUuid(id) ? await db.deleteFrom('credentials').where('id', '=', id).executeTakeFirst() : null;
+      const deleted = isUuid(id)
+        ? await db
+            .deleteFrom('credentials')
+            .where('workspace_id', '=', workspaceOf(request))
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : null;
       if (!deleted || Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no credential ${id}`);
       return reply.code(204).send();
     },

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { bindContact } from '../../engine/contacts/bind.js';
 import { recordEvent, toContactEvent } from '../../engine/events/record.js';
+import { workspaceOf } from '../teams/workspace.js';
 import { errorResponses, eventSchema } from './contact-schemas.js';
 
 interface EventBody {
@@ -70,15 +71,17 @@ export async function eventsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const body = request.body;
+      const workspaceId = workspaceOf(request);
       if (body.idempotencyKey) {
         const first = await db
           .selectFrom('events')
           .select('id')
+          .where('workspace_id', '=', workspaceId)
           .where('idempotency_key', '=', body.idempotencyKey)
           .executeTakeFirst();
         if (first) return reply.code(202).send({ id: first.id });
       }
-      const contactId = await bindContact(db, body);
+      const contactId = await bindContact(db, workspaceId, body);
       if (!contactId)
         throw new ValidationError('the event names no contact', [{ path: '/email', message: 'identity missing' }]);
       const { event } = await recordEvent(db, {
@@ -131,7 +134,7 @@ export async function eventsRoutes(app: FastifyInstance) {
         select id, contact_id, name, properties, timestamp,
           ((extract(epoch from timestamp) * 1000000)::bigint)::text as us
         from events
-        where true
+        where workspace_id = ${workspaceOf(request)}
           ${contactId ? sql`and contact_id = ${contactId}` : sql``}
           ${name ? sql`and name = ${name}` : sql``}
           ${at ? sql`and (timestamp, id) < (timestamptz 'epoch' + ${at.us}::bigint * interval '1 microsecond', ${at.id}::uuid)` : sql``}

@@ -3,6 +3,7 @@ import { journeyAnalytics } from '../../engine/experiments/analytics.js';
 import { clearWinner, overrideWinner } from '../../engine/experiments/decide.js';
 import { journeyExperiments } from '../../engine/experiments/experiments.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 import * as s from './experiments-schemas.js';
 import { journeyIdParams } from './journeys-schemas.js';
 
@@ -24,7 +25,8 @@ export async function experimentsRoutes(app: FastifyInstance) {
         response: { 200: s.analyticsSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => journeyAnalytics(db, registry, request.params.id, request.query, new Date()),
+    async (request) =>
+      journeyAnalytics(db, registry, workspaceOf(request), request.params.id, request.query, new Date()),
   );
 
   app.get<{ Params: IdParams; Querystring: { metric?: string } }>(
@@ -37,7 +39,7 @@ export async function experimentsRoutes(app: FastifyInstance) {
         response: { 200: s.experimentsSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => journeyExperiments(db, request.params.id, request.query.metric),
+    async (request) => journeyExperiments(db, workspaceOf(request), request.params.id, request.query.metric),
   );
 
   const winnerSchema = {
@@ -48,12 +50,13 @@ export async function experimentsRoutes(app: FastifyInstance) {
   app.post<{ Params: WinnerParams; Body: { variant?: unknown } | undefined }>(
     '/api/journeys/:id/nodes/:nodeId/winner',
     { schema: { ...winnerSchema, body: s.winnerBody } },
-    async (request) => overrideWinner(db, request.params.id, request.params.nodeId, request.body?.variant),
+    async (request) =>
+      overrideWinner(db, workspaceOf(request), request.params.id, request.params.nodeId, request.body?.variant),
   );
 
   app.delete<{ Params: WinnerParams }>(
     '/api/journeys/:id/nodes/:nodeId/winner',
     { schema: winnerSchema },
-    async (request) => clearWinner(db, request.params.id, request.params.nodeId),
+    async (request) => clearWinner(db, workspaceOf(request), request.params.id, request.params.nodeId),
   );
 }

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmSubscription } from '../../engine/forms/confirm.js';
-import { getForm } from '../../engine/forms/store.js';
+import { publicForm } from '../../engine/forms/store.js';
 import { submitForm } from '../../engine/forms/submit.js';
 import { embedScript } from '../forms/embed.js';
 import { confirmedPage, formPage, notFoundPage, thanksPage } from '../forms/html.js';
@@ -63,9 +63,10 @@ export async function formPagesRoutes(app: FastifyInstance) {
     { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
+  // A form's id names its workspace: submissions land there.
   const enabledForm = async (id: string) => {
-    const form = await getForm(db, id, config.publicUrl);
-    return form?.enabled ? form : null;
+    const found = await publicForm(db, id, config.publicUrl);
+    return found?.form.enabled ? found : null;
   };
 
   app.get<{ Params: { token: string } }>(
@@ -101,7 +102,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const form = await enabledForm(request.params.id);
+      const form = (await enabledForm(request.params.id))?.form;
       if (!form) return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage());
       allowRedirect(reply, form.redirect);
       return reply.type('text/html; charset=utf-8').send(formPage(form));
@@ -123,7 +124,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const form = await enabledForm(request.params.id);
+      const form = (await enabledForm(request.params.id))?.form;
       if (!form) throw new NotFoundError(`no form ${request.params.id}`);
       return reply
         .type('text/javascript; charset=utf-8')
@@ -163,7 +164,8 @@ export async function formPagesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const form = await enabledForm(request.params.id);
+      const found = await enabledForm(request.params.id);
+      const form = found?.form;
       const json = isJson(request);
       if (!form) {
         if (json) throw new NotFoundError(`no form ${request.params.id}`);
@@ -173,10 +175,10 @@ export async function formPagesRoutes(app: FastifyInstance) {
       const honeypot = body._hp;
       if (!(typeof honeypot === 'string' ? honeypot === '' : honeypot === undefined || honeypot === null)) {
         // A bot: answered exactly as a success, and nothing is stored or sent.
-      } else if (json) await submitForm(runtime, form, body, visitorOf(request));
+      } else if (json) await submitForm(runtime, found.workspaceId, form, body, visitorOf(request));
       else {
         try {
-          await submitForm(runtime, form, body, visitorOf(request));
+          await submitForm(runtime, found.workspaceId, form, body, visitorOf(request));
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           return reply

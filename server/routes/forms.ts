@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type FormDefinition, type FormField, withDefaults } from '../../engine/forms/definition.js';
 import { deleteForm, getForm, listForms, putForm } from '../../engine/forms/store.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 import { formBody, formListSchema, formSchema } from './form-schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
@@ -24,7 +25,13 @@ export async function formsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const saved = await putForm(db, request.params.id, withDefaults(request.body), config.publicUrl);
+      const saved = await putForm(
+        db,
+        workspaceOf(request),
+        request.params.id,
+        withDefaults(request.body),
+        config.publicUrl,
+      );
       return reply.code(saved.created ? 201 : 200).send(saved.form);
     },
   );
@@ -32,14 +39,14 @@ export async function formsRoutes(app: FastifyInstance) {
   app.get(
     '/api/forms',
     { schema: { tags: ['forms'], response: { 200: formListSchema, ...errorResponses() } } },
-    async () => ({ forms: await listForms(db) }),
+    async (request) => ({ forms: await listForms(db, workspaceOf(request)) }),
   );
 
   app.get<IdParams>(
     '/api/forms/:id',
     { schema: { tags: ['forms'], params: idParams, response: { 200: formSchema, ...errorResponses(404) } } },
     async (request) => {
-      const form = await getForm(db, request.params.id, config.publicUrl);
+      const form = await getForm(db, workspaceOf(request), request.params.id, config.publicUrl);
       if (!form) throw new NotFoundError(`no form ${request.params.id}`);
       return form;
     },
@@ -49,7 +56,7 @@ export async function formsRoutes(app: FastifyInstance) {
     '/api/forms/:id',
     { schema: { tags: ['forms'], params: idParams, response: { 204: { type: 'null' }, ...errorResponses(404) } } },
     async (request, reply) => {
-      await deleteForm(db, request.params.id);
+      await deleteForm(db, workspaceOf(request), request.params.id);
       return reply.code(204).send();
     },
   );

@@ -3,9 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../engine/runs/await-response.js';
 import { dispatcherFor } from '../../engine/runs/dispatch.js';
 import { enforceWebhookRateLimit } from '../../engine/runs/rate-limit.js';
-import { useRuntimeForStarts } from '../../engine/runs/start.js';
-import { type WebhookTarget, webhookTarget, webhookVerdict } from '../../engine/runs/webhook.js';
-import { acceptWebhook, StaleWebhookTargetError } from '../../engine/runs/webhook-accept.js';
+import {
+  StaleWebhookTargetError,
+  type WebhookTarget,
+  webhookTarget,
+  webhookVerdict,
+} from '../../engine/runs/webhook.js';
+import { WebhookAccepter } from '../../engine/runs/webhook-accept.js';
 import { sendError } from '../plugins/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 
@@ -23,11 +27,10 @@ const answerSchema = {
 /** API.md "Webhook triggers": `POST /hooks/:journeyId/:nodeId`. */
 export async function hooksRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
-  useRuntimeForStarts(app.runtime);
-  const dispatcher = dispatcherFor(db, app.runtime.logger);
+  const accepter = new WebhookAccepter(db, dispatcherFor(db, app.runtime.logger));
   const responses = new ResponseAwaiter(db);
-  // Jobs of runs already answered are queued before the pool closes.
-  app.addHook('onClose', () => dispatcher.drain());
+  // Calls accepted are answered, and their jobs queued, before the pool closes.
+  app.addHook('onClose', () => accepter.drain());
   // The raw bytes are needed for the HMAC, so this plugin reads every body as a buffer.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
@@ -155,7 +158,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     // A `webhook-id` is the idempotency key, also when an Idempotency-Key is sent: under a
     // Standard Webhooks signature it is signed, so a replay cannot dodge it with a new header.
     const key = webhookId || header('idempotency-key') || null;
-    const answer = await acceptWebhook(db, dispatcher, target, payload as JsonObject, key);
+    const answer = await accepter.accept(target, payload as JsonObject, key);
     const wait = preferredWait(header('prefer'));
     const respondNodes = respondNodesOf(target.version);
     const runId = answer.body.runId;

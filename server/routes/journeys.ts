@@ -8,6 +8,7 @@ import { journeyStatsFor } from '../../engine/journeys/stats.js';
 import { archiveJourney, setPaused } from '../../engine/journeys/status.js';
 import { getVersion, graphOf } from '../../engine/journeys/versions.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 import * as s from './journeys-schemas.js';
 
 type IdParams = { id: string };
@@ -58,7 +59,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       checkSettings(request.body.settings, '/settings');
-      return reply.code(201).send(await createJourney(db, request.body));
+      return reply.code(201).send(await createJourney(db, workspaceOf(request), request.body));
     },
   );
 
@@ -73,14 +74,14 @@ export async function journeysRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ journeys: await listJourneys(db) }),
+    async (request) => ({ journeys: await listJourneys(db, workspaceOf(request)) }),
   );
 
   const one = { tags, params: s.journeyIdParams };
   const journeyAnswer = { 200: s.journeySchema, ...errorResponses(400, 404, 409) };
 
   app.get<{ Params: IdParams }>('/api/journeys/:id', { schema: { ...one, response: journeyAnswer } }, async (request) =>
-    getJourney(db, request.params.id),
+    getJourney(db, workspaceOf(request), request.params.id),
   );
 
   app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings> } }>(
@@ -88,7 +89,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     { schema: { ...one, body: s.patchBody, response: journeyAnswer } },
     async (request) => {
       checkSettings(request.body.settings, '/settings');
-      return updateJourney(db, request.params.id, request.body);
+      return updateJourney(db, workspaceOf(request), request.params.id, request.body);
     },
   );
 
@@ -96,7 +97,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     '/api/journeys/:id',
     { schema: { ...one, response: { 204: { type: 'null' }, ...errorResponses(400, 404) } } },
     async (request, reply) => {
-      await archiveJourney(db, request.params.id);
+      await archiveJourney(db, workspaceOf(request), request.params.id);
       return reply.code(204).send();
     },
   );
@@ -106,7 +107,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     { bodyLimit: GRAPH_BODY_LIMIT, schema: { ...one, body: s.draftBody, response: journeyAnswer } },
     async (request) => {
       checkSettings(request.body.settings, '/settings');
-      return saveDraft(db, request.params.id, request.body);
+      return saveDraft(db, workspaceOf(request), request.params.id, request.body);
     },
   );
 
@@ -114,7 +115,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     '/api/journeys/:id/validate',
     { schema: { ...one, response: { 200: s.validationResultSchema, ...errorResponses(400, 404) } } },
     async (request) => {
-      const errors = await validateDraft(db, registry, request.params.id);
+      const errors = await validateDraft(db, registry, workspaceOf(request), request.params.id);
       return errors.length ? { valid: false, errors } : { valid: true };
     },
   );
@@ -130,7 +131,8 @@ export async function journeysRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await publishJourney(db, registry, request.params.id)),
+    async (request, reply) =>
+      reply.code(201).send(await publishJourney(db, registry, workspaceOf(request), request.params.id)),
   );
 
   app.get<{ Params: IdParams & { version: number } }>(
@@ -146,7 +148,7 @@ export async function journeysRoutes(app: FastifyInstance) {
         response: { 200: s.versionSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => getVersion(db, request.params.id, request.params.version),
+    async (request) => getVersion(db, workspaceOf(request), request.params.id, request.params.version),
   );
 
   app.get<{ Params: IdParams; Querystring: { from: string; to: string } }>(
@@ -154,10 +156,11 @@ export async function journeysRoutes(app: FastifyInstance) {
     { schema: { ...one, querystring: s.diffQuery, response: { 200: s.diffSchema, ...errorResponses(400, 404) } } },
     async (request) => {
       const { id } = request.params;
-      await getJourney(db, id);
+      const workspaceId = workspaceOf(request);
+      await getJourney(db, workspaceId, id);
       const [from, to] = await Promise.all([
-        graphOf(db, id, versionOf(request.query.from)),
-        graphOf(db, id, versionOf(request.query.to)),
+        graphOf(db, workspaceId, id, versionOf(request.query.from)),
+        graphOf(db, workspaceId, id, versionOf(request.query.to)),
       ]);
       return diffGraphs(from, to);
     },
@@ -167,7 +170,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     app.post<{ Params: IdParams }>(
       `/api/journeys/:id/${action}`,
       { schema: { ...one, response: journeyAnswer } },
-      async (request) => setPaused(db, request.params.id, action === 'pause'),
+      async (request) => setPaused(db, workspaceOf(request), request.params.id, action === 'pause'),
     );
   }
 
@@ -183,6 +186,6 @@ export async function journeysRoutes(app: FastifyInstance) {
         response: { 200: s.statsSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => journeyStatsFor(db, request.params.id, request.query.version),
+    async (request) => journeyStatsFor(db, workspaceOf(request), request.params.id, request.query.version),
   );
 }

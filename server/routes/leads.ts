@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { isUuid } from '../../engine/contacts/load.js';
 import { type LeadRow, toApiLead } from '../../engine/leads/service.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const statusSchema = { type: 'string', enum: ['open', 'won', 'lost'] } as const;
@@ -53,7 +54,7 @@ export async function leadsRoutes(app: FastifyInstance) {
       if (contactId !== undefined && !isUuid(contactId)) return { leads: [] };
       const { rows } = await sql<LeadRow>`
         select ${COLUMNS} from leads
-        where (${owner ?? null}::text is null or lower(owner) = lower(${owner ?? null}))
+        where workspace_id = ${workspaceOf(request)} and (${owner ?? null}::text is null or lower(owner) = lower(${owner ?? null}))
           and (${status ?? null}::text is null or status = ${status ?? null})
           and (${contactId ?? null}::uuid is null or contact_id = ${contactId ?? null}::uuid)
         order by created_at desc, id desc
@@ -83,7 +84,7 @@ export async function leadsRoutes(app: FastifyInstance) {
         ? await sql<LeadRow>`
             update leads set status = coalesce(${status ?? null}, status), owner = coalesce(${owner ?? null}, owner),
               updated_at = now()
-            where id = ${id} returning ${COLUMNS}`.execute(db)
+            where id = ${id} and workspace_id = ${workspaceOf(request)} returning ${COLUMNS}`.execute(db)
         : { rows: [] };
       const row = rows[0];
       if (!row) throw new NotFoundError(`no lead ${id}`);

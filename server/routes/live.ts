@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { STEPS_CHANNEL, type StepNotice } from '../../engine/runs/bookkeeping.js';
 import { NotificationListener } from '../../engine/runs/listener.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 /** A client this far behind (bytes queued on its socket) is dropped rather than buffered. */
 const MAX_BUFFERED = 1024 * 1024;
@@ -10,11 +11,33 @@ const MAX_BUFFERED = 1024 * 1024;
 /** API.md "Live feed": `GET /api/live` upgrades to a websocket of finished steps. */
 export async function liveRoutes(app: FastifyInstance) {
   const listener = new NotificationListener(app.runtime.databaseUrl, app.runtime.logger.child({ part: 'live' }));
-  const clients = new Map<WebSocket, string | null>();
+  const clients = new Map<WebSocket, { workspaceId: string; journeyId: string | null }>();
   let unsubscribe: (() => void) | null = null;
+  // A journey never changes workspace, so what is learnt once holds for the process's life.
+  const workspaces = new Map<string, string | null>();
+  let delivered: Promise<void> = Promise.resolve();
 
+  async function workspaceOfJourney(journeyId: string): Promise<string | null> {
+    if (workspaces.has(journeyId)) return workspaces.get(journeyId) ?? null;
+    const row = await app.runtime.db
+      .selectFrom('journeys')
+      .select('workspace_id')
+      .where('id', '=', journeyId)
+      .executeTakeFirst();
+    if (workspaces.size > 100_000) workspaces.clear();
+    workspaces.set(journeyId, row?.workspace_id ?? null);
+    return row?.workspace_id ?? null;
+  }
+
+  // Notices are delivered one after another, so a client sees steps in the order they came.
   function broadcast(payload: unknown) {
-    const step = payload as StepNotice;
+    delivered = delivered
+      .then(() => deliver(payload as StepNotice))
+      .catch((error) => app.log.error({ err: error }, 'a live-feed notice was not delivered'));
+  }
+
+  async function deliver(step: StepNotice) {
+    const workspaceId = await workspaceOfJourney(step.journeyId);
     const message = JSON.stringify({
       type: 'step',
       journeyId: step.journeyId,
@@ -23,8 +46,10 @@ export async function liveRoutes(app: FastifyInstance) {
       nodeId: step.nodeId,
       status: step.status,
     });
-    for (const [socket, journeyId] of clients) {
-      if (journeyId && journeyId !== step.journeyId) continue;
+    for (const [socket, wants] of clients) {
+      // Each client sees its own workspace's steps only.
+      if (wants.workspaceId !== workspaceId) continue;
+      if (wants.journeyId && wants.journeyId !== step.journeyId) continue;
       if (socket.bufferedAmount > MAX_BUFFERED) {
         clients.delete(socket);
         socket.close(1008, 'too slow: the live feed does not buffer without bound');
@@ -71,7 +96,7 @@ export async function liveRoutes(app: FastifyInstance) {
     },
     async (socket, request) => {
       unsubscribe ??= listener.on(STEPS_CHANNEL, broadcast);
-      clients.set(socket, request.query.journeyId ?? null);
+      clients.set(socket, { workspaceId: workspaceOf(request), journeyId: request.query.journeyId ?? null });
       socket.on('close', () => clients.delete(socket));
       socket.on('error', () => clients.delete(socket));
       await listener.ready();

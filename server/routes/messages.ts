@@ -2,6 +2,7 @@ import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { getMessage, listMessages } from '../../engine/messages/queries.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -81,7 +82,7 @@ export async function messagesRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => listMessages(db, request.query),
+    async (request) => listMessages(db, workspaceOf(request), request.query),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -94,7 +95,7 @@ export async function messagesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const message = await getMessage(db, request.params.id);
+      const message = await getMessage(db, workspaceOf(request), request.params.id);
       if (!message) throw new NotFoundError(`no message ${request.params.id}`);
       return message;
     },

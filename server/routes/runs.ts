@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RunStatus } from '../../engine/db/tables/runs.js';
 import { cancelRun, getRun, listRuns } from '../../engine/runs/queries.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 const tags = ['runs'];
 const statuses = ['running', 'waiting', 'completed', 'failed', 'exited'];
@@ -94,18 +95,18 @@ export async function runsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => listRuns(db, request.query),
+    async (request) => listRuns(db, workspaceOf(request), request.query),
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/runs/:id',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404) } } },
-    async (request) => getRun(db, request.params.id),
+    async (request) => getRun(db, workspaceOf(request), request.params.id),
   );
 
   app.post<{ Params: { id: string } }>(
     '/api/runs/:id/cancel',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404, 409) } } },
-    async (request) => cancelRun(db, request.params.id),
+    async (request) => cancelRun(db, workspaceOf(request), request.params.id),
   );
 }

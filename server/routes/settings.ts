@@ -6,6 +6,7 @@ import {
   saveContactRules,
 } from '../../engine/messages/contact-rules.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 
 /** Installation settings: the contact rules every message goes through. */
 export async function settingsRoutes(app: FastifyInstance) {
@@ -14,7 +15,7 @@ export async function settingsRoutes(app: FastifyInstance) {
   app.get(
     '/api/settings/contact-rules',
     { schema: { tags: ['settings'], response: { 200: contactRulesSchema, ...errorResponses() } } },
-    async () => loadContactRules(db),
+    async (request) => loadContactRules(db, workspaceOf(request)),
   );
 
   app.put<{ Body: ContactRules }>(
@@ -26,6 +27,6 @@ export async function settingsRoutes(app: FastifyInstance) {
         response: { 200: contactRulesSchema, ...errorResponses(400) },
       },
     },
-    async (request) => saveContactRules(db, request.body),
+    async (request) => saveContactRules(db, workspaceOf(request), request.body),
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { deleteSnippet, getSnippet, listSnippets, putSnippet } from '../../engine/content/snippets.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 import { snippetSchema } from './template-schemas.js';
 
 const nameParams = {
@@ -30,7 +31,7 @@ export async function snippetsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const saved = await putSnippet(db, request.params.name, request.body.body);
+      const saved = await putSnippet(db, workspaceOf(request), request.params.name, request.body.body);
       return reply.code(saved.created ? 201 : 200).send(saved.snippet);
     },
   );
@@ -59,13 +60,13 @@ export async function snippetsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ snippets: await listSnippets(db) }),
+    async (request) => ({ snippets: await listSnippets(db, workspaceOf(request)) }),
   );
 
   app.get<NameParams>(
     '/api/snippets/:name',
     { schema: { tags: ['templates'], params: nameParams, response: { 200: snippetSchema, ...errorResponses(404) } } },
-    async (request) => getSnippet(db, request.params.name),
+    async (request) => getSnippet(db, workspaceOf(request), request.params.name),
   );
 
   app.delete<NameParams>(
@@ -74,7 +75,7 @@ export async function snippetsRoutes(app: FastifyInstance) {
       schema: { tags: ['templates'], params: nameParams, response: { 204: { type: 'null' }, ...errorResponses(404) } },
     },
     async (request, reply) => {
-      await deleteSnippet(db, request.params.name);
+      await deleteSnippet(db, workspaceOf(request), request.params.name);
       return reply.code(204).send();
     },
   );

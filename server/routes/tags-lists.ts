@@ -10,13 +10,14 @@ import {
   removeTag,
   setTagLifespan,
 } from '../../engine/contacts/tags.js';
+import { workspaceOf } from '../teams/workspace.js';
 import { errorResponses, idParams, listMembershipSchema, tagStateSchema } from './contact-schemas.js';
 
 /** Tags with their default lifespans, lists with their member counts, and a contact's tags and lists. */
 export async function tagsListsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
-  const mustExist = async (id: string) => {
-    if (!(await loadContact(db, id))) throw new NotFoundError(`no contact ${id}`);
+  const mustExist = async (workspaceId: string, id: string) => {
+    if (!(await loadContact(db, workspaceId, id))) throw new NotFoundError(`no contact ${id}`);
   };
   const tagSummary = {
     type: 'object',
@@ -41,7 +42,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ tags: await listTags(db) }),
+    async (request) => ({ tags: await listTags(db, workspaceOf(request)) }),
   );
 
   app.put<{ Params: { tag: string }; Body: { ttlSeconds: number | null } }>(
@@ -67,7 +68,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await setTagLifespan(db, request.params.tag, request.body.ttlSeconds);
+      await setTagLifespan(db, workspaceOf(request), request.params.tag, request.body.ttlSeconds);
       return { tag: request.params.tag, ttlSeconds: request.body.ttlSeconds };
     },
   );
@@ -97,7 +98,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({ lists: await listLists(db) }),
+    async (request) => ({ lists: await listLists(db, workspaceOf(request)) }),
   );
 
   app.post<{ Params: { id: string }; Body: { tag: string; ttlSeconds?: number | null } }>(
@@ -119,7 +120,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await mustExist(request.params.id);
+      await mustExist(workspaceOf(request), request.params.id);
       return addTag(db, request.params.id, request.body.tag, request.body.ttlSeconds);
     },
   );
@@ -139,7 +140,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await mustExist(request.params.id);
+      await mustExist(workspaceOf(request), request.params.id);
       await removeTag(db, request.params.id, request.params.tag);
       return reply.code(204).send();
     },
@@ -157,7 +158,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await mustExist(request.params.id);
+      await mustExist(workspaceOf(request), request.params.id);
       return addToList(db, request.params.id, request.body.list);
     },
   );
@@ -177,7 +178,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await mustExist(request.params.id);
+      await mustExist(workspaceOf(request), request.params.id);
       await removeFromList(db, request.params.id, request.params.list);
       return reply.code(204).send();
     },

@@ -12,6 +12,7 @@ import {
   templateVersion,
 } from '../../engine/content/templates.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 import {
   contentBody,
   contentIdParams,
@@ -43,7 +44,7 @@ export async function templatesRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { text, ...rest } = request.body;
-      const saved = await putTemplate(db, request.params.id, { ...rest, text: text ?? null });
+      const saved = await putTemplate(db, workspaceOf(request), request.params.id, { ...rest, text: text ?? null });
       return reply.code(saved.created ? 201 : 200).send(saved.template);
     },
   );
@@ -51,7 +52,7 @@ export async function templatesRoutes(app: FastifyInstance) {
   app.get(
     '/api/templates',
     { schema: { tags: ['templates'], response: { 200: templateListSchema, ...errorResponses() } } },
-    async () => ({ templates: await listTemplates(db) }),
+    async (request) => ({ templates: await listTemplates(db, workspaceOf(request)) }),
   );
 
   app.get<IdParams>(
@@ -64,7 +65,7 @@ export async function templatesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const template = await getTemplate(db, request.params.id);
+      const template = await getTemplate(db, workspaceOf(request), request.params.id);
       if (!template) throw new NotFoundError(`no template ${request.params.id}`);
       return template;
     },
@@ -84,7 +85,7 @@ export async function templatesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const found = await templateVersion(db, request.params.id, request.params.version);
+      const found = await templateVersion(db, workspaceOf(request), request.params.id, request.params.version);
       if (!found) throw new NotFoundError(`no version ${request.params.version} of template ${request.params.id}`);
       return found;
     },
@@ -100,7 +101,7 @@ export async function templatesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await deleteTemplate(db, request.params.id);
+      await deleteTemplate(db, workspaceOf(request), request.params.id);
       return reply.code(204).send();
     },
   );
@@ -117,7 +118,12 @@ export async function templatesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { headers: _headers, ...preview } = await previewTemplate(runtime, request.params.id, request.body ?? {});
+      const { headers: _headers, ...preview } = await previewTemplate(
+        runtime,
+        workspaceOf(request),
+        request.params.id,
+        request.body ?? {},
+      );
       return preview;
     },
   );
@@ -133,6 +139,6 @@ export async function templatesRoutes(app: FastifyInstance) {
         response: { 200: sendTestSchema, ...errorResponses(400, 404, 422, 502) },
       },
     },
-    async (request) => sendTestTemplate(runtime, request.params.id, request.body),
+    async (request) => sendTestTemplate(runtime, workspaceOf(request), request.params.id, request.body),
   );
 }

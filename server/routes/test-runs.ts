@@ -3,6 +3,7 @@ import { runTest } from '../../engine/test-runs/run-test.js';
 import type { TestRunRequest } from '../../engine/test-runs/types.js';
 import { MAX_TEST_STEPS } from '../../engine/test-runs/walk.js';
 import { errorResponses } from '../schemas/errors.js';
+import { workspaceOf } from '../teams/workspace.js';
 import { contactSchema } from './contact-schemas.js';
 import { journeyIdParams } from './journeys-schemas.js';
 
@@ -160,6 +161,6 @@ export async function testRunsRoutes(app: FastifyInstance) {
         response: { 200: resultSchema, ...errorResponses(400, 404, 422) },
       },
     },
-    async (request) => runTest(app.runtime, request.params.id, request.body),
+    async (request) => runTest(app.runtime, workspaceOf(request), request.params.id, request.body),
   );
 }

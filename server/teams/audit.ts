@@ -79,7 +79,8 @@ export function auditHooks(app: FastifyInstance): void {
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.url === '/api/journeys/:id/draft' && request.method === 'PUT') {
       const id = (request.params as { id: string }).id;
-      const before = await graphOf(db, id, 'draft').catch(() => null);
+      const workspaceId = request.standing?.workspace?.id ?? '';
+      const before = await graphOf(db, workspaceId, id, 'draft').catch(() => null);
       request.auditDetails = { before };
     }
   });
@@ -97,11 +98,11 @@ export function auditHooks(app: FastifyInstance): void {
     let details: unknown;
     if (action === 'journey.published' && id && typeof payload === 'string') {
       const version = (JSON.parse(payload) as { version: number }).version;
-      const from = version > 1 ? await graphOf(db, id, version - 1) : EMPTY;
-      details = { version, diff: diffGraphs(from, await graphOf(db, id, version)) };
+      const from = version > 1 ? await graphOf(db, workspaceId, id, version - 1) : EMPTY;
+      details = { version, diff: diffGraphs(from, await graphOf(db, workspaceId, id, version)) };
     } else if (action === 'journey.draft_saved' && id) {
       const before = (request.auditDetails?.before as JourneyGraph | null) ?? EMPTY;
-      details = { diff: diffGraphs(before, await graphOf(db, id, 'draft')) };
+      details = { diff: diffGraphs(before, await graphOf(db, workspaceId, id, 'draft')) };
     } else if (request.auditDetails && !('before' in request.auditDetails)) details = request.auditDetails;
     await appendAudit(db, {
       workspaceId,

@@ -102,17 +102,6 @@ export function routePermission(method: string, url: string): RoutePermission {
   return method === 'GET' || method === 'HEAD' ? 'journeys:read' : 'admin';
 }
 
-/**
- * Whether a route reads or changes journeys, runs, contacts, credentials, settings or events:
- * rows that live only in the default workspace until they carry a workspace of their own
- * (the auth plugin answers 404 for these in any other workspace, so nothing crosses).
- */
-export function holdsData(url: string): boolean {
-  return !/^\/api\/(auth|workspaces|invitations|tokens|audit|nodes|packages|live\/ticket|openapi\.json)(\/|$)/.test(
-    url,
-  );
-}
-
 /** The permissions of a role, or of a token's scopes. */
 export function rolePermissions(role: Role | null): Set<Permission> {
   return new Set(role ? ROLE_PERMISSIONS[role] : []);

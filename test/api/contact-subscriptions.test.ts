@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContact } from '../../engine/contacts/load.js';
 import { createMessagesService } from '../../engine/messages/service.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { eventsOf as eventsIn, insertContact, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -27,7 +28,7 @@ const eventsOf = (contactId: string, name: string) => eventsIn(t.runtime, contac
 
 /** Sends a marketing email (of `subscription`, when given) and returns the path of its unsubscribe link. */
 async function unsubscribeLink(contactId: string, subscription?: string) {
-  const { messageId } = await createMessagesService(stepScope(t.runtime, { contactId })).send({
+  const { messageId } = await createMessagesService(await stepScope(t.runtime, { contactId })).send({
     channel: 'email',
     category: 'marketing',
     ...(subscription ? { subscription } : {}),
@@ -45,8 +46,8 @@ async function unsubscribeLink(contactId: string, subscription?: string) {
 const postForm = (url: string, payload: string) =>
   t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload });
 
-const send = (contactId: string, subscription: string) =>
-  createMessagesService(stepScope(t.runtime, { contactId })).send({
+const send = async (contactId: string, subscription: string) =>
+  createMessagesService(await stepScope(t.runtime, { contactId })).send({
     channel: 'email',
     category: 'marketing',
     subscription,
@@ -80,7 +81,8 @@ describe('PUT /api/contacts/:id/subscriptions/:category', () => {
     const id = await newContact();
     await put(id, 'newsletter', { status: 'unsubscribed' });
     await put(id, 'offers', { status: 'subscribed' });
-    const subscriptions = (await loadContact(t.runtime.db, id))?.subscriptions ?? {};
+    const subscriptions =
+      (await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), id))?.subscriptions ?? {};
     expect(Object.fromEntries(Object.entries(subscriptions).map(([k, v]) => [k, v.status]))).toEqual({
       newsletter: 'unsubscribed',
       offers: 'subscribed',
@@ -133,7 +135,7 @@ describe('the unsubscribe page of a categorised email', () => {
     const res = await postForm(link, 'scope=category');
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('unsubscribed from newsletter');
-    const contact = await loadContact(t.runtime.db, id);
+    const contact = await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), id);
     expect(contact?.subscriptions?.newsletter).toMatchObject({ status: 'unsubscribed', source: 'unsubscribe-link' });
     expect(contact?.consent.email.status).toBe('unknown');
     expect((await eventsOf(id, 'email.unsubscribed'))[0]?.properties).toMatchObject({ subscription: 'newsletter' });
@@ -146,7 +148,9 @@ describe('the unsubscribe page of a categorised email', () => {
     const link = await unsubscribeLink(id, 'newsletter');
     const res = await postForm(link, 'List-Unsubscribe=One-Click');
     expect(res.statusCode).toBe(200);
-    expect((await loadContact(t.runtime.db, id))?.consent.email.status).toBe('unsubscribed');
+    expect((await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), id))?.consent.email.status).toBe(
+      'unsubscribed',
+    );
     expect((await send(id, 'offers')).reason).toBe('unsubscribed');
   });
 
@@ -155,6 +159,8 @@ describe('the unsubscribe page of a categorised email', () => {
     const link = await unsubscribeLink(id);
     expect((await t.app.inject({ method: 'GET', url: link })).body).not.toContain('scope');
     await postForm(link, 'scope=category');
-    expect((await loadContact(t.runtime.db, id))?.consent.email.status).toBe('unsubscribed');
+    expect((await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), id))?.consent.email.status).toBe(
+      'unsubscribed',
+    );
   });
 });

@@ -34,14 +34,14 @@ describe('credentials API', () => {
       .where('id', '=', res.json().id)
       .executeTakeFirstOrThrow();
     expect(row.data_encrypted).not.toContain('hunter2');
-    const scope = stepScope(t.runtime);
+    const scope = await stepScope(t.runtime);
     expect(await createCredentialsService(scope, ['email.smtp']).get(res.json().id)).toMatchObject(smtp.data);
   });
 
   test('a node gets no credential of a type it does not declare', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/credentials', headers: t.auth, payload: smtp });
     await expect(
-      createCredentialsService(stepScope(t.runtime), ['sms.http-gateway']).get(res.json().id),
+      createCredentialsService(await stepScope(t.runtime), ['sms.http-gateway']).get(res.json().id),
     ).rejects.toThrow(/not usable/);
   });
 
@@ -80,7 +80,7 @@ describe('credentials API', () => {
     });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ id, name: 'Renamed' });
-    expect(await createCredentialsService(stepScope(t.runtime), ['email.smtp']).get(id)).toMatchObject({
+    expect(await createCredentialsService(await stepScope(t.runtime), ['email.smtp']).get(id)).toMatchObject({
       host: 'other.example.com',
       port: 25,
     });

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { e, n, publish, runEnds, testPackage } from '../engine/support.js';
@@ -78,7 +79,12 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(other.statusCode).toBe(404);
     const draft = await t.runtime.db
       .insertInto('journeys')
-      .values({ name: 'draft', draft_graph: JSON.stringify(hookGraph()), draft_settings: '{}' })
+      .values({
+        workspace_id: sql`(select id from workspaces where is_default)`,
+        name: 'draft',
+        draft_graph: JSON.stringify(hookGraph()),
+        draft_settings: '{}',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const res = await post(draft.id, {});

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestApp } from '../support/runtime.js';
@@ -89,7 +90,12 @@ describe('publishing with credentials', () => {
     (
       await t.runtime.db
         .insertInto('credentials')
-        .values({ name: 'c', type, data_encrypted: 'not-read-here' })
+        .values({
+          workspace_id: sql`(select id from workspaces where is_default)`,
+          name: 'c',
+          type,
+          data_encrypted: 'not-read-here',
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;

@@ -17,7 +17,7 @@ describe('leads service', () => {
     const list = [...owners, `${randomUUID()}@sales.test`];
     const picked = [];
     for (let i = 0; i < 5; i++) {
-      const lead = await createLeadsService(stepScope(t.runtime)).create({
+      const lead = await createLeadsService(await stepScope(t.runtime)).create({
         title: `L${i}`,
         owners: list,
         assign: 'round-robin',
@@ -30,15 +30,15 @@ describe('leads service', () => {
   test('concurrent leads each take their own turn', async () => {
     const list = [`${randomUUID()}@sales.test`, `${randomUUID()}@sales.test`];
     const leads = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        createLeadsService(stepScope(t.runtime)).create({ title: `C${i}`, owners: list, assign: 'round-robin' }),
+      Array.from({ length: 6 }, async (_, i) =>
+        createLeadsService(await stepScope(t.runtime)).create({ title: `C${i}`, owners: list, assign: 'round-robin' }),
       ),
     );
     expect(leads.filter((l) => l.owner === list[0])).toHaveLength(3);
   });
 
   test('a retried step returns its lead instead of creating another', async () => {
-    const scope = stepScope(t.runtime);
+    const scope = await stepScope(t.runtime);
     const first = await createLeadsService(scope).create({ title: 'Once', owners, assign: 'round-robin' });
     const again = await createLeadsService(scope).create({ title: 'Once', owners, assign: 'round-robin' });
     expect(again).toEqual(first);
@@ -48,7 +48,7 @@ describe('leads service', () => {
 describe('leads API', () => {
   test('lists leads by owner, status and contact, with their source', async () => {
     const contactId = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
-    const scope = stepScope(t.runtime, { contactId, nodeId: 'lead1' });
+    const scope = await stepScope(t.runtime, { contactId, nodeId: 'lead1' });
     const lead = await createLeadsService(scope).create({ title: 'Demo', owners: ['zed@sales.test'], assign: 'first' });
     const res = await t.app.inject({ method: 'GET', url: `/api/leads?contactId=${contactId}`, headers: t.auth });
     expect(res.statusCode).toBe(200);
@@ -72,7 +72,11 @@ describe('leads API', () => {
   });
 
   test('PATCH changes status and owner', async () => {
-    const lead = await createLeadsService(stepScope(t.runtime)).create({ title: 'Won it', owners, assign: 'first' });
+    const lead = await createLeadsService(await stepScope(t.runtime)).create({
+      title: 'Won it',
+      owners,
+      assign: 'first',
+    });
     const res = await t.app.inject({
       method: 'PATCH',
       url: `/api/leads/${lead.id}`,
@@ -84,7 +88,7 @@ describe('leads API', () => {
   });
 
   test('PATCH refuses an unknown status and an unknown lead', async () => {
-    const lead = await createLeadsService(stepScope(t.runtime)).create({ title: 'X', owners, assign: 'first' });
+    const lead = await createLeadsService(await stepScope(t.runtime)).create({ title: 'X', owners, assign: 'first' });
     const bad = await t.app.inject({
       method: 'PATCH',
       url: `/api/leads/${lead.id}`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { saveContactRules } from '../../engine/messages/contact-rules.js';
 import { createMessagesService } from '../../engine/messages/service.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { insertContact, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -13,7 +14,7 @@ beforeAll(async () => {
   t = await createTestApp();
   contactId = await insertContact(t.runtime, { email: 'log@example.com' });
   for (let i = 0; i < 5; i++) {
-    const scope = stepScope(t.runtime, {
+    const scope = await stepScope(t.runtime, {
       contactId,
       runId,
       nodeId: `n${i}`,
@@ -27,8 +28,10 @@ beforeAll(async () => {
       text: 'Hi',
     });
   }
-  await saveContactRules(t.runtime.db, { marketing: { maxMessages: 0, period: 'P1D' } });
-  await createMessagesService(stepScope(t.runtime, { contactId })).send({
+  await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {
+    marketing: { maxMessages: 0, period: 'P1D' },
+  });
+  await createMessagesService(await stepScope(t.runtime, { contactId })).send({
     channel: 'email',
     category: 'marketing',
     subject: 'Capped',

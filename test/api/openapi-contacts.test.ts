@@ -74,7 +74,7 @@ describe('the answers of the contact routes match the document', () => {
 
 describe('the answers of the message and tracking routes match the document', () => {
   test('the message log, click, open and unsubscribe', async () => {
-    const scope = stepScope(t.runtime, { contactId, nodeId: 'mail' });
+    const scope = await stepScope(t.runtime, { contactId, nodeId: 'mail' });
     const { messageId } = await createMessagesService(scope).send({
       channel: 'email',
       category: 'marketing',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContact } from '../../engine/contacts/load.js';
 import { createMessagesService } from '../../engine/messages/service.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { eventsOf as eventsIn, insertContact, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -20,7 +21,7 @@ const HTML =
 /** Sends a marketing email to a new contact; returns its ids and the paths of its tracked URLs. */
 async function sendOne() {
   const contactId = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
-  const scope = stepScope(t.runtime, { contactId, nodeId: 'mail1' });
+  const scope = await stepScope(t.runtime, { contactId, nodeId: 'mail1' });
   const { messageId } = await createMessagesService(scope).send({
     channel: 'email',
     category: 'marketing',
@@ -58,7 +59,7 @@ describe('click tracking', () => {
   test('applies the link’s tags and lists and counts the click', async () => {
     const sent = await sendOne();
     await t.app.inject({ method: 'GET', url: sent.clicks[0] as string });
-    const contact = await loadContact(t.runtime.db, sent.contactId);
+    const contact = await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId);
     expect(contact?.tags.map((x) => x.tag)).toEqual(['clicked-a']);
     expect(contact?.lists.map((x) => x.list)).toEqual(['interested']);
     const row = await t.runtime.db
@@ -74,7 +75,7 @@ describe('click tracking', () => {
     const res = await t.app.inject({ method: 'GET', url: sent.clicks[1] as string });
     expect(res.headers.location).toBe('https://shop.example.com/b');
     expect((await eventsOf(sent.contactId, 'email.clicked'))[0]?.properties).toMatchObject({ key: 'b' });
-    expect((await loadContact(t.runtime.db, sent.contactId))?.tags).toEqual([]);
+    expect((await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId))?.tags).toEqual([]);
   });
 
   test('an altered token answers 404 and redirects nowhere', async () => {
@@ -107,7 +108,9 @@ describe('click tracking', () => {
         expect(res.headers.location).toBeUndefined();
       }
     }
-    expect((await loadContact(t.runtime.db, sent.contactId))?.consent.email.status).toBe('unknown');
+    expect(
+      (await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId))?.consent.email.status,
+    ).toBe('unknown');
   });
 });
 
@@ -147,7 +150,9 @@ describe('unsubscribe', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.body).toMatch(/<form method="post">/);
-    expect((await loadContact(t.runtime.db, sent.contactId))?.consent.email.status).toBe('unknown');
+    expect(
+      (await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId))?.consent.email.status,
+    ).toBe('unknown');
   });
 
   test('a one-click POST unsubscribes from marketing email and records email.unsubscribed', async () => {
@@ -159,9 +164,11 @@ describe('unsubscribe', () => {
       payload: 'List-Unsubscribe=One-Click',
     });
     expect(res.statusCode).toBe(200);
-    expect((await loadContact(t.runtime.db, sent.contactId))?.consent.email.status).toBe('unsubscribed');
+    expect(
+      (await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId))?.consent.email.status,
+    ).toBe('unsubscribed');
     expect(await eventsOf(sent.contactId, 'email.unsubscribed')).toHaveLength(1);
-    const next = await createMessagesService(stepScope(t.runtime, { contactId: sent.contactId })).send({
+    const next = await createMessagesService(await stepScope(t.runtime, { contactId: sent.contactId })).send({
       channel: 'email',
       category: 'marketing',
       subject: 'Again',

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { saveContactRules } from '../../engine/messages/contact-rules.js';
 import { createMessagesService } from '../../engine/messages/service.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { insertContact, stepScope } from './scope.js';
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
   t = await createTestRuntime();
 });
 afterAll(() => t.close());
-beforeEach(() => saveContactRules(t.runtime.db, {}));
+beforeEach(async () => saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {}));
 
 const marketingEmail = { channel: 'email', category: 'marketing', subject: 'Hi', html: '<p>Hi</p>' } as const;
 const sms = {
@@ -21,8 +22,14 @@ const sms = {
   deliver: async () => ({ providerId: 'gw-1' }),
 } as const;
 
-function send(contactId: string, request: Parameters<ReturnType<typeof createMessagesService>['send']>[0], now?: Date) {
-  return createMessagesService(stepScope(t.runtime, { contactId, ...(now ? { now: () => now } : {}) })).send(request);
+async function send(
+  contactId: string,
+  request: Parameters<ReturnType<typeof createMessagesService>['send']>[0],
+  now?: Date,
+) {
+  return createMessagesService(await stepScope(t.runtime, { contactId, ...(now ? { now: () => now } : {}) })).send(
+    request,
+  );
 }
 
 describe('consent', () => {
@@ -43,7 +50,7 @@ describe('consent', () => {
   });
 
   test('with requireConsent, unknown consent suppresses marketing as no-consent', async () => {
-    await saveContactRules(t.runtime.db, { requireConsent: true });
+    await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), { requireConsent: true });
     const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
     expect(await send(id, marketingEmail)).toMatchObject({ status: 'suppressed', reason: 'no-consent' });
   });
@@ -111,7 +118,9 @@ describe('subscription categories', () => {
 
 describe('frequency cap', () => {
   test('counts marketing messages across channels and journeys', async () => {
-    await saveContactRules(t.runtime.db, { marketing: { maxMessages: 2, period: 'P7D' } });
+    await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {
+      marketing: { maxMessages: 2, period: 'P7D' },
+    });
     const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com`, phone: '+358401234567' });
     expect((await send(id, marketingEmail)).status).toBe('sent');
     expect((await send(id, sms)).status).toBe('sent');
@@ -120,7 +129,9 @@ describe('frequency cap', () => {
   });
 
   test('frees a slot once the period has passed', async () => {
-    await saveContactRules(t.runtime.db, { marketing: { maxMessages: 1, period: 'P1D' } });
+    await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {
+      marketing: { maxMessages: 1, period: 'P1D' },
+    });
     const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
     expect((await send(id, marketingEmail, new Date('2026-01-01T12:00:00Z'))).status).toBe('sent');
     expect((await send(id, marketingEmail, new Date('2026-01-02T11:00:00Z'))).status).toBe('suppressed');
@@ -128,7 +139,9 @@ describe('frequency cap', () => {
   });
 
   test('concurrent sends racing for the last slot let exactly one through', async () => {
-    await saveContactRules(t.runtime.db, { marketing: { maxMessages: 1, period: 'P7D' } });
+    await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {
+      marketing: { maxMessages: 1, period: 'P7D' },
+    });
     const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
     const results = await Promise.all(Array.from({ length: 8 }, () => send(id, marketingEmail)));
     expect(results.filter((r) => r.status === 'sent')).toHaveLength(1);
@@ -138,7 +151,9 @@ describe('frequency cap', () => {
 
 describe('quiet hours', () => {
   test('delay a marketing message to the end of quiet hours in the contact’s time zone', async () => {
-    await saveContactRules(t.runtime.db, { quietHours: { start: '21:00', end: '08:00' } });
+    await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {
+      quietHours: { start: '21:00', end: '08:00' },
+    });
     const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com`, timezone: 'Europe/Helsinki' });
     // 20:30 UTC is 22:30 in Helsinki (winter, +02:00): quiet until 08:00 local = 06:00 UTC.
     const result = await send(id, marketingEmail, new Date('2026-01-10T20:30:00Z'));
@@ -152,10 +167,12 @@ describe('quiet hours', () => {
   });
 
   test('the same step sends once the quiet hours are over', async () => {
-    await saveContactRules(t.runtime.db, { quietHours: { start: '21:00', end: '08:00' } });
+    await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {
+      quietHours: { start: '21:00', end: '08:00' },
+    });
     const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
     let now = new Date('2026-01-10T23:00:00Z');
-    const scope = stepScope(t.runtime, { contactId: id, now: () => now });
+    const scope = await stepScope(t.runtime, { contactId: id, now: () => now });
     const delayed = await createMessagesService(scope).send(marketingEmail);
     expect(delayed.status).toBe('delayed');
     now = new Date('2026-01-11T03:00:00Z');
@@ -166,7 +183,9 @@ describe('quiet hours', () => {
   });
 
   test('do not hold transactional messages', async () => {
-    await saveContactRules(t.runtime.db, { quietHours: { start: '21:00', end: '08:00' } });
+    await saveContactRules(t.runtime.db, await defaultWorkspaceId(t.runtime.db), {
+      quietHours: { start: '21:00', end: '08:00' },
+    });
     const id = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
     const result = await send(id, { ...marketingEmail, category: 'transactional' }, new Date('2026-01-10T23:00:00Z'));
     expect(result.status).toBe('sent');

@@ -33,7 +33,7 @@ describe('sending email through SMTP', () => {
   test('a marketing email arrives with tracked links, an open pixel and unsubscribe headers', async () => {
     const contactId = await insertContact(t.runtime, { email: 'ada@example.com' });
     const before = smtp.mails.length;
-    const result = await createMessagesService(stepScope(t.runtime, { contactId })).send({
+    const result = await createMessagesService(await stepScope(t.runtime, { contactId })).send({
       ...email,
       category: 'marketing',
     });
@@ -54,7 +54,10 @@ describe('sending email through SMTP', () => {
   test('a transactional email has tracking but no unsubscribe header', async () => {
     const contactId = await insertContact(t.runtime, { email: 'bob@example.com' });
     const before = smtp.mails.length;
-    await createMessagesService(stepScope(t.runtime, { contactId })).send({ ...email, category: 'transactional' });
+    await createMessagesService(await stepScope(t.runtime, { contactId })).send({
+      ...email,
+      category: 'transactional',
+    });
     const [mail] = (await smtp.waitFor(before + 1)).slice(before);
     expect(rawHeader(mail, 'list-unsubscribe')).toBe('');
     expect(String(mail?.html)).toContain('/t/o/');
@@ -62,7 +65,7 @@ describe('sending email through SMTP', () => {
 
   test('a retried step with the same idempotency key sends once', async () => {
     const contactId = await insertContact(t.runtime, { email: 'cy@example.com' });
-    const scope = stepScope(t.runtime, { contactId });
+    const scope = await stepScope(t.runtime, { contactId });
     const before = smtp.mails.length;
     const first = await createMessagesService(scope).send({ ...email, category: 'marketing' });
     const again = await createMessagesService(scope).send({ ...email, category: 'marketing' });
@@ -77,7 +80,7 @@ describe('sending email through SMTP', () => {
     const broken = await createTestRuntime({ SMTP_URL: 'smtp://127.0.0.1:1' });
     try {
       const contactId = await insertContact(broken.runtime, { email: 'dee@example.com' });
-      const send = createMessagesService(stepScope(broken.runtime, { contactId })).send({
+      const send = createMessagesService(await stepScope(broken.runtime, { contactId })).send({
         ...email,
         category: 'marketing',
       });

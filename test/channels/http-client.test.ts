@@ -38,7 +38,7 @@ afterAll(async () => {
 
 describe('outgoing HTTP with WAYMARK_HTTP_ALLOW_PRIVATE=true', () => {
   test('parses a JSON answer and sends the step’s idempotency key', async () => {
-    const scope = stepScope(allowed.runtime, { idempotencyKey: 'step-key-1' });
+    const scope = await stepScope(allowed.runtime, { idempotencyKey: 'step-key-1' });
     const res = await createHttpClient(scope).request({ method: 'POST', url: `${base}/json`, body: '{"a":1}' });
     expect(res).toMatchObject({ status: 200, body: { ok: true } });
     const last = seen[seen.length - 1];
@@ -47,17 +47,20 @@ describe('outgoing HTTP with WAYMARK_HTTP_ALLOW_PRIVATE=true', () => {
   });
 
   test('caps the body at 1 MiB', async () => {
-    const res = await createHttpClient(stepScope(allowed.runtime)).request({ method: 'GET', url: `${base}/big` });
+    const res = await createHttpClient(await stepScope(allowed.runtime)).request({ method: 'GET', url: `${base}/big` });
     expect(String(res.body).length).toBe(1024 * 1024);
   });
 
   test('a 5xx is an answer, not an error', async () => {
-    const res = await createHttpClient(stepScope(allowed.runtime)).request({ method: 'GET', url: `${base}/down` });
+    const res = await createHttpClient(await stepScope(allowed.runtime)).request({
+      method: 'GET',
+      url: `${base}/down`,
+    });
     expect(res.status).toBe(503);
   });
 
   test('a timeout is retryable', async () => {
-    const call = createHttpClient(stepScope(allowed.runtime)).request({
+    const call = createHttpClient(await stepScope(allowed.runtime)).request({
       method: 'GET',
       url: `${base}/slow`,
       timeoutMs: 200,
@@ -66,7 +69,10 @@ describe('outgoing HTTP with WAYMARK_HTTP_ALLOW_PRIVATE=true', () => {
   });
 
   test('a refused connection is retryable', async () => {
-    const call = createHttpClient(stepScope(allowed.runtime)).request({ method: 'GET', url: 'http://127.0.0.1:1/' });
+    const call = createHttpClient(await stepScope(allowed.runtime)).request({
+      method: 'GET',
+      url: 'http://127.0.0.1:1/',
+    });
     await expect(call).rejects.toMatchObject({ retryable: true });
   });
 });
@@ -86,21 +92,27 @@ describe('outgoing HTTP by default', () => {
   ];
   for (const host of refused) {
     test(`refuses ${host} without retry`, async () => {
-      const call = createHttpClient(stepScope(guarded.runtime)).request({ method: 'GET', url: `http://${host}:8080/` });
+      const call = createHttpClient(await stepScope(guarded.runtime)).request({
+        method: 'GET',
+        url: `http://${host}:8080/`,
+      });
       await expect(call).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/^refused/) });
     });
   }
 
   test('never reaches the local server', async () => {
     const before = seen.length;
-    await createHttpClient(stepScope(guarded.runtime))
+    await createHttpClient(await stepScope(guarded.runtime))
       .request({ method: 'GET', url: `${base}/json` })
       .catch(() => {});
     expect(seen.length).toBe(before);
   });
 
   test('refuses schemes other than http and https', async () => {
-    const call = createHttpClient(stepScope(guarded.runtime)).request({ method: 'GET', url: 'file:///etc/passwd' });
+    const call = createHttpClient(await stepScope(guarded.runtime)).request({
+      method: 'GET',
+      url: 'file:///etc/passwd',
+    });
     await expect(call).rejects.toMatchObject({ retryable: false });
   });
 });

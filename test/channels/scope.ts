@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Runtime } from '../../engine/runtime.js';
 import type { StepScope } from '../../engine/services/step-scope.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 
-/** A step scope as the engine would build it, with its own idempotency key unless given one. */
-export function stepScope(runtime: Runtime, fields: Partial<StepScope> = {}): StepScope {
+/**
+ * A step scope as the engine would build it, with its own idempotency key unless given one,
+ * in the default workspace unless given another.
+ */
+export async function stepScope(runtime: Runtime, fields: Partial<StepScope> = {}): Promise<StepScope> {
   const now = new Date();
   return {
     runtime,
     db: runtime.db,
     runId: randomUUID(),
+    workspaceId: await defaultWorkspaceId(runtime.db),
     journeyId: randomUUID(),
     version: 1,
     nodeId: 'n1',
@@ -27,8 +32,8 @@ export async function insertContact(
 ): Promise<string> {
   const consent = fields.consent ?? { email: { status: 'unknown' }, sms: { status: 'unknown' } };
   const { rows } = await sql<{ id: string }>`
-    insert into contacts (email, phone, timezone, consent)
-    values (${fields.email ?? null}, ${fields.phone ?? null}, ${fields.timezone ?? null}, ${JSON.stringify(consent)}::jsonb)
+    insert into contacts (workspace_id, email, phone, timezone, consent)
+    values ((select id from workspaces where is_default), ${fields.email ?? null}, ${fields.phone ?? null}, ${fields.timezone ?? null}, ${JSON.stringify(consent)}::jsonb)
     returning id`.execute(runtime.db);
   return rows[0]?.id as string;
 }

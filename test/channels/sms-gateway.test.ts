@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('SMS through an HTTP gateway', () => {
   test('posts the message to the gateway and records it sent', async () => {
     const contactId = await insertContact(t.runtime, { phone: '+358401112223' });
-    const scope = stepScope(t.runtime, { contactId });
+    const scope = await stepScope(t.runtime, { contactId });
     const deliver = gatewayDeliver(createHttpClient(scope), { url: `${url}/send`, authHeader: 'Bearer gw' });
     const result = await createMessagesService(scope).send({
       channel: 'sms',
@@ -53,7 +53,7 @@ describe('SMS through an HTTP gateway', () => {
 
   test('a gateway 5xx fails the send as retryable', async () => {
     const contactId = await insertContact(t.runtime, { phone: '+358401112224' });
-    const scope = stepScope(t.runtime, { contactId });
+    const scope = await stepScope(t.runtime, { contactId });
     const deliver = gatewayDeliver(createHttpClient(scope), { url: `${url}/fail` });
     const send = createMessagesService(scope).send({ channel: 'sms', category: 'marketing', text: 'Hello', deliver });
     await expect(send).rejects.toMatchObject({ retryable: true });

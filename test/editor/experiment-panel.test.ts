@@ -61,9 +61,9 @@ describe.skipIf(!hasChromium)('the experiment panel in the browser', () => {
       (await app.inject({ method: 'POST', url: `/api/journeys/${journeyId}/publish`, headers: auth })).statusCode,
     ).toBe(201);
     const { rows } = await sql<{ id: string }>`
-      insert into contacts (email) select 'p' || g || '@example.com' from generate_series(1, 200) g returning id`.execute(
-      db,
-    );
+      insert into contacts (workspace_id, email)
+      select (select id from workspaces where is_default), 'p' || g || '@example.com' from generate_series(1, 200) g
+      returning id`.execute(db);
     const contactIds = rows.map((r) => r.id);
     await db
       .transaction()

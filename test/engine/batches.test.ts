@@ -18,7 +18,7 @@ afterAll(async () => {
 
 async function contacts(count: number): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
-    insert into contacts (email) select 'b' || g || '-' || gen_random_uuid() || '@batch.test'
+    insert into contacts (workspace_id, email) select (select id from workspaces where is_default), 'b' || g || '-' || gen_random_uuid() || '@batch.test'
     from generate_series(1, ${count}::int) g returning id`.execute(t.runtime.db);
   return rows.map((r) => r.id);
 }

@@ -61,7 +61,7 @@ describe('a worker process killed mid-batch of 1,000', () => {
     const version = await loadVersion(db, j.journeyId, j.version);
     if (!version) throw new Error('no version');
     const contacts = await sql<{ id: string }>`
-      insert into contacts (email) select 'c' || g || '@batch.test' from generate_series(1, ${RUNS}::int) g
+      insert into contacts (workspace_id, email) select (select id from workspaces where is_default), 'c' || g || '@batch.test' from generate_series(1, ${RUNS}::int) g
       returning id`.execute(db);
     const { runIds } = await insertRuns(db, {
       version,

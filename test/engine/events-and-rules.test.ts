@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactEvent } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { bindContact } from '../../engine/contacts/bind.js';
 import { endRuns } from '../../engine/runs/end-runs.js';
 import { applyEventEffects } from '../../engine/runs/event-effects.js';
 import { startRun, startRunsForContacts } from '../../engine/runs/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { e, eventually, n, publish, runEnds, testPackage } from './support.js';
 
@@ -160,7 +162,10 @@ describe('journey settings', () => {
   });
 
   test('an event starts the core.event journeys listening for it, when their filter matches', async () => {
-    const contact = randomUUID();
+    // A stored contact: an event starts the journeys of its contact's workspace.
+    const contact = (await bindContact(db(), await defaultWorkspaceId(db()), {
+      email: 'starter@example.com',
+    })) as string;
     const j = await publish(db(), {
       nodes: [
         n('t', 'core.event', { event: 'signed-up', filter: { attr: 'plan', op: 'eq', value: 'pro' } }),
@@ -259,7 +264,9 @@ describe('events stored through the contact store', () => {
   test('recordEvent resumes the contact’s wait in the transaction that stores the event', async () => {
     const { bindContact } = await import('../../engine/contacts/bind.js');
     const { recordEvent } = await import('../../engine/events/record.js');
-    const contactId = (await bindContact(db(), { email: 'waiter@example.com' })) as string;
+    const contactId = (await bindContact(db(), await defaultWorkspaceId(db()), {
+      email: 'waiter@example.com',
+    })) as string;
     const j = await publish(db(), awaitGraph({ event: 'clicked', ms: 20_000 }));
     const runId = (await start(j, contactId))?.runId as string;
     await runEnds(db(), runId, ['waiting']);

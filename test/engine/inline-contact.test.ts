@@ -23,6 +23,7 @@ async function runFor(graph: Parameters<typeof publish>[1], attributes: JsonObje
   const contact = await t.runtime.db
     .insertInto('contacts')
     .values({
+      workspace_id: sql`(select id from workspaces where is_default)`,
       email: `c${Math.random().toString(36).slice(2)}@example.com`,
       attributes: sql`${JSON.stringify(attributes)}::jsonb`,
     })

@@ -1,5 +1,6 @@
 import { defineNode, definePackage, NodeError, RetryableError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
 import type { GraphEdge, GraphNode, JourneySettings } from '../../engine/graph/types.js';
 
@@ -204,6 +205,7 @@ export async function publish(
       await db
         .insertInto('journeys')
         .values({
+          workspace_id: sql`(select id from workspaces where is_default)`,
           name: 'test',
           status: 'live',
           draft_graph: JSON.stringify(graph),

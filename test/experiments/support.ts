@@ -33,7 +33,9 @@ export const GOAL: JourneySettings['goal'] = { event: 'purchase', windowSeconds:
 /** `count` new contacts, in one statement; returns their ids in order. */
 export async function makeContacts(t: TestApp, count: number): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
-    insert into contacts (email) select 'c' || g || '-' || gen_random_uuid() || '@example.com' from generate_series(1, ${count}) g
+    insert into contacts (workspace_id, email)
+    select (select id from workspaces where is_default), 'c' || g || '-' || gen_random_uuid() || '@example.com'
+    from generate_series(1, ${count}) g
     returning id`.execute(t.runtime.db);
   return rows.map((r) => r.id);
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContacts } from '../../engine/contacts/load.js';
 import { toContactEvent } from '../../engine/events/record.js';
 import { compileFilter } from '../../engine/segments/compile.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const scalar = fc.oneof(
@@ -101,8 +102,8 @@ describe('the filter language', () => {
     const contacts = fc.sample(contactArb, { numRuns: 40, seed: 42 });
     const ago = (days: number) => new Date(now.getTime() - days * DAY - 3_600_000);
     for (const c of contacts) {
-      const { rows } = await sql<{ id: string }>`insert into contacts (email, attributes)
-        values (${c.email}, ${JSON.stringify(c.attributes)}::jsonb) on conflict do nothing returning id`.execute(
+      const { rows } = await sql<{ id: string }>`insert into contacts (workspace_id, email, attributes)
+        values ((select id from workspaces where is_default), ${c.email}, ${JSON.stringify(c.attributes)}::jsonb) on conflict do nothing returning id`.execute(
         tdb.db,
       );
       const id = rows[0]?.id;
@@ -124,7 +125,7 @@ describe('the filter language', () => {
           values (${id}, ${e.name}, ${JSON.stringify({ p: e.p })}::jsonb, ${ago(e.agoDays)})`.execute(tdb.db);
     }
     const ids = (await sql<{ id: string }>`select id from contacts order by id`.execute(tdb.db)).rows.map((r) => r.id);
-    const loaded = await loadContacts(tdb.db, ids);
+    const loaded = await loadContacts(tdb.db, await defaultWorkspaceId(tdb.db), ids);
     const events = (await sql<Parameters<typeof toContactEvent>[0]>`select * from events`.execute(tdb.db)).rows.map(
       toContactEvent,
     );

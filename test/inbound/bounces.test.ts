@@ -20,7 +20,7 @@ afterAll(() => t.close());
 
 /** Sends again to the contact and answers what the messages API shows of that send. */
 async function nextSend(contactId: string) {
-  const result = await createMessagesService(stepScope(t.runtime, { contactId })).send({
+  const result = await createMessagesService(await stepScope(t.runtime, { contactId })).send({
     channel: 'email',
     category: 'transactional',
     subject: 'Your receipt',

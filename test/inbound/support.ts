@@ -56,7 +56,7 @@ export async function sendToNewContact(t: InboundTest, email: string, fields: { 
 /** Sends one email to a contact through the messages service and waits for the SMTP peer to get it. */
 export async function sendTo(t: InboundTest, contactId: string, fields: { replyTo?: string } = {}): Promise<SentMail> {
   const before = t.smtp.mails.length;
-  const result = await createMessagesService(stepScope(t.runtime, { contactId, nodeId: 'offer' })).send({
+  const result = await createMessagesService(await stepScope(t.runtime, { contactId, nodeId: 'offer' })).send({
     channel: 'email',
     category: 'marketing',
     from: 'News <news@example.com>',

@@ -89,7 +89,7 @@ describe('erasing a contact', () => {
       payload: { list: 'news' },
     });
     const mail = { channel: 'email', category: 'transactional', subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' } as const;
-    await createMessagesService(stepScope(t.runtime, { contactId: id })).send(mail);
+    await createMessagesService(await stepScope(t.runtime, { contactId: id })).send(mail);
     await q(
       `insert into leads (title, contact_id, owner) values ('Call erase.me@example.com', $1, 'sales@example.com')`,
       [id],
@@ -131,7 +131,7 @@ describe('erasing a contact', () => {
       headers: t.auth,
       payload: { contactId: other, name: 'referred', properties: { friend: 'ERASE.ME@example.com' } },
     });
-    await createMessagesService(stepScope(t.runtime, { contactId: other })).send({
+    await createMessagesService(await stepScope(t.runtime, { contactId: other })).send({
       ...mail,
       subject: 'Your friend Erase.Me@example.com joined',
     });
@@ -139,7 +139,9 @@ describe('erasing a contact', () => {
       other,
     ]);
     await q(`insert into email_suppressions (address, contact_id) values ('friend@example.com', $1)`, [other]);
-    await q(`insert into settings (key, value) values ('test.note', '{"vip": "erase.me@example.com"}')`);
+    await q(
+      `insert into settings (workspace_id, key, value) values ((select id from workspaces where is_default), 'test.note', '{"vip": "erase.me@example.com"}')`,
+    );
     const credential = await t.app.inject({
       method: 'POST',
       url: '/api/credentials',
@@ -277,7 +279,7 @@ describe('a send racing an erase', () => {
     const app = await createTestApp({ SMTP_URL: held.url }, { database });
     try {
       const id = await createContact({ email: 'in.flight@example.com' });
-      const sending = createMessagesService(stepScope(app.runtime, { contactId: id })).send(mail);
+      const sending = createMessagesService(await stepScope(app.runtime, { contactId: id })).send(mail);
       await held.arrival; // the SMTP server has the whole message and has not answered yet
       let answeredAt: Date | null = null;
       const erasing = erase(id).then((r) => {
@@ -320,7 +322,7 @@ describe('a send racing an erase', () => {
       await holder.query('select pg_advisory_xact_lock(hashtext($1))', [id]);
       erasing = erase(id);
       await expect.poll(waiting).toBe(1);
-      sending = createMessagesService(stepScope(t.runtime, { contactId: id }))
+      sending = createMessagesService(await stepScope(t.runtime, { contactId: id }))
         .send(mail)
         .then(
           () => 'sent',

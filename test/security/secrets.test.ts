@@ -2,6 +2,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../../engine/config/config.js';
 import { deriveSecretKeys, keysOf, resolveSecretKeys } from '../../engine/config/secret-key.js';
@@ -51,7 +52,7 @@ async function withWaymark<T>(
 /** Sends a marketing email; answers the paths of its click, open and unsubscribe links. */
 async function sendEmail(t: TestApp) {
   const contactId = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
-  const { messageId } = await createMessagesService(stepScope(t.runtime, { contactId, nodeId: 'mail1' })).send({
+  const { messageId } = await createMessagesService(await stepScope(t.runtime, { contactId, nodeId: 'mail1' })).send({
     channel: 'email',
     category: 'marketing',
     subject: 'Hi',
@@ -83,8 +84,8 @@ async function storeCredential(t: TestApp): Promise<string> {
   return res.json().id;
 }
 
-const readCredential = (t: TestApp, id: string) =>
-  createCredentialsService(stepScope(t.runtime), ['email.smtp']).get(id);
+const readCredential = async (t: TestApp, id: string) =>
+  createCredentialsService(await stepScope(t.runtime), ['email.smtp']).get(id);
 
 const status = async (t: TestApp, url: string) => (await t.app.inject({ method: 'GET', url })).statusCode;
 
@@ -226,7 +227,12 @@ describe('what earlier versions made with the undivided key keeps working after 
     const [row] = await withWaymark({ current: KEY_A }, (t) =>
       t.runtime.db
         .insertInto('credentials')
-        .values({ name: 'old', type: 'email.smtp', data_encrypted: stored })
+        .values({
+          workspace_id: sql`(select id from workspaces where is_default)`,
+          name: 'old',
+          type: 'email.smtp',
+          data_encrypted: stored,
+        })
         .returning('id')
         .execute(),
     );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContact } from '../../engine/contacts/load.js';
 import { createMessagesService } from '../../engine/messages/service.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { eventsOf, insertContact, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -18,7 +19,7 @@ afterAll(() => t.close());
 async function sendWith(hrefs: string[]) {
   const contactId = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
   const html = hrefs.map((href, i) => `<a data-waymark-key="k${i}" href="${href}">link ${i}</a>`).join('');
-  const { messageId } = await createMessagesService(stepScope(t.runtime, { contactId, nodeId: 'mail1' })).send({
+  const { messageId } = await createMessagesService(await stepScope(t.runtime, { contactId, nodeId: 'mail1' })).send({
     channel: 'email',
     category: 'marketing',
     subject: 'Hi',
@@ -47,7 +48,9 @@ const clicksOf = async (messageId: string) =>
 async function untouched(contactId: string) {
   for (const name of ['email.clicked', 'email.opened', 'email.unsubscribed'])
     expect(await eventsOf(t.runtime, contactId, name), name).toEqual([]);
-  expect((await loadContact(t.runtime.db, contactId))?.consent.email.status).toBe('unknown');
+  expect(
+    (await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), contactId))?.consent.email.status,
+  ).toBe('unknown');
 }
 
 describe('a tracked link never answers 5xx and never writes a raw href into a header', () => {
@@ -210,7 +213,10 @@ describe('odd unsubscribe bodies never answer 5xx', () => {
         ...(payload === undefined ? {} : { payload }),
       });
       expect(res.statusCode, type).toBe(200);
-      expect((await loadContact(t.runtime.db, sent.contactId))?.consent.email.status, type).toBe('unsubscribed');
+      expect(
+        (await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId))?.consent.email.status,
+        type,
+      ).toBe('unsubscribed');
     }
   });
 

@@ -256,35 +256,18 @@ describe('across workspaces', () => {
       headers: t.auth,
     });
     expect(revokeAcross.statusCode).toBe(404);
-    // Journeys, contacts, credentials, settings and events live in the default workspace only.
-    await t.app.inject({ method: 'POST', url: '/api/journeys', headers: t.auth, payload: { name: 'Ours' } });
+    // Each workspace holds its own journeys: ours is not theirs, by session or by their token.
+    const ourJourney = (
+      await t.app.inject({ method: 'POST', url: '/api/journeys', headers: t.auth, payload: { name: 'Ours' } })
+    ).json().id;
     const theirBearer = { authorization: `Bearer ${theirToken.json().token}` };
-    for (const [method, url] of [
-      ['GET', '/api/journeys'],
-      ['GET', '/api/contacts'],
-      ['GET', '/api/credentials'],
-      ['GET', '/api/settings/contact-rules'],
-      ['GET', '/api/events'],
-      ['GET', '/api/runs'],
-      ['POST', '/api/journeys'],
-    ] as const) {
-      for (const headers of [outsider.headers, theirBearer]) {
-        const res = await t.app.inject({
-          method,
-          url,
-          headers,
-          ...(method === 'POST' ? { payload: { name: 'x' } } : {}),
-        });
-        expect(res.statusCode, `${method} ${url}`).toBe(404);
-      }
+    for (const headers of [outsider.headers, theirBearer]) {
+      const list = await t.app.inject({ method: 'GET', url: '/api/journeys', headers });
+      expect(list.statusCode).toBe(200);
+      expect(list.json().journeys.map((j: { id: string }) => j.id)).not.toContain(ourJourney);
+      const one = await t.app.inject({ method: 'GET', url: `/api/journeys/${ourJourney}`, headers });
+      expect(one.statusCode).toBe(404);
     }
-    const events = await t.app.inject({
-      method: 'POST',
-      url: '/api/events',
-      headers: theirBearer,
-      payload: { type: 'a.b', contact: { email: 'a@b.co' } },
-    });
-    expect(events.statusCode).toBe(404);
     const audit = (await t.app.inject({ method: 'GET', url: '/api/audit', headers: outsider.headers })).json().entries;
     expect(audit.map((e: { action: string }) => e.action)).toEqual(['token.created', 'workspace.created']);
   });

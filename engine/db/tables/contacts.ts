@@ -4,6 +4,8 @@ import type { Json, Timestamp } from './foundation.js';
 
 /** One person; identity by external id, email (lower-cased) or phone (E.164). */
 export interface ContactsTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   id: Generated<string>;
   email: string | null;
   phone: string | null;
@@ -18,6 +20,8 @@ export interface ContactsTable {
 
 /** A tag's default lifespan, used when it is added without one. */
 export interface TagsTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   tag: string;
   ttl_seconds: number | null;
 }
@@ -41,6 +45,8 @@ export interface ContactListsTable {
 
 /** Append-only events on contacts. */
 export interface EventsTable {
+  /** The workspace it belongs to (set from its owner when not given). */
+  workspace_id: Generated<string>;
   id: Generated<string>;
   contact_id: string;
   name: string;

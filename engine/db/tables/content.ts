@@ -4,6 +4,8 @@ import type { Json, Timestamp } from './foundation.js';
 
 /** An email template: its latest version number; the content lives in its versions. */
 export interface TemplatesTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   id: string;
   version: number;
   created_at: Generated<Timestamp>;
@@ -23,6 +25,8 @@ export interface TemplateVersionsTable {
 
 /** A Liquid snippet that templates insert with `{% render 'name' %}`. */
 export interface SnippetsTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   name: string;
   body: string;
   updated_at: Generated<Timestamp>;
@@ -30,6 +34,8 @@ export interface SnippetsTable {
 
 /** A signup form; `definition` holds its fields, consent text, lists, tags and options. */
 export interface FormsTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   id: string;
   version: number;
   definition: Json<JsonObject>;

@@ -29,6 +29,8 @@ export interface LiveTicketsTable {
 
 /** Installation-wide settings by key (contact rules, …). */
 export interface SettingsTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   key: string;
   value: Json<unknown>;
   updated_at: Generated<Timestamp>;
@@ -45,6 +47,8 @@ export interface WorkersTable {
 
 /** Credentials for node packages, encrypted with AES-256-GCM. */
 export interface CredentialsTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   id: Generated<string>;
   name: string;
   type: string;

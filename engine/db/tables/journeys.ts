@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { JourneyGraph, JourneySettings } from '../../graph/types.js';
 import type { Json, Timestamp } from './foundation.js';
 
@@ -7,6 +7,8 @@ export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 // Timestamp already has an optional insert type, so defaulted time columns need no Generated<>.
 /** A journey: its editable draft and, once published, the newest version's number. */
 export interface JourneysTable {
+  /** The workspace it belongs to. */
+  workspace_id: string;
   id: Generated<string>;
   name: string;
   status: Generated<JourneyStatus>;
@@ -24,6 +26,8 @@ export interface JourneyVersionsTable {
   version: number;
   graph: Json<JourneyGraph>;
   settings: Json<JourneySettings>;
+  /** The output each trigger node leaves by (its definition's `triggerOutput`), fixed at publish. */
+  trigger_outputs: ColumnType<Record<string, string>, string | undefined, string>;
   published_at: Timestamp;
 }
 

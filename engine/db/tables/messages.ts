@@ -17,6 +17,8 @@ export interface StoredLink {
 
 /** Every message any channel sent, delayed or suppressed; with no SMTP, the outbox. */
 export interface MessagesTable {
+  /** The workspace it belongs to (set from its owner when not given). */
+  workspace_id: Generated<string>;
   id: Generated<string>;
   idempotency_key: string | null;
   run_id: string | null;
@@ -50,6 +52,8 @@ export interface MessagesTable {
 
 /** Leads for salespeople. */
 export interface LeadsTable {
+  /** The workspace it belongs to (set from its owner when not given). */
+  workspace_id: Generated<string>;
   id: Generated<string>;
   idempotency_key: string | null;
   title: string;
@@ -71,6 +75,8 @@ export interface LeadCountersTable {
 
 /** Hard-bounced addresses; a row suppresses mail to its address until `cleared_at` is set. */
 export interface EmailSuppressionsTable {
+  /** The workspace it belongs to (set from its owner when not given). */
+  workspace_id: Generated<string>;
   id: Generated<string>;
   address: string;
   contact_id: string | null;

@@ -6,6 +6,8 @@ export type StepStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'fail
 
 /** One contact (or anonymous payload) travelling one journey version. */
 export interface RunsTable {
+  /** The workspace it belongs to (set from its owner when not given). */
+  workspace_id: Generated<string>;
   id: Generated<string>;
   journey_id: string;
   version: number;

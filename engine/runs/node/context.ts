@@ -25,6 +25,8 @@ import { paramsWithDefaults } from '../versions.js';
 /** The run as a step sees it. */
 export interface RunRow {
   id: string;
+  /** The workspace of the run's journey (and of its contact). */
+  workspaceId: string;
   journeyId: string;
   version: number;
   contactId: string | null;
@@ -81,8 +83,8 @@ export async function pathOutputs(
   return pathFromJson(run, rows[0]?.path);
 }
 
-async function contactOf(db: Kysely<Database>, contactId: string | null): Promise<Contact | null> {
-  return contactId ? loadContact(db, contactId) : null;
+async function contactOf(db: Kysely<Database>, run: RunRow): Promise<Contact | null> {
+  return run.contactId ? loadContact(db, run.workspaceId, run.contactId) : null;
 }
 
 /**
@@ -221,12 +223,13 @@ export async function buildNodeContext(input: {
   const { runtime, db, run, step, node, definition } = input;
   const [contact, steps] = input.known
     ? [input.known.contact, input.known.steps]
-    : await Promise.all([contactOf(db, run.contactId), pathOutputs(db, run, step.parentStepId)]);
+    : await Promise.all([contactOf(db, run), pathOutputs(db, run, step.parentStepId)]);
   const now = () => runtime.clock.now();
   const scope: StepScope = {
     runtime,
     db,
     runId: run.id,
+    workspaceId: run.workspaceId,
     journeyId: run.journeyId,
     version: run.version,
     nodeId: node.id,

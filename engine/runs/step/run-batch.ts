@@ -28,6 +28,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 function runOf(started: StartedStep): RunRow {
   return {
     id: started.run_id,
+    workspaceId: started.workspace_id,
     journeyId: started.journey_id,
     version: started.version,
     contactId: started.contact_id,

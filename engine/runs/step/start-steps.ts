@@ -15,6 +15,7 @@ export interface StartedStep {
   parent_step_id: string | null;
   attempts: number;
   resume: Resume | null;
+  workspace_id: string;
   contact_id: string | null;
   trigger: JsonObject;
   trigger_node_id: string;
@@ -50,7 +51,7 @@ export async function startSteps(db: Kysely<Database>, stepIds: readonly string[
       having count(*) > 0
     )
     select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
-      r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at,
+      r.workspace_id, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at,
       ${contactJsonSql(sql`r.contact_id`)} as contact, ${pathJsonSql(sql`st.parent_step_id`)} as path,
       (select count(*) from commit_mode) as mode, (select count(*) from unparked) as unparked
     from started st join runs r on r.id = st.run_id

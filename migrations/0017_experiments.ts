@@ -5,7 +5,8 @@ import { type Kysely, sql } from 'kysely';
 // (nodes × outputs × metrics × hours) rows whatever the number of steps. Two kernel
 // functions gain one statement each (additive): waymark_add_counters also rolls its deltas
 // into the hour, and waymark_write_steps hands what it settled to waymark_write_analytics
-// (split assignments).
+// (split assignments). Every table holding a journey's figures carries that journey's
+// workspace_id (filled from the journey by each writer below; reads filter by it).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     -- One number per (journey version, node, output, variant, hour, metric). node_id '' holds
@@ -126,13 +127,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Adds rollup rows [{ journeyId, version, nodeId?, output?, variant?, hour?, metric, n }]
     -- (hour default now), summed per key, in key order (two writers never wait in a circle).
     create function waymark_add_rollups(deltas json) returns void language sql as $$
+      -- Each row in its journey's workspace.
       insert into journey_rollups (workspace_id, journey_id, version, node_id, output, variant, hour, metric, n)
-      select (select id from workspaces where is_default), d."journeyId", d.version, coalesce(d."nodeId", ''),
+      select j.workspace_id, d."journeyId", d.version, coalesce(d."nodeId", ''),
         coalesce(d.output, ''), coalesce(d.variant, ''), date_trunc('hour', coalesce(d.hour, now()), 'UTC'), d.metric, sum(d.n)
       from json_to_recordset(deltas) as d("journeyId" uuid, version int, "nodeId" text, output text, variant text,
         hour timestamptz, metric text, n bigint)
+        join journeys j on j.id = d."journeyId"
       where d.n <> 0
-      group by 2, 3, 4, 5, 6, 7, 8
+      group by 1, 2, 3, 4, 5, 6, 7, 8
       order by 2, 7, 3, 4, 5, 6, 8
       on conflict (journey_id, hour, version, node_id, output, variant, metric) do update set
         n = journey_rollups.n + excluded.n
@@ -180,15 +183,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
               and n ->> 'id' = d.node_id and n ->> 'type' = 'core.split')
       ), tests as (
         insert into split_tests (workspace_id, journey_id, node_id, started_at)
-        select distinct (select id from workspaces where is_default), d.journey_id, d.node_id, now() from d
+        select distinct j.workspace_id, d.journey_id, d.node_id, now() from d join journeys j on j.id = d.journey_id
         order by 2, 3
         on conflict do nothing
       ), units as (
         insert into split_units (workspace_id, journey_id, node_id, unit, variant, by)
         select distinct on (d.journey_id, d.node_id, coalesce(d.contact_id::text, 'run:' || d.run_id))
-          (select id from workspaces where is_default), d.journey_id, d.node_id,
+          j.workspace_id, d.journey_id, d.node_id,
           coalesce(d.contact_id::text, 'run:' || d.run_id), d.variant, d.by
-        from d order by d.journey_id, d.node_id, coalesce(d.contact_id::text, 'run:' || d.run_id)
+        from d join journeys j on j.id = d.journey_id order by d.journey_id, d.node_id, coalesce(d.contact_id::text, 'run:' || d.run_id)
         on conflict do nothing
         returning journey_id, node_id, variant, by
       )
@@ -200,7 +203,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ) x), '[]'));
     $$;
 
-    -- As in 0012, with one statement added before the live-feed notices.
+  `.execute(db);
+
+  // ===== waymark_write_steps, redefined: its own statement =====================================
+  await sql`
+    -- As in 0012, with ONE statement added before the live-feed notices:
+    --   perform waymark_write_analytics(done);
+    -- Merging with another redefinition of waymark_write_steps: keep the other body and add
+    -- that one line before its pg_notify.
     create or replace function waymark_write_steps(transitions json, step_task text, job_attempts smallint, batch_size int)
     returns json language plpgsql as $$
     declare
@@ -300,7 +310,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         from json_to_recordset(done) as d(journey_id uuid, version int, counters json)
         cross join json_array_elements(d.counters) c;
 
-      -- Added by 0013 (the one change): split assignments for experiments.
+      -- Added by 0017_experiments (the one change): split assignments for experiments.
       perform waymark_write_analytics(done);
 
       perform pg_notify('waymark_steps', json_build_object('journeyId', d.journey_id, 'version', d.version,
