@@ -39,6 +39,16 @@ export interface JourneySettings {
   reentry: Reentry;
   exitOn: string[];
   webhookRateLimit?: { max: number; window: string };
+  /** The journey's conversion goal (contracts/experiments.md); null or absent: none. */
+  goal?: JourneyGoal | null;
+}
+
+/** A contact converts when it records `event` (matching `filter`) within `windowSeconds` of entering. */
+export interface JourneyGoal {
+  event: string;
+  filter?: unknown;
+  windowSeconds: number;
+  exitOnGoal?: boolean;
 }
 
 export const DEFAULT_SETTINGS: JourneySettings = { reentry: 'always', exitOn: [] };
@@ -93,6 +103,17 @@ export const settingsSchema = {
       type: 'object',
       properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', minLength: 2 } },
       required: ['max', 'window'],
+      additionalProperties: false,
+    },
+    goal: {
+      type: ['object', 'null'],
+      properties: {
+        event: { type: 'string', minLength: 1 },
+        filter: { type: 'object' },
+        windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+        exitOnGoal: { type: 'boolean' },
+      },
+      required: ['event', 'windowSeconds'],
       additionalProperties: false,
     },
   },

@@ -29,9 +29,13 @@ export type JourneyRow = Selectable<JourneysTable>;
 
 const iso = (t: Date | string) => new Date(t).toISOString();
 
-/** Settings as stored: whatever was given over the defaults. */
+/**
+ * Settings as stored: whatever was given over the defaults. A goal reads back with
+ * `exitOnGoal` filled in; `goal: null` removes it (no goal is shown as none).
+ */
 export function withDefaults(settings: Partial<JourneySettings> | null | undefined): JourneySettings {
-  return { ...DEFAULT_SETTINGS, ...settings };
+  const { goal, ...rest } = { ...DEFAULT_SETTINGS, ...settings };
+  return goal ? { ...rest, goal: { ...goal, exitOnGoal: goal.exitOnGoal ?? false } } : rest;
 }
 
 export function toSummary(row: JourneyRow): JourneySummary {

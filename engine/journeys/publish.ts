@@ -1,6 +1,8 @@
 import { type ErrorDetail, triggerOutputOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { clearStaleDecisions } from '../experiments/decisions.js';
+import { goalProblems } from '../experiments/goal-problems.js';
 import { graphProblems } from '../graph/problems.js';
 import type { JourneyGraph } from '../graph/types.js';
 import type { NodeRegistry } from '../registry/registry.js';
@@ -18,12 +20,15 @@ export async function validateDraft(
 ): Promise<ErrorDetail[]> {
   const row = await db
     .selectFrom('journeys')
-    .select('draft_graph')
+    .select(['draft_graph', 'draft_settings'])
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) throw journeyNotFound(id);
-  return graphProblems(db, workspaceId, row.draft_graph, registry);
+  return [
+    ...(await graphProblems(db, workspaceId, row.draft_graph, registry)),
+    ...goalProblems(row.draft_graph, row.draft_settings),
+  ];
 }
 
 /**
@@ -56,7 +61,10 @@ export async function publishJourney(
 ): Promise<{ version: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, workspaceId, id);
-    const errors = await graphProblems(trx, workspaceId, row.draft_graph, registry);
+    const errors = [
+      ...(await graphProblems(trx, workspaceId, row.draft_graph, registry)),
+      ...goalProblems(row.draft_graph, row.draft_settings),
+    ];
     if (errors.length) throw invalidGraph(errors);
     const last = await trx
       .selectFrom('journey_versions')
@@ -83,6 +91,7 @@ export async function publishJourney(
       })
       .where('id', '=', id)
       .execute();
+    await clearStaleDecisions(trx, id, version);
     await notifyJourneyChanged(trx, id);
     return { version };
   });

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { type JourneyStats, journeyStats } from '../runs/stats.js';
-import { journeyNotFound } from './errors.js';
-import { getVersion } from './versions.js';
+import { getVersion, publishedVersionOf } from './versions.js';
 
 /**
  * A journey's per-node stats (one version, or all together), after checking that the
@@ -15,14 +14,7 @@ export async function journeyStatsFor(
   journeyId: string,
   version?: number,
 ): Promise<JourneyStats> {
-  const journey = await db
-    .selectFrom('journeys')
-    .select('published_version')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', journeyId)
-    .executeTakeFirst();
-  if (!journey) throw journeyNotFound(journeyId);
-  const shown = version ?? journey.published_version;
+  const shown = version ?? (await publishedVersionOf(db, workspaceId, journeyId));
   const graph = shown ? (await getVersion(db, workspaceId, journeyId, shown)).graph : null;
   const stats = await journeyStats(db, journeyId, version);
   for (const node of graph?.nodes ?? []) {

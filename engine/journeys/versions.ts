@@ -63,3 +63,19 @@ export async function graphOf(
   if (!row) throw journeyNotFound(journeyId);
   return row.draft_graph;
 }
+
+/** The journey's newest published version number (null while unpublished); 404 for an unknown journey. */
+export async function publishedVersionOf(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+): Promise<number | null> {
+  const journey = await db
+    .selectFrom('journeys')
+    .select('published_version')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
+  if (!journey) throw journeyNotFound(journeyId);
+  return journey.published_version;
+}

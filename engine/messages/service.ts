@@ -15,6 +15,7 @@ import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
+import { inHoldout } from '../experiments/holdout.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import { dkimFor } from '../sending/dkim.js';
 import { takeRateSlot } from '../sending/send-rate.js';
@@ -143,15 +144,18 @@ export function createMessagesService(scope: StepScope): MessagesService {
           // An erase that took the lock first leaves nothing to send to, and nothing may be stored.
           if (!(await contactExists(trx, scope.workspaceId, contact.id))) throw new NodeError('the contact was erased');
         }
-        const decided = await decide(trx, {
-          workspaceId: scope.workspaceId,
-          request,
-          to,
-          contact,
-          rules,
-          now,
-          messageId: found?.id ?? null,
-        });
+        // A token that took a split's control output is a holdout: its message is stored, not sent.
+        const decided: Decision = (await inHoldout(trx, scope.idempotencyKey))
+          ? { status: 'suppressed', reason: 'holdout' }
+          : await decide(trx, {
+              workspaceId: scope.workspaceId,
+              request,
+              to,
+              contact,
+              rules,
+              now,
+              messageId: found?.id ?? null,
+            });
         const row = {
           id,
           workspace_id: scope.workspaceId,

@@ -1,6 +1,8 @@
 import { type ContactEvent, evaluateFilter, type Filter, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { recordConversions } from '../experiments/conversions.js';
+import { recordEngagement } from '../experiments/engagement.js';
 import { addStepJobs } from './bookkeeping.js';
 import { endRuns } from './end-runs.js';
 import { startRun } from './start.js';
@@ -11,7 +13,8 @@ export function eventMatches(filter: unknown, event: ContactEvent): boolean {
   return evaluateFilter(filter as Filter, { contact: null, properties: event.properties, now: new Date() });
 }
 
-function safeMatches(filter: unknown, event: ContactEvent): boolean {
+/** `eventMatches`, where a filter that cannot be evaluated matches nothing. */
+export function safeMatches(filter: unknown, event: ContactEvent): boolean {
   try {
     return eventMatches(filter, event);
   } catch {
@@ -31,6 +34,9 @@ function eventValue(event: ContactEvent): JsonObject {
  * (Engine part.)
  */
 export async function applyEventEffects(trx: Kysely<Database>, event: ContactEvent): Promise<void> {
+  // Goals first: a run that converts with exitOnGoal ends as `goal` before exitOn looks at it.
+  await recordConversions(trx, event);
+  await recordEngagement(trx, event);
   const exiting = await sql<{ id: string }>`
     select r.id from runs r
     join journey_versions v on v.journey_id = r.journey_id and v.version = r.version

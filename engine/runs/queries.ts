@@ -18,6 +18,8 @@ export interface RunView {
   endedAt: string | null;
   /** While the run is failed: where and why. */
   failure?: { nodeId: string; error: RunFailure['error']; at: string };
+  /** The run's goal conversion (contracts/experiments.md). */
+  conversion: { at: string; eventId: string } | null;
 }
 
 export interface StepView {
@@ -41,6 +43,7 @@ type RunRow = {
   started_at: unknown;
   ended_at: unknown;
   failure: RunFailure | null;
+  conversion: { at: string; eventId: string } | null;
 };
 
 const iso = (d: unknown) => (d === null || d === undefined ? null : new Date(d as string).toISOString());
@@ -59,8 +62,15 @@ function view(r: RunRow): RunView {
     ...(r.status === 'failed' && r.failure
       ? { failure: { nodeId: r.failure.nodeId, error: r.failure.error, at: iso(r.failure.at) as string } }
       : {}),
+    conversion: r.conversion ? { at: iso(r.conversion.at) as string, eventId: r.conversion.eventId } : null,
   };
 }
+
+/** The run's conversion, when it has one, as a correlated subquery. */
+const conversion = sql<{ at: string; eventId: string } | null>`(
+  select json_build_object('at', c.at, 'eventId', c.event_id) from run_conversions c where c.run_id = runs.id)`.as(
+  'conversion',
+);
 
 const RUN_COLUMNS = [
   'id',
@@ -73,6 +83,7 @@ const RUN_COLUMNS = [
   'started_at',
   'ended_at',
   'failure',
+  conversion,
 ] as const;
 
 /**
@@ -93,7 +104,7 @@ export async function listRuns(
     cursor?: string;
   },
 ): Promise<{ runs: RunView[]; nextCursor: string | null }> {
-  let query = db.selectFrom('runs').select(RUN_COLUMNS).where('workspace_id', '=', workspaceId);
+  let query = db.selectFrom('runs').select(RUN_COLUMNS).select(conversion).where('workspace_id', '=', workspaceId);
   if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
   if (filter.contactId) query = query.where('contact_id', '=', filter.contactId);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -128,6 +139,7 @@ export async function getRun(
   const run = await db
     .selectFrom('runs')
     .select(RUN_COLUMNS)
+    .select(conversion)
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', runId)
     .executeTakeFirst();

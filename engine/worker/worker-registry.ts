@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { sql } from 'kysely';
+import { decideDueExperiments } from '../experiments/decide.js';
 import { queueOrphanedSteps } from '../runs/dispatch.js';
 import { FOLD_BATCH, foldCounters } from '../runs/fold-counters.js';
 import type { Runtime } from '../runtime.js';
@@ -43,7 +44,7 @@ export class WorkerRegistry {
 
   /**
    * One beat: refresh our row, release and forget the dead, drop expired webhook keys, fold
-   * the scattered node counters, queue the steps a dead process committed but never queued.
+   * the scattered node counters, decide ended split experiments, queue the steps a dead process committed but never queued.
    */
   async tick(): Promise<void> {
     const { db } = this.runtime;
@@ -68,6 +69,9 @@ export class WorkerRegistry {
     `.execute(db);
     // Bounded, so a backlog of counter rows never delays the next heartbeat by much.
     for (let round = 0; round < 4 && (await foldCounters(db)) === FOLD_BATCH; round++);
+    // Splits whose test period ended get their automatic decision (contract: at most 30 s late).
+    const decided = await decideDueExperiments(db, new Date());
+    if (decided) this.runtime.logger.info({ decided }, 'decided split experiments whose test period ended');
     const orphans = await queueOrphanedSteps(db);
     if (orphans)
       this.runtime.logger.warn({ steps: orphans }, 'queued the jobs of steps a stopped process left unqueued');

@@ -5,6 +5,7 @@ import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
 import { dkimRoutes } from './dkim.js';
 import { eventsRoutes } from './events.js';
+import { experimentsRoutes } from './experiments.js';
 import { failuresRoutes } from './failures.js';
 import { formPagesRoutes } from './form-pages.js';
 import { formsRoutes } from './forms.js';
@@ -37,6 +38,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(metricsRoutes);
   await app.register(catalogueRoutes);
   await app.register(journeysRoutes);
+  await app.register(experimentsRoutes);
   await app.register(testRunsRoutes);
   await app.register(runsRoutes);
   await app.register(failuresRoutes);

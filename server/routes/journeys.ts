@@ -1,4 +1,4 @@
-import { parseDuration, ValidationError } from '@waymark/sdk';
+import { parseDuration, ValidationError, validateFilter } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { diffGraphs } from '../../engine/graph/diff.js';
 import type { JourneyGraph, JourneySettings } from '../../engine/graph/types.js';
@@ -16,8 +16,13 @@ const tags = ['journeys'];
 // Journeys may be large drawings; the default 1 MiB is meant for webhooks and events.
 const GRAPH_BODY_LIMIT = 10 * 1024 * 1024;
 
-/** A rate-limit window must be a duration; JSON Schema alone cannot say so. */
+/** A rate-limit window must be a duration and a goal's filter a filter; JSON Schema alone cannot say so. */
 function checkSettings(settings: Partial<JourneySettings> | undefined, pointer: string): void {
+  const filter = settings?.goal?.filter;
+  if (filter !== undefined) {
+    const problems = validateFilter(filter, 'event', `${pointer}/goal/filter`);
+    if (problems.length) throw new ValidationError('the request body is invalid', problems);
+  }
   const window = settings?.webhookRateLimit?.window;
   if (window !== undefined && !(parseDuration(window) !== null && parseDuration(window)! > 0)) {
     const path = `${pointer}/webhookRateLimit/window`;

@@ -25,8 +25,14 @@ const runProperties = {
     properties: { nodeId: { type: 'string' }, error: stepErrorSchema, at: { type: 'string', format: 'date-time' } },
     required: ['nodeId', 'error', 'at'],
   },
+  conversion: {
+    type: ['object', 'null'],
+    description: "the journey goal's conversion: the event's timestamp and id",
+    properties: { at: { type: 'string', format: 'date-time' }, eventId: { type: 'string', format: 'uuid' } },
+    required: ['at', 'eventId'],
+  },
 } as const;
-const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt'];
+const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt', 'conversion'];
 
 export const runWithSteps = {
   type: 'object',

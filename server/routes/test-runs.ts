@@ -119,7 +119,7 @@ const messageSchema = {
     status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
     reason: {
       type: 'string',
-      enum: ['frequency-cap', 'unsubscribed', 'no-consent', 'bounced', 'complained', 'quiet-hours'],
+      enum: ['frequency-cap', 'unsubscribed', 'no-consent', 'bounced', 'complained', 'holdout', 'quiet-hours'],
     },
     at: time,
     delayedUntil: time,

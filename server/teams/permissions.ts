@@ -83,6 +83,8 @@ const RULES: Rule[] = [
   ['DELETE', r('/api/journeys/:id'), 'journeys:publish'],
   ['POST', r('/api/runs/:id/(cancel|retry)'), 'journeys:publish'],
   ['POST', r('/api/journeys/:id/retry(/:id/cancel)?'), 'journeys:publish'],
+  // Picking or clearing a split's winner changes where live contacts go, as publishing does.
+  ['*', r('/api/journeys/:id/nodes/:id/winner'), 'journeys:publish'],
   ['*', r('/api/journeys(/.*)?'), 'journeys:write'],
   ['GET', r('/api/contacts/:id/export'), 'contacts:export'],
   ['GET', r('/api/(contacts|tags|lists|events|messages|leads)(/.*)?'), 'contacts:read'],

@@ -43,8 +43,14 @@ const graph = {
     n('hook', 'core.webhook', { secret: SECRET }),
     n('ev', 'core.event', { event: 'signed-up' }),
     n('a', 'tst.step', { label: 'x' }),
+    n('ab', 'core.split', {
+      variants: [
+        { key: 'x', weight: 50 },
+        { key: 'y', weight: 50 },
+      ],
+    }),
   ],
-  edges: [e('hook', 'a'), e('ev', 'a')],
+  edges: [e('hook', 'a'), e('ev', 'a'), e('a', 'ab')],
 };
 const template = { name: 'Welcome', format: 'html', subject: 'Hi', body: '<p>Hi</p>' };
 const form = {
@@ -191,6 +197,7 @@ function aObjectFor(path: string, param: string): string {
     userId: a.userId as string,
     invitationId: a.invitation as string,
     jobId: a.retryJob as string,
+    nodeId: 'ab',
   };
   const found = byParam[param];
   if (!found) throw new Error(`${path}: name an object of workspace A for {${param}} in the cross-workspace test`);
@@ -226,6 +233,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/templates/{id}/send-test': { to: 'qa@example.com', from: 'b@example.com' },
   'PUT /api/snippets/{name}': { body: 'B footer' },
   'PUT /api/forms/{id}': { ...form, name: 'taken over' },
+  'POST /api/journeys/{id}/nodes/{nodeId}/winner': { variant: 'x' },
 };
 
 /** Routes whose body is not JSON. */
@@ -411,6 +419,42 @@ describe('two workspaces', () => {
     const contact = await ok<{ email: string }>({ method: 'GET', url: `/api/contacts/${run.contactId}` }, bAuth);
     expect(contact.email).toBe('same@example.com');
     expect((await call({ method: 'GET', url: `/api/runs/${hook.json().runId}` }, aAuth)).statusCode).toBe(404);
+  });
+
+  test('a goal event in B converts none of A’s runs; the same event in A does', async () => {
+    const { id } = await ok<{ id: string }>(
+      {
+        method: 'POST',
+        url: '/api/journeys',
+        payload: { name: 'A goal', graph, settings: { goal: { event: 'purchase', windowSeconds: 86400 } } },
+      },
+      aAuth,
+    );
+    await ok({ method: 'POST', url: `/api/journeys/${id}/publish` }, aAuth);
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: `/hooks/${id}/hook`,
+      headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'same@example.com' }),
+    });
+    const runId = hook.json().runId as string;
+    const conversion = async () =>
+      (await ok<{ conversion: unknown }>({ method: 'GET', url: `/api/runs/${runId}` }, aAuth)).conversion;
+
+    // B's contact has A's contact's email: still another contact, so A's run does not convert.
+    await ok({ method: 'POST', url: '/api/events', payload: { email: 'same@example.com', name: 'purchase' } }, bAuth);
+    expect(await conversion()).toBeNull();
+    const analytics = await ok<{ runs: { converted: number } }>(
+      { method: 'GET', url: `/api/journeys/${id}/analytics` },
+      aAuth,
+    );
+    expect(analytics.runs.converted).toBe(0);
+
+    const event = await ok<{ id: string }>(
+      { method: 'POST', url: '/api/events', payload: { email: 'same@example.com', name: 'purchase' } },
+      aAuth,
+    );
+    expect(await conversion()).toMatchObject({ eventId: event.id });
   });
 
   test('a segment trigger of B looks at B’s contacts only', async () => {

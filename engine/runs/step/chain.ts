@@ -3,6 +3,7 @@ import type { JsonValue } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
+import { withDecision } from '../../experiments/decisions.js';
 import type { Runtime } from '../../runtime.js';
 import { decide, engineFailure, type RetryOptions } from '../kernel/decide.js';
 import { type StepView, seeing, watchContact } from '../node/contact-view.js';
@@ -56,7 +57,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
       probe,
     };
   }
-  const outcome = await t.telemetry.within(probe, () =>
+  const ran = await t.telemetry.within(probe, () =>
     invokeNode(definition, async (signal) =>
       seeing(
         view,
@@ -74,6 +75,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
       ),
     ),
   );
+  const outcome = await withDecision(t.db, t.run.journeyId, node, definition, ran);
   return { outcome, view, probe };
 }
 

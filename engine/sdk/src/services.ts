@@ -35,7 +35,8 @@ export interface FilterScope {
 
 export type MessageCategory = 'marketing' | 'transactional';
 export type MessageStatus = 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
-export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced' | 'complained';
+/** `holdout`: the token took a split's `control` output (a true holdout sends nothing). */
+export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced' | 'complained' | 'holdout';
 
 /** A link of an email that carries a key, and what a click on it applies to the contact. */
 export interface TrackedLinkSpec {

@@ -1,4 +1,4 @@
-import { defineNode, type JsonValue } from '@waymark/sdk';
+import { defineNode, type JsonValue, parseDuration } from '@waymark/sdk';
 
 /** FNV-1a, 32 bits: a stable hash with no dependency, the same in every process. */
 function hash(text: string): number {
@@ -55,6 +55,19 @@ export default defineNode({
           { key: 'b', weight: 50 },
         ],
       },
+      winner: {
+        type: 'object',
+        title: 'Automatic winner',
+        description: 'After the test period, every later contact takes the variant that wins at this confidence.',
+        properties: {
+          metric: { enum: ['goal', 'click', 'open'], default: 'goal', title: 'Measured by' },
+          after: { type: 'string', minLength: 3, title: 'Test period (ISO 8601 duration)' },
+          minPerVariant: { type: 'integer', minimum: 1, default: 100, title: 'Contacts needed per variant' },
+          confidence: { type: 'number', minimum: 0.8, maximum: 0.999, default: 0.95, title: 'Confidence' },
+        },
+        required: ['after'],
+        additionalProperties: false,
+      },
     },
     required: ['variants'],
     additionalProperties: false,
@@ -71,15 +84,25 @@ export default defineNode({
         problems.push({ path: `/variants/${i}/key`, message: `the variant key "${v.key}" is used twice` });
       seen.add(v.key);
     });
+    const after = params.winner?.after;
+    if (after !== undefined) {
+      const ms = parseDuration(after);
+      if (ms === null || ms < 10_000)
+        problems.push({
+          path: '/winner/after',
+          message: `the test period must be an ISO 8601 duration of at least PT10S (got "${after}")`,
+        });
+    }
     return problems;
   },
   async run(ctx) {
     const subject = ctx.contact?.id ?? ctx.run.id;
     const variant = pickVariant(ctx.params.variants, `${subject}:${ctx.node.id}`);
     // The assignment is kept as the step's output and counted per variant; the log line is
-    // for debugging only (a step writes no info line of its own).
+    // for debugging only (a step writes no info line of its own). A standing winner or
+    // override is applied by the engine after this (engine/experiments/decisions.ts).
     ctx.log.debug({ variant }, 'split assigned a variant');
-    const output: JsonValue = { variant };
+    const output: JsonValue = { variant, by: 'weights' };
     return { next: variant, output };
   },
 });

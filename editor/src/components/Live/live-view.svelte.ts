@@ -1,5 +1,6 @@
 import { createContext } from 'svelte';
 import type { Api } from '../../lib/api/client.ts';
+import type { Analytics } from '../../lib/api/experiments.ts';
 import type { JourneyFailures, JourneyStats, LiveStep, NodeStats, Run, RunDetail } from '../../lib/api/types.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 
@@ -13,6 +14,8 @@ export class LiveView {
   enabled = $state(false);
   connected = $state(false);
   stats = $state.raw<JourneyStats | null>(null);
+  /** Conversions per node over the last 90 days, from the analytics rollups (null: none read). */
+  conversions = $state.raw<Analytics['nodes'] | null>(null);
   recent = $state.raw<LiveStep[]>([]);
   runs = $state.raw<Run[]>([]);
   run = $state.raw<RunDetail | null>(null);
@@ -87,9 +90,16 @@ export class LiveView {
   async loadStats(): Promise<void> {
     void this.loadFailures();
     try {
-      this.stats = await this.api.get<JourneyStats>(`/api/journeys/${this.#journeyId}/stats`, {
-        version: this.#version ?? undefined,
-      });
+      // Every conversion so far (2,000 days is inside the 2,400-bucket limit), to match the all-time counters.
+      const from = new Date(Date.now() - 2000 * 86_400_000).toISOString();
+      const [stats, analytics] = await Promise.all([
+        this.api.get<JourneyStats>(`/api/journeys/${this.#journeyId}/stats`, { version: this.#version ?? undefined }),
+        this.api
+          .get<Analytics>(`/api/journeys/${this.#journeyId}/analytics`, { bucket: 'day', from })
+          .catch(() => null),
+      ]);
+      this.stats = stats;
+      this.conversions = analytics?.nodes ?? null;
       this.error = null;
     } catch (error) {
       this.error = errorMessage(error);

@@ -1,0 +1,135 @@
+import { ValidationError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { type Decision, decisionFigures, type Experiment, nodeExperiment } from './experiments.js';
+import { decideWinner } from './figures.js';
+
+type NewDecision = Omit<Decision, 'at' | 'clearedAt'>;
+
+/** Serialises decisions about one split (overrides, resets and the automatic decision). */
+const lockSplit = (trx: Kysely<Database>, journeyId: string, nodeId: string) =>
+  sql`select pg_advisory_xact_lock(hashtextextended(${`split:${journeyId}:${nodeId}`}::text, 0))`.execute(trx);
+
+/** Clears the split's standing decision; true when there was one. */
+async function clearStanding(trx: Kysely<Database>, journeyId: string, nodeId: string): Promise<boolean> {
+  const { rows } = await sql`
+    update split_decisions set cleared_at = now()
+    where journey_id = ${journeyId} and node_id = ${nodeId} and cleared_at is null returning id`.execute(trx);
+  return rows.length > 0;
+}
+
+async function insertDecision(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  nodeId: string,
+  d: NewDecision,
+) {
+  await sql`
+    insert into split_decisions (workspace_id, journey_id, node_id, kind, variant, method, metric, confidence, p_value, reason, figures)
+    values (${workspaceId}, ${journeyId}, ${nodeId}, ${d.kind}, ${d.variant}, ${d.method},
+      ${d.metric}, ${d.confidence}, ${d.pValue}, ${d.reason ?? null}, ${JSON.stringify(d.figures)}::jsonb)
+  `.execute(trx);
+}
+
+/**
+ * `POST …/nodes/:nodeId/winner`: every later contact reaching the split takes `variant`
+ * (any key of the node, control included); replaces any standing decision.
+ *
+ * @example
+ * await overrideWinner(db, workspaceId, journeyId, 'ab', 'b') // { status: 'override', decision: { kind: 'override', … } }
+ */
+export async function overrideWinner(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  nodeId: string,
+  variant: unknown,
+): Promise<Experiment> {
+  const before = await nodeExperiment(db, workspaceId, journeyId, nodeId);
+  if (typeof variant !== 'string' || !before.variants.some((v) => v.key === variant)) {
+    const keys = before.variants.map((v) => v.key).join(', ');
+    throw new ValidationError('the request body is invalid', [
+      { path: '/variant', message: `body/variant must be one of the variant keys of node "${nodeId}": ${keys}` },
+    ]);
+  }
+  await db.transaction().execute(async (trx) => {
+    await lockSplit(trx, journeyId, nodeId);
+    await clearStanding(trx, journeyId, nodeId);
+    await insertDecision(trx, workspaceId, journeyId, nodeId, {
+      kind: 'override',
+      variant,
+      method: 'manual',
+      metric: before.metric,
+      confidence: before.confidence,
+      pValue: null,
+      figures: decisionFigures(before),
+    });
+  });
+  return nodeExperiment(db, workspaceId, journeyId, nodeId);
+}
+
+/**
+ * `DELETE …/nodes/:nodeId/winner`: clears the standing decision and starts a new test
+ * period now; with none standing it changes nothing.
+ */
+export async function clearWinner(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  nodeId: string,
+): Promise<Experiment> {
+  await nodeExperiment(db, workspaceId, journeyId, nodeId);
+  await db.transaction().execute(async (trx) => {
+    await lockSplit(trx, journeyId, nodeId);
+    if (!(await clearStanding(trx, journeyId, nodeId))) return;
+    await sql`
+      insert into split_tests (workspace_id, journey_id, node_id, started_at)
+      values (${workspaceId}, ${journeyId}, ${nodeId}, now())
+      on conflict (journey_id, node_id) do update set started_at = excluded.started_at
+    `.execute(trx);
+  });
+  return nodeExperiment(db, workspaceId, journeyId, nodeId);
+}
+
+/**
+ * The automatic decisions due at `now`: each split with a `winner` param whose test period
+ * has ended and no standing decision is decided once, from its figures then (a winner, or
+ * no winner with the reason). Run by the worker's heartbeat. Returns how many were decided.
+ */
+export async function decideDueExperiments(db: Kysely<Database>, now: Date): Promise<number> {
+  const { rows } = await sql<{ workspace_id: string; journey_id: string; node_id: string }>`
+    select t.workspace_id, t.journey_id, t.node_id from split_tests t
+    join journeys j on j.id = t.journey_id and j.published_version is not null and j.status <> 'archived'
+    where not exists (select 1 from split_decisions d
+      where d.journey_id = t.journey_id and d.node_id = t.node_id and d.cleared_at is null)
+  `.execute(db);
+  let decided = 0;
+  for (const row of rows) {
+    const experiment = await nodeExperiment(db, row.workspace_id, row.journey_id, row.node_id).catch(() => null);
+    const winner = experiment?.winner;
+    if (!experiment || !winner || !experiment.endsAt || new Date(experiment.endsAt) > now) continue;
+    const outcome = decideWinner(experiment.variants, winner.minPerVariant, winner.confidence);
+    const wrote = await db.transaction().execute(async (trx) => {
+      await lockSplit(trx, row.journey_id, row.node_id);
+      const { rows: standing } = await sql`
+        select 1 from split_decisions where journey_id = ${row.journey_id} and node_id = ${row.node_id} and cleared_at is null`.execute(
+        trx,
+      );
+      if (standing.length) return false;
+      await insertDecision(trx, row.workspace_id, row.journey_id, row.node_id, {
+        kind: outcome.kind,
+        variant: outcome.kind === 'winner' ? outcome.variant : null,
+        method: 'two-proportion-z',
+        metric: experiment.metric,
+        confidence: winner.confidence,
+        pValue: outcome.pValue,
+        ...(outcome.kind === 'no-winner' ? { reason: outcome.reason } : {}),
+        figures: decisionFigures(experiment),
+      });
+      return true;
+    });
+    if (wrote) decided++;
+  }
+  return decided;
+}

@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startRunsForContacts } from '../../engine/runs/start.js';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { TEST_TOKEN } from '../support/runtime.js';
+
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+const node = (id: string, type: string, params: object, x: number) => ({
+  id,
+  type,
+  version: 1,
+  params,
+  position: { x, y: 100 },
+});
+
+describe.skipIf(!hasChromium)('the experiment panel in the browser', () => {
+  let session: EditorSession;
+  let page: Page;
+  let worker: WorkerHandle;
+  let journeyId: string;
+
+  beforeAll(async () => {
+    session = await openEditor();
+    page = session.page;
+    const { app } = session;
+    const db = session.base.runtime.db;
+    worker = await startWorker(session.base.runtime, { pollInterval: 200 });
+    const graph = {
+      nodes: [
+        node('hook', 'core.webhook', { secret: 'a-long-enough-webhook-secret' }, 0),
+        node(
+          'ab',
+          'core.split',
+          {
+            variants: [
+              { key: 'a', weight: 50 },
+              { key: 'b', weight: 50 },
+            ],
+          },
+          250,
+        ),
+        node('tag-a', 'crm.tag', { action: 'add', tag: 'saw-a' }, 500),
+        node('tag-b', 'crm.tag', { action: 'add', tag: 'saw-b' }, 500),
+      ],
+      edges: [
+        { id: 'e1', source: 'hook', sourceHandle: 'out', target: 'ab' },
+        { id: 'e2', source: 'ab', sourceHandle: 'a', target: 'tag-a' },
+        { id: 'e3', source: 'ab', sourceHandle: 'b', target: 'tag-b' },
+      ],
+    };
+    const made = await app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: auth,
+      payload: { name: 'Subject line test', graph, settings: { goal: { event: 'purchase', windowSeconds: 86400 } } },
+    });
+    journeyId = made.json().id;
+    expect(
+      (await app.inject({ method: 'POST', url: `/api/journeys/${journeyId}/publish`, headers: auth })).statusCode,
+    ).toBe(201);
+    const { rows } = await sql<{ id: string }>`
+      insert into contacts (workspace_id, email)
+      select (select id from workspaces where is_default), 'p' || g || '@example.com' from generate_series(1, 200) g
+      returning id`.execute(db);
+    const contactIds = rows.map((r) => r.id);
+    await db
+      .transaction()
+      .execute((trx) => startRunsForContacts(trx, { journeyId, version: 1, triggerNodeId: 'hook', contactIds }));
+    for (let tries = 0; ; tries++) {
+      const { rows: done } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from runs where status = 'completed'`.execute(db);
+      if (done[0]?.n === 200) break;
+      if (tries > 600) throw new Error('the runs did not complete');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { rows: taken } = await sql<{ contact_id: string; variant: string }>`
+      select r.contact_id, s.output ->> 'variant' as variant from runs r join steps s on s.run_id = r.id and s.node_id = 'ab'`.execute(
+      db,
+    );
+    // b converts far more often than a.
+    let i = 0;
+    for (const t of taken) {
+      if (t.variant === 'b' ? i++ % 2 === 0 : i++ % 10 === 0) {
+        await app.inject({
+          method: 'POST',
+          url: '/api/events',
+          headers: auth,
+          payload: { contactId: t.contact_id, name: 'purchase' },
+        });
+      }
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await session?.close();
+  });
+
+  test('a split opens its experiment: rates, the p-value in words, and a winner chosen by hand', async () => {
+    await page.goto(`${session.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
+    await page.getByRole('tab', { name: 'Results' }).click();
+    const panel = page.locator('[data-experiment="ab"]');
+    await expect.poll(() => panel.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await panel.locator('[data-status]').textContent()).toBe('Testing');
+    expect(await panel.locator('canvas').count()).toBeGreaterThan(0);
+    const words = await panel.getByTestId('p-value-words').textContent();
+    expect(words).toMatch(/^(\d+|over 99) % likely that B beats A — (significant at 95 %|not yet significant)$/);
+    expect(await page.getByTestId('journey-totals').textContent()).toContain('200 started');
+    await panel.getByRole('button', { name: 'Send everyone to b' }).click();
+    await expect.poll(() => panel.locator('[data-status]').textContent()).toBe('Chosen by hand: b');
+    const stored = await session.app.inject({ url: `/api/journeys/${journeyId}/experiments`, headers: auth });
+    expect(stored.json().experiments[0]).toMatchObject({ status: 'override', decision: { variant: 'b' } });
+    await panel.getByRole('button', { name: 'Return to testing' }).click();
+    await expect.poll(() => panel.locator('[data-status]').textContent()).toBe('Testing');
+  });
+});
