@@ -118,8 +118,7 @@ describe('the goal setting', () => {
 });
 
 describe('conversions', () => {
-  // Failed once in CI after the merge (117 ms, not a timeout): to investigate next session.
-  test.skip('an event within the window converts the run once, whether or not anything was opened', async () => {
+  test('an event within the window converts the run once, whether or not anything was opened', async () => {
     const j = await publish(db(), sleepGraph(), { goal: GOAL });
     const [contact] = await makeContacts(t, 1);
     await startOne(j, contact as string);
@@ -129,7 +128,8 @@ describe('conversions', () => {
     const first = await postEvent(t, contact as string, 'purchase', {}, at);
     await postEvent(t, contact as string, 'purchase');
     expect(await conversionOf(run.id)).toEqual({ at, eventId: first.id });
-    expect((await runOf(j.journeyId, contact as string)).status).toBe('waiting');
+    // The worker may not have reached the wait yet; converting must not end the run either way.
+    await eventually(async () => (await runOf(j.journeyId, contact as string)).status === 'waiting');
   });
 
   test('an event before the run started or after the window converts nothing', async () => {
