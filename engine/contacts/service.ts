@@ -59,7 +59,8 @@ export function createContactsService(scope: StepScope): ContactsService {
       }
       await mine(contactId);
       try {
-        return await addTag(db, contactId, tag, ttlSeconds);
+        const add = { contactId, tag, ttlSeconds };
+        return await (scope.batch ? scope.batch.addTag(add) : addTag(db, contactId, tag, ttlSeconds));
       } catch (error) {
         // contact_tags references contacts: an unknown contact is refused by the insert itself.
         if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)

@@ -22,6 +22,13 @@ function toTagState(r: TagRow): TagState {
   };
 }
 
+/** One tag added to one contact; `ttlSeconds` as `addTag` takes it. */
+export interface TagAdd {
+  contactId: string;
+  tag: string;
+  ttlSeconds?: number | null;
+}
+
 /**
  * Adds a tag: count + 1, last added now, reactivated. `ttlSeconds` undefined takes the tag's
  * default lifespan (`tags.ttl_seconds`), null means no expiry.
@@ -35,21 +42,44 @@ export async function addTag(
   tag: string,
   ttlSeconds?: number | null,
 ): Promise<TagState> {
-  const ttl =
-    ttlSeconds === undefined
-      ? sql`(select d.ttl_seconds from tags d join contacts c on c.workspace_id = d.workspace_id
-          where c.id = ${contactId} and d.tag = ${tag})`
-      : sql`${ttlSeconds}::numeric`;
-  const { rows } = await sql<TagRow>`
-    insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
-    values (${contactId}, ${tag}, 1, now(), now(), now() + ${ttl} * interval '1 second', false)
-    on conflict (contact_id, tag) do update set count = t.count + 1, last_added_at = excluded.last_added_at,
-      expires_at = excluded.expires_at, removed = false
-    returning tag, count, first_added_at, last_added_at, expires_at,
-      (expires_at is null or expires_at > now()) as active`.execute(db);
-  const row = rows[0];
-  if (!row) throw new Error('addTag: no row returned');
-  return toTagState(row);
+  const [state] = await addTags(db, [{ contactId, tag, ttlSeconds }]);
+  if (!state) throw new Error('addTag: no row returned');
+  return state;
+}
+
+/**
+ * Many tag additions in ONE statement, each answered with its tag's state after all of them
+ * (the same tag added twice to one contact counts twice; the last addition's lifespan wins).
+ * An unknown contact fails the whole statement (foreign key violation).
+ *
+ * @example
+ * await addTags(db, [{ contactId: a, tag: 'vip' }, { contactId: b, tag: 'vip', ttlSeconds: null }])
+ */
+export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagState[]> {
+  if (adds.length === 0) return [];
+  const { rows } = await sql<TagRow & { n: string }>`
+    with input as (
+      select * from unnest(${adds.map((a) => a.contactId)}::uuid[], ${adds.map((a) => a.tag)}::text[],
+        ${adds.map((a) => a.ttlSeconds ?? null)}::numeric[], ${adds.map((a) => a.ttlSeconds !== undefined)}::boolean[])
+        with ordinality as i (contact_id, tag, ttl, ttl_given, n)
+    ), merged as (
+      select contact_id, tag, count(*)::int as times,
+        (array_agg(case when ttl_given then ttl else (select d.ttl_seconds from tags d
+          join contacts c on c.workspace_id = d.workspace_id where c.id = i.contact_id and d.tag = i.tag) end
+          order by n desc))[1] as ttl
+      from input i group by contact_id, tag
+    ), written as (
+      insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
+      select contact_id, tag, times, now(), now(), now() + ttl * interval '1 second', false from merged
+      on conflict (contact_id, tag) do update set count = t.count + excluded.count,
+        last_added_at = excluded.last_added_at, expires_at = excluded.expires_at, removed = false
+      returning contact_id, tag, count, first_added_at, last_added_at, expires_at,
+        (expires_at is null or expires_at > now()) as active
+    )
+    select i.n, w.tag, w.count, w.first_added_at, w.last_added_at, w.expires_at, w.active
+    from input i join written w on w.contact_id = i.contact_id and w.tag = i.tag
+    order by i.n`.execute(db);
+  return rows.map(toTagState);
 }
 
 /** Turns a tag inactive; its count stays. */

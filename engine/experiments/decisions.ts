@@ -6,13 +6,22 @@ import type { Outcome } from '../runs/node/invoke.js';
 
 export const SPLIT_TYPE = 'core.split';
 
+/** A standing decision that routes every contact of a split to one variant. */
+export interface RoutingDecision {
+  kind: 'winner' | 'override';
+  variant: string;
+}
+
+/** Reads a split's standing decision (`routingDecision`, or a batch's memo of it). */
+export type DecisionReader = (journeyId: string, nodeId: string) => Promise<RoutingDecision | null>;
+
 /** A split's standing decision that routes contacts (`winner` or `override`), if any. */
 export async function routingDecision(
   db: Kysely<Database>,
   journeyId: string,
   nodeId: string,
-): Promise<{ kind: 'winner' | 'override'; variant: string } | null> {
-  const { rows } = await sql<{ kind: 'winner' | 'override'; variant: string }>`
+): Promise<RoutingDecision | null> {
+  const { rows } = await sql<RoutingDecision>`
     select kind, variant from split_decisions
     where journey_id = ${journeyId} and node_id = ${nodeId} and cleared_at is null and kind in ('winner', 'override')
   `.execute(db);
@@ -25,17 +34,17 @@ export async function routingDecision(
  * output `{ variant, by: "winner" | "override" }`. Other nodes and outcomes pass unchanged.
  *
  * @example
- * const outcome = await withDecision(db, run.journeyId, node, definition, await invokeNode(…));
+ * const outcome = await withDecision((j, n) => routingDecision(db, j, n), run.journeyId, node, definition, ran);
  */
 export async function withDecision(
-  db: Kysely<Database>,
+  decisionOf: DecisionReader,
   journeyId: string,
   node: GraphNode,
   definition: AnyNodeDefinition,
   outcome: Outcome,
 ): Promise<Outcome> {
   if (node.type !== SPLIT_TYPE || outcome.kind !== 'next') return outcome;
-  const decision = await routingDecision(db, journeyId, node.id);
+  const decision = await decisionOf(journeyId, node.id);
   if (!decision || !outputsOf(definition, node.params ?? {}).includes(decision.variant)) return outcome;
   return { kind: 'next', outputs: [decision.variant], output: { variant: decision.variant, by: decision.kind } };
 }

@@ -1,5 +1,6 @@
-import type { Contact } from '@waymark/sdk';
+import type { Contact, TagState } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
+import type { TagAdd } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
 
@@ -22,4 +23,11 @@ export interface StepScope {
   /** Stable across retries and crash re-runs of the step. */
   idempotencyKey: string;
   now(): Date;
+  /** Shared by the steps of one batch, so their writes leave together (absent: one by one). */
+  batch?: StepBatchServices;
+}
+
+/** Writes the steps of a batch share: each call is answered as if it went alone. */
+export interface StepBatchServices {
+  addTag(add: TagAdd): Promise<TagState>;
 }

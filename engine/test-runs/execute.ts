@@ -1,5 +1,5 @@
 import type { AnyNodeDefinition, JsonValue, Resume } from '@waymark/sdk';
-import { withDecision } from '../experiments/decisions.js';
+import { routingDecision, withDecision } from '../experiments/decisions.js';
 import type { GraphNode } from '../graph/types.js';
 import { DEFAULT_RETRY, decide, type Transition } from '../runs/kernel/decide.js';
 import { assembleNodeContext, type RunRow } from '../runs/node/context.js';
@@ -63,7 +63,13 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
       }),
     );
     // The journey's standing decision applies as it would live; nothing is assigned or counted.
-    const outcome = await withDecision(runtime.db, run.journeyId, node, definition, ran);
+    const outcome = await withDecision(
+      (j, n) => routingDecision(runtime.db, j, n),
+      run.journeyId,
+      node,
+      definition,
+      ran,
+    );
     entry.attempts = attempt;
     if (writes.length) entry.writes = [...(entry.writes ?? []), ...writes];
     const transition = decide(step.version, { node, definition }, { nodeId: node.id, attempts: attempt }, outcome, {

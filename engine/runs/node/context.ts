@@ -21,7 +21,7 @@ import { createLeadsService } from '../../leads/service.js';
 import { createMessagesService } from '../../messages/service.js';
 import type { StepLogFields } from '../../observability/log-scope.js';
 import type { Runtime } from '../../runtime.js';
-import type { StepScope } from '../../services/step-scope.js';
+import type { StepBatchServices, StepScope } from '../../services/step-scope.js';
 import { paramsWithDefaults } from '../versions.js';
 
 /** The run as a step sees it. */
@@ -242,6 +242,8 @@ export async function buildNodeContext(input: {
   signal: AbortSignal;
   known?: KnownView;
   onServiceUse?: ServiceUse;
+  /** Shared by the steps of a batch (`step/step-batch.ts`). */
+  batch?: StepBatchServices;
 }): Promise<NodeContext<never>> {
   const { runtime, db, run, step, node, definition } = input;
   const [contact, steps] = input.known
@@ -260,6 +262,7 @@ export async function buildNodeContext(input: {
     contact,
     idempotencyKey: step.idempotencyKey ?? step.id,
     now,
+    ...(input.batch ? { batch: input.batch } : {}),
   };
   const services = productionServices(scope, definition, input.onServiceUse);
   return assembleNodeContext({ ...input, contact, steps, now, services });

@@ -11,6 +11,7 @@ import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../
 import { invokeNode, type Outcome } from '../node/invoke.js';
 import { type CompiledVersion, definitionOf } from '../versions.js';
 import type { StepWrite } from '../write/write-steps.js';
+import type { StepBatch } from './step-batch.js';
 import type { BatchTelemetry, StepProbe } from './telemetry.js';
 
 /** Inline steps one token runs at most after its job's step (a longer chain goes on in a job). */
@@ -27,6 +28,8 @@ export interface TokenStep {
   retry: RetryOptions;
   /** The batch's spans, metrics and log scope. */
   telemetry: BatchTelemetry;
+  /** What the batch's tokens share: set-based tag writes, split decisions read once. */
+  batch: StepBatch;
 }
 
 /** Of `next`, the nodes that run inline (right after the step before them, in the same write). */
@@ -70,12 +73,13 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
           definition,
           signal,
           known,
+          batch: t.batch,
           onServiceUse: async (service, method, args) => watchContact(view, service, method, args),
         }),
       ),
     ),
   );
-  const outcome = await withDecision(t.db, t.run.journeyId, node, definition, ran);
+  const outcome = await withDecision(t.batch.decision, t.run.journeyId, node, definition, ran);
   return { outcome, view, probe };
 }
 

@@ -6,6 +6,7 @@ import { loadVersion } from '../versions.js';
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
 import { runToken } from './chain.js';
 import { claimTimeouts, type StartedStep, startSteps } from './start-steps.js';
+import { createStepBatch } from './step-batch.js';
 import { BatchTelemetry } from './telemetry.js';
 
 /** One token a step job carries: its step, and whether it wakes an event wait at its deadline. */
@@ -67,6 +68,7 @@ export async function runBatch(
     runtime.logger,
     new Map(started.map((row) => [row.run_id, row.trace_context])),
   );
+  const batch = createStepBatch(db);
   const writes: StepWrite[] = [];
   await eachLimited(started, BATCH_CONCURRENCY, async (row) => {
     const run = runOf(row);
@@ -80,7 +82,7 @@ export async function runBatch(
     };
     const version = await loadVersion(db, run.journeyId, run.version);
     const known = { contact: contactFromJson(row.contact), steps: pathFromJson(run, row.path) };
-    writes.push(...(await runToken({ runtime, db, version, run, step, known, retry, telemetry })));
+    writes.push(...(await runToken({ runtime, db, version, run, step, known, retry, telemetry, batch })));
   });
   let committed = false;
   try {
