@@ -1,7 +1,7 @@
 import { type Channel, type ChannelConsent, type ConsentStatus, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { recordEvent } from '../events/record.js';
+import { type RunTally, recordEvent } from '../events/record.js';
 
 /**
  * Sets a contact's consent for one channel and, in the same transaction, records a
@@ -11,6 +11,8 @@ export async function setConsent(
   db: Kysely<Database>,
   contactId: string,
   input: { channel: Channel; status: ConsentStatus; source?: string; proof?: JsonObject },
+  /** Adds the runs its event started, for the caller to count. */
+  tally?: RunTally,
 ): Promise<ChannelConsent> {
   const run = async (trx: Kysely<Database>) => {
     const current = await sql<{ consent: Record<Channel, ChannelConsent> }>`
@@ -30,16 +32,20 @@ export async function setConsent(
       where id = ${contactId}`.execute(trx);
     const previous = before?.status ?? 'unknown';
     if (previous !== input.status) {
-      await recordEvent(trx, {
-        contactId,
-        name: 'consent.changed',
-        properties: {
-          channel: input.channel,
-          status: input.status,
-          previous,
-          ...(input.source ? { source: input.source } : {}),
+      await recordEvent(
+        trx,
+        {
+          contactId,
+          name: 'consent.changed',
+          properties: {
+            channel: input.channel,
+            status: input.status,
+            previous,
+            ...(input.source ? { source: input.source } : {}),
+          },
         },
-      });
+        tally,
+      );
     }
     return consent;
   };

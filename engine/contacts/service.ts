@@ -8,6 +8,7 @@ import {
 } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { recordEvent } from '../events/record.js';
+import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
 import { isUuid, loadContact } from './load.js';
@@ -85,7 +86,9 @@ export function createContactsService(scope: StepScope): ContactsService {
       // Keyed by the step, so a retried step stores its events once.
       events += 1;
       const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;
-      const { event } = await recordEvent(db, { contactId, name, properties, idempotencyKey });
+      const { event, runsStarted } = await recordEvent(db, { contactId, name, properties, idempotencyKey });
+      // Counted here, also for an inline step whose transaction commits a little later.
+      scope.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
       return event;
     },
     async matches(contactId, filter, filterScope) {

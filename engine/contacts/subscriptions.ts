@@ -1,7 +1,7 @@
 import { type CategorySubscription, NotFoundError, type SubscriptionStatus } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { recordEvent } from '../events/record.js';
+import { type RunTally, recordEvent } from '../events/record.js';
 
 /**
  * Subscribes or unsubscribes a contact from one marketing category and, in the same
@@ -16,6 +16,8 @@ export async function setSubscription(
   contactId: string,
   category: string,
   input: { status: SubscriptionStatus; source?: string },
+  /** Adds the runs its event started, for the caller to count. */
+  tally?: RunTally,
 ): Promise<CategorySubscription> {
   const run = async (trx: Kysely<Database>) => {
     const current = await sql<{ subscriptions: Record<string, CategorySubscription> }>`
@@ -39,7 +41,7 @@ export async function setSubscription(
         previous,
         ...(input.source ? { source: input.source } : {}),
       };
-      await recordEvent(trx, { contactId, name: 'subscription.changed', properties });
+      await recordEvent(trx, { contactId, name: 'subscription.changed', properties }, tally);
     }
     return subscription;
   };

@@ -31,15 +31,30 @@ export function toContactEvent(r: EventRow): ContactEvent {
 }
 
 /**
+ * The runs events of one transaction started, summed for the caller to count their trigger
+ * steps (`metrics.triggered(EVENT_TRIGGER, tally.runsStarted)`) once it committed.
+ */
+export interface RunTally {
+  runsStarted: number;
+}
+
+/** A fresh tally. */
+export const newTally = (): RunTally => ({ runsStarted: 0 });
+
+/**
  * Stores an event and, in the same transaction, everything it sets off: matching
  * `core.wait-for-event` waits resume, `exitOn` ends runs, `core.event` journeys start
  * (`applyEventEffects`). A repeated idempotency key returns the first event and does nothing.
+ * `runsStarted`: the `core.event` runs it started (also added to `tally`), whose trigger
+ * steps the caller counts (`metrics.triggered(EVENT_TRIGGER, runsStarted)`) once the
+ * transaction committed.
  * (Contact store part; the effects are the engine's.)
  */
 export async function recordEvent(
   db: Kysely<Database>,
   input: EventInput,
-): Promise<{ event: ContactEvent; duplicate: boolean }> {
+  tally?: RunTally,
+): Promise<{ event: ContactEvent; duplicate: boolean; runsStarted: number }> {
   const run = async (trx: Kysely<Database>) => {
     // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields nothing.
     const { rows } = await sql<EventRow>`
@@ -56,11 +71,12 @@ export async function recordEvent(
           and workspace_id = (select workspace_id from contacts where id = ${input.contactId})`.execute(trx);
       const first = found.rows[0];
       if (!first) throw new ConflictError('an event with this idempotency key is still being stored; retry');
-      return { event: toContactEvent(first), duplicate: true };
+      return { event: toContactEvent(first), duplicate: true, runsStarted: 0 };
     }
     const event = toContactEvent(stored);
-    await applyEventEffects(trx, event);
-    return { event, duplicate: false };
+    const runsStarted = await applyEventEffects(trx, event);
+    if (tally) tally.runsStarted += runsStarted;
+    return { event, duplicate: false, runsStarted };
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
 }

@@ -5,7 +5,7 @@ import { normalizeInput } from '../contacts/normalize.js';
 import { addTag, addToList } from '../contacts/tags.js';
 import { upsertContacts } from '../contacts/upsert.js';
 import type { Database } from '../db/database.js';
-import { recordEvent } from '../events/record.js';
+import { type RunTally, recordEvent } from '../events/record.js';
 import type { FormDefinition } from './definition.js';
 import { contactInput } from './values.js';
 
@@ -36,15 +36,25 @@ export async function upsertSubmitter(
  * Applies a submission in the caller's transaction: the contact upserted by its mapped
  * fields (attributes merge), the form's lists and tags added, email consent `subscribed` with
  * `proof` when given, and `form.submitted` recorded (starting the journeys it triggers).
- * Returns the contact's id.
+ * Returns the contact's id; the runs its events started are added to `tally`.
  */
-export async function applySubmission(trx: Kysely<Database>, submission: Submission, proof: JsonObject | null) {
+export async function applySubmission(
+  trx: Kysely<Database>,
+  submission: Submission,
+  proof: JsonObject | null,
+  tally: RunTally,
+) {
   const { workspaceId, formId, formVersion, form, values } = submission;
   const contactId = await upsertSubmitter(trx, workspaceId, contactInput({ ...form } as FormDefinition, values));
   for (const list of form.lists) await addToList(trx, contactId, list);
   for (const tag of form.tags) await addTag(trx, contactId, tag);
   if (proof)
-    await setConsent(trx, contactId, { channel: 'email', status: 'subscribed', source: `form:${formId}`, proof });
-  await recordEvent(trx, { contactId, name: 'form.submitted', properties: { formId, formVersion, values } });
+    await setConsent(
+      trx,
+      contactId,
+      { channel: 'email', status: 'subscribed', source: `form:${formId}`, proof },
+      tally,
+    );
+  await recordEvent(trx, { contactId, name: 'form.submitted', properties: { formId, formVersion, values } }, tally);
   return contactId;
 }

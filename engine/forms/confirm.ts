@@ -1,5 +1,6 @@
 import type { JsonObject } from '@waymark/sdk';
-import { recordEvent } from '../events/record.js';
+import { newTally, recordEvent } from '../events/record.js';
+import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import type { Runtime } from '../runtime.js';
 import { applySubmission, type Submission } from './apply.js';
 import type { Visitor } from './submit.js';
@@ -16,7 +17,8 @@ const VALID_MS = 7 * 24 * 3600 * 1000;
 export async function confirmSubscription(runtime: Runtime, token: string, visitor: Visitor): Promise<boolean> {
   const id = confirmationOf(runtime.keys, token);
   if (!id) return false;
-  return runtime.db.transaction().execute(async (trx) => {
+  const tally = newTally();
+  const confirmed = await runtime.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('form_confirmations')
       .selectAll()
@@ -41,19 +43,25 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
       confirmIp: visitor.ip,
       confirmUserAgent: visitor.userAgent,
     };
-    const contactId = await applySubmission(trx, submission, confirmed);
+    const contactId = await applySubmission(trx, submission, confirmed, tally);
     await trx
       .updateTable('consent_proofs')
       .set({ status: 'subscribed', proof: JSON.stringify(confirmed) })
       .where('id', '=', row.proof_id)
       .execute();
     const { formId, formVersion } = submission;
-    await recordEvent(trx, {
-      contactId,
-      name: 'consent.confirmed',
-      properties: { formId, formVersion, channel: 'email' },
-    });
+    await recordEvent(
+      trx,
+      {
+        contactId,
+        name: 'consent.confirmed',
+        properties: { formId, formVersion, channel: 'email' },
+      },
+      tally,
+    );
     await trx.updateTable('form_confirmations').set({ confirmed_at: new Date() }).where('id', '=', id).execute();
     return true;
   });
+  runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+  return confirmed;
 }

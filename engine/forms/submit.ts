@@ -2,6 +2,8 @@ import { type JsonObject, ValidationError } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { setConsent } from '../contacts/consent.js';
 import { loadContact } from '../contacts/load.js';
+import { newTally } from '../events/record.js';
+import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import type { Runtime } from '../runtime.js';
 import { applySubmission, type Submission, upsertSubmitter } from './apply.js';
 import { sendConfirmationMail } from './confirmation-mail.js';
@@ -50,15 +52,17 @@ export async function submitForm(
     confirmUserAgent: null,
   };
   const { db } = runtime;
+  const tally = newTally();
   if (!form.doubleOptIn) {
     await db.transaction().execute(async (trx) => {
-      const contactId = await applySubmission(trx, submission, form.consentText ? proof : null);
+      const contactId = await applySubmission(trx, submission, form.consentText ? proof : null, tally);
       if (form.consentText)
         await trx
           .insertInto('consent_proofs')
           .values({ contact_id: contactId, channel: 'email', status: 'subscribed', proof: JSON.stringify(proof) })
           .execute();
     });
+    runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
     return;
   }
   const emailField = form.fields.find((f) => f.mapTo === 'email');
@@ -74,7 +78,12 @@ export async function submitForm(
     const contactId = await upsertSubmitter(trx, workspaceId, { email });
     const contact = await loadContact(trx, workspaceId, contactId);
     if (contact?.consent.email.status !== 'subscribed')
-      await setConsent(trx, contactId, { channel: 'email', status: 'pending', source: `form:${form.id}`, proof });
+      await setConsent(
+        trx,
+        contactId,
+        { channel: 'email', status: 'pending', source: `form:${form.id}`, proof },
+        tally,
+      );
     const kept = await trx
       .insertInto('consent_proofs')
       .values({ contact_id: contactId, channel: 'email', status: 'pending', proof: JSON.stringify(proof) })
@@ -94,6 +103,7 @@ export async function submitForm(
       .executeTakeFirstOrThrow();
     return { id: row.id, contactId };
   });
+  runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
   if (!pending) return;
   const contact = await loadContact(db, workspaceId, pending.contactId);
   if (!contact) return;

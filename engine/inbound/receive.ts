@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type JsonObject, ValidationError } from '@waymark/sdk';
-import { recordEvent } from '../events/record.js';
+import { newTally, recordEvent } from '../events/record.js';
+import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import type { Runtime } from '../runtime.js';
 import { type InboundAddress, inboundAddress } from './addresses.js';
 import { classify } from './classify.js';
@@ -79,10 +80,15 @@ async function take(runtime: Runtime, mail: InboundMail, raw: Buffer, source: In
   const key = `inbound:${createHash('sha256')
     .update(mail.messageId ?? raw)
     .digest('base64url')}:${kind.kind}`;
-  return db.transaction().execute(async (trx): Promise<InboundResult> => {
+  const tally = newTally();
+  const result = await db.transaction().execute(async (trx): Promise<InboundResult> => {
     const record = async (name: string, properties: JsonObject) => {
       if (!message.toContact || !message.contactId) return null;
-      const { event } = await recordEvent(trx, { contactId: message.contactId, name, properties, idempotencyKey: key });
+      const { event } = await recordEvent(
+        trx,
+        { contactId: message.contactId, name, properties, idempotencyKey: key },
+        tally,
+      );
       return event.id;
     };
     if (kind.kind === 'bounce') {
@@ -97,4 +103,6 @@ async function take(runtime: Runtime, mail: InboundMail, raw: Buffer, source: In
     const eventId = await record(EVENT_NAMES[kind.kind], properties);
     return { outcome: kind.kind === 'reply' ? 'replied' : 'auto-replied', messageId: message.id, eventId };
   });
+  runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+  return result;
 }

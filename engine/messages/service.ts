@@ -212,6 +212,8 @@ export function createMessagesService(scope: StepScope): MessagesService {
         const gate = maxPerSecond ? await takeRateSlot(db, request.credential, id, maxPerSecond) : { go: true };
         if (!gate.go && 'until' in gate) {
           await db.updateTable('messages').set({ delayed_until: gate.until }).where('id', '=', id).execute();
+          // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
+          scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
           return { messageId: id, status: 'delayed', reason: 'send-rate', until: gate.until };
         }
       }

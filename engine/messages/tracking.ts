@@ -6,7 +6,9 @@ import { setSubscription } from '../contacts/subscriptions.js';
 import { addTag, addToList } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
-import { recordEvent } from '../events/record.js';
+import { newTally, recordEvent } from '../events/record.js';
+import type { TriggerCounter } from '../observability/metrics.js';
+import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import { verifyToken } from './tokens.js';
 
 interface TrackedMessage {
@@ -67,6 +69,7 @@ export async function recordClick(
   keys: SecretKeys,
   token: string,
   log: Logger,
+  metrics: TriggerCounter,
 ): Promise<string | null> {
   const found = await messageOfToken(db, keys, 'c', token);
   const link = found?.message.links.find((l) => l.index === found.index);
@@ -74,14 +77,20 @@ export async function recordClick(
   if (!found || !link || !location) return null;
   const { message } = found;
   try {
-    await db.transaction().execute(async (trx) => {
+    const started = await db.transaction().execute(async (trx) => {
       await sql`update messages set clicks = clicks + 1 where id = ${message.id}`.execute(trx);
-      if (!message.contact_id) return;
+      if (!message.contact_id) return 0;
       const properties = { key: link.key, url: link.url, messageId: message.id, nodeId: message.node_id };
-      await recordEvent(trx, { contactId: message.contact_id, name: 'email.clicked', properties });
+      const { runsStarted } = await recordEvent(trx, {
+        contactId: message.contact_id,
+        name: 'email.clicked',
+        properties,
+      });
       for (const tag of link.addTags ?? []) await addTag(trx, message.contact_id, tag);
       for (const list of link.addLists ?? []) await addToList(trx, message.contact_id, list);
+      return runsStarted;
     });
+    metrics.triggered(EVENT_TRIGGER, started);
   } catch (error) {
     // The reader still gets where they were going; the miss is in the log.
     log.error({ err: error, messageId: message.id }, 'recording a click failed');
@@ -90,18 +99,24 @@ export async function recordClick(
 }
 
 /** Records an open: counts it and stores `email.opened` { messageId, nodeId }. False for a bad token. */
-export async function recordOpen(db: Kysely<Database>, keys: SecretKeys, token: string, log: Logger): Promise<boolean> {
+export async function recordOpen(
+  db: Kysely<Database>,
+  keys: SecretKeys,
+  token: string,
+  log: Logger,
+  metrics: TriggerCounter,
+): Promise<boolean> {
   const found = await messageOfToken(db, keys, 'o', token);
   if (!found) return false;
   const { message } = found;
   try {
-    await db.transaction().execute(async (trx) => {
+    const started = await db.transaction().execute(async (trx) => {
       await sql`update messages set opens = opens + 1 where id = ${message.id}`.execute(trx);
-      if (message.contact_id) {
-        const properties = { messageId: message.id, nodeId: message.node_id };
-        await recordEvent(trx, { contactId: message.contact_id, name: 'email.opened', properties });
-      }
+      if (!message.contact_id) return 0;
+      const properties = { messageId: message.id, nodeId: message.node_id };
+      return (await recordEvent(trx, { contactId: message.contact_id, name: 'email.opened', properties })).runsStarted;
     });
+    metrics.triggered(EVENT_TRIGGER, started);
   } catch (error) {
     log.error({ err: error, messageId: message.id }, 'recording an open failed');
   }
@@ -118,6 +133,7 @@ export async function unsubscribe(
   db: Kysely<Database>,
   keys: SecretKeys,
   token: string,
+  metrics: TriggerCounter,
   options: { categoryOnly?: boolean } = {},
 ): Promise<{ category: string | null } | null> {
   const found = await messageOfToken(db, keys, 'u', token);
@@ -126,16 +142,18 @@ export async function unsubscribe(
   const category = options.categoryOnly ? message.subscription : null;
   const contactId = message.contact_id;
   if (!contactId) return { category };
+  const tally = newTally();
   await db.transaction().execute(async (trx) => {
     const source = 'unsubscribe-link';
-    if (category) await setSubscription(trx, contactId, category, { status: 'unsubscribed', source });
-    else await setConsent(trx, contactId, { channel: 'email', status: 'unsubscribed', source });
+    if (category) await setSubscription(trx, contactId, category, { status: 'unsubscribed', source }, tally);
+    else await setConsent(trx, contactId, { channel: 'email', status: 'unsubscribed', source }, tally);
     const properties = {
       messageId: message.id,
       nodeId: message.node_id,
       ...(category ? { subscription: category } : {}),
     };
-    await recordEvent(trx, { contactId, name: 'email.unsubscribed', properties });
+    await recordEvent(trx, { contactId, name: 'email.unsubscribed', properties }, tally);
   });
+  metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
   return { category };
 }

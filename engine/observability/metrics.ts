@@ -8,6 +8,9 @@ import { type InstallSnapshot, readInstallSnapshot, SNAPSHOT_MAX_AGE_MS } from '
 /** How a step execution ended, as `waymark_steps_total` and the step span count it. */
 export type StepStatus = 'completed' | 'waiting' | 'failed' | 'retry';
 
+/** What a caller that started runs needs to count their trigger steps. */
+export type TriggerCounter = Pick<Metrics, 'triggered'>;
+
 /** How a message decision or send ended, as `waymark_messages_total` counts it. */
 export type MessageOutcome = 'sent' | 'suppressed' | 'delayed' | 'failed';
 
@@ -65,6 +68,14 @@ export class Metrics {
     });
     this.installGauges(registers);
     this.poolGauges(registers);
+  }
+
+  /**
+   * Counts the trigger steps of `runs` runs this process started at a `nodeType` trigger
+   * (each completed once, API.md "Metrics"), once the transaction that started them committed.
+   */
+  triggered(nodeType: string, runs: number): void {
+    if (runs > 0) this.steps.inc({ node_type: nodeType, status: 'completed' }, runs);
   }
 
   /** The installation snapshot, read again once it is older than 5 s (one read for all gauges). */

@@ -17,13 +17,13 @@ export interface StepJob {
   timeout?: boolean;
 }
 
-/** What the live feed carries for each finished step. */
+/** What the live feed carries for each finished step (`retried`: a failed step taken up again by a retry). */
 export interface StepNotice {
   journeyId: string;
   version: number;
   runId: string;
   nodeId: string;
-  status: 'completed' | 'failed' | 'waiting';
+  status: 'completed' | 'failed' | 'waiting' | 'retried';
 }
 
 export const STEPS_CHANNEL = 'waymark_steps';

@@ -23,6 +23,9 @@ export function safeMatches(filter: unknown, event: ContactEvent): boolean {
   }
 }
 
+/** The trigger type that starts a run for an event (`waymark_steps_total`'s `node_type` for its trigger steps). */
+export const EVENT_TRIGGER = 'core.event';
+
 /** The event as a resumed wait and a `core.event` run see it. */
 function eventValue(event: ContactEvent): JsonObject {
   return { id: event.id, name: event.name, properties: event.properties, timestamp: event.timestamp };
@@ -31,9 +34,10 @@ function eventValue(event: ContactEvent): JsonObject {
 /**
  * Runs inside the transaction that stored `event`: resumes the contact's matching waits,
  * ends runs whose journey lists the event in `exitOn`, starts `core.event` journeys.
- * (Engine part.)
+ * Returns how many runs it started (their trigger steps are the caller's to count, once
+ * the transaction committed). (Engine part.)
  */
-export async function applyEventEffects(trx: Kysely<Database>, event: ContactEvent): Promise<void> {
+export async function applyEventEffects(trx: Kysely<Database>, event: ContactEvent): Promise<number> {
   // Goals first: a run that converts with exitOnGoal ends as `goal` before exitOn looks at it.
   await recordConversions(trx, event);
   await recordEngagement(trx, event);
@@ -89,18 +93,21 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
     where j.status = 'live'
       -- An event starts journeys of its contact's workspace only.
       and j.workspace_id = (select workspace_id from contacts where id = ${event.contactId})
-      and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', 'core.event',
+      and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', ${EVENT_TRIGGER}::text,
         'params', jsonb_build_object('event', ${event.name}::text)))
-      and n ->> 'type' = 'core.event' and n -> 'params' ->> 'event' = ${event.name}
+      and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = ${event.name}
   `.execute(trx);
+  let started = 0;
   for (const trigger of triggers.rows) {
     if (!safeMatches(trigger.filter, event)) continue;
-    await startRun(trx, {
+    const run = await startRun(trx, {
       journeyId: trigger.journey_id,
       version: trigger.version,
       triggerNodeId: trigger.node_id,
       contactId: event.contactId,
       trigger: eventValue(event),
     });
+    if (run) started++;
   }
+  return started;
 }

@@ -90,7 +90,7 @@ export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger' | 
     try {
       const runs = await evaluateOne(runtime.db, t);
       // Each run's trigger step completed here, counted once its transaction committed (API.md "Metrics").
-      if (runs > 0) runtime.metrics.steps.inc({ node_type: t.type, status: 'completed' }, runs);
+      runtime.metrics.triggered(t.type, runs);
       started += runs;
     } catch (error) {
       // One broken trigger must not hold up the others.

@@ -3,8 +3,10 @@ import { type Kysely, sql } from 'kysely';
 import { setConsent } from '../contacts/consent.js';
 import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
-import { recordEvent } from '../events/record.js';
+import { newTally, type RunTally, recordEvent } from '../events/record.js';
 import { applyBounce } from '../inbound/suppression.js';
+import type { TriggerCounter } from '../observability/metrics.js';
+import { EVENT_TRIGGER } from '../runs/event-effects.js';
 
 /** The counts a provider webhook answers with. */
 export interface ProviderTally {
@@ -104,6 +106,7 @@ async function applyOne(
   workspaceIds: string[],
   provider: string,
   event: ProviderEvent,
+  tally: RunTally,
 ): Promise<'recorded' | 'duplicate' | 'unmatched'> {
   return db.transaction().execute(async (trx) => {
     const found = await match(trx, workspaceIds, event);
@@ -125,15 +128,19 @@ async function applyOne(
     }
     if (!found.contactId) return 'recorded';
     const idempotencyKey = `provider:${provider}:${event.id}`;
-    const { duplicate } = await recordEvent(trx, {
-      contactId: found.contactId,
-      name: EVENT_NAMES[event.type],
-      properties,
-      idempotencyKey,
-    });
+    const { duplicate } = await recordEvent(
+      trx,
+      {
+        contactId: found.contactId,
+        name: EVENT_NAMES[event.type],
+        properties,
+        idempotencyKey,
+      },
+      tally,
+    );
     if (duplicate) return 'duplicate';
     if (event.type === 'complained') {
-      await setConsent(trx, found.contactId, { channel: 'email', status: 'unsubscribed', source: 'complaint' });
+      await setConsent(trx, found.contactId, { channel: 'email', status: 'unsubscribed', source: 'complaint' }, tally);
     }
     return 'recorded';
   });
@@ -151,10 +158,13 @@ export async function recordProviderEvents(
   provider: string,
   events: readonly ProviderEvent[],
   ignored: number,
+  metrics: TriggerCounter,
 ): Promise<ProviderTally> {
   const tally: ProviderTally = { recorded: 0, duplicates: 0, unmatched: 0, ignored };
   for (const event of events) {
-    const outcome = await applyOne(db, workspaceIds, provider, event);
+    const started = newTally();
+    const outcome = await applyOne(db, workspaceIds, provider, event, started);
+    metrics.triggered(EVENT_TRIGGER, started.runsStarted);
     if (outcome === 'duplicate') tally.duplicates++;
     else if (outcome === 'unmatched') tally.unmatched++;
     else tally.recorded++;

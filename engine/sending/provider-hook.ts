@@ -51,5 +51,5 @@ export async function takeProviderWebhook(
   }
   if (verifiedIn.length === 0) throw new UnverifiedWebhookError(provider);
   const events = parsed.filter((e) => e !== null);
-  return recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length);
+  return recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length, runtime.metrics);
 }

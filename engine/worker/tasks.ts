@@ -2,7 +2,7 @@ import type { TaskList } from 'graphile-worker';
 import type { RunFailure } from '../db/tables/runs.js';
 import { STEP_TASK } from '../runs/bookkeeping.js';
 import { BULK_RETRY_TASK, runBulkRetry } from '../runs/failures/bulk-retry.js';
-import { fireRunFailed, RUN_FAILED_TASK } from '../runs/failures/run-failed.js';
+import { fireRunFailed, RUN_FAILED, RUN_FAILED_TASK } from '../runs/failures/run-failed.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import { type BatchItem, type BatchOptions, runBatch } from '../runs/step/run-batch.js';
 import type { Runtime } from '../runtime.js';
@@ -23,7 +23,8 @@ export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETR
     // A run that failed (`{ runId }`, queued by the writer with the failure): core.run-failed journeys.
     [RUN_FAILED_TASK]: async (payload) => {
       const { runId, failure } = (payload ?? {}) as { runId?: unknown; failure?: RunFailure };
-      if (typeof runId === 'string') await fireRunFailed(runtime.db, runId, failure ?? undefined);
+      if (typeof runId !== 'string') return;
+      runtime.metrics.triggered(RUN_FAILED, await fireRunFailed(runtime.db, runId, failure ?? undefined));
     },
     // A bulk retry (`{ jobId }`): the next chunk of its runs, then it queues itself again.
     [BULK_RETRY_TASK]: async (payload) => {

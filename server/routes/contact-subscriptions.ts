@@ -2,6 +2,8 @@ import { NotFoundError, type SubscriptionStatus, subscriptionCategorySchema } fr
 import type { FastifyInstance } from 'fastify';
 import { contactExists } from '../../engine/contacts/lock.js';
 import { setSubscription } from '../../engine/contacts/subscriptions.js';
+import { newTally } from '../../engine/events/record.js';
+import { EVENT_TRIGGER } from '../../engine/runs/event-effects.js';
 import { workspaceOf } from '../teams/workspace.js';
 import { errorResponses, subscriptionSchema } from './contact-schemas.js';
 
@@ -44,7 +46,10 @@ export async function contactSubscriptionsRoutes(app: FastifyInstance) {
     async (request) => {
       if (!(await contactExists(db, workspaceOf(request), request.params.id)))
         throw new NotFoundError(`no contact ${request.params.id}`);
-      return setSubscription(db, request.params.id, request.params.category, request.body);
+      const tally = newTally();
+      const subscription = await setSubscription(db, request.params.id, request.params.category, request.body, tally);
+      app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+      return subscription;
     },
   );
 }

@@ -17,7 +17,9 @@ import { importContacts } from '../../engine/contacts/import.js';
 import { loadContact } from '../../engine/contacts/load.js';
 import { type ContactInput, normalizeInput } from '../../engine/contacts/normalize.js';
 import { upsertContacts } from '../../engine/contacts/upsert.js';
+import { newTally } from '../../engine/events/record.js';
 import { clearSuppression } from '../../engine/inbound/suppression.js';
+import { EVENT_TRIGGER } from '../../engine/runs/event-effects.js';
 import { findContacts } from '../../engine/segments/preview.js';
 import { workspaceOf } from '../teams/workspace.js';
 import {
@@ -255,7 +257,10 @@ export async function contactsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       await mustExist(workspaceOf(request), request.params.id);
-      return setConsent(db, request.params.id, request.body);
+      const tally = newTally();
+      const consent = await setConsent(db, request.params.id, request.body, tally);
+      app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+      return consent;
     },
   );
 }

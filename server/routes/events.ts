@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { bindContact } from '../../engine/contacts/bind.js';
 import { recordEvent, toContactEvent } from '../../engine/events/record.js';
 import { inSpan } from '../../engine/observability/trace-context.js';
+import { EVENT_TRIGGER } from '../../engine/runs/event-effects.js';
 import { workspaceOf } from '../teams/workspace.js';
 import { errorResponses, eventSchema } from './contact-schemas.js';
 
@@ -92,13 +93,14 @@ export async function eventsRoutes(app: FastifyInstance) {
           const contactId = await bindContact(db, workspaceId, body);
           if (!contactId)
             throw new ValidationError('the event names no contact', [{ path: '/email', message: 'identity missing' }]);
-          const { event } = await recordEvent(db, {
+          const { event, runsStarted } = await recordEvent(db, {
             contactId,
             name: body.name,
             properties: body.properties,
             timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
             idempotencyKey: body.idempotencyKey,
           });
+          app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
           return reply.code(202).send({ id: event.id });
         },
       ),

@@ -206,7 +206,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     const runId = answer.body.runId;
     if (runId && answer.statusCode === 202 && !answer.replayed) {
       // The run's trigger step, completed in this process (API.md "Metrics").
-      metrics.steps.inc({ node_type: target.node.type, status: 'completed' });
+      metrics.triggered(target.node.type, 1);
     }
     if (runId) call?.span.setAttribute('waymark.run.id', runId);
     if (wait !== null && runId && respondNodes.length) {

@@ -77,6 +77,8 @@ export async function liveRoutes(app: FastifyInstance) {
       schema: {
         tags: ['live'],
         summary: 'Websocket of finished steps: { type: "step", journeyId, version, runId, nodeId, status }',
+        description:
+          '`status` is completed, failed or waiting as a step finishes, or retried when a retry takes a failed step up again.',
         querystring: {
           type: 'object',
           properties: {

@@ -1,49 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { processIdentity } from '../../engine/observability/identity.js';
-import { startTracing, type Tracing } from '../../engine/observability/tracing.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, n, publish, runEnds, testPackage } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { publish, runEnds } from '../engine/support.js';
 import { freePort } from './support/processes.js';
+import { callHook, hookAndTwoSteps, startTracedApp, type TracedApp } from './support/traced-app.js';
 
-const SECRET = 'a-webhook-secret-of-some-length';
-const saved = { ...process.env };
-let tracing: Tracing | null;
-let t: TestApp;
-let worker: WorkerHandle;
+let traced: TracedApp;
 
 beforeAll(async () => {
   // A collector address where nothing listens: every export fails.
-  Object.assign(process.env, {
+  traced = await startTracedApp({
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
     OTEL_BSP_SCHEDULE_DELAY: '20',
   });
-  tracing = startTracing(processIdentity('all'), '0.1.0');
-  t = await createTestApp();
-  t.runtime.registry.add(testPackage);
-  worker = await startWorker(t.runtime, { pollInterval: 100 });
 });
 afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-  await tracing?.shutdown();
-  process.env = saved;
+  await traced?.close();
 });
 
 describe('a collector that is down', () => {
   test('fails no webhook and no step: the spans are dropped', async () => {
+    const { t, tracing } = traced;
     expect(tracing).not.toBeNull();
-    const j = await publish(t.runtime.db, {
-      nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('a', 'tst.step'), n('b', 'tst.step')],
-      edges: [e('hook', 'a'), e('a', 'b')],
-    });
+    const j = await publish(t.runtime.db, hookAndTwoSteps());
     for (let i = 0; i < 5; i++) {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: `/hooks/${j.journeyId}/hook`,
-        headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
-        payload: JSON.stringify({ i }),
-      });
+      const res = await callHook(t, j.journeyId, { i });
       expect(res.statusCode).toBe(202);
       const { run, steps } = await runEnds(t.runtime.db, res.json().runId);
       expect(run.status).toBe('completed');

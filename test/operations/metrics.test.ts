@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { startRun } from '../../engine/runs/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { e, eventually, n, publish, testPackage } from '../engine/support.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus.js';
@@ -133,6 +134,68 @@ describe('GET /metrics after a journey ran', () => {
       const { families } = await scrape();
       expect(sampleValue(families, 'waymark_webhooks_total', { journey: 'unknown', status: '404' })).toBe(2);
     });
+  });
+});
+
+describe('trigger steps of runs started outside webhooks', () => {
+  const triggerSteps = async (node_type: string) =>
+    sampleValue((await scrape()).families, 'waymark_steps_total', { node_type, status: 'completed' });
+
+  test('count their trigger step once as completed, whichever route stored the event', async () => {
+    const steps = () => triggerSteps('core.event');
+    const before = await steps();
+    const journey = (event: string) =>
+      publish(t.runtime.db, {
+        nodes: [n('t', 'core.event', { event }), n('a', 'tst.step')],
+        edges: [e('t', 'a')],
+      });
+    await journey('signed-up');
+    await journey('subscription.changed');
+    const event = (email: string, name: string) =>
+      t.app.inject({ method: 'POST', url: '/api/events', headers: t.auth, payload: { email, name } });
+    for (const email of ['e1@example.com', 'e2@example.com'])
+      expect((await event(email, 'signed-up')).statusCode).toBe(202);
+    const contact = await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts',
+      headers: t.auth,
+      payload: { email: 'e3@example.com' },
+    });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/contacts/${contact.json().id}/subscriptions/newsletter`,
+      headers: t.auth,
+      payload: { status: 'subscribed' },
+    });
+    expect(put.statusCode).toBe(200);
+    // An event that starts nothing counts nothing.
+    expect((await event('e1@example.com', 'nothing-listens')).statusCode).toBe(202);
+    expect((await steps()) - before).toBe(3);
+  });
+
+  test('a failure journey’s run counts its core.run-failed trigger step in the worker that started it', async () => {
+    const count = () => triggerSteps('core.run-failed');
+    const before = await count();
+    const alerts = await publish(t.runtime.db, {
+      nodes: [n('t', 'core.run-failed'), n('a', 'tst.step')],
+      edges: [e('t', 'a')],
+    });
+    const failing = await publish(t.runtime.db, {
+      nodes: [n('t', 'tst.trigger'), n('x', 'tst.flaky', { final: true })],
+      edges: [e('t', 'x')],
+    });
+    await t.runtime.db
+      .transaction()
+      .execute((trx) => startRun(trx, { ...failing, triggerNodeId: 't', contactId: null, trigger: {} }));
+    await eventually(async () => {
+      const run = await t.runtime.db
+        .selectFrom('runs')
+        .select('id')
+        .where('journey_id', '=', alerts.journeyId)
+        .executeTakeFirst();
+      return run !== undefined;
+    });
+    await vi.waitFor(async () => expect((await count()) - before).toBe(1));
   });
 });
 

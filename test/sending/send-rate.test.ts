@@ -66,6 +66,11 @@ describe('a credential with maxPerSecond', () => {
     );
     const first: { status: string; reason?: string }[] = [];
     const before = smtp.raws.length;
+    const counted = async (outcome: string) =>
+      (await t.runtime.metrics.messages.get()).values.find(
+        (v) => v.labels.channel === 'email' && v.labels.outcome === outcome,
+      )?.value ?? 0;
+    const [sentBefore, delayedBefore] = [await counted('sent'), await counted('delayed')];
     const all = Promise.all(contacts.map((c) => sendAsAStep(id, c, first)));
     const results = await all;
     expect(results.every((r) => r.status === 'sent')).toBe(true);
@@ -74,6 +79,12 @@ describe('a credential with maxPerSecond', () => {
       expect(held).toMatchObject({ status: 'delayed', reason: 'send-rate' });
     }
     expect(smtp.raws.length - before).toBe(60);
+    // waymark_messages_total: each hold counted as `delayed`, each message `sent` once in the end.
+    expect((await counted('sent')) - sentBefore).toBe(60);
+    expect((await counted('delayed')) - delayedBefore).toBeGreaterThanOrEqual(
+      first.filter((r) => r.status === 'delayed').length,
+    );
+    expect(first.some((r) => r.status === 'delayed')).toBe(true);
     // Hand-over times as the database recorded them, across every process.
     const rows = await t.runtime.db
       .selectFrom('messages')

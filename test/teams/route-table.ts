@@ -1,3 +1,5 @@
+import { form, template } from './two-workspaces.js';
+
 /**
  * Every route and the permission teams.md gives it, written out from the contract's table
  * (not from server/teams/permissions.ts, which this checks).
@@ -144,3 +146,100 @@ export const ROLE_TABLE: Record<string, string[]> = {
   author: ['journeys:read', 'journeys:write', 'contacts:read'],
   viewer: ['journeys:read', 'contacts:read'],
 };
+
+// The cross-workspace walk (workspaces-routes.test.ts): what B sends to reach A's objects.
+
+/**
+ * A's object (workspace `A`, its objects `a`, test/teams/two-workspaces.ts) each path parameter
+ * names, by the route's path: a new path kind needs one here.
+ */
+export function aObjectFor(a: Record<string, string>, A: string, path: string, param: string): string {
+  if (param === 'id') {
+    const kind = /^\/api\/(\w+)\//.exec(path)?.[1];
+    const byKind: Record<string, string> = {
+      journeys: a.journey as string,
+      runs: a.run as string,
+      contacts: a.contact as string,
+      credentials: a.credential as string,
+      messages: a.message as string,
+      leads: a.lead as string,
+      templates: 'a-welcome',
+      forms: 'a-signup',
+      tokens: a.token as string,
+      workspaces: A,
+    };
+    const found = kind ? byKind[kind] : undefined;
+    if (!found) throw new Error(`${path}: name an object of workspace A for {id} in the cross-workspace test`);
+    return found;
+  }
+  const byParam: Record<string, string> = {
+    name: 'a-footer',
+    tag: 'vip',
+    list: 'newsletter',
+    category: 'newsletter',
+    domain: 'a-mail.example.com',
+    version: '1',
+    userId: a.userId as string,
+    invitationId: a.invitation as string,
+    jobId: a.retryJob as string,
+    nodeId: 'ab',
+  };
+  const found = byParam[param];
+  if (!found) throw new Error(`${path}: name an object of workspace A for {${param}} in the cross-workspace test`);
+  return found;
+}
+
+/** A valid body for each route that takes one, so only the workspace can refuse it: a new route needs one here. */
+export const BODIES: Record<string, unknown> = {
+  'POST /api/journeys': { name: 'B journey' },
+  'PATCH /api/journeys/{id}': { name: 'taken over' },
+  'PUT /api/journeys/{id}/draft': { graph: { nodes: [], edges: [] } },
+  'POST /api/journeys/{id}/test': {},
+  'POST /api/journeys/{id}/retry': {},
+  'POST /api/runs/{id}/retry': {},
+  'POST /api/contacts': { email: 'b-only@example.com' },
+  'PUT /api/contacts/{id}/consent': { channel: 'email', status: 'unsubscribed' },
+  'PUT /api/contacts/{id}/subscriptions/{category}': { status: 'unsubscribed' },
+  'POST /api/contacts/{id}/tags': { tag: 'vip' },
+  'POST /api/contacts/{id}/lists': { list: 'newsletter' },
+  'POST /api/events': { email: 'b-only@example.com', name: 'visited' },
+  'PUT /api/tags/{tag}': { ttlSeconds: 5 },
+  'POST /api/credentials': { name: 'b', type: 'email.smtp', data: { host: 'h', port: 25, user: 'u', password: 'p' } },
+  'PUT /api/credentials/{id}': { name: 'taken over' },
+  'PATCH /api/leads/{id}': { status: 'won' },
+  'PUT /api/settings/contact-rules': {},
+  'PUT /api/settings/retention': { steps: 'P1Y' },
+  'POST /api/tokens': { name: 'b2', scopes: ['journeys:read'] },
+  'PATCH /api/workspaces/{id}': { name: 'taken over' },
+  'PATCH /api/workspaces/{id}/members/{userId}': { role: 'viewer' },
+  'POST /api/workspaces/{id}/invitations': { email: 'x@example.com', role: 'viewer' },
+  'PUT /api/templates/{id}': { ...template, subject: 'taken over' },
+  'POST /api/templates/{id}/preview': {},
+  'POST /api/templates/{id}/send-test': { to: 'qa@example.com', from: 'b@example.com' },
+  'PUT /api/snippets/{name}': { body: 'B footer' },
+  'PUT /api/forms/{id}': { ...form, name: 'taken over' },
+  'POST /api/journeys/{id}/nodes/{nodeId}/winner': { variant: 'x' },
+};
+
+/** Routes whose body is not JSON. */
+export const RAW: Record<string, { payload: string; headers: Record<string, string> }> = {
+  'POST /api/contacts/import': { payload: 'email\nimported@example.com\n', headers: { 'content-type': 'text/csv' } },
+};
+
+/** A valid query for each route that needs one. */
+export const QUERIES: Record<string, string> = {
+  'GET /api/journeys/{id}/diff': '?from=1&to=draft',
+};
+
+/**
+ * What B hears when it names A's object. 404 everywhere, as for an unknown id; names chosen
+ * by people are B's own (B gets its own snippet and tag lifespan); template and form ids are
+ * unique across workspaces (a form's id is its public URL), so B cannot take A's: 409.
+ */
+export function expectedAcross(method: string, path: string): number {
+  const key = `${method} ${path}`;
+  if (key === 'PUT /api/snippets/{name}') return 201;
+  if (key === 'PUT /api/tags/{tag}') return 200;
+  if (key === 'PUT /api/templates/{id}' || key === 'PUT /api/forms/{id}') return 409;
+  return 404;
+}

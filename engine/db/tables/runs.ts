@@ -51,6 +51,8 @@ export interface StepsTable {
   attempts: Generated<number>;
   outputs_taken: string[] | null;
   resume: Json<unknown> | null;
+  /** When the step last parked: the due time it waits until (a retried run's token keeps it). */
+  wake_at: Timestamp | null;
   created_at: Generated<Timestamp>;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;

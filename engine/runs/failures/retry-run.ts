@@ -37,6 +37,14 @@ export async function checkRetryVersion(
     );
 }
 
+/** Whether the run's contact is in another live run of its journey holding the re-entry lock. */
+async function inAnotherLiveRun(trx: Kysely<Database>, runId: string): Promise<boolean> {
+  const { rows } = await sql<{ busy: boolean }>`
+    select exists (select 1 from runs r join runs o on o.journey_id = r.journey_id and o.contact_id = r.contact_id
+      where r.id = ${runId}::uuid and o.id <> r.id and o.reentry_lock = 'active') as busy`.execute(trx);
+  return rows[0]?.busy ?? false;
+}
+
 /**
  * `POST /api/runs/:id/retry`: the failed step runs again as a new step (fresh attempts, the
  * failed step's idempotency key), on `version` when given, and the run goes on. The run
@@ -73,6 +81,10 @@ export async function retryRun(
     if (options.version !== undefined)
       await checkRetryVersion(trx, run.journey_id, options.version, run.version, [run.failure.nodeId]);
     const retried = await retryRuns(trx, [runId], options.version);
+    if (retried.length === 0 && (await inAnotherLiveRun(trx, runId)))
+      throw new ConflictError(
+        'the contact is in another live run of this journey, which it enters once at a time; retry once that run ends',
+      );
     if (retried.length === 0) throw new ConflictError('the run has no failed step to retry');
   });
   return getRun(db, workspaceId, runId);

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js';
+import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK, STEPS_CHANNEL } from '../bookkeeping.js';
 
 /**
  * Retries failed runs in the caller's transaction, set-based (one run or thousands cost the
@@ -8,26 +8,54 @@ import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js'
  * gets a new step at its failed node — child of the failed step, under the failed step's
  * idempotency key, attempts from 1 — and the tokens its failure cancelled pending again;
  * the run is `running` with `failure` and `endedAt` cleared, on `version` when given (a
- * run whose failed node that version lacks is left failed). Jobs, counters and live-feed
- * notices go with it. Returns the runs retried.
+ * run whose failed node that version lacks is left failed). Under re-entry "once at a time"
+ * the run takes the contact's re-entry lock again: a run whose contact is in another live
+ * run of the journey is left failed (as is all but the first of one contact's runs). Jobs,
+ * counters and a live-feed notice (`retried`) per retried step go with it. Returns the runs
+ * retried.
  *
  * @example
  * const retried = await retryRuns(trx, [runId]);
  */
 export async function retryRuns(trx: Kysely<Database>, runIds: readonly string[], version?: number): Promise<string[]> {
   if (runIds.length === 0) return [];
+  // A run starting for the same contact as the statement runs wins the re-entry lock: the
+  // statement fails on runs_reentry once that run commits, and looks again (it then skips).
+  for (let attempt = 1; ; attempt++) {
+    await sql`savepoint waymark_retry`.execute(trx);
+    try {
+      const retried = await retryOnce(trx, runIds, version);
+      await sql`release savepoint waymark_retry`.execute(trx);
+      return retried;
+    } catch (error) {
+      await sql`rollback to savepoint waymark_retry`.execute(trx);
+      const lost = (error as { constraint?: string }).constraint === 'runs_reentry';
+      if (!lost || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function retryOnce(trx: Kysely<Database>, runIds: readonly string[], version?: number): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
     with locked as (
-      select r.id, r.journey_id, r.version, r.failure, coalesce(${version ?? null}::int, r.version) as target
+      select r.id, r.journey_id, r.version, r.failure, r.contact_id, coalesce(${version ?? null}::int, r.version) as target
       from runs r
       where r.id = any(${[...runIds]}::uuid[]) and r.status = 'failed' and r.failure is not null
       order by r.id
       for update
-    ), movable as (
+    ), placed as (
       -- A run moves only onto a version that has its failed node.
-      select l.* from locked l
+      select l.*, v.settings ->> 'reentry' = 'once-at-a-time' and l.contact_id is not null as takes_lock
+      from locked l
       join journey_versions v on v.journey_id = l.journey_id and v.version = l.target
       where v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('id', l.failure ->> 'nodeId'))
+    ), movable as (
+      -- Once at a time: one run per contact, and none while the contact is in another live run.
+      select distinct on (p.journey_id, case when p.takes_lock then p.contact_id::text else p.id::text end) p.*
+      from placed p
+      where not (p.takes_lock and exists (select 1 from runs o
+        where o.journey_id = p.journey_id and o.contact_id = p.contact_id and o.reentry_lock = 'active'))
+      order by p.journey_id, case when p.takes_lock then p.contact_id::text else p.id::text end, p.id
     ), failed_step as (
       select distinct on (s.run_id) s.id, s.run_id, s.journey_id, s.node_id, coalesce(s.idempotency_key, s.id) as key
       from steps s join movable m on m.id = s.run_id
@@ -54,7 +82,8 @@ export async function retryRuns(trx: Kysely<Database>, runIds: readonly string[]
       select * from retried union all select * from resumed
     ), moved as (
       update runs r set status = 'running', ended_at = null, failure = null, version = m.target, waiting_steps = 0,
-        open_steps = (select count(*) from going g where g.run_id = r.id)
+        open_steps = (select count(*) from going g where g.run_id = r.id),
+        reentry_lock = case when m.takes_lock then 'active' else r.reentry_lock end
       from movable m
       where r.id = m.id and m.id in (select run_id from retried)
       returning r.id
@@ -66,8 +95,14 @@ export async function retryRuns(trx: Kysely<Database>, runIds: readonly string[]
       select waymark_add_counters(json_agg(json_build_object('journeyId', g.journey_id, 'version', g.version,
         'nodeId', g.node_id, 'entered', 1)))
       from going g having count(*) > 0
+    ), notified as (
+      -- The live feed shows the failed step's node taken up again (API.md "Live feed").
+      select pg_notify(${STEPS_CHANNEL}, json_build_object('journeyId', g.journey_id, 'version', g.version,
+        'runId', g.run_id, 'nodeId', g.node_id, 'status', 'retried')::text)
+      from retried g
     )
-    select id, (select count(*) from queued) as q, (select count(*) from counted) as c from moved
+    select id, (select count(*) from queued) as q, (select count(*) from counted) as c,
+      (select count(*) from notified) as n from moved
   `.execute(trx);
   return rows.map((r) => r.id);
 }

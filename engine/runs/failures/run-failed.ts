@@ -9,7 +9,8 @@ import { codeMatches } from './code-pattern.js';
 /** The graphile-worker task the writer queues, in the failure's transaction, for each run that fails. */
 export const RUN_FAILED_TASK = 'waymark.run-failed';
 
-const RUN_FAILED = 'core.run-failed';
+/** The trigger type of failure journeys. */
+export const RUN_FAILED = 'core.run-failed';
 
 type FailedRun = {
   id: string;

@@ -17,6 +17,8 @@ export interface KernelNode {
 export interface KernelStep {
   nodeId: string;
   attempts: number;
+  /** The due time of a wait the step parked in before (a retried run's token): it parks until then again. */
+  dueAt?: Date;
 }
 
 /** Changes to one node's counters (and one of its outputs when `output` is set). */
@@ -196,7 +198,7 @@ export function decide(
         kind: 'park',
         output: outcome.output,
         waitsFor: isTime ? 'time' : 'event',
-        wakeAt: isTime ? outcome.until : outcome.timeoutAt,
+        wakeAt: step.dueAt ?? (isTime ? outcome.until : outcome.timeoutAt),
         wait: isTime ? null : { event: outcome.event, filter: outcome.filter },
         counters: [{ nodeId: node.id, waiting: 1 }],
         run: { open: 0, waiting: 1 },

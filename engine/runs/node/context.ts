@@ -46,6 +46,8 @@ export interface StepRef {
   resume: Resume | null;
   /** A retried step's: the failed step's id, so a call that landed before is recognised. */
   idempotencyKey?: string;
+  /** The due time of the wait it parked in before, kept when a retry resumes it. */
+  dueAt?: Date;
 }
 
 type PathRow = { node_id: string; output: JsonValue | null; parent_step_id: string | null };

@@ -79,6 +79,7 @@ export async function runBatch(
       attempts: row.attempts,
       resume: row.resume,
       ...(row.idempotency_key ? { idempotencyKey: row.idempotency_key } : {}),
+      ...(row.wake_at ? { dueAt: new Date(row.wake_at) } : {}),
     };
     const version = await loadVersion(db, run.journeyId, run.version);
     const known = { contact: contactFromJson(row.contact), steps: pathFromJson(run, row.path) };

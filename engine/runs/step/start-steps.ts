@@ -16,6 +16,8 @@ export interface StartedStep {
   attempts: number;
   resume: Resume | null;
   idempotency_key: string | null;
+  /** The due time of the wait it parked in before, if it did. */
+  wake_at: Date | null;
   workspace_id: string;
   contact_id: string | null;
   trigger: JsonObject;
@@ -54,7 +56,7 @@ export async function startSteps(db: Kysely<Database>, stepIds: readonly string[
       having count(*) > 0
     )
     select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
-      st.idempotency_key,
+      st.idempotency_key, st.wake_at,
       r.workspace_id, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at, r.trace_context,
       ${contactJsonSql(sql`r.contact_id`)} as contact, ${pathJsonSql(sql`st.parent_step_id`)} as path,
       (select count(*) from commit_mode) as mode, (select count(*) from unparked) as unparked

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { decodeTraceRequest } from './otlp-protobuf.js';
 
 /** An OTLP attribute as OTLP/JSON encodes it. */
 interface OtlpAttribute {
@@ -35,19 +37,28 @@ function plain(attributes: OtlpAttribute[] = []): Record<string, unknown> {
   return out;
 }
 
+const PROTOBUF = 'application/x-protobuf';
+
 /**
- * A stand-in OpenTelemetry collector on 127.0.0.1 speaking OTLP/HTTP with JSON bodies
- * (`POST /v1/traces`, an `ExportTraceServiceRequest`; answers an empty `ExportTraceServiceResponse`).
+ * A stand-in OpenTelemetry collector on 127.0.0.1 speaking OTLP/HTTP (`POST /v1/traces`, an
+ * `ExportTraceServiceRequest`, gzipped or not): a JSON body, or a protobuf one
+ * (`application/x-protobuf`), which it decodes. Answers an empty `ExportTraceServiceResponse`
+ * in the request's encoding. `headers` keeps each request's headers.
  */
 export async function startCollector() {
   const spans: CollectedSpan[] = [];
   const paths: string[] = [];
+  const headers: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       paths.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      headers.push(req.headers);
+      const raw = Buffer.concat(chunks);
+      const bytes = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      const protobuf = req.headers['content-type'] === PROTOBUF;
+      const body = (protobuf ? decodeTraceRequest(bytes) : JSON.parse(bytes.toString('utf8'))) as {
         resourceSpans: {
           resource: { attributes: OtlpAttribute[] };
           scopeSpans: { spans: (Omit<CollectedSpan, 'attributes' | 'resource'> & { attributes: OtlpAttribute[] })[] }[];
@@ -65,8 +76,9 @@ export async function startCollector() {
               events: span.events ?? [],
             });
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
+      // An empty ExportTraceServiceResponse: `{}` in JSON, no bytes in protobuf.
+      res.writeHead(200, { 'content-type': protobuf ? PROTOBUF : 'application/json' });
+      res.end(protobuf ? '' : '{}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,6 +86,7 @@ export async function startCollector() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
     paths,
+    headers,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
