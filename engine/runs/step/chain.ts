@@ -33,7 +33,7 @@ export interface TokenStep {
 export function inlineNodes(runtime: Runtime, version: CompiledVersion, next: readonly string[]): string[] {
   return next.filter((id) => {
     const target = version.nodes.get(id);
-    return target ? definitionOf(runtime.registry, target)?.inline === true : false;
+    return target ? definitionOf(runtime.registry, target, version)?.inline === true : false;
   });
 }
 
@@ -48,7 +48,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
   const view: StepView = { contact: null, steps: {}, contactChanged: false };
   const node = t.version?.nodes.get(step.nodeId);
   const probe = t.telemetry.begin(t.run, step, node?.type ?? 'unknown');
-  const definition = node ? definitionOf(t.runtime.registry, node) : null;
+  const definition = node ? definitionOf(t.runtime.registry, node, t.version) : null;
   if (!node || !definition) {
     // The kernel fails such a step before looking at the outcome.
     return {
@@ -103,7 +103,7 @@ async function record(
 ): Promise<void> {
   const { version, run } = t;
   const node = version?.nodes.get(step.nodeId) ?? null;
-  const definition = node ? definitionOf(t.runtime.registry, node) : null;
+  const definition = node ? definitionOf(t.runtime.registry, node, version) : null;
   const transition = version
     ? decide(version, node ? { node, definition } : null, step, outcome, {
         now: new Date(),
