@@ -70,5 +70,4 @@ export async function catalogueRoutes(app: FastifyInstance) {
         })),
     }),
   );
-
 }
