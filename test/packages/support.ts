@@ -74,6 +74,8 @@ interface Published {
   tarball: Buffer;
   dependencies?: Record<string, string>;
   description?: string;
+  /** Where the packument says the tarball is, when not on the registry itself. */
+  tarballUrl?: string;
 }
 
 /**
@@ -140,7 +142,10 @@ export class RegistryStandIn {
             name,
             version: p.version,
             dependencies: p.dependencies ?? {},
-            dist: { tarball: `${this.url}${name}/-/${base}-${p.version}.tgz`, integrity: integrityOf(p.tarball) },
+            dist: {
+              tarball: p.tarballUrl ?? `${this.url}${name}/-/${base}-${p.version}.tgz`,
+              integrity: integrityOf(p.tarball),
+            },
           },
         ]),
       ),
