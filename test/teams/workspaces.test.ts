@@ -8,6 +8,7 @@ import { stepScope } from '../channels/scope.js';
 import { e, eventually, n, testPackage } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { ROUTES } from './route-table.js';
+import { pack, RegistryStandIn, writePackage } from '../packages/support.js';
 import { defaultWorkspace, makeUser, signIn } from './support.js';
 
 /**
@@ -65,8 +66,12 @@ async function publishedJourney(as: Record<string, string>, name: string): Promi
   return id;
 }
 
+// Packages are the installation's, not a workspace's: B may search the registry and install.
+const npmRegistry = new RegistryStandIn();
+const PACKAGE_TGZ = await pack(writePackage({ name: 'b-nodes', prefix: 'bnodes', version: '1.0.0' }));
+
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ WAYMARK_NPM_REGISTRY: await npmRegistry.start() });
   t.runtime.registry.add(testPackage);
   worker = await startWorker(t.runtime, { pollInterval: 200 });
   A = await defaultWorkspace(t.runtime.db);
@@ -165,6 +170,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await t?.close();
+  await npmRegistry.stop();
 });
 
 /** A's object each path parameter names, by the route's path. */
@@ -198,6 +204,8 @@ function aObjectFor(path: string, param: string): string {
     invitationId: a.invitation as string,
     jobId: a.retryJob as string,
     nodeId: 'ab',
+    scope: '@a',
+    pkg: 'nodes',
   };
   const found = byParam[param];
   if (!found) throw new Error(`${path}: name an object of workspace A for {${param}} in the cross-workspace test`);
@@ -237,7 +245,8 @@ const BODIES: Record<string, unknown> = {
 };
 
 /** Routes whose body is not JSON. */
-const RAW: Record<string, { payload: string; headers: Record<string, string> }> = {
+const RAW: Record<string, { payload: string | Buffer; headers: Record<string, string> }> = {
+  'POST /api/packages': { payload: PACKAGE_TGZ, headers: { 'content-type': 'application/gzip' } },
   'POST /api/contacts/import': { payload: 'email\nimported@example.com\n', headers: { 'content-type': 'text/csv' } },
 };
 
