@@ -26,7 +26,7 @@ function npmPack(): Buffer {
 /** The author changes the node and bumps the version in package.json and definePackage. */
 function shipChangedNode(version: string) {
   const node = path.join(pkgDir, 'src/shout.ts');
-  writeFileSync(node, readFileSync(node, 'utf8').replace('ctx.params.text.toUpperCase()', '`${ctx.params.text}!!`'));
+  writeFileSync(node, readFileSync(node, 'utf8').replace('ctx.params.text.toUpperCase()', "ctx.params.text + '!!'"));
   for (const file of ['package.json', 'src/index.ts']) {
     const full = path.join(pkgDir, file);
     writeFileSync(full, readFileSync(full, 'utf8').replace(/1\.0\.0/g, version));

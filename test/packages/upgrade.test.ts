@@ -33,7 +33,8 @@ const api = (method: 'GET' | 'DELETE', url: string) => t.app.inject({ method, ur
 const shoutOf = async (runId: string) => {
   const { run, steps } = await runEnds(t.runtime.db, runId, undefined, 20_000);
   expect(run.status).toBe('completed');
-  return (steps.find((s) => s.node_id === 'shout')?.output as { shouted: string }).shouted;
+  const output = steps.find((s) => s.node_id === 'shout')?.output as { shouted: string } | undefined;
+  return output?.shouted;
 };
 
 describe('a package upgraded while runs are under way', () => {

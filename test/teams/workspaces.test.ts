@@ -6,9 +6,9 @@ import { evaluateTriggers } from '../../engine/segments/tick.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { stepScope } from '../channels/scope.js';
 import { e, eventually, n, testPackage } from '../engine/support.js';
+import { pack, RegistryStandIn, writePackage } from '../packages/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { ROUTES } from './route-table.js';
-import { pack, RegistryStandIn, writePackage } from '../packages/support.js';
 import { defaultWorkspace, makeUser, signIn } from './support.js';
 
 /**
