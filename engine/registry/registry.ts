@@ -165,6 +165,13 @@ export class NodeRegistry {
     return { pins, unpinned };
   }
 
+  /** Of a journey version's pins, those no longer installed here (`name@version`). */
+  missingPins(pins: Readonly<Record<string, string>>): string[] {
+    return Object.entries(pins)
+      .filter(([name, version]) => !this.#installed.get(name)?.has(version))
+      .map(([name, version]) => `${name}@${version}`);
+  }
+
   /** Why an installed package version cannot be used here (its shape, its prefix), or null. */
   installedProblem(name: string, pkg: PackageDefinition): string | null {
     if (pkg.name !== name) return `the default export names ${String(pkg.name)}, package.json ${name}`;

@@ -109,3 +109,39 @@ describe('a package upgraded while runs are under way', () => {
     expect((await api('DELETE', `/api/packages/${encodeURIComponent(NAME)}/2.0.0`)).statusCode).toBe(204);
   }, 40_000);
 });
+
+describe('a run retried after its pinned package version was removed', () => {
+  test('fails its step with step.package-missing', async () => {
+    const failing = writePackage({
+      name: 'flaky-nodes',
+      prefix: 'flaky',
+      version: '1.0.0',
+      run: "throw new Error('not yet');",
+      node: 'maxAttempts: 1,',
+    });
+    expect((await installTarball(t, await pack(failing))).statusCode).toBe(201);
+    const id = await createJourney(t, 'flaky.shout', { name: 'Flaky' });
+    await publishJourney(t, id);
+    const runId = await fire(t, id);
+    expect((await runEnds(t.runtime.db, runId, undefined, 20_000)).run.status).toBe('failed');
+    // A failed run holds nothing: once the journey no longer publishes the package, it goes.
+    const graph = {
+      nodes: [
+        { id: 'hook', type: 'core.webhook', version: 1, params: { secret: SECRET }, position: { x: 0, y: 0 } },
+        { id: 'done', type: 'core.exit', version: 1, params: {}, position: { x: 0, y: 100 } },
+      ],
+      edges: [{ id: 'e1', source: 'hook', sourceHandle: 'out', target: 'done' }],
+    };
+    await t.app.inject({ method: 'PUT', url: `/api/journeys/${id}/draft`, headers: t.auth, payload: { graph } });
+    await publishJourney(t, id);
+    expect((await api('DELETE', '/api/packages/flaky-nodes/1.0.0')).statusCode).toBe(204);
+
+    const retried = await t.app.inject({ method: 'POST', url: `/api/runs/${runId}/retry`, headers: t.auth });
+    expect(retried.statusCode, retried.body).toBeLessThan(300);
+    await eventually(async () => {
+      const { steps } = await runEnds(t.runtime.db, runId, undefined, 20_000);
+      const last = steps.filter((s) => s.node_id === 'shout').at(-1);
+      return (last?.error as { code?: string } | null)?.code === 'step.package-missing';
+    }, 20_000);
+  }, 40_000);
+});

@@ -104,18 +104,22 @@ async function record(
   const { version, run } = t;
   const node = version?.nodes.get(step.nodeId) ?? null;
   const definition = node ? definitionOf(t.runtime.registry, node, version) : null;
-  const transition = version
-    ? decide(version, node ? { node, definition } : null, step, outcome, {
-        now: new Date(),
-        retry: t.retry,
-        jitter: Math.random(),
-      })
-    : engineFailure(
-        step.nodeId,
-        step.attempts,
-        'unknown_node',
-        `journey ${run.journeyId} has no version ${run.version}`,
-      );
+  // A node of a package version pinned at publish and removed since (a failed run retried later).
+  const missing = node && !definition && version ? t.runtime.registry.missingPins(version.packages) : [];
+  const transition = missing.length
+    ? engineFailure(step.nodeId, step.attempts, 'step.package-missing', `${missing.join(', ')} is no longer installed`)
+    : version
+      ? decide(version, node ? { node, definition } : null, step, outcome, {
+          now: new Date(),
+          retry: t.retry,
+          jitter: Math.random(),
+        })
+      : engineFailure(
+          step.nodeId,
+          step.attempts,
+          'unknown_node',
+          `journey ${run.journeyId} has no version ${run.version}`,
+        );
   t.telemetry.settle(probe, transition);
   const inline =
     version && transition.kind === 'complete' && !transition.end && depth < MAX_INLINE_DEPTH
