@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,6 +44,7 @@ export class PackageFiles {
   }
 
   async #bundleSdk(): Promise<string> {
+    await sweepStale();
     const dir = path.join(this.root, 'node_modules', '@waymark', 'sdk');
     const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'silent' } as const;
     await build({
@@ -119,5 +120,24 @@ export class PackageFiles {
 
   async close(): Promise<void> {
     await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Removes the folders of processes that are gone (a killed process never ran its `close()`). */
+async function sweepStale(): Promise<void> {
+  for (const entry of await readdir(os.tmpdir()).catch(() => [] as string[])) {
+    const pid = Number(/^waymark-packages-(\d+)-/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await rm(path.join(os.tmpdir(), entry), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
