@@ -1,16 +1,20 @@
 import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
 import type { Materialized } from './files.js';
-import { runInThread } from './thread-run.js';
+import { probeInThread, runInThread } from './thread-run.js';
 
 /** Beyond the thread's own limit, so that the thread's `step.timeout` is the one the step gets. */
 const GRACE_MS = 1_000;
+/** How long a package may take to import (its top-level code), in its probe thread. */
+const LOAD_LIMIT_MS = 10_000;
 
 /**
  * Imports a laid-out package and returns its default export, or throws with why it is not a
- * `definePackage(...)` value (a throw on import keeps its message). CommonJS compiled from
- * `export default` is unwrapped.
+ * `definePackage(...)` value (a throw on import keeps its message). It is imported in a
+ * thread first: code that hangs or exits there never reaches this thread. CommonJS compiled
+ * from `export default` is unwrapped.
  */
 export async function importPackage(files: Materialized): Promise<PackageDefinition> {
+  await probeInThread({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, limitMs: LOAD_LIMIT_MS });
   const mod = (await import(files.entryUrl)) as { default?: unknown };
   const first = mod.default as { nodes?: unknown; default?: unknown } | undefined;
   const value = first && !Array.isArray(first.nodes) && first.default ? first.default : first;

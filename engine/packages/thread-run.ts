@@ -79,6 +79,27 @@ function dataOf(ctx: NodeContext<never>) {
  * const result = await runInThread({ entryUrl, sdkUrl, type: 'acme.shout', version: 1, limitMs: 30_000 }, ctx);
  */
 export function runInThread(target: ThreadedNode, ctx: NodeContext<never>): Promise<unknown> {
+  return inThread(target, { data: dataOf(ctx) }, ctx);
+}
+
+/**
+ * Imports a package in a thread of its own first, so that code which never finishes loading
+ * or exits the process at import fails the install (or the load) instead of this process.
+ *
+ * @example
+ * await probeInThread({ entryUrl, sdkUrl, limitMs: 10_000 });
+ */
+export async function probeInThread(target: { entryUrl: string; sdkUrl: string; limitMs: number }): Promise<void> {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const ctx = { signal: new AbortController().signal, log: quiet } as unknown as NodeContext<never>;
+  await inThread({ ...target, type: '', version: 0 }, { probe: true }, ctx).catch((error: Error) => {
+    throw new Error(
+      error.message.replace('the step passed its time limit of', 'the package did not finish loading within'),
+    );
+  });
+}
+
+function inThread(target: ThreadedNode, extra: Record<string, unknown>, ctx: NodeContext<never>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
@@ -88,7 +109,7 @@ export function runInThread(target: ThreadedNode, ctx: NodeContext<never>): Prom
         sdkUrl: target.sdkUrl,
         type: target.type,
         version: target.version,
-        data: dataOf(ctx),
+        ...extra,
       },
       stdout: false,
       stderr: false,
@@ -128,7 +149,7 @@ export function runInThread(target: ThreadedNode, ctx: NodeContext<never>): Prom
     const crashed = (message: string) =>
       finish(() => reject(new RetryableError(`the package's thread crashed: ${message}`, { code: 'step.crashed' })));
     worker.on('error', (error) => crashed(error.message));
-    worker.on('exit', (code) => crashed(`it exited with code ${code} before the step ended`));
+    worker.on('exit', (code) => crashed(`it exited with code ${code} before it answered`));
   });
 }
 

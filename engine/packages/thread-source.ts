@@ -4,6 +4,7 @@
  * `eval`, so the thread needs no TypeScript loader and holds nothing of Waymark but what
  * `workerData` gives it: the package's entry, the SDK it was installed against, and the
  * step's data. Every service call is a message to the step's own `ctx` in the main thread.
+ * With `probe`, it only imports the package (a first load, before the main thread does).
  */
 export const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -58,6 +59,7 @@ async function main() {
   sdk = await import(sdkUrl);
   const mod = await import(entryUrl);
   const pkg = mod.default && Array.isArray(mod.default.nodes) ? mod.default : mod.default && mod.default.default;
+  if (workerData.probe) return { name: pkg && pkg.name, version: pkg && pkg.version };
   const node = pkg && pkg.nodes.find((n) => n.type === type && n.version === version);
   if (!node) throw new Error(type + '@' + version + ' is not defined by the package any more');
   const startedAt = Date.now();

@@ -119,6 +119,17 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     expect(details[0]?.message).toContain('boom at import');
   });
 
+  test('whose entry exits the process on import: the server goes on', async () => {
+    const details = await refused({ name: 'exits', prefix: 'exits', version: '1.0.0', preamble: 'process.exit(1);' });
+    expect(details[0]?.message).toContain('exited with code 1');
+    expect((await get('/api/nodes')).statusCode).toBe(200);
+  });
+
+  test('whose entry never finishes loading', async () => {
+    const details = await refused({ name: 'loops', prefix: 'loops', version: '1.0.0', preamble: 'for (;;) {}' });
+    expect(details[0]?.message).toContain('did not finish loading within');
+  }, 30_000);
+
   test('whose default export names another version than package.json', async () => {
     const dir = writePackage({
       name: 'mismatch',
