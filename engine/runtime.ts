@@ -91,7 +91,11 @@ export async function createRuntime(
     });
     const packageNotices = new NotificationListener(databaseUrl, logger.child({ part: 'packages' }));
     packages.listen(packageNotices);
-    await packages.loadAll();
+    await packages.loadAll().catch(async (error) => {
+      await packageNotices.close();
+      await packages.close();
+      throw error;
+    });
     const health = new DatabaseHealth(databaseUrl, 1000, logger);
     health.start();
     const smtp = new DefaultSmtp(config.smtpUrl);
