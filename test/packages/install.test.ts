@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { runEnds } from '../engine/support.js';
@@ -157,6 +160,15 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
 });
 
 describe('the route', () => {
+  test('takes a tarball over the API-wide 1 MiB body limit, and refuses one over 50 MiB (413)', async () => {
+    const dir = writePackage({ name: 'big-nodes', prefix: 'big', version: '1.0.0' });
+    writeFileSync(path.join(dir, 'blob.bin'), randomBytes(2 * 1024 * 1024));
+    expect((await installTarball(t, await pack(dir))).statusCode).toBe(201);
+    const huge = await installTarball(t, Buffer.alloc(50 * 1024 * 1024 + 1));
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error.code).toBe('payload_too_large');
+  }, 30_000);
+
   test('takes no other content type (415)', async () => {
     for (const type of ['text/plain', 'multipart/form-data; boundary=x']) {
       const res = await t.app.inject({
