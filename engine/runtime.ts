@@ -11,8 +11,11 @@ import { DatabaseHealth } from './health.js';
 import { DefaultSmtp } from './messages/transport.js';
 import { type ProcessIdentity, type ProcessRole, processIdentity } from './observability/identity.js';
 import { Metrics } from './observability/metrics.js';
+import { PackageFiles } from './packages/files.js';
+import { InstalledPackages } from './packages/installed.js';
 import { loadRegistry } from './registry/load.js';
 import type { NodeRegistry } from './registry/registry.js';
+import { NotificationListener } from './runs/listener.js';
 
 /** Where the engine reads the time of a step (`ctx.now()`, the contact rules' quiet hours and caps). */
 export interface Clock {
@@ -31,6 +34,8 @@ export interface Runtime {
   /** One key per purpose (credentials, each kind of signed token, …), each with the keys it still accepts. */
   keys: SecretKeys;
   registry: NodeRegistry;
+  /** The node packages installed through the API, kept in step with every process. */
+  packages: InstalledPackages;
   health: DatabaseHealth;
   /** The system clock, unless a test gave its own. */
   clock: Clock;
@@ -74,9 +79,25 @@ export async function createRuntime(
     }
     const [keys, registry] = await Promise.all([resolveSecretKeys(config), loadRegistry(config.nodePackages, logger)]);
     await reencryptCredentials(handle.db, keys.credentials, logger);
+    const identity = options.identity ?? processIdentity(options.role ?? 'all');
+    // Every installed version is loaded before the process takes a job or answers /healthz.
+    const packages = new InstalledPackages({
+      db: handle.db,
+      registry,
+      files: new PackageFiles(),
+      logger,
+      process: identity.process,
+      stepTimeoutMs: config.stepTimeoutMs,
+    });
+    const packageNotices = new NotificationListener(databaseUrl, logger.child({ part: 'packages' }));
+    packages.listen(packageNotices);
+    await packages.loadAll().catch(async (error) => {
+      await packageNotices.close();
+      await packages.close();
+      throw error;
+    });
     const health = new DatabaseHealth(databaseUrl, 1000, logger);
     health.start();
-    const identity = options.identity ?? processIdentity(options.role ?? 'all');
     const smtp = new DefaultSmtp(config.smtpUrl);
     return {
       config,
@@ -86,6 +107,7 @@ export async function createRuntime(
       logger,
       keys,
       registry,
+      packages,
       health,
       clock: options.clock ?? systemClock,
       identity,
@@ -93,6 +115,8 @@ export async function createRuntime(
       smtp,
       async close() {
         smtp.close();
+        await packageNotices.close();
+        await packages.close();
         await health.stop();
         await handle.close();
       },

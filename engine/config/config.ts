@@ -19,6 +19,12 @@ export interface Config {
   secretKeyPrevious: string | null;
   httpAllowPrivate: boolean;
   nodePackages: string[];
+  /** Where packages are installed from by name and searched (`WAYMARK_NPM_REGISTRY`), with a trailing slash. */
+  npmRegistry: string;
+  /** Sent to that registry only, as `Authorization: Bearer` (`WAYMARK_NPM_TOKEN`). */
+  npmToken: string | null;
+  /** The time limit of a step of an installed package whose node declares none (`WAYMARK_STEP_TIMEOUT_MS`). */
+  stepTimeoutMs: number;
   workerConcurrency: number;
   publicUrl: string;
   inboundEmailDomain: string | null;
@@ -165,6 +171,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       .map((s) => s.trim())
       .filter(Boolean),
     workerConcurrency,
+    npmRegistry: `${(url(env, 'WAYMARK_NPM_REGISTRY', ['http:', 'https:']) ?? 'https://registry.npmjs.org/').replace(/\/+$/, '')}/`,
+    npmToken: text(env, 'WAYMARK_NPM_TOKEN'),
+    stepTimeoutMs: integer(env, 'WAYMARK_STEP_TIMEOUT_MS', 30_000, 100, 3_600_000),
     publicUrl: publicUrl.replace(/\/+$/, ''),
     inboundEmailDomain,
     inboundSmtpPort,

@@ -3,6 +3,7 @@ import type { ContentTables } from './tables/content.js';
 import type { FoundationTables } from './tables/foundation.js';
 import type { JourneyTables } from './tables/journeys.js';
 import type { MessageTables } from './tables/messages.js';
+import type { PackageTables } from './tables/packages.js';
 import type { RunTables } from './tables/runs.js';
 import type { TeamTables } from './tables/teams.js';
 
@@ -17,4 +18,5 @@ export interface Database
     RunTables,
     MessageTables,
     TeamTables,
-    ContentTables {}
+    ContentTables,
+    PackageTables {}

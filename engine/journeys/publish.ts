@@ -5,6 +5,7 @@ import { clearStaleDecisions } from '../experiments/decisions.js';
 import { goalProblems } from '../experiments/goal-problems.js';
 import { graphProblems } from '../graph/problems.js';
 import type { JourneyGraph } from '../graph/types.js';
+import { lockPinned } from '../packages/store.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { lockJourney } from './edit.js';
 import { invalidGraph, journeyNotFound } from './errors.js';
@@ -45,6 +46,30 @@ function triggerOutputsOf(registry: NodeRegistry, graph: JourneyGraph): Record<s
 }
 
 /**
+ * The installed package versions a publish pins (API.md "Journeys"): for each package the
+ * graph's nodes come from, the highest installed version defining every node used of it.
+ * The pinned rows are share-locked until the publish commits, so a removal of one waits
+ * and then sees the new version using it.
+ */
+async function pinPackages(
+  trx: Kysely<Database>,
+  registry: NodeRegistry,
+  graph: JourneyGraph,
+): Promise<Record<string, string>> {
+  const { pins, unpinned } = registry.pinsFor(graph.nodes);
+  const missing = await lockPinned(trx, pins);
+  const errors: ErrorDetail[] = [
+    ...unpinned.map((nodeId) => ({
+      nodeId,
+      message: 'no single installed version of its package defines every node of it used here',
+    })),
+    ...missing.map((pin) => ({ message: `${pin} was removed meanwhile` })),
+  ];
+  if (errors.length) throw invalidGraph(errors);
+  return pins;
+}
+
+/**
  * Freezes the draft as the next numbered version (1, 2, …) and makes it the one new runs
  * take. A draft journey goes live; a paused one stays paused. Concurrent publishes of one
  * journey queue on its row lock, so each gets its own number. Throws `invalid_graph` (422)
@@ -66,6 +91,7 @@ export async function publishJourney(
       ...goalProblems(row.draft_graph, row.draft_settings),
     ];
     if (errors.length) throw invalidGraph(errors);
+    const packages = await pinPackages(trx, registry, row.draft_graph);
     const last = await trx
       .selectFrom('journey_versions')
       .select((eb) => eb.fn.max('version').as('version'))
@@ -80,6 +106,7 @@ export async function publishJourney(
         graph: JSON.stringify(row.draft_graph),
         settings: JSON.stringify(withDefaults(row.draft_settings)),
         trigger_outputs: JSON.stringify(triggerOutputsOf(registry, row.draft_graph)),
+        packages: JSON.stringify(packages),
       })
       .execute();
     await trx

@@ -11,6 +11,8 @@ export interface JourneyVersion {
   graph: JourneyGraph;
   settings: JourneySettings;
   publishedAt: string;
+  /** The installed package versions it runs (`{ name: version }`; `{}` when none). */
+  packages: Record<string, string>;
 }
 
 /** Reads one published version; not_found names whether the journey or the version is missing. */
@@ -43,6 +45,7 @@ export async function getVersion(
     graph: row.graph,
     settings: withDefaults(row.settings),
     publishedAt: new Date(row.published_at).toISOString(),
+    packages: row.packages ?? {},
   };
 }
 

@@ -1,9 +1,12 @@
 import type { AnyNodeDefinition, CredentialDefinition, PackageDefinition } from '@waymark/sdk';
+import semver from 'semver';
 
 /** A package as `GET /api/packages` lists it: what loaded, or why it did not. */
 export interface PackageInfo {
   name: string;
   version: string;
+  /** `builtin` (`@waymark/nodes-*`), `environment` (`WAYMARK_NODE_PACKAGES`) or `installed` (the API). */
+  source: 'builtin' | 'environment' | 'installed';
   nodes: string[];
   credentials: string[];
   error?: string;
@@ -11,8 +14,17 @@ export interface PackageInfo {
 
 export interface RegisteredNode {
   definition: AnyNodeDefinition;
-  package: { name: string; version: string };
+  /** `versions`: of an installed package, every installed version defining this node, highest first. */
+  package: { name: string; version: string; versions?: string[] };
 }
+
+/** An installed package version that loaded, with the definitions its steps run. */
+interface InstalledVersion {
+  pkg: PackageDefinition;
+  info: PackageInfo;
+}
+
+const bySemverDesc = (a: string, b: string) => semver.rcompare(a, b);
 
 const key = (type: string, version: number) => `${type}@${version}`;
 
@@ -21,13 +33,16 @@ export const prefixOf = (type: string) => type.split('.')[0] ?? type;
 
 /**
  * Every node type and credential type Waymark knows, several versions of a type side by
- * side. Filled once at start-up by `loadRegistry`; read-only afterwards.
+ * side. Built-in and environment packages are added once at start-up by `loadRegistry`;
+ * installed package versions come and go while the process runs (`InstalledPackages`).
  */
 export class NodeRegistry {
   readonly #nodes = new Map<string, RegisteredNode>();
   readonly #credentials = new Map<string, CredentialDefinition>();
   readonly #prefixes = new Map<string, string>();
   readonly packages: PackageInfo[] = [];
+  /** Installed packages: name → version → what loaded (or why not). */
+  readonly #installed = new Map<string, Map<string, InstalledVersion>>();
 
   /**
    * Adds a package, or records why it was refused; a refused package adds nothing.
@@ -35,13 +50,11 @@ export class NodeRegistry {
    * compile); `source` names it when its own name is missing.
    */
   add(pkg: PackageDefinition, options: { problem?: string | null; source?: string } = {}): PackageInfo {
-    const nodes = Array.isArray(pkg.nodes) ? pkg.nodes : [];
-    const info: PackageInfo = {
-      name: typeof pkg.name === 'string' ? pkg.name : (options.source ?? 'unknown'),
-      version: typeof pkg.version === 'string' ? pkg.version : 'unknown',
-      nodes: nodes.map((n) => key(String(n?.type), Number(n?.version))),
-      credentials: (Array.isArray(pkg.credentials) ? pkg.credentials : []).map((c) => String(c?.type)),
-    };
+    const info = this.#infoOf(
+      pkg,
+      options.source ?? 'unknown',
+      options.source?.startsWith('@waymark/nodes-') ? 'builtin' : 'environment',
+    );
     const error = options.problem || this.#problemWith(pkg);
     if (error) info.error = error;
     else {
@@ -59,21 +72,150 @@ export class NodeRegistry {
     return info;
   }
 
+  #infoOf(pkg: PackageDefinition, fallbackName: string, source: PackageInfo['source']): PackageInfo {
+    const nodes = Array.isArray(pkg?.nodes) ? pkg.nodes : [];
+    return {
+      name: typeof pkg?.name === 'string' ? pkg.name : fallbackName,
+      version: typeof pkg?.version === 'string' ? pkg.version : 'unknown',
+      source,
+      nodes: nodes.map((n) => key(String(n?.type), Number(n?.version))),
+      credentials: (Array.isArray(pkg?.credentials) ? pkg.credentials : []).map((c) => String(c?.type)),
+    };
+  }
+
+  /**
+   * Adds an installed package version next to the others of its name (or records why it
+   * cannot be used); its prefix must be its own and its types must not be built-in ones.
+   */
+  addInstalled(name: string, version: string, pkg: PackageDefinition | null, problem: string | null): PackageInfo {
+    const info = pkg
+      ? this.#infoOf(pkg, name, 'installed')
+      : { name, version, source: 'installed' as const, nodes: [], credentials: [] };
+    info.name = name;
+    info.version = version;
+    const error = problem ?? (pkg ? this.installedProblem(name, pkg) : 'the package did not load');
+    if (error) info.error = error;
+    const versions = this.#installed.get(name) ?? new Map<string, InstalledVersion>();
+    versions.set(version, { pkg: error || !pkg ? { name, version, nodes: [] } : pkg, info });
+    this.#installed.set(name, versions);
+    if (!error && pkg)
+      for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, credential);
+    return info;
+  }
+
+  /** Forgets an installed version: node types only it defined leave the catalogue. */
+  removeInstalled(name: string, version: string): void {
+    this.#installed.get(name)?.delete(version);
+    if (this.#installed.get(name)?.size === 0) this.#installed.delete(name);
+  }
+
+  /** Installed packages as listed: by name, then version highest first. */
+  installedPackages(): PackageInfo[] {
+    return [...this.#installed.keys()]
+      .sort()
+      .flatMap((name) => this.#versionsOf(name).map((v) => this.#installed.get(name)?.get(v)?.info as PackageInfo));
+  }
+
+  #versionsOf(name: string): string[] {
+    return [...(this.#installed.get(name)?.keys() ?? [])].sort(bySemverDesc);
+  }
+
+  /** The installed package whose prefix a type is under, if any. */
+  #installedOwner(type: string): string | undefined {
+    const prefix = prefixOf(type);
+    for (const [name, versions] of this.#installed)
+      for (const { pkg } of versions.values()) if (pkg.nodes.some((n) => prefixOf(n.type) === prefix)) return name;
+    return undefined;
+  }
+
+  /** Installed versions of `name` that loaded and define `type@version`, highest first. */
+  #definingVersions(name: string, type: string, version: number): string[] {
+    return this.#versionsOf(name).filter((v) =>
+      this.#installed
+        .get(name)
+        ?.get(v)
+        ?.pkg.nodes.some((n) => n.type === type && n.version === version),
+    );
+  }
+
+  /**
+   * For each installed package a graph's nodes come from, the highest version that defines
+   * every `type@version` of it the graph uses (what a publish pins), and the nodes no single
+   * version defines.
+   */
+  pinsFor(nodes: readonly { id: string; type: string; version: number }[]): {
+    pins: Record<string, string>;
+    unpinned: string[];
+  } {
+    const byPackage = new Map<string, { id: string; type: string; version: number }[]>();
+    for (const node of nodes) {
+      if (this.#nodes.has(key(node.type, node.version))) continue;
+      const owner = this.#installedOwner(node.type);
+      if (owner) byPackage.set(owner, [...(byPackage.get(owner) ?? []), node]);
+    }
+    const pins: Record<string, string> = {};
+    const unpinned: string[] = [];
+    for (const [name, used] of byPackage) {
+      const version = this.#versionsOf(name).find((v) =>
+        used.every((n) => this.#definingVersions(name, n.type, n.version).includes(v)),
+      );
+      if (version) pins[name] = version;
+      else unpinned.push(...used.map((n) => n.id));
+    }
+    return { pins, unpinned };
+  }
+
+  /** Of a journey version's pins, those no longer installed here (`name@version`). */
+  missingPins(pins: Readonly<Record<string, string>>): string[] {
+    return Object.entries(pins)
+      .filter(([name, version]) => !this.#installed.get(name)?.has(version))
+      .map(([name, version]) => `${name}@${version}`);
+  }
+
+  /** Why an installed package version cannot be used here (its shape, its prefix), or null. */
+  installedProblem(name: string, pkg: PackageDefinition): string | null {
+    if (pkg.name !== name) return `the default export names ${String(pkg.name)}, package.json ${name}`;
+    const shape = this.#shapeProblem(pkg);
+    if (shape) return shape;
+    const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
+    const owner = this.#prefixes.get(prefix) ?? this.#installedOwner(`${prefix}.x`);
+    if (owner && owner !== name) return `the prefix "${prefix}." belongs to ${owner}`;
+    return null;
+  }
+
   /** Records a package that could not even be imported. */
   addFailure(name: string, error: string): PackageInfo {
-    const info: PackageInfo = { name, version: 'unknown', nodes: [], credentials: [], error };
+    const source = name.startsWith('@waymark/nodes-') ? 'builtin' : 'environment';
+    const info: PackageInfo = { name, version: 'unknown', source, nodes: [], credentials: [], error };
     this.packages.push(info);
     return info;
   }
 
-  get(type: string, version: number): RegisteredNode | undefined {
-    return this.#nodes.get(key(type, version));
+  /**
+   * A node type's definition: a built-in or environment one, else the installed package's
+   * version `pins` names (absent when that version is not installed), else its highest
+   * installed version that defines it.
+   */
+  get(type: string, version: number, pins?: Readonly<Record<string, string>>): RegisteredNode | undefined {
+    const fixed = this.#nodes.get(key(type, version));
+    if (fixed) return fixed;
+    const name = this.#installedOwner(type);
+    if (!name) return undefined;
+    const defining = this.#definingVersions(name, type, version);
+    const chosen = pins?.[name] ?? defining[0];
+    const definition = chosen
+      ? this.#installed
+          .get(name)
+          ?.get(chosen)
+          ?.pkg.nodes.find((n) => n.type === type && n.version === version)
+      : undefined;
+    return definition && chosen ? { definition, package: { name, version: chosen, versions: defining } } : undefined;
   }
 
   /** The newest version of a type, for the editor's upgrade offer. */
   latestVersion(type: string): number | undefined {
     let latest: number | undefined;
-    for (const { definition } of this.#nodes.values()) {
+    for (const { definition } of this.nodes()) {
       if (definition.type === type && (latest === undefined || definition.version > latest))
         latest = definition.version;
     }
@@ -89,11 +231,33 @@ export class NodeRegistry {
     return [...this.#credentials.values()].filter((c) => c.events?.provider === provider);
   }
 
+  /** Every node type once: built-in and environment ones, and each installed one from its highest version. */
   nodes(): RegisteredNode[] {
-    return [...this.#nodes.values()];
+    const installed = new Map<string, RegisteredNode>();
+    for (const versions of this.#installed.values())
+      for (const { pkg } of versions.values())
+        for (const node of pkg.nodes) {
+          const found = this.get(node.type, node.version);
+          if (found) installed.set(key(node.type, node.version), found);
+        }
+    return [...this.#nodes.values(), ...installed.values()];
   }
 
   #problemWith(pkg: PackageDefinition): string | null {
+    const shape = this.#shapeProblem(pkg);
+    if (shape) return shape;
+    const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
+    const owner = this.#prefixes.get(prefix);
+    if (owner && owner !== pkg.name) return `the prefix "${prefix}." belongs to ${owner}`;
+    for (const node of pkg.nodes) {
+      const clash = this.#nodes.get(key(node.type, node.version));
+      if (clash) return `${key(node.type, node.version)} is already defined by ${clash.package.name}`;
+    }
+    return null;
+  }
+
+  /** What is wrong with a package on its own: its shape, its nodes and its types' prefix. */
+  #shapeProblem(pkg: PackageDefinition): string | null {
     if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string' || !Array.isArray(pkg.nodes)) {
       return 'the default export is not a definePackage({ name, version, nodes }) value';
     }
@@ -109,12 +273,6 @@ export class NodeRegistry {
         return `"${String(type)}" is not a type name of the form "<prefix>.<name>"`;
       }
       if (prefixOf(type) !== prefix) return `"${type}" is outside the package's prefix "${prefix}."`;
-    }
-    const owner = this.#prefixes.get(prefix);
-    if (owner && owner !== pkg.name) return `the prefix "${prefix}." belongs to ${owner}`;
-    for (const node of pkg.nodes) {
-      const clash = this.#nodes.get(key(node.type, node.version));
-      if (clash) return `${key(node.type, node.version)} is already defined by ${clash.package.name}`;
     }
     const seen = new Set<string>();
     for (const node of pkg.nodes) {

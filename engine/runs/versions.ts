@@ -16,6 +16,8 @@ export interface CompiledVersion {
   targets: Map<string, string[]>;
   /** The output each trigger leaves by, fixed at publish (missing: `out`). */
   triggerOutputs: Readonly<Record<string, string>>;
+  /** The installed package versions its nodes run (`{ name: version }`), fixed at publish. */
+  packages: Readonly<Record<string, string>>;
 }
 
 const cache = new Map<string, CompiledVersion>();
@@ -38,6 +40,7 @@ export function compileVersion(
   graph: JourneyGraph,
   settings: Partial<JourneySettings> | null,
   triggerOutputs: Readonly<Record<string, string>> = {},
+  packages: Readonly<Record<string, string>> = {},
 ): CompiledVersion {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   const targets = new Map<string, string[]>();
@@ -47,7 +50,16 @@ export function compileVersion(
     if (!list.includes(edge.target)) list.push(edge.target);
     targets.set(key, list);
   }
-  return { journeyId, version, graph, settings: { ...DEFAULT_SETTINGS, ...settings }, nodes, targets, triggerOutputs };
+  return {
+    journeyId,
+    version,
+    graph,
+    settings: { ...DEFAULT_SETTINGS, ...settings },
+    nodes,
+    targets,
+    triggerOutputs,
+    packages,
+  };
 }
 
 /**
@@ -64,12 +76,12 @@ export async function loadVersion(
   if (hit) return hit;
   const row = await db
     .selectFrom('journey_versions')
-    .select(['graph', 'settings', 'trigger_outputs'])
+    .select(['graph', 'settings', 'trigger_outputs', 'packages'])
     .where('journey_id', '=', journeyId)
     .where('version', '=', version)
     .executeTakeFirst();
   if (!row) return null;
-  const compiled = compileVersion(journeyId, version, row.graph, row.settings, row.trigger_outputs);
+  const compiled = compileVersion(journeyId, version, row.graph, row.settings, row.trigger_outputs, row.packages);
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
   cache.set(key, compiled);
   return compiled;
@@ -97,7 +109,15 @@ export function paramsWithDefaults(definition: AnyNodeDefinition, params: JsonOb
   return copy;
 }
 
-/** The registered definition of a graph node, or null when its type is not loaded. */
-export function definitionOf(registry: NodeRegistry, node: GraphNode): AnyNodeDefinition | null {
-  return registry.get(node.type, node.version)?.definition ?? null;
+/**
+ * The registered definition of a graph node, or null when its type is not loaded. In a
+ * published `version`, a node of an installed package is the package version pinned at
+ * publish (null once that version is removed); in a draft, the highest installed one.
+ */
+export function definitionOf(
+  registry: NodeRegistry,
+  node: GraphNode,
+  version?: Pick<CompiledVersion, 'packages'> | null,
+): AnyNodeDefinition | null {
+  return registry.get(node.type, node.version, version?.packages)?.definition ?? null;
 }

@@ -88,7 +88,7 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
  */
 export async function executeTestStep(step: TestStepRun): Promise<Transition> {
   const { node, version } = step;
-  const definition = node ? definitionOf(step.runtime.registry, node) : null;
+  const definition = node ? definitionOf(step.runtime.registry, node, version) : null;
   const at = node ? { node, definition } : null;
   const skip = definition?.skippedInTestRuns;
   if (!node || !definition || (skip && !step.simulation.live)) {

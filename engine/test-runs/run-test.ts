@@ -21,7 +21,7 @@ async function graphToTest(
 ): Promise<CompiledVersion> {
   if (which !== 'draft') {
     const version = await getVersion(db, workspaceId, journeyId, which);
-    return compileVersion(journeyId, which, version.graph, version.settings);
+    return compileVersion(journeyId, which, version.graph, version.settings, {}, version.packages);
   }
   const row = await db
     .selectFrom('journeys')

@@ -122,7 +122,7 @@ class Walk {
   #start(): void {
     const { version, triggerNodeId, trigger, runtime } = this.input;
     const node = version.nodes.get(triggerNodeId);
-    const definition = node ? definitionOf(runtime.registry, node) : null;
+    const definition = node ? definitionOf(runtime.registry, node, version) : null;
     const output = definition && node ? triggerOutputOf(definition, node.params) : 'out';
     const entry = this.#newStep(triggerNodeId);
     Object.assign(entry, { next: output, output: trigger, attempts: 1 });

@@ -19,26 +19,22 @@ const nodeSchema = {
     credentials: { type: 'array', items: { type: 'string' } },
     package: {
       type: 'object',
-      properties: { name: { type: 'string' }, version: { type: 'string' } },
-      required: ['name', 'version'],
+      properties: {
+        name: { type: 'string' },
+        version: { type: 'string' },
+        versions: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'every installed version defining this type@version, highest first',
+        },
+      },
+      required: ['name', 'version', 'versions'],
     },
   },
   required: ['type', 'version', 'kind', 'title', 'description', 'category', 'params', 'outputs', 'package'],
 } as const;
 
-const packageSchema = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    version: { type: 'string' },
-    nodes: { type: 'array', items: { type: 'string', description: '<type>@<version>' } },
-    credentials: { type: 'array', items: { type: 'string' } },
-    error: { type: 'string', description: 'why the package did not load; its nodes are then unavailable' },
-  },
-  required: ['name', 'version', 'nodes', 'credentials'],
-} as const;
-
-/** API.md "Node catalogue and packages": what the palette offers and which packages loaded. */
+/** API.md "Node catalogue and packages": what the palette offers (packages: routes/packages.ts). */
 export async function catalogueRoutes(app: FastifyInstance) {
   const { registry } = app.runtime;
 
@@ -70,26 +66,8 @@ export async function catalogueRoutes(app: FastifyInstance) {
           params: d.params,
           outputs: typeof d.outputs === 'function' ? null : [...outputsOf(d, {})],
           credentials: [...(d.credentials ?? [])],
-          package: pkg,
+          package: { name: pkg.name, version: pkg.version, versions: pkg.versions ?? [pkg.version] },
         })),
     }),
-  );
-
-  app.get(
-    '/api/packages',
-    {
-      schema: {
-        tags,
-        response: {
-          200: {
-            type: 'object',
-            properties: { packages: { type: 'array', items: packageSchema } },
-            required: ['packages'],
-          },
-          ...errorResponses(),
-        },
-      },
-    },
-    async () => ({ packages: registry.packages }),
   );
 }

@@ -17,6 +17,7 @@ import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
 import { messagesRoutes } from './messages.js';
 import { metricsRoutes } from './metrics.js';
+import { packagesRoutes } from './packages.js';
 import { providerHooksRoutes } from './provider-hooks.js';
 import { retentionRoutes } from './retention.js';
 import { runsRoutes } from './runs.js';
@@ -37,6 +38,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(catalogueRoutes);
+  await app.register(packagesRoutes);
   await app.register(journeysRoutes);
   await app.register(experimentsRoutes);
   await app.register(testRunsRoutes);

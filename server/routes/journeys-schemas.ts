@@ -95,8 +95,13 @@ export const versionSchema = {
     graph: graphResponseSchema,
     settings: settingsResponseSchema,
     publishedAt: time,
+    packages: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'the installed package versions this version runs, by name (pinned at publish)',
+    },
   },
-  required: ['version', 'graph', 'settings', 'publishedAt'],
+  required: ['version', 'graph', 'settings', 'publishedAt', 'packages'],
 } as const;
 
 const name = { type: 'string', minLength: 1, maxLength: 200 } as const;

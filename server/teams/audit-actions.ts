@@ -34,6 +34,9 @@ const ACTIONS: [method: string, url: string, action: string | null][] = [
   ['POST', '/api/auth/setup', 'member.joined'],
   ['POST', '/api/auth/password', 'user.password_changed'],
   ['POST', '/api/auth/password-reset/confirm', 'user.password_reset'],
+  ['POST', '/api/packages', 'package.installed'],
+  ['DELETE', '/api/packages/:name/:version', 'package.removed'],
+  ['DELETE', '/api/packages/:scope/:pkg/:version', 'package.removed'],
 ];
 
 const SINGULAR: Record<string, string> = {

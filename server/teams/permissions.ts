@@ -78,6 +78,8 @@ const RULES: Rule[] = [
   ['POST', r('/api/live/ticket'), 'journeys:read'],
   ['GET', r('/api/live'), 'journeys:read'],
   ['GET', r('/api/(journeys|runs|nodes|packages|credentials|settings)(/.*)?'), 'journeys:read'],
+  // Installed packages are code every workspace's steps run: installing and removing is an admin's.
+  ['*', r('/api/packages(/.*)?'), 'admin'],
   ['*', r('/api/(credentials|settings)(/.*)?'), 'admin'],
   ['POST', r('/api/journeys/:id/(publish|pause|resume)'), 'journeys:publish'],
   ['DELETE', r('/api/journeys/:id'), 'journeys:publish'],

@@ -75,12 +75,14 @@ describe('a node package scaffolded by the starter', () => {
     expect(nodes.find((n: { type: string }) => n.type === 'globex.shout')).toMatchObject({
       version: 1,
       kind: 'action',
-      package: { name: '@globex/waymark-nodes', version: '1.0.0' },
+      package: { name: '@globex/waymark-nodes', version: '1.0.0', versions: ['1.0.0'] },
     });
     const { packages } = (await api('GET', '/api/packages')).json();
     expect(packages.find((p: { name: string }) => p.name === '@globex/waymark-nodes')).toEqual({
       name: '@globex/waymark-nodes',
       version: '1.0.0',
+      source: 'environment',
+      description: null,
       nodes: ['globex.shout@1'],
       credentials: [],
     });

@@ -32,10 +32,10 @@ export interface EditorSession {
  * const s = await openEditor();
  * await s.page.goto(`${s.url}/?token=${TEST_TOKEN}`);
  */
-export async function openEditor(): Promise<EditorSession> {
+export async function openEditor(env: Record<string, string> = {}): Promise<EditorSession> {
   if (!existsSync(`${editorDir}dist/index.html`))
     await build({ configFile: `${editorDir}vite.config.ts`, logLevel: 'error' });
-  const base = await createTestRuntime();
+  const base = await createTestRuntime(env);
   const app = await buildApp(base.runtime, { serveEditor: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

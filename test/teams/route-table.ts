@@ -1,3 +1,4 @@
+import { pack, writePackage } from '../packages/support.js';
 import { form, template } from './two-workspaces.js';
 
 /**
@@ -8,6 +9,12 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['GET', '/api/openapi.json', 'public'],
   ['GET', '/api/nodes', 'journeys:read'],
   ['GET', '/api/packages', 'journeys:read'],
+  ['GET', '/api/packages/search', 'journeys:read'],
+  ['GET', '/api/packages/{name}/{version}', 'journeys:read'],
+  ['GET', '/api/packages/{scope}/{pkg}/{version}', 'journeys:read'],
+  ['POST', '/api/packages', 'admin'],
+  ['DELETE', '/api/packages/{name}/{version}', 'admin'],
+  ['DELETE', '/api/packages/{scope}/{pkg}/{version}', 'admin'],
   ['POST', '/api/journeys', 'journeys:write'],
   ['GET', '/api/journeys', 'journeys:read'],
   ['GET', '/api/journeys/{id}', 'journeys:read'],
@@ -183,6 +190,8 @@ export function aObjectFor(a: Record<string, string>, A: string, path: string, p
     invitationId: a.invitation as string,
     jobId: a.retryJob as string,
     nodeId: 'ab',
+    scope: '@a',
+    pkg: 'nodes',
   };
   const found = byParam[param];
   if (!found) throw new Error(`${path}: name an object of workspace A for {${param}} in the cross-workspace test`);
@@ -222,7 +231,10 @@ export const BODIES: Record<string, unknown> = {
 };
 
 /** Routes whose body is not JSON. */
-export const RAW: Record<string, { payload: string; headers: Record<string, string> }> = {
+const PACKAGE_TGZ = await pack(writePackage({ name: 'b-nodes', prefix: 'bnodes', version: '1.0.0' }));
+
+export const RAW: Record<string, { payload: string | Buffer; headers: Record<string, string> }> = {
+  'POST /api/packages': { payload: PACKAGE_TGZ, headers: { 'content-type': 'application/gzip' } },
   'POST /api/contacts/import': { payload: 'email\nimported@example.com\n', headers: { 'content-type': 'text/csv' } },
 };
 

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { startWorker } from '../../engine/worker/start-worker.js';
 import { e, n, testPackage } from '../engine/support.js';
+import { RegistryStandIn } from '../packages/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { defaultWorkspace, makeUser, signIn } from './support.js';
 
@@ -54,7 +55,9 @@ export const form = {
 
 /** Sets up both workspaces and A's objects; a worker runs steps. */
 export async function setUpTwoWorkspaces(): Promise<TwoWorkspaces> {
-  const t = await createTestApp();
+  // Packages are the installation's, not a workspace's: B may search the registry and install.
+  const npmRegistry = new RegistryStandIn();
+  const t = await createTestApp({ WAYMARK_NPM_REGISTRY: await npmRegistry.start() });
   t.runtime.registry.add(testPackage);
   const worker = await startWorker(t.runtime, { pollInterval: 200 });
   const a: Record<string, string> = {};
@@ -182,6 +185,7 @@ export async function setUpTwoWorkspaces(): Promise<TwoWorkspaces> {
     async close() {
       await worker.stop();
       await t.close();
+      await npmRegistry.stop();
     },
   };
 }

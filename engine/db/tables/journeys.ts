@@ -28,6 +28,8 @@ export interface JourneyVersionsTable {
   settings: Json<JourneySettings>;
   /** The output each trigger node leaves by (its definition's `triggerOutput`), fixed at publish. */
   trigger_outputs: ColumnType<Record<string, string>, string | undefined, string>;
+  /** The installed package versions its nodes run (`{ name: version }`), fixed at publish. */
+  packages: ColumnType<Record<string, string>, string | undefined, string>;
   published_at: Timestamp;
 }
 

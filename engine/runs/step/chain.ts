@@ -36,7 +36,7 @@ export interface TokenStep {
 export function inlineNodes(runtime: Runtime, version: CompiledVersion, next: readonly string[]): string[] {
   return next.filter((id) => {
     const target = version.nodes.get(id);
-    return target ? definitionOf(runtime.registry, target)?.inline === true : false;
+    return target ? definitionOf(runtime.registry, target, version)?.inline === true : false;
   });
 }
 
@@ -51,7 +51,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
   const view: StepView = { contact: null, steps: {}, contactChanged: false };
   const node = t.version?.nodes.get(step.nodeId);
   const probe = t.telemetry.begin(t.run, step, node?.type ?? 'unknown');
-  const definition = node ? definitionOf(t.runtime.registry, node) : null;
+  const definition = node ? definitionOf(t.runtime.registry, node, t.version) : null;
   if (!node || !definition) {
     // The kernel fails such a step before looking at the outcome.
     return {
@@ -107,19 +107,23 @@ async function record(
 ): Promise<void> {
   const { version, run } = t;
   const node = version?.nodes.get(step.nodeId) ?? null;
-  const definition = node ? definitionOf(t.runtime.registry, node) : null;
-  const transition = version
-    ? decide(version, node ? { node, definition } : null, step, outcome, {
-        now: new Date(),
-        retry: t.retry,
-        jitter: Math.random(),
-      })
-    : engineFailure(
-        step.nodeId,
-        step.attempts,
-        'unknown_node',
-        `journey ${run.journeyId} has no version ${run.version}`,
-      );
+  const definition = node ? definitionOf(t.runtime.registry, node, version) : null;
+  // A node of a package version pinned at publish and removed since (a failed run retried later).
+  const missing = node && !definition && version ? t.runtime.registry.missingPins(version.packages) : [];
+  const transition = missing.length
+    ? engineFailure(step.nodeId, step.attempts, 'step.package-missing', `${missing.join(', ')} is no longer installed`)
+    : version
+      ? decide(version, node ? { node, definition } : null, step, outcome, {
+          now: new Date(),
+          retry: t.retry,
+          jitter: Math.random(),
+        })
+      : engineFailure(
+          step.nodeId,
+          step.attempts,
+          'unknown_node',
+          `journey ${run.journeyId} has no version ${run.version}`,
+        );
   t.telemetry.settle(probe, transition);
   const inline =
     version && transition.kind === 'complete' && !transition.end && depth < MAX_INLINE_DEPTH

@@ -9,12 +9,19 @@ export function starterFiles(options: { name: string; prefix: string; sdkVersion
         version: '1.0.0',
         description: `Waymark nodes: ${prefix}`,
         type: 'module',
-        keywords: ['waymark', 'waymark-nodes'],
+        // The keyword Waymark's package installer requires (SDK.md "Installing a package").
+        keywords: ['waymark', 'waymark-node-package'],
         main: './dist/index.js',
         types: './dist/index.d.ts',
         exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
         files: ['dist'],
-        scripts: { build: 'tsc -p tsconfig.json', test: 'vitest run', prepublishOnly: 'npm run build && npm test' },
+        // `npm pack` builds first, so its tarball installs through POST /api/packages as is.
+        scripts: {
+          build: 'tsc -p tsconfig.json',
+          test: 'vitest run',
+          prepack: 'npm run build',
+          prepublishOnly: 'npm test',
+        },
         peerDependencies: { '@waymark/sdk': `^${sdkVersion}` },
         devDependencies: { '@waymark/sdk': `^${sdkVersion}`, typescript: '^5.9.3', vitest: '^5.1.1' },
       },
@@ -99,11 +106,15 @@ npm run build     # compiles to dist/
 ## Use in Waymark
 
 \`\`\`sh
-npm install ${name}            # in the Waymark folder (or a path to this folder)
-WAYMARK_NODE_PACKAGES=${name} npm start
+npm pack                       # builds dist/ and writes ${name.replace('@', '').replace('/', '-')}-1.0.0.tgz
+curl -H "Authorization: Bearer $TOKEN" -H 'content-type: application/gzip' \\
+  --data-binary @${name.replace('@', '').replace('/', '-')}-1.0.0.tgz http://127.0.0.1:3000/api/packages
 \`\`\`
 
-The nodes then appear in \`GET /api/nodes\` and the editor's palette.
+or publish it to your npm registry and install it by name from the editor's Packages page
+(\`POST /api/packages { "name": "${name}" }\`). Every Waymark process loads it within seconds.
+Ship a changed node as a new version: published journeys keep the version they were
+published with until you publish them again.
 `,
   };
 }

@@ -36,6 +36,10 @@ export class Api {
   delete(path: string): Promise<void> {
     return this.request<void>('DELETE', path);
   }
+  /** Sends a file as the body, with its own content type (an `npm pack` tarball). */
+  upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+    return this.request<T>('POST', path, undefined, { body: file, contentType });
+  }
 
   /**
    * The websocket URL of the live feed. Browsers send no headers on a websocket, so it carries
@@ -47,20 +51,26 @@ export class Api {
     return withQuery(`${proto}://${location.host}/api/live`, { ticket, journeyId });
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: { body: Blob; contentType: string },
+  ): Promise<T> {
     const headers: Record<string, string> = {};
     // A token decides when there is one; otherwise the session cookie, with its CSRF token.
     if (this.session.token) headers.Authorization = `Bearer ${this.session.token}`;
     else if (method !== 'GET' && this.session.csrfToken) headers['X-CSRF-Token'] = this.session.csrfToken;
     if (!this.session.token && this.session.workspaceId) headers['X-Waymark-Workspace'] = this.session.workspaceId;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (raw) headers['Content-Type'] = raw.contentType;
     let res: Response;
     try {
       res = await fetch(path, {
         method,
         headers,
         credentials: 'same-origin',
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (cause) {
       throw new ApiError(0, 'network', `Cannot reach the server (${String(cause)})`);

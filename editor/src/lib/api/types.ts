@@ -36,7 +36,30 @@ export interface CatalogueNode {
   category: string;
   params: Schema;
   outputs: string[] | null;
-  package: { name: string; version: string };
+  package: { name: string; version: string; versions?: string[] };
+}
+
+/** A package as `GET /api/packages` lists it. */
+export interface PackageEntry {
+  name: string;
+  version: string;
+  source: 'builtin' | 'environment' | 'installed';
+  description: string | null;
+  nodes: string[];
+  credentials: string[];
+  error?: string;
+  installedAt?: string;
+  dependencies?: Record<string, string>;
+  usedBy?: { journeyId: string; journeyName: string; version: number }[];
+  loadErrors?: { process: string; message: string; at: string }[];
+}
+
+/** One hit of `GET /api/packages/search`. */
+export interface PackageHit {
+  name: string;
+  version: string;
+  description: string | null;
+  installed: string[];
 }
 
 export interface GraphNode {

@@ -7,6 +7,7 @@ export type Route =
   | { name: 'outbox' }
   | { name: 'team' }
   | { name: 'history' }
+  | { name: 'packages' }
   | { name: 'sign-in' }
   | { name: 'setup'; code: string }
   | { name: 'invite'; token: string }
@@ -25,6 +26,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'outbox' && parts.length === 1) return { name: 'outbox' };
   if (parts[0] === 'team' && parts.length === 1) return { name: 'team' };
   if (parts[0] === 'history' && parts.length === 1) return { name: 'history' };
+  if (parts[0] === 'packages' && parts.length === 1) return { name: 'packages' };
   if (parts[0] === 'sign-in' && parts.length === 1) return { name: 'sign-in' };
   const secret = decodeURIComponent(parts[1] ?? '');
   if (parts[0] === 'setup' && parts.length === 2) return { name: 'setup', code: secret };

@@ -1,0 +1,43 @@
+import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
+import type { Materialized } from './files.js';
+import { probeInThread, runInThread } from './thread-run.js';
+
+/** Beyond the thread's own limit, so that the thread's `step.timeout` is the one the step gets. */
+const GRACE_MS = 1_000;
+/** How long a package may take to import (its top-level code), in its probe thread. */
+const LOAD_LIMIT_MS = 10_000;
+
+/**
+ * Imports a laid-out package and returns its default export, or throws with why it is not a
+ * `definePackage(...)` value (a throw on import keeps its message). It is imported in a
+ * thread first: code that hangs or exits there never reaches this thread. CommonJS compiled
+ * from `export default` is unwrapped.
+ */
+export async function importPackage(files: Materialized): Promise<PackageDefinition> {
+  await probeInThread({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, limitMs: LOAD_LIMIT_MS });
+  const mod = (await import(files.entryUrl)) as { default?: unknown };
+  const first = mod.default as { nodes?: unknown; default?: unknown } | undefined;
+  const value = first && !Array.isArray(first.nodes) && first.default ? first.default : first;
+  const pkg = value as Partial<PackageDefinition> | undefined;
+  if (!pkg || typeof pkg !== 'object' || !Array.isArray(pkg.nodes) || typeof pkg.name !== 'string')
+    throw new Error('the default export is not a definePackage({ name, version, nodes }) value');
+  return pkg as PackageDefinition;
+}
+
+/**
+ * The package as the engine uses it: each node's `run` goes to a worker thread of its own
+ * under the node's time limit (`timeoutMs`, else `defaultTimeoutMs`); the rest of the
+ * definition (params, outputs, validate) is read in this thread.
+ */
+export function threaded(pkg: PackageDefinition, files: Materialized, defaultTimeoutMs: number): PackageDefinition {
+  const nodes = pkg.nodes.map((node): AnyNodeDefinition => {
+    const limitMs = typeof node.timeoutMs === 'number' && node.timeoutMs > 0 ? node.timeoutMs : defaultTimeoutMs;
+    const target = { entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, type: node.type, version: node.version, limitMs };
+    return {
+      ...node,
+      timeoutMs: limitMs + GRACE_MS,
+      run: (ctx) => runInThread(target, ctx as never) as never,
+    } as AnyNodeDefinition;
+  });
+  return { ...pkg, nodes };
+}

@@ -1,0 +1,17 @@
+import { type ErrorDetail, WaymarkError } from '@waymark/sdk';
+
+/** 422: a package that breaks SDK.md's package rules; `details[].path` points into its package.json. */
+export const invalidPackage = (details: readonly ErrorDetail[]) =>
+  new WaymarkError(
+    'invalid_package',
+    `the package cannot be installed: ${details.map((d) => d.message).join('; ')}`,
+    details,
+  );
+
+/** 502: the npm registry cannot be reached, refuses the token or answers 5xx. */
+export const registryUnavailable = (message: string, cause?: unknown) =>
+  new WaymarkError('registry_unavailable', message, [], cause === undefined ? undefined : { cause });
+
+/** 409: removing a package version that journey versions still use, each named in `details`. */
+export const packageInUse = (name: string, version: string, details: readonly ErrorDetail[]) =>
+  new WaymarkError('package_in_use', `${name}@${version} is used by ${details.length} journey version(s)`, details);

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { entryOf, type Manifest } from './manifest.js';
+import { unpackTarball } from './tarball.js';
+
+/** The SDK's source, bundled for installed packages (which run on plain Node, without TypeScript). */
+const SDK_DIR = fileURLToPath(new URL('../sdk/', import.meta.url));
+
+/** The running SDK's version: what an installed package's `@waymark/sdk` peer range must include. */
+export const SDK_VERSION: string = (
+  JSON.parse(readFileSync(path.join(SDK_DIR, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** A package version laid out on disk, ready to import. */
+export interface Materialized {
+  manifest: Manifest;
+  /** The file URL of its entry. */
+  entryUrl: string;
+  /** The file URL of the SDK it imports. */
+  sdkUrl: string;
+  readme: string | null;
+}
+
+/**
+ * This process's copy of the installed packages on disk, under a folder of its own in the
+ * temporary directory: `node_modules/@waymark/sdk` (the running SDK bundled to JavaScript, as
+ * ES module and CommonJS) and, per version, `v/<id>/node_modules/<name>` with its resolved
+ * dependencies beside it. Node's resolution from a package reaches its dependencies and the
+ * SDK, and nothing of Waymark's own node_modules. Removed on `close()`.
+ */
+export class PackageFiles {
+  readonly root = path.join(os.tmpdir(), `waymark-packages-${process.pid}-${randomUUID().slice(0, 8)}`);
+  #sdk: Promise<string> | null = null;
+
+  /** The file URL of the bundled SDK's ES module, built on first use. */
+  sdkUrl(): Promise<string> {
+    this.#sdk ??= this.#bundleSdk();
+    return this.#sdk;
+  }
+
+  async #bundleSdk(): Promise<string> {
+    await sweepStale();
+    const dir = path.join(this.root, 'node_modules', '@waymark', 'sdk');
+    const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'silent' } as const;
+    await build({
+      ...common,
+      entryPoints: [path.join(SDK_DIR, 'src/index.ts')],
+      format: 'esm',
+      // The SDK's CommonJS dependencies (liquidjs, ajv) call require() inside the ES module bundle.
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      outfile: path.join(dir, 'index.mjs'),
+    });
+    await build({
+      ...common,
+      entryPoints: [path.join(SDK_DIR, 'src/index.ts')],
+      format: 'cjs',
+      outfile: path.join(dir, 'index.cjs'),
+    });
+    const manifest = {
+      name: '@waymark/sdk',
+      version: SDK_VERSION,
+      exports: { import: './index.mjs', require: './index.cjs' },
+      main: './index.cjs',
+    };
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify(manifest));
+    return pathToFileURL(path.join(dir, 'index.mjs')).href;
+  }
+
+  /** Unpacks a tarball into a fresh folder for checking; returns the folder and its package.json. */
+  async stage(tarball: Buffer): Promise<{ dir: string; manifest: unknown }> {
+    const dir = path.join(this.root, 'staging', randomUUID());
+    try {
+      await unpackTarball(tarball, dir);
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    const text = await readFile(path.join(dir, 'package.json'), 'utf8').catch(() => null);
+    let manifest: unknown = null;
+    try {
+      manifest = text === null ? null : JSON.parse(text);
+    } catch {
+      manifest = null;
+    }
+    return { dir, manifest };
+  }
+
+  /**
+   * Lays out a package version and its dependencies under a folder of its own (a new one each
+   * time: a module once imported stays in memory, so a reinstall must have another URL).
+   */
+  async materialize(
+    tarball: Buffer,
+    dependencies: readonly { name: string; tarball: Buffer }[],
+  ): Promise<Materialized> {
+    const base = path.join(this.root, 'v', randomUUID());
+    const modules = path.join(base, 'node_modules');
+    const staged = await this.stage(tarball);
+    const manifest = staged.manifest as Manifest;
+    const dir = path.join(modules, ...String(manifest?.name ?? 'unknown').split('/'));
+    await mkdir(path.dirname(dir), { recursive: true });
+    await rename(staged.dir, dir);
+    for (const dependency of dependencies)
+      await unpackTarball(dependency.tarball, path.join(modules, ...dependency.name.split('/')));
+    const entry = path.resolve(dir, entryOf(manifest) ?? 'index.js');
+    if (!entry.startsWith(`${dir}${path.sep}`)) throw new Error('the entry points outside the package');
+    const readme = await readFile(path.join(dir, 'README.md'), 'utf8').catch(() => null);
+    return { manifest, entryUrl: pathToFileURL(entry).href, sdkUrl: await this.sdkUrl(), readme };
+  }
+
+  /** Forgets a staged folder. */
+  async discard(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Removes the folders of processes that are gone (a killed process never ran its `close()`). */
+async function sweepStale(): Promise<void> {
+  for (const entry of await readdir(os.tmpdir()).catch(() => [] as string[])) {
+    const pid = Number(/^waymark-packages-(\d+)-/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await rm(path.join(os.tmpdir(), entry), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

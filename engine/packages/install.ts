@@ -1,0 +1,102 @@
+import { ConflictError, type ErrorDetail } from '@waymark/sdk';
+import type { Runtime } from '../runtime.js';
+import { importPackage } from './definitions.js';
+import { invalidPackage } from './errors.js';
+import { SDK_VERSION } from './files.js';
+import { type Manifest, manifestProblems } from './manifest.js';
+import { downloadTarball, type RegistryConfig, resolveVersion } from './npm-registry.js';
+import { resolveDependencies } from './resolve.js';
+import { getPackageRow, insertPackage } from './store.js';
+import { integrityOf } from './tarball.js';
+
+/** What to install: a name (and a version, range or dist-tag) from the registry, or a tarball. */
+export type InstallSource = { name: string; version?: string } | { tarball: Buffer };
+
+/** The registry that `WAYMARK_NPM_REGISTRY` and `WAYMARK_NPM_TOKEN` configure. */
+export const registryOf = (runtime: Runtime): RegistryConfig => ({
+  url: runtime.config.npmRegistry,
+  token: runtime.config.npmToken,
+});
+
+/**
+ * Installs a package version (contract packages.md): checks it against SDK.md's rules,
+ * resolves its dependencies from the registry, loads it in this process, stores it with its
+ * dependencies and tells every other process. `created` is false when the same bytes were
+ * installed before. Throws 422 `invalid_package` (nothing stored), 409 `conflict` (same
+ * version, other bytes), 404 and 502 from the registry.
+ *
+ * @example
+ * const { name, version } = await installPackage(runtime, { name: '@acme/waymark-nodes', version: '^1' });
+ */
+export async function installPackage(
+  runtime: Runtime,
+  source: InstallSource,
+): Promise<{ name: string; version: string; created: boolean }> {
+  const registry = registryOf(runtime);
+  const { files } = runtime.packages;
+  let tarball: Buffer;
+  let expected: { name: string; version: string } | null = null;
+  if ('tarball' in source) tarball = source.tarball;
+  else {
+    const found = await resolveVersion(registry, source.name, source.version);
+    tarball = await downloadTarball(registry, found.tarball, found.integrity);
+    expected = { name: source.name, version: found.version };
+  }
+  const staged = await files.stage(tarball).catch((error: Error) => {
+    throw invalidPackage([{ path: '', message: `the tarball does not unpack: ${error.message}` }]);
+  });
+  await files.discard(staged.dir);
+  if (staged.manifest === null)
+    throw invalidPackage([{ path: '', message: 'the tarball has no package/package.json' }]);
+  const problems = manifestProblems(staged.manifest, SDK_VERSION);
+  const manifest = staged.manifest as Manifest;
+  if (expected && manifest.name !== expected.name)
+    problems.push({
+      path: '/name',
+      message: `the registry's ${expected.name} holds a package.json named ${manifest.name}`,
+    });
+  if (expected && manifest.version !== expected.version)
+    problems.push({
+      path: '/version',
+      message: `the registry's ${expected.version} holds version ${manifest.version}`,
+    });
+  if (problems.length) throw invalidPackage(problems);
+  const { name, version } = manifest;
+  const integrity = integrityOf(tarball);
+  const same = async () => {
+    const existing = await getPackageRow(runtime.db, name, version);
+    if (existing && existing.integrity !== integrity)
+      throw new ConflictError(`${name}@${version} is installed with other contents; publish a new version`);
+    return existing !== null;
+  };
+  if (await same()) return { name, version, created: false };
+  const dependencies = await resolveDependencies(registry, manifest.dependencies ?? {});
+  const laidOut = await files.materialize(tarball, dependencies);
+  const loaded = await importPackage(laidOut).catch((error: Error) => {
+    throw invalidPackage([{ path: '', message: `the package throws on import: ${error.message}` }]);
+  });
+  const loadProblems: ErrorDetail[] = [];
+  if (loaded.name !== name)
+    loadProblems.push({
+      path: '/name',
+      message: `the default export names ${String(loaded.name)}, package.json ${name}`,
+    });
+  else if (loaded.version !== version)
+    loadProblems.push({
+      path: '/version',
+      message: `the default export's version ${String(loaded.version)} is not package.json's ${version}`,
+    });
+  else {
+    const problem = runtime.registry.installedProblem(name, loaded);
+    if (problem) loadProblems.push({ path: '', message: problem });
+  }
+  if (loadProblems.length) throw invalidPackage(loadProblems);
+  const stored = await insertPackage(runtime.db, { name, version, integrity, tarball, manifest }, dependencies);
+  if (!stored) {
+    // Installed meanwhile by another request: the same bytes are fine, other bytes are not.
+    await same();
+    return { name, version, created: false };
+  }
+  runtime.packages.adopt(name, version, laidOut, loaded, null);
+  return { name, version, created: true };
+}

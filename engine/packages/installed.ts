@@ -1,0 +1,143 @@
+import type { PackageDefinition } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import type { NodeRegistry } from '../registry/registry.js';
+import type { NotificationListener } from '../runs/listener.js';
+import { importPackage, threaded } from './definitions.js';
+import type { Materialized, PackageFiles } from './files.js';
+import { listPackageRows, PACKAGES_CHANNEL, packageBytes, recordLoadError } from './store.js';
+
+const keyOf = (name: string, version: string) => `${name}@${version}`;
+
+/**
+ * The installed package versions of this process: loaded from PostgreSQL at start, then kept
+ * in step with every other process through `waymark_packages` notices, so an install or a
+ * removal reaches all of them without a restart. A version that fails to load is recorded
+ * (`node_package_load_errors`, and its entry's `error`), never fatal.
+ *
+ * @example
+ * const installed = new InstalledPackages({ db, registry, files, logger, process: 'host:123', stepTimeoutMs: 30_000 });
+ * await installed.loadAll();
+ * installed.listen(listener);
+ */
+export class InstalledPackages {
+  readonly #loaded = new Map<string, Materialized | null>();
+  readonly #loading = new Map<string, Promise<void>>();
+  #off: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly options: {
+      db: Kysely<Database>;
+      registry: NodeRegistry;
+      files: PackageFiles;
+      logger: Logger;
+      /** `<host>:<pid>`, as load errors name the process. */
+      process: string;
+      stepTimeoutMs: number;
+    },
+  ) {}
+
+  get files(): PackageFiles {
+    return this.options.files;
+  }
+
+  /** Loads every installed version (before the process takes jobs or answers `/healthz`). */
+  async loadAll(): Promise<void> {
+    const rows = await listPackageRows(this.options.db);
+    await Promise.all(rows.map((row) => this.load(row.name, row.version)));
+  }
+
+  /**
+   * Follows installs and removals made by any process: at once through notices, and every
+   * `resyncMs` from the table too, since a notice sent while the LISTEN connection was down
+   * is lost.
+   */
+  listen(listener: NotificationListener, resyncMs = 5_000): void {
+    this.#off?.();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = setInterval(() => {
+      this.sync().catch((error) => this.options.logger.warn({ err: error }, 'installed packages resync failed'));
+    }, resyncMs);
+    this.#timer.unref();
+    this.#off = listener.on(PACKAGES_CHANNEL, (payload) => {
+      const notice = payload as { name?: unknown; version?: unknown; change?: unknown } | null;
+      if (typeof notice?.name !== 'string' || typeof notice.version !== 'string') return;
+      if (notice.change === 'removed') this.unload(notice.name, notice.version);
+      else void this.load(notice.name, notice.version);
+    });
+  }
+
+  /** Loads the stored versions this process lacks and forgets those no longer stored. */
+  async sync(): Promise<void> {
+    const rows = await listPackageRows(this.options.db);
+    const stored = new Set(rows.map((r) => keyOf(r.name, r.version)));
+    for (const info of this.options.registry.installedPackages())
+      if (!stored.has(keyOf(info.name, info.version)) && !this.#loading.has(keyOf(info.name, info.version)))
+        this.unload(info.name, info.version);
+    await Promise.all(rows.map((row) => this.load(row.name, row.version)));
+  }
+
+  /** Loads one stored version unless loaded already; a failure is recorded, not thrown. */
+  load(name: string, version: string): Promise<void> {
+    const key = keyOf(name, version);
+    if (this.#loaded.has(key)) return Promise.resolve();
+    let loading = this.#loading.get(key);
+    if (!loading) {
+      loading = this.#load(name, version).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
+    }
+    return loading;
+  }
+
+  async #load(name: string, version: string): Promise<void> {
+    const { db, logger } = this.options;
+    const bytes = await packageBytes(db, name, version);
+    if (!bytes) return; // removed meanwhile
+    let files: Materialized | null = null;
+    let pkg: PackageDefinition | null = null;
+    let problem: string | null = null;
+    try {
+      files = await this.options.files.materialize(bytes.tarball, bytes.dependencies);
+      pkg = await importPackage(files);
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+    }
+    const info = this.adopt(name, version, files, pkg, problem);
+    if (info.error) logger.error({ package: name, version, err: info.error }, 'installed node package failed to load');
+    await recordLoadError(db, name, version, this.options.process, info.error ?? null);
+  }
+
+  /** Puts a version that was laid out and imported (or failed to) into the registry. */
+  adopt(
+    name: string,
+    version: string,
+    files: Materialized | null,
+    pkg: PackageDefinition | null,
+    problem: string | null,
+  ) {
+    this.#loaded.set(keyOf(name, version), files);
+    const usable = pkg && files ? threaded(pkg, files, this.options.stepTimeoutMs) : null;
+    if (pkg && pkg.version !== version)
+      problem ??= `the default export's version ${String(pkg.version)} is not package.json's ${version}`;
+    return this.options.registry.addInstalled(name, version, usable, problem);
+  }
+
+  /** Forgets a removed version in this process. */
+  unload(name: string, version: string): void {
+    this.#loaded.delete(keyOf(name, version));
+    this.options.registry.removeInstalled(name, version);
+  }
+
+  /** A loaded version's README.md, or null. */
+  readme(name: string, version: string): string | null {
+    return this.#loaded.get(keyOf(name, version))?.readme ?? null;
+  }
+
+  async close(): Promise<void> {
+    this.#off?.();
+    if (this.#timer) clearInterval(this.#timer);
+    await this.options.files.close();
+  }
+}

@@ -1,0 +1,73 @@
+import type { ErrorDetail } from '@waymark/sdk';
+import semver from 'semver';
+
+/** The keyword that marks an npm package as a Waymark node package (SDK.md). */
+export const PACKAGE_KEYWORD = 'waymark-node-package';
+
+/** The fields of package.json that installing reads. */
+export interface Manifest {
+  name: string;
+  version: string;
+  description?: string;
+  keywords?: string[];
+  main?: string;
+  exports?: unknown;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+const pointer = (...parts: string[]) => `/${parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
+
+/** The file `import` reaches: `exports["."]` (its `import`/`default`), else `main`, else index.js. */
+export function entryOf(manifest: Manifest): string | null {
+  const dot =
+    typeof manifest.exports === 'string'
+      ? manifest.exports
+      : (manifest.exports as Record<string, unknown> | undefined)?.['.'];
+  const pick = (value: unknown): string | null => {
+    if (typeof value === 'string') return value;
+    if (!value || typeof value !== 'object') return null;
+    const conditions = value as Record<string, unknown>;
+    return pick(conditions.import) ?? pick(conditions.node) ?? pick(conditions.default) ?? pick(conditions.require);
+  };
+  return (dot === undefined ? null : pick(dot)) ?? manifest.main ?? 'index.js';
+}
+
+/**
+ * Every way a package.json breaks SDK.md's rules for an installable package, each with a
+ * JSON pointer into it; empty when it may be installed next to SDK `sdkVersion`.
+ *
+ * @example
+ * manifestProblems({ name: 'x', version: '1.0.0' }, '0.1.0') // → [{ path: '/keywords', … }, …]
+ */
+export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    return [{ path: '', message: 'package.json is not a JSON object' }];
+  const m = raw as Record<string, unknown>;
+  const problems: ErrorDetail[] = [];
+  if (typeof m.name !== 'string' || !/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/.test(m.name))
+    problems.push({ path: '/name', message: 'name is not an npm package name' });
+  if (typeof m.version !== 'string' || !semver.valid(m.version))
+    problems.push({ path: '/version', message: 'version is not a semver version' });
+  if (!Array.isArray(m.keywords) || !m.keywords.includes(PACKAGE_KEYWORD))
+    problems.push({ path: '/keywords', message: `keywords must include "${PACKAGE_KEYWORD}"` });
+  const peers = m.peerDependencies as Record<string, unknown> | undefined;
+  const range = peers && typeof peers === 'object' ? peers['@waymark/sdk'] : undefined;
+  const at = pointer('peerDependencies', '@waymark/sdk');
+  if (typeof range !== 'string') problems.push({ path: at, message: 'peerDependencies must name @waymark/sdk' });
+  else if (!semver.validRange(range)) problems.push({ path: at, message: `${range} is not a semver range` });
+  else if (!semver.satisfies(sdkVersion, range, { includePrerelease: true }))
+    problems.push({ path: at, message: `${range} does not include ${sdkVersion}` });
+  const deps = m.dependencies;
+  if (deps !== undefined && (typeof deps !== 'object' || deps === null || Array.isArray(deps)))
+    problems.push({ path: '/dependencies', message: 'dependencies must be an object' });
+  else
+    for (const [name, spec] of Object.entries((deps ?? {}) as Record<string, unknown>)) {
+      if (typeof spec !== 'string' || !semver.validRange(spec))
+        problems.push({
+          path: pointer('dependencies', name),
+          message: `${name}: only semver ranges from the registry can be installed`,
+        });
+    }
+  return problems;
+}

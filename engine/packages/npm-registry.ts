@@ -1,0 +1,121 @@
+import { NotFoundError } from '@waymark/sdk';
+import semver from 'semver';
+import { registryUnavailable } from './errors.js';
+import { integrityOf } from './tarball.js';
+
+/** Where packages come from: `WAYMARK_NPM_REGISTRY` (trailing slash) and its optional token. */
+export interface RegistryConfig {
+  url: string;
+  token: string | null;
+}
+
+/** The part of a packument (the registry's document of a package) that installing reads. */
+interface Packument {
+  'dist-tags'?: Record<string, string>;
+  versions?: Record<string, { dist?: { tarball?: string; integrity?: string }; dependencies?: Record<string, string> }>;
+}
+
+const TIMEOUT_MS = 30_000;
+
+/** Headers for `url`: the token only goes to the registry's own origin, never elsewhere. */
+function headersFor(registry: RegistryConfig, url: string, accept: string): Record<string, string> {
+  const headers: Record<string, string> = { accept };
+  if (registry.token && new URL(url).origin === new URL(registry.url).origin)
+    headers.authorization = `Bearer ${registry.token}`;
+  return headers;
+}
+
+async function get(registry: RegistryConfig, url: string, accept: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: headersFor(registry, url, accept),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: 'follow',
+    });
+  } catch (error) {
+    throw registryUnavailable(`the npm registry cannot be reached: ${(error as Error).message}`, error);
+  }
+  if (response.status === 401 || response.status === 403)
+    throw registryUnavailable(`the npm registry refused the request (${response.status}): check WAYMARK_NPM_TOKEN`);
+  if (response.status >= 500) throw registryUnavailable(`the npm registry answered ${response.status}`);
+  return response;
+}
+
+/** A package's name as one path segment (`@acme/x` → `@acme%2fx`), as npm clients send it. */
+const encodeName = (name: string) =>
+  name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name);
+
+/** A version the registry holds: where its tarball is and what it depends on. */
+export interface ResolvedVersion {
+  name: string;
+  version: string;
+  tarball: string;
+  integrity: string | null;
+  dependencies: Record<string, string>;
+}
+
+/**
+ * The version `spec` (a version, a range or a dist-tag; default `latest`) names, with its
+ * tarball URL and integrity. Unknown names and unmatched specs are 404 `not_found`.
+ */
+export async function resolveVersion(
+  registry: RegistryConfig,
+  name: string,
+  spec = 'latest',
+): Promise<ResolvedVersion> {
+  const response = await get(registry, new URL(encodeName(name), registry.url).href, 'application/json');
+  if (response.status === 404) throw new NotFoundError(`the registry has no package ${name}`);
+  if (!response.ok) throw registryUnavailable(`the npm registry answered ${response.status} for ${name}`);
+  const doc = (await response.json().catch(() => null)) as Packument | null;
+  const versions = Object.keys(doc?.versions ?? {});
+  const tagged = doc?.['dist-tags']?.[spec];
+  const version = tagged ?? (semver.valid(spec) ? spec : semver.maxSatisfying(versions, spec));
+  const entry = version ? doc?.versions?.[version] : undefined;
+  if (!version || !entry?.dist?.tarball) throw new NotFoundError(`the registry has no version ${spec} of ${name}`);
+  return {
+    name,
+    version,
+    tarball: new URL(entry.dist.tarball, registry.url).href,
+    integrity: entry.dist.integrity ?? null,
+    dependencies: entry.dependencies ?? {},
+  };
+}
+
+/** A tarball's bytes, checked against the integrity the registry announced. */
+export async function downloadTarball(
+  registry: RegistryConfig,
+  url: string,
+  integrity: string | null,
+): Promise<Buffer> {
+  const response = await get(registry, url, 'application/octet-stream');
+  if (!response.ok) throw registryUnavailable(`the npm registry answered ${response.status} for ${url}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (integrity?.startsWith('sha512-') && integrityOf(bytes) !== integrity)
+    throw registryUnavailable(`the tarball ${url} does not match its integrity ${integrity}`);
+  return bytes;
+}
+
+/** One hit of the registry's search. */
+export interface SearchHit {
+  name: string;
+  version: string;
+  description: string | null;
+}
+
+/** The registry's `/-/v1/search` for `keywords:waymark-node-package <q>`. */
+export async function searchRegistry(registry: RegistryConfig, q: string, limit: number): Promise<SearchHit[]> {
+  const url = new URL('-/v1/search', registry.url);
+  url.searchParams.set('text', `keywords:waymark-node-package ${q}`.trim());
+  url.searchParams.set('size', String(limit));
+  const response = await get(registry, url.href, 'application/json');
+  if (!response.ok) throw registryUnavailable(`the npm registry search answered ${response.status}`);
+  const body = (await response.json().catch(() => null)) as {
+    objects?: { package?: { name?: unknown; version?: unknown; description?: unknown } }[];
+  } | null;
+  return (body?.objects ?? []).flatMap(({ package: p }) =>
+    typeof p?.name === 'string' && typeof p.version === 'string'
+      ? [{ name: p.name, version: p.version, description: typeof p.description === 'string' ? p.description : null }]
+      : [],
+  );
+}

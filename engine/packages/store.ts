@@ -1,0 +1,200 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+/** The channel on which processes learn that a package version was installed or removed. */
+export const PACKAGES_CHANNEL = 'waymark_packages';
+
+/** An installed version as stored, without its bytes. */
+export interface PackageRow {
+  name: string;
+  version: string;
+  integrity: string;
+  manifest: Record<string, unknown>;
+  dependencies: Record<string, string>;
+  installedAt: Date;
+}
+
+/** A journey version holding a package version in use. */
+export interface PackageUser {
+  journeyId: string;
+  journeyName: string;
+  version: number;
+  workspaceId: string;
+}
+
+const columns = ['name', 'version', 'integrity', 'manifest', 'dependencies', 'installed_at'] as const;
+const toRow = (r: {
+  name: string;
+  version: string;
+  integrity: string;
+  manifest: Record<string, unknown>;
+  dependencies: Record<string, string>;
+  installed_at: Date;
+}): PackageRow => ({ ...r, installedAt: r.installed_at });
+
+/** Every installed version (packages are the installation's, not a workspace's). */
+export async function listPackageRows(db: Kysely<Database>): Promise<PackageRow[]> {
+  return (await db.selectFrom('node_packages').select(columns).execute()).map(toRow);
+}
+
+export async function getPackageRow(db: Kysely<Database>, name: string, version: string): Promise<PackageRow | null> {
+  const row = await db
+    .selectFrom('node_packages')
+    .select(columns)
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row ? toRow(row) : null;
+}
+
+/** A version's tarball and its dependencies' tarballs, for laying it out on disk. */
+export async function packageBytes(
+  db: Kysely<Database>,
+  name: string,
+  version: string,
+): Promise<{ tarball: Buffer; dependencies: { name: string; version: string; tarball: Buffer }[] } | null> {
+  const row = await db
+    .selectFrom('node_packages')
+    .select('tarball')
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (!row) return null;
+  const dependencies = await db
+    .selectFrom('node_package_dependencies')
+    .select(['name', 'version', 'tarball'])
+    .where('package_name', '=', name)
+    .where('package_version', '=', version)
+    .orderBy('name')
+    .execute();
+  return { tarball: row.tarball, dependencies };
+}
+
+/**
+ * Stores a version with its dependencies and tells every process (on commit). False when
+ * the same name and version is stored already (nothing written).
+ */
+export async function insertPackage(
+  db: Kysely<Database>,
+  row: { name: string; version: string; integrity: string; tarball: Buffer; manifest: object },
+  dependencies: readonly { name: string; version: string; tarball: Buffer }[],
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('node_packages')
+      .values({
+        ...row,
+        manifest: JSON.stringify(row.manifest),
+        dependencies: JSON.stringify(Object.fromEntries(dependencies.map((d) => [d.name, d.version]))),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('name')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    if (dependencies.length)
+      await trx
+        .insertInto('node_package_dependencies')
+        .values(dependencies.map((d) => ({ package_name: row.name, package_version: row.version, ...d })))
+        .execute();
+    await notifyPackages(trx, { name: row.name, version: row.version, change: 'installed' });
+    return true;
+  });
+}
+
+async function notifyPackages(db: Kysely<Database>, notice: { name: string; version: string; change: string }) {
+  await sql`select pg_notify(${PACKAGES_CHANNEL}, ${JSON.stringify(notice)})`.execute(db);
+}
+
+/**
+ * The journey versions holding a package version in use: the published version of every
+ * journey not archived, and every version with a run running or waiting.
+ */
+export async function packageUsers(db: Kysely<Database>, name: string, version: string): Promise<PackageUser[]> {
+  const { rows } = await sql<PackageUser>`
+    select jv.journey_id as "journeyId", j.name as "journeyName", jv.version, j.workspace_id as "workspaceId"
+    from journey_versions jv join journeys j on j.id = jv.journey_id
+    where jv.packages ->> ${name} = ${version}
+      and ((j.published_version = jv.version and j.archived_at is null)
+        or exists (select 1 from runs r where r.journey_id = jv.journey_id and r.version = jv.version
+          and r.status in ('running', 'waiting')))
+    order by j.name, jv.version`.execute(db);
+  return rows;
+}
+
+/**
+ * Removes a version unless journey versions use it; returns those users (nothing removed)
+ * or null when it is not installed. The row lock makes a concurrent publish that pins it
+ * (`lockPinned`) wait, so the two never both succeed.
+ */
+export async function deletePackage(
+  db: Kysely<Database>,
+  name: string,
+  version: string,
+): Promise<{ users: PackageUser[] } | null> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await trx
+      .selectFrom('node_packages')
+      .select('name')
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!locked) return null;
+    const users = await packageUsers(trx, name, version);
+    if (users.length) return { users };
+    await trx.deleteFrom('node_packages').where('name', '=', name).where('version', '=', version).execute();
+    await notifyPackages(trx, { name, version, change: 'removed' });
+    return { users: [] };
+  });
+}
+
+/** Share-locks the pinned versions inside a publish; returns the pins that are no longer installed. */
+export async function lockPinned(db: Kysely<Database>, pins: Readonly<Record<string, string>>): Promise<string[]> {
+  const missing: string[] = [];
+  for (const [name, version] of Object.entries(pins)) {
+    const row = await db
+      .selectFrom('node_packages')
+      .select('name')
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .forShare()
+      .executeTakeFirst();
+    if (!row) missing.push(`${name}@${version}`);
+  }
+  return missing;
+}
+
+/** Records (or clears, with null) why this process could not load a version. */
+export async function recordLoadError(
+  db: Kysely<Database>,
+  name: string,
+  version: string,
+  process: string,
+  message: string | null,
+): Promise<void> {
+  if (message === null) {
+    await db
+      .deleteFrom('node_package_load_errors')
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .where('process', '=', process)
+      .execute();
+    return;
+  }
+  await db
+    .insertInto('node_package_load_errors')
+    .values({ name, version, process, message })
+    .onConflict((oc) => oc.columns(['name', 'version', 'process']).doUpdateSet({ message, at: sql`now()` }))
+    .execute()
+    .catch(() => {}); // removed meanwhile: nothing to report on
+}
+
+export async function loadErrorsOf(db: Kysely<Database>, name: string, version: string) {
+  return db
+    .selectFrom('node_package_load_errors')
+    .select(['process', 'message', 'at'])
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .orderBy('at')
+    .execute();
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { runEnds } from '../engine/support.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
+import { pack, writePackage } from './support.js';
+
+// An installed package's run executes in a worker thread with a time limit: whatever it does,
+// it fails its own step only, and the worker goes on with every other step.
+let t: TestApp;
+let worker: WorkerHandle;
+
+const LIMIT_MS = 1500;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  worker = await startWorker(t.runtime, { pollInterval: 100 });
+  const install = async (prefix: string, run: string, node = `timeoutMs: ${LIMIT_MS}, maxAttempts: 1,`) => {
+    const res = await installTarball(
+      t,
+      await pack(writePackage({ name: `${prefix}-nodes`, prefix, version: '1.0.0', run, node })),
+    );
+    if (res.statusCode !== 201) throw new Error(res.body);
+  };
+  await install('fine', "return { next: 'out', output: { env: Object.keys(process.env).length } };");
+  await install('hang', 'return new Promise(() => {});');
+  await install('loop', 'for (;;) {}');
+  await install('crash', 'setTimeout(() => process.exit(3), 10); return new Promise(() => {});');
+  await install('boom', "throw new Error('the package failed on purpose');", 'maxAttempts: 1,');
+  await install(
+    'reach',
+    "const { Pool } = await import('pg'); return { next: 'out', output: { pool: typeof Pool } };",
+    'maxAttempts: 1,',
+  );
+}, 90_000);
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+async function runOf(type: string) {
+  const id = await createJourney(t, type, { name: type });
+  await publishJourney(t, id);
+  return fire(t, id);
+}
+
+const shoutStep = async (runId: string) => {
+  const { run, steps } = await runEnds(t.runtime.db, runId, undefined, 20_000);
+  return { run, step: steps.find((s) => s.node_id === 'shout') };
+};
+
+describe('a package whose run never resolves', () => {
+  test('fails its step with step.timeout after its time limit while other steps go on', async () => {
+    const started = Date.now();
+    const hung = await runOf('hang.shout');
+    const fine = await runOf('fine.shout');
+    const other = await shoutStep(fine);
+    expect(other.run.status).toBe('completed');
+    expect(Date.now() - started).toBeLessThan(LIMIT_MS + 1000);
+    const { run, step } = await shoutStep(hung);
+    expect(run.status).toBe('failed');
+    expect(step?.error).toMatchObject({ code: 'step.timeout', message: expect.stringContaining(`${LIMIT_MS} ms`) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LIMIT_MS);
+  }, 30_000);
+
+  test('an endless synchronous loop is stopped the same way', async () => {
+    const { run, step } = await shoutStep(await runOf('loop.shout'));
+    expect(run.status).toBe('failed');
+    expect(step?.error).toMatchObject({ code: 'step.timeout' });
+    const again = await shoutStep(await runOf('fine.shout'));
+    expect(again.run.status).toBe('completed');
+  }, 30_000);
+});
+
+describe('a package that crashes or throws', () => {
+  test('process.exit in its thread fails the step with step.crashed, not the worker', async () => {
+    const { run, step } = await shoutStep(await runOf('crash.shout'));
+    expect(run.status).toBe('failed');
+    expect(step?.error).toMatchObject({ code: 'step.crashed' });
+    expect((await shoutStep(await runOf('fine.shout'))).run.status).toBe('completed');
+  }, 30_000);
+
+  test('a thrown error fails that step with its message', async () => {
+    const { run, step } = await shoutStep(await runOf('boom.shout'));
+    expect(run.status).toBe('failed');
+    expect(step?.error).toMatchObject({ message: 'the package failed on purpose' });
+  }, 30_000);
+});
+
+describe('what a package can reach', () => {
+  test('an empty process.env', async () => {
+    const { step } = await shoutStep(await runOf('fine.shout'));
+    expect(step?.output).toEqual({ env: 0 });
+  }, 30_000);
+
+  test("none of Waymark's own modules (no database driver)", async () => {
+    const { run, step } = await shoutStep(await runOf('reach.shout'));
+    expect(run.status).toBe('failed');
+    expect(step?.error).toMatchObject({ message: expect.stringContaining("Cannot find package 'pg'") });
+  }, 30_000);
+});

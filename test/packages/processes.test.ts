@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { eventually, runEnds } from '../engine/support.js';
+import { kill, startWaymark, type WaymarkProcess } from '../operations/support/processes.js';
+import { createTestApp, createTestRuntime, TEST_TOKEN, type TestApp, type TestRuntime } from '../support/runtime.js';
+import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
+import { pack, writePackage } from './support.js';
+
+// Installed packages live in PostgreSQL: a process running at the install picks it up
+// through LISTEN/NOTIFY, and one started later loads it before it takes a job.
+const env = {
+  WAYMARK_SECRET_KEY: 'test-secret-key-0123456789',
+  WAYMARK_API_TOKEN: TEST_TOKEN,
+  WAYMARK_DATA_DIR: '/tmp/waymark-test-data',
+};
+let t: TestApp;
+let running: TestRuntime;
+let worker: WaymarkProcess | null = null;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  running = await createTestRuntime({}, { database: t.database });
+}, 60_000);
+afterAll(async () => {
+  if (worker) await kill(worker);
+  await running?.close();
+  await t?.close();
+});
+
+describe('an install reaches every process', () => {
+  test('a process already running loads it within 5 s, and forgets a removed version as fast', async () => {
+    const res = await installTarball(
+      t,
+      await pack(writePackage({ name: 'gone-nodes', prefix: 'gone', version: '1.0.0' })),
+    );
+    expect(res.statusCode).toBe(201);
+    await eventually(async () => running.runtime.registry.get('gone.shout', 1) !== undefined, 5_000);
+    const removed = await t.app.inject({ method: 'DELETE', url: '/api/packages/gone-nodes/1.0.0', headers: t.auth });
+    expect(removed.statusCode).toBe(204);
+    await eventually(async () => running.runtime.registry.get('gone.shout', 1) === undefined, 5_000);
+  }, 20_000);
+
+  test('a worker process started after the install runs its steps', async () => {
+    const res = await installTarball(t, await pack(writePackage({ name: '@acme/waymark-nodes', version: '1.0.0' })));
+    expect(res.statusCode).toBe(201);
+    worker = await startWaymark('worker', t.database.url, env);
+    const id = await createJourney(t, 'acme.shout');
+    await publishJourney(t, id);
+    const { run, steps } = await runEnds(t.runtime.db, await fire(t, id, 'Eve'), undefined, 30_000);
+    expect(run.status).toBe('completed');
+    expect(steps.find((s) => s.node_id === 'shout')?.output).toEqual({ shouted: 'HELLO EVE' });
+  }, 120_000);
+});
