@@ -34,6 +34,8 @@ export interface CatalogueNode {
   title: string;
   description: string;
   category: string;
+  /** The canvas line: a Liquid template over the params (SDK `summary`). */
+  summary?: string;
   params: Schema;
   outputs: string[] | null;
   package: { name: string; version: string };
