@@ -77,7 +77,7 @@ const RULES: Rule[] = [
   ['GET', r('/api/audit'), 'admin'],
   ['POST', r('/api/live/ticket'), 'journeys:read'],
   ['GET', r('/api/live'), 'journeys:read'],
-  ['GET', r('/api/(journeys|runs|nodes|packages|credentials|settings)(/.*)?'), 'journeys:read'],
+  ['GET', r('/api/(journeys|journey-templates|runs|nodes|packages|credentials|settings)(/.*)?'), 'journeys:read'],
   ['*', r('/api/(credentials|settings)(/.*)?'), 'admin'],
   ['POST', r('/api/journeys/:id/(publish|pause|resume)'), 'journeys:publish'],
   ['DELETE', r('/api/journeys/:id'), 'journeys:publish'],

@@ -6,6 +6,7 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['GET', '/api/openapi.json', 'public'],
   ['GET', '/api/nodes', 'journeys:read'],
   ['GET', '/api/packages', 'journeys:read'],
+  ['GET', '/api/journey-templates', 'journeys:read'],
   ['POST', '/api/journeys', 'journeys:write'],
   ['GET', '/api/journeys', 'journeys:read'],
   ['GET', '/api/journeys/{id}', 'journeys:read'],
