@@ -55,9 +55,10 @@ export class JourneyListState {
     this.counts = Object.fromEntries(entries.filter((e) => e !== null));
   }
 
-  async create(name: string): Promise<string | null> {
+  /** A new draft, empty or made from a journey template; its id, or null when refused. */
+  async create(name: string, template?: string): Promise<string | null> {
     try {
-      const journey = await this.api.post<Journey>('/api/journeys', { name });
+      const journey = await this.api.post<Journey>('/api/journeys', template ? { name, template } : { name });
       return journey.id;
     } catch (error) {
       this.error = errorMessage(error);

@@ -130,6 +130,15 @@ export interface JourneySummary {
 /** API.md leaves the version list's items open: numbers or objects carrying `version`. */
 export type VersionEntry = number | { version: number; publishedAt?: string };
 
+/** A starting point of "Create journey" (GET /api/journey-templates). */
+export interface JourneyTemplate {
+  id: string;
+  name: string;
+  description: string;
+  graph: Graph;
+  settings?: Partial<JourneySettings>;
+}
+
 export interface Journey {
   id: string;
   name: string;
