@@ -191,6 +191,8 @@ export interface Run {
   startedAt: string;
   endedAt: string | null;
   failure?: { nodeId: string; error: StepError; at: string };
+  /** In lists: the contact's email. */
+  contactEmail?: string | null;
 }
 
 export interface RunStep {
