@@ -31,7 +31,7 @@ const graph = {
   ],
 };
 
-describe.skipIf(!hasChromium)('counts on the canvas', () => {
+describe.skipIf(!hasChromium)('the contacts behind the canvas counts', () => {
   let s: EditorSession;
   let worker: WorkerHandle;
   let journeyId: string;
@@ -97,5 +97,24 @@ describe.skipIf(!hasChromium)('counts on the canvas', () => {
     await expect
       .poll(() => page.getByTestId('run-list').locator('tr').allTextContents())
       .toEqual([expect.stringContaining('linus@example.com')]);
+  });
+
+  test('the contact page puts the contact’s runs and events on one timeline, newest first', async () => {
+    const { page, url } = s;
+    const event = await s.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: auth,
+      payload: { email: 'ada@example.com', name: 'webinar.attended', properties: { webinar: 'Spring' } },
+    });
+    expect(event.statusCode).toBeLessThan(300);
+    await page.goto(`${url}/contacts`);
+    await page.getByRole('cell', { name: 'ada@example.com' }).click();
+    const items = page.getByTestId('timeline').locator('li');
+    await expect.poll(() => items.count()).toBe(2);
+    expect(await items.nth(0).textContent()).toContain('webinar.attended');
+    expect(await items.nth(1).textContent()).toContain('Entered Plans');
+    expect(await items.nth(1).textContent()).toContain('waiting');
+    expect(await items.nth(1).locator('a').getAttribute('href')).toBe(`/journeys/${journeyId}`);
   });
 });
