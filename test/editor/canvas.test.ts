@@ -51,7 +51,7 @@ describe.skipIf(!hasChromium)('the canvas', () => {
     await page.locator('[data-template="birthday"]').click();
     await page.waitForURL(/\/journeys\//);
     const id = page.url().split('/').pop()!;
-    await expect.poll(() => node(page, 'greeting').isVisible()).toBe(true);
+    await expect.poll(() => node(page, 'greeting').isVisible(), { timeout: 15_000 }).toBe(true);
     // The sender is left for the marketer: the node says so until it is filled in.
     await expect.poll(() => node(page, 'greeting').locator('.wm-node.invalid').count()).toBe(1);
 
@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)('the canvas', () => {
     });
     const id = res.json().id;
     await page.goto(`${url}/journeys/${id}`);
-    await expect.poll(() => page.locator('.svelte-flow__node').count()).toBe(40);
+    await expect.poll(() => page.locator('.svelte-flow__node').count(), { timeout: 15_000 }).toBe(40);
     await expect.poll(() => page.locator('.svelte-flow__edge').count()).toBe(fortyNodeJourney().edges.length);
     await page.waitForTimeout(300);
     await page.screenshot({ path: 'test/editor/.canvas-forty.png' }).catch(() => undefined);
