@@ -21,7 +21,10 @@ export interface BenchInstance {
   close(): Promise<void>;
 }
 
-export async function createInstance(env: Record<string, string> = {}): Promise<BenchInstance> {
+export async function createInstance(
+  env: Record<string, string> = {},
+  options: { serveEditor?: boolean } = {},
+): Promise<BenchInstance> {
   const bench = await createBenchDatabase(5);
   const config = loadConfig({
     WAYMARK_SECRET_KEY: 'bench-secret-key-0123456789',
@@ -39,7 +42,7 @@ export async function createInstance(env: Record<string, string> = {}): Promise<
     poolSize: 40,
   });
   await ensureAdminToken(runtime.db, BENCH_TOKEN);
-  const app = await buildApp(runtime, { serveEditor: false });
+  const app = await buildApp(runtime, { serveEditor: options.serveEditor ?? false });
   await app.ready();
   const workers: WorkerHandle[] = [];
   return {

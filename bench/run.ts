@@ -5,6 +5,7 @@ import { ADMIN_URL } from './database.js';
 import type { BenchResult } from './result.js';
 import { bareInsert } from './workloads/bare-insert.js';
 import { broadcast } from './workloads/broadcast.js';
+import { canvasOpen } from './workloads/canvas.js';
 import { ceiling } from './workloads/ceiling.js';
 import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
@@ -45,6 +46,7 @@ const WORKLOADS: Workload[] = [
   { name: 'broadcast', run: () => broadcast() },
   { name: 'segments', run: () => segmentPreview() },
   { name: 'inbound', run: (ctx) => inboundReplies(ctx.bareInsertRps) },
+  { name: 'canvas', run: () => canvasOpen() },
 ];
 
 async function machine(): Promise<string> {

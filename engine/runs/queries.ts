@@ -20,6 +20,8 @@ export interface RunView {
   failure?: { nodeId: string; error: RunFailure['error']; at: string };
   /** The run's goal conversion (contracts/experiments.md). */
   conversion: { at: string; eventId: string } | null;
+  /** In lists only: the contact's email, what a marketer searches and reads. */
+  contactEmail?: string | null;
 }
 
 export interface StepView {
@@ -86,6 +88,37 @@ const RUN_COLUMNS = [
   conversion,
 ] as const;
 
+/** Runs with a step at `nodeId`, in `status` when given, that took `output` when given. */
+function atStep(nodeId: string, status: string | undefined, output: string | undefined) {
+  return sql<boolean>`exists (select 1 from steps s where s.run_id = runs.id and s.node_id = ${nodeId}
+    and (${status ?? null}::text is null or s.status::text = ${status ?? null}::text)
+    and (${output ?? null}::text is null or ${output ?? null}::text = any(s.outputs_taken)))`;
+}
+
+/** Ids of the workspace's contacts whose email or external id contains `q` (LIKE wildcards taken literally). */
+function contactsLike(workspaceId: string, q: string) {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<string>`(select c.id from contacts c where c.workspace_id = ${workspaceId}
+    and (c.email ilike ${pattern} or c.external_id ilike ${pattern}))`;
+}
+
+/** The emails of a page's contacts, in one query. */
+async function emailsOf(
+  db: Kysely<Database>,
+  workspaceId: string,
+  rows: RunRow[],
+): Promise<Map<string, string | null>> {
+  const ids = [...new Set(rows.map((r) => r.contact_id).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Map();
+  const found = await db
+    .selectFrom('contacts')
+    .select(['id', 'email'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(found.map((c) => [c.id, c.email]));
+}
+
 /**
  * Newest runs first, filtered; `cursor` is the id of the last run of the previous page
  * (keyset paging on (started_at, id), so pages stay stable as runs start).
@@ -100,6 +133,12 @@ export async function listRuns(
     /** Failed runs whose failure is at this node / has this code (a trailing `*`: a prefix). */
     nodeId?: string;
     code?: string;
+    /** Runs with a step at this node (a canvas count): in `stepStatus`, and/or that left by `output`. */
+    step?: string;
+    stepStatus?: StepView['status'];
+    output?: string;
+    /** Part of the contact's email or external id, any case. */
+    q?: string;
     limit: number;
     cursor?: string;
   },
@@ -111,6 +150,8 @@ export async function listRuns(
   if (filter.nodeId !== undefined || filter.code !== undefined) query = query.where('status', '=', 'failed');
   if (filter.nodeId !== undefined) query = query.where(sql`failure ->> 'nodeId'`, '=', filter.nodeId);
   if (filter.code !== undefined) query = query.where(sql`failure -> 'error' ->> 'code'`, 'like', codeLike(filter.code));
+  if (filter.step !== undefined) query = query.where(atStep(filter.step, filter.stepStatus, filter.output));
+  if (filter.q) query = query.where('contact_id', 'in', contactsLike(workspaceId, filter.q));
   if (filter.cursor) {
     const cursor = filter.cursor;
     query = query.where(({ eb, refTuple, selectFrom }) =>
@@ -127,7 +168,12 @@ export async function listRuns(
     .limit(filter.limit + 1)
     .execute();
   const page = rows.slice(0, filter.limit);
-  return { runs: page.map(view), nextCursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
+  const emails = await emailsOf(db, workspaceId, page);
+  const runs = page.map((r) => ({
+    ...view(r),
+    contactEmail: r.contact_id ? (emails.get(r.contact_id) ?? null) : null,
+  }));
+  return { runs, nextCursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
 /** A run with its steps in order (trigger first); finished and parked steps only. */

@@ -12,6 +12,7 @@ import { formsRoutes } from './forms.js';
 import { healthRoutes } from './health.js';
 import { hooksRoutes } from './hooks.js';
 import { inboundRoutes } from './inbound.js';
+import { journeyTemplatesRoutes } from './journey-templates.js';
 import { journeysRoutes } from './journeys.js';
 import { leadsRoutes } from './leads.js';
 import { liveRoutes } from './live.js';
@@ -40,6 +41,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(catalogueRoutes);
   await app.register(packagesRoutes);
   await app.register(journeysRoutes);
+  await app.register(journeyTemplatesRoutes);
   await app.register(experimentsRoutes);
   await app.register(testRunsRoutes);
   await app.register(runsRoutes);

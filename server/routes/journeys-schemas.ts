@@ -108,7 +108,12 @@ const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
 export const createBody = {
   type: 'object',
-  properties: { name, graph: graphSchema, settings: settingsSchema },
+  properties: {
+    name,
+    graph: graphSchema,
+    settings: settingsSchema,
+    template: { type: 'string', minLength: 1, description: 'a journey template id: the draft starts as its graph' },
+  },
   required: ['name'],
   additionalProperties: false,
 } as const;

@@ -2,6 +2,7 @@ import { parseDuration, ValidationError, validateFilter } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { diffGraphs } from '../../engine/graph/diff.js';
 import type { JourneyGraph, JourneySettings } from '../../engine/graph/types.js';
+import { journeyTemplate } from '../../engine/journey-templates/index.js';
 import { createJourney, getJourney, listJourneys, saveDraft, updateJourney } from '../../engine/journeys/edit.js';
 import { publishJourney, validateDraft } from '../../engine/journeys/publish.js';
 import { journeyStatsFor } from '../../engine/journeys/stats.js';
@@ -32,6 +33,21 @@ function checkSettings(settings: Partial<JourneySettings> | undefined, pointer: 
   }
 }
 
+/** A create body naming a template starts from its graph and settings; its own settings win. */
+function fromTemplate<B extends { graph?: JourneyGraph; settings?: Partial<JourneySettings> }>(
+  body: B,
+  templateId: string | undefined,
+): B {
+  if (templateId === undefined) return body;
+  if (body.graph) {
+    throw new ValidationError('the request body is invalid', [
+      { path: '/graph', message: 'give either a graph or a template, not both' },
+    ]);
+  }
+  const template = journeyTemplate(templateId);
+  return { ...body, graph: template.graph, settings: { ...template.settings, ...body.settings } };
+}
+
 const versionOf = (text: string): number | 'draft' => (text === 'draft' ? 'draft' : Number(text));
 
 /** API.md "Journeys": drafts, validation, publishing, versions, diffs, pause/resume, archive, stats. */
@@ -51,15 +67,16 @@ export async function journeysRoutes(app: FastifyInstance) {
     }
   });
 
-  app.post<{ Body: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings> } }>(
+  app.post<{ Body: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings>; template?: string } }>(
     '/api/journeys',
     {
       bodyLimit: GRAPH_BODY_LIMIT,
       schema: { tags, body: s.createBody, response: { 201: s.journeySchema, ...errorResponses(400, 413) } },
     },
     async (request, reply) => {
-      checkSettings(request.body.settings, '/settings');
-      return reply.code(201).send(await createJourney(db, workspaceOf(request), request.body));
+      const { template, ...body } = request.body;
+      checkSettings(body.settings, '/settings');
+      return reply.code(201).send(await createJourney(db, workspaceOf(request), fromTemplate(body, template)));
     },
   );
 

@@ -75,6 +75,10 @@ export async function runsRoutes(app: FastifyInstance) {
       status?: RunStatus;
       nodeId?: string;
       code?: string;
+      step?: string;
+      stepStatus?: 'completed' | 'failed' | 'waiting';
+      output?: string;
+      q?: string;
       limit: number;
       cursor?: string;
     };
@@ -95,6 +99,23 @@ export async function runsRoutes(app: FastifyInstance) {
               minLength: 1,
               description: 'failed runs whose failure has this error code (a trailing * matches a prefix)',
             },
+            step: { type: 'string', minLength: 1, description: 'runs with a step at this node (a canvas count)' },
+            stepStatus: {
+              type: 'string',
+              enum: ['completed', 'failed', 'waiting'],
+              description: 'with step: only steps in this status (the waiting, done or failed count)',
+            },
+            output: {
+              type: 'string',
+              minLength: 1,
+              description: 'with step: only steps that left by this output (an edge)',
+            },
+            q: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              description: "part of the contact's email or external id",
+            },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
           },
@@ -104,7 +125,14 @@ export async function runsRoutes(app: FastifyInstance) {
           200: {
             type: 'object',
             properties: {
-              runs: { type: 'array', items: { type: 'object', properties: runProperties, required: runRequired } },
+              runs: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { ...runProperties, contactEmail: { type: ['string', 'null'] } },
+                  required: runRequired,
+                },
+              },
               nextCursor: { type: ['string', 'null'] },
             },
             required: ['runs', 'nextCursor'],

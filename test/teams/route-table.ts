@@ -15,6 +15,7 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['POST', '/api/packages', 'admin'],
   ['DELETE', '/api/packages/{name}/{version}', 'admin'],
   ['DELETE', '/api/packages/{scope}/{pkg}/{version}', 'admin'],
+  ['GET', '/api/journey-templates', 'journeys:read'],
   ['POST', '/api/journeys', 'journeys:write'],
   ['GET', '/api/journeys', 'journeys:read'],
   ['GET', '/api/journeys/{id}', 'journeys:read'],

@@ -24,6 +24,21 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
   description: string;
   category: string;
   icon?: string;
+  /**
+   * One line the canvas shows in the node's box, so a journey reads as what it does: a
+   * Liquid template over the params (each param is a variable; `GET /api/nodes` serves the
+   * template and the editor renders it, so no node code runs in the browser). Template params
+   * show as written (`Thanks {{ firstName }}`). Beyond Liquid's own filters the editor knows
+   * `duration` (`P3D` → `3 days`) and `filter` (a filter of NODES.md in words: `plan is pro and
+   * tag vip`). Long text is elided on the canvas with the whole line on hover. Without one the
+   * box shows the node's id.
+   *
+   * @example
+   * summary: '{{ subject }} — from {{ from }}',
+   * summary: 'Wait {{ timeout | duration }} for {{ event }}',
+   * summary: '{% for v in variants %}{{ v.key | upcase }} {{ v.weight }} %{% unless forloop.last %} · {% endunless %}{% endfor %}',
+   */
+  summary?: string;
   /** JSON Schema of the params: validates them and draws the editor's form. */
   params: S;
   /** Credential types the node may read through `ctx.credentials`. */

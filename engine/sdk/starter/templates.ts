@@ -57,6 +57,7 @@ export const shout = defineNode({
   title: 'Shout',
   description: 'Upper-cases a text and passes it on.',
   category: '${prefix}',
+  summary: 'Shout {{ text }}',
   params: {
     type: 'object',
     properties: { text: { type: 'string', format: 'template', title: 'Text', minLength: 1 } },

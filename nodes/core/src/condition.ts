@@ -6,6 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'condition',
   category: 'Flow',
+  summary: '{{ filter | filter }}',
   title: 'Condition',
   description: 'Branches on a filter over the contact, the trigger and earlier steps.',
   inline: true,

@@ -6,6 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
+  summary: '{% if offsetDays == 0 %}On{% else %}{{ offsetDays }} days from{% endif %} {{ attribute }} at {{ at }}',
   title: 'Date attribute',
   description: 'Enters each contact yearly on a date attribute such as a birthday.',
   inline: true,

@@ -6,6 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Flow',
+  summary: '{% if goal %}Goal: {{ goal }}{% else %}End{% endif %}',
   title: 'Exit',
   description: 'Ends the run here, recording a goal as its outcome.',
   inline: true,

@@ -9,6 +9,7 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Flow',
+  summary: 'Answer {{ status | default: 200 }}',
   title: 'Respond to webhook',
   description: 'Answers the webhook call that started the run, if it waits for an answer; the run goes on.',
   inline: true,

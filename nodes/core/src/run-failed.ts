@@ -12,6 +12,8 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
+  summary:
+    "When a run of {% if journeys.size > 0 %}{{ journeys | join: ', ' }}{% else %}any journey{% endif %} fails{% if codes.size > 0 %} with {{ codes | join: ', ' }}{% endif %}",
   title: 'Run failed',
   description: 'Starts a run when a run of another journey fails: alert someone, or send the contact another way.',
   inline: true,

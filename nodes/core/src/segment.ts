@@ -6,6 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
+  summary: 'Contacts who become {{ filter | filter }} · checked every {{ every | duration }}',
   title: 'Segment entry',
   description: 'Contacts that newly match a filter enter the journey.',
   inline: true,

@@ -31,6 +31,8 @@ export default defineNode({
   version: 1,
   kind: 'condition',
   category: 'Flow',
+  summary:
+    '{% for v in variants %}{{ v.key | upcase }} {{ v.weight }} %{% unless forloop.last %} · {% endunless %}{% endfor %}',
   title: 'A/B split',
   description: 'Sends each contact to one variant by weight, always the same one for a contact.',
   inline: true,

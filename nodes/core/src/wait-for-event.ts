@@ -6,6 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'wait',
   category: 'Flow',
+  summary: 'Wait {{ timeout | duration }} for {{ event }}{% if filter %} with {{ filter | filter }}{% endif %}',
   title: 'Wait for event',
   description: 'Waits until the contact does something, or a timeout passes.',
   params: {

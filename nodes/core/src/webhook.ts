@@ -6,6 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
+  summary: 'When the webhook is called{% if schema %} (payload checked){% endif %}',
   title: 'Webhook',
   description: 'Starts a run for each authenticated POST to the journey’s webhook URL.',
   inline: true,

@@ -18,6 +18,7 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Contacts',
+  summary: "Lead “{{ title }}” for {{ owners | join: ', ' }}",
   title: 'Create lead',
   description: 'Creates a lead for a salesperson and optionally emails them.',
   params: {

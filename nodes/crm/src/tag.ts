@@ -7,6 +7,8 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Contacts',
+  summary:
+    "{% if action == 'remove' %}Remove{% else %}Add{% endif %} tag {{ tag }}{% if ttl %} for {{ ttl | duration }}{% endif %}",
   title: 'Tag contact',
   description: 'Adds or removes a tag; an added tag may expire.',
   inline: true,

@@ -11,6 +11,7 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Channels',
+  summary: '{{ subject }} — from {{ from }}',
   title: 'Send email',
   description: 'Sends an email to the contact, within consent, caps and quiet hours.',
   params: {

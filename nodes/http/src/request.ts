@@ -27,6 +27,7 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Integrations',
+  summary: '{{ method }} {{ url }}',
   title: 'HTTP request',
   description: 'Calls an HTTP endpoint and passes its answer on.',
   maxAttempts: MAX_ATTEMPTS,

@@ -6,6 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Channels',
+  summary: '{{ body }}',
   title: 'Send SMS',
   description: 'Sends a text message to the contact’s phone through an HTTP gateway.',
   params: {

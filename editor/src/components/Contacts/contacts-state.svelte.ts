@@ -1,8 +1,9 @@
 import type { Api } from '../../lib/api/client.ts';
-import type { Contact, ContactEvent, Message } from '../../lib/api/types.ts';
+import type { Contact, ContactEvent, JourneySummary, Message, Run } from '../../lib/api/types.ts';
 import type { Filter } from '../../lib/filter/types.ts';
 import { validateFilter } from '../../lib/filter/validate.ts';
 import { errorMessage } from '../../lib/util/format.ts';
+import { type TimelineEntry, timeline } from './timeline.ts';
 
 /** The segment being built, its preview pages, and the contact opened from it. */
 export class ContactsState {
@@ -15,6 +16,10 @@ export class ContactsState {
   contact = $state.raw<Contact | null>(null);
   events = $state.raw<ContactEvent[]>([]);
   messages = $state.raw<Message[]>([]);
+  runs = $state.raw<Run[]>([]);
+  journeys = $state.raw<JourneySummary[]>([]);
+  /** The opened contact's runs, events and messages, newest first. */
+  history = $derived<TimelineEntry[]>(timeline(this.events, this.messages, this.runs, this.journeys));
 
   problems = $derived(this.segment ? validateFilter(this.segment) : []);
   errors = $derived(new Map(this.problems.map((p) => [p.path, [p.message]])));
@@ -47,7 +52,7 @@ export class ContactsState {
 
   async open(id: string): Promise<void> {
     try {
-      const [contact, events, messages] = await Promise.all([
+      const [contact, events, messages, runs, journeys] = await Promise.all([
         this.api.get<Contact>(`/api/contacts/${id}`),
         this.api
           .get<{ events: ContactEvent[] }>('/api/events', { contactId: id, limit: 50 })
@@ -55,10 +60,14 @@ export class ContactsState {
         this.api
           .get<{ messages: Message[] }>('/api/messages', { contactId: id, limit: 20 })
           .catch(() => ({ messages: [] })),
+        this.api.get<{ runs: Run[] }>('/api/runs', { contactId: id, limit: 50 }).catch(() => ({ runs: [] })),
+        this.api.get<{ journeys: JourneySummary[] }>('/api/journeys').catch(() => ({ journeys: [] })),
       ]);
       this.contact = contact;
       this.events = events.events;
       this.messages = messages.messages;
+      this.runs = runs.runs;
+      this.journeys = journeys.journeys;
     } catch (error) {
       this.error = errorMessage(error);
     }

@@ -2,7 +2,7 @@ import type { CatalogueNode } from '../../lib/api/types.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { parseGraph, reidentify, subgraph } from '../../lib/graph/clipboard.ts';
 import { type FlowNode, newId, toFlowEdge, toFlowNode, toGraph } from '../../lib/graph/convert.ts';
-import { layeredLayout } from '../../lib/graph/layout.ts';
+import { layeredLayout, overlaps } from '../../lib/graph/layout.ts';
 import { defaults } from '../../lib/schema/fields.ts';
 import type { JourneyEditor } from './journey-editor.svelte.ts';
 
@@ -58,13 +58,53 @@ export class GraphOps {
     return true;
   }
 
+  /** Lays the graph out top-down and routes its edges around the node boxes. */
   layout(): void {
     const ed = this.editor;
-    const positions = layeredLayout(
+    const { positions, routes } = layeredLayout(
       ed.nodes.map((n) => n.id),
       ed.edges,
     );
     ed.nodes = ed.nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position }));
+    ed.routes = routes;
+  }
+
+  /**
+   * On showing a graph: when `layOutOverlaps` (it was just opened) one whose nodes overlap (made
+   * through the API at 0,0, say) is laid out; otherwise the edges between nodes still where a layout put them get its routes back (the
+   * layout is deterministic, so routes need not be stored with the graph).
+   */
+  arrange(layOutOverlaps = false): void {
+    const ed = this.editor;
+    if (layOutOverlaps && ed.nodes.length > 1 && overlaps(ed.nodes.map((n) => n.position))) {
+      this.layout();
+      return;
+    }
+    const { positions, routes } = layeredLayout(
+      ed.nodes.map((n) => n.id),
+      ed.edges,
+    );
+    const placed = new Set(
+      ed.nodes
+        .filter((n) => {
+          const at = positions.get(n.id);
+          return !!at && Math.abs(at.x - n.position.x) <= 1 && Math.abs(at.y - n.position.y) <= 1;
+        })
+        .map((n) => n.id),
+    );
+    const kept = ed.edges.filter((e) => placed.has(e.source) && placed.has(e.target) && routes.has(e.id));
+    ed.routes = new Map(kept.map((e) => [e.id, routes.get(e.id)!]));
+  }
+
+  /** Nodes that start moving take their edges' routes with them (xyflow draws those edges again). */
+  unroute(nodeIds: readonly string[]): void {
+    const ed = this.editor;
+    const moved = new Set(nodeIds);
+    const stale = ed.edges.filter((e) => ed.routes.has(e.id) && (moved.has(e.source) || moved.has(e.target)));
+    if (stale.length === 0) return;
+    const routes = new Map(ed.routes);
+    for (const e of stale) routes.delete(e.id);
+    ed.routes = routes;
   }
 
   /** Moves a node to the newest version of its type; params stay and the form shows what no longer fits. */

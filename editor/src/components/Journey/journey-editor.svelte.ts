@@ -13,6 +13,7 @@ import type {
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/convert.ts';
 import { GraphHistory } from '../../lib/graph/history.svelte.ts';
+import type { EdgeRoute } from '../../lib/graph/layout.ts';
 import { debounce } from '../../lib/util/debounce.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 import { GraphOps } from './graph-ops.ts';
@@ -32,6 +33,8 @@ export class JourneyEditor {
   settings = $state.raw<JourneySettings>({});
   nodes = $state.raw<FlowNode[]>([]);
   edges = $state.raw<FlowEdge[]>([]);
+  /** Edge routes of the last layout, by edge id (lib/graph/layout.ts). */
+  routes = $state.raw<Map<string, EdgeRoute>>(new Map());
   loadError = $state<string | null>(null);
   saveStatus = $state<SaveStatus>('saved');
   saveError = $state<string | null>(null);
@@ -94,6 +97,8 @@ export class JourneyEditor {
       this.edges = flow.edges;
       this.viewing = 'draft';
       this.#lastSaved = this.#saveKey;
+      // After #lastSaved: a graph laid out on opening is saved laid out.
+      this.ops.arrange(true);
       this.history.reset(this.graphJson);
       this.saveStatus = 'saved';
       this.loadError = null;
@@ -204,6 +209,7 @@ export class JourneyEditor {
       this.diff = null;
       this.nodes = flow.nodes;
       this.edges = flow.edges;
+      this.ops.arrange(true);
     } catch (error) {
       this.notice = errorMessage(error);
     }
@@ -215,6 +221,7 @@ export class JourneyEditor {
     this.edges = this.#stash.edges;
     this.#stash = null;
     this.viewing = 'draft';
+    this.ops.arrange();
   }
 
   async loadDiff(): Promise<void> {
@@ -249,6 +256,7 @@ export class JourneyEditor {
     const flow = toFlow(JSON.parse(snapshot));
     this.nodes = flow.nodes;
     this.edges = flow.edges;
+    this.ops.arrange();
   }
 
   errorsFor(nodeId: string): GraphError[] {

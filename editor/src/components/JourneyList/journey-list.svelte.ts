@@ -19,8 +19,26 @@ function totals(stats: JourneyStats): JourneyCounts {
   };
 }
 
+/** How recently a journey changed, for the list's filter. */
+export const UPDATED_WITHIN = { any: null, day: 1, week: 7, month: 30 } as const;
+
 export class JourneyListState {
   journeys = $state.raw<JourneySummary[]>([]);
+  /** The list's filters: part of the name, a status, how recently it changed. */
+  search = $state('');
+  status = $state<JourneySummary['status'] | ''>('');
+  updated = $state<keyof typeof UPDATED_WITHIN>('any');
+  shown = $derived.by(() => {
+    const words = this.search.trim().toLowerCase();
+    const days = UPDATED_WITHIN[this.updated];
+    const since = days === null ? null : Date.now() - days * 86_400_000;
+    return this.journeys.filter(
+      (j) =>
+        (!words || j.name.toLowerCase().includes(words)) &&
+        (!this.status || j.status === this.status) &&
+        (since === null || new Date(j.updatedAt).getTime() >= since),
+    );
+  });
   counts = $state.raw<Record<string, JourneyCounts>>({});
   loading = $state(true);
   error = $state<string | null>(null);
@@ -55,9 +73,10 @@ export class JourneyListState {
     this.counts = Object.fromEntries(entries.filter((e) => e !== null));
   }
 
-  async create(name: string): Promise<string | null> {
+  /** A new draft, empty or made from a journey template; its id, or null when refused. */
+  async create(name: string, template?: string): Promise<string | null> {
     try {
-      const journey = await this.api.post<Journey>('/api/journeys', { name });
+      const journey = await this.api.post<Journey>('/api/journeys', template ? { name, template } : { name });
       return journey.id;
     } catch (error) {
       this.error = errorMessage(error);

@@ -3,6 +3,7 @@ import type { Api } from '../../lib/api/client.ts';
 import type { Analytics } from '../../lib/api/experiments.ts';
 import type { JourneyFailures, JourneyStats, LiveStep, NodeStats, Run, RunDetail } from '../../lib/api/types.ts';
 import { errorMessage } from '../../lib/util/format.ts';
+import { RunList } from './run-list.svelte.ts';
 
 const EMPTY: NodeStats = { entered: 0, completed: 0, failed: 0, waiting: 0 };
 
@@ -37,7 +38,12 @@ export class LiveView {
   /** Bumped by stop(), so a connection whose ticket arrives after it opens nothing. */
   #generation = 0;
 
-  constructor(private readonly api: Api) {}
+  /** The runs behind a count on the canvas (a node's waiting, done or failed, an edge's). */
+  readonly list: RunList;
+
+  constructor(private readonly api: Api) {
+    this.list = new RunList(api, () => this.#journeyId);
+  }
 
   statsFor(nodeId: string): NodeStats {
     return this.stats?.nodes[nodeId] ?? EMPTY;

@@ -34,6 +34,8 @@ export interface CatalogueNode {
   title: string;
   description: string;
   category: string;
+  /** The canvas line: a Liquid template over the params (SDK `summary`). */
+  summary?: string;
   params: Schema;
   outputs: string[] | null;
   package: { name: string; version: string; versions?: string[] };
@@ -151,6 +153,15 @@ export interface JourneySummary {
 /** API.md leaves the version list's items open: numbers or objects carrying `version`. */
 export type VersionEntry = number | { version: number; publishedAt?: string };
 
+/** A starting point of "Create journey" (GET /api/journey-templates). */
+export interface JourneyTemplate {
+  id: string;
+  name: string;
+  description: string;
+  graph: Graph;
+  settings?: Partial<JourneySettings>;
+}
+
 export interface Journey {
   id: string;
   name: string;
@@ -203,6 +214,8 @@ export interface Run {
   startedAt: string;
   endedAt: string | null;
   failure?: { nodeId: string; error: StepError; at: string };
+  /** In lists: the contact's email. */
+  contactEmail?: string | null;
 }
 
 export interface RunStep {

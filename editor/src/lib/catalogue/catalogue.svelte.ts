@@ -1,6 +1,7 @@
 import { createContext } from 'svelte';
 import type { Api } from '../api/client.ts';
 import type { CatalogueNode, JsonObject } from '../api/types.ts';
+import { SummaryRenderer } from '../summary/summary.ts';
 import { outputsFor } from './outputs.ts';
 
 /** The node types of `GET /api/nodes`, looked up by type and version. */
@@ -18,6 +19,8 @@ export class Catalogue {
     }
     return map;
   });
+
+  private readonly summaries = new SummaryRenderer();
 
   constructor(private readonly api: Api) {}
 
@@ -47,6 +50,11 @@ export class Catalogue {
 
   outputs(type: string, version: number, params: JsonObject): string[] {
     return outputsFor(type, this.find(type, version), params);
+  }
+
+  /** The node's one-line summary for these params ('' when its type declares none). */
+  summary(type: string, version: number, params: JsonObject): string {
+    return this.summaries.render(this.find(type, version)?.summary, params);
   }
 }
 

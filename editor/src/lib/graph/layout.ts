@@ -1,63 +1,89 @@
+import dagre from '@dagrejs/dagre';
 import type { GraphEdge } from '../api/types.ts';
 
-export interface LayoutOptions {
-  /** Horizontal distance between layers. */
-  layerGap?: number;
-  /** Vertical distance between nodes of one layer. */
-  rowGap?: number;
+/** The box every node gets in a layout: the canvas draws nodes this wide and at most this tall. */
+export const NODE_BOX = { width: 220, height: 120 } as const;
+
+/**
+ * How an edge runs after a layout, orthogonally so that it never crosses a node box: down from
+ * its output to the gap below its source's layer (`gaps[0]`), across to a free lane, down
+ * through each layer between, and across into its target in the gap above it. `lanes[i]` is the
+ * x of the lane between `gaps[i]` and `gaps[i + 1]` (the slots dagre reserves for long edges).
+ */
+export interface EdgeRoute {
+  gaps: number[];
+  lanes: number[];
+}
+
+export interface Layout {
+  positions: Map<string, { x: number; y: number }>;
+  routes: Map<string, EdgeRoute>;
 }
 
 /**
- * A layered left-to-right layout: a node's layer is its longest path from a root, nodes in a
- * layer are ordered by the mean row of their parents (one barycentre sweep), and each layer is
- * centred vertically. Enough for the DAGs journeys are, without a layout library.
+ * A layered top-down layout (dagre): triggers on top, each branch beside its siblings, long
+ * edges given lanes of their own. Positions are top-left corners, as xyflow places nodes.
  */
 export function layeredLayout(
   ids: readonly string[],
-  edges: readonly Pick<GraphEdge, 'source' | 'target'>[],
-  options: LayoutOptions = {},
-): Map<string, { x: number; y: number }> {
-  const { layerGap = 300, rowGap = 150 } = options;
+  edges: readonly Pick<GraphEdge, 'id' | 'source' | 'target'>[],
+): Layout {
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'TB', nodesep: 50, ranksep: 70, edgesep: 24 });
+  g.setDefaultEdgeLabel(() => ({}));
   const known = new Set(ids);
-  const inner = edges.filter((e) => known.has(e.source) && known.has(e.target));
-  const layer = new Map<string, number>(ids.map((id) => [id, 0]));
-  // Longest path by relaxation; bounded by the node count so a (forbidden) cycle cannot hang us.
-  for (let round = 0; round < ids.length; round++) {
-    let changed = false;
-    for (const e of inner) {
-      const next = layer.get(e.source)! + 1;
-      if (next > layer.get(e.target)!) {
-        layer.set(e.target, next);
-        changed = true;
+  for (const id of ids) g.setNode(id, { ...NODE_BOX });
+  const inner = edges.filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target);
+  for (const e of inner) g.setEdge(e.source, e.target, {}, e.id);
+  dagre.layout(g);
+
+  const centre = (id: string) => g.node(id) as { x: number; y: number };
+  const positions = new Map(
+    ids.map((id) => [id, { x: centre(id).x - NODE_BOX.width / 2, y: centre(id).y - NODE_BOX.height / 2 }]),
+  );
+  // Layers are the distinct centre heights; a gap is half-way between two of them.
+  const layers = [...new Set(ids.map((id) => centre(id).y))].sort((a, b) => a - b);
+  const routes = new Map<string, EdgeRoute>();
+  for (const e of inner) {
+    const from = layers.indexOf(centre(e.source).y);
+    const to = layers.indexOf(centre(e.target).y);
+    if (to <= from) continue; // an edge drawn upwards (a cycle, refused at publish) keeps xyflow's path
+    const points = (g.edge(e.source, e.target, e.id) as { points?: { x: number; y: number }[] }).points ?? [];
+    const gaps: number[] = [];
+    const lanes: number[] = [];
+    for (let layer = from; layer < to; layer++) {
+      gaps.push((layers[layer]! + layers[layer + 1]!) / 2);
+      if (layer + 1 < to) {
+        const through = points.find((p) => Math.abs(p.y - layers[layer + 1]!) < 1);
+        lanes.push(through?.x ?? lanes.at(-1) ?? centre(e.source).x);
       }
     }
-    if (!changed) break;
+    routes.set(e.id, { gaps, lanes });
   }
-  const layers: string[][] = [];
-  for (const id of ids) {
-    const index = layer.get(id)!;
-    layers[index] = [...(layers[index] ?? []), id];
+  return { positions, routes };
+}
+
+/** Whether some nodes sit on top of each other (a graph made through the API at 0,0, say). */
+export function overlaps(positions: readonly { x: number; y: number }[]): boolean {
+  const sorted = [...positions].sort((a, b) => a.x - b.x);
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i + 1; j < sorted.length && sorted[j]!.x - sorted[i]!.x < NODE_BOX.width; j++) {
+      if (Math.abs(sorted[j]!.y - sorted[i]!.y) < NODE_BOX.height / 2) return true;
+    }
   }
-  const row = new Map<string, number>();
-  for (const members of layers) {
-    if (!members) continue;
-    const weight = (id: string): number => {
-      const parents = inner.filter((e) => e.target === id).map((e) => row.get(e.source) ?? 0);
-      return parents.length ? parents.reduce((a, b) => a + b, 0) / parents.length : 0;
-    };
-    members.sort((a, b) => weight(a) - weight(b));
-    members.forEach((id, i) => {
-      row.set(id, i);
-    });
-  }
-  const tallest = Math.max(1, ...layers.map((m) => m?.length ?? 0));
-  const positions = new Map<string, { x: number; y: number }>();
-  layers.forEach((members, index) => {
-    if (!members) return;
-    const offset = ((tallest - members.length) * rowGap) / 2;
-    members.forEach((id, i) => {
-      positions.set(id, { x: index * layerGap, y: offset + i * rowGap });
-    });
+  return false;
+}
+
+/**
+ * The SVG path of a routed edge between its output (sx, sy) and its target's input (tx, ty),
+ * or null when the nodes moved since the layout and the route no longer fits between them.
+ */
+export function routedPath(route: EdgeRoute, sx: number, sy: number, tx: number, ty: number): string | null {
+  const { gaps, lanes } = route;
+  if (gaps.length === 0 || sy > gaps[0]! || ty < gaps.at(-1)!) return null;
+  let d = `M ${sx} ${sy} V ${gaps[0]}`;
+  lanes.forEach((x, i) => {
+    d += ` H ${x} V ${gaps[i + 1]}`;
   });
-  return positions;
+  return `${d} H ${tx} V ${ty}`;
 }

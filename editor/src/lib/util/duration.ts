@@ -21,3 +21,19 @@ export function splitDuration(text: string): { amount: number; unit: DurationUni
     ? { amount: Number(match[1]), unit: match[2] as DurationUnit }
     : { amount: Number(match[3]), unit: match[4] as DurationUnit };
 }
+
+const DATE_UNITS = { Y: 'year', M: 'month', W: 'week', D: 'day' } as const;
+const TIME_UNITS = { H: 'hour', M: 'minute', S: 'second' } as const;
+
+function unitWords(part: string, units: Record<string, string>): string[] {
+  return [...part.matchAll(/(\d+(?:\.\d+)?)([A-Z])/g)].map(
+    ([, n, u]) => `${n} ${units[u ?? ''] ?? u}${n === '1' ? '' : 's'}`,
+  );
+}
+
+/** An ISO 8601 duration in words (`P3D` → "3 days", `P1DT2H` → "1 day 2 hours"); other text as is. */
+export function durationWords(text: string): string {
+  if (typeof text !== 'string' || !isDuration(text)) return String(text ?? '');
+  const [date = '', time = ''] = text.slice(1).split('T');
+  return [...unitWords(date, DATE_UNITS), ...unitWords(time, TIME_UNITS)].join(' ');
+}

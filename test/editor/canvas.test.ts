@@ -1,0 +1,132 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { TEST_TOKEN } from '../support/runtime.js';
+import { fortyNodeJourney } from './canvas-fixtures.js';
+
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+const node = (page: Page, id: string) => page.locator(`.svelte-flow__node[data-id="${id}"]`);
+
+type Box = { id: string; x: number; y: number; w: number; h: number };
+type EdgeSamples = { id: string; points: [number, number][] };
+
+/** Node boxes and points along every drawn edge, in flow coordinates (what the canvas draws). */
+async function geometry(page: Page): Promise<{ boxes: Box[]; edges: EdgeSamples[] }> {
+  return page.evaluate(() => {
+    const boxes = [...document.querySelectorAll<HTMLElement>('.svelte-flow__node')].map((el) => {
+      const [, x, y] = /translate\(([-\d.]+)px,\s*([-\d.]+)px\)/.exec(el.style.transform) ?? [];
+      return { id: el.dataset.id!, x: Number(x), y: Number(y), w: el.offsetWidth, h: el.offsetHeight };
+    });
+    const edges = [...document.querySelectorAll<SVGGElement>('.svelte-flow__edge')].map((g) => {
+      const path = g.querySelector<SVGPathElement>('.svelte-flow__edge-path')!;
+      const length = path.getTotalLength();
+      const points: [number, number][] = [];
+      for (let at = 0; at <= length; at += 4) {
+        const p = path.getPointAtLength(at);
+        points.push([p.x, p.y]);
+      }
+      return { id: g.dataset.id!, points };
+    });
+    return { boxes, edges };
+  });
+}
+
+describe.skipIf(!hasChromium)('the canvas', () => {
+  let session: EditorSession;
+  let page: Page;
+  let url: string;
+
+  beforeAll(async () => {
+    session = await openEditor();
+    ({ page, url } = session);
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${url}/?token=${TEST_TOKEN}`);
+  }, 120_000);
+
+  afterAll(() => session?.close());
+
+  test('a template becomes a published journey once its marked field is filled in', async () => {
+    await page.goto(`${url}/`);
+    await page.getByLabel('New journey name').fill('Birthdays');
+    await page.locator('[data-template="birthday"]').click();
+    await page.waitForURL(/\/journeys\//);
+    const id = page.url().split('/').pop()!;
+    await expect.poll(() => node(page, 'greeting').isVisible(), { timeout: 15_000 }).toBe(true);
+    // The sender is left for the marketer: the node says so until it is filled in.
+    await expect.poll(() => node(page, 'greeting').locator('.wm-node.invalid').count()).toBe(1);
+
+    await node(page, 'greeting').click();
+    await page.locator('.side [data-path="/from"] input').fill('Hello <hello@example.com>');
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 10_000 }).toBe('Saved');
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await expect.poll(() => page.getByText('Published version 1.').isVisible()).toBe(true);
+    const journey = (await session.app.inject({ url: `/api/journeys/${id}`, headers: auth })).json();
+    expect(journey).toMatchObject({ name: 'Birthdays', status: 'live', publishedVersion: 1 });
+  });
+
+  test('a node shows its summary, which follows its params as they change, in full on hover', async () => {
+    const summary = node(page, 'greeting').getByTestId('node-summary');
+    await expect.poll(() => summary.textContent()).toContain('— from Hello <hello@example.com>');
+    await node(page, 'greeting').click();
+    await page.locator('.side [data-path="/from"] input').fill('news@example.com');
+    await expect
+      .poll(() => summary.textContent())
+      .toBe('Happy birthday, {{ contact.attributes.firstName | default: "friend" }}! — from news@example.com');
+    expect(await summary.getAttribute('title')).toBe(await summary.textContent());
+    // Long text is cut to the box, not wrapped.
+    expect(await summary.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  });
+
+  test('a 40-node journey made at 0,0 opens laid out top-down, with no edge crossing a node', async () => {
+    const res = await session.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: auth,
+      payload: { name: 'Forty', graph: fortyNodeJourney() },
+    });
+    const id = res.json().id;
+    await page.goto(`${url}/journeys/${id}`);
+    await expect.poll(() => page.locator('.svelte-flow__node').count(), { timeout: 15_000 }).toBe(40);
+    await expect.poll(() => page.locator('.svelte-flow__edge').count()).toBe(fortyNodeJourney().edges.length);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: 'test/editor/.canvas-forty.png' }).catch(() => undefined);
+    const { boxes, edges } = await geometry(page);
+
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) {
+        const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+        expect(apart, `${a.id} overlaps ${b.id}`).toBe(true);
+      }
+    }
+    const graph = fortyNodeJourney();
+    const ends = new Map(graph.edges.map((e) => [e.id, e]));
+    const crossings: string[] = [];
+    for (const edge of edges) {
+      const { source, target } = ends.get(edge.id)!;
+      for (const box of boxes) {
+        if (box.id === source || box.id === target) continue;
+        const inside = edge.points.some(
+          ([x, y]) => x > box.x + 1 && x < box.x + box.w - 1 && y > box.y + 1 && y < box.y + box.h - 1,
+        );
+        if (inside) crossings.push(`${edge.id} (${source}→${target}) crosses ${box.id}`);
+      }
+    }
+    expect(crossings).toEqual([]);
+
+    // Top-down: every edge leaves its source below where it enters its target.
+    const byId = new Map(boxes.map((b) => [b.id, b]));
+    for (const e of graph.edges) expect(byId.get(e.source)!.y).toBeLessThan(byId.get(e.target)!.y);
+    // The laid-out positions are saved with the draft.
+    await expect
+      .poll(async () => {
+        const draft = (await session.app.inject({ url: `/api/journeys/${id}`, headers: auth })).json().draft;
+        return draft.graph.nodes.filter((n: { position: { x: number; y: number } }) => n.position.y > 0).length;
+      })
+      .toBeGreaterThan(30);
+  });
+
+  test('edges carry their output name', async () => {
+    const labels = await page.getByTestId('edge-label').allTextContents();
+    expect(labels.map((l) => l.trim()).sort()).toEqual(expect.arrayContaining(['yes', 'no', 'a', 'b', 'c']));
+  });
+});
