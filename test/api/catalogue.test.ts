@@ -59,7 +59,8 @@ describe('GET /api/nodes', () => {
       // The engine's error output, listed last (API.md "Node settings").
       outputs: ['out', 'error'],
       credentials: ['fixture.key'],
-      package: { name: 'fixture-good', version: '2.1.0' },
+      // `versions`: every installed version of the package (contracts/packages.md).
+      package: { name: 'fixture-good', version: '2.1.0', versions: ['2.1.0'] },
     });
   });
 
@@ -91,6 +92,9 @@ describe('GET /api/packages', () => {
       version: '2.1.0',
       nodes: ['fixture.start@1', 'fixture.step@1', 'fixture.fork@2'],
       credentials: ['fixture.key'],
+      // Loaded from WAYMARK_NODE_PACKAGES, not installed through the API.
+      source: 'environment',
+      description: null,
     });
   });
 

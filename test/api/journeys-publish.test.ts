@@ -135,6 +135,8 @@ describe('GET /api/journeys/:id/versions/:version', () => {
       version: 1,
       graph: validGraph(),
       settings: { reentry: 'always', exitOn: [] },
+      // The installed package versions the version runs on: none, its nodes are all built in or loaded.
+      packages: {},
       publishedAt: expect.stringMatching(/Z$/),
     });
   });
