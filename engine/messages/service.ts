@@ -9,7 +9,7 @@ import {
   type SendResult,
   WaymarkError,
 } from '@waymark/sdk';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isUuid, loadContact } from '../contacts/load.js';
 import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
@@ -279,6 +279,8 @@ async function deliver(
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'sent' });
     return { messageId: id, status: 'sent' };
   } catch (error) {
+    const held = await holdIfRateLimited(scope, id, error);
+    if (held) return held;
     const text = error instanceof Error ? error.message : String(error);
     await scope.db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
@@ -290,4 +292,20 @@ async function deliver(
     if (smtpCode >= 500) throw new NodeError(`delivery refused: ${text}`, { cause: error, code: 'smtp.rejected' });
     throw new RetryableError(`delivery failed: ${text}`, { cause: error, code: 'smtp.unavailable' });
   }
+}
+
+/**
+ * A provider's 429 (API.md "Sending credentials") fails nothing and spends no attempt: the
+ * message stays queued, held for the rate (counted in its credential's backlog, its place in
+ * the rate's order kept, no longer counted as handed over), and the step waits out the
+ * provider's `Retry-After` before sending again.
+ */
+async function holdIfRateLimited(scope: StepScope, id: string, error: unknown): Promise<SendResult | null> {
+  if (!(error instanceof RetryableError) || error.stepCode !== 'provider.rate-limited') return null;
+  const until = new Date(Date.now() + (error.retryAfterMs ?? 1000));
+  await sql`
+    update messages set status = 'queued', delayed_until = ${until}, error = ${error.message},
+      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null
+    where id = ${id}`.execute(scope.db);
+  return { messageId: id, status: 'delayed', reason: 'send-rate', until };
 }
