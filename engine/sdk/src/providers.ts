@@ -50,16 +50,24 @@ export interface ProviderEvent {
   code?: string;
 }
 
+/** What an event webhook's checks may use: Waymark's outgoing HTTP (to fetch a signing certificate). */
+export interface ProviderContext {
+  http: HttpClient;
+}
+
 /**
  * The part of a credential type that takes its provider's event webhook,
  * `POST /hooks/providers/<provider>`. `parse` throws `ValidationError` for a body not in the
  * provider's format and answers one entry per record, `null` for a record of no interest
  * (counted `ignored`); `verify` answers whether this credential's data authenticates the request.
+ * `handshake`, when given, runs once for a verified request before its events are stored: for
+ * a provider that asks the receiver to confirm a subscription (Amazon SNS).
  */
 export interface CredentialEvents {
   provider: string;
-  verify(request: ProviderRequest, data: JsonObject): boolean | Promise<boolean>;
+  verify(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): boolean | Promise<boolean>;
   parse(request: ProviderRequest): (ProviderEvent | null)[];
+  handshake?(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): Promise<void>;
 }
 
 /**
