@@ -10,6 +10,8 @@ export interface Schema {
   description?: string;
   format?: string;
   credentialType?: string;
+  /** A credential param that takes any credential sending this channel (`email`, `sms`). */
+  credentialChannel?: string;
   enum?: JsonValue[];
   const?: JsonValue;
   default?: JsonValue;
@@ -273,4 +275,6 @@ export interface Credential {
   name: string;
   type: string;
   createdAt: string;
+  /** The channel a sending credential sends, else null. */
+  channel: string | null;
 }
