@@ -1,0 +1,24 @@
+import { type Kysely, sql } from 'kysely';
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    -- Entries a journey turned away (API.md "Journey flow control"), by reason (entry-cap,
+    -- reentry); sharded like node_counters so that busy webhooks do not serialise on one row.
+    create table journey_entry_skips (
+      journey_id uuid not null references journeys (id) on delete cascade,
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      reason text not null,
+      shard smallint not null,
+      skipped bigint not null default 0,
+      primary key (journey_id, reason, shard)
+    );
+
+    -- A journey's entry rate: the times the latest entries were given (at most the rate's
+    -- count of them, oldest first), from which the next entry's time follows.
+    create table journey_entry_slots (
+      journey_id uuid primary key references journeys (id) on delete cascade,
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      recent timestamptz[] not null default '{}'
+    );
+  `.execute(db);
+}
