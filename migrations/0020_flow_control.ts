@@ -20,5 +20,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       workspace_id uuid not null references workspaces (id) on delete cascade,
       recent timestamptz[] not null default '{}'
     );
+
+    -- A journey's send rate: like a credential's (0018_sending), each message reserves the time
+    -- it may go out under its journey's rate and records when it was handed over.
+    alter table messages add column journey_slot_at timestamptz, add column journey_sent_at timestamptz;
+    create index messages_journey_slots on messages (journey_id, journey_slot_at) where journey_slot_at is not null;
+    create index messages_journey_sent on messages (journey_id, journey_sent_at) where journey_sent_at is not null;
   `.execute(db);
 }

@@ -18,7 +18,7 @@ import type { StoredLink } from '../db/tables/messages.js';
 import { inHoldout } from '../experiments/holdout.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import { dkimFor } from '../sending/dkim.js';
-import { takeRateSlot } from '../sending/send-rate.js';
+import { journeySendRate, type RateLimit, takeRateSlots } from '../sending/send-rate.js';
 import { sendingCredential, sendThroughCredential } from '../sending/senders.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
@@ -206,20 +206,29 @@ export function createMessagesService(scope: StepScope): MessagesService {
           ...(decision.status === 'delayed' ? { until: decision.until } : {}),
         };
       }
-      if (request.credential) {
-        // Beyond the credential's send rate the message is held, queued, and the step waits.
-        const { maxPerSecond } = await sendingCredential(scope, request.credential, request.channel);
-        const gate = maxPerSecond ? await takeRateSlot(db, request.credential, id, maxPerSecond) : { go: true };
-        if (!gate.go && 'until' in gate) {
-          await db.updateTable('messages').set({ delayed_until: gate.until }).where('id', '=', id).execute();
-          return { messageId: id, status: 'delayed', reason: 'send-rate', until: gate.until };
-        }
+      // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
+      const gate = await takeRateSlots(db, await rateLimitsOf(scope, request), id);
+      if (!gate.go) {
+        await db.updateTable('messages').set({ delayed_until: gate.until }).where('id', '=', id).execute();
+        return { messageId: id, status: 'delayed', reason: 'send-rate', until: gate.until };
       }
       return contact
         ? deliverLocked(scope, contact.id, request, message, id, now)
         : deliver(scope, request, message, id, now);
     },
   };
+}
+
+/** The rates a message goes out under: its journey's `sendRate`, then its credential's `maxPerSecond`. */
+async function rateLimitsOf(scope: StepScope, request: SendRequest): Promise<RateLimit[]> {
+  const limits: RateLimit[] = [];
+  const journey = await journeySendRate(scope.db, scope.journeyId, scope.version);
+  if (journey) limits.push(journey);
+  if (request.credential) {
+    const { maxPerSecond } = await sendingCredential(scope, request.credential, request.channel);
+    if (maxPerSecond) limits.push({ kind: 'credential', id: request.credential, count: maxPerSecond, windowMs: 1000 });
+  }
+  return limits;
 }
 
 /**
@@ -305,7 +314,7 @@ async function holdIfRateLimited(scope: StepScope, id: string, error: unknown): 
   const until = new Date(Date.now() + (error.retryAfterMs ?? 1000));
   await sql`
     update messages set status = 'queued', delayed_until = ${until}, error = ${error.message},
-      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null
+      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null, journey_sent_at = null
     where id = ${id}`.execute(scope.db);
   return { messageId: id, status: 'delayed', reason: 'send-rate', until };
 }
