@@ -33,7 +33,6 @@ export default defineCredential({
         title: 'SNS signing certificate (PEM)',
         description: "checks SNS signatures instead of the certificate at the message's SigningCertURL",
       },
-      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['region', 'accessKeyId', 'secretAccessKey'],
     additionalProperties: false,
