@@ -115,6 +115,17 @@ export interface JourneySettings {
   reentry?: 'always' | 'once' | 'once-at-a-time';
   exitOn?: string[];
   webhookRateLimit?: { max: number; window: string };
+  /** At most this many runs ever enter. */
+  maxEntries?: number | null;
+  /** At most `count` runs enter per `perSeconds`; later ones wait their turn. */
+  entryRate?: FlowRate | null;
+  /** At most `count` of the journey's messages go out per `perSeconds`. */
+  sendRate?: FlowRate | null;
+}
+
+export interface FlowRate {
+  count: number;
+  perSeconds: number;
 }
 
 export type JourneyStatus = 'draft' | 'live' | 'paused';

@@ -6,6 +6,7 @@ import { TEST_TOKEN } from '../support/runtime.js';
 
 // A node's Sender picker offers the credentials that send its channel, whatever their type:
 // email.send every email provider and SMTP server, sms.send the SMS ones, neither a DKIM key.
+// The journey's Settings tab sets its flow control.
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const CREDENTIALS = [
@@ -37,7 +38,7 @@ async function senderOptions(page: Page, nodeId: string) {
   return (await select.locator('option').allTextContents()).map((text) => text.trim());
 }
 
-describe.skipIf(!hasChromium)('credentials by channel', () => {
+describe.skipIf(!hasChromium)('sending in the editor', () => {
   let s: EditorSession;
   let journeyId: string;
 
@@ -83,5 +84,29 @@ describe.skipIf(!hasChromium)('credentials by channel', () => {
       'SES Ireland (ses.account)',
     ]);
     expect(await senderOptions(page, 'text')).toEqual(['Choose a credential', 'Twilio (twilio.account)']);
+  });
+
+  test('the Settings tab sets the entry cap, the entry rate and the send rate of the draft', async () => {
+    const { page } = s;
+    await page.goto(`${s.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const fill = async (label: string, value: string) => {
+      await page.getByLabel(label).fill(value);
+      await page.getByLabel(label).press('Tab');
+    };
+    await fill('Entry cap', '100');
+    await fill('Entry rate count', '5');
+    await fill('Entry rate seconds', '2');
+    await fill('Send rate count', '50');
+    const draft = async () => (await s.app.inject({ url: `/api/journeys/${journeyId}`, headers: auth })).json().draft;
+    await expect
+      .poll(async () => (await draft()).settings, { timeout: 10_000 })
+      .toMatchObject({
+        maxEntries: 100,
+        entryRate: { count: 5, perSeconds: 2 },
+        sendRate: { count: 50, perSeconds: 1 },
+      });
+    await fill('Entry cap', '');
+    await expect.poll(async () => (await draft()).settings.maxEntries, { timeout: 10_000 }).toBeNull();
   });
 });
