@@ -123,6 +123,14 @@ export function createMessagesService(scope: StepScope): MessagesService {
       if (found && (found.status === 'sent' || found.status === 'suppressed')) return resultOf(found);
       if (found?.status === 'delayed' && found.delayed_until && new Date(found.delayed_until) > now)
         return resultOf(found);
+      // A message held for a rate asks the rates first, before deciding it again: a wake-up
+      // beaten to its place costs one short transaction, and one that may go is handed over as
+      // close to its time as it can be (late hand-overs would push back every later one).
+      const heldForRate = found?.status === 'queued' && found.delayed_until !== null;
+      if (heldForRate) {
+        const gate = await takeRateSlots(db, await rateLimitsOf(scope, asked), found.id);
+        if (!gate.go) return holdForRate(db, found.id, gate.until);
+      }
 
       const contact = scope.contactId ? await loadContact(db, scope.workspaceId, scope.contactId) : null;
       const to =
@@ -207,16 +215,21 @@ export function createMessagesService(scope: StepScope): MessagesService {
         };
       }
       // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
-      const gate = await takeRateSlots(db, await rateLimitsOf(scope, request), id);
-      if (!gate.go) {
-        await db.updateTable('messages').set({ delayed_until: gate.until }).where('id', '=', id).execute();
-        return { messageId: id, status: 'delayed', reason: 'send-rate', until: gate.until };
-      }
+      const gate = heldForRate
+        ? { go: true as const }
+        : await takeRateSlots(db, await rateLimitsOf(scope, request), id);
+      if (!gate.go) return holdForRate(db, id, gate.until);
       return contact
         ? deliverLocked(scope, contact.id, request, message, id, now)
         : deliver(scope, request, message, id, now);
     },
   };
+}
+
+/** A message held for a rate: queued, the step told when to ask again. */
+async function holdForRate(db: Kysely<Database>, id: string, until: Date): Promise<SendResult> {
+  await db.updateTable('messages').set({ delayed_until: until }).where('id', '=', id).execute();
+  return { messageId: id, status: 'delayed', reason: 'send-rate', until };
 }
 
 /** The rates a message goes out under: its journey's `sendRate`, then its credential's `maxPerSecond`. */
