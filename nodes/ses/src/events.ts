@@ -1,4 +1,4 @@
-import { type ProviderEvent, type ProviderRequest, ValidationError } from '@waymark/sdk';
+import { jsonBody, type ProviderEvent, type ProviderRequest, ValidationError } from '@waymark/sdk';
 import { snsMessage } from './sns.js';
 
 type Recipient = { emailAddress?: string; status?: string };
@@ -29,6 +29,7 @@ function sesEvent(text: string): SesEvent | null {
  * events carry none. A body that is no SNS message is 400.
  */
 export function parseSes(request: ProviderRequest): (ProviderEvent | null)[] {
+  jsonBody(request); // not JSON at all: invalid_json
   const m = snsMessage(request);
   if (!m) {
     throw new ValidationError('the body is no Amazon SNS message', [

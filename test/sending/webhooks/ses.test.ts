@@ -287,9 +287,13 @@ describe('SES events by Amazon SNS', () => {
     expect(foreign.requests.length).toBe(before);
   });
 
-  test('JSON that is no SNS message is 400; a body that is not JSON is 400', async () => {
-    expect((await hooks.post('ses', JSON.stringify({ notificationType: 'Bounce' }))).statusCode).toBe(400);
-    expect((await hooks.post('ses', 'Type=Notification')).statusCode).toBe(400);
+  test('JSON that is no SNS message is 400; a body that is not JSON is 400 invalid_json', async () => {
+    const notSns = await hooks.post('ses', JSON.stringify({ notificationType: 'Bounce' }));
+    expect(notSns.statusCode).toBe(400);
+    expect(notSns.json().error.code).toBe('validation_failed');
+    const notJson = await hooks.post('ses', 'Type=Notification');
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().error.code).toBe('invalid_json');
   });
 });
 
