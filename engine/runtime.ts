@@ -45,6 +45,8 @@ export interface Runtime {
   metrics: Metrics;
   /** Email delivery through `SMTP_URL` (pooled), else the outbox. */
   smtp: DefaultSmtp;
+  /** Tests only: outgoing requests to a key origin go to the value origin (a provider's stand-in). */
+  httpStandIns: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,12 @@ export async function createRuntime(
     role?: ProcessRole;
     /** Default `processIdentity(role)`: give the one the logger was made with. */
     identity?: ProcessIdentity;
+    /**
+     * Tests only, never from the environment: a stand-in server's origin for a public one
+     * (`{ 'https://sns.us-east-1.amazonaws.com': 'http://127.0.0.1:4567' }`), so code that
+     * insists on a provider's host can be tested against a local server.
+     */
+    httpStandIns?: Record<string, string>;
   },
 ): Promise<Runtime> {
   const { databaseUrl, logger } = options;
@@ -113,6 +121,7 @@ export async function createRuntime(
       identity,
       metrics: new Metrics(identity, { db: handle.db, pool: handle.pool, poolMax }),
       smtp,
+      httpStandIns: { ...options.httpStandIns },
       async close() {
         smtp.close();
         await packageNotices.close();

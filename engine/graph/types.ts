@@ -41,6 +41,18 @@ export interface JourneySettings {
   webhookRateLimit?: { max: number; window: string };
   /** The journey's conversion goal (contracts/experiments.md); null or absent: none. */
   goal?: JourneyGoal | null;
+  /** At most this many runs ever enter (all versions); null or absent: no cap. */
+  maxEntries?: number | null;
+  /** At most `count` runs enter in any `perSeconds` seconds; later ones wait their turn. */
+  entryRate?: FlowRate | null;
+  /** At most `count` of the journey's messages go out in any `perSeconds` seconds. */
+  sendRate?: FlowRate | null;
+}
+
+/** A rate of a journey's flow control: `count` in any sliding window of `perSeconds` seconds. */
+export interface FlowRate {
+  count: number;
+  perSeconds: number;
 }
 
 /** A contact converts when it records `event` (matching `filter`) within `windowSeconds` of entering. */
@@ -94,6 +106,13 @@ export const graphSchema = {
   required: ['nodes', 'edges'],
 } as const;
 
+const flowRateSchema = {
+  type: ['object', 'null'],
+  properties: { count: { type: 'integer', minimum: 1 }, perSeconds: { type: 'integer', minimum: 1 } },
+  required: ['count', 'perSeconds'],
+  additionalProperties: false,
+} as const;
+
 export const settingsSchema = {
   type: 'object',
   properties: {
@@ -105,6 +124,9 @@ export const settingsSchema = {
       required: ['max', 'window'],
       additionalProperties: false,
     },
+    maxEntries: { type: ['integer', 'null'], minimum: 1 },
+    entryRate: flowRateSchema,
+    sendRate: flowRateSchema,
     goal: {
       type: ['object', 'null'],
       properties: {

@@ -118,16 +118,28 @@ function send(
   });
 }
 
-/** `ctx.http`: outgoing HTTP that refuses private targets after DNS resolution. (Channels part.) */
-export function createHttpClient(scope: StepScope): HttpClient {
+/**
+ * The URL a request really goes to: the same, unless a test gave the runtime a stand-in for
+ * its origin (`httpStandIns`, never set from the environment).
+ */
+function routed(url: URL, standIns: Readonly<Record<string, string>>): URL {
+  const standIn = standIns[url.origin];
+  return standIn ? new URL(`${standIn}${url.pathname}${url.search}`) : url;
+}
+
+/**
+ * `ctx.http`: outgoing HTTP that refuses private targets after DNS resolution. (Channels part.)
+ * A step's requests carry its idempotency key; a webhook's checks (a signing certificate) have none.
+ */
+export function createHttpClient(scope: Pick<StepScope, 'runtime'> & { idempotencyKey?: string }): HttpClient {
   return {
     async request(request) {
-      const url = parseUrl(request.url);
+      const url = routed(parseUrl(request.url), scope.runtime.httpStandIns);
       const address = await resolveTarget(url, scope.runtime.config.httpAllowPrivate);
       const headers: Record<string, string> = {
         'user-agent': 'Waymark',
         ...request.headers,
-        'idempotency-key': scope.idempotencyKey,
+        ...(scope.idempotencyKey ? { 'idempotency-key': scope.idempotencyKey } : {}),
       };
       if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
         headers['content-type'] = 'application/json';

@@ -9,7 +9,7 @@ import {
   type SendResult,
   WaymarkError,
 } from '@waymark/sdk';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isUuid, loadContact } from '../contacts/load.js';
 import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
@@ -18,7 +18,7 @@ import type { StoredLink } from '../db/tables/messages.js';
 import { inHoldout } from '../experiments/holdout.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import { dkimFor } from '../sending/dkim.js';
-import { takeRateSlot } from '../sending/send-rate.js';
+import { journeySendRate, type RateLimit, takeRateSlots } from '../sending/send-rate.js';
 import { sendingCredential, sendThroughCredential } from '../sending/senders.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
@@ -123,6 +123,14 @@ export function createMessagesService(scope: StepScope): MessagesService {
       if (found && (found.status === 'sent' || found.status === 'suppressed')) return resultOf(found);
       if (found?.status === 'delayed' && found.delayed_until && new Date(found.delayed_until) > now)
         return resultOf(found);
+      // A message held for a rate asks the rates first, before deciding it again: a wake-up
+      // beaten to its place costs one short transaction, and one that may go is handed over as
+      // close to its time as it can be (late hand-overs would push back every later one).
+      const heldForRate = found?.status === 'queued' && found.delayed_until !== null;
+      if (heldForRate) {
+        const gate = await takeRateSlots(db, await rateLimitsOf(scope, asked), found.id);
+        if (!gate.go) return holdForRate(db, found.id, gate.until);
+      }
 
       const contact = scope.contactId ? await loadContact(db, scope.workspaceId, scope.contactId) : null;
       const to =
@@ -206,22 +214,38 @@ export function createMessagesService(scope: StepScope): MessagesService {
           ...(decision.status === 'delayed' ? { until: decision.until } : {}),
         };
       }
-      if (request.credential) {
-        // Beyond the credential's send rate the message is held, queued, and the step waits.
-        const { maxPerSecond } = await sendingCredential(scope, request.credential, request.channel);
-        const gate = maxPerSecond ? await takeRateSlot(db, request.credential, id, maxPerSecond) : { go: true };
-        if (!gate.go && 'until' in gate) {
-          await db.updateTable('messages').set({ delayed_until: gate.until }).where('id', '=', id).execute();
-          // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
-          scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
-          return { messageId: id, status: 'delayed', reason: 'send-rate', until: gate.until };
-        }
+      // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
+      const gate = heldForRate
+        ? { go: true as const }
+        : await takeRateSlots(db, await rateLimitsOf(scope, request), id);
+      if (!gate.go) {
+        // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
+        scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
+        return holdForRate(db, id, gate.until);
       }
       return contact
         ? deliverLocked(scope, contact.id, request, message, id, now)
         : deliver(scope, request, message, id, now);
     },
   };
+}
+
+/** A message held for a rate: queued, the step told when to ask again. */
+async function holdForRate(db: Kysely<Database>, id: string, until: Date): Promise<SendResult> {
+  await db.updateTable('messages').set({ delayed_until: until }).where('id', '=', id).execute();
+  return { messageId: id, status: 'delayed', reason: 'send-rate', until };
+}
+
+/** The rates a message goes out under: its journey's `sendRate`, then its credential's `maxPerSecond`. */
+async function rateLimitsOf(scope: StepScope, request: SendRequest): Promise<RateLimit[]> {
+  const limits: RateLimit[] = [];
+  const journey = await journeySendRate(scope.db, scope.journeyId, scope.version);
+  if (journey) limits.push(journey);
+  if (request.credential) {
+    const { maxPerSecond } = await sendingCredential(scope, request.credential, request.channel);
+    if (maxPerSecond) limits.push({ kind: 'credential', id: request.credential, count: maxPerSecond, windowMs: 1000 });
+  }
+  return limits;
 }
 
 /**
@@ -281,6 +305,8 @@ async function deliver(
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'sent' });
     return { messageId: id, status: 'sent' };
   } catch (error) {
+    const held = await holdIfRateLimited(scope, id, error);
+    if (held) return held;
     const text = error instanceof Error ? error.message : String(error);
     await scope.db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
@@ -292,4 +318,20 @@ async function deliver(
     if (smtpCode >= 500) throw new NodeError(`delivery refused: ${text}`, { cause: error, code: 'smtp.rejected' });
     throw new RetryableError(`delivery failed: ${text}`, { cause: error, code: 'smtp.unavailable' });
   }
+}
+
+/**
+ * A provider's 429 (API.md "Sending credentials") fails nothing and spends no attempt: the
+ * message stays queued, held for the rate (counted in its credential's backlog, its place in
+ * the rate's order kept, no longer counted as handed over), and the step waits out the
+ * provider's `Retry-After` before sending again.
+ */
+async function holdIfRateLimited(scope: StepScope, id: string, error: unknown): Promise<SendResult | null> {
+  if (!(error instanceof RetryableError) || error.stepCode !== 'provider.rate-limited') return null;
+  const until = new Date(Date.now() + (error.retryAfterMs ?? 1000));
+  await sql`
+    update messages set status = 'queued', delayed_until = ${until}, error = ${error.message},
+      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null, journey_sent_at = null
+    where id = ${id}`.execute(scope.db);
+  return { messageId: id, status: 'delayed', reason: 'send-rate', until };
 }

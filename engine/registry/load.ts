@@ -13,6 +13,7 @@ export const BUILTIN_PACKAGES = [
   '@waymark/nodes-sms',
   '@waymark/nodes-http',
   '@waymark/nodes-crm',
+  '@waymark/nodes-ses',
   '@waymark/nodes-postmark',
   '@waymark/nodes-sendgrid',
   '@waymark/nodes-mailgun',

@@ -64,7 +64,7 @@ export class NodeRegistry {
           package: { name: pkg.name, version: pkg.version },
         });
       }
-      for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, credential);
+      for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, withSendRate(credential));
       const first = pkg.nodes[0] ?? pkg.credentials?.[0];
       if (first) this.#prefixes.set(prefixOf(first.type), pkg.name);
     }
@@ -296,4 +296,25 @@ function nodeProblem(node: AnyNodeDefinition): string | null {
   if (node.validate !== undefined && typeof node.validate !== 'function')
     return `${name}: validate must be a function when given`;
   return null;
+}
+
+/** The `maxPerSecond` every sending credential takes (API.md "Sending credentials"). */
+const SEND_RATE_SCHEMA = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 100000,
+  title: 'Messages per second at most',
+  description: 'messages beyond it are held and go out in order as the rate allows',
+};
+
+/** A sender type's schema gains `maxPerSecond`, which the engine enforces; packages do not declare it. */
+function withSendRate(credential: CredentialDefinition): CredentialDefinition {
+  const properties = credential.schema.properties;
+  if (!credential.sender || !properties || typeof properties !== 'object' || Array.isArray(properties)) {
+    return credential;
+  }
+  return {
+    ...credential,
+    schema: { ...credential.schema, properties: { ...properties, maxPerSecond: SEND_RATE_SCHEMA } },
+  };
 }

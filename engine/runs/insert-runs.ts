@@ -3,8 +3,9 @@ import { type Kysely, sql } from 'kysely';
 import type { NormalizedIdentity } from '../contacts/bind.js';
 import type { Database } from '../db/database.js';
 import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';
-import { queueJobsFor, STEPS_CHANNEL } from './bookkeeping.js';
+import { JOB_MAX_ATTEMPTS, queueJobsFor, STEP_BATCH_SIZE, STEP_TASK, STEPS_CHANNEL } from './bookkeeping.js';
 import type { Dispatch } from './dispatch.js';
+import { closeGate, type EntryGate, isGated, openGate } from './entry-gate.js';
 import { decideTrigger } from './kernel/decide.js';
 import type { CompiledVersion } from './versions.js';
 
@@ -44,9 +45,11 @@ export interface InsertRunsInput {
   dispatch?: boolean;
 }
 
-/** What became of one call: its run (null: turned away by re-entry), or not bound. */
+/** What became of one call: its run (null: turned away), or not bound. */
 export interface CallResult {
   runId: string | null;
+  /** Why no run started: the re-entry rule, or the journey's entry cap. */
+  skipped: 'reentry' | 'entry-cap' | null;
   /**
    * False when its identity is held by no single stored contact whole (nor could a new
    * contact take it): bind it with `bindContact`, then start with the id.
@@ -62,6 +65,8 @@ export interface InsertRunsResult {
   dispatch: Dispatch;
   /** False when `onlyIfLive` found the journey paused, archived or on another version. */
   live: boolean;
+  /** Entries the journey's cap turned away. */
+  capped: number;
 }
 
 /** `reentry_lock` for a new run: the unique key that turns a contact away. */
@@ -81,6 +86,23 @@ export function reentryLockOf(version: CompiledVersion): string | null {
  * const { runIds } = await insertRuns(db, { version, triggerNodeId: 't', output: 'out', contacts: { ids }, trigger: {} });
  */
 export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): Promise<InsertRunsResult> {
+  if (!isGated(input.version)) return insertGated(db, input, { remaining: null, slots: null, now: null });
+  // A cap or an entry rate: the journey's entries go one statement after another.
+  const wanted = 'calls' in input.contacts ? input.contacts.calls.length : input.contacts.ids.length;
+  const run = async (trx: Kysely<Database>) => {
+    const gate = await openGate(trx, input.version, wanted);
+    const result = await insertGated(trx, input, gate);
+    await closeGate(trx, input.version, result.usedSlots);
+    return result;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+async function insertGated(
+  db: Kysely<Database>,
+  input: InsertRunsInput,
+  gate: EntryGate,
+): Promise<InsertRunsResult & { usedSlots: Date[] }> {
   const { version, triggerNodeId, output } = input;
   const journeyId = version.journeyId;
   // Every run enters the same way: the kernel's trigger transition, multiplied in the statement.
@@ -90,6 +112,8 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
   const calls = 'calls' in input.contacts ? input.contacts.calls : [];
   const ids = 'ids' in input.contacts ? [...input.contacts.ids] : [];
   const dispatch = input.dispatch === true;
+  const slots = gate.slots ? gate.slots.map((d) => d.toISOString()) : null;
+  const gateNow = gate.now?.toISOString() ?? null;
   // The span this start runs in (a webhook's, a request's, a trigger's) parents the run's steps;
   // a call of a group carries the span it arrived in.
   const carrier = activeCarrier();
@@ -102,8 +126,10 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
   const { rows } = await sql<{
     run_ids: string[] | null;
     next_step_ids: string[] | null;
-    calls: { ord: number; runId: string | null; bound: boolean }[] | null;
+    calls: { ord: number; runId: string | null; bound: boolean; capped: boolean }[] | null;
     live: boolean;
+    capped: number;
+    used_slots: Date[] | null;
   }>`
     with live as (
       select 1 where ${!input.onlyIfLive} or exists (select 1 from journeys
@@ -151,17 +177,29 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
       select null::int, d.contact_id, ${JSON.stringify(input.trigger ?? {})}::jsonb,
         ${carrier === null ? null : JSON.stringify(carrier)}::jsonb
       from (select distinct unnest(${ids}::uuid[]) as contact_id) d
-    ), candidates as (
-      select e.*, gen_random_uuid() as run_id from entrants e
+    ), eligible as (
+      -- The re-entry rule first, then the cap and the entry rate in arrival order.
+      select e.*, gen_random_uuid() as run_id, row_number() over (order by e.ord nulls last, e.contact_id) as rn
+      from entrants e
       where exists (select 1 from live)
         and (${lock}::text is null or e.contact_id is null or not exists (
           select 1 from runs r where r.journey_id = ${journeyId}::uuid and r.contact_id = e.contact_id
             and (${lock} = 'once' or r.status in ('running', 'waiting'))))
+    ), candidates as (
+      -- An entry whose time under the entry rate is still to come is queued: its run starts
+      -- now, its trigger step completes when its time comes.
+      select g.*, slot.at as slot, coalesce(slot.at > ${gateNow}::timestamptz, false) as queued
+      from eligible g left join lateral (
+        select (${slots}::timestamptz[])[g.rn] as at) slot on true
+      where ${gate.remaining}::bigint is null or g.rn <= ${gate.remaining}::bigint
     ), new_runs as (
       insert into runs (id, journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock, trace_context)
       select run_id, ${journeyId}::uuid, ${version.version}::int, contact_id, trigger, ${triggerNodeId}::text,
-        ${targets.length}::int, ${targets.length ? 'running' : 'completed'}::text, ${targets.length ? null : sql`now()`}::timestamptz,
-        case when contact_id is null then null else ${targets.length ? lock : lock === 'once' ? 'once' : null}::text end,
+        case when queued then 1 else ${targets.length}::int end,
+        case when queued then 'running' else ${targets.length ? 'running' : 'completed'}::text end,
+        case when queued then null else ${targets.length ? null : sql`now()`}::timestamptz end,
+        case when contact_id is null then null
+          when queued then ${lock}::text else ${targets.length ? lock : lock === 'once' ? 'once' : null}::text end,
         trace_context
       from candidates order by contact_id, ord
       on conflict (journey_id, contact_id, reentry_lock) where reentry_lock is not null do nothing
@@ -169,8 +207,34 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
     ), trigger_steps as (
       insert into steps (run_id, journey_id, version, node_id, status, attempts, started_at, finished_at, outputs_taken, output)
       select id, ${journeyId}::uuid, ${version.version}::int, ${triggerNodeId}::text, 'completed', 1, now(), now(), array[${output}::text], 'null'::jsonb
-      from new_runs
+      from new_runs n join candidates c on c.run_id = n.id where not c.queued
       returning run_id, id
+    ), queued_steps as (
+      insert into steps (run_id, journey_id, version, node_id, status)
+      select id, ${journeyId}::uuid, ${version.version}::int, ${triggerNodeId}::text, 'pending'
+      from new_runs n join candidates c on c.run_id = n.id where c.queued
+      returning run_id, id
+    ), queued_jobs as (
+      select waymark_queue_steps(json_agg(json_build_object('stepId', q.id, 'nodeId', ${triggerNodeId}::text,
+          'runAt', c.slot)), ${STEP_TASK}::text, ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int)
+      from queued_steps q join candidates c on c.run_id = q.run_id
+      having count(*) > 0
+    ), queued_counted as (
+      select waymark_add_counters(json_build_array(json_build_object('journeyId', ${journeyId}::uuid,
+        'version', ${version.version}::int, 'nodeId', ${triggerNodeId}::text, 'entered', count(*))))
+      from queued_steps having count(*) > 0
+    ), skips as (
+      select 'entry-cap' as reason, (select count(*) from eligible) - (select count(*) from candidates) as n
+      union all
+      select 'reentry', case when exists (select 1 from live) then
+        (select count(*) from entrants) - (select count(*) from eligible)
+          + (select count(*) from candidates) - (select count(*) from new_runs) else 0 end
+    ), skips_counted as (
+      insert into journey_entry_skips (journey_id, workspace_id, reason, shard, skipped)
+      select ${journeyId}::uuid, (select workspace_id from workspace), k.reason, floor(random() * 8)::smallint, k.n
+      from skips k where k.n > 0
+      on conflict (journey_id, reason, shard) do update set skipped = journey_entry_skips.skipped + excluded.skipped
+      returning 1
     ), next_steps as (
       insert into steps (run_id, journey_id, version, node_id, parent_step_id, needs_job)
       select t.run_id, ${journeyId}::uuid, ${version.version}::int, n.node_id, t.id, ${dispatch}
@@ -193,23 +257,37 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
         'runId', t.run_id, 'nodeId', ${triggerNodeId}::text, 'status', 'completed')::text)
       from trigger_steps t where ${!dispatch}
     )
-    select (select array_agg(run_id) from trigger_steps) as run_ids,
+    select (select array_agg(run_id) from (select run_id from trigger_steps union all select run_id from queued_steps) a) as run_ids,
       (select array_agg(id) from next_steps) as next_step_ids,
-      (select json_agg(json_build_object('ord', k.ord, 'runId', t.run_id,
-          'bound', not k.named or exists (select 1 from bound b where b.ord = k.ord)) order by k.ord)
-        from calls k left join candidates c on c.ord = k.ord left join trigger_steps t on t.run_id = c.run_id) as calls,
+      (select json_agg(json_build_object('ord', k.ord, 'runId', coalesce(t.run_id, q.run_id),
+          'bound', not k.named or exists (select 1 from bound b where b.ord = k.ord),
+          'capped', exists (select 1 from eligible g where g.ord = k.ord)
+            and not exists (select 1 from candidates c2 where c2.ord = k.ord)) order by k.ord)
+        from calls k left join candidates c on c.ord = k.ord left join trigger_steps t on t.run_id = c.run_id
+          left join queued_steps q on q.run_id = c.run_id) as calls,
       exists (select 1 from live) as live,
-      (select count(*) from jobs) + (select count(*) from counted) + (select count(*) from notified) as written
+      (select n from skips where reason = 'entry-cap')::int as capped,
+      (select array_agg(c.slot order by c.rn) from candidates c join new_runs n on n.id = c.run_id
+        where c.slot is not null) as used_slots,
+      (select count(*) from jobs) + (select count(*) from counted) + (select count(*) from notified)
+        + (select count(*) from queued_jobs) + (select count(*) from queued_counted)
+        + (select count(*) from skips_counted) as written
   `.execute(db);
   const row = rows[0];
   const runIds = row?.run_ids ?? [];
   const base = { journeyId, version: version.version, nodeId: triggerNodeId, status: 'completed' as const };
   return {
     runIds,
-    calls: (row?.calls ?? []).map((c) => ({ runId: c.runId, bound: c.bound })),
+    calls: (row?.calls ?? []).map((c) => ({
+      runId: c.runId,
+      bound: c.bound,
+      skipped: c.runId ? null : c.capped ? ('entry-cap' as const) : ('reentry' as const),
+    })),
     dispatch: dispatch
       ? { stepIds: row?.next_step_ids ?? [], notices: runIds.map((runId) => ({ ...base, runId })) }
       : { stepIds: [], notices: [] },
     live: row?.live ?? false,
+    capped: row?.capped ?? 0,
+    usedSlots: (row?.used_slots ?? []).map((d) => new Date(d)),
   };
 }

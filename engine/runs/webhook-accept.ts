@@ -133,8 +133,9 @@ async function startOne(
       contacts: { ids: [await bindContact(db, target.workspaceId, raw)] },
       trigger: payload,
     });
-    call = { runId: started.runIds[0] ?? null, bound: true };
+    const runId = started.runIds[0] ?? null;
+    call = { runId, bound: true, skipped: runId ? null : started.capped > 0 ? 'entry-cap' : 'reentry' };
   }
   if (!started.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };
-  return { outcome: { answer: answerFor(call.runId) }, dispatch: started.dispatch };
+  return { outcome: { answer: answerFor(call.runId, call.skipped) }, dispatch: started.dispatch };
 }

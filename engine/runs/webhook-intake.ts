@@ -12,7 +12,7 @@ import { StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
 /** What a webhook call is answered with. */
 export interface WebhookAnswer {
   statusCode: 200 | 202;
-  body: { runId: string | null; skipped?: 'reentry' };
+  body: { runId: string | null; skipped?: 'reentry' | 'entry-cap' };
   /** The first answer to an earlier call with the same key: this call started nothing. */
   replayed?: true;
 }
@@ -37,9 +37,11 @@ export type CallOutcome = { answer: WebhookAnswer } | { stale: true } | { unboun
 const IN_FLIGHT = 2;
 const MAX_GROUP = 500;
 
-/** The answer to a call that started `runId` (null: re-entry turned the contact away). */
-export function answerFor(runId: string | null): WebhookAnswer {
-  return runId ? { statusCode: 202, body: { runId } } : { statusCode: 200, body: { runId: null, skipped: 'reentry' } };
+/** The answer to a call that started `runId` (null: the re-entry rule or the entry cap turned it away). */
+export function answerFor(runId: string | null, skipped: 'reentry' | 'entry-cap' | null = 'reentry'): WebhookAnswer {
+  return runId
+    ? { statusCode: 202, body: { runId } }
+    : { statusCode: 200, body: { runId: null, skipped: skipped ?? 'reentry' } };
 }
 
 /**
@@ -129,7 +131,7 @@ export class WebhookIntake {
       });
       this.dispatcher.add(started.dispatch);
       outcomes = started.calls.map((c) =>
-        !started.live ? { stale: true } : c.bound ? { answer: answerFor(c.runId) } : { unbound: true },
+        !started.live ? { stale: true } : c.bound ? { answer: answerFor(c.runId, c.skipped) } : { unbound: true },
       );
     } catch {
       // Try each on its own: the one that broke the group gets its own error.

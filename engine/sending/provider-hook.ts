@@ -1,5 +1,12 @@
-import { type JsonObject, NotFoundError, type ProviderRequest, WaymarkError } from '@waymark/sdk';
+import {
+  type CredentialEvents,
+  type JsonObject,
+  NotFoundError,
+  type ProviderRequest,
+  WaymarkError,
+} from '@waymark/sdk';
 import { decryptJson } from '../credentials/crypto.js';
+import { createHttpClient } from '../http/client.js';
 import type { Runtime } from '../runtime.js';
 import { type ProviderTally, recordProviderEvents } from './provider-events.js';
 
@@ -36,7 +43,9 @@ export async function takeProviderWebhook(
     .orderBy('created_at')
     .execute();
   // Only the workspaces of credentials that verify the request have messages it may touch.
+  const ctx = { http: createHttpClient({ runtime }) };
   const verifiedIn: string[] = [];
+  let confirmWith: { events: CredentialEvents; data: JsonObject } | null = null;
   for (const row of rows) {
     let data: JsonObject;
     try {
@@ -45,11 +54,14 @@ export async function takeProviderWebhook(
       continue;
     }
     const events = types.find((t) => t.type === row.type)?.events;
-    if (!verifiedIn.includes(row.workspace_id) && events && (await events.verify(request, data))) {
+    if (!verifiedIn.includes(row.workspace_id) && events && (await events.verify(request, data, ctx))) {
       verifiedIn.push(row.workspace_id);
+      confirmWith ??= { events, data };
     }
   }
-  if (verifiedIn.length === 0) throw new UnverifiedWebhookError(provider);
+  if (!confirmWith) throw new UnverifiedWebhookError(provider);
+  // One handshake per request (an SNS subscription is confirmed once, whoever verified it).
+  await confirmWith.events.handshake?.(request, confirmWith.data, ctx);
   const events = parsed.filter((e) => e !== null);
   return recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length, runtime.metrics);
 }

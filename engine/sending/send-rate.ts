@@ -1,54 +1,101 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
-/** The sliding window a `maxPerSecond` counts in. */
-const WINDOW_MS = 1000;
-
 /** Whether a message may be handed over now, or when to ask again. */
 export type RateGate = { go: true } | { go: false; until: Date };
+
+/**
+ * A limit on messages handed over: a credential's `maxPerSecond` (per 1 s) or a journey's
+ * `sendRate` (`count` per `perSeconds`). Each keeps its own columns on the message: the time
+ * the message may go (its slot, in queue order) and the time it was handed over.
+ */
+export interface RateLimit {
+  kind: 'credential' | 'journey';
+  id: string;
+  count: number;
+  windowMs: number;
+}
+
+const COLUMNS = {
+  credential: { owner: 'credential_id', slot: 'rate_slot_at', sent: 'rate_sent_at' },
+  journey: { owner: 'journey_id', slot: 'journey_slot_at', sent: 'journey_sent_at' },
+} as const;
 
 const later = (at: Date, ms: number) => new Date(at.getTime() + ms);
 
 /**
- * A credential's send rate, across every worker process (API.md "Send rates"): at most
- * `perSecond` messages handed over in any sliding second, in the order they were queued.
- * Under a per-credential advisory lock a message first reserves its slot — now, or one second
- * after the reservation `perSecond` places before it — so held messages keep their order;
- * when its slot has come it goes only if fewer than `perSecond` were really handed over in
- * the last second (a late wake-up cannot make a burst), and records its hand-over.
+ * One rate, across every worker process (API.md "Send rates"): at most `count` messages
+ * handed over in any sliding window, in the order they were queued. Under an advisory lock of
+ * the limit a message first reserves its slot — now, or one window after the reservation
+ * `count` places before it — so held messages keep their order; when its slot has come it
+ * goes only if fewer than `count` were really handed over in the last window (a late wake-up
+ * cannot make a burst), and records its hand-over.
  */
-export async function takeRateSlot(
-  db: Kysely<Database>,
-  credentialId: string,
-  messageId: string,
-  perSecond: number,
-): Promise<RateGate> {
+export async function takeRateSlot(db: Kysely<Database>, limit: RateLimit, messageId: string): Promise<RateGate> {
+  const { count, windowMs } = limit;
+  const c = COLUMNS[limit.kind];
+  const [owner, slotColumn, sentColumn] = [sql.ref(c.owner), sql.ref(c.slot), sql.ref(c.sent)];
   const run = async (trx: Kysely<Database>): Promise<RateGate> => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`send-rate:${credentialId}`}))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtext(${`send-rate:${limit.kind}:${limit.id}`}))`.execute(trx);
     const { rows: own } = await sql<{ slot: Date | null; now: Date }>`
-      select rate_slot_at as slot, clock_timestamp() as now from messages where id = ${messageId}`.execute(trx);
+      select ${slotColumn} as slot, clock_timestamp() as now from messages where id = ${messageId}`.execute(trx);
     const now = new Date(own[0]?.now ?? Date.now());
     let slot = own[0]?.slot ? new Date(own[0].slot) : null;
     if (!slot) {
       const { rows } = await sql<{ at: Date }>`
-        select rate_slot_at as at from messages
-        where credential_id = ${credentialId} and rate_slot_at is not null
-        order by rate_slot_at desc offset ${perSecond - 1} limit 1`.execute(trx);
-      const earliest = rows[0] ? later(new Date(rows[0].at), WINDOW_MS) : now;
+        select ${slotColumn} as at from messages
+        where ${owner} = ${limit.id} and ${slotColumn} is not null
+        order by ${slotColumn} desc offset ${count - 1} limit 1`.execute(trx);
+      const earliest = rows[0] ? later(new Date(rows[0].at), windowMs) : now;
       slot = earliest > now ? earliest : now;
-      await sql`update messages set rate_slot_at = ${slot} where id = ${messageId}`.execute(trx);
+      await sql`update messages set ${slotColumn} = ${slot} where id = ${messageId}`.execute(trx);
     }
     if (slot > now) return { go: false, until: slot };
     const { rows: recent } = await sql<{ at: Date }>`
-      select rate_sent_at as at from messages
-      where credential_id = ${credentialId} and rate_sent_at > ${later(now, -WINDOW_MS)}
-      order by rate_sent_at desc limit ${perSecond}`.execute(trx);
-    const oldest = recent[perSecond - 1];
-    if (oldest) return { go: false, until: later(new Date(oldest.at), WINDOW_MS) };
-    await sql`update messages set rate_sent_at = ${now} where id = ${messageId}`.execute(trx);
+      select ${sentColumn} as at from messages
+      where ${owner} = ${limit.id} and ${sentColumn} > ${later(now, -windowMs)} and id <> ${messageId}
+      order by ${sentColumn} desc limit ${count}`.execute(trx);
+    const oldest = recent[count - 1];
+    if (oldest) return { go: false, until: later(new Date(oldest.at), windowMs) };
+    await sql`update messages set ${sentColumn} = ${now} where id = ${messageId}`.execute(trx);
     return { go: true };
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+/**
+ * Passes a message through every limit on it (API.md: a credential's and its journey's rates
+ * both apply). When one holds it, the hand-overs the earlier ones recorded are taken back:
+ * it was not handed over, and asks them all again when its time comes.
+ */
+export async function takeRateSlots(
+  db: Kysely<Database>,
+  limits: readonly RateLimit[],
+  messageId: string,
+): Promise<RateGate> {
+  for (const [i, limit] of limits.entries()) {
+    const gate = await takeRateSlot(db, limit, messageId);
+    if (gate.go) continue;
+    for (const passed of limits.slice(0, i)) {
+      await sql`update messages set ${sql.ref(COLUMNS[passed.kind].sent)} = null where id = ${messageId}`.execute(db);
+    }
+    return gate;
+  }
+  return { go: true };
+}
+
+/** A journey's `sendRate` as its published version `version` sets it, if any. */
+export async function journeySendRate(
+  db: Kysely<Database>,
+  journeyId: string,
+  version: number,
+): Promise<RateLimit | null> {
+  const { rows } = await sql<{ rate: { count?: unknown; perSeconds?: unknown } | null }>`
+    select settings -> 'sendRate' as rate from journey_versions
+    where journey_id = ${journeyId}::uuid and version = ${version}::int`.execute(db);
+  const rate = rows[0]?.rate;
+  if (!rate || typeof rate.count !== 'number' || typeof rate.perSeconds !== 'number') return null;
+  return { kind: 'journey', id: journeyId, count: rate.count, windowMs: rate.perSeconds * 1000 };
 }
 
 /** `GET /api/credentials/:id/backlog`: the credential's messages held for its rate. */

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { isUuid } from '../../engine/contacts/load.js';
 import { decryptJson, encryptJson } from '../../engine/credentials/crypto.js';
 import { compileParams } from '../../engine/graph/params-schema.js';
+import type { NodeRegistry } from '../../engine/registry/registry.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../engine/sending/dkim.js';
 import { rateBacklog } from '../../engine/sending/send-rate.js';
 import { errorResponses } from '../schemas/errors.js';
@@ -16,8 +17,12 @@ const credentialSchema = {
     name: { type: 'string' },
     type: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
+    channel: {
+      type: ['string', 'null'],
+      description: 'the channel a sending credential sends (email.send / sms.send accept it), else null',
+    },
   },
-  required: ['id', 'name', 'type', 'createdAt'],
+  required: ['id', 'name', 'type', 'createdAt', 'channel'],
 } as const;
 
 const idParams = {
@@ -34,11 +39,12 @@ interface CredentialRow {
   created_at: unknown;
 }
 
-const toApi = (r: CredentialRow) => ({
+const toApi = (registry: NodeRegistry, r: CredentialRow) => ({
   id: r.id,
   name: r.name,
   type: r.type,
   createdAt: new Date(r.created_at as Date).toISOString(),
+  channel: registry.credential(r.type)?.sender?.channel ?? null,
 });
 
 /** Credentials: stored encrypted, validated against their type's schema, never returned. */
@@ -110,7 +116,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
           .returning(['id', 'name', 'type', 'created_at'])
           .executeTakeFirstOrThrow(),
       );
-      return reply.code(201).send(toApi(row));
+      return reply.code(201).send(toApi(registry, row));
     },
   );
 
@@ -136,7 +142,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
         .where('workspace_id', '=', workspaceOf(request))
         .orderBy('created_at')
         .execute();
-      return { credentials: rows.map(toApi) };
+      return { credentials: rows.map((r) => toApi(registry, r)) };
     },
   );
 
@@ -182,7 +188,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
           .returning(['id', 'name', 'type', 'created_at'])
           .executeTakeFirstOrThrow();
       });
-      return toApi(row);
+      return toApi(registry, row);
     },
   );
 

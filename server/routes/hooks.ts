@@ -21,7 +21,7 @@ const answerSchema = {
   type: 'object',
   properties: {
     runId: { type: ['string', 'null'], format: 'uuid' },
-    skipped: { type: 'string', enum: ['reentry'] },
+    skipped: { type: 'string', enum: ['reentry', 'entry-cap'] },
   },
   required: ['runId'],
 } as const;

@@ -198,6 +198,20 @@ export const statsSchema = {
       },
     },
     outputs: { type: 'object', additionalProperties: { type: 'object', additionalProperties: count } },
+    entries: {
+      type: 'object',
+      description: "the whole journey's entries, whatever the version",
+      properties: {
+        entered: count,
+        queued: count,
+        skipped: {
+          type: 'object',
+          properties: { 'entry-cap': count, reentry: count },
+          required: ['entry-cap', 'reentry'],
+        },
+      },
+      required: ['entered', 'queued', 'skipped'],
+    },
   },
-  required: ['nodes', 'outputs'],
+  required: ['nodes', 'outputs', 'entries'],
 } as const;

@@ -19,7 +19,8 @@ describe('credentials API', () => {
   test('creates a credential and never returns its data', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/credentials', headers: t.auth, payload: smtp });
     expect(res.statusCode).toBe(201);
-    expect(Object.keys(res.json()).sort()).toEqual(['createdAt', 'id', 'name', 'type']);
+    expect(Object.keys(res.json()).sort()).toEqual(['channel', 'createdAt', 'id', 'name', 'type']);
+    expect(res.json().channel).toBe('email');
     expect(res.body).not.toContain('hunter2');
     const list = await t.app.inject({ method: 'GET', url: '/api/credentials', headers: t.auth });
     expect(list.json().credentials).toContainEqual(res.json());

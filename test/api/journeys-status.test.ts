@@ -129,7 +129,11 @@ describe('GET /api/journeys/:id/stats', () => {
     const res = await call('GET', `/api/journeys/${id}/stats`);
     expect(res.statusCode).toBe(200);
     const zero = { entered: 0, completed: 0, failed: 0, waiting: 0 };
-    expect(res.json()).toEqual({ nodes: { start: zero, step: zero }, outputs: {} });
+    expect(res.json()).toEqual({
+      nodes: { start: zero, step: zero },
+      outputs: {},
+      entries: { entered: 0, queued: 0, skipped: { 'entry-cap': 0, reentry: 0 } },
+    });
   });
 
   test('answers 404 for a version never published', async () => {

@@ -140,12 +140,13 @@ describe('Postmark', () => {
     expect(error.retryable).toBe(true);
   });
 
-  test('a 429 is retried after Retry-After', async () => {
+  test('a 429 fails nothing: the message is held until Retry-After', async () => {
     const id = await credential('postmark.server', { serverToken: 'pm-token' });
-    const { result } = await sendThrough(id, { status: 429, headers: { 'retry-after': '3' } });
-    const { error } = result as { error: Error & { retryable: boolean } };
-    expect(error.message).toMatch(/^provider\.rate-limited: /);
-    expect(error.retryable).toBe(true);
+    const before = Date.now();
+    const { result, contactId } = await sendThrough(id, { status: 429, headers: { 'retry-after': '3' } });
+    expect(result).toMatchObject({ status: 'delayed', reason: 'send-rate' });
+    expect((result as { until: Date }).until.getTime()).toBeGreaterThanOrEqual(before + 2900);
+    expect(await listed(contactId)).toMatchObject({ status: 'queued', credentialId: id });
   });
 });
 

@@ -1,3 +1,4 @@
+import { defineCredential, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
@@ -132,6 +133,27 @@ describe('a credential with maxPerSecond', () => {
     const missing = await backlog('00000000-0000-4000-8000-000000000000');
     expect(missing.status).toBe(404);
     expect((await backlog('not-a-uuid')).status).toBe(404);
+  });
+
+  test("a third party's sender type takes maxPerSecond without declaring it", async () => {
+    const sender = defineCredential({
+      type: 'acme.sender',
+      title: 'Acme mail',
+      schema: { type: 'object', properties: { key: { type: 'string' } }, additionalProperties: false },
+      sender: { channel: 'email', send: async () => ({ providerId: 'acme-1' }) },
+    });
+    t.runtime.registry.add(definePackage({ name: 'acme-mail', version: '1.0.0', nodes: [], credentials: [sender] }));
+    const create = (maxPerSecond: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/credentials',
+        headers: t.auth,
+        payload: { name: 'acme', type: 'acme.sender', data: { key: 'k', maxPerSecond } },
+      });
+    expect((await create(5)).statusCode).toBe(201);
+    const refused = await create(0);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.details[0].path).toBe('/data/maxPerSecond');
   });
 
   test('maxPerSecond outside 1–100000 is refused', async () => {

@@ -12,6 +12,8 @@ export interface StandInAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Written as it is instead of `body` as JSON (a PEM certificate, XML). */
+  raw?: string;
 }
 
 export interface StandIn {
@@ -40,7 +42,7 @@ export async function startStandIn(answer: (request: ReceivedRequest) => StandIn
       const out = respond(request);
       const json = out.body === undefined ? '' : JSON.stringify(out.body);
       res.writeHead(out.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...out.headers });
-      res.end(json);
+      res.end(out.raw ?? json);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

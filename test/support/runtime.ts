@@ -22,6 +22,8 @@ export interface TestRuntimeOptions {
   clock?: Clock;
   /** The runtime's logger; default one at `LOG_LEVEL` (silent). */
   logger?: Logger;
+  /** Stand-in servers for public origins (`Runtime.httpStandIns`). */
+  httpStandIns?: Record<string, string>;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function createTestRuntime(
     migrate: false,
     poolSize: 10,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.httpStandIns ? { httpStandIns: options.httpStandIns } : {}),
   });
   await ensureAdminToken(runtime.db, TEST_TOKEN);
   return {

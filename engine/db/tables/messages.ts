@@ -45,6 +45,10 @@ export interface MessagesTable {
   rate_slot_at: Generated<Timestamp | null>;
   /** With a send rate: when it was handed to the server or API. */
   rate_sent_at: Generated<Timestamp | null>;
+  /** Under the journey's sendRate: when the message may go out (queue order). */
+  journey_slot_at: Generated<Timestamp | null>;
+  /** Under the journey's sendRate: when it was handed over. */
+  journey_sent_at: Generated<Timestamp | null>;
   links: DefaultJson<StoredLink[]>;
   opens: Generated<number>;
   clicks: Generated<number>;

@@ -119,7 +119,25 @@ export interface RetryJobsTable {
   finished_at: Timestamp | null;
 }
 
+/** Entries a journey turned away by one reason (`entry-cap`, `reentry`), sharded. */
+export interface JourneyEntrySkipsTable {
+  journey_id: string;
+  workspace_id: string;
+  reason: 'entry-cap' | 'reentry';
+  shard: number;
+  skipped: Generated<number>;
+}
+
+/** When a journey's latest entries were let in, for its entry rate (oldest first). */
+export interface JourneyEntrySlotsTable {
+  journey_id: string;
+  workspace_id: string;
+  recent: Generated<Timestamp[]>;
+}
+
 export interface RunTables {
+  journey_entry_skips: JourneyEntrySkipsTable;
+  journey_entry_slots: JourneyEntrySlotsTable;
   retry_jobs: RetryJobsTable;
   runs: RunsTable;
   steps: StepsTable;

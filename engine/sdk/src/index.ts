@@ -72,6 +72,7 @@ export {
   endpointOf,
   endpointSchema,
   jsonBody,
+  type ProviderContext,
   type ProviderEvent,
   type ProviderRequest,
   providerFailure,

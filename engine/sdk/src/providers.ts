@@ -50,16 +50,24 @@ export interface ProviderEvent {
   code?: string;
 }
 
+/** What an event webhook's checks may use: Waymark's outgoing HTTP (to fetch a signing certificate). */
+export interface ProviderContext {
+  http: HttpClient;
+}
+
 /**
  * The part of a credential type that takes its provider's event webhook,
  * `POST /hooks/providers/<provider>`. `parse` throws `ValidationError` for a body not in the
  * provider's format and answers one entry per record, `null` for a record of no interest
  * (counted `ignored`); `verify` answers whether this credential's data authenticates the request.
+ * `handshake`, when given, runs once for a verified request before its events are stored: for
+ * a provider that asks the receiver to confirm a subscription (Amazon SNS).
  */
 export interface CredentialEvents {
   provider: string;
-  verify(request: ProviderRequest, data: JsonObject): boolean | Promise<boolean>;
+  verify(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): boolean | Promise<boolean>;
   parse(request: ProviderRequest): (ProviderEvent | null)[];
+  handshake?(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): Promise<void>;
 }
 
 /**
@@ -93,8 +101,9 @@ export function endpointOf(data: JsonObject, fallback: string): string {
 
 /**
  * The step error for a provider's answer outside 2xx (NODES.md "Step error codes"): 401/403
- * `provider.auth`, 429 `provider.rate-limited` (retried after `Retry-After`, default 1 s), 5xx
- * `provider.unavailable` (retried), any other `provider.rejected`. The code rides in the
+ * `provider.auth`, 429 `provider.rate-limited` (the engine holds the message and sends it again
+ * after `Retry-After`, default 1 s, without spending an attempt), 5xx `provider.unavailable`
+ * (retried), any other `provider.rejected`. The code rides in the
  * error options and leads the message.
  *
  * @example

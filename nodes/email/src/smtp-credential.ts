@@ -22,7 +22,6 @@ export default defineCredential({
       },
       pool: { type: 'boolean', default: true, title: 'Pool connections' },
       maxConnections: { type: 'integer', minimum: 1, maximum: 50, default: 5, title: 'Connections per worker' },
-      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['host', 'port'],
     additionalProperties: false,

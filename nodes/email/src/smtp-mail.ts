@@ -19,3 +19,13 @@ export function mailOf(message: PreparedMessage, messageIdHeader: string) {
     ...(message.dkim ? { dkim: message.dkim } : {}),
   };
 }
+
+/** The domain of a From address (`News <news@example.com>` → `example.com`). */
+function domainOf(from: string | undefined): string {
+  return /@([^\s>]+)/.exec(from ?? '')?.[1] ?? 'localhost';
+}
+
+/** Nodemailer's message whose Message-ID names the message, `<id@from-domain>`. */
+export function mailWithOwnId(message: PreparedMessage) {
+  return mailOf(message, `<${message.messageId}@${domainOf(message.from)}>`);
+}

@@ -14,7 +14,6 @@ export default defineCredential({
       domain: { type: 'string', format: 'hostname', minLength: 1, title: 'Sending domain' },
       endpoint: { ...endpointSchema, description: 'default https://api.mailgun.net; EU https://api.eu.mailgun.net' },
       webhookSigningKey: { type: 'string', minLength: 1, title: 'HTTP webhook signing key' },
-      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['apiKey', 'domain'],
     additionalProperties: false,

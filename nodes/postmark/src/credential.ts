@@ -21,7 +21,6 @@ export default defineCredential({
       endpoint: endpointSchema,
       webhookUsername: { type: 'string', minLength: 1, title: 'Webhook user (basic auth in the webhook URL)' },
       webhookPassword: { type: 'string', minLength: 1, title: 'Webhook password' },
-      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['serverToken'],
     additionalProperties: false,

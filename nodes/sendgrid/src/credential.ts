@@ -18,7 +18,6 @@ export default defineCredential({
         title: 'Event Webhook verification key',
         description: 'the base64 public key SendGrid shows for the signed Event Webhook',
       },
-      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['apiKey'],
     additionalProperties: false,

@@ -14,7 +14,6 @@ export default defineCredential({
       authHeader: { type: 'string', title: 'Authorization header value' },
       bodyTemplate: { type: 'string', title: 'Body template' },
       contentType: { type: 'string', default: 'application/json', title: 'Content-Type' },
-      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['url'],
     additionalProperties: false,

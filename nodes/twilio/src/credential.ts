@@ -15,7 +15,6 @@ export default defineCredential({
       from: { type: 'string', minLength: 1, title: 'From number (E.164) or sender id' },
       messagingServiceSid: { type: 'string', pattern: '^MG[0-9a-fA-F]{32}$', title: 'Messaging service SID' },
       endpoint: endpointSchema,
-      maxPerSecond: { type: 'integer', minimum: 1, maximum: 100000, title: 'Messages per second at most' },
     },
     required: ['accountSid', 'authToken'],
     // Exactly one of a number and a messaging service.

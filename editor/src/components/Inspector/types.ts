@@ -25,7 +25,8 @@ export interface FormContext {
   /** Where a filter field of this node is evaluated, which decides the clauses it offers. */
   readonly filterScope: FilterScope;
   readonly stepIds: string[];
-  credentials(type: string | undefined): Credential[];
+  /** The credentials a credential param offers: of its `credentialType`, or sending its `credentialChannel`. */
+  credentials(schema: Schema): Credential[];
 }
 
 export const [getForm, setForm] = createContext<FormContext>();

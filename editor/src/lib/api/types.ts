@@ -10,6 +10,8 @@ export interface Schema {
   description?: string;
   format?: string;
   credentialType?: string;
+  /** A credential param that takes any credential sending this channel (`email`, `sms`). */
+  credentialChannel?: string;
   enum?: JsonValue[];
   const?: JsonValue;
   default?: JsonValue;
@@ -138,6 +140,17 @@ export interface JourneySettings {
   reentry?: 'always' | 'once' | 'once-at-a-time';
   exitOn?: string[];
   webhookRateLimit?: { max: number; window: string };
+  /** At most this many runs ever enter. */
+  maxEntries?: number | null;
+  /** At most `count` runs enter per `perSeconds`; later ones wait their turn. */
+  entryRate?: FlowRate | null;
+  /** At most `count` of the journey's messages go out per `perSeconds`. */
+  sendRate?: FlowRate | null;
+}
+
+export interface FlowRate {
+  count: number;
+  perSeconds: number;
 }
 
 export type JourneyStatus = 'draft' | 'live' | 'paused';
@@ -309,4 +322,6 @@ export interface Credential {
   name: string;
   type: string;
   createdAt: string;
+  /** The channel a sending credential sends, else null. */
+  channel: string | null;
 }

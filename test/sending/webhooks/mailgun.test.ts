@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { eventsOf } from '../../channels/scope.js';
+import { providerHookApp } from './support.js';
+
+const hooks = providerHookApp();
+
+describe('Mailgun (HMAC-SHA256 of timestamp and token)', () => {
+  const key = 'key-mailgun-signing-0123456789';
+  beforeAll(async () => {
+    await hooks.credential('mailgun.domain', { apiKey: 'k', domain: 'mg.example.com', webhookSigningKey: key });
+  });
+
+  const signature = (token: string, signingKey = key) => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return {
+      timestamp,
+      token,
+      signature: createHmac('sha256', signingKey)
+        .update(timestamp + token)
+        .digest('hex'),
+    };
+  };
+
+  /** Mailgun's permanent failure webhook sample (documentation.mailgun.com, webhooks). */
+  const failed = (email: string, providerId: string, id: string, token: string, signingKey = key) => ({
+    signature: signature(token, signingKey),
+    'event-data': {
+      event: 'failed',
+      id,
+      timestamp: 1521233195.375624,
+      'log-level': 'error',
+      severity: 'permanent',
+      reason: 'suppress-bounce',
+      envelope: { sender: 'bob@mg.example.com', transport: 'smtp', targets: email },
+      flags: { 'is-routed': false, 'is-authenticated': true, 'is-system-test': false, 'is-test-mode': false },
+      'delivery-status': {
+        'attempt-no': 1,
+        message: '',
+        code: 605,
+        description: 'Not delivering to previously bounced address',
+        'session-seconds': 0.0,
+      },
+      message: {
+        headers: {
+          to: `Alice <${email}>`,
+          'message-id': providerId,
+          from: 'Bob <bob@mg.example.com>',
+          subject: 'Test',
+        },
+        attachments: [],
+        size: 111,
+      },
+      recipient: email,
+      'recipient-domain': 'example.com',
+      storage: { url: 'https://se.api.mailgun.net/v3/domains/mg.example.com/messages/message_key', key: 'message_key' },
+      campaigns: [],
+      tags: ['my_tag_1', 'my_tag_2'],
+      'user-variables': { my_var_1: 'Mailgun Variable #1', 'my-var-2': 'awesome' },
+    },
+  });
+
+  test('the permanent failure sample is a hard bounce matched by message-id', async () => {
+    const { contactId, email, messageId } = await hooks.sent('20130503192659.13651.20287@mg.example.com');
+    const body = failed(
+      email,
+      '20130503192659.13651.20287@mg.example.com',
+      'G9Bn5sl1TC6nu79C8C0bwg',
+      'tok1'.repeat(12),
+    );
+    const res = await hooks.post('mailgun', JSON.stringify(body));
+    expect(res.json()).toEqual({ recorded: 1, duplicates: 0, unmatched: 0, ignored: 0 });
+    const [bounced] = await eventsOf(hooks.t.runtime, contactId, 'email.bounced');
+    expect(bounced?.properties).toEqual({
+      messageId,
+      nodeId: 'mail',
+      kind: 'hard',
+      status: '605',
+      provider: 'mailgun',
+    });
+    expect((await hooks.contact(contactId)).emailUndeliverable).toMatchObject({ reason: 'bounced' });
+  });
+
+  test('a complaint unsubscribes the contact', async () => {
+    const { contactId, email } = await hooks.sent('mg-complaint@mg.example.com');
+    const body = failed(email, 'mg-complaint@mg.example.com', 'complaint-1', 'tok2'.repeat(12));
+    const complained = { ...body, 'event-data': { ...body['event-data'], event: 'complained', severity: undefined } };
+    expect((await hooks.post('mailgun', JSON.stringify(complained))).json()).toMatchObject({ recorded: 1 });
+    expect((await hooks.contact(contactId)).consent.email).toMatchObject({
+      status: 'unsubscribed',
+      source: 'complaint',
+    });
+  });
+
+  test('a replay of the same event is a duplicate', async () => {
+    const { email } = await hooks.sent('mg-replay@mg.example.com');
+    const body = JSON.stringify(failed(email, 'mg-replay@mg.example.com', 'replay-1', 'tok3'.repeat(12)));
+    await hooks.post('mailgun', body);
+    expect((await hooks.post('mailgun', body)).json()).toMatchObject({ recorded: 0, duplicates: 1 });
+  });
+
+  test('a signature made with another key is 401', async () => {
+    const { email } = await hooks.sent('mg-forged@mg.example.com');
+    const body = failed(email, 'mg-forged@mg.example.com', 'forged-1', 'tok4'.repeat(12), 'guessed-key');
+    expect((await hooks.post('mailgun', JSON.stringify(body))).statusCode).toBe(401);
+  });
+
+  test('a token swapped under a valid signature is 401', async () => {
+    const { email } = await hooks.sent('mg-swap@mg.example.com');
+    const body = failed(email, 'mg-swap@mg.example.com', 'swap-1', 'tok5'.repeat(12));
+    body.signature.token = 'tok6'.repeat(12);
+    expect((await hooks.post('mailgun', JSON.stringify(body))).statusCode).toBe(401);
+  });
+});
