@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isUuid } from './load.js';
 import { normalizeInput } from './normalize.js';
+import { survivorOf } from './survivor.js';
 import { upsertContacts } from './upsert.js';
 
 /** The identity fields a webhook payload or an event may carry. */
@@ -55,19 +56,14 @@ export async function bindContact(
   const value = normalizeIdentity(identity);
   if (!value) return null;
   if (value.contactId !== undefined) {
-    const row = await db
-      .selectFrom('contacts')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', value.contactId)
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError(`no contact ${value.contactId}`);
-    return row.id;
+    const survivor = await survivorOf(db, workspaceId, value.contactId);
+    if (!survivor) throw new NotFoundError(`no contact ${value.contactId}`);
+    return survivor.id;
   }
   // Fast path: a known contact whose identity already holds every given field needs no write.
   const known = await db
     .selectFrom('contacts')
-    .select(['id', 'email', 'phone', 'external_id'])
+    .select(['id', 'email', 'phone', 'external_id', 'merged_into'])
     .where('workspace_id', '=', workspaceId)
     .where((eb) =>
       eb.or([
@@ -80,7 +76,8 @@ export async function bindContact(
   const same = (stored: string | null, given: string | undefined) => given === undefined || stored === given;
   if (known.length === 1 && known[0]) {
     const k = known[0];
-    if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone)) return k.id;
+    if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone))
+      return k.merged_into ?? k.id;
   }
   const [outcome] = await upsertContacts(db, workspaceId, [value]);
   if (!outcome?.ok) {

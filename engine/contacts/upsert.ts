@@ -25,6 +25,7 @@ interface Entity {
 
 interface StoredRow {
   id: string;
+  merged_into: string | null;
   email: string | null;
   phone: string | null;
   external_id: string | null;
@@ -80,11 +81,23 @@ async function upsertOnce(
   const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
   const stored = (
     await sql<StoredRow>`
-      select id, email, phone, external_id, timezone, attributes from contacts
+      select id, merged_into, email, phone, external_id, timezone, attributes from contacts
       where workspace_id = ${workspaceId} and (external_id = any(${values('externalId')}::text[])
          or email = any(${values('email')}::text[]) or phone = any(${values('phone')}::text[]))
       order by id for update`.execute(trx)
   ).rows;
+  // A merged-away contact's identity values name its survivor (contract identity.md).
+  const survivors = [...new Set(stored.map((s) => s.merged_into).filter((id): id is string => Boolean(id)))].filter(
+    (id) => !stored.some((s) => s.id === id),
+  );
+  if (survivors.length)
+    stored.push(
+      ...(
+        await sql<StoredRow>`
+          select id, merged_into, email, phone, external_id, timezone, attributes from contacts
+          where workspace_id = ${workspaceId} and id = any(${survivors}::uuid[]) order by id for update`.execute(trx)
+      ).rows,
+    );
 
   const index: Record<Field, Map<string, Entity>> = { externalId: new Map(), email: new Map(), phone: new Map() };
   const entities: Entity[] = [];
@@ -92,6 +105,7 @@ async function upsertOnce(
     for (const f of FIELDS) if (e[f]) index[f].set(e[f], e);
   };
   for (const s of stored) {
+    if (s.merged_into) continue;
     const e: Entity = {
       id: s.id,
       existing: true,
@@ -104,6 +118,16 @@ async function upsertOnce(
     };
     entities.push(e);
     remember(e);
+  }
+  for (const s of stored) {
+    const survivor = s.merged_into ? entities.find((e) => e.id === s.merged_into) : undefined;
+    if (!survivor) continue;
+    for (const [f, v] of [
+      ['externalId', s.external_id],
+      ['email', s.email],
+      ['phone', s.phone],
+    ] as const)
+      if (v && !index[f].has(v)) index[f].set(v, survivor);
   }
 
   const outcomes = rows.map((row): UpsertOutcome => {
@@ -130,7 +154,8 @@ async function upsertOnce(
     }
     for (const f of FIELDS) {
       const v = row[f];
-      if (v && target[f] !== v) {
+      // A value the target holds through a contact merged into it stays that contact's.
+      if (v && target[f] !== v && index[f].get(v) !== target) {
         if (target[f]) index[f].delete(target[f]);
         target[f] = v;
         target.touched = true;

@@ -146,5 +146,6 @@ function compile(f: Filter, o: CompileOptions): Bool {
  * await sql`select c.id from contacts c where ${where}`.execute(db);
  */
 export function compileFilter(filter: Filter, options: CompileOptions): Bool {
-  return compile(filter, options);
+  // A merged-away contact is its survivor now: it leaves every segment (contract identity.md).
+  return sql`(c.merged_into is null and ${compile(filter, options)})`;
 }

@@ -1,7 +1,7 @@
-import { NotFoundError, type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
+import { type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { contactExists } from '../../engine/contacts/lock.js';
 import { setSubscription } from '../../engine/contacts/subscriptions.js';
+import { contactIdFor } from '../../engine/contacts/survivor.js';
 import { workspaceOf } from '../teams/workspace.js';
 import { errorResponses, subscriptionSchema } from './contact-schemas.js';
 
@@ -42,9 +42,8 @@ export async function contactSubscriptionsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      if (!(await contactExists(db, workspaceOf(request), request.params.id)))
-        throw new NotFoundError(`no contact ${request.params.id}`);
-      return setSubscription(db, request.params.id, request.params.category, request.body);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
+      return setSubscription(db, id, request.params.category, request.body);
     },
   );
 }

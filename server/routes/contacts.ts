@@ -16,6 +16,7 @@ import { exportContact } from '../../engine/contacts/export.js';
 import { importContacts } from '../../engine/contacts/import.js';
 import { loadContact } from '../../engine/contacts/load.js';
 import { type ContactInput, normalizeInput } from '../../engine/contacts/normalize.js';
+import { contactIdFor, survivorOf } from '../../engine/contacts/survivor.js';
 import { upsertContacts } from '../../engine/contacts/upsert.js';
 import { clearSuppression } from '../../engine/inbound/suppression.js';
 import { findContacts } from '../../engine/segments/preview.js';
@@ -27,6 +28,8 @@ import {
   idParams,
   importResultSchema,
   listMembershipSchema,
+  mergedIntoSchema,
+  redirectToSurvivor,
   tagStateSchema,
 } from './contact-schemas.js';
 
@@ -172,10 +175,15 @@ export async function contactsRoutes(app: FastifyInstance) {
         tags: ['contacts'],
         summary: 'A contact with its tags and lists',
         params: idParams,
-        response: { 200: contactSchema, ...errorResponses(400, 404) },
+        response: { 200: contactSchema, 301: mergedIntoSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => mustExist(workspaceOf(request), request.params.id),
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      const survivor = await survivorOf(db, workspaceId, request.params.id);
+      if (survivor?.mergedAway) return redirectToSurvivor(reply, survivor.id, '');
+      return mustExist(workspaceId, request.params.id);
+    },
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -189,7 +197,13 @@ export async function contactsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await eraseContact(db, workspaceOf(request), request.params.id, app.runtime.keys.erasure.current);
+      const workspaceId = workspaceOf(request);
+      await eraseContact(
+        db,
+        workspaceId,
+        await contactIdFor(db, workspaceId, request.params.id),
+        app.runtime.keys.erasure.current,
+      );
       return reply.code(204).send();
     },
   );
@@ -220,11 +234,17 @@ export async function contactsRoutes(app: FastifyInstance) {
             },
             required: ['contact', 'events', 'tags', 'lists', 'messages', 'runs', 'leads', 'consents'],
           },
+          301: mergedIntoSchema,
           ...errorResponses(400, 404),
         },
       },
     },
-    async (request) => exportContact(db, workspaceOf(request), request.params.id),
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      const survivor = await survivorOf(db, workspaceId, request.params.id);
+      if (survivor?.mergedAway) return redirectToSurvivor(reply, survivor.id, '/export');
+      return exportContact(db, workspaceId, request.params.id);
+    },
   );
 
   app.put<{ Params: { id: string }; Body: { channel: Channel; status: ConsentStatus; source?: string } }>(
@@ -254,8 +274,8 @@ export async function contactsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await mustExist(workspaceOf(request), request.params.id);
-      return setConsent(db, request.params.id, request.body);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
+      return setConsent(db, id, request.body);
     },
   );
 }

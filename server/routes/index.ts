@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogueRoutes } from './catalogue.js';
+import { contactMergesRoutes } from './contact-merges.js';
 import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
@@ -47,6 +48,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(providerHooksRoutes);
   await app.register(contactsRoutes);
   await app.register(contactSubscriptionsRoutes);
+  await app.register(contactMergesRoutes);
   await app.register(eventsRoutes);
   await app.register(tagsListsRoutes);
   await app.register(credentialsRoutes);

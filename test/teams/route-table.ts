@@ -41,6 +41,8 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['GET', '/api/contacts/{id}/export', 'contacts:export'],
   ['PUT', '/api/contacts/{id}/consent', 'contacts:write'],
   ['PUT', '/api/contacts/{id}/subscriptions/{category}', 'contacts:write'],
+  ['POST', '/api/contacts/{id}/merge', 'contacts:write'],
+  ['POST', '/api/contacts/{id}/unmerge', 'contacts:write'],
   ['POST', '/api/events', 'events:write'],
   ['GET', '/api/events', 'contacts:read'],
   ['GET', '/api/tags', 'contacts:read'],

@@ -217,6 +217,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /api/contacts/{id}/subscriptions/{category}': { status: 'unsubscribed' },
   'POST /api/contacts/{id}/tags': { tag: 'vip' },
   'POST /api/contacts/{id}/lists': { list: 'newsletter' },
+  'POST /api/contacts/{id}/merge': { from: '00000000-0000-4000-8000-000000000000' },
+  'POST /api/contacts/{id}/unmerge': { from: '00000000-0000-4000-8000-000000000000' },
   'POST /api/events': { email: 'b-only@example.com', name: 'visited' },
   'PUT /api/tags/{tag}': { ttlSeconds: 5 },
   'POST /api/credentials': { name: 'b', type: 'email.smtp', data: { host: 'h', port: 25, user: 'u', password: 'p' } },
