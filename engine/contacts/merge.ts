@@ -1,5 +1,6 @@
 import { ConflictError, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { recordEvent } from '../events/record.js';
 import { isUuid } from './load.js';
@@ -102,5 +103,6 @@ export async function mergeContacts(
         ${chained.rows.map((r) => r.id)}::uuid[])`.execute(trx);
     const properties: JsonObject = { mergedId: fromId, automatic: options.automatic };
     await recordEvent(trx, { contactId: survivorId, name: 'contact.merged', properties });
+    await refreshContacts(trx, workspaceId, [survivorId]);
   });
 }

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { recordEvent } from '../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
@@ -82,5 +83,6 @@ export async function unmergeContacts(
         where id = any(${merge.chained}::uuid[]) and merged_into = ${survivorId}`.execute(trx);
     await sql`update contact_merges set unmerged_at = now() where id = ${merge.id}`.execute(trx);
     await recordEvent(trx, { contactId: survivorId, name: 'contact.unmerged', properties: { restoredId: fromId } });
+    await refreshContacts(trx, workspaceId, [survivorId, fromId]);
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { mergeAttributes, type NormalizedInput } from './normalize.js';
 
@@ -197,6 +198,12 @@ async function upsertOnce(
         as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
       where c.id = v.id and c.workspace_id = ${workspaceId}`.execute(trx);
   }
+  // Computed attributes reading the changed contacts are current when the call answers.
+  await refreshContacts(
+    trx,
+    workspaceId,
+    [...inserts, ...updates].map((e) => e.id),
+  );
   return outcomes;
 }
 

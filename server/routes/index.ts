@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogueRoutes } from './catalogue.js';
+import { computedAttributesRoutes } from './computed-attributes.js';
 import { contactMergesRoutes } from './contact-merges.js';
 import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
@@ -49,6 +50,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(contactsRoutes);
   await app.register(contactSubscriptionsRoutes);
   await app.register(contactMergesRoutes);
+  await app.register(computedAttributesRoutes);
   await app.register(eventsRoutes);
   await app.register(tagsListsRoutes);
   await app.register(credentialsRoutes);

@@ -1,29 +1,9 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { lockContact } from '../../engine/contacts/lock.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { identityApp } from './support.js';
 
-let t: TestApp;
-let worker: WorkerHandle;
-beforeAll(async () => {
-  t = await createTestApp();
-  worker = await startWorker(t.runtime, { retry: { retryBaseMs: 100 }, pollInterval: 200 });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-});
-
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-const call = (method: Method, url: string, payload?: object) =>
-  t.app.inject({ method, url, headers: t.auth, ...(payload ? { payload } : {}) });
-const json = async (method: Method, url: string, payload?: object) => {
-  const res = await call(method, url, payload);
-  if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.json();
-};
-const contact = async (body: object): Promise<string> => (await json('POST', '/api/contacts', body)).id;
+const { app, call, json, contact } = identityApp();
 const event = (body: object) => json('POST', '/api/events', body);
 const node = (id: string, type: string, params: object, y: number) => ({
   id,
@@ -35,13 +15,13 @@ const node = (id: string, type: string, params: object, y: number) => ({
 
 /** Rows per table that hold `contact_id`, for the given contacts. */
 async function rowsPerTable(ids: string[]): Promise<Record<string, number>> {
-  const { rows: tables } = await t.runtime.pool.query<{ table_name: string }>(`
+  const { rows: tables } = await app().runtime.pool.query<{ table_name: string }>(`
     select c.table_name from information_schema.columns c
     join information_schema.tables x on x.table_schema = c.table_schema and x.table_name = c.table_name
     where c.table_schema = 'public' and c.column_name = 'contact_id' and x.table_type = 'BASE TABLE' order by 1`);
   const counts: Record<string, number> = {};
   for (const { table_name } of tables) {
-    const { rows } = await t.runtime.pool.query(
+    const { rows } = await app().runtime.pool.query(
       `select count(*)::int as n from "${table_name}" where contact_id = any($1::uuid[])`,
       [ids],
     );
@@ -52,12 +32,14 @@ async function rowsPerTable(ids: string[]): Promise<Record<string, number>> {
 
 /** A send as the message service makes one: under the contact's lock, then the message row. */
 async function send(contactId: string, to: string) {
-  await t.runtime.db.transaction().execute(async (trx) => {
-    await lockContact(trx, contactId);
-    await sql`select pg_sleep(0.02)`.execute(trx);
-    await sql`insert into messages (contact_id, channel, category, "to", status)
+  await app()
+    .runtime.db.transaction()
+    .execute(async (trx) => {
+      await lockContact(trx, contactId);
+      await sql`select pg_sleep(0.02)`.execute(trx);
+      await sql`insert into messages (contact_id, channel, category, "to", status)
       values (${contactId}, 'email', 'marketing', ${to}, 'sent')`.execute(trx);
-  });
+    });
 }
 
 /** signup → lead → wait for a purchase: each contact that signs up gets a run, a lead and a wait. */
@@ -224,7 +206,7 @@ describe('merging two contacts', () => {
     const ok = answers.filter((r) => r.statusCode === 200).length;
     expect(ok).toBeGreaterThanOrEqual(1);
     expect(answers.every((r) => r.statusCode === 200 || r.statusCode === 409)).toBe(true);
-    const { rows } = await t.runtime.pool.query(
+    const { rows } = await app().runtime.pool.query(
       'select count(*)::int as n from contacts where id = any($1::uuid[]) and merged_into is null',
       [ids],
     );
@@ -273,7 +255,7 @@ describe('unmerging', () => {
     const keep = await contact({ email: 'old-keep@example.com' });
     const gone = await contact({ email: 'old-gone@example.com' });
     await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
-    await t.runtime.pool.query(
+    await app().runtime.pool.query(
       `update contact_merges set reversible_until = now() - interval '1 second' where merged_id = $1`,
       [gone],
     );

@@ -124,6 +124,14 @@ beforeAll(async () => {
   ).id;
   await ok({ method: 'PUT', url: '/api/templates/a-welcome', payload: template }, aAuth);
   await ok({ method: 'PUT', url: '/api/snippets/a-footer', payload: { body: 'A footer' } }, aAuth);
+  await ok(
+    {
+      method: 'PUT',
+      url: '/api/computed-attributes/aOrders',
+      payload: { definition: { kind: 'aggregate', fn: 'count', event: 'order' } },
+    },
+    aAuth,
+  );
   await ok({ method: 'PUT', url: '/api/forms/a-signup', payload: form }, aAuth);
   await ok({ method: 'PUT', url: '/api/tags/vip', payload: { ttlSeconds: 3600 } }, aAuth);
   await ok({ method: 'POST', url: `/api/contacts/${a.contact}/tags`, payload: { tag: 'vip' } }, aAuth);
@@ -187,6 +195,7 @@ function aObjectFor(path: string, param: string): string {
     if (!found) throw new Error(`${path}: name an object of workspace A for {id} in the cross-workspace test`);
     return found;
   }
+  if (param === 'name' && path.startsWith('/api/computed-attributes/')) return 'aOrders';
   const byParam: Record<string, string> = {
     name: 'a-footer',
     tag: 'vip',
@@ -234,6 +243,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/templates/{id}/preview': {},
   'POST /api/templates/{id}/send-test': { to: 'qa@example.com', from: 'b@example.com' },
   'PUT /api/snippets/{name}': { body: 'B footer' },
+  'PUT /api/computed-attributes/{name}': { definition: { kind: 'aggregate', fn: 'count', event: 'order' } },
   'PUT /api/forms/{id}': { ...form, name: 'taken over' },
   'POST /api/journeys/{id}/nodes/{nodeId}/winner': { variant: 'x' },
 };
@@ -255,7 +265,7 @@ const QUERIES: Record<string, string> = {
  */
 function expectedAcross(method: string, path: string): number {
   const key = `${method} ${path}`;
-  if (key === 'PUT /api/snippets/{name}') return 201;
+  if (key === 'PUT /api/snippets/{name}' || key === 'PUT /api/computed-attributes/{name}') return 201;
   if (key === 'PUT /api/tags/{tag}') return 200;
   if (key === 'PUT /api/templates/{id}' || key === 'PUT /api/forms/{id}') return 409;
   return 404;
