@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { isUuid } from './load.js';
 import { normalizeInput } from './normalize.js';
 import { survivorOf } from './survivor.js';
-import { upsertContacts } from './upsert.js';
+import { type UpsertOptions, upsertContacts } from './upsert.js';
 
 /** The identity fields a webhook payload or an event may carry. */
 export interface ContactIdentity {
@@ -52,6 +52,7 @@ export async function bindContact(
   db: Kysely<Database>,
   workspaceId: string,
   identity: ContactIdentity,
+  options: UpsertOptions = {},
 ): Promise<string | null> {
   const value = normalizeIdentity(identity);
   if (!value) return null;
@@ -79,7 +80,7 @@ export async function bindContact(
     if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone))
       return k.merged_into ?? k.id;
   }
-  const [outcome] = await upsertContacts(db, workspaceId, [value]);
+  const [outcome] = await upsertContacts(db, workspaceId, [value], options);
   if (!outcome?.ok) {
     const message = outcome?.error ?? 'the identity was rejected';
     throw new ValidationError(message, [{ path: `/${outcome?.field ?? ''}`, message }]);

@@ -17,6 +17,8 @@ export interface ImportResult {
   imported: number;
   created: number;
   updated: number;
+  /** Automatic merges the rows made (contract identity.md). */
+  merged: number;
   /** The first `MAX_REPORTED_FAILURES` failures by row number. */
   failed: ImportFailure[];
   /** Every failure, reported or not. */
@@ -125,7 +127,7 @@ export async function importContacts(
   stream: Readable,
   format: 'csv' | 'ndjson',
 ): Promise<ImportResult> {
-  const result = { imported: 0, created: 0, updated: 0 };
+  const result = { imported: 0, created: 0, updated: 0, merged: 0 };
   const failures = new Failures();
   let batch: { row: number; value: NormalizedInput }[] = [];
   const flush = async () => {
@@ -144,6 +146,7 @@ export async function importContacts(
         result.imported += 1;
         if (o.created) result.created += 1;
         else result.updated += 1;
+        result.merged += o.merged;
       }
     });
   };

@@ -3,11 +3,12 @@ import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { mergeNamedContacts } from './auto-merge.js';
 import { mergeAttributes, type NormalizedInput } from './normalize.js';
 
 /** One row's result: the contact it created or updated, or why it failed. */
 export type UpsertOutcome =
-  | { ok: true; contactId: string; created: boolean }
+  | { ok: true; contactId: string; created: boolean /** Automatic merges the row made. */; merged: number }
   | { ok: false; field?: string; error: string };
 
 type Field = 'externalId' | 'email' | 'phone';
@@ -34,6 +35,11 @@ interface StoredRow {
   attributes: JsonObject;
 }
 
+export interface UpsertOptions {
+  /** False forbids automatic merges (a journey's setting); the workspace's settings decide otherwise. */
+  autoMerge?: boolean;
+}
+
 class RetryBatch extends Error {}
 // Unique violation, deadlock, serialization failure: a concurrent writer won; look again.
 const RETRY_CODES = new Set(['23505', '40P01', '40001']);
@@ -51,14 +57,16 @@ export async function upsertContacts(
   db: Kysely<Database>,
   workspaceId: string,
   rows: readonly NormalizedInput[],
+  options: UpsertOptions = {},
 ): Promise<UpsertOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!db.isTransaction) return await db.transaction().execute((trx) => upsertOnce(trx, workspaceId, rows));
+      if (!db.isTransaction)
+        return await db.transaction().execute((trx) => upsertOnce(trx, workspaceId, rows, options));
       // Inside the caller's transaction: a savepoint lets a lost race be retried.
       await sql`savepoint waymark_upsert`.execute(db);
       try {
-        const outcomes = await upsertOnce(db, workspaceId, rows);
+        const outcomes = await upsertOnce(db, workspaceId, rows, options);
         await sql`release savepoint waymark_upsert`.execute(db);
         return outcomes;
       } catch (error) {
@@ -78,7 +86,10 @@ async function upsertOnce(
   trx: Kysely<Database>,
   workspaceId: string,
   rows: readonly NormalizedInput[],
+  options: UpsertOptions,
 ): Promise<UpsertOutcome[]> {
+  // Identities naming two contacts make them one first, where allowed (contract identity.md).
+  const merged = await mergeNamedContacts(trx, workspaceId, rows, options.autoMerge !== false);
   const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
   const stored = (
     await sql<StoredRow>`
@@ -131,7 +142,7 @@ async function upsertOnce(
       if (v && !index[f].has(v)) index[f].set(v, survivor);
   }
 
-  const outcomes = rows.map((row): UpsertOutcome => {
+  const outcomes = rows.map((row, i): UpsertOutcome => {
     let target: Entity | undefined;
     for (const f of FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
     for (const f of FIELDS) {
@@ -166,7 +177,7 @@ async function upsertOnce(
     if (row.attributes) target.attributes = mergeAttributes(target.attributes, row.attributes);
     target.touched = true;
     remember(target);
-    return { ok: true, contactId: target.id, created };
+    return { ok: true, contactId: target.id, created, merged: merged[i] ?? 0 };
   });
 
   const record = (e: Entity) => ({

@@ -157,6 +157,7 @@ export const importResultSchema = {
     imported: { type: 'integer' },
     created: { type: 'integer' },
     updated: { type: 'integer' },
+    merged: { type: 'integer', description: 'automatic merges the rows made' },
     failed: {
       type: 'array',
       description: 'the first 100 failures by row number (rows count data rows from 1)',

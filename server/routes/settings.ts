@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import {
+  type IdentitySettings,
+  identitySettingsSchema,
+  loadIdentitySettings,
+  saveIdentitySettings,
+} from '../../engine/contacts/auto-merge.js';
+import {
   type ContactRules,
   contactRulesSchema,
   loadContactRules,
@@ -28,5 +34,24 @@ export async function settingsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => saveContactRules(db, workspaceOf(request), request.body),
+  );
+
+  app.get(
+    '/api/settings/identity',
+    { schema: { tags: ['settings'], response: { 200: identitySettingsSchema, ...errorResponses() } } },
+    async (request) => loadIdentitySettings(db, workspaceOf(request)),
+  );
+
+  app.put<{ Body: IdentitySettings }>(
+    '/api/settings/identity',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'When identities naming two contacts merge them automatically',
+        body: identitySettingsSchema,
+        response: { 200: identitySettingsSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => saveIdentitySettings(db, workspaceOf(request), request.body),
   );
 }

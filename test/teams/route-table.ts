@@ -67,6 +67,8 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['PATCH', '/api/leads/{id}', 'contacts:write'],
   ['GET', '/api/settings/contact-rules', 'journeys:read'],
   ['PUT', '/api/settings/contact-rules', 'admin'],
+  ['GET', '/api/settings/identity', 'journeys:read'],
+  ['PUT', '/api/settings/identity', 'admin'],
   ['GET', '/api/settings/retention', 'journeys:read'],
   ['PUT', '/api/settings/retention', 'admin'],
   ['POST', '/api/settings/retention/enforce', 'admin'],
