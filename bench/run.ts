@@ -6,6 +6,7 @@ import type { BenchResult } from './result.js';
 import { bareInsert } from './workloads/bare-insert.js';
 import { broadcast } from './workloads/broadcast.js';
 import { ceiling } from './workloads/ceiling.js';
+import { computedRefresh, mergeWithManyEvents } from './workloads/identity.js';
 import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
 import { webhookToAction } from './workloads/latency.js';
@@ -45,6 +46,8 @@ const WORKLOADS: Workload[] = [
   { name: 'broadcast', run: () => broadcast() },
   { name: 'segments', run: () => segmentPreview() },
   { name: 'inbound', run: (ctx) => inboundReplies(ctx.bareInsertRps) },
+  { name: 'computed', run: () => computedRefresh() },
+  { name: 'merge', run: () => mergeWithManyEvents() },
 ];
 
 async function machine(): Promise<string> {
