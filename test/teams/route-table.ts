@@ -36,6 +36,7 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['POST', '/api/contacts', 'contacts:write'],
   ['GET', '/api/contacts', 'contacts:read'],
   ['POST', '/api/contacts/import', 'contacts:write'],
+  ['GET', '/api/contacts/quality', 'contacts:read'],
   ['GET', '/api/contacts/{id}', 'contacts:read'],
   ['DELETE', '/api/contacts/{id}', 'contacts:write'],
   ['GET', '/api/contacts/{id}/export', 'contacts:export'],
