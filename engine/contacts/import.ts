@@ -126,6 +126,7 @@ export async function importContacts(
   workspaceId: string,
   stream: Readable,
   format: 'csv' | 'ndjson',
+  source = 'import',
 ): Promise<ImportResult> {
   const result = { imported: 0, created: 0, updated: 0, merged: 0 };
   const failures = new Failures();
@@ -138,6 +139,7 @@ export async function importContacts(
       db,
       workspaceId,
       rows.map((r) => r.value),
+      { source },
     );
     outcomes.forEach((o, i) => {
       const row = rows[i]?.row ?? 0;

@@ -66,15 +66,23 @@ export function uniteConsent(survivor: JsonObject, other: JsonObject): JsonObjec
   return out;
 }
 
-/** Attributes united: the survivor's values win, the other's fill gaps; sources follow the values. */
+/**
+ * Attributes united: the survivor's values win and the other's fill gaps, unless `otherWins`
+ * says the other value's source ranks higher; sources follow the values kept.
+ */
 export function uniteAttributes(
   survivor: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
   other: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
+  otherWins: (key: string, survivorSource?: string, otherSource?: string) => boolean = () => false,
 ): { attributes: JsonObject; sources: JsonObject } {
   const attributes: JsonObject = { ...other.attributes, ...survivor.attributes };
   const sources: JsonObject = {};
+  const sourceOf = (c: typeof survivor, key: string) =>
+    (c.attribute_sources[key] as { source?: string } | undefined)?.source;
   for (const key of Object.keys(attributes)) {
-    const from = key in survivor.attributes ? survivor : other;
+    const theirs = key in other.attributes && otherWins(key, sourceOf(survivor, key), sourceOf(other, key));
+    const from = key in survivor.attributes && !theirs ? survivor : other;
+    attributes[key] = from.attributes[key] as JsonValue;
     const source = from.attribute_sources[key];
     if (source !== undefined) sources[key] = source;
   }

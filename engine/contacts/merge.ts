@@ -7,6 +7,7 @@ import { isUuid } from './load.js';
 import { lockContact } from './lock.js';
 import { moveRows, uniteMemberships } from './merge-rows.js';
 import { type ContactState, readState, uniteAttributes, uniteConsent } from './merge-state.js';
+import { loadPrecedence, rank } from './sources.js';
 
 /** Attempts when a merge meets a deadlock with a writer of either contact at that instant. */
 const ATTEMPTS = 4;
@@ -82,7 +83,12 @@ export async function mergeContacts(
     const moved = await moveRows(trx, fromId, survivorId);
     await uniteMemberships(trx, fromId, survivorId);
 
-    const { attributes, sources } = uniteAttributes(survivor, other);
+    const precedence = await loadPrecedence(trx, workspaceId);
+    const { attributes, sources } = uniteAttributes(
+      survivor,
+      other,
+      (key, mine, theirs) => rank(precedence, key, theirs) < rank(precedence, key, mine),
+    );
     await sql`
       update contacts set
         email = coalesce(email, ${other.email}), phone = coalesce(phone, ${other.phone}),

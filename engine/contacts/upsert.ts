@@ -4,7 +4,8 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { mergeNamedContacts } from './auto-merge.js';
-import { mergeAttributes, type NormalizedInput } from './normalize.js';
+import type { NormalizedInput } from './normalize.js';
+import { loadPrecedence, writeAttributes } from './sources.js';
 
 /** One row's result: the contact it created or updated, or why it failed. */
 export type UpsertOutcome =
@@ -23,6 +24,7 @@ interface Entity {
   phone: string | null;
   timezone: string | null;
   attributes: JsonObject;
+  sources: JsonObject;
 }
 
 interface StoredRow {
@@ -33,11 +35,14 @@ interface StoredRow {
   external_id: string | null;
   timezone: string | null;
   attributes: JsonObject;
+  attribute_sources: JsonObject;
 }
 
 export interface UpsertOptions {
   /** False forbids automatic merges (a journey's setting); the workspace's settings decide otherwise. */
   autoMerge?: boolean;
+  /** The source of rows that name none (default `api`). */
+  source?: string;
 }
 
 class RetryBatch extends Error {}
@@ -90,10 +95,12 @@ async function upsertOnce(
 ): Promise<UpsertOutcome[]> {
   // Identities naming two contacts make them one first, where allowed (contract identity.md).
   const merged = await mergeNamedContacts(trx, workspaceId, rows, options.autoMerge !== false);
+  const precedence = await loadPrecedence(trx, workspaceId);
+  const at = new Date().toISOString();
   const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
   const stored = (
     await sql<StoredRow>`
-      select id, merged_into, email, phone, external_id, timezone, attributes from contacts
+      select id, merged_into, email, phone, external_id, timezone, attributes, attribute_sources from contacts
       where workspace_id = ${workspaceId} and (external_id = any(${values('externalId')}::text[])
          or email = any(${values('email')}::text[]) or phone = any(${values('phone')}::text[]))
       order by id for update`.execute(trx)
@@ -106,7 +113,7 @@ async function upsertOnce(
     stored.push(
       ...(
         await sql<StoredRow>`
-          select id, merged_into, email, phone, external_id, timezone, attributes from contacts
+          select id, merged_into, email, phone, external_id, timezone, attributes, attribute_sources from contacts
           where workspace_id = ${workspaceId} and id = any(${survivors}::uuid[]) order by id for update`.execute(trx)
       ).rows,
     );
@@ -127,6 +134,7 @@ async function upsertOnce(
       phone: s.phone,
       timezone: s.timezone,
       attributes: s.attributes,
+      sources: s.attribute_sources,
     };
     entities.push(e);
     remember(e);
@@ -161,6 +169,7 @@ async function upsertOnce(
         phone: null,
         timezone: null,
         attributes: {},
+        sources: {},
       };
       entities.push(target);
     }
@@ -174,7 +183,12 @@ async function upsertOnce(
       }
     }
     if (row.timezone !== undefined) target.timezone = row.timezone;
-    if (row.attributes) target.attributes = mergeAttributes(target.attributes, row.attributes);
+    if (row.attributes) {
+      const source = row.source ?? options.source ?? 'api';
+      const written = writeAttributes(target, row.attributes, source, precedence, at);
+      target.attributes = written.attributes;
+      target.sources = written.sources;
+    }
     target.touched = true;
     remember(target);
     return { ok: true, contactId: target.id, created, merged: merged[i] ?? 0 };
@@ -187,14 +201,15 @@ async function upsertOnce(
     external_id: e.externalId,
     timezone: e.timezone,
     attributes: e.attributes,
+    attribute_sources: e.sources,
   });
   const inserts = entities.filter((e) => !e.existing).map(record);
   if (inserts.length) {
     const inserted = await sql<{ id: string }>`
-      insert into contacts (workspace_id, id, email, phone, external_id, timezone, attributes)
-      select ${workspaceId}::uuid, id, email, phone, external_id, timezone, attributes
+      insert into contacts (workspace_id, id, email, phone, external_id, timezone, attributes, attribute_sources)
+      select ${workspaceId}::uuid, id, email, phone, external_id, timezone, attributes, attribute_sources
       from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
-        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
+        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb, attribute_sources jsonb)
       on conflict do nothing
       returning id`.execute(trx);
     if (inserted.rows.length < inserts.length)
@@ -204,9 +219,9 @@ async function upsertOnce(
   if (updates.length) {
     await sql`
       update contacts c set email = v.email, phone = v.phone, external_id = v.external_id,
-        timezone = v.timezone, attributes = v.attributes, updated_at = now()
+        timezone = v.timezone, attributes = v.attributes, attribute_sources = v.attribute_sources, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
-        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
+        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb, attribute_sources jsonb)
       where c.id = v.id and c.workspace_id = ${workspaceId}`.execute(trx);
   }
   // Computed attributes reading the changed contacts are current when the call answers.

@@ -75,6 +75,11 @@ export async function contactsRoutes(app: FastifyInstance) {
             externalId: nullableString,
             timezone: nullableString,
             attributes: { type: 'object', additionalProperties: true },
+            source: {
+              type: 'string',
+              pattern: '^[a-z0-9._-]{1,64}$',
+              description: 'who writes (crm, webshop …): decides which attribute values win (default api)',
+            },
             emailUndeliverable: {
               type: 'null',
               description: 'null declares the email deliverable again after a bounce: mail to it goes out again',
@@ -136,12 +141,16 @@ export async function contactsRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post(
+  app.post<{ Querystring: { source?: string } }>(
     '/api/contacts/import',
     {
       bodyLimit: IMPORT_LIMIT,
       schema: {
         tags: ['contacts'],
+        querystring: {
+          type: 'object',
+          properties: { source: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$', default: 'import' } },
+        },
         summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
         consumes: ['text/csv', 'application/x-ndjson'],
         response: {
@@ -164,7 +173,8 @@ export async function contactsRoutes(app: FastifyInstance) {
         seen += chunk.length;
         if (seen > IMPORT_LIMIT) body.destroy(new WaymarkError('payload_too_large', 'an import is at most 50 MiB'));
       });
-      return importContacts(db, workspaceOf(request), body, type === 'text/csv' ? 'csv' : 'ndjson');
+      const format = type === 'text/csv' ? 'csv' : 'ndjson';
+      return importContacts(db, workspaceOf(request), body, format, request.query.source);
     },
   );
 

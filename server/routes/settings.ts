@@ -6,6 +6,12 @@ import {
   saveIdentitySettings,
 } from '../../engine/contacts/auto-merge.js';
 import {
+  loadPrecedence,
+  type SourcePrecedence,
+  savePrecedence,
+  sourcePrecedenceSchema,
+} from '../../engine/contacts/sources.js';
+import {
   type ContactRules,
   contactRulesSchema,
   loadContactRules,
@@ -53,5 +59,24 @@ export async function settingsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => saveIdentitySettings(db, workspaceOf(request), request.body),
+  );
+
+  app.get(
+    '/api/settings/attribute-sources',
+    { schema: { tags: ['settings'], response: { 200: sourcePrecedenceSchema, ...errorResponses() } } },
+    async (request) => loadPrecedence(db, workspaceOf(request)),
+  );
+
+  app.put<{ Body: SourcePrecedence }>(
+    '/api/settings/attribute-sources',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Per attribute, which sources win (listed in order, above every unlisted one)',
+        body: sourcePrecedenceSchema,
+        response: { 200: sourcePrecedenceSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => savePrecedence(db, workspaceOf(request), request.body),
   );
 }

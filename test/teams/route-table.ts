@@ -70,6 +70,8 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['PUT', '/api/settings/contact-rules', 'admin'],
   ['GET', '/api/settings/identity', 'journeys:read'],
   ['PUT', '/api/settings/identity', 'admin'],
+  ['GET', '/api/settings/attribute-sources', 'journeys:read'],
+  ['PUT', '/api/settings/attribute-sources', 'admin'],
   ['GET', '/api/settings/retention', 'journeys:read'],
   ['PUT', '/api/settings/retention', 'admin'],
   ['POST', '/api/settings/retention/enforce', 'admin'],

@@ -235,6 +235,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/leads/{id}': { status: 'won' },
   'PUT /api/settings/contact-rules': {},
   'PUT /api/settings/identity': { autoMerge: false, autoMergeOn: [] },
+  'PUT /api/settings/attribute-sources': { default: ['crm'], attributes: {} },
   'PUT /api/settings/retention': { steps: 'P1Y' },
   'POST /api/tokens': { name: 'b2', scopes: ['journeys:read'] },
   'PATCH /api/workspaces/{id}': { name: 'taken over' },
