@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { fireComputedTriggers } from './becomes.js';
 import { type Definition, dependencies } from './definition.js';
 import { type Scope, valuesSql } from './value-sql.js';
 
@@ -83,5 +84,6 @@ export async function refreshContacts(
   const changes: ValueChange[] = [];
   const scope: Scope = { workspaceId, contactIds, now: new Date() };
   for (const d of inDependencyOrder(defs)) changes.push(...(await refreshValues(db, d, scope)));
+  await fireComputedTriggers(db, workspaceId, changes);
   return changes;
 }

@@ -2,6 +2,7 @@ import type { Task } from 'graphile-worker';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
+import { fireComputedTriggers } from './becomes.js';
 import type { Definition } from './definition.js';
 import { dependencies } from './definition.js';
 import { inDependencyOrder, refreshValues, type ValueChange } from './refresh.js';
@@ -47,7 +48,9 @@ export async function refreshDue(db: Kysely<Database>): Promise<ValueChange[]> {
     const mine = rows.filter((r) => r.workspace_id === workspaceId);
     for (const attr of inDependencyOrder(withDependents(mine))) {
       await db.transaction().execute(async (trx) => {
-        changes.push(...(await refreshValues(trx, attr, { workspaceId, now: new Date() })));
+        const changed = await refreshValues(trx, attr, { workspaceId, now: new Date() });
+        await fireComputedTriggers(trx, workspaceId, changed);
+        changes.push(...changed);
         await sql`update computed_attributes set status = 'ready', refreshed_at = now()
           where workspace_id = ${workspaceId} and name = ${attr.name}
             and definition = ${JSON.stringify(attr.definition)}::jsonb`.execute(trx);

@@ -1,7 +1,14 @@
 import { type ErrorDetail, NotFoundError, parseDuration, ValidationError, WaymarkError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { type Definition, dependencies, NAME_PATTERN, validateDefinition } from './definition.js';
+import {
+  computedNames,
+  type Definition,
+  dependencies,
+  NAME_PATTERN,
+  unknownComputed,
+  validateDefinition,
+} from './definition.js';
 import { inDependencyOrder } from './refresh.js';
 import { liveUsesOf } from './uses.js';
 
@@ -118,4 +125,12 @@ export async function deleteComputed(db: Kysely<Database>, workspaceId: string, 
     await sql`update contacts set computed = computed - ${name}
       where workspace_id = ${workspaceId} and computed ? ${name}`.execute(trx);
   });
+}
+
+/** 400 at each `computed` clause of a segment filter that names no computed attribute of the workspace. */
+export async function mustNameComputed(db: Kysely<Database>, workspaceId: string, filter: unknown): Promise<void> {
+  if (!computedNames(filter).length) return;
+  const known = new Set((await listComputed(db, workspaceId)).map((a) => a.name));
+  const problems = unknownComputed(filter, '', (name) => known.has(name));
+  if (problems.length) throw new ValidationError('the segment names an unknown computed attribute', problems);
 }

@@ -10,6 +10,7 @@ import {
   WaymarkError,
 } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import { mustNameComputed } from '../../engine/computed/store.js';
 import { setConsent } from '../../engine/contacts/consent.js';
 import { eraseContact } from '../../engine/contacts/erase.js';
 import { exportContact } from '../../engine/contacts/export.js';
@@ -137,7 +138,10 @@ export async function contactsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { segment, limit, cursor } = request.query;
-      return findContacts(db, workspaceOf(request), parseSegment(segment), { limit, cursor });
+      const workspaceId = workspaceOf(request);
+      const filter = parseSegment(segment);
+      await mustNameComputed(db, workspaceId, filter);
+      return findContacts(db, workspaceId, filter, { limit, cursor });
     },
   );
 

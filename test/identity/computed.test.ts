@@ -69,6 +69,9 @@ describe('computed attributes', () => {
     const segment = encodeURIComponent(JSON.stringify({ computed: 'orders', op: 'gte', value: 2 }));
     const found = await json('GET', `/api/contacts?segment=${segment}`);
     expect(found.contacts.map((c: { id: string }) => c.id)).toEqual([big]);
+    const unknown = encodeURIComponent(JSON.stringify({ all: [{ computed: 'nothing', op: 'exists' }] }));
+    const refused = await call('GET', `/api/contacts?segment=${unknown}`);
+    expect([refused.statusCode, refused.json().error.details[0].path]).toEqual([400, '/all/0']);
     await json('POST', '/api/events', { contactId: small, name: 'order' });
     const again = await json('GET', `/api/contacts?segment=${segment}`);
     expect(again.contacts.map((c: { id: string }) => c.id).sort()).toEqual([big, small].sort());
@@ -161,5 +164,39 @@ describe('computed attributes', () => {
     expect((await call('DELETE', '/api/computed-attributes/visits')).statusCode).toBe(204);
     expect(await computed(id)).not.toHaveProperty('visits');
     expect((await call('GET', '/api/computed-attributes/visits')).statusCode).toBe(404);
+  });
+});
+
+describe('the core.computed trigger', () => {
+  test('a contact enters when its value becomes one that satisfies the condition, once', async () => {
+    await json('PUT', '/api/computed-attributes/spent', {
+      definition: { kind: 'aggregate', fn: 'sum', event: 'buy', property: 'total' },
+    });
+    await ready('spent');
+    const graph = {
+      nodes: [
+        {
+          id: 't',
+          type: 'core.computed',
+          version: 1,
+          params: { attribute: 'spent', becomes: { op: 'gte', value: 100 } },
+          position: { x: 0, y: 0 },
+        },
+        { id: 'x', type: 'core.exit', version: 1, params: {}, position: { x: 0, y: 100 } },
+      ],
+      edges: [{ id: 'e', source: 't', sourceHandle: 'out', target: 'x' }],
+    };
+    const { id: journeyId } = await json('POST', '/api/journeys', { name: 'Big spenders', graph });
+    await json('POST', `/api/journeys/${journeyId}/publish`);
+    const id = await contact({ email: 'spender@example.com' });
+    const runs = async () => (await json('GET', `/api/runs?journeyId=${journeyId}`)).runs;
+    await json('POST', '/api/events', { contactId: id, name: 'buy', properties: { total: 60 } });
+    expect(await runs()).toEqual([]);
+    await json('POST', '/api/events', { contactId: id, name: 'buy', properties: { total: 60 } });
+    await json('POST', '/api/events', { contactId: id, name: 'buy', properties: { total: 10 } });
+    const started = await runs();
+    expect(started.map((r: { contactId: string }) => r.contactId)).toEqual([id]);
+    const run = await json('GET', `/api/runs/${started[0].id}`);
+    expect(run.steps[0].output).toMatchObject({ attribute: 'spent', previous: 60, value: 120 });
   });
 });
