@@ -10,8 +10,8 @@ import { sql } from 'kysely';
 import { recordEvent } from '../events/record.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
-import { isUuid, loadContact } from './load.js';
-import { contactExists } from './lock.js';
+import { loadContact } from './load.js';
+import { survivorOf } from './survivor.js';
 import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
 
@@ -30,10 +30,12 @@ export function createContactsService(scope: StepScope): ContactsService {
   const { db } = scope;
   let events = 0;
   // A node names contacts by id: only its own workspace's are found (the run's own contact is).
-  const mine = async (contactId: string) => {
-    if (contactId === scope.contactId) return;
-    if (!isUuid(contactId) || !(await contactExists(db, scope.workspaceId, contactId)))
-      throw new NotFoundError(`no contact ${contactId}`);
+  // A merged-away contact's id means its survivor (contract identity.md).
+  const mine = async (contactId: string): Promise<string> => {
+    if (contactId === scope.contactId) return contactId;
+    const survivor = await survivorOf(db, scope.workspaceId, contactId);
+    if (!survivor) throw new NotFoundError(`no contact ${contactId}`);
+    return survivor.id;
   };
   const mustLoad = async (contactId: string) => {
     const contact = await loadContact(db, scope.workspaceId, contactId);
@@ -41,11 +43,14 @@ export function createContactsService(scope: StepScope): ContactsService {
     return contact;
   };
   return {
-    get: (contactId) => loadContact(db, scope.workspaceId, contactId),
+    get: async (contactId) => {
+      const survivor = await survivorOf(db, scope.workspaceId, contactId);
+      return survivor ? loadContact(db, scope.workspaceId, survivor.id) : null;
+    },
     async update(contactId, patch) {
-      await mine(contactId);
-      if (!(await updateContact(db, contactId, patch))) throw new NotFoundError(`no contact ${contactId}`);
-      return mustLoad(contactId);
+      const id = await mine(contactId);
+      if (!(await updateContact(db, id, patch))) throw new NotFoundError(`no contact ${contactId}`);
+      return mustLoad(id);
     },
     async addTag(contactId, tag, options) {
       let ttlSeconds: number | undefined;
@@ -57,9 +62,9 @@ export function createContactsService(scope: StepScope): ContactsService {
           ]);
         ttlSeconds = ms / 1000;
       }
-      await mine(contactId);
+      const id = await mine(contactId);
       try {
-        return await addTag(db, contactId, tag, ttlSeconds);
+        return await addTag(db, id, tag, ttlSeconds);
       } catch (error) {
         // contact_tags references contacts: an unknown contact is refused by the insert itself.
         if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)
@@ -68,23 +73,20 @@ export function createContactsService(scope: StepScope): ContactsService {
       }
     },
     async removeTag(contactId, tag) {
-      await mine(contactId);
-      await removeTag(db, contactId, tag);
+      await removeTag(db, await mine(contactId), tag);
     },
     async addToList(contactId, list) {
-      await mine(contactId);
-      await addToList(db, contactId, list);
+      await addToList(db, await mine(contactId), list);
     },
     async removeFromList(contactId, list) {
-      await mine(contactId);
-      await removeFromList(db, contactId, list);
+      await removeFromList(db, await mine(contactId), list);
     },
     async recordEvent(contactId, name, properties) {
-      await mine(contactId);
+      const id = await mine(contactId);
       // Keyed by the step, so a retried step stores its events once.
       events += 1;
       const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;
-      const { event } = await recordEvent(db, { contactId, name, properties, idempotencyKey });
+      const { event } = await recordEvent(db, { contactId: id, name, properties, idempotencyKey });
       return event;
     },
     async matches(contactId, filter, filterScope) {
