@@ -7,6 +7,7 @@ import { bareInsert } from './workloads/bare-insert.js';
 import { broadcast } from './workloads/broadcast.js';
 import { canvasOpen } from './workloads/canvas.js';
 import { ceiling } from './workloads/ceiling.js';
+import { computedRefresh, mergeWithManyEvents } from './workloads/identity.js';
 import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
 import { webhookToAction } from './workloads/latency.js';
@@ -47,6 +48,8 @@ const WORKLOADS: Workload[] = [
   { name: 'segments', run: () => segmentPreview() },
   { name: 'inbound', run: (ctx) => inboundReplies(ctx.bareInsertRps) },
   { name: 'canvas', run: () => canvasOpen() },
+  { name: 'computed', run: () => computedRefresh() },
+  { name: 'merge', run: () => mergeWithManyEvents() },
 ];
 
 async function machine(): Promise<string> {

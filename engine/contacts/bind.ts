@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isUuid } from './load.js';
 import { normalizeInput } from './normalize.js';
-import { upsertContacts } from './upsert.js';
+import { survivorOf } from './survivor.js';
+import { type UpsertOptions, upsertContacts } from './upsert.js';
 
 /** The identity fields a webhook payload or an event may carry. */
 export interface ContactIdentity {
@@ -51,23 +52,19 @@ export async function bindContact(
   db: Kysely<Database>,
   workspaceId: string,
   identity: ContactIdentity,
+  options: UpsertOptions = {},
 ): Promise<string | null> {
   const value = normalizeIdentity(identity);
   if (!value) return null;
   if (value.contactId !== undefined) {
-    const row = await db
-      .selectFrom('contacts')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', value.contactId)
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError(`no contact ${value.contactId}`);
-    return row.id;
+    const survivor = await survivorOf(db, workspaceId, value.contactId);
+    if (!survivor) throw new NotFoundError(`no contact ${value.contactId}`);
+    return survivor.id;
   }
   // Fast path: a known contact whose identity already holds every given field needs no write.
   const known = await db
     .selectFrom('contacts')
-    .select(['id', 'email', 'phone', 'external_id'])
+    .select(['id', 'email', 'phone', 'external_id', 'merged_into'])
     .where('workspace_id', '=', workspaceId)
     .where((eb) =>
       eb.or([
@@ -80,9 +77,10 @@ export async function bindContact(
   const same = (stored: string | null, given: string | undefined) => given === undefined || stored === given;
   if (known.length === 1 && known[0]) {
     const k = known[0];
-    if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone)) return k.id;
+    if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone))
+      return k.merged_into ?? k.id;
   }
-  const [outcome] = await upsertContacts(db, workspaceId, [value]);
+  const [outcome] = await upsertContacts(db, workspaceId, [value], options);
   if (!outcome?.ok) {
     const message = outcome?.error ?? 'the identity was rejected';
     throw new ValidationError(message, [{ path: `/${outcome?.field ?? ''}`, message }]);

@@ -81,7 +81,6 @@ async function eraseOnce(
     const contact = found.rows[0];
     if (!contact) throw new NotFoundError(`no contact ${contactId}`);
     const hash = (v: string) => createHmac('sha256', secretKey).update(v).digest('hex');
-    const identities = [contact.email, contact.phone, contact.external_id].filter((v): v is string => Boolean(v));
 
     if (await tableExists(trx, 'runs')) await endRuns(trx, { contactId }, 'exited');
     const ids = idsOf(contactId);
@@ -128,11 +127,17 @@ async function eraseOnce(
         'email_suppressions',
         sql`contact_id is null and workspace_id = ${workspaceId} and lower(address) = lower(${contact.email})`,
       );
+    // Contacts merged into it are the same person: they go with it (their rows moved to it).
+    const merged = await sql<{ id: string; email: string | null; phone: string | null; external_id: string | null }>`
+      delete from contacts where merged_into = ${contactId} returning id, email, phone, external_id`.execute(trx);
     await trx.deleteFrom('contacts').where('id', '=', contactId).execute();
 
-    await trx
-      .insertInto('erasures')
-      .values({ contact_hash: hash(contactId), identity_hashes: identities.map(hash) })
-      .execute();
+    for (const c of [{ id: contactId, ...contact }, ...merged.rows]) {
+      const held = [c.email, c.phone, c.external_id].filter((v): v is string => Boolean(v));
+      await trx
+        .insertInto('erasures')
+        .values({ contact_hash: hash(c.id), identity_hashes: held.map(hash) })
+        .execute();
+    }
   });
 }

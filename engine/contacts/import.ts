@@ -17,6 +17,8 @@ export interface ImportResult {
   imported: number;
   created: number;
   updated: number;
+  /** Automatic merges the rows made (contract identity.md). */
+  merged: number;
   /** The first `MAX_REPORTED_FAILURES` failures by row number. */
   failed: ImportFailure[];
   /** Every failure, reported or not. */
@@ -124,8 +126,9 @@ export async function importContacts(
   workspaceId: string,
   stream: Readable,
   format: 'csv' | 'ndjson',
+  source = 'import',
 ): Promise<ImportResult> {
-  const result = { imported: 0, created: 0, updated: 0 };
+  const result = { imported: 0, created: 0, updated: 0, merged: 0 };
   const failures = new Failures();
   let batch: { row: number; value: NormalizedInput }[] = [];
   const flush = async () => {
@@ -136,6 +139,7 @@ export async function importContacts(
       db,
       workspaceId,
       rows.map((r) => r.value),
+      { source },
     );
     outcomes.forEach((o, i) => {
       const row = rows[i]?.row ?? 0;
@@ -144,6 +148,7 @@ export async function importContacts(
         result.imported += 1;
         if (o.created) result.created += 1;
         else result.updated += 1;
+        result.merged += o.merged;
       }
     });
   };

@@ -1,4 +1,4 @@
-import type { Contact, ListMembership, TagState } from '@waymark/sdk';
+import type { Contact, JsonObject, ListMembership, MergedFrom, TagState } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { undeliverableJson } from '../inbound/suppression.js';
@@ -18,6 +18,9 @@ interface LoadedRow {
   updated_at: Date | string;
   tags: TagState[];
   lists: ListMembership[];
+  computed_values: JsonObject;
+  attribute_sources: NonNullable<Contact['attributeSources']>;
+  merged_from: MergedFrom[];
 }
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -40,8 +43,17 @@ function contactRowsSql(match: RawBuilder<unknown>, workspaceId?: string): RawBu
           'list', l.list,
           'addedAt', to_char(l.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
         order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists,
-      ${undeliverableJson(sql`c.email`, sql`c.workspace_id`)} as email_undeliverable
-    from contacts c where c.id = ${match}
+      ${undeliverableJson(sql`c.email`, sql`c.workspace_id`)} as email_undeliverable,
+      (select coalesce(jsonb_object_agg(a.name, coalesce(c.computed->a.name, 'null')), '{}')
+        from computed_attributes a where a.workspace_id = c.workspace_id) as computed_values,
+      coalesce((select json_agg(json_build_object('id', m.merged_id, 'email', f.email, 'phone', f.phone,
+          'externalId', f.external_id, 'automatic', m.automatic,
+          'mergedAt', to_char(m.merged_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'reversibleUntil', to_char(m.reversible_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        order by m.merged_at desc, m.id)
+        from contact_merges m join contacts f on f.id = m.merged_id
+        where m.survivor_id = c.id and m.unmerged_at is null), '[]') as merged_from
+    from contacts c where c.id = ${match} and c.merged_into is null
       ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}`;
 }
 
@@ -72,7 +84,10 @@ export async function loadContacts(
   return ids.map((id) => byId.get(id)).filter((c): c is Contact => c !== undefined);
 }
 
-/** The contact with its tags and lists, as the API and `ctx.contact` show it; null when unknown. */
+/**
+ * The contact with its tags and lists, as the API and `ctx.contact` show it; null when unknown
+ * or merged away (`survivorOf` tells which).
+ */
 export async function loadContact(
   db: Kysely<Database>,
   workspaceId: string,
@@ -101,6 +116,9 @@ function toContact(r: LoadedRow): Contact {
     subscriptions: r.subscriptions,
     tags: r.tags,
     lists: r.lists,
+    computed: r.computed_values,
+    attributeSources: r.attribute_sources,
+    mergedFrom: r.merged_from,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };

@@ -9,6 +9,8 @@ export interface ContactInput {
   externalId?: string | null;
   timezone?: string | null;
   attributes?: JsonObject;
+  /** Who writes (`crm`, `webshop` …): decides which attribute values win (contract identity.md). */
+  source?: string;
 }
 
 /** A contact input after normalisation: identity fields in stored form, absent fields undefined. */
@@ -18,7 +20,12 @@ export interface NormalizedInput {
   externalId?: string;
   timezone?: string | null;
   attributes?: JsonObject;
+  /** Who writes (`crm`, `webshop` …): decides which attribute values win (contract identity.md). */
+  source?: string;
 }
+
+/** A write's source: `crm`, `webshop`, `api` … (contract identity.md "Attribute sources"). */
+export const SOURCE_PATTERN = /^[a-z0-9._-]{1,64}$/;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -68,6 +75,10 @@ export function normalizeInput(input: ContactInput): { value: NormalizedInput; e
   else if (input.timezone !== undefined) {
     if (typeof input.timezone === 'string' && isTimeZone(input.timezone)) value.timezone = input.timezone;
     else errors.push({ path: '/timezone', message: 'timezone is not an IANA time zone name' });
+  }
+  if (input.source !== undefined) {
+    if (typeof input.source === 'string' && SOURCE_PATTERN.test(input.source)) value.source = input.source;
+    else errors.push({ path: '/source', message: 'source is 1–64 of a-z 0-9 . _ -' });
   }
   if (input.attributes !== undefined) {
     if (isObject(input.attributes)) value.attributes = input.attributes;

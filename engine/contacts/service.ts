@@ -11,8 +11,8 @@ import { recordEvent } from '../events/record.js';
 import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
-import { isUuid, loadContact } from './load.js';
-import { contactExists } from './lock.js';
+import { loadContact } from './load.js';
+import { survivorOf } from './survivor.js';
 import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
 
@@ -31,10 +31,12 @@ export function createContactsService(scope: StepScope): ContactsService {
   const { db } = scope;
   let events = 0;
   // A node names contacts by id: only its own workspace's are found (the run's own contact is).
-  const mine = async (contactId: string) => {
-    if (contactId === scope.contactId) return;
-    if (!isUuid(contactId) || !(await contactExists(db, scope.workspaceId, contactId)))
-      throw new NotFoundError(`no contact ${contactId}`);
+  // A merged-away contact's id means its survivor (contract identity.md).
+  const mine = async (contactId: string): Promise<string> => {
+    if (contactId === scope.contactId) return contactId;
+    const survivor = await survivorOf(db, scope.workspaceId, contactId);
+    if (!survivor) throw new NotFoundError(`no contact ${contactId}`);
+    return survivor.id;
   };
   const mustLoad = async (contactId: string) => {
     const contact = await loadContact(db, scope.workspaceId, contactId);
@@ -42,11 +44,14 @@ export function createContactsService(scope: StepScope): ContactsService {
     return contact;
   };
   return {
-    get: (contactId) => loadContact(db, scope.workspaceId, contactId),
+    get: async (contactId) => {
+      const survivor = await survivorOf(db, scope.workspaceId, contactId);
+      return survivor ? loadContact(db, scope.workspaceId, survivor.id) : null;
+    },
     async update(contactId, patch) {
-      await mine(contactId);
-      if (!(await updateContact(db, contactId, patch))) throw new NotFoundError(`no contact ${contactId}`);
-      return mustLoad(contactId);
+      const id = await mine(contactId);
+      if (!(await updateContact(db, id, patch))) throw new NotFoundError(`no contact ${contactId}`);
+      return mustLoad(id);
     },
     async addTag(contactId, tag, options) {
       let ttlSeconds: number | undefined;
@@ -58,10 +63,10 @@ export function createContactsService(scope: StepScope): ContactsService {
           ]);
         ttlSeconds = ms / 1000;
       }
-      await mine(contactId);
+      const id = await mine(contactId);
       try {
-        const add = { contactId, tag, ttlSeconds };
-        return await (scope.batch ? scope.batch.addTag(add) : addTag(db, contactId, tag, ttlSeconds));
+        const add = { contactId: id, tag, ttlSeconds };
+        return await (scope.batch ? scope.batch.addTag(add) : addTag(db, id, tag, ttlSeconds));
       } catch (error) {
         // contact_tags references contacts: an unknown contact is refused by the insert itself.
         if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)
@@ -70,23 +75,20 @@ export function createContactsService(scope: StepScope): ContactsService {
       }
     },
     async removeTag(contactId, tag) {
-      await mine(contactId);
-      await removeTag(db, contactId, tag);
+      await removeTag(db, await mine(contactId), tag);
     },
     async addToList(contactId, list) {
-      await mine(contactId);
-      await addToList(db, contactId, list);
+      await addToList(db, await mine(contactId), list);
     },
     async removeFromList(contactId, list) {
-      await mine(contactId);
-      await removeFromList(db, contactId, list);
+      await removeFromList(db, await mine(contactId), list);
     },
     async recordEvent(contactId, name, properties) {
-      await mine(contactId);
+      const id = await mine(contactId);
       // Keyed by the step, so a retried step stores its events once.
       events += 1;
       const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;
-      const { event, runsStarted } = await recordEvent(db, { contactId, name, properties, idempotencyKey });
+      const { event, runsStarted } = await recordEvent(db, { contactId: id, name, properties, idempotencyKey });
       // Counted here, also for an inline step whose transaction commits a little later.
       scope.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
       return event;

@@ -77,7 +77,9 @@ export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Pr
         (expires_at is null or expires_at > now()) as active
     )
     select i.n, w.tag, w.count, w.first_added_at, w.last_added_at, w.expires_at, w.active
-    from input i join written w on w.contact_id = i.contact_id and w.tag = i.tag
+    -- A contact merged away meanwhile is written as its survivor (0024_identity's trigger).
+    from input i join written w on w.tag = i.tag
+      and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)
     order by i.n`.execute(db);
   return rows.map(toTagState);
 }

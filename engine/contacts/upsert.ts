@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
-import { mergeAttributes, type NormalizedInput } from './normalize.js';
+import { mergeNamedContacts } from './auto-merge.js';
+import type { NormalizedInput } from './normalize.js';
+import { loadPrecedence, writeAttributes } from './sources.js';
 
 /** One row's result: the contact it created or updated, or why it failed. */
 export type UpsertOutcome =
-  | { ok: true; contactId: string; created: boolean }
+  | { ok: true; contactId: string; created: boolean /** Automatic merges the row made. */; merged: number }
   | { ok: false; field?: string; error: string };
 
 type Field = 'externalId' | 'email' | 'phone';
@@ -21,15 +24,25 @@ interface Entity {
   phone: string | null;
   timezone: string | null;
   attributes: JsonObject;
+  sources: JsonObject;
 }
 
 interface StoredRow {
   id: string;
+  merged_into: string | null;
   email: string | null;
   phone: string | null;
   external_id: string | null;
   timezone: string | null;
   attributes: JsonObject;
+  attribute_sources: JsonObject;
+}
+
+export interface UpsertOptions {
+  /** False forbids automatic merges (a journey's setting); the workspace's settings decide otherwise. */
+  autoMerge?: boolean;
+  /** The source of rows that name none (default `api`). */
+  source?: string;
 }
 
 class RetryBatch extends Error {}
@@ -49,14 +62,16 @@ export async function upsertContacts(
   db: Kysely<Database>,
   workspaceId: string,
   rows: readonly NormalizedInput[],
+  options: UpsertOptions = {},
 ): Promise<UpsertOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!db.isTransaction) return await db.transaction().execute((trx) => upsertOnce(trx, workspaceId, rows));
+      if (!db.isTransaction)
+        return await db.transaction().execute((trx) => upsertOnce(trx, workspaceId, rows, options));
       // Inside the caller's transaction: a savepoint lets a lost race be retried.
       await sql`savepoint waymark_upsert`.execute(db);
       try {
-        const outcomes = await upsertOnce(db, workspaceId, rows);
+        const outcomes = await upsertOnce(db, workspaceId, rows, options);
         await sql`release savepoint waymark_upsert`.execute(db);
         return outcomes;
       } catch (error) {
@@ -76,15 +91,32 @@ async function upsertOnce(
   trx: Kysely<Database>,
   workspaceId: string,
   rows: readonly NormalizedInput[],
+  options: UpsertOptions,
 ): Promise<UpsertOutcome[]> {
+  // Identities naming two contacts make them one first, where allowed (contract identity.md).
+  const merged = await mergeNamedContacts(trx, workspaceId, rows, options.autoMerge !== false);
+  const precedence = await loadPrecedence(trx, workspaceId);
+  const at = new Date().toISOString();
   const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
   const stored = (
     await sql<StoredRow>`
-      select id, email, phone, external_id, timezone, attributes from contacts
+      select id, merged_into, email, phone, external_id, timezone, attributes, attribute_sources from contacts
       where workspace_id = ${workspaceId} and (external_id = any(${values('externalId')}::text[])
          or email = any(${values('email')}::text[]) or phone = any(${values('phone')}::text[]))
       order by id for update`.execute(trx)
   ).rows;
+  // A merged-away contact's identity values name its survivor (contract identity.md).
+  const survivors = [...new Set(stored.map((s) => s.merged_into).filter((id): id is string => Boolean(id)))].filter(
+    (id) => !stored.some((s) => s.id === id),
+  );
+  if (survivors.length)
+    stored.push(
+      ...(
+        await sql<StoredRow>`
+          select id, merged_into, email, phone, external_id, timezone, attributes, attribute_sources from contacts
+          where workspace_id = ${workspaceId} and id = any(${survivors}::uuid[]) order by id for update`.execute(trx)
+      ).rows,
+    );
 
   const index: Record<Field, Map<string, Entity>> = { externalId: new Map(), email: new Map(), phone: new Map() };
   const entities: Entity[] = [];
@@ -92,6 +124,7 @@ async function upsertOnce(
     for (const f of FIELDS) if (e[f]) index[f].set(e[f], e);
   };
   for (const s of stored) {
+    if (s.merged_into) continue;
     const e: Entity = {
       id: s.id,
       existing: true,
@@ -101,12 +134,23 @@ async function upsertOnce(
       phone: s.phone,
       timezone: s.timezone,
       attributes: s.attributes,
+      sources: s.attribute_sources,
     };
     entities.push(e);
     remember(e);
   }
+  for (const s of stored) {
+    const survivor = s.merged_into ? entities.find((e) => e.id === s.merged_into) : undefined;
+    if (!survivor) continue;
+    for (const [f, v] of [
+      ['externalId', s.external_id],
+      ['email', s.email],
+      ['phone', s.phone],
+    ] as const)
+      if (v && !index[f].has(v)) index[f].set(v, survivor);
+  }
 
-  const outcomes = rows.map((row): UpsertOutcome => {
+  const outcomes = rows.map((row, i): UpsertOutcome => {
     let target: Entity | undefined;
     for (const f of FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
     for (const f of FIELDS) {
@@ -125,22 +169,29 @@ async function upsertOnce(
         phone: null,
         timezone: null,
         attributes: {},
+        sources: {},
       };
       entities.push(target);
     }
     for (const f of FIELDS) {
       const v = row[f];
-      if (v && target[f] !== v) {
+      // A value the target holds through a contact merged into it stays that contact's.
+      if (v && target[f] !== v && index[f].get(v) !== target) {
         if (target[f]) index[f].delete(target[f]);
         target[f] = v;
         target.touched = true;
       }
     }
     if (row.timezone !== undefined) target.timezone = row.timezone;
-    if (row.attributes) target.attributes = mergeAttributes(target.attributes, row.attributes);
+    if (row.attributes) {
+      const source = row.source ?? options.source ?? 'api';
+      const written = writeAttributes(target, row.attributes, source, precedence, at);
+      target.attributes = written.attributes;
+      target.sources = written.sources;
+    }
     target.touched = true;
     remember(target);
-    return { ok: true, contactId: target.id, created };
+    return { ok: true, contactId: target.id, created, merged: merged[i] ?? 0 };
   });
 
   const record = (e: Entity) => ({
@@ -150,14 +201,15 @@ async function upsertOnce(
     external_id: e.externalId,
     timezone: e.timezone,
     attributes: e.attributes,
+    attribute_sources: e.sources,
   });
   const inserts = entities.filter((e) => !e.existing).map(record);
   if (inserts.length) {
     const inserted = await sql<{ id: string }>`
-      insert into contacts (workspace_id, id, email, phone, external_id, timezone, attributes)
-      select ${workspaceId}::uuid, id, email, phone, external_id, timezone, attributes
+      insert into contacts (workspace_id, id, email, phone, external_id, timezone, attributes, attribute_sources)
+      select ${workspaceId}::uuid, id, email, phone, external_id, timezone, attributes, attribute_sources
       from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
-        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
+        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb, attribute_sources jsonb)
       on conflict do nothing
       returning id`.execute(trx);
     if (inserted.rows.length < inserts.length)
@@ -167,11 +219,17 @@ async function upsertOnce(
   if (updates.length) {
     await sql`
       update contacts c set email = v.email, phone = v.phone, external_id = v.external_id,
-        timezone = v.timezone, attributes = v.attributes, updated_at = now()
+        timezone = v.timezone, attributes = v.attributes, attribute_sources = v.attribute_sources, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
-        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb)
+        as v(id uuid, email text, phone text, external_id text, timezone text, attributes jsonb, attribute_sources jsonb)
       where c.id = v.id and c.workspace_id = ${workspaceId}`.execute(trx);
   }
+  // Computed attributes reading the changed contacts are current when the call answers.
+  await refreshContacts(
+    trx,
+    workspaceId,
+    [...inserts, ...updates].map((e) => e.id),
+  );
   return outcomes;
 }
 

@@ -1,5 +1,6 @@
 import { ConflictError, type ContactEvent, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { applyEventEffects } from '../runs/event-effects.js';
 
@@ -12,6 +13,7 @@ export interface EventInput {
 }
 
 interface EventRow {
+  workspace_id?: string;
   id: string;
   contact_id: string;
   name: string;
@@ -62,7 +64,7 @@ export async function recordEvent(
       values (${input.contactId}, ${input.name}, ${JSON.stringify(input.properties ?? {})}::jsonb,
         coalesce(${input.timestamp ?? null}::timestamptz, now()), ${input.idempotencyKey ?? null})
       on conflict (workspace_id, idempotency_key) do nothing
-      returning id, contact_id, name, properties, timestamp`.execute(trx);
+      returning id, contact_id, name, properties, timestamp, workspace_id`.execute(trx);
     const stored = rows[0];
     if (!stored) {
       const found = await sql<EventRow>`
@@ -76,6 +78,8 @@ export async function recordEvent(
     const event = toContactEvent(stored);
     const runsStarted = await applyEventEffects(trx, event);
     if (tally) tally.runsStarted += runsStarted;
+    // Computed attributes the event changes are current when the call answers.
+    if (stored.workspace_id) await refreshContacts(trx, stored.workspace_id, [event.contactId], event.name);
     return { event, duplicate: false, runsStarted };
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);

@@ -41,6 +41,8 @@ export interface JourneySettings {
   webhookRateLimit?: { max: number; window: string };
   /** The journey's conversion goal (contracts/experiments.md); null or absent: none. */
   goal?: JourneyGoal | null;
+  /** False forbids automatic contact merges for the journey's webhook calls (contract identity.md); default true. */
+  autoMerge?: boolean;
   /** At most this many runs ever enter (all versions); null or absent: no cap. */
   maxEntries?: number | null;
   /** At most `count` runs enter in any `perSeconds` seconds; later ones wait their turn. */
@@ -118,6 +120,7 @@ export const settingsSchema = {
   properties: {
     reentry: { enum: ['always', 'once', 'once-at-a-time'] },
     exitOn: { type: 'array', items: { type: 'string', minLength: 1 } },
+    autoMerge: { type: 'boolean', description: 'false forbids automatic contact merges for webhook calls' },
     webhookRateLimit: {
       type: 'object',
       properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', minLength: 2 } },

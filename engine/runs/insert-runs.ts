@@ -144,13 +144,14 @@ async function insertGated(
       from json_to_recordset(${JSON.stringify(callRows)}::json)
         as k(ord int, "contactId" uuid, email text, phone text, "externalId" text, trigger jsonb, "traceContext" jsonb)
     ), found as (
-      select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+      -- A merged-away contact's id and identity values name its survivor (contract identity.md).
+      select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
         join contacts c on c.id = k.contact_id and c.workspace_id = (select workspace_id from workspace)
-      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+      union select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
         join contacts c on c.email = k.email and c.workspace_id = (select workspace_id from workspace)
-      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+      union select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
         join contacts c on c.phone = k.phone and c.workspace_id = (select workspace_id from workspace)
-      union select k.ord, c.id, c.email, c.phone, c.external_id from calls k
+      union select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
         join contacts c on c.external_id = k.external_id and c.workspace_id = (select workspace_id from workspace)
     ), created as (
       insert into contacts (workspace_id, email, phone, external_id)
@@ -160,8 +161,8 @@ async function insertGated(
       on conflict do nothing
       returning id, email, phone, external_id
     ), bound as (
-      select f.ord, f.id as contact_id from found f join calls k on k.ord = f.ord
-      where (select count(*) from found g where g.ord = f.ord) = 1
+      select distinct f.ord, f.id as contact_id from found f join calls k on k.ord = f.ord
+      where (select count(distinct g.id) from found g where g.ord = f.ord) = 1
         and (k.email is null or f.email = k.email) and (k.phone is null or f.phone = k.phone)
         and (k.external_id is null or f.external_id = k.external_id)
       union all

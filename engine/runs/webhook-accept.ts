@@ -130,7 +130,11 @@ async function startOne(
   if (started.live && call && !call.bound && raw) {
     started = await insertRuns(db, {
       ...base,
-      contacts: { ids: [await bindContact(db, target.workspaceId, raw)] },
+      contacts: {
+        ids: [
+          await bindContact(db, target.workspaceId, raw, { autoMerge: target.version.settings.autoMerge !== false }),
+        ],
+      },
       trigger: payload,
     });
     const runId = started.runIds[0] ?? null;

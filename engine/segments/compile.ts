@@ -129,12 +129,18 @@ function compile(f: Filter, o: CompileOptions): Bool {
     );
   if (isClause(f, 'not')) return sql<boolean>`not ${compile(f.not, o)}`;
   if (isClause(f, 'attr')) return attr(f, o);
+  if (isClause(f, 'computed')) return comparison(sql`(c.computed #> ${f.computed.split('.')}::text[])`, f.op, f.value);
   if (isClause(f, 'tag')) return tag(f, o);
   if (isClause(f, 'list')) return list(f, o);
   if (isClause(f, 'event')) return event(f, o);
   // trigger and step clauses read the run, not the table: a constant for this evaluation.
   const value = o.scope ? evaluateFilter(f, { contact: null, ...o.scope, now: o.now }) : false;
   return sql<boolean>`${sql.lit(value)}`;
+}
+
+/** Compiles an event filter (`attr` names a key of the event's properties) over the jsonb `properties`. */
+export function compileEventFilter(filter: Filter, now: Date, properties: RawBuilder<unknown>): Bool {
+  return compile(filter, { now, properties });
 }
 
 /**
@@ -146,5 +152,6 @@ function compile(f: Filter, o: CompileOptions): Bool {
  * await sql`select c.id from contacts c where ${where}`.execute(db);
  */
 export function compileFilter(filter: Filter, options: CompileOptions): Bool {
-  return compile(filter, options);
+  // A merged-away contact is its survivor now: it leaves every segment (contract identity.md).
+  return sql`(c.merged_into is null and ${compile(filter, options)})`;
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
 import type { Logger } from 'pino';
+import { queueComputedRefresh } from '../computed/schedule.js';
 import { scheduleRetention } from '../retention/schedule.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import type { Runtime } from '../runtime.js';
@@ -77,6 +78,7 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
   const registry = new WorkerRegistry(runtime, id, { ...DEFAULT_REGISTRY, ...options.registry });
   await registry.start();
   await scheduleTriggers(runtime.db, 0);
+  await queueComputedRefresh(runtime.db, 0);
   const retention = scheduleRetention(runtime);
   return {
     id,

@@ -1,4 +1,5 @@
 import type { TaskList } from 'graphile-worker';
+import { COMPUTED_TASK, computedTask } from '../computed/schedule.js';
 import type { RunFailure } from '../db/tables/runs.js';
 import { STEP_TASK } from '../runs/bookkeeping.js';
 import { BULK_RETRY_TASK, runBulkRetry } from '../runs/failures/bulk-retry.js';
@@ -33,5 +34,7 @@ export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETR
     },
     // Segment, schedule and date triggers: one pending tick at a time, re-queued each second.
     [TRIGGERS_TASK]: triggersTask(runtime),
+    // Computed attributes: the set-based refresh of what is new or due, re-queued for the next.
+    [COMPUTED_TASK]: computedTask(runtime),
   };
 }

@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 export { errorResponses } from '../schemas/errors.js';
 
 /** JSON Schemas of contacts, tags, lists and events as the API answers them (API.md "Contacts"). */
@@ -52,13 +54,29 @@ export const listMembershipSchema = {
   required: ['list', 'addedAt'],
 } as const;
 
+/** The identity fields of a contact, as it and the contacts merged into it show them. */
+const identityProperties = {
+  id: { type: 'string' },
+  email: { type: ['string', 'null'] },
+  phone: { type: ['string', 'null'] },
+  externalId: { type: ['string', 'null'] },
+} as const;
+
+const mergedFromSchema = {
+  type: 'object',
+  properties: {
+    ...identityProperties,
+    automatic: { type: 'boolean' },
+    mergedAt: { type: 'string' },
+    reversibleUntil: { type: 'string' },
+  },
+  required: ['id', 'email', 'phone', 'externalId', 'automatic', 'mergedAt', 'reversibleUntil'],
+} as const;
+
 export const contactSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    email: { type: ['string', 'null'] },
-    phone: { type: ['string', 'null'] },
-    externalId: { type: ['string', 'null'] },
+    ...identityProperties,
     timezone: { type: ['string', 'null'] },
     attributes: { type: 'object', additionalProperties: true },
     consent: {
@@ -78,6 +96,21 @@ export const contactSchema = {
     },
     tags: { type: 'array', items: tagStateSchema },
     lists: { type: 'array', items: listMembershipSchema },
+    computed: {
+      type: 'object',
+      description: 'every defined computed attribute, null while first computed',
+      additionalProperties: true,
+    },
+    attributeSources: {
+      type: 'object',
+      description: 'per top-level attribute, the source and time of the write that set its value',
+      additionalProperties: {
+        type: 'object',
+        properties: { source: { type: 'string' }, at: { type: 'string' } },
+        required: ['source', 'at'],
+      },
+    },
+    mergedFrom: { type: 'array', items: mergedFromSchema, description: 'contacts merged into it, newest first' },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
   },
@@ -124,6 +157,7 @@ export const importResultSchema = {
     imported: { type: 'integer' },
     created: { type: 'integer' },
     updated: { type: 'integer' },
+    merged: { type: 'integer', description: 'automatic merges the rows made' },
     failed: {
       type: 'array',
       description: 'the first 100 failures by row number (rows count data rows from 1)',
@@ -138,3 +172,16 @@ export const importResultSchema = {
   },
   required: ['imported', 'created', 'updated', 'failed', 'failedCount'],
 } as const;
+
+/** The answer for a merged-away contact's id (contract identity.md). */
+export const mergedIntoSchema = {
+  type: 'object',
+  description: 'the contact was merged away; Location names the contact it now is',
+  properties: { mergedInto: { type: 'string' } },
+  required: ['mergedInto'],
+} as const;
+
+/** Answers 301 to the survivor's own resource (`suffix` like `/export`), body `{ mergedInto }`. */
+export function redirectToSurvivor(reply: FastifyReply, survivorId: string, suffix: string) {
+  return reply.code(301).header('location', `/api/contacts/${survivorId}${suffix}`).send({ mergedInto: survivorId });
+}

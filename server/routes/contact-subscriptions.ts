@@ -1,7 +1,7 @@
-import { NotFoundError, type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
+import { type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { contactExists } from '../../engine/contacts/lock.js';
 import { setSubscription } from '../../engine/contacts/subscriptions.js';
+import { contactIdFor } from '../../engine/contacts/survivor.js';
 import { newTally } from '../../engine/events/record.js';
 import { EVENT_TRIGGER } from '../../engine/runs/event-effects.js';
 import { workspaceOf } from '../teams/workspace.js';
@@ -44,10 +44,9 @@ export async function contactSubscriptionsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      if (!(await contactExists(db, workspaceOf(request), request.params.id)))
-        throw new NotFoundError(`no contact ${request.params.id}`);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
       const tally = newTally();
-      const subscription = await setSubscription(db, request.params.id, request.params.category, request.body, tally);
+      const subscription = await setSubscription(db, id, request.params.category, request.body, tally);
       app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
       return subscription;
     },

@@ -10,12 +10,14 @@ import {
   WaymarkError,
 } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import { mustNameComputed } from '../../engine/computed/store.js';
 import { setConsent } from '../../engine/contacts/consent.js';
 import { eraseContact } from '../../engine/contacts/erase.js';
 import { exportContact } from '../../engine/contacts/export.js';
 import { importContacts } from '../../engine/contacts/import.js';
 import { loadContact } from '../../engine/contacts/load.js';
 import { type ContactInput, normalizeInput } from '../../engine/contacts/normalize.js';
+import { contactIdFor, survivorOf } from '../../engine/contacts/survivor.js';
 import { upsertContacts } from '../../engine/contacts/upsert.js';
 import { newTally } from '../../engine/events/record.js';
 import { clearSuppression } from '../../engine/inbound/suppression.js';
@@ -29,6 +31,8 @@ import {
   idParams,
   importResultSchema,
   listMembershipSchema,
+  mergedIntoSchema,
+  redirectToSurvivor,
   tagStateSchema,
 } from './contact-schemas.js';
 
@@ -74,6 +78,11 @@ export async function contactsRoutes(app: FastifyInstance) {
             externalId: nullableString,
             timezone: nullableString,
             attributes: { type: 'object', additionalProperties: true },
+            source: {
+              type: 'string',
+              pattern: '^[a-z0-9._-]{1,64}$',
+              description: 'who writes (crm, webshop …): decides which attribute values win (default api)',
+            },
             emailUndeliverable: {
               type: 'null',
               description: 'null declares the email deliverable again after a bounce: mail to it goes out again',
@@ -131,16 +140,23 @@ export async function contactsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { segment, limit, cursor } = request.query;
-      return findContacts(db, workspaceOf(request), parseSegment(segment), { limit, cursor });
+      const workspaceId = workspaceOf(request);
+      const filter = parseSegment(segment);
+      await mustNameComputed(db, workspaceId, filter);
+      return findContacts(db, workspaceId, filter, { limit, cursor });
     },
   );
 
-  app.post(
+  app.post<{ Querystring: { source?: string } }>(
     '/api/contacts/import',
     {
       bodyLimit: IMPORT_LIMIT,
       schema: {
         tags: ['contacts'],
+        querystring: {
+          type: 'object',
+          properties: { source: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$', default: 'import' } },
+        },
         summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
         consumes: ['text/csv', 'application/x-ndjson'],
         response: {
@@ -163,7 +179,8 @@ export async function contactsRoutes(app: FastifyInstance) {
         seen += chunk.length;
         if (seen > IMPORT_LIMIT) body.destroy(new WaymarkError('payload_too_large', 'an import is at most 50 MiB'));
       });
-      return importContacts(db, workspaceOf(request), body, type === 'text/csv' ? 'csv' : 'ndjson');
+      const format = type === 'text/csv' ? 'csv' : 'ndjson';
+      return importContacts(db, workspaceOf(request), body, format, request.query.source);
     },
   );
 
@@ -174,10 +191,15 @@ export async function contactsRoutes(app: FastifyInstance) {
         tags: ['contacts'],
         summary: 'A contact with its tags and lists',
         params: idParams,
-        response: { 200: contactSchema, ...errorResponses(400, 404) },
+        response: { 200: contactSchema, 301: mergedIntoSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => mustExist(workspaceOf(request), request.params.id),
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      const survivor = await survivorOf(db, workspaceId, request.params.id);
+      if (survivor?.mergedAway) return redirectToSurvivor(reply, survivor.id, '');
+      return mustExist(workspaceId, request.params.id);
+    },
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -191,7 +213,13 @@ export async function contactsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await eraseContact(db, workspaceOf(request), request.params.id, app.runtime.keys.erasure.current);
+      const workspaceId = workspaceOf(request);
+      await eraseContact(
+        db,
+        workspaceId,
+        await contactIdFor(db, workspaceId, request.params.id),
+        app.runtime.keys.erasure.current,
+      );
       return reply.code(204).send();
     },
   );
@@ -222,11 +250,17 @@ export async function contactsRoutes(app: FastifyInstance) {
             },
             required: ['contact', 'events', 'tags', 'lists', 'messages', 'runs', 'leads', 'consents'],
           },
+          301: mergedIntoSchema,
           ...errorResponses(400, 404),
         },
       },
     },
-    async (request) => exportContact(db, workspaceOf(request), request.params.id),
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      const survivor = await survivorOf(db, workspaceId, request.params.id);
+      if (survivor?.mergedAway) return redirectToSurvivor(reply, survivor.id, '/export');
+      return exportContact(db, workspaceId, request.params.id);
+    },
   );
 
   app.put<{ Params: { id: string }; Body: { channel: Channel; status: ConsentStatus; source?: string } }>(
@@ -256,9 +290,9 @@ export async function contactsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await mustExist(workspaceOf(request), request.params.id);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
       const tally = newTally();
-      const consent = await setConsent(db, request.params.id, request.body, tally);
+      const consent = await setConsent(db, id, request.body, tally);
       app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
       return consent;
     },

@@ -3,6 +3,7 @@ import { type JsonObject, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { bindContact } from '../../engine/contacts/bind.js';
+import { withSurvivorContact } from '../../engine/contacts/survivor.js';
 import { recordEvent, toContactEvent } from '../../engine/events/record.js';
 import { inSpan } from '../../engine/observability/trace-context.js';
 import { EVENT_TRIGGER } from '../../engine/runs/event-effects.js';
@@ -132,7 +133,7 @@ export async function eventsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { contactId, name, limit, cursor } = request.query;
+      const { contactId, name, limit, cursor } = await withSurvivorContact(db, workspaceOf(request), request.query);
       const at = cursor ? decode(cursor) : null;
       const { rows } = await sql<{
         id: string;

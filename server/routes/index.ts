@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogueRoutes } from './catalogue.js';
+import { computedAttributesRoutes } from './computed-attributes.js';
+import { contactMergesRoutes } from './contact-merges.js';
+import { contactQualityRoutes } from './contact-quality.js';
 import { contactSubscriptionsRoutes } from './contact-subscriptions.js';
 import { contactsRoutes } from './contacts.js';
 import { credentialsRoutes } from './credentials.js';
@@ -51,6 +54,9 @@ export async function routes(app: FastifyInstance) {
   await app.register(providerHooksRoutes);
   await app.register(contactsRoutes);
   await app.register(contactSubscriptionsRoutes);
+  await app.register(contactMergesRoutes);
+  await app.register(contactQualityRoutes);
+  await app.register(computedAttributesRoutes);
   await app.register(eventsRoutes);
   await app.register(tagsListsRoutes);
   await app.register(credentialsRoutes);

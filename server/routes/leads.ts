@@ -2,6 +2,7 @@ import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { isUuid } from '../../engine/contacts/load.js';
+import { withSurvivorContact } from '../../engine/contacts/survivor.js';
 import { type LeadRow, toApiLead } from '../../engine/leads/service.js';
 import { errorResponses } from '../schemas/errors.js';
 import { workspaceOf } from '../teams/workspace.js';
@@ -50,7 +51,7 @@ export async function leadsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { owner, status, contactId } = request.query;
+      const { owner, status, contactId } = await withSurvivorContact(db, workspaceOf(request), request.query);
       if (contactId !== undefined && !isUuid(contactId)) return { leads: [] };
       const { rows } = await sql<LeadRow>`
         select ${COLUMNS} from leads

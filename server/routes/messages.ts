@@ -1,5 +1,6 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import { withSurvivorContact } from '../../engine/contacts/survivor.js';
 import { getMessage, listMessages } from '../../engine/messages/queries.js';
 import { errorResponses } from '../schemas/errors.js';
 import { workspaceOf } from '../teams/workspace.js';
@@ -86,7 +87,10 @@ export async function messagesRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => listMessages(db, workspaceOf(request), request.query),
+    async (request) => {
+      const workspaceId = workspaceOf(request);
+      return listMessages(db, workspaceId, await withSurvivorContact(db, workspaceId, request.query));
+    },
   );
 
   app.get<{ Params: { id: string } }>(

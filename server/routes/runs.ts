@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { withSurvivorContact } from '../../engine/contacts/survivor.js';
 import type { RunStatus } from '../../engine/db/tables/runs.js';
 import { retryRun } from '../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../engine/runs/queries.js';
@@ -141,7 +142,10 @@ export async function runsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => listRuns(db, workspaceOf(request), request.query),
+    async (request) => {
+      const workspaceId = workspaceOf(request);
+      return listRuns(db, workspaceId, await withSurvivorContact(db, workspaceId, request.query));
+    },
   );
 
   app.get<{ Params: { id: string } }>(

@@ -1,5 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import {
+  type IdentitySettings,
+  identitySettingsSchema,
+  loadIdentitySettings,
+  saveIdentitySettings,
+} from '../../engine/contacts/auto-merge.js';
+import {
+  loadPrecedence,
+  type SourcePrecedence,
+  savePrecedence,
+  sourcePrecedenceSchema,
+} from '../../engine/contacts/sources.js';
+import {
   type ContactRules,
   contactRulesSchema,
   loadContactRules,
@@ -28,5 +40,43 @@ export async function settingsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => saveContactRules(db, workspaceOf(request), request.body),
+  );
+
+  app.get(
+    '/api/settings/identity',
+    { schema: { tags: ['settings'], response: { 200: identitySettingsSchema, ...errorResponses() } } },
+    async (request) => loadIdentitySettings(db, workspaceOf(request)),
+  );
+
+  app.put<{ Body: IdentitySettings }>(
+    '/api/settings/identity',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'When identities naming two contacts merge them automatically',
+        body: identitySettingsSchema,
+        response: { 200: identitySettingsSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => saveIdentitySettings(db, workspaceOf(request), request.body),
+  );
+
+  app.get(
+    '/api/settings/attribute-sources',
+    { schema: { tags: ['settings'], response: { 200: sourcePrecedenceSchema, ...errorResponses() } } },
+    async (request) => loadPrecedence(db, workspaceOf(request)),
+  );
+
+  app.put<{ Body: SourcePrecedence }>(
+    '/api/settings/attribute-sources',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Per attribute, which sources win (listed in order, above every unlisted one)',
+        body: sourcePrecedenceSchema,
+        response: { 200: sourcePrecedenceSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => savePrecedence(db, workspaceOf(request), request.body),
   );
 }

@@ -1,6 +1,5 @@
-import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { loadContact } from '../../engine/contacts/load.js';
+import { contactIdFor } from '../../engine/contacts/survivor.js';
 import {
   addTag,
   addToList,
@@ -16,9 +15,6 @@ import { errorResponses, idParams, listMembershipSchema, tagStateSchema } from '
 /** Tags with their default lifespans, lists with their member counts, and a contact's tags and lists. */
 export async function tagsListsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
-  const mustExist = async (workspaceId: string, id: string) => {
-    if (!(await loadContact(db, workspaceId, id))) throw new NotFoundError(`no contact ${id}`);
-  };
   const tagSummary = {
     type: 'object',
     properties: {
@@ -120,8 +116,8 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await mustExist(workspaceOf(request), request.params.id);
-      return addTag(db, request.params.id, request.body.tag, request.body.ttlSeconds);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
+      return addTag(db, id, request.body.tag, request.body.ttlSeconds);
     },
   );
 
@@ -140,8 +136,8 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await mustExist(workspaceOf(request), request.params.id);
-      await removeTag(db, request.params.id, request.params.tag);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
+      await removeTag(db, id, request.params.tag);
       return reply.code(204).send();
     },
   );
@@ -158,8 +154,8 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await mustExist(workspaceOf(request), request.params.id);
-      return addToList(db, request.params.id, request.body.list);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
+      return addToList(db, id, request.body.list);
     },
   );
 
@@ -178,8 +174,8 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await mustExist(workspaceOf(request), request.params.id);
-      await removeFromList(db, request.params.id, request.params.list);
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
+      await removeFromList(db, id, request.params.list);
       return reply.code(204).send();
     },
   );

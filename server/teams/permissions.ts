@@ -89,9 +89,9 @@ const RULES: Rule[] = [
   ['*', r('/api/journeys/:id/nodes/:id/winner'), 'journeys:publish'],
   ['*', r('/api/journeys(/.*)?'), 'journeys:write'],
   ['GET', r('/api/contacts/:id/export'), 'contacts:export'],
-  ['GET', r('/api/(contacts|tags|lists|events|messages|leads)(/.*)?'), 'contacts:read'],
+  ['GET', r('/api/(contacts|tags|lists|events|messages|leads|computed-attributes)(/.*)?'), 'contacts:read'],
   ['POST', r('/api/events'), 'events:write'],
-  ['*', r('/api/(contacts|tags|lists|leads|messages)(/.*)?'), 'contacts:write'],
+  ['*', r('/api/(contacts|tags|lists|leads|messages|computed-attributes)(/.*)?'), 'contacts:write'],
   // Later routes: their resource's read permission for GET, write otherwise.
   ['GET', r('/api/(templates|forms|snippets)(/.*)?'), 'journeys:read'],
   ['*', r('/api/(templates|forms|snippets)(/.*)?'), 'journeys:write'],

@@ -31,6 +31,7 @@ describe('POST /api/contacts/import', () => {
       imported: 3,
       created: 2,
       updated: 1,
+      merged: 0,
       failed: [
         { row: 2, field: 'email', error: expect.any(String) },
         { row: 5, field: 'timezone', error: expect.any(String) },

@@ -37,11 +37,15 @@ describe('POST /api/contacts', () => {
     expect(byPhone.json().id).toBe(first.id);
   });
 
-  test('answers 409 when the identity fields name two different contacts', async () => {
+  test('answers 409 when the identity fields name two different contacts and automatic merges are off', async () => {
+    const settings = (payload: object) =>
+      t.app.inject({ method: 'PUT', url: '/api/settings/identity', headers: t.auth, payload });
+    await settings({ autoMerge: false, autoMergeOn: [] });
     await post('/api/contacts', { externalId: 'crm-a' });
     await post('/api/contacts', { email: 'b@example.com' });
     const res = await post('/api/contacts', { externalId: 'crm-a', email: 'b@example.com' });
     expect(res.statusCode).toBe(409);
+    await settings({ autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] });
   });
 
   test.each([

@@ -46,11 +46,18 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['POST', '/api/contacts', 'contacts:write'],
   ['GET', '/api/contacts', 'contacts:read'],
   ['POST', '/api/contacts/import', 'contacts:write'],
+  ['GET', '/api/contacts/quality', 'contacts:read'],
   ['GET', '/api/contacts/{id}', 'contacts:read'],
   ['DELETE', '/api/contacts/{id}', 'contacts:write'],
   ['GET', '/api/contacts/{id}/export', 'contacts:export'],
   ['PUT', '/api/contacts/{id}/consent', 'contacts:write'],
   ['PUT', '/api/contacts/{id}/subscriptions/{category}', 'contacts:write'],
+  ['POST', '/api/contacts/{id}/merge', 'contacts:write'],
+  ['POST', '/api/contacts/{id}/unmerge', 'contacts:write'],
+  ['GET', '/api/computed-attributes', 'contacts:read'],
+  ['GET', '/api/computed-attributes/{name}', 'contacts:read'],
+  ['PUT', '/api/computed-attributes/{name}', 'contacts:write'],
+  ['DELETE', '/api/computed-attributes/{name}', 'contacts:write'],
   ['POST', '/api/events', 'events:write'],
   ['GET', '/api/events', 'contacts:read'],
   ['GET', '/api/tags', 'contacts:read'],
@@ -71,6 +78,10 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['PATCH', '/api/leads/{id}', 'contacts:write'],
   ['GET', '/api/settings/contact-rules', 'journeys:read'],
   ['PUT', '/api/settings/contact-rules', 'admin'],
+  ['GET', '/api/settings/identity', 'journeys:read'],
+  ['PUT', '/api/settings/identity', 'admin'],
+  ['GET', '/api/settings/attribute-sources', 'journeys:read'],
+  ['PUT', '/api/settings/attribute-sources', 'admin'],
   ['GET', '/api/settings/retention', 'journeys:read'],
   ['PUT', '/api/settings/retention', 'admin'],
   ['POST', '/api/settings/retention/enforce', 'admin'],
@@ -180,6 +191,7 @@ export function aObjectFor(a: Record<string, string>, A: string, path: string, p
     if (!found) throw new Error(`${path}: name an object of workspace A for {id} in the cross-workspace test`);
     return found;
   }
+  if (param === 'name' && path.startsWith('/api/computed-attributes/')) return 'aOrders';
   const byParam: Record<string, string> = {
     name: 'a-footer',
     tag: 'vip',
@@ -212,12 +224,16 @@ export const BODIES: Record<string, unknown> = {
   'PUT /api/contacts/{id}/subscriptions/{category}': { status: 'unsubscribed' },
   'POST /api/contacts/{id}/tags': { tag: 'vip' },
   'POST /api/contacts/{id}/lists': { list: 'newsletter' },
+  'POST /api/contacts/{id}/merge': { from: '00000000-0000-4000-8000-000000000000' },
+  'POST /api/contacts/{id}/unmerge': { from: '00000000-0000-4000-8000-000000000000' },
   'POST /api/events': { email: 'b-only@example.com', name: 'visited' },
   'PUT /api/tags/{tag}': { ttlSeconds: 5 },
   'POST /api/credentials': { name: 'b', type: 'email.smtp', data: { host: 'h', port: 25, user: 'u', password: 'p' } },
   'PUT /api/credentials/{id}': { name: 'taken over' },
   'PATCH /api/leads/{id}': { status: 'won' },
   'PUT /api/settings/contact-rules': {},
+  'PUT /api/settings/identity': { autoMerge: false, autoMergeOn: [] },
+  'PUT /api/settings/attribute-sources': { default: ['crm'], attributes: {} },
   'PUT /api/settings/retention': { steps: 'P1Y' },
   'POST /api/tokens': { name: 'b2', scopes: ['journeys:read'] },
   'PATCH /api/workspaces/{id}': { name: 'taken over' },
@@ -227,6 +243,7 @@ export const BODIES: Record<string, unknown> = {
   'POST /api/templates/{id}/preview': {},
   'POST /api/templates/{id}/send-test': { to: 'qa@example.com', from: 'b@example.com' },
   'PUT /api/snippets/{name}': { body: 'B footer' },
+  'PUT /api/computed-attributes/{name}': { definition: { kind: 'aggregate', fn: 'count', event: 'order' } },
   'PUT /api/forms/{id}': { ...form, name: 'taken over' },
   'POST /api/journeys/{id}/nodes/{nodeId}/winner': { variant: 'x' },
 };
@@ -251,7 +268,7 @@ export const QUERIES: Record<string, string> = {
  */
 export function expectedAcross(method: string, path: string): number {
   const key = `${method} ${path}`;
-  if (key === 'PUT /api/snippets/{name}') return 201;
+  if (key === 'PUT /api/snippets/{name}' || key === 'PUT /api/computed-attributes/{name}') return 201;
   if (key === 'PUT /api/tags/{tag}') return 200;
   if (key === 'PUT /api/templates/{id}' || key === 'PUT /api/forms/{id}') return 409;
   return 404;

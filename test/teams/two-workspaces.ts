@@ -135,6 +135,14 @@ export async function setUpTwoWorkspaces(): Promise<TwoWorkspaces> {
   ).id;
   await ok({ method: 'PUT', url: '/api/templates/a-welcome', payload: template }, aAuth);
   await ok({ method: 'PUT', url: '/api/snippets/a-footer', payload: { body: 'A footer' } }, aAuth);
+  await ok(
+    {
+      method: 'PUT',
+      url: '/api/computed-attributes/aOrders',
+      payload: { definition: { kind: 'aggregate', fn: 'count', event: 'order' } },
+    },
+    aAuth,
+  );
   await ok({ method: 'PUT', url: '/api/forms/a-signup', payload: form }, aAuth);
   await ok({ method: 'PUT', url: '/api/tags/vip', payload: { ttlSeconds: 3600 } }, aAuth);
   await ok({ method: 'POST', url: `/api/contacts/${a.contact}/tags`, payload: { tag: 'vip' } }, aAuth);

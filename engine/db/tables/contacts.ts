@@ -16,6 +16,12 @@ export interface ContactsTable {
   subscriptions: Generated<Json<Record<string, CategorySubscription>>>;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
+  /** Set once merged away: the survivor it now means (the last one when merges chain). */
+  merged_into: Generated<string | null>;
+  /** Per top-level attribute, `{ source, at }` of the write that set its value. */
+  attribute_sources: Generated<Json<JsonObject>>;
+  /** Computed attributes' values by name. */
+  computed: Generated<Json<JsonObject>>;
 }
 
 /** A tag's default lifespan, used when it is added without one. */

@@ -59,6 +59,17 @@ export interface ListMembership {
   addedAt: string;
 }
 
+/** A contact merged into another, with the identity values it held (contract identity.md). */
+export interface MergedFrom {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  externalId: string | null;
+  automatic: boolean;
+  mergedAt: string;
+  reversibleUntil: string;
+}
+
 /** One person in the contact store, as nodes and the API see it. */
 export interface Contact {
   id: string;
@@ -74,6 +85,12 @@ export interface Contact {
   emailUndeliverable?: EmailUndeliverable | null;
   tags: TagState[];
   lists: ListMembership[];
+  /** Every defined computed attribute's value (null while first computed). */
+  computed?: JsonObject;
+  /** Per top-level attribute, the source and time of the write that set its value. */
+  attributeSources?: Record<string, { source: string; at: string }>;
+  /** Contacts merged into this one, newest first. */
+  mergedFrom?: MergedFrom[];
   createdAt: string;
   updatedAt: string;
 }

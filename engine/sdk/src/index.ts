@@ -14,6 +14,7 @@ export type {
   ContactEvent,
   EmailUndeliverable,
   ListMembership,
+  MergedFrom,
   SubscriptionStatus,
   TagState,
 } from './contact.js';

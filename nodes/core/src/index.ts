@@ -1,4 +1,5 @@
 import { definePackage } from '@waymark/sdk';
+import computed from './computed.js';
 import condition from './condition.js';
 import date from './date.js';
 import event from './event.js';
@@ -16,5 +17,19 @@ import webhook from './webhook.js';
 export default definePackage({
   name: '@waymark/nodes-core',
   version: '0.1.0',
-  nodes: [webhook, event, segment, schedule, date, runFailed, condition, split, wait, waitForEvent, respond, exit],
+  nodes: [
+    webhook,
+    event,
+    segment,
+    computed,
+    schedule,
+    date,
+    runFailed,
+    condition,
+    split,
+    wait,
+    waitForEvent,
+    respond,
+    exit,
+  ],
 });

@@ -14,7 +14,7 @@ export interface FilterData {
   now: Date;
 }
 
-type Kind = 'all' | 'any' | 'not' | 'attr' | 'tag' | 'list' | 'event' | 'trigger' | 'step';
+type Kind = 'all' | 'any' | 'not' | 'attr' | 'computed' | 'tag' | 'list' | 'event' | 'trigger' | 'step';
 
 /** True when `f` is a clause of `kind`: an own key, never one inherited from a prototype. */
 export function isClause<K extends Kind>(f: Filter, kind: K): f is Extract<Filter, Record<K, unknown>> {
@@ -75,6 +75,11 @@ export function evaluateFilter(filter: Filter, data: FilterData): boolean {
   if (isClause(filter, 'any')) return filter.any.some((f) => evaluateFilter(f, data));
   if (isClause(filter, 'not')) return !evaluateFilter(filter.not, data);
   if (isClause(filter, 'attr')) return compare(attrValue(filter.attr, data), filter.op, filter.value);
+  if (isClause(filter, 'computed')) {
+    const value = readPath(data.contact?.computed ?? {}, filter.computed.split('.'));
+    // A null value compares as an absent attribute does.
+    return compare(value === null ? undefined : value, filter.op, filter.value);
+  }
   if (isClause(filter, 'tag')) return filter.op === 'has' ? hasTag(filter, data) : !hasTag(filter, data);
   if (isClause(filter, 'list')) return filter.op === 'member' ? isMember(filter, data) : !isMember(filter, data);
   if (isClause(filter, 'event')) return countEvents(filter, data);

@@ -9,6 +9,7 @@ export type Filter =
   | { any: Filter[] }
   | { not: Filter }
   | AttrClause
+  | ComputedClause
   | TagClause
   | ListClause
   | EventClause
@@ -19,6 +20,13 @@ export type CompareOp = 'eq' | 'neq' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte
 
 export interface AttrClause {
   attr: string;
+  op: CompareOp;
+  value?: JsonValue;
+}
+
+/** A computed attribute's value (contract identity.md); a dotted path reaches into an object value. */
+export interface ComputedClause {
+  computed: string;
   op: CompareOp;
   value?: JsonValue;
 }

@@ -12,7 +12,7 @@ export type FilterContext = 'segment' | 'condition' | 'event';
 export const filterSchema = { type: 'object', format: 'filter' } as const;
 
 const COMPARE_OPS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'];
-const KINDS = ['all', 'any', 'not', 'attr', 'tag', 'list', 'event', 'trigger', 'step'] as const;
+const KINDS = ['all', 'any', 'not', 'attr', 'computed', 'tag', 'list', 'event', 'trigger', 'step'] as const;
 type Kind = (typeof KINDS)[number];
 
 // The keys each clause may carry besides its kind key.
@@ -21,6 +21,7 @@ const ALLOWED: Record<Kind, readonly string[]> = {
   any: [],
   not: [],
   attr: ['op', 'value'],
+  computed: ['op', 'value'],
   trigger: ['op', 'value'],
   step: ['path', 'op', 'value'],
   tag: ['op', 'count', 'lastAddedWithin'],
@@ -79,6 +80,7 @@ function clauseProblems(kind: Kind, c: Obj): string[] {
   const named = typeof name === 'string' && name.length > 0 ? [] : [`${kind} must be a non-empty string`];
   switch (kind) {
     case 'attr':
+    case 'computed':
     case 'trigger':
       return [...named, ...pathProblems(kind, name), ...comparisonProblems(c)];
     case 'step':
@@ -159,7 +161,8 @@ function validateClause(filter: unknown, context: FilterContext, pointer: string
   if (kind === 'not') return validateClause(filter.not, context, `${pointer}/not`, depth + 1);
   if ((kind === 'trigger' || kind === 'step') && context !== 'condition')
     return fail(`${kind} clauses are allowed only in conditions`);
-  if (kind === 'event' && context === 'event') return fail('event clauses are not allowed in an event filter');
+  if ((kind === 'event' || kind === 'computed') && context === 'event')
+    return fail(`${kind} clauses are not allowed in an event filter`);
   const problems = clauseProblems(kind, filter);
   if (problems.length) return fail(problems.join('; '));
   if (kind === 'event' && filter.where !== undefined)

@@ -1,0 +1,107 @@
+import { ValidationError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { loadSetting, saveSetting } from '../db/settings.js';
+import { mergeContacts } from './merge.js';
+import type { NormalizedInput } from './normalize.js';
+
+type Field = 'externalId' | 'email' | 'phone';
+const FIELDS: readonly Field[] = ['externalId', 'email', 'phone'];
+const COLUMNS: Record<Field, 'external_id' | 'email' | 'phone'> = {
+  externalId: 'external_id',
+  email: 'email',
+  phone: 'phone',
+};
+
+/** When identities naming two contacts merge them (`GET/PUT /api/settings/identity`). */
+export interface IdentitySettings {
+  autoMerge: boolean;
+  autoMergeOn: Field[];
+}
+
+export const DEFAULT_IDENTITY: IdentitySettings = { autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] };
+const KEY = 'identity';
+
+export const identitySettingsSchema = {
+  type: 'object',
+  properties: {
+    autoMerge: { type: 'boolean' },
+    autoMergeOn: { type: 'array', items: { enum: [...FIELDS] }, uniqueItems: true },
+  },
+  required: ['autoMerge', 'autoMergeOn'],
+  additionalProperties: false,
+} as const;
+
+export async function loadIdentitySettings(db: Kysely<Database>, workspaceId: string): Promise<IdentitySettings> {
+  return (await loadSetting<IdentitySettings>(db, workspaceId, KEY)) ?? DEFAULT_IDENTITY;
+}
+
+export async function saveIdentitySettings(
+  db: Kysely<Database>,
+  workspaceId: string,
+  value: IdentitySettings,
+): Promise<IdentitySettings> {
+  if (new Set(value.autoMergeOn).size !== value.autoMergeOn.length)
+    throw new ValidationError('autoMergeOn names a field twice', [{ path: '/autoMergeOn', message: 'repeated field' }]);
+  return saveSetting(db, workspaceId, KEY, value);
+}
+
+interface Holder {
+  id: string;
+  merged_into: string | null;
+  email: string | null;
+  phone: string | null;
+  external_id: string | null;
+}
+
+/**
+ * Before an upsert: merges, row by row, the contacts that a row's identity values name when
+ * they are different contacts and the settings allow it (`allowed` false forbids, as a journey
+ * may). The survivor is the contact the `externalId` names, else the `email`, else the `phone`.
+ * Answers the number of merges per row; rows it may not merge are left to the upsert, which
+ * refuses them naming the field.
+ */
+export async function mergeNamedContacts(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  rows: readonly NormalizedInput[],
+  allowed: boolean,
+): Promise<number[]> {
+  const counts = rows.map(() => 0);
+  const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
+  const found = async () =>
+    (
+      await sql<Holder>`
+        select id, merged_into, email, phone, external_id from contacts
+        where workspace_id = ${workspaceId} and (external_id = any(${values('externalId')}::text[])
+          or email = any(${values('email')}::text[]) or phone = any(${values('phone')}::text[]))`.execute(trx)
+    ).rows;
+  let holders = await found();
+  // The usual case: no two contacts are named by one row. One query and done.
+  const named = (row: NormalizedInput, list: Holder[]) =>
+    FIELDS.flatMap((f) => {
+      const v = row[f];
+      if (!v) return [];
+      const hits = list.filter((h) => h[COLUMNS[f]] === v);
+      // A live holder's value is its own; a merged-away one's names its survivor.
+      const live = hits.find((h) => !h.merged_into);
+      const id = live?.id ?? hits[0]?.merged_into;
+      return id ? [{ field: f, id }] : [];
+    });
+  if (rows.every((row) => new Set(named(row, holders).map((n) => n.id)).size <= 1)) return counts;
+  const settings = await loadIdentitySettings(trx, workspaceId);
+  for (const [i, row] of rows.entries()) {
+    const names = named(row, holders);
+    const survivor = names[0]?.id;
+    const others = names.filter((n) => n.id !== survivor);
+    if (!survivor || !others.length) continue;
+    const may = allowed && settings.autoMerge && others.every((o) => settings.autoMergeOn.includes(o.field));
+    if (!may) continue;
+    for (const id of new Set(others.map((o) => o.id))) {
+      await mergeContacts(trx, workspaceId, survivor, id, { automatic: true });
+      counts[i] = (counts[i] ?? 0) + 1;
+    }
+    holders = await found();
+  }
+  return counts;
+}

@@ -1,0 +1,50 @@
+import { NotFoundError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { isUuid } from './load.js';
+
+/** What a contact id means now: the contact itself, or the survivor it was merged into. */
+export interface Survivor {
+  /** The contact to act on (the last survivor when merges chain). */
+  id: string;
+  /** True when the given id was merged away. */
+  mergedAway: boolean;
+}
+
+/**
+ * The contact an id means in the workspace (contract identity.md: a merged-away id means its
+ * survivor everywhere); null for an unknown id or one that is not a UUID.
+ *
+ * @example
+ * const s = await survivorOf(db, workspaceId, id); // { id: survivorId, mergedAway: true }
+ */
+export async function survivorOf(db: Kysely<Database>, workspaceId: string, id: string): Promise<Survivor | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await sql<{ merged_into: string | null }>`
+    select merged_into from contacts where id = ${id} and workspace_id = ${workspaceId}`.execute(db);
+  const row = rows[0];
+  if (!row) return null;
+  return row.merged_into ? { id: row.merged_into, mergedAway: true } : { id, mergedAway: false };
+}
+
+/** The survivor's id for a `contactId` filter; the id itself when unknown (it then matches nothing). */
+export async function survivorIdOf(db: Kysely<Database>, workspaceId: string, id: string): Promise<string> {
+  return (await survivorOf(db, workspaceId, id))?.id ?? id;
+}
+
+/** The survivor's id for a contact named in a route (tags, lists, consent, erase); 404 when unknown. */
+export async function contactIdFor(db: Kysely<Database>, workspaceId: string, id: string): Promise<string> {
+  const survivor = await survivorOf(db, workspaceId, id);
+  if (!survivor) throw new NotFoundError(`no contact ${id}`);
+  return survivor.id;
+}
+
+/** A list query whose `contactId` (when set) is replaced by its survivor's. */
+export async function withSurvivorContact<Q extends { contactId?: string }>(
+  db: Kysely<Database>,
+  workspaceId: string,
+  query: Q,
+): Promise<Q> {
+  if (!query.contactId) return query;
+  return { ...query, contactId: await survivorIdOf(db, workspaceId, query.contactId) };
+}

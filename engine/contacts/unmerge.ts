@@ -1,0 +1,88 @@
+import { ConflictError, NotFoundError } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import { refreshContacts } from '../computed/refresh.js';
+import type { Database } from '../db/database.js';
+import { recordEvent } from '../events/record.js';
+import { inContactTransaction, lockPair } from './merge.js';
+import { type MovedRows, moveRowsBack, writeMemberships } from './merge-rows.js';
+import { type ContactState, undoField, undoKeys } from './merge-state.js';
+
+interface MergeRecord {
+  id: string;
+  reversible_until: Date;
+  survivor_before: ContactState;
+  survivor_after: ContactState;
+  merged_before: ContactState;
+  moved: MovedRows;
+  chained: string[];
+}
+
+/** Rows keyed by `key`, undone one by one as `undoKeys` undoes keys. */
+function undoRows<T extends object>(current: T[], after: T[], before: T[], key: keyof T): T[] {
+  const index = (rows: T[]) => Object.fromEntries(rows.map((r) => [String(r[key]), r]));
+  const undone = undoKeys(index(current) as never, index(after) as never, index(before) as never);
+  return Object.values(undone) as unknown as T[];
+}
+
+/**
+ * Undoes the merge of `fromId` into `survivorId` within 30 days (contract identity.md): the
+ * restored contact gets back its fields, tags and lists as they were before the merge and every
+ * row the merge moved; the survivor gets back what the merge changed and has not changed since.
+ * Records `contact.unmerged` on the survivor. 404 when `fromId` is not merged into it, 409 past
+ * the deadline or while the survivor is itself merged away.
+ */
+export async function unmergeContacts(
+  db: Kysely<Database>,
+  workspaceId: string,
+  survivorId: string,
+  fromId: string,
+): Promise<void> {
+  await inContactTransaction(db, async (trx) => {
+    const { survivor } = await lockPair(trx, workspaceId, survivorId, fromId);
+    const { rows } = await sql<MergeRecord>`
+      select id, reversible_until, survivor_before, survivor_after, merged_before, moved, chained
+      from contact_merges
+      where survivor_id = ${survivorId} and merged_id = ${fromId} and workspace_id = ${workspaceId}
+        and unmerged_at is null
+      order by merged_at desc limit 1`.execute(trx);
+    const merge = rows[0];
+    if (!merge) throw new NotFoundError(`contact ${fromId} is not merged into ${survivorId}`);
+    if (survivor.contact.merged_into)
+      throw new ConflictError(`contact ${survivorId} is itself merged into ${survivor.contact.merged_into}`);
+    if (new Date(merge.reversible_until).getTime() < Date.now())
+      throw new ConflictError(`the merge can be undone until ${new Date(merge.reversible_until).toISOString()}`);
+
+    // The survivor first: it gives back the identity values it took, before the restored
+    // contact holds them again under the unique indexes.
+    const now = survivor.contact;
+    const after = merge.survivor_after.contact;
+    const before = merge.survivor_before.contact;
+    const field = <K extends keyof typeof now>(k: K) => undoField(now[k], after[k], before[k]);
+    await sql`
+      update contacts set email = ${field('email')}, phone = ${field('phone')},
+        external_id = ${field('external_id')}, timezone = ${field('timezone')},
+        attributes = ${JSON.stringify(undoKeys(now.attributes, after.attributes, before.attributes))}::jsonb,
+        attribute_sources = ${JSON.stringify(undoKeys(now.attribute_sources, after.attribute_sources, before.attribute_sources))}::jsonb,
+        consent = ${JSON.stringify(undoKeys(now.consent, after.consent, before.consent))}::jsonb,
+        subscriptions = ${JSON.stringify(undoKeys(now.subscriptions, after.subscriptions, before.subscriptions))}::jsonb,
+        created_at = ${field('created_at')}::timestamptz, updated_at = now()
+      where id = ${survivorId}`.execute(trx);
+    await writeMemberships(
+      trx,
+      survivorId,
+      undoRows(survivor.tags, merge.survivor_after.tags, merge.survivor_before.tags, 'tag'),
+      undoRows(survivor.lists, merge.survivor_after.lists, merge.survivor_before.lists, 'list'),
+    );
+
+    await sql`update contacts set merged_into = null, updated_at = now() where id = ${fromId}`.execute(trx);
+    await writeMemberships(trx, fromId, merge.merged_before.tags, merge.merged_before.lists);
+    await moveRowsBack(trx, merge.moved, survivorId, fromId);
+    if (merge.chained.length)
+      await sql`
+        update contacts set merged_into = ${fromId}
+        where id = any(${merge.chained}::uuid[]) and merged_into = ${survivorId}`.execute(trx);
+    await sql`update contact_merges set unmerged_at = now() where id = ${merge.id}`.execute(trx);
+    await recordEvent(trx, { contactId: survivorId, name: 'contact.unmerged', properties: { restoredId: fromId } });
+    await refreshContacts(trx, workspaceId, [survivorId, fromId]);
+  });
+}

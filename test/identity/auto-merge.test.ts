@@ -1,0 +1,64 @@
+import { describe, expect, test } from 'vitest';
+import { identityApp } from './support.js';
+
+const { app, call, json, contact } = identityApp();
+
+describe('automatic merges', () => {
+  test('an upsert naming two contacts’ identities merges them into the one its externalId names', async () => {
+    const shop = await contact({ externalId: 'auto-1' });
+    const news = await contact({ email: 'auto-1@example.com', attributes: { lang: 'fi' } });
+    const res = await call('POST', '/api/contacts', { externalId: 'auto-1', email: 'auto-1@example.com' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      id: shop,
+      email: 'auto-1@example.com',
+      attributes: { lang: 'fi' },
+      mergedFrom: [expect.objectContaining({ id: news, automatic: true })],
+    });
+    expect((await call('GET', `/api/contacts/${news}`)).json()).toEqual({ mergedInto: shop });
+    const { events } = await json('GET', `/api/events?contactId=${shop}&name=contact.merged`);
+    expect(events[0].properties).toEqual({ mergedId: news, automatic: true });
+  });
+
+  test('an event naming two contacts binds to the merged contact', async () => {
+    const byPhone = await contact({ phone: '+358401110001' });
+    const byEmail = await contact({ email: 'auto-2@example.com' });
+    await json('POST', '/api/events', { email: 'auto-2@example.com', phone: '+358401110001', name: 'visit' });
+    const { events } = await json('GET', `/api/events?contactId=${byPhone}&name=visit`);
+    expect(events.map((e: { contactId: string }) => e.contactId)).toEqual([byEmail]);
+  });
+
+  test('an import row naming two contacts counts as updated and one merge', async () => {
+    await contact({ externalId: 'auto-3' });
+    await contact({ email: 'auto-3@example.com' });
+    const res = await app().app.inject({
+      method: 'POST',
+      url: '/api/contacts/import',
+      headers: { ...app().auth, 'content-type': 'text/csv' },
+      payload: 'externalId,email\nauto-3,auto-3@example.com\n',
+    });
+    expect(res.json()).toMatchObject({ imported: 1, created: 0, updated: 1, merged: 1, failed: [] });
+  });
+
+  test('settings that forbid the merge answer as before: 409 for an upsert, 400 naming the field for an event', async () => {
+    expect(await json('GET', '/api/settings/identity')).toEqual({
+      autoMerge: true,
+      autoMergeOn: ['externalId', 'email', 'phone'],
+    });
+    expect(await json('PUT', '/api/settings/identity', { autoMerge: true, autoMergeOn: ['externalId'] })).toEqual({
+      autoMerge: true,
+      autoMergeOn: ['externalId'],
+    });
+    const a = await contact({ externalId: 'auto-4' });
+    const b = await contact({ email: 'auto-4@example.com' });
+    const upsert = await call('POST', '/api/contacts', { externalId: 'auto-4', email: 'auto-4@example.com' });
+    expect([upsert.statusCode, upsert.json().error.code]).toEqual([409, 'conflict']);
+    const event = await call('POST', '/api/events', { externalId: 'auto-4', email: 'auto-4@example.com', name: 'x' });
+    expect(event.statusCode).toBe(400);
+    expect(event.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '/email' }] });
+    for (const id of [a, b]) expect((await call('GET', `/api/contacts/${id}`)).statusCode).toBe(200);
+    const repeated = await call('PUT', '/api/settings/identity', { autoMerge: true, autoMergeOn: ['email', 'email'] });
+    expect(repeated.statusCode).toBe(400);
+    await json('PUT', '/api/settings/identity', { autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] });
+  });
+});

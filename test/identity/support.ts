@@ -1,0 +1,33 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** An app with a worker for the file, and calls that read like the API. */
+export function identityApp() {
+  let t: TestApp | undefined;
+  let worker: WorkerHandle | undefined;
+  beforeAll(async () => {
+    t = await createTestApp();
+    worker = await startWorker(t.runtime, { retry: { retryBaseMs: 100 }, pollInterval: 200 });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await t?.close();
+  });
+  const app = () => {
+    if (!t) throw new Error('the app starts in beforeAll');
+    return t;
+  };
+  const call = (method: Method, url: string, payload?: object) =>
+    app().app.inject({ method, url, headers: app().auth, ...(payload ? { payload } : {}) });
+  /** The answer's JSON; throws on anything but success, naming the answer. */
+  const json = async (method: Method, url: string, payload?: object) => {
+    const res = await call(method, url, payload);
+    if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
+    return res.json();
+  };
+  const contact = async (body: object): Promise<string> => (await json('POST', '/api/contacts', body)).id;
+  return { app, call, json, contact };
+}
