@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { ownValue } from './sources.js';
 
 /** A contact's own row with its tags and lists, as a merge keeps it to undo it later. */
 export interface ContactState {
@@ -62,7 +63,7 @@ const rank = (entry: JsonValue | undefined) =>
  */
 export function uniteConsent(survivor: JsonObject, other: JsonObject): JsonObject {
   const out: JsonObject = { ...survivor };
-  for (const [key, entry] of Object.entries(other)) if (rank(entry) > rank(survivor[key])) out[key] = entry;
+  for (const [key, entry] of Object.entries(other)) if (rank(entry) > rank(ownValue(survivor, key))) out[key] = entry;
   return out;
 }
 
@@ -78,12 +79,13 @@ export function uniteAttributes(
   const attributes: JsonObject = { ...other.attributes, ...survivor.attributes };
   const sources: JsonObject = {};
   const sourceOf = (c: typeof survivor, key: string) =>
-    (c.attribute_sources[key] as { source?: string } | undefined)?.source;
+    (ownValue(c.attribute_sources, key) as { source?: string } | undefined)?.source;
   for (const key of Object.keys(attributes)) {
-    const theirs = key in other.attributes && otherWins(key, sourceOf(survivor, key), sourceOf(other, key));
-    const from = key in survivor.attributes && !theirs ? survivor : other;
+    const theirs =
+      Object.hasOwn(other.attributes, key) && otherWins(key, sourceOf(survivor, key), sourceOf(other, key));
+    const from = Object.hasOwn(survivor.attributes, key) && !theirs ? survivor : other;
     attributes[key] = from.attributes[key] as JsonValue;
-    const source = from.attribute_sources[key];
+    const source = ownValue(from.attribute_sources, key);
     if (source !== undefined) sources[key] = source;
   }
   return { attributes, sources };
@@ -98,8 +100,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 export function undoKeys(current: JsonObject, after: JsonObject, before: JsonObject): JsonObject {
   const out: JsonObject = { ...current };
   for (const key of new Set([...Object.keys(after), ...Object.keys(before)])) {
-    if (!same(current[key], after[key])) continue;
-    const value = before[key];
+    if (!same(ownValue(current, key), ownValue(after, key))) continue;
+    const value = ownValue(before, key);
     if (value === undefined) delete out[key];
     else out[key] = value;
   }

@@ -50,9 +50,15 @@ export async function savePrecedence(
   return saveSetting(db, workspaceId, KEY, value);
 }
 
+/** `object[key]` when it is the object's own property (never a prototype's). */
+export function ownValue(object: JsonObject, key: string): JsonValue | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
 /** The rank of a source for an attribute: its list position, every unlisted source last and equal. */
 export function rank(p: SourcePrecedence, attribute: string, source: string | undefined): number {
-  const list = p.attributes[attribute] ?? p.default;
+  // Own keys only: an attribute may be named like an Object method (`toString`).
+  const list = (Object.hasOwn(p.attributes, attribute) ? p.attributes[attribute] : undefined) ?? p.default;
   const at = source === undefined ? -1 : list.indexOf(source);
   return at < 0 ? list.length : at;
 }
@@ -72,8 +78,8 @@ export function writeAttributes(
   const attributes: JsonObject = { ...current.attributes };
   const sources: JsonObject = { ...current.sources };
   for (const [key, v] of Object.entries(patch) as [string, JsonValue][]) {
-    const holder = (sources[key] as { source?: string } | undefined)?.source;
-    if (key in attributes && rank(precedence, key, holder) < rank(precedence, key, source)) continue;
+    const holder = (ownValue(sources, key) as { source?: string } | undefined)?.source;
+    if (Object.hasOwn(attributes, key) && rank(precedence, key, holder) < rank(precedence, key, source)) continue;
     if (v === null) {
       delete attributes[key];
       delete sources[key];

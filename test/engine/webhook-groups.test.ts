@@ -93,6 +93,7 @@ describe('webhook calls accepted in groups', () => {
   });
 
   test('a call whose identity spans two contacts fails on its own, naming the field; its group starts', async () => {
+    // With automatic merges forbidden for the journey (contracts/identity.md): else they merge.
     await t.runtime.db
       .insertInto('contacts')
       .values([
@@ -100,7 +101,7 @@ describe('webhook calls accepted in groups', () => {
         { workspace_id: sql`(select id from workspaces where is_default)`, phone: '+14155550100' },
       ])
       .execute();
-    const j = await publish(t.runtime.db, graph());
+    const j = await publish(t.runtime.db, graph(), { autoMerge: false });
     const target = await webhookTarget(t.runtime.db, j.journeyId, 'hook');
     const { accepter } = countingAccepter();
     const settled = await Promise.allSettled([
