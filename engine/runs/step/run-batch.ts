@@ -79,7 +79,9 @@ export async function runBatch(
       attempts: row.attempts,
       resume: row.resume,
       ...(row.idempotency_key ? { idempotencyKey: row.idempotency_key } : {}),
-      ...(row.wake_at ? { dueAt: new Date(row.wake_at) } : {}),
+      // A retried token runs its node afresh (no resume) and parks until the due time it had; a
+      // token woken from its wait that parks again (a send held after a 429) takes the new time.
+      ...(row.wake_at && !row.resume ? { dueAt: new Date(row.wake_at) } : {}),
     };
     const version = await loadVersion(db, run.journeyId, run.version);
     const known = { contact: contactFromJson(row.contact), steps: pathFromJson(run, row.path) };
