@@ -9,6 +9,8 @@ export default defineNode({
   title: 'Computed attribute changes',
   description: 'Contacts enter when a computed attribute becomes a value (e.g. churnRisk becomes "high").',
   inline: true,
+  summary:
+    'When computed {{ attribute }} {% if becomes %}becomes {{ becomes.op }}{% if becomes.value != nil %} {{ becomes.value }}{% endif %}{% else %}changes{% endif %}',
   params: {
     type: 'object',
     properties: {
