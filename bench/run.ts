@@ -13,6 +13,7 @@ import { journeyThroughput } from './workloads/journey.js';
 import { webhookToAction } from './workloads/latency.js';
 import { scaleOut } from './workloads/scale-out.js';
 import { segmentPreview } from './workloads/segments.js';
+import { sending } from './workloads/sending.js';
 import { parkedWaits, shortWaits } from './workloads/waits.js';
 import { webhookIngestion } from './workloads/webhook.js';
 
@@ -50,6 +51,7 @@ const WORKLOADS: Workload[] = [
   { name: 'canvas', run: () => canvasOpen() },
   { name: 'computed', run: () => computedRefresh() },
   { name: 'merge', run: () => mergeWithManyEvents() },
+  { name: 'sending', run: () => sending() },
 ];
 
 async function machine(): Promise<string> {

@@ -103,6 +103,31 @@ describe('a credential with maxPerSecond', () => {
     expect(listed.json().messages).toHaveLength(0);
   }, 30_000);
 
+  test('400 messages at 20/s all go out in order of the rate, never more than 20 in any second', async () => {
+    const id = await smtpCredential({ maxPerSecond: 20 });
+    const contacts = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => insertContact(t.runtime, { email: `steady${i}@example.org` })),
+    );
+    const before = smtp.arrivals.length;
+    const results = await Promise.all(contacts.map((c) => sendAsAStep(id, c, [])));
+    expect(results.every((r) => r.status === 'sent')).toBe(true);
+    const arrivals = smtp.arrivals.slice(before).sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(400);
+    // The last second's 20 go out 19 s after the first second's, never sooner. How close to
+    // 20 s the whole takes is measured by `npm run bench -- sending`, not asserted here.
+    expect((arrivals[399] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(19_000);
+    const rows = await t.runtime.db
+      .selectFrom('messages')
+      .select('rate_sent_at')
+      .where('credential_id', '=', id)
+      .orderBy('rate_sent_at')
+      .execute();
+    const times = rows.map((r) => new Date(r.rate_sent_at as unknown as Date).getTime());
+    for (let i = 0; i + 20 < times.length; i++) {
+      expect(times[i + 20] as number).toBeGreaterThanOrEqual((times[i] as number) + 1000);
+    }
+  }, 120_000);
+
   test('a held message is queued in the message log', async () => {
     const id = await smtpCredential({ maxPerSecond: 1 });
     const a = await insertContact(t.runtime, { email: 'first@example.org' });

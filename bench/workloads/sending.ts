@@ -1,0 +1,143 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { SMTPServer } from 'smtp-server';
+import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
+import { scaled } from '../database.js';
+import { auth, type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
+import type { BenchResult } from '../result.js';
+
+/** An SMTP server on 127.0.0.1 that keeps only when each mail arrived: the sink bounds nothing else. */
+async function smtpSink() {
+  const arrivals: number[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    maxClients: 500,
+    onData(stream, _session, callback) {
+      stream.on('end', () => {
+        arrivals.push(Date.now());
+        callback();
+      });
+      stream.resume();
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return { port, arrivals, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A schedule tick entering every contact into email.send through one SMTP credential. */
+async function mailEveryone(instance: BenchInstance, port: number, data: object): Promise<string> {
+  const credential = await instance.app.inject({
+    method: 'POST',
+    url: '/api/credentials',
+    headers: auth,
+    payload: { name: 'sink', type: 'email.smtp', data: { host: '127.0.0.1', port, requireTLS: false, ...data } },
+  });
+  if (credential.statusCode !== 201) throw new Error(`credential: ${credential.statusCode} ${credential.body}`);
+  const node = (id: string, type: string, params: object, y: number) => ({
+    id,
+    type,
+    version: 1,
+    params,
+    position: { x: 0, y },
+  });
+  const graph = {
+    nodes: [
+      node('tick', 'core.schedule', { cron: '* * * * * *', timezone: 'UTC' }, 0),
+      node(
+        'mail',
+        'email.send',
+        {
+          from: 'News <news@bench.test>',
+          subject: 'Hello {{ contact.attributes.n }}',
+          html: '<p>Hello</p>',
+          category: 'transactional',
+          credential: (credential.json() as { id: string }).id,
+        },
+        100,
+      ),
+      node('exit', 'core.exit', {}, 200),
+    ],
+    edges: [
+      { id: 'a', source: 'tick', sourceHandle: 'out', target: 'mail' },
+      { id: 'b', source: 'mail', sourceHandle: 'out', target: 'exit' },
+    ],
+  };
+  return publishJourney(instance.app, graph, { reentry: 'once' });
+}
+
+/** The most hand-overs any one-second window held, from the times the rate gate recorded. */
+async function busiestSecond(instance: BenchInstance): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select coalesce(max(n), 0)::int as n from (
+      select count(*) over (order by rate_sent_at range between current row and interval '999 milliseconds' following) as n
+      from messages where rate_sent_at is not null) windows`.execute(instance.runtime.db);
+  return rows[0]?.n ?? 0;
+}
+
+/** Emails per minute to a local SMTP sink (pooled connections), and a 20/s credential's pace. */
+export async function sending(): Promise<BenchResult[]> {
+  return [...(await throughput()), ...(await paced())];
+}
+
+async function throughput(): Promise<BenchResult[]> {
+  const contacts = scaled(100_000);
+  const sink = await smtpSink();
+  const instance = await createInstance();
+  try {
+    await importContacts(instance.app, contacts, (i) => ({ n: i }));
+    const journeyId = await mailEveryone(instance, sink.port, { maxConnections: 10 });
+    await instance.startWorker();
+    await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts, 900_000);
+    const sorted = sink.arrivals.toSorted((a, b) => a - b);
+    const spanMs = Math.max(1, (sorted.at(-1) ?? 0) - (sorted[0] ?? 0));
+    return [
+      {
+        workload: 'sending: SMTP sink',
+        metric: 'emails/min',
+        value: Math.round((sorted.length / spanMs) * 60_000),
+        unit: 'emails/min',
+        notes: `${sorted.length} of ${contacts} delivered in ${Math.round(spanMs)} ms; goal ≥ 100k/min`,
+      },
+    ];
+  } finally {
+    closeSmtpPools();
+    await instance.close();
+    await sink.close();
+  }
+}
+
+async function paced(): Promise<BenchResult[]> {
+  const contacts = 400;
+  const sink = await smtpSink();
+  const instance = await createInstance();
+  try {
+    await importContacts(instance.app, contacts, (i) => ({ n: i }));
+    const journeyId = await mailEveryone(instance, sink.port, { maxPerSecond: 20 });
+    await instance.startWorker();
+    await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts, 120_000);
+    const sorted = sink.arrivals.toSorted((a, b) => a - b);
+    return [
+      {
+        workload: 'sending: 400 at 20/s',
+        metric: 'first to last',
+        value: (sorted.at(-1) ?? 0) - (sorted[0] ?? 0),
+        unit: 'ms',
+        notes: 'goal 19–22 s',
+      },
+      {
+        workload: 'sending: 400 at 20/s',
+        metric: 'busiest second',
+        value: await busiestSecond(instance),
+        unit: 'messages',
+        notes: 'goal ≤ 20',
+      },
+    ];
+  } finally {
+    closeSmtpPools();
+    await instance.close();
+    await sink.close();
+  }
+}
