@@ -1,5 +1,6 @@
 import type { TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { refreshProfiles } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 
 interface TagRow {
@@ -20,6 +21,23 @@ function toTagState(r: TagRow): TagState {
     expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
     active: r.active,
   };
+}
+
+/**
+ * Runs a tag or list write and, in the same transaction, brings the computed values it can
+ * move (filter definitions) up to date for the contacts it wrote (contract identity.md).
+ */
+async function writeRefreshing<T>(
+  db: Kysely<Database>,
+  contactIds: readonly string[],
+  write: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  const run = async (trx: Kysely<Database>) => {
+    const out = await write(trx);
+    await refreshProfiles(trx, contactIds);
+    return out;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
 
 /** One tag added to one contact; `ttlSeconds` as `addTag` takes it. */
@@ -57,41 +75,47 @@ export async function addTag(
  */
 export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagState[]> {
   if (adds.length === 0) return [];
-  const { rows } = await sql<TagRow & { n: string }>`
-    with input as (
-      select * from unnest(${adds.map((a) => a.contactId)}::uuid[], ${adds.map((a) => a.tag)}::text[],
-        ${adds.map((a) => a.ttlSeconds ?? null)}::numeric[], ${adds.map((a) => a.ttlSeconds !== undefined)}::boolean[])
-        with ordinality as i (contact_id, tag, ttl, ttl_given, n)
-    ), merged as (
-      select contact_id, tag, count(*)::int as times,
-        (array_agg(case when ttl_given then ttl else (select d.ttl_seconds from tags d
-          join contacts c on c.workspace_id = d.workspace_id where c.id = i.contact_id and d.tag = i.tag) end
-          order by n desc))[1] as ttl
-      from input i group by contact_id, tag
-    ), written as (
-      insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
-      select contact_id, tag, times, now(), now(), now() + ttl * interval '1 second', false from merged
-      on conflict (contact_id, tag) do update set count = t.count + excluded.count,
-        last_added_at = excluded.last_added_at, expires_at = excluded.expires_at, removed = false
-      returning contact_id, tag, count, first_added_at, last_added_at, expires_at,
-        (expires_at is null or expires_at > now()) as active
-    )
-    select i.n, w.tag, w.count, w.first_added_at, w.last_added_at, w.expires_at, w.active
-    -- A contact merged away meanwhile is written as its survivor (0024_identity's trigger).
-    from input i join written w on w.tag = i.tag
-      and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)
-    order by i.n`.execute(db);
+  const contactIds = adds.map((a) => a.contactId);
+  const rows = await writeRefreshing(db, contactIds, async (trx) => {
+    const written = await sql<TagRow & { n: string }>`
+      with input as (
+        select * from unnest(${adds.map((a) => a.contactId)}::uuid[], ${adds.map((a) => a.tag)}::text[],
+          ${adds.map((a) => a.ttlSeconds ?? null)}::numeric[], ${adds.map((a) => a.ttlSeconds !== undefined)}::boolean[])
+          with ordinality as i (contact_id, tag, ttl, ttl_given, n)
+      ), merged as (
+        select contact_id, tag, count(*)::int as times,
+          (array_agg(case when ttl_given then ttl else (select d.ttl_seconds from tags d
+            join contacts c on c.workspace_id = d.workspace_id where c.id = i.contact_id and d.tag = i.tag) end
+            order by n desc))[1] as ttl
+        from input i group by contact_id, tag
+      ), written as (
+        insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
+        select contact_id, tag, times, now(), now(), now() + ttl * interval '1 second', false from merged
+        on conflict (contact_id, tag) do update set count = t.count + excluded.count,
+          last_added_at = excluded.last_added_at, expires_at = excluded.expires_at, removed = false
+        returning contact_id, tag, count, first_added_at, last_added_at, expires_at,
+          (expires_at is null or expires_at > now()) as active
+      )
+      select i.n, w.tag, w.count, w.first_added_at, w.last_added_at, w.expires_at, w.active
+      -- A contact merged away meanwhile is written as its survivor (0024_identity's trigger).
+      from input i join written w on w.tag = i.tag
+        and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)
+      order by i.n`.execute(trx);
+    return written.rows;
+  });
   return rows.map(toTagState);
 }
 
 /** Turns a tag inactive; its count stays. */
 export async function removeTag(db: Kysely<Database>, contactId: string, tag: string): Promise<void> {
-  await db
-    .updateTable('contact_tags')
-    .set({ removed: true })
-    .where('contact_id', '=', contactId)
-    .where('tag', '=', tag)
-    .execute();
+  await writeRefreshing(db, [contactId], (trx) =>
+    trx
+      .updateTable('contact_tags')
+      .set({ removed: true })
+      .where('contact_id', '=', contactId)
+      .where('tag', '=', tag)
+      .execute(),
+  );
 }
 
 /** Sets a tag's default lifespan (null: never expires). */
@@ -137,20 +161,25 @@ export async function addToList(
   contactId: string,
   list: string,
 ): Promise<{ list: string; addedAt: string }> {
-  await db
-    .insertInto('contact_lists')
-    .values({ contact_id: contactId, list })
-    .onConflict((oc) => oc.columns(['contact_id', 'list']).doNothing())
-    .execute();
-  const { rows } = await sql<{ list: string; added_at: Date }>`
-    select list, added_at from contact_lists where contact_id = ${contactId} and list = ${list}`.execute(db);
+  const rows = await writeRefreshing(db, [contactId], async (trx) => {
+    await trx
+      .insertInto('contact_lists')
+      .values({ contact_id: contactId, list })
+      .onConflict((oc) => oc.columns(['contact_id', 'list']).doNothing())
+      .execute();
+    const found = await sql<{ list: string; added_at: Date }>`
+      select list, added_at from contact_lists where contact_id = ${contactId} and list = ${list}`.execute(trx);
+    return found.rows;
+  });
   const row = rows[0];
   if (!row) throw new Error('addToList: the membership vanished');
   return { list: row.list, addedAt: row.added_at.toISOString() };
 }
 
 export async function removeFromList(db: Kysely<Database>, contactId: string, list: string): Promise<void> {
-  await db.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute();
+  await writeRefreshing(db, [contactId], (trx) =>
+    trx.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute(),
+  );
 }
 
 /** Every list with its member count. */
