@@ -2,6 +2,7 @@ import type { TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { refreshProfiles } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { writeTarget } from './survivor.js';
 
 interface TagRow {
   tag: string;
@@ -38,6 +39,15 @@ async function writeRefreshing<T>(
     return out;
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+/** `writeRefreshing` for one contact's rows, written on its survivor when a merge took it meanwhile. */
+function writeOne<T>(
+  db: Kysely<Database>,
+  contactId: string,
+  write: (trx: Kysely<Database>, contactId: string) => Promise<T>,
+): Promise<T> {
+  return writeRefreshing(db, [contactId], async (trx) => write(trx, (await writeTarget(trx, contactId)) ?? contactId));
 }
 
 /** One tag added to one contact; `ttlSeconds` as `addTag` takes it. */
@@ -108,7 +118,7 @@ export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Pr
 
 /** Turns a tag inactive; its count stays. */
 export async function removeTag(db: Kysely<Database>, contactId: string, tag: string): Promise<void> {
-  await writeRefreshing(db, [contactId], (trx) =>
+  await writeOne(db, contactId, (trx, contactId) =>
     trx
       .updateTable('contact_tags')
       .set({ removed: true })
@@ -161,7 +171,7 @@ export async function addToList(
   contactId: string,
   list: string,
 ): Promise<{ list: string; addedAt: string }> {
-  const rows = await writeRefreshing(db, [contactId], async (trx) => {
+  const rows = await writeOne(db, contactId, async (trx, contactId) => {
     await trx
       .insertInto('contact_lists')
       .values({ contact_id: contactId, list })
@@ -177,7 +187,7 @@ export async function addToList(
 }
 
 export async function removeFromList(db: Kysely<Database>, contactId: string, list: string): Promise<void> {
-  await writeRefreshing(db, [contactId], (trx) =>
+  await writeOne(db, contactId, (trx, contactId) =>
     trx.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute(),
   );
 }

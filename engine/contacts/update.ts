@@ -4,12 +4,14 @@ import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { isTimeZone, SOURCE_PATTERN } from './normalize.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
+import { writeTarget } from './survivor.js';
 
 /**
  * Merges attributes key by key (a null value removes the key) under `source`, following the
  * workspace's precedence lists (a key a higher-ranking source set is left alone), and sets the
  * time zone when given; the contact's computed values follow in the same transaction. False
- * when the contact is unknown; a contact merged away meanwhile is written as its survivor.
+ * when the contact is unknown (in the workspace); a contact merged away meanwhile is written
+ * as its survivor.
  */
 export async function updateContact(
   db: Kysely<Database>,
@@ -27,15 +29,12 @@ export async function updateContact(
       { path: '/source', message: 'source is 1–64 of a-z 0-9 . _ -' },
     ]);
   const run = async (trx: Kysely<Database>) => {
-    // Locking the row waits for a merge in progress; its survivor is then the one to write.
-    const named = await sql<{ merged_into: string | null }>`
-      select merged_into from contacts where id = ${contactId} and workspace_id = ${workspaceId}
-      for no key update`.execute(trx);
-    const row = named.rows[0];
-    if (!row) return false;
-    const id = row.merged_into ?? contactId;
+    // A merge in progress decides first: its survivor is then the contact to write.
+    const id = await writeTarget(trx, contactId);
+    if (!id) return false;
     const { rows } = await sql<{ attributes: JsonObject; attribute_sources: JsonObject }>`
-      select attributes, attribute_sources from contacts where id = ${id} for no key update`.execute(trx);
+      select attributes, attribute_sources from contacts where id = ${id} and workspace_id = ${workspaceId}
+      for no key update`.execute(trx);
     const current = rows[0];
     if (!current) return false;
     const written = writeAttributes(

@@ -201,6 +201,27 @@ describe('merging two contacts', () => {
     expect(events).toHaveLength(20);
   });
 
+  test('list, tag and consent changes racing a merge all end on the survivor', async () => {
+    const keep = await contact({ email: 'race-list-keep@example.com' });
+    const gone = await contact({ email: 'race-list-gone@example.com' });
+    for (let i = 0; i < 10; i++) await json('POST', `/api/contacts/${gone}/tags`, { tag: `t${i}` });
+    const writes: Promise<{ statusCode: number }>[] = [];
+    for (let i = 0; i < 10; i++) {
+      writes.push(call('POST', `/api/contacts/${gone}/lists`, { list: `l${i}` }));
+      writes.push(call('DELETE', `/api/contacts/${gone}/tags/t${i}`));
+      if (i === 3) writes.push(call('POST', `/api/contacts/${keep}/merge`, { from: gone }));
+    }
+    writes.push(call('PUT', `/api/contacts/${gone}/consent`, { channel: 'sms', status: 'subscribed' }));
+    const answers = await Promise.all(writes);
+    expect(answers.map((a) => a.statusCode).filter((s) => s >= 300)).toEqual([]);
+    const survivor = await json('GET', `/api/contacts/${keep}`);
+    expect(survivor.lists.map((l: { list: string }) => l.list).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `l${i}`).sort(),
+    );
+    expect(survivor.tags.filter((t: { active: boolean }) => t.active)).toEqual([]);
+    expect(survivor.consent.sms.status).toBe('subscribed');
+  });
+
   test('concurrent merges of overlapping contacts run one after the other', async () => {
     const ids = await Promise.all([1, 2, 3].map((i) => contact({ email: `chain-${i}@example.com` })));
     const [a, b, c] = ids as [string, string, string];
