@@ -92,6 +92,14 @@ export async function refreshContacts(
   return changes;
 }
 
+/** True when a filter definition of the contacts' workspaces could move with their profile. */
+export async function profilesComputed(db: Kysely<Database>, contactIds: readonly string[]): Promise<boolean> {
+  const { rows } = await sql<{ any: boolean }>`
+    select exists (select 1 from contacts c join computed_attributes a on a.workspace_id = c.workspace_id
+      where c.id = any(${[...new Set(contactIds)]}::uuid[]) and a.definition ->> 'kind' = 'filter') as any`.execute(db);
+  return rows[0]?.any === true;
+}
+
 /**
  * `refreshContacts` after a profile change (tags, lists) of contacts named by id only: finds
  * their workspaces (a merged-away id counts as its survivor, as the write did) in one query

@@ -1,6 +1,6 @@
 import type { TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { refreshProfiles } from '../computed/refresh.js';
+import { profilesComputed, refreshProfiles } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { writeTarget } from './survivor.js';
 
@@ -86,34 +86,43 @@ export async function addTag(
 export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagState[]> {
   if (adds.length === 0) return [];
   const contactIds = adds.map((a) => a.contactId);
-  const rows = await writeRefreshing(db, contactIds, async (trx) => {
-    const written = await sql<TagRow & { n: string }>`
-      with input as (
-        select * from unnest(${adds.map((a) => a.contactId)}::uuid[], ${adds.map((a) => a.tag)}::text[],
-          ${adds.map((a) => a.ttlSeconds ?? null)}::numeric[], ${adds.map((a) => a.ttlSeconds !== undefined)}::boolean[])
-          with ordinality as i (contact_id, tag, ttl, ttl_given, n)
-      ), merged as (
-        select contact_id, tag, count(*)::int as times,
-          (array_agg(case when ttl_given then ttl else (select d.ttl_seconds from tags d
-            join contacts c on c.workspace_id = d.workspace_id where c.id = i.contact_id and d.tag = i.tag) end
-            order by n desc))[1] as ttl
-        from input i group by contact_id, tag
-      ), written as (
-        insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
-        select contact_id, tag, times, now(), now(), now() + ttl * interval '1 second', false from merged
-        on conflict (contact_id, tag) do update set count = t.count + excluded.count,
-          last_added_at = excluded.last_added_at, expires_at = excluded.expires_at, removed = false
-        returning contact_id, tag, count, first_added_at, last_added_at, expires_at,
-          (expires_at is null or expires_at > now()) as active
-      )
-      select i.n, w.tag, w.count, w.first_added_at, w.last_added_at, w.expires_at, w.active
-      -- A contact merged away meanwhile is written as its survivor (0024_identity's trigger).
-      from input i join written w on w.tag = i.tag
-        and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)
-      order by i.n`.execute(trx);
-    return written.rows;
-  });
+  // The hot path of tag nodes: with no filter definition to keep current, the write goes alone
+  // (a definition created in the instant between is caught up by its scheduled refresh).
+  const write = (trx: Kysely<Database>) => writeTags(trx, adds);
+  const rows =
+    db.isTransaction || (await profilesComputed(db, contactIds))
+      ? await writeRefreshing(db, contactIds, write)
+      : await write(db);
   return rows.map(toTagState);
+}
+
+/** The statement of `addTags`. */
+async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagRow[]> {
+  const { rows } = await sql<TagRow & { n: string }>`
+    with input as (
+      select * from unnest(${adds.map((a) => a.contactId)}::uuid[], ${adds.map((a) => a.tag)}::text[],
+        ${adds.map((a) => a.ttlSeconds ?? null)}::numeric[], ${adds.map((a) => a.ttlSeconds !== undefined)}::boolean[])
+        with ordinality as i (contact_id, tag, ttl, ttl_given, n)
+    ), merged as (
+      select contact_id, tag, count(*)::int as times,
+        (array_agg(case when ttl_given then ttl else (select d.ttl_seconds from tags d
+          join contacts c on c.workspace_id = d.workspace_id where c.id = i.contact_id and d.tag = i.tag) end
+          order by n desc))[1] as ttl
+      from input i group by contact_id, tag
+    ), written as (
+      insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
+      select contact_id, tag, times, now(), now(), now() + ttl * interval '1 second', false from merged
+      on conflict (contact_id, tag) do update set count = t.count + excluded.count,
+        last_added_at = excluded.last_added_at, expires_at = excluded.expires_at, removed = false
+      returning contact_id, tag, count, first_added_at, last_added_at, expires_at,
+        (expires_at is null or expires_at > now()) as active
+    )
+    select i.n, w.tag, w.count, w.first_added_at, w.last_added_at, w.expires_at, w.active
+    -- A contact merged away meanwhile is written as its survivor (0024_identity's trigger).
+    from input i join written w on w.tag = i.tag
+      and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)
+    order by i.n`.execute(db);
+  return rows;
 }
 
 /** Turns a tag inactive; its count stays. */
