@@ -204,6 +204,24 @@ describe('the core.computed trigger', () => {
   });
 });
 
+describe('the computed clause', () => {
+  test('a null value compares in a segment as an absent attribute does', async () => {
+    await json('PUT', '/api/computed-attributes/biggestOrder', {
+      definition: { kind: 'aggregate', fn: 'max', event: 'big-order', property: 'total' },
+    });
+    await ready('biggestOrder');
+    const id = await contact({ email: 'null-compare@example.com' });
+    expect((await computed(id)).biggestOrder).toBeNull();
+    const ids = async (filter: object) =>
+      (
+        await json('GET', `/api/contacts?segment=${encodeURIComponent(JSON.stringify(filter))}&limit=1000`)
+      ).contacts.map((c: { id: string }) => c.id);
+    expect(await ids({ computed: 'biggestOrder', op: 'eq', value: null })).not.toContain(id);
+    expect(await ids({ computed: 'biggestOrder', op: 'in', value: [null] })).not.toContain(id);
+    expect(await ids({ computed: 'biggestOrder', op: 'neq', value: null })).toContain(id);
+  });
+});
+
 describe('values follow changes of the contact at once', () => {
   test('a filter on a tag turns true when the tag is added and false when it is removed', async () => {
     await json('PUT', '/api/computed-attributes/isVip', {
