@@ -2,7 +2,7 @@ import { type JsonObject, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
-import { isTimeZone, SOURCE_PATTERN } from './normalize.js';
+import { checkSource, isTimeZone } from './normalize.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
 import { writeTarget } from './survivor.js';
 
@@ -24,10 +24,7 @@ export async function updateContact(
     throw new ValidationError('timezone is not an IANA time zone name', [
       { path: '/timezone', message: 'unknown time zone' },
     ]);
-  if (!SOURCE_PATTERN.test(source))
-    throw new ValidationError(`source "${source}" is not 1–64 of a-z 0-9 . _ -`, [
-      { path: '/source', message: 'source is 1–64 of a-z 0-9 . _ -' },
-    ]);
+  checkSource(source);
   const run = async (trx: Kysely<Database>) => {
     // A merge in progress decides first: its survivor is then the contact to write.
     const id = await writeTarget(trx, contactId);

@@ -11,7 +11,7 @@ import {
 import { MemoryContacts } from '@waymark/sdk/testing';
 import { type Kysely, sql } from 'kysely';
 import { isUuid, loadContact } from '../contacts/load.js';
-import { isTimeZone } from '../contacts/normalize.js';
+import { checkSource, isTimeZone } from '../contacts/normalize.js';
 import type { Database } from '../db/database.js';
 import { toContactEvent } from '../events/record.js';
 import type { ContactWrite } from './types.js';
@@ -89,6 +89,7 @@ export class SimulatedContacts {
           throw new ValidationError('timezone is not an IANA time zone name', [
             { path: '/timezone', message: 'unknown time zone' },
           ]);
+        if (patch.source !== undefined) checkSource(patch.source);
         await this.#require(contactId);
         writes.push({
           op: 'update',
