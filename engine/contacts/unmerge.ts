@@ -27,8 +27,8 @@ function undoRows<T extends object>(current: T[], after: T[], before: T[], key: 
 /**
  * Undoes the merge of `fromId` into `survivorId` within 30 days (contract identity.md): the
  * restored contact gets back its fields, tags, lists and segment memberships as they were
- * before the merge and every row the merge moved; the
- * survivor gets back what the merge changed and has not changed since.
+ * before the merge and every row the merge moved; the survivor gets back what the merge
+ * changed and has not changed since (`undoKeys`, `undoAttributes`, `undoTags`).
  * Records `contact.unmerged` on the survivor. 404 when `fromId` is not merged into it, 409 past
  * the deadline or while the survivor is itself merged away.
  */
