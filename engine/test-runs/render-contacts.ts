@@ -78,8 +78,11 @@ export class SimulatedContacts {
     for (const name of missing) this.#eventsRead.add(`${contactId}\u0000${name}`);
   }
 
-  /** `ctx.contacts` for one step: every write lands in `writes` and in the copy, never in the database. */
-  service(writes: ContactWrite[]): ContactsService {
+  /**
+   * `ctx.contacts` for one step: every write lands in `writes` and in the copy, never in the
+   * database; an update naming no source names the run's (`source`).
+   */
+  service(writes: ContactWrite[], source: string): ContactsService {
     const store = this.#store;
     const copy = <T>(value: T): T => structuredClone(value);
     return {
@@ -97,7 +100,7 @@ export class SimulatedContacts {
           ...(patch.attributes ? { attributes: patch.attributes } : {}),
           ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
         });
-        return copy(await store.update(contactId, patch));
+        return copy(await store.update(contactId, { ...patch, source: patch.source ?? source }));
       },
       addTag: async (contactId, tag, options) => {
         if (options?.ttl && parseDuration(options.ttl) === null)
