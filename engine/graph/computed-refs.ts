@@ -1,10 +1,10 @@
-import type { ErrorDetail } from '@waymark/sdk';
+import { type ErrorDetail, validateFilter } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { computedNames, unknownComputed } from '../computed/definition.js';
 import { listComputed, lockComputed } from '../computed/store.js';
 import type { Database } from '../db/database.js';
 import type { NodeRegistry } from '../registry/registry.js';
-import { valuesWithFormat } from './formatted-values.js';
+import { filterParams } from './filter-params.js';
 import type { JourneyGraph } from './types.js';
 
 /** Where a graph names computed attributes: filter params' `computed` clauses, and `core.computed` triggers. */
@@ -20,8 +20,9 @@ function refsOf(graph: JourneyGraph, registry: NodeRegistry): ComputedRef[] {
   return (graph.nodes ?? []).flatMap((node): ComputedRef[] => {
     const definition = registry.get(node.type, node.version)?.definition;
     if (!definition) return [];
-    const filters = valuesWithFormat(definition.params, node.params ?? {}, 'filter')
-      .filter((f) => computedNames(f.value).length > 0)
+    // A filter of the wrong shape (a computed clause in an event filter) is the params check's to name.
+    const filters = filterParams(definition, node.params ?? {})
+      .filter((f) => computedNames(f.value).length > 0 && validateFilter(f.value, f.context, f.path).length === 0)
       .map((f) => ({ nodeId: node.id, filter: f.value, path: f.path }));
     const attribute = (node.params as { attribute?: unknown } | undefined)?.attribute;
     return node.type === 'core.computed' && typeof attribute === 'string'

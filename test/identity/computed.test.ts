@@ -307,6 +307,18 @@ describe('journeys naming computed attributes', () => {
     expect(res.json().error.details).toEqual([expect.objectContaining({ nodeId: 't', path: '/attribute' })]);
   });
 
+  test('a computed clause in an event filter is refused once, as not allowed there', async () => {
+    const graph = chain(
+      node('t', 'core.event', { event: 'x', filter: { computed: 'noSuchThing', op: 'exists' } }, 0),
+      node('x', 'core.exit', {}, 100),
+    );
+    const { id } = await json('POST', '/api/journeys', { name: 'Computed in event filter', graph });
+    const res = await call('POST', `/api/journeys/${id}/publish`);
+    expect(res.json().error.details).toEqual([
+      expect.objectContaining({ nodeId: 't', path: '/filter', message: expect.stringContaining('not allowed') }),
+    ]);
+  });
+
   test('a known name publishes', async () => {
     await json('PUT', '/api/computed-attributes/known', {
       definition: { kind: 'aggregate', fn: 'count', event: 'x' },
