@@ -51,39 +51,70 @@ export async function refreshValues(db: Kysely<Database>, attr: NamedDefinition,
   return rows.map((r) => ({ contactId: r.id, attribute: attr.name, previous: r.previous ?? null, value: r.value }));
 }
 
-/** The workspace's definitions, or those an event named `eventName` can change. */
-async function definitionsOf(
-  db: Kysely<Database>,
-  workspaceId: string,
-  eventName?: string,
-): Promise<NamedDefinition[]> {
+/**
+ * What changed for the contacts, which decides the definitions worth recomputing: an event
+ * of a name (definitions counting it, and filters), their profile (attributes, tags, lists,
+ * consent: filters only), or anything (new contacts, merges: every definition).
+ */
+export type Change = { event: string } | 'profile' | 'any';
+
+/** The workspace's definitions the change can move (never RFM: its quantiles span every contact). */
+async function definitionsOf(db: Kysely<Database>, workspaceId: string, change: Change): Promise<NamedDefinition[]> {
   const { rows } = await sql<NamedDefinition>`
     select name, definition from computed_attributes where workspace_id = ${workspaceId} order by name`.execute(db);
   // RFM quantiles span every contact: only the scheduled refresh changes them.
   const fit = rows.filter((r) => r.definition.kind !== 'rfm');
-  return eventName === undefined
-    ? fit
-    : fit.filter(
-        (r) => r.definition.kind === 'filter' || ('event' in r.definition && r.definition.event === eventName),
-      );
+  if (change === 'any') return fit;
+  return fit.filter(
+    (r) =>
+      r.definition.kind === 'filter' ||
+      (change !== 'profile' && 'event' in r.definition && r.definition.event === change.event),
+  );
 }
 
 /**
- * Brings the contacts' values up to date in the caller's transaction: after an event of
- * `eventName` was stored for them (only definitions it can change), or after any other change
- * of them (all definitions but RFM). Answers the changes.
+ * Brings the contacts' values up to date in the caller's transaction after `change` (only the
+ * definitions it can move), and starts the `core.computed` runs the new values call for.
+ * Answers the changes.
  */
 export async function refreshContacts(
   db: Kysely<Database>,
   workspaceId: string,
   contactIds: readonly string[],
-  eventName?: string,
+  change: Change = 'any',
 ): Promise<ValueChange[]> {
   if (!contactIds.length) return [];
-  const defs = await definitionsOf(db, workspaceId, eventName);
+  const defs = await definitionsOf(db, workspaceId, change);
   const changes: ValueChange[] = [];
   const scope: Scope = { workspaceId, contactIds, now: new Date() };
   for (const d of inDependencyOrder(defs)) changes.push(...(await refreshValues(db, d, scope)));
   await fireComputedTriggers(db, workspaceId, changes);
   return changes;
+}
+
+/** True when a filter definition of the contacts' workspaces could move with their profile. */
+export async function profilesComputed(db: Kysely<Database>, contactIds: readonly string[]): Promise<boolean> {
+  const { rows } = await sql<{ any: boolean }>`
+    select exists (select 1 from contacts c join computed_attributes a on a.workspace_id = c.workspace_id
+      where c.id = any(${[...new Set(contactIds)]}::uuid[]) and a.definition ->> 'kind' = 'filter') as any`.execute(db);
+  return rows[0]?.any === true;
+}
+
+/**
+ * `refreshContacts` after a profile change (tags, lists) of contacts named by id only: finds
+ * their workspaces (a merged-away id counts as its survivor, as the write did) in one query
+ * that answers nothing where no filter definition could move.
+ */
+export async function refreshProfiles(db: Kysely<Database>, contactIds: readonly string[]): Promise<void> {
+  if (!contactIds.length) return;
+  const { rows } = await sql<{ workspace_id: string; ids: string[] }>`
+    select c.workspace_id, array_agg(distinct coalesce(c.merged_into, c.id)) as ids from contacts c
+    where c.id = any(${[...new Set(contactIds)]}::uuid[]) and exists (select 1 from computed_attributes a
+      where a.workspace_id = c.workspace_id and a.definition ->> 'kind' = 'filter')
+    group by c.workspace_id`.execute(db);
+  // In id order, so two batched writes over the same contacts cannot deadlock on their values.
+  const ids = rows.flatMap((r) => r.ids);
+  if (ids.length > 1)
+    await sql`select id from contacts where id = any(${ids}::uuid[]) order by id for no key update`.execute(db);
+  for (const r of rows) await refreshContacts(db, r.workspace_id, r.ids, 'profile');
 }

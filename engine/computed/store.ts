@@ -12,6 +12,16 @@ import {
 import { inDependencyOrder } from './refresh.js';
 import { liveUsesOf } from './uses.js';
 
+/**
+ * Takes the workspace's computed-attribute lock for the transaction: definitions change under
+ * it exclusively; a publish naming them holds it shared, so neither misses the other.
+ */
+export async function lockComputed(trx: Kysely<Database>, workspaceId: string, mode: 'exclusive' | 'shared') {
+  const key = `computed:${workspaceId}`;
+  if (mode === 'shared') await sql`select pg_advisory_xact_lock_shared(hashtext(${key}))`.execute(trx);
+  else await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+}
+
 export interface ComputedAttribute {
   name: string;
   definition: Definition;
@@ -84,7 +94,7 @@ export async function putComputed(
   input: ComputedInput,
 ): Promise<{ attribute: ComputedAttribute; created: boolean }> {
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`computed:${workspaceId}`}))`.execute(trx);
+    await lockComputed(trx, workspaceId, 'exclusive');
     const { rows: others } = await sql<{ name: string; definition: Definition }>`
       select name, definition from computed_attributes where workspace_id = ${workspaceId}`.execute(trx);
     const problems = problemsOf(name, input, others);
@@ -105,7 +115,7 @@ export async function putComputed(
 /** Deletes a computed attribute and its values; 409 while a live journey or another definition names it. */
 export async function deleteComputed(db: Kysely<Database>, workspaceId: string, name: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`computed:${workspaceId}`}))`.execute(trx);
+    await lockComputed(trx, workspaceId, 'exclusive');
     await getComputed(trx, workspaceId, name);
     const { rows: others } = await sql<{ name: string; definition: Definition }>`
       select name, definition from computed_attributes where workspace_id = ${workspaceId} and name <> ${name}`.execute(

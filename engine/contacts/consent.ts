@@ -2,6 +2,7 @@ import { type Channel, type ChannelConsent, type ConsentStatus, type JsonObject,
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { type RunTally, recordEvent } from '../events/record.js';
+import { writeTarget } from './survivor.js';
 
 /**
  * Sets a contact's consent for one channel and, in the same transaction, records a
@@ -9,12 +10,14 @@ import { type RunTally, recordEvent } from '../events/record.js';
  */
 export async function setConsent(
   db: Kysely<Database>,
-  contactId: string,
+  named: string,
   input: { channel: Channel; status: ConsentStatus; source?: string; proof?: JsonObject },
   /** Adds the runs its event started, for the caller to count. */
   tally?: RunTally,
 ): Promise<ChannelConsent> {
   const run = async (trx: Kysely<Database>) => {
+    // A merge in progress decides first: its survivor is then the contact to write.
+    const contactId = (await writeTarget(trx, named)) ?? named;
     const current = await sql<{ consent: Record<Channel, ChannelConsent> }>`
       select consent from contacts where id = ${contactId} for update`.execute(trx);
     const before = current.rows[0]?.consent[input.channel];

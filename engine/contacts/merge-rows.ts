@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { ListRow, TagRow } from './merge-state.js';
+import type { ListRow, SegmentRow, TagRow } from './merge-state.js';
 
 /** Tables a merge treats by their meaning, not by moving their rows as they are. */
 const UNITED = new Set(['contacts', 'contact_tags', 'contact_lists', 'segment_members']);
@@ -46,7 +46,11 @@ export async function moveRows(trx: Kysely<Database>, fromId: string, toId: stri
   return moved;
 }
 
-/** Puts the rows `moveRows` moved back onto `toId`, where they are still `fromId`'s. */
+/**
+ * Puts the rows `moveRows` moved back onto `toId`, where they are still `fromId`'s. (A run
+ * that lost its re-entry lock in the merge goes back without it: the re-entry rule reads the
+ * contact's runs, the lock only settles a race of two entries.)
+ */
 export async function moveRowsBack(
   trx: Kysely<Database>,
   moved: MovedRows,
@@ -94,15 +98,16 @@ export async function uniteMemberships(trx: Kysely<Database>, fromId: string, to
   await sql`delete from segment_members where contact_id = ${fromId}`.execute(trx);
 }
 
-/** Replaces the contact's tags and lists with the given rows. */
+/** Replaces the contact's tags, lists and segment memberships with the given rows. */
 export async function writeMemberships(
   trx: Kysely<Database>,
   contactId: string,
-  tags: readonly TagRow[],
-  lists: readonly ListRow[],
+  rows: { tags: readonly TagRow[]; lists: readonly ListRow[]; segments: readonly SegmentRow[] },
 ): Promise<void> {
+  const { tags, lists, segments } = rows;
   await sql`delete from contact_tags where contact_id = ${contactId}`.execute(trx);
   await sql`delete from contact_lists where contact_id = ${contactId}`.execute(trx);
+  await sql`delete from segment_members where contact_id = ${contactId}`.execute(trx);
   if (tags.length)
     await sql`
       insert into contact_tags (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
@@ -114,4 +119,9 @@ export async function writeMemberships(
       insert into contact_lists (contact_id, list, added_at)
       select ${contactId}::uuid, list, added_at
       from jsonb_to_recordset(${JSON.stringify(lists)}::jsonb) as x(list text, added_at timestamptz)`.execute(trx);
+  if (segments.length)
+    await sql`
+      insert into segment_members (journey_id, node_id, contact_id)
+      select x.journey_id, x.node_id, ${contactId}::uuid
+      from jsonb_to_recordset(${JSON.stringify(segments)}::jsonb) as x(journey_id uuid, node_id text)`.execute(trx);
 }

@@ -3,11 +3,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { ownValue } from './sources.js';
 
-/** A contact's own row with its tags and lists, as a merge keeps it to undo it later. */
+/** A contact's own row with its tags, lists and segment memberships, as a merge keeps it to undo it later. */
 export interface ContactState {
   contact: ContactRowState;
   tags: TagRow[];
   lists: ListRow[];
+  /** Absent in merges recorded before memberships were kept. */
+  segments?: SegmentRow[];
 }
 
 export interface ContactRowState {
@@ -38,7 +40,13 @@ export interface ListRow {
   added_at: string;
 }
 
-/** The contact's row, tags and lists as JSON (one statement). */
+/** A `core.segment` trigger the contact is a member of (it entered, and matched at the last evaluation). */
+export interface SegmentRow {
+  journey_id: string;
+  node_id: string;
+}
+
+/** The contact's row, tags, lists and segment memberships as JSON (one statement). */
 export async function readState(trx: Kysely<Database>, contactId: string): Promise<ContactState> {
   const { rows } = await sql<{ state: ContactState }>`
     select jsonb_build_object(
@@ -46,7 +54,9 @@ export async function readState(trx: Kysely<Database>, contactId: string): Promi
       'tags', coalesce((select jsonb_agg(to_jsonb(t) - 'contact_id' order by t.tag) from contact_tags t
         where t.contact_id = c.id), '[]'),
       'lists', coalesce((select jsonb_agg(to_jsonb(l) - 'contact_id' order by l.list) from contact_lists l
-        where l.contact_id = c.id), '[]')) as state
+        where l.contact_id = c.id), '[]'),
+      'segments', coalesce((select jsonb_agg(jsonb_build_object('journey_id', m.journey_id, 'node_id', m.node_id)
+        order by m.journey_id, m.node_id) from segment_members m where m.contact_id = c.id), '[]')) as state
     from contacts c where c.id = ${contactId}`.execute(trx);
   const state = rows[0]?.state;
   if (!state) throw new Error(`contact ${contactId} vanished under its lock`);
@@ -106,6 +116,67 @@ export function undoKeys(current: JsonObject, after: JsonObject, before: JsonObj
     else out[key] = value;
   }
   return out;
+}
+
+/**
+ * Attributes and their sources undone together: a key neither written nor removed since the
+ * merge (same value, same source entry, whose time changes with every write) gets its value
+ * and source from before the merge back; a key written since keeps its new value and source.
+ */
+export function undoAttributes(
+  current: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
+  after: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
+  before: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
+): { attributes: JsonObject; sources: JsonObject } {
+  const attributes: JsonObject = { ...current.attributes };
+  const sources: JsonObject = { ...current.attribute_sources };
+  const keys = new Set([...Object.keys(after.attributes), ...Object.keys(before.attributes)]);
+  for (const key of keys) {
+    const untouched =
+      same(ownValue(current.attributes, key), ownValue(after.attributes, key)) &&
+      same(ownValue(current.attribute_sources, key), ownValue(after.attribute_sources, key));
+    if (!untouched) continue;
+    for (const [out, from] of [
+      [attributes, before.attributes],
+      [sources, before.attribute_sources],
+    ] as const) {
+      const value = ownValue(from, key);
+      if (value === undefined) delete out[key];
+      else out[key] = value;
+    }
+  }
+  return { attributes, sources };
+}
+
+/**
+ * The survivor's tags undone: a tag untouched since the merge is as it was before it; one
+ * added to since keeps those additions (its count is its count before the merge plus them,
+ * its last addition and expiry theirs) and one removed since stays removed. A tag only the
+ * merged-away contact held and the survivor added since dates its first addition from its
+ * last (the earliest time kept).
+ */
+export function undoTags(current: TagRow[], after: TagRow[], before: TagRow[]): TagRow[] {
+  const index = (rows: TagRow[]) => new Map(rows.map((r) => [r.tag, r]));
+  const [was, made] = [index(before), index(after)];
+  const out: TagRow[] = [];
+  for (const now of current) {
+    const [b, a] = [was.get(now.tag), made.get(now.tag)];
+    if (!a || same(now, a)) {
+      const kept = a ? b : now;
+      if (kept) out.push(kept);
+      continue;
+    }
+    const added = now.count - a.count;
+    if (b)
+      out.push({
+        ...b,
+        count: b.count + added,
+        removed: now.removed,
+        ...(added > 0 ? { last_added_at: now.last_added_at, expires_at: now.expires_at } : {}),
+      });
+    else if (added > 0) out.push({ ...now, count: added, first_added_at: now.last_added_at });
+  }
+  return out.sort((x, y) => x.tag.localeCompare(y.tag));
 }
 
 /** One field undone as `undoKeys` does. */

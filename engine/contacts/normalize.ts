@@ -1,4 +1,4 @@
-import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
+import { type ErrorDetail, type JsonObject, type JsonValue, ValidationError } from '@waymark/sdk';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { IANAZone } from 'luxon';
 
@@ -26,6 +26,15 @@ export interface NormalizedInput {
 
 /** A write's source: `crm`, `webshop`, `api` … (contract identity.md "Attribute sources"). */
 export const SOURCE_PATTERN = /^[a-z0-9._-]{1,64}$/;
+const SOURCE_RULE = 'source is 1–64 of a-z 0-9 . _ -';
+
+/** Throws ValidationError at `/source` unless `source` is a source's name. */
+export function checkSource(source: string): void {
+  if (!SOURCE_PATTERN.test(source))
+    throw new ValidationError(`source "${source}" is not 1–64 of a-z 0-9 . _ -`, [
+      { path: '/source', message: SOURCE_RULE },
+    ]);
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -78,7 +87,7 @@ export function normalizeInput(input: ContactInput): { value: NormalizedInput; e
   }
   if (input.source !== undefined) {
     if (typeof input.source === 'string' && SOURCE_PATTERN.test(input.source)) value.source = input.source;
-    else errors.push({ path: '/source', message: 'source is 1–64 of a-z 0-9 . _ -' });
+    else errors.push({ path: '/source', message: SOURCE_RULE });
   }
   if (input.attributes !== undefined) {
     if (isObject(input.attributes)) value.attributes = input.attributes;

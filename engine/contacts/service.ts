@@ -12,7 +12,7 @@ import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContact } from './load.js';
-import { survivorOf } from './survivor.js';
+import { survivorIdOf, survivorOf } from './survivor.js';
 import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
 
@@ -50,7 +50,9 @@ export function createContactsService(scope: StepScope): ContactsService {
     },
     async update(contactId, patch) {
       const id = await mine(contactId);
-      if (!(await updateContact(db, id, patch))) throw new NotFoundError(`no contact ${contactId}`);
+      const { source = scope.source, ...fields } = patch;
+      if (!(await updateContact(db, scope.workspaceId, id, fields, source)))
+        throw new NotFoundError(`no contact ${contactId}`);
       return mustLoad(id);
     },
     async addTag(contactId, tag, options) {
@@ -93,8 +95,9 @@ export function createContactsService(scope: StepScope): ContactsService {
       scope.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
       return event;
     },
-    async matches(contactId, filter, filterScope) {
+    async matches(named, filter, filterScope) {
       const now = scope.now();
+      const contactId = named && named !== scope.contactId ? await survivorIdOf(db, scope.workspaceId, named) : named;
       // The step's own contact is in memory already: only event conditions need the database.
       if (contactId && scope.contact?.id === contactId && !mentionsEvents(filter))
         return evaluateFilter(filter, { contact: scope.contact, ...filterScope, now });

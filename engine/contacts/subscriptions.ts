@@ -2,6 +2,7 @@ import { type CategorySubscription, NotFoundError, type SubscriptionStatus } fro
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { type RunTally, recordEvent } from '../events/record.js';
+import { writeTarget } from './survivor.js';
 
 /**
  * Subscribes or unsubscribes a contact from one marketing category and, in the same
@@ -13,13 +14,15 @@ import { type RunTally, recordEvent } from '../events/record.js';
  */
 export async function setSubscription(
   db: Kysely<Database>,
-  contactId: string,
+  named: string,
   category: string,
   input: { status: SubscriptionStatus; source?: string },
   /** Adds the runs its event started, for the caller to count. */
   tally?: RunTally,
 ): Promise<CategorySubscription> {
   const run = async (trx: Kysely<Database>) => {
+    // A merge in progress decides first: its survivor is then the contact to write.
+    const contactId = (await writeTarget(trx, named)) ?? named;
     const current = await sql<{ subscriptions: Record<string, CategorySubscription> }>`
       select subscriptions from contacts where id = ${contactId} for update`.execute(trx);
     const row = current.rows[0];

@@ -27,6 +27,19 @@ export async function survivorOf(db: Kysely<Database>, workspaceId: string, id: 
   return row.merged_into ? { id: row.merged_into, mergedAway: true } : { id, mergedAway: false };
 }
 
+/**
+ * The contact a write naming `contactId` lands on, read under a lock that first waits for a
+ * merge of it in progress (the merge holds its row FOR UPDATE) and then keeps one from
+ * starting until the caller's transaction ends: the contact itself, or its survivor; null when
+ * unknown. Writes that update a contact's rows take it first (inserts need not: the
+ * `waymark_contact_survivor` trigger does the same).
+ */
+export async function writeTarget(trx: Kysely<Database>, contactId: string): Promise<string | null> {
+  const { rows } = await sql<{ id: string }>`
+    select coalesce(merged_into, id) as id from contacts where id = ${contactId} for key share`.execute(trx);
+  return rows[0]?.id ?? null;
+}
+
 /** The survivor's id for a `contactId` filter; the id itself when unknown (it then matches nothing). */
 export async function survivorIdOf(db: Kysely<Database>, workspaceId: string, id: string): Promise<string> {
   return (await survivorOf(db, workspaceId, id))?.id ?? id;

@@ -1,6 +1,8 @@
 import type { TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { profilesComputed, refreshProfiles } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { writeTarget } from './survivor.js';
 
 interface TagRow {
   tag: string;
@@ -20,6 +22,32 @@ function toTagState(r: TagRow): TagState {
     expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
     active: r.active,
   };
+}
+
+/**
+ * Runs a tag or list write and, in the same transaction, brings the computed values it can
+ * move (filter definitions) up to date for the contacts it wrote (contract identity.md).
+ */
+async function writeRefreshing<T>(
+  db: Kysely<Database>,
+  contactIds: readonly string[],
+  write: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  const run = async (trx: Kysely<Database>) => {
+    const out = await write(trx);
+    await refreshProfiles(trx, contactIds);
+    return out;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+/** `writeRefreshing` for one contact's rows, written on its survivor when a merge took it meanwhile. */
+function writeOne<T>(
+  db: Kysely<Database>,
+  contactId: string,
+  write: (trx: Kysely<Database>, contactId: string) => Promise<T>,
+): Promise<T> {
+  return writeRefreshing(db, [contactId], async (trx) => write(trx, (await writeTarget(trx, contactId)) ?? contactId));
 }
 
 /** One tag added to one contact; `ttlSeconds` as `addTag` takes it. */
@@ -57,6 +85,19 @@ export async function addTag(
  */
 export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagState[]> {
   if (adds.length === 0) return [];
+  const contactIds = adds.map((a) => a.contactId);
+  // The hot path of tag nodes: with no filter definition to keep current, the write goes alone
+  // (a definition created in the instant between is caught up by its scheduled refresh).
+  const write = (trx: Kysely<Database>) => writeTags(trx, adds);
+  const rows =
+    db.isTransaction || (await profilesComputed(db, contactIds))
+      ? await writeRefreshing(db, contactIds, write)
+      : await write(db);
+  return rows.map(toTagState);
+}
+
+/** The statement of `addTags`. */
+async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagRow[]> {
   const { rows } = await sql<TagRow & { n: string }>`
     with input as (
       select * from unnest(${adds.map((a) => a.contactId)}::uuid[], ${adds.map((a) => a.tag)}::text[],
@@ -81,17 +122,19 @@ export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Pr
     from input i join written w on w.tag = i.tag
       and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)
     order by i.n`.execute(db);
-  return rows.map(toTagState);
+  return rows;
 }
 
 /** Turns a tag inactive; its count stays. */
 export async function removeTag(db: Kysely<Database>, contactId: string, tag: string): Promise<void> {
-  await db
-    .updateTable('contact_tags')
-    .set({ removed: true })
-    .where('contact_id', '=', contactId)
-    .where('tag', '=', tag)
-    .execute();
+  await writeOne(db, contactId, (trx, contactId) =>
+    trx
+      .updateTable('contact_tags')
+      .set({ removed: true })
+      .where('contact_id', '=', contactId)
+      .where('tag', '=', tag)
+      .execute(),
+  );
 }
 
 /** Sets a tag's default lifespan (null: never expires). */
@@ -137,20 +180,25 @@ export async function addToList(
   contactId: string,
   list: string,
 ): Promise<{ list: string; addedAt: string }> {
-  await db
-    .insertInto('contact_lists')
-    .values({ contact_id: contactId, list })
-    .onConflict((oc) => oc.columns(['contact_id', 'list']).doNothing())
-    .execute();
-  const { rows } = await sql<{ list: string; added_at: Date }>`
-    select list, added_at from contact_lists where contact_id = ${contactId} and list = ${list}`.execute(db);
+  const rows = await writeOne(db, contactId, async (trx, contactId) => {
+    await trx
+      .insertInto('contact_lists')
+      .values({ contact_id: contactId, list })
+      .onConflict((oc) => oc.columns(['contact_id', 'list']).doNothing())
+      .execute();
+    const found = await sql<{ list: string; added_at: Date }>`
+      select list, added_at from contact_lists where contact_id = ${contactId} and list = ${list}`.execute(trx);
+    return found.rows;
+  });
   const row = rows[0];
   if (!row) throw new Error('addToList: the membership vanished');
   return { list: row.list, addedAt: row.added_at.toISOString() };
 }
 
 export async function removeFromList(db: Kysely<Database>, contactId: string, list: string): Promise<void> {
-  await db.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute();
+  await writeOne(db, contactId, (trx, contactId) =>
+    trx.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute(),
+  );
 }
 
 /** Every list with its member count. */

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { recordEvent } from '../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
 import { type MovedRows, moveRowsBack, writeMemberships } from './merge-rows.js';
-import { type ContactState, undoField, undoKeys } from './merge-state.js';
+import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './merge-state.js';
 
 interface MergeRecord {
   id: string;
@@ -17,17 +17,18 @@ interface MergeRecord {
   chained: string[];
 }
 
-/** Rows keyed by `key`, undone one by one as `undoKeys` undoes keys. */
-function undoRows<T extends object>(current: T[], after: T[], before: T[], key: keyof T): T[] {
-  const index = (rows: T[]) => Object.fromEntries(rows.map((r) => [String(r[key]), r]));
+/** Rows keyed by `key(row)`, undone one by one as `undoKeys` undoes keys. */
+function undoRows<T extends object>(current: T[], after: T[], before: T[], key: (row: T) => string): T[] {
+  const index = (rows: T[]) => Object.fromEntries(rows.map((r) => [key(r), r]));
   const undone = undoKeys(index(current) as never, index(after) as never, index(before) as never);
   return Object.values(undone) as unknown as T[];
 }
 
 /**
  * Undoes the merge of `fromId` into `survivorId` within 30 days (contract identity.md): the
- * restored contact gets back its fields, tags and lists as they were before the merge and every
- * row the merge moved; the survivor gets back what the merge changed and has not changed since.
+ * restored contact gets back its fields, tags, lists and segment memberships as they were
+ * before the merge and every row the merge moved; the survivor gets back what the merge
+ * changed and has not changed since (`undoKeys`, `undoAttributes`, `undoTags`).
  * Records `contact.unmerged` on the survivor. 404 when `fromId` is not merged into it, 409 past
  * the deadline or while the survivor is itself merged away.
  */
@@ -58,24 +59,30 @@ export async function unmergeContacts(
     const after = merge.survivor_after.contact;
     const before = merge.survivor_before.contact;
     const field = <K extends keyof typeof now>(k: K) => undoField(now[k], after[k], before[k]);
+    const attributes = undoAttributes(now, after, before);
     await sql`
       update contacts set email = ${field('email')}, phone = ${field('phone')},
         external_id = ${field('external_id')}, timezone = ${field('timezone')},
-        attributes = ${JSON.stringify(undoKeys(now.attributes, after.attributes, before.attributes))}::jsonb,
-        attribute_sources = ${JSON.stringify(undoKeys(now.attribute_sources, after.attribute_sources, before.attribute_sources))}::jsonb,
+        attributes = ${JSON.stringify(attributes.attributes)}::jsonb,
+        attribute_sources = ${JSON.stringify(attributes.sources)}::jsonb,
         consent = ${JSON.stringify(undoKeys(now.consent, after.consent, before.consent))}::jsonb,
         subscriptions = ${JSON.stringify(undoKeys(now.subscriptions, after.subscriptions, before.subscriptions))}::jsonb,
         created_at = ${field('created_at')}::timestamptz, updated_at = now()
       where id = ${survivorId}`.execute(trx);
-    await writeMemberships(
-      trx,
-      survivorId,
-      undoRows(survivor.tags, merge.survivor_after.tags, merge.survivor_before.tags, 'tag'),
-      undoRows(survivor.lists, merge.survivor_after.lists, merge.survivor_before.lists, 'list'),
-    );
+    const segment = (m: SegmentRow) => `${m.journey_id}/${m.node_id}`;
+    await writeMemberships(trx, survivorId, {
+      tags: undoTags(survivor.tags, merge.survivor_after.tags, merge.survivor_before.tags),
+      lists: undoRows(survivor.lists, merge.survivor_after.lists, merge.survivor_before.lists, (l) => l.list),
+      segments: undoRows(
+        survivor.segments ?? [],
+        merge.survivor_after.segments ?? [],
+        merge.survivor_before.segments ?? [],
+        segment,
+      ),
+    });
 
     await sql`update contacts set merged_into = null, updated_at = now() where id = ${fromId}`.execute(trx);
-    await writeMemberships(trx, fromId, merge.merged_before.tags, merge.merged_before.lists);
+    await writeMemberships(trx, fromId, { segments: [], ...merge.merged_before });
     await moveRowsBack(trx, merge.moved, survivorId, fromId);
     if (merge.chained.length)
       await sql`

@@ -79,7 +79,7 @@ export async function recordEvent(
     const runsStarted = await applyEventEffects(trx, event);
     if (tally) tally.runsStarted += runsStarted;
     // Computed attributes the event changes are current when the call answers.
-    if (stored.workspace_id) await refreshContacts(trx, stored.workspace_id, [event.contactId], event.name);
+    if (stored.workspace_id) await refreshContacts(trx, stored.workspace_id, [event.contactId], { event: event.name });
     return { event, duplicate: false, runsStarted };
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);

@@ -18,13 +18,27 @@ function contextOf(node: AnyNodeDefinition, schema: SchemaNode): FilterContext {
   return CONTEXT_BY_TYPE[node.type] ?? (node.kind === 'trigger' ? 'segment' : 'condition');
 }
 
+/** A param whose schema says `format: "filter"`, with the context the node reads it in. */
+export interface FilterParam {
+  path: string;
+  value: unknown;
+  context: FilterContext;
+}
+
+/** Every filter param of a node's params (paths are JSON pointers into the params). */
+export function filterParams(node: AnyNodeDefinition, params: unknown): FilterParam[] {
+  return valuesWithFormat(node.params, params, 'filter').map(({ path, value, schema }) => ({
+    path,
+    value,
+    context: contextOf(node, schema),
+  }));
+}
+
 /**
  * Checks every param whose schema says `format: "filter"` with the filter language's
  * validator, in the context the node reads it (`condition`, `event` or `segment`).
  * Paths are JSON pointers into the params.
  */
 export function checkFilterParams(node: AnyNodeDefinition, params: unknown): ErrorDetail[] {
-  return valuesWithFormat(node.params, params, 'filter').flatMap(({ path, value, schema }) =>
-    validateFilter(value, contextOf(node, schema), path),
-  );
+  return filterParams(node, params).flatMap(({ path, value, context }) => validateFilter(value, context, path));
 }

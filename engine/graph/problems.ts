@@ -2,6 +2,7 @@ import type { ErrorDetail } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { NodeRegistry } from '../registry/registry.js';
+import { computedProblems } from './computed-refs.js';
 import { credentialProblems } from './credential-refs.js';
 import { templateProblems } from './template-refs.js';
 import type { JourneyGraph } from './types.js';
@@ -9,8 +10,8 @@ import { validateGraph } from './validate.js';
 
 /**
  * Everything that keeps a graph from being published or test-run: the rules of
- * `validateGraph`, then the credentials and email templates its params name (which needs the
- * database).
+ * `validateGraph`, then the credentials, email templates and computed attributes its params
+ * name (which needs the database).
  *
  * @example
  * const errors = await graphProblems(trx, workspaceId, draft, runtime.registry);
@@ -25,5 +26,6 @@ export async function graphProblems(
     ...validateGraph(graph, registry),
     ...(await credentialProblems(db, workspaceId, graph, registry)),
     ...(await templateProblems(db, workspaceId, graph, registry)),
+    ...(await computedProblems(db, workspaceId, graph, registry)),
   ];
 }

@@ -121,3 +121,14 @@ export function definitionOf(
 ): AnyNodeDefinition | null {
   return registry.get(node.type, node.version, version?.packages)?.definition ?? null;
 }
+
+/**
+ * The source a run's contact writes name when they name none (contract identity.md "Attribute
+ * sources"): its `core.webhook` trigger's `source` param (default `webhook`), else `journey`.
+ */
+export function writeSourceOf(version: CompiledVersion | null, triggerNodeId: string): string {
+  const trigger = version?.nodes.get(triggerNodeId);
+  if (trigger?.type !== 'core.webhook') return 'journey';
+  const source = (trigger.params as { source?: unknown } | undefined)?.source;
+  return typeof source === 'string' ? source : 'webhook';
+}

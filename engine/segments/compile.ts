@@ -129,7 +129,9 @@ function compile(f: Filter, o: CompileOptions): Bool {
     );
   if (isClause(f, 'not')) return sql<boolean>`not ${compile(f.not, o)}`;
   if (isClause(f, 'attr')) return attr(f, o);
-  if (isClause(f, 'computed')) return comparison(sql`(c.computed #> ${f.computed.split('.')}::text[])`, f.op, f.value);
+  // A null value compares as an absent attribute does (NODES.md), as `evaluateFilter` has it.
+  if (isClause(f, 'computed'))
+    return comparison(sql`nullif(c.computed #> ${f.computed.split('.')}::text[], 'null'::jsonb)`, f.op, f.value);
   if (isClause(f, 'tag')) return tag(f, o);
   if (isClause(f, 'list')) return list(f, o);
   if (isClause(f, 'event')) return event(f, o);

@@ -20,6 +20,11 @@ export interface StepScope {
   contactId: string | null;
   /** The contact as the step's `ctx.contact` shows it, when loaded (undefined: not known). */
   contact?: Contact | null;
+  /**
+   * The source a contact write names when its caller names none (contract identity.md
+   * "Attribute sources"): the run's `core.webhook` trigger's `source`, else `journey`.
+   */
+  source: string;
   /** Stable across retries and crash re-runs of the step. */
   idempotencyKey: string;
   now(): Date;

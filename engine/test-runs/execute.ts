@@ -4,7 +4,7 @@ import type { GraphNode } from '../graph/types.js';
 import { DEFAULT_RETRY, decide, type Transition } from '../runs/kernel/decide.js';
 import { assembleNodeContext, type RunRow } from '../runs/node/context.js';
 import { invokeNode } from '../runs/node/invoke.js';
-import { type CompiledVersion, definitionOf } from '../runs/versions.js';
+import { type CompiledVersion, definitionOf, writeSourceOf } from '../runs/versions.js';
 import type { Runtime } from '../runtime.js';
 import type { StepScope } from '../services/step-scope.js';
 import { renderOnlyServices, type Simulation } from './render-services.js';
@@ -45,6 +45,7 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
       version: run.version,
       nodeId: node.id,
       contactId: run.contactId,
+      source: writeSourceOf(step.version, run.triggerNodeId),
       idempotencyKey: key,
       now,
     };

@@ -11,7 +11,7 @@ import {
 import { MemoryContacts } from '@waymark/sdk/testing';
 import { type Kysely, sql } from 'kysely';
 import { isUuid, loadContact } from '../contacts/load.js';
-import { isTimeZone } from '../contacts/normalize.js';
+import { checkSource, isTimeZone } from '../contacts/normalize.js';
 import type { Database } from '../db/database.js';
 import { toContactEvent } from '../events/record.js';
 import type { ContactWrite } from './types.js';
@@ -78,8 +78,11 @@ export class SimulatedContacts {
     for (const name of missing) this.#eventsRead.add(`${contactId}\u0000${name}`);
   }
 
-  /** `ctx.contacts` for one step: every write lands in `writes` and in the copy, never in the database. */
-  service(writes: ContactWrite[]): ContactsService {
+  /**
+   * `ctx.contacts` for one step: every write lands in `writes` and in the copy, never in the
+   * database; an update naming no source names the run's (`source`).
+   */
+  service(writes: ContactWrite[], source: string): ContactsService {
     const store = this.#store;
     const copy = <T>(value: T): T => structuredClone(value);
     return {
@@ -89,6 +92,7 @@ export class SimulatedContacts {
           throw new ValidationError('timezone is not an IANA time zone name', [
             { path: '/timezone', message: 'unknown time zone' },
           ]);
+        if (patch.source !== undefined) checkSource(patch.source);
         await this.#require(contactId);
         writes.push({
           op: 'update',
@@ -96,7 +100,7 @@ export class SimulatedContacts {
           ...(patch.attributes ? { attributes: patch.attributes } : {}),
           ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
         });
-        return copy(await store.update(contactId, patch));
+        return copy(await store.update(contactId, { ...patch, source: patch.source ?? source }));
       },
       addTag: async (contactId, tag, options) => {
         if (options?.ttl && parseDuration(options.ttl) === null)

@@ -73,7 +73,7 @@ export function renderOnlyServices(
   writes: ContactWrite[],
 ): StepServices {
   return {
-    contacts: simulation.contacts.service(writes),
+    contacts: simulation.contacts.service(writes, scope.source),
     messages: simulation.outbox.service(scope),
     http: simulation.live ? createHttpClient(scope) : offlineHttp,
     credentials: createCredentialsService(scope, definition.credentials ?? []),

@@ -19,6 +19,7 @@ export async function stepScope(runtime: Runtime, fields: Partial<StepScope> = {
     version: 1,
     nodeId: 'n1',
     contactId: null,
+    source: 'journey',
     idempotencyKey: randomUUID(),
     now: () => now,
     ...fields,

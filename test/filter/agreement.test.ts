@@ -21,6 +21,8 @@ const now = new Date();
 const contactArb = fc.record({
   email: fc.option(fc.constantFrom('a@x.io', 'b@x.io', 'c@y.io'), { nil: null }),
   attributes: fc.dictionary(fc.constantFrom('a', 'b', 'n'), value, { maxKeys: 3 }),
+  // Values of the computed attributes `k` and `m` (null while first computed, or computed null).
+  computed: fc.dictionary(fc.constantFrom('k', 'm'), value, { maxKeys: 2 }),
   tags: fc.array(
     fc.record({
       tag: fc.constantFrom('vip', 'new'),
@@ -52,6 +54,9 @@ const cmpValue = (o: string) =>
         : value;
 const attrClause = (name: fc.Arbitrary<string>) =>
   op.chain((o) => fc.record({ attr: name, op: fc.constant(o), value: cmpValue(o) })) as fc.Arbitrary<Filter>;
+const computedClause = op.chain((o) =>
+  fc.record({ computed: fc.constantFrom('k', 'm', 'm.x'), op: fc.constant(o), value: cmpValue(o) }),
+) as fc.Arbitrary<Filter>;
 const range = fc.record(
   { gte: fc.integer({ min: 0, max: 3 }), lt: fc.integer({ min: 1, max: 4 }) },
   { requiredKeys: [] },
@@ -62,6 +67,7 @@ const { filter } = fc.letrec<{ filter: Filter }>((tie) => ({
   filter: fc.oneof(
     { maxDepth: 3, depthIdentifier: 'f' },
     attrClause(attrName),
+    computedClause,
     fc.record(
       {
         tag: fc.constantFrom('vip', 'new'),
@@ -101,11 +107,13 @@ describe('the filter language', () => {
   test('SQL and in-memory evaluation agree on random contacts and filters', async () => {
     const contacts = fc.sample(contactArb, { numRuns: 40, seed: 42 });
     const ago = (days: number) => new Date(now.getTime() - days * DAY - 3_600_000);
+    await sql`insert into computed_attributes (workspace_id, name, definition)
+      select id, unnest(array['k', 'm']), '{"kind": "aggregate", "fn": "count", "event": "x"}'
+      from workspaces where is_default`.execute(tdb.db);
     for (const c of contacts) {
-      const { rows } = await sql<{ id: string }>`insert into contacts (workspace_id, email, attributes)
-        values ((select id from workspaces where is_default), ${c.email}, ${JSON.stringify(c.attributes)}::jsonb) on conflict do nothing returning id`.execute(
-        tdb.db,
-      );
+      const { rows } = await sql<{ id: string }>`insert into contacts (workspace_id, email, attributes, computed)
+        values ((select id from workspaces where is_default), ${c.email}, ${JSON.stringify(c.attributes)}::jsonb,
+          ${JSON.stringify(c.computed)}::jsonb) on conflict do nothing returning id`.execute(tdb.db);
       const id = rows[0]?.id;
       if (!id) continue;
       for (const t of c.tags) {

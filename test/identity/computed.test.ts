@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { queueComputedRefresh } from '../../engine/computed/schedule.js';
-import { identityApp } from './support.js';
+import { createContactsService } from '../../engine/contacts/service.js';
+import { addTags } from '../../engine/contacts/tags.js';
+import { stepScope } from '../channels/scope.js';
+import { chain, identityApp, node } from './support.js';
 
 const { app, call, json, contact } = identityApp();
 const computed = async (id: string) => (await json('GET', `/api/contacts/${id}`)).computed;
@@ -198,5 +201,132 @@ describe('the core.computed trigger', () => {
     expect(started.map((r: { contactId: string }) => r.contactId)).toEqual([id]);
     const run = await json('GET', `/api/runs/${started[0].id}`);
     expect(run.steps[0].output).toMatchObject({ attribute: 'spent', previous: 60, value: 120 });
+  });
+});
+
+describe('the computed clause', () => {
+  test('a null value compares in a segment as an absent attribute does', async () => {
+    await json('PUT', '/api/computed-attributes/biggestOrder', {
+      definition: { kind: 'aggregate', fn: 'max', event: 'big-order', property: 'total' },
+    });
+    await ready('biggestOrder');
+    const id = await contact({ email: 'null-compare@example.com' });
+    expect((await computed(id)).biggestOrder).toBeNull();
+    const ids = async (filter: object) =>
+      (
+        await json('GET', `/api/contacts?segment=${encodeURIComponent(JSON.stringify(filter))}&limit=1000`)
+      ).contacts.map((c: { id: string }) => c.id);
+    expect(await ids({ computed: 'biggestOrder', op: 'eq', value: null })).not.toContain(id);
+    expect(await ids({ computed: 'biggestOrder', op: 'in', value: [null] })).not.toContain(id);
+    expect(await ids({ computed: 'biggestOrder', op: 'neq', value: null })).toContain(id);
+  });
+});
+
+describe('values follow changes of the contact at once', () => {
+  test('a filter on a tag turns true when the tag is added and false when it is removed', async () => {
+    await json('PUT', '/api/computed-attributes/isVip', {
+      definition: { kind: 'filter', filter: { tag: 'vip', op: 'has' } },
+    });
+    await ready('isVip');
+    const id = await contact({ email: 'vip-tag@example.com' });
+    expect((await computed(id)).isVip).toBe(false);
+    await json('POST', `/api/contacts/${id}/tags`, { tag: 'vip' });
+    expect((await computed(id)).isVip).toBe(true);
+    expect((await call('DELETE', `/api/contacts/${id}/tags/vip`)).statusCode).toBe(204);
+    expect((await computed(id)).isVip).toBe(false);
+  });
+
+  test('a filter on a list follows the contact joining and leaving it', async () => {
+    await json('PUT', '/api/computed-attributes/reader', {
+      definition: { kind: 'filter', filter: { list: 'weekly', op: 'member' } },
+    });
+    await ready('reader');
+    const id = await contact({ email: 'list-member@example.com' });
+    await json('POST', `/api/contacts/${id}/lists`, { list: 'weekly' });
+    expect((await computed(id)).reader).toBe(true);
+    expect((await call('DELETE', `/api/contacts/${id}/lists/weekly`)).statusCode).toBe(204);
+    expect((await computed(id)).reader).toBe(false);
+  });
+
+  test('batched tag additions refresh every contact they tag, in one go', async () => {
+    await json('PUT', '/api/computed-attributes/isGold', {
+      definition: { kind: 'filter', filter: { tag: 'gold', op: 'has' } },
+    });
+    await ready('isGold');
+    const ids = [await contact({ email: 'batch-1@example.com' }), await contact({ email: 'batch-2@example.com' })];
+    await addTags(
+      app().runtime.db,
+      ids.map((contactId) => ({ contactId, tag: 'gold' })),
+    );
+    for (const id of ids) expect((await computed(id)).isGold).toBe(true);
+  });
+
+  test('a filter on an attribute follows a journey’s write (ctx.contacts.update)', async () => {
+    await json('PUT', '/api/computed-attributes/isPro', {
+      definition: { kind: 'filter', filter: { attr: 'plan', op: 'eq', value: 'pro' } },
+    });
+    await ready('isPro');
+    const id = await contact({ email: 'sdk-pro@example.com' });
+    const contacts = createContactsService(await stepScope(app().runtime));
+    const after = await contacts.update(id, { attributes: { plan: 'pro' } });
+    expect(after.computed?.isPro).toBe(true);
+  });
+});
+
+describe('journeys naming computed attributes', () => {
+  const condition = (filter: object) =>
+    chain(node('t', 'core.event', { event: 'x' }, 0), node('c', 'core.condition', { filter }, 100));
+
+  test('an unknown name in a condition is 422 invalid_graph at publish, at the clause’s pointer', async () => {
+    const graph = condition({
+      all: [
+        { attr: 'a', op: 'exists' },
+        { computed: 'noSuchThing', op: 'gt', value: 1 },
+      ],
+    });
+    const { id } = await json('POST', '/api/journeys', { name: 'Unknown computed', graph });
+    const res = await call('POST', `/api/journeys/${id}/publish`);
+    expect([res.statusCode, res.json().error.code]).toEqual([422, 'invalid_graph']);
+    expect(res.json().error.details).toEqual([
+      expect.objectContaining({ nodeId: 'c', path: '/filter/all/1', message: expect.stringContaining('noSuchThing') }),
+    ]);
+  });
+
+  test('validating the draft names the same clause', async () => {
+    const graph = condition({ computed: 'noSuchThing.r', op: 'gt', value: 1 });
+    const { id } = await json('POST', '/api/journeys', { name: 'Unknown computed draft', graph });
+    const res = await json('POST', `/api/journeys/${id}/validate`);
+    expect(res).toEqual({ valid: false, errors: [expect.objectContaining({ nodeId: 'c', path: '/filter' })] });
+  });
+
+  test('a core.computed trigger on an unknown attribute does not publish', async () => {
+    const graph = chain(node('t', 'core.computed', { attribute: 'noSuchThing' }, 0), node('x', 'core.exit', {}, 100));
+    const { id } = await json('POST', '/api/journeys', { name: 'Unknown trigger', graph });
+    const res = await call('POST', `/api/journeys/${id}/publish`);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ nodeId: 't', path: '/attribute' })]);
+  });
+
+  test('a computed clause in an event filter is refused once, as not allowed there', async () => {
+    const graph = chain(
+      node('t', 'core.event', { event: 'x', filter: { computed: 'noSuchThing', op: 'exists' } }, 0),
+      node('x', 'core.exit', {}, 100),
+    );
+    const { id } = await json('POST', '/api/journeys', { name: 'Computed in event filter', graph });
+    const res = await call('POST', `/api/journeys/${id}/publish`);
+    expect(res.json().error.details).toEqual([
+      expect.objectContaining({ nodeId: 't', path: '/filter', message: expect.stringContaining('not allowed') }),
+    ]);
+  });
+
+  test('a known name publishes', async () => {
+    await json('PUT', '/api/computed-attributes/known', {
+      definition: { kind: 'aggregate', fn: 'count', event: 'x' },
+    });
+    const { id } = await json('POST', '/api/journeys', {
+      name: 'Known computed',
+      graph: condition({ computed: 'known', op: 'gte', value: 1 }),
+    });
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
   });
 });

@@ -1,17 +1,13 @@
 import { sql } from 'kysely';
 import { describe, expect, test } from 'vitest';
 import { lockContact } from '../../engine/contacts/lock.js';
-import { identityApp } from './support.js';
+import { createContactsService } from '../../engine/contacts/service.js';
+import { evaluateTriggers } from '../../engine/segments/tick.js';
+import { stepScope } from '../channels/scope.js';
+import { identityApp, node } from './support.js';
 
 const { app, call, json, contact } = identityApp();
 const event = (body: object) => json('POST', '/api/events', body);
-const node = (id: string, type: string, params: object, y: number) => ({
-  id,
-  type,
-  version: 1,
-  params,
-  position: { x: 0, y },
-});
 
 /** Rows per table that hold `contact_id`, for the given contacts. */
 async function rowsPerTable(ids: string[]): Promise<Record<string, number>> {
@@ -162,6 +158,16 @@ describe('merging two contacts', () => {
     expect(found.total).toBe(1);
   });
 
+  test('a node naming the merged-away id acts on its survivor, also when it matches a filter', async () => {
+    const keep = await contact({ email: 'ctx-keep@example.com', attributes: { tier: 'gold' } });
+    const gone = await contact({ email: 'ctx-gone@example.com' });
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    const contacts = createContactsService(await stepScope(app().runtime));
+    const filter = { attr: 'tier', op: 'eq' as const, value: 'gold' };
+    expect(await contacts.matches(gone, filter, { trigger: {}, steps: {} })).toBe(true);
+    expect((await contacts.update(gone, { attributes: { seen: true } })).id).toBe(keep);
+  });
+
   test('bad merges are refused', async () => {
     const a = await contact({ email: 'bad-a@example.com' });
     const b = await contact({ email: 'bad-b@example.com' });
@@ -193,6 +199,27 @@ describe('merging two contacts', () => {
     expect(counts.messages).toBe(10);
     const { events } = await json('GET', `/api/events?contactId=${keep}&name=race&limit=100`);
     expect(events).toHaveLength(20);
+  });
+
+  test('list, tag and consent changes racing a merge all end on the survivor', async () => {
+    const keep = await contact({ email: 'race-list-keep@example.com' });
+    const gone = await contact({ email: 'race-list-gone@example.com' });
+    for (let i = 0; i < 10; i++) await json('POST', `/api/contacts/${gone}/tags`, { tag: `t${i}` });
+    const writes: Promise<{ statusCode: number }>[] = [];
+    for (let i = 0; i < 10; i++) {
+      writes.push(call('POST', `/api/contacts/${gone}/lists`, { list: `l${i}` }));
+      writes.push(call('DELETE', `/api/contacts/${gone}/tags/t${i}`));
+      if (i === 3) writes.push(call('POST', `/api/contacts/${keep}/merge`, { from: gone }));
+    }
+    writes.push(call('PUT', `/api/contacts/${gone}/consent`, { channel: 'sms', status: 'subscribed' }));
+    const answers = await Promise.all(writes);
+    expect(answers.map((a) => a.statusCode).filter((s) => s >= 300)).toEqual([]);
+    const survivor = await json('GET', `/api/contacts/${keep}`);
+    expect(survivor.lists.map((l: { list: string }) => l.list).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `l${i}`).sort(),
+    );
+    expect(survivor.tags.filter((t: { active: boolean }) => t.active)).toEqual([]);
+    expect(survivor.consent.sms.status).toBe('subscribed');
   });
 
   test('concurrent merges of overlapping contacts run one after the other', async () => {
@@ -272,3 +299,94 @@ describe('unmerging', () => {
     expect((await call('GET', `/api/contacts/${keep}`)).statusCode).toBe(404);
   });
 });
+
+describe('unmerging gives back exactly what the merge took', () => {
+  test('an attribute rewritten on the survivor after the merge stays, with its source, even with the same value', async () => {
+    const keep = await contact({ externalId: 'u-attr', attributes: { plan: 'gold' }, source: 'crm' });
+    const gone = await contact({ email: 'u-attr@example.com', attributes: { lang: 'sv' }, source: 'shop' });
+    const before = await json('GET', `/api/contacts/${keep}`);
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    await json('POST', '/api/contacts', { externalId: 'u-attr', attributes: { lang: 'sv' }, source: 'form' });
+    const { survivor } = await json('POST', `/api/contacts/${keep}/unmerge`, { from: gone });
+    expect(survivor.attributes).toEqual({ plan: 'gold', lang: 'sv' });
+    expect(survivor.attributeSources).toEqual({
+      plan: before.attributeSources.plan,
+      lang: { source: 'form', at: expect.any(String) },
+    });
+  });
+
+  test('tag additions on the survivor after the merge stay; the merged-away contact’s count leaves with it', async () => {
+    const keep = await contact({ email: 'u-tag-keep@example.com' });
+    const gone = await contact({ email: 'u-tag-gone@example.com' });
+    await json('POST', `/api/contacts/${keep}/tags`, { tag: 'fan' });
+    for (let i = 0; i < 2; i++) await json('POST', `/api/contacts/${gone}/tags`, { tag: 'fan' });
+    const firstAdded = (await json('GET', `/api/contacts/${keep}`)).tags[0].firstAddedAt;
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    const added = await json('POST', `/api/contacts/${keep}/tags`, { tag: 'fan' });
+    expect(added.count).toBe(4);
+    const { survivor, restored } = await json('POST', `/api/contacts/${keep}/unmerge`, { from: gone });
+    expect(survivor.tags).toEqual([
+      expect.objectContaining({ tag: 'fan', count: 2, firstAddedAt: firstAdded, lastAddedAt: added.lastAddedAt }),
+    ]);
+    expect(restored.tags).toEqual([expect.objectContaining({ tag: 'fan', count: 2 })]);
+  });
+
+  test('the restored contact stays in the segments it was in, so it does not enter them again', async () => {
+    const graph = {
+      nodes: [
+        node('t', 'core.segment', { filter: { attr: 'segUndo', op: 'eq', value: 1 }, every: 'PT1H' }, 0),
+        node('x', 'core.exit', {}, 100),
+      ],
+      edges: [{ id: 'e', source: 't', sourceHandle: 'out', target: 'x' }],
+    };
+    const { id: journeyId } = await json('POST', '/api/journeys', { name: 'Segment undo', graph });
+    const gone = await contact({ email: 'u-seg-gone@example.com', attributes: { segUndo: 1 } });
+    const keep = await contact({ email: 'u-seg-keep@example.com' });
+    await json('POST', `/api/journeys/${journeyId}/publish`);
+    await evaluated(journeyId);
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    await json('POST', `/api/contacts/${keep}/unmerge`, { from: gone });
+    await evaluated(journeyId);
+    const { runs } = await json('GET', `/api/runs?journeyId=${journeyId}`);
+    expect(runs.map((r: { contactId: string }) => r.contactId)).toEqual([gone]);
+  });
+
+  test('the restored contact’s journey entries return with it: a once-only journey does not take it again', async () => {
+    const graph = {
+      nodes: [node('t', 'core.event', { event: 'u-join' }, 0), node('x', 'core.exit', {}, 100)],
+      edges: [{ id: 'e', source: 't', sourceHandle: 'out', target: 'x' }],
+    };
+    const { id: journeyId } = await json('POST', '/api/journeys', {
+      name: 'Once undo',
+      graph,
+      settings: { reentry: 'once' },
+    });
+    await json('POST', `/api/journeys/${journeyId}/publish`);
+    const keep = await contact({ email: 'u-once-keep@example.com' });
+    const gone = await contact({ email: 'u-once-gone@example.com' });
+    for (const id of [keep, gone]) await event({ contactId: id, name: 'u-join' });
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    await json('POST', `/api/contacts/${keep}/unmerge`, { from: gone });
+    await event({ contactId: gone, name: 'u-join' });
+    const { runs } = await json('GET', `/api/runs?journeyId=${journeyId}&contactId=${gone}`);
+    expect(runs).toHaveLength(1);
+  });
+});
+
+/** Evaluates the journey's segment trigger now, whoever of this test and the worker gets to it. */
+async function evaluated(journeyId: string) {
+  const since = new Date();
+  await app().runtime.pool.query(
+    `update trigger_state set next_at = now() - interval '1 second' where journey_id = $1`,
+    [journeyId],
+  );
+  for (let i = 0; i < 100; i++) {
+    await evaluateTriggers(app().runtime);
+    const { rows } = await app().runtime.pool.query('select last_at from trigger_state where journey_id = $1', [
+      journeyId,
+    ]);
+    if (rows[0]?.last_at && rows[0].last_at >= since) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the segment trigger of ${journeyId} was never evaluated`);
+}

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { identityApp } from './support.js';
+import { createContactsService } from '../../engine/contacts/service.js';
+import { stepScope } from '../channels/scope.js';
+import { chain, identityApp, node } from './support.js';
 
 const { app, call, json } = identityApp();
 
@@ -83,5 +85,127 @@ describe('attribute sources', () => {
     expect(merged.attributes.plan).toBe('gold');
     expect(merged.attributeSources.plan.source).toBe('crm');
     await json('PUT', '/api/settings/attribute-sources', { default: [], attributes: {} });
+  });
+});
+
+const SECRET = 'a-secret-of-16-chars';
+async function publish(graph: object): Promise<string> {
+  const { id } = await json('POST', '/api/journeys', { name: 'Writes', graph });
+  await json('POST', `/api/journeys/${id}/publish`);
+  return id;
+}
+const hook = (journeyId: string, payload: object) =>
+  app().app.inject({
+    method: 'POST',
+    url: `/hooks/${journeyId}/hook`,
+    headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
+    payload,
+  });
+
+/** The contact once its run of the journey completed. */
+async function afterRun(journeyId: string, email: string) {
+  for (let i = 0; i < 100; i++) {
+    const { runs } = await json('GET', `/api/runs?journeyId=${journeyId}&status=completed`);
+    if (runs.length) return upsert({ email });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`journey ${journeyId} completed no run`);
+}
+
+const stepContacts = async (fields: object = {}) => createContactsService(await stepScope(app().runtime, fields));
+
+describe('attribute sources of journey writes', () => {
+  test('a webhook’s runs write under its source, and leave what a higher-ranking source set', async () => {
+    await json('PUT', '/api/settings/attribute-sources', { default: ['crm', 'shop'], attributes: {} });
+    await upsert({ email: 'hook-src@example.com', attributes: { plan: 'gold' }, source: 'crm' });
+    const journey = await publish(
+      chain(
+        node('hook', 'core.webhook', { secret: SECRET, source: 'shop' }, 0),
+        node(
+          'set',
+          'crm.update-contact',
+          { attributes: { plan: '{{ trigger.plan }}', cart: '{{ trigger.cart }}' } },
+          100,
+        ),
+      ),
+    );
+    expect((await hook(journey, { email: 'hook-src@example.com', plan: 'free', cart: 2 })).statusCode).toBe(202);
+    const after = await afterRun(journey, 'hook-src@example.com');
+    expect(after.attributes).toEqual({ plan: 'gold', cart: '2' });
+    expect(after.attributeSources).toEqual({
+      plan: { source: 'crm', at: expect.any(String) },
+      cart: { source: 'shop', at: expect.any(String) },
+    });
+    await json('PUT', '/api/settings/attribute-sources', { default: [], attributes: {} });
+  });
+
+  test('a webhook without a source param writes as webhook', async () => {
+    const journey = await publish(
+      chain(
+        node('hook', 'core.webhook', { secret: SECRET }, 0),
+        node('set', 'crm.update-contact', { attributes: { seen: 'yes' } }, 100),
+      ),
+    );
+    await hook(journey, { email: 'hook-default@example.com' });
+    const after = await afterRun(journey, 'hook-default@example.com');
+    expect(after.attributeSources.seen.source).toBe('webhook');
+  });
+
+  test('crm.update-contact writes as journey outside webhook runs, or under the source it names', async () => {
+    const journey = await publish(
+      chain(
+        node('t', 'core.event', { event: 'src-signup' }, 0),
+        node('a', 'crm.update-contact', { attributes: { stage: 'new' } }, 100),
+        node('b', 'crm.update-contact', { attributes: { owner: 'ann' }, source: 'crm' }, 200),
+      ),
+    );
+    await json('POST', '/api/events', { email: 'event-src@example.com', name: 'src-signup' });
+    const after = await afterRun(journey, 'event-src@example.com');
+    expect(after.attributeSources.stage.source).toBe('journey');
+    expect(after.attributeSources.owner.source).toBe('crm');
+  });
+
+  test('ctx.contacts.update writes under the run’s source and leaves what a higher-ranking source set', async () => {
+    await json('PUT', '/api/settings/attribute-sources', { default: ['crm'], attributes: {} });
+    const id = (await upsert({ email: 'sdk-src@example.com', attributes: { plan: 'gold' }, source: 'crm' })).id;
+    const contacts = await stepContacts({ source: 'webhook' });
+    const after = await contacts.update(id, { attributes: { plan: 'free', cart: 1 } });
+    expect(after.attributes).toEqual({ plan: 'gold', cart: 1 });
+    expect(after.attributeSources?.cart?.source).toBe('webhook');
+    await json('PUT', '/api/settings/attribute-sources', { default: [], attributes: {} });
+  });
+
+  test('ctx.contacts.update writes under the source it names', async () => {
+    await json('PUT', '/api/settings/attribute-sources', { default: ['crm'], attributes: {} });
+    const id = (await upsert({ email: 'sdk-own@example.com', attributes: { plan: 'gold' }, source: 'crm' })).id;
+    const contacts = await stepContacts({ source: 'webhook' });
+    const after = await contacts.update(id, { attributes: { plan: 'pro' }, source: 'crm' });
+    expect(after.attributes.plan).toBe('pro');
+    expect(after.attributeSources?.plan?.source).toBe('crm');
+    await json('PUT', '/api/settings/attribute-sources', { default: [], attributes: {} });
+  });
+
+  test('a bad source is refused: by ctx.contacts.update naming /source, and at publish naming the node', async () => {
+    const id = (await upsert({ email: 'sdk-bad@example.com' })).id;
+    const contacts = await stepContacts();
+    await expect(contacts.update(id, { attributes: { a: 1 }, source: 'Bad Source' })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '/source' }],
+    });
+    const { id: journey } = await json('POST', '/api/journeys', {
+      name: 'Bad source',
+      graph: chain(
+        node('hook', 'core.webhook', { secret: SECRET, source: 'Shop!' }, 0),
+        node('set', 'crm.update-contact', { attributes: { a: '1' }, source: 'x'.repeat(65) }, 100),
+      ),
+    });
+    const res = await call('POST', `/api/journeys/${journey}/publish`);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ nodeId: 'hook', path: '/source' }),
+        expect.objectContaining({ nodeId: 'set', path: '/source' }),
+      ]),
+    );
   });
 });

@@ -31,3 +31,18 @@ export function identityApp() {
   const contact = async (body: object): Promise<string> => (await json('POST', '/api/contacts', body)).id;
   return { app, call, json, contact };
 }
+
+/** A graph node at height `y`. */
+export const node = (id: string, type: string, params: object, y: number) => ({
+  id,
+  type,
+  version: 1,
+  params,
+  position: { x: 0, y },
+});
+
+/** A graph of nodes one after the other, each entered by the `out` of the one before. */
+export const chain = (...nodes: ReturnType<typeof node>[]) => ({
+  nodes,
+  edges: nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]?.id, sourceHandle: 'out', target: n.id })),
+});

@@ -58,6 +58,20 @@ describe('CRM nodes in a test run', () => {
     expect(stored.json()).toMatchObject({ attributes: { plan: 'free' }, tags: [], lists: [] });
   });
 
+  test('an update names the run’s webhook source, as a live run would', async () => {
+    const contactId = await storeContact(t, { email: 'crm-source@example.com' });
+    const webhook = hook();
+    const id = await draft(t, {
+      nodes: [
+        { ...webhook, params: { ...webhook.params, source: 'shop' } },
+        n('plan', 'crm.update-contact', { attributes: { plan: 'pro' } }),
+      ],
+      edges: [e('hook', 'plan')],
+    });
+    const result = await testRun(t, id, { contact: { id: contactId }, trigger: {} });
+    expect(result.contact.attributeSources.plan).toMatchObject({ source: 'shop' });
+  });
+
   test('a condition reads the inline contact’s attributes and tags', async () => {
     const id = await draft(t, {
       nodes: [

@@ -246,6 +246,8 @@ export async function buildNodeContext(input: {
   onServiceUse?: ServiceUse;
   /** Shared by the steps of a batch (`step/step-batch.ts`). */
   batch?: StepBatchServices;
+  /** The source its contact writes name by default (`writeSourceOf`). */
+  source: string;
 }): Promise<NodeContext<never>> {
   const { runtime, db, run, step, node, definition } = input;
   const [contact, steps] = input.known
@@ -262,6 +264,7 @@ export async function buildNodeContext(input: {
     nodeId: node.id,
     contactId: run.contactId,
     contact,
+    source: input.source,
     idempotencyKey: step.idempotencyKey ?? step.id,
     now,
     ...(input.batch ? { batch: input.batch } : {}),

@@ -9,7 +9,7 @@ import { decide, engineFailure, type RetryOptions } from '../kernel/decide.js';
 import { type StepView, seeing, watchContact } from '../node/contact-view.js';
 import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../node/context.js';
 import { invokeNode, type Outcome } from '../node/invoke.js';
-import { type CompiledVersion, definitionOf } from '../versions.js';
+import { type CompiledVersion, definitionOf, writeSourceOf } from '../versions.js';
 import type { StepWrite } from '../write/write-steps.js';
 import type { StepBatch } from './step-batch.js';
 import type { BatchTelemetry, StepProbe } from './telemetry.js';
@@ -74,6 +74,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
           signal,
           known,
           batch: t.batch,
+          source: writeSourceOf(t.version, t.run.triggerNodeId),
           onServiceUse: async (service, method, args) => watchContact(view, service, method, args),
         }),
       ),

@@ -10,8 +10,21 @@ import type { TemplateScope } from './template.js';
 export interface ContactsService {
   /** The contact as stored now, or null when it was erased. */
   get(contactId: string): Promise<Contact | null>;
-  /** Merges attributes key by key (a null value removes the key) and returns the contact. */
-  update(contactId: string, patch: { attributes?: JsonObject; timezone?: string | null }): Promise<Contact>;
+  /**
+   * Merges attributes key by key (a null value removes the key) and returns the contact. The
+   * write names `source` (1–64 of `a-z 0-9 . _ -`; default the run's: its `core.webhook`
+   * trigger's `source` param, else `"journey"`) and follows the workspace's precedence lists
+   * (`/api/settings/attribute-sources`): a key whose value a higher-ranking source set is left
+   * as it is, the rest of the write applies.
+   *
+   * @example
+   * // The CRM ranks above the webshop for `plan`: this write keeps a CRM-set plan, sets the rest.
+   * await ctx.contacts.update(ctx.contact.id, { attributes: { plan: 'pro', cart: 2 }, source: 'webshop' });
+   */
+  update(
+    contactId: string,
+    patch: { attributes?: JsonObject; timezone?: string | null; source?: string },
+  ): Promise<Contact>;
   /** Adds a tag (count + 1, reactivated); `ttl` is an ISO 8601 duration, default the tag's lifespan. */
   addTag(contactId: string, tag: string, options?: { ttl?: string }): Promise<TagState>;
   /** Turns a tag inactive; its count stays. */

@@ -21,6 +21,13 @@ export default defineNode({
         description: 'Sent as X-Waymark-Secret or used for the HMAC signature',
       },
       schema: { type: 'object', title: 'Payload schema', description: 'JSON Schema the payload must satisfy' },
+      source: {
+        type: 'string',
+        pattern: '^[a-z0-9._-]{1,64}$',
+        default: 'webhook',
+        title: 'Source',
+        description: 'The source contact writes of its runs name, ranked by the attribute source lists',
+      },
     },
     required: ['secret'],
     additionalProperties: false,

@@ -42,6 +42,16 @@ describe('crm.update-contact', () => {
     });
     expect(contact?.attributes).toEqual({ country: 'FI', plan: 'pro' });
   });
+
+  test('writes under the source it names', async () => {
+    const { contact } = await runNode(updateContact, { params: { attributes: { plan: 'pro' }, source: 'crm' } });
+    expect(contact?.attributeSources?.plan?.source).toBe('crm');
+  });
+
+  test('without a source, writes under the run’s', async () => {
+    const { contact } = await runNode(updateContact, { params: { attributes: { plan: 'pro' } } });
+    expect(contact?.attributeSources?.plan?.source).toBe('journey');
+  });
 });
 
 describe('crm.create-lead', () => {

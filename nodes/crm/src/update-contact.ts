@@ -1,7 +1,7 @@
 import { defineNode } from '@waymark/sdk';
 import { contactIdOf } from './contact-id.js';
 
-/** Sets contact attributes from templates (merged key by key). */
+/** Sets contact attributes from templates (merged key by key), under a source the precedence lists rank. */
 export default defineNode({
   type: 'crm.update-contact',
   version: 1,
@@ -20,13 +20,20 @@ export default defineNode({
         minProperties: 1,
         additionalProperties: { type: 'string', format: 'template' },
       },
+      source: {
+        type: 'string',
+        pattern: '^[a-z0-9._-]{1,64}$',
+        title: 'Source',
+        description: 'The source the write names (default: the webhook trigger’s source, else journey)',
+      },
     },
     required: ['attributes'],
     additionalProperties: false,
   },
   outputs: ['out'],
   async run(ctx) {
-    await ctx.contacts.update(contactIdOf(ctx.contact), { attributes: ctx.params.attributes });
+    const { attributes, source } = ctx.params;
+    await ctx.contacts.update(contactIdOf(ctx.contact), { attributes, ...(source ? { source } : {}) });
     return { next: 'out' };
   },
 });

@@ -41,14 +41,26 @@ export class MemoryContacts implements ContactsService {
     return this.contacts.get(id) ?? null;
   }
 
-  async update(id: string, patch: { attributes?: JsonObject; timezone?: string | null }) {
+  /**
+   * Merges attributes key by key, each written key naming `source` (default `journey`) in
+   * `attributeSources`. No precedence lists here: every source ranks alike, so writes apply.
+   */
+  async update(id: string, patch: { attributes?: JsonObject; timezone?: string | null; source?: string }) {
     const contact = this.#require(id);
+    const at = this.now().toISOString();
+    const sources = { ...contact.attributeSources };
     for (const [key, value] of Object.entries(patch.attributes ?? {})) {
-      if (value === null) delete contact.attributes[key];
-      else contact.attributes[key] = value;
+      if (value === null) {
+        delete contact.attributes[key];
+        delete sources[key];
+      } else {
+        contact.attributes[key] = value;
+        sources[key] = { source: patch.source ?? 'journey', at };
+      }
     }
+    contact.attributeSources = sources;
     if (patch.timezone !== undefined) contact.timezone = patch.timezone;
-    contact.updatedAt = this.now().toISOString();
+    contact.updatedAt = at;
     return contact;
   }
 
