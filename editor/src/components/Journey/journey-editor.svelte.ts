@@ -12,6 +12,7 @@ import type {
 } from '../../lib/api/types.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/convert.ts';
+import { BIG_JOURNEY, withEstimate } from '../../lib/graph/estimate.ts';
 import { GraphHistory } from '../../lib/graph/history.svelte.ts';
 import type { EdgeRoute } from '../../lib/graph/layout.ts';
 import { debounce } from '../../lib/util/debounce.ts';
@@ -99,6 +100,7 @@ export class JourneyEditor {
       this.#lastSaved = this.#saveKey;
       // After #lastSaved: a graph laid out on opening is saved laid out.
       this.ops.arrange(true);
+      this.#estimate();
       this.history.reset(this.graphJson);
       this.saveStatus = 'saved';
       this.loadError = null;
@@ -210,6 +212,7 @@ export class JourneyEditor {
       this.nodes = flow.nodes;
       this.edges = flow.edges;
       this.ops.arrange(true);
+      this.#estimate();
     } catch (error) {
       this.notice = errorMessage(error);
     }
@@ -257,6 +260,15 @@ export class JourneyEditor {
     this.nodes = flow.nodes;
     this.edges = flow.edges;
     this.ops.arrange();
+    this.#estimate();
+  }
+
+  /** A big graph just shown opens with estimated node boxes, so xyflow draws only what is in view. */
+  #estimate(): void {
+    if (this.nodes.length <= BIG_JOURNEY) return;
+    const outputs = (n: FlowNode) =>
+      this.catalogue.outputs(n.data.type, n.data.version, n.data.params).filter((o) => o !== '' && o !== 'error');
+    this.nodes = withEstimate(this.nodes, this.edges, outputs);
   }
 
   errorsFor(nodeId: string): GraphError[] {
