@@ -191,6 +191,16 @@ export class JourneyEditor {
     }
   }
 
+  /** Replaces the journey's tags (they are the journey's, not the draft's: saved at once). */
+  async setTags(tags: string[]): Promise<void> {
+    try {
+      const journey = await this.api.patch<Journey>(`/api/journeys/${this.id}`, { tags });
+      this.journey = { ...(this.journey ?? journey), tags: journey.tags ?? tags };
+    } catch (error) {
+      this.notice = errorMessage(error);
+    }
+  }
+
   async setPaused(paused: boolean): Promise<void> {
     try {
       const journey = await this.api.post<Journey>(`/api/journeys/${this.id}/${paused ? 'pause' : 'resume'}`);
