@@ -185,5 +185,15 @@ describe.skipIf(!hasChromium)('the canvas', () => {
     }
     await expect.poll(() => node(page, 'hook').count()).toBe(0);
     await expect.poll(() => looseEnds(page, graph)).toEqual([]);
+
+    // Undo shows the whole graph anew; the nodes on screen keep meeting their edges.
+    const victim = (await page.locator('.svelte-flow__node').last().getAttribute('data-id'))!;
+    await node(page, victim).click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => node(page, victim).count()).toBe(0);
+    await page.waitForTimeout(400); // the history records a change once it settles
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => node(page, victim).count()).toBe(1);
+    await expect.poll(() => looseEnds(page, graph)).toEqual([]);
   });
 });

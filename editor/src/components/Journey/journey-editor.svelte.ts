@@ -45,6 +45,8 @@ export class JourneyEditor {
   valid = $state<boolean | null>(null);
   diff = $state.raw<GraphDiff | null>(null);
   busy = $state<string | null>(null);
+  /** How often a big graph was shown anew with estimated node boxes (lib/graph/estimate.ts). */
+  estimated = $state(0);
   notice = $state<string | null>(null);
   readonly history = new GraphHistory();
   readonly ops: GraphOps;
@@ -279,6 +281,7 @@ export class JourneyEditor {
     const outputs = (n: FlowNode) =>
       this.catalogue.outputs(n.data.type, n.data.version, n.data.params).filter((o) => o !== '' && o !== 'error');
     this.nodes = withEstimate(this.nodes, this.edges, outputs);
+    this.estimated++;
   }
 
   errorsFor(nodeId: string): GraphError[] {
