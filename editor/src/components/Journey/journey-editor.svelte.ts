@@ -45,8 +45,8 @@ export class JourneyEditor {
   valid = $state<boolean | null>(null);
   diff = $state.raw<GraphDiff | null>(null);
   busy = $state<string | null>(null);
-  /** How often a big graph was shown anew with estimated node boxes (lib/graph/estimate.ts). */
-  estimated = $state(0);
+  /** How often a big graph was shown anew, its nodes (on screen too) with estimated boxes (lib/graph/estimate.ts). */
+  shown = $state(0);
   notice = $state<string | null>(null);
   readonly history = new GraphHistory();
   readonly ops: GraphOps;
@@ -237,6 +237,8 @@ export class JourneyEditor {
     this.#stash = null;
     this.viewing = 'draft';
     this.ops.arrange();
+    // The draft's nodes never drawn keep their estimates, those now on screen among them too.
+    if (this.nodes.length > BIG_JOURNEY) this.shown++;
   }
 
   async loadDiff(): Promise<void> {
@@ -281,7 +283,7 @@ export class JourneyEditor {
     const outputs = (n: FlowNode) =>
       this.catalogue.outputs(n.data.type, n.data.version, n.data.params).filter((o) => o !== '' && o !== 'error');
     this.nodes = withEstimate(this.nodes, this.edges, outputs);
-    this.estimated++;
+    this.shown++;
   }
 
   errorsFor(nodeId: string): GraphError[] {
