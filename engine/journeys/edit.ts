@@ -36,11 +36,14 @@ async function found(db: Kysely<Database>, workspaceId: string, id: string): Pro
   return journey;
 }
 
+/** A journey's tags as kept: each once, in the order first given. */
+const distinct = (tags: readonly string[]): string[] => [...new Set(tags)];
+
 /** Creates a journey in `draft` status; the graph defaults to an empty one. */
 export async function createJourney(
   db: Kysely<Database>,
   workspaceId: string,
-  input: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings> },
+  input: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings>; tags?: string[] },
 ): Promise<Journey> {
   const row = await db
     .insertInto('journeys')
@@ -50,19 +53,26 @@ export async function createJourney(
       draft_graph: JSON.stringify(input.graph ?? EMPTY_GRAPH),
       draft_settings: JSON.stringify(withDefaults(input.settings)),
       published_version: null,
+      tags: distinct(input.tags ?? []),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
   return found(db, workspaceId, row.id);
 }
 
-/** Every journey not archived, most recently changed first. */
-export async function listJourneys(db: Kysely<Database>, workspaceId: string): Promise<JourneySummary[]> {
+/** Every journey not archived (only those tagged `filter.tag` when given), most recently changed first. */
+export async function listJourneys(
+  db: Kysely<Database>,
+  workspaceId: string,
+  filter: { tag?: string } = {},
+): Promise<JourneySummary[]> {
+  const { tag } = filter;
   const rows = await db
     .selectFrom('journeys')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('status', '<>', 'archived')
+    .$if(tag !== undefined, (q) => q.where('tags', '@>', sql<string[]>`array[${tag}]::text[]`))
     .orderBy('updated_at', 'desc')
     .orderBy('id')
     .execute();
@@ -70,14 +80,14 @@ export async function listJourneys(db: Kysely<Database>, workspaceId: string): P
 }
 
 /**
- * Renames a journey and/or changes its draft settings. Settings merge key by key over the
- * current ones; they take effect for new runs at the next publish.
+ * Renames a journey, changes its draft settings and/or replaces its tags. Settings merge key by
+ * key over the current ones; they take effect for new runs at the next publish.
  */
 export async function updateJourney(
   db: Kysely<Database>,
   workspaceId: string,
   id: string,
-  patch: { name?: string; settings?: Partial<JourneySettings> },
+  patch: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] },
 ): Promise<Journey> {
   await db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, workspaceId, id);
@@ -85,6 +95,7 @@ export async function updateJourney(
       .updateTable('journeys')
       .set({
         ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.tags !== undefined ? { tags: distinct(patch.tags) } : {}),
         ...(patch.settings
           ? { draft_settings: JSON.stringify(withDefaults({ ...row.draft_settings, ...patch.settings })) }
           : {}),

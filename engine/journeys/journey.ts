@@ -9,6 +9,7 @@ export interface Journey {
   name: string;
   status: JourneyStatus;
   publishedVersion: number | null;
+  tags: string[];
   draft: { graph: JourneyGraph; settings: JourneySettings };
   versions: { version: number; publishedAt: string }[];
   createdAt: string;
@@ -22,6 +23,7 @@ export interface JourneySummary {
   name: string;
   status: JourneyStatus;
   publishedVersion: number | null;
+  tags: string[];
   updatedAt: string;
 }
 
@@ -44,6 +46,7 @@ export function toSummary(row: JourneyRow): JourneySummary {
     name: row.name,
     status: row.status,
     publishedVersion: row.published_version,
+    tags: row.tags,
     updatedAt: iso(row.updated_at),
   };
 }

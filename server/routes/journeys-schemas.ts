@@ -50,6 +50,22 @@ export const journeyIdParams = {
 } as const;
 
 const status = { type: 'string', enum: ['draft', 'live', 'paused', 'archived'] } as const;
+
+/** One journey tag: letters, digits and a few marks, inner spaces allowed, starting with a letter or digit. */
+export const journeyTag = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[\\p{L}\\p{N}](?:[\\p{L}\\p{N} _.:/&+#-]*[\\p{L}\\p{N}_.:/&+#-])?$',
+  description: 'letters, digits, inner spaces and _ . : / & + # -; starts with a letter or digit',
+} as const;
+
+const tagsBody = {
+  type: 'array',
+  maxItems: 20,
+  items: journeyTag,
+  description: 'replaces the journey’s tags; a tag given twice is kept once',
+} as const;
 const nullableVersion = { type: ['integer', 'null'] } as const;
 const time = { type: 'string', format: 'date-time' } as const;
 
@@ -60,9 +76,10 @@ export const journeySummarySchema = {
     name: { type: 'string' },
     status,
     publishedVersion: nullableVersion,
+    tags: { type: 'array', items: { type: 'string' } },
     updatedAt: time,
   },
-  required: ['id', 'name', 'status', 'publishedVersion', 'updatedAt'],
+  required: ['id', 'name', 'status', 'publishedVersion', 'tags', 'updatedAt'],
 } as const;
 
 export const journeySchema = {
@@ -112,6 +129,7 @@ export const createBody = {
     name,
     graph: graphSchema,
     settings: settingsSchema,
+    tags: tagsBody,
     template: { type: 'string', minLength: 1, description: 'a journey template id: the draft starts as its graph' },
   },
   required: ['name'],
@@ -120,8 +138,13 @@ export const createBody = {
 
 export const patchBody = {
   type: 'object',
-  properties: { name, settings: settingsSchema },
+  properties: { name, settings: settingsSchema, tags: tagsBody },
   additionalProperties: false,
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  properties: { tag: { ...journeyTag, description: 'only the journeys carrying this tag' } },
 } as const;
 
 export const draftBody = {

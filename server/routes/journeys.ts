@@ -67,7 +67,15 @@ export async function journeysRoutes(app: FastifyInstance) {
     }
   });
 
-  app.post<{ Body: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings>; template?: string } }>(
+  app.post<{
+    Body: {
+      name: string;
+      graph?: JourneyGraph;
+      settings?: Partial<JourneySettings>;
+      tags?: string[];
+      template?: string;
+    };
+  }>(
     '/api/journeys',
     {
       bodyLimit: GRAPH_BODY_LIMIT,
@@ -80,18 +88,19 @@ export async function journeysRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get(
+  app.get<{ Querystring: { tag?: string } }>(
     '/api/journeys',
     {
       schema: {
         tags,
+        querystring: s.listQuery,
         response: {
           200: { type: 'object', properties: { journeys: { type: 'array', items: s.journeySummarySchema } } },
           ...errorResponses(),
         },
       },
     },
-    async (request) => ({ journeys: await listJourneys(db, workspaceOf(request)) }),
+    async (request) => ({ journeys: await listJourneys(db, workspaceOf(request), request.query) }),
   );
 
   const one = { tags, params: s.journeyIdParams };
@@ -101,7 +110,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     getJourney(db, workspaceOf(request), request.params.id),
   );
 
-  app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings> } }>(
+  app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] } }>(
     '/api/journeys/:id',
     { schema: { ...one, body: s.patchBody, response: journeyAnswer } },
     async (request) => {

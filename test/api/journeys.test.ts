@@ -88,7 +88,7 @@ describe('POST /api/journeys', () => {
 });
 
 describe('GET /api/journeys', () => {
-  test('lists journeys with status, published version and last change', async () => {
+  test('lists journeys with status, published version, tags and last change', async () => {
     const id = await createJourney(t, { name: 'Listed' });
     const res = await call('GET', '/api/journeys');
     expect(res.statusCode).toBe(200);
@@ -98,6 +98,7 @@ describe('GET /api/journeys', () => {
       name: 'Listed',
       status: 'draft',
       publishedVersion: null,
+      tags: [],
       updatedAt: expect.stringMatching(/Z$/),
     });
   });

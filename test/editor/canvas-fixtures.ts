@@ -41,3 +41,39 @@ export function fortyNodeJourney(): JourneyGraph {
   }
   return { nodes, edges };
 }
+
+/**
+ * A journey of `size` nodes made through the API at 0,0 (so it is laid out on opening, the
+ * worst case): a webhook, then blocks of a condition whose two branches meet again. The bench's
+ * canvas workload opens one of 500.
+ */
+export function bigJourney(size: number): JourneyGraph {
+  const at = { x: 0, y: 0 };
+  const nodes: JourneyGraph['nodes'] = [
+    { id: 'hook', type: 'core.webhook', version: 1, params: { secret: 'a-secret-of-16-chars' }, position: at },
+  ];
+  const edges: JourneyGraph['edges'] = [];
+  const link = (source: string, sourceHandle: string, target: string) =>
+    edges.push({ id: `e${edges.length + 1}`, source, sourceHandle, target });
+  let previous = 'hook';
+  for (let i = 0; nodes.length + 3 <= size; i++) {
+    nodes.push(
+      {
+        id: `c${i}`,
+        type: 'core.condition',
+        version: 1,
+        params: { filter: { attr: 'n', op: 'gte', value: i } },
+        position: at,
+      },
+      { id: `y${i}`, type: 'crm.tag', version: 1, params: { action: 'add', tag: `yes-${i}` }, position: at },
+      { id: `n${i}`, type: 'crm.tag', version: 1, params: { action: 'add', tag: `no-${i}` }, position: at },
+    );
+    link(previous, 'out', `c${i}`);
+    link(`c${i}`, 'yes', `y${i}`);
+    link(`c${i}`, 'no', `n${i}`);
+    // Both branches meet at the next condition; the first one carries on.
+    if (i > 0) link(`n${i - 1}`, 'out', `c${i}`);
+    previous = `y${i}`;
+  }
+  return { nodes, edges };
+}

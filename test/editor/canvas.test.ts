@@ -1,8 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { JourneyGraph } from '../../engine/graph/types.js';
 import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
-import { fortyNodeJourney } from './canvas-fixtures.js';
+import { bigJourney, fortyNodeJourney } from './canvas-fixtures.js';
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const node = (page: Page, id: string) => page.locator(`.svelte-flow__node[data-id="${id}"]`);
@@ -29,6 +30,35 @@ async function geometry(page: Page): Promise<{ boxes: Box[]; edges: EdgeSamples[
     });
     return { boxes, edges };
   });
+}
+
+/** Drawn edges whose ends miss the handles they join (on screen, a few pixels' slack). */
+async function looseEnds(page: Page, graph: JourneyGraph): Promise<string[]> {
+  return page.evaluate((edges) => {
+    const slack = 3;
+    const within = (p: DOMPoint, el: Element | null) => {
+      if (!el) return true; // that end's node is out of view, not drawn
+      const r = el.getBoundingClientRect();
+      return p.x >= r.left - slack && p.x <= r.right + slack && p.y >= r.top - slack && p.y <= r.bottom + slack;
+    };
+    const loose: string[] = [];
+    for (const g of document.querySelectorAll<SVGGElement>('.svelte-flow__edge')) {
+      const edge = edges.find((e) => e.id === g.dataset.id);
+      const path = g.querySelector<SVGPathElement>('.svelte-flow__edge-path');
+      if (!edge || !path) continue;
+      const screen = path.getScreenCTM()!;
+      const start = path.getPointAtLength(0).matrixTransform(screen);
+      const end = path.getPointAtLength(path.getTotalLength()).matrixTransform(screen);
+      const node = (id: string) => `.svelte-flow__node[data-id="${id}"]`;
+      const from = document.querySelector(
+        `${node(edge.source)} .svelte-flow__handle.source[data-handleid="${edge.sourceHandle}"]`,
+      );
+      const to = document.querySelector(`${node(edge.target)} .svelte-flow__handle.target`);
+      if (!within(start, from)) loose.push(`${edge.id} leaves ${edge.source} off its handle`);
+      if (!within(end, to)) loose.push(`${edge.id} enters ${edge.target} off its handle`);
+    }
+    return loose;
+  }, graph.edges);
 }
 
 describe.skipIf(!hasChromium)('the canvas', () => {
@@ -128,5 +158,42 @@ describe.skipIf(!hasChromium)('the canvas', () => {
   test('edges carry their output name', async () => {
     const labels = await page.getByTestId('edge-label').allTextContents();
     expect(labels.map((l) => l.trim()).sort()).toEqual(expect.arrayContaining(['yes', 'no', 'a', 'b', 'c']));
+  });
+
+  test('a 300-node journey draws only what is in view, every edge on its handles, also after panning', async () => {
+    const graph = bigJourney(300);
+    const res = await session.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: auth,
+      payload: { name: 'Big', graph },
+    });
+    await page.goto(`${url}/journeys/${res.json().id}`);
+    await node(page, 'hook').waitFor();
+    await expect.poll(() => looseEnds(page, graph)).toEqual([]);
+    expect(await page.locator('.svelte-flow__node').count()).toBeLessThan(100);
+    await page.locator('.svelte-flow__minimap').waitFor();
+
+    // Drag the pane up from its empty left margin: the nodes further down are drawn, on their handles.
+    const pane = (await page.locator('.svelte-flow').boundingBox())!;
+    await page.screenshot({ path: 'test/editor/.canvas-big.png' }).catch(() => undefined);
+    for (let i = 0; i < 4; i++) {
+      await page.mouse.move(pane.x + 60, pane.y + pane.height / 2 + 150);
+      await page.mouse.down();
+      await page.mouse.move(pane.x + 60, pane.y + pane.height / 2 - 150, { steps: 5 });
+      await page.mouse.up();
+    }
+    await expect.poll(() => node(page, 'hook').count()).toBe(0);
+    await expect.poll(() => looseEnds(page, graph)).toEqual([]);
+
+    // Undo shows the whole graph anew; the nodes on screen keep meeting their edges.
+    const victim = (await page.locator('.svelte-flow__node').last().getAttribute('data-id'))!;
+    await node(page, victim).click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => node(page, victim).count()).toBe(0);
+    await page.waitForTimeout(400); // the history records a change once it settles
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => node(page, victim).count()).toBe(1);
+    await expect.poll(() => looseEnds(page, graph)).toEqual([]);
   });
 });

@@ -23,12 +23,12 @@ describe.skipIf(!hasChromium)('a daily user’s comforts', () => {
   }, 120_000);
   afterAll(() => s?.close());
 
-  async function create(name: string, nodes: object[] = []): Promise<string> {
+  async function create(name: string, nodes: object[] = [], tags: string[] = []): Promise<string> {
     const res = await s.app.inject({
       method: 'POST',
       url: '/api/journeys',
       headers: auth,
-      payload: { name, graph: { nodes, edges: [] } },
+      payload: { name, graph: { nodes, edges: [] }, tags },
     });
     return res.json().id;
   }
@@ -89,5 +89,32 @@ describe.skipIf(!hasChromium)('a daily user’s comforts', () => {
     await s.page.getByLabel('Status').selectOption('');
     await s.page.getByLabel('Updated').selectOption('day');
     await expect.poll(async () => (await names()).length).toBe(2);
+  });
+
+  test('tags given in a journey’s settings show on the list, which filters by them', async () => {
+    const sale = await create('Autumn sale');
+    await create('Autumn news', [], ['newsletter']);
+    await s.page.goto(`${s.url}/journeys/${sale}`);
+    await s.page.getByRole('tab', { name: 'Settings' }).click();
+    for (const tag of ['promo', 'q4']) {
+      await s.page.getByLabel('Add a tag').fill(tag);
+      await s.page.getByLabel('Add a tag').press('Enter');
+    }
+    const chips = s.page.getByRole('list', { name: 'Journey tags' }).getByRole('listitem');
+    await expect
+      .poll(async () => (await chips.allTextContents()).map((t) => t.replace('×', '').trim()))
+      .toEqual(['promo', 'q4']);
+
+    await s.page.goto(`${s.url}/`);
+    const names = () => s.page.locator('table tbody tr td:first-child a').allTextContents();
+    await s.page.getByLabel('Search journeys').fill('autumn');
+    await expect.poll(async () => (await names()).sort()).toEqual(['Autumn news', 'Autumn sale']);
+    await s.page.getByLabel('Tag', { exact: true }).selectOption('promo');
+    await expect.poll(names).toEqual(['Autumn sale']);
+    // A journey's tag on the list filters by it too.
+    await s.page.getByLabel('Tag', { exact: true }).selectOption('');
+    await s.page.locator('table').getByRole('button', { name: 'newsletter', exact: true }).click();
+    await expect.poll(names).toEqual(['Autumn news']);
+    expect(await s.page.getByLabel('Tag', { exact: true }).inputValue()).toBe('newsletter');
   });
 });

@@ -15,6 +15,8 @@ export interface JourneysTable {
   draft_graph: Json<JourneyGraph>;
   draft_settings: Json<JourneySettings>;
   published_version: number | null;
+  /** Labels to file the journey under (deduplicated, in the order given). */
+  tags: ColumnType<string[], string[] | undefined, string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
   archived_at: Timestamp | null;

@@ -2,6 +2,7 @@ import type { CatalogueNode } from '../../lib/api/types.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { parseGraph, reidentify, subgraph } from '../../lib/graph/clipboard.ts';
 import { type FlowNode, newId, toFlowEdge, toFlowNode, toGraph } from '../../lib/graph/convert.ts';
+import { isEstimated, withoutEstimate } from '../../lib/graph/estimate.ts';
 import { layeredLayout, overlaps } from '../../lib/graph/layout.ts';
 import { defaults } from '../../lib/schema/fields.ts';
 import type { JourneyEditor } from './journey-editor.svelte.ts';
@@ -105,6 +106,14 @@ export class GraphOps {
     const routes = new Map(ed.routes);
     for (const e of stale) routes.delete(e.id);
     ed.routes = routes;
+  }
+
+  /** Drawn nodes lose their estimated box (lib/graph/estimate.ts); the ids of those that had one. */
+  drawn(ids: ReadonlySet<string>): string[] {
+    const ed = this.editor;
+    const dropped = ed.nodes.filter((n) => ids.has(n.id) && isEstimated(n)).map((n) => n.id);
+    if (dropped.length > 0) ed.nodes = ed.nodes.map((n) => (ids.has(n.id) && isEstimated(n) ? withoutEstimate(n) : n));
+    return dropped;
   }
 
   /** Moves a node to the newest version of its type; params stay and the form shows what no longer fits. */

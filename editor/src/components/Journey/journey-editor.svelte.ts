@@ -12,6 +12,7 @@ import type {
 } from '../../lib/api/types.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/convert.ts';
+import { BIG_JOURNEY, withEstimate } from '../../lib/graph/estimate.ts';
 import { GraphHistory } from '../../lib/graph/history.svelte.ts';
 import type { EdgeRoute } from '../../lib/graph/layout.ts';
 import { debounce } from '../../lib/util/debounce.ts';
@@ -44,6 +45,8 @@ export class JourneyEditor {
   valid = $state<boolean | null>(null);
   diff = $state.raw<GraphDiff | null>(null);
   busy = $state<string | null>(null);
+  /** How often a big graph was shown anew, its nodes (on screen too) with estimated boxes (lib/graph/estimate.ts). */
+  shown = $state(0);
   notice = $state<string | null>(null);
   readonly history = new GraphHistory();
   readonly ops: GraphOps;
@@ -99,6 +102,7 @@ export class JourneyEditor {
       this.#lastSaved = this.#saveKey;
       // After #lastSaved: a graph laid out on opening is saved laid out.
       this.ops.arrange(true);
+      this.#estimate();
       this.history.reset(this.graphJson);
       this.saveStatus = 'saved';
       this.loadError = null;
@@ -189,6 +193,16 @@ export class JourneyEditor {
     }
   }
 
+  /** Replaces the journey's tags (they are the journey's, not the draft's: saved at once). */
+  async setTags(tags: string[]): Promise<void> {
+    try {
+      const journey = await this.api.patch<Journey>(`/api/journeys/${this.id}`, { tags });
+      this.journey = { ...(this.journey ?? journey), tags: journey.tags ?? tags };
+    } catch (error) {
+      this.notice = errorMessage(error);
+    }
+  }
+
   async setPaused(paused: boolean): Promise<void> {
     try {
       const journey = await this.api.post<Journey>(`/api/journeys/${this.id}/${paused ? 'pause' : 'resume'}`);
@@ -210,6 +224,7 @@ export class JourneyEditor {
       this.nodes = flow.nodes;
       this.edges = flow.edges;
       this.ops.arrange(true);
+      this.#estimate();
     } catch (error) {
       this.notice = errorMessage(error);
     }
@@ -222,6 +237,8 @@ export class JourneyEditor {
     this.#stash = null;
     this.viewing = 'draft';
     this.ops.arrange();
+    // The draft's nodes never drawn keep their estimates, those now on screen among them too.
+    if (this.nodes.length > BIG_JOURNEY) this.shown++;
   }
 
   async loadDiff(): Promise<void> {
@@ -257,6 +274,16 @@ export class JourneyEditor {
     this.nodes = flow.nodes;
     this.edges = flow.edges;
     this.ops.arrange();
+    this.#estimate();
+  }
+
+  /** A big graph just shown opens with estimated node boxes, so xyflow draws only what is in view. */
+  #estimate(): void {
+    if (this.nodes.length <= BIG_JOURNEY) return;
+    const outputs = (n: FlowNode) =>
+      this.catalogue.outputs(n.data.type, n.data.version, n.data.params).filter((o) => o !== '' && o !== 'error');
+    this.nodes = withEstimate(this.nodes, this.edges, outputs);
+    this.shown++;
   }
 
   errorsFor(nodeId: string): GraphError[] {

@@ -24,10 +24,13 @@ export const UPDATED_WITHIN = { any: null, day: 1, week: 7, month: 30 } as const
 
 export class JourneyListState {
   journeys = $state.raw<JourneySummary[]>([]);
-  /** The list's filters: part of the name, a status, how recently it changed. */
+  /** The list's filters: part of the name, a status, a tag, how recently it changed. */
   search = $state('');
   status = $state<JourneySummary['status'] | ''>('');
+  tag = $state('');
   updated = $state<keyof typeof UPDATED_WITHIN>('any');
+  /** Every tag some journey carries, for the tag filter. */
+  tags = $derived([...new Set(this.journeys.flatMap((j) => j.tags))].sort((a, b) => a.localeCompare(b)));
   shown = $derived.by(() => {
     const words = this.search.trim().toLowerCase();
     const days = UPDATED_WITHIN[this.updated];
@@ -36,6 +39,7 @@ export class JourneyListState {
       (j) =>
         (!words || j.name.toLowerCase().includes(words)) &&
         (!this.status || j.status === this.status) &&
+        (!this.tag || j.tags.includes(this.tag)) &&
         (since === null || new Date(j.updatedAt).getTime() >= since),
     );
   });

@@ -160,6 +160,7 @@ export interface JourneySummary {
   name: string;
   status: JourneyStatus;
   publishedVersion: number | null;
+  tags: string[];
   updatedAt: string;
 }
 
@@ -180,6 +181,7 @@ export interface Journey {
   name: string;
   status?: JourneyStatus;
   publishedVersion?: number | null;
+  tags?: string[];
   draft: { graph: Graph; settings?: JourneySettings };
   versions: VersionEntry[];
 }
