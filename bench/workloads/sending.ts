@@ -62,7 +62,7 @@ async function mailEveryone(instance: BenchInstance, port: number, data: object)
     ],
     edges: [
       { id: 'a', source: 'tick', sourceHandle: 'out', target: 'mail' },
-      { id: 'b', source: 'mail', sourceHandle: 'out', target: 'exit' },
+      { id: 'b', source: 'mail', sourceHandle: 'sent', target: 'exit' },
     ],
   };
   return publishJourney(instance.app, graph, { reentry: 'once' });
