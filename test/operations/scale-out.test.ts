@@ -51,13 +51,52 @@ afterAll(async () => {
   await t?.close();
 });
 
+const BROADCAST = 300;
+/** Steps of both journeys that called the target, as the checks below counted them. */
+let stepsCalling = 0;
+
+async function runsOf(journeyId: string) {
+  return t.runtime.db.selectFrom('runs').select(['id', 'contact_id']).where('journey_id', '=', journeyId).execute();
+}
+
+/**
+ * Once: each token's transition made one step (one completed step per node per run), each
+ * transition was counted once, and each call's key is its step's. A call repeats only when its
+ * step was executed again (a new attempt, after the worker holding it died): never twice in one
+ * execution, never by two workers at once. (How many repeat depends on how many steps the dead
+ * worker's batches held, not on a fixed bound.)
+ */
+async function expectEachTransitionOnce(journeyId: string, nodes: string[], runs: number, calling: string[]) {
+  const { db } = t.runtime;
+  const steps = await db
+    .selectFrom('steps')
+    .select(['id', 'run_id', 'node_id', 'status', 'attempts'])
+    .where('journey_id', '=', journeyId)
+    .execute();
+  expect(steps).toHaveLength(runs * nodes.length);
+  expect(new Set(steps.map((s) => `${s.run_id}/${s.node_id}`)).size).toBe(steps.length);
+  expect(steps.every((s) => s.status === 'completed')).toBe(true);
+  const callSteps = steps.filter((s) => calling.includes(s.node_id));
+  for (const s of callSteps) {
+    expect(calls.get(s.id), `calls of step ${s.id}`).toBeGreaterThanOrEqual(1);
+    expect(calls.get(s.id), `calls of step ${s.id}`).toBeLessThanOrEqual(s.attempts);
+  }
+  stepsCalling += callSteps.length;
+  const { rows: counted } = await sql<{ node_id: string; entered: string; completed: string }>`
+    select node_id, sum(entered) as entered, sum(completed) as completed from node_counters
+    where journey_id = ${journeyId} and output = '' group by node_id order by node_id`.execute(db);
+  expect(counted.map((c) => [c.node_id, Number(c.entered), Number(c.completed)])).toEqual(
+    nodes.map((node) => [node, runs, runs]),
+  );
+}
+
 async function scrape(p: WaymarkProcess) {
   const res = await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`);
   return parsePrometheus(await res.text());
 }
 
 describe('2 servers and 3 workers on one database, a worker and a server killed mid-load', () => {
-  test('every accepted run completes once; repeated calls carry the same Idempotency-Key', async () => {
+  test('every accepted webhook run and every broadcast run completes once; repeated calls carry the same Idempotency-Key', async () => {
     const { db } = t.runtime;
     const j = await publish(db, {
       nodes: [
@@ -68,6 +107,27 @@ describe('2 servers and 3 workers on one database, a worker and a server killed 
       ],
       edges: [e('hook', 'first'), e('first', 'pause', 'ok'), e('pause', 'second')],
     });
+    // A broadcast under way at the same time: a schedule tick enters every contact once.
+    await sql`insert into contacts (workspace_id, email, attributes)
+      select (select id from workspaces where is_default), 'fan' || i || '@example.org', '{"fan": true}'
+      from generate_series(1, ${BROADCAST}) i`.execute(db);
+    const broadcast = await publish(
+      db,
+      {
+        nodes: [
+          n('tick', 'core.schedule', {
+            cron: '* * * * * *',
+            timezone: 'UTC',
+            filter: { attr: 'fan', op: 'eq', value: true },
+          }),
+          n('call', 'http.request', { method: 'POST', url: targetUrl, body: '{"fan": true}' }),
+          n('done', 'core.exit'),
+        ],
+        edges: [e('tick', 'call'), e('call', 'done', 'ok')],
+      },
+      { reentry: 'once' },
+    );
+    await eventually(async () => (await runsOf(broadcast.journeyId)).length > 0, 30_000);
     const [server1, server2, worker1] = processes as [WaymarkProcess, WaymarkProcess, WaymarkProcess];
     const accepted: string[] = [];
     let refused = 0;
@@ -100,46 +160,27 @@ describe('2 servers and 3 workers on one database, a worker and a server killed 
     expect(accepted.length + refused).toBe(RUNS + 5);
     expect(refused).toBeLessThanOrEqual(5);
 
-    // Every run the database holds (accepted, or committed just before its server died) completes.
+    // Every run the database holds (accepted, or committed just before its server died) completes,
+    // and so does every contact's broadcast run.
     await eventually(async () => {
       const open = await db
         .selectFrom('runs')
         .select('id')
-        .where('journey_id', '=', j.journeyId)
+        .where('journey_id', 'in', [j.journeyId, broadcast.journeyId])
         .where('status', '!=', 'completed')
         .execute();
-      return open.length === 0;
+      return open.length === 0 && (await runsOf(broadcast.journeyId)).length === BROADCAST;
     }, 120_000);
-    const runs = await db.selectFrom('runs').select(['id', 'status']).where('journey_id', '=', j.journeyId).execute();
+    const runs = await runsOf(j.journeyId);
     const ids = new Set(runs.map((r) => r.id));
     for (const id of accepted) expect(ids.has(id), `accepted run ${id}`).toBe(true);
+    const fans = await runsOf(broadcast.journeyId);
+    expect(new Set(fans.map((r) => r.contact_id)).size).toBe(BROADCAST);
+    await expectEachTransitionOnce(broadcast.journeyId, ['call', 'done', 'tick'], fans.length, ['call']);
 
-    // Once: each token's transition made one step — one completed step per node per run.
-    const steps = await db
-      .selectFrom('steps')
-      .select(['id', 'run_id', 'node_id', 'status', 'attempts'])
-      .where('journey_id', '=', j.journeyId)
-      .execute();
-    expect(steps).toHaveLength(runs.length * 4);
-    expect(new Set(steps.map((s) => `${s.run_id}/${s.node_id}`)).size).toBe(steps.length);
-    expect(steps.every((s) => s.status === 'completed')).toBe(true);
-    // Each call's key is its step's, and reached the target. A call repeats only when its step
-    // was executed again (a new attempt, after the worker holding it died): never twice in one
-    // execution, never by two workers at once. (How many repeat depends on how many steps the
-    // dead worker's batches held, not on a fixed bound.)
-    const callSteps = steps.filter((s) => s.node_id === 'first' || s.node_id === 'second');
-    for (const s of callSteps) {
-      expect(calls.get(s.id), `calls of step ${s.id}`).toBeGreaterThanOrEqual(1);
-      expect(calls.get(s.id), `calls of step ${s.id}`).toBeLessThanOrEqual(s.attempts);
-    }
-    expect(calls.size).toBe(callSteps.length);
-    // Each transition was recorded once: every node entered and completed once per run.
-    const { rows: counted } = await sql<{ node_id: string; entered: string; completed: string }>`
-      select node_id, sum(entered) as entered, sum(completed) as completed from node_counters
-      where journey_id = ${j.journeyId} and output = '' group by node_id order by node_id`.execute(db);
-    expect(counted.map((c) => [c.node_id, Number(c.entered), Number(c.completed)])).toEqual(
-      ['first', 'hook', 'pause', 'second'].map((node) => [node, runs.length, runs.length]),
-    );
+    await expectEachTransitionOnce(j.journeyId, ['first', 'hook', 'pause', 'second'], runs.length, ['first', 'second']);
+    // Every call the target received was one of those steps'.
+    expect(calls.size).toBe(stepsCalling);
   }, 240_000);
 
   test('the survivors’ metrics add up by role and process', async () => {

@@ -111,11 +111,10 @@ describe('a credential with maxPerSecond', () => {
     const before = smtp.arrivals.length;
     const results = await Promise.all(contacts.map((c) => sendAsAStep(id, c, [])));
     expect(results.every((r) => r.status === 'sent')).toBe(true);
-    const arrivals = smtp.arrivals.slice(before).sort((a, b) => a - b);
-    expect(arrivals).toHaveLength(400);
-    // The last second's 20 go out 19 s after the first second's, never sooner. How close to
-    // 20 s the whole takes is measured by `npm run bench -- sending`, not asserted here.
-    expect((arrivals[399] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(19_000);
+    expect(smtp.arrivals.length - before).toBe(400);
+    // Hand-over times as the rate gate recorded them (what reaches the sink a moment later
+    // depends on the SMTP round trip): the last second's 20 go 19 s after the first second's,
+    // never sooner. How close to 20 s the whole takes is measured by `npm run bench -- sending`.
     const rows = await t.runtime.db
       .selectFrom('messages')
       .select('rate_sent_at')
@@ -123,6 +122,8 @@ describe('a credential with maxPerSecond', () => {
       .orderBy('rate_sent_at')
       .execute();
     const times = rows.map((r) => new Date(r.rate_sent_at as unknown as Date).getTime());
+    expect(times).toHaveLength(400);
+    expect((times[399] as number) - (times[0] as number)).toBeGreaterThanOrEqual(19_000);
     for (let i = 0; i + 20 < times.length; i++) {
       expect(times[i + 20] as number).toBeGreaterThanOrEqual((times[i] as number) + 1000);
     }
