@@ -41,13 +41,14 @@ export function inDependencyOrder<T extends NamedDefinition>(defs: readonly T[])
  * changed; answers the changes.
  */
 export async function refreshValues(db: Kysely<Database>, attr: NamedDefinition, scope: Scope): Promise<ValueChange[]> {
+  // `o` is the row as the statement found it (its previous value); every join is by primary
+  // key, so a plan misled by the CTE's row estimate stays linear.
   const { rows } = await sql<{ id: string; previous: unknown; value: unknown }>`
-    with v as (${valuesSql(attr.definition, scope)}),
-    old as (select c.id, c.computed -> ${attr.name} as previous from contacts c join v on v.contact_id = c.id)
+    with v as (${valuesSql(attr.definition, scope)})
     update contacts c set computed = jsonb_set(c.computed, array[${attr.name}], v.value)
-    from v join old on old.id = v.contact_id
-    where c.id = v.contact_id and (c.computed -> ${attr.name}) is distinct from v.value
-    returning c.id, old.previous, v.value`.execute(db);
+    from v join contacts o on o.id = v.contact_id
+    where c.id = o.id and (o.computed -> ${attr.name}) is distinct from v.value
+    returning c.id, o.computed -> ${attr.name} as previous, v.value`.execute(db);
   return rows.map((r) => ({ contactId: r.id, attribute: attr.name, previous: r.previous ?? null, value: r.value }));
 }
 
