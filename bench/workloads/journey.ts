@@ -4,7 +4,8 @@ import { scaled } from '../database.js';
 import { type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
 
-const node = (id: string, type: string, params: object, y: number) => ({
+/** A graph node at height `y`. */
+export const node = (id: string, type: string, params: object, y: number) => ({
   id,
   type,
   version: 1,

@@ -5,6 +5,7 @@ import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { scaled } from '../database.js';
 import { auth, type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
+import { node } from './journey.js';
 
 /** An SMTP server on 127.0.0.1 that keeps only when each mail arrived: the sink bounds nothing else. */
 async function smtpSink() {
@@ -36,13 +37,6 @@ async function mailEveryone(instance: BenchInstance, port: number, data: object)
     payload: { name: 'sink', type: 'email.smtp', data: { host: '127.0.0.1', port, requireTLS: false, ...data } },
   });
   if (credential.statusCode !== 201) throw new Error(`credential: ${credential.statusCode} ${credential.body}`);
-  const node = (id: string, type: string, params: object, y: number) => ({
-    id,
-    type,
-    version: 1,
-    params,
-    position: { x: 0, y },
-  });
   const graph = {
     nodes: [
       node('tick', 'core.schedule', { cron: '* * * * * *', timezone: 'UTC' }, 0),
