@@ -187,8 +187,19 @@ describe.skipIf(!hasChromium)('the canvas', () => {
     await expect.poll(() => looseEnds(page, graph)).toEqual([]);
 
     // Undo shows the whole graph anew; the nodes on screen keep meeting their edges.
-    const victim = (await page.locator('.svelte-flow__node').last().getAttribute('data-id'))!;
+    // The node nearest the middle of the pane: one at its edge may sit under the minimap or a panel.
+    const victim = await page.evaluate(() => {
+      const pane = (document.querySelector('.svelte-flow') as Element).getBoundingClientRect();
+      const middle = { x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 };
+      const distance = (el: Element) => {
+        const r = el.getBoundingClientRect();
+        return Math.hypot(r.x + r.width / 2 - middle.x, r.y + r.height / 2 - middle.y);
+      };
+      const nodes = [...document.querySelectorAll('.svelte-flow__node')].sort((a, b) => distance(a) - distance(b));
+      return (nodes[0] as Element).getAttribute('data-id') as string;
+    });
     await node(page, victim).click();
+    await expect.poll(async () => (await node(page, victim).getAttribute('class')) ?? '').toContain('selected');
     await page.keyboard.press('Delete');
     await expect.poll(() => node(page, victim).count()).toBe(0);
     await page.waitForTimeout(400); // the history records a change once it settles
