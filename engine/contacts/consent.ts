@@ -1,6 +1,7 @@
 import { type Channel, type ChannelConsent, type ConsentStatus, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { type RunTally, recordEvent } from '../events/record.js';
 import { writeTarget } from './survivor.js';
 
@@ -52,5 +53,5 @@ export async function setConsent(
     }
     return consent;
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }

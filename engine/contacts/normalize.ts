@@ -1,4 +1,10 @@
-import { type ErrorDetail, type JsonObject, type JsonValue, ValidationError } from '@waymark/sdk';
+import {
+  attributeSourceSchema,
+  type ErrorDetail,
+  type JsonObject,
+  type JsonValue,
+  ValidationError,
+} from '@waymark/sdk';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { IANAZone } from 'luxon';
 
@@ -25,7 +31,7 @@ export interface NormalizedInput {
 }
 
 /** A write's source: `crm`, `webshop`, `api` … (contract identity.md "Attribute sources"). */
-export const SOURCE_PATTERN = /^[a-z0-9._-]{1,64}$/;
+export const SOURCE_PATTERN = new RegExp(attributeSourceSchema.pattern);
 const SOURCE_RULE = 'source is 1–64 of a-z 0-9 . _ -';
 
 /** Throws ValidationError at `/source` unless `source` is a source's name. */

@@ -1,6 +1,7 @@
 import { type CategorySubscription, NotFoundError, type SubscriptionStatus } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { type RunTally, recordEvent } from '../events/record.js';
 import { writeTarget } from './survivor.js';
 
@@ -48,5 +49,5 @@ export async function setSubscription(
     }
     return subscription;
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }

@@ -2,6 +2,7 @@ import type { TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { profilesComputed, refreshProfiles } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { writeTarget } from './survivor.js';
 
 interface TagRow {
@@ -38,7 +39,7 @@ async function writeRefreshing<T>(
     await refreshProfiles(trx, contactIds);
     return out;
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }
 
 /** `writeRefreshing` for one contact's rows, written on its survivor when a merge took it meanwhile. */

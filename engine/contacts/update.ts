@@ -2,6 +2,7 @@ import { type JsonObject, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { checkSource, isTimeZone } from './normalize.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
 import { writeTarget } from './survivor.js';
@@ -50,5 +51,5 @@ export async function updateContact(
     await refreshContacts(trx, workspaceId, [id], 'profile');
     return true;
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }

@@ -2,6 +2,7 @@ import { ConflictError, type ContactEvent, type JsonObject } from '@waymark/sdk'
 import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { applyEventEffects } from '../runs/event-effects.js';
 
 export interface EventInput {
@@ -82,5 +83,5 @@ export async function recordEvent(
     if (stored.workspace_id) await refreshContacts(trx, stored.workspace_id, [event.contactId], { event: event.name });
     return { event, duplicate: false, runsStarted };
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }

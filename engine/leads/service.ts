@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Lead, LeadsService } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import type { StepScope } from '../services/step-scope.js';
 
 export interface LeadRow {
@@ -114,7 +115,7 @@ export function createLeadsService(scope: StepScope): LeadsService {
             .executeTakeFirstOrThrow())
         );
       };
-      const row = db.isTransaction ? await run(db) : await db.transaction().execute(run);
+      const row = await inTransaction(db, run);
       return toLead(row as LeadRow);
     },
   };

@@ -15,6 +15,7 @@ import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
+import { inTransaction } from '../db/transaction.js';
 import { inHoldout } from '../experiments/holdout.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import { dkimFor } from '../sending/dkim.js';
@@ -96,10 +97,6 @@ export function prepareMessage(scope: StepScope, id: string, request: SendReques
     return spec ? { ...link, addTags: spec.addTags ?? [], addLists: spec.addLists ?? [] } : link;
   });
   return { message, links };
-}
-
-function inTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { NormalizedIdentity } from '../contacts/bind.js';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';
 import { JOB_MAX_ATTEMPTS, queueJobsFor, STEP_BATCH_SIZE, STEP_TASK, STEPS_CHANNEL } from './bookkeeping.js';
 import type { Dispatch } from './dispatch.js';
@@ -95,7 +96,7 @@ export async function insertRuns(db: Kysely<Database>, input: InsertRunsInput): 
     await closeGate(trx, input.version, result.usedSlots);
     return result;
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }
 
 async function insertGated(

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 
 /** Whether a message may be handed over now, or when to ask again. */
 export type RateGate = { go: true } | { go: false; until: Date };
@@ -60,7 +61,7 @@ export async function takeRateSlot(db: Kysely<Database>, limit: RateLimit, messa
     await sql`update messages set ${sentColumn} = ${now} where id = ${messageId}`.execute(trx);
     return { go: true };
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }
 
 /**

@@ -34,6 +34,15 @@ export interface CategorySubscription {
 export const subscriptionCategorySchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
 
 /**
+ * The JSON Schema of a contact write's source (`crm`, `webshop` …): 1–64 of `a-z 0-9 . _ -`.
+ * Node params naming the source their writes carry use it, as the API does.
+ *
+ * @example
+ * properties: { source: { ...attributeSourceSchema, title: 'Source' } }
+ */
+export const attributeSourceSchema = { type: 'string', pattern: '^[a-z0-9._-]{1,64}$' } as const;
+
+/**
  * Why mail to a contact's address is suppressed: a delivery report said it cannot be reached
  * (a hard bounce, or three soft ones in a row). A new address or an explicit API update clears it.
  */

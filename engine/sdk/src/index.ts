@@ -18,7 +18,7 @@ export type {
   SubscriptionStatus,
   TagState,
 } from './contact.js';
-export { subscriptionCategorySchema } from './contact.js';
+export { attributeSourceSchema, subscriptionCategorySchema } from './contact.js';
 export type {
   EventWaitResult,
   NextResult,

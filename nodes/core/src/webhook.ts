@@ -1,4 +1,4 @@
-import { defineNode } from '@waymark/sdk';
+import { attributeSourceSchema, defineNode } from '@waymark/sdk';
 
 /** Starts a run for each authenticated POST to `/hooks/<journeyId>/<nodeId>`; the payload is the trigger. */
 export default defineNode({
@@ -22,8 +22,7 @@ export default defineNode({
       },
       schema: { type: 'object', title: 'Payload schema', description: 'JSON Schema the payload must satisfy' },
       source: {
-        type: 'string',
-        pattern: '^[a-z0-9._-]{1,64}$',
+        ...attributeSourceSchema,
         default: 'webhook',
         title: 'Source',
         description: 'The source contact writes of its runs name, ranked by the attribute source lists',

@@ -1,4 +1,4 @@
-import { defineNode } from '@waymark/sdk';
+import { attributeSourceSchema, defineNode } from '@waymark/sdk';
 import { contactIdOf } from './contact-id.js';
 
 /** Sets contact attributes from templates (merged key by key), under a source the precedence lists rank. */
@@ -21,8 +21,7 @@ export default defineNode({
         additionalProperties: { type: 'string', format: 'template' },
       },
       source: {
-        type: 'string',
-        pattern: '^[a-z0-9._-]{1,64}$',
+        ...attributeSourceSchema,
         title: 'Source',
         description: 'The source the write names (default: the webhook trigger’s source, else journey)',
       },
