@@ -24,6 +24,8 @@ const keyOf = (name: string, version: string) => `${name}@${version}`;
 export class InstalledPackages {
   readonly #loaded = new Map<string, Materialized | null>();
   readonly #loading = new Map<string, Promise<void>>();
+  /** Bumped by every unload, so a load that was under way when its version was removed is dropped. */
+  readonly #removals = new Map<string, number>();
   #off: (() => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
 
@@ -85,14 +87,18 @@ export class InstalledPackages {
     if (this.#loaded.has(key)) return Promise.resolve();
     let loading = this.#loading.get(key);
     if (!loading) {
-      loading = this.#load(name, version).finally(() => this.#loading.delete(key));
+      const started = this.#load(name, version, this.#removals.get(key) ?? 0);
+      loading = started.finally(() => {
+        if (this.#loading.get(key) === loading) this.#loading.delete(key);
+      });
       this.#loading.set(key, loading);
     }
     return loading;
   }
 
-  async #load(name: string, version: string): Promise<void> {
+  async #load(name: string, version: string, removals: number): Promise<void> {
     const { db, logger } = this.options;
+    const key = keyOf(name, version);
     const bytes = await packageBytes(db, name, version);
     if (!bytes) return; // removed meanwhile
     let files: Materialized | null = null;
@@ -104,6 +110,7 @@ export class InstalledPackages {
     } catch (error) {
       problem = error instanceof Error ? error.message : String(error);
     }
+    if ((this.#removals.get(key) ?? 0) !== removals) return; // removed while it was being laid out
     const info = this.adopt(name, version, files, pkg, problem);
     if (info.error) logger.error({ package: name, version, err: info.error }, 'installed node package failed to load');
     await recordLoadError(db, name, version, this.options.process, info.error ?? null);
@@ -126,7 +133,10 @@ export class InstalledPackages {
 
   /** Forgets a removed version in this process. */
   unload(name: string, version: string): void {
-    this.#loaded.delete(keyOf(name, version));
+    const key = keyOf(name, version);
+    this.#removals.set(key, (this.#removals.get(key) ?? 0) + 1);
+    this.#loading.delete(key);
+    this.#loaded.delete(key);
     this.options.registry.removeInstalled(name, version);
   }
 

@@ -39,6 +39,36 @@ describe('an install reaches every process', () => {
     await eventually(async () => running.runtime.registry.get('gone.shout', 1) === undefined, 5_000);
   }, 20_000);
 
+  test('a version removed while a process was still laying it out stays removed there', async () => {
+    const files = running.runtime.packages.files;
+    const materialize = files.materialize.bind(files);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let laidOut: Promise<unknown> | null = null;
+    files.materialize = (...args) => {
+      laidOut = gate.then(() => materialize(...args));
+      return laidOut as ReturnType<typeof materialize>;
+    };
+    try {
+      const res = await installTarball(
+        t,
+        await pack(writePackage({ name: 'slow-nodes', prefix: 'slow', version: '1.0.0' })),
+      );
+      expect(res.statusCode).toBe(201);
+      await eventually(async () => laidOut !== null, 5_000);
+      const removed = await t.app.inject({ method: 'DELETE', url: '/api/packages/slow-nodes/1.0.0', headers: t.auth });
+      expect(removed.statusCode).toBe(204);
+      running.runtime.packages.unload('slow-nodes', '1.0.0'); // as its removal notice does
+      release();
+      await laidOut;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(running.runtime.registry.get('slow.shout', 1)).toBeUndefined();
+    } finally {
+      files.materialize = materialize;
+      release();
+    }
+  }, 20_000);
+
   test('a worker process started after the install runs its steps', async () => {
     const res = await installTarball(t, await pack(writePackage({ name: '@acme/waymark-nodes', version: '1.0.0' })));
     expect(res.statusCode).toBe(201);
