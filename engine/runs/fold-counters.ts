@@ -28,3 +28,24 @@ export async function foldCounters(db: Kysely<Database>, limit = FOLD_BATCH): Pr
   `.execute(db);
   return rows[0]?.folded ?? 0;
 }
+
+/** As `foldCounters`, for the hourly rollups that messages, splits and goals scatter over shards. */
+export async function foldRollups(db: Kysely<Database>, limit = FOLD_BATCH): Promise<number> {
+  const { rows } = await sql<{ folded: number }>`
+    with moved as (
+      delete from journey_rollups
+      where ctid = any(array(select ctid from journey_rollups where shard <> 0 limit ${limit} for update skip locked))
+      returning *
+    ), summed as (
+      insert into journey_rollups (workspace_id, journey_id, version, node_id, output, variant, hour, metric, shard, n)
+      select workspace_id, journey_id, version, node_id, output, variant, hour, metric, 0, sum(n)
+      from moved group by 1, 2, 3, 4, 5, 6, 7, 8
+      order by 2, 7, 3, 4, 5, 6, 8
+      on conflict (journey_id, hour, version, node_id, output, variant, metric, shard) do update set
+        n = journey_rollups.n + excluded.n
+      returning 1
+    )
+    select (select count(*) from moved)::int as folded, (select count(*) from summed) as written
+  `.execute(db);
+  return rows[0]?.folded ?? 0;
+}

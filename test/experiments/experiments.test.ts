@@ -2,6 +2,7 @@ import { jStat } from 'jstat';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decideDueExperiments } from '../../engine/experiments/decide.js';
+import { foldRollups } from '../../engine/runs/fold-counters.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import type { TestApp } from '../support/runtime.js';
 import {
@@ -163,6 +164,17 @@ describe('an experiment on a split with a goal', () => {
     expect(sum(body.series.nodes.ab.entered)).toBe(2000);
     expect(sum(body.series.runs.converted)).toBe(converted);
     expect(body.goal).toEqual({ event: 'purchase', windowSeconds: 3600, exitOnGoal: false });
+  });
+
+  test('folding the rollups that writers scattered over shards changes no figure', async () => {
+    const before = (await get(`/api/journeys/${journey.journeyId}/analytics?bucket=day`)).json();
+    await foldRollups(t.runtime.db); // the worker's heartbeat may have folded some already
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from journey_rollups where journey_id = ${journey.journeyId} and shard <> 0`.execute(
+      t.runtime.db,
+    );
+    expect(rows[0]?.n).toBe(0);
+    expect((await get(`/api/journeys/${journey.journeyId}/analytics?bucket=day`)).json()).toEqual(before);
   });
 
   test('each converted run shows its conversion', async () => {
