@@ -12,7 +12,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     alter table journey_rollups add primary key (journey_id, hour, version, node_id, output, variant, metric, shard);
     create index journey_rollups_shards on journey_rollups (shard) where shard <> 0;
 
-    create or replace function waymark_add_rollups(deltas json) returns void language sql as $$
+    -- plpgsql, not sql: PostgreSQL 15 plans a sql function's body at every call, and message
+    -- triggers call this once per row.
+    create or replace function waymark_add_rollups(deltas json) returns void language plpgsql as $$
+    begin
       -- Each row in its journey's workspace.
       insert into journey_rollups (workspace_id, journey_id, version, node_id, output, variant, hour, metric, shard, n)
       select j.workspace_id, d."journeyId", d.version, coalesce(d."nodeId", ''),
@@ -26,7 +29,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       group by 1, 2, 3, 4, 5, 6, 7, 8, 9
       order by 2, 7, 3, 4, 5, 6, 8
       on conflict (journey_id, hour, version, node_id, output, variant, metric, shard) do update set
-        n = journey_rollups.n + excluded.n
+        n = journey_rollups.n + excluded.n;
+    end
     $$;
   `.execute(db);
 }

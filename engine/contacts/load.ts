@@ -98,6 +98,25 @@ export async function loadContact(
   return contact ?? null;
 }
 
+/** What the message gate reads of a contact: where to send, and the rules' inputs. */
+export type SendingContact = Pick<Contact, 'id' | 'email' | 'phone' | 'timezone' | 'consent' | 'subscriptions'>;
+
+/**
+ * The contact as the message gate needs it, without the tags, lists and merges `loadContact`
+ * gathers (a third of a send's database time); null when unknown or merged away.
+ */
+export async function loadSendingContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactId: string,
+): Promise<SendingContact | null> {
+  if (!isUuid(contactId)) return null;
+  const { rows } = await sql<SendingContact>`
+    select id, email, phone, timezone, consent, subscriptions from contacts
+    where id = ${contactId} and workspace_id = ${workspaceId} and merged_into is null`.execute(db);
+  return rows[0] ?? null;
+}
+
 /** True for a UUID in text form (so an id from a URL can be queried without a cast error). */
 export function isUuid(text: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);

@@ -1,5 +1,4 @@
 import {
-  type Contact,
   inDailyWindow,
   nextWallClockTime,
   parseDuration,
@@ -7,6 +6,7 @@ import {
   type SuppressionReason,
 } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import type { SendingContact } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 import type { ContactRules } from './contact-rules.js';
 
@@ -21,7 +21,7 @@ interface DecideInput {
   workspaceId: string;
   request: SendRequest;
   to: string;
-  contact: Contact | null;
+  contact: SendingContact | null;
   rules: ContactRules;
   now: Date;
   /** The message row deciding again after a delay, left out of the cap count. */

@@ -10,7 +10,7 @@ import {
   WaymarkError,
 } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { isUuid, loadContact } from '../contacts/load.js';
+import { isUuid, loadSendingContact } from '../contacts/load.js';
 import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
 import type { Database } from '../db/database.js';
@@ -20,7 +20,7 @@ import { inHoldout } from '../experiments/holdout.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import { dkimFor } from '../sending/dkim.js';
 import { journeySendRate, type RateLimit, takeRateSlots } from '../sending/send-rate.js';
-import { sendingCredential, sendThroughCredential } from '../sending/senders.js';
+import { type SendingCredential, sendingCredential, sendThroughCredential } from '../sending/senders.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
@@ -120,16 +120,23 @@ export function createMessagesService(scope: StepScope): MessagesService {
       if (found && (found.status === 'sent' || found.status === 'suppressed')) return resultOf(found);
       if (found?.status === 'delayed' && found.delayed_until && new Date(found.delayed_until) > now)
         return resultOf(found);
+      // Read and decrypted once, for the rates and the delivery, and only if either needs it.
+      let reading: Promise<SendingCredential> | null = null;
+      const credential = (request: SendRequest) => {
+        if (!request.credential) return null;
+        reading ??= sendingCredential(scope, request.credential, request.channel);
+        return reading;
+      };
       // A message held for a rate asks the rates first, before deciding it again: a wake-up
       // beaten to its place costs one short transaction, and one that may go is handed over as
       // close to its time as it can be (late hand-overs would push back every later one).
       const heldForRate = found?.status === 'queued' && found.delayed_until !== null;
       if (heldForRate) {
-        const gate = await takeRateSlots(db, await rateLimitsOf(scope, asked), found.id);
+        const gate = await takeRateSlots(db, await rateLimitsOf(scope, asked, credential(asked)), found.id);
         if (!gate.go) return holdForRate(db, found.id, gate.until);
       }
 
-      const contact = scope.contactId ? await loadContact(db, scope.workspaceId, scope.contactId) : null;
+      const contact = scope.contactId ? await loadSendingContact(db, scope.workspaceId, scope.contactId) : null;
       const to =
         asked.to ?? (asked.channel === 'email' ? contact?.email : asked.channel === 'sms' ? contact?.phone : null);
       if (!to)
@@ -142,8 +149,12 @@ export function createMessagesService(scope: StepScope): MessagesService {
       const { config, keys } = scope.runtime;
       const request = await resolveTemplate(db, scope.workspaceId, { keys, publicUrl: config.publicUrl }, id, asked);
       const { message, links } = prepareMessage(scope, id, request, to);
+      // With no rate to ask, a message to a contact is decided and delivered in one transaction,
+      // under the contact's lock throughout (what `deliverLocked` does in a second one).
+      const limits = heldForRate || !contact ? null : await rateLimitsOf(scope, request, credential(request));
+      const atOnce = limits !== null && limits.length === 0;
 
-      const decision: Decision = await inTransaction(db, async (trx) => {
+      const { decision, delivery } = await inTransaction(db, async (trx) => {
         if (contact) {
           await lockContact(trx, contact.id);
           // An erase that took the lock first leaves nothing to send to, and nothing may be stored.
@@ -200,8 +211,11 @@ export function createMessagesService(scope: StepScope): MessagesService {
             }),
           )
           .execute();
-        return decided;
+        if (!atOnce || decided.status !== 'queued') return { decision: decided, delivery: null };
+        const sending = deliver({ ...scope, db: trx }, request, message, id, now, await credential(request));
+        return { decision: decided, delivery: await settled(sending) };
       });
+      if (delivery) return outcomeOf(delivery);
       if (decision.status !== 'queued') {
         scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: decision.status });
         return {
@@ -214,15 +228,15 @@ export function createMessagesService(scope: StepScope): MessagesService {
       // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
       const gate = heldForRate
         ? { go: true as const }
-        : await takeRateSlots(db, await rateLimitsOf(scope, request), id);
+        : await takeRateSlots(db, limits ?? (await rateLimitsOf(scope, request, credential(request))), id);
       if (!gate.go) {
         // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
         scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
         return holdForRate(db, id, gate.until);
       }
       return contact
-        ? deliverLocked(scope, contact.id, request, message, id, now)
-        : deliver(scope, request, message, id, now);
+        ? deliverLocked(scope, contact.id, request, message, id, now, await credential(request))
+        : deliver(scope, request, message, id, now, await credential(request));
     },
   };
 }
@@ -234,15 +248,35 @@ async function holdForRate(db: Kysely<Database>, id: string, until: Date): Promi
 }
 
 /** The rates a message goes out under: its journey's `sendRate`, then its credential's `maxPerSecond`. */
-async function rateLimitsOf(scope: StepScope, request: SendRequest): Promise<RateLimit[]> {
+async function rateLimitsOf(
+  scope: StepScope,
+  request: SendRequest,
+  reading: Promise<SendingCredential> | null,
+): Promise<RateLimit[]> {
+  // The credential first: a refusal must meet its handler before anything else is awaited.
+  const credential = reading ? await reading : null;
   const limits: RateLimit[] = [];
   const journey = await journeySendRate(scope.db, scope.journeyId, scope.version);
   if (journey) limits.push(journey);
-  if (request.credential) {
-    const { maxPerSecond } = await sendingCredential(scope, request.credential, request.channel);
-    if (maxPerSecond) limits.push({ kind: 'credential', id: request.credential, count: maxPerSecond, windowMs: 1000 });
-  }
+  if (request.credential && credential?.maxPerSecond)
+    limits.push({ kind: 'credential', id: request.credential, count: credential.maxPerSecond, windowMs: 1000 });
   return limits;
+}
+
+type Settled = { result: SendResult } | { error: unknown };
+
+/** A delivery's result or error, so a failed status written in a transaction commits before the error is thrown. */
+async function settled(delivery: Promise<SendResult>): Promise<Settled> {
+  try {
+    return { result: await delivery };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function outcomeOf(delivery: Settled): SendResult {
+  if ('error' in delivery) throw delivery.error;
+  return delivery.result;
 }
 
 /**
@@ -257,20 +291,16 @@ async function deliverLocked(
   message: PreparedMessage,
   id: string,
   now: Date,
+  credential: SendingCredential | null,
 ): Promise<SendResult> {
   const outcome = await inTransaction(scope.db, async (trx) => {
     await lockContact(trx, contactId);
     const stored = await trx.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst();
-    if (!stored) return { erased: true as const };
-    try {
-      return { result: await deliver({ ...scope, db: trx }, request, message, id, now) };
-    } catch (error) {
-      return { error }; // the message's failed status commits; the error is thrown after
-    }
+    if (!stored) return null;
+    return settled(deliver({ ...scope, db: trx }, request, message, id, now, credential));
   });
-  if ('erased' in outcome) throw new NodeError('the contact was erased');
-  if ('error' in outcome) throw outcome.error;
-  return outcome.result;
+  if (!outcome) throw new NodeError('the contact was erased');
+  return outcomeOf(outcome);
 }
 
 async function deliver(
@@ -279,6 +309,7 @@ async function deliver(
   message: PreparedMessage,
   id: string,
   now: Date,
+  credential: SendingCredential | null,
 ): Promise<SendResult> {
   const { config, keys } = scope.runtime;
   try {
@@ -289,7 +320,7 @@ async function deliver(
         : undefined;
     const ready = dkim ? { ...message, dkim } : message;
     let delivered: { providerId?: string } | undefined;
-    if (request.credential) delivered = await sendThroughCredential(scope, request.credential, request.channel, ready);
+    if (credential) delivered = await sendThroughCredential(scope, credential, ready);
     else if (request.deliver) delivered = await request.deliver(ready);
     else if (request.channel === 'email') {
       delivered = await scope.runtime.smtp.deliver(ready, `<${id}@${mailDomain(config.publicUrl)}>`);

@@ -3,6 +3,9 @@ import { readCredential } from '../credentials/service.js';
 import { createHttpClient } from '../http/client.js';
 import type { StepScope } from '../services/step-scope.js';
 
+/** A sending credential of a channel, read (and decrypted) once for a send. */
+export type SendingCredential = Awaited<ReturnType<typeof sendingCredential>>;
+
 /** A sending credential of a channel, read for a step: its data and its type's sender. */
 export async function sendingCredential(scope: StepScope, credentialId: string, channel: string) {
   const senderOf = (type: string) => scope.runtime.registry.credential(type)?.sender;
@@ -20,11 +23,9 @@ export async function sendingCredential(scope: StepScope, credentialId: string, 
  */
 export async function sendThroughCredential(
   scope: StepScope,
-  credentialId: string,
-  channel: string,
+  { data, sender }: SendingCredential,
   message: PreparedMessage,
 ): Promise<{ providerId?: string }> {
-  const { data, sender } = await sendingCredential(scope, credentialId, channel);
   return sender.send(message, {
     data,
     http: createHttpClient(scope),
