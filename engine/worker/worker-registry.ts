@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { sql } from 'kysely';
+import { analyzeGrownTables } from '../db/statistics.js';
 import { decideDueExperiments } from '../experiments/decide.js';
 import { queueOrphanedSteps } from '../runs/dispatch.js';
 import { FOLD_BATCH, foldCounters, foldRollups } from '../runs/fold-counters.js';
@@ -70,6 +71,7 @@ export class WorkerRegistry {
     // Bounded, so a backlog of counter rows never delays the next heartbeat by much.
     for (let round = 0; round < 4 && (await foldCounters(db)) === FOLD_BATCH; round++);
     for (let round = 0; round < 4 && (await foldRollups(db)) === FOLD_BATCH; round++);
+    await analyzeGrownTables(db);
     // Splits whose test period ended get their automatic decision (contract: at most 30 s late).
     const decided = await decideDueExperiments(db, new Date());
     if (decided) this.runtime.logger.info({ decided }, 'decided split experiments whose test period ended');
