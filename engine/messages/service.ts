@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
-import {
-  type MessagesService,
-  NodeError,
-  type PreparedMessage,
-  RetryableError,
-  type SendRequest,
-  type SendResult,
-  WaymarkError,
-} from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import { type MessagesService, NodeError, type PreparedMessage, type SendRequest, type SendResult } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
 import { isUuid, loadSendingContact } from '../contacts/load.js';
 import { contactExists, lockContact } from '../contacts/lock.js';
 import { resolveTemplate } from '../content/send.js';
@@ -18,12 +9,12 @@ import type { StoredLink } from '../db/tables/messages.js';
 import { inTransaction } from '../db/transaction.js';
 import { inHoldout } from '../experiments/holdout.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
-import { dkimFor } from '../sending/dkim.js';
 import { journeySendRate, type RateLimit, takeRateSlots } from '../sending/send-rate.js';
-import { type SendingCredential, sendingCredential, sendThroughCredential } from '../sending/senders.js';
+import { type SendingCredential, sendingCredential } from '../sending/senders.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContactRules } from './contact-rules.js';
 import { type Decision, decide } from './decide.js';
+import { deliver, deliverLocked, handOver, mailDomain, markColumns, outcomeOf } from './deliver.js';
 import { prepareEmail } from './prepare-email.js';
 
 interface ExistingRow {
@@ -40,11 +31,6 @@ function resultOf(row: ExistingRow): SendResult {
     ...(row.reason ? { reason: row.reason as SendResult['reason'] } : {}),
     ...(row.status === 'delayed' && row.delayed_until ? { until: new Date(row.delayed_until) } : {}),
   };
-}
-
-function mailDomain(publicUrl: string): string {
-  const host = new URL(publicUrl).hostname;
-  return host.includes('.') && !isIP(host) ? host : 'localhost';
 }
 
 /**
@@ -198,6 +184,15 @@ export function createMessagesService(scope: StepScope): MessagesService {
           error: null,
           created_at: now,
         };
+        // A first attempt that may go at once is written once, with what became of it.
+        if (atOnce && !found && decided.status === 'queued') {
+          const delivery = await handOver({ ...scope, db: trx }, request, message, id, await credential(request));
+          await trx
+            .insertInto('messages')
+            .values({ ...row, ...markColumns(delivery.mark, now) })
+            .execute();
+          return { decision: decided, delivery: delivery.answer };
+        }
         await trx
           .insertInto('messages')
           .values(row)
@@ -212,8 +207,8 @@ export function createMessagesService(scope: StepScope): MessagesService {
           )
           .execute();
         if (!atOnce || decided.status !== 'queued') return { decision: decided, delivery: null };
-        const sending = deliver({ ...scope, db: trx }, request, message, id, now, await credential(request));
-        return { decision: decided, delivery: await settled(sending) };
+        const delivery = await deliver({ ...scope, db: trx }, request, message, id, now, await credential(request));
+        return { decision: decided, delivery };
       });
       if (delivery) return outcomeOf(delivery);
       if (decision.status !== 'queued') {
@@ -234,9 +229,8 @@ export function createMessagesService(scope: StepScope): MessagesService {
         scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
         return holdForRate(db, id, gate.until);
       }
-      return contact
-        ? deliverLocked(scope, contact.id, request, message, id, now, await credential(request))
-        : deliver(scope, request, message, id, now, await credential(request));
+      if (contact) return deliverLocked(scope, contact.id, request, message, id, now, await credential(request));
+      return outcomeOf(await deliver(scope, request, message, id, now, await credential(request)));
     },
   };
 }
@@ -261,105 +255,4 @@ async function rateLimitsOf(
   if (request.credential && credential?.maxPerSecond)
     limits.push({ kind: 'credential', id: request.credential, count: credential.maxPerSecond, windowMs: 1000 });
   return limits;
-}
-
-type Settled = { result: SendResult } | { error: unknown };
-
-/** A delivery's result or error, so a failed status written in a transaction commits before the error is thrown. */
-async function settled(delivery: Promise<SendResult>): Promise<Settled> {
-  try {
-    return { result: await delivery };
-  } catch (error) {
-    return { error };
-  }
-}
-
-function outcomeOf(delivery: Settled): SendResult {
-  if ('error' in delivery) throw delivery.error;
-  return delivery.result;
-}
-
-/**
- * Delivers under the contact's lock and only while the message is still stored: an erase that
- * ran since the message was decided deleted it (nothing goes out), and one that starts now
- * waits until the delivery is over, so nothing reaches the contact after the erase answered.
- */
-async function deliverLocked(
-  scope: StepScope,
-  contactId: string,
-  request: SendRequest,
-  message: PreparedMessage,
-  id: string,
-  now: Date,
-  credential: SendingCredential | null,
-): Promise<SendResult> {
-  const outcome = await inTransaction(scope.db, async (trx) => {
-    await lockContact(trx, contactId);
-    const stored = await trx.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst();
-    if (!stored) return null;
-    return settled(deliver({ ...scope, db: trx }, request, message, id, now, credential));
-  });
-  if (!outcome) throw new NodeError('the contact was erased');
-  return outcomeOf(outcome);
-}
-
-async function deliver(
-  scope: StepScope,
-  request: SendRequest,
-  message: PreparedMessage,
-  id: string,
-  now: Date,
-  credential: SendingCredential | null,
-): Promise<SendResult> {
-  const { config, keys } = scope.runtime;
-  try {
-    // Email from a domain with a DKIM key goes out signed (the sender signs; API.md "DKIM").
-    const dkim =
-      request.channel === 'email'
-        ? await dkimFor(scope.db, scope.workspaceId, keys.credentials, message.from)
-        : undefined;
-    const ready = dkim ? { ...message, dkim } : message;
-    let delivered: { providerId?: string } | undefined;
-    if (credential) delivered = await sendThroughCredential(scope, credential, ready);
-    else if (request.deliver) delivered = await request.deliver(ready);
-    else if (request.channel === 'email') {
-      delivered = await scope.runtime.smtp.deliver(ready, `<${id}@${mailDomain(config.publicUrl)}>`);
-    } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
-    await scope.db
-      .updateTable('messages')
-      .set({ status: 'sent', sent_at: now, provider_id: delivered?.providerId ?? null })
-      .where('id', '=', id)
-      .execute();
-    scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'sent' });
-    return { messageId: id, status: 'sent' };
-  } catch (error) {
-    const held = await holdIfRateLimited(scope, id, error);
-    if (held) return held;
-    const text = error instanceof Error ? error.message : String(error);
-    await scope.db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
-    scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
-    // A transport hiccup (SMTP down, gateway timeout) is worth another attempt.
-    if (error instanceof WaymarkError) throw error;
-    if (request.channel !== 'email') throw new RetryableError(`delivery failed: ${text}`, { cause: error });
-    // SMTP: a 5xx answer refuses the message for good, anything else (4xx, no connection) may pass later.
-    const smtpCode = Number((error as { responseCode?: unknown }).responseCode);
-    if (smtpCode >= 500) throw new NodeError(`delivery refused: ${text}`, { cause: error, code: 'smtp.rejected' });
-    throw new RetryableError(`delivery failed: ${text}`, { cause: error, code: 'smtp.unavailable' });
-  }
-}
-
-/**
- * A provider's 429 (API.md "Sending credentials") fails nothing and spends no attempt: the
- * message stays queued, held for the rate (counted in its credential's backlog, its place in
- * the rate's order kept, no longer counted as handed over), and the step waits out the
- * provider's `Retry-After` before sending again.
- */
-async function holdIfRateLimited(scope: StepScope, id: string, error: unknown): Promise<SendResult | null> {
-  if (!(error instanceof RetryableError) || error.stepCode !== 'provider.rate-limited') return null;
-  const until = new Date(Date.now() + (error.retryAfterMs ?? 1000));
-  await sql`
-    update messages set status = 'queued', delayed_until = ${until}, error = ${error.message},
-      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null, journey_sent_at = null
-    where id = ${id}`.execute(scope.db);
-  return { messageId: id, status: 'delayed', reason: 'send-rate', until };
 }

@@ -1,6 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A timestamp column that may be null and is null unless set. */
+export type OptionalTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 export type Json<T> = ColumnType<T, T | string, T | string>;
 
 /** API bearer tokens, stored only as SHA-256 hashes. */

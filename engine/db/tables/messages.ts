@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { Timestamp } from './foundation.js';
+import type { OptionalTimestamp, Timestamp } from './foundation.js';
 
 /** A timestamp the database fills by default (kysely does not unwrap Generated<ColumnType>). */
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -42,13 +42,13 @@ export interface MessagesTable {
   /** The sending credential it went out through; null for `SMTP_URL` or the outbox. */
   credential_id: Generated<string | null>;
   /** With a send rate: when the message may go out (its place in the queue). */
-  rate_slot_at: Generated<Timestamp | null>;
+  rate_slot_at: OptionalTimestamp;
   /** With a send rate: when it was handed to the server or API. */
-  rate_sent_at: Generated<Timestamp | null>;
+  rate_sent_at: OptionalTimestamp;
   /** Under the journey's sendRate: when the message may go out (queue order). */
-  journey_slot_at: Generated<Timestamp | null>;
+  journey_slot_at: OptionalTimestamp;
   /** Under the journey's sendRate: when it was handed over. */
-  journey_sent_at: Generated<Timestamp | null>;
+  journey_sent_at: OptionalTimestamp;
   links: DefaultJson<StoredLink[]>;
   opens: Generated<number>;
   clicks: Generated<number>;

@@ -1,0 +1,165 @@
+import { isIP } from 'node:net';
+import {
+  NodeError,
+  type PreparedMessage,
+  RetryableError,
+  type SendRequest,
+  type SendResult,
+  WaymarkError,
+} from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import { lockContact } from '../contacts/lock.js';
+import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
+import { dkimFor } from '../sending/dkim.js';
+import { type SendingCredential, sendThroughCredential } from '../sending/senders.js';
+import type { StepScope } from '../services/step-scope.js';
+
+/** The domain of Waymark's own addresses (Message-ID, default From): the public URL's host. */
+export function mailDomain(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return host.includes('.') && !isIP(host) ? host : 'localhost';
+}
+
+/** What the step is answered: the send's result, or the error to throw once the message row is written. */
+export type Settled = { result: SendResult } | { error: unknown };
+
+/** What a hand-over leaves on its message row. */
+export type DeliveryMark =
+  | { kind: 'sent'; providerId: string | null }
+  | { kind: 'failed'; error: string }
+  /** A provider's 429: queued again, held for the rate until `until`. */
+  | { kind: 'held'; until: Date; error: string };
+
+/** A hand-over's outcome: the row's mark and the step's answer. */
+export interface Delivery {
+  mark: DeliveryMark;
+  answer: Settled;
+}
+
+export function outcomeOf(answer: Settled): SendResult {
+  if ('error' in answer) throw answer.error;
+  return answer.result;
+}
+
+/**
+ * Hands a message to its credential's sender, the request's `deliver`, else `SMTP_URL`
+ * (email from a domain with a DKIM key signed: API.md "DKIM"), and tells what became of it,
+ * writing nothing: the caller writes the mark with the message row, or onto it.
+ */
+export async function handOver(
+  scope: StepScope,
+  request: SendRequest,
+  message: PreparedMessage,
+  id: string,
+  credential: SendingCredential | null,
+): Promise<Delivery> {
+  const { config, keys, metrics } = scope.runtime;
+  try {
+    const dkim =
+      request.channel === 'email'
+        ? await dkimFor(scope.db, scope.workspaceId, keys.credentials, message.from)
+        : undefined;
+    const ready = dkim ? { ...message, dkim } : message;
+    let delivered: { providerId?: string } | undefined;
+    if (credential) delivered = await sendThroughCredential(scope, credential, ready);
+    else if (request.deliver) delivered = await request.deliver(ready);
+    else if (request.channel === 'email') {
+      delivered = await scope.runtime.smtp.deliver(ready, `<${id}@${mailDomain(config.publicUrl)}>`);
+    } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
+    metrics.messages.inc({ channel: request.channel, outcome: 'sent' });
+    return {
+      mark: { kind: 'sent', providerId: delivered?.providerId ?? null },
+      answer: { result: { messageId: id, status: 'sent' } },
+    };
+  } catch (error) {
+    // A provider's 429 (API.md "Sending credentials") fails nothing and spends no attempt: the
+    // step waits out the provider's `Retry-After` before sending again.
+    if (error instanceof RetryableError && error.stepCode === 'provider.rate-limited') {
+      const until = new Date(Date.now() + (error.retryAfterMs ?? 1000));
+      return {
+        mark: { kind: 'held', until, error: error.message },
+        answer: { result: { messageId: id, status: 'delayed', reason: 'send-rate', until } },
+      };
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
+    return { mark: { kind: 'failed', error: text }, answer: { error: failureOf(request, error, text) } };
+  }
+}
+
+/** The step error a failed hand-over becomes. */
+function failureOf(request: SendRequest, error: unknown, text: string): Error {
+  if (error instanceof WaymarkError) return error;
+  // A transport hiccup (SMTP down, gateway timeout) is worth another attempt.
+  if (request.channel !== 'email') return new RetryableError(`delivery failed: ${text}`, { cause: error });
+  // SMTP: a 5xx answer refuses the message for good, anything else (4xx, no connection) may pass later.
+  const smtpCode = Number((error as { responseCode?: unknown }).responseCode);
+  if (smtpCode >= 500) return new NodeError(`delivery refused: ${text}`, { cause: error, code: 'smtp.rejected' });
+  return new RetryableError(`delivery failed: ${text}`, { cause: error, code: 'smtp.unavailable' });
+}
+
+/**
+ * The columns a mark sets on a message row written with it. A held message keeps its place in
+ * its credential's rate order from now (counted in its backlog, no longer as handed over).
+ */
+export function markColumns(mark: DeliveryMark, now: Date) {
+  switch (mark.kind) {
+    case 'sent':
+      return { status: 'sent' as const, sent_at: now, provider_id: mark.providerId };
+    case 'failed':
+      return { status: 'failed' as const, error: mark.error };
+    case 'held':
+      return { status: 'queued' as const, delayed_until: mark.until, error: mark.error, rate_slot_at: now };
+  }
+}
+
+/** Writes a mark onto a stored message row (a held one keeps the rate slot it had). */
+export async function markMessage(db: Kysely<Database>, id: string, mark: DeliveryMark, now: Date): Promise<void> {
+  if (mark.kind !== 'held') {
+    await db.updateTable('messages').set(markColumns(mark, now)).where('id', '=', id).execute();
+    return;
+  }
+  await sql`
+    update messages set status = 'queued', delayed_until = ${mark.until}, error = ${mark.error},
+      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null, journey_sent_at = null
+    where id = ${id}`.execute(db);
+}
+
+/** Hands over a stored message and writes what became of it. */
+export async function deliver(
+  scope: StepScope,
+  request: SendRequest,
+  message: PreparedMessage,
+  id: string,
+  now: Date,
+  credential: SendingCredential | null,
+): Promise<Settled> {
+  const { mark, answer } = await handOver(scope, request, message, id, credential);
+  await markMessage(scope.db, id, mark, now);
+  return answer;
+}
+
+/**
+ * Delivers under the contact's lock and only while the message is still stored: an erase that
+ * ran since the message was decided deleted it (nothing goes out), and one that starts now
+ * waits until the delivery is over, so nothing reaches the contact after the erase answered.
+ */
+export async function deliverLocked(
+  scope: StepScope,
+  contactId: string,
+  request: SendRequest,
+  message: PreparedMessage,
+  id: string,
+  now: Date,
+  credential: SendingCredential | null,
+): Promise<SendResult> {
+  const answer = await inTransaction(scope.db, async (trx) => {
+    await lockContact(trx, contactId);
+    const stored = await trx.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst();
+    if (!stored) return null;
+    return deliver({ ...scope, db: trx }, request, message, id, now, credential);
+  });
+  if (!answer) throw new NodeError('the contact was erased');
+  return outcomeOf(answer);
+}
