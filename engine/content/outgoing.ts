@@ -1,8 +1,8 @@
-import { isIP } from 'node:net';
 import { type PreparedMessage, WaymarkError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
+import { mailDomain } from '../messages/deliver.js';
 import type { DefaultSmtp } from '../messages/transport.js';
 
 /** A mail server's refusal of a test send: HTTP 502 `delivery_failed`. */
@@ -10,11 +10,6 @@ export class DeliveryFailedError extends WaymarkError {
   constructor(message: string, options?: ErrorOptions) {
     super('delivery_failed', message, [], options);
   }
-}
-
-function mailDomain(publicUrl: string): string {
-  const host = new URL(publicUrl).hostname;
-  return host.includes('.') && !isIP(host) ? host : 'localhost';
 }
 
 /** The default From of mail Waymark sends itself. */
