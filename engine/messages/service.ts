@@ -108,9 +108,9 @@ export function createMessagesService(scope: StepScope): MessagesService {
         return resultOf(found);
       // Read and decrypted once, for the rates and the delivery, and only if either needs it.
       let reading: Promise<SendingCredential> | null = null;
-      const credential = (request: SendRequest) => {
-        if (!request.credential) return null;
-        reading ??= sendingCredential(scope, request.credential, request.channel);
+      const credential = () => {
+        if (!asked.credential) return null;
+        reading ??= sendingCredential(scope, asked.credential, asked.channel);
         return reading;
       };
       // A message held for a rate asks the rates first, before deciding it again: a wake-up
@@ -118,7 +118,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
       // close to its time as it can be (late hand-overs would push back every later one).
       const heldForRate = found?.status === 'queued' && found.delayed_until !== null;
       if (heldForRate) {
-        const gate = await takeRateSlots(db, await rateLimitsOf(scope, asked, credential(asked)), found.id);
+        const gate = await takeRateSlots(db, await rateLimitsOf(scope, asked, credential()), found.id);
         if (!gate.go) return holdForRate(db, found.id, gate.until);
       }
 
@@ -137,7 +137,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
       const { message, links } = prepareMessage(scope, id, request, to);
       // With no rate to ask, a message to a contact is decided and delivered in one transaction,
       // under the contact's lock throughout (what `deliverLocked` does in a second one).
-      const limits = heldForRate || !contact ? null : await rateLimitsOf(scope, request, credential(request));
+      const limits = heldForRate || !contact ? null : await rateLimitsOf(scope, request, credential());
       const atOnce = limits !== null && limits.length === 0;
 
       const { decision, delivery } = await inTransaction(db, async (trx) => {
@@ -186,7 +186,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
         };
         // A first attempt that may go at once is written once, with what became of it.
         if (atOnce && !found && decided.status === 'queued') {
-          const delivery = await handOver({ ...scope, db: trx }, request, message, id, await credential(request));
+          const delivery = await handOver({ ...scope, db: trx }, request, message, id, await credential());
           await trx
             .insertInto('messages')
             .values({ ...row, ...markColumns(delivery.mark, now) })
@@ -207,7 +207,7 @@ export function createMessagesService(scope: StepScope): MessagesService {
           )
           .execute();
         if (!atOnce || decided.status !== 'queued') return { decision: decided, delivery: null };
-        const delivery = await deliver({ ...scope, db: trx }, request, message, id, now, await credential(request));
+        const delivery = await deliver({ ...scope, db: trx }, request, message, id, now, await credential());
         return { decision: decided, delivery };
       });
       if (delivery) return outcomeOf(delivery);
@@ -223,14 +223,14 @@ export function createMessagesService(scope: StepScope): MessagesService {
       // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
       const gate = heldForRate
         ? { go: true as const }
-        : await takeRateSlots(db, limits ?? (await rateLimitsOf(scope, request, credential(request))), id);
+        : await takeRateSlots(db, limits ?? (await rateLimitsOf(scope, request, credential())), id);
       if (!gate.go) {
         // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
         scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
         return holdForRate(db, id, gate.until);
       }
-      if (contact) return deliverLocked(scope, contact.id, request, message, id, now, await credential(request));
-      return outcomeOf(await deliver(scope, request, message, id, now, await credential(request)));
+      if (contact) return deliverLocked(scope, contact.id, request, message, id, now, await credential());
+      return outcomeOf(await deliver(scope, request, message, id, now, await credential()));
     },
   };
 }

@@ -28,15 +28,6 @@ export interface StepNotice {
 
 export const STEPS_CHANNEL = 'waymark_steps';
 
-/** The ON CONFLICT clause of an insert into node_counters that adds to the row already there. */
-export const ADD_TO_COUNTERS = sql`
-  on conflict (journey_id, version, node_id, output, shard) do update set
-    entered = node_counters.entered + excluded.entered,
-    completed = node_counters.completed + excluded.completed,
-    failed = node_counters.failed + excluded.failed,
-    waiting = node_counters.waiting + excluded.waiting,
-    taken = node_counters.taken + excluded.taken`;
-
 /**
  * Immediate step jobs, in batches of one node (`waymark_queue_steps`), for every `id` and
  * `node_id` of `relation` (a CTE name or subquery), as a SELECT that yields a row only when it

@@ -69,8 +69,8 @@ export class WorkerRegistry {
         select ctid from webhook_keys where created_at < now() - interval '24 hours' limit 1000)
     `.execute(db);
     // Bounded, so a backlog of counter rows never delays the next heartbeat by much.
-    for (let round = 0; round < 4 && (await foldCounters(db)) === FOLD_BATCH; round++);
-    for (let round = 0; round < 4 && (await foldRollups(db)) === FOLD_BATCH; round++);
+    for (const fold of [foldCounters, foldRollups])
+      for (let round = 0; round < 4 && (await fold(db)) === FOLD_BATCH; round++);
     await analyzeGrownTables(db);
     // Splits whose test period ended get their automatic decision (contract: at most 30 s late).
     const decided = await decideDueExperiments(db, new Date());
