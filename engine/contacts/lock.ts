@@ -14,6 +14,30 @@ export async function lockContact(trx: Kysely<Database>, contactId: string): Pro
 }
 
 /**
+ * Takes the locks of many contacts, in id order (as merges do), so two transactions that lock
+ * overlapping sets cannot deadlock.
+ */
+export async function lockContacts(trx: Kysely<Database>, contactIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(contactIds)].sort();
+  if (ids.length === 1) return lockContact(trx, ids[0] as string);
+  await sql`
+    select pg_advisory_xact_lock(hashtext(id))
+    from (select id from unnest(${ids}::text[]) as id order by id offset 0) ordered`.execute(trx);
+}
+
+/** The contacts among `contactIds` that exist in the workspace; read under their locks, they stay so. */
+export async function existingContacts(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  contactIds: readonly string[],
+): Promise<Set<string>> {
+  if (contactIds.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    select id from contacts where workspace_id = ${workspaceId} and id = any(${contactIds}::uuid[])`.execute(trx);
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
  * True while the contact exists in the workspace; read under its lock, it stays so until the
  * transaction ends.
  */

@@ -16,7 +16,7 @@ export type Decision =
   | { status: 'suppressed'; reason: SuppressionReason }
   | { status: 'delayed'; reason: 'quiet-hours'; until: Date };
 
-interface DecideInput {
+export interface DecideInput {
   /** The sending step's workspace: bounces recorded there suppress its mail. */
   workspaceId: string;
   request: SendRequest;
@@ -28,38 +28,73 @@ interface DecideInput {
   messageId: string | null;
 }
 
-/**
- * True when `to` hard-bounced before (engine/inbound) and was not declared good since. Applies to
- * every category: the address cannot receive mail.
- */
-async function isBounced(db: Kysely<Database>, workspaceId: string, to: string): Promise<boolean> {
-  const { rows } = await sql<{ hit: number }>`
-    select 1 as hit from email_suppressions
-    where workspace_id = ${workspaceId} and lower(address) = lower(${to}) and cleared_at is null limit 1`.execute(db);
-  return rows.length > 0;
+/** What the rules read of the database for one message. */
+export interface DecisionFacts {
+  /** `to` hard-bounced before (engine/inbound) and was not declared good since. */
+  bounced: boolean;
+  /** Marketing messages the contact got (or is being sent) within the cap's period. */
+  recentMarketing: number;
 }
 
-/** How many marketing messages the contact got (or is being sent) in the rolling period. */
-async function recentMarketing(db: Kysely<Database>, contactId: string, since: Date, exclude: string | null) {
-  const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from messages
-    where contact_id = ${contactId} and category = 'marketing' and status in ('queued', 'sent')
-      and created_at > ${since} and (${exclude}::uuid is null or id <> ${exclude}::uuid)`.execute(db);
-  return rows[0]?.n ?? 0;
+/** Since when the marketing cap counts, when one applies to the message. */
+export function capSince(input: Pick<DecideInput, 'request' | 'contact' | 'rules' | 'now'>): Date | null {
+  const periodMs = input.rules.marketing ? parseDuration(input.rules.marketing.period) : null;
+  if (periodMs === null || input.request.category !== 'marketing' || !input.contact) return null;
+  return new Date(input.now.getTime() - periodMs);
+}
+
+/** The addresses among `addresses` (lower case) that bounced in the workspace. Applies to every category. */
+export async function bouncedAmong(
+  db: Kysely<Database>,
+  workspaceId: string,
+  addresses: readonly string[],
+): Promise<Set<string>> {
+  if (addresses.length === 0) return new Set();
+  const { rows } = await sql<{ address: string }>`
+    select distinct lower(address) as address from email_suppressions
+    where workspace_id = ${workspaceId} and lower(address) = any(${addresses.map((a) => a.toLowerCase())}::text[])
+      and cleared_at is null`.execute(db);
+  return new Set(rows.map((r) => r.address));
+}
+
+/** How many marketing messages each contact got (or is being sent) since `since`, but `exclude`. */
+export async function recentMarketingCounts(
+  db: Kysely<Database>,
+  contactIds: readonly string[],
+  since: Date,
+  exclude: string | null,
+): Promise<Map<string, number>> {
+  if (contactIds.length === 0) return new Map();
+  const { rows } = await sql<{ contact_id: string; n: number }>`
+    select contact_id, count(*)::int as n from messages
+    where contact_id = any(${contactIds}::uuid[]) and category = 'marketing' and status in ('queued', 'sent')
+      and created_at > ${since} and (${exclude}::uuid is null or id <> ${exclude}::uuid)
+    group by contact_id`.execute(db);
+  return new Map(rows.map((r) => [r.contact_id, r.n]));
 }
 
 /**
  * Applies the contact rules to a message, inside the caller's transaction, which must hold
  * the contact's lock so that the cap count and the row that claims a slot commit together.
- * Order: bounced, consent (the channel's, then the message's marketing category), quiet hours,
- * cap; transactional mail only meets the bounce check.
  */
 export async function decide(trx: Kysely<Database>, input: DecideInput): Promise<Decision> {
-  const { request, to, contact, rules, now } = input;
-  if (request.channel === 'email' && (await isBounced(trx, input.workspaceId, to)))
-    return { status: 'suppressed', reason: 'bounced' };
-  if (request.category === 'transactional' || !contact) return { status: 'queued' };
+  const since = capSince(input);
+  const bounced =
+    input.request.channel === 'email' && (await bouncedAmong(trx, input.workspaceId, [input.to])).size > 0;
+  const recent =
+    since && input.contact ? await recentMarketingCounts(trx, [input.contact.id], since, input.messageId) : null;
+  return judge(input, { bounced, recentMarketing: (input.contact && recent?.get(input.contact.id)) || 0 });
+}
 
+/**
+ * The contact rules on one message, given what was read for it. Order: bounced, consent (the
+ * channel's, then the message's marketing category), quiet hours, cap; transactional mail only
+ * meets the bounce check.
+ */
+export function judge(input: DecideInput, facts: DecisionFacts): Decision {
+  const { request, contact, rules, now } = input;
+  if (request.channel === 'email' && facts.bounced) return { status: 'suppressed', reason: 'bounced' };
+  if (request.category === 'transactional' || !contact) return { status: 'queued' };
   const channelConsent = (contact.consent as Record<string, { status?: string; source?: string } | undefined>)[
     request.channel
   ];
@@ -80,12 +115,8 @@ export async function decide(trx: Kysely<Database>, input: DecideInput): Promise
   }
 
   const cap = rules.marketing;
-  const periodMs = cap ? parseDuration(cap.period) : null;
-  if (cap && periodMs !== null) {
-    const since = new Date(now.getTime() - periodMs);
-    if ((await recentMarketing(trx, contact.id, since, input.messageId)) >= cap.maxMessages) {
-      return { status: 'suppressed', reason: 'frequency-cap' };
-    }
+  if (cap && capSince(input) && facts.recentMarketing >= cap.maxMessages) {
+    return { status: 'suppressed', reason: 'frequency-cap' };
   }
   return { status: 'queued' };
 }

@@ -13,7 +13,7 @@ import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { dkimFor } from '../sending/dkim.js';
 import { type SendingCredential, sendThroughCredential } from '../sending/senders.js';
-import type { StepScope } from '../services/step-scope.js';
+import { type StepScope, shared } from '../services/step-scope.js';
 
 /** The domain of Waymark's own addresses (Message-ID, default From): the public URL's host. */
 export function mailDomain(publicUrl: string): string {
@@ -56,9 +56,12 @@ export async function handOver(
 ): Promise<Delivery> {
   const { config, keys, metrics } = scope.runtime;
   try {
+    // The workspace's keys are read (and decrypted) once per batch and sender.
     const dkim =
       request.channel === 'email'
-        ? await dkimFor(scope.db, scope.workspaceId, keys.credentials, message.from)
+        ? await shared(scope, `dkim:${scope.workspaceId}:${message.from}`, () =>
+            dkimFor(scope.db, scope.workspaceId, keys.credentials, message.from),
+          )
         : undefined;
     const ready = dkim ? { ...message, dkim } : message;
     let delivered: { providerId?: string } | undefined;

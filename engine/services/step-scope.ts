@@ -1,4 +1,4 @@
-import type { Contact, TagState } from '@waymark/sdk';
+import type { Contact, SendRequest, SendResult, TagState } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { TagAdd } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
@@ -35,4 +35,19 @@ export interface StepScope {
 /** Writes the steps of a batch share: each call is answered as if it went alone. */
 export interface StepBatchServices {
   addTag(add: TagAdd): Promise<TagState>;
+  /** A message decided and written with the other sends of the batch that came in the same turn. */
+  send(scope: StepScope, asked: SendRequest): Promise<SendResult>;
+  /** A read the batch's steps share, made once per key: what it found holds for the whole batch. */
+  once<T>(key: string, read: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * A read made once per batch when the step has one (the contact rules, a credential, a
+ * journey's send rate), else read now.
+ *
+ * @example
+ * const rules = await shared(scope, `contact-rules:${scope.workspaceId}`, () => loadContactRules(scope.db, scope.workspaceId));
+ */
+export function shared<T>(scope: StepScope, key: string, read: () => Promise<T>): Promise<T> {
+  return scope.batch ? scope.batch.once(key, read) : read();
 }

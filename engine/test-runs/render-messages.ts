@@ -3,7 +3,7 @@ import { type MessagesService, NodeError, parseDuration, type SendRequest, type 
 import { resolveTemplate } from '../content/send.js';
 import { type ContactRules, loadContactRules } from '../messages/contact-rules.js';
 import { decide } from '../messages/decide.js';
-import { prepareMessage } from '../messages/service.js';
+import { prepareMessage } from '../messages/prepare-message.js';
 import type { StepScope } from '../services/step-scope.js';
 import type { SimulatedContacts } from './render-contacts.js';
 import type { TestMessage } from './types.js';

@@ -1,9 +1,10 @@
-import type { TagState } from '@waymark/sdk';
+import type { SendResult, TagState } from '@waymark/sdk';
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { addTags, type TagAdd } from '../../contacts/tags.js';
 import type { Database } from '../../db/database.js';
 import { type DecisionReader, type RoutingDecision, routingDecision } from '../../experiments/decisions.js';
+import { type SendItem, sendMessages, sendOne } from '../../messages/send-messages.js';
 import type { StepBatchServices } from '../../services/step-scope.js';
 
 export interface StepBatch extends StepBatchServices {
@@ -13,8 +14,9 @@ export interface StepBatch extends StepBatchServices {
 /**
  * What the tokens of one step batch share so that their reads and writes go set-based: tag
  * additions made in the same tick leave in ONE statement (a batch's tag nodes run side by
- * side), and a split's standing decision is read once per node. Made per batch: a decision
- * taken while a batch runs applies from the next batch.
+ * side), so do the messages its send nodes ask for in one turn (decided and written together),
+ * and a split's standing decision, the contact rules and a credential are read once. Made per
+ * batch: a decision or a setting changed while a batch runs applies from the next batch.
  */
 export function createStepBatch(db: Kysely<Database>): StepBatch {
   const tags = new DataLoader<TagAdd, TagState>(
@@ -28,9 +30,29 @@ export function createStepBatch(db: Kysely<Database>): StepBatch {
     },
     { cache: false, maxBatchSize: 500 },
   );
+  // The sends of one turn wait for the turn's end, so the batch's tokens that reach their send
+  // node together are decided in one transaction.
+  const sends = new DataLoader<SendItem, SendResult>(sendMessages, {
+    cache: false,
+    maxBatchSize: 500,
+    batchScheduleFn: (callback) => setImmediate(callback),
+  });
   const decisions = new Map<string, Promise<RoutingDecision | null>>();
+  const reads = new Map<string, Promise<unknown>>();
   return {
     addTag: (add) => tags.load(add),
+    // A step in a transaction of its own sends in it, alone.
+    send: (scope, asked) => (scope.db === db ? sends.load({ scope, asked }) : sendOne({ scope, asked })),
+    once: <T>(key: string, read: () => Promise<T>) => {
+      let found = reads.get(key) as Promise<T> | undefined;
+      if (!found) {
+        found = read();
+        // Awaited by each step that asks; a refusal must not count as unhandled before then.
+        found.catch(() => {});
+        reads.set(key, found);
+      }
+      return found;
+    },
     decision: (journeyId, nodeId) => {
       const key = `${journeyId}:${nodeId}`;
       let found = decisions.get(key);

@@ -1,0 +1,106 @@
+import { NodeError, type SendResult } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import type { SendingContact } from '../contacts/load.js';
+import { existingContacts, lockContact } from '../contacts/lock.js';
+import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
+import { holdoutsAmong } from '../experiments/holdout.js';
+import { takeRateSlots } from '../sending/send-rate.js';
+import { type Decision, decide } from './decide.js';
+import { deliver, deliverLocked, outcomeOf } from './deliver.js';
+import {
+  credentialOf,
+  decisionAnswer,
+  heldForRate,
+  messageRow,
+  type PreparedSend,
+  prepareSend,
+  rateLimitsOf,
+  type SendItem,
+  type StoredMessage,
+} from './send-prepare.js';
+
+/**
+ * A message that cannot go with its batch: stored before (decided again, or waiting for its
+ * place under a rate), under a rate, or to no contact. Decided under the contact's lock and
+ * stored; delivered in the same transaction when no rate applies, else once the rates let it.
+ */
+export async function sendAlone(
+  item: SendItem,
+  found: StoredMessage | undefined,
+  contact: SendingContact | null,
+  prepared?: PreparedSend,
+): Promise<SendResult> {
+  const { scope } = item;
+  const { db } = scope;
+  const held = heldForRate(found);
+  // A message held for a rate asks the rates first, before deciding it again: a wake-up
+  // beaten to its place costs one short transaction, and one that may go is handed over as
+  // close to its time as it can be (late hand-overs would push back every later one).
+  if (held && found) {
+    const asked = { item, request: item.asked, credential: credentialOf(item) };
+    const gate = await takeRateSlots(db, await rateLimitsOf(asked), found.id);
+    if (!gate.go) return holdForRate(db, found.id, gate.until);
+  }
+  const send = prepared ?? (await prepareSend(item, found, contact));
+  const { request, message, id, now } = send;
+  const limits = held || !contact ? null : await rateLimitsOf(send);
+  const atOnce = limits !== null && limits.length === 0;
+
+  const { decision, delivery } = await inTransaction(db, async (trx) => {
+    if (contact) {
+      await lockContact(trx, contact.id);
+      // An erase that took the lock first leaves nothing to send to, and nothing may be stored.
+      if (!(await existingContacts(trx, scope.workspaceId, [contact.id])).has(contact.id))
+        throw new NodeError('the contact was erased');
+    }
+    // A token that took a split's control output is a holdout: its message is stored, not sent.
+    const decided: Decision = (await holdoutsAmong(trx, [scope.idempotencyKey])).has(scope.idempotencyKey)
+      ? { status: 'suppressed', reason: 'holdout' }
+      : await decide(trx, {
+          workspaceId: scope.workspaceId,
+          request,
+          to: send.to,
+          contact,
+          rules: send.rules,
+          now,
+          messageId: found?.id ?? null,
+        });
+    const row = messageRow(send, decided);
+    await trx
+      .insertInto('messages')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('idempotency_key').doUpdateSet({
+          status: row.status,
+          reason: row.reason,
+          delayed_until: row.delayed_until,
+          error: null,
+          created_at: now,
+        }),
+      )
+      .execute();
+    if (!atOnce || decided.status !== 'queued') return { decision: decided, delivery: null };
+    return {
+      decision: decided,
+      delivery: await deliver({ ...scope, db: trx }, request, message, id, now, await send.credential()),
+    };
+  });
+  if (delivery) return outcomeOf(delivery);
+  if (decision.status !== 'queued') return decisionAnswer(send, decision);
+  // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
+  const gate = held ? { go: true as const } : await takeRateSlots(db, limits ?? (await rateLimitsOf(send)), id);
+  if (!gate.go) {
+    // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
+    scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
+    return holdForRate(db, id, gate.until);
+  }
+  if (contact) return deliverLocked(scope, contact.id, request, message, id, now, await send.credential());
+  return outcomeOf(await deliver(scope, request, message, id, now, await send.credential()));
+}
+
+/** A message held for a rate: queued, the step told when to ask again. */
+async function holdForRate(db: Kysely<Database>, id: string, until: Date): Promise<SendResult> {
+  await db.updateTable('messages').set({ delayed_until: until }).where('id', '=', id).execute();
+  return { messageId: id, status: 'delayed', reason: 'send-rate', until };
+}

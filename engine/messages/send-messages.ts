@@ -1,0 +1,80 @@
+import type { SendResult } from '@waymark/sdk';
+import { loadSendingContacts } from '../contacts/load.js';
+import { sendAlone } from './send-alone.js';
+import {
+  type PreparedSend,
+  prepareSend,
+  rateLimitsOf,
+  type SendItem,
+  type StoredMessage,
+  storedAnswer,
+} from './send-prepare.js';
+import { sendTogether } from './send-together.js';
+
+export type { SendItem } from './send-prepare.js';
+
+/**
+ * `ctx.messages.send` for the steps of one batch that asked in the same turn (one step alone
+ * outside batches): the gate every channel sends through. Idempotent per step: the message row
+ * is keyed by the step's idempotency key and looked up (for all of them in one statement)
+ * before anything is sent. First attempts to contacts under no rate go together (`sendTogether`);
+ * the others alone (`sendAlone`). Answers in the items' order, an Error for a step that fails.
+ */
+export async function sendMessages(items: readonly SendItem[]): Promise<Array<SendResult | Error>> {
+  const first = items[0];
+  if (!first) return [];
+  const { db, workspaceId } = first.scope;
+  const stored = await storedMessages(
+    first.scope.db,
+    items.map((i) => i.scope.idempotencyKey),
+  );
+  const contacts = await loadSendingContacts(
+    db,
+    workspaceId,
+    items.flatMap((i) => (i.scope.contactId ? [i.scope.contactId] : [])),
+  );
+  const together: Array<{ at: number; send: PreparedSend }> = [];
+  const answers = await Promise.all(
+    items.map(async (item, at): Promise<SendResult | Error | null> => {
+      try {
+        const found = stored.get(item.scope.idempotencyKey);
+        const answer = storedAnswer(found, item.scope.now());
+        if (answer) return answer;
+        const contact = item.scope.contactId ? (contacts.get(item.scope.contactId) ?? null) : null;
+        if (found || !contact) return await sendAlone(item, found, contact);
+        const send = await prepareSend(item, found, contact);
+        if ((await rateLimitsOf(send)).length > 0) return await sendAlone(item, found, contact, send);
+        together.push({ at, send });
+        return null;
+      } catch (error) {
+        return asError(error);
+      }
+    }),
+  );
+  const sent = await sendTogether(together.map((t) => t.send)).catch((error: unknown) =>
+    together.map(() => asError(error)),
+  );
+  together.forEach(({ at }, i) => {
+    answers[at] = sent[i] ?? new Error('no answer');
+  });
+  return answers.map((answer) => answer ?? new Error('no answer'));
+}
+
+/** One message sent on its own (a step outside batches). */
+export async function sendOne(item: SendItem): Promise<SendResult> {
+  const [answer] = await sendMessages([item]);
+  if (answer instanceof Error || !answer) throw answer ?? new Error('no answer');
+  return answer;
+}
+
+/** The message rows stored under the given idempotency keys. */
+async function storedMessages(db: SendItem['scope']['db'], keys: readonly string[]) {
+  const rows = (await db
+    .selectFrom('messages')
+    .select(['id', 'idempotency_key', 'status', 'reason', 'delayed_until'])
+    .where('idempotency_key', 'in', [...keys])
+    .execute()) as StoredMessage[];
+  return new Map(rows.map((row) => [row.idempotency_key, row]));
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

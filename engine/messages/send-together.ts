@@ -1,0 +1,81 @@
+import { NodeError, type SendResult } from '@waymark/sdk';
+import { existingContacts, lockContacts } from '../contacts/lock.js';
+import { inTransaction } from '../db/transaction.js';
+import { holdoutsAmong } from '../experiments/holdout.js';
+import { bouncedAmong, capSince, type Decision, judge, recentMarketingCounts } from './decide.js';
+import { type Delivery, handOver, markColumns, outcomeOf } from './deliver.js';
+import { decisionAnswer, messageRow, type PreparedSend } from './send-prepare.js';
+
+/** What a row carries when no hand-over marked it. */
+const UNMARKED = { sent_at: null, provider_id: null, rate_slot_at: null };
+
+/**
+ * First attempts to contacts under no rate, decided and delivered in ONE transaction under
+ * all their contacts' locks: the rules' reads are one statement each for the whole group,
+ * the hand-overs run side by side, and every row is written once, with what became of it.
+ * Two messages of the group to one contact count against its cap one after the other.
+ * Answers in the group's order; a hand-over's failure is that message's alone.
+ */
+export async function sendTogether(group: readonly PreparedSend[]): Promise<Array<SendResult | Error>> {
+  const first = group[0];
+  if (!first) return [];
+  const { db, workspaceId } = first.item.scope;
+  const contactIds = group.map((send) => (send.contact as { id: string }).id);
+  const keys = group.map((send) => send.item.scope.idempotencyKey);
+  return inTransaction(db, async (trx) => {
+    await lockContacts(trx, contactIds);
+    // An erase that took a lock first leaves nothing to send to, and nothing may be stored.
+    const alive = await existingContacts(trx, workspaceId, contactIds);
+    // A token that took a split's control output is a holdout: its message is stored, not sent.
+    const holdouts = await holdoutsAmong(trx, keys);
+    const emails = group.filter((send) => send.request.channel === 'email').map((send) => send.to);
+    const bounced = await bouncedAmong(trx, workspaceId, emails);
+    const since = group.map(capSince).reduce<Date | null>((a, b) => (a && b ? (a < b ? a : b) : (a ?? b)), null);
+    const recent = since ? await recentMarketingCounts(trx, contactIds, since, null) : new Map<string, number>();
+
+    const decided = group.map((send, i): Decision | Error => {
+      const contactId = contactIds[i] as string;
+      if (!alive.has(contactId)) return new NodeError('the contact was erased');
+      if (holdouts.has(keys[i] as string)) return { status: 'suppressed', reason: 'holdout' };
+      const decision = judge(
+        { ...send, workspaceId, messageId: null },
+        { bounced: bounced.has(send.to.toLowerCase()), recentMarketing: recent.get(contactId) ?? 0 },
+      );
+      if (decision.status === 'queued' && send.request.category === 'marketing')
+        recent.set(contactId, (recent.get(contactId) ?? 0) + 1);
+      return decision;
+    });
+    const deliveries = await Promise.all(
+      group.map(async (send, i): Promise<Delivery | null> => {
+        const decision = decided[i] as Decision | Error;
+        if (decision instanceof Error || decision.status !== 'queued') return null;
+        const { scope } = send.item;
+        return handOver({ ...scope, db: trx }, send.request, send.message, send.id, await send.credential());
+      }),
+    );
+    const rows = group.flatMap((send, i) => {
+      const decision = decided[i] as Decision | Error;
+      if (decision instanceof Error) return [];
+      const mark = deliveries[i]?.mark;
+      return [{ ...messageRow(send, decision), ...UNMARKED, ...(mark ? markColumns(mark, send.now) : {}) }];
+    });
+    if (rows.length > 0) await trx.insertInto('messages').values(rows).execute();
+    return group.map((send, i) => {
+      const decision = decided[i] as Decision | Error;
+      const delivery = deliveries[i];
+      if (decision instanceof Error) return decision;
+      if (delivery) return settle(() => outcomeOf(delivery.answer));
+      return decision.status === 'queued'
+        ? new Error('a queued message was not handed over')
+        : decisionAnswer(send, decision);
+    });
+  });
+}
+
+function settle(answer: () => SendResult): SendResult | Error {
+  try {
+    return answer();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
