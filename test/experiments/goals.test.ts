@@ -211,6 +211,18 @@ describe('holdout and engagement', () => {
     expect(analytics.outputs['mail-control'].suppressed.taken).toBe(control);
   });
 
+  test('a bounce and a failure written onto sent messages count once each, however often written', async () => {
+    const { rows } = await sql<{ id: string }>`
+      select id from messages where journey_id = ${j.journeyId} and node_id = 'mail-a' order by id limit 2`.execute(db());
+    const [bounced, failed] = rows.map((r) => r.id);
+    for (let i = 0; i < 2; i++) {
+      await sql`update messages set bounce = 'hard' where id = ${bounced}`.execute(db());
+      await sql`update messages set status = 'failed' where id = ${failed}`.execute(db());
+    }
+    const analytics = (await call('GET', `/api/journeys/${j.journeyId}/analytics`)).json();
+    expect(analytics.messages['mail-a']).toMatchObject({ bounced: 1, failed: 1 });
+  });
+
   test('a message opened twice counts once, on its node and for the variant under the open metric', async () => {
     const { rows } = await sql<{ id: string; contact_id: string }>`
       select id, contact_id from messages where journey_id = ${j.journeyId} and node_id = 'mail-a' limit 1`.execute(
