@@ -11,7 +11,8 @@ import { templateVersion } from './templates.js';
  * A send that names a template, turned into one with `subject`, `html` and `text`: the
  * template (at its version, else its latest) rendered for the message as production sends it,
  * `unsubscribeUrl` being the message's own (marketing; `""` otherwise). An unknown template or
- * a Liquid error fails the step at once (NodeError, naming template, part and line).
+ * a Liquid error fails the step at once (NodeError, naming template, part and line). `once`
+ * shares the template and snippet reads (a step batch's `shared`).
  */
 export async function resolveTemplate(
   db: Kysely<Database>,
@@ -19,10 +20,13 @@ export async function resolveTemplate(
   env: { keys: SecretKeys; publicUrl: string },
   messageId: string,
   request: SendRequest,
+  once: <T>(key: string, read: () => Promise<T>) => Promise<T> = (_key, read) => read(),
 ): Promise<SendRequest> {
   const ref = request.template;
   if (!ref) return request;
-  const found = await templateVersion(db, workspaceId, ref.id, ref.version);
+  const found = await once(`template:${workspaceId}:${ref.id}:${ref.version ?? 'latest'}`, () =>
+    templateVersion(db, workspaceId, ref.id, ref.version),
+  );
   if (!found)
     throw new NodeError(`no template ${ref.id}${ref.version !== undefined ? ` at version ${ref.version}` : ''}`);
   const marketing = request.category === 'marketing';
@@ -30,7 +34,7 @@ export async function resolveTemplate(
   const rendered = await renderContent({
     content: found,
     scope: { ...ref.scope, unsubscribeUrl },
-    snippets: await loadSnippets(db, workspaceId),
+    snippets: await once(`snippets:${workspaceId}`, () => loadSnippets(db, workspaceId)),
     publicUrl: env.publicUrl,
     marketing,
   });

@@ -83,7 +83,10 @@ export async function prepareSend(
   );
   const id = found?.id ?? randomUUID();
   const { config, keys } = scope.runtime;
-  const request = await resolveTemplate(scope.db, scope.workspaceId, { keys, publicUrl: config.publicUrl }, id, asked);
+  const env = { keys, publicUrl: config.publicUrl };
+  const request = await resolveTemplate(scope.db, scope.workspaceId, env, id, asked, (key, read) =>
+    shared(scope, key, read),
+  );
   const { message, links } = prepareMessage(scope, id, request, to);
   return { item, now: scope.now(), contact, to, rules, id, request, message, links, credential: credentialOf(item) };
 }
