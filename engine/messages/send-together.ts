@@ -59,7 +59,14 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
       const mark = deliveries[i]?.mark;
       return [{ ...messageRow(send, decision), ...UNMARKED, ...(mark ? markColumns(mark, send.now) : {}) }];
     });
-    if (rows.length > 0) await trx.insertInto('messages').values(rows).execute();
+    // Handed over already: a row another attempt of a step stored meanwhile must not undo the
+    // group (its messages would all go again); that step's row stays as it was.
+    if (rows.length > 0)
+      await trx
+        .insertInto('messages')
+        .values(rows)
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .execute();
     return group.map((send, i) => {
       const decision = decided[i] as Decision | Error;
       const delivery = deliveries[i];
