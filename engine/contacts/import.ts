@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue } from '@waymark/sdk';
 import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { analyzeGrownTables } from '../db/statistics.js';
 import { type ContactInput, isObject, type NormalizedInput, normalizeInput } from './normalize.js';
 import { upsertContacts } from './upsert.js';
 
@@ -171,5 +172,8 @@ export async function importContacts(
     if (batch.length >= BATCH) await flush();
   }
   await flush();
+  // A workspace grows by thousands at once only here: the planner must see it before the next
+  // webhook looks a contact up (autovacuum looks once a minute, if at all).
+  await analyzeGrownTables(db);
   return { ...result, failed: failures.first(), failedCount: failures.count };
 }

@@ -1,6 +1,7 @@
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { NormalizedIdentity } from '../contacts/bind.js';
+import { identityHolders } from '../contacts/holders.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';
@@ -144,16 +145,16 @@ async function insertGated(
         coalesce(k."contactId"::text, k.email, k.phone, k."externalId") is not null as named
       from json_to_recordset(${JSON.stringify(callRows)}::json)
         as k(ord int, "contactId" uuid, email text, phone text, "externalId" text, trigger jsonb, "traceContext" jsonb)
+    ), holders as (
+      -- Every contact, live or merged away, holding an identity value of the group.
+      select c.id, c.merged_into, c.email, c.phone, c.external_id from contacts c
+      where c.id in ${identityHolders(sql`(select workspace_id from workspace)`, identityValuesOf(calls))}
     ), found as (
       -- A merged-away contact's id and identity values name its survivor (contract identity.md).
       select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
         join contacts c on c.id = k.contact_id and c.workspace_id = (select workspace_id from workspace)
-      union select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
-        join contacts c on c.email = k.email and c.workspace_id = (select workspace_id from workspace)
-      union select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
-        join contacts c on c.phone = k.phone and c.workspace_id = (select workspace_id from workspace)
-      union select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
-        join contacts c on c.external_id = k.external_id and c.workspace_id = (select workspace_id from workspace)
+      union select k.ord, coalesce(h.merged_into, h.id) as id, h.email, h.phone, h.external_id from calls k
+        join holders h on h.email = k.email or h.phone = k.phone or h.external_id = k.external_id
     ), created as (
       insert into contacts (workspace_id, email, phone, external_id)
       select distinct (select workspace_id from workspace), k.email, k.phone, k.external_id from calls k
@@ -292,4 +293,12 @@ async function insertGated(
     capped: row?.capped ?? 0,
     usedSlots: (row?.used_slots ?? []).map((d) => new Date(d)),
   };
+}
+
+/** The identity values a group of calls names. */
+function identityValuesOf(calls: readonly RunCall[]) {
+  const of = (pick: (identity: NormalizedIdentity) => string | undefined) => [
+    ...new Set(calls.flatMap((c) => (c.identity && pick(c.identity) ? [pick(c.identity) as string] : []))),
+  ];
+  return { externalIds: of((i) => i.externalId), emails: of((i) => i.email), phones: of((i) => i.phone) };
 }

@@ -62,11 +62,19 @@ async function match(trx: Kysely<Database>, workspaceIds: string[], event: Provi
     if (found) return found;
   }
   if (channel === 'email' && event.recipient) {
-    // In the order the workspaces verified (their credentials' age), so the answer is stable.
+    // In the order the workspaces verified (their credentials' age), so the answer is stable; a
+    // live holder of the address first, else a merged-away one's survivor (contract identity.md).
+    // Apart, because the identity indexes are partial (see contacts/holders.ts).
+    const address = event.recipient.trim().toLowerCase();
     const { rows } = await sql<{ id: string; workspace_id: string }>`
-      select id, workspace_id from contacts
-      where workspace_id = any(${workspaceIds}::uuid[]) and email = lower(${event.recipient.trim()})
-      order by array_position(${workspaceIds}::uuid[], workspace_id) limit 1`.execute(trx);
+      select coalesce(merged_into, id) as id, workspace_id from (
+        select id, merged_into, workspace_id, 0 as merged from contacts
+        where workspace_id = any(${workspaceIds}::uuid[]) and merged_into is null and email = ${address}
+        union all
+        select id, merged_into, workspace_id, 1 from contacts
+        where workspace_id = any(${workspaceIds}::uuid[]) and merged_into is not null and email = ${address}
+      ) holders
+      order by array_position(${workspaceIds}::uuid[], workspace_id), merged limit 1`.execute(trx);
     const contact = rows[0];
     if (contact)
       return {

@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { importContacts } from '../../engine/contacts/import.js';
 import { analyzeGrownTables } from '../../engine/db/statistics.js';
+import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { eventually } from './support.js';
 
@@ -26,5 +29,27 @@ describe('planner statistics of fast-growing tables', () => {
       select last_analyze is not null as analyzed from pg_stat_user_tables where relname = 'contacts'`.execute(db);
     expect(rows[0]?.analyzed).toBe(true);
     expect(await analyzeGrownTables(db)).not.toContain('contacts');
+  });
+
+  test('an import that grew the contacts by thousands leaves them analyzed', async () => {
+    const db = t.runtime.db;
+    await sql`analyze contacts`.execute(db);
+    const before = await sql<{ at: Date }>`
+      select last_analyze as at from pg_stat_user_tables where relname = 'contacts'`.execute(db);
+    const lines = Array.from({ length: 25_000 }, (_, i) => JSON.stringify({ email: `i${i}@example.test` }));
+    // The statistics of earlier statements reach the server within about a second.
+    const stream = Readable.from(
+      (async function* () {
+        for (let i = 0; i < lines.length; i += 5000) {
+          yield `${lines.slice(i, i + 5000).join('\n')}\n`;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      })(),
+    );
+    const result = await importContacts(db, await defaultWorkspaceId(db), stream, 'ndjson');
+    expect(result.created).toBe(25_000);
+    const after = await sql<{ at: Date }>`
+      select last_analyze as at from pg_stat_user_tables where relname = 'contacts'`.execute(db);
+    expect(after.rows[0]?.at.getTime()).toBeGreaterThan(before.rows[0]?.at.getTime() ?? 0);
   });
 });

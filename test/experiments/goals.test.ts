@@ -213,7 +213,9 @@ describe('holdout and engagement', () => {
 
   test('a bounce and a failure written onto sent messages count once each, however often written', async () => {
     const { rows } = await sql<{ id: string }>`
-      select id from messages where journey_id = ${j.journeyId} and node_id = 'mail-a' order by id limit 2`.execute(db());
+      select id from messages where journey_id = ${j.journeyId} and node_id = 'mail-a' order by id limit 2`.execute(
+      db(),
+    );
     const [bounced, failed] = rows.map((r) => r.id);
     for (let i = 0; i < 2; i++) {
       await sql`update messages set bounce = 'hard' where id = ${bounced}`.execute(db());
