@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import type { NormalizedIdentity } from './bind.js';
 
 /** Identity values to look contacts up by. */
 export interface IdentityValues {
@@ -35,4 +36,12 @@ export function identityHolders(workspace: string | RawBuilder<string>, values: 
     );
   if (lookups.length === 0) return sql<string>`(select null::uuid where false)`;
   return sql<string>`(${sql.join(lookups, sql` union all `)})`;
+}
+
+/** The identity values the given identities name (null: an anonymous call), each once. */
+export function identityValuesOf(identities: readonly (NormalizedIdentity | null)[]): IdentityValues {
+  const of = (pick: (identity: NormalizedIdentity) => string | undefined) => [
+    ...new Set(identities.flatMap((identity) => (identity && pick(identity) ? [pick(identity) as string] : []))),
+  ];
+  return { externalIds: of((i) => i.externalId), emails: of((i) => i.email), phones: of((i) => i.phone) };
 }

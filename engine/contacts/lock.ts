@@ -36,17 +36,3 @@ export async function existingContacts(
     select id from contacts where workspace_id = ${workspaceId} and id = any(${contactIds}::uuid[])`.execute(trx);
   return new Set(rows.map((r) => r.id));
 }
-
-/**
- * True while the contact exists in the workspace; read under its lock, it stays so until the
- * transaction ends.
- */
-export async function contactExists(trx: Kysely<Database>, workspaceId: string, contactId: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom('contacts')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', contactId)
-    .executeTakeFirst();
-  return Boolean(row);
-}

@@ -1,5 +1,7 @@
 import type { SendResult } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
 import { loadSendingContacts } from '../contacts/load.js';
+import type { Database } from '../db/database.js';
 import { sendAlone } from './send-alone.js';
 import {
   type PreparedSend,
@@ -25,7 +27,7 @@ export async function sendMessages(items: readonly SendItem[]): Promise<Array<Se
   if (!first) return [];
   const { db, workspaceId } = first.scope;
   const stored = await storedMessages(
-    first.scope.db,
+    db,
     items.map((i) => i.scope.idempotencyKey),
   );
   const contacts = await loadSendingContacts(
@@ -68,7 +70,7 @@ export async function sendOne(item: SendItem): Promise<SendResult> {
 }
 
 /** The message rows stored under the given idempotency keys. */
-async function storedMessages(db: SendItem['scope']['db'], keys: readonly string[]) {
+async function storedMessages(db: Kysely<Database>, keys: readonly string[]) {
   const rows = (await db
     .selectFrom('messages')
     .select(['id', 'idempotency_key', 'status', 'reason', 'delayed_until'])

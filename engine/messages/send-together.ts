@@ -30,7 +30,10 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
     const holdouts = await holdoutsAmong(trx, keys);
     const emails = group.filter((send) => send.request.channel === 'email').map((send) => send.to);
     const bounced = await bouncedAmong(trx, workspaceId, emails);
-    const since = group.map(capSince).reduce<Date | null>((a, b) => (a && b ? (a < b ? a : b) : (a ?? b)), null);
+    // The group's messages share their workspace's rules and the batch's clock: the cap counts
+    // are read once, from the earliest start of their periods.
+    const starts = group.flatMap((send) => capSince(send)?.getTime() ?? []);
+    const since = starts.length > 0 ? new Date(Math.min(...starts)) : null;
     const recent = since ? await recentMarketingCounts(trx, contactIds, since, null) : new Map<string, number>();
 
     const decided = group.map((send, i): Decision | Error => {

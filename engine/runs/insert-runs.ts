@@ -1,7 +1,7 @@
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { NormalizedIdentity } from '../contacts/bind.js';
-import { identityHolders } from '../contacts/holders.js';
+import { identityHolders, identityValuesOf } from '../contacts/holders.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';
@@ -148,7 +148,7 @@ async function insertGated(
     ), holders as (
       -- Every contact, live or merged away, holding an identity value of the group.
       select c.id, c.merged_into, c.email, c.phone, c.external_id from contacts c
-      where c.id in ${identityHolders(sql`(select workspace_id from workspace)`, identityValuesOf(calls))}
+      where c.id in ${identityHolders(sql`(select workspace_id from workspace)`, identityValuesOf(calls.map((c) => c.identity)))}
     ), found as (
       -- A merged-away contact's id and identity values name its survivor (contract identity.md).
       select k.ord, coalesce(c.merged_into, c.id) as id, c.email, c.phone, c.external_id from calls k
@@ -293,12 +293,4 @@ async function insertGated(
     capped: row?.capped ?? 0,
     usedSlots: (row?.used_slots ?? []).map((d) => new Date(d)),
   };
-}
-
-/** The identity values a group of calls names. */
-function identityValuesOf(calls: readonly RunCall[]) {
-  const of = (pick: (identity: NormalizedIdentity) => string | undefined) => [
-    ...new Set(calls.flatMap((c) => (c.identity && pick(c.identity) ? [pick(c.identity) as string] : []))),
-  ];
-  return { externalIds: of((i) => i.externalId), emails: of((i) => i.email), phones: of((i) => i.phone) };
 }

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { addTags, type TagAdd } from '../../contacts/tags.js';
 import type { Database } from '../../db/database.js';
-import { type DecisionReader, type RoutingDecision, routingDecision } from '../../experiments/decisions.js';
+import { type DecisionReader, routingDecision } from '../../experiments/decisions.js';
 import { type SendItem, sendMessages, sendOne } from '../../messages/send-messages.js';
 import type { StepBatchServices } from '../../services/step-scope.js';
 
@@ -37,31 +37,24 @@ export function createStepBatch(db: Kysely<Database>): StepBatch {
     maxBatchSize: 500,
     batchScheduleFn: (callback) => setImmediate(callback),
   });
-  const decisions = new Map<string, Promise<RoutingDecision | null>>();
   const reads = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let found = reads.get(key) as Promise<T> | undefined;
+    if (!found) {
+      found = read();
+      // Awaited by each step that asks; a refusal must not count as unhandled before then.
+      found.catch(() => {});
+      reads.set(key, found);
+    }
+    return found;
+  };
   return {
     addTag: (add) => tags.load(add),
     // A step in a transaction of its own sends in it, alone.
     send: (scope, asked) => (scope.db === db ? sends.load({ scope, asked }) : sendOne({ scope, asked })),
-    once: <T>(key: string, read: () => Promise<T>) => {
-      let found = reads.get(key) as Promise<T> | undefined;
-      if (!found) {
-        found = read();
-        // Awaited by each step that asks; a refusal must not count as unhandled before then.
-        found.catch(() => {});
-        reads.set(key, found);
-      }
-      return found;
-    },
-    decision: (journeyId, nodeId) => {
-      const key = `${journeyId}:${nodeId}`;
-      let found = decisions.get(key);
-      if (!found) {
-        found = routingDecision(db, journeyId, nodeId);
-        decisions.set(key, found);
-      }
-      return found;
-    },
+    once,
+    decision: (journeyId, nodeId) =>
+      once(`split-decision:${journeyId}:${nodeId}`, () => routingDecision(db, journeyId, nodeId)),
   };
 }
 
