@@ -71,9 +71,9 @@ function row(write: StepWrite) {
 
 /**
  * THE writer: records any list of step transitions in one statement (`waymark_write_steps`,
- * migrations/0012_kernel.ts) — each step settled while still live, the next steps and their
- * jobs, parked waits and their wake-up jobs, retries, ended runs, node counters, the runs'
- * token counts and the live-feed notices. Returns the steps it recorded and the children it
+ * migrations/0012_kernel.ts; read once, as jsonb, since 0030_writer_reads_once.ts) — each
+ * step settled while still live, the next steps and their jobs, parked waits and their wake-up
+ * jobs, retries, ended runs, node counters, the runs' token counts and the live-feed notices. Returns the steps it recorded and the children it
  * created. With `asyncCommit` the caller's transaction commits with synchronous_commit off
  * (see `ASYNC_COMMIT`).
  *
@@ -87,7 +87,7 @@ export async function writeSteps(
 ): Promise<{ written: number; children: WrittenChild[] }> {
   if (writes.length === 0) return { written: 0, children: [] };
   const { rows } = await sql<{ result: { written: number; children: WrittenChild[] } }>`
-    select waymark_write_steps(${JSON.stringify(writes.map(row))}::json, ${STEP_TASK}::text,
+    select waymark_write_steps(${JSON.stringify(writes.map(row))}::jsonb, ${STEP_TASK}::text,
       ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
   `.execute(db);
   return rows[0]?.result ?? { written: 0, children: [] };
