@@ -196,8 +196,8 @@ async function insertGated(
         select (${slots}::timestamptz[])[g.rn] as at) slot on true
       where ${gate.remaining}::bigint is null or g.rn <= ${gate.remaining}::bigint
     ), new_runs as (
-      insert into runs (id, journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock, trace_context)
-      select run_id, ${journeyId}::uuid, ${version.version}::int, contact_id, trigger, ${triggerNodeId}::text,
+      insert into runs (id, workspace_id, journey_id, version, contact_id, trigger, trigger_node_id, open_steps, status, ended_at, reentry_lock, trace_context)
+      select run_id, (select workspace_id from workspace), ${journeyId}::uuid, ${version.version}::int, contact_id, trigger, ${triggerNodeId}::text,
         case when queued then 1 else ${targets.length}::int end,
         case when queued then 'running' else ${targets.length ? 'running' : 'completed'}::text end,
         case when queued then null else ${targets.length ? null : sql`now()`}::timestamptz end,
