@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { evaluateDate } from '../../engine/segments/entry.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { e, eventually, n } from './support.js';
@@ -90,5 +91,58 @@ describe('core.schedule', () => {
     );
     await eventually(async () => (await runsOf(journeyId)).length === 2);
     expect((await runsOf(journeyId)).sort()).toEqual([a, b].sort());
+  });
+
+  test('a tick without a filter enters each live contact once; a merged-away contact is its survivor', async () => {
+    const keep = await contact('sched-keep@example.com', {});
+    const gone = await contact('sched-gone@example.com', {});
+    const merged = await t.app.inject({
+      method: 'POST',
+      url: `/api/contacts/${keep}/merge`,
+      headers: t.auth,
+      payload: { from: gone },
+    });
+    expect(merged.statusCode, merged.body).toBe(200);
+    const journeyId = await publish(
+      {
+        nodes: [n('tick', 'core.schedule', { cron: '* * * * * *', timezone: 'UTC' }), n('done', 'core.exit')],
+        edges: [e('tick', 'done')],
+      },
+      { reentry: 'always' },
+    );
+    await eventually(async () => (await runsOf(journeyId)).includes(keep));
+    const { rows } = await sql<{ contact_id: string; runs: number }>`
+      select contact_id, count(*)::int as runs from runs where journey_id = ${journeyId}
+      group by contact_id, trigger ->> 'scheduledAt' having count(*) > 1`.execute(t.runtime.db);
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('core.date', () => {
+  test('a merged-away contact whose date falls due enters as its survivor, once', async () => {
+    const keep = await contact('date-keep@example.com', { renewal: '2020-03-15' });
+    const gone = await contact('date-gone@example.com', { renewal: '2019-03-15' });
+    const merged = await t.app.inject({
+      method: 'POST',
+      url: `/api/contacts/${keep}/merge`,
+      headers: t.auth,
+      payload: { from: gone },
+    });
+    expect(merged.statusCode, merged.body).toBe(200);
+    const params = { attribute: 'renewal', at: '09:00' };
+    const journeyId = await publish({
+      nodes: [n('date', 'core.date', params), n('done', 'core.exit')],
+      edges: [e('date', 'done')],
+    });
+    const { workspaceId } = (
+      await sql<{
+        workspaceId: string;
+      }>`select workspace_id as "workspaceId" from journeys where id = ${journeyId}`.execute(t.runtime.db)
+    ).rows[0] as { workspaceId: string };
+    const node = { journeyId, workspaceId, version: 1, nodeId: 'date', type: 'core.date' as const, params };
+    await t.runtime.db
+      .transaction()
+      .execute((trx) => evaluateDate(trx, node, new Date('2026-03-15T08:00:00Z'), new Date('2026-03-15T10:00:00Z')));
+    expect(await runsOf(journeyId)).toEqual([keep]);
   });
 });
