@@ -5,7 +5,7 @@ import type { JourneyGoal } from '../graph/types.js';
 import { getVersion, publishedVersionOf } from '../journeys/versions.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { journeyStats } from '../runs/stats.js';
-import { definitionOf, paramsWithDefaults } from '../runs/versions.js';
+import { defaultedParams, definitionOf } from '../runs/versions.js';
 
 export type Bucket = 'hour' | 'day';
 export const MAX_BUCKETS = 2400;
@@ -124,7 +124,7 @@ export async function journeyAnalytics(
     if (MESSAGE_NODES.has(node.type)) ensureMessages(node.id);
     if (definition) {
       outputs[node.id] = Object.fromEntries(
-        outputsOf(definition, paramsWithDefaults(definition, node.params)).map((o) => [o, { taken: 0, converted: 0 }]),
+        outputsOf(definition, defaultedParams(definition, node.params)).map((o) => [o, { taken: 0, converted: 0 }]),
       );
     }
   }

@@ -89,24 +89,46 @@ export async function loadVersion(
 
 const ajv = new Ajv({ strict: false, useDefaults: true, validateFormats: false, allErrors: false });
 const validators = new WeakMap<AnyNodeDefinition, ValidateFunction>();
+/** Defaulted params by a graph node's params object (a compiled version's are kept) and definition. */
+const defaulted = new WeakMap<JsonObject, WeakMap<AnyNodeDefinition, Readonly<JsonObject>>>();
 
-/**
- * A node's params with the schema's defaults filled in (publishing already validated them;
- * a problem here leaves the params as stored).
- */
-export function paramsWithDefaults(definition: AnyNodeDefinition, params: JsonObject | undefined): JsonObject {
-  const copy = structuredClone(params ?? {});
+function withDefaults(definition: AnyNodeDefinition, params: JsonObject): JsonObject {
   let validate = validators.get(definition);
   if (!validate) {
     try {
       validate = ajv.compile(definition.params);
     } catch {
-      return copy;
+      return params;
     }
     validators.set(definition, validate);
   }
-  validate(copy);
-  return copy;
+  validate(params);
+  return params;
+}
+
+/**
+ * A node's params with the schema's defaults filled in (publishing already validated them;
+ * a problem here leaves the params as stored), worked out once per node and definition and
+ * shared: read them, never change them (`paramsWithDefaults` gives a copy to change).
+ */
+export function defaultedParams(definition: AnyNodeDefinition, params: JsonObject | undefined): Readonly<JsonObject> {
+  if (!params) return withDefaults(definition, {});
+  let byDefinition = defaulted.get(params);
+  if (!byDefinition) {
+    byDefinition = new WeakMap();
+    defaulted.set(params, byDefinition);
+  }
+  let value = byDefinition.get(definition);
+  if (!value) {
+    value = withDefaults(definition, structuredClone(params));
+    byDefinition.set(definition, value);
+  }
+  return value;
+}
+
+/** `defaultedParams`, as a copy of its own (a node's `ctx.params` may be changed by the node). */
+export function paramsWithDefaults(definition: AnyNodeDefinition, params: JsonObject | undefined): JsonObject {
+  return structuredClone(defaultedParams(definition, params)) as JsonObject;
 }
 
 /**

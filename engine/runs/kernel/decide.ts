@@ -1,7 +1,7 @@
 import { type AnyNodeDefinition, declaredOutputsOf, type JsonValue, outputsOf } from '@waymark/sdk';
 import type { GraphNode } from '../../graph/types.js';
 import { invalidResult, type Outcome } from '../node/invoke.js';
-import { type CompiledVersion, paramsWithDefaults, targetsOf } from '../versions.js';
+import { type CompiledVersion, defaultedParams, targetsOf } from '../versions.js';
 import { onErrorOf, type RetryOptions, retryDelayMs, retryPolicyOf } from './policy.js';
 
 export { DEFAULT_RETRY, type RetryOptions } from './policy.js';
@@ -116,7 +116,7 @@ function failedForGood(
   const mode = onErrorOf(version, node);
   if (mode === 'fail') return fail(node.id, error);
   const output =
-    mode === 'output' ? 'error' : declaredOutputsOf(definition, paramsWithDefaults(definition, node.params))[0];
+    mode === 'output' ? 'error' : declaredOutputsOf(definition, defaultedParams(definition, node.params))[0];
   if (output === undefined) return fail(node.id, error);
   const value: JsonValue = mode === 'output' ? { ...outcome.output, error: { ...error } } : { error: { ...error } };
   const next = targetsOf(version, node.id, output);
@@ -170,7 +170,7 @@ export function decide(
     );
   switch (outcome.kind) {
     case 'next': {
-      const allowed = outputsOf(definition, paramsWithDefaults(definition, node.params));
+      const allowed = outputsOf(definition, defaultedParams(definition, node.params));
       const unknown = outcome.outputs.filter((o) => !allowed.includes(o));
       // Goes on as a node error would: the node's `onError` decides.
       if (unknown.length)

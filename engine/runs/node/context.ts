@@ -165,7 +165,8 @@ export async function assembleNodeContext(input: {
   step: StepRef;
   node: GraphNode;
   definition: AnyNodeDefinition;
-  signal: AbortSignal;
+  /** The step's abort signal, made on first use (`invokeNode`). */
+  signal: () => AbortSignal;
   contact: Contact | null;
   steps: Record<string, { output: JsonValue }>;
   now: () => Date;
@@ -189,6 +190,8 @@ export async function assembleNodeContext(input: {
       code: /Parse|Tokeniz/.test((error as Error).name) ? 'template.parse' : 'template.render',
     });
   }
+  const logFields = stepLogFields(run, step, node);
+  let log: NodeContext<never>['log'] | undefined;
   const ctx = {
     params,
     node: { id: node.id, type: node.type, version: node.version },
@@ -199,8 +202,14 @@ export async function assembleNodeContext(input: {
     idempotencyKey: step.idempotencyKey ?? step.id,
     attempt: step.attempts,
     resume: step.resume,
-    signal: input.signal,
-    log: runtime.logger.child(stepLogFields(run, step, node)),
+    get signal() {
+      return input.signal();
+    },
+    // Made on first use: most nodes never log, and a child logger per step is not free.
+    get log() {
+      log ??= runtime.logger.child(logFields);
+      return log;
+    },
     now: input.now,
     ...input.services,
   };
@@ -241,7 +250,7 @@ export async function buildNodeContext(input: {
   step: StepRef;
   node: GraphNode;
   definition: AnyNodeDefinition;
-  signal: AbortSignal;
+  signal: () => AbortSignal;
   known?: KnownView;
   onServiceUse?: ServiceUse;
   /** Shared by the steps of a batch (`step/step-batch.ts`). */
