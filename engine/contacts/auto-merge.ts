@@ -2,6 +2,7 @@ import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadSetting, saveSetting } from '../db/settings.js';
+import { identityHolders } from './holders.js';
 import { mergeContacts } from './merge.js';
 import type { NormalizedInput } from './normalize.js';
 
@@ -73,8 +74,9 @@ export async function mergeNamedContacts(
     (
       await sql<Holder>`
         select id, merged_into, email, phone, external_id from contacts
-        where workspace_id = ${workspaceId} and (external_id = any(${values('externalId')}::text[])
-          or email = any(${values('email')}::text[]) or phone = any(${values('phone')}::text[]))`.execute(trx)
+        where id in ${identityHolders(workspaceId, { externalIds: values('externalId'), emails: values('email'), phones: values('phone') })}`.execute(
+        trx,
+      )
     ).rows;
   let holders = await found();
   // The usual case: no two contacts are named by one row. One query and done.

@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { mergeNamedContacts } from './auto-merge.js';
+import { identityHolders } from './holders.js';
 import type { NormalizedInput } from './normalize.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
 
@@ -101,8 +102,7 @@ async function upsertOnce(
   const stored = (
     await sql<StoredRow>`
       select id, merged_into, email, phone, external_id, timezone, attributes, attribute_sources from contacts
-      where workspace_id = ${workspaceId} and (external_id = any(${values('externalId')}::text[])
-         or email = any(${values('email')}::text[]) or phone = any(${values('phone')}::text[]))
+      where id in ${identityHolders(workspaceId, { externalIds: values('externalId'), emails: values('email'), phones: values('phone') })}
       order by id for update`.execute(trx)
   ).rows;
   // A merged-away contact's identity values name its survivor (contract identity.md).
