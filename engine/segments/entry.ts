@@ -90,7 +90,9 @@ export async function evaluateSchedule(
   const nextAt = cron.nextRun(now);
   if (!due) return { started: 0, nextAt };
   // No filter: every live contact (a merged-away one is its survivor, who enters once).
-  const where = t.params.filter ? compileFilter(t.params.filter as Filter, { now }) : sql<boolean>`c.merged_into is null`;
+  const where = t.params.filter
+    ? compileFilter(t.params.filter as Filter, { now })
+    : sql<boolean>`c.merged_into is null`;
   const { rows } = await sql<{ id: string }>`
     select c.id from contacts c where c.workspace_id = ${t.workspaceId} and ${where}`.execute(trx);
   const ids = rows.map((r) => r.id);
