@@ -100,6 +100,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       select coalesce((select json_agg(json_build_object('id', c.id, 'parentStepId', c.parent_step_id, 'nodeId', c.node_id))
           from spawned c), '[]')
       into children
+      -- A plain CTE runs only when read: reading queued is what queues the jobs.
       from (select sum(n) from queued) q;
 
       -- Runs that end here (exits, failures): their other open steps are cancelled.

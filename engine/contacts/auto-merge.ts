@@ -2,7 +2,7 @@ import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadSetting, saveSetting } from '../db/settings.js';
-import { identityHolders } from './holders.js';
+import { identityHolders, identityValuesOf } from './holders.js';
 import { mergeContacts } from './merge.js';
 import type { NormalizedInput } from './normalize.js';
 
@@ -69,14 +69,11 @@ export async function mergeNamedContacts(
   allowed: boolean,
 ): Promise<number[]> {
   const counts = rows.map(() => 0);
-  const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
   const found = async () =>
     (
       await sql<Holder>`
         select id, merged_into, email, phone, external_id from contacts
-        where id in ${identityHolders(workspaceId, { externalIds: values('externalId'), emails: values('email'), phones: values('phone') })}`.execute(
-        trx,
-      )
+        where id in ${identityHolders(workspaceId, identityValuesOf(rows))}`.execute(trx)
     ).rows;
   let holders = await found();
   // The usual case: no two contacts are named by one row. One query and done.

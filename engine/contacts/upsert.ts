@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { mergeNamedContacts } from './auto-merge.js';
-import { identityHolders } from './holders.js';
+import { identityHolders, identityValuesOf } from './holders.js';
 import type { NormalizedInput } from './normalize.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
 
@@ -98,11 +98,10 @@ async function upsertOnce(
   const merged = await mergeNamedContacts(trx, workspaceId, rows, options.autoMerge !== false);
   const precedence = await loadPrecedence(trx, workspaceId);
   const at = new Date().toISOString();
-  const values = (f: Field) => [...new Set(rows.map((r) => r[f]).filter((v): v is string => Boolean(v)))];
   const stored = (
     await sql<StoredRow>`
       select id, merged_into, email, phone, external_id, timezone, attributes, attribute_sources from contacts
-      where id in ${identityHolders(workspaceId, { externalIds: values('externalId'), emails: values('email'), phones: values('phone') })}
+      where id in ${identityHolders(workspaceId, identityValuesOf(rows))}
       order by id for update`.execute(trx)
   ).rows;
   // A merged-away contact's identity values name its survivor (contract identity.md).

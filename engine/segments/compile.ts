@@ -145,6 +145,9 @@ export function compileEventFilter(filter: Filter, now: Date, properties: RawBui
   return compile(filter, { now, properties });
 }
 
+/** A contact of `contacts c` that is not merged away: a merged-away one is its survivor now (contract identity.md). */
+export const LIVE_CONTACT: Bool = sql<boolean>`c.merged_into is null`;
+
 /**
  * Compiles a (validated) filter into a parameterised SQL boolean over `contacts c`;
  * agrees with `evaluateFilter`. Values are always bound parameters, never spliced text.
@@ -154,6 +157,6 @@ export function compileEventFilter(filter: Filter, now: Date, properties: RawBui
  * await sql`select c.id from contacts c where ${where}`.execute(db);
  */
 export function compileFilter(filter: Filter, options: CompileOptions): Bool {
-  // A merged-away contact is its survivor now: it leaves every segment (contract identity.md).
-  return sql`(c.merged_into is null and ${compile(filter, options)})`;
+  // A merged-away contact leaves every segment.
+  return sql`(${LIVE_CONTACT} and ${compile(filter, options)})`;
 }

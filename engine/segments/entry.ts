@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { inSpan } from '../observability/trace-context.js';
 import { startRunsForContacts } from '../runs/start.js';
-import { compileFilter } from './compile.js';
+import { compileFilter, LIVE_CONTACT } from './compile.js';
 
 /** A trigger node of a live journey's published version. */
 export interface TriggerNode {
@@ -89,10 +89,7 @@ export async function evaluateSchedule(
   const cron = new Cron(String(t.params.cron), { timezone: String(t.params.timezone ?? 'UTC') });
   const nextAt = cron.nextRun(now);
   if (!due) return { started: 0, nextAt };
-  // No filter: every live contact (a merged-away one is its survivor, who enters once).
-  const where = t.params.filter
-    ? compileFilter(t.params.filter as Filter, { now })
-    : sql<boolean>`c.merged_into is null`;
+  const where = t.params.filter ? compileFilter(t.params.filter as Filter, { now }) : LIVE_CONTACT;
   const { rows } = await sql<{ id: string }>`
     select c.id from contacts c where c.workspace_id = ${t.workspaceId} and ${where}`.execute(trx);
   const ids = rows.map((r) => r.id);
@@ -113,7 +110,7 @@ export async function evaluateDate(trx: Kysely<Database>, t: TriggerNode, from: 
     with dated as (
       select c.id, coalesce(c.timezone, 'UTC') as tz, c.attributes ->> ${attribute} as d
       from contacts c
-      where c.workspace_id = ${t.workspaceId} and c.merged_into is null and c.attributes ->> ${attribute} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
+      where c.workspace_id = ${t.workspaceId} and ${LIVE_CONTACT} and c.attributes ->> ${attribute} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
     )
     select distinct dated.id from dated
     cross join generate_series(extract(year from ${from}::timestamptz)::int - 1,

@@ -28,6 +28,17 @@ async function contact(email: string, attributes: object): Promise<string> {
   return res.json().id;
 }
 
+/** Merges `gone` into `keep` through the API. */
+async function merge(keep: string, gone: string): Promise<void> {
+  const merged = await t.app.inject({
+    method: 'POST',
+    url: `/api/contacts/${keep}/merge`,
+    headers: t.auth,
+    payload: { from: gone },
+  });
+  expect(merged.statusCode, merged.body).toBe(200);
+}
+
 async function publish(graph: object, settings: object = {}): Promise<string> {
   const created = await t.app.inject({
     method: 'POST',
@@ -96,13 +107,7 @@ describe('core.schedule', () => {
   test('a tick without a filter enters each live contact once; a merged-away contact is its survivor', async () => {
     const keep = await contact('sched-keep@example.com', {});
     const gone = await contact('sched-gone@example.com', {});
-    const merged = await t.app.inject({
-      method: 'POST',
-      url: `/api/contacts/${keep}/merge`,
-      headers: t.auth,
-      payload: { from: gone },
-    });
-    expect(merged.statusCode, merged.body).toBe(200);
+    await merge(keep, gone);
     const journeyId = await publish(
       {
         nodes: [n('tick', 'core.schedule', { cron: '* * * * * *', timezone: 'UTC' }), n('done', 'core.exit')],
@@ -122,13 +127,7 @@ describe('core.date', () => {
   test('a merged-away contact whose date falls due enters as its survivor, once', async () => {
     const keep = await contact('date-keep@example.com', { renewal: '2020-03-15' });
     const gone = await contact('date-gone@example.com', { renewal: '2019-03-15' });
-    const merged = await t.app.inject({
-      method: 'POST',
-      url: `/api/contacts/${keep}/merge`,
-      headers: t.auth,
-      payload: { from: gone },
-    });
-    expect(merged.statusCode, merged.body).toBe(200);
+    await merge(keep, gone);
     const params = { attribute: 'renewal', at: '09:00' };
     const journeyId = await publish({
       nodes: [n('date', 'core.date', params), n('done', 'core.exit')],
