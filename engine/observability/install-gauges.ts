@@ -14,8 +14,9 @@ export const SNAPSHOT_MAX_AGE_MS = 5_000;
 
 /**
  * Reads every installation gauge in ONE statement: the due jobs no worker holds (queue depth)
- * and the age of the oldest, the parked steps by node type (the type comes from the version's
- * graph), and the messages not yet sent by channel.
+ * and the age of the oldest, the parked steps by node type (the node counters' `waiting`, the
+ * canvas's figure; the type comes from the version's graph), and the messages not yet sent by
+ * channel.
  */
 export async function readInstallSnapshot(db: Kysely<Database>): Promise<InstallSnapshot> {
   const { rows } = await sql<{
@@ -29,8 +30,8 @@ export async function readInstallSnapshot(db: Kysely<Database>): Promise<Install
       from graphile_worker._private_jobs
       where run_at <= now() and locked_at is null and attempts < max_attempts
     ), parked as (
-      select journey_id, version, node_id, count(*)::int as n
-      from steps where status = 'waiting' group by 1, 2, 3
+      select journey_id, version, node_id, sum(waiting)::int as n
+      from node_counters where output = '' group by 1, 2, 3 having sum(waiting) > 0
     ), typed as (
       select coalesce(node->>'type', 'unknown') as node_type, sum(p.n)::int as n
       from parked p

@@ -25,12 +25,14 @@ async function cutoffOf(db: Kysely<Database>, duration: string | undefined): Pro
 }
 
 async function deleteSteps(db: Kysely<Database>, workspaceId: string, cutoff: Date): Promise<void> {
-  // The steps of runs that ended before the cutoff; running and waiting runs keep theirs.
+  // The steps of runs that ended before the cutoff; running and waiting runs keep theirs. A run
+  // that ended before it started before it: that bound is what an index holds (runs_by_workspace).
   await inBatches(async () => {
     const result = await sql`
       delete from steps where id in (
         select s.id from runs r join steps s on s.run_id = r.id
-        where r.workspace_id = ${workspaceId} and r.ended_at < ${cutoff} and r.status not in ('running', 'waiting')
+        where r.workspace_id = ${workspaceId} and r.started_at < ${cutoff} and r.ended_at < ${cutoff}
+          and r.status not in ('running', 'waiting')
         limit ${RETENTION_BATCH})
     `.execute(db);
     return Number(result.numAffectedRows ?? 0);
