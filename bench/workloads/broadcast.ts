@@ -26,9 +26,10 @@ export async function broadcast(): Promise<BenchResult[]> {
     const journeyId = await publishJourney(instance.app, graph, { reentry: 'once' });
     await instance.startWorker();
     await waitForRuns(instance.runtime, journeyId, ['completed'], contacts, Math.max(300_000, contacts * 2));
-    const { rows } = await sql<{ entered: number; ran: number }>`
+    const { rows } = await sql<{ entered: number; ran: number; first: number }>`
       select extract(epoch from max(started_at) - min(started_at)) * 1000 as entered,
-             extract(epoch from max(ended_at) - min(started_at)) * 1000 as ran
+             extract(epoch from max(ended_at) - min(started_at)) * 1000 as ran,
+             extract(epoch from min(ended_at) - min(started_at)) * 1000 as first
       from runs where journey_id = ${journeyId}`.execute(instance.runtime.db);
     return [
       {
@@ -50,7 +51,7 @@ export async function broadcast(): Promise<BenchResult[]> {
         metric: 'first step ran for all',
         value: Math.round(Number(rows[0]?.ran)),
         unit: 'ms',
-        notes: 'goal < 60 s',
+        notes: `goal < 20 s; the first run ended after ${Math.round(Number(rows[0]?.first))} ms`,
       },
     ];
   } finally {

@@ -1,6 +1,6 @@
 import { type Filter, parseDuration } from '@waymark/sdk';
 import { Cron } from 'croner';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { inSpan } from '../observability/trace-context.js';
 import { startRunsForContacts } from '../runs/start.js';
@@ -17,110 +17,172 @@ export interface TriggerNode {
   params: Record<string, unknown>;
 }
 
-/** What an evaluation decided: contacts to start, and when the trigger is next due. */
-export interface Evaluation {
-  started: number;
+/**
+ * One evaluation whose contacts enter: the instant it evaluates at (filters and dates are
+ * read as of then, in every chunk) and, for core.date, the instant the previous one did.
+ */
+export interface Tick {
+  at: Date;
+  from: Date | null;
+}
+
+/** What the trigger state says of a trigger when it falls due. */
+export interface TriggerMemory {
+  /** When the last evaluation was (null: never, or its params changed since). */
+  lastAt: Date | null;
+  /** When this evaluation was due (null: the first since publishing or a change of params). */
+  dueAt: Date | null;
+}
+
+/** What opening an evaluation decided: the tick whose contacts enter (null: none), and when the next is due. */
+export interface Opening {
+  tick: Tick | null;
   nextAt: Date | null;
 }
 
-const CHUNK = 5000;
+// Date triggers scan contacts' date attributes; every 10 s keeps `at` on time without a scan a second.
+const DATE_EVERY_MS = 10_000;
 
-/** Starts the runs of one trigger evaluation under a root span of its own, which parents their steps. */
-function start(trx: Kysely<Database>, t: TriggerNode, ids: string[], trigger: Record<string, string>) {
-  if (ids.length === 0) return Promise.resolve(0);
-  return inSpan(`waymark.trigger ${t.type}`, null, {}, async (span) => {
+/**
+ * Opens an evaluation at `now`. core.segment: contacts that stopped matching leave its
+ * membership (so they may enter again after matching anew), and those matching enter;
+ * core.schedule: at a due cron tick every matching contact enters, and ticks missed while no
+ * worker ran are caught up once (the first evaluation after publishing only finds the next
+ * tick); core.date: contacts whose date fell due since the last evaluation enter.
+ */
+export async function openTick(
+  trx: Kysely<Database>,
+  t: TriggerNode,
+  memory: TriggerMemory,
+  now: Date,
+): Promise<Opening> {
+  if (t.type === 'core.segment') {
+    await sql`
+      delete from segment_members m where m.journey_id = ${t.journeyId} and m.node_id = ${t.nodeId}
+        and not exists (select 1 from contacts c where c.id = m.contact_id and ${segmentMatch(t, now)})`.execute(trx);
+    const every = Math.max(1000, parseDuration(String(t.params.every ?? 'PT1M')) ?? 60_000);
+    return { tick: { at: now, from: null }, nextAt: new Date(now.getTime() + every) };
+  }
+  if (t.type === 'core.schedule') {
+    const cron = new Cron(String(t.params.cron), { timezone: String(t.params.timezone ?? 'UTC') });
+    return { tick: memory.dueAt ? { at: now, from: null } : null, nextAt: cron.nextRun(now) };
+  }
+  const nextAt = new Date(now.getTime() + DATE_EVERY_MS);
+  return { tick: memory.lastAt ? { at: now, from: memory.lastAt } : null, nextAt };
+}
+
+/** What one chunk of a tick did. */
+export interface Chunk {
+  /** The contacts it took, in id order; fewer than asked: the tick is through. */
+  taken: number;
+  /** The last contact it took: the next chunk starts after it. */
+  last: string | null;
+  started: number;
+}
+
+/**
+ * Enters the tick's next contacts after `after` (in id order), at most `limit`, in the
+ * caller's transaction: a segment's become its members, and each starts a run (re-entry
+ * rules apply).
+ */
+export async function enterChunk(
+  trx: Kysely<Database>,
+  t: TriggerNode,
+  tick: Tick,
+  after: string | null,
+  limit: number,
+): Promise<Chunk> {
+  const ids = await candidates(trx, t, tick, after, limit);
+  if (ids.length === 0) return { taken: 0, last: null, started: 0 };
+  if (t.type === 'core.segment') {
+    await sql`insert into segment_members (journey_id, node_id, contact_id)
+      select ${t.journeyId}, ${t.nodeId}, unnest(${ids}::uuid[]) on conflict do nothing`.execute(trx);
+  }
+  const trigger: Record<string, string> =
+    t.type === 'core.segment'
+      ? { segment: t.nodeId }
+      : t.type === 'core.schedule'
+        ? { scheduledAt: tick.at.toISOString() }
+        : { date: String(t.params.attribute) };
+  const started = await inSpan(`waymark.trigger ${t.type}`, null, {}, async (span) => {
     span.setAttributes({
       'waymark.journey.id': t.journeyId,
       'waymark.journey.version': t.version,
       'waymark.node.id': t.nodeId,
     });
-    const started = await startChunks(trx, t, ids, trigger);
-    span.setAttribute('waymark.runs.started', started);
-    return started;
-  });
-}
-
-async function startChunks(trx: Kysely<Database>, t: TriggerNode, ids: string[], trigger: Record<string, string>) {
-  let started = 0;
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    started += await startRunsForContacts(trx, {
+    const n = await startRunsForContacts(trx, {
       journeyId: t.journeyId,
       version: t.version,
       triggerNodeId: t.nodeId,
-      contactIds: ids.slice(i, i + CHUNK),
+      contactIds: ids,
       trigger: { type: t.type, ...trigger },
     });
-  }
-  return started;
+    span.setAttribute('waymark.runs.started', n);
+    return n;
+  });
+  return { taken: ids.length, last: ids[ids.length - 1] ?? null, started };
 }
 
-/**
- * core.segment: contacts matching now and not at the last evaluation enter; those that
- * stopped matching leave the membership, so they may enter again after matching anew.
- */
-export async function evaluateSegment(trx: Kysely<Database>, t: TriggerNode, now: Date): Promise<Evaluation> {
-  const matches = compileFilter(t.params.filter as Filter, { now });
-  const where = sql<boolean>`c.workspace_id = ${t.workspaceId} and ${matches}`;
-  const fresh = await sql<{ id: string }>`
-    select c.id from contacts c where ${where} and not exists (select 1 from segment_members m
-      where m.journey_id = ${t.journeyId} and m.node_id = ${t.nodeId} and m.contact_id = c.id)`.execute(trx);
-  await sql`
-    delete from segment_members m where m.journey_id = ${t.journeyId} and m.node_id = ${t.nodeId}
-      and not exists (select 1 from contacts c where c.id = m.contact_id and ${where})`.execute(trx);
-  const ids = fresh.rows.map((r) => r.id);
-  if (ids.length) {
-    await sql`insert into segment_members (journey_id, node_id, contact_id)
-      select ${t.journeyId}, ${t.nodeId}, unnest(${ids}::uuid[]) on conflict do nothing`.execute(trx);
-  }
-  const every = Math.max(1000, parseDuration(String(t.params.every ?? 'PT1M')) ?? 60_000);
-  return { started: await start(trx, t, ids, { segment: t.nodeId }), nextAt: new Date(now.getTime() + every) };
+function segmentMatch(t: TriggerNode, at: Date) {
+  return sql<boolean>`c.workspace_id = ${t.workspaceId} and ${compileFilter(t.params.filter as Filter, { now: at })}`;
 }
 
-/**
- * core.schedule: at a due cron tick every matching contact enters; ticks missed while no
- * worker ran are caught up once. `due` false only computes the first tick after publishing.
- */
-export async function evaluateSchedule(
+async function candidates(
   trx: Kysely<Database>,
   t: TriggerNode,
-  now: Date,
-  due: boolean,
-): Promise<Evaluation> {
-  const cron = new Cron(String(t.params.cron), { timezone: String(t.params.timezone ?? 'UTC') });
-  const nextAt = cron.nextRun(now);
-  if (!due) return { started: 0, nextAt };
-  const where = t.params.filter ? compileFilter(t.params.filter as Filter, { now }) : LIVE_CONTACT;
-  const { rows } = await sql<{ id: string }>`
-    select c.id from contacts c where c.workspace_id = ${t.workspaceId} and ${where}`.execute(trx);
-  const ids = rows.map((r) => r.id);
-  return { started: await start(trx, t, ids, { scheduledAt: now.toISOString() }), nextAt };
+  tick: Tick,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
+  const past = after ? sql`and c.id > ${after}::uuid` : sql``;
+  if (t.type === 'core.segment') {
+    const { rows } = await sql<{ id: string }>`
+      select c.id from contacts c where ${segmentMatch(t, tick.at)} ${past}
+        and not exists (select 1 from segment_members m
+          where m.journey_id = ${t.journeyId} and m.node_id = ${t.nodeId} and m.contact_id = c.id)
+      order by c.id limit ${limit}`.execute(trx);
+    return rows.map((r) => r.id);
+  }
+  if (t.type === 'core.schedule') {
+    const where = t.params.filter ? compileFilter(t.params.filter as Filter, { now: tick.at }) : LIVE_CONTACT;
+    const { rows } = await sql<{ id: string }>`
+      select c.id from contacts c where c.workspace_id = ${t.workspaceId} and ${where} ${past}
+      order by c.id limit ${limit}`.execute(trx);
+    return rows.map((r) => r.id);
+  }
+  return datedCandidates(trx, t, tick, past, limit);
 }
 
 /**
  * core.date: contacts whose date attribute (+ offsetDays) at `at` in their own time zone fell
- * in (from, now] enter; yearly. Feb 29 falls on Mar 1 in other years.
+ * in (from, now]; yearly. Feb 29 falls on Mar 1 in other years.
  */
-export async function evaluateDate(trx: Kysely<Database>, t: TriggerNode, from: Date, now: Date): Promise<Evaluation> {
+async function datedCandidates(
+  trx: Kysely<Database>,
+  t: TriggerNode,
+  tick: Tick,
+  past: RawBuilder<unknown>,
+  limit: number,
+): Promise<string[]> {
+  const from = tick.from ?? tick.at;
   const attribute = String(t.params.attribute);
   const offset = Number(t.params.offsetDays ?? 0);
   const [hh, mm] = String(t.params.at ?? '09:00')
     .split(':')
     .map(Number);
+  const due = sql`((make_date(y, substr(d, 6, 2)::int, 1) + (substr(d, 9, 2)::int - 1) + ${offset}::int)
+    + make_time(${hh ?? 9}, ${mm ?? 0}, 0)) at time zone tz`;
   const { rows } = await sql<{ id: string }>`
     with dated as (
       select c.id, coalesce(c.timezone, 'UTC') as tz, c.attributes ->> ${attribute} as d
       from contacts c
-      where c.workspace_id = ${t.workspaceId} and ${LIVE_CONTACT} and c.attributes ->> ${attribute} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
+      where c.workspace_id = ${t.workspaceId} and ${LIVE_CONTACT} ${past}
+        and c.attributes ->> ${attribute} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
     )
-    select distinct dated.id from dated
-    cross join generate_series(extract(year from ${from}::timestamptz)::int - 1,
-                               extract(year from ${now}::timestamptz)::int + 1) as y
-    where ((make_date(y, substr(d, 6, 2)::int, 1) + (substr(d, 9, 2)::int - 1) + ${offset}::int)
-            + make_time(${hh ?? 9}, ${mm ?? 0}, 0)) at time zone tz
-          > ${from}::timestamptz
-      and ((make_date(y, substr(d, 6, 2)::int, 1) + (substr(d, 9, 2)::int - 1) + ${offset}::int)
-            + make_time(${hh ?? 9}, ${mm ?? 0}, 0)) at time zone tz
-          <= ${now}::timestamptz`.execute(trx);
-  const ids = rows.map((r) => r.id);
-  return { started: await start(trx, t, ids, { date: attribute }), nextAt: null };
+    select dated.id from dated
+    where exists (select 1 from generate_series(extract(year from ${from}::timestamptz)::int - 1,
+                                                extract(year from ${tick.at}::timestamptz)::int + 1) as y
+      where ${due} > ${from}::timestamptz and ${due} <= ${tick.at}::timestamptz)
+    order by dated.id limit ${limit}`.execute(trx);
+  return rows.map((r) => r.id);
 }

@@ -4,13 +4,11 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Runtime } from '../runtime.js';
-import { type Evaluation, evaluateDate, evaluateSchedule, evaluateSegment, type TriggerNode } from './entry.js';
+import { enterChunk, openTick, type TriggerNode } from './entry.js';
 
 /** The graphile-worker task that evaluates segment, schedule and date triggers; it re-adds itself. */
 export const TRIGGERS_TASK = 'waymark.triggers';
 const TYPES = new Set(['core.segment', 'core.schedule', 'core.date']);
-// Date triggers scan contacts' date attributes; every 10 s keeps `at` on time without a scan a second.
-const DATE_EVERY_MS = 10_000;
 
 async function liveTriggers(db: Kysely<Database>): Promise<TriggerNode[]> {
   const exists = await sql<{ ok: boolean }>`select to_regclass('public.journey_versions') is not null as ok`.execute(
@@ -45,38 +43,95 @@ const hashOf = (t: TriggerNode) =>
     .update(JSON.stringify([t.type, t.params]))
     .digest('hex');
 
-async function evaluateOne(db: Kysely<Database>, t: TriggerNode): Promise<number> {
+/**
+ * Contacts a tick enters per transaction: each chunk commits its runs (so the first steps run
+ * while the rest enter) with the point it reached, so a tick cut short by a crash or a
+ * restart goes on from there and enters nobody twice.
+ */
+export const ENTRY_CHUNK = 10_000;
+
+interface StateRow {
+  params_hash: string;
+  last_at: Date | null;
+  next_at: Date | null;
+  tick_at: Date | null;
+  tick_from: Date | null;
+  entered_through: string | null;
+}
+
+// One evaluator per trigger at a time, across worker processes: the others skip it.
+async function lockState(trx: Kysely<Database>, t: TriggerNode): Promise<StateRow | undefined> {
+  const { rows } = await sql<StateRow>`
+    select params_hash, last_at, next_at, tick_at, tick_from, entered_through from trigger_state
+    where journey_id = ${t.journeyId} and node_id = ${t.nodeId} for update skip locked`.execute(trx);
+  return rows[0];
+}
+
+/** Opens a tick when the trigger is due; true when one is open (a new one, or one cut short before). */
+async function open(db: Kysely<Database>, t: TriggerNode): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    // One evaluator per trigger at a time, across worker processes.
-    const { rows } = await sql<{ params_hash: string; last_at: Date | null; next_at: Date | null }>`
-      select params_hash, last_at, next_at from trigger_state
-      where journey_id = ${t.journeyId} and node_id = ${t.nodeId} for update skip locked`.execute(trx);
-    const state = rows[0];
-    if (!state) return 0;
+    const state = await lockState(trx, t);
+    if (!state) return false;
+    const hash = hashOf(t);
+    const changed = state.params_hash !== hash;
+    if (state.tick_at && !changed) return true;
     const now = new Date();
-    const changed = state.params_hash !== hashOf(t);
-    const nextAt = changed ? null : state.next_at;
-    if (nextAt && nextAt > now) return 0;
-    let result: Evaluation;
-    if (t.type === 'core.segment') result = await evaluateSegment(trx, t, now);
-    else if (t.type === 'core.schedule') result = await evaluateSchedule(trx, t, now, nextAt !== null);
-    else {
-      const from = changed ? null : state.last_at;
-      result = from ? await evaluateDate(trx, t, from, now) : { started: 0, nextAt: null };
-      result.nextAt = new Date(now.getTime() + DATE_EVERY_MS);
-    }
+    const dueAt = changed ? null : state.next_at;
+    if (dueAt && dueAt > now) return false;
+    const opening = await openTick(trx, t, { lastAt: changed ? null : state.last_at, dueAt }, now);
+    // Without a tick the evaluation is over now; with one, when its last chunk is in.
     await sql`
-      update trigger_state set params_hash = ${hashOf(t)}, last_at = ${now}, next_at = ${result.nextAt}
+      update trigger_state set params_hash = ${hash}, next_at = ${opening.nextAt},
+        tick_at = ${opening.tick?.at ?? null}, tick_from = ${opening.tick?.from ?? null}, entered_through = null,
+        last_at = ${opening.tick ? sql`last_at` : now}
       where journey_id = ${t.journeyId} and node_id = ${t.nodeId}`.execute(trx);
-    return result.started;
+    return opening.tick !== null;
   });
 }
 
+/** Enters the open tick's next chunk; null when no tick is open here any more. */
+async function nextChunk(
+  db: Kysely<Database>,
+  t: TriggerNode,
+  size: number,
+): Promise<{ started: number; done: boolean } | null> {
+  return db.transaction().execute(async (trx) => {
+    const state = await lockState(trx, t);
+    if (!state?.tick_at) return null;
+    const tick = { at: state.tick_at, from: state.tick_from };
+    const chunk = await enterChunk(trx, t, tick, state.entered_through, size);
+    const done = chunk.taken < size;
+    await sql`
+      update trigger_state set entered_through = ${done ? null : chunk.last},
+        tick_at = ${done ? null : tick.at}, tick_from = ${done ? null : tick.from},
+        last_at = ${done ? tick.at : sql`last_at`}
+      where journey_id = ${t.journeyId} and node_id = ${t.nodeId}`.execute(trx);
+    return { started: chunk.started, done };
+  });
+}
+
+async function evaluateOne(runtime: Pick<Runtime, 'db' | 'metrics'>, t: TriggerNode, size: number): Promise<number> {
+  if (!(await open(runtime.db, t))) return 0;
+  let started = 0;
+  for (;;) {
+    const chunk = await nextChunk(runtime.db, t, size);
+    if (!chunk) return started;
+    // Each run's trigger step completed here, counted once its transaction committed (API.md "Metrics").
+    runtime.metrics.triggered(t.type, chunk.started);
+    started += chunk.started;
+    if (chunk.done) return started;
+  }
+}
+
 /**
- * Evaluates every due segment, schedule and date trigger of the live journeys; returns how
- * many runs started. Safe to call from several workers at once.
+ * Evaluates every due segment, schedule and date trigger of the live journeys, and goes on
+ * with ticks cut short; returns how many runs started. Safe to call from several workers at
+ * once. `chunk`: contacts entered per transaction (default `ENTRY_CHUNK`).
  */
-export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger' | 'metrics'>): Promise<number> {
+export async function evaluateTriggers(
+  runtime: Pick<Runtime, 'db' | 'logger' | 'metrics'>,
+  options: { chunk?: number } = {},
+): Promise<number> {
   const triggers = await liveTriggers(runtime.db);
   if (!triggers.length) return 0;
   const values = triggers.map((t) => ({ journey_id: t.journeyId, node_id: t.nodeId, params_hash: hashOf(t) }));
@@ -88,10 +143,7 @@ export async function evaluateTriggers(runtime: Pick<Runtime, 'db' | 'logger' | 
   let started = 0;
   for (const t of triggers) {
     try {
-      const runs = await evaluateOne(runtime.db, t);
-      // Each run's trigger step completed here, counted once its transaction committed (API.md "Metrics").
-      runtime.metrics.triggered(t.type, runs);
-      started += runs;
+      started += await evaluateOne(runtime, t, options.chunk ?? ENTRY_CHUNK);
     } catch (error) {
       // One broken trigger must not hold up the others.
       runtime.logger.error({ err: error, journeyId: t.journeyId, nodeId: t.nodeId }, 'trigger evaluation failed');

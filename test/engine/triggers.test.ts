@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { evaluateDate } from '../../engine/segments/entry.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { e, eventually, n } from './support.js';
@@ -133,15 +132,18 @@ describe('core.date', () => {
       nodes: [n('date', 'core.date', params), n('done', 'core.exit')],
       edges: [e('date', 'done')],
     });
-    const { workspaceId } = (
-      await sql<{
-        workspaceId: string;
-      }>`select workspace_id as "workspaceId" from journeys where id = ${journeyId}`.execute(t.runtime.db)
-    ).rows[0] as { workspaceId: string };
-    const node = { journeyId, workspaceId, version: 1, nodeId: 'date', type: 'core.date' as const, params };
-    await t.runtime.db
-      .transaction()
-      .execute((trx) => evaluateDate(trx, node, new Date('2026-03-15T08:00:00Z'), new Date('2026-03-15T10:00:00Z')));
+    // The first evaluation only notes when it was; the next enters the dates that fell due
+    // since then. Here "then" is made a morning when both dates fell due.
+    const noted = async () =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from trigger_state
+          where journey_id = ${journeyId} and last_at is not null`.execute(t.runtime.db)
+      ).rows[0]?.n === 1;
+    await eventually(noted);
+    await sql`update trigger_state set last_at = '2026-03-15T08:00:00Z', next_at = null
+      where journey_id = ${journeyId}`.execute(t.runtime.db);
+    await eventually(async () => (await runsOf(journeyId)).length > 0);
+    await new Promise((r) => setTimeout(r, 1500)); // another evaluation: nobody enters again
     expect(await runsOf(journeyId)).toEqual([keep]);
   });
 });

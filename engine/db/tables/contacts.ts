@@ -74,6 +74,12 @@ export interface TriggerStateTable {
   params_hash: string;
   last_at: Timestamp | null;
   next_at: Timestamp | null;
+  /** The evaluation whose contacts are entering, a chunk per transaction (null: none open). */
+  tick_at: Timestamp | null;
+  /** core.date: the instant the evaluation before it was at. */
+  tick_from: Timestamp | null;
+  /** The last contact the open tick entered (contacts enter in id order). */
+  entered_through: string | null;
 }
 
 export interface ErasuresTable {
