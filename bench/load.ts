@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { postgresCpu, postgresCpuBetween } from './cpu.js';
 
 /** What the load generator sends: every body in turn, `@@N@@` replaced by the request's number. */
 export interface LoadSpec {
@@ -22,34 +23,6 @@ export interface LoadFigures {
   /** CPU time per request of this process (the server) and of PostgreSQL, in ms; null when unreadable. */
   serverCpuMs: number | null;
   postgresCpuMs: number | null;
-}
-
-/** CPU time so far, in ms, of each local PostgreSQL process by pid (null off Linux). */
-function postgresCpu(): Map<string, number> | null {
-  try {
-    const byPid = new Map<string, number>();
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-        byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
-      } catch {
-        // The process ended meanwhile.
-      }
-    }
-    return byPid.size ? byPid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** PostgreSQL's CPU between two readings, over the processes alive at the second (a remote server: null). */
-function postgresCpuBetween(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
-  if (!before || !after) return null;
-  let ms = 0;
-  for (const [pid, total] of after) ms += total - (before.get(pid) ?? 0);
-  return ms;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { startRunsForContacts } from '../../engine/runs/start.js';
+import { postgresCpu, postgresCpuBetween } from '../cpu.js';
 import { scaled } from '../database.js';
 import { type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
@@ -72,10 +73,18 @@ export async function journeyThroughput(ceiling: number | null): Promise<BenchRe
   const instance = await createInstance();
   try {
     const journeyId = await queueFiveNodeRuns(instance, contacts);
+    const cpu = process.cpuUsage();
+    const pg = postgresCpu();
     await instance.startWorker();
     const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts);
     // Four steps per contact run in the worker (condition, split, tag, exit); the trigger step is written at entry.
-    const stepsPerSecond = Math.round((contacts * 4) / (ms / 1000));
+    const steps = contacts * 4;
+    const stepsPerSecond = Math.round(steps / (ms / 1000));
+    // CPU per step is steadier than steps/s on a shared machine: it shows what a change saved.
+    const used = process.cpuUsage(cpu);
+    const workerUs = Math.round((used.user + used.system) / steps);
+    const pgMs = postgresCpuBetween(pg, postgresCpu());
+    const pgUs = pgMs === null ? 'n/a' : Math.round((pgMs * 1000) / steps);
     return [
       {
         workload: 'journey: 5-node throughput',
@@ -83,7 +92,7 @@ export async function journeyThroughput(ceiling: number | null): Promise<BenchRe
         value: stepsPerSecond,
         unit: 'steps/s',
         ratio: ceiling ? { to: 'ceiling', value: stepsPerSecond / ceiling, goal: '≥ 1.0×' } : undefined,
-        notes: `${contacts} contacts, ${Math.round(ms)} ms`,
+        notes: `${contacts} contacts, ${Math.round(ms)} ms; CPU/step: worker ${workerUs} µs + PostgreSQL ${pgUs} µs`,
       },
     ];
   } finally {
