@@ -21,7 +21,10 @@ export function postgresCpu(): Map<string, number> | null {
 }
 
 /** PostgreSQL's CPU between two readings, over the processes alive at the second (a remote server: null). */
-export function postgresCpuBetween(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
+export function postgresCpuBetween(
+  before: Map<string, number> | null,
+  after: Map<string, number> | null,
+): number | null {
   if (!before || !after) return null;
   let ms = 0;
   for (const [pid, total] of after) ms += total - (before.get(pid) ?? 0);

@@ -13,7 +13,6 @@ interface LoadedRow {
   consent: Contact['consent'];
   email_undeliverable: Contact['emailUndeliverable'];
   subscriptions: NonNullable<Contact['subscriptions']>;
-  /** A Date from a row, an ISO string from a row delivered as JSON (`contactJsonSql`). */
   created_at: Date | string;
   updated_at: Date | string;
   tags: TagState[];
@@ -57,14 +56,14 @@ function contactRowsSql(match: RawBuilder<unknown>, workspaceId?: string): RawBu
       ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}`;
 }
 
-/** A JSON value with the contact whose id `idExpr` gives, for `contactFromJson`; null when none. */
-export function contactJsonSql(idExpr: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`(select row_to_json(x) from (${contactRowsSql(idExpr)}) x)`;
-}
-
-/** The contact `contactJsonSql` delivered, as `loadContact` gives it. */
-export function contactFromJson(json: unknown): Contact | null {
-  return json ? toContact(json as LoadedRow) : null;
+/**
+ * Runs' contacts by id, with their tags and lists, in one query: a run's own contact needs no
+ * workspace (it is its journey's). Unknown and merged-away ids are left out.
+ */
+export async function loadRunContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Contact>> {
+  if (!ids.length) return new Map();
+  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`)}`.execute(db);
+  return new Map(rows.map((r) => [r.id, toContact(r)]));
 }
 
 /**

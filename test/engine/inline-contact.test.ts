@@ -1,11 +1,8 @@
 import type { JsonObject } from '@waymark/sdk';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../engine/runs/insert-runs.js';
-import { loadVersion } from '../../engine/runs/versions.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, n, publish, runEnds } from './support.js';
+import { e, n, type publish, runForNewContact } from './support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle;
@@ -19,28 +16,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function runFor(graph: Parameters<typeof publish>[1], attributes: JsonObject = {}) {
-  const contact = await t.runtime.db
-    .insertInto('contacts')
-    .values({
-      workspace_id: sql`(select id from workspaces where is_default)`,
-      email: `c${Math.random().toString(36).slice(2)}@example.com`,
-      attributes: sql`${JSON.stringify(attributes)}::jsonb`,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const j = await publish(t.runtime.db, graph);
-  const version = await loadVersion(t.runtime.db, j.journeyId, j.version);
-  if (!version) throw new Error('no version');
-  const { runIds } = await insertRuns(t.runtime.db, {
-    version,
-    triggerNodeId: 'hook',
-    output: 'out',
-    contacts: { ids: [contact.id] },
-    trigger: {},
-  });
-  return runEnds(t.runtime.db, runIds[0] ?? '');
-}
+const runFor = (graph: Parameters<typeof publish>[1], attributes: JsonObject = {}) =>
+  runForNewContact(t.runtime.db, graph, { attributes });
 
 const hook = n('hook', 'core.webhook', { secret: 'a-webhook-secret-of-some-length' });
 

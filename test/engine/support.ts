@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
 import type { GraphEdge, GraphNode, JourneySettings } from '../../engine/graph/types.js';
+import { insertRuns } from '../../engine/runs/insert-runs.js';
+import { loadVersion } from '../../engine/runs/versions.js';
 
 /** Calls of the test nodes, by step idempotency key, to check what ran and how often. */
 export const calls: { nodeId: string; key: string; attempt: number; resume: string | null }[] = [];
@@ -252,4 +254,38 @@ export async function runEnds(
   }, ms);
   const steps = await db.selectFrom('steps').selectAll().where('run_id', '=', runId).orderBy('seq').execute();
   return { run, steps };
+}
+
+/**
+ * Creates a contact (in the default workspace, with `attributes` and `timezone`), publishes
+ * `graph` and starts its run at the trigger `hook`; waits until the run ends (or parks, with
+ * `statuses`) and returns it with its steps and the contact.
+ */
+export async function runForNewContact(
+  db: Kysely<Database>,
+  graph: Parameters<typeof publish>[1],
+  contact: { attributes?: object; timezone?: string } = {},
+  statuses?: string[],
+) {
+  const created = await db
+    .insertInto('contacts')
+    .values({
+      workspace_id: sql`(select id from workspaces where is_default)`,
+      email: `c${Math.random().toString(36).slice(2)}@example.com`,
+      attributes: sql`${JSON.stringify(contact.attributes ?? {})}::jsonb`,
+      ...(contact.timezone ? { timezone: contact.timezone } : {}),
+    })
+    .returning(['id', 'email'])
+    .executeTakeFirstOrThrow();
+  const j = await publish(db, graph);
+  const version = await loadVersion(db, j.journeyId, j.version);
+  if (!version) throw new Error('no version');
+  const { runIds } = await insertRuns(db, {
+    version,
+    triggerNodeId: 'hook',
+    output: 'out',
+    contacts: { ids: [created.id] },
+    trigger: {},
+  });
+  return { ...(await runEnds(db, runIds[0] ?? '', statuses)), contact: created };
 }

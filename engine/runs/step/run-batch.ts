@@ -1,10 +1,14 @@
-import { contactFromJson } from '../../contacts/load.js';
+import type { Contact } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import { loadRunContacts } from '../../contacts/load.js';
+import type { Database } from '../../db/database.js';
 import type { Runtime } from '../../runtime.js';
 import type { RetryOptions } from '../kernel/decide.js';
 import { pathFromJson, type RunRow, type StepRef } from '../node/context.js';
-import { loadVersion } from '../versions.js';
+import { type CompiledVersion, loadVersion } from '../versions.js';
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
 import { runToken } from './chain.js';
+import { needsContact } from './needs-contact.js';
 import { claimTimeouts, type StartedStep, startSteps } from './start-steps.js';
 import { createStepBatch } from './step-batch.js';
 import { BatchTelemetry } from './telemetry.js';
@@ -69,6 +73,8 @@ export async function runBatch(
     new Map(started.map((row) => [row.run_id, row.trace_context])),
   );
   const batch = createStepBatch(db);
+  const versions = await versionsOf(db, started);
+  const contacts = await contactsOf(runtime, started, versions);
   const writes: StepWrite[] = [];
   await eachLimited(started, BATCH_CONCURRENCY, async (row) => {
     const run = runOf(row);
@@ -83,8 +89,9 @@ export async function runBatch(
       // token woken from its wait that parks again (a send held after a 429) takes the new time.
       ...(row.wake_at && !row.resume ? { dueAt: new Date(row.wake_at) } : {}),
     };
-    const version = await loadVersion(db, run.journeyId, run.version);
-    const known = { contact: contactFromJson(row.contact), steps: pathFromJson(run, row.path) };
+    const version = versions.get(versionKey(row)) ?? null;
+    const contact = row.contact_id ? (contacts.get(row.contact_id) ?? null) : null;
+    const known = { contact, steps: pathFromJson(run, row.path) };
     writes.push(...(await runToken({ runtime, db, version, run, step, known, retry, telemetry, batch })));
   });
   let committed = false;
@@ -95,6 +102,40 @@ export async function runBatch(
     telemetry.finish(committed);
   }
   options.onWakeUps?.(wakeUpsOf(writes));
+}
+
+const versionKey = (row: StartedStep) => `${row.journey_id}:${row.version}`;
+
+/** The journey versions a batch's steps run on, by `versionKey` (a missing one: absent). */
+async function versionsOf(
+  db: Kysely<Database>,
+  started: readonly StartedStep[],
+): Promise<Map<string, CompiledVersion>> {
+  const versions = new Map<string, CompiledVersion>();
+  for (const row of started) {
+    const key = versionKey(row);
+    if (versions.has(key)) continue;
+    const version = await loadVersion(db, row.journey_id, row.version);
+    if (version) versions.set(key, version);
+  }
+  return versions;
+}
+
+/**
+ * The contacts of the batch's runs whose steps read them (`needsContact`), in one query: a
+ * wait or an exit starts without its contact.
+ */
+async function contactsOf(
+  runtime: Runtime,
+  started: readonly StartedStep[],
+  versions: ReadonlyMap<string, CompiledVersion>,
+): Promise<Map<string, Contact>> {
+  const ids = new Set<string>();
+  for (const row of started) {
+    const version = versions.get(versionKey(row));
+    if (row.contact_id && (!version || needsContact(runtime.registry, version, row.node_id))) ids.add(row.contact_id);
+  }
+  return loadRunContacts(runtime.db, [...ids]);
 }
 
 /** The times tokens of a batch were parked or set to retry until. */

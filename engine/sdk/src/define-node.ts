@@ -68,6 +68,17 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
    * skippedInTestRuns: { next: 'ok', output: { skipped: true } },
    */
   skippedInTestRuns?: { next: string; output?: JsonValue };
+  /**
+   * False when `run` never reads `ctx.contact` (an exit); a function of the params when that
+   * depends on them (a wait reads the contact's time zone only for `until` in `contact` time).
+   * A step that reads no contact, and whose params hold no template, starts without loading
+   * it — as do the inline nodes after it — and sees `ctx.contact` null. Default: true.
+   *
+   * @example
+   * readsContact: false,
+   * readsContact: (params) => params.until?.timezone === 'contact',
+   */
+  readsContact?: boolean | ((params: ParamsOf<S>) => boolean);
   /** Time limit of one attempt in milliseconds; default 30 000. Timeouts are retried. */
   timeoutMs?: number;
   /** Attempts in all before a retryable error fails the step; default 5. The default for `settings.retry.attempts`. */
@@ -107,9 +118,10 @@ export type NodeDefinition<S extends ParamsSchema, O extends string> =
  * The registry's view of any node, whatever its params: what the engine stores and runs.
  * Params are checked against `params` with ajv before `run` sees them.
  */
-export interface AnyNodeDefinition extends Omit<NodeDefinitionBase<ParamsSchema>, 'validate'> {
+export interface AnyNodeDefinition extends Omit<NodeDefinitionBase<ParamsSchema>, 'validate' | 'readsContact'> {
   outputs: readonly string[] | ((params: never) => string[]);
   validate?: (params: never) => ErrorDetail[];
+  readsContact?: boolean | ((params: never) => boolean);
   run(ctx: NodeContext<never>): Promise<RunResult<string>>;
 }
 

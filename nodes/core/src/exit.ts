@@ -11,6 +11,7 @@ export default defineNode({
   description: 'Ends the run here, recording a goal as its outcome.',
   inline: true,
   endsRun: true,
+  readsContact: false,
   params: {
     type: 'object',
     properties: {

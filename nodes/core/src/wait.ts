@@ -40,6 +40,8 @@ export default defineNode({
       ? [{ path: '/until/timezone', message: `"${zone}" is not a time zone (use "contact" or an IANA name)` }]
       : [];
   },
+  // Only a time of day in the contact's own zone needs the contact.
+  readsContact: (params) => params.until?.timezone === 'contact',
   outputs: ['out'],
   async run(ctx) {
     if (ctx.resume) return { next: 'out' };
