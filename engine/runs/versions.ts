@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition, JsonObject } from '@waymark/sdk';
+import { type AnyNodeDefinition, type JsonObject, templatesIn } from '@waymark/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -124,6 +124,19 @@ export function defaultedParams(definition: AnyNodeDefinition, params: JsonObjec
     byDefinition.set(definition, value);
   }
   return value;
+}
+
+const templated = new WeakMap<Readonly<JsonObject>, boolean>();
+
+/** Whether a node's defaulted params hold a template to render, worked out once per node and definition. */
+export function paramsHaveTemplates(definition: AnyNodeDefinition, params: JsonObject | undefined): boolean {
+  const value = defaultedParams(definition, params);
+  let has = templated.get(value);
+  if (has === undefined) {
+    has = templatesIn(definition.params, value).length > 0;
+    templated.set(value, has);
+  }
+  return has;
 }
 
 /** `defaultedParams`, as a copy of its own (a node's `ctx.params` may be changed by the node). */

@@ -22,7 +22,7 @@ import { createMessagesService } from '../../messages/service.js';
 import type { StepLogFields } from '../../observability/log-scope.js';
 import type { Runtime } from '../../runtime.js';
 import type { StepBatchServices, StepScope } from '../../services/step-scope.js';
-import { paramsWithDefaults } from '../versions.js';
+import { paramsHaveTemplates, paramsWithDefaults } from '../versions.js';
 
 /** The run as a step sees it. */
 export interface RunRow {
@@ -137,16 +137,42 @@ export interface StepServices {
   leads: NodeContext<never>['leads'];
 }
 
-/** The services of a production step: each made on first use, acting on the database. */
-export function productionServices(scope: StepScope, definition: AnyNodeDefinition, onUse?: ServiceUse): StepServices {
+/**
+ * The services of a production step, acting on the database: each made when the node first
+ * reaches for it (most nodes use one or none, and a step is made thousands of times a second).
+ */
+export function productionServices(
+  scope: () => StepScope,
+  definition: AnyNodeDefinition,
+  onUse?: ServiceUse,
+): StepServices {
   const use = (service: keyof StepServices) =>
     onUse ? (method: string, args: readonly unknown[]) => onUse(service, method, args) : undefined;
+  const made: Partial<StepServices> = {};
   return {
-    contacts: lazy(() => createContactsService(scope), use('contacts')),
-    messages: lazy(() => createMessagesService(scope), use('messages')),
-    http: lazy(() => createHttpClient(scope), use('http')),
-    credentials: lazy(() => createCredentialsService(scope, definition.credentials ?? []), use('credentials')),
-    leads: lazy(() => createLeadsService(scope), use('leads')),
+    get contacts() {
+      made.contacts ??= lazy(() => createContactsService(scope()), use('contacts'));
+      return made.contacts;
+    },
+    get messages() {
+      made.messages ??= lazy(() => createMessagesService(scope()), use('messages'));
+      return made.messages;
+    },
+    get http() {
+      made.http ??= lazy(() => createHttpClient(scope()), use('http'));
+      return made.http;
+    },
+    get credentials() {
+      made.credentials ??= lazy(
+        () => createCredentialsService(scope(), definition.credentials ?? []),
+        use('credentials'),
+      );
+      return made.credentials;
+    },
+    get leads() {
+      made.leads ??= lazy(() => createLeadsService(scope()), use('leads'));
+      return made.leads;
+    },
   };
 }
 
@@ -174,15 +200,17 @@ export async function assembleNodeContext(input: {
 }): Promise<NodeContext<never>> {
   const { runtime, run, step, node, definition, contact, steps } = input;
   const runInfo = { id: run.id, journeyId: run.journeyId, version: run.version, startedAt: run.startedAt };
-  let params: JsonValue;
+  let params: JsonValue = paramsWithDefaults(definition, node.params);
   try {
-    params = await renderParams(definition.params, paramsWithDefaults(definition, node.params), {
-      contact,
-      trigger: run.trigger,
-      steps,
-      run: runInfo,
-      unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
-    });
+    // Params without a template are only copied: rendering would rebuild them unchanged.
+    if (paramsHaveTemplates(definition, node.params))
+      params = await renderParams(definition.params, params, {
+        contact,
+        trigger: run.trigger,
+        steps,
+        run: runInfo,
+        unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
+      });
   } catch (error) {
     throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, {
       cause: error,
@@ -190,7 +218,9 @@ export async function assembleNodeContext(input: {
       code: /Parse|Tokeniz/.test((error as Error).name) ? 'template.parse' : 'template.render',
     });
   }
-  const logFields = stepLogFields(run, step, node);
+  // The step's span is the one active now; the fields are made only if the node logs.
+  const span = trace.getActiveSpan();
+  const { services } = input;
   let log: NodeContext<never>['log'] | undefined;
   const ctx = {
     params,
@@ -207,18 +237,37 @@ export async function assembleNodeContext(input: {
     },
     // Made on first use: most nodes never log, and a child logger per step is not free.
     get log() {
-      log ??= runtime.logger.child(logFields);
+      log ??= runtime.logger.child(stepLogFields(run, step, node, span));
       return log;
     },
     now: input.now,
-    ...input.services,
+    // Read through, so a service the node never reaches for is never made.
+    get contacts() {
+      return services.contacts;
+    },
+    get messages() {
+      return services.messages;
+    },
+    get http() {
+      return services.http;
+    },
+    get credentials() {
+      return services.credentials;
+    },
+    get leads() {
+      return services.leads;
+    },
   };
   return ctx as unknown as NodeContext<never>;
 }
 
 /** What every line of `ctx.log` carries (API.md "Logs"): the step's ids and, traced, its span's. */
-function stepLogFields(run: RunRow, step: StepRef, node: GraphNode): StepLogFields {
-  const span = trace.getActiveSpan();
+function stepLogFields(
+  run: RunRow,
+  step: StepRef,
+  node: GraphNode,
+  span: ReturnType<typeof trace.getActiveSpan>,
+): StepLogFields {
   const traced = span?.isRecording() ? span.spanContext() : null;
   return {
     runId: run.id,
@@ -263,21 +312,25 @@ export async function buildNodeContext(input: {
     ? [input.known.contact, input.known.steps]
     : await Promise.all([contactOf(db, run), pathOutputs(db, run, step.parentStepId)]);
   const now = () => runtime.clock.now();
-  const scope: StepScope = {
-    runtime,
-    db,
-    runId: run.id,
-    workspaceId: run.workspaceId,
-    journeyId: run.journeyId,
-    version: run.version,
-    nodeId: node.id,
-    contactId: run.contactId,
-    contact,
-    source: input.source,
-    idempotencyKey: step.idempotencyKey ?? step.id,
-    now,
-    ...(input.batch ? { batch: input.batch } : {}),
+  let scope: StepScope | undefined;
+  const scoped = (): StepScope => {
+    scope ??= {
+      runtime,
+      db,
+      runId: run.id,
+      workspaceId: run.workspaceId,
+      journeyId: run.journeyId,
+      version: run.version,
+      nodeId: node.id,
+      contactId: run.contactId,
+      contact,
+      source: input.source,
+      idempotencyKey: step.idempotencyKey ?? step.id,
+      now,
+      ...(input.batch ? { batch: input.batch } : {}),
+    };
+    return scope;
   };
-  const services = productionServices(scope, definition, input.onServiceUse);
+  const services = productionServices(scoped, definition, input.onServiceUse);
   return assembleNodeContext({ ...input, contact, steps, now, services });
 }

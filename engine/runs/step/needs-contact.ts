@@ -1,6 +1,5 @@
-import { templatesIn } from '@waymark/sdk';
 import type { NodeRegistry } from '../../registry/registry.js';
-import { type CompiledVersion, defaultedParams, definitionOf } from '../versions.js';
+import { type CompiledVersion, defaultedParams, definitionOf, paramsHaveTemplates } from '../versions.js';
 
 const known = new WeakMap<NodeRegistry, WeakMap<CompiledVersion, Map<string, boolean>>>();
 
@@ -44,10 +43,9 @@ function readsContact(registry: NodeRegistry, version: CompiledVersion, nodeId: 
   const node = version.nodes.get(nodeId);
   const definition = node ? definitionOf(registry, node, version) : null;
   if (!node || !definition) return true;
-  const params = defaultedParams(definition, node.params);
-  if (templatesIn(definition.params, params).length > 0) return true;
+  if (paramsHaveTemplates(definition, node.params)) return true;
   const reads = definition.readsContact ?? true;
-  return typeof reads === 'function' ? reads(params as never) : reads;
+  return typeof reads === 'function' ? reads(defaultedParams(definition, node.params) as never) : reads;
 }
 
 function inlineAfter(registry: NodeRegistry, version: CompiledVersion, nodeId: string): string[] {
