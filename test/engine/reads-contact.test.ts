@@ -88,7 +88,11 @@ describe('core.wait', () => {
     const { steps } = await runForNewContact(
       t.runtime.db,
       {
-        nodes: [hook, n('wait', 'core.wait', { until: { time: '09:00', timezone: 'contact' } }), n('done', 'core.exit')],
+        nodes: [
+          hook,
+          n('wait', 'core.wait', { until: { time: '09:00', timezone: 'contact' } }),
+          n('done', 'core.exit'),
+        ],
         edges: [e('hook', 'wait'), e('wait', 'done')],
       },
       { timezone: 'Asia/Tokyo' },
