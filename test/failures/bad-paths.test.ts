@@ -240,7 +240,14 @@ describe('POST /api/runs/:id/retry refuses', () => {
   });
 
   test('concurrent retries of one run start it once; the others get 409', async () => {
-    const { runId } = await failedRun();
+    // A node that runs past its time limit: the retried run stays running for its two
+    // attempts, so no request can come after it failed again (and rightly start it again).
+    const j = await publishJourney(t, {
+      nodes: [n('t', 'tst.trigger'), n('fail', 'tst.hang')],
+      edges: [e('t', 'fail')],
+    });
+    const runId = await start(t, j);
+    expect((await runEnds(t.runtime.db, runId)).run.status).toBe('failed');
     const answers = await Promise.all(
       Array.from({ length: 5 }, () => api(t, { method: 'POST', url: `/api/runs/${runId}/retry` })),
     );
