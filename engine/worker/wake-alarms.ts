@@ -1,5 +1,5 @@
-/** Tokens due within this long of each other share a wake-up job (migration 0019_wake_buckets). */
-export const WAKE_BUCKET_MS = 200;
+/** Tokens due within this long of each other share a wake-up job (migrations 0019_wake_buckets, 0036_wake_buckets_50ms). */
+export const WAKE_BUCKET_MS = 50;
 /** Waits due later than this are left to the worker's polling, whose delay is small beside them. */
 const HORIZON_MS = 60_000;
 
