@@ -1,14 +1,13 @@
-import type { Contact } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { loadRunContacts } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
 import type { Runtime } from '../../runtime.js';
 import type { RetryOptions } from '../kernel/decide.js';
-import { pathFromJson, type RunRow, type StepRef } from '../node/context.js';
+import { loadPaths, pathFromRows, type RunRow, type StepRef } from '../node/context.js';
 import { type CompiledVersion, loadVersion } from '../versions.js';
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
 import { runToken } from './chain.js';
-import { needsContact } from './needs-contact.js';
+import { needsView } from './needs-view.js';
 import { claimTimeouts, type StartedStep, startSteps } from './start-steps.js';
 import { createStepBatch } from './step-batch.js';
 import { BatchTelemetry } from './telemetry.js';
@@ -74,7 +73,7 @@ export async function runBatch(
   );
   const batch = createStepBatch(db);
   const versions = await versionsOf(db, started);
-  const contacts = await contactsOf(runtime, started, versions);
+  const { contacts, paths } = await viewsOf(runtime, started, versions);
   const writes: StepWrite[] = [];
   await eachLimited(started, BATCH_CONCURRENCY, async (row) => {
     const run = runOf(row);
@@ -91,7 +90,8 @@ export async function runBatch(
     };
     const version = versions.get(versionKey(row)) ?? null;
     const contact = row.contact_id ? (contacts.get(row.contact_id) ?? null) : null;
-    const known = { contact, steps: pathFromJson(run, row.path) };
+    const path = row.parent_step_id ? paths.get(row.parent_step_id) : undefined;
+    const known = { contact, steps: pathFromRows(run, path) };
     writes.push(...(await runToken({ runtime, db, version, run, step, known, retry, telemetry, batch })));
   });
   let committed = false;
@@ -122,20 +122,27 @@ async function versionsOf(
 }
 
 /**
- * The contacts of the batch's runs whose steps read them (`needsContact`), in one query: a
- * wait or an exit starts without its contact.
+ * What the batch's steps read of their runs (`needsView`), one query each: the contacts, and
+ * the paths by parent step. A wait or an exit reads neither.
  */
-async function contactsOf(
+async function viewsOf(
   runtime: Runtime,
   started: readonly StartedStep[],
   versions: ReadonlyMap<string, CompiledVersion>,
-): Promise<Map<string, Contact>> {
-  const ids = new Set<string>();
+) {
+  const contactIds = new Set<string>();
+  const leaves = new Set<string>();
   for (const row of started) {
     const version = versions.get(versionKey(row));
-    if (row.contact_id && (!version || needsContact(runtime.registry, version, row.node_id))) ids.add(row.contact_id);
+    const needs = version ? needsView(runtime.registry, version, row.node_id) : { contact: true, steps: true };
+    if (needs.contact && row.contact_id) contactIds.add(row.contact_id);
+    if (needs.steps && row.parent_step_id) leaves.add(row.parent_step_id);
   }
-  return loadRunContacts(runtime.db, [...ids]);
+  const [contacts, paths] = await Promise.all([
+    loadRunContacts(runtime.db, [...contactIds]),
+    loadPaths(runtime.db, [...leaves]),
+  ]);
+  return { contacts, paths };
 }
 
 /** The times tokens of a batch were parked or set to retry until. */

@@ -2,9 +2,8 @@ import type { JsonObject, Resume } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { ASYNC_COMMIT } from '../../db/commit-mode.js';
 import type { Database } from '../../db/database.js';
-import { pathJsonSql } from '../node/context.js';
 
-/** A step a batch may run now, with its run and the token's path. */
+/** A step a batch may run now, with its run. */
 export interface StartedStep {
   id: string;
   run_id: string;
@@ -22,7 +21,6 @@ export interface StartedStep {
   trigger: JsonObject;
   trigger_node_id: string;
   run_started_at: Date;
-  path: unknown;
   /** The trace context the run was started in (`traceparent`, `tracestate`), if traced. */
   trace_context: unknown;
 }
@@ -30,7 +28,7 @@ export interface StartedStep {
 /**
  * Marks the steps running (attempt + 1) that may run now — queued, interrupted by a crash,
  * or parked with a resume set — in ONE statement: parked ones leave the waiting counts, and
- * each comes back with its run and its token's path for `ctx`. Steps finished,
+ * each comes back with its run for `ctx`. Steps finished,
  * cancelled or still parked are left out. Committed asynchronously: if the marks are lost
  * in a crash, the job (completed only after them, with a synchronous commit) runs again.
  */
@@ -56,7 +54,6 @@ export async function startSteps(db: Kysely<Database>, stepIds: readonly string[
     select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
       st.idempotency_key, st.wake_at,
       r.workspace_id, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at, r.trace_context,
-      ${pathJsonSql(sql`st.parent_step_id`)} as path,
       (select count(*) from commit_mode) as mode, (select count(*) from unparked) as unparked
     from started st join runs r on r.id = st.run_id
   `.execute(db);

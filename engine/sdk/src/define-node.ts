@@ -79,6 +79,15 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
    * readsContact: (params) => params.until?.timezone === 'contact',
    */
   readsContact?: boolean | ((params: ParamsOf<S>) => boolean);
+  /**
+   * False when `run` never reads `ctx.steps` (a wait, an exit): a step that reads no steps,
+   * and whose params hold no template, starts without reading its token's path — as do the
+   * inline nodes after it — and sees `ctx.steps` empty. Default: true.
+   *
+   * @example
+   * readsSteps: false,
+   */
+  readsSteps?: boolean | ((params: ParamsOf<S>) => boolean);
   /** Time limit of one attempt in milliseconds; default 30 000. Timeouts are retried. */
   timeoutMs?: number;
   /** Attempts in all before a retryable error fails the step; default 5. The default for `settings.retry.attempts`. */
@@ -118,10 +127,12 @@ export type NodeDefinition<S extends ParamsSchema, O extends string> =
  * The registry's view of any node, whatever its params: what the engine stores and runs.
  * Params are checked against `params` with ajv before `run` sees them.
  */
-export interface AnyNodeDefinition extends Omit<NodeDefinitionBase<ParamsSchema>, 'validate' | 'readsContact'> {
+export interface AnyNodeDefinition
+  extends Omit<NodeDefinitionBase<ParamsSchema>, 'validate' | 'readsContact' | 'readsSteps'> {
   outputs: readonly string[] | ((params: never) => string[]);
   validate?: (params: never) => ErrorDetail[];
   readsContact?: boolean | ((params: never) => boolean);
+  readsSteps?: boolean | ((params: never) => boolean);
   run(ctx: NodeContext<never>): Promise<RunResult<string>>;
 }
 

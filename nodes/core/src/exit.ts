@@ -12,6 +12,7 @@ export default defineNode({
   inline: true,
   endsRun: true,
   readsContact: false,
+  readsSteps: false,
   params: {
     type: 'object',
     properties: {

@@ -42,6 +42,7 @@ export default defineNode({
   },
   // Only a time of day in the contact's own zone needs the contact.
   readsContact: (params) => params.until?.timezone === 'contact',
+  readsSteps: false,
   outputs: ['out'],
   async run(ctx) {
     if (ctx.resume) return { next: 'out' };

@@ -4,8 +4,8 @@ import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { e, n, runForNewContact } from './support.js';
 
-// A node that declares it reads no contact, and an inline one that reads it: each reports
-// the contact it saw.
+// A node that declares it reads neither the contact nor the path, and an inline one that
+// reads both: each reports what it saw.
 const seeing = definePackage({
   name: 'seeing-nodes',
   version: '1.0.0',
@@ -18,10 +18,12 @@ const seeing = definePackage({
       description: '',
       category: 'Test',
       readsContact: false,
+      readsSteps: false,
       params: { type: 'object', properties: { label: { type: 'string', format: 'template' } } },
       outputs: ['out'],
       async run(ctx) {
-        return { next: 'out', output: { saw: ctx.contact?.email ?? null, label: ctx.params.label ?? null } };
+        const steps = Object.keys(ctx.steps).sort();
+        return { next: 'out', output: { saw: ctx.contact?.email ?? null, steps, label: ctx.params.label ?? null } };
       },
     }),
     defineNode({
@@ -35,7 +37,7 @@ const seeing = definePackage({
       params: { type: 'object', properties: {} },
       outputs: ['out'],
       async run(ctx) {
-        return { next: 'out', output: { saw: ctx.contact?.email ?? null } };
+        return { next: 'out', output: { saw: ctx.contact?.email ?? null, steps: Object.keys(ctx.steps).sort() } };
       },
     }),
   ],
@@ -57,29 +59,30 @@ const hook = n('hook', 'core.webhook', { secret: 'a-webhook-secret-of-some-lengt
 const outputOf = (steps: { node_id: string; output: unknown }[], nodeId: string) =>
   steps.find((s) => s.node_id === nodeId)?.output;
 
-describe('a node that reads no contact (readsContact: false)', () => {
-  test('starts without it: ctx.contact is null', async () => {
+describe('a node that reads no contact and no steps (readsContact, readsSteps: false)', () => {
+  test('starts without them: ctx.contact is null and ctx.steps empty', async () => {
     const { steps } = await runForNewContact(t.runtime.db, {
       nodes: [hook, n('blind', 'see.blind'), n('done', 'core.exit')],
       edges: [e('hook', 'blind'), e('blind', 'done')],
     });
-    expect(outputOf(steps, 'blind')).toEqual({ saw: null, label: null });
+    expect(outputOf(steps, 'blind')).toEqual({ saw: null, steps: [], label: null });
   });
 
-  test('sees it when a template in its params may read it, and the template renders it', async () => {
+  test('sees both when a template in its params may read them, and the template renders', async () => {
     const { steps, contact } = await runForNewContact(t.runtime.db, {
       nodes: [hook, n('blind', 'see.blind', { label: 'for {{ contact.email }}' }), n('done', 'core.exit')],
       edges: [e('hook', 'blind'), e('blind', 'done')],
     });
-    expect(outputOf(steps, 'blind')).toEqual({ saw: contact.email, label: `for ${contact.email}` });
+    expect(outputOf(steps, 'blind')).toEqual({ saw: contact.email, steps: ['hook'], label: `for ${contact.email}` });
   });
 
-  test('sees it when an inline node after it reads it, and that node sees it too', async () => {
+  test('sees both when an inline node after it reads them, and that node sees them too', async () => {
     const { steps, contact } = await runForNewContact(t.runtime.db, {
       nodes: [hook, n('blind', 'see.blind'), n('looks', 'see.inline'), n('done', 'core.exit')],
       edges: [e('hook', 'blind'), e('blind', 'looks'), e('looks', 'done')],
     });
-    expect(outputOf(steps, 'looks')).toEqual({ saw: contact.email });
+    expect(outputOf(steps, 'blind')).toMatchObject({ saw: contact.email, steps: ['hook'] });
+    expect(outputOf(steps, 'looks')).toEqual({ saw: contact.email, steps: ['blind', 'hook'] });
   });
 });
 
