@@ -56,14 +56,25 @@ function contactRowsSql(match: RawBuilder<unknown>, workspaceId?: string): RawBu
       ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}`;
 }
 
-/**
- * Runs' contacts by id, with their tags and lists, in one query: a run's own contact needs no
- * workspace (it is its journey's). Unknown and merged-away ids are left out.
- */
-export async function loadRunContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Contact>> {
+/** Contacts by id, with their tags and lists, in one query; in `workspaceId` when given. */
+async function contactsById(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  workspaceId?: string,
+): Promise<Map<string, Contact>> {
   if (!ids.length) return new Map();
-  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`)}`.execute(db);
+  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`, workspaceId)}`.execute(
+    db,
+  );
   return new Map(rows.map((r) => [r.id, toContact(r)]));
+}
+
+/**
+ * Runs' contacts by id, in one query: a run's own contact needs no workspace (it is its
+ * journey's). Unknown and merged-away ids are left out.
+ */
+export function loadRunContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Contact>> {
+  return contactsById(db, ids);
 }
 
 /**
@@ -75,11 +86,7 @@ export async function loadContacts(
   workspaceId: string,
   ids: readonly string[],
 ): Promise<Contact[]> {
-  if (!ids.length) return [];
-  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`, workspaceId)}`.execute(
-    db,
-  );
-  const byId = new Map(rows.map((r) => [r.id, toContact(r)]));
+  const byId = await contactsById(db, ids, workspaceId);
   return ids.map((id) => byId.get(id)).filter((c): c is Contact => c !== undefined);
 }
 

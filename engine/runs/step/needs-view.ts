@@ -7,6 +7,7 @@ export interface ViewNeeds {
   steps: boolean;
 }
 
+const EVERYTHING: Readonly<ViewNeeds> = Object.freeze({ contact: true, steps: true });
 const known = new WeakMap<NodeRegistry, WeakMap<CompiledVersion, Map<string, ViewNeeds>>>();
 
 /**
@@ -14,9 +15,10 @@ const known = new WeakMap<NodeRegistry, WeakMap<CompiledVersion, Map<string, Vie
  * (`readsContact`, default yes; an unknown node is taken to), the token's path when it reads
  * `ctx.steps` (`readsSteps`, likewise); both when a template in its params may; and whatever
  * an inline node after it needs (the chain runs on what the step started with). Worked out
- * once per version and node.
+ * once per version and node; without its version (gone), everything.
  */
-export function needsView(registry: NodeRegistry, version: CompiledVersion, nodeId: string): ViewNeeds {
+export function needsView(registry: NodeRegistry, version: CompiledVersion | null, nodeId: string): ViewNeeds {
+  if (!version) return EVERYTHING;
   let byVersion = known.get(registry);
   if (!byVersion) {
     byVersion = new WeakMap();
@@ -51,8 +53,7 @@ export function needsView(registry: NodeRegistry, version: CompiledVersion, node
 function readsOf(registry: NodeRegistry, version: CompiledVersion, nodeId: string): ViewNeeds {
   const node = version.nodes.get(nodeId);
   const definition = node ? definitionOf(registry, node, version) : null;
-  if (!node || !definition) return { contact: true, steps: true };
-  if (paramsHaveTemplates(definition, node.params)) return { contact: true, steps: true };
+  if (!node || !definition || paramsHaveTemplates(definition, node.params)) return EVERYTHING;
   const params = () => defaultedParams(definition, node.params) as never;
   const reads = (flag: boolean | ((params: never) => boolean) | undefined) =>
     typeof flag === 'function' ? flag(params()) : (flag ?? true);

@@ -3,7 +3,8 @@ import { loadRunContacts } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
 import type { Runtime } from '../../runtime.js';
 import type { RetryOptions } from '../kernel/decide.js';
-import { loadPaths, pathFromRows, type RunRow, type StepRef } from '../node/context.js';
+import type { RunRow, StepRef } from '../node/context.js';
+import { loadPaths, pathFromRows } from '../node/path.js';
 import { type CompiledVersion, loadVersion } from '../versions.js';
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
 import { runToken } from './chain.js';
@@ -133,8 +134,7 @@ async function viewsOf(
   const contactIds = new Set<string>();
   const leaves = new Set<string>();
   for (const row of started) {
-    const version = versions.get(versionKey(row));
-    const needs = version ? needsView(runtime.registry, version, row.node_id) : { contact: true, steps: true };
+    const needs = needsView(runtime.registry, versions.get(versionKey(row)) ?? null, row.node_id);
     if (needs.contact && row.contact_id) contactIds.add(row.contact_id);
     if (needs.steps && row.parent_step_id) leaves.add(row.parent_step_id);
   }
