@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { newId } from '../db/ids.js';
 import { mergeNamedContacts } from './auto-merge.js';
 import { identityHolders, identityValuesOf } from './holders.js';
 import type { NormalizedInput } from './normalize.js';
@@ -160,7 +160,7 @@ async function upsertOnce(
     const created = !target;
     if (!target) {
       target = {
-        id: randomUUID(),
+        id: newId(),
         existing: false,
         touched: true,
         externalId: null,

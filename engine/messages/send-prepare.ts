@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { NodeError, type PreparedMessage, type SendRequest, type SendResult } from '@waymark/sdk';
 import { isUuid, type SendingContact } from '../contacts/load.js';
 import { resolveTemplate } from '../content/send.js';
+import { newId } from '../db/ids.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { journeySendRate, type RateLimit } from '../sending/send-rate.js';
 import { type SendingCredential, sendingCredential } from '../sending/senders.js';
@@ -81,7 +81,7 @@ export async function prepareSend(
   const rules = await shared(scope, `contact-rules:${scope.workspaceId}`, () =>
     loadContactRules(scope.db, scope.workspaceId),
   );
-  const id = found?.id ?? randomUUID();
+  const id = found?.id ?? newId();
   const { config, keys } = scope.runtime;
   const env = { keys, publicUrl: config.publicUrl };
   const request = await resolveTemplate(scope.db, scope.workspaceId, env, id, asked, (key, read) =>

@@ -182,7 +182,7 @@ async function insertGated(
       from (select distinct unnest(${ids}::uuid[]) as contact_id) d
     ), eligible as (
       -- The re-entry rule first, then the cap and the entry rate in arrival order.
-      select e.*, gen_random_uuid() as run_id, row_number() over (order by e.ord nulls last, e.contact_id) as rn
+      select e.*, waymark_uuid7() as run_id, row_number() over (order by e.ord nulls last, e.contact_id) as rn
       from entrants e
       where exists (select 1 from live)
         and (${lock}::text is null or e.contact_id is null or not exists (

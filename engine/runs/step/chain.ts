@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
+import { newId } from '../../db/ids.js';
 import { withDecision } from '../../experiments/decisions.js';
 import type { Runtime } from '../../runtime.js';
 import { decide, engineFailure, type RetryOptions } from '../kernel/decide.js';
@@ -155,7 +155,7 @@ async function record(
   for (const nodeId of inline) {
     // After the run ended, the steps left are created pending and cancelled with it.
     if (state.ended) break;
-    const child: StepRef = { id: randomUUID(), nodeId, parentStepId: step.id, attempts: 1, resume: null };
+    const child: StepRef = { id: newId(), nodeId, parentStepId: step.id, attempts: 1, resume: null };
     const ran = await execute(t, child, known);
     if (ran.outcome.kind === 'error') {
       // Left to a job of its own: it is created with one (and its span says it will run again).
