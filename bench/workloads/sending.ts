@@ -1,31 +1,31 @@
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
 import { sql } from 'kysely';
-import { SMTPServer } from 'smtp-server';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { scaled } from '../database.js';
 import { auth, type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
 import { node } from './journey.js';
 
-/** An SMTP server on 127.0.0.1 that keeps only when each mail arrived: the sink bounds nothing else. */
+/** An SMTP sink in a child process (`smtp-sink-child.ts`) that keeps only when each mail arrived. */
 async function smtpSink() {
-  const arrivals: number[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    maxClients: 500,
-    onData(stream, _session, callback) {
-      stream.on('end', () => {
-        arrivals.push(Date.now());
-        callback();
-      });
-      stream.resume();
-    },
+  const child = fork(new URL('../smtp-sink-child.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('error', reject);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, arrivals, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    port,
+    arrivals: () =>
+      new Promise<number[]>((resolve) => {
+        child.once('message', (m) => resolve((m as { arrivals: number[] }).arrivals));
+        child.send('arrivals');
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
 }
 
 /** A schedule tick entering every contact into email.send through one SMTP credential. */
@@ -85,7 +85,7 @@ async function throughput(): Promise<BenchResult[]> {
     const journeyId = await mailEveryone(instance, sink.port, { maxConnections: 10 });
     await instance.startWorker();
     await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts, 900_000);
-    const sorted = sink.arrivals.toSorted((a, b) => a - b);
+    const sorted = (await sink.arrivals()).toSorted((a, b) => a - b);
     const spanMs = Math.max(1, (sorted.at(-1) ?? 0) - (sorted[0] ?? 0));
     return [
       {
@@ -112,7 +112,7 @@ async function paced(): Promise<BenchResult[]> {
     const journeyId = await mailEveryone(instance, sink.port, { maxPerSecond: 20 });
     await instance.startWorker();
     await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts, 120_000);
-    const sorted = sink.arrivals.toSorted((a, b) => a - b);
+    const sorted = (await sink.arrivals()).toSorted((a, b) => a - b);
     return [
       {
         workload: 'sending: 400 at 20/s',
