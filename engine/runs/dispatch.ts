@@ -2,7 +2,14 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
-import { queueJobsFor, STEPS_CHANNEL, type StepNotice } from './bookkeeping.js';
+import {
+  JOB_MAX_ATTEMPTS,
+  queueJobsFor,
+  STEP_BATCH_SIZE,
+  STEP_TASK,
+  STEPS_CHANNEL,
+  type StepNotice,
+} from './bookkeeping.js';
 
 /** Steps created with `needs_job` and the live-feed notices of their runs' trigger steps. */
 export interface Dispatch {
@@ -76,7 +83,7 @@ export function dispatcherFor(db: Kysely<Database>, logger: Logger): JobDispatch
 }
 
 /**
- * Clears `needs_job` on the steps still marked and queues their jobs, in one statement,
+ * Clears `needs_job` on the steps still marked and queues their jobs (`waymark_queue_marked`),
  * committed asynchronously: should a crash lose it, the steps are still marked and the
  * sweeper queues them, so its WAL flush need not delay the first step.
  */
@@ -86,14 +93,8 @@ async function queueMarkedSteps(
   notices: readonly StepNotice[],
 ): Promise<void> {
   await sql`
-    with marked as (
-      update steps set needs_job = false where id = any(${[...stepIds]}::uuid[]) and needs_job
-      returning id, node_id
-    ), queued as (${queueJobsFor(sql`marked`)}
-    ), notified as (
-      select pg_notify(${STEPS_CHANNEL}, n::text) from json_array_elements(${JSON.stringify(notices)}::json) as n
-    ), commit_mode as (select ${ASYNC_COMMIT})
-    select (select count(*) from queued) + (select count(*) from notified) + (select count(*) from commit_mode) as done
+    select waymark_queue_marked(${[...stepIds]}::uuid[], ${JSON.stringify(notices)}::json, ${STEPS_CHANNEL}::text,
+      ${STEP_TASK}::text, ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int), ${ASYNC_COMMIT}
   `.execute(db);
 }
 
