@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { isUuid } from './load.js';
+import { isUuid } from '../db/ids.js';
 import { normalizeInput } from './normalize.js';
 import { survivorOf } from './survivor.js';
 import { type UpsertOptions, upsertContacts } from './upsert.js';

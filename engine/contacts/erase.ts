@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 import { NotFoundError } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 import { STEP_TASK } from '../runs/bookkeeping.js';
 import { endRuns } from '../runs/end-runs.js';
 import { tableExists, tablesWithColumn } from './gdpr-tables.js';
-import { isUuid } from './load.js';
 import { lockContact } from './lock.js';
 
 /** Rows deleted per statement: each stays short whatever the contact's history (100k events). */

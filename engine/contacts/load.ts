@@ -1,6 +1,7 @@
 import type { Contact, JsonObject, ListMembership, MergedFrom, TagState } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 import { undeliverableJson } from '../inbound/suppression.js';
 
 interface LoadedRow {
@@ -123,11 +124,6 @@ export async function loadSendingContacts(
     select id, email, phone, timezone, consent, subscriptions from contacts
     where id = any(${ids}::uuid[]) and workspace_id = ${workspaceId} and merged_into is null`.execute(db);
   return new Map(rows.map((row) => [row.id, row]));
-}
-
-/** True for a UUID in text form (so an id from a URL can be queried without a cast error). */
-export function isUuid(text: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 }
 
 function toContact(r: LoadedRow): Contact {

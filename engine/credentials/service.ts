@@ -1,5 +1,5 @@
 import { type CredentialsService, type JsonObject, NodeError } from '@waymark/sdk';
-import { isUuid } from '../contacts/load.js';
+import { isUuid } from '../db/ids.js';
 import type { StepScope } from '../services/step-scope.js';
 import { decryptJson } from './crypto.js';
 

@@ -25,3 +25,14 @@ function pooledRandom(): Uint8Array {
 export function newId(): string {
   return v7({ rng: pooledRandom });
 }
+
+/**
+ * True for a UUID in text form, of any version: an id from a URL or a payload can then be
+ * queried without a cast error.
+ *
+ * @example
+ * if (!isUuid(request.params.id)) return notFound();
+ */
+export function isUuid(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+}

@@ -1,7 +1,7 @@
 import type { ContactEvent } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 
 /** The events that tell a message was engaged with, and the rollup metric each moves. */
 const ENGAGEMENT: Record<string, 'opened' | 'clicked' | 'replied' | 'unsubscribed'> = {

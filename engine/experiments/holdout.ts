@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 
 /**
  * The steps among `stepIds` whose token took a split's `control` output, itself or through

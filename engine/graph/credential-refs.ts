@@ -1,11 +1,10 @@
 import type { ErrorDetail } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { valuesWithFormat } from './formatted-values.js';
 import type { JourneyGraph } from './types.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Checks that every credential a node's params name (`format: "credential"`) is stored, and
@@ -22,7 +21,7 @@ export async function credentialProblems(
     const definition = registry.get(node.type, node.version)?.definition;
     if (!definition) return [];
     return valuesWithFormat(definition.params, node.params ?? {}, 'credential')
-      .filter((ref) => typeof ref.value === 'string' && UUID.test(ref.value))
+      .filter((ref) => typeof ref.value === 'string' && isUuid(ref.value))
       .map((ref) => ({
         nodeId: node.id,
         path: ref.path,

@@ -1,13 +1,12 @@
 import { type AnyNodeDefinition, type ErrorDetail, parseDuration, templateError } from '@waymark/sdk';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { isUuid } from '../db/ids.js';
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 // ajv-formats is CommonJS: under NodeNext its plugin arrives as the module's `default`.
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
   addFormatsModule) as FormatsPlugin;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The one ajv that checks node params. Waymark's own formats: `template` (Liquid that
@@ -21,7 +20,7 @@ const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: fal
 addFormats(ajv);
 ajv.addFormat('template', { type: 'string', validate: (s: string) => templateError(s) === null });
 ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== null });
-ajv.addFormat('credential', { type: 'string', validate: (s: string) => UUID.test(s) });
+ajv.addFormat('credential', { type: 'string', validate: (s: string) => isUuid(s) });
 ajv.addFormat('filter', true);
 
 const compiled = new WeakMap<object, ValidateFunction>();

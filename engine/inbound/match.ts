@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { SecretKeys } from '../config/secret-key.js';
-import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 import { inboundAddress } from './addresses.js';
 import type { InboundMail } from './parse.js';
 

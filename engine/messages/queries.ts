@@ -1,7 +1,7 @@
 import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 
 export interface MessageFilter {
   contactId?: string;

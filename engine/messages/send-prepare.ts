@@ -1,7 +1,7 @@
 import { NodeError, type PreparedMessage, type SendRequest, type SendResult } from '@waymark/sdk';
-import { isUuid, type SendingContact } from '../contacts/load.js';
+import type { SendingContact } from '../contacts/load.js';
 import { resolveTemplate } from '../content/send.js';
-import { newId } from '../db/ids.js';
+import { isUuid, newId } from '../db/ids.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { journeySendRate, type RateLimit } from '../sending/send-rate.js';
 import { type SendingCredential, sendingCredential } from '../sending/senders.js';

@@ -2,6 +2,7 @@ import { type Contact, type Filter, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { loadContacts } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 import { compileFilter } from './compile.js';
 
 export interface ContactPage {
@@ -14,7 +15,7 @@ const encode = (id: string) => Buffer.from(id).toString('base64url');
 
 function decode(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString();
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))
+  if (!isUuid(id))
     throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'unknown cursor' }]);
   return id;
 }

@@ -1,8 +1,8 @@
 import type { JsonObject, ProviderEvent } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { setConsent } from '../contacts/consent.js';
-import { isUuid } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
+import { isUuid } from '../db/ids.js';
 import { newTally, type RunTally, recordEvent } from '../events/record.js';
 import { applyBounce } from '../inbound/suppression.js';
 import type { TriggerCounter } from '../observability/metrics.js';

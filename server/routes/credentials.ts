@@ -1,8 +1,8 @@
 import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { isUuid } from '../../engine/contacts/load.js';
 import { decryptJson, encryptJson } from '../../engine/credentials/crypto.js';
+import { isUuid } from '../../engine/db/ids.js';
 import { compileParams } from '../../engine/graph/params-schema.js';
 import type { NodeRegistry } from '../../engine/registry/registry.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../engine/sending/dkim.js';

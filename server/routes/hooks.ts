@@ -1,6 +1,7 @@
 import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isUuid } from '../../engine/db/ids.js';
 import { tracer } from '../../engine/observability/trace-context.js';
 import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../engine/runs/await-response.js';
 import { dispatcherFor } from '../../engine/runs/dispatch.js';
@@ -26,8 +27,6 @@ const answerSchema = {
   required: ['runId'],
 } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A webhook call being answered: its span, and its journey once found. */
 interface Observed {
   span: Span;
@@ -51,7 +50,7 @@ export async function hooksRoutes(app: FastifyInstance) {
   });
   /** The journey label of a call no target was found for: its id if such a journey exists. */
   async function knownJourney(journeyId: string): Promise<string> {
-    if (!UUID.test(journeyId)) return 'unknown';
+    if (!isUuid(journeyId)) return 'unknown';
     const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
     return row ? journeyId : 'unknown';
   }
@@ -120,7 +119,7 @@ export async function hooksRoutes(app: FastifyInstance) {
       );
       observed.set(request, { span, journey: null });
       return context.with(trace.setSpan(parent, span), async () => {
-        if (!UUID.test(journeyId)) return sendError(reply, 'not_found', `no published journey ${journeyId}`);
+        if (!isUuid(journeyId)) return sendError(reply, 'not_found', `no published journey ${journeyId}`);
         return accept(request, reply, await webhookTarget(db, journeyId, nodeId)).catch(async (error) => {
           // The journey changed since its target was cached: answer from what it is now.
           if (!(error instanceof StaleWebhookTargetError)) throw error;

@@ -1,8 +1,8 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { isUuid } from '../../engine/contacts/load.js';
 import { withSurvivorContact } from '../../engine/contacts/survivor.js';
+import { isUuid } from '../../engine/db/ids.js';
 import { type LeadRow, toApiLead } from '../../engine/leads/service.js';
 import { errorResponses } from '../schemas/errors.js';
 import { workspaceOf } from '../teams/workspace.js';

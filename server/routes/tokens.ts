@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { isUuid } from '../../engine/contacts/load.js';
+import { isUuid } from '../../engine/db/ids.js';
 import { createToken, issueLiveTicket, listTokens, revokeToken } from '../auth/tokens.js';
 import { errorResponses } from '../schemas/errors.js';
 import { SCOPE_PERMISSIONS } from '../teams/permissions.js';
