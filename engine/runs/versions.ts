@@ -1,4 +1,4 @@
-import { type AnyNodeDefinition, type JsonObject, templatesIn } from '@waymark/sdk';
+import { type AnyNodeDefinition, type JsonObject, templateReads, templatesIn } from '@waymark/sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -137,6 +137,32 @@ export function paramsHaveTemplates(definition: AnyNodeDefinition, params: JsonO
     templated.set(value, has);
   }
   return has;
+}
+
+const templateReadsOf = new WeakMap<Readonly<JsonObject>, ReadonlySet<string> | null>();
+
+/**
+ * What the templates in a node's defaulted params read of their scope (`contact`, `steps`, …;
+ * empty when there is no template; null when one does not parse, so may read anything),
+ * worked out once per node and definition.
+ */
+export function paramsTemplateReads(
+  definition: AnyNodeDefinition,
+  params: JsonObject | undefined,
+): ReadonlySet<string> | null {
+  const value = defaultedParams(definition, params);
+  if (templateReadsOf.has(value)) return templateReadsOf.get(value) ?? null;
+  let reads: Set<string> | null = new Set();
+  for (const { source } of templatesIn(definition.params, value)) {
+    const own = templateReads(source);
+    if (!own) {
+      reads = null;
+      break;
+    }
+    for (const root of own) reads.add(root);
+  }
+  templateReadsOf.set(value, reads);
+  return reads;
 }
 
 /** `defaultedParams`, as a copy of its own (a node's `ctx.params` may be changed by the node). */

@@ -68,12 +68,40 @@ describe('a node that reads no contact and no steps (readsContact, readsSteps: f
     expect(outputOf(steps, 'blind')).toEqual({ saw: null, steps: [], label: null });
   });
 
-  test('sees both when a template in its params may read them, and the template renders', async () => {
+  test('sees the contact when a template in its params reads it, and the template renders', async () => {
     const { steps, contact } = await runForNewContact(t.runtime.db, {
       nodes: [hook, n('blind', 'see.blind', { label: 'for {{ contact.email }}' }), n('done', 'core.exit')],
       edges: [e('hook', 'blind'), e('blind', 'done')],
     });
-    expect(outputOf(steps, 'blind')).toEqual({ saw: contact.email, steps: ['hook'], label: `for ${contact.email}` });
+    expect(outputOf(steps, 'blind')).toEqual({ saw: contact.email, steps: [], label: `for ${contact.email}` });
+  });
+
+  test('sees the path when a template in its params reads the steps', async () => {
+    const { steps } = await runForNewContact(t.runtime.db, {
+      nodes: [hook, n('blind', 'see.blind', { label: '{{ steps.hook.output.plan }}' }), n('done', 'core.exit')],
+      edges: [e('hook', 'blind'), e('blind', 'done')],
+    });
+    expect(outputOf(steps, 'blind')).toMatchObject({ saw: null, steps: ['hook'] });
+  });
+
+  test('sees the contact when a template reaches it by a computed name', async () => {
+    const { steps, contact } = await runForNewContact(t.runtime.db, {
+      nodes: [
+        hook,
+        n('blind', 'see.blind', { label: '{% assign who = "contact" %}{{ [who].email }}' }),
+        n('done', 'core.exit'),
+      ],
+      edges: [e('hook', 'blind'), e('blind', 'done')],
+    });
+    expect(outputOf(steps, 'blind')).toEqual({ saw: contact.email, steps: [], label: contact.email });
+  });
+
+  test('reads neither when its templates read only the trigger', async () => {
+    const { steps } = await runForNewContact(t.runtime.db, {
+      nodes: [hook, n('blind', 'see.blind', { label: 'call {{ trigger.email | size }}' }), n('done', 'core.exit')],
+      edges: [e('hook', 'blind'), e('blind', 'done')],
+    });
+    expect(outputOf(steps, 'blind')).toMatchObject({ saw: null, steps: [] });
   });
 
   test('sees both when an inline node after it reads them, and that node sees them too', async () => {

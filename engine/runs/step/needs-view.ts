@@ -1,5 +1,5 @@
 import type { NodeRegistry } from '../../registry/registry.js';
-import { type CompiledVersion, defaultedParams, definitionOf, paramsHaveTemplates } from '../versions.js';
+import { type CompiledVersion, defaultedParams, definitionOf, paramsTemplateReads } from '../versions.js';
 
 /** What of its run a step must read before its node runs: the contact, the path's outputs. */
 export interface ViewNeeds {
@@ -13,7 +13,8 @@ const known = new WeakMap<NodeRegistry, WeakMap<CompiledVersion, Map<string, Vie
 /**
  * What a step at `nodeId` needs read: the run's contact when its node reads it
  * (`readsContact`, default yes; an unknown node is taken to), the token's path when it reads
- * `ctx.steps` (`readsSteps`, likewise); both when a template in its params may; and whatever
+ * `ctx.steps` (`readsSteps`, likewise); either when a template in its params reads it
+ * (`templateReads`; one that does not parse, both); and whatever
  * an inline node after it needs (the chain runs on what the step started with). Worked out
  * once per version and node; without its version (gone), everything.
  */
@@ -53,11 +54,15 @@ export function needsView(registry: NodeRegistry, version: CompiledVersion | nul
 function readsOf(registry: NodeRegistry, version: CompiledVersion, nodeId: string): ViewNeeds {
   const node = version.nodes.get(nodeId);
   const definition = node ? definitionOf(registry, node, version) : null;
-  if (!node || !definition || paramsHaveTemplates(definition, node.params)) return EVERYTHING;
+  const templates = node && definition ? paramsTemplateReads(definition, node.params) : null;
+  if (!node || !definition || !templates) return EVERYTHING;
   const params = () => defaultedParams(definition, node.params) as never;
   const reads = (flag: boolean | ((params: never) => boolean) | undefined) =>
     typeof flag === 'function' ? flag(params()) : (flag ?? true);
-  return { contact: reads(definition.readsContact), steps: reads(definition.readsSteps) };
+  return {
+    contact: templates.has('contact') || reads(definition.readsContact),
+    steps: templates.has('steps') || reads(definition.readsSteps),
+  };
 }
 
 function inlineAfter(registry: NodeRegistry, version: CompiledVersion, nodeId: string): string[] {

@@ -71,8 +71,9 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
   /**
    * False when `run` never reads `ctx.contact` (an exit); a function of the params when that
    * depends on them (a wait reads the contact's time zone only for `until` in `contact` time).
-   * A step that reads no contact, and whose params hold no template, starts without loading
-   * it — as do the inline nodes after it — and sees `ctx.contact` null. Default: true.
+   * A step that reads no contact, and whose params' templates do not read `contact`
+   * (`templateReads`), starts without loading it — as do the inline nodes after it — and sees
+   * `ctx.contact` null. Default: true.
    *
    * @example
    * readsContact: false,
@@ -81,8 +82,8 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
   readsContact?: boolean | ((params: ParamsOf<S>) => boolean);
   /**
    * False when `run` never reads `ctx.steps` (a wait, an exit): a step that reads no steps,
-   * and whose params hold no template, starts without reading its token's path — as do the
-   * inline nodes after it — and sees `ctx.steps` empty. Default: true.
+   * and whose params' templates do not read `steps`, starts without reading its token's path
+   * — as do the inline nodes after it — and sees `ctx.steps` empty. Default: true.
    *
    * @example
    * readsSteps: false,

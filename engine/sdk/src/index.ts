@@ -89,6 +89,7 @@ export {
   templateError,
   templateKind,
   templateKindOf,
+  templateReads,
   templatesIn,
   UNSUBSCRIBE_URL_PLACEHOLDER,
 } from './template.js';

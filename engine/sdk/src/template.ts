@@ -98,6 +98,28 @@ export function templateError(source: string, kind: TemplateKind = 'text'): stri
   }
 }
 
+/**
+ * The parts of the scope (`contact`, `trigger`, `steps`, `run`, …) a template may read: the
+ * variables liquidjs finds it reading, and any root it so much as names in its text (a root
+ * reached by a computed key, `[name]`, is named somewhere). Null when it does not parse: take
+ * it to read everything.
+ *
+ * @example
+ * templateReads('Hi {{ contact.attributes.firstName }}') // Set { 'contact' }
+ * templateReads('https://x.test/?id={{ trigger.id }}') // Set { 'trigger' }
+ */
+export function templateReads(source: string, kind: TemplateKind = 'text'): ReadonlySet<string> | null {
+  try {
+    const roots = new Set(engines[kind].globalVariablesSync(parse(source, kind)));
+    for (const root of SCOPE_ROOTS) if (new RegExp(`\\b${root}\\b`).test(source)) roots.add(root);
+    return roots;
+  } catch {
+    return null;
+  }
+}
+
+const SCOPE_ROOTS: readonly (keyof TemplateScope)[] = ['contact', 'trigger', 'steps', 'run', 'unsubscribeUrl'];
+
 type Schema = {
   format?: string;
   contentMediaType?: string;

@@ -59,6 +59,9 @@ export default defineNode({
   },
   // The engine adds the `error` output: a failure takes it under `onError: "output"`.
   outputs: ['ok'],
+  // It sends what its templates render, and they name what they read of the run.
+  readsContact: false,
+  readsSteps: false,
   async run(ctx) {
     const { method, url, headers, body, timeout } = ctx.params;
     const timeoutMs = Math.min(parseDuration(timeout ?? 'PT10S') ?? 10_000, 55_000);
