@@ -62,6 +62,7 @@ export class JourneyEditor {
   #loaded = false;
   #lastSaved = '';
   #inflight: Promise<void> = Promise.resolve();
+  #tagWrites: Promise<void> = Promise.resolve();
   #stash: { nodes: FlowNode[]; edges: FlowEdge[] } | null = null;
   #saveSoon = debounce(() => void this.save(), 800);
   #recordSoon = debounce(() => this.history.record(this.graphJson), 250);
@@ -194,13 +195,24 @@ export class JourneyEditor {
   }
 
   /** Replaces the journey's tags (they are the journey's, not the draft's: saved at once). */
-  async setTags(tags: string[]): Promise<void> {
-    try {
-      const journey = await this.api.patch<Journey>(`/api/journeys/${this.id}`, { tags });
-      this.journey = { ...(this.journey ?? journey), tags: journey.tags ?? tags };
-    } catch (error) {
-      this.notice = errorMessage(error);
-    }
+  /**
+   * Shows the tags at once and writes them after any write still under way: a tag added
+   * while the previous one is being saved builds on it, and the writes land in order.
+   */
+  setTags(tags: string[]): Promise<void> {
+    const before = this.journey?.tags ?? [];
+    if (this.journey) this.journey = { ...this.journey, tags };
+    this.#tagWrites = this.#tagWrites.then(async () => {
+      const latest = () => this.journey?.tags === tags;
+      try {
+        const journey = await this.api.patch<Journey>(`/api/journeys/${this.id}`, { tags });
+        if (latest()) this.journey = { ...(this.journey ?? journey), tags: journey.tags ?? tags };
+      } catch (error) {
+        this.notice = errorMessage(error);
+        if (latest() && this.journey) this.journey = { ...this.journey, tags: before };
+      }
+    });
+    return this.#tagWrites;
   }
 
   async setPaused(paused: boolean): Promise<void> {
