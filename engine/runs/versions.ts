@@ -126,43 +126,50 @@ export function defaultedParams(definition: AnyNodeDefinition, params: JsonObjec
   return value;
 }
 
-const templated = new WeakMap<Readonly<JsonObject>, boolean>();
-
-/** Whether a node's defaulted params hold a template to render, worked out once per node and definition. */
-export function paramsHaveTemplates(definition: AnyNodeDefinition, params: JsonObject | undefined): boolean {
-  const value = defaultedParams(definition, params);
-  let has = templated.get(value);
-  if (has === undefined) {
-    has = templatesIn(definition.params, value).length > 0;
-    templated.set(value, has);
-  }
-  return has;
+/** The templates of a node's defaulted params: whether there are any, and what they read. */
+interface ParamsTemplates {
+  any: boolean;
+  /** Scope roots they read (`contact`, `steps`, …); null when one does not parse, so may read anything. */
+  reads: ReadonlySet<string> | null;
 }
 
-const templateReadsOf = new WeakMap<Readonly<JsonObject>, ReadonlySet<string> | null>();
+const templatesOf = new WeakMap<Readonly<JsonObject>, ParamsTemplates>();
+
+/** The templates of a node's defaulted params, worked out once per node and definition. */
+function paramsTemplates(definition: AnyNodeDefinition, params: JsonObject | undefined): ParamsTemplates {
+  const value = defaultedParams(definition, params);
+  let found = templatesOf.get(value);
+  if (!found) {
+    const sources = templatesIn(definition.params, value).map((t) => t.source);
+    let reads: Set<string> | null = new Set();
+    for (const source of sources) {
+      const own = templateReads(source);
+      if (!own) {
+        reads = null;
+        break;
+      }
+      for (const root of own) reads.add(root);
+    }
+    found = { any: sources.length > 0, reads };
+    templatesOf.set(value, found);
+  }
+  return found;
+}
+
+/** Whether a node's defaulted params hold a template to render. */
+export function paramsHaveTemplates(definition: AnyNodeDefinition, params: JsonObject | undefined): boolean {
+  return paramsTemplates(definition, params).any;
+}
 
 /**
  * What the templates in a node's defaulted params read of their scope (`contact`, `steps`, …;
- * empty when there is no template; null when one does not parse, so may read anything),
- * worked out once per node and definition.
+ * empty when there is no template; null when one does not parse, so may read anything).
  */
 export function paramsTemplateReads(
   definition: AnyNodeDefinition,
   params: JsonObject | undefined,
 ): ReadonlySet<string> | null {
-  const value = defaultedParams(definition, params);
-  if (templateReadsOf.has(value)) return templateReadsOf.get(value) ?? null;
-  let reads: Set<string> | null = new Set();
-  for (const { source } of templatesIn(definition.params, value)) {
-    const own = templateReads(source);
-    if (!own) {
-      reads = null;
-      break;
-    }
-    for (const root of own) reads.add(root);
-  }
-  templateReadsOf.set(value, reads);
-  return reads;
+  return paramsTemplates(definition, params).reads;
 }
 
 /** `defaultedParams`, as a copy of its own (a node's `ctx.params` may be changed by the node). */

@@ -54,8 +54,9 @@ export function needsView(registry: NodeRegistry, version: CompiledVersion | nul
 function readsOf(registry: NodeRegistry, version: CompiledVersion, nodeId: string): ViewNeeds {
   const node = version.nodes.get(nodeId);
   const definition = node ? definitionOf(registry, node, version) : null;
-  const templates = node && definition ? paramsTemplateReads(definition, node.params) : null;
-  if (!node || !definition || !templates) return EVERYTHING;
+  if (!node || !definition) return EVERYTHING;
+  const templates = paramsTemplateReads(definition, node.params);
+  if (!templates) return EVERYTHING;
   const params = () => defaultedParams(definition, node.params) as never;
   const reads = (flag: boolean | ((params: never) => boolean) | undefined) =>
     typeof flag === 'function' ? flag(params()) : (flag ?? true);

@@ -111,14 +111,16 @@ export function templateError(source: string, kind: TemplateKind = 'text'): stri
 export function templateReads(source: string, kind: TemplateKind = 'text'): ReadonlySet<string> | null {
   try {
     const roots = new Set(engines[kind].globalVariablesSync(parse(source, kind)));
-    for (const root of SCOPE_ROOTS) if (new RegExp(`\\b${root}\\b`).test(source)) roots.add(root);
+    for (const [root, named] of SCOPE_ROOTS) if (named.test(source)) roots.add(root);
     return roots;
   } catch {
     return null;
   }
 }
 
-const SCOPE_ROOTS: readonly (keyof TemplateScope)[] = ['contact', 'trigger', 'steps', 'run', 'unsubscribeUrl'];
+const SCOPE_ROOTS = (['contact', 'trigger', 'steps', 'run', 'unsubscribeUrl'] as const).map(
+  (root: keyof TemplateScope) => [root, new RegExp(`\\b${root}\\b`)] as const,
+);
 
 type Schema = {
   format?: string;
