@@ -80,3 +80,34 @@ describe('node counters', () => {
     expect(rows.rows[0]?.n).toBe(4);
   });
 });
+
+describe("a connection's counter writes", () => {
+  test('add to one shard row of its own, where each batch used to leave a row', async () => {
+    const j = await publish(t.runtime.db, graph());
+    const add = () =>
+      sql`select waymark_add_counters(${JSON.stringify([
+        { journeyId: j.journeyId, version: j.version, nodeId: 'a', entered: 1 },
+      ])}::json)`;
+    const rows = async () =>
+      (
+        await sql<{ shard: number; entered: number }>`
+          select shard, entered::int from node_counters
+          where journey_id = ${j.journeyId} and node_id = 'a' and output = '' order by shard`.execute(t.runtime.db)
+      ).rows;
+
+    await t.runtime.db.connection().execute(async (one) => {
+      for (let i = 0; i < 3; i++) await add().execute(one);
+    });
+    expect(await rows()).toEqual([{ shard: expect.any(Number), entered: 3 }]);
+
+    // Two connections at once, one transaction each still open: neither waits on the other's row.
+    await t.runtime.db.transaction().execute(async (first) => {
+      await add().execute(first);
+      await t.runtime.db.transaction().execute(async (second) => {
+        await add().execute(second);
+      });
+    });
+    expect((await rows()).reduce((sum, r) => sum + r.entered, 0)).toBe(5);
+    expect((await rows()).length).toBeGreaterThan(1);
+  });
+});
