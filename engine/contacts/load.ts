@@ -26,6 +26,17 @@ interface LoadedRow {
 const iso = (d: Date | string) => new Date(d).toISOString();
 
 /**
+ * Contacts whose id is `= <match>`, read by their primary key alone. Beside `merged_into is
+ * null`, the id lookup was planned (a generic plan, statistics from when contacts were few) as
+ * a BitmapAnd with a unique index on the live contacts, reading every live contact's entry for
+ * each batch of steps: 10,000 entries for 100 contacts in the journey bench, and growing with
+ * the audience. OFFSET 0 keeps the other conditions out of this scan.
+ */
+function contactsByIdSql(match: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(select * from contacts where id = ${match} offset 0)`;
+}
+
+/**
  * The SELECT of contacts with their tags and lists whose id is `= <match>` (e.g. `any(…)`),
  * in `workspaceId` when given (a run's own contact needs none: it is its journey's).
  */
@@ -53,7 +64,7 @@ function contactRowsSql(match: RawBuilder<unknown>, workspaceId?: string): RawBu
         order by m.merged_at desc, m.id)
         from contact_merges m join contacts f on f.id = m.merged_id
         where m.survivor_id = c.id and m.unmerged_at is null), '[]') as merged_from
-    from contacts c where c.id = ${match} and c.merged_into is null
+    from ${contactsByIdSql(match)} c where c.merged_into is null
       ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}`;
 }
 
@@ -121,8 +132,8 @@ export async function loadSendingContacts(
   const ids = [...new Set(contactIds.filter(isUuid))];
   if (ids.length === 0) return new Map();
   const { rows } = await sql<SendingContact>`
-    select id, email, phone, timezone, consent, subscriptions from contacts
-    where id = any(${ids}::uuid[]) and workspace_id = ${workspaceId} and merged_into is null`.execute(db);
+    select id, email, phone, timezone, consent, subscriptions from ${contactsByIdSql(sql`any(${ids}::uuid[])`)} c
+    where workspace_id = ${workspaceId} and merged_into is null`.execute(db);
   return new Map(rows.map((row) => [row.id, row]));
 }
 
