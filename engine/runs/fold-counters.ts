@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 /** Rows one fold moves at most. */
 export const FOLD_BATCH = 50_000;
 
-/** A table whose writers add to a random shard of a key, so no two wait on one hot row. */
+/** A table whose writers add to their connection's shard of a key (0042), so no two wait on one hot row. */
 interface ShardedTable {
   table: 'node_counters' | 'journey_rollups';
   /** The unique key without `shard`, in its index's order (writers lock rows in this order too). */
@@ -30,7 +30,7 @@ const JOURNEY_ROLLUPS: ShardedTable = {
 };
 
 /**
- * Gathers the rows that writers scattered over random shards into shard 0, so the table stays
+ * Gathers the rows that writers scattered over their shards into shard 0, so the table stays
  * one row per key plus what arrived since the last fold. Rows another fold holds are skipped.
  * Returns how many rows were folded.
  */
