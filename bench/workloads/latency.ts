@@ -1,24 +1,46 @@
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { kill, startWaymark, type WaymarkProcess } from '../../test/operations/support/processes.js';
 import { postgresCpu, postgresCpuBetween } from '../cpu.js';
 import { scaled } from '../database.js';
-import { createInstance, publishJourney } from '../instance.js';
+import { BENCH_TOKEN, createInstance, publishJourney } from '../instance.js';
 import type { LatencyLags, LatencyPlan } from '../latency-child.js';
 import { type BenchResult, percentile } from '../result.js';
 
 const SECRET = 'bench-secret-0123456789';
+const RATE = 200; // calls per second
+
+/** Where the webhook is served and its steps run. */
+type Topology = 'one process' | 'server + worker processes';
+
+/** CPU (ms) used so far by a process, from /proc (0 off Linux). */
+function processCpu(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
 
 /**
- * Webhook → first http.request reaching a sink, at a fixed moderate rate. The caller and the
- * sink run in a child process (`latency-child.ts`); the first second of calls warms the
- * server (its connections, its compiled code) and is not counted.
+ * Webhook → first http.request reaching a sink, at a fixed moderate rate, served two ways:
+ * by one process (`npm start`: the server runs the worker), and by a server process and a
+ * worker process (`npm run start:server` + `start:worker`, as a deployment would). The caller
+ * and the sink run in a child process (`latency-child.ts`); the first second of calls warms
+ * the server (its connections, its compiled code) and is not counted.
  */
 export async function webhookToAction(): Promise<BenchResult[]> {
-  const rate = 200; // per second
-  const plan = { secret: SECRET, rate, warmup: rate, count: scaled(2000) };
+  return [...(await measure('one process')), ...(await measure('server + worker processes'))];
+}
+
+async function measure(topology: Topology): Promise<BenchResult[]> {
+  const plan = { secret: SECRET, rate: RATE, warmup: RATE, count: scaled(2000) };
   const child = fork(new URL('../latency-child.ts', import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx'],
   });
   const instance = await createInstance();
+  const processes: WaymarkProcess[] = [];
   try {
     const sinkPort = await new Promise<number>((resolve, reject) => {
       child.once('message', (m) => resolve((m as { port: number }).port));
@@ -37,10 +59,31 @@ export async function webhookToAction(): Promise<BenchResult[]> {
       ],
       edges: [{ id: 'e', source: 'hook', sourceHandle: 'out', target: 'call' }],
     });
-    await instance.startWorker();
-    await instance.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = instance.app.server.address() as { port: number };
-    const cpu = process.cpuUsage();
+    let port: number;
+    if (topology === 'one process') {
+      await instance.startWorker();
+      await instance.app.listen({ port: 0, host: '127.0.0.1' });
+      port = (instance.app.server.address() as { port: number }).port;
+    } else {
+      const env = {
+        WAYMARK_SECRET_KEY: 'bench-secret-key-0123456789',
+        WAYMARK_API_TOKEN: BENCH_TOKEN,
+        WAYMARK_WORKER_CONCURRENCY: '20',
+        WAYMARK_DATA_DIR: '/tmp/waymark-bench-data',
+        WAYMARK_HTTP_ALLOW_PRIVATE: 'true',
+        LOG_LEVEL: 'info',
+      };
+      processes.push(await startWaymark('server', instance.bench.url, env));
+      processes.push(await startWaymark('worker', instance.bench.url, env));
+      port = processes[0]?.port as number;
+    }
+    const pids = processes.map((p) => p.child.pid);
+    const waymarkCpu = (): number => {
+      if (topology !== 'one process') return pids.reduce<number>((sum, pid) => sum + processCpu(pid), 0);
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    const cpu = waymarkCpu();
     const pg = postgresCpu();
     const lags = await new Promise<LatencyLags>((resolve, reject) => {
       child.once('message', (m) => resolve(m as LatencyLags));
@@ -48,21 +91,22 @@ export async function webhookToAction(): Promise<BenchResult[]> {
       child.send({ ...plan, url: `http://127.0.0.1:${port}/hooks/${journeyId}/hook` } satisfies LatencyPlan);
     });
     const calls = plan.warmup + plan.count;
-    const used = process.cpuUsage(cpu);
+    const used = waymarkCpu() - cpu;
     const pgMs = postgresCpuBetween(pg, postgresCpu());
     const arrived = [...lags.arrived].sort((a, b) => a - b);
     const accepted = [...lags.accepted].sort((a, b) => a - b);
-    const cpuNote = `CPU/call: Waymark ${((used.user + used.system) / 1000 / calls).toFixed(2)} ms + PostgreSQL ${pgMs === null ? '?' : (pgMs / calls).toFixed(2)} ms`;
+    const cpuNote = `CPU/call: Waymark ${(used / calls).toFixed(2)} ms + PostgreSQL ${pgMs === null ? '?' : (pgMs / calls).toFixed(2)} ms (the caller and sink ${lags.callerMs.toFixed(2)} ms)`;
+    const workload = `latency: webhook → http.request (${topology})`;
     return [
       {
-        workload: 'latency: webhook → http.request',
+        workload,
         metric: 'p50',
         value: Math.round(percentile(arrived, 50)),
         unit: 'ms',
-        notes: `${rate}/s after ${plan.warmup} warm-up calls, ${arrived.length}/${plan.count} arrived; ${cpuNote}`,
+        notes: `${RATE}/s after ${plan.warmup} warm-up calls, ${arrived.length}/${plan.count} arrived; ${cpuNote}`,
       },
       {
-        workload: 'latency: webhook → http.request',
+        workload,
         metric: 'p99',
         value: Math.round(percentile(arrived, 99)),
         unit: 'ms',
@@ -71,6 +115,7 @@ export async function webhookToAction(): Promise<BenchResult[]> {
     ];
   } finally {
     child.kill();
+    await Promise.all(processes.map(kill));
     await instance.close();
   }
 }
