@@ -111,3 +111,26 @@ describe("a connection's counter writes", () => {
     expect((await rows()).length).toBeGreaterThan(1);
   });
 });
+
+describe("a connection's rollup writes", () => {
+  test("are summed in their journey's workspace; a delta naming no journey is dropped", async () => {
+    const j = await publish(t.runtime.db, graph());
+    const add = (journeyId: string) =>
+      sql`select waymark_add_rollups(${JSON.stringify([
+        { journeyId, version: j.version, nodeId: 'a', metric: 'entered', n: 1 },
+      ])}::json)`;
+
+    const gone = '00000000-0000-7000-8000-000000000000';
+    await t.runtime.db.connection().execute(async (one) => {
+      for (let i = 0; i < 3; i++) await add(j.journeyId).execute(one);
+      await add(gone).execute(one);
+    });
+
+    // Summed over shards: the worker's heartbeat may fold them meanwhile.
+    const { rows } = await sql<{ journey_id: string; in_workspace: boolean; n: number }>`
+      select r.journey_id, bool_and(r.workspace_id = j.workspace_id) as in_workspace, sum(r.n)::int as n
+      from journey_rollups r left join journeys j on j.id = r.journey_id
+      where r.journey_id in (${j.journeyId}, ${gone}) group by r.journey_id`.execute(t.runtime.db);
+    expect(rows).toEqual([{ journey_id: j.journeyId, in_workspace: true, n: 3 }]);
+  });
+});
