@@ -27,35 +27,18 @@ export interface StartedStep {
 
 /**
  * Marks the steps running (attempt + 1) that may run now — queued, interrupted by a crash,
- * or parked with a resume set — in ONE statement: parked ones leave the waiting counts, and
- * each comes back with its run for `ctx`. Steps finished,
- * cancelled or still parked are left out. Committed asynchronously: if the marks are lost
- * in a crash, the job (completed only after them, with a synchronous commit) runs again.
+ * or parked with a resume set — in ONE statement (`waymark_start_steps`): parked ones leave
+ * the waiting counts, and each comes back with its run for `ctx`. Steps finished, cancelled
+ * or still parked are left out. Committed asynchronously: if the marks are lost in a crash,
+ * the job (completed only after them, with a synchronous commit) runs again.
  */
 export async function startSteps(db: Kysely<Database>, stepIds: readonly string[]): Promise<StartedStep[]> {
   if (stepIds.length === 0) return [];
+  // The statement is a kernel function (0044): top-level, its plan was cached while the steps
+  // table was small and scanned every step per batch.
   const { rows } = await sql<StartedStep>`
-    with commit_mode as (select ${ASYNC_COMMIT}),
-    prev as (select id, status from steps where id = any(${[...stepIds]}::uuid[]) order by id for update),
-    started as (
-      update steps s set status = 'running', attempts = s.attempts + 1, started_at = coalesce(s.started_at, now())
-      from prev
-      where s.id = prev.id
-        and (prev.status in ('pending', 'running') or (prev.status = 'waiting' and s.resume is not null))
-      returning s.*, prev.status as was
-    ),
-    unparked as (
-      select waymark_move_runs(json_agg(json_build_object('runId', run_id, 'open', 0, 'waiting', -1))),
-        waymark_add_counters(json_agg(json_build_object('journeyId', journey_id, 'version', version,
-          'nodeId', node_id, 'waiting', -1)))
-      from started where was = 'waiting'
-      having count(*) > 0
-    )
-    select st.id, st.run_id, st.journey_id, st.version, st.node_id, st.parent_step_id, st.attempts, st.resume,
-      st.idempotency_key, st.wake_at,
-      r.workspace_id, r.contact_id, r.trigger, r.trigger_node_id, r.started_at as run_started_at, r.trace_context,
-      (select count(*) from commit_mode) as mode, (select count(*) from unparked) as unparked
-    from started st join runs r on r.id = st.run_id
+    with commit_mode as (select ${ASYNC_COMMIT})
+    select s.*, (select count(*) from commit_mode) as mode from waymark_start_steps(${[...stepIds]}::uuid[]) s
   `.execute(db);
   return rows;
 }
