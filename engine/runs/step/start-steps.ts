@@ -49,13 +49,9 @@ export async function startSteps(db: Kysely<Database>, stepIds: readonly string[
  */
 export async function claimTimeouts(db: Kysely<Database>, stepIds: readonly string[]): Promise<string[]> {
   if (stepIds.length === 0) return [];
+  // A kernel function (0045), for the reason the start of a batch is one.
   const { rows } = await sql<{ id: string }>`
-    with claimed as (
-      update steps set resume = '{"kind":"timeout"}'::jsonb
-      where id = any(${[...stepIds]}::uuid[]) and status = 'waiting' and resume is null
-      returning id
-    ), dropped as (delete from waits w using claimed c where w.step_id = c.id)
-    select id from claimed
+    select id from waymark_claim_timeouts(${[...stepIds]}::uuid[]) as c(id)
   `.execute(db);
   return rows.map((r) => r.id);
 }
