@@ -42,6 +42,7 @@ export async function createInstance(
     poolSize: 40,
   });
   await ensureAdminToken(runtime.db, BENCH_TOKEN);
+  await addOtherJourneys(runtime, Number(process.env.BENCH_OTHER_JOURNEYS ?? 0));
   const app = await buildApp(runtime, { serveEditor: options.serveEditor ?? false });
   await app.ready();
   const workers: WorkerHandle[] = [];
@@ -61,6 +62,19 @@ export async function createInstance(
       await bench.drop();
     },
   };
+}
+
+/**
+ * `BENCH_OTHER_JOURNEYS` draft journeys beside the workload's own, as an installation holds:
+ * a plan that reads every journey (0043) shows only when there are many.
+ */
+async function addOtherJourneys(runtime: Runtime, count: number): Promise<void> {
+  if (!Number.isInteger(count) || count <= 0) return;
+  await sql`
+    insert into journeys (name, workspace_id)
+    select 'other ' || g, (select id from workspaces where is_default) from generate_series(1, ${count}::int) g
+  `.execute(runtime.db);
+  await sql`analyze journeys`.execute(runtime.db);
 }
 
 /** Creates and publishes a journey through the API; returns its id. */
