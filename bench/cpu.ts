@@ -8,13 +8,27 @@ export function postgresCpu(): Map<string, number> | null {
       if (!/^\d+$/.test(pid)) continue;
       try {
         if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-        byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
+        byPid.set(pid, cpuOfPid(pid));
       } catch {
         // The process ended meanwhile.
       }
     }
     return byPid.size ? byPid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time so far, in ms, of one process (throws when it is gone or off Linux). */
+function cpuOfPid(pid: string | number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+}
+
+/** CPU time so far, in ms, of one local process (null off Linux or once it ended). */
+export function processCpu(pid: number | undefined): number | null {
+  try {
+    return pid === undefined ? null : cpuOfPid(pid);
   } catch {
     return null;
   }

@@ -12,6 +12,16 @@ const BENCH_LOG = '/tmp/waymark-bench.log';
 export const BENCH_TOKEN = 'bench-admin-token-0123456789';
 export const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
 
+/** The environment of a Waymark process a workload starts (`startWaymark`) beside its instance. */
+export const PROCESS_ENV = {
+  WAYMARK_SECRET_KEY: 'bench-secret-key-0123456789',
+  WAYMARK_API_TOKEN: BENCH_TOKEN,
+  WAYMARK_WORKER_CONCURRENCY: '20',
+  WAYMARK_DATA_DIR: '/tmp/waymark-bench-data',
+  // The production level, as the instance's own logger (its lines are not kept).
+  LOG_LEVEL: 'info',
+};
+
 /** A Waymark on a fresh bench database: runtime, app, and a worker when asked for. */
 export interface BenchInstance {
   bench: BenchDatabase;

@@ -1,29 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { kill, startWaymark, type WaymarkProcess } from '../../test/operations/support/processes.js';
+import { postgresCpu, postgresCpuBetween } from '../cpu.js';
 import { scaled } from '../database.js';
-import { BENCH_TOKEN, createInstance, waitForRuns } from '../instance.js';
+import { createInstance, PROCESS_ENV, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
 import { queueFiveNodeRuns } from './journey.js';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** CPU seconds used so far by every local `postgres` process (0 where /proc cannot tell). */
-function postgresCpuSeconds(): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
-      const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      // the process ended while being read
-    }
-  }
-  return ticks / TICKS_PER_SECOND;
-}
 
 /**
  * The 5-node journey drained by `workers` worker processes (and one server process), started
@@ -36,21 +17,16 @@ async function drainWith(workers: number): Promise<BenchResult> {
   const processes: WaymarkProcess[] = [];
   try {
     const journeyId = await queueFiveNodeRuns(instance, contacts);
-    const env = {
-      WAYMARK_SECRET_KEY: 'bench-secret-key-0123456789',
-      WAYMARK_API_TOKEN: BENCH_TOKEN,
-      WAYMARK_WORKER_CONCURRENCY: '20',
-      WAYMARK_DATA_DIR: '/tmp/waymark-bench-data',
-    };
+    const env = PROCESS_ENV;
     processes.push(await startWaymark('server', instance.bench.url, env));
-    const cpuBefore = postgresCpuSeconds();
+    const cpuBefore = postgresCpu();
     const started = performance.now();
     processes.push(
       ...(await Promise.all(Array.from({ length: workers }, () => startWaymark('worker', instance.bench.url, env)))),
     );
     const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts);
     const wall = (performance.now() - started) / 1000;
-    const share = (postgresCpuSeconds() - cpuBefore) / (wall * os.cpus().length);
+    const share = (postgresCpuBetween(cpuBefore, postgresCpu()) ?? 0) / 1000 / (wall * os.cpus().length);
     const stepsPerSecond = Math.round((contacts * 4) / (ms / 1000));
     return {
       workload: `scale-out: ${workers} worker process${workers === 1 ? '' : 'es'}`,

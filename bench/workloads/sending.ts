@@ -1,8 +1,19 @@
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import { sql } from 'kysely';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
+import { kill, startWaymark, type WaymarkProcess } from '../../test/operations/support/processes.js';
+import { postgresCpu, postgresCpuBetween, processCpu } from '../cpu.js';
 import { scaled } from '../database.js';
-import { auth, type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
+import {
+  auth,
+  type BenchInstance,
+  createInstance,
+  importContacts,
+  PROCESS_ENV,
+  publishJourney,
+  waitForRuns,
+} from '../instance.js';
 import type { BenchResult } from '../result.js';
 import { node } from './journey.js';
 
@@ -15,6 +26,8 @@ async function smtpSink() {
   });
   return {
     port,
+    /** The sink's CPU so far, in ms (null off Linux). */
+    cpu: () => processCpu(child.pid),
     arrivals: () =>
       new Promise<number[]>((resolve) => {
         child.once('message', (m) => resolve((m as { arrivals: number[] }).arrivals));
@@ -71,32 +84,71 @@ async function busiestSecond(instance: BenchInstance): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** Emails per minute to a local SMTP sink (pooled connections), and a 20/s credential's pace. */
-export async function sending(): Promise<BenchResult[]> {
-  return [...(await throughput()), ...(await paced())];
+/** Microseconds per email of `ms` spent on `emails` ('n/a' when unknown). */
+function perEmail(ms: number | null, emails: number): number | 'n/a' {
+  return ms === null ? 'n/a' : Math.round((ms * 1000) / emails);
 }
 
-async function throughput(): Promise<BenchResult[]> {
+/**
+ * Emails per minute to a local SMTP sink (pooled connections) from the bench's own worker and
+ * from one worker process per core (as `npm run start:worker` would run them on this machine:
+ * a worker is one busy core), and a 20/s credential's pace.
+ */
+export async function sending(): Promise<BenchResult[]> {
+  return [...(await throughput(0)), ...(await throughput(os.cpus().length)), ...(await paced())];
+}
+
+/** The worker processes' CPU so far, in ms: this one's (none started) or theirs. */
+function workersCpu(processes: WaymarkProcess[]): number | null {
+  if (!processes.length) return (({ user, system }) => (user + system) / 1000)(process.cpuUsage());
+  let ms = 0;
+  for (const p of processes) {
+    const used = processCpu(p.child.pid);
+    if (used === null) return null;
+    ms += used;
+  }
+  return ms;
+}
+
+/** Every contact mailed by this process's worker (`workerProcesses` 0) or by that many worker processes. */
+async function throughput(workerProcesses: number): Promise<BenchResult[]> {
   const contacts = scaled(100_000);
   const sink = await smtpSink();
   const instance = await createInstance();
+  const processes: WaymarkProcess[] = [];
   try {
     await importContacts(instance.app, contacts, (i) => ({ n: i }));
+    // Started before the journey is published, so that their start-up is not counted.
+    processes.push(
+      ...(await Promise.all(
+        Array.from({ length: workerProcesses }, () => startWaymark('worker', instance.bench.url, PROCESS_ENV)),
+      )),
+    );
+    // CPU per email is steadier than emails/min on a shared machine: it shows what a change saved.
+    const worker = workersCpu(processes);
+    const pg = postgresCpu();
+    const sinkCpu = sink.cpu();
+    if (!workerProcesses) await instance.startWorker();
     const journeyId = await mailEveryone(instance, sink.port, { maxConnections: 10 });
-    await instance.startWorker();
     await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts, 900_000);
+    const workerNow = workersCpu(processes);
+    const workerUs = perEmail(workerNow === null || worker === null ? null : workerNow - worker, contacts);
+    const pgUs = perEmail(postgresCpuBetween(pg, postgresCpu()), contacts);
+    const sinkNow = sink.cpu();
+    const sinkUs = perEmail(sinkNow === null || sinkCpu === null ? null : sinkNow - sinkCpu, contacts);
     const sorted = (await sink.arrivals()).toSorted((a, b) => a - b);
     const spanMs = Math.max(1, (sorted.at(-1) ?? 0) - (sorted[0] ?? 0));
     return [
       {
-        workload: 'sending: SMTP sink',
+        workload: workerProcesses ? `sending: SMTP sink, ${workerProcesses} worker processes` : 'sending: SMTP sink',
         metric: 'emails/min',
         value: Math.round((sorted.length / spanMs) * 60_000),
         unit: 'emails/min',
-        notes: `${sorted.length} of ${contacts} delivered in ${Math.round(spanMs)} ms; goal ≥ 100k/min`,
+        notes: `${sorted.length} of ${contacts} delivered in ${Math.round(spanMs)} ms; CPU/email: worker ${workerUs} µs + PostgreSQL ${pgUs} µs + sink ${sinkUs} µs; goal ≥ 100k/min`,
       },
     ];
   } finally {
+    for (const p of processes) await kill(p);
     closeSmtpPools();
     await instance.close();
     await sink.close();
