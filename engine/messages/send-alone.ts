@@ -69,7 +69,7 @@ export async function sendAlone(
     const row = messageRow(send, decided);
     await trx
       .insertInto('messages')
-      .values(row)
+      .values({ ...row, headers: JSON.stringify(row.headers), links: JSON.stringify(row.links) })
       .onConflict((oc) =>
         oc.column('idempotency_key').doUpdateSet({
           status: row.status,

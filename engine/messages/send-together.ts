@@ -4,6 +4,7 @@ import { inTransaction } from '../db/transaction.js';
 import { holdoutsAmong } from '../experiments/holdout.js';
 import { bouncedAmong, capSince, type Decision, judge, recentMarketingCounts } from './decide.js';
 import { type Delivery, handOver, markColumns, outcomeOf } from './deliver.js';
+import { insertGroupRows } from './insert-group.js';
 import { decisionAnswer, messageRow, type PreparedSend } from './send-prepare.js';
 
 /** What a row carries when no hand-over marked it. */
@@ -64,12 +65,7 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
     });
     // Handed over already: a row another attempt of a step stored meanwhile must not undo the
     // group (its messages would all go again); that step's row stays as it was.
-    if (rows.length > 0)
-      await trx
-        .insertInto('messages')
-        .values(rows)
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .execute();
+    await insertGroupRows(trx, rows);
     return group.map((send, i) => {
       const decision = decided[i] as Decision | Error;
       const delivery = deliveries[i];

@@ -3,6 +3,7 @@ import type { SendRequest } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { saveContactRules } from '../../engine/messages/contact-rules.js';
+import { getMessage } from '../../engine/messages/queries.js';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { createStepBatch } from '../../engine/runs/step/step-batch.js';
 import { defaultWorkspaceId } from '../../server/teams/users.js';
@@ -76,5 +77,33 @@ describe('the sends of one batch', () => {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from messages where idempotency_key = any(${keys})`.execute(t.runtime.db);
     expect(rows[0]?.n).toBe(2);
+  });
+
+  test('store each message whole: its rendering, headers, tracked links and times read back as sent', async () => {
+    const workspaceId = await defaultWorkspaceId(t.runtime.db);
+    const contacts = [
+      await insertContact(t.runtime, { email: newAddress() }),
+      await insertContact(t.runtime, { email: newAddress() }),
+    ];
+    const request = {
+      ...marketingEmail,
+      subject: 'Spring',
+      html: '<p><a href="https://shop.example/spring">Shop</a></p>',
+    };
+    const answers = await sendTogether(contacts.map((contactId) => ({ contactId, request })));
+    for (const answer of answers) {
+      expect(answer.status).toBe('fulfilled');
+      const { messageId } = (answer as PromiseFulfilledResult<{ messageId: string }>).value;
+      const message = await getMessage(t.runtime.db, workspaceId, messageId);
+      expect(message).toMatchObject({ status: 'sent', subject: 'Spring', category: 'marketing' });
+      expect(message?.html).toContain('/t/c/');
+      expect(Object.keys(message?.headers ?? {})).toContain('List-Unsubscribe');
+      expect(new Date(message?.sentAt as string).getTime()).toBeGreaterThanOrEqual(
+        new Date(message?.createdAt as string).getTime(),
+      );
+      const { rows } = await sql<{ links: Array<{ url: string }> }>`
+        select links from messages where id = ${messageId}`.execute(t.runtime.db);
+      expect(rows[0]?.links.map((link) => link.url)).toEqual(['https://shop.example/spring']);
+    }
   });
 });
