@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../engine/logger.js';
 import { processIdentity } from '../../engine/observability/identity.js';
@@ -50,6 +51,7 @@ beforeAll(async () => {
   });
   t = await createTestApp({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' }, { logger: createLogger('debug', identity, lines) });
   t.runtime.registry.add(testPackage);
+  t.runtime.registry.add(speakingPackage);
   worker = await startWorker(t.runtime, { pollInterval: 100 });
 });
 afterAll(async () => {
@@ -59,6 +61,29 @@ afterAll(async () => {
   await collector?.close();
   await new Promise((resolve) => target?.close(resolve));
   process.env = saved;
+});
+
+// A node that logs through ctx.log after an await, as a node with I/O would.
+const speakingPackage = definePackage({
+  name: 'speaking-nodes',
+  version: '1.0.0',
+  nodes: [
+    defineNode({
+      type: 'spk.speaks',
+      version: 1,
+      kind: 'action',
+      title: 'Speaks',
+      description: '',
+      category: 'Test',
+      params: { type: 'object', properties: {} },
+      outputs: ['out'],
+      async run(ctx) {
+        await new Promise((resolve) => setImmediate(resolve));
+        ctx.log.warn({ note: 7 }, 'a node speaks');
+        return { next: 'out' };
+      },
+    }),
+  ],
 });
 
 const graph = () => ({
@@ -288,5 +313,40 @@ describe('log lines of a step', () => {
       status: 'completed',
     });
     expect(typeof finished.durationMs).toBe('number');
+  });
+
+  test("a node's own ctx.log lines carry its step's ids and span", async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('speak', 'spk.speaks')],
+      edges: [e('hook', 'speak')],
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/hooks/${j.journeyId}/hook`,
+      headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
+      payload: '{}',
+    });
+    const runId = res.json().runId as string;
+    expect((await runEnds(t.runtime.db, runId)).run.status).toBe('completed');
+    const step = await eventually(async () => {
+      await tracing?.flush();
+      return collector.spans.find(
+        (s) => s.attributes['waymark.run.id'] === runId && s.name === 'waymark.step spk.speaks',
+      );
+    });
+    const line = logLines.find((l) => l.msg === 'a node speaks' && l.runId === runId);
+    expect(line).toMatchObject({
+      level: 40,
+      note: 7,
+      role: 'all',
+      runId,
+      stepId: step.attributes['waymark.step.id'],
+      journeyId: j.journeyId,
+      version: 1,
+      nodeId: 'speak',
+      nodeType: 'spk.speaks',
+      traceId: step.traceId,
+      spanId: step.spanId,
+    });
   });
 });

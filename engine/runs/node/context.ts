@@ -19,7 +19,7 @@ import type { GraphNode } from '../../graph/types.js';
 import { createHttpClient } from '../../http/client.js';
 import { createLeadsService } from '../../leads/service.js';
 import { createMessagesService } from '../../messages/service.js';
-import type { StepLogFields } from '../../observability/log-scope.js';
+import type { StepLogFields } from '../../observability/step-log-fields.js';
 import type { Runtime } from '../../runtime.js';
 import type { StepBatchServices, StepScope } from '../../services/step-scope.js';
 import { paramsHaveTemplates, paramsWithDefaults } from '../versions.js';

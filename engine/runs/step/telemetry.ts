@@ -1,7 +1,7 @@
 import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { inStepScope, type StepLogFields } from '../../observability/log-scope.js';
 import type { Metrics, StepStatus } from '../../observability/metrics.js';
+import type { StepLogFields } from '../../observability/step-log-fields.js';
 import { contextFromCarrier, tracer } from '../../observability/trace-context.js';
 import type { Transition } from '../kernel/decide.js';
 import type { RunRow, StepRef } from '../node/context.js';
@@ -78,9 +78,9 @@ export class BatchTelemetry {
     return probe;
   }
 
-  /** Runs `work` (the node) inside the step's span and log scope. */
+  /** Runs `work` (the node) inside the step's span (its `ctx.log` is bound to the step's fields). */
   within<T>(probe: StepProbe, work: () => Promise<T>): Promise<T> {
-    return context.with(probe.context, () => inStepScope(probe.fields, work));
+    return context.with(probe.context, work);
   }
 
   /** Records what the kernel decided for the step. */
@@ -105,8 +105,9 @@ export class BatchTelemetry {
         this.metrics.steps.inc({ node_type: nodeType, status: probe.status });
         this.metrics.stepDuration.observe({ node_type: nodeType }, seconds);
         if (this.logger.isLevelEnabled('debug'))
-          inStepScope(probe.fields, () =>
-            this.logger.debug({ status: probe.status, durationMs: Math.round(seconds * 1000) }, 'step finished'),
+          this.logger.debug(
+            { ...probe.fields, status: probe.status, durationMs: Math.round(seconds * 1000) },
+            'step finished',
           );
       } else {
         probe.span.setStatus({ code: SpanStatusCode.ERROR, message: 'the batch could not be written' });
