@@ -101,41 +101,59 @@ export interface StepServices {
 
 /**
  * The services of a production step, acting on the database: each made when the node first
- * reaches for it (most nodes use one or none, and a step is made thousands of times a second).
+ * reaches for it (most nodes use one or none, and a step is made thousands of times a second;
+ * a class, so that its getters are its prototype's, not five new closures a step).
  */
+class ProductionServices implements StepServices {
+  readonly #made: Partial<StepServices> = {};
+
+  constructor(
+    private readonly scope: () => StepScope,
+    private readonly definition: AnyNodeDefinition,
+    private readonly onUse: ServiceUse | undefined,
+  ) {}
+
+  #use(service: keyof StepServices) {
+    const { onUse } = this;
+    return onUse ? (method: string, args: readonly unknown[]) => onUse(service, method, args) : undefined;
+  }
+
+  get contacts() {
+    this.#made.contacts ??= lazy(() => createContactsService(this.scope()), this.#use('contacts'));
+    return this.#made.contacts;
+  }
+
+  get messages() {
+    this.#made.messages ??= lazy(() => createMessagesService(this.scope()), this.#use('messages'));
+    return this.#made.messages;
+  }
+
+  get http() {
+    this.#made.http ??= lazy(() => createHttpClient(this.scope()), this.#use('http'));
+    return this.#made.http;
+  }
+
+  get credentials() {
+    this.#made.credentials ??= lazy(
+      () => createCredentialsService(this.scope(), this.definition.credentials ?? []),
+      this.#use('credentials'),
+    );
+    return this.#made.credentials;
+  }
+
+  get leads() {
+    this.#made.leads ??= lazy(() => createLeadsService(this.scope()), this.#use('leads'));
+    return this.#made.leads;
+  }
+}
+
+/** The services of a production step (`ProductionServices`). */
 export function productionServices(
   scope: () => StepScope,
   definition: AnyNodeDefinition,
   onUse?: ServiceUse,
 ): StepServices {
-  const use = (service: keyof StepServices) =>
-    onUse ? (method: string, args: readonly unknown[]) => onUse(service, method, args) : undefined;
-  const made: Partial<StepServices> = {};
-  return {
-    get contacts() {
-      made.contacts ??= lazy(() => createContactsService(scope()), use('contacts'));
-      return made.contacts;
-    },
-    get messages() {
-      made.messages ??= lazy(() => createMessagesService(scope()), use('messages'));
-      return made.messages;
-    },
-    get http() {
-      made.http ??= lazy(() => createHttpClient(scope()), use('http'));
-      return made.http;
-    },
-    get credentials() {
-      made.credentials ??= lazy(
-        () => createCredentialsService(scope(), definition.credentials ?? []),
-        use('credentials'),
-      );
-      return made.credentials;
-    },
-    get leads() {
-      made.leads ??= lazy(() => createLeadsService(scope()), use('leads'));
-      return made.leads;
-    },
-  };
+  return new ProductionServices(scope, definition, onUse);
 }
 
 /**
