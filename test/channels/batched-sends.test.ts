@@ -81,9 +81,10 @@ describe('the sends of one batch', () => {
 
   test('store each message whole: its rendering, headers, tracked links and times read back as sent', async () => {
     const workspaceId = await defaultWorkspaceId(t.runtime.db);
+    const addresses = [newAddress(), newAddress()];
     const contacts = [
-      await insertContact(t.runtime, { email: newAddress() }),
-      await insertContact(t.runtime, { email: newAddress() }),
+      await insertContact(t.runtime, { email: addresses[0] }),
+      await insertContact(t.runtime, { email: addresses[1] }),
     ];
     const request = {
       ...marketingEmail,
@@ -91,11 +92,17 @@ describe('the sends of one batch', () => {
       html: '<p><a href="https://shop.example/spring">Shop</a></p>',
     };
     const answers = await sendTogether(contacts.map((contactId) => ({ contactId, request })));
-    for (const answer of answers) {
+    for (const [i, answer] of answers.entries()) {
       expect(answer.status).toBe('fulfilled');
       const { messageId } = (answer as PromiseFulfilledResult<{ messageId: string }>).value;
       const message = await getMessage(t.runtime.db, workspaceId, messageId);
-      expect(message).toMatchObject({ status: 'sent', subject: 'Spring', category: 'marketing' });
+      expect(message).toMatchObject({
+        status: 'sent',
+        to: addresses[i],
+        contactId: contacts[i],
+        subject: 'Spring',
+        category: 'marketing',
+      });
       expect(message?.html).toContain('/t/c/');
       expect(Object.keys(message?.headers ?? {})).toContain('List-Unsubscribe');
       expect(new Date(message?.sentAt as string).getTime()).toBeGreaterThanOrEqual(
