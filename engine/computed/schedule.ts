@@ -6,6 +6,7 @@ import { fireComputedTriggers } from './becomes.js';
 import type { Definition } from './definition.js';
 import { dependencies } from './definition.js';
 import { inDependencyOrder, refreshValues, type ValueChange } from './refresh.js';
+import { lockComputed } from './store.js';
 
 export const COMPUTED_TASK = 'waymark.computed';
 /** The longest the task sleeps: a new definition queues it at once anyway. */
@@ -48,6 +49,11 @@ export async function refreshDue(db: Kysely<Database>): Promise<ValueChange[]> {
     const mine = rows.filter((r) => r.workspace_id === workspaceId);
     for (const attr of inDependencyOrder(withDependents(mine))) {
       await db.transaction().execute(async (trx) => {
+        // Under the definitions' lock, shared: a PUT or DELETE of the workspace's attributes
+        // does not interleave its row writes with ours (two unordered updates of the same
+        // contacts deadlocked), and one that committed while we waited is seen below.
+        await lockComputed(trx, workspaceId, 'shared');
+        if (!(await stillDefined(trx, workspaceId, attr))) return;
         const changed = await refreshValues(trx, attr, { workspaceId, now: new Date() });
         await fireComputedTriggers(trx, workspaceId, changed);
         changes.push(...changed);
@@ -58,6 +64,19 @@ export async function refreshDue(db: Kysely<Database>): Promise<ValueChange[]> {
     }
   }
   return changes;
+}
+
+/**
+ * Whether the attribute is still defined as it was read: values of one deleted meanwhile
+ * would be written back to every contact, and a changed one is recomputed by the next run.
+ */
+async function stillDefined(db: Kysely<Database>, workspaceId: string, attr: Row): Promise<boolean> {
+  const { rows } = await sql<{ found: number }>`
+    select 1 as found from computed_attributes
+    where workspace_id = ${workspaceId} and name = ${attr.name} and definition = ${JSON.stringify(attr.definition)}::jsonb`.execute(
+    db,
+  );
+  return rows.length > 0;
 }
 
 /** Queues the refresh task (one pending job at a time thanks to the job key). */

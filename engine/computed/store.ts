@@ -14,7 +14,8 @@ import { liveUsesOf } from './uses.js';
 
 /**
  * Takes the workspace's computed-attribute lock for the transaction: definitions change under
- * it exclusively; a publish naming them holds it shared, so neither misses the other.
+ * it exclusively; a publish naming them, and the scheduled refresh of each, hold it shared, so
+ * neither misses the other.
  */
 export async function lockComputed(trx: Kysely<Database>, workspaceId: string, mode: 'exclusive' | 'shared') {
   const key = `computed:${workspaceId}`;
