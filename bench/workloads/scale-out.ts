@@ -17,12 +17,13 @@ async function drainWith(workers: number): Promise<BenchResult> {
   const processes: WaymarkProcess[] = [];
   try {
     const journeyId = await queueFiveNodeRuns(instance, contacts);
-    const env = PROCESS_ENV;
-    processes.push(await startWaymark('server', instance.bench.url, env));
+    processes.push(await startWaymark('server', instance.bench.url, PROCESS_ENV));
     const cpuBefore = postgresCpu();
     const started = performance.now();
     processes.push(
-      ...(await Promise.all(Array.from({ length: workers }, () => startWaymark('worker', instance.bench.url, env)))),
+      ...(await Promise.all(
+        Array.from({ length: workers }, () => startWaymark('worker', instance.bench.url, PROCESS_ENV)),
+      )),
     );
     const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts);
     const wall = (performance.now() - started) / 1000;

@@ -84,9 +84,9 @@ async function busiestSecond(instance: BenchInstance): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** Microseconds per email of `ms` spent on `emails` ('n/a' when unknown). */
-function perEmail(ms: number | null, emails: number): number | 'n/a' {
-  return ms === null ? 'n/a' : Math.round((ms * 1000) / emails);
+/** Microseconds per email of the CPU ms between two readings ('n/a' when either is unknown). */
+function perEmail(before: number | null, after: number | null, emails: number): number | 'n/a' {
+  return before === null || after === null ? 'n/a' : Math.round(((after - before) * 1000) / emails);
 }
 
 /**
@@ -131,11 +131,9 @@ async function throughput(workerProcesses: number): Promise<BenchResult[]> {
     if (!workerProcesses) await instance.startWorker();
     const journeyId = await mailEveryone(instance, sink.port, { maxConnections: 10 });
     await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts, 900_000);
-    const workerNow = workersCpu(processes);
-    const workerUs = perEmail(workerNow === null || worker === null ? null : workerNow - worker, contacts);
-    const pgUs = perEmail(postgresCpuBetween(pg, postgresCpu()), contacts);
-    const sinkNow = sink.cpu();
-    const sinkUs = perEmail(sinkNow === null || sinkCpu === null ? null : sinkNow - sinkCpu, contacts);
+    const workerUs = perEmail(worker, workersCpu(processes), contacts);
+    const pgUs = perEmail(0, postgresCpuBetween(pg, postgresCpu()), contacts);
+    const sinkUs = perEmail(sinkCpu, sink.cpu(), contacts);
     const sorted = (await sink.arrivals()).toSorted((a, b) => a - b);
     const spanMs = Math.max(1, (sorted.at(-1) ?? 0) - (sorted[0] ?? 0));
     return [

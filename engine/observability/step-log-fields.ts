@@ -1,3 +1,5 @@
+import type { Span } from '@opentelemetry/api';
+
 /**
  * What every log line written while a step runs carries (operations.md "Logs"): the node's
  * `ctx.log` is a child logger bound to them, and the engine's own step lines name them too.
@@ -14,4 +16,27 @@ export interface StepLogFields {
   nodeType: string;
   traceId?: string;
   spanId?: string;
+}
+
+/**
+ * A step's fields: its run's and node's ids, and its span's when the span is recorded.
+ *
+ * @example
+ * logger.child(stepLogFields(run, { id: step.id, nodeId: node.id, nodeType: node.type }, span));
+ */
+export function stepLogFields(
+  run: { id: string; journeyId: string; version: number },
+  step: { id: string; nodeId: string; nodeType: string },
+  span: Span | undefined,
+): StepLogFields {
+  const traced = span?.isRecording() ? span.spanContext() : null;
+  return {
+    runId: run.id,
+    stepId: step.id,
+    journeyId: run.journeyId,
+    version: run.version,
+    nodeId: step.nodeId,
+    nodeType: step.nodeType,
+    ...(traced ? { traceId: traced.traceId, spanId: traced.spanId } : {}),
+  };
 }

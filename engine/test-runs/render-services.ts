@@ -3,7 +3,7 @@ import { type AnyNodeDefinition, type HttpClient, type Lead, type LeadsService, 
 import { createCredentialsService } from '../credentials/service.js';
 import { createHttpClient } from '../http/client.js';
 import { upcomingOwner } from '../leads/service.js';
-import type { StepServices } from '../runs/node/context.js';
+import type { StepServices } from '../runs/node/services.js';
 import type { StepScope } from '../services/step-scope.js';
 import type { SimulatedContacts } from './render-contacts.js';
 import type { SimulatedOutbox } from './render-messages.js';

@@ -118,6 +118,29 @@ async function runOnce(headers: Record<string, string>) {
   return { journeyId: j.journeyId, runId, spans };
 }
 
+/** A webhook run through one step: its journey, run, how the run ended and the step's span. */
+async function runToOneStep(step: ReturnType<typeof n>) {
+  const j = await publish(t.runtime.db, {
+    nodes: [n('hook', 'core.webhook', { secret: SECRET }), step],
+    edges: [e('hook', step.id)],
+  });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/hooks/${j.journeyId}/hook`,
+    headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
+    payload: '{}',
+  });
+  const runId = res.json().runId as string;
+  const { run } = await runEnds(t.runtime.db, runId);
+  const span = await eventually(async () => {
+    await tracing?.flush();
+    return collector.spans.find(
+      (s) => s.attributes['waymark.run.id'] === runId && s.name === `waymark.step ${step.type}`,
+    );
+  });
+  return { journeyId: j.journeyId, runId, status: run.status, span };
+}
+
 const named = (spans: CollectedSpan[], name: string) => {
   const found = spans.filter((s) => s.name === name);
   expect(found, name).toHaveLength(1);
@@ -240,24 +263,7 @@ describe('the trace of one webhook run', () => {
   });
 
   test('a step that fails for good has status ERROR and records the exception', async () => {
-    const j = await publish(t.runtime.db, {
-      nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('doomed', 'tst.flaky', { final: true })],
-      edges: [e('hook', 'doomed')],
-    });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/hooks/${j.journeyId}/hook`,
-      headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
-      payload: '{}',
-    });
-    const runId = res.json().runId as string;
-    await runEnds(t.runtime.db, runId);
-    const span = await eventually(async () => {
-      await tracing?.flush();
-      return collector.spans.find(
-        (s) => s.attributes['waymark.run.id'] === runId && s.name === 'waymark.step tst.flaky',
-      );
-    });
+    const { span } = await runToOneStep(n('doomed', 'tst.flaky', { final: true }));
     expect(span.status.code).toBe(2); // STATUS_CODE_ERROR
     expect(span.attributes['waymark.step.status']).toBe('failed');
     expect(span.events.map((ev) => ev.name)).toContain('exception');
@@ -316,24 +322,8 @@ describe('log lines of a step', () => {
   });
 
   test("a node's own ctx.log lines carry its step's ids and span", async () => {
-    const j = await publish(t.runtime.db, {
-      nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('speak', 'spk.speaks')],
-      edges: [e('hook', 'speak')],
-    });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/hooks/${j.journeyId}/hook`,
-      headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
-      payload: '{}',
-    });
-    const runId = res.json().runId as string;
-    expect((await runEnds(t.runtime.db, runId)).run.status).toBe('completed');
-    const step = await eventually(async () => {
-      await tracing?.flush();
-      return collector.spans.find(
-        (s) => s.attributes['waymark.run.id'] === runId && s.name === 'waymark.step spk.speaks',
-      );
-    });
+    const { journeyId, runId, status, span: step } = await runToOneStep(n('speak', 'spk.speaks'));
+    expect(status).toBe('completed');
     const line = logLines.find((l) => l.msg === 'a node speaks' && l.runId === runId);
     expect(line).toMatchObject({
       level: 40,
@@ -341,7 +331,7 @@ describe('log lines of a step', () => {
       role: 'all',
       runId,
       stepId: step.attributes['waymark.step.id'],
-      journeyId: j.journeyId,
+      journeyId,
       version: 1,
       nodeId: 'speak',
       nodeType: 'spk.speaks',

@@ -1,5 +1,6 @@
 import type { Contact, TagState } from '@waymark/sdk';
-import type { KnownView, StepServices } from './context.js';
+import type { KnownView } from './context.js';
+import type { StepServices } from './services.js';
 
 /** What a finished step saw, handed on to the inline steps after it. */
 export interface StepView extends KnownView {

@@ -1,7 +1,7 @@
 import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Metrics, StepStatus } from '../../observability/metrics.js';
-import type { StepLogFields } from '../../observability/step-log-fields.js';
+import { type StepLogFields, stepLogFields } from '../../observability/step-log-fields.js';
 import { contextFromCarrier, tracer } from '../../observability/trace-context.js';
 import type { Transition } from '../kernel/decide.js';
 import type { RunRow, StepRef } from '../node/context.js';
@@ -57,16 +57,7 @@ export class BatchTelemetry {
       },
       parent,
     );
-    const spanContext = span.spanContext();
-    const fields: StepLogFields = {
-      runId: run.id,
-      stepId: step.id,
-      journeyId: run.journeyId,
-      version: run.version,
-      nodeId: step.nodeId,
-      nodeType,
-      ...(span.isRecording() ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : {}),
-    };
+    const fields = stepLogFields(run, { id: step.id, nodeId: step.nodeId, nodeType }, span);
     const probe: StepProbe = {
       span,
       context: trace.setSpan(parent, span),
