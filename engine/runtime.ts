@@ -22,6 +22,10 @@ export interface Clock {
   now(): Date;
 }
 
+// A webhook group holds one statement per journey it calls (webhook-intake.ts): two run at
+// once, the others wait for a connection.
+const INTAKE_POOL_MAX = 2;
+
 const systemClock: Clock = { now: () => new Date() };
 
 /** What every part of a running Waymark shares: config, database, registry, logger. */
@@ -30,6 +34,11 @@ export interface Runtime {
   databaseUrl: string;
   db: Kysely<Database>;
   pool: pg.Pool;
+  /**
+   * Two connections whose statements run on generic plans, for the webhook intake's group
+   * statement: planned once per connection, and run without a transaction of its own.
+   */
+  intakeDb: Kysely<Database>;
   logger: Logger;
   /** One key per purpose (credentials, each kind of signed token, …), each with the keys it still accepts. */
   keys: SecretKeys;
@@ -80,6 +89,7 @@ export async function createRuntime(
   const { databaseUrl, logger } = options;
   const poolMax = options.poolSize ?? config.dbPoolMax;
   const handle = connectDatabase(databaseUrl, { max: poolMax });
+  const intake = connectDatabase(databaseUrl, { max: INTAKE_POOL_MAX, genericPlans: true });
   try {
     if (options.migrate !== false) {
       const applied = await migrateDatabase(handle.db, databaseUrl);
@@ -112,6 +122,7 @@ export async function createRuntime(
       databaseUrl,
       db: handle.db,
       pool: handle.pool,
+      intakeDb: intake.db,
       logger,
       keys,
       registry,
@@ -127,10 +138,12 @@ export async function createRuntime(
         await packageNotices.close();
         await packages.close();
         await health.stop();
+        await intake.close();
         await handle.close();
       },
     };
   } catch (error) {
+    await intake.close();
     await handle.close();
     throw error;
   }

@@ -19,7 +19,17 @@ export interface DatabaseHandle {
  * @example
  * const { db, close } = connectDatabase('postgres://root@127.0.0.1:5432/test');
  */
-export function connectDatabase(connectionString: string, options: { max?: number } = {}): DatabaseHandle {
+export function connectDatabase(
+  connectionString: string,
+  options: {
+    max?: number;
+    /**
+     * Every cached statement keeps one generic plan (`plan_cache_mode`): for a pool that runs
+     * one long statement many times, where planning it afresh would cost more than running it.
+     */
+    genericPlans?: boolean;
+  } = {},
+): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 20,
@@ -29,7 +39,7 @@ export function connectDatabase(connectionString: string, options: { max?: numbe
     // Our set-based statements are estimated at millions of rows (json_to_recordset guesses),
     // which sends them through JIT compilation: 1.4 s of a 1.6 s broadcast entry of 5,000
     // contacts was LLVM at work. These are short OLTP statements; JIT never pays here.
-    options: '-c jit=off',
+    options: options.genericPlans ? '-c jit=off -c plan_cache_mode=force_generic_plan' : '-c jit=off',
   });
   // An idle client whose server went away emits 'error'; without a listener it crashes the process.
   pool.on('error', () => {});

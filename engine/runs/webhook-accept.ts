@@ -20,7 +20,7 @@ const NOTHING: Dispatch = { stepIds: [], notices: [] };
  * run is committed, and its first jobs follow through the dispatcher.
  *
  * @example
- * const accepter = new WebhookAccepter(db, dispatcherFor(db, logger));
+ * const accepter = new WebhookAccepter(db, runtime.intakeDb, dispatcherFor(db, logger));
  * const answer = await accepter.accept(target, payload, request.headers['idempotency-key'] ?? null);
  */
 export class WebhookAccepter {
@@ -28,9 +28,11 @@ export class WebhookAccepter {
 
   constructor(
     private readonly db: Kysely<Database>,
+    /** Where groups of calls start (`Runtime.intakeDb`). */
+    intakeDb: Kysely<Database>,
     private readonly dispatcher: JobDispatcher,
   ) {
-    this.#intake = new WebhookIntake(db, dispatcher, async (target, raw, payload) => {
+    this.#intake = new WebhookIntake(intakeDb, dispatcher, async (target, raw, payload) => {
       const started = await startOne(db, target, raw, payload);
       this.dispatcher.add(started.dispatch);
       return started.outcome;

@@ -54,7 +54,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
     return row ? journeyId : 'unknown';
   }
-  const accepter = new WebhookAccepter(db, dispatcherFor(db, app.runtime.logger));
+  const accepter = new WebhookAccepter(db, app.runtime.intakeDb, dispatcherFor(db, app.runtime.logger));
   const responses = new ResponseAwaiter(db);
   // Calls accepted are answered, and their jobs queued, before the pool closes.
   app.addHook('onClose', () => accepter.drain());

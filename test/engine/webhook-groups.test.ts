@@ -33,9 +33,12 @@ function countingAccepter(): { accepter: WebhookAccepter; statements: () => numb
       return result;
     },
   };
-  const db = t.runtime.db.withPlugin(counter);
   return {
-    accepter: new WebhookAccepter(db, dispatcherFor(t.runtime.db, t.runtime.logger)),
+    accepter: new WebhookAccepter(
+      t.runtime.db.withPlugin(counter),
+      t.runtime.intakeDb.withPlugin(counter),
+      dispatcherFor(t.runtime.db, t.runtime.logger),
+    ),
     statements: () => statements,
   };
 }
@@ -126,5 +129,12 @@ describe('webhook calls accepted in groups', () => {
       StaleWebhookTargetError,
     );
     expect(await runsOf(j.journeyId)).toHaveLength(0);
+  });
+
+  test('groups start on connections that plan their statement once, generically; other statements plan as usual', async () => {
+    const mode = async (db: typeof t.runtime.db) =>
+      (await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(db)).rows[0]?.plan_cache_mode;
+    expect(await mode(t.runtime.intakeDb)).toBe('force_generic_plan');
+    expect(await mode(t.runtime.db)).toBe('auto');
   });
 });
