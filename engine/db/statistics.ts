@@ -5,6 +5,11 @@ import { inTransaction } from './transaction.js';
 /** The tables a broadcast, an import or a busy journey can grow many times over in seconds. */
 const FAST_GROWING = ['runs', 'steps', 'waits', 'messages', 'events', 'contacts', 'node_counters', 'journey_rollups'];
 
+// Rows changed before a small table is analyzed. A table grown from nothing has no statistics
+// at all: the webhook intake's generic plan then looked contacts up by email through the
+// external-id index (both start with the workspace), reading all of them for each group.
+const MIN_CHANGES = 1000;
+
 /**
  * Analyzes the fast-growing tables that changed by a fifth since their last analyze.
  * Autovacuum looks once a minute; until then the planner sees the table as it was (a
@@ -20,7 +25,7 @@ export async function analyzeGrownTables(db: Kysely<Database>): Promise<string[]
     const { rows } = await sql<{ name: string }>`
       select relname as name from pg_stat_user_tables
       where schemaname = current_schema() and relname = any(${FAST_GROWING}::text[])
-        and n_mod_since_analyze > greatest(10000, 0.2 * n_live_tup)
+        and n_mod_since_analyze > greatest(${MIN_CHANGES}::int, 0.2 * n_live_tup)
       order by relname`.execute(trx);
     for (const { name } of rows) await sql`analyze ${sql.table(name)}`.execute(trx);
     return rows.map((r) => r.name);

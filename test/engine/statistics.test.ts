@@ -17,6 +17,15 @@ afterAll(async () => {
 });
 
 describe('planner statistics of fast-growing tables', () => {
+  test('a table grown from nothing by a couple of thousand rows is analyzed at the next look', async () => {
+    const db = t.runtime.db;
+    await sql`
+      insert into contacts (workspace_id, email)
+      select (select id from workspaces order by created_at limit 1), 'first' || g || '@example.test'
+      from generate_series(1, 2000) g`.execute(db);
+    expect(await eventually(async () => (await analyzeGrownTables(db)).includes('contacts'))).toBe(true);
+  });
+
   test('a table that grew by more than a fifth is analyzed at the next look, then left alone', async () => {
     const db = t.runtime.db;
     await sql`
