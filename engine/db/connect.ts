@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
-import { prepareLongStatements } from './prepared.js';
+import { prepareStatements } from './prepared.js';
 
 // bigint counts (count(*)) arrive as strings by default; they fit in a JS number here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -45,7 +45,7 @@ export function connectDatabase(
   pool.on('error', () => {});
   pool.on('connect', (client) => {
     client.on('error', () => {});
-    prepareLongStatements(client);
+    prepareStatements(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
