@@ -1,9 +1,8 @@
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { kill, startWaymark, type WaymarkProcess } from '../../test/operations/support/processes.js';
-import { postgresCpu, postgresCpuBetween } from '../cpu.js';
+import { postgresCpu, postgresCpuBetween, processCpu } from '../cpu.js';
 import { scaled } from '../database.js';
-import { BENCH_TOKEN, createInstance, publishJourney } from '../instance.js';
+import { createInstance, PROCESS_ENV, publishJourney } from '../instance.js';
 import type { LatencyLags, LatencyPlan } from '../latency-child.js';
 import { type BenchResult, percentile } from '../result.js';
 
@@ -12,16 +11,6 @@ const RATE = 200; // calls per second
 
 /** Where the webhook is served and its steps run. */
 type Topology = 'one process' | 'server + worker processes';
-
-/** CPU (ms) used so far by a process, from /proc (0 off Linux). */
-function processCpu(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Webhook → first http.request reaching a sink, at a fixed moderate rate, served two ways:
@@ -65,21 +54,14 @@ async function measure(topology: Topology): Promise<BenchResult[]> {
       await instance.app.listen({ port: 0, host: '127.0.0.1' });
       port = (instance.app.server.address() as { port: number }).port;
     } else {
-      const env = {
-        WAYMARK_SECRET_KEY: 'bench-secret-key-0123456789',
-        WAYMARK_API_TOKEN: BENCH_TOKEN,
-        WAYMARK_WORKER_CONCURRENCY: '20',
-        WAYMARK_DATA_DIR: '/tmp/waymark-bench-data',
-        WAYMARK_HTTP_ALLOW_PRIVATE: 'true',
-        LOG_LEVEL: 'info',
-      };
+      const env = { ...PROCESS_ENV, WAYMARK_HTTP_ALLOW_PRIVATE: 'true' };
       processes.push(await startWaymark('server', instance.bench.url, env));
       processes.push(await startWaymark('worker', instance.bench.url, env));
       port = processes[0]?.port as number;
     }
     const pids = processes.map((p) => p.child.pid);
     const waymarkCpu = (): number => {
-      if (topology !== 'one process') return pids.reduce<number>((sum, pid) => sum + processCpu(pid), 0);
+      if (topology !== 'one process') return pids.reduce<number>((sum, pid) => sum + (processCpu(pid) ?? 0), 0);
       const { user, system } = process.cpuUsage();
       return (user + system) / 1000;
     };

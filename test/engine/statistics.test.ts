@@ -16,24 +16,28 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** Adds `count` contacts (emails `<prefix><n>@example.test`) to the default workspace. */
+async function addContacts(prefix: string, count: number): Promise<void> {
+  await sql`
+    insert into contacts (workspace_id, email)
+    select (select id from workspaces order by created_at limit 1), ${prefix} || g || '@example.test'
+    from generate_series(1, ${count}::int) g`.execute(t.runtime.db);
+}
+
+/** Whether the contacts are analyzed at a look, once the server's statistics learn of the rows (about a second). */
+const contactsAnalyzedSoon = () =>
+  eventually(async () => (await analyzeGrownTables(t.runtime.db)).includes('contacts'));
+
 describe('planner statistics of fast-growing tables', () => {
   test('a table grown from nothing by a couple of thousand rows is analyzed at the next look', async () => {
-    const db = t.runtime.db;
-    await sql`
-      insert into contacts (workspace_id, email)
-      select (select id from workspaces order by created_at limit 1), 'first' || g || '@example.test'
-      from generate_series(1, 2000) g`.execute(db);
-    expect(await eventually(async () => (await analyzeGrownTables(db)).includes('contacts'))).toBe(true);
+    await addContacts('first', 2000);
+    expect(await contactsAnalyzedSoon()).toBe(true);
   });
 
   test('a table that grew by more than a fifth is analyzed at the next look, then left alone', async () => {
     const db = t.runtime.db;
-    await sql`
-      insert into contacts (workspace_id, email)
-      select (select id from workspaces order by created_at limit 1), 'c' || g || '@example.test'
-      from generate_series(1, 12000) g`.execute(db);
-    // The server's statistics learn of the rows within about a second of the commit.
-    expect(await eventually(async () => (await analyzeGrownTables(db)).includes('contacts'))).toBe(true);
+    await addContacts('c', 12000);
+    expect(await contactsAnalyzedSoon()).toBe(true);
     const { rows } = await sql<{ analyzed: boolean }>`
       select last_analyze is not null as analyzed from pg_stat_user_tables where relname = 'contacts'`.execute(db);
     expect(rows[0]?.analyzed).toBe(true);
