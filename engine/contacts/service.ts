@@ -100,7 +100,12 @@ export function createContactsService(scope: StepScope): ContactsService {
       const contactId = named && named !== scope.contactId ? await survivorIdOf(db, scope.workspaceId, named) : named;
       // The step's own contact is in memory already: only event conditions need the database.
       if (contactId && scope.contact?.id === contactId && !mentionsEvents(filter))
-        return evaluateFilter(filter, { contact: scope.contact, ...filterScope, now });
+        return evaluateFilter(filter, {
+          contact: scope.contact,
+          trigger: filterScope.trigger,
+          steps: filterScope.steps,
+          now,
+        });
       if (contactId) {
         const { rows } = await sql<{ m: boolean }>`
           select ${compileFilter(filter, { now, scope: filterScope })} as m from contacts c

@@ -73,7 +73,7 @@ export async function renderPart(
     checkNesting(source, snippets);
     if (!html) return await liquid.parseAndRender(source, scope, { globals: scope });
     const mark = newLinkMark();
-    const withMark = { ...scope, [LINK_MARK_VARIABLE]: mark };
+    const withMark = Object.assign({}, scope, { [LINK_MARK_VARIABLE]: mark });
     const out = await liquid.parseAndRender(markTemplateLinks(source, liquid), withMark, { globals: withMark });
     return `${out}${linkMarkComment(mark)}`;
   } catch (error) {

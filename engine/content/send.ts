@@ -33,7 +33,7 @@ export async function resolveTemplate(
   const unsubscribeUrl = marketing ? messageLinks(env.keys, env.publicUrl, messageId).unsubscribe() : '';
   const rendered = await renderContent({
     content: found,
-    scope: { ...ref.scope, unsubscribeUrl },
+    scope: Object.assign({}, ref.scope, { unsubscribeUrl }),
     snippets: await once(`snippets:${workspaceId}`, () => loadSnippets(db, workspaceId)),
     publicUrl: env.publicUrl,
     marketing,

@@ -63,7 +63,7 @@ export async function handOver(
             dkimFor(scope.db, scope.workspaceId, keys.credentials, message.from),
           )
         : undefined;
-    const ready = dkim ? { ...message, dkim } : message;
+    const ready: PreparedMessage = dkim ? Object.assign({}, message, { dkim }) : message;
     let delivered: { providerId?: string } | undefined;
     if (credential) delivered = await sendThroughCredential(scope, credential, ready);
     else if (request.deliver) delivered = await request.deliver(ready);

@@ -42,7 +42,15 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
       if (!alive.has(contactId)) return new NodeError('the contact was erased');
       if (holdouts.has(keys[i] as string)) return { status: 'suppressed', reason: 'holdout' };
       const decision = judge(
-        { ...send, workspaceId, messageId: null },
+        {
+          workspaceId,
+          request: send.request,
+          to: send.to,
+          contact: send.contact,
+          rules: send.rules,
+          now: send.now,
+          messageId: null,
+        },
         { bounced: bounced.has(send.to.toLowerCase()), recentMarketing: recent.get(contactId) ?? 0 },
       );
       if (decision.status === 'queued' && send.request.category === 'marketing')
@@ -61,7 +69,9 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
       const decision = decided[i] as Decision | Error;
       if (decision instanceof Error) return [];
       const mark = deliveries[i]?.mark;
-      return [{ ...messageRow(send, decision), ...UNMARKED, ...(mark ? markColumns(mark, send.now) : {}) }];
+      // Assigned onto the fresh row: `{ ...row, ...UNMARKED }` adds keys after a spread, 5.5 µs a
+      // row on Node 20 against 0.08 (engine/README.md "Hot paths").
+      return [Object.assign(messageRow(send, decision), UNMARKED, mark ? markColumns(mark, send.now) : undefined)];
     });
     // Handed over already: a row another attempt of a step stored meanwhile must not undo the
     // group (its messages would all go again); that step's row stays as it was.

@@ -119,9 +119,14 @@ async function insertGated(
   // The span this start runs in (a webhook's, a request's, a trigger's) parents the run's steps;
   // a call of a group carries the span it arrived in.
   const carrier = activeCarrier();
+  // Key by key, not `{ ord, ...c.identity, trigger }`: keys added after a spread take a slow
+  // path on Node 20 (engine/README.md "Hot paths"). Keys left undefined are not serialized.
   const callRows = calls.map((c, ord) => ({
     ord,
-    ...(c.identity ?? {}),
+    contactId: c.identity?.contactId,
+    email: c.identity?.email,
+    phone: c.identity?.phone,
+    externalId: c.identity?.externalId,
     trigger: c.trigger,
     traceContext: c.traceContext === undefined ? carrier : c.traceContext,
   }));
@@ -278,7 +283,6 @@ async function insertGated(
   `.execute(db);
   const row = rows[0];
   const runIds = row?.run_ids ?? [];
-  const base = { journeyId, version: version.version, nodeId: triggerNodeId, status: 'completed' as const };
   return {
     runIds,
     calls: (row?.calls ?? []).map((c) => ({
@@ -287,7 +291,16 @@ async function insertGated(
       skipped: c.runId ? null : c.capped ? ('entry-cap' as const) : ('reentry' as const),
     })),
     dispatch: dispatch
-      ? { stepIds: row?.next_step_ids ?? [], notices: runIds.map((runId) => ({ ...base, runId })) }
+      ? {
+          stepIds: row?.next_step_ids ?? [],
+          notices: runIds.map((runId) => ({
+            journeyId,
+            version: version.version,
+            nodeId: triggerNodeId,
+            status: 'completed' as const,
+            runId,
+          })),
+        }
       : { stepIds: [], notices: [] },
     live: row?.live ?? false,
     capped: row?.capped ?? 0,

@@ -15,6 +15,7 @@ import { loadContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
 import type { GraphNode } from '../../graph/types.js';
 import { stepLogFields } from '../../observability/step-log-fields.js';
+import { StepLogger } from '../../observability/step-logger.js';
 import type { Runtime } from '../../runtime.js';
 import type { StepBatchServices, StepScope } from '../../services/step-scope.js';
 import { paramsHaveTemplates, paramsWithDefaults } from '../versions.js';
@@ -110,9 +111,11 @@ export async function assembleNodeContext(input: {
     get signal() {
       return input.signal();
     },
-    // Made on first use: most nodes never log, and a child logger per step is not free.
+    // Made on first use: most nodes never log; its child logger at the first line written.
     get log() {
-      log ??= runtime.logger.child(stepLogFields(run, { id: step.id, nodeId: node.id, nodeType: node.type }, span));
+      log ??= new StepLogger(runtime.logger, () =>
+        stepLogFields(run, { id: step.id, nodeId: node.id, nodeType: node.type }, span),
+      );
       return log;
     },
     now: input.now,
@@ -188,5 +191,7 @@ export async function buildNodeContext(input: {
     return scope;
   };
   const services = productionServices(scoped, definition, input.onServiceUse);
-  return assembleNodeContext({ ...input, contact, steps, now, services });
+  const { signal } = input;
+  // Named one by one: spreading `input` and adding keys is a slow path on Node 20 (3 µs a step).
+  return assembleNodeContext({ runtime, run, step, node, definition, signal, contact, steps, now, services });
 }

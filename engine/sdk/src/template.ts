@@ -84,7 +84,10 @@ export async function renderTemplate(
   }
   if (kind === 'json') return assertJson(await engines.json.render(parse(source, 'json'), scope));
   const mark = newLinkMark();
-  const html = await engines.html.render(parse(source, 'html'), { ...scope, [LINK_MARK_VARIABLE]: mark });
+  const html = await engines.html.render(
+    parse(source, 'html'),
+    Object.assign({}, scope, { [LINK_MARK_VARIABLE]: mark }),
+  );
   return `${html}${linkMarkComment(mark)}`;
 }
 

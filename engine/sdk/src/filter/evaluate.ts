@@ -52,6 +52,11 @@ function isMember(c: ListClause, data: FilterData): boolean {
   return Boolean(l) && (!c.addedWithin || Date.parse(l?.addedAt ?? '') >= since(data.now, c.addedWithin).getTime());
 }
 
+/** `data` with an event's properties (assigned: adding a key after a spread is slow on Node 20). */
+function withProperties(data: FilterData, properties: JsonObject): FilterData {
+  return Object.assign({}, data, { properties });
+}
+
 function countEvents(c: EventClause, data: FilterData): boolean {
   const from = c.within ? since(data.now, c.within).getTime() : Number.NEGATIVE_INFINITY;
   const n = (data.events ?? []).filter(
@@ -59,7 +64,7 @@ function countEvents(c: EventClause, data: FilterData): boolean {
       e.name === c.event &&
       (!data.contact || e.contactId === data.contact.id) &&
       Date.parse(e.timestamp) >= from &&
-      (!c.where || evaluateFilter(c.where, { ...data, properties: e.properties })),
+      (!c.where || evaluateFilter(c.where, withProperties(data, e.properties))),
   ).length;
   return inRange(n, c, { gte: 1 });
 }

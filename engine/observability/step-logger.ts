@@ -1,0 +1,44 @@
+import type { Logger as NodeLogger } from '@waymark/sdk';
+import type { Level, Logger } from 'pino';
+
+/**
+ * A node's `ctx.log`: a child logger bound to the step's fields (`stepLogFields`), made at the
+ * first line the logger's level lets through. A line below the level costs nothing: pino's
+ * `child` serializes its bindings, and a split logs a debug line at every step.
+ *
+ * @example
+ * const log = new StepLogger(runtime.logger, () => stepLogFields(run, step, span));
+ * log.debug({ variant }, 'split assigned a variant'); // at level info: no child made
+ */
+export class StepLogger implements NodeLogger {
+  #child: Logger | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly fields: () => object,
+  ) {}
+
+  debug(obj: object | string, msg?: string): void {
+    this.#write('debug', obj, msg);
+  }
+
+  info(obj: object | string, msg?: string): void {
+    this.#write('info', obj, msg);
+  }
+
+  warn(obj: object | string, msg?: string): void {
+    this.#write('warn', obj, msg);
+  }
+
+  error(obj: object | string, msg?: string): void {
+    this.#write('error', obj, msg);
+  }
+
+  #write(level: Level, obj: object | string, msg: string | undefined): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    this.#child ??= this.logger.child(this.fields());
+    // The arguments as the node gave them (pino reads a second argument as the message).
+    if (msg === undefined) this.#child[level](obj as object);
+    else this.#child[level](obj as object, msg);
+  }
+}
