@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type Liquid, Tokenizer, type TopLevelToken, TypeGuards } from 'liquidjs';
 
 /**
@@ -24,9 +24,13 @@ const ANY_MARK = new RegExp(`\\s${LINK_MARK_ATTRIBUTE}=(?:"[^"]*"|'[^']*'|[^\\s>
 // Tags whose `href` is a link: HTML anchors, and MJML's linking components.
 const LINK_TAG = /^<(?:a|mj-(?:button|image|navbar-link|social-element|carousel-image))[\s/>]/i;
 
-/** A fresh mark for one render. */
+/**
+ * A fresh mark for one render: 24 hex digits, 90 of their bits random (the last 24 of a random
+ * UUID's, whose version digit is fixed). From Node's pooled UUID source: `randomBytes` asks
+ * OpenSSL at each call, 6.5 µs against 0.14, and an email renders its html once.
+ */
 export function newLinkMark(): string {
-  return randomBytes(12).toString('hex');
+  return randomUUID().replaceAll('-', '').slice(-24);
 }
 
 /** What a render appends so that the mark can be found again. */

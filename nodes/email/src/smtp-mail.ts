@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PreparedMessage } from '@waymark/sdk';
 
 /**
@@ -15,6 +16,9 @@ export function mailOf(message: PreparedMessage, messageIdHeader: string) {
     html: message.html,
     text: message.text,
     headers: message.headers,
+    // The multipart boundaries' random part, from Node's pooled UUID source: left to itself,
+    // nodemailer asks OpenSSL for 8 bytes for every part (6.5 µs each, against 0.14).
+    baseBoundary: randomUUID().replaceAll('-', ''),
     ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
     ...(message.dkim ? { dkim: message.dkim } : {}),
   };
