@@ -78,7 +78,9 @@ describe('a package written by npm run new-node-package', () => {
 
     const outputOf = async (runId: string) => {
       const { run, steps } = await runEnds(t.runtime.db, runId, undefined, 20_000);
-      expect(run.status).toBe('completed');
+      // A failed run says why (its failure and each step's error).
+      const why = JSON.stringify({ failure: run.failure, steps: steps.map((s) => [s.node_id, s.status, s.error]) });
+      expect(run.status, why).toBe('completed');
       return steps.find((s) => s.node_id === 'shout')?.output;
     };
     expect(await outputOf(before)).toEqual({ shouted: 'HELLO ADA' });
