@@ -35,8 +35,9 @@ export interface Runtime {
   db: Kysely<Database>;
   pool: pg.Pool;
   /**
-   * Two connections whose statements run on generic plans, for the webhook intake's group
-   * statement: planned once per connection, and run without a transaction of its own.
+   * A pool of `INTAKE_POOL_MAX` connections whose statements run on generic plans, for the
+   * webhook intake's group statement: planned once per connection, and run without a
+   * transaction of its own.
    */
   intakeDb: Kysely<Database>;
   logger: Logger;

@@ -31,8 +31,8 @@ export interface WrittenChild {
 }
 
 // Each kind's row is one object literal: on Node 20 a literal that adds keys after a spread
-// (`{ ...base, output }`) takes a slow path, 3.7 µs a row against 0.02 (bench: the journey's
-// rows), and the writer makes one per step.
+// (`{ ...base, output }`) takes a slow path, 3.7 µs a row against 0.02 in a microbenchmark of
+// the journey's rows (engine/README.md "Hot paths"), and the writer makes one per step.
 function row(write: StepWrite) {
   const { transition: t, stepId: id, contactId } = write;
   const create = write.create ?? null;
