@@ -13,7 +13,7 @@ import { journeyThroughput } from './workloads/journey.js';
 import { webhookToAction } from './workloads/latency.js';
 import { scaleOut } from './workloads/scale-out.js';
 import { segmentPreview } from './workloads/segments.js';
-import { sending } from './workloads/sending.js';
+import { pacedSending, sending } from './workloads/sending.js';
 import { parkedWaits, shortWaits } from './workloads/waits.js';
 import { webhookIngestion } from './workloads/webhook.js';
 
@@ -52,6 +52,7 @@ const WORKLOADS: Workload[] = [
   { name: 'computed', run: () => computedRefresh() },
   { name: 'merge', run: () => mergeWithManyEvents() },
   { name: 'sending', run: () => sending() },
+  { name: 'sending-paced', run: () => pacedSending() },
 ];
 
 async function machine(): Promise<string> {

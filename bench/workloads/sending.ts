@@ -92,10 +92,10 @@ function perEmail(before: number | null, after: number | null, emails: number): 
 /**
  * Emails per minute to a local SMTP sink (pooled connections) from the bench's own worker and
  * from one worker process per core (as `npm run start:worker` would run them on this machine:
- * a worker is one busy core), and a 20/s credential's pace.
+ * a worker is one busy core).
  */
 export async function sending(): Promise<BenchResult[]> {
-  return [...(await throughput(0)), ...(await throughput(os.cpus().length)), ...(await paced())];
+  return [...(await throughput(0)), ...(await throughput(os.cpus().length))];
 }
 
 /** The worker processes' CPU so far, in ms: this one's (none started) or theirs. */
@@ -153,7 +153,8 @@ async function throughput(workerProcesses: number): Promise<BenchResult[]> {
   }
 }
 
-async function paced(): Promise<BenchResult[]> {
+/** 400 emails through a 20/s credential: how close to 19 s from first to last, and never more than 20 in a second. */
+export async function pacedSending(): Promise<BenchResult[]> {
   const contacts = 400;
   const sink = await smtpSink();
   const instance = await createInstance();

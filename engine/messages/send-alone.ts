@@ -5,7 +5,7 @@ import { existingContacts, lockContact } from '../contacts/lock.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { holdoutsAmong } from '../experiments/holdout.js';
-import { takeRateSlots } from '../sending/send-rate.js';
+import { takeRateSlotsSoon } from '../sending/send-rate.js';
 import { type Decision, decide } from './decide.js';
 import { deliver, deliverLocked, outcomeOf } from './deliver.js';
 import {
@@ -39,7 +39,7 @@ export async function sendAlone(
   // close to its time as it can be (late hand-overs would push back every later one).
   if (held && found) {
     const asked = { item, request: item.asked, credential: credentialOf(item) };
-    const gate = await takeRateSlots(db, await rateLimitsOf(asked), found.id);
+    const gate = await takeRateSlotsSoon(db, await rateLimitsOf(asked), found.id);
     if (!gate.go) return holdForRate(db, found.id, gate.until);
   }
   const send = prepared ?? (await prepareSend(item, found, contact));
@@ -89,7 +89,7 @@ export async function sendAlone(
   if (delivery) return outcomeOf(delivery);
   if (decision.status !== 'queued') return decisionAnswer(send, decision);
   // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
-  const gate = held ? { go: true as const } : await takeRateSlots(db, limits ?? (await rateLimitsOf(send)), id);
+  const gate = held ? { go: true as const } : await takeRateSlotsSoon(db, limits ?? (await rateLimitsOf(send)), id);
   if (!gate.go) {
     // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
