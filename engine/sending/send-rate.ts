@@ -28,7 +28,7 @@ const SENT_COLUMN = { credential: 'rate_sent_at', journey: 'journey_sent_at' } a
  * hand-over. One statement under the rate's lock: `waymark_take_rate_slot`
  * (migrations/0047_rate_slots_in_one_statement.ts).
  */
-export async function takeRateSlot(db: Kysely<Database>, limit: RateLimit, messageId: string): Promise<RateGate> {
+async function takeRateSlot(db: Kysely<Database>, limit: RateLimit, messageId: string): Promise<RateGate> {
   const { rows } = await sql<{ until: Date | null }>`
     select waymark_take_rate_slot(${limit.kind}::text, ${limit.id}::uuid, ${messageId}::uuid, ${limit.count}::int,
       ${limit.windowMs}::int) as until`.execute(db);
@@ -41,11 +41,7 @@ export async function takeRateSlot(db: Kysely<Database>, limit: RateLimit, messa
  * both apply). When one holds it, the hand-overs the earlier ones recorded are taken back:
  * it was not handed over, and asks them all again when its time comes.
  */
-export async function takeRateSlots(
-  db: Kysely<Database>,
-  limits: readonly RateLimit[],
-  messageId: string,
-): Promise<RateGate> {
+async function takeRateSlots(db: Kysely<Database>, limits: readonly RateLimit[], messageId: string): Promise<RateGate> {
   for (const [i, limit] of limits.entries()) {
     const gate = await takeRateSlot(db, limit, messageId);
     if (gate.go) continue;
