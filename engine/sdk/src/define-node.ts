@@ -89,6 +89,17 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
    * readsSteps: false,
    */
   readsSteps?: boolean | ((params: ParamsOf<S>) => boolean);
+  /**
+   * Tokens of one batch (up to 100 of this node) that run it at once. Default: all of them for
+   * an `inline` node, else 32. Raise it for a node whose I/O goes through services that group
+   * the calls of the tokens running together (`ctx.messages.send`: one statement for the
+   * group's contacts, rules and message rows); keep it low for a node calling an API that
+   * limits concurrent requests.
+   *
+   * @example
+   * concurrency: 100,
+   */
+  concurrency?: number;
   /** Time limit of one attempt in milliseconds; default 30 000. Timeouts are retried. */
   timeoutMs?: number;
   /** Attempts in all before a retryable error fails the step; default 5. The default for `settings.retry.attempts`. */

@@ -72,6 +72,9 @@ export default defineNode({
     else: { required: ['subject', 'html'] },
     additionalProperties: false,
   },
+  // The messages service sends the tokens running together as a group (one statement for their
+  // contacts, rules and rows), and SMTP connections are pooled: a whole batch at once.
+  concurrency: 100,
   outputs: ['sent', 'suppressed'],
   async run(ctx) {
     const { from, subject, html, text, replyTo, category, subscription, links, credential, template } = ctx.params;

@@ -30,6 +30,9 @@ export default defineNode({
     required: ['credential', 'body', 'category'],
     additionalProperties: false,
   },
+  // The messages service sends the tokens running together as a group (one statement for their
+  // contacts, rules and rows), and SMTP connections are pooled: a whole batch at once.
+  concurrency: 100,
   outputs: ['sent', 'suppressed'],
   async run(ctx) {
     const { credential, body, category, subscription } = ctx.params;
