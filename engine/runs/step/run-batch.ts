@@ -115,7 +115,7 @@ const versionKey = (row: StartedStep) => `${row.journey_id}:${row.version}`;
  * How many of the batch's tokens run at once: the least its nodes allow (a job holds the steps
  * of one node, but of any journey version). Tokens running together share their services'
  * statements (the messages service sends them as one group; tag writes are one statement a
- * turn), so a whole batch at once costs the fewest: 12–16% less CPU a step in the journey and
+ * turn), so a whole batch at once costs the fewest: 11–16% less CPU a step in the journey and
  * sending benches than 32 at a time.
  */
 function concurrencyOf(
