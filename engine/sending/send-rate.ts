@@ -17,40 +17,23 @@ export interface RateLimit {
   windowMs: number;
 }
 
-const SENT_COLUMN = { credential: 'rate_sent_at', journey: 'journey_sent_at' } as const;
-
 /**
- * One rate, across every worker process (API.md "Send rates"): at most `count` messages
- * handed over in any sliding window, in the order they were queued. The message first reserves
- * its slot — now, or one window after the reservation `count` places before it — so held
- * messages keep their order; when its slot has come it goes only if fewer than `count` were
- * really handed over in the last window (a late wake-up cannot make a burst), and records its
- * hand-over. One statement under the rate's lock: `waymark_take_rate_slot`
- * (migrations/0047_rate_slots_in_one_statement.ts).
- */
-async function takeRateSlot(db: Kysely<Database>, limit: RateLimit, messageId: string): Promise<RateGate> {
-  const { rows } = await sql<{ until: Date | null }>`
-    select waymark_take_rate_slot(${limit.kind}::text, ${limit.id}::uuid, ${messageId}::uuid, ${limit.count}::int,
-      ${limit.windowMs}::int) as until`.execute(db);
-  const until = rows[0]?.until;
-  return until ? { go: false, until: new Date(until) } : { go: true };
-}
-
-/**
- * Passes a message through every limit on it (API.md: a credential's and its journey's rates
- * both apply). When one holds it, the hand-overs the earlier ones recorded are taken back:
- * it was not handed over, and asks them all again when its time comes.
+ * Passes a message through every limit on it, each one a rate across every worker process
+ * (API.md "Send rates"): at most `count` messages handed over in any sliding window, in the
+ * order they were queued. Under each rate's lock the message first reserves its slot — now, or
+ * one window after the reservation `count` places before it — so held messages keep their
+ * order; when its slot has come it goes only if fewer than `count` were really handed over in
+ * the last window (a late wake-up cannot make a burst), and records its hand-over. When one
+ * limit holds it, the hand-overs the earlier ones recorded are taken back. One statement:
+ * `waymark_take_rate_slots` (migrations/0047_rate_slots_in_one_statement.ts).
  */
 async function takeRateSlots(db: Kysely<Database>, limits: readonly RateLimit[], messageId: string): Promise<RateGate> {
-  for (const [i, limit] of limits.entries()) {
-    const gate = await takeRateSlot(db, limit, messageId);
-    if (gate.go) continue;
-    for (const passed of limits.slice(0, i)) {
-      await sql`update messages set ${sql.ref(SENT_COLUMN[passed.kind])} = null where id = ${messageId}`.execute(db);
-    }
-    return gate;
-  }
-  return { go: true };
+  if (limits.length === 0) return { go: true };
+  const asked = limits.map(({ kind, id, count, windowMs }) => ({ kind, owner: id, count, windowMs }));
+  const { rows } = await sql<{ until: Date | null }>`
+    select waymark_take_rate_slots(${messageId}::uuid, ${JSON.stringify(asked)}::jsonb) as until`.execute(db);
+  const until = rows[0]?.until;
+  return until ? { go: false, until: new Date(until) } : { go: true };
 }
 
 /** The longest a message waits in the worker for its place, rather than its step parking again. */
