@@ -26,6 +26,7 @@ export interface StepNotice {
   status: 'completed' | 'failed' | 'waiting' | 'retried';
 }
 
+/** The channel `waymark_notify_steps` (migrations/0049) sends step notices on while a process watches. */
 export const STEPS_CHANNEL = 'waymark_steps';
 
 /**

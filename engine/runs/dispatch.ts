@@ -2,14 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
-import {
-  JOB_MAX_ATTEMPTS,
-  queueJobsFor,
-  STEP_BATCH_SIZE,
-  STEP_TASK,
-  STEPS_CHANNEL,
-  type StepNotice,
-} from './bookkeeping.js';
+import { JOB_MAX_ATTEMPTS, queueJobsFor, STEP_BATCH_SIZE, STEP_TASK, type StepNotice } from './bookkeeping.js';
 
 /** Steps created with `needs_job` and the live-feed notices of their runs' trigger steps. */
 export interface Dispatch {
@@ -93,8 +86,8 @@ async function queueMarkedSteps(
   notices: readonly StepNotice[],
 ): Promise<void> {
   await sql`
-    select waymark_queue_marked(${[...stepIds]}::uuid[], ${JSON.stringify(notices)}::json, ${STEPS_CHANNEL}::text,
-      ${STEP_TASK}::text, ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int), ${ASYNC_COMMIT}
+    select waymark_queue_marked(${[...stepIds]}::uuid[], ${JSON.stringify(notices)}::json, ${STEP_TASK}::text,
+      ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int), ${ASYNC_COMMIT}
   `.execute(db);
 }
 

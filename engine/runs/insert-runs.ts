@@ -5,7 +5,7 @@ import { identityHolders, identityValuesOf } from '../contacts/holders.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';
-import { JOB_MAX_ATTEMPTS, queueJobsFor, STEP_BATCH_SIZE, STEP_TASK, STEPS_CHANNEL } from './bookkeeping.js';
+import { JOB_MAX_ATTEMPTS, queueJobsFor, STEP_BATCH_SIZE, STEP_TASK } from './bookkeeping.js';
 import type { Dispatch } from './dispatch.js';
 import { closeGate, type EntryGate, isGated, openGate } from './entry-gate.js';
 import { decideTrigger } from './kernel/decide.js';
@@ -261,8 +261,8 @@ async function insertGated(
       where s.n > 0
       having count(*) > 0
     ), notified as (
-      select pg_notify(${STEPS_CHANNEL}, json_build_object('journeyId', ${journeyId}::uuid, 'version', ${version.version}::int,
-        'runId', t.run_id, 'nodeId', ${triggerNodeId}::text, 'status', 'completed')::text)
+      select waymark_notify_steps(json_agg(json_build_object('journeyId', ${journeyId}::uuid, 'version', ${version.version}::int,
+        'runId', t.run_id, 'nodeId', ${triggerNodeId}::text, 'status', 'completed')))
       from trigger_steps t where ${!dispatch}
     )
     select (select array_agg(run_id) from (select run_id from trigger_steps union all select run_id from queued_steps) a) as run_ids,

@@ -2,6 +2,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { STEPS_CHANNEL, type StepNotice } from '../../engine/runs/bookkeeping.js';
 import { NotificationListener } from '../../engine/runs/listener.js';
+import { LiveWatch } from '../../engine/runs/live-watch.js';
 import { errorResponses } from '../schemas/errors.js';
 import { workspaceOf } from '../teams/workspace.js';
 
@@ -13,6 +14,8 @@ export async function liveRoutes(app: FastifyInstance) {
   const listener = new NotificationListener(app.runtime.databaseUrl, app.runtime.logger.child({ part: 'live' }));
   const clients = new Map<WebSocket, { workspaceId: string; journeyId: string | null }>();
   let unsubscribe: (() => void) | null = null;
+  // Steps send their notices only while some process has clients (engine/runs/live-watch.ts).
+  const watch = new LiveWatch(app.runtime.db);
   // A journey never changes workspace, so what is learnt once holds for the process's life.
   const workspaces = new Map<string, string | null>();
   let delivered: Promise<void> = Promise.resolve();
@@ -51,7 +54,7 @@ export async function liveRoutes(app: FastifyInstance) {
       if (wants.workspaceId !== workspaceId) continue;
       if (wants.journeyId && wants.journeyId !== step.journeyId) continue;
       if (socket.bufferedAmount > MAX_BUFFERED) {
-        clients.delete(socket);
+        leave(socket);
         socket.close(1008, 'too slow: the live feed does not buffer without bound');
         continue;
       }
@@ -59,8 +62,14 @@ export async function liveRoutes(app: FastifyInstance) {
     }
   }
 
+  function leave(socket: WebSocket) {
+    if (clients.delete(socket) && clients.size === 0)
+      watch.stop().catch((error) => app.log.warn({ err: error }, 'the live watch was not ended'));
+  }
+
   app.addHook('onClose', async () => {
     unsubscribe?.();
+    await watch.stop().catch(() => {});
     for (const socket of clients.keys()) socket.close(1001, 'server stopping');
     await listener.close();
   });
@@ -99,9 +108,12 @@ export async function liveRoutes(app: FastifyInstance) {
     async (socket, request) => {
       unsubscribe ??= listener.on(STEPS_CHANNEL, broadcast);
       clients.set(socket, { workspaceId: workspaceOf(request), journeyId: request.query.journeyId ?? null });
-      socket.on('close', () => clients.delete(socket));
-      socket.on('error', () => clients.delete(socket));
-      await listener.ready();
+      socket.on('close', () => leave(socket));
+      socket.on('error', () => leave(socket));
+      await Promise.all([
+        listener.ready(),
+        watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start')),
+      ]);
     },
   );
 }

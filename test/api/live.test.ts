@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRun } from '../../engine/runs/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
@@ -42,6 +44,41 @@ function connect(query: string): Promise<{ socket: WsClient; messages: unknown[]
   });
 }
 
+const graph = { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] };
+const start = (x: { journeyId: string; version: number }) =>
+  t.runtime.db
+    .transaction()
+    .execute((trx) => startRun(trx, { ...x, triggerNodeId: 't', contactId: null, trigger: {} }));
+
+/** What PostgreSQL sends on the step channel, heard directly (no live-feed client of its own). */
+async function hearNotices(): Promise<{ heard: unknown[]; close(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: t.runtime.databaseUrl });
+  await client.connect();
+  const heard: unknown[] = [];
+  client.on('notification', (m) => heard.push(JSON.parse(m.payload ?? 'null')));
+  await client.query('listen waymark_steps');
+  return { heard, close: () => client.end() };
+}
+
+/** True once no process says it has live clients (a client that left is let go asynchronously). */
+async function noWatchers(): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from live_watchers`.execute(t.runtime.db);
+  return rows[0]?.n === 0;
+}
+
+async function runToEnd(journey: { journeyId: string; version: number }) {
+  const run = await start(journey);
+  await eventually(async () => {
+    const r = await t.runtime.db
+      .selectFrom('runs')
+      .select('status')
+      .where('id', '=', run?.runId ?? '')
+      .executeTakeFirst();
+    return r?.status === 'completed';
+  });
+  await new Promise((r) => setTimeout(r, 200)); // any notice sent is heard by now
+}
+
 describe('GET /api/live', () => {
   test('refuses the upgrade with 401 without a valid token', async () => {
     await expect(connect('token=wrong')).rejects.toThrow('status 401');
@@ -49,16 +86,11 @@ describe('GET /api/live', () => {
   });
 
   test('sends every finished step, the trigger included, only for the journey asked for', async () => {
-    const graph = { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] };
     const j = await publish(t.runtime.db, graph);
     const other = await publish(t.runtime.db, graph);
     const all = await connect(`token=${TEST_TOKEN}`);
     const one = await connect(`token=${TEST_TOKEN}&journeyId=${j.journeyId}`);
     await new Promise((r) => setTimeout(r, 300)); // the LISTEN connection settles
-    const start = (x: { journeyId: string; version: number }) =>
-      t.runtime.db
-        .transaction()
-        .execute((trx) => startRun(trx, { ...x, triggerNodeId: 't', contactId: null, trigger: {} }));
     const run = await start(j);
     await start(other);
     await eventually(async () => all.messages.length >= 4);
@@ -73,5 +105,43 @@ describe('GET /api/live', () => {
     );
     all.socket.close();
     one.socket.close();
+  });
+
+  test('steps send no notice while no client watches, and do from the moment one connects until the last leaves', async () => {
+    const j = await publish(t.runtime.db, graph);
+    await eventually(noWatchers); // the clients of the test before have left
+    const notices = await hearNotices();
+    try {
+      await runToEnd(j);
+      expect(notices.heard).toEqual([]);
+
+      const client = await connect(`token=${TEST_TOKEN}`);
+      await new Promise((r) => setTimeout(r, 300)); // the LISTEN connection settles
+      await runToEnd(j);
+      expect(notices.heard.map((m) => (m as { nodeId: string }).nodeId)).toEqual(['t', 'a']);
+      await eventually(async () => client.messages.length >= 2);
+
+      client.socket.close();
+      await eventually(noWatchers);
+      await runToEnd(j);
+      expect(notices.heard).toHaveLength(2);
+    } finally {
+      await notices.close();
+    }
+  });
+
+  test('a watcher whose process stopped refreshing it counts no more', async () => {
+    const j = await publish(t.runtime.db, graph);
+    await eventually(noWatchers);
+    await sql`insert into live_watchers (id, until) values (gen_random_uuid(), now() - interval '1 second')`.execute(
+      t.runtime.db,
+    );
+    const notices = await hearNotices();
+    try {
+      await runToEnd(j);
+      expect(notices.heard).toEqual([]);
+    } finally {
+      await notices.close();
+    }
   });
 });

@@ -74,6 +74,27 @@ describe('a run', () => {
     expect(steps.every((s) => s.status === 'completed')).toBe(true);
   });
 
+  test('a run ended inline on one branch of a fork cancels the inline step it had not reached', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [n('t', 'tst.trigger'), n('c', 'tst.if', { key: 'vip' }), n('x1', 'core.exit'), n('x2', 'core.exit')],
+      edges: [e('t', 'c'), e('c', 'x1', 'yes'), e('c', 'x2', 'yes')],
+    });
+    const runId = await start(j, { vip: true });
+    const { run, steps } = await runEnds(t.runtime.db, runId);
+    expect(run.status).toBe('completed');
+    const statuses = () => steps.map((s) => [s.node_id, s.status]).sort();
+    expect(statuses()).toEqual([
+      ['c', 'completed'],
+      ['t', 'completed'],
+      ['x1', 'completed'],
+      ['x2', 'cancelled'],
+    ]);
+    // The cancelled step's job, if it has one, finds it cancelled and leaves it so.
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await runEnds(t.runtime.db, runId);
+    expect(after.steps.map((s) => [s.node_id, s.status]).sort()).toEqual(statuses());
+  });
+
   test('parks on a time wait, reports waiting, and runs the node again when the time comes', async () => {
     const j = await publish(t.runtime.db, {
       nodes: [n('t', 'tst.trigger'), n('w', 'tst.sleep', { ms: 1200 }), n('a', 'tst.step')],

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK, STEPS_CHANNEL } from '../bookkeeping.js';
+import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js';
 
 /**
  * Retries failed runs in the caller's transaction, set-based (one run or thousands cost the
@@ -97,8 +97,8 @@ async function retryOnce(trx: Kysely<Database>, runIds: readonly string[], versi
       from going g having count(*) > 0
     ), notified as (
       -- The live feed shows the failed step's node taken up again (API.md "Live feed").
-      select pg_notify(${STEPS_CHANNEL}, json_build_object('journeyId', g.journey_id, 'version', g.version,
-        'runId', g.run_id, 'nodeId', g.node_id, 'status', 'retried')::text)
+      select waymark_notify_steps(json_agg(json_build_object('journeyId', g.journey_id, 'version', g.version,
+        'runId', g.run_id, 'nodeId', g.node_id, 'status', 'retried')))
       from retried g
     )
     select id, (select count(*) from queued) as q, (select count(*) from counted) as c,

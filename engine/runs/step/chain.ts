@@ -152,13 +152,15 @@ async function record(
   if (transition.kind === 'fail' || (transition.kind === 'complete' && transition.end)) state.ended = true;
   if (transition.kind !== 'complete' || inline.length === 0 || !node) return;
   const known = await nextView(t, step, transition.output, view);
+  // The writer spawns the next nodes not run here, as for any step (migrations/0048).
+  const ranHere: string[] = [];
   for (const nodeId of inline) {
-    // After the run ended, the steps left are created pending and cancelled with it.
+    // After the run ended, the steps left are spawned and cancelled with it.
     if (state.ended) break;
     const child: StepRef = { id: newId(), nodeId, parentStepId: step.id, attempts: 1, resume: null };
     const ran = await execute(t, child, known);
     if (ran.outcome.kind === 'error') {
-      // Left to a job of its own: it is created with one (and its span says it will run again).
+      // Left to a job of its own (its span says it will run again).
       t.telemetry.settle(ran.probe, {
         kind: 'retry',
         error: { ...ran.outcome.error, attempts: child.attempts, retryable: true },
@@ -166,11 +168,12 @@ async function record(
         at: new Date(),
         counters: [],
       });
-      write.inline = (write.inline ?? []).filter((id) => id !== nodeId);
       continue;
     }
+    ranHere.push(nodeId);
     await record(t, child, ran, depth + 1, writes, state, { parentStepId: step.id });
   }
+  write.inline = ranHere;
 }
 
 /**

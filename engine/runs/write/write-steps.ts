@@ -10,7 +10,7 @@ export interface StepWrite {
   /** The run's contact: an event wait is a row only for a run with one. */
   contactId: string | null;
   transition: Transition;
-  /** Of the transition's next nodes, those the caller ran inline (rows of their own): no job. */
+  /** Of the transition's next nodes, those the caller ran inline: their rows are in this write (not spawned, no job). */
   inline?: readonly string[];
   /** Set for an inline step run in memory after the step `rootId` of a job: it is created here. */
   create?: {
