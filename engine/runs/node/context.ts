@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { type Span, trace } from '@opentelemetry/api';
 import {
   type AnyNodeDefinition,
   type Contact,
@@ -48,6 +48,21 @@ export interface StepRef {
   dueAt?: Date;
 }
 
+/** What `ctx` is made of. */
+interface ContextInput {
+  runtime: Runtime;
+  run: RunRow;
+  step: StepRef;
+  node: GraphNode;
+  definition: AnyNodeDefinition;
+  /** The step's abort signal, made on first use (`invokeNode`). */
+  signal: () => AbortSignal;
+  contact: Contact | null;
+  steps: Record<string, { output: JsonValue }>;
+  now: () => Date;
+  services: StepServices;
+}
+
 async function contactOf(db: Kysely<Database>, run: RunRow): Promise<Contact | null> {
   return run.contactId ? loadContact(db, run.workspaceId, run.contactId) : null;
 }
@@ -61,20 +76,8 @@ async function contactOf(db: Kysely<Database>, run: RunRow): Promise<Contact | n
  * @example
  * const ctx = await assembleNodeContext({ ...step, contact, steps, now: () => clock, services });
  */
-export async function assembleNodeContext(input: {
-  runtime: Runtime;
-  run: RunRow;
-  step: StepRef;
-  node: GraphNode;
-  definition: AnyNodeDefinition;
-  /** The step's abort signal, made on first use (`invokeNode`). */
-  signal: () => AbortSignal;
-  contact: Contact | null;
-  steps: Record<string, { output: JsonValue }>;
-  now: () => Date;
-  services: StepServices;
-}): Promise<NodeContext<never>> {
-  const { runtime, run, step, node, definition, contact, steps } = input;
+export async function assembleNodeContext(input: ContextInput): Promise<NodeContext<never>> {
+  const { run, node, definition, contact, steps } = input;
   const runInfo = { id: run.id, journeyId: run.journeyId, version: run.version, startedAt: run.startedAt };
   let params: JsonValue = paramsWithDefaults(definition, node.params);
   try {
@@ -95,48 +98,79 @@ export async function assembleNodeContext(input: {
     });
   }
   // The step's span is the one active now; the fields are made only if the node logs.
-  const span = trace.getActiveSpan();
-  const { services } = input;
-  let log: NodeContext<never>['log'] | undefined;
-  const ctx = {
-    params,
-    node: { id: node.id, type: node.type, version: node.version },
-    contact,
-    trigger: run.trigger,
-    steps,
-    run: runInfo,
-    idempotencyKey: step.idempotencyKey ?? step.id,
-    attempt: step.attempts,
-    resume: step.resume,
-    get signal() {
-      return input.signal();
-    },
-    // Made on first use: most nodes never log; its child logger at the first line written.
-    get log() {
-      log ??= new StepLogger(runtime.logger, () =>
-        stepLogFields(run, { id: step.id, nodeId: node.id, nodeType: node.type }, span),
-      );
-      return log;
-    },
-    now: input.now,
-    // Read through, so a service the node never reaches for is never made.
-    get contacts() {
-      return services.contacts;
-    },
-    get messages() {
-      return services.messages;
-    },
-    get http() {
-      return services.http;
-    },
-    get credentials() {
-      return services.credentials;
-    },
-    get leads() {
-      return services.leads;
-    },
-  };
-  return ctx as unknown as NodeContext<never>;
+  return new StepContext(input, params, runInfo, trace.getActiveSpan()) as unknown as NodeContext<never>;
+}
+
+/**
+ * A step's `ctx`: its data as fields, its signal, log and services read through on first use
+ * (most nodes reach for one service or none). A class, so that a step makes one object: an
+ * object literal with seven getters made seven closures a step and defined each accessor anew.
+ */
+class StepContext {
+  readonly node: { id: string; type: string; version: number };
+  readonly contact: Contact | null;
+  readonly trigger: JsonObject;
+  readonly steps: Record<string, { output: JsonValue }>;
+  readonly idempotencyKey: string;
+  readonly attempt: number;
+  readonly resume: Resume | null;
+  readonly now: () => Date;
+  readonly #input: ContextInput;
+  readonly #span: Span | undefined;
+  #log: NodeContext<never>['log'] | undefined;
+
+  constructor(
+    input: ContextInput,
+    readonly params: JsonValue,
+    readonly run: NodeContext<never>['run'],
+    span: Span | undefined,
+  ) {
+    const { node, step } = input;
+    this.node = { id: node.id, type: node.type, version: node.version };
+    this.contact = input.contact;
+    this.trigger = input.run.trigger;
+    this.steps = input.steps;
+    this.idempotencyKey = step.idempotencyKey ?? step.id;
+    this.attempt = step.attempts;
+    this.resume = step.resume;
+    this.now = input.now;
+    this.#input = input;
+    this.#span = span;
+  }
+
+  get signal(): AbortSignal {
+    return this.#input.signal();
+  }
+
+  // Its child logger is made at the first line written.
+  get log(): NodeContext<never>['log'] {
+    const { runtime, run, step, node } = this.#input;
+    const span = this.#span;
+    this.#log ??= new StepLogger(runtime.logger, () =>
+      stepLogFields(run, { id: step.id, nodeId: node.id, nodeType: node.type }, span),
+    );
+    return this.#log;
+  }
+
+  get contacts() {
+    return this.#input.services.contacts;
+  }
+
+  get messages() {
+    return this.#input.services.messages;
+  }
+
+  get http() {
+    return this.#input.services.http;
+  }
+
+  get credentials() {
+    return this.#input.services.credentials;
+  }
+
+  get leads() {
+    return this.#input.services.leads;
+  }
 }
 
 /** The contact and path outputs a step sees, when its caller already has them (inline chains). */
@@ -170,27 +204,24 @@ export async function buildNodeContext(input: {
   const [contact, steps] = input.known
     ? [input.known.contact, input.known.steps]
     : await Promise.all([contactOf(db, run), pathOutputs(db, run, step.parentStepId)]);
-  const now = () => runtime.clock.now();
-  let scope: StepScope | undefined;
-  const scoped = (): StepScope => {
-    scope ??= {
-      runtime,
-      db,
-      runId: run.id,
-      workspaceId: run.workspaceId,
-      journeyId: run.journeyId,
-      version: run.version,
-      nodeId: node.id,
-      contactId: run.contactId,
-      contact,
-      source: input.source,
-      idempotencyKey: step.idempotencyKey ?? step.id,
-      now,
-      ...(input.batch ? { batch: input.batch } : {}),
-    };
-    return scope;
+  // Bound, not an arrow: tsx names every arrow it assigns (a defineProperty a step).
+  const now = runtime.clock.now.bind(runtime.clock);
+  const scope: StepScope = {
+    runtime,
+    db,
+    runId: run.id,
+    workspaceId: run.workspaceId,
+    journeyId: run.journeyId,
+    version: run.version,
+    nodeId: node.id,
+    contactId: run.contactId,
+    contact,
+    source: input.source,
+    idempotencyKey: step.idempotencyKey ?? step.id,
+    now,
+    batch: input.batch,
   };
-  const services = productionServices(scoped, definition, input.onServiceUse);
+  const services = productionServices(scope, definition, input.onServiceUse);
   const { signal } = input;
   // Named one by one: spreading `input` and adding keys is a slow path on Node 20, 3 µs a step
   // (engine/README.md "Hot paths").

@@ -14,7 +14,7 @@ export type ServiceUse = (
   service: keyof StepServices,
   method: string,
   args: readonly unknown[],
-) => Promise<((result: unknown) => void) | undefined>;
+) => ((result: unknown) => void) | undefined | Promise<((result: unknown) => void) | undefined>;
 
 /**
  * A service made on first use, so a node that never touches an unfinished service still runs.
@@ -22,7 +22,10 @@ export type ServiceUse = (
  */
 function lazy<T extends object>(
   make: () => T,
-  onUse?: (method: string, args: readonly unknown[]) => Promise<((result: unknown) => void) | undefined>,
+  onUse?: (
+    method: string,
+    args: readonly unknown[],
+  ) => ((result: unknown) => void) | undefined | Promise<((result: unknown) => void) | undefined>,
 ): T {
   let made: T | undefined;
   return new Proxy({} as T, {
@@ -59,7 +62,7 @@ class ProductionServices implements StepServices {
   readonly #made: Partial<StepServices> = {};
 
   constructor(
-    private readonly scope: () => StepScope,
+    private readonly scope: StepScope,
     private readonly definition: AnyNodeDefinition,
     private readonly onUse: ServiceUse | undefined,
   ) {}
@@ -70,39 +73,35 @@ class ProductionServices implements StepServices {
   }
 
   get contacts() {
-    this.#made.contacts ??= lazy(() => createContactsService(this.scope()), this.#use('contacts'));
+    this.#made.contacts ??= lazy(() => createContactsService(this.scope), this.#use('contacts'));
     return this.#made.contacts;
   }
 
   get messages() {
-    this.#made.messages ??= lazy(() => createMessagesService(this.scope()), this.#use('messages'));
+    this.#made.messages ??= lazy(() => createMessagesService(this.scope), this.#use('messages'));
     return this.#made.messages;
   }
 
   get http() {
-    this.#made.http ??= lazy(() => createHttpClient(this.scope()), this.#use('http'));
+    this.#made.http ??= lazy(() => createHttpClient(this.scope), this.#use('http'));
     return this.#made.http;
   }
 
   get credentials() {
     this.#made.credentials ??= lazy(
-      () => createCredentialsService(this.scope(), this.definition.credentials ?? []),
+      () => createCredentialsService(this.scope, this.definition.credentials ?? []),
       this.#use('credentials'),
     );
     return this.#made.credentials;
   }
 
   get leads() {
-    this.#made.leads ??= lazy(() => createLeadsService(this.scope()), this.#use('leads'));
+    this.#made.leads ??= lazy(() => createLeadsService(this.scope), this.#use('leads'));
     return this.#made.leads;
   }
 }
 
 /** The services of a production step (`ProductionServices`). */
-export function productionServices(
-  scope: () => StepScope,
-  definition: AnyNodeDefinition,
-  onUse?: ServiceUse,
-): StepServices {
+export function productionServices(scope: StepScope, definition: AnyNodeDefinition, onUse?: ServiceUse): StepServices {
   return new ProductionServices(scope, definition, onUse);
 }

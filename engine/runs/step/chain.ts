@@ -75,7 +75,8 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
           known,
           batch: t.batch,
           source: writeSourceOf(t.version, t.run.triggerNodeId),
-          onServiceUse: async (service, method, args) => watchContact(view, service, method, args),
+          // Bound, not an arrow: tsx names every arrow it assigns (a defineProperty a step).
+          onServiceUse: watchContact.bind(null, view),
         }),
       ),
     ),
