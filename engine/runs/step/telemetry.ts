@@ -1,16 +1,18 @@
-import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Metrics, StepStatus } from '../../observability/metrics.js';
-import { type StepLogFields, stepLogFields } from '../../observability/step-log-fields.js';
+import { stepLogFields } from '../../observability/step-log-fields.js';
 import { contextFromCarrier, tracer } from '../../observability/trace-context.js';
 import type { Transition } from '../kernel/decide.js';
 import type { RunRow, StepRef } from '../node/context.js';
 
-/** One step execution being observed: its span, its log fields, when it started. */
+/** One step execution being observed: its span, what its log fields are made of, when it started. */
 export interface StepProbe {
   span: Span;
   context: Context;
-  fields: StepLogFields;
+  run: RunRow;
+  step: StepRef;
+  nodeType: string;
   startedAt: bigint;
   status: StepStatus;
 }
@@ -57,11 +59,13 @@ export class BatchTelemetry {
       },
       parent,
     );
-    const fields = stepLogFields(run, { id: step.id, nodeId: step.nodeId, nodeType }, span);
     const probe: StepProbe = {
       span,
-      context: trace.setSpan(parent, span),
-      fields,
+      // A span with nothing to carry (tracing off) leaves the context as it was: no copy a step.
+      context: isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : parent,
+      run,
+      step,
+      nodeType,
       startedAt: process.hrtime.bigint(),
       status: 'failed',
     };
@@ -89,15 +93,32 @@ export class BatchTelemetry {
   /** After the batch's write committed (or failed: then the steps run again and count then). */
   finish(committed: boolean): void {
     const now = process.hrtime.bigint();
+    const debug = this.logger.isLevelEnabled('debug');
+    // Counted once per (node type, status) and observed through one labelled child per type:
+    // prom-client hashes the labels at every call.
+    const counts = new Map<string, { nodeType: string; status: StepStatus; n: number }>();
+    const durations = new Map<string, { observe(value: number): void }>();
     for (const probe of this.probes) {
-      const { nodeType } = probe.fields;
+      const { nodeType, status } = probe;
       if (committed) {
         const seconds = Number(now - probe.startedAt) / 1e9;
-        this.metrics.steps.inc({ node_type: nodeType, status: probe.status });
-        this.metrics.stepDuration.observe({ node_type: nodeType }, seconds);
-        if (this.logger.isLevelEnabled('debug'))
+        const key = `${nodeType}\n${status}`;
+        const count = counts.get(key);
+        if (count) count.n++;
+        else counts.set(key, { nodeType, status, n: 1 });
+        let duration = durations.get(nodeType);
+        if (!duration) {
+          duration = this.metrics.stepDuration.labels({ node_type: nodeType });
+          durations.set(nodeType, duration);
+        }
+        duration.observe(seconds);
+        if (debug)
           this.logger.debug(
-            { ...probe.fields, status: probe.status, durationMs: Math.round(seconds * 1000) },
+            {
+              ...stepLogFields(probe.run, { id: probe.step.id, nodeId: probe.step.nodeId, nodeType }, probe.span),
+              status,
+              durationMs: Math.round(seconds * 1000),
+            },
             'step finished',
           );
       } else {
@@ -105,6 +126,7 @@ export class BatchTelemetry {
       }
       probe.span.end();
     }
+    for (const { nodeType, status, n } of counts.values()) this.metrics.steps.inc({ node_type: nodeType, status }, n);
     this.probes.length = 0;
   }
 }
