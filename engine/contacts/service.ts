@@ -26,34 +26,40 @@ function mentionsEvents(filter: Filter): boolean {
   return 'event' in filter;
 }
 
-/** `ctx.contacts` for one step. (Contact store part.) */
+// A node names contacts by id: only its own workspace's are found (the run's own contact is).
+// A merged-away contact's id means its survivor (contract identity.md).
+async function mine(scope: StepScope, contactId: string): Promise<string> {
+  if (contactId === scope.contactId) return contactId;
+  const survivor = await survivorOf(scope.db, scope.workspaceId, contactId);
+  if (!survivor) throw new NotFoundError(`no contact ${contactId}`);
+  return survivor.id;
+}
+
+async function mustLoad(scope: StepScope, contactId: string) {
+  const contact = await loadContact(scope.db, scope.workspaceId, contactId);
+  if (!contact) throw new NotFoundError(`no contact ${contactId}`);
+  return contact;
+}
+
+/**
+ * `ctx.contacts` for one step. (Contact store part.) Made for every step that reaches for it,
+ * so its helpers live outside it and its methods are shorthand: tsx names each arrow assigned
+ * in a call, a defineProperty each time.
+ */
 export function createContactsService(scope: StepScope): ContactsService {
   const { db } = scope;
   let events = 0;
-  // A node names contacts by id: only its own workspace's are found (the run's own contact is).
-  // A merged-away contact's id means its survivor (contract identity.md).
-  const mine = async (contactId: string): Promise<string> => {
-    if (contactId === scope.contactId) return contactId;
-    const survivor = await survivorOf(db, scope.workspaceId, contactId);
-    if (!survivor) throw new NotFoundError(`no contact ${contactId}`);
-    return survivor.id;
-  };
-  const mustLoad = async (contactId: string) => {
-    const contact = await loadContact(db, scope.workspaceId, contactId);
-    if (!contact) throw new NotFoundError(`no contact ${contactId}`);
-    return contact;
-  };
   return {
-    get: async (contactId) => {
+    async get(contactId) {
       const survivor = await survivorOf(db, scope.workspaceId, contactId);
       return survivor ? loadContact(db, scope.workspaceId, survivor.id) : null;
     },
     async update(contactId, patch) {
-      const id = await mine(contactId);
+      const id = await mine(scope, contactId);
       const { source = scope.source, ...fields } = patch;
       if (!(await updateContact(db, scope.workspaceId, id, fields, source)))
         throw new NotFoundError(`no contact ${contactId}`);
-      return mustLoad(id);
+      return mustLoad(scope, id);
     },
     async addTag(contactId, tag, options) {
       let ttlSeconds: number | undefined;
@@ -65,7 +71,7 @@ export function createContactsService(scope: StepScope): ContactsService {
           ]);
         ttlSeconds = ms / 1000;
       }
-      const id = await mine(contactId);
+      const id = await mine(scope, contactId);
       try {
         const add = { contactId: id, tag, ttlSeconds };
         return await (scope.batch ? scope.batch.addTag(add) : addTag(db, id, tag, ttlSeconds));
@@ -77,16 +83,16 @@ export function createContactsService(scope: StepScope): ContactsService {
       }
     },
     async removeTag(contactId, tag) {
-      await removeTag(db, await mine(contactId), tag);
+      await removeTag(db, await mine(scope, contactId), tag);
     },
     async addToList(contactId, list) {
-      await addToList(db, await mine(contactId), list);
+      await addToList(db, await mine(scope, contactId), list);
     },
     async removeFromList(contactId, list) {
-      await removeFromList(db, await mine(contactId), list);
+      await removeFromList(db, await mine(scope, contactId), list);
     },
     async recordEvent(contactId, name, properties) {
-      const id = await mine(contactId);
+      const id = await mine(scope, contactId);
       // Keyed by the step, so a retried step stores its events once.
       events += 1;
       const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;

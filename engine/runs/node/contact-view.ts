@@ -1,6 +1,6 @@
 import type { Contact, TagState } from '@waymark/sdk';
 import type { KnownView } from './context.js';
-import type { StepServices } from './services.js';
+import type { ServiceUse, StepServices } from './services.js';
 
 /** What a finished step saw, handed on to the inline steps after it. */
 export interface StepView extends KnownView {
@@ -38,6 +38,15 @@ export function watchContact(
   if (ours && method === 'update') return (result) => patch(view, () => result as Contact);
   view.contactChanged = true;
   return undefined;
+}
+
+/**
+ * `watchContact` for one step's view, as its services' `onServiceUse`. Returned, not assigned:
+ * tsx names an arrow assigned to a name (a defineProperty a step), and a bound function
+ * builds its "bound …" name.
+ */
+export function contactWatcher(view: StepView): ServiceUse {
+  return (service, method, args) => watchContact(view, service, method, args);
 }
 
 function patch(view: StepView, change: (contact: Contact) => Contact): void {

@@ -173,6 +173,14 @@ class StepContext {
   }
 }
 
+/**
+ * The runtime's clock as a function. Returned, not assigned: tsx names an arrow assigned to a
+ * name (a defineProperty a step), and a bound function builds its "bound …" name.
+ */
+function clockOf(runtime: Runtime): () => Date {
+  return () => runtime.clock.now();
+}
+
 /** The contact and path outputs a step sees, when its caller already has them (inline chains). */
 export interface KnownView {
   contact: Contact | null;
@@ -204,8 +212,7 @@ export async function buildNodeContext(input: {
   const [contact, steps] = input.known
     ? [input.known.contact, input.known.steps]
     : await Promise.all([contactOf(db, run), pathOutputs(db, run, step.parentStepId)]);
-  // Bound, not an arrow: tsx names every arrow it assigns (a defineProperty a step).
-  const now = runtime.clock.now.bind(runtime.clock);
+  const now = clockOf(runtime);
   const scope: StepScope = {
     runtime,
     db,

@@ -6,7 +6,7 @@ import { newId } from '../../db/ids.js';
 import { withDecision } from '../../experiments/decisions.js';
 import type { Runtime } from '../../runtime.js';
 import { decide, engineFailure, type RetryOptions } from '../kernel/decide.js';
-import { type StepView, seeing, watchContact } from '../node/contact-view.js';
+import { contactWatcher, type StepView, seeing } from '../node/contact-view.js';
 import { buildNodeContext, type KnownView, type RunRow, type StepRef } from '../node/context.js';
 import { invokeNode, type Outcome } from '../node/invoke.js';
 import { type CompiledVersion, definitionOf, writeSourceOf } from '../versions.js';
@@ -75,8 +75,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
           known,
           batch: t.batch,
           source: writeSourceOf(t.version, t.run.triggerNodeId),
-          // Bound, not an arrow: tsx names every arrow it assigns (a defineProperty a step).
-          onServiceUse: watchContact.bind(null, view),
+          onServiceUse: contactWatcher(view),
         }),
       ),
     ),
