@@ -55,8 +55,26 @@ export const invalidResult = (message: string): Extract<Outcome, { kind: 'error'
   error: { message: `the node returned an invalid result: ${message}`, code: 'node.invalid-result' },
 });
 
+/** A copy of a plain object of strings, finite numbers, booleans and nulls (what most nodes return); null for anything else. */
+function flatCopy(value: object): JsonObject | null {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return null;
+  const copy: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue; // JSON leaves it out
+    if (v !== null && typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v)))
+      return null;
+    copy[key] = v;
+  }
+  return copy;
+}
+
+/** What `value` is as JSON, copied (undefined: it is not JSON). */
 function jsonOutput(value: unknown): JsonValue | null | undefined {
-  if (value === undefined) return null;
+  if (value === undefined || value === null) return null;
+  // The round trip below costs more than the node's run for a small flat object.
+  const flat = typeof value === 'object' && !Array.isArray(value) ? flatCopy(value) : null;
+  if (flat) return flat;
   try {
     const text = JSON.stringify(value);
     return text === undefined ? undefined : (JSON.parse(text) as JsonValue);

@@ -32,10 +32,12 @@ export interface WrittenChild {
 
 // Each kind's row is one object literal: on Node 20 a literal that adds keys after a spread
 // (`{ ...base, output }`) takes a slow path, 3.7 µs a row against 0.02 in a microbenchmark of
-// the journey's rows (engine/README.md "Hot paths"), and the writer makes one per step.
+// the journey's rows (engine/README.md "Hot paths"), and the writer makes one per step. What
+// a row lacks is undefined, which JSON leaves out (the writer reads it as null): a batch's
+// JSON is parsed by PostgreSQL, and most of a step's fields are empty.
 function row(write: StepWrite) {
   const { transition: t, stepId: id, contactId } = write;
-  const create = write.create ?? null;
+  const create = write.create;
   switch (t.kind) {
     case 'complete':
       return {
@@ -47,11 +49,11 @@ function row(write: StepWrite) {
         output: t.output,
         outputs: t.outputs,
         next: t.next,
-        inline: write.inline ?? [],
-        end: t.end?.status ?? null,
-        goal: t.end?.goal ?? null,
+        inline: write.inline?.length ? write.inline : undefined,
+        end: t.end?.status,
+        goal: t.end?.goal,
         runOpen: t.run.open,
-        error: t.error ?? null,
+        error: t.error,
       };
     case 'park':
       return {
