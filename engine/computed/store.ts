@@ -1,6 +1,7 @@
 import { type ErrorDetail, NotFoundError, parseDuration, ValidationError, WaymarkError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { isoText } from '../db/iso-text.js';
 import {
   computedNames,
   type Definition,
@@ -43,9 +44,9 @@ export interface ComputedInput {
 const MIN_REFRESH_MS = 10_000;
 
 const columns = sql`name, definition, refresh_every as "refreshEvery", description, status,
-  to_char(refreshed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "refreshedAt",
-  to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt",
-  to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "updatedAt"`;
+  ${isoText(sql`refreshed_at`)} as "refreshedAt",
+  ${isoText(sql`created_at`)} as "createdAt",
+  ${isoText(sql`updated_at`)} as "updatedAt"`;
 
 /** Every computed attribute of the workspace, by name. */
 export async function listComputed(db: Kysely<Database>, workspaceId: string): Promise<ComputedAttribute[]> {

@@ -2,6 +2,7 @@ import type { Contact, JsonObject, ListMembership, MergedFrom, TagState } from '
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
+import { isoText } from '../db/iso-text.js';
 import { undeliverableJson } from '../inbound/suppression.js';
 
 interface LoadedRow {
@@ -14,16 +15,15 @@ interface LoadedRow {
   consent: Contact['consent'];
   email_undeliverable: Contact['emailUndeliverable'];
   subscriptions: NonNullable<Contact['subscriptions']>;
-  created_at: Date | string;
-  updated_at: Date | string;
+  /** ISO 8601 text (`isoText`). */
+  created_at: string;
+  updated_at: string;
   tags: TagState[];
   lists: ListMembership[];
   computed_values: JsonObject;
   attribute_sources: NonNullable<Contact['attributeSources']>;
   merged_from: MergedFrom[];
 }
-
-const iso = (d: Date | string) => new Date(d).toISOString();
 
 /**
  * Contacts whose id is `= <match>`, read by their primary key alone. Beside `merged_into is
@@ -42,25 +42,26 @@ function contactsByIdSql(match: RawBuilder<unknown>): RawBuilder<unknown> {
  */
 function contactRowsSql(match: RawBuilder<unknown>, workspaceId?: string): RawBuilder<LoadedRow> {
   return sql<LoadedRow>`
-    select c.*,
+    select c.id, c.email, c.phone, c.external_id, c.timezone, c.attributes, c.consent, c.subscriptions,
+      c.attribute_sources, ${isoText(sql`c.created_at`)} as created_at, ${isoText(sql`c.updated_at`)} as updated_at,
       coalesce((select json_agg(json_build_object(
           'tag', t.tag, 'count', t.count,
-          'firstAddedAt', to_char(t.first_added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          'lastAddedAt', to_char(t.last_added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          'expiresAt', to_char(t.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'firstAddedAt', ${isoText(sql`t.first_added_at`)},
+          'lastAddedAt', ${isoText(sql`t.last_added_at`)},
+          'expiresAt', ${isoText(sql`t.expires_at`)},
           'active', not t.removed and (t.expires_at is null or t.expires_at > now()))
         order by t.tag) from contact_tags t where t.contact_id = c.id), '[]') as tags,
       coalesce((select json_agg(json_build_object(
           'list', l.list,
-          'addedAt', to_char(l.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+          'addedAt', ${isoText(sql`l.added_at`)})
         order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists,
       ${undeliverableJson(sql`c.email`, sql`c.workspace_id`)} as email_undeliverable,
       (select coalesce(jsonb_object_agg(a.name, coalesce(c.computed->a.name, 'null')), '{}')
         from computed_attributes a where a.workspace_id = c.workspace_id) as computed_values,
       coalesce((select json_agg(json_build_object('id', m.merged_id, 'email', f.email, 'phone', f.phone,
           'externalId', f.external_id, 'automatic', m.automatic,
-          'mergedAt', to_char(m.merged_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          'reversibleUntil', to_char(m.reversible_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+          'mergedAt', ${isoText(sql`m.merged_at`)},
+          'reversibleUntil', ${isoText(sql`m.reversible_until`)})
         order by m.merged_at desc, m.id)
         from contact_merges m join contacts f on f.id = m.merged_id
         where m.survivor_id = c.id and m.unmerged_at is null), '[]') as merged_from
@@ -153,7 +154,7 @@ function toContact(r: LoadedRow): Contact {
     computed: r.computed_values,
     attributeSources: r.attribute_sources,
     mergedFrom: r.merged_from,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }

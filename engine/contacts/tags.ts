@@ -2,15 +2,17 @@ import type { TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { profilesComputed, refreshProfiles } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
+import { isoText } from '../db/iso-text.js';
 import { inTransaction } from '../db/transaction.js';
 import { writeTarget } from './survivor.js';
 
+/** A tag's state as the write returns it, its times as ISO 8601 text (`isoText`). */
 interface TagRow {
   tag: string;
   count: number;
-  first_added_at: Date;
-  last_added_at: Date;
-  expires_at: Date | null;
+  first_added_at: string;
+  last_added_at: string;
+  expires_at: string | null;
   active: boolean;
 }
 
@@ -18,9 +20,9 @@ function toTagState(r: TagRow): TagState {
   return {
     tag: r.tag,
     count: r.count,
-    firstAddedAt: r.first_added_at.toISOString(),
-    lastAddedAt: r.last_added_at.toISOString(),
-    expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
+    firstAddedAt: r.first_added_at,
+    lastAddedAt: r.last_added_at,
+    expiresAt: r.expires_at,
     active: r.active,
   };
 }
@@ -118,7 +120,8 @@ async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise
       returning contact_id, tag, count, first_added_at, last_added_at, expires_at,
         (expires_at is null or expires_at > now()) as active
     )
-    select i.n, w.tag, w.count, w.first_added_at, w.last_added_at, w.expires_at, w.active
+    select i.n, w.tag, w.count, ${isoText(sql`w.first_added_at`)} as first_added_at,
+      ${isoText(sql`w.last_added_at`)} as last_added_at, ${isoText(sql`w.expires_at`)} as expires_at, w.active
     -- A contact merged away meanwhile is written as its survivor (0024_identity's trigger).
     from input i join written w on w.tag = i.tag
       and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)

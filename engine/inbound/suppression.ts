@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { isoText } from '../db/iso-text.js';
 
 /** Soft bounces in a row (the address's last sent emails) that count as a hard bounce. */
 export const SOFT_BOUNCES_IN_A_ROW = 3;
@@ -75,7 +76,7 @@ export async function clearSuppression(db: Kysely<Database>, workspaceId: string
  */
 export function undeliverableJson(email: RawBuilder<unknown>, workspaceId: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`(select json_build_object('reason', s.reason, 'status', s.status,
-      'at', to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+      'at', ${isoText(sql`s.created_at`)})
     from email_suppressions s
     where s.workspace_id = ${workspaceId} and lower(s.address) = ${email} and s.cleared_at is null
     order by s.created_at desc limit 1)`;

@@ -49,7 +49,7 @@ function runOf(started: StartedStep): RunRow {
     contactId: started.contact_id,
     trigger: started.trigger,
     triggerNodeId: started.trigger_node_id,
-    startedAt: new Date(started.run_started_at).toISOString(),
+    startedAt: started.run_started_at,
   };
 }
 

@@ -2,6 +2,7 @@ import type { JsonObject, Resume } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { ASYNC_COMMIT } from '../../db/commit-mode.js';
 import type { Database } from '../../db/database.js';
+import { isoText } from '../../db/iso-text.js';
 
 /** A step a batch may run now, with its run. */
 export interface StartedStep {
@@ -20,7 +21,8 @@ export interface StartedStep {
   contact_id: string | null;
   trigger: JsonObject;
   trigger_node_id: string;
-  run_started_at: Date;
+  /** ISO 8601 text (`isoText`), as `ctx.run.startedAt` shows it. */
+  run_started_at: string;
   /** The trace context the run was started in (`traceparent`, `tracestate`), if traced. */
   trace_context: unknown;
 }
@@ -38,7 +40,10 @@ export async function startSteps(db: Kysely<Database>, stepIds: readonly string[
   // table was small and scanned every step per batch.
   const { rows } = await sql<StartedStep>`
     with commit_mode as (select ${ASYNC_COMMIT})
-    select s.*, (select count(*) from commit_mode) as mode from waymark_start_steps(${[...stepIds]}::uuid[]) s
+    select s.id, s.run_id, s.journey_id, s.version, s.node_id, s.parent_step_id, s.attempts, s.resume,
+      s.idempotency_key, s.wake_at, s.workspace_id, s.contact_id, s.trigger, s.trigger_node_id,
+      ${isoText(sql`s.run_started_at`)} as run_started_at, s.trace_context, (select count(*) from commit_mode) as mode
+    from waymark_start_steps(${[...stepIds]}::uuid[]) s
   `.execute(db);
   return rows;
 }
