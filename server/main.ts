@@ -101,12 +101,13 @@ async function main(command: Command): Promise<void> {
     if (command === 'start' || command === 'server') {
       const running = worker;
       app = await buildApp(runtime, running ? { workerRunning: () => !stopping } : {});
-      await app.listen({ port: config.port, host: config.host });
-      logger.info({ url: `http://${config.host}:${config.port}`, editor: config.publicUrl }, 'Waymark is listening');
+      // Before the HTTP port: once /healthz answers, every listener of the process is up.
       if (config.inboundSmtpPort !== null) {
         inboundSmtp = await startInboundSmtp(runtime, { port: config.inboundSmtpPort });
         logger.info({ port: inboundSmtp.port, domain: config.inboundEmailDomain }, 'inbound SMTP listening');
       }
+      await app.listen({ port: config.port, host: config.host });
+      logger.info({ url: `http://${config.host}:${config.port}`, editor: config.publicUrl }, 'Waymark is listening');
     } else {
       logger.info('worker running');
     }
