@@ -7,6 +7,8 @@ import { type Kysely, sql } from 'kysely';
 //   and a tenth of the writer's time (pg_stat_statements). A step's inline nodes are now only
 //   those whose rows it created (engine/runs/step/chain.ts); the others are spawned.
 // - Its live-feed notices go through waymark_notify_steps (0049): none while nobody watches.
+// - An inline step's row takes its run, journey and version from its root's, locked first,
+//   rather than from the batch's JSON (a sixth of it), which PostgreSQL parses whole.
 // Same rows, same jobs.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -25,7 +27,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- steps run after them are inserted as they ended, one row version each; the job steps
       -- are settled. Both come back as the settled steps.
       with roots as (
-        select s.id from steps s
+        select s.id, s.run_id, s.journey_id, s.version from steps s
         where s.id in (select t.id from unnest(ts) t where t."create" is null)
           and s.status in ('pending', 'running')
         order by s.id
@@ -33,8 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ), created as (
         insert into steps (id, run_id, journey_id, version, node_id, parent_step_id, status, output, outputs_taken,
           error, resume, attempts, started_at, finished_at, wake_at)
-        select t.id, (t."create" ->> 'runId')::uuid, (t."create" ->> 'journeyId')::uuid, (t."create" ->> 'version')::int,
-          t."create" ->> 'nodeId', (t."create" ->> 'parentStepId')::uuid,
+        select t.id, r.run_id, r.journey_id, r.version, t."create" ->> 'nodeId', (t."create" ->> 'parentStepId')::uuid,
           waymark_settled_status(t.kind, t.error),
           case when t.kind in ('complete', 'park') then t.output end,
           case when t.kind = 'complete' then t.outputs end,
@@ -44,8 +45,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           now(),
           case when t.kind in ('complete', 'fail') then now() end,
           case when t.kind = 'park' then t."wakeAt" end
-        from unnest(ts) t
-        where t."create" is not null and (t."create" ->> 'rootId')::uuid in (select id from roots)
+        -- An inline step is of its root's run: only the root is named.
+        from unnest(ts) t join roots r on r.id = (t."create" ->> 'rootId')::uuid
+        where t."create" is not null
         on conflict do nothing
         returning id, run_id, journey_id, version, node_id
       ), settled as (
@@ -164,8 +166,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           'runId', d.run_id, 'nodeId', d.node_id,
           'status', case when d.kind = 'complete' and d.error is null then 'completed' when d.kind = 'park' then 'waiting'
             else 'failed' end)))
+        -- Made only while watched (a one-time filter): building them costs as much as sending.
         from unnest(done) d
-        where d.kind <> 'retry';
+        where d.kind <> 'retry' and waymark_live_watched();
       return json_build_object('written', cardinality(done), 'children', children);
     end
     $$;

@@ -263,7 +263,8 @@ async function insertGated(
     ), notified as (
       select waymark_notify_steps(json_agg(json_build_object('journeyId', ${journeyId}::uuid, 'version', ${version.version}::int,
         'runId', t.run_id, 'nodeId', ${triggerNodeId}::text, 'status', 'completed')))
-      from trigger_steps t where ${!dispatch}
+      -- Made only while watched (a one-time filter): a broadcast's 100,000 notices cost as much to make as to send.
+      from trigger_steps t where ${!dispatch} and waymark_live_watched()
     )
     select (select array_agg(run_id) from (select run_id from trigger_steps union all select run_id from queued_steps) a) as run_ids,
       (select array_agg(id) from next_steps) as next_step_ids,

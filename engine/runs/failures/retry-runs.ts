@@ -99,7 +99,7 @@ async function retryOnce(trx: Kysely<Database>, runIds: readonly string[], versi
       -- The live feed shows the failed step's node taken up again (API.md "Live feed").
       select waymark_notify_steps(json_agg(json_build_object('journeyId', g.journey_id, 'version', g.version,
         'runId', g.run_id, 'nodeId', g.node_id, 'status', 'retried')))
-      from retried g
+      from retried g where waymark_live_watched()
     )
     select id, (select count(*) from queued) as q, (select count(*) from counted) as c,
       (select count(*) from notified) as n from moved

@@ -137,14 +137,7 @@ async function record(
     inline,
     ...(created
       ? {
-          create: {
-            rootId: t.step.id,
-            parentStepId: created.parentStepId,
-            nodeId: step.nodeId,
-            runId: run.id,
-            journeyId: run.journeyId,
-            version: run.version,
-          },
+          create: { rootId: t.step.id, parentStepId: created.parentStepId, nodeId: step.nodeId },
         }
       : {}),
   };

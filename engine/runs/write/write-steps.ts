@@ -12,14 +12,11 @@ export interface StepWrite {
   transition: Transition;
   /** Of the transition's next nodes, those the caller ran inline: their rows are in this write (not spawned, no job). */
   inline?: readonly string[];
-  /** Set for an inline step run in memory after the step `rootId` of a job: it is created here. */
+  /** Set for an inline step run in memory after the step `rootId` of a job: it is created here, in the root's run. */
   create?: {
     rootId: string;
     parentStepId: string;
     nodeId: string;
-    runId: string;
-    journeyId: string;
-    version: number;
   };
 }
 
