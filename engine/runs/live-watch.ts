@@ -29,6 +29,8 @@ export class LiveWatch {
       if (!this.#refresh) {
         this.#refresh = setInterval(() => void this.#mark().catch(() => {}), WATCH_TTL_MS / 3);
         this.#refresh.unref();
+        // The rows of processes that died watching count no more; they go here.
+        await sql`delete from live_watchers where until < now()`.execute(this.db);
       }
       await this.#mark();
     });

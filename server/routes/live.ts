@@ -104,16 +104,22 @@ export async function liveRoutes(app: FastifyInstance) {
           ...errorResponses(400, 403),
         },
       },
+      // Before the upgrade is answered: once the client sees the socket open, the steps that
+      // finish are sent (the LISTEN is up and every process's steps make their notices).
+      preHandler: async () => {
+        unsubscribe ??= listener.on(STEPS_CHANNEL, broadcast);
+        await Promise.all([
+          listener.ready(),
+          watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start')),
+        ]);
+      },
     },
     async (socket, request) => {
-      unsubscribe ??= listener.on(STEPS_CHANNEL, broadcast);
       clients.set(socket, { workspaceId: workspaceOf(request), journeyId: request.query.journeyId ?? null });
       socket.on('close', () => leave(socket));
       socket.on('error', () => leave(socket));
-      await Promise.all([
-        listener.ready(),
-        watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start')),
-      ]);
+      // Again, after any stop of a client that left since the upgrade began (they run in turn).
+      await watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start'));
     },
   );
 }

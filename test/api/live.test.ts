@@ -62,7 +62,9 @@ async function hearNotices(): Promise<{ heard: unknown[]; close(): Promise<void>
 
 /** True once no process says it has live clients (a client that left is let go asynchronously). */
 async function noWatchers(): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from live_watchers`.execute(t.runtime.db);
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from live_watchers where until > now()`.execute(
+    t.runtime.db,
+  );
   return rows[0]?.n === 0;
 }
 
@@ -143,5 +145,16 @@ describe('GET /api/live', () => {
     } finally {
       await notices.close();
     }
+  });
+
+  test('a client that starts a run the moment its socket opens sees every step of it', async () => {
+    const j = await publish(t.runtime.db, graph);
+    await eventually(noWatchers); // the first client of the installation
+    const client = await connect(`token=${TEST_TOKEN}`);
+    const run = await start(j);
+    await eventually(async () => client.messages.length >= 2);
+    expect(client.messages.map((m) => (m as { runId: string; nodeId: string }).nodeId)).toEqual(['t', 'a']);
+    expect(new Set(client.messages.map((m) => (m as { runId: string }).runId))).toEqual(new Set([run?.runId]));
+    client.socket.close();
   });
 });
