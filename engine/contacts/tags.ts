@@ -1,6 +1,7 @@
 import type { TagState } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { profilesComputed, refreshProfiles } from '../computed/refresh.js';
+import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 import { isoText } from '../db/iso-text.js';
 import { inTransaction } from '../db/transaction.js';
@@ -83,15 +84,22 @@ export async function addTag(
  * (the same tag added twice to one contact counts twice; the last addition's lifespan wins).
  * An unknown contact fails the whole statement (foreign key violation).
  *
+ * With `asyncCommit` it commits with synchronous_commit off (`ASYNC_COMMIT`): a step batch's,
+ * which its job's synchronous completion follows.
+ *
  * @example
  * await addTags(db, [{ contactId: a, tag: 'vip' }, { contactId: b, tag: 'vip', ttlSeconds: null }])
  */
-export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagState[]> {
+export async function addTags(
+  db: Kysely<Database>,
+  adds: readonly TagAdd[],
+  options: { asyncCommit?: boolean } = {},
+): Promise<TagState[]> {
   if (adds.length === 0) return [];
   const contactIds = adds.map((a) => a.contactId);
   // The hot path of tag nodes: with no filter definition to keep current, the write goes alone
   // (a definition created in the instant between is caught up by its scheduled refresh).
-  const write = (trx: Kysely<Database>) => writeTags(trx, adds);
+  const write = (trx: Kysely<Database>) => writeTags(trx, adds, options.asyncCommit ?? false);
   const rows =
     db.isTransaction || (await profilesComputed(db, contactIds))
       ? await writeRefreshing(db, contactIds, write)
@@ -100,7 +108,7 @@ export async function addTags(db: Kysely<Database>, adds: readonly TagAdd[]): Pr
 }
 
 /** The statement of `addTags`. */
-async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise<TagRow[]> {
+async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[], asyncCommit: boolean): Promise<TagRow[]> {
   const { rows } = await sql<TagRow & { n: string }>`
     with input as (
       select * from unnest(${adds.map((a) => a.contactId)}::uuid[], ${adds.map((a) => a.tag)}::text[],
@@ -122,6 +130,7 @@ async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[]): Promise
     )
     select i.n, w.tag, w.count, ${isoText(sql`w.first_added_at`)} as first_added_at,
       ${isoText(sql`w.last_added_at`)} as last_added_at, ${isoText(sql`w.expires_at`)} as expires_at, w.active
+      ${asyncCommit ? sql`, (select ${ASYNC_COMMIT}) as mode` : sql``}
     -- A contact merged away meanwhile is written as its survivor (0024_identity's trigger).
     from input i join written w on w.tag = i.tag
       and w.contact_id = coalesce((select c.merged_into from contacts c where c.id = i.contact_id), i.contact_id)

@@ -22,10 +22,14 @@ export function createStepBatch(db: Kysely<Database>): StepBatch {
   const tags = new DataLoader<TagAdd, TagState>(
     async (adds) => {
       try {
-        return await addTags(db, adds);
+        // Committed asynchronously, as the batch's own writes: its job's synchronous completion
+        // flushes the WAL up to it, and a batch lost in a crash runs again.
+        return await addTags(db, adds, { asyncCommit: true });
       } catch {
         // One unknown contact fails the statement: each addition again alone, so only it fails.
-        return Promise.all(adds.map((add) => addTags(db, [add]).then(([state]) => state as TagState, toError)));
+        return Promise.all(
+          adds.map((add) => addTags(db, [add], { asyncCommit: true }).then(([state]) => state as TagState, toError)),
+        );
       }
     },
     { cache: false, maxBatchSize: 500 },
