@@ -62,6 +62,11 @@ export async function liveRoutes(app: FastifyInstance) {
     }
   }
 
+  // Marks this process watching (again: a client that left meanwhile may have ended the watch).
+  function watching(): Promise<void> {
+    return watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start'));
+  }
+
   function leave(socket: WebSocket) {
     if (clients.delete(socket) && clients.size === 0)
       watch.stop().catch((error) => app.log.warn({ err: error }, 'the live watch was not ended'));
@@ -108,10 +113,7 @@ export async function liveRoutes(app: FastifyInstance) {
       // finish are sent (the LISTEN is up and every process's steps make their notices).
       preHandler: async () => {
         unsubscribe ??= listener.on(STEPS_CHANNEL, broadcast);
-        await Promise.all([
-          listener.ready(),
-          watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start')),
-        ]);
+        await Promise.all([listener.ready(), watching()]);
       },
     },
     async (socket, request) => {
@@ -119,7 +121,7 @@ export async function liveRoutes(app: FastifyInstance) {
       socket.on('close', () => leave(socket));
       socket.on('error', () => leave(socket));
       // Again, after any stop of a client that left since the upgrade began (they run in turn).
-      await watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start'));
+      await watching();
     },
   );
 }

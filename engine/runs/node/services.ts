@@ -10,23 +10,16 @@ import type { StepScope } from '../../services/step-scope.js';
  * Told of each service call (service, method, arguments) before it reaches the database; may
  * return what to do with the call's result once it succeeds.
  */
-export type ServiceUse = (
-  service: keyof StepServices,
-  method: string,
-  args: readonly unknown[],
-) => ((result: unknown) => void) | undefined | Promise<((result: unknown) => void) | undefined>;
+export type ServiceUse = (service: keyof StepServices, method: string, args: readonly unknown[]) => AfterUse;
+
+/** What to do with a service call's result once it succeeds, if anything (now or once known). */
+type AfterUse = ((result: unknown) => void) | undefined | Promise<((result: unknown) => void) | undefined>;
 
 /**
  * A service made on first use, so a node that never touches an unfinished service still runs.
  * With `onUse`, every call waits for it first (the services' methods all return promises).
  */
-function lazy<T extends object>(
-  make: () => T,
-  onUse?: (
-    method: string,
-    args: readonly unknown[],
-  ) => ((result: unknown) => void) | undefined | Promise<((result: unknown) => void) | undefined>,
-): T {
+function lazy<T extends object>(make: () => T, onUse?: (method: string, args: readonly unknown[]) => AfterUse): T {
   let made: T | undefined;
   return new Proxy({} as T, {
     get(_target, property) {

@@ -145,7 +145,7 @@ async function record(
   if (transition.kind === 'fail' || (transition.kind === 'complete' && transition.end)) state.ended = true;
   if (transition.kind !== 'complete' || inline.length === 0 || !node) return;
   const known = await nextView(t, step, transition.output, view);
-  // The writer spawns the next nodes not run here, as for any step (migrations/0048).
+  // The writer spawns the next nodes not run here, as for any step (migrations/0050).
   const ranHere: string[] = [];
   for (const nodeId of inline) {
     // After the run ended, the steps left are spawned and cancelled with it.

@@ -62,8 +62,8 @@ function row(write: StepWrite) {
         output: t.output,
         wakeAt: t.wakeAt.toISOString(),
         timeout: t.waitsFor === 'event',
-        waitEvent: t.wait?.event ?? null,
-        waitFilter: t.wait?.filter ?? null,
+        waitEvent: t.wait?.event,
+        waitFilter: t.wait?.filter,
         runWaiting: t.run.waiting,
       };
     case 'retry':
