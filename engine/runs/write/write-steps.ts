@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { ASYNC_COMMIT } from '../../db/commit-mode.js';
 import type { Database } from '../../db/database.js';
 import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js';
-import type { Transition } from '../kernel/decide.js';
+import type { CounterDelta, Transition } from '../kernel/decide.js';
 
 /** One step's transition to record. */
 export interface StepWrite {
@@ -32,16 +32,17 @@ export interface WrittenChild {
 // the journey's rows (engine/README.md "Hot paths"), and the writer makes one per step. What
 // a row lacks is undefined, which JSON leaves out (the writer reads it as null): a batch's
 // JSON is parsed by PostgreSQL, and most of a step's fields are empty.
-function row(write: StepWrite) {
+function row(write: StepWrite, chains: ReadonlyMap<string, CounterDelta[]>) {
   const { transition: t, stepId: id, contactId } = write;
   const create = write.create;
+  const counters = create ? undefined : chains.get(id);
   switch (t.kind) {
     case 'complete':
       return {
         id,
         contactId,
         kind: t.kind,
-        counters: t.counters,
+        counters,
         create,
         output: t.output,
         outputs: t.outputs,
@@ -57,7 +58,7 @@ function row(write: StepWrite) {
         id,
         contactId,
         kind: t.kind,
-        counters: t.counters,
+        counters,
         create,
         output: t.output,
         wakeAt: t.wakeAt.toISOString(),
@@ -67,11 +68,57 @@ function row(write: StepWrite) {
         runWaiting: t.run.waiting,
       };
     case 'retry':
-      return { id, contactId, kind: t.kind, counters: t.counters, create, error: t.error, wakeAt: t.at.toISOString() };
+      return { id, contactId, kind: t.kind, counters, create, error: t.error, wakeAt: t.at.toISOString() };
     case 'fail':
-      return { id, contactId, kind: t.kind, counters: t.counters, create, error: t.error, end: t.end.status };
+      return { id, contactId, kind: t.kind, counters, create, error: t.error, end: t.end.status };
   }
 }
+
+type CounterSums = Required<Omit<CounterDelta, 'nodeId' | 'output'>>;
+
+/**
+ * Each chain's counters summed onto its root's row: a job's step and the inline steps after it
+ * are written together or not at all (only while the root is live), so PostgreSQL sums a few
+ * deltas a chain rather than every step's (the 5-node journey's chain: 7 for 11).
+ */
+function chainCounters(writes: readonly StepWrite[]): Map<string, CounterDelta[]> {
+  const sums = new Map<string, Map<string, CounterDelta & CounterSums>>();
+  for (const write of writes) {
+    const root = write.create?.rootId ?? write.stepId;
+    let chain = sums.get(root);
+    if (!chain) {
+      chain = new Map();
+      sums.set(root, chain);
+    }
+    for (const d of write.transition.counters) {
+      const key = d.output === undefined ? d.nodeId : `${d.nodeId}\n${d.output}`;
+      let sum = chain.get(key);
+      if (!sum) {
+        sum = { nodeId: d.nodeId, output: d.output, entered: 0, completed: 0, failed: 0, waiting: 0, taken: 0 };
+        chain.set(key, sum);
+      }
+      sum.entered += d.entered ?? 0;
+      sum.completed += d.completed ?? 0;
+      sum.failed += d.failed ?? 0;
+      sum.waiting += d.waiting ?? 0;
+      sum.taken += d.taken ?? 0;
+    }
+  }
+  const chains = new Map<string, CounterDelta[]>();
+  for (const [root, chain] of sums) chains.set(root, [...chain.values()].map(nonZero));
+  return chains;
+}
+
+/** A delta's JSON without its zero counts (the writer reads a missing count as 0). */
+const nonZero = (d: CounterDelta & CounterSums): CounterDelta => ({
+  nodeId: d.nodeId,
+  output: d.output,
+  entered: d.entered || undefined,
+  completed: d.completed || undefined,
+  failed: d.failed || undefined,
+  waiting: d.waiting || undefined,
+  taken: d.taken || undefined,
+});
 
 /**
  * THE writer: records any list of step transitions in one statement (`waymark_write_steps`,
@@ -90,8 +137,9 @@ export async function writeSteps(
   options: { asyncCommit?: boolean } = {},
 ): Promise<{ written: number; children: WrittenChild[] }> {
   if (writes.length === 0) return { written: 0, children: [] };
+  const chains = chainCounters(writes);
   const { rows } = await sql<{ result: { written: number; children: WrittenChild[] } }>`
-    select waymark_write_steps(${JSON.stringify(writes.map(row))}::jsonb, ${STEP_TASK}::text,
+    select waymark_write_steps(${JSON.stringify(writes.map((w) => row(w, chains)))}::jsonb, ${STEP_TASK}::text,
       ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
   `.execute(db);
   return rows[0]?.result ?? { written: 0, children: [] };
