@@ -32,7 +32,8 @@ export async function survivorOf(db: Kysely<Database>, workspaceId: string, id: 
  * merge of it in progress (the merge holds its row FOR UPDATE) and then keeps one from
  * starting until the caller's transaction ends: the contact itself, or its survivor; null when
  * unknown. Writes that update a contact's rows take it first (inserts need not: the
- * `waymark_contact_survivor` trigger does the same).
+ * `waymark_contact_survivor` trigger does the same; tag additions, whose table has no such
+ * trigger, take it in their own statement).
  */
 export async function writeTarget(trx: Kysely<Database>, contactId: string): Promise<string | null> {
   const { rows } = await sql<{ id: string }>`

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, test } from 'vitest';
 import { lockContact } from '../../engine/contacts/lock.js';
 import { createContactsService } from '../../engine/contacts/service.js';
+import { addTags } from '../../engine/contacts/tags.js';
 import { evaluateTriggers } from '../../engine/segments/tick.js';
 import { stepScope } from '../channels/scope.js';
 import { identityApp, node } from './support.js';
@@ -220,6 +221,47 @@ describe('merging two contacts', () => {
     );
     expect(survivor.tags.filter((t: { active: boolean }) => t.active)).toEqual([]);
     expect(survivor.consent.sms.status).toBe('subscribed');
+  });
+
+  test('tag additions racing a merge all end on the survivor', async () => {
+    const keep = await contact({ email: 'race-tag-keep@example.com' });
+    const gone = await contact({ email: 'race-tag-gone@example.com' });
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) {
+      writes.push(addTags(app().runtime.db, [{ contactId: gone, tag: `r${i}` }]));
+      if (i === 3) writes.push(call('POST', `/api/contacts/${keep}/merge`, { from: gone }));
+    }
+    await Promise.all(writes);
+    const survivor = await json('GET', `/api/contacts/${keep}`);
+    expect(survivor.tags.map((t: { tag: string }) => t.tag).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `r${i}`).sort(),
+    );
+    expect((await rowsPerTable([gone])).contact_tags).toBe(0);
+  });
+
+  test('one tag write naming a merged-away contact and its survivor counts both on the survivor', async () => {
+    const keep = await contact({ email: 'both-tag-keep@example.com' });
+    const gone = await contact({ email: 'both-tag-gone@example.com' });
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    const states = await addTags(app().runtime.db, [
+      { contactId: gone, tag: 'both' },
+      { contactId: keep, tag: 'both' },
+    ]);
+    expect(states.map((s) => s.count)).toEqual([2, 2]);
+    const survivor = await json('GET', `/api/contacts/${keep}`);
+    expect(survivor.tags).toEqual([expect.objectContaining({ tag: 'both', count: 2, active: true })]);
+  });
+
+  test('a tag write naming an unknown contact fails whole and writes nothing', async () => {
+    const known = await contact({ email: 'tag-known@example.com' });
+    const unknown = '01900000-0000-7000-8000-000000000000';
+    await expect(
+      addTags(app().runtime.db, [
+        { contactId: known, tag: 'whole' },
+        { contactId: unknown, tag: 'whole' },
+      ]),
+    ).rejects.toThrow(/foreign key/);
+    expect((await json('GET', `/api/contacts/${known}`)).tags).toEqual([]);
   });
 
   test('concurrent merges of overlapping contacts run one after the other', async () => {
