@@ -32,17 +32,17 @@ export interface WrittenChild {
 // the journey's rows (engine/README.md "Hot paths"), and the writer makes one per step. What
 // a row lacks is undefined, which JSON leaves out (the writer reads it as null): a batch's
 // JSON is parsed by PostgreSQL, and most of a step's fields are empty.
-function row(write: StepWrite, chains: ReadonlyMap<string, CounterDelta[]>) {
+function row(write: StepWrite, setOf: ReadonlyMap<string, number>) {
   const { transition: t, stepId: id, contactId } = write;
   const create = write.create;
-  const counters = create ? undefined : chains.get(id);
+  const counterSet = create ? undefined : setOf.get(id);
   switch (t.kind) {
     case 'complete':
       return {
         id,
         contactId,
         kind: t.kind,
-        counters,
+        counterSet,
         create,
         output: t.output,
         outputs: t.outputs,
@@ -50,7 +50,7 @@ function row(write: StepWrite, chains: ReadonlyMap<string, CounterDelta[]>) {
         inline: write.inline?.length ? write.inline : undefined,
         end: t.end?.status,
         goal: t.end?.goal,
-        runOpen: t.run.open,
+        runOpen: t.run.open || undefined,
         error: t.error,
       };
     case 'park':
@@ -58,30 +58,37 @@ function row(write: StepWrite, chains: ReadonlyMap<string, CounterDelta[]>) {
         id,
         contactId,
         kind: t.kind,
-        counters,
+        counterSet,
         create,
         output: t.output,
         wakeAt: t.wakeAt.toISOString(),
         timeout: t.waitsFor === 'event',
         waitEvent: t.wait?.event,
         waitFilter: t.wait?.filter,
-        runWaiting: t.run.waiting,
+        runWaiting: t.run.waiting || undefined,
       };
     case 'retry':
-      return { id, contactId, kind: t.kind, counters, create, error: t.error, wakeAt: t.at.toISOString() };
+      return { id, contactId, kind: t.kind, counterSet, create, error: t.error, wakeAt: t.at.toISOString() };
     case 'fail':
-      return { id, contactId, kind: t.kind, counters, create, error: t.error, end: t.end.status };
+      return { id, contactId, kind: t.kind, counterSet, create, error: t.error, end: t.end.status };
   }
 }
 
 type CounterSums = Required<Omit<CounterDelta, 'nodeId' | 'output'>>;
 
+/** A batch's distinct sets of chain counters, and the set each chain's root names. */
+interface ChainCounters {
+  sets: CounterDelta[][];
+  setOf: Map<string, number>;
+}
+
 /**
- * Each chain's counters summed onto its root's row: a job's step and the inline steps after it
- * are written together or not at all (only while the root is live), so PostgreSQL sums a few
- * deltas a chain rather than every step's (the 5-node journey's chain: 7 for 11).
+ * Each chain's counters, summed: a job's step and the inline steps after it are written
+ * together or not at all (only while the root is live), so its root names them for the chain.
+ * The chains of a batch take a few paths: each distinct set of deltas is sent once and a root
+ * names its index (migrations/0053), where every step's deltas were a fifth of the JSON.
  */
-function chainCounters(writes: readonly StepWrite[]): Map<string, CounterDelta[]> {
+function chainCounters(writes: readonly StepWrite[]): ChainCounters {
   const sums = new Map<string, Map<string, CounterDelta & CounterSums>>();
   for (const write of writes) {
     const root = write.create?.rootId ?? write.stepId;
@@ -104,9 +111,22 @@ function chainCounters(writes: readonly StepWrite[]): Map<string, CounterDelta[]
       sum.taken += d.taken ?? 0;
     }
   }
-  const chains = new Map<string, CounterDelta[]>();
-  for (const [root, chain] of sums) chains.set(root, [...chain.values()].map(nonZero));
-  return chains;
+  const sets: CounterDelta[][] = [];
+  const setOf = new Map<string, number>();
+  const indexOf = new Map<string, number>();
+  for (const [root, chain] of sums) {
+    if (chain.size === 0) continue;
+    let key = '';
+    for (const [k, d] of chain) key += `${k}\t${d.entered},${d.completed},${d.failed},${d.waiting},${d.taken}\n`;
+    let index = indexOf.get(key);
+    if (index === undefined) {
+      index = sets.length;
+      sets.push([...chain.values()].map(nonZero));
+      indexOf.set(key, index);
+    }
+    setOf.set(root, index);
+  }
+  return { sets, setOf };
 }
 
 /** A delta's JSON without its zero counts (the writer reads a missing count as 0). */
@@ -137,9 +157,10 @@ export async function writeSteps(
   options: { asyncCommit?: boolean } = {},
 ): Promise<{ written: number; children: WrittenChild[] }> {
   if (writes.length === 0) return { written: 0, children: [] };
-  const chains = chainCounters(writes);
+  const { sets, setOf } = chainCounters(writes);
   const { rows } = await sql<{ result: { written: number; children: WrittenChild[] } }>`
-    select waymark_write_steps(${JSON.stringify(writes.map((w) => row(w, chains)))}::jsonb, ${STEP_TASK}::text,
+    select waymark_write_steps(${JSON.stringify(writes.map((w) => row(w, setOf)))}::jsonb,
+      ${JSON.stringify(sets)}::jsonb, ${STEP_TASK}::text,
       ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
   `.execute(db);
   return rows[0]?.result ?? { written: 0, children: [] };
