@@ -45,6 +45,8 @@ export interface Config {
   metricsHost: string;
   /** `WAYMARK_DB_POOL_MAX`: this process's PostgreSQL pool size, default concurrency + 10. */
   dbPoolMax: number;
+  /** `WAYMARK_STEP_POOL_MAX`: connections of the step kernel's own pool (`Runtime.stepDb`), default 4. */
+  stepPoolMax: number;
 }
 
 /** A bad environment value: start-up stops with a message naming the variable. */
@@ -184,5 +186,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     metricsPort: text(env, 'METRICS_PORT') === null ? null : integer(env, 'METRICS_PORT', 0, 0, 65535),
     metricsHost: text(env, 'METRICS_HOST') ?? host,
     dbPoolMax: integer(env, 'WAYMARK_DB_POOL_MAX', workerConcurrency + 10, 1, 1000),
+    stepPoolMax: integer(env, 'WAYMARK_STEP_POOL_MAX', 4, 1, 1000),
   };
 }

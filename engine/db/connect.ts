@@ -28,6 +28,8 @@ export function connectDatabase(
      * one long statement many times, where planning it afresh would cost more than running it.
      */
     genericPlans?: boolean;
+    /** What `pg_stat_activity` shows for the pool's connections (`application_name`). */
+    applicationName?: string;
   } = {},
 ): DatabaseHandle {
   const pool = new pg.Pool({
@@ -40,6 +42,7 @@ export function connectDatabase(
     // which sends them through JIT compilation: 1.4 s of a 1.6 s broadcast entry of 5,000
     // contacts was LLVM at work. These are short OLTP statements; JIT never pays here.
     options: options.genericPlans ? '-c jit=off -c plan_cache_mode=force_generic_plan' : '-c jit=off',
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
   });
   // An idle client whose server went away emits 'error'; without a listener it crashes the process.
   pool.on('error', () => {});

@@ -66,7 +66,9 @@ export async function runBatch(
   retry: RetryOptions,
   options: BatchOptions = {},
 ): Promise<void> {
-  const { db } = runtime;
+  // The kernel's statements on its own pool; the nodes' services on the main one (a send holds
+  // its transaction while it decides, and a node may wait on anything).
+  const { stepDb: db } = runtime;
   const timeouts = items.filter((i) => i.timeout).map((i) => i.stepId);
   const claimed = new Set(await claimTimeouts(db, timeouts));
   const ids = items.filter((i) => !i.timeout || claimed.has(i.stepId)).map((i) => i.stepId);
@@ -76,9 +78,9 @@ export async function runBatch(
     runtime.logger,
     new Map(started.map((row) => [row.run_id, row.trace_context])),
   );
-  const batch = createStepBatch(db);
+  const batch = createStepBatch(runtime.db, db);
   const versions = await versionsOf(db, started);
-  const { contacts, paths } = await viewsOf(runtime, started, versions);
+  const { contacts, paths } = await viewsOf(runtime.registry, db, started, versions);
   const writes: StepWrite[] = [];
   await eachLimited(started, concurrencyOf(runtime, versions, started), async (row) => {
     const run = runOf(row);
@@ -97,7 +99,7 @@ export async function runBatch(
     const contact = row.contact_id ? (contacts.get(row.contact_id) ?? null) : null;
     const path = row.parent_step_id ? paths.get(row.parent_step_id) : undefined;
     const known = { contact, steps: pathFromRows(run, path) };
-    writes.push(...(await runToken({ runtime, db, version, run, step, known, retry, telemetry, batch })));
+    writes.push(...(await runToken({ runtime, db: runtime.db, version, run, step, known, retry, telemetry, batch })));
   });
   let committed = false;
   try {
@@ -164,21 +166,19 @@ async function versionsOf(
  * the paths by parent step. A wait or an exit reads neither.
  */
 async function viewsOf(
-  runtime: Runtime,
+  registry: Runtime['registry'],
+  db: Kysely<Database>,
   started: readonly StartedStep[],
   versions: ReadonlyMap<string, CompiledVersion>,
 ) {
   const contactIds = new Set<string>();
   const leaves = new Set<string>();
   for (const row of started) {
-    const needs = needsView(runtime.registry, versions.get(versionKey(row)) ?? null, row.node_id);
+    const needs = needsView(registry, versions.get(versionKey(row)) ?? null, row.node_id);
     if (needs.contact && row.contact_id) contactIds.add(row.contact_id);
     if (needs.steps && row.parent_step_id) leaves.add(row.parent_step_id);
   }
-  const [contacts, paths] = await Promise.all([
-    loadRunContacts(runtime.db, [...contactIds]),
-    loadPaths(runtime.db, [...leaves]),
-  ]);
+  const [contacts, paths] = await Promise.all([loadRunContacts(db, [...contactIds]), loadPaths(db, [...leaves])]);
   return { contacts, paths };
 }
 

@@ -17,18 +17,22 @@ export interface StepBatch extends StepBatchServices {
  * side), so do the messages its send nodes ask for in one turn (decided and written together),
  * and a split's standing decision, the contact rules and a credential are read once. Made per
  * batch: a decision or a setting changed while a batch runs applies from the next batch.
+ * Sends go through `db` (the main pool); tag writes and decision reads, single statements of
+ * the kernel's, through `kernel` (`Runtime.stepDb`).
  */
-export function createStepBatch(db: Kysely<Database>): StepBatch {
+export function createStepBatch(db: Kysely<Database>, kernel: Kysely<Database> = db): StepBatch {
   const tags = new DataLoader<TagAdd, TagState>(
     async (adds) => {
       try {
         // Committed asynchronously, as the batch's own writes: its job's synchronous completion
         // flushes the WAL up to it, and a batch lost in a crash runs again.
-        return await addTags(db, adds, { asyncCommit: true });
+        return await addTags(kernel, adds, { asyncCommit: true });
       } catch {
         // One unknown contact fails the statement: each addition again alone, so only it fails.
         return Promise.all(
-          adds.map((add) => addTags(db, [add], { asyncCommit: true }).then(([state]) => state as TagState, toError)),
+          adds.map((add) =>
+            addTags(kernel, [add], { asyncCommit: true }).then(([state]) => state as TagState, toError),
+          ),
         );
       }
     },
@@ -58,7 +62,7 @@ export function createStepBatch(db: Kysely<Database>): StepBatch {
     send: (scope, asked) => (scope.db === db ? sends.load({ scope, asked }) : sendOne({ scope, asked })),
     once,
     decision: (journeyId, nodeId) =>
-      once(`split-decision:${journeyId}:${nodeId}`, () => routingDecision(db, journeyId, nodeId)),
+      once(`split-decision:${journeyId}:${nodeId}`, () => routingDecision(kernel, journeyId, nodeId)),
   };
 }
 
