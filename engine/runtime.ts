@@ -145,7 +145,12 @@ export async function createRuntime(
       health,
       clock: options.clock ?? systemClock,
       identity,
-      metrics: new Metrics(identity, { db: handle.db, pool: handle.pool, poolMax }),
+      metrics: new Metrics(identity, {
+        db: handle.db,
+        pool: handle.pool,
+        poolMax,
+        stepPool: { pool: steps.pool, max: config.stepPoolMax },
+      }),
       smtp,
       httpStandIns: { ...options.httpStandIns },
       async close() {

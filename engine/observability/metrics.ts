@@ -36,7 +36,13 @@ export class Metrics {
 
   constructor(
     readonly identity: ProcessIdentity,
-    private readonly source: { db: Kysely<Database>; pool: pg.Pool; poolMax: number },
+    private readonly source: {
+      db: Kysely<Database>;
+      pool: pg.Pool;
+      poolMax: number;
+      /** The step kernel's pool (`Runtime.stepDb`), when the process has one. */
+      stepPool?: { pool: pg.Pool; max: number };
+    },
   ) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ role: identity.role, process: identity.process });
@@ -135,7 +141,8 @@ export class Metrics {
   }
 
   private poolGauges(registers: Registry[]) {
-    const { pool, poolMax } = this.source;
+    const { pool, poolMax, stepPool } = this.source;
+    if (stepPool) this.stepPoolGauges(registers, stepPool);
     new Gauge({
       name: 'waymark_db_pool_connections',
       help: "This process's PostgreSQL pool connections, idle or busy",
@@ -160,6 +167,36 @@ export class Metrics {
       registers,
       collect() {
         this.set(poolMax);
+      },
+    });
+  }
+
+  /** The step kernel's pool, apart from the main one: too small, its waiting count grows while the main pool idles. */
+  private stepPoolGauges(registers: Registry[], { pool, max }: { pool: pg.Pool; max: number }) {
+    new Gauge({
+      name: 'waymark_step_pool_connections',
+      help: "This process's step kernel pool connections (WAYMARK_STEP_POOL_MAX), idle or busy",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
+      },
+    });
+    new Gauge({
+      name: 'waymark_step_pool_waiting',
+      help: "Statements of step batches waiting for a connection of this process's step kernel pool",
+      registers,
+      collect() {
+        this.set(pool.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'waymark_step_pool_max',
+      help: "The size of this process's step kernel pool",
+      registers,
+      collect() {
+        this.set(max);
       },
     });
   }

@@ -120,6 +120,14 @@ describe('GET /metrics after a journey ran', () => {
         ?.metrics.map((m) => m.labels?.state)
         .sort(),
     ).toEqual(['busy', 'idle']);
+    expect(sampleValue(families, 'waymark_step_pool_max')).toBe(4);
+    expect(
+      families
+        .get('waymark_step_pool_connections')
+        ?.metrics.map((m) => m.labels?.state)
+        .sort(),
+    ).toEqual(['busy', 'idle']);
+    expect(sampleValue(families, 'waymark_step_pool_waiting')).toBe(0);
     expect(families.has('process_resident_memory_bytes')).toBe(true);
     expect(families.has('nodejs_eventloop_lag_seconds')).toBe(true);
     expect(families.get('waymark_step_duration_seconds')?.type).toBe('HISTOGRAM');
