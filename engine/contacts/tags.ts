@@ -116,16 +116,20 @@ async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[], asyncCom
         with ordinality as i (contact_id, tag, ttl, ttl_given, n)
     ), target as (
       -- A contact merged away meanwhile is written as its survivor: the locking read waits for
-      -- a merge of it in progress (which holds its row FOR UPDATE), then sees the result. An
-      -- unknown contact has no row here and is written as named (its foreign key fails).
+      -- a merge of it in progress (which holds its row FOR UPDATE), then sees the result.
       select c.id, coalesce(c.merged_into, c.id) as contact_id, c.workspace_id
       from contacts c where c.id in (select contact_id from input)
       for key share
-    ), merged as (
-      select coalesce(t.contact_id, i.contact_id) as contact_id, i.tag, count(*)::int as times,
-        (array_agg(case when i.ttl_given then i.ttl else (select d.ttl_seconds from tags d
-          where d.workspace_id = t.workspace_id and d.tag = i.tag) end order by i.n desc))[1] as ttl
+    ), resolved as (
+      -- Each addition with the contact it lands on; an unknown contact is written as named
+      -- (its foreign key fails the statement).
+      select i.n, i.tag, i.ttl, i.ttl_given, coalesce(t.contact_id, i.contact_id) as contact_id, t.workspace_id
       from input i left join target t on t.id = i.contact_id
+    ), merged as (
+      select r.contact_id, r.tag, count(*)::int as times,
+        (array_agg(case when r.ttl_given then r.ttl else (select d.ttl_seconds from tags d
+          where d.workspace_id = r.workspace_id and d.tag = r.tag) end order by r.n desc))[1] as ttl
+      from resolved r
       group by 1, 2
     ), written as (
       insert into contact_tags as t (contact_id, tag, count, first_added_at, last_added_at, expires_at, removed)
@@ -138,8 +142,7 @@ async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[], asyncCom
     select i.n, w.tag, w.count, ${isoText(sql`w.first_added_at`)} as first_added_at,
       ${isoText(sql`w.last_added_at`)} as last_added_at, ${isoText(sql`w.expires_at`)} as expires_at, w.active
       ${asyncCommit ? sql`, (select ${ASYNC_COMMIT}) as mode` : sql``}
-    from input i left join target t on t.id = i.contact_id
-      join written w on w.tag = i.tag and w.contact_id = coalesce(t.contact_id, i.contact_id)
+    from resolved i join written w on w.tag = i.tag and w.contact_id = i.contact_id
     order by i.n`.execute(db);
   return rows;
 }

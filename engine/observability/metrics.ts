@@ -22,7 +22,7 @@ const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
  * gauges are read from the database at most every 5 s, whichever process is scraped.
  *
  * @example
- * const metrics = new Metrics(processIdentity('worker'), { db, pool, poolMax: 20 });
+ * const metrics = new Metrics(processIdentity('worker'), { db, pool, poolMax: 20, stepPool: { pool: steps, max: 4 } });
  * metrics.steps.inc({ node_type: 'http.request', status: 'completed' });
  * const text = await metrics.registry.metrics();
  */
@@ -40,8 +40,8 @@ export class Metrics {
       db: Kysely<Database>;
       pool: pg.Pool;
       poolMax: number;
-      /** The step kernel's pool (`Runtime.stepDb`), when the process has one. */
-      stepPool?: { pool: pg.Pool; max: number };
+      /** The step kernel's pool (`Runtime.stepDb`). */
+      stepPool: { pool: pg.Pool; max: number };
     },
   ) {
     const registers = [this.registry];
@@ -73,7 +73,10 @@ export class Metrics {
       registers,
     });
     this.installGauges(registers);
-    this.poolGauges(registers);
+    const { pool, poolMax, stepPool } = source;
+    poolGauges(registers, 'waymark_db_pool', "this process's PostgreSQL pool", pool, poolMax);
+    // Apart from the main pool: too small, its waiting count grows while the main pool idles.
+    poolGauges(registers, 'waymark_step_pool', "this process's step kernel pool", stepPool.pool, stepPool.max);
   }
 
   /**
@@ -139,65 +142,34 @@ export class Metrics {
       },
     });
   }
+}
 
-  private poolGauges(registers: Registry[]) {
-    const { pool, poolMax, stepPool } = this.source;
-    if (stepPool) this.stepPoolGauges(registers, stepPool);
-    new Gauge({
-      name: 'waymark_db_pool_connections',
-      help: "This process's PostgreSQL pool connections, idle or busy",
-      labelNames: ['state'],
-      registers,
-      collect() {
-        this.set({ state: 'idle' }, pool.idleCount);
-        this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
-      },
-    });
-    new Gauge({
-      name: 'waymark_db_pool_waiting',
-      help: "Queries waiting for a connection of this process's pool",
-      registers,
-      collect() {
-        this.set(pool.waitingCount);
-      },
-    });
-    new Gauge({
-      name: 'waymark_db_pool_max',
-      help: "The size of this process's PostgreSQL pool",
-      registers,
-      collect() {
-        this.set(poolMax);
-      },
-    });
-  }
-
-  /** The step kernel's pool, apart from the main one: too small, its waiting count grows while the main pool idles. */
-  private stepPoolGauges(registers: Registry[], { pool, max }: { pool: pg.Pool; max: number }) {
-    new Gauge({
-      name: 'waymark_step_pool_connections',
-      help: "This process's step kernel pool connections (WAYMARK_STEP_POOL_MAX), idle or busy",
-      labelNames: ['state'],
-      registers,
-      collect() {
-        this.set({ state: 'idle' }, pool.idleCount);
-        this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
-      },
-    });
-    new Gauge({
-      name: 'waymark_step_pool_waiting',
-      help: "Statements of step batches waiting for a connection of this process's step kernel pool",
-      registers,
-      collect() {
-        this.set(pool.waitingCount);
-      },
-    });
-    new Gauge({
-      name: 'waymark_step_pool_max',
-      help: "The size of this process's step kernel pool",
-      registers,
-      collect() {
-        this.set(max);
-      },
-    });
-  }
+/** `<prefix>_connections{state}`, `<prefix>_waiting` and `<prefix>_max` of one connection pool. */
+function poolGauges(registers: Registry[], prefix: string, what: string, pool: pg.Pool, max: number): void {
+  new Gauge({
+    name: `${prefix}_connections`,
+    help: `Connections of ${what}, idle or busy`,
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
+    },
+  });
+  new Gauge({
+    name: `${prefix}_waiting`,
+    help: `Queries waiting for a connection of ${what}`,
+    registers,
+    collect() {
+      this.set(pool.waitingCount);
+    },
+  });
+  new Gauge({
+    name: `${prefix}_max`,
+    help: `The size of ${what}`,
+    registers,
+    collect() {
+      this.set(max);
+    },
+  });
 }

@@ -68,19 +68,19 @@ export async function runBatch(
 ): Promise<void> {
   // The kernel's statements on its own pool; the nodes' services on the main one (a send holds
   // its transaction while it decides, and a node may wait on anything).
-  const { stepDb: db } = runtime;
+  const kernel = runtime.stepDb;
   const timeouts = items.filter((i) => i.timeout).map((i) => i.stepId);
-  const claimed = new Set(await claimTimeouts(db, timeouts));
+  const claimed = new Set(await claimTimeouts(kernel, timeouts));
   const ids = items.filter((i) => !i.timeout || claimed.has(i.stepId)).map((i) => i.stepId);
-  const started = await startSteps(db, ids);
+  const started = await startSteps(kernel, ids);
   const telemetry = new BatchTelemetry(
     runtime.metrics,
     runtime.logger,
     new Map(started.map((row) => [row.run_id, row.trace_context])),
   );
-  const batch = createStepBatch(runtime.db, db);
-  const versions = await versionsOf(db, started);
-  const { contacts, paths } = await viewsOf(runtime.registry, db, started, versions);
+  const batch = createStepBatch(runtime.db, kernel);
+  const versions = await versionsOf(kernel, started);
+  const { contacts, paths } = await viewsOf(runtime.registry, kernel, started, versions);
   const writes: StepWrite[] = [];
   await eachLimited(started, concurrencyOf(runtime, versions, started), async (row) => {
     const run = runOf(row);
@@ -103,7 +103,7 @@ export async function runBatch(
   });
   let committed = false;
   try {
-    await writeSteps(db, writes, { asyncCommit: true });
+    await writeSteps(kernel, writes, { asyncCommit: true });
     committed = true;
   } finally {
     telemetry.finish(committed);
