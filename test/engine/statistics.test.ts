@@ -65,4 +65,35 @@ describe('planner statistics of fast-growing tables', () => {
       select last_analyze as at from pg_stat_user_tables where relname = 'contacts'`.execute(db);
     expect(after.rows[0]?.at.getTime()).toBeGreaterThan(before.rows[0]?.at.getTime() ?? 0);
   });
+
+  test('analyzing steps and runs leaves out their JSON columns and keeps the columns plans read', async () => {
+    const db = t.runtime.db;
+    await sql`
+      insert into runs (journey_id, version, trigger_node_id, workspace_id, trigger, trace_context)
+      select gen_random_uuid(), 1, 'hook', (select id from workspaces order by created_at limit 1),
+        jsonb_build_object('order', g), '{}'
+      from generate_series(1, 200) g`.execute(db);
+    await sql`
+      insert into steps (run_id, journey_id, version, node_id, status, output, outputs_taken)
+      select id, journey_id, 1, 'tag', 'completed', jsonb_build_object('tag', 'vip'), '{out}' from runs`.execute(db);
+    await sql`analyze steps`.execute(db);
+    await sql`analyze runs`.execute(db);
+    const { rows } = await sql<{ column: string }>`
+      select tablename || '.' || attname as column from pg_stats
+      where schemaname = current_schema() and tablename in ('steps', 'runs')`.execute(db);
+    const analyzed = rows.map((r) => r.column);
+    expect(analyzed).toEqual(
+      expect.arrayContaining(['steps.run_id', 'steps.status', 'steps.node_id', 'runs.journey_id']),
+    );
+    for (const json of [
+      'steps.output',
+      'steps.error',
+      'steps.resume',
+      'steps.outputs_taken',
+      'runs.trigger',
+      'runs.trace_context',
+      'runs.failure',
+    ])
+      expect(analyzed).not.toContain(json);
+  });
 });
