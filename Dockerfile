@@ -42,7 +42,6 @@ COPY --from=build /app/editor/dist editor/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-# tsx runs the TypeScript sources as they are (no separate compile step to drift from them);
-# the V8 flags are server/node-flags.ts's.
-ENTRYPOINT ["node", "--max-semi-space-size=64", "--import", "tsx", "server/main.ts"]
+# tsx runs the TypeScript sources as they are (no separate compile step to drift from them).
+ENTRYPOINT ["node", "--import", "tsx", "server/main.ts"]
 CMD ["start"]

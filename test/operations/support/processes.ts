@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { NODE_FLAGS } from '../../../server/node-flags.js';
 
 const main = fileURLToPath(new URL('../../../server/main.ts', import.meta.url));
 
@@ -35,7 +34,7 @@ export async function startWaymark(
 ): Promise<WaymarkProcess> {
   const port = role === 'server' ? await freePort() : null;
   const metricsPort = await freePort();
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', main, role], {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, role], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
