@@ -44,7 +44,7 @@ export interface Runtime {
    * The step kernel's pool (`WAYMARK_STEP_POOL_MAX` connections, generic plans): a batch's
    * start, reads, write and tag writes. PostgreSQL's CPU bounds them, so more statements at
    * once than a few only contend, and every connection plans each kernel statement again:
-   * with the worker's 20 jobs on the main pool of 40, a tenth of PostgreSQL's time in the
+   * with the worker's 20 jobs on the main pool of 40, a fifth of PostgreSQL's time in the
    * 5-node journey went to planning (pg_stat_statements).
    */
   stepDb: Kysely<Database>;
