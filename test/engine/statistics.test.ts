@@ -28,6 +28,14 @@ async function addContacts(prefix: string, count: number): Promise<void> {
 const contactsAnalyzedSoon = () =>
   eventually(async () => (await analyzeGrownTables(t.runtime.db)).includes('contacts'));
 
+/** The buckets of the contacts' email histogram in the last analyze (its statistics target). */
+async function emailBuckets(): Promise<number | undefined> {
+  const { rows } = await sql<{ buckets: number }>`
+    select array_length(histogram_bounds::text::text[], 1) - 1 as buckets from pg_stats
+    where schemaname = current_schema() and tablename = 'contacts' and attname = 'email'`.execute(t.runtime.db);
+  return rows[0]?.buckets;
+}
+
 describe('planner statistics of fast-growing tables', () => {
   test('a table grown from nothing by a couple of thousand rows is analyzed at the next look', async () => {
     await addContacts('first', 2000);
@@ -42,6 +50,15 @@ describe('planner statistics of fast-growing tables', () => {
       select last_analyze is not null as analyzed from pg_stat_user_tables where relname = 'contacts'`.execute(db);
     expect(rows[0]?.analyzed).toBe(true);
     expect(await analyzeGrownTables(db)).not.toContain('contacts');
+  });
+
+  test('a look samples a tenth of what autovacuum does: ten buckets to a column, not a hundred', async () => {
+    await addContacts('sampled', 15000);
+    expect(await contactsAnalyzedSoon()).toBe(true);
+    expect(await emailBuckets()).toBe(10);
+    // The server's own analyze keeps its full sample.
+    await sql`analyze contacts`.execute(t.runtime.db);
+    expect(await emailBuckets()).toBe(100);
   });
 
   test('an import that grew the contacts by thousands leaves them analyzed', async () => {
