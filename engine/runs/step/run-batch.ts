@@ -10,7 +10,7 @@ import { type CompiledVersion, definitionOf, loadVersion } from '../versions.js'
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
 import { runToken } from './chain.js';
 import { needsView } from './needs-view.js';
-import { claimTimeouts, type StartedStep, startSteps } from './start-steps.js';
+import { claimTimeouts, markSteps, type StartedStep, startSteps } from './start-steps.js';
 import { createStepBatch } from './step-batch.js';
 import { BatchTelemetry } from './telemetry.js';
 
@@ -72,14 +72,15 @@ export async function runBatch(
   const timeouts = items.filter((i) => i.timeout).map((i) => i.stepId);
   const claimed = new Set(await claimTimeouts(kernel, timeouts));
   const ids = items.filter((i) => !i.timeout || claimed.has(i.stepId)).map((i) => i.stepId);
-  const started = await startSteps(kernel, ids);
+  const read = await startSteps(kernel, ids);
+  const versions = await versionsOf(kernel, read);
+  const started = await markCalling(runtime, kernel, read, versions);
   const telemetry = new BatchTelemetry(
     runtime.metrics,
     runtime.logger,
     new Map(started.map((row) => [row.run_id, row.trace_context])),
   );
   const batch = createStepBatch(runtime.db, kernel);
-  const versions = await versionsOf(kernel, started);
   const { contacts, paths } = await viewsOf(runtime.registry, kernel, started, versions);
   const writes: StepWrite[] = [];
   await eachLimited(started, concurrencyOf(runtime, versions, started), async (row) => {
@@ -103,7 +104,7 @@ export async function runBatch(
   });
   let committed = false;
   try {
-    await writeSteps(kernel, writes, { asyncCommit: true });
+    await writeSteps(kernel, writes, { asyncCommit: true, startedAt: started[0]?.batch_started_at });
     committed = true;
   } finally {
     telemetry.finish(committed);
@@ -144,6 +145,38 @@ function concurrencyOf(
     limit = Math.min(limit, allowed);
   }
   return limit;
+}
+
+/**
+ * The steps a batch runs: those of inline nodes as read (the writer counts their attempt), and
+ * those of nodes that call out once marked running with their attempt counted (`markSteps`),
+ * so that an execution cut short by a crash, which may have made its call, counts.
+ */
+async function markCalling(
+  runtime: Runtime,
+  db: Kysely<Database>,
+  read: StartedStep[],
+  versions: ReadonlyMap<string, CompiledVersion>,
+): Promise<StartedStep[]> {
+  const calling = new Set(
+    read.filter((row) => {
+      const version = versions.get(versionKey(row));
+      const node = version?.nodes.get(row.node_id);
+      return !(node && definitionOf(runtime.registry, node, version)?.inline);
+    }),
+  );
+  if (calling.size === 0) return read;
+  const marked = await markSteps(
+    db,
+    [...calling].map((row) => row.id),
+  );
+  return read.filter((row) => {
+    if (!calling.has(row)) return true;
+    const attempts = marked.get(row.id);
+    if (attempts === undefined) return false;
+    row.attempts = attempts;
+    return true;
+  });
 }
 
 /** The journey versions a batch's steps run on, by `versionKey` (a missing one: absent). */

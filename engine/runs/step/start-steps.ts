@@ -12,6 +12,7 @@ export interface StartedStep {
   version: number;
   node_id: string;
   parent_step_id: string | null;
+  /** The attempt this run of the step makes (the first is 1): the writer counts it. */
   attempts: number;
   resume: Resume | null;
   idempotency_key: string | null;
@@ -25,27 +26,42 @@ export interface StartedStep {
   run_started_at: string;
   /** The trace context the run was started in (`traceparent`, `tracestate`), if traced. */
   trace_context: unknown;
+  /** When the batch started (ISO 8601 text, the database's clock): the steps' `started_at`. */
+  batch_started_at: string;
 }
 
 /**
- * Marks the steps running (attempt + 1) that may run now — queued, interrupted by a crash,
- * or parked with a resume set — in ONE statement (`waymark_start_steps`): parked ones leave
- * the waiting counts, and each comes back with its run for `ctx`. Steps finished, cancelled
- * or still parked are left out. Committed asynchronously: if the marks are lost in a crash,
- * the job (completed only after them, with a synchronous commit) runs again.
+ * The steps of `stepIds` that may run now — queued, or parked with a resume set — each with
+ * the attempt it makes and its run, in ONE statement (`waymark_start_steps`, migrations/0055).
+ * It writes nothing: the writer counts the attempt and unparks the parked ones as it settles
+ * them, unless `markSteps` did before their nodes ran. Steps finished, cancelled or still
+ * parked are left out.
  */
 export async function startSteps(db: Kysely<Database>, stepIds: readonly string[]): Promise<StartedStep[]> {
   if (stepIds.length === 0) return [];
   // The statement is a kernel function (0044): top-level, its plan was cached while the steps
   // table was small and scanned every step per batch.
   const { rows } = await sql<StartedStep>`
-    with commit_mode as (select ${ASYNC_COMMIT})
     select s.id, s.run_id, s.journey_id, s.version, s.node_id, s.parent_step_id, s.attempts, s.resume,
       s.idempotency_key, s.wake_at, s.workspace_id, s.contact_id, s.trigger, s.trigger_node_id,
-      ${isoText(sql`s.run_started_at`)} as run_started_at, s.trace_context, (select count(*) from commit_mode) as mode
+      ${isoText(sql`s.run_started_at`)} as run_started_at, s.trace_context, ${isoText(sql`now()`)} as batch_started_at
     from waymark_start_steps(${[...stepIds]}::uuid[]) s
   `.execute(db);
   return rows;
+}
+
+/**
+ * Marks steps running before their nodes run, their attempt counted (`waymark_mark_steps`):
+ * for nodes that call out, whose execution cut short by a crash may have made its call and so
+ * counts as an attempt. Parked ones leave the waiting counts. Returns the attempt of each step
+ * marked; a step that may no longer run (cancelled meanwhile) is left out.
+ */
+export async function markSteps(db: Kysely<Database>, stepIds: readonly string[]): Promise<Map<string, number>> {
+  if (stepIds.length === 0) return new Map();
+  const { rows } = await sql<{ id: string; attempts: number }>`
+    select m.id, m.attempts, ${ASYNC_COMMIT} as mode from waymark_mark_steps(${[...stepIds]}::uuid[]) m
+  `.execute(db);
+  return new Map(rows.map((r) => [r.id, r.attempts]));
 }
 
 /**

@@ -145,8 +145,9 @@ const nonZero = (d: CounterDelta & CounterSums): CounterDelta => ({
  * migrations/0012_kernel.ts; read once, as jsonb, since 0030_writer_reads_once.ts) — each
  * step settled while still live, the next steps and their jobs, parked waits and their wake-up
  * jobs, retries, ended runs, node counters, the runs' token counts and the live-feed notices. Returns the steps it recorded and the children it
- * created. With `asyncCommit` the caller's transaction commits with synchronous_commit off
- * (see `ASYNC_COMMIT`).
+ * created. Each job step's attempt is counted here, and `startedAt` (its batch's start) is
+ * its `started_at` unless it had one. With `asyncCommit` the caller's transaction commits with
+ * synchronous_commit off (see `ASYNC_COMMIT`).
  *
  * @example
  * await writeSteps(db, [{ stepId, contactId, transition: decide(version, at, step, outcome, policy) }]);
@@ -154,14 +155,14 @@ const nonZero = (d: CounterDelta & CounterSums): CounterDelta => ({
 export async function writeSteps(
   db: Kysely<Database>,
   writes: readonly StepWrite[],
-  options: { asyncCommit?: boolean } = {},
+  options: { asyncCommit?: boolean; startedAt?: string } = {},
 ): Promise<{ written: number; children: WrittenChild[] }> {
   if (writes.length === 0) return { written: 0, children: [] };
   const { sets, setOf } = chainCounters(writes);
   const { rows } = await sql<{ result: { written: number; children: WrittenChild[] } }>`
     select waymark_write_steps(${JSON.stringify(writes.map((w) => row(w, setOf)))}::jsonb,
       ${JSON.stringify(sets)}::jsonb, ${STEP_TASK}::text,
-      ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
+      ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int, ${options.startedAt ?? null}::timestamptz) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
   `.execute(db);
   return rows[0]?.result ?? { written: 0, children: [] };
 }
