@@ -55,11 +55,29 @@ async function runWorker(): Promise<void> {
   worker = await startWorker(t.runtime, { pollInterval: 200 });
 }
 
-async function start(journey: { journeyId: string; version: number }, contactId: string | null): Promise<string> {
+async function start(
+  journey: { journeyId: string; version: number },
+  contactId: string | null,
+  trigger = {},
+): Promise<string> {
   const started = await db()
     .transaction()
-    .execute((trx) => startRun(trx, { ...journey, triggerNodeId: 't', contactId, trigger: {} }));
+    .execute((trx) => startRun(trx, { ...journey, triggerNodeId: 't', contactId, trigger }));
   return started?.runId as string;
+}
+
+/** Stores an event of the contact with its effects (a resumed wait among them). */
+async function emit(contactId: string, name: string): Promise<void> {
+  const event: ContactEvent = {
+    id: randomUUID(),
+    contactId,
+    name,
+    properties: {},
+    timestamp: new Date().toISOString(),
+  };
+  await db()
+    .transaction()
+    .execute((trx) => applyEventEffects(trx, event));
 }
 
 const stepAt = (runId: string, nodeId: string) =>
@@ -114,11 +132,7 @@ describe("a batch's start", () => {
       nodes: [n('t', 'tst.trigger', {}), n('if', 'tst.if', { key: 'go' }), n('a', 'tst.step')],
       edges: [e('t', 'if'), e('if', 'a', 'yes')],
     });
-    const runId = (
-      await db()
-        .transaction()
-        .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId: null, trigger: { go: true } }))
-    )?.runId as string;
+    const runId = await start(j, null, { go: true });
     await runWorker();
 
     await runEnds(db(), runId);
@@ -153,16 +167,7 @@ describe("a batch's start", () => {
     await runEnds(db(), runId, ['waiting']);
     await worker?.stop();
     worker = null;
-    const event: ContactEvent = {
-      id: randomUUID(),
-      contactId: contact,
-      name: 'clicked',
-      properties: {},
-      timestamp: new Date().toISOString(),
-    };
-    await db()
-      .transaction()
-      .execute((trx) => applyEventEffects(trx, event));
+    await emit(contact, 'clicked');
     const parked = await stepAt(runId, 'w');
 
     expect(await startSteps(db(), [parked.id])).toMatchObject([{ id: parked.id, resume: { kind: 'event' } }]);
@@ -186,16 +191,7 @@ describe("a batch's start", () => {
     const runId = await start(j, contact);
     await runWorker();
     await runEnds(db(), runId, ['waiting']);
-    const event: ContactEvent = {
-      id: randomUUID(),
-      contactId: contact,
-      name: 'clicked',
-      properties: {},
-      timestamp: new Date().toISOString(),
-    };
-    await db()
-      .transaction()
-      .execute((trx) => applyEventEffects(trx, event));
+    await emit(contact, 'clicked');
 
     const { run } = await runEnds(db(), runId);
 

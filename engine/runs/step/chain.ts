@@ -32,12 +32,15 @@ export interface TokenStep {
   batch: StepBatch;
 }
 
+/** Whether the node `nodeId` of `version` runs inline: it does no I/O but through `ctx.contacts`. */
+export function isInline(runtime: Runtime, version: CompiledVersion, nodeId: string): boolean {
+  const target = version.nodes.get(nodeId);
+  return target ? definitionOf(runtime.registry, target, version)?.inline === true : false;
+}
+
 /** Of `next`, the nodes that run inline (right after the step before them, in the same write). */
 export function inlineNodes(runtime: Runtime, version: CompiledVersion, next: readonly string[]): string[] {
-  return next.filter((id) => {
-    const target = version.nodes.get(id);
-    return target ? definitionOf(runtime.registry, target, version)?.inline === true : false;
-  });
+  return next.filter((id) => isInline(runtime, version, id));
 }
 
 interface Executed {

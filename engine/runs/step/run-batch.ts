@@ -8,7 +8,7 @@ import type { RunRow, StepRef } from '../node/context.js';
 import { loadPaths, pathFromRows } from '../node/path.js';
 import { type CompiledVersion, definitionOf, loadVersion } from '../versions.js';
 import { type StepWrite, writeSteps } from '../write/write-steps.js';
-import { runToken } from './chain.js';
+import { isInline, runToken } from './chain.js';
 import { needsView } from './needs-view.js';
 import { claimTimeouts, markSteps, type StartedStep, startSteps } from './start-steps.js';
 import { createStepBatch } from './step-batch.js';
@@ -161,8 +161,7 @@ async function markCalling(
   const calling = new Set(
     read.filter((row) => {
       const version = versions.get(versionKey(row));
-      const node = version?.nodes.get(row.node_id);
-      return !(node && definitionOf(runtime.registry, node, version)?.inline);
+      return !(version && isInline(runtime, version, row.node_id));
     }),
   );
   if (calling.size === 0) return read;
