@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -48,6 +49,12 @@ export interface Runtime {
    * 5-node journey went to planning (pg_stat_statements).
    */
   stepDb: Kysely<Database>;
+  /**
+   * Step batches doing the kernel's work at once in this process (`stepPoolMax` of them): a
+   * batch of inline nodes holds a slot from its start to its write, a batch of nodes that call
+   * out only for its start (see `runBatch`).
+   */
+  stepSlots: LimitFunction;
   logger: Logger;
   /** One key per purpose (credentials, each kind of signed token, …), each with the keys it still accepts. */
   keys: SecretKeys;
@@ -138,6 +145,7 @@ export async function createRuntime(
       pool: handle.pool,
       intakeDb: intake.db,
       stepDb: steps.db,
+      stepSlots: pLimit(config.stepPoolMax),
       logger,
       keys,
       registry,
