@@ -138,6 +138,7 @@ export async function createRuntime(
     const health = new DatabaseHealth(databaseUrl, 1000, logger);
     health.start();
     const smtp = new DefaultSmtp(config.smtpUrl);
+    const stepSlots = pLimit(config.stepPoolMax);
     return {
       config,
       databaseUrl,
@@ -145,7 +146,7 @@ export async function createRuntime(
       pool: handle.pool,
       intakeDb: intake.db,
       stepDb: steps.db,
-      stepSlots: pLimit(config.stepPoolMax),
+      stepSlots,
       logger,
       keys,
       registry,
@@ -158,6 +159,7 @@ export async function createRuntime(
         pool: handle.pool,
         poolMax,
         stepPool: { pool: steps.pool, max: config.stepPoolMax },
+        stepSlots,
       }),
       smtp,
       httpStandIns: { ...options.httpStandIns },

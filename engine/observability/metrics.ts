@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { LimitFunction } from 'p-limit';
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
@@ -22,7 +23,9 @@ const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
  * gauges are read from the database at most every 5 s, whichever process is scraped.
  *
  * @example
- * const metrics = new Metrics(processIdentity('worker'), { db, pool, poolMax: 20, stepPool: { pool: steps, max: 4 } });
+ * const metrics = new Metrics(processIdentity('worker'), {
+ *   db, pool, poolMax: 20, stepPool: { pool: steps, max: 4 }, stepSlots: pLimit(4),
+ * });
  * metrics.steps.inc({ node_type: 'http.request', status: 'completed' });
  * const text = await metrics.registry.metrics();
  */
@@ -42,6 +45,8 @@ export class Metrics {
       poolMax: number;
       /** The step kernel's pool (`Runtime.stepDb`). */
       stepPool: { pool: pg.Pool; max: number };
+      /** The step batches doing the kernel's work (`Runtime.stepSlots`). */
+      stepSlots: LimitFunction;
     },
   ) {
     const registers = [this.registry];
@@ -77,6 +82,7 @@ export class Metrics {
     poolGauges(registers, 'waymark_db_pool', "this process's PostgreSQL pool", pool, poolMax);
     // Apart from the main pool: too small, its waiting count grows while the main pool idles.
     poolGauges(registers, 'waymark_step_pool', "this process's step kernel pool", stepPool.pool, stepPool.max);
+    slotGauges(registers, source.stepSlots);
   }
 
   /**
@@ -170,6 +176,30 @@ function poolGauges(registers: Registry[], prefix: string, what: string, pool: p
     registers,
     collect() {
       this.set(max);
+    },
+  });
+}
+
+/**
+ * `waymark_step_slots_busy` and `…_waiting`: step batches holding one of the process's slots,
+ * and jobs waiting for one. Jobs that keep waiting say the kernel's work (the worker's CPU or
+ * PostgreSQL's) is the bound, not the worker's concurrency.
+ */
+function slotGauges(registers: Registry[], slots: LimitFunction): void {
+  new Gauge({
+    name: 'waymark_step_slots_busy',
+    help: "Step batches doing the kernel's work in this process (at most WAYMARK_STEP_POOL_MAX)",
+    registers,
+    collect() {
+      this.set(slots.activeCount);
+    },
+  });
+  new Gauge({
+    name: 'waymark_step_slots_waiting',
+    help: 'Step jobs this process took that wait for a slot before they start',
+    registers,
+    collect() {
+      this.set(slots.pendingCount);
     },
   });
 }

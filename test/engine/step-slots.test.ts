@@ -91,6 +91,12 @@ async function startRuns(type: string, count: number): Promise<string[]> {
   return runIds;
 }
 
+/** A gauge of the process's metrics, as `/metrics` shows it. */
+async function gauge(name: string): Promise<number | undefined> {
+  const metric = await t.runtime.metrics.registry.getSingleMetric(name)?.get();
+  return metric?.values[0]?.value;
+}
+
 /** Waits until the worker has taken `count` jobs (each then runs, or waits for a slot). */
 const jobsTaken = (count: number) =>
   eventually(async () => {
@@ -110,6 +116,8 @@ describe('step slots', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(gate.held).toBe(SLOTS);
+    expect(await gauge('waymark_step_slots_busy')).toBe(SLOTS);
+    expect(await gauge('waymark_step_slots_waiting')).toBe(5 - SLOTS);
 
     gate.open();
     for (const runId of runIds) expect((await runEnds(db(), runId)).run.status).toBe('completed');
