@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { type ContactEvent, defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { applyEventEffects } from '../../engine/runs/event-effects.js';
-import { startRun } from '../../engine/runs/start.js';
 import { journeyStats } from '../../engine/runs/stats.js';
 import { startSteps } from '../../engine/runs/step/start-steps.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, runEnds, testPackage } from './support.js';
+import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from './support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle | null = null;
@@ -55,16 +54,8 @@ async function runWorker(): Promise<void> {
   worker = await startWorker(t.runtime, { pollInterval: 200 });
 }
 
-async function start(
-  journey: { journeyId: string; version: number },
-  contactId: string | null,
-  trigger = {},
-): Promise<string> {
-  const started = await db()
-    .transaction()
-    .execute((trx) => startRun(trx, { ...journey, triggerNodeId: 't', contactId, trigger }));
-  return started?.runId as string;
-}
+const start = (journey: { journeyId: string; version: number }, contactId: string | null, trigger = {}) =>
+  startAtTrigger(db(), journey, contactId, trigger);
 
 /** Stores an event of the contact with its effects (a resumed wait among them). */
 async function emit(contactId: string, name: string): Promise<void> {

@@ -1,10 +1,9 @@
 import { defineNode, definePackage } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, runEnds, testPackage } from './support.js';
+import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from './support.js';
 
 /** Nodes that hold their step until the test opens the gate, counting those held. */
 class Gate {
@@ -82,12 +81,7 @@ const db = () => t.runtime.db;
 async function startRuns(type: string, count: number): Promise<string[]> {
   const j = await publish(db(), { nodes: [n('t', 'tst.trigger'), n('g', type)], edges: [e('t', 'g')] });
   const runIds: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = await db()
-      .transaction()
-      .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId: null, trigger: {} }));
-    runIds.push(started?.runId as string);
-  }
+  for (let i = 0; i < count; i++) runIds.push(await startAtTrigger(db(), j, null));
   return runIds;
 }
 

@@ -72,8 +72,9 @@ interface StartedBatch {
  * it holds one of the process's `stepSlots` all along: the worker's other jobs wait before
  * their start, holding nothing, rather than with their tokens read. Twenty such batches at
  * once cost the worker a fifth to two fifths more CPU a step than four: their tokens were
- * alive through every young collection. A batch that calls out holds a slot for its start only: its nodes wait on the
- * network, and as many run at once as the worker's concurrency allows.
+ * alive through every young collection. A batch that calls out holds a slot for its start
+ * only: its nodes wait on the network, and as many run at once as the worker's concurrency
+ * allows.
  */
 export async function runBatch(
   runtime: Runtime,
