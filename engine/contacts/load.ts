@@ -3,7 +3,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { isoText } from '../db/iso-text.js';
-import { undeliverableJson } from '../inbound/suppression.js';
+import { undeliverableRowsSql } from '../inbound/suppression.js';
 
 interface LoadedRow {
   id: string;
@@ -37,36 +37,59 @@ function contactsByIdSql(match: RawBuilder<unknown>): RawBuilder<unknown> {
 }
 
 /**
- * The SELECT of contacts with their tags and lists whose id is `= <match>` (e.g. `any(…)`),
- * in `workspaceId` when given (a run's own contact needs none: it is its journey's).
+ * The SELECT of the contacts `ids` with their tags, lists, undeliverable address, computed
+ * values and merges, in `workspaceId` when given (a run's own contact needs none: it is its
+ * journey's). Each part is read once for the whole set and joined by the contact's id: a
+ * subquery per contact and part was five index scans a contact, two thirds of the read of a
+ * step batch's 100 contacts (3.2 against 1.1 ms in `psql`).
  */
-function contactRowsSql(match: RawBuilder<unknown>, workspaceId?: string): RawBuilder<LoadedRow> {
+function contactRowsSql(ids: readonly string[], workspaceId?: string): RawBuilder<LoadedRow> {
+  const idArray = sql`${ids as string[]}::uuid[]`;
   return sql<LoadedRow>`
-    select c.id, c.email, c.phone, c.external_id, c.timezone, c.attributes, c.consent, c.subscriptions,
-      c.attribute_sources, ${isoText(sql`c.created_at`)} as created_at, ${isoText(sql`c.updated_at`)} as updated_at,
-      coalesce((select json_agg(json_build_object(
+    with c as materialized (
+      select * from ${contactsByIdSql(sql`any(${idArray})`)} c where c.merged_into is null
+        ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}
+    ), tags as (
+      select t.contact_id, json_agg(json_build_object(
           'tag', t.tag, 'count', t.count,
           'firstAddedAt', ${isoText(sql`t.first_added_at`)},
           'lastAddedAt', ${isoText(sql`t.last_added_at`)},
           'expiresAt', ${isoText(sql`t.expires_at`)},
           'active', not t.removed and (t.expires_at is null or t.expires_at > now()))
-        order by t.tag) from contact_tags t where t.contact_id = c.id), '[]') as tags,
-      coalesce((select json_agg(json_build_object(
-          'list', l.list,
-          'addedAt', ${isoText(sql`l.added_at`)})
-        order by l.list) from contact_lists l where l.contact_id = c.id), '[]') as lists,
-      ${undeliverableJson(sql`c.email`, sql`c.workspace_id`)} as email_undeliverable,
-      (select coalesce(jsonb_object_agg(a.name, coalesce(c.computed->a.name, 'null')), '{}')
-        from computed_attributes a where a.workspace_id = c.workspace_id) as computed_values,
-      coalesce((select json_agg(json_build_object('id', m.merged_id, 'email', f.email, 'phone', f.phone,
+        order by t.tag) as tags
+      from contact_tags t where t.contact_id = any(${idArray}) group by t.contact_id
+    ), lists as (
+      select l.contact_id, json_agg(json_build_object('list', l.list, 'addedAt', ${isoText(sql`l.added_at`)})
+        order by l.list) as lists
+      from contact_lists l where l.contact_id = any(${idArray}) group by l.contact_id
+    ), undeliverable as (
+      ${undeliverableRowsSql(sql`array(select email from c where email is not null)`)}
+    ), computed as (
+      select a.workspace_id, array_agg(a.name) as names
+      from computed_attributes a where a.workspace_id = any(array(select distinct workspace_id from c))
+      group by a.workspace_id
+    ), merges as (
+      select m.survivor_id, json_agg(json_build_object('id', m.merged_id, 'email', f.email, 'phone', f.phone,
           'externalId', f.external_id, 'automatic', m.automatic,
           'mergedAt', ${isoText(sql`m.merged_at`)},
           'reversibleUntil', ${isoText(sql`m.reversible_until`)})
-        order by m.merged_at desc, m.id)
-        from contact_merges m join contacts f on f.id = m.merged_id
-        where m.survivor_id = c.id and m.unmerged_at is null), '[]') as merged_from
-    from ${contactsByIdSql(match)} c where c.merged_into is null
-      ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}`;
+        order by m.merged_at desc, m.id) as merged_from
+      from contact_merges m join contacts f on f.id = m.merged_id
+      where m.survivor_id = any(${idArray}) and m.unmerged_at is null group by m.survivor_id
+    )
+    select c.id, c.email, c.phone, c.external_id, c.timezone, c.attributes, c.consent, c.subscriptions,
+      c.attribute_sources, ${isoText(sql`c.created_at`)} as created_at, ${isoText(sql`c.updated_at`)} as updated_at,
+      coalesce(tags.tags, '[]') as tags, coalesce(lists.lists, '[]') as lists, u.undeliverable as email_undeliverable,
+      case when computed.names is null then '{}'::jsonb
+        else (select jsonb_object_agg(n, coalesce(c.computed -> n, 'null')) from unnest(computed.names) n) end
+        as computed_values,
+      coalesce(merges.merged_from, '[]') as merged_from
+    from c
+      left join tags on tags.contact_id = c.id
+      left join lists on lists.contact_id = c.id
+      left join undeliverable u on u.workspace_id = c.workspace_id and u.address = c.email
+      left join computed on computed.workspace_id = c.workspace_id
+      left join merges on merges.survivor_id = c.id`;
 }
 
 /** Contacts by id, with their tags and lists, in one query; in `workspaceId` when given. */
@@ -76,9 +99,7 @@ async function contactsById(
   workspaceId?: string,
 ): Promise<Map<string, Contact>> {
   if (!ids.length) return new Map();
-  const { rows } = await sql<LoadedRow>`${contactRowsSql(sql`any(${ids as string[]}::uuid[])`, workspaceId)}`.execute(
-    db,
-  );
+  const { rows } = await sql<LoadedRow>`${contactRowsSql(ids, workspaceId)}`.execute(db);
   return new Map(rows.map((r) => [r.id, toContact(r)]));
 }
 

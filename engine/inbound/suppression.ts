@@ -75,9 +75,19 @@ export async function clearSuppression(db: Kysely<Database>, workspaceId: string
  * the contact's `emailUndeliverable` field; `email` is the contact's (lower-cased) email column.
  */
 export function undeliverableJson(email: RawBuilder<unknown>, workspaceId: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`(select json_build_object('reason', s.reason, 'status', s.status,
-      'at', ${isoText(sql`s.created_at`)})
+  return sql`(select u.undeliverable from (${undeliverableRowsSql(sql`array[${email}]`)}) u
+    where u.workspace_id = ${workspaceId})`;
+}
+
+/**
+ * SQL for the undeliverable addresses among `addresses` (lower-cased emails, a text[]): one row
+ * per workspace and address, `{ workspace_id, address, undeliverable }`, the JSON as
+ * `undeliverableJson` gives it (the latest suppression not cleared), for many contacts at once.
+ */
+export function undeliverableRowsSql(addresses: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`select distinct on (s.workspace_id, lower(s.address)) s.workspace_id, lower(s.address) as address,
+      json_build_object('reason', s.reason, 'status', s.status, 'at', ${isoText(sql`s.created_at`)}) as undeliverable
     from email_suppressions s
-    where s.workspace_id = ${workspaceId} and lower(s.address) = ${email} and s.cleared_at is null
-    order by s.created_at desc limit 1)`;
+    where lower(s.address) = any(${addresses}) and s.cleared_at is null
+    order by s.workspace_id, lower(s.address), s.created_at desc`;
 }

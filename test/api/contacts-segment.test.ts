@@ -65,6 +65,44 @@ describe('GET /api/contacts?segment=', () => {
     expect((await segment({ attr: 'country', op: 'exists' }, '&limit=1001')).statusCode).toBe(400);
   });
 
+  test('each contact of a page shows its own tags, lists, undeliverable address and merges', async () => {
+    const post = async (url: string, payload: object) => {
+      const res = await t.app.inject({ method: 'POST', url, headers: t.auth, payload });
+      expect(res.statusCode).toBeLessThan(300);
+      return res.json();
+    };
+    const make = (email: string) => post('/api/contacts', { email, attributes: { group: 'parts' } });
+    const [tagged, listed, bounced, survivor] = await Promise.all(
+      ['tagged@example.com', 'listed@example.com', 'bounced@example.com', 'survivor@example.com'].map(make),
+    );
+    const mergedAway = await post('/api/contacts', { email: 'old@example.com' });
+    await post(`/api/contacts/${tagged.id}/tags`, { tag: 'vip' });
+    await post(`/api/contacts/${listed.id}/lists`, { list: 'newsletter' });
+    await post(`/api/contacts/${survivor.id}/merge`, { from: mergedAway.id });
+    // What a hard bounce leaves (test/inbound/bounces.test.ts goes through the provider's webhook).
+    await t.runtime.pool.query(
+      `insert into email_suppressions (address, contact_id, reason, status, workspace_id)
+       select 'bounced@example.com', $1, 'bounced', '5.1.1', workspace_id from contacts where id = $1`,
+      [bounced.id],
+    );
+
+    const page = (await segment({ attr: 'group', op: 'eq', value: 'parts' })).json();
+    const byEmail = new Map(page.contacts.map((c: { email: string }) => [c.email, c]));
+    expect(byEmail.size).toBe(4);
+    for (const [email, contact] of byEmail) {
+      expect(contact).toMatchObject({
+        tags: email === 'tagged@example.com' ? [expect.objectContaining({ tag: 'vip', active: true })] : [],
+        lists: email === 'listed@example.com' ? [expect.objectContaining({ list: 'newsletter' })] : [],
+        emailUndeliverable:
+          email === 'bounced@example.com' ? expect.objectContaining({ reason: 'bounced', status: '5.1.1' }) : null,
+        mergedFrom:
+          email === 'survivor@example.com'
+            ? [expect.objectContaining({ id: mergedAway.id, email: 'old@example.com' })]
+            : [],
+      });
+    }
+  });
+
   test('the segment query uses the attributes index', async () => {
     await t.runtime.pool.query('set enable_seqscan = off');
     const { rows } = await t.runtime.pool.query(
