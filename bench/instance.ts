@@ -125,7 +125,13 @@ export async function importContacts(
   return performance.now() - started;
 }
 
-/** Waits until no run of the journey is in `statuses`; returns the milliseconds it took. */
+/**
+ * Waits until `expected` runs of the journey are in `statuses`; returns the milliseconds it
+ * took. While some run is elsewhere, the watch asks only whether one is (the first such run
+ * found answers, newest first by `runs_by_journey`); the count, which reads every run of the
+ * journey, is made once none is. Counting 10,000 runs every 100 ms was 4% of PostgreSQL's CPU
+ * in the journey workload (pg_stat_statements), charged to the engine being measured.
+ */
 export async function waitForRuns(
   runtime: Runtime,
   journeyId: string,
@@ -134,18 +140,27 @@ export async function waitForRuns(
   limitMs = 600_000,
 ): Promise<number> {
   const started = performance.now();
+  let pause = 50;
   for (;;) {
-    const asked = performance.now();
-    const { rows } = await sql<{
-      n: number;
-    }>`select count(*)::int as n from runs where journey_id = ${journeyId} and status = any(${statuses})`.execute(
+    const { rows: elsewhere } = await sql<{ some: boolean }>`
+      select exists (select 1 from runs where journey_id = ${journeyId} and not (status = any(${statuses}))) as some`.execute(
       runtime.db,
     );
-    if ((rows[0]?.n ?? 0) >= expected) return performance.now() - started;
-    if (performance.now() - started > limitMs)
-      throw new Error(`only ${rows[0]?.n} of ${expected} runs reached ${statuses.join('/')}`);
-    // Counting 100k runs takes ~20 ms: asked every 50 ms it took a third of a core from the
-    // engine being measured. Waiting ten times the count's own time keeps the watch under 10%.
-    await new Promise((r) => setTimeout(r, Math.max(50, 10 * (performance.now() - asked))));
+    if (!elsewhere[0]?.some) {
+      const asked = performance.now();
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from runs where journey_id = ${journeyId} and status = any(${statuses})`.execute(
+        runtime.db,
+      );
+      if ((rows[0]?.n ?? 0) >= expected) return performance.now() - started;
+      if (performance.now() - started > limitMs)
+        throw new Error(`only ${rows[0]?.n} of ${expected} runs reached ${statuses.join('/')}`);
+      // More runs are still to start (a broadcast entering): counts ten times their own time apart.
+      pause = Math.max(50, 10 * (performance.now() - asked));
+    } else if (performance.now() - started > limitMs) {
+      throw new Error(`runs of the journey had not all reached ${statuses.join('/')} after ${limitMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, pause));
   }
 }

@@ -7,7 +7,7 @@ import type { LatencyLags, LatencyPlan } from '../latency-child.js';
 import { type BenchResult, percentile } from '../result.js';
 
 const SECRET = 'bench-secret-0123456789';
-const RATE = 200; // calls per second
+const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 200); // calls per second
 
 /** Where the webhook is served and its steps run. */
 type Topology = 'one process' | 'server + worker processes';
