@@ -7,6 +7,7 @@ import { bareInsert } from './workloads/bare-insert.js';
 import { broadcast } from './workloads/broadcast.js';
 import { canvasOpen } from './workloads/canvas.js';
 import { ceiling } from './workloads/ceiling.js';
+import { eventIngestion } from './workloads/events.js';
 import { computedRefresh, mergeWithManyEvents } from './workloads/identity.js';
 import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
@@ -42,6 +43,7 @@ const WORKLOADS: Workload[] = [
   },
   { name: 'journey', run: (ctx) => journeyThroughput(ctx.ceilingJobsPerSecond) },
   { name: 'webhook', run: (ctx) => webhookIngestion(ctx.bareInsertRps) },
+  { name: 'events', run: (ctx) => eventIngestion(ctx.bareInsertRps) },
   { name: 'latency', run: () => webhookToAction() },
   { name: 'waits', run: () => parkedWaits() },
   { name: 'short-waits', run: () => shortWaits() },

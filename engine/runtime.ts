@@ -55,6 +55,16 @@ export interface Runtime {
    * out only for its start (see `runBatch`).
    */
   stepSlots: LimitFunction;
+  /**
+   * Records taken in at once by this process (`ingestConcurrency`): each call of the events API,
+   * inbound mail (`receiveMail`), a tracked click or open, an unsubscribe and a provider's event
+   * batch (`takeProviderWebhook`) holds a slot for its database work; the others wait in memory.
+   * With a connection each, fifty calls at once made PostgreSQL's backends fight over the same
+   * index pages and rows: on two cores an event cost PostgreSQL twice the CPU. Taken only where
+   * such work enters (a route, those two functions), so a slot is never awaited by work that
+   * holds one.
+   */
+  ingestSlots: LimitFunction;
   logger: Logger;
   /** One key per purpose (credentials, each kind of signed token, …), each with the keys it still accepts. */
   keys: SecretKeys;
@@ -139,6 +149,7 @@ export async function createRuntime(
     health.start();
     const smtp = new DefaultSmtp(config.smtpUrl);
     const stepSlots = pLimit(config.stepPoolMax);
+    const ingestSlots = pLimit(config.ingestConcurrency);
     return {
       config,
       databaseUrl,
@@ -147,6 +158,7 @@ export async function createRuntime(
       intakeDb: intake.db,
       stepDb: steps.db,
       stepSlots,
+      ingestSlots,
       logger,
       keys,
       registry,
@@ -160,6 +172,7 @@ export async function createRuntime(
         poolMax,
         stepPool: { pool: steps.pool, max: config.stepPoolMax },
         stepSlots,
+        ingestSlots,
       }),
       smtp,
       httpStandIns: { ...options.httpStandIns },

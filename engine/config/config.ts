@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { WaymarkError } from '@waymark/sdk';
 
@@ -47,6 +48,11 @@ export interface Config {
   dbPoolMax: number;
   /** `WAYMARK_STEP_POOL_MAX`: connections of the step kernel's own pool (`Runtime.stepDb`), default 4. */
   stepPoolMax: number;
+  /**
+   * `WAYMARK_INGEST_CONCURRENCY`: records taken in at once by this process (`Runtime.ingestSlots`:
+   * the events API, inbound mail, tracking, unsubscribes, provider events), default two per core.
+   */
+  ingestConcurrency: number;
 }
 
 /** A bad environment value: start-up stops with a message naming the variable. */
@@ -187,5 +193,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     metricsHost: text(env, 'METRICS_HOST') ?? host,
     dbPoolMax: integer(env, 'WAYMARK_DB_POOL_MAX', workerConcurrency + 10, 1, 1000),
     stepPoolMax: integer(env, 'WAYMARK_STEP_POOL_MAX', 4, 1, 1000),
+    ingestConcurrency: integer(env, 'WAYMARK_INGEST_CONCURRENCY', 2 * os.availableParallelism(), 1, 1000),
   };
 }

@@ -48,7 +48,8 @@ export async function receiveMail(runtime: Runtime, raw: Buffer, source: Inbound
     }
     throw error;
   }
-  const result = await take(runtime, mail, raw, source);
+  // Its records are taken in under one of the process's ingest slots (`Runtime.ingestSlots`).
+  const result = await runtime.ingestSlots(() => take(runtime, mail, raw, source));
   const count = stats.add(result.outcome);
   const about = { from: mail.from, mailMessageId: mail.messageId, recipients: source.recipients ?? mail.recipients };
   if (result.outcome === 'unmatched' || result.outcome === 'ignored') {

@@ -24,7 +24,7 @@ const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
  *
  * @example
  * const metrics = new Metrics(processIdentity('worker'), {
- *   db, pool, poolMax: 20, stepPool: { pool: steps, max: 4 }, stepSlots: pLimit(4),
+ *   db, pool, poolMax: 20, stepPool: { pool: steps, max: 4 }, stepSlots: pLimit(4), ingestSlots: pLimit(4),
  * });
  * metrics.steps.inc({ node_type: 'http.request', status: 'completed' });
  * const text = await metrics.registry.metrics();
@@ -47,6 +47,8 @@ export class Metrics {
       stepPool: { pool: pg.Pool; max: number };
       /** The step batches doing the kernel's work (`Runtime.stepSlots`). */
       stepSlots: LimitFunction;
+      /** The records being taken in (`Runtime.ingestSlots`). */
+      ingestSlots: LimitFunction;
     },
   ) {
     const registers = [this.registry];
@@ -82,7 +84,14 @@ export class Metrics {
     poolGauges(registers, 'waymark_db_pool', "this process's PostgreSQL pool", pool, poolMax);
     // Apart from the main pool: too small, its waiting count grows while the main pool idles.
     poolGauges(registers, 'waymark_step_pool', "this process's step kernel pool", stepPool.pool, stepPool.max);
-    slotGauges(registers, source.stepSlots);
+    slotGauges(registers, 'waymark_step_slots', source.stepSlots, {
+      busy: "Step batches doing the kernel's work in this process (at most WAYMARK_STEP_POOL_MAX)",
+      waiting: 'Step jobs this process took that wait for a slot before they start',
+    });
+    slotGauges(registers, 'waymark_ingest_slots', source.ingestSlots, {
+      busy: 'Calls and mails recording events in this process (at most WAYMARK_INGEST_CONCURRENCY)',
+      waiting: 'Calls and mails this process took that wait for a slot before their work',
+    });
   }
 
   /**
@@ -181,22 +190,28 @@ function poolGauges(registers: Registry[], prefix: string, what: string, pool: p
 }
 
 /**
- * `waymark_step_slots_busy` and `…_waiting`: step batches holding one of the process's slots,
- * and jobs waiting for one. Jobs that keep waiting say the kernel's work (the worker's CPU or
- * PostgreSQL's) is the bound, not the worker's concurrency.
+ * `<name>_busy` and `<name>_waiting`: work holding one of the process's slots, and work waiting
+ * for one. Step jobs that keep waiting say the kernel's work (the worker's CPU or PostgreSQL's)
+ * is the bound, not the worker's concurrency; calls that keep waiting for an ingest slot, that
+ * the process takes in more than its share of PostgreSQL serves.
  */
-function slotGauges(registers: Registry[], slots: LimitFunction): void {
+function slotGauges(
+  registers: Registry[],
+  name: string,
+  slots: LimitFunction,
+  help: { busy: string; waiting: string },
+): void {
   new Gauge({
-    name: 'waymark_step_slots_busy',
-    help: "Step batches doing the kernel's work in this process (at most WAYMARK_STEP_POOL_MAX)",
+    name: `${name}_busy`,
+    help: help.busy,
     registers,
     collect() {
       this.set(slots.activeCount);
     },
   });
   new Gauge({
-    name: 'waymark_step_slots_waiting',
-    help: 'Step jobs this process took that wait for a slot before they start',
+    name: `${name}_waiting`,
+    help: help.waiting,
     registers,
     collect() {
       this.set(slots.pendingCount);

@@ -63,5 +63,8 @@ export async function takeProviderWebhook(
   // One handshake per request (an SNS subscription is confirmed once, whoever verified it).
   await confirmWith.events.handshake?.(request, confirmWith.data, ctx);
   const events = parsed.filter((e) => e !== null);
-  return recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length, runtime.metrics);
+  // Verified (which may fetch a signing certificate) before it takes one of the ingest slots.
+  return runtime.ingestSlots(() =>
+    recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length, runtime.metrics),
+  );
 }

@@ -79,31 +79,35 @@ export async function eventsRoutes(app: FastifyInstance) {
         'POST /api/events',
         propagation.extract(context.active(), request.headers),
         { kind: SpanKind.SERVER },
-        async () => {
-          const body = request.body;
-          const workspaceId = workspaceOf(request);
-          if (body.idempotencyKey) {
-            const first = await db
-              .selectFrom('events')
-              .select('id')
-              .where('workspace_id', '=', workspaceId)
-              .where('idempotency_key', '=', body.idempotencyKey)
-              .executeTakeFirst();
-            if (first) return reply.code(202).send({ id: first.id });
-          }
-          const contactId = await bindContact(db, workspaceId, body);
-          if (!contactId)
-            throw new ValidationError('the event names no contact', [{ path: '/email', message: 'identity missing' }]);
-          const { event, runsStarted } = await recordEvent(db, {
-            contactId,
-            name: body.name,
-            properties: body.properties,
-            timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
-            idempotencyKey: body.idempotencyKey,
-          });
-          app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
-          return reply.code(202).send({ id: event.id });
-        },
+        // The whole of its database work under one of the process's ingest slots (`Runtime.ingestSlots`).
+        () =>
+          app.runtime.ingestSlots(async () => {
+            const body = request.body;
+            const workspaceId = workspaceOf(request);
+            if (body.idempotencyKey) {
+              const first = await db
+                .selectFrom('events')
+                .select('id')
+                .where('workspace_id', '=', workspaceId)
+                .where('idempotency_key', '=', body.idempotencyKey)
+                .executeTakeFirst();
+              if (first) return reply.code(202).send({ id: first.id });
+            }
+            const contactId = await bindContact(db, workspaceId, body);
+            if (!contactId)
+              throw new ValidationError('the event names no contact', [
+                { path: '/email', message: 'identity missing' },
+              ]);
+            const { event, runsStarted } = await recordEvent(db, {
+              contactId,
+              name: body.name,
+              properties: body.properties,
+              timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
+              idempotencyKey: body.idempotencyKey,
+            });
+            app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
+            return reply.code(202).send({ id: event.id });
+          }),
       ),
   );
 

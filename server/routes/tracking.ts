@@ -58,7 +58,7 @@ function unsubscribedPage(category: string | null): string {
 
 /** Click and open tracking and the unsubscribe page: no token, authenticated by signed tokens. */
 export async function trackingRoutes(app: FastifyInstance) {
-  const { db, keys, logger, metrics } = app.runtime;
+  const { db, keys, logger, metrics, ingestSlots } = app.runtime;
   const log = logger.child({ part: 'tracking' });
 
   // One-click unsubscribes post `List-Unsubscribe=One-Click` form-encoded, or anything at all:
@@ -83,7 +83,7 @@ export async function trackingRoutes(app: FastifyInstance) {
       const previewed = previewTarget(keys, request.params.token);
       const url = previewed
         ? redirectLocation(previewed)
-        : await recordClick(db, keys, request.params.token, log, metrics);
+        : await ingestSlots(() => recordClick(db, keys, request.params.token, log, metrics));
       if (!url) return sendError(reply, 'not_found', 'unknown link');
       return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
     },
@@ -93,7 +93,7 @@ export async function trackingRoutes(app: FastifyInstance) {
     '/t/o/:token',
     { schema: { tags: ['tracking'], security: [], params: tokenParams, response: { ...gif, ...notFound } } },
     async (request, reply) => {
-      if (!(await recordOpen(db, keys, request.params.token, log, metrics)))
+      if (!(await ingestSlots(() => recordOpen(db, keys, request.params.token, log, metrics))))
         return sendError(reply, 'not_found', 'unknown pixel');
       return reply.code(200).type('image/gif').header('cache-control', 'no-store').send(PIXEL);
     },
@@ -131,9 +131,9 @@ export async function trackingRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
-      const done = await unsubscribe(db, keys, request.params.token, metrics, {
-        categoryOnly: form.get('scope') === 'category',
-      });
+      const done = await ingestSlots(() =>
+        unsubscribe(db, keys, request.params.token, metrics, { categoryOnly: form.get('scope') === 'category' }),
+      );
       if (!done) return sendError(reply, 'not_found', 'unknown unsubscribe link');
       return reply.type('text/html; charset=utf-8').send(unsubscribedPage(done.category));
     },

@@ -2,7 +2,7 @@ import { defineNode, definePackage } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { createTestRuntime, gauge, type TestRuntime } from '../support/runtime.js';
 import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from './support.js';
 
 /** Nodes that hold their step until the test opens the gate, counting those held. */
@@ -85,12 +85,6 @@ async function startRuns(type: string, count: number): Promise<string[]> {
   return runIds;
 }
 
-/** A gauge of the process's metrics, as `/metrics` shows it. */
-async function gauge(name: string): Promise<number | undefined> {
-  const metric = await t.runtime.metrics.registry.getSingleMetric(name)?.get();
-  return metric?.values[0]?.value;
-}
-
 /** Waits until the worker has taken `count` jobs (each then runs, or waits for a slot). */
 const jobsTaken = (count: number) =>
   eventually(async () => {
@@ -110,8 +104,8 @@ describe('step slots', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(gate.held).toBe(SLOTS);
-    expect(await gauge('waymark_step_slots_busy')).toBe(SLOTS);
-    expect(await gauge('waymark_step_slots_waiting')).toBe(5 - SLOTS);
+    expect(await gauge(t.runtime, 'waymark_step_slots_busy')).toBe(SLOTS);
+    expect(await gauge(t.runtime, 'waymark_step_slots_waiting')).toBe(5 - SLOTS);
 
     gate.open();
     for (const runId of runIds) expect((await runEnds(db(), runId)).run.status).toBe('completed');

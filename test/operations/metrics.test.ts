@@ -130,6 +130,8 @@ describe('GET /metrics after a journey ran', () => {
     expect(sampleValue(families, 'waymark_step_pool_waiting')).toBe(0);
     expect(sampleValue(families, 'waymark_step_slots_busy')).toBe(0);
     expect(sampleValue(families, 'waymark_step_slots_waiting')).toBe(0);
+    expect(sampleValue(families, 'waymark_ingest_slots_busy')).toBe(0);
+    expect(sampleValue(families, 'waymark_ingest_slots_waiting')).toBe(0);
     expect(families.has('process_resident_memory_bytes')).toBe(true);
     expect(families.has('nodejs_eventloop_lag_seconds')).toBe(true);
     expect(families.get('waymark_step_duration_seconds')?.type).toBe('HISTOGRAM');

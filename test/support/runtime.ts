@@ -89,3 +89,14 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     },
   };
 }
+
+/**
+ * A gauge of a runtime's own metrics, as `/metrics` shows it (its first sample).
+ *
+ * @example
+ * expect(await gauge(t.runtime, 'waymark_step_slots_busy')).toBe(2);
+ */
+export async function gauge(runtime: Runtime, name: string): Promise<number | undefined> {
+  const metric = await runtime.metrics.registry.getSingleMetric(name)?.get();
+  return metric?.values[0]?.value;
+}
