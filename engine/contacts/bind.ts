@@ -1,7 +1,8 @@
 import { NotFoundError, ValidationError } from '@waymark/sdk';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
+import { identityHolders, identityValuesOf } from './holders.js';
 import { normalizeInput } from './normalize.js';
 import { survivorOf } from './survivor.js';
 import { type UpsertOptions, upsertContacts } from './upsert.js';
@@ -62,18 +63,17 @@ export async function bindContact(
     return survivor.id;
   }
   // Fast path: a known contact whose identity already holds every given field needs no write.
-  const known = await db
-    .selectFrom('contacts')
-    .select(['id', 'email', 'phone', 'external_id', 'merged_into'])
-    .where('workspace_id', '=', workspaceId)
-    .where((eb) =>
-      eb.or([
-        eb('external_id', '=', value.externalId ?? null),
-        eb('email', '=', value.email ?? null),
-        eb('phone', '=', value.phone ?? null),
-      ]),
-    )
-    .execute();
+  // Looked up through the identity indexes (`identityHolders`): ORing the fields read every
+  // contact of the workspace, 1.3 ms an event at 10,000 contacts and growing with them.
+  const { rows: known } = await sql<{
+    id: string;
+    email: string | null;
+    phone: string | null;
+    external_id: string | null;
+    merged_into: string | null;
+  }>`
+    select id, email, phone, external_id, merged_into from contacts
+    where id in ${identityHolders(workspaceId, identityValuesOf([value]))}`.execute(db);
   const same = (stored: string | null, given: string | undefined) => given === undefined || stored === given;
   if (known.length === 1 && known[0]) {
     const k = known[0];

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { bindContact } from '../../engine/contacts/bind.js';
 import { identityHolders } from '../../engine/contacts/holders.js';
 import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
@@ -44,4 +45,25 @@ test('reads the identity indexes, not every contact of the workspace', async () 
     explain select id from contacts where id in ${identityHolders(workspaceId, values)}`.execute(t.runtime.db);
   const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
   expect(plan).not.toMatch(/Seq Scan on contacts/);
+});
+
+test('binding a known identity (an event’s, a form’s) reads its contact by the identity indexes', async () => {
+  const { id, seqScans } = await t.runtime.db.transaction().execute(async (trx) => {
+    // The connection's scans of contacts not yet counted in pg_stat_user_tables.
+    const scans = async () =>
+      Number(
+        (
+          await sql<{ seq_scan: string }>`
+            select seq_scan from pg_stat_xact_user_tables where relname = 'contacts'`.execute(trx)
+        ).rows[0]?.seq_scan ?? 0,
+      );
+    const before = await scans();
+    const id = await bindContact(trx, workspaceId, { email: 'c43@example.com' });
+    return { id, seqScans: (await scans()) - before };
+  });
+  const { rows } = await sql<{ id: string }>`select id from contacts where email = 'c43@example.com'`.execute(
+    t.runtime.db,
+  );
+  expect(id).toBe(rows[0]?.id);
+  expect(seqScans).toBe(0);
 });
