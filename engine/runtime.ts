@@ -59,10 +59,9 @@ export interface Runtime {
    * Records taken in at once by this process (`ingestConcurrency`): each call of the events API,
    * inbound mail (`receiveMail`), a tracked click or open, an unsubscribe and a provider's event
    * batch (`takeProviderWebhook`) holds a slot for its database work; the others wait in memory.
-   * With a connection each, fifty calls at once made PostgreSQL's backends fight over the same
-   * index pages and rows: on two cores an event cost PostgreSQL twice the CPU. Taken only where
-   * such work enters (a route, those two functions), so a slot is never awaited by work that
-   * holds one.
+   * With a connection each, fifty calls at once made PostgreSQL's backends contend: on two
+   * cores an event cost PostgreSQL twice the CPU. Taken only where such work enters (a route,
+   * those two functions), so a slot is never awaited by work that holds one.
    */
   ingestSlots: LimitFunction;
   logger: Logger;
