@@ -57,11 +57,12 @@ export interface Runtime {
   stepSlots: LimitFunction;
   /**
    * Records taken in at once by this process (`ingestConcurrency`): each call of the events API,
-   * inbound mail (`receiveMail`), a tracked click or open, an unsubscribe and a provider's event
-   * batch (`takeProviderWebhook`) holds a slot for its database work; the others wait in memory.
+   * inbound mail (`receiveMail`), a tracked click or open, an unsubscribe, a provider's event
+   * batch (`takeProviderWebhook`) and a form's submission or confirmation (`submitForm`,
+   * `confirmSubscription`) holds a slot for its database work; the others wait in memory.
    * With a connection each, fifty calls at once made PostgreSQL's backends contend: on two
    * cores an event cost PostgreSQL twice the CPU. Taken only where such work enters (a route,
-   * those two functions), so a slot is never awaited by work that holds one.
+   * those functions), so a slot is never awaited by work that holds one.
    */
   ingestSlots: LimitFunction;
   logger: Logger;

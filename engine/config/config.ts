@@ -50,7 +50,7 @@ export interface Config {
   stepPoolMax: number;
   /**
    * `WAYMARK_INGEST_CONCURRENCY`: records taken in at once by this process (`Runtime.ingestSlots`:
-   * the events API, inbound mail, tracking, unsubscribes, provider events), default two per core.
+   * the events API, inbound mail, tracking, unsubscribes, provider events, forms), default two per core.
    */
   ingestConcurrency: number;
 }

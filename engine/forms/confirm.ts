@@ -18,50 +18,53 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
   const id = confirmationOf(runtime.keys, token);
   if (!id) return false;
   const tally = newTally();
-  const confirmed = await runtime.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('form_confirmations')
-      .selectAll()
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!row || Date.now() - new Date(row.created_at as unknown as Date).getTime() > VALID_MS) return false;
-    if (row.confirmed_at) return true;
-    const kept = row.payload as unknown as { submission: Omit<Submission, 'workspaceId'>; proof: JsonObject };
-    // The pending contact's workspace is the form's (kept before submissions named it).
-    const contact = await trx
-      .selectFrom('contacts')
-      .select('workspace_id')
-      .where('id', '=', row.contact_id)
-      .executeTakeFirst();
-    if (!contact) return false;
-    const submission: Submission = { ...kept.submission, workspaceId: contact.workspace_id };
-    const { proof } = kept;
-    const confirmed: JsonObject = {
-      ...proof,
-      confirmedAt: new Date().toISOString(),
-      confirmIp: visitor.ip,
-      confirmUserAgent: visitor.userAgent,
-    };
-    const contactId = await applySubmission(trx, submission, confirmed, tally);
-    await trx
-      .updateTable('consent_proofs')
-      .set({ status: 'subscribed', proof: JSON.stringify(confirmed) })
-      .where('id', '=', row.proof_id)
-      .execute();
-    const { formId, formVersion } = submission;
-    await recordEvent(
-      trx,
-      {
-        contactId,
-        name: 'consent.confirmed',
-        properties: { formId, formVersion, channel: 'email' },
-      },
-      tally,
-    );
-    await trx.updateTable('form_confirmations').set({ confirmed_at: new Date() }).where('id', '=', id).execute();
-    return true;
-  });
+  // Under one of the process's ingest slots (`Runtime.ingestSlots`), as every entry that records events.
+  const confirmed = await runtime.ingestSlots(() =>
+    runtime.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('form_confirmations')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row || Date.now() - new Date(row.created_at as unknown as Date).getTime() > VALID_MS) return false;
+      if (row.confirmed_at) return true;
+      const kept = row.payload as unknown as { submission: Omit<Submission, 'workspaceId'>; proof: JsonObject };
+      // The pending contact's workspace is the form's (kept before submissions named it).
+      const contact = await trx
+        .selectFrom('contacts')
+        .select('workspace_id')
+        .where('id', '=', row.contact_id)
+        .executeTakeFirst();
+      if (!contact) return false;
+      const submission: Submission = { ...kept.submission, workspaceId: contact.workspace_id };
+      const { proof } = kept;
+      const confirmed: JsonObject = {
+        ...proof,
+        confirmedAt: new Date().toISOString(),
+        confirmIp: visitor.ip,
+        confirmUserAgent: visitor.userAgent,
+      };
+      const contactId = await applySubmission(trx, submission, confirmed, tally);
+      await trx
+        .updateTable('consent_proofs')
+        .set({ status: 'subscribed', proof: JSON.stringify(confirmed) })
+        .where('id', '=', row.proof_id)
+        .execute();
+      const { formId, formVersion } = submission;
+      await recordEvent(
+        trx,
+        {
+          contactId,
+          name: 'consent.confirmed',
+          properties: { formId, formVersion, channel: 'email' },
+        },
+        tally,
+      );
+      await trx.updateTable('form_confirmations').set({ confirmed_at: new Date() }).where('id', '=', id).execute();
+      return true;
+    }),
+  );
   runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
   return confirmed;
 }

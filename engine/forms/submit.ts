@@ -53,56 +53,62 @@ export async function submitForm(
   };
   const { db } = runtime;
   const tally = newTally();
+  // Its transactions hold one of the process's ingest slots (`Runtime.ingestSlots`); the
+  // confirmation mail, sent after, holds none.
   if (!form.doubleOptIn) {
-    await db.transaction().execute(async (trx) => {
-      const contactId = await applySubmission(trx, submission, form.consentText ? proof : null, tally);
-      if (form.consentText)
-        await trx
-          .insertInto('consent_proofs')
-          .values({ contact_id: contactId, channel: 'email', status: 'subscribed', proof: JSON.stringify(proof) })
-          .execute();
-    });
+    await runtime.ingestSlots(() =>
+      db.transaction().execute(async (trx) => {
+        const contactId = await applySubmission(trx, submission, form.consentText ? proof : null, tally);
+        if (form.consentText)
+          await trx
+            .insertInto('consent_proofs')
+            .values({ contact_id: contactId, channel: 'email', status: 'subscribed', proof: JSON.stringify(proof) })
+            .execute();
+      }),
+    );
     runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
     return;
   }
   const emailField = form.fields.find((f) => f.mapTo === 'email');
   const email = String(values[emailField?.name ?? ''] ?? '');
-  const pending = await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`form:${form.id}:${email}`}))`.execute(trx);
-    const recent = await sql<{ id: string }>`
+  const pending = await runtime.ingestSlots(() =>
+    db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${`form:${form.id}:${email}`}))`.execute(trx);
+      const recent = await sql<{ id: string }>`
       select id from form_confirmations
       where form_id = ${form.id} and email = ${email} and mailed_at > now() - interval '10 minutes' limit 1`.execute(
-      trx,
-    );
-    if (recent.rows.length) return null;
-    const contactId = await upsertSubmitter(trx, workspaceId, { email });
-    const contact = await loadContact(trx, workspaceId, contactId);
-    if (contact?.consent.email.status !== 'subscribed')
-      await setConsent(
         trx,
-        contactId,
-        { channel: 'email', status: 'pending', source: `form:${form.id}`, proof },
-        tally,
       );
-    const kept = await trx
-      .insertInto('consent_proofs')
-      .values({ contact_id: contactId, channel: 'email', status: 'pending', proof: JSON.stringify(proof) })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const row = await trx
-      .insertInto('form_confirmations')
-      .values({
-        form_id: form.id,
-        form_version: form.version,
-        contact_id: contactId,
-        email,
-        payload: JSON.stringify({ submission, proof }),
-        proof_id: kept.id,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { id: row.id, contactId };
-  });
+      if (recent.rows.length) return null;
+      const contactId = await upsertSubmitter(trx, workspaceId, { email });
+      const contact = await loadContact(trx, workspaceId, contactId);
+      if (contact?.consent.email.status !== 'subscribed')
+        await setConsent(
+          trx,
+          contactId,
+          { channel: 'email', status: 'pending', source: `form:${form.id}`, proof },
+          tally,
+        );
+      const kept = await trx
+        .insertInto('consent_proofs')
+        .values({ contact_id: contactId, channel: 'email', status: 'pending', proof: JSON.stringify(proof) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('form_confirmations')
+        .values({
+          form_id: form.id,
+          form_version: form.version,
+          contact_id: contactId,
+          email,
+          payload: JSON.stringify({ submission, proof }),
+          proof_id: kept.id,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { id: row.id, contactId };
+    }),
+  );
   runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
   if (!pending) return;
   const contact = await loadContact(db, workspaceId, pending.contactId);
