@@ -44,10 +44,11 @@ function contactsByIdSql(match: RawBuilder<unknown>): RawBuilder<unknown> {
  * step batch's 100 contacts (3.2 against 1.1 ms in `psql`).
  */
 function contactRowsSql(ids: readonly string[], workspaceId?: string): RawBuilder<LoadedRow> {
-  const idArray = sql`${ids as string[]}::uuid[]`;
+  // Every part reads the contacts found (`c`), as an array its index lookups take.
+  const found = sql`array(select id from c)`;
   return sql<LoadedRow>`
     with c as materialized (
-      select * from ${contactsByIdSql(sql`any(${idArray})`)} c where c.merged_into is null
+      select * from ${contactsByIdSql(sql`any(${ids as string[]}::uuid[])`)} c where c.merged_into is null
         ${workspaceId === undefined ? sql`` : sql`and c.workspace_id = ${workspaceId}`}
     ), tags as (
       select t.contact_id, json_agg(json_build_object(
@@ -57,11 +58,11 @@ function contactRowsSql(ids: readonly string[], workspaceId?: string): RawBuilde
           'expiresAt', ${isoText(sql`t.expires_at`)},
           'active', not t.removed and (t.expires_at is null or t.expires_at > now()))
         order by t.tag) as tags
-      from contact_tags t where t.contact_id = any(${idArray}) group by t.contact_id
+      from contact_tags t where t.contact_id = any(${found}) group by t.contact_id
     ), lists as (
       select l.contact_id, json_agg(json_build_object('list', l.list, 'addedAt', ${isoText(sql`l.added_at`)})
         order by l.list) as lists
-      from contact_lists l where l.contact_id = any(${idArray}) group by l.contact_id
+      from contact_lists l where l.contact_id = any(${found}) group by l.contact_id
     ), undeliverable as (
       ${undeliverableRowsSql(sql`array(select email from c where email is not null)`)}
     ), computed as (
@@ -75,7 +76,7 @@ function contactRowsSql(ids: readonly string[], workspaceId?: string): RawBuilde
           'reversibleUntil', ${isoText(sql`m.reversible_until`)})
         order by m.merged_at desc, m.id) as merged_from
       from contact_merges m join contacts f on f.id = m.merged_id
-      where m.survivor_id = any(${idArray}) and m.unmerged_at is null group by m.survivor_id
+      where m.survivor_id = any(${found}) and m.unmerged_at is null group by m.survivor_id
     )
     select c.id, c.email, c.phone, c.external_id, c.timezone, c.attributes, c.consent, c.subscriptions,
       c.attribute_sources, ${isoText(sql`c.created_at`)} as created_at, ${isoText(sql`c.updated_at`)} as updated_at,
