@@ -1,0 +1,262 @@
+import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { decryptJson, encryptJson } from '../../../engine/credentials/crypto.js';
+import { isUuid } from '../../../engine/db/ids.js';
+import { compileParams } from '../../../engine/graph/params-schema.js';
+import type { NodeRegistry } from '../../../engine/registry/registry.js';
+import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../../engine/sending/dkim.js';
+import { rateBacklog } from '../../../engine/sending/send-rate.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { workspaceOf } from '../../teams/workspace.js';
+
+const credentialSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    type: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    channel: {
+      type: ['string', 'null'],
+      description: 'the channel a sending credential sends (email.send / sms.send accept it), else null',
+    },
+  },
+  required: ['id', 'name', 'type', 'createdAt', 'channel'],
+} as const;
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string' } },
+  required: ['id'],
+} as const;
+
+interface CredentialRow {
+  id: string;
+  name: string;
+  type: string;
+  // Generated<Timestamp> selects as the column type; pg hands back a Date.
+  created_at: unknown;
+}
+
+const toApi = (registry: NodeRegistry, r: CredentialRow) => ({
+  id: r.id,
+  name: r.name,
+  type: r.type,
+  createdAt: new Date(r.created_at as Date).toISOString(),
+  channel: registry.credential(r.type)?.sender?.channel ?? null,
+});
+
+/** Credentials: stored encrypted, validated against their type's schema, never returned. */
+export async function credentialsRoutes(app: FastifyInstance) {
+  const { db, registry, keys } = app.runtime;
+
+  /** Checks data against the credential type's schema; problems point into the body's `data`. */
+  const check = (type: string, data: JsonObject) => {
+    const definition = registry.credential(type);
+    if (!definition) {
+      throw new ValidationError(`no credential type ${type}`, [
+        { path: '/type', message: `unknown credential type ${type}` },
+      ]);
+    }
+    const validate = compileParams(definition.schema);
+    const details = validate(data)
+      ? []
+      : (validate.errors ?? []).map((e) => {
+          const missing =
+            e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';
+          const path = `/data${e.instancePath}${missing}`;
+          return { path, message: `${path} ${e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid')}` };
+        });
+    if (details.length) throw new ValidationError(`data does not fit credential type ${type}`, details);
+  };
+
+  /**
+   * The data to store, inside the saving transaction: a DKIM key is completed (lower-cased
+   * domain, generated key) and must be its domain's only one in the workspace.
+   */
+  const prepare = async (trx: typeof db, workspaceId: string, type: string, data: JsonObject, id: string | null) => {
+    if (type !== DKIM_TYPE) return data;
+    const completed = completeDkimData(data);
+    await assertDomainFree(trx, workspaceId, keys.credentials, String(completed.domain), id);
+    return completed;
+  };
+
+  app.post<{ Body: { name: string; type: string; data: JsonObject } }>(
+    '/api/credentials',
+    {
+      schema: {
+        tags: ['credentials'],
+        body: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            type: { type: 'string', minLength: 1 },
+            data: { type: 'object' },
+          },
+          required: ['name', 'type', 'data'],
+          additionalProperties: false,
+        },
+        response: { 201: credentialSchema, ...errorResponses(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { name, type, data } = request.body;
+      check(type, data);
+      const workspaceId = workspaceOf(request);
+      const row = await db.transaction().execute(async (trx) =>
+        trx
+          .insertInto('credentials')
+          .values({
+            workspace_id: workspaceId,
+            name,
+            type,
+            data_encrypted: encryptJson(keys.credentials, await prepare(trx, workspaceId, type, data, null)),
+          })
+          .returning(['id', 'name', 'type', 'created_at'])
+          .executeTakeFirstOrThrow(),
+      );
+      return reply.code(201).send(toApi(registry, row));
+    },
+  );
+
+  app.get(
+    '/api/credentials',
+    {
+      schema: {
+        tags: ['credentials'],
+        response: {
+          200: {
+            type: 'object',
+            properties: { credentials: { type: 'array', items: credentialSchema } },
+            required: ['credentials'],
+          },
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => {
+      const rows = await db
+        .selectFrom('credentials')
+        .select(['id', 'name', 'type', 'created_at'])
+        .where('workspace_id', '=', workspaceOf(request))
+        .orderBy('created_at')
+        .execute();
+      return { credentials: rows.map((r) => toApi(registry, r)) };
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: { name?: string; data?: JsonObject } }>(
+    '/api/credentials/:id',
+    {
+      schema: {
+        tags: ['credentials'],
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, data: { type: 'object' } },
+          additionalProperties: false,
+        },
+        response: { 200: credentialSchema, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const workspaceId = workspaceOf(request);
+      const current = isUuid(id)
+        ? await db
+            .selectFrom('credentials')
+            .select(['type'])
+            .where('workspace_id', '=', workspaceId)
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : undefined;
+      if (!current) throw new NotFoundError(`no credential ${id}`);
+      const { name, data } = request.body;
+      if (data) check(current.type, data);
+      const row = await db.transaction().execute(async (trx) => {
+        const stored = data ? await prepare(trx, workspaceId, current.type, data, id) : null;
+        return trx
+          .updateTable('credentials')
+          .set({
+            updated_at: sql`now()`,
+            ...(name !== undefined ? { name } : {}),
+            ...(stored ? { data_encrypted: encryptJson(keys.credentials, stored) } : {}),
+          })
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', id)
+          .returning(['id', 'name', 'type', 'created_at'])
+          .executeTakeFirstOrThrow();
+      });
+      return toApi(registry, row);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/credentials/:id/backlog',
+    {
+      schema: {
+        tags: ['credentials'],
+        summary: "A sending credential's messages held for its send rate",
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              credentialId: { type: 'string' },
+              maxPerSecond: { type: ['integer', 'null'] },
+              queued: { type: 'integer' },
+              oldestQueuedAt: { type: ['string', 'null'], format: 'date-time' },
+            },
+            required: ['credentialId', 'maxPerSecond', 'queued', 'oldestQueuedAt'],
+          },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const row = isUuid(id)
+        ? await db
+            .selectFrom('credentials')
+            .select(['data_encrypted'])
+            .where('workspace_id', '=', workspaceOf(request))
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : undefined;
+      if (!row) throw new NotFoundError(`no credential ${id}`);
+      const rate = decryptJson(keys.credentials, row.data_encrypted).maxPerSecond;
+      // Its messages are of its workspace: a credential is used only by steps of its own.
+      const { queued, oldestQueuedAt } = await rateBacklog(db, id);
+      return {
+        credentialId: id,
+        maxPerSecond: typeof rate === 'number' ? rate : null,
+        queued,
+        oldestQueuedAt: oldestQueuedAt?.toISOString() ?? null,
+      };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/credentials/:id',
+    {
+      schema: {
+        tags: ['credentials'],
+        params: idParams,
+        response: { 204: { type: 'null' }, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const deleted = isUuid(id)
+        ? await db
+            .deleteFrom('credentials')
+            .where('workspace_id', '=', workspaceOf(request))
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : null;
+      if (!deleted || Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no credential ${id}`);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  type IdentitySettings,
+  identitySettingsSchema,
+  loadIdentitySettings,
+  saveIdentitySettings,
+} from '../../../engine/contacts/auto-merge.js';
+import {
+  loadPrecedence,
+  type SourcePrecedence,
+  savePrecedence,
+  sourcePrecedenceSchema,
+} from '../../../engine/contacts/sources.js';
+import {
+  type ContactRules,
+  contactRulesSchema,
+  loadContactRules,
+  saveContactRules,
+} from '../../../engine/messages/contact-rules.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { workspaceOf } from '../../teams/workspace.js';
+
+/** Installation settings: the contact rules every message goes through. */
+export async function settingsRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+
+  app.get(
+    '/api/settings/contact-rules',
+    { schema: { tags: ['settings'], response: { 200: contactRulesSchema, ...errorResponses() } } },
+    async (request) => loadContactRules(db, workspaceOf(request)),
+  );
+
+  app.put<{ Body: ContactRules }>(
+    '/api/settings/contact-rules',
+    {
+      schema: {
+        tags: ['settings'],
+        body: contactRulesSchema,
+        response: { 200: contactRulesSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => saveContactRules(db, workspaceOf(request), request.body),
+  );
+
+  app.get(
+    '/api/settings/identity',
+    { schema: { tags: ['settings'], response: { 200: identitySettingsSchema, ...errorResponses() } } },
+    async (request) => loadIdentitySettings(db, workspaceOf(request)),
+  );
+
+  app.put<{ Body: IdentitySettings }>(
+    '/api/settings/identity',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'When identities naming two contacts merge them automatically',
+        body: identitySettingsSchema,
+        response: { 200: identitySettingsSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => saveIdentitySettings(db, workspaceOf(request), request.body),
+  );
+
+  app.get(
+    '/api/settings/attribute-sources',
+    { schema: { tags: ['settings'], response: { 200: sourcePrecedenceSchema, ...errorResponses() } } },
+    async (request) => loadPrecedence(db, workspaceOf(request)),
+  );
+
+  app.put<{ Body: SourcePrecedence }>(
+    '/api/settings/attribute-sources',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Per attribute, which sources win (listed in order, above every unlisted one)',
+        body: sourcePrecedenceSchema,
+        response: { 200: sourcePrecedenceSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => savePrecedence(db, workspaceOf(request), request.body),
+  );
+}

@@ -1,0 +1,300 @@
+import type { Readable } from 'node:stream';
+import {
+  type Channel,
+  ConflictError,
+  type ConsentStatus,
+  type Filter,
+  NotFoundError,
+  ValidationError,
+  validateFilter,
+  WaymarkError,
+} from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { mustNameComputed } from '../../../engine/computed/store.js';
+import { setConsent } from '../../../engine/contacts/consent.js';
+import { eraseContact } from '../../../engine/contacts/erase.js';
+import { exportContact } from '../../../engine/contacts/export.js';
+import { importContacts } from '../../../engine/contacts/import.js';
+import { loadContact } from '../../../engine/contacts/load.js';
+import { type ContactInput, normalizeInput } from '../../../engine/contacts/normalize.js';
+import { contactIdFor, survivorOf } from '../../../engine/contacts/survivor.js';
+import { upsertContacts } from '../../../engine/contacts/upsert.js';
+import { newTally } from '../../../engine/events/record.js';
+import { clearSuppression } from '../../../engine/inbound/suppression.js';
+import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
+import { findContacts } from '../../../engine/segments/preview.js';
+import { workspaceOf } from '../../teams/workspace.js';
+import {
+  anyObject,
+  contactSchema,
+  errorResponses,
+  idParams,
+  importResultSchema,
+  listMembershipSchema,
+  mergedIntoSchema,
+  redirectToSurvivor,
+  tagStateSchema,
+} from './schemas.js';
+
+const IMPORT_LIMIT = 50 * 1024 * 1024;
+const nullableString = { type: ['string', 'null'] } as const;
+
+function parseSegment(text: string | undefined): Filter | null {
+  if (text === undefined || text === '') return null;
+  let filter: unknown;
+  try {
+    filter = JSON.parse(text);
+  } catch {
+    throw new ValidationError('segment is not valid JSON', [{ path: '', message: 'segment is not valid JSON' }]);
+  }
+  const errors = validateFilter(filter, 'segment');
+  if (errors.length) throw new ValidationError('the segment filter is invalid', errors);
+  return filter as Filter;
+}
+
+/** Contacts: upsert, read, segment preview, import, tags, lists, consent, GDPR export and erase. */
+export async function contactsRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+  const mustExist = async (workspaceId: string, id: string) => {
+    const contact = await loadContact(db, workspaceId, id);
+    if (!contact) throw new NotFoundError(`no contact ${id}`);
+    return contact;
+  };
+
+  // The import reads the raw body as a stream; other routes keep fastify's JSON parser.
+  app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
+
+  app.post<{ Body: ContactInput & { emailUndeliverable?: null } }>(
+    '/api/contacts',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'Create or update a contact (matched by externalId, then email, then phone)',
+        body: {
+          type: 'object',
+          properties: {
+            email: nullableString,
+            phone: nullableString,
+            externalId: nullableString,
+            timezone: nullableString,
+            attributes: { type: 'object', additionalProperties: true },
+            source: {
+              type: 'string',
+              pattern: '^[a-z0-9._-]{1,64}$',
+              description: 'who writes (crm, webshop …): decides which attribute values win (default api)',
+            },
+            emailUndeliverable: {
+              type: 'null',
+              description: 'null declares the email deliverable again after a bounce: mail to it goes out again',
+            },
+          },
+        },
+        response: { 200: contactSchema, 201: contactSchema, ...errorResponses(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { value, errors } = normalizeInput(request.body);
+      if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
+      const workspaceId = workspaceOf(request);
+      const [outcome] = await upsertContacts(db, workspaceId, [value]);
+      if (!outcome) throw new Error('upsert returned nothing');
+      if (!outcome.ok) throw new ConflictError(outcome.error);
+      const contact = await mustExist(workspaceId, outcome.contactId);
+      if (
+        request.body.emailUndeliverable === null &&
+        contact.email &&
+        (await clearSuppression(db, workspaceId, contact.email))
+      )
+        contact.emailUndeliverable = null;
+      return reply.code(outcome.created ? 201 : 200).send(contact);
+    },
+  );
+
+  app.get<{ Querystring: { segment?: string; limit: number; cursor?: string } }>(
+    '/api/contacts',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'Contacts matching a filter (segment preview), paged',
+        querystring: {
+          type: 'object',
+          properties: {
+            segment: { type: 'string', description: 'a filter as JSON (NODES.md "The filter language")' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+            cursor: { type: 'string' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              contacts: { type: 'array', items: contactSchema },
+              total: { type: 'integer' },
+              nextCursor: nullableString,
+            },
+            required: ['contacts', 'total', 'nextCursor'],
+          },
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => {
+      const { segment, limit, cursor } = request.query;
+      const workspaceId = workspaceOf(request);
+      const filter = parseSegment(segment);
+      await mustNameComputed(db, workspaceId, filter);
+      return findContacts(db, workspaceId, filter, { limit, cursor });
+    },
+  );
+
+  app.post<{ Querystring: { source?: string } }>(
+    '/api/contacts/import',
+    {
+      bodyLimit: IMPORT_LIMIT,
+      schema: {
+        tags: ['contacts'],
+        querystring: {
+          type: 'object',
+          properties: { source: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$', default: 'import' } },
+        },
+        summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
+        consumes: ['text/csv', 'application/x-ndjson'],
+        response: {
+          200: importResultSchema,
+          ...errorResponses(400, 413, 415),
+        },
+      },
+    },
+    async (request) => {
+      const type = String(request.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim();
+      if (type !== 'text/csv' && type !== 'application/x-ndjson')
+        throw new WaymarkError('unsupported_media_type', 'send text/csv or application/x-ndjson');
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > IMPORT_LIMIT) throw new WaymarkError('payload_too_large', 'an import is at most 50 MiB');
+      const body = request.body as Readable;
+      let seen = 0;
+      body.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > IMPORT_LIMIT) body.destroy(new WaymarkError('payload_too_large', 'an import is at most 50 MiB'));
+      });
+      const format = type === 'text/csv' ? 'csv' : 'ndjson';
+      return importContacts(db, workspaceOf(request), body, format, request.query.source);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/contacts/:id',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'A contact with its tags and lists',
+        params: idParams,
+        response: { 200: contactSchema, 301: mergedIntoSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      const survivor = await survivorOf(db, workspaceId, request.params.id);
+      if (survivor?.mergedAway) return redirectToSurvivor(reply, survivor.id, '');
+      return mustExist(workspaceId, request.params.id);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/contacts/:id',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'Erase a contact and every row holding its personal data (GDPR)',
+        params: idParams,
+        response: { 204: { type: 'null' }, ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      await eraseContact(
+        db,
+        workspaceId,
+        await contactIdFor(db, workspaceId, request.params.id),
+        app.runtime.keys.erasure.current,
+      );
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/contacts/:id/export',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'Everything stored about a contact (GDPR access)',
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              contact: contactSchema,
+              events: { type: 'array', items: anyObject },
+              tags: { type: 'array', items: tagStateSchema },
+              lists: { type: 'array', items: listMembershipSchema },
+              messages: { type: 'array', items: anyObject },
+              runs: { type: 'array', items: anyObject },
+              leads: { type: 'array', items: anyObject },
+              consents: {
+                type: 'array',
+                items: anyObject,
+                description: 'every consent proof a form kept, oldest first',
+              },
+            },
+            required: ['contact', 'events', 'tags', 'lists', 'messages', 'runs', 'leads', 'consents'],
+          },
+          301: mergedIntoSchema,
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      const survivor = await survivorOf(db, workspaceId, request.params.id);
+      if (survivor?.mergedAway) return redirectToSurvivor(reply, survivor.id, '/export');
+      return exportContact(db, workspaceId, request.params.id);
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: { channel: Channel; status: ConsentStatus; source?: string } }>(
+    '/api/contacts/:id/consent',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'Set consent for a channel; a change is recorded as a consent.changed event',
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: {
+            channel: { type: 'string', enum: ['email', 'sms'] },
+            status: { type: 'string', enum: ['unknown', 'subscribed', 'unsubscribed'] },
+            source: { type: 'string' },
+          },
+          required: ['channel', 'status'],
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string' }, source: { type: 'string' }, at: { type: 'string' } },
+            required: ['status'],
+          },
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const id = await contactIdFor(db, workspaceOf(request), request.params.id);
+      const tally = newTally();
+      const consent = await setConsent(db, id, request.body, tally);
+      app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+      return consent;
+    },
+  );
+}

@@ -1,0 +1,167 @@
+import { context, propagation, SpanKind } from '@opentelemetry/api';
+import { type JsonObject, ValidationError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { bindContact } from '../../../engine/contacts/bind.js';
+import { withSurvivorContact } from '../../../engine/contacts/survivor.js';
+import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
+import { inSpan } from '../../../engine/observability/trace-context.js';
+import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
+import { workspaceOf } from '../../teams/workspace.js';
+import { errorResponses, eventSchema } from './schemas.js';
+
+interface EventBody {
+  contactId?: string;
+  email?: string;
+  phone?: string;
+  externalId?: string;
+  name: string;
+  properties?: JsonObject;
+  timestamp?: string;
+  idempotencyKey?: string;
+}
+
+interface EventQuery {
+  contactId?: string;
+  name?: string;
+  limit: number;
+  cursor?: string;
+}
+
+// Keyset cursor: the event's timestamp in microseconds and its id, newest first.
+const encode = (us: string, id: string) => Buffer.from(`${us}:${id}`).toString('base64url');
+function decode(cursor: string): { us: string; id: string } {
+  const [us, id] = Buffer.from(cursor, 'base64url').toString().split(':');
+  if (!us || !id || !/^-?\d+$/.test(us) || !/^[0-9a-f-]{36}$/.test(id))
+    throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'unknown cursor' }]);
+  return { us, id };
+}
+
+/** Events: store one (with everything it sets off) and read them back, newest first. */
+export async function eventsRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+
+  app.post<{ Body: EventBody }>(
+    '/api/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Record an event on a contact (an unknown identity creates the contact)',
+        body: {
+          type: 'object',
+          properties: {
+            contactId: { type: 'string', format: 'uuid' },
+            email: { type: 'string' },
+            phone: { type: 'string' },
+            externalId: { type: 'string' },
+            name: { type: 'string', minLength: 1 },
+            properties: { type: 'object', additionalProperties: true },
+            timestamp: { type: 'string', format: 'date-time' },
+            idempotencyKey: { type: 'string', minLength: 1 },
+          },
+          required: ['name'],
+          anyOf: [
+            { required: ['contactId'] },
+            { required: ['email'] },
+            { required: ['phone'] },
+            { required: ['externalId'] },
+          ],
+        },
+        response: {
+          202: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+          ...errorResponses(400, 404, 409, 413),
+        },
+      },
+    },
+    // The request's span parents the steps of the runs this event starts (API.md "Tracing").
+    async (request, reply) =>
+      inSpan(
+        'POST /api/events',
+        propagation.extract(context.active(), request.headers),
+        { kind: SpanKind.SERVER },
+        // The whole of its database work under one of the process's ingest slots (`Runtime.ingestSlots`).
+        () =>
+          app.runtime.ingestSlots(async () => {
+            const body = request.body;
+            const workspaceId = workspaceOf(request);
+            if (body.idempotencyKey) {
+              const first = await db
+                .selectFrom('events')
+                .select('id')
+                .where('workspace_id', '=', workspaceId)
+                .where('idempotency_key', '=', body.idempotencyKey)
+                .executeTakeFirst();
+              if (first) return reply.code(202).send({ id: first.id });
+            }
+            const contactId = await bindContact(db, workspaceId, body);
+            if (!contactId)
+              throw new ValidationError('the event names no contact', [
+                { path: '/email', message: 'identity missing' },
+              ]);
+            const { event, runsStarted } = await recordEvent(db, {
+              contactId,
+              name: body.name,
+              properties: body.properties,
+              timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
+              idempotencyKey: body.idempotencyKey,
+            });
+            app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
+            return reply.code(202).send({ id: event.id });
+          }),
+      ),
+  );
+
+  app.get<{ Querystring: EventQuery }>(
+    '/api/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Events, newest first, optionally of one contact and one name',
+        querystring: {
+          type: 'object',
+          properties: {
+            contactId: { type: 'string', format: 'uuid' },
+            name: { type: 'string' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { events: { type: 'array', items: eventSchema }, nextCursor: { type: ['string', 'null'] } },
+            required: ['events', 'nextCursor'],
+          },
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => {
+      const { contactId, name, limit, cursor } = await withSurvivorContact(db, workspaceOf(request), request.query);
+      const at = cursor ? decode(cursor) : null;
+      const { rows } = await sql<{
+        id: string;
+        contact_id: string;
+        name: string;
+        properties: JsonObject;
+        timestamp: Date;
+        us: string;
+      }>`
+        select id, contact_id, name, properties, timestamp,
+          ((extract(epoch from timestamp) * 1000000)::bigint)::text as us
+        from events
+        where workspace_id = ${workspaceOf(request)}
+          ${contactId ? sql`and contact_id = ${contactId}` : sql``}
+          ${name ? sql`and name = ${name}` : sql``}
+          ${at ? sql`and (timestamp, id) < (timestamptz 'epoch' + ${at.us}::bigint * interval '1 microsecond', ${at.id}::uuid)` : sql``}
+        order by timestamp desc, id desc
+        limit ${limit + 1}`.execute(db);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        events: page.map(toContactEvent),
+        nextCursor: rows.length > limit && last ? encode(last.us, last.id) : null,
+      };
+    },
+  );
+}

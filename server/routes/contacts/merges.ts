@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { loadContact } from '../../../engine/contacts/load.js';
+import { mergeContacts } from '../../../engine/contacts/merge.js';
+import { unmergeContacts } from '../../../engine/contacts/unmerge.js';
+import { workspaceOf } from '../../teams/workspace.js';
+import { contactSchema, errorResponses, idParams } from './schemas.js';
+
+const fromBody = {
+  type: 'object',
+  properties: { from: { type: 'string', format: 'uuid' } },
+  required: ['from'],
+} as const;
+
+/** Merging two contacts into one and undoing it (contract identity.md "Merging contacts"). */
+export async function contactMergesRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+  const load = async (workspaceId: string, id: string) => {
+    const contact = await loadContact(db, workspaceId, id);
+    if (!contact) throw new Error(`contact ${id} vanished after its merge`);
+    return contact;
+  };
+
+  app.post<{ Params: { id: string }; Body: { from: string } }>(
+    '/api/contacts/:id/merge',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'Merge another contact into this one (one transaction; reversible for 30 days)',
+        params: idParams,
+        body: fromBody,
+        response: { 200: contactSchema, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request) => {
+      const workspaceId = workspaceOf(request);
+      await mergeContacts(db, workspaceId, request.params.id, request.body.from, { automatic: false });
+      return load(workspaceId, request.params.id);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { from: string } }>(
+    '/api/contacts/:id/unmerge',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'Undo the merge of a contact into this one, within 30 days',
+        params: idParams,
+        body: fromBody,
+        response: {
+          200: {
+            type: 'object',
+            properties: { survivor: contactSchema, restored: contactSchema },
+            required: ['survivor', 'restored'],
+          },
+          ...errorResponses(400, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const workspaceId = workspaceOf(request);
+      await unmergeContacts(db, workspaceId, request.params.id, request.body.from);
+      return {
+        survivor: await load(workspaceId, request.params.id),
+        restored: await load(workspaceId, request.body.from),
+      };
+    },
+  );
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { journeyAnalytics } from '../../../engine/experiments/analytics.js';
+import { clearWinner, overrideWinner } from '../../../engine/experiments/decide.js';
+import { journeyExperiments } from '../../../engine/experiments/experiments.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { workspaceOf } from '../../teams/workspace.js';
+import * as s from './experiments-schemas.js';
+import { journeyIdParams } from './schemas.js';
+
+const tags = ['journeys'];
+type IdParams = { id: string };
+type WinnerParams = { id: string; nodeId: string };
+
+/** API.md "Analytics" and "Experiments": rollup figures, split experiments and their winners. */
+export async function experimentsRoutes(app: FastifyInstance) {
+  const { db, registry } = app.runtime;
+
+  app.get<{ Params: IdParams; Querystring: { from?: string; to?: string; bucket?: string; version?: number } }>(
+    '/api/journeys/:id/analytics',
+    {
+      schema: {
+        tags,
+        params: journeyIdParams,
+        querystring: s.analyticsQuery,
+        response: { 200: s.analyticsSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) =>
+      journeyAnalytics(db, registry, workspaceOf(request), request.params.id, request.query, new Date()),
+  );
+
+  app.get<{ Params: IdParams; Querystring: { metric?: string } }>(
+    '/api/journeys/:id/experiments',
+    {
+      schema: {
+        tags,
+        params: journeyIdParams,
+        querystring: s.experimentsQuery,
+        response: { 200: s.experimentsSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => journeyExperiments(db, workspaceOf(request), request.params.id, request.query.metric),
+  );
+
+  const winnerSchema = {
+    tags,
+    params: s.winnerParams,
+    response: { 200: s.experimentSchema, ...errorResponses(400, 404) },
+  };
+  app.post<{ Params: WinnerParams; Body: { variant?: unknown } | undefined }>(
+    '/api/journeys/:id/nodes/:nodeId/winner',
+    { schema: { ...winnerSchema, body: s.winnerBody } },
+    async (request) =>
+      overrideWinner(db, workspaceOf(request), request.params.id, request.params.nodeId, request.body?.variant),
+  );
+
+  app.delete<{ Params: WinnerParams }>(
+    '/api/journeys/:id/nodes/:nodeId/winner',
+    { schema: winnerSchema },
+    async (request) => clearWinner(db, workspaceOf(request), request.params.id, request.params.nodeId),
+  );
+}

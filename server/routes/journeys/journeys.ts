@@ -1,0 +1,217 @@
+import { parseDuration, ValidationError, validateFilter } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { diffGraphs } from '../../../engine/graph/diff.js';
+import type { JourneyGraph, JourneySettings } from '../../../engine/graph/types.js';
+import { journeyTemplate } from '../../../engine/journey-templates/index.js';
+import { createJourney, getJourney, listJourneys, saveDraft, updateJourney } from '../../../engine/journeys/edit.js';
+import { publishJourney, validateDraft } from '../../../engine/journeys/publish.js';
+import { journeyStatsFor } from '../../../engine/journeys/stats.js';
+import { archiveJourney, setPaused } from '../../../engine/journeys/status.js';
+import { getVersion, graphOf } from '../../../engine/journeys/versions.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { workspaceOf } from '../../teams/workspace.js';
+import * as s from './schemas.js';
+
+type IdParams = { id: string };
+const tags = ['journeys'];
+// Journeys may be large drawings; the default 1 MiB is meant for webhooks and events.
+const GRAPH_BODY_LIMIT = 10 * 1024 * 1024;
+
+/** A rate-limit window must be a duration and a goal's filter a filter; JSON Schema alone cannot say so. */
+function checkSettings(settings: Partial<JourneySettings> | undefined, pointer: string): void {
+  const filter = settings?.goal?.filter;
+  if (filter !== undefined) {
+    const problems = validateFilter(filter, 'event', `${pointer}/goal/filter`);
+    if (problems.length) throw new ValidationError('the request body is invalid', problems);
+  }
+  const window = settings?.webhookRateLimit?.window;
+  if (window !== undefined && !(parseDuration(window) !== null && parseDuration(window)! > 0)) {
+    const path = `${pointer}/webhookRateLimit/window`;
+    throw new ValidationError('the request body is invalid', [
+      { path, message: `body${path} must be a positive ISO 8601 duration such as PT1M` },
+    ]);
+  }
+}
+
+/** A create body naming a template starts from its graph and settings; its own settings win. */
+function fromTemplate<B extends { graph?: JourneyGraph; settings?: Partial<JourneySettings> }>(
+  body: B,
+  templateId: string | undefined,
+): B {
+  if (templateId === undefined) return body;
+  if (body.graph) {
+    throw new ValidationError('the request body is invalid', [
+      { path: '/graph', message: 'give either a graph or a template, not both' },
+    ]);
+  }
+  const template = journeyTemplate(templateId);
+  return { ...body, graph: template.graph, settings: { ...template.settings, ...body.settings } };
+}
+
+const versionOf = (text: string): number | 'draft' => (text === 'draft' ? 'draft' : Number(text));
+
+/** API.md "Journeys": drafts, validation, publishing, versions, diffs, pause/resume, archive, stats. */
+export async function journeysRoutes(app: FastifyInstance) {
+  const { db, registry } = app.runtime;
+
+  // Action routes (publish, pause, …) take no body; a client that still says
+  // `content-type: application/json` with an empty body is not an error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(error as SyntaxError, undefined);
+    }
+  });
+
+  app.post<{
+    Body: {
+      name: string;
+      graph?: JourneyGraph;
+      settings?: Partial<JourneySettings>;
+      tags?: string[];
+      template?: string;
+    };
+  }>(
+    '/api/journeys',
+    {
+      bodyLimit: GRAPH_BODY_LIMIT,
+      schema: { tags, body: s.createBody, response: { 201: s.journeySchema, ...errorResponses(400, 413) } },
+    },
+    async (request, reply) => {
+      const { template, ...body } = request.body;
+      checkSettings(body.settings, '/settings');
+      return reply.code(201).send(await createJourney(db, workspaceOf(request), fromTemplate(body, template)));
+    },
+  );
+
+  app.get<{ Querystring: { tag?: string } }>(
+    '/api/journeys',
+    {
+      schema: {
+        tags,
+        querystring: s.listQuery,
+        response: {
+          200: { type: 'object', properties: { journeys: { type: 'array', items: s.journeySummarySchema } } },
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => ({ journeys: await listJourneys(db, workspaceOf(request), request.query) }),
+  );
+
+  const one = { tags, params: s.journeyIdParams };
+  const journeyAnswer = { 200: s.journeySchema, ...errorResponses(400, 404, 409) };
+
+  app.get<{ Params: IdParams }>('/api/journeys/:id', { schema: { ...one, response: journeyAnswer } }, async (request) =>
+    getJourney(db, workspaceOf(request), request.params.id),
+  );
+
+  app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] } }>(
+    '/api/journeys/:id',
+    { schema: { ...one, body: s.patchBody, response: journeyAnswer } },
+    async (request) => {
+      checkSettings(request.body.settings, '/settings');
+      return updateJourney(db, workspaceOf(request), request.params.id, request.body);
+    },
+  );
+
+  app.delete<{ Params: IdParams }>(
+    '/api/journeys/:id',
+    { schema: { ...one, response: { 204: { type: 'null' }, ...errorResponses(400, 404) } } },
+    async (request, reply) => {
+      await archiveJourney(db, workspaceOf(request), request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.put<{ Params: IdParams; Body: { graph: JourneyGraph; settings?: Partial<JourneySettings> } }>(
+    '/api/journeys/:id/draft',
+    { bodyLimit: GRAPH_BODY_LIMIT, schema: { ...one, body: s.draftBody, response: journeyAnswer } },
+    async (request) => {
+      checkSettings(request.body.settings, '/settings');
+      return saveDraft(db, workspaceOf(request), request.params.id, request.body);
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/journeys/:id/validate',
+    { schema: { ...one, response: { 200: s.validationResultSchema, ...errorResponses(400, 404) } } },
+    async (request) => {
+      const errors = await validateDraft(db, registry, workspaceOf(request), request.params.id);
+      return errors.length ? { valid: false, errors } : { valid: true };
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/journeys/:id/publish',
+    {
+      schema: {
+        ...one,
+        response: {
+          201: { type: 'object', properties: { version: { type: 'integer' } }, required: ['version'] },
+          ...errorResponses(400, 404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await publishJourney(db, registry, workspaceOf(request), request.params.id)),
+  );
+
+  app.get<{ Params: IdParams & { version: number } }>(
+    '/api/journeys/:id/versions/:version',
+    {
+      schema: {
+        tags,
+        params: {
+          type: 'object',
+          properties: { ...s.journeyIdParams.properties, version: { type: 'integer', minimum: 1 } },
+          required: ['id', 'version'],
+        },
+        response: { 200: s.versionSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => getVersion(db, workspaceOf(request), request.params.id, request.params.version),
+  );
+
+  app.get<{ Params: IdParams; Querystring: { from: string; to: string } }>(
+    '/api/journeys/:id/diff',
+    { schema: { ...one, querystring: s.diffQuery, response: { 200: s.diffSchema, ...errorResponses(400, 404) } } },
+    async (request) => {
+      const { id } = request.params;
+      const workspaceId = workspaceOf(request);
+      await getJourney(db, workspaceId, id);
+      const [from, to] = await Promise.all([
+        graphOf(db, workspaceId, id, versionOf(request.query.from)),
+        graphOf(db, workspaceId, id, versionOf(request.query.to)),
+      ]);
+      return diffGraphs(from, to);
+    },
+  );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: IdParams }>(
+      `/api/journeys/:id/${action}`,
+      { schema: { ...one, response: journeyAnswer } },
+      async (request) => setPaused(db, workspaceOf(request), request.params.id, action === 'pause'),
+    );
+  }
+
+  app.get<{ Params: IdParams; Querystring: { version?: number } }>(
+    '/api/journeys/:id/stats',
+    {
+      schema: {
+        ...one,
+        querystring: {
+          type: 'object',
+          properties: { version: { type: 'integer', minimum: 1, description: 'default: every version together' } },
+        },
+        response: { 200: s.statsSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => journeyStatsFor(db, workspaceOf(request), request.params.id, request.query.version),
+  );
+}

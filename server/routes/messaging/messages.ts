@@ -1,0 +1,111 @@
+import { NotFoundError } from '@waymark/sdk';
+import type { FastifyInstance } from 'fastify';
+import { withSurvivorContact } from '../../../engine/contacts/survivor.js';
+import { getMessage, listMessages } from '../../../engine/messages/queries.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { workspaceOf } from '../../teams/workspace.js';
+
+const nullableString = { type: ['string', 'null'] } as const;
+
+const messageProperties = {
+  id: { type: 'string' },
+  runId: nullableString,
+  nodeId: nullableString,
+  contactId: nullableString,
+  channel: { type: 'string' },
+  category: { type: 'string', enum: ['marketing', 'transactional'] },
+  subscription: { type: 'string', description: 'the marketing category (e.g. newsletter), when the node named one' },
+  to: { type: 'string' },
+  subject: { type: 'string' },
+  status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
+  reason: { type: 'string' },
+  error: { type: 'string' },
+  createdAt: { type: 'string', format: 'date-time' },
+  sentAt: { type: 'string', format: 'date-time' },
+  opens: { type: 'integer' },
+  clicks: { type: 'integer' },
+  credentialId: { ...nullableString, description: 'the sending credential; null for SMTP_URL or the outbox' },
+  providerId: { ...nullableString, description: "the provider's id of the message, once sent" },
+} as const;
+
+const required = [
+  'id',
+  'runId',
+  'nodeId',
+  'contactId',
+  'channel',
+  'category',
+  'to',
+  'status',
+  'createdAt',
+  'opens',
+  'clicks',
+  'credentialId',
+  'providerId',
+];
+
+const messageSchema = { type: 'object', properties: messageProperties, required } as const;
+
+const messageDetailSchema = {
+  type: 'object',
+  properties: {
+    ...messageProperties,
+    html: { type: 'string' },
+    text: { type: 'string' },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  required: [...required, 'headers'],
+} as const;
+
+/** The message log: every message sent, delayed or suppressed, and the outbox. */
+export async function messagesRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+
+  app.get<{ Querystring: { contactId?: string; runId?: string; status?: string; limit: number; cursor?: string } }>(
+    '/api/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        querystring: {
+          type: 'object',
+          properties: {
+            contactId: { type: 'string' },
+            runId: { type: 'string' },
+            status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { messages: { type: 'array', items: messageSchema }, nextCursor: nullableString },
+            required: ['messages', 'nextCursor'],
+          },
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => {
+      const workspaceId = workspaceOf(request);
+      return listMessages(db, workspaceId, await withSurvivorContact(db, workspaceId, request.query));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/messages/:id',
+    {
+      schema: {
+        tags: ['messages'],
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        response: { 200: messageDetailSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const message = await getMessage(db, workspaceOf(request), request.params.id);
+      if (!message) throw new NotFoundError(`no message ${request.params.id}`);
+      return message;
+    },
+  );
+}

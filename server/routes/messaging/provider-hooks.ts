@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { takeProviderWebhook } from '../../../engine/sending/provider-hook.js';
+import { errorResponses } from '../../schemas/errors.js';
+
+const BODY_LIMIT = 1024 * 1024;
+
+const answerSchema = {
+  type: 'object',
+  description: "counts of the request's events",
+  properties: {
+    recorded: { type: 'integer' },
+    duplicates: { type: 'integer' },
+    unmatched: { type: 'integer' },
+    ignored: { type: 'integer' },
+  },
+  required: ['recorded', 'duplicates', 'unmatched', 'ignored'],
+} as const;
+
+/**
+ * `POST /hooks/providers/:provider`: a sending provider's delivery, bounce, complaint and SMS
+ * status events, verified the way that provider signs (API.md "Provider event webhooks").
+ */
+export async function providerHooksRoutes(app: FastifyInstance) {
+  const { runtime } = app;
+  // Signatures cover the raw bytes: every body is read as a buffer, whatever its type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.post<{ Params: { provider: string } }>(
+    '/hooks/providers/:provider',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags: ['webhooks'],
+        security: [],
+        summary: 'Take delivery, bounce, complaint and SMS status events from a sending provider',
+        params: { type: 'object', properties: { provider: { type: 'string' } }, required: ['provider'] },
+        response: { 200: answerSchema, ...errorResponses(400, 404, 413) },
+      },
+    },
+    async (request) => {
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      return takeProviderWebhook(runtime, request.params.provider, {
+        url: request.url,
+        publicUrl: `${runtime.config.publicUrl}${request.url}`,
+        headers,
+        rawBody,
+      });
+    },
+  );
+}

@@ -1,0 +1,225 @@
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isUuid } from '../../../engine/db/ids.js';
+import { tracer } from '../../../engine/observability/trace-context.js';
+import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../../engine/runs/await-response.js';
+import { dispatcherFor } from '../../../engine/runs/dispatch.js';
+import { enforceWebhookRateLimit } from '../../../engine/runs/rate-limit.js';
+import {
+  StaleWebhookTargetError,
+  type WebhookTarget,
+  webhookTarget,
+  webhookVerdict,
+} from '../../../engine/runs/webhook.js';
+import { WebhookAccepter } from '../../../engine/runs/webhook-accept.js';
+import { sendError } from '../../plugins/errors.js';
+import { errorResponses } from '../../schemas/errors.js';
+
+const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+const answerSchema = {
+  type: 'object',
+  properties: {
+    runId: { type: ['string', 'null'], format: 'uuid' },
+    skipped: { type: 'string', enum: ['reentry', 'entry-cap'] },
+  },
+  required: ['runId'],
+} as const;
+
+/** A webhook call being answered: its span, and its journey once found. */
+interface Observed {
+  span: Span;
+  journey: string | null;
+}
+
+/** API.md "Webhook triggers": `POST /hooks/:journeyId/:nodeId`. */
+export async function hooksRoutes(app: FastifyInstance) {
+  const { db, metrics } = app.runtime;
+  const observed = new WeakMap<FastifyRequest, Observed>();
+  // Counted and the span ended once the answer is sent, whatever answered (handler or error handler).
+  app.addHook('onResponse', async (request, reply) => {
+    const call = observed.get(request);
+    if (!call) return;
+    const { journeyId } = request.params as { journeyId: string };
+    const journey = call.journey ?? (await knownJourney(journeyId));
+    metrics.webhooks.inc({ journey, status: String(reply.statusCode) });
+    call.span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) call.span.setStatus({ code: SpanStatusCode.ERROR });
+    call.span.end();
+  });
+  /** The journey label of a call no target was found for: its id if such a journey exists. */
+  async function knownJourney(journeyId: string): Promise<string> {
+    if (!isUuid(journeyId)) return 'unknown';
+    const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
+    return row ? journeyId : 'unknown';
+  }
+  const accepter = new WebhookAccepter(db, app.runtime.intakeDb, dispatcherFor(db, app.runtime.logger));
+  const responses = new ResponseAwaiter(db);
+  // Calls accepted are answered, and their jobs queued, before the pool closes.
+  app.addHook('onClose', () => accepter.drain());
+  // The raw bytes are needed for the HMAC, so this plugin reads every body as a buffer.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.post<{ Params: { journeyId: string; nodeId: string } }>(
+    '/hooks/:journeyId/:nodeId',
+    {
+      bodyLimit: WEBHOOK_BODY_LIMIT,
+      schema: {
+        tags: ['webhooks'],
+        security: [],
+        summary: 'Start a run of a journey from its core.webhook trigger',
+        params: {
+          type: 'object',
+          properties: { journeyId: { type: 'string' }, nodeId: { type: 'string' } },
+          required: ['journeyId', 'nodeId'],
+        },
+        headers: {
+          type: 'object',
+          properties: {
+            'x-waymark-secret': { type: 'string' },
+            'x-waymark-signature': { type: 'string', description: 'sha256=<hex HMAC-SHA256(secret, raw body)>' },
+            'idempotency-key': { type: 'string', maxLength: 255 },
+            'webhook-id': {
+              type: 'string',
+              maxLength: 255,
+              description: 'Standard Webhooks message id; a repeat acts as an Idempotency-Key (and wins over one)',
+            },
+            'webhook-timestamp': { type: 'string', description: 'Standard Webhooks: Unix seconds, within 5 minutes' },
+            'webhook-signature': {
+              type: 'string',
+              description:
+                'Standard Webhooks: space-separated v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<raw body>")>',
+            },
+            prefer: {
+              type: 'string',
+              description:
+                "RFC 7240 `wait=<seconds>` (at most 30): answer with the run's first core.respond step instead of 202, if it completes in time",
+            },
+          },
+        },
+        response: {
+          200: answerSchema,
+          202: answerSchema,
+          ...errorResponses(400, 404, 409, 413, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { journeyId, nodeId } = request.params;
+      // A valid caller `traceparent` continues its trace; anything else starts a new one.
+      const parent = propagation.extract(context.active(), request.headers);
+      const span = tracer().startSpan(
+        'waymark.webhook',
+        { kind: SpanKind.SERVER, attributes: { 'waymark.journey.id': journeyId, 'waymark.node.id': nodeId } },
+        parent,
+      );
+      observed.set(request, { span, journey: null });
+      return context.with(trace.setSpan(parent, span), async () => {
+        if (!isUuid(journeyId)) return sendError(reply, 'not_found', `no published journey ${journeyId}`);
+        return accept(request, reply, await webhookTarget(db, journeyId, nodeId)).catch(async (error) => {
+          // The journey changed since its target was cached: answer from what it is now.
+          if (!(error instanceof StaleWebhookTargetError)) throw error;
+          return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { fresh: true }));
+        });
+      });
+    },
+  );
+
+  async function accept(
+    request: FastifyRequest<{ Params: { journeyId: string; nodeId: string } }>,
+    reply: FastifyReply,
+    target: WebhookTarget,
+  ) {
+    const call = observed.get(request);
+    if (call) {
+      call.journey = target.journeyId;
+      call.span.setAttribute('waymark.journey.version', target.version.version);
+    }
+    // A refusal must rest on the journey as it is now, not as it was cached.
+    const refuse = <T>(answer: () => T): T => {
+      if (target.cached) throw new StaleWebhookTargetError();
+      return answer();
+    };
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const webhookId = header('webhook-id');
+    const verdict = webhookVerdict(
+      target.secret,
+      {
+        secret: header('x-waymark-secret'),
+        signature: header('x-waymark-signature'),
+        webhookId,
+        webhookTimestamp: header('webhook-timestamp'),
+        webhookSignature: header('webhook-signature'),
+      },
+      raw,
+    );
+    if (verdict === 'stale')
+      return refuse(() =>
+        sendError(reply, 'unauthorized', 'webhook-timestamp is more than 5 minutes from the server’s clock'),
+      );
+    if (verdict !== 'ok')
+      return refuse(() =>
+        sendError(
+          reply,
+          'unauthorized',
+          'a valid X-Waymark-Secret, X-Waymark-Signature or Standard Webhooks signature is required',
+        ),
+      );
+    if (target.status === 'paused')
+      return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
+    await enforceWebhookRateLimit(db, target);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return refuse(() => sendError(reply, 'invalid_json', 'the body is not valid JSON'));
+    }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+      return refuse(() => {
+        throw new ValidationError('the payload must be a JSON object', [{ path: '', message: 'expected an object' }]);
+      });
+    const { validate } = target;
+    if (validate && !validate(payload)) {
+      const details = (validate.errors ?? []).map((e) => ({
+        path: e.instancePath,
+        message: `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`,
+      }));
+      return refuse(() => {
+        throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
+      });
+    }
+    // A `webhook-id` is the idempotency key, also when an Idempotency-Key is sent: under a
+    // Standard Webhooks signature it is signed, so a replay cannot dodge it with a new header.
+    const key = webhookId || header('idempotency-key') || null;
+    const answer = await accepter.accept(target, payload as JsonObject, key);
+    const wait = preferredWait(header('prefer'));
+    const respondNodes = respondNodesOf(target.version);
+    const runId = answer.body.runId;
+    if (runId && answer.statusCode === 202 && !answer.replayed) {
+      // The run's trigger step, completed in this process (API.md "Metrics").
+      metrics.triggered(target.node.type, 1);
+    }
+    if (runId) call?.span.setAttribute('waymark.run.id', runId);
+    if (wait !== null && runId && respondNodes.length) {
+      // Synchronous mode: answer with what the run's core.respond step says, if it says it in time.
+      const response = await responses.wait(runId, respondNodes, wait * 1000);
+      if (response) {
+        return reply
+          .code(response.status)
+          .header('waymark-run-id', runId)
+          .header('preference-applied', `wait=${wait}`)
+          .serializer((body: unknown) => JSON.stringify(body))
+          .send(response.body);
+      }
+    }
+    return reply.code(answer.statusCode).send(answer.body);
+  }
+}

@@ -1,0 +1,185 @@
+import type { FastifyInstance } from 'fastify';
+import { withSurvivorContact } from '../../../engine/contacts/survivor.js';
+import type { RunStatus } from '../../../engine/db/tables/runs.js';
+import { retryRun } from '../../../engine/runs/failures/retry-run.js';
+import { cancelRun, getRun, listRuns } from '../../../engine/runs/queries.js';
+import { errorResponses } from '../../schemas/errors.js';
+import { stepErrorSchema } from '../../schemas/step-error.js';
+import { workspaceOf } from '../../teams/workspace.js';
+
+const tags = ['runs'];
+const statuses = ['running', 'waiting', 'completed', 'failed', 'exited'];
+
+const runProperties = {
+  id: { type: 'string', format: 'uuid' },
+  journeyId: { type: 'string', format: 'uuid' },
+  version: { type: 'integer' },
+  contactId: { type: ['string', 'null'] },
+  status: { type: 'string', enum: statuses },
+  outcome: { type: 'string', description: 'the goal of the core.exit the run reached' },
+  trigger: { description: 'the trigger payload' },
+  startedAt: { type: 'string', format: 'date-time' },
+  endedAt: { type: ['string', 'null'], format: 'date-time' },
+  failure: {
+    type: 'object',
+    description: 'while the run is failed: the node, its step error and when',
+    properties: { nodeId: { type: 'string' }, error: stepErrorSchema, at: { type: 'string', format: 'date-time' } },
+    required: ['nodeId', 'error', 'at'],
+  },
+  conversion: {
+    type: ['object', 'null'],
+    description: "the journey goal's conversion: the event's timestamp and id",
+    properties: { at: { type: 'string', format: 'date-time' }, eventId: { type: 'string', format: 'uuid' } },
+    required: ['at', 'eventId'],
+  },
+} as const;
+const runRequired = ['id', 'journeyId', 'version', 'contactId', 'status', 'startedAt', 'endedAt', 'conversion'];
+
+export const runWithSteps = {
+  type: 'object',
+  properties: {
+    ...runProperties,
+    steps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          nodeId: { type: 'string' },
+          status: { type: 'string', enum: ['completed', 'failed', 'waiting'] },
+          output: {},
+          error: stepErrorSchema,
+          attempts: { type: 'integer' },
+          startedAt: { type: ['string', 'null'], format: 'date-time' },
+          finishedAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+        required: ['nodeId', 'status', 'attempts', 'startedAt', 'finishedAt'],
+      },
+    },
+  },
+  required: [...runRequired, 'steps'],
+} as const;
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+} as const;
+
+/** API.md "Runs": list with filters and cursor paging, one run with its steps, cancel. */
+export async function runsRoutes(app: FastifyInstance) {
+  const { db } = app.runtime;
+
+  app.get<{
+    Querystring: {
+      journeyId?: string;
+      contactId?: string;
+      status?: RunStatus;
+      nodeId?: string;
+      code?: string;
+      step?: string;
+      stepStatus?: 'completed' | 'failed' | 'waiting';
+      output?: string;
+      q?: string;
+      limit: number;
+      cursor?: string;
+    };
+  }>(
+    '/api/runs',
+    {
+      schema: {
+        tags,
+        querystring: {
+          type: 'object',
+          properties: {
+            journeyId: { type: 'string', format: 'uuid' },
+            contactId: { type: 'string', format: 'uuid' },
+            status: { type: 'string', enum: statuses },
+            nodeId: { type: 'string', minLength: 1, description: 'failed runs whose failure is at this node' },
+            code: {
+              type: 'string',
+              minLength: 1,
+              description: 'failed runs whose failure has this error code (a trailing * matches a prefix)',
+            },
+            step: { type: 'string', minLength: 1, description: 'runs with a step at this node (a canvas count)' },
+            stepStatus: {
+              type: 'string',
+              enum: ['completed', 'failed', 'waiting'],
+              description: 'with step: only steps in this status (the waiting, done or failed count)',
+            },
+            output: {
+              type: 'string',
+              minLength: 1,
+              description: 'with step: only steps that left by this output (an edge)',
+            },
+            q: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              description: "part of the contact's email or external id",
+            },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              runs: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { ...runProperties, contactEmail: { type: ['string', 'null'] } },
+                  required: runRequired,
+                },
+              },
+              nextCursor: { type: ['string', 'null'] },
+            },
+            required: ['runs', 'nextCursor'],
+          },
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => {
+      const workspaceId = workspaceOf(request);
+      return listRuns(db, workspaceId, await withSurvivorContact(db, workspaceId, request.query));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/runs/:id',
+    { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404) } } },
+    async (request) => getRun(db, workspaceOf(request), request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: { version?: number } }>(
+    '/api/runs/:id/retry',
+    {
+      schema: {
+        tags,
+        params: idParams,
+        body: {
+          type: ['object', 'null'],
+          properties: { version: { type: 'integer', minimum: 1, description: 'move the run onto this version' } },
+          additionalProperties: false,
+        },
+        response: { 200: runWithSteps, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request) =>
+      retryRun(
+        db,
+        workspaceOf(request),
+        request.params.id,
+        request.body?.version !== undefined ? { version: request.body.version } : {},
+      ),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/runs/:id/cancel',
+    { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404, 409) } } },
+    async (request) => cancelRun(db, workspaceOf(request), request.params.id),
+  );
+}
