@@ -5,7 +5,7 @@ import { type Kysely, sql } from 'kysely';
 // then updates. No path relies on it: a run's steps are only ever inserted with it (insertRuns)
 // or by the writer after a live step of it (locked first, so a run erased meanwhile writes
 // nothing), and no run is deleted but by an erasure, which deletes its steps before it
-// (engine/contacts/erase.ts); retention deletes steps, never runs. Its cascade never fired.
+// (engine/contacts/privacy/erase.ts); retention deletes steps, never runs. Its cascade never fired.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table steps drop constraint if exists steps_run_id_fkey`.execute(db);
 }

@@ -5,8 +5,8 @@ import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { analyzeGrownTables } from '../db/statistics.js';
-import { type ContactInput, isObject, type NormalizedInput, normalizeInput } from './normalize.js';
-import { upsertContacts } from './upsert.js';
+import { type ContactInput, isObject, type NormalizedInput, normalizeInput } from './identity/normalize.js';
+import { upsertContacts } from './identity/upsert.js';
 
 export interface ImportFailure {
   row: number;

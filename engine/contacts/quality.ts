@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { undeliverableJson } from '../inbound/suppression.js';
-import { normalizePhone } from './normalize.js';
+import { normalizePhone } from './identity/normalize.js';
 
 /** The data quality report (contract identity.md "Data quality"). */
 export interface QualityReport {

@@ -12,7 +12,7 @@ import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContact } from './load.js';
-import { survivorIdOf, survivorOf } from './survivor.js';
+import { survivorIdOf, survivorOf } from './merge/survivor.js';
 import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
 

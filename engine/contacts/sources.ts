@@ -2,7 +2,7 @@ import { type JsonObject, type JsonValue, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadSetting, saveSetting } from '../db/settings.js';
-import { SOURCE_PATTERN } from './normalize.js';
+import { SOURCE_PATTERN } from './identity/normalize.js';
 
 /** Which source wins per attribute: listed sources rank in list order, above every unlisted one. */
 export interface SourcePrecedence {

@@ -5,7 +5,7 @@ import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 import { isoText } from '../db/iso-text.js';
 import { inTransaction } from '../db/transaction.js';
-import { writeTarget } from './survivor.js';
+import { writeTarget } from './merge/survivor.js';
 
 /** A tag's state as the write returns it, its times as ISO 8601 text (`isoText`). */
 interface TagRow {

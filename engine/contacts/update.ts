@@ -3,9 +3,9 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { checkSource, isTimeZone } from './normalize.js';
+import { checkSource, isTimeZone } from './identity/normalize.js';
+import { writeTarget } from './merge/survivor.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
-import { writeTarget } from './survivor.js';
 
 /**
  * Merges attributes key by key (a null value removes the key) under `source`, following the

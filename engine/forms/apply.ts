@@ -1,9 +1,9 @@
 import { type JsonObject, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import { setConsent } from '../contacts/consent.js';
-import { normalizeInput } from '../contacts/normalize.js';
+import { normalizeInput } from '../contacts/identity/normalize.js';
+import { upsertContacts } from '../contacts/identity/upsert.js';
+import { setConsent } from '../contacts/privacy/consent.js';
 import { addTag, addToList } from '../contacts/tags.js';
-import { upsertContacts } from '../contacts/upsert.js';
 import type { Database } from '../db/database.js';
 import { type RunTally, recordEvent } from '../events/record.js';
 import type { FormDefinition } from './definition.js';

@@ -1,7 +1,7 @@
 import { type JsonObject, ValidationError } from '@waymark/sdk';
 import { sql } from 'kysely';
-import { setConsent } from '../contacts/consent.js';
 import { loadContact } from '../contacts/load.js';
+import { setConsent } from '../contacts/privacy/consent.js';
 import { newTally } from '../events/record.js';
 import { EVENT_TRIGGER } from '../runs/event-effects.js';
 import type { Runtime } from '../runtime.js';

@@ -1,5 +1,5 @@
 import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
-import { normalizeEmail, normalizePhone } from '../contacts/normalize.js';
+import { normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
 import type { FormDefinition, FormField } from './definition.js';
 
 const TICKED = new Set(['true', 'on', 'yes', '1']);

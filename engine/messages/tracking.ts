@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { SecretKeys } from '../config/secret-key.js';
-import { setConsent } from '../contacts/consent.js';
-import { setSubscription } from '../contacts/subscriptions.js';
+import { setConsent } from '../contacts/privacy/consent.js';
+import { setSubscription } from '../contacts/privacy/subscriptions.js';
 import { addTag, addToList } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';

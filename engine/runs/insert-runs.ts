@@ -1,7 +1,7 @@
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { NormalizedIdentity } from '../contacts/bind.js';
-import { identityHolders, identityValuesOf } from '../contacts/holders.js';
+import type { NormalizedIdentity } from '../contacts/identity/bind.js';
+import { identityHolders, identityValuesOf } from '../contacts/identity/holders.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';

@@ -1,6 +1,6 @@
 import { ConflictError, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { bindContact, type ContactIdentity, normalizeIdentity } from '../contacts/bind.js';
+import { bindContact, type ContactIdentity, normalizeIdentity } from '../contacts/identity/bind.js';
 import type { Database } from '../db/database.js';
 import type { Dispatch, JobDispatcher } from './dispatch.js';
 import { insertRuns } from './insert-runs.js';

@@ -1,7 +1,7 @@
 import { type Context, context } from '@opentelemetry/api';
 import type { JsonObject } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import type { ContactIdentity, NormalizedIdentity } from '../contacts/bind.js';
+import type { ContactIdentity, NormalizedIdentity } from '../contacts/identity/bind.js';
 import type { Database } from '../db/database.js';
 import { activeCarrier } from '../observability/trace-context.js';
 import type { JobDispatcher } from './dispatch.js';

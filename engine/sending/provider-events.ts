@@ -1,6 +1,6 @@
 import type { JsonObject, ProviderEvent } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { setConsent } from '../contacts/consent.js';
+import { setConsent } from '../contacts/privacy/consent.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { newTally, type RunTally, recordEvent } from '../events/record.js';
@@ -64,7 +64,7 @@ async function match(trx: Kysely<Database>, workspaceIds: string[], event: Provi
   if (channel === 'email' && event.recipient) {
     // In the order the workspaces verified (their credentials' age), so the answer is stable; a
     // live holder of the address first, else a merged-away one's survivor (contract identity.md).
-    // Apart, because the identity indexes are partial (see contacts/holders.ts).
+    // Apart, because the identity indexes are partial (see contacts/identity/holders.ts).
     const address = event.recipient.trim().toLowerCase();
     const { rows } = await sql<{ id: string; workspace_id: string }>`
       select coalesce(merged_into, id) as id, workspace_id from (

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Contact, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
+import { type NormalizedInput, normalizeInput } from '../contacts/identity/normalize.js';
 import { loadContact } from '../contacts/load.js';
-import { type NormalizedInput, normalizeInput } from '../contacts/normalize.js';
 import type { Database } from '../db/database.js';
 import type { InlineContact, TestRunRequest } from './types.js';
 

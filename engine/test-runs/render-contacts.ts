@@ -10,8 +10,8 @@ import {
 } from '@waymark/sdk';
 import { MemoryContacts } from '@waymark/sdk/testing';
 import { type Kysely, sql } from 'kysely';
+import { checkSource, isTimeZone } from '../contacts/identity/normalize.js';
 import { loadContact } from '../contacts/load.js';
-import { checkSource, isTimeZone } from '../contacts/normalize.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { toContactEvent } from '../events/record.js';

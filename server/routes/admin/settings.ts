@@ -4,7 +4,7 @@ import {
   identitySettingsSchema,
   loadIdentitySettings,
   saveIdentitySettings,
-} from '../../../engine/contacts/auto-merge.js';
+} from '../../../engine/contacts/merge/auto-merge.js';
 import {
   loadPrecedence,
   type SourcePrecedence,

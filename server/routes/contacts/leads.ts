@@ -1,7 +1,7 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { withSurvivorContact } from '../../../engine/contacts/survivor.js';
+import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import { isUuid } from '../../../engine/db/ids.js';
 import { type LeadRow, toApiLead } from '../../../engine/leads/service.js';
 import { errorResponses } from '../../schemas/errors.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { loadContact } from '../../../engine/contacts/load.js';
-import { mergeContacts } from '../../../engine/contacts/merge.js';
-import { unmergeContacts } from '../../../engine/contacts/unmerge.js';
+import { mergeContacts } from '../../../engine/contacts/merge/merge.js';
+import { unmergeContacts } from '../../../engine/contacts/merge/unmerge.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import { contactSchema, errorResponses, idParams } from './schemas.js';
 

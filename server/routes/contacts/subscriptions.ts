@@ -1,7 +1,7 @@
 import { type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { setSubscription } from '../../../engine/contacts/subscriptions.js';
-import { contactIdFor } from '../../../engine/contacts/survivor.js';
+import { contactIdFor } from '../../../engine/contacts/merge/survivor.js';
+import { setSubscription } from '../../../engine/contacts/privacy/subscriptions.js';
 import { newTally } from '../../../engine/events/record.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { workspaceOf } from '../../teams/workspace.js';

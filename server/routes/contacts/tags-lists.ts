@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { contactIdFor } from '../../../engine/contacts/survivor.js';
+import { contactIdFor } from '../../../engine/contacts/merge/survivor.js';
 import {
   addTag,
   addToList,

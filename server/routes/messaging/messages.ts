@@ -1,6 +1,6 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { withSurvivorContact } from '../../../engine/contacts/survivor.js';
+import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import { getMessage, listMessages } from '../../../engine/messages/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/workspace.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { withSurvivorContact } from '../../../engine/contacts/survivor.js';
+import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import type { RunStatus } from '../../../engine/db/tables/runs.js';
 import { retryRun } from '../../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../../engine/runs/queries.js';

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import type { ListRow, SegmentRow, TagRow } from './merge-state.js';
+import type { Database } from '../../db/database.js';
+import type { ListRow, SegmentRow, TagRow } from './state.js';
 
 /** Tables a merge treats by their meaning, not by moving their rows as they are. */
 const UNITED = new Set(['contacts', 'contact_tags', 'contact_lists', 'segment_members']);

@@ -1,10 +1,10 @@
 import { NotFoundError, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { isUuid } from '../db/ids.js';
+import type { Database } from '../../db/database.js';
+import { isUuid } from '../../db/ids.js';
+import { survivorOf } from '../merge/survivor.js';
 import { identityHolders, identityValuesOf } from './holders.js';
 import { normalizeInput } from './normalize.js';
-import { survivorOf } from './survivor.js';
 import { type UpsertOptions, upsertContacts } from './upsert.js';
 
 /** The identity fields a webhook payload or an event may carry. */

@@ -1,13 +1,13 @@
 import { ConflictError, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { refreshContacts } from '../computed/refresh.js';
-import type { Database } from '../db/database.js';
-import { isUuid } from '../db/ids.js';
-import { recordEvent } from '../events/record.js';
-import { lockContact } from './lock.js';
-import { moveRows, uniteMemberships } from './merge-rows.js';
-import { type ContactState, readState, uniteAttributes, uniteConsent } from './merge-state.js';
-import { loadPrecedence, rank } from './sources.js';
+import { refreshContacts } from '../../computed/refresh.js';
+import type { Database } from '../../db/database.js';
+import { isUuid } from '../../db/ids.js';
+import { recordEvent } from '../../events/record.js';
+import { lockContact } from '../lock.js';
+import { loadPrecedence, rank } from '../sources.js';
+import { moveRows, uniteMemberships } from './rows.js';
+import { type ContactState, readState, uniteAttributes, uniteConsent } from './state.js';
 
 /** Attempts when a merge meets a deadlock with a writer of either contact at that instant. */
 const ATTEMPTS = 4;

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
 
 /** True when a table exists (other parts' tables may not, in a partial install). */
 export async function tableExists(db: Kysely<Database>, name: string): Promise<boolean> {

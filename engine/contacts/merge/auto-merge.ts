@@ -1,10 +1,10 @@
 import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { loadSetting, saveSetting } from '../db/settings.js';
-import { identityHolders, identityValuesOf } from './holders.js';
+import type { Database } from '../../db/database.js';
+import { loadSetting, saveSetting } from '../../db/settings.js';
+import { identityHolders, identityValuesOf } from '../identity/holders.js';
+import type { NormalizedInput } from '../identity/normalize.js';
 import { mergeContacts } from './merge.js';
-import type { NormalizedInput } from './normalize.js';
 
 type Field = 'externalId' | 'email' | 'phone';
 const FIELDS: readonly Field[] = ['externalId', 'email', 'phone'];

@@ -1,11 +1,11 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { refreshContacts } from '../computed/refresh.js';
-import type { Database } from '../db/database.js';
-import { recordEvent } from '../events/record.js';
+import { refreshContacts } from '../../computed/refresh.js';
+import type { Database } from '../../db/database.js';
+import { recordEvent } from '../../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
-import { type MovedRows, moveRowsBack, writeMemberships } from './merge-rows.js';
-import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './merge-state.js';
+import { type MovedRows, moveRowsBack, writeMemberships } from './rows.js';
+import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './state.js';
 
 interface MergeRecord {
   id: string;

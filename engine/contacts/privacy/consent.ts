@@ -1,9 +1,9 @@
 import { type Channel, type ChannelConsent, type ConsentStatus, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
-import { type RunTally, recordEvent } from '../events/record.js';
-import { writeTarget } from './survivor.js';
+import type { Database } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { type RunTally, recordEvent } from '../../events/record.js';
+import { writeTarget } from '../merge/survivor.js';
 
 /**
  * Sets a contact's consent for one channel and, in the same transaction, records a

@@ -1,7 +1,7 @@
 import { NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { isUuid } from '../db/ids.js';
+import type { Database } from '../../db/database.js';
+import { isUuid } from '../../db/ids.js';
 
 /** What a contact id means now: the contact itself, or the survivor it was merged into. */
 export interface Survivor {

@@ -1,9 +1,9 @@
 import { type CategorySubscription, NotFoundError, type SubscriptionStatus } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
-import { type RunTally, recordEvent } from '../events/record.js';
-import { writeTarget } from './survivor.js';
+import type { Database } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { type RunTally, recordEvent } from '../../events/record.js';
+import { writeTarget } from '../merge/survivor.js';
 
 /**
  * Subscribes or unsubscribes a contact from one marketing category and, in the same

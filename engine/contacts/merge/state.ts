@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { ownValue } from './sources.js';
+import type { Database } from '../../db/database.js';
+import { ownValue } from '../sources.js';
 
 /** A contact's own row with its tags, lists and segment memberships, as a merge keeps it to undo it later. */
 export interface ContactState {

@@ -1,12 +1,12 @@
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { refreshContacts } from '../computed/refresh.js';
-import type { Database } from '../db/database.js';
-import { newId } from '../db/ids.js';
-import { mergeNamedContacts } from './auto-merge.js';
+import { refreshContacts } from '../../computed/refresh.js';
+import type { Database } from '../../db/database.js';
+import { newId } from '../../db/ids.js';
+import { mergeNamedContacts } from '../merge/auto-merge.js';
+import { loadPrecedence, writeAttributes } from '../sources.js';
 import { identityHolders, identityValuesOf } from './holders.js';
 import type { NormalizedInput } from './normalize.js';
-import { loadPrecedence, writeAttributes } from './sources.js';
 
 /** One row's result: the contact it created or updated, or why it failed. */
 export type UpsertOutcome =

@@ -1,8 +1,8 @@
 import { NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
+import { loadContact } from '../load.js';
 import { rowsOf, tableExists } from './gdpr-tables.js';
-import { loadContact } from './load.js';
 
 export interface ContactExport {
   contact: NonNullable<Awaited<ReturnType<typeof loadContact>>>;

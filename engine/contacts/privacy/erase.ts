@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { NotFoundError } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { isUuid } from '../db/ids.js';
-import { STEP_TASK } from '../runs/bookkeeping.js';
-import { endRuns } from '../runs/end-runs.js';
+import type { Database } from '../../db/database.js';
+import { isUuid } from '../../db/ids.js';
+import { STEP_TASK } from '../../runs/bookkeeping.js';
+import { endRuns } from '../../runs/end-runs.js';
+import { lockContact } from '../lock.js';
 import { tableExists, tablesWithColumn } from './gdpr-tables.js';
-import { lockContact } from './lock.js';
 
 /** Rows deleted per statement: each stays short whatever the contact's history (100k events). */
 export const ERASE_BATCH = 5000;
