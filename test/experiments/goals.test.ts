@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JourneySettings } from '../../engine/graph/types.js';
 import { startRun } from '../../engine/runs/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createJourney } from '../api/journeys-support.js';
+import { createJourney } from '../api/journeys/support.js';
 import type { TestApp } from '../support/runtime.js';
 import { postTest } from '../test-runs/support.js';
 import {

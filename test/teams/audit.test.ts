@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createJourney, journeysApp, validGraph } from '../api/journeys-support.js';
+import { createJourney, journeysApp, validGraph } from '../api/journeys/support.js';
 import type { TestApp } from '../support/runtime.js';
 import { defaultWorkspace, makeUser, signIn } from './support.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { UNKNOWN_ID } from '../api/journeys-support.js';
+import { UNKNOWN_ID } from '../api/journeys/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { draft, e, hook, n, postTest, rowCounts } from './support.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { UNKNOWN_ID } from '../api/journeys-support.js';
-import { type AnswerChecking, createAnswerCheckingApp } from '../api/openapi-support.js';
+import { UNKNOWN_ID } from '../api/journeys/support.js';
+import { type AnswerChecking, createAnswerCheckingApp } from '../api/openapi/support.js';
 import { e, hook, n } from './support.js';
 
 // Each call is checked against /api/openapi.json: status listed, body valid, nothing dropped.

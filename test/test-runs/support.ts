@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { expect } from 'vitest';
 import type { Database } from '../../engine/db/database.js';
 import type { JourneyGraph, JourneySettings } from '../../engine/graph/types.js';
-import { createJourney } from '../api/journeys-support.js';
+import { createJourney } from '../api/journeys/support.js';
 import { e, n } from '../engine/support.js';
 import type { TestApp } from '../support/runtime.js';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadContact } from '../../engine/contacts/load.js';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
-import { eventsOf as eventsIn, insertContact, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { loadContact } from '../../../engine/contacts/load.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { defaultWorkspaceId } from '../../../server/teams/users.js';
+import { eventsOf as eventsIn, insertContact, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {

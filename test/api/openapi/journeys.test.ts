@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type AnswerChecking, createAnswerCheckingApp } from './openapi-support.js';
+import { type AnswerChecking, createAnswerCheckingApp } from './support.js';
 
 // Every call below is checked against the OpenAPI document by `t.call`: status listed,
 // body valid against the listed schema, nothing dropped by the serializer.

@@ -2,10 +2,10 @@ import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, publish, testPackage } from '../engine/support.js';
-import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
+import { startRun } from '../../../engine/runs/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, eventually, n, publish, testPackage } from '../../engine/support.js';
+import { createTestApp, TEST_TOKEN, type TestApp } from '../../support/runtime.js';
 
 /** The part of the `ws` client these tests use (the package ships no types). */
 interface WsClient {

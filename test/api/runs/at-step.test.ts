@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, n, publish, runEnds, testPackage } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startRun } from '../../../engine/runs/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, n, publish, runEnds, testPackage } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // The lists behind the canvas counts: who waits at a node, who passed it, who took an edge.
 let t: TestApp;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLeadsService } from '../../engine/leads/service.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createLeadsService } from '../../../engine/leads/service.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {

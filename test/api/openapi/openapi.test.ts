@@ -1,6 +1,6 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type AnswerChecking, createAnswerCheckingApp } from './openapi-support.js';
+import { type AnswerChecking, createAnswerCheckingApp } from './support.js';
 
 // The parser's own document type; ours is checked by the parser rather than by tsc.
 const asDocument = (doc: unknown) => doc as Parameters<typeof validate>[0];

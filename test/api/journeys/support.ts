@@ -1,5 +1,5 @@
-import type { JourneyGraph } from '../../engine/graph/types.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import type { JourneyGraph } from '../../../engine/graph/types.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 /** The fixture package whose nodes these tests draw with, independent of the built-in ones. */
 export const FIXTURE_PACKAGE = './test/fixtures/packages/good/index.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createCredentialsService } from '../../engine/credentials/service.js';
-import { stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createCredentialsService } from '../../../engine/credentials/service.js';
+import { stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { JourneySettings } from '../../engine/graph/types.js';
-import { e, n, publish } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import type { JourneySettings } from '../../../engine/graph/types.js';
+import { e, n, publish } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // Two server processes on one PostgreSQL: two apps, each with its own runtime and pool.
 let a: TestApp;
