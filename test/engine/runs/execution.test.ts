@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
-import { journeyStats } from '../../engine/runs/stats.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { calls, e, n, publish, runEnds, testPackage } from './support.js';
+import { startRun } from '../../../engine/runs/start.js';
+import { journeyStats } from '../../../engine/runs/stats.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { calls, e, n, publish, runEnds, testPackage } from '../support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle;

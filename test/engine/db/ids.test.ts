@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { newId } from '../../engine/db/ids.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { newId } from '../../../engine/db/ids.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
 
 let t: TestRuntime;
 

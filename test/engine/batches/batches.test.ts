@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../engine/runs/insert-runs.js';
-import { loadVersion } from '../../engine/runs/versions.js';
-import { startWorker } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, testPackage } from './support.js';
+import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { loadVersion } from '../../../engine/runs/versions.js';
+import { startWorker } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, eventually, n, publish, testPackage } from '../support.js';
 
 let t: TestRuntime;
 

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { e, eventually, n } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { e, eventually, n } from '../support.js';
 
 let t: TestApp;
 let worker: WorkerHandle;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type ContactEvent, defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { applyEventEffects } from '../../engine/runs/event-effects.js';
-import { journeyStats } from '../../engine/runs/stats.js';
-import { startSteps } from '../../engine/runs/step/start-steps.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from './support.js';
+import { applyEventEffects } from '../../../engine/runs/event-effects.js';
+import { journeyStats } from '../../../engine/runs/stats.js';
+import { startSteps } from '../../../engine/runs/step/start-steps.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from '../support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle | null = null;

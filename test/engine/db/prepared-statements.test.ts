@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../engine/db/connect.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { connectDatabase, type DatabaseHandle } from '../../../engine/db/connect.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 let tdb: TestDatabase;
 // One connection, so that what one statement prepared the next one sees.

@@ -1,9 +1,9 @@
 import { defineNode, definePackage } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, gauge, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, gauge, type TestRuntime } from '../../support/runtime.js';
+import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from '../support.js';
 
 /** Nodes that hold their step until the test opens the gate, counting those held. */
 class Gate {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactEvent } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bindContact } from '../../engine/contacts/identity/bind.js';
-import { endRuns } from '../../engine/runs/end-runs.js';
-import { applyEventEffects } from '../../engine/runs/event-effects.js';
-import { startRun, startRunsForContacts } from '../../engine/runs/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, runEnds, testPackage } from './support.js';
+import { bindContact } from '../../../engine/contacts/identity/bind.js';
+import { endRuns } from '../../../engine/runs/end-runs.js';
+import { applyEventEffects } from '../../../engine/runs/event-effects.js';
+import { startRun, startRunsForContacts } from '../../../engine/runs/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { defaultWorkspaceId } from '../../../server/teams/users.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, eventually, n, publish, runEnds, testPackage } from '../support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle;
@@ -262,8 +262,8 @@ describe('journey settings', () => {
 
 describe('events stored through the contact store', () => {
   test('recordEvent resumes the contact’s wait in the transaction that stores the event', async () => {
-    const { bindContact } = await import('../../engine/contacts/identity/bind.js');
-    const { recordEvent } = await import('../../engine/events/record.js');
+    const { bindContact } = await import('../../../engine/contacts/identity/bind.js');
+    const { recordEvent } = await import('../../../engine/events/record.js');
     const contactId = (await bindContact(db(), await defaultWorkspaceId(db()), {
       email: 'waiter@example.com',
     })) as string;

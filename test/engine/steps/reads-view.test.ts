@@ -1,8 +1,8 @@
 import { defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, n, runForNewContact } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, n, runForNewContact } from '../support.js';
 
 // A node that declares it reads neither the contact nor the path, and an inline one that
 // reads both: each reports what it saw.

@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defineNode, definePackage } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../engine/runs/insert-runs.js';
-import { BATCH_CONCURRENCY } from '../../engine/runs/step/run-batch.js';
-import { loadVersion } from '../../engine/runs/versions.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, testPackage } from './support.js';
+import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { BATCH_CONCURRENCY } from '../../../engine/runs/step/run-batch.js';
+import { loadVersion } from '../../../engine/runs/versions.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, eventually, n, publish, testPackage } from '../support.js';
 
 // Nodes that count how many of their tokens were running at once, each holding its token for
 // 400 ms: far longer than a batch takes to start its tokens, so every token that may run

@@ -1,8 +1,8 @@
 import type { JsonObject } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, n, type publish, runForNewContact } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, n, type publish, runForNewContact } from '../support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle;

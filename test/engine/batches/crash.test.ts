@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../engine/runs/insert-runs.js';
-import { loadVersion } from '../../engine/runs/versions.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish } from './support.js';
+import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { loadVersion } from '../../../engine/runs/versions.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, eventually, n, publish } from '../support.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url));
 const RUNS = 1000;
 let t: TestRuntime;
 let server: Server;

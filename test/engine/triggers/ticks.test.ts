@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { evaluateTriggers } from '../../engine/segments/tick.js';
-import { publishJourney } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { e, n } from './support.js';
+import { evaluateTriggers } from '../../../engine/segments/tick.js';
+import { publishJourney } from '../../failures/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { e, n } from '../support.js';
 
 // No worker here: each test evaluates the triggers itself, so it decides what a tick sees.
 let t: TestApp;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../engine/runs/insert-runs.js';
-import { loadVersion } from '../../engine/runs/versions.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, n, publish, runEnds, testPackage } from './support.js';
+import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { loadVersion } from '../../../engine/runs/versions.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, n, publish, runEnds, testPackage } from '../support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle;

@@ -1,6 +1,6 @@
 import { defineNode } from '@waymark/sdk';
 import { describe, expect, test } from 'vitest';
-import { paramsWithDefaults } from '../../engine/runs/versions.js';
+import { paramsWithDefaults } from '../../../engine/runs/versions.js';
 
 const definition = defineNode({
   type: 'prm.node',

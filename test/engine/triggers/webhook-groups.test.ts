@@ -1,10 +1,10 @@
 import { type KyselyPlugin, RawNode, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { dispatcherFor } from '../../engine/runs/dispatch.js';
-import { StaleWebhookTargetError, webhookTarget } from '../../engine/runs/webhook.js';
-import { WebhookAccepter } from '../../engine/runs/webhook-accept.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, n, publish, testPackage } from './support.js';
+import { dispatcherFor } from '../../../engine/runs/dispatch.js';
+import { StaleWebhookTargetError, webhookTarget } from '../../../engine/runs/webhook.js';
+import { WebhookAccepter } from '../../../engine/runs/webhook-accept.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, n, publish, testPackage } from '../support.js';
 
 let t: TestRuntime;
 

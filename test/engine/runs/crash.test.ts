@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { e, eventually, n, publish, testPackage } from './support.js';
+import { startRun } from '../../../engine/runs/start.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
+import { e, eventually, n, publish, testPackage } from '../support.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url));
 let t: TestRuntime;
 const children: ChildProcess[] = [];
 
