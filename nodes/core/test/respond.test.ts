@@ -1,6 +1,6 @@
 import { runNode } from '@waymark/sdk/testing';
 import { describe, expect, test } from 'vitest';
-import respond from './respond.js';
+import respond from '../src/respond.js';
 
 describe('core.respond', () => {
   test('answers with its status and the body rendered against the trigger, and goes on', async () => {

@@ -1,7 +1,7 @@
 import { runNode } from '@waymark/sdk/testing';
 import { describe, expect, test } from 'vitest';
-import exit from './exit.js';
-import webhook from './webhook.js';
+import exit from '../src/exit.js';
+import webhook from '../src/webhook.js';
 
 describe('core.exit', () => {
   test('records its goal and follows no output', async () => {

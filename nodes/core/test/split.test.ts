@@ -1,7 +1,7 @@
 import { outputsOf } from '@waymark/sdk';
 import { runNode } from '@waymark/sdk/testing';
 import { describe, expect, test } from 'vitest';
-import split, { pickVariant } from './split.js';
+import split, { pickVariant } from '../src/split.js';
 
 const variants = [
   { key: 'a', weight: 50 },

@@ -1,6 +1,6 @@
 import { runNode } from '@waymark/sdk/testing';
 import { describe, expect, test } from 'vitest';
-import wait from './wait.js';
+import wait from '../src/wait.js';
 
 const untilOf = (result: unknown) => (result as { wait: { until: Date } }).wait.until.toISOString();
 

@@ -1,6 +1,6 @@
 import { runNode } from '@waymark/sdk/testing';
 import { describe, expect, test } from 'vitest';
-import waitForEvent from './wait-for-event.js';
+import waitForEvent from '../src/wait-for-event.js';
 
 describe('core.wait-for-event', () => {
   const params = { event: 'email.clicked', filter: { attr: 'key', op: 'eq', value: 'a' }, timeout: 'P1D' };

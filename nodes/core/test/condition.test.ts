@@ -1,6 +1,6 @@
 import { runNode } from '@waymark/sdk/testing';
 import { describe, expect, test } from 'vitest';
-import condition from './condition.js';
+import condition from '../src/condition.js';
 
 describe('core.condition', () => {
   test('takes yes when the contact matches', async () => {
