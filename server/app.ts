@@ -10,6 +10,7 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
+import { validatorCompilers } from './plugins/validators.js';
 import { routes } from './routes/index.js';
 import { addCommonAnswers } from './schemas/common-answers.js';
 import { auditHooks } from './teams/audit.js';
@@ -67,7 +68,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       const why = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'a malformed path';
       return sendError(reply, 'not_found', `no such resource: ${why}`);
     },
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    schemaController: validatorCompilers,
   });
   app.decorate('runtime', runtime);
   app.decorate('workerRequired', Boolean(options.workerRunning));

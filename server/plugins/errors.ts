@@ -40,10 +40,15 @@ function fromFastify(error: FastifyError): { code: string; message: string; deta
     const where = error.validationContext ?? 'body';
     return {
       code: 'validation_failed',
-      message: `the request ${where} is invalid`,
+      message: `the request's ${where} ${where === 'params' || where === 'headers' ? 'are' : 'is'} invalid`,
       details: error.validation.map((v) => {
-        const missing =
-          v.keyword === 'required' ? `/${(v.params as { missingProperty?: string }).missingProperty}` : '';
+        const params = v.params as { missingProperty?: string; additionalProperty?: string };
+        // The field named: a missing one, or one the route does not know.
+        if (v.keyword === 'additionalProperties' && params.additionalProperty !== undefined) {
+          const path = `${v.instancePath}/${params.additionalProperty}`;
+          return { path, message: `${where}${path} is not a known field` };
+        }
+        const missing = v.keyword === 'required' ? `/${params.missingProperty}` : '';
         return {
           path: `${v.instancePath}${missing}`,
           message: `${where}${v.instancePath}${missing} ${v.message ?? 'is invalid'}`,
