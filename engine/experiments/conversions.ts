@@ -22,7 +22,8 @@ export async function recordConversions(trx: Kysely<Database>, event: ContactEve
       -- An event converts runs of its contact's workspace only.
       and r.workspace_id = (select workspace_id from contacts where id = ${event.contactId})
       and v.settings -> 'goal' ->> 'event' = ${event.name}
-      and ${event.timestamp}::timestamptz between r.started_at
+      -- From startedAt as the API shows it (milliseconds): an event stamped with it converts.
+      and ${event.timestamp}::timestamptz between date_trunc('milliseconds', r.started_at)
         and r.started_at + make_interval(secs => (v.settings -> 'goal' ->> 'windowSeconds')::int)
       and not exists (select 1 from run_conversions c where c.run_id = r.id)
   `.execute(trx);

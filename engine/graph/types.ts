@@ -134,7 +134,8 @@ export const settingsSchema = {
       type: ['object', 'null'],
       properties: {
         event: { type: 'string', minLength: 1 },
-        filter: { type: 'object' },
+        // Every key of the filter: a bare object schema would serialize it as {} in answers.
+        filter: { type: 'object', additionalProperties: true },
         windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
         exitOnGoal: { type: 'boolean' },
       },

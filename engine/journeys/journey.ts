@@ -40,6 +40,12 @@ export function withDefaults(settings: Partial<JourneySettings> | null | undefin
   return goal ? { ...rest, goal: { ...goal, exitOnGoal: goal.exitOnGoal ?? false } } : rest;
 }
 
+/** Settings as the API answers them: `withDefaults`, and `goal: null` when there is none. */
+export function shownSettings(settings: Partial<JourneySettings> | null | undefined): JourneySettings {
+  const shown = withDefaults(settings);
+  return shown.goal ? shown : { ...shown, goal: null };
+}
+
 export function toSummary(row: JourneyRow): JourneySummary {
   return {
     id: row.id,
@@ -71,7 +77,7 @@ export async function findJourney(db: Kysely<Database>, workspaceId: string, id:
     .execute();
   return {
     ...toSummary(row),
-    draft: { graph: row.draft_graph, settings: withDefaults(row.draft_settings) },
+    draft: { graph: row.draft_graph, settings: shownSettings(row.draft_settings) },
     versions: versions.map((v) => ({ version: v.version, publishedAt: iso(v.published_at) })),
     createdAt: iso(row.created_at),
     archivedAt: row.archived_at ? iso(row.archived_at) : null,

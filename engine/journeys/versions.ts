@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { JourneyGraph, JourneySettings } from '../graph/types.js';
 import { journeyNotFound } from './errors.js';
-import { withDefaults } from './journey.js';
+import { shownSettings } from './journey.js';
 
 /** A published, immutable version of a journey. */
 export interface JourneyVersion {
@@ -43,7 +43,7 @@ export async function getVersion(
   return {
     version: row.version,
     graph: row.graph,
-    settings: withDefaults(row.settings),
+    settings: shownSettings(row.settings),
     publishedAt: new Date(row.published_at).toISOString(),
     packages: row.packages ?? {},
   };

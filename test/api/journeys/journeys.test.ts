@@ -31,7 +31,7 @@ describe('POST /api/journeys', () => {
     const drawn = { ...graph, nodes: graph.nodes.map((n) => ({ ...n, selected: true, data: { label: n.id } })) };
     const res = await call('POST', '/api/journeys', { name: 'Drawn', graph: drawn, settings: { reentry: 'once' } });
     expect(res.statusCode).toBe(201);
-    expect(res.json().draft).toEqual({ graph: drawn, settings: { reentry: 'once', exitOn: [] } });
+    expect(res.json().draft).toEqual({ graph: drawn, settings: { reentry: 'once', exitOn: [], goal: null } });
   });
 
   test('needs a name', async () => {
@@ -136,7 +136,7 @@ describe('PATCH /api/journeys/:id', () => {
   test('merges settings key by key', async () => {
     const id = await createJourney(t, { name: 'S', settings: { reentry: 'once' } });
     const res = await call('PATCH', `/api/journeys/${id}`, { settings: { exitOn: ['purchase'] } });
-    expect(res.json().draft.settings).toEqual({ reentry: 'once', exitOn: ['purchase'] });
+    expect(res.json().draft.settings).toEqual({ reentry: 'once', exitOn: ['purchase'], goal: null });
   });
 
   test('refuses an empty name', async () => {
@@ -165,7 +165,7 @@ describe('PUT /api/journeys/:id/draft', () => {
   test('replaces the settings when given', async () => {
     const id = await createJourney(t, { name: 'S', settings: { reentry: 'once', exitOn: ['a'] } });
     const res = await call('PUT', `/api/journeys/${id}/draft`, { graph: validGraph(), settings: { exitOn: ['b'] } });
-    expect(res.json().draft.settings).toEqual({ reentry: 'always', exitOn: ['b'] });
+    expect(res.json().draft.settings).toEqual({ reentry: 'always', exitOn: ['b'], goal: null });
   });
 
   test('refuses a body that is not a graph, naming the bad fields', async () => {

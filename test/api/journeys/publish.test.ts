@@ -134,7 +134,7 @@ describe('GET /api/journeys/:id/versions/:version', () => {
     expect(res.json()).toEqual({
       version: 1,
       graph: validGraph(),
-      settings: { reentry: 'always', exitOn: [] },
+      settings: { reentry: 'always', exitOn: [], goal: null },
       // The installed package versions the version runs on: none, its nodes are all built in or loaded.
       packages: {},
       publishedAt: expect.stringMatching(/Z$/),
