@@ -10,8 +10,6 @@ import { defaultedParams, definitionOf } from '../runs/versions.js';
 export type Bucket = 'hour' | 'day';
 export const MAX_BUCKETS = 2400;
 const BUCKET_MS: Record<Bucket, number> = { hour: 3_600_000, day: 86_400_000 };
-/** Nodes that send messages whatever their figures; package nodes show up once they have some. */
-const MESSAGE_NODES = new Set(['email.send', 'sms.send']);
 const MESSAGE_METRICS = ['sent', 'failed', 'opened', 'clicked', 'replied', 'bounced', 'unsubscribed'] as const;
 const NODE_SERIES = ['entered', 'completed', 'failed', 'converted'] as const;
 
@@ -121,7 +119,8 @@ export async function journeyAnalytics(
     ensureNode(node.id);
     const definition = definitionOf(registry, node);
     if (definition?.kind === 'trigger') triggers.add(node.id);
-    if (MESSAGE_NODES.has(node.type)) ensureMessages(node.id);
+    // Listed whatever their figures: the nodes that say they send.
+    if (definition?.sendsMessages) ensureMessages(node.id);
     if (definition) {
       outputs[node.id] = Object.fromEntries(
         outputsOf(definition, defaultedParams(definition, node.params)).map((o) => [o, { taken: 0, converted: 0 }]),

@@ -1,3 +1,4 @@
+import { defineNode, definePackage } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JourneySettings } from '../../engine/graph/types.js';
@@ -61,6 +62,28 @@ describe('the goal setting', () => {
     const removed = await call('PATCH', `/api/journeys/${id}`, { settings: { goal: null } });
     expect(removed.statusCode).toBe(200);
     expect(removed.json().draft.settings.goal ?? null).toBeNull();
+  });
+
+  test("a goal's filter reads back whole, on the journey and on its version", async () => {
+    const goal = { event: 'purchase', windowSeconds: 60, filter: { attr: 'amount', op: 'gte', value: 10 } };
+    const id = await createJourney(t, { name: 'F', graph: sleepGraph(), settings: { goal } });
+    const patched = await call('PATCH', `/api/journeys/${id}`, { settings: { goal } });
+    expect(patched.json().draft.settings.goal).toEqual({ ...goal, exitOnGoal: false });
+    expect((await call('GET', `/api/journeys/${id}`)).json().draft.settings.goal.filter).toEqual(goal.filter);
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    expect((await call('GET', `/api/journeys/${id}/versions/1`)).json().settings.goal.filter).toEqual(goal.filter);
+  });
+
+  test('a journey without a goal shows goal null', async () => {
+    const id = await createJourney(t, { name: 'N' });
+    expect((await call('GET', `/api/journeys/${id}`)).json().draft.settings.goal).toBeNull();
+  });
+
+  test('a goal given with the wrong types is refused, not converted', async () => {
+    const id = await createJourney(t, { name: 'T' });
+    const res = await call('PATCH', `/api/journeys/${id}`, { settings: { goal: { event: 'x', windowSeconds: '60' } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toContainEqual(expect.objectContaining({ path: '/settings/goal/windowSeconds' }));
   });
 
   test('a bad goal is refused with the field that is wrong', async () => {
@@ -144,6 +167,16 @@ describe('conversions', () => {
     expect(await conversionOf(run.id)).toBeNull();
     await postEvent(t, contact as string, 'purchase', {}, at(60_000));
     expect((await conversionOf(run.id))?.at).toBe(at(60_000));
+  });
+
+  test("an event stamped at the run's startedAt, as the API shows it, converts", async () => {
+    const j = await publish(db(), sleepGraph(), { goal: { event: 'purchase', windowSeconds: 60 } });
+    const [contact] = await makeContacts(t, 1);
+    await startOne(j, contact as string);
+    const run = await runOf(j.journeyId, contact as string);
+    const started = (await call('GET', `/api/runs/${run.id}`)).json().startedAt as string;
+    await postEvent(t, contact as string, 'purchase', {}, started);
+    expect((await conversionOf(run.id))?.at).toBe(started);
   });
 
   test("only events matching the goal's filter convert", async () => {
@@ -302,5 +335,32 @@ describe('publishing', () => {
     expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
     const cleared = (await call('GET', `/api/journeys/${id}/experiments`)).json().experiments[0];
     expect(cleared).toMatchObject({ status: 'testing', decision: null });
+  });
+});
+
+describe('analytics', () => {
+  test('list the message figures of a package node that says it sends, zeros included, before any send', async () => {
+    const notify = defineNode({
+      type: 'acme.notify',
+      version: 1,
+      kind: 'action',
+      sendsMessages: true,
+      title: 'Notify',
+      description: '',
+      category: 'Test',
+      params: { type: 'object' },
+      outputs: ['out'],
+      async run() {
+        return { next: 'out' };
+      },
+    });
+    t.runtime.registry.add(definePackage({ name: 'acme-notify', version: '1.0.0', nodes: [notify] }));
+    const j = await publish(db(), {
+      nodes: [n('t', 'tst.trigger'), n('note', 'acme.notify')],
+      edges: [e('t', 'note')],
+    });
+    const res = await call('GET', `/api/journeys/${j.journeyId}/analytics`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().messages.note).toEqual(expect.objectContaining({ sent: 0, opened: 0, suppressed: {} }));
   });
 });

@@ -61,6 +61,14 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
    */
   endsRun?: boolean;
   /**
+   * True when the node sends messages through `ctx.messages` (`email.send`, `sms.send`): the
+   * journey's analytics list its message figures, zeros included, before its first send.
+   *
+   * @example
+   * sendsMessages: true,
+   */
+  sendsMessages?: boolean;
+  /**
    * What a test run takes instead of calling `run` when the node reaches outside Waymark
    * (`http.request`): it leaves by `next` with `output`, unless the test run is live.
    *

@@ -10,6 +10,7 @@ export default defineNode({
   type: 'email.send',
   version: 1,
   kind: 'action',
+  sendsMessages: true,
   category: 'Channels',
   summary: '{{ subject }} — from {{ from }}',
   title: 'Send email',

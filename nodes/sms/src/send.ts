@@ -5,6 +5,7 @@ export default defineNode({
   type: 'sms.send',
   version: 1,
   kind: 'action',
+  sendsMessages: true,
   category: 'Channels',
   summary: '{{ body }}',
   title: 'Send SMS',
