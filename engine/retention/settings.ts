@@ -13,6 +13,7 @@ export type RetentionSettings = Partial<Record<Retained, string>>;
 const KEY = 'retention';
 // Whole years, months, weeks and days only: a retention is a calendar matter, not a stopwatch.
 const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/;
+const LONGEST_YEARS = 1000;
 
 /** A retention duration as a PostgreSQL interval, or null when it is not one of at least a day. */
 export function retentionInterval(text: string): string | null {
@@ -20,6 +21,9 @@ export function retentionInterval(text: string): string | null {
   if (!match || text === 'P') return null;
   const [years, months, weeks, days] = match.slice(1).map((n) => Number(n ?? 0)) as [number, number, number, number];
   if (years + months + weeks + days === 0) return null;
+  // Longer than PostgreSQL's dates reach back (P9999Y, P99999999999D) is the same as a
+  // thousand years: nothing is that old, and now() minus it stays a valid timestamp.
+  if (years + months / 12 + (weeks * 7 + days) / 365 >= LONGEST_YEARS) return `${LONGEST_YEARS} years`;
   return `${years} years ${months} months ${weeks * 7 + days} days`;
 }
 

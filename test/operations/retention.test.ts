@@ -185,6 +185,19 @@ describe('enforcing retention', () => {
     expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
   });
 
+  test('a retention longer than dates reach (P9999Y, P99999999999999999999D) deletes nothing', async () => {
+    expect(
+      (await put({ steps: 'P9999Y', events: 'P99999999999999999999D', messages: 'P999999999999M' })).statusCode,
+    ).toBe(200);
+    const before = await sql<{ n: number }>`select count(*)::int as n from events`.execute(t.runtime.db);
+    const res = await t.app.inject({ method: 'POST', url: '/api/settings/retention/enforce', headers: t.auth });
+    expect(res.statusCode).toBe(200);
+    expect(Object.values(res.json().cutoffs).every((c) => typeof c === 'string')).toBe(true);
+    const after = await sql<{ n: number }>`select count(*)::int as n from events`.execute(t.runtime.db);
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+    await put({});
+  });
+
   test('drops whole time partitions that end before the cutoff, and keeps the rest', async () => {
     const { db } = t.runtime;
     await sql`
