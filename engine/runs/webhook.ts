@@ -71,25 +71,26 @@ export async function webhookTarget(
   nodeId: string,
   options: { fresh?: boolean } = {},
 ): Promise<WebhookTarget> {
-  const key = `${journeyId}\u0000${nodeId}`;
+  // A UUID in any case names the journey: the target carries its id as stored (metrics, runs).
+  const key = `${journeyId.toLowerCase()}\u0000${nodeId}`;
   const cached = options.fresh ? undefined : targets.get(key);
   if (cached) return { ...cached, cached: true };
   targets.delete(key);
   const journey = await db
     .selectFrom('journeys')
-    .select(['status', 'published_version', 'workspace_id'])
+    .select(['id', 'status', 'published_version', 'workspace_id'])
     .where('id', '=', journeyId)
     .executeTakeFirst();
   if (!journey || journey.published_version === null || journey.status === 'archived' || journey.status === 'draft')
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
-  const version = await loadVersion(db, journeyId, journey.published_version);
+  const version = await loadVersion(db, journey.id, journey.published_version);
   const node = version?.nodes.get(nodeId);
   if (!version || !node || node.type !== 'core.webhook')
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
   const secret = typeof node.params?.secret === 'string' ? node.params.secret : '';
   const validate = compiledSchema(version, node);
   const target = {
-    journeyId,
+    journeyId: journey.id,
     workspaceId: journey.workspace_id,
     status: journey.status,
     version,

@@ -52,7 +52,7 @@ export async function hooksRoutes(app: FastifyInstance) {
   async function knownJourney(journeyId: string): Promise<string> {
     if (!isUuid(journeyId)) return 'unknown';
     const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
-    return row ? journeyId : 'unknown';
+    return row ? row.id : 'unknown';
   }
   const accepter = new WebhookAccepter(db, app.runtime.intakeDb, dispatcherFor(db, app.runtime.logger));
   const responses = new ResponseAwaiter(db);
