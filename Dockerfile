@@ -10,11 +10,17 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY engine/sdk/package.json engine/sdk/
+# Every workspace's package.json, or `npm ci` finds the lockfile out of step with them.
 COPY nodes/core/package.json nodes/core/
 COPY nodes/crm/package.json nodes/crm/
 COPY nodes/email/package.json nodes/email/
 COPY nodes/http/package.json nodes/http/
+COPY nodes/mailgun/package.json nodes/mailgun/
+COPY nodes/postmark/package.json nodes/postmark/
+COPY nodes/sendgrid/package.json nodes/sendgrid/
+COPY nodes/ses/package.json nodes/ses/
 COPY nodes/sms/package.json nodes/sms/
+COPY nodes/twilio/package.json nodes/twilio/
 RUN npm ci
 COPY . .
 RUN npm run build:editor
@@ -32,7 +38,12 @@ COPY --from=build /app/nodes/core/package.json nodes/core/
 COPY --from=build /app/nodes/crm/package.json nodes/crm/
 COPY --from=build /app/nodes/email/package.json nodes/email/
 COPY --from=build /app/nodes/http/package.json nodes/http/
+COPY --from=build /app/nodes/mailgun/package.json nodes/mailgun/
+COPY --from=build /app/nodes/postmark/package.json nodes/postmark/
+COPY --from=build /app/nodes/sendgrid/package.json nodes/sendgrid/
+COPY --from=build /app/nodes/ses/package.json nodes/ses/
 COPY --from=build /app/nodes/sms/package.json nodes/sms/
+COPY --from=build /app/nodes/twilio/package.json nodes/twilio/
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/engine engine
 COPY --from=build /app/nodes nodes
