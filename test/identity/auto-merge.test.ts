@@ -40,6 +40,36 @@ describe('automatic merges', () => {
     expect(res.json()).toMatchObject({ imported: 1, created: 0, updated: 1, merged: 1, failed: [] });
   });
 
+  test('upserts and events racing one automatic merge all end on the survivor', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const externalId = `race-auto-${round}`;
+      const email = `race-auto-${round}@example.com`;
+      const byExternalId = await contact({ externalId });
+      const byEmail = await contact({ email });
+      const answers = await Promise.all([
+        call('POST', '/api/contacts', { externalId, email }),
+        call('POST', '/api/contacts', { externalId, email }),
+        call('POST', '/api/contacts', { externalId, email }),
+        call('POST', '/api/events', { externalId, email, name: 'raced' }),
+        call('POST', '/api/events', { externalId, email, name: 'raced' }),
+        call('POST', '/api/events', { externalId, email, name: 'raced' }),
+      ]);
+      expect(answers.map((a) => [a.statusCode, a.json().id ?? a.body])).toEqual([
+        [200, byExternalId],
+        [200, byExternalId],
+        [200, byExternalId],
+        [202, expect.any(String)],
+        [202, expect.any(String)],
+        [202, expect.any(String)],
+      ]);
+      expect((await call('GET', `/api/contacts/${byEmail}`)).json()).toEqual({ mergedInto: byExternalId });
+      const { events } = await json('GET', `/api/events?contactId=${byExternalId}&name=raced`);
+      expect(events.map((e: { contactId: string }) => e.contactId)).toEqual([byExternalId, byExternalId, byExternalId]);
+      const merges = await json('GET', `/api/events?contactId=${byExternalId}&name=contact.merged`);
+      expect(merges.events).toHaveLength(1);
+    }
+  });
+
   test('settings that forbid the merge answer as before: 409 for an upsert, 400 naming the field for an event', async () => {
     expect(await json('GET', '/api/settings/identity')).toEqual({
       autoMerge: true,

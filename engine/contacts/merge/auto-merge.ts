@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.js';
 import { loadSetting, saveSetting } from '../../db/settings.js';
 import { identityHolders, identityValuesOf } from '../identity/holders.js';
 import type { NormalizedInput } from '../identity/normalize.js';
+import { lockContacts } from '../lock.js';
 import { mergeContacts } from './merge.js';
 
 type Field = 'externalId' | 'email' | 'phone';
@@ -88,14 +89,33 @@ export async function mergeNamedContacts(
       return id ? [{ field: f, id }] : [];
     });
   if (rows.every((row) => new Set(named(row, holders).map((n) => n.id)).size <= 1)) return counts;
+  // Another call may be merging these very contacts at this instant: what a row names is read
+  // again under the locks merges take, so a merge done meanwhile is found done and its
+  // survivor taken, rather than merged a second time (which a merge refuses).
+  const namedUnderLock = async (row: NormalizedInput) => {
+    const locked = new Set<string>();
+    for (;;) {
+      holders = await found();
+      const names = named(row, holders);
+      const unlocked = names.map((n) => n.id).filter((id) => !locked.has(id));
+      if (!unlocked.length) return names;
+      await lockContacts(trx, unlocked);
+      for (const id of unlocked) locked.add(id);
+    }
+  };
   const settings = await loadIdentitySettings(trx, workspaceId);
-  for (const [i, row] of rows.entries()) {
-    const names = named(row, holders);
+  // What a row names, split into the survivor and the others; none when it may not merge them.
+  const mergesOf = (names: ReturnType<typeof named>) => {
     const survivor = names[0]?.id;
     const others = names.filter((n) => n.id !== survivor);
-    if (!survivor || !others.length) continue;
     const may = allowed && settings.autoMerge && others.every((o) => settings.autoMergeOn.includes(o.field));
-    if (!may) continue;
+    return survivor && others.length && may ? { survivor, others } : undefined;
+  };
+  for (const [i, row] of rows.entries()) {
+    if (!mergesOf(named(row, holders))) continue;
+    const merges = mergesOf(await namedUnderLock(row));
+    if (!merges) continue;
+    const { survivor, others } = merges;
     for (const id of new Set(others.map((o) => o.id))) {
       await mergeContacts(trx, workspaceId, survivor, id, { automatic: true });
       counts[i] = (counts[i] ?? 0) + 1;
