@@ -152,6 +152,18 @@ describe('GET /metrics after a journey ran', () => {
   });
 });
 
+describe('a webhook answered before its handler runs', () => {
+  test('a body over the limit counts under its journey with status 413', async () => {
+    const j = await publish(t.runtime.db, graph);
+    const big = { blob: 'x'.repeat(1024 * 1024 + 1) };
+    expect((await hook(j.journeyId, big)).statusCode).toBe(413);
+    await vi.waitFor(async () => {
+      const { families } = await scrape();
+      expect(sampleValue(families, 'waymark_webhooks_total', { journey: j.journeyId, status: '413' })).toBe(1);
+    });
+  });
+});
+
 describe('trigger steps of runs started outside webhooks', () => {
   const triggerSteps = async (node_type: string) =>
     sampleValue((await scrape()).families, 'waymark_steps_total', { node_type, status: 'completed' });

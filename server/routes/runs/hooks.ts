@@ -1,4 +1,4 @@
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUuid } from '../../../engine/db/ids.js';
@@ -39,8 +39,9 @@ export async function hooksRoutes(app: FastifyInstance) {
   const observed = new WeakMap<FastifyRequest, Observed>();
   // Counted and the span ended once the answer is sent, whatever answered (handler or error handler).
   app.addHook('onResponse', async (request, reply) => {
-    const call = observed.get(request);
-    if (!call) return;
+    // A call answered before its handler ran (a body over the limit, the database down) is
+    // counted and traced too, its span from when the call arrived.
+    const call = observed.get(request) ?? observe(request, Date.now() - reply.elapsedTime);
     const { journeyId } = request.params as { journeyId: string };
     const journey = call.journey ?? (await knownJourney(journeyId));
     metrics.webhooks.inc({ journey, status: String(reply.statusCode) });
@@ -48,6 +49,24 @@ export async function hooksRoutes(app: FastifyInstance) {
     if (reply.statusCode >= 500) call.span.setStatus({ code: SpanStatusCode.ERROR });
     call.span.end();
   });
+  /** Starts a call's span (at `startTime`, default now) and keeps it for the call's answer. */
+  function observe(request: FastifyRequest, startTime?: number): Observed & { parent: Context } {
+    const { journeyId, nodeId } = request.params as { journeyId: string; nodeId: string };
+    // A valid caller `traceparent` continues its trace; anything else starts a new one.
+    const parent = propagation.extract(context.active(), request.headers);
+    const span = tracer().startSpan(
+      'waymark.webhook',
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'waymark.journey.id': journeyId, 'waymark.node.id': nodeId },
+        ...(startTime === undefined ? {} : { startTime }),
+      },
+      parent,
+    );
+    const call = { span, journey: null };
+    observed.set(request, call);
+    return { ...call, parent };
+  }
   /** The journey label of a call no target was found for: its id if such a journey exists. */
   async function knownJourney(journeyId: string): Promise<string> {
     if (!isUuid(journeyId)) return 'unknown';
@@ -110,14 +129,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { journeyId, nodeId } = request.params;
-      // A valid caller `traceparent` continues its trace; anything else starts a new one.
-      const parent = propagation.extract(context.active(), request.headers);
-      const span = tracer().startSpan(
-        'waymark.webhook',
-        { kind: SpanKind.SERVER, attributes: { 'waymark.journey.id': journeyId, 'waymark.node.id': nodeId } },
-        parent,
-      );
-      observed.set(request, { span, journey: null });
+      const { span, parent } = observe(request);
       return context.with(trace.setSpan(parent, span), async () => {
         if (!isUuid(journeyId)) return sendError(reply, 'not_found', `no published journey ${journeyId}`);
         return accept(request, reply, await webhookTarget(db, journeyId, nodeId)).catch(async (error) => {
