@@ -1,11 +1,18 @@
 import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import { RateLimitedError, WaymarkError } from '@waymark/sdk';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  preValidationHookHandler,
+  RouteOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { findToken, redeemLiveTicket, type TokenPrincipal, tokenById } from '../auth/tokens.js';
 import { documentPermission } from '../teams/openapi.js';
-import { routePermission } from '../teams/permissions.js';
+import { type RoutePermission, routePermission } from '../teams/permissions.js';
 import { authorize, CsrfError, type Principal, resolveStanding, type Standing } from '../teams/principal.js';
 import { findSession, SESSION_COOKIE } from '../teams/sessions.js';
 import { sendError } from './errors.js';
@@ -31,6 +38,11 @@ declare module 'fastify' {
      * single-use `?ticket=` (or the legacy `?token=`) from its own origin, never a cookie.
      */
     urlCredentials?: boolean;
+    /**
+     * The body field naming the workspace the route acts on, when not the request's
+     * (`POST /api/tokens` `workspaceId`): the route's permission is checked there.
+     */
+    workspaceField?: string;
   }
   interface FastifyInstance {
     /** Drops this process's belief in tokens found valid (after a revocation). */
@@ -184,8 +196,21 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     return typeof header === 'string' && header.length > 0 ? header : null;
   }
 
+  function neededFor(request: FastifyRequest, url: string, principal: Principal): RoutePermission {
+    // Any member may remove themselves.
+    if (url === '/api/workspaces/:id/members/:userId' && request.method === 'DELETE') {
+      const { userId } = request.params as { userId: string };
+      if (principal.type === 'user' && userId === principal.id) return 'authenticated';
+    }
+    return routePermission(request.method, url);
+  }
+
+  /**
+   * `workspaceField` unset: the permission is checked in the request's workspace. Set: only
+   * once the body is parsed, in the workspace it names, which becomes the request's.
+   */
   const authenticate =
-    (url: string, urlCredentials: boolean): onRequestHookHandler =>
+    (url: string, urlCredentials: boolean, workspaceField: string | undefined): onRequestHookHandler =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       await app.checkFailedAuth(request);
       const found = await identify(request, urlCredentials);
@@ -198,13 +223,18 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       request.principal = principal;
       if (principal.type === 'token') request.tokenId = principal.id;
       request.standing = await resolveStanding(db, principal, found.workspace ?? askedWorkspace(request, url));
-      let needed = routePermission(request.method, url);
-      // Any member may remove themselves.
-      if (url === '/api/workspaces/:id/members/:userId' && request.method === 'DELETE') {
-        const { userId } = request.params as { userId: string };
-        if (principal.type === 'user' && userId === principal.id) needed = 'authenticated';
-      }
-      authorize(principal, request.standing, needed);
+      if (!workspaceField) authorize(principal, request.standing, neededFor(request, url, principal));
+    };
+
+  // Before the body's schema is checked, so a missing permission still answers 403 before a 400.
+  const authorizeInBodyWorkspace =
+    (url: string, field: string): preValidationHookHandler =>
+    async (request: FastifyRequest) => {
+      const principal = request.principal as Principal;
+      const named = (request.body as Record<string, unknown> | null | undefined)?.[field];
+      if (typeof named === 'string' && named !== request.standing.workspace?.id)
+        request.standing = await resolveStanding(db, principal, named);
+      authorize(principal, request.standing, neededFor(request, url, principal));
     };
 
   app.addHook('onRoute', (route) => {
@@ -217,6 +247,11 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       route.onRequest = [origin, ...own];
       return;
     }
-    route.onRequest = [authenticate(route.url, route.config?.urlCredentials === true), ...own];
+    const field = route.config?.workspaceField;
+    route.onRequest = [authenticate(route.url, route.config?.urlCredentials === true, field), ...own];
+    if (field) {
+      const next = route.preValidation ?? [];
+      route.preValidation = [authorizeInBodyWorkspace(route.url, field), ...(Array.isArray(next) ? next : [next])];
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { ValidationError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
@@ -124,27 +125,37 @@ export interface AuditQuery {
   cursor?: string;
 }
 
-/** The workspace's entries, newest first, a page at a time. */
+// The cursor is the sequence number of the page's last entry, which clients need not read.
+const encodeCursor = (seq: string) => Buffer.from(seq).toString('base64url');
+
+function decodeCursor(cursor: string): string {
+  const seq = Buffer.from(cursor, 'base64url').toString();
+  if (!/^\d{1,19}$/.test(seq))
+    throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'unknown cursor' }]);
+  return seq;
+}
+
+/** The workspace's entries, newest first (in the order they were appended), a page at a time. */
 export async function listAudit(db: Kysely<Database>, workspaceId: string, q: AuditQuery) {
   let query = db.selectFrom('audit_log').selectAll().where('workspace_id', '=', workspaceId);
   if (q.object) query = query.where('object_id', '=', q.object);
   if (q.actor) query = query.where(sql<string>`actor->>'id'`, '=', q.actor);
   if (q.action) query = query.where('action', '=', q.action);
-  if (q.cursor && /^\d+$/.test(q.cursor)) query = query.where('id', '<', q.cursor);
+  if (q.cursor) query = query.where('seq', '<', decodeCursor(q.cursor));
   const rows = await query
-    .orderBy('id', 'desc')
+    .orderBy('seq', 'desc')
     .limit(q.limit + 1)
     .execute();
   const page = rows.slice(0, q.limit);
   return {
     entries: page.map((r) => ({
-      id: String(r.id),
+      id: r.id,
       at: (r.at as unknown as Date).toISOString(),
       actor: r.actor,
       action: r.action,
       object: { type: r.object_type, id: r.object_id },
       ...(r.details === null ? {} : { details: r.details }),
     })),
-    nextCursor: rows.length > q.limit ? String(page[page.length - 1]?.id) : null,
+    nextCursor: rows.length > q.limit ? encodeCursor(String(page[page.length - 1]?.seq)) : null,
   };
 }

@@ -147,3 +147,69 @@ describe('scoped tokens', () => {
     });
   });
 });
+
+describe('a token for another workspace', () => {
+  // ed: editor here (his earliest workspace, the request's), owner of his own "W3".
+  let w3: string;
+  let ed: Browser;
+  beforeAll(async () => {
+    await makeUser(t.runtime.db, 'ed-tokens@example.com', ws, 'editor');
+    ed = await signIn(t.app, 'ed-tokens@example.com');
+    const made = await t.app.inject({
+      method: 'POST',
+      url: '/api/workspaces',
+      headers: ed.headers,
+      payload: { name: 'W3' },
+    });
+    w3 = made.json().id;
+  });
+  const mint = (headers: Record<string, string>, workspaceId: string) =>
+    t.app.inject({ method: 'POST', url: '/api/tokens', headers, payload: { name: 'for-w3', workspaceId } });
+  const joinW3 = async (email: string, role: 'admin' | 'viewer') => {
+    const userId = await makeUser(t.runtime.db, email, ws, role === 'admin' ? 'admin' : 'editor');
+    await t.runtime.db.insertInto('memberships').values({ workspace_id: w3, user_id: userId, role }).execute();
+    return signIn(t.app, email);
+  };
+
+  test('needs admin in that workspace, not in the request’s', async () => {
+    const res = await mint(ed.headers, w3);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().workspaceId).toBe(w3);
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/auth/me',
+      headers: { authorization: `Bearer ${res.json().token}` },
+    });
+    expect(me.json().workspace.id).toBe(w3);
+  });
+
+  test('is recorded in that workspace’s audit log', async () => {
+    const id = (await mint(ed.headers, w3)).json().id;
+    const there = await t.app.inject({
+      method: 'GET',
+      url: `/api/audit?object=${id}`,
+      headers: { ...ed.headers, 'x-waymark-workspace': w3 },
+    });
+    expect(there.json().entries.map((e: { action: string }) => e.action)).toEqual(['token.created']);
+  });
+
+  test('an admin here who is a viewer there is refused 403', async () => {
+    const ada = await joinW3('ada-tokens@example.com', 'viewer');
+    const res = await mint(ada.headers, w3);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.details[0].permission).toBe('admin');
+  });
+
+  test('a member there without admin is refused 403', async () => {
+    const vic = await joinW3('vic-tokens@example.com', 'viewer');
+    const res = await mint(vic.headers, w3);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('forbidden');
+  });
+
+  test('a workspace the user is no member of answers 404, even to an admin here', async () => {
+    const res = await mint(browsers.admin?.headers ?? {}, w3);
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+  });
+});

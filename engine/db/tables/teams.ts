@@ -74,6 +74,8 @@ export interface SignInLocksTable {
 /** Append-only: the table refuses UPDATE, DELETE and TRUNCATE. */
 export interface AuditLogTable {
   id: Generated<string>;
+  /** The order entries were appended in: the log is listed and paged by it, never shown. */
+  seq: Generated<string>;
   workspace_id: string;
   at: Generated<Timestamp>;
   actor: Json<{ type: 'user' | 'token' | 'system'; id: string | null; name: string; email?: string }>;

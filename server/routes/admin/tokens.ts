@@ -4,7 +4,8 @@ import { isUuid } from '../../../engine/db/ids.js';
 import { createToken, issueLiveTicket, listTokens, revokeToken } from '../../auth/tokens.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { SCOPE_PERMISSIONS } from '../../teams/permissions.js';
-import { authorize, type Principal, resolveStanding } from '../../teams/principal.js';
+import type { Principal } from '../../teams/principal.js';
+import { workspaceOf } from '../../teams/workspace.js';
 
 const SCOPES = Object.keys(SCOPE_PERMISSIONS);
 
@@ -53,6 +54,8 @@ export async function tokensRoutes(app: FastifyInstance) {
   app.post<{ Body: { name: string; scopes?: string[]; workspaceId?: string } }>(
     '/api/tokens',
     {
+      // The token's workspace is where `admin` is needed, and where the audit entry goes.
+      config: { workspaceField: 'workspaceId' },
       schema: {
         tags: ['auth'],
         summary: 'Make a token; its secret is in this answer only',
@@ -95,12 +98,7 @@ export async function tokensRoutes(app: FastifyInstance) {
             message: `no scope ${s}; use ${SCOPES.join(', ')}`,
           })),
         );
-      let workspaceId = request.standing.workspace?.id as string;
-      if (request.body.workspaceId && request.body.workspaceId !== workspaceId) {
-        const there = await resolveStanding(db, principal, request.body.workspaceId);
-        authorize(principal, there, 'admin');
-        workspaceId = request.body.workspaceId;
-      }
+      const workspaceId = workspaceOf(request);
       const { id, token, createdAt } = await createToken(db, {
         name: request.body.name,
         scopes,

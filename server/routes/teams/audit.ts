@@ -5,7 +5,7 @@ import { listAudit } from '../../teams/audit.js';
 const entrySchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
+    id: { type: 'string', format: 'uuid' },
     at: { type: 'string', format: 'date-time' },
     actor: {
       type: 'object',
@@ -44,7 +44,7 @@ export async function auditRoutes(app: FastifyInstance) {
             actor: { type: 'string', maxLength: 200 },
             action: { type: 'string', maxLength: 100 },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string', maxLength: 40 },
+            cursor: { type: 'string', maxLength: 40, description: 'the nextCursor of the previous page' },
           },
           additionalProperties: false,
         },
