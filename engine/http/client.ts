@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   type HttpClient,
   type HttpRequest,
@@ -151,8 +151,8 @@ export function createHttpClient(scope: Pick<StepScope, 'runtime'> & { idempoten
 
 /**
  * One request as a CLIENT span of the step's span (API.md "Tracing"): the request carries a
- * `traceparent` naming that span, replacing any the node set. With tracing off the span is a
- * no-op and the headers go out as given.
+ * `traceparent` naming that span, replacing any the node set, sampled or not. With tracing off
+ * the span is a no-op and the headers go out as given.
  */
 async function traced(
   url: URL,
@@ -169,7 +169,9 @@ async function traced(
       'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
     },
   });
-  if (!span.isRecording()) return request(headers);
+  // Tracing off: no trace to carry. A trace not sampled still names this request's span (its
+  // flags say not sampled), so the node's own header never stands in for it.
+  if (!isSpanContextValid(span.spanContext())) return request(headers);
   const sent = withoutTraceHeaders(headers);
   propagation.inject(trace.setSpan(context.active(), span), sent);
   try {

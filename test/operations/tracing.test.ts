@@ -198,6 +198,23 @@ describe('the trace of one webhook run', () => {
     expect(sent?.tracestate).toBe('vendor=abc');
   });
 
+  test('a caller’s trace that is not sampled still replaces the node’s own traceparent', async () => {
+    const j = await publish(t.runtime.db, graph());
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/hooks/${j.journeyId}/hook`,
+      headers: {
+        'content-type': 'application/json',
+        'x-waymark-secret': SECRET,
+        traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-00`,
+      },
+      payload: '{"order":8}',
+    });
+    expect(res.statusCode).toBe(202);
+    expect((await runEnds(t.runtime.db, res.json().runId)).run.status).toBe('completed');
+    expect(received.at(-1)?.traceparent).toMatch(new RegExp(`^00-${CALLER_TRACE}-[0-9a-f]{16}-00$`));
+  });
+
   test('every span names the process: service.name, service.instance.id and waymark.role', async () => {
     const { spans } = await runOnce({});
     for (const span of spans)
