@@ -73,6 +73,28 @@ describe('rendering', () => {
     expect(res.json().text).toBe('Order & more\nSee your order [https://shop.example.com/o/1]');
   });
 
+  test('a version in the body beyond any a template can have is refused: 400', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/templates/far-version',
+      headers: t.auth,
+      payload: { name: 'Far', format: 'html', subject: 'S', body: '<p>Hi</p>' },
+    });
+    for (const [route, payload] of [
+      ['preview', { version: 2147483648 }],
+      ['send-test', { to: 'me@example.com', from: 'shop@example.com', version: 2147483648 }],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/templates/far-version/${route}`,
+        headers: t.auth,
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '/version' }] });
+    }
+  });
+
   test('a stored contact is previewed by id; an unknown one is 404', async () => {
     const c = await t.app.inject({
       method: 'POST',
