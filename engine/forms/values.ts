@@ -15,10 +15,12 @@ function isDate(text: string): boolean {
 }
 
 function readField(field: FormField, raw: unknown): { value: JsonValue; error?: string } {
-  if (field.type === 'checkbox') return { value: ticked(raw) };
+  const required = `${field.label || field.name} is required`;
+  // A required checkbox is one that must be ticked (terms): unticked, it is missing.
+  if (field.type === 'checkbox')
+    return ticked(raw) ? { value: true } : { value: false, ...(field.required ? { error: required } : {}) };
   const text = raw === undefined || raw === null ? '' : Array.isArray(raw) ? String(raw[0] ?? '') : String(raw).trim();
-  if (text === '')
-    return field.required ? { value: null, error: `${field.label || field.name} is required` } : { value: null };
+  if (text === '') return field.required ? { value: null, error: required } : { value: null };
   if (field.type === 'email' || field.mapTo === 'email') {
     const email = normalizeEmail(text);
     return email ? { value: email } : { value: text, error: `${text} is not an email address` };

@@ -144,6 +144,32 @@ describe('submissions without double opt-in', () => {
     ).toEqual(['/_consent', '/email', '/plan']);
   });
 
+  test('a required checkbox left unticked is a missing field', async () => {
+    await putForm('terms', {
+      name: 'Terms',
+      fields: [
+        fields[0],
+        { name: 'terms', label: 'I accept the terms', type: 'checkbox', required: true, mapTo: 'attributes.terms' },
+      ],
+    });
+    for (const terms of [undefined, false, '']) {
+      const res = await postJson('terms', { email: 'terms@example.com', ...(terms !== undefined ? { terms } : {}) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '/terms' }] });
+    }
+    const page = await t.app.inject({
+      method: 'POST',
+      url: '/f/terms',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=terms%40example.com&_hp=',
+    });
+    expect(page.statusCode).toBe(400);
+    expect(page.body).toMatch(
+      /name="terms" value="on" required><div class="wm-error" role="alert">I accept the terms is required/,
+    );
+    expect((await postJson('terms', { email: 'terms@example.com', terms: 'on' })).statusCode).toBe(202);
+  });
+
   test('a form post goes on to the redirect', async () => {
     await putForm('redir', { name: 'R', fields, redirect: 'https://shop.example.com/thanks' });
     const res = await t.app.inject({
