@@ -6,8 +6,8 @@ import { setConsent } from '../contacts/privacy/consent.js';
 import { addTag, addToList } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
 import { type RunTally, recordEvent } from '../events/record.js';
-import type { FormDefinition } from './definition.js';
-import { contactInput } from './values.js';
+import type { FormDefinition, FormField } from './definition.js';
+import { contactInput, formPath } from './values.js';
 
 /** What a submission applies, kept aside while a double opt-in awaits its click. */
 export interface Submission {
@@ -19,16 +19,28 @@ export interface Submission {
   values: JsonObject;
 }
 
-/** The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts` does. */
+/**
+ * The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts`
+ * does. Its problems (an identity another contact holds …) name the form fields mapped there.
+ */
 export async function upsertSubmitter(
   trx: Kysely<Database>,
   workspaceId: string,
   input: Parameters<typeof normalizeInput>[0],
+  fields: readonly FormField[],
 ) {
   const { value, errors } = normalizeInput(input);
-  if (errors.length) throw new ValidationError('the submission is invalid', errors);
+  if (errors.length)
+    throw new ValidationError(
+      'the submission is invalid',
+      errors.map((e) => ({ ...e, ...(e.path !== undefined ? { path: formPath(fields, e.path) } : {}) })),
+    );
   const [outcome] = await upsertContacts(trx, workspaceId, [value]);
-  if (!outcome?.ok) throw new ValidationError(outcome?.error ?? 'the submission is invalid', []);
+  if (!outcome?.ok)
+    throw new ValidationError(
+      outcome?.error ?? 'the submission is invalid',
+      outcome?.field ? [{ path: formPath(fields, `/${outcome.field}`), message: outcome.error }] : [],
+    );
   return outcome.contactId;
 }
 
@@ -45,7 +57,12 @@ export async function applySubmission(
   tally: RunTally,
 ) {
   const { workspaceId, formId, formVersion, form, values } = submission;
-  const contactId = await upsertSubmitter(trx, workspaceId, contactInput({ ...form } as FormDefinition, values));
+  const contactId = await upsertSubmitter(
+    trx,
+    workspaceId,
+    contactInput({ ...form } as FormDefinition, values),
+    form.fields,
+  );
   for (const list of form.lists) await addToList(trx, contactId, list);
   for (const tag of form.tags) await addTag(trx, contactId, tag);
   if (proof)

@@ -1,5 +1,5 @@
 import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
-import { normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
+import { isTimeZone, normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
 import type { FormDefinition, FormField } from './definition.js';
 
 const TICKED = new Set(['true', 'on', 'yes', '1']);
@@ -29,6 +29,8 @@ function readField(field: FormField, raw: unknown): { value: JsonValue; error?: 
     const phone = normalizePhone(text);
     return phone ? { value: phone } : { value: text, error: `${text} is not a phone number` };
   }
+  if (field.mapTo === 'timezone' && !isTimeZone(text))
+    return { value: text, error: `${text} is not a time zone (an IANA name such as Europe/Helsinki)` };
   if (field.type === 'date' && !isDate(text)) return { value: text, error: `${text} is not a date (YYYY-MM-DD)` };
   if (field.type === 'select' && !(field.options ?? []).includes(text))
     return { value: text, error: `${text} is not one of the options` };
@@ -47,6 +49,15 @@ export function readSubmission(form: FormDefinition, body: Record<string, unknow
   if (form.consentText && !ticked(body._consent))
     errors.push({ path: '/_consent', message: 'please agree to the consent text' });
   return { values, errors };
+}
+
+/**
+ * The path a submitter sees for a contact field's problem (`/timezone`): the form field mapped
+ * to it (`/tz`), which is where the hosted page and embed.js show it.
+ */
+export function formPath(fields: readonly FormField[], contactPath: string): string {
+  const field = fields.find((f) => f.mapTo !== null && `/${f.mapTo}` === contactPath);
+  return field ? `/${field.name}` : contactPath;
 }
 
 /** The contact fields the values map to, as `POST /api/contacts` takes them. */

@@ -170,6 +170,41 @@ describe('submissions without double opt-in', () => {
     expect((await postJson('terms', { email: 'terms@example.com', terms: 'on' })).statusCode).toBe(202);
   });
 
+  test('a problem with a mapped contact field is at the form field’s name', async () => {
+    await putForm('mapped', {
+      name: 'Mapped',
+      fields: [
+        { name: 'mail', label: 'Email', type: 'email', required: true, mapTo: 'email' },
+        { name: 'tz', label: 'Time zone', type: 'text', mapTo: 'timezone' },
+        { name: 'mobile', label: 'Mobile', type: 'text', mapTo: 'phone' },
+        { name: 'customer', label: 'Customer number', type: 'text', mapTo: 'externalId' },
+      ],
+    });
+    const res = await postJson('mapped', { mail: 'mars@example.com', tz: 'Mars/Base', mobile: 'call me' });
+    expect(res.statusCode).toBe(400);
+    expect(
+      res
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['/mobile', '/tz']);
+  });
+
+  test('an identity another contact holds is reported at the form field mapped to it', async () => {
+    const identity = (payload: object) =>
+      t.app.inject({ method: 'PUT', url: '/api/settings/identity', headers: t.auth, payload });
+    await identity({ autoMerge: false, autoMergeOn: [] });
+    try {
+      for (const payload of [{ externalId: 'cust-1' }, { email: 'other@example.com' }])
+        await t.app.inject({ method: 'POST', url: '/api/contacts', headers: t.auth, payload });
+      const res = await postJson('mapped', { mail: 'other@example.com', customer: 'cust-1' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details).toEqual([expect.objectContaining({ path: '/mail' })]);
+    } finally {
+      await identity({ autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] });
+    }
+  });
+
   test('a form post goes on to the redirect', async () => {
     await putForm('redir', { name: 'R', fields, redirect: 'https://shop.example.com/thanks' });
     const res = await t.app.inject({
