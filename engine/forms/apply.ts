@@ -2,12 +2,13 @@ import { type JsonObject, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { normalizeInput } from '../contacts/identity/normalize.js';
 import { upsertContacts } from '../contacts/identity/upsert.js';
+import { loadContact } from '../contacts/load.js';
 import { setConsent } from '../contacts/privacy/consent.js';
 import { addTag, addToList } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
 import { type RunTally, recordEvent } from '../events/record.js';
 import type { FormDefinition, FormField } from './definition.js';
-import { contactInput, formPath } from './values.js';
+import { contactInput, formPath, writesNestedAttributes } from './values.js';
 
 /** What a submission applies, kept aside while a double opt-in awaits its click. */
 export interface Submission {
@@ -46,9 +47,10 @@ export async function upsertSubmitter(
 
 /**
  * Applies a submission in the caller's transaction: the contact upserted by its mapped
- * fields (attributes merge), the form's lists and tags added, email consent `subscribed` with
- * `proof` when given, and `form.submitted` recorded (starting the journeys it triggers).
- * Returns the contact's id; the runs its events started are added to `tally`.
+ * fields (each mapped attribute set at its path, the rest kept), the form's lists and tags
+ * added, email consent `subscribed` with `proof` when given, and `form.submitted` recorded
+ * (starting the journeys it triggers). Returns the contact's id; the runs its events started
+ * are added to `tally`.
  */
 export async function applySubmission(
   trx: Kysely<Database>,
@@ -57,12 +59,14 @@ export async function applySubmission(
   tally: RunTally,
 ) {
   const { workspaceId, formId, formVersion, form, values } = submission;
-  const contactId = await upsertSubmitter(
-    trx,
-    workspaceId,
-    contactInput({ ...form } as FormDefinition, values),
-    form.fields,
-  );
+  let input = contactInput(form, values);
+  if (writesNestedAttributes(input)) {
+    // The contact is found (and locked, till the transaction ends) first, so that a value at a
+    // nested path is merged into what it holds there now.
+    const found = await upsertSubmitter(trx, workspaceId, { ...input, attributes: {} }, form.fields);
+    input = contactInput(form, values, (await loadContact(trx, workspaceId, found))?.attributes ?? {});
+  }
+  const contactId = await upsertSubmitter(trx, workspaceId, input, form.fields);
   for (const list of form.lists) await addToList(trx, contactId, list);
   for (const tag of form.tags) await addTag(trx, contactId, tag);
   if (proof)

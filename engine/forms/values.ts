@@ -1,5 +1,6 @@
 import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
-import { isTimeZone, normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
+import { isObject, isTimeZone, normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
+import { ownValue } from '../contacts/sources.js';
 import type { FormDefinition, FormField } from './definition.js';
 
 const TICKED = new Set(['true', 'on', 'yes', '1']);
@@ -60,17 +61,30 @@ export function formPath(fields: readonly FormField[], contactPath: string): str
   return field ? `/${field.name}` : contactPath;
 }
 
-/** The contact fields the values map to, as `POST /api/contacts` takes them. */
-export function contactInput(form: FormDefinition, values: JsonObject) {
+/** `written` laid over `current`: objects merge key by key, so only the paths written change. */
+function over(current: JsonValue | undefined, written: JsonValue): JsonValue {
+  if (!isObject(written) || current === undefined || !isObject(current)) return written;
+  const out: JsonObject = { ...current };
+  for (const [key, value] of Object.entries(written)) out[key] = over(ownValue(current, key), value);
+  return out;
+}
+
+/**
+ * The contact fields the values map to, as `POST /api/contacts` takes them. The upsert writes
+ * attributes by their top-level key, so a value mapped to a nested path (`attributes.addr.city`)
+ * comes inside the contact's `current` value of that key (`addr`), the rest of it kept.
+ */
+export function contactInput(form: Pick<FormDefinition, 'fields'>, values: JsonObject, current: JsonObject = {}) {
   const input: { email?: string; phone?: string; externalId?: string; timezone?: string; attributes: JsonObject } = {
     attributes: {},
   };
+  const written: JsonObject = {};
   for (const field of form.fields) {
     const value = values[field.name];
     if (field.mapTo === null || value === undefined || value === null) continue;
     if (field.mapTo.startsWith('attributes.')) {
       const path = field.mapTo.slice('attributes.'.length).split('.');
-      let at = input.attributes;
+      let at = written;
       for (const key of path.slice(0, -1)) {
         const next = at[key];
         if (!next || typeof next !== 'object' || Array.isArray(next)) at[key] = {};
@@ -79,5 +93,10 @@ export function contactInput(form: FormDefinition, values: JsonObject) {
       at[path[path.length - 1] as string] = value;
     } else if (typeof value === 'string') input[field.mapTo as 'email' | 'phone' | 'externalId' | 'timezone'] = value;
   }
+  for (const [key, value] of Object.entries(written)) input.attributes[key] = over(ownValue(current, key), value);
   return input;
 }
+
+/** True when a value is mapped below a top-level attribute, whose other keys the contact may hold. */
+export const writesNestedAttributes = (input: ReturnType<typeof contactInput>) =>
+  Object.values(input.attributes).some(isObject);

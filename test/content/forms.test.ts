@@ -205,6 +205,25 @@ describe('submissions without double opt-in', () => {
     }
   });
 
+  test('a field mapped to a nested attribute sets that one key, keeping the others beside it', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts',
+      headers: t.auth,
+      payload: { email: 'turku@example.com', attributes: { addr: { zip: '00100' }, plan: 'free' } },
+    });
+    await putForm('address', {
+      name: 'Address',
+      fields: [fields[0], { name: 'city', label: 'City', type: 'text', mapTo: 'attributes.addr.city' }],
+    });
+    expect((await postJson('address', { email: 'turku@example.com', city: 'Tku' })).statusCode).toBe(202);
+    const list = await t.app.inject({
+      url: '/api/contacts?segment={"attr":"email","op":"eq","value":"turku@example.com"}',
+      headers: t.auth,
+    });
+    expect(list.json().contacts[0].attributes).toEqual({ addr: { zip: '00100', city: 'Tku' }, plan: 'free' });
+  });
+
   test('a form post goes on to the redirect', async () => {
     await putForm('redir', { name: 'R', fields, redirect: 'https://shop.example.com/thanks' });
     const res = await t.app.inject({
