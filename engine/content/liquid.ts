@@ -1,10 +1,18 @@
-import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark, type TemplateScope } from '@waymark/sdk';
+import {
+  LINK_MARK_VARIABLE,
+  linkMarkComment,
+  markTemplateLinks,
+  newLinkMark,
+  type TemplateScope,
+  templateErrorCode,
+} from '@waymark/sdk';
 import { Liquid } from 'liquidjs';
 
-/** A Liquid failure with where it happened in the part. */
+/** A Liquid failure with where it happened in the part, and the step error code a send fails with. */
 export class LiquidFault extends Error {
   constructor(
     message: string,
+    readonly code: 'template.parse' | 'template.render',
     readonly line?: number,
     readonly column?: number,
   ) {
@@ -33,9 +41,15 @@ function checkNesting(source: string, snippets: ReadonlyMap<string, string>): vo
     for (const match of text.matchAll(INSERT)) {
       const name = match[2] as string;
       const where = at ?? lineOf(text, match.index ?? 0);
-      if (path.includes(name)) throw new LiquidFault(`snippet cycle: ${[...path, name].join(' → ')}`, ...where);
+      // The chain of snippets is only known against the snippets stored at render time.
+      if (path.includes(name))
+        throw new LiquidFault(`snippet cycle: ${[...path, name].join(' → ')}`, 'template.render', ...where);
       if (path.length + 1 > MAX_DEPTH)
-        throw new LiquidFault(`snippets nest deeper than ${MAX_DEPTH}: ${[...path, name].join(' → ')}`, ...where);
+        throw new LiquidFault(
+          `snippets nest deeper than ${MAX_DEPTH}: ${[...path, name].join(' → ')}`,
+          'template.render',
+          ...where,
+        );
       const body = snippets.get(name);
       if (body !== undefined) visit(body, [...path, name], where);
     }
@@ -47,7 +61,12 @@ function faultOf(error: unknown): LiquidFault {
   if (error instanceof LiquidFault) return error;
   const message = error instanceof Error ? error.message : String(error);
   const at = /line:(\d+), col:(\d+)/.exec(message);
-  return new LiquidFault(message, at ? Number(at[1]) : undefined, at ? Number(at[2]) : undefined);
+  return new LiquidFault(
+    message,
+    templateErrorCode(error),
+    at ? Number(at[1]) : undefined,
+    at ? Number(at[2]) : undefined,
+  );
 }
 
 /**

@@ -3,11 +3,15 @@ import mjml2html from 'mjml';
 
 const PLACEHOLDER = 'https://waymark-link.invalid/';
 
+/** MJML that does not compile at all (not enclosed in `<mjml>`, empty …): its parser's message. */
+export class MjmlFault extends Error {}
+
 /**
  * Compiles MJML (validation `soft`) to responsive HTML, keeping the template's link marks:
  * MJML drops attributes it does not know, so each marked `href` stands in as a placeholder URL
  * while MJML runs and gets its mark and value back after. Returns the HTML (with the mark
- * comment when the input had one) and MJML's validation errors with their lines.
+ * comment when the input had one) and MJML's validation errors with their lines; throws an
+ * `MjmlFault` when MJML cannot compile it at all, which `soft` validation does not cover.
  */
 export async function compileMjml(
   source: string,
@@ -25,7 +29,12 @@ export async function compileMjml(
       return ` href="${PLACEHOLDER}${hrefs.length - 1}"`;
     });
   }
-  const result = await mjml2html(input, { validationLevel: 'soft', keepComments: false });
+  let result: Awaited<ReturnType<typeof mjml2html>>;
+  try {
+    result = await mjml2html(input, { validationLevel: 'soft', keepComments: false });
+  } catch (error) {
+    throw new MjmlFault(error instanceof Error ? error.message : String(error));
+  }
   let html = result.html.replace(
     new RegExp(`href="${PLACEHOLDER.replace(/[./]/g, '\\$&')}(\\d+)"`, 'g'),
     (_w, i: string) => {

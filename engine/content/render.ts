@@ -2,7 +2,7 @@ import { withoutLinkMarks } from '@waymark/sdk';
 import { checkMarkup, linksTo, type Problem } from './checks.js';
 import { textFromHtml } from './html-text.js';
 import { type ContentScope, LiquidFault, renderPart } from './liquid.js';
-import { compileMjml } from './mjml.js';
+import { compileMjml, MjmlFault } from './mjml.js';
 
 /** A template's content at one version (or a draft). */
 export interface TemplateContent {
@@ -12,33 +12,79 @@ export interface TemplateContent {
   text: string | null;
 }
 
-/** A rendered template before tracking: null parts failed Liquid (see `problems`). */
+/** An error that stops a send: its problem, and the step error code the send fails with. */
+export interface RenderFault {
+  code: 'template.parse' | 'template.render';
+  problem: Problem;
+}
+
+/** A rendered template before tracking: null parts failed (see `problems`). */
 export interface RenderedContent {
   subject: string | null;
   /** The HTML as compiled, with the template's link marks (prepareEmail tracks them). */
   html: string | null;
   text: string | null;
   problems: Problem[];
+  /** The first error-severity problem; null when the template can be sent. */
+  fault: RenderFault | null;
 }
 
-function liquidProblem(part: 'subject' | 'body' | 'text', error: unknown): Problem {
-  const fault = error instanceof LiquidFault ? error : new LiquidFault(String(error));
+function liquidFault(part: 'subject' | 'body' | 'text', error: unknown): RenderFault {
+  const fault = error instanceof LiquidFault ? error : new LiquidFault(String(error), 'template.render');
   return {
-    code: 'liquid-error',
-    severity: 'error',
-    message: `${part}: ${fault.message}`,
-    part,
-    ...(fault.line !== undefined ? { line: fault.line } : {}),
-    ...(fault.column !== undefined ? { column: fault.column } : {}),
+    code: fault.code,
+    problem: {
+      code: 'liquid-error',
+      severity: 'error',
+      message: `${part}: ${fault.message}`,
+      part,
+      ...(fault.line !== undefined ? { line: fault.line } : {}),
+      ...(fault.column !== undefined ? { column: fault.column } : {}),
+    },
   };
 }
 
-async function attempt<T>(part: 'subject' | 'body' | 'text', problems: Problem[], fn: () => Promise<T>) {
-  try {
-    return await fn();
-  } catch (error) {
-    problems.push(liquidProblem(part, error));
+/** Collects a render's problems, keeping apart the errors (faults) that stop a send. */
+class Findings {
+  readonly problems: Problem[] = [];
+  readonly faults: RenderFault[] = [];
+
+  fail(fault: RenderFault): null {
+    this.faults.push(fault);
+    this.problems.push(fault.problem);
     return null;
+  }
+
+  async attempt<T>(part: 'subject' | 'body' | 'text', fn: () => Promise<T>): Promise<T | null> {
+    try {
+      return await fn();
+    } catch (error) {
+      return this.fail(liquidFault(part, error));
+    }
+  }
+}
+
+/**
+ * MJML compiled to HTML, its validation errors as warnings; MJML that does not compile is an
+ * error of the body, as it was stored (content is kept as given, even broken).
+ */
+async function compiledMjml(written: string, findings: Findings): Promise<string | null> {
+  try {
+    const compiled = await compileMjml(written);
+    for (const e of compiled.errors)
+      findings.problems.push({
+        code: 'mjml-error',
+        severity: 'warning',
+        message: e.message,
+        ...(e.line ? { line: e.line } : {}),
+      });
+    return compiled.html;
+  } catch (error) {
+    if (!(error instanceof MjmlFault)) throw error;
+    return findings.fail({
+      code: 'template.parse',
+      problem: { code: 'mjml-error', severity: 'error', message: `body: ${error.message}`, part: 'body' },
+    });
   }
 }
 
@@ -56,24 +102,15 @@ export async function renderContent(input: {
   marketing: boolean;
 }): Promise<RenderedContent> {
   const { content, scope, snippets, publicUrl } = input;
-  const problems: Problem[] = [];
-  const subject = await attempt('subject', problems, () => renderPart(content.subject, scope, 'text', snippets));
-  const written = await attempt('body', problems, () => renderPart(content.body, scope, 'html', snippets));
+  const findings = new Findings();
+  const { problems } = findings;
+  const subject = await findings.attempt('subject', () => renderPart(content.subject, scope, 'text', snippets));
+  const written = await findings.attempt('body', () => renderPart(content.body, scope, 'html', snippets));
   let html: string | null = null;
   if (written !== null) {
     problems.push(...checkMarkup(withoutLinkMarks(written), publicUrl));
-    if (content.format === 'mjml') {
-      const compiled = await compileMjml(written);
-      html = compiled.html;
-      for (const e of compiled.errors)
-        problems.push({
-          code: 'mjml-error',
-          severity: 'warning',
-          message: e.message,
-          ...(e.line ? { line: e.line } : {}),
-        });
-    } else html = written;
-    if (input.marketing && !linksTo(withoutLinkMarks(html), scope.unsubscribeUrl))
+    html = content.format === 'mjml' ? await compiledMjml(written, findings) : written;
+    if (html !== null && input.marketing && !linksTo(withoutLinkMarks(html), scope.unsubscribeUrl))
       problems.push({
         code: 'missing-unsubscribe',
         severity: 'warning',
@@ -82,7 +119,7 @@ export async function renderContent(input: {
   }
   let text: string | null = null;
   if (content.text !== null && content.text !== '')
-    text = await attempt('text', problems, () => renderPart(content.text ?? '', scope, 'text', snippets));
+    text = await findings.attempt('text', () => renderPart(content.text ?? '', scope, 'text', snippets));
   else if (html !== null) text = textFromHtml(withoutLinkMarks(html));
-  return { subject, html, text, problems };
+  return { subject, html, text, problems, fault: findings.faults[0] ?? null };
 }

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { defaultFrom, storeAndDeliver } from './outgoing.js';
 import { type PreviewRequest, previewTemplate } from './preview.js';
 
-/** A test send whose template fails Liquid: HTTP 422 `template_error`, the problems in `details`. */
+/** A test send whose template does not render: HTTP 422 `template_error`, the errors in `details`. */
 export class TemplateError extends WaymarkError {
   constructor(message: string, details: { path?: string; message: string }[]) {
     super('template_error', message, details);
@@ -23,7 +23,7 @@ export async function sendTestTemplate(
   request: PreviewRequest & { to: string; from: string },
 ): Promise<{ messageId: string; to: string; subject: string }> {
   const preview = await previewTemplate(runtime, workspaceId, id, request);
-  const faults = preview.problems.filter((p) => p.code === 'liquid-error');
+  const faults = preview.problems.filter((p) => p.severity === 'error');
   if (faults.length || preview.html === null || preview.subject === null)
     throw new TemplateError(
       `template ${id} does not render`,

@@ -10,8 +10,9 @@ import { templateVersion } from './templates.js';
 /**
  * A send that names a template, turned into one with `subject`, `html` and `text`: the
  * template (at its version, else its latest) rendered for the message as production sends it,
- * `unsubscribeUrl` being the message's own (marketing; `""` otherwise). An unknown template or
- * a Liquid error fails the step at once (NodeError, naming template, part and line). `once`
+ * `unsubscribeUrl` being the message's own (marketing; `""` otherwise). An unknown template, or
+ * one that does not render (Liquid, or MJML that does not compile), fails the step at once
+ * (NodeError `template.parse` / `template.render`, naming template, part and line). `once`
  * shares the template and snippet reads (a step batch's `shared`).
  */
 export async function resolveTemplate(
@@ -38,11 +39,14 @@ export async function resolveTemplate(
     publicUrl: env.publicUrl,
     marketing,
   });
-  const fault = rendered.problems.find((p) => p.code === 'liquid-error');
-  if (fault || rendered.html === null || rendered.subject === null)
+  const { fault } = rendered;
+  if (fault || rendered.html === null || rendered.subject === null) {
+    const problem = fault?.problem;
     throw new NodeError(
-      `template ${ref.id} v${found.version}: ${fault?.part ?? 'body'}${fault?.line ? ` line ${fault.line}` : ''}: ${fault?.message ?? 'does not render'}`,
+      `template ${ref.id} v${found.version}: ${problem?.part ?? 'body'}${problem?.line ? ` line ${problem.line}` : ''}: ${problem?.message ?? 'does not render'}`,
+      { code: fault?.code ?? 'template.render' },
     );
+  }
   const { template: _template, ...rest } = request;
   return {
     ...rest,

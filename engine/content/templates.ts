@@ -53,8 +53,14 @@ export async function checkIdFree(
   if (other) throw new WaymarkError('conflict', `the ${table === 'forms' ? 'form' : 'template'} id ${id} is taken`);
 }
 
+/** The largest version number a template can reach: `template_versions.version` is a PostgreSQL integer. */
+export const MAX_TEMPLATE_VERSION = 2_147_483_647;
+
 /** One version of a template, or null. */
 export async function templateVersion(db: Kysely<Database>, workspaceId: string, id: string, version?: number) {
+  // A number the column cannot hold names no version; PostgreSQL would refuse to compare it.
+  if (version !== undefined && !(Number.isInteger(version) && version >= 1 && version <= MAX_TEMPLATE_VERSION))
+    return null;
   const row = await db
     .selectFrom('template_versions as v')
     .innerJoin('templates as t', 't.id', 'v.template_id')

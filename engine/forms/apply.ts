@@ -2,12 +2,13 @@ import { type JsonObject, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { normalizeInput } from '../contacts/identity/normalize.js';
 import { upsertContacts } from '../contacts/identity/upsert.js';
+import { loadContact } from '../contacts/load.js';
 import { setConsent } from '../contacts/privacy/consent.js';
 import { addTag, addToList } from '../contacts/tags.js';
 import type { Database } from '../db/database.js';
 import { type RunTally, recordEvent } from '../events/record.js';
-import type { FormDefinition } from './definition.js';
-import { contactInput } from './values.js';
+import type { FormDefinition, FormField } from './definition.js';
+import { contactInput, formPath, writesNestedAttributes } from './values.js';
 
 /** What a submission applies, kept aside while a double opt-in awaits its click. */
 export interface Submission {
@@ -19,24 +20,37 @@ export interface Submission {
   values: JsonObject;
 }
 
-/** The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts` does. */
+/**
+ * The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts`
+ * does. Its problems (an identity another contact holds …) name the form fields mapped there.
+ */
 export async function upsertSubmitter(
   trx: Kysely<Database>,
   workspaceId: string,
   input: Parameters<typeof normalizeInput>[0],
+  fields: readonly FormField[],
 ) {
   const { value, errors } = normalizeInput(input);
-  if (errors.length) throw new ValidationError('the submission is invalid', errors);
+  if (errors.length)
+    throw new ValidationError(
+      'the submission is invalid',
+      errors.map((e) => ({ ...e, ...(e.path !== undefined ? { path: formPath(fields, e.path) } : {}) })),
+    );
   const [outcome] = await upsertContacts(trx, workspaceId, [value]);
-  if (!outcome?.ok) throw new ValidationError(outcome?.error ?? 'the submission is invalid', []);
+  if (!outcome?.ok)
+    throw new ValidationError(
+      outcome?.error ?? 'the submission is invalid',
+      outcome?.field ? [{ path: formPath(fields, `/${outcome.field}`), message: outcome.error }] : [],
+    );
   return outcome.contactId;
 }
 
 /**
  * Applies a submission in the caller's transaction: the contact upserted by its mapped
- * fields (attributes merge), the form's lists and tags added, email consent `subscribed` with
- * `proof` when given, and `form.submitted` recorded (starting the journeys it triggers).
- * Returns the contact's id; the runs its events started are added to `tally`.
+ * fields (each mapped attribute set at its path, the rest kept), the form's lists and tags
+ * added, email consent `subscribed` with `proof` when given, and `form.submitted` recorded
+ * (starting the journeys it triggers). Returns the contact's id; the runs its events started
+ * are added to `tally`.
  */
 export async function applySubmission(
   trx: Kysely<Database>,
@@ -45,7 +59,14 @@ export async function applySubmission(
   tally: RunTally,
 ) {
   const { workspaceId, formId, formVersion, form, values } = submission;
-  const contactId = await upsertSubmitter(trx, workspaceId, contactInput({ ...form } as FormDefinition, values));
+  let input = contactInput(form, values);
+  if (writesNestedAttributes(input)) {
+    // The contact is found (and locked, till the transaction ends) first, so that a value at a
+    // nested path is merged into what it holds there now.
+    const found = await upsertSubmitter(trx, workspaceId, { ...input, attributes: {} }, form.fields);
+    input = contactInput(form, values, (await loadContact(trx, workspaceId, found))?.attributes ?? {});
+  }
+  const contactId = await upsertSubmitter(trx, workspaceId, input, form.fields);
   for (const list of form.lists) await addToList(trx, contactId, list);
   for (const tag of form.tags) await addTag(trx, contactId, tag);
   if (proof)

@@ -80,7 +80,7 @@ export async function submitForm(
         trx,
       );
       if (recent.rows.length) return null;
-      const contactId = await upsertSubmitter(trx, workspaceId, { email });
+      const contactId = await upsertSubmitter(trx, workspaceId, { email }, form.fields);
       const contact = await loadContact(trx, workspaceId, contactId);
       if (contact?.consent.email.status !== 'subscribed')
         await setConsent(

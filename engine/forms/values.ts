@@ -1,5 +1,6 @@
 import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
-import { normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
+import { isObject, isTimeZone, normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
+import { ownValue } from '../contacts/sources.js';
 import type { FormDefinition, FormField } from './definition.js';
 
 const TICKED = new Set(['true', 'on', 'yes', '1']);
@@ -15,10 +16,12 @@ function isDate(text: string): boolean {
 }
 
 function readField(field: FormField, raw: unknown): { value: JsonValue; error?: string } {
-  if (field.type === 'checkbox') return { value: ticked(raw) };
+  const required = `${field.label || field.name} is required`;
+  // A required checkbox is one that must be ticked (terms): unticked, it is missing.
+  if (field.type === 'checkbox')
+    return ticked(raw) ? { value: true } : { value: false, ...(field.required ? { error: required } : {}) };
   const text = raw === undefined || raw === null ? '' : Array.isArray(raw) ? String(raw[0] ?? '') : String(raw).trim();
-  if (text === '')
-    return field.required ? { value: null, error: `${field.label || field.name} is required` } : { value: null };
+  if (text === '') return field.required ? { value: null, error: required } : { value: null };
   if (field.type === 'email' || field.mapTo === 'email') {
     const email = normalizeEmail(text);
     return email ? { value: email } : { value: text, error: `${text} is not an email address` };
@@ -27,6 +30,8 @@ function readField(field: FormField, raw: unknown): { value: JsonValue; error?: 
     const phone = normalizePhone(text);
     return phone ? { value: phone } : { value: text, error: `${text} is not a phone number` };
   }
+  if (field.mapTo === 'timezone' && !isTimeZone(text))
+    return { value: text, error: `${text} is not a time zone (an IANA name such as Europe/Helsinki)` };
   if (field.type === 'date' && !isDate(text)) return { value: text, error: `${text} is not a date (YYYY-MM-DD)` };
   if (field.type === 'select' && !(field.options ?? []).includes(text))
     return { value: text, error: `${text} is not one of the options` };
@@ -47,17 +52,39 @@ export function readSubmission(form: FormDefinition, body: Record<string, unknow
   return { values, errors };
 }
 
-/** The contact fields the values map to, as `POST /api/contacts` takes them. */
-export function contactInput(form: FormDefinition, values: JsonObject) {
+/**
+ * The path a submitter sees for a contact field's problem (`/timezone`): the form field mapped
+ * to it (`/tz`), which is where the hosted page and embed.js show it.
+ */
+export function formPath(fields: readonly FormField[], contactPath: string): string {
+  const field = fields.find((f) => f.mapTo !== null && `/${f.mapTo}` === contactPath);
+  return field ? `/${field.name}` : contactPath;
+}
+
+/** `written` laid over `current`: objects merge key by key, so only the paths written change. */
+function over(current: JsonValue | undefined, written: JsonValue): JsonValue {
+  if (!isObject(written) || current === undefined || !isObject(current)) return written;
+  const out: JsonObject = { ...current };
+  for (const [key, value] of Object.entries(written)) out[key] = over(ownValue(current, key), value);
+  return out;
+}
+
+/**
+ * The contact fields the values map to, as `POST /api/contacts` takes them. The upsert writes
+ * attributes by their top-level key, so a value mapped to a nested path (`attributes.addr.city`)
+ * comes inside the contact's `current` value of that key (`addr`), the rest of it kept.
+ */
+export function contactInput(form: Pick<FormDefinition, 'fields'>, values: JsonObject, current: JsonObject = {}) {
   const input: { email?: string; phone?: string; externalId?: string; timezone?: string; attributes: JsonObject } = {
     attributes: {},
   };
+  const written: JsonObject = {};
   for (const field of form.fields) {
     const value = values[field.name];
     if (field.mapTo === null || value === undefined || value === null) continue;
     if (field.mapTo.startsWith('attributes.')) {
       const path = field.mapTo.slice('attributes.'.length).split('.');
-      let at = input.attributes;
+      let at = written;
       for (const key of path.slice(0, -1)) {
         const next = at[key];
         if (!next || typeof next !== 'object' || Array.isArray(next)) at[key] = {};
@@ -66,5 +93,10 @@ export function contactInput(form: FormDefinition, values: JsonObject) {
       at[path[path.length - 1] as string] = value;
     } else if (typeof value === 'string') input[field.mapTo as 'email' | 'phone' | 'externalId' | 'timezone'] = value;
   }
+  for (const [key, value] of Object.entries(written)) input.attributes[key] = over(ownValue(current, key), value);
   return input;
 }
+
+/** True when a value is mapped below a top-level attribute, whose other keys the contact may hold. */
+export const writesNestedAttributes = (input: ReturnType<typeof contactInput>) =>
+  Object.values(input.attributes).some(isObject);

@@ -95,6 +95,27 @@ describe('email.send naming a template', () => {
     }
   });
 
+  test.each([
+    ['MJML that does not compile', 'template.parse', 'mjml', '<p>plain html</p>'],
+    ['Liquid that does not parse', 'template.parse', 'html', '<p>{% if contact.email %}</p>'],
+    ['Liquid that fails while rendering', 'template.render', 'html', "{% render 'nowhere' %}"],
+  ])('a stored template with %s fails the step at once as %s', async (_what, code, format, body) => {
+    const id = `broken-${code.replace('.', '-')}-${format}`;
+    await t.app.inject({
+      method: 'PUT',
+      url: `/api/templates/${id}`,
+      headers: t.auth,
+      payload: { name: 'Broken', format, subject: 'S', body },
+    });
+    const runId = await runFor({ template: id }, `${id}@example.com`);
+    const run = (await t.app.inject({ url: `/api/runs/${runId}`, headers: t.auth })).json();
+    expect(run.status).toBe('failed');
+    expect(run.failure).toMatchObject({
+      nodeId: 'm',
+      error: { code, attempts: 1, retryable: false, message: expect.stringContaining(`template ${id} v1: body`) },
+    });
+  });
+
   test('inline html keeps working and needs no template', async () => {
     const runId = await runFor({ subject: 'Inline', html: '<p>Inline</p>' }, 'inline@example.com');
     const message = await eventually(() =>

@@ -144,6 +144,86 @@ describe('submissions without double opt-in', () => {
     ).toEqual(['/_consent', '/email', '/plan']);
   });
 
+  test('a required checkbox left unticked is a missing field', async () => {
+    await putForm('terms', {
+      name: 'Terms',
+      fields: [
+        fields[0],
+        { name: 'terms', label: 'I accept the terms', type: 'checkbox', required: true, mapTo: 'attributes.terms' },
+      ],
+    });
+    for (const terms of [undefined, false, '']) {
+      const res = await postJson('terms', { email: 'terms@example.com', ...(terms !== undefined ? { terms } : {}) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '/terms' }] });
+    }
+    const page = await t.app.inject({
+      method: 'POST',
+      url: '/f/terms',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=terms%40example.com&_hp=',
+    });
+    expect(page.statusCode).toBe(400);
+    expect(page.body).toMatch(
+      /name="terms" value="on" required><div class="wm-error" role="alert">I accept the terms is required/,
+    );
+    expect((await postJson('terms', { email: 'terms@example.com', terms: 'on' })).statusCode).toBe(202);
+  });
+
+  test('a problem with a mapped contact field is at the form field’s name', async () => {
+    await putForm('mapped', {
+      name: 'Mapped',
+      fields: [
+        { name: 'mail', label: 'Email', type: 'email', required: true, mapTo: 'email' },
+        { name: 'tz', label: 'Time zone', type: 'text', mapTo: 'timezone' },
+        { name: 'mobile', label: 'Mobile', type: 'text', mapTo: 'phone' },
+        { name: 'customer', label: 'Customer number', type: 'text', mapTo: 'externalId' },
+      ],
+    });
+    const res = await postJson('mapped', { mail: 'mars@example.com', tz: 'Mars/Base', mobile: 'call me' });
+    expect(res.statusCode).toBe(400);
+    expect(
+      res
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['/mobile', '/tz']);
+  });
+
+  test('an identity another contact holds is reported at the form field mapped to it', async () => {
+    const identity = (payload: object) =>
+      t.app.inject({ method: 'PUT', url: '/api/settings/identity', headers: t.auth, payload });
+    await identity({ autoMerge: false, autoMergeOn: [] });
+    try {
+      for (const payload of [{ externalId: 'cust-1' }, { email: 'other@example.com' }])
+        await t.app.inject({ method: 'POST', url: '/api/contacts', headers: t.auth, payload });
+      const res = await postJson('mapped', { mail: 'other@example.com', customer: 'cust-1' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details).toEqual([expect.objectContaining({ path: '/mail' })]);
+    } finally {
+      await identity({ autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] });
+    }
+  });
+
+  test('a field mapped to a nested attribute sets that one key, keeping the others beside it', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts',
+      headers: t.auth,
+      payload: { email: 'turku@example.com', attributes: { addr: { zip: '00100' }, plan: 'free' } },
+    });
+    await putForm('address', {
+      name: 'Address',
+      fields: [fields[0], { name: 'city', label: 'City', type: 'text', mapTo: 'attributes.addr.city' }],
+    });
+    expect((await postJson('address', { email: 'turku@example.com', city: 'Tku' })).statusCode).toBe(202);
+    const list = await t.app.inject({
+      url: '/api/contacts?segment={"attr":"email","op":"eq","value":"turku@example.com"}',
+      headers: t.auth,
+    });
+    expect(list.json().contacts[0].attributes).toEqual({ addr: { zip: '00100', city: 'Tku' }, plan: 'free' });
+  });
+
   test('a form post goes on to the redirect', async () => {
     await putForm('redir', { name: 'R', fields, redirect: 'https://shop.example.com/thanks' });
     const res = await t.app.inject({

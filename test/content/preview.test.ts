@@ -73,6 +73,28 @@ describe('rendering', () => {
     expect(res.json().text).toBe('Order & more\nSee your order [https://shop.example.com/o/1]');
   });
 
+  test('a version in the body beyond any a template can have is refused: 400', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/templates/far-version',
+      headers: t.auth,
+      payload: { name: 'Far', format: 'html', subject: 'S', body: '<p>Hi</p>' },
+    });
+    for (const [route, payload] of [
+      ['preview', { version: 2147483648 }],
+      ['send-test', { to: 'me@example.com', from: 'shop@example.com', version: 2147483648 }],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/templates/far-version/${route}`,
+        headers: t.auth,
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '/version' }] });
+    }
+  });
+
   test('a stored contact is previewed by id; an unknown one is 404', async () => {
     const c = await t.app.inject({
       method: 'POST',
@@ -109,6 +131,26 @@ describe('the problem list', () => {
     expect(res.json().problems).toContainEqual(
       expect.objectContaining({ code: 'mjml-error', severity: 'warning', line: 2 }),
     );
+  });
+
+  test('a stored MJML template that does not compile is an error of the body, and the body is null', async () => {
+    for (const [id, body] of [
+      ['not-mjml', '<p>plain html</p>'],
+      ['empty-mjml', ''],
+    ] as const) {
+      await t.app.inject({
+        method: 'PUT',
+        url: `/api/templates/${id}`,
+        headers: t.auth,
+        payload: { name: 'Broken', format: 'mjml', subject: 'S', body },
+      });
+      const res = await preview(id, { category: 'transactional' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().problems).toEqual([
+        expect.objectContaining({ code: 'mjml-error', severity: 'error', part: 'body' }),
+      ]);
+      expect(res.json()).toMatchObject({ html: null, text: null, subject: 'S' });
+    }
   });
 
   test('a link without https', async () => {
@@ -175,5 +217,25 @@ describe('test send', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json().error.code).toBe('template_error');
     expect(res.json().error.details.length).toBeGreaterThan(0);
+  });
+
+  test('a stored MJML template that does not compile answers 422 template_error', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/templates/plain-as-mjml',
+      headers: t.auth,
+      payload: { name: 'Plain', format: 'mjml', subject: 'S', body: '<p>plain html</p>' },
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/templates/plain-as-mjml/send-test',
+      headers: t.auth,
+      payload: { to: 'me@example.com', from: 'shop@example.com' },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({
+      code: 'template_error',
+      details: [expect.objectContaining({ path: '/body', message: expect.stringContaining('MJML') })],
+    });
   });
 });

@@ -31,6 +31,15 @@ describe('templates API', () => {
     expect(res.json()).toMatchObject({ id: 'v-old', version: 1, subject: welcome.subject, body: welcome.body });
   });
 
+  test('a version beyond any a template can have is unknown: 404', async () => {
+    await put('v-far', welcome);
+    for (const version of ['2', '2147483648', '99999999999999999999']) {
+      const res = await t.app.inject({ url: `/api/templates/v-far/versions/${version}`, headers: t.auth });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+    }
+  });
+
   test('lists templates by id', async () => {
     await put('listed', welcome);
     const res = await t.app.inject({ url: '/api/templates', headers: t.auth });

@@ -8,6 +8,7 @@ import {
   NodeError,
   type Resume,
   renderParams,
+  templateErrorCode,
   UNSUBSCRIBE_URL_PLACEHOLDER,
 } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
@@ -93,8 +94,7 @@ export async function assembleNodeContext(input: ContextInput): Promise<NodeCont
   } catch (error) {
     throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, {
       cause: error,
-      // liquidjs names its syntax errors ParseError / TokenizationError; the rest fail while rendering.
-      code: /Parse|Tokeniz/.test((error as Error).name) ? 'template.parse' : 'template.render',
+      code: templateErrorCode(error),
     });
   }
   // The step's span is the one active now; the fields are made only if the node logs.

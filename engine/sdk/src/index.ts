@@ -87,6 +87,7 @@ export {
   type TemplateKind,
   type TemplateScope,
   templateError,
+  templateErrorCode,
   templateKind,
   templateKindOf,
   templateReads,

@@ -102,6 +102,14 @@ export function templateError(source: string, kind: TemplateKind = 'text'): stri
 }
 
 /**
+ * The step error code of a template that failed: liquidjs names its syntax errors ParseError /
+ * TokenizationError (`template.parse`); the rest fail while rendering (`template.render`).
+ */
+export function templateErrorCode(error: unknown): 'template.parse' | 'template.render' {
+  return error instanceof Error && /Parse|Tokeniz/.test(error.name) ? 'template.parse' : 'template.render';
+}
+
+/**
  * The parts of the scope (`contact`, `trigger`, `steps`, `run`, …) a template may read: the
  * variables liquidjs finds it reading, and any root it so much as names in its text (a root
  * reached by a computed key, `[name]`, is named somewhere). Null when it does not parse: take

@@ -1,3 +1,5 @@
+import { MAX_TEMPLATE_VERSION } from '../../../engine/content/templates.js';
+
 /** JSON Schemas of templates, snippets and previews as the API takes and answers them (contracts/content.md). */
 
 export const contentIdParams = {
@@ -109,7 +111,7 @@ const previewProperties = {
   contact: contactBody,
   trigger: { type: 'object' },
   category: { type: 'string', enum: ['marketing', 'transactional'] },
-  version: { type: 'integer', minimum: 1 },
+  version: { type: 'integer', minimum: 1, maximum: MAX_TEMPLATE_VERSION },
   draft: draftBody,
 } as const;
 
