@@ -9,9 +9,9 @@ import type { JourneyGraph } from './types.js';
 import { validateGraph } from './validate.js';
 
 /**
- * Everything that keeps a graph from being published or test-run: the rules of
- * `validateGraph`, then the credentials, email templates and computed attributes its params
- * name (which needs the database).
+ * What keeps a graph itself from being published or test-run: the rules of `validateGraph`,
+ * then the credentials, email templates and computed attributes its params name (which
+ * needs the database). A draft meets more than this (journeys/draft-check.ts).
  *
  * @example
  * const errors = await graphProblems(trx, workspaceId, draft, runtime.registry);

@@ -1,36 +1,15 @@
-import { type ErrorDetail, triggerOutputOf } from '@waymark/sdk';
+import { triggerOutputOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { clearStaleDecisions } from '../experiments/decisions.js';
-import { goalProblems } from '../experiments/goal-problems.js';
-import { graphProblems } from '../graph/problems.js';
 import type { JourneyGraph } from '../graph/types.js';
 import { lockPinned } from '../packages/store.js';
 import type { NodeRegistry } from '../registry/registry.js';
+import { checkDraft } from './draft-check.js';
 import { lockJourney } from './edit.js';
-import { invalidGraph, journeyNotFound } from './errors.js';
+import { invalidGraph } from './errors.js';
 import { withDefaults } from './journey.js';
 import { notifyJourneyChanged } from './notify.js';
-
-/** The problems that would keep a journey's draft from being published (empty: none). */
-export async function validateDraft(
-  db: Kysely<Database>,
-  registry: NodeRegistry,
-  workspaceId: string,
-  id: string,
-): Promise<ErrorDetail[]> {
-  const row = await db
-    .selectFrom('journeys')
-    .select(['draft_graph', 'draft_settings'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw journeyNotFound(id);
-  return [
-    ...(await graphProblems(db, workspaceId, row.draft_graph, registry)),
-    ...goalProblems(row.draft_graph, row.draft_settings),
-  ];
-}
 
 /**
  * The output each trigger of `graph` leaves by, from its definition (`triggerOutput`, else
@@ -43,30 +22,6 @@ function triggerOutputsOf(registry: NodeRegistry, graph: JourneyGraph): Record<s
     if (definition?.kind === 'trigger') outputs[node.id] = triggerOutputOf(definition, node.params);
   }
   return outputs;
-}
-
-/**
- * The installed package versions a publish pins (API.md "Journeys"): for each package the
- * graph's nodes come from, the highest installed version defining every node used of it.
- * The pinned rows are share-locked until the publish commits, so a removal of one waits
- * and then sees the new version using it.
- */
-async function pinPackages(
-  trx: Kysely<Database>,
-  registry: NodeRegistry,
-  graph: JourneyGraph,
-): Promise<Record<string, string>> {
-  const { pins, unpinned } = registry.pinsFor(graph.nodes);
-  const missing = await lockPinned(trx, pins);
-  const errors: ErrorDetail[] = [
-    ...unpinned.map((nodeId) => ({
-      nodeId,
-      message: 'no single installed version of its package defines every node of it used here',
-    })),
-    ...missing.map((pin) => ({ message: `${pin} was removed meanwhile` })),
-  ];
-  if (errors.length) throw invalidGraph(errors);
-  return pins;
 }
 
 /**
@@ -86,12 +41,14 @@ export async function publishJourney(
 ): Promise<{ version: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, workspaceId, id);
-    const errors = [
-      ...(await graphProblems(trx, workspaceId, row.draft_graph, registry)),
-      ...goalProblems(row.draft_graph, row.draft_settings),
-    ];
-    if (errors.length) throw invalidGraph(errors);
-    const packages = await pinPackages(trx, registry, row.draft_graph);
+    const { problems, pins: packages } = await checkDraft(trx, registry, workspaceId, {
+      graph: row.draft_graph,
+      settings: row.draft_settings,
+    });
+    if (problems.length) throw invalidGraph(problems);
+    // Share-locked until the publish commits: a removal of a pinned version waits, then sees this version using it.
+    const removed = await lockPinned(trx, packages);
+    if (removed.length) throw invalidGraph(removed.map((pin) => ({ message: `${pin} was removed meanwhile` })));
     const last = await trx
       .selectFrom('journey_versions')
       .select((eb) => eb.fn.max('version').as('version'))

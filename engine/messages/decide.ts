@@ -26,6 +26,8 @@ export interface DecideInput {
   now: Date;
   /** The message row deciding again after a delay, left out of the cap count. */
   messageId: string | null;
+  /** The sending token took a split's holdout variant (experiments/holdout.ts). */
+  holdout: boolean;
 }
 
 /** What the rules read of the database for one message. */
@@ -78,6 +80,8 @@ export async function recentMarketingCounts(
  * the contact's lock so that the cap count and the row that claims a slot commit together.
  */
 export async function decide(trx: Kysely<Database>, input: DecideInput): Promise<Decision> {
+  // A holdout is suppressed whatever the other rules say: nothing need be read for it.
+  if (input.holdout) return judge(input, { bounced: false, recentMarketing: 0 });
   const since = capSince(input);
   const bounced =
     input.request.channel === 'email' && (await bouncedAmong(trx, input.workspaceId, [input.to])).size > 0;
@@ -87,12 +91,14 @@ export async function decide(trx: Kysely<Database>, input: DecideInput): Promise
 }
 
 /**
- * The contact rules on one message, given what was read for it. Order: bounced, consent (the
- * channel's, then the message's marketing category), quiet hours, cap; transactional mail only
- * meets the bounce check.
+ * The contact rules on one message, given what was read for it. Order: holdout (of every
+ * category: the token stands for a contact who gets nothing), bounced, consent (the
+ * channel's, then the message's marketing category), quiet hours, cap; transactional mail
+ * only meets the holdout and bounce checks.
  */
 export function judge(input: DecideInput, facts: DecisionFacts): Decision {
   const { request, contact, rules, now } = input;
+  if (input.holdout) return { status: 'suppressed', reason: 'holdout' };
   if (request.channel === 'email' && facts.bounced) return { status: 'suppressed', reason: 'bounced' };
   if (request.category === 'transactional' || !contact) return { status: 'queued' };
   const channelConsent = (contact.consent as Record<string, { status?: string; source?: string } | undefined>)[

@@ -6,7 +6,7 @@ import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { holdoutsAmong } from '../experiments/holdout.js';
 import { takeRateSlotsSoon } from '../sending/send-rate.js';
-import { type Decision, decide } from './decide.js';
+import { decide } from './decide.js';
 import { deliver, deliverLocked, outcomeOf } from './deliver.js';
 import {
   credentialOf,
@@ -54,18 +54,16 @@ export async function sendAlone(
       if (!(await existingContacts(trx, scope.workspaceId, [contact.id])).has(contact.id))
         throw new NodeError('the contact was erased');
     }
-    // A token that took a split's control output is a holdout: its message is stored, not sent.
-    const decided: Decision = (await holdoutsAmong(trx, [scope.idempotencyKey])).has(scope.idempotencyKey)
-      ? { status: 'suppressed', reason: 'holdout' }
-      : await decide(trx, {
-          workspaceId: scope.workspaceId,
-          request,
-          to: send.to,
-          contact,
-          rules: send.rules,
-          now,
-          messageId: found?.id ?? null,
-        });
+    const decided = await decide(trx, {
+      workspaceId: scope.workspaceId,
+      request,
+      to: send.to,
+      contact,
+      rules: send.rules,
+      now,
+      messageId: found?.id ?? null,
+      holdout: (await holdoutsAmong(trx, [scope.idempotencyKey])).has(scope.idempotencyKey),
+    });
     const row = messageRow(send, decided);
     await trx
       .insertInto('messages')

@@ -27,7 +27,6 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
     await lockContacts(trx, contactIds);
     // An erase that took a lock first leaves nothing to send to, and nothing may be stored.
     const alive = await existingContacts(trx, workspaceId, contactIds);
-    // A token that took a split's control output is a holdout: its message is stored, not sent.
     const holdouts = await holdoutsAmong(trx, keys);
     const emails = group.filter((send) => send.request.channel === 'email').map((send) => send.to);
     const bounced = await bouncedAmong(trx, workspaceId, emails);
@@ -40,7 +39,6 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
     const decided = group.map((send, i): Decision | Error => {
       const contactId = contactIds[i] as string;
       if (!alive.has(contactId)) return new NodeError('the contact was erased');
-      if (holdouts.has(keys[i] as string)) return { status: 'suppressed', reason: 'holdout' };
       const decision = judge(
         {
           workspaceId,
@@ -50,6 +48,7 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
           rules: send.rules,
           now: send.now,
           messageId: null,
+          holdout: holdouts.has(keys[i] as string),
         },
         { bounced: bounced.has(send.to.toLowerCase()), recentMarketing: recent.get(contactId) ?? 0 },
       );

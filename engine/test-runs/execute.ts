@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition, JsonValue, Resume } from '@waymark/sdk';
 import { routingDecision, withDecision } from '../experiments/decisions.js';
+import { isHoldoutPath } from '../experiments/holdout.js';
 import type { GraphNode } from '../graph/types.js';
 import { DEFAULT_RETRY, decide, type Transition } from '../runs/kernel/decide.js';
 import { assembleNodeContext, type RunRow } from '../runs/node/context.js';
@@ -32,6 +33,7 @@ export interface TestStepRun {
  */
 async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeDefinition): Promise<Transition> {
   const { runtime, run, simulation, clock, key, entry, resume } = step;
+  const holdout = isHoldoutPath(step.version.nodes, step.path);
   for (let attempt = 1; ; attempt++) {
     const writes: ContactWrite[] = [];
     const at = clock.now;
@@ -60,7 +62,7 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
         contact: simulation.contacts.current(run.contactId),
         steps: step.path,
         now,
-        services: renderOnlyServices(simulation, scope, definition, writes),
+        services: renderOnlyServices(simulation, scope, definition, writes, holdout),
       }),
     );
     // The journey's standing decision applies as it would live; nothing is assigned or counted.

@@ -29,8 +29,9 @@ export class SimulatedOutbox {
 
   constructor(private readonly contacts: SimulatedContacts) {}
 
-  service(scope: StepScope): MessagesService {
-    return { send: (request) => this.#send(scope, request) };
+  /** `holdout`: the step's token took a split's holdout variant (experiments/holdout.ts). */
+  service(scope: StepScope, holdout: boolean): MessagesService {
+    return { send: (request) => this.#send(scope, holdout, request) };
   }
 
   /**
@@ -48,7 +49,7 @@ export class SimulatedOutbox {
     return { ...rules, marketing: { ...cap, maxMessages: Math.max(0, cap.maxMessages - earlier) } };
   }
 
-  async #send(scope: StepScope, request: SendRequest): Promise<SendResult> {
+  async #send(scope: StepScope, holdout: boolean, request: SendRequest): Promise<SendResult> {
     const now = scope.now();
     const found = this.#byStep.get(scope.idempotencyKey);
     if (found && (found.status === 'sent' || found.status === 'suppressed')) return resultOf(found);
@@ -78,6 +79,7 @@ export class SimulatedOutbox {
       rules,
       now,
       messageId: null,
+      holdout,
     });
     const delayedUntil = decision.status === 'delayed' ? decision.until.toISOString() : found?.delayedUntil;
     const entry: TestMessage = {

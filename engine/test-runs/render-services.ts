@@ -64,17 +64,19 @@ export interface Simulation {
 /**
  * The services of one test-run step: the same interfaces as production, rendering but never
  * sending, storing or counting. Credentials are read as production reads them; HTTP goes out
- * only in a live test run, through the production client (its SSRF guard included).
+ * only in a live test run, through the production client (its SSRF guard included). A
+ * `holdout` token's messages are suppressed, as production suppresses them.
  */
 export function renderOnlyServices(
   simulation: Simulation,
   scope: StepScope,
   definition: AnyNodeDefinition,
   writes: ContactWrite[],
+  holdout: boolean,
 ): StepServices {
   return {
     contacts: simulation.contacts.service(writes, scope.source),
-    messages: simulation.outbox.service(scope),
+    messages: simulation.outbox.service(scope, holdout),
     http: simulation.live ? createHttpClient(scope) : offlineHttp,
     credentials: createCredentialsService(scope, definition.credentials ?? []),
     leads: simulation.leads.service(scope, writes),

@@ -1,8 +1,8 @@
 import { type ErrorDetail, parseDuration, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { graphProblems } from '../graph/problems.js';
-import { invalidGraph, journeyNotFound } from '../journeys/errors.js';
+import { checkDraft, readDraft } from '../journeys/draft-check.js';
+import { invalidGraph } from '../journeys/errors.js';
 import { getVersion } from '../journeys/versions.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { type CompiledVersion, compileVersion, definitionOf } from '../runs/versions.js';
@@ -11,7 +11,7 @@ import { resolveTestContact } from './contact.js';
 import type { TestRunRequest, TestRunResult } from './types.js';
 import { walkTestRun } from './walk.js';
 
-/** The graph to walk: a published version as it is, or the draft once it would publish (else 422). */
+/** The graph to walk: a published version as it is, or the draft as it would publish (else 422). */
 async function graphToTest(
   db: Kysely<Database>,
   registry: NodeRegistry,
@@ -23,17 +23,11 @@ async function graphToTest(
     const version = await getVersion(db, workspaceId, journeyId, which);
     return compileVersion(journeyId, which, version.graph, version.settings, {}, version.packages);
   }
-  const row = await db
-    .selectFrom('journeys')
-    .select(['draft_graph', 'draft_settings'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', journeyId)
-    .executeTakeFirst();
-  if (!row) throw journeyNotFound(journeyId);
-  const errors = await graphProblems(db, workspaceId, row.draft_graph, registry);
-  if (errors.length) throw invalidGraph(errors);
-  // Version 0 stands for the draft in `ctx.run.version`.
-  return compileVersion(journeyId, 0, row.draft_graph, row.draft_settings);
+  const draft = await readDraft(db, workspaceId, journeyId);
+  const { problems, pins } = await checkDraft(db, registry, workspaceId, draft);
+  if (problems.length) throw invalidGraph(problems);
+  // Version 0 stands for the draft in `ctx.run.version`; its nodes run what a publish would pin.
+  return compileVersion(journeyId, 0, draft.graph, draft.settings, {}, pins);
 }
 
 /** The trigger the walk starts at: the one named, else the graph's first. */

@@ -12,6 +12,8 @@ export interface PackageSpec {
   version: string;
   /** Node type prefix; default `acme`. */
   prefix?: string;
+  /** The `version` of its node (what graphs name); default 1. */
+  nodeVersion?: number;
   /** The body of `async run(ctx) { … }`; default upper-cases `ctx.params.text`. */
   run?: string;
   /** Extra fields of the node definition, as JavaScript source (`timeoutMs: 300, maxAttempts: 1`). */
@@ -43,7 +45,7 @@ export function writePackage(spec: PackageSpec): string {
     `import { defineNode, definePackage, RetryableError } from '@waymark/sdk';
 ${spec.preamble ?? ''}
 const shout = defineNode({
-  type: '${prefix}.shout', version: 1, kind: 'action', title: 'Shout', description: 'Shouts a text.',
+  type: '${prefix}.shout', version: ${spec.nodeVersion ?? 1}, kind: 'action', title: 'Shout', description: 'Shouts a text.',
   category: 'Test',
   params: { type: 'object', properties: { text: { type: 'string', format: 'template' } }, required: ['text'] },
   outputs: ['out'],

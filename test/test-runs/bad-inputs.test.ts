@@ -63,6 +63,26 @@ describe('a test run refuses', () => {
     expect(error.details.map((d: { nodeId?: string }) => d.nodeId)).toEqual(expect.arrayContaining(['wait', 'lost']));
   });
 
+  test('a draft whose split picks its winner by a goal the journey lacks with 422, as publish does', async () => {
+    const id = await draft(t, {
+      nodes: [
+        hook(),
+        n('ab', 'core.split', {
+          variants: [
+            { key: 'a', weight: 50 },
+            { key: 'b', weight: 50 },
+          ],
+          winner: { after: 'PT1M' },
+        }),
+      ],
+      edges: [e('hook', 'ab')],
+    });
+    const error = await refused({}, 422, 'invalid_graph', id);
+    expect(error.details).toMatchObject([{ nodeId: 'ab', path: '/winner/metric' }]);
+    const publish = await t.app.inject({ method: 'POST', url: `/api/journeys/${id}/publish`, headers: t.auth });
+    expect(error.details).toEqual(publish.json().error.details);
+  });
+
   test('fields the body does not have, naming them', async () => {
     const error = await refused(
       { contact: { email: 'a@example.com', age: 3 }, dryRun: true },

@@ -84,6 +84,32 @@ describe('messages in a test run', () => {
     expect(result.messages).toMatchObject([{ status: 'suppressed', reason: 'unsubscribed', to: 'gone@example.com' }]);
   });
 
+  test('of a token that took a split’s control variant are suppressed as holdout and take that branch', async () => {
+    const id = await draft(t, {
+      nodes: [
+        hook(),
+        n('ab', 'core.split', {
+          variants: [
+            { key: 'control', weight: 100 },
+            { key: 'a', weight: 0 },
+          ],
+        }),
+        email('mail'),
+        tag('was-sent'),
+        tag('was-suppressed'),
+      ],
+      edges: [
+        e('hook', 'ab'),
+        e('ab', 'mail', 'control'),
+        e('mail', 'was-sent', 'sent'),
+        e('mail', 'was-suppressed', 'suppressed'),
+      ],
+    });
+    const result = await testRun(t, id, { contact: { email: 'held@example.com' } });
+    expect(path(result)).toEqual(['hook', 'ab', 'mail', 'was-suppressed']);
+    expect(result.messages).toMatchObject([{ status: 'suppressed', reason: 'holdout', to: 'held@example.com' }]);
+  });
+
   test('held by quiet hours go out when they end, and the walk goes on from then', async () => {
     await setRules({ quietHours: { start: '21:00', end: '08:00' } });
     const result = await testRun(t, await mailJourney(), {

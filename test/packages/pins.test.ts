@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { draft, e, hook, n, postTest } from '../test-runs/support.js';
+import { installTarball } from './journeys.js';
+import { pack, writePackage } from './support.js';
+
+// A draft is judged once, the same way, whether it is validated, test-run or published:
+// a test run of the draft runs what a publish would pin (contract packages.md).
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+}, 60_000);
+afterAll(() => t?.close());
+
+const NAME = '@acme/waymark-nodes';
+const call = (method: 'POST', url: string) => t.app.inject({ method, url, headers: t.auth });
+
+describe('a draft using node versions that no single installed package version defines together', () => {
+  let journeyId: string;
+  beforeAll(async () => {
+    for (const [version, nodeVersion] of [
+      ['1.0.0', 1],
+      ['2.0.0', 2],
+    ] as const) {
+      const res = await installTarball(t, await pack(writePackage({ name: NAME, version, nodeVersion })));
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    journeyId = await draft(t, {
+      nodes: [
+        hook(),
+        { ...n('old', 'acme.shout', { text: 'one' }), version: 1 },
+        { ...n('new', 'acme.shout', { text: 'two' }), version: 2 },
+      ],
+      edges: [e('hook', 'old'), e('old', 'new')],
+    });
+  });
+
+  test('does not validate, naming both nodes', async () => {
+    const res = await call('POST', `/api/journeys/${journeyId}/validate`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().valid).toBe(false);
+    expect(res.json().errors.map((d: { nodeId?: string }) => d.nodeId)).toEqual(['old', 'new']);
+  });
+
+  test('is refused by a test run with 422 and the errors publishing gives', async () => {
+    const tested = await postTest(t, journeyId, {});
+    expect(tested.statusCode, tested.body).toBe(422);
+    const published = await call('POST', `/api/journeys/${journeyId}/publish`);
+    expect(published.statusCode).toBe(422);
+    expect(tested.json().error).toEqual(published.json().error);
+  });
+});
