@@ -341,3 +341,35 @@ describe('bulk retries refuse', () => {
     expect((await api(t, { url: `/api/runs/${runId}` })).body.status).toBe('failed');
   });
 });
+
+describe('bulk retries leave runs of an archived journey failed, as the single route does', () => {
+  test('a dry run does not count them', async () => {
+    const { journeyId } = await failedRun();
+    expect((await api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` })).status).toBe(204);
+    const dry = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: { dryRun: true } });
+    expect(dry).toEqual({ status: 200, body: { matched: 0 } });
+  });
+
+  test('a job skips a run whose journey was archived after the job was created', async () => {
+    const { journeyId, runId } = await failedRun();
+    await worker.stop();
+    const queued = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: {} });
+    expect(queued.body.matched).toBe(1);
+    expect((await api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` })).status).toBe(204);
+    worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+    const job = await eventually(async () => {
+      const { body } = await api(t, { url: `/api/journeys/${journeyId}/retry/${queued.body.jobId}` });
+      return body.status === 'completed' ? body : undefined;
+    });
+    expect(job).toMatchObject({
+      matched: 1,
+      retried: 0,
+      skipped: 1,
+      runs: { running: 0, waiting: 0, completed: 0, failed: 0, exited: 0 },
+    });
+    expect((await api(t, { url: `/api/runs/${runId}` })).body).toMatchObject({
+      status: 'failed',
+      failure: { nodeId: 'fail' },
+    });
+  });
+});
