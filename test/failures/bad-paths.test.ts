@@ -70,6 +70,11 @@ describe('node settings at publish', () => {
     expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/attempts', '/settings/retry/maxBackoff']);
   });
 
+  test('a backoff with no amount (PT, P) is not a duration', async () => {
+    const details = await publishProblems(failing({ retry: { backoff: 'PT', maxBackoff: 'P' } }));
+    expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/backoff', '/settings/retry/maxBackoff']);
+  });
+
   test('settings on a trigger or on core.exit are refused', async () => {
     const details = await publishProblems({
       nodes: [withSettings(n('t', 'tst.trigger'), { onError: 'fail' }), withSettings(n('x', 'core.exit'), {})],
