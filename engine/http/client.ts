@@ -9,6 +9,7 @@ import {
   type JsonValue,
   NodeError,
   RetryableError,
+  redactUrl,
 } from '@waymark/sdk';
 import { tracer, withoutTraceHeaders } from '../observability/trace-context.js';
 import type { StepScope } from '../services/step-scope.js';
@@ -22,7 +23,7 @@ function parseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new NodeError(`"${text}" is not a URL`, { code: 'http.invalid-url' });
+    throw new NodeError(`"${redactUrl(text)}" is not a URL`, { code: 'http.invalid-url' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new NodeError(`refused: ${url.protocol} URLs are not allowed`, { code: 'http.invalid-url' });

@@ -70,6 +70,11 @@ describe('node settings at publish', () => {
     expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/attempts', '/settings/retry/maxBackoff']);
   });
 
+  test('a backoff with no amount (PT, P) is not a duration', async () => {
+    const details = await publishProblems(failing({ retry: { backoff: 'PT', maxBackoff: 'P' } }));
+    expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/backoff', '/settings/retry/maxBackoff']);
+  });
+
   test('settings on a trigger or on core.exit are refused', async () => {
     const details = await publishProblems({
       nodes: [withSettings(n('t', 'tst.trigger'), { onError: 'fail' }), withSettings(n('x', 'core.exit'), {})],
@@ -339,5 +344,37 @@ describe('bulk retries refuse', () => {
     const probe = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
     await runEnds(t.runtime.db, await start(t, probe));
     expect((await api(t, { url: `/api/runs/${runId}` })).body.status).toBe('failed');
+  });
+});
+
+describe('bulk retries leave runs of an archived journey failed, as the single route does', () => {
+  test('a dry run does not count them', async () => {
+    const { journeyId } = await failedRun();
+    expect((await api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` })).status).toBe(204);
+    const dry = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: { dryRun: true } });
+    expect(dry).toEqual({ status: 200, body: { matched: 0 } });
+  });
+
+  test('a job skips a run whose journey was archived after the job was created', async () => {
+    const { journeyId, runId } = await failedRun();
+    await worker.stop();
+    const queued = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: {} });
+    expect(queued.body.matched).toBe(1);
+    expect((await api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` })).status).toBe(204);
+    worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+    const job = await eventually(async () => {
+      const { body } = await api(t, { url: `/api/journeys/${journeyId}/retry/${queued.body.jobId}` });
+      return body.status === 'completed' ? body : undefined;
+    });
+    expect(job).toMatchObject({
+      matched: 1,
+      retried: 0,
+      skipped: 1,
+      runs: { running: 0, waiting: 0, completed: 0, failed: 0, exited: 0 },
+    });
+    expect((await api(t, { url: `/api/runs/${runId}` })).body).toMatchObject({
+      status: 'failed',
+      failure: { nodeId: 'fail' },
+    });
   });
 });

@@ -28,9 +28,10 @@ export interface RetryJobView {
 }
 
 /**
- * `POST /api/journeys/:id/retry`: the journey's failed runs the filter selects. With
- * `dryRun` only their count; else a job holding them (fixed now), worked in the background.
- * A journey of another workspace is unknown (404).
+ * `POST /api/journeys/:id/retry`: the journey's failed runs the filter selects that a retry
+ * may take up (none once the journey is archived). With `dryRun` only their count; else a
+ * job holding them (fixed now), worked in the background. A journey of another workspace
+ * is unknown (404).
  *
  * @example
  * const { jobId, matched } = await createBulkRetry(db, workspaceId, journeyId, { codes: ['http.status-5*'] });
@@ -70,8 +71,9 @@ export async function createBulkRetry(
 
 /**
  * Works a bulk retry to its end, a chunk per transaction: each run retried once as the single
- * route does (a run no longer failed is skipped), the cursor moved in the same transaction,
- * so a job that runs again after a crash goes on where it stood and retries no run twice.
+ * route does (a run it would refuse, no longer failed or of a journey archived since, is
+ * skipped), the cursor moved in the same transaction, so a job that runs again after a
+ * crash goes on where it stood and retries no run twice.
  */
 export async function runBulkRetry(db: Kysely<Database>, jobId: string): Promise<void> {
   for (;;) {

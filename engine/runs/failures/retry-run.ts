@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.js';
 import type { RunFailure } from '../../db/tables/runs.js';
 import { getRun } from '../queries.js';
 import { retryRuns } from './retry-runs.js';
+import { retryable } from './retryable.js';
 
 /**
  * Checks that runs of `journeyId` on versions up to `from` may move onto `version`: a
@@ -45,6 +46,13 @@ async function inAnotherLiveRun(trx: Kysely<Database>, runId: string): Promise<b
   return rows[0]?.busy ?? false;
 }
 
+/** Why the `retryable` rule refuses a run, for its 409 (API.md: naming the run's status). */
+function whyNotRetryable(run: { status: string; failure: RunFailure | null }): string {
+  if (run.status !== 'failed') return `the run is ${run.status}; only a failed run can be retried`;
+  if (!run.failure) return 'the run failed before failures were recorded; it cannot be retried';
+  return 'the run is failed but its journey is archived';
+}
+
 /**
  * `POST /api/runs/:id/retry`: the failed step runs again as a new step (fresh attempts, the
  * failed step's idempotency key), on `version` when given, and the run goes on. The run
@@ -61,23 +69,20 @@ export async function retryRun(
   options: { version?: number } = {},
 ) {
   await db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{
-      status: string;
-      version: number;
-      journey_id: string;
-      failure: RunFailure | null;
-      journey_status: string;
-    }>`
-      select r.status, r.version, r.journey_id, r.failure, j.status as journey_status
-      from runs r join journeys j on j.id = r.journey_id
+    const { rows } = await sql<
+      { status: string; version: number; journey_id: string } & (
+        | { retryable: true; failure: RunFailure }
+        | { retryable: false; failure: RunFailure | null }
+      )
+    >`
+      select r.status, r.version, r.journey_id, r.failure, ${retryable} as retryable
+      from runs r
       where r.id = ${runId}::uuid and r.workspace_id = ${workspaceId}::uuid
       for update of r
     `.execute(trx);
     const run = rows[0];
     if (!run) throw new NotFoundError(`no run ${runId}`);
-    if (run.status !== 'failed') throw new ConflictError(`the run is ${run.status}; only a failed run can be retried`);
-    if (run.journey_status === 'archived') throw new ConflictError('the run is failed but its journey is archived');
-    if (!run.failure) throw new ConflictError('the run failed before failures were recorded; it cannot be retried');
+    if (!run.retryable) throw new ConflictError(whyNotRetryable(run));
     if (options.version !== undefined)
       await checkRetryVersion(trx, run.journey_id, options.version, run.version, [run.failure.nodeId]);
     const retried = await retryRuns(trx, [runId], options.version);

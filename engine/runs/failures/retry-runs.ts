@@ -1,10 +1,11 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js';
+import { retryable } from './retryable.js';
 
 /**
  * Retries failed runs in the caller's transaction, set-based (one run or thousands cost the
- * same few statements): each run still `failed` (locked in id order; others are left alone)
+ * same few statements): each run still `retryable` (locked in id order; others are left alone)
  * gets a new step at its failed node — child of the failed step, under the failed step's
  * idempotency key, attempts from 1 — and the tokens its failure cancelled pending again;
  * the run is `running` with `failure` and `endedAt` cleared, on `version` when given (a
@@ -40,9 +41,9 @@ async function retryOnce(trx: Kysely<Database>, runIds: readonly string[], versi
     with locked as (
       select r.id, r.journey_id, r.version, r.failure, r.contact_id, coalesce(${version ?? null}::int, r.version) as target
       from runs r
-      where r.id = any(${[...runIds]}::uuid[]) and r.status = 'failed' and r.failure is not null
+      where r.id = any(${[...runIds]}::uuid[]) and ${retryable}
       order by r.id
-      for update
+      for update of r
     ), placed as (
       -- A run moves only onto a version that has its failed node.
       select l.*, v.settings ->> 'reentry' = 'once-at-a-time' and l.contact_id is not null as takes_lock

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { journeyNotFound } from '../../journeys/errors.js';
 import { codeLike } from './code-pattern.js';
+import { retryable } from './retryable.js';
 
 /** Which failed runs of a journey: failed node, error code (trailing `*`: a prefix), failure time in [from, to). */
 export interface FailureFilter {
@@ -48,7 +49,7 @@ export function failedRunsWhere(
   return sql.join(parts, sql` and `);
 }
 
-/** The failed runs a filter selects: id, version and failed node, oldest failure first. */
+/** The failed runs a filter selects that a retry may take up: id, version and failed node, oldest failure first. */
 export async function selectFailedRuns(
   db: Kysely<Database>,
   workspaceId: string,
@@ -57,7 +58,7 @@ export async function selectFailedRuns(
 ): Promise<{ id: string; version: number; node_id: string }[]> {
   const { rows } = await sql<{ id: string; version: number; node_id: string }>`
     select r.id, r.version, r.failure ->> 'nodeId' as node_id from runs r
-    where ${failedRunsWhere(workspaceId, journeyId, filter, false)}
+    where ${failedRunsWhere(workspaceId, journeyId, filter, false)} and ${retryable}
     order by (r.failure ->> 'at')::timestamptz, r.id`.execute(db);
   return rows;
 }

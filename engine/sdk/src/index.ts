@@ -80,6 +80,7 @@ export {
   type SenderContext,
   safeEqual,
 } from './providers.js';
+export { redactUrl } from './redact-url.js';
 export type * from './services.js';
 export {
   renderParams,

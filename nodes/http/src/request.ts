@@ -1,4 +1,4 @@
-import { defineNode, type JsonObject, NodeError, parseDuration, RetryableError } from '@waymark/sdk';
+import { defineNode, type JsonObject, NodeError, parseDuration, RetryableError, redactUrl } from '@waymark/sdk';
 
 /** Attempts in all by default (`settings.retry.attempts` overrides). */
 const MAX_ATTEMPTS = 5;
@@ -75,7 +75,7 @@ export default defineNode({
     });
     const output: JsonObject = { status: res.status, headers: res.headers, body: res.body };
     if (res.status < 400) return { next: 'ok', output };
-    const message = `${method} ${url} answered ${res.status}`;
+    const message = `${method} ${redactUrl(url)} answered ${res.status}`;
     const code = `http.status-${res.status}`;
     if (!isRetryableStatus(res.status)) throw new NodeError(message, { code, output });
     const retryAfterMs = res.status === 429 || res.status === 503 ? retryAfterOf(res.headers) : undefined;
