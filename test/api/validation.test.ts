@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createJourney } from './journeys/support.js';
 
 // API.md "Errors": a body, query or path parameter that fails its schema answers 400
 // validation_failed, its details naming each field.
@@ -53,5 +54,21 @@ describe('the path and the query string', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toBe("the request's params are invalid");
     expect(res.json().error.details).toContainEqual(expect.objectContaining({ path: '/id' }));
+  });
+});
+
+describe('a version number', () => {
+  test('beyond what a version can reach is refused with the field named, never a 500', async () => {
+    const id = await createJourney(t);
+    const big = 2_147_483_648;
+    for (const url of [
+      `/api/journeys/${id}/versions/${big}`,
+      `/api/journeys/${id}/stats?version=${big}`,
+      `/api/journeys/${id}/analytics?version=${big}`,
+    ]) {
+      const res = await call('GET', url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.details, url).toContainEqual(expect.objectContaining({ path: '/version' }));
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { versionNumber } from '../../schemas/version-number.js';
 import { journeyIdParams } from './schemas.js';
 
 const count = { type: 'integer' } as const;
@@ -26,7 +27,7 @@ export const analyticsQuery = {
     from: { type: 'string', description: 'ISO date-time; default `to` − 7 days; rounded down to a bucket' },
     to: { type: 'string', description: 'ISO date-time; default now; rounded up to a bucket, exclusive' },
     bucket: { type: 'string', description: '`hour` (default) or `day`, in UTC' },
-    version: { type: 'integer', minimum: 1, description: 'default: every version together' },
+    version: { ...versionNumber, description: 'default: every version together' },
   },
 } as const;
 

@@ -10,6 +10,7 @@ import { journeyStatsFor } from '../../../engine/journeys/stats.js';
 import { archiveJourney, setPaused } from '../../../engine/journeys/status.js';
 import { getVersion, graphOf } from '../../../engine/journeys/versions.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { versionNumber } from '../../schemas/version-number.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import * as s from './schemas.js';
 
@@ -169,7 +170,7 @@ export async function journeysRoutes(app: FastifyInstance) {
         tags,
         params: {
           type: 'object',
-          properties: { ...s.journeyIdParams.properties, version: { type: 'integer', minimum: 1 } },
+          properties: { ...s.journeyIdParams.properties, version: versionNumber },
           required: ['id', 'version'],
         },
         response: { 200: s.versionSchema, ...errorResponses(400, 404) },
@@ -208,7 +209,7 @@ export async function journeysRoutes(app: FastifyInstance) {
         ...one,
         querystring: {
           type: 'object',
-          properties: { version: { type: 'integer', minimum: 1, description: 'default: every version together' } },
+          properties: { version: { ...versionNumber, description: 'default: every version together' } },
         },
         response: { 200: s.statsSchema, ...errorResponses(400, 404) },
       },

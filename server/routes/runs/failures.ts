@@ -9,6 +9,7 @@ import { journeyFailures } from '../../../engine/runs/failures/failures-view.js'
 import type { FailureFilter } from '../../../engine/runs/failures/select-failed.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
+import { versionNumber } from '../../schemas/version-number.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import { journeyIdParams } from '../journeys/schemas.js';
 
@@ -21,7 +22,7 @@ const filterProperties = {
   codes: { ...list, description: 'with one of these error codes (a trailing * matches a prefix)' },
   from: { ...time, description: 'failed at or after' },
   to: { ...time, description: 'failed before' },
-  version: { type: 'integer', minimum: 1, description: 'move the runs onto this published version' },
+  version: { ...versionNumber, description: 'move the runs onto this published version' },
 } as const;
 
 const jobSchema = {

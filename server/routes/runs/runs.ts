@@ -5,6 +5,7 @@ import { retryRun } from '../../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../../engine/runs/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
+import { versionNumber } from '../../schemas/version-number.js';
 import { workspaceOf } from '../../teams/workspace.js';
 
 const tags = ['runs'];
@@ -162,7 +163,7 @@ export async function runsRoutes(app: FastifyInstance) {
         params: idParams,
         body: {
           type: ['object', 'null'],
-          properties: { version: { type: 'integer', minimum: 1, description: 'move the run onto this version' } },
+          properties: { version: { ...versionNumber, description: 'move the run onto this version' } },
           additionalProperties: false,
         },
         response: { 200: runWithSteps, ...errorResponses(400, 404, 409) },
