@@ -44,7 +44,10 @@ export async function startMetricsListener(
       reject(
         error.code === 'EADDRINUSE'
           ? new ConfigError('METRICS_PORT', `port ${at.port} on ${at.host} is already in use`)
-          : error,
+          : // The host names no address of this machine (a typo, an address it does not have).
+            error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL' || error.code === 'EAI_AGAIN'
+            ? new ConfigError('METRICS_HOST', `${at.host} is not an address this machine can listen on (${error.code})`)
+            : error,
       ),
     );
     server.listen(at.port, at.host, () => resolve());

@@ -57,6 +57,13 @@ describe('the METRICS_PORT listener', () => {
   });
 });
 
+describe('a METRICS_HOST that is no address of this machine', () => {
+  test('stops start-up with an error naming METRICS_HOST', async () => {
+    for (const host of ['not-a-host.invalid', '192.0.2.1'])
+      await expect(startMetricsListener(t.runtime.metrics, { host, port: 0 })).rejects.toThrow(/^METRICS_HOST: /);
+  });
+});
+
 describe('with tracing off', () => {
   test('no trace context is stored with the run and http.request sends no traceparent', async () => {
     const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/x`;
