@@ -81,6 +81,7 @@ export {
   safeEqual,
 } from './providers.js';
 export type * from './services.js';
+export { expectShape, type ShapeOf } from './shape.js';
 export {
   renderParams,
   renderTemplate,
