@@ -77,6 +77,7 @@ export {
   type ProviderEvent,
   type ProviderRequest,
   providerFailure,
+  providerRequest,
   type SenderContext,
   safeEqual,
 } from './providers.js';
