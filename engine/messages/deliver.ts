@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { smtpFailure } from '@waymark/nodes-email/smtp-failure';
 import {
   NodeError,
   type PreparedMessage,
@@ -94,12 +95,10 @@ export async function handOver(
 /** The step error a failed hand-over becomes. */
 function failureOf(request: SendRequest, error: unknown, text: string): Error {
   if (error instanceof WaymarkError) return error;
-  // A transport hiccup (SMTP down, gateway timeout) is worth another attempt.
-  if (request.channel !== 'email') return new RetryableError(`delivery failed: ${text}`, { cause: error });
-  // SMTP: a 5xx answer refuses the message for good, anything else (4xx, no connection) may pass later.
-  const smtpCode = Number((error as { responseCode?: unknown }).responseCode);
-  if (smtpCode >= 500) return new NodeError(`delivery refused: ${text}`, { cause: error, code: 'smtp.rejected' });
-  return new RetryableError(`delivery failed: ${text}`, { cause: error, code: 'smtp.unavailable' });
+  // SMTP (`SMTP_URL`) fails with the codes an email.smtp credential's delivery has.
+  if (request.channel === 'email') return smtpFailure(error);
+  // A transport hiccup (gateway timeout) is worth another attempt.
+  return new RetryableError(`delivery failed: ${text}`, { cause: error });
 }
 
 /**

@@ -33,6 +33,27 @@ function rsaKey(pem: string): KeyObject {
   return key;
 }
 
+// RFC 1123 labels. The credential schema's `format: hostname` (ajv) also lets a trailing dot
+// through, DNS's absolute form: "example.com." would then be a second key for example.com.
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * A sending domain as DKIM keys are stored, listed, looked up and compared: lower-cased. One
+ * that is not a hostname (a trailing dot included) → `ValidationError` at `path`.
+ *
+ * @example
+ * dkimDomain('Example.COM', '/data/domain') // 'example.com'
+ * dkimDomain('example.com.', '/domain')     // throws: /domain must be a hostname, without a trailing dot
+ */
+export function dkimDomain(text: string, path: string): string {
+  if (!HOSTNAME.test(text)) {
+    throw new ValidationError(`${text} is not a hostname`, [
+      { path, message: `${path} must be a hostname, without a trailing dot` },
+    ]);
+  }
+  return text.toLowerCase();
+}
+
 /**
  * An `email.dkim` credential's data as stored: the domain lower-cased, the selector defaulted,
  * a 2048-bit key generated when none was given, a given key checked (RSA, 1024–4096 bits).
@@ -44,7 +65,7 @@ export function completeDkimData(data: JsonObject): JsonObject {
     given ??
     generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return {
-    domain: String(data.domain).toLowerCase(),
+    domain: dkimDomain(String(data.domain), '/data/domain'),
     selector: typeof data.selector === 'string' ? data.selector : DEFAULT_SELECTOR,
     privateKey,
   };

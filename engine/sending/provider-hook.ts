@@ -2,7 +2,9 @@ import {
   type CredentialEvents,
   type JsonObject,
   NotFoundError,
+  type ProviderEvent,
   type ProviderRequest,
+  ValidationError,
   WaymarkError,
 } from '@waymark/sdk';
 import { decryptJson } from '../credentials/crypto.js';
@@ -15,6 +17,20 @@ export class UnverifiedWebhookError extends WaymarkError {
   constructor(provider: string) {
     super('unauthorized', `no ${provider} credential verifies this request (signature, or webhook login)`);
   }
+}
+
+/**
+ * PostgreSQL text cannot hold NUL (`\u0000` is valid JSON and form data): an event carrying
+ * one in a field that would be stored is no event of the provider's format, refused whole
+ * before anything is written.
+ */
+function refuseNul(events: readonly (ProviderEvent | null)[]): void {
+  const details = events.flatMap((event, i) =>
+    Object.entries(event ?? {})
+      .filter(([, value]) => typeof value === 'string' && value.includes('\u0000'))
+      .map(([field]) => ({ message: `event ${i}: ${field} holds a NUL character` })),
+  );
+  if (details.length) throw new ValidationError(`the body holds NUL characters: ${details[0]?.message}`, details);
 }
 
 /**
@@ -32,6 +48,7 @@ export async function takeProviderWebhook(
   const reader = types[0]?.events;
   if (!reader) throw new NotFoundError(`no provider ${provider}`);
   const parsed = reader.parse(request);
+  refuseNul(parsed);
   const rows = await runtime.db
     .selectFrom('credentials')
     .select(['workspace_id', 'type', 'data_encrypted'])

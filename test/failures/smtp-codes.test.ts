@@ -10,14 +10,17 @@ import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 // email.send's failures carry the NODES.md codes: a 5xx from the SMTP server refuses the
 // message for good (one attempt), a 4xx may pass later (retried under the policy).
 
-/** A real SMTP server that answers every RCPT TO with `code`. */
-async function refusingSmtp(code: number) {
+/**
+ * A real SMTP server that answers every RCPT TO with `code`; with `code` null it takes the mail
+ * but offers STARTTLS with smtp-server's own certificate, which no client trusts.
+ */
+async function refusingSmtp(code: number | null) {
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    disabledCommands: code === null ? [] : ['STARTTLS'],
     logger: false,
     onRcptTo(_address, _session, callback) {
-      callback(Object.assign(new Error(`mailbox says ${code}`), { responseCode: code }));
+      callback(code === null ? null : Object.assign(new Error(`mailbox says ${code}`), { responseCode: code }));
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,7 +41,7 @@ const graph = {
   edges: [e('t', 'mail')],
 };
 
-async function failureWith(smtpCode: number) {
+async function failureWith(smtpCode: number | null) {
   const smtp = await refusingSmtp(smtpCode);
   let t: TestRuntime | undefined;
   let worker: WorkerHandle | undefined;
@@ -72,5 +75,9 @@ describe('email.send failures', () => {
 
   test('a 451 is retried under the policy as smtp.unavailable', async () => {
     expect(await failureWith(451)).toMatchObject({ code: 'smtp.unavailable', attempts: 3, retryable: true });
+  });
+
+  test('a STARTTLS upgrade to an untrusted certificate fails at once as smtp.tls-required', async () => {
+    expect(await failureWith(null)).toMatchObject({ code: 'smtp.tls-required', attempts: 1, retryable: false });
   });
 });

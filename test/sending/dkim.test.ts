@@ -176,6 +176,18 @@ describe('DKIM settings', () => {
     expect(res.json().error.code).toBe('conflict');
   });
 
+  test('a domain written with a trailing dot is refused at /data/domain, not kept as a second key', async () => {
+    const res = await createKey({ domain: 'EXAMPLE.com.', selector: 's2' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/data/domain', message: '/data/domain must be a hostname, without a trailing dot' },
+    ]);
+    const listed = await t.app.inject({ method: 'GET', url: '/api/settings/dkim', headers: t.auth });
+    expect((listed.json() as { domains: { domain: string }[] }).domains.map((d) => d.domain)).not.toContain(
+      'example.com.',
+    );
+  });
+
   test('a private key that is not PEM is refused at /data/privateKey', async () => {
     const res = await createKey({ domain: 'bad-key.example', privateKey: 'not a key' });
     expect(res.statusCode).toBe(400);

@@ -70,6 +70,15 @@ describe('pooled SMTP through an email.smtp credential', () => {
     expect(smtp.raws).toHaveLength(0);
   });
 
+  test('a STARTTLS upgrade to a certificate not trusted fails the step smtp.tls-required, not retried', async () => {
+    // STARTTLS offered with smtp-server's own certificate: self-signed, and expired.
+    const smtp = await server({ disabledCommands: [] });
+    const error = await failureOf(smtpDeliver({ host: smtp.host, port: smtp.port })(message(1)));
+    expect(error.message).toMatch(/^smtp\.tls-required: /);
+    expect(error.retryable).toBe(false);
+    expect(smtp.raws).toHaveLength(0);
+  });
+
   test('a refused login fails the step smtp.auth', async () => {
     const smtp = await server({
       authOptional: false,

@@ -77,11 +77,13 @@ export {
   type ProviderEvent,
   type ProviderRequest,
   providerFailure,
+  providerRequest,
   type SenderContext,
   safeEqual,
 } from './providers.js';
 export { redactUrl } from './redact-url.js';
 export type * from './services.js';
+export { expectShape, type ShapeOf } from './shape.js';
 export {
   renderParams,
   renderTemplate,

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { NodeError, RetryableError, WaymarkError } from './errors.js';
+import { isRetryable, NodeError, RetryableError, WaymarkError } from './errors.js';
 import type { JsonObject } from './json.js';
-import type { HttpClient, HttpResponse, PreparedMessage } from './services.js';
+import type { HttpClient, HttpRequest, HttpResponse, PreparedMessage } from './services.js';
 
 /** What a sender gets besides the message: its credential's data and the step's tools. */
 export interface SenderContext {
@@ -16,7 +16,8 @@ export interface SenderContext {
 /**
  * The part of a credential type that delivers messages (API.md "Sending credentials"): a node's
  * `credential` param of this channel sends through it. Throw `NodeError` / `RetryableError`
- * with `{ code }` (`provider.auth`, `provider.rejected`, `provider.unavailable`) on failure.
+ * with `{ code }` (`provider.auth`, `provider.rejected`, `provider.unavailable`) on failure:
+ * `providerRequest` and `providerFailure` make them.
  */
 export interface CredentialSender {
   channel: 'email' | 'sms';
@@ -127,6 +128,30 @@ export function providerFailure(provider: string, response: HttpResponse, detail
   return code === 'provider.unavailable'
     ? new RetryableError(`${code}: ${what}`, options)
     : new NodeError(`${code}: ${what}`, options);
+}
+
+/**
+ * A sender's request to its provider's API through `ctx.http`. The provider not answering —
+ * a timeout or a connection error, which the client throws retryable under its own `http.*`
+ * codes — fails the step `provider.unavailable` (retried), as NODES.md names it; a target the
+ * client refuses (a private `endpoint`) stays as it is. Answers outside 2xx are the caller's
+ * to judge, with `providerFailure`.
+ *
+ * @example
+ * const res = await providerRequest('Postmark', ctx.http, { method: 'POST', url, headers, body });
+ * if (res.status !== 200) throw providerFailure('Postmark', res);
+ */
+export async function providerRequest(provider: string, http: HttpClient, request: HttpRequest): Promise<HttpResponse> {
+  try {
+    return await http.request(request);
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    const text = error instanceof Error ? error.message : String(error);
+    throw new RetryableError(`provider.unavailable: ${provider} could not be reached (${text})`, {
+      code: 'provider.unavailable',
+      cause: error,
+    });
+  }
 }
 
 /**

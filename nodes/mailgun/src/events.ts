@@ -1,31 +1,47 @@
 import { createHmac } from 'node:crypto';
 import {
+  expectShape,
   type JsonObject,
   jsonBody,
   type ProviderEvent,
   type ProviderRequest,
   safeEqual,
-  ValidationError,
 } from '@waymark/sdk';
 
-type MailgunWebhook = {
-  signature?: { timestamp?: string; token?: string; signature?: string };
-  'event-data'?: {
-    id?: string;
-    event?: string;
-    severity?: string;
-    recipient?: string;
-    message?: { headers?: { 'message-id'?: string } };
-    'user-variables'?: Record<string, string>;
-    'delivery-status'?: { code?: number | string };
-  };
-};
+const STRING = { type: 'string' } as const;
+
+/**
+ * The fields of a Mailgun webhook that are read, with their types. The signature is checked
+ * by `verifyMailgun`: one missing verifies nothing (401), one of the wrong types is no Mailgun body.
+ */
+const WEBHOOK = {
+  type: 'object',
+  properties: {
+    signature: { type: 'object', properties: { timestamp: STRING, token: STRING, signature: STRING } },
+    'event-data': {
+      type: 'object',
+      properties: {
+        id: STRING,
+        event: STRING,
+        severity: STRING,
+        recipient: STRING,
+        message: { type: 'object', properties: { headers: { type: 'object', properties: { 'message-id': STRING } } } },
+        'user-variables': { type: 'object', properties: { waymark_message: STRING } },
+        'delivery-status': { type: 'object', properties: { code: { type: ['integer', 'string'] } } },
+      },
+      required: ['id', 'event'],
+    },
+  },
+  required: ['event-data'],
+} as const;
+
+const mailgunBody = (request: ProviderRequest) => expectShape(jsonBody(request), WEBHOOK, 'Mailgun webhook');
 
 /** Mailgun signs `timestamp + token` with the domain's HTTP webhook signing key (hex HMAC-SHA256). */
 export function verifyMailgun(request: ProviderRequest, data: JsonObject): boolean {
   const key = data.webhookSigningKey;
   if (typeof key !== 'string') return false;
-  const { signature } = jsonBody(request) as MailgunWebhook;
+  const { signature } = mailgunBody(request);
   if (!signature?.timestamp || !signature.token || !signature.signature) return false;
   const expected = createHmac('sha256', key).update(`${signature.timestamp}${signature.token}`).digest('hex');
   return safeEqual(signature.signature, expected);
@@ -36,13 +52,7 @@ export function verifyMailgun(request: ProviderRequest, data: JsonObject): boole
  * (permanent: hard, temporary: soft) or `complained`; other events are ignored.
  */
 export function parseMailgun(request: ProviderRequest): (ProviderEvent | null)[] {
-  const body = jsonBody(request) as MailgunWebhook;
-  const event = body && typeof body === 'object' ? body['event-data'] : undefined;
-  if (!event || typeof event !== 'object' || typeof event.event !== 'string' || typeof event.id !== 'string') {
-    throw new ValidationError('the body is no Mailgun webhook', [
-      { path: '/event-data', message: 'a Mailgun webhook has event-data with an id and an event' },
-    ]);
-  }
+  const event = mailgunBody(request)['event-data'];
   const waymark = event['user-variables']?.waymark_message;
   const providerId = event.message?.headers?.['message-id'];
   const common = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { endpointOf, type PreparedMessage, providerFailure, type SenderContext } from '@waymark/sdk';
+import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
 
 /** A multipart/form-data body (RFC 7578) of text fields, in order. */
 function multipart(fields: [string, string][]): { body: string; contentType: string } {
@@ -28,7 +28,7 @@ export async function sendMailgun(message: PreparedMessage, ctx: SenderContext):
   for (const [name, value] of Object.entries(message.headers)) fields.push([`h:${name}`, value]);
   fields.push(['v:waymark_message', message.messageId], ['o:tracking', 'no']);
   const { body, contentType } = multipart(fields);
-  const res = await ctx.http.request({
+  const res = await providerRequest('Mailgun', ctx.http, {
     method: 'POST',
     url: `${endpointOf(data, 'https://api.mailgun.net')}/v3/${encodeURIComponent(String(data.domain))}/messages`,
     headers: {

@@ -1,10 +1,10 @@
 import {
+  expectShape,
   type JsonObject,
   jsonBody,
   type ProviderEvent,
   type ProviderRequest,
   safeEqual,
-  ValidationError,
 } from '@waymark/sdk';
 
 /** Postmark posts with the user and password of the webhook URL as HTTP basic auth. */
@@ -18,31 +18,31 @@ export function verifyPostmark(request: ProviderRequest, data: JsonObject): bool
 const HARD = new Set(['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated']);
 const SOFT = new Set(['SoftBounce', 'Transient', 'DnsError', 'Blocked', 'DMARCPolicy', 'Unknown']);
 
-type PostmarkRecord = {
-  RecordType?: string;
-  ID?: number | string;
-  Type?: string;
-  Inactive?: boolean;
-  MessageID?: string;
-  Email?: string;
-  Recipient?: string;
-  Metadata?: Record<string, string>;
-};
+/** The fields of a Postmark webhook record that are read, with their types. */
+const RECORD = {
+  type: 'object',
+  properties: {
+    RecordType: { type: 'string' },
+    ID: { type: ['integer', 'string'] },
+    Type: { type: 'string' },
+    Inactive: { type: 'boolean' },
+    MessageID: { type: 'string' },
+    Email: { type: 'string' },
+    Recipient: { type: 'string' },
+    Metadata: { type: 'object', properties: { waymark_message: { type: 'string' } } },
+  },
+  required: ['RecordType'],
+} as const;
 
 /**
  * One Postmark webhook record (postmarkapp.com/developer/webhooks): a delivery, a bounce
  * (hard or soft by its `Type`) or a spam complaint; anything else is ignored.
  */
 export function parsePostmark(request: ProviderRequest): (ProviderEvent | null)[] {
-  const record = jsonBody(request) as PostmarkRecord;
+  const record = expectShape(jsonBody(request), RECORD, 'Postmark webhook record');
   // Postmark's IDs run past 2^53: JSON.parse rounds them, so they are read from the raw text.
   const rawId = /"ID"\s*:\s*(\d+)/.exec(request.rawBody.toString('utf8'))?.[1];
   const id = rawId ?? String(record.ID);
-  if (!record || typeof record !== 'object' || Array.isArray(record) || typeof record.RecordType !== 'string') {
-    throw new ValidationError('the body is no Postmark webhook record', [
-      { path: '/RecordType', message: 'a Postmark record has a RecordType' },
-    ]);
-  }
   const common = {
     ...(record.Metadata?.waymark_message ? { waymarkMessageId: record.Metadata.waymark_message } : {}),
     ...(record.MessageID ? { providerId: record.MessageID } : {}),

@@ -1,4 +1,4 @@
-import { endpointOf, type PreparedMessage, providerFailure, type SenderContext } from '@waymark/sdk';
+import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
 
 /**
  * Sends one email with Postmark's `POST /email` (postmarkapp.com/developer/api/email-api);
@@ -21,7 +21,7 @@ export async function sendPostmark(message: PreparedMessage, ctx: SenderContext)
     TrackOpens: false,
     TrackLinks: 'None',
   };
-  const res = await ctx.http.request({
+  const res = await providerRequest('Postmark', ctx.http, {
     method: 'POST',
     url: `${endpointOf(data, 'https://api.postmarkapp.com')}/email`,
     headers: {

@@ -1,15 +1,23 @@
 import { verify } from 'node:crypto';
-import { type JsonObject, jsonBody, type ProviderEvent, type ProviderRequest, ValidationError } from '@waymark/sdk';
+import { expectShape, type JsonObject, jsonBody, type ProviderEvent, type ProviderRequest } from '@waymark/sdk';
 
-type SendGridEvent = {
-  event?: string;
-  email?: string;
-  sg_event_id?: string;
-  sg_message_id?: string;
-  waymark_message?: string;
-  type?: string;
-  status?: string;
-};
+/** The fields of SendGrid's events that are read, with their types: a JSON array of them. */
+const EVENTS = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      event: { type: 'string' },
+      sg_event_id: { type: 'string' },
+      sg_message_id: { type: 'string' },
+      email: { type: 'string' },
+      waymark_message: { type: 'string' },
+      type: { type: 'string' },
+      status: { type: 'string' },
+    },
+    required: ['event', 'sg_event_id'],
+  },
+} as const;
 
 /**
  * SendGrid signs `<timestamp><raw body>` with ECDSA P-256 / SHA-256 (the signed Event Webhook,
@@ -34,19 +42,7 @@ export function verifySendGrid(request: ProviderRequest, data: JsonObject): bool
  * when its type is `blocked`), `spamreport`; the others are ignored.
  */
 export function parseSendGrid(request: ProviderRequest): (ProviderEvent | null)[] {
-  const body = jsonBody(request);
-  if (!Array.isArray(body)) {
-    throw new ValidationError('the body is no SendGrid event array', [
-      { path: '', message: 'SendGrid posts a JSON array of events' },
-    ]);
-  }
-  return body.map((raw: unknown, i): ProviderEvent | null => {
-    const event = (raw && typeof raw === 'object' ? raw : {}) as SendGridEvent;
-    if (typeof event.event !== 'string' || typeof event.sg_event_id !== 'string') {
-      throw new ValidationError(`event ${i} has no event or sg_event_id`, [
-        { path: `/${i}`, message: 'a SendGrid event has an event and an sg_event_id' },
-      ]);
-    }
+  return expectShape(jsonBody(request), EVENTS, 'SendGrid event array').map((event): ProviderEvent | null => {
     // sg_message_id is the X-Message-Id the send answered, followed by `.filter…`.
     const providerId = event.sg_message_id?.split('.')[0];
     const common = {

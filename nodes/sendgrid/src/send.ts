@@ -1,4 +1,4 @@
-import { endpointOf, type PreparedMessage, providerFailure, type SenderContext } from '@waymark/sdk';
+import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
 
 /** `News <news@example.com>` → `{ email, name }`; a bare address → `{ email }`. */
 export function addressOf(value: string): { email: string; name?: string } {
@@ -28,7 +28,7 @@ export async function sendSendGrid(message: PreparedMessage, ctx: SenderContext)
     // Waymark tracks opens and clicks itself.
     tracking_settings: { click_tracking: { enable: false }, open_tracking: { enable: false } },
   };
-  const res = await ctx.http.request({
+  const res = await providerRequest('SendGrid', ctx.http, {
     method: 'POST',
     url: `${endpointOf(data, 'https://api.sendgrid.com')}/v3/mail/send`,
     headers: { authorization: `Bearer ${String(data.apiKey)}`, 'content-type': 'application/json' },

@@ -1,25 +1,44 @@
-import { jsonBody, type ProviderEvent, type ProviderRequest, ValidationError } from '@waymark/sdk';
+import { expectShape, jsonBody, type ProviderEvent, type ProviderRequest, ValidationError } from '@waymark/sdk';
 import { snsMessage } from './sns.js';
 
-type Recipient = { emailAddress?: string; status?: string };
+const STRING = { type: 'string' } as const;
+const RECIPIENTS = {
+  type: 'array',
+  items: { type: 'object', properties: { emailAddress: STRING, status: STRING } },
+} as const;
 
-/** An SES event (event publishing: `eventType`) or notification (`notificationType`), the SNS `Message`. */
-interface SesEvent {
-  eventType?: string;
-  notificationType?: string;
-  mail?: { messageId?: string; tags?: Record<string, string[]> };
-  bounce?: { bounceType?: string; bouncedRecipients?: Recipient[] };
-  complaint?: { complainedRecipients?: Recipient[] };
-  delivery?: { recipients?: string[] };
-}
+/**
+ * The fields of an SES event (event publishing: `eventType`) or notification
+ * (`notificationType`), the SNS `Message`, that are read, with their types.
+ */
+const SES_EVENT = {
+  type: 'object',
+  properties: {
+    eventType: STRING,
+    notificationType: STRING,
+    mail: {
+      type: 'object',
+      properties: {
+        messageId: STRING,
+        tags: { type: 'object', properties: { waymark_message: { type: 'array', items: STRING } } },
+      },
+    },
+    bounce: { type: 'object', properties: { bounceType: STRING, bouncedRecipients: RECIPIENTS } },
+    complaint: { type: 'object', properties: { complainedRecipients: RECIPIENTS } },
+    delivery: { type: 'object', properties: { recipients: { type: 'array', items: STRING } } },
+  },
+} as const;
 
-function sesEvent(text: string): SesEvent | null {
+/** The SNS `Message` as an SES event; null when it is no JSON object (then of no interest). */
+function sesEvent(text: string) {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as SesEvent) : null;
+    value = JSON.parse(text);
   } catch {
     return null;
   }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  return expectShape(value, SES_EVENT, 'SES event', '/Message');
 }
 
 /**

@@ -1,7 +1,14 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { mailWithOwnId } from '@waymark/nodes-email/smtp-mail';
-import { endpointOf, type JsonObject, type PreparedMessage, providerFailure, type SenderContext } from '@waymark/sdk';
+import {
+  endpointOf,
+  type JsonObject,
+  type PreparedMessage,
+  providerFailure,
+  providerRequest,
+  type SenderContext,
+} from '@waymark/sdk';
 import MailComposer from 'nodemailer/lib/mail-composer';
 
 /** The whole MIME message, as SMTP would carry it (SES signs it with its own Easy DKIM). */
@@ -54,7 +61,7 @@ export async function sendSes(message: PreparedMessage, ctx: SenderContext): Pro
     headers: { host: url.host, 'content-type': 'application/json' },
     body,
   });
-  const res = await ctx.http.request({
+  const res = await providerRequest('SES', ctx.http, {
     method: 'POST',
     url: url.href,
     headers: signed.headers as Record<string, string>,

@@ -1,4 +1,4 @@
-import { endpointOf, type PreparedMessage, providerFailure, type SenderContext } from '@waymark/sdk';
+import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
 
 /**
  * Sends one SMS with Twilio's `POST /2010-04-01/Accounts/<sid>/Messages.json` (twilio.com/docs,
@@ -13,7 +13,7 @@ export async function sendTwilio(message: PreparedMessage, ctx: SenderContext): 
   else form.set('From', String(data.from));
   form.set('Body', message.text ?? '');
   form.set('StatusCallback', `${ctx.publicUrl}/hooks/providers/twilio`);
-  const res = await ctx.http.request({
+  const res = await providerRequest('Twilio', ctx.http, {
     method: 'POST',
     url: `${endpointOf(data, 'https://api.twilio.com')}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`,
     headers: {

@@ -1,10 +1,8 @@
-import { NotFoundError, ValidationError } from '@waymark/sdk';
+import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { dkimRecord, loadDkimKeys } from '../../../engine/sending/dkim.js';
+import { dkimDomain, dkimRecord, loadDkimKeys } from '../../../engine/sending/dkim.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/workspace.js';
-
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 const domainSchema = {
   type: 'object',
@@ -70,11 +68,7 @@ export async function dkimRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { domain } = request.params;
-      if (!HOSTNAME.test(domain)) {
-        throw new ValidationError(`${domain} is not a hostname`, [{ path: '/domain', message: 'not a hostname' }]);
-      }
-      const wanted = domain.toLowerCase();
+      const wanted = dkimDomain(request.params.domain, '/domain');
       const key = (await loadDkimKeys(db, workspaceOf(request), keys.credentials)).find((k) => k.domain === wanted);
       if (!key) throw new NotFoundError(`no DKIM key for ${wanted}`);
       return { domain: key.domain, selector: key.selector, credentialId: key.credentialId, record: dkimRecord(key) };

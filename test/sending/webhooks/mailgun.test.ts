@@ -111,4 +111,26 @@ describe('Mailgun (HMAC-SHA256 of timestamp and token)', () => {
     body.signature.token = 'tok6'.repeat(12);
     expect((await hooks.post('mailgun', JSON.stringify(body))).statusCode).toBe(401);
   });
+
+  test('a signature that is no string is 400 naming it, whoever sent it', async () => {
+    const body = {
+      signature: { timestamp: '1', token: '2', signature: 3 },
+      'event-data': { id: 'q', event: 'delivered' },
+    };
+    const res = await hooks.post('mailgun', JSON.stringify(body));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/signature/signature', message: '/signature/signature must be string' },
+    ]);
+  });
+
+  test.each([[5], [['a@b.c']]])('a signed event whose recipient is %j is 400 naming it', async (recipient) => {
+    const body = failed('ann@example.com', 'mg-odd@mg.example.com', `odd-${typeof recipient}`, 'tok7'.repeat(12));
+    const odd = { ...body, 'event-data': { ...body['event-data'], recipient } };
+    const res = await hooks.post('mailgun', JSON.stringify(odd));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/event-data/recipient', message: '/event-data/recipient must be string' },
+    ]);
+  });
 });

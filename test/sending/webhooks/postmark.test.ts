@@ -178,6 +178,18 @@ describe('Postmark (basic auth of the webhook URL)', () => {
     expect(res.json().error.code).toBe('validation_failed');
   });
 
+  test('a body of JSON null is 400, before any login is asked', async () => {
+    const res = await hooks.post('postmark', 'null');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '' }] });
+  });
+
+  test('a record whose Email is no string is 400 naming it', async () => {
+    const res = await hooks.post('postmark', JSON.stringify({ ...complaint('a@example.com', 'm'), Email: 5 }), login);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ path: '/Email', message: '/Email must be string' }]);
+  });
+
   test('a body over 1 MiB is 413', async () => {
     const res = await hooks.post(
       'postmark',

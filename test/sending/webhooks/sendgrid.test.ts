@@ -119,4 +119,32 @@ describe('SendGrid (signed Event Webhook, ECDSA P-256)', () => {
     const body = JSON.stringify({ event: 'bounce' });
     expect((await hooks.post('sendgrid', body, signed(body))).statusCode).toBe(400);
   });
+
+  test('a signed event whose sg_message_id is no string is 400 naming it', async () => {
+    const body = JSON.stringify([{ event: 'delivered', sg_event_id: 'f1', sg_message_id: 7 }]);
+    const res = await hooks.post('sendgrid', body, signed(body));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/0/sg_message_id', message: '/0/sg_message_id must be string' },
+    ]);
+  });
+
+  test('a signed event whose email is no string is 400 naming it', async () => {
+    const body = JSON.stringify([{ event: 'delivered', sg_event_id: 'f2', email: ['x'] }]);
+    const res = await hooks.post('sendgrid', body, signed(body));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ path: '/0/email', message: '/0/email must be string' }]);
+  });
+
+  test('a signed event whose email holds a NUL character is 400 naming it', async () => {
+    const body = JSON.stringify([
+      { event: 'bounce', sg_event_id: 'f3', email: 'a\u0000b@example.com', type: 'bounce' },
+    ]);
+    const res = await hooks.post('sendgrid', body, signed(body));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ message: 'event 0: recipient holds a NUL character' }],
+    });
+  });
 });
