@@ -153,6 +153,18 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     expect(details[0]?.message).toContain('did not finish loading within');
   }, 30_000);
 
+  test('whose node params is not a valid JSON Schema, naming the node type', async () => {
+    const details = await refused({
+      name: 'bad-schema',
+      prefix: 'badschema',
+      version: '1.0.0',
+      node: "params: { type: 'object', properties: { text: { type: 'nonsense-type' } } },",
+    });
+    expect(details).toEqual([
+      { path: '', message: expect.stringMatching(/^badschema\.shout@1: params is not a valid JSON Schema: .+/) },
+    ]);
+  });
+
   test('whose default export names another version than package.json', async () => {
     const dir = writePackage({
       name: 'mismatch',
