@@ -6,7 +6,14 @@ import type { NodeRegistry } from '../registry/registry.js';
 import type { NotificationListener } from '../runs/listener.js';
 import { importPackage, threaded } from './definitions.js';
 import type { Materialized, PackageFiles } from './files.js';
-import { listPackageRows, PACKAGES_CHANNEL, packageBytes, recordLoadError } from './store.js';
+import {
+  forgetLoadErrors,
+  listPackageRows,
+  PACKAGES_CHANNEL,
+  packageBytes,
+  recordLoadError,
+  renewLoadErrors,
+} from './store.js';
 
 const keyOf = (name: string, version: string) => `${name}@${version}`;
 
@@ -14,7 +21,8 @@ const keyOf = (name: string, version: string) => `${name}@${version}`;
  * The installed package versions of this process: loaded from PostgreSQL at start, then kept
  * in step with every other process through `waymark_packages` notices, so an install or a
  * removal reaches all of them without a restart. A version that fails to load is recorded
- * (`node_package_load_errors`, and its entry's `error`), never fatal.
+ * (`node_package_load_errors`, and its entry's `error`), never fatal; the record lasts while
+ * this process runs: renewed with each resync, removed by `close()`.
  *
  * @example
  * const installed = new InstalledPackages({ db, registry, files, logger, process: 'host:123', stepTimeoutMs: 30_000 });
@@ -54,13 +62,18 @@ export class InstalledPackages {
   /**
    * Follows installs and removals made by any process: at once through notices, and every
    * `resyncMs` from the table too, since a notice sent while the LISTEN connection was down
-   * is lost.
+   * is lost. Each resync also renews this process's load reports, which lapse without it.
    */
   listen(listener: NotificationListener, resyncMs = 5_000): void {
     this.#off?.();
     if (this.#timer) clearInterval(this.#timer);
+    const { db, logger, registry, process: id } = this.options;
     this.#timer = setInterval(() => {
-      this.sync().catch((error) => this.options.logger.warn({ err: error }, 'installed packages resync failed'));
+      this.sync().catch((error) => logger.warn({ err: error }, 'installed packages resync failed'));
+      const failures = registry
+        .installedPackages()
+        .flatMap(({ name, version, error }) => (error ? [{ name, version, message: error }] : []));
+      renewLoadErrors(db, id, failures).catch((error) => logger.warn({ err: error }, 'renewing load reports failed'));
     }, resyncMs);
     this.#timer.unref();
     this.#off = listener.on(PACKAGES_CHANNEL, (payload) => {
@@ -145,9 +158,13 @@ export class InstalledPackages {
     return this.#loaded.get(keyOf(name, version))?.readme ?? null;
   }
 
+  /** Stops following, withdraws this process's load reports and removes its files. */
   async close(): Promise<void> {
     this.#off?.();
     if (this.#timer) clearInterval(this.#timer);
+    await forgetLoadErrors(this.options.db, this.options.process).catch((error) =>
+      this.options.logger.warn({ err: error }, 'withdrawing load reports failed'),
+    );
     await this.options.files.close();
   }
 }

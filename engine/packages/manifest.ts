@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ErrorDetail } from '@waymark/sdk';
 import semver from 'semver';
 
@@ -58,6 +59,7 @@ export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[
   else if (!semver.validRange(range)) problems.push({ path: at, message: `${range} is not a semver range` });
   else if (!semver.satisfies(sdkVersion, range, { includePrerelease: true }))
     problems.push({ path: at, message: `${range} does not include ${sdkVersion}` });
+  problems.push(...entryProblems(m));
   const deps = m.dependencies;
   if (deps !== undefined && (typeof deps !== 'object' || deps === null || Array.isArray(deps)))
     problems.push({ path: '/dependencies', message: 'dependencies must be an object' });
@@ -69,5 +71,36 @@ export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[
           message: `${name}: only semver ranges from the registry can be installed`,
         });
     }
+  return problems;
+}
+
+/** Whether a path from package.json, taken from the package's folder, stays inside it. */
+const inside = (target: string) => {
+  const root = '/package';
+  return path.posix.resolve(root, target.replaceAll('\\', '/')).startsWith(`${root}/`);
+};
+
+/**
+ * `main` and every target of `exports` must name a file inside the package: what they name is
+ * imported into the process, and the package's code is only what its tarball holds.
+ */
+function entryProblems(m: Record<string, unknown>): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const check = (value: unknown, at: string[]) => {
+    const field = at[0];
+    if (typeof value === 'string') {
+      if (!inside(value))
+        problems.push({ path: pointer(...at), message: `${field} names "${value}", not a file inside the package` });
+    } else if (value && typeof value === 'object') {
+      // Conditions and fallback arrays alike: each target they hold.
+      for (const [k, v] of Object.entries(value)) check(v, [...at, k]);
+    } else if (value !== null) {
+      // null is Node's way of hiding a subpath: it reaches nothing.
+      problems.push({ path: pointer(...at), message: `${field} must be a path in the package` });
+    }
+  };
+  if (typeof m.main === 'string') check(m.main, ['main']);
+  else if (m.main !== undefined) problems.push({ path: '/main', message: 'main must be a path in the package' });
+  if (m.exports !== undefined) check(m.exports, ['exports']);
   return problems;
 }

@@ -164,6 +164,13 @@ export async function lockPinned(db: Kysely<Database>, pins: Readonly<Record<str
   return missing;
 }
 
+/**
+ * How long a load report outlives its last renewal: its process renews it every resync (5 s),
+ * so one not renewed for 30 s is of a process that died without removing its reports.
+ */
+const REPORT_LAPSE_SECONDS = 30;
+const lapsed = sql<boolean>`seen_at < now() - make_interval(secs => ${REPORT_LAPSE_SECONDS})`;
+
 /** Records (or clears, with null) why this process could not load a version. */
 export async function recordLoadError(
   db: Kysely<Database>,
@@ -184,17 +191,47 @@ export async function recordLoadError(
   await db
     .insertInto('node_package_load_errors')
     .values({ name, version, process, message })
-    .onConflict((oc) => oc.columns(['name', 'version', 'process']).doUpdateSet({ message, at: sql`now()` }))
+    .onConflict((oc) =>
+      oc.columns(['name', 'version', 'process']).doUpdateSet({ message, at: sql`now()`, seen_at: sql`now()` }),
+    )
     .execute()
     .catch(() => {}); // removed meanwhile: nothing to report on
 }
 
+/**
+ * Renews this process's load reports (inserting again any a sweep took while it could not
+ * renew them), and removes those whose process stopped renewing them.
+ */
+export async function renewLoadErrors(
+  db: Kysely<Database>,
+  process: string,
+  failures: readonly { name: string; version: string; message: string }[],
+): Promise<void> {
+  if (failures.length)
+    await sql`
+      insert into node_package_load_errors (name, version, process, message)
+      select f.name, f.version, ${process}, f.message
+      from unnest(${failures.map((f) => f.name)}::text[], ${failures.map((f) => f.version)}::text[],
+        ${failures.map((f) => f.message)}::text[]) as f (name, version, message)
+      join node_packages p on p.name = f.name and p.version = f.version
+      on conflict (name, version, process) do update set seen_at = now()
+    `.execute(db);
+  await db.deleteFrom('node_package_load_errors').where(lapsed).execute();
+}
+
+/** Removes this process's load reports: it is stopping. */
+export async function forgetLoadErrors(db: Kysely<Database>, process: string): Promise<void> {
+  await db.deleteFrom('node_package_load_errors').where('process', '=', process).execute();
+}
+
+/** The load reports of the processes still running (those still renewing them). */
 export async function loadErrorsOf(db: Kysely<Database>, name: string, version: string) {
   return db
     .selectFrom('node_package_load_errors')
     .select(['process', 'message', 'at'])
     .where('name', '=', name)
     .where('version', '=', version)
+    .where(sql<boolean>`not ${lapsed}`)
     .orderBy('at')
     .execute();
 }

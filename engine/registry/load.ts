@@ -3,7 +3,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PackageDefinition } from '@waymark/sdk';
 import type { Logger } from 'pino';
-import { compileParams } from '../graph/params-schema.js';
 import { NodeRegistry } from './registry.js';
 
 /** The packages every install has; loaded by name like any third-party package. */
@@ -38,19 +37,6 @@ function packageEntry(dir: string): string {
   return path.join(dir, entry);
 }
 
-// Compiled with the very ajv that later checks params, so a schema that loads also validates.
-function invalidSchema(pkg: PackageDefinition): string | null {
-  for (const node of Array.isArray(pkg.nodes) ? pkg.nodes : []) {
-    if (!node?.params || typeof node.params !== 'object') continue; // the registry names this problem
-    try {
-      compileParams(node.params);
-    } catch (error) {
-      return `${node.type}@${node.version}: params is not a valid JSON Schema: ${(error as Error).message}`;
-    }
-  }
-  return null;
-}
-
 /**
  * Imports the built-in packages and those named in `WAYMARK_NODE_PACKAGES`. A package that
  * fails to import, is malformed or clashes is logged and listed with its error; the rest load.
@@ -78,7 +64,7 @@ export async function loadRegistry(
     }
     const info =
       pkg && typeof pkg === 'object'
-        ? registry.add(pkg, { problem: invalidSchema(pkg), source: name })
+        ? registry.add(pkg, { source: name })
         : registry.addFailure(name, 'the default export is not a definePackage({ name, version, nodes }) value');
     if (info.error) logger.error({ package: name, err: info.error }, 'node package refused');
     else logger.debug({ package: info.name, nodes: info.nodes }, 'node package loaded');

@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition, CredentialDefinition, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
+import { compileParams } from '../graph/params-schema.js';
 
 /** A package as `GET /api/packages` lists it: what loaded, or why it did not. */
 export interface PackageInfo {
@@ -46,16 +47,15 @@ export class NodeRegistry {
 
   /**
    * Adds a package, or records why it was refused; a refused package adds nothing.
-   * `problem` refuses it for a reason found by the caller (a params schema that does not
-   * compile); `source` names it when its own name is missing.
+   * `source` names it when its own name is missing.
    */
-  add(pkg: PackageDefinition, options: { problem?: string | null; source?: string } = {}): PackageInfo {
+  add(pkg: PackageDefinition, options: { source?: string } = {}): PackageInfo {
     const info = this.#infoOf(
       pkg,
       options.source ?? 'unknown',
       options.source?.startsWith('@waymark/nodes-') ? 'builtin' : 'environment',
     );
-    const error = options.problem || this.#problemWith(pkg);
+    const error = this.#problemWith(pkg);
     if (error) info.error = error;
     else {
       for (const node of pkg.nodes) {
@@ -291,6 +291,12 @@ function nodeProblem(node: AnyNodeDefinition): string | null {
     return `${name}: kind must be trigger, action, condition or wait`;
   if (typeof node.run !== 'function') return `${name}: run is not a function`;
   if (!node.params || typeof node.params !== 'object') return `${name}: params must be a JSON Schema object`;
+  // Compiled with the very ajv that later checks params, so a schema that loads also validates.
+  try {
+    compileParams(node.params);
+  } catch (error) {
+    return `${name}@${node.version}: params is not a valid JSON Schema: ${(error as Error).message}`;
+  }
   if (typeof node.outputs !== 'function' && !Array.isArray(node.outputs))
     return `${name}: outputs must be a list or a function`;
   if (node.validate !== undefined && typeof node.validate !== 'function')

@@ -112,6 +112,26 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     expect(details).toEqual([{ path: '/peerDependencies/@waymark~1sdk', message: '^2.0.0 does not include 0.1.0' }]);
   });
 
+  test('whose main names a file outside the package', async () => {
+    const details = await refused({
+      name: 'main-escapes',
+      prefix: 'mainesc',
+      version: '1.0.0',
+      manifest: { main: '../../../outside.js' },
+    });
+    expect(details).toEqual([{ path: '/main', message: expect.stringContaining('not a file inside the package') }]);
+  });
+
+  test('whose exports name a file outside the package', async () => {
+    const details = await refused({
+      name: 'exports-escape',
+      prefix: 'expesc',
+      version: '1.0.0',
+      manifest: { exports: '/etc/passwd' },
+    });
+    expect(details).toEqual([{ path: '/exports', message: expect.stringContaining('not a file inside the package') }]);
+  });
+
   test('whose entry throws on import, with the thrown message', async () => {
     const details = await refused({
       name: 'throws',
@@ -132,6 +152,18 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     const details = await refused({ name: 'loops', prefix: 'loops', version: '1.0.0', preamble: 'for (;;) {}' });
     expect(details[0]?.message).toContain('did not finish loading within');
   }, 30_000);
+
+  test('whose node params is not a valid JSON Schema, naming the node type', async () => {
+    const details = await refused({
+      name: 'bad-schema',
+      prefix: 'badschema',
+      version: '1.0.0',
+      node: "params: { type: 'object', properties: { text: { type: 'nonsense-type' } } },",
+    });
+    expect(details).toEqual([
+      { path: '', message: expect.stringMatching(/^badschema\.shout@1: params is not a valid JSON Schema: .+/) },
+    ]);
+  });
 
   test('whose default export names another version than package.json', async () => {
     const dir = writePackage({

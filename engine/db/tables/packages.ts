@@ -29,6 +29,8 @@ export interface NodePackageLoadErrorsTable {
   process: string;
   message: string;
   at: ColumnType<Date, string | undefined, string>;
+  /** When the process last renewed the report (every resync); one not renewed for 30 s is of a dead process. */
+  seen_at: ColumnType<Date, string | undefined, string>;
 }
 
 export interface PackageTables {

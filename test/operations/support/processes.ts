@@ -69,3 +69,11 @@ export async function kill(p: WaymarkProcess): Promise<void> {
   p.child.kill('SIGKILL');
   await gone;
 }
+
+/** Stops a process as an operator does (SIGTERM: its own shutdown) and waits for it to exit. */
+export async function stop(p: WaymarkProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const gone = new Promise((resolve) => p.child.once('exit', resolve));
+  p.child.kill('SIGTERM');
+  await gone;
+}
