@@ -48,7 +48,8 @@ async function main(command: Command): Promise<void> {
     logger.info({ signal }, 'shutting down: no new requests, letting running steps finish');
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
-      void embedded?.stop().finally(() => process.exit(1));
+      // Without an embedded PostgreSQL there is nothing to stop first: exit all the same.
+      void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
     try {
