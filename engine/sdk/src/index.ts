@@ -82,6 +82,7 @@ export {
   safeEqual,
 } from './providers.js';
 export { redactUrl } from './redact-url.js';
+export { retryAfterMs } from './retry-after.js';
 export type * from './services.js';
 export { expectShape, type ShapeOf } from './shape.js';
 export {

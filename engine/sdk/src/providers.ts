@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isRetryable, NodeError, RetryableError, WaymarkError } from './errors.js';
 import type { JsonObject } from './json.js';
+import { retryAfterMs } from './retry-after.js';
 import type { HttpClient, HttpRequest, HttpResponse, PreparedMessage } from './services.js';
 
 /** What a sender gets besides the message: its credential's data and the step's tools. */
@@ -114,11 +115,10 @@ export function providerFailure(provider: string, response: HttpResponse, detail
   const what = `${provider} answered ${response.status}${detail ? ` (${detail})` : ''}`;
   const status = response.status;
   if (status === 429) {
-    const seconds = Number(response.headers['retry-after']);
-    const retryAfterMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000;
+    const asked = retryAfterMs(response.headers);
     const options: ErrorOptions & { code: string; retryAfterMs: number } = {
       code: 'provider.rate-limited',
-      retryAfterMs,
+      retryAfterMs: asked && asked > 0 ? asked : 1000,
     };
     return new RetryableError(`provider.rate-limited: ${what}`, options);
   }

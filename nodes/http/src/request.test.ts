@@ -51,6 +51,13 @@ describe('http.request', () => {
     await expect(other).rejects.toMatchObject({ retryAfterMs: undefined });
   });
 
+  test('a Retry-After that is neither seconds nor an HTTP date asks for no delay of its own', async () => {
+    for (const value of ['-5', 'soon', '2026-12-05'])
+      await expect(
+        runNode(request, { params, http: () => ({ status: 503, headers: { 'retry-after': value }, body: '' }) }),
+      ).rejects.toMatchObject({ retryable: true, retryAfterMs: undefined });
+  });
+
   test('passes a refused target on as it came, final', async () => {
     const refused = new NodeError('refused: 127.0.0.1 is a loopback address', { code: 'http.address-refused' });
     const run = runNode(request, {

@@ -1,4 +1,12 @@
-import { defineNode, type JsonObject, NodeError, parseDuration, RetryableError, redactUrl } from '@waymark/sdk';
+import {
+  defineNode,
+  type JsonObject,
+  NodeError,
+  parseDuration,
+  RetryableError,
+  redactUrl,
+  retryAfterMs,
+} from '@waymark/sdk';
 
 /** Attempts in all by default (`settings.retry.attempts` overrides). */
 const MAX_ATTEMPTS = 5;
@@ -6,15 +14,6 @@ const MAX_ATTEMPTS = 5;
 /** 408, 429 and 5xx may pass later; any other 4xx will not. */
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
-}
-
-/** A `Retry-After` header (seconds or an HTTP date) in ms, when there is a usable one. */
-function retryAfterOf(headers: Record<string, string>): number | undefined {
-  const value = headers['retry-after'];
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /**
@@ -78,7 +77,7 @@ export default defineNode({
     const message = `${method} ${redactUrl(url)} answered ${res.status}`;
     const code = `http.status-${res.status}`;
     if (!isRetryableStatus(res.status)) throw new NodeError(message, { code, output });
-    const retryAfterMs = res.status === 429 || res.status === 503 ? retryAfterOf(res.headers) : undefined;
-    throw new RetryableError(message, { code, output, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    const delay = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers) : undefined;
+    throw new RetryableError(message, { code, output, ...(delay !== undefined ? { retryAfterMs: delay } : {}) });
   },
 });

@@ -5,6 +5,7 @@ import {
   NodeError,
   type PreparedMessage,
   RetryableError,
+  retryAfterMs,
 } from '@waymark/sdk';
 
 interface Gateway {
@@ -26,8 +27,8 @@ export function gatewayBody(gateway: Gateway, to: string, body: string): string 
 }
 
 /**
- * Delivers a prepared SMS by POSTing it to the gateway. A 5xx is worth retrying; any other
- * answer outside 2xx fails the step.
+ * Delivers a prepared SMS by POSTing it to the gateway. A 5xx is worth retrying (after a 503's
+ * `Retry-After`, when it names one); any other answer outside 2xx fails the step.
  */
 export function gatewayDeliver(http: HttpClient, data: JsonObject) {
   const gateway = data as unknown as Gateway;
@@ -50,7 +51,11 @@ export function gatewayDeliver(http: HttpClient, data: JsonObject) {
           : new NodeError(text, { cause: error, code: 'sms.rejected' });
       });
     if (res.status >= 500)
-      throw new RetryableError(`the SMS gateway answered ${res.status}`, { code: 'sms.unavailable' });
+      // A 503's Retry-After sets the next attempt's delay (contracts/failures.md "Node settings").
+      throw new RetryableError(`the SMS gateway answered ${res.status}`, {
+        code: 'sms.unavailable',
+        ...(res.status === 503 ? { retryAfterMs: retryAfterMs(res.headers) } : {}),
+      });
     if (res.status >= 300)
       throw new NodeError(`the SMS gateway refused the message with ${res.status}`, { code: 'sms.rejected' });
     const id = res.body && typeof res.body === 'object' && !Array.isArray(res.body) ? res.body.id : undefined;

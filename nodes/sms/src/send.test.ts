@@ -65,6 +65,17 @@ describe('sms.send', () => {
     await expect(run).rejects.toMatchObject({ retryable: true });
   });
 
+  test('a gateway 503 asks for the delay its Retry-After names', async () => {
+    const run = runNode(send, {
+      params: { credential: 'gw', body: 'x', category: 'marketing' },
+      contact,
+      credentials,
+      deliver: true,
+      http: () => ({ status: 503, headers: { 'retry-after': '2' }, body: '' }),
+    });
+    await expect(run).rejects.toMatchObject({ retryable: true, stepCode: 'sms.unavailable', retryAfterMs: 2000 });
+  });
+
   test('fails for a contact without a phone', async () => {
     const run = runNode(send, { params: { credential: 'gw', body: 'x', category: 'marketing' }, credentials });
     await expect(run).rejects.toThrow(/no phone/);
