@@ -31,6 +31,8 @@ const answerSchema = {
 interface Observed {
   span: Span;
   journey: string | null;
+  /** Whether the call was counted against its journey's rate limit (answered again from a fresh target, it is not counted twice). */
+  rateCounted?: boolean;
 }
 
 /** API.md "Webhook triggers": `POST /hooks/:journeyId/:nodeId`. */
@@ -187,7 +189,10 @@ export async function hooksRoutes(app: FastifyInstance) {
       );
     if (target.status === 'paused')
       return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
-    await enforceWebhookRateLimit(db, target);
+    if (!call?.rateCounted) {
+      if (call) call.rateCounted = true;
+      await enforceWebhookRateLimit(db, target);
+    }
     let payload: unknown;
     try {
       payload = JSON.parse(raw.toString('utf8'));

@@ -91,6 +91,19 @@ describe('the webhook rate limit', () => {
     expect((await post(b, journeyId)).statusCode).toBe(202);
   });
 
+  test('counts a call refused for its payload once, and answers it for its payload', async () => {
+    const { journeyId } = await limited({ max: 2, window: 'PT1H' });
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    const bad = await a.app.inject({
+      method: 'POST',
+      url: `/hooks/${journeyId}/hook`,
+      headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
+      payload: '[1]',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await post(a, journeyId)).statusCode).toBe(429);
+  });
+
   test('leaves journeys without a limit unlimited and uncounted', async () => {
     const { journeyId } = await publish(a.runtime.db, graph());
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post(i % 2 ? a : b, journeyId)));
