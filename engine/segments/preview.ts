@@ -1,6 +1,7 @@
-import { type Contact, type Filter, ValidationError } from '@waymark/sdk';
+import type { Contact, Filter } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { loadContacts } from '../contacts/load.js';
+import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { compileFilter } from './compile.js';
@@ -9,15 +10,6 @@ export interface ContactPage {
   contacts: Contact[];
   total: number;
   nextCursor: string | null;
-}
-
-const encode = (id: string) => Buffer.from(id).toString('base64url');
-
-function decode(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString();
-  if (!isUuid(id))
-    throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'unknown cursor' }]);
-  return id;
 }
 
 /**
@@ -35,7 +27,9 @@ export async function findContacts(
 ): Promise<ContactPage> {
   const matches = filter ? compileFilter(filter, { now: options.now ?? new Date() }) : sql<boolean>`true`;
   const where = sql<boolean>`c.workspace_id = ${workspaceId} and ${matches}`;
-  const after = options.cursor ? sql`and c.id > ${decode(options.cursor)}::uuid` : sql``;
+  const after = options.cursor
+    ? sql`and c.id > ${decodeCursor(options.cursor, (id) => (isUuid(id) ? id : null))}::uuid`
+    : sql``;
   const [page, count] = await Promise.all([
     sql<{
       id: string;
@@ -47,6 +41,6 @@ export async function findContacts(
   return {
     contacts: await loadContacts(db, workspaceId, ids),
     total: count.rows[0]?.total ?? 0,
-    nextCursor: page.rows.length > options.limit && last ? encode(last) : null,
+    nextCursor: page.rows.length > options.limit && last ? encodeCursor(last) : null,
   };
 }

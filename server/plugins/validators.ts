@@ -3,6 +3,10 @@ import type { FastifyServerOptions } from 'fastify';
 
 type BuildValidator = ReturnType<typeof AjvCompiler>;
 
+// Made once, not at each call: a pool keeps the compilers it made, by their schemas and options.
+const textPool: BuildValidator = AjvCompiler();
+const jsonPool: BuildValidator = AjvCompiler();
+
 /** Ajv's options for every part of a request; `coerceTypes` is set per part below. */
 const COMMON = { allErrors: true, removeAdditional: false, useDefaults: true } as const;
 
@@ -15,10 +19,8 @@ const COMMON = { allErrors: true, removeAdditional: false, useDefaults: true } a
 export const validatorCompilers: NonNullable<FastifyServerOptions['schemaController']> = {
   compilersFactory: {
     buildValidator: (externalSchemas) => {
-      const text: BuildValidator = AjvCompiler();
-      const json: BuildValidator = AjvCompiler();
-      const forText = text(externalSchemas, { customOptions: { ...COMMON, coerceTypes: 'array' } });
-      const forBody = json(externalSchemas, { customOptions: { ...COMMON, coerceTypes: false } });
+      const forText = textPool(externalSchemas, { customOptions: { ...COMMON, coerceTypes: 'array' } });
+      const forBody = jsonPool(externalSchemas, { customOptions: { ...COMMON, coerceTypes: false } });
       return (route) => (route.httpPart === 'body' ? forBody(route) : forText(route));
     },
   },

@@ -1,6 +1,6 @@
-import { ValidationError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
+import { decodeCursor, encodeCursor } from '../../engine/db/cursor.js';
 import type { Database } from '../../engine/db/database.js';
 import { diffGraphs } from '../../engine/graph/diff.js';
 import type { JourneyGraph } from '../../engine/graph/types.js';
@@ -126,14 +126,7 @@ export interface AuditQuery {
 }
 
 // The cursor is the sequence number of the page's last entry, which clients need not read.
-const encodeCursor = (seq: string) => Buffer.from(seq).toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const seq = Buffer.from(cursor, 'base64url').toString();
-  if (!/^\d{1,19}$/.test(seq))
-    throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'unknown cursor' }]);
-  return seq;
-}
+const seqOf = (text: string) => (/^\d{1,19}$/.test(text) ? text : null);
 
 /** The workspace's entries, newest first (in the order they were appended), a page at a time. */
 export async function listAudit(db: Kysely<Database>, workspaceId: string, q: AuditQuery) {
@@ -141,7 +134,7 @@ export async function listAudit(db: Kysely<Database>, workspaceId: string, q: Au
   if (q.object) query = query.where('object_id', '=', q.object);
   if (q.actor) query = query.where(sql<string>`actor->>'id'`, '=', q.actor);
   if (q.action) query = query.where('action', '=', q.action);
-  if (q.cursor) query = query.where('seq', '<', decodeCursor(q.cursor));
+  if (q.cursor) query = query.where('seq', '<', decodeCursor(q.cursor, seqOf));
   const rows = await query
     .orderBy('seq', 'desc')
     .limit(q.limit + 1)

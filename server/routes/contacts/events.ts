@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
+import { decodeCursor, encodeCursor } from '../../../engine/db/cursor.js';
 import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
@@ -29,12 +30,9 @@ interface EventQuery {
 }
 
 // Keyset cursor: the event's timestamp in microseconds and its id, newest first.
-const encode = (us: string, id: string) => Buffer.from(`${us}:${id}`).toString('base64url');
-function decode(cursor: string): { us: string; id: string } {
-  const [us, id] = Buffer.from(cursor, 'base64url').toString().split(':');
-  if (!us || !id || !/^-?\d+$/.test(us) || !/^[0-9a-f-]{36}$/.test(id))
-    throw new ValidationError('cursor is not one this API gave out', [{ path: '/cursor', message: 'unknown cursor' }]);
-  return { us, id };
+function keysOf(text: string): { us: string; id: string } | null {
+  const [us, id] = text.split(':');
+  return us && id && /^-?\d+$/.test(us) && /^[0-9a-f-]{36}$/.test(id) ? { us, id } : null;
 }
 
 /** Events: store one (with everything it sets off) and read them back, newest first. */
@@ -138,7 +136,7 @@ export async function eventsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { contactId, name, limit, cursor } = await withSurvivorContact(db, workspaceOf(request), request.query);
-      const at = cursor ? decode(cursor) : null;
+      const at = cursor ? decodeCursor(cursor, keysOf) : null;
       const { rows } = await sql<{
         id: string;
         contact_id: string;
@@ -160,7 +158,7 @@ export async function eventsRoutes(app: FastifyInstance) {
       const last = page[page.length - 1];
       return {
         events: page.map(toContactEvent),
-        nextCursor: rows.length > limit && last ? encode(last.us, last.id) : null,
+        nextCursor: rows.length > limit && last ? encodeCursor(`${last.us}:${last.id}`) : null,
       };
     },
   );
