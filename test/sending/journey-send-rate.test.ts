@@ -100,4 +100,36 @@ describe("a journey's sendRate", () => {
     expect(withinRate(times, 2, 1000)).toBe(true);
     expect(withinRate(await handOvers(journeyId, 6, 'journey_sent_at'), 50, 1000)).toBe(true);
   }, 30_000);
+
+  test('a run whose message is held for the rate stays running, its step parked, and ends completed', async () => {
+    const { journeyId } = await mailingJourney({ count: 1, perSeconds: 1 }, 100);
+    await enterAll(journeyId, 3, 'held-running');
+    // A run whose message is queued, once its step has parked.
+    const run = await eventually(async () => {
+      const queued = await t.runtime.db
+        .selectFrom('messages')
+        .select('run_id')
+        .where('journey_id', '=', journeyId)
+        .where('status', '=', 'queued')
+        .execute();
+      for (const { run_id } of queued) {
+        const found = await api(t, { url: `/api/runs/${run_id}` });
+        if (found.body.steps.some((s: { nodeId: string; status: string }) => s.nodeId === 'mail')) return found.body;
+      }
+      return undefined;
+    });
+    expect(run.status).toBe('running');
+    expect(run.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([
+      ['hook', 'completed'],
+      ['mail', 'waiting'],
+    ]);
+    const runs = await api(t, { url: `/api/runs?journeyId=${journeyId}&status=waiting` });
+    expect(runs.body.runs).toEqual([]);
+    await eventually(async () => {
+      const done = await api(t, { url: `/api/runs?journeyId=${journeyId}&status=completed` });
+      return done.body.runs.length === 3;
+    }, 20_000);
+    const stats = await api(t, { url: `/api/journeys/${journeyId}/stats` });
+    expect(stats.body.nodes.mail).toMatchObject({ entered: 3, completed: 3, waiting: 0 });
+  }, 30_000);
 });

@@ -53,6 +53,8 @@ export interface StepsTable {
   resume: Json<unknown> | null;
   /** When the step last parked: the due time it waits until (a retried run's token keeps it). */
   wake_at: Timestamp | null;
+  /** Parked as held (a send waiting for its turn under a rate): not counted as waiting (0059). */
+  held: Generated<boolean>;
   created_at: Generated<Timestamp>;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;

@@ -194,14 +194,17 @@ export function decide(
     case 'wait-time':
     case 'wait-event': {
       const isTime = outcome.kind === 'wait-time';
+      // A held token (a send waiting for its turn under a rate) is still at work, not waiting:
+      // neither its run nor its node counts it (contracts/sending.md "the run stays running").
+      const held = isTime && outcome.held === true;
       return {
         kind: 'park',
         output: outcome.output,
         waitsFor: isTime ? 'time' : 'event',
         wakeAt: step.dueAt ?? (isTime ? outcome.until : outcome.timeoutAt),
         wait: isTime ? null : { event: outcome.event, filter: outcome.filter },
-        counters: [{ nodeId: node.id, waiting: 1 }],
-        run: { open: 0, waiting: 1 },
+        counters: held ? [] : [{ nodeId: node.id, waiting: 1 }],
+        run: { open: 0, waiting: held ? 0 : 1 },
       };
     }
     case 'error': {

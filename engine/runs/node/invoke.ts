@@ -12,7 +12,7 @@ import {
 /** What one execution of a node came to, after checking the shape of what `run` returned. */
 export type Outcome =
   | { kind: 'next'; outputs: string[]; output: JsonValue | null }
-  | { kind: 'wait-time'; until: Date; output: JsonValue | null }
+  | { kind: 'wait-time'; until: Date; output: JsonValue | null; held?: boolean }
   | { kind: 'wait-event'; event: string; filter: JsonValue | null; timeoutAt: Date; output: JsonValue | null }
   | {
       kind: 'error';
@@ -101,7 +101,9 @@ export function toOutcome(result: unknown): Outcome {
     const w = r.wait as Record<string, unknown>;
     if ('until' in w) {
       if (!validDate(w.until)) return invalidResult('wait.until must be a valid Date');
-      return { kind: 'wait-time', until: w.until, output };
+      return w.held === true
+        ? { kind: 'wait-time', until: w.until, output, held: true }
+        : { kind: 'wait-time', until: w.until, output };
     }
     if (typeof w.event !== 'string' || !w.event) return invalidResult('wait.event must be an event name');
     if (!validDate(w.timeoutAt)) return invalidResult('wait.timeoutAt must be a valid Date');

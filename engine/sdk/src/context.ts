@@ -56,9 +56,14 @@ export interface NextResult<O extends string> {
   output?: JsonValue;
 }
 
-/** Park the token until a time, then run the node again with `ctx.resume = { kind: 'time' }`. */
+/**
+ * Park the token until a time, then run the node again with `ctx.resume = { kind: 'time' }`.
+ * With `held: true` the token waits for its turn rather than in a wait the journey drew (a send
+ * held for a send rate, contracts/sending.md): its run stays `running`, and neither the run nor
+ * the node counts it as waiting.
+ */
 export interface TimeWaitResult {
-  wait: { until: Date };
+  wait: { until: Date; held?: boolean };
   output?: JsonValue;
 }
 

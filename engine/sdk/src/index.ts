@@ -83,6 +83,7 @@ export {
 } from './providers.js';
 export { redactUrl } from './redact-url.js';
 export { retryAfterMs } from './retry-after.js';
+export { sendWait } from './send-wait.js';
 export type * from './services.js';
 export { expectShape, type ShapeOf } from './shape.js';
 export {

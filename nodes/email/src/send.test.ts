@@ -45,6 +45,16 @@ describe('email.send', () => {
     expect(result).toEqual({ wait: { until } });
   });
 
+  test('is held, its run still running, while a send rate keeps the message queued', async () => {
+    const until = new Date('2026-01-11T08:00:01Z');
+    const { result } = await runNode(send, {
+      params,
+      contact,
+      gate: () => ({ status: 'delayed', reason: 'send-rate', until }),
+    });
+    expect(result).toEqual({ wait: { until, held: true } });
+  });
+
   test('fails for a contact without an email address', async () => {
     await expect(runNode(send, { params, contact: { email: null } })).rejects.toThrow(/no email address/);
   });

@@ -1,4 +1,11 @@
-import { defineNode, type JsonValue, NodeError, type SendResult, subscriptionCategorySchema } from '@waymark/sdk';
+import {
+  defineNode,
+  type JsonValue,
+  NodeError,
+  type SendResult,
+  sendWait,
+  subscriptionCategorySchema,
+} from '@waymark/sdk';
 
 /** What the step passes on: the message id, and the reason when it was suppressed. */
 function outputOf(result: SendResult): JsonValue {
@@ -101,7 +108,8 @@ export default defineNode({
       ...(links ? { links } : {}),
       ...(credential ? { credential } : {}),
     });
-    if (result.status === 'delayed' && result.until) return { wait: { until: result.until } };
+    const wait = sendWait(result);
+    if (wait) return wait;
     const output = outputOf(result);
     return { next: result.status === 'suppressed' ? 'suppressed' : 'sent', output };
   },

@@ -1,4 +1,4 @@
-import { defineNode, type JsonValue, NodeError, subscriptionCategorySchema } from '@waymark/sdk';
+import { defineNode, type JsonValue, NodeError, sendWait, subscriptionCategorySchema } from '@waymark/sdk';
 
 /** Sends one SMS through a sending credential (an HTTP gateway, Twilio), within the contact rules. */
 export default defineNode({
@@ -45,7 +45,8 @@ export default defineNode({
       text: body,
       credential,
     });
-    if (result.status === 'delayed' && result.until) return { wait: { until: result.until } };
+    const wait = sendWait(result);
+    if (wait) return wait;
     const output: JsonValue = {
       messageId: result.messageId,
       status: result.status,

@@ -112,6 +112,17 @@ describe('the transition kernel', () => {
     ).toMatchObject({ kind: 'park', waitsFor: 'event', wakeAt: until, wait: { event: 'clicked', filter: null } });
   });
 
+  test('parks a held time wait (a send waiting for its turn) without counting it as waiting', () => {
+    const until = new Date('2026-01-02T00:00:00Z');
+    const held = { kind: 'wait-time' as const, until, output: null, held: true };
+    expect(decide(version, cond, { nodeId: 'c', attempts: 1 }, held, policy)).toMatchObject({
+      kind: 'park',
+      wakeAt: until,
+      counters: [],
+      run: { open: 0, waiting: 0 },
+    });
+  });
+
   test('retries a retryable error with a doubling backoff, then fails it at the last attempt', () => {
     const error = { kind: 'error' as const, retryable: true, error: { message: 'busy', code: 'tst.busy' } };
     expect(decide(version, cond, { nodeId: 'c', attempts: 1 }, error, policy)).toMatchObject({
