@@ -26,17 +26,26 @@ function mentionsEvents(filter: Filter): boolean {
   return 'event' in filter;
 }
 
-// A node names contacts by id: only its own workspace's are found (the run's own contact is).
-// A merged-away contact's id means its survivor (contract identity.md).
-async function mine(scope: StepScope, contactId: string): Promise<string> {
+// A step acts for its own run's contact only (contract packages.md "Isolation and reach"): a
+// node naming another contact of the workspace is refused as if there were none. An id merged
+// into the run's contact, or the survivor of a run's contact merged away since, names it too
+// (contract identity.md): the write lands on the survivor.
+async function own(scope: StepScope, contactId: string): Promise<string> {
   if (contactId === scope.contactId) return contactId;
-  const survivor = await survivorOf(scope.db, scope.workspaceId, contactId);
-  if (!survivor) throw new NotFoundError(`no contact ${contactId}`);
-  return survivor.id;
+  const [named, mine] = await Promise.all([
+    survivorOf(scope.db, scope.workspaceId, contactId),
+    scope.contactId ? survivorOf(scope.db, scope.workspaceId, scope.contactId) : null,
+  ]);
+  if (!named || named.id !== mine?.id)
+    throw new NotFoundError(`no contact ${contactId} for this step: ctx.contacts acts only for the run's own contact`);
+  return named.id;
 }
 
 async function mustLoad(scope: StepScope, contactId: string) {
-  const contact = await loadContact(scope.db, scope.workspaceId, contactId);
+  // A run's contact merged away since its run began is read as its survivor.
+  const contact =
+    (await loadContact(scope.db, scope.workspaceId, contactId)) ??
+    (await loadContact(scope.db, scope.workspaceId, await survivorIdOf(scope.db, scope.workspaceId, contactId)));
   if (!contact) throw new NotFoundError(`no contact ${contactId}`);
   return contact;
 }
@@ -51,11 +60,11 @@ export function createContactsService(scope: StepScope): ContactsService {
   let events = 0;
   return {
     async get(contactId) {
-      const survivor = await survivorOf(db, scope.workspaceId, contactId);
-      return survivor ? loadContact(db, scope.workspaceId, survivor.id) : null;
+      const id = contactId === scope.contactId ? (await survivorOf(db, scope.workspaceId, contactId))?.id : null;
+      return loadContact(db, scope.workspaceId, id ?? (await own(scope, contactId)));
     },
     async update(contactId, patch) {
-      const id = await mine(scope, contactId);
+      const id = await own(scope, contactId);
       const { source = scope.source, ...fields } = patch;
       if (!(await updateContact(db, scope.workspaceId, id, fields, source)))
         throw new NotFoundError(`no contact ${contactId}`);
@@ -71,7 +80,7 @@ export function createContactsService(scope: StepScope): ContactsService {
           ]);
         ttlSeconds = ms / 1000;
       }
-      const id = await mine(scope, contactId);
+      const id = await own(scope, contactId);
       try {
         const add = { contactId: id, tag, ttlSeconds };
         return await (scope.batch ? scope.batch.addTag(add) : addTag(db, id, tag, ttlSeconds));
@@ -83,16 +92,16 @@ export function createContactsService(scope: StepScope): ContactsService {
       }
     },
     async removeTag(contactId, tag) {
-      await removeTag(db, await mine(scope, contactId), tag);
+      await removeTag(db, await own(scope, contactId), tag);
     },
     async addToList(contactId, list) {
-      await addToList(db, await mine(scope, contactId), list);
+      await addToList(db, await own(scope, contactId), list);
     },
     async removeFromList(contactId, list) {
-      await removeFromList(db, await mine(scope, contactId), list);
+      await removeFromList(db, await own(scope, contactId), list);
     },
     async recordEvent(contactId, name, properties) {
-      const id = await mine(scope, contactId);
+      const id = await own(scope, contactId);
       // Keyed by the step, so a retried step stores its events once.
       events += 1;
       const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;
@@ -103,15 +112,15 @@ export function createContactsService(scope: StepScope): ContactsService {
     },
     async matches(named, filter, filterScope) {
       const now = scope.now();
-      const contactId = named && named !== scope.contactId ? await survivorIdOf(db, scope.workspaceId, named) : named;
       // The step's own contact is in memory already: only event conditions need the database.
-      if (contactId && scope.contact?.id === contactId && !mentionsEvents(filter))
+      if (named && scope.contact?.id === named && !mentionsEvents(filter))
         return evaluateFilter(filter, {
           contact: scope.contact,
           trigger: filterScope.trigger,
           steps: filterScope.steps,
           now,
         });
+      const contactId = named ? await survivorIdOf(db, scope.workspaceId, await own(scope, named)) : null;
       if (contactId) {
         const { rows } = await sql<{ m: boolean }>`
           select ${compileFilter(filter, { now, scope: filterScope })} as m from contacts c

@@ -267,7 +267,7 @@ describe('values follow changes of the contact at once', () => {
     });
     await ready('isPro');
     const id = await contact({ email: 'sdk-pro@example.com' });
-    const contacts = createContactsService(await stepScope(app().runtime));
+    const contacts = createContactsService(await stepScope(app().runtime, { contactId: id }));
     const after = await contacts.update(id, { attributes: { plan: 'pro' } });
     expect(after.computed?.isPro).toBe(true);
   });

@@ -159,11 +159,11 @@ describe('merging two contacts', () => {
     expect(found.total).toBe(1);
   });
 
-  test('a node naming the merged-away id acts on its survivor, also when it matches a filter', async () => {
+  test('a run of a merged-away contact acts on its survivor, also when it matches a filter', async () => {
     const keep = await contact({ email: 'ctx-keep@example.com', attributes: { tier: 'gold' } });
     const gone = await contact({ email: 'ctx-gone@example.com' });
     await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
-    const contacts = createContactsService(await stepScope(app().runtime));
+    const contacts = createContactsService(await stepScope(app().runtime, { contactId: gone }));
     const filter = { attr: 'tier', op: 'eq' as const, value: 'gold' };
     expect(await contacts.matches(gone, filter, { trigger: {}, steps: {} })).toBe(true);
     expect((await contacts.update(gone, { attributes: { seen: true } })).id).toBe(keep);

@@ -168,7 +168,7 @@ describe('attribute sources of journey writes', () => {
   test('ctx.contacts.update writes under the run’s source and leaves what a higher-ranking source set', async () => {
     await json('PUT', '/api/settings/attribute-sources', { default: ['crm'], attributes: {} });
     const id = (await upsert({ email: 'sdk-src@example.com', attributes: { plan: 'gold' }, source: 'crm' })).id;
-    const contacts = await stepContacts({ source: 'webhook' });
+    const contacts = await stepContacts({ source: 'webhook', contactId: id });
     const after = await contacts.update(id, { attributes: { plan: 'free', cart: 1 } });
     expect(after.attributes).toEqual({ plan: 'gold', cart: 1 });
     expect(after.attributeSources?.cart?.source).toBe('webhook');
@@ -178,7 +178,7 @@ describe('attribute sources of journey writes', () => {
   test('ctx.contacts.update writes under the source it names', async () => {
     await json('PUT', '/api/settings/attribute-sources', { default: ['crm'], attributes: {} });
     const id = (await upsert({ email: 'sdk-own@example.com', attributes: { plan: 'gold' }, source: 'crm' })).id;
-    const contacts = await stepContacts({ source: 'webhook' });
+    const contacts = await stepContacts({ source: 'webhook', contactId: id });
     const after = await contacts.update(id, { attributes: { plan: 'pro' }, source: 'crm' });
     expect(after.attributes.plan).toBe('pro');
     expect(after.attributeSources?.plan?.source).toBe('crm');
@@ -187,7 +187,7 @@ describe('attribute sources of journey writes', () => {
 
   test('a bad source is refused: by ctx.contacts.update naming /source, and at publish naming the node', async () => {
     const id = (await upsert({ email: 'sdk-bad@example.com' })).id;
-    const contacts = await stepContacts();
+    const contacts = await stepContacts({ contactId: id });
     await expect(contacts.update(id, { attributes: { a: 1 }, source: 'Bad Source' })).rejects.toMatchObject({
       code: 'validation_failed',
       details: [{ path: '/source' }],

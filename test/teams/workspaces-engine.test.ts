@@ -49,13 +49,15 @@ describe('two workspaces: the engine', () => {
   test('a node running in B finds none of A’s contacts or credentials', async () => {
     const scope = await stepScope(w.t.runtime, { workspaceId: w.B });
     const contacts = createContactsService(scope);
-    expect(await contacts.get(w.a.contact as string)).toBeNull();
+    await expect(contacts.get(w.a.contact as string)).rejects.toThrow(`no contact ${w.a.contact}`);
     await expect(contacts.addTag(w.a.contact as string, 'taken')).rejects.toThrow(`no contact ${w.a.contact}`);
     await expect(contacts.recordEvent(w.a.contact as string, 'spoofed', {})).rejects.toThrow('no contact');
     await expect(createCredentialsService(scope, ['email.smtp']).get(w.a.credential as string)).rejects.toThrow(
       'does not exist',
     );
-    const inA = await createContactsService(await stepScope(w.t.runtime)).get(w.a.contact as string);
+    const inA = await createContactsService(await stepScope(w.t.runtime, { contactId: w.a.contact })).get(
+      w.a.contact as string,
+    );
     expect(inA?.tags.map((x) => x.tag)).toEqual(['vip']);
   });
 

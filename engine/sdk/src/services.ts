@@ -4,8 +4,9 @@ import type { JsonObject, JsonValue } from './json.js';
 import type { TemplateScope } from './template.js';
 
 /**
- * The contact store as a node sees it. Every call acts on one contact; the engine scopes
- * writes to the running step (inline steps share its transaction).
+ * The contact store as a node sees it. Every call acts on one contact, the run's own (or an
+ * id merged into it): another contact's id is refused with a `not_found` error. The engine
+ * scopes writes to the running step (inline steps share its transaction).
  */
 export interface ContactsService {
   /** The contact as stored now, or null when it was erased. */
