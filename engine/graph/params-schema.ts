@@ -10,8 +10,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 
 /**
  * The one ajv that checks node params. Waymark's own formats: `template` (Liquid that
- * parses), `duration` (ISO 8601), `credential` (a credential id); `filter` is accepted here
- * and checked by the filter language's own validator (see filter-params.ts). Formats it does
+ * parses), `duration` (ISO 8601), `credential` (a credential id); `filter` and `json-schema`
+ * are accepted here and checked by their own validators (filter-params.ts, payload-schema.ts). Formats it does
  * not know (a third party's `color`) are ignored rather than refused.
  */
 // useDefaults: a param left out that has a default is valid, as the engine fills it in at run
@@ -22,6 +22,7 @@ ajv.addFormat('template', { type: 'string', validate: (s: string) => templateErr
 ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== null });
 ajv.addFormat('credential', { type: 'string', validate: (s: string) => isUuid(s) });
 ajv.addFormat('filter', true);
+ajv.addFormat('json-schema', true);
 
 const compiled = new WeakMap<object, ValidateFunction>();
 

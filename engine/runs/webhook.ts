@@ -1,17 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { compilePayloadSchema } from '../graph/payload-schema.js';
 import type { GraphNode } from '../graph/types.js';
 import { type CompiledVersion, loadVersion } from './versions.js';
-
-type FormatsPlugin = (ajv: Ajv) => Ajv;
-// ajv-formats is CommonJS: under NodeNext its plugin arrives as the module's `default`.
-const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
-  addFormatsModule) as FormatsPlugin;
-const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
 
 /** A webhook trigger ready to take calls: its journey's live version and compiled schema. */
 export interface WebhookTarget {
@@ -36,9 +30,10 @@ function compiledSchema(version: CompiledVersion, node: GraphNode): ValidateFunc
   let validate: ValidateFunction | null = null;
   if (schema && typeof schema === 'object') {
     try {
-      validate = ajv.compile(schema);
+      validate = compilePayloadSchema(schema);
     } catch {
-      validate = null; // publishing checks the schema; a broken one accepts every payload rather than none
+      // Publishing refuses such a schema; a version published before it did keeps taking every payload.
+      validate = null;
     }
   }
   if (schemas.size > 5000) schemas.clear();

@@ -1,3 +1,4 @@
+import type { JsonObject } from '@waymark/sdk';
 import pino from 'pino';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { GraphNode, JourneyGraph } from '../../engine/graph/types.js';
@@ -36,6 +37,25 @@ describe('core node params', () => {
     expect(validateGraph(graph, registry)).toEqual([
       { nodeId: 'n', path: '/secret', message: expect.stringMatching(/16/) },
     ]);
+  });
+
+  test('core.webhook’s payload schema must be a JSON Schema that compiles', () => {
+    const webhook = (schema: JsonObject): JourneyGraph => ({
+      nodes: [
+        { id: 'n', type: 'core.webhook', version: 1, params: { secret: SECRET, schema }, position: { x: 0, y: 0 } },
+      ],
+      edges: [],
+    });
+    expect(validateGraph(webhook({ type: 'object', required: ['email'] }), registry)).toEqual([]);
+    for (const broken of <JsonObject[]>[
+      { type: 'object', properties: { email: { type: 'strin' } } },
+      { type: 'object', required: 'email' },
+      { $ref: '#/nope' },
+      { type: 'nonsense' },
+    ])
+      expect(validateGraph(webhook(broken), registry)).toEqual([
+        { nodeId: 'n', path: '/schema', message: expect.stringMatching(/^\/schema is not a valid JSON Schema: /) },
+      ]);
   });
 
   test('core.split weights must sum to 100', () => {

@@ -2,6 +2,7 @@ import { type AnyNodeDefinition, type ErrorDetail, paramsProblems } from '@wayma
 import type { NodeRegistry } from '../../registry/registry.js';
 import { checkFilterParams } from '../filter-params.js';
 import { checkParamsSchema } from '../params-schema.js';
+import { checkJsonSchemaParams } from '../payload-schema.js';
 import type { GraphNode } from '../types.js';
 
 /** A node whose type is known, with what the later rules need to know about it. */
@@ -17,7 +18,13 @@ export interface KnownNode {
 function checkParams(node: GraphNode, definition: AnyNodeDefinition): { problems: ErrorDetail[]; params: unknown } {
   const { errors, params } = checkParamsSchema(definition, node.params ?? {});
   // The filter validator and the node's own hook may assume the schema holds.
-  const problems = errors.length ? errors : [...checkFilterParams(definition, params), ...safeHook(definition, params)];
+  const problems = errors.length
+    ? errors
+    : [
+        ...checkFilterParams(definition, params),
+        ...checkJsonSchemaParams(definition, params),
+        ...safeHook(definition, params),
+      ];
   return {
     params,
     problems: problems.map((p) => ({

@@ -20,7 +20,12 @@ export default defineNode({
         title: 'Secret',
         description: 'Sent as X-Waymark-Secret or used for the HMAC signature',
       },
-      schema: { type: 'object', title: 'Payload schema', description: 'JSON Schema the payload must satisfy' },
+      schema: {
+        type: 'object',
+        format: 'json-schema',
+        title: 'Payload schema',
+        description: 'JSON Schema the payload must satisfy',
+      },
       source: {
         ...attributeSourceSchema,
         default: 'webhook',
