@@ -51,6 +51,23 @@ export class WebhookAccepter {
     return this.#intake.accept(target, identity, raw, payload);
   }
 
+  /**
+   * The answer a call with `idempotencyKey` was given within 24 hours, if any: a repeat gets it
+   * again before anything else is asked of it (its body, the journey's rate limit).
+   */
+  async replay(target: WebhookTarget, idempotencyKey: string): Promise<WebhookAnswer | null> {
+    const first = await this.db
+      .selectFrom('webhook_keys')
+      .select(['status_code', 'response'])
+      .where('journey_id', '=', target.journeyId)
+      .where('node_id', '=', target.node.id)
+      .where('key', '=', idempotencyKey)
+      .where('status_code', 'is not', null)
+      .where(sql<boolean>`created_at >= now() - interval '24 hours'`)
+      .executeTakeFirst();
+    return first ? answerOf(first) : null;
+  }
+
   /** Resolves once every call accepted so far is answered and its jobs queued. */
   async drain(): Promise<void> {
     await this.#intake.drain();
@@ -81,12 +98,7 @@ export class WebhookAccepter {
             .where('key', '=', idempotencyKey)
             .executeTakeFirst();
           if (!first?.status_code) throw new ConflictError('a call with this Idempotency-Key is in progress; retry');
-          const answer: WebhookAnswer = {
-            statusCode: first.status_code as 200 | 202,
-            body: first.response as WebhookAnswer['body'],
-            replayed: true,
-          };
-          return { answer, dispatch: NOTHING };
+          return { answer: answerOf(first), dispatch: NOTHING };
         }
         const { outcome, dispatch } = await startOne(trx, target, raw, payload);
         if (!('answer' in outcome)) throw new StaleWebhookTargetError();
@@ -144,4 +156,9 @@ async function startOne(
   }
   if (!started.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };
   return { outcome: { answer: answerFor(call.runId, call.skipped) }, dispatch: started.dispatch };
+}
+
+/** A stored first answer, given again. */
+function answerOf(first: { status_code: number | null; response: unknown }): WebhookAnswer {
+  return { statusCode: first.status_code as 200 | 202, body: first.response as WebhookAnswer['body'], replayed: true };
 }

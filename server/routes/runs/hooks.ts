@@ -13,6 +13,7 @@ import {
   webhookVerdict,
 } from '../../../engine/runs/webhook.js';
 import { WebhookAccepter } from '../../../engine/runs/webhook-accept.js';
+import type { WebhookAnswer } from '../../../engine/runs/webhook-intake.js';
 import { sendError } from '../../plugins/errors.js';
 import { errorResponses } from '../../schemas/errors.js';
 
@@ -187,6 +188,13 @@ export async function hooksRoutes(app: FastifyInstance) {
           'a valid X-Waymark-Secret, X-Waymark-Signature or Standard Webhooks signature is required',
         ),
       );
+    // A `webhook-id` is the idempotency key, also when an Idempotency-Key is sent: under a
+    // Standard Webhooks signature it is signed, so a replay cannot dodge it with a new header.
+    const key = webhookId || header('idempotency-key') || null;
+    // A repeat of an answered call gets its first answer, whatever it carries, and takes no
+    // place under the rate limit: a sender retrying an accepted call is not refused for it.
+    const replayed = key === null ? null : await accepter.replay(target, key);
+    if (replayed) return respond(request, reply, target, replayed);
     if (target.status === 'paused')
       return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
     if (!call?.rateCounted) {
@@ -213,11 +221,19 @@ export async function hooksRoutes(app: FastifyInstance) {
         throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
       });
     }
-    // A `webhook-id` is the idempotency key, also when an Idempotency-Key is sent: under a
-    // Standard Webhooks signature it is signed, so a replay cannot dodge it with a new header.
-    const key = webhookId || header('idempotency-key') || null;
-    const answer = await accepter.accept(target, payload as JsonObject, key);
-    const wait = preferredWait(header('prefer'));
+    return respond(request, reply, target, await accepter.accept(target, payload as JsonObject, key));
+  }
+
+  /** Answers a call with its run, or with what the run's core.respond step says when asked to wait for it. */
+  async function respond(
+    request: FastifyRequest<{ Params: { journeyId: string; nodeId: string } }>,
+    reply: FastifyReply,
+    target: WebhookTarget,
+    answer: WebhookAnswer,
+  ) {
+    const call = observed.get(request);
+    const prefer = request.headers.prefer;
+    const wait = preferredWait(Array.isArray(prefer) ? prefer[0] : prefer);
     const respondNodes = respondNodesOf(target.version);
     const runId = answer.body.runId;
     if (runId && answer.statusCode === 202 && !answer.replayed) {

@@ -26,11 +26,11 @@ function limited(webhookRateLimit: JourneySettings['webhookRateLimit']) {
   return publish(a.runtime.db, graph(), { webhookRateLimit });
 }
 
-function post(app: TestApp, journeyId: string, secret = SECRET) {
+function post(app: TestApp, journeyId: string, secret = SECRET, headers: Record<string, string> = {}) {
   return app.app.inject({
     method: 'POST',
     url: `/hooks/${journeyId}/hook`,
-    headers: { 'content-type': 'application/json', 'x-waymark-secret': secret },
+    headers: { 'content-type': 'application/json', 'x-waymark-secret': secret, ...headers },
     payload: '{}',
   });
 }
@@ -102,6 +102,16 @@ describe('the webhook rate limit', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect((await post(a, journeyId)).statusCode).toBe(429);
+  });
+
+  test('answers a repeated Idempotency-Key with its first answer, also once the limit is reached', async () => {
+    const { journeyId } = await limited({ max: 2, window: 'PT1H' });
+    const first = await post(a, journeyId, SECRET, { 'idempotency-key': 'order-1' });
+    expect((await post(b, journeyId, SECRET, { 'idempotency-key': 'order-2' })).statusCode).toBe(202);
+    expect((await post(a, journeyId)).statusCode).toBe(429);
+    const again = await post(b, journeyId, SECRET, { 'idempotency-key': 'order-1' });
+    expect([again.statusCode, again.json()]).toEqual([202, first.json()]);
+    expect((await post(a, journeyId, SECRET, { 'idempotency-key': 'order-3' })).statusCode).toBe(429);
   });
 
   test('leaves journeys without a limit unlimited and uncounted', async () => {
