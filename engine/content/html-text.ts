@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { decodeEntities } from '../messages/prepare-email.js';
 
 const BLOCK_END = /<\/(p|div|h[1-6]|li|tr|table|blockquote|section|article|header|footer|ul|ol)\s*>/gi;
@@ -20,13 +21,13 @@ export function textFromHtml(html: string): string {
         const url = decodeEntities(dq ?? sq ?? bare ?? '').trim();
         const label = inner.replace(/<[^>]*>/g, '').trim();
         if (!url || url.startsWith('#')) return label;
-        return label && decodeEntities(label) !== url ? `${label} [${url}]` : url;
+        return label && decodeHTML(label) !== url ? `${label} [${url}]` : url;
       },
     )
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(BLOCK_END, '\n')
     .replace(/<[^>]*>/g, '');
-  s = decodeEntities(s);
+  s = decodeHTML(s);
   return s
     .split('\n')
     .map((line) => line.replace(/[ \t\u00a0]+/g, ' ').trim())

@@ -1,4 +1,5 @@
 import { LINK_MARK_ATTRIBUTE, linkMarkOf, UNSUBSCRIBE_URL_PLACEHOLDER, withoutLinkMarks } from '@waymark/sdk';
+import { decodeHTMLAttribute } from 'entities';
 import type { SecretKeys } from '../config/secret-key.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { signToken } from './tokens.js';
@@ -38,17 +39,13 @@ interface PrepareInput {
   links?: EmailLinks;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-/** An attribute value as the HTML means it: character references decoded, nothing else changed. */
+/**
+ * An attribute value as the HTML means it: character references decoded as an HTML parser
+ * decodes them in an attribute (named, numeric, and the legacy ones without `;`), nothing
+ * else changed.
+ */
 export function decodeEntities(value: string): string {
-  return value.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1]?.toLowerCase() === 'x' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[ref.toLowerCase()] ?? whole;
-  });
+  return decodeHTMLAttribute(value);
 }
 
 const escapeAttr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');

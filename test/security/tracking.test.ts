@@ -69,6 +69,25 @@ describe('a tracked link never answers 5xx and never writes a raw href into a he
     ],
     ['a tab and an emoji', 'https://shop.example.com/\t😀', 'https://shop.example.com/%F0%9F%98%80'],
   ];
+  // Written in the HTML, decoded as an HTML parser decodes an attribute (legacy references
+  // without `;` too, unless a letter, digit or `=` follows).
+  const written: [string, string][] = [
+    ['https://shop.example.com/a&copy;b', 'https://shop.example.com/a%C2%A9b'],
+    ['https://shop.example.com/a&eacute;b&euro;', 'https://shop.example.com/a%C3%A9b%E2%82%AC'],
+    ['https://shop.example.com/a&amp', 'https://shop.example.com/a&'],
+    ['https://shop.example.com/?x=&copy', 'https://shop.example.com/?x=%C2%A9'],
+    ['https://shop.example.com/?a=1&copy=2', 'https://shop.example.com/?a=1&copy=2'],
+    ['https://shop.example.com/a&#65b&#x42;', 'https://shop.example.com/aAbB'],
+    ['https://shop.example.com/a&#0;', 'https://shop.example.com/a%EF%BF%BD'],
+    ['https://shop.example.com/a&NewLine;b&Tab;c', 'https://shop.example.com/abc'],
+  ];
+  test('character references in an href are decoded as the HTML standard says', async () => {
+    const sent = await sendWith(written.map(([href]) => href));
+    for (const [i, [, location]] of written.entries()) {
+      const res = await t.app.inject({ method: 'GET', url: sent.clicks[i] as string });
+      expect([res.statusCode, res.headers.location]).toEqual([302, location]);
+    }
+  });
   for (const [what, href, location] of cases) {
     test(`${what}: 302 to the WHATWG serialisation of the href, and the click is recorded`, async () => {
       const sent = await sendWith([href]);
