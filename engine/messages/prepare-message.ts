@@ -1,4 +1,5 @@
-import type { PreparedMessage, SendRequest } from '@waymark/sdk';
+import { type PreparedMessage, type SendRequest, withoutLinkMarks } from '@waymark/sdk';
+import { textFromHtml } from '../content/html-text.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import type { StepScope } from '../services/step-scope.js';
@@ -30,7 +31,8 @@ export function prepareMessage(scope: StepScope, id: string, request: SendReques
   const email = prepareEmail({
     messageId: id,
     html: request.html,
-    text: request.text,
+    // Mail without a text part of its own gets one made from its html, as templates' does.
+    text: request.text ?? (request.html === undefined ? undefined : textFromHtml(withoutLinkMarks(request.html))),
     marketing: request.category === 'marketing',
     publicUrl: config.publicUrl,
     keys,

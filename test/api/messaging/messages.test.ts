@@ -107,6 +107,20 @@ describe('GET /api/messages/:id', () => {
     expect(res.json().headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
   });
 
+  test('an email sent with html alone has a text part made from it', async () => {
+    const scope = await stepScope(t.runtime, {
+      contactId: await insertContact(t.runtime, { email: 'plain@example.com' }),
+    });
+    const { messageId } = await createMessagesService(scope).send({
+      channel: 'email',
+      category: 'transactional',
+      subject: 'Receipt',
+      html: '<p>Paid &amp; done. <a href="https://shop.example.com/r/1">Your receipt</a></p>',
+    });
+    const res = await t.app.inject({ method: 'GET', url: `/api/messages/${messageId}`, headers: t.auth });
+    expect(res.json().text).toBe('Paid & done. Your receipt [https://shop.example.com/r/1]');
+  });
+
   test('answers 404 for an unknown id', async () => {
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/messages/${randomUUID()}`, headers: t.auth })).statusCode,
