@@ -1,5 +1,6 @@
 import type { Logger as NodeLogger } from '@waymark/sdk';
 import type { Level, Logger } from 'pino';
+import type { StepSecrets } from '../credentials/step-secrets.js';
 
 /**
  * A node's `ctx.log`: a child logger bound to the step's fields (`stepLogFields`), made at the
@@ -16,6 +17,8 @@ export class StepLogger implements NodeLogger {
   constructor(
     private readonly logger: Logger,
     private readonly fields: () => object,
+    /** The credential values the step read: hidden from each line (SDK.md "Credentials"). */
+    private readonly secrets?: StepSecrets,
   ) {}
 
   debug(obj: object | string, msg?: string): void {
@@ -37,8 +40,10 @@ export class StepLogger implements NodeLogger {
   #write(level: Level, obj: object | string, msg: string | undefined): void {
     if (!this.logger.isLevelEnabled(level)) return;
     this.#child ??= this.logger.child(this.fields());
+    const secrets = this.secrets?.none === false ? this.secrets : undefined;
+    const line = secrets ? secrets.value(obj) : obj;
     // The arguments as the node gave them (pino reads a second argument as the message).
-    if (msg === undefined) this.#child[level](obj as object);
-    else this.#child[level](obj as object, msg);
+    if (msg === undefined) this.#child[level](line as object);
+    else this.#child[level](line as object, secrets ? secrets.text(msg) : msg);
   }
 }

@@ -51,7 +51,7 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
       idempotencyKey: key,
       now,
     };
-    const ran = await invokeNode(definition, (signal) =>
+    const ran = await invokeNode(definition, (signal, secrets) =>
       assembleNodeContext({
         runtime,
         run,
@@ -59,6 +59,7 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
         node,
         definition,
         signal,
+        secrets,
         contact: simulation.contacts.current(run.contactId),
         steps: step.path,
         now,

@@ -20,6 +20,8 @@ export interface PackageSpec {
   node?: string;
   /** Top-level code of the entry, before the definitions (an import-time throw, a require). */
   preamble?: string;
+  /** Its credential types, as JavaScript source of an array (`[{ type: 'acme.key', … }]`). */
+  credentials?: string;
   manifest?: Record<string, unknown>;
   readme?: string;
 }
@@ -52,7 +54,7 @@ const shout = defineNode({
   ${spec.node ?? ''}
   async run(ctx) { ${spec.run ?? "return { next: 'out', output: { shouted: ctx.params.text.toUpperCase() } };"} },
 });
-export default definePackage({ name: '${spec.name}', version: '${spec.version}', nodes: [shout] });
+export default definePackage({ name: '${spec.name}', version: '${spec.version}', nodes: [shout]${spec.credentials ? `, credentials: ${spec.credentials}` : ''} });
 `,
   );
   return dir;

@@ -13,6 +13,7 @@ import {
 } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
+import type { StepSecrets } from '../../credentials/step-secrets.js';
 import type { Database } from '../../db/database.js';
 import type { GraphNode } from '../../graph/types.js';
 import { stepLogFields } from '../../observability/step-log-fields.js';
@@ -58,6 +59,8 @@ interface ContextInput {
   definition: AnyNodeDefinition;
   /** The step's abort signal, made on first use (`invokeNode`). */
   signal: () => AbortSignal;
+  /** The credential values the step reads, hidden from its log lines (`invokeNode`). */
+  secrets: StepSecrets;
   contact: Contact | null;
   steps: Record<string, { output: JsonValue }>;
   now: () => Date;
@@ -118,6 +121,7 @@ class StepContext {
   readonly #input: ContextInput;
   readonly #span: Span | undefined;
   #log: NodeContext<never>['log'] | undefined;
+  #credentials: NodeContext<never>['credentials'] | undefined;
 
   constructor(
     input: ContextInput,
@@ -144,10 +148,12 @@ class StepContext {
 
   // Its child logger is made at the first line written.
   get log(): NodeContext<never>['log'] {
-    const { runtime, run, step, node } = this.#input;
+    const { runtime, run, step, node, secrets } = this.#input;
     const span = this.#span;
-    this.#log ??= new StepLogger(runtime.logger, () =>
-      stepLogFields(run, { id: step.id, nodeId: node.id, nodeType: node.type }, span),
+    this.#log ??= new StepLogger(
+      runtime.logger,
+      () => stepLogFields(run, { id: step.id, nodeId: node.id, nodeType: node.type }, span),
+      secrets,
     );
     return this.#log;
   }
@@ -164,8 +170,10 @@ class StepContext {
     return this.#input.services.http;
   }
 
+  // What it returns is kept as the step's secrets.
   get credentials() {
-    return this.#input.services.credentials;
+    this.#credentials ??= this.#input.secrets.watch(this.#input.services.credentials);
+    return this.#credentials;
   }
 
   get leads() {
@@ -201,6 +209,7 @@ export async function buildNodeContext(input: {
   node: GraphNode;
   definition: AnyNodeDefinition;
   signal: () => AbortSignal;
+  secrets: StepSecrets;
   known?: KnownView;
   onServiceUse?: ServiceUse;
   /** Shared by the steps of a batch (`step/step-batch.ts`). */
@@ -229,8 +238,8 @@ export async function buildNodeContext(input: {
     batch: input.batch,
   };
   const services = productionServices(scope, definition, input.onServiceUse);
-  const { signal } = input;
+  const { signal, secrets } = input;
   // Named one by one: spreading `input` and adding keys is a slow path on Node 20, 3 µs a step
   // (engine/README.md "Hot paths").
-  return assembleNodeContext({ runtime, run, step, node, definition, signal, contact, steps, now, services });
+  return assembleNodeContext({ runtime, run, step, node, definition, signal, secrets, contact, steps, now, services });
 }

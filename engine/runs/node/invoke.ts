@@ -8,6 +8,7 @@ import {
   RetryableError,
   WaymarkError,
 } from '@waymark/sdk';
+import { StepSecrets } from '../../credentials/step-secrets.js';
 
 /** What one execution of a node came to, after checking the shape of what `run` returned. */
 export type Outcome =
@@ -136,17 +137,28 @@ class StepAbort {
   }
 }
 
+/** `outcome` with the credential values its step read hidden in its output and error. */
+function withoutSecrets(outcome: Outcome, secrets: StepSecrets): Outcome {
+  if (secrets.none) return outcome;
+  if (outcome.kind !== 'error') return { ...outcome, output: secrets.value(outcome.output) };
+  const error = { message: secrets.text(outcome.error.message), code: outcome.error.code };
+  return outcome.output ? { ...outcome, error, output: secrets.value(outcome.output) } : { ...outcome, error };
+}
+
 /**
  * Runs a node once under its time limit. Never throws: a thrown error, a timeout and a
  * malformed result all become an `error` outcome (timeouts retryable, malformed results not).
- * `buildContext` gets the step's abort signal as a function: it is made on first use.
+ * `buildContext` gets the step's abort signal as a function (it is made on first use) and
+ * the step's secrets, which its `ctx.credentials` and `ctx.log` are to use: the credential
+ * values the node read are hidden from the outcome.
  */
 export async function invokeNode(
   definition: AnyNodeDefinition,
-  buildContext: (signal: () => AbortSignal) => Promise<NodeContext<never>>,
+  buildContext: (signal: () => AbortSignal, secrets: StepSecrets) => Promise<NodeContext<never>>,
 ): Promise<Outcome> {
   const limit = definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const abort = new StepAbort();
+  const secrets = new StepSecrets();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => {
@@ -160,14 +172,14 @@ export async function invokeNode(
   });
   const running = (async (): Promise<Outcome> => {
     try {
-      const ctx = await buildContext(() => abort.signal);
+      const ctx = await buildContext(() => abort.signal, secrets);
       return toOutcome(await definition.run(ctx));
     } catch (error) {
       return errorOutcome(error);
     }
   })();
   try {
-    return await Promise.race([running, timedOut]);
+    return withoutSecrets(await Promise.race([running, timedOut]), secrets);
   } finally {
     clearTimeout(timer);
   }

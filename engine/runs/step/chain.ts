@@ -64,7 +64,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
     };
   }
   const ran = await t.telemetry.within(probe, () =>
-    invokeNode(definition, async (signal) =>
+    invokeNode(definition, async (signal, secrets) =>
       seeing(
         view,
         await buildNodeContext({
@@ -75,6 +75,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
           node,
           definition,
           signal,
+          secrets,
           known,
           batch: t.batch,
           source: writeSourceOf(t.version, t.run.triggerNodeId),
