@@ -1,11 +1,9 @@
 import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
 import type { Materialized } from './files.js';
-import { probeInThread, runInThread } from './thread-run.js';
+import { LOAD_LIMIT_MS, probeInThread, runInThread } from './thread-run.js';
 
-/** Beyond the thread's own limit, so that the thread's `step.timeout` is the one the step gets. */
+/** Beyond the thread's own limits, so that the thread's `step.timeout` is the one the step gets. */
 const GRACE_MS = 1_000;
-/** How long a package may take to import (its top-level code), in its probe thread. */
-const LOAD_LIMIT_MS = 10_000;
 
 /**
  * Imports a laid-out package and returns its default export, or throws with why it is not a
@@ -14,7 +12,7 @@ const LOAD_LIMIT_MS = 10_000;
  * from `export default` is unwrapped.
  */
 export async function importPackage(files: Materialized): Promise<PackageDefinition> {
-  await probeInThread({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, limitMs: LOAD_LIMIT_MS });
+  await probeInThread({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl });
   const mod = (await import(files.entryUrl)) as { default?: unknown };
   const first = mod.default as { nodes?: unknown; default?: unknown } | undefined;
   const value = first && !Array.isArray(first.nodes) && first.default ? first.default : first;
@@ -26,8 +24,8 @@ export async function importPackage(files: Materialized): Promise<PackageDefinit
 
 /**
  * The package as the engine uses it: each node's `run` goes to a worker thread of its own
- * under the node's time limit (`timeoutMs`, else `defaultTimeoutMs`); the rest of the
- * definition (params, outputs, validate) is read in this thread.
+ * under the node's time limit (`timeoutMs`, else `defaultTimeoutMs`, counted from when `run`
+ * starts there); the rest of the definition (params, outputs, validate) is read in this thread.
  */
 export function threaded(pkg: PackageDefinition, files: Materialized, defaultTimeoutMs: number): PackageDefinition {
   const nodes = pkg.nodes.map((node): AnyNodeDefinition => {
@@ -35,7 +33,8 @@ export function threaded(pkg: PackageDefinition, files: Materialized, defaultTim
     const target = { entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, type: node.type, version: node.version, limitMs };
     return {
       ...node,
-      timeoutMs: limitMs + GRACE_MS,
+      // The thread loads the package (up to LOAD_LIMIT_MS) before its `run`'s limit starts.
+      timeoutMs: LOAD_LIMIT_MS + limitMs + GRACE_MS,
       run: (ctx) => runInThread(target, ctx as never) as never,
     } as AnyNodeDefinition;
   });

@@ -2,6 +2,12 @@ import { Worker } from 'node:worker_threads';
 import { type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
 import { THREAD_SOURCE } from './thread-source.js';
 
+/**
+ * How long a thread may take to start and import its package (its top-level code): before
+ * an attempt's `run`, whose own time limit counts from then, and at a package's first load.
+ */
+export const LOAD_LIMIT_MS = 10_000;
+
 /** Where a node of an installed package is, for its thread to import it. */
 export interface ThreadedNode {
   entryUrl: string;
@@ -23,6 +29,7 @@ interface SerializedError {
 }
 
 type ThreadMessage =
+  | { kind: 'started' }
   | { kind: 'call'; id: number; service: string; method: string; args: unknown[] }
   | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object | string; msg?: string }
   | { kind: 'result'; ok: true; value: unknown }
@@ -70,10 +77,11 @@ function dataOf(ctx: NodeContext<never>) {
 /**
  * Runs one attempt of an installed package's node in a worker thread of its own with an
  * empty environment. Services are called back in this thread on the step's own `ctx`. At the
- * time limit the thread is terminated whatever it does (a promise that never settles, an
- * endless loop) and the attempt fails with `step.timeout`; a crash of the thread (an uncaught
- * exception outside `run`'s promise, `process.exit`) fails it with `step.crashed`. Both are
- * retried like a `RetryableError`.
+ * time limit, counted from when `run` starts in the thread (loading the package has
+ * `LOAD_LIMIT_MS` of its own), the thread is terminated whatever it does (a promise that
+ * never settles, an endless loop) and the attempt fails with `step.timeout`; a crash of the
+ * thread (an uncaught exception outside `run`'s promise, `process.exit`) fails it with
+ * `step.crashed`. Both are retried like a `RetryableError`.
  *
  * @example
  * const result = await runInThread({ entryUrl, sdkUrl, type: 'acme.shout', version: 1, limitMs: 30_000 }, ctx);
@@ -84,18 +92,18 @@ export function runInThread(target: ThreadedNode, ctx: NodeContext<never>): Prom
 
 /**
  * Imports a package in a thread of its own first, so that code which never finishes loading
- * or exits the process at import fails the install (or the load) instead of this process.
+ * (within `LOAD_LIMIT_MS`) or exits the process at import fails the install (or the load)
+ * instead of this process.
  *
  * @example
- * await probeInThread({ entryUrl, sdkUrl, limitMs: 10_000 });
+ * await probeInThread({ entryUrl, sdkUrl });
  */
-export async function probeInThread(target: { entryUrl: string; sdkUrl: string; limitMs: number }): Promise<void> {
+export async function probeInThread(target: { entryUrl: string; sdkUrl: string }): Promise<void> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const ctx = { signal: new AbortController().signal, log: quiet } as unknown as NodeContext<never>;
-  await inThread({ ...target, type: '', version: 0 }, { probe: true }, ctx).catch((error: Error) => {
-    throw new Error(
-      error.message.replace('the step passed its time limit of', 'the package did not finish loading within'),
-    );
+  // A probe never starts a `run`: only the load limit applies.
+  await inThread({ ...target, type: '', version: 0, limitMs: 0 }, { probe: true }, ctx).catch((error: Error) => {
+    throw new Error(error.message);
   });
 }
 
@@ -123,19 +131,18 @@ function inThread(target: ThreadedNode, extra: Record<string, unknown>, ctx: Nod
       outcome();
       void worker.terminate();
     };
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            new RetryableError(`the step passed its time limit of ${target.limitMs} ms`, { code: 'step.timeout' }),
-          ),
-        ),
-      target.limitMs,
-    );
+    const timeout = (message: string) => () =>
+      finish(() => reject(new RetryableError(message, { code: 'step.timeout' })));
+    // The attempt's time limit counts from its `run`: a thread that starts and imports its
+    // package slowly (a CPU another thread keeps busy) spends none of it.
+    let timer = setTimeout(timeout(`the package did not finish loading within ${LOAD_LIMIT_MS} ms`), LOAD_LIMIT_MS);
     const onAbort = () => worker.postMessage({ kind: 'abort', reason: String(ctx.signal.reason ?? 'aborted') });
     ctx.signal.addEventListener('abort', onAbort);
     worker.on('message', (message: ThreadMessage) => {
-      if (message.kind === 'result') {
+      if (message.kind === 'started') {
+        clearTimeout(timer);
+        timer = setTimeout(timeout(`the step passed its time limit of ${target.limitMs} ms`), target.limitMs);
+      } else if (message.kind === 'result') {
         if (message.ok) finish(() => resolve(message.value));
         else finish(() => reject(revive(message.error)));
       } else if (message.kind === 'log') {

@@ -74,6 +74,8 @@ async function main() {
     http: service('http', ['request']),
     credentials: service('credentials', ['get']),
   };
+  // The attempt's time limit counts from here, past the thread's start-up and the import.
+  parentPort.postMessage({ kind: 'started' });
   return node.run(ctx);
 }
 

@@ -15,10 +15,15 @@ const LIMIT_MS = 1500;
 beforeAll(async () => {
   t = await createTestApp();
   worker = await startWorker(t.runtime, { pollInterval: 100 });
-  const install = async (prefix: string, run: string, node = `timeoutMs: ${LIMIT_MS}, maxAttempts: 1,`) => {
+  const install = async (
+    prefix: string,
+    run: string,
+    node = `timeoutMs: ${LIMIT_MS}, maxAttempts: 1,`,
+    preamble = '',
+  ) => {
     const res = await installTarball(
       t,
-      await pack(writePackage({ name: `${prefix}-nodes`, prefix, version: '1.0.0', run, node })),
+      await pack(writePackage({ name: `${prefix}-nodes`, prefix, version: '1.0.0', run, node, preamble })),
     );
     if (res.statusCode !== 201) throw new Error(res.body);
   };
@@ -32,6 +37,12 @@ beforeAll(async () => {
     "const { Pool } = await import('pg'); return { next: 'out', output: { pool: typeof Pool } };",
     'maxAttempts: 1,',
   );
+  const shout = "return { next: 'out', output: { shouted: ctx.params.text.toUpperCase() } };";
+  await install('slow', shout, 'timeoutMs: 500, maxAttempts: 1,', 'await new Promise((r) => setTimeout(r, 600));');
+  // Loads at install (in its probe thread and here), then never again in a step's thread.
+  const stuck = `const { workerData } = await import('node:worker_threads');
+if (workerData && workerData.type === 'stuck.shout') await new Promise(() => {});`;
+  await install('stuck', shout, 'timeoutMs: 500, maxAttempts: 1,', stuck);
 }, 90_000);
 afterAll(async () => {
   await worker?.stop();
@@ -69,6 +80,24 @@ describe('a package whose run never resolves', () => {
     expect(step?.error).toMatchObject({ code: 'step.timeout' });
     const again = await shoutStep(await runOf('fine.shout'));
     expect(again.run.status).toBe('completed');
+  }, 30_000);
+});
+
+describe("a package's load before its run", () => {
+  test("does not count against the run's time limit: a 600 ms import under a 500 ms limit completes at once", async () => {
+    const { run, step } = await shoutStep(await runOf('slow.shout'));
+    expect(run.status).toBe('completed');
+    expect(step?.attempts).toBe(1);
+    expect(step?.output).toEqual({ shouted: 'HELLO ADA' });
+  }, 30_000);
+
+  test('that never finishes fails the step with step.timeout, naming the load', async () => {
+    const { run, step } = await shoutStep(await runOf('stuck.shout'));
+    expect(run.status).toBe('failed');
+    expect(step?.error).toMatchObject({
+      code: 'step.timeout',
+      message: 'the package did not finish loading within 10000 ms',
+    });
   }, 30_000);
 });
 
