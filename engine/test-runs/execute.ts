@@ -99,7 +99,7 @@ export async function executeTestStep(step: TestStepRun): Promise<Transition> {
     if (skip && definition) step.entry.attempts = 1;
     const outcome = skip
       ? { kind: 'next' as const, outputs: [skip.next], output: skip.output ?? null }
-      : { kind: 'error' as const, retryable: false, error: { message: 'not run', code: 'unknown_node' } };
+      : { kind: 'error' as const, retryable: false, error: { message: 'not run', code: 'step.node-missing' } };
     return decide(version, at, { nodeId: step.entry.nodeId, attempts: 1 }, outcome, {
       now: step.clock.now,
       retry: DEFAULT_RETRY,

@@ -94,7 +94,11 @@ export function fail(nodeId: string, error: StepError): Transition {
   return { kind: 'fail', error, end: { status: 'failed', goal: null }, counters: [{ nodeId, failed: 1 }] };
 }
 
-/** A failure of the engine's own before the node could run (unknown node, type or version). */
+/**
+ * A failure of the engine's own before the node could run: `step.node-missing` (the journey
+ * version lacks the node, or the version is gone) or `step.package-missing` (no package
+ * installed defines the node's type and version).
+ */
 export function engineFailure(nodeId: string, attempts: number, code: string, message: string): Transition {
   return fail(nodeId, { code, message, attempts, retryable: false });
 }
@@ -157,7 +161,7 @@ export function decide(
     return engineFailure(
       step.nodeId,
       step.attempts,
-      'unknown_node',
+      'step.node-missing',
       `node ${step.nodeId} is not in the journey version`,
     );
   const { node, definition } = at;
@@ -165,7 +169,7 @@ export function decide(
     return engineFailure(
       node.id,
       step.attempts,
-      'unknown_node_type',
+      'step.package-missing',
       `node type ${node.type}@${node.version} is not installed`,
     );
   switch (outcome.kind) {

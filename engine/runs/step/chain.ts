@@ -58,7 +58,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
   if (!node || !definition) {
     // The kernel fails such a step before looking at the outcome.
     return {
-      outcome: { kind: 'error', retryable: false, error: { message: 'not run', code: 'unknown_node' } },
+      outcome: { kind: 'error', retryable: false, error: { message: 'not run', code: 'step.node-missing' } },
       view,
       probe,
     };
@@ -126,7 +126,7 @@ async function record(
       : engineFailure(
           step.nodeId,
           step.attempts,
-          'unknown_node',
+          'step.node-missing',
           `journey ${run.journeyId} has no version ${run.version}`,
         );
   t.telemetry.settle(probe, transition);

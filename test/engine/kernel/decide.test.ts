@@ -140,13 +140,13 @@ describe('the transition kernel', () => {
     const next = { kind: 'next' as const, outputs: ['yes'], output: null };
     expect(decide(version, null, { nodeId: 'zz', attempts: 1 }, next, policy)).toMatchObject({
       kind: 'fail',
-      error: { code: 'unknown_node' },
+      error: { code: 'step.node-missing' },
     });
     expect(
       decide(version, { node: cond.node, definition: null }, { nodeId: 'c', attempts: 1 }, next, policy),
     ).toMatchObject({
       kind: 'fail',
-      error: { code: 'unknown_node_type' },
+      error: { code: 'step.package-missing' },
     });
   });
 
