@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -7,6 +7,7 @@ import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker
 import { runEnds } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
+import { installStarter } from './support.js';
 
 // The third party's whole path: `npm run new-node-package`, `npm pack` (which builds), install
 // through the API, use in a journey; then a changed node shipped as a new version.
@@ -38,12 +39,7 @@ beforeAll(async () => {
     cwd: root,
     stdio: 'pipe',
   });
-  // Stands in for `npm install`: the dev dependencies, linked from this checkout.
-  mkdirSync(path.join(pkgDir, 'node_modules/@waymark'), { recursive: true });
-  symlinkSync(path.join(root, 'engine/sdk'), path.join(pkgDir, 'node_modules/@waymark/sdk'));
-  symlinkSync(path.join(root, 'node_modules/typescript'), path.join(pkgDir, 'node_modules/typescript'));
-  mkdirSync(path.join(pkgDir, 'node_modules/.bin'));
-  symlinkSync(path.join(root, 'node_modules/typescript/bin/tsc'), path.join(pkgDir, 'node_modules/.bin/tsc'));
+  installStarter(pkgDir);
   t = await createTestApp();
   worker = await startWorker(t.runtime, { pollInterval: 100 });
 }, 120_000);

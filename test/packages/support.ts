@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -167,3 +168,37 @@ export const scratch = (label: string) => {
   mkdirSync(dir, { recursive: true });
   return dir;
 };
+
+/**
+ * `npm install` in a package `npm run new-node-package` wrote: npm itself installs
+ * `@waymark/sdk` (from this checkout: it is on no registry), `--offline`, so a lookup of it on
+ * the registry would fail the install; typescript and vitest, which do come from the
+ * registry, are linked from this checkout instead (with their `.bin` entries).
+ */
+export function installStarter(dir: string): void {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const manifestPath = path.join(dir, 'package.json');
+  const written = readFileSync(manifestPath, 'utf8');
+  const manifest = JSON.parse(written) as { devDependencies: Record<string, string> };
+  const { typescript: _typescript, vitest: _vitest, ...fromCheckout } = manifest.devDependencies;
+  writeFileSync(manifestPath, JSON.stringify({ ...manifest, devDependencies: fromCheckout }));
+  try {
+    execFileSync('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
+  } finally {
+    writeFileSync(manifestPath, written);
+  }
+  mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
+  for (const [name, bin] of [
+    ['typescript', 'bin/tsc'],
+    ['vitest', 'vitest.mjs'],
+  ] as const) {
+    symlinkSync(path.join(root, 'node_modules', name), path.join(dir, 'node_modules', name));
+    symlinkSync(
+      path.join(root, 'node_modules', name, bin),
+      path.join(dir, 'node_modules/.bin', path.basename(bin, '.mjs')),
+    );
+  }
+}

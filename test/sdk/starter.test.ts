@@ -1,21 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { installStarter } from '../packages/support.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'waymark-starter-'));
 const pkgDir = path.join(work, 'acme-nodes');
-
-// Stands in for `npm install`: the package's dev dependencies, linked from this checkout.
-function linkDependencies(dir: string) {
-  mkdirSync(path.join(dir, 'node_modules/@waymark'), { recursive: true });
-  symlinkSync(path.join(root, 'engine/sdk'), path.join(dir, 'node_modules/@waymark/sdk'));
-  symlinkSync(path.join(root, 'node_modules/vitest'), path.join(dir, 'node_modules/vitest'));
-  symlinkSync(path.join(root, 'node_modules/typescript'), path.join(dir, 'node_modules/typescript'));
-}
 
 beforeAll(() => {
   execFileSync(
@@ -23,7 +16,7 @@ beforeAll(() => {
     ['--import', 'tsx', 'engine/sdk/starter/create.ts', pkgDir, '--name', '@acme/waymark-nodes', '--prefix', 'acme'],
     { cwd: root },
   );
-  linkDependencies(pkgDir);
+  installStarter(pkgDir);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -39,6 +32,14 @@ describe('npm run new-node-package', () => {
     ]) {
       expect(existsSync(path.join(pkgDir, file)), file).toBe(true);
     }
+  });
+
+  test('npm install takes @waymark/sdk from this checkout, never the registry (it is on none)', () => {
+    const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    expect(manifest.devDependencies['@waymark/sdk']).toBe(`file:${path.join(root, 'engine/sdk')}`);
+    expect(manifest.peerDependencies).toEqual({ '@waymark/sdk': '^0.1.0' });
+    expect(manifest.dependencies).toBeUndefined();
+    expect(realpathSync(path.join(pkgDir, 'node_modules/@waymark/sdk'))).toBe(path.join(root, 'engine/sdk'));
   });
 
   test("the generated package's tests pass as written", () => {

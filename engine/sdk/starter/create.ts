@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { starterFiles } from './templates.js';
 
 /**
@@ -19,10 +20,9 @@ export function createNodePackage(dir: string, options: { name?: string; prefix?
   if (!/^[a-z][a-z0-9-]*$/.test(prefix))
     throw new Error(`"${prefix}" is not a usable type prefix: use letters, digits and dashes, starting with a letter`);
   const name = options.name ?? `waymark-nodes-${prefix}`;
-  const sdkPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  const files = starterFiles({ name, prefix, sdkVersion: sdkPackage.version });
+  const sdkPath = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+  const sdkPackage = JSON.parse(readFileSync(path.join(sdkPath, 'package.json'), 'utf8')) as { version: string };
+  const files = starterFiles({ name, prefix, sdkVersion: sdkPackage.version, sdkPath });
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(target, file)), { recursive: true });
     writeFileSync(path.join(target, file), text);

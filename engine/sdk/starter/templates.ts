@@ -1,6 +1,15 @@
-/** The files a new node package starts with, as text keyed by path. */
-export function starterFiles(options: { name: string; prefix: string; sdkVersion: string }): Record<string, string> {
-  const { name, prefix, sdkVersion } = options;
+/**
+ * The files a new node package starts with, as text keyed by path. `sdkPath` is the folder
+ * of the SDK it develops against (this checkout's `engine/sdk`): the SDK is not on the npm
+ * registry, so its `npm install` takes it from there.
+ */
+export function starterFiles(options: {
+  name: string;
+  prefix: string;
+  sdkVersion: string;
+  sdkPath: string;
+}): Record<string, string> {
+  const { name, prefix, sdkVersion, sdkPath } = options;
   const type = `${prefix}.shout`;
   return {
     'package.json': `${JSON.stringify(
@@ -22,8 +31,11 @@ export function starterFiles(options: { name: string; prefix: string; sdkVersion
           prepack: 'npm run build',
           prepublishOnly: 'npm test',
         },
+        // The range is what Waymark checks at install; the dev copy is the checkout's SDK (not
+        // on the registry). Neither goes into the tarball, so the package uses the SDK of the
+        // Waymark that loads it.
         peerDependencies: { '@waymark/sdk': `^${sdkVersion}` },
-        devDependencies: { '@waymark/sdk': `^${sdkVersion}`, typescript: '^5.9.3', vitest: '^5.1.1' },
+        devDependencies: { '@waymark/sdk': `file:${sdkPath}`, typescript: '^5.9.3', vitest: '^5.1.1' },
       },
       null,
       2,
