@@ -10,6 +10,7 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
+import { storableTextPlugin } from './plugins/storable-text.js';
 import { validatorCompilers } from './plugins/validators.js';
 import { routes } from './routes/index.js';
 import { addCommonAnswers } from './schemas/common-answers.js';
@@ -102,6 +103,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(limitsPlugin);
   await app.register(authPlugin);
+  await app.register(storableTextPlugin);
   auditHooks(app);
   app.get(
     '/api/openapi.json',

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { analyzeGrownTables } from '../db/statistics.js';
+import { findUnstorableText } from '../db/storable-text.js';
 import { type ContactInput, isObject, type NormalizedInput, normalizeInput } from './identity/normalize.js';
 import { upsertContacts } from './identity/upsert.js';
 
@@ -56,7 +57,15 @@ class Failures {
 }
 
 /** One parsed row: its number (data rows from 1) and its input, or why it could not be read. */
-type ParsedRow = { row: number; input: ContactInput } | { row: number; error: string };
+type ParsedRow = { row: number; input: ContactInput } | ({ row: number } & Omit<ImportFailure, 'row'>);
+
+/** A row holding text PostgreSQL cannot store, as its failure: `field` is its column or JSON pointer. */
+function unstorableRow(row: number, value: object): ParsedRow | null {
+  const found = findUnstorableText(value);
+  if (!found) return null;
+  const field = found.path.slice(1);
+  return { row, field, error: `${field} ${found.problem}` };
+}
 
 const BATCH = 500;
 const IDENTITY = new Set(['email', 'phone', 'externalId', 'timezone']);
@@ -86,6 +95,11 @@ async function* csvRows(stream: Readable): AsyncGenerator<ParsedRow> {
   for await (const record of stream.pipe(parser) as AsyncIterable<Record<string, string>>) {
     yield* drain();
     row += 1;
+    const unstorable = unstorableRow(row, record);
+    if (unstorable) {
+      yield unstorable;
+      continue;
+    }
     const input: ContactInput = {};
     const attributes: JsonObject = {};
     for (const [key, value] of Object.entries(record)) {
@@ -111,7 +125,7 @@ async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
       yield { row, error: 'the line is not valid JSON' };
       continue;
     }
-    if (isObject(value)) yield { row, input: value as ContactInput };
+    if (isObject(value)) yield unstorableRow(row, value) ?? { row, input: value as ContactInput };
     else yield { row, error: 'the line is not a JSON object' };
   }
 }
@@ -155,7 +169,7 @@ export async function importContacts(
   };
   for await (const parsed of format === 'csv' ? csvRows(stream) : ndjsonRows(stream)) {
     if ('error' in parsed) {
-      failures.add({ row: parsed.row, error: parsed.error });
+      failures.add(parsed);
       continue;
     }
     const { value, errors } = normalizeInput(parsed.input);

@@ -72,3 +72,72 @@ describe('a version number', () => {
     }
   });
 });
+
+// PostgreSQL stores neither a NUL character nor a lone UTF-16 surrogate (`"\ud800"` in JSON).
+describe('text PostgreSQL cannot store', () => {
+  const NUL = 'a\u0000b';
+  const LONE = 'a\ud800b';
+  const refusal = (where: string, problem: string) => ({ path: where, message: expect.stringContaining(problem) });
+
+  test.each([
+    ['a NUL in an attribute', { email: 'nul@example.com', attributes: { plan: NUL } }, '/attributes/plan', 'NUL'],
+    ['a lone surrogate in externalId', { externalId: LONE }, '/externalId', 'well-formed Unicode'],
+    [
+      'a NUL in an attribute’s name',
+      { email: 'nul@example.com', attributes: { [NUL]: 1 } },
+      '/attributes/a\u0000b',
+      'name',
+    ],
+  ])('%s of a contact is refused with 400 naming the field', async (_what, body, path, problem) => {
+    const res = await call('POST', '/api/contacts', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('validation_failed');
+    expect(res.json().error.details).toEqual([refusal(path, problem)]);
+    const { rows } = await t.runtime.pool.query("select 1 from contacts where email = 'nul@example.com'");
+    expect(rows).toEqual([]);
+  });
+
+  test.each([
+    ['properties', { properties: { note: NUL } }, '/properties/note'],
+    ['name', { name: LONE }, '/name'],
+    ['idempotencyKey', { idempotencyKey: NUL }, '/idempotencyKey'],
+  ])('in an event’s %s is refused with 400 naming the field', async (_what, fields, path) => {
+    const res = await call('POST', '/api/events', { email: 'events-nul@example.com', name: 'seen', ...fields });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ path })]);
+  });
+
+  test('in a tag, a list or a consent source is refused with 400 naming the field', async () => {
+    const { id } = (await call('POST', '/api/contacts', { email: 'tagged-nul@example.com' })).json();
+    for (const [method, url, body, path] of [
+      ['POST', `/api/contacts/${id}/tags`, { tag: NUL }, '/tag'],
+      ['POST', `/api/contacts/${id}/lists`, { list: LONE }, '/list'],
+      ['PUT', `/api/contacts/${id}/consent`, { channel: 'email', status: 'subscribed', source: NUL }, '/source'],
+    ] as const) {
+      const res = await call(method, url, body);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.details, url).toEqual([expect.objectContaining({ path })]);
+    }
+  });
+
+  test('in the query string or a path parameter is refused with 400 naming it', async () => {
+    const query = await call('GET', '/api/events?name=a%00b');
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error.details).toEqual([
+      { path: '/name', message: 'querystring/name must not contain a NUL character' },
+    ]);
+    const { id } = (await call('POST', '/api/contacts', { email: 'path-nul@example.com' })).json();
+    const param = await t.app.inject({ method: 'DELETE', url: `/api/contacts/${id}/tags/a%00b`, headers: t.auth });
+    expect(param.statusCode).toBe(400);
+    expect(param.json().error.details).toEqual([expect.objectContaining({ path: '/tag' })]);
+  });
+
+  test('in a segment filter’s value is refused with 400 naming the clause’s field', async () => {
+    const segment = JSON.stringify({ all: [{ attr: 'plan', op: 'eq', value: NUL }] });
+    const res = await call('GET', `/api/contacts?segment=${encodeURIComponent(segment)}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/all/0/value', message: 'segment/all/0/value must not contain a NUL character' },
+    ]);
+  });
+});

@@ -23,6 +23,7 @@ import { newTally } from '../../../engine/events/record.js';
 import { clearSuppression } from '../../../engine/inbound/suppression.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
+import { unstorableTextError } from '../../plugins/storable-text.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import {
   anyObject,
@@ -47,6 +48,8 @@ function parseSegment(text: string | undefined): Filter | null {
   } catch {
     throw new ValidationError('segment is not valid JSON', [{ path: '', message: 'segment is not valid JSON' }]);
   }
+  const unstorable = unstorableTextError('segment', filter);
+  if (unstorable) throw unstorable;
   const errors = validateFilter(filter, 'segment');
   if (errors.length) throw new ValidationError('the segment filter is invalid', errors);
   return filter as Filter;

@@ -15,6 +15,7 @@ import {
 import { WebhookAccepter } from '../../../engine/runs/webhook-accept.js';
 import type { WebhookAnswer } from '../../../engine/runs/webhook-intake.js';
 import { sendError } from '../../plugins/errors.js';
+import { unstorableTextError } from '../../plugins/storable-text.js';
 import { errorResponses } from '../../schemas/errors.js';
 
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -210,6 +211,11 @@ export async function hooksRoutes(app: FastifyInstance) {
     if (!payload || typeof payload !== 'object' || Array.isArray(payload))
       return refuse(() => {
         throw new ValidationError('the payload must be a JSON object', [{ path: '', message: 'expected an object' }]);
+      });
+    const unstorable = unstorableTextError('payload', payload);
+    if (unstorable)
+      return refuse(() => {
+        throw unstorable;
       });
     const { validate } = target;
     if (validate && !validate(payload)) {

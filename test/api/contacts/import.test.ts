@@ -7,7 +7,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const importBody = (contentType: string, payload: string) =>
+const importBody = (contentType: string, payload: string | Buffer) =>
   t.app.inject({
     method: 'POST',
     url: '/api/contacts/import',
@@ -59,6 +59,36 @@ describe('POST /api/contacts/import', () => {
     expect(body.failed[1].field).toBe('phone');
     const { rows } = await t.runtime.pool.query("select email, attributes from contacts where external_id = 'n-1'");
     expect(rows).toEqual([{ email: 'n1@example.com', attributes: { score: 1, level: 'gold' } }]);
+  });
+
+  test('an NDJSON line holding a NUL character or a lone surrogate fails alone, the good lines are stored', async () => {
+    const ndjson = [
+      JSON.stringify({ email: 'u1@example.com' }),
+      JSON.stringify({ email: 'u2@example.com', attributes: { note: 'a\u0000b' } }),
+      JSON.stringify({ externalId: 'u-\ud800' }),
+      JSON.stringify({ email: 'u4@example.com' }),
+    ].join('\n');
+    const res = await importBody('application/x-ndjson', ndjson);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      imported: 2,
+      failed: [
+        { row: 2, field: 'attributes/note', error: 'attributes/note must not contain a NUL character' },
+        { row: 3, field: 'externalId', error: expect.stringContaining('well-formed Unicode') },
+      ],
+    });
+    const { rows } = await t.runtime.pool.query("select email from contacts where email like 'u_@example.com'");
+    expect(rows.map((r) => r.email).sort()).toEqual(['u1@example.com', 'u4@example.com']);
+  });
+
+  test('a CSV row holding a NUL byte fails alone, naming its column; the good rows are stored', async () => {
+    const csv = Buffer.from('email,plan\nz1@example.com,pro\nz2@example.com,a\u0000b\nz3@example.com,free\n');
+    const res = await importBody('text/csv', csv);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      imported: 2,
+      failed: [{ row: 2, field: 'plan', error: 'plan must not contain a NUL character' }],
+    });
   });
 
   test('imports a few thousand rows in batches', async () => {

@@ -224,6 +224,21 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(big.json().error.code).toBe('payload_too_large');
   });
 
+  test('answers 400 naming the field for a payload holding a NUL character or a lone surrogate', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    for (const [payload, path] of [
+      [{ email: 'hook-nul@example.com', order: { note: 'a\u0000b' } }, '/order/note'],
+      [{ email: 'a\ud800@example.com' }, '/email'],
+    ] as const) {
+      const res = await post(j.journeyId, payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('validation_failed');
+      expect(res.json().error.details).toEqual([expect.objectContaining({ path })]);
+    }
+    const { rows } = await t.runtime.pool.query('select 1 from runs where journey_id = $1', [j.journeyId]);
+    expect(rows).toEqual([]);
+  });
+
   test('answers 422 schema_mismatch when the payload fails the node’s schema', async () => {
     const j = await publish(
       t.runtime.db,
