@@ -77,24 +77,27 @@ function cell(text: string): JsonValue {
   return text !== '' && Number.isFinite(n) && String(n) === text ? n : text;
 }
 
-async function* csvRows(stream: Readable): AsyncGenerator<ParsedRow> {
-  // Rows the parser skipped since the last record: a count, and the first reasons (bounded
-  // memory when no good row comes between thousands of bad ones).
-  let skipped = 0;
-  const reasons: string[] = [];
-  const parser = parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, skip_records_with_error: true });
-  let row = 0;
-  parser.on('skip', (error: Error) => {
-    skipped += 1;
-    if (reasons.length < MAX_REPORTED_FAILURES) reasons.push(`unreadable CSV row: ${error.message}`);
+/**
+ * The CSV's rows, numbered as the parser meets them. A row it cannot read is reported through
+ * `unreadable` at once, with its own number: the good rows before it may still wait in the
+ * stream's buffer, so counting it where the next good row is read would number it too early.
+ */
+async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) => void): AsyncGenerator<ParsedRow> {
+  let met = 0;
+  const parser = parse({
+    columns: true,
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_record: (record: Record<string, string>) => ({ row: ++met, record }),
   });
-  function* drain(): Generator<ParsedRow> {
-    for (; skipped > 0; skipped--) yield { row: ++row, error: reasons.shift() ?? 'unreadable CSV row' };
-  }
+  parser.on('skip', (error: Error) => unreadable({ row: ++met, error: `unreadable CSV row: ${error.message}` }));
   stream.on('error', (error) => parser.destroy(error));
-  for await (const record of stream.pipe(parser) as AsyncIterable<Record<string, string>>) {
-    yield* drain();
-    row += 1;
+  for await (const { row, record } of stream.pipe(parser) as AsyncIterable<{
+    row: number;
+    record: Record<string, string>;
+  }>) {
     const unstorable = unstorableRow(row, record);
     if (unstorable) {
       yield unstorable;
@@ -110,7 +113,6 @@ async function* csvRows(stream: Readable): AsyncGenerator<ParsedRow> {
     if (Object.keys(attributes).length) input.attributes = attributes;
     yield { row, input };
   }
-  yield* drain();
 }
 
 async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
@@ -167,7 +169,7 @@ export async function importContacts(
       }
     });
   };
-  for await (const parsed of format === 'csv' ? csvRows(stream) : ndjsonRows(stream)) {
+  for await (const parsed of format === 'csv' ? csvRows(stream, (f) => failures.add(f)) : ndjsonRows(stream)) {
     if ('error' in parsed) {
       failures.add(parsed);
       continue;

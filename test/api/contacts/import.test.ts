@@ -44,6 +44,25 @@ describe('POST /api/contacts/import', () => {
     expect(rows[0]).toEqual({ attributes: { plan: 'enterprise', age: 43 }, timezone: 'Europe/Helsinki' });
   });
 
+  test('an unreadable CSV row is reported by its own data row number', async () => {
+    const csv = ['email,a', 'r1@imp.com,1', 'r2@imp.com,2,3', 'r3@imp.com,3', 'bad,4'].join('\n');
+    const res = await importBody('text/csv', csv);
+    expect(res.json()).toMatchObject({
+      imported: 2,
+      failed: [
+        { row: 2, error: expect.stringContaining('unreadable CSV row') },
+        { row: 4, field: 'email', error: expect.any(String) },
+      ],
+    });
+  });
+
+  test('two unreadable CSV rows, together and apart, keep their own numbers', async () => {
+    const csv = ['email,a', 'u1@imp.com,1,x', 'u2@imp.com,2', 'u3@imp.com,3,x', 'u4@imp.com,4,x', 'u5@imp.com,5'];
+    const res = await importBody('text/csv', csv.join('\n'));
+    expect(res.json()).toMatchObject({ imported: 2, failedCount: 3 });
+    expect(res.json().failed.map((f: { row: number }) => f.row)).toEqual([1, 3, 4]);
+  });
+
   test('imports NDJSON lines as POST /api/contacts bodies, with broken lines reported', async () => {
     const ndjson = [
       JSON.stringify({ externalId: 'n-1', attributes: { score: 1 } }),
