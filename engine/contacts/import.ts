@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { JsonObject, JsonValue } from '@waymark/sdk';
+import { type JsonObject, type JsonValue, WaymarkError } from '@waymark/sdk';
 import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -147,6 +147,8 @@ export async function importContacts(
 ): Promise<ImportResult> {
   const result = { imported: 0, created: 0, updated: 0, merged: 0 };
   const failures = new Failures();
+  // The last row of the last batch stored: every row up to it is done with.
+  let stored = 0;
   let batch: { row: number; value: NormalizedInput }[] = [];
   const flush = async () => {
     const rows = batch;
@@ -168,26 +170,36 @@ export async function importContacts(
         result.merged += o.merged;
       }
     });
+    stored = rows.at(-1)?.row ?? stored;
   };
-  for await (const parsed of format === 'csv' ? csvRows(stream, (f) => failures.add(f)) : ndjsonRows(stream)) {
-    if ('error' in parsed) {
-      failures.add(parsed);
-      continue;
+  try {
+    for await (const parsed of format === 'csv' ? csvRows(stream, (f) => failures.add(f)) : ndjsonRows(stream)) {
+      if ('error' in parsed) {
+        failures.add(parsed);
+        continue;
+      }
+      const { value, errors } = normalizeInput(parsed.input);
+      const first = errors[0];
+      if (first) {
+        failures.add({
+          row: parsed.row,
+          field: first.path?.slice(1),
+          error: errors.map((e) => e.message).join('; '),
+        });
+        continue;
+      }
+      batch.push({ row: parsed.row, value });
+      if (batch.length >= BATCH) await flush();
     }
-    const { value, errors } = normalizeInput(parsed.input);
-    const first = errors[0];
-    if (first) {
-      failures.add({
-        row: parsed.row,
-        field: first.path?.slice(1),
-        error: errors.map((e) => e.message).join('; '),
-      });
-      continue;
-    }
-    batch.push({ row: parsed.row, value });
-    if (batch.length >= BATCH) await flush();
+    await flush();
+  } catch (error) {
+    // Batches are committed as they are read; a stream cut short (a body over its limit) says how far it got.
+    if (!(error instanceof WaymarkError)) throw error;
+    const done = stored
+      ? `rows 1–${stored} were stored before it, the rest were not (send them again from row ${stored + 1})`
+      : 'no row was stored';
+    throw new WaymarkError(error.code, `${error.message}; ${done}`, error.details, { cause: error });
   }
-  await flush();
   // A workspace grows by thousands at once only here: the planner must see it before the next
   // webhook looks a contact up (autovacuum looks once a minute, if at all).
   await analyzeGrownTables(db);

@@ -39,8 +39,10 @@ interface Call {
   body: { prefix?: string; fill?: string; bytes: number; suffix?: string };
   /** Sent in 64 KiB chunks without a Content-Length. */
   stream?: boolean;
+  /** Also read the error's message. */
+  withMessage?: boolean;
 }
-type Answer = { status: number; code?: string } | { failed: string };
+type Answer = { status: number; code?: string; message?: string } | { failed: string };
 
 // The client runs in a process of its own, as a real client does: in the server's own event
 // loop, fetch and the server take turns and never race as they do over a real network.
@@ -66,7 +68,8 @@ async function one(call) {
     const res = await fetch(base + call.path, init);
     const answer = await res.text();
     const json = res.headers.get('content-type')?.startsWith('application/json');
-    return { status: res.status, code: json ? JSON.parse(answer).error?.code : undefined };
+    const error = json ? JSON.parse(answer).error : undefined;
+    return { status: res.status, code: error?.code, ...(call.withMessage ? { message: error?.message } : {}) };
   } catch (error) {
     return { failed: String(error.cause ?? error) };
   }
@@ -154,6 +157,42 @@ describe('a body over the route’s limit gets 413 payload_too_large, read by No
       body: { prefix: 'email\n', fill: line, bytes: Math.ceil((51 * MiB) / line.length) },
     };
     expect(await fetchAll(times(2, call))).toEqual(tooLarge(2));
+    expect(await count('contacts')).toBe(contacts);
+  });
+
+  test('a streamed import (no Content-Length) over 50 MiB reads 413 saying which rows were stored', async () => {
+    const contacts = await count('contacts');
+    // 600 good rows (one batch of 500 is stored as it is read), then long rows that fail alone.
+    const good = Array.from({ length: 600 }, (_, i) => `streamed${i}@example.com\n`).join('');
+    const call: Call = {
+      path: '/api/contacts/import',
+      headers: { 'content-type': 'text/csv', ...t.auth },
+      body: { prefix: `email\n${good}`, fill: `${'x'.repeat(1000)}\n`, bytes: Math.ceil((51 * MiB) / 1001) },
+      stream: true,
+      withMessage: true,
+    };
+    const [answer] = await fetchAll([call]);
+    expect(answer).toEqual({
+      status: 413,
+      code: 'payload_too_large',
+      message:
+        'an import is at most 50 MiB; rows 1–500 were stored before it, the rest were not (send them again from row 501)',
+    });
+    expect(await count('contacts')).toBe(contacts + 500);
+  });
+
+  test('a streamed NDJSON import over 50 MiB of one line reads 413 and stores nothing', async () => {
+    const contacts = await count('contacts');
+    const call: Call = {
+      path: '/api/contacts/import',
+      headers: { 'content-type': 'application/x-ndjson', ...t.auth },
+      body: { prefix: '{"email":"one@example.com","attributes":{"blob":"', bytes: 51 * MiB, suffix: '"}}\n' },
+      stream: true,
+      withMessage: true,
+    };
+    expect(await fetchAll([call])).toEqual([
+      { status: 413, code: 'payload_too_large', message: 'an import is at most 50 MiB; no row was stored' },
+    ]);
     expect(await count('contacts')).toBe(contacts);
   });
 

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import {
   type Channel,
   ConflictError,
@@ -39,6 +39,24 @@ import {
 
 const IMPORT_LIMIT = 50 * 1024 * 1024;
 const nullableString = { type: ['string', 'null'] } as const;
+
+/**
+ * The body as read, failing with 413 `payload_too_large` once it passes `limit` bytes (a
+ * streamed body declares no length). The request itself is left whole, so that the rest of
+ * the body can be read and the 413 answered (plugins/errors.ts), not the connection reset.
+ */
+function limited(body: Readable, limit: number, message: string): Readable {
+  let seen = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      seen += chunk.length;
+      if (seen > limit) next(new WaymarkError('payload_too_large', message));
+      else next(null, chunk);
+    },
+  });
+  body.on('error', (error) => counted.destroy(error));
+  return body.pipe(counted);
+}
 
 function parseSegment(text: string | undefined): Filter | null {
   if (text === undefined || text === '') return null;
@@ -176,12 +194,7 @@ export async function contactsRoutes(app: FastifyInstance) {
         throw new WaymarkError('unsupported_media_type', 'send text/csv or application/x-ndjson');
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > IMPORT_LIMIT) throw new WaymarkError('payload_too_large', 'an import is at most 50 MiB');
-      const body = request.body as Readable;
-      let seen = 0;
-      body.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > IMPORT_LIMIT) body.destroy(new WaymarkError('payload_too_large', 'an import is at most 50 MiB'));
-      });
+      const body = limited(request.body as Readable, IMPORT_LIMIT, 'an import is at most 50 MiB');
       const format = type === 'text/csv' ? 'csv' : 'ndjson';
       return importContacts(db, workspaceOf(request), body, format, request.query.source);
     },
