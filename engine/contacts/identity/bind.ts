@@ -23,6 +23,9 @@ export interface NormalizedIdentity {
   externalId?: string;
 }
 
+/** A payload's or an event's blank identity field (a form left empty, a CRM's "") names no one. */
+const named = <T>(value: T): T | undefined => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
 /**
  * The identity in stored form; null when it names no one. Throws ValidationError naming the
  * bad field (`/email`, `/phone`), and NotFoundError for a `contactId` that is not a UUID.
@@ -34,9 +37,9 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
     return { contactId: id };
   }
   const { value, errors } = normalizeInput({
-    email: identity.email,
-    phone: identity.phone,
-    externalId: identity.externalId === undefined ? undefined : String(identity.externalId),
+    email: named(identity.email),
+    phone: named(identity.phone),
+    externalId: identity.externalId === undefined ? undefined : named(String(identity.externalId)),
   });
   if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
   if (!value.email && !value.phone && !value.externalId) return null;

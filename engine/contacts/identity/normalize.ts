@@ -61,10 +61,12 @@ export function isTimeZone(text: string): boolean {
   return IANAZone.isValidZone(text);
 }
 
-const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
 
 /**
- * Normalises a contact input; problems name their field as a JSON pointer (`/email`).
+ * Normalises a contact input; problems name their field as a JSON pointer (`/email`). An
+ * identity field given as blank text is a problem, not an absent field: `{ "email": "  " }`
+ * names no address.
  *
  * @example
  * normalizeInput({ email: ' Ann@X.io ' }) // { value: { email: 'ann@x.io' }, errors: [] }
@@ -72,19 +74,20 @@ const blank = (v: unknown): boolean => v === undefined || v === null || (typeof 
 export function normalizeInput(input: ContactInput): { value: NormalizedInput; errors: ErrorDetail[] } {
   const value: NormalizedInput = {};
   const errors: ErrorDetail[] = [];
-  if (!blank(input.email)) {
+  if (!absent(input.email)) {
     const email = typeof input.email === 'string' ? normalizeEmail(input.email) : null;
     if (email) value.email = email;
     else errors.push({ path: '/email', message: 'email is not a valid email address' });
   }
-  if (!blank(input.phone)) {
+  if (!absent(input.phone)) {
     const phone = typeof input.phone === 'string' ? normalizePhone(input.phone) : null;
     if (phone) value.phone = phone;
     else errors.push({ path: '/phone', message: 'phone is not a valid phone number (use E.164, e.g. +358401234567)' });
   }
-  if (!blank(input.externalId)) {
-    if (typeof input.externalId === 'string') value.externalId = input.externalId.trim();
-    else errors.push({ path: '/externalId', message: 'externalId must be a string' });
+  if (!absent(input.externalId)) {
+    const externalId = typeof input.externalId === 'string' ? input.externalId.trim() : '';
+    if (externalId) value.externalId = externalId;
+    else errors.push({ path: '/externalId', message: 'externalId must be a string that is not blank' });
   }
   if (input.timezone === null) value.timezone = null;
   else if (input.timezone !== undefined) {

@@ -52,6 +52,8 @@ describe('POST /api/contacts', () => {
     ['email', { email: 'not-an-email' }, '/email'],
     ['phone', { phone: 'call me' }, '/phone'],
     ['timezone', { email: 'tz@example.com', timezone: 'Mars/Olympus' }, '/timezone'],
+    ['blank email', { email: '   ' }, '/email'],
+    ['blank externalId', { externalId: ' ', email: 'blank-ext@example.com' }, '/externalId'],
   ])('refuses an invalid %s with 400 naming the field', async (_field, body, path) => {
     const res = await post('/api/contacts', body);
     expect(res.statusCode).toBe(400);

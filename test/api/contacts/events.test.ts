@@ -39,6 +39,12 @@ describe('POST /api/events', () => {
     expect(res.statusCode).toBe(400);
   });
 
+  test('an event whose only identity is a blank email answers 400 naming /email', async () => {
+    const res = await postEvent({ email: '   ', name: 'orphan' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ path: '/email', message: 'identity missing' }]);
+  });
+
   test('an unknown contactId answers 404', async () => {
     const res = await postEvent({ contactId: '00000000-0000-4000-8000-000000000000', name: 'x' });
     expect(res.statusCode).toBe(404);

@@ -80,6 +80,12 @@ describe('POST /api/contacts/import', () => {
     expect(rows).toEqual([{ email: 'n1@example.com', attributes: { score: 1, level: 'gold' } }]);
   });
 
+  test('an NDJSON line with a blank email fails naming the field, as POST /api/contacts does', async () => {
+    const ndjson = [JSON.stringify({ email: '  ', attributes: { a: 1 } }), JSON.stringify({ email: 'nb@example.com' })];
+    const res = await importBody('application/x-ndjson', ndjson.join('\n'));
+    expect(res.json()).toMatchObject({ imported: 1, failed: [{ row: 1, field: 'email', error: expect.any(String) }] });
+  });
+
   test('an NDJSON line holding a NUL character or a lone surrogate fails alone, the good lines are stored', async () => {
     const ndjson = [
       JSON.stringify({ email: 'u1@example.com' }),
