@@ -31,6 +31,8 @@ export function unstorableTextError(where: string, value: unknown): ValidationEr
 export const storableTextPlugin = fp(async (app: FastifyInstance) => {
   // A callback hook: no promise per request on the webhook path.
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
+    // A path no route takes answers 404 whatever it holds.
+    if (request.is404) return done();
     done(
       unstorableTextError('params', request.params) ??
         unstorableTextError('querystring', request.query) ??
