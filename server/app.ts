@@ -6,6 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Runtime } from '../engine/runtime.js';
+import { isEditorPage } from './editor-pages.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { headersPlugin } from './plugins/headers.js';
@@ -126,8 +127,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     const path = request.url.split('?')[0] ?? '/';
     // Judged on the path as a browser would resolve it, so `//api/x` or `/api%2Fx` is no page.
     const plain = safeDecode(path).replace(/\/{2,}/g, '/');
-    const isPage =
-      request.method === 'GET' && !/^\/(api|hooks|t|docs|unsubscribe)(\/|$)/i.test(plain) && !plain.includes('.');
+    const isPage = request.method === 'GET' && isEditorPage(plain);
     if (withEditor && isPage) return reply.type('text/html').sendFile('index.html');
     return sendError(reply, 'not_found', `no route ${request.method} ${path}`);
   });

@@ -17,6 +17,7 @@ export type Route =
   | { name: 'form'; id: string }
   | { name: 'not-found'; path: string };
 
+// The server answers these paths with the editor (server/editor-pages.ts): keep the two in step.
 export function parseRoute(path: string): Route {
   const parts = path.split('/').filter(Boolean);
   if (parts.length === 0) return { name: 'journeys' };
