@@ -11,6 +11,7 @@ import { startWorker, type WorkerHandle } from '../engine/worker/start-worker.js
 import { buildApp } from './app.js';
 import { ensureAdminToken } from './auth/tokens.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
+import { listenError } from './listen-error.js';
 import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
 import { ensureSetupLink } from './teams/setup.js';
 
@@ -107,7 +108,9 @@ async function main(command: Command): Promise<void> {
         inboundSmtp = await startInboundSmtp(runtime, { port: config.inboundSmtpPort });
         logger.info({ port: inboundSmtp.port, domain: config.inboundEmailDomain }, 'inbound SMTP listening');
       }
-      await app.listen({ port: config.port, host: config.host });
+      await app.listen({ port: config.port, host: config.host }).catch((error: NodeJS.ErrnoException) => {
+        throw listenError(error, { host: 'HOST', port: 'PORT' }, config);
+      });
       logger.info({ url: `http://${config.host}:${config.port}`, editor: config.publicUrl }, 'Waymark is listening');
     } else {
       logger.info('worker running');

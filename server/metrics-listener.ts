@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '../engine/config/config.js';
 import type { Metrics } from '../engine/observability/metrics.js';
+import { listenError } from './listen-error.js';
 
 /** The `METRICS_PORT` listener: close it on shutdown. */
 export interface MetricsListener {
@@ -22,6 +22,8 @@ export async function startMetricsListener(
   at: { host: string; port: number },
 ): Promise<MetricsListener> {
   const server = http.createServer((request, response) => {
+    // As on the API's port (API.md "Auth": every answer).
+    response.setHeader('x-content-type-options', 'nosniff');
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
       response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
@@ -41,14 +43,7 @@ export async function startMetricsListener(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new ConfigError('METRICS_PORT', `port ${at.port} on ${at.host} is already in use`)
-          : // The host names no address of this machine (a typo, an address it does not have).
-            error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL' || error.code === 'EAI_AGAIN'
-            ? new ConfigError('METRICS_HOST', `${at.host} is not an address this machine can listen on (${error.code})`)
-            : error,
-      ),
+      reject(listenError(error, { host: 'METRICS_HOST', port: 'METRICS_PORT' }, at)),
     );
     server.listen(at.port, at.host, () => resolve());
   });

@@ -106,4 +106,17 @@ describe('npm run start:server on a DATABASE_URL', () => {
       await tdb.drop();
     }
   }, 120_000);
+
+  test('a HOST that is no address of this machine stops start-up with a message naming HOST', async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const env = { PORT: String(await freePort()), HOST: 'not-a-host.invalid', DATABASE_URL: tdb.url };
+      const bad = start({ ...env, WAYMARK_DATA_DIR: dataDir }, 'server');
+      const code = await new Promise<number | null>((resolve) => bad.child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(bad.output()).toMatch(/HOST: not-a-host\.invalid is not an address this machine can listen on/);
+    } finally {
+      await tdb.drop();
+    }
+  }, 120_000);
 });

@@ -38,10 +38,12 @@ describe('the METRICS_PORT listener', () => {
       const res = await fetch(`${base}/metrics`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(parsePrometheus(await res.text()).has('waymark_steps_total')).toBe(true);
       for (const path of ['/', '/api/journeys', '/metrics/x', '/healthz']) {
         const other = await fetch(`${base}${path}`);
         expect(other.status, path).toBe(404);
+        expect(other.headers.get('x-content-type-options')).toBe('nosniff');
         expect(((await other.json()) as { error: { code: string } }).error.code).toBe('not_found');
       }
     } finally {
