@@ -37,6 +37,11 @@ interface PrepareInput {
   keys: SecretKeys;
   /** Other link URLs than the message's own (a template preview's). */
   links?: EmailLinks;
+  /**
+   * False for mail to someone else than the contact (a lead's owner): its opens and clicks are
+   * not the contact's, so it gets neither tracked links nor a pixel. Default true.
+   */
+  tracked?: boolean;
 }
 
 /**
@@ -87,7 +92,8 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
   // was built by a node's own code, and all its links are the node's.
   const mark = input.html === undefined ? null : linkMarkOf(input.html);
   const href = mark === null ? HREF : markedHref(mark);
-  let html = input.html?.replace(ANCHOR, (tag) =>
+  const tracked = input.tracked !== false;
+  let html = (tracked ? input.html : undefined)?.replace(ANCHOR, (tag) =>
     tag.replace(href, (whole, prefix: string, _v, dq?: string, sq?: string, bare?: string) => {
       const url = decodeEntities(dq ?? sq ?? bare ?? '').trim();
       if (!url || url.startsWith('#') || untracked(url)) return whole;
@@ -98,6 +104,7 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
       return `${prefix}"${escapeAttr(urls.click(index, url))}"`;
     }),
   );
+  if (!tracked) html = input.html;
   if (html !== undefined && mark !== null) html = withoutLinkMarks(html);
   let text = input.text;
   if (input.marketing) {
@@ -111,7 +118,7 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
       );
     if (text !== undefined && !text.includes(unsubscribe)) text = `${text}\n\nUnsubscribe: ${unsubscribe}\n`;
   }
-  if (html !== undefined) {
+  if (html !== undefined && tracked) {
     const pixel = urls.open();
     html = insertBeforeBodyEnd(html, `<img src="${escapeAttr(pixel)}" width="1" height="1" alt="">`);
   }

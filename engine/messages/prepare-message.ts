@@ -36,6 +36,8 @@ export function prepareMessage(scope: StepScope, id: string, request: SendReques
     marketing: request.category === 'marketing',
     publicUrl: config.publicUrl,
     keys,
+    // Mail to another address than the contact's (a lead's owner) is not the contact's to open.
+    tracked: request.to === undefined,
   });
   // With an inbound domain, replies come back by a token naming the message (only for mail to
   // the contact's own address: a lead's owner answering is no reply of the contact), and so do

@@ -121,6 +121,21 @@ describe('GET /api/messages/:id', () => {
     expect(res.json().text).toBe('Paid & done. Your receipt [https://shop.example.com/r/1]');
   });
 
+  test('mail to another address than the contact’s (a lead’s owner) carries no tracking', async () => {
+    const scope = await stepScope(t.runtime, {
+      contactId: await insertContact(t.runtime, { email: 'lead@example.com' }),
+    });
+    const { messageId } = await createMessagesService(scope).send({
+      channel: 'email',
+      category: 'transactional',
+      to: 'owner@sales.example.com',
+      subject: 'New lead',
+      html: '<p><a href="https://crm.example.com/leads/1">Open the lead</a></p>',
+    });
+    const res = await t.app.inject({ method: 'GET', url: `/api/messages/${messageId}`, headers: t.auth });
+    expect(res.json().html).toBe('<p><a href="https://crm.example.com/leads/1">Open the lead</a></p>');
+  });
+
   test('answers 404 for an unknown id', async () => {
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/messages/${randomUUID()}`, headers: t.auth })).statusCode,
