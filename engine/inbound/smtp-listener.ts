@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net';
 import { ValidationError } from '@waymark/sdk';
 import { SMTPServer, type SMTPServerError } from 'smtp-server';
 import type { Runtime } from '../runtime.js';
-import { inboundAddress } from './addresses.js';
 import { receiveMail } from './receive.js';
 import { inboundStats } from './stats.js';
 
@@ -17,6 +16,9 @@ export interface InboundSmtp {
   close(): Promise<void>;
 }
 
+/** The domain of an address, lower-cased ('' without one). */
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
 function smtpError(code: number, message: string): SMTPServerError {
   const error: SMTPServerError = new Error(message);
   error.responseCode = code;
@@ -24,8 +26,8 @@ function smtpError(code: number, message: string): SMTPServerError {
 }
 
 /**
- * The built-in SMTP listener (`INBOUND_SMTP_PORT`): takes mail only for `reply+…@<domain>` and
- * bounce addresses (550 for anyone else), at most 10 MiB (552), and passes it to
+ * The built-in SMTP listener (`INBOUND_SMTP_PORT`): takes mail for any address of
+ * `INBOUND_EMAIL_DOMAIN` (550 for other domains), at most 10 MiB (552), and passes it to
  * `receiveMail`. Malformed MIME is refused for good (554); a failure on our side (the
  * database away) answers 451 so that the sender tries again: nothing is lost. One remote
  * address holds at most `maxConnectionsPerAddress` sessions (default
@@ -78,10 +80,12 @@ export async function startInboundSmtp(
       else open.delete(session.remoteAddress);
     },
     onRcptTo(address, _session, callback) {
-      if (inboundAddress(address.address, domain, runtime.keys)) return callback();
+      // Any address of the domain is taken: mail that matches none of ours is logged and
+      // dropped after, never an error to its sender (NODES.md); other domains are no mail of ours.
+      if (domainOf(address.address) === domain.toLowerCase()) return callback();
       const rejected = inboundStats(runtime).add('rejected');
-      log.info({ recipient: address.address, rejected }, 'inbound mail refused: unknown recipient');
-      callback(smtpError(550, `5.1.1 <${address.address}>: no such recipient here`));
+      log.info({ recipient: address.address, rejected }, 'inbound mail refused: not for this domain');
+      callback(smtpError(550, `5.7.1 <${address.address}>: relaying is not permitted`));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
