@@ -59,9 +59,11 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
   const matching = waits.filter((w) => safeMatches(w.filter, event));
   if (matching.length) {
     // The step row decides between this event and the wait's timeout: whoever sets `resume` first.
+    // A resumed token is queued, no longer parked: it is `pending` from this transaction on, its
+    // run `running` (API.md "Runs"), and it leaves the waiting counts here, not when it runs.
     const resumed = await trx
       .updateTable('steps')
-      .set({ resume: JSON.stringify({ kind: 'event', event: eventValue(event) }) })
+      .set({ resume: JSON.stringify({ kind: 'event', event: eventValue(event) }), status: 'pending' })
       .where(
         'id',
         'in',
@@ -71,6 +73,12 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
       .where('resume', 'is', null)
       .returning(['id', 'node_id'])
       .execute();
+    if (resumed.length)
+      await sql`
+        select waymark_move_runs(json_agg(json_build_object('runId', s.run_id, 'open', 0, 'waiting', -1))),
+          waymark_add_counters(json_agg(json_build_object('journeyId', s.journey_id, 'version', s.version,
+            'nodeId', s.node_id, 'waiting', -1)))
+        from steps s where s.id = any(${resumed.map((r) => r.id)}::uuid[])`.execute(trx);
     await trx
       .deleteFrom('waits')
       .where(

@@ -60,6 +60,23 @@ describe('waiting for an event', () => {
     expect(await db().selectFrom('waits').selectAll().where('run_id', '=', runId).execute()).toEqual([]);
   });
 
+  test('a run whose wait an event resumed is running from the event’s commit, not waiting', async () => {
+    const contact = randomUUID();
+    const j = await publish(db(), awaitGraph({ event: 'clicked', ms: 20_000 }));
+    const runId = (await start(j, contact))?.runId as string;
+    await runEnds(db(), runId, ['waiting']);
+    await emit(contact, 'clicked', { key: 'b' });
+    const run = await db().selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow();
+    expect(['running', 'completed']).toContain(run.status);
+    expect((await runEnds(db(), runId)).run.status).toBe('completed');
+    const counts = await db()
+      .selectFrom('runs')
+      .select(['open_steps', 'waiting_steps'])
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    expect(counts).toEqual({ open_steps: 0, waiting_steps: 0 });
+  });
+
   test('ignores events whose properties fail the filter', async () => {
     const contact = randomUUID();
     const j = await publish(
