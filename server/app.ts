@@ -9,10 +9,11 @@ import type { Runtime } from '../engine/runtime.js';
 import { isEditorPage } from './editor-pages.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
-import { headersPlugin } from './plugins/headers.js';
+import { hardenAnswer, headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { storableTextPlugin } from './plugins/storable-text.js';
 import { validatorCompilers } from './plugins/validators.js';
+import { routableUrl } from './routable-url.js';
 import { routes } from './routes/index.js';
 import { addCommonAnswers } from './schemas/common-answers.js';
 import { auditHooks } from './teams/audit.js';
@@ -63,10 +64,14 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: trustedProxies(runtime.config.trustProxy),
-    // Tokens and ids past the router's 100-character default still get the contract's JSON 404.
-    routerOptions: { maxParamLength: 2048 },
-    frameworkErrors: (error, _request, reply) => {
-      // A path segment that does not decode (`%zz`) or is longer still names nothing here.
+    // Every path reaches a route (or the 404 handler) and so its hooks — headers, rate limits,
+    // auth: one whose escapes do not decode is routed with them taken literally, and path
+    // segments are not refused for length below Node's own 16 KiB limit on a request's head.
+    rewriteUrl: (request) => routableUrl(request.url ?? '/'),
+    routerOptions: { maxParamLength: 16 * 1024 },
+    frameworkErrors: (error, request, reply) => {
+      // What the router still refuses (a longer segment, where Node is set to take one) names nothing here.
+      hardenAnswer(request, reply);
       const why = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'a malformed path';
       return sendError(reply, 'not_found', `no such resource: ${why}`);
     },
@@ -124,7 +129,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   if (withEditor)
     await app.register(fastifyStatic, { root: editorDist, prefix: '/', wildcard: false, index: 'index.html' });
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
+    const path = request.originalUrl.split('?')[0] ?? '/';
     // Judged on the path as a browser would resolve it, so `//api/x` or `/api%2Fx` is no page.
     const plain = safeDecode(path).replace(/\/{2,}/g, '/');
     const isPage = request.method === 'GET' && isEditorPage(plain);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
 
@@ -29,10 +29,17 @@ const secureHeaders = helmet({
   strictTransportSecurity: false,
 });
 
+/**
+ * Puts the headers on one answer. The hook below does it for every request that reaches the
+ * router's routes or its 404 handler; an answer fastify gives before routing (its
+ * `frameworkErrors`), which runs no hook, calls it itself.
+ */
+export function hardenAnswer(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void = () => {}) {
+  secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+}
+
 // helmet's middleware is built once: @fastify/helmet built it anew for every request (its
 // policy parsed each time), 6% of the server's CPU on a webhook.
 export const headersPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook('onRequest', (request, reply, done) => {
-    secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
-  });
+  app.addHook('onRequest', (request, reply, done) => hardenAnswer(request, reply, done));
 });

@@ -81,6 +81,18 @@ describe('visitor routes', () => {
     });
     expect(other.statusCode).not.toBe(429);
   });
+
+  test('a path that does not decode is counted against its address like any other', async () => {
+    const visitor = '198.51.100.22';
+    for (const url of ['/t/o/%ff%fe', '/t/o/%E0%A4%A', '/t/o/%zz']) {
+      const res = await t.app.inject({ method: 'GET', url, remoteAddress: visitor });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+      expect(res.headers['x-ratelimit-limit'], url).toBe('600');
+    }
+    const res = await t.app.inject({ method: 'GET', url: '/t/o/not-a-token', remoteAddress: visitor });
+    expect(res.headers['x-ratelimit-remaining']).toBe('596');
+  });
 });
 
 describe('browser hardening', () => {
@@ -88,6 +100,34 @@ describe('browser hardening', () => {
     for (const url of ['/api/nodes', '/healthz', '/no/such/route', '/api/openapi.json']) {
       const res = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${TEST_TOKEN}` } });
       expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+
+  test('so does every answer to a path that does not decode or is too long, and to a body refused', async () => {
+    const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+    const long = `/t/c/${'x'.repeat(20_000)}`;
+    const calls = [
+      { method: 'GET', url: '/t/c/%ff%fe' },
+      { method: 'GET', url: '/t/o/%E0%A4%A' },
+      { method: 'POST', url: '/unsubscribe/%ff' },
+      { method: 'GET', url: '/api/messages/%ff', headers: auth },
+      { method: 'GET', url: '/no/such/%ff' },
+      { method: 'GET', url: long },
+      { method: 'POST', url: '/api/journeys', headers: { ...auth, 'content-type': 'application/json' }, payload: '{' },
+      {
+        method: 'POST',
+        url: '/api/journeys',
+        headers: { ...auth, 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) },
+        payload: '{}',
+      },
+    ] as const;
+    for (const call of calls) {
+      const res = await t.app.inject(call);
+      const name = `${call.method} ${call.url.slice(0, 40)} → ${res.statusCode}`;
+      expect(res.statusCode, name).toBeGreaterThanOrEqual(400);
+      expect(res.json().error.code, name).toBeTypeOf('string');
+      expect(res.headers['x-content-type-options'], name).toBe('nosniff');
+      expect(res.headers['content-security-policy'], name).toContain("frame-ancestors 'none'");
     }
   });
 
