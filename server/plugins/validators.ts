@@ -1,5 +1,7 @@
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import type { Ajv } from 'ajv';
 import type { FastifyServerOptions } from 'fastify';
+import { isUuid } from '../../engine/db/ids.js';
 
 type BuildValidator = ReturnType<typeof AjvCompiler>;
 
@@ -11,6 +13,12 @@ const jsonPool: BuildValidator = AjvCompiler();
 const COMMON = { allErrors: true, removeAdditional: false, useDefaults: true } as const;
 
 /**
+ * ajv-formats' `uuid` also takes `urn:uuid:…`, which PostgreSQL cannot cast (a 500 where a 400
+ * was due): ids are checked as the database reads them.
+ */
+const onCreate = (ajv: Ajv) => ajv.addFormat('uuid', { type: 'string', validate: isUuid });
+
+/**
  * Request validators: a JSON body is taken as typed — `"60"` for an integer or `["b"]` for a
  * string is refused with the field named, never converted — while the path, the query string
  * and the headers, which arrive as text, are converted to what their schemas say (`?limit=10`,
@@ -19,8 +27,8 @@ const COMMON = { allErrors: true, removeAdditional: false, useDefaults: true } a
 export const validatorCompilers: NonNullable<FastifyServerOptions['schemaController']> = {
   compilersFactory: {
     buildValidator: (externalSchemas) => {
-      const forText = textPool(externalSchemas, { customOptions: { ...COMMON, coerceTypes: 'array' } });
-      const forBody = jsonPool(externalSchemas, { customOptions: { ...COMMON, coerceTypes: false } });
+      const forText = textPool(externalSchemas, { customOptions: { ...COMMON, coerceTypes: 'array' }, onCreate });
+      const forBody = jsonPool(externalSchemas, { customOptions: { ...COMMON, coerceTypes: false }, onCreate });
       return (route) => (route.httpPart === 'body' ? forBody(route) : forText(route));
     },
   },

@@ -180,7 +180,7 @@ describe('a credential with maxPerSecond', () => {
   test('the backlog of an unknown credential is 404', async () => {
     const missing = await backlog('00000000-0000-4000-8000-000000000000');
     expect(missing.status).toBe(404);
-    expect((await backlog('not-a-uuid')).status).toBe(404);
+    expect((await backlog('not-a-uuid')).status).toBe(400);
   });
 
   test("a third party's sender type takes maxPerSecond without declaring it", async () => {

@@ -206,6 +206,21 @@ describe('members', () => {
     expect(gone.statusCode).toBe(204);
     expect((await t.app.inject({ method: 'GET', url: '/api/tokens', headers: admin.headers })).statusCode).toBe(404);
   });
+
+  test('a member or invitation id that is not a UUID answers 400 naming it', async () => {
+    const calls = [
+      { method: 'PATCH', url: `/api/workspaces/${ws}/members/nope`, payload: { role: 'author' }, field: 'userId' },
+      { method: 'DELETE', url: `/api/workspaces/${ws}/members/nope`, field: 'userId' },
+      { method: 'DELETE', url: `/api/workspaces/${ws}/invitations/nope`, field: 'invitationId' },
+    ] as const;
+    for (const { field, ...call } of calls) {
+      const res = await t.app.inject({ ...call, headers: t.auth });
+      expect(res.statusCode, `${call.method} ${call.url}`).toBe(400);
+      expect(res.json().error.details).toEqual([
+        { path: `/${field}`, message: `params/${field} must match format "uuid"` },
+      ]);
+    }
+  });
 });
 
 describe('across workspaces', () => {

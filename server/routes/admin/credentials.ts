@@ -2,12 +2,12 @@ import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { decryptJson, encryptJson } from '../../../engine/credentials/crypto.js';
-import { isUuid } from '../../../engine/db/ids.js';
 import { compileParams } from '../../../engine/graph/params-schema.js';
 import type { NodeRegistry } from '../../../engine/registry/registry.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../../engine/sending/dkim.js';
 import { rateBacklog } from '../../../engine/sending/send-rate.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
 
 const credentialSchema = {
@@ -23,12 +23,6 @@ const credentialSchema = {
     },
   },
   required: ['id', 'name', 'type', 'createdAt', 'channel'],
-} as const;
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string' } },
-  required: ['id'],
 } as const;
 
 interface CredentialRow {
@@ -163,14 +157,12 @@ export async function credentialsRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params;
       const workspaceId = workspaceOf(request);
-      const current = isUuid(id)
-        ? await db
-            .selectFrom('credentials')
-            .select(['type'])
-            .where('workspace_id', '=', workspaceId)
-            .where('id', '=', id)
-            .executeTakeFirst()
-        : undefined;
+      const current = await db
+        .selectFrom('credentials')
+        .select(['type'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!current) throw new NotFoundError(`no credential ${id}`);
       const { name, data } = request.body;
       if (data) check(current.type, data);
@@ -216,14 +208,12 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params;
-      const row = isUuid(id)
-        ? await db
-            .selectFrom('credentials')
-            .select(['data_encrypted'])
-            .where('workspace_id', '=', workspaceOf(request))
-            .where('id', '=', id)
-            .executeTakeFirst()
-        : undefined;
+      const row = await db
+        .selectFrom('credentials')
+        .select(['data_encrypted'])
+        .where('workspace_id', '=', workspaceOf(request))
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!row) throw new NotFoundError(`no credential ${id}`);
       const rate = decryptJson(keys.credentials, row.data_encrypted).maxPerSecond;
       // Its messages are of its workspace: a credential is used only by steps of its own.
@@ -248,14 +238,12 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const deleted = isUuid(id)
-        ? await db
-            .deleteFrom('credentials')
-            .where('workspace_id', '=', workspaceOf(request))
-            .where('id', '=', id)
-            .executeTakeFirst()
-        : null;
-      if (!deleted || Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no credential ${id}`);
+      const deleted = await db
+        .deleteFrom('credentials')
+        .where('workspace_id', '=', workspaceOf(request))
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no credential ${id}`);
       return reply.code(204).send();
     },
   );

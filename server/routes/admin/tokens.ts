@@ -1,8 +1,8 @@
 import { NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { isUuid } from '../../../engine/db/ids.js';
 import { createToken, issueLiveTicket, listTokens, revokeToken } from '../../auth/tokens.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { idParams } from '../../schemas/ids.js';
 import { SCOPE_PERMISSIONS } from '../../teams/permissions.js';
 import type { Principal } from '../../teams/principal.js';
 import { workspaceOf } from '../../teams/workspace.js';
@@ -116,13 +116,13 @@ export async function tokensRoutes(app: FastifyInstance) {
       schema: {
         tags: ['auth'],
         summary: 'Revoke a token: every process refuses it within a second',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParams,
         response: { 204: { type: 'null', description: 'revoked' }, ...errorResponses(404) },
       },
     },
     async (request, reply) => {
       const workspaceId = request.standing.workspace?.id as string;
-      if (!isUuid(request.params.id) || !(await revokeToken(db, request.params.id, workspaceId)))
+      if (!(await revokeToken(db, request.params.id, workspaceId)))
         throw new NotFoundError(`no token ${request.params.id}`);
       app.forgetTrustedTokens();
       return reply.code(204).send();

@@ -24,12 +24,12 @@ import { clearSuppression } from '../../../engine/inbound/suppression.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
+import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import {
   anyObject,
   contactSchema,
   errorResponses,
-  idParams,
   importResultSchema,
   listMembershipSchema,
   mergedIntoSchema,

@@ -2,9 +2,9 @@ import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
-import { isUuid } from '../../../engine/db/ids.js';
 import { type LeadRow, toApiLead } from '../../../engine/leads/service.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { idParams, uuid } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -41,7 +41,7 @@ export async function leadsRoutes(app: FastifyInstance) {
         tags: ['leads'],
         querystring: {
           type: 'object',
-          properties: { owner: { type: 'string' }, status: statusSchema, contactId: { type: 'string' } },
+          properties: { owner: { type: 'string' }, status: statusSchema, contactId: uuid },
           additionalProperties: false,
         },
         response: {
@@ -52,7 +52,6 @@ export async function leadsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { owner, status, contactId } = await withSurvivorContact(db, workspaceOf(request), request.query);
-      if (contactId !== undefined && !isUuid(contactId)) return { leads: [] };
       const { rows } = await sql<LeadRow>`
         select ${COLUMNS} from leads
         where workspace_id = ${workspaceOf(request)} and (${owner ?? null}::text is null or lower(owner) = lower(${owner ?? null}))
@@ -69,7 +68,7 @@ export async function leadsRoutes(app: FastifyInstance) {
     {
       schema: {
         tags: ['leads'],
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParams,
         body: {
           type: 'object',
           properties: { status: statusSchema, owner: { type: 'string', format: 'email' } },
@@ -81,12 +80,10 @@ export async function leadsRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params;
       const { status, owner } = request.body;
-      const { rows } = isUuid(id)
-        ? await sql<LeadRow>`
-            update leads set status = coalesce(${status ?? null}, status), owner = coalesce(${owner ?? null}, owner),
-              updated_at = now()
-            where id = ${id} and workspace_id = ${workspaceOf(request)} returning ${COLUMNS}`.execute(db)
-        : { rows: [] };
+      const { rows } = await sql<LeadRow>`
+        update leads set status = coalesce(${status ?? null}, status), owner = coalesce(${owner ?? null}, owner),
+          updated_at = now()
+        where id = ${id} and workspace_id = ${workspaceOf(request)} returning ${COLUMNS}`.execute(db);
       const row = rows[0];
       if (!row) throw new NotFoundError(`no lead ${id}`);
       return toApiLead(row);

@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { loadContact } from '../../../engine/contacts/load.js';
 import { mergeContacts } from '../../../engine/contacts/merge/merge.js';
 import { unmergeContacts } from '../../../engine/contacts/merge/unmerge.js';
+import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
-import { contactSchema, errorResponses, idParams } from './schemas.js';
+import { contactSchema, errorResponses } from './schemas.js';
 
 const fromBody = {
   type: 'object',

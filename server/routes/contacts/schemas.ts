@@ -141,12 +141,6 @@ export const eventSchema = {
   required: ['id', 'contactId', 'name', 'properties', 'timestamp'],
 } as const;
 
-export const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', format: 'uuid' } },
-  required: ['id'],
-} as const;
-
 /** A free-form JSON object in an answer (export rows): named so fastify's serializer keeps every field. */
 export const anyObject = { type: 'object', additionalProperties: true } as const;
 

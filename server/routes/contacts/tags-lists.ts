@@ -9,8 +9,9 @@ import {
   removeTag,
   setTagLifespan,
 } from '../../../engine/contacts/tags.js';
+import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
-import { errorResponses, idParams, listMembershipSchema, tagStateSchema } from './schemas.js';
+import { errorResponses, listMembershipSchema, tagStateSchema } from './schemas.js';
 
 /** Tags with their default lifespans, lists with their member counts, and a contact's tags and lists. */
 export async function tagsListsRoutes(app: FastifyInstance) {

@@ -1,4 +1,5 @@
 import { graphSchema, settingsSchema } from '../../../engine/graph/types.js';
+import { uuid } from '../../schemas/ids.js';
 
 // Response schemas name every field they keep; graphs keep whatever the editor stored
 // (xyflow adds its own fields), so their objects stay open.
@@ -45,7 +46,7 @@ export const settingsResponseSchema = {
 
 export const journeyIdParams = {
   type: 'object',
-  properties: { id: { type: 'string', format: 'uuid', description: 'the journey id (a UUID; anything else is 400)' } },
+  properties: { id: { ...uuid, description: 'the journey id (a UUID; anything else is 400)' } },
   required: ['id'],
 } as const;
 

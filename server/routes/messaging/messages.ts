@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import { getMessage, listMessages } from '../../../engine/messages/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { idParams, uuid } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -69,8 +70,8 @@ export async function messagesRoutes(app: FastifyInstance) {
         querystring: {
           type: 'object',
           properties: {
-            contactId: { type: 'string' },
-            runId: { type: 'string' },
+            contactId: uuid,
+            runId: uuid,
             status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             cursor: { type: 'string' },
@@ -98,7 +99,7 @@ export async function messagesRoutes(app: FastifyInstance) {
     {
       schema: {
         tags: ['messages'],
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        params: idParams,
         response: { 200: messageDetailSchema, ...errorResponses(404) },
       },
     },

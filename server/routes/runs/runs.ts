@@ -4,6 +4,7 @@ import type { RunStatus } from '../../../engine/db/tables/runs.js';
 import { retryRun } from '../../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../../engine/runs/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { idParams } from '../../schemas/ids.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { workspaceOf } from '../../teams/workspace.js';
@@ -58,12 +59,6 @@ export const runWithSteps = {
     },
   },
   required: [...runRequired, 'steps'],
-} as const;
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', format: 'uuid' } },
-  required: ['id'],
 } as const;
 
 /** API.md "Runs": list with filters and cursor paging, one run with its steps, cancel. */

@@ -2,6 +2,7 @@ import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { uuid } from '../../schemas/ids.js';
 import type { Actor } from '../../teams/audit.js';
 import {
   endInvitation,
@@ -124,7 +125,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
         summary: 'Revoke an invitation: its link stops working',
         params: {
           type: 'object',
-          properties: { id: { type: 'string' }, invitationId: { type: 'string' } },
+          properties: { id: { type: 'string' }, invitationId: uuid },
           required: ['id', 'invitationId'],
         },
         response: { 204: { type: 'null' }, ...errorResponses(404) },

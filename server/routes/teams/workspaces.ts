@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { uuid } from '../../schemas/ids.js';
 import { changeRole, listMembers, memberRole, removeMember } from '../../teams/members.js';
 import { ROLES } from '../../teams/permissions.js';
 import { ForbiddenError, type Principal } from '../../teams/principal.js';
@@ -35,7 +36,7 @@ const nameBody = {
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 const memberParams = {
   type: 'object',
-  properties: { id: { type: 'string' }, userId: { type: 'string' } },
+  properties: { id: { type: 'string' }, userId: uuid },
   required: ['id', 'userId'],
 } as const;
 const tags = ['workspaces'];

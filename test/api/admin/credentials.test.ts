@@ -93,14 +93,18 @@ describe('credentials API', () => {
     );
   });
 
-  test('answers 404 for an unknown or malformed id', async () => {
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: '/api/credentials/nope',
-      headers: t.auth,
-      payload: { name: 'x' },
-    });
-    expect(put.statusCode).toBe(404);
+  test('answers 400 naming the id for an id that is not a UUID', async () => {
+    const calls = [
+      { method: 'PUT', url: '/api/credentials/not-a-uuid', payload: { name: 'x' } },
+      { method: 'DELETE', url: '/api/credentials/not-a-uuid' },
+      { method: 'GET', url: '/api/credentials/not-a-uuid/backlog' },
+    ] as const;
+    for (const call of calls) {
+      const res = await t.app.inject({ ...call, headers: t.auth });
+      expect(res.statusCode, `${call.method} ${call.url}`).toBe(400);
+      expect(res.json().error.code).toBe('validation_failed');
+      expect(res.json().error.details).toEqual([{ path: '/id', message: 'params/id must match format "uuid"' }]);
+    }
   });
 
   test('needs the API token', async () => {

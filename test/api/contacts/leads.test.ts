@@ -104,4 +104,15 @@ describe('leads API', () => {
     });
     expect(missing.statusCode).toBe(404);
   });
+
+  test('an id or contact filter that is not a UUID answers 400 naming it', async () => {
+    const patch = await t.app.inject({ method: 'PATCH', url: '/api/leads/nope', headers: t.auth, payload: {} });
+    expect(patch.statusCode).toBe(400);
+    expect(patch.json().error.details).toEqual([{ path: '/id', message: 'params/id must match format "uuid"' }]);
+    const list = await t.app.inject({ method: 'GET', url: '/api/leads?contactId=not-uuid', headers: t.auth });
+    expect(list.statusCode).toBe(400);
+    expect(list.json().error.details).toEqual([
+      { path: '/contactId', message: 'querystring/contactId must match format "uuid"' },
+    ]);
+  });
 });

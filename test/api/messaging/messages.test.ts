@@ -93,6 +93,17 @@ describe('GET /api/messages', () => {
       400,
     );
   });
+
+  test('refuses a contact or run filter that is not a UUID, naming it, instead of listing nothing', async () => {
+    for (const field of ['contactId', 'runId']) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/messages?${field}=not-uuid`, headers: t.auth });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: 'validation_failed',
+        details: [{ path: `/${field}`, message: `querystring/${field} must match format "uuid"` }],
+      });
+    }
+  });
 });
 
 describe('GET /api/messages/:id', () => {
@@ -136,10 +147,14 @@ describe('GET /api/messages/:id', () => {
     expect(res.json().html).toBe('<p><a href="https://crm.example.com/leads/1">Open the lead</a></p>');
   });
 
-  test('answers 404 for an unknown id', async () => {
+  test('answers 404 for an unknown id, and 400 naming it for one that is not a UUID', async () => {
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/messages/${randomUUID()}`, headers: t.auth })).statusCode,
     ).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: '/api/messages/nope', headers: t.auth })).statusCode).toBe(404);
+    for (const url of ['/api/messages/nope', '/api/messages/%ff']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: t.auth });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.details).toEqual([{ path: '/id', message: 'params/id must match format "uuid"' }]);
+    }
   });
 });

@@ -83,6 +83,12 @@ describe('GET /api/runs/:id', () => {
     expect(missing.json().error.code).toBe('not_found');
     expect((await t.app.inject({ url: '/api/runs/abc', headers: t.auth })).statusCode).toBe(400);
   });
+
+  test('answers 400 for a UUID URN, which PostgreSQL does not read as an id', async () => {
+    const res = await t.app.inject({ url: '/api/runs/urn:uuid:00000000-0000-4000-8000-000000000000', headers: t.auth });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ path: '/id', message: 'params/id must match format "uuid"' }]);
+  });
 });
 
 describe('POST /api/runs/:id/cancel', () => {
