@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Runtime } from '../engine/runtime.js';
 import { isEditorPage } from './editor-pages.js';
 import { authPlugin } from './plugins/auth.js';
+import { bodiesPlugin } from './plugins/bodies.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { hardenAnswer, headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
@@ -82,6 +83,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.decorate('workerRunning', options.workerRunning ?? (() => true));
 
   await app.register(errorsPlugin);
+  await app.register(bodiesPlugin);
   app.addHook('onRoute', addCommonAnswers);
   await app.register(headersPlugin);
   // Decided by the route reached, like auth: no spelling of a path skips it.

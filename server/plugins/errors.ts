@@ -1,7 +1,8 @@
 import { type ErrorDetail, RateLimitedError, WaymarkError } from '@waymark/sdk';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_STATUSES } from '../error-statuses.js';
+import { unsupportedMediaType } from './bodies.js';
 import { drainOversizedBody } from './oversized-bodies.js';
 
 // PostgreSQL and socket errors that mean "the database is not there", not "your request is wrong".
@@ -35,7 +36,10 @@ export function sendError(reply: FastifyReply, code: string, message: string, de
   return reply.code(status).send({ error: { code, message, ...(details.length ? { details } : {}) } });
 }
 
-function fromFastify(error: FastifyError): { code: string; message: string; details: ErrorDetail[] } | null {
+function fromFastify(
+  error: FastifyError,
+  request: FastifyRequest,
+): { code: string; message: string; details: ErrorDetail[] } | null {
   if (error.validation) {
     const where = error.validationContext ?? 'body';
     return {
@@ -57,17 +61,10 @@ function fromFastify(error: FastifyError): { code: string; message: string; deta
     };
   }
   switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { code: 'invalid_json', message: 'the body is not valid JSON', details: [] };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { code: 'payload_too_large', message: 'the body is larger than this route accepts', details: [] };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return {
-        code: 'unsupported_media_type',
-        message: `this route does not take ${error.message.split(': ').pop()}`,
-        details: [],
-      };
+      return { code: 'unsupported_media_type', message: unsupportedMediaType(request).message, details: [] };
   }
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return { code: 'invalid_json', message: 'the body is not valid JSON', details: [] };
@@ -83,7 +80,7 @@ function fromFastify(error: FastifyError): { code: string; message: string; deta
 /** One error shape everywhere: `{ error: { code, message, details? } }`, never a stack trace. */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof WaymarkError ? null : fromFastify(error);
+    const known = error instanceof WaymarkError ? null : fromFastify(error, request);
     if (error instanceof WaymarkError ? error.code === 'payload_too_large' : known?.code === 'payload_too_large') {
       // Read the rest of the body first (up to a bound), so the client is not reset mid-send;
       // a body past the bound is left unread and its connection closed after the answer.

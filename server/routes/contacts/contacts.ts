@@ -24,6 +24,7 @@ import { clearSuppression } from '../../../engine/inbound/suppression.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
+import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import {
@@ -81,9 +82,6 @@ export async function contactsRoutes(app: FastifyInstance) {
     if (!contact) throw new NotFoundError(`no contact ${id}`);
     return contact;
   };
-
-  // The import reads the raw body as a stream; other routes keep fastify's JSON parser.
-  app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
 
   app.post<{ Body: ContactInput & { emailUndeliverable?: null } }>(
     '/api/contacts',
@@ -168,37 +166,46 @@ export async function contactsRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post<{ Querystring: { source?: string } }>(
-    '/api/contacts/import',
-    {
-      bodyLimit: IMPORT_LIMIT,
-      schema: {
-        tags: ['contacts'],
-        querystring: {
-          type: 'object',
-          properties: { source: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$', default: 'import' } },
-        },
-        summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
-        consumes: ['text/csv', 'application/x-ndjson'],
-        response: {
-          200: importResultSchema,
-          ...errorResponses(400, 413, 415),
+  // The import reads its body as a stream and takes only CSV and NDJSON: in a plugin of its
+  // own, so the other contact routes take JSON alone.
+  await app.register(async (imports) => {
+    imports.removeAllContentTypeParsers();
+    imports.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) =>
+      done(null, payload),
+    );
+
+    imports.post<{ Querystring: { source?: string } }>(
+      '/api/contacts/import',
+      {
+        bodyLimit: IMPORT_LIMIT,
+        schema: {
+          tags: ['contacts'],
+          querystring: {
+            type: 'object',
+            properties: { source: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$', default: 'import' } },
+          },
+          summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
+          consumes: ['text/csv', 'application/x-ndjson'],
+          response: {
+            200: importResultSchema,
+            ...errorResponses(400, 413, 415),
+          },
         },
       },
-    },
-    async (request) => {
-      const type = String(request.headers['content-type'] ?? '')
-        .split(';')[0]
-        ?.trim();
-      if (type !== 'text/csv' && type !== 'application/x-ndjson')
-        throw new WaymarkError('unsupported_media_type', 'send text/csv or application/x-ndjson');
-      const declared = Number(request.headers['content-length'] ?? 0);
-      if (declared > IMPORT_LIMIT) throw new WaymarkError('payload_too_large', 'an import is at most 50 MiB');
-      const body = limited(request.body as Readable, IMPORT_LIMIT, 'an import is at most 50 MiB');
-      const format = type === 'text/csv' ? 'csv' : 'ndjson';
-      return importContacts(db, workspaceOf(request), body, format, request.query.source);
-    },
-  );
+      async (request) => {
+        const type = String(request.headers['content-type'] ?? '')
+          .split(';')[0]
+          ?.trim();
+        // A call with no body at all reaches here without a parser.
+        if (type !== 'text/csv' && type !== 'application/x-ndjson') throw unsupportedMediaType(request);
+        const declared = Number(request.headers['content-length'] ?? 0);
+        if (declared > IMPORT_LIMIT) throw new WaymarkError('payload_too_large', 'an import is at most 50 MiB');
+        const body = limited(request.body as Readable, IMPORT_LIMIT, 'an import is at most 50 MiB');
+        const format = type === 'text/csv' ? 'csv' : 'ndjson';
+        return importContacts(db, workspaceOf(request), body, format, request.query.source);
+      },
+    );
+  });
 
   app.get<{ Params: { id: string } }>(
     '/api/contacts/:id',

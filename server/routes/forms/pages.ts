@@ -153,6 +153,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
         security: [],
         summary:
           'A submission (form post or JSON from any origin); a filled honeypot is answered as a success and stores nothing',
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
         params: idParams,
         response: {
           200: html('the thank-you page'),

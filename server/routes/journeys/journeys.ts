@@ -56,19 +56,6 @@ const versionOf = (text: string): number | 'draft' => (text === 'draft' ? 'draft
 export async function journeysRoutes(app: FastifyInstance) {
   const { db, registry } = app.runtime;
 
-  // Action routes (publish, pause, …) take no body; a client that still says
-  // `content-type: application/json` with an empty body is not an error.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(error as SyntaxError, undefined);
-    }
-  });
-
   app.post<{
     Body: {
       name: string;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { receiveMail } from '../../../engine/inbound/receive.js';
 import { INBOUND_MAX_BYTES } from '../../../engine/inbound/smtp-listener.js';
 import { authenticWebhook } from '../../../engine/runs/webhook.js';
+import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { sendError } from '../../plugins/errors.js';
 import { errorResponses } from '../../schemas/errors.js';
 
@@ -35,6 +36,7 @@ export async function inboundRoutes(app: FastifyInstance) {
         tags: ['webhooks'],
         security: [],
         summary: 'Take an inbound email (a reply, an automatic answer or a delivery report) as raw MIME',
+        consumes: ['message/rfc822'],
         headers: {
           type: 'object',
           properties: { 'x-waymark-secret': { type: 'string', description: 'INBOUND_SECRET' } },
@@ -55,8 +57,7 @@ export async function inboundRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-      if (type !== 'message/rfc822')
-        return sendError(reply, 'unsupported_media_type', 'send the raw email with Content-Type: message/rfc822');
+      if (type !== 'message/rfc822') throw unsupportedMediaType(request);
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const result = await receiveMail(runtime, raw, { via: 'webhook' });
       return reply.code(202).send(result);

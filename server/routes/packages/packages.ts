@@ -1,10 +1,11 @@
-import { ConflictError, NotFoundError, WaymarkError } from '@waymark/sdk';
+import { ConflictError, NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { installedEntry, listPackages } from '../../../engine/packages/entries.js';
 import { packageInUse } from '../../../engine/packages/errors.js';
 import { installPackage, registryOf } from '../../../engine/packages/install.js';
 import { searchRegistry } from '../../../engine/packages/npm-registry.js';
 import { deletePackage, getPackageRow, listPackageRows } from '../../../engine/packages/store.js';
+import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import {
@@ -134,11 +135,7 @@ export async function packagesRoutes(app: FastifyInstance) {
     async (request, reply: FastifyReply) => {
       const body = request.body;
       const json = /^application\/json\b/i.test(request.headers['content-type'] ?? '');
-      if (!Buffer.isBuffer(body) && !json)
-        throw new WaymarkError(
-          'unsupported_media_type',
-          'send application/json { "name", "version"? } or an npm pack tarball as application/gzip',
-        );
+      if (!Buffer.isBuffer(body) && !json) throw unsupportedMediaType(request);
       const source = Buffer.isBuffer(body) ? { tarball: body } : (body as { name: string; version?: string });
       const { name, version, created } = await installPackage(runtime, source);
       request.auditObject = `${name}@${version}`;
