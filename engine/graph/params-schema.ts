@@ -2,6 +2,7 @@ import { type AnyNodeDefinition, type ErrorDetail, parseDuration, templateError 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isUuid } from '../db/ids.js';
+import { schemaErrorPath } from '../schema-details.js';
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 // ajv-formats is CommonJS: under NodeNext its plugin arrives as the module's `default`.
@@ -51,10 +52,7 @@ function exclusiveKeys(error: ErrorObject): string[] | null {
 }
 
 function describe(error: ErrorObject): ErrorDetail {
-  let path = error.instancePath;
-  if (error.keyword === 'required') path += `/${(error.params as { missingProperty: string }).missingProperty}`;
-  if (error.keyword === 'additionalProperties')
-    path += `/${(error.params as { additionalProperty: string }).additionalProperty}`;
+  const path = schemaErrorPath(error);
   const where = path || 'params';
   const format = error.keyword === 'format' ? (error.params as { format: string }).format : null;
   if (format === 'template')

@@ -1,7 +1,7 @@
 import { type ErrorDetail, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { pointer } from './json-pointer.js';
+import { pointerKey } from '../../engine/graph/pointer.js';
 
 interface Place {
   value: unknown;
@@ -52,7 +52,7 @@ export function parseJsonBody(text: string): unknown {
   // Such a key is spelt `__proto__` or `prototype` in the text, or with a \u escape.
   if (!/__proto__|prototype|\\u/.test(text)) return body;
   const details: ErrorDetail[] = prototypeKeys(body).map((at) => {
-    const path = pointer(at);
+    const path = at.map((key) => `/${pointerKey(key)}`).join('');
     return { path, message: `body${path} is not an allowed key` };
   });
   if (details.length) throw new ValidationError("the request's body is invalid", details);

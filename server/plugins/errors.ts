@@ -1,6 +1,7 @@
 import { type ErrorDetail, RateLimitedError, WaymarkError } from '@waymark/sdk';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { schemaDetails } from '../../engine/schema-details.js';
 import { ERROR_STATUSES } from '../error-statuses.js';
 import { unsupportedMediaType } from './bodies.js';
 import { drainOversizedBody } from './oversized-bodies.js';
@@ -45,19 +46,7 @@ function fromFastify(
     return {
       code: 'validation_failed',
       message: `the request's ${where} ${where === 'params' || where === 'headers' ? 'are' : 'is'} invalid`,
-      details: error.validation.map((v) => {
-        const params = v.params as { missingProperty?: string; additionalProperty?: string };
-        // The field named: a missing one, or one the route does not know.
-        if (v.keyword === 'additionalProperties' && params.additionalProperty !== undefined) {
-          const path = `${v.instancePath}/${params.additionalProperty}`;
-          return { path, message: `${where}${path} is not a known field` };
-        }
-        const missing = v.keyword === 'required' ? `/${params.missingProperty}` : '';
-        return {
-          path: `${v.instancePath}${missing}`,
-          message: `${where}${v.instancePath}${missing} ${v.message ?? 'is invalid'}`,
-        };
-      }),
+      details: schemaDetails(error.validation, { label: where }),
     };
   }
   switch (error.code) {

@@ -39,6 +39,23 @@ describe('a field the route does not know', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.details).toEqual([{ path: '/refresh', message: 'body/refresh is not a known field' }]);
   });
+
+  test('is named at any depth, as is a missing one', async () => {
+    const res = await call('POST', '/api/journeys', {
+      name: 'Deep',
+      settings: { webhookRateLimit: { window: 'PT1M', extra: 1 } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual(
+      expect.arrayContaining([
+        {
+          path: '/settings/webhookRateLimit/extra',
+          message: 'body/settings/webhookRateLimit/extra is not a known field',
+        },
+        { path: '/settings/webhookRateLimit/max', message: 'body/settings/webhookRateLimit/max is required' },
+      ]),
+    );
+  });
 });
 
 describe('the path and the query string', () => {

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { decryptJson, encryptJson } from '../../../engine/credentials/crypto.js';
 import { compileParams } from '../../../engine/graph/params-schema.js';
 import type { NodeRegistry } from '../../../engine/registry/registry.js';
+import { schemaDetails } from '../../../engine/schema-details.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../../engine/sending/dkim.js';
 import { rateBacklog } from '../../../engine/sending/send-rate.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -54,14 +55,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
       ]);
     }
     const validate = compileParams(definition.schema);
-    const details = validate(data)
-      ? []
-      : (validate.errors ?? []).map((e) => {
-          const missing =
-            e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';
-          const path = `/data${e.instancePath}${missing}`;
-          return { path, message: `${path} ${e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid')}` };
-        });
+    const details = validate(data) ? [] : schemaDetails(validate.errors, { at: '/data', label: 'body' });
     if (details.length) throw new ValidationError(`data does not fit credential type ${type}`, details);
   };
 

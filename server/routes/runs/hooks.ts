@@ -14,6 +14,7 @@ import {
 } from '../../../engine/runs/webhook.js';
 import { WebhookAccepter } from '../../../engine/runs/webhook-accept.js';
 import type { WebhookAnswer } from '../../../engine/runs/webhook-intake.js';
+import { schemaDetails } from '../../../engine/schema-details.js';
 import { sendError } from '../../plugins/errors.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -219,10 +220,7 @@ export async function hooksRoutes(app: FastifyInstance) {
       });
     const { validate } = target;
     if (validate && !validate(payload)) {
-      const details = (validate.errors ?? []).map((e) => ({
-        path: e.instancePath,
-        message: `${e.instancePath || 'payload'} ${e.message ?? 'is invalid'}`,
-      }));
+      const details = schemaDetails(validate.errors, { label: 'payload' });
       return refuse(() => {
         throw new WaymarkError('schema_mismatch', 'the payload does not match the webhook’s schema', details);
       });

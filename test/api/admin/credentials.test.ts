@@ -58,6 +58,22 @@ describe('credentials API', () => {
     expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain('/data/host');
   });
 
+  test('names a field the type does not know inside data, and a missing one, by their own paths', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/credentials',
+      headers: t.auth,
+      payload: { ...smtp, data: { port: 587, extra: 1 } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual(
+      expect.arrayContaining([
+        { path: '/data/extra', message: 'body/data/extra is not a known field' },
+        { path: '/data/host', message: 'body/data/host is required' },
+      ]),
+    );
+  });
+
   test('refuses an unknown type', async () => {
     const res = await t.app.inject({
       method: 'POST',
