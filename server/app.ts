@@ -9,6 +9,7 @@ import type { Runtime } from '../engine/runtime.js';
 import { isEditorPage } from './editor-pages.js';
 import { authPlugin } from './plugins/auth.js';
 import { bodiesPlugin } from './plugins/bodies.js';
+import { bodyChecksPlugin } from './plugins/body-checks.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { hardenAnswer, headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
@@ -84,6 +85,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   await app.register(errorsPlugin);
   await app.register(bodiesPlugin);
+  await app.register(bodyChecksPlugin);
   app.addHook('onRoute', addCommonAnswers);
   await app.register(headersPlugin);
   // Decided by the route reached, like auth: no spelling of a path skips it.

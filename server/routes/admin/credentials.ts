@@ -1,4 +1,4 @@
-import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
+import { type ErrorDetail, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { decryptJson, encryptJson } from '../../../engine/credentials/crypto.js';
@@ -7,6 +7,7 @@ import type { NodeRegistry } from '../../../engine/registry/registry.js';
 import { schemaDetails } from '../../../engine/schema-details.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../../engine/sending/dkim.js';
 import { rateBacklog } from '../../../engine/sending/send-rate.js';
+import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
@@ -46,17 +47,19 @@ const toApi = (registry: NodeRegistry, r: CredentialRow) => ({
 export async function credentialsRoutes(app: FastifyInstance) {
   const { db, registry, keys } = app.runtime;
 
-  /** Checks data against the credential type's schema; problems point into the body's `data`. */
-  const check = (type: string, data: JsonObject) => {
+  /** Data against the credential type's schema: the problems, pointing into the body's `data`. */
+  const dataProblems = (type: string, data: JsonObject): ErrorDetail[] => {
     const definition = registry.credential(type);
-    if (!definition) {
-      throw new ValidationError(`no credential type ${type}`, [
-        { path: '/type', message: `unknown credential type ${type}` },
-      ]);
-    }
+    if (!definition) return [{ path: '/type', message: `unknown credential type ${type}` }];
     const validate = compileParams(definition.schema);
-    const details = validate(data) ? [] : schemaDetails(validate.errors, { at: '/data', label: 'body' });
-    if (details.length) throw new ValidationError(`data does not fit credential type ${type}`, details);
+    return validate(data) ? [] : schemaDetails(validate.errors, { at: '/data', label: 'body' });
+  };
+
+  /** A new credential's data, checked with the body's schema (plugins/body-checks.ts): the body may be of any shape. */
+  const checkNewData: BodyCheck = (request) => {
+    const { type, data } = (request.body ?? {}) as { type?: unknown; data?: unknown };
+    const isObject = typeof data === 'object' && data !== null && !Array.isArray(data);
+    return typeof type === 'string' && isObject ? dataProblems(type, data as JsonObject) : [];
   };
 
   /**
@@ -73,6 +76,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
   app.post<{ Body: { name: string; type: string; data: JsonObject } }>(
     '/api/credentials',
     {
+      config: { bodyCheck: checkNewData },
       schema: {
         tags: ['credentials'],
         body: {
@@ -90,7 +94,6 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { name, type, data } = request.body;
-      check(type, data);
       const workspaceId = workspaceOf(request);
       const row = await db.transaction().execute(async (trx) =>
         trx
@@ -159,7 +162,8 @@ export async function credentialsRoutes(app: FastifyInstance) {
         .executeTakeFirst();
       if (!current) throw new NotFoundError(`no credential ${id}`);
       const { name, data } = request.body;
-      if (data) check(current.type, data);
+      const problems = data ? dataProblems(current.type, data) : [];
+      if (problems.length) throw new ValidationError(`data does not fit credential type ${current.type}`, problems);
       const row = await db.transaction().execute(async (trx) => {
         const stored = data ? await prepare(trx, workspaceId, current.type, data, id) : null;
         return trx

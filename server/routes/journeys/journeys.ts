@@ -1,4 +1,4 @@
-import { parseDuration, ValidationError, validateFilter } from '@waymark/sdk';
+import { type ErrorDetail, parseDuration, ValidationError, validateFilter } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { diffGraphs } from '../../../engine/graph/diff.js';
 import type { JourneyGraph, JourneySettings } from '../../../engine/graph/types.js';
@@ -9,6 +9,7 @@ import { publishJourney } from '../../../engine/journeys/publish.js';
 import { journeyStatsFor } from '../../../engine/journeys/stats.js';
 import { archiveJourney, setPaused } from '../../../engine/journeys/status.js';
 import { getVersion, graphOf } from '../../../engine/journeys/versions.js';
+import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { workspaceOf } from '../../teams/workspace.js';
@@ -19,21 +20,26 @@ const tags = ['journeys'];
 // Journeys may be large drawings; the default 1 MiB is meant for webhooks and events.
 const GRAPH_BODY_LIMIT = 10 * 1024 * 1024;
 
-/** A rate-limit window must be a duration and a goal's filter a filter; JSON Schema alone cannot say so. */
-function checkSettings(settings: Partial<JourneySettings> | undefined, pointer: string): void {
-  const filter = settings?.goal?.filter;
-  if (filter !== undefined) {
-    const problems = validateFilter(filter, 'event', `${pointer}/goal/filter`);
-    if (problems.length) throw new ValidationError('the request body is invalid', problems);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A rate-limit window must be a duration and a goal's filter a filter; JSON Schema alone cannot
+ * say so. Run with the schema (plugins/body-checks.ts), so the body may be of any shape.
+ */
+const checkSettings: BodyCheck = (request) => {
+  const settings = isObject(request.body) ? request.body.settings : undefined;
+  if (!isObject(settings)) return [];
+  const problems: ErrorDetail[] = [];
+  const filter = isObject(settings.goal) ? settings.goal.filter : undefined;
+  if (isObject(filter)) problems.push(...validateFilter(filter, 'event', '/settings/goal/filter'));
+  const window = isObject(settings.webhookRateLimit) ? settings.webhookRateLimit.window : undefined;
+  if (typeof window === 'string' && !((parseDuration(window) ?? 0) > 0)) {
+    const path = '/settings/webhookRateLimit/window';
+    problems.push({ path, message: `body${path} must be a positive ISO 8601 duration such as PT1M` });
   }
-  const window = settings?.webhookRateLimit?.window;
-  if (window !== undefined && !(parseDuration(window) !== null && parseDuration(window)! > 0)) {
-    const path = `${pointer}/webhookRateLimit/window`;
-    throw new ValidationError('the request body is invalid', [
-      { path, message: `body${path} must be a positive ISO 8601 duration such as PT1M` },
-    ]);
-  }
-}
+  return problems;
+};
 
 /** A create body naming a template starts from its graph and settings; its own settings win. */
 function fromTemplate<B extends { graph?: JourneyGraph; settings?: Partial<JourneySettings> }>(
@@ -68,11 +74,11 @@ export async function journeysRoutes(app: FastifyInstance) {
     '/api/journeys',
     {
       bodyLimit: GRAPH_BODY_LIMIT,
+      config: { bodyCheck: checkSettings },
       schema: { tags, body: s.createBody, response: { 201: s.journeySchema, ...errorResponses(400, 413) } },
     },
     async (request, reply) => {
       const { template, ...body } = request.body;
-      checkSettings(body.settings, '/settings');
       return reply.code(201).send(await createJourney(db, workspaceOf(request), fromTemplate(body, template)));
     },
   );
@@ -101,9 +107,8 @@ export async function journeysRoutes(app: FastifyInstance) {
 
   app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] } }>(
     '/api/journeys/:id',
-    { schema: { ...one, body: s.patchBody, response: journeyAnswer } },
+    { config: { bodyCheck: checkSettings }, schema: { ...one, body: s.patchBody, response: journeyAnswer } },
     async (request) => {
-      checkSettings(request.body.settings, '/settings');
       return updateJourney(db, workspaceOf(request), request.params.id, request.body);
     },
   );
@@ -119,9 +124,12 @@ export async function journeysRoutes(app: FastifyInstance) {
 
   app.put<{ Params: IdParams; Body: { graph: JourneyGraph; settings?: Partial<JourneySettings> } }>(
     '/api/journeys/:id/draft',
-    { bodyLimit: GRAPH_BODY_LIMIT, schema: { ...one, body: s.draftBody, response: journeyAnswer } },
+    {
+      bodyLimit: GRAPH_BODY_LIMIT,
+      config: { bodyCheck: checkSettings },
+      schema: { ...one, body: s.draftBody, response: journeyAnswer },
+    },
     async (request) => {
-      checkSettings(request.body.settings, '/settings');
       return saveDraft(db, workspaceOf(request), request.params.id, request.body);
     },
   );

@@ -74,6 +74,17 @@ describe('credentials API', () => {
     );
   });
 
+  test('names the data’s fields with the body’s own, in one answer', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/credentials',
+      headers: t.auth,
+      payload: { ...smtp, name: 5, data: { ...smtp.data, port: 'x' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.map((d: { path: string }) => d.path)).toEqual(['/name', '/data/port']);
+  });
+
   test('refuses an unknown type', async () => {
     const res = await t.app.inject({
       method: 'POST',

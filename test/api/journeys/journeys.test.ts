@@ -69,6 +69,51 @@ describe('POST /api/journeys', () => {
     expect(res.json().error.details[0].path).toBe('/settings/webhookRateLimit/window');
   });
 
+  describe('names the window with every field the schema refuses, in one answer', () => {
+    const paths = (res: { json(): { error: { details: { path: string }[] } } }) =>
+      res.json().error.details.map((d) => d.path);
+    const window = '/settings/webhookRateLimit/window';
+
+    test('beside the rate limit’s own max', async () => {
+      const res = await call('POST', '/api/journeys', {
+        name: 'x',
+        settings: { webhookRateLimit: { max: 'a', window: 'xx' } },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(paths(res)).toEqual(['/settings/webhookRateLimit/max', window]);
+    });
+
+    test('beside the name', async () => {
+      const res = await call('POST', '/api/journeys', {
+        name: 5,
+        settings: { webhookRateLimit: { max: 1, window: 'xx' } },
+      });
+      expect(paths(res)).toEqual(['/name', window]);
+    });
+
+    test('beside another setting of a draft', async () => {
+      const id = (await call('POST', '/api/journeys', { name: 'Draft checks' })).json().id;
+      const res = await call('PUT', `/api/journeys/${id}/draft`, {
+        graph: { nodes: [], edges: [] },
+        settings: { reentry: 'x', webhookRateLimit: { max: 1, window: 'xx' } },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('validation_failed');
+      expect(paths(res)).toEqual(['/settings/reentry', window]);
+    });
+
+    test('but a field the schema named is not named twice', async () => {
+      const res = await call(
+        'PATCH',
+        `/api/journeys/${(await call('POST', '/api/journeys', { name: 'Once' })).json().id}`,
+        {
+          settings: { webhookRateLimit: { max: 1, window: 'x' } },
+        },
+      );
+      expect(paths(res)).toEqual([window]);
+    });
+  });
+
   test('answers invalid_json to a body that is not JSON', async () => {
     const res = await t.app.inject({
       method: 'POST',
