@@ -6,13 +6,18 @@ import { ERROR_STATUSES } from '../error-statuses.js';
 import { unsupportedMediaType } from './bodies.js';
 import { drainOversizedBody } from './oversized-bodies.js';
 
-// PostgreSQL and socket errors that mean "the database is not there", not "your request is wrong".
+// PostgreSQL and socket errors that mean "the database is not there", not "your request is wrong":
+// among them a server that takes no more connections (53300 too_many_connections).
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'EPIPE',
+  '53300',
   '57P01',
   '57P02',
   '57P03',
@@ -22,13 +27,19 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
 ]);
 
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | null;
-  if (!e) return false;
+/** True when an error, or one it wraps (`cause`, an AggregateError's `errors`), says the database cannot be reached. */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  const e = error as { code?: string; message?: string; cause?: unknown; errors?: unknown } | null;
+  if (!e || typeof e !== 'object' || depth > 5) return false;
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
-    e.message ?? '',
-  );
+  if (
+    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+      e.message ?? '',
+    )
+  )
+    return true;
+  const wrapped = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  return wrapped.some((inner) => isDatabaseUnavailable(inner, depth + 1));
 }
 
 export function sendError(reply: FastifyReply, code: string, message: string, details: readonly ErrorDetail[] = []) {
