@@ -23,8 +23,8 @@ import { newTally } from '../../../engine/events/record.js';
 import { clearSuppression } from '../../../engine/inbound/suppression.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
-import { unstorableTextError } from '../../plugins/storable-text.js';
 import { unsupportedMediaType } from '../../plugins/bodies.js';
+import { unstorableTextError } from '../../plugins/storable-text.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import {
