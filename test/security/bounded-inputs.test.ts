@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type InboundSmtp, MAX_CONNECTIONS_PER_ADDRESS, startInboundSmtp } from '../../engine/inbound/smtp-listener.js';
 import { compileFilter } from '../../engine/segments/compile.js';
-import { DOMAIN, type InboundTest, inboundApp } from '../inbound/support.js';
+import { type InboundTest, inboundApp } from '../inbound/support.js';
 
 // What an outsider sending a lot, or something odd, may not do: make the server hold an
 // unbounded answer in memory, crash a request with a 500, read through an object's prototype,
