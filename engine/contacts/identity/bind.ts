@@ -28,18 +28,25 @@ const named = <T>(value: T): T | undefined => (typeof value === 'string' && valu
 
 /**
  * The identity in stored form; null when it names no one. Throws ValidationError naming the
- * bad field (`/email`, `/phone`), and NotFoundError for a `contactId` that is not a UUID.
+ * bad field (`/email`, `/phone`, `/contactId` when it is not a UUID).
  */
 export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity | null {
   if (identity.contactId !== undefined && identity.contactId !== null) {
     const id = String(identity.contactId);
-    if (!isUuid(id)) throw new NotFoundError(`no contact ${id}`);
+    if (!isUuid(id))
+      throw new ValidationError(`contactId ${JSON.stringify(id)} is not a contact's id`, [
+        { path: '/contactId', message: 'must be a contact id (a UUID)' },
+      ]);
     return { contactId: id };
   }
   const { value, errors } = normalizeInput({
     email: named(identity.email),
     phone: named(identity.phone),
-    externalId: identity.externalId === undefined ? undefined : named(String(identity.externalId)),
+    // null names no one, as a blank does (String(null) was the external id "null").
+    externalId:
+      identity.externalId === undefined || identity.externalId === null
+        ? undefined
+        : named(String(identity.externalId)),
   });
   if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
   if (!value.email && !value.phone && !value.externalId) return null;

@@ -239,6 +239,18 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(rows).toEqual([]);
   });
 
+  test('a contactId that is not a contact id is 400 naming it; an unknown one is 404', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const bad = await post(j.journeyId, { contactId: 'not-a-uuid' });
+    expect([bad.statusCode, bad.json().error.code, bad.json().error.details]).toEqual([
+      400,
+      'validation_failed',
+      [{ path: '/contactId', message: 'must be a contact id (a UUID)' }],
+    ]);
+    const unknown = await post(j.journeyId, { contactId: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   test('answers 422 schema_mismatch when the payload fails the node’s schema', async () => {
     const j = await publish(
       t.runtime.db,
