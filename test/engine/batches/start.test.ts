@@ -147,7 +147,7 @@ describe("a batch's start", () => {
     expect(step.finished_at!.getTime() - step.started_at!.getTime()).toBeGreaterThanOrEqual(550);
   });
 
-  test('an inline step an event resumed counts as waiting until the batch that runs it is written', async () => {
+  test('an inline step an event resumed leaves the waiting counts with the event, its run running', async () => {
     const contact = randomUUID();
     const j = await publish(db(), {
       nodes: [n('t', 'tst.trigger'), n('w', 'inl.await', { event: 'clicked' }), n('ok', 'tst.step')],
@@ -162,8 +162,8 @@ describe("a batch's start", () => {
     const parked = await stepAt(runId, 'w');
 
     expect(await startSteps(db(), [parked.id])).toMatchObject([{ id: parked.id, resume: { kind: 'event' } }]);
-    expect(await runRow(runId)).toMatchObject({ status: 'waiting', waiting_steps: 1 });
-    expect((await journeyStats(db(), j.journeyId)).nodes.w?.waiting).toBe(1);
+    expect(await runRow(runId)).toMatchObject({ status: 'running', waiting_steps: 0 });
+    expect((await journeyStats(db(), j.journeyId)).nodes.w?.waiting).toBe(0);
 
     await runWorker();
     const { run } = await runEnds(db(), runId);
@@ -173,7 +173,7 @@ describe("a batch's start", () => {
     expect(await stepAt(runId, 'w')).toMatchObject({ status: 'completed', attempts: 1 });
   });
 
-  test('a wait node resumed by an event leaves the waiting counts once, when its step is marked', async () => {
+  test('a wait node resumed by an event leaves the waiting counts once', async () => {
     const contact = randomUUID();
     const j = await publish(db(), {
       nodes: [n('t', 'tst.trigger'), n('w', 'tst.await', { event: 'clicked', ms: 60_000 }), n('ok', 'tst.step')],
