@@ -59,7 +59,10 @@ export async function bouncedAmong(
   return new Set(rows.map((r) => r.address));
 }
 
-/** How many marketing messages each contact got (or is being sent) since `since`, but `exclude`. */
+/**
+ * How many marketing messages each contact got (or is being sent) since `since`, but `exclude`:
+ * a sent message counts from when it was sent (one delayed by quiet hours keeps its creation time).
+ */
 export async function recentMarketingCounts(
   db: Kysely<Database>,
   contactIds: readonly string[],
@@ -70,7 +73,7 @@ export async function recentMarketingCounts(
   const { rows } = await sql<{ contact_id: string; n: number }>`
     select contact_id, count(*)::int as n from messages
     where contact_id = any(${contactIds}::uuid[]) and category = 'marketing' and status in ('queued', 'sent')
-      and created_at > ${since} and (${exclude}::uuid is null or id <> ${exclude}::uuid)
+      and coalesce(sent_at, created_at) > ${since} and (${exclude}::uuid is null or id <> ${exclude}::uuid)
     group by contact_id`.execute(db);
   return new Map(rows.map((r) => [r.contact_id, r.n]));
 }

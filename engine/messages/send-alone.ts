@@ -74,9 +74,9 @@ export async function sendAlone(
           reason: row.reason,
           delayed_until: row.delayed_until,
           error: null,
-          // A message decided again (after quiet hours) is created now; one held for a rate, or
-          // after a provider's 429, keeps its first time: its backlog's oldest waits from then.
-          ...(held ? {} : { created_at: now }),
+          // A message decided again (after quiet hours, a rate, a provider's 429) keeps the time
+          // it was created: the log's order and its cursors stay, and a backlog's oldest waits
+          // from then. The frequency cap counts a sent message from when it was sent.
         }),
       )
       .execute();

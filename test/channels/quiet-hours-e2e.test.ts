@@ -107,7 +107,12 @@ describe('quiet hours in a running journey', () => {
     expect(run).toMatchObject({ status: 'completed', outcome: 'mailed' });
     expect(steps.map((s) => s.node_id)).toEqual(['hook', 'mail', 'tag', 'done']);
     const [message] = await messagesOf(runId);
-    expect(message).toMatchObject({ status: 'sent', sentAt: '2030-01-11T06:00:00.000Z' });
+    // Created when the journey first sent it; sent when quiet hours ended.
+    expect(message).toMatchObject({
+      status: 'sent',
+      createdAt: '2030-01-10T21:30:00.000Z',
+      sentAt: '2030-01-11T06:00:00.000Z',
+    });
     expect(message.reason).toBeUndefined();
     const contact = (await api('GET', `/api/contacts/${contactId}`)).json();
     expect(contact.tags.map((tag: { tag: string }) => tag.tag)).toEqual(['mailed']);
