@@ -60,8 +60,8 @@ export function createContactsService(scope: StepScope): ContactsService {
   let events = 0;
   return {
     async get(contactId) {
-      const id = contactId === scope.contactId ? (await survivorOf(db, scope.workspaceId, contactId))?.id : null;
-      return loadContact(db, scope.workspaceId, id ?? (await own(scope, contactId)));
+      // The run's contact merged away since reads as its survivor; erased, as null.
+      return loadContact(db, scope.workspaceId, await survivorIdOf(db, scope.workspaceId, await own(scope, contactId)));
     },
     async update(contactId, patch) {
       const id = await own(scope, contactId);

@@ -93,10 +93,10 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
   const mark = input.html === undefined ? null : linkMarkOf(input.html);
   const href = mark === null ? HREF : markedHref(mark);
   const tracked = input.tracked !== false;
-  let html = (tracked ? input.html : undefined)?.replace(ANCHOR, (tag) =>
+  let html = input.html?.replace(ANCHOR, (tag) =>
     tag.replace(href, (whole, prefix: string, _v, dq?: string, sq?: string, bare?: string) => {
       const url = decodeEntities(dq ?? sq ?? bare ?? '').trim();
-      if (!url || url.startsWith('#') || untracked(url)) return whole;
+      if (!tracked || !url || url.startsWith('#') || untracked(url)) return whole;
       const keyMatch = KEY_ATTR.exec(tag);
       const key = keyMatch ? decodeEntities(keyMatch[2] ?? keyMatch[3] ?? keyMatch[4] ?? '') : null;
       const index = links.length;
@@ -104,7 +104,6 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
       return `${prefix}"${escapeAttr(urls.click(index, url))}"`;
     }),
   );
-  if (!tracked) html = input.html;
   if (html !== undefined && mark !== null) html = withoutLinkMarks(html);
   let text = input.text;
   if (input.marketing) {

@@ -7,6 +7,7 @@ import { tokensRoutes } from './admin/tokens.js';
 import { computedAttributesRoutes } from './contacts/computed-attributes.js';
 import { contactsRoutes } from './contacts/contacts.js';
 import { eventsRoutes } from './contacts/events.js';
+import { contactImportRoutes } from './contacts/import.js';
 import { leadsRoutes } from './contacts/leads.js';
 import { contactMergesRoutes } from './contacts/merges.js';
 import { contactQualityRoutes } from './contacts/quality.js';
@@ -53,6 +54,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(inboundRoutes);
   await app.register(providerHooksRoutes);
   await app.register(contactsRoutes);
+  await app.register(contactImportRoutes);
   await app.register(contactSubscriptionsRoutes);
   await app.register(contactMergesRoutes);
   await app.register(contactQualityRoutes);

@@ -1,4 +1,3 @@
-import { type Readable, Transform } from 'node:stream';
 import {
   type Channel,
   ConflictError,
@@ -7,13 +6,11 @@ import {
   NotFoundError,
   ValidationError,
   validateFilter,
-  WaymarkError,
 } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { mustNameComputed } from '../../../engine/computed/store.js';
 import { type ContactInput, normalizeInput } from '../../../engine/contacts/identity/normalize.js';
 import { upsertContacts } from '../../../engine/contacts/identity/upsert.js';
-import { importContacts } from '../../../engine/contacts/import.js';
 import { loadContact } from '../../../engine/contacts/load.js';
 import { contactIdFor, survivorOf } from '../../../engine/contacts/merge/survivor.js';
 import { setConsent } from '../../../engine/contacts/privacy/consent.js';
@@ -23,7 +20,6 @@ import { newTally } from '../../../engine/events/record.js';
 import { clearSuppression } from '../../../engine/inbound/suppression.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
-import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
@@ -31,33 +27,13 @@ import {
   anyObject,
   contactSchema,
   errorResponses,
-  importResultSchema,
   listMembershipSchema,
   mergedIntoSchema,
   redirectToSurvivor,
   tagStateSchema,
 } from './schemas.js';
 
-const IMPORT_LIMIT = 50 * 1024 * 1024;
 const nullableString = { type: ['string', 'null'] } as const;
-
-/**
- * The body as read, failing with 413 `payload_too_large` once it passes `limit` bytes (a
- * streamed body declares no length). The request itself is left whole, so that the rest of
- * the body can be read and the 413 answered (plugins/errors.ts), not the connection reset.
- */
-function limited(body: Readable, limit: number, message: string): Readable {
-  let seen = 0;
-  const counted = new Transform({
-    transform(chunk: Buffer, _encoding, next) {
-      seen += chunk.length;
-      if (seen > limit) next(new WaymarkError('payload_too_large', message));
-      else next(null, chunk);
-    },
-  });
-  body.on('error', (error) => counted.destroy(error));
-  return body.pipe(counted);
-}
 
 function parseSegment(text: string | undefined): Filter | null {
   if (text === undefined || text === '') return null;
@@ -165,47 +141,6 @@ export async function contactsRoutes(app: FastifyInstance) {
       return findContacts(db, workspaceId, filter, { limit, cursor });
     },
   );
-
-  // The import reads its body as a stream and takes only CSV and NDJSON: in a plugin of its
-  // own, so the other contact routes take JSON alone.
-  await app.register(async (imports) => {
-    imports.removeAllContentTypeParsers();
-    imports.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) =>
-      done(null, payload),
-    );
-
-    imports.post<{ Querystring: { source?: string } }>(
-      '/api/contacts/import',
-      {
-        bodyLimit: IMPORT_LIMIT,
-        schema: {
-          tags: ['contacts'],
-          querystring: {
-            type: 'object',
-            properties: { source: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$', default: 'import' } },
-          },
-          summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
-          consumes: ['text/csv', 'application/x-ndjson'],
-          response: {
-            200: importResultSchema,
-            ...errorResponses(400, 413, 415),
-          },
-        },
-      },
-      async (request) => {
-        const type = String(request.headers['content-type'] ?? '')
-          .split(';')[0]
-          ?.trim();
-        // A call with no body at all reaches here without a parser.
-        if (type !== 'text/csv' && type !== 'application/x-ndjson') throw unsupportedMediaType(request);
-        const declared = Number(request.headers['content-length'] ?? 0);
-        if (declared > IMPORT_LIMIT) throw new WaymarkError('payload_too_large', 'an import is at most 50 MiB');
-        const body = limited(request.body as Readable, IMPORT_LIMIT, 'an import is at most 50 MiB');
-        const format = type === 'text/csv' ? 'csv' : 'ndjson';
-        return importContacts(db, workspaceOf(request), body, format, request.query.source);
-      },
-    );
-  });
 
   app.get<{ Params: { id: string } }>(
     '/api/contacts/:id',
