@@ -57,7 +57,8 @@ function describe(error: ErrorObject): ErrorDetail {
   const format = error.keyword === 'format' ? (error.params as { format: string }).format : null;
   if (format === 'template')
     return { path, message: `${where} is not a valid template: ${templateError(String(error.data))}` };
-  if (format === 'duration') return { path, message: `${where} must be an ISO 8601 duration such as PT30S or P7D` };
+  if (format === 'duration')
+    return { path, message: `${where} must be an ISO 8601 duration of zero or more, such as PT30S or P7D` };
   if (format === 'credential') return { path, message: `${where} must be a credential id (a UUID)` };
   const exclusive = exclusiveKeys(error);
   if (exclusive) return { path, message: `${where} needs exactly one of ${exclusive.join(', ')}` };

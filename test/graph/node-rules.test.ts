@@ -71,8 +71,22 @@ describe('graph validation: params', () => {
 
   test('refuses a duration that is not ISO 8601', () => {
     expect(withParams({ after: '3 days' })).toEqual([
-      { nodeId: 'a', path: '/after', message: '/after must be an ISO 8601 duration such as PT30S or P7D' },
+      {
+        nodeId: 'a',
+        path: '/after',
+        message: '/after must be an ISO 8601 duration of zero or more, such as PT30S or P7D',
+      },
     ]);
+  });
+
+  test('refuses a negative duration, signed before or inside', () => {
+    const message = '/after must be an ISO 8601 duration of zero or more, such as PT30S or P7D';
+    expect(withParams({ after: '-P1D' })).toEqual([{ nodeId: 'a', path: '/after', message }]);
+    expect(withParams({ after: 'PT-1H' })).toEqual([{ nodeId: 'a', path: '/after', message }]);
+  });
+
+  test('takes a zero duration', () => {
+    expect(withParams({ after: 'PT0S' })).toEqual([]);
   });
 
   test('refuses an email param that is no address', () => {

@@ -9,7 +9,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** A duration from PT0S to P1D in ms, or a problem. */
 function durationProblem(value: unknown): string | number {
   const ms = typeof value === 'string' ? parseDuration(value) : null;
-  if (ms === null || ms < 0 || ms > MAX_BACKOFF_MS) return 'must be an ISO 8601 duration from PT0S to P1D';
+  if (ms === null || ms > MAX_BACKOFF_MS) return 'must be an ISO 8601 duration from PT0S to P1D';
   return ms;
 }
 

@@ -4,20 +4,27 @@ import { Duration } from 'luxon';
 // amount after `P`, and one after `T` when it is written.
 const NO_AMOUNT = /^-?PT?$|T$/;
 
-/** An ISO 8601 duration read by Luxon, or null when the text is not one. */
+/**
+ * An ISO 8601 duration read by Luxon, or null when the text is not one. Luxon also reads signed
+ * amounts (`-PT1S`, `PT-1H`); a wait, a tag's lifespan or a retention period of negative length
+ * means nothing here, and taken as such it would end in the past, so they are not durations.
+ */
 function durationOf(text: string): Duration | null {
   if (NO_AMOUNT.test(text)) return null;
   const d = Duration.fromISO(text);
-  return d.isValid ? d : null;
+  if (!d.isValid) return null;
+  return Object.values(d.toObject()).every((amount) => amount >= 0) ? d : null;
 }
 
 /**
- * Parses an ISO 8601 duration (`PT30S`, `P7D`) into milliseconds; null when it is not one.
+ * Parses an ISO 8601 duration (`PT30S`, `P7D`) into milliseconds; null when it is not one or
+ * has a negative amount.
  * Days count as 24 hours here; use {@link addDuration} for calendar-correct arithmetic.
  *
  * @example
  * parseDuration('PT2H') // 7200000
  * parseDuration('PT')   // null
+ * parseDuration('-PT1S') // null
  */
 export function parseDuration(text: string): number | null {
   return durationOf(text)?.as('milliseconds') ?? null;
