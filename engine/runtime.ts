@@ -173,6 +173,8 @@ export async function createRuntime(
         stepPool: { pool: steps.pool, max: config.stepPoolMax },
         stepSlots,
         ingestSlots,
+        health,
+        logger,
       }),
       smtp,
       httpStandIns: { ...options.httpStandIns },

@@ -12,7 +12,8 @@ export interface MetricsListener {
 /**
  * Serves `GET /metrics` without a token on `METRICS_HOST:METRICS_PORT` (API.md "Metrics"), in
  * every process, the worker included; any other path answers 404. A port in use stops
- * start-up with an error naming `METRICS_PORT`.
+ * start-up with an error naming `METRICS_PORT`. A database outage still answers 200, as on the
+ * HTTP port (the same `Metrics`); only a fault of our own answers 500.
  *
  * @example
  * const listener = await startMetricsListener(runtime.metrics, { host: '0.0.0.0', port: 9464 });

@@ -1,10 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { LimitFunction } from 'p-limit';
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
+import type { DatabaseHealth } from '../health.js';
 import type { ProcessIdentity } from './identity.js';
-import { type InstallSnapshot, readInstallSnapshot, SNAPSHOT_MAX_AGE_MS } from './install-gauges.js';
+import { readInstallSnapshot } from './install-gauges.js';
+import { InstallSnapshots } from './install-snapshots.js';
 
 /** How a step execution ended, as `waymark_steps_total` and the step span count it. */
 export type StepStatus = 'completed' | 'waiting' | 'failed' | 'retry';
@@ -20,11 +23,14 @@ const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 /**
  * One process's Prometheus metrics (API.md "Metrics"): its own registry, every series labelled
  * with the process's role and id. Counters count what this process did; the installation
- * gauges are read from the database at most every 5 s, whichever process is scraped.
+ * gauges are read from the database at most every 5 s, whichever process is scraped. No
+ * collect fails or waits long for the database, so a scrape during an outage still answers
+ * with the process's own metrics and `waymark_database_up` 0.
  *
  * @example
  * const metrics = new Metrics(processIdentity('worker'), {
  *   db, pool, poolMax: 20, stepPool: { pool: steps, max: 4 }, stepSlots: pLimit(4), ingestSlots: pLimit(4),
+ *   health, logger,
  * });
  * metrics.steps.inc({ node_type: 'http.request', status: 'completed' });
  * const text = await metrics.registry.metrics();
@@ -35,11 +41,11 @@ export class Metrics {
   readonly steps: Counter<'node_type' | 'status'>;
   readonly stepDuration: Histogram<'node_type'>;
   readonly messages: Counter<'channel' | 'outcome'>;
-  private snapshot: { at: number; value: Promise<InstallSnapshot> } | null = null;
+  private readonly snapshots: InstallSnapshots;
 
   constructor(
     readonly identity: ProcessIdentity,
-    private readonly source: {
+    source: {
       db: Kysely<Database>;
       pool: pg.Pool;
       poolMax: number;
@@ -49,9 +55,14 @@ export class Metrics {
       stepSlots: LimitFunction;
       /** The records being taken in (`Runtime.ingestSlots`). */
       ingestSlots: LimitFunction;
+      /** The database watch (`Runtime.health`): whether PostgreSQL can be reached now. */
+      health: Pick<DatabaseHealth, 'ok'>;
+      logger: Logger;
     },
   ) {
     const registers = [this.registry];
+    const { db, health, logger } = source;
+    this.snapshots = new InstallSnapshots({ read: () => readInstallSnapshot(db), reachable: () => health.ok, logger });
     this.registry.setDefaultLabels({ role: identity.role, process: identity.process });
     collectDefaultMetrics({ register: this.registry });
     this.webhooks = new Counter({
@@ -79,7 +90,7 @@ export class Metrics {
       labelNames: ['channel', 'outcome'],
       registers,
     });
-    this.installGauges(registers);
+    this.installGauges(registers, health);
     const { pool, poolMax, stepPool } = source;
     poolGauges(registers, 'waymark_db_pool', "this process's PostgreSQL pool", pool, poolMax);
     // Apart from the main pool: too small, its waiting count grows while the main pool idles.
@@ -102,28 +113,32 @@ export class Metrics {
     if (runs > 0) this.steps.inc({ node_type: nodeType, status: 'completed' }, runs);
   }
 
-  /** The installation snapshot, read again once it is older than 5 s (one read for all gauges). */
-  private install(): Promise<InstallSnapshot> {
-    const now = Date.now();
-    if (!this.snapshot || now - this.snapshot.at >= SNAPSHOT_MAX_AGE_MS) {
-      const value = readInstallSnapshot(this.source.db);
-      // A failed read is not kept: the next scrape tries again.
-      value.catch(() => {
-        if (this.snapshot?.value === value) this.snapshot = null;
-      });
-      this.snapshot = { at: now, value };
-    }
-    return this.snapshot.value;
-  }
-
-  private installGauges(registers: Registry[]) {
-    const install = () => this.install();
+  /**
+   * `waymark_database_up` and the gauges read from the database. While the snapshot cannot be
+   * had those are left out (no sample), never kept at their last value: Prometheus marks a
+   * series missing from a scrape stale, so graphs show the gap and `absent()` alerts fire,
+   * where a repeated value would pass for a fresh one (an oldest-due age frozen just while
+   * jobs pile up). Prometheus's "Writing exporters" asks the same: an `up`-style gauge, and
+   * the metrics that could be read.
+   */
+  private installGauges(registers: Registry[], health: Pick<DatabaseHealth, 'ok'>) {
+    const install = () => this.snapshots.current();
+    new Gauge({
+      name: 'waymark_database_up',
+      help: "1 while this process's database watch reaches PostgreSQL, 0 while it cannot (the installation gauges are then left out)",
+      registers,
+      collect() {
+        this.set(health.ok ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'waymark_jobs_due',
       help: 'Queued jobs whose time has come and that no worker holds (installation-wide: aggregate with max)',
       registers,
       async collect() {
-        this.set((await install()).jobsDue);
+        const snapshot = await install();
+        if (snapshot) this.set(snapshot.jobsDue);
+        else leaveOut(this);
       },
     });
     new Gauge({
@@ -131,7 +146,9 @@ export class Metrics {
       help: 'Age of the oldest due job no worker holds; 0 when there is none (installation-wide)',
       registers,
       async collect() {
-        this.set((await install()).oldestDueAgeSeconds);
+        const snapshot = await install();
+        if (snapshot) this.set(snapshot.oldestDueAgeSeconds);
+        else leaveOut(this);
       },
     });
     new Gauge({
@@ -140,9 +157,9 @@ export class Metrics {
       labelNames: ['node_type'],
       registers,
       async collect() {
-        const { waitsParked } = await install();
+        const snapshot = await install();
         this.reset();
-        for (const w of waitsParked) this.set({ node_type: w.nodeType }, w.count);
+        for (const w of snapshot?.waitsParked ?? []) this.set({ node_type: w.nodeType }, w.count);
       },
     });
     new Gauge({
@@ -151,12 +168,18 @@ export class Metrics {
       labelNames: ['channel'],
       registers,
       async collect() {
-        const { backlog } = await install();
+        const snapshot = await install();
         this.reset();
-        for (const b of backlog) this.set({ channel: b.channel }, b.count);
+        for (const b of snapshot?.backlog ?? []) this.set({ channel: b.channel }, b.count);
       },
     });
   }
+}
+
+/** An unlabelled gauge with no sample: `reset()` alone would show 0. */
+function leaveOut(gauge: Gauge): void {
+  gauge.reset();
+  gauge.remove();
 }
 
 /** `<prefix>_connections{state}`, `<prefix>_waiting` and `<prefix>_max` of one connection pool. */
