@@ -11,6 +11,7 @@ import { eventIngestion } from './workloads/events.js';
 import { computedRefresh, mergeWithManyEvents } from './workloads/identity.js';
 import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
+import { journeyFloor } from './workloads/journey-floor.js';
 import { webhookToAction } from './workloads/latency.js';
 import { scaleOut } from './workloads/scale-out.js';
 import { segmentPreview } from './workloads/segments.js';
@@ -21,6 +22,8 @@ import { webhookIngestion } from './workloads/webhook.js';
 type Workload = { name: string; run: (context: Context) => Promise<BenchResult[]> };
 interface Context {
   ceilingJobsPerSecond: number | null;
+  /** The journey's rows written bare (`journey-floor`), when it ran. */
+  floorStepsPerSecond: number | null;
   bareInsertRps: number | null;
 }
 
@@ -41,7 +44,15 @@ const WORKLOADS: Workload[] = [
       return rows;
     },
   },
-  { name: 'journey', run: (ctx) => journeyThroughput(ctx.ceilingJobsPerSecond) },
+  {
+    name: 'journey-floor',
+    run: async (ctx) => {
+      const { rows, stepsPerSecond } = await journeyFloor();
+      ctx.floorStepsPerSecond = stepsPerSecond;
+      return rows;
+    },
+  },
+  { name: 'journey', run: (ctx) => journeyThroughput(ctx.ceilingJobsPerSecond, ctx.floorStepsPerSecond) },
   { name: 'webhook', run: (ctx) => webhookIngestion(ctx.bareInsertRps) },
   { name: 'events', run: (ctx) => eventIngestion(ctx.bareInsertRps) },
   { name: 'latency', run: () => webhookToAction() },
@@ -85,7 +96,7 @@ if (workersAt >= 0 && !(Number.isInteger(maxWorkers) && maxWorkers >= 1)) {
 }
 if (maxWorkers) WORKLOADS.push({ name: 'scale-out', run: () => scaleOut(maxWorkers) });
 const only = workersAt >= 0 ? [...args.slice(0, workersAt), ...args.slice(workersAt + 2), 'scale-out'] : args;
-const context: Context = { ceilingJobsPerSecond: null, bareInsertRps: null };
+const context: Context = { ceilingJobsPerSecond: null, floorStepsPerSecond: null, bareInsertRps: null };
 const results: BenchResult[] = [];
 const about = await machine();
 console.log(`machine: ${about}\n`);

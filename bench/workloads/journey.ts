@@ -68,7 +68,7 @@ export async function queueFiveNodeRuns(instance: BenchInstance, contacts: numbe
 }
 
 /** Contacts through the 5-node journey: contact-steps per second once the worker drains the queue. */
-export async function journeyThroughput(ceiling: number | null): Promise<BenchResult[]> {
+export async function journeyThroughput(ceiling: number | null, floor: number | null = null): Promise<BenchResult[]> {
   const contacts = scaled(10_000);
   const instance = await createInstance();
   try {
@@ -92,7 +92,7 @@ export async function journeyThroughput(ceiling: number | null): Promise<BenchRe
         value: stepsPerSecond,
         unit: 'steps/s',
         ratio: ceiling ? { to: 'ceiling', value: stepsPerSecond / ceiling, goal: '≥ 1.0×' } : undefined,
-        notes: `${contacts} contacts, ${Math.round(ms)} ms; CPU/step: worker ${workerUs} µs + PostgreSQL ${pgUs} µs`,
+        notes: `${contacts} contacts, ${Math.round(ms)} ms; CPU/step: worker ${workerUs} µs + PostgreSQL ${pgUs} µs${floor ? `; ${(stepsPerSecond / floor).toFixed(2)}× its rows written bare` : ''}`,
       },
     ];
   } finally {
