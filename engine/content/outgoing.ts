@@ -1,5 +1,6 @@
 import { type PreparedMessage, WaymarkError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
+import { StepSecrets } from '../credentials/step-secrets.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { mailDomain } from '../messages/deliver.js';
@@ -69,8 +70,11 @@ export async function storeAndDeliver(
       .where('id', '=', id)
       .execute();
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    // The mail server's refusal may echo `SMTP_URL`'s login: kept from the row, the answer and
+    // the cause a caller logs (a form's confirmation mail), which pino prints with the error.
+    const secrets = StepSecrets.of(env.smtp.login);
+    const text = secrets.text(error instanceof Error ? error.message : String(error));
     await db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
-    throw new DeliveryFailedError(`the mail server refused the message: ${text}`, { cause: error });
+    throw new DeliveryFailedError(`the mail server refused the message: ${text}`, { cause: secrets.value(error) });
   }
 }

@@ -11,7 +11,8 @@ export const REDACTED = '[redacted]';
 const MIN_SECRET_LENGTH = 6;
 
 /**
- * The credential values one step read through `ctx.credentials.get`, hidden from what the
+ * The credential values one step read through `ctx.credentials.get`, and those a service used
+ * for it whose failure may echo them (a message's sender: `sendSecrets`), hidden from what the
  * step leaves behind (SDK.md "Credentials": never in a step's output, a log line or an error
  * message): its output, its error and its `ctx.log` lines. A step that reads no credential
  * keeps none, and nothing it leaves is looked at.
@@ -26,6 +27,13 @@ export class StepSecrets {
   /** Longest first, so that a secret holding another is hidden whole. */
   #values: string[] | null = null;
 
+  /** The secrets of `data` alone (what a send outside any step logged in with). */
+  static of(data: unknown): StepSecrets {
+    const secrets = new StepSecrets();
+    secrets.keep(data);
+    return secrets;
+  }
+
   /** Whether the step read no credential: nothing it leaves needs looking at. */
   get none(): boolean {
     return this.#values === null;
@@ -36,7 +44,7 @@ export class StepSecrets {
     return {
       get: async <T extends JsonObject = JsonObject>(credentialId: string): Promise<T> => {
         const data = await credentials.get<T>(credentialId);
-        this.#keep(data);
+        this.keep(data);
         return data;
       },
     };
@@ -75,7 +83,12 @@ export class StepSecrets {
     return copy;
   }
 
-  #keep(data: unknown): void {
+  /**
+   * Keeps the strings of `data` as secrets too: what a service used for the step without handing
+   * it to the node (a sending credential's data, `SMTP_URL`'s login), once it may have come back
+   * in what the step leaves.
+   */
+  keep(data: unknown): void {
     const found = new Set(this.#values);
     const walk = (value: unknown): void => {
       if (typeof value === 'string') {

@@ -15,6 +15,7 @@ import { inTransaction } from '../db/transaction.js';
 import { dkimFor } from '../sending/dkim.js';
 import { type SendingCredential, sendThroughCredential } from '../sending/senders.js';
 import { type StepScope, shared } from '../services/step-scope.js';
+import { sendSecrets } from './send-secrets.js';
 
 /** The domain of Waymark's own addresses (Message-ID, default From): the public URL's host. */
 export function mailDomain(publicUrl: string): string {
@@ -77,16 +78,17 @@ export async function handOver(
       answer: { result: { messageId: id, status: 'sent' } },
     };
   } catch (error) {
+    // The row keeps the refusal without the sender's login; the step hides it wherever it shows.
+    const text = sendSecrets(scope, request, credential).text(error instanceof Error ? error.message : String(error));
     // A provider's 429 (API.md "Sending credentials") fails nothing and spends no attempt: the
     // step waits out the provider's `Retry-After` before sending again.
     if (error instanceof RetryableError && error.stepCode === 'provider.rate-limited') {
       const until = new Date(Date.now() + (error.retryAfterMs ?? 1000));
       return {
-        mark: { kind: 'held', until, error: error.message },
+        mark: { kind: 'held', until, error: text },
         answer: { result: { messageId: id, status: 'delayed', reason: 'send-rate', until } },
       };
     }
-    const text = error instanceof Error ? error.message : String(error);
     metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
     return { mark: { kind: 'failed', error: text }, answer: { error: failureOf(request, error, text) } };
   }

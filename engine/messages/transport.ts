@@ -12,8 +12,12 @@ const MESSAGES_PER_CONNECTION = 1000;
  */
 export class DefaultSmtp {
   #transport: Transporter | null = null;
+  /** The user and password `SMTP_URL` logs in with: hidden from a failed send's error (`sendSecrets`). */
+  readonly login: readonly string[];
 
-  constructor(readonly url: string | null) {}
+  constructor(readonly url: string | null) {
+    this.login = loginOf(url);
+  }
 
   /**
    * The default email delivery: through `SMTP_URL` when set; otherwise the message stays in
@@ -30,5 +34,21 @@ export class DefaultSmtp {
   close(): void {
     this.#transport?.close();
     this.#transport = null;
+  }
+}
+
+/** A URL's user and password as the server gets them (decoded) and as written in the URL. */
+function loginOf(url: string | null): string[] {
+  if (!url) return [];
+  const { username, password } = new URL(url);
+  return [username, password, decoded(username), decoded(password)].filter(Boolean);
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // A stray `%` is sent as written.
+    return text;
   }
 }

@@ -1,6 +1,7 @@
 import type { Contact, SendRequest, SendResult, TagState } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { TagAdd } from '../contacts/tags.js';
+import type { StepSecrets } from '../credentials/step-secrets.js';
 import type { Database } from '../db/database.js';
 import type { Runtime } from '../runtime.js';
 
@@ -30,6 +31,11 @@ export interface StepScope {
   now(): Date;
   /** Shared by the steps of one batch, so their writes leave together (absent: one by one). */
   batch?: StepBatchServices;
+  /**
+   * The step's secrets (`invokeNode`): a service adds what it used for the step that may come
+   * back in the step's error, to be hidden there like what the node read (absent: no step).
+   */
+  secrets?: StepSecrets;
 }
 
 /** Writes the steps of a batch share: each call is answered as if it went alone. */

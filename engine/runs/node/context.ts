@@ -236,6 +236,7 @@ export async function buildNodeContext(input: {
     idempotencyKey: step.idempotencyKey ?? step.id,
     now,
     batch: input.batch,
+    secrets: input.secrets,
   };
   const services = productionServices(scope, definition, input.onServiceUse);
   const { signal, secrets } = input;
