@@ -11,6 +11,7 @@ import { eventIngestion } from './workloads/events.js';
 import { computedRefresh, mergeWithManyEvents } from './workloads/identity.js';
 import { inboundReplies } from './workloads/inbound.js';
 import { journeyThroughput } from './workloads/journey.js';
+import { journeyChain } from './workloads/journey-chain.js';
 import { journeyFloor } from './workloads/journey-floor.js';
 import { webhookToAction } from './workloads/latency.js';
 import { scaleOut } from './workloads/scale-out.js';
@@ -52,6 +53,7 @@ const WORKLOADS: Workload[] = [
       return rows;
     },
   },
+  { name: 'journey-chain', run: () => journeyChain() },
   { name: 'journey', run: (ctx) => journeyThroughput(ctx.ceilingJobsPerSecond, ctx.floorStepsPerSecond) },
   { name: 'webhook', run: (ctx) => webhookIngestion(ctx.bareInsertRps) },
   { name: 'events', run: (ctx) => eventIngestion(ctx.bareInsertRps) },
