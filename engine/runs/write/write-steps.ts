@@ -27,15 +27,37 @@ export interface WrittenChild {
   nodeId: string;
 }
 
+/** Where a row stands in the list: what a created step may leave out (migrations/0060). */
+interface Place {
+  /** The step of the row before. */
+  before: string | undefined;
+  /** The root of the chain the row before belongs to. */
+  root: string | undefined;
+}
+
+/** The next nodes a completed step's row asks the writer to spawn: those not run inline. */
+function spawnOf(next: readonly string[], inline: readonly string[] | undefined): string[] | undefined {
+  if (next.length === 0) return undefined;
+  if (!inline?.length) return next as string[];
+  const spawn = next.filter((n) => !inline.includes(n));
+  return spawn.length ? spawn : undefined;
+}
+
 // Each kind's row is one object literal: on Node 20 a literal that adds keys after a spread
 // (`{ ...base, output }`) takes a slow path, 3.7 µs a row against 0.02 in a microbenchmark of
 // the journey's rows (engine/README.md "Hot paths"), and the writer makes one per step. What
 // a row lacks is undefined, which JSON leaves out (the writer reads it as null): a batch's
-// JSON is parsed by PostgreSQL, and most of a step's fields are empty.
-function row(write: StepWrite, setOf: ReadonlyMap<string, number>) {
-  const { transition: t, stepId: id, contactId } = write;
+// JSON is parsed by PostgreSQL, and most of a step's fields are empty. A step created in a
+// chain names its node and leaves out what the list says (0060): its root is that of the rows
+// before it, its contact the root's, its parent the step before it.
+function row(write: StepWrite, setOf: ReadonlyMap<string, number>, place: Place) {
+  const { transition: t, stepId: id } = write;
   const create = write.create;
   const counterSet = create ? undefined : setOf.get(id);
+  const contactId = create ? undefined : write.contactId;
+  const nodeId = create?.nodeId;
+  const rootId = create && create.rootId !== place.root ? create.rootId : undefined;
+  const parentStepId = create && create.parentStepId !== place.before ? create.parentStepId : undefined;
   switch (t.kind) {
     case 'complete':
       return {
@@ -43,11 +65,12 @@ function row(write: StepWrite, setOf: ReadonlyMap<string, number>) {
         contactId,
         kind: t.kind,
         counterSet,
-        create,
+        nodeId,
+        rootId,
+        parentStepId,
         output: t.output,
         outputs: t.outputs,
-        next: t.next,
-        inline: write.inline?.length ? write.inline : undefined,
+        spawn: t.end ? undefined : spawnOf(t.next, write.inline),
         end: t.end?.status,
         goal: t.end?.goal,
         runOpen: t.run.open || undefined,
@@ -59,7 +82,9 @@ function row(write: StepWrite, setOf: ReadonlyMap<string, number>) {
         contactId,
         kind: t.kind,
         counterSet,
-        create,
+        nodeId,
+        rootId,
+        parentStepId,
         output: t.output,
         wakeAt: t.wakeAt.toISOString(),
         timeout: t.waitsFor === 'event',
@@ -68,10 +93,41 @@ function row(write: StepWrite, setOf: ReadonlyMap<string, number>) {
         runWaiting: t.run.waiting || undefined,
       };
     case 'retry':
-      return { id, contactId, kind: t.kind, counterSet, create, error: t.error, wakeAt: t.at.toISOString() };
+      return {
+        id,
+        contactId,
+        kind: t.kind,
+        counterSet,
+        nodeId,
+        rootId,
+        parentStepId,
+        error: t.error,
+        wakeAt: t.at.toISOString(),
+      };
     case 'fail':
-      return { id, contactId, kind: t.kind, counterSet, create, error: t.error, end: t.end.status };
+      return {
+        id,
+        contactId,
+        kind: t.kind,
+        counterSet,
+        nodeId,
+        rootId,
+        parentStepId,
+        error: t.error,
+        end: t.end.status,
+      };
   }
+}
+
+/** The rows of `writes`, in order: each created step leaves out what its place in the list says. */
+function rowsOf(writes: readonly StepWrite[], setOf: ReadonlyMap<string, number>) {
+  const place: Place = { before: undefined, root: undefined };
+  return writes.map((write) => {
+    const made = row(write, setOf, place);
+    place.before = write.stepId;
+    place.root = write.create?.rootId ?? write.stepId;
+    return made;
+  });
 }
 
 type CounterSums = Required<Omit<CounterDelta, 'nodeId' | 'output'>>;
@@ -142,7 +198,8 @@ const nonZero = (d: CounterDelta & CounterSums): CounterDelta => ({
 
 /**
  * THE writer: records any list of step transitions in one statement (`waymark_write_steps`,
- * migrations/0012_kernel.ts; read once, as jsonb, since 0030_writer_reads_once.ts) — each
+ * migrations/0012_kernel.ts; read once, as jsonb, since 0030_writer_reads_once.ts; its rows
+ * compact since 0060_writer_reads_chains_compactly.ts) — each
  * step settled while still live, the next steps and their jobs, parked waits and their wake-up
  * jobs, retries, ended runs, node counters, the runs' token counts and the live-feed notices. Returns the steps it recorded and the children it
  * created. Each job step's attempt is counted here, and `startedAt` (its batch's start) is
@@ -160,7 +217,7 @@ export async function writeSteps(
   if (writes.length === 0) return { written: 0, children: [] };
   const { sets, setOf } = chainCounters(writes);
   const { rows } = await sql<{ result: { written: number; children: WrittenChild[] } }>`
-    select waymark_write_steps(${JSON.stringify(writes.map((w) => row(w, setOf)))}::jsonb,
+    select waymark_write_steps(${JSON.stringify(rowsOf(writes, setOf))}::jsonb,
       ${JSON.stringify(sets)}::jsonb, ${STEP_TASK}::text,
       ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int, ${options.startedAt ?? null}::timestamptz) as result${options.asyncCommit ? sql`, ${ASYNC_COMMIT} as mode` : sql``}
   `.execute(db);

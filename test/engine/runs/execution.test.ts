@@ -95,6 +95,33 @@ describe('a run', () => {
     expect(after.steps.map((s) => [s.node_id, s.status]).sort()).toEqual(statuses());
   });
 
+  test('an inline fork whose branches go on inline records each step after the step it came from', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [
+        n('t', 'tst.trigger'),
+        n('c', 'tst.if', { key: 'vip' }),
+        n('l1', 'tst.if', { key: 'vip' }),
+        n('l2', 'tst.if', { key: 'vip' }),
+        n('r1', 'tst.if', { key: 'vip' }),
+        n('x', 'core.exit'),
+      ],
+      edges: [e('t', 'c'), e('c', 'l1', 'yes'), e('c', 'r1', 'yes'), e('l1', 'l2', 'yes'), e('r1', 'x', 'yes')],
+    });
+    const runId = await start(j, { vip: true });
+    const { run, steps } = await runEnds(t.runtime.db, runId);
+    expect(run.status).toBe('completed');
+    const nodeOf = new Map(steps.map((s) => [s.id, s.node_id]));
+    const cameFrom = steps.map((s) => [s.node_id, s.parent_step_id ? nodeOf.get(s.parent_step_id) : null]).sort();
+    expect(cameFrom).toEqual([
+      ['c', 't'],
+      ['l1', 'c'],
+      ['l2', 'l1'],
+      ['r1', 'c'],
+      ['t', null],
+      ['x', 'r1'],
+    ]);
+  });
+
   test('parks on a time wait, reports waiting, and runs the node again when the time comes', async () => {
     const j = await publish(t.runtime.db, {
       nodes: [n('t', 'tst.trigger'), n('w', 'tst.sleep', { ms: 1200 }), n('a', 'tst.step')],
