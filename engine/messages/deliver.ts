@@ -12,6 +12,7 @@ import { type Kysely, sql } from 'kysely';
 import { lockContact } from '../contacts/lock.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
+import { endedRunsAmong } from '../runs/end-runs.js';
 import { dkimFor } from '../sending/dkim.js';
 import { type SendingCredential, sendThroughCredential } from '../sending/senders.js';
 import { type StepScope, shared } from '../services/step-scope.js';
@@ -144,14 +145,18 @@ export async function deliver(
   return answer;
 }
 
+/** What a send of a run that has ended throws: its step was cancelled, so the error goes nowhere. */
+export const runEnded = (): NodeError => new NodeError('its run ended: nothing is sent for it');
+
 /**
- * Delivers under the contact's lock and only while the message is still stored: an erase that
- * ran since the message was decided deleted it (nothing goes out), and one that starts now
- * waits until the delivery is over, so nothing reaches the contact after the erase answered.
+ * Delivers under the contact's lock (when it has one) and its run's, and only while the
+ * message is still stored and its run live: an erase since the decision deleted the message,
+ * an end of the run released it, and nothing goes out. Either one that starts meanwhile waits
+ * until the delivery is over, so nothing goes out after it answered.
  */
 export async function deliverLocked(
   scope: StepScope,
-  contactId: string,
+  contactId: string | null,
   request: SendRequest,
   message: PreparedMessage,
   id: string,
@@ -159,11 +164,11 @@ export async function deliverLocked(
   credential: SendingCredential | null,
 ): Promise<SendResult> {
   const answer = await inTransaction(scope.db, async (trx) => {
-    await lockContact(trx, contactId);
+    if (contactId) await lockContact(trx, contactId);
     const stored = await trx.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst();
-    if (!stored) return null;
+    if (!stored) throw new NodeError(contactId ? 'the contact was erased' : 'the message was erased');
+    if ((await endedRunsAmong(trx, [scope.runId])).size > 0) throw runEnded();
     return deliver({ ...scope, db: trx }, request, message, id, now, credential);
   });
-  if (!answer) throw new NodeError('the contact was erased');
   return outcomeOf(answer);
 }

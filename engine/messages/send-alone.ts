@@ -5,9 +5,10 @@ import { existingContacts, lockContact } from '../contacts/lock.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { holdoutsAmong } from '../experiments/holdout.js';
+import { endedRunsAmong } from '../runs/end-runs.js';
 import { takeRateSlotsSoon } from '../sending/send-rate.js';
 import { decide } from './decide.js';
-import { deliver, deliverLocked, outcomeOf } from './deliver.js';
+import { deliver, deliverLocked, outcomeOf, runEnded } from './deliver.js';
 import {
   credentialOf,
   decisionAnswer,
@@ -54,6 +55,9 @@ export async function sendAlone(
       if (!(await existingContacts(trx, scope.workspaceId, [contact.id])).has(contact.id))
         throw new NodeError('the contact was erased');
     }
+    // A run that ended as this step woke (at the end of quiet hours, for its turn under a rate)
+    // released the message, which must not go; one that ends now waits for this transaction.
+    if ((await endedRunsAmong(trx, [scope.runId])).size > 0) throw runEnded();
     const decided = await decide(trx, {
       workspaceId: scope.workspaceId,
       request,
@@ -95,12 +99,16 @@ export async function sendAlone(
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
     return holdForRate(db, id, gate.until);
   }
-  if (contact) return deliverLocked(scope, contact.id, request, message, id, now, await send.credential());
-  return outcomeOf(await deliver(scope, request, message, id, now, await send.credential()));
+  return deliverLocked(scope, contact?.id ?? null, request, message, id, now, await send.credential());
 }
 
-/** A message held for a rate: queued, the step told when to ask again. */
+/** A message held for a rate: queued, the step told when to ask again (one its run's end released stays so). */
 async function holdForRate(db: Kysely<Database>, id: string, until: Date): Promise<SendResult> {
-  await db.updateTable('messages').set({ delayed_until: until }).where('id', '=', id).execute();
+  await db
+    .updateTable('messages')
+    .set({ delayed_until: until })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .execute();
   return { messageId: id, status: 'delayed', reason: 'send-rate', until };
 }

@@ -2,8 +2,9 @@ import { NodeError, type SendResult } from '@waymark/sdk';
 import { existingContacts, lockContacts } from '../contacts/lock.js';
 import { inTransaction } from '../db/transaction.js';
 import { holdoutsAmong } from '../experiments/holdout.js';
+import { endedRunsAmong } from '../runs/end-runs.js';
 import { bouncedAmong, capSince, type Decision, judge, recentMarketingCounts } from './decide.js';
-import { type Delivery, handOver, markColumns, outcomeOf } from './deliver.js';
+import { type Delivery, handOver, markColumns, outcomeOf, runEnded } from './deliver.js';
 import { insertGroupRows } from './insert-group.js';
 import { decisionAnswer, messageRow, type PreparedSend } from './send-prepare.js';
 
@@ -27,6 +28,11 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
     await lockContacts(trx, contactIds);
     // An erase that took a lock first leaves nothing to send to, and nothing may be stored.
     const alive = await existingContacts(trx, workspaceId, contactIds);
+    // Locked until the hand-overs are done: a run that ends meanwhile waits for them.
+    const ended = await endedRunsAmong(
+      trx,
+      group.map((send) => send.item.scope.runId),
+    );
     const holdouts = await holdoutsAmong(trx, keys);
     const emails = group.filter((send) => send.request.channel === 'email').map((send) => send.to);
     const bounced = await bouncedAmong(trx, workspaceId, emails);
@@ -39,6 +45,7 @@ export async function sendTogether(group: readonly PreparedSend[]): Promise<Arra
     const decided = group.map((send, i): Decision | Error => {
       const contactId = contactIds[i] as string;
       if (!alive.has(contactId)) return new NodeError('the contact was erased');
+      if (ended.has(send.item.scope.runId)) return runEnded();
       const decision = judge(
         {
           workspaceId,

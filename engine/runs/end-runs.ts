@@ -6,9 +6,10 @@ export type EndStatus = 'exited' | 'failed' | 'completed';
 /**
  * Ends live runs at once, in the caller's transaction (`waymark_end_runs`, defined once in
  * migrations/0012_kernel.ts): the runs take `status`, their open steps are cancelled (queued
- * jobs for them then do nothing; parked ones leave the waiting counters) and their waits are
- * dropped. `exceptStepId` keeps a step from being cancelled. Returns the ids of the runs it
- * ended.
+ * jobs for them then do nothing; parked ones leave the waiting counters), the messages of those
+ * steps not sent yet fail, saying why (`waymark_release_held_messages`, migrations 0057 and
+ * 0061), and their waits are dropped. `exceptStepId` keeps a step from being cancelled.
+ * Returns the ids of the runs it ended.
  *
  * @example
  * await endRuns(trx, { runIds: [runId] }, 'exited');            // cancel
@@ -32,4 +33,18 @@ export async function endRuns(
       ${status}::text, ${options.outcome ?? null}::text, ${except}::uuid[]) as id
   `.execute(db);
   return rows.map((r) => r.id);
+}
+
+/**
+ * The runs among `runIds` that have ended, read under a lock that holds off their end until
+ * the caller's transaction is over: `waymark_end_runs` takes them FOR UPDATE, which waits for
+ * FOR KEY SHARE, while the writer's token counts (no key update) move freely. A send decides
+ * and hands over under it, so a run that ends meanwhile waits for the hand-over in flight,
+ * and one that ended first lets nothing out: its messages not yet sent were ended with it.
+ */
+export async function endedRunsAmong(trx: Kysely<Database>, runIds: readonly string[]): Promise<Set<string>> {
+  if (runIds.length === 0) return new Set();
+  const { rows } = await sql<{ id: string; status: string }>`
+    select id, status from runs where id = any(${[...new Set(runIds)]}::uuid[]) order by id for key share`.execute(trx);
+  return new Set(rows.filter((r) => r.status !== 'running' && r.status !== 'waiting').map((r) => r.id));
 }

@@ -9,6 +9,8 @@ export interface SmtpSink {
   envelopes: { from: string; to: string[] }[];
   /** Resolves once `count` mails have arrived. */
   waitFor(count: number): Promise<ParsedMail[]>;
+  /** Holds the answer to the next mail until `release()`; `arrival` resolves once it has come. */
+  hold(): { arrival: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -17,6 +19,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
   const envelopes: SmtpSink['envelopes'] = [];
   const waiters: (() => void)[] = [];
+  let held: { arrived(): void; answer: Promise<void> } | null = null;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -28,7 +31,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           envelopes.push({ from: mailFrom ? mailFrom.address : '', to: rcptTo.map((r) => r.address) });
           mails.push(mail);
           for (const w of waiters.splice(0)) w();
-          callback();
+          const holding = held;
+          held = null;
+          if (!holding) return callback();
+          holding.arrived();
+          holding.answer.then(() => callback());
         })
         .catch(callback);
     },
@@ -42,6 +49,20 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     async waitFor(count) {
       while (mails.length < count) await new Promise<void>((r) => waiters.push(r));
       return mails;
+    },
+    hold() {
+      let arrived = () => {};
+      let release = () => {};
+      const arrival = new Promise<void>((r) => {
+        arrived = r;
+      });
+      held = {
+        arrived,
+        answer: new Promise<void>((r) => {
+          release = r;
+        }),
+      };
+      return { arrival, release };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
