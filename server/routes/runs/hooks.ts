@@ -1,5 +1,5 @@
 import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
+import { type JsonObject, RateLimitedError, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUuid } from '../../../engine/db/ids.js';
 import { tracer } from '../../../engine/observability/trace-context.js';
@@ -34,8 +34,13 @@ const answerSchema = {
 interface Observed {
   span: Span;
   journey: string | null;
-  /** Whether the call was counted against its journey's rate limit (answered again from a fresh target, it is not counted twice). */
-  rateCounted?: boolean;
+  /**
+   * The rate limit the call was counted against (`null`: its version had none) and the refusal
+   * it met, if any. A call answered again from a fresh target is not counted twice under the
+   * same limit, and a refusal met on a cached target is answered only once the fresh target
+   * still has that limit (the journey may have been paused, or republished with another one).
+   */
+  rate?: { limit: string | null; refused: RateLimitedError | null };
 }
 
 /** API.md "Webhook triggers": `POST /hooks/:journeyId/:nodeId`. */
@@ -199,10 +204,18 @@ export async function hooksRoutes(app: FastifyInstance) {
     if (replayed) return respond(request, reply, target, replayed);
     if (target.status === 'paused')
       return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
-    if (!call?.rateCounted) {
-      if (call) call.rateCounted = true;
-      await enforceWebhookRateLimit(db, target);
+    const limit = target.version.settings.webhookRateLimit;
+    const limitKey = limit ? JSON.stringify([limit.max, limit.window]) : null;
+    let rate = call?.rate;
+    if (!rate || rate.limit !== limitKey) {
+      rate = { limit: limitKey, refused: await rateRefusal(target) };
+      if (call) call.rate = rate;
     }
+    const { refused } = rate;
+    if (refused)
+      return refuse(() => {
+        throw refused;
+      });
     let payload: unknown;
     try {
       payload = JSON.parse(raw.toString('utf8'));
@@ -226,6 +239,17 @@ export async function hooksRoutes(app: FastifyInstance) {
       });
     }
     return respond(request, reply, target, await accepter.accept(target, payload as JsonObject, key));
+  }
+
+  /** Counts the call against its journey's webhook rate limit: the refusal when it is over, else null. */
+  async function rateRefusal(target: WebhookTarget): Promise<RateLimitedError | null> {
+    try {
+      await enforceWebhookRateLimit(db, target);
+      return null;
+    } catch (error) {
+      if (error instanceof RateLimitedError) return error;
+      throw error;
+    }
   }
 
   /** Answers a call with its run, or with what the run's core.respond step says when asked to wait for it. */

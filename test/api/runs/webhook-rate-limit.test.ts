@@ -126,3 +126,57 @@ describe('the webhook rate limit', () => {
     expect(rows).toEqual([]);
   });
 });
+
+describe('the webhook rate limit after the journey changes', () => {
+  async function createLive(settings: Record<string, unknown>): Promise<string> {
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: a.auth,
+      payload: { name: 'Limited', graph: graph(), settings },
+    });
+    const journeyId = created.json().id as string;
+    expect(
+      (await a.app.inject({ method: 'POST', url: `/api/journeys/${journeyId}/publish`, headers: a.auth })).statusCode,
+    ).toBe(201);
+    return journeyId;
+  }
+  async function republish(journeyId: string, settings: Record<string, unknown>) {
+    const patched = await a.app.inject({
+      method: 'PATCH',
+      url: `/api/journeys/${journeyId}`,
+      headers: a.auth,
+      payload: { settings },
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(
+      (await a.app.inject({ method: 'POST', url: `/api/journeys/${journeyId}/publish`, headers: a.auth })).statusCode,
+    ).toBe(201);
+  }
+
+  test('takes calls again as soon as a version with a higher limit is published', async () => {
+    const journeyId = await createLive({ webhookRateLimit: { max: 1, window: 'P1D' } });
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    expect((await post(a, journeyId)).statusCode).toBe(429);
+    await republish(journeyId, { webhookRateLimit: { max: 100, window: 'P1D' } });
+    const after = await post(a, journeyId);
+    expect([after.statusCode, after.json().runId]).toEqual([202, expect.any(String)]);
+  });
+
+  test('answers 409 journey_paused, not 429, once a journey over its limit is paused', async () => {
+    const journeyId = await createLive({ webhookRateLimit: { max: 1, window: 'P1D' } });
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    expect((await post(a, journeyId)).statusCode).toBe(429);
+    await a.app.inject({ method: 'POST', url: `/api/journeys/${journeyId}/pause`, headers: a.auth });
+    const paused = await post(a, journeyId);
+    expect([paused.statusCode, paused.json().error.code]).toEqual([409, 'journey_paused']);
+  });
+
+  test('counts the first call after a limit is published', async () => {
+    const journeyId = await createLive({});
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    await republish(journeyId, { webhookRateLimit: { max: 1, window: 'P1D' } });
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    expect((await post(a, journeyId)).statusCode).toBe(429);
+  });
+});
