@@ -115,6 +115,25 @@ async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) =
   }
 }
 
+// The fields of a `POST /api/contacts` body: a line with any other fails, as that route refuses it.
+const NDJSON_FIELDS = new Set([
+  'email',
+  'phone',
+  'externalId',
+  'timezone',
+  'attributes',
+  'source',
+  'emailUndeliverable',
+]);
+
+/** A line naming fields `POST /api/contacts` does not know, as its failure: `field` is the first of them. */
+function unknownFields(row: number, value: JsonObject): ParsedRow | null {
+  const unknown = Object.keys(value).filter((key) => !NDJSON_FIELDS.has(key));
+  const [field] = unknown;
+  if (field === undefined) return null;
+  return { row, field, error: unknown.map((key) => `${key} is not a known field`).join('; ') };
+}
+
 async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
   let row = 0;
   for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -127,7 +146,8 @@ async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
       yield { row, error: 'the line is not valid JSON' };
       continue;
     }
-    if (isObject(value)) yield unstorableRow(row, value) ?? { row, input: value as ContactInput };
+    if (isObject(value))
+      yield unstorableRow(row, value) ?? unknownFields(row, value) ?? { row, input: value as ContactInput };
     else yield { row, error: 'the line is not a JSON object' };
   }
 }

@@ -86,6 +86,21 @@ describe('POST /api/contacts/import', () => {
     expect(res.json()).toMatchObject({ imported: 1, failed: [{ row: 1, field: 'email', error: expect.any(String) }] });
   });
 
+  test('an NDJSON line with a field POST /api/contacts does not know fails naming it, instead of dropping it', async () => {
+    const ndjson = [
+      JSON.stringify({ email: 'typo@example.com', atributes: { plan: 'pro' } }),
+      JSON.stringify({ email: 'fine@example.com', attributes: { plan: 'pro' } }),
+    ];
+    const res = await importBody('application/x-ndjson', ndjson.join('\n'));
+    expect(res.json()).toMatchObject({
+      imported: 1,
+      failed: [{ row: 1, field: 'atributes', error: 'atributes is not a known field' }],
+      failedCount: 1,
+    });
+    const { rows } = await t.runtime.pool.query("select email from contacts where email like '%typo%'");
+    expect(rows).toEqual([]);
+  });
+
   test('an NDJSON line holding a NUL character or a lone surrogate fails alone, the good lines are stored', async () => {
     const ndjson = [
       JSON.stringify({ email: 'u1@example.com' }),
