@@ -158,3 +158,39 @@ describe('text PostgreSQL cannot store', () => {
     ]);
   });
 });
+
+describe('a value outside what a field allows', () => {
+  test('names the values it may take', async () => {
+    const res = await call('GET', '/api/runs?status=finished');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      {
+        path: '/status',
+        message: 'querystring/status must be one of "running", "waiting", "completed", "failed", "exited"',
+      },
+    ]);
+  });
+
+  test('of several forms is named once, with the forms it may take', async () => {
+    const id = await createJourney(t);
+    const res = await call('POST', `/api/journeys/${id}/test`, { version: 'latest' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/version', message: 'body/version must be an integer or "draft"' },
+    ]);
+  });
+
+  test('of several forms is named by the form its type fits', async () => {
+    const id = await createJourney(t);
+    const res = await call('POST', `/api/journeys/${id}/test`, { version: 0 });
+    expect(res.json().error.details).toEqual([{ path: '/version', message: 'body/version must be >= 1' }]);
+  });
+
+  test('an event that names no contact says which fields name one', async () => {
+    const res = await call('POST', '/api/events', { name: 'visit' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '', message: 'body needs one of contactId, email, phone or externalId' },
+    ]);
+  });
+});
