@@ -51,6 +51,51 @@ function exclusiveKeys(error: ErrorObject): string[] | null {
   return keys.every((k) => k !== null) ? (keys as string[]) : null;
 }
 
+/** The keys a schema that only requires keys asks for (`{ required: [a] }`, or an `anyOf` of such), or null. */
+function requiredKeys(schema: unknown): string[] | null {
+  if (!schema || typeof schema !== 'object') return null;
+  const { required, anyOf, ...rest } = schema as { required?: unknown; anyOf?: unknown };
+  if (Object.keys(rest).length) return null;
+  if (Array.isArray(required) && anyOf === undefined) return required.map(String);
+  if (Array.isArray(anyOf) && required === undefined) {
+    const keys = anyOf.map(requiredKeys);
+    return keys.every((k) => k !== null) ? (keys as string[][]).flat() : null;
+  }
+  return null;
+}
+
+/** The part of `root` a `#/…` schema path names. */
+function schemaAt(root: object, schemaPath: string): unknown {
+  let at: unknown = root;
+  for (const segment of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean))
+    at =
+      at && typeof at === 'object'
+        ? (at as Record<string, unknown>)[segment.replace(/~1/g, '/').replace(/~0/g, '~')]
+        : undefined;
+  return at;
+}
+
+/**
+ * A `not` that forbids keys (`then: { not: { anyOf: [{ required: ['html'] }] } }`), said for
+ * each forbidden key the params hold, with the `if` that forbids it (`/html is not allowed
+ * with template`); null for any other `not`.
+ */
+function forbiddenKeys(error: ErrorObject, root: object): ErrorDetail[] | null {
+  if (error.keyword !== 'not') return null;
+  const keys = requiredKeys(error.schema);
+  const data = error.data;
+  if (!keys || !data || typeof data !== 'object') return null;
+  const present = keys.filter((key) => Object.hasOwn(data, key));
+  if (!present.length) return null;
+  const branch = /^(.*)\/(then|else)\/not$/.exec(error.schemaPath);
+  const condition = branch ? requiredKeys(schemaAt(root, `${branch[1]}/if`)) : null;
+  const because = condition?.length ? ` ${branch?.[2] === 'then' ? 'with' : 'without'} ${condition.join(' and ')}` : '';
+  return present.map((key) => {
+    const path = `${error.instancePath}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    return { path, message: `${path} is not allowed${because}` };
+  });
+}
+
 function describe(error: ErrorObject): ErrorDetail {
   const path = schemaErrorPath(error);
   const where = path || 'params';
@@ -92,8 +137,26 @@ export function checkParamsSchema(
   const either = errors.filter((e) => exclusiveKeys(e)).map((e) => `${e.schemaPath}/`);
   const seen = new Set<string>();
   const details: ErrorDetail[] = [];
+  // An if/then/else is said by its branch's own errors, not as `must match "then" schema`.
+  const branches = new Set(
+    errors
+      .filter((e) => e.keyword !== 'if')
+      .map((e) => /^(.*)\/(then|else)\//.exec(e.schemaPath))
+      .flatMap((m) => (m ? [`${m[1]}/if ${m[2]}`] : [])),
+  );
   for (const error of errors) {
     if (either.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
+    const failing = (error.params as { failingKeyword?: string }).failingKeyword;
+    if (error.keyword === 'if' && branches.has(`${error.schemaPath} ${failing}`)) continue;
+    const forbidden = forbiddenKeys(error, node.params);
+    if (forbidden) {
+      for (const detail of forbidden) {
+        const key = `${detail.path}\n${detail.message}`;
+        if (!seen.has(key)) details.push(detail);
+        seen.add(key);
+      }
+      continue;
+    }
     // oneOf/anyOf repeat their branches' errors under one summary: keep each message once.
     const detail = describe(error);
     const key = `${detail.path}\n${detail.message}`;
