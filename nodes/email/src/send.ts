@@ -12,6 +12,9 @@ function outputOf(result: SendResult): JsonValue {
   return { messageId: result.messageId, status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
 }
 
+// One mailbox: `news@example.com` or `News <news@example.com>` (the display name may be quoted).
+const MAILBOX = /^(?:[^<>]*<\s*[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+\s*>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
+
 /** Sends one email through the contact rules; links and opens are tracked by the engine. */
 export default defineNode({
   type: 'email.send',
@@ -84,6 +87,19 @@ export default defineNode({
   // contacts, rules and rows), and SMTP connections are pooled: a whole batch at once.
   concurrency: 100,
   outputs: ['sent', 'suppressed'],
+  // An address no mail server can take is said at publish, not found out by the recipients.
+  validate(params) {
+    const problems = [];
+    for (const key of ['from', 'replyTo'] as const) {
+      const value = params[key];
+      if (value !== undefined && !MAILBOX.test(value.trim()))
+        problems.push({
+          path: `/${key}`,
+          message: `/${key} must be an email address, such as news@example.com or News <news@example.com>`,
+        });
+    }
+    return problems;
+  },
   async run(ctx) {
     const { from, subject, html, text, replyTo, category, subscription, links, credential, template } = ctx.params;
     if (!ctx.contact?.email) throw new NodeError('the contact has no email address', { code: 'email.no-address' });

@@ -52,4 +52,15 @@ describe('publishing an email.send', () => {
     const details = await publishEmail({ ...base, subject: 'Hi' });
     expect(details).toEqual([{ nodeId: 'mail', path: '/html', message: '/html is required' }]);
   });
+
+  test('with a From that is no email address names /from', async () => {
+    const details = await publishEmail({ ...base, from: 'Newsletter team', subject: 'Hi', html: '<p>Hi</p>' });
+    expect(details).toEqual([
+      {
+        nodeId: 'mail',
+        path: '/from',
+        message: '/from must be an email address, such as news@example.com or News <news@example.com>',
+      },
+    ]);
+  });
 });
