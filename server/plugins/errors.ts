@@ -48,6 +48,13 @@ export function sendError(reply: FastifyReply, code: string, message: string, de
   return reply.code(status).send({ error: { code, message, ...(details.length ? { details } : {}) } });
 }
 
+/** A byte count as people write it: `1 MiB`, `64 KiB`, else bytes. */
+function byteSize(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 function fromFastify(
   error: FastifyError,
   request: FastifyRequest,
@@ -61,8 +68,13 @@ function fromFastify(
     };
   }
   switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { code: 'payload_too_large', message: 'the body is larger than this route accepts', details: [] };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = request.routeOptions.bodyLimit;
+      const message = limit
+        ? `the body is over this route's limit of ${byteSize(limit)}`
+        : 'the body is larger than this route accepts';
+      return { code: 'payload_too_large', message, details: [] };
+    }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { code: 'unsupported_media_type', message: unsupportedMediaType(request).message, details: [] };
   }

@@ -118,3 +118,19 @@ describe('a key that could reach an object’s prototype', () => {
     ]);
   });
 });
+
+describe('a body over its route’s limit', () => {
+  test('answers 413 naming the limit', async () => {
+    const payload = JSON.stringify({
+      email: 'big@example.com',
+      name: 'visit',
+      properties: { pad: 'x'.repeat(1024 * 1024) },
+    });
+    const res = await send('POST', '/api/events', 'application/json', payload);
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toEqual({
+      code: 'payload_too_large',
+      message: "the body is over this route's limit of 1 MiB",
+    });
+  });
+});
