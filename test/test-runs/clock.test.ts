@@ -33,6 +33,20 @@ describe('test runs on a simulated clock', () => {
     ]);
   });
 
+  test('a time of day the clocks show twice (fall back) releases the first time it is shown', async () => {
+    const id = await draft(t, {
+      nodes: [hook(), n('late', 'core.wait', { until: { time: '01:30', timezone: 'contact' } }), tag('woke')],
+      edges: [e('hook', 'late'), e('late', 'woke')],
+    });
+    // New York falls back at 02:00 EDT on 2027-11-07: 01:30 is shown at 05:30Z (EDT), then at 06:30Z (EST).
+    const contact = { email: 'nyc@example.com', timezone: 'America/New_York' };
+    const atOne = await testRun(t, id, { contact, startAt: '2027-11-07T05:00:00.000Z' });
+    expect(atOne.steps[1]).toMatchObject({ nodeId: 'late', resumedAt: '2027-11-07T05:30:00.000Z' });
+    // Once the first 01:30 has passed, the second one is the next.
+    const atOneFortyFive = await testRun(t, id, { contact, startAt: '2027-11-07T05:45:00.000Z' });
+    expect(atOneFortyFive.steps[1]).toMatchObject({ nodeId: 'late', resumedAt: '2027-11-07T06:30:00.000Z' });
+  });
+
   test('an event named after a wait-for-event node takes the event branch, and a condition reads it', async () => {
     const id = await draft(t, {
       nodes: [

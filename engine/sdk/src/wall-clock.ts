@@ -9,6 +9,29 @@ export function isTimeZone(zone: string): boolean {
   return DateTime.now().setZone(zone).isValid;
 }
 
+// How far apart the two instants of a wall-clock time shown twice can be (DST shifts are 30 min to 2 h).
+const REPEATS = [-120, -60, -30, 30, 60, 120].map((minutes) => minutes * 60_000);
+
+/**
+ * Every instant at which the wall clock shows what `candidate` shows, in order: one, or two
+ * when the clocks fall back over it (luxon resolves such a time to one of them, not always
+ * the first).
+ */
+function shownAt(candidate: DateTime): number[] {
+  const ms = candidate.toMillis();
+  const shows = (at: number) => {
+    const local = DateTime.fromMillis(at, { zone: candidate.zone });
+    return (
+      local.year === candidate.year &&
+      local.month === candidate.month &&
+      local.day === candidate.day &&
+      local.hour === candidate.hour &&
+      local.minute === candidate.minute
+    );
+  };
+  return [ms, ...REPEATS.map((shift) => ms + shift).filter(shows)].sort((a, b) => a - b);
+}
+
 /**
  * The first instant after `from` at which the wall clock in `zone` shows `time` (`HH:MM`) on
  * one of `days` (every day when omitted): today when still ahead, correct across
@@ -32,7 +55,8 @@ export function nextWallClockTime(from: Date, time: string, zone: string, days?:
       { zone },
     );
     if (allowed && !allowed.has(WEEKDAYS[candidate.weekday - 1] as Weekday)) continue;
-    if (candidate.toMillis() > from.getTime()) return candidate.toJSDate();
+    const next = shownAt(candidate).find((ms) => ms > from.getTime());
+    if (next !== undefined) return new Date(next);
   }
   throw new RangeError('no allowed day in the week');
 }
