@@ -117,6 +117,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       children json;
       fired int;
     begin
+      -- A worker older than this migration, still running while another process upgraded the
+      -- database, sends rows in the shape before it: read here, its created steps would pass
+      -- for roots not found and be dropped, and its next steps never spawned. Refused instead:
+      -- its job fails and runs again, on an upgraded worker.
+      if jsonb_path_exists(transitions, '$[*] ? (exists(@.create) || exists(@.next))') then
+        raise exception 'waymark_write_steps: rows in the shape before migration 0060 (a worker older than its database)';
+      end if;
+
       -- A step created in a chain names only what its root does not (migration 0060): it follows
       -- its root in the list, and, unless it says otherwise, the step before it is its parent.
       ts := array(

@@ -108,3 +108,24 @@ describe("a batch's tag writes", () => {
     expect(rows).toEqual([{ count: 1, contacts: 300 }]);
   });
 });
+
+describe('the writer during an upgrade', () => {
+  test('refuses a batch in the shape a worker older than its database sends, writing nothing', async () => {
+    const rootId = randomUUID();
+    const oldShape = [
+      { id: rootId, kind: 'complete', output: null, outputs: ['out'], next: ['b'], inline: ['b'] },
+      {
+        id: randomUUID(),
+        kind: 'complete',
+        create: { rootId, parentStepId: rootId, nodeId: 'b' },
+        output: null,
+        outputs: [],
+        next: [],
+      },
+    ];
+    const write = sql`
+      select waymark_write_steps(${JSON.stringify(oldShape)}::jsonb, '[]'::jsonb, 'waymark.step', 10::smallint, 100, null)
+    `.execute(t.runtime.db);
+    await expect(write).rejects.toThrow(/shape before migration 0060/);
+  });
+});
