@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { ASYNC_COMMIT } from '../../engine/db/commit-mode.js';
 import type { Database } from '../../engine/db/database.js';
 import { newId } from '../../engine/db/ids.js';
 import { postgresCpu, postgresCpuBetween } from '../cpu.js';
@@ -24,14 +25,13 @@ interface Entered {
  * condition's step settled, the split, tag and exit steps inserted after it, the runs ended,
  * the tag and the split's unit — no engine, no reads, no JSON, no counters.
  */
-function writeRows(db: Kysely<Database>, journeyId: string, batch: Entered[]): Promise<void> {
+async function writeRows(db: Kysely<Database>, journeyId: string, batch: Entered[]): Promise<void> {
   const roots = batch.map((r) => r.id);
   const runs = batch.map((r) => r.run_id);
   const contacts = batch.map((r) => r.contact_id);
   const [split, tag, exit] = [batch.map(() => newId()), batch.map(() => newId()), batch.map(() => newId())];
-  return db.transaction().execute(async (trx) => {
-    await sql`select set_config('synchronous_commit', 'off', true)`.execute(trx);
-    const { rows } = await sql<{ written: string }>`
+  // Committed as the writer commits a batch (ASYNC_COMMIT).
+  const { rows } = await sql<{ written: string }>`
       with settled as (
         update steps set status = 'completed', output = '{"matched":true}', outputs_taken = '{yes}', attempts = 1,
           started_at = now(), finished_at = now()
@@ -65,11 +65,10 @@ function writeRows(db: Kysely<Database>, journeyId: string, batch: Entered[]): P
         returning 1
       )
       select (select count(*) from settled) + (select count(*) from chain) + (select count(*) from ended)
-        + (select count(*) from tagged) + (select count(*) from units) as written
-    `.execute(trx);
-    // A floor that wrote less would flatter the engine.
-    if (Number(rows[0]?.written) !== 7 * batch.length) throw new Error(`the floor wrote ${rows[0]?.written} rows`);
-  });
+        + (select count(*) from tagged) + (select count(*) from units) as written, ${ASYNC_COMMIT} as mode
+    `.execute(db);
+  // A floor that wrote less would flatter the engine.
+  if (Number(rows[0]?.written) !== 7 * batch.length) throw new Error(`the floor wrote ${rows[0]?.written} rows`);
 }
 
 /**
