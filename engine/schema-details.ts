@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '@waymark/sdk';
+import { type ErrorDetail, NOT_BLANK_PATTERN } from '@waymark/sdk';
 import type { ErrorObject } from 'ajv';
 import { pointerKey } from './graph/pointer.js';
 
@@ -52,8 +52,14 @@ function allowedValues(error: SchemaError): string[] | null {
   return null;
 }
 
+/** Whether the error is text that must not be blank (`NOT_BLANK_PATTERN`, as `tagSchema` has it) and is. */
+export function isBlankError(error: SchemaError): boolean {
+  return error.keyword === 'pattern' && (error.params as { pattern?: string }).pattern === NOT_BLANK_PATTERN;
+}
+
 function problem(error: SchemaError): string {
   if (error.keyword === 'required') return 'is required';
+  if (isBlankError(error)) return 'must not be blank';
   if (error.keyword === 'additionalProperties') return 'is not a known field';
   const allowed = allowedValues(error);
   if (allowed) return `must be ${allowed.length > 1 ? 'one of ' : ''}${allowed.join(', ')}`;

@@ -2,7 +2,7 @@ import { type AnyNodeDefinition, type ErrorDetail, parseDuration, templateError 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isUuid } from '../db/ids.js';
-import { schemaErrorPath } from '../schema-details.js';
+import { isBlankError, schemaErrorPath } from '../schema-details.js';
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 // ajv-formats is CommonJS: under NodeNext its plugin arrives as the module's `default`.
@@ -108,6 +108,7 @@ function describe(error: ErrorObject): ErrorDetail {
   const exclusive = exclusiveKeys(error);
   if (exclusive) return { path, message: `${where} needs exactly one of ${exclusive.join(', ')}` };
   if (error.keyword === 'required') return { path, message: `${where} is required` };
+  if (isBlankError(error)) return { path, message: `${where} must not be blank` };
   if (error.keyword === 'additionalProperties') return { path, message: `${where} is not a known param` };
   if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v));

@@ -52,6 +52,15 @@ describe('forms API', () => {
     expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain(path);
   });
 
+  test('refuses a blank tag, naming it', async () => {
+    const res = await putForm('blank-tag', { name: 'Blank tag', fields, tags: ['ok', '  '] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '/tags/1', message: 'body/tags/1 must not be blank' }],
+    });
+  });
+
   test('confirm is no form id', async () => {
     expect((await putForm('confirm', { name: 'x', fields })).statusCode).toBe(400);
   });

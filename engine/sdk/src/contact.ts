@@ -34,6 +34,22 @@ export interface CategorySubscription {
 export const subscriptionCategorySchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
 
 /**
+ * The pattern of text that is not blank: at least one character other than whitespace. A
+ * schema error for it reads "must not be blank" (schema-details.ts, params-schema.ts).
+ */
+export const NOT_BLANK_PATTERN = '\\S';
+
+/**
+ * The JSON Schema of a tag's name: text that is not empty and not only whitespace (`"  "` is
+ * refused, "must not be blank"; a name is stored as given, never trimmed). Every place a tag is
+ * written from outside uses it: the API, node params, forms, tracked links.
+ *
+ * @example
+ * properties: { tag: { ...tagSchema, title: 'Tag' } }
+ */
+export const tagSchema = { type: 'string', pattern: NOT_BLANK_PATTERN } as const;
+
+/**
  * The JSON Schema of a contact write's source (`crm`, `webshop` …): 1–64 of `a-z 0-9 . _ -`.
  * Node params naming the source their writes carry use it, as the API does.
  *

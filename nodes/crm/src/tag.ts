@@ -1,4 +1,4 @@
-import { defineNode } from '@waymark/sdk';
+import { defineNode, tagSchema } from '@waymark/sdk';
 import { contactIdOf } from './contact-id.js';
 
 /** Adds or removes a tag; an added tag may expire. */
@@ -16,7 +16,7 @@ export default defineNode({
     type: 'object',
     properties: {
       action: { enum: ['add', 'remove'], default: 'add', title: 'Action' },
-      tag: { type: 'string', minLength: 1, title: 'Tag' },
+      tag: { ...tagSchema, title: 'Tag' },
       ttl: { type: 'string', format: 'duration', title: 'Expires after' },
     },
     required: ['action', 'tag'],

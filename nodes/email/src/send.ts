@@ -5,6 +5,7 @@ import {
   type SendResult,
   sendWait,
   subscriptionCategorySchema,
+  tagSchema,
 } from '@waymark/sdk';
 
 /** What the step passes on: the message id, and the reason when it was suppressed. */
@@ -60,7 +61,7 @@ export default defineNode({
           type: 'object',
           properties: {
             key: { type: 'string', minLength: 1, title: 'Key (data-waymark-key)' },
-            addTags: { type: 'array', items: { type: 'string', minLength: 1 }, title: 'Tag on click' },
+            addTags: { type: 'array', items: tagSchema, title: 'Tag on click' },
             addLists: { type: 'array', items: { type: 'string', minLength: 1 }, title: 'Add to lists on click' },
           },
           required: ['key'],

@@ -1,3 +1,4 @@
+import { tagSchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { contactIdFor } from '../../../engine/contacts/merge/survivor.js';
 import {
@@ -48,7 +49,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       schema: {
         tags: ['contacts'],
         summary: "Set a tag's default lifespan (null: never expires)",
-        params: { type: 'object', properties: { tag: { type: 'string', minLength: 1 } }, required: ['tag'] },
+        params: { type: 'object', properties: { tag: tagSchema }, required: ['tag'] },
         body: {
           type: 'object',
           properties: { ttlSeconds: { type: ['number', 'null'], exclusiveMinimum: 0 } },
@@ -108,7 +109,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         body: {
           type: 'object',
           properties: {
-            tag: { type: 'string', minLength: 1 },
+            tag: tagSchema,
             ttlSeconds: { type: ['number', 'null'], exclusiveMinimum: 0 },
           },
           required: ['tag'],

@@ -1,4 +1,5 @@
 /** JSON Schemas of forms as the API takes and answers them (contracts/content.md "Forms"). */
+import { tagSchema } from '@waymark/sdk';
 
 const fieldSchema = {
   type: 'object',
@@ -23,7 +24,7 @@ const formProperties = {
   fields: { type: 'array', items: fieldSchema, maxItems: 100 },
   consentText: nullableString,
   lists: { type: 'array', items: { type: 'string', minLength: 1 } },
-  tags: { type: 'array', items: { type: 'string', minLength: 1 } },
+  tags: { type: 'array', items: tagSchema },
   doubleOptIn: { type: 'boolean' },
   confirmationTemplateId: nullableString,
   confirmationFrom: nullableString,

@@ -126,6 +126,41 @@ describe('tags and lists', () => {
     expect(tags).toContainEqual({ tag: 'promo', ttlSeconds: 2, activeContacts: 1, contacts: 1 });
   });
 
+  test('a blank tag is refused with 400 naming the field, and never listed', async () => {
+    const { id } = (await post('/api/contacts', { email: 'blank-tag@example.com' })).json();
+    for (const tag of ['', '  ', '\t\n']) {
+      const res = await post(`/api/contacts/${id}/tags`, { tag });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: 'validation_failed',
+        details: [{ path: '/tag', message: 'body/tag must not be blank' }],
+      });
+    }
+    const tags = (await t.app.inject({ method: 'GET', url: '/api/tags', headers: t.auth })).json().tags;
+    expect(tags.filter((s: { tag: string }) => s.tag.trim() === '')).toEqual([]);
+  });
+
+  test('a tag with spaces around a name is kept as given', async () => {
+    const { id } = (await post('/api/contacts', { email: 'spaced-tag@example.com' })).json();
+    const res = await post(`/api/contacts/${id}/tags`, { tag: ' vip ' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().tag).toBe(' vip ');
+  });
+
+  test('a blank tag cannot be given a default lifespan', async () => {
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/api/tags/%20%20',
+      headers: t.auth,
+      payload: { ttlSeconds: 5 },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '/tag', message: 'params/tag must not be blank' }],
+    });
+  });
+
   test('lists keep the added date and count their members', async () => {
     const { id } = (await post('/api/contacts', { email: 'list@example.com' })).json();
     const added = await post(`/api/contacts/${id}/lists`, { list: 'newsletter' });
