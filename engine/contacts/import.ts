@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { findUnstorableText } from '../db/storable-text.js';
+import { declareDeliverable } from '../inbound/suppression.js';
 import { type ContactInput, isObject, type NormalizedInput, normalizeInput } from './identity/normalize.js';
 import { upsertContacts } from './identity/upsert.js';
 
@@ -130,7 +131,11 @@ const NDJSON_FIELDS = new Set([
 function unknownFields(row: number, value: JsonObject): ParsedRow | null {
   const unknown = Object.keys(value).filter((key) => !NDJSON_FIELDS.has(key));
   const [field] = unknown;
-  if (field === undefined) return null;
+  if (field === undefined) {
+    // As `POST /api/contacts` takes it: null alone, which declares the email deliverable again.
+    if (value.emailUndeliverable === undefined || value.emailUndeliverable === null) return null;
+    return { row, field: 'emailUndeliverable', error: 'emailUndeliverable must be null' };
+  }
   return { row, field, error: unknown.map((key) => `${key} is not a known field`).join('; ') };
 }
 
@@ -169,7 +174,8 @@ export async function importContacts(
   const failures = new Failures();
   // The last row of the last batch stored: every row up to it is done with.
   let stored = 0;
-  let batch: { row: number; value: NormalizedInput }[] = [];
+  // `deliverable`: the line says `emailUndeliverable: null`, as `POST /api/contacts` takes it.
+  let batch: { row: number; value: NormalizedInput; deliverable: boolean }[] = [];
   const flush = async () => {
     const rows = batch;
     batch = [];
@@ -180,16 +186,19 @@ export async function importContacts(
       rows.map((r) => r.value),
       { source },
     );
+    const deliverable: string[] = [];
     outcomes.forEach((o, i) => {
       const row = rows[i]?.row ?? 0;
       if (!o.ok) failures.add({ row, ...(o.field ? { field: o.field } : {}), error: o.error });
       else {
+        if (rows[i]?.deliverable) deliverable.push(o.contactId);
         result.imported += 1;
         if (o.created) result.created += 1;
         else result.updated += 1;
         result.merged += o.merged;
       }
     });
+    await declareDeliverable(db, workspaceId, deliverable);
     stored = rows.at(-1)?.row ?? stored;
   };
   try {
@@ -208,7 +217,8 @@ export async function importContacts(
         });
         continue;
       }
-      batch.push({ row: parsed.row, value });
+      const deliverable = (parsed.input as { emailUndeliverable?: null }).emailUndeliverable === null;
+      batch.push({ row: parsed.row, value, deliverable });
       if (batch.length >= BATCH) await flush();
     }
     await flush();

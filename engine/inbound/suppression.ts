@@ -55,19 +55,27 @@ export async function applyBounce(
 }
 
 /**
- * Declares an address deliverable again (an explicit API update): its suppression ends, and
- * soft bounces before now no longer count. True when it was suppressed.
+ * A contact write's `emailUndeliverable: null` (`POST /api/contacts`, an NDJSON import line):
+ * declares each contact's email, as stored after the write, deliverable again — its suppression
+ * ends, and soft bounces before now no longer count. Answers the contacts whose email was
+ * suppressed.
  *
  * @example
- * await clearSuppression(db, workspaceId, 'ann@example.com') // true: mail to it goes out again
+ * await declareDeliverable(db, workspaceId, [contactId]) // Set { contactId }: mail to it goes out again
  */
-export async function clearSuppression(db: Kysely<Database>, workspaceId: string, address: string): Promise<boolean> {
+export async function declareDeliverable(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactIds: readonly string[],
+): Promise<Set<string>> {
+  if (contactIds.length === 0) return new Set();
   const { rows } = await sql<{ id: string }>`
-    update email_suppressions set cleared_at = now()
-    where workspace_id = ${workspaceId} and lower(address) = ${address.trim().toLowerCase()} and cleared_at is null returning id`.execute(
-    db,
-  );
-  return rows.length > 0;
+    update email_suppressions s set cleared_at = now()
+    from contacts c
+    where c.id = any(${contactIds}::uuid[]) and c.workspace_id = ${workspaceId} and c.email is not null
+      and s.workspace_id = ${workspaceId} and lower(s.address) = lower(c.email) and s.cleared_at is null
+    returning c.id`.execute(db);
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

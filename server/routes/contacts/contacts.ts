@@ -17,7 +17,7 @@ import { setConsent } from '../../../engine/contacts/privacy/consent.js';
 import { eraseContact } from '../../../engine/contacts/privacy/erase.js';
 import { exportContact } from '../../../engine/contacts/privacy/export.js';
 import { newTally } from '../../../engine/events/record.js';
-import { clearSuppression } from '../../../engine/inbound/suppression.js';
+import { declareDeliverable } from '../../../engine/inbound/suppression.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
@@ -95,11 +95,7 @@ export async function contactsRoutes(app: FastifyInstance) {
       if (!outcome) throw new Error('upsert returned nothing');
       if (!outcome.ok) throw new ConflictError(outcome.error);
       const contact = await mustExist(workspaceId, outcome.contactId);
-      if (
-        request.body.emailUndeliverable === null &&
-        contact.email &&
-        (await clearSuppression(db, workspaceId, contact.email))
-      )
+      if (request.body.emailUndeliverable === null && (await declareDeliverable(db, workspaceId, [contact.id])).size)
         contact.emailUndeliverable = null;
       return reply.code(outcome.created ? 201 : 200).send(contact);
     },

@@ -141,4 +141,47 @@ describe('POST /api/contacts/import', () => {
     const res = await importBody('application/xml', '<a/>');
     expect(res.statusCode).toBe(415);
   });
+
+  describe('emailUndeliverable in an NDJSON line', () => {
+    /** A contact whose email bounced: suppressed, as a hard bounce leaves it. */
+    const bounced = async (email: string) => {
+      const { id } = (
+        await t.app.inject({ method: 'POST', url: '/api/contacts', headers: t.auth, payload: { email } })
+      ).json();
+      await t.runtime.db
+        .insertInto('email_suppressions')
+        .values({ address: email, contact_id: id, status: '5.1.1' })
+        .execute();
+      return id as string;
+    };
+    const contact = async (id: string) =>
+      (await t.app.inject({ method: 'GET', url: `/api/contacts/${id}`, headers: t.auth })).json();
+
+    test('null declares the email deliverable again, as POST /api/contacts does', async () => {
+      const id = await bounced('import-bounced@example.com');
+      expect((await contact(id)).emailUndeliverable).toMatchObject({ reason: 'bounced' });
+      const line = JSON.stringify({ email: 'import-bounced@example.com', emailUndeliverable: null });
+      const res = await importBody('application/x-ndjson', line);
+      expect(res.json()).toMatchObject({ imported: 1, updated: 1, failedCount: 0 });
+      expect((await contact(id)).emailUndeliverable).toBeNull();
+    });
+
+    test('a line without it leaves the suppression', async () => {
+      const id = await bounced('import-kept@example.com');
+      await importBody('application/x-ndjson', JSON.stringify({ email: 'import-kept@example.com' }));
+      expect((await contact(id)).emailUndeliverable).toMatchObject({ reason: 'bounced' });
+    });
+
+    test('a value other than null fails its row, naming the field', async () => {
+      const id = await bounced('import-object@example.com');
+      const line = JSON.stringify({ email: 'import-object@example.com', emailUndeliverable: { reason: 'bounced' } });
+      const res = await importBody('application/x-ndjson', line);
+      expect(res.json()).toMatchObject({
+        imported: 0,
+        failed: [{ row: 1, field: 'emailUndeliverable', error: 'emailUndeliverable must be null' }],
+        failedCount: 1,
+      });
+      expect((await contact(id)).emailUndeliverable).toMatchObject({ reason: 'bounced' });
+    });
+  });
 });
