@@ -38,7 +38,8 @@ export type Reentry = 'always' | 'once' | 'once-at-a-time';
 export interface JourneySettings {
   reentry: Reentry;
   exitOn: string[];
-  webhookRateLimit?: { max: number; window: string };
+  /** At most `max` webhook calls per `window`; null (a PATCH removing it) or absent: no limit. */
+  webhookRateLimit?: { max: number; window: string } | null;
   /** The journey's conversion goal (contracts/experiments.md); null or absent: none. */
   goal?: JourneyGoal | null;
   /** False forbids automatic contact merges for the journey's webhook calls (contract identity.md); default true. */
@@ -122,7 +123,8 @@ export const settingsSchema = {
     exitOn: { type: 'array', items: { type: 'string', minLength: 1 } },
     autoMerge: { type: 'boolean', description: 'false forbids automatic contact merges for webhook calls' },
     webhookRateLimit: {
-      type: 'object',
+      type: ['object', 'null'],
+      description: 'null (PATCH): no limit, as leaving it out of a draft',
       properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', minLength: 2 } },
       required: ['max', 'window'],
       additionalProperties: false,

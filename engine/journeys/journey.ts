@@ -33,10 +33,12 @@ const iso = (t: Date | string) => new Date(t).toISOString();
 
 /**
  * Settings as stored: whatever was given over the defaults. A goal reads back with
- * `exitOnGoal` filled in; `goal: null` removes it (no goal is shown as none).
+ * `exitOnGoal` filled in; `goal: null` removes it (no goal is shown as none), and so does
+ * `webhookRateLimit: null` its limit (stored and shown as left out: no limit).
  */
 export function withDefaults(settings: Partial<JourneySettings> | null | undefined): JourneySettings {
-  const { goal, ...rest } = { ...DEFAULT_SETTINGS, ...settings };
+  const { goal, webhookRateLimit, ...kept } = { ...DEFAULT_SETTINGS, ...settings };
+  const rest = webhookRateLimit ? { ...kept, webhookRateLimit } : kept;
   return goal ? { ...rest, goal: { ...goal, exitOnGoal: goal.exitOnGoal ?? false } } : rest;
 }
 

@@ -184,6 +184,14 @@ describe('PATCH /api/journeys/:id', () => {
     expect(res.json().draft.settings).toEqual({ reentry: 'once', exitOn: ['purchase'], goal: null });
   });
 
+  test('removes the webhook rate limit given webhookRateLimit null, as goal null removes the goal', async () => {
+    const id = await createJourney(t, { name: 'Limited', settings: { webhookRateLimit: { max: 1, window: 'PT1H' } } });
+    const res = await call('PATCH', `/api/journeys/${id}`, { settings: { webhookRateLimit: null } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().draft.settings).toEqual({ reentry: 'always', exitOn: [], goal: null });
+    expect((await call('GET', `/api/journeys/${id}`)).json().draft.settings).not.toHaveProperty('webhookRateLimit');
+  });
+
   test('refuses an empty name', async () => {
     const id = await createJourney(t);
     const res = await call('PATCH', `/api/journeys/${id}`, { name: '' });

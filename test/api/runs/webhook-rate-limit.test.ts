@@ -179,4 +179,24 @@ describe('the webhook rate limit after the journey changes', () => {
     expect((await post(a, journeyId)).statusCode).toBe(202);
     expect((await post(a, journeyId)).statusCode).toBe(429);
   });
+
+  test('a limit removed by PATCH webhookRateLimit null is gone from the next published version', async () => {
+    const call = (method: 'POST' | 'PATCH', url: string, payload?: object) =>
+      a.app.inject({ method, url, headers: a.auth, ...(payload ? { payload } : {}) });
+    const created = await call('POST', '/api/journeys', {
+      name: 'Unlimited later',
+      graph: graph(),
+      settings: { webhookRateLimit: { max: 1, window: 'PT1H' } },
+    });
+    const journeyId = created.json().id;
+    expect((await call('POST', `/api/journeys/${journeyId}/publish`)).statusCode).toBe(201);
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    expect((await post(a, journeyId)).statusCode).toBe(429);
+    expect(
+      (await call('PATCH', `/api/journeys/${journeyId}`, { settings: { webhookRateLimit: null } })).statusCode,
+    ).toBe(200);
+    expect((await post(a, journeyId)).statusCode).toBe(429); // the published version still has it
+    expect((await call('POST', `/api/journeys/${journeyId}/publish`)).statusCode).toBe(201);
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+  });
 });
