@@ -118,8 +118,14 @@ export class PackageFiles {
     await rm(dir, { recursive: true, force: true });
   }
 
+  /**
+   * Removes the folder. An install still unpacking into it when the process closes can make
+   * the removal find a folder refilled under it (ENOTEMPTY): tried again a few times, then left
+   * for the next start's sweep of dead processes' folders — a temporary folder is not worth a
+   * failed shutdown.
+   */
   async close(): Promise<void> {
-    await rm(this.root, { recursive: true, force: true });
+    await rm(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => {});
   }
 }
 
