@@ -8,107 +8,19 @@ import { type Kysely, sql } from 'kysely';
 // only what differs from the list: it follows its root, takes the root's contact, and its parent
 // is the step before it unless it names one (`parentStepId`, a fan-out's second child); and a
 // completed step lists only the next nodes to spawn (`spawn`), those not run inline. The types
-// are made anew (their attributes change order), the writer and the split analytics with them;
-// the writer's body is 0059's but for its read, its created steps and its spawns.
+// change as 0053's did (the settled step's `was` stays last); the writer's body is 0059's but
+// for its read, its created steps and its spawns.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
-    drop function waymark_write_steps(jsonb, jsonb, text, smallint, int, timestamptz);
-    drop function waymark_write_analytics(waymark_settled[]);
-    drop type waymark_settled;
-    drop type waymark_transition;
+    alter type waymark_transition drop attribute "next", drop attribute inline, drop attribute "create",
+      add attribute spawn text[], add attribute "nodeId" text, add attribute "rootId" uuid,
+      add attribute "parentStepId" uuid;
+    -- A settled step is its row's run and node, its transition, then the status it had (0055).
+    alter type waymark_settled drop attribute "next", drop attribute inline, drop attribute "create",
+      drop attribute was, add attribute spawn text[], add attribute "nodeId" text, add attribute "rootId" uuid,
+      add attribute "parentStepId" uuid, add attribute was text;
 
-    create type waymark_transition as (
-      id uuid,
-      "contactId" uuid,
-      kind text,
-      output jsonb,
-      outputs text[],
-      spawn text[],
-      "end" text,
-      goal text,
-      error jsonb,
-      "wakeAt" timestamptz,
-      timeout boolean,
-      "waitEvent" text,
-      "waitFilter" jsonb,
-      "runOpen" int,
-      "runWaiting" int,
-      "counterSet" int,
-      "nodeId" text,
-      "rootId" uuid,
-      "parentStepId" uuid
-    );
-    -- A settled step: its row's run and node, then its transition, then the status it had.
-    create type waymark_settled as (
-      run_id uuid,
-      journey_id uuid,
-      version int,
-      node_id text,
-      id uuid,
-      "contactId" uuid,
-      kind text,
-      output jsonb,
-      outputs text[],
-      spawn text[],
-      "end" text,
-      goal text,
-      error jsonb,
-      "wakeAt" timestamptz,
-      timeout boolean,
-      "waitEvent" text,
-      "waitFilter" jsonb,
-      "runOpen" int,
-      "runWaiting" int,
-      "counterSet" int,
-      "nodeId" text,
-      "rootId" uuid,
-      "parentStepId" uuid,
-      was text
-    );
-
-    create function waymark_write_analytics(done waymark_settled[]) returns void language plpgsql as $$
-    declare
-      called int;
-    begin
-      with candidates as (
-        select d.journey_id, d.version, d.node_id, d.run_id, d."contactId" as contact_id,
-          d.output ->> 'variant' as variant, coalesce(d.output ->> 'by', 'weights') as by
-        from unnest(done) d
-        where d.kind = 'complete' and jsonb_typeof(d.output -> 'variant') = 'string'
-      ), splits as (
-        -- Each node's graph looked up once per batch, not once per step (the graph is large).
-        select k.journey_id, k.version, k.node_id
-        from (select distinct journey_id, version, node_id from candidates) k
-        where exists (select 1 from journey_versions v cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
-            where v.journey_id = k.journey_id and v.version = k.version
-              and n ->> 'id' = k.node_id and n ->> 'type' = 'core.split')
-      ), d as (
-        select c.* from candidates c join splits s using (journey_id, version, node_id)
-      ), tests as (
-        insert into split_tests (workspace_id, journey_id, node_id, started_at)
-        select distinct j.workspace_id, d.journey_id, d.node_id, now() from d join journeys j on j.id = d.journey_id
-        order by 2, 3
-        on conflict do nothing
-      ), units as (
-        insert into split_units (workspace_id, journey_id, node_id, unit, variant, by)
-        select distinct on (d.journey_id, d.node_id, coalesce(d.contact_id::text, 'run:' || d.run_id))
-          j.workspace_id, d.journey_id, d.node_id,
-          coalesce(d.contact_id::text, 'run:' || d.run_id), d.variant, d.by
-        from d join journeys j on j.id = d.journey_id order by d.journey_id, d.node_id, coalesce(d.contact_id::text, 'run:' || d.run_id)
-        on conflict do nothing
-        returning journey_id, node_id, variant, by
-      )
-      select count(*) into called from (select waymark_add_rollups(coalesce((select json_agg(x) from (
-        select u.journey_id as "journeyId", 0 as version, u.node_id as "nodeId", u.variant, 'unit-entered' as metric, 1 as n
-        from units u where u.by = 'weights'
-        union all
-        select d.journey_id, d.version, d.node_id, d.variant, 'routed', 1 from d where d.by <> 'weights'
-      ) x), '[]'))) r;
-    end
-    $$;
-    alter function waymark_write_analytics(waymark_settled[]) set plan_cache_mode = force_generic_plan;
-
-    create function waymark_write_steps(transitions jsonb, counter_sets jsonb, step_task text, job_attempts smallint,
+    create or replace function waymark_write_steps(transitions jsonb, counter_sets jsonb, step_task text, job_attempts smallint,
       batch_size int, batch_started timestamptz)
     returns json language plpgsql as $$
     declare
@@ -129,8 +41,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- its root in the list, and, unless it says otherwise, the step before it is its parent.
       ts := array(
         select row(t.id, coalesce(t."contactId", first_value(t."contactId") over chain), t.kind, t.output, t.outputs,
-            t.spawn, t."end", t.goal, t.error, t."wakeAt", t.timeout, t."waitEvent", t."waitFilter", t."runOpen",
-            t."runWaiting", t."counterSet", t."nodeId",
+            t."end", t.goal, t.error, t."wakeAt", t.timeout, t."waitEvent", t."waitFilter", t."runOpen",
+            t."runWaiting", t."counterSet", t.spawn, t."nodeId",
             case when t."nodeId" is not null then coalesce(t."rootId", first_value(t.id) over chain) end,
             case when t."nodeId" is not null then coalesce(t."parentStepId", t.before) end)::waymark_transition
         from (
