@@ -1,5 +1,7 @@
+import type { FastifyInstance } from 'fastify';
 // @ts-expect-error: parse-prometheus-text-format ships no types; its shape is written out below.
 import parsePrometheusText from 'parse-prometheus-text-format';
+import { expect } from 'vitest';
 
 /** One series of a parsed metric family. */
 export interface Sample {
@@ -49,4 +51,11 @@ export function sampleValue(families: Map<string, Family>, name: string, labels:
   const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
   if (!sample) return 0;
   return Number(sample.value ?? sample.count ?? 0);
+}
+
+/** `GET /metrics` with `token`, expected to answer 200: the answer and its parsed families. */
+export async function scrapeMetrics(app: FastifyInstance, token: string) {
+  const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+  expect(res.statusCode).toBe(200);
+  return { res, families: parsePrometheus(res.body) };
 }
