@@ -47,6 +47,20 @@ describe('test runs on a simulated clock', () => {
     expect(atOneFortyFive.steps[1]).toMatchObject({ nodeId: 'late', resumedAt: '2027-11-07T06:30:00.000Z' });
   });
 
+  test('a time of day the clocks skip (spring forward) releases as the clocks jump, not after', async () => {
+    const id = await draft(t, {
+      nodes: [hook(), n('early', 'core.wait', { until: { time: '02:30', timezone: 'contact' } }), tag('woke')],
+      edges: [e('hook', 'early'), e('early', 'woke')],
+    });
+    // New York springs forward at 02:00 EST on 2027-03-14 (07:00Z): the clocks never show 02:30.
+    const contact = { email: 'spring@example.com', timezone: 'America/New_York' };
+    const atMidnight = await testRun(t, id, { contact, startAt: '2027-03-14T05:00:00.000Z' });
+    expect(atMidnight.steps[1]).toMatchObject({ nodeId: 'early', resumedAt: '2027-03-14T07:00:00.000Z' });
+    // Once the jump has passed, the next 02:30 is the next day's.
+    const afterJump = await testRun(t, id, { contact, startAt: '2027-03-14T07:10:00.000Z' });
+    expect(afterJump.steps[1]).toMatchObject({ nodeId: 'early', resumedAt: '2027-03-15T06:30:00.000Z' });
+  });
+
   test('an event named after a wait-for-event node takes the event branch, and a condition reads it', async () => {
     const id = await draft(t, {
       nodes: [

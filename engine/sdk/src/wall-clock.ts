@@ -33,6 +33,23 @@ function shownAt(candidate: DateTime): number[] {
 }
 
 /**
+ * The instant the clocks jumped forward over a time they never showed: luxon moves such a time
+ * past the gap by the gap's length (02:30 in a 02:00–03:00 gap reads 03:30), but the first
+ * instant the wall clock is past it is the jump itself (03:00). Found by halving the 3 hours
+ * before `shifted` (no gap is longer) down to the millisecond where its offset began.
+ */
+function gapEnd(shifted: DateTime): number {
+  let before = shifted.toMillis() - 3 * 3_600_000;
+  let after = shifted.toMillis();
+  while (after - before > 1) {
+    const middle = Math.floor((before + after) / 2);
+    if (DateTime.fromMillis(middle, { zone: shifted.zone }).offset === shifted.offset) after = middle;
+    else before = middle;
+  }
+  return after;
+}
+
+/**
  * The first instant after `from` at which the wall clock in `zone` shows `time` (`HH:MM`) on
  * one of `days` (every day when omitted): today when still ahead, correct across
  * daylight-saving changes. A time skipped by a spring-forward gap is taken just after the
@@ -55,7 +72,8 @@ export function nextWallClockTime(from: Date, time: string, zone: string, days?:
       { zone },
     );
     if (allowed && !allowed.has(WEEKDAYS[candidate.weekday - 1] as Weekday)) continue;
-    const next = shownAt(candidate).find((ms) => ms > from.getTime());
+    const skipped = candidate.hour !== Number(match[1]) || candidate.minute !== Number(match[2]);
+    const next = (skipped ? [gapEnd(candidate)] : shownAt(candidate)).find((ms) => ms > from.getTime());
     if (next !== undefined) return new Date(next);
   }
   throw new RangeError('no allowed day in the week');
