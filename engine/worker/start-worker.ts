@@ -62,7 +62,9 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
     noHandleSignals: true,
     pollInterval: options.pollInterval ?? 1000,
     taskList: workerTasks(runtime, { ...DEFAULT_RETRY, ...options.retry }, { onWakeUps: (times) => alarms.set(times) }),
-    crontab: '',
+    // Waymark schedules its own triggers: an empty list, where `crontab: ''` still has graphile
+    // look for ./crontab and tell every start that cron is disabled.
+    parsedCronItems: [],
     events,
     logger: graphileLogger(runtime.logger),
     preset: {

@@ -59,6 +59,8 @@ describe('npm start on the embedded PostgreSQL', () => {
     expect(first.output()).toMatch(/admin API token/);
     // teams.md: while there is no owner, every start prints the one-time setup link.
     expect(first.output()).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/[A-Za-z0-9_-]{32,}`));
+    // Nothing about a crontab file Waymark never uses (graphile-worker's default looks for one).
+    expect(first.output()).not.toMatch(/crontab|cron is disabled/);
     const token = /\n\s+(wm_\S+)\n/.exec(first.output())?.[1] ?? '';
     expect(await stop(first.child)).toBe(0);
 
