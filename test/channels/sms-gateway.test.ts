@@ -18,7 +18,8 @@ beforeAll(async () => {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       received.push({ auth: req.headers.authorization, body: JSON.parse(body) });
-      res.writeHead(req.url === '/fail' ? 500 : 200, { 'content-type': 'application/json' }).end('{"id":"sms-1"}');
+      if (req.url === '/busy') res.writeHead(429, { 'retry-after': '3' }).end();
+      else res.writeHead(req.url === '/fail' ? 500 : 200, { 'content-type': 'application/json' }).end('{"id":"sms-1"}');
     });
   });
   await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
@@ -57,5 +58,26 @@ describe('SMS through an HTTP gateway', () => {
     const deliver = gatewayDeliver(createHttpClient(scope), { url: `${url}/fail` });
     const send = createMessagesService(scope).send({ channel: 'sms', category: 'marketing', text: 'Hello', deliver });
     await expect(send).rejects.toMatchObject({ retryable: true });
+  });
+
+  test('a gateway 429 fails nothing: the message is held until its Retry-After', async () => {
+    const contactId = await insertContact(t.runtime, { phone: '+358401112225' });
+    const scope = await stepScope(t.runtime, { contactId });
+    const deliver = gatewayDeliver(createHttpClient(scope), { url: `${url}/busy` });
+    const before = Date.now();
+    const result = await createMessagesService(scope).send({
+      channel: 'sms',
+      category: 'marketing',
+      text: 'Hi',
+      deliver,
+    });
+    expect(result).toMatchObject({ status: 'delayed', reason: 'send-rate' });
+    expect((result as { until: Date }).until.getTime()).toBeGreaterThanOrEqual(before + 2900);
+    const row = await t.runtime.db
+      .selectFrom('messages')
+      .select(['status'])
+      .where('id', '=', result.messageId)
+      .executeTakeFirst();
+    expect(row).toEqual({ status: 'queued' });
   });
 });

@@ -4,6 +4,7 @@ import {
   type JsonObject,
   NodeError,
   type PreparedMessage,
+  providerFailure,
   RetryableError,
   retryAfterMs,
 } from '@waymark/sdk';
@@ -27,8 +28,9 @@ export function gatewayBody(gateway: Gateway, to: string, body: string): string 
 }
 
 /**
- * Delivers a prepared SMS by POSTing it to the gateway. A 5xx is worth retrying (after a 503's
- * `Retry-After`, when it names one); any other answer outside 2xx fails the step.
+ * Delivers a prepared SMS by POSTing it to the gateway. A 429 holds the message until its
+ * `Retry-After`; a 5xx is worth retrying (after a 503's `Retry-After`, when it names one); any
+ * other answer outside 2xx fails the step.
  */
 export function gatewayDeliver(http: HttpClient, data: JsonObject) {
   const gateway = data as unknown as Gateway;
@@ -50,6 +52,9 @@ export function gatewayDeliver(http: HttpClient, data: JsonObject) {
           ? new RetryableError(text, { cause: error, code: 'sms.unavailable' })
           : new NodeError(text, { cause: error, code: 'sms.rejected' });
       });
+    // A 429 is a provider's (contracts/sending.md): the message is held until its Retry-After,
+    // failing nothing and spending no attempt, as for any sending credential.
+    if (res.status === 429) throw providerFailure('the SMS gateway', res);
     if (res.status >= 500)
       // A 503's Retry-After sets the next attempt's delay (contracts/failures.md "Node settings").
       throw new RetryableError(`the SMS gateway answered ${res.status}`, {

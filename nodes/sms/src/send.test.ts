@@ -76,6 +76,17 @@ describe('sms.send', () => {
     await expect(run).rejects.toMatchObject({ retryable: true, stepCode: 'sms.unavailable', retryAfterMs: 2000 });
   });
 
+  test('a gateway 429 asks to hold the message until its Retry-After, failing nothing', async () => {
+    const run = runNode(send, {
+      params: { credential: 'gw', body: 'x', category: 'marketing' },
+      contact,
+      credentials,
+      deliver: true,
+      http: () => ({ status: 429, headers: { 'retry-after': '2' }, body: '' }),
+    });
+    await expect(run).rejects.toMatchObject({ stepCode: 'provider.rate-limited', retryAfterMs: 2000 });
+  });
+
   test('fails for a contact without a phone', async () => {
     const run = runNode(send, { params: { credential: 'gw', body: 'x', category: 'marketing' }, credentials });
     await expect(run).rejects.toThrow(/no phone/);
