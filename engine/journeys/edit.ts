@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { JourneyStatus } from '../db/tables/journeys.js';
 import type { JourneyGraph, JourneySettings } from '../graph/types.js';
 import { journeyArchived, journeyNotFound } from './errors.js';
 import { findJourney, type Journey, type JourneyRow, type JourneySummary, toSummary, withDefaults } from './journey.js';
@@ -64,14 +65,15 @@ export async function createJourney(
 export async function listJourneys(
   db: Kysely<Database>,
   workspaceId: string,
-  filter: { tag?: string } = {},
+  filter: { tag?: string; status?: JourneyStatus } = {},
 ): Promise<JourneySummary[]> {
-  const { tag } = filter;
+  const { tag, status } = filter;
   const rows = await db
     .selectFrom('journeys')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where('status', '<>', 'archived')
+    // Archived journeys are left out of the list unless asked for by their status.
+    .where('status', status === undefined ? '<>' : '=', status ?? 'archived')
     .$if(tag !== undefined, (q) => q.where('tags', '@>', sql<string[]>`array[${tag}]::text[]`))
     .orderBy('updated_at', 'desc')
     .orderBy('id')

@@ -1,5 +1,6 @@
 import { type ErrorDetail, parseDuration, ValidationError, validateFilter } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import type { JourneyStatus } from '../../../engine/db/tables/journeys.js';
 import { diffGraphs } from '../../../engine/graph/diff.js';
 import type { JourneyGraph, JourneySettings } from '../../../engine/graph/types.js';
 import { journeyTemplate } from '../../../engine/journey-templates/index.js';
@@ -83,7 +84,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: { tag?: string } }>(
+  app.get<{ Querystring: { tag?: string; status?: JourneyStatus } }>(
     '/api/journeys',
     {
       schema: {

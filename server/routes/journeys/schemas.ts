@@ -145,7 +145,10 @@ export const patchBody = {
 
 export const listQuery = {
   type: 'object',
-  properties: { tag: { ...journeyTag, description: 'only the journeys carrying this tag' } },
+  properties: {
+    tag: { ...journeyTag, description: 'only the journeys carrying this tag' },
+    status: { ...status, description: 'only the journeys in this status (archived ones are listed only so)' },
+  },
 } as const;
 
 export const draftBody = {

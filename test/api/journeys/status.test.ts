@@ -150,3 +150,39 @@ describe('GET /api/journeys/:id/stats', () => {
     expect((await call('GET', `/api/journeys/${UNKNOWN_ID}/stats`)).statusCode).toBe(404);
   });
 });
+
+describe('GET /api/journeys?status=', () => {
+  const idsIn = async (status: string) =>
+    (await call('GET', `/api/journeys?status=${status}`)).json().journeys.map((j: { id: string }) => j.id);
+
+  test('lists only the journeys in that status', async () => {
+    const draft = await createJourney(t);
+    const live = await publishedJourney();
+    const paused = await publishedJourney();
+    await call('POST', `/api/journeys/${paused}/pause`);
+    const lives = await idsIn('live');
+    expect(lives).toContain(live);
+    expect(lives).not.toContain(draft);
+    expect(lives).not.toContain(paused);
+    expect(await idsIn('paused')).toEqual(expect.arrayContaining([paused]));
+    expect(await idsIn('draft')).toEqual(expect.arrayContaining([draft]));
+    expect(await idsIn('draft')).not.toContain(live);
+  });
+
+  test('lists archived journeys when asked for them by status', async () => {
+    const id = await publishedJourney();
+    await call('DELETE', `/api/journeys/${id}`);
+    expect(await idsIn('archived')).toContain(id);
+  });
+
+  test('a status that is none answers 400 naming the allowed values', async () => {
+    const res = await call('GET', '/api/journeys?status=published');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      error: {
+        code: 'validation_failed',
+        details: [{ path: '/status', message: expect.stringMatching(/draft.*live.*paused/) }],
+      },
+    });
+  });
+});
