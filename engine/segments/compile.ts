@@ -11,7 +11,7 @@ import {
 } from '@waymark/sdk';
 import { type RawBuilder, sql } from 'kysely';
 import { isClause, since } from '../sdk/src/filter/evaluate.js';
-import { RANGE_KEYS } from '../sdk/src/filter/values.js';
+import { fieldOperand, RANGE_KEYS } from '../sdk/src/filter/values.js';
 
 export interface CompileOptions {
   /** The instant "now" means for expiries and windows; the in-memory evaluator gets the same. */
@@ -77,7 +77,7 @@ function attr(c: AttrClause, o: CompileOptions): Bool {
   const segments = c.attr.split('.');
   if (o.properties) return comparison(sql`(${o.properties} #> ${segments}::text[])`, c.op, c.value);
   const column = Object.hasOwn(FIELD_COLUMNS, c.attr) ? FIELD_COLUMNS[c.attr] : undefined;
-  if (column) return comparison(sql`to_jsonb(c.${sql.raw(column)})`, c.op, c.value);
+  if (column) return comparison(sql`to_jsonb(c.${sql.raw(column)})`, c.op, fieldOperand(c.attr, c.value));
   const x = sql`(c.attributes #> ${segments}::text[])`;
   const scalar = c.value === null || ['string', 'number', 'boolean'].includes(typeof c.value);
   const shape = c.op === 'eq' && scalar && c.value !== undefined ? nested(segments, c.value) : null;

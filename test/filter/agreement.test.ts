@@ -10,7 +10,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const scalar = fc.oneof(
   fc.integer({ min: -2, max: 4 }),
-  fc.constantFrom('x', 'y', 'xy', 'FI', ''),
+  // A mixed-case address: an email clause compares case-insensitively in both evaluators.
+  fc.constantFrom('x', 'y', 'xy', 'FI', '', 'A@X.io'),
   fc.boolean(),
   fc.constant(null),
 );
@@ -48,7 +49,7 @@ const cmpValue = (o: string) =>
   o === 'in' || o === 'nin'
     ? fc.array(scalar, { maxLength: 3 })
     : o === 'contains'
-      ? fc.constantFrom('x', 1, true)
+      ? fc.constantFrom('x', 'X.IO', 1, true)
       : o === 'gt' || o === 'gte' || o === 'lt' || o === 'lte'
         ? fc.oneof(fc.integer({ min: -1, max: 4 }), fc.constantFrom('x', 'y'))
         : value;

@@ -1,8 +1,8 @@
 import type { Contact, ContactEvent } from '../contact.js';
 import { parseDuration } from '../duration.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import type { EventClause, Filter, ListClause, TagClause } from './types.js';
-import { CONTACT_FIELDS, compare, inRange, readPath } from './values.js';
+import type { AttrClause, EventClause, Filter, ListClause, TagClause } from './types.js';
+import { CONTACT_FIELDS, compare, fieldOperand, inRange, readPath } from './values.js';
 
 /** What an in-memory evaluation reads. With `properties`, `attr` clauses read an event's properties. */
 export interface FilterData {
@@ -26,14 +26,14 @@ export function since(now: Date, duration: string): Date {
   return new Date(now.getTime() - (parseDuration(duration) ?? now.getTime()));
 }
 
-function attrValue(name: string, data: FilterData): JsonValue | undefined {
-  if (data.properties) return readPath(data.properties, name.split('.'));
+function attrMatches(c: AttrClause, data: FilterData): boolean {
+  if (data.properties) return compare(readPath(data.properties, c.attr.split('.')), c.op, c.value);
   const contact = data.contact;
-  if (!contact) return undefined;
-  if ((CONTACT_FIELDS as readonly string[]).includes(name)) {
-    return contact[name as (typeof CONTACT_FIELDS)[number]] ?? undefined;
+  if ((CONTACT_FIELDS as readonly string[]).includes(c.attr)) {
+    const value = contact?.[c.attr as (typeof CONTACT_FIELDS)[number]] ?? undefined;
+    return compare(fieldOperand(c.attr, value), c.op, fieldOperand(c.attr, c.value));
   }
-  return readPath(contact.attributes, name.split('.'));
+  return compare(contact ? readPath(contact.attributes, c.attr.split('.')) : undefined, c.op, c.value);
 }
 
 function hasTag(c: TagClause, data: FilterData): boolean {
@@ -79,7 +79,7 @@ export function evaluateFilter(filter: Filter, data: FilterData): boolean {
   if (isClause(filter, 'all')) return filter.all.every((f) => evaluateFilter(f, data));
   if (isClause(filter, 'any')) return filter.any.some((f) => evaluateFilter(f, data));
   if (isClause(filter, 'not')) return !evaluateFilter(filter.not, data);
-  if (isClause(filter, 'attr')) return compare(attrValue(filter.attr, data), filter.op, filter.value);
+  if (isClause(filter, 'attr')) return attrMatches(filter, data);
   if (isClause(filter, 'computed')) {
     const value = readPath(data.contact?.computed ?? {}, filter.computed.split('.'));
     // A null value compares as an absent attribute does.

@@ -5,6 +5,23 @@ import type { AttrClause, CountRange } from './types.js';
 export const CONTACT_FIELDS = ['email', 'phone', 'externalId', 'timezone'] as const;
 
 /**
+ * What a comparison on contact field `field` sees of `value`: an email's text lower-cased
+ * (each string of an `in` list too), because emails are stored lower-cased and matched
+ * case-insensitively (API.md "Contacts"). The SQL compiler folds the clause's value alone (the
+ * stored column is folded already); the in-memory evaluator folds both sides through this one
+ * rule, so a hand-made contact (`makeContact`) holding `Ann@X.com` matches as a stored one.
+ *
+ * @example
+ * fieldOperand('email', ['Ann@X.com', 1]) // ['ann@x.com', 1]
+ */
+export function fieldOperand(field: string, value: JsonValue | undefined): JsonValue | undefined {
+  if (field !== 'email') return value;
+  const fold = (v: JsonValue): JsonValue => (typeof v === 'string' ? v.toLowerCase() : v);
+  if (Array.isArray(value)) return value.map(fold);
+  return value === undefined ? undefined : fold(value);
+}
+
+/**
  * Reads a dotted path as PostgreSQL's `#>` does: keys into objects, integer indexes into
  * arrays (negative ones from the end); undefined when absent.
  */
