@@ -1,7 +1,8 @@
-import { NotFoundError, ValidationError } from '@waymark/sdk';
+import { type ErrorDetail, NotFoundError, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { isUuid } from '../../db/ids.js';
+import { inTransaction } from '../../db/transaction.js';
 import { survivorOf } from '../merge/survivor.js';
 import { identityHolders, identityValuesOf } from './holders.js';
 import { normalizeInput } from './normalize.js';
@@ -27,19 +28,18 @@ export interface NormalizedIdentity {
 const named = <T>(value: T): T | undefined => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 /**
- * The identity in stored form; null when it names no one. Throws ValidationError naming the
- * bad field (`/email`, `/phone`, `/contactId` when it is not a UUID).
+ * The identity in stored form; null when it names no one. Every field given is checked, also
+ * beside a `contactId`: throws ValidationError naming the bad field (`/email`, `/phone`,
+ * `/contactId` when it is not a UUID).
  */
 export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity | null {
+  const errors: ErrorDetail[] = [];
+  let contactId: string | undefined;
   if (identity.contactId !== undefined && identity.contactId !== null) {
-    const id = String(identity.contactId);
-    if (!isUuid(id))
-      throw new ValidationError(`contactId ${JSON.stringify(id)} is not a contact's id`, [
-        { path: '/contactId', message: 'must be a contact id (a UUID)' },
-      ]);
-    return { contactId: id };
+    contactId = String(identity.contactId);
+    if (!isUuid(contactId)) errors.push({ path: '/contactId', message: 'must be a contact id (a UUID)' });
   }
-  const { value, errors } = normalizeInput({
+  const normalized = normalizeInput({
     email: named(identity.email),
     phone: named(identity.phone),
     // null names no one, as a blank does (String(null) was the external id "null").
@@ -48,16 +48,25 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
         ? undefined
         : named(String(identity.externalId)),
   });
-  if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
-  if (!value.email && !value.phone && !value.externalId) return null;
-  return { email: value.email, phone: value.phone, externalId: value.externalId };
+  errors.push(...normalized.errors);
+  if (errors.length) {
+    const says = (e: ErrorDetail) =>
+      e.path === '/contactId' ? `contactId ${JSON.stringify(contactId)} is not a contact's id` : e.message;
+    throw new ValidationError(errors.map(says).join('; '), errors);
+  }
+  const { email, phone, externalId } = normalized.value;
+  if (!contactId && !email && !phone && !externalId) return null;
+  return { contactId, email, phone, externalId };
 }
 
 /**
  * The contact an identity names, created when new (as `POST /api/contacts` does); null
  * when the identity names no one (no field set). Concurrent bindings of one new identity
- * create one contact. Throws ValidationError naming the bad field (`/email`, `/phone`), and
- * NotFoundError for an unknown `contactId`.
+ * create one contact. A `contactId` names its contact (or survivor) first; email, phone or
+ * externalId beside it are matched and stored as the upsert does for a row matched by
+ * externalId. Throws ValidationError naming the bad field (`/email`, `/phone`), or the field
+ * naming another contact than the rest (nothing is written then, no automatic merge either),
+ * and NotFoundError for an unknown `contactId`.
  */
 export async function bindContact(
   db: Kysely<Database>,
@@ -67,10 +76,12 @@ export async function bindContact(
 ): Promise<string | null> {
   const value = normalizeIdentity(identity);
   if (!value) return null;
+  let contactId: string | undefined;
   if (value.contactId !== undefined) {
     const survivor = await survivorOf(db, workspaceId, value.contactId);
     if (!survivor) throw new NotFoundError(`no contact ${value.contactId}`);
-    return survivor.id;
+    if (!value.email && !value.phone && !value.externalId) return survivor.id;
+    contactId = survivor.id;
   }
   // Fast path: a known contact whose identity already holds every given field needs no write.
   // Looked up through the identity indexes (`identityHolders`): ORing the fields read every
@@ -87,13 +98,20 @@ export async function bindContact(
   const same = (stored: string | null, given: string | undefined) => given === undefined || stored === given;
   if (known.length === 1 && known[0]) {
     const k = known[0];
-    if (same(k.external_id, value.externalId) && same(k.email, value.email) && same(k.phone, value.phone))
-      return k.merged_into ?? k.id;
+    const holder = k.merged_into ?? k.id;
+    if (
+      (contactId === undefined || holder === contactId) &&
+      same(k.external_id, value.externalId) &&
+      same(k.email, value.email) &&
+      same(k.phone, value.phone)
+    )
+      return holder;
   }
-  const [outcome] = await upsertContacts(db, workspaceId, [value], options);
-  if (!outcome?.ok) {
+  // A refused identity leaves nothing behind, not even the automatic merges made on its way.
+  return inTransaction(db, async (trx) => {
+    const [outcome] = await upsertContacts(trx, workspaceId, [{ ...value, contactId }], options);
+    if (outcome?.ok) return outcome.contactId;
     const message = outcome?.error ?? 'the identity was rejected';
     throw new ValidationError(message, [{ path: `/${outcome?.field ?? ''}`, message }]);
-  }
-  return outcome.contactId;
+  });
 }

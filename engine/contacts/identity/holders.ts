@@ -6,6 +6,8 @@ export interface IdentityValues {
   externalIds: readonly string[];
   emails: readonly string[];
   phones: readonly string[];
+  /** Contacts named by id (an upsert's rows naming their contact), looked up with the rest. */
+  contactIds?: readonly string[];
 }
 
 /**
@@ -33,6 +35,10 @@ export function identityHolders(workspace: string | RawBuilder<string>, values: 
         (state) =>
           sql`select id from contacts where workspace_id = ${workspace}::uuid and ${state} and ${field} = any(${[...list]}::text[])`,
       ),
+    );
+  if (values.contactIds?.length)
+    lookups.push(
+      sql`select id from contacts where workspace_id = ${workspace}::uuid and id = any(${[...values.contactIds]}::uuid[])`,
     );
   if (lookups.length === 0) return sql<string>`(select null::uuid where false)`;
   return sql<string>`(${sql.join(lookups, sql` union all `)})`;

@@ -21,6 +21,11 @@ export interface ContactInput {
 
 /** A contact input after normalisation: identity fields in stored form, absent fields undefined. */
 export interface NormalizedInput {
+  /**
+   * The contact meant, by id (an event's or webhook's `contactId`, never a `POST /api/contacts`
+   * body): matched before externalId, email and phone.
+   */
+  contactId?: string;
   email?: string;
   phone?: string;
   externalId?: string;

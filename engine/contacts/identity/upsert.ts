@@ -98,10 +98,11 @@ async function upsertOnce(
   const merged = await mergeNamedContacts(trx, workspaceId, rows, options.autoMerge !== false);
   const precedence = await loadPrecedence(trx, workspaceId);
   const at = new Date().toISOString();
+  const namedIds = rows.flatMap((row) => (row.contactId ? [row.contactId] : []));
   const stored = (
     await sql<StoredRow>`
       select id, merged_into, email, phone, external_id, timezone, attributes, attribute_sources from contacts
-      where id in ${identityHolders(workspaceId, identityValuesOf(rows))}
+      where id in ${identityHolders(workspaceId, { ...identityValuesOf(rows), contactIds: namedIds })}
       order by id for update`.execute(trx)
   ).rows;
   // A merged-away contact's identity values name its survivor (contract identity.md).
@@ -118,6 +119,8 @@ async function upsertOnce(
     );
 
   const index: Record<Field, Map<string, Entity>> = { externalId: new Map(), email: new Map(), phone: new Map() };
+  // Contacts by id, a merged-away one's naming its survivor: what a row's contactId means.
+  const byId = new Map<string, Entity>();
   const entities: Entity[] = [];
   const remember = (e: Entity) => {
     for (const f of FIELDS) if (e[f]) index[f].set(e[f], e);
@@ -136,11 +139,13 @@ async function upsertOnce(
       sources: s.attribute_sources,
     };
     entities.push(e);
+    byId.set(e.id, e);
     remember(e);
   }
   for (const s of stored) {
     const survivor = s.merged_into ? entities.find((e) => e.id === s.merged_into) : undefined;
     if (!survivor) continue;
+    byId.set(s.id, survivor);
     for (const [f, v] of [
       ['externalId', s.external_id],
       ['email', s.email],
@@ -150,12 +155,13 @@ async function upsertOnce(
   }
 
   const outcomes = rows.map((row, i): UpsertOutcome => {
-    let target: Entity | undefined;
+    let target = row.contactId ? byId.get(row.contactId) : undefined;
+    if (row.contactId && !target) return { ok: false, field: 'contactId', error: `no contact ${row.contactId}` };
     for (const f of FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
     for (const f of FIELDS) {
       const other = row[f] ? index[f].get(row[f]) : undefined;
       if (other && target && other !== target)
-        return { ok: false, field: f, error: `${f} belongs to another contact than the row's ${firstField(row)}` };
+        return { ok: false, field: f, error: `${f} belongs to another contact than the one ${firstField(row)} names` };
     }
     const created = !target;
     if (!target) {
@@ -233,5 +239,5 @@ async function upsertOnce(
 }
 
 function firstField(row: NormalizedInput): string {
-  return FIELDS.find((f) => row[f]) ?? 'identity';
+  return row.contactId ? 'contactId' : (FIELDS.find((f) => row[f]) ?? 'identity');
 }

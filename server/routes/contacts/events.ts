@@ -91,7 +91,13 @@ export async function eventsRoutes(app: FastifyInstance) {
                 .executeTakeFirst();
               if (first) return reply.code(202).send({ id: first.id });
             }
-            const contactId = await bindContact(db, workspaceId, body);
+            const { email, phone, externalId } = body;
+            const contactId = await bindContact(db, workspaceId, {
+              contactId: body.contactId,
+              email,
+              phone,
+              externalId,
+            });
             if (!contactId)
               throw new ValidationError('the event names no contact', [
                 { path: '/email', message: 'identity missing' },

@@ -51,6 +51,54 @@ describe('POST /api/events', () => {
   });
 });
 
+describe('POST /api/events with a contactId and another identity', () => {
+  const contact = async (payload: object): Promise<string> =>
+    (await t.app.inject({ method: 'POST', url: '/api/contacts', headers: t.auth, payload })).json().id;
+  const eventsOf = async (contactId: string) =>
+    (await t.app.inject({ url: `/api/events?contactId=${contactId}`, headers: t.auth })).json().events;
+
+  test('an email of another contact answers 400 naming /email and stores nothing', async () => {
+    const ann = await contact({ email: 'ann-twice@example.com' });
+    const bob = await contact({ email: 'bob-twice@example.com' });
+    const res = await postEvent({ contactId: ann, email: 'Bob-Twice@example.com', name: 'clash' });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'validation_failed']);
+    expect(res.json().error.details).toEqual([{ path: '/email', message: expect.stringContaining('another contact') }]);
+    expect([await eventsOf(ann), await eventsOf(bob)]).toEqual([[], []]);
+  });
+
+  test('an externalId of another contact answers 400 naming /externalId', async () => {
+    const ann = await contact({ externalId: 'crm-ann' });
+    await contact({ externalId: 'crm-bob' });
+    const res = await postEvent({ contactId: ann, externalId: 'crm-bob', name: 'clash' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ path: '/externalId' })]);
+  });
+
+  test('the contact’s own email records the event on it', async () => {
+    const ann = await contact({ email: 'ann-own@example.com' });
+    const res = await postEvent({ contactId: ann, email: 'ANN-OWN@example.com', name: 'agree' });
+    expect(res.statusCode).toBe(202);
+    expect((await eventsOf(ann)).map((e: { id: string }) => e.id)).toEqual([res.json().id]);
+  });
+
+  test('an email no contact holds is stored on the contact, as an upsert matched by externalId stores it', async () => {
+    const ann = await contact({ externalId: 'crm-ann-new' });
+    const res = await postEvent({ contactId: ann, email: 'ann-new@example.com', name: 'learned' });
+    expect(res.statusCode).toBe(202);
+    const stored = await t.app.inject({ url: `/api/contacts/${ann}`, headers: t.auth });
+    expect(stored.json()).toMatchObject({ externalId: 'crm-ann-new', email: 'ann-new@example.com' });
+    expect(await eventsOf(ann)).toHaveLength(1);
+  });
+
+  test('an invalid email beside a contactId answers 400 naming /email', async () => {
+    const ann = await contact({ email: 'ann-bad@example.com' });
+    const res = await postEvent({ contactId: ann, email: 'not-an-email', name: 'bad' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ path: '/email' })]);
+    expect(await eventsOf(ann)).toEqual([]);
+  });
+});
+
 describe('GET /api/events', () => {
   test('pages through a contact’s events newest first, each exactly once', async () => {
     for (let i = 0; i < 7; i++) {
