@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { bindContact, type ContactIdentity, normalizeIdentity } from '../contacts/identity/bind.js';
 import type { Database } from '../db/database.js';
 import type { Dispatch, JobDispatcher } from './dispatch.js';
-import { insertRuns } from './insert-runs.js';
+import { type CallResult, type InsertRunsResult, insertRuns } from './insert-runs.js';
 import { triggerOutputOf } from './versions.js';
 import { identityOf, StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
 import { answerFor, type CallOutcome, type WebhookAnswer, WebhookIntake } from './webhook-intake.js';
@@ -39,6 +39,20 @@ export class WebhookAccepter {
     });
   }
 
+  /**
+   * A call that writes to its contact (a `timezone`) on its own, in one transaction: a journey
+   * found changed meanwhile leaves nothing of the call behind, not even the contact's write.
+   */
+  async #writing(target: WebhookTarget, raw: ContactIdentity, payload: JsonObject): Promise<WebhookAnswer> {
+    const { answer, dispatch } = await this.db.transaction().execute(async (trx) => {
+      const { outcome, dispatch } = await startOne(trx, target, raw, payload);
+      if (!('answer' in outcome)) throw new StaleWebhookTargetError();
+      return { answer: outcome.answer, dispatch };
+    });
+    this.dispatcher.add(dispatch);
+    return answer;
+  }
+
   /** Throws ValidationError for a malformed identity, StaleWebhookTargetError when the journey changed. */
   async accept(target: WebhookTarget, payload: JsonObject, idempotencyKey: string | null): Promise<WebhookAnswer> {
     const raw = identityOf(payload);
@@ -48,6 +62,7 @@ export class WebhookAccepter {
       this.dispatcher.add(dispatch);
       return answer;
     }
+    if (raw && identity?.timezone !== undefined) return this.#writing(target, raw, payload);
     return this.#intake.accept(target, identity, raw, payload);
   }
 
@@ -122,8 +137,9 @@ export class WebhookAccepter {
 
 /**
  * One call's run, on its own: bound to the payload's contact, found in the same statement or
- * created first when new; an identity no single contact holds whole is bound (`bindContact`)
- * and the run started with its id.
+ * created first when new; an identity no single contact holds whole, or one with a time zone
+ * to store (the statement writes no contact), is bound (`bindContact`) and the run started
+ * with its id.
  */
 async function startOne(
   db: Kysely<Database>,
@@ -139,9 +155,13 @@ async function startOne(
     onlyIfLive: true,
     dispatch: true,
   };
-  let started = await insertRuns(db, { ...base, contacts: { calls: [{ identity, trigger: payload }] } });
-  let call = started.calls[0];
-  if (started.live && call && !call.bound && raw) {
+  let started: InsertRunsResult | null = null;
+  let call: CallResult | undefined;
+  if (identity?.timezone === undefined) {
+    started = await insertRuns(db, { ...base, contacts: { calls: [{ identity, trigger: payload }] } });
+    call = started.calls[0];
+  }
+  if (raw && (!started || (started.live && call && !call.bound))) {
     started = await insertRuns(db, {
       ...base,
       contacts: {
@@ -154,7 +174,7 @@ async function startOne(
     const runId = started.runIds[0] ?? null;
     call = { runId, bound: true, skipped: runId ? null : started.capped > 0 ? 'entry-cap' : 'reentry' };
   }
-  if (!started.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };
+  if (!started?.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };
   return { outcome: { answer: answerFor(call.runId, call.skipped) }, dispatch: started.dispatch };
 }
 

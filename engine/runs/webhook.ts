@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
 import type { ValidateFunction } from 'ajv';
 import type { Kysely } from 'kysely';
+import type { ContactIdentity } from '../contacts/identity/bind.js';
 import type { Database } from '../db/database.js';
 import { compilePayloadSchema } from '../graph/payload-schema.js';
 import type { GraphNode } from '../graph/types.js';
@@ -200,15 +201,17 @@ export function authenticWebhook(
   return timingSafeEqual(Buffer.from(match[1].toLowerCase(), 'hex'), expected);
 }
 
-/** The identity fields of a payload, for binding the run to a contact. */
-export function identityOf(
-  payload: JsonObject,
-): { contactId?: string; email?: string; phone?: string; externalId?: string } | null {
+/**
+ * The identity fields of a payload, for binding the run to a contact, with its `timezone` (to
+ * store on that contact): each read alike, text or a number, anything else ignored.
+ */
+export function identityOf(payload: JsonObject): ContactIdentity | null {
   const identity: Record<string, string> = {};
-  for (const key of ['contactId', 'email', 'phone', 'externalId'] as const) {
+  for (const key of ['contactId', 'email', 'phone', 'externalId', 'timezone'] as const) {
     const value = payload[key];
     if (typeof value === 'string' && value.trim()) identity[key] = value;
     else if (typeof value === 'number') identity[key] = String(value);
   }
-  return Object.keys(identity).length ? identity : null;
+  // A time zone alone names no one: the run is anonymous and the payload's timezone mere data.
+  return Object.keys(identity).some((key) => key !== 'timezone') ? identity : null;
 }

@@ -8,12 +8,16 @@ import { identityHolders, identityValuesOf } from './holders.js';
 import { normalizeInput } from './normalize.js';
 import { type UpsertOptions, upsertContacts } from './upsert.js';
 
-/** The identity fields a webhook payload or an event may carry. */
+/**
+ * The identity fields a webhook payload or an event may carry; a webhook payload's `timezone`
+ * too, no identity but stored on the contact it names, as `POST /api/contacts` stores it.
+ */
 export interface ContactIdentity {
   contactId?: string;
   email?: string;
   phone?: string;
   externalId?: string;
+  timezone?: string;
 }
 
 /** An identity in stored form: an explicit contact id, or normalised email, E.164 phone, external id. */
@@ -22,6 +26,8 @@ export interface NormalizedIdentity {
   email?: string;
   phone?: string;
   externalId?: string;
+  /** The IANA time zone to store on the contact, when given. */
+  timezone?: string;
 }
 
 /** A payload's or an event's blank identity field (a form left empty, a CRM's "") names no one. */
@@ -29,8 +35,9 @@ const named = <T>(value: T): T | undefined => (typeof value === 'string' && valu
 
 /**
  * The identity in stored form; null when it names no one. Every field given is checked, also
- * beside a `contactId`: throws ValidationError naming the bad field (`/email`, `/phone`,
- * `/contactId` when it is not a UUID).
+ * beside a `contactId`, and a `timezone` when the identity names someone (an anonymous
+ * payload's `timezone` is just data): throws ValidationError naming the bad field (`/email`,
+ * `/phone`, `/timezone`, `/contactId` when it is not a UUID).
  */
 export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity | null {
   const errors: ErrorDetail[] = [];
@@ -39,7 +46,7 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
     contactId = String(identity.contactId);
     if (!isUuid(contactId)) errors.push({ path: '/contactId', message: 'must be a contact id (a UUID)' });
   }
-  const normalized = normalizeInput({
+  const fields = {
     email: named(identity.email),
     phone: named(identity.phone),
     // null names no one, as a blank does (String(null) was the external id "null").
@@ -47,6 +54,12 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
       identity.externalId === undefined || identity.externalId === null
         ? undefined
         : named(String(identity.externalId)),
+  };
+  const someone = contactId !== undefined || Object.values(fields).some((v) => v !== undefined && v !== null);
+  // A blank or null time zone is left out, as a blank identity field is.
+  const normalized = normalizeInput({
+    ...fields,
+    timezone: someone ? (named(identity.timezone) ?? undefined) : undefined,
   });
   errors.push(...normalized.errors);
   if (errors.length) {
@@ -54,9 +67,9 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
       e.path === '/contactId' ? `contactId ${JSON.stringify(contactId)} is not a contact's id` : e.message;
     throw new ValidationError(errors.map(says).join('; '), errors);
   }
-  const { email, phone, externalId } = normalized.value;
+  const { email, phone, externalId, timezone } = normalized.value;
   if (!contactId && !email && !phone && !externalId) return null;
-  return { contactId, email, phone, externalId };
+  return { contactId, email, phone, externalId, timezone: timezone ?? undefined };
 }
 
 /**
@@ -80,7 +93,7 @@ export async function bindContact(
   if (value.contactId !== undefined) {
     const survivor = await survivorOf(db, workspaceId, value.contactId);
     if (!survivor) throw new NotFoundError(`no contact ${value.contactId}`);
-    if (!value.email && !value.phone && !value.externalId) return survivor.id;
+    if (!value.email && !value.phone && !value.externalId && value.timezone === undefined) return survivor.id;
     contactId = survivor.id;
   }
   // Fast path: a known contact whose identity already holds every given field needs no write.
@@ -91,9 +104,10 @@ export async function bindContact(
     email: string | null;
     phone: string | null;
     external_id: string | null;
+    timezone: string | null;
     merged_into: string | null;
   }>`
-    select id, email, phone, external_id, merged_into from contacts
+    select id, email, phone, external_id, timezone, merged_into from contacts
     where id in ${identityHolders(workspaceId, identityValuesOf([value]))}`.execute(db);
   const same = (stored: string | null, given: string | undefined) => given === undefined || stored === given;
   if (known.length === 1 && known[0]) {
@@ -103,7 +117,9 @@ export async function bindContact(
       (contactId === undefined || holder === contactId) &&
       same(k.external_id, value.externalId) &&
       same(k.email, value.email) &&
-      same(k.phone, value.phone)
+      same(k.phone, value.phone) &&
+      // A merged-away holder's time zone is not its survivor's: the upsert looks.
+      same(k.merged_into ? null : k.timezone, value.timezone)
     )
       return holder;
   }

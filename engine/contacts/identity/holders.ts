@@ -1,6 +1,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { NormalizedIdentity } from './bind.js';
 
+type IdentityFields = Pick<NormalizedIdentity, 'externalId' | 'email' | 'phone'>;
+
 /** Identity values to look contacts up by. */
 export interface IdentityValues {
   externalIds: readonly string[];
@@ -45,8 +47,8 @@ export function identityHolders(workspace: string | RawBuilder<string>, values: 
 }
 
 /** The identity values the given identities name (null: an anonymous call), each once. */
-export function identityValuesOf(identities: readonly (NormalizedIdentity | null)[]): IdentityValues {
-  const of = (pick: (identity: NormalizedIdentity) => string | undefined) => [
+export function identityValuesOf(identities: readonly (IdentityFields | null)[]): IdentityValues {
+  const of = (pick: (identity: IdentityFields) => string | undefined) => [
     ...new Set(identities.flatMap((identity) => (identity && pick(identity) ? [pick(identity) as string] : []))),
   ];
   return { externalIds: of((i) => i.externalId), emails: of((i) => i.email), phones: of((i) => i.phone) };

@@ -20,13 +20,28 @@ async function hookJourney(): Promise<string> {
   return j.journeyId;
 }
 
-const post = (journeyId: string, payload: object) =>
+const post = (journeyId: string, payload: object, headers: Record<string, string> = {}) =>
   t.app.inject({
     method: 'POST',
     url: `/hooks/${journeyId}/hook`,
-    headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
+    headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET, ...headers },
     payload: JSON.stringify(payload),
   });
+
+/** The contact the answer's run is bound to, as GET /api/contacts/:id shows it. */
+async function contactOfRun(answer: { json: () => { runId: string } }) {
+  const run = (await t.app.inject({ url: `/api/runs/${answer.json().runId}`, headers: t.auth })).json();
+  if (!run.contactId) return null;
+  return (await t.app.inject({ url: `/api/contacts/${run.contactId}`, headers: t.auth })).json();
+}
+
+const withEmail = async (email: string) =>
+  (
+    await t.app.inject({
+      url: `/api/contacts?segment=${encodeURIComponent(JSON.stringify({ attr: 'email', op: 'eq', value: email }))}`,
+      headers: t.auth,
+    })
+  ).json().contacts;
 
 const contact = async (payload: object): Promise<string> =>
   (await t.app.inject({ method: 'POST', url: '/api/contacts', headers: t.auth, payload })).json().id;
@@ -51,5 +66,52 @@ describe('a webhook payload naming its contact twice', () => {
     const res = await post(journeyId, { contactId: ann, email: 'Hook-Own@example.com' });
     expect(res.statusCode).toBe(202);
     expect((await runsOf(journeyId)).map((r: { contactId: string }) => r.contactId)).toEqual([ann]);
+  });
+});
+
+describe('a webhook payload’s timezone', () => {
+  test('is stored on the new contact the payload names', async () => {
+    const res = await post(await hookJourney(), { email: 'tz-new@example.com', timezone: 'Europe/Helsinki' });
+    expect(res.statusCode).toBe(202);
+    expect(await contactOfRun(res)).toMatchObject({ email: 'tz-new@example.com', timezone: 'Europe/Helsinki' });
+  });
+
+  test('replaces a known contact’s, as POST /api/contacts does', async () => {
+    await contact({ externalId: 'tz-known', timezone: 'Europe/Stockholm' });
+    const res = await post(await hookJourney(), { externalId: 'tz-known', timezone: 'America/New_York' });
+    expect(res.statusCode).toBe(202);
+    expect(await contactOfRun(res)).toMatchObject({ externalId: 'tz-known', timezone: 'America/New_York' });
+  });
+
+  test('is stored on the contact a contactId names', async () => {
+    const id = await contact({ email: 'tz-by-id@example.com' });
+    const res = await post(await hookJourney(), { contactId: id, timezone: 'Asia/Tokyo' });
+    expect(res.statusCode).toBe(202);
+    expect(await contactOfRun(res)).toMatchObject({ id, timezone: 'Asia/Tokyo' });
+  });
+
+  test('is stored under an Idempotency-Key too, once', async () => {
+    const journeyId = await hookJourney();
+    const payload = { email: 'tz-keyed@example.com', timezone: 'Europe/Paris' };
+    const first = await post(journeyId, payload, { 'idempotency-key': 'tz-1' });
+    const again = await post(journeyId, payload, { 'idempotency-key': 'tz-1' });
+    expect(again.json()).toEqual(first.json());
+    expect(await contactOfRun(first)).toMatchObject({ timezone: 'Europe/Paris' });
+  });
+
+  test('that is no IANA name answers 400 naming /timezone, as a bad email does, and stores nothing', async () => {
+    const journeyId = await hookJourney();
+    const res = await post(journeyId, { email: 'tz-bad@example.com', timezone: 'Mars/Olympus' });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'validation_failed']);
+    expect(res.json().error.details).toEqual([
+      { path: '/timezone', message: 'timezone is not an IANA time zone name' },
+    ]);
+    expect([await runsOf(journeyId), await withEmail('tz-bad@example.com')]).toEqual([[], []]);
+  });
+
+  test('in a payload naming no contact is mere data: the run starts anonymous', async () => {
+    const res = await post(await hookJourney(), { timezone: 'Mars/Olympus' });
+    expect(res.statusCode).toBe(202);
+    expect(await contactOfRun(res)).toBeNull();
   });
 });
