@@ -77,9 +77,10 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
  * when the identity names no one (no field set). Concurrent bindings of one new identity
  * create one contact. A `contactId` names its contact (or survivor) first; email, phone or
  * externalId beside it are matched and stored as the upsert does for a row matched by
- * externalId. Throws ValidationError naming the bad field (`/email`, `/phone`), or the field
- * naming another contact than the rest (nothing is written then, no automatic merge either),
- * and NotFoundError for an unknown `contactId`.
+ * externalId; a `timezone` is stored as the upsert stores it. Throws ValidationError naming
+ * the bad field (`/email`, `/phone`, `/timezone`), or the field naming another contact than
+ * the rest (nothing is written then, no automatic merge either), and NotFoundError for an
+ * unknown `contactId`.
  */
 export async function bindContact(
   db: Kysely<Database>,

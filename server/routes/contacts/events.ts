@@ -91,6 +91,7 @@ export async function eventsRoutes(app: FastifyInstance) {
                 .executeTakeFirst();
               if (first) return reply.code(202).send({ id: first.id });
             }
+            // The identity alone: an event stores no time zone (API.md "Events"), a webhook payload does.
             const { email, phone, externalId } = body;
             const contactId = await bindContact(db, workspaceId, {
               contactId: body.contactId,
