@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadSetting, saveSetting } from '../db/settings.js';
+import { inTransaction } from '../db/transaction.js';
+import { retimeQuietHours } from './quiet-hours.js';
 
 /** The install's contact rules (API.md "Contact rules and consent"); `{}` on a fresh install. */
 export interface ContactRules {
@@ -45,11 +47,20 @@ export async function loadContactRules(db: Kysely<Database>, workspaceId: string
   return (await loadSetting<ContactRules>(db, workspaceId, KEY)) ?? {};
 }
 
-/** Replaces the rules. */
+/**
+ * Replaces the rules and, in the same transaction, re-times the messages quiet hours delayed
+ * to the new rules at `now` (removed or shortened quiet hours release them earlier,
+ * lengthened ones later).
+ */
 export function saveContactRules(
   db: Kysely<Database>,
   workspaceId: string,
   rules: ContactRules,
+  now: Date = new Date(),
 ): Promise<ContactRules> {
-  return saveSetting(db, workspaceId, KEY, rules);
+  return inTransaction(db, async (trx) => {
+    await saveSetting(trx, workspaceId, KEY, rules);
+    await retimeQuietHours(trx, workspaceId, rules, now);
+    return rules;
+  });
 }

@@ -1,14 +1,9 @@
-import {
-  inDailyWindow,
-  nextWallClockTime,
-  parseDuration,
-  type SendRequest,
-  type SuppressionReason,
-} from '@waymark/sdk';
+import { parseDuration, type SendRequest, type SuppressionReason } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { SendingContact } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 import type { ContactRules } from './contact-rules.js';
+import { quietHoursEnd } from './quiet-hours.js';
 
 /** What the contact rules say about one message. */
 export type Decision =
@@ -117,11 +112,8 @@ export function judge(input: DecideInput, facts: DecisionFacts): Decision {
     return { status: 'suppressed', reason: 'unsubscribed' };
   if (rules.requireConsent && consent !== 'subscribed') return { status: 'suppressed', reason: 'no-consent' };
 
-  const quiet = rules.quietHours;
-  const zone = contact.timezone ?? 'UTC';
-  if (quiet && inDailyWindow(now, quiet.start, quiet.end, zone)) {
-    return { status: 'delayed', reason: 'quiet-hours', until: nextWallClockTime(now, quiet.end, zone) };
-  }
+  const quietUntil = quietHoursEnd(rules, now, contact.timezone ?? 'UTC');
+  if (quietUntil) return { status: 'delayed', reason: 'quiet-hours', until: quietUntil };
 
   const cap = rules.marketing;
   if (cap && capSince(input) && facts.recentMarketing >= cap.maxMessages) {

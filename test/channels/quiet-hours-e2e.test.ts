@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { eventually, runEnds } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
@@ -137,5 +137,69 @@ describe('quiet hours in a running journey', () => {
     await travel(new Date('2030-01-11T06:00:00Z'));
     expect((await runEnds(t.runtime.db, runId)).run.status).toBe('completed');
     expect(smtp.mails.length).toBe(before + 1);
+  });
+});
+
+describe('quiet hours changed while a message waits for their end', () => {
+  afterEach(async () => {
+    await api('PUT', '/api/settings/contact-rules', { quietHours: { start: '21:00', end: '08:00' } });
+  });
+
+  /** Runs the step jobs due at `at` and waits until the run has sent its email; the message as listed. */
+  async function sentAt(runId: string, at: Date) {
+    await travel(at);
+    expect((await runEnds(t.runtime.db, runId)).run.status).toBe('completed');
+    const [message] = await messagesOf(runId);
+    return message;
+  }
+
+  test('quiet hours removed: the message goes out at once', async () => {
+    now = new Date('2030-01-10T21:30:00Z');
+    const { runId } = await startRun();
+    await delayedAndWaiting(runId);
+
+    now = new Date('2030-01-10T23:00:00Z'); // 01:00 in Helsinki
+    expect((await api('PUT', '/api/settings/contact-rules', {})).statusCode).toBe(200);
+    expect(await sentAt(runId, now)).toMatchObject({ status: 'sent', sentAt: '2030-01-10T23:00:00.000Z' });
+  });
+
+  test('quiet hours shortened: the message goes out at their new, earlier end', async () => {
+    now = new Date('2030-01-10T21:30:00Z');
+    const { runId } = await startRun();
+    await delayedAndWaiting(runId);
+
+    const shortened = { quietHours: { start: '21:00', end: '07:00' } };
+    expect((await api('PUT', '/api/settings/contact-rules', shortened)).statusCode).toBe(200);
+    // 07:00 in Helsinki, an hour before the end the message was delayed to.
+    expect(await sentAt(runId, new Date('2030-01-11T05:00:00Z'))).toMatchObject({
+      status: 'sent',
+      sentAt: '2030-01-11T05:00:00.000Z',
+    });
+  });
+
+  test('quiet hours lengthened: nothing goes out at their old end, the message goes at the new one', async () => {
+    now = new Date('2030-01-10T21:30:00Z');
+    const { runId } = await startRun();
+    await delayedAndWaiting(runId);
+    const before = smtp.mails.length;
+
+    const lengthened = { quietHours: { start: '21:00', end: '10:00' } };
+    expect((await api('PUT', '/api/settings/contact-rules', lengthened)).statusCode).toBe(200);
+    await travel(new Date('2030-01-11T06:00:00Z')); // 08:00 in Helsinki, the old end
+    await eventually(async () => {
+      const { rows } = await sql<{ run_at: Date }>`
+        select run_at from graphile_worker.jobs where task_identifier = 'waymark.step' and run_at > now()`.execute(
+        t.runtime.db,
+      );
+      return rows.some((r) => r.run_at.toISOString() === '2030-01-11T08:00:00.000Z');
+    });
+    expect(await delayedAndWaiting(runId)).toMatchObject({ status: 'delayed', reason: 'quiet-hours' });
+    expect(smtp.mails.length).toBe(before);
+
+    // 10:00 in Helsinki, the new end.
+    expect(await sentAt(runId, new Date('2030-01-11T08:00:00Z'))).toMatchObject({
+      status: 'sent',
+      sentAt: '2030-01-11T08:00:00.000Z',
+    });
   });
 });

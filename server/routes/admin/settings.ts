@@ -39,7 +39,7 @@ export async function settingsRoutes(app: FastifyInstance) {
         response: { 200: contactRulesSchema, ...errorResponses(400) },
       },
     },
-    async (request) => saveContactRules(db, workspaceOf(request), request.body),
+    async (request) => saveContactRules(db, workspaceOf(request), request.body, app.runtime.clock.now()),
   );
 
   app.get(
