@@ -1,4 +1,4 @@
-import type { PreparedMessage } from '@waymark/sdk';
+import type { Delivered, PreparedMessage } from '@waymark/sdk';
 import { readCredential } from '../credentials/service.js';
 import { createHttpClient } from '../http/client.js';
 import type { StepScope } from '../services/step-scope.js';
@@ -25,7 +25,7 @@ export async function sendThroughCredential(
   scope: StepScope,
   { data, sender }: SendingCredential,
   message: PreparedMessage,
-): Promise<{ providerId?: string }> {
+): Promise<Delivered> {
   return sender.send(message, {
     data,
     http: createHttpClient(scope),

@@ -70,6 +70,7 @@ export type { JsonObject, JsonValue } from './json.js';
 export {
   type CredentialEvents,
   type CredentialSender,
+  type Delivered,
   endpointOf,
   endpointSchema,
   jsonBody,
@@ -79,6 +80,7 @@ export {
   providerFailure,
   providerRequest,
   type SenderContext,
+  type SentHeader,
   safeEqual,
 } from './providers.js';
 export { redactUrl } from './redact-url.js';

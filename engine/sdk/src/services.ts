@@ -1,6 +1,7 @@
 import type { Channel, Contact, ContactEvent, TagState } from './contact.js';
 import type { Filter } from './filter/types.js';
 import type { JsonObject, JsonValue } from './json.js';
+import type { Delivered } from './providers.js';
 import type { TemplateScope } from './template.js';
 
 /**
@@ -111,7 +112,7 @@ export interface SendRequest {
    * Delivers the prepared message (SMTP, a gateway call). Omitted for email, the engine's
    * default transport is used: `SMTP_URL`, or the built-in outbox.
    */
-  deliver?: (message: PreparedMessage) => Promise<{ providerId?: string } | undefined>;
+  deliver?: (message: PreparedMessage) => Promise<Delivered | undefined>;
   /**
    * A sending credential's id (a type with a `sender` of this channel, API.md "Sending
    * credentials"): the engine delivers through it. Instead of `deliver`.

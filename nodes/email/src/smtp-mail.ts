@@ -29,7 +29,12 @@ function domainOf(from: string | undefined): string {
   return /@([^\s>]+)/.exec(from ?? '')?.[1] ?? 'localhost';
 }
 
-/** Nodemailer's message whose Message-ID names the message, `<id@from-domain>`. */
+/** A Message-ID that names the message, `<id@from-domain>`. */
+export function ownMessageId(message: PreparedMessage): string {
+  return `<${message.messageId}@${domainOf(message.from)}>`;
+}
+
+/** Nodemailer's message whose Message-ID names the message (`ownMessageId`). */
 export function mailWithOwnId(message: PreparedMessage) {
-  return mailOf(message, `<${message.messageId}@${domainOf(message.from)}>`);
+  return mailOf(message, ownMessageId(message));
 }
