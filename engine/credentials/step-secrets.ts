@@ -1,36 +1,41 @@
-import type { CredentialsService, JsonObject } from '@waymark/sdk';
-
 /** What a credential's value becomes wherever a step leaves it. */
 export const REDACTED = '[redacted]';
 
 /**
- * Shorter strings of a credential's data (a port, a region code, `"true"`) are not taken for
- * secrets: hiding each of their occurrences would garble the step's output for nothing.
- * Credential types mark no field as public (SDK.md), so every longer string is one.
+ * Shorter secrets (a login `ops`) are not looked for: hiding each of their occurrences would
+ * garble the step's output for nothing.
  */
 const MIN_SECRET_LENGTH = 6;
 
 /**
- * The credential values one step read through `ctx.credentials.get`, and those a service used
- * for it whose failure may echo them (a message's sender: `sendSecrets`), hidden from what the
- * step leaves behind (SDK.md "Credentials": never in a step's output, a log line or an error
- * message): its output, its error and its `ctx.log` lines. A step that reads no credential
- * keeps none, and nothing it leaves is looked at.
+ * A word that may be base64 (standard or URL-safe): an SMTP server echoing `AUTH PLAIN`'s
+ * `\0user\0password` or `AUTH LOGIN`'s user, a `Basic` header. A secret encoded is 8+ characters.
+ */
+const BASE64_WORD = /[A-Za-z0-9+/_-]{8,}={0,2}/g;
+
+/**
+ * The secrets of the credentials one step read through `ctx.credentials.get`
+ * (`createCredentialsService`), and those a service used for it whose failure may echo them (a
+ * message's sender: `sendSecrets`), hidden from what the step leaves behind (SDK.md
+ * "Credentials": never in a step's output, a log line or an error message): its output, its
+ * error and its `ctx.log` lines. Which strings of a credential are secret is its type's to say
+ * (`credentialSecrets`). A step that reads no credential keeps none, and nothing it leaves is
+ * looked at.
  *
  * @example
- * const secrets = new StepSecrets();
- * const credentials = secrets.watch(services.credentials); // `ctx.credentials`
- * await credentials.get(id); // { key: 'sk-0123456789' }
+ * const secrets = StepSecrets.of(['sk-0123456789']);
  * secrets.text('Acme refused sk-0123456789'); // 'Acme refused [redacted]'
+ * secrets.text('535 bad login c2stMDEyMzQ1Njc4OQ=='); // '535 bad login [redacted]' (base64 of it)
  */
 export class StepSecrets {
   /** Longest first, so that a secret holding another is hidden whole. */
   #values: string[] | null = null;
+  #encoded: Buffer[] = [];
 
-  /** The secrets of `data` alone (what a send outside any step logged in with). */
-  static of(data: unknown): StepSecrets {
+  /** These secrets alone (what a send outside any step logged in with). */
+  static of(values: readonly string[]): StepSecrets {
     const secrets = new StepSecrets();
-    secrets.keep(data);
+    secrets.keep(values);
     return secrets;
   }
 
@@ -39,22 +44,25 @@ export class StepSecrets {
     return this.#values === null;
   }
 
-  /** `credentials`, keeping the string values of each credential it returns. */
-  watch(credentials: CredentialsService): CredentialsService {
-    return {
-      get: async <T extends JsonObject = JsonObject>(credentialId: string): Promise<T> => {
-        const data = await credentials.get<T>(credentialId);
-        this.keep(data);
-        return data;
-      },
-    };
+  /** `text` with each secret in it, as written or inside a base64 word, replaced by `[redacted]`. */
+  text(text: string): string {
+    if (!this.#values) return text;
+    let hidden = text;
+    for (const secret of this.#values) if (hidden.includes(secret)) hidden = hidden.replaceAll(secret, REDACTED);
+    return hidden.replace(BASE64_WORD, (word) => (this.#holdsEncoded(word) ? REDACTED : word));
   }
 
-  /** `text` with each secret in it replaced by `[redacted]`. */
-  text(text: string): string {
-    let hidden = text;
-    for (const secret of this.#values ?? []) if (hidden.includes(secret)) hidden = hidden.replaceAll(secret, REDACTED);
-    return hidden;
+  /**
+   * Whether `word` decodes to bytes holding a secret. Decoded from each of its first four
+   * characters, so that a base64 text glued to a word before it (`user/AHVzZXI…`) is read in
+   * its own 4-character groups.
+   */
+  #holdsEncoded(word: string): boolean {
+    for (let start = 0; start < 4 && word.length - start >= 8; start++) {
+      const bytes = Buffer.from(word.slice(start), 'base64');
+      if (this.#encoded.some((secret) => bytes.includes(secret))) return true;
+    }
+    return false;
   }
 
   /**
@@ -84,18 +92,15 @@ export class StepSecrets {
   }
 
   /**
-   * Keeps the strings of `data` as secrets too: what a service used for the step without handing
-   * it to the node (a sending credential's data, `SMTP_URL`'s login), once it may have come back
-   * in what the step leaves.
+   * Keeps `values` as secrets too: a credential's secrets the node read, or what a service used
+   * for the step without handing it to the node (a sending credential's secrets, `SMTP_URL`'s
+   * login), once it may have come back in what the step leaves.
    */
-  keep(data: unknown): void {
+  keep(values: readonly string[]): void {
     const found = new Set(this.#values);
-    const walk = (value: unknown): void => {
-      if (typeof value === 'string') {
-        if (value.length >= MIN_SECRET_LENGTH) found.add(value);
-      } else if (value && typeof value === 'object') for (const item of Object.values(value)) walk(item);
-    };
-    walk(data);
-    if (found.size) this.#values = [...found].sort((a, b) => b.length - a.length);
+    for (const value of values) if (value.length >= MIN_SECRET_LENGTH) found.add(value);
+    if (!found.size) return;
+    this.#values = [...found].sort((a, b) => b.length - a.length);
+    this.#encoded = this.#values.map((secret) => Buffer.from(secret));
   }
 }

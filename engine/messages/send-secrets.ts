@@ -5,7 +5,7 @@ import type { StepScope } from '../services/step-scope.js';
 
 /**
  * The secrets a failed hand-over is hidden from: the step's, joined by what its sender logged in
- * with (its credential's data, else `SMTP_URL`'s login), which the messages service read and
+ * with (its credential's secrets, else `SMTP_URL`'s login), which the messages service read and
  * the node never saw. A provider's refusal may echo them ("invalid API key sk_live_…"), and
  * the step's error, output and `ctx.log` lines then hide them like what the node read itself
  * (SDK.md "Credentials"). Joined only when a hand-over failed: one that went through brings
@@ -16,7 +16,7 @@ import type { StepScope } from '../services/step-scope.js';
  */
 export function sendSecrets(scope: StepScope, request: SendRequest, credential: SendingCredential | null): StepSecrets {
   const secrets = scope.secrets ?? new StepSecrets();
-  if (credential) secrets.keep(credential.data);
+  if (credential) secrets.keep(credential.secrets);
   // A request's own `deliver` uses what its node read through `ctx.credentials`: already kept.
   else if (!request.deliver && request.channel === 'email') secrets.keep(scope.runtime.smtp.login);
   return secrets;

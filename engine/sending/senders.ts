@@ -6,15 +6,20 @@ import type { StepScope } from '../services/step-scope.js';
 /** A sending credential of a channel, read (and decrypted) once for a send. */
 export type SendingCredential = Awaited<ReturnType<typeof sendingCredential>>;
 
-/** A sending credential of a channel, read for a step: its data and its type's sender. */
+/** A sending credential of a channel, read for a step: its data, its secrets and its type's sender. */
 export async function sendingCredential(scope: StepScope, credentialId: string, channel: string) {
   const senderOf = (type: string) => scope.runtime.registry.credential(type)?.sender;
   const refusal = `credential ${credentialId} does not exist or is no ${channel} sending credential`;
-  const { type, data } = await readCredential(scope, credentialId, (t) => senderOf(t)?.channel === channel, refusal);
+  const { type, data, secrets } = await readCredential(
+    scope,
+    credentialId,
+    (t) => senderOf(t)?.channel === channel,
+    refusal,
+  );
   const sender = senderOf(type);
   if (!sender) throw new Error(`credential type ${type} lost its sender`);
   const rate = data.maxPerSecond;
-  return { data, sender, maxPerSecond: typeof rate === 'number' && rate >= 1 ? Math.floor(rate) : null };
+  return { data, secrets, sender, maxPerSecond: typeof rate === 'number' && rate >= 1 ? Math.floor(rate) : null };
 }
 
 /**

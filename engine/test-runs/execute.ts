@@ -63,7 +63,8 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
         contact: simulation.contacts.current(run.contactId),
         steps: step.path,
         now,
-        services: renderOnlyServices(simulation, scope, definition, writes, holdout),
+        // The credentials it reads are kept as the step's secrets, as production keeps them.
+        services: renderOnlyServices(simulation, { ...scope, secrets }, definition, writes, holdout),
       }),
     );
     // The journey's standing decision applies as it would live; nothing is assigned or counted.

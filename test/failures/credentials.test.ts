@@ -31,7 +31,7 @@ beforeAll(async () => {
   t = await createTestApp({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' }, { logger: pino({ level: 'info' }, log) });
   t.runtime.registry.add(testPackage);
   t.runtime.registry.add(
-    definePackage({ name: 'leak-nodes', version: '1.0.0', nodes: [leak], credentials: [leakyKey] }),
+    definePackage({ name: 'leak-nodes', version: '1.0.0', nodes: [leak], credentials: [leakyKey, markedKey] }),
   );
   worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 50 } });
   crm = await standIn();
@@ -92,6 +92,17 @@ const leakyKey = defineCredential({
   schema: { type: 'object', properties: { key: { type: 'string' }, region: { type: 'string' } }, required: ['key'] },
 });
 
+/** A type that says which of its fields are secret (`writeOnly`): its region is not. */
+const markedKey = defineCredential({
+  type: 'leak.marked',
+  title: 'Key with a region',
+  schema: {
+    type: 'object',
+    properties: { key: { type: 'string', writeOnly: true }, region: { type: 'string' } },
+    required: ['key'],
+  },
+});
+
 /** Reads its credential and hands it on as `how` says: in its output, its error or its log. */
 const leak = defineNode({
   type: 'leak.node',
@@ -103,13 +114,13 @@ const leak = defineNode({
   params: {
     type: 'object',
     properties: {
-      account: { type: 'string', format: 'credential', credentialType: 'leak.key' },
+      account: { type: 'string', format: 'credential' },
       how: { type: 'string', enum: ['return', 'throw', 'log'] },
     },
     required: ['account', 'how'],
   },
   outputs: ['out'],
-  credentials: ['leak.key'],
+  credentials: ['leak.key', 'leak.marked'],
   maxAttempts: 1,
   async run(ctx) {
     const { key, region } = await ctx.credentials.get<{ key: string; region: string }>(ctx.params.account);
@@ -161,6 +172,16 @@ describe('a credential the node read', () => {
     });
     expect(logLines.join('\n')).not.toContain(KEY);
   });
+});
+
+test('a credential whose type marks its secret fields shows only those as [redacted]', async () => {
+  const created = await api(t, {
+    method: 'POST',
+    url: '/api/credentials',
+    payload: { name: 'Marked', type: 'leak.marked', data: { key: KEY, region: 'eu-west-1' } },
+  });
+  const { step } = await leakRun(n('leak', 'leak.node', { account: created.body.id, how: 'return' }));
+  expect(step.output).toEqual({ region: 'eu-west-1', headers: [{ authorization: 'Bearer [redacted]' }] });
 });
 
 describe("an installed package's credential, read in its thread", () => {

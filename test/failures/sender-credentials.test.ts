@@ -3,16 +3,16 @@ import { defineNode, definePackage } from '@waymark/sdk';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { StepSecrets } from '../../engine/credentials/step-secrets.js';
-import type { GraphNode } from '../../engine/graph/types.js';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { insertContact, stepScope } from '../channels/scope.js';
-import { e, eventually, n, runEnds, startAtTrigger, testPackage } from '../engine/support.js';
+import { eventually, n, testPackage } from '../engine/support.js';
 import { type RawSmtpServer, startRawSmtpServer } from '../sending/smtp-server.js';
 import { type StandIn, startStandIn } from '../sending/stand-in.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { api, publishJourney } from './support.js';
+import { credential, mail, sendRun } from './send-runs.js';
+import { api } from './support.js';
 
 // SDK.md "Credentials": a credential never appears in a step's output, a log line or an error
 // message. A sending credential is read by the messages service, not by the node, and many
@@ -30,7 +30,6 @@ let sendgrid: StandIn;
 let smtp: RawSmtpServer;
 /** The server log's lines. */
 const logLines: string[] = [];
-let contacts = 0;
 
 beforeAll(async () => {
   sendgrid = await startStandIn(() => ({ status: 500 }));
@@ -95,44 +94,7 @@ const loggingSend = defineNode({
   },
 });
 
-async function credential(type: string, data: Record<string, unknown>): Promise<string> {
-  const created = await api(t, { method: 'POST', url: '/api/credentials', payload: { name: type, type, data } });
-  if (created.status !== 201) throw new Error(`credential: ${created.status} ${JSON.stringify(created.body)}`);
-  return created.body.id as string;
-}
-
-const sendgridAccount = (apiKey: string) => credential('sendgrid.account', { apiKey, endpoint: sendgrid.url });
-
-/** An email.send (one attempt) through `credential`, or `SMTP_URL` without one. */
-const mail = (credential?: string): GraphNode => ({
-  ...n('mail', 'email.send', {
-    from: 'News <news@example.com>',
-    subject: 'Hello',
-    html: '<p>Hello</p>',
-    category: 'transactional',
-    ...(credential ? { credential } : {}),
-  }),
-  settings: { retry: { attempts: 1 } },
-});
-
-/**
- * Runs trigger → `node` (id `mail`) for a new contact until it ends (or parks, with
- * `statuses`); returns the run and its message as GET /api/runs/:id and GET /api/messages
- * show them.
- */
-async function sendRun(node: GraphNode, statuses?: string[]) {
-  const j = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), node], edges: [e('t', 'mail')] }, 'Mailing');
-  contacts++;
-  const contactId = await insertContact(t.runtime, { email: `c${contacts}@example.org` });
-  const runId = await startAtTrigger(t.runtime.db, j, contactId);
-  await runEnds(t.runtime.db, runId, statuses);
-  const { body: run } = await api(t, { url: `/api/runs/${runId}` });
-  const message = await eventually(async () => {
-    const { body } = await api(t, { url: `/api/messages?runId=${runId}` });
-    return body.messages[0]?.error ? body.messages[0] : undefined;
-  });
-  return { run, step: run.steps.find((s: { nodeId: string }) => s.nodeId === 'mail'), message };
-}
+const sendgridAccount = (apiKey: string) => credential(t, 'sendgrid.account', { apiKey, endpoint: sendgrid.url });
 
 /** SendGrid's 401 for a key it does not know, naming the key it was sent. */
 function refuseKey() {
@@ -146,7 +108,7 @@ describe('a provider refusing the API key it echoes', () => {
   let sent: Awaited<ReturnType<typeof sendRun>>;
   beforeAll(async () => {
     refuseKey();
-    sent = await sendRun(mail(await sendgridAccount(API_KEY)));
+    sent = await sendRun(t, mail(await sendgridAccount(API_KEY)));
   });
 
   test("shows [redacted] in the step's error and the run's failure", () => {
@@ -170,7 +132,7 @@ describe('a provider refusing the API key it echoes', () => {
 
 test('a provider refusing a key shorter than 6 characters shows it as it is, like a short credential value a node read', async () => {
   refuseKey();
-  const { step, message } = await sendRun(mail(await sendgridAccount('SG.ab')));
+  const { step, message } = await sendRun(t, mail(await sendgridAccount('SG.ab')));
   expect(step.error.message).toBe('provider.auth: SendGrid answered 401 (the API key SG.ab is not valid)');
   expect(message.error).toBe('provider.auth: SendGrid answered 401 (the API key SG.ab is not valid)');
 });
@@ -181,7 +143,7 @@ test("a provider's 429 echoing the key shows [redacted] in the held message's er
     headers: { 'retry-after': '3600' },
     body: { errors: [{ message: `too many requests for ${String(request.headers.authorization).slice(7)}` }] },
   }));
-  const { message } = await sendRun(mail(await sendgridAccount(API_KEY)), ['running']);
+  const { message } = await sendRun(t, mail(await sendgridAccount(API_KEY)), ['running']);
   expect(message).toMatchObject({
     status: 'queued',
     error: 'provider.rate-limited: SendGrid answered 429 (too many requests for [redacted])',
@@ -190,7 +152,7 @@ test("a provider's 429 echoing the key shows [redacted] in the held message's er
 
 test("a failed send's key shows [redacted] in the lines the step's ctx.log writes about it", async () => {
   refuseKey();
-  await sendRun(n('mail', 'logging.send', { credential: await sendgridAccount(API_KEY) }));
+  await sendRun(t, n('mail', 'logging.send', { credential: await sendgridAccount(API_KEY) }));
   const line = JSON.parse(logLines.find((l) => l.includes('the send failed')) ?? '{}');
   expect(line.msg).toBe('the send failed: provider.auth: SendGrid answered 401 (the API key [redacted] is not valid)');
   expect(line.err.message).toBe('provider.auth: SendGrid answered 401 (the API key [redacted] is not valid)');
@@ -200,8 +162,7 @@ test("a failed send's key shows [redacted] in the lines the step's ctx.log write
 test("a send that goes through adds nothing to the step's secrets: a step that read no credential stays unscanned", async () => {
   sendgrid.answer(() => ({ status: 202, headers: { 'x-message-id': 'sg-1' } }));
   const secrets = new StepSecrets();
-  contacts++;
-  const contactId = await insertContact(t.runtime, { email: `c${contacts}@example.org` });
+  const contactId = await insertContact(t.runtime, { email: 'through@example.org' });
   const scope = await stepScope(t.runtime, { contactId, secrets });
   const email = { from: 'News <news@example.com>', subject: 'Hi', html: '<p>Hi</p>' };
   const credential = await sendgridAccount(API_KEY);
@@ -217,14 +178,14 @@ test("a send that goes through adds nothing to the step's secrets: a step that r
 
 describe('an SMTP server refusing the login it echoes', () => {
   test('through an email.smtp credential: [redacted] in the step error and the message error', async () => {
-    const id = await credential('email.smtp', {
+    const id = await credential(t, 'email.smtp', {
       host: smtp.host,
       port: smtp.port,
       requireTLS: false,
       user: 'mailer-account',
       password: SMTP_PASSWORD,
     });
-    const { run, step, message } = await sendRun(mail(id));
+    const { run, step, message } = await sendRun(t, mail(id));
     const refusal = 'no user [redacted] with password [redacted]';
     expect(step.error).toMatchObject({ code: 'smtp.auth' });
     expect(step.error.message).toContain(refusal);
@@ -233,7 +194,7 @@ describe('an SMTP server refusing the login it echoes', () => {
   });
 
   test('through SMTP_URL: its password shows [redacted], its user name of fewer than 6 characters as it is', async () => {
-    const { run, step, message } = await sendRun(mail());
+    const { run, step, message } = await sendRun(t, mail());
     const refusal = 'no user ops with password [redacted]';
     expect(step.error).toMatchObject({ code: 'smtp.auth' });
     expect(step.error.message).toContain(refusal);

@@ -121,7 +121,6 @@ class StepContext {
   readonly #input: ContextInput;
   readonly #span: Span | undefined;
   #log: NodeContext<never>['log'] | undefined;
-  #credentials: NodeContext<never>['credentials'] | undefined;
 
   constructor(
     input: ContextInput,
@@ -170,10 +169,9 @@ class StepContext {
     return this.#input.services.http;
   }
 
-  // What it returns is kept as the step's secrets.
+  // What it returns is kept as the step's secrets (its scope's, `createCredentialsService`).
   get credentials() {
-    this.#credentials ??= this.#input.secrets.watch(this.#input.services.credentials);
-    return this.#credentials;
+    return this.#input.services.credentials;
   }
 
   get leads() {

@@ -23,6 +23,7 @@ export default defineCredential({
       privateKey: {
         type: 'string',
         minLength: 1,
+        writeOnly: true,
         title: 'Private key (PEM)',
         description: 'an RSA key, PKCS#1 or PKCS#8, 1024–4096 bits; left out, a 2048-bit key is generated',
       },

@@ -12,8 +12,8 @@ export default defineCredential({
       host: { type: 'string', minLength: 1, title: 'Host' },
       port: { type: 'integer', minimum: 1, maximum: 65535, default: 587, title: 'Port' },
       secure: { type: 'boolean', default: false, title: 'TLS from the start (port 465)' },
-      user: { type: 'string', title: 'User' },
-      password: { type: 'string', title: 'Password' },
+      user: { type: 'string', writeOnly: true, title: 'User' },
+      password: { type: 'string', writeOnly: true, title: 'Password' },
       requireTLS: {
         type: 'boolean',
         default: true,

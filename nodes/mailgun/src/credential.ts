@@ -10,10 +10,10 @@ export default defineCredential({
   schema: {
     type: 'object',
     properties: {
-      apiKey: { type: 'string', minLength: 1, title: 'API key' },
+      apiKey: { type: 'string', minLength: 1, writeOnly: true, title: 'API key' },
       domain: { type: 'string', format: 'hostname', minLength: 1, title: 'Sending domain' },
       endpoint: { ...endpointSchema, description: 'default https://api.mailgun.net; EU https://api.eu.mailgun.net' },
-      webhookSigningKey: { type: 'string', minLength: 1, title: 'HTTP webhook signing key' },
+      webhookSigningKey: { type: 'string', minLength: 1, writeOnly: true, title: 'HTTP webhook signing key' },
     },
     required: ['apiKey', 'domain'],
     additionalProperties: false,

@@ -10,7 +10,7 @@ export default defineCredential({
   schema: {
     type: 'object',
     properties: {
-      serverToken: { type: 'string', minLength: 1, title: 'Server API token' },
+      serverToken: { type: 'string', minLength: 1, writeOnly: true, title: 'Server API token' },
       messageStream: { type: 'string', minLength: 1, default: 'outbound', title: 'Message stream' },
       broadcastStream: {
         type: 'string',
@@ -19,8 +19,13 @@ export default defineCredential({
         description: 'the stream of marketing messages; default the message stream',
       },
       endpoint: endpointSchema,
-      webhookUsername: { type: 'string', minLength: 1, title: 'Webhook user (basic auth in the webhook URL)' },
-      webhookPassword: { type: 'string', minLength: 1, title: 'Webhook password' },
+      webhookUsername: {
+        type: 'string',
+        minLength: 1,
+        writeOnly: true,
+        title: 'Webhook user (basic auth in the webhook URL)',
+      },
+      webhookPassword: { type: 'string', minLength: 1, writeOnly: true, title: 'Webhook password' },
     },
     required: ['serverToken'],
     additionalProperties: false,

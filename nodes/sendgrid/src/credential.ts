@@ -10,7 +10,7 @@ export default defineCredential({
   schema: {
     type: 'object',
     properties: {
-      apiKey: { type: 'string', minLength: 1, title: 'API key' },
+      apiKey: { type: 'string', minLength: 1, writeOnly: true, title: 'API key' },
       endpoint: endpointSchema,
       webhookPublicKey: {
         type: 'string',

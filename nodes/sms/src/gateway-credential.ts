@@ -11,7 +11,7 @@ export default defineCredential({
     type: 'object',
     properties: {
       url: { type: 'string', format: 'uri', pattern: '^https?://', title: 'URL' },
-      authHeader: { type: 'string', title: 'Authorization header value' },
+      authHeader: { type: 'string', writeOnly: true, title: 'Authorization header value' },
       bodyTemplate: { type: 'string', title: 'Body template' },
       contentType: { type: 'string', default: 'application/json', title: 'Content-Type' },
     },

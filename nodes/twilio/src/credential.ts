@@ -10,8 +10,8 @@ export default defineCredential({
   schema: {
     type: 'object',
     properties: {
-      accountSid: { type: 'string', pattern: '^AC[0-9a-fA-F]{32}$', title: 'Account SID' },
-      authToken: { type: 'string', minLength: 1, title: 'Auth token' },
+      accountSid: { type: 'string', pattern: '^AC[0-9a-fA-F]{32}$', writeOnly: true, title: 'Account SID' },
+      authToken: { type: 'string', minLength: 1, writeOnly: true, title: 'Auth token' },
       from: { type: 'string', minLength: 1, title: 'From number (E.164) or sender id' },
       messagingServiceSid: { type: 'string', pattern: '^MG[0-9a-fA-F]{32}$', title: 'Messaging service SID' },
       endpoint: endpointSchema,
