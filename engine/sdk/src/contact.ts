@@ -39,6 +39,19 @@ export const subscriptionCategorySchema = { type: 'string', pattern: '^[A-Za-z0-
  */
 export const NOT_BLANK_PATTERN = '\\S';
 
+const NOT_BLANK = new RegExp(NOT_BLANK_PATTERN);
+
+/**
+ * Whether `text` is blank as `NOT_BLANK_PATTERN` says (empty or only whitespace), for what is
+ * checked at run time rather than by a schema: a tag `ctx.contacts.addTag` is given.
+ *
+ * @example
+ * isBlank('  '); // true
+ */
+export function isBlank(text: string): boolean {
+  return !NOT_BLANK.test(text);
+}
+
 /**
  * The JSON Schema of a tag's name: text that is not empty and not only whitespace (`"  "` is
  * refused, "must not be blank"; a name is stored as given, never trimmed). Every place a tag is

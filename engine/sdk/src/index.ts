@@ -18,7 +18,13 @@ export type {
   SubscriptionStatus,
   TagState,
 } from './contact.js';
-export { attributeSourceSchema, NOT_BLANK_PATTERN, subscriptionCategorySchema, tagSchema } from './contact.js';
+export {
+  attributeSourceSchema,
+  isBlank,
+  NOT_BLANK_PATTERN,
+  subscriptionCategorySchema,
+  tagSchema,
+} from './contact.js';
 export type {
   EventWaitResult,
   NextResult,
