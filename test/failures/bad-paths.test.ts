@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, runEnds, testPackage } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { api, publishAgain, publishJourney, start } from './support.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { e, eventually, n, runEnds } from '../engine/support.js';
+import type { TestApp } from '../support/runtime.js';
+import { api, publishAgain, publishJourney, start, withWorkingApp } from './support.js';
 
+const working = withWorkingApp();
 let t: TestApp;
-let worker: WorkerHandle;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  t.runtime.registry.add(testPackage);
-  worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
+beforeAll(() => {
+  t = working.app();
 });
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -327,7 +319,7 @@ describe('bulk retries refuse', () => {
 
   test('a job cancelled before it ran leaves its runs failed', async () => {
     const { journeyId, runId } = await failedRun();
-    await worker.stop();
+    await working.stopWorker();
     const queued = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: {} });
     const cancelled = await api(t, {
       method: 'POST',
@@ -339,7 +331,7 @@ describe('bulk retries refuse', () => {
       retried: 0,
       finishedAt: expect.any(String),
     });
-    worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+    await working.startWorker();
     // A run started after the cancel finishes, so the worker has taken the queued job by then.
     const probe = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
     await runEnds(t.runtime.db, await start(t, probe));
@@ -357,11 +349,11 @@ describe('bulk retries leave runs of an archived journey failed, as the single r
 
   test('a job skips a run whose journey was archived after the job was created', async () => {
     const { journeyId, runId } = await failedRun();
-    await worker.stop();
+    await working.stopWorker();
     const queued = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload: {} });
     expect(queued.body.matched).toBe(1);
     expect((await api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` })).status).toBe(204);
-    worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+    await working.startWorker();
     const job = await eventually(async () => {
       const { body } = await api(t, { url: `/api/journeys/${journeyId}/retry/${queued.body.jobId}` });
       return body.status === 'completed' ? body : undefined;

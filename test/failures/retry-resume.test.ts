@@ -1,28 +1,20 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { runBulkRetry } from '../../engine/runs/failures/bulk-retry.js';
 import { startRun } from '../../engine/runs/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, publish, runEnds, testPackage } from '../engine/support.js';
+import { e, eventually, n, publish, runEnds } from '../engine/support.js';
 import { openLiveFeed } from '../support/live-client.js';
-import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
-import { api } from './support.js';
+import { TEST_TOKEN, type TestApp } from '../support/runtime.js';
+import { api, withWorkingApp } from './support.js';
 
 // A retried run goes on where it stood (contracts/failures.md "Retrying runs"): it takes its
 // contact's re-entry lock again, its parked tokens keep their due time, and the live feed
 // shows the step taken up again.
 
+const working = withWorkingApp();
 let t: TestApp;
-let worker: WorkerHandle;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  t.runtime.registry.add(testPackage);
-  worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
+beforeAll(() => {
+  t = working.app();
 });
 
 type J = { journeyId: string; version: number };

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { startRun } from '../../engine/runs/start.js';
-import type { TestApp } from '../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { testPackage } from '../engine/support.js';
+import { createTestApp, type TestApp } from '../support/runtime.js';
 
 /**
  * A stand-in CRM endpoint: answers `status` (500 while "down") and counts the calls it got
@@ -95,4 +98,30 @@ export async function start(t: TestApp, j: { journeyId: string; version: number 
     .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId: null, trigger }));
   if (!started) throw new Error('not started');
   return started.runId;
+}
+
+/**
+ * A test app with the test nodes and a worker, started before the file's tests and closed
+ * after them; `app()` is the app once started. A test may stop the worker and start it again.
+ */
+export function withWorkingApp() {
+  let t: TestApp | undefined;
+  let worker: WorkerHandle | undefined;
+  const app = (): TestApp => {
+    if (!t) throw new Error('the app is not started yet');
+    return t;
+  };
+  const startWorking = async () => {
+    worker = await startWorker(app().runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+  };
+  beforeAll(async () => {
+    t = await createTestApp();
+    t.runtime.registry.add(testPackage);
+    await startWorking();
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await t?.close();
+  });
+  return { app, startWorker: startWorking, stopWorker: async () => worker?.stop() };
 }

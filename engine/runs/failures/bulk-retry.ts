@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.js';
 import { JOB_MAX_ATTEMPTS } from '../bookkeeping.js';
 import { checkRetryVersion } from './retry-run.js';
 import { retryRuns } from './retry-runs.js';
-import { type FailureFilter, journeyExists, selectFailedRuns } from './select-failed.js';
+import { checkFilterNodes, type FailureFilter, journeyExists, selectFailedRuns } from './select-failed.js';
 
 /** The graphile-worker task that works a bulk retry (`{ jobId }`). */
 export const BULK_RETRY_TASK = 'waymark.bulk-retry';
@@ -29,7 +29,8 @@ export interface RetryJobView {
 
 /**
  * `POST /api/journeys/:id/retry`: the journey's failed runs the filter selects that a retry
- * may take up (none once the journey is archived). With `dryRun` only their count; else a
+ * may take up (none once the journey is archived); a node id no version of the journey has is
+ * refused (400). With `dryRun` only their count; else a
  * job holding them (fixed now), worked in the background. A journey of another workspace
  * is unknown (404).
  *
@@ -47,6 +48,7 @@ export async function createBulkRetry(
     throw new ValidationError('from is after to', [{ path: '/from', message: 'from must not be after to' }]);
   return db.transaction().execute(async (trx) => {
     await journeyExists(trx, workspaceId, journeyId);
+    await checkFilterNodes(trx, journeyId, only.nodes);
     const runs = await selectFailedRuns(trx, workspaceId, journeyId, only);
     if (dryRun) return { matched: runs.length };
     if (only.version !== undefined && runs.length > 0) {

@@ -1,3 +1,4 @@
+import { ValidationError } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { journeyNotFound } from '../../journeys/errors.js';
@@ -22,6 +23,30 @@ export async function journeyExists(db: Kysely<Database>, workspaceId: string, j
     .where('id', '=', journeyId)
     .executeTakeFirst();
   if (!found) throw journeyNotFound(journeyId);
+}
+
+/**
+ * Throws 400 `validation_failed` when `nodes` names a node that no published version of the
+ * journey has (a typo, which would select no run and say nothing): one detail per such id, at
+ * its place in `nodes`. A node of an old version only stays valid: its runs may have failed there.
+ */
+export async function checkFilterNodes(
+  db: Kysely<Database>,
+  journeyId: string,
+  nodes: readonly string[] | undefined,
+): Promise<void> {
+  if (!nodes?.length) return;
+  const { rows } = await sql<{ id: string }>`
+    select distinct node ->> 'id' as id
+    from journey_versions v, jsonb_array_elements(v.graph -> 'nodes') node
+    where v.journey_id = ${journeyId}::uuid and node ->> 'id' = any(${nodes}::text[])`.execute(db);
+  const known = new Set(rows.map((r) => r.id));
+  const unknown = (nodeId: string) => `no version of the journey has a node ${nodeId}`;
+  const details = nodes.flatMap((nodeId, i) =>
+    known.has(nodeId) ? [] : [{ path: `/nodes/${i}`, message: unknown(nodeId) }],
+  );
+  if (details.length)
+    throw new ValidationError(unknown([...new Set(nodes.filter((id) => !known.has(id)))].join(', ')), details);
 }
 
 /**
