@@ -2,9 +2,9 @@ import {
   type ContactsService,
   evaluateFilter,
   type Filter,
-  isBlank,
   NotFoundError,
   parseDuration,
+  refuseBlankName,
   ValidationError,
 } from '@waymark/sdk';
 import { sql } from 'kysely';
@@ -42,19 +42,6 @@ async function own(scope: StepScope, contactId: string): Promise<string> {
   return named.id;
 }
 
-/**
- * Refuses what the API refuses before a node's call reaches the store (a blank tag as `tagSchema`
- * has it, an empty list name): a package's node calls `ctx.contacts` with what it computed, and
- * no schema saw that. The step fails for good (`node.failed`), naming the call and the name.
- */
-function refuseBlank(call: string, field: 'tag' | 'list', name: unknown): void {
-  const blank = typeof name !== 'string' || (field === 'tag' ? isBlank(name) : name === '');
-  if (blank)
-    throw new ValidationError(`ctx.contacts.${call}: ${field} ${JSON.stringify(name)} must not be blank`, [
-      { path: `/${field}`, message: `/${field} must not be blank` },
-    ]);
-}
-
 async function mustLoad(scope: StepScope, contactId: string) {
   // A run's contact merged away since its run began is read as its survivor.
   const contact =
@@ -85,7 +72,7 @@ export function createContactsService(scope: StepScope): ContactsService {
       return mustLoad(scope, id);
     },
     async addTag(contactId, tag, options) {
-      refuseBlank('addTag', 'tag', tag);
+      refuseBlankName('addTag', 'tag', tag);
       let ttlSeconds: number | undefined;
       if (options?.ttl) {
         const ms = parseDuration(options.ttl);
@@ -107,15 +94,15 @@ export function createContactsService(scope: StepScope): ContactsService {
       }
     },
     async removeTag(contactId, tag) {
-      refuseBlank('removeTag', 'tag', tag);
+      refuseBlankName('removeTag', 'tag', tag);
       await removeTag(db, await own(scope, contactId), tag);
     },
     async addToList(contactId, list) {
-      refuseBlank('addToList', 'list', list);
+      refuseBlankName('addToList', 'list', list);
       await addToList(db, await own(scope, contactId), list);
     },
     async removeFromList(contactId, list) {
-      refuseBlank('removeFromList', 'list', list);
+      refuseBlankName('removeFromList', 'list', list);
       await removeFromList(db, await own(scope, contactId), list);
     },
     async recordEvent(contactId, name, properties) {

@@ -1,3 +1,4 @@
+import { ValidationError } from './errors.js';
 import type { JsonObject } from './json.js';
 
 export type Channel = 'email' | 'sms';
@@ -50,6 +51,23 @@ const NOT_BLANK = new RegExp(NOT_BLANK_PATTERN);
  */
 export function isBlank(text: string): boolean {
   return !NOT_BLANK.test(text);
+}
+
+/**
+ * Refuses what the API refuses before a node's call reaches the store: a blank tag (as
+ * `tagSchema` has it) or an empty list name. A package's node calls `ctx.contacts` with what it
+ * computed and no schema saw that, so `ctx.contacts` (and `runNode`'s in-memory one) check here;
+ * the step fails for good (`node.failed`), naming the call and the name.
+ *
+ * @example
+ * refuseBlankName('addTag', 'tag', '  '); // throws ValidationError: ctx.contacts.addTag: tag "  " must not be blank
+ */
+export function refuseBlankName(call: string, field: 'tag' | 'list', name: unknown): void {
+  const blank = typeof name !== 'string' || (field === 'tag' ? isBlank(name) : name === '');
+  if (blank)
+    throw new ValidationError(`ctx.contacts.${call}: ${field} ${JSON.stringify(name)} must not be blank`, [
+      { path: `/${field}`, message: `/${field} must not be blank` },
+    ]);
 }
 
 /**

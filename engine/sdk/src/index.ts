@@ -22,6 +22,7 @@ export {
   attributeSourceSchema,
   isBlank,
   NOT_BLANK_PATTERN,
+  refuseBlankName,
   subscriptionCategorySchema,
   tagSchema,
 } from './contact.js';
