@@ -23,7 +23,7 @@ export interface Clock {
   now(): Date;
 }
 
-// A webhook group holds one statement per journey it calls (webhook-intake.ts): two run at
+// A webhook group holds one statement per journey it calls (runs/webhook/intake.ts): two run at
 // once, the others wait for a connection.
 const INTAKE_POOL_MAX = 2;
 

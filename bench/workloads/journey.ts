@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { startRunsForContacts } from '../../engine/runs/start.js';
+import { startRunsForContacts } from '../../engine/runs/entry/start.js';
 import { postgresCpu, postgresCpuBetween } from '../cpu.js';
 import { scaled } from '../database.js';
 import { type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { startRunsForContacts } from '../../engine/runs/start.js';
+import { startRunsForContacts } from '../../engine/runs/entry/start.js';
 import { scaled } from '../database.js';
 import { auth, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import { settledMemory } from '../memory.js';

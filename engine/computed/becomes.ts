@@ -2,7 +2,7 @@ import type { CompareOp, JsonObject, JsonValue } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
-import { startRunsForContacts } from '../runs/start.js';
+import { startRunsForContacts } from '../runs/entry/start.js';
 import { compare } from '../sdk/src/filter/values.js';
 import type { ValueChange } from './refresh.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { type EntryStats, entryStats } from '../runs/entry-stats.js';
+import { type EntryStats, entryStats } from '../runs/entry/stats.js';
 import { type JourneyStats, journeyStats } from '../runs/stats.js';
 import { getVersion, publishedVersionOf } from './versions.js';
 

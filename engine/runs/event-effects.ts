@@ -5,7 +5,7 @@ import { recordConversions } from '../experiments/conversions.js';
 import { recordEngagement } from '../experiments/engagement.js';
 import { addStepJobs } from './bookkeeping.js';
 import { endRuns } from './end-runs.js';
-import { startRun } from './start.js';
+import { startRun } from './entry/start.js';
 
 /** True when an event filter (its `attr` naming keys of the properties) accepts the event. */
 export function eventMatches(filter: unknown, event: ContactEvent): boolean {

@@ -3,7 +3,7 @@ import { Cron } from 'croner';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { inSpan } from '../observability/trace-context.js';
-import { startRunsForContacts } from '../runs/start.js';
+import { startRunsForContacts } from '../runs/entry/start.js';
 import { compileFilter, LIVE_CONTACT } from './compile.js';
 
 /** A trigger node of a live journey's published version. */

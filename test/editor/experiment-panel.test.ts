@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRunsForContacts } from '../../engine/runs/start.js';
+import { startRunsForContacts } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
 import type { GraphEdge, GraphNode, JourneySettings } from '../../engine/graph/types.js';
-import { insertRuns } from '../../engine/runs/insert-runs.js';
-import { startRun } from '../../engine/runs/start.js';
+import { insertRuns } from '../../engine/runs/entry/insert-runs.js';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { loadVersion } from '../../engine/runs/versions.js';
 
 export { calls, flaky, testPackage } from './test-nodes.js';

@@ -2,7 +2,7 @@ import { defineNode, definePackage } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JourneySettings } from '../../engine/graph/types.js';
-import { startRun } from '../../engine/runs/start.js';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createJourney } from '../api/journeys/support.js';
 import type { TestApp } from '../support/runtime.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { GraphEdge, GraphNode, JourneySettings } from '../../engine/graph/types.js';
-import { startRunsForContacts } from '../../engine/runs/start.js';
+import { startRunsForContacts } from '../../engine/runs/entry/start.js';
 import { e, eventually, n, publish, testPackage } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { runBulkRetry } from '../../engine/runs/failures/bulk-retry.js';
-import { startRun } from '../../engine/runs/start.js';
 import { e, eventually, n, publish, runEnds } from '../engine/support.js';
 import { openLiveFeed } from '../support/live-client.js';
 import { TEST_TOKEN, type TestApp } from '../support/runtime.js';

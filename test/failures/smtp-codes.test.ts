@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { e, n, publish, runEnds } from '../engine/support.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { e, eventually, n, publish, testPackage } from '../engine/support.js';
 import { sampleValue, scrapeMetrics } from '../support/prometheus.js';

@@ -5,7 +5,7 @@ import { runNode } from '@waymark/sdk/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { GraphNode } from '../../engine/graph/types.js';
-import { startRun } from '../../engine/runs/start.js';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import respond from '../../nodes/core/src/respond.js';
 import smsSend from '../../nodes/sms/src/send.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/start.js';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { insertContact } from '../channels/scope.js';
 import { e, eventually, n, publish, runEnds } from '../engine/support.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
-import { startRun } from '../../engine/runs/start.js';
+import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { insertContact, stepScope } from '../channels/scope.js';
 import { e, n, publish, runEnds } from '../engine/support.js';

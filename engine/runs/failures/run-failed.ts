@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { RunFailure } from '../../db/tables/runs.js';
 import type { GraphNode } from '../../graph/types.js';
-import { startRun } from '../start.js';
+import { startRun } from '../entry/start.js';
 import { codeMatches } from './code-pattern.js';
 
 /** The graphile-worker task the writer queues, in the failure's transaction, for each run that fails. */

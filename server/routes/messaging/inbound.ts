@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { receiveMail } from '../../../engine/inbound/receive.js';
 import { INBOUND_MAX_BYTES } from '../../../engine/inbound/smtp-listener.js';
-import { authenticWebhook } from '../../../engine/runs/webhook.js';
+import { authenticWebhook } from '../../../engine/runs/webhook/webhook.js';
 import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { sendError } from '../../plugins/errors.js';
 import { errorResponses } from '../../schemas/errors.js';

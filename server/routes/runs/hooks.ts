@@ -3,17 +3,17 @@ import { type JsonObject, RateLimitedError, ValidationError, WaymarkError } from
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUuid } from '../../../engine/db/ids.js';
 import { tracer } from '../../../engine/observability/trace-context.js';
-import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../../engine/runs/await-response.js';
 import { dispatcherFor } from '../../../engine/runs/dispatch.js';
-import { enforceWebhookRateLimit } from '../../../engine/runs/rate-limit.js';
+import { WebhookAccepter } from '../../../engine/runs/webhook/accept.js';
+import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../../engine/runs/webhook/await-response.js';
+import type { WebhookAnswer } from '../../../engine/runs/webhook/intake.js';
+import { enforceWebhookRateLimit } from '../../../engine/runs/webhook/rate-limit.js';
 import {
   StaleWebhookTargetError,
   type WebhookTarget,
   webhookTarget,
   webhookVerdict,
-} from '../../../engine/runs/webhook.js';
-import { WebhookAccepter } from '../../../engine/runs/webhook-accept.js';
-import type { WebhookAnswer } from '../../../engine/runs/webhook-intake.js';
+} from '../../../engine/runs/webhook/webhook.js';
 import { schemaDetails } from '../../../engine/schema-details.js';
 import { sendError } from '../../plugins/errors.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';

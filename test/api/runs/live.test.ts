@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../../engine/runs/start.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { e, eventually, n, publish, testPackage } from '../../engine/support.js';
 import { createTestApp, TEST_TOKEN, type TestApp } from '../../support/runtime.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../../engine/runs/start.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { e, n, publish, runEnds, testPackage } from '../../engine/support.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { insertRuns } from '../../../engine/runs/entry/insert-runs.js';
 import { loadVersion } from '../../../engine/runs/versions.js';
 import { startWorker } from '../../../engine/worker/start-worker.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defineNode, definePackage } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { insertRuns } from '../../../engine/runs/entry/insert-runs.js';
 import { BATCH_CONCURRENCY } from '../../../engine/runs/step/run-batch.js';
 import { loadVersion } from '../../../engine/runs/versions.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';

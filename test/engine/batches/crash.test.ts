@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { insertRuns } from '../../../engine/runs/entry/insert-runs.js';
 import { loadVersion } from '../../../engine/runs/versions.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
 import { e, eventually, n, publish } from '../support.js';

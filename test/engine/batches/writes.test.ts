@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { insertRuns } from '../../../engine/runs/insert-runs.js';
+import { insertRuns } from '../../../engine/runs/entry/insert-runs.js';
 import { createStepBatch } from '../../../engine/runs/step/step-batch.js';
 import { loadVersion } from '../../../engine/runs/versions.js';
 import { startWorker } from '../../../engine/worker/start-worker.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../../engine/runs/start.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
 import { e, eventually, n, publish, testPackage } from '../support.js';
 

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { queueOrphanedSteps } from '../../../engine/runs/dispatch.js';
+import { insertRuns } from '../../../engine/runs/entry/insert-runs.js';
 import { foldCounters } from '../../../engine/runs/fold-counters.js';
-import { insertRuns } from '../../../engine/runs/insert-runs.js';
 import { journeyStats } from '../../../engine/runs/stats.js';
 import { loadVersion } from '../../../engine/runs/versions.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';

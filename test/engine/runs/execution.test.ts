@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../../engine/runs/start.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
 import { journeyStats } from '../../../engine/runs/stats.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';

@@ -1,8 +1,8 @@
 import { type KyselyPlugin, RawNode, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dispatcherFor } from '../../../engine/runs/dispatch.js';
-import { StaleWebhookTargetError, webhookTarget } from '../../../engine/runs/webhook.js';
-import { WebhookAccepter } from '../../../engine/runs/webhook-accept.js';
+import { WebhookAccepter } from '../../../engine/runs/webhook/accept.js';
+import { StaleWebhookTargetError, webhookTarget } from '../../../engine/runs/webhook/webhook.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
 import { e, n, publish, testPackage } from '../support.js';
 

@@ -1,8 +1,8 @@
 import type { JsonObject } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
+import { type CompiledVersion, loadVersion, triggerOutputOf } from '../versions.js';
 import { insertRuns } from './insert-runs.js';
-import { type CompiledVersion, loadVersion, triggerOutputOf } from './versions.js';
 
 export interface StartRunInput {
   journeyId: string;

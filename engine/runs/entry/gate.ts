@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import type { FlowRate } from '../graph/types.js';
-import type { CompiledVersion } from './versions.js';
+import type { Database } from '../../db/database.js';
+import type { FlowRate } from '../../graph/types.js';
+import type { CompiledVersion } from '../versions.js';
 
 /**
  * What a journey's flow control (API.md "Journey flow control") allows the entries of one

@@ -2,11 +2,11 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
 import type { ValidateFunction } from 'ajv';
 import type { Kysely } from 'kysely';
-import type { ContactIdentity } from '../contacts/identity/bind.js';
-import type { Database } from '../db/database.js';
-import { compilePayloadSchema } from '../graph/payload-schema.js';
-import type { GraphNode } from '../graph/types.js';
-import { type CompiledVersion, loadVersion } from './versions.js';
+import type { ContactIdentity } from '../../contacts/identity/bind.js';
+import type { Database } from '../../db/database.js';
+import { compilePayloadSchema } from '../../graph/payload-schema.js';
+import type { GraphNode } from '../../graph/types.js';
+import { type CompiledVersion, loadVersion } from '../versions.js';
 
 /** A webhook trigger ready to take calls: its journey's live version and compiled schema. */
 export interface WebhookTarget {

@@ -1,15 +1,15 @@
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { NormalizedIdentity } from '../contacts/identity/bind.js';
-import { identityHolders, identityValuesOf } from '../contacts/identity/holders.js';
-import type { Database } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
-import { activeCarrier, type TraceCarrier } from '../observability/trace-context.js';
-import { JOB_MAX_ATTEMPTS, queueJobsFor, STEP_BATCH_SIZE, STEP_TASK } from './bookkeeping.js';
-import type { Dispatch } from './dispatch.js';
-import { closeGate, type EntryGate, isGated, openGate } from './entry-gate.js';
-import { decideTrigger } from './kernel/decide.js';
-import type { CompiledVersion } from './versions.js';
+import type { NormalizedIdentity } from '../../contacts/identity/bind.js';
+import { identityHolders, identityValuesOf } from '../../contacts/identity/holders.js';
+import type { Database } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { activeCarrier, type TraceCarrier } from '../../observability/trace-context.js';
+import { JOB_MAX_ATTEMPTS, queueJobsFor, STEP_BATCH_SIZE, STEP_TASK } from '../bookkeeping.js';
+import type { Dispatch } from '../dispatch.js';
+import { decideTrigger } from '../kernel/decide.js';
+import type { CompiledVersion } from '../versions.js';
+import { closeGate, type EntryGate, isGated, openGate } from './gate.js';
 
 /**
  * Who the new runs are for: known contact ids (null = an anonymous run; each id once), sharing

@@ -1,6 +1,6 @@
 import { parseDuration, RateLimitedError } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
 import type { WebhookTarget } from './webhook.js';
 
 /** A journey's `webhookRateLimit` setting: at most `max` calls per `window` (ISO 8601 duration). */

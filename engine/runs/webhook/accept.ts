@@ -1,12 +1,12 @@
 import { ConflictError, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { bindContact, type ContactIdentity, normalizeIdentity } from '../contacts/identity/bind.js';
-import type { Database } from '../db/database.js';
-import type { Dispatch, JobDispatcher } from './dispatch.js';
-import { type CallResult, type InsertRunsResult, insertRuns } from './insert-runs.js';
-import { triggerOutputOf } from './versions.js';
+import { bindContact, type ContactIdentity, normalizeIdentity } from '../../contacts/identity/bind.js';
+import type { Database } from '../../db/database.js';
+import type { Dispatch, JobDispatcher } from '../dispatch.js';
+import { type CallResult, type InsertRunsResult, insertRuns } from '../entry/insert-runs.js';
+import { triggerOutputOf } from '../versions.js';
+import { answerFor, type CallOutcome, type WebhookAnswer, WebhookIntake } from './intake.js';
 import { identityOf, StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
-import { answerFor, type CallOutcome, type WebhookAnswer, WebhookIntake } from './webhook-intake.js';
 
 // A repeat of a key whose first call is still in its transaction waits this long, then gets 409.
 const KEY_LOCK_TIMEOUT = '3s';

@@ -1,12 +1,12 @@
 import { type Context, context } from '@opentelemetry/api';
 import type { JsonObject } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import type { ContactIdentity, NormalizedIdentity } from '../contacts/identity/bind.js';
-import type { Database } from '../db/database.js';
-import { activeCarrier } from '../observability/trace-context.js';
-import type { JobDispatcher } from './dispatch.js';
-import { insertRuns } from './insert-runs.js';
-import { triggerOutputOf } from './versions.js';
+import type { ContactIdentity, NormalizedIdentity } from '../../contacts/identity/bind.js';
+import type { Database } from '../../db/database.js';
+import { activeCarrier } from '../../observability/trace-context.js';
+import type { JobDispatcher } from '../dispatch.js';
+import { insertRuns } from '../entry/insert-runs.js';
+import { triggerOutputOf } from '../versions.js';
 import { StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
 
 /** What a webhook call is answered with. */

@@ -1,7 +1,7 @@
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import type { CompiledVersion } from './versions.js';
+import type { Database } from '../../db/database.js';
+import type { CompiledVersion } from '../versions.js';
 
 /** What a `core.respond` step answered. */
 export interface WebhookResponse {

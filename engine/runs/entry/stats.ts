@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
 
 /** `GET /api/journeys/:id/stats` `entries`: the journey's entries, whatever the version. */
 export interface EntryStats {
