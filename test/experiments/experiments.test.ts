@@ -252,6 +252,17 @@ describe('bad input', () => {
     expect(none.json().error.details[0].path).toBe('/variant');
   });
 
+  test('an override with a field the route does not know names that field and decides nothing', async () => {
+    const url = `/api/journeys/${journey.journeyId}/nodes/ab/winner`;
+    const res = await post(url, { variant: 'b', reason: 'gut feeling' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '/reason', message: 'body/reason is not a known field' }],
+    });
+    expect((await experiment()).decision?.kind).not.toBe('override');
+  });
+
   test('an unknown journey or split node is 404', async () => {
     expect((await post(`/api/journeys/${journey.journeyId}/nodes/after-a/winner`, { variant: 'a' })).statusCode).toBe(
       404,

@@ -206,4 +206,5 @@ export const winnerParams = {
 export const winnerBody = {
   type: 'object',
   properties: { variant: { type: 'string', description: 'a variant key of the node' } },
+  additionalProperties: false,
 } as const;
