@@ -36,7 +36,8 @@ export async function readDraft(db: Kysely<Database>, workspaceId: string, id: s
  * The one check of a draft that validate, test runs and publish share, so none of them
  * accepts a draft another refuses: the graph's rules, the goal a split's winner needs, and
  * the package pins (API.md "Journeys": the highest installed version of each package that
- * defines every `type@version` of it used; none → a problem naming the nodes).
+ * defines every `type@version` of it used; none → a problem naming the nodes). `gone`: versions
+ * found removed since this process loaded them (`name@version`), never pinned.
  *
  * @example
  * const { problems, pins } = await checkDraft(db, runtime.registry, workspaceId, draft);
@@ -46,8 +47,9 @@ export async function checkDraft(
   registry: NodeRegistry,
   workspaceId: string,
   draft: Draft,
+  gone?: ReadonlySet<string>,
 ): Promise<DraftCheck> {
-  const { pins, unpinned } = registry.pinsFor(draft.graph.nodes);
+  const { pins, unpinned } = registry.pinsFor(draft.graph.nodes, gone);
   return {
     problems: [
       ...(await graphProblems(db, workspaceId, draft.graph, registry)),

@@ -5,7 +5,7 @@ import { clearStaleDecisions } from '../experiments/decisions.js';
 import type { JourneyGraph } from '../graph/types.js';
 import { lockPinned } from '../packages/store.js';
 import type { NodeRegistry } from '../registry/registry.js';
-import { checkDraft } from './draft-check.js';
+import { checkDraft, type Draft } from './draft-check.js';
 import { lockJourney } from './edit.js';
 import { invalidGraph } from './errors.js';
 import { withDefaults } from './journey.js';
@@ -25,6 +25,29 @@ function triggerOutputsOf(registry: NodeRegistry, graph: JourneyGraph): Record<s
 }
 
 /**
+ * The draft's problems thrown as `invalid_graph`, else its pins, share-locked until the
+ * publish commits: a removal of a pinned version waits, then sees this version using it. A
+ * version another process removed before this one heard of it (within the 5 s resync) is
+ * passed over and the draft pinned again, as a publish a moment later would be, so the
+ * draft is refused only when no installed version is left to pin.
+ */
+async function checkAndPin(
+  trx: Kysely<Database>,
+  registry: NodeRegistry,
+  workspaceId: string,
+  draft: Draft,
+): Promise<Record<string, string>> {
+  const gone = new Set<string>();
+  for (;;) {
+    const { problems, pins } = await checkDraft(trx, registry, workspaceId, draft, gone);
+    if (problems.length) throw invalidGraph(problems);
+    const removed = await lockPinned(trx, pins);
+    if (removed.length === 0) return pins;
+    for (const pin of removed) gone.add(pin);
+  }
+}
+
+/**
  * Freezes the draft as the next numbered version (1, 2, …) and makes it the one new runs
  * take. A draft journey goes live; a paused one stays paused. Concurrent publishes of one
  * journey queue on its row lock, so each gets its own number. Throws `invalid_graph` (422)
@@ -41,14 +64,10 @@ export async function publishJourney(
 ): Promise<{ version: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, workspaceId, id);
-    const { problems, pins: packages } = await checkDraft(trx, registry, workspaceId, {
+    const packages = await checkAndPin(trx, registry, workspaceId, {
       graph: row.draft_graph,
       settings: row.draft_settings,
     });
-    if (problems.length) throw invalidGraph(problems);
-    // Share-locked until the publish commits: a removal of a pinned version waits, then sees this version using it.
-    const removed = await lockPinned(trx, packages);
-    if (removed.length) throw invalidGraph(removed.map((pin) => ({ message: `${pin} was removed meanwhile` })));
     const last = await trx
       .selectFrom('journey_versions')
       .select((eb) => eb.fn.max('version').as('version'))

@@ -141,9 +141,13 @@ export class NodeRegistry {
   /**
    * For each installed package a graph's nodes come from, the highest version that defines
    * every `type@version` of it the graph uses (what a publish pins), and the nodes no single
-   * version defines.
+   * version defines. `gone` (`name@version`) are versions another process removed that this
+   * one has not yet heard of: they are passed over.
    */
-  pinsFor(nodes: readonly { id: string; type: string; version: number }[]): {
+  pinsFor(
+    nodes: readonly { id: string; type: string; version: number }[],
+    gone: ReadonlySet<string> = new Set(),
+  ): {
     pins: Record<string, string>;
     unpinned: string[];
   } {
@@ -156,8 +160,9 @@ export class NodeRegistry {
     const pins: Record<string, string> = {};
     const unpinned: string[] = [];
     for (const [name, used] of byPackage) {
-      const version = this.#versionsOf(name).find((v) =>
-        used.every((n) => this.#definingVersions(name, n.type, n.version).includes(v)),
+      const version = this.#versionsOf(name).find(
+        (v) =>
+          !gone.has(`${name}@${v}`) && used.every((n) => this.#definingVersions(name, n.type, n.version).includes(v)),
       );
       if (version) pins[name] = version;
       else unpinned.push(...used.map((n) => n.id));

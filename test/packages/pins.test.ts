@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { draft, e, hook, n, postTest } from '../test-runs/support.js';
@@ -48,5 +49,44 @@ describe('a draft using node versions that no single installed package version d
     const published = await call('POST', `/api/journeys/${journeyId}/publish`);
     expect(published.statusCode).toBe(422);
     expect(tested.json().error).toEqual(published.json().error);
+  });
+});
+
+// Another process's removal reaches this one within 5 s (LISTEN/NOTIFY, then the resync);
+// deleting the row here, with no notice, is a removal this process has not yet heard of.
+describe('a publish meeting a version another process removed a moment ago', () => {
+  const RACE = 'race-nodes';
+  const removedElsewhere = (version: string) =>
+    sql`delete from node_packages where name = ${RACE} and version = ${version}`.execute(t.runtime.db);
+  const raceDraft = () =>
+    draft(t, { nodes: [hook(), n('shout', 'race.shout', { text: 'hi' })], edges: [e('hook', 'shout')] });
+
+  beforeAll(async () => {
+    for (const version of ['1.0.0', '1.1.0']) {
+      const res = await installTarball(t, await pack(writePackage({ name: RACE, prefix: 'race', version })));
+      expect(res.statusCode, res.body).toBe(201);
+    }
+  });
+
+  test('pins the highest version still installed instead of refusing the draft', async () => {
+    const journeyId = await raceDraft();
+    await removedElsewhere('1.1.0');
+    const published = await call('POST', `/api/journeys/${journeyId}/publish`);
+    expect(published.statusCode, published.body).toBe(201);
+    const version = await t.app.inject({
+      method: 'GET',
+      url: `/api/journeys/${journeyId}/versions/1`,
+      headers: t.auth,
+    });
+    expect(version.json().packages).toEqual({ [RACE]: '1.0.0' });
+  });
+
+  test('with no version left, is refused naming the node', async () => {
+    const journeyId = await raceDraft();
+    await removedElsewhere('1.1.0');
+    await removedElsewhere('1.0.0');
+    const published = await call('POST', `/api/journeys/${journeyId}/publish`);
+    expect(published.statusCode).toBe(422);
+    expect(published.json().error).toMatchObject({ code: 'invalid_graph', details: [{ nodeId: 'shout' }] });
   });
 });
