@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { testPackage } from '../engine/support.js';
+import { e, n, runEnds, testPackage } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
 /**
@@ -98,6 +98,29 @@ export async function start(t: TestApp, j: { journeyId: string; version: number 
     .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId: null, trigger }));
   if (!started) throw new Error('not started');
   return started.runId;
+}
+
+export const withSettings = (node: ReturnType<typeof n>, settings: unknown) => ({ ...node, settings });
+
+/** trigger → fail (throws a final NodeError) → after */
+export const failing = (settings?: unknown) => ({
+  nodes: [
+    n('t', 'tst.trigger'),
+    settings === undefined
+      ? n('fail', 'tst.flaky', { final: true })
+      : withSettings(n('fail', 'tst.flaky', { final: true }), settings),
+    n('after', 'tst.step'),
+  ],
+  edges: [e('t', 'fail'), e('fail', 'after')],
+});
+
+/** A published `failing()` journey with one run that failed at `fail` (the app needs the test package). */
+export async function failedRunOf(t: TestApp) {
+  const j = await publishJourney(t, failing());
+  const runId = await start(t, j);
+  const { status } = (await runEnds(t.runtime.db, runId)).run;
+  if (status !== 'failed') throw new Error(`the run ended ${status}, not failed`);
+  return { ...j, runId };
 }
 
 /**

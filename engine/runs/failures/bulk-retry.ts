@@ -1,10 +1,16 @@
-import { ConflictError, NotFoundError, ValidationError } from '@waymark/sdk';
+import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { JOB_MAX_ATTEMPTS } from '../bookkeeping.js';
 import { checkRetryVersion } from './retry-run.js';
 import { retryRuns } from './retry-runs.js';
-import { checkFilterNodes, type FailureFilter, journeyExists, selectFailedRuns } from './select-failed.js';
+import {
+  checkFailureWindow,
+  checkFilterNodes,
+  type FailureFilter,
+  journeyExists,
+  selectFailedRuns,
+} from './select-failed.js';
 
 /** The graphile-worker task that works a bulk retry (`{ jobId }`). */
 export const BULK_RETRY_TASK = 'waymark.bulk-retry';
@@ -44,17 +50,18 @@ export async function createBulkRetry(
   filter: FailureFilter & { dryRun?: boolean },
 ): Promise<{ matched: number; jobId?: string }> {
   const { dryRun, ...only } = filter;
-  if (only.from && only.to && Date.parse(only.from) > Date.parse(only.to))
-    throw new ValidationError('from is after to', [{ path: '/from', message: 'from must not be after to' }]);
+  checkFailureWindow(only);
   return db.transaction().execute(async (trx) => {
     await journeyExists(trx, workspaceId, journeyId);
     await checkFilterNodes(trx, journeyId, only.nodes);
     const runs = await selectFailedRuns(trx, workspaceId, journeyId, only);
-    if (dryRun) return { matched: runs.length };
-    if (only.version !== undefined && runs.length > 0) {
-      const newest = Math.max(...runs.map((r) => r.version));
+    // Checked before a dry run answers, and with no run selected too: the count a dry run gives
+    // must be one the real retry would go on with, and a job never holds a version that does not exist.
+    if (only.version !== undefined) {
+      const newest = Math.max(0, ...runs.map((r) => r.version));
       await checkRetryVersion(trx, journeyId, only.version, newest, [...new Set(runs.map((r) => r.node_id))]);
     }
+    if (dryRun) return { matched: runs.length };
     const job = await trx
       .insertInto('retry_jobs')
       .values({

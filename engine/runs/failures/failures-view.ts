@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { RunFailure } from '../../db/tables/runs.js';
-import { failedRunsWhere, journeyExists } from './select-failed.js';
+import { checkFailureWindow, failedRunsWhere, journeyExists } from './select-failed.js';
 
 /** One group of the failures view: the runs failed now at one node with one error code. */
 export interface FailureGroup {
@@ -29,6 +29,7 @@ export async function journeyFailures(
   journeyId: string,
   filter: { version?: number; from?: string; to?: string },
 ): Promise<{ total: number; nodes: Record<string, number>; groups: FailureGroup[] }> {
+  checkFailureWindow(filter);
   await journeyExists(db, workspaceId, journeyId);
   const { rows } = await sql<{
     node_id: string;

@@ -14,6 +14,12 @@ export interface FailureFilter {
   version?: number;
 }
 
+/** Throws 400 at `/from` when `from` is after `to`: such a window holds no failure, so it is a mistake, not an empty answer. */
+export function checkFailureWindow(filter: { from?: string; to?: string }): void {
+  if (filter.from && filter.to && Date.parse(filter.from) > Date.parse(filter.to))
+    throw new ValidationError('from is after to', [{ path: '/from', message: 'from must not be after to' }]);
+}
+
 /** Throws not_found unless `journeyId` is a journey of `workspaceId` (another workspace's is unknown here). */
 export async function journeyExists(db: Kysely<Database>, workspaceId: string, journeyId: string): Promise<void> {
   const found = await db
