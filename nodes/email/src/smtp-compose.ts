@@ -28,11 +28,10 @@ export async function composeMail(message: PreparedMessage, messageIdHeader: str
 
 /** The header section of a MIME message: each field's name and its value unfolded (RFC 5322 2.2.3). */
 export function headersOf(raw: Buffer): SentHeader[] {
-  // Only the header section is decoded: the body may be a hundred kilobytes of HTML.
-  const end = raw.indexOf('\r\n\r\n');
-  const text = raw.toString('utf8', 0, end === -1 ? raw.length : end);
+  const text = raw.toString('utf8');
+  const end = text.search(/\r?\n\r?\n/);
   const headers: SentHeader[] = [];
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of (end === -1 ? text : text.slice(0, end)).split(/\r?\n/)) {
     const last = headers.at(-1);
     if (/^[ \t]/.test(line) && last) last.value += line;
     else {
