@@ -66,12 +66,7 @@ export async function storeAndDeliver(
     const sent = await env.smtp.deliver(message, `<${id}@${mailDomain(env.publicUrl)}>`);
     await db
       .updateTable('messages')
-      .set({
-        status: 'sent',
-        sent_at: new Date(),
-        provider_id: sent.providerId ?? null,
-        sent_headers: sent.headers ? JSON.stringify(sent.headers) : null,
-      })
+      .set({ status: 'sent', sent_at: new Date(), provider_id: sent.providerId ?? null })
       .where('id', '=', id)
       .execute();
   } catch (error) {

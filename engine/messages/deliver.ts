@@ -1,13 +1,11 @@
 import { isIP } from 'node:net';
 import { smtpFailure } from '@waymark/nodes-email/smtp-failure';
 import {
-  type Delivered,
   NodeError,
   type PreparedMessage,
   RetryableError,
   type SendRequest,
   type SendResult,
-  type SentHeader,
   WaymarkError,
 } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
@@ -31,7 +29,7 @@ export type Settled = { result: SendResult } | { error: unknown };
 
 /** What a hand-over leaves on its message row. */
 export type DeliveryMark =
-  | { kind: 'sent'; providerId: string | null; headers: SentHeader[] | null }
+  | { kind: 'sent'; providerId: string | null }
   | { kind: 'failed'; error: string }
   /** A provider's 429: queued again, held for the rate until `until`. */
   | { kind: 'held'; until: Date; error: string };
@@ -69,7 +67,7 @@ export async function handOver(
           )
         : undefined;
     const ready: PreparedMessage = dkim ? Object.assign({}, message, { dkim }) : message;
-    let delivered: Delivered | undefined;
+    let delivered: { providerId?: string } | undefined;
     if (credential) delivered = await sendThroughCredential(scope, credential, ready);
     else if (request.deliver) delivered = await request.deliver(ready);
     else if (request.channel === 'email') {
@@ -77,7 +75,7 @@ export async function handOver(
     } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
     metrics.messages.inc({ channel: request.channel, outcome: 'sent' });
     return {
-      mark: { kind: 'sent', providerId: delivered?.providerId ?? null, headers: delivered?.headers ?? null },
+      mark: { kind: 'sent', providerId: delivered?.providerId ?? null },
       answer: { result: { messageId: id, status: 'sent' } },
     };
   } catch (error) {
@@ -113,12 +111,7 @@ function failureOf(request: SendRequest, error: unknown, text: string): Error {
 export function markColumns(mark: DeliveryMark, now: Date) {
   switch (mark.kind) {
     case 'sent':
-      return {
-        status: 'sent' as const,
-        sent_at: now,
-        provider_id: mark.providerId,
-        sent_headers: mark.headers,
-      };
+      return { status: 'sent' as const, sent_at: now, provider_id: mark.providerId };
     case 'failed':
       return { status: 'failed' as const, error: mark.error };
     case 'held':
@@ -129,13 +122,7 @@ export function markColumns(mark: DeliveryMark, now: Date) {
 /** Writes a mark onto a stored message row (a held one keeps the rate slot it had). */
 export async function markMessage(db: Kysely<Database>, id: string, mark: DeliveryMark, now: Date): Promise<void> {
   if (mark.kind !== 'held') {
-    const columns = markColumns(mark, now);
-    const sentHeaders = 'sent_headers' in columns && columns.sent_headers ? JSON.stringify(columns.sent_headers) : null;
-    await db
-      .updateTable('messages')
-      .set({ ...columns, sent_headers: sentHeaders })
-      .where('id', '=', id)
-      .execute();
+    await db.updateTable('messages').set(markColumns(mark, now)).where('id', '=', id).execute();
     return;
   }
   await sql`

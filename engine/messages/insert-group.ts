@@ -1,4 +1,3 @@
-import type { SentHeader } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { MessagesTable } from '../db/tables/messages.js';
@@ -11,7 +10,6 @@ export type GroupRow = Omit<ReturnType<typeof messageRow>, 'status' | 'error' | 
   delayed_until: Date | null;
   sent_at: Date | null;
   provider_id: string | null;
-  sent_headers: SentHeader[] | null;
   rate_slot_at: Date | null;
 };
 
@@ -26,10 +24,10 @@ export async function insertGroupRows(db: Kysely<Database>, rows: readonly Group
   await sql`
     insert into messages (id, workspace_id, idempotency_key, run_id, journey_id, node_id, contact_id, channel,
       category, subscription, "to", "from", reply_to, subject, html, "text", headers, links, credential_id,
-      status, reason, delayed_until, error, created_at, sent_at, provider_id, sent_headers, rate_slot_at)
+      status, reason, delayed_until, error, created_at, sent_at, provider_id, rate_slot_at)
     select id, workspace_id, idempotency_key, run_id, journey_id, node_id, contact_id, channel,
       category, subscription, "to", "from", reply_to, subject, html, "text", headers, links, credential_id,
-      status, reason, delayed_until, error, created_at, sent_at, provider_id, sent_headers, rate_slot_at
+      status, reason, delayed_until, error, created_at, sent_at, provider_id, rate_slot_at
     from jsonb_populate_recordset(null::messages, ${JSON.stringify(rows)}::jsonb)
     on conflict (idempotency_key) do nothing
   `.execute(db);

@@ -1,4 +1,3 @@
-import type { SentHeader } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
@@ -34,7 +33,6 @@ interface MessageRow {
   html?: string | null;
   text?: string | null;
   headers?: Record<string, string>;
-  sent_headers?: SentHeader[] | null;
 }
 
 /** A message as the API lists it; optional fields only when set. */
@@ -94,15 +92,12 @@ export async function listMessages(db: Kysely<Database>, workspaceId: string, fi
   };
 }
 
-/**
- * One message with its rendered html, text and headers (the outbox), and every header it went
- * out with when Waymark wrote it (`sentHeaders`); null when unknown.
- */
+/** One message with its rendered html, text and headers (the outbox); null when unknown. */
 export async function getMessage(db: Kysely<Database>, workspaceId: string, id: string) {
   if (!isUuid(id)) return null;
   const { rows } = await sql<MessageRow>`
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
-      created_at, sent_at, opens, clicks, credential_id, provider_id, html, text, headers, sent_headers
+      created_at, sent_at, opens, clicks, credential_id, provider_id, html, text, headers
     from messages where id = ${id} and workspace_id = ${workspaceId}`.execute(db);
   const r = rows[0];
   if (!r) return null;
@@ -111,6 +106,5 @@ export async function getMessage(db: Kysely<Database>, workspaceId: string, id: 
     ...(r.html != null ? { html: r.html } : {}),
     ...(r.text != null ? { text: r.text } : {}),
     headers: r.headers ?? {},
-    ...(r.sent_headers ? { sentHeaders: r.sent_headers } : {}),
   };
 }

@@ -9,7 +9,7 @@ import { insertGroupRows } from './insert-group.js';
 import { decisionAnswer, messageRow, type PreparedSend } from './send-prepare.js';
 
 /** What a row carries when no hand-over marked it. */
-const UNMARKED = { sent_at: null, provider_id: null, sent_headers: null, rate_slot_at: null };
+const UNMARKED = { sent_at: null, provider_id: null, rate_slot_at: null };
 
 /**
  * First attempts to contacts under no rate, decided and delivered in ONE transaction under

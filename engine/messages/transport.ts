@@ -1,5 +1,5 @@
-import { composeMail } from '@waymark/nodes-email/smtp-compose';
-import type { Delivered, PreparedMessage } from '@waymark/sdk';
+import { mailOf } from '@waymark/nodes-email/smtp-mail';
+import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer, { type Transporter } from 'nodemailer';
 
 /** Messages sent over one pooled connection before it is replaced (API.md "Sending credentials"). */
@@ -22,14 +22,12 @@ export class DefaultSmtp {
   /**
    * The default email delivery: through `SMTP_URL` when set; otherwise the message stays in
    * the built-in outbox (its row already holds html, text and headers) and counts as sent.
-   * Either way the answer lists every header the message was (or would have been) sent with.
    */
-  async deliver(message: PreparedMessage, messageIdHeader: string): Promise<Delivered> {
-    const mail = await composeMail(message, messageIdHeader);
-    if (!this.url) return { providerId: 'outbox', headers: mail.headers };
+  async deliver(message: PreparedMessage, messageIdHeader: string): Promise<{ providerId?: string }> {
+    if (!this.url) return { providerId: 'outbox' };
     this.#transport ??= nodemailer.createTransport({ url: this.url, pool: true, maxMessages: MESSAGES_PER_CONNECTION });
-    await this.#transport.sendMail({ envelope: mail.envelope, raw: mail.raw });
-    return { providerId: mail.messageId, headers: mail.headers };
+    const info = await this.#transport.sendMail(mailOf(message, messageIdHeader));
+    return { providerId: info.messageId };
   }
 
   /** Closes the pooled connections (an SMTP server waits for its clients when it stops). */

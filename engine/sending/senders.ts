@@ -1,4 +1,4 @@
-import type { Delivered, PreparedMessage } from '@waymark/sdk';
+import type { PreparedMessage } from '@waymark/sdk';
 import { readCredential } from '../credentials/service.js';
 import { createHttpClient } from '../http/client.js';
 import type { StepScope } from '../services/step-scope.js';
@@ -30,7 +30,7 @@ export async function sendThroughCredential(
   scope: StepScope,
   { data, sender }: SendingCredential,
   message: PreparedMessage,
-): Promise<Delivered> {
+): Promise<{ providerId?: string }> {
   return sender.send(message, {
     data,
     http: createHttpClient(scope),

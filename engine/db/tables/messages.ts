@@ -1,4 +1,3 @@
-import type { SentHeader } from '@waymark/sdk';
 import type { ColumnType, Generated } from 'kysely';
 import type { OptionalTimestamp, Timestamp } from './foundation.js';
 
@@ -35,8 +34,6 @@ export interface MessagesTable {
   html: string | null;
   text: string | null;
   headers: DefaultJson<Record<string, string>>;
-  /** Every header the message went out with, in order, when Waymark wrote it (SMTP, the outbox). */
-  sent_headers: ColumnType<SentHeader[] | null, string | null | undefined, string | null>;
   status: 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
   reason: string | null;
   error: string | null;

@@ -77,7 +77,6 @@ export type { JsonObject, JsonValue } from './json.js';
 export {
   type CredentialEvents,
   type CredentialSender,
-  type Delivered,
   endpointOf,
   endpointSchema,
   jsonBody,
@@ -87,7 +86,6 @@ export {
   providerFailure,
   providerRequest,
   type SenderContext,
-  type SentHeader,
   safeEqual,
 } from './providers.js';
 export { redactUrl } from './redact-url.js';

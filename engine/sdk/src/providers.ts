@@ -22,22 +22,7 @@ export interface SenderContext {
  */
 export interface CredentialSender {
   channel: 'email' | 'sms';
-  send(message: PreparedMessage, ctx: SenderContext): Promise<Delivered>;
-}
-
-/** One header of a message as it went out: its name as written, its value unfolded. */
-export interface SentHeader {
-  name: string;
-  value: string;
-}
-
-/**
- * What a delivery answers: the provider's id of the message, and when the sender wrote the
- * whole message itself (SMTP), every header it was sent with, in order.
- */
-export interface Delivered {
-  providerId?: string;
-  headers?: SentHeader[];
+  send(message: PreparedMessage, ctx: SenderContext): Promise<{ providerId?: string }>;
 }
 
 /** A provider's event webhook request as received: the raw bytes, for signatures. */

@@ -1,7 +1,6 @@
 import type { Channel, Contact, ContactEvent, TagState } from './contact.js';
 import type { Filter } from './filter/types.js';
 import type { JsonObject, JsonValue } from './json.js';
-import type { Delivered } from './providers.js';
 import type { TemplateScope } from './template.js';
 
 /**
@@ -112,7 +111,7 @@ export interface SendRequest {
    * Delivers the prepared message (SMTP, a gateway call). Omitted for email, the engine's
    * default transport is used: `SMTP_URL`, or the built-in outbox.
    */
-  deliver?: (message: PreparedMessage) => Promise<Delivered | undefined>;
+  deliver?: (message: PreparedMessage) => Promise<{ providerId?: string } | undefined>;
   /**
    * A sending credential's id (a type with a `sender` of this channel, API.md "Sending
    * credentials"): the engine delivers through it. Instead of `deliver`.

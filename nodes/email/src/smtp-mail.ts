@@ -29,12 +29,7 @@ function domainOf(from: string | undefined): string {
   return /@([^\s>]+)/.exec(from ?? '')?.[1] ?? 'localhost';
 }
 
-/** A Message-ID that names the message, `<id@from-domain>`. */
-export function ownMessageId(message: PreparedMessage): string {
-  return `<${message.messageId}@${domainOf(message.from)}>`;
-}
-
-/** Nodemailer's message whose Message-ID names the message (`ownMessageId`). */
+/** Nodemailer's message whose Message-ID names the message, `<id@from-domain>`. */
 export function mailWithOwnId(message: PreparedMessage) {
-  return mailOf(message, ownMessageId(message));
+  return mailOf(message, `<${message.messageId}@${domainOf(message.from)}>`);
 }

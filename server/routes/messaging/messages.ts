@@ -54,16 +54,6 @@ const messageDetailSchema = {
     html: { type: 'string' },
     text: { type: 'string' },
     headers: { type: 'object', additionalProperties: { type: 'string' } },
-    sentHeaders: {
-      type: 'array',
-      description:
-        'every header the message went out with, in order (SMTP or the outbox; absent when a provider API wrote it)',
-      items: {
-        type: 'object',
-        properties: { name: { type: 'string' }, value: { type: 'string' } },
-        required: ['name', 'value'],
-      },
-    },
   },
   required: [...required, 'headers'],
 } as const;

@@ -317,8 +317,6 @@ export interface MessageDetail extends Message {
   html?: string | null;
   text?: string | null;
   headers?: Record<string, string | string[]>;
-  /** Every header the message went out with, in order (SMTP or the outbox). */
-  sentHeaders?: { name: string; value: string }[];
 }
 
 export interface Credential {
