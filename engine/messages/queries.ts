@@ -2,6 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
+import { outboxHeaders } from './outbox-headers.js';
+import { OUTBOX } from './transport.js';
 
 export interface MessageFilter {
   contactId?: string;
@@ -92,19 +94,41 @@ export async function listMessages(db: Kysely<Database>, workspaceId: string, fi
   };
 }
 
-/** One message with its rendered html, text and headers (the outbox); null when unknown. */
-export async function getMessage(db: Kysely<Database>, workspaceId: string, id: string) {
+/**
+ * One message with its rendered html, text and headers (the outbox); null when unknown. An
+ * email the outbox kept (no `SMTP_URL`, no credential) also shows `allHeaders`: every header
+ * line it would go out with, in order (`outboxHeaders`, written for this answer).
+ */
+export async function getMessage(db: Kysely<Database>, workspaceId: string, id: string, publicUrl: string) {
   if (!isUuid(id)) return null;
-  const { rows } = await sql<MessageRow>`
+  const { rows } = await sql<MessageRow & { from: string | null; reply_to: string | null }>`
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
-      created_at, sent_at, opens, clicks, credential_id, provider_id, html, text, headers
+      created_at, sent_at, opens, clicks, credential_id, provider_id, html, text, headers, "from", reply_to
     from messages where id = ${id} and workspace_id = ${workspaceId}`.execute(db);
   const r = rows[0];
   if (!r) return null;
+  const outboxed = r.channel === 'email' && r.provider_id === OUTBOX && r.credential_id === null;
+  const allHeaders = outboxed
+    ? await outboxHeaders(
+        {
+          id: r.id,
+          to: r.to,
+          from: r.from,
+          replyTo: r.reply_to,
+          subject: r.subject,
+          html: r.html ?? null,
+          text: r.text ?? null,
+          headers: r.headers ?? {},
+          at: new Date(r.sent_at ?? r.created_at),
+        },
+        publicUrl,
+      )
+    : undefined;
   return {
     ...toApiMessage(r),
     ...(r.html != null ? { html: r.html } : {}),
     ...(r.text != null ? { text: r.text } : {}),
     headers: r.headers ?? {},
+    ...(allHeaders ? { allHeaders } : {}),
   };
 }

@@ -2,6 +2,9 @@ import { mailOf } from '@waymark/nodes-email/smtp-mail';
 import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer, { type Transporter } from 'nodemailer';
 
+/** The provider id of a message the built-in outbox kept (no `SMTP_URL`). */
+export const OUTBOX = 'outbox';
+
 /** Messages sent over one pooled connection before it is replaced (API.md "Sending credentials"). */
 const MESSAGES_PER_CONNECTION = 1000;
 
@@ -24,7 +27,7 @@ export class DefaultSmtp {
    * the built-in outbox (its row already holds html, text and headers) and counts as sent.
    */
   async deliver(message: PreparedMessage, messageIdHeader: string): Promise<{ providerId?: string }> {
-    if (!this.url) return { providerId: 'outbox' };
+    if (!this.url) return { providerId: OUTBOX };
     this.#transport ??= nodemailer.createTransport({ url: this.url, pool: true, maxMessages: MESSAGES_PER_CONNECTION });
     const info = await this.#transport.sendMail(mailOf(message, messageIdHeader));
     return { providerId: info.messageId };

@@ -95,7 +95,7 @@ describe('the sends of one batch', () => {
     for (const [i, answer] of answers.entries()) {
       expect(answer.status).toBe('fulfilled');
       const { messageId } = (answer as PromiseFulfilledResult<{ messageId: string }>).value;
-      const message = await getMessage(t.runtime.db, workspaceId, messageId);
+      const message = await getMessage(t.runtime.db, workspaceId, messageId, t.runtime.config.publicUrl);
       expect(message).toMatchObject({
         status: 'sent',
         to: addresses[i],

@@ -54,6 +54,16 @@ const messageDetailSchema = {
     html: { type: 'string' },
     text: { type: 'string' },
     headers: { type: 'object', additionalProperties: { type: 'string' } },
+    allHeaders: {
+      type: 'array',
+      description:
+        'an email the outbox kept: every header line it would go out with, in order (From, To, Subject, Message-ID, Date, MIME-Version, Content-Type, List-Unsubscribe …)',
+      items: {
+        type: 'object',
+        properties: { name: { type: 'string' }, value: { type: 'string' } },
+        required: ['name', 'value'],
+      },
+    },
   },
   required: [...required, 'headers'],
 } as const;
@@ -104,7 +114,7 @@ export async function messagesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const message = await getMessage(db, workspaceOf(request), request.params.id);
+      const message = await getMessage(db, workspaceOf(request), request.params.id, app.runtime.config.publicUrl);
       if (!message) throw new NotFoundError(`no message ${request.params.id}`);
       return message;
     },

@@ -118,6 +118,44 @@ describe('GET /api/messages/:id', () => {
     expect(res.json().headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
   });
 
+  test('an outbox email lists every header line it would go out with, in order', async () => {
+    const scope = await stepScope(t.runtime, {
+      contactId: await insertContact(t.runtime, { email: 'headers@example.com' }),
+    });
+    const { messageId } = await createMessagesService(scope).send({
+      channel: 'email',
+      category: 'transactional',
+      subject: 'Spring sale',
+      html: '<p>Hi</p>',
+    });
+    const message = (await t.app.inject({ method: 'GET', url: `/api/messages/${messageId}`, headers: t.auth })).json();
+    const names = message.allHeaders.map((h: { name: string }) => h.name);
+    for (const name of ['From', 'To', 'Subject', 'Message-ID', 'Date', 'MIME-Version', 'Content-Type'])
+      expect(names, name).toContain(name);
+    // Waymark's own headers are among them, as the headers object lists them.
+    for (const [name, value] of Object.entries(message.headers))
+      expect(message.allHeaders, name).toContainEqual({ name, value });
+    const header = (name: string) => message.allHeaders.find((h: { name: string }) => h.name === name)?.value;
+    expect(header('To')).toBe('headers@example.com');
+    expect(header('Subject')).toBe('Spring sale');
+    expect(header('Message-ID')).toMatch(new RegExp(`^<${messageId}@`));
+    expect(new Date(header('Date')).getTime()).toBe(Math.floor(Date.parse(message.sentAt) / 1000) * 1000);
+    expect(header('Content-Type')).toMatch(/^multipart\/alternative/);
+  });
+
+  test('a message never handed over (suppressed) has no header lines', async () => {
+    const { messages } = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/messages?contactId=${contactId}&status=suppressed`,
+        headers: t.auth,
+      })
+    ).json();
+    const res = await t.app.inject({ method: 'GET', url: `/api/messages/${messages[0].id}`, headers: t.auth });
+    expect(res.json().status).toBe('suppressed');
+    expect(res.json().allHeaders).toBeUndefined();
+  });
+
   test('an email sent with html alone has a text part made from it', async () => {
     const scope = await stepScope(t.runtime, {
       contactId: await insertContact(t.runtime, { email: 'plain@example.com' }),

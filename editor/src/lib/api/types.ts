@@ -317,6 +317,8 @@ export interface MessageDetail extends Message {
   html?: string | null;
   text?: string | null;
   headers?: Record<string, string | string[]>;
+  /** An email the outbox kept: every header line it would go out with, in order. */
+  allHeaders?: { name: string; value: string }[];
 }
 
 export interface Credential {

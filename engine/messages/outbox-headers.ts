@@ -1,0 +1,69 @@
+import { mailOf } from '@waymark/nodes-email/smtp-mail';
+import nodemailer from 'nodemailer';
+import { mailDomain } from './deliver.js';
+
+/** One header line of a message: its name as written, its value unfolded. */
+export interface MimeHeader {
+  name: string;
+  value: string;
+}
+
+/** What of a stored outbox email its header section is written from. */
+export interface OutboxEmail {
+  id: string;
+  to: string;
+  from: string | null;
+  replyTo: string | null;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  headers: Record<string, string>;
+  /** The Date header: when the outbox took it. */
+  at: Date;
+}
+
+// Nodemailer writing a message to a buffer, as its SMTP transports would write it to a server.
+const writer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+
+/**
+ * Every header of an outbox email as SMTP would carry it, in order: From, To, Subject,
+ * Message-ID, Date, MIME-Version, Content-Type and the headers Waymark adds
+ * (List-Unsubscribe …). Written when asked for, never when sending: writing a message costs
+ * about 0.5 ms, a third of a send's CPU. A DKIM-Signature is added only on the way to a server.
+ *
+ * @example
+ * await outboxHeaders(email, 'https://waymark.example.com') // [{ name: 'From', value: 'news@example.com' }, …]
+ */
+export async function outboxHeaders(email: OutboxEmail, publicUrl: string): Promise<MimeHeader[]> {
+  const mail = mailOf(
+    {
+      channel: 'email',
+      messageId: email.id,
+      to: email.to,
+      from: email.from ?? undefined,
+      replyTo: email.replyTo ?? undefined,
+      subject: email.subject ?? undefined,
+      html: email.html ?? undefined,
+      text: email.text ?? undefined,
+      headers: email.headers,
+    },
+    `<${email.id}@${mailDomain(publicUrl)}>`,
+  );
+  const written = await writer.sendMail({ ...mail, date: email.at });
+  return headerSection(written.message as Buffer);
+}
+
+/** The header fields of a MIME message, each value unfolded (RFC 5322 2.2.3). */
+function headerSection(raw: Buffer): MimeHeader[] {
+  const end = raw.indexOf('\r\n\r\n');
+  const headers: MimeHeader[] = [];
+  for (const line of raw.toString('utf8', 0, end === -1 ? raw.length : end).split('\r\n')) {
+    const last = headers.at(-1);
+    if (last && (line.startsWith(' ') || line.startsWith('\t'))) last.value += line;
+    else {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trimStart() });
+    }
+  }
+  return headers;
+}
