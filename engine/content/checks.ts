@@ -6,6 +6,7 @@ export interface Problem {
     | 'liquid-error'
     | 'mjml-error'
     | 'insecure-link'
+    | 'relative-link'
     | 'image-without-alt'
     | 'html-too-large'
     | 'missing-unsubscribe';
@@ -32,18 +33,37 @@ function attribute(tag: string, name: string): string | null {
 
 const hasAttribute = (tag: string, name: string) => new RegExp(`\\s${name}(\\s*=|[\\s/>])`, 'i').test(tag);
 
+/** What is wrong with a link's URL for a recipient, if anything. */
+function linkProblem(url: string): Problem | null {
+  if (/^http:/i.test(url))
+    return { code: 'insecure-link', severity: 'warning', message: `link without https: ${url}`, url };
+  // Every href becomes a tracked link (NODES.md), whose click redirects to the href: one with
+  // no scheme (`/pricing`, `//cdn…`, `www.…`) names no address outside the email, so it leads
+  // nowhere. An in-page anchor (`#top`) stays as written.
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('#'))
+    return {
+      code: 'relative-link',
+      severity: 'warning',
+      message: `link that is not an absolute URL: ${url} (its click leads nowhere)`,
+      url,
+    };
+  return null;
+}
+
 /**
- * Links whose URL starts with `http:`, and images without `alt`, as the template writes them
- * (its HTML after Liquid, before MJML and tracking). Links under `publicUrl` are not checked.
+ * Links whose URL starts with `http:` or is not absolute, and images without `alt`, as the
+ * template writes them (its HTML after Liquid, before MJML and tracking). Links under
+ * `publicUrl` are not checked.
  */
 export function checkMarkup(html: string, publicUrl: string): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const [tag] of html.matchAll(LINK_TAGS)) {
     const url = attribute(tag, 'href')?.trim();
-    if (!url || !/^http:/i.test(url) || url.startsWith(`${publicUrl}/`) || seen.has(url)) continue;
+    if (!url || url.startsWith(`${publicUrl}/`) || seen.has(url)) continue;
     seen.add(url);
-    problems.push({ code: 'insecure-link', severity: 'warning', message: `link without https: ${url}`, url });
+    const problem = linkProblem(url);
+    if (problem) problems.push(problem);
   }
   for (const [tag] of html.matchAll(IMAGE_TAGS)) {
     if (hasAttribute(tag, 'alt')) continue;

@@ -163,6 +163,19 @@ describe('the problem list', () => {
     ]);
   });
 
+  test('a link that is not an absolute URL leads nowhere once tracked; an anchor and mailto pass', async () => {
+    const res = await preview('x', {
+      category: 'transactional',
+      ...draft(
+        '<a href="/pricing">p</a><a href="www.example.com">w</a><a href="#top">t</a><a href="mailto:help@example.com">m</a><a href="https://example.com/">h</a>',
+      ),
+    });
+    expect(res.json().problems).toEqual([
+      expect.objectContaining({ code: 'relative-link', severity: 'warning', url: '/pricing' }),
+      expect.objectContaining({ code: 'relative-link', severity: 'warning', url: 'www.example.com' }),
+    ]);
+  });
+
   test('an image without alt; alt="" passes', async () => {
     const res = await preview('x', {
       category: 'transactional',
