@@ -89,6 +89,8 @@ const text = (value: unknown) => (value === undefined || value === null ? undefi
 /**
  * The contact without `contact` in the request: the one the trigger payload names, as a
  * webhook would bind it, but read only; an identity not stored yet becomes an inline contact.
+ * The payload's `timezone` is the contact's, as the webhook would store it (a blank or null one
+ * names nothing; a bad one is 400 at `/trigger/timezone`, as the webhook answers).
  */
 async function contactOfTrigger(
   db: Kysely<Database>,
@@ -96,8 +98,11 @@ async function contactOfTrigger(
   trigger: JsonObject,
   at: Date,
 ): Promise<Contact | null> {
+  const timezone = text(trigger.timezone)?.trim() || undefined;
+  const zone = timezone ? normalized({ timezone }, '/trigger').timezone : undefined;
+  const withZone = (contact: Contact | null) => (contact && zone ? { ...contact, timezone: zone } : contact);
   if (trigger.contactId !== undefined && trigger.contactId !== null)
-    return storedContact(db, workspaceId, String(trigger.contactId));
+    return withZone(await storedContact(db, workspaceId, String(trigger.contactId)));
   const fields: InlineContact = {
     email: text(trigger.email),
     phone: text(trigger.phone),
@@ -105,7 +110,10 @@ async function contactOfTrigger(
   };
   const identity = normalized(fields, '/trigger');
   if (!identity.email && !identity.phone && !identity.externalId) return null;
-  return (await findByIdentity(db, workspaceId, identity)) ?? inlineContact(fields, '/trigger', at);
+  return (
+    withZone(await findByIdentity(db, workspaceId, identity)) ??
+    inlineContact({ ...fields, timezone: zone }, '/trigger', at)
+  );
 }
 
 /**

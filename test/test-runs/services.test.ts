@@ -110,6 +110,35 @@ describe('CRM nodes in a test run', () => {
   });
 });
 
+describe('a trigger payload’s timezone in a test run', () => {
+  test('is the contact’s, as the webhook would store it, for a known and a new contact', async () => {
+    await storeContact(t, { email: 'zoned@example.com', timezone: 'UTC' });
+    const id = await draft(t, {
+      nodes: [hook(), n('nine', 'core.wait', { until: { time: '09:00', timezone: 'contact' } })],
+      edges: [e('hook', 'nine')],
+    });
+    const trigger = { email: 'zoned@example.com', timezone: 'Europe/Helsinki' };
+    const known = await testRun(t, id, { trigger, startAt: '2026-01-10T12:00:00.000Z' });
+    expect(known.contact.timezone).toBe('Europe/Helsinki');
+    // 09:00 in Helsinki in January is 07:00 UTC.
+    expect(known.steps[1]).toMatchObject({ nodeId: 'nine', resumedAt: '2026-01-11T07:00:00.000Z' });
+    const fresh = await testRun(t, id, { trigger: { ...trigger, email: 'fresh@example.com' } });
+    expect(fresh.contact).toMatchObject({ email: 'fresh@example.com', timezone: 'Europe/Helsinki' });
+  });
+
+  test('a bad one is 400 at /trigger/timezone, as the webhook answers', async () => {
+    const id = await draft(t, { nodes: [hook()], edges: [] });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/journeys/${id}/test`,
+      headers: t.auth,
+      payload: { trigger: { email: 'zoned@example.com', timezone: 'Mars/Olympus' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ path: '/trigger/timezone' })]);
+  });
+});
+
 describe('splits in a test run', () => {
   test('assign a stored contact the variant production would', async () => {
     const variants = [
