@@ -137,6 +137,14 @@ describe('onError at run time', () => {
 });
 
 describe('core.run-failed params', () => {
+  test('a journey named by anything but its id is refused at publish, naming the entry', async () => {
+    const problems = await publishProblems({
+      nodes: [n('t', 'core.run-failed', { journeys: ['Welcome series'] }), n('a', 'tst.step')],
+      edges: [e('t', 'a')],
+    });
+    expect(problems).toEqual([expect.objectContaining({ nodeId: 't', path: '/journeys/0' })]);
+  });
+
   test('journeys, nodes and codes (a trailing * a prefix) narrow which failures start a run', async () => {
     const source = await failedRunSource();
     const watcher = (params: Record<string, unknown>) =>

@@ -20,7 +20,11 @@ export default defineNode({
   params: {
     type: 'object',
     properties: {
-      journeys: list('Journeys', 'Journey ids whose failures count; all journeys when empty'),
+      // An id that is no journey id could never match: refused at publish rather than never firing.
+      journeys: {
+        ...list('Journeys', 'Journey ids whose failures count; all journeys when empty'),
+        items: { type: 'string', format: 'uuid' },
+      },
       nodes: list('Nodes', 'Node ids the failure must be at; any node when empty'),
       codes: list('Error codes', 'Error codes (http.status-5* matches a prefix); any code when empty'),
     },
