@@ -4,21 +4,35 @@ import type { AttrClause, CountRange } from './types.js';
 /** The contact fields an `attr` clause may name; any other name reads the attributes. */
 export const CONTACT_FIELDS = ['email', 'phone', 'externalId', 'timezone'] as const;
 
+// A phone number as people write it: digits, an optional leading +, spaces, dots, dashes, brackets.
+const WRITTEN_PHONE = /^\+?[\d\s().-]*\d[\d\s().-]*$/;
+
+/** How a comparison sees a string of contact field `field`; other values as they are. */
+function fold(field: string, value: JsonValue): JsonValue {
+  if (typeof value !== 'string') return value;
+  if (field === 'email') return value.toLowerCase();
+  // Phones are stored in E.164 (`+358401234567`): a number written with spaces or dashes is
+  // compared without them. A number without its country code cannot be made E.164 here.
+  if (field === 'phone' && WRITTEN_PHONE.test(value)) return value.replace(/[\s().-]/g, '');
+  return value;
+}
+
 /**
- * What a comparison on contact field `field` sees of `value`: an email's text lower-cased
- * (each string of an `in` list too), because emails are stored lower-cased and matched
- * case-insensitively (API.md "Contacts"). The SQL compiler folds the clause's value alone (the
- * stored column is folded already); the in-memory evaluator folds both sides through this one
- * rule, so a hand-made contact (`makeContact`) holding `Ann@X.com` matches as a stored one.
+ * What a comparison on contact field `field` sees of `value`: an email's text lower-cased,
+ * because emails are stored lower-cased and matched case-insensitively (API.md "Contacts"); a
+ * phone written with separators (`+358 40-123 4567`) without them, as phones are stored in
+ * E.164. Each string of an `in` list likewise. The SQL compiler folds the clause's value alone
+ * (the stored column is folded already); the in-memory evaluator folds both sides through this
+ * one rule, so a hand-made contact (`makeContact`) holding `Ann@X.com` matches as a stored one.
  *
  * @example
  * fieldOperand('email', ['Ann@X.com', 1]) // ['ann@x.com', 1]
+ * fieldOperand('phone', '+358 40 123 4567') // '+358401234567'
  */
 export function fieldOperand(field: string, value: JsonValue | undefined): JsonValue | undefined {
-  if (field !== 'email') return value;
-  const fold = (v: JsonValue): JsonValue => (typeof v === 'string' ? v.toLowerCase() : v);
-  if (Array.isArray(value)) return value.map(fold);
-  return value === undefined ? undefined : fold(value);
+  if (field !== 'email' && field !== 'phone') return value;
+  if (Array.isArray(value)) return value.map((v) => fold(field, v));
+  return value === undefined ? undefined : fold(field, value);
 }
 
 /**
