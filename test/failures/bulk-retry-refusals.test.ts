@@ -167,4 +167,12 @@ describe('the failures view refuses', () => {
       details: [{ path: '/from', message: 'from must not be after to' }],
     });
   });
+
+  test('a version never published: 404, as analytics answers, not an empty list', async () => {
+    const { journeyId, version } = await failedRun();
+    const res = await api(t, { url: `/api/journeys/${journeyId}/failures?version=99` });
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toBe(`journey ${journeyId} has no version 99`);
+    expect((await api(t, { url: `/api/journeys/${journeyId}/failures?version=${version}` })).body.total).toBe(1);
+  });
 });

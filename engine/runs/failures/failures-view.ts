@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { RunFailure } from '../../db/tables/runs.js';
+import { getVersion } from '../../journeys/versions.js';
 import { checkFailureWindow, failedRunsWhere, journeyExists } from './select-failed.js';
 
 /** One group of the failures view: the runs failed now at one node with one error code. */
@@ -31,6 +32,8 @@ export async function journeyFailures(
 ): Promise<{ total: number; nodes: Record<string, number>; groups: FailureGroup[] }> {
   checkFailureWindow(filter);
   await journeyExists(db, workspaceId, journeyId);
+  // A version never published is a wrong address (404, as analytics answers), not "no failures".
+  if (filter.version !== undefined) await getVersion(db, workspaceId, journeyId, filter.version);
   const { rows } = await sql<{
     node_id: string;
     code: string;
