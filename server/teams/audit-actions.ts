@@ -14,6 +14,9 @@ const ACTIONS: [method: string, url: string, action: string | null][] = [
   ['POST', '/api/journeys/:id/resume', 'journey.resumed'],
   ['DELETE', '/api/journeys/:id', 'journey.archived'],
   ['POST', '/api/journeys/:id/test', null],
+  // A preview stores and sends nothing; a test send mails someone, which an admin should see.
+  ['POST', '/api/templates/:id/preview', null],
+  ['POST', '/api/templates/:id/send-test', 'template.test_sent'],
   ['POST', '/api/runs/:id/cancel', 'run.cancelled'],
   ['POST', '/api/contacts', 'contact.created'],
   ['POST', '/api/contacts/import', 'contacts.imported'],
@@ -51,6 +54,7 @@ const SINGULAR: Record<string, string> = {
   runs: 'run',
   templates: 'template',
   forms: 'form',
+  snippets: 'snippet',
 };
 
 const VERBS: Record<string, string> = { POST: 'created', PUT: 'updated', PATCH: 'updated', DELETE: 'deleted' };
@@ -58,9 +62,17 @@ const VERBS: Record<string, string> = { POST: 'created', PUT: 'updated', PATCH: 
 /**
  * The action a successful request to a route records, or null. A state-changing /api route
  * not in the table still records: changes under a contact are `contact.updated`, settings
- * `settings.updated`, anything else `<resource>.<verb>`.
+ * `settings.updated`, anything else `<resource>.<verb>`. A PUT that answers 201 made its
+ * object, so it records `<resource>.created`.
  */
-export function auditAction(method: string, url: string): string | null {
+export function auditAction(method: string, url: string, status = 200): string | null {
+  const action = routeAction(method, url);
+  return method === 'PUT' && status === 201 && action?.endsWith('.updated')
+    ? `${action.slice(0, -'.updated'.length)}.created`
+    : action;
+}
+
+function routeAction(method: string, url: string): string | null {
   const listed = ACTIONS.find(([m, u]) => m === method && u === url);
   if (listed) return listed[2];
   if (!url.startsWith('/api/') || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;

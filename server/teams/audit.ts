@@ -56,7 +56,7 @@ const EMPTY: JourneyGraph = { nodes: [], edges: [] } as unknown as JourneyGraph;
 function objectId(request: FastifyRequest, payload: unknown): string | null {
   if (request.auditObject) return request.auditObject;
   const params = request.params as Record<string, string> | undefined;
-  const fromPath = params?.userId ?? params?.invitationId ?? params?.id ?? params?.tag ?? params?.list;
+  const fromPath = params?.userId ?? params?.invitationId ?? params?.id ?? params?.tag ?? params?.list ?? params?.name;
   if (fromPath) return fromPath;
   if (typeof payload === 'string' && payload.startsWith('{')) {
     try {
@@ -89,7 +89,7 @@ export function auditHooks(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     const url = request.routeOptions.url ?? '';
     if (reply.statusCode >= 300 || !url.startsWith('/api/')) return payload;
-    const action = auditAction(request.method, url);
+    const action = auditAction(request.method, url, reply.statusCode);
     if (!action) return payload;
     const actor = actorOf(request);
     const workspaceId = request.standing?.workspace?.id ?? request.auditActor?.workspaceId ?? null;
