@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WaymarkError } from '@waymark/sdk';
+import { isMailbox, notMailbox, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { Runtime } from '../runtime.js';
 import { defaultFrom, storeAndDeliver } from './outgoing.js';
 import { type PreviewRequest, previewTemplate } from './preview.js';
@@ -22,6 +22,8 @@ export async function sendTestTemplate(
   id: string,
   request: PreviewRequest & { to: string; from: string },
 ): Promise<{ messageId: string; to: string; subject: string }> {
+  if (!isMailbox(request.from))
+    throw new ValidationError("the request's body is invalid", [{ path: '/from', message: notMailbox('/from') }]);
   const preview = await previewTemplate(runtime, workspaceId, id, request);
   const faults = preview.problems.filter((p) => p.severity === 'error');
   if (faults.length || preview.html === null || preview.subject === null)

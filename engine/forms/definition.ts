@@ -1,4 +1,4 @@
-import { type ErrorDetail, ValidationError } from '@waymark/sdk';
+import { type ErrorDetail, isMailbox, notMailbox, ValidationError } from '@waymark/sdk';
 import { CONTENT_ID } from '../content/templates.js';
 
 export type FieldType = 'email' | 'text' | 'tel' | 'textarea' | 'checkbox' | 'select' | 'date' | 'hidden';
@@ -74,6 +74,8 @@ export function checkForm(id: string, form: FormDefinition): void {
     details.push({ path: '/consentText', message: 'double opt-in needs the consent text' });
   if (form.doubleOptIn && !form.confirmationFrom)
     details.push({ path: '/confirmationFrom', message: 'double opt-in needs confirmationFrom' });
+  if (form.confirmationFrom && !isMailbox(form.confirmationFrom))
+    details.push({ path: '/confirmationFrom', message: notMailbox('/confirmationFrom') });
   if (form.redirect !== null && !isHttpUrl(form.redirect))
     details.push({ path: '/redirect', message: 'redirect must be an absolute http(s) URL' });
   if (details.length) throw new ValidationError('the form is invalid', details);

@@ -46,6 +46,11 @@ describe('forms API', () => {
     ['double opt-in without consent text', { doubleOptIn: true, confirmationFrom: 'a@example.com' }, '/consentText'],
     ['a relative redirect', { redirect: '/thanks' }, '/redirect'],
     ['an unknown confirmation template', { confirmationTemplateId: 'nope' }, '/confirmationTemplateId'],
+    [
+      'a confirmation sender that is no email address',
+      { doubleOptIn: true, consentText: 'Yes', confirmationFrom: 'Newsletter' },
+      '/confirmationFrom',
+    ],
   ])('refuses %s', async (_what, change, path) => {
     const res = await putForm('bad', { name: 'Bad', fields, ...change });
     expect(res.statusCode).toBe(400);

@@ -220,6 +220,27 @@ describe('test send', () => {
     expect(mail?.html).toContain('<p>Sale</p>');
   });
 
+  test('a sender that is no email address answers 400 at /from and sends nothing', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/templates/x/send-test',
+      headers: t.auth,
+      payload: { to: 'me@example.com', from: 'Shop', ...draft('<p>Sale</p>') },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [
+        {
+          path: '/from',
+          message: '/from must be an email address, such as news@example.com or News <news@example.com>',
+        },
+      ],
+    });
+    const sent = await t.app.inject({ url: '/api/messages?limit=1000', headers: t.auth });
+    expect(sent.json().messages).not.toContainEqual(expect.objectContaining({ subject: '[Test] S' }));
+  });
+
   test('a template that fails Liquid answers 422 template_error', async () => {
     const res = await t.app.inject({
       method: 'POST',

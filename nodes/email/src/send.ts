@@ -1,7 +1,9 @@
 import {
   defineNode,
+  isMailbox,
   type JsonValue,
   NodeError,
+  notMailbox,
   type SendResult,
   sendWait,
   subscriptionCategorySchema,
@@ -12,9 +14,6 @@ import {
 function outputOf(result: SendResult): JsonValue {
   return { messageId: result.messageId, status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
 }
-
-// One mailbox: `news@example.com` or `News <news@example.com>` (the display name may be quoted).
-const MAILBOX = /^(?:[^<>]*<\s*[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+\s*>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
 
 /** Sends one email through the contact rules; links and opens are tracked by the engine. */
 export default defineNode({
@@ -93,11 +92,7 @@ export default defineNode({
     const problems = [];
     for (const key of ['from', 'replyTo'] as const) {
       const value = params[key];
-      if (value !== undefined && !MAILBOX.test(value.trim()))
-        problems.push({
-          path: `/${key}`,
-          message: `/${key} must be an email address, such as news@example.com or News <news@example.com>`,
-        });
+      if (value !== undefined && !isMailbox(value)) problems.push({ path: `/${key}`, message: notMailbox(`/${key}`) });
     }
     return problems;
   },
