@@ -57,9 +57,12 @@ function checkNesting(source: string, snippets: ReadonlyMap<string, string>): vo
   visit(source, [], null);
 }
 
+// liquidjs words a missing snippet as a missing file, though snippets are never files.
+const MISSING_FILE = /ENOENT: Failed to lookup "([^"]*)" in "[^"]*"/;
+
 function faultOf(error: unknown): LiquidFault {
   if (error instanceof LiquidFault) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).replace(MISSING_FILE, 'no snippet $1');
   const at = /line:(\d+), col:(\d+)/.exec(message);
   return new LiquidFault(
     message,

@@ -120,7 +120,12 @@ describe('the problem list', () => {
 
   test('an unknown snippet is a Liquid error', async () => {
     const res = await preview('x', draft("{% render 'nowhere' %}"));
-    expect(res.json().problems[0]).toMatchObject({ code: 'liquid-error', part: 'body', line: 1 });
+    expect(res.json().problems[0]).toMatchObject({
+      code: 'liquid-error',
+      part: 'body',
+      line: 1,
+      message: 'body: no snippet nowhere, line:1, col:1',
+    });
   });
 
   test('an MJML validation error is a warning with its line', async () => {
