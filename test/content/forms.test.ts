@@ -158,6 +158,18 @@ describe('submissions without double opt-in', () => {
     ).toEqual(['/_consent', '/email', '/plan']);
   });
 
+  test('a JSON object or nested list for a field answers 400 at that field and stores nothing', async () => {
+    await putForm('typed', { name: 'Typed', fields });
+    const res = await postJson('typed', { email: 'obj@example.com', firstName: { x: 1 }, note: [[1]] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/firstName', message: 'First name must be text, not an object or a list' },
+      { path: '/note', message: 'Note must be text, not an object or a list' },
+    ]);
+    const found = await t.app.inject({ url: '/api/contacts?limit=1000', headers: t.auth });
+    expect(found.json().contacts).not.toContainEqual(expect.objectContaining({ email: 'obj@example.com' }));
+  });
+
   test('a required checkbox left unticked is a missing field', async () => {
     await putForm('terms', {
       name: 'Terms',
