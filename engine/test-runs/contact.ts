@@ -89,6 +89,7 @@ const text = (value: unknown) => (value === undefined || value === null ? undefi
 /**
  * The contact without `contact` in the request: the one the trigger payload names, as a
  * webhook would bind it, but read only; an identity not stored yet becomes an inline contact.
+ * Without `readsStored` (no `contacts:read`) the identity always makes an inline contact.
  * The payload's `timezone` is the contact's, as the webhook would store it (a blank or null one
  * names nothing; a bad one is 400 at `/trigger/timezone`, as the webhook answers).
  */
@@ -97,6 +98,7 @@ async function contactOfTrigger(
   workspaceId: string,
   trigger: JsonObject,
   at: Date,
+  readsStored: boolean,
 ): Promise<Contact | null> {
   const timezone = text(trigger.timezone)?.trim() || undefined;
   const zone = timezone ? normalized({ timezone }, '/trigger').timezone : undefined;
@@ -110,10 +112,8 @@ async function contactOfTrigger(
   };
   const identity = normalized(fields, '/trigger');
   if (!identity.email && !identity.phone && !identity.externalId) return null;
-  return (
-    withZone(await findByIdentity(db, workspaceId, identity)) ??
-    inlineContact({ ...fields, timezone: zone }, '/trigger', at)
-  );
+  const stored = readsStored ? await findByIdentity(db, workspaceId, identity) : null;
+  return withZone(stored) ?? inlineContact({ ...fields, timezone: zone }, '/trigger', at);
 }
 
 /**
@@ -129,9 +129,10 @@ export async function resolveTestContact(
   workspaceId: string,
   request: Pick<TestRunRequest, 'contact' | 'trigger'>,
   at: Date,
+  readsStored = true,
 ): Promise<Contact | null> {
   const given = request.contact;
-  if (!given) return contactOfTrigger(db, workspaceId, request.trigger ?? {}, at);
+  if (!given) return contactOfTrigger(db, workspaceId, request.trigger ?? {}, at, readsStored);
   if ('id' in given && typeof given.id === 'string') {
     if (Object.keys(given).length > 1) {
       throw new ValidationError('the test contact is invalid', [

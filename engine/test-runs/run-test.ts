@@ -67,7 +67,8 @@ function checkEvents(version: CompiledVersion, events: TestRunRequest['events'])
  * `POST /api/journeys/:id/test`: walks the draft (or a version) for one contact on a
  * simulated clock with render-only services, and answers each step and each message it
  * would have sent. Writes no row anywhere. 404 for an unknown journey, version or contact;
- * 422 `invalid_graph` for a draft that would not publish; 400 naming a bad field.
+ * 422 `invalid_graph` for a draft that would not publish; 400 naming a bad field. Without
+ * `readsContacts` no stored contact is read: the trigger's identity makes an inline contact.
  *
  * @example
  * const { steps, messages } = await runTest(runtime, workspaceId, journeyId, { contact: { email: 'ann@x.io' } });
@@ -77,13 +78,14 @@ export async function runTest(
   workspaceId: string,
   journeyId: string,
   request: TestRunRequest,
+  options: { readsContacts?: boolean } = {},
 ): Promise<TestRunResult> {
   const { db, registry } = runtime;
   const version = await graphToTest(db, registry, workspaceId, journeyId, request.version ?? 'draft');
   const triggerNodeId = triggerOf(version, registry, request.triggerNodeId);
   checkEvents(version, request.events);
   const startAt = request.startAt ? new Date(request.startAt) : new Date();
-  const contact = await resolveTestContact(db, workspaceId, request, startAt);
+  const contact = await resolveTestContact(db, workspaceId, request, startAt, options.readsContacts ?? true);
   return walkTestRun({
     runtime,
     workspaceId,

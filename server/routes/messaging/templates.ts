@@ -1,5 +1,5 @@
 import { NotFoundError } from '@waymark/sdk';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { PreviewRequest } from '../../../engine/content/preview.js';
 import { previewTemplate } from '../../../engine/content/preview.js';
 import { sendTestTemplate } from '../../../engine/content/send-test.js';
@@ -12,7 +12,7 @@ import {
   templateVersion,
 } from '../../../engine/content/templates.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { ForbiddenError } from '../../teams/principal.js';
+import { requireContactReads } from '../../teams/contact-reads.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import {
   contentBody,
@@ -119,7 +119,7 @@ export async function templatesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      readsContact(request);
+      if (request.body?.contactId !== undefined) requireContactReads(request);
       const { headers: _headers, ...preview } = await previewTemplate(
         runtime,
         workspaceOf(request),
@@ -142,17 +142,8 @@ export async function templatesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      readsContact(request);
+      if (request.body?.contactId !== undefined) requireContactReads(request);
       return sendTestTemplate(runtime, workspaceOf(request), request.params.id, request.body);
     },
   );
-}
-
-/**
- * A stored contact's data shows in the rendered mail, so naming one needs `contacts:read` beside
- * the route's `journeys:write`: a token scoped to journeys alone must not read contacts this way.
- */
-function readsContact(request: FastifyRequest<{ Body: PreviewRequest }>): void {
-  if (request.body?.contactId !== undefined && !request.standing?.permissions.has('contacts:read'))
-    throw new ForbiddenError('contacts:read');
 }

@@ -4,6 +4,7 @@ import type { TestRunRequest } from '../../../engine/test-runs/types.js';
 import { MAX_TEST_STEPS } from '../../../engine/test-runs/walk.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
+import { mayReadContacts, requireContactReads } from '../../teams/contact-reads.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import { contactSchema } from '../contacts/schemas.js';
 import { journeyIdParams } from '../journeys/schemas.js';
@@ -158,6 +159,14 @@ export async function testRunsRoutes(app: FastifyInstance) {
         response: { 200: resultSchema, ...errorResponses(400, 404, 422) },
       },
     },
-    async (request) => runTest(app.runtime, workspaceOf(request), request.params.id, request.body),
+    async (request) => {
+      // A stored contact's data shows in the walk: naming one needs contacts:read, and without
+      // it an identity in the trigger payload is walked as a contact typed inline.
+      const reads = mayReadContacts(request);
+      const { contact, trigger } = request.body;
+      if (!reads && ((contact && 'id' in contact) || (trigger?.contactId ?? null) !== null))
+        requireContactReads(request);
+      return runTest(app.runtime, workspaceOf(request), request.params.id, request.body, { readsContacts: reads });
+    },
   );
 }
