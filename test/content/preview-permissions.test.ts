@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
+import { scopedToken } from '../teams/support.js';
 
 let t: TestApp;
 let contactId: string;
@@ -13,13 +14,7 @@ beforeAll(async () => {
     payload: { email: 'ada@example.com', attributes: { secret: 'ada-s-secret' } },
   });
   contactId = contact.json().id;
-  const token = await t.app.inject({
-    method: 'POST',
-    url: '/api/tokens',
-    headers: t.auth,
-    payload: { name: 'journeys only', scopes: ['journeys:read', 'journeys:write'] },
-  });
-  journeysOnly = { authorization: `Bearer ${token.json().token}` };
+  journeysOnly = await scopedToken(t, ['journeys:read', 'journeys:write']);
 });
 afterAll(() => t.close());
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
 import type { Role } from '../../engine/db/tables/teams.js';
 import { hashPassword } from '../../server/teams/users.js';
+import type { TestApp } from '../support/runtime.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -65,4 +66,16 @@ export async function signIn(app: FastifyInstance, email: string, password = PAS
 
 export async function defaultWorkspace(db: Kysely<Database>): Promise<string> {
   return (await db.selectFrom('workspaces').select('id').where('is_default', '=', true).executeTakeFirstOrThrow()).id;
+}
+
+/** The authorization header of a new token of `scopes`, made by the app's owner token. */
+export async function scopedToken(t: TestApp, scopes: string[]): Promise<Record<string, string>> {
+  const made = await t.app.inject({
+    method: 'POST',
+    url: '/api/tokens',
+    headers: t.auth,
+    payload: { name: scopes.join(' '), scopes },
+  });
+  if (made.statusCode !== 201) throw new Error(`the token was not made: ${made.body}`);
+  return { authorization: `Bearer ${made.json().token}` };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
+import { scopedToken } from '../teams/support.js';
 import { draft, hook, storeContact } from './support.js';
 
 // A test run shows the contact it walks: a token scoped to journeys alone must not read stored
@@ -13,13 +14,7 @@ beforeAll(async () => {
   t = await createTestApp();
   contactId = await storeContact(t, { email: 'ada@example.com', attributes: { secret: 'ada-s-secret' } });
   journeyId = await draft(t, { nodes: [hook()], edges: [] });
-  const token = await t.app.inject({
-    method: 'POST',
-    url: '/api/tokens',
-    headers: t.auth,
-    payload: { name: 'journeys only', scopes: ['journeys:read', 'journeys:write'] },
-  });
-  journeysOnly = { authorization: `Bearer ${token.json().token}` };
+  journeysOnly = await scopedToken(t, ['journeys:read', 'journeys:write']);
 });
 afterAll(() => t?.close());
 
