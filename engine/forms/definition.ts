@@ -60,6 +60,8 @@ export function checkForm(id: string, form: FormDefinition): void {
   if (emails.length !== 1 || !emails[0]?.required)
     details.push({ path: '/fields', message: 'exactly one field must map to email, and it must be required' });
   const seen = new Set<string>();
+  // Two fields filling one contact field would leave which value is stored to their order.
+  const mappedBy = new Map<string, string>();
   form.fields.forEach((f, i) => {
     if (!FIELD_NAME.test(f.name))
       details.push({ path: `/fields/${i}/name`, message: `${f.name} is not a valid field name` });
@@ -69,6 +71,10 @@ export function checkForm(id: string, form: FormDefinition): void {
       details.push({ path: `/fields/${i}/options`, message: 'a select field needs options' });
     if (f.mapTo !== null && (!MAP_TO.test(f.mapTo) || /(^|\.)(__proto__|constructor|prototype)(\.|$)/.test(f.mapTo)))
       details.push({ path: `/fields/${i}/mapTo`, message: `${f.mapTo} is no contact field` });
+    const earlier = f.mapTo !== null && f.mapTo !== 'email' ? mappedBy.get(f.mapTo) : undefined;
+    if (earlier !== undefined)
+      details.push({ path: `/fields/${i}/mapTo`, message: `${f.mapTo} is already filled by field ${earlier}` });
+    else if (f.mapTo !== null) mappedBy.set(f.mapTo, f.name);
   });
   if (form.doubleOptIn && !form.consentText)
     details.push({ path: '/consentText', message: 'double opt-in needs the consent text' });

@@ -66,6 +66,21 @@ describe('forms API', () => {
     });
   });
 
+  test('two fields filling one contact field are refused at the second, naming the first', async () => {
+    const twice = [
+      ...fields,
+      { name: 'mobile', label: 'Mobile', type: 'tel', mapTo: 'phone' },
+      { name: 'phone', label: 'Phone', type: 'tel', mapTo: 'phone' },
+      { name: 'planAgain', label: 'Plan', type: 'text', mapTo: 'attributes.plan' },
+    ];
+    const res = await putForm('twice', { name: 'Twice', fields: twice });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/fields/5/mapTo', message: 'phone is already filled by field mobile' },
+      { path: '/fields/6/mapTo', message: 'attributes.plan is already filled by field plan' },
+    ]);
+  });
+
   test('confirm is no form id', async () => {
     expect((await putForm('confirm', { name: 'x', fields })).statusCode).toBe(400);
   });
