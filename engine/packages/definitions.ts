@@ -1,6 +1,6 @@
 import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
 import type { Materialized } from './files.js';
-import { LOAD_LIMIT_MS, probeInThread, runInThread } from './thread-run.js';
+import { LOAD_LIMIT_MS, PackageThreads, probeInThread } from './thread-run.js';
 
 /** Beyond the thread's own limits, so that the thread's `step.timeout` is the one the step gets. */
 const GRACE_MS = 1_000;
@@ -23,19 +23,21 @@ export async function importPackage(files: Materialized): Promise<PackageDefinit
 }
 
 /**
- * The package as the engine uses it: each node's `run` goes to a worker thread of its own
- * under the node's time limit (`timeoutMs`, else `defaultTimeoutMs`, counted from when `run`
- * starts there); the rest of the definition (params, outputs, validate) is read in this thread.
+ * The package as the engine uses it: each node's `run` goes to one of the package version's
+ * worker threads (`PackageThreads`, one attempt at a time each) under the node's time limit
+ * (`timeoutMs`, else `defaultTimeoutMs`, counted from when `run` starts there); the rest of the
+ * definition (params, outputs, validate) is read in this thread.
  */
 export function threaded(pkg: PackageDefinition, files: Materialized, defaultTimeoutMs: number): PackageDefinition {
+  const threads = new PackageThreads({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl });
   const nodes = pkg.nodes.map((node): AnyNodeDefinition => {
     const limitMs = typeof node.timeoutMs === 'number' && node.timeoutMs > 0 ? node.timeoutMs : defaultTimeoutMs;
-    const target = { entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, type: node.type, version: node.version, limitMs };
+    const target = { type: node.type, version: node.version, limitMs };
     return {
       ...node,
-      // The thread loads the package (up to LOAD_LIMIT_MS) before its `run`'s limit starts.
+      // A new thread loads the package (up to LOAD_LIMIT_MS) before its `run`'s limit starts.
       timeoutMs: LOAD_LIMIT_MS + limitMs + GRACE_MS,
-      run: (ctx) => runInThread(target, ctx as never) as never,
+      run: (ctx) => threads.run(target, ctx as never) as never,
     } as AnyNodeDefinition;
   });
   return { ...pkg, nodes };

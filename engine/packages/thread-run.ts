@@ -28,12 +28,13 @@ interface SerializedError {
   details?: { path?: string; message: string }[];
 }
 
-type ThreadMessage =
+type ThreadMessage = { attempt: number } & (
   | { kind: 'started' }
   | { kind: 'call'; id: number; service: string; method: string; args: unknown[] }
   | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object | string; msg?: string }
   | { kind: 'result'; ok: true; value: unknown }
-  | { kind: 'result'; ok: false; error: SerializedError };
+  | { kind: 'result'; ok: false; error: SerializedError }
+);
 
 const SERVICES = ['contacts', 'messages', 'http', 'credentials', 'leads'] as const;
 
@@ -74,20 +75,137 @@ function dataOf(ctx: NodeContext<never>) {
   };
 }
 
+/** Threads kept idle per package version at most, and how long one waits to be reused. */
+const MAX_IDLE_THREADS = 4;
+const IDLE_MS = 30_000;
+
+/** Where an installed package version is, for a thread to import it. */
+type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl'>;
+
+function startThread(files: PackageFiles, probe = false): Worker {
+  const worker = new Worker(THREAD_SOURCE, {
+    eval: true,
+    env: {},
+    workerData: { entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, probe },
+    stdout: false,
+    stderr: false,
+  });
+  // A thread that fails while no attempt listens (code an earlier attempt left running) must
+  // not become an unhandled 'error' of this process; its attempt, if any, hears of it itself.
+  worker.on('error', () => {});
+  return worker;
+}
+
 /**
- * Runs one attempt of an installed package's node in a worker thread of its own with an
- * empty environment. Services are called back in this thread on the step's own `ctx`. At the
- * time limit, counted from when `run` starts in the thread (loading the package has
+ * The worker threads of one installed package version. Each runs one attempt at a time, in a
+ * thread with an empty environment that imported the package once: starting a thread and
+ * importing cost tens of milliseconds of CPU, more than most nodes' `run`. A thread whose
+ * attempt ended with an answer waits (up to `IDLE_MS`, `MAX_IDLE_THREADS` of them) for the
+ * next; one that passed its time limit is terminated, one that crashed is gone.
+ *
+ * Services are called back in this thread on the attempt's own `ctx`; a call is tagged with
+ * its attempt, so that code an earlier attempt left running reaches no other step's `ctx`.
+ * At the time limit, counted from when `run` starts in the thread (loading the package has
  * `LOAD_LIMIT_MS` of its own), the thread is terminated whatever it does (a promise that
  * never settles, an endless loop) and the attempt fails with `step.timeout`; a crash of the
  * thread (an uncaught exception outside `run`'s promise, `process.exit`) fails it with
  * `step.crashed`. Both are retried like a `RetryableError`.
  *
  * @example
- * const result = await runInThread({ entryUrl, sdkUrl, type: 'acme.shout', version: 1, limitMs: 30_000 }, ctx);
+ * const threads = new PackageThreads({ entryUrl, sdkUrl });
+ * const result = await threads.run({ type: 'acme.shout', version: 1, limitMs: 30_000 }, ctx);
  */
-export function runInThread(target: ThreadedNode, ctx: NodeContext<never>): Promise<unknown> {
-  return inThread(target, { data: dataOf(ctx) }, ctx);
+export class PackageThreads {
+  readonly #idle = new Map<Worker, NodeJS.Timeout>();
+  #attempts = 0;
+
+  constructor(private readonly files: PackageFiles) {}
+
+  run(node: Pick<ThreadedNode, 'type' | 'version' | 'limitMs'>, ctx: NodeContext<never>): Promise<unknown> {
+    const worker = this.#take();
+    const attempt = ++this.#attempts;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (outcome: () => void, reuse: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', onAbort);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        if (reuse) this.#rest(worker);
+        else void worker.terminate();
+        outcome();
+      };
+      const timeout = (message: string) => () =>
+        finish(() => reject(new RetryableError(message, { code: 'step.timeout' })), false);
+      // The attempt's time limit counts from its `run`: a thread that starts and imports its
+      // package slowly (a CPU another thread keeps busy) spends none of it.
+      let timer = setTimeout(timeout(`the package did not finish loading within ${LOAD_LIMIT_MS} ms`), LOAD_LIMIT_MS);
+      const onAbort = () =>
+        worker.postMessage({ kind: 'abort', attempt, reason: String(ctx.signal.reason ?? 'aborted') });
+      const onMessage = (message: ThreadMessage) => {
+        if (message.attempt !== attempt) return;
+        if (message.kind === 'started') {
+          clearTimeout(timer);
+          timer = setTimeout(timeout(`the step passed its time limit of ${node.limitMs} ms`), node.limitMs);
+        } else if (message.kind === 'result') {
+          if (message.ok) finish(() => resolve(message.value), true);
+          else finish(() => reject(revive(message.error)), true);
+        } else if (message.kind === 'log') {
+          ctx.log[message.level](message.obj, message.msg);
+        } else if (message.kind === 'call') {
+          void answer(ctx, message).then((reply) => {
+            if (!settled) worker.postMessage(reply);
+          });
+        }
+      };
+      const crashed = (message: string) =>
+        finish(
+          () => reject(new RetryableError(`the package's thread crashed: ${message}`, { code: 'step.crashed' })),
+          false,
+        );
+      const onError = (error: Error) => crashed(error.message);
+      const onExit = (code: number) => crashed(`it exited with code ${code} before it answered`);
+      ctx.signal.addEventListener('abort', onAbort);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ kind: 'attempt', attempt, type: node.type, version: node.version, data: dataOf(ctx) });
+    });
+  }
+
+  /** An idle thread, or a new one. */
+  #take(): Worker {
+    for (const [worker, idleTimer] of this.#idle) {
+      this.#idle.delete(worker);
+      clearTimeout(idleTimer);
+      worker.ref();
+      return worker;
+    }
+    const worker = startThread(this.files);
+    worker.once('exit', () => {
+      clearTimeout(this.#idle.get(worker));
+      this.#idle.delete(worker);
+    });
+    return worker;
+  }
+
+  /** Keeps a thread whose attempt answered for the next one, without holding the process open. */
+  #rest(worker: Worker): void {
+    if (this.#idle.size >= MAX_IDLE_THREADS) {
+      void worker.terminate();
+      return;
+    }
+    worker.unref();
+    const idleTimer = setTimeout(() => {
+      this.#idle.delete(worker);
+      void worker.terminate();
+    }, IDLE_MS);
+    idleTimer.unref();
+    this.#idle.set(worker, idleTimer);
+  }
 }
 
 /**
@@ -98,65 +216,29 @@ export function runInThread(target: ThreadedNode, ctx: NodeContext<never>): Prom
  * @example
  * await probeInThread({ entryUrl, sdkUrl });
  */
-export async function probeInThread(target: { entryUrl: string; sdkUrl: string }): Promise<void> {
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const ctx = { signal: new AbortController().signal, log: quiet } as unknown as NodeContext<never>;
-  // A probe never starts a `run`: only the load limit applies.
-  await inThread({ ...target, type: '', version: 0, limitMs: 0 }, { probe: true }, ctx).catch((error: Error) => {
-    throw new Error(error.message);
-  });
-}
-
-function inThread(target: ThreadedNode, extra: Record<string, unknown>, ctx: NodeContext<never>): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(THREAD_SOURCE, {
-      eval: true,
-      env: {},
-      workerData: {
-        entryUrl: target.entryUrl,
-        sdkUrl: target.sdkUrl,
-        type: target.type,
-        version: target.version,
-        ...extra,
-      },
-      stdout: false,
-      stderr: false,
-    });
-    let settled = false;
+export function probeInThread(files: PackageFiles): Promise<void> {
+  const worker = startThread(files, true);
+  return new Promise<void>((resolve, reject) => {
     const finish = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
       clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      outcome();
+      worker.removeAllListeners('message');
+      worker.removeAllListeners('exit');
       void worker.terminate();
+      outcome();
     };
-    const timeout = (message: string) => () =>
-      finish(() => reject(new RetryableError(message, { code: 'step.timeout' })));
-    // The attempt's time limit counts from its `run`: a thread that starts and imports its
-    // package slowly (a CPU another thread keeps busy) spends none of it.
-    let timer = setTimeout(timeout(`the package did not finish loading within ${LOAD_LIMIT_MS} ms`), LOAD_LIMIT_MS);
-    const onAbort = () => worker.postMessage({ kind: 'abort', reason: String(ctx.signal.reason ?? 'aborted') });
-    ctx.signal.addEventListener('abort', onAbort);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`the package did not finish loading within ${LOAD_LIMIT_MS} ms`))),
+      LOAD_LIMIT_MS,
+    );
     worker.on('message', (message: ThreadMessage) => {
-      if (message.kind === 'started') {
-        clearTimeout(timer);
-        timer = setTimeout(timeout(`the step passed its time limit of ${target.limitMs} ms`), target.limitMs);
-      } else if (message.kind === 'result') {
-        if (message.ok) finish(() => resolve(message.value));
-        else finish(() => reject(revive(message.error)));
-      } else if (message.kind === 'log') {
-        ctx.log[message.level](message.obj, message.msg);
-      } else if (message.kind === 'call') {
-        void answer(ctx, message).then((reply) => {
-          if (!settled) worker.postMessage(reply);
-        });
-      }
+      if (message.kind !== 'result') return;
+      if (message.ok) finish(resolve);
+      else finish(() => reject(new Error(revive(message.error).message)));
     });
-    const crashed = (message: string) =>
-      finish(() => reject(new RetryableError(`the package's thread crashed: ${message}`, { code: 'step.crashed' })));
-    worker.on('error', (error) => crashed(error.message));
-    worker.on('exit', (code) => crashed(`it exited with code ${code} before it answered`));
+    worker.on('error', (error) => finish(() => reject(new Error(`the package's thread crashed: ${error.message}`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`the package's thread crashed: it exited with code ${code} before it answered`))),
+    );
   });
 }
 

@@ -1,18 +1,21 @@
 /**
- * The program of the worker thread that runs one attempt of an installed package's node
- * (contract packages.md "Isolation and reach"). Plain JavaScript kept as text and started with
- * `eval`, so the thread needs no TypeScript loader and holds nothing of Waymark but what
- * `workerData` gives it: the package's entry, the SDK it was installed against, and the
- * step's data. Every service call is a message to the step's own `ctx` in the main thread.
- * With `probe`, it only imports the package (a first load, before the main thread does).
+ * The program of a worker thread that runs the attempts of an installed package's nodes, one
+ * at a time (contract packages.md "Isolation and reach"). Plain JavaScript kept as text and
+ * started with `eval`, so the thread needs no TypeScript loader and holds nothing of Waymark
+ * but what `workerData` gives it: the package's entry and the SDK it was installed against.
+ * It imports the package once and then serves each `attempt` message with the step's data;
+ * every service call is a message, tagged with its attempt, to that step's own `ctx` in the
+ * main thread. With `probe`, it only imports the package (a first load, before the main
+ * thread does) and answers.
  */
 export const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { entryUrl, sdkUrl, type, version, data } = workerData;
+const { entryUrl, sdkUrl, probe } = workerData;
 const pending = new Map();
 let sequence = 0;
 let sdk = null;
-const controller = new AbortController();
+// The attempt being served: its id and abort controller.
+let current = null;
 
 function serialize(error) {
   const e = error && typeof error === 'object' ? error : { message: String(error) };
@@ -36,8 +39,73 @@ function revive(e) {
   return new Error(e.message);
 }
 
+const loaded = (async () => {
+  sdk = await import(sdkUrl);
+  const mod = await import(entryUrl);
+  return mod.default && Array.isArray(mod.default.nodes) ? mod.default : mod.default && mod.default.default;
+})();
+
+// A call names its attempt: one an earlier attempt left running (a timer) reaches no other step's ctx.
+const call = (attempt, service, method) => (...args) =>
+  new Promise((resolve, reject) => {
+    const id = ++sequence;
+    pending.set(id, { resolve, reject });
+    parentPort.postMessage({ kind: 'call', attempt, id, service, method, args });
+  });
+
+const services = (attempt) => {
+  const proxy = (name) =>
+    new Proxy({}, { get: (_t, m) => (typeof m === 'string' && m !== 'then' ? call(attempt, name, m) : undefined) });
+  return {
+    contacts: proxy('contacts'),
+    messages: proxy('messages'),
+    leads: proxy('leads'),
+    http: { request: call(attempt, 'http', 'request') },
+    credentials: { get: call(attempt, 'credentials', 'get') },
+  };
+};
+
+const log = (attempt, level) => (obj, msg) =>
+  parentPort.postMessage({ kind: 'log', attempt, level, obj: typeof obj === 'string' ? obj : JSON.parse(JSON.stringify(obj ?? {})), msg });
+
+async function run({ attempt, type, version, data }) {
+  const pkg = await loaded;
+  const node = pkg && pkg.nodes.find((n) => n.type === type && n.version === version);
+  if (!node) throw new Error(type + '@' + version + ' is not defined by the package any more');
+  const startedAt = Date.now();
+  const ctx = {
+    ...data.ctx,
+    ...services(attempt),
+    signal: current.controller.signal,
+    now: () => new Date(data.now + (Date.now() - startedAt)),
+    log: { debug: log(attempt, 'debug'), info: log(attempt, 'info'), warn: log(attempt, 'warn'), error: log(attempt, 'error') },
+  };
+  // The attempt's time limit counts from here, past the thread's start-up and the import.
+  parentPort.postMessage({ kind: 'started', attempt });
+  return node.run(ctx);
+}
+
+function answer(attempt, outcome) {
+  try {
+    parentPort.postMessage({ kind: 'result', attempt, ...outcome });
+  } catch (error) {
+    parentPort.postMessage({ kind: 'result', attempt, ok: false, error: { message: 'the node returned a value that is not data: ' + error.message, stepCode: 'node.invalid-result' } });
+  }
+}
+
 parentPort.on('message', (message) => {
-  if (message.kind === 'abort') return controller.abort(new Error(message.reason));
+  if (message.kind === 'abort') {
+    if (current && current.attempt === message.attempt) current.controller.abort(new Error(message.reason));
+    return;
+  }
+  if (message.kind === 'attempt') {
+    current = { attempt: message.attempt, controller: new AbortController() };
+    run(message).then(
+      (value) => answer(message.attempt, { ok: true, value }),
+      (error) => answer(message.attempt, { ok: false, error: serialize(error) }),
+    );
+    return;
+  }
   const waiting = pending.get(message.id);
   if (!waiting) return;
   pending.delete(message.id);
@@ -45,48 +113,9 @@ parentPort.on('message', (message) => {
   else waiting.reject(revive(message.error));
 });
 
-const call = (service, method) => (...args) =>
-  new Promise((resolve, reject) => {
-    const id = ++sequence;
-    pending.set(id, { resolve, reject });
-    parentPort.postMessage({ kind: 'call', id, service, method, args });
-  });
-
-const service = (name, methods) => Object.fromEntries(methods.map((m) => [m, call(name, m)]));
-const log = (level) => (obj, msg) => parentPort.postMessage({ kind: 'log', level, obj: typeof obj === 'string' ? obj : JSON.parse(JSON.stringify(obj ?? {})), msg });
-
-async function main() {
-  sdk = await import(sdkUrl);
-  const mod = await import(entryUrl);
-  const pkg = mod.default && Array.isArray(mod.default.nodes) ? mod.default : mod.default && mod.default.default;
-  if (workerData.probe) return { name: pkg && pkg.name, version: pkg && pkg.version };
-  const node = pkg && pkg.nodes.find((n) => n.type === type && n.version === version);
-  if (!node) throw new Error(type + '@' + version + ' is not defined by the package any more');
-  const startedAt = Date.now();
-  const ctx = {
-    ...data.ctx,
-    signal: controller.signal,
-    now: () => new Date(data.now + (Date.now() - startedAt)),
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    contacts: new Proxy({}, { get: (_t, m) => (typeof m === 'string' && m !== 'then' ? call('contacts', m) : undefined) }),
-    messages: new Proxy({}, { get: (_t, m) => (typeof m === 'string' && m !== 'then' ? call('messages', m) : undefined) }),
-    leads: new Proxy({}, { get: (_t, m) => (typeof m === 'string' && m !== 'then' ? call('leads', m) : undefined) }),
-    http: service('http', ['request']),
-    credentials: service('credentials', ['get']),
-  };
-  // The attempt's time limit counts from here, past the thread's start-up and the import.
-  parentPort.postMessage({ kind: 'started' });
-  return node.run(ctx);
-}
-
-main().then(
-  (value) => {
-    try {
-      parentPort.postMessage({ kind: 'result', ok: true, value });
-    } catch (error) {
-      parentPort.postMessage({ kind: 'result', ok: false, error: { message: 'the node returned a value that is not data: ' + error.message, stepCode: 'node.invalid-result' } });
-    }
-  },
-  (error) => parentPort.postMessage({ kind: 'result', ok: false, error: serialize(error) }),
-);
+if (probe)
+  loaded.then(
+    (pkg) => parentPort.postMessage({ kind: 'result', attempt: 0, ok: true, value: { name: pkg && pkg.name, version: pkg && pkg.version } }),
+    (error) => parentPort.postMessage({ kind: 'result', attempt: 0, ok: false, error: serialize(error) }),
+  );
 `;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { runEnds } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
+import { fire, installTarball, publishedJourney } from './journeys.js';
 import { pack, writePackage } from './support.js';
 
 // An installed package's run executes in a worker thread with a time limit: whatever it does,
@@ -41,7 +41,7 @@ beforeAll(async () => {
   await install('slow', shout, 'timeoutMs: 500, maxAttempts: 1,', 'await new Promise((r) => setTimeout(r, 600));');
   // Loads at install (in its probe thread and here), then never again in a step's thread.
   const stuck = `const { workerData } = await import('node:worker_threads');
-if (workerData && workerData.type === 'stuck.shout') await new Promise(() => {});`;
+if (workerData && !workerData.probe) await new Promise(() => {});`;
   await install('stuck', shout, 'timeoutMs: 500, maxAttempts: 1,', stuck);
 }, 90_000);
 afterAll(async () => {
@@ -50,9 +50,7 @@ afterAll(async () => {
 });
 
 async function runOf(type: string) {
-  const id = await createJourney(t, type, { name: type });
-  await publishJourney(t, id);
-  return fire(t, id);
+  return fire(t, await publishedJourney(t, type));
 }
 
 const shoutStep = async (runId: string) => {

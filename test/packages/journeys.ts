@@ -39,6 +39,13 @@ export async function publishJourney(t: TestApp, id: string): Promise<number> {
   return res.json().version as number;
 }
 
+/** A published journey named after `type` whose `shout` node is of that type; returns its id. */
+export async function publishedJourney(t: TestApp, type: string): Promise<string> {
+  const id = await createJourney(t, type, { name: type });
+  await publishJourney(t, id);
+  return id;
+}
+
 /** Fires the journey's webhook; returns the run id. */
 export async function fire(t: TestApp, id: string, name = 'Ada'): Promise<string> {
   const res = await t.app.inject({
