@@ -14,6 +14,7 @@ import { journeyThroughput } from './workloads/journey.js';
 import { journeyChain } from './workloads/journey-chain.js';
 import { journeyFloor } from './workloads/journey-floor.js';
 import { webhookToAction } from './workloads/latency.js';
+import { packageSteps } from './workloads/packages.js';
 import { scaleOut } from './workloads/scale-out.js';
 import { segmentPreview } from './workloads/segments.js';
 import { pacedSending, sending } from './workloads/sending.js';
@@ -68,6 +69,7 @@ const WORKLOADS: Workload[] = [
   { name: 'merge', run: () => mergeWithManyEvents() },
   { name: 'sending', run: () => sending() },
   { name: 'sending-paced', run: () => pacedSending() },
+  { name: 'packages', run: () => packageSteps() },
 ];
 
 async function machine(): Promise<string> {

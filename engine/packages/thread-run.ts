@@ -75,8 +75,11 @@ function dataOf(ctx: NodeContext<never>) {
   };
 }
 
-/** Threads kept idle per package version at most, and how long one waits to be reused. */
-const MAX_IDLE_THREADS = 4;
+/**
+ * Threads kept idle per package version at most (as many as one step batch runs at once,
+ * `BATCH_CONCURRENCY`), and how long one waits to be reused.
+ */
+const MAX_IDLE_THREADS = 32;
 const IDLE_MS = 30_000;
 
 /** Where an installed package version is, for a thread to import it. */
