@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
 import type { Materialized } from './files.js';
+import { QUEUE_LIMIT_MS } from './thread-pool.js';
 import { LOAD_LIMIT_MS, PackageThreads, probeInThread } from './thread-run.js';
 
 /** Beyond the thread's own limits, so that the thread's `step.timeout` is the one the step gets. */
@@ -35,8 +36,9 @@ export function threaded(pkg: PackageDefinition, files: Materialized, defaultTim
     const target = { type: node.type, version: node.version, limitMs };
     return {
       ...node,
-      // A new thread loads the package (up to LOAD_LIMIT_MS) before its `run`'s limit starts.
-      timeoutMs: LOAD_LIMIT_MS + limitMs + GRACE_MS,
+      // An attempt may wait for a thread (up to QUEUE_LIMIT_MS) and a new thread loads the
+      // package (up to LOAD_LIMIT_MS) before its `run`'s limit starts.
+      timeoutMs: QUEUE_LIMIT_MS + LOAD_LIMIT_MS + limitMs + GRACE_MS,
       run: (ctx) => threads.run(target, ctx as never) as never,
     } as AnyNodeDefinition;
   });

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
+import { ThreadPool } from './thread-pool.js';
 import { THREAD_SOURCE } from './thread-source.js';
 
 /**
@@ -75,13 +76,6 @@ function dataOf(ctx: NodeContext<never>) {
   };
 }
 
-/**
- * Threads kept idle per package version at most (as many as one step batch runs at once,
- * `BATCH_CONCURRENCY`), and how long one waits to be reused.
- */
-const MAX_IDLE_THREADS = 32;
-const IDLE_MS = 30_000;
-
 /** Where an installed package version is, for a thread to import it. */
 type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl'>;
 
@@ -102,9 +96,10 @@ function startThread(files: PackageFiles, probe = false): Worker {
 /**
  * The worker threads of one installed package version. Each runs one attempt at a time, in a
  * thread with an empty environment that imported the package once: starting a thread and
- * importing cost tens of milliseconds of CPU, more than most nodes' `run`. A thread whose
- * attempt ended with an answer waits (up to `IDLE_MS`, `MAX_IDLE_THREADS` of them) for the
- * next; one that passed its time limit is terminated, one that crashed is gone.
+ * importing cost tens of milliseconds of CPU, more than most nodes' `run`. Its `ThreadPool`
+ * lends a thread to one attempt at a time, `MAX_THREADS` at most: a thread whose attempt
+ * answered serves the next; one that passed its time limit is terminated, one that crashed
+ * is gone.
  *
  * Services are called back in this thread on the attempt's own `ctx`; a call is tagged with
  * its attempt, so that code an earlier attempt left running reaches no other step's `ctx`.
@@ -119,13 +114,15 @@ function startThread(files: PackageFiles, probe = false): Worker {
  * const result = await threads.run({ type: 'acme.shout', version: 1, limitMs: 30_000 }, ctx);
  */
 export class PackageThreads {
-  readonly #idle = new Map<Worker, NodeJS.Timeout>();
+  readonly #pool: ThreadPool;
   #attempts = 0;
 
-  constructor(private readonly files: PackageFiles) {}
+  constructor(files: PackageFiles) {
+    this.#pool = new ThreadPool(() => startThread(files));
+  }
 
-  run(node: Pick<ThreadedNode, 'type' | 'version' | 'limitMs'>, ctx: NodeContext<never>): Promise<unknown> {
-    const worker = this.#take();
+  async run(node: Pick<ThreadedNode, 'type' | 'version' | 'limitMs'>, ctx: NodeContext<never>): Promise<unknown> {
+    const worker = await this.#pool.acquire(ctx.signal);
     const attempt = ++this.#attempts;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -137,8 +134,8 @@ export class PackageThreads {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
-        if (reuse) this.#rest(worker);
-        else void worker.terminate();
+        if (reuse) this.#pool.release(worker);
+        else this.#pool.discard(worker);
         outcome();
       };
       const timeout = (message: string) => () =>
@@ -177,37 +174,6 @@ export class PackageThreads {
       worker.on('exit', onExit);
       worker.postMessage({ kind: 'attempt', attempt, type: node.type, version: node.version, data: dataOf(ctx) });
     });
-  }
-
-  /** An idle thread, or a new one. */
-  #take(): Worker {
-    for (const [worker, idleTimer] of this.#idle) {
-      this.#idle.delete(worker);
-      clearTimeout(idleTimer);
-      worker.ref();
-      return worker;
-    }
-    const worker = startThread(this.files);
-    worker.once('exit', () => {
-      clearTimeout(this.#idle.get(worker));
-      this.#idle.delete(worker);
-    });
-    return worker;
-  }
-
-  /** Keeps a thread whose attempt answered for the next one, without holding the process open. */
-  #rest(worker: Worker): void {
-    if (this.#idle.size >= MAX_IDLE_THREADS) {
-      void worker.terminate();
-      return;
-    }
-    worker.unref();
-    const idleTimer = setTimeout(() => {
-      this.#idle.delete(worker);
-      void worker.terminate();
-    }, IDLE_MS);
-    idleTimer.unref();
-    this.#idle.set(worker, idleTimer);
   }
 }
 

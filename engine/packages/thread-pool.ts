@@ -1,0 +1,109 @@
+import type { Worker } from 'node:worker_threads';
+import { RetryableError } from '@waymark/sdk';
+
+/**
+ * Threads one package version runs at most, busy and idle (as many as a step batch runs at
+ * once, `BATCH_CONCURRENCY`): twenty jobs of a package's node would otherwise start 640 at
+ * once, each a V8 heap of its own.
+ */
+export const MAX_THREADS = 32;
+/** How long an idle thread waits to be reused. */
+const IDLE_MS = 30_000;
+/** How long an attempt waits for a thread before it fails (`step.timeout`, retried). */
+export const QUEUE_LIMIT_MS = 60_000;
+
+interface Waiter {
+  resolve(worker: Worker): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The worker threads of one installed package version, each lent to one attempt at a time.
+ * A thread whose attempt answered goes to the next waiting attempt, else waits idle (up to
+ * `IDLE_MS`, without holding the process open); one that passed its time limit is terminated
+ * and one that crashed is gone, and a waiting attempt then gets a new thread.
+ *
+ * @example
+ * const pool = new ThreadPool(() => new Worker(source, { eval: true }));
+ * const worker = await pool.acquire(ctx.signal);
+ * // … the attempt answered:
+ * pool.release(worker);
+ */
+export class ThreadPool {
+  readonly #idle = new Map<Worker, NodeJS.Timeout>();
+  readonly #waiting: Waiter[] = [];
+  #live = 0;
+
+  constructor(private readonly start: () => Worker) {}
+
+  /** An idle thread, a new one while fewer than `MAX_THREADS` live, else the next one freed. */
+  acquire(signal: AbortSignal): Promise<Worker> {
+    for (const [worker, idleTimer] of this.#idle) {
+      this.#idle.delete(worker);
+      clearTimeout(idleTimer);
+      worker.ref();
+      return Promise.resolve(worker);
+    }
+    if (this.#live < MAX_THREADS) return Promise.resolve(this.#new());
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+      };
+      const waiter: Waiter = {
+        resolve: (worker) => {
+          settle();
+          resolve(worker);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      const timer = setTimeout(
+        () =>
+          waiter.reject(
+            new RetryableError(`no thread of the package was free within ${QUEUE_LIMIT_MS} ms`, {
+              code: 'step.timeout',
+            }),
+          ),
+        QUEUE_LIMIT_MS,
+      );
+      const onAbort = () => waiter.reject(new Error(String(signal.reason ?? 'aborted')));
+      signal.addEventListener('abort', onAbort);
+      this.#waiting.push(waiter);
+    });
+  }
+
+  /** Takes back a thread whose attempt answered. */
+  release(worker: Worker): void {
+    const waiter = this.#waiting[0];
+    if (waiter) {
+      waiter.resolve(worker);
+      return;
+    }
+    worker.unref();
+    const idleTimer = setTimeout(() => void worker.terminate(), IDLE_MS);
+    idleTimer.unref();
+    this.#idle.set(worker, idleTimer);
+  }
+
+  /** Ends a thread that may not serve again (past its time limit): a waiting attempt gets a new one once it is gone. */
+  discard(worker: Worker): void {
+    void worker.terminate();
+  }
+
+  #new(): Worker {
+    const worker = this.start();
+    this.#live++;
+    worker.once('exit', () => {
+      this.#live--;
+      clearTimeout(this.#idle.get(worker));
+      this.#idle.delete(worker);
+      const waiter = this.#waiting[0];
+      if (waiter) waiter.resolve(this.#new());
+    });
+    return worker;
+  }
+}
