@@ -79,8 +79,15 @@ export async function packageSteps(): Promise<BenchResult[]> {
       .execute((trx) => startRunsForContacts(trx, { journeyId, version: 1, triggerNodeId: 'hook', contactIds: ids }));
     const cpu = process.cpuUsage();
     const pg = postgresCpu();
+    // Each thread is a V8 heap of its own: the process's peak resident memory says what they hold.
+    let peakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }, 50);
     await instance.startWorker();
-    const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts);
+    const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts).finally(() =>
+      clearInterval(sampler),
+    );
     const used = process.cpuUsage(cpu);
     const pgMs = postgresCpuBetween(pg, postgresCpu());
     const perStep = (us: number) => `${(us / contacts / 1000).toFixed(2)} ms`;
@@ -90,7 +97,7 @@ export async function packageSteps(): Promise<BenchResult[]> {
         metric: 'package steps/s',
         value: Math.round(contacts / (ms / 1000)),
         unit: 'steps/s',
-        notes: `${contacts} runs of webhook → bench.echo → exit, ${Math.round(ms)} ms; CPU a package step (its exit included): worker ${perStep(used.user + used.system)} + PostgreSQL ${pgMs === null ? 'n/a' : perStep(pgMs * 1000)}`,
+        notes: `${contacts} runs of webhook → bench.echo → exit, ${Math.round(ms)} ms; CPU a package step (its exit included): worker ${perStep(used.user + used.system)} + PostgreSQL ${pgMs === null ? 'n/a' : perStep(pgMs * 1000)}; peak RSS ${Math.round(peakRss / 2 ** 20)} MiB`,
       },
     ];
   } finally {
