@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { StepSecrets } from '../credentials/step-secrets.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
-import { mailDomain } from '../messages/deliver.js';
+import { messageIdHeader } from '../messages/addresses.js';
 import type { DefaultSmtp } from '../messages/transport.js';
 
 /** A mail server's refusal of a test send: HTTP 502 `delivery_failed`. */
@@ -12,9 +12,6 @@ export class DeliveryFailedError extends WaymarkError {
     super('delivery_failed', message, [], options);
   }
 }
-
-/** The default From of mail Waymark sends itself. */
-export const defaultFrom = (publicUrl: string) => `Waymark <waymark@${mailDomain(publicUrl)}>`;
 
 /**
  * Stores an email that no journey step sends (a test send, a double opt-in confirmation) and
@@ -63,7 +60,7 @@ export async function storeAndDeliver(
     })
     .execute();
   try {
-    const sent = await env.smtp.deliver(message, `<${id}@${mailDomain(env.publicUrl)}>`);
+    const sent = await env.smtp.deliver(message, messageIdHeader(id, env.publicUrl));
     await db
       .updateTable('messages')
       .set({ status: 'sent', sent_at: new Date(), provider_id: sent.providerId ?? null })

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isMailbox, notMailbox, ValidationError, WaymarkError } from '@waymark/sdk';
+import { defaultFrom } from '../messages/addresses.js';
 import type { Runtime } from '../runtime.js';
-import { defaultFrom, storeAndDeliver } from './outgoing.js';
+import { storeAndDeliver } from './outgoing.js';
 import { type PreviewRequest, previewTemplate } from './preview.js';
 
 /** A test send whose template does not render: HTTP 422 `template_error`, the errors in `details`. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Contact, JsonObject } from '@waymark/sdk';
-import { defaultFrom, storeAndDeliver } from '../content/outgoing.js';
+import { storeAndDeliver } from '../content/outgoing.js';
 import { renderContent, type TemplateContent } from '../content/render.js';
 import { loadSnippets } from '../content/snippets.js';
 import { templateVersion } from '../content/templates.js';
+import { defaultFrom } from '../messages/addresses.js';
 import { prepareEmail } from '../messages/prepare-email.js';
 import type { Runtime } from '../runtime.js';
 

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { smtpFailure } from '@waymark/nodes-email/smtp-failure';
 import {
   NodeError,
@@ -16,13 +15,8 @@ import { endedRunsAmong } from '../runs/end-runs.js';
 import { dkimFor } from '../sending/dkim.js';
 import { type SendingCredential, sendThroughCredential } from '../sending/senders.js';
 import { type StepScope, shared } from '../services/step-scope.js';
+import { messageIdHeader } from './addresses.js';
 import { sendSecrets } from './send-secrets.js';
-
-/** The domain of Waymark's own addresses (Message-ID, default From): the public URL's host. */
-export function mailDomain(publicUrl: string): string {
-  const host = new URL(publicUrl).hostname;
-  return host.includes('.') && !isIP(host) ? host : 'localhost';
-}
 
 /** What the step is answered: the send's result, or the error to throw once the message row is written. */
 export type Settled = { result: SendResult } | { error: unknown };
@@ -71,7 +65,7 @@ export async function handOver(
     if (credential) delivered = await sendThroughCredential(scope, credential, ready);
     else if (request.deliver) delivered = await request.deliver(ready);
     else if (request.channel === 'email') {
-      delivered = await scope.runtime.smtp.deliver(ready, `<${id}@${mailDomain(config.publicUrl)}>`);
+      delivered = await scope.runtime.smtp.deliver(ready, messageIdHeader(id, config.publicUrl));
     } else throw new NodeError(`channel ${request.channel} needs a deliver function`);
     metrics.messages.inc({ channel: request.channel, outcome: 'sent' });
     return {

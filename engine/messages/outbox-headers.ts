@@ -1,25 +1,12 @@
 import { mailOf } from '@waymark/nodes-email/smtp-mail';
+import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer from 'nodemailer';
-import { mailDomain } from './deliver.js';
+import { messageIdHeader } from './addresses.js';
 
 /** One header line of a message: its name as written, its value unfolded. */
 export interface MimeHeader {
   name: string;
   value: string;
-}
-
-/** What of a stored outbox email its header section is written from. */
-export interface OutboxEmail {
-  id: string;
-  to: string;
-  from: string | null;
-  replyTo: string | null;
-  subject: string | null;
-  html: string | null;
-  text: string | null;
-  headers: Record<string, string>;
-  /** The Date header: when the outbox took it. */
-  at: Date;
 }
 
 // Nodemailer writing a message to a buffer, as its SMTP transports would write it to a server.
@@ -32,24 +19,11 @@ const writer = nodemailer.createTransport({ streamTransport: true, buffer: true 
  * about 0.5 ms, a third of a send's CPU. A DKIM-Signature is added only on the way to a server.
  *
  * @example
- * await outboxHeaders(email, 'https://waymark.example.com') // [{ name: 'From', value: 'news@example.com' }, …]
+ * await outboxHeaders(message, sentAt, 'https://waymark.example.com') // [{ name: 'From', value: 'news@example.com' }, …]
  */
-export async function outboxHeaders(email: OutboxEmail, publicUrl: string): Promise<MimeHeader[]> {
-  const mail = mailOf(
-    {
-      channel: 'email',
-      messageId: email.id,
-      to: email.to,
-      from: email.from ?? undefined,
-      replyTo: email.replyTo ?? undefined,
-      subject: email.subject ?? undefined,
-      html: email.html ?? undefined,
-      text: email.text ?? undefined,
-      headers: email.headers,
-    },
-    `<${email.id}@${mailDomain(publicUrl)}>`,
-  );
-  const written = await writer.sendMail({ ...mail, date: email.at });
+export async function outboxHeaders(message: PreparedMessage, at: Date, publicUrl: string): Promise<MimeHeader[]> {
+  const mail = mailOf(message, messageIdHeader(message.messageId, publicUrl));
+  const written = await writer.sendMail({ ...mail, date: at });
   return headerSection(written.message as Buffer);
 }
 

@@ -3,7 +3,7 @@ import { textFromHtml } from '../content/html-text.js';
 import type { StoredLink } from '../db/tables/messages.js';
 import { bounceAddress, replyAddress } from '../inbound/addresses.js';
 import type { StepScope } from '../services/step-scope.js';
-import { mailDomain } from './deliver.js';
+import { defaultFrom } from './addresses.js';
 import { prepareEmail } from './prepare-email.js';
 
 /**
@@ -12,7 +12,7 @@ import { prepareEmail } from './prepare-email.js';
  */
 export function prepareMessage(scope: StepScope, id: string, request: SendRequest, to: string) {
   const { config, keys } = scope.runtime;
-  const from = request.from ?? `Waymark <waymark@${mailDomain(config.publicUrl)}>`;
+  const from = request.from ?? defaultFrom(config.publicUrl);
   // One literal, keys added after by assignment: keys added after a spread (`{ ...base, html }`)
   // take a slow path on Node 20 (engine/README.md "Hot paths"), and this runs for every message.
   const prepared = (html?: string, text?: string, headers: Record<string, string> = {}): PreparedMessage => ({

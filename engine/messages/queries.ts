@@ -111,16 +111,17 @@ export async function getMessage(db: Kysely<Database>, workspaceId: string, id: 
   const allHeaders = outboxed
     ? await outboxHeaders(
         {
-          id: r.id,
+          messageId: r.id,
+          channel: r.channel,
           to: r.to,
-          from: r.from,
-          replyTo: r.reply_to,
-          subject: r.subject,
-          html: r.html ?? null,
-          text: r.text ?? null,
+          from: r.from ?? undefined,
+          replyTo: r.reply_to ?? undefined,
+          subject: r.subject ?? undefined,
+          html: r.html ?? undefined,
+          text: r.text ?? undefined,
           headers: r.headers ?? {},
-          at: new Date(r.sent_at ?? r.created_at),
         },
+        new Date(r.sent_at ?? r.created_at),
         publicUrl,
       )
     : undefined;

@@ -1,30 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { eventually, runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
+import { e, eventually, n, runEnds } from '../engine/support.js';
+import type { TestApp } from '../support/runtime.js';
+import {
+  IN_QUIET_HOURS,
+  type QuietHoursApp,
+  SECRET,
+  startQuietHoursApp,
+  stopQuietHoursApp,
+} from './quiet-hours-app.js';
+import type { SmtpSink } from './smtp-sink.js';
 
-// The engine's clock, moved by the test: steps read it, and `travel` runs the step jobs that
-// fall due by then, as the queue would once that much real time had passed.
-let now = new Date('2030-01-10T21:30:00Z'); // 23:30 in Helsinki (+02:00)
+const clock = { now: IN_QUIET_HOURS };
+let app: Partial<QuietHoursApp> = {};
 let t: TestApp;
 let smtp: SmtpSink;
-let worker: WorkerHandle;
-const SECRET = 'a-webhook-secret-of-some-length';
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://w.example.com' }, { clock: { now: () => now } });
-  worker = await startWorker(t.runtime, { pollInterval: 100 });
-  await api('PUT', '/api/settings/contact-rules', { quietHours: { start: '21:00', end: '08:00' } });
+  ({ t, smtp } = app = await startQuietHoursApp(clock));
 });
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-  await smtp?.close();
-});
+afterAll(() => stopQuietHoursApp(app));
 
 function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
   return t.app.inject({ method, url, headers: t.auth, ...(payload ? { payload } : {}) });
@@ -32,7 +28,7 @@ function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
 
 /** Moves the clock to `to` and runs the step jobs due by then (`early`: every waiting one, whatever its time). */
 async function travel(to: Date, options: { early?: boolean } = {}) {
-  now = to;
+  clock.now = to;
   await sql`select graphile_worker.reschedule_jobs(array(
       select id from graphile_worker.jobs
       where task_identifier = 'waymark.step' and (${options.early ?? false} or run_at <= ${to})), run_at => now())`.execute(
@@ -40,29 +36,21 @@ async function travel(to: Date, options: { early?: boolean } = {}) {
   );
 }
 
-const node = (id: string, type: string, params: object) => ({ id, type, version: 1, params, position: { x: 0, y: 0 } });
-const edge = (source: string, target: string, sourceHandle = 'out') => ({
-  id: `${source}-${target}`,
-  source,
-  sourceHandle,
-  target,
-});
-
 /** A live journey: webhook → marketing email → tag → exit, and a Helsinki contact; the started run's id. */
 async function startRun(): Promise<{ runId: string; contactId: string; email: string }> {
   const graph = {
     nodes: [
-      node('hook', 'core.webhook', { secret: SECRET }),
-      node('mail', 'email.send', {
+      n('hook', 'core.webhook', { secret: SECRET }),
+      n('mail', 'email.send', {
         from: 'News <news@example.com>',
         subject: 'Good morning',
         html: '<p>Morning news</p>',
         category: 'marketing',
       }),
-      node('tag', 'crm.tag', { action: 'add', tag: 'mailed' }),
-      node('done', 'core.exit', { goal: 'mailed' }),
+      n('tag', 'crm.tag', { action: 'add', tag: 'mailed' }),
+      n('done', 'core.exit', { goal: 'mailed' }),
     ],
-    edges: [edge('hook', 'mail'), edge('mail', 'tag', 'sent'), edge('tag', 'done')],
+    edges: [e('hook', 'mail'), e('mail', 'tag', 'sent'), e('tag', 'done')],
   };
   const journeyId = (await api('POST', '/api/journeys', { name: 'Morning news', graph })).json().id;
   expect((await api('POST', `/api/journeys/${journeyId}/publish`)).statusCode).toBe(201);
@@ -91,7 +79,7 @@ async function delayedAndWaiting(runId: string) {
 
 describe('quiet hours in a running journey', () => {
   test('a marketing email due in quiet hours waits, is delivered when they end, and the run goes on', async () => {
-    now = new Date('2030-01-10T21:30:00Z');
+    clock.now = IN_QUIET_HOURS;
     const { runId, contactId, email } = await startRun();
     await delayedAndWaiting(runId);
     const before = smtp.mails.length;
@@ -119,7 +107,7 @@ describe('quiet hours in a running journey', () => {
   });
 
   test('a run woken before quiet hours end sends nothing and keeps waiting', async () => {
-    now = new Date('2030-01-10T21:30:00Z');
+    clock.now = IN_QUIET_HOURS;
     const { runId } = await startRun();
     const first = await delayedAndWaiting(runId);
     const before = smtp.mails.length;
@@ -154,17 +142,17 @@ describe('quiet hours changed while a message waits for their end', () => {
   }
 
   test('quiet hours removed: the message goes out at once', async () => {
-    now = new Date('2030-01-10T21:30:00Z');
+    clock.now = IN_QUIET_HOURS;
     const { runId } = await startRun();
     await delayedAndWaiting(runId);
 
-    now = new Date('2030-01-10T23:00:00Z'); // 01:00 in Helsinki
+    clock.now = new Date('2030-01-10T23:00:00Z'); // 01:00 in Helsinki
     expect((await api('PUT', '/api/settings/contact-rules', {})).statusCode).toBe(200);
-    expect(await sentAt(runId, now)).toMatchObject({ status: 'sent', sentAt: '2030-01-10T23:00:00.000Z' });
+    expect(await sentAt(runId, clock.now)).toMatchObject({ status: 'sent', sentAt: '2030-01-10T23:00:00.000Z' });
   });
 
   test('quiet hours shortened: the message goes out at their new, earlier end', async () => {
-    now = new Date('2030-01-10T21:30:00Z');
+    clock.now = IN_QUIET_HOURS;
     const { runId } = await startRun();
     await delayedAndWaiting(runId);
 
@@ -178,7 +166,7 @@ describe('quiet hours changed while a message waits for their end', () => {
   });
 
   test('quiet hours lengthened: nothing goes out at their old end, the message goes at the new one', async () => {
-    now = new Date('2030-01-10T21:30:00Z');
+    clock.now = IN_QUIET_HOURS;
     const { runId } = await startRun();
     await delayedAndWaiting(runId);
     const before = smtp.mails.length;

@@ -1,37 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { up as releaseLeftMessages } from '../../migrations/0061_unsent_messages_end_with_their_run.js';
-import { eventually, runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
+import { e, eventually, n, runEnds } from '../engine/support.js';
+import type { TestApp } from '../support/runtime.js';
+import {
+  IN_QUIET_HOURS,
+  type QuietHoursApp,
+  SECRET,
+  startQuietHoursApp,
+  stopQuietHoursApp,
+} from './quiet-hours-app.js';
+import type { SmtpSink } from './smtp-sink.js';
 
 // A marketing message due in quiet hours waits for their end (API.md "Contact rules"). Once
 // its run has ended it must never go, nor stay `delayed` for ever: it fails, saying why, as a
 // message held for a send rate does (contracts/sending.md "Send rates and the backlog").
 
-// The engine's clock, moved by the test: steps read it, and `travel` runs the step jobs that
-// fall due by then, as the queue would once that much real time had passed.
-let now = new Date('2030-01-10T21:30:00Z'); // 23:30 in Helsinki (+02:00)
 const QUIET_HOURS_END = new Date('2030-01-11T06:00:00Z'); // 08:00 in Helsinki
 const NOT_SENT = 'not sent: its run ended while it waited for quiet hours to end';
+const clock = { now: IN_QUIET_HOURS };
+let app: Partial<QuietHoursApp> = {};
 let t: TestApp;
 let smtp: SmtpSink;
-let worker: WorkerHandle;
-const SECRET = 'a-webhook-secret-of-some-length';
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://w.example.com' }, { clock: { now: () => now } });
-  worker = await startWorker(t.runtime, { pollInterval: 100 });
-  await api('PUT', '/api/settings/contact-rules', { quietHours: { start: '21:00', end: '08:00' } });
+  ({ t, smtp } = app = await startQuietHoursApp(clock));
 });
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-  await smtp?.close();
-});
+afterAll(() => stopQuietHoursApp(app));
 
 function api(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) {
   return t.app.inject({ method, url, headers: t.auth, ...(payload ? { payload } : {}) });
@@ -39,7 +35,7 @@ function api(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: o
 
 /** Moves the clock to `to` and runs the step jobs due by then; resolves once every one has run. */
 async function travel(to: Date) {
-  now = to;
+  clock.now = to;
   await sql`select graphile_worker.reschedule_jobs(array(
       select id from graphile_worker.jobs where task_identifier = 'waymark.step' and run_at <= ${to}), run_at => now())`.execute(
     t.runtime.db,
@@ -52,15 +48,7 @@ async function travel(to: Date) {
   });
 }
 
-const node = (id: string, type: string, params: object) => ({ id, type, version: 1, params, position: { x: 0, y: 0 } });
-const edge = (source: string, target: string, sourceHandle = 'out') => ({
-  id: `${source}-${target}`,
-  source,
-  sourceHandle,
-  target,
-});
-
-const mail = node('mail', 'email.send', {
+const mail = n('mail', 'email.send', {
   from: 'News <news@example.com>',
   subject: 'Good morning',
   html: '<p>Morning news</p>',
@@ -69,8 +57,8 @@ const mail = node('mail', 'email.send', {
 
 /** webhook → marketing email → exit, unless given another graph. */
 const mailJourney = {
-  nodes: [node('hook', 'core.webhook', { secret: SECRET }), mail, node('done', 'core.exit', { goal: 'mailed' })],
-  edges: [edge('hook', 'mail'), edge('mail', 'done', 'sent')],
+  nodes: [n('hook', 'core.webhook', { secret: SECRET }), mail, n('done', 'core.exit', { goal: 'mailed' })],
+  edges: [e('hook', 'mail'), e('mail', 'done', 'sent')],
 };
 
 /**
@@ -78,7 +66,7 @@ const mailJourney = {
  * until its email is delayed by quiet hours and the run waits for their end.
  */
 async function runWaitingForQuietHours(journey: { graph?: object; settings?: object } = {}) {
-  now = new Date('2030-01-10T21:30:00Z');
+  clock.now = IN_QUIET_HOURS;
   const created = await api('POST', '/api/journeys', { name: 'Morning news', graph: mailJourney, ...journey });
   const journeyId = created.json().id;
   expect((await api('POST', `/api/journeys/${journeyId}/publish`)).statusCode).toBe(201);
@@ -157,10 +145,10 @@ describe('a message delayed by quiet hours whose run ends', () => {
     const graph = {
       nodes: [
         ...mailJourney.nodes,
-        node('hour', 'core.wait', { duration: 'PT1H' }),
-        node('gone', 'core.exit', { goal: 'timed-out' }),
+        n('hour', 'core.wait', { duration: 'PT1H' }),
+        n('gone', 'core.exit', { goal: 'timed-out' }),
       ],
-      edges: [...mailJourney.edges, edge('hook', 'hour'), edge('hour', 'gone')],
+      edges: [...mailJourney.edges, e('hook', 'hour'), e('hour', 'gone')],
     };
     const { runId } = await runWaitingForQuietHours({ graph });
     const before = smtp.mails.length;
@@ -251,7 +239,7 @@ describe('a run cancelled as its step hands over the message at the end of quiet
 
 describe('a run cancelled while its first send waits for the contact', () => {
   test('sends and stores nothing', async () => {
-    now = new Date('2030-01-10T10:00:00Z'); // noon in Helsinki: no quiet hours
+    clock.now = new Date('2030-01-10T10:00:00Z'); // noon in Helsinki: no quiet hours
     const journeyId = (await api('POST', '/api/journeys', { name: 'Noon news', graph: mailJourney })).json().id;
     expect((await api('POST', `/api/journeys/${journeyId}/publish`)).statusCode).toBe(201);
     const email = `${randomUUID()}@example.com`;
@@ -269,7 +257,7 @@ describe('a run cancelled while its first send waits for the contact', () => {
       await expect.poll(sendsWaiting).toBe(1);
       expect((await api('POST', `/api/runs/${runId}/cancel`)).statusCode).toBe(200);
     });
-    await travel(now);
+    await travel(clock.now);
 
     expect(smtp.mails.length).toBe(before);
     expect(await messagesOf(runId)).toEqual([]);
@@ -310,7 +298,7 @@ async function whileLocked(key: string, during: () => Promise<void>) {
 
 /** Moves the clock to the end of quiet hours and runs the waiting step's job now, not waiting for it. */
 async function wake() {
-  now = QUIET_HOURS_END;
+  clock.now = QUIET_HOURS_END;
   await sql`select graphile_worker.reschedule_jobs(array(
       select id from graphile_worker.jobs where task_identifier = 'waymark.step'), run_at => now())`.execute(
     t.runtime.db,

@@ -3,6 +3,7 @@ import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker
 import { e, eventually, n, publish } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { draft, postTest } from '../test-runs/support.js';
+import { segmentField } from './support.js';
 
 // API.md "Contacts": emails are stored lower-cased and matched case-insensitively, so every
 // clause on `email`, wherever a filter runs, reads its value as lower-cased.
@@ -21,15 +22,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function segmentEmails(filter: object): Promise<string[]> {
-  const res = await t.app.inject({
-    method: 'GET',
-    url: `/api/contacts?segment=${encodeURIComponent(JSON.stringify(filter))}`,
-    headers: t.auth,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().contacts.map((c: { email: string }) => c.email);
-}
+const segmentEmails = (filter: object) => segmentField(t, filter, 'email');
 
 const conditionGraph = (filter: object) => ({
   nodes: [

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { e, n } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { draft, postTest } from '../test-runs/support.js';
+import { segmentField } from './support.js';
 
 // API.md "Contacts": phones are stored in E.164, so a clause on `phone` compares a number written
 // with spaces, dots, dashes or brackets without them.
@@ -14,15 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function segmentPhones(filter: object): Promise<string[]> {
-  const res = await t.app.inject({
-    method: 'GET',
-    url: `/api/contacts?segment=${encodeURIComponent(JSON.stringify(filter))}`,
-    headers: t.auth,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().contacts.map((c: { phone: string }) => c.phone);
-}
+const segmentPhones = (filter: object) => segmentField(t, filter, 'phone');
 
 describe('a filter clause on phone', () => {
   test.each([
