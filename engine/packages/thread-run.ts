@@ -33,8 +33,8 @@ type ThreadMessage = { attempt: number } & (
   | { kind: 'started' }
   | { kind: 'call'; id: number; service: string; method: string; args: unknown[] }
   | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object | string; msg?: string }
-  | { kind: 'result'; ok: true; value: unknown }
-  | { kind: 'result'; ok: false; error: SerializedError }
+  | { kind: 'result'; reusable: boolean; ok: true; value: unknown }
+  | { kind: 'result'; reusable: boolean; ok: false; error: SerializedError }
 );
 
 const SERVICES = ['contacts', 'messages', 'http', 'credentials', 'leads'] as const;
@@ -98,11 +98,12 @@ function startThread(files: PackageFiles, probe = false): Worker {
  * thread with an empty environment that imported the package once: starting a thread and
  * importing cost tens of milliseconds of CPU, more than most nodes' `run`. Its `ThreadPool`
  * lends a thread to one attempt at a time, `MAX_THREADS` at most: a thread whose attempt
- * answered serves the next; one that passed its time limit is terminated, one that crashed
- * is gone.
+ * answered and left nothing running (no timer, no socket) serves the next; any other is
+ * terminated, so no attempt's leftovers can crash or delay another's step (contract
+ * packages.md: a thread's crash fails its own attempt only).
  *
  * Services are called back in this thread on the attempt's own `ctx`; a call is tagged with
- * its attempt, so that code an earlier attempt left running reaches no other step's `ctx`.
+ * its attempt, so that a call still pending when its attempt ended reaches no other step.
  * At the time limit, counted from when `run` starts in the thread (loading the package has
  * `LOAD_LIMIT_MS` of its own), the thread is terminated whatever it does (a promise that
  * never settles, an endless loop) and the attempt fails with `step.timeout`; a crash of the
@@ -151,8 +152,8 @@ export class PackageThreads {
           clearTimeout(timer);
           timer = setTimeout(timeout(`the step passed its time limit of ${node.limitMs} ms`), node.limitMs);
         } else if (message.kind === 'result') {
-          if (message.ok) finish(() => resolve(message.value), true);
-          else finish(() => reject(revive(message.error)), true);
+          if (message.ok) finish(() => resolve(message.value), message.reusable);
+          else finish(() => reject(revive(message.error)), message.reusable);
         } else if (message.kind === 'log') {
           ctx.log[message.level](message.obj, message.msg);
         } else if (message.kind === 'call') {

@@ -3,7 +3,8 @@
  * at a time (contract packages.md "Isolation and reach"). Plain JavaScript kept as text and
  * started with `eval`, so the thread needs no TypeScript loader and holds nothing of Waymark
  * but what `workerData` gives it: the package's entry and the SDK it was installed against.
- * It imports the package once and then serves each `attempt` message with the step's data;
+ * It imports the package once and then serves each `attempt` message with the step's data,
+ * saying with its answer whether the attempt left work running (then the thread serves no other);
  * every service call is a message, tagged with its attempt, to that step's own `ctx` in the
  * main thread. With `probe`, it only imports the package (a first load, before the main
  * thread does) and answers.
@@ -85,11 +86,27 @@ async function run({ attempt, type, version, data }) {
   return node.run(ctx);
 }
 
-function answer(attempt, outcome) {
+// What the thread itself holds open once the package has loaded (its ports, stdout's pipe).
+const counts = () => {
+  const found = {};
+  for (const r of process.getActiveResourcesInfo()) found[r] = (found[r] || 0) + 1;
+  return found;
+};
+const baseline = loaded.then(counts, () => ({}));
+
+// Whether the attempt left nothing running beyond that (a timer, a socket): only then may the
+// thread serve another, whose step that work could otherwise crash.
+const quiet = async () => {
+  const held = await baseline;
+  return Object.entries(counts()).every(([r, n]) => n <= (held[r] || 0));
+};
+
+async function answer(attempt, outcome) {
+  const reusable = await quiet();
   try {
-    parentPort.postMessage({ kind: 'result', attempt, ...outcome });
+    parentPort.postMessage({ kind: 'result', attempt, reusable, ...outcome });
   } catch (error) {
-    parentPort.postMessage({ kind: 'result', attempt, ok: false, error: { message: 'the node returned a value that is not data: ' + error.message, stepCode: 'node.invalid-result' } });
+    parentPort.postMessage({ kind: 'result', attempt, reusable, ok: false, error: { message: 'the node returned a value that is not data: ' + error.message, stepCode: 'node.invalid-result' } });
   }
 }
 

@@ -22,6 +22,16 @@ beforeAll(async () => {
     );
     if (res.statusCode !== 201) throw new Error(res.body);
   };
+  // Ann's step leaves a timer that throws; Bob's step runs while it would fire.
+  await install(
+    'leftover',
+    `if (ctx.params.text === 'hello Ann') {
+  setTimeout(() => { throw new Error('thrown after its step answered'); }, 500);
+  return { next: 'out' };
+}
+await new Promise((r) => setTimeout(r, 1500));
+return { next: 'out' };`,
+  );
   await install('count', "calls += 1; return { next: 'out', output: { calls } };", 'let calls = 0;');
   // Ann's step leaves a send behind it; Bob's step runs long enough for it to fire meanwhile.
   await install(
@@ -62,5 +72,14 @@ describe("an installed package's threads", () => {
       const res = await t.app.inject({ method: 'GET', url: `/api/messages?contactId=${contactId}`, headers: t.auth });
       expect(res.json().messages).toEqual([]);
     }
+  }, 30_000);
+
+  test('a step that left work running keeps its thread to itself: a crash of that work fails no later step', async () => {
+    const id = await publishedJourney(t, 'leftover.shout');
+    const ann = await ended(await fire(t, id, 'Ann'));
+    const bob = await ended(await fire(t, id, 'Bob'));
+    expect(ann.run.status).toBe('completed');
+    expect(bob.run.status).toBe('completed');
+    expect(bob.step?.attempts).toBe(1);
   }, 30_000);
 });
