@@ -211,7 +211,11 @@ export async function getRun(
   };
 }
 
-/** Ends a live run as `exited`; a run that already ended is a conflict. */
+/**
+ * Ends a live run as `exited` (API.md: "the run ends as `exited`"). A run already `exited` is
+ * answered as it is, so a cancel repeated after a lost answer succeeds and changes nothing; a
+ * run that completed or failed cannot end as `exited`, which is a conflict naming its status.
+ */
 export async function cancelRun(
   db: Kysely<Database>,
   workspaceId: string,
@@ -220,9 +224,11 @@ export async function cancelRun(
   // Not found in the workspace: 404 before anything ends.
   await getRun(db, workspaceId, runId);
   const ended = await db.transaction().execute((trx) => endRuns(trx, { runIds: [runId] }, 'exited'));
-  if (ended.length === 0) {
-    const run = await getRun(db, workspaceId, runId);
-    throw new ConflictError(`the run has already ended (${run.status})`);
+  const run = await getRun(db, workspaceId, runId);
+  if (ended.length === 0 && run.status !== 'exited') {
+    throw new ConflictError(
+      `the run has already ended as ${run.status}: only a running or waiting run can be cancelled`,
+    );
   }
-  return getRun(db, workspaceId, runId);
+  return run;
 }

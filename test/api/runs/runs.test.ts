@@ -92,7 +92,7 @@ describe('GET /api/runs/:id', () => {
 });
 
 describe('POST /api/runs/:id/cancel', () => {
-  test('ends a waiting run as exited; a second cancel is a conflict', async () => {
+  test('ends a waiting run as exited; a second cancel answers 200 with the run as it is', async () => {
     const j = await publish(t.runtime.db, {
       nodes: [n('t', 'tst.trigger'), n('w', 'tst.sleep', { ms: 60_000 })],
       edges: [e('t', 'w')],
@@ -104,12 +104,24 @@ describe('POST /api/runs/:id/cancel', () => {
     expect(res.json()).toMatchObject({ id, status: 'exited' });
     expect(res.json().endedAt).not.toBeNull();
     const again = await t.app.inject({ method: 'POST', url: `/api/runs/${id}/cancel`, headers: t.auth });
-    expect(again.statusCode).toBe(409);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(res.json());
     const missing = await t.app.inject({
       method: 'POST',
       url: '/api/runs/00000000-0000-4000-8000-000000000000/cancel',
       headers: t.auth,
     });
     expect(missing.statusCode).toBe(404);
+  });
+
+  test('a completed run cannot end as exited: 409 naming its status, the run unchanged', async () => {
+    const j = await publish(t.runtime.db, { nodes: [n('t', 'tst.trigger'), n('a', 'tst.step')], edges: [e('t', 'a')] });
+    const id = await start(j);
+    await runEnds(t.runtime.db, id);
+    const res = await t.app.inject({ method: 'POST', url: `/api/runs/${id}/cancel`, headers: t.auth });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'conflict', message: expect.stringContaining('completed') });
+    const run = await t.app.inject({ url: `/api/runs/${id}`, headers: t.auth });
+    expect(run.json()).toMatchObject({ status: 'completed' });
   });
 });
