@@ -24,6 +24,21 @@ export interface RunView {
   contactEmail?: string | null;
 }
 
+/**
+ * A step its run's end stopped before it finished (a cancel, an archive, an `exitOn` event, an
+ * exit or a failure on another branch): a token parked in a wait or in flight, or one queued
+ * and never started (`startedAt` null). API.md's step statuses are completed, failed and
+ * waiting, so these are listed beside the steps rather than among them.
+ */
+export interface CancelledStepView {
+  nodeId: string;
+  startedAt: string | null;
+  cancelledAt: string;
+}
+
+/** A run with its steps, as `GET /api/runs/:id` answers it. */
+export type RunWithSteps = RunView & { steps: StepView[]; cancelledSteps: CancelledStepView[] };
+
 export interface StepView {
   nodeId: string;
   status: 'completed' | 'failed' | 'waiting';
@@ -176,12 +191,11 @@ export async function listRuns(
   return { runs, nextCursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
-/** A run with its steps in order (trigger first); finished and parked steps only. */
-export async function getRun(
-  db: Kysely<Database>,
-  workspaceId: string,
-  runId: string,
-): Promise<RunView & { steps: StepView[] }> {
+/**
+ * A run with its steps in order (trigger first): finished and parked steps, and apart from them
+ * the steps its end cancelled.
+ */
+export async function getRun(db: Kysely<Database>, workspaceId: string, runId: string): Promise<RunWithSteps> {
   const run = await db
     .selectFrom('runs')
     .select(RUN_COLUMNS)
@@ -194,19 +208,27 @@ export async function getRun(
     .selectFrom('steps')
     .select(['node_id', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'parent_step_id'])
     .where('run_id', '=', runId)
-    .where('status', 'in', ['completed', 'failed', 'waiting'])
+    .where('status', 'in', ['completed', 'failed', 'waiting', 'cancelled'])
     .orderBy('seq')
     .execute();
+  const cancelled = steps.filter((s) => s.status === 'cancelled');
   return {
     ...view(run),
-    steps: steps.map((s) => ({
+    steps: steps
+      .filter((s) => s.status !== 'cancelled')
+      .map((s) => ({
+        nodeId: s.node_id,
+        status: s.status as StepView['status'],
+        ...(s.parent_step_id === null ? { output: run.trigger } : s.output !== null ? { output: s.output } : {}),
+        ...(s.error !== null && s.status === 'failed' ? { error: s.error } : {}),
+        attempts: s.attempts,
+        startedAt: iso(s.started_at),
+        finishedAt: iso(s.finished_at),
+      })),
+    cancelledSteps: cancelled.map((s) => ({
       nodeId: s.node_id,
-      status: s.status as StepView['status'],
-      ...(s.parent_step_id === null ? { output: run.trigger } : s.output !== null ? { output: s.output } : {}),
-      ...(s.error !== null && s.status === 'failed' ? { error: s.error } : {}),
-      attempts: s.attempts,
       startedAt: iso(s.started_at),
-      finishedAt: iso(s.finished_at),
+      cancelledAt: iso(s.finished_at) as string,
     })),
   };
 }
@@ -216,11 +238,7 @@ export async function getRun(
  * answered as it is, so a cancel repeated after a lost answer succeeds and changes nothing; a
  * run that completed or failed cannot end as `exited`, which is a conflict naming its status.
  */
-export async function cancelRun(
-  db: Kysely<Database>,
-  workspaceId: string,
-  runId: string,
-): Promise<RunView & { steps: StepView[] }> {
+export async function cancelRun(db: Kysely<Database>, workspaceId: string, runId: string): Promise<RunWithSteps> {
   // Not found in the workspace: 404 before anything ends.
   await getRun(db, workspaceId, runId);
   const ended = await db.transaction().execute((trx) => endRuns(trx, { runIds: [runId] }, 'exited'));

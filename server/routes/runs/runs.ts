@@ -57,8 +57,22 @@ export const runWithSteps = {
         required: ['nodeId', 'status', 'attempts', 'startedAt', 'finishedAt'],
       },
     },
+    cancelledSteps: {
+      type: 'array',
+      description:
+        "steps the run's end stopped before they finished (a cancel, an archive, an exitOn event, an exit or a failure on another branch), in order: a token parked in a wait or in flight, or queued and never started (startedAt null)",
+      items: {
+        type: 'object',
+        properties: {
+          nodeId: { type: 'string' },
+          startedAt: { type: ['string', 'null'], format: 'date-time' },
+          cancelledAt: { type: 'string', format: 'date-time' },
+        },
+        required: ['nodeId', 'startedAt', 'cancelledAt'],
+      },
+    },
   },
-  required: [...runRequired, 'steps'],
+  required: [...runRequired, 'steps', 'cancelledSteps'],
 } as const;
 
 /** API.md "Runs": list with filters and cursor paging, one run with its steps, cancel. */

@@ -75,6 +75,7 @@ describe('GET /api/runs/:id', () => {
     ]);
     expect(run.steps[0].output).toEqual({ order: 7 });
     expect(run.steps[1]).toMatchObject({ output: { label: 'x' }, attempts: 1 });
+    expect(run.cancelledSteps).toEqual([]);
   });
 
   test('answers 404 for an unknown run and 400 for a malformed id', async () => {
@@ -112,6 +113,26 @@ describe('POST /api/runs/:id/cancel', () => {
       headers: t.auth,
     });
     expect(missing.statusCode).toBe(404);
+  });
+
+  test('lists the steps the cancel stopped apart from the steps, whose statuses stay those of API.md', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [n('t', 'tst.trigger'), n('a', 'tst.step'), n('w', 'tst.sleep', { ms: 60_000 })],
+      edges: [e('t', 'a'), e('a', 'w')],
+    });
+    const id = await start(j);
+    await runEnds(t.runtime.db, id, ['waiting']);
+    const waiting = (await t.app.inject({ url: `/api/runs/${id}`, headers: t.auth })).json();
+    const parked = waiting.steps.find((s: { nodeId: string }) => s.nodeId === 'w');
+    const cancelled = await t.app.inject({ method: 'POST', url: `/api/runs/${id}/cancel`, headers: t.auth });
+    const run = (await t.app.inject({ url: `/api/runs/${id}`, headers: t.auth })).json();
+    expect(cancelled.json()).toEqual(run);
+    expect(run.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([
+      ['t', 'completed'],
+      ['a', 'completed'],
+    ]);
+    expect(run.cancelledSteps).toEqual([{ nodeId: 'w', startedAt: parked.startedAt, cancelledAt: expect.any(String) }]);
+    expect(Date.parse(run.cancelledSteps[0].cancelledAt)).toBeLessThanOrEqual(Date.parse(run.endedAt));
   });
 
   test('a completed run cannot end as exited: 409 naming its status, the run unchanged', async () => {

@@ -243,8 +243,16 @@ export interface RunStep {
   finishedAt: string | null;
 }
 
+/** A step the run's end stopped before it finished (`startedAt` null: queued, never started). */
+export interface CancelledStep {
+  nodeId: string;
+  startedAt: string | null;
+  cancelledAt: string;
+}
+
 export interface RunDetail extends Run {
   steps: RunStep[];
+  cancelledSteps: CancelledStep[];
 }
 
 export interface LiveStep {
