@@ -90,8 +90,8 @@ const text = (value: unknown) => (value === undefined || value === null ? undefi
  * The contact without `contact` in the request: the one the trigger payload names, as a
  * webhook would bind it, but read only; an identity not stored yet becomes an inline contact.
  * Without `readsStored` (no `contacts:read`) the identity always makes an inline contact.
- * The payload's `timezone` is the contact's, as the webhook would store it (a blank or null one
- * names nothing; a bad one is 400 at `/trigger/timezone`, as the webhook answers).
+ * The payload's `timezone` is the contact's, as the webhook would store it (a blank one names
+ * nothing, null clears it; a bad one is 400 at `/trigger/timezone`, as the webhook answers).
  */
 async function contactOfTrigger(
   db: Kysely<Database>,
@@ -100,9 +100,10 @@ async function contactOfTrigger(
   at: Date,
   readsStored: boolean,
 ): Promise<Contact | null> {
-  const timezone = text(trigger.timezone)?.trim() || undefined;
-  const zone = timezone ? normalized({ timezone }, '/trigger').timezone : undefined;
-  const withZone = (contact: Contact | null) => (contact && zone ? { ...contact, timezone: zone } : contact);
+  const timezone = trigger.timezone === null ? null : text(trigger.timezone)?.trim() || undefined;
+  const zone = timezone === undefined ? undefined : normalized({ timezone }, '/trigger').timezone;
+  const withZone = (contact: Contact | null) =>
+    contact && zone !== undefined ? { ...contact, timezone: zone } : contact;
   if (trigger.contactId !== undefined && trigger.contactId !== null)
     return withZone(await storedContact(db, workspaceId, String(trigger.contactId)));
   const fields: InlineContact = {

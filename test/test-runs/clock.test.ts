@@ -161,4 +161,15 @@ describe('test runs on a simulated clock', () => {
     expect(result.steps[2].at).toBe('2026-03-02T00:00:00.000Z');
     expect(result.contact).toMatchObject({ id: contactId, tags: [{ tag: 'morning', active: true }] });
   });
+
+  test('a trigger payload’s timezone null walks its stored contact in UTC, as the webhook would clear it', async () => {
+    const contactId = await storeContact(t, { email: 'cleared@example.com', timezone: 'Asia/Tokyo' });
+    const id = await draft(t, {
+      nodes: [hook(), n('nine', 'core.wait', { until: { time: '09:00', timezone: 'contact' } }), tag('morning')],
+      edges: [e('hook', 'nine'), e('nine', 'morning')],
+    });
+    const trigger = { contactId, timezone: null };
+    const result = await testRun(t, id, { trigger, startAt: '2026-03-01T12:00:00.000Z' });
+    expect(result.steps[2].at).toBe('2026-03-02T09:00:00.000Z');
+  });
 });

@@ -10,14 +10,15 @@ import { type UpsertOptions, upsertContacts } from './upsert.js';
 
 /**
  * The identity fields a webhook payload or an event may carry; a webhook payload's `timezone`
- * too, no identity but stored on the contact it names, as `POST /api/contacts` stores it.
+ * too, no identity but stored on the contact it names, as `POST /api/contacts` stores it
+ * (null clears it there, so here too).
  */
 export interface ContactIdentity {
   contactId?: string;
   email?: string;
   phone?: string;
   externalId?: string;
-  timezone?: string;
+  timezone?: string | null;
 }
 
 /** An identity in stored form: an explicit contact id, or normalised email, E.164 phone, external id. */
@@ -26,8 +27,8 @@ export interface NormalizedIdentity {
   email?: string;
   phone?: string;
   externalId?: string;
-  /** The IANA time zone to store on the contact, when given. */
-  timezone?: string;
+  /** The IANA time zone to store on the contact, when given; null clears the stored one. */
+  timezone?: string | null;
 }
 
 /** A payload's or an event's blank identity field (a form left empty, a CRM's "") names no one. */
@@ -56,11 +57,9 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
         : named(String(identity.externalId)),
   };
   const someone = contactId !== undefined || Object.values(fields).some((v) => v !== undefined && v !== null);
-  // A blank or null time zone is left out, as a blank identity field is.
-  const normalized = normalizeInput({
-    ...fields,
-    timezone: someone ? (named(identity.timezone) ?? undefined) : undefined,
-  });
+  // A blank time zone is left out, as a blank identity field is; null clears the stored one,
+  // as it does in `POST /api/contacts` (timezone is data of the contact, not an identity).
+  const normalized = normalizeInput({ ...fields, timezone: someone ? named(identity.timezone) : undefined });
   errors.push(...normalized.errors);
   if (errors.length) {
     const says = (e: ErrorDetail) =>
@@ -69,7 +68,7 @@ export function normalizeIdentity(identity: ContactIdentity): NormalizedIdentity
   }
   const { email, phone, externalId, timezone } = normalized.value;
   if (!contactId && !email && !phone && !externalId) return null;
-  return { contactId, email, phone, externalId, timezone: timezone ?? undefined };
+  return { contactId, email, phone, externalId, timezone };
 }
 
 /**
@@ -110,7 +109,7 @@ export async function bindContact(
   }>`
     select id, email, phone, external_id, timezone, merged_into from contacts
     where id in ${identityHolders(workspaceId, identityValuesOf([value]))}`.execute(db);
-  const same = (stored: string | null, given: string | undefined) => given === undefined || stored === given;
+  const same = (stored: string | null, given: string | null | undefined) => given === undefined || stored === given;
   if (known.length === 1 && known[0]) {
     const k = known[0];
     const holder = k.merged_into ?? k.id;

@@ -203,15 +203,17 @@ export function authenticWebhook(
 
 /**
  * The identity fields of a payload, for binding the run to a contact, with its `timezone` (to
- * store on that contact): each read alike, text or a number, anything else ignored.
+ * store on that contact; null clears it, as in `POST /api/contacts`): each read alike, text or
+ * a number, anything else ignored.
  */
 export function identityOf(payload: JsonObject): ContactIdentity | null {
-  const identity: Record<string, string> = {};
+  const identity: ContactIdentity = {};
   for (const key of ['contactId', 'email', 'phone', 'externalId', 'timezone'] as const) {
     const value = payload[key];
     if (typeof value === 'string' && value.trim()) identity[key] = value;
     else if (typeof value === 'number') identity[key] = String(value);
   }
+  if (payload.timezone === null) identity.timezone = null;
   // A time zone alone names no one: the run is anonymous and the payload's timezone mere data.
   return Object.keys(identity).some((key) => key !== 'timezone') ? identity : null;
 }

@@ -83,6 +83,13 @@ describe('a webhook payload’s timezone', () => {
     expect(await contactOfRun(res)).toMatchObject({ externalId: 'tz-known', timezone: 'America/New_York' });
   });
 
+  test('null clears a known contact’s, as POST /api/contacts does', async () => {
+    await contact({ externalId: 'tz-cleared', timezone: 'Europe/Stockholm' });
+    const res = await post(await hookJourney(), { externalId: 'tz-cleared', timezone: null });
+    expect(res.statusCode).toBe(202);
+    expect(await contactOfRun(res)).toMatchObject({ externalId: 'tz-cleared', timezone: null });
+  });
+
   test('is stored on the contact a contactId names', async () => {
     const id = await contact({ email: 'tz-by-id@example.com' });
     const res = await post(await hookJourney(), { contactId: id, timezone: 'Asia/Tokyo' });
