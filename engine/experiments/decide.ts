@@ -44,10 +44,10 @@ export async function overrideWinner(
   workspaceId: string,
   journeyId: string,
   nodeId: string,
-  variant: unknown,
+  variant: string,
 ): Promise<Experiment> {
   const before = await nodeExperiment(db, workspaceId, journeyId, nodeId);
-  if (typeof variant !== 'string' || !before.variants.some((v) => v.key === variant)) {
+  if (!before.variants.some((v) => v.key === variant)) {
     const keys = before.variants.map((v) => v.key).join(', ');
     throw new ValidationError('the request body is invalid', [
       { path: '/variant', message: `body/variant must be one of the variant keys of node "${nodeId}": ${keys}` },

@@ -206,5 +206,6 @@ export const winnerParams = {
 export const winnerBody = {
   type: 'object',
   properties: { variant: { type: 'string', description: 'a variant key of the node' } },
+  required: ['variant'],
   additionalProperties: false,
 } as const;

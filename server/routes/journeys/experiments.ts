@@ -47,11 +47,11 @@ export async function experimentsRoutes(app: FastifyInstance) {
     params: s.winnerParams,
     response: { 200: s.experimentSchema, ...errorResponses(400, 404) },
   };
-  app.post<{ Params: WinnerParams; Body: { variant?: unknown } | undefined }>(
+  app.post<{ Params: WinnerParams; Body: { variant: string } }>(
     '/api/journeys/:id/nodes/:nodeId/winner',
     { schema: { ...winnerSchema, body: s.winnerBody } },
     async (request) =>
-      overrideWinner(db, workspaceOf(request), request.params.id, request.params.nodeId, request.body?.variant),
+      overrideWinner(db, workspaceOf(request), request.params.id, request.params.nodeId, request.body.variant),
   );
 
   app.delete<{ Params: WinnerParams }>(
