@@ -52,6 +52,17 @@ describe('node settings at publish', () => {
     expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/attempts', '/settings/retry/maxBackoff']);
   });
 
+  test('maxBackoff shorter than the default backoff (PT1S) is refused, naming the node and path', async () => {
+    const details = await publishProblems(failing({ retry: { maxBackoff: 'PT0S' } }));
+    expect(details).toEqual([
+      {
+        nodeId: 'fail',
+        path: '/settings/retry/maxBackoff',
+        message: 'maxBackoff must not be shorter than backoff (PT1S when not given)',
+      },
+    ]);
+  });
+
   test('a backoff with no amount (PT, P) is not a duration', async () => {
     const details = await publishProblems(failing({ retry: { backoff: 'PT', maxBackoff: 'P' } }));
     expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/backoff', '/settings/retry/maxBackoff']);

@@ -4,6 +4,8 @@ import type { KnownNode } from './nodes.js';
 
 const ON_ERROR = ['fail', 'continue', 'output'];
 const MAX_BACKOFF_MS = 24 * 3600_000;
+/** `retry.backoff` when a node's settings give none: PT1S (contracts/failures.md). */
+export const DEFAULT_BACKOFF_MS = 1000;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A duration from PT0S to P1D in ms, or a problem. */
@@ -32,8 +34,16 @@ function retryProblems(retry: unknown): ErrorDetail[] {
     if (typeof checked === 'string') problems.push({ path: `/settings/retry/${key}`, message: `${key} ${checked}` });
     else ms[key] = checked;
   }
-  if (ms.backoff !== undefined && ms.maxBackoff !== undefined && ms.maxBackoff < ms.backoff)
-    problems.push({ path: '/settings/retry/maxBackoff', message: 'maxBackoff must not be shorter than backoff' });
+  // A maxBackoff below the default backoff contradicts it as much as one below a given backoff:
+  // every delay would be silently cut to it.
+  if (ms.maxBackoff !== undefined && ms.maxBackoff < (ms.backoff ?? DEFAULT_BACKOFF_MS))
+    problems.push({
+      path: '/settings/retry/maxBackoff',
+      message:
+        retry.backoff === undefined
+          ? 'maxBackoff must not be shorter than backoff (PT1S when not given)'
+          : 'maxBackoff must not be shorter than backoff',
+    });
   return problems;
 }
 
@@ -56,7 +66,7 @@ function nodeProblems(node: GraphNode, known: KnownNode | undefined): ErrorDetai
 /**
  * Node settings (API.md "Node settings"): only on action nodes but `core.exit`, `onError`
  * one of fail/continue/output, `retry` attempts 1–25 and backoffs PT0S–P1D with
- * `maxBackoff` ≥ `backoff`, no other keys; an edge from `error` only under `output` (or
+ * `maxBackoff` ≥ `backoff` (given or default), no other keys; an edge from `error` only under `output` (or
  * no `onError`).
  */
 export function checkSettings(

@@ -1,4 +1,5 @@
 import { type AnyNodeDefinition, parseDuration } from '@waymark/sdk';
+import { DEFAULT_BACKOFF_MS } from '../../graph/rules/settings.js';
 import type { GraphNode, OnError } from '../../graph/types.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../node/invoke.js';
 import { type CompiledVersion, targetsOf } from '../versions.js';
@@ -10,7 +11,7 @@ export interface RetryOptions {
   retryMaxMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { retryBaseMs: 1000, retryMaxMs: 10 * 60_000 };
+export const DEFAULT_RETRY: RetryOptions = { retryBaseMs: DEFAULT_BACKOFF_MS, retryMaxMs: 10 * 60_000 };
 
 /** One node's retry policy: attempts in all (the first included) and the backoff. */
 export interface RetryPolicy {
