@@ -36,8 +36,12 @@ export async function installPackage(
   const { files } = runtime.packages;
   let tarball: Buffer;
   let expected: { name: string; version: string } | null = null;
-  if ('tarball' in source) tarball = source.tarball;
-  else {
+  if ('tarball' in source) {
+    // Zero bytes is a request that sent nothing, not a broken tarball: say so.
+    if (source.tarball.length === 0)
+      throw invalidPackage([{ path: '', message: 'the upload is empty: send the bytes of an npm pack tarball' }]);
+    tarball = source.tarball;
+  } else {
     const found = await resolveVersion(registry, source.name, source.version);
     tarball = await downloadTarball(registry, found.tarball, found.integrity);
     expected = { name: source.name, version: found.version };

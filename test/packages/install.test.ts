@@ -189,6 +189,14 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     expect(res.statusCode).toBe(422);
     expect(res.json().error.details[0].message).toContain('does not unpack');
   });
+
+  test('an empty upload says it is empty', async () => {
+    const res = await installTarball(t, Buffer.alloc(0));
+    expect([res.statusCode, res.json().error.code]).toEqual([422, 'invalid_package']);
+    expect(res.json().error.details).toEqual([
+      { path: '', message: 'the upload is empty: send the bytes of an npm pack tarball' },
+    ]);
+  });
 });
 
 describe('the route', () => {
