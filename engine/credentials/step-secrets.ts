@@ -2,14 +2,42 @@
 export const REDACTED = '[redacted]';
 
 /**
- * Shorter secrets (a login `ops`) are not looked for: hiding each of their occurrences would
- * garble the step's output for nothing.
+ * A secret shorter than this (a login `ops`, a short key) is hidden where it stands whole, not
+ * inside a longer run of letters and digits: `user ops`, `ops:pw@host` and AUTH PLAIN's
+ * `\0ops\0` lose it, `stops` keeps its letters (they tell nothing of the secret, and hiding them
+ * would garble every word holding them). A longer one is hidden wherever it occurs.
  */
-const MIN_SECRET_LENGTH = 6;
+const WHOLE_WORD_BELOW = 6;
+
+const isWordByte = (byte: number | undefined) =>
+  byte !== undefined && ((byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122));
+
+/** One secret as it is looked for: as text, as bytes, and as a whole word when it is short. */
+interface Secret {
+  text: string;
+  bytes: Buffer;
+  /** For a short secret: its whole-word occurrences. */
+  word: RegExp | null;
+}
+
+function secretOf(text: string): Secret {
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const word = text.length < WHOLE_WORD_BELOW ? new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g') : null;
+  return { text, bytes: Buffer.from(text), word };
+}
+
+/** Whether `bytes` hold `secret` (a short one only whole, between bytes that are no letter or digit). */
+function holds(bytes: Buffer, secret: Secret): boolean {
+  if (!secret.word) return bytes.includes(secret.bytes);
+  for (let at = bytes.indexOf(secret.bytes); at !== -1; at = bytes.indexOf(secret.bytes, at + 1))
+    if (!isWordByte(bytes[at - 1]) && !isWordByte(bytes[at + secret.bytes.length])) return true;
+  return false;
+}
 
 /**
  * A word that may be base64 (standard or URL-safe): an SMTP server echoing `AUTH PLAIN`'s
- * `\0user\0password` or `AUTH LOGIN`'s user, a `Basic` header. A secret encoded is 8+ characters.
+ * `\0user\0password` or `AUTH LOGIN`'s user, a `Basic` header. A secret of 6+ characters encoded
+ * is 8+; a shorter one is found inside the longer word it is encoded with (`\0ops\0password`).
  */
 const BASE64_WORD = /[A-Za-z0-9+/_-]{8,}={0,2}/g;
 
@@ -29,8 +57,7 @@ const BASE64_WORD = /[A-Za-z0-9+/_-]{8,}={0,2}/g;
  */
 export class StepSecrets {
   /** Longest first, so that a secret holding another is hidden whole. */
-  #values: string[] | null = null;
-  #encoded: Buffer[] = [];
+  #secrets: Secret[] | null = null;
 
   /** These secrets alone (what a send outside any step logged in with). */
   static of(values: readonly string[]): StepSecrets {
@@ -41,14 +68,15 @@ export class StepSecrets {
 
   /** Whether the step read no credential: nothing it leaves needs looking at. */
   get none(): boolean {
-    return this.#values === null;
+    return this.#secrets === null;
   }
 
   /** `text` with each secret in it, as written or inside a base64 word, replaced by `[redacted]`. */
   text(text: string): string {
-    if (!this.#values) return text;
+    if (!this.#secrets) return text;
     let hidden = text;
-    for (const secret of this.#values) if (hidden.includes(secret)) hidden = hidden.replaceAll(secret, REDACTED);
+    for (const secret of this.#secrets)
+      if (hidden.includes(secret.text)) hidden = hidden.replaceAll(secret.word ?? secret.text, REDACTED);
     return hidden.replace(BASE64_WORD, (word) => (this.#holdsEncoded(word) ? REDACTED : word));
   }
 
@@ -60,7 +88,7 @@ export class StepSecrets {
   #holdsEncoded(word: string): boolean {
     for (let start = 0; start < 4 && word.length - start >= 8; start++) {
       const bytes = Buffer.from(word.slice(start), 'base64');
-      if (this.#encoded.some((secret) => bytes.includes(secret))) return true;
+      if (this.#secrets?.some((secret) => holds(bytes, secret))) return true;
     }
     return false;
   }
@@ -97,10 +125,9 @@ export class StepSecrets {
    * login), once it may have come back in what the step leaves.
    */
   keep(values: readonly string[]): void {
-    const found = new Set(this.#values);
-    for (const value of values) if (value.length >= MIN_SECRET_LENGTH) found.add(value);
+    const found = new Set(this.#secrets?.map((secret) => secret.text));
+    for (const value of values) if (value !== '') found.add(value);
     if (!found.size) return;
-    this.#values = [...found].sort((a, b) => b.length - a.length);
-    this.#encoded = this.#values.map((secret) => Buffer.from(secret));
+    this.#secrets = [...found].sort((a, b) => b.length - a.length).map(secretOf);
   }
 }

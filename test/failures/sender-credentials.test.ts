@@ -130,11 +130,11 @@ describe('a provider refusing the API key it echoes', () => {
   });
 });
 
-test('a provider refusing a key shorter than 6 characters shows it as it is, like a short credential value a node read', async () => {
+test('a provider refusing a key shorter than 6 characters shows it as [redacted] too', async () => {
   refuseKey();
   const { step, message } = await sendRun(t, mail(await sendgridAccount('SG.ab')));
-  expect(step.error.message).toBe('provider.auth: SendGrid answered 401 (the API key SG.ab is not valid)');
-  expect(message.error).toBe('provider.auth: SendGrid answered 401 (the API key SG.ab is not valid)');
+  expect(step.error.message).toBe('provider.auth: SendGrid answered 401 (the API key [redacted] is not valid)');
+  expect(message.error).toBe('provider.auth: SendGrid answered 401 (the API key [redacted] is not valid)');
 });
 
 test("a provider's 429 echoing the key shows [redacted] in the held message's error", async () => {
@@ -193,9 +193,9 @@ describe('an SMTP server refusing the login it echoes', () => {
     expect(JSON.stringify([run, message, logLines])).not.toMatch(/smtp-pa55word|mailer-account/);
   });
 
-  test('through SMTP_URL: its password shows [redacted], its user name of fewer than 6 characters as it is', async () => {
+  test('through SMTP_URL: its password and its user name of fewer than 6 characters show [redacted]', async () => {
     const { run, step, message } = await sendRun(t, mail());
-    const refusal = 'no user ops with password [redacted]';
+    const refusal = 'no user [redacted] with password [redacted]';
     expect(step.error).toMatchObject({ code: 'smtp.auth' });
     expect(step.error.message).toContain(refusal);
     expect(message.error).toContain(refusal);
@@ -207,7 +207,7 @@ describe('an SMTP server refusing the login it echoes', () => {
     await api(t, { method: 'PUT', url: '/api/templates/promo', payload: template });
     const payload = { to: 'me@example.com', from: 'shop@example.com' };
     const sent = await api(t, { method: 'POST', url: '/api/templates/promo/send-test', payload });
-    const refusal = 'no user ops with password [redacted]';
+    const refusal = 'no user [redacted] with password [redacted]';
     expect(sent.status).toBe(502);
     expect(sent.body.error).toMatchObject({ code: 'delivery_failed', message: expect.stringContaining(refusal) });
     const { body } = await api(t, { url: '/api/messages?status=failed' });
@@ -237,7 +237,7 @@ describe('an SMTP server refusing the login it echoes', () => {
     });
     expect(submitted.statusCode).toBe(200);
     const line = await eventually(async () => logLines.find((l) => l.includes('the confirmation mail was not sent')));
-    expect(JSON.parse(line).err.message).toContain('no user ops with password [redacted]');
+    expect(JSON.parse(line).err.message).toContain('no user [redacted] with password [redacted]');
     expect(logLines.join('\n')).not.toContain(SMTP_URL_PASSWORD);
   });
 });
