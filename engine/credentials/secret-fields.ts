@@ -1,4 +1,5 @@
 import type { JsonObject } from '@waymark/sdk';
+import { urlSecrets } from './url-secrets.js';
 
 type Schema = JsonObject | undefined;
 
@@ -18,8 +19,11 @@ function stringsOf(value: unknown, into: string[]): void {
 }
 
 function markedStrings(schema: Schema, value: unknown, into: string[]): void {
-  if (schema?.writeOnly === true) stringsOf(value, into);
-  else if (!schema || !value || typeof value !== 'object') return;
+  if (schema?.writeOnly === true) {
+    stringsOf(value, into);
+    // A secret URL's token may come back alone (a gateway naming the key it refused).
+    if (schema.format === 'uri' && typeof value === 'string') into.push(...urlSecrets(value));
+  } else if (!schema || !value || typeof value !== 'object') return;
   else if (Array.isArray(value)) for (const item of value) markedStrings(schemaAt(schema.items), item, into);
   else {
     const properties = schemaAt(schema.properties) ?? {};
@@ -30,7 +34,8 @@ function markedStrings(schema: Schema, value: unknown, into: string[]): void {
 
 /**
  * The strings of a credential's `data` that are secret, as its type's `schema` declares them:
- * those under a field marked `writeOnly: true` (a password, an API key, a login name), so that
+ * those under a field marked `writeOnly: true` (a password, an API key, a login name; for a
+ * `format: "uri"` one also its user, password and query values, `urlSecrets`), so that
  * a refusal naming the host, port, region or sender of the credential keeps them readable. A
  * type that marks no field (a package's written before fields were marked) has every string
  * taken for a secret: a credential never shows because its type said nothing.

@@ -1,6 +1,7 @@
 import { mailOf } from '@waymark/nodes-email/smtp-mail';
 import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { urlLogin } from '../credentials/url-secrets.js';
 
 /** The provider id of a message the built-in outbox kept (no `SMTP_URL`). */
 export const OUTBOX = 'outbox';
@@ -19,7 +20,7 @@ export class DefaultSmtp {
   readonly login: readonly string[];
 
   constructor(readonly url: string | null) {
-    this.login = loginOf(url);
+    this.login = url ? urlLogin(new URL(url)) : [];
   }
 
   /**
@@ -37,21 +38,5 @@ export class DefaultSmtp {
   close(): void {
     this.#transport?.close();
     this.#transport = null;
-  }
-}
-
-/** A URL's user and password as the server gets them (decoded) and as written in the URL. */
-function loginOf(url: string | null): string[] {
-  if (!url) return [];
-  const { username, password } = new URL(url);
-  return [username, password, decoded(username), decoded(password)].filter(Boolean);
-}
-
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    // A stray `%` is sent as written.
-    return text;
   }
 }

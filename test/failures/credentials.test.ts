@@ -31,7 +31,12 @@ beforeAll(async () => {
   t = await createTestApp({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' }, { logger: pino({ level: 'info' }, log) });
   t.runtime.registry.add(testPackage);
   t.runtime.registry.add(
-    definePackage({ name: 'leak-nodes', version: '1.0.0', nodes: [leak], credentials: [leakyKey, markedKey] }),
+    definePackage({
+      name: 'leak-nodes',
+      version: '1.0.0',
+      nodes: [leak, gatewayEcho],
+      credentials: [leakyKey, markedKey],
+    }),
   );
   worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 50 } });
   crm = await standIn();
@@ -131,6 +136,24 @@ const leak = defineNode({
   },
 });
 
+/** Reads an SMS gateway credential and hands on its URL and the key in its query, as a gateway echoing them would. */
+const gatewayEcho = defineNode({
+  type: 'leak.gateway',
+  version: 1,
+  kind: 'action',
+  title: 'Gateway echo',
+  description: '',
+  category: 'Test',
+  params: { type: 'object', properties: { account: { type: 'string', format: 'credential' } }, required: ['account'] },
+  outputs: ['out'],
+  credentials: ['sms.http-gateway'],
+  maxAttempts: 1,
+  async run(ctx) {
+    const { url } = await ctx.credentials.get<{ url: string }>(ctx.params.account);
+    return { next: 'out', output: { url, refused: `unknown key ${new URL(url).searchParams.get('key')}` } };
+  },
+});
+
 /** The ended run of trigger → `node` (id `leak`) as GET /api/runs/:id shows it, and its step of `node`. */
 async function leakRun(node: GraphNode, trigger = {}) {
   const j = await publishJourney(t, { nodes: [n('t', 'tst.trigger'), node], edges: [e('t', 'leak')] });
@@ -182,6 +205,17 @@ test('a credential whose type marks its secret fields shows only those as [redac
   });
   const { step } = await leakRun(n('leak', 'leak.node', { account: created.body.id, how: 'return' }));
   expect(step.output).toEqual({ region: 'eu-west-1', headers: [{ authorization: 'Bearer [redacted]' }] });
+});
+
+test("an SMS gateway's URL is a secret: it and the key in its query show as [redacted]", async () => {
+  const created = await api(t, {
+    method: 'POST',
+    url: '/api/credentials',
+    payload: { name: 'Gateway', type: 'sms.http-gateway', data: { url: 'https://sms.example.com/send?key=gw-k3y' } },
+  });
+  expect(created.status).toBe(201);
+  const { step } = await leakRun(n('leak', 'leak.gateway', { account: created.body.id }));
+  expect(step.output).toEqual({ url: '[redacted]', refused: 'unknown key [redacted]' });
 });
 
 describe("an installed package's credential, read in its thread", () => {

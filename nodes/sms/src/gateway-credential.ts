@@ -10,7 +10,8 @@ export default defineCredential({
   schema: {
     type: 'object',
     properties: {
-      url: { type: 'string', format: 'uri', pattern: '^https?://', title: 'URL' },
+      // Secret: a gateway's URL often carries its login or token (`https://user:pw@…`, `?key=…`).
+      url: { type: 'string', format: 'uri', pattern: '^https?://', writeOnly: true, title: 'URL' },
       authHeader: { type: 'string', writeOnly: true, title: 'Authorization header value' },
       bodyTemplate: { type: 'string', title: 'Body template' },
       contentType: { type: 'string', default: 'application/json', title: 'Content-Type' },
