@@ -105,6 +105,17 @@ async function suppressAddress(
 }
 
 /**
+ * Whether the workspace stored the provider event already; holds the event's key until the
+ * transaction ends, so a repeat racing the first waits for it and then finds it.
+ */
+async function alreadyRecorded(trx: Kysely<Database>, workspaceId: string, idempotencyKey: string): Promise<boolean> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`${workspaceId}:${idempotencyKey}`}))`.execute(trx);
+  const { rows } = await sql`
+    select 1 from events where workspace_id = ${workspaceId} and idempotency_key = ${idempotencyKey}`.execute(trx);
+  return rows.length > 0;
+}
+
+/**
  * Records one provider event on its contact and applies its effect, in one transaction: a
  * hard bounce suppresses the address (soft ones count toward three in a row), a complaint
  * unsubscribes the contact's email at once. The event's id makes a repeat record nothing.
@@ -119,6 +130,10 @@ async function applyOne(
   return db.transaction().execute(async (trx) => {
     const found = await match(trx, workspaceIds, event);
     if (!found) return 'unmatched';
+    const idempotencyKey = `provider:${provider}:${event.id}`;
+    // A repeat does nothing at all: its bounce would suppress again an address declared
+    // deliverable since the first delivery, and count toward three soft bounces in a row.
+    if (found.contactId && (await alreadyRecorded(trx, found.workspaceId, idempotencyKey))) return 'duplicate';
     const base = { messageId: found.messageId, nodeId: found.nodeId, provider };
     let properties: JsonObject = base;
     let kind = event.kind ?? 'hard';
@@ -135,7 +150,6 @@ async function applyOne(
       properties = { ...base, code: event.code ?? null };
     }
     if (!found.contactId) return 'recorded';
-    const idempotencyKey = `provider:${provider}:${event.id}`;
     const { duplicate } = await recordEvent(
       trx,
       {

@@ -100,6 +100,23 @@ describe('Postmark (basic auth of the webhook URL)', () => {
     expect(await eventsOf(hooks.t.runtime, contactId, 'email.bounced')).toHaveLength(1);
   });
 
+  test('a bounce delivered again after the address was declared deliverable suppresses nothing', async () => {
+    const { contactId, email, messageId } = await hooks.sent('pm-replay-later');
+    const body = JSON.stringify({ ...bounce(email, 'pm-replay-later', messageId), ID: 778 });
+    await hooks.post('postmark', body, login);
+    const declared = await hooks.t.app.inject({
+      method: 'POST',
+      url: '/api/contacts',
+      headers: hooks.t.auth,
+      payload: { email, emailUndeliverable: null },
+    });
+    expect(declared.json().emailUndeliverable).toBeNull();
+    const again = await hooks.post('postmark', body, login);
+    expect(again.json()).toEqual({ recorded: 0, duplicates: 1, unmatched: 0, ignored: 0 });
+    expect((await hooks.contact(contactId)).emailUndeliverable).toBeNull();
+    expect(await hooks.mailAgain(contactId)).toMatchObject({ status: 'sent' });
+  });
+
   test('the complaint sample unsubscribes the contact at once; marketing is suppressed, transactional goes', async () => {
     const { contactId, email, messageId } = await hooks.sent('pm-complained');
     const res = await hooks.post('postmark', JSON.stringify(complaint(email, 'pm-complained')), login);
