@@ -115,8 +115,12 @@ export function validateDefinition(d: unknown, known: (name: string) => boolean)
     problems.push(...filterProblems(d.filter, '/definition/filter', known));
   } else if (Array.isArray(d.cases) && d.cases.length > 0) {
     d.cases.forEach((c: unknown, i) => {
-      if (!isObj(c) || !isCaseValue(c.value)) problems.push(at(`/cases/${i}`, 'a case is { when, value }'));
-      else problems.push(...filterProblems(c.when, `/definition/cases/${i}/when`, known));
+      if (!isObj(c)) {
+        problems.push(at(`/cases/${i}`, 'a case is { when, value }'));
+        return;
+      }
+      problems.push(...filterProblems(c.when, `/definition/cases/${i}/when`, known));
+      if (!isCaseValue(c.value)) problems.push(at(`/cases/${i}/value`, 'value must be a string, number or boolean'));
     });
     if (d.else !== undefined && d.else !== null && !isCaseValue(d.else))
       problems.push(at('/else', 'else must be a string, number, boolean or null'));

@@ -152,6 +152,24 @@ describe('computed attributes', () => {
     ).toEqual(['/definition']);
   });
 
+  test('a case whose value is no string, number or boolean is refused at its value', async () => {
+    const res = await call('PUT', '/api/computed-attributes/tier', {
+      definition: {
+        kind: 'filter',
+        cases: [
+          { when: { attr: 'plan', op: 'eq', value: 'gold' }, value: 'gold' },
+          { when: { attr: 'plan', op: 'eq', value: 'silver' }, value: { level: 2 } },
+          { when: { attr: 'plan', op: 'exists' } },
+        ],
+      },
+    });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'validation_failed']);
+    expect(res.json().error.details).toEqual([
+      { path: '/definition/cases/1/value', message: 'value must be a string, number or boolean' },
+      { path: '/definition/cases/2/value', message: 'value must be a string, number or boolean' },
+    ]);
+  });
+
   test('an attribute another definition reads cannot be deleted; deleting removes its values', async () => {
     const id = await contact({ email: 'del@example.com' });
     await json('PUT', '/api/computed-attributes/visits', {
