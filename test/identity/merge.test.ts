@@ -5,7 +5,7 @@ import { createContactsService } from '../../engine/contacts/service.js';
 import { addTags } from '../../engine/contacts/tags.js';
 import { evaluateTriggers } from '../../engine/segments/tick.js';
 import { stepScope } from '../channels/scope.js';
-import { identityApp, node } from './support.js';
+import { chain, identityApp, node } from './support.js';
 
 const { app, call, json, contact } = identityApp();
 const event = (body: object) => json('POST', '/api/events', body);
@@ -64,6 +64,18 @@ async function waitingRuns(contactId: string, count: number) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`contact ${contactId} never had ${count} waiting runs`);
+}
+
+type Step = { nodeId: string; status: string };
+
+/** Waits until the run has `status` (and its steps satisfy `steps`, when given). */
+async function runStatus(runId: string, status: string, steps: (s: Step[]) => boolean = () => true) {
+  for (let i = 0; i < 100; i++) {
+    const run = await json('GET', `/api/runs/${runId}`);
+    if (run.status === status && steps(run.steps)) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} never became ${status}`);
 }
 
 describe('merging two contacts', () => {
@@ -318,6 +330,33 @@ describe('unmerging', () => {
     expect(await names(keep)).toEqual(['after', 'contact.merged', 'contact.unmerged']);
     expect((await call('GET', `/api/contacts/${gone}`)).statusCode).toBe(200);
     expect((await call('POST', `/api/contacts/${keep}/unmerge`, { from: gone })).statusCode).toBe(404);
+  });
+
+  test('a run that went on to a new wait while merged wakes on the restored contact’s events, not the survivor’s', async () => {
+    const graph = chain(
+      node('t', 'core.event', { event: 'trial' }, 0),
+      node('opened', 'core.wait-for-event', { event: 'opened', timeout: 'P1D' }, 100),
+      node('bought', 'core.wait-for-event', { event: 'bought', timeout: 'P1D' }, 200),
+    );
+    // A wait goes on by its event's handle.
+    graph.edges = graph.edges.map((e) => (e.source === 'opened' ? { ...e, sourceHandle: 'event' } : e));
+    const { id } = await json('POST', '/api/journeys', { name: 'Trials', graph });
+    await json('POST', `/api/journeys/${id}/publish`);
+    const keep = await contact({ email: 'u-wait-keep@example.com' });
+    const gone = await contact({ email: 'u-wait-gone@example.com' });
+    await event({ contactId: gone, name: 'trial' });
+    const [run] = await waitingRuns(gone, 1);
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    // The run, now the survivor's, goes on to wait for a purchase.
+    await event({ contactId: keep, name: 'opened' });
+    await runStatus(run.id, 'waiting', (steps) => steps.some((s) => s.nodeId === 'bought' && s.status === 'waiting'));
+    await json('POST', `/api/contacts/${keep}/unmerge`, { from: gone });
+
+    await event({ contactId: keep, name: 'bought' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await json('GET', `/api/runs/${run.id}`)).status).toBe('waiting');
+    await event({ contactId: gone, name: 'bought' });
+    await runStatus(run.id, 'completed');
   });
 
   test('after 30 days the merge stays', async () => {

@@ -67,6 +67,17 @@ export async function moveRowsBack(
 }
 
 /**
+ * Gives `toId`'s runs back the waits they made on `fromId` while they were its (a run the merge
+ * moved that went on to a later `core.wait-for-event`): a run waits for its own contact's
+ * events, so the restored contact's run does not wake on the survivor's.
+ */
+export async function returnRunWaits(trx: Kysely<Database>, fromId: string, toId: string): Promise<void> {
+  await sql`
+    update waits w set contact_id = ${toId}
+    from runs r where r.id = w.run_id and w.contact_id = ${fromId} and r.contact_id = ${toId}`.execute(trx);
+}
+
+/**
  * Unites the tags, lists and segment memberships of `fromId` into `toId` and removes them
  * from `fromId`: counts add up, first dates take the earlier, last dates and expiries the later
  * (no expiry is the latest), a tag stays active when either was; a list keeps the earlier date.

@@ -4,7 +4,7 @@ import { refreshContacts } from '../../computed/refresh.js';
 import type { Database } from '../../db/database.js';
 import { recordEvent } from '../../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
-import { type MovedRows, moveRowsBack, writeMemberships } from './rows.js';
+import { type MovedRows, moveRowsBack, returnRunWaits, writeMemberships } from './rows.js';
 import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './state.js';
 
 interface MergeRecord {
@@ -84,6 +84,7 @@ export async function unmergeContacts(
     await sql`update contacts set merged_into = null, updated_at = now() where id = ${fromId}`.execute(trx);
     await writeMemberships(trx, fromId, { segments: [], ...merge.merged_before });
     await moveRowsBack(trx, merge.moved, survivorId, fromId);
+    await returnRunWaits(trx, survivorId, fromId);
     if (merge.chained.length)
       await sql`
         update contacts set merged_into = ${fromId}
