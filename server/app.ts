@@ -14,6 +14,7 @@ import { errorsPlugin, sendError } from './plugins/errors.js';
 import { hardenAnswer, headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { storableTextPlugin } from './plugins/storable-text.js';
+import { uuidCasePlugin } from './plugins/uuid-case.js';
 import { validatorCompilers } from './plugins/validators.js';
 import { routableUrl } from './routable-url.js';
 import { routes } from './routes/index.js';
@@ -114,6 +115,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(limitsPlugin);
   await app.register(authPlugin);
   await app.register(storableTextPlugin);
+  await app.register(uuidCasePlugin);
   auditHooks(app);
   app.get(
     '/api/openapi.json',

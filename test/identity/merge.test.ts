@@ -196,6 +196,20 @@ describe('merging two contacts', () => {
     expect((await call('POST', `/api/contacts/${b}/merge`, { from: a })).statusCode).toBe(409);
   });
 
+  test('ids written in upper case name the same contacts: read, merged and unmerged', async () => {
+    const keep = await contact({ email: 'upper-keep@example.com' });
+    const gone = await contact({ email: 'upper-gone@example.com' });
+    expect((await json('GET', `/api/contacts/${keep.toUpperCase()}`)).id).toBe(keep);
+    const self = await call('POST', `/api/contacts/${keep}/merge`, { from: keep.toUpperCase() });
+    expect([self.statusCode, self.json().error.code]).toEqual([409, 'conflict']);
+    const merged = await json('POST', `/api/contacts/${keep.toUpperCase()}/merge`, { from: gone.toUpperCase() });
+    expect([merged.id, merged.mergedFrom.map((m: { id: string }) => m.id)]).toEqual([keep, [gone]]);
+    const moved = await call('GET', `/api/contacts/${gone.toUpperCase()}`);
+    expect([moved.statusCode, moved.headers.location]).toEqual([301, `/api/contacts/${keep}`]);
+    const { restored } = await json('POST', `/api/contacts/${keep}/unmerge`, { from: gone.toUpperCase() });
+    expect(restored.id).toBe(gone);
+  });
+
   test('a merge racing sends and events keeps every message and event, on the survivor', async () => {
     const keep = await contact({ email: 'race-keep@example.com' });
     const gone = await contact({ email: 'race-gone@example.com' });
