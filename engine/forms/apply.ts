@@ -22,7 +22,7 @@ export interface Submission {
 
 /**
  * The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts`
- * does. Its problems (an identity another contact holds …) name the form fields mapped there.
+ * does, its attributes written under the source `form`. Its problems (an identity another contact holds …) name the form fields mapped there.
  */
 export async function upsertSubmitter(
   trx: Kysely<Database>,
@@ -36,7 +36,8 @@ export async function upsertSubmitter(
       'the submission is invalid',
       errors.map((e) => ({ ...e, ...(e.path !== undefined ? { path: formPath(fields, e.path) } : {}) })),
     );
-  const [outcome] = await upsertContacts(trx, workspaceId, [value]);
+  // Its own source, so precedence lists can rank what people type into forms (identity.md).
+  const [outcome] = await upsertContacts(trx, workspaceId, [value], { source: 'form' });
   if (!outcome?.ok)
     throw new ValidationError(
       outcome?.error ?? 'the submission is invalid',

@@ -265,6 +265,28 @@ describe('submissions without double opt-in', () => {
     expect(list.json().contacts[0].attributes).toEqual({ addr: { zip: '00100', city: 'Tku' }, plan: 'free' });
   });
 
+  test('a submission writes its attributes under the source form, which precedence lists can rank', async () => {
+    const sources = (payload: object) =>
+      t.app.inject({ method: 'PUT', url: '/api/settings/attribute-sources', headers: t.auth, payload });
+    await sources({ default: ['form', 'crm'], attributes: {} });
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts',
+      headers: t.auth,
+      payload: { email: 'ranked@example.com', attributes: { plan: 'free' }, source: 'crm' },
+    });
+    await putForm('upgrade', { name: 'Upgrade', fields: [fields[0], fields[2]] });
+    expect((await postJson('upgrade', { email: 'ranked@example.com', plan: 'pro' })).statusCode).toBe(202);
+    await sources({ default: [], attributes: {} });
+    const list = await t.app.inject({
+      url: '/api/contacts?segment={"attr":"email","op":"eq","value":"ranked@example.com"}',
+      headers: t.auth,
+    });
+    const [contact] = list.json().contacts;
+    expect(contact.attributes).toEqual({ plan: 'pro' });
+    expect(contact.attributeSources.plan).toMatchObject({ source: 'form' });
+  });
+
   test('a form post goes on to the redirect', async () => {
     await putForm('redir', { name: 'R', fields, redirect: 'https://shop.example.com/thanks' });
     const res = await t.app.inject({
