@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Contact, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import { loadContact } from '../contacts/load.js';
+import { contactIdFor } from '../contacts/merge/survivor.js';
 import { prepareEmail } from '../messages/prepare-email.js';
 import type { Runtime } from '../runtime.js';
 import { inlineContact } from '../test-runs/contact.js';
@@ -37,7 +38,9 @@ async function previewContact(runtime: Runtime, workspaceId: string, request: Pr
       { path: '/contact', message: 'contactId and contact both given' },
     ]);
   if (request.contactId !== undefined) {
-    const found = await loadContact(runtime.db, workspaceId, request.contactId);
+    // A merged-away id previews its survivor, the contact a send to it reaches (identity.md).
+    const id = await contactIdFor(runtime.db, workspaceId, request.contactId);
+    const found = await loadContact(runtime.db, workspaceId, id);
     if (!found) throw new NotFoundError(`no contact ${request.contactId}`);
     return found;
   }

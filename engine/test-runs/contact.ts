@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type Contact, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type NormalizedInput, normalizeInput } from '../contacts/identity/normalize.js';
 import { loadContact } from '../contacts/load.js';
+import { contactIdFor } from '../contacts/merge/survivor.js';
 import type { Database } from '../db/database.js';
 import type { InlineContact, TestRunRequest } from './types.js';
 
@@ -54,8 +55,9 @@ export function inlineContact(fields: InlineContact, pointer: string, at: Date):
   };
 }
 
+/** The stored contact an id names: a merged-away id walks as its survivor, as a real run binds it. */
 async function storedContact(db: Kysely<Database>, workspaceId: string, id: string): Promise<Contact> {
-  const contact = await loadContact(db, workspaceId, id);
+  const contact = await loadContact(db, workspaceId, await contactIdFor(db, workspaceId, id));
   if (!contact) throw new NotFoundError(`no contact ${id}`);
   return contact;
 }
@@ -73,9 +75,10 @@ async function findByIdentity(
   ] as const;
   for (const [column, value] of keys) {
     if (!value) continue;
+    // A merged-away holder's values name its survivor (identity.md), as the webhook binds them.
     const row = await db
       .selectFrom('contacts')
-      .select('id')
+      .select(sql<string>`coalesce(merged_into, id)`.as('id'))
       .where('workspace_id', '=', workspaceId)
       .where(column, '=', value)
       .executeTakeFirst();

@@ -309,6 +309,35 @@ describe('merging two contacts', () => {
   });
 });
 
+describe('a merged-away id in previews and test runs', () => {
+  const merged = async (tag: string) => {
+    const keep = await contact({ email: `${tag}-keep@example.com`, attributes: { first: 'Kim' } });
+    const gone = await contact({ email: `${tag}-gone@example.com`, attributes: { first: 'Gus' } });
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    return { keep, gone };
+  };
+
+  test('a template preview for it renders its survivor', async () => {
+    const { gone } = await merged('preview');
+    const draft = { format: 'html', subject: 'Hi {{ contact.attributes.first }}', body: '<p>Hi</p>' };
+    const preview = await json('POST', '/api/templates/welcome/preview', { contactId: gone, draft });
+    expect(preview.subject).toBe('Hi Kim');
+  });
+
+  test('a test run naming it, by id or by its email, walks its survivor', async () => {
+    const { gone } = await merged('walk');
+    const graph = chain(
+      node('hook', 'core.webhook', { secret: 'a-secret-of-16-chars' }, 0),
+      node('mail', 'email.send', { from: 'news@example.com', subject: 'Hi', html: '<p>Hi</p>' }, 100),
+    );
+    const { id } = await json('POST', '/api/journeys', { name: 'Walk', graph });
+    const to = async (body: object) => (await json('POST', `/api/journeys/${id}/test`, body)).messages[0]?.to;
+    expect(await to({ contact: { id: gone } })).toBe('walk-keep@example.com');
+    expect(await to({ trigger: { contactId: gone } })).toBe('walk-keep@example.com');
+    expect(await to({ trigger: { email: 'walk-gone@example.com' } })).toBe('walk-keep@example.com');
+  });
+});
+
 describe('unmerging', () => {
   test('the restored contact gets back its fields and rows; what came after the merge stays', async () => {
     const keep = await contact({ externalId: 'u-1', attributes: { plan: 'gold' } });
