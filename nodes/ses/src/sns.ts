@@ -8,9 +8,10 @@ export interface SnsMessage {
   TopicArn: string;
   Message: string;
   Timestamp: string;
-  SignatureVersion: string;
-  Signature: string;
-  SigningCertURL: string;
+  /** The signature's fields: a message without them is unsigned, which verifies nothing (401). */
+  SignatureVersion?: string;
+  Signature?: string;
+  SigningCertURL?: string;
   Subject?: string;
   Token?: string;
   SubscribeURL?: string;
@@ -18,7 +19,11 @@ export interface SnsMessage {
 
 const TYPES = new Set(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']);
 
-/** The body as an SNS message, or null when it is not one (the caller answers 400). */
+/**
+ * The body as an SNS message, or null when it is not one (the caller answers 400). The
+ * signature's fields may be missing (an unsigned message, refused 401 as a missing webhook
+ * login is); present, they are strings.
+ */
 export function snsMessage(request: ProviderRequest): SnsMessage | null {
   let body: unknown;
   try {
@@ -28,8 +33,10 @@ export function snsMessage(request: ProviderRequest): SnsMessage | null {
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
   const m = body as Record<string, unknown>;
-  const strings = ['MessageId', 'TopicArn', 'Message', 'Timestamp', 'SignatureVersion', 'Signature', 'SigningCertURL'];
+  const strings = ['MessageId', 'TopicArn', 'Message', 'Timestamp'];
+  const signature = ['SignatureVersion', 'Signature', 'SigningCertURL'];
   if (!TYPES.has(String(m.Type)) || strings.some((k) => typeof m[k] !== 'string')) return null;
+  if (signature.some((k) => m[k] !== undefined && typeof m[k] !== 'string')) return null;
   return body as SnsMessage;
 }
 
@@ -70,7 +77,7 @@ export function isSnsUrl(text: string, suffix = ''): boolean {
 async function signingKey(m: SnsMessage, data: JsonObject, http: HttpClient): Promise<KeyObject | null> {
   try {
     if (typeof data.snsCertificate === 'string') return createPublicKey(data.snsCertificate);
-    if (!isSnsUrl(m.SigningCertURL, '.pem')) return null;
+    if (m.SigningCertURL === undefined || !isSnsUrl(m.SigningCertURL, '.pem')) return null;
     const res = await http.request({ method: 'GET', url: m.SigningCertURL, timeoutMs: 5000, maxBytes: 64 * 1024 });
     return res.status === 200 && typeof res.body === 'string' ? createPublicKey(res.body) : null;
   } catch {
@@ -88,7 +95,7 @@ export async function verifySns(request: ProviderRequest, data: JsonObject, ctx:
   const topics = Array.isArray(data.snsTopicArns) ? data.snsTopicArns : [];
   if (!m || !topics.includes(m.TopicArn)) return false;
   const algorithm = m.SignatureVersion === '1' ? 'sha1' : m.SignatureVersion === '2' ? 'sha256' : null;
-  if (!algorithm) return false;
+  if (!algorithm || m.Signature === undefined) return false;
   const key = await signingKey(m, data, ctx.http);
   if (!key) return false;
   try {

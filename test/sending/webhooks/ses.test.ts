@@ -251,6 +251,20 @@ describe('SES events by Amazon SNS', () => {
     expect((await post(tampered)).statusCode).toBe(401);
   });
 
+  test('an unsigned message (no Signature) is 401 and records nothing, as a missing login is', async () => {
+    const { contactId, email } = await hooks.sent('ses-unsigned');
+    const res = await post(notification(bounce(email, 'ses-unsigned')));
+    expect([res.statusCode, res.json().error.code]).toEqual([401, 'unauthorized']);
+    expect(await eventsOf(hooks.t.runtime, contactId, 'email.bounced')).toHaveLength(0);
+  });
+
+  test('a Signature that is no string is 400', async () => {
+    const { email } = await hooks.sent('ses-numeric-signature');
+    const message = { ...signed(notification(bounce(email, 'ses-numeric-signature'))), Signature: 12 };
+    const res = await hooks.post('ses', JSON.stringify(message), { 'content-type': 'text/plain; charset=UTF-8' });
+    expect(res.statusCode).toBe(400);
+  });
+
   test('a certificate on any host but sns.<region>.amazonaws.com is never fetched: 401', async () => {
     const before = foreign.requests.length;
     for (const url of [
