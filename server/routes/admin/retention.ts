@@ -59,6 +59,10 @@ export async function retentionRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => ({ cutoffs: await enforceRetention(db, workspaceOf(request), { wait: true }) }),
+    async (request) => {
+      const cutoffs = await enforceRetention(db, workspaceOf(request), { wait: true });
+      request.auditDetails = { cutoffs };
+      return { cutoffs };
+    },
   );
 }

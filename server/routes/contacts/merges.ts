@@ -35,6 +35,7 @@ export async function contactMergesRoutes(app: FastifyInstance) {
     async (request) => {
       const workspaceId = workspaceOf(request);
       await mergeContacts(db, workspaceId, request.params.id, request.body.from, { automatic: false });
+      request.auditDetails = { from: request.body.from };
       return load(workspaceId, request.params.id);
     },
   );
@@ -60,6 +61,7 @@ export async function contactMergesRoutes(app: FastifyInstance) {
     async (request) => {
       const workspaceId = workspaceOf(request);
       await unmergeContacts(db, workspaceId, request.params.id, request.body.from);
+      request.auditDetails = { from: request.body.from };
       return {
         survivor: await load(workspaceId, request.params.id),
         restored: await load(workspaceId, request.body.from),

@@ -50,13 +50,21 @@ export async function experimentsRoutes(app: FastifyInstance) {
   app.post<{ Params: WinnerParams; Body: { variant: string } }>(
     '/api/journeys/:id/nodes/:nodeId/winner',
     { schema: { ...winnerSchema, body: s.winnerBody } },
-    async (request) =>
-      overrideWinner(db, workspaceOf(request), request.params.id, request.params.nodeId, request.body.variant),
+    async (request) => {
+      const { id, nodeId } = request.params;
+      const answer = await overrideWinner(db, workspaceOf(request), id, nodeId, request.body.variant);
+      request.auditDetails = { nodeId, variant: request.body.variant };
+      return answer;
+    },
   );
 
   app.delete<{ Params: WinnerParams }>(
     '/api/journeys/:id/nodes/:nodeId/winner',
     { schema: winnerSchema },
-    async (request) => clearWinner(db, workspaceOf(request), request.params.id, request.params.nodeId),
+    async (request) => {
+      const answer = await clearWinner(db, workspaceOf(request), request.params.id, request.params.nodeId);
+      request.auditDetails = { nodeId: request.params.nodeId };
+      return answer;
+    },
   );
 }

@@ -136,6 +136,7 @@ export async function failuresRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const result = await createBulkRetry(db, workspaceOf(request), request.params.id, request.body ?? {});
       if (result.jobId === undefined) return { matched: result.matched };
+      request.auditDetails = { jobId: result.jobId, matched: result.matched };
       return reply.code(202).send(result);
     },
   );
@@ -164,6 +165,10 @@ export async function failuresRoutes(app: FastifyInstance) {
   app.post<{ Params: { id: string; jobId: string } }>(
     '/api/journeys/:id/retry/:jobId/cancel',
     { schema: { tags, params: jobParams, response: { 200: jobSchema, ...errorResponses(400, 404, 409) } } },
-    async (request) => cancelBulkRetry(db, workspaceOf(request), request.params.id, request.params.jobId),
+    async (request) => {
+      const job = await cancelBulkRetry(db, workspaceOf(request), request.params.id, request.params.jobId);
+      request.auditDetails = { jobId: request.params.jobId };
+      return job;
+    },
   );
 }
