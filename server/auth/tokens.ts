@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
+import { OWNER_SCOPE } from '../teams/permissions.js';
+import { ForbiddenError } from '../teams/principal.js';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -43,7 +45,7 @@ export async function ensureAdminToken(db: Kysely<Database>, fromEnv: string | n
           name: 'WAYMARK_API_TOKEN',
           token_hash: hash,
           source: 'env',
-          scopes: ['owner'],
+          scopes: [OWNER_SCOPE],
           workspace_id: defaultWorkspace,
         })
         .onConflict((oc) => oc.column('token_hash').doNothing())
@@ -63,7 +65,7 @@ export async function ensureAdminToken(db: Kysely<Database>, fromEnv: string | n
         name: 'admin',
         token_hash: hashToken(token),
         source: 'generated',
-        scopes: ['owner'],
+        scopes: [OWNER_SCOPE],
         workspace_id: defaultWorkspace,
       })
       .execute();
@@ -129,13 +131,27 @@ export async function createToken(
   return { id: row.id, token, createdAt: (row.created_at as unknown as Date).toISOString() };
 }
 
-/** Deletes a token of a workspace (its live tickets go with it); false when there was none. */
-export async function revokeToken(db: Kysely<Database>, id: string, workspaceId: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('api_tokens')
+/**
+ * Deletes a token of a workspace (its live tickets go with it); false when there was none. A
+ * token holding the reserved scope `owner` (the environment's) is an owner: taking it away
+ * needs `owner`, as taking away a user's owner role does (teams.md), so an admin cannot cut
+ * off the scripts that run with it.
+ */
+export async function revokeToken(
+  db: Kysely<Database>,
+  id: string,
+  workspaceId: string,
+  mayTouchOwner: boolean,
+): Promise<boolean> {
+  const found = await db
+    .selectFrom('api_tokens')
+    .select('scopes')
     .where('id', '=', id)
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirst();
+  if (!found) return false;
+  if (found.scopes.includes(OWNER_SCOPE) && !mayTouchOwner) throw new ForbiddenError('owner');
+  const result = await db.deleteFrom('api_tokens').where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 

@@ -122,7 +122,7 @@ export async function tokensRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const workspaceId = request.standing.workspace?.id as string;
-      if (!(await revokeToken(db, request.params.id, workspaceId)))
+      if (!(await revokeToken(db, request.params.id, workspaceId, request.standing.permissions.has('owner'))))
         throw new NotFoundError(`no token ${request.params.id}`);
       app.forgetTrustedTokens();
       return reply.code(204).send();

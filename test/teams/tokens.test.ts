@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type Browser, defaultWorkspace, makeUser, signIn } from './support.js';
+
+let t: TestApp;
+let admin: Browser;
+beforeAll(async () => {
+  t = await createTestApp();
+  await makeUser(t.runtime.db, 'admin@example.com', await defaultWorkspace(t.runtime.db), 'admin');
+  admin = await signIn(t.app, 'admin@example.com');
+});
+afterAll(() => t.close());
+
+const environmentTokenId = async () => {
+  const { tokens } = (await t.app.inject({ method: 'GET', url: '/api/tokens', headers: t.auth })).json();
+  return tokens.find((x: { name: string }) => x.name === 'WAYMARK_API_TOKEN').id as string;
+};
+
+describe('revoking tokens', () => {
+  test('an admin cannot revoke the environment token: 403 naming owner, and it still works', async () => {
+    const id = await environmentTokenId();
+    const res = await t.app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: admin.headers });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error).toMatchObject({ code: 'forbidden', details: [{ permission: 'owner' }] });
+    expect((await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: t.auth })).statusCode).toBe(200);
+  });
+
+  test('an admin revokes a token an admin could make', async () => {
+    const made = await t.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: admin.headers,
+      payload: { name: 'ci', scopes: ['admin'] },
+    });
+    const res = await t.app.inject({ method: 'DELETE', url: `/api/tokens/${made.json().id}`, headers: admin.headers });
+    expect(res.statusCode).toBe(204);
+  });
+});
