@@ -157,6 +157,8 @@ export async function listRuns(
     limit: number;
     cursor?: string;
   },
+  /** Whether each run carries its contact's email (`contactEmail`): only for a reader of contacts. */
+  show: { contactEmails: boolean } = { contactEmails: true },
 ): Promise<{ runs: RunView[]; nextCursor: string | null }> {
   let query = db.selectFrom('runs').select(RUN_COLUMNS).select(conversion).where('workspace_id', '=', workspaceId);
   if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
@@ -183,13 +185,17 @@ export async function listRuns(
     .limit(filter.limit + 1)
     .execute();
   const page = rows.slice(0, filter.limit);
+  if (!show.contactEmails) return { runs: page.map(view), nextCursor: nextCursorOf(rows, page, filter.limit) };
   const emails = await emailsOf(db, workspaceId, page);
   const runs = page.map((r) => ({
     ...view(r),
     contactEmail: r.contact_id ? (emails.get(r.contact_id) ?? null) : null,
   }));
-  return { runs, nextCursor: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
+  return { runs, nextCursor: nextCursorOf(rows, page, filter.limit) };
 }
+
+const nextCursorOf = (rows: RunRow[], page: RunRow[], limit: number) =>
+  rows.length > limit ? (page.at(-1)?.id ?? null) : null;
 
 /**
  * A run with its steps in order (trigger first): finished and parked steps, and apart from them

@@ -7,6 +7,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
+import { mayReadContacts, requireContactReads } from '../../teams/contact-reads.js';
 import { workspaceOf } from '../../teams/workspace.js';
 
 const tags = ['runs'];
@@ -125,7 +126,8 @@ export async function runsRoutes(app: FastifyInstance) {
               type: 'string',
               minLength: 1,
               maxLength: 200,
-              description: "part of the contact's email or external id",
+              description:
+                "part of the contact's email or external id (needs contacts:read, as contactEmail in the answer does)",
             },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
@@ -154,7 +156,10 @@ export async function runsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const workspaceId = workspaceOf(request);
-      return listRuns(db, workspaceId, await withSurvivorContact(db, workspaceId, request.query));
+      // A contact's email is contact data: a token scoped to journeys alone neither reads nor searches it.
+      if (request.query.q !== undefined) requireContactReads(request);
+      const filter = await withSurvivorContact(db, workspaceId, request.query);
+      return listRuns(db, workspaceId, filter, { contactEmails: mayReadContacts(request) });
     },
   );
 
