@@ -5,6 +5,7 @@ export interface WsClient {
   on(event: 'message', listener: (data: Buffer) => void): void;
   on(event: 'open', listener: () => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): void;
   close(): void;
 }
 

@@ -4,15 +4,19 @@ import { STEPS_CHANNEL, type StepNotice } from '../../../engine/runs/bookkeeping
 import { NotificationListener } from '../../../engine/runs/listener.js';
 import { LiveWatch } from '../../../engine/runs/live-watch.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { type LiveHolder, liveHolderOf, lostHolders } from '../../teams/live-admission.js';
+import type { Principal } from '../../teams/principal.js';
 import { workspaceOf } from '../../teams/workspace.js';
 
 /** A client this far behind (bytes queued on its socket) is dropped rather than buffered. */
 const MAX_BUFFERED = 1024 * 1024;
+/** How often open sockets' holders are checked again: as long as a revoked token is believed (API.md). */
+const RECHECK_MS = 1000;
 
 /** API.md "Live feed": `GET /api/live` upgrades to a websocket of finished steps. */
 export async function liveRoutes(app: FastifyInstance) {
   const listener = new NotificationListener(app.runtime.databaseUrl, app.runtime.logger.child({ part: 'live' }));
-  const clients = new Map<WebSocket, { workspaceId: string; journeyId: string | null }>();
+  const clients = new Map<WebSocket, { workspaceId: string; journeyId: string | null; holder: LiveHolder }>();
   let unsubscribe: (() => void) | null = null;
   // Steps send their notices only while some process has clients (engine/runs/live-watch.ts).
   const watch = new LiveWatch(app.runtime.db);
@@ -67,12 +71,33 @@ export async function liveRoutes(app: FastifyInstance) {
     return watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start'));
   }
 
+  // A revoked token or a removed member loses its open sockets too, not only its next request.
+  const recheck = setInterval(() => {
+    if (clients.size === 0) return;
+    const open = [...clients];
+    lostHolders(
+      app.runtime.db,
+      open.map(([, c]) => c.holder),
+    ).then(
+      (lost) => {
+        for (const [socket, c] of open) {
+          if (!lost.has(c.holder)) continue;
+          leave(socket);
+          socket.close(1008, 'the credential that opened this feed was revoked or left the workspace');
+        }
+      },
+      (error) => app.log.warn({ err: error }, 'the live feed could not check its clients again'),
+    );
+  }, RECHECK_MS);
+  recheck.unref();
+
   function leave(socket: WebSocket) {
     if (clients.delete(socket) && clients.size === 0)
       watch.stop().catch((error) => app.log.warn({ err: error }, 'the live watch was not ended'));
   }
 
   app.addHook('onClose', async () => {
+    clearInterval(recheck);
     unsubscribe?.();
     await watch.stop().catch(() => {});
     for (const socket of clients.keys()) socket.close(1001, 'server stopping');
@@ -117,7 +142,9 @@ export async function liveRoutes(app: FastifyInstance) {
       },
     },
     async (socket, request) => {
-      clients.set(socket, { workspaceId: workspaceOf(request), journeyId: request.query.journeyId ?? null });
+      const workspaceId = workspaceOf(request);
+      const holder = liveHolderOf(request.principal as Principal, workspaceId);
+      clients.set(socket, { workspaceId, journeyId: request.query.journeyId ?? null, holder });
       socket.on('close', () => leave(socket));
       socket.on('error', () => leave(socket));
       // Again, after any stop of a client that left since the upgrade began (they run in turn).
