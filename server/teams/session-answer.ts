@@ -1,7 +1,8 @@
-import { ValidationError } from '@waymark/sdk';
+import { type ErrorDetail, ValidationError } from '@waymark/sdk';
 import type { FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
+import type { BodyCheck } from '../plugins/body-checks.js';
 import { CSRF_COOKIE, SESSION_COOKIE, startSession } from './sessions.js';
 import { userWorkspaces } from './users.js';
 
@@ -34,13 +35,25 @@ export const credentialsProperties = {
   password: { type: 'string', minLength: 10, maxLength: 200 },
 } as const;
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const notAnEmail = (path: string): ErrorDetail => ({ path, message: `body${path} is not an email address` });
+
 /** Trims and lower-cases an email; a malformed one answers 400 naming the field. */
 export function validEmail(email: string, path = '/email'): string {
   const normal = email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normal))
-    throw new ValidationError('the email is invalid', [{ path, message: `body${path} is not an email address` }]);
+  if (!EMAIL.test(normal)) throw new ValidationError('the email is invalid', [notAnEmail(path)]);
   return normal;
 }
+
+/**
+ * The body's `email` checked with the schema (`config.bodyCheck`), so that one 400 names a
+ * malformed email beside a short password, instead of the password first and the email on
+ * the next try.
+ */
+export const emailCheck: BodyCheck = (request) => {
+  const email = (request.body as { email?: unknown } | null | undefined)?.email;
+  return typeof email === 'string' && !EMAIL.test(email.trim().toLowerCase()) ? [notAnEmail('/email')] : [];
+};
 
 /**
  * Starts a new session for the user (never reusing one sent along), sets both cookies and

@@ -5,6 +5,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import {
   answerWithSession,
   credentialsProperties,
+  emailCheck,
   sessionAnswerSchema,
   validEmail,
 } from '../../teams/session-answer.js';
@@ -21,6 +22,7 @@ export async function setupRoutes(app: FastifyInstance) {
   app.post<{ Body: { code: string; email: string; password: string; name?: string } }>(
     '/api/auth/setup',
     {
+      config: { bodyCheck: emailCheck },
       schema: {
         tags: ['auth'],
         security: [],

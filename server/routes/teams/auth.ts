@@ -8,6 +8,7 @@ import {
   answerWithSession,
   clearSessionCookies,
   credentialsProperties,
+  emailCheck,
   sessionAnswerSchema,
   validEmail,
 } from '../../teams/session-answer.js';
@@ -33,6 +34,7 @@ export async function authRoutes(app: FastifyInstance) {
   app.post<{ Body: { email: string; password: string } }>(
     '/api/auth/sign-in',
     {
+      config: { bodyCheck: emailCheck },
       schema: {
         tags: ['auth'],
         security: [],
@@ -100,6 +102,7 @@ export async function authRoutes(app: FastifyInstance) {
   app.post<{ Body: { email: string } }>(
     '/api/auth/password-reset',
     {
+      config: { bodyCheck: emailCheck },
       schema: {
         tags: ['auth'],
         security: [],

@@ -18,6 +18,7 @@ import { ForbiddenError, type Principal, UnauthorizedError } from '../../teams/p
 import {
   answerWithSession,
   credentialsProperties,
+  emailCheck,
   sessionAnswerSchema,
   validEmail,
 } from '../../teams/session-answer.js';
@@ -55,6 +56,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
   app.post<{ Params: { id: string }; Body: { email: string; role: Role } }>(
     '/api/workspaces/:id/invitations',
     {
+      config: { bodyCheck: emailCheck },
       schema: {
         tags,
         summary: 'Invite someone by email (valid 7 days, once); inviting as owner needs owner',
