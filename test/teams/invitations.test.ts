@@ -141,6 +141,22 @@ describe('invitations', () => {
     expect(right.json().workspaces.map((w: { role: string }) => w.role)).toEqual(['editor', 'viewer']);
   });
 
+  test('accepting as one who joined meanwhile answers 409 and keeps their role', async () => {
+    const { token } = await inviteByMail('founder@example.com', 'viewer');
+    // Joined otherwise while the invitation waited (as the setup link makes an owner).
+    await makeUser(t.runtime.db, 'founder@example.com', ws, 'admin');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/invitations/${token}/accept`,
+      payload: { password: PASSWORD },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('conflict');
+    const founder = await signIn(t.app, 'founder@example.com');
+    const me = (await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: founder.headers })).json();
+    expect(me.role).toBe('admin');
+  });
+
   test('without SMTP_URL the answer carries the link', async () => {
     const plain = await createTestApp({}, { database: t.database });
     const res = await plain.app.inject({

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@waymark/sdk';
+import { ConflictError, NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -189,7 +189,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
           required: ['password'],
           additionalProperties: false,
         },
-        response: { 200: sessionAnswerSchema, ...errorResponses(400, 403, 404, 429) },
+        response: { 200: sessionAnswerSchema, ...errorResponses(400, 403, 404, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -216,11 +216,15 @@ export async function invitationsRoutes(app: FastifyInstance) {
             .returning(['id', 'email', 'name', 'password_hash'])
             .executeTakeFirst());
         if (!u) throw new NotFoundError('no such invitation (already used)');
-        await trx
+        // One who joined meanwhile (the setup link) keeps their role: an old invitation must not
+        // demote them, the last owner included. 409 as inviting a member is; the link stays.
+        const joined = await trx
           .insertInto('memberships')
           .values({ workspace_id: i.workspaceId, user_id: u.id, role: i.role })
-          .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doUpdateSet({ role: i.role }))
-          .execute();
+          .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
+          .returning('user_id')
+          .executeTakeFirst();
+        if (!joined) throw new ConflictError(`${u.email} is already a member of this workspace`);
         return u;
       });
       request.auditObject = user.id;
