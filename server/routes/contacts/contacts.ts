@@ -83,6 +83,7 @@ export async function contactsRoutes(app: FastifyInstance) {
               description: 'null declares the email deliverable again after a bounce: mail to it goes out again',
             },
           },
+          additionalProperties: false,
         },
         response: { 200: contactSchema, 201: contactSchema, ...errorResponses(400, 409) },
       },
@@ -232,6 +233,7 @@ export async function contactsRoutes(app: FastifyInstance) {
             source: { type: 'string' },
           },
           required: ['channel', 'status'],
+          additionalProperties: false,
         },
         response: {
           200: {

@@ -58,6 +58,7 @@ export async function eventsRoutes(app: FastifyInstance) {
             idempotencyKey: { type: 'string', minLength: 1 },
           },
           required: ['name'],
+          additionalProperties: false,
           anyOf: [
             { required: ['contactId'] },
             { required: ['email'] },

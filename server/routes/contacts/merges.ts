@@ -10,6 +10,7 @@ const fromBody = {
   type: 'object',
   properties: { from: { type: 'string', format: 'uuid' } },
   required: ['from'],
+  additionalProperties: false,
 } as const;
 
 /** Merging two contacts into one and undoing it (contract identity.md "Merging contacts"). */

@@ -54,6 +54,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
           type: 'object',
           properties: { ttlSeconds: { type: ['number', 'null'], exclusiveMinimum: 0 } },
           required: ['ttlSeconds'],
+          additionalProperties: false,
         },
         response: {
           200: {
@@ -113,6 +114,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
             ttlSeconds: { type: ['number', 'null'], exclusiveMinimum: 0 },
           },
           required: ['tag'],
+          additionalProperties: false,
         },
         response: { 200: tagStateSchema, ...errorResponses(400, 404) },
       },
@@ -151,7 +153,12 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         tags: ['contacts'],
         summary: 'Add a contact to a static list',
         params: idParams,
-        body: { type: 'object', properties: { list: { type: 'string', minLength: 1 } }, required: ['list'] },
+        body: {
+          type: 'object',
+          properties: { list: { type: 'string', minLength: 1 } },
+          required: ['list'],
+          additionalProperties: false,
+        },
         response: { 200: listMembershipSchema, ...errorResponses(400, 404) },
       },
     },
