@@ -36,3 +36,11 @@ describe('revoking tokens', () => {
     expect(res.statusCode).toBe(204);
   });
 });
+
+describe('making tokens', () => {
+  test('a blank name is refused at /name', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: t.auth, payload: { name: '   ' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ path: '/name', message: 'body/name must not be blank' }]);
+  });
+});

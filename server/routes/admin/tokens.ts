@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '@waymark/sdk';
+import { NOT_BLANK_PATTERN, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { createToken, issueLiveTicket, listTokens, revokeToken } from '../../auth/tokens.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -62,7 +62,8 @@ export async function tokensRoutes(app: FastifyInstance) {
         body: {
           type: 'object',
           properties: {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
+            // A blank name cannot be told apart in the token list, where revoking picks one by it.
+            name: { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN },
             scopes: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 20 },
             workspaceId: { type: 'string', maxLength: 64 },
           },

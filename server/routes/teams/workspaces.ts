@@ -1,3 +1,4 @@
+import { NOT_BLANK_PATTERN } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -29,7 +30,8 @@ const memberSchema = {
 } as const;
 const nameBody = {
   type: 'object',
-  properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+  // A blank name cannot be told apart in the workspace switcher.
+  properties: { name: { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN } },
   required: ['name'],
   additionalProperties: false,
 } as const;
