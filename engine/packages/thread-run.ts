@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import { type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
 import { ThreadPool } from './thread-pool.js';
 import { THREAD_SOURCE } from './thread-source.js';
@@ -77,13 +77,24 @@ function dataOf(ctx: NodeContext<never>) {
 }
 
 /** Where an installed package version is, for a thread to import it. */
-type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl'>;
+export type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl'>;
 
-function startThread(files: PackageFiles, probe = false): Worker {
+/** How a definitions thread answers synchronously: its end of a port and a flag it raises once it has posted. */
+export interface CallChannel {
+  port: MessagePort;
+  flag: Int32Array;
+}
+
+/**
+ * A thread that imports the package, with an empty environment and nothing of Waymark.
+ * `probe`: it answers with the package's description; `calls`: it serves definition calls.
+ */
+export function startThread(files: PackageFiles, mode: { probe?: boolean; calls?: CallChannel } = {}): Worker {
   const worker = new Worker(THREAD_SOURCE, {
     eval: true,
     env: {},
-    workerData: { entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, probe },
+    workerData: { entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, probe: mode.probe === true, calls: mode.calls },
+    transferList: mode.calls ? [mode.calls.port] : [],
     stdout: false,
     stderr: false,
   });
@@ -179,36 +190,43 @@ export class PackageThreads {
 }
 
 /**
- * Imports a package in a thread of its own first, so that code which never finishes loading
- * (within `LOAD_LIMIT_MS`) or exits the process at import fails the install (or the load)
- * instead of this process.
+ * The description a thread started with `probe` answers once it has imported the package:
+ * code that never finishes loading (within `LOAD_LIMIT_MS`) or exits at import fails the
+ * install (or the load) instead of this process, and the thread is terminated. On success
+ * the thread is left to the caller (it may serve definition calls).
  *
  * @example
- * await probeInThread({ entryUrl, sdkUrl });
+ * const description = await describedBy(startThread(files, { probe: true }));
  */
-export function probeInThread(files: PackageFiles): Promise<void> {
-  const worker = startThread(files, true);
-  return new Promise<void>((resolve, reject) => {
-    const finish = (outcome: () => void) => {
+export function describedBy(worker: Worker): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
+    const finish = (outcome: () => void, end: boolean) => {
       clearTimeout(timer);
-      worker.removeAllListeners('message');
-      worker.removeAllListeners('exit');
-      void worker.terminate();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (end) void worker.terminate();
       outcome();
     };
     const timer = setTimeout(
-      () => finish(() => reject(new Error(`the package did not finish loading within ${LOAD_LIMIT_MS} ms`))),
+      () => finish(() => reject(new Error(`the package did not finish loading within ${LOAD_LIMIT_MS} ms`)), true),
       LOAD_LIMIT_MS,
     );
-    worker.on('message', (message: ThreadMessage) => {
+    const onMessage = (message: ThreadMessage) => {
       if (message.kind !== 'result') return;
-      if (message.ok) finish(resolve);
-      else finish(() => reject(new Error(revive(message.error).message)));
-    });
-    worker.on('error', (error) => finish(() => reject(new Error(`the package's thread crashed: ${error.message}`))));
-    worker.on('exit', (code) =>
-      finish(() => reject(new Error(`the package's thread crashed: it exited with code ${code} before it answered`))),
-    );
+      if (message.ok) finish(() => resolve(message.value), false);
+      else finish(() => reject(new Error(revive(message.error).message)), true);
+    };
+    const onError = (error: Error) =>
+      finish(() => reject(new Error(`the package's thread crashed: ${error.message}`)), true);
+    const onExit = (code: number) =>
+      finish(
+        () => reject(new Error(`the package's thread crashed: it exited with code ${code} before it answered`)),
+        true,
+      );
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
 }
 

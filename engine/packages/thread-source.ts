@@ -6,12 +6,15 @@
  * It imports the package once and then serves each `attempt` message with the step's data,
  * saying with its answer whether the attempt left work running (then the thread serves no other);
  * every service call is a message, tagged with its attempt, to that step's own `ctx` in the
- * main thread. With `probe`, it only imports the package (a first load, before the main
- * thread does) and answers.
+ * main thread. With `probe`, it imports the package and answers with a plain-data description
+ * of it (`describe`): the main thread never imports an installed package. With `calls` (a port
+ * and a shared flag), it also serves the package's definition functions (`outputs`,
+ * `validate`, `readsContact`, `readsSteps`), each answer posted before the flag is raised, so
+ * that the main thread can wait for it synchronously (definition-calls.ts).
  */
 export const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { entryUrl, sdkUrl, probe } = workerData;
+const { entryUrl, sdkUrl, probe, calls } = workerData;
 const pending = new Map();
 let sequence = 0;
 let sdk = null;
@@ -130,9 +133,77 @@ parentPort.on('message', (message) => {
   else waiting.reject(revive(message.error));
 });
 
+// Plain data only: JSON drops what structured cloning could carry of the package's own objects.
+const plain = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+
+// The fields the engine reads of a node; those whose value is a function are only named.
+const NODE_FIELDS = ['type', 'version', 'kind', 'title', 'description', 'category', 'icon', 'summary', 'params',
+  'credentials', 'inline', 'triggerOutput', 'endsRun', 'sendsMessages', 'skippedInTestRuns', 'concurrency',
+  'timeoutMs', 'maxAttempts', 'outputs', 'validate', 'readsContact', 'readsSteps', 'run'];
+
+function describeNode(node) {
+  if (!node || typeof node !== 'object') return null;
+  const fields = {};
+  const functions = [];
+  for (const field of NODE_FIELDS) {
+    const value = node[field];
+    if (typeof value === 'function') functions.push(field);
+    else if (value !== undefined) fields[field] = value;
+  }
+  return { fields: plain(fields), functions };
+}
+
+function describeCredential(credential) {
+  if (!credential || typeof credential !== 'object') return null;
+  const { type, title, description, schema, sender, events } = credential;
+  return { ...plain({ type, title, description, schema }), code: Boolean(sender || events) };
+}
+
+function describe(pkg) {
+  if (!pkg || typeof pkg !== 'object') return null;
+  return {
+    name: plain(pkg.name),
+    version: plain(pkg.version),
+    nodes: Array.isArray(pkg.nodes) ? pkg.nodes.map(describeNode) : null,
+    credentials: Array.isArray(pkg.credentials) ? pkg.credentials.map(describeCredential) : undefined,
+  };
+}
+
+// One definition function's answer; validate and the rest are synchronous (SDK.md), so one
+// that returns a promise answers something that is not what was asked for.
+function define(pkg, { type, version, fn, params }) {
+  try {
+    const node = pkg && pkg.nodes.find((n) => n && n.type === type && n.version === version);
+    const f = node && node[fn];
+    if (typeof f !== 'function') throw new Error(type + '@' + version + ' has no function ' + fn);
+    const value = f(params);
+    return { ok: true, value: value === undefined ? null : plain(value) };
+  } catch (error) {
+    return { ok: false, error: serialize(error) };
+  }
+}
+
+if (calls)
+  calls.port.on('message', (message) => {
+    loaded.then(
+      (pkg) => define(pkg, message),
+      (error) => ({ ok: false, error: serialize(error) }),
+    ).then((outcome) => {
+      calls.port.postMessage({ id: message.id, ...outcome });
+      Atomics.store(calls.flag, 0, 1);
+      Atomics.notify(calls.flag, 0);
+    });
+  });
+
 if (probe)
   loaded.then(
-    (pkg) => parentPort.postMessage({ kind: 'result', attempt: 0, ok: true, value: { name: pkg && pkg.name, version: pkg && pkg.version } }),
+    (pkg) => {
+      try {
+        parentPort.postMessage({ kind: 'result', attempt: 0, ok: true, value: describe(pkg) });
+      } catch (error) {
+        parentPort.postMessage({ kind: 'result', attempt: 0, ok: false, error: serialize(error) });
+      }
+    },
     (error) => parentPort.postMessage({ kind: 'result', attempt: 0, ok: false, error: serialize(error) }),
   );
 `;
