@@ -1,9 +1,22 @@
-import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
+import {
+  type AnyNodeDefinition,
+  type CredentialDefinition,
+  type CredentialEvents,
+  type CredentialSender,
+  type HttpClient,
+  type JsonObject,
+  type PackageDefinition,
+  type ProviderContext,
+  type ProviderEvent,
+  type ProviderRequest,
+  RetryableError,
+  WaymarkError,
+} from '@waymark/sdk';
 import { DefinitionThread } from './definition-calls.js';
 import { callsDefinitions, definitionOf, type PackageDescription } from './description.js';
 import type { Materialized } from './files.js';
 import { QUEUE_LIMIT_MS } from './thread-pool.js';
-import { describedBy, LOAD_LIMIT_MS, PackageThreads } from './thread-run.js';
+import { type CredentialCall, describedBy, type Failure, LOAD_LIMIT_MS, PackageThreads } from './thread-run.js';
 
 /** Beyond the thread's own limits, so that the thread's `step.timeout` is the one the step gets. */
 const GRACE_MS = 1_000;
@@ -58,5 +71,84 @@ export function threaded(pkg: PackageDefinition, files: Materialized, defaultTim
       run: (ctx) => threads.run(target, ctx as never) as never,
     } as AnyNodeDefinition;
   });
-  return { ...pkg, nodes };
+  const credentials = pkg.credentials?.map((credential) => credentialThreaded(credential, threads, defaultTimeoutMs));
+  return { ...pkg, nodes, ...(credentials ? { credentials } : {}) };
+}
+
+/**
+ * A provider's webhook functions' time limit (verify, parse, handshake): a provider waits for
+ * its answer, and a signature check is quick.
+ */
+export const HOOK_LIMIT_MS = 10_000;
+
+/** A send that timed out or crashed: as a provider that does not answer (NODES.md "Step error codes"). */
+const unanswered: Failure = (message) =>
+  new RetryableError(`provider.unavailable: ${message}`, { code: 'provider.unavailable' });
+
+/** A webhook function that timed out or crashed: 503, and the provider sends the request again. */
+const hookFailed: Failure = (message) => new WaymarkError('unavailable', message);
+
+/** A provider request as it crosses to a thread: its body a copy of its own bytes only. */
+const wired = (request: ProviderRequest) => ({ ...request, rawBody: new Uint8Array(request.rawBody) });
+
+const eventTypes = new Set(['delivered', 'bounced', 'complained', 'sms.delivered', 'sms.failed']);
+
+/** What `parse` answered, checked: one event (an id and a known type) or null per record. */
+function parsedEvents(value: unknown, type: string): (ProviderEvent | null)[] {
+  const event = (e: unknown) =>
+    e === null ||
+    (typeof e === 'object' && typeof (e as ProviderEvent).id === 'string' && eventTypes.has((e as ProviderEvent).type));
+  if (Array.isArray(value) && value.every(event)) return value as (ProviderEvent | null)[];
+  throw new Error(`${type} events.parse did not answer a list of { id, type } events or nulls`);
+}
+
+/**
+ * A credential type whose `sender.send` and `events` functions run in the package's threads
+ * (contract packages.md "Isolation and reach"), as its nodes' `run` does: `ctx.http` is the
+ * caller's client (Waymark's, with its address rule), the rest of `ctx` plain data. A send
+ * that passes `limitMs` or whose thread crashes fails `provider.unavailable` (retried), as a
+ * provider that does not answer does (NODES.md "Step error codes"); a webhook function,
+ * `HOOK_LIMIT_MS`, and the webhook answers 503 `unavailable` (the provider sends it again).
+ */
+function credentialThreaded(
+  credential: CredentialDefinition,
+  threads: PackageThreads,
+  limitMs: number,
+): CredentialDefinition {
+  const { type, sender, events } = credential;
+  const call = (part: CredentialCall['part'], fn: CredentialCall['fn'], args: unknown[], ctxData?: JsonObject) => ({
+    type,
+    part,
+    fn,
+    args,
+    ...(ctxData ? { ctxData } : {}),
+  });
+  const threadedSender: CredentialSender | undefined = sender && {
+    channel: sender.channel,
+    async send(message, ctx) {
+      const ctxData = { data: ctx.data, idempotencyKey: ctx.idempotencyKey, publicUrl: ctx.publicUrl };
+      const value = await threads.credential(call('sender', 'send', [message], ctxData), ctx.http, limitMs, unanswered);
+      const providerId = (value as { providerId?: unknown } | null)?.providerId;
+      return typeof providerId === 'string' ? { providerId } : {};
+    },
+  };
+  const hook = (fn: CredentialCall['fn'], args: unknown[], http: HttpClient | null, ctxData?: JsonObject) =>
+    threads.credential(call('events', fn, args, ctxData), http, HOOK_LIMIT_MS, hookFailed);
+  const threadedEvents: CredentialEvents | undefined = events && {
+    provider: events.provider,
+    verify: async (request, data, ctx) => (await hook('verify', [wired(request), data], ctx.http, {})) === true,
+    parse: async (request) => parsedEvents(await hook('parse', [wired(request)], null), type),
+    ...(events.handshake
+      ? {
+          handshake: async (request: ProviderRequest, data: JsonObject, ctx: ProviderContext) => {
+            await hook('handshake', [wired(request), data], ctx.http, {});
+          },
+        }
+      : {}),
+  };
+  return {
+    ...credential,
+    ...(threadedSender ? { sender: threadedSender } : {}),
+    ...(threadedEvents ? { events: threadedEvents } : {}),
+  };
 }

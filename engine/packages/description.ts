@@ -7,13 +7,23 @@ export interface NodeDescription {
   functions: string[];
 }
 
-/** A credential type as described; `code` when it has a `sender` or `events`. */
+/** A credential type's `sender` or `events` as described: its data, and which of its functions it has. */
+export interface PartDescription {
+  channel?: unknown;
+  provider?: unknown;
+  /** Not an object. */
+  invalid?: boolean;
+  functions: string[];
+}
+
+/** A credential type as described: its data, and what it has of a `sender` and `events`. */
 export interface CredentialDescription {
   type?: unknown;
   title?: unknown;
   description?: unknown;
   schema?: unknown;
-  code: boolean;
+  sender?: PartDescription;
+  events?: PartDescription;
 }
 
 /** What a package's thread answers once it has imported the package (thread-source.ts `describe`). */
@@ -96,19 +106,32 @@ function nodeOf(node: NodeDescription | null, calls: DefinitionThread): AnyNodeD
   return definition as unknown as AnyNodeDefinition;
 }
 
+/** Stands for a credential function until `threaded` sends it to the package's threads. */
+const credentialInThreads = async (): Promise<never> => {
+  throw new DefinitionCallError("an installed package's credential functions go through its threads");
+};
+
+/** The functions of a described part, each standing for the package's own (absent ones left out). */
+const functionsOf = (part: PartDescription) =>
+  Object.fromEntries(part.functions.map((fn) => [fn, credentialInThreads]));
+
 /**
- * A credential type of an installed package: its data only. A `sender` or `events` would run
- * in the process's main thread, with its environment and connections, where an installed
- * package's code never runs; such a package loads through `WAYMARK_NODE_PACKAGES` instead.
+ * A credential type of an installed package: its data, and its `sender` (`channel`) and
+ * `events` (`provider`) as the engine reads them, their functions standing for the package's
+ * own, which `threaded` runs in its threads. What is wrong with them (a missing `send`, a
+ * provider other than the package's prefix) the registry says (`installedProblem`).
  */
 function credentialOf(credential: CredentialDescription | null): CredentialDefinition {
   if (!credential) return credential as unknown as CredentialDefinition;
-  const { code, ...data } = credential;
-  if (code)
-    throw new DefinitionCallError(
-      `${String(data.type)}: an installed package's credential type cannot have a sender or events (they would run outside its threads); load such a package through WAYMARK_NODE_PACKAGES`,
-    );
-  return data as unknown as CredentialDefinition;
+  const { sender, events, ...data } = credential;
+  const part = (described: PartDescription | undefined, field: 'channel' | 'provider') => {
+    if (!described) return {};
+    if (described.invalid) return { [field === 'channel' ? 'sender' : 'events']: 'not an object' };
+    return {
+      [field === 'channel' ? 'sender' : 'events']: { [field]: described[field], ...functionsOf(described) },
+    };
+  };
+  return { ...data, ...part(sender, 'channel'), ...part(events, 'provider') } as unknown as CredentialDefinition;
 }
 
 /**

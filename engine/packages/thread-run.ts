@@ -1,5 +1,5 @@
 import { type MessagePort, Worker } from 'node:worker_threads';
-import { type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
+import { type HttpClient, type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
 import { ThreadPool } from './thread-pool.js';
 import { THREAD_SOURCE } from './thread-source.js';
 
@@ -76,6 +76,30 @@ function dataOf(ctx: NodeContext<never>) {
   };
 }
 
+/** A call of a credential type's part in a package's thread (`PackageThreads.credential`). */
+export interface CredentialCall {
+  type: string;
+  part: 'sender' | 'events';
+  fn: 'send' | 'verify' | 'parse' | 'handshake';
+  args: unknown[];
+  ctxData?: Record<string, unknown>;
+}
+
+/** What an attempt's thread reaches in this thread: its services, its log, its abort signal. */
+interface AttemptHost {
+  signal: AbortSignal;
+  log?: NodeContext<never>['log'];
+  services: Partial<Record<(typeof SERVICES)[number], unknown>>;
+  /** What errors name: `the step`, or the credential function. */
+  what: string;
+}
+
+/** The error a credential call that timed out or crashed fails with, made of what happened. */
+export type Failure = (message: string) => Error;
+
+/** A credential call is never aborted from outside: its time limit ends it. */
+const NEVER = new AbortController().signal;
+
 /** Where an installed package version is, for a thread to import it. */
 export type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl'>;
 
@@ -133,8 +157,38 @@ export class PackageThreads {
     this.#pool = new ThreadPool(() => startThread(files));
   }
 
-  async run(node: Pick<ThreadedNode, 'type' | 'version' | 'limitMs'>, ctx: NodeContext<never>): Promise<unknown> {
-    const worker = await this.#pool.acquire(ctx.signal);
+  run(node: Pick<ThreadedNode, 'type' | 'version' | 'limitMs'>, ctx: NodeContext<never>): Promise<unknown> {
+    const work = { type: node.type, version: node.version, data: dataOf(ctx) };
+    return this.#attempt(
+      work,
+      { signal: ctx.signal, log: ctx.log, services: ctx, what: 'the step' },
+      node.limitMs,
+      null,
+    );
+  }
+
+  /**
+   * A credential type's `sender.send` or `events` function, run as a node's `run` is: in one of
+   * the threads, under `limitMs` from when it starts there, its `ctx.http` calls answered by
+   * `http` (Waymark's client, with its address rule). `args` are plain data (a request's
+   * `rawBody` goes as a copy of its bytes and is a Buffer again there); `ctxData`, when given,
+   * becomes the function's last argument with `http` added. A timeout or a crash fails it
+   * with the error `failed` makes of its message, one its callers know; a thrown error keeps its class
+   * and code.
+   */
+  credential(call: CredentialCall, http: HttpClient | null, limitMs: number, failed: Failure): Promise<unknown> {
+    const { type, part, fn, args, ctxData } = call;
+    const work = { credential: type, part, fn, args, ctxData: ctxData ?? null };
+    const what = `${type} ${part}.${fn}`;
+    return this.#attempt(work, { signal: NEVER, services: http ? { http } : {}, what }, limitMs, failed);
+  }
+
+  async #attempt(work: object, host: AttemptHost, limitMs: number, failed: Failure | null): Promise<unknown> {
+    const failure = (message: string, code: string) =>
+      failed ? failed(message) : new RetryableError(message, { code });
+    const worker = await this.#pool.acquire(host.signal).catch((error: unknown) => {
+      throw failed && error instanceof RetryableError ? failed(error.message) : error;
+    });
     const attempt = ++this.#attempts;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -142,7 +196,7 @@ export class PackageThreads {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onAbort);
+        host.signal.removeEventListener('abort', onAbort);
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
@@ -150,41 +204,37 @@ export class PackageThreads {
         else this.#pool.discard(worker);
         outcome();
       };
-      const timeout = (message: string) => () =>
-        finish(() => reject(new RetryableError(message, { code: 'step.timeout' })), false);
+      const timeout = (message: string) => () => finish(() => reject(failure(message, 'step.timeout')), false);
       // The attempt's time limit counts from its `run`: a thread that starts and imports its
       // package slowly (a CPU another thread keeps busy) spends none of it.
       let timer = setTimeout(timeout(`the package did not finish loading within ${LOAD_LIMIT_MS} ms`), LOAD_LIMIT_MS);
       const onAbort = () =>
-        worker.postMessage({ kind: 'abort', attempt, reason: String(ctx.signal.reason ?? 'aborted') });
+        worker.postMessage({ kind: 'abort', attempt, reason: String(host.signal.reason ?? 'aborted') });
       const onMessage = (message: ThreadMessage) => {
         if (message.attempt !== attempt) return;
         if (message.kind === 'started') {
           clearTimeout(timer);
-          timer = setTimeout(timeout(`the step passed its time limit of ${node.limitMs} ms`), node.limitMs);
+          timer = setTimeout(timeout(`${host.what} passed its time limit of ${limitMs} ms`), limitMs);
         } else if (message.kind === 'result') {
           if (message.ok) finish(() => resolve(message.value), message.reusable);
           else finish(() => reject(revive(message.error)), message.reusable);
         } else if (message.kind === 'log') {
-          ctx.log[message.level](message.obj, message.msg);
+          host.log?.[message.level](message.obj, message.msg);
         } else if (message.kind === 'call') {
-          void answer(ctx, message).then((reply) => {
+          void answer(host.services, message).then((reply) => {
             if (!settled) worker.postMessage(reply);
           });
         }
       };
       const crashed = (message: string) =>
-        finish(
-          () => reject(new RetryableError(`the package's thread crashed: ${message}`, { code: 'step.crashed' })),
-          false,
-        );
+        finish(() => reject(failure(`the package's thread crashed: ${message}`, 'step.crashed')), false);
       const onError = (error: Error) => crashed(error.message);
       const onExit = (code: number) => crashed(`it exited with code ${code} before it answered`);
-      ctx.signal.addEventListener('abort', onAbort);
+      host.signal.addEventListener('abort', onAbort);
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ kind: 'attempt', attempt, type: node.type, version: node.version, data: dataOf(ctx) });
+      worker.postMessage({ kind: 'attempt', attempt, ...work });
     });
   }
 }
@@ -230,10 +280,10 @@ export function describedBy(worker: Worker): Promise<unknown> {
   });
 }
 
-async function answer(ctx: NodeContext<never>, call: Extract<ThreadMessage, { kind: 'call' }>) {
+async function answer(services: AttemptHost['services'], call: Extract<ThreadMessage, { kind: 'call' }>) {
   try {
     const service = SERVICES.find((s) => s === call.service);
-    const target = service ? (ctx[service] as unknown as Record<string, unknown>) : undefined;
+    const target = service ? (services[service] as Record<string, unknown> | undefined) : undefined;
     const method = target?.[call.method];
     if (typeof method !== 'function') throw new NodeError(`ctx.${call.service}.${call.method} is not a service`);
     const value: unknown = await Reflect.apply(method, target, call.args);

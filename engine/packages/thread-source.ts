@@ -10,7 +10,9 @@
  * of it (`describe`): the main thread never imports an installed package. With `calls` (a port
  * and a shared flag), it also serves the package's definition functions (`outputs`,
  * `validate`, `readsContact`, `readsSteps`), each answer posted before the flag is raised, so
- * that the main thread can wait for it synchronously (definition-calls.ts).
+ * that the main thread can wait for it synchronously (definition-calls.ts). An `attempt` that
+ * names a `credential` calls that type's `sender.send` or `events.verify` / `parse` /
+ * `handshake` instead of a node's `run`, served and timed the same way (`callCredential`).
  */
 export const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -72,6 +74,22 @@ const services = (attempt) => {
 const log = (attempt, level) => (obj, msg) =>
   parentPort.postMessage({ kind: 'log', attempt, level, obj: typeof obj === 'string' ? obj : JSON.parse(JSON.stringify(obj ?? {})), msg });
 
+// A credential type's sender or events function (\`credential\` names the type, \`part\` and \`fn\`
+// the function): its args as sent, a request's rawBody a Buffer again, and last the ctx of
+// \`ctxData\` with Waymark's HTTP client (none for parse, which takes no ctx).
+async function callCredential({ attempt, credential, part, fn, args, ctxData }) {
+  const pkg = await loaded;
+  const found = pkg && Array.isArray(pkg.credentials) ? pkg.credentials.find((c) => c && c.type === credential) : null;
+  const target = found && found[part];
+  if (!target || typeof target[fn] !== 'function') throw new Error(credential + ' has no ' + part + '.' + fn + ' any more');
+  const request = args[0];
+  if (part === 'events' && request && request.rawBody instanceof Uint8Array)
+    args[0] = { ...request, rawBody: Buffer.from(request.rawBody.buffer, request.rawBody.byteOffset, request.rawBody.byteLength) };
+  const all = ctxData ? [...args, { ...ctxData, http: services(attempt).http }] : args;
+  parentPort.postMessage({ kind: 'started', attempt });
+  return target[fn](...all);
+}
+
 async function run({ attempt, type, version, data }) {
   const pkg = await loaded;
   const node = pkg && pkg.nodes.find((n) => n.type === type && n.version === version);
@@ -120,7 +138,7 @@ parentPort.on('message', (message) => {
   }
   if (message.kind === 'attempt') {
     current = { attempt: message.attempt, controller: new AbortController() };
-    run(message).then(
+    (message.credential ? callCredential(message) : run(message)).then(
       (value) => answer(message.attempt, { ok: true, value }),
       (error) => answer(message.attempt, { ok: false, error: serialize(error) }),
     );
@@ -153,10 +171,19 @@ function describeNode(node) {
   return { fields: plain(fields), functions };
 }
 
+// The functions of a credential type's parts that its threads run.
+const PARTS = { sender: ['send'], events: ['verify', 'parse', 'handshake'] };
+
 function describeCredential(credential) {
   if (!credential || typeof credential !== 'object') return null;
   const { type, title, description, schema, sender, events } = credential;
-  return { ...plain({ type, title, description, schema }), code: Boolean(sender || events) };
+  const part = (value, name) => {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object') return { invalid: true, functions: [] };
+    const functions = PARTS[name].filter((fn) => typeof value[fn] === 'function');
+    return { ...plain(name === 'sender' ? { channel: value.channel } : { provider: value.provider }), functions };
+  };
+  return { ...plain({ type, title, description, schema }), sender: part(sender, 'sender'), events: part(events, 'events') };
 }
 
 function describe(pkg) {

@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition, CredentialDefinition, PackageDefinition } from '@waymark/sdk';
+import type { AnyNodeDefinition, CredentialDefinition, JsonObject, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
 import { compileParams } from '../graph/params-schema.js';
 
@@ -99,7 +99,7 @@ export class NodeRegistry {
     versions.set(version, { pkg: error || !pkg ? { name, version, nodes: [] } : pkg, info });
     this.#installed.set(name, versions);
     if (!error && pkg)
-      for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, credential);
+      for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, withSendRate(credential));
     return info;
   }
 
@@ -185,6 +185,10 @@ export class NodeRegistry {
     const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
     const owner = this.#prefixes.get(prefix) ?? this.#installedOwner(`${prefix}.x`);
     if (owner && owner !== name) return `the prefix "${prefix}." belongs to ${owner}`;
+    for (const credential of pkg.credentials ?? []) {
+      const problem = providerPartsProblem(credential, prefix);
+      if (problem) return problem;
+    }
     return null;
   }
 
@@ -309,6 +313,31 @@ function nodeProblem(node: AnyNodeDefinition): string | null {
   return null;
 }
 
+/**
+ * What is wrong with an installed credential type's `sender` or `events` (SDK.md): a sender
+ * has a channel (`email`, `sms`) and `send`; events have `verify` and `parse`, and its
+ * provider is the package's prefix, so that `/hooks/providers/<provider>` of a built-in
+ * provider or of another package never reaches its code.
+ */
+function providerPartsProblem(credential: CredentialDefinition, prefix: string): string | null {
+  const name = String(credential.type);
+  const { sender, events } = credential as { sender?: unknown; events?: unknown };
+  const has = (part: unknown, fn: string) => typeof (part as Record<string, unknown>)[fn] === 'function';
+  if (sender !== undefined) {
+    if (!sender || typeof sender !== 'object') return `${name}: sender must be an object`;
+    const channel = (sender as { channel?: unknown }).channel;
+    if (channel !== 'email' && channel !== 'sms') return `${name}: sender.channel must be "email" or "sms"`;
+    if (!has(sender, 'send')) return `${name}: sender.send must be a function`;
+  }
+  if (events !== undefined) {
+    if (!events || typeof events !== 'object') return `${name}: events must be an object`;
+    const provider = (events as { provider?: unknown }).provider;
+    if (provider !== prefix) return `${name}: events.provider must be the package's prefix "${prefix}"`;
+    for (const fn of ['verify', 'parse']) if (!has(events, fn)) return `${name}: events.${fn} must be a function`;
+  }
+  return null;
+}
+
 /** The `maxPerSecond` every sending credential takes (API.md "Sending credentials"). */
 const SEND_RATE_SCHEMA = {
   type: 'integer',
@@ -320,7 +349,7 @@ const SEND_RATE_SCHEMA = {
 
 /** A sender type's schema gains `maxPerSecond`, which the engine enforces; packages do not declare it. */
 function withSendRate(credential: CredentialDefinition): CredentialDefinition {
-  const properties = credential.schema.properties;
+  const properties = (credential.schema as JsonObject | undefined)?.properties;
   if (!credential.sender || !properties || typeof properties !== 'object' || Array.isArray(properties)) {
     return credential;
   }

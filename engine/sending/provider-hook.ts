@@ -47,7 +47,7 @@ export async function takeProviderWebhook(
   const types = runtime.registry.eventCredentials(provider);
   const reader = types[0]?.events;
   if (!reader) throw new NotFoundError(`no provider ${provider}`);
-  const parsed = reader.parse(request);
+  const parsed = await reader.parse(request);
   refuseNul(parsed);
   const rows = await runtime.db
     .selectFrom('credentials')

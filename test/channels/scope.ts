@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { createMessagesService } from '../../engine/messages/service.js';
 import type { Runtime } from '../../engine/runtime.js';
 import type { StepScope } from '../../engine/services/step-scope.js';
 import { defaultWorkspaceId } from '../../server/teams/users.js';
@@ -48,4 +49,16 @@ export async function eventsOf(runtime: Runtime, contactId: string, name: string
     .where('name', '=', name)
     .orderBy('timestamp')
     .execute();
+}
+
+/** A transactional email ("Hi") to a contact through a sending credential, as a step sends it. */
+export async function mailThrough(runtime: Runtime, contactId: string, credential: string) {
+  return createMessagesService(await stepScope(runtime, { contactId })).send({
+    channel: 'email',
+    category: 'transactional',
+    from: 'News <news@example.com>',
+    subject: 'Hi',
+    html: '<p>Hi</p>',
+    credential,
+  });
 }

@@ -197,11 +197,4 @@ describe('a package refused from its description, nothing of it run in the main 
     expect(await refused(dir)).toContain('the default export is not a definePackage({ name, version, nodes }) value');
     expect(flags.waymarkSpyLoaded).toBeUndefined();
   });
-
-  test('a credential type with a sender, which would run in the main thread', async () => {
-    const credentials = `[{ type: 'sends.key', title: 'Key', schema: { type: 'object' },
-      sender: { channel: 'email', send: async () => ({}) } }]`;
-    const dir = writePackage({ name: 'sends-nodes', prefix: 'sends', version: '1.0.0', credentials });
-    expect(await refused(dir)).toContain("sends.key: an installed package's credential type cannot have a sender");
-  });
 });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
 import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { insertContact, stepScope } from '../channels/scope.js';
+import { insertContact, mailThrough } from '../channels/scope.js';
 import { e, n, publish, runEnds } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { type StandIn, startStandIn } from './stand-in.js';
@@ -79,14 +78,7 @@ test('while held after a 429 the message is queued and in its credential backlog
   api.answer(() => ({ status: 429, headers: { 'retry-after': '30' } }));
   const contactId = await insertContact(t.runtime, { email: 'held@example.org' });
   const before = Date.now();
-  const result = await createMessagesService(await stepScope(t.runtime, { contactId })).send({
-    channel: 'email',
-    category: 'transactional',
-    from: 'News <news@example.com>',
-    subject: 'Hi',
-    html: '<p>Hi</p>',
-    credential,
-  });
+  const result = await mailThrough(t.runtime, contactId, credential);
   expect(result).toMatchObject({ status: 'delayed', reason: 'send-rate' });
   expect((result.until as Date).getTime()).toBeGreaterThanOrEqual(before + 29_000);
   const listed = await t.app.inject({ method: 'GET', url: `/api/messages?contactId=${contactId}`, headers: t.auth });

@@ -2,7 +2,7 @@ import { defineCredential, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { insertContact, stepScope } from '../channels/scope.js';
+import { insertContact, mailThrough, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
 
@@ -155,15 +155,7 @@ describe('a credential with maxPerSecond', () => {
     const id = await smtpCredential({ maxPerSecond: 1 });
     const a = await insertContact(t.runtime, { email: 'first@example.org' });
     const b = await insertContact(t.runtime, { email: 'second@example.org' });
-    const send = async (contactId: string) =>
-      createMessagesService(await stepScope(t.runtime, { contactId })).send({
-        channel: 'email',
-        category: 'transactional',
-        from: 'News <news@example.com>',
-        subject: 'Hi',
-        html: '<p>Hi</p>',
-        credential: id,
-      });
+    const send = (contactId: string) => mailThrough(t.runtime, contactId, id);
     expect(await send(a)).toMatchObject({ status: 'sent' });
     const second = await send(b);
     expect(second).toMatchObject({ status: 'delayed', reason: 'send-rate' });

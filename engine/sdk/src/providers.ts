@@ -68,7 +68,7 @@ export interface ProviderContext {
 export interface CredentialEvents {
   provider: string;
   verify(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): boolean | Promise<boolean>;
-  parse(request: ProviderRequest): (ProviderEvent | null)[];
+  parse(request: ProviderRequest): (ProviderEvent | null)[] | Promise<(ProviderEvent | null)[]>;
   handshake?(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): Promise<void>;
 }
 
