@@ -104,7 +104,8 @@ describe("a journey's sendRate", () => {
   test('a run whose message is held for the rate stays running, its step parked, and ends completed', async () => {
     const { journeyId } = await mailingJourney({ count: 1, perSeconds: 1 }, 100);
     await enterAll(journeyId, 3, 'held-running');
-    // A run whose message is queued, once its step has parked.
+    // A run whose message is queued, read while its step is parked: a message of the three may
+    // leave between the two reads (one a second), and its run then completes.
     const run = await eventually(async () => {
       const queued = await t.runtime.db
         .selectFrom('messages')
@@ -114,7 +115,10 @@ describe("a journey's sendRate", () => {
         .execute();
       for (const { run_id } of queued) {
         const found = await api(t, { url: `/api/runs/${run_id}` });
-        if (found.body.steps.some((s: { nodeId: string; status: string }) => s.nodeId === 'mail')) return found.body;
+        const parked = found.body.steps.some(
+          (s: { nodeId: string; status: string }) => s.nodeId === 'mail' && s.status === 'waiting',
+        );
+        if (parked) return found.body;
       }
       return undefined;
     });
