@@ -157,8 +157,8 @@ export async function revokeToken(
 
 const TICKET_SECONDS = 60;
 
-/** Who a live ticket was taken by: a token, or a signed-in user in a workspace. */
-export type TicketHolder = { tokenId: string } | { userId: string; workspaceId: string };
+/** Who a live ticket was taken by: a token, or a signed-in user in a workspace under one session. */
+export type TicketHolder = { tokenId: string } | { userId: string; workspaceId: string; sessionId: string };
 
 /** A single-use ticket for opening the live feed from a browser, valid 60 s. */
 export async function issueLiveTicket(
@@ -176,23 +176,28 @@ export async function issueLiveTicket(
         expires_at: expiresAt,
         ...('tokenId' in holder
           ? { token_id: holder.tokenId }
-          : { user_id: holder.userId, workspace_id: holder.workspaceId }),
+          : { user_id: holder.userId, workspace_id: holder.workspaceId, session_id: holder.sessionId }),
       })
       .execute();
   });
   return { ticket, expiresAt: expiresAt.toISOString() };
 }
 
-/** Uses up a ticket: its holder once, while it is unexpired and the token or user still exists; else null. */
+/**
+ * Uses up a ticket: its holder once, while it is unexpired and the token, or the user's session,
+ * still exists (a ticket goes with either); else null.
+ */
 export async function redeemLiveTicket(db: Kysely<Database>, ticket: string): Promise<TicketHolder | null> {
   const row = await db
     .deleteFrom('live_tickets')
     .where('ticket_hash', '=', hashToken(ticket))
-    .returning(['token_id', 'user_id', 'workspace_id', 'expires_at'])
+    .returning(['token_id', 'user_id', 'workspace_id', 'session_id', 'expires_at'])
     .executeTakeFirst();
   if (!row || new Date(row.expires_at).getTime() <= Date.now()) return null;
   if (row.token_id) return { tokenId: row.token_id };
-  return row.user_id && row.workspace_id ? { userId: row.user_id, workspaceId: row.workspace_id } : null;
+  return row.user_id && row.workspace_id && row.session_id
+    ? { userId: row.user_id, workspaceId: row.workspace_id, sessionId: row.session_id }
+    : null;
 }
 
 /** A token by id (for a redeemed ticket). */

@@ -153,7 +153,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       .where('id', '=', holder.userId)
       .executeTakeFirst();
     if (!user) return null;
-    const principal: Principal = { type: 'user', ...user, sessionId: '', csrfToken: '', user };
+    // The session it was taken under, so the socket ends with it (teams/live-admission.ts).
+    const principal: Principal = { type: 'user', ...user, sessionId: holder.sessionId, csrfToken: '', user };
     return { principal, workspace: holder.workspaceId };
   }
 

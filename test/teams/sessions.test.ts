@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureSetupLink } from '../../server/teams/setup.js';
 import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { browserOf, cookiesOf, defaultWorkspace, fromAddress, makeUser, PASSWORD, signIn } from './support.js';
+import {
+  browserOf,
+  changePassword,
+  cookiesOf,
+  defaultWorkspace,
+  fromAddress,
+  makeUser,
+  PASSWORD,
+  signIn,
+} from './support.js';
 
 let t: TestApp;
 let smtp: SmtpSink;
@@ -214,20 +223,9 @@ describe('brute force', () => {
     await makeUser(t.runtime.db, 'pw@example.com', ws, 'viewer');
     const a = await signIn(t.app, 'pw@example.com');
     const b = await signIn(t.app, 'pw@example.com');
-    const wrong = await t.app.inject({
-      method: 'POST',
-      url: '/api/auth/password',
-      headers: a.headers,
-      payload: { currentPassword: 'nope nope nope', newPassword: 'the next password' },
-      ...fromAddress(),
-    });
+    const wrong = await changePassword(t.app, a, 'nope nope nope', 'the next password');
     expect(wrong.statusCode).toBe(401);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/auth/password',
-      headers: a.headers,
-      payload: { currentPassword: PASSWORD, newPassword: 'the next password' },
-    });
+    const res = await changePassword(t.app, a, PASSWORD, 'the next password');
     expect(res.statusCode).toBe(204);
     expect((await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: a.cookie } })).statusCode).toBe(
       200,

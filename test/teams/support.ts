@@ -64,6 +64,16 @@ export async function signIn(app: FastifyInstance, email: string, password = PAS
   return browserOf(res, email);
 }
 
+/** `POST /api/auth/password` as this browser, from an address of its own (a wrong password counts there). */
+export const changePassword = (app: FastifyInstance, browser: Browser, currentPassword: string, newPassword: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/auth/password',
+    headers: browser.headers,
+    payload: { currentPassword, newPassword },
+    ...fromAddress(),
+  });
+
 export async function defaultWorkspace(db: Kysely<Database>): Promise<string> {
   return (await db.selectFrom('workspaces').select('id').where('is_default', '=', true).executeTakeFirstOrThrow()).id;
 }

@@ -26,6 +26,8 @@ export interface LiveTicketsTable {
   token_id: string | null;
   user_id?: string | null;
   workspace_id?: string | null;
+  /** The session a user's ticket was taken under (it goes with the session); null for a token's. */
+  session_id?: string | null;
   expires_at: Timestamp;
 }
 

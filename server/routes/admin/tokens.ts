@@ -151,7 +151,7 @@ export async function tokensRoutes(app: FastifyInstance) {
       const holder =
         p.type === 'token'
           ? { tokenId: p.id }
-          : { userId: p.id, workspaceId: request.standing.workspace?.id as string };
+          : { userId: p.id, workspaceId: request.standing.workspace?.id as string, sessionId: p.sessionId };
       return reply.code(201).send(await issueLiveTicket(db, holder));
     },
   );

@@ -71,7 +71,8 @@ export async function liveRoutes(app: FastifyInstance) {
     return watch.start().catch((error) => app.log.warn({ err: error }, 'the live watch did not start'));
   }
 
-  // A revoked token or a removed member loses its open sockets too, not only its next request.
+  // A revoked token, a removed member or an ended session loses its open sockets too, not only
+  // its next request.
   const recheck = setInterval(() => {
     if (clients.size === 0) return;
     const open = [...clients];
@@ -83,7 +84,10 @@ export async function liveRoutes(app: FastifyInstance) {
         for (const [socket, c] of open) {
           if (!lost.has(c.holder)) continue;
           leave(socket);
-          socket.close(1008, 'the credential that opened this feed was revoked or left the workspace');
+          socket.close(
+            1008,
+            'the credential that opened this feed was revoked, its session ended or it left the workspace',
+          );
         }
       },
       (error) => app.log.warn({ err: error }, 'the live feed could not check its clients again'),
