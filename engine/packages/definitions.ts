@@ -59,7 +59,7 @@ export async function importPackage(files: Materialized): Promise<PackageDefinit
  * definition is as `importPackage` made it.
  */
 export function threaded(pkg: PackageDefinition, files: Materialized, defaultTimeoutMs: number): PackageDefinition {
-  const threads = new PackageThreads({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl });
+  const threads = new PackageThreads({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, folderUrl: files.folderUrl });
   const nodes = pkg.nodes.map((node): AnyNodeDefinition => {
     const limitMs = typeof node.timeoutMs === 'number' && node.timeoutMs > 0 ? node.timeoutMs : defaultTimeoutMs;
     const target = { type: node.type, version: node.version, limitMs };

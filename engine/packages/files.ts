@@ -23,6 +23,11 @@ export interface Materialized {
   entryUrl: string;
   /** The file URL of the SDK it imports. */
   sdkUrl: string;
+  /**
+   * The file URL of its own folder (ending in `/`): the package and the dependencies installed
+   * beside it, all its code may load besides the SDK and Node's built-ins.
+   */
+  folderUrl: string;
   readme: string | null;
 }
 
@@ -110,7 +115,8 @@ export class PackageFiles {
     const entry = path.resolve(dir, entryOf(manifest) ?? 'index.js');
     if (!entry.startsWith(`${dir}${path.sep}`)) throw new Error('the entry points outside the package');
     const readme = await readFile(path.join(dir, 'README.md'), 'utf8').catch(() => null);
-    return { manifest, entryUrl: pathToFileURL(entry).href, sdkUrl: await this.sdkUrl(), readme };
+    const folderUrl = pathToFileURL(`${base}${path.sep}`).href;
+    return { manifest, entryUrl: pathToFileURL(entry).href, sdkUrl: await this.sdkUrl(), folderUrl, readme };
   }
 
   /** Forgets a staged folder. */

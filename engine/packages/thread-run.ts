@@ -13,6 +13,8 @@ export const LOAD_LIMIT_MS = 10_000;
 export interface ThreadedNode {
   entryUrl: string;
   sdkUrl: string;
+  /** Its own folder, with its dependencies: what its code may load besides the SDK and Node's built-ins. */
+  folderUrl: string;
   type: string;
   version: number;
   /** The attempt's time limit: the node's `timeoutMs`, else `WAYMARK_STEP_TIMEOUT_MS`. */
@@ -101,7 +103,7 @@ export type Failure = (message: string) => Error;
 const NEVER = new AbortController().signal;
 
 /** Where an installed package version is, for a thread to import it. */
-export type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl'>;
+export type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl' | 'folderUrl'>;
 
 /** How a definitions thread answers synchronously: its end of a port and a flag it raises once it has posted. */
 export interface CallChannel {
@@ -117,7 +119,13 @@ export function startThread(files: PackageFiles, mode: { probe?: boolean; calls?
   const worker = new Worker(THREAD_SOURCE, {
     eval: true,
     env: {},
-    workerData: { entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, probe: mode.probe === true, calls: mode.calls },
+    workerData: {
+      entryUrl: files.entryUrl,
+      sdkUrl: files.sdkUrl,
+      folderUrl: files.folderUrl,
+      probe: mode.probe === true,
+      calls: mode.calls,
+    },
     transferList: mode.calls ? [mode.calls.port] : [],
     stdout: false,
     stderr: false,
@@ -146,7 +154,7 @@ export function startThread(files: PackageFiles, mode: { probe?: boolean; calls?
  * `step.crashed`. Both are retried like a `RetryableError`.
  *
  * @example
- * const threads = new PackageThreads({ entryUrl, sdkUrl });
+ * const threads = new PackageThreads({ entryUrl, sdkUrl, folderUrl });
  * const result = await threads.run({ type: 'acme.shout', version: 1, limitMs: 30_000 }, ctx);
  */
 export class PackageThreads {

@@ -1,3 +1,36 @@
+/** The `code` of the error an import or require the package may not make fails with. */
+const FORBIDDEN_CODE = 'ERR_WAYMARK_FORBIDDEN_MODULE';
+
+/** JavaScript of the refusal's message, for a `specifier` in scope. */
+const FORBIDDEN_MESSAGE =
+  `'cannot import "' + specifier + '": a package may import only its own files and dependencies, ' +` +
+  ` '@waymark/sdk and Node\\'s built-ins (packages.md "Isolation and reach")'`;
+
+/**
+ * The ES module resolve hook of a package's thread (registered by `lockModules` below, run in
+ * that thread's own hooks thread): a specifier resolves as Node resolves it, then is refused
+ * unless it is a built-in or a file under one of `roots`. Plain JavaScript, loaded as a
+ * `data:` URL.
+ */
+const MODULE_HOOKS = `
+import { fileURLToPath } from 'node:url';
+let roots = [];
+export async function initialize(data) {
+  roots = data.roots;
+}
+export async function resolve(specifier, context, nextResolve) {
+  const resolved = await nextResolve(specifier, context);
+  if (resolved.url.startsWith('node:')) return resolved;
+  if (resolved.url.startsWith('file:')) {
+    const file = fileURLToPath(resolved.url);
+    if (roots.some((root) => file.startsWith(root))) return resolved;
+  }
+  const error = new Error(${FORBIDDEN_MESSAGE});
+  error.code = ${JSON.stringify(FORBIDDEN_CODE)};
+  throw error;
+}
+`;
+
 /**
  * The program of a worker thread that runs the attempts of an installed package's nodes, one
  * at a time (contract packages.md "Isolation and reach"). Plain JavaScript kept as text and
@@ -13,10 +46,58 @@
  * that the main thread can wait for it synchronously (definition-calls.ts). An `attempt` that
  * names a `credential` calls that type's `sender.send` or `events.verify` / `parse` /
  * `handshake` instead of a node's `run`, served and timed the same way (`callCredential`).
+ *
+ * Before anything is imported, the thread locks what its modules may load (`lockModules`):
+ * files in the package's own folder (`folderUrl`: the package and the dependencies installed
+ * beside it), the SDK's folder and Node's built-ins. An ES module `import` (static, dynamic, of
+ * a CommonJS file too) is checked by `MODULE_HOOKS`, registered for this thread only with
+ * `module.register`; a CommonJS `require` (also from `createRequire`, `require.resolve`) by a
+ * guard around `Module._resolveFilename`. Anything else fails with `FORBIDDEN_CODE`, which an
+ * attempt answers as the step error `step.forbidden`. Each check runs once per module
+ * resolved, never per attempt.
  */
 export const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { entryUrl, sdkUrl, probe, calls } = workerData;
+const { entryUrl, sdkUrl, folderUrl, probe, calls } = workerData;
+const FORBIDDEN_CODE = ${JSON.stringify(FORBIDDEN_CODE)};
+
+// Locks what the package's modules may load: Node's built-ins and files under its own folder or
+// the SDK's, each folder as given and by its real path (Node resolves a module to its real path).
+function lockModules() {
+  const Module = require('node:module');
+  const { realpathSync } = require('node:fs');
+  const { sep } = require('node:path');
+  const { fileURLToPath } = require('node:url');
+  const roots = new Set();
+  for (const url of [folderUrl, new URL('./', sdkUrl).href]) {
+    const dir = fileURLToPath(url);
+    let real = dir;
+    try {
+      real = realpathSync(dir);
+    } catch {}
+    for (const d of [dir, real]) roots.add(d.endsWith(sep) ? d : d + sep);
+  }
+  const allowed = [...roots];
+  Module.register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(MODULE_HOOKS)}), { data: { roots: allowed } });
+  const resolveFilename = Module._resolveFilename;
+  const guarded = function (specifier, ...rest) {
+    const filename = resolveFilename.call(this, specifier, ...rest);
+    if (Module.isBuiltin(filename) || allowed.some((root) => filename.startsWith(root))) return filename;
+    const error = new Error(${FORBIDDEN_MESSAGE});
+    error.code = FORBIDDEN_CODE;
+    throw error;
+  };
+  // Neither may the package's code undo the guard nor register hooks that would answer first.
+  Object.defineProperty(Module, '_resolveFilename', { value: guarded, writable: false, configurable: false });
+  const refused = () => {
+    const error = new Error('a package may not register module hooks (packages.md "Isolation and reach")');
+    error.code = FORBIDDEN_CODE;
+    throw error;
+  };
+  for (const name of ['register', 'registerHooks'])
+    Object.defineProperty(Module, name, { value: refused, writable: false, configurable: false });
+}
+lockModules();
 const pending = new Map();
 let sequence = 0;
 let sdk = null;
@@ -25,11 +106,13 @@ let current = null;
 
 function serialize(error) {
   const e = error && typeof error === 'object' ? error : { message: String(error) };
+  // A module the package may not load: a final step error, not a service's refusal.
+  const forbidden = e.code === FORBIDDEN_CODE;
   return {
     name: typeof e.name === 'string' ? e.name : 'Error',
     message: typeof e.message === 'string' && e.message ? e.message : String(error),
-    code: typeof e.code === 'string' ? e.code : undefined,
-    stepCode: typeof e.stepCode === 'string' ? e.stepCode : undefined,
+    code: typeof e.code === 'string' && !forbidden ? e.code : undefined,
+    stepCode: forbidden ? 'step.forbidden' : typeof e.stepCode === 'string' ? e.stepCode : undefined,
     retryable: e.retryable === true,
     retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
     output: e.output && typeof e.output === 'object' ? JSON.parse(JSON.stringify(e.output)) : undefined,
