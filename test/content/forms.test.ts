@@ -327,3 +327,19 @@ describe('submissions without double opt-in', () => {
     expect(lists.json().lists.map((l: { list: string }) => l.list)).not.toContain('bots');
   });
 });
+
+describe('a blank form name', () => {
+  test('is refused for a new form and a change, and none is stored', async () => {
+    const blank = { path: '/name', message: 'body/name must not be blank' };
+    const made = await putForm('blank-name', { name: '  ', fields });
+    expect(made.statusCode).toBe(400);
+    expect(made.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    await putForm('kept-name', { name: 'Kept', fields });
+    const changed = await putForm('kept-name', { name: '\t', fields });
+    expect(changed.statusCode).toBe(400);
+    expect(changed.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    const list = (await t.app.inject({ url: '/api/forms', headers: t.auth })).json().forms;
+    expect(list.map((f: { id: string }) => f.id)).not.toContain('blank-name');
+    expect(list.find((f: { id: string }) => f.id === 'kept-name')).toMatchObject({ name: 'Kept', version: 1 });
+  });
+});

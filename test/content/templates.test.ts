@@ -101,3 +101,19 @@ describe('snippets API', () => {
     expect((await t.app.inject({ url, headers: t.auth })).statusCode).toBe(404);
   });
 });
+
+describe('a blank template name', () => {
+  test('is refused for a new template and a new version, and none is stored', async () => {
+    const blank = { path: '/name', message: 'body/name must not be blank' };
+    const made = await put('blank-name', { ...welcome, name: '   ' });
+    expect(made.statusCode).toBe(400);
+    expect(made.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    await put('kept-name', welcome);
+    const changed = await put('kept-name', { ...welcome, name: ' ', body: '<p>Changed</p>' });
+    expect(changed.statusCode).toBe(400);
+    expect(changed.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    const list = (await t.app.inject({ url: '/api/templates', headers: t.auth })).json().templates;
+    expect(list.map((tpl: { id: string }) => tpl.id)).not.toContain('blank-name');
+    expect(list.find((tpl: { id: string }) => tpl.id === 'kept-name')).toMatchObject({ name: 'Welcome', version: 1 });
+  });
+});

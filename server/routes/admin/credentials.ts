@@ -1,4 +1,4 @@
-import { type ErrorDetail, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
+import { type ErrorDetail, type JsonObject, NOT_BLANK_PATTERN, NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { decryptJson, encryptJson } from '../../../engine/credentials/crypto.js';
@@ -11,6 +11,9 @@ import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/workspace.js';
+
+// A blank name cannot be told apart in the node inspector's credential picker.
+const nameSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN } as const;
 
 const credentialSchema = {
   type: 'object',
@@ -82,7 +85,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
         body: {
           type: 'object',
           properties: {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
+            name: nameSchema,
             type: { type: 'string', minLength: 1 },
             data: { type: 'object' },
           },
@@ -145,7 +148,7 @@ export async function credentialsRoutes(app: FastifyInstance) {
         params: idParams,
         body: {
           type: 'object',
-          properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, data: { type: 'object' } },
+          properties: { name: nameSchema, data: { type: 'object' } },
           additionalProperties: false,
         },
         response: { 200: credentialSchema, ...errorResponses(400, 404, 409) },

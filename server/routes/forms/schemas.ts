@@ -1,5 +1,5 @@
 /** JSON Schemas of forms as the API takes and answers them (contracts/content.md "Forms"). */
-import { tagSchema } from '@waymark/sdk';
+import { NOT_BLANK_PATTERN, tagSchema } from '@waymark/sdk';
 
 const fieldSchema = {
   type: 'object',
@@ -19,7 +19,8 @@ const fieldSchema = {
 const nullableString = { type: ['string', 'null'] } as const;
 
 const formProperties = {
-  name: { type: 'string', minLength: 1, maxLength: 200 },
+  // A blank name cannot be told apart in the form list.
+  name: { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN },
   enabled: { type: 'boolean' },
   fields: { type: 'array', items: fieldSchema, maxItems: 100 },
   consentText: nullableString,

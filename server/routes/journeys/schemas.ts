@@ -1,3 +1,4 @@
+import { NOT_BLANK_PATTERN } from '@waymark/sdk';
 import { graphSchema, settingsSchema } from '../../../engine/graph/types.js';
 import { uuid } from '../../schemas/ids.js';
 
@@ -122,7 +123,8 @@ export const versionSchema = {
   required: ['version', 'graph', 'settings', 'publishedAt', 'packages'],
 } as const;
 
-const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+// A blank name cannot be told apart in the journey list.
+const name = { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN } as const;
 
 export const createBody = {
   type: 'object',

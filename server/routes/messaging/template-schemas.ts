@@ -1,3 +1,4 @@
+import { NOT_BLANK_PATTERN } from '@waymark/sdk';
 import { MAX_TEMPLATE_VERSION } from '../../../engine/content/templates.js';
 
 /** JSON Schemas of templates, snippets and previews as the API takes and answers them (contracts/content.md). */
@@ -11,7 +12,8 @@ export const contentIdParams = {
 export const contentBody = {
   type: 'object',
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    // A blank name cannot be told apart in the template list or a journey's template picker.
+    name: { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN },
     format: { type: 'string', enum: ['mjml', 'html'] },
     subject: { type: 'string' },
     body: { type: 'string' },

@@ -138,3 +138,28 @@ describe('credentials API', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/credentials' })).statusCode).toBe(401);
   });
 });
+
+describe('a blank credential name', () => {
+  const blank = { path: '/name', message: 'body/name must not be blank' };
+
+  test('is refused on create and on update, and no credential is named so', async () => {
+    const post = (payload: object) =>
+      t.app.inject({ method: 'POST', url: '/api/credentials', headers: t.auth, payload });
+    const made = await post({ ...smtp, name: '  ' });
+    expect(made.statusCode).toBe(400);
+    expect(made.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    const { id } = (await post({ ...smtp, name: 'Kept' })).json();
+    const renamed = await t.app.inject({
+      method: 'PUT',
+      url: `/api/credentials/${id}`,
+      headers: t.auth,
+      payload: { name: '\n ' },
+    });
+    expect(renamed.statusCode).toBe(400);
+    expect(renamed.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    const list = await t.app.inject({ method: 'GET', url: '/api/credentials', headers: t.auth });
+    const names = list.json().credentials.map((c: { name: string }) => c.name);
+    expect(names).toContain('Kept');
+    expect(names.filter((name: string) => !name.trim())).toEqual([]);
+  });
+});

@@ -308,3 +308,20 @@ describe('OpenAPI', () => {
     );
   });
 });
+
+describe('a blank journey name', () => {
+  const blank = { path: '/name', message: 'body/name must not be blank' };
+
+  test('is refused on create and on rename, and no journey is named so', async () => {
+    const made = await call('POST', '/api/journeys', { name: '   ' });
+    expect(made.statusCode).toBe(400);
+    expect(made.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    const id = await createJourney(t, { name: 'Kept' });
+    const renamed = await call('PATCH', `/api/journeys/${id}`, { name: ' \t' });
+    expect(renamed.statusCode).toBe(400);
+    expect(renamed.json().error).toMatchObject({ code: 'validation_failed', details: [blank] });
+    const names = (await call('GET', '/api/journeys')).json().journeys.map((j: { name: string }) => j.name);
+    expect(names).toContain('Kept');
+    expect(names.filter((name: string) => !name.trim())).toEqual([]);
+  });
+});
