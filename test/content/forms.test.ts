@@ -57,13 +57,15 @@ describe('forms API', () => {
     expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain(path);
   });
 
-  test('refuses a blank tag, naming it', async () => {
-    const res = await putForm('blank-tag', { name: 'Blank tag', fields, tags: ['ok', '  '] });
+  test.each(['tags', 'lists'])('refuses a blank name in %s, naming it, and stores no form', async (field) => {
+    const res = await putForm(`blank-${field}`, { name: 'Blank', fields, [field]: ['ok', '  '] });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({
       code: 'validation_failed',
-      details: [{ path: '/tags/1', message: 'body/tags/1 must not be blank' }],
+      details: [{ path: `/${field}/1`, message: `body/${field}/1 must not be blank` }],
     });
+    const forms = (await t.app.inject({ url: '/api/forms', headers: t.auth })).json().forms;
+    expect(forms.map((f: { id: string }) => f.id)).not.toContain(`blank-${field}`);
   });
 
   test('two fields filling one contact field are refused at the second, naming the first', async () => {

@@ -74,14 +74,21 @@ test('ctx.contacts.removeTag with a blank tag fails the step, naming the tag', a
   });
 }, 30_000);
 
-test('ctx.contacts.addToList with an empty list name fails the step, as the API refuses it', async () => {
-  const { step, contact } = await callWith('addToList', '');
-  expect(step.error).toMatchObject({
-    code: 'node.failed',
-    message: 'ctx.contacts.addToList: list "" must not be blank',
-  });
-  expect(contact.lists).toEqual([]);
-}, 30_000);
+test.each([
+  ['empty', ''],
+  ['of only whitespace', '  '],
+])(
+  'ctx.contacts.addToList with a list name %s fails the step, as the API refuses it',
+  async (_, list) => {
+    const { step, contact } = await callWith('addToList', list);
+    expect(step.error).toMatchObject({
+      code: 'node.failed',
+      message: `ctx.contacts.addToList: list ${JSON.stringify(list)} must not be blank`,
+    });
+    expect(contact.lists).toEqual([]);
+  },
+  30_000,
+);
 
 test('ctx.contacts.addTag with a tag holding spaces around a word adds it as given', async () => {
   const { run, contact } = await callWith('addTag', ' vip ');

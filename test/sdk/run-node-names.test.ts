@@ -33,6 +33,12 @@ describe("runNode's ctx.contacts refuses what the engine's refuses", () => {
     );
   });
 
+  test('a list name of only whitespace fails the node', async () => {
+    await expect(runNode(tagger, { params: { list: ' \t' } })).rejects.toThrow(
+      'ctx.contacts.addToList: list " \\t" must not be blank',
+    );
+  });
+
   test('a tag with spaces around a name is kept as given', async () => {
     const { contact } = await runNode(tagger, { params: { name: ' vip ' } });
     expect(contact?.tags.map((t) => t.tag)).toEqual([' vip ']);

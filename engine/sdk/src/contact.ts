@@ -54,8 +54,8 @@ export function isBlank(text: string): boolean {
 }
 
 /**
- * Refuses what the API refuses before a node's call reaches the store: a blank tag (as
- * `tagSchema` has it) or an empty list name. A package's node calls `ctx.contacts` with what it
+ * Refuses what the API refuses before a node's call reaches the store: a blank tag or list name
+ * (as `tagSchema` and `listSchema` have it). A package's node calls `ctx.contacts` with what it
  * computed and no schema saw that, so `ctx.contacts` (and `runNode`'s in-memory one) check here;
  * the step fails for good (`node.failed`), naming the call and the name.
  *
@@ -63,7 +63,7 @@ export function isBlank(text: string): boolean {
  * refuseBlankName('addTag', 'tag', '  '); // throws ValidationError: ctx.contacts.addTag: tag "  " must not be blank
  */
 export function refuseBlankName(call: string, field: 'tag' | 'list', name: unknown): void {
-  const blank = typeof name !== 'string' || (field === 'tag' ? isBlank(name) : name === '');
+  const blank = typeof name !== 'string' || isBlank(name);
   if (blank)
     throw new ValidationError(`ctx.contacts.${call}: ${field} ${JSON.stringify(name)} must not be blank`, [
       { path: `/${field}`, message: `/${field} must not be blank` },
@@ -79,6 +79,16 @@ export function refuseBlankName(call: string, field: 'tag' | 'list', name: unkno
  * properties: { tag: { ...tagSchema, title: 'Tag' } }
  */
 export const tagSchema = { type: 'string', pattern: NOT_BLANK_PATTERN } as const;
+
+/**
+ * The JSON Schema of a static list's name: as `tagSchema`, text that is not empty and not only
+ * whitespace, stored as given. Every place a contact is added to a list from outside uses it:
+ * the API, node params, forms, tracked links.
+ *
+ * @example
+ * properties: { list: { ...listSchema, title: 'List' } }
+ */
+export const listSchema = { type: 'string', pattern: NOT_BLANK_PATTERN } as const;
 
 /**
  * The JSON Schema of a contact write's source (`crm`, `webshop` …): 1–64 of `a-z 0-9 . _ -`.

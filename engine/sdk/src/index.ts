@@ -21,6 +21,7 @@ export type {
 export {
   attributeSourceSchema,
   isBlank,
+  listSchema,
   NOT_BLANK_PATTERN,
   refuseBlankName,
   subscriptionCategorySchema,

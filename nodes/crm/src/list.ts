@@ -1,4 +1,4 @@
-import { defineNode } from '@waymark/sdk';
+import { defineNode, listSchema } from '@waymark/sdk';
 import { contactIdOf } from './contact-id.js';
 
 /** Adds the contact to a static list or removes it. */
@@ -15,7 +15,7 @@ export default defineNode({
     type: 'object',
     properties: {
       action: { enum: ['add', 'remove'], default: 'add', title: 'Action' },
-      list: { type: 'string', minLength: 1, title: 'List' },
+      list: { ...listSchema, title: 'List' },
     },
     required: ['action', 'list'],
     additionalProperties: false,

@@ -2,6 +2,7 @@ import {
   defineNode,
   isMailbox,
   type JsonValue,
+  listSchema,
   NodeError,
   notMailbox,
   type SendResult,
@@ -61,7 +62,7 @@ export default defineNode({
           properties: {
             key: { type: 'string', minLength: 1, title: 'Key (data-waymark-key)' },
             addTags: { type: 'array', items: tagSchema, title: 'Tag on click' },
-            addLists: { type: 'array', items: { type: 'string', minLength: 1 }, title: 'Add to lists on click' },
+            addLists: { type: 'array', items: listSchema, title: 'Add to lists on click' },
           },
           required: ['key'],
           additionalProperties: false,

@@ -1,4 +1,4 @@
-import { tagSchema } from '@waymark/sdk';
+import { listSchema, tagSchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { contactIdFor } from '../../../engine/contacts/merge/survivor.js';
 import {
@@ -155,7 +155,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         params: idParams,
         body: {
           type: 'object',
-          properties: { list: { type: 'string', minLength: 1 } },
+          properties: { list: listSchema },
           required: ['list'],
           additionalProperties: false,
         },

@@ -1,5 +1,5 @@
 /** JSON Schemas of forms as the API takes and answers them (contracts/content.md "Forms"). */
-import { NOT_BLANK_PATTERN, tagSchema } from '@waymark/sdk';
+import { listSchema, NOT_BLANK_PATTERN, tagSchema } from '@waymark/sdk';
 
 const fieldSchema = {
   type: 'object',
@@ -24,7 +24,7 @@ const formProperties = {
   enabled: { type: 'boolean' },
   fields: { type: 'array', items: fieldSchema, maxItems: 100 },
   consentText: nullableString,
-  lists: { type: 'array', items: { type: 'string', minLength: 1 } },
+  lists: { type: 'array', items: listSchema },
   tags: { type: 'array', items: tagSchema },
   doubleOptIn: { type: 'boolean' },
   confirmationTemplateId: nullableString,

@@ -126,18 +126,21 @@ describe('tags and lists', () => {
     expect(tags).toContainEqual({ tag: 'promo', ttlSeconds: 2, activeContacts: 1, contacts: 1 });
   });
 
-  test('a blank tag is refused with 400 naming the field, and never listed', async () => {
-    const { id } = (await post('/api/contacts', { email: 'blank-tag@example.com' })).json();
-    for (const tag of ['', '  ', '\t\n']) {
-      const res = await post(`/api/contacts/${id}/tags`, { tag });
+  test.each([
+    ['tags', 'tag'],
+    ['lists', 'list'],
+  ])('a blank name in %s is refused with 400 naming the field, and never listed', async (route, field) => {
+    const { id } = (await post('/api/contacts', { email: `blank-${field}@example.com` })).json();
+    for (const name of ['', '  ', '\t\n']) {
+      const res = await post(`/api/contacts/${id}/${route}`, { [field]: name });
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatchObject({
         code: 'validation_failed',
-        details: [{ path: '/tag', message: 'body/tag must not be blank' }],
+        details: [{ path: `/${field}`, message: `body/${field} must not be blank` }],
       });
     }
-    const tags = (await t.app.inject({ method: 'GET', url: '/api/tags', headers: t.auth })).json().tags;
-    expect(tags.filter((s: { tag: string }) => s.tag.trim() === '')).toEqual([]);
+    const listed = (await t.app.inject({ method: 'GET', url: `/api/${route}`, headers: t.auth })).json()[route];
+    expect(listed.filter((s: Record<string, string>) => s[field]?.trim() === '')).toEqual([]);
   });
 
   test('a tag with spaces around a name is kept as given', async () => {

@@ -54,19 +54,24 @@ describe('POST /api/journeys/:id/publish', () => {
     expect((await call('GET', `/api/journeys/${id}`)).json()).toMatchObject({ status: 'draft', versions: [] });
   });
 
-  test('refuses a crm.tag whose tag is blank with 422 naming the param', async () => {
+  test.each([
+    ['crm.tag', 'tag'],
+    ['crm.list', 'list'],
+  ])('refuses a %s whose %s is blank with 422 naming the param', async (type, param) => {
     const graph = validGraph();
     graph.nodes[1] = {
       id: 'step',
-      type: 'crm.tag',
+      type,
       version: 1,
-      params: { action: 'add', tag: '  ' },
+      params: { action: 'add', [param]: '  ' },
       position: { x: 0, y: 100 },
     };
-    const id = await createJourney(t, { name: 'Blank tag', graph });
+    const id = await createJourney(t, { name: `Blank ${param}`, graph });
     const res = await call('POST', `/api/journeys/${id}/publish`);
     expect(res.statusCode).toBe(422);
-    expect(res.json().error.details).toEqual([{ nodeId: 'step', path: '/tag', message: '/tag must not be blank' }]);
+    expect(res.json().error.details).toEqual([
+      { nodeId: 'step', path: `/${param}`, message: `/${param} must not be blank` },
+    ]);
   });
 
   test('refuses an empty draft', async () => {
