@@ -7,6 +7,25 @@ const FORBIDDEN_MESSAGE =
   ` '@waymark/sdk and Node\\'s built-ins (packages.md "Isolation and reach")'`;
 
 /**
+ * The built-ins a package may not load, by name without `node:` (and their subpaths,
+ * `inspector/promises`): each starts what the lock does not reach, a process (`child_process`,
+ * `cluster`), a thread (`worker_threads`, whose `Worker` runs any code unlocked), or an
+ * inspector session (`inspector`, whose `require` and `connectToMainThread` reach everything).
+ */
+const REFUSED_BUILTINS = ['child_process', 'worker_threads', 'cluster', 'inspector'];
+
+/** Why a refused built-in or `process` function fails (after `cannot import "…"` / `cannot use …`). */
+const ESCAPE_RULE =
+  'a package may not start processes or threads, open an inspector session, load native addons or reach ' +
+  `Node's internal bindings (packages.md "Isolation and reach")`;
+
+/** JavaScript of the refusal's message for a refused built-in, for a `specifier` in scope. */
+const REFUSED_MESSAGE = `'cannot import "' + specifier + '": ' + ${JSON.stringify(ESCAPE_RULE)}`;
+
+/** JavaScript of whether a `specifier` in scope names a refused built-in, `node:` or not. */
+const IS_REFUSED = `((name) => ${JSON.stringify(REFUSED_BUILTINS)}.some((b) => name === b || name.startsWith(b + '/')))(specifier.startsWith('node:') ? specifier.slice(5) : specifier)`;
+
+/**
  * The ES module resolve hook of a package's thread (registered by `lockModules` below, run in
  * that thread's own hooks thread): a specifier resolves as Node resolves it, then is refused
  * unless it is a built-in or a file under one of `roots`. Plain JavaScript, loaded as a
@@ -15,12 +34,18 @@ const FORBIDDEN_MESSAGE =
 const MODULE_HOOKS = `
 import { fileURLToPath } from 'node:url';
 let roots = [];
+const refused = (specifier) => ${IS_REFUSED};
 export async function initialize(data) {
   roots = data.roots;
 }
 export async function resolve(specifier, context, nextResolve) {
   const resolved = await nextResolve(specifier, context);
-  if (resolved.url.startsWith('node:')) return resolved;
+  if (resolved.url.startsWith('node:')) {
+    if (!refused(resolved.url)) return resolved;
+    const error = new Error(${REFUSED_MESSAGE});
+    error.code = ${JSON.stringify(FORBIDDEN_CODE)};
+    throw error;
+  }
   if (resolved.url.startsWith('file:')) {
     const file = fileURLToPath(resolved.url);
     if (roots.some((root) => file.startsWith(root))) return resolved;
@@ -54,9 +79,19 @@ export async function resolve(specifier, context, nextResolve) {
  * `module.register`; a CommonJS `require` (also from `createRequire`, `require.resolve`) by a
  * guard around `Module._resolveFilename`. Anything else fails with `FORBIDDEN_CODE`, which an
  * attempt answers as the step error `step.forbidden`. Each check runs once per module
- * resolved, never per attempt.
+ * resolved, never per attempt. What would undo the lock is refused the same way: the
+ * `REFUSED_BUILTINS` (by both routes, `Module._load`, which a `node:` require takes without
+ * resolving, and `process.getBuiltinModule`) and `process.dlopen`, `binding` and
+ * `_linkedBinding`. The program runs inside a function, with the eval'd script's `require` and
+ * `module` globals deleted and its port and data taken before the lock: a script's top-level
+ * names are the realm's, so the package's modules would otherwise see them.
  */
 export const THREAD_SOURCE = `
+(function (require) {
+// An eval'd script's top-level names and Node's globals for it (require, module…) are the whole
+// realm's, the package's modules' too: the program keeps to this function's scope and takes
+// what it needs of worker_threads (its port, its data) before lockModules refuses the module.
+for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) delete globalThis[name];
 const { parentPort, workerData } = require('node:worker_threads');
 const { entryUrl, sdkUrl, folderUrl, probe, calls } = workerData;
 const FORBIDDEN_CODE = ${JSON.stringify(FORBIDDEN_CODE)};
@@ -79,23 +114,45 @@ function lockModules() {
   }
   const allowed = [...roots];
   Module.register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(MODULE_HOOKS)}), { data: { roots: allowed } });
+  const forbidden = (message) => {
+    const error = new Error(message);
+    error.code = FORBIDDEN_CODE;
+    return error;
+  };
+  const refused = (specifier) => typeof specifier === 'string' && ${IS_REFUSED};
   const resolveFilename = Module._resolveFilename;
   const guarded = function (specifier, ...rest) {
+    if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
     const filename = resolveFilename.call(this, specifier, ...rest);
-    if (Module.isBuiltin(filename) || allowed.some((root) => filename.startsWith(root))) return filename;
-    const error = new Error(${FORBIDDEN_MESSAGE});
-    error.code = FORBIDDEN_CODE;
-    throw error;
+    if (Module.isBuiltin(filename) ? !refused(filename) : allowed.some((root) => filename.startsWith(root))) return filename;
+    throw forbidden(${FORBIDDEN_MESSAGE});
   };
-  // Neither may the package's code undo the guard nor register hooks that would answer first.
-  Object.defineProperty(Module, '_resolveFilename', { value: guarded, writable: false, configurable: false });
-  const refused = () => {
-    const error = new Error('a package may not register module hooks (packages.md "Isolation and reach")');
-    error.code = FORBIDDEN_CODE;
-    throw error;
+  // require('node:…') loads a built-in without resolving it: Module._load checks the name first.
+  const load = Module._load;
+  const guardedLoad = function (specifier, ...rest) {
+    if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
+    return load.call(this, specifier, ...rest);
   };
-  for (const name of ['register', 'registerHooks'])
-    Object.defineProperty(Module, name, { value: refused, writable: false, configurable: false });
+  // Neither may the package's code undo the guards nor register hooks that would answer first.
+  const fix = (target, name, value) => Object.defineProperty(target, name, { value, writable: false, configurable: false });
+  fix(Module, '_resolveFilename', guarded);
+  fix(Module, '_load', guardedLoad);
+  const getBuiltinModule = process.getBuiltinModule;
+  if (typeof getBuiltinModule === 'function')
+    fix(process, 'getBuiltinModule', function (specifier) {
+      if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
+      return getBuiltinModule.call(process, specifier);
+    });
+  // Native addons (a .node file, of its dependencies too: require calls process.dlopen) and
+  // Node's internal bindings run outside any lock.
+  for (const name of ['dlopen', 'binding', '_linkedBinding'])
+    fix(process, name, () => {
+      throw forbidden('cannot use process.' + name + ': ' + ${JSON.stringify(ESCAPE_RULE)});
+    });
+  const noHooks = () => {
+    throw forbidden('a package may not register module hooks (packages.md "Isolation and reach")');
+  };
+  for (const name of ['register', 'registerHooks']) fix(Module, name, noHooks);
 }
 lockModules();
 const pending = new Map();
@@ -316,4 +373,5 @@ if (probe)
     },
     (error) => parentPort.postMessage({ kind: 'result', attempt: 0, ok: false, error: serialize(error) }),
   );
+})(require);
 `;

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { runEnds } from '../engine/support.js';
@@ -11,6 +14,7 @@ let t: TestApp;
 let worker: WorkerHandle;
 
 const LIMIT_MS = 1500;
+const STUCK_MARKER = path.join(mkdtempSync(path.join(os.tmpdir(), 'waymark-stuck-')), 'installed');
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -39,9 +43,10 @@ beforeAll(async () => {
   );
   const shout = "return { next: 'out', output: { shouted: ctx.params.text.toUpperCase() } };";
   await install('slow', shout, 'timeoutMs: 500, maxAttempts: 1,', 'await new Promise((r) => setTimeout(r, 600));');
-  // Loads at install (in its probe thread and here), then never again in a step's thread.
-  const stuck = `const { workerData } = await import('node:worker_threads');
-if (workerData && !workerData.probe) await new Promise(() => {});`;
+  // Loads at install and publish (in their probe threads), then never again in a step's
+  // thread: the marker, written once its journey is published, makes every later import wait.
+  const stuck = `const { existsSync } = await import('node:fs');
+if (existsSync(${JSON.stringify(STUCK_MARKER)})) await new Promise(() => {});`;
   await install('stuck', shout, 'timeoutMs: 500, maxAttempts: 1,', stuck);
 }, 90_000);
 afterAll(async () => {
@@ -90,7 +95,9 @@ describe("a package's load before its run", () => {
   }, 30_000);
 
   test('that never finishes fails the step with step.timeout, naming the load', async () => {
-    const { run, step } = await shoutStep(await runOf('stuck.shout'));
+    const journey = await publishedJourney(t, 'stuck.shout');
+    writeFileSync(STUCK_MARKER, '');
+    const { run, step } = await shoutStep(await fire(t, journey));
     expect(run.status).toBe('failed');
     expect(step?.error).toMatchObject({
       code: 'step.timeout',

@@ -14,6 +14,9 @@ import { type PackageSpec, pack, writePackage } from './support.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ENGINE_FILE = path.join(ROOT, 'engine/db/connect.ts');
 const RULE = `a package may import only its own files and dependencies, @waymark/sdk and Node's built-ins (packages.md "Isolation and reach")`;
+// What no package's code may start or reach, whatever its files: processes, threads, the
+// inspector, native addons and Node's internal bindings, none of which the lock would govern.
+const ESCAPE = `a package may not start processes or threads, open an inspector session, load native addons or reach Node's internal bindings (packages.md "Isolation and reach")`;
 
 let t: TestApp;
 let worker: WorkerHandle;
@@ -42,7 +45,8 @@ beforeAll(async () => {
     'own',
     `const { createRequire } = await import('node:module');
 const count = createRequire(import.meta.url)('./lib/count.cjs');
-return { next: 'out', output: { shouted: helper(ctx.params.text), digest: createHash('sha256').update('a').digest('hex').slice(0, 8), count: count('abc') } };`,
+const names = [typeof parentPort, typeof workerData, typeof require, typeof lockModules].join();
+return { next: 'out', output: { shouted: helper(ctx.params.text), digest: createHash('sha256').update('a').digest('hex').slice(0, 8), count: count('abc'), names } };`,
     "import { createHash } from 'node:crypto';\nimport { helper } from './lib/helper.mjs';",
     {
       'lib/helper.mjs': "import { shout } from './shout.mjs';\nexport const helper = (text) => shout(text) + '!';\n",
@@ -71,6 +75,21 @@ for (const dir of readdirSync(versions)) {
 }
 throw new Error('no other package found');`,
   );
+  // A process that could load anything (node -e), with any environment it is given.
+  await install(
+    'spawn',
+    `const { execFileSync } = await import('node:child_process');
+return { next: 'out', output: { out: String(execFileSync(process.execPath, ['-e', 'console.log(1)'])) } };`,
+  );
+  // A thread whose eval'd code no lock governs.
+  await install(
+    'thread',
+    `const { Worker } = await import('node:worker_threads');
+new Worker('require("pg")', { eval: true });
+return { next: 'out' };`,
+  );
+  await install('bind', "process.binding('fs'); return { next: 'out' };");
+  await install('builtin', "process.getBuiltinModule('node:inspector'); return { next: 'out' };");
   await install(
     'hook',
     `const { register } = await import('node:module');
@@ -107,6 +126,53 @@ describe('a package that imports outside its own folder at load time is refused 
   }, 30_000);
 });
 
+describe('a package that starts a process or thread or loads native code at load time is refused at install (422)', () => {
+  test.each([
+    [
+      'process.dlopen of a native addon',
+      'dlopen',
+      "process.dlopen({ exports: {} }, '/tmp/addon.node');",
+      'cannot use process.dlopen',
+    ],
+    [
+      'node:cluster through require',
+      'cluster',
+      "import { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('cluster');",
+      'cannot import "cluster"',
+    ],
+  ])(
+    '%s',
+    async (_what, prefix, preamble, named) => {
+      const res = await installTarball(
+        t,
+        await tarball({ name: `${prefix}-nodes`, prefix, version: '1.0.0', preamble }),
+      );
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json().error.code).toBe('invalid_package');
+      expect(res.json().error.details[0].message).toContain(`${named}: ${ESCAPE}`);
+    },
+    30_000,
+  );
+});
+
+describe('a package that starts a process or thread or reaches Node internals in run fails its step with step.forbidden, not retried', () => {
+  test.each([
+    ['import() of node:child_process', 'spawn.shout', 'cannot import "node:child_process"'],
+    ['a Worker from node:worker_threads', 'thread.shout', 'cannot import "node:worker_threads"'],
+    ["process.binding('fs')", 'bind.shout', 'cannot use process.binding'],
+    ["process.getBuiltinModule('node:inspector')", 'builtin.shout', 'cannot import "node:inspector"'],
+  ])(
+    '%s',
+    async (_what, type, named) => {
+      const { run, step } = await shoutStep(type);
+      expect(run.status).toBe('failed');
+      expect(step?.attempts).toBe(1);
+      expect(step?.error).toMatchObject({ code: 'step.forbidden', message: `${named}: ${ESCAPE}`, retryable: false });
+    },
+    30_000,
+  );
+});
+
 describe('a package that imports outside its own folder in run fails its step with step.forbidden, not retried', () => {
   test('a dynamic import() of a Waymark file', async () => {
     const { run, step } = await shoutStep('engine.shout');
@@ -141,6 +207,8 @@ describe('what a package may import', () => {
   test('its own files (ES module and CommonJS, through relative paths and createRequire) and Node built-ins', async () => {
     const { run, step } = await shoutStep('own.shout');
     expect(run.status, JSON.stringify(step?.error)).toBe('completed');
-    expect(step?.output).toEqual({ shouted: 'HELLO ADA!', digest: 'ca978112', count: 3 });
+    // Nothing of the thread's own program (its port, its data, its require) is in the package's reach.
+    const names = 'undefined,undefined,undefined,undefined';
+    expect(step?.output).toEqual({ shouted: 'HELLO ADA!', digest: 'ca978112', count: 3, names });
   }, 30_000);
 });
