@@ -124,14 +124,15 @@ const functionsOf = (part: PartDescription) =>
 function credentialOf(credential: CredentialDescription | null): CredentialDefinition {
   if (!credential) return credential as unknown as CredentialDefinition;
   const { sender, events, ...data } = credential;
-  const part = (described: PartDescription | undefined, field: 'channel' | 'provider') => {
+  const part = (name: 'sender' | 'events', described: PartDescription | undefined, field: 'channel' | 'provider') => {
     if (!described) return {};
-    if (described.invalid) return { [field === 'channel' ? 'sender' : 'events']: 'not an object' };
-    return {
-      [field === 'channel' ? 'sender' : 'events']: { [field]: described[field], ...functionsOf(described) },
-    };
+    return { [name]: described.invalid ? 'not an object' : { [field]: described[field], ...functionsOf(described) } };
   };
-  return { ...data, ...part(sender, 'channel'), ...part(events, 'provider') } as unknown as CredentialDefinition;
+  return {
+    ...data,
+    ...part('sender', sender, 'channel'),
+    ...part('events', events, 'provider'),
+  } as unknown as CredentialDefinition;
 }
 
 /**

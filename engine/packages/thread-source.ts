@@ -1,60 +1,5 @@
-/** The `code` of the error an import or require the package may not make fails with. */
-const FORBIDDEN_CODE = 'ERR_WAYMARK_FORBIDDEN_MODULE';
-
-/** JavaScript of the refusal's message, for a `specifier` in scope. */
-const FORBIDDEN_MESSAGE =
-  `'cannot import "' + specifier + '": a package may import only its own files and dependencies, ' +` +
-  ` '@waymark/sdk and Node\\'s built-ins (packages.md "Isolation and reach")'`;
-
-/**
- * The built-ins a package may not load, by name without `node:` (and their subpaths,
- * `inspector/promises`): each starts what the lock does not reach, a process (`child_process`,
- * `cluster`), a thread (`worker_threads`, whose `Worker` runs any code unlocked), or an
- * inspector session (`inspector`, whose `require` and `connectToMainThread` reach everything).
- */
-const REFUSED_BUILTINS = ['child_process', 'worker_threads', 'cluster', 'inspector'];
-
-/** Why a refused built-in or `process` function fails (after `cannot import "…"` / `cannot use …`). */
-const ESCAPE_RULE =
-  'a package may not start processes or threads, open an inspector session, load native addons or reach ' +
-  `Node's internal bindings (packages.md "Isolation and reach")`;
-
-/** JavaScript of the refusal's message for a refused built-in, for a `specifier` in scope. */
-const REFUSED_MESSAGE = `'cannot import "' + specifier + '": ' + ${JSON.stringify(ESCAPE_RULE)}`;
-
-/** JavaScript of whether a `specifier` in scope names a refused built-in, `node:` or not. */
-const IS_REFUSED = `((name) => ${JSON.stringify(REFUSED_BUILTINS)}.some((b) => name === b || name.startsWith(b + '/')))(specifier.startsWith('node:') ? specifier.slice(5) : specifier)`;
-
-/**
- * The ES module resolve hook of a package's thread (registered by `lockModules` below, run in
- * that thread's own hooks thread): a specifier resolves as Node resolves it, then is refused
- * unless it is a built-in or a file under one of `roots`. Plain JavaScript, loaded as a
- * `data:` URL.
- */
-const MODULE_HOOKS = `
-import { fileURLToPath } from 'node:url';
-let roots = [];
-const refused = (specifier) => ${IS_REFUSED};
-export async function initialize(data) {
-  roots = data.roots;
-}
-export async function resolve(specifier, context, nextResolve) {
-  const resolved = await nextResolve(specifier, context);
-  if (resolved.url.startsWith('node:')) {
-    if (!refused(resolved.url)) return resolved;
-    const error = new Error(${REFUSED_MESSAGE});
-    error.code = ${JSON.stringify(FORBIDDEN_CODE)};
-    throw error;
-  }
-  if (resolved.url.startsWith('file:')) {
-    const file = fileURLToPath(resolved.url);
-    if (roots.some((root) => file.startsWith(root))) return resolved;
-  }
-  const error = new Error(${FORBIDDEN_MESSAGE});
-  error.code = ${JSON.stringify(FORBIDDEN_CODE)};
-  throw error;
-}
-`;
+import { DESCRIBE_SOURCE } from './thread-describe-source.js';
+import { FORBIDDEN_CODE, LOCK_MODULES_SOURCE } from './thread-lock-source.js';
 
 /**
  * The program of a worker thread that runs the attempts of an installed package's nodes, one
@@ -72,19 +17,12 @@ export async function resolve(specifier, context, nextResolve) {
  * names a `credential` calls that type's `sender.send` or `events.verify` / `parse` /
  * `handshake` instead of a node's `run`, served and timed the same way (`callCredential`).
  *
- * Before anything is imported, the thread locks what its modules may load (`lockModules`):
- * files in the package's own folder (`folderUrl`: the package and the dependencies installed
- * beside it), the SDK's folder and Node's built-ins. An ES module `import` (static, dynamic, of
- * a CommonJS file too) is checked by `MODULE_HOOKS`, registered for this thread only with
- * `module.register`; a CommonJS `require` (also from `createRequire`, `require.resolve`) by a
- * guard around `Module._resolveFilename`. Anything else fails with `FORBIDDEN_CODE`, which an
- * attempt answers as the step error `step.forbidden`. Each check runs once per module
- * resolved, never per attempt. What would undo the lock is refused the same way: the
- * `REFUSED_BUILTINS` (by both routes, `Module._load`, which a `node:` require takes without
- * resolving, and `process.getBuiltinModule`) and `process.dlopen`, `binding` and
- * `_linkedBinding`. The program runs inside a function, with the eval'd script's `require` and
- * `module` globals deleted and its port and data taken before the lock: a script's top-level
- * names are the realm's, so the package's modules would otherwise see them.
+ * Before anything is imported, the thread locks what its modules may load (`lockModules`,
+ * thread-lock-source.ts); a module it may not load fails with `FORBIDDEN_CODE`, which an
+ * attempt answers as the step error `step.forbidden`. The program runs inside a function, with
+ * the eval'd script's `require` and `module` globals deleted and its port and data taken before
+ * the lock: a script's top-level names are the realm's, so the package's modules would
+ * otherwise see them.
  */
 export const THREAD_SOURCE = `
 (function (require) {
@@ -96,64 +34,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { entryUrl, sdkUrl, folderUrl, probe, calls } = workerData;
 const FORBIDDEN_CODE = ${JSON.stringify(FORBIDDEN_CODE)};
 
-// Locks what the package's modules may load: Node's built-ins and files under its own folder or
-// the SDK's, each folder as given and by its real path (Node resolves a module to its real path).
-function lockModules() {
-  const Module = require('node:module');
-  const { realpathSync } = require('node:fs');
-  const { sep } = require('node:path');
-  const { fileURLToPath } = require('node:url');
-  const roots = new Set();
-  for (const url of [folderUrl, new URL('./', sdkUrl).href]) {
-    const dir = fileURLToPath(url);
-    let real = dir;
-    try {
-      real = realpathSync(dir);
-    } catch {}
-    for (const d of [dir, real]) roots.add(d.endsWith(sep) ? d : d + sep);
-  }
-  const allowed = [...roots];
-  Module.register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(MODULE_HOOKS)}), { data: { roots: allowed } });
-  const forbidden = (message) => {
-    const error = new Error(message);
-    error.code = FORBIDDEN_CODE;
-    return error;
-  };
-  const refused = (specifier) => typeof specifier === 'string' && ${IS_REFUSED};
-  const resolveFilename = Module._resolveFilename;
-  const guarded = function (specifier, ...rest) {
-    if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
-    const filename = resolveFilename.call(this, specifier, ...rest);
-    if (Module.isBuiltin(filename) ? !refused(filename) : allowed.some((root) => filename.startsWith(root))) return filename;
-    throw forbidden(${FORBIDDEN_MESSAGE});
-  };
-  // require('node:…') loads a built-in without resolving it: Module._load checks the name first.
-  const load = Module._load;
-  const guardedLoad = function (specifier, ...rest) {
-    if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
-    return load.call(this, specifier, ...rest);
-  };
-  // Neither may the package's code undo the guards nor register hooks that would answer first.
-  const fix = (target, name, value) => Object.defineProperty(target, name, { value, writable: false, configurable: false });
-  fix(Module, '_resolveFilename', guarded);
-  fix(Module, '_load', guardedLoad);
-  const getBuiltinModule = process.getBuiltinModule;
-  if (typeof getBuiltinModule === 'function')
-    fix(process, 'getBuiltinModule', function (specifier) {
-      if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
-      return getBuiltinModule.call(process, specifier);
-    });
-  // Native addons (a .node file, of its dependencies too: require calls process.dlopen) and
-  // Node's internal bindings run outside any lock.
-  for (const name of ['dlopen', 'binding', '_linkedBinding'])
-    fix(process, name, () => {
-      throw forbidden('cannot use process.' + name + ': ' + ${JSON.stringify(ESCAPE_RULE)});
-    });
-  const noHooks = () => {
-    throw forbidden('a package may not register module hooks (packages.md "Isolation and reach")');
-  };
-  for (const name of ['register', 'registerHooks']) fix(Module, name, noHooks);
-}
+${LOCK_MODULES_SOURCE}
 lockModules();
 const pending = new Map();
 let sequence = 0;
@@ -291,64 +172,7 @@ parentPort.on('message', (message) => {
   else waiting.reject(revive(message.error));
 });
 
-// Plain data only: JSON drops what structured cloning could carry of the package's own objects.
-const plain = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
-
-// The fields the engine reads of a node; those whose value is a function are only named.
-const NODE_FIELDS = ['type', 'version', 'kind', 'title', 'description', 'category', 'icon', 'summary', 'params',
-  'credentials', 'inline', 'triggerOutput', 'endsRun', 'sendsMessages', 'skippedInTestRuns', 'concurrency',
-  'timeoutMs', 'maxAttempts', 'outputs', 'validate', 'readsContact', 'readsSteps', 'run'];
-
-function describeNode(node) {
-  if (!node || typeof node !== 'object') return null;
-  const fields = {};
-  const functions = [];
-  for (const field of NODE_FIELDS) {
-    const value = node[field];
-    if (typeof value === 'function') functions.push(field);
-    else if (value !== undefined) fields[field] = value;
-  }
-  return { fields: plain(fields), functions };
-}
-
-// The functions of a credential type's parts that its threads run.
-const PARTS = { sender: ['send'], events: ['verify', 'parse', 'handshake'] };
-
-function describeCredential(credential) {
-  if (!credential || typeof credential !== 'object') return null;
-  const { type, title, description, schema, sender, events } = credential;
-  const part = (value, name) => {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'object') return { invalid: true, functions: [] };
-    const functions = PARTS[name].filter((fn) => typeof value[fn] === 'function');
-    return { ...plain(name === 'sender' ? { channel: value.channel } : { provider: value.provider }), functions };
-  };
-  return { ...plain({ type, title, description, schema }), sender: part(sender, 'sender'), events: part(events, 'events') };
-}
-
-function describe(pkg) {
-  if (!pkg || typeof pkg !== 'object') return null;
-  return {
-    name: plain(pkg.name),
-    version: plain(pkg.version),
-    nodes: Array.isArray(pkg.nodes) ? pkg.nodes.map(describeNode) : null,
-    credentials: Array.isArray(pkg.credentials) ? pkg.credentials.map(describeCredential) : undefined,
-  };
-}
-
-// One definition function's answer; validate and the rest are synchronous (SDK.md), so one
-// that returns a promise answers something that is not what was asked for.
-function define(pkg, { type, version, fn, params }) {
-  try {
-    const node = pkg && pkg.nodes.find((n) => n && n.type === type && n.version === version);
-    const f = node && node[fn];
-    if (typeof f !== 'function') throw new Error(type + '@' + version + ' has no function ' + fn);
-    const value = f(params);
-    return { ok: true, value: value === undefined ? null : plain(value) };
-  } catch (error) {
-    return { ok: false, error: serialize(error) };
-  }
-}
+${DESCRIBE_SOURCE}
 
 if (calls)
   calls.port.on('message', (message) => {

@@ -1,6 +1,7 @@
-import type { AnyNodeDefinition, CredentialDefinition, JsonObject, PackageDefinition } from '@waymark/sdk';
+import type { AnyNodeDefinition, CredentialDefinition, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
-import { compileParams } from '../graph/params-schema.js';
+import { nodeProblem, providerPartsProblem } from './definition-problems.js';
+import { withSendRate } from './send-rate.js';
 
 /** A package as `GET /api/packages` lists it: what loaded, or why it did not. */
 export interface PackageInfo {
@@ -290,71 +291,4 @@ export class NodeRegistry {
     }
     return null;
   }
-}
-
-function nodeProblem(node: AnyNodeDefinition): string | null {
-  if (!node || typeof node !== 'object') return 'a node is not a defineNode(...) value';
-  const name = typeof node.type === 'string' ? node.type : '(no type)';
-  if (!Number.isInteger(node.version) || node.version < 1) return `${name}: version must be a whole number from 1`;
-  if (!['trigger', 'action', 'condition', 'wait'].includes(node.kind))
-    return `${name}: kind must be trigger, action, condition or wait`;
-  if (typeof node.run !== 'function') return `${name}: run is not a function`;
-  if (!node.params || typeof node.params !== 'object') return `${name}: params must be a JSON Schema object`;
-  // Compiled with the very ajv that later checks params, so a schema that loads also validates.
-  try {
-    compileParams(node.params);
-  } catch (error) {
-    return `${name}@${node.version}: params is not a valid JSON Schema: ${(error as Error).message}`;
-  }
-  if (typeof node.outputs !== 'function' && !Array.isArray(node.outputs))
-    return `${name}: outputs must be a list or a function`;
-  if (node.validate !== undefined && typeof node.validate !== 'function')
-    return `${name}: validate must be a function when given`;
-  return null;
-}
-
-/**
- * What is wrong with an installed credential type's `sender` or `events` (SDK.md): a sender
- * has a channel (`email`, `sms`) and `send`; events have `verify` and `parse`, and its
- * provider is the package's prefix, so that `/hooks/providers/<provider>` of a built-in
- * provider or of another package never reaches its code.
- */
-function providerPartsProblem(credential: CredentialDefinition, prefix: string): string | null {
-  const name = String(credential.type);
-  const { sender, events } = credential as { sender?: unknown; events?: unknown };
-  const has = (part: unknown, fn: string) => typeof (part as Record<string, unknown>)[fn] === 'function';
-  if (sender !== undefined) {
-    if (!sender || typeof sender !== 'object') return `${name}: sender must be an object`;
-    const channel = (sender as { channel?: unknown }).channel;
-    if (channel !== 'email' && channel !== 'sms') return `${name}: sender.channel must be "email" or "sms"`;
-    if (!has(sender, 'send')) return `${name}: sender.send must be a function`;
-  }
-  if (events !== undefined) {
-    if (!events || typeof events !== 'object') return `${name}: events must be an object`;
-    const provider = (events as { provider?: unknown }).provider;
-    if (provider !== prefix) return `${name}: events.provider must be the package's prefix "${prefix}"`;
-    for (const fn of ['verify', 'parse']) if (!has(events, fn)) return `${name}: events.${fn} must be a function`;
-  }
-  return null;
-}
-
-/** The `maxPerSecond` every sending credential takes (API.md "Sending credentials"). */
-const SEND_RATE_SCHEMA = {
-  type: 'integer',
-  minimum: 1,
-  maximum: 100000,
-  title: 'Messages per second at most',
-  description: 'messages beyond it are held and go out in order as the rate allows',
-};
-
-/** A sender type's schema gains `maxPerSecond`, which the engine enforces; packages do not declare it. */
-function withSendRate(credential: CredentialDefinition): CredentialDefinition {
-  const properties = (credential.schema as JsonObject | undefined)?.properties;
-  if (!credential.sender || !properties || typeof properties !== 'object' || Array.isArray(properties)) {
-    return credential;
-  }
-  return {
-    ...credential,
-    schema: { ...credential.schema, properties: { ...properties, maxPerSecond: SEND_RATE_SCHEMA } },
-  };
 }

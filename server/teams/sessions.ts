@@ -7,6 +7,9 @@ export const CSRF_COOKIE = 'waymark_csrf';
 /** A session ends 7 days after its last use and 30 days after sign-in. */
 const IDLE_DAYS = 7;
 const MAX_DAYS = 30;
+/** The rule a session lives by, over a row of `sessions`. */
+const UNEXPIRED = sql<boolean>`last_used_at > now() - make_interval(days => ${IDLE_DAYS})
+  and created_at > now() - make_interval(days => ${MAX_DAYS})`;
 
 export interface SessionPrincipal {
   sessionId: string;
@@ -34,9 +37,7 @@ export async function findSession(db: Kysely<Database>, secret: string): Promise
   const { rows } = await sql<{ id: string; csrf_token: string; user_id: string; email: string; name: string }>`
     with found as (
       select s.id, s.csrf_token, s.user_id, s.last_used_at from sessions s
-      where s.token_hash = ${sha256(secret)}
-        and s.last_used_at > now() - make_interval(days => ${IDLE_DAYS})
-        and s.created_at > now() - make_interval(days => ${MAX_DAYS})
+      where s.token_hash = ${sha256(secret)} and ${UNEXPIRED}
     ),
     touched as (
       update sessions set last_used_at = now()
@@ -50,18 +51,12 @@ export async function findSession(db: Kysely<Database>, secret: string): Promise
 }
 
 /**
- * Which of these sessions have not ended (findSession's rule: used in the last 7 days, begun in
- * the last 30); one query, whatever their number. Reads only: a live socket is no use of its session.
+ * Which of these sessions have not ended (`UNEXPIRED`, as `findSession` reads it); one query,
+ * whatever their number. Reads only: a live socket is no use of its session.
  */
 export async function liveSessions(db: Kysely<Database>, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('sessions')
-    .select('id')
-    .where('id', 'in', ids)
-    .where(sql<boolean>`last_used_at > now() - make_interval(days => ${IDLE_DAYS})`)
-    .where(sql<boolean>`created_at > now() - make_interval(days => ${MAX_DAYS})`)
-    .execute();
+  const rows = await db.selectFrom('sessions').select('id').where('id', 'in', ids).where(UNEXPIRED).execute();
   return new Set(rows.map((r) => r.id));
 }
 

@@ -1,0 +1,131 @@
+/** The `code` of the error an import or require the package may not make fails with. */
+export const FORBIDDEN_CODE = 'ERR_WAYMARK_FORBIDDEN_MODULE';
+
+/** JavaScript of the refusal's message, for a `specifier` in scope. */
+const FORBIDDEN_MESSAGE =
+  `'cannot import "' + specifier + '": a package may import only its own files and dependencies, ' +` +
+  ` '@waymark/sdk and Node\\'s built-ins (packages.md "Isolation and reach")'`;
+
+/**
+ * The built-ins a package may not load, by name without `node:` (and their subpaths,
+ * `inspector/promises`): each starts what the lock does not reach, a process (`child_process`,
+ * `cluster`), a thread (`worker_threads`, whose `Worker` runs any code unlocked), or an
+ * inspector session (`inspector`, whose `require` and `connectToMainThread` reach everything).
+ */
+const REFUSED_BUILTINS = ['child_process', 'worker_threads', 'cluster', 'inspector'];
+
+/** Why a refused built-in or `process` function fails (after `cannot import "…"` / `cannot use …`). */
+const ESCAPE_RULE =
+  'a package may not start processes or threads, open an inspector session, load native addons or reach ' +
+  `Node's internal bindings (packages.md "Isolation and reach")`;
+
+/** JavaScript of the refusal's message for a refused built-in, for a `specifier` in scope. */
+const REFUSED_MESSAGE = `'cannot import "' + specifier + '": ' + ${JSON.stringify(ESCAPE_RULE)}`;
+
+/** JavaScript of whether a `specifier` in scope names a refused built-in, `node:` or not. */
+const IS_REFUSED = `((name) => ${JSON.stringify(REFUSED_BUILTINS)}.some((b) => name === b || name.startsWith(b + '/')))(specifier.startsWith('node:') ? specifier.slice(5) : specifier)`;
+
+/**
+ * The ES module resolve hook of a package's thread (registered by `lockModules` below, run in
+ * that thread's own hooks thread): a specifier resolves as Node resolves it, then is refused
+ * unless it is a built-in or a file under one of `roots`. Plain JavaScript, loaded as a
+ * `data:` URL.
+ */
+const MODULE_HOOKS = `
+import { fileURLToPath } from 'node:url';
+let roots = [];
+const refused = (specifier) => ${IS_REFUSED};
+export async function initialize(data) {
+  roots = data.roots;
+}
+export async function resolve(specifier, context, nextResolve) {
+  const resolved = await nextResolve(specifier, context);
+  if (resolved.url.startsWith('node:')) {
+    if (!refused(resolved.url)) return resolved;
+    const error = new Error(${REFUSED_MESSAGE});
+    error.code = ${JSON.stringify(FORBIDDEN_CODE)};
+    throw error;
+  }
+  if (resolved.url.startsWith('file:')) {
+    const file = fileURLToPath(resolved.url);
+    if (roots.some((root) => file.startsWith(root))) return resolved;
+  }
+  const error = new Error(${FORBIDDEN_MESSAGE});
+  error.code = ${JSON.stringify(FORBIDDEN_CODE)};
+  throw error;
+}
+`;
+
+/**
+ * JavaScript of `lockModules()`, part of the package thread's program (thread-source.ts): it
+ * locks what the package's modules may load before anything is imported — files in the
+ * package's own folder (`folderUrl`: the package and the dependencies installed beside it), the
+ * SDK's folder and Node's built-ins. An ES module `import` (static, dynamic, of a CommonJS file
+ * too) is checked by `MODULE_HOOKS`, registered for the thread only with `module.register`; a
+ * CommonJS `require` (also from `createRequire`, `require.resolve`) by a guard around
+ * `Module._resolveFilename`. Anything else fails with `FORBIDDEN_CODE`. Each check runs once per
+ * module resolved, never per attempt. What would undo the lock is refused the same way: the
+ * `REFUSED_BUILTINS` (by both routes, `Module._load`, which a `node:` require takes without
+ * resolving, and `process.getBuiltinModule`) and `process.dlopen`, `binding` and
+ * `_linkedBinding`. It expects `require`, `folderUrl`, `sdkUrl` and `FORBIDDEN_CODE` in scope.
+ */
+export const LOCK_MODULES_SOURCE = `
+// Locks what the package's modules may load: Node's built-ins and files under its own folder or
+// the SDK's, each folder as given and by its real path (Node resolves a module to its real path).
+function lockModules() {
+  const Module = require('node:module');
+  const { realpathSync } = require('node:fs');
+  const { sep } = require('node:path');
+  const { fileURLToPath } = require('node:url');
+  const roots = new Set();
+  for (const url of [folderUrl, new URL('./', sdkUrl).href]) {
+    const dir = fileURLToPath(url);
+    let real = dir;
+    try {
+      real = realpathSync(dir);
+    } catch {}
+    for (const d of [dir, real]) roots.add(d.endsWith(sep) ? d : d + sep);
+  }
+  const allowed = [...roots];
+  Module.register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(MODULE_HOOKS)}), { data: { roots: allowed } });
+  const forbidden = (message) => {
+    const error = new Error(message);
+    error.code = FORBIDDEN_CODE;
+    return error;
+  };
+  const refused = (specifier) => typeof specifier === 'string' && ${IS_REFUSED};
+  const resolveFilename = Module._resolveFilename;
+  const guarded = function (specifier, ...rest) {
+    if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
+    const filename = resolveFilename.call(this, specifier, ...rest);
+    if (Module.isBuiltin(filename) ? !refused(filename) : allowed.some((root) => filename.startsWith(root))) return filename;
+    throw forbidden(${FORBIDDEN_MESSAGE});
+  };
+  // require('node:…') loads a built-in without resolving it: Module._load checks the name first.
+  const load = Module._load;
+  const guardedLoad = function (specifier, ...rest) {
+    if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
+    return load.call(this, specifier, ...rest);
+  };
+  // Neither may the package's code undo the guards nor register hooks that would answer first.
+  const fix = (target, name, value) => Object.defineProperty(target, name, { value, writable: false, configurable: false });
+  fix(Module, '_resolveFilename', guarded);
+  fix(Module, '_load', guardedLoad);
+  const getBuiltinModule = process.getBuiltinModule;
+  if (typeof getBuiltinModule === 'function')
+    fix(process, 'getBuiltinModule', function (specifier) {
+      if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
+      return getBuiltinModule.call(process, specifier);
+    });
+  // Native addons (a .node file, of its dependencies too: require calls process.dlopen) and
+  // Node's internal bindings run outside any lock.
+  for (const name of ['dlopen', 'binding', '_linkedBinding'])
+    fix(process, name, () => {
+      throw forbidden('cannot use process.' + name + ': ' + ${JSON.stringify(ESCAPE_RULE)});
+    });
+  const noHooks = () => {
+    throw forbidden('a package may not register module hooks (packages.md "Isolation and reach")');
+  };
+  for (const name of ['register', 'registerHooks']) fix(Module, name, noHooks);
+}
+`;
