@@ -1,14 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU time so far, in ms, of each local PostgreSQL process by pid (null off Linux). */
-export function postgresCpu(): Map<string, number> | null {
+/** CPU time so far, in ms, of each local process that `keep` accepts, by pid (null off Linux or when none). */
+function cpuWhere(keep: (pid: string) => boolean): Map<string, number> | null {
   try {
     const byPid = new Map<string, number>();
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
-        if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
-        byPid.set(pid, cpuOfPid(pid));
+        if (keep(pid)) byPid.set(pid, cpuOfPid(pid));
       } catch {
         // The process ended meanwhile.
       }
@@ -19,9 +18,35 @@ export function postgresCpu(): Map<string, number> | null {
   }
 }
 
+/** CPU time so far, in ms, of each local PostgreSQL process by pid (null off Linux). */
+export function postgresCpu(): Map<string, number> | null {
+  return cpuWhere((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres'));
+}
+
+/** The stat fields of a process after its name: [state, ppid, …]. */
+const statOf = (pid: string | number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+
+/** CPU time so far, in ms, of each process this one started (installed packages' processes), by pid. */
+export function childrenCpu(): Map<string, number> | null {
+  return cpuWhere((pid) => Number(statOf(pid)[1]) === process.pid);
+}
+
+/** Resident memory, in bytes, of the processes this one started (0 off Linux). */
+export function childrenRss(): number {
+  let bytes = 0;
+  for (const pid of childrenCpu()?.keys() ?? []) {
+    try {
+      bytes += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return bytes;
+}
+
 /** CPU time so far, in ms, of one process (throws when it is gone or off Linux). */
 function cpuOfPid(pid: string | number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const fields = statOf(pid);
   return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
 }
 
@@ -34,11 +59,8 @@ export function processCpu(pid: number | undefined): number | null {
   }
 }
 
-/** PostgreSQL's CPU between two readings, over the processes alive at the second (a remote server: null). */
-export function postgresCpuBetween(
-  before: Map<string, number> | null,
-  after: Map<string, number> | null,
-): number | null {
+/** The CPU of a set of processes between two readings, over those alive at the second (a remote server: null). */
+export function cpuBetween(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
   if (!before || !after) return null;
   let ms = 0;
   for (const [pid, total] of after) ms += total - (before.get(pid) ?? 0);

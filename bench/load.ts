@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { postgresCpu, postgresCpuBetween } from './cpu.js';
+import { cpuBetween, postgresCpu } from './cpu.js';
 
 /** What the load generator sends: every body in turn, `@@N@@` replaced by the request's number. */
 export interface LoadSpec {
@@ -49,7 +49,7 @@ export async function load(
     rmSync(dir, { recursive: true, force: true });
   }
   const used = process.cpuUsage(cpu);
-  const pgMs = postgresCpuBetween(pg, postgresCpu());
+  const pgMs = cpuBetween(pg, postgresCpu());
   const result = JSON.parse(stdout) as {
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };

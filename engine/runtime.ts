@@ -133,7 +133,7 @@ export async function createRuntime(
     const packages = new InstalledPackages({
       db: handle.db,
       registry,
-      files: new PackageFiles(),
+      files: new PackageFiles({ allowPrivate: config.httpAllowPrivate, databaseUrl }),
       logger,
       process: identity.process,
       stepTimeoutMs: config.stepTimeoutMs,

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { ASYNC_COMMIT } from '../../engine/db/commit-mode.js';
 import type { Database } from '../../engine/db/database.js';
 import { newId } from '../../engine/db/ids.js';
-import { postgresCpu, postgresCpuBetween } from '../cpu.js';
+import { cpuBetween, postgresCpu } from '../cpu.js';
 import { scaled } from '../database.js';
 import { createInstance } from '../instance.js';
 import type { BenchResult } from '../result.js';
@@ -102,7 +102,7 @@ export async function journeyFloor(): Promise<{ rows: BenchResult[]; stepsPerSec
     const steps = contacts * 4;
     const stepsPerSecond = Math.round(steps / (ms / 1000));
     const used = process.cpuUsage(cpu);
-    const pgMs = postgresCpuBetween(pg, postgresCpu());
+    const pgMs = cpuBetween(pg, postgresCpu());
     const pgUs = pgMs === null ? 'n/a' : Math.round((pgMs * 1000) / steps);
     return {
       stepsPerSecond,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { startRunsForContacts } from '../../engine/runs/entry/start.js';
-import { postgresCpu, postgresCpuBetween } from '../cpu.js';
+import { cpuBetween, postgresCpu } from '../cpu.js';
 import { scaled } from '../database.js';
 import { type BenchInstance, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
@@ -83,7 +83,7 @@ export async function journeyThroughput(ceiling: number | null, floor: number | 
     // CPU per step is steadier than steps/s on a shared machine: it shows what a change saved.
     const used = process.cpuUsage(cpu);
     const workerUs = Math.round((used.user + used.system) / steps);
-    const pgMs = postgresCpuBetween(pg, postgresCpu());
+    const pgMs = cpuBetween(pg, postgresCpu());
     const pgUs = pgMs === null ? 'n/a' : Math.round((pgMs * 1000) / steps);
     return [
       {

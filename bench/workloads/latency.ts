@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { kill, startWaymark, type WaymarkProcess } from '../../test/operations/support/processes.js';
-import { postgresCpu, postgresCpuBetween, processCpu } from '../cpu.js';
+import { cpuBetween, postgresCpu, processCpu } from '../cpu.js';
 import { scaled } from '../database.js';
 import { createInstance, PROCESS_ENV, publishJourney } from '../instance.js';
 import type { LatencyLags, LatencyPlan } from '../latency-child.js';
@@ -74,7 +74,7 @@ async function measure(topology: Topology): Promise<BenchResult[]> {
     });
     const calls = plan.warmup + plan.count;
     const used = waymarkCpu() - cpu;
-    const pgMs = postgresCpuBetween(pg, postgresCpu());
+    const pgMs = cpuBetween(pg, postgresCpu());
     const arrived = [...lags.arrived].sort((a, b) => a - b);
     const accepted = [...lags.accepted].sort((a, b) => a - b);
     const cpuNote = `CPU/call: Waymark ${(used / calls).toFixed(2)} ms + PostgreSQL ${pgMs === null ? '?' : (pgMs / calls).toFixed(2)} ms (the caller and sink ${lags.callerMs.toFixed(2)} ms)`;

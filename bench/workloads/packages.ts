@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { create } from 'tar';
 import { startRunsForContacts } from '../../engine/runs/entry/start.js';
-import { postgresCpu, postgresCpuBetween } from '../cpu.js';
+import { childrenCpu, childrenRss, cpuBetween, postgresCpu } from '../cpu.js';
 import { scaled } from '../database.js';
 import { auth, createInstance, importContacts, publishJourney, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
@@ -79,17 +79,23 @@ export async function packageSteps(): Promise<BenchResult[]> {
       .execute((trx) => startRunsForContacts(trx, { journeyId, version: 1, triggerNodeId: 'hook', contactIds: ids }));
     const cpu = process.cpuUsage();
     const pg = postgresCpu();
-    // Each thread is a V8 heap of its own: the process's peak resident memory says what they hold.
+    // The package's threads run in a process of its own, started at install (and kept while it
+    // has threads): its CPU and memory are the package steps' as much as the worker's are.
+    const hosts = childrenCpu() ?? new Map<string, number>();
+    // Each thread is a V8 heap of its own: the processes' peak resident memory says what they hold.
     let peakRss = process.memoryUsage.rss();
+    let peakHostRss = childrenRss();
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      peakHostRss = Math.max(peakHostRss, childrenRss());
     }, 50);
     await instance.startWorker();
     const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts).finally(() =>
       clearInterval(sampler),
     );
     const used = process.cpuUsage(cpu);
-    const pgMs = postgresCpuBetween(pg, postgresCpu());
+    const pgMs = cpuBetween(pg, postgresCpu());
+    const hostMs = cpuBetween(hosts, childrenCpu()) ?? 0;
     const perStep = (us: number) => `${(us / contacts / 1000).toFixed(2)} ms`;
     return [
       {
@@ -97,7 +103,7 @@ export async function packageSteps(): Promise<BenchResult[]> {
         metric: 'package steps/s',
         value: Math.round(contacts / (ms / 1000)),
         unit: 'steps/s',
-        notes: `${contacts} runs of webhook → bench.echo → exit, ${Math.round(ms)} ms; CPU a package step (its exit included): worker ${perStep(used.user + used.system)} + PostgreSQL ${pgMs === null ? 'n/a' : perStep(pgMs * 1000)}; peak RSS ${Math.round(peakRss / 2 ** 20)} MiB`,
+        notes: `${contacts} runs of webhook → bench.echo → exit, ${Math.round(ms)} ms; CPU a package step (its exit included): worker ${perStep(used.user + used.system)} + package process ${perStep(hostMs * 1000)} + PostgreSQL ${pgMs === null ? 'n/a' : perStep(pgMs * 1000)}; peak RSS worker ${Math.round(peakRss / 2 ** 20)} + package processes ${Math.round(peakHostRss / 2 ** 20)} MiB`,
       },
     ];
   } finally {

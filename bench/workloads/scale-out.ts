@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { kill, startWaymark, type WaymarkProcess } from '../../test/operations/support/processes.js';
-import { postgresCpu, postgresCpuBetween } from '../cpu.js';
+import { cpuBetween, postgresCpu } from '../cpu.js';
 import { scaled } from '../database.js';
 import { createInstance, PROCESS_ENV, waitForRuns } from '../instance.js';
 import type { BenchResult } from '../result.js';
@@ -27,7 +27,7 @@ async function drainWith(workers: number): Promise<BenchResult> {
     );
     const ms = await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts);
     const wall = (performance.now() - started) / 1000;
-    const share = (postgresCpuBetween(cpuBefore, postgresCpu()) ?? 0) / 1000 / (wall * os.cpus().length);
+    const share = (cpuBetween(cpuBefore, postgresCpu()) ?? 0) / 1000 / (wall * os.cpus().length);
     const stepsPerSecond = Math.round((contacts * 4) / (ms / 1000));
     return {
       workload: `scale-out: ${workers} worker process${workers === 1 ? '' : 'es'}`,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { sql } from 'kysely';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { kill, startWaymark, type WaymarkProcess } from '../../test/operations/support/processes.js';
-import { postgresCpu, postgresCpuBetween, processCpu } from '../cpu.js';
+import { cpuBetween, postgresCpu, processCpu } from '../cpu.js';
 import { scaled } from '../database.js';
 import {
   auth,
@@ -132,7 +132,7 @@ async function throughput(workerProcesses: number): Promise<BenchResult[]> {
     const journeyId = await mailEveryone(instance, sink.port, { maxConnections: 10 });
     await waitForRuns(instance.runtime, journeyId, ['completed', 'failed'], contacts, 900_000);
     const workerUs = perEmail(worker, workersCpu(processes), contacts);
-    const pgUs = perEmail(0, postgresCpuBetween(pg, postgresCpu()), contacts);
+    const pgUs = perEmail(0, cpuBetween(pg, postgresCpu()), contacts);
     const sinkUs = perEmail(sinkCpu, sink.cpu(), contacts);
     const sorted = (await sink.arrivals()).toSorted((a, b) => a - b);
     const spanMs = Math.max(1, (sorted.at(-1) ?? 0) - (sorted[0] ?? 0));

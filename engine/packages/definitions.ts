@@ -12,11 +12,17 @@ import {
   RetryableError,
   WaymarkError,
 } from '@waymark/sdk';
-import { DefinitionThread } from './definition-calls.js';
 import { callsDefinitions, definitionOf, type PackageDescription } from './description.js';
 import type { Materialized } from './files.js';
-import { QUEUE_LIMIT_MS } from './thread-pool.js';
-import { type CredentialCall, describedBy, type Failure, LOAD_LIMIT_MS, PackageThreads } from './thread-run.js';
+import { DefinitionThread } from './isolation/definition-calls.js';
+import { QUEUE_LIMIT_MS } from './isolation/thread-pool.js';
+import {
+  type CredentialCall,
+  describedBy,
+  type Failure,
+  LOAD_LIMIT_MS,
+  PackageThreads,
+} from './isolation/thread-run.js';
 
 /** Beyond the thread's own limits, so that the thread's `step.timeout` is the one the step gets. */
 const GRACE_MS = 1_000;
@@ -59,7 +65,7 @@ export async function importPackage(files: Materialized): Promise<PackageDefinit
  * definition is as `importPackage` made it.
  */
 export function threaded(pkg: PackageDefinition, files: Materialized, defaultTimeoutMs: number): PackageDefinition {
-  const threads = new PackageThreads({ entryUrl: files.entryUrl, sdkUrl: files.sdkUrl, folderUrl: files.folderUrl });
+  const threads = new PackageThreads(files);
   const nodes = pkg.nodes.map((node): AnyNodeDefinition => {
     const limitMs = typeof node.timeoutMs === 'number' && node.timeoutMs > 0 ? node.timeoutMs : defaultTimeoutMs;
     const target = { type: node.type, version: node.version, limitMs };

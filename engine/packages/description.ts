@@ -1,5 +1,5 @@
 import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
-import { DefinitionCallError, type DefinitionFunction, type DefinitionThread } from './definition-calls.js';
+import { DefinitionCallError, type DefinitionFunction, type DefinitionThread } from './isolation/definition-calls.js';
 
 /** A node as its package's thread describes it: its plain fields, and which fields are functions. */
 export interface NodeDescription {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { type HostPlace, PackageHosts, type PackageReach } from './isolation/package-hosts.js';
 import { entryOf, type Manifest } from './manifest.js';
 import { unpackTarball } from './tarball.js';
 
@@ -29,6 +30,10 @@ export interface Materialized {
    */
   folderUrl: string;
   readme: string | null;
+  /** The processes its threads run in, one a version. */
+  hosts: PackageHosts;
+  /** Its version's process, which may read its folder and the SDK's and nothing else. */
+  place: HostPlace;
 }
 
 /**
@@ -40,7 +45,13 @@ export interface Materialized {
  */
 export class PackageFiles {
   readonly root = path.join(os.tmpdir(), `waymark-packages-${process.pid}-${randomUUID().slice(0, 8)}`);
+  /** Where the packages laid out here run (package-hosts.ts). */
+  readonly hosts: PackageHosts;
   #sdk: Promise<string> | null = null;
+
+  constructor(reach: PackageReach) {
+    this.hosts = new PackageHosts(reach);
+  }
 
   /** The file URL of the bundled SDK's ES module, built on first use. */
   sdkUrl(): Promise<string> {
@@ -116,7 +127,12 @@ export class PackageFiles {
     if (!entry.startsWith(`${dir}${path.sep}`)) throw new Error('the entry points outside the package');
     const readme = await readFile(path.join(dir, 'README.md'), 'utf8').catch(() => null);
     const folderUrl = pathToFileURL(`${base}${path.sep}`).href;
-    return { manifest, entryUrl: pathToFileURL(entry).href, sdkUrl: await this.sdkUrl(), folderUrl, readme };
+    const sdkUrl = await this.sdkUrl();
+    const folders = [base, path.dirname(fileURLToPath(sdkUrl))];
+    // Node's permission model and its module resolution see real paths (a temporary folder may be a link).
+    const roots = [...new Set([...folders, ...(await Promise.all(folders.map((f) => realpath(f))))])];
+    const place = { key: base, roots: roots.map((r) => `${r}${path.sep}`) };
+    return { manifest, entryUrl: pathToFileURL(entry).href, sdkUrl, folderUrl, readme, hosts: this.hosts, place };
   }
 
   /** Forgets a staged folder. */
@@ -131,6 +147,7 @@ export class PackageFiles {
    * failed shutdown.
    */
   async close(): Promise<void> {
+    await this.hosts.close();
     await rm(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => {});
   }
 }

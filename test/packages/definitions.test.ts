@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -14,15 +14,31 @@ import { pack, writePackage } from './support.js';
 let t: TestApp;
 let worker: WorkerHandle;
 let base = '';
-const seenFile = path.join(os.tmpdir(), `waymark-spy-${process.pid}-${Date.now()}.json`);
+const elsewhere = path.join(os.tmpdir(), `waymark-spy-${process.pid}-${Date.now()}.json`);
 const flags = globalThis as { waymarkSpyLoaded?: boolean; waymarkSpyValidated?: boolean };
 
-// What the package's top level sees, in whichever thread imports it: written to a file, and
-// kept for its node's output.
+// What the package's top level sees and may do, in whichever thread imports it: kept for its
+// node's output.
 const spyPreamble = `
 globalThis.waymarkSpyLoaded = true;
-const seen = { database: process.env.DATABASE_URL ?? null, secret: process.env.WAYMARK_SECRET_KEY ?? null, keys: Object.keys(process.env).length };
-(await import('node:fs')).writeFileSync(${JSON.stringify(seenFile)}, JSON.stringify(seen));`;
+const fs = await import('node:fs');
+const tried = (act) => { try { act(); return 'done'; } catch (error) { return error.code; } };
+const seen = {
+  database: process.env.DATABASE_URL ?? null,
+  secret: process.env.WAYMARK_SECRET_KEY ?? null,
+  keys: Object.keys(process.env).length,
+  environ: tried(() => fs.readFileSync('/proc/self/environ')),
+  parentEnviron: tried(() => fs.readFileSync('/proc/' + process.ppid + '/environ')),
+  wrote: tried(() => fs.writeFileSync(${JSON.stringify(elsewhere)}, '{}')),
+};`;
+const SEEN = {
+  database: null,
+  secret: null,
+  keys: 0,
+  environ: 'ERR_ACCESS_DENIED',
+  parentEnviron: 'ERR_ACCESS_DENIED',
+  wrote: 'ERR_ACCESS_DENIED',
+};
 
 // A split whose outputs are its variants, and which needs two of them.
 const splitNode = `params: { type: 'object', properties: { text: { type: 'string' }, variants: { type: 'array', items: { type: 'string' } } }, required: ['text', 'variants'] },
@@ -108,16 +124,16 @@ async function fire(id: string) {
 }
 
 describe("an installed package's top-level code", () => {
-  test('never runs in the main thread: no global it sets, and it sees an empty environment', async () => {
+  test('never runs in the main thread: no global it sets, an empty environment, no file of the process to read or write', async () => {
     expect(flags.waymarkSpyLoaded).toBeUndefined();
-    expect(JSON.parse(readFileSync(seenFile, 'utf8'))).toEqual({ database: null, secret: null, keys: 0 });
+    expect(existsSync(elsewhere)).toBe(false);
     const id = await journey({ type: 'spy.shout', params: { text: 'hi' } });
     expect((await api('POST', `/api/journeys/${id}/validate`)).body).toEqual({ valid: true });
     expect(flags.waymarkSpyValidated).toBeUndefined();
     expect((await api('POST', `/api/journeys/${id}/publish`)).status).toBe(201);
     const { run, steps } = await runEnds(t.runtime.db, await fire(id), undefined, 20_000);
     expect(run.status).toBe('completed');
-    expect(steps.find((s) => s.node_id === 'pkg')?.output).toEqual({ database: null, secret: null, keys: 0 });
+    expect(steps.find((s) => s.node_id === 'pkg')?.output).toEqual(SEEN);
     expect(flags.waymarkSpyLoaded).toBeUndefined();
   }, 60_000);
 });

@@ -1,6 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { runEnds } from '../engine/support.js';
@@ -14,10 +13,16 @@ let t: TestApp;
 let worker: WorkerHandle;
 
 const LIMIT_MS = 1500;
-const STUCK_MARKER = path.join(mkdtempSync(path.join(os.tmpdir(), 'waymark-stuck-')), 'installed');
+// Tells the stuck package's top level whether to hang: a package reads no file but its own,
+// so it asks over HTTP (on 127.0.0.1, which WAYMARK_HTTP_ALLOW_PRIVATE lets it reach).
+let stuckAnswer = 'load';
+let stuckServer: Server;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  stuckServer = createServer((_req, res) => res.end(stuckAnswer));
+  await new Promise<void>((resolve) => stuckServer.listen(0, '127.0.0.1', resolve));
+  const stuckUrl = `http://127.0.0.1:${(stuckServer.address() as AddressInfo).port}/`;
+  t = await createTestApp({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' });
   worker = await startWorker(t.runtime, { pollInterval: 100 });
   const install = async (
     prefix: string,
@@ -44,14 +49,14 @@ beforeAll(async () => {
   const shout = "return { next: 'out', output: { shouted: ctx.params.text.toUpperCase() } };";
   await install('slow', shout, 'timeoutMs: 500, maxAttempts: 1,', 'await new Promise((r) => setTimeout(r, 600));');
   // Loads at install and publish (in their probe threads), then never again in a step's
-  // thread: the marker, written once its journey is published, makes every later import wait.
-  const stuck = `const { existsSync } = await import('node:fs');
-if (existsSync(${JSON.stringify(STUCK_MARKER)})) await new Promise(() => {});`;
+  // thread: once its journey is published, the server's answer makes every later import wait.
+  const stuck = `if ((await (await fetch(${JSON.stringify(stuckUrl)})).text()) === 'hang') await new Promise(() => {});`;
   await install('stuck', shout, 'timeoutMs: 500, maxAttempts: 1,', stuck);
 }, 90_000);
 afterAll(async () => {
   await worker?.stop();
   await t?.close();
+  stuckServer?.close();
 });
 
 async function runOf(type: string) {
@@ -96,7 +101,7 @@ describe("a package's load before its run", () => {
 
   test('that never finishes fails the step with step.timeout, naming the load', async () => {
     const journey = await publishedJourney(t, 'stuck.shout');
-    writeFileSync(STUCK_MARKER, '');
+    stuckAnswer = 'hang';
     const { run, step } = await shoutStep(await fire(t, journey));
     expect(run.status).toBe('failed');
     expect(step?.error).toMatchObject({

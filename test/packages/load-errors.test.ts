@@ -19,12 +19,13 @@ const servers: WaymarkProcess[] = [];
 
 beforeAll(async () => {
   t = await createTestApp();
-  // Loads in this test's process, where it is installed; its import throws in any other.
+  // Loads in the processes this test's process starts for it, where it is installed; its
+  // import throws in those any other Waymark process starts.
   const picky = writePackage({
     name: 'picky-nodes',
     prefix: 'picky',
     version: '1.0.0',
-    preamble: `if (process.pid !== ${process.pid}) throw new Error('picky-nodes loads on its own host only');`,
+    preamble: `if (process.ppid !== ${process.pid}) throw new Error('picky-nodes loads on its own host only');`,
   });
   const res = await installTarball(t, await pack(picky));
   if (res.statusCode !== 201) throw new Error(`not installed: ${res.body}`);

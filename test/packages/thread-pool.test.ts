@@ -1,12 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
-import { MAX_THREADS, ThreadPool } from '../../engine/packages/thread-pool.js';
+import { MAX_THREADS, ThreadPool } from '../../engine/packages/isolation/thread-pool.js';
 
 // Real threads that do nothing but live: what the pool lends, keeps and ends.
 const idleThread = () => new Worker('setInterval(() => {}, 1000);', { eval: true });
 const never = new AbortController().signal;
 
-async function full(pool: ThreadPool): Promise<Worker[]> {
+async function full(pool: ThreadPool<Worker>): Promise<Worker[]> {
   return Promise.all(Array.from({ length: MAX_THREADS }, () => pool.acquire(never)));
 }
 

@@ -1,7 +1,6 @@
-import { type MessagePort, Worker } from 'node:worker_threads';
 import { type HttpClient, type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
+import type { CallChannel, HostPlace, PackageHosts, PackageThread } from './package-hosts.js';
 import { ThreadPool } from './thread-pool.js';
-import { THREAD_SOURCE } from './thread-source.js';
 
 /**
  * How long a thread may take to start and import its package (its top-level code): before
@@ -102,38 +101,20 @@ export type Failure = (message: string) => Error;
 /** A credential call is never aborted from outside: its time limit ends it. */
 const NEVER = new AbortController().signal;
 
-/** Where an installed package version is, for a thread to import it. */
-export type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl' | 'folderUrl'>;
-
-/** How a definitions thread answers synchronously: its end of a port and a flag it raises once it has posted. */
-export interface CallChannel {
-  port: MessagePort;
-  flag: Int32Array;
-}
+/** Where an installed package version is, for a thread to import it, and the process its threads run in. */
+export type PackageFiles = Pick<ThreadedNode, 'entryUrl' | 'sdkUrl' | 'folderUrl'> & {
+  hosts: PackageHosts;
+  place: HostPlace;
+};
 
 /**
- * A thread that imports the package, with an empty environment and nothing of Waymark.
- * `probe`: it answers with the package's description; `calls`: it serves definition calls.
+ * A thread that imports the package, in its version's own process (package-hosts.ts), with an
+ * empty environment and nothing of Waymark. `probe`: it answers with the package's
+ * description; `calls`: it serves definition calls.
  */
-export function startThread(files: PackageFiles, mode: { probe?: boolean; calls?: CallChannel } = {}): Worker {
-  const worker = new Worker(THREAD_SOURCE, {
-    eval: true,
-    env: {},
-    workerData: {
-      entryUrl: files.entryUrl,
-      sdkUrl: files.sdkUrl,
-      folderUrl: files.folderUrl,
-      probe: mode.probe === true,
-      calls: mode.calls,
-    },
-    transferList: mode.calls ? [mode.calls.port] : [],
-    stdout: false,
-    stderr: false,
-  });
-  // A thread that fails while no attempt listens (code an earlier attempt left running) must
-  // not become an unhandled 'error' of this process; its attempt, if any, hears of it itself.
-  worker.on('error', () => {});
-  return worker;
+export function startThread(files: PackageFiles, mode: { probe?: boolean; calls?: CallChannel } = {}): PackageThread {
+  const { entryUrl, sdkUrl, folderUrl } = files;
+  return files.hosts.start(files.place, { entryUrl, sdkUrl, folderUrl, probe: mode.probe === true }, mode.calls);
 }
 
 /**
@@ -158,7 +139,7 @@ export function startThread(files: PackageFiles, mode: { probe?: boolean; calls?
  * const result = await threads.run({ type: 'acme.shout', version: 1, limitMs: 30_000 }, ctx);
  */
 export class PackageThreads {
-  readonly #pool: ThreadPool;
+  readonly #pool: ThreadPool<PackageThread>;
   #attempts = 0;
 
   constructor(files: PackageFiles) {
@@ -256,7 +237,7 @@ export class PackageThreads {
  * @example
  * const description = await describedBy(startThread(files, { probe: true }));
  */
-export function describedBy(worker: Worker): Promise<unknown> {
+export function describedBy(worker: PackageThread): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
     const finish = (outcome: () => void, end: boolean) => {
       clearTimeout(timer);

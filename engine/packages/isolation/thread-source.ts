@@ -1,5 +1,6 @@
 import { DESCRIBE_SOURCE } from './thread-describe-source.js';
 import { FORBIDDEN_CODE, LOCK_MODULES_SOURCE } from './thread-lock-source.js';
+import { LOCK_REACH_SOURCE } from './thread-reach-source.js';
 
 /**
  * The program of a worker thread that runs the attempts of an installed package's nodes, one
@@ -17,7 +18,8 @@ import { FORBIDDEN_CODE, LOCK_MODULES_SOURCE } from './thread-lock-source.js';
  * names a `credential` calls that type's `sender.send` or `events.verify` / `parse` /
  * `handshake` instead of a node's `run`, served and timed the same way (`callCredential`).
  *
- * Before anything is imported, the thread locks what its modules may load (`lockModules`,
+ * Before anything is imported, the thread locks what it may connect to (`lockReach`,
+ * thread-reach-source.ts) and what its modules may load (`lockModules`,
  * thread-lock-source.ts); a module it may not load fails with `FORBIDDEN_CODE`, which an
  * attempt answers as the step error `step.forbidden`. The program runs inside a function, with
  * the eval'd script's `require` and `module` globals deleted and its port and data taken before
@@ -31,10 +33,12 @@ export const THREAD_SOURCE = `
 // what it needs of worker_threads (its port, its data) before lockModules refuses the module.
 for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) delete globalThis[name];
 const { parentPort, workerData } = require('node:worker_threads');
-const { entryUrl, sdkUrl, folderUrl, probe, calls } = workerData;
+const { entryUrl, sdkUrl, folderUrl, reach, probe, calls } = workerData;
 const FORBIDDEN_CODE = ${JSON.stringify(FORBIDDEN_CODE)};
 
 ${LOCK_MODULES_SOURCE}
+${LOCK_REACH_SOURCE}
+lockReach(reach);
 lockModules();
 const pending = new Map();
 let sequence = 0;
@@ -42,13 +46,20 @@ let sdk = null;
 // The attempt being served: its id and abort controller.
 let current = null;
 
+// A file the package's process may not read or write (Node's permission model says only
+// "Access to this API has been restricted"), said as the lock says its refusals.
+const accessDenied = (e) =>
+  'cannot ' + (e.permission === 'FileSystemWrite' ? 'write ' : 'read ') + e.resource +
+  ': a package may read only its own files and write none (packages.md "Isolation and reach")';
+
 function serialize(error) {
   const e = error && typeof error === 'object' ? error : { message: String(error) };
-  // A module the package may not load: a final step error, not a service's refusal.
-  const forbidden = e.code === FORBIDDEN_CODE;
+  // A module the package may not load, a file it may not touch: a final step error, not a service's refusal.
+  const denied = e.code === 'ERR_ACCESS_DENIED' && typeof e.resource === 'string';
+  const forbidden = e.code === FORBIDDEN_CODE || denied;
   return {
     name: typeof e.name === 'string' ? e.name : 'Error',
-    message: typeof e.message === 'string' && e.message ? e.message : String(error),
+    message: denied ? accessDenied(e) : typeof e.message === 'string' && e.message ? e.message : String(error),
     code: typeof e.code === 'string' && !forbidden ? e.code : undefined,
     stepCode: forbidden ? 'step.forbidden' : typeof e.stepCode === 'string' ? e.stepCode : undefined,
     retryable: e.retryable === true,

@@ -1,5 +1,6 @@
-import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { WaymarkError } from '@waymark/sdk';
+import type { PackageThread } from './package-hosts.js';
 import { type PackageFiles, startThread } from './thread-run.js';
 
 /**
@@ -23,7 +24,7 @@ export class DefinitionCallError extends WaymarkError {
 }
 
 interface Channel {
-  worker: Worker;
+  worker: PackageThread;
   port: MessagePort;
   flag: Int32Array;
 }
@@ -61,7 +62,7 @@ export class DefinitionThread {
   ) {}
 
   /** Starts a thread that imports the package and describes it, ready to answer calls. */
-  start(): Worker {
+  start(): PackageThread {
     this.stop();
     const { port1, port2 } = new MessageChannel();
     const flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));

@@ -1,4 +1,3 @@
-import type { Worker } from 'node:worker_threads';
 import { RetryableError } from '@waymark/sdk';
 
 /**
@@ -14,8 +13,16 @@ const IDLE_MS = 30_000;
 /** How long an attempt waits for a thread before it fails (`step.timeout`, retried). */
 export const QUEUE_LIMIT_MS = 60_000;
 
-interface Waiter {
-  resolve(worker: Worker): void;
+/** What a pool lends: a thread (package-hosts.ts's `PackageThread`, a `Worker`). */
+interface Poolable {
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<unknown>;
+  once(event: 'exit', listener: () => void): unknown;
+}
+
+interface Waiter<T> {
+  resolve(worker: T): void;
   reject(error: Error): void;
 }
 
@@ -26,20 +33,20 @@ interface Waiter {
  * and one that crashed is gone, and a waiting attempt then gets a new thread.
  *
  * @example
- * const pool = new ThreadPool(() => new Worker(source, { eval: true }));
+ * const pool = new ThreadPool(() => startThread(files));
  * const worker = await pool.acquire(ctx.signal);
  * // … the attempt answered:
  * pool.release(worker);
  */
-export class ThreadPool {
-  readonly #idle = new Map<Worker, NodeJS.Timeout>();
-  readonly #waiting: Waiter[] = [];
+export class ThreadPool<T extends Poolable> {
+  readonly #idle = new Map<T, NodeJS.Timeout>();
+  readonly #waiting: Waiter<T>[] = [];
   #live = 0;
 
-  constructor(private readonly start: () => Worker) {}
+  constructor(private readonly start: () => T) {}
 
   /** An idle thread, a new one while fewer than `MAX_THREADS` live, else the next one freed. */
-  acquire(signal: AbortSignal): Promise<Worker> {
+  acquire(signal: AbortSignal): Promise<T> {
     for (const [worker, idleTimer] of this.#idle) {
       this.#idle.delete(worker);
       clearTimeout(idleTimer);
@@ -53,7 +60,7 @@ export class ThreadPool {
         signal.removeEventListener('abort', onAbort);
         this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
       };
-      const waiter: Waiter = {
+      const waiter: Waiter<T> = {
         resolve: (worker) => {
           settle();
           resolve(worker);
@@ -79,7 +86,7 @@ export class ThreadPool {
   }
 
   /** Takes back a thread whose attempt answered. */
-  release(worker: Worker): void {
+  release(worker: T): void {
     const waiter = this.#waiting[0];
     if (waiter) {
       waiter.resolve(worker);
@@ -92,11 +99,11 @@ export class ThreadPool {
   }
 
   /** Ends a thread that may not serve again (past its time limit): a waiting attempt gets a new one once it is gone. */
-  discard(worker: Worker): void {
+  discard(worker: T): void {
     void worker.terminate();
   }
 
-  #new(): Worker {
+  #new(): T {
     const worker = this.start();
     this.#live++;
     worker.once('exit', () => {

@@ -8,22 +8,33 @@ const FORBIDDEN_MESSAGE =
 
 /**
  * The built-ins a package may not load, by name without `node:` (and their subpaths,
- * `inspector/promises`): each starts what the lock does not reach, a process (`child_process`,
- * `cluster`), a thread (`worker_threads`, whose `Worker` runs any code unlocked), or an
- * inspector session (`inspector`, whose `require` and `connectToMainThread` reach everything).
+ * `inspector/promises`), with why: each starts what the lock does not reach, a process
+ * (`child_process`, `cluster`), a thread (`worker_threads`, whose `Worker` runs any code
+ * unlocked) or an inspector session (`inspector`, whose `require` and `connectToMainThread`
+ * reach everything), or sends where the address rule of `lockReach` cannot see (`dgram`).
  */
-const REFUSED_BUILTINS = ['child_process', 'worker_threads', 'cluster', 'inspector'];
-
-/** Why a refused built-in or `process` function fails (after `cannot import "…"` / `cannot use …`). */
 const ESCAPE_RULE =
   'a package may not start processes or threads, open an inspector session, load native addons or reach ' +
   `Node's internal bindings (packages.md "Isolation and reach")`;
+const REFUSED_BUILTINS: Record<string, string> = {
+  child_process: ESCAPE_RULE,
+  worker_threads: ESCAPE_RULE,
+  cluster: ESCAPE_RULE,
+  inspector: ESCAPE_RULE,
+  dgram: `a package may not send UDP: its connections follow ctx.http's address rule (packages.md "Isolation and reach")`,
+};
 
 /** JavaScript of the refusal's message for a refused built-in, for a `specifier` in scope. */
-const REFUSED_MESSAGE = `'cannot import "' + specifier + '": ' + ${JSON.stringify(ESCAPE_RULE)}`;
+const REFUSED_MESSAGE = `'cannot import "' + specifier + '": ' + REFUSED_WHY[builtinName(specifier)]`;
 
 /** JavaScript of whether a `specifier` in scope names a refused built-in, `node:` or not. */
-const IS_REFUSED = `((name) => ${JSON.stringify(REFUSED_BUILTINS)}.some((b) => name === b || name.startsWith(b + '/')))(specifier.startsWith('node:') ? specifier.slice(5) : specifier)`;
+const IS_REFUSED = 'Object.hasOwn(REFUSED_WHY, builtinName(specifier))';
+
+/** JavaScript of `REFUSED_WHY` and `builtinName`, which `IS_REFUSED` and `REFUSED_MESSAGE` use. */
+const REFUSED_HELPERS = `
+const REFUSED_WHY = Object.assign(Object.create(null), ${JSON.stringify(REFUSED_BUILTINS)});
+const builtinName = (specifier) => (specifier.startsWith('node:') ? specifier.slice(5) : specifier).split('/')[0];
+`;
 
 /**
  * The ES module resolve hook of a package's thread (registered by `lockModules` below, run in
@@ -33,6 +44,7 @@ const IS_REFUSED = `((name) => ${JSON.stringify(REFUSED_BUILTINS)}.some((b) => n
  */
 const MODULE_HOOKS = `
 import { fileURLToPath } from 'node:url';
+${REFUSED_HELPERS}
 let roots = [];
 const refused = (specifier) => ${IS_REFUSED};
 export async function initialize(data) {
@@ -69,7 +81,15 @@ export async function resolve(specifier, context, nextResolve) {
  * resolving, and `process.getBuiltinModule`) and `process.dlopen`, `binding` and
  * `_linkedBinding`. It expects `require`, `folderUrl`, `sdkUrl` and `FORBIDDEN_CODE` in scope.
  */
-export const LOCK_MODULES_SOURCE = `
+export const LOCK_MODULES_SOURCE = `${REFUSED_HELPERS}
+const forbidden = (message) => {
+  const error = new Error(message);
+  error.code = FORBIDDEN_CODE;
+  return error;
+};
+// What the package's code may not undo: a property neither writable nor configurable.
+const fix = (target, name, value) => Object.defineProperty(target, name, { value, writable: false, configurable: false });
+
 // Locks what the package's modules may load: Node's built-ins and files under its own folder or
 // the SDK's, each folder as given and by its real path (Node resolves a module to its real path).
 function lockModules() {
@@ -88,11 +108,6 @@ function lockModules() {
   }
   const allowed = [...roots];
   Module.register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(MODULE_HOOKS)}), { data: { roots: allowed } });
-  const forbidden = (message) => {
-    const error = new Error(message);
-    error.code = FORBIDDEN_CODE;
-    return error;
-  };
   const refused = (specifier) => typeof specifier === 'string' && ${IS_REFUSED};
   const resolveFilename = Module._resolveFilename;
   const guarded = function (specifier, ...rest) {
@@ -108,7 +123,6 @@ function lockModules() {
     return load.call(this, specifier, ...rest);
   };
   // Neither may the package's code undo the guards nor register hooks that would answer first.
-  const fix = (target, name, value) => Object.defineProperty(target, name, { value, writable: false, configurable: false });
   fix(Module, '_resolveFilename', guarded);
   fix(Module, '_load', guardedLoad);
   const getBuiltinModule = process.getBuiltinModule;

@@ -1,0 +1,63 @@
+import { THREAD_SOURCE } from './thread-source.js';
+
+/**
+ * The flags a package version's process starts with, before an `--allow-fs-read=<root>` for
+ * each of its roots (its own folder, the SDK's, the address ranges' library): Node's
+ * permission model lets it read only those and write nowhere, so neither `/proc/self/environ`
+ * nor its parent's, nor Waymark's files, nor another package's are in reach (contract
+ * packages.md "Isolation and reach"). It may start the threads its attempts run in
+ * (`lockModules` refuses `node:worker_threads` to the package's own code); its warnings about
+ * the permission model would print once for every package version.
+ */
+export const HOST_FLAGS: readonly string[] = ['--experimental-permission', '--allow-worker', '--no-warnings'];
+
+/**
+ * The program of a package version's process (started by the relay thread, relay-source.ts,
+ * with `HOST_FLAGS`, an empty environment and an IPC channel): it runs each thread the relay
+ * asks for (the package thread's program, thread-source.ts) and passes messages between them
+ * and the relay, each tagged with the thread's `id`. A definitions thread's answers (`calls`)
+ * come back as `defined`; the relay raises the flag the main thread waits on. It ends when the
+ * relay's channel closes. Plain JavaScript, run with `-e`.
+ */
+export const HOST_SOURCE = `
+const { Worker, MessageChannel } = require('node:worker_threads');
+const THREAD_SOURCE = ${JSON.stringify(THREAD_SOURCE)};
+const threads = new Map();
+const send = (message) => {
+  try {
+    process.send(message);
+  } catch {}
+};
+process.on('disconnect', () => process.exit(0));
+process.on('message', (message) => {
+  const { op, id } = message;
+  if (op === 'start') {
+    let port = null;
+    let workerData = message.workerData;
+    const transferList = [];
+    if (message.calls) {
+      const channel = new MessageChannel();
+      const flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+      workerData = { ...workerData, calls: { port: channel.port2, flag } };
+      transferList.push(channel.port2);
+      port = channel.port1;
+      port.on('message', (reply) => send({ op: 'defined', id, reply }));
+    }
+    const worker = new Worker(THREAD_SOURCE, { eval: true, env: {}, workerData, transferList, stdout: false, stderr: false });
+    threads.set(id, { worker, port });
+    worker.on('message', (m) => send({ op: 'message', id, message: m }));
+    worker.on('error', (error) => send({ op: 'error', id, message: String((error && error.message) || error) }));
+    worker.on('exit', (code) => {
+      threads.delete(id);
+      if (port) port.close();
+      send({ op: 'exit', id, code });
+    });
+    return;
+  }
+  const thread = threads.get(id);
+  if (!thread) return;
+  if (op === 'post') thread.worker.postMessage(message.message);
+  else if (op === 'define' && thread.port) thread.port.postMessage(message.message);
+  else if (op === 'terminate') void thread.worker.terminate();
+});
+`;

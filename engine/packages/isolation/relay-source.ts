@@ -1,0 +1,131 @@
+/** How long a package version's process with no thread left is kept for the next attempt. */
+export const HOST_IDLE_MS = 60_000;
+
+/**
+ * The ranges of addresses that reach this machine, whatever the address: in `reach.denied` as
+ * `<range> <port>` (thread-reach-source.ts).
+ */
+export const LOCAL_RANGES = ['loopback', 'unspecified'];
+
+/**
+ * The program of the relay thread (package-hosts.ts starts one in Waymark's process, as
+ * trusted code): it starts a process for each package version (`key`) on its first thread,
+ * with `HOST_FLAGS` and its roots to read, no environment and the program `hostSource` (host-source.ts), and passes
+ * each thread's messages between the main thread and that process. It is a thread of its own
+ * so that the main thread may sleep on a definition call's flag (definition-calls.ts) while
+ * the relay hears the answer and raises the flag. A process answers only for its own threads:
+ * a message naming another's `id` is dropped. When a process ends, every thread it ran fails
+ * with an `error` naming how, then `exit`s. Once `reach.denied` is known (the database's
+ * addresses as ipaddr.js writes them, or a `LOCAL_RANGES` name, each with its port: resolved here, where a lookup may
+ * wait), it serves messages, which a port holds until then.
+ */
+export const RELAY_SOURCE = `
+(async function (require) {
+const { parentPort, workerData } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+const { lookup } = require('node:dns/promises');
+const { networkInterfaces } = require('node:os');
+const { execPath, hostSource, hostFlags, database, allowPrivate, ipaddrPath } = workerData;
+const ipaddr = require(ipaddrPath);
+const HOST_IDLE_MS = ${HOST_IDLE_MS};
+const LOCAL_RANGES = ${JSON.stringify(LOCAL_RANGES)};
+
+// The database's addresses, each with its port. One on this machine answers on all of this
+// machine's addresses and on any loopback one, which are then all denied at its port.
+async function deniedOf(database) {
+  if (!database || database.host.startsWith('/')) return [];
+  const found = ipaddr.isValid(database.host)
+    ? [database.host]
+    : (await lookup(database.host, { all: true }).catch(() => [])).map((f) => f.address);
+  const norm = (address) => ipaddr.process(address).toString();
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .map((i) => i.address)
+    .filter((a) => ipaddr.isValid(a))
+    .map(norm);
+  const local = found.some((a) => LOCAL_RANGES.includes(ipaddr.process(a).range()) || own.includes(norm(a)));
+  const addresses = local ? [...own, ...LOCAL_RANGES] : found.map(norm);
+  return addresses.map((a) => a + ' ' + database.port);
+}
+const reach = { allowPrivate, ipaddrPath, denied: await deniedOf(database) };
+
+const hosts = new Map();
+const threads = new Map();
+const post = (message) => parentPort.postMessage(message);
+
+function ended(key, host, how) {
+  if (hosts.get(key) === host) hosts.delete(key);
+  clearTimeout(host.idle);
+  for (const id of host.ids) {
+    const thread = threads.get(id);
+    threads.delete(id);
+    if (thread && thread.calls) thread.calls.port.close();
+    post({ op: 'error', id, message: "the package's process ended (" + how + ')' });
+    post({ op: 'exit', id, code: 1 });
+  }
+  host.ids.clear();
+}
+
+function hostOf(key, roots) {
+  const running = hosts.get(key);
+  if (running) {
+    clearTimeout(running.idle);
+    return running;
+  }
+  const child = spawn(execPath, [...hostFlags, ...roots.map((root) => '--allow-fs-read=' + root), '-e', hostSource], {
+    env: {},
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  const host = { child, ids: new Set(), idle: null };
+  hosts.set(key, host);
+  child.on('message', (message) => {
+    if (!message || typeof message !== 'object' || !host.ids.has(message.id)) return;
+    const { op, id } = message;
+    const thread = threads.get(id);
+    if (op === 'defined') {
+      if (!thread || !thread.calls) return;
+      thread.calls.port.postMessage(message.reply);
+      Atomics.store(thread.calls.flag, 0, 1);
+      Atomics.notify(thread.calls.flag, 0);
+    } else if (op === 'message') post({ op, id, message: message.message });
+    else if (op === 'error') post({ op, id, message: String(message.message) });
+    else if (op === 'exit') {
+      host.ids.delete(id);
+      threads.delete(id);
+      if (thread && thread.calls) thread.calls.port.close();
+      post({ op, id, code: Number(message.code) });
+      if (host.ids.size === 0) {
+        host.idle = setTimeout(() => child.kill(), HOST_IDLE_MS);
+        host.idle.unref();
+      }
+    }
+  });
+  child.on('error', (error) => {
+    child.kill();
+    ended(key, host, error.message);
+  });
+  child.on('exit', (code, signal) => ended(key, host, signal ? 'signal ' + signal : 'code ' + code));
+  return host;
+}
+
+parentPort.on('message', (message) => {
+  const { op, id } = message;
+  if (op === 'start') {
+    const host = hostOf(message.key, message.roots);
+    host.ids.add(id);
+    const calls = message.calls || null;
+    threads.set(id, { key: message.key, host, calls });
+    if (calls)
+      calls.port.on('message', (question) => host.child.send({ op: 'define', id, message: question }));
+    host.child.send({ op: 'start', id, workerData: { ...message.workerData, reach }, calls: calls !== null });
+  } else if (op === 'close') {
+    for (const host of hosts.values()) host.child.kill();
+    parentPort.close();
+  } else {
+    const thread = threads.get(id);
+    if (thread) thread.host.child.send({ op, id, ...(op === 'post' ? { message: message.message } : {}) });
+  }
+});
+})(require);
+`;
