@@ -123,7 +123,10 @@ export class InstalledPackages {
     } catch (error) {
       problem = error instanceof Error ? error.message : String(error);
     }
-    if ((this.#removals.get(key) ?? 0) !== removals) return; // removed while it was being laid out
+    if ((this.#removals.get(key) ?? 0) !== removals) {
+      files?.hosts.end(files.place.key); // removed while it was being laid out
+      return;
+    }
     const info = this.adopt(name, version, files, pkg, problem);
     if (info.error) logger.error({ package: name, version, err: info.error }, 'installed node package failed to load');
     await recordLoadError(db, name, version, this.options.process, info.error ?? null);
@@ -144,10 +147,12 @@ export class InstalledPackages {
     return this.options.registry.addInstalled(name, version, usable, problem);
   }
 
-  /** Forgets a removed version in this process. */
+  /** Forgets a removed version in this process, and ends the process its code ran in. */
   unload(name: string, version: string): void {
     const key = keyOf(name, version);
     this.#removals.set(key, (this.#removals.get(key) ?? 0) + 1);
+    const files = this.#loaded.get(key);
+    if (files) files.hosts.end(files.place.key);
     this.#loading.delete(key);
     this.#loaded.delete(key);
     this.options.registry.removeInstalled(name, version);

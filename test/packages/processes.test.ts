@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eventually, runEnds } from '../engine/support.js';
 import { kill, startWaymark, type WaymarkProcess } from '../operations/support/processes.js';
@@ -26,6 +27,21 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** The package processes this test's process runs for `runtime`: each reads under its packages' folder. */
+function packageProcesses(runtime: TestRuntime): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (ppid === process.pid && args.includes(`--allow-fs-read=${runtime.runtime.packages.files.root}`)) count++;
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return count;
+}
+
 describe('an install reaches every process', () => {
   test('a process already running loads it within 5 s, and forgets a removed version as fast', async () => {
     const res = await installTarball(
@@ -37,6 +53,20 @@ describe('an install reaches every process', () => {
     const removed = await t.app.inject({ method: 'DELETE', url: '/api/packages/gone-nodes/1.0.0', headers: t.auth });
     expect(removed.statusCode).toBe(204);
     await eventually(async () => running.runtime.registry.get('gone.shout', 1) === undefined, 5_000);
+  }, 20_000);
+
+  test("a removed version's own process ends in every process that loaded it", async () => {
+    const res = await installTarball(
+      t,
+      await pack(writePackage({ name: 'ended-nodes', prefix: 'ended', version: '1.0.0' })),
+    );
+    expect(res.statusCode).toBe(201);
+    await eventually(async () => running.runtime.registry.get('ended.shout', 1) !== undefined, 5_000);
+    const before = packageProcesses(running);
+    expect(before).toBeGreaterThan(0);
+    const removed = await t.app.inject({ method: 'DELETE', url: '/api/packages/ended-nodes/1.0.0', headers: t.auth });
+    expect(removed.statusCode).toBe(204);
+    await eventually(async () => packageProcesses(running) === before - 1, 5_000);
   }, 20_000);
 
   test('a version removed while a process was still laying it out stays removed there', async () => {

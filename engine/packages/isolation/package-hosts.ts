@@ -140,6 +140,11 @@ export class PackageHosts {
     return thread;
   }
 
+  /** Ends the process of `key` (a removed version) and with it every thread it runs. */
+  end(key: string): void {
+    this.#relay?.postMessage({ op: 'end', key });
+  }
+
   /** Ends every package process and the relay. */
   async close(): Promise<void> {
     const relay = this.#relay;

@@ -119,6 +119,9 @@ parentPort.on('message', (message) => {
     if (calls)
       calls.port.on('message', (question) => host.child.send({ op: 'define', id, message: question }));
     host.child.send({ op: 'start', id, workerData: { ...message.workerData, reach }, calls: calls !== null });
+  } else if (op === 'end') {
+    const host = hosts.get(message.key);
+    if (host) host.child.kill();
   } else if (op === 'close') {
     for (const host of hosts.values()) host.child.kill();
     parentPort.close();
