@@ -2,7 +2,7 @@ import { ConflictError, type ErrorDetail } from '@waymark/sdk';
 import type { Runtime } from '../runtime.js';
 import { importPackage } from './definitions.js';
 import { invalidPackage } from './errors.js';
-import { SDK_VERSION } from './files.js';
+import { type Materialized, SDK_VERSION } from './files.js';
 import { type Manifest, manifestProblems } from './manifest.js';
 import { downloadTarball, type RegistryConfig, resolveVersion } from './npm-registry.js';
 import { resolveDependencies } from './resolve.js';
@@ -76,6 +76,29 @@ export async function installPackage(
   if (await same()) return { name, version, created: false };
   const dependencies = await resolveDependencies(registry, manifest.dependencies ?? {});
   const laidOut = await files.materialize(tarball, dependencies);
+  const row = { name, version, integrity, tarball, manifest };
+  // A refused or duplicate version keeps no process of its own (nor its definitions thread).
+  const outcome = await loadAndStore(runtime, laidOut, row, dependencies, same).catch((error: unknown) => {
+    laidOut.hosts.end(laidOut.place.key);
+    throw error;
+  });
+  if (!outcome.created) laidOut.hosts.end(laidOut.place.key);
+  return outcome;
+}
+
+/**
+ * Loads a laid-out version in this process and stores it: 422 when its default export does
+ * not match its package.json or clashes with loaded nodes; `created` false when another
+ * request stored the same bytes meanwhile (`same` throws 409 for other bytes).
+ */
+async function loadAndStore(
+  runtime: Runtime,
+  laidOut: Materialized,
+  row: { name: string; version: string; integrity: string; tarball: Buffer; manifest: Manifest },
+  dependencies: Parameters<typeof insertPackage>[2],
+  same: () => Promise<boolean>,
+): Promise<{ name: string; version: string; created: boolean }> {
+  const { name, version } = row;
   const loaded = await importPackage(laidOut).catch((error: Error) => {
     throw invalidPackage([{ path: '', message: `the package throws on import: ${error.message}` }]);
   });
@@ -95,7 +118,7 @@ export async function installPackage(
     if (problem) loadProblems.push({ path: '', message: problem });
   }
   if (loadProblems.length) throw invalidPackage(loadProblems);
-  const stored = await insertPackage(runtime.db, { name, version, integrity, tarball, manifest }, dependencies);
+  const stored = await insertPackage(runtime.db, row, dependencies);
   if (!stored) {
     // Installed meanwhile by another request: the same bytes are fine, other bytes are not.
     await same();

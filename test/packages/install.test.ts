@@ -3,10 +3,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
+import { eventually, runEnds } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { pack, packageProcesses, writePackage } from './support.js';
 
 let t: TestApp;
 let worker: WorkerHandle;
@@ -175,6 +175,13 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     const res = await installTarball(t, await pack(dir));
     expect(res.statusCode).toBe(422);
     expect(res.json().error.details[0]).toMatchObject({ path: '/version' });
+  });
+
+  test('and keeps no process of its own once refused', async () => {
+    const before = packageProcesses(t.runtime);
+    const dir = writePackage({ name: 'refused', prefix: 'refused', version: '1.0.0', manifest: { version: '1.0.1' } });
+    expect((await installTarball(t, await pack(dir))).statusCode).toBe(422);
+    await eventually(async () => packageProcesses(t.runtime) <= before, 5_000);
   });
 
   test('whose node types are under a built-in prefix', async () => {

@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eventually, runEnds } from '../engine/support.js';
 import { kill, startWaymark, type WaymarkProcess } from '../operations/support/processes.js';
 import { createTestApp, createTestRuntime, TEST_TOKEN, type TestApp, type TestRuntime } from '../support/runtime.js';
 import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { pack, packageProcesses, writePackage } from './support.js';
 
 // Installed packages live in PostgreSQL: a process running at the install picks it up
 // through LISTEN/NOTIFY, and one started later loads it before it takes a job.
@@ -27,21 +26,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** The package processes this test's process runs for `runtime`: each reads under its packages' folder. */
-function packageProcesses(runtime: TestRuntime): number {
-  let count = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (ppid === process.pid && args.includes(`--allow-fs-read=${runtime.runtime.packages.files.root}`)) count++;
-    } catch {
-      // Ended meanwhile.
-    }
-  }
-  return count;
-}
-
 describe('an install reaches every process', () => {
   test('a process already running loads it within 5 s, and forgets a removed version as fast', async () => {
     const res = await installTarball(
@@ -62,11 +46,11 @@ describe('an install reaches every process', () => {
     );
     expect(res.statusCode).toBe(201);
     await eventually(async () => running.runtime.registry.get('ended.shout', 1) !== undefined, 5_000);
-    const before = packageProcesses(running);
+    const before = packageProcesses(running.runtime);
     expect(before).toBeGreaterThan(0);
     const removed = await t.app.inject({ method: 'DELETE', url: '/api/packages/ended-nodes/1.0.0', headers: t.auth });
     expect(removed.statusCode).toBe(204);
-    await eventually(async () => packageProcesses(running) === before - 1, 5_000);
+    await eventually(async () => packageProcesses(running.runtime) === before - 1, 5_000);
   }, 20_000);
 
   test('a version removed while a process was still laying it out stays removed there', async () => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { create } from 'tar';
 import { integrityOf } from '../../engine/packages/tarball.js';
+import type { Runtime } from '../../engine/runtime.js';
 
 /** A node package written in plain JavaScript: `run` is the body of its one node's `run(ctx)`. */
 export interface PackageSpec {
@@ -201,4 +202,19 @@ export function installStarter(dir: string): void {
       path.join(dir, 'node_modules/.bin', path.basename(bin, '.mjs')),
     );
   }
+}
+
+/** The package processes this test's process runs for `runtime`: each reads under that runtime's packages' folder. */
+export function packageProcesses(runtime: Runtime): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (ppid === process.pid && args.includes(`--allow-fs-read=${runtime.packages.files.root}`)) count++;
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return count;
 }
