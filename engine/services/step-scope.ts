@@ -49,11 +49,13 @@ export interface StepBatchServices {
 
 /**
  * A read made once per batch when the step has one (the contact rules, a credential, a
- * journey's send rate), else read now.
+ * journey's send rate), else read now. A batch may hold steps of several workspaces (a job
+ * takes the steps of one node id, whatever their journey), and a read answers for the
+ * workspace of the step that made it: it is shared by the steps of that workspace only.
  *
  * @example
- * const rules = await shared(scope, `contact-rules:${scope.workspaceId}`, () => loadContactRules(scope.db, scope.workspaceId));
+ * const rules = await shared(scope, 'contact-rules', () => loadContactRules(scope.db, scope.workspaceId));
  */
 export function shared<T>(scope: StepScope, key: string, read: () => Promise<T>): Promise<T> {
-  return scope.batch ? scope.batch.once(key, read) : read();
+  return scope.batch ? scope.batch.once(`${scope.workspaceId}\u0000${key}`, read) : read();
 }
