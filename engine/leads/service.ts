@@ -30,14 +30,21 @@ export function toApiLead(r: LeadRow) {
   };
 }
 
-const ownersHash = (owners: readonly string[]) => createHash('sha256').update(JSON.stringify(owners)).digest('hex');
+/**
+ * The key of a workspace's round-robin over a list of owners: each workspace takes its own
+ * turns, even over the same salespeople (teams.md "Workspaces").
+ */
+const ownersHash = (workspaceId: string, owners: readonly string[]) =>
+  createHash('sha256')
+    .update(JSON.stringify([workspaceId, owners]))
+    .digest('hex');
 
 /**
  * The next owner of a list in round-robin order: one atomic upsert of the list's counter,
  * so every process and restart continues the same sequence.
  */
-async function nextOwner(db: Kysely<Database>, owners: readonly string[]): Promise<string> {
-  const hash = ownersHash(owners);
+async function nextOwner(db: Kysely<Database>, workspaceId: string, owners: readonly string[]): Promise<string> {
+  const hash = ownersHash(workspaceId, owners);
   const { rows } = await sql<{ n: string }>`
     insert into lead_counters (owners_hash, next) values (${hash}, 1)
     on conflict (owners_hash) do update set next = lead_counters.next + 1
@@ -50,13 +57,18 @@ async function nextOwner(db: Kysely<Database>, owners: readonly string[]): Promi
  * (test runs show the assignment and leave the sequence as it is).
  *
  * @example
- * await upcomingOwner(db, ['a@x.io', 'b@x.io']) // 'a@x.io' before any lead of that list
+ * await upcomingOwner(db, workspaceId, ['a@x.io', 'b@x.io']) // 'a@x.io' before any lead of that list
  */
-export async function upcomingOwner(db: Kysely<Database>, owners: readonly string[], ahead = 0): Promise<string> {
+export async function upcomingOwner(
+  db: Kysely<Database>,
+  workspaceId: string,
+  owners: readonly string[],
+  ahead = 0,
+): Promise<string> {
   const row = await db
     .selectFrom('lead_counters')
     .select('next')
-    .where('owners_hash', '=', ownersHash(owners))
+    .where('owners_hash', '=', ownersHash(workspaceId, owners))
     .executeTakeFirst();
   return owners[(Number(row?.next ?? 0) + ahead) % owners.length] as string;
 }
@@ -89,7 +101,7 @@ export function createLeadsService(scope: StepScope): LeadsService {
         .executeTakeFirst();
       if (existing) return toLead(existing as LeadRow);
       const run = async (trx: Kysely<Database>) => {
-        const owner = assign === 'first' ? (owners[0] as string) : await nextOwner(trx, owners);
+        const owner = assign === 'first' ? (owners[0] as string) : await nextOwner(trx, scope.workspaceId, owners);
         const row = await trx
           .insertInto('leads')
           .values({

@@ -34,7 +34,7 @@ export class SimulatedLeads {
         const ahead = this.#turns.get(key) ?? 0;
         let owner = owners[0] as string;
         if (assign === 'round-robin') {
-          owner = await upcomingOwner(scope.db, owners, ahead);
+          owner = await upcomingOwner(scope.db, scope.workspaceId, owners, ahead);
           this.#turns.set(key, ahead + 1);
         }
         const lead: Lead = {
