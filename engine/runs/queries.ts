@@ -171,11 +171,15 @@ export async function listRuns(
   if (filter.q) query = query.where('contact_id', 'in', contactsLike(workspaceId, filter.q));
   if (filter.cursor) {
     const cursor = filter.cursor;
+    // A run of another workspace is an unknown cursor (no page), not a position among these.
     query = query.where(({ eb, refTuple, selectFrom }) =>
       eb(
         refTuple('started_at', 'id'),
         '<',
-        selectFrom('runs as c').select(['c.started_at', 'c.id']).where('c.id', '=', cursor) as never,
+        selectFrom('runs as c')
+          .select(['c.started_at', 'c.id'])
+          .where('c.workspace_id', '=', workspaceId)
+          .where('c.id', '=', cursor) as never,
       ),
     );
   }
