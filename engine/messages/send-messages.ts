@@ -25,6 +25,9 @@ export type { SendItem } from './send-prepare.js';
 export async function sendMessages(items: readonly SendItem[]): Promise<Array<SendResult | Error>> {
   const first = items[0];
   if (!first) return [];
+  // A batch may hold steps of several workspaces (a job takes the steps of one node id): each
+  // workspace's sends are read and decided apart, with its own contacts, rules and suppressions.
+  if (items.some((item) => item.scope.workspaceId !== first.scope.workspaceId)) return byWorkspace(items);
   const { db, workspaceId } = first.scope;
   const stored = await storedMessages(
     db,
@@ -60,6 +63,22 @@ export async function sendMessages(items: readonly SendItem[]): Promise<Array<Se
     answers[at] = sent[i] ?? new Error('no answer');
   });
   return answers.map((answer) => answer ?? new Error('no answer'));
+}
+
+/** `sendMessages` of items of several workspaces: each workspace's together, answered in the items' order. */
+async function byWorkspace(items: readonly SendItem[]): Promise<Array<SendResult | Error>> {
+  const answers: Array<SendResult | Error> = items.map(() => new Error('no answer'));
+  const workspaces = [...new Set(items.map((item) => item.scope.workspaceId))];
+  await Promise.all(
+    workspaces.map(async (workspaceId) => {
+      const at = items.flatMap((item, i) => (item.scope.workspaceId === workspaceId ? [i] : []));
+      const sent = await sendMessages(at.map((i) => items[i] as SendItem));
+      at.forEach((i, k) => {
+        answers[i] = sent[k] ?? new Error('no answer');
+      });
+    }),
+  );
+  return answers;
 }
 
 /** One message sent on its own (a step outside batches). */
