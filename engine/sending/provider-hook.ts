@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type CredentialEvents,
   type JsonObject,
@@ -31,6 +32,33 @@ function refuseNul(events: readonly (ProviderEvent | null)[]): void {
       .map(([field]) => ({ message: `event ${i}: ${field} holds a NUL character` })),
   );
   if (details.length) throw new ValidationError(`the body holds NUL characters: ${details[0]?.message}`, details);
+}
+
+/**
+ * Claims each event's nonce (a value the provider signs where it does not sign the event, such
+ * as Mailgun's token) for that event: the first request to bring a nonce binds it to its event
+ * id, for good. A nonce already bound to another event means its signature was lifted onto an
+ * event it never signed: the request is refused as unverified, before anything is stored. The
+ * same event again under its nonce (the provider's retry) passes, and is counted a duplicate.
+ */
+async function claimNonces(runtime: Runtime, provider: string, events: readonly ProviderEvent[]): Promise<void> {
+  for (const event of events) {
+    if (typeof event.nonce !== 'string' || event.nonce === '') continue;
+    // Kept as a digest: a key of bounded size, whatever the provider's nonce is.
+    const nonce = createHash('sha256').update(event.nonce).digest('hex');
+    await runtime.db
+      .insertInto('provider_webhook_nonces')
+      .values({ provider, nonce, event_id: event.id })
+      .onConflict((oc) => oc.columns(['provider', 'nonce']).doNothing())
+      .execute();
+    const bound = await runtime.db
+      .selectFrom('provider_webhook_nonces')
+      .select('event_id')
+      .where('provider', '=', provider)
+      .where('nonce', '=', nonce)
+      .executeTakeFirst();
+    if (bound?.event_id !== event.id) throw new UnverifiedWebhookError(provider);
+  }
 }
 
 /**
@@ -78,8 +106,9 @@ export async function takeProviderWebhook(
   }
   if (!confirmWith) throw new UnverifiedWebhookError(provider);
   // One handshake per request (an SNS subscription is confirmed once, whoever verified it).
-  await confirmWith.events.handshake?.(request, confirmWith.data, ctx);
   const events = parsed.filter((e) => e !== null);
+  await claimNonces(runtime, provider, events);
+  await confirmWith.events.handshake?.(request, confirmWith.data, ctx);
   // Verified (which may fetch a signing certificate) before it takes one of the ingest slots.
   return runtime.ingestSlots(() =>
     recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length, runtime.metrics),

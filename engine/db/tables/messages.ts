@@ -98,9 +98,18 @@ export interface EmailSuppressionsTable {
   cleared_at: Timestamp | null;
 }
 
+/** A provider webhook's nonce (Mailgun's `token`) and the one event it signed. */
+export interface ProviderWebhookNoncesTable {
+  provider: string;
+  nonce: string;
+  event_id: string;
+  seen_at: DefaultTimestamp;
+}
+
 export interface MessageTables {
   messages: MessagesTable;
   leads: LeadsTable;
   lead_counters: LeadCountersTable;
   email_suppressions: EmailSuppressionsTable;
+  provider_webhook_nonces: ProviderWebhookNoncesTable;
 }

@@ -50,6 +50,12 @@ export interface ProviderEvent {
   kind?: 'hard' | 'soft';
   status?: string;
   code?: string;
+  /**
+   * A value the provider's signature covers where it does not cover the event (Mailgun's
+   * `token`): it signs this one event only, and a request bringing it with another event is
+   * refused as unverified.
+   */
+  nonce?: string;
 }
 
 /** What an event webhook's checks may use: Waymark's outgoing HTTP (to fetch a signing certificate). */

@@ -49,14 +49,20 @@ export function verifyMailgun(request: ProviderRequest, data: JsonObject): boole
 
 /**
  * One Mailgun webhook (documentation.mailgun.com, webhooks): `delivered`, `failed`
- * (permanent: hard, temporary: soft) or `complained`; other events are ignored.
+ * (permanent: hard, temporary: soft) or `complained`; other events are ignored. Mailgun signs
+ * `timestamp + token` only, so the event carries the token as its `nonce`: Waymark honours a
+ * token for the one event it first came with (Mailgun's "cache the token" advice).
  */
 export function parseMailgun(request: ProviderRequest): (ProviderEvent | null)[] {
-  const event = mailgunBody(request)['event-data'];
+  const body = mailgunBody(request);
+  const event = body['event-data'];
   const waymark = event['user-variables']?.waymark_message;
   const providerId = event.message?.headers?.['message-id'];
+  // The signature covers the token, not the event: the token may sign this event only.
+  const token = body.signature?.token;
   const common = {
     id: event.id,
+    ...(token ? { nonce: token } : {}),
     ...(waymark ? { waymarkMessageId: waymark } : {}),
     ...(providerId ? { providerId } : {}),
     ...(event.recipient ? { recipient: event.recipient } : {}),

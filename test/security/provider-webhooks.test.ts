@@ -1,0 +1,117 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { providerHookApp } from '../sending/webhooks/support.js';
+
+// Mailgun signs only `timestamp + token` (documentation.mailgun.com, "Securing webhooks"), not
+// the event beside them: whoever once sees a signature block (a log, a request bin, another
+// endpoint of the same Mailgun account) could put any event under it. Mailgun's advice is to
+// honour a token once; here a token signs one event, whatever request carries it.
+
+const hooks = providerHookApp();
+const KEY = 'key-mailgun-signing-security-0123456789';
+
+beforeAll(async () => {
+  await hooks.credential('mailgun.domain', { apiKey: 'k', domain: 'mg.example.com', webhookSigningKey: KEY });
+});
+
+type Signature = { timestamp: string; token: string; signature: string };
+
+/** A signature block as Mailgun makes one: a fresh 50-character token, signed with the domain's key. */
+function signature(): Signature {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const token = randomBytes(25).toString('hex');
+  return {
+    timestamp,
+    token,
+    signature: createHmac('sha256', KEY)
+      .update(timestamp + token)
+      .digest('hex'),
+  };
+}
+
+const webhook = (sig: Signature, event: Record<string, unknown>) =>
+  JSON.stringify({ signature: sig, 'event-data': event });
+
+const delivered = (id: string, email: string, providerId: string) => ({
+  id,
+  event: 'delivered',
+  recipient: email,
+  message: { headers: { 'message-id': providerId } },
+});
+const complained = (id: string, email: string) => ({ id, event: 'complained', recipient: email });
+
+describe('a Mailgun signature seen once', () => {
+  test('cannot carry an event it did not sign: another contact is not unsubscribed', async () => {
+    const seen = await hooks.sent('sec-seen@mg.example.com');
+    const victim = await hooks.sent('sec-victim@mg.example.com');
+    const sig = signature();
+    const genuine = await hooks.post(
+      'mailgun',
+      webhook(sig, delivered('ev-genuine-1', seen.email, 'sec-seen@mg.example.com')),
+    );
+    expect(genuine.json()).toEqual({ recorded: 1, duplicates: 0, unmatched: 0, ignored: 0 });
+
+    const forged = await hooks.post('mailgun', webhook(sig, complained('ev-forged-1', victim.email)));
+    expect(forged.statusCode).toBe(401);
+    expect(forged.json().error.code).toBe('unauthorized');
+    expect((await hooks.contact(victim.contactId)).consent.email.status).not.toBe('unsubscribed');
+  });
+
+  test('cannot carry a hard bounce either: the address stays deliverable', async () => {
+    const seen = await hooks.sent('sec-seen2@mg.example.com');
+    const victim = await hooks.sent('sec-victim2@mg.example.com');
+    const sig = signature();
+    await hooks.post('mailgun', webhook(sig, delivered('ev-genuine-2', seen.email, 'sec-seen2@mg.example.com')));
+    const bounce = { id: 'ev-forged-2', event: 'failed', severity: 'permanent', recipient: victim.email };
+    expect((await hooks.post('mailgun', webhook(sig, bounce))).statusCode).toBe(401);
+    expect((await hooks.contact(victim.contactId)).emailUndeliverable ?? null).toBeNull();
+  });
+
+  test('used first by someone else, serves them once and then no other event', async () => {
+    const one = await hooks.sent('sec-one@mg.example.com');
+    const two = await hooks.sent('sec-two@mg.example.com');
+    const sig = signature();
+    expect((await hooks.post('mailgun', webhook(sig, complained('ev-first-3', one.email)))).statusCode).toBe(200);
+    expect((await hooks.post('mailgun', webhook(sig, complained('ev-second-3', two.email)))).statusCode).toBe(401);
+    expect((await hooks.contact(two.contactId)).consent.email.status).not.toBe('unsubscribed');
+  });
+
+  test('concurrent requests under one signature with different events: one is taken', async () => {
+    const people = await Promise.all([1, 2, 3, 4, 5].map((i) => hooks.sent(`sec-race${i}@mg.example.com`)));
+    const sig = signature();
+    const answers = await Promise.all(
+      people.map((p, i) => hooks.post('mailgun', webhook(sig, complained(`ev-race-${i}`, p.email)))),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 401, 401, 401, 401]);
+  });
+});
+
+describe('what Mailgun itself sends keeps working', () => {
+  test('the same event delivered again under the same signature is a duplicate, not refused', async () => {
+    const p = await hooks.sent('sec-again@mg.example.com');
+    const body = webhook(signature(), delivered('ev-again-1', p.email, 'sec-again@mg.example.com'));
+    expect((await hooks.post('mailgun', body)).json()).toMatchObject({ recorded: 1 });
+    const again = await hooks.post('mailgun', body);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ recorded: 0, duplicates: 1 });
+  });
+
+  test('the same event signed anew (a retry) is a duplicate', async () => {
+    const p = await hooks.sent('sec-retry@mg.example.com');
+    const event = delivered('ev-retry-1', p.email, 'sec-retry@mg.example.com');
+    expect((await hooks.post('mailgun', webhook(signature(), event))).json()).toMatchObject({ recorded: 1 });
+    expect((await hooks.post('mailgun', webhook(signature(), event))).json()).toMatchObject({ duplicates: 1 });
+  });
+
+  test('different events under different signatures are each recorded', async () => {
+    const a = await hooks.sent('sec-a@mg.example.com');
+    const b = await hooks.sent('sec-b@mg.example.com');
+    expect((await hooks.post('mailgun', webhook(signature(), complained('ev-a', a.email)))).json()).toMatchObject({
+      recorded: 1,
+    });
+    expect((await hooks.post('mailgun', webhook(signature(), complained('ev-b', b.email)))).json()).toMatchObject({
+      recorded: 1,
+    });
+    expect((await hooks.contact(b.contactId)).consent.email.status).toBe('unsubscribed');
+  });
+});
