@@ -18,6 +18,20 @@ export async function ensureSetupLink(db: Kysely<Database>, publicUrl: string): 
   return `${publicUrl}/setup/${code}`;
 }
 
+/**
+ * Whether a setup code is one that works now (not used up): asked before the password is
+ * hashed, so a guessed code costs no hash. `redeemSetupCode` still decides, in its transaction.
+ */
+export async function setupCodeValid(db: Kysely<Database>, code: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('setup_codes')
+    .select('code_hash')
+    .where('code_hash', '=', sha256(code))
+    .where('expires_at', '>', new Date())
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
 /** Uses up a setup code inside the caller's transaction: true when it was valid. */
 export async function redeemSetupCode(trx: Kysely<Database>, code: string): Promise<boolean> {
   const row = await trx

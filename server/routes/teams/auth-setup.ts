@@ -9,7 +9,7 @@ import {
   sessionAnswerSchema,
   validEmail,
 } from '../../teams/session-answer.js';
-import { redeemSetupCode } from '../../teams/setup.js';
+import { redeemSetupCode, setupCodeValid } from '../../teams/setup.js';
 import { defaultWorkspaceId, hashPassword, hasOwner } from '../../teams/users.js';
 
 const unknownCode = () => new NotFoundError('no such setup code (unknown, used or expired, or there is an owner)');
@@ -42,6 +42,9 @@ export async function setupRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const email = validEmail(request.body.email);
+      // A guessed code is refused before the password is hashed (argon2id: 19 MiB, the
+      // dearest work a request can ask for); the transaction below still redeems it once.
+      if (!(await setupCodeValid(db, request.body.code))) throw unknownCode();
       const hash = await hashPassword(request.body.password);
       const name = request.body.name?.trim() ?? '';
       const user = await db.transaction().execute(async (trx) => {

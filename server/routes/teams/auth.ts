@@ -155,17 +155,29 @@ export async function authRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
+      const tokenHash = sha256(request.body.token);
+      const unknownLink = () => new NotFoundError('no such password-reset link (unknown, used or expired)');
+      // A guessed link is refused before the password is hashed (argon2id: 19 MiB, the dearest
+      // work a request can ask for); the update below still uses the link once.
+      const usable = await db
+        .selectFrom('password_resets')
+        .select('user_id')
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', new Date())
+        .executeTakeFirst();
+      if (!usable) throw unknownLink();
       const hash = await hashPassword(request.body.password);
       const user = await db.transaction().execute(async (trx) => {
         const used = await trx
           .updateTable('password_resets')
           .set({ used_at: new Date() })
-          .where('token_hash', '=', sha256(request.body.token))
+          .where('token_hash', '=', tokenHash)
           .where('used_at', 'is', null)
           .where('expires_at', '>', new Date())
           .returning('user_id')
           .executeTakeFirst();
-        if (!used) throw new NotFoundError('no such password-reset link (unknown, used or expired)');
+        if (!used) throw unknownLink();
         return trx
           .updateTable('users')
           .set({ password_hash: hash })
