@@ -64,6 +64,8 @@ export interface PasswordResetsTable {
 export interface SignInFailuresTable {
   email: string;
   at: Generated<Timestamp>;
+  /** An attempt whose password is still being checked: counted, not yet a failure. */
+  pending: Generated<boolean>;
 }
 
 export interface SignInLocksTable {

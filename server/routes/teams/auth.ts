@@ -1,7 +1,7 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../schemas/errors.js';
-import { checkLock, countFailure, liftLock } from '../../teams/lockout.js';
+import { attemptFailed, attemptSucceeded, beginAttempt, liftLock } from '../../teams/lockout.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import { type Principal, UnauthorizedError } from '../../teams/principal.js';
 import {
@@ -46,14 +46,16 @@ export async function authRoutes(app: FastifyInstance) {
     async (request, reply) => {
       await app.checkFailedAuth(request);
       const email = validEmail(request.body.email);
-      await checkLock(db, email);
+      // Counted before the password is checked, so guesses sent at once are held to the ten.
+      const attempt = await beginAttempt(db, email);
       const user = await findUserByEmail(db, email);
       const ok = await checkPassword(user?.password_hash ?? null, request.body.password);
       if (!ok || !user) {
-        await countFailure(db, email);
+        await attemptFailed(db, attempt);
         await app.countFailedAuth(request);
         throw wrongPassword();
       }
+      await attemptSucceeded(db, attempt);
       return answerWithSession(db, reply, secure, user);
     },
   );

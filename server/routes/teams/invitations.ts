@@ -11,7 +11,7 @@ import {
   pendingInvitations,
   revokeInvitation,
 } from '../../teams/invitations.js';
-import { checkLock, countFailure } from '../../teams/lockout.js';
+import { attemptFailed, attemptSucceeded, beginAttempt } from '../../teams/lockout.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import { ROLES } from '../../teams/permissions.js';
 import { ForbiddenError, type Principal, UnauthorizedError } from '../../teams/principal.js';
@@ -197,12 +197,13 @@ export async function invitationsRoutes(app: FastifyInstance) {
       const i = await openInvitation(db, request.params.token);
       if (i.user) {
         // An existing user proves it is them: a failed sign-in, counted and locked like one.
-        await checkLock(db, i.user.email);
+        const attempt = await beginAttempt(db, i.user.email);
         if (!(await checkPassword(i.user.password_hash, request.body.password))) {
-          await countFailure(db, i.user.email);
+          await attemptFailed(db, attempt);
           await app.countFailedAuth(request);
           throw new UnauthorizedError('the password is wrong');
         }
+        await attemptSucceeded(db, attempt);
       }
       const hash = i.user ? null : await hashPassword(request.body.password);
       const user = await db.transaction().execute(async (trx) => {
