@@ -51,12 +51,21 @@ declare module 'fastify' {
     countFailedAuth(request: FastifyRequest): Promise<void>;
     /** Throws 429 while the address is over the failed-authentication limit. */
     checkFailedAuth(request: FastifyRequest): Promise<void>;
+    /**
+     * Before a guessable secret is checked (a password, the metrics token): throws 429 while
+     * the address's failures and its checks still under way make the limit, else holds one
+     * place until the answer is sent (a failure then counts by `countFailedAuth`). Guesses sent
+     * at once are so held to the limit, not all checked before the first failure counts.
+     */
+    holdFailedAuth(request: FastifyRequest): Promise<void>;
     /** Throws 403 `csrf_failed` for an `Origin` other than PUBLIC_URL's or the request's own. */
     checkOwnOrigin(request: FastifyRequest): void;
   }
   interface FastifyRequest {
     /** The id of the API token that authenticated this request (routes under /api). */
     tokenId: string | null;
+    /** Gives back the place `holdFailedAuth` took (at the answer, or when the client leaves). */
+    releaseHeldAuth: (() => void) | null;
     /** Who the request acts as (routes under /api that are not public). */
     principal: Principal | null;
     /** The request's workspace, role and permissions. */
@@ -105,6 +114,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
 
   await app.register(fastifyCookie);
   app.decorateRequest('tokenId', null);
+  app.decorateRequest('releaseHeldAuth', null);
   app.decorateRequest('principal', null);
   app.decorateRequest('standing', null as unknown as Standing);
   // This process forgets at once; the others within TRUST_MS.
@@ -117,6 +127,29 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('countFailedAuth', async (request: FastifyRequest) => {
     await failures(request);
   });
+  // Checks of guessable secrets under way, by the limiter's key (the address), in this process.
+  const checking = new Map<string, number>();
+  app.decorate('holdFailedAuth', async (request: FastifyRequest) => {
+    if (request.releaseHeldAuth) return;
+    const seen = await failures(request, { increment: false });
+    if (seen.isAllowed) return; // an allow-listed address (none is configured)
+    // From here to the place taken nothing awaits: concurrent requests each see the others.
+    const held = checking.get(seen.key) ?? 0;
+    if (seen.remaining <= held)
+      throw new RateLimitedError('too many failed authentications from this address', Math.max(1, seen.ttlInSeconds));
+    checking.set(seen.key, held + 1);
+    let released = false;
+    request.releaseHeldAuth = () => {
+      if (released) return;
+      released = true;
+      const left = (checking.get(seen.key) ?? 1) - 1;
+      if (left > 0) checking.set(seen.key, left);
+      else checking.delete(seen.key);
+    };
+    // Whether the answer is sent or the client goes away first.
+    request.raw.once('close', request.releaseHeldAuth);
+  });
+  app.addHook('onResponse', async (request) => request.releaseHeldAuth?.());
   app.decorate('checkOwnOrigin', (request: FastifyRequest) => {
     const origin = request.headers.origin;
     if (origin && origin !== publicOrigin && origin !== `${request.protocol}://${request.host}`)

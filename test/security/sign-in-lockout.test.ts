@@ -60,3 +60,34 @@ describe('guesses sent all at once', () => {
     expect((await attempt('many@example.com', PASSWORD)).statusCode).toBe(200);
   });
 });
+
+describe('one address spraying a password over many emails at once', () => {
+  test('has at most 20 of its 60 concurrent sign-ins checked; the rest get 429 (API.md "Auth")', async () => {
+    const address = { remoteAddress: '10.77.0.1' };
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/auth/sign-in',
+          payload: { email: `sprayed${i}@example.com`, password: 'Summer2026-password' },
+          ...address,
+        }),
+      ),
+    );
+    const statuses = answers.map((a) => a.statusCode);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    const after = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in',
+      payload: { email: 'sprayed-late@example.com', password: 'Summer2026-password' },
+      ...address,
+    });
+    expect(after.statusCode).toBe(429);
+  });
+
+  test('another address meanwhile signs in', async () => {
+    await makeUser(t.runtime.db, 'elsewhere@example.com', workspace, 'viewer');
+    expect((await attempt('elsewhere@example.com', PASSWORD)).statusCode).toBe(200);
+  });
+});
