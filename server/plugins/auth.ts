@@ -57,7 +57,7 @@ declare module 'fastify' {
      * place until the answer is sent (a failure then counts by `countFailedAuth`). Guesses sent
      * at once are so held to the limit, not all checked before the first failure counts.
      */
-    holdFailedAuth(request: FastifyRequest): Promise<void>;
+    holdFailedAuth(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** Throws 403 `csrf_failed` for an `Origin` other than PUBLIC_URL's or the request's own. */
     checkOwnOrigin(request: FastifyRequest): void;
   }
@@ -129,7 +129,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   });
   // Checks of guessable secrets under way, by the limiter's key (the address), in this process.
   const checking = new Map<string, number>();
-  app.decorate('holdFailedAuth', async (request: FastifyRequest) => {
+  app.decorate('holdFailedAuth', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.releaseHeldAuth) return;
     const seen = await failures(request, { increment: false });
     if (seen.isAllowed) return; // an allow-listed address (none is configured)
@@ -146,8 +146,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       if (left > 0) checking.set(seen.key, left);
       else checking.delete(seen.key);
     };
-    // Whether the answer is sent or the client goes away first.
-    request.raw.once('close', request.releaseHeldAuth);
+    // Whether the answer is sent or the client goes away first (the request's own 'close'
+    // comes as soon as its body is read: too early).
+    reply.raw.once('close', request.releaseHeldAuth);
   });
   app.addHook('onResponse', async (request) => request.releaseHeldAuth?.());
   app.decorate('checkOwnOrigin', (request: FastifyRequest) => {

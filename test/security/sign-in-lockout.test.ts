@@ -91,3 +91,20 @@ describe('one address spraying a password over many emails at once', () => {
     expect((await attempt('elsewhere@example.com', PASSWORD)).statusCode).toBe(200);
   });
 });
+
+describe('the same spray over real connections', () => {
+  test('is held to 20 checks too', async () => {
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        fetch(`${base}/api/auth/sign-in`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `wired${i}@example.com`, password: 'Summer2026-password' }),
+        }).then((res) => res.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+  });
+});

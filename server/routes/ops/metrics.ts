@@ -15,7 +15,7 @@ export async function metricsRoutes(app: FastifyInstance) {
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     const expected = config.metricsToken;
     if (expected === null) return sendError(reply, 'not_found', 'no route GET /metrics');
-    await app.holdFailedAuth(request);
+    await app.holdFailedAuth(request, reply);
     const sent = bearer(request);
     if (sent === null || !sameSecret(sent, expected)) {
       await app.countFailedAuth(request);

@@ -44,7 +44,7 @@ export async function authRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await app.holdFailedAuth(request);
+      await app.holdFailedAuth(request, reply);
       const email = validEmail(request.body.email);
       // Counted before the password is checked, so guesses sent at once are held to the ten.
       const attempt = await beginAttempt(db, email);

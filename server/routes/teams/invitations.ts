@@ -193,7 +193,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await app.holdFailedAuth(request);
+      await app.holdFailedAuth(request, reply);
       const i = await openInvitation(db, request.params.token);
       if (i.user) {
         // An existing user proves it is them: a failed sign-in, counted and locked like one.
