@@ -6,6 +6,7 @@ import type {
   FastifyReply,
   FastifyRequest,
   onRequestHookHandler,
+  onResponseHookHandler,
   preValidationHookHandler,
   RouteOptions,
 } from 'fastify';
@@ -272,10 +273,25 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       authorize(principal, request.standing, neededFor(request, url, principal));
     };
 
+  // A webhook's secret or signature is a credential that can be guessed like a token (API.md:
+  // 401 for a wrong token or webhook secret; past 20 failed authentications a minute, 429 even
+  // for a right one): journey, provider and inbound-mail hooks count their 401s and are refused
+  // past the address's limit.
+  const hookLimit: onRequestHookHandler = async (request) => app.checkFailedAuth(request);
+  const hookFailure: onResponseHookHandler = async (request, reply) => {
+    if (reply.statusCode === 401) await app.countFailedAuth(request);
+  };
+  const listOf = <T>(hooks: T | T[] | undefined): T[] => (hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []);
+
   app.addHook('onRoute', (route) => {
     documentPermission(route);
+    if (route.url.startsWith('/hooks/')) {
+      route.onRequest = [hookLimit, ...listOf(route.onRequest)];
+      route.onResponse = [hookFailure, ...listOf(route.onResponse)];
+      return;
+    }
     if (!route.url.startsWith('/api/')) return;
-    const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    const own = listOf(route.onRequest);
     if (isPublicRoute(route)) {
       if (!/^\/api\/(auth|invitations)\//.test(route.url)) return;
       const origin: onRequestHookHandler = async (request) => app.checkOwnOrigin(request);

@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { e, n, publish, testPackage } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
+import { fromAddress } from '../teams/support.js';
 
 // What an outsider may not do with a journey's webhook: start a run without the node's secret,
 // replay a signed call to start another run, or (with Prefer: wait) starve the API of
@@ -37,12 +38,15 @@ function signed(key: string | Uint8Array, body: string, options: { id?: string; 
   };
 }
 
+// Each call from an address of its own: the refusals here would otherwise pass the
+// per-address limit on failed authentications (webhook-guessing.test.ts) and answer 429.
 function post(journeyId: string, body: string | Buffer, headers: Record<string, string>) {
   return t.app.inject({
     method: 'POST',
     url: `/hooks/${journeyId}/hook`,
     headers: { 'content-type': 'application/json', ...headers },
     payload: body,
+    ...fromAddress(),
   });
 }
 
