@@ -3,6 +3,7 @@ import {
   linkMarkComment,
   markTemplateLinks,
   newLinkMark,
+  TEMPLATE_LIMITS,
   type TemplateScope,
   templateErrorCode,
 } from '@waymark/sdk';
@@ -25,7 +26,13 @@ export type ContentScope = TemplateScope & { unsubscribeUrl: string } & Record<s
 
 const MAX_DEPTH = 5;
 const INSERT = /\{%-?\s*(?:render|include)\s+(['"])([^'"]+)\1/g;
-const OPTIONS = { strictFilters: true, ownPropertyOnly: true, extname: '', relativeReference: false } as const;
+const OPTIONS = {
+  strictFilters: true,
+  ownPropertyOnly: true,
+  extname: '',
+  relativeReference: false,
+  ...TEMPLATE_LIMITS,
+} as const;
 
 function lineOf(source: string, index: number): [number, number] {
   const before = source.slice(0, index).split('\n');

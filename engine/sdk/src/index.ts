@@ -98,6 +98,7 @@ export { expectShape, type ShapeOf } from './shape.js';
 export {
   renderParams,
   renderTemplate,
+  TEMPLATE_LIMITS,
   type TemplateKind,
   type TemplateScope,
   templateError,

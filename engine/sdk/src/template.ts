@@ -29,9 +29,18 @@ export const UNSUBSCRIBE_URL_PLACEHOLDER = 'https://unsubscribe.waymark.invalid/
  */
 export type TemplateKind = 'text' | 'html' | 'json';
 
+/**
+ * What one render of a template may cost, for every Liquid engine of Waymark (node params, email
+ * templates, previews, test runs): `renderLimit` ms of rendering, and `memoryLimit` characters or
+ * elements made by ranges and filters (`(1..n)`, `append`, `replace`, `join` …). Past either,
+ * the render fails with a Liquid error ("… limit exceeded") instead of holding the CPU or
+ * exhausting the process's memory: templates are written by journey authors, not by admins.
+ */
+export const TEMPLATE_LIMITS = { renderLimit: 2000, memoryLimit: 32 * 1024 * 1024 } as const;
+
 // `templates: {}` gives liquidjs an empty in-memory file system: {% include %} and
 // {% render %} find nothing on disk.
-const options = { templates: {}, strictFilters: true, ownPropertyOnly: true } as const;
+const options = { templates: {}, strictFilters: true, ownPropertyOnly: true, ...TEMPLATE_LIMITS } as const;
 const engines: Record<TemplateKind, Liquid> = {
   text: new Liquid(options),
   html: new Liquid({ ...options, outputEscape: 'escape' }),

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../support/runtime.js';
+import { draft, e, hook, n, testRun } from '../test-runs/support.js';
+
+/**
+ * What a template may cost. The attacker is a journey author (an editor): a template is Liquid
+ * they write, rendered by the server in previews, test sends, test runs and every send. A loop
+ * over a huge range, loops nested over ranges, or a string doubled in a loop must end the
+ * render with a Liquid error within seconds, not hold the process's CPU or fill its memory.
+ */
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ PUBLIC_URL: 'https://mail.waymark.test' });
+});
+afterAll(() => t?.close());
+
+const HUGE_RANGE = '{% for i in (1..1000000000) %}{% endfor %}done';
+const NESTED = '{% for i in (1..100000) %}{% for j in (1..100000) %}x{% endfor %}{% endfor %}';
+const DOUBLED =
+  "{% assign s = 'aaaaaaaaaaaaaaaa' %}{% for i in (1..40) %}{% assign s = s | replace: 'a', 'aa' %}{% endfor %}{{ s | size }}";
+
+const preview = (body: string) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/api/templates/x/preview',
+    headers: t.auth,
+    payload: { draft: { format: 'html', subject: 'Hi', body } },
+  });
+
+describe('a template that would loop or allocate without bound', () => {
+  for (const [name, body] of [
+    ['a loop over a billion numbers', HUGE_RANGE],
+    ['loops nested over ranges', NESTED],
+    ['a string doubled in a loop', DOUBLED],
+  ] as const) {
+    test(`${name}: the preview answers at once with a liquid-error on the body`, async () => {
+      const started = Date.now();
+      const res = await preview(body);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(res.json().html).toBeNull();
+      expect(res.json().problems).toEqual([
+        expect.objectContaining({
+          code: 'liquid-error',
+          severity: 'error',
+          part: 'body',
+          message: expect.stringMatching(/limit exceeded/),
+        }),
+      ]);
+    }, 20_000);
+  }
+
+  test('in a test run, the email step fails with template.render at once', async () => {
+    const id = await draft(t, {
+      nodes: [
+        hook(),
+        n('m', 'email.send', {
+          from: 'News <news@example.com>',
+          subject: 'Hi',
+          html: HUGE_RANGE,
+          category: 'transactional',
+        }),
+      ],
+      edges: [e('hook', 'm')],
+    });
+    const started = Date.now();
+    const result = await testRun(t, id, { contact: { email: 'preview@example.com' } });
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(result.status).toBe('failed');
+    expect(result.messages).toEqual([]);
+    expect(result.steps[1]).toMatchObject({
+      nodeId: 'm',
+      status: 'failed',
+      error: { code: 'template.render', retryable: false, message: expect.stringMatching(/limit exceeded/) },
+    });
+  }, 20_000);
+
+  test('a template within the limits still renders: a thousand rows of a loop', async () => {
+    const res = await preview('{% for i in (1..1000) %}<p>{{ i }}</p>{% endfor %}');
+    expect(res.json().problems.filter((p: { severity: string }) => p.severity === 'error')).toEqual([]);
+    expect(res.json().html).toContain('<p>1000</p>');
+  });
+});
