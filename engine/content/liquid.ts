@@ -6,6 +6,7 @@ import {
   TEMPLATE_LIMITS,
   type TemplateScope,
   templateErrorCode,
+  templateFiles,
 } from '@waymark/sdk';
 import { Liquid } from 'liquidjs';
 
@@ -92,7 +93,7 @@ export async function renderPart(
   snippets: ReadonlyMap<string, string>,
 ): Promise<string> {
   const html = kind === 'html';
-  const templates: Record<string, string> = {};
+  const templates = templateFiles();
   const marker = new Liquid(OPTIONS);
   for (const [name, body] of snippets) templates[name] = html ? markTemplateLinks(body, marker) : body;
   const liquid = new Liquid({ ...OPTIONS, templates, ...(html ? { outputEscape: 'escape' as const } : {}) });

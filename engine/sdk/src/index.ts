@@ -103,6 +103,7 @@ export {
   type TemplateScope,
   templateError,
   templateErrorCode,
+  templateFiles,
   templateKind,
   templateKindOf,
   templateReads,

@@ -38,9 +38,16 @@ export type TemplateKind = 'text' | 'html' | 'json';
  */
 export const TEMPLATE_LIMITS = { renderLimit: 2000, memoryLimit: 32 * 1024 * 1024 } as const;
 
-// `templates: {}` gives liquidjs an empty in-memory file system: {% include %} and
-// {% render %} find nothing on disk.
-const options = { templates: {}, strictFilters: true, ownPropertyOnly: true, ...TEMPLATE_LIMITS } as const;
+/**
+ * The files `{% render %}`, `{% include %}` and `{% layout %}` may insert, for liquidjs's
+ * in-memory file system: these alone, none on disk. liquidjs looks a name up as a property
+ * (`mapping[name]`), so the object has no prototype: `constructor` or `__proto__` is no file.
+ */
+export function templateFiles(files: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return Object.assign(Object.create(null) as Record<string, string>, files);
+}
+
+const options = { templates: templateFiles(), strictFilters: true, ownPropertyOnly: true, ...TEMPLATE_LIMITS } as const;
 const engines: Record<TemplateKind, Liquid> = {
   text: new Liquid(options),
   html: new Liquid({ ...options, outputEscape: 'escape' }),
