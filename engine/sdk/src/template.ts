@@ -55,8 +55,32 @@ const engines: Record<TemplateKind, Liquid> = {
   json: configureJsonLiquid(new Liquid({ ...options, outputEscape: jsonStringContent })),
 };
 const liquid = engines.text;
-const parsed: Record<TemplateKind, Map<string, Template[]>> = { text: new Map(), html: new Map(), json: new Map() };
+/** Parsed templates kept for the next render, by source, with what each costs to keep. */
+const parsed: Record<TemplateKind, Map<string, { templates: Template[]; cost: number }>> = {
+  text: new Map(),
+  html: new Map(),
+  json: new Map(),
+};
+const cachedCost: Record<TemplateKind, number> = { text: 0, html: 0, json: 0 };
 const MAX_CACHED = 2000;
+/**
+ * What the parsed templates of one kind may cost in all, in about bytes: a template parses to
+ * objects some thousand bytes for each output or tag (`{{ }}`, `{% %}`), so a count of templates
+ * alone bounds nothing (a journey author's 100 kB of outputs kept some 30 MiB). One costing
+ * over an eighth of it is parsed for each render, not kept.
+ */
+const MAX_CACHED_COST = 32 * 1024 * 1024;
+const COST_PER_MARKUP = 2048;
+
+/** About what keeping a template's parse costs: its source and a share for each output or tag. */
+function parseCost(source: string): number {
+  let markups = 0;
+  for (let at = source.indexOf('{'); at !== -1; at = source.indexOf('{', at + 1)) {
+    const next = source[at + 1];
+    if (next === '{' || next === '%') markups++;
+  }
+  return source.length * 2 + markups * COST_PER_MARKUP;
+}
 
 /** The source a kind of template is parsed from: HTML links marked, JSON outputs given their escaping. */
 function prepareSource(source: string, kind: TemplateKind): string {
@@ -67,12 +91,19 @@ function prepareSource(source: string, kind: TemplateKind): string {
 
 function parse(source: string, kind: TemplateKind = 'text'): Template[] {
   const cache = parsed[kind];
-  let templates = cache.get(source);
-  if (!templates) {
-    templates = engines[kind].parse(prepareSource(source, kind));
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    cache.set(source, templates);
+  const cached = cache.get(source);
+  if (cached) return cached.templates;
+  const templates = engines[kind].parse(prepareSource(source, kind));
+  const cost = parseCost(source);
+  if (cost > MAX_CACHED_COST / 8) return templates;
+  // The oldest leave first, until the new one fits both bounds.
+  for (const [oldest, entry] of cache) {
+    if (cache.size < MAX_CACHED && cachedCost[kind] + cost <= MAX_CACHED_COST) break;
+    cache.delete(oldest);
+    cachedCost[kind] -= entry.cost;
   }
+  cache.set(source, { templates, cost });
+  cachedCost[kind] += cost;
   return templates;
 }
 
