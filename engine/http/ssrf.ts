@@ -5,16 +5,22 @@ import ipaddr from 'ipaddr.js';
 
 /**
  * Why an address may not be called, or null for a public unicast address. IPv4-mapped IPv6
- * (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries.
+ * (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries. IPv4-compatible IPv6
+ * (`::127.0.0.1`, `::/96`, deprecated by RFC 4291) is refused whatever it carries: ipaddr.js
+ * calls it unicast, yet a host routing it through a 6in4 tunnel reaches the IPv4 address in it.
  *
  * @example
  * refusalOf('10.1.2.3') // 'private'
+ * refusalOf('::127.0.0.1') // 'ipv4Compatible'
  */
 export function refusalOf(address: string): string | null {
   if (!ipaddr.isValid(address)) return 'not an IP address';
   const parsed = ipaddr.process(address);
   const range = parsed.range();
-  return range === 'unicast' ? null : range;
+  if (range !== 'unicast') return range;
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0))
+    return 'ipv4Compatible';
+  return null;
 }
 
 /** The host of a URL as DNS or the IP parser wants it (IPv6 literals lose their brackets). */
