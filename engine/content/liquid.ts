@@ -1,4 +1,5 @@
 import {
+  assertTemplateMarkup,
   LINK_MARK_VARIABLE,
   linkMarkComment,
   markTemplateLinks,
@@ -59,7 +60,13 @@ function checkNesting(source: string, snippets: ReadonlyMap<string, string>): vo
           ...where,
         );
       const body = snippets.get(name);
-      if (body !== undefined) visit(body, [...path, name], where);
+      if (body === undefined) continue;
+      try {
+        assertTemplateMarkup(body);
+      } catch (error) {
+        throw new LiquidFault(`snippet ${name}: ${(error as Error).message}`, 'template.parse', ...where);
+      }
+      visit(body, [...path, name], where);
     }
   };
   visit(source, [], null);
@@ -93,6 +100,12 @@ export async function renderPart(
   snippets: ReadonlyMap<string, string>,
 ): Promise<string> {
   const html = kind === 'html';
+  try {
+    // Too many outputs and tags: refused before any parse (those of a snippet: checkNesting).
+    assertTemplateMarkup(source);
+  } catch (error) {
+    throw faultOf(error);
+  }
   const templates = templateFiles();
   const marker = new Liquid(OPTIONS);
   for (const [name, body] of snippets) templates[name] = html ? markTemplateLinks(body, marker) : body;

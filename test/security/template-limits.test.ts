@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { draft, e, hook, n, testRun } from '../test-runs/support.js';
+import { draft, e, hook, n, postTest, testRun } from '../test-runs/support.js';
 
 /**
  * What a template may cost. The attacker is a journey author (an editor): a template is Liquid
@@ -19,6 +19,9 @@ const HUGE_RANGE = '{% for i in (1..1000000000) %}{% endfor %}done';
 const NESTED = '{% for i in (1..100000) %}{% for j in (1..100000) %}x{% endfor %}{% endfor %}';
 const DOUBLED =
   "{% assign s = 'aaaaaaaaaaaaaaaa' %}{% for i in (1..40) %}{% assign s = s | replace: 'a', 'aa' %}{% endfor %}{{ s | size }}";
+
+// 1 MB of outputs: liquidjs parses in time growing with the square of their count (minutes).
+const MANY_OUTPUTS = `<p>${'{{a}}'.repeat(199_000)}</p>`;
 
 const preview = (body: string) =>
   t.app.inject({
@@ -50,6 +53,40 @@ describe('a template that would loop or allocate without bound', () => {
       ]);
     }, 20_000);
   }
+
+  test('a body of 200 000 outputs: the preview answers at once with a liquid-error on the body', async () => {
+    const started = Date.now();
+    const res = await preview(MANY_OUTPUTS);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(res.json().html).toBeNull();
+    expect(res.json().problems).toEqual([
+      expect.objectContaining({ code: 'liquid-error', part: 'body', message: expect.stringMatching(/more than/) }),
+    ]);
+  }, 30_000);
+
+  test('a body of 200 000 outputs: a test run answers at once 422 invalid_graph naming the param', async () => {
+    const id = await draft(t, {
+      nodes: [
+        hook(),
+        n('m', 'email.send', {
+          from: 'News <news@example.com>',
+          subject: 'Hi',
+          html: MANY_OUTPUTS,
+          category: 'transactional',
+        }),
+      ],
+      edges: [e('hook', 'm')],
+    });
+    const started = Date.now();
+    const res = await postTest(t, id, { contact: { email: 'preview@example.com' } });
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({
+      code: 'invalid_graph',
+      details: [expect.objectContaining({ nodeId: 'm', path: '/html', message: expect.stringMatching(/more than/) })],
+    });
+  }, 30_000);
 
   test('in a test run, the email step fails with template.render at once', async () => {
     const id = await draft(t, {

@@ -96,6 +96,8 @@ export { sendWait } from './send-wait.js';
 export type * from './services.js';
 export { expectShape, type ShapeOf } from './shape.js';
 export {
+  assertTemplateMarkup,
+  MAX_TEMPLATE_MARKUP,
   renderParams,
   renderTemplate,
   TEMPLATE_LIMITS,

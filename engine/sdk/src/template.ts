@@ -72,14 +72,39 @@ const MAX_CACHED = 2000;
 const MAX_CACHED_COST = 32 * 1024 * 1024;
 const COST_PER_MARKUP = 2048;
 
-/** About what keeping a template's parse costs: its source and a share for each output or tag. */
-function parseCost(source: string): number {
+/** How many outputs and tags (`{{`, `{%`) a template's source opens. */
+function markupCount(source: string): number {
   let markups = 0;
   for (let at = source.indexOf('{'); at !== -1; at = source.indexOf('{', at + 1)) {
     const next = source[at + 1];
     if (next === '{' || next === '%') markups++;
   }
-  return source.length * 2 + markups * COST_PER_MARKUP;
+  return markups;
+}
+
+/** About what keeping a template's parse costs: its source and a share for each output or tag. */
+function parseCost(source: string): number {
+  return source.length * 2 + markupCount(source) * COST_PER_MARKUP;
+}
+
+/**
+ * The most outputs and tags one template (or snippet) may hold. liquidjs parses in time growing
+ * with the square of their count (its parser takes each token off the front of one array): 200 000
+ * of them, 1 MB, held a process for minutes. Ten thousand parse in well under a second.
+ */
+export const MAX_TEMPLATE_MARKUP = 10_000;
+
+/**
+ * Throws a parse error (`template.parse`, as `templateErrorCode` reads it) when `source` holds
+ * more than MAX_TEMPLATE_MARKUP outputs and tags, before anything parses it.
+ */
+export function assertTemplateMarkup(source: string): void {
+  if (source.length < MAX_TEMPLATE_MARKUP * 2) return;
+  const count = markupCount(source);
+  if (count <= MAX_TEMPLATE_MARKUP) return;
+  const error = new Error(`the template holds ${count} outputs and tags, more than ${MAX_TEMPLATE_MARKUP}`);
+  error.name = 'ParseError';
+  throw error;
 }
 
 /** The source a kind of template is parsed from: HTML links marked, JSON outputs given their escaping. */
@@ -93,6 +118,7 @@ function parse(source: string, kind: TemplateKind = 'text'): Template[] {
   const cache = parsed[kind];
   const cached = cache.get(source);
   if (cached) return cached.templates;
+  assertTemplateMarkup(source);
   const templates = engines[kind].parse(prepareSource(source, kind));
   const cost = parseCost(source);
   if (cost > MAX_CACHED_COST / 8) return templates;
