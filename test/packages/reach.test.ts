@@ -173,10 +173,19 @@ describe("a package's connections", () => {
     const strictWorker = await startWorker(strict.runtime, { pollInterval: 100 });
     try {
       await install(strict, 'standin', connects("'127.0.0.1'", String(standInPort)));
+      await install(strict, 'compat', connects("'::127.0.0.1'", String(standInPort)));
       const { step } = await stepOf(strict, 'standin.shout');
       expect(step?.error).toMatchObject({
         code: 'step.forbidden',
         message: `cannot connect to 127.0.0.1:${standInPort}: a loopback address (set WAYMARK_HTTP_ALLOW_PRIVATE=true to allow) (packages.md "Isolation and reach")`,
+      });
+      // An IPv4-compatible IPv6 address carries its IPv4 one: refused as ctx.http refuses it.
+      const compat = await stepOf(strict, 'compat.shout');
+      expect(compat.step?.error).toMatchObject({
+        code: 'step.forbidden',
+        message: expect.stringMatching(
+          /^cannot connect to ::127.0.0.1:\d+: a \w+ address \(set WAYMARK_HTTP_ALLOW_PRIVATE=true to allow\)/,
+        ),
       });
     } finally {
       await strictWorker.stop();

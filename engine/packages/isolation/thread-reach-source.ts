@@ -24,8 +24,11 @@ function lockReach(reach) {
   const refusal = (address, port) => {
     if (!ipaddr.isValid(address)) return address + ' is not an IP address';
     const parsed = ipaddr.process(address);
-    const range = parsed.range();
+    let range = parsed.range();
     if (denied.has(parsed.toString() + ' ' + port) || denied.has(range + ' ' + port)) return "it is Waymark's database";
+    // As refusalOf (engine/http/ssrf.ts): IPv4-compatible IPv6 (::/96) is refused whatever it carries.
+    if (range === 'unicast' && parsed.kind() === 'ipv6' && parsed.parts.slice(0, 6).every((part) => part === 0))
+      range = 'ipv4Compatible';
     if (range === 'unicast' || reach.allowPrivate) return null;
     return 'a ' + range + ' address (set WAYMARK_HTTP_ALLOW_PRIVATE=true to allow)';
   };
