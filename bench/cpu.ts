@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU time so far, in ms, of each local process that `keep` accepts, by pid (null off Linux or when none). */
-function cpuWhere(keep: (pid: string) => boolean): Map<string, number> | null {
+/** `read(pid)` of each local process that `keep` accepts, by pid (null off Linux or when none). */
+function readWhere(keep: (pid: string) => boolean, read: (pid: string) => number): Map<string, number> | null {
   try {
     const byPid = new Map<string, number>();
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
-        if (keep(pid)) byPid.set(pid, cpuOfPid(pid));
+        if (keep(pid)) byPid.set(pid, read(pid));
       } catch {
         // The process ended meanwhile.
       }
@@ -20,27 +20,25 @@ function cpuWhere(keep: (pid: string) => boolean): Map<string, number> | null {
 
 /** CPU time so far, in ms, of each local PostgreSQL process by pid (null off Linux). */
 export function postgresCpu(): Map<string, number> | null {
-  return cpuWhere((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres'));
+  return readWhere((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres'), cpuOfPid);
 }
 
 /** The stat fields of a process after its name: [state, ppid, …]. */
 const statOf = (pid: string | number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
 
-/** CPU time so far, in ms, of each process this one started (installed packages' processes), by pid. */
+/** Whether a process is one this one started (installed packages' processes). */
+const isChild = (pid: string) => Number(statOf(pid)[1]) === process.pid;
+
+/** CPU time so far, in ms, of each process this one started, by pid. */
 export function childrenCpu(): Map<string, number> | null {
-  return cpuWhere((pid) => Number(statOf(pid)[1]) === process.pid);
+  return readWhere(isChild, cpuOfPid);
 }
 
 /** Resident memory, in bytes, of the processes this one started (0 off Linux). */
 export function childrenRss(): number {
+  const rss = (pid: string) => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
   let bytes = 0;
-  for (const pid of childrenCpu()?.keys() ?? []) {
-    try {
-      bytes += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
+  for (const each of readWhere(isChild, rss)?.values() ?? []) bytes += each;
   return bytes;
 }
 

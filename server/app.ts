@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth.js';
 import { bodiesPlugin } from './plugins/bodies.js';
 import { bodyChecksPlugin } from './plugins/body-checks.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
+import { failedAuthPlugin } from './plugins/failed-auth.js';
 import { hardenAnswer, headersPlugin } from './plugins/headers.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { storableTextPlugin } from './plugins/storable-text.js';
@@ -113,6 +114,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(limitsPlugin);
+  await app.register(failedAuthPlugin);
   await app.register(authPlugin);
   await app.register(storableTextPlugin);
   await app.register(uuidCasePlugin);

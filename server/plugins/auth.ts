@@ -1,12 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import { RateLimitedError, WaymarkError } from '@waymark/sdk';
+import { WaymarkError } from '@waymark/sdk';
 import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
   onRequestHookHandler,
-  onResponseHookHandler,
   preValidationHookHandler,
   RouteOptions,
 } from 'fastify';
@@ -17,12 +16,10 @@ import { type RoutePermission, routePermission } from '../teams/permissions.js';
 import { authorize, CsrfError, type Principal, resolveStanding, type Standing } from '../teams/principal.js';
 import { findSession, SESSION_COOKIE } from '../teams/sessions.js';
 import { sendError } from './errors.js';
+import { listOf } from './failed-auth.js';
 
 /** How long a token found valid is believed without asking the database (API.md: ≤ 1 s). */
 const TRUST_MS = 1000;
-/** API.md "Auth": more than 20 failed authentications a minute from one address → 429. */
-const FAILED_AUTH_MAX = 20;
-const FAILED_AUTH_WINDOW_MS = 60_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A credential from an origin the live feed does not serve: HTTP 403 `forbidden`. */
@@ -48,25 +45,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Drops this process's belief in tokens found valid (after a revocation). */
     forgetTrustedTokens(): void;
-    /** Counts a failed authentication (a wrong password) against the address; throws 429 when over. */
-    countFailedAuth(request: FastifyRequest): Promise<void>;
-    /** Throws 429 while the address is over the failed-authentication limit. */
-    checkFailedAuth(request: FastifyRequest): Promise<void>;
-    /**
-     * Before a guessable secret is checked (a password, the metrics token): throws 429 while
-     * the address's failures and its checks still under way make the limit, else holds one
-     * place until the answer is sent (a failure then counts by `countFailedAuth`). Guesses sent
-     * at once are so held to the limit, not all checked before the first failure counts.
-     */
-    holdFailedAuth(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** Throws 403 `csrf_failed` for an `Origin` other than PUBLIC_URL's or the request's own. */
     checkOwnOrigin(request: FastifyRequest): void;
   }
   interface FastifyRequest {
     /** The id of the API token that authenticated this request (routes under /api). */
     tokenId: string | null;
-    /** Gives back the place `holdFailedAuth` took (at the answer, or when the client leaves). */
-    releaseHeldAuth: (() => void) | null;
     /** Who the request acts as (routes under /api that are not public). */
     principal: Principal | null;
     /** The request's workspace, role and permissions. */
@@ -110,48 +94,14 @@ const asToken = (t: TokenPrincipal | null): Principal | null => (t ? { type: 'to
 export const authPlugin = fp(async (app: FastifyInstance) => {
   const { db, config } = app.runtime;
   const trusted = new Map<string, { principal: TokenPrincipal; until: number }>();
-  const failures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
   const publicOrigin = new URL(config.publicUrl).origin;
 
   await app.register(fastifyCookie);
   app.decorateRequest('tokenId', null);
-  app.decorateRequest('releaseHeldAuth', null);
   app.decorateRequest('principal', null);
   app.decorateRequest('standing', null as unknown as Standing);
   // This process forgets at once; the others within TRUST_MS.
   app.decorate('forgetTrustedTokens', () => trusted.clear());
-  app.decorate('checkFailedAuth', async (request: FastifyRequest) => {
-    const seen = await failures(request, { increment: false });
-    if (!seen.isAllowed && seen.remaining === 0)
-      throw new RateLimitedError('too many failed authentications from this address', seen.ttlInSeconds);
-  });
-  app.decorate('countFailedAuth', async (request: FastifyRequest) => {
-    await failures(request);
-  });
-  // Checks of guessable secrets under way, by the limiter's key (the address), in this process.
-  const checking = new Map<string, number>();
-  app.decorate('holdFailedAuth', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.releaseHeldAuth) return;
-    const seen = await failures(request, { increment: false });
-    if (seen.isAllowed) return; // an allow-listed address (none is configured)
-    // From here to the place taken nothing awaits: concurrent requests each see the others.
-    const held = checking.get(seen.key) ?? 0;
-    if (seen.remaining <= held)
-      throw new RateLimitedError('too many failed authentications from this address', Math.max(1, seen.ttlInSeconds));
-    checking.set(seen.key, held + 1);
-    let released = false;
-    request.releaseHeldAuth = () => {
-      if (released) return;
-      released = true;
-      const left = (checking.get(seen.key) ?? 1) - 1;
-      if (left > 0) checking.set(seen.key, left);
-      else checking.delete(seen.key);
-    };
-    // Whether the answer is sent or the client goes away first (the request's own 'close'
-    // comes as soon as its body is read: too early).
-    reply.raw.once('close', request.releaseHeldAuth);
-  });
-  app.addHook('onResponse', async (request) => request.releaseHeldAuth?.());
   app.decorate('checkOwnOrigin', (request: FastifyRequest) => {
     const origin = request.headers.origin;
     if (origin && origin !== publicOrigin && origin !== `${request.protocol}://${request.host}`)
@@ -251,7 +201,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       await app.checkFailedAuth(request);
       const found = await identify(request, urlCredentials);
       if (!found) {
-        await failures(request);
+        await app.countFailedAuth(request);
         return sendError(reply, 'unauthorized', 'a valid API token or session is required');
       }
       const { principal } = found;
@@ -273,23 +223,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       authorize(principal, request.standing, neededFor(request, url, principal));
     };
 
-  // A webhook's secret or signature is a credential that can be guessed like a token (API.md:
-  // 401 for a wrong token or webhook secret; past 20 failed authentications a minute, 429 even
-  // for a right one): journey, provider and inbound-mail hooks count their 401s and are refused
-  // past the address's limit.
-  const hookLimit: onRequestHookHandler = async (request) => app.checkFailedAuth(request);
-  const hookFailure: onResponseHookHandler = async (request, reply) => {
-    if (reply.statusCode === 401) await app.countFailedAuth(request);
-  };
-  const listOf = <T>(hooks: T | T[] | undefined): T[] => (hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []);
-
   app.addHook('onRoute', (route) => {
     documentPermission(route);
-    if (route.url.startsWith('/hooks/')) {
-      route.onRequest = [hookLimit, ...listOf(route.onRequest)];
-      route.onResponse = [hookFailure, ...listOf(route.onResponse)];
-      return;
-    }
     if (!route.url.startsWith('/api/')) return;
     const own = listOf(route.onRequest);
     if (isPublicRoute(route)) {
@@ -301,8 +236,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const field = route.config?.workspaceField;
     route.onRequest = [authenticate(route.url, route.config?.urlCredentials === true, field), ...own];
     if (field) {
-      const next = route.preValidation ?? [];
-      route.preValidation = [authorizeInBodyWorkspace(route.url, field), ...(Array.isArray(next) ? next : [next])];
+      route.preValidation = [authorizeInBodyWorkspace(route.url, field), ...listOf(route.preValidation)];
     }
   });
 });

@@ -23,6 +23,16 @@ const DOUBLED =
 // 1 MB of outputs: liquidjs parses in time growing with the square of their count (minutes).
 const MANY_OUTPUTS = `<p>${'{{a}}'.repeat(199_000)}</p>`;
 
+/** A draft journey: its webhook, then an email whose HTML is `html`. */
+const emailDraft = (html: string) =>
+  draft(t, {
+    nodes: [
+      hook(),
+      n('m', 'email.send', { from: 'News <news@example.com>', subject: 'Hi', html, category: 'transactional' }),
+    ],
+    edges: [e('hook', 'm')],
+  });
+
 const preview = (body: string) =>
   t.app.inject({
     method: 'POST',
@@ -66,18 +76,7 @@ describe('a template that would loop or allocate without bound', () => {
   }, 30_000);
 
   test('a body of 200 000 outputs: a test run answers at once 422 invalid_graph naming the param', async () => {
-    const id = await draft(t, {
-      nodes: [
-        hook(),
-        n('m', 'email.send', {
-          from: 'News <news@example.com>',
-          subject: 'Hi',
-          html: MANY_OUTPUTS,
-          category: 'transactional',
-        }),
-      ],
-      edges: [e('hook', 'm')],
-    });
+    const id = await emailDraft(MANY_OUTPUTS);
     const started = Date.now();
     const res = await postTest(t, id, { contact: { email: 'preview@example.com' } });
     expect(Date.now() - started).toBeLessThan(8000);
@@ -89,18 +88,7 @@ describe('a template that would loop or allocate without bound', () => {
   }, 30_000);
 
   test('in a test run, the email step fails with template.render at once', async () => {
-    const id = await draft(t, {
-      nodes: [
-        hook(),
-        n('m', 'email.send', {
-          from: 'News <news@example.com>',
-          subject: 'Hi',
-          html: HUGE_RANGE,
-          category: 'transactional',
-        }),
-      ],
-      edges: [e('hook', 'm')],
-    });
+    const id = await emailDraft(HUGE_RANGE);
     const started = Date.now();
     const result = await testRun(t, id, { contact: { email: 'preview@example.com' } });
     expect(Date.now() - started).toBeLessThan(8000);

@@ -115,7 +115,7 @@ parentPort.on('message', (message) => {
     const host = hostOf(message.key, message.roots);
     host.ids.add(id);
     const calls = message.calls || null;
-    threads.set(id, { key: message.key, host, calls });
+    threads.set(id, { host, calls });
     if (calls)
       calls.port.on('message', (question) => host.child.send({ op: 'define', id, message: question }));
     host.child.send({ op: 'start', id, workerData: { ...message.workerData, reach }, calls: calls !== null });

@@ -1,0 +1,90 @@
+import { RateLimitedError } from '@waymark/sdk';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  onResponseHookHandler,
+} from 'fastify';
+import fp from 'fastify-plugin';
+
+/** API.md "Auth": more than 20 failed authentications a minute from one address → 429. */
+const FAILED_AUTH_MAX = 20;
+const FAILED_AUTH_WINDOW_MS = 60_000;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Counts a failed authentication (a wrong password) against the address; throws 429 when over. */
+    countFailedAuth(request: FastifyRequest): Promise<void>;
+    /** Throws 429 while the address is over the failed-authentication limit. */
+    checkFailedAuth(request: FastifyRequest): Promise<void>;
+    /**
+     * Before a guessable secret is checked (a password, the metrics token): throws 429 while
+     * the address's failures and its checks still under way make the limit, else holds one
+     * place until the answer is sent (a failure then counts by `countFailedAuth`). Guesses sent
+     * at once are so held to the limit, not all checked before the first failure counts.
+     */
+    holdFailedAuth(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  }
+  interface FastifyRequest {
+    /** Gives back the place `holdFailedAuth` took (at the answer, or when the client leaves). */
+    releaseHeldAuth: (() => void) | null;
+  }
+}
+
+/** A route's hooks of one kind as a list (fastify takes one or an array). */
+export const listOf = <T>(hooks: T | T[] | undefined): T[] => (hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []);
+
+/**
+ * The per-address limit on failed authentications (API.md "Auth", per process): the
+ * decorations the credential checks use, and the limit on every `/hooks/` route. A webhook's
+ * secret or signature can be guessed like a token (API.md: 401 for a wrong token or webhook
+ * secret; past 20 failed authentications a minute, 429 even for a right one): journey,
+ * provider and inbound-mail hooks count their 401s and are refused past the address's limit.
+ */
+export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
+  const failures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
+  app.decorateRequest('releaseHeldAuth', null);
+  app.decorate('checkFailedAuth', async (request: FastifyRequest) => {
+    const seen = await failures(request, { increment: false });
+    if (!seen.isAllowed && seen.remaining === 0)
+      throw new RateLimitedError('too many failed authentications from this address', seen.ttlInSeconds);
+  });
+  app.decorate('countFailedAuth', async (request: FastifyRequest) => {
+    await failures(request);
+  });
+  // Checks of guessable secrets under way, by the limiter's key (the address), in this process.
+  const checking = new Map<string, number>();
+  app.decorate('holdFailedAuth', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.releaseHeldAuth) return;
+    const seen = await failures(request, { increment: false });
+    if (seen.isAllowed) return; // an allow-listed address (none is configured)
+    // From here to the place taken nothing awaits: concurrent requests each see the others.
+    const held = checking.get(seen.key) ?? 0;
+    if (seen.remaining <= held)
+      throw new RateLimitedError('too many failed authentications from this address', Math.max(1, seen.ttlInSeconds));
+    checking.set(seen.key, held + 1);
+    let released = false;
+    request.releaseHeldAuth = () => {
+      if (released) return;
+      released = true;
+      const left = (checking.get(seen.key) ?? 1) - 1;
+      if (left > 0) checking.set(seen.key, left);
+      else checking.delete(seen.key);
+    };
+    // Whether the answer is sent or the client goes away first (the request's own 'close'
+    // comes as soon as its body is read: too early).
+    reply.raw.once('close', request.releaseHeldAuth);
+  });
+  app.addHook('onResponse', async (request) => request.releaseHeldAuth?.());
+
+  const hookLimit: onRequestHookHandler = async (request) => app.checkFailedAuth(request);
+  const hookFailure: onResponseHookHandler = async (request, reply) => {
+    if (reply.statusCode === 401) await app.countFailedAuth(request);
+  };
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/hooks/')) return;
+    route.onRequest = [hookLimit, ...listOf(route.onRequest)];
+    route.onResponse = [hookFailure, ...listOf(route.onResponse)];
+  });
+});
