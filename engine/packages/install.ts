@@ -78,10 +78,12 @@ export async function installPackage(
   const laidOut = await files.materialize(tarball, dependencies);
   const row = { name, version, integrity, tarball, manifest };
   // A refused or duplicate version keeps no process of its own (nor its definitions thread).
-  const outcome = await loadAndStore(runtime, laidOut, row, dependencies, same).catch((error: unknown) => {
-    laidOut.hosts.end(laidOut.place.key);
-    throw error;
-  });
+  const outcome = await runtime.packages
+    .installing(name, version, () => loadAndStore(runtime, laidOut, row, dependencies, same))
+    .catch((error: unknown) => {
+      laidOut.hosts.end(laidOut.place.key);
+      throw error;
+    });
   if (!outcome.created) laidOut.hosts.end(laidOut.place.key);
   return outcome;
 }

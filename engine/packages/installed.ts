@@ -32,6 +32,11 @@ const keyOf = (name: string, version: string) => `${name}@${version}`;
 export class InstalledPackages {
   readonly #loaded = new Map<string, Materialized | null>();
   readonly #loading = new Map<string, Promise<void>>();
+  /**
+   * Installs under way in this process (`installing`), settled once they end: the install's own
+   * notice may arrive before the install adopts the version, and must not load a second copy.
+   */
+  readonly #installing = new Map<string, Promise<void>>();
   /** Bumped by every unload, so a load that was under way when its version was removed is dropped. */
   readonly #removals = new Map<string, number>();
   #off: (() => void) | null = null;
@@ -86,11 +91,13 @@ export class InstalledPackages {
 
   /** Loads the stored versions this process lacks and forgets those no longer stored. */
   async sync(): Promise<void> {
+    // Only what was loaded before the table was read may be missing from it: a version this
+    // process installs meanwhile is adopted after its row commits, which the read may not see.
+    const known = this.options.registry.installedPackages();
     const rows = await listPackageRows(this.options.db);
     const stored = new Set(rows.map((r) => keyOf(r.name, r.version)));
-    for (const info of this.options.registry.installedPackages())
-      if (!stored.has(keyOf(info.name, info.version)) && !this.#loading.has(keyOf(info.name, info.version)))
-        this.unload(info.name, info.version);
+    for (const { name, version } of known)
+      if (!stored.has(keyOf(name, version)) && !this.#loading.has(keyOf(name, version))) this.unload(name, version);
     await Promise.all(rows.map((row) => this.load(row.name, row.version)));
   }
 
@@ -98,6 +105,8 @@ export class InstalledPackages {
   load(name: string, version: string): Promise<void> {
     const key = keyOf(name, version);
     if (this.#loaded.has(key)) return Promise.resolve();
+    const installing = this.#installing.get(key);
+    if (installing) return installing.then(() => this.load(name, version));
     let loading = this.#loading.get(key);
     if (!loading) {
       const started = this.#load(name, version, this.#removals.get(key) ?? 0);
@@ -130,6 +139,29 @@ export class InstalledPackages {
     const info = this.adopt(name, version, files, pkg, problem);
     if (info.error) logger.error({ package: name, version, err: info.error }, 'installed node package failed to load');
     await recordLoadError(db, name, version, this.options.process, info.error ?? null);
+  }
+
+  /**
+   * Runs an install of `name@version` in this process (install.ts), which adopts the version
+   * itself: meanwhile a `load` of it, as its notice makes, waits for the install rather than
+   * laying out and importing a second copy, then loads it only if the install did not.
+   *
+   * @example
+   * const outcome = await installed.installing(name, version, () => loadAndStore(...));
+   */
+  installing<T>(name: string, version: string, install: () => Promise<T>): Promise<T> {
+    const key = keyOf(name, version);
+    const done = install();
+    const settled: Promise<void> = done.then(
+      () => this.#installEnded(key, settled),
+      () => this.#installEnded(key, settled),
+    );
+    this.#installing.set(key, settled);
+    return done;
+  }
+
+  #installEnded(key: string, settled: Promise<void>): void {
+    if (this.#installing.get(key) === settled) this.#installing.delete(key);
   }
 
   /** Puts a version that was laid out and imported (or failed to) into the registry. */
