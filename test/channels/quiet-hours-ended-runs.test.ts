@@ -216,7 +216,13 @@ describe('a message delayed by quiet hours whose run ends', () => {
 
 describe('a run cancelled as its step hands over the message at the end of quiet hours', () => {
   test('ends once the message is sent, and the message stays sent', async () => {
-    const { runId } = await runWaitingForQuietHours();
+    // A day's wait after the send: the run has not reached its exit when the cancel takes it
+    // (a run that completes in the sending step answers 409, server/README.md).
+    const graph = {
+      nodes: [...mailJourney.nodes, n('day', 'core.wait', { duration: 'P1D' })],
+      edges: [e('hook', 'mail'), e('mail', 'day', 'sent'), e('day', 'done')],
+    };
+    const { runId } = await runWaitingForQuietHours({ graph });
     const before = smtp.mails.length;
     const held = smtp.hold();
     await wake();
