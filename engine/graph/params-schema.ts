@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isUuid } from '../db/ids.js';
 import { isBlankError, schemaErrorPath } from '../schema-details.js';
+import { pointerKey } from './pointer.js';
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 // ajv-formats is CommonJS: under NodeNext its plugin arrives as the module's `default`.
@@ -110,6 +111,14 @@ function describe(error: ErrorObject): ErrorDetail {
   if (error.keyword === 'required') return { path, message: `${where} is required` };
   if (isBlankError(error)) return { path, message: `${where} must not be blank` };
   if (error.keyword === 'additionalProperties') return { path, message: `${where} is not a known param` };
+  if (error.keyword === 'propertyNames') {
+    const name = (error.params as { propertyName: string }).propertyName;
+    const at = `${error.instancePath}/${pointerKey(name)}`;
+    // The names' schema says what a name must be in its `description`, when it says.
+    const what = (error.schema as { description?: unknown } | undefined)?.description;
+    const must = typeof what === 'string' ? `must be named as ${what}` : 'is not an allowed name here';
+    return { path: at, message: `${at} ${must}` };
+  }
   if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v));
     return { path, message: `${where} must be one of ${allowed.join(', ')}` };
@@ -147,6 +156,8 @@ export function checkParamsSchema(
   );
   for (const error of errors) {
     if (either.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
+    // A key that fails `propertyNames` is said once, by name, not as its value's own error.
+    if ((error as { propertyName?: string }).propertyName !== undefined) continue;
     const failing = (error.params as { failingKeyword?: string }).failingKeyword;
     if (error.keyword === 'if' && branches.has(`${error.schemaPath} ${failing}`)) continue;
     const forbidden = forbiddenKeys(error, node.params);

@@ -30,6 +30,34 @@ function parseUrl(text: string): URL {
   return url;
 }
 
+/**
+ * The headers as they may go out. A CR or LF in a value, which a template can render from a
+ * contact's attribute, would otherwise fail inside Node as a bare TypeError (retried as
+ * unexpected) — and is what a header injection is made of: refused for good, naming the header.
+ */
+function checkedHeaders(headers: Readonly<Record<string, string>> = {}): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new NodeError(`the header "${name}" is ${value === null ? 'null' : typeof value}, not a string`, {
+        code: 'http.invalid-header',
+      });
+    try {
+      http.validateHeaderName(name);
+    } catch {
+      throw new NodeError(`the header name "${name}" is not a valid HTTP token`, { code: 'http.invalid-header' });
+    }
+    try {
+      http.validateHeaderValue(name, value);
+    } catch {
+      throw new NodeError(
+        `the header "${name}" holds a character a header may not (a line break or another control character)`,
+        { code: 'http.invalid-header' },
+      );
+    }
+  }
+  return { ...headers };
+}
+
 /** A body as JSON when it says so (and parses), else as text. */
 function decodeBody(raw: Buffer, contentType: string | undefined): JsonValue {
   const text = raw.toString('utf8');
@@ -136,10 +164,11 @@ export function createHttpClient(scope: Pick<StepScope, 'runtime'> & { idempoten
   return {
     async request(request) {
       const url = routed(parseUrl(request.url), scope.runtime.httpStandIns);
+      const given = checkedHeaders(request.headers);
       const address = await resolveTarget(url, scope.runtime.config.httpAllowPrivate);
       const headers: Record<string, string> = {
         'user-agent': 'Waymark',
-        ...request.headers,
+        ...given,
         ...(scope.idempotencyKey ? { 'idempotency-key': scope.idempotencyKey } : {}),
       };
       if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {

@@ -260,6 +260,62 @@ describe('a value rendered into a JSON body sent by http.request', () => {
   });
 });
 
+describe('a value rendered into an http.request header', () => {
+  const call = (headers: object) => n('call', 'http.request', { method: 'POST', url: `${endpoint}/hook`, headers });
+
+  test('may not add a header or a request: a line break fails the step at once, naming the header', async () => {
+    const before = received.length;
+    const { run, steps } = await runOne(call({ 'X-Name': '{{ contact.attributes.name }}' }), {
+      name: 'Ada\r\nX-Admin: true',
+    });
+    expect(run.status).toBe('failed');
+    expect(steps.at(-1)).toMatchObject({
+      node_id: 'call',
+      attempts: 1,
+      error: {
+        code: 'http.invalid-header',
+        message: 'the header "X-Name" holds a character a header may not (a line break or another control character)',
+        retryable: false,
+      },
+    });
+    expect(received.length).toBe(before);
+  });
+
+  test('is sent as it is when it holds no line break', async () => {
+    const before = received.length;
+    const { run } = await runOne(call({ 'X-Name': '{{ contact.attributes.name }}' }), { name: 'Ada: "Lovelace"' });
+    expect(run.status).toBe('completed');
+    expect((await eventually(async () => received[before])).headers['x-name']).toBe('Ada: "Lovelace"');
+  });
+
+  test('a header name that is not an HTTP token is refused when the journey is checked', async () => {
+    const graph = {
+      nodes: [n('t', 'core.webhook', { secret: 'a-secret-of-16-chars' }), call({ 'X Name': 'a' })],
+      edges: [e('t', 'call')],
+    };
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: t.auth,
+      payload: { name: 'bad header', graph },
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/journeys/${created.json().id}/validate`,
+      headers: t.auth,
+    });
+    expect(res.json()).toMatchObject({ valid: false });
+    expect(res.json().errors).toEqual([
+      {
+        nodeId: 'call',
+        path: '/headers/X Name',
+        message:
+          "/headers/X Name must be named as an HTTP token (letters, digits and !#$%&'*+-.^_`|~; no spaces or colons)",
+      },
+    ]);
+  });
+});
+
 describe('a value in a core.respond body', () => {
   test('stays one string of the JSON answer', async () => {
     const { result } = await runNode(respond, {

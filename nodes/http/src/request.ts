@@ -40,6 +40,11 @@ export default defineNode({
       headers: {
         type: 'object',
         title: 'Headers',
+        // A name is an HTTP token (RFC 9110): anything else could never be sent.
+        propertyNames: {
+          pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+          description: "an HTTP token (letters, digits and !#$%&'*+-.^_`|~; no spaces or colons)",
+        },
         additionalProperties: { type: 'string', format: 'template' },
       },
       // JSON unless the headers name another content type (the client's default is JSON too):
