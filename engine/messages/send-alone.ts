@@ -7,8 +7,9 @@ import { inTransaction } from '../db/transaction.js';
 import { holdoutsAmong } from '../experiments/holdout.js';
 import { endedRunsAmong } from '../runs/end-runs.js';
 import { takeRateSlotsSoon } from '../sending/send-rate.js';
+import type { SendingCredential } from '../sending/senders.js';
 import { decide } from './decide.js';
-import { deliver, deliverLocked, outcomeOf, runEnded } from './deliver.js';
+import { deliver, deliverLocked, markMessage, outcomeOf, runEnded } from './deliver.js';
 import {
   credentialOf,
   decisionAnswer,
@@ -34,6 +35,7 @@ export async function sendAlone(
 ): Promise<SendResult> {
   const { scope } = item;
   const { db } = scope;
+  const credential = await credentialFor(db, item, found);
   const held = heldForRate(found);
   // A message held for a rate asks the rates first, before deciding it again: a wake-up
   // beaten to its place costs one short transaction, and one that may go is handed over as
@@ -87,7 +89,7 @@ export async function sendAlone(
     if (!atOnce || decided.status !== 'queued') return { decision: decided, delivery: null };
     return {
       decision: decided,
-      delivery: await deliver({ ...scope, db: trx }, request, message, id, now, await send.credential()),
+      delivery: await deliver({ ...scope, db: trx }, request, message, id, now, credential),
     };
   });
   if (delivery) return outcomeOf(delivery);
@@ -99,7 +101,31 @@ export async function sendAlone(
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
     return holdForRate(db, id, gate.until);
   }
-  return deliverLocked(scope, contact?.id ?? null, request, message, id, now, await send.credential());
+  return deliverLocked(scope, contact?.id ?? null, request, message, id, now, credential);
+}
+
+/**
+ * The send's credential. One the step may not use refuses the send before its message is
+ * stored; a message stored before (held for a rate, delayed by quiet hours) fails with the
+ * refusal rather than staying queued for ever.
+ */
+async function credentialFor(
+  db: Kysely<Database>,
+  item: SendItem,
+  found: StoredMessage | undefined,
+): Promise<SendingCredential | null> {
+  try {
+    return await (credentialOf(item)() ?? null);
+  } catch (error) {
+    if (found)
+      await markMessage(
+        db,
+        found.id,
+        { kind: 'failed', error: error instanceof Error ? error.message : String(error) },
+        new Date(),
+      );
+    throw error;
+  }
 }
 
 /** A message held for a rate: queued, the step told when to ask again (one its run's end released stays so). */
