@@ -1,9 +1,10 @@
 import { NotFoundError } from '@waymark/sdk';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { errorResponses } from '../../schemas/errors.js';
 import { attemptFailed, attemptSucceeded, beginAttempt, liftLock } from '../../teams/lockout.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import { type Principal, UnauthorizedError } from '../../teams/principal.js';
+import { issueResetLink, RESET_MAILS_PER_HOUR } from '../../teams/reset-links.js';
 import {
   answerWithSession,
   clearSessionCookies,
@@ -13,11 +14,10 @@ import {
   validEmail,
 } from '../../teams/session-answer.js';
 import { endSession, endUserSessions } from '../../teams/sessions.js';
-import { checkPassword, findUserByEmail, hashPassword, newSecret, sha256 } from '../../teams/users.js';
+import { checkPassword, findUserByEmail, hashPassword, sha256 } from '../../teams/users.js';
 import { meRoutes } from './auth-me.js';
 import { setupRoutes } from './auth-setup.js';
 
-const RESET_MINUTES = 60;
 const body = (properties: object, required: string[]) => ({
   type: 'object',
   properties,
@@ -101,17 +101,17 @@ export async function authRoutes(app: FastifyInstance) {
     },
   );
 
-  /** Stores a new reset link for the user (valid 1 h, once) and mails it. */
-  async function mailResetLink(user: { id: string; email: string }) {
-    const token = newSecret();
-    await db
-      .insertInto('password_resets')
-      .values({
-        token_hash: sha256(token),
-        user_id: user.id,
-        expires_at: new Date(Date.now() + RESET_MINUTES * 60_000),
-      })
-      .execute();
+  /**
+   * Stores a new reset link for the user and mails it, unless the account had its
+   * RESET_MAILS_PER_HOUR: then nothing is sent, and the links already mailed keep working.
+   */
+  async function mailResetLink(user: { id: string; email: string }, log: FastifyBaseLogger) {
+    const token = await issueResetLink(db, user.id);
+    if (!token) {
+      // For whoever watches the logs: someone is asking for this account's mails in a loop.
+      log.warn({ userId: user.id }, `password-reset mail not sent: ${RESET_MAILS_PER_HOUR} already this hour`);
+      return;
+    }
     const link = `${config.publicUrl}/reset-password/${token}`;
     const mail = linkMail(
       user.email,
@@ -140,7 +140,9 @@ export async function authRoutes(app: FastifyInstance) {
       // took a hundred milliseconds, a write its commit) made a known email's answer slower
       // than an unknown one's, telling which addresses have accounts.
       if (user)
-        void mailResetLink(user).catch((err) => request.log.error({ err }, 'could not store or send a reset link'));
+        void mailResetLink(user, request.log).catch((err) =>
+          request.log.error({ err }, 'could not store or send a reset link'),
+        );
       return reply.code(202).send({});
     },
   );
