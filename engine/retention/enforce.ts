@@ -2,6 +2,7 @@ import { parseDuration } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadContactRules } from '../messages/contact-rules.js';
+import { pruneExpired } from './expired.js';
 import { dropPartitionsBefore } from './partitions.js';
 import { loadRetention, RETAINED, type Retained, retentionInterval } from './settings.js';
 
@@ -165,7 +166,8 @@ export async function enforceRetention(
 }
 
 /**
- * Enforces every workspace's settings, each with its own (the workers' hourly pass). Returns
+ * Enforces every workspace's settings, each with its own, then deletes the rows of every
+ * workspace that nothing reads any more (`pruneExpired`): the workers' hourly pass. Returns
  * how many workspaces were enforced, or null when another process is at it.
  *
  * @example
@@ -176,6 +178,7 @@ export async function enforceAllRetention(db: Kysely<Database>, options: { wait:
     const ids = await workspaceIds(conn);
     for (const ws of ids) await enforceWorkspace(conn, ws);
     await dropExpiredPartitions(conn);
+    await pruneExpired(conn);
     return ids.length;
   });
 }

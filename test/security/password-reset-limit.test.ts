@@ -1,8 +1,10 @@
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../engine/logger.js';
+import { enforceAllRetention } from '../../engine/retention/enforce.js';
 import { RESET_MAILS_PER_HOUR } from '../../server/teams/reset-links.js';
 import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
@@ -44,7 +46,13 @@ beforeAll(async () => {
     { logger: createLogger('warn', undefined, log) },
   );
   const ws = await defaultWorkspace(t.runtime.db);
-  for (const email of ['flooded@example.com', 'held@example.com', 'neighbour@example.com', 'keeper@example.com'])
+  for (const email of [
+    'flooded@example.com',
+    'held@example.com',
+    'neighbour@example.com',
+    'keeper@example.com',
+    'expired@example.com',
+  ])
     await makeUser(t.runtime.db, email, ws, 'viewer');
 });
 afterAll(async () => {
@@ -107,5 +115,22 @@ describe('password-reset mails for one account', () => {
     expect(mails).toHaveLength(RESET_MAILS_PER_HOUR);
     expect((await confirm(tokenOf(mails.at(-1)), 'the newest link works')).statusCode).toBe(204);
     expect((await confirm(tokenOf(mails[0]), 'so does the oldest one')).statusCode).toBe(204);
+  });
+});
+
+describe('reset links after the hourly pass', () => {
+  test('an expired link is deleted; a live one stays and still works', async () => {
+    const before = smtp.mails.length;
+    await reset('expired@example.com');
+    const [live] = (await smtp.waitFor(before + 1)).slice(before);
+    // A link made more than an hour ago, as the table holds it.
+    await sql`
+      insert into password_resets (token_hash, user_id, expires_at)
+      select 'an-expired-link', id, now() - interval '1 minute' from users where email = 'expired@example.com'
+    `.execute(t.runtime.db);
+    await enforceAllRetention(t.runtime.db, { wait: true });
+    const kept = await t.runtime.db.selectFrom('password_resets').select('token_hash').execute();
+    expect(kept.map((k) => k.token_hash)).not.toContain('an-expired-link');
+    expect((await confirm(tokenOf(live), 'the live link works')).statusCode).toBe(204);
   });
 });

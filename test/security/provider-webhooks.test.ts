@@ -1,5 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { NONCE_WINDOW_SECONDS } from '@waymark/sdk';
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { enforceAllRetention } from '../../engine/retention/enforce.js';
+import { NONCE_KEPT_SECONDS } from '../../engine/retention/expired.js';
 import { providerHookApp } from '../sending/webhooks/support.js';
 
 // Mailgun signs only `timestamp + token` (documentation.mailgun.com, "Securing webhooks"), not
@@ -16,9 +20,12 @@ beforeAll(async () => {
 
 type Signature = { timestamp: string; token: string; signature: string };
 
-/** A signature block as Mailgun makes one: a fresh 50-character token, signed with the domain's key. */
-function signature(): Signature {
-  const timestamp = String(Math.floor(Date.now() / 1000));
+/**
+ * A signature block as Mailgun makes one: a fresh 50-character token, signed with the
+ * domain's key, made now or `secondsAgo`.
+ */
+function signature(secondsAgo = 0): Signature {
+  const timestamp = String(Math.floor(Date.now() / 1000) - secondsAgo);
   const token = randomBytes(25).toString('hex');
   return {
     timestamp,
@@ -113,5 +120,63 @@ describe('what Mailgun itself sends keeps working', () => {
       recorded: 1,
     });
     expect((await hooks.contact(b.contactId)).consent.email.status).toBe('unsubscribed');
+  });
+});
+
+// A nonce is kept only while a signature carrying it can verify: Mailgun's signature is taken
+// within NONCE_WINDOW_SECONDS (12 h) of the time it was made, its token kept twice that long
+// after it first came, then deleted by the workers' hourly pass.
+describe('the time a Mailgun signature was made', () => {
+  test('an 8-hour-old signature (Mailgun retries for 8 hours) is taken', async () => {
+    const p = await hooks.sent('sec-late@mg.example.com');
+    const late = await hooks.post('mailgun', webhook(signature(8 * 3600), complained('ev-late', p.email)));
+    expect(late.statusCode).toBe(200);
+    expect(late.json()).toMatchObject({ recorded: 1 });
+  });
+
+  test('a signature made longer ago than the window verifies nothing', async () => {
+    const p = await hooks.sent('sec-old@mg.example.com');
+    const old = await hooks.post(
+      'mailgun',
+      webhook(signature(NONCE_WINDOW_SECONDS + 60), complained('ev-old', p.email)),
+    );
+    expect(old.statusCode).toBe(401);
+    expect((await hooks.contact(p.contactId)).consent.email.status).not.toBe('unsubscribed');
+  });
+
+  test('a signature dated further ahead than the window verifies nothing either', async () => {
+    const p = await hooks.sent('sec-ahead@mg.example.com');
+    const ahead = await hooks.post(
+      'mailgun',
+      webhook(signature(-NONCE_WINDOW_SECONDS - 60), complained('ev-ahead', p.email)),
+    );
+    expect(ahead.statusCode).toBe(401);
+  });
+});
+
+describe('nonces after the hourly pass', () => {
+  const nonces = () =>
+    hooks.t.runtime.db.selectFrom('provider_webhook_nonces').select('event_id').orderBy('event_id').execute();
+
+  test('one first seen longer ago than it can be honoured is deleted', async () => {
+    await sql`
+      insert into provider_webhook_nonces (provider, nonce, event_id, seen_at)
+      values ('mailgun', 'a-long-gone-token', 'ev-long-gone',
+              now() - make_interval(secs => ${NONCE_KEPT_SECONDS + 60}))
+    `.execute(hooks.t.runtime.db);
+    await enforceAllRetention(hooks.t.runtime.db, { wait: true });
+    expect((await nonces()).map((n) => n.event_id)).not.toContain('ev-long-gone');
+  });
+
+  test('a fresh one stays, and still refuses another event under its signature', async () => {
+    const seen = await hooks.sent('sec-kept@mg.example.com');
+    const victim = await hooks.sent('sec-kept-victim@mg.example.com');
+    const sig = signature();
+    await hooks.post('mailgun', webhook(sig, delivered('ev-kept', seen.email, 'sec-kept@mg.example.com')));
+    await enforceAllRetention(hooks.t.runtime.db, { wait: true });
+    expect((await nonces()).map((n) => n.event_id)).toContain('ev-kept');
+    const replay = await hooks.post('mailgun', webhook(sig, complained('ev-kept-forged', victim.email)));
+    expect(replay.statusCode).toBe(401);
+    expect((await hooks.contact(victim.contactId)).consent.email.status).not.toBe('unsubscribed');
   });
 });

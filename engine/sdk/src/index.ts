@@ -82,6 +82,7 @@ export {
   endpointOf,
   endpointSchema,
   jsonBody,
+  NONCE_WINDOW_SECONDS,
   type ProviderContext,
   type ProviderEvent,
   type ProviderRequest,
