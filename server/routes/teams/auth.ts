@@ -129,7 +129,7 @@ export async function authRoutes(app: FastifyInstance) {
       schema: {
         tags: ['auth'],
         security: [],
-        summary: 'Mail a password-reset link (valid 1 h, once) to a known user; the answer is the same for any email',
+        summary: `Mail a password-reset link (valid 1 h, once) to a known user, at most ${RESET_MAILS_PER_HOUR} an hour; the answer is the same for any email`,
         body: body({ email: credentialsProperties.email }, ['email']),
         response: { 202: { type: 'object', additionalProperties: false }, ...errorResponses(400, 403) },
       },
