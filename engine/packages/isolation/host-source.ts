@@ -1,3 +1,4 @@
+import { THREAD_RESOURCE_LIMITS } from './thread-limits.js';
 import { THREAD_SOURCE } from './thread-source.js';
 
 /**
@@ -7,7 +8,8 @@ import { THREAD_SOURCE } from './thread-source.js';
  * nor its parent's, nor Waymark's files, nor another package's are in reach (contract
  * packages.md "Isolation and reach"). It may start the threads its attempts run in
  * (`lockModules` refuses `node:worker_threads` to the package's own code); its warnings about
- * the permission model would print once for every package version.
+ * the permission model would print once for every package version. No heap flag: each thread
+ * has its own limits (thread-limits.ts), which a process-wide one would override.
  */
 export const HOST_FLAGS: readonly string[] = ['--experimental-permission', '--allow-worker', '--no-warnings'];
 
@@ -15,13 +17,16 @@ export const HOST_FLAGS: readonly string[] = ['--experimental-permission', '--al
  * The program of a package version's process (started by the relay thread, relay-source.ts,
  * with `HOST_FLAGS`, an empty environment and an IPC channel): it runs each thread the relay
  * asks for (the package thread's program, thread-source.ts) and passes messages between them
- * and the relay, each tagged with the thread's `id`. A definitions thread's answers (`calls`)
- * come back as `defined`; the relay raises the flag the main thread waits on. It ends when the
- * relay's channel closes. Plain JavaScript, run with `-e`.
+ * and the relay, each tagged with the thread's `id`, each thread under `THREAD_RESOURCE_LIMITS`
+ * (an `error` carries its `code`, so that running out of memory is told from other crashes).
+ * A definitions thread's answers (`calls`) come back as `defined`; the relay raises the flag
+ * the main thread waits on. It ends when the relay's channel closes. Plain JavaScript, run
+ * with `-e`.
  */
 export const HOST_SOURCE = `
 const { Worker, MessageChannel } = require('node:worker_threads');
 const THREAD_SOURCE = ${JSON.stringify(THREAD_SOURCE)};
+const RESOURCE_LIMITS = ${JSON.stringify(THREAD_RESOURCE_LIMITS)};
 const threads = new Map();
 const send = (message) => {
   try {
@@ -43,10 +48,25 @@ process.on('message', (message) => {
       port = channel.port1;
       port.on('message', (reply) => send({ op: 'defined', id, reply }));
     }
-    const worker = new Worker(THREAD_SOURCE, { eval: true, env: {}, workerData, transferList, stdout: false, stderr: false });
+    const worker = new Worker(THREAD_SOURCE, {
+      eval: true,
+      env: {},
+      workerData,
+      transferList,
+      stdout: false,
+      stderr: false,
+      resourceLimits: RESOURCE_LIMITS,
+    });
     threads.set(id, { worker, port });
     worker.on('message', (m) => send({ op: 'message', id, message: m }));
-    worker.on('error', (error) => send({ op: 'error', id, message: String((error && error.message) || error) }));
+    worker.on('error', (error) =>
+      send({
+        op: 'error',
+        id,
+        message: String((error && error.message) || error),
+        code: error && typeof error.code === 'string' ? error.code : undefined,
+      }),
+    );
     worker.on('exit', (code) => {
       threads.delete(id);
       if (port) port.close();

@@ -6,8 +6,8 @@ import { RELAY_SOURCE } from './relay-source.js';
 
 /**
  * A thread that runs an installed package's code, as the rest of Waymark uses it: the part of
- * a `Worker`'s API the pools and calls need. Its events: `message`, `error` (an Error),
- * `exit` (a code), the last one always.
+ * a `Worker`'s API the pools and calls need. Its events: `message`, `error` (an Error, with
+ * the `code` Node gave it), `exit` (a code), the last one always.
  */
 export interface PackageThread {
   postMessage(message: unknown): void;
@@ -52,7 +52,7 @@ export interface HostPlace {
 
 type RelayMessage =
   | { op: 'message'; id: number; message: never }
-  | { op: 'error'; id: number; message: string }
+  | { op: 'error'; id: number; message: string; code?: string }
   | { op: 'exit'; id: number; code: number };
 
 const IPADDR_PATH = createRequire(import.meta.url).resolve('ipaddr.js');
@@ -63,6 +63,13 @@ function databaseOf(url: string | null): { host: string; port: number } | null {
   const parsed = new URL(url);
   const host = decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, '$1') || 'localhost';
   return { host, port: Number(parsed.port) || 5432 };
+}
+
+/** A thread's error as its process reported it, with Node's `code` (running out of memory: thread-limits.ts). */
+function threadError(message: string, code: string | undefined): Error {
+  const error: NodeJS.ErrnoException = new Error(message);
+  if (code !== undefined) error.code = code;
+  return error;
 }
 
 class RemoteThread extends EventEmitter<ThreadEvents> implements PackageThread {
@@ -183,7 +190,7 @@ export class PackageHosts {
       const thread = this.#threads.get(message.id);
       if (!thread) return;
       if (message.op === 'message') thread.emit('message', message.message);
-      else if (message.op === 'error') thread.emit('error', new Error(message.message));
+      else if (message.op === 'error') thread.emit('error', threadError(message.message, message.code));
       else {
         this.#threads.delete(message.id);
         thread.emit('exit', message.code);

@@ -11,8 +11,8 @@ export const LOCAL_RANGES = ['loopback', 'unspecified'];
  * The program of the relay thread (package-hosts.ts starts one in Waymark's process, as
  * trusted code): it starts a process for each package version (`key`) on its first thread,
  * with `HOST_FLAGS` and its roots to read, no environment and the program `hostSource` (host-source.ts), and passes
- * each thread's messages between the main thread and that process. It is a thread of its own
- * so that the main thread may sleep on a definition call's flag (definition-calls.ts) while
+ * each thread's messages between the main thread and that process (a thread's `error` with
+ * its `code`). It is a thread of its own so that the main thread may sleep on a definition call's flag (definition-calls.ts) while
  * the relay hears the answer and raises the flag. A process answers only for its own threads:
  * a message naming another's `id` is dropped. When a process ends, every thread it ran fails
  * with an `error` naming how, then `exit`s. Once `reach.denied` is known (the database's
@@ -89,7 +89,8 @@ function hostOf(key, roots) {
       Atomics.store(thread.calls.flag, 0, 1);
       Atomics.notify(thread.calls.flag, 0);
     } else if (op === 'message') post({ op, id, message: message.message });
-    else if (op === 'error') post({ op, id, message: String(message.message) });
+    else if (op === 'error')
+      post({ op, id, message: String(message.message), code: typeof message.code === 'string' ? message.code : undefined });
     else if (op === 'exit') {
       host.ids.delete(id);
       threads.delete(id);

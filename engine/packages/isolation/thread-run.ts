@@ -1,5 +1,6 @@
 import { type HttpClient, type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
 import type { CallChannel, HostPlace, PackageHosts, PackageThread } from './package-hosts.js';
+import { crashOf } from './thread-limits.js';
 import { ThreadPool } from './thread-pool.js';
 
 /**
@@ -131,8 +132,11 @@ export function startThread(files: PackageFiles, mode: { probe?: boolean; calls?
  * At the time limit, counted from when `run` starts in the thread (loading the package has
  * `LOAD_LIMIT_MS` of its own), the thread is terminated whatever it does (a promise that
  * never settles, an endless loop) and the attempt fails with `step.timeout`; a crash of the
- * thread (an uncaught exception outside `run`'s promise, `process.exit`) fails it with
- * `step.crashed`. Both are retried like a `RetryableError`.
+ * thread (an uncaught exception outside `run`'s promise, `process.exit`, its heap past
+ * `THREAD_OLD_GENERATION_MB`, thread-limits.ts) fails it with `step.crashed`. Both are retried
+ * like a `RetryableError`, running out of memory too: a limit as the time limit is, and the
+ * retry runs in another thread, whose heap holds nothing the ended one piled up (a cache);
+ * `maxAttempts` bounds what a node that always runs out costs, each attempt within the limit.
  *
  * @example
  * const threads = new PackageThreads({ entryUrl, sdkUrl, folderUrl });
@@ -215,10 +219,9 @@ export class PackageThreads {
           });
         }
       };
-      const crashed = (message: string) =>
-        finish(() => reject(failure(`the package's thread crashed: ${message}`, 'step.crashed')), false);
-      const onError = (error: Error) => crashed(error.message);
-      const onExit = (code: number) => crashed(`it exited with code ${code} before it answered`);
+      const crashed = (message: string) => finish(() => reject(failure(message, 'step.crashed')), false);
+      const onError = (error: Error) => crashed(crashOf(error));
+      const onExit = (code: number) => crashed(crashOf(new Error(`it exited with code ${code} before it answered`)));
       host.signal.addEventListener('abort', onAbort);
       worker.on('message', onMessage);
       worker.on('error', onError);
@@ -256,13 +259,9 @@ export function describedBy(worker: PackageThread): Promise<unknown> {
       if (message.ok) finish(() => resolve(message.value), false);
       else finish(() => reject(new Error(revive(message.error).message)), true);
     };
-    const onError = (error: Error) =>
-      finish(() => reject(new Error(`the package's thread crashed: ${error.message}`)), true);
+    const onError = (error: Error) => finish(() => reject(new Error(crashOf(error))), true);
     const onExit = (code: number) =>
-      finish(
-        () => reject(new Error(`the package's thread crashed: it exited with code ${code} before it answered`)),
-        true,
-      );
+      finish(() => reject(new Error(crashOf(new Error(`it exited with code ${code} before it answered`)))), true);
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
