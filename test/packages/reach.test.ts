@@ -81,6 +81,26 @@ await new Promise((resolve, reject) => net.connect('/var/run/postgresql/.s.PGSQL
 return { next: 'out' };`,
   );
   await install(t, 'signal', "process.kill(process.ppid, 0); return { next: 'out' };");
+  await install(t, 'rawsignal', "process._kill(process.ppid, 0); return { next: 'out' };");
+  await install(t, 'listen', "(await import('node:net')).createServer().listen(8125); return { next: 'out' };");
+  await install(
+    t,
+    'serve',
+    "(await import('node:http')).createServer((_req, res) => res.end()).listen(8126, '0.0.0.0'); return { next: 'out' };",
+  );
+  // The class of a connected socket's handle would listen without net.Server.
+  await install(
+    t,
+    'handle',
+    `const net = await import('node:net');
+const socket = net.connect({ host: '127.0.0.1', port: ${standInPort} });
+const TCP = socket._handle.constructor;
+socket.destroy();
+const server = new TCP(1);
+server.bind('127.0.0.1', 0);
+server.listen(16);
+return { next: 'out' };`,
+  );
   await install(t, 'udp', "await import('node:dgram'); return { next: 'out' };");
   await install(
     t,
@@ -202,14 +222,42 @@ describe("a package's connections", () => {
   }, 30_000);
 });
 
-describe("a package's process", () => {
-  test("may not signal Waymark's processes", async () => {
-    const { step } = await stepOf(t, 'signal.shout');
+describe('a package may not accept connections', () => {
+  const LISTEN = 'a package may not accept connections (packages.md "Isolation and reach")';
+
+  test('net.createServer().listen fails the step with step.forbidden, not retried', async () => {
+    const { run, step } = await stepOf(t, 'listen.shout');
+    expect(run.status).toBe('failed');
+    expect(step?.attempts).toBe(1);
+    expect(step?.error).toMatchObject({ code: 'step.forbidden', message: `cannot listen on 8125: ${LISTEN}` });
+  }, 30_000);
+
+  test("nor does node:http's server", async () => {
+    const { step } = await stepOf(t, 'serve.shout');
+    expect(step?.error).toMatchObject({ code: 'step.forbidden', message: `cannot listen on 0.0.0.0:8126: ${LISTEN}` });
+  }, 30_000);
+
+  test("nor a socket handle's own listen, past net.Server", async () => {
+    const { step } = await stepOf(t, 'handle.shout');
     expect(step?.error).toMatchObject({
       code: 'step.forbidden',
-      message: expect.stringContaining('cannot use process.kill'),
+      message: `cannot listen on a socket handle: ${LISTEN}`,
     });
   }, 30_000);
+});
+
+describe("a package's process", () => {
+  test.each([
+    ['process.kill', 'signal.shout', 'cannot use process.kill'],
+    ['process._kill, which process.kill calls', 'rawsignal.shout', 'cannot use process._kill'],
+  ])(
+    "may not signal Waymark's processes through %s",
+    async (_name, type, refusal) => {
+      const { step } = await stepOf(t, type);
+      expect(step?.error).toMatchObject({ code: 'step.forbidden', message: expect.stringContaining(refusal) });
+    },
+    30_000,
+  );
 
   test('ended from outside fails the attempt it ran with step.crashed; the next attempt gets a new one', async () => {
     held.length = 0;

@@ -11,9 +11,10 @@ const REACH_RULE = 'packages.md "Isolation and reach"';
  * database (`reach.denied`, `<address> <port>` or `<range> <port>`, relay-source.ts). A host name is judged by what it resolves to,
  * at the lookup the connection makes. Local sockets (`path`) and UDP (`node:dgram`, refused by
  * `lockModules` as `REFUSED_BUILTINS`) reach what an address rule cannot see; `process.kill`
- * would signal Waymark's own processes. A refused connection fails as a refused one does, an
- * `error` on the socket; the error's code is `FORBIDDEN_CODE`. It expects `require`, `fix`,
- * `forbidden` and `FORBIDDEN_CODE` in scope.
+ * (and `process._kill`, which it calls) would signal Waymark's own processes. A refused
+ * connection fails as a refused one does, an `error` on the socket; the error's code is
+ * `FORBIDDEN_CODE`. The handle a connect makes goes to `lockHandle` (thread-listen-source.ts).
+ * It expects `require`, `fix`, `forbidden`, `lockHandle` and `FORBIDDEN_CODE` in scope.
  */
 export const LOCK_REACH_SOURCE = `
 function lockReach(reach) {
@@ -34,6 +35,13 @@ function lockReach(reach) {
   };
   const refused = (what, why) => forbidden('cannot connect to ' + what + ': ' + why + ' (${REACH_RULE})');
   const connect = net.Socket.prototype.connect;
+  // The socket's handle (a TCP wrap) is made in connect, before the package can see it: its
+  // class could otherwise listen (new TCP(…).listen) without net.Server.
+  const connected = (socket, normalized) => {
+    const result = connect.call(socket, normalized);
+    lockHandle(socket._handle);
+    return result;
+  };
   fix(net.Socket.prototype, 'connect', function (...args) {
     // net.connect passes its arguments already normalized, as an array Node marks so.
     const normalized = Array.isArray(args[0]) ? args[0] : net._normalizeArgs(args);
@@ -48,7 +56,7 @@ function lockReach(reach) {
     const host = options.host || 'localhost';
     if (net.isIP(host)) {
       const why = refusal(host, port);
-      return why ? fail(refused(host + ':' + port, why)) : connect.call(this, normalized);
+      return why ? fail(refused(host + ':' + port, why)) : connected(this, normalized);
     }
     const lookup = typeof options.lookup === 'function' ? options.lookup : dns.lookup;
     normalized[0] = {
@@ -66,10 +74,12 @@ function lockReach(reach) {
         });
       },
     };
-    return connect.call(this, normalized);
+    return connected(this, normalized);
   });
-  fix(process, 'kill', () => {
-    throw forbidden('cannot use process.kill: a package may not signal processes (${REACH_RULE})');
-  });
+  // process._kill is what process.kill calls: a worker has it too.
+  for (const name of ['kill', '_kill'])
+    fix(process, name, () => {
+      throw forbidden('cannot use process.' + name + ': a package may not signal processes (${REACH_RULE})');
+    });
 }
 `;

@@ -1,4 +1,5 @@
 import { DESCRIBE_SOURCE } from './thread-describe-source.js';
+import { LOCK_LISTENING_SOURCE } from './thread-listen-source.js';
 import { FORBIDDEN_CODE, LOCK_MODULES_SOURCE } from './thread-lock-source.js';
 import { LOCK_REACH_SOURCE } from './thread-reach-source.js';
 
@@ -19,7 +20,8 @@ import { LOCK_REACH_SOURCE } from './thread-reach-source.js';
  * `handshake` instead of a node's `run`, served and timed the same way (`callCredential`).
  *
  * Before anything is imported, the thread locks what it may connect to (`lockReach`,
- * thread-reach-source.ts) and what its modules may load (`lockModules`,
+ * thread-reach-source.ts), that it may not listen (`lockListening`, thread-listen-source.ts)
+ * and what its modules may load (`lockModules`,
  * thread-lock-source.ts); a module it may not load fails with `FORBIDDEN_CODE`, which an
  * attempt answers as the step error `step.forbidden`. The program runs inside a function, with
  * the eval'd script's `require` and `module` globals deleted and its port and data taken before
@@ -38,7 +40,9 @@ const FORBIDDEN_CODE = ${JSON.stringify(FORBIDDEN_CODE)};
 
 ${LOCK_MODULES_SOURCE}
 ${LOCK_REACH_SOURCE}
+${LOCK_LISTENING_SOURCE}
 lockReach(reach);
+lockListening();
 lockModules();
 const pending = new Map();
 let sequence = 0;
