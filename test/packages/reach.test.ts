@@ -101,6 +101,18 @@ server.bind('127.0.0.1', 0);
 server.listen(16);
 return { next: 'out' };`,
   );
+  // A local socket's handle, of the class of one the package makes on its process's IPC
+  // descriptor (3), would listen on an abstract name any process here could connect to.
+  await install(
+    t,
+    'pipe',
+    `const net = await import('node:net');
+const Pipe = new net.Socket({ fd: 3, readable: false, writable: false })._handle.constructor;
+const server = new Pipe(1);
+server.bind('\\0waymark-reach-test-' + process.pid);
+server.listen(16);
+return { next: 'out' };`,
+  );
   await install(t, 'udp', "await import('node:dgram'); return { next: 'out' };");
   await install(
     t,
@@ -237,13 +249,20 @@ describe('a package may not accept connections', () => {
     expect(step?.error).toMatchObject({ code: 'step.forbidden', message: `cannot listen on 0.0.0.0:8126: ${LISTEN}` });
   }, 30_000);
 
-  test("nor a socket handle's own listen, past net.Server", async () => {
-    const { step } = await stepOf(t, 'handle.shout');
-    expect(step?.error).toMatchObject({
-      code: 'step.forbidden',
-      message: `cannot listen on a socket handle: ${LISTEN}`,
-    });
-  }, 30_000);
+  test.each([
+    ["a connected socket's handle", 'handle.shout'],
+    ["a local socket's handle (made on one of its process's descriptors)", 'pipe.shout'],
+  ])(
+    'nor the class of %s, past net.Server',
+    async (_which, type) => {
+      const { step } = await stepOf(t, type);
+      expect(step?.error).toMatchObject({
+        code: 'step.forbidden',
+        message: `cannot listen on a socket handle: ${LISTEN}`,
+      });
+    },
+    30_000,
+  );
 });
 
 describe("a package's process", () => {

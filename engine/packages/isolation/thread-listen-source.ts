@@ -3,14 +3,15 @@ const LISTEN_RULE = 'a package may not accept connections (packages.md "Isolatio
 
 /**
  * JavaScript of `lockListening()` and `lockHandle(handle)`, part of the package thread's
- * program (thread-source.ts), run with `lockReach` before `lockModules`: a package
+ * program (thread-source.ts), run before `lockReach` and `lockModules`: a package
  * may not accept connections, from this machine or any other, so every way to listen throws
  * `FORBIDDEN_CODE` at the call (a listening server's errors are events a package may leave
  * unheard, so the step would crash instead): `net.Server.prototype.listen`, which every server
  * of `node:net`, `node:http(s)`, `node:http2` and `node:tls` inherits and none overrides, the
  * `_listen2` and `net._createServerHandle` it calls, and the `listen` of the class of a
- * socket's own handle (`lockHandle`, for each socket `connect` gives a handle to). UDP is
- * refused with `node:dgram`. It expects `require`, `fix` and `forbidden` in scope.
+ * socket's own handle (`lockHandle`: a local socket's at once, a TCP one's for each socket
+ * `connect` gives a handle to). UDP is refused with `node:dgram`. It runs before `lockReach`
+ * and expects `require`, `fix` and `forbidden` in scope.
  */
 export const LOCK_LISTENING_SOURCE = `
 const notListening = (where) =>
@@ -42,5 +43,14 @@ function lockListening() {
   fix(net, '_createServerHandle', (address, port) => {
     throw notListening((address ? address + ':' : '') + port);
   });
+  // A local socket's handle (a Pipe) would listen too: a package gets one with
+  // new net.Socket({ fd }) on one of its process's descriptors (the IPC channel), which no
+  // connect of its own makes. A connect to an abstract name no one holds makes one now, before
+  // lockReach refuses local sockets: it fails at once and touches no file.
+  const probe = new net.Socket();
+  probe.on('error', () => {});
+  probe.connect({ path: '\\0waymark-lock-listening' });
+  lockHandle(probe._handle);
+  probe.destroy();
 }
 `;

@@ -41,8 +41,8 @@ const FORBIDDEN_CODE = ${JSON.stringify(FORBIDDEN_CODE)};
 ${LOCK_MODULES_SOURCE}
 ${LOCK_REACH_SOURCE}
 ${LOCK_LISTENING_SOURCE}
-lockReach(reach);
 lockListening();
+lockReach(reach);
 lockModules();
 const pending = new Map();
 let sequence = 0;
