@@ -19,6 +19,8 @@ export default defineNode({
         minLength: 16,
         title: 'Secret',
         description: 'Sent as X-Waymark-Secret or used for the HMAC signature',
+        // Knowing it is the power to start runs: shown only to whoever may change the journey.
+        writeOnly: true,
       },
       schema: {
         type: 'object',

@@ -13,6 +13,7 @@ import { getVersion, graphOf } from '../../../engine/journeys/versions.js';
 import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { versionNumber } from '../../schemas/version-number.js';
+import { readableGraph } from '../../teams/journey-reads.js';
 import { workspaceOf } from '../../teams/workspace.js';
 import * as s from './schemas.js';
 
@@ -102,8 +103,13 @@ export async function journeysRoutes(app: FastifyInstance) {
   const one = { tags, params: s.journeyIdParams };
   const journeyAnswer = { 200: s.journeySchema, ...errorResponses(400, 404, 409) };
 
-  app.get<{ Params: IdParams }>('/api/journeys/:id', { schema: { ...one, response: journeyAnswer } }, async (request) =>
-    getJourney(db, workspaceOf(request), request.params.id),
+  app.get<{ Params: IdParams }>(
+    '/api/journeys/:id',
+    { schema: { ...one, response: journeyAnswer } },
+    async (request) => {
+      const journey = await getJourney(db, workspaceOf(request), request.params.id);
+      return { ...journey, draft: { ...journey.draft, graph: readableGraph(request, registry, journey.draft.graph) } };
+    },
   );
 
   app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] } }>(
@@ -172,7 +178,10 @@ export async function journeysRoutes(app: FastifyInstance) {
         response: { 200: s.versionSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => getVersion(db, workspaceOf(request), request.params.id, request.params.version),
+    async (request) => {
+      const version = await getVersion(db, workspaceOf(request), request.params.id, request.params.version);
+      return { ...version, graph: readableGraph(request, registry, version.graph) };
+    },
   );
 
   app.get<{ Params: IdParams; Querystring: { from: string; to: string } }>(
@@ -186,7 +195,7 @@ export async function journeysRoutes(app: FastifyInstance) {
         graphOf(db, workspaceId, id, versionOf(request.query.from)),
         graphOf(db, workspaceId, id, versionOf(request.query.to)),
       ]);
-      return diffGraphs(from, to);
+      return diffGraphs(readableGraph(request, registry, from), readableGraph(request, registry, to));
     },
   );
 
