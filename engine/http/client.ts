@@ -30,6 +30,14 @@ function parseUrl(text: string): URL {
   return url;
 }
 
+/** What of a header value cannot be sent: a line break, another control character, or beyond Latin-1. */
+function unsendable(value: string): string {
+  if (/[\r\n]/.test(value)) return 'a line break, which a header may not';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return 'a control character, which a header may not';
+  return 'a character beyond Latin-1, which a header may not (encode it, e.g. with url_encode)';
+}
+
 /**
  * The headers as they may go out. A CR or LF in a value, which a template can render from a
  * contact's attribute, would otherwise fail inside Node as a bare TypeError (retried as
@@ -49,10 +57,7 @@ function checkedHeaders(headers: Readonly<Record<string, string>> = {}): Record<
     try {
       http.validateHeaderValue(name, value);
     } catch {
-      throw new NodeError(
-        `the header "${name}" holds a character a header may not (a line break or another control character)`,
-        { code: 'http.invalid-header' },
-      );
+      throw new NodeError(`the header "${name}" holds ${unsendable(String(value))}`, { code: 'http.invalid-header' });
     }
   }
   return { ...headers };

@@ -274,11 +274,20 @@ describe('a value rendered into an http.request header', () => {
       attempts: 1,
       error: {
         code: 'http.invalid-header',
-        message: 'the header "X-Name" holds a character a header may not (a line break or another control character)',
+        message: 'the header "X-Name" holds a line break, which a header may not',
         retryable: false,
       },
     });
     expect(received.length).toBe(before);
+  });
+
+  test('beyond Latin-1 fails at once too, saying how to send it', async () => {
+    const { steps } = await runOne(call({ 'X-City': '{{ contact.attributes.city }}' }), { city: '東京' });
+    expect(steps.at(-1)?.error).toMatchObject({
+      code: 'http.invalid-header',
+      message:
+        'the header "X-City" holds a character beyond Latin-1, which a header may not (encode it, e.g. with url_encode)',
+    });
   });
 
   test('is sent as it is when it holds no line break', async () => {
