@@ -14,7 +14,21 @@ describe.skipIf(!hasChromium)('teams in the browser', () => {
       method: 'POST',
       url: '/api/journeys',
       headers: { authorization: `Bearer ${TEST_TOKEN}` },
-      payload: { name: 'Welcome' },
+      payload: {
+        name: 'Welcome',
+        graph: {
+          nodes: [
+            {
+              id: 'hook',
+              type: 'core.webhook',
+              version: 1,
+              params: { secret: 'the-webhook-secret-0123456789' },
+              position: { x: 0, y: 0 },
+            },
+          ],
+          edges: [],
+        },
+      },
     });
     journeyId = made.json().id;
   }, 120_000);
@@ -57,6 +71,11 @@ describe.skipIf(!hasChromium)('teams in the browser', () => {
     await expect.poll(() => publish.isVisible()).toBe(true);
     expect(await publish.isDisabled()).toBe(true);
     expect(await publish.getAttribute('title')).toContain('journeys:publish');
+    // The webhook's secret is the power to start runs: a viewer sees it hidden, and no error for it.
+    await viewer.locator('.svelte-flow__node[data-id="hook"]').click();
+    const secret = viewer.locator('[data-path="/secret"] input');
+    await expect.poll(() => secret.inputValue()).toBe('[redacted]');
+    expect(await viewer.locator('.error-text[role="alert"]').allTextContents()).toEqual([]);
     await viewer.getByRole('link', { name: 'Team' }).click();
     expect(await viewer.getByRole('button', { name: 'Invite' }).isDisabled()).toBe(true);
     await other.close();

@@ -1,5 +1,4 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { type OutputUnit, Validator } from '@cfworker/json-schema';
 import type { JsonValue, Schema } from '../api/types.ts';
 import { validateFilter } from '../filter/validate.ts';
 import { isDuration } from '../util/duration.ts';
@@ -7,27 +6,22 @@ import { isDuration } from '../util/duration.ts';
 /** Field errors of a params object, keyed by JSON pointer (the same pointers the API's errors carry). */
 export type FieldErrors = Map<string, string[]>;
 
-// strict: false because node schemas carry our own keywords (`credentialType`) and formats.
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
-addFormats(ajv);
-ajv.addFormat('template', true);
-ajv.addFormat('credential', true);
-ajv.addFormat('filter', true);
-ajv.addFormat('duration', { type: 'string', validate: isDuration });
+// A validator that interprets the schema: ajv compiles each schema into a function with
+// `new Function`, which the editor's Content-Security-Policy (no 'unsafe-eval') refuses, so
+// every node's form said its schema "does not compile". Draft 7, as the server's ajv.
+const compiled = new WeakMap<Schema, Validator | Error>();
 
-const compiled = new WeakMap<Schema, ValidateFunction | Error>();
-
-function compile(schema: Schema): ValidateFunction | Error {
-  let fn = compiled.get(schema);
-  if (!fn) {
+function compile(schema: Schema): Validator | Error {
+  let validator = compiled.get(schema);
+  if (!validator) {
     try {
-      fn = ajv.compile(schema);
+      validator = new Validator(schema as object, '7', false);
     } catch (error) {
-      fn = error as Error;
+      validator = error as Error;
     }
-    compiled.set(schema, fn);
+    compiled.set(schema, validator);
   }
-  return fn;
+  return validator;
 }
 
 export function addError(errors: FieldErrors, path: string, message: string): void {
@@ -37,29 +31,81 @@ export function addError(errors: FieldErrors, path: string, message: string): vo
   } else errors.set(path, [message]);
 }
 
-function pointerOf(error: ErrorObject): string {
-  if (error.keyword === 'required') {
-    return `${error.instancePath}/${(error.params as { missingProperty: string }).missingProperty}`;
-  }
-  if (error.keyword === 'additionalProperties') {
-    return `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`;
-  }
-  return error.instancePath;
+/** Keywords whose error only sums up the errors found below it, each said on its own. */
+const SUMMARIES = new Set(['properties', 'additionalProperties', 'items', 'allOf', '$ref', 'if', 'then', 'else']);
+
+/** The part of the schema an error's `keywordLocation` ends at (`#/properties/secret/minLength` → 16). */
+function keywordValue(schema: Schema, location: string): unknown {
+  let at: unknown = schema;
+  for (const part of location.replace(/^#\/?/, '').split('/').filter(Boolean))
+    at =
+      at && typeof at === 'object'
+        ? (at as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')]
+        : undefined;
+  return at;
 }
 
-/** ajv against the node's schema, then what JSON Schema cannot say: filters and split weights. */
+/** An error as the field under it shows it: where, and in the words the server's checks use. */
+function fieldError(schema: Schema, unit: OutputUnit): { path: string; message: string } | null {
+  const path = unit.instanceLocation.replace(/^#/, '');
+  const value = keywordValue(schema, unit.keywordLocation);
+  switch (unit.keyword) {
+    case 'required': {
+      const missing = /property "(.*)"/.exec(unit.error)?.[1];
+      return { path: missing === undefined ? path : `${path}/${missing}`, message: 'required' };
+    }
+    case 'false':
+      return { path, message: 'is not a known param' };
+    // Our own formats are checked below (`extraChecks`), with the engine's rules.
+    case 'format':
+      return null;
+    case 'minLength':
+      return { path, message: `must NOT have fewer than ${value} characters` };
+    case 'maxLength':
+      return { path, message: `must NOT have more than ${value} characters` };
+    case 'minimum':
+      return { path, message: `must be >= ${value}` };
+    case 'maximum':
+      return { path, message: `must be <= ${value}` };
+    case 'minItems':
+      return { path, message: `must NOT have fewer than ${value} items` };
+    case 'maxItems':
+      return { path, message: `must NOT have more than ${value} items` };
+    case 'type':
+      return { path, message: `must be ${Array.isArray(value) ? value.join(' or ') : value}` };
+    case 'enum':
+      return { path, message: 'must be equal to one of the allowed values' };
+    case 'pattern':
+      return { path, message: `must match pattern "${value}"` };
+    default:
+      return SUMMARIES.has(unit.keyword) ? null : { path, message: unit.error };
+  }
+}
+
+/** What the API answers for a `writeOnly` param (a webhook's secret) to whoever may only read the journey. */
+const HIDDEN_PARAM = '[redacted]';
+
+/** The pointers of the params the API hid from this reader: not theirs to fix. */
+function hiddenParams(schema: Schema, params: JsonValue): Set<string> {
+  const hidden = new Set<string>();
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return hidden;
+  for (const [key, sub] of Object.entries(schema.properties ?? {}))
+    if (sub.writeOnly === true && params[key] === HIDDEN_PARAM) hidden.add(`/${key}`);
+  return hidden;
+}
+
+/** The node's schema, then what JSON Schema cannot say: durations, filters and split weights. */
 export function validateParams(schema: Schema, params: JsonValue): FieldErrors {
   const errors: FieldErrors = new Map();
-  const fn = compile(schema);
-  if (fn instanceof Error) {
-    addError(errors, '', `the node's schema does not compile: ${fn.message}`);
+  const validator = compile(schema);
+  if (validator instanceof Error) {
+    addError(errors, '', `the node's schema does not compile: ${validator.message}`);
     return errors;
   }
-  if (!fn(params)) {
-    for (const error of fn.errors ?? []) {
-      if (error.keyword === 'if') continue;
-      addError(errors, pointerOf(error), error.keyword === 'required' ? 'required' : (error.message ?? 'invalid'));
-    }
+  const hidden = hiddenParams(schema, params);
+  for (const unit of validator.validate(params).errors) {
+    const error = fieldError(schema, unit);
+    if (error && !hidden.has(error.path)) addError(errors, error.path, error.message);
   }
   extraChecks(schema, params, '', errors);
   return errors;
@@ -67,6 +113,8 @@ export function validateParams(schema: Schema, params: JsonValue): FieldErrors {
 
 function extraChecks(schema: Schema, value: JsonValue | undefined, path: string, errors: FieldErrors): void {
   if (value === undefined || value === null) return;
+  if (schema.format === 'duration' && typeof value === 'string' && !isDuration(value))
+    addError(errors, path, 'must be an ISO 8601 duration of zero or more, such as PT30S or P7D');
   if (schema.format === 'filter') {
     for (const problem of validateFilter(value, path)) addError(errors, problem.path, problem.message);
     return;
