@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { HttpClient, JsonObject, ProviderContext, ProviderRequest } from '@waymark/sdk';
+import { certificateKey } from './certificates.js';
 
 /** An Amazon SNS message as SNS posts it over HTTP(S) (docs.aws.amazon.com/sns, "HTTP/S message formats"). */
 export interface SnsMessage {
@@ -73,15 +74,14 @@ export function isSnsUrl(text: string, suffix = ''): boolean {
   );
 }
 
-/** The key that checks the signature: the credential's own certificate, else the one SNS names. */
+/** The key that checks the signature: the credential's own certificate, else the one SNS names (kept a while). */
 async function signingKey(m: SnsMessage, data: JsonObject, http: HttpClient): Promise<KeyObject | null> {
   try {
     if (typeof data.snsCertificate === 'string') return createPublicKey(data.snsCertificate);
     if (m.SigningCertURL === undefined || !isSnsUrl(m.SigningCertURL, '.pem')) return null;
-    const res = await http.request({ method: 'GET', url: m.SigningCertURL, timeoutMs: 5000, maxBytes: 64 * 1024 });
-    return res.status === 200 && typeof res.body === 'string' ? createPublicKey(res.body) : null;
+    return await certificateKey(m.SigningCertURL, http);
   } catch {
-    return null; // no certificate, or one that does not parse, verifies nothing
+    return null; // a pinned certificate that does not parse verifies nothing
   }
 }
 

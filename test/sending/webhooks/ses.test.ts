@@ -41,14 +41,17 @@ function certificate(): { pem: string; key: KeyObject } {
 let sns: StandIn;
 let foreign: StandIn;
 let snsKey: KeyObject;
+/** Certificate paths SNS answers 503 for while listed (an outage of its certificate host). */
+const unavailable = new Set<string>();
 beforeAll(async () => {
   const made = certificate();
   snsKey = made.key;
-  sns = await startStandIn((request) =>
-    request.url.endsWith('.pem')
+  sns = await startStandIn((request) => {
+    if (unavailable.has(request.url)) return { status: 503, raw: 'Service Unavailable' };
+    return request.url.endsWith('.pem')
       ? { status: 200, headers: { 'content-type': 'application/x-pem-file' }, raw: made.pem }
-      : { status: 200, headers: { 'content-type': 'text/xml' }, raw: '<ConfirmSubscriptionResponse/>' },
-  );
+      : { status: 200, headers: { 'content-type': 'text/xml' }, raw: '<ConfirmSubscriptionResponse/>' };
+  });
   foreign = await startStandIn(() => ({ status: 200, raw: made.pem }));
 });
 afterAll(async () => {
@@ -308,6 +311,36 @@ describe('SES events by Amazon SNS', () => {
     const notJson = await hooks.post('ses', 'Type=Notification');
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().error.code).toBe('invalid_json');
+  });
+});
+
+describe('the signing certificate is kept a while', () => {
+  /** A certificate URL of its own, so what other tests fetched does not count. */
+  const certificateAt = (name: string) => `/SimpleNotificationService-${name}.pem`;
+  const fetchesOf = (certPath: string) => sns.requests.filter((r) => r.url === certPath).length;
+
+  test('two signed events naming the same certificate fetch it once', async () => {
+    const certPath = certificateAt('kept');
+    const { contactId, email } = await hooks.sent('ses-kept');
+    for (const kind of ['Transient', 'Permanent']) {
+      const message = notification(bounce(email, 'ses-kept', kind), { SigningCertURL: `${SNS_HOST}${certPath}` });
+      expect((await post(signed(message))).json()).toMatchObject({ recorded: 1 });
+    }
+    expect(fetchesOf(certPath)).toBe(1);
+    expect(await eventsOf(hooks.t.runtime, contactId, 'email.bounced')).toHaveLength(2);
+  });
+
+  test('a failed fetch is not kept: the next event fetches the certificate again and verifies', async () => {
+    const certPath = certificateAt('outage');
+    const { contactId, email } = await hooks.sent('ses-outage');
+    const message = () =>
+      signed(notification(bounce(email, 'ses-outage'), { SigningCertURL: `${SNS_HOST}${certPath}` }));
+    unavailable.add(certPath);
+    expect((await post(message())).statusCode).toBe(401);
+    unavailable.delete(certPath);
+    expect((await post(message())).json()).toMatchObject({ recorded: 1 });
+    expect(fetchesOf(certPath)).toBe(2);
+    expect(await eventsOf(hooks.t.runtime, contactId, 'email.bounced')).toHaveLength(1);
   });
 });
 
