@@ -64,7 +64,7 @@ export async function previewTemplate(
   if (!content) throw new NotFoundError(`no template ${id}${request.version ? ` at version ${request.version}` : ''}`);
   const contact = await previewContact(runtime, workspaceId, request);
   const marketing = (request.category ?? 'marketing') === 'marketing';
-  const links = previewLinks(keys, config.publicUrl);
+  const links = previewLinks(keys, config.publicUrl, runtime.clock.now().getTime());
   const now = runtime.clock.now().toISOString();
   const scope = {
     contact,

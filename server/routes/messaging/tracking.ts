@@ -58,7 +58,7 @@ function unsubscribedPage(category: string | null): string {
 
 /** Click and open tracking and the unsubscribe page: no token, authenticated by signed tokens. */
 export async function trackingRoutes(app: FastifyInstance) {
-  const { db, keys, logger, metrics, ingestSlots } = app.runtime;
+  const { db, keys, logger, metrics, ingestSlots, clock } = app.runtime;
   const log = logger.child({ part: 'tracking' });
 
   // One-click unsubscribes post `List-Unsubscribe=One-Click` form-encoded, or anything at all:
@@ -79,8 +79,8 @@ export async function trackingRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      // A template preview's link redirects and records nothing.
-      const previewed = previewTarget(keys, request.params.token);
+      // A template preview's link redirects (until it expires) and records nothing.
+      const previewed = previewTarget(keys, request.params.token, clock.now().getTime());
       const url = previewed
         ? redirectLocation(previewed)
         : await ingestSlots(() => recordClick(db, keys, request.params.token, log, metrics));
