@@ -83,11 +83,15 @@ export async function journeySendRate(
   return { kind: 'journey', id: journeyId, count: rate.count, windowMs: rate.perSeconds * 1000 };
 }
 
-/** `GET /api/credentials/:id/backlog`: the credential's messages held for its rate. */
-export async function rateBacklog(db: Kysely<Database>, credentialId: string) {
+/**
+ * `GET /api/credentials/:id/backlog`: the credential's messages held for its rate, of the
+ * workspace asking only (a credential's messages are its workspace's, but the query does not
+ * lean on its caller having checked that).
+ */
+export async function rateBacklog(db: Kysely<Database>, workspaceId: string, credentialId: string) {
   const { rows } = await sql<{ queued: number; oldest: Date | null }>`
     select count(*)::int as queued, min(created_at) as oldest from messages
-    where credential_id = ${credentialId} and status = 'queued' and rate_slot_at is not null
-      and rate_sent_at is null`.execute(db);
+    where workspace_id = ${workspaceId} and credential_id = ${credentialId} and status = 'queued'
+      and rate_slot_at is not null and rate_sent_at is null`.execute(db);
   return { queued: rows[0]?.queued ?? 0, oldestQueuedAt: rows[0]?.oldest ? new Date(rows[0].oldest) : null };
 }

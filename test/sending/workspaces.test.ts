@@ -2,9 +2,12 @@ import type { PreparedMessage, SendRequest } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
-import { eventsOf, insertContact, stepScope } from '../channels/scope.js';
+import { rateBacklog } from '../../engine/sending/send-rate.js';
+import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
+import { eventsOf, insertContact, mailThrough, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { defaultWorkspace, makeUser, signIn } from '../teams/support.js';
+import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
 
 /**
  * Sending in two workspaces, A (the default, the environment token) and B (its own admin
@@ -16,8 +19,10 @@ let A: string;
 let B: string;
 let aAuth: Record<string, string>;
 let bAuth: Record<string, string>;
+let smtp: RawSmtpServer;
 
 beforeAll(async () => {
+  smtp = await startRawSmtpServer();
   t = await createTestApp();
   A = await defaultWorkspace(t.runtime.db);
   aAuth = t.auth;
@@ -39,7 +44,9 @@ beforeAll(async () => {
   bAuth = { authorization: `Bearer ${token.json().token}` };
 }, 60_000);
 afterAll(async () => {
+  closeSmtpPools();
   await t?.close();
+  await smtp?.close();
 });
 
 async function credential(as: Record<string, string>, type: string, data: Record<string, unknown>) {
@@ -150,6 +157,23 @@ describe('sending credentials belong to a workspace', () => {
     const res = await get(bAuth, `/api/credentials/${aSmtp}/backlog`);
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('not_found');
+  });
+
+  test("the backlog query itself counts only the asking workspace's messages: A's held mail is not B's", async () => {
+    const aSmtp = await credential(aAuth, 'email.smtp', {
+      host: smtp.host,
+      port: smtp.port,
+      requireTLS: false,
+      maxPerSecond: 1,
+    });
+    const [first, second] = await Promise.all([
+      insertContact(t.runtime, { email: 'held1@example.org' }),
+      insertContact(t.runtime, { email: 'held2@example.org' }),
+    ]);
+    expect(await mailThrough(t.runtime, first as string, aSmtp)).toMatchObject({ status: 'sent' });
+    expect(await mailThrough(t.runtime, second as string, aSmtp)).toMatchObject({ status: 'delayed' });
+    expect(await rateBacklog(t.runtime.db, A, aSmtp)).toMatchObject({ queued: 1 });
+    expect(await rateBacklog(t.runtime.db, B, aSmtp)).toEqual({ queued: 0, oldestQueuedAt: null });
   });
 });
 

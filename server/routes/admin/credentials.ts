@@ -209,16 +209,16 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params;
+      const workspaceId = workspaceOf(request);
       const row = await db
         .selectFrom('credentials')
         .select(['data_encrypted'])
-        .where('workspace_id', '=', workspaceOf(request))
+        .where('workspace_id', '=', workspaceId)
         .where('id', '=', id)
         .executeTakeFirst();
       if (!row) throw new NotFoundError(`no credential ${id}`);
       const rate = decryptJson(keys.credentials, row.data_encrypted).maxPerSecond;
-      // Its messages are of its workspace: a credential is used only by steps of its own.
-      const { queued, oldestQueuedAt } = await rateBacklog(db, id);
+      const { queued, oldestQueuedAt } = await rateBacklog(db, workspaceId, id);
       return {
         credentialId: id,
         maxPerSecond: typeof rate === 'number' ? rate : null,
