@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CatalogueNode, JsonValue } from '../../editor/src/lib/api/types.ts';
+import type { CatalogueNode } from '../../editor/src/lib/api/types/catalogue.ts';
+import type { JsonValue } from '../../editor/src/lib/api/types/json.ts';
 import { validateParams } from '../../editor/src/lib/schema/validate.ts';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CatalogueNode } from '../../editor/src/lib/api/types.ts';
+import type { CatalogueNode } from '../../editor/src/lib/api/types/catalogue.ts';
 import { SummaryRenderer } from '../../editor/src/lib/summary/summary.ts';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 

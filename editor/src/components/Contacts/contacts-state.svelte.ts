@@ -1,5 +1,8 @@
 import type { Api } from '../../lib/api/client.ts';
-import type { Contact, ContactEvent, JourneySummary, Message, Run } from '../../lib/api/types.ts';
+import type { Contact, ContactEvent } from '../../lib/api/types/contacts.ts';
+import type { JourneySummary } from '../../lib/api/types/journeys.ts';
+import type { Message } from '../../lib/api/types/messages.ts';
+import type { Run } from '../../lib/api/types/runs.ts';
 import type { Filter } from '../../lib/filter/types.ts';
 import { validateFilter } from '../../lib/filter/validate.ts';
 import { errorMessage } from '../../lib/util/format.ts';

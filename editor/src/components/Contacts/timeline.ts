@@ -1,4 +1,7 @@
-import type { ContactEvent, JourneySummary, Message, Run } from '../../lib/api/types.ts';
+import type { ContactEvent } from '../../lib/api/types/contacts.ts';
+import type { JourneySummary } from '../../lib/api/types/journeys.ts';
+import type { Message } from '../../lib/api/types/messages.ts';
+import type { Run } from '../../lib/api/types/runs.ts';
 
 /** One line of a contact's history: an event, a message or a journey run. */
 export interface TimelineEntry {

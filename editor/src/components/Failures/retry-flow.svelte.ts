@@ -1,5 +1,5 @@
 import type { Api } from '../../lib/api/client.ts';
-import type { RetryJob } from '../../lib/api/types.ts';
+import type { RetryJob } from '../../lib/api/types/runs.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 
 /** Which failed runs a bulk retry takes (API.md "Retrying runs"). */

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../../lib/api/types.ts';
+import type { JsonValue } from '../../lib/api/types/json.ts';
 
 /**
  * A clause value typed as text: JSON literals (numbers, true, "quoted", [lists]) keep their

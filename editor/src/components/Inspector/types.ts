@@ -1,5 +1,7 @@
 import { createContext } from 'svelte';
-import type { Credential, JsonValue, Schema } from '../../lib/api/types.ts';
+import type { Schema } from '../../lib/api/types/catalogue.ts';
+import type { Credential } from '../../lib/api/types/credentials.ts';
+import type { JsonValue } from '../../lib/api/types/json.ts';
 import type { FilterScope } from '../../lib/filter/types.ts';
 import type { FieldErrors } from '../../lib/schema/validate.ts';
 

@@ -1,4 +1,5 @@
-import type { GraphEdge, JsonObject } from '../../lib/api/types.ts';
+import type { GraphEdge } from '../../lib/api/types/journeys.ts';
+import type { JsonObject } from '../../lib/api/types/json.ts';
 import type { FlowNode } from '../../lib/graph/convert.ts';
 import { ancestors } from '../../lib/graph/reach.ts';
 import { isObject } from '../../lib/schema/fields.ts';

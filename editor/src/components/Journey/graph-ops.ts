@@ -1,4 +1,4 @@
-import type { CatalogueNode } from '../../lib/api/types.ts';
+import type { CatalogueNode } from '../../lib/api/types/catalogue.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { parseGraph, reidentify, subgraph } from '../../lib/graph/clipboard.ts';
 import { type FlowNode, newId, toFlowEdge, toFlowNode, toGraph } from '../../lib/graph/convert.ts';

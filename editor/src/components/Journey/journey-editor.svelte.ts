@@ -1,15 +1,15 @@
 import { createContext, untrack } from 'svelte';
 import { type Api, ApiError } from '../../lib/api/client.ts';
+import type { CatalogueNode } from '../../lib/api/types/catalogue.ts';
 import type {
-  CatalogueNode,
   GraphDiff,
   GraphError,
   Journey,
   JourneySettings,
   JourneyVersion,
-  JsonObject,
   NodeSettings,
-} from '../../lib/api/types.ts';
+} from '../../lib/api/types/journeys.ts';
+import type { JsonObject } from '../../lib/api/types/json.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
 import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/convert.ts';
 import { BIG_JOURNEY, withEstimate } from '../../lib/graph/estimate.ts';

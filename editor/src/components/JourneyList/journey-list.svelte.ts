@@ -1,5 +1,6 @@
 import type { Api } from '../../lib/api/client.ts';
-import type { Journey, JourneyStats, JourneySummary } from '../../lib/api/types.ts';
+import type { Journey, JourneySummary } from '../../lib/api/types/journeys.ts';
+import type { JourneyStats } from '../../lib/api/types/runs.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 
 /** Totals of one journey's stats, for the list: who is inside now and what went wrong. */

@@ -1,7 +1,7 @@
 import { createContext } from 'svelte';
 import type { Api } from '../../lib/api/client.ts';
 import type { Analytics } from '../../lib/api/experiments.ts';
-import type { JourneyFailures, JourneyStats, LiveStep, NodeStats, Run, RunDetail } from '../../lib/api/types.ts';
+import type { JourneyFailures, JourneyStats, LiveStep, NodeStats, Run, RunDetail } from '../../lib/api/types/runs.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 import { RunList } from './run-list.svelte.ts';
 

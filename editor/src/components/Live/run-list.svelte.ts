@@ -1,5 +1,5 @@
 import type { Api } from '../../lib/api/client.ts';
-import type { Run } from '../../lib/api/types.ts';
+import type { Run } from '../../lib/api/types/runs.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 
 /** Which runs a count stands for: a step at `step`, in `stepStatus`, or that left by `output`. */

@@ -1,4 +1,4 @@
-import type { PackageEntry } from '../../lib/api/types.ts';
+import type { PackageEntry } from '../../lib/api/types/catalogue.ts';
 
 /** A package version's API path: the name percent-encoded as one segment (`%40acme%2Fx`). */
 export const packagePath = (name: string, version: string) =>

@@ -1,5 +1,5 @@
 import type { Api } from '../../lib/api/client.ts';
-import type { JsonObject } from '../../lib/api/types.ts';
+import type { JsonObject } from '../../lib/api/types/json.ts';
 import { debounce } from '../../lib/util/debounce.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 import type { Preview, Template, TemplateContent } from './types.ts';

@@ -1,6 +1,8 @@
 import { createContext } from 'svelte';
 import { type Api, ApiError } from '../../lib/api/client.ts';
-import type { Contact, GraphError, JsonObject, JsonValue } from '../../lib/api/types.ts';
+import type { Contact } from '../../lib/api/types/contacts.ts';
+import type { GraphError } from '../../lib/api/types/journeys.ts';
+import type { JsonObject, JsonValue } from '../../lib/api/types/json.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 import type { EventDraft, TestRunResult, TestStep } from './types.ts';
 

@@ -1,4 +1,5 @@
-import type { Contact, JsonObject, JsonValue } from '../../lib/api/types.ts';
+import type { Contact } from '../../lib/api/types/contacts.ts';
+import type { JsonObject, JsonValue } from '../../lib/api/types/json.ts';
 
 /** One step of a test run (API.md "Test runs"). */
 export interface TestStep {

@@ -1,6 +1,6 @@
 import { createContext } from 'svelte';
 import type { Session } from '../session/session.svelte.ts';
-import type { GraphError } from './types.ts';
+import type { GraphError } from './types/journeys.ts';
 
 /** An error answer of the API (`{ error: { code, message, details } }`) or a network failure. */
 export class ApiError extends Error {

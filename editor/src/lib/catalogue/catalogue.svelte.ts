@@ -1,6 +1,7 @@
 import { createContext } from 'svelte';
 import type { Api } from '../api/client.ts';
-import type { CatalogueNode, JsonObject } from '../api/types.ts';
+import type { CatalogueNode } from '../api/types/catalogue.ts';
+import type { JsonObject } from '../api/types/json.ts';
 import { SummaryRenderer } from '../summary/summary.ts';
 import { outputsFor } from './outputs.ts';
 

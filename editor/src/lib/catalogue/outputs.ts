@@ -1,4 +1,5 @@
-import type { CatalogueNode, JsonObject } from '../api/types.ts';
+import type { CatalogueNode } from '../api/types/catalogue.ts';
+import type { JsonObject } from '../api/types/json.ts';
 
 /** Outputs of the built-in nodes (NODES.md), for when the catalogue says they depend on params. */
 const KNOWN_OUTPUTS: Record<string, string[]> = {

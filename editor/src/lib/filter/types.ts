@@ -1,4 +1,4 @@
-import type { JsonValue } from '../api/types.ts';
+import type { JsonValue } from '../api/types/json.ts';
 
 /** The filter language of NODES.md, as the builder edits it. */
 export type Filter =

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../api/types.ts';
+import type { JsonValue } from '../api/types/json.ts';
 import { durationWords } from '../util/duration.ts';
 import type { CompareOp, CountRange, Filter } from './types.ts';
 

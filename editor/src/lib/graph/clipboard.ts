@@ -1,4 +1,4 @@
-import type { Graph, GraphEdge, GraphNode } from '../api/types.ts';
+import type { Graph, GraphEdge, GraphNode } from '../api/types/journeys.ts';
 import { newId } from './convert.ts';
 
 /** The selected nodes and the edges between them, as graph JSON (what Copy puts on the clipboard). */

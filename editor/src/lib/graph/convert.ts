@@ -1,5 +1,6 @@
 import type { Edge, Node } from '@xyflow/svelte';
-import type { Graph, GraphEdge, GraphNode, JsonObject, NodeSettings } from '../api/types.ts';
+import type { Graph, GraphEdge, GraphNode, NodeSettings } from '../api/types/journeys.ts';
+import type { JsonObject } from '../api/types/json.ts';
 
 /** What a canvas node carries: the graph node's own fields besides id and position. */
 export type WaymarkData = { type: string; version: number; params: JsonObject; settings?: NodeSettings };

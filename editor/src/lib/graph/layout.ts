@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import type { GraphEdge } from '../api/types.ts';
+import type { GraphEdge } from '../api/types/journeys.ts';
 import { BIG_JOURNEY } from './estimate.ts';
 
 /** The box every node gets in a layout: the canvas draws nodes this wide and at most this tall. */

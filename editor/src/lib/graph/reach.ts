@@ -1,4 +1,4 @@
-import type { GraphEdge } from '../api/types.ts';
+import type { GraphEdge } from '../api/types/journeys.ts';
 
 type EdgeLike = Pick<GraphEdge, 'source' | 'target'>;
 

@@ -1,4 +1,5 @@
-import type { JsonObject, JsonValue, Schema } from '../api/types.ts';
+import type { Schema } from '../api/types/catalogue.ts';
+import type { JsonObject, JsonValue } from '../api/types/json.ts';
 
 export type FieldKind =
   | 'template'

@@ -1,5 +1,6 @@
 import { type OutputUnit, Validator } from '@cfworker/json-schema';
-import type { JsonValue, Schema } from '../api/types.ts';
+import type { Schema } from '../api/types/catalogue.ts';
+import type { JsonValue } from '../api/types/json.ts';
 import { validateFilter } from '../filter/validate.ts';
 import { isDuration } from '../util/duration.ts';
 

@@ -1,5 +1,5 @@
 import { Liquid, type Template } from 'liquidjs';
-import type { JsonObject } from '../api/types.ts';
+import type { JsonObject } from '../api/types/json.ts';
 import type { Filter } from '../filter/types.ts';
 import { filterWords } from '../filter/words.ts';
 import { durationWords } from '../util/duration.ts';

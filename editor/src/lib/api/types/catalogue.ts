@@ -1,0 +1,66 @@
+/** The node catalogue and packages as the editor reads them (shared/API.md). */
+
+import type { JsonValue } from './json.ts';
+
+/** A JSON Schema as the catalogue sends it; only the keywords the form reads are typed. */
+export interface Schema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  format?: string;
+  credentialType?: string;
+  /** A credential param that takes any credential sending this channel (`email`, `sms`). */
+  credentialChannel?: string;
+  enum?: JsonValue[];
+  const?: JsonValue;
+  default?: JsonValue;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  additionalProperties?: boolean | Schema;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  [keyword: string]: unknown;
+}
+
+export type NodeKind = 'trigger' | 'action' | 'condition' | 'wait';
+
+export interface CatalogueNode {
+  type: string;
+  version: number;
+  kind: NodeKind;
+  title: string;
+  description: string;
+  category: string;
+  /** The canvas line: a Liquid template over the params (SDK `summary`). */
+  summary?: string;
+  params: Schema;
+  outputs: string[] | null;
+  package: { name: string; version: string; versions?: string[] };
+}
+
+/** A package as `GET /api/packages` lists it. */
+export interface PackageEntry {
+  name: string;
+  version: string;
+  source: 'builtin' | 'environment' | 'installed';
+  description: string | null;
+  nodes: string[];
+  credentials: string[];
+  error?: string;
+  installedAt?: string;
+  dependencies?: Record<string, string>;
+  usedBy?: { journeyId: string; journeyName: string; version: number }[];
+  loadErrors?: { process: string; message: string; at: string }[];
+}
+
+/** One hit of `GET /api/packages/search`. */
+export interface PackageHit {
+  name: string;
+  version: string;
+  description: string | null;
+  installed: string[];
+}
