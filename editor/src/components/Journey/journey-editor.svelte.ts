@@ -1,5 +1,5 @@
 import { createContext, untrack } from 'svelte';
-import { type Api, ApiError } from '../../lib/api/client.ts';
+import type { Api } from '../../lib/api/client.ts';
 import type { CatalogueNode } from '../../lib/api/types/catalogue.ts';
 import type {
   GraphDiff,
@@ -18,6 +18,7 @@ import type { EdgeRoute } from '../../lib/graph/layout.ts';
 import { debounce } from '../../lib/util/debounce.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 import { GraphOps } from './graph-ops.ts';
+import { JourneyRecord } from './journey-record.ts';
 
 export type SaveStatus = 'saved' | 'pending' | 'saving' | 'error';
 
@@ -27,7 +28,8 @@ export function versionNumber(entry: Journey['versions'][number]): number {
 
 /**
  * One journey open on the canvas: its draft graph (xyflow nodes and edges in `$state.raw`),
- * autosave, undo history, validation, publishing and read-only views of published versions.
+ * autosave, undo history, validation and read-only views of published versions; publishing and
+ * the journey's name, tags and status are its `record` (journey-record.ts).
  */
 export class JourneyEditor {
   journey = $state.raw<Journey | null>(null);
@@ -50,6 +52,8 @@ export class JourneyEditor {
   notice = $state<string | null>(null);
   readonly history = new GraphHistory();
   readonly ops: GraphOps;
+  /** The journey's record apart from its draft: publish, rename, tags, pause and resume. */
+  readonly record: JourneyRecord;
 
   readOnly = $derived(this.viewing !== 'draft');
   graphJson = $derived(JSON.stringify(toGraph(this.nodes, this.edges)));
@@ -62,7 +66,6 @@ export class JourneyEditor {
   #loaded = false;
   #lastSaved = '';
   #inflight: Promise<void> = Promise.resolve();
-  #tagWrites: Promise<void> = Promise.resolve();
   #stash: { nodes: FlowNode[]; edges: FlowEdge[] } | null = null;
   #saveSoon = debounce(() => void this.save(), 800);
   #recordSoon = debounce(() => this.history.record(this.graphJson), 250);
@@ -72,6 +75,7 @@ export class JourneyEditor {
     readonly catalogue: Catalogue,
   ) {
     this.ops = new GraphOps(this, catalogue);
+    this.record = new JourneyRecord(this, api);
     // Every change of graph or settings, whatever made it (drag, form, undo), flows through here.
     $effect(() => {
       const key = this.#saveKey;
@@ -155,72 +159,6 @@ export class JourneyEditor {
       if (!quiet) this.notice = errorMessage(error);
     } finally {
       if (!quiet) this.busy = null;
-    }
-  }
-
-  async publish(): Promise<void> {
-    await this.save();
-    this.busy = 'Publishing…';
-    try {
-      const res = await this.api.post<{ version: number }>(`/api/journeys/${this.id}/publish`);
-      this.notice = `Published version ${res.version}.`;
-      this.errors = [];
-      this.valid = true;
-      await this.refreshMeta();
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_graph') {
-        this.errors = error.details;
-        this.valid = false;
-        this.notice = `Not published: ${error.details.length} problem(s).`;
-      } else this.notice = errorMessage(error);
-    } finally {
-      this.busy = null;
-    }
-  }
-
-  /** Reloads name, status and versions without touching the graph being edited. */
-  async refreshMeta(): Promise<void> {
-    const journey = await this.api.get<Journey>(`/api/journeys/${this.id}`);
-    this.journey = journey;
-  }
-
-  async rename(name: string): Promise<void> {
-    if (!name.trim() || name === this.journey?.name) return;
-    try {
-      const journey = await this.api.patch<Journey>(`/api/journeys/${this.id}`, { name: name.trim() });
-      this.journey = { ...(this.journey ?? journey), name: journey.name ?? name };
-    } catch (error) {
-      this.notice = errorMessage(error);
-    }
-  }
-
-  /** Replaces the journey's tags (they are the journey's, not the draft's: saved at once). */
-  /**
-   * Shows the tags at once and writes them after any write still under way: a tag added
-   * while the previous one is being saved builds on it, and the writes land in order.
-   */
-  setTags(tags: string[]): Promise<void> {
-    const before = this.journey?.tags ?? [];
-    if (this.journey) this.journey = { ...this.journey, tags };
-    this.#tagWrites = this.#tagWrites.then(async () => {
-      const latest = () => this.journey?.tags === tags;
-      try {
-        const journey = await this.api.patch<Journey>(`/api/journeys/${this.id}`, { tags });
-        if (latest()) this.journey = { ...(this.journey ?? journey), tags: journey.tags ?? tags };
-      } catch (error) {
-        this.notice = errorMessage(error);
-        if (latest() && this.journey) this.journey = { ...this.journey, tags: before };
-      }
-    });
-    return this.#tagWrites;
-  }
-
-  async setPaused(paused: boolean): Promise<void> {
-    try {
-      const journey = await this.api.post<Journey>(`/api/journeys/${this.id}/${paused ? 'pause' : 'resume'}`);
-      this.journey = { ...(this.journey ?? journey), status: journey.status ?? (paused ? 'paused' : 'live') };
-    } catch (error) {
-      this.notice = errorMessage(error);
     }
   }
 
