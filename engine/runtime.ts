@@ -9,7 +9,7 @@ import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { DatabaseHealth } from './health.js';
-import { DefaultSmtp } from './messages/transport.js';
+import { DefaultSmtp } from './messages/outbox/transport.js';
 import { type ProcessIdentity, type ProcessRole, processIdentity } from './observability/identity.js';
 import { Metrics } from './observability/metrics.js';
 import { PackageFiles } from './packages/files.js';

@@ -1,4 +1,4 @@
-import { decodeEntities } from '../messages/prepare-email.js';
+import { decodeEntities } from '../messages/compose/prepare-email.js';
 
 /** One finding of a template preview (API.md "Preview and test send"). */
 export interface Problem {

@@ -1,5 +1,5 @@
 import { decodeHTML } from 'entities';
-import { decodeEntities } from '../messages/prepare-email.js';
+import { decodeEntities } from '../messages/compose/prepare-email.js';
 
 const BLOCK_END = /<\/(p|div|h[1-6]|li|tr|table|blockquote|section|article|header|footer|ul|ol)\s*>/gi;
 

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { StepSecrets } from '../credentials/step-secrets.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
-import { messageIdHeader } from '../messages/addresses.js';
-import type { DefaultSmtp } from '../messages/transport.js';
+import { messageIdHeader } from '../messages/compose/addresses.js';
+import type { DefaultSmtp } from '../messages/outbox/transport.js';
 
 /** A mail server's refusal of a test send: HTTP 502 `delivery_failed`. */
 export class DeliveryFailedError extends WaymarkError {

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SecretKeys } from '../config/secret-key.js';
-import { type EmailLinks, messageLinks } from '../messages/prepare-email.js';
+import { type EmailLinks, messageLinks } from '../messages/compose/prepare-email.js';
 
 // A preview click token: `p.<base64url of the URL>.<expiry>.<signature>`, the expiry in Unix
 // seconds and signed with the URL. It names no message, so the click route redirects it and

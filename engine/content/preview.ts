@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Contact, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import { loadContact } from '../contacts/load.js';
 import { contactIdFor } from '../contacts/merge/survivor.js';
-import { prepareEmail } from '../messages/prepare-email.js';
+import { prepareEmail } from '../messages/compose/prepare-email.js';
 import type { Runtime } from '../runtime.js';
 import { inlineContact } from '../test-runs/contact.js';
 import type { InlineContact } from '../test-runs/types.js';

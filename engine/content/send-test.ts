@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isMailbox, notMailbox, ValidationError, WaymarkError } from '@waymark/sdk';
-import { defaultFrom } from '../messages/addresses.js';
+import { defaultFrom } from '../messages/compose/addresses.js';
 import type { Runtime } from '../runtime.js';
 import { storeAndDeliver } from './outgoing.js';
 import { type PreviewRequest, previewTemplate } from './preview.js';

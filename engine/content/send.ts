@@ -2,7 +2,7 @@ import { NodeError, type SendRequest } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { SecretKeys } from '../config/secret-key.js';
 import type { Database } from '../db/database.js';
-import { messageLinks } from '../messages/prepare-email.js';
+import { messageLinks } from '../messages/compose/prepare-email.js';
 import { renderContent } from './render.js';
 import { loadSnippets } from './snippets.js';
 import { templateVersion } from './templates.js';

@@ -4,8 +4,8 @@ import { storeAndDeliver } from '../content/outgoing.js';
 import { renderContent, type TemplateContent } from '../content/render.js';
 import { loadSnippets } from '../content/snippets.js';
 import { templateVersion } from '../content/templates.js';
-import { defaultFrom } from '../messages/addresses.js';
-import { prepareEmail } from '../messages/prepare-email.js';
+import { defaultFrom } from '../messages/compose/addresses.js';
+import { prepareEmail } from '../messages/compose/prepare-email.js';
 import type { Runtime } from '../runtime.js';
 
 const BUILT_IN: TemplateContent = {

@@ -1,5 +1,5 @@
 import type { SecretKeys } from '../config/secret-key.js';
-import { signToken, verifyToken } from '../messages/tokens.js';
+import { signToken, verifyToken } from '../messages/tracking/tokens.js';
 
 /** What an address of ours receives: replies (`reply+<token>`) or delivery reports (`bounce`, `bounce+<token>`). */
 export type InboundAddressKind = 'reply' | 'bounce';

@@ -2,8 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
-import { outboxHeaders } from './outbox-headers.js';
-import { OUTBOX } from './transport.js';
+import { outboxHeaders } from './outbox/outbox-headers.js';
+import { OUTBOX } from './outbox/transport.js';
 
 export interface MessageFilter {
   contactId?: string;

@@ -1,7 +1,7 @@
 import { parseDuration } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { loadContactRules } from '../messages/contact-rules.js';
+import { loadContactRules } from '../messages/rules/contact-rules.js';
 import { pruneExpired } from './expired.js';
 import { dropPartitionsBefore } from './partitions.js';
 import { loadRetention, RETAINED, type Retained, retentionInterval } from './settings.js';

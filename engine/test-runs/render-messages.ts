@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type MessagesService, NodeError, parseDuration, type SendRequest, type SendResult } from '@waymark/sdk';
 import { resolveTemplate } from '../content/send.js';
-import { type ContactRules, loadContactRules } from '../messages/contact-rules.js';
-import { decide } from '../messages/decide.js';
-import { prepareMessage } from '../messages/prepare-message.js';
+import { prepareMessage } from '../messages/compose/prepare-message.js';
+import { type ContactRules, loadContactRules } from '../messages/rules/contact-rules.js';
+import { decide } from '../messages/rules/decide.js';
 import type { StepScope } from '../services/step-scope.js';
 import type { SimulatedContacts } from './render-contacts.js';
 import type { TestMessage } from './types.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { saveContactRules } from '../../engine/messages/contact-rules.js';
+import { saveContactRules } from '../../engine/messages/rules/contact-rules.js';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { defaultWorkspaceId } from '../../server/teams/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';

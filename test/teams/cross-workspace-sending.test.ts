@@ -1,6 +1,6 @@
 import type { SendRequest } from '@waymark/sdk';
 import { describe, expect, test } from 'vitest';
-import { credentialOf } from '../../engine/messages/send-prepare.js';
+import { credentialOf } from '../../engine/messages/send/send-prepare.js';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { createStepBatch } from '../../engine/runs/step/step-batch.js';
 import { stepScope } from '../channels/scope.js';

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { addTags, type TagAdd } from '../../contacts/tags.js';
 import type { Database } from '../../db/database.js';
 import { type DecisionReader, routingDecision } from '../../experiments/decisions.js';
-import { type SendItem, sendMessages, sendOne } from '../../messages/send-messages.js';
+import { type SendItem, sendMessages, sendOne } from '../../messages/send/send-messages.js';
 import type { StepBatchServices } from '../../services/step-scope.js';
 
 export interface StepBatch extends StepBatchServices {

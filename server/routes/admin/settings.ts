@@ -16,7 +16,7 @@ import {
   contactRulesSchema,
   loadContactRules,
   saveContactRules,
-} from '../../../engine/messages/contact-rules.js';
+} from '../../../engine/messages/rules/contact-rules.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/workspace.js';
 

@@ -6,7 +6,7 @@ import {
   recordOpen,
   redirectLocation,
   unsubscribe,
-} from '../../../engine/messages/tracking.js';
+} from '../../../engine/messages/tracking/tracking.js';
 import { sendError } from '../../plugins/errors.js';
 import { errorResponse } from '../../schemas/errors.js';
 

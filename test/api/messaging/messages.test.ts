@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { saveContactRules } from '../../../engine/messages/contact-rules.js';
+import { saveContactRules } from '../../../engine/messages/rules/contact-rules.js';
 import { createMessagesService } from '../../../engine/messages/service.js';
 import { defaultWorkspaceId } from '../../../server/teams/users.js';
 import { insertContact, stepScope } from '../../channels/scope.js';

@@ -1,14 +1,14 @@
 import { NodeError, type PreparedMessage, type SendRequest, type SendResult } from '@waymark/sdk';
-import type { SendingContact } from '../contacts/load.js';
-import { resolveTemplate } from '../content/send.js';
-import { isUuid, newId } from '../db/ids.js';
-import type { StoredLink } from '../db/tables/messages.js';
-import { journeySendRate, type RateLimit } from '../sending/send-rate.js';
-import { type SendingCredential, sendingCredential } from '../sending/senders.js';
-import { type StepScope, shared } from '../services/step-scope.js';
-import { type ContactRules, loadContactRules } from './contact-rules.js';
-import type { Decision } from './decide.js';
-import { prepareMessage } from './prepare-message.js';
+import type { SendingContact } from '../../contacts/load.js';
+import { resolveTemplate } from '../../content/send.js';
+import { isUuid, newId } from '../../db/ids.js';
+import type { StoredLink } from '../../db/tables/messages.js';
+import { journeySendRate, type RateLimit } from '../../sending/send-rate.js';
+import { type SendingCredential, sendingCredential } from '../../sending/senders.js';
+import { type StepScope, shared } from '../../services/step-scope.js';
+import { prepareMessage } from '../compose/prepare-message.js';
+import { type ContactRules, loadContactRules } from '../rules/contact-rules.js';
+import type { Decision } from '../rules/decide.js';
 
 /** One step's `ctx.messages.send`. */
 export interface SendItem {

@@ -1,7 +1,7 @@
 import { parseDuration, type SendRequest, type SuppressionReason } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { SendingContact } from '../contacts/load.js';
-import type { Database } from '../db/database.js';
+import type { SendingContact } from '../../contacts/load.js';
+import type { Database } from '../../db/database.js';
 import type { ContactRules } from './contact-rules.js';
 import { quietHoursEnd } from './quiet-hours.js';
 

@@ -1,7 +1,7 @@
 import { inDailyWindow, nextWallClockTime } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../runs/bookkeeping.js';
+import type { Database } from '../../db/database.js';
+import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../../runs/bookkeeping.js';
 import type { ContactRules } from './contact-rules.js';
 
 /**

@@ -8,14 +8,14 @@ import {
   WaymarkError,
 } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { lockContact } from '../contacts/lock.js';
-import type { Database } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
-import { endedRunsAmong } from '../runs/end-runs.js';
-import { dkimFor } from '../sending/dkim.js';
-import { type SendingCredential, sendThroughCredential } from '../sending/senders.js';
-import { type StepScope, shared } from '../services/step-scope.js';
-import { messageIdHeader } from './addresses.js';
+import { lockContact } from '../../contacts/lock.js';
+import type { Database } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { endedRunsAmong } from '../../runs/end-runs.js';
+import { dkimFor } from '../../sending/dkim.js';
+import { type SendingCredential, sendThroughCredential } from '../../sending/senders.js';
+import { type StepScope, shared } from '../../services/step-scope.js';
+import { messageIdHeader } from '../compose/addresses.js';
 import { sendSecrets } from './send-secrets.js';
 
 /** What the step is answered: the send's result, or the error to throw once the message row is written. */

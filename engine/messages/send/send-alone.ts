@@ -1,14 +1,14 @@
 import { NodeError, type SendResult } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import type { SendingContact } from '../contacts/load.js';
-import { existingContacts, lockContact } from '../contacts/lock.js';
-import type { Database } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
-import { holdoutsAmong } from '../experiments/holdout.js';
-import { endedRunsAmong } from '../runs/end-runs.js';
-import { takeRateSlotsSoon } from '../sending/send-rate.js';
-import type { SendingCredential } from '../sending/senders.js';
-import { decide } from './decide.js';
+import type { SendingContact } from '../../contacts/load.js';
+import { existingContacts, lockContact } from '../../contacts/lock.js';
+import type { Database } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { holdoutsAmong } from '../../experiments/holdout.js';
+import { endedRunsAmong } from '../../runs/end-runs.js';
+import { takeRateSlotsSoon } from '../../sending/send-rate.js';
+import type { SendingCredential } from '../../sending/senders.js';
+import { decide } from '../rules/decide.js';
 import { deliver, deliverLocked, markMessage, outcomeOf, runEnded } from './deliver.js';
 import {
   credentialOf,

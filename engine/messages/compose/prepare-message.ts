@@ -1,8 +1,8 @@
 import { type PreparedMessage, type SendRequest, withoutLinkMarks } from '@waymark/sdk';
-import { textFromHtml } from '../content/html-text.js';
-import type { StoredLink } from '../db/tables/messages.js';
-import { bounceAddress, replyAddress } from '../inbound/addresses.js';
-import type { StepScope } from '../services/step-scope.js';
+import { textFromHtml } from '../../content/html-text.js';
+import type { StoredLink } from '../../db/tables/messages.js';
+import { bounceAddress, replyAddress } from '../../inbound/addresses.js';
+import type { StepScope } from '../../services/step-scope.js';
 import { defaultFrom } from './addresses.js';
 import { prepareEmail } from './prepare-email.js';
 

@@ -1,8 +1,8 @@
 import { LINK_MARK_ATTRIBUTE, linkMarkOf, UNSUBSCRIBE_URL_PLACEHOLDER, withoutLinkMarks } from '@waymark/sdk';
 import { decodeHTMLAttribute } from 'entities';
-import type { SecretKeys } from '../config/secret-key.js';
-import type { StoredLink } from '../db/tables/messages.js';
-import { signToken } from './tokens.js';
+import type { SecretKeys } from '../../config/secret-key.js';
+import type { StoredLink } from '../../db/tables/messages.js';
+import { signToken } from '../tracking/tokens.js';
 
 /** What the email part of the gate adds to a message before it is delivered. */
 export interface PreparedEmail {

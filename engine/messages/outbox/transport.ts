@@ -1,7 +1,7 @@
 import { mailOf } from '@waymark/nodes-email/smtp-mail';
 import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { urlLogin } from '../credentials/url-secrets.js';
+import { urlLogin } from '../../credentials/url-secrets.js';
 
 /** The provider id of a message the built-in outbox kept (no `SMTP_URL`). */
 export const OUTBOX = 'outbox';

@@ -1,7 +1,7 @@
 import type { SendResult } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import { loadSendingContacts } from '../contacts/load.js';
-import type { Database } from '../db/database.js';
+import { loadSendingContacts } from '../../contacts/load.js';
+import type { Database } from '../../db/database.js';
 import { sendAlone } from './send-alone.js';
 import {
   type PreparedSend,

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
-import type { MessagesTable } from '../db/tables/messages.js';
+import type { Database } from '../../db/database.js';
+import type { MessagesTable } from '../../db/tables/messages.js';
 import type { messageRow } from './send-prepare.js';
 
 /** A group's message row: what the rules decided, and what its hand-over marked (or nothing). */

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type KeyPurpose, keysOf, type SecretKeys } from '../config/secret-key.js';
+import { type KeyPurpose, keysOf, type SecretKeys } from '../../config/secret-key.js';
 
 /** What a token stands for: a click on link `index`, an open, an unsubscribe, a reply, or a bounce. */
 export type TokenKind = 'c' | 'o' | 'u' | 'r' | 'b';

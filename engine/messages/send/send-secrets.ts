@@ -1,7 +1,7 @@
 import type { SendRequest } from '@waymark/sdk';
-import { StepSecrets } from '../credentials/step-secrets.js';
-import type { SendingCredential } from '../sending/senders.js';
-import type { StepScope } from '../services/step-scope.js';
+import { StepSecrets } from '../../credentials/step-secrets.js';
+import type { SendingCredential } from '../../sending/senders.js';
+import type { StepScope } from '../../services/step-scope.js';
 
 /**
  * The secrets a failed hand-over is hidden from: the step's, joined by what its sender logged in

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/database.js';
-import { loadSetting, saveSetting } from '../db/settings.js';
-import { inTransaction } from '../db/transaction.js';
+import type { Database } from '../../db/database.js';
+import { loadSetting, saveSetting } from '../../db/settings.js';
+import { inTransaction } from '../../db/transaction.js';
 import { retimeQuietHours } from './quiet-hours.js';
 
 /** The install's contact rules (API.md "Contact rules and consent"); `{}` on a fresh install. */

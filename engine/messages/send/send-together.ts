@@ -1,9 +1,9 @@
 import { NodeError, type SendResult } from '@waymark/sdk';
-import { existingContacts, lockContacts } from '../contacts/lock.js';
-import { inTransaction } from '../db/transaction.js';
-import { holdoutsAmong } from '../experiments/holdout.js';
-import { endedRunsAmong } from '../runs/end-runs.js';
-import { bouncedAmong, capSince, type Decision, judge, recentMarketingCounts } from './decide.js';
+import { existingContacts, lockContacts } from '../../contacts/lock.js';
+import { inTransaction } from '../../db/transaction.js';
+import { holdoutsAmong } from '../../experiments/holdout.js';
+import { endedRunsAmong } from '../../runs/end-runs.js';
+import { bouncedAmong, capSince, type Decision, judge, recentMarketingCounts } from '../rules/decide.js';
 import { type Delivery, handOver, markColumns, outcomeOf, runEnded } from './deliver.js';
 import { insertGroupRows } from './insert-group.js';
 import { decisionAnswer, messageRow, type PreparedSend } from './send-prepare.js';

@@ -1,14 +1,14 @@
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { SecretKeys } from '../config/secret-key.js';
-import { setConsent } from '../contacts/privacy/consent.js';
-import { setSubscription } from '../contacts/privacy/subscriptions.js';
-import { addTag, addToList } from '../contacts/tags.js';
-import type { Database } from '../db/database.js';
-import type { StoredLink } from '../db/tables/messages.js';
-import { newTally, recordEvent } from '../events/record.js';
-import type { TriggerCounter } from '../observability/metrics.js';
-import { EVENT_TRIGGER } from '../runs/event-effects.js';
+import type { SecretKeys } from '../../config/secret-key.js';
+import { setConsent } from '../../contacts/privacy/consent.js';
+import { setSubscription } from '../../contacts/privacy/subscriptions.js';
+import { addTag, addToList } from '../../contacts/tags.js';
+import type { Database } from '../../db/database.js';
+import type { StoredLink } from '../../db/tables/messages.js';
+import { newTally, recordEvent } from '../../events/record.js';
+import type { TriggerCounter } from '../../observability/metrics.js';
+import { EVENT_TRIGGER } from '../../runs/event-effects.js';
 import { verifyToken } from './tokens.js';
 
 interface TrackedMessage {

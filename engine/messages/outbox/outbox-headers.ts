@@ -1,7 +1,7 @@
 import { mailOf } from '@waymark/nodes-email/smtp-mail';
 import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer from 'nodemailer';
-import { messageIdHeader } from './addresses.js';
+import { messageIdHeader } from '../compose/addresses.js';
 
 /** One header line of a message: its name as written, its value unfolded. */
 export interface MimeHeader {
