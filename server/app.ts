@@ -20,8 +20,8 @@ import { validatorCompilers } from './plugins/validators.js';
 import { routableUrl } from './routable-url.js';
 import { routes } from './routes/index.js';
 import { addCommonAnswers } from './schemas/common-answers.js';
-import { auditHooks } from './teams/audit.js';
-import { addRolesToDocument } from './teams/openapi.js';
+import { addRolesToDocument } from './teams/access/openapi.js';
+import { auditHooks } from './teams/audit/audit.js';
 
 export interface AppOptions {
   /** Whether `/healthz` also requires a running worker (the combined `start`). */

@@ -13,7 +13,7 @@ import { ensureAdminToken } from './auth/tokens.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
 import { listenError } from './listen-error.js';
 import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
-import { ensureSetupLink } from './teams/setup.js';
+import { ensureSetupLink } from './teams/accounts/setup.js';
 
 const COMMANDS = ['start', 'server', 'worker', 'migrate'] as const;
 type Command = (typeof COMMANDS)[number];

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
-import { OWNER_SCOPE } from '../teams/permissions.js';
-import { ForbiddenError } from '../teams/principal.js';
+import { OWNER_SCOPE } from '../teams/access/permissions.js';
+import { ForbiddenError } from '../teams/access/principal.js';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 

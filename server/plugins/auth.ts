@@ -11,10 +11,10 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { findToken, redeemLiveTicket, type TokenPrincipal, tokenById } from '../auth/tokens.js';
-import { documentPermission } from '../teams/openapi.js';
-import { type RoutePermission, routePermission } from '../teams/permissions.js';
-import { authorize, CsrfError, type Principal, resolveStanding, type Standing } from '../teams/principal.js';
-import { findSession, SESSION_COOKIE } from '../teams/sessions.js';
+import { documentPermission } from '../teams/access/openapi.js';
+import { type RoutePermission, routePermission } from '../teams/access/permissions.js';
+import { authorize, CsrfError, type Principal, resolveStanding, type Standing } from '../teams/access/principal.js';
+import { findSession, SESSION_COOKIE } from '../teams/accounts/sessions.js';
 import { sendError } from './errors.js';
 import { listOf } from './failed-auth.js';
 
@@ -138,7 +138,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       .where('id', '=', holder.userId)
       .executeTakeFirst();
     if (!user) return null;
-    // The session it was taken under, so the socket ends with it (teams/live-admission.ts).
+    // The session it was taken under, so the socket ends with it (teams/access/live-admission.ts).
     const principal: Principal = { type: 'user', ...user, sessionId: holder.sessionId, csrfToken: '', user };
     return { principal, workspace: holder.workspaceId };
   }

@@ -6,7 +6,7 @@ import { getMessage } from '../../engine/messages/queries.js';
 import { saveContactRules } from '../../engine/messages/rules/contact-rules.js';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { createStepBatch } from '../../engine/runs/step/step-batch.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { insertContact, stepScope } from './scope.js';
 

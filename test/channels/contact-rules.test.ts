@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { saveContactRules } from '../../engine/messages/rules/contact-rules.js';
 import { createMessagesService } from '../../engine/messages/service.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { insertContact, stepScope } from './scope.js';
 

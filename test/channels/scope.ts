@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { createMessagesService } from '../../engine/messages/service.js';
 import type { Runtime } from '../../engine/runtime.js';
 import type { StepScope } from '../../engine/services/step-scope.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 
 /**
  * A step scope as the engine would build it, with its own idempotency key unless given one,

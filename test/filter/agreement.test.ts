@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContacts } from '../../engine/contacts/load.js';
 import { toContactEvent } from '../../engine/events/record.js';
 import { compileFilter } from '../../engine/segments/compile.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const scalar = fc.oneof(

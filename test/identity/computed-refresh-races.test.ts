@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { refreshDue } from '../../engine/computed/schedule.js';
 import { deleteComputed, lockComputed, putComputed } from '../../engine/computed/store.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 import { insertContact } from '../channels/scope.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { bindContact } from '../../engine/contacts/identity/bind.js';
 import { identityHolders } from '../../engine/contacts/identity/holders.js';
-import { defaultWorkspaceId } from '../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
 let t: TestRuntime;

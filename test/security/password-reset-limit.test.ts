@@ -5,7 +5,7 @@ import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../engine/logger.js';
 import { enforceAllRetention } from '../../engine/retention/enforce.js';
-import { RESET_MAILS_PER_HOUR } from '../../server/teams/reset-links.js';
+import { RESET_MAILS_PER_HOUR } from '../../server/teams/accounts/reset-links.js';
 import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { defaultWorkspace, makeUser } from '../teams/support.js';

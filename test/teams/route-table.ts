@@ -3,7 +3,7 @@ import { form, template } from './two-workspaces.js';
 
 /**
  * Every route and the permission teams.md gives it, written out from the contract's table
- * (not from server/teams/permissions.ts, which this checks).
+ * (not from server/teams/access/permissions.ts, which this checks).
  */
 export const ROUTES: [method: string, path: string, permission: string][] = [
   ['GET', '/api/openapi.json', 'public'],

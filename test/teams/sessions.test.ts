@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureSetupLink } from '../../server/teams/setup.js';
+import { ensureSetupLink } from '../../server/teams/accounts/setup.js';
 import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import {

@@ -2,7 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
 import type { Role } from '../../engine/db/tables/teams.js';
-import { hashPassword } from '../../server/teams/users.js';
+import { hashPassword } from '../../server/teams/accounts/users.js';
 import type { TestApp } from '../support/runtime.js';
 
 export const PASSWORD = 'correct horse battery';

@@ -10,7 +10,7 @@ import { rateBacklog } from '../../../engine/sending/send-rate.js';
 import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 // A blank name cannot be told apart in the node inspector's credential picker.
 const nameSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN } as const;

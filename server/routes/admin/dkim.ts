@@ -2,7 +2,7 @@ import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { dkimDomain, dkimRecord, loadDkimKeys } from '../../../engine/sending/dkim.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 const domainSchema = {
   type: 'object',

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { enforceRetention } from '../../../engine/retention/enforce.js';
 import { loadRetention, parseRetention, saveRetention } from '../../../engine/retention/settings.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 const duration = { type: 'string', description: 'ISO 8601 duration of whole years, months, weeks and days' } as const;
 const settingsSchema = {

@@ -18,7 +18,7 @@ import {
   saveContactRules,
 } from '../../../engine/messages/rules/contact-rules.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 /** Installation settings: the contact rules every message goes through. */
 export async function settingsRoutes(app: FastifyInstance) {

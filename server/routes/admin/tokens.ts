@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { createToken, issueLiveTicket, listTokens, revokeToken } from '../../auth/tokens.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
-import { SCOPE_PERMISSIONS } from '../../teams/permissions.js';
-import type { Principal } from '../../teams/principal.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { SCOPE_PERMISSIONS } from '../../teams/access/permissions.js';
+import type { Principal } from '../../teams/access/principal.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 const SCOPES = Object.keys(SCOPE_PERMISSIONS);
 

@@ -8,7 +8,7 @@ import {
   putComputed,
 } from '../../../engine/computed/store.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 const attributeSchema = {
   type: 'object',

@@ -22,7 +22,7 @@ import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
 import { idParams } from '../../schemas/ids.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import {
   anyObject,
   contactSchema,

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../../../engine/db/cursor.js';
 import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses, eventSchema } from './schemas.js';
 
 interface EventBody {

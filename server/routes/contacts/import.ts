@@ -3,7 +3,7 @@ import { WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { importContacts } from '../../../engine/contacts/import.js';
 import { unsupportedMediaType } from '../../plugins/bodies.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses, importResultSchema } from './schemas.js';
 
 const IMPORT_LIMIT = 50 * 1024 * 1024;

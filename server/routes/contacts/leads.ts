@@ -5,7 +5,7 @@ import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js'
 import { type LeadRow, toApiLead } from '../../../engine/leads/service.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams, uuid } from '../../schemas/ids.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const statusSchema = { type: 'string', enum: ['open', 'won', 'lost'] } as const;

@@ -3,7 +3,7 @@ import { loadContact } from '../../../engine/contacts/load.js';
 import { mergeContacts } from '../../../engine/contacts/merge/merge.js';
 import { unmergeContacts } from '../../../engine/contacts/merge/unmerge.js';
 import { idParams } from '../../schemas/ids.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { contactSchema, errorResponses } from './schemas.js';
 
 const fromBody = {

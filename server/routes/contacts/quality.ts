@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { qualityReport } from '../../../engine/contacts/quality.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses } from './schemas.js';
 
 const groupCount = {

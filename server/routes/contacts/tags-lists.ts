@@ -11,7 +11,7 @@ import {
   setTagLifespan,
 } from '../../../engine/contacts/tags.js';
 import { idParams } from '../../schemas/ids.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses, listMembershipSchema, tagStateSchema } from './schemas.js';
 
 /** Tags with their default lifespans, lists with their member counts, and a contact's tags and lists. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type FormDefinition, type FormField, withDefaults } from '../../../engine/forms/definition.js';
 import { deleteForm, getForm, listForms, putForm } from '../../../engine/forms/store.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { formBody, formListSchema, formSchema } from './schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;

@@ -3,7 +3,7 @@ import { journeyAnalytics } from '../../../engine/experiments/analytics.js';
 import { clearWinner, overrideWinner } from '../../../engine/experiments/decide.js';
 import { journeyExperiments } from '../../../engine/experiments/experiments.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import * as s from './experiments-schemas.js';
 import { journeyIdParams } from './schemas.js';
 

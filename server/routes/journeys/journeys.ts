@@ -13,8 +13,8 @@ import { getVersion, graphOf } from '../../../engine/journeys/versions.js';
 import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { versionNumber } from '../../schemas/version-number.js';
-import { readableGraph } from '../../teams/journey-reads.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { readableGraph } from '../../teams/access/journey-reads.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import * as s from './schemas.js';
 
 type IdParams = { id: string };

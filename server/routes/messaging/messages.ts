@@ -4,7 +4,7 @@ import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js'
 import { getMessage, listMessages } from '../../../engine/messages/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams, uuid } from '../../schemas/ids.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { deleteSnippet, getSnippet, listSnippets, putSnippet } from '../../../engine/content/snippets.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { snippetSchema } from './template-schemas.js';
 
 const nameParams = {

@@ -12,8 +12,8 @@ import {
   templateVersion,
 } from '../../../engine/content/templates.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { requireContactReads } from '../../teams/contact-reads.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { requireContactReads } from '../../teams/access/contact-reads.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import {
   contentBody,
   contentIdParams,

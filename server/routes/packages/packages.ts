@@ -7,7 +7,7 @@ import { searchRegistry } from '../../../engine/packages/npm-registry.js';
 import { deletePackage, getPackageRow, listPackageRows } from '../../../engine/packages/store.js';
 import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import {
   installBodySchema,
   packageDetailSchema,

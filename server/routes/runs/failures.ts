@@ -10,7 +10,7 @@ import type { FailureFilter } from '../../../engine/runs/failures/select-failed.
 import { errorResponses } from '../../schemas/errors.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { journeyIdParams } from '../journeys/schemas.js';
 
 const tags = ['failures'];

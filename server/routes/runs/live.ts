@@ -4,9 +4,9 @@ import { STEPS_CHANNEL, type StepNotice } from '../../../engine/runs/bookkeeping
 import { NotificationListener } from '../../../engine/runs/listener.js';
 import { LiveWatch } from '../../../engine/runs/live-watch.js';
 import { errorResponses } from '../../schemas/errors.js';
-import { type LiveHolder, liveHolderOf, lostHolders } from '../../teams/live-admission.js';
-import type { Principal } from '../../teams/principal.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { type LiveHolder, liveHolderOf, lostHolders } from '../../teams/access/live-admission.js';
+import type { Principal } from '../../teams/access/principal.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 /** A client this far behind (bytes queued on its socket) is dropped rather than buffered. */
 const MAX_BUFFERED = 1024 * 1024;

@@ -7,8 +7,8 @@ import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
-import { mayReadContacts, requireContactReads } from '../../teams/contact-reads.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { mayReadContacts, requireContactReads } from '../../teams/access/contact-reads.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 
 const tags = ['runs'];
 const statuses = ['running', 'waiting', 'completed', 'failed', 'exited'];

@@ -4,8 +4,8 @@ import type { TestRunRequest } from '../../../engine/test-runs/types.js';
 import { MAX_TEST_STEPS } from '../../../engine/test-runs/walk.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
-import { mayReadContacts, requireContactReads } from '../../teams/contact-reads.js';
-import { workspaceOf } from '../../teams/workspace.js';
+import { mayReadContacts, requireContactReads } from '../../teams/access/contact-reads.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { contactSchema } from '../contacts/schemas.js';
 import { journeyIdParams } from '../journeys/schemas.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../schemas/errors.js';
-import { listAudit } from '../../teams/audit.js';
+import { listAudit } from '../../teams/audit/audit.js';
 
 const entrySchema = {
   type: 'object',

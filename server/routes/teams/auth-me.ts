@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../schemas/errors.js';
-import type { Principal } from '../../teams/principal.js';
-import { workspaceRoleSchema } from '../../teams/session-answer.js';
-import { userWorkspaces } from '../../teams/users.js';
+import type { Principal } from '../../teams/access/principal.js';
+import { workspaceRoleSchema } from '../../teams/accounts/session-answer.js';
+import { userWorkspaces } from '../../teams/accounts/users.js';
 
 const meSchema = {
   type: 'object',

@@ -8,9 +8,9 @@ import {
   emailCheck,
   sessionAnswerSchema,
   validEmail,
-} from '../../teams/session-answer.js';
-import { redeemSetupCode, setupCodeValid } from '../../teams/setup.js';
-import { defaultWorkspaceId, hashPassword, hasOwner } from '../../teams/users.js';
+} from '../../teams/accounts/session-answer.js';
+import { redeemSetupCode, setupCodeValid } from '../../teams/accounts/setup.js';
+import { defaultWorkspaceId, hashPassword, hasOwner } from '../../teams/accounts/users.js';
 
 const unknownCode = () => new NotFoundError('no such setup code (unknown, used or expired, or there is an owner)');
 

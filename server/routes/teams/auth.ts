@@ -1,10 +1,9 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { errorResponses } from '../../schemas/errors.js';
-import { attemptFailed, attemptSucceeded, beginAttempt, liftLock } from '../../teams/lockout.js';
-import { linkMail, sendPersonMail } from '../../teams/mail.js';
-import { type Principal, UnauthorizedError } from '../../teams/principal.js';
-import { issueResetLink, RESET_MAILS_PER_HOUR } from '../../teams/reset-links.js';
+import { type Principal, UnauthorizedError } from '../../teams/access/principal.js';
+import { attemptFailed, attemptSucceeded, beginAttempt, liftLock } from '../../teams/accounts/lockout.js';
+import { issueResetLink, RESET_MAILS_PER_HOUR } from '../../teams/accounts/reset-links.js';
 import {
   answerWithSession,
   clearSessionCookies,
@@ -12,9 +11,10 @@ import {
   emailCheck,
   sessionAnswerSchema,
   validEmail,
-} from '../../teams/session-answer.js';
-import { endSession, endUserSessions } from '../../teams/sessions.js';
-import { checkPassword, findUserByEmail, hashPassword, sha256 } from '../../teams/users.js';
+} from '../../teams/accounts/session-answer.js';
+import { endSession, endUserSessions } from '../../teams/accounts/sessions.js';
+import { checkPassword, findUserByEmail, hashPassword, sha256 } from '../../teams/accounts/users.js';
+import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import { meRoutes } from './auth-me.js';
 import { setupRoutes } from './auth-setup.js';
 

@@ -3,26 +3,26 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { uuid } from '../../schemas/ids.js';
-import type { Actor } from '../../teams/audit.js';
-import {
-  endInvitation,
-  invite,
-  openInvitation,
-  pendingInvitations,
-  revokeInvitation,
-} from '../../teams/invitations.js';
-import { attemptFailed, attemptSucceeded, beginAttempt } from '../../teams/lockout.js';
-import { linkMail, sendPersonMail } from '../../teams/mail.js';
-import { ROLES } from '../../teams/permissions.js';
-import { ForbiddenError, type Principal, UnauthorizedError } from '../../teams/principal.js';
+import { ROLES } from '../../teams/access/permissions.js';
+import { ForbiddenError, type Principal, UnauthorizedError } from '../../teams/access/principal.js';
+import { attemptFailed, attemptSucceeded, beginAttempt } from '../../teams/accounts/lockout.js';
 import {
   answerWithSession,
   credentialsProperties,
   emailCheck,
   sessionAnswerSchema,
   validEmail,
-} from '../../teams/session-answer.js';
-import { checkPassword, hashPassword } from '../../teams/users.js';
+} from '../../teams/accounts/session-answer.js';
+import { checkPassword, hashPassword } from '../../teams/accounts/users.js';
+import type { Actor } from '../../teams/audit/audit.js';
+import { linkMail, sendPersonMail } from '../../teams/mail.js';
+import {
+  endInvitation,
+  invite,
+  openInvitation,
+  pendingInvitations,
+  revokeInvitation,
+} from '../../teams/members/invitations.js';
 
 const invitationSchema = {
   type: 'object',

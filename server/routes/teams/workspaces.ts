@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { uuid } from '../../schemas/ids.js';
-import { changeRole, listMembers, memberRole, removeMember } from '../../teams/members.js';
-import { ROLES } from '../../teams/permissions.js';
-import { ForbiddenError, type Principal } from '../../teams/principal.js';
+import { ROLES } from '../../teams/access/permissions.js';
+import { ForbiddenError, type Principal } from '../../teams/access/principal.js';
+import { changeRole, listMembers, memberRole, removeMember } from '../../teams/members/members.js';
 
 const workspaceSchema = {
   type: 'object',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContact } from '../../../engine/contacts/load.js';
 import { createMessagesService } from '../../../engine/messages/service.js';
-import { defaultWorkspaceId } from '../../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../../server/teams/accounts/users.js';
 import { eventsOf as eventsIn, insertContact, stepScope } from '../../channels/scope.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { importContacts } from '../../../engine/contacts/import.js';
 import { analyzeGrownTables } from '../../../engine/db/statistics.js';
-import { defaultWorkspaceId } from '../../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../../server/teams/accounts/users.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
 import { eventually } from '../support.js';
 

@@ -6,7 +6,7 @@ import { endRuns } from '../../../engine/runs/end-runs.js';
 import { startRun, startRunsForContacts } from '../../../engine/runs/entry/start.js';
 import { applyEventEffects } from '../../../engine/runs/event-effects.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
-import { defaultWorkspaceId } from '../../../server/teams/users.js';
+import { defaultWorkspaceId } from '../../../server/teams/accounts/users.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
 import { e, eventually, n, publish, runEnds, testPackage } from '../support.js';
 

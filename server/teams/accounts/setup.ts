@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
+import type { Database } from '../../../engine/db/database.js';
 import { defaultWorkspaceId, hasOwner, newSecret, sha256 } from './users.js';
 
 const SETUP_HOURS = 24;

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
+import type { Database } from '../../../engine/db/database.js';
 import { newSecret, sha256 } from './users.js';
 
 export const SESSION_COOKIE = 'waymark_session';

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
-import { decodeCursor, encodeCursor } from '../../engine/db/cursor.js';
-import type { Database } from '../../engine/db/database.js';
-import { diffGraphs } from '../../engine/graph/diff.js';
-import type { JourneyGraph } from '../../engine/graph/types.js';
-import { graphOf } from '../../engine/journeys/versions.js';
+import { decodeCursor, encodeCursor } from '../../../engine/db/cursor.js';
+import type { Database } from '../../../engine/db/database.js';
+import { diffGraphs } from '../../../engine/graph/diff.js';
+import type { JourneyGraph } from '../../../engine/graph/types.js';
+import { graphOf } from '../../../engine/journeys/versions.js';
 import { auditAction } from './audit-actions.js';
 
 export type Actor = { type: 'user' | 'token' | 'system'; id: string | null; name: string; email?: string };

@@ -1,8 +1,8 @@
 import { type ErrorDetail, ValidationError } from '@waymark/sdk';
 import type { FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
-import type { BodyCheck } from '../plugins/body-checks.js';
+import type { Database } from '../../../engine/db/database.js';
+import type { BodyCheck } from '../../plugins/body-checks.js';
 import { CSRF_COOKIE, SESSION_COOKIE, startSession } from './sessions.js';
 import { userWorkspaces } from './users.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
+import type { Database } from '../../../engine/db/database.js';
+import { liveSessions } from '../accounts/sessions.js';
 import type { Principal } from './principal.js';
-import { liveSessions } from './sessions.js';
 
 /**
  * Who holds an open live-feed socket: its token, or a member of the workspace it watches under

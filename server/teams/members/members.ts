@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
-import type { Role } from '../../engine/db/tables/teams.js';
-import { ForbiddenError } from './principal.js';
+import type { Database } from '../../../engine/db/database.js';
+import type { Role } from '../../../engine/db/tables/teams.js';
+import { ForbiddenError } from '../access/principal.js';
 
 const iso = (d: unknown) => (d as Date).toISOString();
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { withSecretParamsHidden } from '../../engine/graph/secret-params.js';
-import type { JourneyGraph } from '../../engine/graph/types.js';
-import type { NodeRegistry } from '../../engine/registry/registry.js';
+import { withSecretParamsHidden } from '../../../engine/graph/secret-params.js';
+import type { JourneyGraph } from '../../../engine/graph/types.js';
+import type { NodeRegistry } from '../../../engine/registry/registry.js';
 
 /**
  * A journey's graph as the request may read it: whole to whoever may change the journey

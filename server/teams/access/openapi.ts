@@ -1,5 +1,5 @@
 import type { RouteOptions } from 'fastify';
-import { errorResponse } from '../schemas/errors.js';
+import { errorResponse } from '../../schemas/errors.js';
 import { ROLE_PERMISSIONS, routePermission, SCOPE_PERMISSIONS } from './permissions.js';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
-import type { Role } from '../../engine/db/tables/teams.js';
+import type { Database } from '../../../engine/db/database.js';
+import type { Role } from '../../../engine/db/tables/teams.js';
 
 /** `Algorithm.Argon2id` (a const enum, which isolated modules cannot read). */
 const ARGON2ID = 2;

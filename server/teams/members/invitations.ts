@@ -1,9 +1,9 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
-import type { Role } from '../../engine/db/tables/teams.js';
-import type { Actor } from './audit.js';
-import { newSecret, sha256 } from './users.js';
+import type { Database } from '../../../engine/db/database.js';
+import type { Role } from '../../../engine/db/tables/teams.js';
+import { newSecret, sha256 } from '../accounts/users.js';
+import type { Actor } from '../audit/audit.js';
 
 const INVITATION_DAYS = 7;
 const iso = (d: unknown) => (d as Date).toISOString();

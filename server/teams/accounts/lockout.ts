@@ -1,6 +1,6 @@
 import { RateLimitedError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
+import type { Database } from '../../../engine/db/database.js';
 
 /** 10 failed sign-ins for one email within 15 minutes lock it until 15 minutes after the 10th. */
 const MAX_FAILURES = 10;

@@ -1,8 +1,9 @@
 import { NotFoundError, WaymarkError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../engine/db/database.js';
-import type { Role } from '../../engine/db/tables/teams.js';
-import type { TokenPrincipal } from '../auth/tokens.js';
+import type { Database } from '../../../engine/db/database.js';
+import type { Role } from '../../../engine/db/tables/teams.js';
+import type { TokenPrincipal } from '../../auth/tokens.js';
+import type { SessionPrincipal } from '../accounts/sessions.js';
 import {
   OWNER_SCOPE,
   type Permission,
@@ -10,7 +11,6 @@ import {
   rolePermissions,
   scopePermissions,
 } from './permissions.js';
-import type { SessionPrincipal } from './sessions.js';
 
 /** Who a request acts as. */
 export type Principal =
