@@ -82,7 +82,6 @@ export {
   endpointOf,
   endpointSchema,
   jsonBody,
-  NONCE_WINDOW_SECONDS,
   type ProviderContext,
   type ProviderEvent,
   type ProviderRequest,

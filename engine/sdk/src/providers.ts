@@ -53,20 +53,10 @@ export interface ProviderEvent {
   /**
    * A value the provider's signature covers where it does not cover the event (Mailgun's
    * `token`): it signs this one event only, and a request bringing it with another event is
-   * refused as unverified. A provider that gives one refuses, in `verify`, a signature made
-   * more than NONCE_WINDOW_SECONDS from now: Waymark forgets a nonce twice that long after it
-   * first came, when no signature carrying it can verify any more.
+   * refused as unverified.
    */
   nonce?: string;
 }
-
-/**
- * How far from now a signature carrying a `nonce` may have been made (either way, for clocks
- * that differ): 12 hours. Mailgun retries a webhook for 8 hours, perhaps under its first
- * signature, so a retry is still taken; an older signature verifies nothing, so its nonce need
- * not be kept (Waymark keeps each for twice this, the longest it can still be honoured).
- */
-export const NONCE_WINDOW_SECONDS = 12 * 60 * 60;
 
 /** What an event webhook's checks may use: Waymark's outgoing HTTP (to fetch a signing certificate). */
 export interface ProviderContext {
