@@ -16,7 +16,11 @@ const secureHeaders = helmet({
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
       styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:'],
+      // An email's own images, shown in the previews' sandboxed frames: a frame's `srcdoc`
+      // inherits this policy, so it must allow what a frame may show, and each frame narrows it
+      // with a policy of its own (the outbox's blocks remote images until asked). The editor's
+      // own pages load no remote image.
+      imgSrc: ["'self'", 'data:', 'https:', 'http:'],
       fontSrc: ["'self'", 'data:'],
       connectSrc: ["'self'"],
       objectSrc: ["'none'"],

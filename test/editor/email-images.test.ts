@@ -1,0 +1,73 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { TEST_TOKEN } from '../support/runtime.js';
+
+// An email's own images (a shop's CDN) in the editor's previews: a preview frame's `srcdoc`
+// inherits the page's Content-Security-Policy, which must let each frame show what its own
+// policy allows — the template preview at once, the outbox only when asked (it counts as an open).
+describe.skipIf(!hasChromium)('an email’s remote images in the browser', () => {
+  let s: EditorSession;
+  let images: Server;
+  let cdn: string;
+  const fetched: string[] = [];
+  const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+
+  beforeAll(async () => {
+    images = createServer((req, res) => {
+      fetched.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'image/gif' }).end(Buffer.from('R0lGODlhAQABAAAAACw=', 'base64'));
+    });
+    await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
+    cdn = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
+    s = await openEditor();
+    await s.page.goto(`${s.url}/?token=${TEST_TOKEN}`);
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+    images?.closeAllConnections();
+    await new Promise((resolve) => images?.close(resolve));
+  });
+
+  const template = (name: string, image: string) => ({
+    name,
+    format: 'html',
+    subject: 'Sale',
+    body: `<p>Sale</p><img src="${cdn}/${image}" alt="Sale">`,
+  });
+
+  test('show in the template preview', async () => {
+    await s.app.inject({
+      method: 'PUT',
+      url: '/api/templates/promo',
+      headers: auth,
+      payload: template('Promo', 'preview.gif'),
+    });
+    await s.page.goto(`${s.url}/templates/promo`);
+    await expect.poll(() => fetched.includes('/preview.gif'), { timeout: 10_000 }).toBe(true);
+  });
+
+  test('show in the outbox once asked for, not before', async () => {
+    await s.app.inject({
+      method: 'PUT',
+      url: '/api/templates/mailed',
+      headers: auth,
+      payload: template('Mailed', 'outbox.gif'),
+    });
+    const sent = await s.app.inject({
+      method: 'POST',
+      url: '/api/templates/mailed/send-test',
+      headers: auth,
+      payload: { to: 'qa@example.com', from: 'shop@example.com' },
+    });
+    expect(sent.statusCode, sent.body).toBeLessThan(300);
+    await s.page.goto(`${s.url}/outbox`);
+    await s.page.locator('tr.clickable', { hasText: 'qa@example.com' }).first().click();
+    const frame = s.page.frameLocator('iframe[title="Message HTML"]');
+    await expect.poll(() => frame.getByText('Sale').isVisible()).toBe(true);
+    expect(fetched).not.toContain('/outbox.gif');
+    await s.page.getByLabel(/Load remote images/).check();
+    await expect.poll(() => fetched.includes('/outbox.gif'), { timeout: 10_000 }).toBe(true);
+  });
+});
