@@ -1,8 +1,6 @@
+import { REDACTED } from '../credentials/step-secrets.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { JourneyGraph } from './types.js';
-
-/** What a secret param's value reads as to whoever may not change the journey. */
-export const HIDDEN_PARAM = '[redacted]';
 
 /** The params of a node type's schema marked `writeOnly` (JSON Schema: sent, never shown back). */
 function writeOnlyParams(registry: NodeRegistry, type: string, version: number): string[] {
@@ -29,7 +27,7 @@ export function withSecretParamsHidden(graph: JourneyGraph, registry: NodeRegist
       const hidden = writeOnlyParams(registry, node.type, node.version).filter((key) => node.params?.[key] != null);
       if (hidden.length === 0) return node;
       const params = { ...node.params };
-      for (const key of hidden) params[key] = HIDDEN_PARAM;
+      for (const key of hidden) params[key] = REDACTED;
       return { ...node, params };
     }),
   };

@@ -38,29 +38,28 @@ function unsendable(value: string): string {
   return 'a character beyond Latin-1, which a header may not (encode it, e.g. with url_encode)';
 }
 
+const invalidHeader = (message: string) => new NodeError(message, { code: 'http.invalid-header' });
+
 /**
- * The headers as they may go out. A CR or LF in a value, which a template can render from a
+ * Refuses headers that cannot go out. A CR or LF in a value, which a template can render from a
  * contact's attribute, would otherwise fail inside Node as a bare TypeError (retried as
  * unexpected) — and is what a header injection is made of: refused for good, naming the header.
  */
-function checkedHeaders(headers: Readonly<Record<string, string>> = {}): Record<string, string> {
+function checkHeaders(headers: Readonly<Record<string, string>> = {}): void {
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string' && typeof value !== 'number')
-      throw new NodeError(`the header "${name}" is ${value === null ? 'null' : typeof value}, not a string`, {
-        code: 'http.invalid-header',
-      });
+      throw invalidHeader(`the header "${name}" is ${value === null ? 'null' : typeof value}, not a string`);
     try {
       http.validateHeaderName(name);
     } catch {
-      throw new NodeError(`the header name "${name}" is not a valid HTTP token`, { code: 'http.invalid-header' });
+      throw invalidHeader(`the header name "${name}" is not a valid HTTP token`);
     }
     try {
       http.validateHeaderValue(name, value);
     } catch {
-      throw new NodeError(`the header "${name}" holds ${unsendable(String(value))}`, { code: 'http.invalid-header' });
+      throw invalidHeader(`the header "${name}" holds ${unsendable(String(value))}`);
     }
   }
-  return { ...headers };
 }
 
 /** A body as JSON when it says so (and parses), else as text. */
@@ -169,11 +168,11 @@ export function createHttpClient(scope: Pick<StepScope, 'runtime'> & { idempoten
   return {
     async request(request) {
       const url = routed(parseUrl(request.url), scope.runtime.httpStandIns);
-      const given = checkedHeaders(request.headers);
+      checkHeaders(request.headers);
       const address = await resolveTarget(url, scope.runtime.config.httpAllowPrivate);
       const headers: Record<string, string> = {
         'user-agent': 'Waymark',
-        ...given,
+        ...request.headers,
         ...(scope.idempotencyKey ? { 'idempotency-key': scope.idempotencyKey } : {}),
       };
       if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {

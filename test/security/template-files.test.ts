@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { draft, e, hook, n, testRun } from '../test-runs/support.js';
+import { previewDraft } from './template-preview.js';
 
 /**
  * What a template may insert. The attacker is a journey author (an editor) writing Liquid:
@@ -31,13 +32,7 @@ const INSERTS = [
   "{% layout 'hasOwnProperty' %}x",
 ];
 
-const preview = (body: string) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/api/templates/x/preview',
-    headers: t.auth,
-    payload: { draft: { format: 'html', subject: 'Hi', body } },
-  });
+const preview = (body: string) => previewDraft(t, body);
 
 describe('a template inserting what is no stored snippet', () => {
   for (const body of INSERTS) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { draft, e, hook, n, postTest, testRun } from '../test-runs/support.js';
+import { previewDraft } from './template-preview.js';
 
 /**
  * What a template may cost. The attacker is a journey author (an editor): a template is Liquid
@@ -33,13 +34,7 @@ const emailDraft = (html: string) =>
     edges: [e('hook', 'm')],
   });
 
-const preview = (body: string) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/api/templates/x/preview',
-    headers: t.auth,
-    payload: { draft: { format: 'html', subject: 'Hi', body } },
-  });
+const preview = (body: string) => previewDraft(t, body);
 
 describe('a template that would loop or allocate without bound', () => {
   for (const [name, body] of [
