@@ -16,6 +16,35 @@ export interface FieldProps {
   required?: boolean;
   /** The new value; `undefined` removes an optional key. */
   onchange: (value: JsonValue | undefined) => void;
+  /** The field's id (SchemaField's): its control is named by the frame's label through it. */
+  fieldId?: string;
+}
+
+/** The ids `FieldFrame` gives a field's label, description and errors. */
+export const fieldIds = (fieldId: string) => ({
+  label: `${fieldId}-label`,
+  description: `${fieldId}-description`,
+  errors: `${fieldId}-errors`,
+});
+
+/**
+ * What a field's one control carries so that assistive technology (and `getByLabel`) names it
+ * by its frame's label and reads its description and errors with it.
+ */
+export function controlAria(
+  props: Pick<FieldProps, 'fieldId' | 'key' | 'schema' | 'path' | 'required'>,
+  errors: FieldErrors,
+): Record<string, string | undefined> {
+  if (!props.fieldId || !props.key) return {};
+  const ids = fieldIds(props.fieldId);
+  const described = [props.schema.description ? ids.description : '', errors.has(props.path) ? ids.errors : '']
+    .filter(Boolean)
+    .join(' ');
+  return {
+    'aria-labelledby': ids.label,
+    'aria-describedby': described || undefined,
+    'aria-required': props.required ? 'true' : undefined,
+  };
 }
 
 /** What the whole form shares: errors by pointer, template variables, credentials. */
