@@ -15,13 +15,13 @@ const secureHeaders = helmet({
     directives: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      // An email's own images, shown in the previews' sandboxed frames: a frame's `srcdoc`
-      // inherits this policy, so it must allow what a frame may show, and each frame narrows it
-      // with a policy of its own (the outbox's blocks remote images until asked). The editor's
-      // own pages load no remote image.
+      // An email's own images, stylesheets and web fonts, shown in the previews' sandboxed
+      // frames: a frame's `srcdoc` inherits this policy, so it must allow what a frame may show,
+      // and each frame narrows it with a policy of its own (the outbox's blocks them until
+      // asked). The editor's own pages load nothing remote.
+      styleSrc: ["'self'", "'unsafe-inline'", 'https:', 'http:'],
       imgSrc: ["'self'", 'data:', 'https:', 'http:'],
-      fontSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:', 'https:', 'http:'],
       connectSrc: ["'self'"],
       objectSrc: ["'none'"],
       baseUri: ["'none'"],

@@ -4,14 +4,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
 
-// An email's own images (a shop's CDN) in the editor's previews: a preview frame's `srcdoc`
-// inherits the page's Content-Security-Policy, which must let each frame show what its own
+// An email's own images (a shop's CDN) and web fonts in the editor's previews: a preview frame's
+// `srcdoc` inherits the page's Content-Security-Policy, which must let each frame show what its own
 // policy allows — the template preview at once, the outbox only when asked (it counts as an open).
-describe.skipIf(!hasChromium)('an email’s remote images in the browser', () => {
+describe.skipIf(!hasChromium)('an email’s remote images and fonts in the browser', () => {
   let s: EditorSession;
   let images: Server;
   let cdn: string;
   const fetched: string[] = [];
+  const refused: string[] = [];
   const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
   beforeAll(async () => {
@@ -22,6 +23,21 @@ describe.skipIf(!hasChromium)('an email’s remote images in the browser', () =>
     await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
     cdn = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
     s = await openEditor();
+    // Google Fonts, stood in for at the browser's network layer (the machine has no internet).
+    await s.page.route('https://fonts.googleapis.com/**', (route) => {
+      fetched.push(route.request().url());
+      return route.fulfill({
+        contentType: 'text/css',
+        body: "@font-face { font-family: 'Raleway'; src: url(https://fonts.gstatic.com/s/raleway/v1/r.woff2) format('woff2'); }",
+      });
+    });
+    await s.page.route('https://fonts.gstatic.com/**', (route) => {
+      fetched.push(route.request().url());
+      return route.fulfill({ status: 404, body: '' });
+    });
+    s.page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) refused.push(message.text());
+    });
     await s.page.goto(`${s.url}/?token=${TEST_TOKEN}`);
   }, 120_000);
   afterAll(async () => {
@@ -69,5 +85,27 @@ describe.skipIf(!hasChromium)('an email’s remote images in the browser', () =>
     expect(fetched).not.toContain('/outbox.gif');
     await s.page.getByLabel(/Load remote images/).check();
     await expect.poll(() => fetched.includes('/outbox.gif'), { timeout: 10_000 }).toBe(true);
+  });
+
+  test('load a template’s web fonts in the template preview, with nothing refused', async () => {
+    refused.length = 0;
+    await s.app.inject({
+      method: 'PUT',
+      url: '/api/templates/fonts',
+      headers: auth,
+      payload: {
+        name: 'Fonts',
+        format: 'mjml',
+        subject: 'Sale',
+        body: `<mjml><mj-head><mj-font name="Raleway" href="https://fonts.googleapis.com/css?family=Raleway" /></mj-head>
+          <mj-body><mj-section><mj-column><mj-text font-family="Raleway, Arial">Sale</mj-text></mj-column></mj-section></mj-body></mjml>`,
+      },
+    });
+    await s.page.goto(`${s.url}/templates/fonts`);
+    await expect
+      .poll(() => fetched.some((url) => url.startsWith('https://fonts.gstatic.com/')), { timeout: 10_000 })
+      .toBe(true);
+    expect(fetched).toContain('https://fonts.googleapis.com/css?family=Raleway');
+    expect(refused).toEqual([]);
   });
 });
