@@ -2,6 +2,7 @@ import { type ErrorDetail, type JsonObject, NOT_BLANK_PATTERN, NotFoundError, Va
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { decryptJson, encryptJson } from '../../../engine/credentials/crypto.js';
+import { endpointProblems } from '../../../engine/credentials/endpoint-address.js';
 import { compileParams } from '../../../engine/graph/params-schema.js';
 import type { NodeRegistry } from '../../../engine/registry/registry.js';
 import { schemaDetails } from '../../../engine/schema-details.js';
@@ -48,14 +49,16 @@ const toApi = (registry: NodeRegistry, r: CredentialRow) => ({
 
 /** Credentials: stored encrypted, validated against their type's schema, never returned. */
 export async function credentialsRoutes(app: FastifyInstance) {
-  const { db, registry, keys } = app.runtime;
+  const { db, registry, keys, config } = app.runtime;
 
   /** Data against the credential type's schema: the problems, pointing into the body's `data`. */
   const dataProblems = (type: string, data: JsonObject): ErrorDetail[] => {
     const definition = registry.credential(type);
     if (!definition) return [{ path: '/type', message: `unknown credential type ${type}` }];
     const validate = compileParams(definition.schema);
-    return validate(data) ? [] : schemaDetails(validate.errors, { at: '/data', label: 'body' });
+    if (!validate(data)) return schemaDetails(validate.errors, { at: '/data', label: 'body' });
+    // A sender's endpoint is where its steps will call: the private-address rule of ctx.http, at once.
+    return definition.sender ? endpointProblems(data, config.httpAllowPrivate) : [];
   };
 
   /** A new credential's data, checked with the body's schema (plugins/body-checks.ts): the body may be of any shape. */
