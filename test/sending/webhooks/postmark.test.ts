@@ -117,6 +117,21 @@ describe('Postmark (basic auth of the webhook URL)', () => {
     expect(await hooks.mailAgain(contactId)).toMatchObject({ status: 'sent' });
   });
 
+  test('three soft bounces in a row mark the address undeliverable; two do not', async () => {
+    const { contactId, email, messageId } = await hooks.sent('pm-soft-1');
+    const soft = (waymark: string, id: number) =>
+      JSON.stringify({ ...bounce(email, 'pm-soft', waymark), ID: id, Type: 'SoftBounce', Inactive: false });
+    const second = await hooks.mailAgain(contactId);
+    expect((await hooks.post('postmark', soft(messageId, 901), login)).json()).toMatchObject({ recorded: 1 });
+    expect((await hooks.post('postmark', soft(second.messageId, 902), login)).json()).toMatchObject({ recorded: 1 });
+    expect((await hooks.contact(contactId)).emailUndeliverable).toBeNull();
+    const third = await hooks.mailAgain(contactId);
+    expect(third).toMatchObject({ status: 'sent' });
+    expect((await hooks.post('postmark', soft(third.messageId, 903), login)).json()).toMatchObject({ recorded: 1 });
+    expect((await hooks.contact(contactId)).emailUndeliverable).toMatchObject({ reason: 'bounced' });
+    expect(await hooks.mailAgain(contactId)).toMatchObject({ status: 'suppressed', reason: 'bounced' });
+  });
+
   test('the complaint sample unsubscribes the contact at once; marketing is suppressed, transactional goes', async () => {
     const { contactId, email, messageId } = await hooks.sent('pm-complained');
     const res = await hooks.post('postmark', JSON.stringify(complaint(email, 'pm-complained')), login);
