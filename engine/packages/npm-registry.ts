@@ -69,8 +69,10 @@ export async function resolveVersion(
   if (!response.ok) throw registryUnavailable(`the npm registry answered ${response.status} for ${name}`);
   const doc = (await response.json().catch(() => null)) as Packument | null;
   const versions = Object.keys(doc?.versions ?? {});
-  const tagged = doc?.['dist-tags']?.[spec];
-  const version = tagged ?? (semver.valid(spec) ? spec : semver.maxSatisfying(versions, spec));
+  const tags = doc?.['dist-tags'] ?? {};
+  const tagged = Object.hasOwn(tags, spec) ? tags[spec] : undefined;
+  // semver.valid normalises a version as npm reads it (`v1.0.0`, `=1.0.0` name 1.0.0).
+  const version = tagged ?? semver.valid(spec) ?? semver.maxSatisfying(versions, spec);
   const entry = version ? doc?.versions?.[version] : undefined;
   if (!version || !entry?.dist?.tarball) throw new NotFoundError(`the registry has no version ${spec} of ${name}`);
   return {

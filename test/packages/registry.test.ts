@@ -105,6 +105,12 @@ describe('POST /api/packages { name } from a private registry with a token', () 
     expect(latest.json().version).toBe('1.1.0');
   });
 
+  test('a version written with a leading v (v1.0.0, as npm takes it) is that version', async () => {
+    const res = await install(t, { name: '@acme/private-nodes', version: 'v1.0.0' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().version).toBe('1.0.0');
+  });
+
   test('never sends the token to a tarball on another origin', async () => {
     expect((await install(t, { name: 'elsewhere-nodes' })).statusCode).toBe(201);
     expect(mirrorAuth).toEqual([undefined]);
