@@ -147,4 +147,14 @@ describe('entryRate', () => {
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 200, 200]);
     expect(await entries(id)).toEqual({ entered: 1, queued: 2, skipped: { 'entry-cap': 2, reentry: 0 } });
   });
+
+  test('a queued entry whose run is cancelled never entered: it leaves queued and is not counted entered', async () => {
+    const id = await journey({ entryRate: { count: 1, perSeconds: 60 } });
+    await call(id, 'first-in@example.com');
+    const waiting = await call(id, 'cancelled-in-line@example.com');
+    expect(await entries(id)).toEqual({ entered: 1, queued: 1, skipped: { 'entry-cap': 0, reentry: 0 } });
+    const cancelled = await api(t, { method: 'POST', url: `/api/runs/${waiting.body.runId}/cancel` });
+    expect(cancelled.status).toBe(200);
+    expect(await entries(id)).toEqual({ entered: 1, queued: 0, skipped: { 'entry-cap': 0, reentry: 0 } });
+  });
 });
