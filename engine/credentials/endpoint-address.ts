@@ -17,7 +17,8 @@ export function endpointProblems(data: JsonObject, allowPrivate: boolean): Error
   if (allowPrivate || typeof data.endpoint !== 'string') return [];
   let host: string;
   try {
-    host = new URL(data.endpoint).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    // Brackets off an IPv6 literal, and DNS's absolute form (`localhost.`) off a name.
+    host = new URL(data.endpoint).hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   } catch {
     return []; // not a URL: the type's schema (format uri) says so
   }

@@ -29,6 +29,9 @@ describe('a provider endpoint on a loopback or private address', () => {
     'https://10.1.2.3',
     'http://192.168.0.10/',
     'http://[::1]:8080',
+    'http://[::ffff:127.0.0.1]',
+    'http://localhost.:3000',
+    'http://2130706433',
   ])('%s is refused at /data/endpoint', async (endpoint) => {
     const res = await saveCredential(t, endpoint);
     expect(res.statusCode).toBe(400);
