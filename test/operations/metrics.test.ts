@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, publish, testPackage } from '../engine/support.js';
+import { e, eventually, n, publish, runEnds, testPackage } from '../engine/support.js';
 import { sampleValue, scrapeMetrics } from '../support/prometheus.js';
 import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
 
@@ -215,6 +215,29 @@ describe('trigger steps of runs started outside webhooks', () => {
       return run !== undefined;
     });
     await vi.waitFor(async () => expect((await count()) - before).toBe(1));
+  });
+});
+
+describe('a step that failed for good while onError sent its token on', () => {
+  test('counts as failed, not completed, as the run and the journey stats show it', async () => {
+    const count = async (status: string) =>
+      sampleValue((await scrape()).families, 'waymark_steps_total', { node_type: 'tst.flaky', status });
+    const before = { failed: await count('failed'), completed: await count('completed') };
+    const caught = await publish(t.runtime.db, {
+      nodes: [
+        n('t', 'tst.trigger'),
+        { ...n('x', 'tst.flaky', { final: true }), settings: { onError: 'output' } },
+        n('fallback', 'tst.step'),
+      ],
+      edges: [e('t', 'x'), e('x', 'fallback', 'error')],
+    });
+    const started = await t.runtime.db
+      .transaction()
+      .execute((trx) => startRun(trx, { ...caught, triggerNodeId: 't', contactId: null, trigger: {} }));
+    const { run } = await runEnds(t.runtime.db, started?.runId as string);
+    expect(run.status).toBe('completed');
+    await vi.waitFor(async () => expect((await count('failed')) - before.failed).toBe(1));
+    expect((await count('completed')) - before.completed).toBe(0);
   });
 });
 

@@ -285,6 +285,16 @@ describe('the trace of one webhook run', () => {
     expect(span.attributes['waymark.step.status']).toBe('failed');
     expect(span.events.map((ev) => ev.name)).toContain('exception');
   });
+
+  test('a step that failed for good while onError sent its token on is a failed step too, naming the output it took', async () => {
+    const caught = { ...n('caught', 'tst.flaky', { final: true }), settings: { onError: 'output' as const } };
+    const { status, span } = await runToOneStep(caught);
+    expect(status).toBe('completed');
+    expect(span.status.code).toBe(2); // STATUS_CODE_ERROR
+    expect(span.attributes['waymark.step.status']).toBe('failed');
+    expect(span.attributes['waymark.step.output']).toEqual(['error']);
+    expect(span.events.map((ev) => ev.name)).toContain('exception');
+  });
 });
 
 describe('a run started by POST /api/events', () => {

@@ -17,9 +17,13 @@ export interface StepProbe {
   status: StepStatus;
 }
 
-/** The status `waymark_steps_total` and the step span give a transition. */
+/**
+ * The status `waymark_steps_total` and the step span give a transition. A step that failed for
+ * good is `failed` even when `onError` sent its token on: the run view and the journey stats
+ * show it failed (contracts/failures.md), and the metrics say what they say.
+ */
 export function stepStatusOf(transition: Transition): StepStatus {
-  if (transition.kind === 'complete') return 'completed';
+  if (transition.kind === 'complete') return transition.error ? 'failed' : 'completed';
   if (transition.kind === 'park') return 'waiting';
   return transition.kind === 'retry' ? 'retry' : 'failed';
 }
@@ -83,10 +87,11 @@ export class BatchTelemetry {
     probe.status = stepStatusOf(transition);
     probe.span.setAttribute('waymark.step.status', probe.status);
     if (transition.kind === 'complete') probe.span.setAttribute('waymark.step.output', transition.outputs);
-    if (transition.kind === 'fail' || transition.kind === 'retry') {
-      const error = Object.assign(new Error(transition.error.message), { name: transition.error.code ?? 'Error' });
+    const failure = transition.kind === 'park' ? undefined : transition.error;
+    if (failure) {
+      const error = Object.assign(new Error(failure.message), { name: failure.code ?? 'Error' });
       probe.span.recordException(error);
-      if (transition.kind === 'fail') probe.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      if (probe.status === 'failed') probe.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
     }
   }
 
