@@ -326,6 +326,35 @@ describe('a run started by POST /api/events', () => {
   });
 });
 
+describe('a run started by a segment entry', () => {
+  test('its steps are children of a root span waymark.trigger core.segment', async () => {
+    const contact = await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts',
+      headers: t.auth,
+      payload: { email: 'traced-segment@example.com', attributes: { plan: 'traced-segment' } },
+    });
+    expect(contact.statusCode).toBe(201);
+    const j = await publish(t.runtime.db, {
+      nodes: [
+        n('seg', 'core.segment', { filter: { attr: 'plan', op: 'eq', value: 'traced-segment' }, every: 'PT1S' }),
+        n('after', 'tst.step'),
+      ],
+      edges: [e('seg', 'after')],
+    });
+    const step = await eventually(async () => {
+      await tracing?.flush();
+      return collector.spans.find(
+        (s) => s.name === 'waymark.step tst.step' && s.attributes['waymark.journey.id'] === j.journeyId,
+      );
+    }, 20_000);
+    const parent = collector.spans.find((s) => s.spanId === step.parentSpanId);
+    expect(parent?.name).toBe('waymark.trigger core.segment');
+    expect(parent?.traceId).toBe(step.traceId);
+    expect(parent?.parentSpanId ?? '').toBe('');
+  });
+});
+
 describe('log lines of a step', () => {
   test('carry the run, step, journey, node and the step span’s trace ids; debug ends each step with one line', async () => {
     const { runId, spans } = await runOnce({});
