@@ -49,8 +49,23 @@ describe('configuration from the environment', () => {
     ['PUBLIC_URL', 'ftp://x'],
     ['WAYMARK_SECRET_KEY', 'short'],
     ['INBOUND_SMTP_PORT', '-1'],
+    ['METRICS_TOKEN', 'fifteen-chars!!'],
+    ['METRICS_PORT', '70000'],
   ])('a bad %s stops start-up with a message naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}:`));
+  });
+
+  test('the PostgreSQL pool holds WAYMARK_WORKER_CONCURRENCY + 10 connections unless WAYMARK_DB_POOL_MAX says', () => {
+    expect(loadConfig({}).dbPoolMax).toBe(20);
+    expect(loadConfig({ WAYMARK_WORKER_CONCURRENCY: '4' }).dbPoolMax).toBe(14);
+    expect(loadConfig({ WAYMARK_WORKER_CONCURRENCY: '4', WAYMARK_DB_POOL_MAX: '30' }).dbPoolMax).toBe(30);
+  });
+
+  test('METRICS_HOST defaults to HOST', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', METRICS_PORT: '9464' })).toMatchObject({
+      metricsHost: '0.0.0.0',
+      metricsPort: 9464,
+    });
   });
 });

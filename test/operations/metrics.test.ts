@@ -132,6 +132,32 @@ describe('GET /metrics after a journey ran', () => {
     expect(families.get('waymark_step_duration_seconds')?.type).toBe('HISTOGRAM');
   });
 
+  test('waymark_step_duration_seconds has the buckets API.md names, from 5 ms to 60 s', async () => {
+    const { res } = await scrape();
+    const bounds = res.body
+      .split('\n')
+      .filter(
+        (line) => line.startsWith('waymark_step_duration_seconds_bucket{') && line.includes('node_type="tst.flaky"'),
+      )
+      .map((line) => /le="([^"]+)"/.exec(line)?.[1]);
+    expect(bounds).toEqual([
+      '0.005',
+      '0.01',
+      '0.025',
+      '0.05',
+      '0.1',
+      '0.25',
+      '0.5',
+      '1',
+      '2.5',
+      '5',
+      '10',
+      '30',
+      '60',
+      '+Inf',
+    ]);
+  });
+
   test('a webhook to a journey that does not exist counts under journey "unknown"', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     expect((await hook(missing, {})).statusCode).toBe(404);
