@@ -61,3 +61,8 @@ test('a node only an older version has is valid: its runs that failed there are 
   expect(queued.status).toBe(202);
   expect(queued.body.matched).toBe(1);
 });
+
+test('nodes or codes given as an empty list filter nothing, as when left out (server/README.md)', async () => {
+  const { journeyId } = await failedRun();
+  expect((await retry(journeyId, { nodes: [], codes: [], dryRun: true })).body).toEqual({ matched: 1 });
+});
