@@ -280,6 +280,19 @@ describe('who may read /metrics on the HTTP port', () => {
     }
   });
 
+  test('wrong tokens count as failed authentications: past 20 a minute, 429 even for the right token and the API', async () => {
+    // An address of its own, so the other tests' scrapes are not limited.
+    const from = (headers: Record<string, string>, url = '/metrics') =>
+      t.app.inject({ method: 'GET', url, headers, remoteAddress: '10.9.8.7' });
+    for (let i = 0; i < 20; i++)
+      expect((await from({ authorization: 'Bearer wrong-token-0123456789' })).statusCode).toBe(401);
+    const right = await from({ authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(right.statusCode).toBe(429);
+    expect(right.json().error.code).toBe('rate_limited');
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await from(t.auth, '/api/journeys')).statusCode).toBe(429);
+  });
+
   test('is not an /api route and is not in the OpenAPI document', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json', headers: t.auth });
     expect(Object.keys(res.json().paths)).not.toContain('/metrics');
