@@ -95,6 +95,21 @@ describe('rendering', () => {
     }
   });
 
+  test('a preview with no body renders the stored template as marketing mail for an empty contact', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/templates/bodiless',
+      headers: t.auth,
+      payload: { name: 'Bodiless', format: 'html', subject: 'Hi {{ contact.email }}!', body: '<p>News</p>' },
+    });
+    for (const headers of [t.auth, { ...t.auth, 'content-type': 'application/json' }]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/templates/bodiless/preview', headers });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ subject: 'Hi !', text: expect.stringContaining('News') });
+      expect(codes(res)).toEqual(['missing-unsubscribe']);
+    }
+  });
+
   test('a stored contact is previewed by id; an unknown one is 404', async () => {
     const c = await t.app.inject({
       method: 'POST',

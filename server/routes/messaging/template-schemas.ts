@@ -117,7 +117,12 @@ const previewProperties = {
   draft: draftBody,
 } as const;
 
-export const previewBody = { type: 'object', properties: previewProperties, additionalProperties: false } as const;
+// Every field is optional, so a preview may come with no body at all: the stored template for an empty contact.
+export const previewBody = {
+  type: ['object', 'null'],
+  properties: previewProperties,
+  additionalProperties: false,
+} as const;
 
 export const sendTestBody = {
   type: 'object',
