@@ -32,7 +32,8 @@ export function analyticsRange(query: AnalyticsQuery, now: Date): { from: Date; 
   const bad = (path: string, message: string) =>
     new ValidationError('the query is invalid', [{ path, message: `querystring${path} ${message}` }]);
   const bucket = (query.bucket ?? 'hour') as Bucket;
-  if (!(bucket in BUCKET_MS)) throw bad('/bucket', 'must be "hour" or "day"');
+  // Own keys only: `in` also finds the prototype's (`toString`, `constructor`), which are no bucket.
+  if (!Object.hasOwn(BUCKET_MS, bucket)) throw bad('/bucket', 'must be "hour" or "day"');
   const parse = (text: string | undefined, path: string, fallback: Date) => {
     if (text === undefined) return fallback;
     const at = new Date(text);
