@@ -6,6 +6,7 @@ import { getVersion, publishedVersionOf } from '../journeys/versions.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { journeyStats } from '../runs/stats.js';
 import { defaultedParams, definitionOf } from '../runs/versions.js';
+import { isoTime } from './iso-time.js';
 
 export type Bucket = 'hour' | 'day';
 export const MAX_BUCKETS = 2400;
@@ -36,8 +37,8 @@ export function analyticsRange(query: AnalyticsQuery, now: Date): { from: Date; 
   if (!Object.hasOwn(BUCKET_MS, bucket)) throw bad('/bucket', 'must be "hour" or "day"');
   const parse = (text: string | undefined, path: string, fallback: Date) => {
     if (text === undefined) return fallback;
-    const at = new Date(text);
-    if (Number.isNaN(at.getTime())) throw bad(path, 'must be a date-time such as 2026-12-01T00:00:00Z');
+    const at = isoTime(text);
+    if (!at) throw bad(path, 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z');
     return at;
   };
   const size = BUCKET_MS[bucket];

@@ -28,4 +28,25 @@ describe('the analytics query', () => {
       expect(res.json().error, bucket).toMatchObject({ code: 'validation_failed', details: [{ path: '/bucket' }] });
     }
   });
+
+  test('from and to are ISO 8601 times; other text is refused at its field', async () => {
+    for (const [query, path] of [
+      ['to=1', '/to'],
+      ['to=Dec 1 2026', '/to'],
+      ['from=12345', '/from'],
+      ['from=2026-12-01 10:00', '/from'],
+    ] as const) {
+      const res = await analytics(query.replace(/ /g, '%20'));
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error, query).toMatchObject({ code: 'validation_failed', details: [{ path }] });
+    }
+  });
+
+  test('a time without a zone is UTC, and the range is rounded out to whole buckets', async () => {
+    const res = await analytics('from=2026-12-01T10:30&to=2026-12-01T12:15:00.5&bucket=hour');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ from: '2026-12-01T10:00:00.000Z', to: '2026-12-01T13:00:00.000Z' });
+    const offset = await analytics('from=2026-12-01&to=2026-12-02T00:00:00%2B02:00&bucket=day');
+    expect(offset.json()).toMatchObject({ from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z' });
+  });
 });
