@@ -65,6 +65,86 @@ describe('rendering', () => {
     expect(res.json().html).toContain('<p>Dear Ada &amp; Co</p>');
   });
 
+  test('| raw opts out of the body’s escaping; subject and text are never escaped', async () => {
+    const res = await preview('x', {
+      category: 'transactional',
+      contact: { attributes: { h: '<b>bold</b>' } },
+      draft: {
+        format: 'html',
+        subject: 'S {{ contact.attributes.h }}',
+        body: '<p>{{ contact.attributes.h | raw }}|{{ contact.attributes.h }}</p>',
+        text: 'T {{ contact.attributes.h }}',
+      },
+    });
+    expect(res.json()).toMatchObject({ subject: 'S <b>bold</b>', text: 'T <b>bold</b>' });
+    expect(res.json().html).toContain('<p><b>bold</b>|&lt;b&gt;bold&lt;/b&gt;</p>');
+  });
+
+  test('a snippet sees the variables passed to it', async () => {
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/snippets/hello',
+      headers: t.auth,
+      payload: { body: '{{ greeting }}, {{ contact.email }}' },
+    });
+    const res = await preview('x', {
+      category: 'transactional',
+      contact: { email: 'ada@example.com' },
+      ...draft("<p>{% render 'hello', greeting: 'Hey' %}</p>"),
+    });
+    expect(res.json().html).toContain('<p>Hey, ada@example.com</p>');
+  });
+
+  test('snippets nest 5 deep; a sixth level or a cycle is a Liquid error', async () => {
+    for (let i = 1; i <= 6; i++)
+      await t.app.inject({
+        method: 'PUT',
+        url: `/api/snippets/level${i}`,
+        headers: t.auth,
+        payload: { body: i < 6 ? `${i}{% render 'level${i + 1}' %}` : '6' },
+      });
+    const five = await preview('x', { category: 'transactional', ...draft("<p>{% render 'level2' %}</p>") });
+    expect(five.json()).toMatchObject({ problems: [] });
+    expect(five.json().html).toContain('<p>23456</p>');
+    const six = await preview('x', { category: 'transactional', ...draft("<p>{% render 'level1' %}</p>") });
+    expect(six.json()).toMatchObject({ html: null, problems: [{ code: 'liquid-error', part: 'body' }] });
+    for (const [name, other] of [
+      ['ping', 'pong'],
+      ['pong', 'ping'],
+    ])
+      await t.app.inject({
+        method: 'PUT',
+        url: `/api/snippets/${name}`,
+        headers: t.auth,
+        payload: { body: `{% include '${other}' %}` },
+      });
+    const cycle = await preview('x', { category: 'transactional', ...draft("{% render 'ping' %}") });
+    expect(cycle.json()).toMatchObject({ html: null, problems: [{ code: 'liquid-error', part: 'body' }] });
+  });
+
+  test('an older version renders that version', async () => {
+    for (const subject of ['First', 'Second'])
+      await t.app.inject({
+        method: 'PUT',
+        url: '/api/templates/two-versions',
+        headers: t.auth,
+        payload: { name: 'Two', format: 'html', subject, body: `<p>${subject}</p>` },
+      });
+    const res = await preview('two-versions', { category: 'transactional', version: 1 });
+    expect(res.json()).toMatchObject({ subject: 'First', text: 'First' });
+    expect((await preview('two-versions', { category: 'transactional' })).json().subject).toBe('Second');
+  });
+
+  test('a stored and a typed contact at once are refused: 400', async () => {
+    const res = await preview('x', {
+      contactId: '00000000-0000-4000-8000-000000000000',
+      contact: { email: 'ada@example.com' },
+      ...draft('x'),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('validation_failed');
+  });
+
   test('without a text part, one is generated from the HTML', async () => {
     const res = await preview('x', {
       category: 'transactional',

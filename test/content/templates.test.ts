@@ -87,6 +87,58 @@ describe('templates API', () => {
   });
 });
 
+describe('templates API limits and users', () => {
+  test('a template over 1 MiB is refused: 413', async () => {
+    const res = await put('huge', { ...welcome, body: 'x'.repeat(1024 * 1024 + 1) });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('payload_too_large');
+  });
+
+  test('a template a published version names cannot be deleted until its journey is archived', async () => {
+    await put('published', welcome);
+    const send = (params: object) => ({
+      nodes: [
+        { id: 'e', type: 'core.event', version: 1, params: { event: 'x' }, position: { x: 0, y: 0 } },
+        {
+          id: 'm',
+          type: 'email.send',
+          version: 1,
+          params: { from: 'a@example.com', category: 'marketing', ...params },
+          position: { x: 0, y: 100 },
+        },
+      ],
+      edges: [{ id: 'e1', source: 'e', sourceHandle: 'out', target: 'm' }],
+    });
+    const made = await t.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: t.auth,
+      payload: { name: 'Published', graph: send({ template: 'published' }) },
+    });
+    const id = made.json().id;
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/journeys/${id}/publish`, headers: t.auth })).statusCode,
+    ).toBe(201);
+    // The draft no longer names it; the published version still does.
+    await t.app.inject({
+      method: 'PUT',
+      url: `/api/journeys/${id}/draft`,
+      headers: t.auth,
+      payload: { graph: send({ subject: 'S', html: '<p>x</p>' }) },
+    });
+    const refused = await t.app.inject({ method: 'DELETE', url: '/api/templates/published', headers: t.auth });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({
+      code: 'conflict',
+      details: [{ message: expect.stringContaining(id) }],
+    });
+    await t.app.inject({ method: 'DELETE', url: `/api/journeys/${id}`, headers: t.auth });
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: '/api/templates/published', headers: t.auth })).statusCode,
+    ).toBe(204);
+  });
+});
+
 describe('snippets API', () => {
   test('creates, updates, lists and deletes a snippet', async () => {
     const url = '/api/snippets/footer';
