@@ -345,3 +345,33 @@ describe('a blank form name', () => {
     expect(list.find((f: { id: string }) => f.id === 'kept-name')).toMatchObject({ name: 'Kept', version: 1 });
   });
 });
+
+describe('erasure', () => {
+  test('erasing a contact deletes the consent proofs its forms kept', async () => {
+    await putForm('erasable', { name: 'Erasable', fields, consentText: 'Send me news' });
+    const signup = { email: 'erase-me@example.com', _consent: 'on' };
+    expect((await postJson('erasable', signup)).statusCode).toBe(202);
+    const find = async () =>
+      (
+        await t.app.inject({
+          url: '/api/contacts?segment={"attr":"email","op":"eq","value":"erase-me@example.com"}',
+          headers: t.auth,
+        })
+      ).json().contacts[0];
+    const erased = await find();
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/api/contacts/${erased.id}`, headers: t.auth })).statusCode,
+    ).toBe(204);
+    const kept = await t.runtime.db
+      .selectFrom('consent_proofs')
+      .select('id')
+      .where('contact_id', '=', erased.id)
+      .execute();
+    expect(kept).toEqual([]);
+    // Signing up again starts a new contact whose export holds the new proof alone.
+    await postJson('erasable', signup);
+    const again = await find();
+    const exported = await t.app.inject({ url: `/api/contacts/${again.id}/export`, headers: t.auth });
+    expect(exported.json().consents).toHaveLength(1);
+  });
+});
