@@ -4,12 +4,14 @@ import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 
 /** The events that tell a message was engaged with, and the rollup metric each moves. */
-const ENGAGEMENT: Record<string, 'opened' | 'clicked' | 'replied' | 'unsubscribed'> = {
-  'email.opened': 'opened',
-  'email.clicked': 'clicked',
-  'email.replied': 'replied',
-  'email.unsubscribed': 'unsubscribed',
-};
+// A Map, not an object: an event's name is the client's text, and `toString` or `constructor`
+// would find the object prototype's functions.
+const ENGAGEMENT = new Map<string, 'opened' | 'clicked' | 'replied' | 'unsubscribed'>([
+  ['email.opened', 'opened'],
+  ['email.clicked', 'clicked'],
+  ['email.replied', 'replied'],
+  ['email.unsubscribed', 'unsubscribed'],
+]);
 
 /**
  * Runs inside the transaction that stores `event`: the first open, click, reply or
@@ -19,7 +21,7 @@ const ENGAGEMENT: Record<string, 'opened' | 'clicked' | 'replied' | 'unsubscribe
  * run, does nothing.
  */
 export async function recordEngagement(trx: Kysely<Database>, event: ContactEvent): Promise<void> {
-  const kind = ENGAGEMENT[event.name];
+  const kind = ENGAGEMENT.get(event.name);
   const messageId = event.properties.messageId;
   if (!kind || typeof messageId !== 'string' || !isUuid(messageId)) return;
   await sql`
