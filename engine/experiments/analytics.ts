@@ -6,6 +6,7 @@ import { getVersion, publishedVersionOf } from '../journeys/versions.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { journeyStats } from '../runs/stats.js';
 import { defaultedParams, definitionOf } from '../runs/versions.js';
+import { dictionary } from './dictionary.js';
 import { isoTime } from './iso-time.js';
 
 export type Bucket = 'hour' | 'day';
@@ -87,11 +88,12 @@ export async function journeyAnalytics(
   const zeros = () => new Array<number>(count).fill(0);
   const stats = await journeyStats(db, journeyId, query.version);
 
-  const nodeTotals: Record<string, Counts> = {};
-  const nodeSeries: Record<string, Record<string, number[]>> = {};
-  const outputs: Record<string, Record<string, { taken: number; converted: number }>> = {};
-  const messages: Record<string, { sent: number; failed: number; suppressed: Counts } & Counts> = {};
-  const messageSeries: Record<string, Record<string, number[]>> = {};
+  // Keyed by node ids and output keys, which the journey's author names.
+  const nodeTotals = dictionary<Counts>();
+  const nodeSeries = dictionary<Record<string, number[]>>();
+  const outputs = dictionary<Record<string, { taken: number; converted: number }>>();
+  const messages = dictionary<{ sent: number; failed: number; suppressed: Counts } & Counts>();
+  const messageSeries = dictionary<Record<string, number[]>>();
   const runs = { started: 0, converted: 0 };
   const runSeries = { started: zeros(), converted: zeros() };
   const triggers = new Set<string>();
@@ -101,7 +103,7 @@ export async function journeyAnalytics(
       entered: 0,
       completed: 0,
       failed: 0,
-      waiting: Math.max(0, stats.nodes[id]?.waiting ?? 0),
+      waiting: Math.max(0, (Object.hasOwn(stats.nodes, id) ? stats.nodes[id]?.waiting : 0) ?? 0),
       converted: 0,
     };
     nodeSeries[id] ??= Object.fromEntries(NODE_SERIES.map((m) => [m, zeros()]));
@@ -124,7 +126,7 @@ export async function journeyAnalytics(
     // Listed whatever their figures: the nodes that say they send.
     if (definition?.sendsMessages) ensureMessages(node.id);
     if (definition) {
-      outputs[node.id] = Object.fromEntries(
+      outputs[node.id] = dictionary(
         outputsOf(definition, defaultedParams(definition, node.params)).map((o) => [o, { taken: 0, converted: 0 }]),
       );
     }
@@ -140,7 +142,7 @@ export async function journeyAnalytics(
       continue;
     }
     if (row.output !== '') {
-      const node = outputs[row.node_id] ?? {};
+      const node = outputs[row.node_id] ?? dictionary();
       outputs[row.node_id] = node;
       const out = node[row.output] ?? { taken: 0, converted: 0 };
       node[row.output] = out;

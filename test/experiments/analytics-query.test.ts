@@ -50,3 +50,31 @@ describe('the analytics query', () => {
     expect(offset.json()).toMatchObject({ from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z' });
   });
 });
+
+describe('the analytics answer', () => {
+  test('lists every node and output of the version, zeros included, whatever their names', async () => {
+    const graph = splitGraph([
+      { key: 'toString', weight: 50 },
+      { key: '__proto__', weight: 50 },
+    ]);
+    graph.nodes = graph.nodes.map((node) => (node.id === 'ab' ? { ...node, id: 'constructor' } : node));
+    graph.edges = graph.edges.map((edge) => ({
+      ...edge,
+      ...(edge.source === 'ab' ? { source: 'constructor' } : {}),
+      ...(edge.target === 'ab' ? { target: 'constructor' } : {}),
+    }));
+    const { journeyId: id } = await publish(t.runtime.db, graph, {});
+    const res = await t.app.inject({ url: `/api/journeys/${id}/analytics?bucket=day`, headers: t.auth });
+    expect(res.statusCode).toBe(200);
+    const zero = { entered: 0, completed: 0, failed: 0, waiting: 0, converted: 0 };
+    const { nodes, outputs, series } = res.json();
+    expect(Object.keys(nodes).sort()).toEqual(['after-__proto__', 'after-toString', 'constructor', 't']);
+    expect(nodes.constructor).toEqual(zero);
+    expect(outputs.constructor).toEqual({
+      toString: { taken: 0, converted: 0 },
+      ['__proto__']: { taken: 0, converted: 0 },
+    });
+    expect(Object.keys(outputs.constructor)).toEqual(['toString', '__proto__']);
+    expect(Object.keys(series.nodes).sort()).toEqual(Object.keys(nodes).sort());
+  });
+});
