@@ -1,12 +1,12 @@
 import { outputsOf, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { dictionary } from '../graph/dictionary.js';
 import type { JourneyGoal } from '../graph/types.js';
 import { getVersion, publishedVersionOf } from '../journeys/versions.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { journeyStats } from '../runs/stats.js';
 import { defaultedParams, definitionOf } from '../runs/versions.js';
-import { dictionary } from './dictionary.js';
 import { isoTime } from './iso-time.js';
 
 export type Bucket = 'hour' | 'day';

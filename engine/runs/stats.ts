@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { dictionary } from '../graph/dictionary.js';
 
 export interface NodeStats {
   entered: number;
@@ -37,7 +38,8 @@ export async function journeyStats(db: Kysely<Database>, journeyId: string, vers
     where journey_id = ${journeyId} and (${version ?? null}::int is null or version = ${version ?? null}::int)
     group by node_id, output
   `.execute(db);
-  const stats: JourneyStats = { nodes: {}, outputs: {} };
+  // Keyed by node ids and output keys, which the journey's author names (`__proto__` too).
+  const stats: JourneyStats = { nodes: dictionary(), outputs: dictionary() };
   for (const row of rows) {
     if (row.output === '') {
       stats.nodes[row.node_id] = {
@@ -47,7 +49,7 @@ export async function journeyStats(db: Kysely<Database>, journeyId: string, vers
         waiting: Math.max(0, Number(row.waiting)),
       };
     } else {
-      stats.outputs[row.node_id] ??= {};
+      stats.outputs[row.node_id] ??= dictionary();
       (stats.outputs[row.node_id] as Record<string, number>)[row.output] = Number(row.taken);
     }
   }

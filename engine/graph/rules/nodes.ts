@@ -1,4 +1,4 @@
-import { type AnyNodeDefinition, type ErrorDetail, paramsProblems } from '@waymark/sdk';
+import { type AnyNodeDefinition, type ErrorDetail, paramsProblems, RESERVED_NAMES } from '@waymark/sdk';
 import type { NodeRegistry } from '../../registry/registry.js';
 import { checkFilterParams } from '../filter-params.js';
 import { checkParamsSchema } from '../params-schema.js';
@@ -44,8 +44,9 @@ function safeHook(definition: AnyNodeDefinition, params: unknown): ErrorDetail[]
 }
 
 /**
- * Node rules: ids are unique, every type and version is in the registry, and params pass
- * the type's JSON Schema, its filter params and its own `validate` hook.
+ * Node rules: ids are unique and not reserved (`__proto__`, `constructor`, `prototype`), every
+ * type and version is in the registry, and params pass the type's JSON Schema, its filter
+ * params and its own `validate` hook.
  */
 export function checkNodes(
   nodes: readonly GraphNode[],
@@ -60,6 +61,11 @@ export function checkNodes(
       continue;
     }
     seen.add(node.id);
+    // A filter may not name them (`{ "step": "constructor" }` is refused), and an object keyed
+    // by node ids would take `__proto__` for its prototype.
+    if (RESERVED_NAMES.includes(node.id)) {
+      errors.push({ nodeId: node.id, message: `node id "${node.id}" is reserved; name the node otherwise` });
+    }
     const registered = registry.get(node.type, node.version);
     if (!registered) {
       const latest = registry.latestVersion(node.type);

@@ -1,6 +1,7 @@
 import type { JsonValue } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { dictionary } from '../../graph/dictionary.js';
 import type { RunRow } from './context.js';
 
 export type PathRow = { node_id: string; output: JsonValue | null; parent_step_id: string | null };
@@ -29,7 +30,8 @@ export async function loadPaths(db: Kysely<Database>, leafIds: readonly string[]
 
 /** Outputs of the steps on a token's path, by node id, from the rows `loadPaths` read. */
 export function pathFromRows(run: RunRow, rows: readonly PathRow[] | undefined): Record<string, { output: JsonValue }> {
-  const steps: Record<string, { output: JsonValue }> = {};
+  // By node id, which the journey's author names: `__proto__` is a key like any other.
+  const steps = dictionary<{ output: JsonValue }>();
   for (const row of rows ?? []) {
     // The trigger step keeps no copy of the payload: it is the run's trigger.
     steps[row.node_id] = { output: row.parent_step_id === null ? run.trigger : (row.output ?? null) };

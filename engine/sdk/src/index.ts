@@ -73,7 +73,7 @@ export {
 } from './errors.js';
 export { evaluateFilter, type FilterData } from './filter/evaluate.js';
 export type * from './filter/types.js';
-export { type FilterContext, filterSchema, validateFilter } from './filter/validate.js';
+export { type FilterContext, filterSchema, RESERVED_NAMES, validateFilter } from './filter/validate.js';
 export type { JsonObject, JsonValue } from './json.js';
 export { isMailbox, notMailbox } from './mailbox.js';
 export {
