@@ -55,7 +55,12 @@ export class JourneyEditor {
   /** The journey's record apart from its draft: publish, rename, tags, pause and resume. */
   readonly record: JourneyRecord;
 
-  readOnly = $derived(this.viewing !== 'draft');
+  /**
+   * Why the principal may not change the draft (the missing permission, session.reasonFor), or
+   * undefined: set by the page, it makes the draft read-only like a published version.
+   */
+  writeReason = $state<string | undefined>(undefined);
+  readOnly = $derived(this.viewing !== 'draft' || this.writeReason !== undefined);
   graphJson = $derived(JSON.stringify(toGraph(this.nodes, this.edges)));
   #saveKey = $derived(`${this.graphJson}\n${JSON.stringify(this.settings)}`);
   versions = $derived((this.journey?.versions ?? []).map(versionNumber).sort((a, b) => b - a));
@@ -146,6 +151,8 @@ export class JourneyEditor {
 
   /** Validates the saved draft; `quiet` runs after each save and keeps errors pinned as you edit. */
   async validate(quiet = false): Promise<void> {
+    // Validating needs journeys:write: a role without it is not sent to be refused.
+    if (this.writeReason !== undefined) return;
     if (!quiet) {
       await this.save();
       this.busy = 'Validating…';
