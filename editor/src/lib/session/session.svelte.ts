@@ -81,6 +81,18 @@ export class Session {
     this.generation++;
   }
 
+  /**
+   * The user left (or lost) a workspace: when it was the one asked for, ask for none, so the
+   * earliest joined is used rather than a header every route would answer 404.
+   */
+  leftWorkspace(id: string): void {
+    if (this.workspaceId === id) {
+      localStorage.removeItem(WORKSPACE_KEY);
+      this.workspaceId = null;
+    }
+    this.generation++;
+  }
+
   /** The server refused the token or session: forget both and ask again. */
   reject(): void {
     if (this.token) this.reason = 'The server refused the token. Sign in, or enter a valid API token.';
