@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { identityApp } from './support.js';
+import { chain, identityApp, node } from './support.js';
 
 const { app, call, json, contact } = identityApp();
 
@@ -90,5 +90,70 @@ describe('automatic merges', () => {
     const repeated = await call('PUT', '/api/settings/identity', { autoMerge: true, autoMergeOn: ['email', 'email'] });
     expect(repeated.statusCode).toBe(400);
     await json('PUT', '/api/settings/identity', { autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] });
+  });
+});
+
+describe('automatic merges: who survives and who may forbid them', () => {
+  const SECRET = 'an-auto-merge-secret-0123';
+  const hook = (journeyId: string, payload: object) =>
+    app().app.inject({
+      method: 'POST',
+      url: `/hooks/${journeyId}/hook`,
+      headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
+      payload,
+    });
+  async function webhookJourney(settings?: object): Promise<string> {
+    const graph = chain(node('hook', 'core.webhook', { secret: SECRET }, 0), node('end', 'core.exit', {}, 100));
+    const { id } = await json('POST', '/api/journeys', { name: 'Hooked', graph, ...(settings ? { settings } : {}) });
+    await json('POST', `/api/journeys/${id}/publish`);
+    return id;
+  }
+
+  test('without an externalId the contact the email names survives, not the phone’s', async () => {
+    const byPhone = await contact({ phone: '+358401110201' });
+    const byEmail = await contact({ email: 'auto-5@example.com' });
+    const res = await call('POST', '/api/contacts', { phone: '+358401110201', email: 'auto-5@example.com' });
+    expect([res.statusCode, res.json().id]).toEqual([200, byEmail]);
+    expect((await call('GET', `/api/contacts/${byPhone}`)).json()).toEqual({ mergedInto: byEmail });
+  });
+
+  test('a webhook payload naming two contacts merges them and binds its run to the survivor', async () => {
+    const journey = await webhookJourney();
+    const byExternalId = await contact({ externalId: 'auto-6' });
+    const byEmail = await contact({ email: 'auto-6@example.com' });
+    const res = await hook(journey, { externalId: 'auto-6', email: 'auto-6@example.com' });
+    expect(res.statusCode).toBe(202);
+    const run = await json('GET', `/api/runs/${res.json().runId}`);
+    expect(run.contactId).toBe(byExternalId);
+    expect((await call('GET', `/api/contacts/${byEmail}`)).json()).toEqual({ mergedInto: byExternalId });
+  });
+
+  test('a journey with autoMerge false answers its webhook 400 naming the field and merges nothing', async () => {
+    const journey = await webhookJourney({ reentry: 'always', exitOn: [], autoMerge: false });
+    const byExternalId = await contact({ externalId: 'auto-7' });
+    const byEmail = await contact({ email: 'auto-7@example.com' });
+    const res = await hook(journey, { externalId: 'auto-7', email: 'auto-7@example.com' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '/email' }] });
+    for (const id of [byExternalId, byEmail]) expect((await call('GET', `/api/contacts/${id}`)).statusCode).toBe(200);
+  });
+
+  test('an import row that may not merge fails naming the field; the other rows are stored', async () => {
+    await json('PUT', '/api/settings/identity', { autoMerge: false, autoMergeOn: ['externalId', 'email', 'phone'] });
+    await contact({ externalId: 'auto-8' });
+    await contact({ email: 'auto-8@example.com' });
+    const res = await app().app.inject({
+      method: 'POST',
+      url: '/api/contacts/import',
+      headers: { ...app().auth, 'content-type': 'text/csv' },
+      payload: 'externalId,email\nauto-8,auto-8@example.com\nauto-9,auto-9@example.com\n',
+    });
+    await json('PUT', '/api/settings/identity', { autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] });
+    expect(res.json()).toMatchObject({
+      imported: 1,
+      created: 1,
+      merged: 0,
+      failed: [{ row: 1, field: 'email', error: expect.any(String) }],
+    });
   });
 });
