@@ -127,3 +127,28 @@ describe('the audit log', () => {
     expect(after.length === before || !after.some((e) => e.action.startsWith('event'))).toBe(true);
   });
 });
+
+describe('GET /api/audit limits', () => {
+  const status = async (query: string) =>
+    (await t.app.inject({ method: 'GET', url: `/api/audit${query}`, headers: t.auth })).statusCode;
+
+  test('limit is 1 to 1000: 0 and 1001 answer 400, 1 and 1000 are taken', async () => {
+    expect(await status('?limit=0')).toBe(400);
+    expect(await status('?limit=1001')).toBe(400);
+    expect(await status('?limit=1')).toBe(200);
+    expect(await status('?limit=1000')).toBe(200);
+  });
+
+  test('without limit a page holds at most 100 entries', async () => {
+    for (let i = 0; i < 105; i++)
+      await t.app.inject({
+        method: 'PUT',
+        url: '/api/settings/identity',
+        headers: t.auth,
+        payload: { autoMerge: true, autoMergeOn: ['email'] },
+      });
+    const page = await audit();
+    expect(page.entries).toHaveLength(100);
+    expect(page.nextCursor).not.toBeNull();
+  });
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type Browser, defaultWorkspace, makeUser, signIn } from './support.js';
+import { type Browser, defaultWorkspace, makeUser, scopedToken, signIn } from './support.js';
 
 let t: TestApp;
 let admin: Browser;
@@ -42,5 +42,40 @@ describe('making tokens', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: t.auth, payload: { name: '   ' } });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.details).toEqual([{ path: '/name', message: 'body/name must not be blank' }]);
+  });
+});
+
+describe('what a token is', () => {
+  test('a token made without scopes holds admin, in the request’s workspace', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: t.auth,
+      payload: { name: 'deploy' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({
+      id: expect.any(String),
+      name: 'deploy',
+      token: expect.any(String),
+      scopes: ['admin'],
+      workspaceId: await defaultWorkspace(t.runtime.db),
+      createdAt: expect.any(String),
+    });
+  });
+
+  test('a scoped token has no role: me answers role null and the permissions its scopes grant', async () => {
+    const headers = await scopedToken(t, ['contacts:read']);
+    const me = (await t.app.inject({ method: 'GET', url: '/api/auth/me', headers })).json();
+    expect(me).toMatchObject({ principal: { type: 'token', scopes: ['contacts:read'] }, role: null, csrfToken: null });
+    expect(me.permissions.sort()).toEqual(['contacts:export', 'contacts:read']);
+  });
+
+  test('a scoped token lists its one workspace with role null', async () => {
+    const headers = await scopedToken(t, ['journeys:read']);
+    const { workspaces } = (await t.app.inject({ method: 'GET', url: '/api/workspaces', headers })).json();
+    expect(workspaces).toEqual([
+      { id: await defaultWorkspace(t.runtime.db), name: 'Default', role: null, createdAt: expect.any(String) },
+    ]);
   });
 });
