@@ -337,6 +337,46 @@ describe('journeys naming computed attributes', () => {
     ]);
   });
 
+  test('an attribute a live journey’s condition names cannot be deleted: 409 naming the journey and node', async () => {
+    await json('PUT', '/api/computed-attributes/inCondition', {
+      definition: { kind: 'aggregate', fn: 'count', event: 'x' },
+    });
+    const { id } = await json('POST', '/api/journeys', {
+      name: 'Condition on computed',
+      graph: condition({ computed: 'inCondition', op: 'gte', value: 1 }),
+    });
+    await json('POST', `/api/journeys/${id}/publish`);
+    const res = await call('DELETE', '/api/computed-attributes/inCondition');
+    expect([res.statusCode, res.json().error.code]).toEqual([409, 'conflict']);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ path: `/journeys/${id}`, nodeId: 'c' })]);
+    expect((await call('GET', '/api/computed-attributes/inCondition')).statusCode).toBe(200);
+  });
+
+  test('an attribute a live journey’s core.computed trigger names cannot be deleted: 409 naming the node', async () => {
+    await json('PUT', '/api/computed-attributes/inTrigger', {
+      definition: { kind: 'aggregate', fn: 'count', event: 'x' },
+    });
+    const graph = chain(node('t', 'core.computed', { attribute: 'inTrigger' }, 0), node('x', 'core.exit', {}, 100));
+    const { id } = await json('POST', '/api/journeys', { name: 'Trigger on computed', graph });
+    await json('POST', `/api/journeys/${id}/publish`);
+    const res = await call('DELETE', '/api/computed-attributes/inTrigger');
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ path: `/journeys/${id}`, nodeId: 't' })]);
+  });
+
+  test('once the journey is archived the attribute can be deleted', async () => {
+    await json('PUT', '/api/computed-attributes/inArchived', {
+      definition: { kind: 'aggregate', fn: 'count', event: 'x' },
+    });
+    const { id } = await json('POST', '/api/journeys', {
+      name: 'Archived condition',
+      graph: condition({ computed: 'inArchived', op: 'gte', value: 1 }),
+    });
+    await json('POST', `/api/journeys/${id}/publish`);
+    expect((await call('DELETE', `/api/journeys/${id}`)).statusCode).toBe(204);
+    expect((await call('DELETE', '/api/computed-attributes/inArchived')).statusCode).toBe(204);
+  });
+
   test('a known name publishes', async () => {
     await json('PUT', '/api/computed-attributes/known', {
       definition: { kind: 'aggregate', fn: 'count', event: 'x' },
