@@ -121,6 +121,22 @@ describe('merging: lists, consent and identity', () => {
   });
 });
 
+describe('mergedFrom', () => {
+  test('lists the contacts merged in, newest first, each reversible for 30 days', async () => {
+    const keep = await contact({ email: 'mf-keep@example.com' });
+    const older = await contact({ email: 'mf-older@example.com', phone: '+358401110401' });
+    const newer = await contact({ externalId: 'mf-newer' });
+    await merge(keep, older);
+    const { mergedFrom } = await merge(keep, newer);
+    expect(mergedFrom).toEqual([
+      expect.objectContaining({ id: newer, email: null, phone: null, externalId: 'mf-newer', automatic: false }),
+      expect.objectContaining({ id: older, email: 'mf-older@example.com', phone: '+358401110401', externalId: null }),
+    ]);
+    for (const m of mergedFrom as { mergedAt: string; reversibleUntil: string }[])
+      expect(Date.parse(m.reversibleUntil) - Date.parse(m.mergedAt)).toBe(30 * 86_400_000);
+  });
+});
+
 describe('merges that chain', () => {
   test('a contact merged into one that was merged on answers 301 with the last survivor', async () => {
     const first = await contact({ email: 'chain-1@example.com' });
