@@ -61,8 +61,8 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
       payload: template('Promo', 'preview.gif'),
     });
     await s.page.goto(`${s.url}/templates/promo`);
-    await expect.poll(() => fetched.includes('/preview.gif'), { timeout: 10_000 }).toBe(true);
-  });
+    await expect.poll(() => fetched.includes('/preview.gif'), { timeout: 20_000 }).toBe(true);
+  }, 60_000);
 
   test('show in the outbox once asked for, not before', async () => {
     await s.app.inject({
@@ -84,8 +84,8 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
     await expect.poll(() => frame.getByText('Sale').isVisible()).toBe(true);
     expect(fetched).not.toContain('/outbox.gif');
     await s.page.getByLabel(/Load remote images/).check();
-    await expect.poll(() => fetched.includes('/outbox.gif'), { timeout: 10_000 }).toBe(true);
-  });
+    await expect.poll(() => fetched.includes('/outbox.gif'), { timeout: 20_000 }).toBe(true);
+  }, 60_000);
 
   test('load a template’s web fonts in the template preview, with nothing refused', async () => {
     refused.length = 0;
@@ -103,9 +103,9 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
     });
     await s.page.goto(`${s.url}/templates/fonts`);
     await expect
-      .poll(() => fetched.some((url) => url.startsWith('https://fonts.gstatic.com/')), { timeout: 10_000 })
+      .poll(() => fetched.some((url) => url.startsWith('https://fonts.gstatic.com/')), { timeout: 20_000 })
       .toBe(true);
     expect(fetched).toContain('https://fonts.googleapis.com/css?family=Raleway');
     expect(refused).toEqual([]);
-  });
+  }, 60_000);
 });
