@@ -48,6 +48,9 @@ async function deleteEvents(db: Kysely<Database>, workspaceId: string, cutoff: D
     `.execute(db);
     return Number(result.numAffectedRows ?? 0);
   });
+  // The keys of provider events that stored no event row (migration 0067) go with the events.
+  await sql`
+    delete from provider_event_keys where workspace_id = ${workspaceId} and recorded_at < ${cutoff}`.execute(db);
 }
 
 /** A workspace's cutoffs; for messages also the earlier one of marketing messages the frequency cap counts. */

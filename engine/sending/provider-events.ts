@@ -116,6 +116,17 @@ async function alreadyRecorded(trx: Kysely<Database>, workspaceId: string, idemp
 }
 
 /**
+ * Keeps the key of an event whose message has no contact (no event row will hold it): false
+ * when it was kept already. A repeat racing the first waits on the key until that one commits.
+ */
+async function keptFirst(trx: Kysely<Database>, workspaceId: string, idempotencyKey: string): Promise<boolean> {
+  const { rows } = await sql`
+    insert into provider_event_keys (workspace_id, idempotency_key) values (${workspaceId}, ${idempotencyKey})
+    on conflict do nothing returning 1`.execute(trx);
+  return rows.length > 0;
+}
+
+/**
  * Records one provider event on its contact and applies its effect, in one transaction: a
  * hard bounce suppresses the address (soft ones count toward three in a row), a complaint
  * unsubscribes the contact's email at once. The event's id makes a repeat record nothing.
@@ -133,7 +144,10 @@ async function applyOne(
     const idempotencyKey = `provider:${provider}:${event.id}`;
     // A repeat does nothing at all: its bounce would suppress again an address declared
     // deliverable since the first delivery, and count toward three soft bounces in a row.
-    if (found.contactId && (await alreadyRecorded(trx, found.workspaceId, idempotencyKey))) return 'duplicate';
+    const repeat = found.contactId
+      ? await alreadyRecorded(trx, found.workspaceId, idempotencyKey)
+      : !(await keptFirst(trx, found.workspaceId, idempotencyKey));
+    if (repeat) return 'duplicate';
     const base = { messageId: found.messageId, nodeId: found.nodeId, provider };
     let properties: JsonObject = base;
     let kind = event.kind ?? 'hard';

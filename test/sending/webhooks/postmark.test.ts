@@ -132,6 +132,23 @@ describe('Postmark (basic auth of the webhook URL)', () => {
     expect(await hooks.mailAgain(contactId)).toMatchObject({ status: 'suppressed', reason: 'bounced' });
   });
 
+  test('an event of a message with no contact, sent again, is counted once and its repeat as a duplicate', async () => {
+    const { messageId } = await hooks.sentToAddress('pm-bare', 'bare@example.com');
+    const body = JSON.stringify({ ...bounce('bare@example.com', 'pm-bare', messageId), ID: 904 });
+    expect((await hooks.post('postmark', body, login)).json()).toEqual({
+      recorded: 1,
+      duplicates: 0,
+      unmatched: 0,
+      ignored: 0,
+    });
+    expect((await hooks.post('postmark', body, login)).json()).toEqual({
+      recorded: 0,
+      duplicates: 1,
+      unmatched: 0,
+      ignored: 0,
+    });
+  });
+
   test('the complaint sample unsubscribes the contact at once; marketing is suppressed, transactional goes', async () => {
     const { contactId, email, messageId } = await hooks.sent('pm-complained');
     const res = await hooks.post('postmark', JSON.stringify(complaint(email, 'pm-complained')), login);

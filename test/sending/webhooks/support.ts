@@ -55,6 +55,20 @@ export function providerHookApp(env: Record<string, string> = {}, options: TestA
       return { contactId, email, messageId: result.messageId };
     },
 
+    /** An email to a bare address, no contact's (as a package's node may send one), that the provider answered with `providerId`. */
+    async sentToAddress(providerId: string, to: string) {
+      const result = await createMessagesService(await stepScope(t.runtime, { nodeId: 'mail' })).send({
+        channel: 'email',
+        category: 'transactional',
+        from: 'News <news@example.com>',
+        to,
+        subject: 'Hi',
+        html: '<p>Hi</p>',
+        deliver: async () => ({ providerId }),
+      });
+      return { messageId: result.messageId };
+    },
+
     post(provider: string, body: string | Buffer, headers: Record<string, string> = {}) {
       return t.app.inject({
         method: 'POST',
