@@ -7,4 +7,10 @@
  */
 export { MemoryContacts, makeContact } from './memory-contacts.js';
 export type { GateDecision, RecordedMessage, RecordedRequest } from './memory-services.js';
-export { type LogLine, type RunNodeOptions, type RunNodeOutcome, runNode } from './run-node.js';
+export {
+  type LogLine,
+  type RunNodeOptions,
+  type RunNodeOutcome,
+  runNode,
+  type StoredCredential,
+} from './run-node.js';

@@ -33,12 +33,37 @@ export interface RunNodeOptions {
   events?: Omit<ContactEvent, 'id' | 'contactId'>[];
   /** Answers `ctx.http` requests. */
   http?: (request: RecordedRequest) => HttpResponse | Promise<HttpResponse>;
-  /** Stored credentials by id; a sending one carries its type's `sender` to deliver through it. */
-  credentials?: Record<string, { type: string; data: JsonObject; sender?: CredentialSender }>;
+  /**
+   * Stored credentials by id: `{ type, data }` (a sending one carries its type's `sender` to
+   * deliver through it), or the data alone, taken as a credential of the node's first
+   * `credentials` type.
+   */
+  credentials?: Record<string, StoredCredential | JsonObject>;
   /** What the message gate answers (default: sent). */
   gate?: GateDecision;
   /** Call a send request's `deliver` (SMTP, gateway) for sent messages. Default false. */
   deliver?: boolean;
+}
+
+/** A credential as `runNode` stores it: its type, its data and, for a sending type, its sender. */
+export interface StoredCredential {
+  type: string;
+  data: JsonObject;
+  sender?: CredentialSender;
+}
+
+const isStored = (given: StoredCredential | JsonObject): given is StoredCredential =>
+  typeof given.type === 'string' && typeof given.data === 'object' && given.data !== null && !Array.isArray(given.data);
+
+// The README's example names a credential by its data alone (`{ key: '…' }`): a package's test
+// then needs no type it already declared on the node.
+function storedCredentials(
+  given: Record<string, StoredCredential | JsonObject>,
+  declared: readonly string[],
+): Record<string, StoredCredential> {
+  return Object.fromEntries(
+    Object.entries(given).map(([id, c]) => [id, isStored(c) ? c : { type: declared[0] ?? '', data: c }]),
+  );
 }
 
 export interface LogLine {
@@ -86,6 +111,7 @@ export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions):
   const http: RecordedRequest[] = [];
   const leads: Lead[] = [];
   const logs: LogLine[] = [];
+  const credentials = storedCredentials(options.credentials ?? {}, node.credentials ?? []);
   const run: RunInfo = { id: randomUUID(), journeyId: randomUUID(), version: 1, startedAt: now().toISOString() };
   const trigger = options.trigger ?? {};
   const steps = options.steps ?? {};
@@ -120,13 +146,13 @@ export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions):
       deliver: options.deliver,
       contact,
       sendVia: async (id, message) => {
-        const credential = options.credentials?.[id];
+        const credential = credentials[id];
         if (!credential?.sender) throw new NodeError(`credential ${id} is no sending credential`);
         return credential.sender.send(message, { data: credential.data, http: client, idempotencyKey, publicUrl });
       },
     }),
     http: client,
-    credentials: memoryCredentials(options.credentials ?? {}, node.credentials ?? []),
+    credentials: memoryCredentials(credentials, node.credentials ?? []),
     leads: memoryLeads(leads, contact?.id ?? null, now),
   };
   const result = await node.run(ctx as NodeContext<never>);
