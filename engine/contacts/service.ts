@@ -1,7 +1,6 @@
 import {
   type ContactsService,
   evaluateFilter,
-  type Filter,
   NotFoundError,
   parseDuration,
   refuseBlankName,
@@ -10,6 +9,7 @@ import {
 import { sql } from 'kysely';
 import { recordEvent } from '../events/record.js';
 import { EVENT_TRIGGER } from '../runs/event-effects.js';
+import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
 import { loadContact } from './load.js';
@@ -18,14 +18,6 @@ import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
-
-/** True when the filter counts events anywhere in its tree. */
-function mentionsEvents(filter: Filter): boolean {
-  if ('all' in filter) return filter.all.some(mentionsEvents);
-  if ('any' in filter) return filter.any.some(mentionsEvents);
-  if ('not' in filter) return mentionsEvents(filter.not);
-  return 'event' in filter;
-}
 
 // A step acts for its own run's contact only (contract packages.md "Isolation and reach"): a
 // node naming another contact of the workspace is refused as if there were none. An id merged
@@ -118,7 +110,7 @@ export function createContactsService(scope: StepScope): ContactsService {
     async matches(named, filter, filterScope) {
       const now = scope.now();
       // The step's own contact is in memory already: only event conditions need the database.
-      if (named && scope.contact?.id === named && !mentionsEvents(filter))
+      if (named && scope.contact?.id === named && !mentionsClause(filter, ['event']))
         return evaluateFilter(filter, {
           contact: scope.contact,
           trigger: filterScope.trigger,

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { JourneyGoal } from '../graph/types.js';
 import { endRuns } from '../runs/end-runs.js';
-import { safeMatches } from '../runs/event-effects.js';
+import { eventFilterMatcher } from '../runs/event-effects.js';
 
 /**
  * Runs inside the transaction that stores `event`: every not-yet-converted run of the
@@ -27,7 +27,12 @@ export async function recordConversions(trx: Kysely<Database>, event: ContactEve
         and r.started_at + make_interval(secs => (v.settings -> 'goal' ->> 'windowSeconds')::int)
       and not exists (select 1 from run_conversions c where c.run_id = r.id)
   `.execute(trx);
-  const matching = candidates.filter((c) => safeMatches(c.goal.filter, event));
+  const goalMatches = await eventFilterMatcher(
+    trx,
+    event,
+    candidates.map((c) => c.goal.filter),
+  );
+  const matching = candidates.filter((c) => goalMatches(c.goal.filter));
   if (matching.length === 0) return [];
   const { rows: converted } = await sql<{ run_id: string; exit: boolean }>`
     with won as (

@@ -1,26 +1,54 @@
-import { type ContactEvent, evaluateFilter, type Filter, type JsonObject } from '@waymark/sdk';
+import { type Contact, type ContactEvent, evaluateFilter, type Filter, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { loadRunContacts } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 import { recordConversions } from '../experiments/conversions.js';
 import { recordEngagement } from '../experiments/engagement.js';
+import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { addStepJobs } from './bookkeeping.js';
 import { endRuns } from './end-runs.js';
 import { startRun } from './entry/start.js';
 
-/** True when an event filter (its `attr` naming keys of the properties) accepts the event. */
-export function eventMatches(filter: unknown, event: ContactEvent): boolean {
+/**
+ * True when an event filter (its `attr` naming keys of the properties) accepts the event. A
+ * tag or list clause reads `contact`, the event's contact, as it does in a segment.
+ */
+export function eventMatches(filter: unknown, event: ContactEvent, contact: Contact | null = null): boolean {
   if (filter === null || filter === undefined) return true;
-  return evaluateFilter(filter as Filter, { contact: null, properties: event.properties, now: new Date() });
+  return evaluateFilter(filter as Filter, { contact, properties: event.properties, now: new Date() });
 }
 
 /** `eventMatches`, where a filter that cannot be evaluated matches nothing. */
-export function safeMatches(filter: unknown, event: ContactEvent): boolean {
+export function safeMatches(filter: unknown, event: ContactEvent, contact: Contact | null = null): boolean {
   try {
-    return eventMatches(filter, event);
+    return eventMatches(filter, event, contact);
   } catch {
     // A filter that cannot be evaluated matches nothing rather than failing the event's storage.
     return false;
   }
+}
+
+function readsContact(filter: unknown): boolean {
+  try {
+    return filter !== null && typeof filter === 'object' && mentionsClause(filter as Filter, ['tag', 'list']);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `safeMatches` for the event filters of `filters`: the event's contact (with its tags and
+ * lists) is read once, and only when one of them has a tag or list clause.
+ */
+export async function eventFilterMatcher(
+  trx: Kysely<Database>,
+  event: ContactEvent,
+  filters: readonly unknown[],
+): Promise<(filter: unknown) => boolean> {
+  const contact = filters.some(readsContact)
+    ? ((await loadRunContacts(trx, [event.contactId])).get(event.contactId) ?? null)
+    : null;
+  return (filter) => safeMatches(filter, event, contact);
 }
 
 /** The trigger type that starts a run for an event (`waymark_steps_total`'s `node_type` for its trigger steps). */
@@ -56,7 +84,12 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
     .where('event_name', '=', event.name)
     .forUpdate()
     .execute();
-  const matching = waits.filter((w) => safeMatches(w.filter, event));
+  const waitMatches = await eventFilterMatcher(
+    trx,
+    event,
+    waits.map((w) => w.filter),
+  );
+  const matching = waits.filter((w) => waitMatches(w.filter));
   if (matching.length) {
     // The step row decides between this event and the wait's timeout: whoever sets `resume` first.
     // A resumed token is queued, no longer parked: it is `pending` from this transaction on, its
@@ -105,9 +138,14 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
         'params', jsonb_build_object('event', ${event.name}::text)))
       and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = ${event.name}
   `.execute(trx);
+  const triggerMatches = await eventFilterMatcher(
+    trx,
+    event,
+    triggers.rows.map((t) => t.filter),
+  );
   let started = 0;
   for (const trigger of triggers.rows) {
-    if (!safeMatches(trigger.filter, event)) continue;
+    if (!triggerMatches(trigger.filter)) continue;
     const run = await startRun(trx, {
       journeyId: trigger.journey_id,
       version: trigger.version,

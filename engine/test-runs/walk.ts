@@ -187,7 +187,8 @@ class Walk {
           Date.parse(e.timestamp) < wakeAt.getTime() &&
           (wait.filter === null ||
             evaluateFilter(wait.filter as unknown as Filter, {
-              contact: null,
+              // A tag or list clause reads the contact as the walk has it then.
+              contact: this.#simulation.contacts.current(this.#run.contactId),
               properties: e.properties,
               now: new Date(e.timestamp),
             })),

@@ -96,6 +96,25 @@ describe('test runs on a simulated clock', () => {
     expect(result.steps[2]).toMatchObject({ next: 'yes', output: { matched: true } });
   });
 
+  test("a wait-for-event filter's tag clause reads the contact as the walk has it", async () => {
+    const id = await draft(t, {
+      nodes: [
+        hook(),
+        tag('vip'),
+        n('wait', 'core.wait-for-event', { event: 'purchase', filter: { tag: 'vip', op: 'has' }, timeout: 'P3D' }),
+        tag('bought'),
+        tag('nudge'),
+      ],
+      edges: [e('hook', 'vip'), e('vip', 'wait'), e('wait', 'bought', 'event'), e('wait', 'nudge', 'timeout')],
+    });
+    const result = await testRun(t, id, {
+      contact: ann,
+      startAt: '2026-02-01T10:00:00.000Z',
+      events: [{ afterNode: 'wait', name: 'purchase', delay: 'PT1H' }],
+    });
+    expect(path(result)).toEqual(['hook', 'vip', 'wait', 'bought']);
+  });
+
   test('without a matching event the wait takes its timeout when the timeout would pass', async () => {
     const id = await draft(t, {
       nodes: [

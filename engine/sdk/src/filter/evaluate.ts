@@ -21,6 +21,21 @@ export function isClause<K extends Kind>(f: Filter, kind: K): f is Extract<Filte
   return Object.hasOwn(f, kind);
 }
 
+/**
+ * True when a clause of one of `kinds` appears anywhere in `filter` (an event clause's `where`
+ * included): whether an evaluation needs the contact's tags and lists, or its events.
+ *
+ * @example
+ * mentionsClause({ all: [{ attr: 'plan', op: 'eq', value: 'pro' }, { tag: 'vip', op: 'has' }] }, ['tag', 'list']) // true
+ */
+export function mentionsClause(filter: Filter, kinds: readonly Kind[]): boolean {
+  if (isClause(filter, 'all')) return filter.all.some((f) => mentionsClause(f, kinds));
+  if (isClause(filter, 'any')) return filter.any.some((f) => mentionsClause(f, kinds));
+  if (isClause(filter, 'not')) return mentionsClause(filter.not, kinds);
+  if (kinds.some((k) => isClause(filter, k))) return true;
+  return isClause(filter, 'event') && filter.where !== undefined && mentionsClause(filter.where, kinds);
+}
+
 /** The instant `duration` before `now` (a bad duration reaches back to the epoch). */
 export function since(now: Date, duration: string): Date {
   return new Date(now.getTime() - (parseDuration(duration) ?? now.getTime()));
