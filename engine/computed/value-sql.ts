@@ -22,7 +22,7 @@ function matchingEvents(d: EventDef, s: Scope): RawBuilder<unknown> {
   const ms = d.within ? parseDuration(d.within) : null;
   return sql`events e where e.workspace_id = ${s.workspaceId} and e.name = ${d.event}
     ${ms === null ? sql`` : sql`and e.timestamp > ${new Date(s.now.getTime() - ms)}`}
-    ${d.where ? sql`and ${compileEventFilter(d.where, s.now, sql`e.properties`)}` : sql``}
+    ${d.where ? sql`and ${compileEventFilter(d.where, s.now, sql`e.properties`, sql`e.contact_id`)}` : sql``}
     ${s.contactIds ? sql`and e.contact_id = any(${s.contactIds as string[]}::uuid[])` : sql``}`;
 }
 

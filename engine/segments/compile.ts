@@ -20,6 +20,8 @@ export interface CompileOptions {
   scope?: FilterScope;
   /** A jsonb expression that `attr` clauses read instead of the contact (event filters). */
   properties?: RawBuilder<unknown>;
+  /** The contact's id that `tag` and `list` clauses read: `c.id`, or an event's `e.contact_id` over `events e`. */
+  contactId?: RawBuilder<unknown>;
 }
 
 type Bool = RawBuilder<boolean>;
@@ -85,6 +87,8 @@ function attr(c: AttrClause, o: CompileOptions): Bool {
   return shape === null ? comparison(x, c.op, c.value) : sql<boolean>`(c.attributes @> ${json(shape)})`;
 }
 
+const contactOf = (o: CompileOptions) => o.contactId ?? sql`c.id`;
+
 function range(n: RawBuilder<unknown>, r: CountRange, fallback: CountRange = {}): Bool[] {
   const given = RANGE_KEYS.some((k) => typeof r[k] === 'number');
   const use = given ? r : fallback;
@@ -98,14 +102,14 @@ function tag(c: TagClause, o: CompileOptions): Bool {
     ...range(sql`t.count`, c.count ?? {}),
     ...(c.lastAddedWithin ? [sql<boolean>`t.last_added_at >= ${since(o.now, c.lastAddedWithin)}`] : []),
   ];
-  const has = sql<boolean>`exists (select 1 from contact_tags t where t.contact_id = c.id and t.tag = ${c.tag}
+  const has = sql<boolean>`exists (select 1 from contact_tags t where t.contact_id = ${contactOf(o)} and t.tag = ${c.tag}
     and not t.removed and (t.expires_at is null or t.expires_at > ${o.now}) and ${join(conds, 'and')})`;
   return c.op === 'has' ? has : sql<boolean>`not ${has}`;
 }
 
 function list(c: ListClause, o: CompileOptions): Bool {
   const recent = c.addedWithin ? sql`and l.added_at >= ${since(o.now, c.addedWithin)}` : sql``;
-  const member = sql<boolean>`exists (select 1 from contact_lists l where l.contact_id = c.id and l.list = ${c.list} ${recent})`;
+  const member = sql<boolean>`exists (select 1 from contact_lists l where l.contact_id = ${contactOf(o)} and l.list = ${c.list} ${recent})`;
   return c.op === 'member' ? member : sql<boolean>`not ${member}`;
 }
 
@@ -140,9 +144,20 @@ function compile(f: Filter, o: CompileOptions): Bool {
   return sql<boolean>`${sql.lit(value)}`;
 }
 
-/** Compiles an event filter (`attr` names a key of the event's properties) over the jsonb `properties`. */
-export function compileEventFilter(filter: Filter, now: Date, properties: RawBuilder<unknown>): Bool {
-  return compile(filter, { now, properties });
+/**
+ * Compiles an event filter (`attr` names a key of the event's properties) over the jsonb
+ * `properties`; its `tag` and `list` clauses read the contact `contactId` (default `c.id`).
+ *
+ * @example
+ * sql`select count(*) from events e where ${compileEventFilter(where, now, sql`e.properties`, sql`e.contact_id`)}`
+ */
+export function compileEventFilter(
+  filter: Filter,
+  now: Date,
+  properties: RawBuilder<unknown>,
+  contactId?: RawBuilder<unknown>,
+): Bool {
+  return compile(filter, { now, properties, ...(contactId ? { contactId } : {}) });
 }
 
 /** A contact of `contacts c` that is not merged away: a merged-away one is its survivor now (contract identity.md). */

@@ -109,3 +109,23 @@ describe('a core.wait-for-event filter', () => {
     expect(plainNow?.status).toBe('waiting');
   });
 });
+
+describe("a computed attribute's where", () => {
+  test('with a tag clause counts the events of contacts that have the tag, and events keep being stored', async () => {
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/api/computed-attributes/vipPurchases',
+      headers: t.auth,
+      payload: { definition: { kind: 'aggregate', fn: 'count', event: 'purchased', where: { tag: 'vip', op: 'has' } } },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const vip = await contact('vip4@example.com', 'vip');
+    const plain = await contact('plain4@example.com');
+    await emit(vip, 'purchased', {});
+    await emit(plain, 'purchased', {});
+    const computed = async (id: string) =>
+      (await t.app.inject({ method: 'GET', url: `/api/contacts/${id}`, headers: t.auth })).json().computed;
+    expect(await computed(vip)).toMatchObject({ vipPurchases: 1 });
+    expect(await computed(plain)).toMatchObject({ vipPurchases: 0 });
+  });
+});
