@@ -227,6 +227,16 @@ const ROWS: [string, Filter, string[]][] = [
     { event: 'purchase', op: 'count', where: { attr: 'email', op: 'eq', value: 'bob@x.io' } },
     [],
   ],
+  [
+    "an event's where with a tag clause reads the contact's tags",
+    { event: 'purchase', op: 'count', where: { tag: 'vip', op: 'has' } },
+    ['ann'],
+  ],
+  [
+    "an event's where with a list clause reads the contact's lists",
+    { event: 'purchase', op: 'count', where: { list: 'newsletter', op: 'notMember' } },
+    [],
+  ],
   // Combinations.
   [
     'all',
