@@ -60,7 +60,11 @@ export async function refreshValues(db: Kysely<Database>, attr: NamedDefinition,
 export type Change = { event: string } | 'profile' | 'any';
 
 /** The workspace's definitions the change can move (never RFM: its quantiles span every contact). */
-async function definitionsOf(db: Kysely<Database>, workspaceId: string, change: Change): Promise<NamedDefinition[]> {
+export async function definitionsOf(
+  db: Kysely<Database>,
+  workspaceId: string,
+  change: Change,
+): Promise<NamedDefinition[]> {
   const { rows } = await sql<NamedDefinition>`
     select name, definition from computed_attributes where workspace_id = ${workspaceId} order by name`.execute(db);
   // RFM quantiles span every contact: only the scheduled refresh changes them.

@@ -10,6 +10,8 @@ import {
 } from '@waymark/sdk';
 import { MemoryContacts } from '@waymark/sdk/testing';
 import { type Kysely, sql } from 'kysely';
+import { type FilterDefinition, filterValue } from '../computed/filter-value.js';
+import { definitionsOf, inDependencyOrder } from '../computed/refresh.js';
 import { checkSource, isTimeZone } from '../contacts/identity/normalize.js';
 import { loadContact } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
@@ -35,11 +37,12 @@ function eventNamesIn(filter: Filter, into = new Set<string>()): Set<string> {
 export class SimulatedContacts {
   readonly #store: MemoryContacts;
   readonly #eventsRead = new Set<string>();
+  #filterDefinitions: Promise<{ name: string; definition: FilterDefinition }[]> | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly workspaceId: string,
-    now: () => Date,
+    private readonly now: () => Date,
     contact: Contact | null,
   ) {
     this.#store = new MemoryContacts(now);
@@ -80,6 +83,31 @@ export class SimulatedContacts {
   }
 
   /**
+   * After a write to a contact's attributes, tags or lists: its values of the workspace's
+   * filter definitions, as the database would recompute them in the write's transaction
+   * (contract identity.md "Values stay current"), so a later condition reads them.
+   */
+  async #profileChanged(contactId: string): Promise<void> {
+    this.#filterDefinitions ??= definitionsOf(this.db, this.workspaceId, 'profile').then((defs) =>
+      inDependencyOrder(defs).flatMap((d) =>
+        d.definition.kind === 'filter' ? [{ ...d, definition: d.definition }] : [],
+      ),
+    );
+    const defs = await this.#filterDefinitions;
+    const contact = this.#store.contacts.get(contactId);
+    if (!contact || defs.length === 0) return;
+    for (const { definition } of defs)
+      for (const f of 'filter' in definition ? [definition.filter] : definition.cases.map((c) => c.when))
+        await this.#readEvents(contactId, eventNamesIn(f));
+    const events = this.#store.events.filter((e) => e.contactId === contactId);
+    for (const { name, definition } of defs)
+      contact.computed = {
+        ...contact.computed,
+        [name]: filterValue(definition, { contact, events, now: this.now() }),
+      };
+  }
+
+  /**
    * `ctx.contacts` for one step: every write lands in `writes` and in the copy, never in the
    * database; an update naming no source names the run's (`source`).
    */
@@ -101,7 +129,9 @@ export class SimulatedContacts {
           ...(patch.attributes ? { attributes: patch.attributes } : {}),
           ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
         });
-        return copy(await store.update(contactId, { ...patch, source: patch.source ?? source }));
+        const updated = await store.update(contactId, { ...patch, source: patch.source ?? source });
+        await this.#profileChanged(contactId);
+        return copy(updated);
       },
       addTag: async (contactId, tag, options) => {
         if (options?.ttl && parseDuration(options.ttl) === null)
@@ -110,22 +140,27 @@ export class SimulatedContacts {
           ]);
         await this.#require(contactId);
         writes.push({ op: 'addTag', contactId, tag, ...(options?.ttl ? { ttl: options.ttl } : {}) });
-        return copy(await store.addTag(contactId, tag, options));
+        const state = await store.addTag(contactId, tag, options);
+        await this.#profileChanged(contactId);
+        return copy(state);
       },
       removeTag: async (contactId, tag) => {
         await this.#require(contactId);
         writes.push({ op: 'removeTag', contactId, tag });
         await store.removeTag(contactId, tag);
+        await this.#profileChanged(contactId);
       },
       addToList: async (contactId, list) => {
         await this.#require(contactId);
         writes.push({ op: 'addToList', contactId, list });
         await store.addToList(contactId, list);
+        await this.#profileChanged(contactId);
       },
       removeFromList: async (contactId, list) => {
         await this.#require(contactId);
         writes.push({ op: 'removeFromList', contactId, list });
         await store.removeFromList(contactId, list);
+        await this.#profileChanged(contactId);
       },
       recordEvent: async (contactId, name, properties: JsonObject = {}) => {
         await this.#require(contactId);

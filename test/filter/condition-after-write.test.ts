@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { createJourney } from '../api/journeys/support.js';
 import { e, eventually, n, publish } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -72,5 +73,32 @@ describe('a condition after a contact write in the same journey', () => {
   test('reads the tag just added', async () => {
     const write = n('write', 'crm.tag', { action: 'add', tag: 'fresh' });
     expect(await outcomeAfter(write, { tag: 'fresh', op: 'has' }, 'fresh@example.com')).toBe('matched');
+  });
+});
+
+describe('a test run’s condition after a contact write', () => {
+  test('reads a computed value the tag just added moved', async () => {
+    await defineComputed('isGold', { tag: 'gold', op: 'has' });
+    const id = await createJourney(t, {
+      name: 'computed after a tag',
+      graph: {
+        nodes: [
+          n('hook', 'core.webhook', { secret: SECRET }),
+          n('write', 'crm.tag', { action: 'add', tag: 'gold' }),
+          n('cond', 'core.condition', { filter: { computed: 'isGold', op: 'eq', value: true } }),
+          n('yes', 'core.exit', { goal: 'matched' }),
+          n('no', 'core.exit', { goal: 'missed' }),
+        ],
+        edges: [e('hook', 'write'), e('write', 'cond'), e('cond', 'yes', 'yes'), e('cond', 'no', 'no')],
+      },
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/journeys/${id}/test`,
+      headers: t.auth,
+      payload: { contact: { email: 'gold@example.com' } },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().steps[2]).toMatchObject({ nodeId: 'cond', next: 'yes' });
   });
 });
