@@ -1,3 +1,4 @@
+import { defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { createJourney } from '../api/journeys/support.js';
@@ -11,8 +12,31 @@ let t: TestApp;
 let worker: WorkerHandle;
 const SECRET = 'a-webhook-secret-of-some-length';
 
+/** A third party's node recording an event on the run's contact. */
+const recorder = definePackage({
+  name: 'acme-recorder',
+  version: '1.0.0',
+  nodes: [
+    defineNode({
+      type: 'acme.record',
+      version: 1,
+      kind: 'action',
+      title: 'Record',
+      description: 'Records an event on the contact.',
+      category: 'Acme',
+      params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      outputs: ['out'],
+      async run(ctx) {
+        await ctx.contacts.recordEvent(ctx.contact?.id as string, ctx.params.name, {});
+        return { next: 'out' };
+      },
+    }),
+  ],
+});
+
 beforeAll(async () => {
   t = await createTestApp();
+  t.runtime.registry.add(recorder);
   worker = await startWorker(t.runtime, { pollInterval: 100 });
 });
 afterAll(async () => {
@@ -66,6 +90,20 @@ describe('a condition after a contact write in the same journey', () => {
     await defineComputed('isFinn', { attr: 'country', op: 'eq', value: 'FI' });
     const write = n('write', 'crm.update-contact', { attributes: { country: 'FI' } });
     expect(await outcomeAfter(write, { computed: 'isFinn', op: 'eq', value: true }, 'finn@example.com')).toBe(
+      'matched',
+    );
+  });
+
+  test('reads a computed value the event just recorded moved', async () => {
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/api/computed-attributes/purchases',
+      headers: t.auth,
+      payload: { definition: { kind: 'aggregate', fn: 'count', event: 'purchase' } },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const write = n('write', 'acme.record', { name: 'purchase' });
+    expect(await outcomeAfter(write, { computed: 'purchases', op: 'gte', value: 1 }, 'buyer@example.com')).toBe(
       'matched',
     );
   });

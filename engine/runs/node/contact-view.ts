@@ -28,15 +28,16 @@ export function watchContact(
   method: string,
   args: readonly unknown[],
 ): ((result: unknown) => void) | undefined {
-  if (service !== 'contacts' || READS.has(method) || method === 'recordEvent') return undefined;
+  if (service !== 'contacts' || READS.has(method)) return undefined;
   const ours = view.contact !== null && args[0] === view.contact.id;
-  // A tag write moves the computed values of filter definitions in the database too (contract
-  // identity.md): a contact holding computed values is read again rather than patched.
-  const tagWrite = method === 'addTag' || method === 'removeTag';
-  if (ours && tagWrite && Object.keys(view.contact?.computed ?? {}).length > 0) {
+  // A tag write or an event moves computed values in the database too (contract identity.md
+  // "Values stay current"): a contact holding computed values is read again rather than patched.
+  const movesComputed = method === 'addTag' || method === 'removeTag' || method === 'recordEvent';
+  if (ours && movesComputed && Object.keys(view.contact?.computed ?? {}).length > 0) {
     view.contactChanged = true;
     return undefined;
   }
+  if (method === 'recordEvent') return undefined;
   if (ours && method === 'addTag') return (result) => patch(view, (c) => withTag(c, result as TagState));
   if (ours && method === 'removeTag') {
     const tag = args[1];
