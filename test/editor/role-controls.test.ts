@@ -119,7 +119,7 @@ describe.skipIf(!hasChromium)('controls a role may not use', () => {
   test('an author may still edit the draft: the canvas tools are enabled', async () => {
     await open(author, `/journeys/${journeyId}`);
     const layout = author.getByRole('button', { name: 'Auto-layout' });
-    await expect.poll(() => layout.isVisible()).toBe(true);
-    await expect.poll(() => layout.isDisabled()).toBe(false);
+    await expect.poll(() => layout.isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => layout.isDisabled(), { timeout: 15_000 }).toBe(false);
   });
 });

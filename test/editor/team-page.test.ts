@@ -62,7 +62,9 @@ describe.skipIf(!hasChromium)('the Team page', () => {
     await s.app.inject({ method: 'POST', url: '/api/tokens', headers: asOwnerToken, payload: { name: 'old script' } });
     await admin.reload();
     await admin.getByRole('button', { name: 'Revoke old script' }).click();
-    await expect.poll(async () => (await tokens()).some((t) => t.name === 'old script')).toBe(false);
+    await expect
+      .poll(async () => (await tokens()).some((t) => t.name === 'old script'), { timeout: 15_000 })
+      .toBe(false);
   });
 
   test('an admin cannot revoke the environment token: its Revoke is disabled naming owner', async () => {
