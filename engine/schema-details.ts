@@ -70,7 +70,8 @@ function problem(error: SchemaError): string {
  * The errors of an `anyOf`/`oneOf` that failed, said as one where they can be: alternatives
  * that each need a property (`needs one of contactId, email, phone or externalId`), or that
  * each ask for a type or values (`must be an integer or "draft"`); else, when the value's type
- * fits one alternative alone, that alternative's errors (`must be >= 1`); else all of them.
+ * fits one alternative alone, that alternative's errors (`must be >= 1`), also when the others
+ * only list values it is not; else all of them.
  */
 function alternatives(summary: SchemaError, branch: SchemaError[]): SchemaError[] {
   const here = branch.filter((error) => error.instancePath === summary.instancePath);
@@ -101,6 +102,14 @@ function alternatives(summary: SchemaError, branch: SchemaError[]): SchemaError[
     (group) => !group.some((error) => error.keyword === 'type' && error.instancePath === summary.instancePath),
   );
   if (fitting.length === 1 && fitting[0]) return fitting[0];
+  // Text from a path or query string fits every type once converted (`?from=2147483648` is a
+  // number and a string): an alternative refused only for not being one of its values then
+  // says less than one whose bounds the value broke.
+  const bounded = fitting.filter(
+    (group) =>
+      !group.every((error) => ['enum', 'const'].includes(error.keyword) && error.instancePath === summary.instancePath),
+  );
+  if (bounded.length === 1 && bounded[0]) return bounded[0];
   return [...branch, summary];
 }
 

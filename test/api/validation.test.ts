@@ -88,6 +88,26 @@ describe('a version number', () => {
       expect(res.json().error.details, url).toContainEqual(expect.objectContaining({ path: '/version' }));
     }
   });
+
+  test.each(['from', 'to'])(
+    'beyond what a version can reach as a diff’s %s is refused naming it, never a 500',
+    async (side) => {
+      const id = await createJourney(t);
+      const other = side === 'from' ? 'to' : 'from';
+      const res = await call('GET', `/api/journeys/${id}/diff?${side}=2147483648&${other}=draft`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details).toEqual([
+        { path: `/${side}`, message: `querystring/${side} must be <= 2147483647` },
+      ]);
+    },
+  );
+
+  test('beyond what a version can reach in a test run is refused naming it, never a 500', async () => {
+    const id = await createJourney(t);
+    const res = await call('POST', `/api/journeys/${id}/test`, { version: 2_147_483_648 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ path: '/version', message: 'body/version must be <= 2147483647' }]);
+  });
 });
 
 // PostgreSQL stores neither a NUL character nor a lone UTF-16 surrogate (`"\ud800"` in JSON).

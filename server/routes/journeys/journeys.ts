@@ -58,8 +58,6 @@ function fromTemplate<B extends { graph?: JourneyGraph; settings?: Partial<Journ
   return { ...body, graph: template.graph, settings: { ...template.settings, ...body.settings } };
 }
 
-const versionOf = (text: string): number | 'draft' => (text === 'draft' ? 'draft' : Number(text));
-
 /** API.md "Journeys": drafts, validation, publishing, versions, diffs, pause/resume, archive, stats. */
 export async function journeysRoutes(app: FastifyInstance) {
   const { db, registry } = app.runtime;
@@ -184,7 +182,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Params: IdParams; Querystring: { from: string; to: string } }>(
+  app.get<{ Params: IdParams; Querystring: { from: number | 'draft'; to: number | 'draft' } }>(
     '/api/journeys/:id/diff',
     { schema: { ...one, querystring: s.diffQuery, response: { 200: s.diffSchema, ...errorResponses(400, 404) } } },
     async (request) => {
@@ -192,8 +190,8 @@ export async function journeysRoutes(app: FastifyInstance) {
       const workspaceId = workspaceOf(request);
       await getJourney(db, workspaceId, id);
       const [from, to] = await Promise.all([
-        graphOf(db, workspaceId, id, versionOf(request.query.from)),
-        graphOf(db, workspaceId, id, versionOf(request.query.to)),
+        graphOf(db, workspaceId, id, request.query.from),
+        graphOf(db, workspaceId, id, request.query.to),
       ]);
       return diffGraphs(readableGraph(request, registry, from), readableGraph(request, registry, to));
     },

@@ -1,6 +1,7 @@
 import { NOT_BLANK_PATTERN } from '@waymark/sdk';
 import { graphSchema, settingsSchema } from '../../../engine/graph/types.js';
 import { uuid } from '../../schemas/ids.js';
+import { versionNumber } from '../../schemas/version-number.js';
 
 // Response schemas name every field they keep; graphs keep whatever the editor stored
 // (xyflow adds its own fields), so their objects stay open.
@@ -179,17 +180,15 @@ export const validationResultSchema = {
 
 const ids = { type: 'array', items: { type: 'string' } } as const;
 
+// A number past PostgreSQL's integer is refused here, not by the query that would compare it.
+const versionOrDraft = {
+  anyOf: [versionNumber, { type: 'string', enum: ['draft'] }],
+  description: 'a version number or "draft"',
+} as const;
+
 export const diffQuery = {
   type: 'object',
-  properties: {
-    from: { type: 'string', pattern: '^([1-9][0-9]*|draft)$', description: 'a version number or "draft"' },
-    to: {
-      type: 'string',
-      pattern: '^([1-9][0-9]*|draft)$',
-      default: 'draft',
-      description: 'a version number or "draft"',
-    },
-  },
+  properties: { from: versionOrDraft, to: { ...versionOrDraft, default: 'draft' } },
   required: ['from'],
 } as const;
 

@@ -4,6 +4,7 @@ import type { TestRunRequest } from '../../../engine/test-runs/types.js';
 import { MAX_TEST_STEPS } from '../../../engine/test-runs/walk.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
+import { versionNumber } from '../../schemas/version-number.js';
 import { mayReadContacts, requireContactReads } from '../../teams/access/contact-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { contactSchema } from '../contacts/schemas.js';
@@ -19,10 +20,7 @@ const body = {
   properties: {
     version: {
       description: 'a published version number, or "draft" (the default)',
-      anyOf: [
-        { type: 'integer', minimum: 1 },
-        { type: 'string', enum: ['draft'] },
-      ],
+      anyOf: [versionNumber, { type: 'string', enum: ['draft'] }],
     },
     contact: {
       type: 'object',
