@@ -11,6 +11,7 @@ import {
   setTagLifespan,
 } from '../../../engine/contacts/tags.js';
 import { idParams } from '../../schemas/ids.js';
+import { tagLifespan } from '../../schemas/tag-lifespan.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses, listMembershipSchema, tagStateSchema } from './schemas.js';
 
@@ -52,7 +53,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         params: { type: 'object', properties: { tag: tagSchema }, required: ['tag'] },
         body: {
           type: 'object',
-          properties: { ttlSeconds: { type: ['number', 'null'], exclusiveMinimum: 0 } },
+          properties: { ttlSeconds: tagLifespan },
           required: ['ttlSeconds'],
           additionalProperties: false,
         },
@@ -111,7 +112,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
           type: 'object',
           properties: {
             tag: tagSchema,
-            ttlSeconds: { type: ['number', 'null'], exclusiveMinimum: 0 },
+            ttlSeconds: tagLifespan,
           },
           required: ['tag'],
           additionalProperties: false,

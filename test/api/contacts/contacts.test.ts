@@ -164,6 +164,37 @@ describe('tags and lists', () => {
     });
   });
 
+  // 1,000 years: past it an expiry would leave the dates PostgreSQL can store.
+  test('a tag lifespan past 1,000 years is refused naming ttlSeconds, never a 500', async () => {
+    const { id } = (await post('/api/contacts', { email: 'forever@example.com' })).json();
+    const res = await post(`/api/contacts/${id}/tags`, { tag: 'forever', ttlSeconds: 1e15 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '/ttlSeconds', message: 'body/ttlSeconds must be <= 31557600000' }],
+    });
+  });
+
+  test('a tag default lifespan past 1,000 years is refused naming ttlSeconds', async () => {
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/api/tags/forever',
+      headers: t.auth,
+      payload: { ttlSeconds: 1e15 },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/ttlSeconds', message: 'body/ttlSeconds must be <= 31557600000' },
+    ]);
+  });
+
+  test('a tag lifespan of 1,000 years is taken', async () => {
+    const { id } = (await post('/api/contacts', { email: 'millennium@example.com' })).json();
+    const res = await post(`/api/contacts/${id}/tags`, { tag: 'millennium', ttlSeconds: 31_557_600_000 });
+    expect(res.statusCode).toBe(200);
+    expect(new Date(res.json().expiresAt).getUTCFullYear()).toBeGreaterThan(3000);
+  });
+
   test('lists keep the added date and count their members', async () => {
     const { id } = (await post('/api/contacts', { email: 'list@example.com' })).json();
     const added = await post(`/api/contacts/${id}/lists`, { list: 'newsletter' });
