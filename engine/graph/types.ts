@@ -125,7 +125,11 @@ export const settingsSchema = {
     webhookRateLimit: {
       type: ['object', 'null'],
       description: 'null (PATCH): no limit, as leaving it out of a draft',
-      properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', minLength: 2 } },
+      // Counted as a PostgreSQL integer (`webhook_rate_windows.hits`).
+      properties: {
+        max: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+        window: { type: 'string', minLength: 2 },
+      },
       required: ['max', 'window'],
       additionalProperties: false,
     },

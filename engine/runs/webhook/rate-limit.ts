@@ -16,6 +16,9 @@ export interface RateLimitRow {
 }
 
 const FALLBACK_WINDOW_MS = 60_000;
+// A window may be thousands of years long (any ISO 8601 duration); the seconds left of it are
+// told in Retry-After as an integer, so they stop at what one holds rather than overflow.
+const MAX_RETRY_AFTER = 2_147_483_647;
 
 /**
  * One call counted against a journey's webhook rate limit, as ONE upsert yielding one
@@ -41,8 +44,8 @@ export function webhookRateHit(journeyId: string, limit: WebhookRateLimit): RawB
       set hits = case when excluded.window_start > w.window_start then 1 else w.hits + 1 end,
         window_start = greatest(w.window_start, excluded.window_start)
     returning w.hits > ${limit.max}::int as limited,
-      greatest(1, ceil(extract(epoch from w.window_start)::float8 + ${seconds}::float8
-        - extract(epoch from now())::float8))::int as retry_after`;
+      least(${MAX_RETRY_AFTER}, greatest(1, ceil(extract(epoch from w.window_start)::float8 + ${seconds}::float8
+        - extract(epoch from now())::float8)))::int as retry_after`;
 }
 
 /**

@@ -69,6 +69,17 @@ describe('POST /api/journeys', () => {
     expect(res.json().error.details[0].path).toBe('/settings/webhookRateLimit/window');
   });
 
+  test('refuses a rate-limit max past what a counter holds, naming it', async () => {
+    const res = await call('POST', '/api/journeys', {
+      name: 'x',
+      settings: { webhookRateLimit: { max: 2_147_483_648, window: 'PT1M' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/settings/webhookRateLimit/max', message: 'body/settings/webhookRateLimit/max must be <= 2147483647' },
+    ]);
+  });
+
   describe('names the window with every field the schema refuses, in one answer', () => {
     const paths = (res: { json(): { error: { details: { path: string }[] } } }) =>
       res.json().error.details.map((d) => d.path);

@@ -77,6 +77,15 @@ describe('the webhook rate limit', () => {
     expect((await post(a, journeyId)).statusCode).toBe(202);
   });
 
+  test('limits calls under a window of thousands of years, answering 429 with Retry-After', async () => {
+    const { journeyId } = await limited({ max: 1, window: 'P9999Y' });
+    expect((await post(a, journeyId)).statusCode).toBe(202);
+    const res = await post(b, journeyId);
+    expect(res.statusCode).toBe(429);
+    expect(res.json().error.code).toBe('rate_limited');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
   test('limits each journey on its own', async () => {
     const first = await limited({ max: 1, window: 'PT1H' });
     const second = await limited({ max: 1, window: 'PT1H' });
