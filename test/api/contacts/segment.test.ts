@@ -45,6 +45,19 @@ describe('GET /api/contacts?segment=', () => {
     expect(new Set(seen).size).toBe(24);
   });
 
+  test('answers 50 contacts a page when no limit is given', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts/import',
+      headers: { ...t.auth, 'content-type': 'text/csv' },
+      payload: ['email,batch', ...Array.from({ length: 51 }, (_, i) => `d${i}@example.com,default-limit`)].join('\n'),
+    });
+    const page = (await segment({ attr: 'batch', op: 'eq', value: 'default-limit' })).json();
+    expect(page.contacts).toHaveLength(50);
+    expect(page.total).toBe(51);
+    expect(page.nextCursor).not.toBeNull();
+  });
+
   test('compares numbers numerically', async () => {
     const res = (await segment({ attr: 'score', op: 'lt', value: 9 })).json();
     expect(res.total).toBe(9);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRun } from '../../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
-import { e, n, publish, runEnds, testPackage } from '../../engine/support.js';
+import { e, n, publish, runEnds, startAtTrigger, testPackage } from '../../engine/support.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
@@ -45,6 +45,34 @@ describe('GET /api/runs', () => {
     expect([...body1.runs, ...body2.runs].map((r: { id: string }) => r.id).sort()).toEqual([...ids].sort());
     const failed = await t.app.inject({ url: `/api/runs?journeyId=${j.journeyId}&status=failed`, headers: t.auth });
     expect(failed.json().runs).toEqual([]);
+  });
+
+  test('answers the newest 100 runs a page when no limit is given', async () => {
+    const j = await publish(t.runtime.db, { nodes: [n('t', 'tst.trigger')], edges: [] });
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i++) ids.push(await start(j));
+    const res = await t.app.inject({ url: `/api/runs?journeyId=${j.journeyId}`, headers: t.auth });
+    expect(res.json().runs).toHaveLength(100);
+    expect(res.json().runs.map((r: { id: string }) => r.id)).not.toContain(ids[0]);
+    expect(res.json().nextCursor).not.toBeNull();
+  });
+
+  test('filters by contact', async () => {
+    const j = await publish(t.runtime.db, { nodes: [n('t', 'tst.trigger')], edges: [] });
+    const contact = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/contacts',
+        headers: t.auth,
+        payload: { email: 'runs-of@example.com' },
+      })
+    ).json();
+    const theirs = await startAtTrigger(t.runtime.db, j, contact.id);
+    await start(j);
+    const res = await t.app.inject({ url: `/api/runs?contactId=${contact.id}`, headers: t.auth });
+    expect(res.json().runs.map((r: { id: string; contactId: string }) => [r.id, r.contactId])).toEqual([
+      [theirs, contact.id],
+    ]);
   });
 
   test('rejects a limit over 1000 and a bad status with 400, and requires a token', async () => {
