@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { STEPS_CHANNEL, type StepNotice } from '../../../engine/runs/bookkeeping.js';
 import { NotificationListener } from '../../../engine/runs/listener.js';
 import { LiveWatch } from '../../../engine/runs/live-watch.js';
+import { sendError } from '../../plugins/errors.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { type LiveHolder, liveHolderOf, lostHolders } from '../../teams/access/live-admission.js';
 import type { Principal } from '../../teams/access/principal.js';
@@ -108,44 +109,38 @@ export async function liveRoutes(app: FastifyInstance) {
     await listener.close();
   });
 
-  app.get<{ Querystring: { ticket?: string; token?: string; journeyId?: string } }>(
-    '/api/live',
-    {
-      websocket: true,
-      config: {
-        urlCredentials: true,
-        // @fastify/websocket hides its routes from the document; API.md lists this one.
-        swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, hide: false }, url }),
-      },
-      schema: {
-        tags: ['live'],
-        summary: 'Websocket of finished steps: { type: "step", journeyId, version, runId, nodeId, status }',
-        description:
-          '`status` is completed, failed or waiting as a step finishes, or retried when a retry takes a failed step up again.',
-        querystring: {
-          type: 'object',
-          properties: {
-            ticket: {
-              type: 'string',
-              description: 'a single-use ticket from POST /api/live/ticket (what browsers use)',
-            },
-            token: { type: 'string', description: 'the API token; kept for existing clients, never logged' },
-            journeyId: { type: 'string', format: 'uuid' },
+  app.route<{ Querystring: { ticket?: string; token?: string; journeyId?: string } }>({
+    method: 'GET',
+    url: '/api/live',
+    config: { urlCredentials: true },
+    schema: {
+      tags: ['live'],
+      summary: 'Websocket of finished steps: { type: "step", journeyId, version, runId, nodeId, status }',
+      description:
+        '`status` is completed, failed or waiting as a step finishes, or retried when a retry takes a failed step up again.',
+      querystring: {
+        type: 'object',
+        properties: {
+          ticket: {
+            type: 'string',
+            description: 'a single-use ticket from POST /api/live/ticket (what browsers use)',
           },
-        },
-        response: {
-          101: { type: 'null', description: 'switching to the websocket protocol' },
-          ...errorResponses(400, 403),
+          token: { type: 'string', description: 'the API token; kept for existing clients, never logged' },
+          journeyId: { type: 'string', format: 'uuid' },
         },
       },
-      // Before the upgrade is answered: once the client sees the socket open, the steps that
-      // finish are sent (the LISTEN is up and every process's steps make their notices).
-      preHandler: async () => {
-        unsubscribe ??= listener.on(STEPS_CHANNEL, broadcast);
-        await Promise.all([listener.ready(), watching()]);
+      response: {
+        101: { type: 'null', description: 'switching to the websocket protocol' },
+        ...errorResponses(400, 403, 404),
       },
     },
-    async (socket, request) => {
+    // Before the upgrade is answered: once the client sees the socket open, the steps that
+    // finish are sent (the LISTEN is up and every process's steps make their notices).
+    preHandler: async () => {
+      unsubscribe ??= listener.on(STEPS_CHANNEL, broadcast);
+      await Promise.all([listener.ready(), watching()]);
+    },
+    wsHandler: async (socket, request) => {
       const workspaceId = workspaceOf(request);
       const holder = liveHolderOf(request.principal as Principal, workspaceId);
       clients.set(socket, { workspaceId, journeyId: request.query.journeyId ?? null, holder });
@@ -154,5 +149,8 @@ export async function liveRoutes(app: FastifyInstance) {
       // Again, after any stop of a client that left since the upgrade began (they run in turn).
       await watching();
     },
-  );
+    // Without an upgrade there is no feed; @fastify/websocket's own answer was a 404 with no body.
+    handler: async (_request, reply) =>
+      sendError(reply, 'not_found', 'GET /api/live is a websocket: send it with Upgrade: websocket'),
+  });
 }

@@ -87,6 +87,13 @@ describe('GET /api/live', () => {
     await expect(connect('')).rejects.toThrow('status 401');
   });
 
+  test('a request without a websocket upgrade gets a JSON error, as every error is', async () => {
+    const res = await t.app.inject({ url: '/api/live', headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.json().error).toEqual({ code: 'not_found', message: expect.stringContaining('websocket') });
+  });
+
   test('sends every finished step, the trigger included, only for the journey asked for', async () => {
     const j = await publish(t.runtime.db, graph);
     const other = await publish(t.runtime.db, graph);
