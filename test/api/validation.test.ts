@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { createJourney } from './journeys/support.js';
@@ -211,6 +212,84 @@ describe('a value outside what a field allows', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.details).toEqual([
       { path: '', message: 'body needs one of contactId, email, phone or externalId' },
+    ]);
+  });
+});
+
+// Tags, lists, event names, idempotency keys and external ids are index keys: past a few
+// kilobytes PostgreSQL refuses them, so they are held to 255 characters. Random text, which
+// PostgreSQL cannot compress below that, is what used to reach the index and fail as a 500.
+describe('text kept as an index key', () => {
+  const text = (length: number) => randomBytes(length).toString('base64url').slice(0, length);
+  const contact = async () => (await call('POST', '/api/contacts', { email: `${text(12)}@example.com` })).json().id;
+  const tooLong = (part: string, path: string) => ({
+    path,
+    message: `${part}${path} must NOT have more than 255 characters`,
+  });
+
+  test('a tag of 256 characters is refused naming /tag; one of 255 is taken', async () => {
+    const id = await contact();
+    const long = await call('POST', `/api/contacts/${id}/tags`, { tag: text(10_000) });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().error.details).toEqual([tooLong('body', '/tag')]);
+    expect((await call('POST', `/api/contacts/${id}/tags`, { tag: text(256) })).statusCode).toBe(400);
+    expect((await call('POST', `/api/contacts/${id}/tags`, { tag: text(255) })).statusCode).toBe(200);
+  });
+
+  test('a tag lifespan for a tag of 256 characters is refused naming /tag', async () => {
+    const res = await call('PUT', `/api/tags/${text(10_000)}`, { ttlSeconds: 60 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([tooLong('params', '/tag')]);
+  });
+
+  test('a list of 256 characters is refused naming /list; one of 255 is taken', async () => {
+    const id = await contact();
+    const long = await call('POST', `/api/contacts/${id}/lists`, { list: text(10_000) });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().error.details).toEqual([tooLong('body', '/list')]);
+    expect((await call('POST', `/api/contacts/${id}/lists`, { list: text(255) })).statusCode).toBe(200);
+  });
+
+  test('an event name or idempotency key of 256 characters is refused naming it', async () => {
+    const contactId = await contact();
+    const name = await call('POST', '/api/events', { contactId, name: text(10_000) });
+    expect(name.statusCode).toBe(400);
+    expect(name.json().error.details).toEqual([tooLong('body', '/name')]);
+    const key = await call('POST', '/api/events', { contactId, name: 'seen', idempotencyKey: text(10_000) });
+    expect(key.statusCode).toBe(400);
+    expect(key.json().error.details).toEqual([tooLong('body', '/idempotencyKey')]);
+    const fits = await call('POST', '/api/events', { contactId, name: text(255), idempotencyKey: text(255) });
+    expect(fits.statusCode).toBe(202);
+  });
+
+  test('an externalId of 256 characters is refused naming /externalId; one of 255 is taken', async () => {
+    const res = await call('POST', '/api/contacts', { externalId: text(10_000) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/externalId', message: 'externalId must be at most 255 characters' },
+    ]);
+    expect((await call('POST', '/api/contacts', { externalId: text(255) })).statusCode).toBe(201);
+  });
+
+  test('an import row with an externalId of 256 characters fails alone', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts/import',
+      headers: { ...t.auth, 'content-type': 'text/csv' },
+      payload: `externalId,email\n${text(10_000)},long-id@example.com\nfits-${text(8)},fits@example.com\n`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      imported: 1,
+      failed: [{ row: 1, field: 'externalId', error: 'externalId must be at most 255 characters' }],
+    });
+  });
+
+  test('an event naming its contact by an externalId of 256 characters is refused naming /externalId', async () => {
+    const res = await call('POST', '/api/events', { externalId: text(10_000), name: 'seen' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: '/externalId', message: 'externalId must be at most 255 characters' },
     ]);
   });
 });

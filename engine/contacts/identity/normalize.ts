@@ -7,6 +7,7 @@ import {
 } from '@waymark/sdk';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { IANAZone } from 'luxon';
+import { INDEX_KEY_MAX_LENGTH } from '../../db/index-keys.js';
 
 /** What `POST /api/contacts` (and each import row) may carry. */
 export interface ContactInput {
@@ -91,8 +92,10 @@ export function normalizeInput(input: ContactInput): { value: NormalizedInput; e
   }
   if (!absent(input.externalId)) {
     const externalId = typeof input.externalId === 'string' ? input.externalId.trim() : '';
-    if (externalId) value.externalId = externalId;
-    else errors.push({ path: '/externalId', message: 'externalId must be a string that is not blank' });
+    if (!externalId) errors.push({ path: '/externalId', message: 'externalId must be a string that is not blank' });
+    else if (externalId.length > INDEX_KEY_MAX_LENGTH)
+      errors.push({ path: '/externalId', message: `externalId must be at most ${INDEX_KEY_MAX_LENGTH} characters` });
+    else value.externalId = externalId;
   }
   if (input.timezone === null) value.timezone = null;
   else if (input.timezone !== undefined) {

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import { decodeCursor, encodeCursor } from '../../../engine/db/cursor.js';
+import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
@@ -52,10 +53,10 @@ export async function eventsRoutes(app: FastifyInstance) {
             email: { type: 'string' },
             phone: { type: 'string' },
             externalId: { type: 'string' },
-            name: { type: 'string', minLength: 1 },
+            name: { type: 'string', minLength: 1, maxLength: INDEX_KEY_MAX_LENGTH },
             properties: { type: 'object', additionalProperties: true },
             timestamp: { type: 'string', format: 'date-time' },
-            idempotencyKey: { type: 'string', minLength: 1 },
+            idempotencyKey: { type: 'string', minLength: 1, maxLength: INDEX_KEY_MAX_LENGTH },
           },
           required: ['name'],
           additionalProperties: false,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { e, n, publish } from '../../engine/support.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
@@ -120,5 +121,17 @@ describe('a webhook payload’s timezone', () => {
     const res = await post(await hookJourney(), { timezone: 'Mars/Olympus' });
     expect(res.statusCode).toBe(202);
     expect(await contactOfRun(res)).toBeNull();
+  });
+});
+
+describe('a webhook payload’s externalId', () => {
+  test('of 256 characters answers 400 naming /externalId and starts nothing, as POST /api/contacts does', async () => {
+    const journeyId = await hookJourney();
+    const res = await post(journeyId, { externalId: randomBytes(300).toString('base64url').slice(0, 256) });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'validation_failed']);
+    expect(res.json().error.details).toEqual([
+      { path: '/externalId', message: 'externalId must be at most 255 characters' },
+    ]);
+    expect(await runsOf(journeyId)).toEqual([]);
   });
 });
