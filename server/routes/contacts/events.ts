@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import { decodeCursor, encodeCursor } from '../../../engine/db/cursor.js';
+import { isUuid } from '../../../engine/db/ids.js';
 import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
@@ -30,10 +31,16 @@ interface EventQuery {
   cursor?: string;
 }
 
+// Microseconds of a time an event can hold (years 0–9999 are about ±2.6e17): a larger number
+// is no cursor of ours, and would overflow PostgreSQL's bigint or timestamp.
+const CURSOR_MAX_MICROSECONDS = 10n ** 18n;
+
 // Keyset cursor: the event's timestamp in microseconds and its id, newest first.
 function keysOf(text: string): { us: string; id: string } | null {
   const [us, id] = text.split(':');
-  return us && id && /^-?\d+$/.test(us) && /^[0-9a-f-]{36}$/.test(id) ? { us, id } : null;
+  if (!(us && id && /^-?\d{1,19}$/.test(us) && isUuid(id))) return null;
+  const magnitude = BigInt(us) < 0n ? -BigInt(us) : BigInt(us);
+  return magnitude <= CURSOR_MAX_MICROSECONDS ? { us, id } : null;
 }
 
 /** Events: store one (with everything it sets off) and read them back, newest first. */

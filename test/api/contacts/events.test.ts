@@ -122,4 +122,27 @@ describe('GET /api/events', () => {
     } while (cursor);
     expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
+
+  test('a cursor it never gave out is refused as 400 naming /cursor, also one past any time', async () => {
+    for (const keys of ['not a cursor', '99999999999999999999999:00000000-0000-4000-8000-000000000000']) {
+      const cursor = Buffer.from(keys).toString('base64url');
+      const res = await t.app.inject({ url: `/api/events?cursor=${cursor}`, headers: t.auth });
+      expect(res.statusCode, keys).toBe(400);
+      expect(res.json().error.details, keys).toEqual([{ path: '/cursor', message: 'unknown cursor' }]);
+    }
+  });
+
+  test('pages past an event dated in the year 9999', async () => {
+    for (const timestamp of ['9999-12-31T23:59:59Z', '2026-01-01T00:00:00Z']) {
+      await postEvent({ externalId: 'far-future', name: 'planned', timestamp });
+    }
+    const { rows } = await t.runtime.pool.query("select id from contacts where external_id = 'far-future'");
+    const first = (await t.app.inject({ url: `/api/events?contactId=${rows[0].id}&limit=1`, headers: t.auth })).json();
+    const url = `/api/events?contactId=${rows[0].id}&limit=1&cursor=${first.nextCursor}`;
+    const second = (await t.app.inject({ url, headers: t.auth })).json();
+    expect([...first.events, ...second.events].map((e: { timestamp: string }) => e.timestamp)).toEqual([
+      '9999-12-31T23:59:59.000Z',
+      '2026-01-01T00:00:00.000Z',
+    ]);
+  });
 });
