@@ -123,6 +123,26 @@ describe('GET /api/openapi.json', () => {
   });
 });
 
+// API.md "Auth": tracking, unsubscribe and form routes allow 600 requests a minute per address.
+describe('the visitor routes’ rate limit', () => {
+  test.each([
+    ['get', '/t/c/{token}'],
+    ['get', '/t/o/{token}'],
+    ['get', '/unsubscribe/{token}'],
+    ['post', '/unsubscribe/{token}'],
+  ])('%s %s lists 429 with Retry-After', (method, path) => {
+    const answer = doc.paths[path]?.[method]?.responses['429'] as { content?: object; headers?: object } | undefined;
+    expect(JSON.stringify(answer?.content)).toContain('"error"');
+    expect(answer?.headers).toHaveProperty('Retry-After');
+  });
+
+  test('past 600 a minute, a tracking pixel answers the 429 the document lists', async () => {
+    for (let i = 0; i < 600; i++) await t.app.inject({ method: 'GET', url: '/t/o/unknown-token' });
+    const res = await t.call({ method: 'GET', url: '/t/o/unknown-token' });
+    expect(res.statusCode).toBe(429);
+  });
+});
+
 describe('the answer check', () => {
   test('fails a route whose schema drops or reshapes what it answers', async () => {
     await expect(t.call({ method: 'GET', url: '/api/lying', headers: t.auth })).rejects.toThrow(/dropped or reshaped/);
