@@ -7,6 +7,7 @@ import type {
   onResponseHookHandler,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { documentErrorAnswer } from '../schemas/errors.js';
 
 /** API.md "Auth": more than 20 failed authentications a minute from one address → 429. */
 const FAILED_AUTH_MAX = 20;
@@ -86,5 +87,6 @@ export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
     if (!route.url.startsWith('/hooks/')) return;
     route.onRequest = [hookLimit, ...listOf(route.onRequest)];
     route.onResponse = [hookFailure, ...listOf(route.onResponse)];
+    documentErrorAnswer(route, 429);
   });
 });

@@ -2,7 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import { RateLimitedError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { errorResponse } from '../schemas/errors.js';
+import { documentErrorAnswer } from '../schemas/errors.js';
 
 /** API.md "Auth": tracking, unsubscribe and form routes allow 600 requests a minute per address. */
 export const VISITOR_LIMIT = { max: 600, timeWindow: 60_000 };
@@ -18,10 +18,7 @@ export const limitsPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('onRoute', (route) => {
     if (!VISITOR_ROUTES.test(route.url) || route.config?.rateLimit !== undefined) return;
     route.config = { ...route.config, rateLimit: VISITOR_LIMIT };
-    // The OpenAPI document lists every answer a route gives, this limit's 429 included.
-    const response = (route.schema as { response?: Record<number, unknown> } | undefined)?.response;
-    if (route.schema && response && !response[429])
-      route.schema = { ...route.schema, response: { ...response, 429: errorResponse(429) } };
+    documentErrorAnswer(route, 429);
   });
   await app.register(fastifyRateLimit, {
     global: false,

@@ -73,3 +73,14 @@ export function errorResponses(...statuses: number[]): Record<number, ReturnType
   const known = new Set(Object.values(ERROR_STATUSES));
   return Object.fromEntries([...all].filter((s) => known.has(s)).map((s) => [s, errorResponse(s)]));
 }
+
+/**
+ * Adds an error status to what a route's schema says it answers, for hooks that give routes an
+ * answer of their own (a rate limit's 429): the OpenAPI document lists every answer a route gives.
+ * A route without response schemas is left as it is.
+ */
+export function documentErrorAnswer(route: { schema?: object }, status: number): void {
+  const response = (route.schema as { response?: Record<number, unknown> } | undefined)?.response;
+  if (route.schema && response && !response[status])
+    route.schema = { ...route.schema, response: { ...response, [status]: errorResponse(status) } };
+}

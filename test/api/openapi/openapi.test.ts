@@ -136,6 +136,13 @@ describe('the visitor routes’ rate limit', () => {
     expect(answer?.headers).toHaveProperty('Retry-After');
   });
 
+  test.each([
+    ['post', '/hooks/inbound-email'],
+    ['post', '/hooks/providers/{provider}'],
+  ])('%s %s lists the 429 of too many failed authentications', (method, path) => {
+    expect(doc.paths[path]?.[method]?.responses).toHaveProperty('429');
+  });
+
   test('past 600 a minute, a tracking pixel answers the 429 the document lists', async () => {
     for (let i = 0; i < 600; i++) await t.app.inject({ method: 'GET', url: '/t/o/unknown-token' });
     const res = await t.call({ method: 'GET', url: '/t/o/unknown-token' });
