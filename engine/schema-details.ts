@@ -132,6 +132,15 @@ function withAlternatives(errors: readonly SchemaError[]): SchemaError[] {
 }
 
 /**
+ * The errors less those another says already: `""` for a name both too short and blank is
+ * "must not be blank" alone, as `"  "` is.
+ */
+function withoutSaidTwice(errors: SchemaError[]): SchemaError[] {
+  const blank = new Set(errors.filter(isBlankError).map((error) => error.instancePath));
+  return errors.filter((error) => !(error.keyword === 'minLength' && blank.has(error.instancePath)));
+}
+
+/**
  * ajv's errors as the API's `details`, one per error, each naming its field: `path` is `at`
  * (where the checked value sits in the request, `/data`) followed by the field's pointer, and
  * the message says `label` and that path first (`body/data/extra is not a known field`).
@@ -144,7 +153,7 @@ export function schemaDetails(
   errors: readonly SchemaError[] | null | undefined,
   { at = '', label = '' }: { at?: string; label?: string } = {},
 ): ErrorDetail[] {
-  return withAlternatives(errors ?? []).map((error) => {
+  return withoutSaidTwice(withAlternatives(errors ?? [])).map((error) => {
     const path = `${at}${schemaErrorPath(error)}`;
     return { path, message: `${label + path || '/'} ${problem(error)}` };
   });
