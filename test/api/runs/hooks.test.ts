@@ -92,6 +92,17 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(res.json().error.code).toBe('not_found');
   });
 
+  test('an archived journey’s webhook answers 404 and starts nothing, also once it was called', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    expect((await post(j.journeyId, {})).statusCode).toBe(202);
+    const archived = await t.app.inject({ method: 'DELETE', url: `/api/journeys/${j.journeyId}`, headers: t.auth });
+    expect(archived.statusCode).toBe(204);
+    const res = await post(j.journeyId, {});
+    expect([res.statusCode, res.json().error.code]).toEqual([404, 'not_found']);
+    const runs = await t.runtime.db.selectFrom('runs').select('id').where('journey_id', '=', j.journeyId).execute();
+    expect(runs).toHaveLength(1);
+  });
+
   test('answers 409 journey_paused while the journey is paused', async () => {
     const j = await publish(t.runtime.db, hookGraph());
     await t.runtime.db.updateTable('journeys').set({ status: 'paused' }).where('id', '=', j.journeyId).execute();
