@@ -55,6 +55,42 @@ describe('POST /api/journeys/:id/pause and /resume', () => {
   });
 });
 
+describe('a paused journey’s core.event trigger', () => {
+  const at = { x: 0, y: 0 };
+  async function onEvent(event: string): Promise<string> {
+    const graph = {
+      nodes: [
+        { id: 'on', type: 'core.event', version: 1, params: { event }, position: at },
+        { id: 'end', type: 'core.exit', version: 1, params: {}, position: at },
+      ],
+      edges: [{ id: 'e1', source: 'on', sourceHandle: 'out', target: 'end' }],
+    };
+    const id = await createJourney(t, { name: event, graph });
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    return id;
+  }
+  const record = (name: string) => call('POST', '/api/events', { email: `${name}@example.com`, name });
+  const runsOf = async (id: string) => (await call('GET', `/api/runs?journeyId=${id}`)).json().runs;
+
+  test('starts nothing while paused, and never replays what it refused once resumed', async () => {
+    const id = await onEvent('paused-signup');
+    await call('POST', `/api/journeys/${id}/pause`);
+    expect((await record('paused-signup')).statusCode).toBe(202);
+    expect(await runsOf(id)).toEqual([]);
+    await call('POST', `/api/journeys/${id}/resume`);
+    expect(await runsOf(id)).toEqual([]);
+    expect((await record('paused-signup')).statusCode).toBe(202);
+    expect(await runsOf(id)).toHaveLength(1);
+  });
+
+  test('starts nothing once the journey is archived', async () => {
+    const id = await onEvent('archived-signup');
+    await call('DELETE', `/api/journeys/${id}`);
+    expect((await record('archived-signup')).statusCode).toBe(202);
+    expect(await runsOf(id)).toEqual([]);
+  });
+});
+
 describe('DELETE /api/journeys/:id', () => {
   test('archives: the journey leaves the list but stays readable by id', async () => {
     const id = await publishedJourney();
