@@ -71,24 +71,31 @@ export function refuseBlankName(call: string, field: 'tag' | 'list', name: unkno
 }
 
 /**
+ * The most characters of a tag's or a list's name: it is an index key, and PostgreSQL refuses
+ * one over about 2.7 kB (text that does not compress reaches it at a few thousand characters).
+ */
+export const NAME_MAX_LENGTH = 255;
+
+/**
  * The JSON Schema of a tag's name: text that is not empty and not only whitespace (`"  "` is
- * refused, "must not be blank"; a name is stored as given, never trimmed). Every place a tag is
- * written from outside uses it: the API, node params, forms, tracked links.
+ * refused, "must not be blank"; a name is stored as given, never trimmed), at most
+ * `NAME_MAX_LENGTH` characters. Every place a tag is written from outside uses it: the API,
+ * node params, forms, tracked links.
  *
  * @example
  * properties: { tag: { ...tagSchema, title: 'Tag' } }
  */
-export const tagSchema = { type: 'string', pattern: NOT_BLANK_PATTERN } as const;
+export const tagSchema = { type: 'string', pattern: NOT_BLANK_PATTERN, maxLength: NAME_MAX_LENGTH } as const;
 
 /**
  * The JSON Schema of a static list's name: as `tagSchema`, text that is not empty and not only
- * whitespace, stored as given. Every place a contact is added to a list from outside uses it:
+ * whitespace, stored as given, at most `NAME_MAX_LENGTH` characters. Every place a contact is added to a list from outside uses it:
  * the API, node params, forms, tracked links.
  *
  * @example
  * properties: { list: { ...listSchema, title: 'List' } }
  */
-export const listSchema = { type: 'string', pattern: NOT_BLANK_PATTERN } as const;
+export const listSchema = { type: 'string', pattern: NOT_BLANK_PATTERN, maxLength: NAME_MAX_LENGTH } as const;
 
 /**
  * The JSON Schema of a contact write's source (`crm`, `webshop` …): 1–64 of `a-z 0-9 . _ -`.

@@ -22,6 +22,7 @@ export {
   attributeSourceSchema,
   isBlank,
   listSchema,
+  NAME_MAX_LENGTH,
   NOT_BLANK_PATTERN,
   refuseBlankName,
   subscriptionCategorySchema,

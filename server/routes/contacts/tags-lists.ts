@@ -10,15 +10,10 @@ import {
   removeTag,
   setTagLifespan,
 } from '../../../engine/contacts/tags.js';
-import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { idParams } from '../../schemas/ids.js';
 import { tagLifespan } from '../../schemas/tag-lifespan.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses, listMembershipSchema, tagStateSchema } from './schemas.js';
-
-// A name the route stores is an index key (engine/db/index-keys.ts).
-const indexedTag = { ...tagSchema, maxLength: INDEX_KEY_MAX_LENGTH } as const;
-const indexedList = { ...listSchema, maxLength: INDEX_KEY_MAX_LENGTH } as const;
 
 /** Tags with their default lifespans, lists with their member counts, and a contact's tags and lists. */
 export async function tagsListsRoutes(app: FastifyInstance) {
@@ -55,7 +50,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       schema: {
         tags: ['contacts'],
         summary: "Set a tag's default lifespan (null: never expires)",
-        params: { type: 'object', properties: { tag: indexedTag }, required: ['tag'] },
+        params: { type: 'object', properties: { tag: tagSchema }, required: ['tag'] },
         body: {
           type: 'object',
           properties: { ttlSeconds: tagLifespan },
@@ -116,7 +111,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         body: {
           type: 'object',
           properties: {
-            tag: indexedTag,
+            tag: tagSchema,
             ttlSeconds: tagLifespan,
           },
           required: ['tag'],
@@ -161,7 +156,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
         params: idParams,
         body: {
           type: 'object',
-          properties: { list: indexedList },
+          properties: { list: listSchema },
           required: ['list'],
           additionalProperties: false,
         },
