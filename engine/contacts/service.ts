@@ -3,7 +3,7 @@ import {
   evaluateFilter,
   NotFoundError,
   parseDuration,
-  refuseBlankName,
+  refuseBadName,
   ValidationError,
 } from '@waymark/sdk';
 import { sql } from 'kysely';
@@ -64,7 +64,7 @@ export function createContactsService(scope: StepScope): ContactsService {
       return mustLoad(scope, id);
     },
     async addTag(contactId, tag, options) {
-      refuseBlankName('addTag', 'tag', tag);
+      refuseBadName('addTag', 'tag', tag);
       let ttlSeconds: number | undefined;
       if (options?.ttl) {
         const ms = parseDuration(options.ttl);
@@ -86,15 +86,15 @@ export function createContactsService(scope: StepScope): ContactsService {
       }
     },
     async removeTag(contactId, tag) {
-      refuseBlankName('removeTag', 'tag', tag);
+      refuseBadName('removeTag', 'tag', tag);
       await removeTag(db, await own(scope, contactId), tag);
     },
     async addToList(contactId, list) {
-      refuseBlankName('addToList', 'list', list);
+      refuseBadName('addToList', 'list', list);
       await addToList(db, await own(scope, contactId), list);
     },
     async removeFromList(contactId, list) {
-      refuseBlankName('removeFromList', 'list', list);
+      refuseBadName('removeFromList', 'list', list);
       await removeFromList(db, await own(scope, contactId), list);
     },
     async recordEvent(contactId, name, properties) {

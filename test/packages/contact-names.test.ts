@@ -66,6 +66,16 @@ test('ctx.contacts.addTag with a tag of only whitespace fails the step, naming t
   expect(contact.tags).toEqual([]);
 }, 30_000);
 
+test('ctx.contacts.addToList with a name over 255 characters fails the step for good, naming the limit', async () => {
+  const { step, contact } = await callWith('addToList', 'L'.repeat(256));
+  expect(step.error).toMatchObject({
+    code: 'node.failed',
+    message: `ctx.contacts.addToList: list "${'L'.repeat(40)}…" must be at most 255 characters`,
+  });
+  expect(step.attempts).toBe(1);
+  expect(contact.lists).toEqual([]);
+}, 30_000);
+
 test('ctx.contacts.removeTag with a blank tag fails the step, naming the tag', async () => {
   const { step } = await callWith('removeTag', '  ');
   expect(step.error).toMatchObject({

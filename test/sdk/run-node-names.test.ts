@@ -39,6 +39,12 @@ describe("runNode's ctx.contacts refuses what the engine's refuses", () => {
     );
   });
 
+  test('a tag over 255 characters fails the node, naming the limit', async () => {
+    await expect(runNode(tagger, { params: { name: 't'.repeat(256) } })).rejects.toThrow(
+      `ctx.contacts.addTag: tag "${'t'.repeat(40)}…" must be at most 255 characters`,
+    );
+  });
+
   test('a tag with spaces around a name is kept as given', async () => {
     const { contact } = await runNode(tagger, { params: { name: ' vip ' } });
     expect(contact?.tags.map((t) => t.tag)).toEqual([' vip ']);

@@ -54,21 +54,37 @@ export function isBlank(text: string): boolean {
 }
 
 /**
- * Refuses what the API refuses before a node's call reaches the store: a blank tag or list name
- * (as `tagSchema` and `listSchema` have it). A package's node calls `ctx.contacts` with what it
- * computed and no schema saw that, so `ctx.contacts` (and `runNode`'s in-memory one) check here;
- * the step fails for good (`node.failed`), naming the call and the name.
+ * Refuses what the API refuses before a node's call reaches the store: a blank tag or list name,
+ * or one over `NAME_MAX_LENGTH` characters (as `tagSchema` and `listSchema` have it). A package's
+ * node calls `ctx.contacts` with what it computed and no schema saw that, so `ctx.contacts` (and
+ * `runNode`'s in-memory one) check here; the step fails for good (`node.failed`), naming the call
+ * and the name.
  *
  * @example
- * refuseBlankName('addTag', 'tag', '  '); // throws ValidationError: ctx.contacts.addTag: tag "  " must not be blank
+ * refuseBadName('addTag', 'tag', '  '); // throws ValidationError: ctx.contacts.addTag: tag "  " must not be blank
  */
-export function refuseBlankName(call: string, field: 'tag' | 'list', name: unknown): void {
+export function refuseBadName(call: string, field: 'tag' | 'list', name: unknown): void {
   const blank = typeof name !== 'string' || isBlank(name);
   if (blank)
     throw new ValidationError(`ctx.contacts.${call}: ${field} ${JSON.stringify(name)} must not be blank`, [
       { path: `/${field}`, message: `/${field} must not be blank` },
     ]);
+  if (name.length > NAME_MAX_LENGTH)
+    throw new ValidationError(
+      `ctx.contacts.${call}: ${field} "${name.slice(0, 40)}…" must be at most ${NAME_MAX_LENGTH} characters`,
+      [{ path: `/${field}`, message: `/${field} must be at most ${NAME_MAX_LENGTH} characters` }],
+    );
 }
+
+/**
+ * The name `refuseBadName` had before it refused over-long names too, kept for packages that
+ * import it.
+ *
+ * @deprecated Use `refuseBadName`.
+ * @example
+ * refuseBlankName('addTag', 'tag', ''); // throws, as refuseBadName does
+ */
+export const refuseBlankName = refuseBadName;
 
 /**
  * The most characters of a tag's or a list's name: it is an index key, and PostgreSQL refuses

@@ -24,6 +24,7 @@ export {
   listSchema,
   NAME_MAX_LENGTH,
   NOT_BLANK_PATTERN,
+  refuseBadName,
   refuseBlankName,
   subscriptionCategorySchema,
   tagSchema,

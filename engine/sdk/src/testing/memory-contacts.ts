@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Contact, type ContactEvent, refuseBlankName, type TagState } from '../contact.js';
+import { type Contact, type ContactEvent, refuseBadName, type TagState } from '../contact.js';
 import { addDuration } from '../duration.js';
 import { evaluateFilter } from '../filter/evaluate.js';
 import type { JsonObject } from '../json.js';
@@ -65,7 +65,7 @@ export class MemoryContacts implements ContactsService {
   }
 
   async addTag(id: string, tag: string, options: { ttl?: string } = {}): Promise<TagState> {
-    refuseBlankName('addTag', 'tag', tag);
+    refuseBadName('addTag', 'tag', tag);
     const contact = this.#require(id);
     const at = this.now().toISOString();
     const expiresAt = options.ttl ? addDuration(this.now(), options.ttl).toISOString() : null;
@@ -79,19 +79,19 @@ export class MemoryContacts implements ContactsService {
   }
 
   async removeTag(id: string, tag: string) {
-    refuseBlankName('removeTag', 'tag', tag);
+    refuseBadName('removeTag', 'tag', tag);
     const state = this.#require(id).tags.find((t) => t.tag === tag);
     if (state) state.active = false;
   }
 
   async addToList(id: string, list: string) {
-    refuseBlankName('addToList', 'list', list);
+    refuseBadName('addToList', 'list', list);
     const contact = this.#require(id);
     if (!contact.lists.some((l) => l.list === list)) contact.lists.push({ list, addedAt: this.now().toISOString() });
   }
 
   async removeFromList(id: string, list: string) {
-    refuseBlankName('removeFromList', 'list', list);
+    refuseBadName('removeFromList', 'list', list);
     const contact = this.#require(id);
     contact.lists = contact.lists.filter((l) => l.list !== list);
   }
