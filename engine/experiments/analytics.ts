@@ -103,7 +103,7 @@ export async function journeyAnalytics(
       entered: 0,
       completed: 0,
       failed: 0,
-      waiting: Math.max(0, (Object.hasOwn(stats.nodes, id) ? stats.nodes[id]?.waiting : 0) ?? 0),
+      waiting: Math.max(0, stats.nodes[id]?.waiting ?? 0),
       converted: 0,
     };
     nodeSeries[id] ??= Object.fromEntries(NODE_SERIES.map((m) => [m, zeros()]));
