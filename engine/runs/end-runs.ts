@@ -36,6 +36,22 @@ export async function endRuns(
 }
 
 /**
+ * Locks runs before their steps, waits or token counts are written, in the one order every
+ * writer of a run's rows keeps (the step writer since migrations/0068, `waymark_end_runs`):
+ * the run first, runs in id order. Taken for no key update, as a count's update takes them: a
+ * send's key-share lock (`endedRunsAmong`) passes, an ending run's update lock waits.
+ *
+ * @example
+ * await lockRuns(trx, waits.map((w) => w.run_id)); // then resume the waits' steps
+ */
+export async function lockRuns(trx: Kysely<Database>, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await sql`select 1 from runs where id = any(${[...new Set(runIds)]}::uuid[]) order by id for no key update`.execute(
+    trx,
+  );
+}
+
+/**
  * The runs among `runIds` that have ended, read under a lock that holds off their end until
  * the caller's transaction is over: `waymark_end_runs` takes them FOR UPDATE, which waits for
  * FOR KEY SHARE, while the writer's token counts (no key update) move freely. A send decides

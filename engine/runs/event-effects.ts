@@ -6,7 +6,7 @@ import { recordConversions } from '../experiments/conversions.js';
 import { recordEngagement } from '../experiments/engagement.js';
 import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { addStepJobs } from './bookkeeping.js';
-import { endRuns } from './end-runs.js';
+import { endRuns, lockRuns } from './end-runs.js';
 import { startRun } from './entry/start.js';
 
 /**
@@ -77,13 +77,32 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
   `.execute(trx);
   if (exiting.rows.length) await endRuns(trx, { runIds: exiting.rows.map((r) => r.id) }, 'exited');
 
-  const waits = await trx
+  // The waits' runs are locked before them (lockRuns): a wait that appears meanwhile is one
+  // created after this event, as it would have been a moment later.
+  const waiting = await trx
     .selectFrom('waits')
-    .select(['id', 'step_id', 'filter'])
+    .select('run_id')
     .where('contact_id', '=', event.contactId)
     .where('event_name', '=', event.name)
-    .forUpdate()
     .execute();
+  await lockRuns(
+    trx,
+    waiting.map((w) => w.run_id),
+  );
+  const waits = waiting.length
+    ? await trx
+        .selectFrom('waits')
+        .select(['id', 'step_id', 'filter'])
+        .where('contact_id', '=', event.contactId)
+        .where('event_name', '=', event.name)
+        .where(
+          'run_id',
+          'in',
+          waiting.map((w) => w.run_id),
+        )
+        .forUpdate()
+        .execute()
+    : [];
   const waitMatches = await eventFilterMatcher(
     trx,
     event,
