@@ -4,13 +4,51 @@ import type { Logger } from 'pino';
 /** What `/healthz` says while the database cannot be reached: never the error's own text. */
 export const DATABASE_UNREACHABLE = 'database unreachable';
 
-/** How long one look waits for the database's answer. */
+/** How long one look (a connection if none is open, then `select 1`) waits for the database's answer. */
 const ANSWER_MS = 1500;
+
+/** A timer's lateness past which the event loop, not the database, is taken to have been silent. */
+const STALL_MS = 100;
+
+/** How many times in one look a stalled event loop starts the wait over. */
+const STALL_RESTARTS = 3;
 
 class SilenceError extends Error {
   constructor() {
     super(`database did not answer within ${ANSWER_MS} ms`);
   }
+}
+
+/**
+ * Rejects with a SilenceError once the database has had `ms` of this process's attention. An
+ * event loop held by other work (a long template render) delays this timer and the reading of
+ * the answer alike, and took a busy process for a silent database (routes answered 503): a
+ * timer that fires late starts over (a few times: a loop stalled for good is not the database's
+ * doing, but must not hide its silence), and one on time lets the answers already received be
+ * read first (setImmediate runs after the poll phase).
+ */
+function silenceAfter(ms: number): { heard: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const heard = new Promise<never>((_, reject) => {
+    const arm = (restarts: number) => {
+      const due = Date.now() + ms;
+      timer = setTimeout(() => {
+        if (Date.now() - due > STALL_MS && restarts < STALL_RESTARTS) return arm(restarts + 1);
+        immediate = setImmediate(() => reject(new SilenceError()));
+      }, ms);
+    };
+    arm(0);
+  });
+  // Heard only when it wins a race; otherwise cancelled, and nobody waits on it.
+  heard.catch(() => {});
+  return {
+    heard,
+    cancel: () => {
+      clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
 }
 
 /**
@@ -49,18 +87,21 @@ export class DatabaseHealth {
     this.#checking = true;
     let again = false;
     try {
-      if (!this.#client) {
-        const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: ANSWER_MS });
-        client.on('error', () => {
-          if (this.#client === client) this.#client = null;
-        });
-        await client.connect();
-        this.#client = client;
+      const silence = silenceAfter(ANSWER_MS);
+      try {
+        if (!this.#client) {
+          const client = new pg.Client({ connectionString: this.connectionString });
+          client.on('error', () => {
+            if (this.#client === client) this.#client = null;
+          });
+          // Kept before it connects, so that a look that hears nothing ends it (below).
+          this.#client = client;
+          await Promise.race([client.connect(), silence.heard]);
+        }
+        await Promise.race([this.#client.query('select 1'), silence.heard]);
+      } finally {
+        silence.cancel();
       }
-      await Promise.race([
-        this.#client.query('select 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new SilenceError()), ANSWER_MS)),
-      ]);
       if (!this.ok) this.logger?.info('database reachable again');
       this.ok = true;
       this.reason = null;
