@@ -35,8 +35,10 @@ export type TemplateKind = 'text' | 'html' | 'json';
  * elements made by ranges and filters (`(1..n)`, `append`, `replace`, `join` …). Past either,
  * the render fails with a Liquid error ("… limit exceeded") instead of holding the CPU or
  * exhausting the process's memory: templates are written by journey authors, not by admins.
+ * A render holds its process's event loop while it runs (liquidjs awaits only microtasks), so
+ * the time is kept short: a 60 KB email with a 500-row loop renders in 10–30 ms.
  */
-export const TEMPLATE_LIMITS = { renderLimit: 2000, memoryLimit: 32 * 1024 * 1024 } as const;
+export const TEMPLATE_LIMITS = { renderLimit: 500, memoryLimit: 32 * 1024 * 1024 } as const;
 
 /**
  * The files `{% render %}`, `{% include %}` and `{% layout %}` may insert, for liquidjs's
