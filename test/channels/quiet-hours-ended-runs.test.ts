@@ -271,6 +271,30 @@ describe('a run cancelled while its first send waits for the contact', () => {
   });
 });
 
+describe('quiet hours changed as the run of a delayed message ends', () => {
+  test('waits for the run to end, then stores the rules (no deadlock, no 500)', async () => {
+    const { runId } = await runWaitingForQuietHours();
+    // An ending run's transaction (waymark_end_runs), held between its locks: it has the run and
+    // its waiting step, and fails the run's message next.
+    const ending = await t.runtime.pool.connect();
+    try {
+      await ending.query('begin');
+      await ending.query('select 1 from runs where id = $1 for update', [runId]);
+      await ending.query(`select 1 from steps where run_id = $1 and status = 'waiting' for update`, [runId]);
+      const changing = api('PUT', '/api/settings/contact-rules', { quietHours: { start: '22:00', end: '07:00' } });
+      await expect.poll(lockWaits, { timeout: 10_000 }).toBe(1);
+      await ending.query(`update messages set status = 'failed', error = 'its run ended' where run_id = $1`, [runId]);
+      await ending.query('commit');
+      expect((await changing).statusCode).toBe(200);
+    } finally {
+      ending.release();
+    }
+    const restored = await api('PUT', '/api/settings/contact-rules', { quietHours: { start: '21:00', end: '08:00' } });
+    expect(restored.statusCode).toBe(200);
+    expect((await api('POST', `/api/runs/${runId}/cancel`)).statusCode).toBe(200);
+  });
+});
+
 describe('upgrading', () => {
   test('fails the messages left delayed by runs that had ended, and only those', async () => {
     const ended = await runWaitingForQuietHours();
@@ -316,5 +340,13 @@ async function sendsWaiting() {
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database
     where d.datname = current_database() and l.locktype = 'advisory' and not l.granted`.execute(t.runtime.db);
+  return rows[0]?.n;
+}
+
+/** How many statements of this database wait for a lock another transaction holds. */
+async function lockWaits() {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock'`.execute(t.runtime.db);
   return rows[0]?.n;
 }

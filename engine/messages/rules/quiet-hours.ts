@@ -2,6 +2,7 @@ import { inDailyWindow, nextWallClockTime } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { JOB_MAX_ATTEMPTS, STEP_BATCH_SIZE, STEP_TASK } from '../../runs/bookkeeping.js';
+import { lockRuns } from '../../runs/end-runs.js';
 import type { ContactRules } from './contact-rules.js';
 
 /**
@@ -28,6 +29,17 @@ export async function retimeQuietHours(
   rules: ContactRules,
   now: Date,
 ): Promise<void> {
+  // The messages' runs first, as every writer of a run's steps locks them (lockRuns): the
+  // steps re-timed below are of those runs, which an archive or a cancel ends meanwhile.
+  const held = await sql<{ run_id: string }>`
+    select distinct run_id from messages
+    where workspace_id = ${workspaceId} and status = 'delayed' and reason = 'quiet-hours' and run_id is not null`.execute(
+    trx,
+  );
+  await lockRuns(
+    trx,
+    held.rows.map((r) => r.run_id),
+  );
   // The release time depends only on the contact's zone: computed once per zone, then set by one statement.
   const { rows } = await sql<{ zone: string }>`
     select distinct coalesce(c.timezone, 'UTC') as zone
