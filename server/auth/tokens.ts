@@ -25,6 +25,8 @@ export interface TokenPrincipal {
   name: string;
   scopes: string[];
   workspaceId: string;
+  /** Read with the token, which is believed for a second: the request's workspace needs no look of its own. */
+  workspaceName: string;
 }
 
 const defaultWorkspace = sql<string>`(select id from workspaces where is_default)`;
@@ -86,7 +88,8 @@ export async function findToken(db: Kysely<Database>, token: string): Promise<To
       update api_tokens set last_used_at = now()
       where id in (select id from found where last_used_at is null or last_used_at < now() - interval '1 minute')
     )
-    select id, name, scopes, workspace_id as "workspaceId" from found`.execute(db);
+    select f.id, f.name, f.scopes, f.workspace_id as "workspaceId", w.name as "workspaceName"
+    from found f join workspaces w on w.id = f.workspace_id`.execute(db);
   return rows[0] ?? null;
 }
 
@@ -203,9 +206,10 @@ export async function redeemLiveTicket(db: Kysely<Database>, ticket: string): Pr
 /** A token by id (for a redeemed ticket). */
 export async function tokenById(db: Kysely<Database>, id: string): Promise<TokenPrincipal | null> {
   const row = await db
-    .selectFrom('api_tokens')
-    .select(['id', 'name', 'scopes', 'workspace_id as workspaceId'])
-    .where('id', '=', id)
+    .selectFrom('api_tokens as t')
+    .innerJoin('workspaces as w', 'w.id', 't.workspace_id')
+    .select(['t.id', 't.name', 't.scopes', 't.workspace_id as workspaceId', 'w.name as workspaceName'])
+    .where('t.id', '=', id)
     .executeTakeFirst();
   return row ?? null;
 }

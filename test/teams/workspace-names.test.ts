@@ -39,4 +39,17 @@ describe('a workspace name', () => {
     const now = await t.app.inject({ method: 'GET', url: `/api/workspaces/${ws}`, headers: owner.headers });
     expect(now.json().name).toBe('Default');
   });
+
+  test('a rename shows at once to a token of the workspace, which read its name before', async () => {
+    const me = () => t.app.inject({ method: 'GET', url: '/api/auth/me', headers: t.auth });
+    expect((await me()).json().workspace).toEqual({ id: ws, name: 'Default' });
+    const renamed = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/workspaces/${ws}`,
+      headers: owner.headers,
+      payload: { name: 'Acme marketing' },
+    });
+    expect(renamed.statusCode).toBe(200);
+    expect((await me()).json().workspace).toEqual({ id: ws, name: 'Acme marketing' });
+  });
 });

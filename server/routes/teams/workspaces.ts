@@ -138,6 +138,8 @@ export async function workspacesRoutes(app: FastifyInstance) {
     },
     async (request) => {
       await db.updateTable('workspaces').set({ name: request.body.name }).where('id', '=', request.params.id).execute();
+      // Tokens are believed with their workspace's name: this process shows the new one at once.
+      app.forgetTrustedTokens();
       return row(request.params.id, request.standing.role);
     },
   );

@@ -54,11 +54,7 @@ export async function resolveStanding(
 ): Promise<Standing> {
   if (principal.type === 'token') {
     if (asked && asked !== principal.workspaceId) throw noWorkspace(asked);
-    const ws = await db
-      .selectFrom('workspaces')
-      .select(['id', 'name'])
-      .where('id', '=', principal.workspaceId)
-      .executeTakeFirstOrThrow();
+    const ws = { id: principal.workspaceId, name: principal.workspaceName };
     const isOwner = principal.scopes.includes(OWNER_SCOPE);
     return { workspace: ws, role: isOwner ? 'owner' : null, permissions: scopePermissions(principal.scopes) };
   }
