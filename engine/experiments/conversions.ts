@@ -9,24 +9,17 @@ import { eventFilterMatcher } from '../runs/event-effects.js';
  * Runs inside the transaction that stores `event`: every not-yet-converted run of the
  * contact whose version's goal names the event, matches its filter and holds its timestamp
  * in [startedAt, startedAt + windowSeconds] converts (the first qualifying event wins).
+ * `candidates` are those runs but for the filter, as `eventCandidates` reads them.
  * Each conversion is attributed to the run's nodes and outputs taken so far (split variants
  * included) in the hour's rollups; runs with `exitOnGoal` still live end as `exited`/`goal`.
  * Returns the runs that converted.
  */
-export async function recordConversions(trx: Kysely<Database>, event: ContactEvent): Promise<string[]> {
-  const { rows: candidates } = await sql<{ id: string; goal: JourneyGoal }>`
-    select r.id, v.settings -> 'goal' as goal
-    from runs r
-    join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
-    where r.contact_id = ${event.contactId}
-      -- An event converts runs of its contact's workspace only.
-      and r.workspace_id = (select workspace_id from contacts where id = ${event.contactId})
-      and v.settings -> 'goal' ->> 'event' = ${event.name}
-      -- From startedAt as the API shows it (milliseconds): an event stamped with it converts.
-      and ${event.timestamp}::timestamptz between date_trunc('milliseconds', r.started_at)
-        and r.started_at + make_interval(secs => (v.settings -> 'goal' ->> 'windowSeconds')::int)
-      and not exists (select 1 from run_conversions c where c.run_id = r.id)
-  `.execute(trx);
+export async function recordConversions(
+  trx: Kysely<Database>,
+  event: ContactEvent,
+  candidates: readonly { id: string; goal: JourneyGoal }[],
+): Promise<string[]> {
+  if (candidates.length === 0) return [];
   const goalMatches = await eventFilterMatcher(
     trx,
     event,

@@ -8,6 +8,7 @@ import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { addStepJobs } from './bookkeeping.js';
 import { endRuns, lockRuns } from './end-runs.js';
 import { startRun } from './entry/start.js';
+import { eventCandidates } from './event-candidates.js';
 
 /**
  * True when an event filter (its `attr` naming keys of the properties) accepts the event. A
@@ -51,8 +52,7 @@ export async function eventFilterMatcher(
   return (filter) => safeMatches(filter, event, contact);
 }
 
-/** The trigger type that starts a run for an event (`waymark_steps_total`'s `node_type` for its trigger steps). */
-export const EVENT_TRIGGER = 'core.event';
+export { EVENT_TRIGGER } from './event-candidates.js';
 
 /** The event as a resumed wait and a `core.event` run see it. */
 function eventValue(event: ContactEvent): JsonObject {
@@ -66,40 +66,22 @@ function eventValue(event: ContactEvent): JsonObject {
  * the transaction committed). (Engine part.)
  */
 export async function applyEventEffects(trx: Kysely<Database>, event: ContactEvent): Promise<number> {
+  const found = await eventCandidates(trx, event);
   // Goals first: a run that converts with exitOnGoal ends as `goal` before exitOn looks at it.
-  await recordConversions(trx, event);
+  await recordConversions(trx, event, found.goals);
   await recordEngagement(trx, event);
-  const exiting = await sql<{ id: string }>`
-    select r.id from runs r
-    join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
-    where r.contact_id = ${event.contactId} and r.status in ('running', 'waiting')
-      and coalesce(v.settings -> 'exitOn', '[]'::jsonb) ? ${event.name}
-  `.execute(trx);
-  if (exiting.rows.length) await endRuns(trx, { runIds: exiting.rows.map((r) => r.id) }, 'exited');
+  if (found.exiting.length) await endRuns(trx, { runIds: found.exiting }, 'exited');
 
   // The waits' runs are locked before them (lockRuns): a wait that appears meanwhile is one
   // created after this event, as it would have been a moment later.
-  const waiting = await trx
-    .selectFrom('waits')
-    .select('run_id')
-    .where('contact_id', '=', event.contactId)
-    .where('event_name', '=', event.name)
-    .execute();
-  await lockRuns(
-    trx,
-    waiting.map((w) => w.run_id),
-  );
-  const waits = waiting.length
+  await lockRuns(trx, found.waiting);
+  const waits = found.waiting.length
     ? await trx
         .selectFrom('waits')
         .select(['id', 'step_id', 'filter'])
         .where('contact_id', '=', event.contactId)
         .where('event_name', '=', event.name)
-        .where(
-          'run_id',
-          'in',
-          waiting.map((w) => w.run_id),
-        )
+        .where('run_id', 'in', found.waiting)
         .forUpdate()
         .execute()
     : [];
@@ -145,30 +127,18 @@ export async function applyEventEffects(trx: Kysely<Database>, event: ContactEve
     );
   }
 
-  const triggers = await sql<{ journey_id: string; version: number; node_id: string; filter: unknown }>`
-    select j.id as journey_id, j.published_version as version, n ->> 'id' as node_id, n -> 'params' -> 'filter' as filter
-    from journeys j
-    join journey_versions v on v.journey_id = j.id and v.version = j.published_version
-    cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
-    where j.status = 'live'
-      -- An event starts journeys of its contact's workspace only.
-      and j.workspace_id = (select workspace_id from contacts where id = ${event.contactId})
-      and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', ${EVENT_TRIGGER}::text,
-        'params', jsonb_build_object('event', ${event.name}::text)))
-      and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = ${event.name}
-  `.execute(trx);
   const triggerMatches = await eventFilterMatcher(
     trx,
     event,
-    triggers.rows.map((t) => t.filter),
+    found.triggers.map((t) => t.filter),
   );
   let started = 0;
-  for (const trigger of triggers.rows) {
+  for (const trigger of found.triggers) {
     if (!triggerMatches(trigger.filter)) continue;
     const run = await startRun(trx, {
-      journeyId: trigger.journey_id,
+      journeyId: trigger.journeyId,
       version: trigger.version,
-      triggerNodeId: trigger.node_id,
+      triggerNodeId: trigger.nodeId,
       contactId: event.contactId,
       trigger: eventValue(event),
     });
