@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { decodeCursor, encodeCursor } from '../db/cursor.js';
+import { decodeCursor, encodeCursor, microseconds, olderThan, parseTimeIdKeys, timeIdKeys } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { outboxHeaders } from './outbox/outbox-headers.js';
@@ -61,36 +61,28 @@ export function toApiMessage(r: MessageRow) {
   };
 }
 
-const cursorOf = (r: MessageRow) => encodeCursor(`${new Date(r.created_at).toISOString()}|${r.id}`);
-
-function keysOf(text: string): { at: Date; id: string } | null {
-  const [at, id] = text.split('|');
-  const when = new Date(at ?? '');
-  return id && isUuid(id) && !Number.isNaN(when.getTime()) ? { at: when, id } : null;
-}
-
 /** Newest messages first, filtered, one page and the cursor of the next (null on the last). */
 export async function listMessages(db: Kysely<Database>, workspaceId: string, filter: MessageFilter) {
-  const after = filter.cursor ? decodeCursor(filter.cursor, keysOf) : null;
+  const after = filter.cursor ? decodeCursor('messages', filter.cursor, parseTimeIdKeys) : null;
   // A malformed id matches nothing rather than failing the uuid cast.
   const none = '00000000-0000-0000-0000-000000000000';
   const contactId = filter.contactId === undefined ? null : isUuid(filter.contactId) ? filter.contactId : none;
   const runId = filter.runId === undefined ? null : isUuid(filter.runId) ? filter.runId : none;
-  const { rows } = await sql<MessageRow>`
+  const { rows } = await sql<MessageRow & { us: string }>`
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
-      created_at, sent_at, opens, clicks, credential_id, provider_id
+      created_at, sent_at, opens, clicks, credential_id, provider_id, ${microseconds('created_at')} as us
     from messages
     where workspace_id = ${workspaceId} and (${contactId}::uuid is null or contact_id = ${contactId}::uuid)
       and (${runId}::uuid is null or run_id = ${runId}::uuid)
       and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
-      and (${after?.at ?? null}::timestamptz is null or (created_at, id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))
+      ${after ? sql`and ${olderThan('created_at', 'id', after)}` : sql``}
     order by created_at desc, id desc
     limit ${filter.limit + 1}`.execute(db);
   const page = rows.slice(0, filter.limit);
   const last = page[page.length - 1];
   return {
     messages: page.map(toApiMessage),
-    nextCursor: rows.length > filter.limit && last ? cursorOf(last) : null,
+    nextCursor: rows.length > filter.limit && last ? encodeCursor('messages', timeIdKeys(last)) : null,
   };
 }
 

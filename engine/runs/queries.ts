@@ -1,5 +1,14 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import {
+  decodeCursor,
+  encodeCursor,
+  microseconds,
+  olderThan,
+  parseTimeIdKeys,
+  type TimeIdKeys,
+  timeIdKeys,
+} from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import type { RunFailure, RunStatus } from '../db/tables/runs.js';
 import { endRuns } from './end-runs.js';
@@ -160,7 +169,12 @@ export async function listRuns(
   /** Whether each run carries its contact's email (`contactEmail`): only for a reader of contacts. */
   show: { contactEmails: boolean } = { contactEmails: true },
 ): Promise<{ runs: RunView[]; nextCursor: string | null }> {
-  let query = db.selectFrom('runs').select(RUN_COLUMNS).select(conversion).where('workspace_id', '=', workspaceId);
+  let query = db
+    .selectFrom('runs')
+    .select(RUN_COLUMNS)
+    .select(conversion)
+    .select(microseconds('started_at').as('us'))
+    .where('workspace_id', '=', workspaceId);
   if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
   if (filter.contactId) query = query.where('contact_id', '=', filter.contactId);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -169,20 +183,8 @@ export async function listRuns(
   if (filter.code !== undefined) query = query.where(sql`failure -> 'error' ->> 'code'`, 'like', codeLike(filter.code));
   if (filter.step !== undefined) query = query.where(atStep(filter.step, filter.stepStatus, filter.output));
   if (filter.q) query = query.where('contact_id', 'in', contactsLike(workspaceId, filter.q));
-  if (filter.cursor) {
-    const cursor = filter.cursor;
-    // A run of another workspace is an unknown cursor (no page), not a position among these.
-    query = query.where(({ eb, refTuple, selectFrom }) =>
-      eb(
-        refTuple('started_at', 'id'),
-        '<',
-        selectFrom('runs as c')
-          .select(['c.started_at', 'c.id'])
-          .where('c.workspace_id', '=', workspaceId)
-          .where('c.id', '=', cursor) as never,
-      ),
-    );
-  }
+  if (filter.cursor)
+    query = query.where(olderThan('started_at', 'id', decodeCursor('runs', filter.cursor, parseTimeIdKeys)));
   const rows = await query
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
@@ -198,8 +200,10 @@ export async function listRuns(
   return { runs, nextCursor: nextCursorOf(rows, page, filter.limit) };
 }
 
-const nextCursorOf = (rows: RunRow[], page: RunRow[], limit: number) =>
-  rows.length > limit ? (page.at(-1)?.id ?? null) : null;
+const nextCursorOf = (rows: TimeIdKeys[], page: TimeIdKeys[], limit: number) => {
+  const last = page.at(-1);
+  return rows.length > limit && last ? encodeCursor('runs', timeIdKeys(last)) : null;
+};
 
 /**
  * A run with its steps in order (trigger first): finished and parked steps, and apart from them

@@ -28,7 +28,7 @@ export async function findContacts(
   const matches = filter ? compileFilter(filter, { now: options.now ?? new Date() }) : sql<boolean>`true`;
   const where = sql<boolean>`c.workspace_id = ${workspaceId} and ${matches}`;
   const after = options.cursor
-    ? sql`and c.id > ${decodeCursor(options.cursor, (id) => (isUuid(id) ? id : null))}::uuid`
+    ? sql`and c.id > ${decodeCursor('contacts', options.cursor, (id) => (isUuid(id) ? id : null))}::uuid`
     : sql``;
   const [page, count] = await Promise.all([
     sql<{
@@ -41,6 +41,6 @@ export async function findContacts(
   return {
     contacts: await loadContacts(db, workspaceId, ids),
     total: count.rows[0]?.total ?? 0,
-    nextCursor: page.rows.length > options.limit && last ? encodeCursor(last) : null,
+    nextCursor: page.rows.length > options.limit && last ? encodeCursor('contacts', last) : null,
   };
 }

@@ -3,8 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { eventually } from '../engine/support.js';
 import { type Auth, SECRET, useTwoWorkspaces } from './two-workspaces.js';
 
-// Workspace isolation of the run list's paging: a cursor naming a run of another workspace is
-// an unknown cursor.
+// Workspace isolation of the run list's paging: a cursor holds a place in the list (a start
+// time and an id), not a run to look up, so another workspace's cursor shows nothing of it.
 const w = useTwoWorkspaces();
 
 /** Starts a run of the journey through its webhook; the run's id once it is listed. */
@@ -27,21 +27,30 @@ async function runOf(as: Auth, journeyId: string): Promise<string> {
 }
 
 describe('two workspaces: runs', () => {
-  test('a cursor naming a run of A pages B’s runs as an unknown cursor does: nothing', async () => {
+  test('a nextCursor of A pages B’s own runs from its place, showing none of A’s', async () => {
     const bJourney = await w.publishedJourney(w.bAuth, 'B journey');
-    await runOf(w.bAuth, bJourney);
-    // A run of A started after B's: as a cursor it would page B's older runs, showing when it started.
-    const aRun = await runOf(w.aAuth, w.a.journey as string);
-    const unknown = await w.ok<{ runs: unknown[] }>(
-      { method: 'GET', url: `/api/runs?cursor=${randomUUID()}` },
-      w.bAuth,
+    const bRun = await runOf(w.bAuth, bJourney);
+    const aRuns = [await runOf(w.aAuth, w.a.journey as string), await runOf(w.aAuth, w.a.journey as string)];
+    const aPage = await w.ok<{ runs: { id: string }[]; nextCursor: string }>(
+      { method: 'GET', url: `/api/runs?journeyId=${w.a.journey}&limit=1` },
+      w.aAuth,
     );
-    expect(unknown.runs).toEqual([]);
-    const res = await w.call({ method: 'GET', url: `/api/runs?cursor=${aRun}` }, w.bAuth);
+    expect(aPage.nextCursor).toEqual(expect.any(String));
+    const res = await w.call({ method: 'GET', url: `/api/runs?cursor=${aPage.nextCursor}` }, w.bAuth);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ runs: [], nextCursor: null });
-    // B's own runs still page by B's cursors.
-    const own = await w.ok<{ runs: { id: string }[] }>({ method: 'GET', url: '/api/runs?limit=1' }, w.bAuth);
-    expect(own.runs).toHaveLength(1);
+    const ids = res.json().runs.map((r: { id: string }) => r.id);
+    expect(ids).toContain(bRun);
+    expect(ids.filter((id: string) => aRuns.includes(id))).toEqual([]);
+  });
+
+  test('a run id, of A or unknown, is no cursor: 400 at /cursor', async () => {
+    const aRun = await runOf(w.aAuth, w.a.journey as string);
+    for (const cursor of [aRun, randomUUID()]) {
+      const res = await w.call({ method: 'GET', url: `/api/runs?cursor=${cursor}` }, w.bAuth);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details).toEqual([
+        { path: '/cursor', message: 'querystring/cursor is not a nextCursor of this list' },
+      ]);
+    }
   });
 });

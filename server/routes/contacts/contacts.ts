@@ -22,6 +22,7 @@ import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
 import { findContacts } from '../../../engine/segments/preview.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
 import { idParams } from '../../schemas/ids.js';
+import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import {
   anyObject,
@@ -112,8 +113,8 @@ export async function contactsRoutes(app: FastifyInstance) {
           type: 'object',
           properties: {
             segment: { type: 'string', description: 'a filter as JSON (NODES.md "The filter language")' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-            cursor: { type: 'string' },
+            limit: pageLimit(1000, 50),
+            cursor: pageCursor,
           },
         },
         response: {

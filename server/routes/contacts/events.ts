@@ -4,12 +4,20 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
-import { decodeCursor, encodeCursor } from '../../../engine/db/cursor.js';
-import { isUuid } from '../../../engine/db/ids.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  microseconds,
+  olderThan,
+  parseTimeIdKeys,
+  timeIdKeys,
+} from '../../../engine/db/cursor.js';
 import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
+import { uuid } from '../../schemas/ids.js';
+import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses, eventSchema } from './schemas.js';
 
@@ -29,18 +37,6 @@ interface EventQuery {
   name?: string;
   limit: number;
   cursor?: string;
-}
-
-// Microseconds of a time an event can hold (years 0–9999 are about ±2.6e17): a larger number
-// is no cursor of ours, and would overflow PostgreSQL's bigint or timestamp.
-const CURSOR_MAX_MICROSECONDS = 10n ** 18n;
-
-// Keyset cursor: the event's timestamp in microseconds and its id, newest first.
-function keysOf(text: string): { us: string; id: string } | null {
-  const [us, id] = text.split(':');
-  if (!(us && id && /^-?\d{1,19}$/.test(us) && isUuid(id))) return null;
-  const magnitude = BigInt(us) < 0n ? -BigInt(us) : BigInt(us);
-  return magnitude <= CURSOR_MAX_MICROSECONDS ? { us, id } : null;
 }
 
 /** Events: store one (with everything it sets off) and read them back, newest first. */
@@ -134,10 +130,10 @@ export async function eventsRoutes(app: FastifyInstance) {
         querystring: {
           type: 'object',
           properties: {
-            contactId: { type: 'string', format: 'uuid' },
+            contactId: uuid,
             name: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string' },
+            limit: pageLimit(1000, 100),
+            cursor: pageCursor,
           },
         },
         response: {
@@ -152,7 +148,7 @@ export async function eventsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { contactId, name, limit, cursor } = await withSurvivorContact(db, workspaceOf(request), request.query);
-      const at = cursor ? decodeCursor(cursor, keysOf) : null;
+      const at = cursor ? decodeCursor('events', cursor, parseTimeIdKeys) : null;
       const { rows } = await sql<{
         id: string;
         contact_id: string;
@@ -161,20 +157,19 @@ export async function eventsRoutes(app: FastifyInstance) {
         timestamp: Date;
         us: string;
       }>`
-        select id, contact_id, name, properties, timestamp,
-          ((extract(epoch from timestamp) * 1000000)::bigint)::text as us
+        select id, contact_id, name, properties, timestamp, ${microseconds('timestamp')} as us
         from events
         where workspace_id = ${workspaceOf(request)}
           ${contactId ? sql`and contact_id = ${contactId}` : sql``}
           ${name ? sql`and name = ${name}` : sql``}
-          ${at ? sql`and (timestamp, id) < (timestamptz 'epoch' + ${at.us}::bigint * interval '1 microsecond', ${at.id}::uuid)` : sql``}
+          ${at ? sql`and ${olderThan('timestamp', 'id', at)}` : sql``}
         order by timestamp desc, id desc
         limit ${limit + 1}`.execute(db);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
         events: page.map(toContactEvent),
-        nextCursor: rows.length > limit && last ? encodeCursor(`${last.us}:${last.id}`) : null,
+        nextCursor: rows.length > limit && last ? encodeCursor('events', timeIdKeys(last)) : null,
       };
     },
   );

@@ -4,6 +4,7 @@ import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js'
 import { getMessage, listMessages } from '../../../engine/messages/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams, uuid } from '../../schemas/ids.js';
+import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -83,8 +84,8 @@ export async function messagesRoutes(app: FastifyInstance) {
             contactId: uuid,
             runId: uuid,
             status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string' },
+            limit: pageLimit(1000, 100),
+            cursor: pageCursor,
           },
           additionalProperties: false,
         },

@@ -5,6 +5,7 @@ import { retryRun } from '../../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns } from '../../../engine/runs/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
+import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { mayReadContacts, requireContactReads } from '../../teams/access/contact-reads.js';
@@ -129,8 +130,8 @@ export async function runsRoutes(app: FastifyInstance) {
               description:
                 "part of the contact's email or external id (needs contacts:read, as contactEmail in the answer does)",
             },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
+            limit: pageLimit(1000, 100),
+            cursor: pageCursor,
           },
           additionalProperties: false,
         },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../schemas/errors.js';
+import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { listAudit } from '../../teams/audit/audit.js';
 
 const entrySchema = {
@@ -43,8 +44,8 @@ export async function auditRoutes(app: FastifyInstance) {
             object: { type: 'string', maxLength: 200 },
             actor: { type: 'string', maxLength: 200 },
             action: { type: 'string', maxLength: 100 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string', maxLength: 40, description: 'the nextCursor of the previous page' },
+            limit: pageLimit(1000, 100),
+            cursor: pageCursor,
           },
           additionalProperties: false,
         },

@@ -134,7 +134,7 @@ export async function listAudit(db: Kysely<Database>, workspaceId: string, q: Au
   if (q.object) query = query.where('object_id', '=', q.object);
   if (q.actor) query = query.where(sql<string>`actor->>'id'`, '=', q.actor);
   if (q.action) query = query.where('action', '=', q.action);
-  if (q.cursor) query = query.where('seq', '<', decodeCursor(q.cursor, seqOf));
+  if (q.cursor) query = query.where('seq', '<', decodeCursor('audit', q.cursor, seqOf));
   const rows = await query
     .orderBy('seq', 'desc')
     .limit(q.limit + 1)
@@ -149,6 +149,6 @@ export async function listAudit(db: Kysely<Database>, workspaceId: string, q: Au
       object: { type: r.object_type, id: r.object_id },
       ...(r.details === null ? {} : { details: r.details }),
     })),
-    nextCursor: rows.length > q.limit ? encodeCursor(String(page[page.length - 1]?.seq)) : null,
+    nextCursor: rows.length > q.limit ? encodeCursor('audit', String(page[page.length - 1]?.seq)) : null,
   };
 }
