@@ -1,5 +1,7 @@
 /** JSON Schemas of the package routes (contract packages.md). */
 
+import { pageLimit } from '../../schemas/paging.js';
+
 export const packageEntrySchema = {
   type: 'object',
   properties: {
@@ -57,7 +59,7 @@ export const searchQuerySchema = {
   type: 'object',
   properties: {
     q: { type: 'string', maxLength: 200, default: '' },
-    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    limit: pageLimit(100, 20),
   },
   additionalProperties: false,
 } as const;
