@@ -8,13 +8,12 @@ export const pageLimit = (max: number, byDefault: number) =>
   ({ type: 'integer', minimum: 1, maximum: max, default: byDefault }) as const;
 
 /**
- * `cursor`: the previous page's `nextCursor` (`engine/db/cursor.ts`). Empty is refused, as an
- * empty filter is: a client that sends `?cursor=` has lost its cursor, and a first page in its
- * place would repeat rows. Cursors are under 120 characters; the bound stops a long one early.
+ * `cursor`: the previous page's `nextCursor` (`engine/db/cursor.ts`). Empty is the first page,
+ * as absent: the contract's URL templates write `cursor=`, and a client filling them in sends
+ * it so for its first page. Cursors are under 120 characters; the bound stops a long one early.
  */
 export const pageCursor = {
   type: 'string',
-  minLength: 1,
   maxLength: 200,
   description: 'the nextCursor of the previous page',
 } as const;

@@ -2,9 +2,18 @@ import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  microseconds,
+  olderThan,
+  parseTimeIdKeys,
+  timeIdKeys,
+} from '../../../engine/db/cursor.js';
 import { type LeadRow, toApiLead } from '../../../engine/leads/service.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams, uuid } from '../../schemas/ids.js';
+import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -34,32 +43,56 @@ const COLUMNS = sql`id, title, contact_id, owner, status, created_at, journey_id
 export async function leadsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
 
-  app.get<{ Querystring: { owner?: string; status?: string; contactId?: string } }>(
+  app.get<{
+    Querystring: { owner?: string; status?: string; contactId?: string; limit: number; cursor?: string };
+  }>(
     '/api/leads',
     {
       schema: {
         tags: ['leads'],
         querystring: {
           type: 'object',
-          properties: { owner: { type: 'string' }, status: statusSchema, contactId: uuid },
+          properties: {
+            owner: { type: 'string' },
+            status: statusSchema,
+            contactId: uuid,
+            // The default is the 1000 the list always held, so a client that does not page sees what it saw.
+            limit: pageLimit(1000, 1000),
+            cursor: pageCursor,
+          },
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { leads: { type: 'array', items: leadSchema } }, required: ['leads'] },
+          200: {
+            type: 'object',
+            properties: { leads: { type: 'array', items: leadSchema }, nextCursor: nullableString },
+            required: ['leads', 'nextCursor'],
+          },
           ...errorResponses(400),
         },
       },
     },
     async (request) => {
-      const { owner, status, contactId } = await withSurvivorContact(db, workspaceOf(request), request.query);
-      const { rows } = await sql<LeadRow>`
-        select ${COLUMNS} from leads
+      const { owner, status, contactId, limit, cursor } = await withSurvivorContact(
+        db,
+        workspaceOf(request),
+        request.query,
+      );
+      const at = cursor ? decodeCursor('leads', cursor, parseTimeIdKeys) : null;
+      const { rows } = await sql<LeadRow & { us: string }>`
+        select ${COLUMNS}, ${microseconds('created_at')} as us from leads
         where workspace_id = ${workspaceOf(request)} and (${owner ?? null}::text is null or lower(owner) = lower(${owner ?? null}))
           and (${status ?? null}::text is null or status = ${status ?? null})
           and (${contactId ?? null}::uuid is null or contact_id = ${contactId ?? null}::uuid)
+          ${at ? sql`and ${olderThan('created_at', 'id', at)}` : sql``}
         order by created_at desc, id desc
-        limit 1000`.execute(db);
-      return { leads: rows.map(toApiLead) };
+        limit ${limit + 1}`.execute(db);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        leads: page.map(toApiLead),
+        nextCursor: rows.length > limit && last ? encodeCursor('leads', timeIdKeys(last)) : null,
+      };
     },
   );
 

@@ -6,22 +6,26 @@ import type { TestApp } from '../../support/runtime.js';
 /** A paged list of the API: its URL, the key its rows are under, and its contract's limits. */
 export interface PagedList {
   url: string;
-  rows: 'contacts' | 'events' | 'messages' | 'runs' | 'entries';
+  rows: 'contacts' | 'events' | 'messages' | 'runs' | 'entries' | 'leads';
   max: number;
   byDefault: number;
 }
 
-/** Every list the API pages with `limit` and `cursor` (API.md, contracts/teams.md "Audit log"). */
+/**
+ * Every list the API pages with `limit` and `cursor` (API.md, contracts/teams.md "Audit log";
+ * leads: server/README.md "Paged lists").
+ */
 export const LISTS: PagedList[] = [
   { url: '/api/contacts', rows: 'contacts', max: 1000, byDefault: 50 },
   { url: '/api/events', rows: 'events', max: 1000, byDefault: 100 },
   { url: '/api/messages', rows: 'messages', max: 1000, byDefault: 100 },
   { url: '/api/runs', rows: 'runs', max: 1000, byDefault: 100 },
   { url: '/api/audit', rows: 'entries', max: 1000, byDefault: 100 },
+  { url: '/api/leads', rows: 'leads', max: 1000, byDefault: 1000 },
 ];
 
-/** The three lists ordered by a time (then id): where rows can share a time or be a microsecond apart. */
-export const TIMED = LISTS.filter((l) => ['events', 'messages', 'runs'].includes(l.rows));
+/** The lists ordered by a time (then id): where rows can share a time or be a microsecond apart. */
+export const TIMED = LISTS.filter((l) => ['events', 'messages', 'runs', 'leads'].includes(l.rows));
 
 export const withQuery = (url: string, query: string) => `${url}${url.includes('?') ? '&' : '?'}${query}`;
 
@@ -69,6 +73,9 @@ export async function seedEveryList(t: TestApp, count: number, at = '2026-01-01T
   await sql`insert into audit_log (workspace_id, actor, action, object_type, object_id)
     select ${workspace}, '{"type":"system","id":null,"name":"seed"}', 'contact.seeded', 'contact', null
     from generate_series(1, ${count})`.execute(db);
+  await sql`insert into leads (workspace_id, title, contact_id, owner, created_at)
+    select ${workspace}, 'Lead ' || i, ${contact}, 'sales@example.com', ${at}::timestamptz
+    from generate_series(1, ${count}) i`.execute(db);
 }
 
 /**
@@ -92,7 +99,11 @@ export async function seedMicrosecondsApart(t: TestApp, count: number): Promise<
   await sql`insert into runs (journey_id, version, contact_id, trigger, trigger_node_id, status, started_at, ended_at)
     select ${journey.journeyId}, ${journey.version}, null, '{}', 't', 'completed', ${at}, ${at}
     from generate_series(1, ${count}) i`.execute(db);
+  await sql`insert into leads (workspace_id, title, contact_id, owner, created_at)
+    select ${workspace}, 'Lead ' || i, ${contactId}, 'sales@example.com', ${at}
+    from generate_series(1, ${count}) i`.execute(db);
   return {
+    '/api/leads': `contactId=${contactId}`,
     '/api/events': 'name=spread',
     '/api/messages': `contactId=${contactId}`,
     '/api/runs': `journeyId=${journey.journeyId}`,
