@@ -104,6 +104,10 @@ describe.skipIf(!hasChromium)('a daily user’s comforts', () => {
     await expect
       .poll(async () => (await chips.allTextContents()).map((t) => t.replace('×', '').trim()))
       .toEqual(['promo', 'q4']);
+    // Saved before the page is left: leaving stops a save still on its way.
+    const saved = async () =>
+      (await s.app.inject({ method: 'GET', url: `/api/journeys/${sale}`, headers: auth })).json().tags;
+    await expect.poll(saved, { timeout: 15_000 }).toEqual(['promo', 'q4']);
 
     await s.page.goto(`${s.url}/`);
     const names = () => s.page.locator('table tbody tr td:first-child a').allTextContents();
