@@ -1,4 +1,10 @@
-import { type AnyNodeDefinition, type ErrorDetail, parseDuration, templateError } from '@waymark/sdk';
+import {
+  type AnyNodeDefinition,
+  type ErrorDetail,
+  isDurationWithinBound,
+  parseDuration,
+  templateError,
+} from '@waymark/sdk';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isUuid } from '../db/ids.js';
@@ -12,7 +18,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 
 /**
  * The one ajv that checks node params. Waymark's own formats: `template` (Liquid that
- * parses), `duration` (ISO 8601), `credential` (a credential id); `filter` and `json-schema`
+ * parses), `duration` (ISO 8601, from zero to 1,000 years: a longer wait or lifespan ends past the
+ * times PostgreSQL stores), `credential` (a credential id); `filter` and `json-schema`
  * are accepted here and checked by their own validators (filter-params.ts, payload-schema.ts). Formats it does
  * not know (a third party's `color`) are ignored rather than refused.
  */
@@ -21,7 +28,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false, useDefaults: true });
 addFormats(ajv);
 ajv.addFormat('template', { type: 'string', validate: (s: string) => templateError(s) === null });
-ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== null });
+ajv.addFormat('duration', { type: 'string', validate: (s: string) => isDurationWithinBound(parseDuration(s)) });
 ajv.addFormat('credential', { type: 'string', validate: (s: string) => isUuid(s) });
 ajv.addFormat('filter', true);
 ajv.addFormat('json-schema', true);
@@ -103,6 +110,8 @@ function describe(error: ErrorObject): ErrorDetail {
   const format = error.keyword === 'format' ? (error.params as { format: string }).format : null;
   if (format === 'template')
     return { path, message: `${where} is not a valid template: ${templateError(String(error.data))}` };
+  if (format === 'duration' && parseDuration(String(error.data)) !== null)
+    return { path, message: `${where} must be at most 1000 years (P365250D)` };
   if (format === 'duration')
     return { path, message: `${where} must be an ISO 8601 duration of zero or more, such as PT30S or P7D` };
   if (format === 'credential') return { path, message: `${where} must be a credential id (a UUID)` };

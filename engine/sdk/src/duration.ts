@@ -1,5 +1,14 @@
 import { Duration } from 'luxon';
 
+/**
+ * The longest duration Waymark takes, in seconds: 1,000 years of 365.25 days (`P1000Y`, which
+ * Luxon counts in 365-day years, is within it; `P365250D` is the bound). A time that far out is
+ * still one PostgreSQL and a JavaScript Date hold (`timestamptz` ends in 294276 AD, a Date in
+ * 275760 AD, an ISO string past 9999 AD is no longer one PostgreSQL reads); no wait or lifespan
+ * anyone means is longer.
+ */
+export const DURATION_MAX_SECONDS = 31_557_600_000;
+
 // Luxon reads `P`, `PT` and a `T` with nothing after it (`P1DT`) as zero; ISO 8601 wants an
 // amount after `P`, and one after `T` when it is written.
 const NO_AMOUNT = /^-?PT?$|T$/;
@@ -28,6 +37,17 @@ function durationOf(text: string): Duration | null {
  */
 export function parseDuration(text: string): number | null {
   return durationOf(text)?.as('milliseconds') ?? null;
+}
+
+/**
+ * Whether a duration read by {@link parseDuration} is within {@link DURATION_MAX_SECONDS}.
+ *
+ * @example
+ * isDurationWithinBound(parseDuration('P1000Y')) // true
+ * isDurationWithinBound(parseDuration('P99999Y')) // false
+ */
+export function isDurationWithinBound(ms: number | null): ms is number {
+  return ms !== null && ms <= DURATION_MAX_SECONDS * 1000;
 }
 
 /**

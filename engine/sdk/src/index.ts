@@ -59,7 +59,7 @@ export {
   definePackage,
   type PackageDefinition,
 } from './define-package.js';
-export { addDuration, parseDuration } from './duration.js';
+export { addDuration, DURATION_MAX_SECONDS, isDurationWithinBound, parseDuration } from './duration.js';
 export {
   ConflictError,
   type ErrorDetail,

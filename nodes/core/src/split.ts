@@ -1,4 +1,4 @@
-import { defineNode, type JsonValue, parseDuration } from '@waymark/sdk';
+import { defineNode, isDurationWithinBound, type JsonValue, parseDuration } from '@waymark/sdk';
 
 /** FNV-1a, 32 bits: a stable hash with no dependency, the same in every process. */
 function hash(text: string): number {
@@ -93,6 +93,12 @@ export default defineNode({
         problems.push({
           path: '/winner/after',
           message: `the test period must be an ISO 8601 duration of at least PT10S (got "${after}")`,
+        });
+      // The experiment's end is told as a time: one past what a Date holds failed its every read.
+      else if (!isDurationWithinBound(ms))
+        problems.push({
+          path: '/winner/after',
+          message: `the test period must be at most 1000 years (got "${after}")`,
         });
     }
     return problems;
