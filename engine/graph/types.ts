@@ -1,4 +1,4 @@
-import type { JsonObject } from '@waymark/sdk';
+import { DURATION_MAX_SECONDS, type JsonObject } from '@waymark/sdk';
 
 /** A node on the canvas: shaped like @xyflow/svelte's so the editor needs no translation. */
 export interface GraphNode {
@@ -109,12 +109,28 @@ export const graphSchema = {
   required: ['nodes', 'edges'],
 } as const;
 
-const flowRateSchema = {
-  type: ['object', 'null'],
-  properties: { count: { type: 'integer', minimum: 1 }, perSeconds: { type: 'integer', minimum: 1 } },
-  required: ['count', 'perSeconds'],
-  additionalProperties: false,
-} as const;
+// Runs are counted as a PostgreSQL integer (`count(*)::int`): a count past it caps nothing,
+// and one past a bigint failed every entry with a 500.
+const INT4_MAX = 2_147_483_647;
+
+/** A flow rate whose window is at most `maxSeconds`. */
+const flowRateSchema = (maxSeconds: number) =>
+  ({
+    type: ['object', 'null'],
+    properties: {
+      count: { type: 'integer', minimum: 1, maximum: INT4_MAX },
+      perSeconds: { type: 'integer', minimum: 1, maximum: maxSeconds },
+    },
+    required: ['count', 'perSeconds'],
+    additionalProperties: false,
+  }) as const;
+
+// An entry's turn is a time: a window past the longest duration (1,000 years) gave a time no
+// Date holds, and the rate let every entry in at once (or answered 500).
+const entryRateSchema = flowRateSchema(DURATION_MAX_SECONDS);
+// A send's window is taken in integer milliseconds (`waymark_take_rate_slots`): past them every
+// send of the journey failed with 'integer out of range'.
+const sendRateSchema = flowRateSchema(Math.floor(INT4_MAX / 1000));
 
 export const settingsSchema = {
   type: 'object',
@@ -127,15 +143,15 @@ export const settingsSchema = {
       description: 'null (PATCH): no limit, as leaving it out of a draft',
       // Counted as a PostgreSQL integer (`webhook_rate_windows.hits`).
       properties: {
-        max: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+        max: { type: 'integer', minimum: 1, maximum: INT4_MAX },
         window: { type: 'string', minLength: 2 },
       },
       required: ['max', 'window'],
       additionalProperties: false,
     },
-    maxEntries: { type: ['integer', 'null'], minimum: 1 },
-    entryRate: flowRateSchema,
-    sendRate: flowRateSchema,
+    maxEntries: { type: ['integer', 'null'], minimum: 1, maximum: INT4_MAX },
+    entryRate: entryRateSchema,
+    sendRate: sendRateSchema,
     goal: {
       type: ['object', 'null'],
       properties: {
