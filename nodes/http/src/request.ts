@@ -11,6 +11,12 @@ import {
 /** Attempts in all by default (`settings.retry.attempts` overrides). */
 const MAX_ATTEMPTS = 5;
 
+/**
+ * The longest `timeout`: the step itself has a minute (`timeoutMs`), and the answer must still
+ * be read and handed on within it.
+ */
+const MAX_TIMEOUT_MS = 55_000;
+
 /** 408, 429 and 5xx may pass later; any other 4xx will not. */
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
@@ -61,6 +67,19 @@ export default defineNode({
     required: ['method', 'url'],
     additionalProperties: false,
   },
+  // A longer timeout was cut to the longest one without a word, and one of zero timed every
+  // request out before it was sent.
+  validate(params) {
+    const ms = params.timeout === undefined ? null : parseDuration(params.timeout);
+    return ms !== null && (ms === 0 || ms > MAX_TIMEOUT_MS)
+      ? [
+          {
+            path: '/timeout',
+            message: `the timeout must be longer than zero and at most PT55S (got "${params.timeout}")`,
+          },
+        ]
+      : [];
+  },
   // The engine adds the `error` output: a failure takes it under `onError: "output"`.
   outputs: ['ok'],
   // It sends what its templates render, and they name what they read of the run.
@@ -68,7 +87,8 @@ export default defineNode({
   readsSteps: false,
   async run(ctx) {
     const { method, url, headers, body, timeout } = ctx.params;
-    const timeoutMs = Math.min(parseDuration(timeout ?? 'PT10S') ?? 10_000, 55_000);
+    // A journey published before the bound may still ask for more.
+    const timeoutMs = Math.min(parseDuration(timeout ?? 'PT10S') ?? 10_000, MAX_TIMEOUT_MS);
     // Connection errors, timeouts and refused addresses carry their own codes (engine/http).
     const res = await ctx.http.request({
       method,

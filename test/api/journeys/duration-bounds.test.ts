@@ -79,6 +79,23 @@ describe('durations in node params', () => {
     expect((await publish(graphWith('core.split', split('P365250D'), ['a', 'b']))).statusCode).toBe(201);
   });
 
+  test('an HTTP request’s timeout over PT55S or of zero is refused at /timeout', async () => {
+    const request = (timeout: string): JsonObject => ({ method: 'GET', url: 'https://example.com/', timeout });
+    for (const timeout of ['PT56S', 'PT5M', 'PT0S']) {
+      const res = await publish(graphWith('http.request', request(timeout), ['ok']));
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error.details).toEqual([
+        {
+          nodeId: 'n',
+          path: '/timeout',
+          message: `the timeout must be longer than zero and at most PT55S (got "${timeout}")`,
+        },
+      ]);
+    }
+    for (const timeout of ['PT55S', 'PT0.1S'])
+      expect((await publish(graphWith('http.request', request(timeout), ['ok']))).statusCode).toBe(201);
+  });
+
   test('a segment’s interval past 1000 years is refused at /every', async () => {
     const graph: JourneyGraph = {
       nodes: [
