@@ -1,4 +1,4 @@
-import { defineNode, tagSchema } from '@waymark/sdk';
+import { defineNode, parseDuration, tagSchema } from '@waymark/sdk';
 import { contactIdOf } from './contact-id.js';
 
 /** Adds or removes a tag; an added tag may expire. */
@@ -21,6 +21,18 @@ export default defineNode({
     },
     required: ['action', 'tag'],
     additionalProperties: false,
+  },
+  // A tag that expires as it is added is never active: the step did nothing, without a word
+  // (the tags API refuses a lifespan of zero too).
+  validate(params) {
+    return params.ttl !== undefined && parseDuration(params.ttl) === 0
+      ? [
+          {
+            path: '/ttl',
+            message: `the ttl must be longer than zero (got "${params.ttl}"); leave it out for the tag's own lifespan`,
+          },
+        ]
+      : [];
   },
   outputs: ['out'],
   async run(ctx) {

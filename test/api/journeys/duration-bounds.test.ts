@@ -79,6 +79,19 @@ describe('durations in node params', () => {
     expect((await publish(graphWith('core.split', split('P365250D'), ['a', 'b']))).statusCode).toBe(201);
   });
 
+  test('a crm.tag’s ttl of zero is refused at /ttl', async () => {
+    const res = await publish(graphWith('crm.tag', { action: 'add', tag: 'trial', ttl: 'PT0S' }));
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details).toEqual([
+      {
+        nodeId: 'n',
+        path: '/ttl',
+        message: `the ttl must be longer than zero (got "PT0S"); leave it out for the tag's own lifespan`,
+      },
+    ]);
+    expect((await publish(graphWith('crm.tag', { action: 'add', tag: 'trial', ttl: 'PT1S' }))).statusCode).toBe(201);
+  });
+
   test('an HTTP request’s timeout over PT55S or of zero is refused at /timeout', async () => {
     const request = (timeout: string): JsonObject => ({ method: 'GET', url: 'https://example.com/', timeout });
     for (const timeout of ['PT56S', 'PT5M', 'PT0S']) {
