@@ -1,4 +1,11 @@
-import { type ErrorDetail, type Filter, type JsonValue, parseDuration, validateFilter } from '@waymark/sdk';
+import {
+  type ErrorDetail,
+  type Filter,
+  isDurationWithinBound,
+  type JsonValue,
+  parseDuration,
+  validateFilter,
+} from '@waymark/sdk';
 
 /** How a computed attribute is computed (contract identity.md "Computed attributes"). */
 export type Definition =
@@ -81,8 +88,10 @@ export function validateDefinition(d: unknown, known: (name: string) => boolean)
     .filter((k) => k !== 'kind' && !KEYS[kind]?.includes(k))
     .map((k) => at(`/${k}`, `unknown key ${k} in a ${kind} definition`));
   const duration = (key: string) => {
-    if (d[key] !== undefined && (typeof d[key] !== 'string' || parseDuration(d[key] as string) === null))
-      problems.push(at(`/${key}`, `${key} must be an ISO 8601 duration (e.g. P90D)`));
+    // A window past the bound starts before the times PostgreSQL stores: its refresh failed,
+    // and the attribute stayed `computing` for ever.
+    if (d[key] !== undefined && (typeof d[key] !== 'string' || !isDurationWithinBound(parseDuration(d[key] as string))))
+      problems.push(at(`/${key}`, `${key} must be an ISO 8601 duration of at most 1000 years (e.g. P90D)`));
   };
   const text = (key: string, required: boolean) => {
     if (d[key] === undefined ? required : typeof d[key] !== 'string' || d[key] === '')

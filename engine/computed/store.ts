@@ -1,4 +1,11 @@
-import { type ErrorDetail, NotFoundError, parseDuration, ValidationError, WaymarkError } from '@waymark/sdk';
+import {
+  type ErrorDetail,
+  isDurationWithinBound,
+  NotFoundError,
+  parseDuration,
+  ValidationError,
+  WaymarkError,
+} from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isoText } from '../db/iso-text.js';
@@ -73,8 +80,14 @@ function problemsOf(
   const known = new Set([...others.map((o) => o.name), name]);
   const problems = validateDefinition(input.definition, (n) => known.has(n));
   const every = input.refreshEvery;
-  if (every !== undefined && ((parseDuration(every) ?? 0) < MIN_REFRESH_MS || typeof every !== 'string'))
-    problems.push({ path: '/refreshEvery', message: 'refreshEvery must be an ISO 8601 duration of at least PT10S' });
+  // Past the bound, `refreshed_at + refresh_every` is past the times PostgreSQL stores: the one
+  // query that finds what is due failed, and no computed attribute of any workspace refreshed.
+  const everyMs = typeof every === 'string' ? parseDuration(every) : null;
+  if (every !== undefined && ((everyMs ?? 0) < MIN_REFRESH_MS || !isDurationWithinBound(everyMs)))
+    problems.push({
+      path: '/refreshEvery',
+      message: 'refreshEvery must be an ISO 8601 duration of at least PT10S and at most 1000 years',
+    });
   if (problems.length) return problems;
   const all = [...others.filter((o) => o.name !== name), { name, definition: input.definition as Definition }];
   const ordered = inDependencyOrder(all);
