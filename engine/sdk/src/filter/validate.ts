@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.js';
+import { isDurationWithinBound, parseDuration } from '../duration.js';
 import type { ErrorDetail } from '../errors.js';
 import { RANGE_KEYS } from './values.js';
 
@@ -55,11 +55,13 @@ function comparisonProblems(c: Obj): string[] {
   return [];
 }
 
+// A window reaching back past the bound starts before the times PostgreSQL stores: a filter
+// run as SQL (a condition on events, a segment) failed its step on every retry.
 function durationProblem(c: Obj, key: string): string[] {
   if (!Object.hasOwn(c, key)) return [];
-  return typeof c[key] === 'string' && parseDuration(c[key] as string) !== null
-    ? []
-    : [`${key} must be an ISO 8601 duration (e.g. P7D)`];
+  const ms = typeof c[key] === 'string' ? parseDuration(c[key] as string) : null;
+  if (ms === null) return [`${key} must be an ISO 8601 duration (e.g. P7D)`];
+  return isDurationWithinBound(ms) ? [] : [`${key} must be at most 1000 years (P365250D)`];
 }
 
 function rangeProblems(r: Obj, where: string): string[] {
