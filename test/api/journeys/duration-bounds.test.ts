@@ -2,6 +2,7 @@ import type { JsonObject } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JourneyGraph } from '../../../engine/graph/types.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { graphWith, publishGraph } from './bounds-support.js';
 
 // A duration a journey author gives is at most 1,000 years (engine/sdk/README.md "Durations"):
 // a longer one ended past the times PostgreSQL stores, and its step failed or retried forever.
@@ -14,32 +15,7 @@ afterAll(() => t?.close());
 const OVER = 'P365251D';
 const AT_BOUND = ['P1000Y', 'P365250D'];
 
-/** A webhook trigger, then `node` (id `n`), then an exit on each of `outputs`. */
-function graphWith(type: string, params: JsonObject, outputs = ['out']): JourneyGraph {
-  const at = { x: 0, y: 0 };
-  return {
-    nodes: [
-      { id: 'hook', type: 'core.webhook', version: 1, params: { secret: 'a-webhook-secret-of-16+' }, position: at },
-      { id: 'n', type, version: 1, params, position: at },
-      ...outputs.map((o) => ({ id: `end-${o}`, type: 'core.exit', version: 1, params: {}, position: at })),
-    ],
-    edges: [
-      { id: 'e0', source: 'hook', sourceHandle: 'out', target: 'n' },
-      ...outputs.map((o) => ({ id: `e-${o}`, source: 'n', sourceHandle: o, target: `end-${o}` })),
-    ],
-  };
-}
-
-async function publish(graph: JourneyGraph) {
-  const created = await t.app.inject({
-    method: 'POST',
-    url: '/api/journeys',
-    headers: t.auth,
-    payload: { name: 'Bounds', graph },
-  });
-  expect(created.statusCode).toBe(201);
-  return t.app.inject({ method: 'POST', url: `/api/journeys/${created.json().id}/publish`, headers: t.auth });
-}
+const publish = (graph: JourneyGraph) => publishGraph(t, graph);
 
 const cases: [string, string, (d: string) => JsonObject, string[]?][] = [
   ['crm.tag', '/ttl', (ttl) => ({ action: 'add', tag: 'trial', ttl })],

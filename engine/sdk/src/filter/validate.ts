@@ -64,10 +64,19 @@ function durationProblem(c: Obj, key: string): string[] {
   return isDurationWithinBound(ms) ? [] : [`${key} must be at most 1000 years (P365250D)`];
 }
 
+/** The largest count a bound may name: a tag's count is a PostgreSQL integer. */
+const COUNT_MAX = 2_147_483_647;
+
+// Counts are compared in SQL as integers: a bound of 1.5 or 1e20 failed the step on every
+// retry ('invalid input syntax for type bigint', 'out of range'); one below zero means nothing.
 function rangeProblems(r: Obj, where: string): string[] {
-  return RANGE_KEYS.filter((k) => Object.hasOwn(r, k) && (typeof r[k] !== 'number' || !Number.isFinite(r[k]))).map(
-    (k) => `${where}${k} must be a number`,
-  );
+  return RANGE_KEYS.filter((k) => Object.hasOwn(r, k)).flatMap((k) => {
+    const v = r[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return [`${where}${k} must be a number`];
+    return Number.isInteger(v) && v >= 0 && v <= COUNT_MAX
+      ? []
+      : [`${where}${k} must be a whole number from 0 to ${COUNT_MAX}`];
+  });
 }
 
 /** Why a dotted path names no field: one of its segments is reserved (`RESERVED_NAMES`). */
