@@ -1,3 +1,4 @@
+import { isDurationWithinBound, parseDuration } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import {
   type IdentitySettings,
@@ -17,8 +18,24 @@ import {
   loadContactRules,
   saveContactRules,
 } from '../../../engine/messages/rules/contact-rules.js';
+import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+
+/**
+ * The frequency cap's period is at most 1,000 years, as every duration (`DURATION_MAX_SECONDS`):
+ * the cap counts from `now - period`, and one before the times PostgreSQL stores failed every
+ * marketing send and every retention run. Its pattern says the rest.
+ */
+const checkCapPeriod: BodyCheck = (request) => {
+  const body = request.body as { marketing?: { period?: unknown } } | null | undefined;
+  const period = body?.marketing?.period;
+  if (typeof period !== 'string') return [];
+  const ms = parseDuration(period);
+  if (ms === null || isDurationWithinBound(ms)) return [];
+  const path = '/marketing/period';
+  return [{ path, message: `body${path} must be at most 1000 years (P365250D)` }];
+};
 
 /** Installation settings: the contact rules every message goes through. */
 export async function settingsRoutes(app: FastifyInstance) {
@@ -33,6 +50,7 @@ export async function settingsRoutes(app: FastifyInstance) {
   app.put<{ Body: ContactRules }>(
     '/api/settings/contact-rules',
     {
+      config: { bodyCheck: checkCapPeriod },
       schema: {
         tags: ['settings'],
         body: contactRulesSchema,

@@ -46,4 +46,23 @@ describe('contact rules settings', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
   });
+
+  const putRules = (payload: object) =>
+    t.app.inject({ method: 'PUT', url: '/api/settings/contact-rules', headers: t.auth, payload });
+
+  test('refuse a frequency cap period past 1000 years, naming it', async () => {
+    const res = await putRules({ marketing: { maxMessages: 3, period: 'P99999Y' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '/marketing/period', message: 'body/marketing/period must be at most 1000 years (P365250D)' }],
+    });
+  });
+
+  test('take a frequency cap period of exactly 1000 years', async () => {
+    const rules = { marketing: { maxMessages: 3, period: 'P365250D' } };
+    const res = await putRules(rules);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(rules);
+  });
 });
