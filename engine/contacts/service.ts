@@ -1,10 +1,10 @@
 import {
   type ContactsService,
   evaluateFilter,
-  isDurationWithinBound,
   NotFoundError,
   parseDuration,
   refuseBadName,
+  refuseLongTtl,
   ValidationError,
 } from '@waymark/sdk';
 import { sql } from 'kysely';
@@ -73,12 +73,7 @@ export function createContactsService(scope: StepScope): ContactsService {
           throw new ValidationError(`ttl "${options.ttl}" is not an ISO 8601 duration`, [
             { path: '/ttl', message: 'not a duration' },
           ]);
-        // A package's node computes its ttl where no schema sees it; past the bound its expiry
-        // failed the insert ('interval out of range') on every retry.
-        if (!isDurationWithinBound(ms))
-          throw new ValidationError(`ctx.contacts.addTag: ttl "${options.ttl}" must be at most 1000 years`, [
-            { path: '/ttl', message: '/ttl must be at most 1000 years (P365250D)' },
-          ]);
+        refuseLongTtl(options.ttl);
         ttlSeconds = ms / 1000;
       }
       const id = await own(scope, contactId);

@@ -1,3 +1,4 @@
+import { isDurationWithinBound, parseDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import type { JsonObject } from './json.js';
 
@@ -74,6 +75,22 @@ export function refuseBadName(call: string, field: 'tag' | 'list', name: unknown
       `ctx.contacts.${call}: ${field} "${name.slice(0, 40)}…" must be at most ${NAME_MAX_LENGTH} characters`,
       [{ path: `/${field}`, message: `/${field} must be at most ${NAME_MAX_LENGTH} characters` }],
     );
+}
+
+/**
+ * Refuses a tag's `ttl` past the longest duration (1,000 years), as `crm.tag`'s schema does: a
+ * package's node computes it where no schema sees it, and past the bound the tag's expiry
+ * failed the insert on every retry. `ctx.contacts` and `runNode`'s in-memory one check here.
+ *
+ * @example
+ * refuseLongTtl('P300000Y'); // throws ValidationError: ctx.contacts.addTag: ttl "P300000Y" must be at most 1000 years
+ */
+export function refuseLongTtl(ttl: string): void {
+  const ms = parseDuration(ttl);
+  if (ms !== null && !isDurationWithinBound(ms))
+    throw new ValidationError(`ctx.contacts.addTag: ttl "${ttl}" must be at most 1000 years`, [
+      { path: '/ttl', message: '/ttl must be at most 1000 years (P365250D)' },
+    ]);
 }
 
 /**

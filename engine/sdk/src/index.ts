@@ -26,6 +26,7 @@ export {
   NOT_BLANK_PATTERN,
   refuseBadName,
   refuseBlankName,
+  refuseLongTtl,
   subscriptionCategorySchema,
   tagSchema,
 } from './contact.js';

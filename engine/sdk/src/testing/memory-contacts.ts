@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Contact, type ContactEvent, refuseBadName, type TagState } from '../contact.js';
+import { type Contact, type ContactEvent, refuseBadName, refuseLongTtl, type TagState } from '../contact.js';
 import { addDuration } from '../duration.js';
 import { evaluateFilter } from '../filter/evaluate.js';
 import type { JsonObject } from '../json.js';
@@ -66,6 +66,7 @@ export class MemoryContacts implements ContactsService {
 
   async addTag(id: string, tag: string, options: { ttl?: string } = {}): Promise<TagState> {
     refuseBadName('addTag', 'tag', tag);
+    if (options.ttl) refuseLongTtl(options.ttl);
     const contact = this.#require(id);
     const at = this.now().toISOString();
     const expiresAt = options.ttl ? addDuration(this.now(), options.ttl).toISOString() : null;
