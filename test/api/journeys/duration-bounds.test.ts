@@ -78,20 +78,14 @@ describe('durations in node params', () => {
     expect((await publish(graphWith('crm.tag', { action: 'add', tag: 'trial', ttl: 'PT1S' }))).statusCode).toBe(201);
   });
 
-  test('an HTTP request’s timeout over PT55S or of zero is refused at /timeout', async () => {
+  test('an HTTP request’s timeout of zero is refused at /timeout; a longer one than 55 s is taken', async () => {
     const request = (timeout: string): JsonObject => ({ method: 'GET', url: 'https://example.com/', timeout });
-    for (const timeout of ['PT56S', 'PT5M', 'PT0S']) {
-      const res = await publish(graphWith('http.request', request(timeout), ['ok']));
-      expect(res.statusCode).toBe(422);
-      expect(res.json().error.details).toEqual([
-        {
-          nodeId: 'n',
-          path: '/timeout',
-          message: `the timeout must be longer than zero and at most PT55S (got "${timeout}")`,
-        },
-      ]);
-    }
-    for (const timeout of ['PT55S', 'PT0.1S'])
+    const res = await publish(graphWith('http.request', request('PT0S'), ['ok']));
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details).toEqual([
+      { nodeId: 'n', path: '/timeout', message: 'the timeout must be longer than zero (got "PT0S")' },
+    ]);
+    for (const timeout of ['PT55S', 'PT0.1S', 'PT5M'])
       expect((await publish(graphWith('http.request', request(timeout), ['ok']))).statusCode).toBe(201);
   });
 
