@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
+import { eventCandidates } from '../runs/event-candidates.js';
 import { applyEventEffects } from '../runs/event-effects.js';
 
 export interface EventInput {
@@ -77,10 +78,12 @@ export async function recordEvent(
       return { event: toContactEvent(first), duplicate: true, runsStarted: 0 };
     }
     const event = toContactEvent(stored);
-    const runsStarted = await applyEventEffects(trx, event);
+    const found = await eventCandidates(trx, event);
+    const runsStarted = await applyEventEffects(trx, event, found);
     if (tally) tally.runsStarted += runsStarted;
     // Computed attributes the event changes are current when the call answers.
-    if (stored.workspace_id) await refreshContacts(trx, stored.workspace_id, [event.contactId], { event: event.name });
+    if (stored.workspace_id && found.computed)
+      await refreshContacts(trx, stored.workspace_id, [event.contactId], { event: event.name });
     return { event, duplicate: false, runsStarted };
   };
   return inTransaction(db, run);

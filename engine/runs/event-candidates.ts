@@ -16,13 +16,15 @@ export interface EventCandidates {
   waiting: string[];
   /** The `core.event` triggers of the workspace's live journeys that name the event. */
   triggers: { journeyId: string; version: number; nodeId: string; filter: unknown }[];
+  /** Whether the workspace has computed attributes: which of them the event moves is `refreshContacts`'s to decide. */
+  computed: boolean;
 }
 
-const NONE: EventCandidates = { goals: [], exiting: [], waiting: [], triggers: [] };
+const NONE: EventCandidates = { goals: [], exiting: [], waiting: [], triggers: [], computed: false };
 
 /**
  * Everything an event may act on, in one statement: an event reaches none of it in most
- * workspaces most of the time, and these were four round trips of every `POST /api/events`.
+ * workspaces most of the time, and these were five round trips of every `POST /api/events`.
  * What each effect then writes is its own (conversions, endRuns, the waits' resumption, the
  * runs started); a run among `exiting` that a goal ended first is left alone by endRuns, and
  * the waits of runs ended meanwhile are gone when theirs are locked.
@@ -58,7 +60,8 @@ export async function eventCandidates(trx: Kysely<Database>, event: ContactEvent
           and j.workspace_id = c.workspace_id
           and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', ${EVENT_TRIGGER}::text,
             'params', jsonb_build_object('event', ${event.name}::text)))
-          and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = ${event.name}) as triggers
+          and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = ${event.name}) as triggers,
+      exists (select 1 from computed_attributes a where a.workspace_id = c.workspace_id) as computed
     -- The contact's workspace, if any: goals and triggers are of its workspace only.
     from (select) one left join contacts c on c.id = ${event.contactId}
   `.execute(trx);

@@ -8,7 +8,7 @@ import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { addStepJobs } from './bookkeeping.js';
 import { endRuns, lockRuns } from './end-runs.js';
 import { startRun } from './entry/start.js';
-import { eventCandidates } from './event-candidates.js';
+import type { EventCandidates } from './event-candidates.js';
 
 /**
  * True when an event filter (its `attr` naming keys of the properties) accepts the event. A
@@ -65,8 +65,11 @@ function eventValue(event: ContactEvent): JsonObject {
  * Returns how many runs it started (their trigger steps are the caller's to count, once
  * the transaction committed). (Engine part.)
  */
-export async function applyEventEffects(trx: Kysely<Database>, event: ContactEvent): Promise<number> {
-  const found = await eventCandidates(trx, event);
+export async function applyEventEffects(
+  trx: Kysely<Database>,
+  event: ContactEvent,
+  found: EventCandidates,
+): Promise<number> {
   // Goals first: a run that converts with exitOnGoal ends as `goal` before exitOn looks at it.
   await recordConversions(trx, event, found.goals);
   await recordEngagement(trx, event);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ContactEvent, defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { eventCandidates } from '../../../engine/runs/event-candidates.js';
 import { applyEventEffects } from '../../../engine/runs/event-effects.js';
 import { journeyStats } from '../../../engine/runs/stats.js';
 import { startSteps } from '../../../engine/runs/step/start-steps.js';
@@ -68,7 +69,7 @@ async function emit(contactId: string, name: string): Promise<void> {
   };
   await db()
     .transaction()
-    .execute((trx) => applyEventEffects(trx, event));
+    .execute(async (trx) => applyEventEffects(trx, event, await eventCandidates(trx, event)));
 }
 
 const stepAt = (runId: string, nodeId: string) =>

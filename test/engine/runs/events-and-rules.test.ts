@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { endRuns } from '../../../engine/runs/end-runs.js';
 import { startRun, startRunsForContacts } from '../../../engine/runs/entry/start.js';
+import { eventCandidates } from '../../../engine/runs/event-candidates.js';
 import { applyEventEffects } from '../../../engine/runs/event-effects.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { defaultWorkspaceId } from '../../../server/teams/accounts/users.js';
@@ -35,7 +36,7 @@ function emit(contactId: string, name: string, properties = {}) {
   const event: ContactEvent = { id: randomUUID(), contactId, name, properties, timestamp: new Date().toISOString() };
   return db()
     .transaction()
-    .execute((trx) => applyEventEffects(trx, event));
+    .execute(async (trx) => applyEventEffects(trx, event, await eventCandidates(trx, event)));
 }
 
 const awaitGraph = (params: Record<string, unknown>) => ({
