@@ -26,6 +26,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 3,
     testTimeout: 30_000,
+    // What a test waits for comes within 10 s on a loaded 2-core CI machine, not always within
+    // expect.poll's default second (browser tests above all); a poll that passes returns at once.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
   },
