@@ -9,8 +9,9 @@ import { pack, writePackage } from './support.js';
 
 // A blank tag is refused wherever one is written from outside (tagSchema: the API, node params,
 // forms), and a package's node calling ctx.contacts with one is outside too: no schema saw the
-// name it computed. The step fails for good (nodes/README.md "Error codes": node.failed, a
-// service refused its input), naming the call and the name.
+// name it computed, nor a ttl past the longest duration (1,000 years), whose expiry failed the
+// insert on every retry. The step fails for good (nodes/README.md "Error codes": node.failed, a
+// service refused its input), naming the call and what it was given.
 
 let t: TestApp;
 let worker: WorkerHandle;
@@ -19,8 +20,8 @@ let journey: { journeyId: string; version: number };
 beforeAll(async () => {
   t = await createTestApp();
   t.runtime.registry.add(testPackage);
-  // Calls the ctx.contacts method its trigger names with the name its trigger gives.
-  const run = `await ctx.contacts[ctx.trigger.call](ctx.contact.id, ctx.trigger.name);
+  // Calls the ctx.contacts method its trigger names with the name and options its trigger gives.
+  const run = `await ctx.contacts[ctx.trigger.call](ctx.contact.id, ctx.trigger.name, ctx.trigger.options);
       return { next: 'out' };`;
   const spec = { name: 'names-nodes', version: '1.0.0', prefix: 'names', run, node: 'maxAttempts: 3,' };
   const installed = await installTarball(t, await pack(writePackage(spec)));
@@ -38,11 +39,11 @@ afterAll(async () => {
 
 let contacts = 0;
 
-/** A run of the package's node calling `call` with `name` for a new contact: its step and the contact, as the API shows them. */
-async function callWith(call: string, name: string) {
+/** A run of the package's node calling `call` with `name` (and `options`) for a new contact: its step and the contact, as the API shows them. */
+async function callWith(call: string, name: string, options: Record<string, string> = {}) {
   contacts++;
   const contactId = await insertContact(t.runtime, { email: `c${contacts}@example.org` });
-  const runId = await startAtTrigger(t.runtime.db, journey, contactId, { call, name });
+  const runId = await startAtTrigger(t.runtime.db, journey, contactId, { call, name, options });
   await runEnds(t.runtime.db, runId, undefined, 20_000);
   const { body: run } = await api(t, { url: `/api/runs/${runId}` });
   const { body: contact } = await api(t, { url: `/api/contacts/${contactId}` });
@@ -104,4 +105,22 @@ test('ctx.contacts.addTag with a tag holding spaces around a word adds it as giv
   const { run, contact } = await callWith('addTag', ' vip ');
   expect(run.status).toBe('completed');
   expect(contact.tags.map((tag: { tag: string }) => tag.tag)).toEqual([' vip ']);
+}, 30_000);
+
+test('ctx.contacts.addTag with a ttl past 1000 years fails the step for good, naming the ttl', async () => {
+  const { run, step, contact } = await callWith('addTag', 'trial', { ttl: 'P300000Y' });
+  expect(run.status).toBe('failed');
+  expect(step.error).toMatchObject({
+    code: 'node.failed',
+    message: 'ctx.contacts.addTag: ttl "P300000Y" must be at most 1000 years',
+  });
+  expect(step.attempts).toBe(1);
+  expect(contact.tags).toEqual([]);
+}, 30_000);
+
+test('ctx.contacts.addTag with a ttl of exactly 1000 years adds the tag', async () => {
+  const { run, contact } = await callWith('addTag', 'trial', { ttl: 'P365250D' });
+  expect(run.status).toBe('completed');
+  expect(contact.tags).toMatchObject([{ tag: 'trial', active: true }]);
+  expect(Date.parse(contact.tags[0].expiresAt)).toBeGreaterThan(Date.now() + 999 * 365.25 * 86_400_000);
 }, 30_000);
