@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { eventCandidates } from '../runs/event-candidates.js';
+import { EVENT_CANDIDATES, type EventCandidates } from '../runs/event-candidates.js';
 import { applyEventEffects } from '../runs/event-effects.js';
 
 export interface EventInput {
@@ -61,12 +61,20 @@ export async function recordEvent(
 ): Promise<{ event: ContactEvent; duplicate: boolean; runsStarted: number }> {
   const run = async (trx: Kysely<Database>) => {
     // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields nothing.
-    const { rows } = await sql<EventRow>`
-      insert into events (contact_id, name, properties, timestamp, idempotency_key)
-      values (${input.contactId}, ${input.name}, ${JSON.stringify(input.properties ?? {})}::jsonb,
-        coalesce(${input.timestamp ?? null}::timestamptz, now()), ${input.idempotencyKey ?? null})
-      on conflict (workspace_id, idempotency_key) do nothing
-      returning id, contact_id, name, properties, timestamp, workspace_id`.execute(trx);
+    // Stored, with what it may act on read in the same statement (EVENT_CANDIDATES).
+    const { rows } = await sql<EventRow & EventCandidates>`
+      with stored as (
+        insert into events (contact_id, name, properties, timestamp, idempotency_key)
+        values (${input.contactId}, ${input.name}, ${JSON.stringify(input.properties ?? {})}::jsonb,
+          coalesce(${input.timestamp ?? null}::timestamptz, now()), ${input.idempotencyKey ?? null})
+        on conflict (workspace_id, idempotency_key) do nothing
+        returning id, contact_id, name, properties, timestamp, workspace_id
+      )
+      select s.*, ${EVENT_CANDIDATES}
+      from stored s
+        cross join lateral (select s.contact_id, s.name, date_trunc('milliseconds', s.timestamp) as at, s.workspace_id) e`.execute(
+      trx,
+    );
     const stored = rows[0];
     if (!stored) {
       const found = await sql<EventRow>`
@@ -78,7 +86,7 @@ export async function recordEvent(
       return { event: toContactEvent(first), duplicate: true, runsStarted: 0 };
     }
     const event = toContactEvent(stored);
-    const found = await eventCandidates(trx, event);
+    const found: EventCandidates = stored;
     const runsStarted = await applyEventEffects(trx, event, found);
     if (tally) tally.runsStarted += runsStarted;
     // Computed attributes the event changes are current when the call answers.

@@ -23,47 +23,53 @@ export interface EventCandidates {
 const NONE: EventCandidates = { goals: [], exiting: [], waiting: [], triggers: [], computed: false };
 
 /**
- * Everything an event may act on, in one statement: an event reaches none of it in most
- * workspaces most of the time, and these were five round trips of every `POST /api/events`.
- * What each effect then writes is its own (conversions, endRuns, the waits' resumption, the
- * runs started); a run among `exiting` that a goal ended first is left alone by endRuns, and
- * the waits of runs ended meanwhile are gone when theirs are locked.
+ * The columns of what an event may act on, read for a row `e` (`contact_id`, `name`, `at` its
+ * time to the millisecond as the API shows it, `workspace_id` its contact's), as part of a
+ * statement: the one that stores the event (engine/events/record.ts), or `eventCandidates`.
+ * An event reaches none of it in most workspaces most of the time, and these were five round
+ * trips of every `POST /api/events`. What each effect then writes is its own (conversions,
+ * endRuns, the waits' resumption, the runs started); a run among `exiting` that a goal ended
+ * first is left alone by endRuns, and the waits of runs ended meanwhile are gone when theirs
+ * are locked.
  */
+export const EVENT_CANDIDATES = sql<EventCandidates>`
+  (select coalesce(json_agg(json_build_object('id', r.id, 'goal', v.settings -> 'goal')), '[]')
+    from runs r
+    join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
+    where r.contact_id = e.contact_id
+      -- An event converts runs of its contact's workspace only.
+      and r.workspace_id = e.workspace_id
+      and v.settings -> 'goal' ->> 'event' = e.name
+      -- From startedAt as the API shows it (milliseconds): an event stamped with it converts.
+      and e.at between date_trunc('milliseconds', r.started_at)
+        and r.started_at + make_interval(secs => (v.settings -> 'goal' ->> 'windowSeconds')::int)
+      and not exists (select 1 from run_conversions rc where rc.run_id = r.id)) as goals,
+  (select coalesce(json_agg(r.id), '[]')
+    from runs r
+    join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
+    where r.contact_id = e.contact_id and r.status in ('running', 'waiting')
+      and coalesce(v.settings -> 'exitOn', '[]'::jsonb) ? e.name) as exiting,
+  (select coalesce(json_agg(distinct w.run_id), '[]')
+    from waits w where w.contact_id = e.contact_id and w.event_name = e.name) as waiting,
+  (select coalesce(json_agg(json_build_object('journeyId', j.id, 'version', j.published_version,
+      'nodeId', n ->> 'id', 'filter', n -> 'params' -> 'filter')), '[]')
+    from journeys j
+    join journey_versions v on v.journey_id = j.id and v.version = j.published_version
+    cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
+    where j.status = 'live'
+      -- An event starts journeys of its contact's workspace only.
+      and j.workspace_id = e.workspace_id
+      and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', ${EVENT_TRIGGER}::text,
+        'params', jsonb_build_object('event', e.name)))
+      and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = e.name) as triggers,
+  exists (select 1 from computed_attributes a where a.workspace_id = e.workspace_id) as computed`;
+
+/** What a stored event may act on (`EVENT_CANDIDATES`), read on its own. */
 export async function eventCandidates(trx: Kysely<Database>, event: ContactEvent): Promise<EventCandidates> {
   const { rows } = await sql<EventCandidates>`
-    select
-      (select coalesce(json_agg(json_build_object('id', r.id, 'goal', v.settings -> 'goal')), '[]')
-        from runs r
-        join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
-        where r.contact_id = ${event.contactId}
-          -- An event converts runs of its contact's workspace only.
-          and r.workspace_id = c.workspace_id
-          and v.settings -> 'goal' ->> 'event' = ${event.name}
-          -- From startedAt as the API shows it (milliseconds): an event stamped with it converts.
-          and ${event.timestamp}::timestamptz between date_trunc('milliseconds', r.started_at)
-            and r.started_at + make_interval(secs => (v.settings -> 'goal' ->> 'windowSeconds')::int)
-          and not exists (select 1 from run_conversions rc where rc.run_id = r.id)) as goals,
-      (select coalesce(json_agg(r.id), '[]')
-        from runs r
-        join journey_versions v on v.journey_id = r.journey_id and v.version = r.version
-        where r.contact_id = ${event.contactId} and r.status in ('running', 'waiting')
-          and coalesce(v.settings -> 'exitOn', '[]'::jsonb) ? ${event.name}) as exiting,
-      (select coalesce(json_agg(distinct w.run_id), '[]')
-        from waits w where w.contact_id = ${event.contactId} and w.event_name = ${event.name}) as waiting,
-      (select coalesce(json_agg(json_build_object('journeyId', j.id, 'version', j.published_version,
-          'nodeId', n ->> 'id', 'filter', n -> 'params' -> 'filter')), '[]')
-        from journeys j
-        join journey_versions v on v.journey_id = j.id and v.version = j.published_version
-        cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
-        where j.status = 'live'
-          -- An event starts journeys of its contact's workspace only.
-          and j.workspace_id = c.workspace_id
-          and v.graph -> 'nodes' @> jsonb_build_array(jsonb_build_object('type', ${EVENT_TRIGGER}::text,
-            'params', jsonb_build_object('event', ${event.name}::text)))
-          and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = ${event.name}) as triggers,
-      exists (select 1 from computed_attributes a where a.workspace_id = c.workspace_id) as computed
-    -- The contact's workspace, if any: goals and triggers are of its workspace only.
-    from (select) one left join contacts c on c.id = ${event.contactId}
+    select ${EVENT_CANDIDATES}
+    from (select ${event.contactId}::uuid as contact_id, ${event.name}::text as name, ${event.timestamp}::timestamptz as at,
+      (select workspace_id from contacts where id = ${event.contactId}) as workspace_id) e
   `.execute(trx);
   return rows[0] ?? NONE;
 }
