@@ -102,6 +102,14 @@ describe('core node params', () => {
     expect(problemsOf('core.schedule', { cron: '0 9 * * mon', timezone: 'Europe/Helsinki' })).toEqual([]);
   });
 
+  test('core.schedule refuses a cron expression that never fires, naming it', () => {
+    expect(problemsOf('core.schedule', { cron: '0 0 30 2 *', timezone: 'UTC' })).toEqual([
+      { nodeId: 'n', path: '/cron', message: 'the cron expression "0 0 30 2 *" never fires' },
+    ]);
+    // The 29th of February comes, once in four years.
+    expect(problemsOf('core.schedule', { cron: '0 0 29 2 *', timezone: 'UTC' })).toEqual([]);
+  });
+
   test('core.schedule needs a real time zone', () => {
     expect(problemsOf('core.schedule', { cron: '0 9 * * mon', timezone: 'Mars/Olympus' })).toEqual([
       { nodeId: 'n', path: '/timezone', message: expect.any(String) },

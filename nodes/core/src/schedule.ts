@@ -30,7 +30,10 @@ export default defineNode({
         message: `"${params.timezone}" is not an IANA time zone (e.g. Europe/Helsinki)`,
       });
     try {
-      new Cron(params.cron); // parses only: without a callback nothing is scheduled
+      // Parses only: without a callback nothing is scheduled. One that parses may still name no
+      // day there is (the 30th of February): the journey would be live and never start a run.
+      if (new Cron(params.cron).nextRun() === null)
+        problems.push({ path: '/cron', message: `the cron expression "${params.cron}" never fires` });
     } catch (error) {
       problems.push({ path: '/cron', message: `the cron expression does not parse: ${(error as Error).message}` });
     }
