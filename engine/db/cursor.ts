@@ -39,10 +39,10 @@ export interface TimeIdKeys {
 const MAX_MICROSECONDS = 10n ** 18n;
 
 /** `<microseconds>:<id>` of an entry (its `microseconds` column), for `encodeCursor`. */
-export const timeIdKeys = (keys: TimeIdKeys): string => `${keys.us}:${keys.id}`;
+const timeIdKeys = (keys: TimeIdKeys): string => `${keys.us}:${keys.id}`;
 
 /** The keys `timeIdKeys` wrote, for `decodeCursor`; null for any other text. */
-export function parseTimeIdKeys(text: string): TimeIdKeys | null {
+function parseTimeIdKeys(text: string): TimeIdKeys | null {
   const [us, id, ...rest] = text.split(':');
   if (!(us && id && rest.length === 0 && /^-?\d{1,19}$/.test(us) && isUuid(id))) return null;
   const magnitude = BigInt(us) < 0n ? -BigInt(us) : BigInt(us);
@@ -57,5 +57,29 @@ export const microseconds = (column: string): RawBuilder<string> =>
   sql<string>`((extract(epoch from ${sql.ref(column)}) * 1000000)::bigint)::text`;
 
 /** Rows after the cursor's entry in `<time> desc, id desc` order. */
-export const olderThan = (timeColumn: string, idColumn: string, at: TimeIdKeys): RawBuilder<boolean> =>
+const olderThan = (timeColumn: string, idColumn: string, at: TimeIdKeys): RawBuilder<boolean> =>
   sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) < (timestamptz 'epoch' + ${at.us}::bigint * interval '1 microsecond', ${at.id}::uuid)`;
+
+/**
+ * The condition of the rows after `cursor` of `list`, ordered by `timeColumn`, then `id`,
+ * newest first: every row without a cursor. A cursor `list` did not give out is a 400.
+ *
+ * @example
+ * sql`select … from events where workspace_id = ${ws} and ${pagesOn('events', cursor, 'timestamp')}`
+ */
+export const pagesOn = (list: string, cursor: string | undefined, timeColumn: string): RawBuilder<boolean> =>
+  cursor ? olderThan(timeColumn, 'id', decodeCursor(list, cursor, parseTimeIdKeys)) : sql<boolean>`true`;
+
+/**
+ * The page of `rows` read with `limit + 1` (each with its time in microseconds, `us`, and its
+ * `id`) and the cursor after its last row: null on the last page.
+ */
+export function timePage<T extends TimeIdKeys>(
+  list: string,
+  rows: readonly T[],
+  limit: number,
+): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor(list, timeIdKeys(last)) : null };
+}

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { decodeCursor, encodeCursor, microseconds, olderThan, parseTimeIdKeys, timeIdKeys } from '../db/cursor.js';
+import { microseconds, pagesOn, timePage } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { outboxHeaders } from './outbox/outbox-headers.js';
@@ -63,7 +63,6 @@ export function toApiMessage(r: MessageRow) {
 
 /** Newest messages first, filtered, one page and the cursor of the next (null on the last). */
 export async function listMessages(db: Kysely<Database>, workspaceId: string, filter: MessageFilter) {
-  const after = filter.cursor ? decodeCursor('messages', filter.cursor, parseTimeIdKeys) : null;
   // A malformed id matches nothing rather than failing the uuid cast.
   const none = '00000000-0000-0000-0000-000000000000';
   const contactId = filter.contactId === undefined ? null : isUuid(filter.contactId) ? filter.contactId : none;
@@ -75,15 +74,11 @@ export async function listMessages(db: Kysely<Database>, workspaceId: string, fi
     where workspace_id = ${workspaceId} and (${contactId}::uuid is null or contact_id = ${contactId}::uuid)
       and (${runId}::uuid is null or run_id = ${runId}::uuid)
       and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
-      ${after ? sql`and ${olderThan('created_at', 'id', after)}` : sql``}
+      and ${pagesOn('messages', filter.cursor, 'created_at')}
     order by created_at desc, id desc
     limit ${filter.limit + 1}`.execute(db);
-  const page = rows.slice(0, filter.limit);
-  const last = page[page.length - 1];
-  return {
-    messages: page.map(toApiMessage),
-    nextCursor: rows.length > filter.limit && last ? encodeCursor('messages', timeIdKeys(last)) : null,
-  };
+  const { page, nextCursor } = timePage('messages', rows, filter.limit);
+  return { messages: page.map(toApiMessage), nextCursor };
 }
 
 /**

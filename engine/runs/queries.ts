@@ -1,14 +1,6 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import {
-  decodeCursor,
-  encodeCursor,
-  microseconds,
-  olderThan,
-  parseTimeIdKeys,
-  type TimeIdKeys,
-  timeIdKeys,
-} from '../db/cursor.js';
+import { microseconds, pagesOn, timePage } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import type { RunFailure, RunStatus } from '../db/tables/runs.js';
 import { endRuns } from './end-runs.js';
@@ -183,27 +175,21 @@ export async function listRuns(
   if (filter.code !== undefined) query = query.where(sql`failure -> 'error' ->> 'code'`, 'like', codeLike(filter.code));
   if (filter.step !== undefined) query = query.where(atStep(filter.step, filter.stepStatus, filter.output));
   if (filter.q) query = query.where('contact_id', 'in', contactsLike(workspaceId, filter.q));
-  if (filter.cursor)
-    query = query.where(olderThan('started_at', 'id', decodeCursor('runs', filter.cursor, parseTimeIdKeys)));
+  if (filter.cursor) query = query.where(pagesOn('runs', filter.cursor, 'started_at'));
   const rows = await query
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .limit(filter.limit + 1)
     .execute();
-  const page = rows.slice(0, filter.limit);
-  if (!show.contactEmails) return { runs: page.map(view), nextCursor: nextCursorOf(rows, page, filter.limit) };
+  const { page, nextCursor } = timePage('runs', rows, filter.limit);
+  if (!show.contactEmails) return { runs: page.map(view), nextCursor };
   const emails = await emailsOf(db, workspaceId, page);
   const runs = page.map((r) => ({
     ...view(r),
     contactEmail: r.contact_id ? (emails.get(r.contact_id) ?? null) : null,
   }));
-  return { runs, nextCursor: nextCursorOf(rows, page, filter.limit) };
+  return { runs, nextCursor };
 }
-
-const nextCursorOf = (rows: TimeIdKeys[], page: TimeIdKeys[], limit: number) => {
-  const last = page.at(-1);
-  return rows.length > limit && last ? encodeCursor('runs', timeIdKeys(last)) : null;
-};
 
 /**
  * A run with its steps in order (trigger first): finished and parked steps, and apart from them

@@ -4,14 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  microseconds,
-  olderThan,
-  parseTimeIdKeys,
-  timeIdKeys,
-} from '../../../engine/db/cursor.js';
+import { microseconds, pagesOn, timePage } from '../../../engine/db/cursor.js';
 import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
@@ -148,7 +141,6 @@ export async function eventsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { contactId, name, limit, cursor } = await withSurvivorContact(db, workspaceOf(request), request.query);
-      const at = cursor ? decodeCursor('events', cursor, parseTimeIdKeys) : null;
       const { rows } = await sql<{
         id: string;
         contact_id: string;
@@ -162,15 +154,11 @@ export async function eventsRoutes(app: FastifyInstance) {
         where workspace_id = ${workspaceOf(request)}
           ${contactId ? sql`and contact_id = ${contactId}` : sql``}
           ${name ? sql`and name = ${name}` : sql``}
-          ${at ? sql`and ${olderThan('timestamp', 'id', at)}` : sql``}
+          and ${pagesOn('events', cursor, 'timestamp')}
         order by timestamp desc, id desc
         limit ${limit + 1}`.execute(db);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        events: page.map(toContactEvent),
-        nextCursor: rows.length > limit && last ? encodeCursor('events', timeIdKeys(last)) : null,
-      };
+      const { page, nextCursor } = timePage('events', rows, limit);
+      return { events: page.map(toContactEvent), nextCursor };
     },
   );
 }

@@ -2,14 +2,7 @@ import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  microseconds,
-  olderThan,
-  parseTimeIdKeys,
-  timeIdKeys,
-} from '../../../engine/db/cursor.js';
+import { microseconds, pagesOn, timePage } from '../../../engine/db/cursor.js';
 import { type LeadRow, toApiLead } from '../../../engine/leads/service.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams, uuid } from '../../schemas/ids.js';
@@ -78,21 +71,16 @@ export async function leadsRoutes(app: FastifyInstance) {
         workspaceOf(request),
         request.query,
       );
-      const at = cursor ? decodeCursor('leads', cursor, parseTimeIdKeys) : null;
       const { rows } = await sql<LeadRow & { us: string }>`
         select ${COLUMNS}, ${microseconds('created_at')} as us from leads
         where workspace_id = ${workspaceOf(request)} and (${owner ?? null}::text is null or lower(owner) = lower(${owner ?? null}))
           and (${status ?? null}::text is null or status = ${status ?? null})
           and (${contactId ?? null}::uuid is null or contact_id = ${contactId ?? null}::uuid)
-          ${at ? sql`and ${olderThan('created_at', 'id', at)}` : sql``}
+          and ${pagesOn('leads', cursor, 'created_at')}
         order by created_at desc, id desc
         limit ${limit + 1}`.execute(db);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        leads: page.map(toApiLead),
-        nextCursor: rows.length > limit && last ? encodeCursor('leads', timeIdKeys(last)) : null,
-      };
+      const { page, nextCursor } = timePage('leads', rows, limit);
+      return { leads: page.map(toApiLead), nextCursor };
     },
   );
 
