@@ -9,7 +9,7 @@ import {
 } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { recordEvent } from '../events/record.js';
-import { EVENT_TRIGGER } from '../runs/event-effects.js';
+import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';

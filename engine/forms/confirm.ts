@@ -1,6 +1,6 @@
 import type { JsonObject } from '@waymark/sdk';
 import { newTally, recordEvent } from '../events/record.js';
-import { EVENT_TRIGGER } from '../runs/event-effects.js';
+import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import type { Runtime } from '../runtime.js';
 import { applySubmission, type Submission } from './apply.js';
 import type { Visitor } from './submit.js';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { loadContact } from '../contacts/load.js';
 import { setConsent } from '../contacts/privacy/consent.js';
 import { newTally } from '../events/record.js';
-import { EVENT_TRIGGER } from '../runs/event-effects.js';
+import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import type { Runtime } from '../runtime.js';
 import { applySubmission, type Submission, upsertSubmitter } from './apply.js';
 import { sendConfirmationMail } from './confirmation-mail.js';

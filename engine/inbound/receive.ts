@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type JsonObject, ValidationError } from '@waymark/sdk';
 import { newTally, recordEvent } from '../events/record.js';
-import { EVENT_TRIGGER } from '../runs/event-effects.js';
+import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import type { Runtime } from '../runtime.js';
 import { type InboundAddress, inboundAddress } from './addresses.js';
 import { classify } from './classify.js';

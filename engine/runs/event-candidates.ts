@@ -1,6 +1,4 @@
-import type { ContactEvent } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/database.js';
+import { sql } from 'kysely';
 import type { JourneyGoal } from '../graph/types.js';
 
 /** The `core.event` trigger type: its `params.event` names the events that start a run. */
@@ -20,12 +18,10 @@ export interface EventCandidates {
   computed: boolean;
 }
 
-const NONE: EventCandidates = { goals: [], exiting: [], waiting: [], triggers: [], computed: false };
-
 /**
  * The columns of what an event may act on, read for a row `e` (`contact_id`, `name`, `at` its
  * time to the millisecond as the API shows it, `workspace_id` its contact's), as part of a
- * statement: the one that stores the event (engine/events/record.ts), or `eventCandidates`.
+ * statement: the one that stores the event (engine/events/record.ts).
  * An event reaches none of it in most workspaces most of the time, and these were five round
  * trips of every `POST /api/events`. What each effect then writes is its own (conversions,
  * endRuns, the waits' resumption, the runs started); a run among `exiting` that a goal ended
@@ -63,13 +59,3 @@ export const EVENT_CANDIDATES = sql<EventCandidates>`
         'params', jsonb_build_object('event', e.name)))
       and n ->> 'type' = ${EVENT_TRIGGER} and n -> 'params' ->> 'event' = e.name) as triggers,
   exists (select 1 from computed_attributes a where a.workspace_id = e.workspace_id) as computed`;
-
-/** What a stored event may act on (`EVENT_CANDIDATES`), read on its own. */
-export async function eventCandidates(trx: Kysely<Database>, event: ContactEvent): Promise<EventCandidates> {
-  const { rows } = await sql<EventCandidates>`
-    select ${EVENT_CANDIDATES}
-    from (select ${event.contactId}::uuid as contact_id, ${event.name}::text as name, ${event.timestamp}::timestamptz as at,
-      (select workspace_id from contacts where id = ${event.contactId}) as workspace_id) e
-  `.execute(trx);
-  return rows[0] ?? NONE;
-}

@@ -52,8 +52,6 @@ export async function eventFilterMatcher(
   return (filter) => safeMatches(filter, event, contact);
 }
 
-export { EVENT_TRIGGER } from './event-candidates.js';
-
 /** The event as a resumed wait and a `core.event` run see it. */
 function eventValue(event: ContactEvent): JsonObject {
   return { id: event.id, name: event.name, properties: event.properties, timestamp: event.timestamp };

@@ -6,7 +6,7 @@ import { isUuid } from '../db/ids.js';
 import { newTally, type RunTally, recordEvent } from '../events/record.js';
 import { applyBounce } from '../inbound/suppression.js';
 import type { TriggerCounter } from '../observability/metrics.js';
-import { EVENT_TRIGGER } from '../runs/event-effects.js';
+import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 
 /** The counts a provider webhook answers with. */
 export interface ProviderTally {

@@ -1,10 +1,12 @@
-import type { JsonObject } from '@waymark/sdk';
+import type { ContactEvent, JsonObject } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
 import type { GraphEdge, GraphNode, JourneySettings } from '../../engine/graph/types.js';
 import { insertRuns } from '../../engine/runs/entry/insert-runs.js';
 import { startRun } from '../../engine/runs/entry/start.js';
+import { EVENT_CANDIDATES, type EventCandidates } from '../../engine/runs/event-candidates.js';
+import { applyEventEffects } from '../../engine/runs/event-effects.js';
 import { loadVersion } from '../../engine/runs/versions.js';
 
 export { calls, flaky, testPackage } from './test-nodes.js';
@@ -137,4 +139,21 @@ export async function runForNewContact(
     trigger: {},
   });
   return { ...(await runEnds(db, runIds[0] ?? '', statuses)), contact: created };
+}
+
+/**
+ * What `event` sets off (applyEventEffects), in a transaction of its own, for an event that is
+ * not stored (its contact need not exist): its candidates read as the storing statement reads
+ * them. Returns how many runs it started.
+ */
+export async function applyEvent(db: Kysely<Database>, event: ContactEvent): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<EventCandidates>`
+      select ${EVENT_CANDIDATES}
+      from (select ${event.contactId}::uuid as contact_id, ${event.name}::text as name, ${event.timestamp}::timestamptz as at,
+        (select workspace_id from contacts where id = ${event.contactId}) as workspace_id) e`.execute(trx);
+    const found = rows[0];
+    if (!found) throw new Error('the candidates statement answered no row');
+    return applyEventEffects(trx, event, found);
+  });
 }

@@ -8,7 +8,7 @@ import type { Database } from '../../db/database.js';
 import type { StoredLink } from '../../db/tables/messages.js';
 import { newTally, recordEvent } from '../../events/record.js';
 import type { TriggerCounter } from '../../observability/metrics.js';
-import { EVENT_TRIGGER } from '../../runs/event-effects.js';
+import { EVENT_TRIGGER } from '../../runs/event-candidates.js';
 import { verifyToken } from './tokens.js';
 
 interface TrackedMessage {

@@ -18,7 +18,7 @@ import { eraseContact } from '../../../engine/contacts/privacy/erase.js';
 import { exportContact } from '../../../engine/contacts/privacy/export.js';
 import { newTally } from '../../../engine/events/record.js';
 import { declareDeliverable } from '../../../engine/inbound/suppression.js';
-import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
+import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
 import { findContacts } from '../../../engine/segments/preview.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
 import { idParams } from '../../schemas/ids.js';

@@ -8,7 +8,7 @@ import { microseconds, pagesOn, timePage } from '../../../engine/db/cursor.js';
 import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
-import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
+import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
 import { uuid } from '../../schemas/ids.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { contactIdFor } from '../../../engine/contacts/merge/survivor.js';
 import { setSubscription } from '../../../engine/contacts/privacy/subscriptions.js';
 import { newTally } from '../../../engine/events/record.js';
-import { EVENT_TRIGGER } from '../../../engine/runs/event-effects.js';
+import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { errorResponses, subscriptionSchema } from './schemas.js';
 

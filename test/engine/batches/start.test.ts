@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type ContactEvent, defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { eventCandidates } from '../../../engine/runs/event-candidates.js';
-import { applyEventEffects } from '../../../engine/runs/event-effects.js';
 import { journeyStats } from '../../../engine/runs/stats.js';
 import { startSteps } from '../../../engine/runs/step/start-steps.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
-import { e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from '../support.js';
+import { applyEvent, e, eventually, n, publish, runEnds, startAtTrigger, testPackage } from '../support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle | null = null;
@@ -67,9 +65,7 @@ async function emit(contactId: string, name: string): Promise<void> {
     properties: {},
     timestamp: new Date().toISOString(),
   };
-  await db()
-    .transaction()
-    .execute(async (trx) => applyEventEffects(trx, event, await eventCandidates(trx, event)));
+  await applyEvent(db(), event);
 }
 
 const stepAt = (runId: string, nodeId: string) =>

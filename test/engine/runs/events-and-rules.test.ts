@@ -4,12 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { endRuns } from '../../../engine/runs/end-runs.js';
 import { startRun, startRunsForContacts } from '../../../engine/runs/entry/start.js';
-import { eventCandidates } from '../../../engine/runs/event-candidates.js';
-import { applyEventEffects } from '../../../engine/runs/event-effects.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { defaultWorkspaceId } from '../../../server/teams/accounts/users.js';
 import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
-import { e, eventually, n, publish, runEnds, testPackage } from '../support.js';
+import { applyEvent, e, eventually, n, publish, runEnds, testPackage } from '../support.js';
 
 let t: TestRuntime;
 let worker: WorkerHandle;
@@ -34,9 +32,7 @@ function start(journey: { journeyId: string; version: number }, contactId: strin
 
 function emit(contactId: string, name: string, properties = {}) {
   const event: ContactEvent = { id: randomUUID(), contactId, name, properties, timestamp: new Date().toISOString() };
-  return db()
-    .transaction()
-    .execute(async (trx) => applyEventEffects(trx, event, await eventCandidates(trx, event)));
+  return applyEvent(db(), event);
 }
 
 const awaitGraph = (params: Record<string, unknown>) => ({
