@@ -79,12 +79,20 @@ async function stillDefined(db: Kysely<Database>, workspaceId: string, attr: Row
   return rows.length > 0;
 }
 
-/** Queues the refresh task (one pending job at a time thanks to the job key). */
-export async function queueComputedRefresh(db: Kysely<Database>, delayMs = 0): Promise<void> {
+/**
+ * Queues the refresh task (one pending job at a time thanks to the job key). `keepQueued` keeps
+ * the time of a refresh already queued: the task queues its next run from what it read before a
+ * definition saved meanwhile queued one for now, and replacing that put the new attribute off
+ * by up to a minute.
+ */
+export async function queueComputedRefresh(
+  db: Kysely<Database>,
+  delayMs = 0,
+  { keepQueued = false } = {},
+): Promise<void> {
   await sql`select graphile_worker.add_job(${COMPUTED_TASK}, '{}'::json,
-    run_at => now() + ${delayMs} * interval '1 millisecond', job_key => ${COMPUTED_TASK}, max_attempts => 1)`.execute(
-    db,
-  );
+    run_at => now() + ${delayMs} * interval '1 millisecond', job_key => ${COMPUTED_TASK}, max_attempts => 1,
+    job_key_mode => ${keepQueued ? 'preserve_run_at' : 'replace'})`.execute(db);
 }
 
 /** Milliseconds until the next attribute is due (at most `MAX_SLEEP_MS`). */
@@ -102,7 +110,7 @@ export function computedTask(runtime: Runtime): Task {
     try {
       await refreshDue(runtime.db);
     } finally {
-      await queueComputedRefresh(runtime.db, await nextDueIn(runtime.db));
+      await queueComputedRefresh(runtime.db, await nextDueIn(runtime.db), { keepQueued: true });
     }
   };
 }
