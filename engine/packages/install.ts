@@ -1,9 +1,9 @@
-import { ConflictError, type ErrorDetail } from '@waymark/sdk';
+import { ConflictError, type ErrorDetail, ValidationError } from '@waymark/sdk';
 import type { Runtime } from '../runtime.js';
 import { importPackage } from './definitions.js';
 import { invalidPackage } from './errors.js';
 import { type Materialized, SDK_VERSION } from './files.js';
-import { type Manifest, manifestProblems } from './manifest.js';
+import { isNpmName, type Manifest, manifestProblems, NOT_AN_NPM_NAME } from './manifest.js';
 import { downloadTarball, type RegistryConfig, resolveVersion } from './npm-registry.js';
 import { resolveDependencies } from './resolve.js';
 import { getPackageRow, insertPackage } from './store.js';
@@ -42,6 +42,11 @@ export async function installPackage(
       throw invalidPackage([{ path: '', message: 'the upload is empty: send the bytes of an npm pack tarball' }]);
     tarball = source.tarball;
   } else {
+    // Not asked of the registry: it answers such a name 400 or 403, read as its failure (502).
+    if (!isNpmName(source.name))
+      throw new ValidationError(`${JSON.stringify(source.name)} is not an npm package name`, [
+        { path: '/name', message: NOT_AN_NPM_NAME },
+      ]);
     const found = await resolveVersion(registry, source.name, source.version);
     tarball = await downloadTarball(registry, found.tarball, found.integrity);
     expected = { name: source.name, version: found.version };

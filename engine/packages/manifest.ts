@@ -34,6 +34,21 @@ export function entryOf(manifest: Manifest): string | null {
   return (dot === undefined ? null : pick(dot)) ?? manifest.main ?? 'index.js';
 }
 
+/** What `/name` says of a name npm would not publish. */
+export const NOT_AN_NPM_NAME = 'name is not an npm package name';
+
+/**
+ * Whether `name` is a name npm publishes under (lower case, at most 214 characters, an
+ * optional scope): a package.json's, or one asked of the registry.
+ *
+ * @example
+ * isNpmName('@acme/waymark-nodes') // → true
+ * isNpmName('../etc') // → false
+ */
+export function isNpmName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 214 && /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/.test(name);
+}
+
 /**
  * Every way a package.json breaks SDK.md's rules for an installable package, each with a
  * JSON pointer into it; empty when it may be installed next to SDK `sdkVersion`.
@@ -46,8 +61,7 @@ export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[
     return [{ path: '', message: 'package.json is not a JSON object' }];
   const m = raw as Record<string, unknown>;
   const problems: ErrorDetail[] = [];
-  if (typeof m.name !== 'string' || !/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/.test(m.name))
-    problems.push({ path: '/name', message: 'name is not an npm package name' });
+  if (!isNpmName(m.name)) problems.push({ path: '/name', message: NOT_AN_NPM_NAME });
   if (typeof m.version !== 'string' || !semver.valid(m.version))
     problems.push({ path: '/version', message: 'version is not a semver version' });
   if (!Array.isArray(m.keywords) || !m.keywords.includes(PACKAGE_KEYWORD))

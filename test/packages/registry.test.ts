@@ -123,6 +123,19 @@ describe('POST /api/packages { name } from a private registry with a token', () 
     expect((await install(t, { name: '@acme/private-nodes', version: '^9.0.0' })).statusCode).toBe(404);
   });
 
+  test('a name npm would not publish answers 400 at /name, and the registry is not asked', async () => {
+    const asked = registry.requests.length;
+    for (const name of ['%00', '../../etc/passwd', 'Upper', '😀', "'; drop table packages; --"]) {
+      const res = await install(t, { name });
+      expect(res.statusCode, name).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: 'validation_failed',
+        details: [{ path: '/name', message: 'name is not an npm package name' }],
+      });
+    }
+    expect(registry.requests.length).toBe(asked);
+  });
+
   test('a refused token answers 502 registry_unavailable', async () => {
     const wrong = await createTestApp({ WAYMARK_NPM_REGISTRY: registry.url, WAYMARK_NPM_TOKEN: 'npm_wrong-token' });
     try {
