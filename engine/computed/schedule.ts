@@ -95,10 +95,11 @@ export async function queueComputedRefresh(
     job_key_mode => ${keepQueued ? 'preserve_run_at' : 'replace'})`.execute(db);
 }
 
-/** Milliseconds until the next attribute is due (at most `MAX_SLEEP_MS`). */
+/** Milliseconds until the next attribute is due (at most `MAX_SLEEP_MS`); one still computing is due now. */
 async function nextDueIn(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ ms: number | null }>`
-    select extract(epoch from min(coalesce(refreshed_at + refresh_every::interval, now())) - now()) * 1000 as ms
+    select extract(epoch from min(case when status = 'computing' then now()
+      else coalesce(refreshed_at + refresh_every::interval, now()) end) - now()) * 1000 as ms
     from computed_attributes`.execute(db);
   const ms = rows[0]?.ms;
   return ms === null || ms === undefined ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(1000, Number(ms)));
