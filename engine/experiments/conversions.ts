@@ -9,7 +9,7 @@ import { eventFilterMatcher } from '../runs/event-effects.js';
  * Runs inside the transaction that stores `event`: every not-yet-converted run of the
  * contact whose version's goal names the event, matches its filter and holds its timestamp
  * in [startedAt, startedAt + windowSeconds] converts (the first qualifying event wins).
- * `candidates` are those runs but for the filter, as `eventCandidates` reads them.
+ * `candidates` are those runs but for the filter, as `EVENT_CANDIDATES` reads them.
  * Each conversion is attributed to the run's nodes and outputs taken so far (split variants
  * included) in the hour's rollups; runs with `exitOnGoal` still live end as `exited`/`goal`.
  * Returns the runs that converted.

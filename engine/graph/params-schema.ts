@@ -1,5 +1,6 @@
 import {
   type AnyNodeDefinition,
+  DURATION_BOUND_TEXT,
   type ErrorDetail,
   isDurationWithinBound,
   parseDuration,
@@ -111,7 +112,7 @@ function describe(error: ErrorObject): ErrorDetail {
   if (format === 'template')
     return { path, message: `${where} is not a valid template: ${templateError(String(error.data))}` };
   if (format === 'duration' && parseDuration(String(error.data)) !== null)
-    return { path, message: `${where} must be at most 1000 years (P365250D)` };
+    return { path, message: `${where} must be ${DURATION_BOUND_TEXT}` };
   if (format === 'duration')
     return { path, message: `${where} must be an ISO 8601 duration of zero or more, such as PT30S or P7D` };
   if (format === 'credential') return { path, message: `${where} must be a credential id (a UUID)` };

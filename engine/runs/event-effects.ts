@@ -58,7 +58,7 @@ function eventValue(event: ContactEvent): JsonObject {
 }
 
 /**
- * Runs inside the transaction that stored `event`, on what `eventCandidates` read there that it
+ * Runs inside the transaction that stored `event`, on what `EVENT_CANDIDATES` read there that it
  * may act on (`found`): converts runs to their goals, resumes the contact's matching waits,
  * ends runs whose journey lists the event in `exitOn`, starts `core.event` journeys.
  * Returns how many runs it started (their trigger steps are the caller's to count, once

@@ -1,4 +1,4 @@
-import { isDurationWithinBound, parseDuration } from './duration.js';
+import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import type { JsonObject } from './json.js';
 
@@ -89,7 +89,7 @@ export function refuseLongTtl(ttl: string): void {
   const ms = parseDuration(ttl);
   if (ms !== null && !isDurationWithinBound(ms))
     throw new ValidationError(`ctx.contacts.addTag: ttl "${ttl}" must be at most 1000 years`, [
-      { path: '/ttl', message: '/ttl must be at most 1000 years (P365250D)' },
+      { path: '/ttl', message: `/ttl must be ${DURATION_BOUND_TEXT}` },
     ]);
 }
 

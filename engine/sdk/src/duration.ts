@@ -9,6 +9,9 @@ import { Duration } from 'luxon';
  */
 export const DURATION_MAX_SECONDS = 31_557_600_000;
 
+/** How an error names {@link DURATION_MAX_SECONDS}: `${where} must be ${DURATION_BOUND_TEXT}`. */
+export const DURATION_BOUND_TEXT = 'at most 1000 years (P365250D)';
+
 // Luxon reads `P`, `PT` and a `T` with nothing after it (`P1DT`) as zero; ISO 8601 wants an
 // amount after `P`, and one after `T` when it is written.
 const NO_AMOUNT = /^-?PT?$|T$/;

@@ -60,7 +60,13 @@ export {
   definePackage,
   type PackageDefinition,
 } from './define-package.js';
-export { addDuration, DURATION_MAX_SECONDS, isDurationWithinBound, parseDuration } from './duration.js';
+export {
+  addDuration,
+  DURATION_BOUND_TEXT,
+  DURATION_MAX_SECONDS,
+  isDurationWithinBound,
+  parseDuration,
+} from './duration.js';
 export {
   ConflictError,
   type ErrorDetail,

@@ -1,4 +1,4 @@
-import { isDurationWithinBound, parseDuration } from '@waymark/sdk';
+import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import {
   type IdentitySettings,
@@ -34,7 +34,7 @@ const checkCapPeriod: BodyCheck = (request) => {
   const ms = parseDuration(period);
   if (ms === null || isDurationWithinBound(ms)) return [];
   const path = '/marketing/period';
-  return [{ path, message: `body${path} must be at most 1000 years (P365250D)` }];
+  return [{ path, message: `body${path} must be ${DURATION_BOUND_TEXT}` }];
 };
 
 /** Installation settings: the contact rules every message goes through. */

@@ -1,4 +1,4 @@
-import { isDurationWithinBound, parseDuration } from '../duration.js';
+import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from '../duration.js';
 import type { ErrorDetail } from '../errors.js';
 import { RANGE_KEYS } from './values.js';
 
@@ -61,7 +61,7 @@ function durationProblem(c: Obj, key: string): string[] {
   if (!Object.hasOwn(c, key)) return [];
   const ms = typeof c[key] === 'string' ? parseDuration(c[key] as string) : null;
   if (ms === null) return [`${key} must be an ISO 8601 duration (e.g. P7D)`];
-  return isDurationWithinBound(ms) ? [] : [`${key} must be at most 1000 years (P365250D)`];
+  return isDurationWithinBound(ms) ? [] : [`${key} must be ${DURATION_BOUND_TEXT}`];
 }
 
 /** The largest count a bound may name: a tag's count is a PostgreSQL integer. */
