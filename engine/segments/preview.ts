@@ -4,7 +4,7 @@ import { loadContacts } from '../contacts/load.js';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
-import { compileFilter } from './compile.js';
+import { compileFilter, LIVE_CONTACT } from './compile.js';
 
 export interface ContactPage {
   contacts: Contact[];
@@ -13,7 +13,7 @@ export interface ContactPage {
 }
 
 /**
- * One page of the contacts matching a filter (all contacts without one), in id order, and
+ * One page of the contacts matching a filter (all live contacts without one), in id order, and
  * how many match in all. Following `nextCursor` visits every match exactly once.
  *
  * @example
@@ -25,7 +25,8 @@ export async function findContacts(
   filter: Filter | null,
   options: { limit: number; cursor?: string; now?: Date },
 ): Promise<ContactPage> {
-  const matches = filter ? compileFilter(filter, { now: options.now ?? new Date() }) : sql<boolean>`true`;
+  // Without a filter, all contacts but the merged-away ones (their survivor stands for them).
+  const matches = filter ? compileFilter(filter, { now: options.now ?? new Date() }) : LIVE_CONTACT;
   const where = sql<boolean>`c.workspace_id = ${workspaceId} and ${matches}`;
   const after = options.cursor
     ? sql`and c.id > ${decodeCursor('contacts', options.cursor, (id) => (isUuid(id) ? id : null))}::uuid`

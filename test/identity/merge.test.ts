@@ -171,6 +171,27 @@ describe('merging two contacts', () => {
     expect(found.total).toBe(1);
   });
 
+  test('the contact list without a segment leaves merged-away contacts out of its pages and its total', async () => {
+    const keep = await contact({ email: 'list-keep@example.com' });
+    const gone = await contact({ email: 'list-gone@example.com' });
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    let total = -1;
+    do {
+      const page = await json('GET', `/api/contacts?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.contacts.map((c: { id: string }) => c.id));
+      sizes.push(page.contacts.length);
+      total = page.total;
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toContain(keep);
+    expect(seen).not.toContain(gone);
+    expect(total).toBe(seen.length);
+    expect(sizes.slice(0, -1).every((n) => n === 3)).toBe(true);
+  });
+
   test('a run of a merged-away contact acts on its survivor, also when it matches a filter', async () => {
     const keep = await contact({ email: 'ctx-keep@example.com', attributes: { tier: 'gold' } });
     const gone = await contact({ email: 'ctx-gone@example.com' });
