@@ -258,6 +258,24 @@ describe('holdout and engagement', () => {
     expect(analytics.messages['mail-a']).toMatchObject({ bounced: 1, failed: 1 });
   });
 
+  test('a message that fails attempt after attempt is one failed message, and none once it is sent', async () => {
+    const { rows } = await sql<{ id: string }>`
+      select id from messages where journey_id = ${j.journeyId} and node_id = 'mail-a' order by id offset 2 limit 1`.execute(
+      db(),
+    );
+    const id = rows[0]?.id;
+    const failed = async () =>
+      (await call('GET', `/api/journeys/${j.journeyId}/analytics`)).json().messages['mail-a'].failed as number;
+    const before = await failed();
+    // Each attempt decides the message again (queued) and hands it over (failed).
+    for (const status of ['failed', 'queued', 'failed', 'queued', 'failed'])
+      await sql`update messages set status = ${status} where id = ${id}`.execute(db());
+    expect(await failed()).toBe(before + 1);
+    for (const status of ['queued', 'sent'])
+      await sql`update messages set status = ${status} where id = ${id}`.execute(db());
+    expect(await failed()).toBe(before);
+  });
+
   test('a message opened twice counts once, on its node and for the variant under the open metric', async () => {
     const { rows } = await sql<{ id: string; contact_id: string }>`
       select id, contact_id from messages where journey_id = ${j.journeyId} and node_id = 'mail-a' limit 1`.execute(
