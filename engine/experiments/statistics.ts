@@ -21,7 +21,8 @@ export function wilson(converted: number, n: number, z = Z95): [number, number] 
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // At none or all converted a bound is exactly 0 or 1; the formula leaves rounding noise (2.8e-17).
+  return [converted === 0 ? 0 : Math.max(0, centre - half), converted === n ? 1 : Math.min(1, centre + half)];
 }
 
 /** Pooled two-proportion z-test of (x1 of n1) against (x0 of n0); null when undefined. */

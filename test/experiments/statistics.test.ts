@@ -29,6 +29,13 @@ describe('the statistics behind an experiment', () => {
     expect(z?.pValue).toBeLessThan(1e-100);
   });
 
+  test("gives the Wilson interval's bound as exactly 0 when none converted and 1 when all did", () => {
+    for (const n of [1, 2, 3, 7, 13, 1000]) {
+      expect(wilson(0, n)?.[0]).toBe(0);
+      expect(wilson(n, n)?.[1]).toBe(1);
+    }
+  });
+
   test('has no test, interval or sample size where they are undefined', () => {
     expect(wilson(0, 0)).toBeNull();
     expect(twoProportionZ(0, 100, 0, 100)).toBeNull();
