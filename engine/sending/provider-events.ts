@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { newTally, type RunTally, recordEvent } from '../events/record.js';
 import { applyBounce } from '../inbound/suppression.js';
+import { OUTBOX } from '../messages/outbox/transport.js';
 import type { TriggerCounter } from '../observability/metrics.js';
 import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 
@@ -41,14 +42,16 @@ const EVENT_NAMES: Record<ProviderEvent['type'], string> = {
 async function match(trx: Kysely<Database>, workspaceIds: string[], event: ProviderEvent): Promise<Match | null> {
   const channel = event.type.startsWith('sms.') ? 'sms' : 'email';
   const byMessage = async (column: 'id' | 'provider_id', value: string) => {
-    const row = await trx
+    let query = trx
       .selectFrom('messages')
       .select(['id', 'workspace_id', 'node_id', 'contact_id', 'to'])
       .where('workspace_id', 'in', workspaceIds)
       .where(column, '=', value)
-      .where('channel', '=', channel)
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
+      .where('channel', '=', channel);
+    // Every message the built-in outbox kept has its one provider id: a provider's event naming
+    // it would bounce whichever contact the outbox last mailed.
+    if (column === 'provider_id' && value === OUTBOX) query = query.where('credential_id', 'is not', null);
+    const row = await query.orderBy('created_at', 'desc').executeTakeFirst();
     return row
       ? { workspaceId: row.workspace_id, messageId: row.id, nodeId: row.node_id, contactId: row.contact_id, to: row.to }
       : null;
@@ -150,12 +153,14 @@ async function applyOne(
     if (repeat) return 'duplicate';
     const base = { messageId: found.messageId, nodeId: found.nodeId, provider };
     let properties: JsonObject = base;
-    let kind = event.kind ?? 'hard';
+    const kind = event.kind ?? 'hard';
     if (event.type === 'bounced') {
       const status = event.status ?? kind;
       const address = event.recipient ?? found.to;
       if (found.messageId && found.to) {
-        kind = await applyBounce(trx, { id: found.messageId, contactId: found.contactId, to: found.to }, kind, status);
+        // The event keeps the kind the provider gave (contracts/sending.md); a third soft bounce
+        // in a row suppresses the address all the same.
+        await applyBounce(trx, { id: found.messageId, contactId: found.contactId, to: found.to }, kind, status);
       } else if (kind === 'hard' && address) {
         await suppressAddress(trx, found.workspaceId, address, found.contactId, status);
       }

@@ -106,16 +106,20 @@ export async function verifySns(request: ProviderRequest, data: JsonObject, ctx:
 }
 
 /**
- * A verified SubscriptionConfirmation is confirmed by visiting its SubscribeURL, which must be
- * on SNS's own host; after that SNS starts posting the topic's notifications.
+ * A verified SubscriptionConfirmation is confirmed by visiting its SubscribeURL; after that SNS
+ * starts posting the topic's notifications. Verified by SNS's certificate, the URL must be on
+ * SNS's own host (whoever signed it, the visit may go nowhere else); verified by the credential's
+ * own `snsCertificate`, the signer is the one the account trusts, wherever it runs (an SNS
+ * stand-in, a LocalStack), and its URL is visited under `ctx.http`'s address rule.
  */
 export async function confirmSubscription(
   request: ProviderRequest,
-  _data: JsonObject,
+  data: JsonObject,
   ctx: ProviderContext,
 ): Promise<void> {
   const m = snsMessage(request);
-  if (m?.Type !== 'SubscriptionConfirmation' || !m.SubscribeURL || !isSnsUrl(m.SubscribeURL)) return;
+  if (m?.Type !== 'SubscriptionConfirmation' || !m.SubscribeURL) return;
+  if (typeof data.snsCertificate !== 'string' && !isSnsUrl(m.SubscribeURL)) return;
   const res = await ctx.http.request({ method: 'GET', url: m.SubscribeURL, timeoutMs: 10_000 });
   if (res.status !== 200) throw new Error(`SNS answered ${res.status} to the subscription confirmation`);
 }

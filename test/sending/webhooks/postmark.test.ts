@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { eventsOf } from '../../channels/scope.js';
+import { eventsOf, insertContact } from '../../channels/scope.js';
 import { providerHookApp } from './support.js';
 
 const hooks = providerHookApp();
@@ -130,6 +130,23 @@ describe('Postmark (basic auth of the webhook URL)', () => {
     expect((await hooks.post('postmark', soft(third.messageId, 903), login)).json()).toMatchObject({ recorded: 1 });
     expect((await hooks.contact(contactId)).emailUndeliverable).toMatchObject({ reason: 'bounced' });
     expect(await hooks.mailAgain(contactId)).toMatchObject({ status: 'suppressed', reason: 'bounced' });
+    // Each event says what Postmark said: soft, the third too.
+    const kinds = (await eventsOf(hooks.t.runtime, contactId, 'email.bounced')).map(
+      (e) => (e.properties as { kind?: string }).kind,
+    );
+    expect(kinds).toEqual(['soft', 'soft', 'soft']);
+  });
+
+  test("a bounce naming the outbox's provider id matches no message the outbox kept", async () => {
+    const kept = await hooks.mailAgain(await insertContact(hooks.t.runtime, { email: 'kept@example.com' }));
+    expect(kept).toMatchObject({ status: 'sent' });
+    const body = JSON.stringify(bounce('nobody-at-all@example.net', 'outbox', 'not-a-waymark-id'));
+    expect((await hooks.post('postmark', body, login)).json()).toEqual({
+      recorded: 0,
+      duplicates: 0,
+      unmatched: 1,
+      ignored: 0,
+    });
   });
 
   test('an event of a message with no contact, sent again, is counted once and its repeat as a duplicate', async () => {

@@ -364,4 +364,35 @@ describe('an ses.account with its own snsCertificate', () => {
     // SNS's own key does not verify for this credential (nor for the first, whose topics differ).
     expect((await post(signed(message))).statusCode).toBe(401);
   });
+
+  test('a SubscriptionConfirmation it verifies is confirmed at its SubscribeURL, wherever that is', async () => {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const topic = 'arn:aws:sns:us-west-2:123456789012:pinned-elsewhere';
+    await hooks.credential('ses.account', {
+      region: 'us-west-2',
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'secret',
+      snsTopicArns: [topic],
+      snsCertificate: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    });
+    const before = foreign.requests.length;
+    const confirmation = signed(
+      {
+        Type: 'SubscriptionConfirmation',
+        MessageId: '365545c9-2a5c-472c-8df2-7ff2be2b3b1b',
+        Token: 'pinned-token',
+        TopicArn: topic,
+        Message: 'confirm',
+        SubscribeURL: `${FOREIGN}/?Action=ConfirmSubscription&Token=pinned-token`,
+        Timestamp: '2026-12-03T20:45:04.751Z',
+        SignatureVersion: '1',
+        SigningCertURL: CERT_URL,
+      },
+      pair.privateKey,
+    );
+    expect((await post(confirmation)).statusCode).toBe(200);
+    expect(foreign.requests.slice(before).map((r) => r.url)).toEqual([
+      '/?Action=ConfirmSubscription&Token=pinned-token',
+    ]);
+  });
 });
