@@ -101,6 +101,14 @@ export class InstalledPackages {
     await Promise.all(rows.map((row) => this.load(row.name, row.version)));
   }
 
+  /**
+   * Loads the stored versions among a journey version's pins that this process lacks: one
+   * another process installed is heard of within the resync, and a step may come sooner.
+   */
+  loadPins(pins: Readonly<Record<string, string>>): Promise<void> {
+    return Promise.all(Object.entries(pins).map(([name, version]) => this.load(name, version))).then(() => {});
+  }
+
   /** Loads one stored version unless loaded already; a failure is recorded, not thrown. */
   load(name: string, version: string): Promise<void> {
     const key = keyOf(name, version);

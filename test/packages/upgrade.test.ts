@@ -145,3 +145,18 @@ describe('a run retried after its pinned package version was removed', () => {
     }, 20_000);
   }, 40_000);
 });
+
+// Another process's install reaches this one within 5 s (LISTEN/NOTIFY, then the resync);
+// unloading a stored version here is an install this process has not yet heard of.
+describe('a step of a pinned version another process installed a moment ago', () => {
+  test('loads the version and runs, rather than failing with step.package-missing', async () => {
+    const late = writePackage({ name: 'late-nodes', prefix: 'late', version: '1.0.0' });
+    expect((await installTarball(t, await pack(late))).statusCode).toBe(201);
+    const id = await createJourney(t, 'late.shout', { name: 'Late' });
+    await publishJourney(t, id);
+    t.runtime.packages.unload('late-nodes', '1.0.0');
+    const { run, steps } = await runEnds(t.runtime.db, await fire(t, id, 'Di'), undefined, 20_000);
+    expect(run.status).toBe('completed');
+    expect(steps.find((s) => s.node_id === 'shout')?.output).toEqual({ shouted: 'HELLO DI' });
+  }, 40_000);
+});

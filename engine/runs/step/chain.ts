@@ -54,7 +54,13 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
   const view: StepView = { contact: null, steps: {}, contactChanged: false };
   const node = t.version?.nodes.get(step.nodeId);
   const probe = t.telemetry.begin(t.run, step, node?.type ?? 'unknown');
-  const definition = node ? definitionOf(t.runtime.registry, node, t.version) : null;
+  let definition = node ? definitionOf(t.runtime.registry, node, t.version) : null;
+  if (node && !definition && t.version) {
+    // A pinned package version installed by another process a moment ago: loaded here now,
+    // rather than failing the run with step.package-missing (`record` looks it up again).
+    await t.runtime.packages.loadPins(t.version.packages);
+    definition = definitionOf(t.runtime.registry, node, t.version);
+  }
   if (!node || !definition) {
     // The kernel fails such a step before looking at the outcome.
     return {
