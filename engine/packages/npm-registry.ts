@@ -115,9 +115,11 @@ export async function searchRegistry(registry: RegistryConfig, q: string, limit:
   const body = (await response.json().catch(() => null)) as {
     objects?: { package?: { name?: unknown; version?: unknown; description?: unknown } }[];
   } | null;
-  return (body?.objects ?? []).flatMap(({ package: p }) =>
+  const hits = (body?.objects ?? []).flatMap(({ package: p }) =>
     typeof p?.name === 'string' && typeof p.version === 'string'
       ? [{ name: p.name, version: p.version, description: typeof p.description === 'string' ? p.description : null }]
       : [],
   );
+  // `size` is a request: a registry (or a mirror) may answer more, and the answer holds `limit`.
+  return hits.slice(0, limit);
 }

@@ -176,4 +176,11 @@ describe('GET /api/packages/search', () => {
       'keywords:waymark-node-package private',
     );
   });
+
+  test('answers at most limit results, though the registry answers more', async () => {
+    // The stand-in, like some mirrors, ignores `size`: two packages hold "nodes".
+    const res = await t.app.inject({ method: 'GET', url: '/api/packages/search?q=nodes&limit=1', headers: t.auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().results).toHaveLength(1);
+  });
 });
