@@ -52,7 +52,7 @@ export async function installedEntry(
 export async function listPackages(db: Kysely<Database>, registry: NodeRegistry, workspaceId: string) {
   const rows = await listPackageRows(db);
   const installed = await Promise.all(rows.map((row) => installedEntry(db, registry, workspaceId, row)));
-  const fixed: PackageEntry[] = registry.packages.map((p) => ({ ...p, description: null }));
+  const fixed: PackageEntry[] = registry.packages.map((p) => ({ ...p, description: p.description ?? null }));
   const packages = [...fixed, ...installed].sort(
     (a, b) =>
       a.name.localeCompare(b.name) ||

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PackageDefinition } from '@waymark/sdk';
 import type { Logger } from 'pino';
 import { NodeRegistry } from './registry.js';
@@ -37,6 +37,27 @@ function packageEntry(dir: string): string {
   return path.join(dir, entry);
 }
 
+/** The `description` of the package.json of `name` (a module name or a folder), or null. */
+function manifestDescription(name: string, cwd: string): string | null {
+  try {
+    let dir = name.startsWith('.') || name.startsWith('/') ? path.resolve(cwd, name) : null;
+    if (dir === null) {
+      // A module name: the folder holding the package.json of that name, above its entry.
+      dir = path.dirname(fileURLToPath(import.meta.resolve(name)));
+      while (!isManifestOf(dir, name) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    }
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { description?: unknown };
+    return typeof manifest.description === 'string' ? manifest.description : null;
+  } catch {
+    return null;
+  }
+}
+
+function isManifestOf(dir: string, name: string): boolean {
+  const file = path.join(dir, 'package.json');
+  return existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === name;
+}
+
 /**
  * Imports the built-in packages and those named in `WAYMARK_NODE_PACKAGES`. A package that
  * fails to import, is malformed or clashes is logged and listed with its error; the rest load.
@@ -64,7 +85,7 @@ export async function loadRegistry(
     }
     const info =
       pkg && typeof pkg === 'object'
-        ? registry.add(pkg, { source: name })
+        ? registry.add(pkg, { source: name, description: manifestDescription(name, cwd) })
         : registry.addFailure(name, 'the default export is not a definePackage({ name, version, nodes }) value');
     if (info.error) logger.error({ package: name, err: info.error }, 'node package refused');
     else logger.debug({ package: info.name, nodes: info.nodes }, 'node package loaded');

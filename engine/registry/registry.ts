@@ -9,6 +9,8 @@ export interface PackageInfo {
   version: string;
   /** `builtin` (`@waymark/nodes-*`), `environment` (`WAYMARK_NODE_PACKAGES`) or `installed` (the API). */
   source: 'builtin' | 'environment' | 'installed';
+  /** A built-in or environment package's package.json `description` (an installed one's is in its row). */
+  description?: string | null;
   nodes: string[];
   credentials: string[];
   error?: string;
@@ -50,12 +52,13 @@ export class NodeRegistry {
    * Adds a package, or records why it was refused; a refused package adds nothing.
    * `source` names it when its own name is missing.
    */
-  add(pkg: PackageDefinition, options: { source?: string } = {}): PackageInfo {
+  add(pkg: PackageDefinition, options: { source?: string; description?: string | null } = {}): PackageInfo {
     const info = this.#infoOf(
       pkg,
       options.source ?? 'unknown',
       options.source?.startsWith('@waymark/nodes-') ? 'builtin' : 'environment',
     );
+    if (options.description !== undefined) info.description = options.description;
     const error = this.#problemWith(pkg);
     if (error) info.error = error;
     else {

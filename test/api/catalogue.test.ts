@@ -28,7 +28,14 @@ afterAll(async () => {
   rmSync(brokenDir, { recursive: true, force: true });
 });
 
-type PackageAnswer = { name: string; version: string; nodes: string[]; credentials: string[]; error?: string };
+type PackageAnswer = {
+  name: string;
+  version: string;
+  nodes: string[];
+  credentials: string[];
+  error?: string;
+  description?: string | null;
+};
 async function packages(): Promise<PackageAnswer[]> {
   const res = await t.app.inject({ method: 'GET', url: '/api/packages', headers: t.auth });
   expect(res.statusCode).toBe(200);
@@ -85,6 +92,17 @@ describe('GET /api/nodes', () => {
 });
 
 describe('GET /api/packages', () => {
+  test("lists the built-in packages with their package.json's description", async () => {
+    const core = (await packages()).find((p) => p.name === '@waymark/nodes-core');
+    expect(core).toMatchObject({ source: 'builtin', description: expect.stringContaining('core nodes') });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/packages/@waymark/nodes-core/${core?.version}`,
+      headers: t.auth,
+    });
+    expect(res.json()).toMatchObject({ description: core?.description });
+  });
+
   test('lists a loaded package with its node and credential types and no error', async () => {
     const good = (await packages()).find((p) => p.name === 'fixture-good');
     expect(good).toEqual({

@@ -82,7 +82,7 @@ describe('a node package scaffolded by the starter', () => {
       name: '@globex/waymark-nodes',
       version: '1.0.0',
       source: 'environment',
-      description: null,
+      description: 'Waymark nodes: globex',
       nodes: ['globex.shout@1'],
       credentials: [],
     });
