@@ -1,6 +1,7 @@
 import { defineCredential, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
+import { HAND_OVER_MARGIN_MS } from '../../engine/sending/send-rate.js';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { insertContact, mailThrough, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
@@ -143,12 +144,25 @@ describe('a credential with maxPerSecond', () => {
     expect(await sendAsAStep(id, first as string, [])).toMatchObject({ status: 'sent' });
     const [a] = await handedOver(id);
     // A fifth of a second before the second message's place comes.
-    await new Promise((r) => setTimeout(r, (a as number) + 800 - Date.now()));
+    await new Promise((r) => setTimeout(r, (a as number) + 800 + HAND_OVER_MARGIN_MS - Date.now()));
     const answers: { status: string }[] = [];
     expect(await sendAsAStep(id, second as string, answers)).toMatchObject({ status: 'sent' });
     expect(answers[0]?.status).toBe('sent');
     const [, b] = await handedOver(id);
     expect((b as number) - (a as number)).toBeGreaterThanOrEqual(1000);
+  });
+
+  test('hand-overs are a window and a margin apart, so that the rate holds where the messages arrive', async () => {
+    const id = await smtpCredential({ maxPerSecond: 2 });
+    const contacts = await Promise.all(
+      [1, 2, 3, 4].map((i) => insertContact(t.runtime, { email: `margin${i}@example.org` })),
+    );
+    for (const contact of contacts)
+      expect(await sendAsAStep(id, contact as string, [])).toMatchObject({ status: 'sent' });
+    const times = await handedOver(id);
+    expect(times).toHaveLength(4);
+    for (let i = 0; i + 2 < times.length; i++)
+      expect(times[i + 2] as number).toBeGreaterThanOrEqual((times[i] as number) + 1000 + HAND_OVER_MARGIN_MS);
   });
 
   test('a held message is queued in the message log', async () => {

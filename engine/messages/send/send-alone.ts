@@ -21,6 +21,7 @@ import {
   type SendItem,
   type StoredMessage,
 } from './send-prepare.js';
+import type { Turn } from './turns.js';
 
 /**
  * A message that cannot go with its batch: stored before (decided again, or waiting for its
@@ -32,6 +33,7 @@ export async function sendAlone(
   found: StoredMessage | undefined,
   contact: SendingContact | null,
   prepared?: PreparedSend,
+  turn?: Turn,
 ): Promise<SendResult> {
   const { scope } = item;
   const { db } = scope;
@@ -42,13 +44,19 @@ export async function sendAlone(
   // close to its time as it can be (late hand-overs would push back every later one).
   if (held && found) {
     const asked = { item, request: item.asked, credential: credentialOf(item) };
-    const gate = await takeRateSlotsSoon(db, await rateLimitsOf(asked), found.id);
+    const limits = await rateLimitsOf(asked);
+    // Held messages whose places come together (a window's `count` share one) ask in turn.
+    await turn?.wait();
+    const gate = await takeRateSlotsSoon(db, limits, found.id, () => turn?.release());
     if (!gate.go) return holdForRate(db, found.id, gate.until);
   }
   const send = prepared ?? (await prepareSend(item, found, contact));
   const { request, message, id, now } = send;
   const limits = held || !contact ? null : await rateLimitsOf(send);
   const atOnce = limits !== null && limits.length === 0;
+  // A message that will ask for a place is stored and placed in its turn; the others need none.
+  if (limits?.length) await turn?.wait();
+  else turn?.release();
 
   const { decision, delivery } = await inTransaction(db, async (trx) => {
     if (contact) {
@@ -93,9 +101,14 @@ export async function sendAlone(
     };
   });
   if (delivery) return outcomeOf(delivery);
-  if (decision.status !== 'queued') return decisionAnswer(send, decision);
+  if (decision.status !== 'queued') {
+    turn?.release();
+    return decisionAnswer(send, decision);
+  }
   // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
-  const gate = held ? { go: true as const } : await takeRateSlotsSoon(db, limits ?? (await rateLimitsOf(send)), id);
+  const gate = held
+    ? { go: true as const }
+    : await takeRateSlotsSoon(db, limits ?? (await rateLimitsOf(send)), id, () => turn?.release());
   if (!gate.go) {
     // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
     scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });

@@ -12,6 +12,7 @@ import {
   storedAnswer,
 } from './send-prepare.js';
 import { sendTogether } from './send-together.js';
+import { Turns } from './turns.js';
 
 export type { SendItem } from './send-prepare.js';
 
@@ -39,20 +40,25 @@ export async function sendMessages(items: readonly SendItem[]): Promise<Array<Se
     items.flatMap((i) => (i.scope.contactId ? [i.scope.contactId] : [])),
   );
   const together: Array<{ at: number; send: PreparedSend }> = [];
+  // Places under a send rate are reserved in the items' order (their steps', their runs').
+  const turns = new Turns(items.length);
   const answers = await Promise.all(
     items.map(async (item, at): Promise<SendResult | Error | null> => {
+      const turn = turns.of(at);
       try {
         const found = stored.get(item.scope.idempotencyKey);
         const answer = storedAnswer(found, item.scope.now());
         if (answer) return answer;
         const contact = item.scope.contactId ? (contacts.get(item.scope.contactId) ?? null) : null;
-        if (found || !contact) return await sendAlone(item, found, contact);
+        if (found || !contact) return await sendAlone(item, found, contact, undefined, turn);
         const send = await prepareSend(item, found, contact);
-        if ((await rateLimitsOf(send)).length > 0) return await sendAlone(item, found, contact, send);
+        if ((await rateLimitsOf(send)).length > 0) return await sendAlone(item, found, contact, send, turn);
         together.push({ at, send });
         return null;
       } catch (error) {
         return asError(error);
+      } finally {
+        turn.release();
       }
     }),
   );
