@@ -3,6 +3,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { findUnstorableText } from '../../engine/db/storable-text.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The path parameters are signed tokens (tracking, unsubscribe): one holding text PostgreSQL
+     * cannot store is an altered token, which the route answers 404 like any other, not a field
+     * to name in a 400.
+     */
+    signedParams?: boolean;
+  }
+}
+
 /** A body parsed into JSON-like data (JSON, a form), not one left as bytes, text or a stream. */
 function isParsed(body: unknown): body is object {
   if (typeof body !== 'object' || body === null) return false;
@@ -34,7 +45,7 @@ export const storableTextPlugin = fp(async (app: FastifyInstance) => {
     // A path no route takes answers 404 whatever it holds.
     if (request.is404) return done();
     done(
-      unstorableTextError('params', request.params) ??
+      (request.routeOptions.config.signedParams ? undefined : unstorableTextError('params', request.params)) ??
         unstorableTextError('querystring', request.query) ??
         (isParsed(request.body) ? unstorableTextError('body', request.body) : undefined),
     );

@@ -171,6 +171,21 @@ describe('garbage tokens change nothing and answer 4xx', () => {
     await untouched(sent.contactId);
   });
 
+  test('a token altered to hold a NUL or a lone surrogate is unknown: 404, as any altered token', async () => {
+    const sent = await sendWith(['https://shop.example.com/']);
+    for (const path of [sent.clicks[0] as string, sent.pixel, sent.unsubscribe]) {
+      for (const altered of [`${path}%00`, `${path.slice(0, -3)}%00x`, `${path}%ED%A0%80`]) {
+        for (const method of path.startsWith('/unsubscribe/') ? (['GET', 'POST'] as const) : (['GET'] as const)) {
+          const res = await t.app.inject({ method, url: altered });
+          expect(res.statusCode, `${method} ${altered}`).toBe(404);
+          expect(res.json().error.code).toBe('not_found');
+        }
+      }
+    }
+    expect(await clicksOf(sent.messageId)).toBe(0);
+    await untouched(sent.contactId);
+  });
+
   test('a real token of one kind does not work as another', async () => {
     const sent = await sendWith(['https://shop.example.com/']);
     const click = (sent.clicks[0] as string).slice('/t/c/'.length);

@@ -77,6 +77,7 @@ export async function trackingRoutes(app: FastifyInstance) {
         params: tokenParams,
         response: { ...redirect, ...notFound },
       },
+      config: { signedParams: true },
     },
     async (request, reply) => {
       // A template preview's link redirects (until it expires) and records nothing.
@@ -91,7 +92,10 @@ export async function trackingRoutes(app: FastifyInstance) {
 
   app.get<TokenParams>(
     '/t/o/:token',
-    { schema: { tags: ['tracking'], security: [], params: tokenParams, response: { ...gif, ...notFound } } },
+    {
+      schema: { tags: ['tracking'], security: [], params: tokenParams, response: { ...gif, ...notFound } },
+      config: { signedParams: true },
+    },
     async (request, reply) => {
       if (!(await ingestSlots(() => recordOpen(db, keys, request.params.token, log, metrics))))
         return sendError(reply, 'not_found', 'unknown pixel');
@@ -109,6 +113,7 @@ export async function trackingRoutes(app: FastifyInstance) {
         params: tokenParams,
         response: { ...html('the confirmation page, with a button per choice'), ...notFound },
       },
+      config: { signedParams: true },
     },
     async (request, reply) => {
       const found = await messageOfToken(db, keys, 'u', request.params.token);
@@ -128,6 +133,7 @@ export async function trackingRoutes(app: FastifyInstance) {
         params: tokenParams,
         response: { ...html('unsubscribed'), ...notFound },
       },
+      config: { signedParams: true },
     },
     async (request, reply) => {
       const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
