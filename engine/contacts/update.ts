@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { checkSource, isTimeZone } from './identity/normalize.js';
+import { checkSource, timeZoneName } from './identity/normalize.js';
 import { writeTarget } from './merge/survivor.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
 
@@ -21,7 +21,8 @@ export async function updateContact(
   patch: { attributes?: JsonObject; timezone?: string | null },
   source: string,
 ): Promise<boolean> {
-  if (patch.timezone && !isTimeZone(patch.timezone))
+  const zone = patch.timezone ? timeZoneName(patch.timezone) : patch.timezone;
+  if (zone === null && patch.timezone)
     throw new ValidationError('timezone is not an IANA time zone name', [
       { path: '/timezone', message: 'unknown time zone' },
     ]);
@@ -42,7 +43,7 @@ export async function updateContact(
       await loadPrecedence(trx, workspaceId),
       new Date().toISOString(),
     );
-    const timezone = patch.timezone === undefined ? sql`timezone` : sql`${patch.timezone}::text`;
+    const timezone = zone === undefined ? sql`timezone` : sql`${zone}::text`;
     await sql`
       update contacts set timezone = ${timezone}, updated_at = now(),
         attributes = ${JSON.stringify(written.attributes)}::jsonb,

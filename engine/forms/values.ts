@@ -1,5 +1,5 @@
 import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
-import { isObject, isTimeZone, normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
+import { isObject, normalizeEmail, normalizePhone, timeZoneName } from '../contacts/identity/normalize.js';
 import { ownValue } from '../contacts/sources.js';
 import type { FormDefinition, FormField } from './definition.js';
 
@@ -34,8 +34,12 @@ function readField(field: FormField, raw: unknown): { value: JsonValue; error?: 
     const phone = normalizePhone(text);
     return phone ? { value: phone } : { value: text, error: `${text} is not a phone number` };
   }
-  if (field.mapTo === 'timezone' && !isTimeZone(text))
-    return { value: text, error: `${text} is not a time zone (an IANA name such as Europe/Helsinki)` };
+  if (field.mapTo === 'timezone') {
+    const zone = timeZoneName(text);
+    return zone
+      ? { value: zone }
+      : { value: text, error: `${text} is not a time zone (an IANA name such as Europe/Helsinki)` };
+  }
   if (field.type === 'date' && !isDate(text)) return { value: text, error: `${text} is not a date (YYYY-MM-DD)` };
   if (field.type === 'select' && !(field.options ?? []).includes(text))
     return { value: text, error: `${text} is not one of the options` };

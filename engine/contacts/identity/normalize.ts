@@ -67,6 +67,19 @@ export function isTimeZone(text: string): boolean {
   return IANAZone.isValidZone(text);
 }
 
+/**
+ * A time zone as IANA spells it (`europe/helsinki` → `Europe/Helsinki`), or null when it is
+ * none. Only the case changes: a link (`Etc/UTC`, `US/Eastern`) stays as given.
+ *
+ * @example
+ * timeZoneName('utc') // 'UTC'
+ */
+export function timeZoneName(text: string): string | null {
+  if (!isTimeZone(text)) return null;
+  const canonical = new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  return canonical.toLowerCase() === text.toLowerCase() ? canonical : text;
+}
+
 const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
 
 /**
@@ -99,7 +112,8 @@ export function normalizeInput(input: ContactInput): { value: NormalizedInput; e
   }
   if (input.timezone === null) value.timezone = null;
   else if (input.timezone !== undefined) {
-    if (typeof input.timezone === 'string' && isTimeZone(input.timezone)) value.timezone = input.timezone;
+    const zone = typeof input.timezone === 'string' ? timeZoneName(input.timezone) : null;
+    if (zone) value.timezone = zone;
     else errors.push({ path: '/timezone', message: 'timezone is not an IANA time zone name' });
   }
   if (input.source !== undefined) {

@@ -21,6 +21,22 @@ describe('POST /api/contacts', () => {
     expect(res.json().consent).toEqual({ email: { status: 'unknown' }, sms: { status: 'unknown' } });
   });
 
+  test('stores a time zone as IANA spells it, whatever case it came in; a link stays as given', async () => {
+    for (const [given, stored] of [
+      ['europe/helsinki', 'Europe/Helsinki'],
+      ['utc', 'UTC'],
+      ['AMERICA/NEW_YORK', 'America/New_York'],
+      ['Etc/UTC', 'Etc/UTC'],
+    ]) {
+      const res = await post('/api/contacts', {
+        email: `zone-${stored?.replace('/', '-')}@example.com`,
+        timezone: given,
+      });
+      expect(res.statusCode).toBe(201);
+      expect(res.json().timezone).toBe(stored);
+    }
+  });
+
   test('matches an email case-insensitively and merges attributes key by key', async () => {
     await post('/api/contacts', { email: 'merge@example.com', attributes: { a: 1, b: 2 } });
     const res = await post('/api/contacts', { email: 'MERGE@example.com', attributes: { b: 3, c: 4 } });
