@@ -345,9 +345,9 @@ describe('the signing certificate is kept a while', () => {
 });
 
 describe('an ses.account with its own snsCertificate', () => {
-  test('checks signatures with it and fetches nothing', async () => {
+  /** An ses.account for `topic` whose snsCertificate is a new key's: its private key signs. */
+  const pinnedAccount = async (topic: string) => {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const topic = 'arn:aws:sns:us-west-2:123456789012:pinned';
     await hooks.credential('ses.account', {
       region: 'us-west-2',
       accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -355,6 +355,12 @@ describe('an ses.account with its own snsCertificate', () => {
       snsTopicArns: [topic],
       snsCertificate: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     });
+    return pair;
+  };
+
+  test('checks signatures with it and fetches nothing', async () => {
+    const topic = 'arn:aws:sns:us-west-2:123456789012:pinned';
+    const pair = await pinnedAccount(topic);
     const { contactId, email } = await hooks.sent('ses-pinned');
     const before = sns.requests.length;
     const message = notification(bounce(email, 'ses-pinned'), { TopicArn: topic });
@@ -366,15 +372,8 @@ describe('an ses.account with its own snsCertificate', () => {
   });
 
   test('a SubscriptionConfirmation it verifies is confirmed at its SubscribeURL, wherever that is', async () => {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const topic = 'arn:aws:sns:us-west-2:123456789012:pinned-elsewhere';
-    await hooks.credential('ses.account', {
-      region: 'us-west-2',
-      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-      secretAccessKey: 'secret',
-      snsTopicArns: [topic],
-      snsCertificate: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    });
+    const pair = await pinnedAccount(topic);
     const before = foreign.requests.length;
     const confirmation = signed(
       {
