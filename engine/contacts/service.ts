@@ -52,6 +52,8 @@ async function mustLoad(scope: StepScope, contactId: string) {
 export function createContactsService(scope: StepScope): ContactsService {
   const { db } = scope;
   let events = 0;
+  // Once the step has written its contact, the copy it started with is out of date.
+  let wrote = false;
   return {
     async get(contactId) {
       // The run's contact merged away since reads as its survivor; erased, as null.
@@ -60,6 +62,7 @@ export function createContactsService(scope: StepScope): ContactsService {
     async update(contactId, patch) {
       const id = await own(scope, contactId);
       const { source = scope.source, ...fields } = patch;
+      wrote = true;
       if (!(await updateContact(db, scope.workspaceId, id, fields, source)))
         throw new NotFoundError(`no contact ${contactId}`);
       return mustLoad(scope, id);
@@ -77,6 +80,7 @@ export function createContactsService(scope: StepScope): ContactsService {
         ttlSeconds = ms / 1000;
       }
       const id = await own(scope, contactId);
+      wrote = true;
       try {
         const add = { contactId: id, tag, ttlSeconds };
         return await (scope.batch ? scope.batch.addTag(add) : addTag(db, id, tag, ttlSeconds));
@@ -89,14 +93,17 @@ export function createContactsService(scope: StepScope): ContactsService {
     },
     async removeTag(contactId, tag) {
       refuseBadName('removeTag', 'tag', tag);
+      wrote = true;
       await removeTag(db, await own(scope, contactId), tag);
     },
     async addToList(contactId, list) {
       refuseBadName('addToList', 'list', list);
+      wrote = true;
       await addToList(db, await own(scope, contactId), list);
     },
     async removeFromList(contactId, list) {
       refuseBadName('removeFromList', 'list', list);
+      wrote = true;
       await removeFromList(db, await own(scope, contactId), list);
     },
     async recordEvent(contactId, name, properties) {
@@ -111,8 +118,9 @@ export function createContactsService(scope: StepScope): ContactsService {
     },
     async matches(named, filter, filterScope) {
       const now = scope.now();
-      // The step's own contact is in memory already: only event conditions need the database.
-      if (named && scope.contact?.id === named && !mentionsClause(filter, ['event']))
+      // The step's own contact is in memory already, as it was when the step began: only event
+      // conditions, and a contact the step has written since, need the database.
+      if (named && !wrote && scope.contact?.id === named && !mentionsClause(filter, ['event']))
         return evaluateFilter(filter, {
           contact: scope.contact,
           trigger: filterScope.trigger,

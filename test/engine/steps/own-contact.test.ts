@@ -16,12 +16,28 @@ afterAll(async () => {
 
 const refused = /acts only for the run's own contact/;
 
+/** The contact as a step starts with it (its `scope.contact`). */
+const contacts0 = async (id: string) =>
+  (await createContactsService(await stepScope(t.runtime, { contactId: id })).get(id)) ?? undefined;
+
 describe("ctx.contacts of a run's step", () => {
   test('reads and changes the run’s own contact', async () => {
     const own = await insertContact(t.runtime, { email: 'own@example.com' });
     const contacts = createContactsService(await stepScope(t.runtime, { contactId: own }));
     await contacts.addTag(own, 'seen');
     expect((await contacts.get(own))?.tags.map((x) => x.tag)).toEqual(['seen']);
+  });
+
+  test('matches its own contact as the step has written it, as a test run does', async () => {
+    const own = await insertContact(t.runtime, { email: 'written@example.com' });
+    const scope = await stepScope(t.runtime, { contactId: own });
+    const contacts = createContactsService({ ...scope, contact: await contacts0(own) });
+    const asks = { trigger: {}, steps: {} };
+    expect(await contacts.matches(own, { attr: 'plan', op: 'eq', value: 'platinum' }, asks)).toBe(false);
+    await contacts.update(own, { attributes: { plan: 'platinum' } });
+    expect(await contacts.matches(own, { attr: 'plan', op: 'eq', value: 'platinum' }, asks)).toBe(true);
+    await contacts.addTag(own, 'vip');
+    expect(await contacts.matches(own, { tag: 'vip', op: 'has' }, asks)).toBe(true);
   });
 
   test('refuses every call naming another contact, which stays as it was', async () => {
