@@ -79,7 +79,7 @@ export interface NodeErrorOptions extends ErrorOptions {
  */
 export class NodeError extends WaymarkError {
   readonly retryable: boolean = false;
-  /** The step error's code: the one given, else `node.failed`. */
+  /** The step error's code: the one given, else `node.failed` (a `RetryableError`'s: `node.exception`). */
   readonly stepCode: string;
   readonly output: Record<string, unknown> | undefined;
   constructor(message: string, options: NodeErrorOptions = {}) {
@@ -106,7 +106,8 @@ export class RetryableError extends NodeError {
   override readonly retryable: boolean = true;
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: RetryableErrorOptions = {}) {
-    super(message, options);
+    // Without a code it is `node.exception`, the engine's retried code (failures.md): `node.failed` is never retried.
+    super(message, { ...options, code: options.code ?? 'node.exception' });
     this.retryAfterMs = options.retryAfterMs;
   }
 }

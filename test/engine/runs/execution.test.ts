@@ -153,7 +153,8 @@ describe('a run', () => {
     const x = steps.find((s) => s.node_id === 'x');
     expect(x?.status).toBe('failed');
     expect(x?.attempts).toBe(3);
-    expect(x?.error).toMatchObject({ message: 'gateway said no (3)' });
+    // A RetryableError without a code is node.exception, the engine's retried code (failures.md).
+    expect(x?.error).toMatchObject({ message: 'gateway said no (3)', code: 'node.exception', retryable: true });
     expect(steps.some((s) => s.node_id === 'a')).toBe(false);
     const key = x?.id;
     const attempts = calls.filter((c) => c.key === key).map((c) => c.attempt);
