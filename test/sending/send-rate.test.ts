@@ -1,6 +1,7 @@
 import { defineCredential, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
+import { createStepBatch } from '../../engine/runs/step/step-batch.js';
 import { HAND_OVER_MARGIN_MS } from '../../engine/sending/send-rate.js';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { insertContact, mailThrough, stepScope } from '../channels/scope.js';
@@ -150,6 +151,37 @@ describe('a credential with maxPerSecond', () => {
     expect(answers[0]?.status).toBe('sent');
     const [, b] = await handedOver(id);
     expect((b as number) - (a as number)).toBeGreaterThanOrEqual(1000);
+  });
+
+  test("a batch's messages under a rate are stored and placed in the order of its steps", async () => {
+    const id = await smtpCredential({ maxPerSecond: 2 });
+    const contacts = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) => insertContact(t.runtime, { email: `placed${i}@example.org` })),
+    );
+    // One batch's steps, asking in the same turn: the messages service sends them together.
+    const batch = createStepBatch(t.runtime.db);
+    const scopes = await Promise.all(contacts.map((contactId) => stepScope(t.runtime, { contactId, batch })));
+    await Promise.all(
+      scopes.map((scope) =>
+        createMessagesService(scope).send({
+          channel: 'email',
+          category: 'transactional',
+          from: 'News <news@example.com>',
+          subject: 'Placed',
+          html: '<p>In turn</p>',
+          credential: id,
+        }),
+      ),
+    );
+    const rows = await t.runtime.db
+      .selectFrom('messages')
+      .select(['contact_id', 'created_at'])
+      .where('credential_id', '=', id)
+      .orderBy('rate_slot_at')
+      .execute();
+    expect(rows.map((r) => r.contact_id)).toEqual(contacts);
+    const created = rows.map((r) => new Date(r.created_at as unknown as Date).getTime());
+    expect(created).toEqual(created.toSorted((a, b) => a - b));
   });
 
   test('hand-overs are a window and a margin apart, so that the rate holds where the messages arrive', async () => {
