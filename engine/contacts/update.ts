@@ -1,9 +1,9 @@
-import { type JsonObject, ValidationError } from '@waymark/sdk';
+import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { checkSource, timeZoneName } from './identity/normalize.js';
+import { checkSource, storedTimeZone } from './identity/normalize.js';
 import { writeTarget } from './merge/survivor.js';
 import { loadPrecedence, writeAttributes } from './sources.js';
 
@@ -21,11 +21,7 @@ export async function updateContact(
   patch: { attributes?: JsonObject; timezone?: string | null },
   source: string,
 ): Promise<boolean> {
-  const zone = patch.timezone ? timeZoneName(patch.timezone) : patch.timezone;
-  if (zone === null && patch.timezone)
-    throw new ValidationError('timezone is not an IANA time zone name', [
-      { path: '/timezone', message: 'unknown time zone' },
-    ]);
+  const zone = storedTimeZone(patch.timezone);
   checkSource(source);
   const run = async (trx: Kysely<Database>) => {
     // A merge in progress decides first: its survivor is then the contact to write.

@@ -7,7 +7,6 @@ import { listPackageRows, loadErrorsOf, type PackageRow, packageUsers } from './
 
 /** A package as `GET /api/packages` lists it (contract packages.md). */
 export interface PackageEntry extends PackageInfo {
-  description: string | null;
   integrity?: string;
   installedAt?: string;
   dependencies?: Record<string, string>;
@@ -52,8 +51,7 @@ export async function installedEntry(
 export async function listPackages(db: Kysely<Database>, registry: NodeRegistry, workspaceId: string) {
   const rows = await listPackageRows(db);
   const installed = await Promise.all(rows.map((row) => installedEntry(db, registry, workspaceId, row)));
-  const fixed: PackageEntry[] = registry.packages.map((p) => ({ ...p, description: p.description ?? null }));
-  const packages = [...fixed, ...installed].sort(
+  const packages: PackageEntry[] = [...registry.packages, ...installed].sort(
     (a, b) =>
       a.name.localeCompare(b.name) ||
       (semver.valid(a.version) && semver.valid(b.version) ? semver.rcompare(a.version, b.version) : 0),

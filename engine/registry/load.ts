@@ -40,22 +40,22 @@ function packageEntry(dir: string): string {
 /** The `description` of the package.json of `name` (a module name or a folder), or null. */
 function manifestDescription(name: string, cwd: string): string | null {
   try {
-    let dir = name.startsWith('.') || name.startsWith('/') ? path.resolve(cwd, name) : null;
-    if (dir === null) {
-      // A module name: the folder holding the package.json of that name, above its entry.
-      dir = path.dirname(fileURLToPath(import.meta.resolve(name)));
-      while (!isManifestOf(dir, name) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    const folder = name.startsWith('.') || name.startsWith('/');
+    // A folder's own package.json; a module's is the first above its entry that names it.
+    let dir = folder ? path.resolve(cwd, name) : path.dirname(fileURLToPath(import.meta.resolve(name)));
+    for (;;) {
+      const file = path.join(dir, 'package.json');
+      const manifest = existsSync(file)
+        ? (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; description?: unknown })
+        : null;
+      if (manifest && (folder || manifest.name === name))
+        return typeof manifest.description === 'string' ? manifest.description : null;
+      if (folder || path.dirname(dir) === dir) return null;
+      dir = path.dirname(dir);
     }
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { description?: unknown };
-    return typeof manifest.description === 'string' ? manifest.description : null;
   } catch {
     return null;
   }
-}
-
-function isManifestOf(dir: string, name: string): boolean {
-  const file = path.join(dir, 'package.json');
-  return existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === name;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface PackageInfo {
   /** `builtin` (`@waymark/nodes-*`), `environment` (`WAYMARK_NODE_PACKAGES`) or `installed` (the API). */
   source: 'builtin' | 'environment' | 'installed';
   /** A built-in or environment package's package.json `description` (an installed one's is in its row). */
-  description?: string | null;
+  description: string | null;
   nodes: string[];
   credentials: string[];
   error?: string;
@@ -58,7 +58,7 @@ export class NodeRegistry {
       options.source ?? 'unknown',
       options.source?.startsWith('@waymark/nodes-') ? 'builtin' : 'environment',
     );
-    if (options.description !== undefined) info.description = options.description;
+    info.description = options.description ?? null;
     const error = this.#problemWith(pkg);
     if (error) info.error = error;
     else {
@@ -82,6 +82,7 @@ export class NodeRegistry {
       name: typeof pkg?.name === 'string' ? pkg.name : fallbackName,
       version: typeof pkg?.version === 'string' ? pkg.version : 'unknown',
       source,
+      description: null,
       nodes: nodes.map((n) => key(String(n?.type), Number(n?.version))),
       credentials: (Array.isArray(pkg?.credentials) ? pkg.credentials : []).map((c) => String(c?.type)),
     };
@@ -94,7 +95,7 @@ export class NodeRegistry {
   addInstalled(name: string, version: string, pkg: PackageDefinition | null, problem: string | null): PackageInfo {
     const info = pkg
       ? this.#infoOf(pkg, name, 'installed')
-      : { name, version, source: 'installed' as const, nodes: [], credentials: [] };
+      : { name, version, source: 'installed' as const, description: null, nodes: [], credentials: [] };
     info.name = name;
     info.version = version;
     const error = problem ?? (pkg ? this.installedProblem(name, pkg) : 'the package did not load');
@@ -199,7 +200,15 @@ export class NodeRegistry {
   /** Records a package that could not even be imported. */
   addFailure(name: string, error: string): PackageInfo {
     const source = name.startsWith('@waymark/nodes-') ? 'builtin' : 'environment';
-    const info: PackageInfo = { name, version: 'unknown', source, nodes: [], credentials: [], error };
+    const info: PackageInfo = {
+      name,
+      version: 'unknown',
+      source,
+      description: null,
+      nodes: [],
+      credentials: [],
+      error,
+    };
     this.packages.push(info);
     return info;
   }

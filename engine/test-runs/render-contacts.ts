@@ -12,7 +12,7 @@ import { MemoryContacts } from '@waymark/sdk/testing';
 import { type Kysely, sql } from 'kysely';
 import { type FilterDefinition, filterValue } from '../computed/filter-value.js';
 import { definitionsOf, inDependencyOrder } from '../computed/refresh.js';
-import { checkSource, timeZoneName } from '../contacts/identity/normalize.js';
+import { checkSource, storedTimeZone } from '../contacts/identity/normalize.js';
 import { loadContact } from '../contacts/load.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
@@ -118,12 +118,7 @@ export class SimulatedContacts {
       get: async (contactId) => copy(await this.#find(contactId)),
       update: async (contactId, given) => {
         // Stored as production stores it (`updateContact`): the IANA spelling.
-        const zone = given.timezone ? timeZoneName(given.timezone) : given.timezone;
-        if (zone === null && given.timezone)
-          throw new ValidationError('timezone is not an IANA time zone name', [
-            { path: '/timezone', message: 'unknown time zone' },
-          ]);
-        const patch = zone === undefined ? given : { ...given, timezone: zone };
+        const patch = given.timezone ? { ...given, timezone: storedTimeZone(given.timezone) } : given;
         if (patch.source !== undefined) checkSource(patch.source);
         await this.#require(contactId);
         writes.push({

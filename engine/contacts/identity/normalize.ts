@@ -80,6 +80,23 @@ export function timeZoneName(text: string): string | null {
   return canonical.toLowerCase() === text.toLowerCase() ? canonical : text;
 }
 
+/**
+ * A contact write's `timezone` as it is stored: IANA's spelling, `null` to clear it, undefined
+ * (or blank) to leave it; throws 400 `validation_failed` at `/timezone` for one that is no zone.
+ *
+ * @example
+ * storedTimeZone('europe/helsinki') // 'Europe/Helsinki'
+ */
+export function storedTimeZone<T extends string | null | undefined>(timezone: T): string | T {
+  if (!timezone) return timezone;
+  const zone = timeZoneName(timezone);
+  if (zone === null)
+    throw new ValidationError('timezone is not an IANA time zone name', [
+      { path: '/timezone', message: 'unknown time zone' },
+    ]);
+  return zone;
+}
+
 const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
 
 /**

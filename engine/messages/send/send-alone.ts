@@ -44,10 +44,10 @@ export async function sendAlone(
   // close to its time as it can be (late hand-overs would push back every later one).
   if (held && found) {
     const asked = { item, request: item.asked, credential: credentialOf(item) };
-    const limits = await rateLimitsOf(asked);
+    const heldUnder = await rateLimitsOf(asked);
     // Held messages whose places come together (a window's `count` share one) ask in turn.
     await turn?.wait();
-    const gate = await takeRateSlotsSoon(db, limits, found.id, () => turn?.release());
+    const gate = await takeRateSlotsSoon(db, heldUnder, found.id, () => turn?.release());
     if (!gate.go) return holdForRate(db, found.id, gate.until);
   }
   const send = prepared ?? (await prepareSend(item, found, contact));

@@ -95,7 +95,7 @@ export async function packagesRoutes(app: FastifyInstance) {
     }
     const fixed = runtime.registry.packages.find((p) => p.name === name && p.version === params.version);
     if (!fixed) throw new NotFoundError(`${name}@${params.version} is not installed`);
-    return { ...fixed, description: fixed.description ?? null, readme: null };
+    return { ...fixed, readme: null };
   };
   for (const scoped of [false, true]) {
     app.get(
