@@ -29,7 +29,16 @@ export function identityApp() {
     return res.json();
   };
   const contact = async (body: object): Promise<string> => (await json('POST', '/api/contacts', body)).id;
-  return { app, call, json, contact };
+  /** The contact's waiting runs, once it has `count` of them. */
+  const waitingRuns = async (contactId: string, count: number) => {
+    for (let i = 0; i < 100; i++) {
+      const { runs } = await json('GET', `/api/runs?contactId=${contactId}&status=waiting`);
+      if (runs.length >= count) return runs;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`contact ${contactId} never had ${count} waiting runs`);
+  };
+  return { app, call, json, contact, waitingRuns };
 }
 
 /** A graph node at height `y`. */
