@@ -21,14 +21,23 @@ export interface Submission {
 }
 
 /**
- * The contact of a submission's mapped identity fields, created or updated as `POST /api/contacts`
- * does, its attributes written under the source `form`. Its problems (an identity another contact holds …) name the form fields mapped there.
+ * Who sent a submission: anyone (`stranger`), or the email's owner, who clicked the double
+ * opt-in link (`email-owner`).
+ */
+export type Submitter = 'stranger' | 'email-owner';
+
+/**
+ * The contact of a submission's email, created or updated as `POST /api/contacts` does, its
+ * attributes written under the source `form`. Nobody proved the phone or externalId typed, so
+ * they never choose the contact nor change who a contact is (`UpsertOptions.submitter`). Its
+ * problems (an invalid phone …) name the form fields mapped there.
  */
 export async function upsertSubmitter(
   trx: Kysely<Database>,
   workspaceId: string,
   input: Parameters<typeof normalizeInput>[0],
   fields: readonly FormField[],
+  submitter: Submitter,
 ) {
   const { value, errors } = normalizeInput(input);
   if (errors.length)
@@ -37,7 +46,7 @@ export async function upsertSubmitter(
       errors.map((e) => ({ ...e, ...(e.path !== undefined ? { path: formPath(fields, e.path) } : {}) })),
     );
   // Its own source, so precedence lists can rank what people type into forms (identity.md).
-  const [outcome] = await upsertContacts(trx, workspaceId, [value], { source: 'form' });
+  const [outcome] = await upsertContacts(trx, workspaceId, [value], { source: 'form', submitter });
   if (!outcome?.ok)
     throw new ValidationError(
       outcome?.error ?? 'the submission is invalid',
@@ -58,16 +67,17 @@ export async function applySubmission(
   submission: Submission,
   proof: JsonObject | null,
   tally: RunTally,
+  submitter: Submitter,
 ) {
   const { workspaceId, formId, formVersion, form, values } = submission;
   let input = contactInput(form, values);
   if (writesNestedAttributes(input)) {
     // The contact is found (and locked, till the transaction ends) first, so that a value at a
     // nested path is merged into what it holds there now.
-    const found = await upsertSubmitter(trx, workspaceId, { ...input, attributes: {} }, form.fields);
+    const found = await upsertSubmitter(trx, workspaceId, { ...input, attributes: {} }, form.fields, submitter);
     input = contactInput(form, values, (await loadContact(trx, workspaceId, found))?.attributes ?? {});
   }
-  const contactId = await upsertSubmitter(trx, workspaceId, input, form.fields);
+  const contactId = await upsertSubmitter(trx, workspaceId, input, form.fields, submitter);
   for (const list of form.lists) await addToList(trx, contactId, list);
   for (const tag of form.tags) await addTag(trx, contactId, tag);
   if (proof)

@@ -45,7 +45,8 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
         confirmIp: visitor.ip,
         confirmUserAgent: visitor.userAgent,
       };
-      const contactId = await applySubmission(trx, submission, confirmed, tally);
+      // The click proves the email alone: an empty phone or externalId may be filled, none replaced.
+      const contactId = await applySubmission(trx, submission, confirmed, tally, 'email-owner');
       await trx
         .updateTable('consent_proofs')
         .set({ status: 'subscribed', proof: JSON.stringify(confirmed) })

@@ -58,7 +58,7 @@ export async function submitForm(
   if (!form.doubleOptIn) {
     await runtime.ingestSlots(() =>
       db.transaction().execute(async (trx) => {
-        const contactId = await applySubmission(trx, submission, form.consentText ? proof : null, tally);
+        const contactId = await applySubmission(trx, submission, form.consentText ? proof : null, tally, 'stranger');
         if (form.consentText)
           await trx
             .insertInto('consent_proofs')
@@ -80,7 +80,7 @@ export async function submitForm(
         trx,
       );
       if (recent.rows.length) return null;
-      const contactId = await upsertSubmitter(trx, workspaceId, { email }, form.fields);
+      const contactId = await upsertSubmitter(trx, workspaceId, { email }, form.fields, 'stranger');
       const contact = await loadContact(trx, workspaceId, contactId);
       if (contact?.consent.email.status !== 'subscribed')
         await setConsent(

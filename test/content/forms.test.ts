@@ -233,21 +233,6 @@ describe('submissions without double opt-in', () => {
     ).toEqual(['/mobile', '/tz']);
   });
 
-  test('an identity another contact holds is reported at the form field mapped to it', async () => {
-    const identity = (payload: object) =>
-      t.app.inject({ method: 'PUT', url: '/api/settings/identity', headers: t.auth, payload });
-    await identity({ autoMerge: false, autoMergeOn: [] });
-    try {
-      for (const payload of [{ externalId: 'cust-1' }, { email: 'other@example.com' }])
-        await t.app.inject({ method: 'POST', url: '/api/contacts', headers: t.auth, payload });
-      const res = await postJson('mapped', { mail: 'other@example.com', customer: 'cust-1' });
-      expect(res.statusCode).toBe(400);
-      expect(res.json().error.details).toEqual([expect.objectContaining({ path: '/mail' })]);
-    } finally {
-      await identity({ autoMerge: true, autoMergeOn: ['externalId', 'email', 'phone'] });
-    }
-  });
-
   test('a field mapped to a nested attribute sets that one key, keeping the others beside it', async () => {
     await t.app.inject({
       method: 'POST',

@@ -44,6 +44,15 @@ export interface UpsertOptions {
   autoMerge?: boolean;
   /** The source of rows that name none (default `api`). */
   source?: string;
+  /**
+   * Rows typed into a public form by someone who proved nothing (`stranger`), or who proved
+   * the email by a double opt-in's click (`email-owner`). Such a row never changes who a
+   * contact is: it matches by its email alone and merges nothing; its phone and externalId
+   * only fill a field its contact holds none of, with a value no other contact holds, and a
+   * stranger's only on the contact the row creates. Other values are left out, silently, so
+   * the answer tells nobody which values are known.
+   */
+  submitter?: 'stranger' | 'email-owner';
 }
 
 class RetryBatch extends Error {}
@@ -95,7 +104,7 @@ async function upsertOnce(
   options: UpsertOptions,
 ): Promise<UpsertOutcome[]> {
   // Identities naming two contacts make them one first, where allowed (contract identity.md).
-  const merged = await mergeNamedContacts(trx, workspaceId, rows, options.autoMerge !== false);
+  const merged = await mergeNamedContacts(trx, workspaceId, rows, options.autoMerge !== false && !options.submitter);
   const precedence = await loadPrecedence(trx, workspaceId);
   const at = new Date().toISOString();
   const namedIds = rows.flatMap((row) => (row.contactId ? [row.contactId] : []));
@@ -154,11 +163,16 @@ async function upsertOnce(
       if (v && !index[f].has(v)) index[f].set(v, survivor);
   }
 
+  const { submitter } = options;
+  // A submitter's value goes only into an empty field, and only when no contact holds it.
+  const claimable = (target: Entity, f: Field, v: string, mayFill: boolean) =>
+    f === 'email' || (mayFill && target[f] === null && !index[f].has(v));
   const outcomes = rows.map((row, i): UpsertOutcome => {
     let target = row.contactId ? byId.get(row.contactId) : undefined;
     if (row.contactId && !target) return { ok: false, field: 'contactId', error: `no contact ${row.contactId}` };
-    for (const f of FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
-    for (const f of FIELDS) {
+    if (submitter) target = row.email ? index.email.get(row.email) : undefined;
+    else for (const f of FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
+    for (const f of submitter ? [] : FIELDS) {
       const other = row[f] ? index[f].get(row[f]) : undefined;
       if (other && target && other !== target)
         return { ok: false, field: f, error: `${f} belongs to another contact than the one ${firstField(row)} names` };
@@ -180,6 +194,7 @@ async function upsertOnce(
     }
     for (const f of FIELDS) {
       const v = row[f];
+      if (submitter && v && !claimable(target, f, v, created || submitter === 'email-owner')) continue;
       // A value the target holds through a contact merged into it stays that contact's.
       if (v && target[f] !== v && index[f].get(v) !== target) {
         if (target[f]) index[f].delete(target[f]);
