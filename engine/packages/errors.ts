@@ -1,4 +1,4 @@
-import { type ErrorDetail, WaymarkError } from '@waymark/sdk';
+import { ConflictError, type ErrorDetail, WaymarkError } from '@waymark/sdk';
 
 /** 422: a package that breaks SDK.md's package rules; `details[].path` points into its package.json. */
 export const invalidPackage = (details: readonly ErrorDetail[]) =>
@@ -15,3 +15,9 @@ export const registryUnavailable = (message: string, cause?: unknown) =>
 /** 409: removing a package version that journey versions still use, each named in `details`. */
 export const packageInUse = (name: string, version: string, details: readonly ErrorDetail[]) =>
   new WaymarkError('package_in_use', `${name}@${version} is used by ${details.length} journey version(s)`, details);
+
+/** 409: a version of a package whose name another workspace installed first (migrations/0070). */
+export const packageOfAnotherWorkspace = (name: string) =>
+  new ConflictError(
+    `the package ${name} was installed by another workspace: only that workspace's admins install and remove its versions`,
+  );

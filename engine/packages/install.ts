@@ -6,7 +6,7 @@ import { type Materialized, SDK_VERSION } from './files.js';
 import { isNpmName, type Manifest, manifestProblems, NOT_AN_NPM_NAME } from './manifest.js';
 import { downloadTarball, type RegistryConfig, resolveVersion } from './npm-registry.js';
 import { resolveDependencies } from './resolve.js';
-import { getPackageRow, insertPackage } from './store.js';
+import { assertPackageOwner, getPackageRow, insertPackage } from './store.js';
 import { integrityOf } from './tarball.js';
 
 /** What to install: a name (and a version, range or dist-tag) from the registry, or a tarball. */
@@ -31,6 +31,8 @@ export const registryOf = (runtime: Runtime): RegistryConfig => ({
 export async function installPackage(
   runtime: Runtime,
   source: InstallSource,
+  /** The installing workspace: a name another workspace installed first is refused (409). */
+  workspaceId: string,
 ): Promise<{ name: string; version: string; created: boolean }> {
   const registry = registryOf(runtime);
   const { files } = runtime.packages;
@@ -71,6 +73,7 @@ export async function installPackage(
     });
   if (problems.length) throw invalidPackage(problems);
   const { name, version } = manifest;
+  await assertPackageOwner(runtime.db, name, workspaceId);
   const integrity = integrityOf(tarball);
   const same = async () => {
     const existing = await getPackageRow(runtime.db, name, version);
@@ -84,7 +87,7 @@ export async function installPackage(
   const row = { name, version, integrity, tarball, manifest };
   // A refused or duplicate version keeps no process of its own (nor its definitions thread).
   const outcome = await runtime.packages
-    .installing(name, version, () => loadAndStore(runtime, laidOut, row, dependencies, same))
+    .installing(name, version, () => loadAndStore(runtime, laidOut, row, dependencies, same, workspaceId))
     .catch((error: unknown) => {
       laidOut.hosts.end(laidOut.place.key);
       throw error;
@@ -104,6 +107,7 @@ async function loadAndStore(
   row: { name: string; version: string; integrity: string; tarball: Buffer; manifest: Manifest },
   dependencies: Parameters<typeof insertPackage>[2],
   same: () => Promise<boolean>,
+  workspaceId: string,
 ): Promise<{ name: string; version: string; created: boolean }> {
   const { name, version } = row;
   const loaded = await importPackage(laidOut).catch((error: Error) => {
@@ -125,7 +129,7 @@ async function loadAndStore(
     if (problem) loadProblems.push({ path: '', message: problem });
   }
   if (loadProblems.length) throw invalidPackage(loadProblems);
-  const stored = await insertPackage(runtime.db, row, dependencies);
+  const stored = await insertPackage(runtime.db, row, dependencies, workspaceId);
   if (!stored) {
     // Installed meanwhile by another request: the same bytes are fine, other bytes are not.
     await same();

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { packageOfAnotherWorkspace } from './errors.js';
 
 /** The channel on which processes learn that a package version was installed or removed. */
 export const PACKAGES_CHANNEL = 'waymark_packages';
@@ -71,6 +72,20 @@ export async function packageBytes(
 }
 
 /**
+ * Throws 409 unless the package's name is unclaimed or belongs to the workspace: a package
+ * is code every workspace may run, so only the workspace that first installed its name changes
+ * its versions.
+ */
+export async function assertPackageOwner(db: Kysely<Database>, name: string, workspaceId: string): Promise<void> {
+  const owner = await db
+    .selectFrom('node_package_owners')
+    .select('workspace_id')
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (owner && owner.workspace_id !== workspaceId) throw packageOfAnotherWorkspace(name);
+}
+
+/**
  * Stores a version with its dependencies and tells every process (on commit). False when
  * the same name and version is stored already (nothing written).
  */
@@ -78,8 +93,16 @@ export async function insertPackage(
   db: Kysely<Database>,
   row: { name: string; version: string; integrity: string; tarball: Buffer; manifest: object },
   dependencies: readonly { name: string; version: string; tarball: Buffer }[],
+  workspaceId: string,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    // The first install of a name claims it; a racing claim from elsewhere waits on the key and loses.
+    await trx
+      .insertInto('node_package_owners')
+      .values({ name: row.name, workspace_id: workspaceId })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    await assertPackageOwner(trx, row.name, workspaceId);
     const inserted = await trx
       .insertInto('node_packages')
       .values({
@@ -123,13 +146,14 @@ export async function packageUsers(db: Kysely<Database>, name: string, version: 
 
 /**
  * Removes a version unless journey versions use it; returns those users (nothing removed)
- * or null when it is not installed. The row lock makes a concurrent publish that pins it
+ * or null when it is not installed, and throws 409 when its name is another workspace's. The row lock makes a concurrent publish that pins it
  * (`lockPinned`) wait, so the two never both succeed.
  */
 export async function deletePackage(
   db: Kysely<Database>,
   name: string,
   version: string,
+  workspaceId: string,
 ): Promise<{ users: PackageUser[] } | null> {
   return db.transaction().execute(async (trx) => {
     const locked = await trx
@@ -140,6 +164,7 @@ export async function deletePackage(
       .forUpdate()
       .executeTakeFirst();
     if (!locked) return null;
+    await assertPackageOwner(trx, name, workspaceId);
     const users = await packageUsers(trx, name, version);
     if (users.length) return { users };
     await trx.deleteFrom('node_packages').where('name', '=', name).where('version', '=', version).execute();

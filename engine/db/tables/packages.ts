@@ -33,8 +33,15 @@ export interface NodePackageLoadErrorsTable {
   seen_at: ColumnType<Date, string | undefined, string>;
 }
 
+/** The workspace a package's name belongs to: only it installs and removes the name's versions. */
+export interface NodePackageOwnersTable {
+  name: string;
+  workspace_id: string;
+}
+
 export interface PackageTables {
   node_packages: NodePackagesTable;
   node_package_dependencies: NodePackageDependenciesTable;
   node_package_load_errors: NodePackageLoadErrorsTable;
+  node_package_owners: NodePackageOwnersTable;
 }

@@ -137,7 +137,7 @@ export async function packagesRoutes(app: FastifyInstance) {
       const json = /^application\/json\b/i.test(request.headers['content-type'] ?? '');
       if (!Buffer.isBuffer(body) && !json) throw unsupportedMediaType(request);
       const source = Buffer.isBuffer(body) ? { tarball: body } : (body as { name: string; version?: string });
-      const { name, version, created } = await installPackage(runtime, source);
+      const { name, version, created } = await installPackage(runtime, source, workspaceOf(request));
       request.auditObject = `${name}@${version}`;
       const row = await getPackageRow(runtime.db, name, version);
       if (!row) throw new ConflictError(`${name}@${version} was removed meanwhile`);
@@ -154,10 +154,10 @@ export async function packagesRoutes(app: FastifyInstance) {
       throw new ConflictError(
         `${name}@${params.version} is a built-in or environment package; it cannot be removed here`,
       );
-    const removed = await deletePackage(runtime.db, name, params.version);
+    const workspaceId = workspaceOf(request);
+    const removed = await deletePackage(runtime.db, name, params.version, workspaceId);
     if (!removed) throw new NotFoundError(`${name}@${params.version} is not installed`);
     if (removed.users.length) {
-      const workspaceId = workspaceOf(request);
       const own = removed.users.filter((u) => u.workspaceId === workspaceId);
       const others = removed.users.length - own.length;
       throw packageInUse(name, params.version, [
