@@ -107,6 +107,17 @@ describe('graph validation: params', () => {
     expect(errors[0]).toMatchObject({ nodeId: 'a', path: expect.stringMatching(/^\/filter\/all\/0/) });
   });
 
+  test('lists a filter’s problems beside another param’s schema problem', () => {
+    const errors = withParams({ after: 'soon', filter: { attr: 'plan', op: 'eqq', value: 1 } });
+    expect(errors.map((e) => e.path)).toEqual(['/after', expect.stringMatching(/^\/filter/)]);
+  });
+
+  test('leaves a filter unchecked whose own schema fails, so it is named once', () => {
+    const errors = withParams({ filter: 'plan = pro' });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ nodeId: 'a', path: '/filter' });
+  });
+
   test('accepts valid formats of every kind', () => {
     expect(
       withParams({

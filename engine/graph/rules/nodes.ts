@@ -15,11 +15,25 @@ export interface KnownNode {
   paramsValid: boolean;
 }
 
+/** Whether one JSON pointer is the other or lies under it. */
+const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+
+/**
+ * The filter and JSON Schema params' own problems when the schema failed elsewhere, so a draft
+ * lists every problem at once; a param the schema already faulted (or that lies inside or
+ * around a faulted pointer) is left to that problem alone.
+ */
+function formatProblemsBeside(definition: AnyNodeDefinition, params: unknown, errors: ErrorDetail[]): ErrorDetail[] {
+  const faulted = errors.map((e) => e.path ?? '');
+  const apart = (p: ErrorDetail) => !faulted.some((f) => overlaps(f, p.path ?? ''));
+  return [...checkFilterParams(definition, params), ...checkJsonSchemaParams(definition, params)].filter(apart);
+}
+
 function checkParams(node: GraphNode, definition: AnyNodeDefinition): { problems: ErrorDetail[]; params: unknown } {
   const { errors, params } = checkParamsSchema(definition, node.params ?? {});
-  // The filter validator and the node's own hook may assume the schema holds.
+  // The node's own hook may assume the whole schema holds; the format checkers only their param's.
   const problems = errors.length
-    ? errors
+    ? [...errors, ...formatProblemsBeside(definition, params, errors)]
     : [
         ...checkFilterParams(definition, params),
         ...checkJsonSchemaParams(definition, params),
