@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { bindContact, type ContactIdentity, normalizeIdentity } from '../../contacts/identity/bind.js';
@@ -8,8 +9,13 @@ import { triggerOutputOf } from '../versions.js';
 import { answerFor, type CallOutcome, type WebhookAnswer, WebhookIntake } from './intake.js';
 import { identityOf, StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
 
-// A repeat of a key whose first call is still in its transaction waits this long, then gets 409.
-const KEY_LOCK_TIMEOUT = '3s';
+// A repeat of a key whose first call is in progress in another process waits for its row
+// lock this long with a connection, then gives the connection back and tries again after a
+// pause (20 ms, doubling up to 250 ms) for up to KEY_WAIT_MS in all, then gets 409. Holding a
+// pooled connection for the whole wait (3 s) left none for other calls: they got 503.
+const KEY_LOCK_TIMEOUT = '20ms';
+const KEY_WAIT_MS = 2_000;
+const IN_PROGRESS = 'a call with this Idempotency-Key is in progress; retry';
 
 const NOTHING: Dispatch = { stepIds: [], notices: [] };
 
@@ -25,6 +31,8 @@ const NOTHING: Dispatch = { stepIds: [], notices: [] };
  */
 export class WebhookAccepter {
   readonly #intake: WebhookIntake;
+  /** Keyed calls in progress in this process, by journey, node and key: what they came to. */
+  readonly #keysInProgress = new Map<string, Promise<PromiseSettledResult<WebhookAnswer>>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,20 +65,19 @@ export class WebhookAccepter {
   async accept(target: WebhookTarget, payload: JsonObject, idempotencyKey: string | null): Promise<WebhookAnswer> {
     const raw = identityOf(payload);
     const identity = raw ? normalizeIdentity(raw) : null;
-    if (idempotencyKey !== null) {
-      const { answer, dispatch } = await this.#keyed(target, raw, payload, idempotencyKey);
-      this.dispatcher.add(dispatch);
-      return answer;
-    }
+    if (idempotencyKey !== null) return this.#keyedHere(target, raw, payload, idempotencyKey);
     if (raw && identity?.timezone !== undefined) return this.#writing(target, raw, payload);
     return this.#intake.accept(target, identity, raw, payload);
   }
 
   /**
    * The answer a call with `idempotencyKey` was given within 24 hours, if any: a repeat gets it
-   * again before anything else is asked of it (its body, the journey's rate limit).
+   * again before anything else is asked of it (its body, the journey's rate limit). While that
+   * call is in progress in this process, the repeat waits for it without a connection.
    */
   async replay(target: WebhookTarget, idempotencyKey: string): Promise<WebhookAnswer | null> {
+    const here = this.#inProgressHere(target, idempotencyKey);
+    if (here) return here;
     const first = await this.db
       .selectFrom('webhook_keys')
       .select(['status_code', 'response'])
@@ -89,49 +96,101 @@ export class WebhookAccepter {
     await this.dispatcher.drain();
   }
 
+  /**
+   * What the call with this key in progress in this process comes to, if there is one: its
+   * answer (as a replay) or its error. Waiting for it holds no connection.
+   */
+  #inProgressHere(target: WebhookTarget, idempotencyKey: string): Promise<WebhookAnswer> | null {
+    const first = this.#keysInProgress.get(keyId(target, idempotencyKey));
+    return first
+      ? first.then((settled) => {
+          if (settled.status === 'rejected') throw settled.reason;
+          return { ...settled.value, replayed: true };
+        })
+      : null;
+  }
+
+  /** A keyed call; a repeat of one in progress in this process gets what that one comes to. */
+  async #keyedHere(
+    target: WebhookTarget,
+    raw: ContactIdentity | null,
+    payload: JsonObject,
+    idempotencyKey: string,
+  ): Promise<WebhookAnswer> {
+    const here = this.#inProgressHere(target, idempotencyKey);
+    if (here) return here;
+    const id = keyId(target, idempotencyKey);
+    const call = this.#keyed(target, raw, payload, idempotencyKey).then(({ answer, dispatch }) => {
+      this.dispatcher.add(dispatch);
+      return answer;
+    });
+    const settled = call.then(
+      (value) => ({ status: 'fulfilled', value }) as const,
+      (reason: unknown) => ({ status: 'rejected', reason }) as const,
+    );
+    this.#keysInProgress.set(id, settled);
+    // Registered before any repeat waits on it: a repeat that follows finds the key free.
+    void settled.then(() => this.#keysInProgress.delete(id));
+    return call;
+  }
+
+  /** A keyed call against other processes' calls with the same key: 409 if theirs stays in progress. */
   async #keyed(
     target: WebhookTarget,
     raw: ContactIdentity | null,
     payload: JsonObject,
     idempotencyKey: string,
   ): Promise<{ answer: WebhookAnswer; dispatch: Dispatch }> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
-        const claimed = await sql<{ key: string }>`
+    const until = Date.now() + KEY_WAIT_MS;
+    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+      try {
+        return await this.#claim(target, raw, payload, idempotencyKey);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55P03') throw error;
+        if (Date.now() + pause > until) throw new ConflictError(IN_PROGRESS, { cause: error });
+      }
+      await sleep(pause);
+    }
+  }
+
+  /** One attempt at a keyed call: its key claimed and its run started, or the first answer; throws 55P03 while the key is locked. */
+  async #claim(
+    target: WebhookTarget,
+    raw: ContactIdentity | null,
+    payload: JsonObject,
+    idempotencyKey: string,
+  ): Promise<{ answer: WebhookAnswer; dispatch: Dispatch }> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
+      const claimed = await sql<{ key: string }>`
           insert into webhook_keys (journey_id, node_id, key) values (${target.journeyId}, ${target.node.id}, ${idempotencyKey})
           on conflict (journey_id, node_id, key) do update set created_at = now(), status_code = null, response = null
             where webhook_keys.created_at < now() - interval '24 hours'
           returning key
         `.execute(trx);
-        if (claimed.rows.length === 0) {
-          const first = await trx
-            .selectFrom('webhook_keys')
-            .select(['status_code', 'response'])
-            .where('journey_id', '=', target.journeyId)
-            .where('node_id', '=', target.node.id)
-            .where('key', '=', idempotencyKey)
-            .executeTakeFirst();
-          if (!first?.status_code) throw new ConflictError('a call with this Idempotency-Key is in progress; retry');
-          return { answer: answerOf(first), dispatch: NOTHING };
-        }
-        const { outcome, dispatch } = await startOne(trx, target, raw, payload);
-        if (!('answer' in outcome)) throw new StaleWebhookTargetError();
-        const { answer } = outcome;
-        await trx
-          .updateTable('webhook_keys')
-          .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
+      if (claimed.rows.length === 0) {
+        const first = await trx
+          .selectFrom('webhook_keys')
+          .select(['status_code', 'response'])
           .where('journey_id', '=', target.journeyId)
           .where('node_id', '=', target.node.id)
           .where('key', '=', idempotencyKey)
-          .execute();
-        return { answer, dispatch };
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code === '55P03')
-        throw new ConflictError('a call with this Idempotency-Key is in progress; retry', { cause: error });
-      throw error;
-    }
+          .executeTakeFirst();
+        if (!first?.status_code) throw new ConflictError(IN_PROGRESS);
+        return { answer: answerOf(first), dispatch: NOTHING };
+      }
+      const { outcome, dispatch } = await startOne(trx, target, raw, payload);
+      if (!('answer' in outcome)) throw new StaleWebhookTargetError();
+      const { answer } = outcome;
+      await trx
+        .updateTable('webhook_keys')
+        .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
+        .where('journey_id', '=', target.journeyId)
+        .where('node_id', '=', target.node.id)
+        .where('key', '=', idempotencyKey)
+        .execute();
+      return { answer, dispatch };
+    });
   }
 }
 
@@ -176,6 +235,11 @@ async function startOne(
   }
   if (!started?.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };
   return { outcome: { answer: answerFor(call.runId, call.skipped) }, dispatch: started.dispatch };
+}
+
+/** The key of a keyed call in `#keysInProgress`. */
+function keyId(target: WebhookTarget, idempotencyKey: string): string {
+  return JSON.stringify([target.journeyId, target.node.id, idempotencyKey]);
 }
 
 /** A stored first answer, given again. */
