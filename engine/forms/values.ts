@@ -17,14 +17,15 @@ function isDate(text: string): boolean {
 
 function readField(field: FormField, raw: unknown): { value: JsonValue; error?: string } {
   const required = `${field.label || field.name} is required`;
+  // A field holds one value. An object has no text it could hold (String() would store
+  // "[object Object]"), and of a list (a JSON array, a key repeated in a form post) which
+  // value to keep would be a guess.
+  if (raw !== null && typeof raw === 'object')
+    return { value: null, error: `${field.label || field.name} must be text, not an object or a list` };
   // A required checkbox is one that must be ticked (terms): unticked, it is missing.
   if (field.type === 'checkbox')
     return ticked(raw) ? { value: true } : { value: false, ...(field.required ? { error: required } : {}) };
-  // A JSON object has no text a field could hold: String() would store "[object Object]".
-  const first = Array.isArray(raw) ? raw[0] : raw;
-  if (first !== null && typeof first === 'object')
-    return { value: null, error: `${field.label || field.name} must be text, not an object or a list` };
-  const text = raw === undefined || raw === null ? '' : Array.isArray(raw) ? String(raw[0] ?? '') : String(raw).trim();
+  const text = raw === undefined || raw === null ? '' : String(raw).trim();
   if (text === '') return field.required ? { value: null, error: required } : { value: null };
   if (field.type === 'email' || field.mapTo === 'email') {
     const email = normalizeEmail(text);

@@ -187,6 +187,32 @@ describe('submissions without double opt-in', () => {
     expect(found.json().contacts).not.toContainEqual(expect.objectContaining({ email: 'obj@example.com' }));
   });
 
+  test('a field given as a list answers 400 at that field, in JSON and in a form post, and stores nothing', async () => {
+    await putForm('plain', { name: 'Plain', fields });
+    const json = await postJson('plain', { email: ['zed@example.com', 'yan@example.com'], firstName: ['a', 'b'] });
+    expect(json.statusCode).toBe(400);
+    expect(json.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [
+        { path: '/email', message: 'Email must be text, not an object or a list' },
+        { path: '/firstName', message: 'First name must be text, not an object or a list' },
+      ],
+    });
+    const page = await t.app.inject({
+      method: 'POST',
+      url: '/f/plain',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=zed%40example.com&email=yan%40example.com&_hp=',
+    });
+    expect(page.statusCode).toBe(400);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toMatch(/name="email" value="" required><div class="wm-error" role="alert">Email must be text/);
+    const found = await t.app.inject({ url: '/api/contacts?limit=1000', headers: t.auth });
+    const emails = found.json().contacts.map((c: { email: string }) => c.email);
+    expect(emails).not.toContain('zed@example.com');
+    expect(emails).not.toContain('yan@example.com');
+  });
+
   test('a required checkbox left unticked is a missing field', async () => {
     await putForm('terms', {
       name: 'Terms',

@@ -32,6 +32,16 @@ function jsonOrPage(status: number, page: string) {
   };
 }
 
+/**
+ * A form post's keys and values; a key given more than once keeps all its values as a list,
+ * which the field then refuses as a JSON list is refused, rather than keeping the last.
+ */
+function formFields(body: string): Record<string, string | string[]> {
+  const values = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(body)) values.set(key, [...(values.get(key) ?? []), value]);
+  return Object.fromEntries([...values].map(([key, list]) => [key, list.length === 1 ? (list[0] as string) : list]));
+}
+
 const visitorOf = (request: FastifyRequest) => ({
   ip: request.ip,
   userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
@@ -61,7 +71,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
-    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    (_request, body, done) => done(null, formFields(body as string)),
   );
   // A form's id names its workspace: submissions land there.
   const enabledForm = async (id: string) => {

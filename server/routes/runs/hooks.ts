@@ -277,6 +277,7 @@ export async function hooksRoutes(app: FastifyInstance) {
           .code(response.status)
           .header('waymark-run-id', runId)
           .header('preference-applied', `wait=${wait}`)
+          .type('application/json; charset=utf-8')
           .serializer((body: unknown) => JSON.stringify(body))
           .send(response.body);
       }

@@ -203,6 +203,16 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(steps.map((s) => s.node_id)).toEqual(['hook', 'answer', 'a']);
   });
 
+  test('with Prefer: wait, the core.respond answer is JSON by its Content-Type, as the 202 is', async () => {
+    const j = await publish(t.runtime.db, {
+      nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('answer', 'core.respond', { status: 201, body: {} })],
+      edges: [e('hook', 'answer')],
+    });
+    const res = await post(j.journeyId, {}, { 'x-waymark-secret': SECRET, prefer: 'wait=5' });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+
   test('with Prefer: wait, answers 202 as usual when no answer comes in time', async () => {
     const j = await publish(t.runtime.db, {
       nodes: [
