@@ -1,9 +1,18 @@
-/** A string PostgreSQL cannot store, by its JSON pointer in the value searched. */
+/** A string, or a nesting, PostgreSQL cannot store, by its JSON pointer in the value searched. */
 export interface UnstorableText {
   path: string;
   /** What is wrong with it, to follow the field's name: `must not contain a NUL character`. */
   problem: string;
 }
+
+/**
+ * How deep objects and arrays may nest in a value taken from outside, the value itself being
+ * level 1. JSON.parse takes any depth, but JSON.stringify (every write of a body's JSON) runs
+ * out of stack some thousands of levels down, and PostgreSQL's jsonb reader is recursive too:
+ * a limit far above any real payload, checked where the value is taken, keeps that a 400.
+ */
+export const MAX_JSON_DEPTH = 128;
+const TOO_DEEP = `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
 
 /**
  * Why PostgreSQL cannot store a text, or null: `text` and `jsonb` refuse a NUL character, and
@@ -23,6 +32,7 @@ interface Frame {
   value: object;
   key: string;
   parent: Frame | null;
+  depth: number;
 }
 
 function pointer(frame: Frame | null, last: string): string {
@@ -33,8 +43,9 @@ function pointer(frame: Frame | null, last: string): string {
 
 /**
  * A string, or object key, in a parsed JSON value (a body, a query string, a filter)
- * that PostgreSQL cannot store; null when there is none. One pass over the value, without
- * recursion, so any depth JSON.parse accepts is searched.
+ * that PostgreSQL cannot store, or the first object or array nested past `MAX_JSON_DEPTH`;
+ * null when there is none. One pass over the value, without recursion, so any depth
+ * JSON.parse accepts is searched.
  *
  * @example
  * findUnstorableText({ attributes: { plan: 'a\u0000b' } })
@@ -46,7 +57,7 @@ export function findUnstorableText(value: unknown): UnstorableText | null {
     return problem ? { path: '', problem } : null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const stack: Frame[] = [{ value, key: '', parent: null }];
+  const stack: Frame[] = [{ value, key: '', parent: null, depth: 1 }];
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
     const members = frame.value as Record<string, unknown>;
     const isArray = Array.isArray(members);
@@ -57,7 +68,10 @@ export function findUnstorableText(value: unknown): UnstorableText | null {
       if (typeof item === 'string') {
         const problem = textProblem(item);
         if (problem) return { path: pointer(frame, `/${escapeToken(key)}`), problem };
-      } else if (typeof item === 'object' && item !== null) stack.push({ value: item, key, parent: frame });
+      } else if (typeof item === 'object' && item !== null) {
+        if (frame.depth === MAX_JSON_DEPTH) return { path: pointer(frame, `/${escapeToken(key)}`), problem: TOO_DEEP };
+        stack.push({ value: item, key, parent: frame, depth: frame.depth + 1 });
+      }
     }
   }
   return null;

@@ -34,7 +34,8 @@ export function unstorableTextError(where: string, value: unknown): ValidationEr
 
 /**
  * Every request's path parameters, query string and parsed body are searched once, before
- * their schemas, for text PostgreSQL cannot store (a NUL character, a lone surrogate): 400
+ * their schemas, for text PostgreSQL cannot store (a NUL character, a lone surrogate) and for
+ * objects nested past `MAX_JSON_DEPTH`, which JSON.stringify cannot write: 400
  * `validation_failed` naming the field, instead of a database error at whichever write or
  * lookup meets it first. Bodies a route reads as bytes or as a stream (webhooks, imports)
  * are searched where they are parsed.
