@@ -17,10 +17,12 @@ export async function setConsent(
   tally?: RunTally,
 ): Promise<ChannelConsent> {
   const run = async (trx: Kysely<Database>) => {
-    // A merge in progress decides first: its survivor is then the contact to write.
+    // A merge in progress decides first: its survivor is then the contact to write. Its row lock
+    // is `no key update`, which the key share just taken does not block: `for update` did, and
+    // two writes of one contact's consent at once each held the one and waited for the other.
     const contactId = (await writeTarget(trx, named)) ?? named;
     const current = await sql<{ consent: Record<Channel, ChannelConsent> }>`
-      select consent from contacts where id = ${contactId} for update`.execute(trx);
+      select consent from contacts where id = ${contactId} for no key update`.execute(trx);
     const before = current.rows[0]?.consent[input.channel];
     if (!current.rows[0]) throw new NotFoundError(`no contact ${contactId}`);
     const consent: ChannelConsent = {

@@ -22,10 +22,12 @@ export async function setSubscription(
   tally?: RunTally,
 ): Promise<CategorySubscription> {
   const run = async (trx: Kysely<Database>) => {
-    // A merge in progress decides first: its survivor is then the contact to write.
+    // A merge in progress decides first: its survivor is then the contact to write. Its row lock
+    // is `no key update`, which the key share just taken does not block: `for update` did, and
+    // two writes of one contact's consent at once each held the one and waited for the other.
     const contactId = (await writeTarget(trx, named)) ?? named;
     const current = await sql<{ subscriptions: Record<string, CategorySubscription> }>`
-      select subscriptions from contacts where id = ${contactId} for update`.execute(trx);
+      select subscriptions from contacts where id = ${contactId} for no key update`.execute(trx);
     const row = current.rows[0];
     if (!row) throw new NotFoundError(`no contact ${contactId}`);
     const subscription: CategorySubscription = {

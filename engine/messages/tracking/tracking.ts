@@ -126,7 +126,8 @@ export async function recordOpen(
 /**
  * Unsubscribes the message's contact from marketing email, or with `categoryOnly` from the
  * message's marketing category alone (all marketing email when it has none), and records
- * `email.unsubscribed` `{ messageId, nodeId, subscription? }`. Answers what was left (`category`
+ * `email.unsubscribed` `{ messageId, nodeId, subscription? }` once for the message (and
+ * category), however often its link is posted. Answers what was left (`category`
  * null: all marketing email), or null for a bad token.
  */
 export async function unsubscribe(
@@ -152,7 +153,9 @@ export async function unsubscribe(
       nodeId: message.node_id,
       ...(category ? { subscription: category } : {}),
     };
-    await recordEvent(trx, { contactId, name: 'email.unsubscribed', properties }, tally);
+    // Mail clients and link scanners send RFC 8058's POST more than once: one event a message (and category).
+    const idempotencyKey = `waymark:unsubscribed:${message.id}:${category ?? ''}`;
+    await recordEvent(trx, { contactId, name: 'email.unsubscribed', properties, idempotencyKey }, tally);
   });
   metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
   return { category };

@@ -182,6 +182,18 @@ describe('unsubscribe', () => {
     expect((await t.app.inject({ method: 'POST', url: sent.unsubscribe })).statusCode).toBe(200);
   });
 
+  test('the same link posted again, at once or later, answers 200 and records email.unsubscribed once', async () => {
+    const sent = await sendOne();
+    const post = () => t.app.inject({ method: 'POST', url: sent.unsubscribe });
+    const answers = await Promise.all([post(), post(), post()]);
+    answers.push(await post());
+    expect(
+      answers.map((a) => a.statusCode),
+      answers.map((a) => a.body).join('\n'),
+    ).toEqual([200, 200, 200, 200]);
+    expect(await eventsOf(sent.contactId, 'email.unsubscribed')).toHaveLength(1);
+  });
+
   test('an altered token answers 404', async () => {
     const sent = await sendOne();
     const res = await t.app.inject({ method: 'POST', url: `${sent.unsubscribe}x` });
