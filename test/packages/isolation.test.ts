@@ -41,6 +41,13 @@ beforeAll(async () => {
   await install('loop', 'for (;;) {}');
   await install('crash', 'setTimeout(() => process.exit(3), 10); return new Promise(() => {});');
   await install('boom', "throw new Error('the package failed on purpose');", 'maxAttempts: 1,');
+  // What Node's own network errors look like: an Error with a string code.
+  await install(
+    'reset',
+    "const e = new Error('connect ECONNRESET 1.2.3.4:443'); e.code = 'ECONNRESET'; throw e;",
+    'maxAttempts: 1,',
+  );
+  await install('absent', "await import('left-pad'); return { next: 'out' };", 'maxAttempts: 1,');
   await install(
     'reach',
     "const { Pool } = await import('pg'); return { next: 'out', output: { pool: typeof Pool } };",
@@ -127,6 +134,16 @@ describe('a package that crashes or throws', () => {
     expect(run.status).toBe('failed');
     expect(step?.error).toMatchObject({ message: 'the package failed on purpose' });
   }, 30_000);
+
+  test("a thrown Error with a code of its own (Node's ECONNRESET) is node.exception, retried, not a final failure", async () => {
+    const { run, step } = await shoutStep(await runOf('reset.shout'));
+    expect(run.status).toBe('failed');
+    expect(step?.error).toMatchObject({
+      code: 'node.exception',
+      retryable: true,
+      message: 'connect ECONNRESET 1.2.3.4:443',
+    });
+  }, 30_000);
 });
 
 describe('what a package can reach', () => {
@@ -135,9 +152,20 @@ describe('what a package can reach', () => {
     expect(step?.output).toEqual({ env: 0 });
   }, 30_000);
 
-  test("none of Waymark's own modules (no database driver)", async () => {
-    const { run, step } = await shoutStep(await runOf('reach.shout'));
-    expect(run.status).toBe('failed');
-    expect(step?.error).toMatchObject({ message: expect.stringContaining("Cannot find package 'pg'") });
-  }, 30_000);
+  test.each([
+    ["Waymark's own database driver", 'reach.shout', 'pg'],
+    ['a package installed nowhere', 'absent.shout', 'left-pad'],
+  ])(
+    'no package it does not depend on (%s): step.forbidden, not retried',
+    async (_what, type, name) => {
+      const { run, step } = await shoutStep(await runOf(type));
+      expect(run.status).toBe('failed');
+      expect(step?.error).toMatchObject({
+        code: 'step.forbidden',
+        retryable: false,
+        message: expect.stringContaining(`cannot import "${name}": a package may import only its own files`),
+      });
+    },
+    30_000,
+  );
 });

@@ -1,6 +1,13 @@
 /** The `code` of the error an import or require the package may not make fails with. */
 export const FORBIDDEN_CODE = 'ERR_WAYMARK_FORBIDDEN_MODULE';
 
+/**
+ * The property, `true`, of the error of a bare name that resolves to nothing (Waymark's own
+ * `pg`): refused as the lock refuses, but keeping Node's not-found `code`, on which a
+ * dependency's fallback for an optional module of its own may depend.
+ */
+export const UNRESOLVED_MARK = 'waymarkUnresolved';
+
 /** JavaScript of the refusal's message, for a `specifier` in scope. */
 const FORBIDDEN_MESSAGE =
   `'cannot import "' + specifier + '": a package may import only its own files and dependencies, ' +` +
@@ -30,10 +37,20 @@ const REFUSED_MESSAGE = `'cannot import "' + specifier + '": ' + REFUSED_WHY[bui
 /** JavaScript of whether a `specifier` in scope names a refused built-in, `node:` or not. */
 const IS_REFUSED = 'Object.hasOwn(REFUSED_WHY, builtinName(specifier))';
 
-/** JavaScript of `REFUSED_WHY` and `builtinName`, which `IS_REFUSED` and `REFUSED_MESSAGE` use. */
+/** JavaScript of `REFUSED_WHY`, `builtinName` and `unresolved`, which the checks below use. */
 const REFUSED_HELPERS = `
 const REFUSED_WHY = Object.assign(Object.create(null), ${JSON.stringify(REFUSED_BUILTINS)});
 const builtinName = (specifier) => (specifier.startsWith('node:') ? specifier.slice(5) : specifier).split('/')[0];
+// A package name (not a path, a URL or a '#' import) that Node did not find: none of the
+// package's dependencies, so the lock's refusal, not Node's "Cannot find package".
+const unresolved = (specifier, error) => {
+  const bare = typeof specifier === 'string' && /^[^./#]/.test(specifier) && !/^[a-z][a-z0-9+.-]*:/i.test(specifier);
+  if (!bare || (error?.code !== 'ERR_MODULE_NOT_FOUND' && error?.code !== 'MODULE_NOT_FOUND')) return error;
+  const refusal = new Error(${FORBIDDEN_MESSAGE});
+  refusal.code = error.code;
+  refusal[${JSON.stringify(UNRESOLVED_MARK)}] = true;
+  return refusal;
+};
 `;
 
 /**
@@ -51,7 +68,12 @@ export async function initialize(data) {
   roots = data.roots;
 }
 export async function resolve(specifier, context, nextResolve) {
-  const resolved = await nextResolve(specifier, context);
+  let resolved;
+  try {
+    resolved = await nextResolve(specifier, context);
+  } catch (error) {
+    throw unresolved(specifier, error);
+  }
   if (resolved.url.startsWith('node:')) {
     if (!refused(resolved.url)) return resolved;
     const error = new Error(${REFUSED_MESSAGE});
@@ -75,7 +97,8 @@ export async function resolve(specifier, context, nextResolve) {
  * SDK's folder and Node's built-ins. An ES module `import` (static, dynamic, of a CommonJS file
  * too) is checked by `MODULE_HOOKS`, registered for the thread only with `module.register`; a
  * CommonJS `require` (also from `createRequire`, `require.resolve`) by a guard around
- * `Module._resolveFilename`. Anything else fails with `FORBIDDEN_CODE`. Each check runs once per
+ * `Module._resolveFilename`. Anything else fails with `FORBIDDEN_CODE`, and so, in words, does a
+ * package name Node does not find (with `UNRESOLVED_MARK`, its not-found code kept). Each check runs once per
  * module resolved, never per attempt. What would undo the lock is refused the same way: the
  * `REFUSED_BUILTINS` (by both routes, `Module._load`, which a `node:` require takes without
  * resolving, and `process.getBuiltinModule`) and `process.dlopen`, `binding` and
@@ -112,7 +135,12 @@ function lockModules() {
   const resolveFilename = Module._resolveFilename;
   const guarded = function (specifier, ...rest) {
     if (refused(specifier)) throw forbidden(${REFUSED_MESSAGE});
-    const filename = resolveFilename.call(this, specifier, ...rest);
+    let filename;
+    try {
+      filename = resolveFilename.call(this, specifier, ...rest);
+    } catch (error) {
+      throw unresolved(specifier, error);
+    }
     if (Module.isBuiltin(filename) ? !refused(filename) : allowed.some((root) => filename.startsWith(root))) return filename;
     throw forbidden(${FORBIDDEN_MESSAGE});
   };

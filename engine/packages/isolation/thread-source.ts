@@ -1,6 +1,6 @@
 import { DESCRIBE_SOURCE } from './thread-describe-source.js';
 import { LOCK_LISTENING_SOURCE } from './thread-listen-source.js';
-import { FORBIDDEN_CODE, LOCK_MODULES_SOURCE } from './thread-lock-source.js';
+import { FORBIDDEN_CODE, LOCK_MODULES_SOURCE, UNRESOLVED_MARK } from './thread-lock-source.js';
 import { LOCK_REACH_SOURCE } from './thread-reach-source.js';
 
 /**
@@ -23,7 +23,9 @@ import { LOCK_REACH_SOURCE } from './thread-reach-source.js';
  * thread-reach-source.ts), that it may not listen (`lockListening`, thread-listen-source.ts)
  * and what its modules may load (`lockModules`,
  * thread-lock-source.ts); a module it may not load fails with `FORBIDDEN_CODE`, which an
- * attempt answers as the step error `step.forbidden`. The program runs inside a function, with
+ * attempt answers as the step error `step.forbidden`. Only an error of the SDK's own classes
+ * (`NodeError`, `RetryableError`, any `WaymarkError`) keeps its code and finality: any other
+ * thrown error is `node.exception`, retried, whatever `code` it has (Node's `ECONNRESET`). The program runs inside a function, with
  * the eval'd script's `require` and `module` globals deleted and its port and data taken before
  * the lock: a script's top-level names are the realm's, so the package's modules would
  * otherwise see them.
@@ -37,6 +39,17 @@ for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) 
 const { parentPort, workerData } = require('node:worker_threads');
 const { entryUrl, sdkUrl, folderUrl, reach, probe, calls } = workerData;
 const FORBIDDEN_CODE = ${JSON.stringify(FORBIDDEN_CODE)};
+const UNRESOLVED_MARK = ${JSON.stringify(UNRESOLVED_MARK)};
+// The SDK's CommonJS build, a module of its own beside the ES module: a package that requires the
+// SDK throws its classes. Its real path, as Node keys its module cache.
+const sdkCommonJs = (() => {
+  try {
+    return require('node:fs').realpathSync(require('node:url').fileURLToPath(new URL('./index.cjs', sdkUrl)));
+  } catch {
+    return null;
+  }
+})();
+const moduleCache = require('node:module')._cache;
 
 ${LOCK_MODULES_SOURCE}
 ${LOCK_REACH_SOURCE}
@@ -56,20 +69,29 @@ const accessDenied = (e) =>
   'cannot ' + (e.permission === 'FileSystemWrite' ? 'write ' : 'read ') + e.resource +
   ': a package may read only its own files and write none (packages.md "Isolation and reach")';
 
+// Whether an error is of the SDK's classes, as the package imported or required it. A plain
+// Error with a \`code\` (Node's ECONNRESET, a dependency's) is not: it is retried as node.exception.
+function ownError(e) {
+  const commonJs = sdkCommonJs && moduleCache[sdkCommonJs];
+  const classes = [sdk && sdk.WaymarkError, commonJs && commonJs.exports && commonJs.exports.WaymarkError];
+  return classes.some((c) => typeof c === 'function' && e instanceof c);
+}
+
 function serialize(error) {
   const e = error && typeof error === 'object' ? error : { message: String(error) };
   // A module the package may not load, a file it may not touch: a final step error, not a service's refusal.
   const denied = e.code === 'ERR_ACCESS_DENIED' && typeof e.resource === 'string';
-  const forbidden = e.code === FORBIDDEN_CODE || denied;
+  const forbidden = e.code === FORBIDDEN_CODE || e[UNRESOLVED_MARK] === true || denied;
+  const own = !forbidden && ownError(e);
   return {
     name: typeof e.name === 'string' ? e.name : 'Error',
     message: denied ? accessDenied(e) : typeof e.message === 'string' && e.message ? e.message : String(error),
-    code: typeof e.code === 'string' && !forbidden ? e.code : undefined,
-    stepCode: forbidden ? 'step.forbidden' : typeof e.stepCode === 'string' ? e.stepCode : undefined,
-    retryable: e.retryable === true,
-    retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
-    output: e.output && typeof e.output === 'object' ? JSON.parse(JSON.stringify(e.output)) : undefined,
-    details: Array.isArray(e.details) ? JSON.parse(JSON.stringify(e.details)) : undefined,
+    code: own && typeof e.code === 'string' ? e.code : undefined,
+    stepCode: forbidden ? 'step.forbidden' : own && typeof e.stepCode === 'string' ? e.stepCode : undefined,
+    retryable: own && e.retryable === true,
+    retryAfterMs: own && typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
+    output: own && e.output && typeof e.output === 'object' ? JSON.parse(JSON.stringify(e.output)) : undefined,
+    details: own && Array.isArray(e.details) ? JSON.parse(JSON.stringify(e.details)) : undefined,
   };
 }
 
