@@ -1,6 +1,6 @@
 import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { checkIdFree } from '../content/templates.js';
+import { CONTENT_ID, checkIdFree } from '../content/templates.js';
 import type { Database } from '../db/database.js';
 import { checkForm, type FormDefinition } from './definition.js';
 
@@ -65,13 +65,15 @@ export async function getForm(
 
 /**
  * The public side (`/f/<id>`): a form's id is its URL, unique across workspaces, and names
- * the workspace its submissions land in.
+ * the workspace its submissions land in. An id no form may have (a NUL, which PostgreSQL
+ * would refuse) names none.
  */
 export async function publicForm(
   db: Kysely<Database>,
   id: string,
   publicUrl: string,
 ): Promise<{ workspaceId: string; form: Form } | null> {
+  if (!CONTENT_ID.test(id)) return null;
   const row = await db.selectFrom('forms').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? { workspaceId: row.workspace_id, form: toForm(row, publicUrl) } : null;
 }

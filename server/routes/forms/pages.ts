@@ -64,6 +64,8 @@ function allowRedirect(reply: FastifyReply, redirect: string | null) {
 /**
  * The public side of forms (no token; 600 requests a minute per address): the hosted page,
  * the embed script, submissions with their honeypot, and double opt-in confirmation links.
+ * A form id or token holding text no id or token has (a NUL) names no form or link: 404 like
+ * any unknown one, not a 400 naming the path parameter (route config `signedParams`).
  */
 export async function formPagesRoutes(app: FastifyInstance) {
   const { runtime } = app;
@@ -90,6 +92,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
         params: { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] },
         response: { 200: html('the confirmation page'), 404: html('an unknown, altered or expired link') },
       },
+      config: { signedParams: true },
     },
     async (request, reply) => {
       const ok = await confirmSubscription(runtime, request.params.token, visitorOf(request));
@@ -110,6 +113,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
         params: idParams,
         response: { 200: html('the form'), 404: html('an unknown or disabled form') },
       },
+      config: { signedParams: true },
     },
     async (request, reply) => {
       const form = (await enabledForm(request.params.id))?.form;
@@ -132,6 +136,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
           404: errorResponse(404),
         },
       },
+      config: { signedParams: true },
     },
     async (request, reply) => {
       const form = (await enabledForm(request.params.id))?.form;
@@ -143,7 +148,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
     },
   );
 
-  app.options<IdParams>('/f/:id', { schema: { hide: true } }, async (_request, reply) =>
+  app.options<IdParams>('/f/:id', { schema: { hide: true }, config: { signedParams: true } }, async (_request, reply) =>
     reply
       .code(204)
       .header('access-control-allow-origin', '*')
@@ -173,6 +178,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
           404: jsonOrPage(404, 'a not-found page'),
         },
       },
+      config: { signedParams: true },
     },
     async (request, reply) => {
       const found = await enabledForm(request.params.id);
