@@ -66,6 +66,12 @@ function problem(error: SchemaError): string {
   return error.message ?? 'is invalid';
 }
 
+/** The properties a failed `not: { required: [...] }` forbade, when ajv (verbose) kept its schema. */
+function notRequired(error: SchemaError): string[] | null {
+  const required = (error as { schema?: { required?: unknown } }).schema?.required;
+  return Array.isArray(required) && required.every((name) => typeof name === 'string') ? required : null;
+}
+
 /**
  * The errors of an `anyOf`/`oneOf` that failed, said as one where they can be: alternatives
  * that each need a property (`needs one of contactId, email, phone or externalId`), or that
@@ -88,6 +94,11 @@ function alternatives(summary: SchemaError, branch: SchemaError[]): SchemaError[
   if (here.length === branch.length && branch.every((error) => error.keyword === 'required')) {
     const names = branch.map((error) => String((error.params as { missingProperty?: string }).missingProperty));
     return said(`needs one of ${either([...new Set(names)])}`);
+  }
+  // `{ required: [a], not: { required: [b] } }` and the other way round: given both.
+  const excluded = branch.map((error) => (error.keyword === 'not' ? notRequired(error) : null));
+  if (here.length === branch.length && excluded.every((names) => names !== null)) {
+    return said(`must have only one of ${either([...new Set(excluded.flat() as string[])].sort())}, not both`);
   }
   if (here.length === branch.length && branch.every((error) => ['type', 'enum', 'const'].includes(error.keyword))) {
     const forms = groups.flatMap((group) => {

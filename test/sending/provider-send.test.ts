@@ -239,7 +239,7 @@ describe('Twilio', () => {
     expect(form.From).toBeUndefined();
   });
 
-  test('both From and a messaging service is refused at /data', async () => {
+  test('both From and a messaging service is refused at /data, in one detail naming the two', async () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/credentials',
@@ -251,7 +251,9 @@ describe('Twilio', () => {
       },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.details[0].path).toMatch(/^\/data/);
+    expect(res.json().error.details).toEqual([
+      { path: '/data', message: 'body/data must have only one of from or messagingServiceSid, not both' },
+    ]);
   });
 
   test('an email credential cannot send SMS', async () => {
