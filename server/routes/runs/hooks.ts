@@ -30,6 +30,36 @@ const answerSchema = {
   required: ['runId'],
 } as const;
 
+// With `Prefer: wait`, the run's core.respond step answers: any status from 200 to 599, its
+// own JSON body. It is sent as the step gave it (the route's serializer is not used).
+const JOURNEY_ANSWER = 'with Prefer: wait, the journey’s core.respond answer: its status and JSON body';
+const journeyAnswerSchema = { type: 'object', additionalProperties: true } as const;
+
+/** A status the route answers itself, which a journey's core.respond step may answer too. */
+function orJourneyAnswer(status: string, answer: { description?: string; headers?: object }) {
+  const { description, headers, ...own } = answer;
+  return {
+    description: `${description ?? status}; or, ${JOURNEY_ANSWER} (Waymark-Run-Id and Preference-Applied headers)`,
+    ...(headers ? { headers } : {}),
+    anyOf: [own, journeyAnswerSchema],
+  };
+}
+
+/** Every answer of the route, each admitting a journey's answer at its status; `default` for the others. */
+function hookResponses(own: Record<string, { description?: string; headers?: object }>) {
+  return {
+    ...Object.fromEntries(Object.entries(own).map(([status, answer]) => [status, orJourneyAnswer(status, answer)])),
+    default: {
+      ...journeyAnswerSchema,
+      description: `${JOURNEY_ANSWER}, at a status the route does not answer itself`,
+      headers: {
+        'Waymark-Run-Id': { type: 'string', format: 'uuid', description: 'the run that answered' },
+        'Preference-Applied': { type: 'string', description: 'wait=<seconds>, as the call asked' },
+      },
+    },
+  };
+}
+
 /** A webhook call being answered: its span, and its journey once found. */
 interface Observed {
   span: Span;
@@ -130,11 +160,11 @@ export async function hooksRoutes(app: FastifyInstance) {
             },
           },
         },
-        response: {
-          200: answerSchema,
-          202: answerSchema,
-          ...errorResponses(400, 404, 409, 413, 422, 429),
-        },
+        response: hookResponses({
+          200: { ...answerSchema, description: 're-entry or the entry cap turned the call away: runId null, skipped' },
+          202: { ...answerSchema, description: 'the run started: runId' },
+          ...errorResponses(400, 404, 409, 413, 415, 422, 429),
+        }),
       },
     },
     async (request, reply) => {

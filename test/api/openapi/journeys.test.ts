@@ -1,4 +1,6 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWorker } from '../../../engine/worker/start-worker.js';
 import { type AnswerChecking, createAnswerCheckingApp } from './support.js';
 
 // Every call below is checked against the OpenAPI document by `t.call`: status listed,
@@ -32,6 +34,23 @@ const api = (method: string, url: string, payload?: object) =>
 
 async function liveJourney(settings: object = {}, schema?: object): Promise<string> {
   const created = await api('POST', '/api/journeys', { name: 'Documented', graph: graph(schema), settings });
+  const id = created.json().id as string;
+  expect((await api('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+  return id;
+}
+
+/** A live journey whose webhook run answers at once with `status` and `body` (core.respond). */
+async function respondingJourney(status: number, body: Record<string, string>): Promise<string> {
+  const respond = {
+    id: 'answer',
+    type: 'core.respond',
+    version: 1,
+    params: { status, body },
+    position: { x: 0, y: 0 },
+  };
+  const { nodes, edges } = graph();
+  const answering = { nodes: [nodes[0], respond], edges: [{ ...edges[0], target: 'answer' }] };
+  const created = await api('POST', '/api/journeys', { name: 'Answering', graph: answering });
   const id = created.json().id as string;
   expect((await api('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
   return id;
@@ -100,12 +119,42 @@ describe('the answers of the webhook route match the document', () => {
     expect((await hook(id, JSON.stringify({ email: 'doc@example.com' }))).statusCode).toBe(200);
     expect((await hook(id, JSON.stringify({ name: 'no email' }))).statusCode).toBe(422);
     expect((await hook(id, '{')).statusCode).toBe(400);
+    expect((await hook(id, '{}', { 'content-type': '' })).statusCode).toBe(415);
     expect((await hook(id, '{}', { 'x-waymark-secret': 'wrong-secret-of-some-length' })).statusCode).toBe(401);
     expect((await hook(UNKNOWN, '{}')).statusCode).toBe(404);
     const big = JSON.stringify({ email: 'big@example.com', pad: 'x'.repeat(1024 * 1024) });
     expect((await hook(id, big)).statusCode).toBe(413);
     expect((await api('POST', `/api/journeys/${id}/pause`)).statusCode).toBe(200);
     expect((await hook(id, JSON.stringify({ email: 'doc@example.com' }))).statusCode).toBe(409);
+  });
+
+  test("with Prefer: wait, the journey's own answer at its status, with Waymark-Run-Id and Preference-Applied", async () => {
+    const worker = await startWorker(t.runtime, { pollInterval: 100 });
+    try {
+      for (const [status, body] of [
+        [201, { msg: 'hi' }],
+        [422, { msg: 'not this one' }],
+      ] as const) {
+        const id = await respondingJourney(status, body);
+        const res = await hook(id, '{}', { prefer: 'wait=5' });
+        expect([res.statusCode, res.json()]).toEqual([status, body]);
+        expect(res.headers['preference-applied']).toBe('wait=5');
+      }
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test("the document admits the journey's answer at every status it lists, and lists its headers", async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const responses: Record<string, { content: Record<string, { schema: object }>; headers?: object }> =
+      doc.paths['/hooks/{journeyId}/{nodeId}'].post.responses;
+    const ajv = new Ajv2020({ strict: false });
+    for (const [status, answer] of Object.entries(responses)) {
+      const validate = ajv.compile(answer.content['application/json']?.schema ?? {});
+      expect(validate({ msg: 'hi' }), `${status} admits a journey's body`).toBe(true);
+    }
+    expect(Object.keys(responses.default?.headers ?? {})).toEqual(['Waymark-Run-Id', 'Preference-Applied']);
   });
 
   test('over the rate limit, with Retry-After', async () => {

@@ -20,7 +20,7 @@ interface OpenApiDoc {
 export interface AnswerChecking extends TestApp {
   /**
    * Calls a route and fails unless its answer is the one the OpenAPI document promises: the
-   * status is listed for the route, the Content-Type and body match the listed schema (OpenAPI
+   * status is listed for the route (itself, its range or `default`), the Content-Type and body match the listed schema (OpenAPI
    * 3.1 is JSON Schema 2020-12), listed headers are present, and the response schema dropped
    * or reshaped nothing the handler answered.
    */
@@ -69,7 +69,10 @@ export async function createAnswerCheckingApp(
     const where = `${options.method} ${options.url.slice(0, 80)} → ${res.statusCode}`;
     const found = operationOf(doc, options.method, options.url);
     expect(found, `${where}: the route is not in the document`).not.toBeNull();
-    const response = found?.operation.responses[String(res.statusCode)];
+    // OpenAPI: the status's own answer, else its range's (`2XX`), else `default`.
+    const responses = found?.operation.responses ?? {};
+    const response =
+      responses[String(res.statusCode)] ?? responses[`${String(res.statusCode)[0]}XX`] ?? responses.default;
     expect(response, `${where}: the status is not listed for ${found?.template}`).toBeDefined();
     if (!response) return res;
     for (const header of Object.keys(response.headers ?? {}))
