@@ -1,4 +1,11 @@
-import { type HttpClient, type NodeContext, NodeError, RetryableError, WaymarkError } from '@waymark/sdk';
+import {
+  DURATION_MAX_SECONDS,
+  type HttpClient,
+  type NodeContext,
+  NodeError,
+  RetryableError,
+  WaymarkError,
+} from '@waymark/sdk';
 import type { CallChannel, HostPlace, PackageHosts, PackageThread } from './package-hosts.js';
 import { crashOf } from './thread-limits.js';
 import { ThreadPool } from './thread-pool.js';
@@ -53,15 +60,20 @@ function serialize(error: unknown): SerializedError {
   };
 }
 
+/**
+ * A delay a package's error asks for, when it is one: past the bound of durations it would end
+ * at a time PostgreSQL cannot store (a send held that long retried its step for ever), so it is
+ * no delay of its own, as a malformed `Retry-After` is.
+ */
+const delayOf = (ms: number | undefined) =>
+  ms !== undefined && ms >= 0 && ms <= DURATION_MAX_SECONDS * 1000 ? { retryAfterMs: ms } : {};
+
 /** A package's error back in Waymark's own classes, so the engine decides on it as usual. */
 function revive(e: SerializedError): Error {
   if (e.stepCode) {
     const options = { code: e.stepCode, ...(e.output ? { output: e.output } : {}) };
     return e.retryable
-      ? new RetryableError(e.message, {
-          ...options,
-          ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
-        })
+      ? new RetryableError(e.message, { ...options, ...delayOf(e.retryAfterMs) })
       : new NodeError(e.message, options);
   }
   // A service's refusal stays final; a plain throw is retried, as in the main thread (`node.exception`).

@@ -1,5 +1,7 @@
 import {
   type AnyNodeDefinition,
+  DURATION_BOUND_TEXT,
+  DURATION_MAX_SECONDS,
   type JsonObject,
   type JsonValue,
   type NodeContext,
@@ -86,8 +88,20 @@ function jsonOutput(value: unknown): JsonValue | null | undefined {
 
 const validDate = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
 
+/**
+ * What is wrong with a date a result asks to wait for, or null: it must be a valid Date within
+ * the bound of a duration of `now` (a later one is past what PostgreSQL reads, and its run
+ * would retry its step for ever).
+ */
+function dateProblem(field: string, value: unknown, now: number): string | null {
+  if (!validDate(value)) return `${field} must be a valid Date`;
+  if (Math.abs(value.getTime() - now) > DURATION_MAX_SECONDS * 1000)
+    return `${field} must be ${DURATION_BOUND_TEXT} from now, not ${value.toISOString()}`;
+  return null;
+}
+
 /** Checks what `run` returned: `{ next, output? }` or one of the two wait requests. */
-export function toOutcome(result: unknown): Outcome {
+export function toOutcome(result: unknown, now = Date.now()): Outcome {
   if (!result || typeof result !== 'object' || Array.isArray(result)) return invalidResult('expected an object');
   const r = result as Record<string, unknown>;
   const output = jsonOutput(r.output);
@@ -101,16 +115,17 @@ export function toOutcome(result: unknown): Outcome {
   if (r.wait && typeof r.wait === 'object') {
     const w = r.wait as Record<string, unknown>;
     if ('until' in w) {
-      if (!validDate(w.until)) return invalidResult('wait.until must be a valid Date');
-      return w.held === true
-        ? { kind: 'wait-time', until: w.until, output, held: true }
-        : { kind: 'wait-time', until: w.until, output };
+      const problem = dateProblem('wait.until', w.until, now);
+      if (problem) return invalidResult(problem);
+      const until = w.until as Date;
+      return w.held === true ? { kind: 'wait-time', until, output, held: true } : { kind: 'wait-time', until, output };
     }
     if (typeof w.event !== 'string' || !w.event) return invalidResult('wait.event must be an event name');
-    if (!validDate(w.timeoutAt)) return invalidResult('wait.timeoutAt must be a valid Date');
+    const problem = dateProblem('wait.timeoutAt', w.timeoutAt, now);
+    if (problem) return invalidResult(problem);
     const filter = w.filter === undefined ? null : jsonOutput(w.filter);
     if (filter === undefined) return invalidResult('wait.filter is not JSON');
-    return { kind: 'wait-event', event: w.event, filter, timeoutAt: w.timeoutAt, output };
+    return { kind: 'wait-event', event: w.event, filter, timeoutAt: w.timeoutAt as Date, output };
   }
   return invalidResult('expected { next } or { wait }');
 }
