@@ -55,8 +55,14 @@ export async function sendConfirmationMail(
     publicUrl: config.publicUrl,
     marketing: false,
   });
-  // A template that does not render still must not leave the person without their link.
-  if (rendered.html === null || rendered.subject === null)
+  // A template that does not render still must not leave the person without their link; the
+  // marketer learns of it from the log (a template parses when the form is saved, but may be
+  // changed after, or fail only while rendering).
+  if (rendered.fault) {
+    runtime.logger.warn(
+      { formId: form.id, templateId: form.confirmationTemplateId, problem: rendered.fault.problem.message },
+      'the form’s confirmation template did not render: the built-in confirmation mail was sent',
+    );
     rendered = await renderContent({
       content: BUILT_IN,
       scope,
@@ -64,6 +70,7 @@ export async function sendConfirmationMail(
       publicUrl: config.publicUrl,
       marketing: false,
     });
+  }
   let html = rendered.html ?? '';
   if (!html.includes(confirmUrl)) html += `<p><a href="${confirmUrl}">Confirm your subscription</a></p>`;
   const messageId = randomUUID();

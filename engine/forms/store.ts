@@ -1,7 +1,8 @@
-import { type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
+import { type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { CONTENT_ID, checkIdFree } from '../content/templates.js';
 import type { Database } from '../db/database.js';
+import { checkConfirmationTemplate } from './confirmation-template.js';
 import { checkForm, type FormDefinition } from './definition.js';
 
 /** A form as the API shows it. */
@@ -104,18 +105,8 @@ export async function putForm(
   checkForm(id, form);
   return db.transaction().execute(async (trx) => {
     await checkIdFree(trx, 'forms', workspaceId, id);
-    if (form.confirmationTemplateId !== null) {
-      const found = await trx
-        .selectFrom('templates')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', form.confirmationTemplateId)
-        .executeTakeFirst();
-      if (!found)
-        throw new ValidationError(`no template ${form.confirmationTemplateId}`, [
-          { path: '/confirmationTemplateId', message: `no template ${form.confirmationTemplateId}` },
-        ]);
-    }
+    if (form.confirmationTemplateId !== null)
+      await checkConfirmationTemplate(trx, workspaceId, form.confirmationTemplateId);
     const current = await trx
       .selectFrom('forms')
       .selectAll()
