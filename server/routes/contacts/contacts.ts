@@ -44,10 +44,12 @@ function parseSegment(text: string | undefined): Filter | null {
   } catch {
     throw new ValidationError('segment is not valid JSON', [{ path: '', message: 'segment is not valid JSON' }]);
   }
-  const unstorable = unstorableTextError('segment', filter);
-  if (unstorable) throw unstorable;
+  // The filter's own rules first: they stop at 32 levels of clauses, and name a filter nested
+  // too deep as a filter, where the walk below would stop only at any JSON's limit.
   const errors = validateFilter(filter, 'segment');
   if (errors.length) throw new ValidationError('the segment filter is invalid', errors);
+  const unstorable = unstorableTextError('segment', filter);
+  if (unstorable) throw unstorable;
   return filter as Filter;
 }
 
