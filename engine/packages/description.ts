@@ -119,7 +119,7 @@ const functionsOf = (part: PartDescription) =>
  * A credential type of an installed package: its data, and its `sender` (`channel`) and
  * `events` (`provider`) as the engine reads them, their functions standing for the package's
  * own, which `threaded` runs in its threads. What is wrong with them (a missing `send`, a
- * provider other than the package's prefix) the registry says (`installedProblem`).
+ * provider other than the package's prefix) the registry says (`installedProblems`).
  */
 function credentialOf(credential: CredentialDescription | null): CredentialDefinition {
   if (!credential) return credential as unknown as CredentialDefinition;

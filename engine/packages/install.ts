@@ -124,10 +124,7 @@ async function loadAndStore(
       path: '/version',
       message: `the default export's version ${String(loaded.version)} is not package.json's ${version}`,
     });
-  else {
-    const problem = runtime.registry.installedProblem(name, loaded);
-    if (problem) loadProblems.push({ path: '', message: problem });
-  }
+  else loadProblems.push(...runtime.registry.installedProblems(name, loaded));
   if (loadProblems.length) throw invalidPackage(loadProblems);
   const stored = await insertPackage(runtime.db, row, dependencies, workspaceId);
   if (!stored) {

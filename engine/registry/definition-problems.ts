@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition, CredentialDefinition } from '@waymark/sdk';
+import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
 import { compileParams } from '../graph/params-schema.js';
 
 /** What is wrong with a node of a package: not a `defineNode(...)` value of the SDK's shape. */
@@ -46,4 +46,32 @@ export function providerPartsProblem(credential: CredentialDefinition, prefix: s
     for (const fn of ['verify', 'parse']) if (!has(events, fn)) return `${name}: events.${fn} must be a function`;
   }
   return null;
+}
+
+/**
+ * The credential types an installed package's nodes list but the package does not define, one
+ * detail each at its place in the definition (`/nodes/0/credentials/1`): a node reads through
+ * `ctx.credentials` the types it lists, and may read only its own package's (SDK.md "nodes never
+ * see other credentials"; packages.md: `ctx.credentials` only for its declared types), never
+ * another package's or a built-in one's (`email.smtp`).
+ */
+export function foreignCredentialProblems(pkg: PackageDefinition): ErrorDetail[] {
+  const own = new Set((pkg.credentials ?? []).map((c) => c?.type));
+  return pkg.nodes.flatMap((node, n) => {
+    const listed: unknown = node.credentials;
+    const name = `${node.type}@${node.version}`;
+    if (listed === undefined) return [];
+    if (!Array.isArray(listed) || !listed.every((t) => typeof t === 'string'))
+      return [{ path: `/nodes/${n}/credentials`, message: `${name}: credentials must be a list of credential types` }];
+    return listed.flatMap((type: string, i) =>
+      own.has(type)
+        ? []
+        : [
+            {
+              path: `/nodes/${n}/credentials/${i}`,
+              message: `${name} lists the credential type "${type}", which its package does not define: a node may read only its own package's credential types`,
+            },
+          ],
+    );
+  });
 }

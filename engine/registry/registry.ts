@@ -1,6 +1,6 @@
-import type { AnyNodeDefinition, CredentialDefinition, PackageDefinition } from '@waymark/sdk';
+import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
-import { nodeProblem, providerPartsProblem } from './definition-problems.js';
+import { foreignCredentialProblems, nodeProblem, providerPartsProblem } from './definition-problems.js';
 import { withSendRate } from './send-rate.js';
 
 /** A package as `GET /api/packages` lists it: what loaded, or why it did not. */
@@ -98,7 +98,8 @@ export class NodeRegistry {
       : { name, version, source: 'installed' as const, description: null, nodes: [], credentials: [] };
     info.name = name;
     info.version = version;
-    const error = problem ?? (pkg ? this.installedProblem(name, pkg) : 'the package did not load');
+    const found = pkg ? this.installedProblems(name, pkg).map((p) => p.message) : [];
+    const error = problem ?? (pkg ? found.join('; ') || null : 'the package did not load');
     if (error) info.error = error;
     const versions = this.#installed.get(name) ?? new Map<string, InstalledVersion>();
     versions.set(version, { pkg: error || !pkg ? { name, version, nodes: [] } : pkg, info });
@@ -182,19 +183,24 @@ export class NodeRegistry {
       .map(([name, version]) => `${name}@${version}`);
   }
 
-  /** Why an installed package version cannot be used here (its shape, its prefix), or null. */
-  installedProblem(name: string, pkg: PackageDefinition): string | null {
-    if (pkg.name !== name) return `the default export names ${String(pkg.name)}, package.json ${name}`;
+  /**
+   * Why an installed package version cannot be used here (its shape, its prefix, its
+   * credential types and those its nodes list), one detail per problem; empty when none.
+   */
+  installedProblems(name: string, pkg: PackageDefinition): ErrorDetail[] {
+    if (pkg.name !== name)
+      return [{ path: '', message: `the default export names ${String(pkg.name)}, package.json ${name}` }];
     const shape = this.#shapeProblem(pkg);
-    if (shape) return shape;
+    if (shape) return [{ path: '', message: shape }];
+    const problems: ErrorDetail[] = [];
     const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
     const owner = this.#prefixes.get(prefix) ?? this.#installedOwner(`${prefix}.x`);
-    if (owner && owner !== name) return `the prefix "${prefix}." belongs to ${owner}`;
-    for (const credential of pkg.credentials ?? []) {
+    if (owner && owner !== name) problems.push({ path: '', message: `the prefix "${prefix}." belongs to ${owner}` });
+    (pkg.credentials ?? []).forEach((credential, i) => {
       const problem = providerPartsProblem(credential, prefix);
-      if (problem) return problem;
-    }
-    return null;
+      if (problem) problems.push({ path: `/credentials/${i}`, message: problem });
+    });
+    return [...problems, ...foreignCredentialProblems(pkg)];
   }
 
   /** Records a package that could not even be imported. */
