@@ -102,7 +102,7 @@ async function main(command: Command): Promise<void> {
     if (command === 'start' || command === 'worker') worker = await startWorker(runtime);
     if (command === 'start' || command === 'server') {
       const running = worker;
-      app = await buildApp(runtime, running ? { workerRunning: () => !stopping } : {});
+      app = await buildApp(runtime, running ? { workerRunning: () => !stopping && running.running() } : {});
       // Before the HTTP port: once /healthz answers, every listener of the process is up.
       if (config.inboundSmtpPort !== null) {
         inboundSmtp = await startInboundSmtp(runtime, { port: config.inboundSmtpPort });

@@ -6,13 +6,19 @@ import { scheduleRetention } from '../retention/schedule.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers } from '../segments/tick.js';
+import { RunnerKeeper, type RunningPool } from './keep-running.js';
 import { workerTasks } from './tasks.js';
 import { WakeAlarms } from './wake-alarms.js';
 import { DEFAULT_REGISTRY, type RegistryOptions, WorkerRegistry } from './worker-registry.js';
 
 export interface WorkerHandle {
-  /** The graphile-worker pool id (what `locked_by` holds and the `workers` table records). */
-  id: string;
+  /**
+   * The graphile-worker pool id (what `locked_by` holds and the `workers` table records); a
+   * runner started again has a new one.
+   */
+  readonly id: string;
+  /** Whether the runner runs: false while one that stopped on its own waits to start again. */
+  running(): boolean;
   /** Stops taking jobs, lets running steps finish, then resolves. */
   stop(): Promise<void>;
 }
@@ -31,12 +37,16 @@ export interface WorkerOptions {
   completeJobBatchDelay?: number;
   failJobBatchDelay?: number;
   pollInterval?: number;
+  /** graphile-worker's events, for a caller that watches the pool too; default a new emitter. */
+  events?: WorkerEvents;
 }
 
 /**
  * Runs graphile-worker in this process with Waymark's tasks, `WAYMARK_WORKER_CONCURRENCY`
  * steps at once, registered in `workers` with a heartbeat so that a crash of this process
- * is noticed by the others (and by the next start) and its steps run again.
+ * is noticed by the others (and by the next start) and its steps run again. A runner that
+ * stops on its own (a database error graphile-worker gave up on) is started again
+ * (`RunnerKeeper`).
  *
  * @example
  * const worker = await startWorker(runtime);
@@ -44,7 +54,7 @@ export interface WorkerOptions {
  * await worker.stop();
  */
 export async function startWorker(runtime: Runtime, options: WorkerOptions = {}): Promise<WorkerHandle> {
-  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  const events: WorkerEvents = options.events ?? (new EventEmitter() as WorkerEvents);
   let poolId: string | null = null;
   let nudge: (jobs: number) => void = () => {};
   events.on('pool:create', ({ workerPool }) => {
@@ -56,39 +66,60 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
   const concurrency = options.concurrency ?? runtime.config.workerConcurrency;
   // Without a local queue every job costs a fetch of its own (STACK.md: ~1,700 jobs/s at best).
   const localQueueSize = options.localQueueSize ?? Math.min(500, concurrency * 10);
-  const runner: Runner = await run({
-    pgPool: runtime.pool,
-    concurrency,
-    noHandleSignals: true,
-    pollInterval: options.pollInterval ?? 1000,
-    taskList: workerTasks(runtime, { ...DEFAULT_RETRY, ...options.retry }, { onWakeUps: (times) => alarms.set(times) }),
-    // Waymark schedules its own triggers: an empty list, where `crontab: ''` still has graphile
-    // look for ./crontab and tell every start that cron is disabled.
-    parsedCronItems: [],
-    events,
-    logger: graphileLogger(runtime.logger),
-    preset: {
-      worker: {
-        ...(localQueueSize > 0 ? { localQueue: { size: localQueueSize } } : {}),
-        completeJobBatchDelay: options.completeJobBatchDelay ?? 0,
-        failJobBatchDelay: options.failJobBatchDelay ?? 0,
+  const taskList = workerTasks(
+    runtime,
+    { ...DEFAULT_RETRY, ...options.retry },
+    { onWakeUps: (times) => alarms.set(times) },
+  );
+  async function startPool(): Promise<RunningPool> {
+    poolId = null;
+    const runner: Runner = await run({
+      pgPool: runtime.pool,
+      concurrency,
+      noHandleSignals: true,
+      pollInterval: options.pollInterval ?? 1000,
+      taskList,
+      // Waymark schedules its own triggers: an empty list, where `crontab: ''` still has graphile
+      // look for ./crontab and tell every start that cron is disabled.
+      parsedCronItems: [],
+      events,
+      logger: graphileLogger(runtime.logger),
+      preset: {
+        worker: {
+          ...(localQueueSize > 0 ? { localQueue: { size: localQueueSize } } : {}),
+          completeJobBatchDelay: options.completeJobBatchDelay ?? 0,
+          failJobBatchDelay: options.failJobBatchDelay ?? 0,
+        },
       },
-    },
-  });
-  if (!poolId) throw new Error('graphile-worker started without announcing its pool id');
-  const id: string = poolId;
-  const registry = new WorkerRegistry(runtime, id, { ...DEFAULT_REGISTRY, ...options.registry });
-  await registry.start();
+    });
+    const id: string | null = poolId;
+    if (!id) {
+      await runner.stop();
+      throw new Error('graphile-worker started without announcing its pool id');
+    }
+    const registry = new WorkerRegistry(runtime, id, { ...DEFAULT_REGISTRY, ...options.registry });
+    try {
+      await registry.start();
+    } catch (error) {
+      await runner.stop();
+      throw error;
+    }
+    return { id, runner, registry };
+  }
+  const keeper = new RunnerKeeper(startPool, runtime.logger);
+  await keeper.begin();
   await scheduleTriggers(runtime.db, 0);
   await queueComputedRefresh(runtime.db, 0);
   const retention = scheduleRetention(runtime);
   return {
-    id,
+    get id() {
+      return keeper.id;
+    },
+    running: () => keeper.running(),
     async stop() {
       alarms.clear();
       await retention.stop();
-      await runner.stop();
-      await registry.stop();
+      await keeper.stop();
     },
   };
 }

@@ -82,12 +82,33 @@ export class WorkerRegistry {
 
   /** Stops beating and removes the row (its jobs were finished or released by the pool). */
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    await this.#ticking;
+    await this.#halt();
     await this.runtime.db
       .deleteFrom('workers')
       .where('id', '=', this.poolId)
       .execute()
       .catch(() => {});
+  }
+
+  /**
+   * Stops beating for a pool that stopped on its own: frees the jobs it still holds and removes
+   * its row at once. If the database cannot be reached the row stays, and the pool is found
+   * dead once its heartbeat is `deadAfterMs` old, like a crashed process's.
+   */
+  async release(): Promise<void> {
+    await this.#halt();
+    const { db, logger } = this.runtime;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`select graphile_worker.force_unlock_workers(${[this.poolId]}::text[])`.execute(trx);
+        await trx.deleteFrom('workers').where('id', '=', this.poolId).execute();
+      })
+      .catch((error) => logger.warn({ err: error, worker: this.poolId }, 'could not free a stopped worker’s jobs'));
+  }
+
+  async #halt(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#ticking;
   }
 }
