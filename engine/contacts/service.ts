@@ -13,8 +13,7 @@ import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
-import { loadContact } from './load.js';
-import { survivorIdOf, survivorOf } from './merge/survivor.js';
+import { loadSurvivingContact, survivorIdOf, survivorOf } from './merge/survivor.js';
 import { addTag, addToList, removeFromList, removeTag } from './tags.js';
 import { updateContact } from './update.js';
 
@@ -37,9 +36,7 @@ async function own(scope: StepScope, contactId: string): Promise<string> {
 
 async function mustLoad(scope: StepScope, contactId: string) {
   // A run's contact merged away since its run began is read as its survivor.
-  const contact =
-    (await loadContact(scope.db, scope.workspaceId, contactId)) ??
-    (await loadContact(scope.db, scope.workspaceId, await survivorIdOf(scope.db, scope.workspaceId, contactId)));
+  const contact = await loadSurvivingContact(scope.db, scope.workspaceId, contactId);
   if (!contact) throw new NotFoundError(`no contact ${contactId}`);
   return contact;
 }
@@ -57,7 +54,7 @@ export function createContactsService(scope: StepScope): ContactsService {
   return {
     async get(contactId) {
       // The run's contact merged away since reads as its survivor; erased, as null.
-      return loadContact(db, scope.workspaceId, await survivorIdOf(db, scope.workspaceId, await own(scope, contactId)));
+      return loadSurvivingContact(db, scope.workspaceId, await own(scope, contactId));
     },
     async update(contactId, patch) {
       const id = await own(scope, contactId);

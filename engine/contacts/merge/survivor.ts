@@ -1,7 +1,8 @@
-import { NotFoundError } from '@waymark/sdk';
+import { type Contact, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { isUuid } from '../../db/ids.js';
+import { loadContact } from '../load.js';
 
 /** What a contact id means now: the contact itself, or the survivor it was merged into. */
 export interface Survivor {
@@ -39,6 +40,32 @@ export async function writeTarget(trx: Kysely<Database>, contactId: string): Pro
   const { rows } = await sql<{ id: string }>`
     select coalesce(merged_into, id) as id from contacts where id = ${contactId} for key share`.execute(trx);
   return rows[0]?.id ?? null;
+}
+
+/**
+ * The contact `id` names now, as the API shows it: itself, or the survivor it was merged into
+ * since (a merge may take it between a committed write and the answer; contract identity.md:
+ * a write racing a merge ends on the survivor); null when unknown or erased. Each hop reads
+ * committed state, so a merge chaining on between two reads is followed too.
+ *
+ * @example
+ * const contact = await loadSurvivingContact(db, workspaceId, outcome.contactId);
+ */
+export async function loadSurvivingContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<Contact | null> {
+  let current = id;
+  // A merge and an unmerge of the same contact, back and forth, could outrun every read.
+  for (let hop = 0; hop < 8; hop++) {
+    const contact = await loadContact(db, workspaceId, current);
+    if (contact) return contact;
+    const survivor = await survivorOf(db, workspaceId, current);
+    if (!survivor) return null;
+    current = survivor.id;
+  }
+  throw new Error(`contact ${id} kept being merged while it was read`);
 }
 
 /** The survivor's id for a `contactId` filter; the id itself when unknown (it then matches nothing). */

@@ -12,7 +12,7 @@ import { mustNameComputed } from '../../../engine/computed/store.js';
 import { type ContactInput, normalizeInput } from '../../../engine/contacts/identity/normalize.js';
 import { upsertContacts } from '../../../engine/contacts/identity/upsert.js';
 import { loadContact } from '../../../engine/contacts/load.js';
-import { contactIdFor, survivorOf } from '../../../engine/contacts/merge/survivor.js';
+import { contactIdFor, loadSurvivingContact, survivorOf } from '../../../engine/contacts/merge/survivor.js';
 import { setConsent } from '../../../engine/contacts/privacy/consent.js';
 import { eraseContact } from '../../../engine/contacts/privacy/erase.js';
 import { exportContact } from '../../../engine/contacts/privacy/export.js';
@@ -98,7 +98,9 @@ export async function contactsRoutes(app: FastifyInstance) {
       const [outcome] = await upsertContacts(db, workspaceId, [value]);
       if (!outcome) throw new Error('upsert returned nothing');
       if (!outcome.ok) throw new ConflictError(outcome.error);
-      const contact = await mustExist(workspaceId, outcome.contactId);
+      // A merge may take the contact between the write and this read: answer its survivor.
+      const contact = await loadSurvivingContact(db, workspaceId, outcome.contactId);
+      if (!contact) throw new NotFoundError(`contact ${outcome.contactId} was erased after the write`);
       if (request.body.emailUndeliverable === null && (await declareDeliverable(db, workspaceId, [contact.id])).size)
         contact.emailUndeliverable = null;
       return reply.code(outcome.created ? 201 : 200).send(contact);

@@ -1,6 +1,7 @@
+import { NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
-import { loadContact } from '../../../engine/contacts/load.js';
 import { mergeContacts } from '../../../engine/contacts/merge/merge.js';
+import { loadSurvivingContact } from '../../../engine/contacts/merge/survivor.js';
 import { unmergeContacts } from '../../../engine/contacts/merge/unmerge.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
@@ -16,9 +17,11 @@ const fromBody = {
 /** Merging two contacts into one and undoing it (contract identity.md "Merging contacts"). */
 export async function contactMergesRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
+  // The answer follows a merge committed since ours (the contract's "or its last survivor"):
+  // once the merge is done, only an erase in between leaves nothing to answer with.
   const load = async (workspaceId: string, id: string) => {
-    const contact = await loadContact(db, workspaceId, id);
-    if (!contact) throw new Error(`contact ${id} vanished after its merge`);
+    const contact = await loadSurvivingContact(db, workspaceId, id);
+    if (!contact) throw new NotFoundError(`contact ${id} was erased after the merge`);
     return contact;
   };
 
