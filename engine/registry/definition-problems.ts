@@ -1,6 +1,9 @@
 import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
 import { compileParams } from '../graph/params-schema.js';
 
+/** The part of a type before its first dot: `acme` in `acme.shout`. */
+export const prefixOf = (type: string) => type.split('.')[0] ?? type;
+
 /** What is wrong with a node of a package: not a `defineNode(...)` value of the SDK's shape. */
 export function nodeProblem(node: AnyNodeDefinition): string | null {
   if (!node || typeof node !== 'object') return 'a node is not a defineNode(...) value';
@@ -74,4 +77,43 @@ export function foreignCredentialProblems(pkg: PackageDefinition): ErrorDetail[]
           ],
     );
   });
+}
+
+/**
+ * What is wrong with a package on its own, every problem at once (packages.md: one detail
+ * per problem): its shape, each node, each type's name and prefix (the first type's), each
+ * node type@version defined twice.
+ */
+export function packageShapeProblems(pkg: PackageDefinition): ErrorDetail[] {
+  if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string' || !Array.isArray(pkg.nodes)) {
+    return [{ path: '', message: 'the default export is not a definePackage({ name, version, nodes }) value' }];
+  }
+  if (pkg.nodes.length === 0 && !pkg.credentials?.length)
+    return [{ path: '', message: 'the package defines no node or credential types' }];
+  const types = [
+    // A node that is no object is named once, by nodeProblem.
+    ...pkg.nodes.flatMap((n, i) =>
+      n && typeof n === 'object' ? [{ type: n.type as unknown, path: `/nodes/${i}/type` }] : [],
+    ),
+    ...(pkg.credentials ?? []).map((c, i) => ({ type: c?.type as unknown, path: `/credentials/${i}/type` })),
+  ];
+  const problems: ErrorDetail[] = [];
+  pkg.nodes.forEach((node, i) => {
+    const problem = nodeProblem(node);
+    if (problem) problems.push({ path: `/nodes/${i}`, message: problem });
+  });
+  const prefix = prefixOf(String(types[0]?.type));
+  for (const { type, path } of types) {
+    if (typeof type !== 'string' || !/^[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*$/.test(type))
+      problems.push({ path, message: `"${String(type)}" is not a type name of the form "<prefix>.<name>"` });
+    else if (prefixOf(type) !== prefix)
+      problems.push({ path, message: `"${type}" is outside the package's prefix "${prefix}."` });
+  }
+  const seen = new Set<string>();
+  pkg.nodes.forEach((node, i) => {
+    const name = `${node?.type}@${node?.version}`;
+    if (seen.has(name)) problems.push({ path: `/nodes/${i}`, message: `${name} is defined twice` });
+    seen.add(name);
+  });
+  return problems;
 }

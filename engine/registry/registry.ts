@@ -1,6 +1,11 @@
 import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
-import { foreignCredentialProblems, nodeProblem, providerPartsProblem } from './definition-problems.js';
+import {
+  foreignCredentialProblems,
+  packageShapeProblems,
+  prefixOf,
+  providerPartsProblem,
+} from './definition-problems.js';
 import { withSendRate } from './send-rate.js';
 
 /** A package as `GET /api/packages` lists it: what loaded, or why it did not. */
@@ -31,9 +36,6 @@ interface InstalledVersion {
 const bySemverDesc = (a: string, b: string) => semver.rcompare(a, b);
 
 const key = (type: string, version: number) => `${type}@${version}`;
-
-/** The part of a type before its first dot: `acme` in `acme.shout`. */
-export const prefixOf = (type: string) => type.split('.')[0] ?? type;
 
 /**
  * Every node type and credential type Waymark knows, several versions of a type side by
@@ -190,8 +192,8 @@ export class NodeRegistry {
   installedProblems(name: string, pkg: PackageDefinition): ErrorDetail[] {
     if (pkg.name !== name)
       return [{ path: '', message: `the default export names ${String(pkg.name)}, package.json ${name}` }];
-    const shape = this.#shapeProblem(pkg);
-    if (shape) return [{ path: '', message: shape }];
+    const shape = packageShapeProblems(pkg);
+    if (shape.length) return shape;
     const problems: ErrorDetail[] = [];
     const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
     const owner = this.#prefixes.get(prefix) ?? this.#installedOwner(`${prefix}.x`);
@@ -272,40 +274,14 @@ export class NodeRegistry {
   }
 
   #problemWith(pkg: PackageDefinition): string | null {
-    const shape = this.#shapeProblem(pkg);
-    if (shape) return shape;
+    const shape = packageShapeProblems(pkg);
+    if (shape.length) return shape.map((p) => p.message).join('; ');
     const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
     const owner = this.#prefixes.get(prefix);
     if (owner && owner !== pkg.name) return `the prefix "${prefix}." belongs to ${owner}`;
     for (const node of pkg.nodes) {
       const clash = this.#nodes.get(key(node.type, node.version));
       if (clash) return `${key(node.type, node.version)} is already defined by ${clash.package.name}`;
-    }
-    return null;
-  }
-
-  /** What is wrong with a package on its own: its shape, its nodes and its types' prefix. */
-  #shapeProblem(pkg: PackageDefinition): string | null {
-    if (typeof pkg.name !== 'string' || typeof pkg.version !== 'string' || !Array.isArray(pkg.nodes)) {
-      return 'the default export is not a definePackage({ name, version, nodes }) value';
-    }
-    const types = [...pkg.nodes.map((n) => n?.type), ...(pkg.credentials ?? []).map((c) => c?.type)];
-    if (types.length === 0) return 'the package defines no node or credential types';
-    const prefix = prefixOf(String(types[0]));
-    for (const node of pkg.nodes) {
-      const problem = nodeProblem(node);
-      if (problem) return problem;
-    }
-    for (const type of types) {
-      if (typeof type !== 'string' || !/^[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*$/.test(type)) {
-        return `"${String(type)}" is not a type name of the form "<prefix>.<name>"`;
-      }
-      if (prefixOf(type) !== prefix) return `"${type}" is outside the package's prefix "${prefix}."`;
-    }
-    const seen = new Set<string>();
-    for (const node of pkg.nodes) {
-      if (seen.has(key(node.type, node.version))) return `${key(node.type, node.version)} is defined twice`;
-      seen.add(key(node.type, node.version));
     }
     return null;
   }

@@ -161,7 +161,20 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
       node: "params: { type: 'object', properties: { text: { type: 'nonsense-type' } } },",
     });
     expect(details).toEqual([
-      { path: '', message: expect.stringMatching(/^badschema\.shout@1: params is not a valid JSON Schema: .+/) },
+      {
+        path: '/nodes/0',
+        message: expect.stringMatching(/^badschema\.shout@1: params is not a valid JSON Schema: .+/),
+      },
+    ]);
+  });
+
+  test('whose types lie outside its prefix, each named in a detail of its own', async () => {
+    const credentials = `[{ type: 'acme.api-key', title: 'Key', schema: { type: 'object' } },
+      { type: 'email.smtp', title: 'SMTP', schema: { type: 'object' } }]`;
+    const details = await refused({ name: 'thief-nodes', prefix: 'thief', version: '1.0.0', credentials });
+    expect(details).toEqual([
+      { path: '/credentials/0/type', message: `"acme.api-key" is outside the package's prefix "thief."` },
+      { path: '/credentials/1/type', message: `"email.smtp" is outside the package's prefix "thief."` },
     ]);
   });
 
