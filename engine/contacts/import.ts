@@ -4,8 +4,10 @@ import { type JsonObject, type JsonValue, WaymarkError } from '@waymark/sdk';
 import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import { prototypeKeys } from '../db/prototype-keys.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { findUnstorableText } from '../db/storable-text.js';
+import { pointerKey } from '../graph/pointer.js';
 import { declareDeliverable } from '../inbound/suppression.js';
 import { type ContactInput, isObject, type NormalizedInput, normalizeInput } from './identity/normalize.js';
 import { upsertContacts } from './identity/upsert.js';
@@ -68,6 +70,18 @@ function unstorableRow(row: number, value: object): ParsedRow | null {
   return { row, field, error: `${field} ${found.problem}` };
 }
 
+/**
+ * A row holding a key that reaches a prototype (`__proto__`, `constructor.prototype`), as its
+ * failure: `POST /api/contacts` refuses such a body (plugins/bodies.ts), so its line or row
+ * fails alone rather than being stored without the key. `field` is its column or JSON pointer.
+ */
+function prototypeKeyRow(row: number, value: object): ParsedRow | null {
+  const [first] = prototypeKeys(value);
+  if (!first) return null;
+  const field = first.map(pointerKey).join('/');
+  return { row, field, error: `${field} is not an allowed key` };
+}
+
 const BATCH = 500;
 const IDENTITY = new Set(['email', 'phone', 'externalId', 'timezone']);
 
@@ -99,15 +113,16 @@ async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) =
     row: number;
     record: Record<string, string>;
   }>) {
-    const unstorable = unstorableRow(row, record);
-    if (unstorable) {
-      yield unstorable;
+    // An empty cell sets nothing (so an empty `__proto__` cell is no such key either).
+    const cells = Object.fromEntries(Object.entries(record).filter(([, value]) => value !== ''));
+    const refused = unstorableRow(row, record) ?? prototypeKeyRow(row, cells);
+    if (refused) {
+      yield refused;
       continue;
     }
     const input: ContactInput = {};
     const attributes: JsonObject = {};
-    for (const [key, value] of Object.entries(record)) {
-      if (value === '') continue; // an empty cell sets nothing
+    for (const [key, value] of Object.entries(cells)) {
       if (IDENTITY.has(key)) (input as Record<string, string>)[key] = value;
       else if (key) attributes[key] = cell(value);
     }
@@ -152,7 +167,9 @@ async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
       continue;
     }
     if (isObject(value))
-      yield unstorableRow(row, value) ?? unknownFields(row, value) ?? { row, input: value as ContactInput };
+      yield unstorableRow(row, value) ??
+        prototypeKeyRow(row, value) ??
+        unknownFields(row, value) ?? { row, input: value as ContactInput };
     else yield { row, error: 'the line is not a JSON object' };
   }
 }

@@ -1,39 +1,8 @@
 import { type ErrorDetail, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { prototypeKeys } from '../../engine/db/prototype-keys.js';
 import { pointerKey } from '../../engine/graph/pointer.js';
-
-interface Place {
-  value: unknown;
-  key?: string;
-  parent?: Place;
-}
-
-function keysTo(place: Place): string[] {
-  const keys: string[] = [];
-  for (let at: Place | undefined = place; at?.parent; at = at.parent) keys.push(at.key as string);
-  return keys.reverse();
-}
-
-/**
- * Where a parsed body holds `__proto__`, or `constructor.prototype`, at any depth: keys that
- * reach an object's prototype when the body is merged into one (`Object.assign`, `a[k] = v`).
- * Walked with a queue, not recursion: a body may nest as deep as JSON.parse allows.
- */
-function prototypeKeys(body: unknown): string[][] {
-  const found: string[][] = [];
-  const queue: Place[] = [{ value: body }];
-  for (let i = 0; i < queue.length; i++) {
-    const place = queue[i] as Place;
-    if (place.value === null || typeof place.value !== 'object') continue;
-    for (const [key, value] of Object.entries(place.value)) {
-      const child = { value, key, parent: place };
-      if (key === '__proto__' || (key === 'prototype' && place.key === 'constructor')) found.push(keysTo(child));
-      else queue.push(child);
-    }
-  }
-  return found;
-}
 
 /**
  * Reads a JSON body. Empty (or only white space) is no body, as when none is sent: a client
