@@ -37,6 +37,13 @@ export interface PackageDescription {
 /** Answers kept per node and function: the engine asks for a node's outputs at each of its steps. */
 const CACHED_ANSWERS = 500;
 
+/**
+ * How long a call that did not answer is answered with its failure, without asking again: each
+ * such call held the main thread (every route, every step) for `DEFINITION_LIMIT_MS`, and a
+ * function that loops for some params loops for them each time.
+ */
+export const UNANSWERED_KEPT_MS = 60_000;
+
 type Check = (value: unknown, what: string) => unknown;
 
 const names: Check = (value, what) => {
@@ -74,17 +81,32 @@ export const callsDefinitions = (described: PackageDescription | null): boolean 
 
 /**
  * A node's function that the package computes in its definitions thread, its answers kept by
- * params (the functions are pure: SDK.md says synchronous and free of I/O).
+ * params (the functions are pure: SDK.md says synchronous and free of I/O), and its failure to
+ * answer in time too, for `UNANSWERED_KEPT_MS`.
  */
 function remote(fn: DefinitionFunction, node: { type: string; version: number }, calls: DefinitionThread) {
   const answers = new Map<string, unknown>();
+  const unanswered = new Map<string, { error: DefinitionCallError; until: number }>();
   const what = `${fn} of ${node.type}@${node.version}`;
+  const keep = <T>(kept: Map<string, T>, key: string, value: T) => {
+    if (kept.size >= CACHED_ANSWERS) kept.delete(kept.keys().next().value as string);
+    kept.set(key, value);
+  };
   return (params: unknown) => {
     const key = JSON.stringify(params) ?? '';
     if (answers.has(key)) return answers.get(key);
-    const answer = CHECKS[fn](calls.call(fn, node, params), what);
-    if (answers.size >= CACHED_ANSWERS) answers.delete(answers.keys().next().value as string);
-    answers.set(key, answer);
+    const failed = unanswered.get(key);
+    if (failed && failed.until > Date.now()) throw new DefinitionCallError(failed.error.message, true);
+    unanswered.delete(key);
+    let answer: unknown;
+    try {
+      answer = CHECKS[fn](calls.call(fn, node, params), what);
+    } catch (error) {
+      if (error instanceof DefinitionCallError && error.unanswered)
+        keep(unanswered, key, { error, until: Date.now() + UNANSWERED_KEPT_MS });
+      throw error;
+    }
+    keep(answers, key, answer);
     return answer;
   };
 }

@@ -74,6 +74,12 @@ beforeAll(async () => {
     run: 'return { next: ctx.params.variants[0], output: { contact: ctx.contact === null ? null : ctx.contact.email } };',
   });
   await install({ name: 'loops-nodes', prefix: 'loops', version: '1.0.0', node: 'validate: () => { for (;;) {} },' });
+  await install({
+    name: 'slowdef-nodes',
+    prefix: 'slowdef',
+    version: '1.0.0',
+    node: 'outputs: () => { for (;;) {} },',
+  });
 }, 90_000);
 afterAll(async () => {
   await worker?.stop();
@@ -193,6 +199,30 @@ describe("an installed package's definition functions, computed in its thread", 
     });
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await api('GET', '/api/nodes')).status).toBe(200);
+  }, 30_000);
+
+  test('a validate that did not answer is not waited for again: the next check answers at once with the same problem', async () => {
+    const id = await journey({ type: 'loops.shout', params: { text: 'again' } });
+    const first = await api('POST', `/api/journeys/${id}/validate`);
+    const started = Date.now();
+    expect((await api('POST', `/api/journeys/${id}/validate`)).body).toEqual(first.body);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  }, 30_000);
+
+  test("an outputs that never returns is its node's problem: publishing is 422 naming it, and it is not waited for again", async () => {
+    const id = await journey({ type: 'slowdef.shout', params: { text: 'hi' } });
+    const problem = {
+      nodeId: 'pkg',
+      message: expect.stringMatching(
+        /^outputs could not be computed: outputs of slowdef\.shout@1 \(slowdef-nodes@1\.0\.0\) did not answer within 2000 ms/,
+      ),
+    };
+    const published = await api('POST', `/api/journeys/${id}/publish`);
+    expect(published.status).toBe(422);
+    expect(published.body.error).toMatchObject({ code: 'invalid_graph', details: [problem] });
+    const started = Date.now();
+    expect((await api('POST', `/api/journeys/${id}/validate`)).body).toEqual({ valid: false, errors: [problem] });
+    expect(Date.now() - started).toBeLessThan(1_000);
   }, 30_000);
 });
 

@@ -2,21 +2,34 @@ import { type ErrorDetail, outputsOf } from '@waymark/sdk';
 import type { GraphEdge, GraphNode } from '../types.js';
 import type { KnownNode } from './nodes.js';
 
-function outputsOfNode(known: KnownNode): readonly string[] | null {
-  const { definition, params, paramsValid } = known;
-  if (typeof definition.outputs !== 'function') return outputsOf(definition, {});
-  // Outputs computed from invalid params are not worth checking against: the params error says it.
-  if (!paramsValid) return null;
-  try {
-    return outputsOf(definition, params);
-  } catch {
-    return null;
+/**
+ * Each known node's outputs for its params (null: not worth checking edges against, as for
+ * invalid params, which their own problem names), computed once a node; an `outputs(params)`
+ * that throws or never answers (an installed package's, past its time limit) is a problem of
+ * its node, since each of its steps would fail the same way.
+ */
+function outputsOfNodes(known: ReadonlyMap<string, KnownNode>) {
+  const outputs = new Map<string, readonly string[] | null>();
+  const errors: ErrorDetail[] = [];
+  for (const [id, { definition, params, paramsValid }] of known) {
+    if (typeof definition.outputs !== 'function') outputs.set(id, outputsOf(definition, {}));
+    else if (!paramsValid) outputs.set(id, null);
+    else
+      try {
+        outputs.set(id, outputsOf(definition, params));
+      } catch (error) {
+        outputs.set(id, null);
+        const message = error instanceof Error ? error.message : String(error);
+        errors.push({ nodeId: id, message: `outputs could not be computed: ${message}` });
+      }
   }
+  return { outputs, errors };
 }
 
 /**
  * Edge rules: ids are unique, source and target name nodes of the graph, and the
- * `sourceHandle` is one of the source node's outputs (for its params). Returns the edges
+ * `sourceHandle` is one of the source node's outputs (for its params), which must be
+ * computable for every node with valid params, whether edges leave it or not. Returns the edges
  * that may take part in the topology checks.
  */
 export function checkEdges(
@@ -24,7 +37,7 @@ export function checkEdges(
   nodes: readonly GraphNode[],
   known: ReadonlyMap<string, KnownNode>,
 ): { errors: ErrorDetail[]; sound: GraphEdge[] } {
-  const errors: ErrorDetail[] = [];
+  const { outputs: outputsOfNode, errors } = outputsOfNodes(known);
   const sound: GraphEdge[] = [];
   const nodeIds = new Set(nodes.map((n) => n.id));
   const seen = new Set<string>();
@@ -45,7 +58,7 @@ export function checkEdges(
       }
     }
     const source = known.get(edge.source);
-    const outputs = source ? outputsOfNode(source) : null;
+    const outputs = outputsOfNode.get(edge.source) ?? null;
     if (source && outputs && !outputs.includes(edge.sourceHandle)) {
       const names = outputs.length ? outputs.map((o) => `"${o}"`).join(', ') : 'none';
       errors.push({

@@ -17,7 +17,11 @@ export type DefinitionFunction = 'outputs' | 'validate' | 'readsContact' | 'read
 
 /** 500: a package's definition function that did not answer in time, or answered what it may not. */
 export class DefinitionCallError extends WaymarkError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** It did not answer within `DEFINITION_LIMIT_MS` (its thread was ended). */
+    readonly unanswered = false,
+  ) {
     super('internal_error', message);
     this.name = 'DefinitionCallError';
   }
@@ -112,6 +116,7 @@ export class DefinitionThread {
       this.stop();
       throw new DefinitionCallError(
         `${what} did not answer within ${DEFINITION_LIMIT_MS} ms: it must be synchronous and free of I/O`,
+        true,
       );
     }
     this.rest();
