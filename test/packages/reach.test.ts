@@ -70,6 +70,11 @@ beforeAll(async () => {
     'own',
     "const text = (await import('node:fs')).readFileSync(new URL('./README.md', import.meta.url), 'utf8'); return { next: 'out', output: { readme: text.split('\\n')[0] } };",
   );
+  await install(
+    t,
+    'link',
+    "(await import('node:fs')).symlinkSync('/etc/passwd', new URL('./l', import.meta.url)); return { next: 'out' };",
+  );
   await install(t, 'database', connects("'127.0.0.1'", String(databasePort)));
   await install(t, 'named', connects("'localhost'", String(databasePort)));
   await install(t, 'standin', connects("'127.0.0.1'", String(standInPort)));
@@ -158,6 +163,15 @@ describe("a package's process reads only its own files and writes none", () => {
     },
     30_000,
   );
+
+  test('a symbolic link made in its own folder fails the step with step.forbidden, naming the link', async () => {
+    const { step } = await stepOf(t, 'link.shout');
+    expect(step?.error).toMatchObject({
+      code: 'step.forbidden',
+      retryable: false,
+      message: expect.stringMatching(/^cannot write \/\S+\/node_modules\/link-nodes\/l: a package may read only/),
+    });
+  }, 30_000);
 
   test('its own files read as before', async () => {
     const { run, step } = await stepOf(t, 'own.shout');

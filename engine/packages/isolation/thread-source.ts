@@ -1,4 +1,5 @@
 import { DESCRIBE_SOURCE } from './thread-describe-source.js';
+import { LOCK_LINKS_SOURCE } from './thread-links-source.js';
 import { LOCK_LISTENING_SOURCE } from './thread-listen-source.js';
 import { FORBIDDEN_CODE, LOCK_MODULES_SOURCE, UNRESOLVED_MARK } from './thread-lock-source.js';
 import { LOCK_REACH_SOURCE } from './thread-reach-source.js';
@@ -54,6 +55,8 @@ const moduleCache = require('node:module')._cache;
 ${LOCK_MODULES_SOURCE}
 ${LOCK_REACH_SOURCE}
 ${LOCK_LISTENING_SOURCE}
+${LOCK_LINKS_SOURCE}
+lockLinks();
 lockListening();
 lockReach(reach);
 lockModules();
