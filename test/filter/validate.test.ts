@@ -28,7 +28,7 @@ describe('validateFilter', () => {
     expect(validateFilter(filter, 'condition')).toEqual([]);
   });
 
-  test('names the JSON pointer of each bad clause', () => {
+  test('names the JSON pointer of each bad key', () => {
     const errors = validateFilter(
       {
         all: [
@@ -40,13 +40,72 @@ describe('validateFilter', () => {
       'segment',
       '',
     );
-    expect(errors.map((e) => e.path)).toEqual(['/all/1', '/all/2/not']);
+    expect(errors.map((e) => e.path)).toEqual(['/all/1/op', '/all/2/not/op']);
   });
 
   test('prefixes pointers with the given one', () => {
     expect(validateFilter({ any: [{ list: 'l', op: 'in' }] }, 'segment', '/params/filter')[0]?.path).toBe(
-      '/params/filter/any/0',
+      '/params/filter/any/0/op',
     );
+  });
+
+  test.each([
+    [
+      'a bad op',
+      {
+        all: [
+          { attr: 'a', op: 'eq', value: 1 },
+          { attr: 'b', op: 'eqq', value: 1 },
+        ],
+      },
+      '/filter/all/1/op',
+    ],
+    [
+      'a bad within',
+      {
+        any: [
+          { tag: 'x', op: 'has' },
+          { event: 'buy', op: 'count', within: 'soon' },
+        ],
+      },
+      '/filter/any/1/within',
+    ],
+    ['in without an array', { attr: 'a', op: 'in', value: 1 }, '/filter/value'],
+    ['a missing value', { attr: 'a', op: 'eq' }, '/filter/value'],
+    ['an empty tag', { all: [{ tag: '', op: 'has' }] }, '/filter/all/0/tag'],
+    ['a step path that is no string', { step: 'n1', path: 1, op: 'exists' }, '/filter/path'],
+    ['a reserved attribute path', { attr: 'a.__proto__', op: 'exists' }, '/filter/attr'],
+    ['a bad count bound', { tag: 'x', op: 'has', count: { gte: 1.5 } }, '/filter/count/gte'],
+    ['a count key that is no bound', { tag: 'x', op: 'has', count: { 'a/b': 1 } }, '/filter/count/a~1b'],
+    ['an event bound that is no number', { event: 'buy', op: 'count', gte: 'one' }, '/filter/gte'],
+    ['all that is no list', { all: { attr: 'a', op: 'exists' } }, '/filter/all'],
+  ] as [string, unknown, string][])('points at the faulty key itself: %s', (_name, filter, path) => {
+    expect(validateFilter(filter, 'condition', '/filter').map((e) => e.path)).toEqual([path]);
+  });
+
+  test('keeps each problem’s message, one per key', () => {
+    expect(validateFilter({ all: [{ tag: '', op: 'maybe' }] }, 'segment', '/filter')).toEqual([
+      { path: '/filter/all/0/tag', message: 'tag must be a non-empty string' },
+      { path: '/filter/all/0/op', message: 'op must be "has" or "hasNot"' },
+    ]);
+    expect(validateFilter({ attr: 'a', op: 'in', value: 1 }, 'segment', '/filter')).toEqual([
+      { path: '/filter/value', message: 'op "in" needs an array value' },
+    ]);
+  });
+
+  test('names each unknown key at its own pointer', () => {
+    expect(validateFilter({ attr: 'a', op: 'exists', colour: 'red', size: 2 }, 'segment')).toEqual([
+      { path: '/colour', message: 'unknown key colour in a attr clause' },
+      { path: '/size', message: 'unknown key size in a attr clause' },
+    ]);
+  });
+
+  test('names the clause when the clause itself is wrong', () => {
+    expect(validateFilter({ all: [{ attr: 'a', tag: 'b', op: 'eq' }] }, 'segment').map((e) => e.path)).toEqual([
+      '/all/0',
+    ]);
+    expect(validateFilter({ any: [{ trigger: 'x', op: 'exists' }] }, 'segment').map((e) => e.path)).toEqual(['/any/0']);
+    expect(validateFilter({ not: 'plan = pro' }, 'segment').map((e) => e.path)).toEqual(['/not']);
   });
 
   test('refuses trigger and step clauses outside conditions', () => {

@@ -123,7 +123,7 @@ describe('a segment filter', () => {
   });
 
   test.each([
-    ['constructor', { attr: 'constructor', op: 'exists' }, ''],
+    ['constructor', { attr: 'constructor', op: 'exists' }, '/attr'],
     [
       '__proto__',
       {
@@ -132,15 +132,15 @@ describe('a segment filter', () => {
           { attr: '__proto__', op: 'exists' },
         ],
       },
-      '/all/1',
+      '/all/1/attr',
     ],
-    ['prototype', { any: [{ not: { attr: 'prototype', op: 'eq', value: 1 } }] }, '/any/0/not'],
-    ['a path into Object.prototype', { attr: 'constructor.name', op: 'eq', value: 'Object' }, ''],
-    ['a nested __proto__', { attr: 'profile.__proto__.polluted', op: 'exists' }, ''],
+    ['prototype', { any: [{ not: { attr: 'prototype', op: 'eq', value: 1 } }] }, '/any/0/not/attr'],
+    ['a path into Object.prototype', { attr: 'constructor.name', op: 'eq', value: 'Object' }, '/attr'],
+    ['a nested __proto__', { attr: 'profile.__proto__.polluted', op: 'exists' }, '/attr'],
     [
       'an event property',
       { event: 'purchase', op: 'count', where: { attr: 'constructor.prototype', op: 'exists' } },
-      '/where',
+      '/where/attr',
     ],
   ])('naming %s is 400 with the JSON pointer, and nothing is read or changed', async (_name, filter, pointer) => {
     const before = await contactCount();
@@ -228,7 +228,7 @@ describe('a journey filter', () => {
 
   test.each([
     ['33 levels deep', nested(33), `/filter${'/not'.repeat(32)}`],
-    ['a prototype key', { all: [{ trigger: 'body.__proto__', op: 'exists' }] }, '/filter/all/0'],
+    ['a prototype key', { all: [{ trigger: 'body.__proto__', op: 'exists' }] }, '/filter/all/0/trigger'],
   ])('%s cannot be published: 422 naming the pointer, no version stored', async (_name, filter, pointer) => {
     const created = await t.app.inject({
       method: 'POST',

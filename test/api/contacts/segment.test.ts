@@ -63,7 +63,7 @@ describe('GET /api/contacts?segment=', () => {
     expect(res.total).toBe(9);
   });
 
-  test('answers 400 with the JSON pointer of a bad clause', async () => {
+  test('answers 400 with the JSON pointer of a bad clause’s faulty key', async () => {
     const res = await segment({
       all: [
         { attr: 'country', op: 'eq', value: 'FI' },
@@ -71,7 +71,7 @@ describe('GET /api/contacts?segment=', () => {
       ],
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.details[0].path).toBe('/all/1');
+    expect(res.json().error.details[0].path).toBe('/all/1/op');
   });
 
   test('refuses a limit above 1000', async () => {

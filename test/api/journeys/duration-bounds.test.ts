@@ -55,12 +55,12 @@ describe('durations in node params', () => {
     expect((await publish(graphWith('core.split', split('P365250D'), ['a', 'b']))).statusCode).toBe(201);
   });
 
-  test('a condition’s event window past 1000 years is refused at its clause', async () => {
+  test('a condition’s event window past 1000 years is refused at its within', async () => {
     const condition = (within: string): JsonObject => ({ filter: { event: 'purchase', op: 'count', gte: 1, within } });
     const res = await publish(graphWith('core.condition', condition('P99999Y'), ['yes', 'no']));
     expect(res.statusCode).toBe(422);
     expect(res.json().error.details).toEqual([
-      { nodeId: 'n', path: '/filter', message: 'within must be at most 1000 years (P365250D)' },
+      { nodeId: 'n', path: '/filter/within', message: 'within must be at most 1000 years (P365250D)' },
     ]);
     expect((await publish(graphWith('core.condition', condition('P365250D'), ['yes', 'no']))).statusCode).toBe(201);
   });

@@ -12,26 +12,28 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const condition = (filter: JsonObject) => publishGraph(t, graphWith('core.condition', { filter }, ['yes', 'no']));
-const refusal = (message: string) => [{ nodeId: 'n', path: '/filter', message }];
+const refusal = (key: string, message: string) => [{ nodeId: 'n', path: `/filter/${key}`, message }];
 
 describe('counts in filters', () => {
-  test('an event count that is not a whole number is refused at the clause', async () => {
+  test('an event count that is not a whole number is refused at its bound', async () => {
     const res = await condition({ event: 'purchase', op: 'count', gte: 1.5 });
     expect(res.statusCode).toBe(422);
     expect(res.json().error.code).toBe('invalid_graph');
-    expect(res.json().error.details).toEqual(refusal('gte must be a whole number from 0 to 2147483647'));
+    expect(res.json().error.details).toEqual(refusal('gte', 'gte must be a whole number from 0 to 2147483647'));
   });
 
-  test('an event count past a PostgreSQL integer is refused at the clause', async () => {
+  test('an event count past a PostgreSQL integer is refused at its bound', async () => {
     const res = await condition({ event: 'purchase', op: 'count', lt: 1e20 });
     expect(res.statusCode).toBe(422);
-    expect(res.json().error.details).toEqual(refusal('lt must be a whole number from 0 to 2147483647'));
+    expect(res.json().error.details).toEqual(refusal('lt', 'lt must be a whole number from 0 to 2147483647'));
   });
 
-  test('a tag count below zero is refused at the clause', async () => {
+  test('a tag count below zero is refused at its bound', async () => {
     const res = await condition({ tag: 'vip', op: 'has', count: { gte: -1 } });
     expect(res.statusCode).toBe(422);
-    expect(res.json().error.details).toEqual(refusal('count.gte must be a whole number from 0 to 2147483647'));
+    expect(res.json().error.details).toEqual(
+      refusal('count/gte', 'count.gte must be a whole number from 0 to 2147483647'),
+    );
   });
 
   test('counts from 0 to 2147483647 publish', async () => {

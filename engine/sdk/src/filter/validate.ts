@@ -42,26 +42,37 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
 
-function comparisonProblems(c: Obj): string[] {
+/** One problem of a clause, at the key it is about: `at` is a pointer below the clause (`/op`, `/count/gte`). */
+interface KeyProblem {
+  at: string;
+  message: string;
+}
+const atKey = (key: string, message: string): KeyProblem[] => [{ at: `/${key}`, message }];
+/** A key a client chose, as one JSON pointer token (RFC 6901). */
+const token = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+// A missing value is named where it belongs, as a schema names a missing field.
+function comparisonProblems(c: Obj): KeyProblem[] {
   const op = c.op;
-  if (typeof op !== 'string' || !COMPARE_OPS.includes(op)) return [`op must be one of ${COMPARE_OPS.join(', ')}`];
+  if (typeof op !== 'string' || !COMPARE_OPS.includes(op))
+    return atKey('op', `op must be one of ${COMPARE_OPS.join(', ')}`);
   if (op === 'exists') return [];
-  if (!Object.hasOwn(c, 'value')) return [`op "${op}" needs a value`];
+  if (!Object.hasOwn(c, 'value')) return atKey('value', `op "${op}" needs a value`);
   const v = c.value;
-  if ((op === 'in' || op === 'nin') && !Array.isArray(v)) return [`op "${op}" needs an array value`];
+  if ((op === 'in' || op === 'nin') && !Array.isArray(v)) return atKey('value', `op "${op}" needs an array value`);
   if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof v !== 'number' && typeof v !== 'string')
-    return [`op "${op}" needs a number or string value`];
-  if (op === 'contains' && !isScalar(v)) return ['op "contains" needs a string, number or boolean value'];
+    return atKey('value', `op "${op}" needs a number or string value`);
+  if (op === 'contains' && !isScalar(v)) return atKey('value', 'op "contains" needs a string, number or boolean value');
   return [];
 }
 
 // A window reaching back past the bound starts before the times PostgreSQL stores: a filter
 // run as SQL (a condition on events, a segment) failed its step on every retry.
-function durationProblem(c: Obj, key: string): string[] {
+function durationProblem(c: Obj, key: string): KeyProblem[] {
   if (!Object.hasOwn(c, key)) return [];
   const ms = typeof c[key] === 'string' ? parseDuration(c[key] as string) : null;
-  if (ms === null) return [`${key} must be an ISO 8601 duration (e.g. P7D)`];
-  return isDurationWithinBound(ms) ? [] : [`${key} must be ${DURATION_BOUND_TEXT}`];
+  if (ms === null) return atKey(key, `${key} must be an ISO 8601 duration (e.g. P7D)`);
+  return isDurationWithinBound(ms) ? [] : atKey(key, `${key} must be ${DURATION_BOUND_TEXT}`);
 }
 
 /** The largest count a bound may name: a tag's count is a PostgreSQL integer. */
@@ -69,26 +80,29 @@ const COUNT_MAX = 2_147_483_647;
 
 // Counts are compared in SQL as integers: a bound of 1.5 or 1e20 failed the step on every
 // retry ('invalid input syntax for type bigint', 'out of range'); one below zero means nothing.
-function rangeProblems(r: Obj, where: string): string[] {
+// `where` names the bounds' object for messages (`count.`) and pointers (`count/`), or is ''.
+function rangeProblems(r: Obj, where: string): KeyProblem[] {
   return RANGE_KEYS.filter((k) => Object.hasOwn(r, k)).flatMap((k) => {
     const v = r[k];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return [`${where}${k} must be a number`];
+    const key = where ? `${where}/${k}` : k;
+    const named = where ? `${where}.${k}` : k;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return atKey(key, `${named} must be a number`);
     return Number.isInteger(v) && v >= 0 && v <= COUNT_MAX
       ? []
-      : [`${where}${k} must be a whole number from 0 to ${COUNT_MAX}`];
+      : atKey(key, `${named} must be a whole number from 0 to ${COUNT_MAX}`);
   });
 }
 
 /** Why a dotted path names no field: one of its segments is reserved (`RESERVED_NAMES`). */
-function pathProblems(key: string, path: unknown): string[] {
+function pathProblems(key: string, path: unknown): KeyProblem[] {
   if (typeof path !== 'string') return [];
   const reserved = path.split('.').filter((seg) => RESERVED_NAMES.includes(seg));
-  return reserved.length ? [`${key} names no field: "${reserved[0]}" is reserved`] : [];
+  return reserved.length ? atKey(key, `${key} names no field: "${reserved[0]}" is reserved`) : [];
 }
 
-function clauseProblems(kind: Kind, c: Obj): string[] {
+function clauseProblems(kind: Kind, c: Obj): KeyProblem[] {
   const name = c[kind];
-  const named = typeof name === 'string' && name.length > 0 ? [] : [`${kind} must be a non-empty string`];
+  const named = typeof name === 'string' && name.length > 0 ? [] : atKey(kind, `${kind} must be a non-empty string`);
   switch (kind) {
     case 'attr':
     case 'computed':
@@ -98,7 +112,7 @@ function clauseProblems(kind: Kind, c: Obj): string[] {
       return [
         ...named,
         ...pathProblems('step', name),
-        ...(typeof c.path === 'string' ? pathProblems('path', c.path) : ['path must be a string']),
+        ...(typeof c.path === 'string' ? pathProblems('path', c.path) : atKey('path', 'path must be a string')),
         ...comparisonProblems(c),
       ];
     case 'tag': {
@@ -108,25 +122,27 @@ function clauseProblems(kind: Kind, c: Obj): string[] {
           ? []
           : isObj(count)
             ? [
-                ...rangeProblems(count, 'count.'),
+                ...rangeProblems(count, 'count'),
                 ...Object.keys(count)
                   .filter((k) => !(RANGE_KEYS as readonly string[]).includes(k))
-                  .map((k) => `count.${k} is not a bound (use ${RANGE_KEYS.join(', ')})`),
+                  .flatMap((k) =>
+                    atKey(`count/${token(k)}`, `count.${k} is not a bound (use ${RANGE_KEYS.join(', ')})`),
+                  ),
               ]
-            : ['count must be an object such as {"gte": 2}'];
-      const ops = c.op === 'has' || c.op === 'hasNot' ? [] : ['op must be "has" or "hasNot"'];
+            : atKey('count', 'count must be an object such as {"gte": 2}');
+      const ops = c.op === 'has' || c.op === 'hasNot' ? [] : atKey('op', 'op must be "has" or "hasNot"');
       return [...named, ...ops, ...countProblems, ...durationProblem(c, 'lastAddedWithin')];
     }
     case 'list':
       return [
         ...named,
-        ...(c.op === 'member' || c.op === 'notMember' ? [] : ['op must be "member" or "notMember"']),
+        ...(c.op === 'member' || c.op === 'notMember' ? [] : atKey('op', 'op must be "member" or "notMember"')),
         ...durationProblem(c, 'addedWithin'),
       ];
     case 'event':
       return [
         ...named,
-        ...(c.op === 'count' ? [] : ['op must be "count"']),
+        ...(c.op === 'count' ? [] : atKey('op', 'op must be "count"')),
         ...rangeProblems(c, ''),
         ...durationProblem(c, 'within'),
       ];
@@ -136,14 +152,16 @@ function clauseProblems(kind: Kind, c: Obj): string[] {
 }
 
 /**
- * Checks a filter's shape; each problem names the JSON pointer of the bad clause (prefixed
- * by `pointer`). `trigger` and `step` clauses are allowed only in conditions; in the `event`
+ * Checks a filter's shape; each problem names the JSON pointer of the bad key (`/all/1/op`,
+ * `/value` for a value missing or of the wrong kind), or of the clause when the clause itself
+ * is wrong (not an object, no kind or two, not allowed here, nested too deep), prefixed by
+ * `pointer`. `trigger` and `step` clauses are allowed only in conditions; in the `event`
  * context `attr` names a key of the event's properties and `event` clauses are refused.
  * Clauses nest at most `MAX_FILTER_DEPTH` levels; a path through a reserved name
  * (`__proto__`, `constructor`, `prototype`) names no field and is refused.
  *
  * @example
- * validateFilter({ all: [{ attr: 'x', op: 'eqq' }] }, 'segment') // [{ path: '/all/0', message: 'op must be one of …' }]
+ * validateFilter({ all: [{ attr: 'x', op: 'eqq' }] }, 'segment') // [{ path: '/all/0/op', message: 'op must be one of …' }]
  */
 export function validateFilter(filter: unknown, context: FilterContext, pointer = ''): ErrorDetail[] {
   return validateClause(filter, context, pointer, 1);
@@ -163,10 +181,12 @@ function validateClause(filter: unknown, context: FilterContext, pointer: string
   }
   const kind = kinds[0] as Kind;
   const extra = Object.keys(filter).filter((k) => k !== kind && !ALLOWED[kind].includes(k));
-  if (extra.length) return fail(`unknown key${extra.length > 1 ? 's' : ''} ${extra.join(', ')} in a ${kind} clause`);
+  if (extra.length)
+    return extra.map((k) => ({ path: `${pointer}/${token(k)}`, message: `unknown key ${k} in a ${kind} clause` }));
   if (kind === 'all' || kind === 'any') {
     const children = filter[kind];
-    if (!Array.isArray(children)) return fail(`${kind} must be an array of filters`);
+    if (!Array.isArray(children))
+      return [{ path: `${pointer}/${kind}`, message: `${kind} must be an array of filters` }];
     return children.flatMap((f, i) => validateClause(f, context, `${pointer}/${kind}/${i}`, depth + 1));
   }
   if (kind === 'not') return validateClause(filter.not, context, `${pointer}/not`, depth + 1);
@@ -175,7 +195,7 @@ function validateClause(filter: unknown, context: FilterContext, pointer: string
   if ((kind === 'event' || kind === 'computed') && context === 'event')
     return fail(`${kind} clauses are not allowed in an event filter`);
   const problems = clauseProblems(kind, filter);
-  if (problems.length) return fail(problems.join('; '));
+  if (problems.length) return problems.map(({ at, message }) => ({ path: `${pointer}${at}`, message }));
   if (kind === 'event' && filter.where !== undefined)
     return validateClause(filter.where, 'event', `${pointer}/where`, depth + 1);
   return [];
