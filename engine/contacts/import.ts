@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { type JsonObject, type JsonValue, WaymarkError } from '@waymark/sdk';
+import { type ErrorDetail, type JsonObject, type JsonValue, WaymarkError } from '@waymark/sdk';
 import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -174,11 +174,27 @@ async function* ndjsonRows(stream: Readable): AsyncGenerator<ParsedRow> {
   }
 }
 
+/** A row's failure as an error answer's detail (`{ error: { details } }` holds no `failed` list). */
+type RowDetail = ErrorDetail & { row: number; field?: string };
+const rowDetail = ({ row, field, error }: ImportFailure): RowDetail => ({
+  row,
+  ...(field ? { field } : {}),
+  message: error,
+});
+const count = (n: number) => n.toLocaleString('en-US');
+const failedNote = (failed: number, listed: number) =>
+  failed === 0
+    ? 'none failed'
+    : `${count(failed)} failed (${listed < failed ? `the first ${listed} listed` : 'listed'})`;
+
 /**
  * Imports contacts from a CSV (header row; `email`, `phone`, `externalId`, `timezone` are
  * identity fields, other columns attributes) or NDJSON stream (one `POST /api/contacts` body
  * per line), streamed and upserted in batches. Bad rows never stop good ones: the first
- * `MAX_REPORTED_FAILURES` are reported with their row numbers, all are counted.
+ * `MAX_REPORTED_FAILURES` are reported with their row numbers, all are counted. A stream that
+ * fails with a `WaymarkError` (a body over its limit) after some batches were stored throws
+ * it saying which rows were read, how many stored and failed, with the failures (the first
+ * `MAX_REPORTED_FAILURES`) as its `details`.
  */
 export async function importContacts(
   db: Kysely<Database>,
@@ -191,6 +207,8 @@ export async function importContacts(
   const failures = new Failures();
   // The last row of the last batch stored: every row up to it is done with.
   let stored = 0;
+  // The failures among those rows: the rows failed are read in order, so all met by then.
+  let failedByThen = 0;
   // `deliverable`: the line says `emailUndeliverable: null`, as `POST /api/contacts` takes it.
   let batch: { row: number; value: NormalizedInput; deliverable: boolean }[] = [];
   const flush = async () => {
@@ -217,6 +235,7 @@ export async function importContacts(
     });
     await declareDeliverable(db, workspaceId, deliverable);
     stored = rows.at(-1)?.row ?? stored;
+    failedByThen = failures.count;
   };
   try {
     for await (const parsed of format === 'csv' ? csvRows(stream, (f) => failures.add(f)) : ndjsonRows(stream)) {
@@ -242,10 +261,19 @@ export async function importContacts(
   } catch (error) {
     // Batches are committed as they are read; a stream cut short (a body over its limit) says how far it got.
     if (!(error instanceof WaymarkError)) throw error;
-    const done = stored
-      ? `rows 1–${stored} were stored before it, the rest were not (send them again from row ${stored + 1})`
-      : 'no row was stored';
-    throw new WaymarkError(error.code, `${error.message}; ${done}`, error.details, { cause: error });
+    if (!stored)
+      throw new WaymarkError(error.code, `${error.message}; no row was stored`, error.details, { cause: error });
+    const failed = failures.first().filter((f) => f.row <= stored);
+    const done = `rows 1–${stored} were read: ${count(result.imported)} stored, ${failedNote(failedByThen, failed.length)}`;
+    const again = `the rest were not (send them again from row ${stored + 1})`;
+    throw new WaymarkError(
+      error.code,
+      `${error.message}; ${done}; ${again}`,
+      [...error.details, ...failed.map(rowDetail)],
+      {
+        cause: error,
+      },
+    );
   }
   // A workspace grows by thousands at once only here: the planner must see it before the next
   // webhook looks a contact up (autovacuum looks once a minute, if at all).

@@ -98,7 +98,9 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       // a body past the bound is left unread and its connection closed after the answer.
       return drainOversizedBody(request).then((whole) => {
         if (!whole) reply.header('connection', 'close');
-        sendError(reply, 'payload_too_large', known?.message ?? error.message);
+        // An import cut short lists the failed rows among those it read (engine/contacts/import.ts).
+        const details = error instanceof WaymarkError ? error.details : [];
+        sendError(reply, 'payload_too_large', known?.message ?? error.message, details);
       });
     }
     if (error instanceof WaymarkError) {

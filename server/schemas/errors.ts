@@ -21,6 +21,8 @@ export const errorSchema = {
               journeyId: { type: 'string' },
               journeyName: { type: 'string' },
               version: { type: 'integer' },
+              row: { type: 'integer', description: 'an import row that failed (a 413 import: the rows read)' },
+              field: { type: 'string', description: "that row's column or JSON pointer without its leading /" },
               message: { type: 'string' },
             },
             required: ['message'],

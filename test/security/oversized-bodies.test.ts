@@ -176,7 +176,7 @@ describe('a body over the route’s limit gets 413 payload_too_large, read by No
       status: 413,
       code: 'payload_too_large',
       message:
-        'an import is at most 50 MiB; rows 1–500 were stored before it, the rest were not (send them again from row 501)',
+        'an import is at most 50 MiB; rows 1–500 were read: 500 stored, none failed; the rest were not (send them again from row 501)',
     });
     expect(await count('contacts')).toBe(contacts + 500);
   });
