@@ -10,6 +10,7 @@ import { isEditorPage } from './editor-pages.js';
 import { authPlugin } from './plugins/auth.js';
 import { bodiesPlugin } from './plugins/bodies.js';
 import { bodyChecksPlugin } from './plugins/body-checks.js';
+import { closingPlugin } from './plugins/closing.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { failedAuthPlugin } from './plugins/failed-auth.js';
 import { hardenAnswer, headersPlugin } from './plugins/headers.js';
@@ -80,6 +81,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       return sendError(reply, 'not_found', `no such resource: ${why}`);
     },
     schemaController: validatorCompilers,
+    // Requests that come while the server closes are answered by closingPlugin, in our shape.
+    return503OnClosing: false,
   });
   app.decorate('runtime', runtime);
   app.decorate('workerRequired', Boolean(options.workerRunning));
@@ -90,6 +93,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(bodyChecksPlugin);
   app.addHook('onRoute', addCommonAnswers);
   await app.register(headersPlugin);
+  await app.register(closingPlugin);
   // Decided by the route reached, like auth: no spelling of a path skips it.
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url ?? '';

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { DATABASE_UNREACHABLE } from '../../../engine/health.js';
 
-/** `GET /healthz`: 200 once migrated with the worker running, 503 while the database is unreachable. */
+/**
+ * `GET /healthz`: 200 once migrated with the worker running, 503 while the database is
+ * unreachable and once the server is shutting down.
+ */
 export async function healthRoutes(app: FastifyInstance) {
   app.get(
     '/healthz',
@@ -23,6 +26,7 @@ export async function healthRoutes(app: FastifyInstance) {
     },
     async (_request, reply) => {
       const { health } = app.runtime;
+      if (app.isClosing()) return reply.code(503).send({ ok: false, reason: 'the server is shutting down' });
       if (!health.ok) return reply.code(503).send({ ok: false, reason: DATABASE_UNREACHABLE });
       if (app.workerRequired && !app.workerRunning())
         return reply.code(503).send({ ok: false, reason: 'the worker is not running' });
