@@ -36,7 +36,7 @@ export async function readDraft(db: Kysely<Database>, workspaceId: string, id: s
  * The one check of a draft that validate, test runs and publish share, so none of them
  * accepts a draft another refuses: the graph's rules, the goal a split's winner needs, and
  * the package pins (API.md "Journeys": the highest installed version of each package that
- * defines every `type@version` of it used; none → a problem naming the nodes). `gone`: versions
+ * defines every `type@version` of it used; none → a problem on each node naming what is missing). `gone`: versions
  * found removed since this process loaded them (`name@version`), never pinned.
  *
  * @example
@@ -54,10 +54,7 @@ export async function checkDraft(
     problems: [
       ...(await graphProblems(db, workspaceId, draft.graph, registry)),
       ...goalProblems(draft.graph, draft.settings),
-      ...unpinned.map((nodeId) => ({
-        nodeId,
-        message: 'no single installed version of its package defines every node of it used here',
-      })),
+      ...unpinned,
     ],
     pins,
   };

@@ -149,31 +149,48 @@ export class NodeRegistry {
   /**
    * For each installed package a graph's nodes come from, the highest version that defines
    * every `type@version` of it the graph uses (what a publish pins), and the nodes no single
-   * version defines. `gone` (`name@version`) are versions another process removed that this
-   * one has not yet heard of: they are passed over.
+   * version defines, each with why: which `type@version` the newest version defining its own
+   * lacks. A `type@version` no version defines is left out (the graph's node rules name it), so
+   * it puts no problem on the others. `gone` (`name@version`) are versions another process
+   * removed that this one has not yet heard of: they are passed over.
    */
   pinsFor(
     nodes: readonly { id: string; type: string; version: number }[],
     gone: ReadonlySet<string> = new Set(),
   ): {
     pins: Record<string, string>;
-    unpinned: string[];
+    unpinned: { nodeId: string; message: string }[];
   } {
     const byPackage = new Map<string, { id: string; type: string; version: number }[]>();
     for (const node of nodes) {
       if (this.#nodes.has(key(node.type, node.version))) continue;
       const owner = this.#installedOwner(node.type);
-      if (owner) byPackage.set(owner, [...(byPackage.get(owner) ?? []), node]);
+      if (owner && this.#definingVersions(owner, node.type, node.version).length)
+        byPackage.set(owner, [...(byPackage.get(owner) ?? []), node]);
     }
     const pins: Record<string, string> = {};
-    const unpinned: string[] = [];
+    const unpinned: { nodeId: string; message: string }[] = [];
     for (const [name, used] of byPackage) {
+      const defining = (n: { type: string; version: number }) =>
+        this.#definingVersions(name, n.type, n.version).filter((v) => !gone.has(`${name}@${v}`));
       const version = this.#versionsOf(name).find(
-        (v) =>
-          !gone.has(`${name}@${v}`) && used.every((n) => this.#definingVersions(name, n.type, n.version).includes(v)),
+        (v) => !gone.has(`${name}@${v}`) && used.every((n) => defining(n).includes(v)),
       );
       if (version) pins[name] = version;
-      else unpinned.push(...used.map((n) => n.id));
+      else
+        for (const node of used) {
+          const newest = defining(node)[0];
+          const lacks = [
+            ...new Set(used.filter((n) => newest && !defining(n).includes(newest)).map((n) => key(n.type, n.version))),
+          ];
+          const why = newest
+            ? `${name}@${newest}, the newest that defines ${key(node.type, node.version)}, lacks ${lacks.join(', ')}`
+            : `${key(node.type, node.version)} is in none of its versions still installed`;
+          unpinned.push({
+            nodeId: node.id,
+            message: `no single installed version of its package defines every node of it used here: ${why}`,
+          });
+        }
     }
     return { pins, unpinned };
   }

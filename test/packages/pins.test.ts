@@ -36,11 +36,33 @@ describe('a draft using node versions that no single installed package version d
     });
   });
 
-  test('does not validate, naming both nodes', async () => {
+  test('does not validate, naming on each node the type@version the newest version defining it lacks', async () => {
     const res = await call('POST', `/api/journeys/${journeyId}/validate`);
     expect(res.statusCode).toBe(200);
-    expect(res.json().valid).toBe(false);
-    expect(res.json().errors.map((d: { nodeId?: string }) => d.nodeId)).toEqual(['old', 'new']);
+    const why = 'no single installed version of its package defines every node of it used here';
+    expect(res.json()).toEqual({
+      valid: false,
+      errors: [
+        { nodeId: 'old', message: `${why}: ${NAME}@1.0.0, the newest that defines acme.shout@1, lacks acme.shout@2` },
+        { nodeId: 'new', message: `${why}: ${NAME}@2.0.0, the newest that defines acme.shout@2, lacks acme.shout@1` },
+      ],
+    });
+  });
+
+  test('a type@version no installed version defines is named on its own node only', async () => {
+    const id = await draft(t, {
+      nodes: [
+        hook(),
+        { ...n('ghost', 'acme.shout', { text: 'one' }), version: 7 },
+        { ...n('new', 'acme.shout', { text: 'two' }), version: 2 },
+      ],
+      edges: [e('hook', 'ghost'), e('ghost', 'new')],
+    });
+    const res = await call('POST', `/api/journeys/${id}/validate`);
+    expect(res.json()).toEqual({
+      valid: false,
+      errors: [{ nodeId: 'ghost', message: 'node type "acme.shout" has no version 7 (the newest is 2)' }],
+    });
   });
 
   test('is refused by a test run with 422 and the errors publishing gives', async () => {
