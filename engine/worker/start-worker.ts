@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
-import type { Logger } from 'pino';
+import { type Logger, stdSerializers } from 'pino';
 import { queueComputedRefresh } from '../computed/schedule.js';
 import { scheduleRetention } from '../retention/schedule.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
@@ -124,10 +124,20 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
   };
 }
 
+/** A line's fields with each Error spelt out: pino writes an Error it does not know as `{}`. */
+function withErrors(meta: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta))
+    fields[key] = value instanceof Error ? stdSerializers.err(value) : value;
+  return fields;
+}
+
 /**
  * graphile-worker's log lines through our pino logger. A job's success is routine — at
  * thousands of steps a second, an info line each (with the whole job) would be most of the
- * work — so it is logged at debug; failures keep their level.
+ * work — so it is logged at debug; failures keep their level. graphile-worker passes its
+ * errors as `error`, which pino's serializers do not read: they are written with their
+ * message and stack (an AggregateError with those it gathers).
  */
 export function graphileLogger(logger: Logger): GraphileLogger {
   const log = logger.child({ part: 'worker' });
@@ -136,6 +146,6 @@ export function graphileLogger(logger: Logger): GraphileLogger {
     const method =
       level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' && !routine ? 'info' : 'debug';
     if (!log.isLevelEnabled(method)) return;
-    log[method](routine ? { jobId: (meta?.job as { id?: string } | undefined)?.id } : (meta ?? {}), message);
+    log[method](routine ? { jobId: (meta?.job as { id?: string } | undefined)?.id } : withErrors(meta ?? {}), message);
   });
 }

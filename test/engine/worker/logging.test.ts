@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { graphileLogger } from '../../../engine/worker/start-worker.js';
 
 function captured(level: string) {
-  const lines: { level: number; msg: string }[] = [];
+  const lines: { level: number; msg: string; [field: string]: unknown }[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
       lines.push(JSON.parse(String(chunk)));
@@ -36,5 +36,25 @@ describe("graphile-worker's log lines", () => {
     });
     expect(lines).toMatchObject([{ level: 20, jobId: '7' }]);
     expect(JSON.stringify(lines[0])).not.toContain('xxxx');
+  });
+
+  test('an error is written with its message and stack, not as {}; an AggregateError with those it gathers', () => {
+    const { logger, lines } = captured('info');
+    const released = new Error('Cannot background something when the queue is already released');
+    logger.error(`Releasing local queue failed: ${released}`, { error: released });
+    const gathered = new AggregateError([released], 'Errors occurred whilst deactivating queue');
+    logger.error('Error occurred during graceful shutdown: Errors occurred whilst deactivating queue', {
+      error: gathered,
+    });
+    expect(lines[0]?.error).toMatchObject({
+      type: 'Error',
+      message: 'Cannot background something when the queue is already released',
+      stack: expect.stringContaining('logging.test.ts'),
+    });
+    expect(lines[1]?.error).toMatchObject({
+      type: 'AggregateError',
+      message: 'Errors occurred whilst deactivating queue',
+      aggregateErrors: [{ message: 'Cannot background something when the queue is already released' }],
+    });
   });
 });
