@@ -18,34 +18,30 @@ export interface RateLimit {
 }
 
 /**
- * What the window is widened by. A message reaches its server a moment after its hand-over is
- * recorded (the commit, the delivery's locks and reads, the request), and not the same moment
- * for each: spaced by the window alone, three messages at 2/s reached a stand-in server within
- * 0.94–0.98 s. Recording the hand-over again as the message left, tried, made each window wait
- * for the last one's deliveries (400 at 20/s took 46 s); 50 ms costs 400 at 20/s one second.
- */
-export const HAND_OVER_MARGIN_MS = 50;
-
-/**
  * Passes a message through every limit on it, each one a rate across every worker process
- * (API.md "Send rates"): at most `count` messages handed over in any sliding window, in the
- * order they were queued. Under each rate's lock the message first reserves its slot — now, or
- * one window after the reservation `count` places before it — so held messages keep their
- * order; when its slot has come it goes only if fewer than `count` were really handed over in
- * the last window (a late wake-up cannot make a burst), and records its hand-over. When one
- * limit holds it, the hand-overs the earlier ones recorded are taken back. One statement:
- * `waymark_take_rate_slots` (migrations/0047_rate_slots_in_one_statement.ts).
+ * (sending.md "Send rates and the backlog"): at most `count` requests reaching the server in any
+ * sliding window, in the order the messages were queued. Under each rate's lock the message
+ * first reserves its place (strictly after the places before it); when its place has come it
+ * goes only if no message placed before it is still held and fewer than `count` hand-overs may
+ * still reach the server within the window, and records its hand-over. A hand-over counts until
+ * its request is answered (`rate_reach_by`, written by markMessage), not only until it was
+ * recorded: the commit, the delivery's locks and reads and the request come between, and took
+ * hundreds of ms longer for one message than another (7 requests of a 5/s credential reached a
+ * stand-in server within 906 ms when the window was spaced from the recorded hand-overs). When
+ * one limit holds the message, the hand-overs the earlier ones recorded are taken back. Without
+ * `take` it only asks (and reserves its place): the turn is taken just before the request
+ * (`takeTurn`). One statement: `waymark_take_rate_slots` (migrations/0071_send_rates_reached_by.ts).
  */
-async function takeRateSlots(db: Kysely<Database>, limits: readonly RateLimit[], messageId: string): Promise<RateGate> {
+async function takeRateSlots(
+  db: Kysely<Database>,
+  limits: readonly RateLimit[],
+  messageId: string,
+  take: boolean,
+): Promise<RateGate> {
   if (limits.length === 0) return { go: true };
-  const asked = limits.map(({ kind, id, count, windowMs }) => ({
-    kind,
-    owner: id,
-    count,
-    windowMs: windowMs + HAND_OVER_MARGIN_MS,
-  }));
+  const asked = limits.map(({ kind, id, count, windowMs }) => ({ kind, owner: id, count, windowMs }));
   const { rows } = await sql<{ until: Date | null }>`
-    select waymark_take_rate_slots(${messageId}::uuid, ${JSON.stringify(asked)}::jsonb) as until`.execute(db);
+    select waymark_take_rate_slots(${messageId}::uuid, ${JSON.stringify(asked)}::jsonb, ${take}) as until`.execute(db);
   const until = rows[0]?.until;
   return until ? { go: false, until: new Date(until) } : { go: true };
 }
@@ -55,7 +51,17 @@ export const WAIT_IN_PLACE_MS = 250;
 const ASKS_IN_PLACE = 4;
 
 /**
- * `takeRateSlots`, waiting in the worker for a place that is a moment away. A step parked for
+ * Takes the message's turn under its rates, recording its hand-over: to be called on the
+ * connection that delivers it, right before its delivery's transaction (deliverInTurn), so that
+ * little comes between the hand-over and the request.
+ */
+export function takeTurn(db: Kysely<Database>, limits: readonly RateLimit[], messageId: string): Promise<RateGate> {
+  return takeRateSlots(db, limits, messageId, true);
+}
+
+/**
+ * Asks whether the message's turn under its rates has come (reserving its place at the first
+ * ask), waiting in the worker for a turn that is a moment away. A step parked for
  * its place wakes up a little late (its job's fetch and start), so the message it sends goes a
  * little late, and the next second's messages wait a window after THAT: parked again, each
  * second's lateness added to the last's (400 messages at 20/s went out over 20–22.5 s, not 19).
@@ -63,17 +69,17 @@ const ASKS_IN_PLACE = 4;
  * ever paid.
  *
  * @example
- * const gate = await takeRateSlotsSoon(db, limits, messageId);
+ * const gate = await waitForTurn(db, limits, messageId);
  * if (!gate.go) return holdForRate(db, messageId, gate.until);
  */
-export async function takeRateSlotsSoon(
+export async function waitForTurn(
   db: Kysely<Database>,
   limits: readonly RateLimit[],
   messageId: string,
   /** Called once the message holds its place in each rate's queue (the first ask reserves it). */
   onPlaced?: () => void,
 ): Promise<RateGate> {
-  let gate = await takeRateSlots(db, limits, messageId);
+  let gate = await takeRateSlots(db, limits, messageId, false);
   onPlaced?.();
   // In a caller's transaction the rate's lock is held until it commits: waiting would stop every sender of the rate.
   if (db.isTransaction) return gate;
@@ -81,7 +87,7 @@ export async function takeRateSlotsSoon(
     const wait = gate.until.getTime() - Date.now();
     if (wait > WAIT_IN_PLACE_MS) break;
     await sleep(Math.max(0, wait));
-    gate = await takeRateSlots(db, limits, messageId);
+    gate = await takeRateSlots(db, limits, messageId, false);
   }
   return gate;
 }

@@ -2,7 +2,6 @@ import { defineCredential, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { createStepBatch } from '../../engine/runs/step/step-batch.js';
-import { HAND_OVER_MARGIN_MS } from '../../engine/sending/send-rate.js';
 import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
 import { insertContact, mailThrough, stepScope } from '../channels/scope.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
@@ -43,13 +42,19 @@ async function backlog(id: string) {
 
 /** When the credential's messages were handed over, as its rate gate recorded them, in order. */
 async function handedOver(credentialId: string): Promise<number[]> {
+  return (await handOvers(credentialId)).map((h) => h.sent);
+}
+
+/** Each hand-over of the credential's messages, in order, and when its request was answered. */
+async function handOvers(credentialId: string): Promise<Array<{ sent: number; answered: number }>> {
   const rows = await t.runtime.db
     .selectFrom('messages')
-    .select('rate_sent_at')
+    .select(['rate_sent_at', 'rate_reach_by'])
     .where('credential_id', '=', credentialId)
     .orderBy('rate_sent_at')
     .execute();
-  return rows.map((r) => new Date(r.rate_sent_at as unknown as Date).getTime());
+  const time = (at: unknown) => new Date(at as Date).getTime();
+  return rows.map((r) => ({ sent: time(r.rate_sent_at), answered: time(r.rate_reach_by) }));
 }
 
 /** One step sending an email as the engine runs it: a held message waits until told, then sends again. */
@@ -143,14 +148,14 @@ describe('a credential with maxPerSecond', () => {
       insertContact(t.runtime, { email: 'soon2@example.org' }),
     ]);
     expect(await sendAsAStep(id, first as string, [])).toMatchObject({ status: 'sent' });
-    const [a] = await handedOver(id);
-    // A fifth of a second before the second message's place comes.
-    await new Promise((r) => setTimeout(r, (a as number) + 800 + HAND_OVER_MARGIN_MS - Date.now()));
+    const [a] = await handOvers(id);
+    // A fifth of a second before the second message's place comes: a second after the first's answer.
+    await new Promise((r) => setTimeout(r, (a?.answered as number) + 800 - Date.now()));
     const answers: { status: string }[] = [];
     expect(await sendAsAStep(id, second as string, answers)).toMatchObject({ status: 'sent' });
     expect(answers[0]?.status).toBe('sent');
-    const [, b] = await handedOver(id);
-    expect((b as number) - (a as number)).toBeGreaterThanOrEqual(1000);
+    const [, b] = await handOvers(id);
+    expect((b?.sent as number) - (a?.answered as number)).toBeGreaterThanOrEqual(1000);
   });
 
   test("a batch's messages under a rate are stored and placed in the order of its steps", async () => {
@@ -184,17 +189,19 @@ describe('a credential with maxPerSecond', () => {
     expect(created).toEqual(created.toSorted((a, b) => a - b));
   });
 
-  test('hand-overs are a window and a margin apart, so that the rate holds where the messages arrive', async () => {
+  test('a hand-over goes a window after the answer of the one `count` places before it, so that the rate holds where the messages arrive', async () => {
     const id = await smtpCredential({ maxPerSecond: 2 });
     const contacts = await Promise.all(
       [1, 2, 3, 4].map((i) => insertContact(t.runtime, { email: `margin${i}@example.org` })),
     );
     for (const contact of contacts)
       expect(await sendAsAStep(id, contact as string, [])).toMatchObject({ status: 'sent' });
-    const times = await handedOver(id);
+    const times = await handOvers(id);
     expect(times).toHaveLength(4);
-    for (let i = 0; i + 2 < times.length; i++)
-      expect(times[i + 2] as number).toBeGreaterThanOrEqual((times[i] as number) + 1000 + HAND_OVER_MARGIN_MS);
+    for (let i = 0; i + 2 < times.length; i++) {
+      expect(times[i]?.answered as number).toBeGreaterThanOrEqual(times[i]?.sent as number);
+      expect(times[i + 2]?.sent as number).toBeGreaterThanOrEqual((times[i]?.answered as number) + 1000);
+    }
   });
 
   test('a held message is queued in the message log', async () => {

@@ -6,6 +6,8 @@ export interface ReceivedRequest {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When the request reached the stand-in (its head read), in ms since the epoch. */
+  at: number;
 }
 
 export interface StandInAnswer {
@@ -29,6 +31,7 @@ export async function startStandIn(answer: (request: ReceivedRequest) => StandIn
   const requests: ReceivedRequest[] = [];
   let respond = answer;
   const server = createServer((req, res) => {
+    const at = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -37,6 +40,7 @@ export async function startStandIn(answer: (request: ReceivedRequest) => StandIn
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at,
       };
       requests.push(request);
       const out = respond(request);

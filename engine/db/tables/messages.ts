@@ -49,6 +49,11 @@ export interface MessagesTable {
   journey_slot_at: OptionalTimestamp;
   /** Under the journey's sendRate: when it was handed over. */
   journey_sent_at: OptionalTimestamp;
+  /**
+   * Under a send rate: the latest its request can reach the server (its answer's time; while
+   * it is out, a minute after its hand-over). Both rates count a hand-over until then.
+   */
+  rate_reach_by: OptionalTimestamp;
   links: DefaultJson<StoredLink[]>;
   opens: Generated<number>;
   clicks: Generated<number>;

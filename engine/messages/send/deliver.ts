@@ -113,15 +113,25 @@ export function markColumns(mark: DeliveryMark, now: Date) {
   }
 }
 
-/** Writes a mark onto a stored message row (a held one keeps the rate slot it had). */
+/**
+ * Writes a mark onto a stored message row (a held one keeps the rate slot it had). A message
+ * handed over under a rate is counted by its rates until now, when its request was answered:
+ * it reached its server by then (a provider's 429 too, though the message is held again).
+ */
 export async function markMessage(db: Kysely<Database>, id: string, mark: DeliveryMark, now: Date): Promise<void> {
+  const reachedBy = sql<Date | null>`case when rate_reach_by is not null then clock_timestamp() end`;
   if (mark.kind !== 'held') {
-    await db.updateTable('messages').set(markColumns(mark, now)).where('id', '=', id).execute();
+    await db
+      .updateTable('messages')
+      .set({ ...markColumns(mark, now), rate_reach_by: reachedBy })
+      .where('id', '=', id)
+      .execute();
     return;
   }
   await sql`
     update messages set status = 'queued', delayed_until = ${mark.until}, error = ${mark.error},
-      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null, journey_sent_at = null
+      rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null, journey_sent_at = null,
+      rate_reach_by = ${reachedBy}
     where id = ${id}`.execute(db);
 }
 

@@ -1,4 +1,5 @@
-import { NodeError, type SendResult } from '@waymark/sdk';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NodeError, type PreparedMessage, type SendRequest, type SendResult } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { SendingContact } from '../../contacts/load.js';
 import { existingContacts, lockContact } from '../../contacts/lock.js';
@@ -6,8 +7,9 @@ import type { Database } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { holdoutsAmong } from '../../experiments/holdout.js';
 import { endedRunsAmong } from '../../runs/end-runs.js';
-import { takeRateSlotsSoon } from '../../sending/send-rate.js';
+import { type RateLimit, takeTurn, WAIT_IN_PLACE_MS, waitForTurn } from '../../sending/send-rate.js';
 import type { SendingCredential } from '../../sending/senders.js';
+import type { StepScope } from '../../services/step-scope.js';
 import { decide } from '../rules/decide.js';
 import { deliver, deliverLocked, markMessage, outcomeOf, runEnded } from './deliver.js';
 import {
@@ -39,15 +41,16 @@ export async function sendAlone(
   const { db } = scope;
   const credential = await credentialFor(db, item, found);
   const held = heldForRate(found);
+  let heldUnder: RateLimit[] | null = null;
   // A message held for a rate asks the rates first, before deciding it again: a wake-up
   // beaten to its place costs one short transaction, and one that may go is handed over as
   // close to its time as it can be (late hand-overs would push back every later one).
   if (held && found) {
     const asked = { item, request: item.asked, credential: credentialOf(item) };
-    const heldUnder = await rateLimitsOf(asked);
+    heldUnder = await rateLimitsOf(asked);
     // Held messages whose places come together (a window's `count` share one) ask in turn.
     await turn?.wait();
-    const gate = await takeRateSlotsSoon(db, heldUnder, found.id, () => turn?.release());
+    const gate = await waitForTurn(db, heldUnder, found.id, () => turn?.release());
     if (!gate.go) return holdForRate(db, found.id, gate.until);
   }
   const send = prepared ?? (await prepareSend(item, found, contact));
@@ -106,15 +109,53 @@ export async function sendAlone(
     return decisionAnswer(send, decision);
   }
   // Beyond its journey's send rate or its credential's, the message is held, queued, and the step waits.
-  const gate = held
-    ? { go: true as const }
-    : await takeRateSlotsSoon(db, limits ?? (await rateLimitsOf(send)), id, () => turn?.release());
-  if (!gate.go) {
-    // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
-    scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
-    return holdForRate(db, id, gate.until);
+  const under = heldUnder ?? limits ?? (await rateLimitsOf(send));
+  const gate = held ? { go: true as const } : await waitForTurn(db, under, id, () => turn?.release());
+  const sent = gate.go
+    ? await deliverInTurn(scope, under, { contactId: contact?.id ?? null, request, message, id, now, credential })
+    : gate;
+  if ('messageId' in sent) return sent;
+  // A decision like quiet hours' (API.md "Metrics"): it counts again when finally sent.
+  if (!held) scope.runtime.metrics.messages.inc({ channel: request.channel, outcome: 'delayed' });
+  return holdForRate(db, id, sent.until);
+}
+
+/** What a delivery needs (deliverLocked's arguments). */
+interface Handing {
+  contactId: string | null;
+  request: SendRequest;
+  message: PreparedMessage;
+  id: string;
+  now: Date;
+  credential: SendingCredential | null;
+}
+
+/**
+ * Takes the message's turn under its rates and delivers it at once, on one connection: its
+ * hand-over, which its rates count until the request is answered, is recorded with no wait for
+ * a connection, no decision and no rendering before the request (each was a part of the time a
+ * rate's next window waited for). A turn taken meanwhile by a message placed before it is
+ * waited for in the worker when it is a moment away; else the message is held until it comes.
+ */
+async function deliverInTurn(
+  scope: StepScope,
+  limits: readonly RateLimit[],
+  handing: Handing,
+): Promise<SendResult | { go: false; until: Date }> {
+  const { contactId, request, message, id, now, credential } = handing;
+  if (limits.length === 0) return deliverLocked(scope, contactId, request, message, id, now, credential);
+  const inTurn = async (db: Kysely<Database>) => {
+    const gate = await takeTurn(db, limits, id);
+    return gate.go ? deliverLocked({ ...scope, db }, contactId, request, message, id, now, credential) : gate;
+  };
+  for (let ask = 1; ; ask++) {
+    // A caller's transaction is the one connection already (and its rate locks are held until it commits).
+    const sent = scope.db.isTransaction ? await inTurn(scope.db) : await scope.db.connection().execute(inTurn);
+    if ('messageId' in sent) return sent;
+    const wait = sent.until.getTime() - Date.now();
+    if (wait > WAIT_IN_PLACE_MS || ask >= 4) return sent;
+    await sleep(Math.max(0, wait));
   }
-  return deliverLocked(scope, contact?.id ?? null, request, message, id, now, credential);
 }
 
 /**
