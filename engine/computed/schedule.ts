@@ -33,13 +33,24 @@ function withDependents(rows: Row[]): Row[] {
   return rows.filter((r) => stale.has(r.name));
 }
 
+/** An attribute whose refresh failed: it stays as it was (`computing` while first computed). */
+export interface RefreshFailure {
+  workspaceId: string;
+  name: string;
+  error: unknown;
+}
+
 /**
  * Recomputes, set-based over all contacts, every computed attribute that is new, changed or
  * due by its `refreshEvery` (what time alone changes: windows, days passing, RFM quantiles),
  * and those that read them; marks each `ready` unless its definition changed meanwhile.
- * Answers the values that changed.
+ * Answers the values that changed. An attribute whose refresh fails goes to `onFailure` and
+ * the others go on; without `onFailure` the failure is thrown.
  */
-export async function refreshDue(db: Kysely<Database>): Promise<ValueChange[]> {
+export async function refreshDue(
+  db: Kysely<Database>,
+  onFailure?: (failure: RefreshFailure) => void,
+): Promise<ValueChange[]> {
   const { rows } = await sql<Row>`
     select workspace_id, name, definition,
       status = 'computing' or refreshed_at is null or refreshed_at + refresh_every::interval <= now() as due
@@ -48,7 +59,7 @@ export async function refreshDue(db: Kysely<Database>): Promise<ValueChange[]> {
   for (const workspaceId of new Set(rows.map((r) => r.workspace_id))) {
     const mine = rows.filter((r) => r.workspace_id === workspaceId);
     for (const attr of inDependencyOrder(withDependents(mine))) {
-      await db.transaction().execute(async (trx) => {
+      const refreshed = db.transaction().execute(async (trx) => {
         // Under the definitions' lock, shared: a PUT or DELETE of the workspace's attributes
         // does not interleave its row writes with ours (two unordered updates of the same
         // contacts deadlocked), and one that committed while we waited is seen below.
@@ -61,6 +72,8 @@ export async function refreshDue(db: Kysely<Database>): Promise<ValueChange[]> {
           where workspace_id = ${workspaceId} and name = ${attr.name}
             and definition = ${JSON.stringify(attr.definition)}::jsonb`.execute(trx);
       });
+      if (!onFailure) await refreshed;
+      else await refreshed.catch((error) => onFailure({ workspaceId, name: attr.name, error }));
     }
   }
   return changes;
@@ -83,15 +96,18 @@ async function stillDefined(db: Kysely<Database>, workspaceId: string, attr: Row
  * Queues the refresh task (one pending job at a time thanks to the job key). `keepQueued` keeps
  * the time of a refresh already queued: the task queues its next run from what it read before a
  * definition saved meanwhile queued one for now, and replacing that put the new attribute off
- * by up to a minute.
+ * by up to a minute. `failures` counts the runs in a row in which an attribute failed (the
+ * next run's backoff). The job itself is retried with graphile-worker's backoff when a run
+ * fails outright, queueing included: with one attempt, a run whose database calls all timed
+ * out left no run queued, and an attribute `computing` for good.
  */
 export async function queueComputedRefresh(
   db: Kysely<Database>,
   delayMs = 0,
-  { keepQueued = false } = {},
+  { keepQueued = false, failures = 0 } = {},
 ): Promise<void> {
-  await sql`select graphile_worker.add_job(${COMPUTED_TASK}, '{}'::json,
-    run_at => now() + ${delayMs} * interval '1 millisecond', job_key => ${COMPUTED_TASK}, max_attempts => 1,
+  await sql`select graphile_worker.add_job(${COMPUTED_TASK}, ${JSON.stringify({ failures })}::json,
+    run_at => now() + ${delayMs} * interval '1 millisecond', job_key => ${COMPUTED_TASK}, max_attempts => 25,
     job_key_mode => ${keepQueued ? 'preserve_run_at' : 'replace'})`.execute(db);
 }
 
@@ -105,13 +121,29 @@ async function nextDueIn(db: Kysely<Database>): Promise<number> {
   return ms === null || ms === undefined ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(1000, Number(ms)));
 }
 
-/** The task to register as `waymark.computed`: refreshes what is due, then queues itself for the next. */
+/** The wait before the run after `failures` failed runs in a row: 2, 4, 8 … seconds, at most `MAX_SLEEP_MS`. */
+export function refreshBackoffMs(failures: number): number {
+  return Math.min(MAX_SLEEP_MS, 1000 * 2 ** Math.min(failures, 16));
+}
+
+/**
+ * The task to register as `waymark.computed`: refreshes what is due, then queues itself for
+ * the next. An attribute whose refresh fails is logged at error level, naming it, and tried
+ * again after a backoff (its `status` stays as it was: `computing` until a refresh succeeds).
+ */
 export function computedTask(runtime: Runtime): Task {
-  return async () => {
-    try {
-      await refreshDue(runtime.db);
-    } finally {
-      await queueComputedRefresh(runtime.db, await nextDueIn(runtime.db), { keepQueued: true });
-    }
+  return async (payload) => {
+    const before = Number((payload as { failures?: unknown } | null)?.failures) || 0;
+    let failed = false;
+    await refreshDue(runtime.db, ({ workspaceId, name, error }) => {
+      failed = true;
+      runtime.logger.error(
+        { err: error, workspaceId, attribute: name, failures: before + 1 },
+        `computed attribute ${name} could not be refreshed; trying again in ${refreshBackoffMs(before + 1) / 1000} s`,
+      );
+    });
+    const failures = failed ? before + 1 : 0;
+    const delayMs = failed ? refreshBackoffMs(failures) : await nextDueIn(runtime.db);
+    await queueComputedRefresh(runtime.db, delayMs, { keepQueued: true, failures });
   };
 }
