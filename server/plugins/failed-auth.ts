@@ -36,21 +36,31 @@ declare module 'fastify' {
 /** A route's hooks of one kind as a list (fastify takes one or an array). */
 export const listOf = <T>(hooks: T | T[] | undefined): T[] => (hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []);
 
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+
+/** Throws 429 while the address is over `limiter`'s limit, counting nothing. */
+async function refuseOver(limiter: Limiter, request: FastifyRequest): Promise<void> {
+  const seen = await limiter(request, { increment: false });
+  if (!seen.isAllowed && seen.remaining === 0)
+    throw new RateLimitedError('too many failed authentications from this address', seen.ttlInSeconds);
+}
+
 /**
- * The per-address limit on failed authentications (API.md "Auth", per process): the
- * decorations the credential checks use, and the limit on every `/hooks/` route. A webhook's
- * secret or signature can be guessed like a token (API.md: 401 for a wrong token or webhook
- * secret; past 20 failed authentications a minute, 429 even for a right one): journey,
- * provider and inbound-mail hooks count their 401s and are refused past the address's limit.
+ * The per-address limits on failed authentications (API.md "Auth", per process), two of
+ * them. One for the credentials people and scripts sign in with — the API token or session
+ * on `/api` routes, passwords, the metrics token — through the decorations below. One for
+ * every `/hooks/` route: a webhook's secret or signature can be guessed like a token (API.md:
+ * 401 for a wrong token or webhook secret; past 20 failed authentications a minute, 429 even
+ * for a right one), so journey, provider and inbound-mail hooks count their 401s and are
+ * refused past the address's limit. Webhooks authenticate by their own secrets, never by the
+ * admin token (API.md), so failures at one never refuse the other: a scraper with a wrong
+ * metrics token does not stop a sender's webhooks from the same address.
  */
 export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
   const failures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
+  const hookFailures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
   app.decorateRequest('releaseHeldAuth', null);
-  app.decorate('checkFailedAuth', async (request: FastifyRequest) => {
-    const seen = await failures(request, { increment: false });
-    if (!seen.isAllowed && seen.remaining === 0)
-      throw new RateLimitedError('too many failed authentications from this address', seen.ttlInSeconds);
-  });
+  app.decorate('checkFailedAuth', (request: FastifyRequest) => refuseOver(failures, request));
   app.decorate('countFailedAuth', async (request: FastifyRequest) => {
     await failures(request);
   });
@@ -79,9 +89,9 @@ export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
   });
   app.addHook('onResponse', async (request) => request.releaseHeldAuth?.());
 
-  const hookLimit: onRequestHookHandler = async (request) => app.checkFailedAuth(request);
+  const hookLimit: onRequestHookHandler = async (request) => refuseOver(hookFailures, request);
   const hookFailure: onResponseHookHandler = async (request, reply) => {
-    if (reply.statusCode === 401) await app.countFailedAuth(request);
+    if (reply.statusCode === 401) await hookFailures(request);
   };
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/hooks/')) return;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { e, n, publish, testPackage } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
 import { fromAddress } from '../teams/support.js';
 
 // API.md: a wrong token or webhook secret is a failed authentication (401), and past 20 of them
@@ -11,9 +11,10 @@ import { fromAddress } from '../teams/support.js';
 let t: TestApp;
 let journeyId = '';
 const SECRET = 'a-plain-webhook-secret-of-some-length';
+const METRICS_TOKEN = 'a-metrics-token-0123456789';
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ METRICS_TOKEN });
   t.runtime.registry.add(testPackage);
   ({ journeyId } = await publish(t.runtime.db, {
     nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('a', 'tst.step')],
@@ -68,5 +69,28 @@ describe('failures of every kind of hook count together', () => {
       expect(inbound.statusCode).toBe(401);
     }
     expect((await call(SECRET, from)).statusCode).toBe(429);
+  });
+});
+
+// API.md: webhook routes authenticate by their own secrets, never by the admin token; so the
+// failures of one never refuse the other (server/README.md "Failed authentications").
+describe('failures at the token routes and at the hooks are counted apart', () => {
+  const get = (url: string, token: string, from: { remoteAddress: string }) =>
+    t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` }, ...from });
+
+  test('wrong /metrics tokens hold back that address’s token routes, not its webhooks', async () => {
+    const from = fromAddress();
+    for (let i = 0; i < 20; i++)
+      expect((await get('/metrics', `wrong-token-${i}-0123456789`, from)).statusCode).toBe(401);
+    expect((await get('/api/journeys', TEST_TOKEN, from)).statusCode).toBe(429);
+    expect((await call(SECRET, from)).statusCode).toBe(202);
+  });
+
+  test('wrong webhook secrets hold back that address’s webhooks, not its token routes', async () => {
+    const from = fromAddress();
+    for (let i = 0; i < 20; i++) expect((await call(`wrong secret number ${i}`, from)).statusCode).toBe(401);
+    expect((await call(SECRET, from)).statusCode).toBe(429);
+    expect((await get('/api/journeys', TEST_TOKEN, from)).statusCode).toBe(200);
+    expect((await get('/metrics', METRICS_TOKEN, from)).statusCode).toBe(200);
   });
 });
