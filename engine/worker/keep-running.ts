@@ -56,7 +56,7 @@ export class RunnerKeeper {
     await this.#restarting;
     const pool = this.#pool;
     this.#pool = null;
-    if (pool) await stopPool(pool);
+    if (pool) await stopPool(pool, this.logger);
   }
 
   #watch(pool: RunningPool): void {
@@ -90,7 +90,7 @@ export class RunnerKeeper {
         this.logger.warn({ err: error, retryInMs: Math.min(pause * 2, MAX_RESTART_MS) }, 'the worker could not start');
         continue;
       }
-      if (this.#stopping.signal.aborted) return stopPool(pool);
+      if (this.#stopping.signal.aborted) return stopPool(pool, this.logger);
       this.#watch(pool);
       this.logger.info({ worker: pool.id, was: ended.id }, 'the worker is running again');
       return;
@@ -98,7 +98,17 @@ export class RunnerKeeper {
   }
 }
 
-async function stopPool(pool: RunningPool): Promise<void> {
-  await pool.runner.stop();
-  await pool.registry.stop();
+/**
+ * Stops a runner, letting running steps finish, then frees whatever jobs its pool still holds.
+ * Under load graphile-worker's stop can throw (`Cannot background something when the queue is
+ * already released`) with fetched jobs still locked by the pool: left to graphile-worker they
+ * would wait four hours, and the throw cut the process's shutdown short (exit code 1).
+ */
+async function stopPool(pool: RunningPool, logger: Logger): Promise<void> {
+  try {
+    await pool.runner.stop();
+  } catch (error) {
+    logger.warn({ err: error, worker: pool.id }, 'the worker’s queue did not stop cleanly; freeing its jobs');
+  }
+  await pool.registry.release();
 }

@@ -80,20 +80,10 @@ export class WorkerRegistry {
       this.runtime.logger.warn({ steps: orphans }, 'queued the jobs of steps a stopped process left unqueued');
   }
 
-  /** Stops beating and removes the row (its jobs were finished or released by the pool). */
-  async stop(): Promise<void> {
-    await this.#halt();
-    await this.runtime.db
-      .deleteFrom('workers')
-      .where('id', '=', this.poolId)
-      .execute()
-      .catch(() => {});
-  }
-
   /**
-   * Stops beating for a pool that stopped on its own: frees the jobs it still holds and removes
-   * its row at once. If the database cannot be reached the row stays, and the pool is found
-   * dead once its heartbeat is `deadAfterMs` old, like a crashed process's.
+   * Stops beating for a pool whose runner stopped, asked to or on its own: frees the jobs it
+   * still holds and removes its row at once. If the database cannot be reached the row stays,
+   * and the pool is found dead once its heartbeat is `deadAfterMs` old, like a crashed process's.
    */
   async release(): Promise<void> {
     await this.#halt();
