@@ -21,3 +21,9 @@ export const packageOfAnotherWorkspace = (name: string) =>
   new ConflictError(
     `the package ${name} was installed by another workspace: only that workspace's admins install and remove its versions`,
   );
+
+/** 409: a package whose types are under a prefix another workspace's package holds (migrations/0073). */
+export const prefixOfAnotherWorkspace = (prefix: string) =>
+  new ConflictError(
+    `the prefix "${prefix}." belongs to another workspace's package: only that workspace installs packages defining types under it`,
+  );

@@ -1,4 +1,5 @@
 import { ConflictError, type ErrorDetail, ValidationError } from '@waymark/sdk';
+import { packagePrefix } from '../registry/definition-problems.js';
 import type { Runtime } from '../runtime.js';
 import { importPackage } from './definitions.js';
 import { invalidPackage } from './errors.js';
@@ -126,7 +127,7 @@ async function loadAndStore(
     });
   else loadProblems.push(...runtime.registry.installedProblems(name, loaded));
   if (loadProblems.length) throw invalidPackage(loadProblems);
-  const stored = await insertPackage(runtime.db, row, dependencies, workspaceId);
+  const stored = await insertPackage(runtime.db, row, dependencies, { workspaceId, prefix: packagePrefix(loaded) });
   if (!stored) {
     // Installed meanwhile by another request: the same bytes are fine, other bytes are not.
     await same();

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { packageOfAnotherWorkspace } from './errors.js';
+import { packageOfAnotherWorkspace, prefixOfAnotherWorkspace } from './errors.js';
 
 /** The channel on which processes learn that a package version was installed or removed. */
 export const PACKAGES_CHANNEL = 'waymark_packages';
@@ -93,16 +93,27 @@ export async function insertPackage(
   db: Kysely<Database>,
   row: { name: string; version: string; integrity: string; tarball: Buffer; manifest: object },
   dependencies: readonly { name: string; version: string; tarball: Buffer }[],
-  workspaceId: string,
+  owner: { workspaceId: string; prefix: string },
 ): Promise<boolean> {
+  const { workspaceId, prefix } = owner;
   return db.transaction().execute(async (trx) => {
     // The first install of a name claims it; a racing claim from elsewhere waits on the key and loses.
     await trx
       .insertInto('node_package_owners')
-      .values({ name: row.name, workspace_id: workspaceId })
-      .onConflict((oc) => oc.column('name').doNothing())
+      .values({ name: row.name, workspace_id: workspaceId, prefix })
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({ prefix: sql`coalesce(node_package_owners.prefix, excluded.prefix)` }),
+      )
       .execute();
     await assertPackageOwner(trx, row.name, workspaceId);
+    // Graphs name types, not packages: a prefix another workspace's name holds stays its own.
+    const holder = await trx
+      .selectFrom('node_package_owners')
+      .select('name')
+      .where('prefix', '=', prefix)
+      .where('workspace_id', '!=', workspaceId)
+      .executeTakeFirst();
+    if (holder) throw prefixOfAnotherWorkspace(prefix);
     const inserted = await trx
       .insertInto('node_packages')
       .values({

@@ -4,6 +4,10 @@ import { compileParams } from '../graph/params-schema.js';
 /** The part of a type before its first dot: `acme` in `acme.shout`. */
 export const prefixOf = (type: string) => type.split('.')[0] ?? type;
 
+/** A package's prefix: its first node type's, or its first credential type's. */
+export const packagePrefix = (pkg: PackageDefinition) =>
+  prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
+
 /** What is wrong with a node of a package: not a `defineNode(...)` value of the SDK's shape. */
 export function nodeProblem(node: AnyNodeDefinition): string | null {
   if (!node || typeof node !== 'object') return 'a node is not a defineNode(...) value';

@@ -2,6 +2,7 @@ import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefin
 import semver from 'semver';
 import {
   foreignCredentialProblems,
+  packagePrefix,
   packageShapeProblems,
   prefixOf,
   providerPartsProblem,
@@ -212,7 +213,7 @@ export class NodeRegistry {
     const shape = packageShapeProblems(pkg);
     if (shape.length) return shape;
     const problems: ErrorDetail[] = [];
-    const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
+    const prefix = packagePrefix(pkg);
     const owner = this.#prefixes.get(prefix) ?? this.#installedOwner(`${prefix}.x`);
     if (owner && owner !== name) problems.push({ path: '', message: `the prefix "${prefix}." belongs to ${owner}` });
     (pkg.credentials ?? []).forEach((credential, i) => {
@@ -293,7 +294,7 @@ export class NodeRegistry {
   #problemWith(pkg: PackageDefinition): string | null {
     const shape = packageShapeProblems(pkg);
     if (shape.length) return shape.map((p) => p.message).join('; ');
-    const prefix = prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
+    const prefix = packagePrefix(pkg);
     const owner = this.#prefixes.get(prefix);
     if (owner && owner !== pkg.name) return `the prefix "${prefix}." belongs to ${owner}`;
     for (const node of pkg.nodes) {

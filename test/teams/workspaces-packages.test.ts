@@ -7,8 +7,8 @@ import { useTwoWorkspaces } from './two-workspaces.js';
 // its admin: a package's name belongs to the workspace that installed it first.
 const w = useTwoWorkspaces();
 
-const tarball = (name: string, version: string, run?: string) =>
-  pack(writePackage({ name, version, prefix: name.replace(/[^a-z]/g, ''), ...(run ? { run } : {}) }));
+const tarball = (name: string, version: string, run?: string, prefix = name.replace(/[^a-z]/g, '')) =>
+  pack(writePackage({ name, version, prefix, ...(run ? { run } : {}) }));
 const install = async (name: string, version: string, as: Record<string, string>, run?: string) =>
   installTarball(w.t, await tarball(name, version, run), as);
 const remove = (name: string, version: string, as: Record<string, string>) =>
@@ -48,6 +48,15 @@ describe('two workspaces: packages', () => {
     expect((await remove('gone', '1.0.0', w.aAuth)).statusCode).toBe(204);
     expect((await install('gone', '2.0.0', w.bAuth)).statusCode).toBe(409);
     expect((await install('gone', '2.0.0', w.aAuth)).statusCode).toBe(201);
+  });
+
+  test('a prefix stays its workspace’s after its last version is removed: another name under it is 409', async () => {
+    expect((await installTarball(w.t, await tarball('sqpkg', '1.0.0', undefined, 'sq'), w.aAuth)).statusCode).toBe(201);
+    expect((await remove('sqpkg', '1.0.0', w.aAuth)).statusCode).toBe(204);
+    const res = await installTarball(w.t, await tarball('@evil/sq', '1.0.0', undefined, 'sq'), w.bAuth);
+    expect([res.statusCode, res.json().error.code]).toEqual([409, 'conflict']);
+    expect(res.json().error.message).toContain('the prefix "sq." belongs to another workspace');
+    expect((await installTarball(w.t, await tarball('sqpkg', '1.0.0', undefined, 'sq'), w.aAuth)).statusCode).toBe(201);
   });
 
   test('two workspaces installing one new name at once: one gets it', async () => {

@@ -37,6 +37,8 @@ export interface NodePackageLoadErrorsTable {
 export interface NodePackageOwnersTable {
   name: string;
   workspace_id: string;
+  /** The prefix its node and credential types are under (null: installed before migration 0073). */
+  prefix: string | null;
 }
 
 export interface PackageTables {
