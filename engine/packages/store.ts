@@ -157,8 +157,9 @@ export async function packageUsers(db: Kysely<Database>, name: string, version: 
 
 /**
  * Removes a version unless journey versions use it; returns those users (nothing removed)
- * or null when it is not installed, and throws 409 when its name is another workspace's. The row lock makes a concurrent publish that pins it
- * (`lockPinned`) wait, so the two never both succeed.
+ * or null when it is not installed, and throws 409 when its name is another workspace's. The
+ * row lock makes a concurrent publish that pins it (`lockPinned`) wait, so the two never both
+ * succeed.
  */
 export async function deletePackage(
   db: Kysely<Database>,
