@@ -89,7 +89,7 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
 
   test('load a template’s web fonts in the template preview, with nothing refused', async () => {
     refused.length = 0;
-    await s.app.inject({
+    const saved = await s.app.inject({
       method: 'PUT',
       url: '/api/templates/fonts',
       headers: auth,
@@ -101,19 +101,27 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
           <mj-body><mj-section><mj-column><mj-text font-family="Raleway, Arial">Sale</mj-text></mj-column></mj-section></mj-body></mjml>`,
       },
     });
+    expect(saved.statusCode, saved.body).toBe(201);
     await s.page.goto(`${s.url}/templates/fonts`);
+    const preview = s.page.getByTitle('Email preview');
+    await expect
+      .poll(() => preview.getAttribute('srcdoc', { timeout: 40_000 }), {
+        timeout: 40_000,
+        message: 'the preview holds the stylesheet link',
+      })
+      .toContain('https://fonts.googleapis.com/css?family=Raleway');
     // In view: Chromium lays out an off-screen frame of another origin (a sandboxed one) only
     // when it must, and a font is fetched only once text set in it is laid out.
-    await s.page.getByTitle('Email preview').scrollIntoViewIfNeeded({ timeout: 20_000 });
+    await preview.scrollIntoViewIfNeeded({ timeout: 20_000 });
     await expect
-      .poll(() => fetched, { timeout: 20_000, message: 'the stylesheet was fetched' })
+      .poll(() => fetched, { timeout: 40_000, message: 'the stylesheet was fetched' })
       .toContain('https://fonts.googleapis.com/css?family=Raleway');
     await expect
       .poll(() => fetched.some((url) => url.startsWith('https://fonts.gstatic.com/')), {
-        timeout: 20_000,
+        timeout: 40_000,
         message: 'the font was fetched',
       })
       .toBe(true);
     expect(refused).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 });
