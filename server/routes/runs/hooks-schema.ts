@@ -1,0 +1,82 @@
+import { errorResponses } from '../../schemas/errors.js';
+
+// The OpenAPI description of `POST /hooks/:journeyId/:nodeId` (routes/runs/hooks.ts).
+
+const answerSchema = {
+  type: 'object',
+  properties: {
+    runId: { type: ['string', 'null'], format: 'uuid' },
+    skipped: { type: 'string', enum: ['reentry', 'entry-cap'] },
+  },
+  required: ['runId'],
+} as const;
+
+// With `Prefer: wait`, the run's core.respond step answers: any status from 200 to 599, its
+// own JSON body. It is sent as the step gave it (the route's serializer is not used).
+const JOURNEY_ANSWER = 'with Prefer: wait, the journey’s core.respond answer: its status and JSON body';
+const journeyAnswerSchema = { type: 'object', additionalProperties: true } as const;
+
+/** A status the route answers itself, which a journey's core.respond step may answer too. */
+function orJourneyAnswer(status: string, answer: { description?: string; headers?: object }) {
+  const { description, headers, ...own } = answer;
+  return {
+    description: `${description ?? status}; or, ${JOURNEY_ANSWER} (Waymark-Run-Id and Preference-Applied headers)`,
+    ...(headers ? { headers } : {}),
+    anyOf: [own, journeyAnswerSchema],
+  };
+}
+
+/** Every answer of the route, each admitting a journey's answer at its status; `default` for the others. */
+function hookResponses(own: Record<string, { description?: string; headers?: object }>) {
+  return {
+    ...Object.fromEntries(Object.entries(own).map(([status, answer]) => [status, orJourneyAnswer(status, answer)])),
+    default: {
+      ...journeyAnswerSchema,
+      description: `${JOURNEY_ANSWER}, at a status the route does not answer itself`,
+      headers: {
+        'Waymark-Run-Id': { type: 'string', format: 'uuid', description: 'the run that answered' },
+        'Preference-Applied': { type: 'string', description: 'wait=<seconds>, as the call asked' },
+      },
+    },
+  };
+}
+
+/** The route's schema: its headers, and every answer of its own or of a journey's core.respond step. */
+export const hookSchema = {
+  tags: ['webhooks'],
+  security: [],
+  summary: 'Start a run of a journey from its core.webhook trigger',
+  params: {
+    type: 'object',
+    properties: { journeyId: { type: 'string' }, nodeId: { type: 'string' } },
+    required: ['journeyId', 'nodeId'],
+  },
+  headers: {
+    type: 'object',
+    properties: {
+      'x-waymark-secret': { type: 'string' },
+      'x-waymark-signature': { type: 'string', description: 'sha256=<hex HMAC-SHA256(secret, raw body)>' },
+      'idempotency-key': { type: 'string', maxLength: 255 },
+      'webhook-id': {
+        type: 'string',
+        maxLength: 255,
+        description: 'Standard Webhooks message id; a repeat acts as an Idempotency-Key (and wins over one)',
+      },
+      'webhook-timestamp': { type: 'string', description: 'Standard Webhooks: Unix seconds, within 5 minutes' },
+      'webhook-signature': {
+        type: 'string',
+        description: 'Standard Webhooks: space-separated v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<raw body>")>',
+      },
+      prefer: {
+        type: 'string',
+        description:
+          "RFC 7240 `wait=<seconds>` (at most 30): answer with the run's first core.respond step instead of 202, if it completes in time",
+      },
+    },
+  },
+  response: hookResponses({
+    200: { ...answerSchema, description: 're-entry or the entry cap turned the call away: runId null, skipped' },
+    202: { ...answerSchema, description: 'the run started: runId' },
+    ...errorResponses(400, 404, 409, 413, 415, 422, 429),
+  }),
+};
