@@ -120,15 +120,16 @@ describe('bulk retries refuse', () => {
 });
 
 describe('bulk retries leave runs of an archived journey failed, as the single route does', () => {
-  test('a dry run does not count them', async () => {
-    const { journeyId } = await failedRun();
+  test('a dry run and a retry answer 409 naming the archive, and no job is made', async () => {
+    const { journeyId, runId } = await failedRun();
     expect((await api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` })).status).toBe(204);
-    const dry = await api(t, {
-      method: 'POST',
-      url: `/api/journeys/${journeyId}/retry`,
-      payload: { dryRun: true },
-    });
-    expect(dry).toEqual({ status: 200, body: { matched: 0 } });
+    for (const payload of [{ dryRun: true }, {}]) {
+      const res = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/retry`, payload });
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('archived') });
+    }
+    expect((await api(t, { url: `/api/journeys/${journeyId}/retry` })).body.jobs).toEqual([]);
+    expect((await api(t, { url: `/api/runs/${runId}` })).body.status).toBe('failed');
   });
 
   test('a job skips a run whose journey was archived after the job was created', async () => {

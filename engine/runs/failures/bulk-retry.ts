@@ -35,7 +35,7 @@ export interface RetryJobView {
 
 /**
  * `POST /api/journeys/:id/retry`: the journey's failed runs the filter selects that a retry
- * may take up (none once the journey is archived); a node id no version of the journey has is
+ * may take up; an archived journey's are refused (409), as a single run's retry is; a node id no version of the journey has is
  * refused (400). With `dryRun` only their count; else a
  * job holding them (fixed now), worked in the background. A journey of another workspace
  * is unknown (404).
@@ -52,7 +52,11 @@ export async function createBulkRetry(
   const { dryRun, ...only } = filter;
   checkFailureWindow(only);
   return db.transaction().execute(async (trx) => {
-    await journeyExists(trx, workspaceId, journeyId);
+    // As a single run's retry is (409): the selection would hold none, and 0 with no reason
+    // beside the failures view's count reads as a filter that missed.
+    const { status } = await journeyExists(trx, workspaceId, journeyId);
+    if (status === 'archived')
+      throw new ConflictError(`journey ${journeyId} is archived: its failed runs can no longer be retried`);
     await checkFilterNodes(trx, journeyId, only.nodes);
     const runs = await selectFailedRuns(trx, workspaceId, journeyId, only);
     // Checked before a dry run answers, and with no run selected too: the count a dry run gives

@@ -20,15 +20,23 @@ export function checkFailureWindow(filter: { from?: string; to?: string }): void
     throw new ValidationError('from is after to', [{ path: '/from', message: 'from must not be after to' }]);
 }
 
-/** Throws not_found unless `journeyId` is a journey of `workspaceId` (another workspace's is unknown here). */
-export async function journeyExists(db: Kysely<Database>, workspaceId: string, journeyId: string): Promise<void> {
+/**
+ * Throws not_found unless `journeyId` is a journey of `workspaceId` (another workspace's is
+ * unknown here); answers its status.
+ */
+export async function journeyExists(
+  db: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+): Promise<{ status: string }> {
   const found = await db
     .selectFrom('journeys')
-    .select('id')
+    .select('status')
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', journeyId)
     .executeTakeFirst();
   if (!found) throw journeyNotFound(journeyId);
+  return found;
 }
 
 /**
