@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { WaymarkError } from '@waymark/sdk';
+import { parseUrlText, URL_TEXT_RULE } from '../http/url-text.js';
 
 /** Everything Waymark reads from the environment, read once at start-up. */
 export interface Config {
@@ -103,12 +104,8 @@ function boolean(env: Env, name: string): boolean {
 function url(env: Env, name: string, protocols: string[]): string | null {
   const raw = text(env, name);
   if (raw === null) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `is not a URL: "${raw}"`);
-  }
+  const parsed = parseUrlText(raw);
+  if (!parsed) throw new ConfigError(name, `is not a URL ${URL_TEXT_RULE}: ${JSON.stringify(raw)}`);
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   }

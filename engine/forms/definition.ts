@@ -1,5 +1,6 @@
 import { type ErrorDetail, isMailbox, notMailbox, ValidationError } from '@waymark/sdk';
 import { CONTENT_ID } from '../content/templates.js';
+import { parseUrlText, URL_TEXT_RULE } from '../http/url-text.js';
 
 export type FieldType = 'email' | 'text' | 'tel' | 'textarea' | 'checkbox' | 'select' | 'date' | 'hidden';
 
@@ -82,16 +83,7 @@ export function checkForm(id: string, form: FormDefinition): void {
     details.push({ path: '/confirmationFrom', message: 'double opt-in needs confirmationFrom' });
   if (form.confirmationFrom && !isMailbox(form.confirmationFrom))
     details.push({ path: '/confirmationFrom', message: notMailbox('/confirmationFrom') });
-  if (form.redirect !== null && !isHttpUrl(form.redirect))
-    details.push({ path: '/redirect', message: 'redirect must be an absolute http(s) URL' });
+  if (form.redirect !== null && !['http:', 'https:'].includes(parseUrlText(form.redirect)?.protocol ?? ''))
+    details.push({ path: '/redirect', message: `redirect must be an absolute http(s) URL, ${URL_TEXT_RULE}` });
   if (details.length) throw new ValidationError('the form is invalid', details);
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }

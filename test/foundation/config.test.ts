@@ -47,6 +47,8 @@ describe('configuration from the environment', () => {
     ['WAYMARK_HTTP_ALLOW_PRIVATE', 'maybe'],
     ['WAYMARK_WORKER_CONCURRENCY', '0'],
     ['PUBLIC_URL', 'ftp://x'],
+    ['PUBLIC_URL', 'https://waymark.example.com/a\r\nSet-Cookie: x=1'],
+    ['WAYMARK_NPM_REGISTRY', 'https://registry.example.com/\tnpm'],
     ['WAYMARK_SECRET_KEY', 'short'],
     ['INBOUND_SMTP_PORT', '-1'],
     ['METRICS_TOKEN', 'fifteen-chars!!'],

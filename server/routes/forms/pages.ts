@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmSubscription } from '../../../engine/forms/confirm.js';
+import type { FormDefinition } from '../../../engine/forms/definition.js';
 import { publicForm } from '../../../engine/forms/store.js';
 import { submitForm } from '../../../engine/forms/submit.js';
 import { embedScript } from '../../forms/embed.js';
@@ -51,14 +52,18 @@ const allowAnyOrigin = async (_request: FastifyRequest, reply: FastifyReply) => 
   reply.header('access-control-allow-origin', '*');
 };
 
-/** The page's CSP, letting the form post lead on to the form's redirect. */
-function allowRedirect(reply: FastifyReply, redirect: string | null) {
+/**
+ * A page holding the form (the hosted page, or it again after a refused post), its CSP letting
+ * the post lead on to the form's redirect: without that, the browser blocks the next post.
+ */
+function sendFormPage(reply: FastifyReply, form: FormDefinition, page: string) {
   const csp = reply.getHeader('content-security-policy');
-  if (!redirect || typeof csp !== 'string') return;
-  reply.header(
-    'content-security-policy',
-    csp.replace("form-action 'self'", `form-action 'self' ${new URL(redirect).origin}`),
-  );
+  if (form.redirect && typeof csp === 'string')
+    reply.header(
+      'content-security-policy',
+      csp.replace("form-action 'self'", `form-action 'self' ${new URL(form.redirect).origin}`),
+    );
+  return reply.type('text/html; charset=utf-8').send(page);
 }
 
 /**
@@ -118,8 +123,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const form = (await enabledForm(request.params.id))?.form;
       if (!form) return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage());
-      allowRedirect(reply, form.redirect);
-      return reply.type('text/html; charset=utf-8').send(formPage(form));
+      return sendFormPage(reply, form, formPage(form));
     },
   );
 
@@ -198,17 +202,15 @@ export async function formPagesRoutes(app: FastifyInstance) {
           await submitForm(runtime, found.workspaceId, form, body, visitorOf(request));
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
-          return reply
-            .code(400)
-            .type('text/html; charset=utf-8')
-            .send(formPage(form, body, error.details));
+          return sendFormPage(reply.code(400), form, formPage(form, body, error.details));
         }
       }
       if (json)
         return reply
           .code(202)
           .send({ received: true, confirmationRequired: form.doubleOptIn, redirect: form.redirect });
-      if (form.redirect) return reply.code(303).header('location', form.redirect).send();
+      // The URL as parsed: a header takes no character beyond Latin-1, so those go percent-encoded.
+      if (form.redirect) return reply.code(303).header('location', new URL(form.redirect).href).send();
       return reply.type('text/html; charset=utf-8').send(thanksPage(form.doubleOptIn));
     },
   );
