@@ -10,6 +10,7 @@ import { isEditorPage } from './editor-pages.js';
 import { authPlugin } from './plugins/auth.js';
 import { bodiesPlugin } from './plugins/bodies.js';
 import { bodyChecksPlugin } from './plugins/body-checks.js';
+import { answerClientError, hostRequiredPlugin } from './plugins/client-errors.js';
 import { closingPlugin } from './plugins/closing.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { failedAuthPlugin } from './plugins/failed-auth.js';
@@ -80,6 +81,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       const why = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'a malformed path';
       return sendError(reply, 'not_found', `no such resource: ${why}`);
     },
+    // What Node refuses before routing (a malformed head, a missing Host) answers in our shape.
+    clientErrorHandler: answerClientError,
+    http: { requireHostHeader: false },
     schemaController: validatorCompilers,
     // Requests that come while the server closes are answered by closingPlugin, in our shape.
     return503OnClosing: false,
@@ -93,6 +97,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(bodyChecksPlugin);
   app.addHook('onRoute', addCommonAnswers);
   await app.register(headersPlugin);
+  await app.register(hostRequiredPlugin);
   await app.register(closingPlugin);
   // Decided by the route reached, like auth: no spelling of a path skips it.
   app.addHook('onRequest', async (request, reply) => {

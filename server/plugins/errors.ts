@@ -42,10 +42,16 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   return wrapped.some((inner) => isDatabaseUnavailable(inner, depth + 1));
 }
 
-export function sendError(reply: FastifyReply, code: string, message: string, details: readonly ErrorDetail[] = []) {
+/** An error's status and body, `{ error: { code, message, details? } }`: the one shape every error answer has. */
+export function errorAnswer(code: string, message: string, details: readonly ErrorDetail[] = []) {
   const status = ERROR_STATUSES[code] ?? 500;
+  return { status, body: { error: { code, message, ...(details.length ? { details } : {}) } } };
+}
+
+export function sendError(reply: FastifyReply, code: string, message: string, details: readonly ErrorDetail[] = []) {
+  const { status, body } = errorAnswer(code, message, details);
   if (code === 'unavailable') reply.header('retry-after', '5');
-  return reply.code(status).send({ error: { code, message, ...(details.length ? { details } : {}) } });
+  return reply.code(status).send(body);
 }
 
 /** A byte count as people write it: `1 MiB`, `64 KiB`, else bytes. */

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
@@ -40,6 +41,26 @@ const secureHeaders = helmet({
  */
 export function hardenAnswer(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void = () => {}) {
   secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+}
+
+let asLines: string | undefined;
+
+/**
+ * The same headers as `Name: value` lines, for an answer written to the socket by hand (a
+ * request Node refuses before any route or hook sees it). helmet's policy depends on nothing
+ * in the request, so they are collected once.
+ */
+export function securityHeaderLines(): string {
+  if (asLines === undefined) {
+    const lines: string[] = [];
+    const collector = {
+      setHeader: (name: string, value: unknown) => lines.push(`${name}: ${value}\r\n`),
+      removeHeader() {},
+    };
+    secureHeaders({} as IncomingMessage, collector as unknown as ServerResponse, () => {});
+    asLines = lines.join('');
+  }
+  return asLines;
 }
 
 // helmet's middleware is built once: @fastify/helmet built it anew for every request (its

@@ -1,33 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { type Answer, answers } from '../support/raw-http.js';
 import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
 
 // API.md "Start-up and operation": on SIGTERM the process stops taking requests. A request
 // that still arrives (kept-alive, or pipelined behind one under way) gets the contract's 503
 // `unavailable` with Retry-After, not fastify's own 503 body.
-
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** The HTTP/1.1 answers in `raw`, in order (each with a Content-Length). */
-function answers(raw: string): Answer[] {
-  const found: Answer[] = [];
-  let rest = raw;
-  while (rest.startsWith('HTTP/1.1 ')) {
-    const end = rest.indexOf('\r\n\r\n');
-    const [statusLine = '', ...lines] = rest.slice(0, end).split('\r\n');
-    const headers = Object.fromEntries(
-      lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-    );
-    const length = Number(headers['content-length'] ?? 0);
-    found.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.slice(end + 4, end + 4 + length) });
-    rest = rest.slice(end + 4 + length);
-  }
-  return found;
-}
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
