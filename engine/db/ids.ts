@@ -36,3 +36,14 @@ export function newId(): string {
 export function isUuid(text: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 }
+
+/**
+ * An id as it is stored and compared: a UUID lower-cased (the same id in either case, RFC
+ * 9562), any other text as it is.
+ *
+ * @example
+ * canonicalId('0190A6E4-…'); // '0190a6e4-…'
+ */
+export function canonicalId(text: string): string {
+  return isUuid(text) ? text.toLowerCase() : text;
+}

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isUuid } from '../../engine/db/ids.js';
+import { canonicalId } from '../../engine/db/ids.js';
 
 type Part = 'params' | 'query' | 'body';
 
@@ -41,9 +41,16 @@ export const uuidCasePlugin = fp(async (app: FastifyInstance) => {
     }
     if (Object.keys(found).length) route.config = { ...route.config, uuidFields: found };
   });
-  app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
+  // The path and query string as soon as the route is known, so the route's own onRequest
+  // hooks (auth: "any member may remove themselves") read ids as its handler does; the body
+  // once it is parsed.
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
     const fields = request.routeOptions.config?.uuidFields;
-    if (fields) for (const part of ['params', 'query', 'body'] as const) lowerCase(request[part], fields[part]);
+    if (fields) for (const part of ['params', 'query'] as const) lowerCase(request[part], fields[part]);
+    done();
+  });
+  app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
+    lowerCase(request.body, request.routeOptions.config?.uuidFields?.body);
     done();
   });
 });
@@ -52,7 +59,7 @@ export const uuidCasePlugin = fp(async (app: FastifyInstance) => {
 function lowerCase(values: unknown, names: string[] | undefined): void {
   if (!names || typeof values !== 'object' || values === null) return;
   const record = values as Record<string, unknown>;
-  const lower = (v: unknown) => (typeof v === 'string' && isUuid(v) ? v.toLowerCase() : v);
+  const lower = (v: unknown) => (typeof v === 'string' ? canonicalId(v) : v);
   for (const name of names) {
     const value = record[name];
     if (value !== undefined) record[name] = Array.isArray(value) ? value.map(lower) : lower(value);

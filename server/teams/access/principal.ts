@@ -1,6 +1,7 @@
 import { NotFoundError, WaymarkError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../engine/db/database.js';
+import { canonicalId, isUuid } from '../../../engine/db/ids.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import type { TokenPrincipal } from '../../auth/tokens.js';
 import type { SessionPrincipal } from '../accounts/sessions.js';
@@ -45,13 +46,15 @@ const noWorkspace = (id: string) => new NotFoundError(`no workspace ${id}`);
 /**
  * Decides the request's workspace: a token's own; for a user the one asked for (a path's
  * workspace id, else `X-Waymark-Workspace`), else the earliest joined. One the principal
- * does not belong to answers 404, as an unknown one.
+ * does not belong to answers 404, as an unknown one. The id asked for is compared in either
+ * case, by a token as by a user.
  */
 export async function resolveStanding(
   db: Kysely<Database>,
   principal: Principal,
-  asked: string | null,
+  askedAs: string | null,
 ): Promise<Standing> {
+  const asked = askedAs === null ? null : canonicalId(askedAs);
   if (principal.type === 'token') {
     if (asked && asked !== principal.workspaceId) throw noWorkspace(asked);
     const ws = { id: principal.workspaceId, name: principal.workspaceName };
@@ -64,7 +67,7 @@ export async function resolveStanding(
     .select(['w.id', 'w.name', 'm.role'])
     .where('m.user_id', '=', principal.id);
   if (asked) {
-    if (!/^[0-9a-f-]{36}$/i.test(asked)) throw noWorkspace(asked);
+    if (!isUuid(asked)) throw noWorkspace(asked);
     q = q.where('w.id', '=', asked);
   }
   const row = await q.orderBy('m.joined_at').orderBy('w.id').limit(1).executeTakeFirst();
