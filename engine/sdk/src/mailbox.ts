@@ -1,13 +1,43 @@
-// One mailbox: `news@example.com` or `News <news@example.com>` (the display name may be quoted).
-const MAILBOX = /^(?:[^<>]*<\s*[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+\s*>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
+// An address: no space, control character or special that would end it or start another
+// (`,` `;` `:` `<` `>` `(` `)` `[` `]` `\` `"`), one `@`, a dot in its domain.
+const PART = '[^\\s\\x00-\\x1f\\x7f<>@()\\[\\]\\\\,;:"]+';
+const ADDRESS = `${PART}@${PART}\\.${PART}`;
+// A display name: a quoted string (which may hold `,` `;` `:` `@`, and `\"`), or words without
+// specials — a `,` or `:` outside quotes would make several mailboxes or a group of them.
+const QUOTED = '"(?:[^"\\\\\\x00-\\x1f\\x7f]|\\\\[^\\x00-\\x1f\\x7f])*"';
+const PHRASE = '[^\\x00-\\x1f\\x7f<>@()\\[\\]\\\\,;:"]*';
+const MAILBOX = new RegExp(`^(?:(?:(${QUOTED})\\s*|(${PHRASE}))<\\s*(${ADDRESS})\\s*>|(${ADDRESS}))$`);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/** One mailbox: the display name (may be empty) and the address. */
+export interface Mailbox {
+  name: string;
+  address: string;
+}
+
+/**
+ * The one mailbox text names (`news@example.com`, `News <news@example.com>`,
+ * `"News, Inc." <news@example.com>`), or null: several addresses, a group, a line break or any
+ * other control character is no mailbox. Spaces around it are ignored.
+ */
+export function parseMailbox(text: string): Mailbox | null {
+  if (CONTROL.test(text)) return null;
+  const match = MAILBOX.exec(text.trim());
+  if (!match) return null;
+  const [, quoted, phrase, address, bare] = match;
+  if (bare !== undefined) return { name: '', address: bare };
+  const name = quoted === undefined ? (phrase ?? '').trim() : quoted.slice(1, -1).replace(/\\(.)/g, '$1');
+  return { name, address: address as string };
+}
 
 /**
  * Whether text is one mailbox a mail server takes as From or Reply-To. Mail built from anything
- * else goes out without the header (nodemailer drops what it cannot parse), so every place a
- * sender is given checks it: `email.send`, template test sends, forms' `confirmationFrom`.
+ * else goes out without the header or with another sender than meant, so every place a sender
+ * is given checks it: `email.send`, template test sends, forms' `confirmationFrom`.
  */
 export function isMailbox(text: string): boolean {
-  return MAILBOX.test(text.trim());
+  return parseMailbox(text) !== null;
 }
 
 /** The message for a sender field (`/from`, `/confirmationFrom`) that is no mailbox. */

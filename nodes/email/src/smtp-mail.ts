@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PreparedMessage } from '@waymark/sdk';
+import { type PreparedMessage, parseMailbox } from '@waymark/sdk';
 
 /**
  * Nodemailer's message for a prepared one, DKIM-signed when the engine found the From domain's
@@ -9,9 +9,11 @@ export function mailOf(message: PreparedMessage, messageIdHeader: string) {
   return {
     // The message's own id, so that replies and delivery reports name it (In-Reply-To).
     messageId: messageIdHeader,
-    from: message.from,
+    // As name and address: nodemailer then quotes and encodes the name itself rather than
+    // parsing the text again by its own, looser rules.
+    from: asAddress(message.from),
     to: message.to,
-    replyTo: message.replyTo,
+    replyTo: asAddress(message.replyTo),
     subject: message.subject,
     html: message.html,
     text: message.text,
@@ -24,9 +26,15 @@ export function mailOf(message: PreparedMessage, messageIdHeader: string) {
   };
 }
 
-/** The domain of a From address (`News <news@example.com>` → `example.com`). */
+/** A sender as nodemailer's address object when it is one mailbox (the checked fields all are). */
+function asAddress(text: string | undefined) {
+  return (text === undefined ? null : parseMailbox(text)) ?? text;
+}
+
+/** The domain of a From address (`"Shop (shop@home)" <news@example.com>` → `example.com`). */
 function domainOf(from: string | undefined): string {
-  return /@([^\s>]+)/.exec(from ?? '')?.[1] ?? 'localhost';
+  const address = (from === undefined ? null : parseMailbox(from))?.address ?? from ?? '';
+  return /@([^\s>]+)/.exec(address)?.[1] ?? 'localhost';
 }
 
 /** Nodemailer's message whose Message-ID names the message, `<id@from-domain>`. */

@@ -63,4 +63,18 @@ describe('publishing an email.send', () => {
       },
     ]);
   });
+
+  test.each([
+    ['a second address', 'ceo@bank.com, <shop@example.com>'],
+    ['a header after CR LF', 'Shop\r\nBcc: x@evil.com <shop@example.com>'],
+  ])('with a From or Reply-To holding %s names /from and /replyTo', async (_what, from) => {
+    const details = await publishEmail({ ...base, from, replyTo: from, subject: 'Hi', html: '<p>Hi</p>' });
+    expect(details).toEqual(
+      ['/from', '/replyTo'].map((path) => ({
+        nodeId: 'mail',
+        path,
+        message: `${path} must be an email address, such as news@example.com or News <news@example.com>`,
+      })),
+    );
+  });
 });
