@@ -82,6 +82,22 @@ describe('visitor routes', () => {
     expect(other.statusCode).not.toBe(429);
   });
 
+  test('the 600 are shared by all visitor routes: once tracking used them, forms and unsubscribe answer 429', async () => {
+    const visitor = '198.51.100.23';
+    for (let i = 0; i < 600; i++)
+      await t.app.inject({ method: 'GET', url: `/t/o/not-a-token-${i}`, remoteAddress: visitor });
+    for (const [method, url] of [
+      ['GET', '/f/signup'],
+      ['POST', '/f/signup'],
+      ['GET', '/f/signup/embed.js'],
+      ['GET', '/unsubscribe/not-a-token'],
+      ['GET', '/t/c/not-a-token'],
+    ] as const) {
+      const res = await t.app.inject({ method, url, remoteAddress: visitor });
+      expect(res.statusCode, `${method} ${url}`).toBe(429);
+    }
+  });
+
   test('a path that does not decode is counted against its address like any other', async () => {
     const visitor = '198.51.100.22';
     for (const url of ['/t/o/%ff%fe', '/t/o/%E0%A4%A', '/t/o/%zz']) {
