@@ -61,8 +61,7 @@ export function checkForm(id: string, form: FormDefinition): void {
   if (emails.length !== 1 || !emails[0]?.required)
     details.push({ path: '/fields', message: 'exactly one field must map to email, and it must be required' });
   const seen = new Set<string>();
-  // Two fields filling one contact field would leave which value is stored to their order.
-  const mappedBy = new Map<string, string>();
+  const mapped: FormField[] = [];
   form.fields.forEach((f, i) => {
     if (!FIELD_NAME.test(f.name))
       details.push({ path: `/fields/${i}/name`, message: `${f.name} is not a valid field name` });
@@ -72,10 +71,9 @@ export function checkForm(id: string, form: FormDefinition): void {
       details.push({ path: `/fields/${i}/options`, message: 'a select field needs options' });
     if (f.mapTo !== null && (!MAP_TO.test(f.mapTo) || /(^|\.)(__proto__|constructor|prototype)(\.|$)/.test(f.mapTo)))
       details.push({ path: `/fields/${i}/mapTo`, message: `${f.mapTo} is no contact field` });
-    const earlier = f.mapTo !== null && f.mapTo !== 'email' ? mappedBy.get(f.mapTo) : undefined;
-    if (earlier !== undefined)
-      details.push({ path: `/fields/${i}/mapTo`, message: `${f.mapTo} is already filled by field ${earlier}` });
-    else if (f.mapTo !== null) mappedBy.set(f.mapTo, f.name);
+    const clash = f.mapTo !== null && f.mapTo !== 'email' ? mapClash(f.mapTo, mapped) : null;
+    if (clash) details.push({ path: `/fields/${i}/mapTo`, message: clash });
+    else if (f.mapTo !== null) mapped.push(f);
   });
   if (form.doubleOptIn && !form.consentText)
     details.push({ path: '/consentText', message: 'double opt-in needs the consent text' });
@@ -86,4 +84,18 @@ export function checkForm(id: string, form: FormDefinition): void {
   if (form.redirect !== null && !['http:', 'https:'].includes(parseUrlText(form.redirect)?.protocol ?? ''))
     details.push({ path: '/redirect', message: `redirect must be an absolute http(s) URL, ${URL_TEXT_RULE}` });
   if (details.length) throw new ValidationError('the form is invalid', details);
+}
+
+/**
+ * Why a field cannot fill `mapTo` beside the fields mapped before it: two filling one contact
+ * field, or one an attribute and another a part of it (`attributes.a`, `attributes.a.b`),
+ * would leave which value is kept to their order.
+ */
+function mapClash(mapTo: string, earlier: readonly FormField[]): string | null {
+  for (const { name, mapTo: other } of earlier) {
+    if (other === mapTo) return `${mapTo} is already filled by field ${name}`;
+    if (other?.startsWith(`${mapTo}.`)) return `${mapTo} holds ${other}, filled by field ${name}`;
+    if (other !== null && mapTo.startsWith(`${other}.`)) return `${mapTo} is within ${other}, filled by field ${name}`;
+  }
+  return null;
 }
