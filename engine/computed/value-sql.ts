@@ -1,4 +1,4 @@
-import { parseDuration } from '@waymark/sdk';
+import { subtractDuration } from '@waymark/sdk';
 import { type RawBuilder, sql } from 'kysely';
 import { compileEventFilter, compileFilter } from '../segments/compile.js';
 import type { Definition } from './definition.js';
@@ -19,9 +19,8 @@ const number = (p: RawBuilder<unknown>) =>
 
 /** The matching events of the scope, as the `e` rows of a FROM. */
 function matchingEvents(d: EventDef, s: Scope): RawBuilder<unknown> {
-  const ms = d.within ? parseDuration(d.within) : null;
   return sql`events e where e.workspace_id = ${s.workspaceId} and e.name = ${d.event}
-    ${ms === null ? sql`` : sql`and e.timestamp > ${new Date(s.now.getTime() - ms)}`}
+    ${d.within ? sql`and e.timestamp > ${subtractDuration(s.now, d.within)}` : sql``}
     ${d.where ? sql`and ${compileEventFilter(d.where, s.now, sql`e.properties`, sql`e.contact_id`)}` : sql``}
     ${s.contactIds ? sql`and e.contact_id = any(${s.contactIds as string[]}::uuid[])` : sql``}`;
 }

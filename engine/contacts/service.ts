@@ -1,4 +1,5 @@
 import {
+  addDuration,
   type ContactsService,
   evaluateFilter,
   NotFoundError,
@@ -68,13 +69,14 @@ export function createContactsService(scope: StepScope): ContactsService {
       refuseBadName('addTag', 'tag', tag);
       let ttlSeconds: number | undefined;
       if (options?.ttl) {
-        const ms = parseDuration(options.ttl);
-        if (ms === null)
+        if (parseDuration(options.ttl) === null)
           throw new ValidationError(`ttl "${options.ttl}" is not an ISO 8601 duration`, [
             { path: '/ttl', message: 'not a duration' },
           ]);
         refuseLongTtl(options.ttl);
-        ttlSeconds = ms / 1000;
+        // The lifespan is calendar-aware from the step's now (a P1M tag lives a calendar month).
+        const now = scope.now();
+        ttlSeconds = (addDuration(now, options.ttl).getTime() - now.getTime()) / 1000;
       }
       const id = await own(scope, contactId);
       wrote = true;

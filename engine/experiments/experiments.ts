@@ -1,4 +1,4 @@
-import { NotFoundError, parseDuration, ValidationError } from '@waymark/sdk';
+import { addDuration, NotFoundError, parseDuration, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode, JourneySettings } from '../graph/types.js';
@@ -136,7 +136,6 @@ function experimentOf(
   const f = figures(counts, confidence);
   const history = decisions.map(toDecision);
   const standing = history.find((d) => d.clearedAt === null) ?? null;
-  const after = winner ? parseDuration(winner.after) : null;
   return {
     nodeId: node.id,
     metric,
@@ -144,7 +143,10 @@ function experimentOf(
     confidence,
     status: standing ? standing.kind : 'testing',
     startedAt: iso(startedAt),
-    endsAt: startedAt && after !== null ? new Date(new Date(startedAt).getTime() + after).toISOString() : null,
+    endsAt:
+      startedAt && winner && parseDuration(winner.after) !== null
+        ? addDuration(new Date(startedAt), winner.after).toISOString()
+        : null,
     winner,
     decision: standing,
     history,

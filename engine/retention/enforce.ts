@@ -1,4 +1,4 @@
-import { parseDuration } from '@waymark/sdk';
+import { subtractDuration } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadContactRules } from '../messages/rules/contact-rules.js';
@@ -65,8 +65,7 @@ async function cutoffsOf(db: Kysely<Database>, workspaceId: string): Promise<Wor
   if (cutoffs.messages) {
     // Marketing messages the frequency cap still counts stay until they leave its period.
     const rules = await loadContactRules(db, workspaceId);
-    const periodMs = rules.marketing ? (parseDuration(rules.marketing.period) ?? 0) : 0;
-    const capped = new Date(Date.now() - periodMs);
+    const capped = rules.marketing ? subtractDuration(new Date(), rules.marketing.period) : new Date();
     cutoffs.marketing = capped < cutoffs.messages ? capped : cutoffs.messages;
   }
   return cutoffs;

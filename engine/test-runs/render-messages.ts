@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type MessagesService, NodeError, parseDuration, type SendRequest, type SendResult } from '@waymark/sdk';
+import {
+  type MessagesService,
+  NodeError,
+  parseDuration,
+  type SendRequest,
+  type SendResult,
+  subtractDuration,
+} from '@waymark/sdk';
 import { resolveTemplate } from '../content/send.js';
 import { prepareMessage } from '../messages/compose/prepare-message.js';
 import { type ContactRules, loadContactRules } from '../messages/rules/contact-rules.js';
@@ -40,9 +47,8 @@ export class SimulatedOutbox {
    */
   #rulesCountingWalk(rules: ContactRules, now: Date): ContactRules {
     const cap = rules.marketing;
-    const periodMs = cap ? parseDuration(cap.period) : null;
-    if (!cap || periodMs === null) return rules;
-    const since = now.getTime() - periodMs;
+    if (!cap || parseDuration(cap.period) === null) return rules;
+    const since = subtractDuration(now, cap.period).getTime();
     const earlier = this.messages.filter(
       (m) => m.category === 'marketing' && m.status === 'sent' && Date.parse(m.at) > since,
     ).length;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  addDuration,
   type Contact,
   type ContactEvent,
   evaluateFilter,
@@ -221,12 +222,12 @@ class Walk {
   #passed(nodeId: string): ContactEvent[] {
     const contactId = this.#run.contactId;
     if (!contactId) return [];
-    const now = this.#agenda.now.getTime();
+    const now = this.#agenda.now;
     const events = this.input.events
       .filter((e) => e.afterNode === nodeId && !this.#used.has(e))
       .map((e) => {
         this.#used.add(e);
-        const timestamp = new Date(now + (e.delay ? (parseDuration(e.delay) ?? 0) : 0)).toISOString();
+        const timestamp = (e.delay && parseDuration(e.delay) !== null ? addDuration(now, e.delay) : now).toISOString();
         return { id: randomUUID(), contactId, name: e.name, properties: e.properties ?? {}, timestamp };
       });
     for (const event of events) this.#agenda.schedule(new Date(event.timestamp), { kind: 'event', event });

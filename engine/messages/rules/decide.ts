@@ -1,4 +1,4 @@
-import { parseDuration, type SendRequest, type SuppressionReason } from '@waymark/sdk';
+import { type SendRequest, type SuppressionReason, subtractDuration } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { SendingContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
@@ -35,9 +35,9 @@ export interface DecisionFacts {
 
 /** Since when the marketing cap counts, when one applies to the message. */
 export function capSince(input: Pick<DecideInput, 'request' | 'contact' | 'rules' | 'now'>): Date | null {
-  const periodMs = input.rules.marketing ? parseDuration(input.rules.marketing.period) : null;
-  if (periodMs === null || input.request.category !== 'marketing' || !input.contact) return null;
-  return new Date(input.now.getTime() - periodMs);
+  const period = input.rules.marketing?.period;
+  if (period === undefined || input.request.category !== 'marketing' || !input.contact) return null;
+  return subtractDuration(input.now, period);
 }
 
 /** The addresses among `addresses` (lower case) that bounced in the workspace. Applies to every category. */

@@ -1,8 +1,8 @@
-import { Duration } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 
 /**
- * The longest duration Waymark takes, in seconds: 1,000 years of 365.25 days (`P1000Y`, which
- * Luxon counts in 365-day years, is within it; `P365250D` is the bound). A time that far out is
+ * The longest duration Waymark takes, in seconds: 1,000 years of 365.25 days (`P1000Y`, 1,000
+ * calendar years of 365.2425 days on average, is within it; `P365250D` is the bound). A time that far out is
  * still one PostgreSQL and a JavaScript Date hold (`timestamptz` ends in 294276 AD, a Date in
  * 275760 AD, an ISO string past 9999 AD is no longer one PostgreSQL reads); no wait or lifespan
  * anyone means is longer.
@@ -23,15 +23,19 @@ const NO_AMOUNT = /^-?PT?$|T$/;
  */
 function durationOf(text: string): Duration | null {
   if (NO_AMOUNT.test(text)) return null;
-  const d = Duration.fromISO(text);
+  // Months and years measured at their calendar average, so a length matches a calendar add
+  // within a day or two (the bound refuses `P12200M`, 1,016 calendar years).
+  const d = Duration.fromISO(text, { conversionAccuracy: 'longterm' });
   if (!d.isValid) return null;
   return Object.values(d.toObject()).every((amount) => amount >= 0) ? d : null;
 }
 
 /**
  * Parses an ISO 8601 duration (`PT30S`, `P7D`) into milliseconds; null when it is not one or
- * has a negative amount.
- * Days count as 24 hours here; use {@link addDuration} for calendar-correct arithmetic.
+ * has a negative amount. A length for what has no start (a timeout, a backoff, a refresh
+ * interval): days count as 24 hours, months and years at their calendar average (30.436875 and
+ * 365.2425 days). A time a duration after or before another is {@link addDuration} and
+ * {@link subtractDuration}, which count calendar months and years.
  *
  * @example
  * parseDuration('PT2H') // 7200000
@@ -53,14 +57,35 @@ export function isDurationWithinBound(ms: number | null): ms is number {
   return ms !== null && ms <= DURATION_MAX_SECONDS * 1000;
 }
 
-/**
- * Adds an ISO 8601 duration to a time, calendar-aware (`P1M` is one month). Throws on a bad duration.
- *
- * @example
- * addDuration(new Date('2026-01-31T00:00:00Z'), 'P1D') // 2026-02-01T00:00:00Z
- */
-export function addDuration(from: Date, text: string): Date {
+// The one rule of a duration from or to a time: months and years are calendar ones in UTC
+// (a month from Jan 31 is the last of February), days are 24 hours (no contact zone applies).
+function shift(from: Date, text: string, sign: 1 | -1): Date {
   const d = durationOf(text);
   if (!d) throw new RangeError(`"${text}" is not an ISO 8601 duration`);
-  return new Date(from.getTime() + d.as('milliseconds'));
+  const start = DateTime.fromJSDate(from, { zone: 'utc' });
+  return (sign === 1 ? start.plus(d) : start.minus(d)).toJSDate();
+}
+
+/**
+ * Adds an ISO 8601 duration to a time, calendar-aware in UTC: `P1M` is one calendar month, `P1Y`
+ * one calendar year, the day clamped to the month's last (Jan 31 + `P1M` = Feb 28 or 29); a day
+ * is 24 hours. Throws on a bad duration.
+ *
+ * @example
+ * addDuration(new Date('2026-01-31T10:00:00Z'), 'P1M') // 2026-02-28T10:00:00Z
+ * addDuration(new Date('2028-01-01T10:00:00Z'), 'P1Y') // 2029-01-01T10:00:00Z
+ */
+export function addDuration(from: Date, text: string): Date {
+  return shift(from, text, 1);
+}
+
+/**
+ * The time an ISO 8601 duration before `from`, by the rule of {@link addDuration} (Mar 31 −
+ * `P1M` = Feb 28 or 29). Throws on a bad duration.
+ *
+ * @example
+ * subtractDuration(new Date('2026-03-31T10:00:00Z'), 'P1M') // 2026-02-28T10:00:00Z
+ */
+export function subtractDuration(from: Date, text: string): Date {
+  return shift(from, text, -1);
 }

@@ -66,6 +66,7 @@ export {
   DURATION_MAX_SECONDS,
   isDurationWithinBound,
   parseDuration,
+  subtractDuration,
 } from './duration.js';
 export {
   ConflictError,

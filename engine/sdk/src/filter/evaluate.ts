@@ -1,5 +1,5 @@
 import type { Contact, ContactEvent } from '../contact.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration, subtractDuration } from '../duration.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { AttrClause, EventClause, Filter, ListClause, TagClause } from './types.js';
 import { CONTACT_FIELDS, compare, fieldOperand, inRange, readPath } from './values.js';
@@ -36,9 +36,9 @@ export function mentionsClause(filter: Filter, kinds: readonly Kind[]): boolean 
   return isClause(filter, 'event') && filter.where !== undefined && mentionsClause(filter.where, kinds);
 }
 
-/** The instant `duration` before `now` (a bad duration reaches back to the epoch). */
+/** The instant `duration` before `now`, calendar-aware (a bad duration reaches back to the epoch). */
 export function since(now: Date, duration: string): Date {
-  return new Date(now.getTime() - (parseDuration(duration) ?? now.getTime()));
+  return parseDuration(duration) === null ? new Date(0) : subtractDuration(now, duration);
 }
 
 function attrMatches(c: AttrClause, data: FilterData): boolean {
