@@ -144,6 +144,8 @@ export async function listRuns(
   workspaceId: string,
   filter: {
     journeyId?: string;
+    /** With `journeyId`: only runs of this version. */
+    version?: number;
     contactId?: string;
     status?: RunStatus;
     /** Failed runs whose failure is at this node / has this code (a trailing `*`: a prefix). */
@@ -168,6 +170,7 @@ export async function listRuns(
     .select(microseconds('started_at').as('us'))
     .where('workspace_id', '=', workspaceId);
   if (filter.journeyId) query = query.where('journey_id', '=', filter.journeyId);
+  if (filter.version !== undefined) query = query.where('version', '=', filter.version);
   if (filter.contactId) query = query.where('contact_id', '=', filter.contactId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.nodeId !== undefined || filter.code !== undefined) query = query.where('status', '=', 'failed');

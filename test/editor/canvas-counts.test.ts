@@ -99,6 +99,28 @@ describe.skipIf(!hasChromium)('the contacts behind the canvas counts', () => {
       .toEqual([expect.stringContaining('linus@example.com')]);
   });
 
+  test('a count and the runs it opens are of the same version', async () => {
+    const { page, url } = s;
+    const published = await s.app.inject({ method: 'POST', url: `/api/journeys/${journeyId}/publish`, headers: auth });
+    expect(published.json().version).toBe(2);
+    await s.app.inject({
+      method: 'POST',
+      url: `/hooks/${journeyId}/hook`,
+      headers: { 'x-waymark-secret': SECRET },
+      payload: { email: 'hedy@example.com', plan: 'pro' },
+    });
+    await page.goto(`${url}/journeys/${journeyId}`);
+    await page.getByRole('button', { name: 'Live view' }).click();
+    const waiting = node(page, 'pause').locator('[data-count="waiting"]');
+    await expect.poll(() => waiting.textContent(), { timeout: 15_000 }).toBe('wait 1');
+    const listed = page.waitForRequest((r) => r.url().includes('/api/runs?') && r.url().includes('step=pause'));
+    await waiting.click();
+    expect(new URL((await listed).url()).searchParams.get('version')).toBe('2');
+    await expect
+      .poll(() => page.getByTestId('run-list').locator('tr').allTextContents())
+      .toEqual([expect.stringContaining('hedy@example.com')]);
+  });
+
   test('the contact page puts the contact’s runs and events on one timeline, newest first', async () => {
     const { page, url } = s;
     const event = await s.app.inject({

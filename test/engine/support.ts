@@ -142,6 +142,29 @@ export async function runForNewContact(
 }
 
 /**
+ * Creates a contact with `email` (in the default workspace) and starts its run of a published
+ * version at `triggerNodeId` with `trigger`; resolves with the run's id once it reaches one of
+ * `statuses`.
+ */
+export async function runForEmail(
+  db: Kysely<Database>,
+  at: { journeyId: string; version: number; triggerNodeId: string },
+  email: string,
+  trigger: JsonObject,
+  statuses?: string[],
+): Promise<string> {
+  const contact = await db
+    .insertInto('contacts')
+    .values({ workspace_id: sql`(select id from workspaces where is_default)`, email })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const started = await db.transaction().execute((trx) => startRun(trx, { ...at, contactId: contact.id, trigger }));
+  if (!started) throw new Error(`no run started for ${email}`);
+  await runEnds(db, started.runId, statuses);
+  return started.runId;
+}
+
+/**
  * What `event` sets off (applyEventEffects), in a transaction of its own, for an event that is
  * not stored (its contact need not exist): its candidates read as the storing statement reads
  * them. Returns how many runs it started.

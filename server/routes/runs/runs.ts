@@ -1,3 +1,4 @@
+import { ValidationError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import type { RunStatus } from '../../../engine/db/tables/runs.js';
@@ -84,6 +85,7 @@ export async function runsRoutes(app: FastifyInstance) {
   app.get<{
     Querystring: {
       journeyId?: string;
+      version?: number;
       contactId?: string;
       status?: RunStatus;
       nodeId?: string;
@@ -104,6 +106,10 @@ export async function runsRoutes(app: FastifyInstance) {
           type: 'object',
           properties: {
             journeyId: { type: 'string', format: 'uuid' },
+            version: {
+              ...versionNumber,
+              description: 'with journeyId: only runs of this version of the journey (400 without journeyId)',
+            },
             contactId: { type: 'string', format: 'uuid' },
             status: { type: 'string', enum: statuses },
             nodeId: { type: 'string', minLength: 1, description: 'failed runs whose failure is at this node' },
@@ -157,6 +163,11 @@ export async function runsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const workspaceId = workspaceOf(request);
+      // A version number belongs to one journey: across journeys it would mix unrelated versions.
+      if (request.query.version !== undefined && request.query.journeyId === undefined) {
+        const message = 'version filters the runs of one journey: give journeyId too';
+        throw new ValidationError(message, [{ path: '/version', message }]);
+      }
       // A contact's email is contact data: a token scoped to journeys alone neither reads nor searches it.
       if (request.query.q !== undefined) requireContactReads(request);
       const filter = await withSurvivorContact(db, workspaceId, request.query);

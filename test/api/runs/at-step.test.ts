@@ -1,8 +1,6 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
-import { e, n, publish, runEnds, testPackage } from '../../engine/support.js';
+import { e, n, publish, runForEmail, testPackage } from '../../engine/support.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // The lists behind the canvas counts: who waits at a node, who passed it, who took an edge.
@@ -30,16 +28,8 @@ beforeAll(async () => {
     ['bob@example.com', false],
     ['cy_d@example.com', true],
   ] as const) {
-    const contact = await t.runtime.db
-      .insertInto('contacts')
-      .values({ workspace_id: sql`(select id from workspaces where is_default)`, email })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const started = await t.runtime.db
-      .transaction()
-      .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId: contact.id, trigger: { vip } }));
-    runOf.set(email, started!.runId);
-    await runEnds(t.runtime.db, started!.runId, vip ? ['waiting'] : ['completed']);
+    const at = { ...j, triggerNodeId: 't' };
+    runOf.set(email, await runForEmail(t.runtime.db, at, email, { vip }, vip ? ['waiting'] : ['completed']));
   }
 });
 afterAll(async () => {

@@ -42,7 +42,11 @@ export class LiveView {
   readonly list: RunList;
 
   constructor(private readonly api: Api) {
-    this.list = new RunList(api, () => this.#journeyId);
+    this.list = new RunList(
+      api,
+      () => this.#journeyId,
+      () => this.#version,
+    );
   }
 
   statsFor(nodeId: string): NodeStats {

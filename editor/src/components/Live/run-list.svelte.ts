@@ -11,7 +11,10 @@ export interface CountFilter {
 
 const PAGE = 25;
 
-/** A paged, searchable list of the runs behind one count (`GET /api/runs?step=…`). */
+/**
+ * A paged, searchable list of the runs behind one count (`GET /api/runs?step=…`), of the version
+ * the counts are of (none: every version's).
+ */
 export class RunList {
   filter = $state.raw<CountFilter | null>(null);
   query = $state('');
@@ -25,6 +28,7 @@ export class RunList {
   constructor(
     private readonly api: Api,
     private readonly journeyId: () => string,
+    private readonly version: () => number | null,
   ) {}
 
   /** What the list shows, in words: "waiting at n3", "took yes at n2". */
@@ -66,6 +70,7 @@ export class RunList {
     try {
       const res = await this.api.get<{ runs: Run[]; nextCursor: string | null }>('/api/runs', {
         journeyId: this.journeyId(),
+        version: this.version() ?? undefined,
         ...filter,
         ...(this.query.trim() ? { q: this.query.trim() } : {}),
         ...(this.nextCursor ? { cursor: this.nextCursor } : {}),
