@@ -55,6 +55,19 @@ export function isBlank(text: string): boolean {
 }
 
 /**
+ * Why `name` is no tag or list name by the rule of `tagSchema` and `listSchema`: `blank`
+ * (not text, empty or only whitespace) or `long` (over `NAME_MAX_LENGTH` characters); null
+ * when it is one. For what no schema checks: a node's `ctx.contacts` call, a filter's clause.
+ *
+ * @example
+ * nameProblem('  '); // 'blank'
+ */
+export function nameProblem(name: unknown): 'blank' | 'long' | null {
+  if (typeof name !== 'string' || isBlank(name)) return 'blank';
+  return name.length > NAME_MAX_LENGTH ? 'long' : null;
+}
+
+/**
  * Refuses what the API refuses before a node's call reaches the store: a blank tag or list name,
  * or one over `NAME_MAX_LENGTH` characters (as `tagSchema` and `listSchema` have it). A package's
  * node calls `ctx.contacts` with what it computed and no schema saw that, so `ctx.contacts` (and
@@ -65,12 +78,12 @@ export function isBlank(text: string): boolean {
  * refuseBadName('addTag', 'tag', '  '); // throws ValidationError: ctx.contacts.addTag: tag "  " must not be blank
  */
 export function refuseBadName(call: string, field: 'tag' | 'list', name: unknown): void {
-  const blank = typeof name !== 'string' || isBlank(name);
-  if (blank)
+  const problem = nameProblem(name);
+  if (problem === 'blank')
     throw new ValidationError(`ctx.contacts.${call}: ${field} ${JSON.stringify(name)} must not be blank`, [
       { path: `/${field}`, message: `/${field} must not be blank` },
     ]);
-  if (name.length > NAME_MAX_LENGTH)
+  if (problem === 'long' && typeof name === 'string')
     throw new ValidationError(
       `ctx.contacts.${call}: ${field} "${name.slice(0, 40)}…" must be at most ${NAME_MAX_LENGTH} characters`,
       [{ path: `/${field}`, message: `/${field} must be at most ${NAME_MAX_LENGTH} characters` }],

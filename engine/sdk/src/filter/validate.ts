@@ -1,5 +1,7 @@
+import { NAME_MAX_LENGTH, nameProblem } from '../contact.js';
 import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from '../duration.js';
 import type { ErrorDetail } from '../errors.js';
+import type { CountRange } from './types.js';
 import { RANGE_KEYS } from './values.js';
 
 /**
@@ -56,7 +58,8 @@ function comparisonProblems(c: Obj): KeyProblem[] {
   const op = c.op;
   if (typeof op !== 'string' || !COMPARE_OPS.includes(op))
     return atKey('op', `op must be one of ${COMPARE_OPS.join(', ')}`);
-  if (op === 'exists') return [];
+  // A value beside `exists` was dropped without a word: the clause did not say what was meant.
+  if (op === 'exists') return Object.hasOwn(c, 'value') ? atKey('value', 'op "exists" takes no value') : [];
   if (!Object.hasOwn(c, 'value')) return atKey('value', `op "${op}" needs a value`);
   const v = c.value;
   if ((op === 'in' || op === 'nin') && !Array.isArray(v)) return atKey('value', `op "${op}" needs an array value`);
@@ -72,6 +75,8 @@ function durationProblem(c: Obj, key: string): KeyProblem[] {
   if (!Object.hasOwn(c, key)) return [];
   const ms = typeof c[key] === 'string' ? parseDuration(c[key] as string) : null;
   if (ms === null) return atKey(key, `${key} must be an ISO 8601 duration (e.g. P7D)`);
+  // A window of no length holds no instant, as a tag's ttl of zero is never active.
+  if (ms === 0) return atKey(key, `${key} must be longer than zero (got "${c[key]}")`);
   return isDurationWithinBound(ms) ? [] : atKey(key, `${key} must be ${DURATION_BOUND_TEXT}`);
 }
 
@@ -81,8 +86,9 @@ const COUNT_MAX = 2_147_483_647;
 // Counts are compared in SQL as integers: a bound of 1.5 or 1e20 failed the step on every
 // retry ('invalid input syntax for type bigint', 'out of range'); one below zero means nothing.
 // `where` names the bounds' object for messages (`count.`) and pointers (`count/`), or is ''.
-function rangeProblems(r: Obj, where: string): KeyProblem[] {
-  return RANGE_KEYS.filter((k) => Object.hasOwn(r, k)).flatMap((k) => {
+// `least` is the smallest count there is: 0 events, but a tag a contact has was added at least once.
+function rangeProblems(r: Obj, where: string, least: number): KeyProblem[] {
+  const each = RANGE_KEYS.filter((k) => Object.hasOwn(r, k)).flatMap((k) => {
     const v = r[k];
     const key = where ? `${where}/${k}` : k;
     const named = where ? `${where}.${k}` : k;
@@ -91,6 +97,35 @@ function rangeProblems(r: Obj, where: string): KeyProblem[] {
       ? []
       : atKey(key, `${named} must be a whole number from 0 to ${COUNT_MAX}`);
   });
+  return each.length ? each : emptyRangeProblems(r as CountRange, where, least);
+}
+
+/**
+ * Bounds that together leave no whole count from `least` to `COUNT_MAX` (`{"gt": 5, "lt": 3}`,
+ * `{"lt": 0}`) matched nothing, and a segment answered 0 as if no contact qualified. Named at
+ * the bound that closes the range: the upper one, or the lower one when it passes the largest.
+ */
+function emptyRangeProblems(r: CountRange, where: string, least: number): KeyProblem[] {
+  const given = RANGE_KEYS.filter((k) => r[k] !== undefined);
+  const lowOf = { gt: (r.gt ?? 0) + 1, gte: r.gte, eq: r.eq } as Partial<Record<string, number>>;
+  const highOf = { lt: (r.lt ?? 0) - 1, lte: r.lte, eq: r.eq } as Partial<Record<string, number>>;
+  const pick = (of: Partial<Record<string, number>>, better: (a: number, b: number) => boolean, start: number) =>
+    given.reduce<[string, number]>(
+      (best, k) => {
+        const v = of[k];
+        return v !== undefined && better(v, best[1]) ? [k, v] : best;
+      },
+      ['', start],
+    );
+  const [lowKey, low] = pick(lowOf, (a, b) => a > b, least);
+  const [highKey, high] = pick(highOf, (a, b) => a < b, COUNT_MAX);
+  if (low <= high) return [];
+  const at = highKey || lowKey;
+  const shown = JSON.stringify(Object.fromEntries(given.map((k) => [k, r[k]])));
+  const message = where
+    ? `${where} ${shown} matches no tag a contact has (its count is at least ${least})`
+    : `${shown} matches no count of events`;
+  return atKey(where ? `${where}/${at}` : at, message);
 }
 
 /** Why a dotted path names no field: one of its segments is reserved (`RESERVED_NAMES`). */
@@ -100,9 +135,17 @@ function pathProblems(key: string, path: unknown): KeyProblem[] {
   return reserved.length ? atKey(key, `${key} names no field: "${reserved[0]}" is reserved`) : [];
 }
 
+// A tag or list name the API would refuse to write (`tagSchema`, `listSchema`) is held by no contact.
+function heldNameProblems(kind: 'tag' | 'list', name: unknown): KeyProblem[] {
+  const problem = nameProblem(name);
+  if (problem === 'blank') return atKey(kind, `${kind} must not be blank`);
+  return problem === 'long' ? atKey(kind, `${kind} must be at most ${NAME_MAX_LENGTH} characters`) : [];
+}
+
 function clauseProblems(kind: Kind, c: Obj): KeyProblem[] {
   const name = c[kind];
-  const named = typeof name === 'string' && name.length > 0 ? [] : atKey(kind, `${kind} must be a non-empty string`);
+  const given = typeof name === 'string' && name.length > 0 ? [] : atKey(kind, `${kind} must be a non-empty string`);
+  const named = given.length || (kind !== 'tag' && kind !== 'list') ? given : heldNameProblems(kind, name);
   switch (kind) {
     case 'attr':
     case 'computed':
@@ -122,7 +165,7 @@ function clauseProblems(kind: Kind, c: Obj): KeyProblem[] {
           ? []
           : isObj(count)
             ? [
-                ...rangeProblems(count, 'count'),
+                ...rangeProblems(count, 'count', 1),
                 ...Object.keys(count)
                   .filter((k) => !(RANGE_KEYS as readonly string[]).includes(k))
                   .flatMap((k) =>
@@ -143,7 +186,7 @@ function clauseProblems(kind: Kind, c: Obj): KeyProblem[] {
       return [
         ...named,
         ...(c.op === 'count' ? [] : atKey('op', 'op must be "count"')),
-        ...rangeProblems(c, ''),
+        ...rangeProblems(c, '', 0),
         ...durationProblem(c, 'within'),
       ];
     default:
