@@ -13,7 +13,14 @@ import fp from 'fastify-plugin';
 import { findToken, redeemLiveTicket, type TokenPrincipal, tokenById } from '../auth/tokens.js';
 import { documentPermission } from '../teams/access/openapi.js';
 import { type RoutePermission, routePermission } from '../teams/access/permissions.js';
-import { authorize, CsrfError, type Principal, resolveStanding, type Standing } from '../teams/access/principal.js';
+import {
+  authorize,
+  CsrfError,
+  heldSomewhere,
+  type Principal,
+  resolveStanding,
+  type Standing,
+} from '../teams/access/principal.js';
 import { findSession, SESSION_COOKIE } from '../teams/accounts/sessions.js';
 import { sendError } from './errors.js';
 import { listOf } from './failed-auth.js';
@@ -55,6 +62,12 @@ declare module 'fastify' {
     principal: Principal | null;
     /** The request's workspace, role and permissions. */
     standing: Standing;
+    /**
+     * On a route whose body names the workspace: the refusal owed whatever the body says (the
+     * principal lacks the permission in every workspace it could name), answered instead of
+     * anything that stops the body being read (400 `invalid_json`, 415, 413).
+     */
+    refusedWhateverTheBody: Error | null;
   }
 }
 
@@ -100,6 +113,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('tokenId', null);
   app.decorateRequest('principal', null);
   app.decorateRequest('standing', null as unknown as Standing);
+  app.decorateRequest('refusedWhateverTheBody', null);
   // This process forgets at once; the others within TRUST_MS.
   app.decorate('forgetTrustedTokens', () => trusted.clear());
   app.decorate('checkOwnOrigin', (request: FastifyRequest) => {
@@ -193,7 +207,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
 
   /**
    * `workspaceField` unset: the permission is checked in the request's workspace. Set: only
-   * once the body is parsed, in the workspace it names, which becomes the request's.
+   * once the body is parsed, in the workspace it names, which becomes the request's — unless
+   * no workspace it could name grants it, when the request's workspace's refusal is kept for
+   * a body that cannot be read.
    */
   const authenticate =
     (url: string, urlCredentials: boolean, workspaceField: string | undefined): onRequestHookHandler =>
@@ -209,13 +225,27 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       request.principal = principal;
       if (principal.type === 'token') request.tokenId = principal.id;
       request.standing = await resolveStanding(db, principal, found.workspace ?? askedWorkspace(request, url));
-      if (!workspaceField) authorize(principal, request.standing, neededFor(request, url, principal));
+      const needed = neededFor(request, url, principal);
+      if (!workspaceField) authorize(principal, request.standing, needed);
+      else if (!(await heldSomewhere(db, principal, request.standing, needed))) {
+        try {
+          authorize(principal, request.standing, needed);
+        } catch (refusal) {
+          request.refusedWhateverTheBody = refusal as Error;
+        }
+      }
     };
+
+  // What stops the body being read (fastify's parsers, its body limit) comes before preValidation.
+  const refuseUnreadBody = (error: Error, request: FastifyRequest) => {
+    throw request.refusedWhateverTheBody ?? error;
+  };
 
   // Before the body's schema is checked, so a missing permission still answers 403 before a 400.
   const authorizeInBodyWorkspace =
     (url: string, field: string): preValidationHookHandler =>
     async (request: FastifyRequest) => {
+      request.refusedWhateverTheBody = null;
       const principal = request.principal as Principal;
       const named = (request.body as Record<string, unknown> | null | undefined)?.[field];
       if (typeof named === 'string' && named !== request.standing.workspace?.id)
@@ -237,6 +267,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     route.onRequest = [authenticate(route.url, route.config?.urlCredentials === true, field), ...own];
     if (field) {
       route.preValidation = [authorizeInBodyWorkspace(route.url, field), ...listOf(route.preValidation)];
+      // Rethrown, so the app's error handler answers it in the one shape.
+      route.errorHandler ??= refuseUnreadBody;
     }
   });
 });

@@ -89,3 +89,15 @@ export async function scopedToken(t: TestApp, scopes: string[]): Promise<Record<
   if (made.statusCode !== 201) throw new Error(`the token was not made: ${made.body}`);
   return { authorization: `Bearer ${made.json().token}` };
 }
+
+/** `POST /api/workspaces` as this browser, whose owner it becomes: the new workspace's id. */
+export async function makeWorkspace(app: FastifyInstance, browser: Browser, name: string): Promise<string> {
+  const made = await app.inject({
+    method: 'POST',
+    url: '/api/workspaces',
+    headers: browser.headers,
+    payload: { name },
+  });
+  if (made.statusCode !== 201) throw new Error(`the workspace was not made: ${made.body}`);
+  return made.json().id;
+}

@@ -7,7 +7,10 @@ import type { TokenPrincipal } from '../../auth/tokens.js';
 import type { SessionPrincipal } from '../accounts/sessions.js';
 import {
   OWNER_SCOPE,
+  PERMISSIONS,
   type Permission,
+  ROLE_PERMISSIONS,
+  ROLES,
   type RoutePermission,
   rolePermissions,
   scopePermissions,
@@ -40,6 +43,9 @@ export class CsrfError extends WaymarkError {
     super('csrf_failed', message);
   }
 }
+
+const isPermission = (needed: RoutePermission): needed is Permission =>
+  (PERMISSIONS as readonly string[]).includes(needed);
 
 const noWorkspace = (id: string) => new NotFoundError(`no workspace ${id}`);
 
@@ -76,6 +82,30 @@ export async function resolveStanding(
     return { workspace: null, role: null, permissions: new Set() };
   }
   return { workspace: { id: row.id, name: row.name }, role: row.role, permissions: rolePermissions(row.role) };
+}
+
+/**
+ * Whether the principal holds `needed` in any workspace it could name: a token only in its own
+ * (its standing's), a user in any they are a member of. Permissions of no workspace (`user`,
+ * `authenticated`) are held or not wherever one asks.
+ */
+export async function heldSomewhere(
+  db: Kysely<Database>,
+  principal: Principal,
+  standing: Standing,
+  needed: RoutePermission,
+): Promise<boolean> {
+  if (!isPermission(needed)) return true;
+  if (principal.type === 'token') return standing.permissions.has(needed);
+  const roles = ROLES.filter((role) => ROLE_PERMISSIONS[role].includes(needed));
+  const row = await db
+    .selectFrom('memberships')
+    .select('role')
+    .where('user_id', '=', principal.id)
+    .where('role', 'in', roles)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Throws unless the principal may use a route needing `needed` in its standing. */
