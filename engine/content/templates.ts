@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError, WaymarkError } from '@waymark/sdk';
+import { type ErrorDetail, NotFoundError, ValidationError, WaymarkError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { TemplateContent } from './render.js';
@@ -167,22 +167,35 @@ export async function putTemplate(db: Kysely<Database>, workspaceId: string, id:
   });
 }
 
-/** What names a template: forms, and drafts or published versions of journeys not archived. */
-export async function templateUsers(db: Kysely<Database>, workspaceId: string, id: string): Promise<string[]> {
+/**
+ * What names a template, one detail each: forms (`/forms/<id>`), and the nodes of drafts or
+ * published versions of journeys not archived (`/journeys/<id>` and the node's id, as other
+ * conflicts name a journey's node, server/README.md).
+ */
+export async function templateUsers(db: Kysely<Database>, workspaceId: string, id: string): Promise<ErrorDetail[]> {
   const forms = await db
     .selectFrom('forms')
     .select('id')
     .where('workspace_id', '=', workspaceId)
     .where(sql<boolean>`definition->>'confirmationTemplateId' = ${id}`)
+    .orderBy('id')
     .execute();
-  const names = sql`jsonb_path_exists(g, '$.nodes[*] ? (@.params.template == $id)', jsonb_build_object('id', ${id}::text))`;
-  const { rows } = await sql<{ id: string; name: string }>`
-    select j.id, j.name from journeys j
-    where j.workspace_id = ${workspaceId} and j.status <> 'archived' and (
-      exists (select 1 from (select j.draft_graph as g) d where ${names})
-      or exists (select 1 from (select v.graph as g from journey_versions v where v.journey_id = j.id) p where ${names}))
-    order by j.name`.execute(db);
-  return [...forms.map((f) => `form ${f.id}`), ...rows.map((j) => `journey ${j.name} (${j.id})`)];
+  const { rows } = await sql<{ id: string; name: string; node_id: string }>`
+    select distinct j.id, j.name, n.node->>'id' as node_id from journeys j
+    cross join lateral (
+      select j.draft_graph as g union all select v.graph from journey_versions v where v.journey_id = j.id) graphs
+    cross join lateral jsonb_path_query(graphs.g, '$.nodes[*] ? (@.params.template == $id)',
+      jsonb_build_object('id', ${id}::text)) n(node)
+    where j.workspace_id = ${workspaceId} and j.status <> 'archived'
+    order by j.name, j.id, node_id`.execute(db);
+  return [
+    ...forms.map((f) => ({ path: `/forms/${f.id}`, message: `used by form ${f.id}` })),
+    ...rows.map((j) => ({
+      path: `/journeys/${j.id}`,
+      nodeId: j.node_id,
+      message: `used by journey ${j.name} (${j.id})`,
+    })),
+  ];
 }
 
 export async function deleteTemplate(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
@@ -190,8 +203,8 @@ export async function deleteTemplate(db: Kysely<Database>, workspaceId: string, 
   if (users.length)
     throw new WaymarkError(
       'conflict',
-      `template ${id} is in use by ${users.join(', ')}`,
-      users.map((u) => ({ message: `used by ${u}` })),
+      `template ${id} is in use: ${[...new Set(users.map((u) => u.message))].join(', ')}`,
+      users,
     );
   const deleted = await db
     .deleteFrom('templates')

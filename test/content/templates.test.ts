@@ -80,10 +80,35 @@ describe('templates API', () => {
       ],
       edges: [{ id: 'e1', source: 'e', sourceHandle: 'out', target: 'm' }],
     };
-    await t.app.inject({ method: 'POST', url: '/api/journeys', headers: t.auth, payload: { name: 'Uses it', graph } });
+    const made = await t.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: t.auth,
+      payload: { name: 'Uses it', graph },
+    });
+    const id = made.json().id;
     const res = await t.app.inject({ method: 'DELETE', url: '/api/templates/in-use', headers: t.auth });
     expect(res.statusCode).toBe(409);
-    expect(res.json().error.details[0].message).toContain('Uses it');
+    expect(res.json().error.details).toEqual([
+      { path: `/journeys/${id}`, nodeId: 'm', message: `used by journey Uses it (${id})` },
+    ]);
+  });
+
+  test('a template a form sends as its confirmation cannot be deleted, the form named at its path', async () => {
+    await put('confirm-mail', welcome);
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/forms/join',
+      headers: t.auth,
+      payload: {
+        name: 'Join',
+        fields: [{ name: 'email', label: 'Email', type: 'email', required: true, mapTo: 'email' }],
+        confirmationTemplateId: 'confirm-mail',
+      },
+    });
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/templates/confirm-mail', headers: t.auth });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.details).toEqual([{ path: '/forms/join', message: 'used by form join' }]);
   });
 });
 
