@@ -19,7 +19,8 @@ const STARTER = `<mjml>
 
 /**
  * One template being edited: its content, the live preview (debounced on every change), the
- * contact it is previewed for, and its version history. Saving makes a new version.
+ * contact it is previewed for, and its version history. Saving makes a new version, so there is
+ * no autosave: `unsaved` says when the content differs from what was loaded or saved.
  */
 export class TemplateEditor {
   content = $state<TemplateContent>({ name: '', format: 'mjml', subject: '', body: STARTER, text: null });
@@ -34,6 +35,9 @@ export class TemplateEditor {
   category = $state<'marketing' | 'transactional'>('marketing');
   error = $state<string | null>(null);
   saved = $state(false);
+  /** The content as last loaded, saved or opened from a version: what leaving would not lose. */
+  #kept = $state(JSON.stringify(this.content));
+  unsaved = $derived(JSON.stringify(this.content) !== this.#kept);
   readonly #refresh = debounce(() => void this.refreshPreview(), 300);
 
   constructor(
@@ -49,6 +53,7 @@ export class TemplateEditor {
       if ((e as { status?: number }).status !== 404) this.error = errorMessage(e);
       this.content.name = this.content.name || this.id;
     }
+    this.#keep();
     await this.refreshPreview();
   }
 
@@ -57,6 +62,11 @@ export class TemplateEditor {
     this.version = t.version;
     this.versions = t.versions;
     this.viewing = null;
+    this.#keep();
+  }
+
+  #keep(): void {
+    this.#kept = JSON.stringify(this.content);
   }
 
   /** Called on every edit: the preview follows shortly after. */
@@ -112,6 +122,8 @@ export class TemplateEditor {
       );
       this.content = { name: v.name, format: v.format, subject: v.subject, body: v.body, text: v.text };
       this.viewing = version;
+      // An older version is kept on the server: looking at it loses nothing.
+      this.#keep();
       await this.refreshPreview();
     } catch (e) {
       this.error = errorMessage(e);

@@ -46,16 +46,41 @@ export function parseRoute(path: string): Route {
 export class Router {
   path = $state(location.pathname);
   route = $derived(parseRoute(this.path));
+  /** Each open page's test for work not yet saved (pages that save only on Save). */
+  readonly #unsaved = new Set<() => boolean>();
 
   constructor() {
     window.addEventListener('popstate', () => {
-      this.path = location.pathname;
+      // The address has already changed: staying puts the page's own back.
+      if (location.pathname !== this.path && !this.#mayLeave()) history.pushState(null, '', this.path);
+      else this.path = location.pathname;
+    });
+    window.addEventListener('beforeunload', (event) => {
+      if (this.#hasUnsaved()) event.preventDefault();
     });
     document.addEventListener('click', (event) => this.#intercept(event));
   }
 
+  /**
+   * Holds the page while `unsaved()` answers true: leaving it in the app asks first, and a reload
+   * or closed tab gets the browser's prompt. Returns the release, for the page's `onDestroy`.
+   */
+  holdWhileUnsaved(unsaved: () => boolean): () => void {
+    this.#unsaved.add(unsaved);
+    return () => this.#unsaved.delete(unsaved);
+  }
+
+  #hasUnsaved(): boolean {
+    return [...this.#unsaved].some((unsaved) => unsaved());
+  }
+
+  #mayLeave(): boolean {
+    return !this.#hasUnsaved() || window.confirm(LEAVE_QUESTION);
+  }
+
   navigate(path: string, replace = false): void {
     if (path === location.pathname + location.search) return;
+    if (new URL(path, location.href).pathname !== this.path && !this.#mayLeave()) return;
     if (replace) history.replaceState(null, '', path);
     else history.pushState(null, '', path);
     this.path = location.pathname;
