@@ -30,6 +30,8 @@ describe('paths outside the API', () => {
     '/journeys',
     '/journeys/01a24b3c-0000-7000-8000-000000000000',
     '/templates/welcome',
+    '/forms',
+    '/forms/signup',
     '/contacts',
     '/setup/abc',
   ])('the editor’s page %s answers the editor', async (url) => {

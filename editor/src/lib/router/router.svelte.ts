@@ -14,6 +14,7 @@ export type Route =
   | { name: 'reset-password'; token: string }
   | { name: 'templates' }
   | { name: 'template'; id: string }
+  | { name: 'forms' }
   | { name: 'form'; id: string }
   | { name: 'not-found'; path: string };
 
@@ -34,10 +35,13 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'invite' && parts.length === 2) return { name: 'invite', token: secret };
   if (parts[0] === 'reset-password' && parts.length === 2) return { name: 'reset-password', token: secret };
   if (parts[0] === 'templates' && parts.length === 1) return { name: 'templates' };
+  if (parts[0] === 'forms' && parts.length === 1) return { name: 'forms' };
   if (parts[0] === 'forms' && parts.length === 2) return { name: 'form', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'templates' && parts.length === 2) return { name: 'template', id: decodeURIComponent(parts[1]) };
   return { name: 'not-found', path };
 }
+
+const LEAVE_QUESTION = 'This page has unsaved changes. Leave it and lose them?';
 
 /**
  * History-API router. Same-origin `<a href="/…">` clicks are intercepted globally, so views
