@@ -114,7 +114,8 @@ function list(c: ListClause, o: CompileOptions): Bool {
 }
 
 function event(c: EventClause, o: CompileOptions): Bool {
-  const window = c.within ? sql`and e.timestamp >= ${since(o.now, c.within)}` : sql``;
+  // A window ends now: an event posted with a later timestamp has not happened in it yet.
+  const window = c.within ? sql`and e.timestamp >= ${since(o.now, c.within)} and e.timestamp <= ${o.now}` : sql``;
   const where = c.where ? sql`and ${compile(c.where, { ...o, properties: sql`e.properties` })}` : sql``;
   return sql<boolean>`exists (select 1 from (select count(*) as n from events e
     where e.contact_id = c.id and e.name = ${c.event} ${window} ${where}) q where ${join(range(sql`q.n`, c, { gte: 1 }), 'and')})`;

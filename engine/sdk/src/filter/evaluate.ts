@@ -74,11 +74,14 @@ function withProperties(data: FilterData, properties: JsonObject): FilterData {
 
 function countEvents(c: EventClause, data: FilterData): boolean {
   const from = c.within ? since(data.now, c.within).getTime() : Number.NEGATIVE_INFINITY;
+  // A window ends now, as the SQL compiler's does: a later-dated event has not happened in it yet.
+  const to = c.within ? data.now.getTime() : Number.POSITIVE_INFINITY;
   const n = (data.events ?? []).filter(
     (e) =>
       e.name === c.event &&
       (!data.contact || e.contactId === data.contact.id) &&
       Date.parse(e.timestamp) >= from &&
+      Date.parse(e.timestamp) <= to &&
       (!c.where || evaluateFilter(c.where, withProperties(data, e.properties))),
   ).length;
   return inRange(n, c, { gte: 1 });
