@@ -1,5 +1,5 @@
-import type { ErrorDetail, JsonObject, JsonValue } from '@waymark/sdk';
-import { isObject, normalizeEmail, normalizePhone, timeZoneName } from '../contacts/identity/normalize.js';
+import { type ErrorDetail, type JsonObject, type JsonValue, timeZoneName } from '@waymark/sdk';
+import { isObject, normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
 import { ownValue } from '../contacts/sources.js';
 import type { FormDefinition, FormField } from './definition.js';
 

@@ -3,10 +3,10 @@ import {
   type ErrorDetail,
   type JsonObject,
   type JsonValue,
+  timeZoneName,
   ValidationError,
 } from '@waymark/sdk';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { IANAZone } from 'luxon';
 import { INDEX_KEY_MAX_LENGTH } from '../../db/index-keys.js';
 
 /** What `POST /api/contacts` (and each import row) may carry. */
@@ -60,24 +60,6 @@ export function normalizeEmail(text: string): string | null {
 export function normalizePhone(text: string): string | null {
   const parsed = parsePhoneNumberFromString(text.trim());
   return parsed?.isPossible() ? parsed.number : null;
-}
-
-/** True for an IANA time zone name luxon and Intl know. */
-export function isTimeZone(text: string): boolean {
-  return IANAZone.isValidZone(text);
-}
-
-/**
- * A time zone as IANA spells it (`europe/helsinki` → `Europe/Helsinki`), or null when it is
- * none. Only the case changes: a link (`Etc/UTC`, `US/Eastern`) stays as given.
- *
- * @example
- * timeZoneName('utc') // 'UTC'
- */
-export function timeZoneName(text: string): string | null {
-  if (!isTimeZone(text)) return null;
-  const canonical = new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
-  return canonical.toLowerCase() === text.toLowerCase() ? canonical : text;
 }
 
 /**

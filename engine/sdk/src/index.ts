@@ -132,4 +132,4 @@ export {
   newLinkMark,
   withoutLinkMarks,
 } from './template-links.js';
-export { inDailyWindow, isTimeZone, nextWallClockTime, type Weekday } from './wall-clock.js';
+export { inDailyWindow, isTimeZone, nextWallClockTime, timeZoneName, type Weekday } from './wall-clock.js';

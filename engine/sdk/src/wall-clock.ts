@@ -1,12 +1,33 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
 const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-/** True when `zone` is an IANA time zone name luxon knows. */
+/**
+ * True when `zone` is an IANA time zone name (`Europe/Helsinki`, `UTC`, `Etc/GMT+5`, any case):
+ * the one rule for a contact's zone and a node's. Luxon also sets `system`, `local` and offsets
+ * (`UTC+5`), which are no IANA names (and `system` follows the server's zone).
+ *
+ * @example
+ * isTimeZone('europe/helsinki') // true
+ * isTimeZone('UTC+5') // false
+ */
 export function isTimeZone(zone: string): boolean {
-  return DateTime.now().setZone(zone).isValid;
+  return IANAZone.isValidZone(zone);
+}
+
+/**
+ * A time zone as IANA spells it (`europe/helsinki` → `Europe/Helsinki`), or null when it is
+ * none. Only the case changes: a link (`Etc/UTC`, `US/Eastern`) stays as given.
+ *
+ * @example
+ * timeZoneName('utc') // 'UTC'
+ */
+export function timeZoneName(text: string): string | null {
+  if (!isTimeZone(text)) return null;
+  const canonical = new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  return canonical.toLowerCase() === text.toLowerCase() ? canonical : text;
 }
 
 // How far apart the two instants of a wall-clock time shown twice can be (DST shifts are 30 min to 2 h).

@@ -50,7 +50,12 @@ export default defineNode({
     if (duration) return { wait: { until: addDuration(ctx.now(), duration) } };
     if (!until) throw new NodeError('core.wait needs either duration or until');
     const zone = until.timezone === 'contact' ? (ctx.contact?.timezone ?? 'UTC') : until.timezone;
-    if (!isTimeZone(zone)) throw new NodeError(`"${zone}" is not a time zone`);
-    return { wait: { until: nextWallClockTime(ctx.now(), until.time, zone, until.days) } };
+    // Only validation insists on an IANA name: a version published before it did (`UTC+5`)
+    // keeps running on whatever zone Luxon can set.
+    try {
+      return { wait: { until: nextWallClockTime(ctx.now(), until.time, zone, until.days) } };
+    } catch (error) {
+      throw new NodeError((error as Error).message);
+    }
   },
 });
