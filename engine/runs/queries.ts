@@ -21,7 +21,7 @@ export interface RunView {
   failure?: { nodeId: string; error: RunFailure['error']; at: string };
   /** The run's goal conversion (contracts/experiments.md). */
   conversion: { at: string; eventId: string } | null;
-  /** In lists only: the contact's email, what a marketer searches and reads. */
+  /** The contact's email, what a marketer searches and reads (for a reader of contacts only). */
   contactEmail?: string | null;
 }
 
@@ -118,13 +118,13 @@ function contactsLike(workspaceId: string, q: string) {
     and (c.email ilike ${pattern} or c.external_id ilike ${pattern}))`;
 }
 
-/** The emails of a page's contacts, in one query. */
+/** The emails of the given contacts (null ids skipped), in one query. */
 async function emailsOf(
   db: Kysely<Database>,
   workspaceId: string,
-  rows: RunRow[],
+  contactIds: readonly (string | null)[],
 ): Promise<Map<string, string | null>> {
-  const ids = [...new Set(rows.map((r) => r.contact_id).filter((id): id is string => id !== null))];
+  const ids = [...new Set(contactIds.filter((id): id is string => id !== null))];
   if (ids.length === 0) return new Map();
   const found = await db
     .selectFrom('contacts')
@@ -133,6 +133,16 @@ async function emailsOf(
     .where('id', 'in', ids)
     .execute();
   return new Map(found.map((c) => [c.id, c.email]));
+}
+
+/** The run with its contact's email (`contactEmail`, null when anonymous or without one). */
+export async function withContactEmail<R extends RunView>(
+  db: Kysely<Database>,
+  workspaceId: string,
+  run: R,
+): Promise<R> {
+  const emails = await emailsOf(db, workspaceId, [run.contactId]);
+  return { ...run, contactEmail: run.contactId ? (emails.get(run.contactId) ?? null) : null };
 }
 
 /**
@@ -186,7 +196,11 @@ export async function listRuns(
     .execute();
   const { page, nextCursor } = timePage('runs', rows, filter.limit);
   if (!show.contactEmails) return { runs: page.map(view), nextCursor };
-  const emails = await emailsOf(db, workspaceId, page);
+  const emails = await emailsOf(
+    db,
+    workspaceId,
+    page.map((r) => r.contact_id),
+  );
   const runs = page.map((r) => ({
     ...view(r),
     contactEmail: r.contact_id ? (emails.get(r.contact_id) ?? null) : null,

@@ -121,6 +121,18 @@ describe.skipIf(!hasChromium)('the contacts behind the canvas counts', () => {
       .toEqual([expect.stringContaining('hedy@example.com')]);
   });
 
+  test('the Runs tab and a run name each run’s contact by email', async () => {
+    const { page, url } = s;
+    await page.goto(`${url}/journeys/${journeyId}`);
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    const rows = page.locator('tr.clickable');
+    await expect.poll(() => rows.count()).toBe(4);
+    const contacts = (await rows.locator('td:nth-child(4)').allTextContents()).sort();
+    expect(contacts).toEqual(['ada@example.com', 'grace@example.com', 'hedy@example.com', 'linus@example.com']);
+    await rows.filter({ hasText: 'linus@example.com' }).click();
+    await expect.poll(() => page.getByTestId('run-contact').textContent()).toBe('linus@example.com');
+  });
+
   test('the contact page puts the contact’s runs and events on one timeline, newest first', async () => {
     const { page, url } = s;
     const event = await s.app.inject({

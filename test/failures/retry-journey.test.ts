@@ -137,6 +137,7 @@ describe('while the endpoint answers 500', () => {
         sample: {
           runId: expect.any(String),
           contactId: null,
+          contactEmail: null,
           version: 1,
           error: expect.objectContaining({ code: 'http.status-500', attempts: 3 }),
           at: body.groups[0].lastAt,

@@ -4,6 +4,16 @@ import type { RunFailure } from '../../db/tables/runs.js';
 import { getVersion } from '../../journeys/versions.js';
 import { checkFailureWindow, failedRunsWhere, journeyExists } from './select-failed.js';
 
+/** A group's latest failure; `contactEmail` only for a reader of contacts. */
+export interface FailureSample {
+  runId: string;
+  contactId: string | null;
+  contactEmail?: string | null;
+  version: number;
+  error: RunFailure['error'];
+  at: string;
+}
+
 /** One group of the failures view: the runs failed now at one node with one error code. */
 export interface FailureGroup {
   nodeId: string;
@@ -11,7 +21,7 @@ export interface FailureGroup {
   count: number;
   firstAt: string;
   lastAt: string;
-  sample: { runId: string; contactId: string | null; version: number; error: RunFailure['error']; at: string };
+  sample: FailureSample;
 }
 
 const iso = (t: string) => new Date(t).toISOString();
@@ -29,6 +39,8 @@ export async function journeyFailures(
   workspaceId: string,
   journeyId: string,
   filter: { version?: number; from?: string; to?: string },
+  /** Whether each sample carries its contact's email (`contactEmail`): only for a reader of contacts. */
+  show: { contactEmails: boolean } = { contactEmails: true },
 ): Promise<{ total: number; nodes: Record<string, number>; groups: FailureGroup[] }> {
   checkFailureWindow(filter);
   await journeyExists(db, workspaceId, journeyId);
@@ -40,15 +52,16 @@ export async function journeyFailures(
     count: number;
     first_at: string;
     last_at: string;
-    sample: { runId: string; contactId: string | null; version: number; error: RunFailure['error']; at: string };
+    sample: Required<FailureSample>;
   }>`
     with f as (
-      select r.id, r.contact_id, r.version, r.failure, r.failure ->> 'nodeId' as node_id,
+      select r.id, r.contact_id, (select c.email from contacts c where c.id = r.contact_id) as contact_email, r.version, r.failure, r.failure ->> 'nodeId' as node_id,
         r.failure -> 'error' ->> 'code' as code, (r.failure ->> 'at')::timestamptz as at
       from runs r where ${failedRunsWhere(workspaceId, journeyId, filter, true)}
     )
     select node_id, code, count(*)::int as count, min(at) as first_at, max(at) as last_at,
-      (array_agg(json_build_object('runId', id, 'contactId', contact_id, 'version', version,
+      (array_agg(json_build_object('runId', id, 'contactId', contact_id,
+        'contactEmail', contact_email, 'version', version,
         'error', failure -> 'error', 'at', at) order by at desc, id desc))[1] as sample
     from f group by node_id, code
     order by count(*) desc, node_id, code`.execute(db);
@@ -57,13 +70,16 @@ export async function journeyFailures(
   return {
     total: rows.reduce((sum, r) => sum + r.count, 0),
     nodes,
-    groups: rows.map((r) => ({
-      nodeId: r.node_id,
-      code: r.code,
-      count: r.count,
-      firstAt: iso(r.first_at),
-      lastAt: iso(r.last_at),
-      sample: { ...r.sample, at: iso(r.sample.at) },
-    })),
+    groups: rows.map((r) => {
+      const { contactEmail, ...sample } = r.sample;
+      return {
+        nodeId: r.node_id,
+        code: r.code,
+        count: r.count,
+        firstAt: iso(r.first_at),
+        lastAt: iso(r.last_at),
+        sample: { ...sample, ...(show.contactEmails ? { contactEmail } : {}), at: iso(sample.at) },
+      };
+    }),
   };
 }

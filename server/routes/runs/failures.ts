@@ -10,6 +10,7 @@ import type { FailureFilter } from '../../../engine/runs/failures/select-failed.
 import { errorResponses } from '../../schemas/errors.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
+import { mayReadContacts } from '../../teams/access/contact-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { journeyIdParams } from '../journeys/schemas.js';
 
@@ -69,6 +70,10 @@ const groupSchema = {
       properties: {
         runId: { type: 'string', format: 'uuid' },
         contactId: { type: ['string', 'null'] },
+        contactEmail: {
+          type: ['string', 'null'],
+          description: "the contact's email (null: anonymous or none), only for a request with contacts:read",
+        },
         version: { type: 'integer' },
         error: stepErrorSchema,
         at: time,
@@ -108,7 +113,10 @@ export async function failuresRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => journeyFailures(db, workspaceOf(request), request.params.id, request.query),
+    async (request) =>
+      journeyFailures(db, workspaceOf(request), request.params.id, request.query, {
+        contactEmails: mayReadContacts(request),
+      }),
   );
 
   app.post<{ Params: { id: string }; Body: FailureFilter & { dryRun?: boolean } }>(

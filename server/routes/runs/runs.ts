@@ -1,9 +1,9 @@
 import { ValidationError } from '@waymark/sdk';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import type { RunStatus } from '../../../engine/db/tables/runs.js';
 import { retryRun } from '../../../engine/runs/failures/retry-run.js';
-import { cancelRun, getRun, listRuns } from '../../../engine/runs/queries.js';
+import { cancelRun, getRun, listRuns, type RunView, withContactEmail } from '../../../engine/runs/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
@@ -30,6 +30,10 @@ const runProperties = {
     description: 'while the run is failed: the node, its step error and when',
     properties: { nodeId: { type: 'string' }, error: stepErrorSchema, at: { type: 'string', format: 'date-time' } },
     required: ['nodeId', 'error', 'at'],
+  },
+  contactEmail: {
+    type: ['string', 'null'],
+    description: "the contact's email (null: anonymous or none), only for a request with contacts:read",
   },
   conversion: {
     type: ['object', 'null'],
@@ -81,6 +85,9 @@ export const runWithSteps = {
 /** API.md "Runs": list with filters and cursor paging, one run with its steps, cancel. */
 export async function runsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
+  // A contact's email is contact data: shown to a reader of contacts only, as in the list.
+  const shown = <R extends RunView>(request: FastifyRequest, run: R): Promise<R> | R =>
+    mayReadContacts(request) ? withContactEmail(db, workspaceOf(request), run) : run;
 
   app.get<{
     Querystring: {
@@ -149,7 +156,7 @@ export async function runsRoutes(app: FastifyInstance) {
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { ...runProperties, contactEmail: { type: ['string', 'null'] } },
+                  properties: runProperties,
                   required: runRequired,
                 },
               },
@@ -178,7 +185,7 @@ export async function runsRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>(
     '/api/runs/:id',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404) } } },
-    async (request) => getRun(db, workspaceOf(request), request.params.id),
+    async (request) => shown(request, await getRun(db, workspaceOf(request), request.params.id)),
   );
 
   app.post<{ Params: { id: string }; Body: { version?: number } }>(
@@ -196,17 +203,20 @@ export async function runsRoutes(app: FastifyInstance) {
       },
     },
     async (request) =>
-      retryRun(
-        db,
-        workspaceOf(request),
-        request.params.id,
-        request.body?.version !== undefined ? { version: request.body.version } : {},
+      shown(
+        request,
+        await retryRun(
+          db,
+          workspaceOf(request),
+          request.params.id,
+          request.body?.version !== undefined ? { version: request.body.version } : {},
+        ),
       ),
   );
 
   app.post<{ Params: { id: string } }>(
     '/api/runs/:id/cancel',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404, 409) } } },
-    async (request) => cancelRun(db, workspaceOf(request), request.params.id),
+    async (request) => shown(request, await cancelRun(db, workspaceOf(request), request.params.id)),
   );
 }

@@ -5,6 +5,14 @@ export function when(iso: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+/**
+ * Whom a run is for, as people tell runs apart: the contact's email when the API gave it (a
+ * reader of contacts), else the contact's full id (ids made the same minute share a prefix).
+ */
+export function contactName(run: { contactId: string | null; contactEmail?: string | null }): string {
+  return run.contactEmail ?? run.contactId ?? 'anonymous';
+}
+
 export function pretty(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value, null, 2);
 }

@@ -14,6 +14,8 @@ export interface StepError {
 export interface FailureSample {
   runId: string;
   contactId: string | null;
+  /** The contact's email (null: none), given to a reader of contacts only. */
+  contactEmail?: string | null;
   version: number;
   error: StepError;
   at: string;
@@ -69,7 +71,7 @@ export interface Run {
   startedAt: string;
   endedAt: string | null;
   failure?: { nodeId: string; error: StepError; at: string };
-  /** In lists: the contact's email. */
+  /** The contact's email (null: none), given to a reader of contacts only. */
   contactEmail?: string | null;
 }
 
