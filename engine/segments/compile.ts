@@ -75,12 +75,20 @@ function comparison(x: RawBuilder<unknown>, op: AttrClause['op'], v: JsonValue |
   }
 }
 
+/**
+ * The contact `c`'s attribute at a dotted path (`profile.birthday` reaches into nested
+ * attributes) as jsonb, SQL NULL when absent: how SQL reads an attribute path.
+ */
+export function attributeAt(path: string): RawBuilder<unknown> {
+  return sql`(c.attributes #> ${path.split('.')}::text[])`;
+}
+
 function attr(c: AttrClause, o: CompileOptions): Bool {
   const segments = c.attr.split('.');
   if (o.properties) return comparison(sql`(${o.properties} #> ${segments}::text[])`, c.op, c.value);
   const column = Object.hasOwn(FIELD_COLUMNS, c.attr) ? FIELD_COLUMNS[c.attr] : undefined;
   if (column) return comparison(sql`to_jsonb(c.${sql.raw(column)})`, c.op, fieldOperand(c.attr, c.value));
-  const x = sql`(c.attributes #> ${segments}::text[])`;
+  const x = attributeAt(c.attr);
   const scalar = c.value === null || ['string', 'number', 'boolean'].includes(typeof c.value);
   const shape = c.op === 'eq' && scalar && c.value !== undefined ? nested(segments, c.value) : null;
   // Containment of a scalar is exact equality and can use the jsonb_path_ops GIN index.

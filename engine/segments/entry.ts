@@ -4,7 +4,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { inSpan } from '../observability/trace-context.js';
 import { startRunsForContacts } from '../runs/entry/start.js';
-import { compileFilter, LIVE_CONTACT } from './compile.js';
+import { attributeAt, compileFilter, LIVE_CONTACT } from './compile.js';
 
 /** A trigger node of a live journey's published version. */
 export interface TriggerNode {
@@ -165,7 +165,7 @@ async function datedCandidates(
   limit: number,
 ): Promise<string[]> {
   const from = tick.from ?? tick.at;
-  const attribute = String(t.params.attribute);
+  const date = sql`(${attributeAt(String(t.params.attribute))} #>> '{}')`;
   const offset = Number(t.params.offsetDays ?? 0);
   const [hh, mm] = String(t.params.at ?? '09:00')
     .split(':')
@@ -174,10 +174,10 @@ async function datedCandidates(
     + make_time(${hh ?? 9}, ${mm ?? 0}, 0)) at time zone tz`;
   const { rows } = await sql<{ id: string }>`
     with dated as (
-      select c.id, coalesce(c.timezone, 'UTC') as tz, c.attributes ->> ${attribute} as d
+      select c.id, coalesce(c.timezone, 'UTC') as tz, ${date} as d
       from contacts c
       where c.workspace_id = ${t.workspaceId} and ${LIVE_CONTACT} ${past}
-        and c.attributes ->> ${attribute} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
+        and ${date} ~ '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])'
     )
     select dated.id from dated
     where exists (select 1 from generate_series(extract(year from ${from}::timestamptz)::int - 1,

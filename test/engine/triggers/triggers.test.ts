@@ -122,6 +122,23 @@ describe('core.schedule', () => {
   });
 });
 
+/**
+ * Waits for the date trigger's first evaluation (which only notes when it was), then makes
+ * it seem to have been at `at`: the next one enters the dates that fell due since.
+ */
+async function lastEvaluatedAt(journeyId: string, at: string): Promise<void> {
+  await eventually(
+    async () =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from trigger_state
+          where journey_id = ${journeyId} and last_at is not null`.execute(t.runtime.db)
+      ).rows[0]?.n === 1,
+  );
+  await sql`update trigger_state set last_at = ${at}, next_at = null where journey_id = ${journeyId}`.execute(
+    t.runtime.db,
+  );
+}
+
 describe('core.date', () => {
   test('a merged-away contact whose date falls due enters as its survivor, once', async () => {
     const keep = await contact('date-keep@example.com', { renewal: '2020-03-15' });
@@ -132,18 +149,20 @@ describe('core.date', () => {
       nodes: [n('date', 'core.date', params), n('done', 'core.exit')],
       edges: [e('date', 'done')],
     });
-    // The first evaluation only notes when it was; the next enters the dates that fell due
-    // since then. Here "then" is made a morning when both dates fell due.
-    const noted = async () =>
-      (
-        await sql<{ n: number }>`select count(*)::int as n from trigger_state
-          where journey_id = ${journeyId} and last_at is not null`.execute(t.runtime.db)
-      ).rows[0]?.n === 1;
-    await eventually(noted);
-    await sql`update trigger_state set last_at = '2026-03-15T08:00:00Z', next_at = null
-      where journey_id = ${journeyId}`.execute(t.runtime.db);
+    await lastEvaluatedAt(journeyId, '2026-03-15T08:00:00Z');
     await eventually(async () => (await runsOf(journeyId)).length > 0);
     await new Promise((r) => setTimeout(r, 1500)); // another evaluation: nobody enters again
     expect(await runsOf(journeyId)).toEqual([keep]);
+  });
+
+  test('a dotted attribute reads a nested date, as a filter reads a nested attribute', async () => {
+    const ann = await contact('date-nested@example.com', { profile: { birthday: '1990-03-15' } });
+    const journeyId = await publish({
+      nodes: [n('date', 'core.date', { attribute: 'profile.birthday', at: '09:00' }), n('done', 'core.exit')],
+      edges: [e('date', 'done')],
+    });
+    await lastEvaluatedAt(journeyId, '2026-03-15T08:00:00Z');
+    await eventually(async () => (await runsOf(journeyId)).length > 0);
+    expect(await runsOf(journeyId)).toEqual([ann]);
   });
 });
