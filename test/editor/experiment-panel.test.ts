@@ -116,4 +116,17 @@ describe.skipIf(!hasChromium)('the experiment panel in the browser', () => {
     await panel.getByRole('button', { name: 'Return to testing' }).click();
     await expect.poll(() => panel.locator('[data-status]').textContent()).toBe('Testing');
   });
+
+  test('picking the split on the canvas shows its experiment in the inspector, under its form', async () => {
+    await page.goto(`${session.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
+    await page.locator('.svelte-flow__node[data-id="ab"]').click();
+    expect(await page.getByRole('tab', { name: 'Inspector' }).getAttribute('aria-selected')).toBe('true');
+    const panel = page.locator('.side [data-experiment="ab"]');
+    await expect.poll(() => panel.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await panel.getByTestId('p-value-words').textContent()).toMatch(/likely that B beats A/);
+    const form = await page.locator('.side').getByText('ab · ').boundingBox();
+    expect(form?.y).toBeLessThan((await panel.boundingBox())?.y ?? 0);
+    await page.locator('.svelte-flow__node[data-id="tag-a"]').click();
+    await expect.poll(() => panel.count()).toBe(0);
+  });
 });

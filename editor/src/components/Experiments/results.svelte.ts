@@ -13,9 +13,11 @@ export class Results {
   error = $state<string | null>(null);
   busy = $state(false);
 
+  /** `charts`: also the journey's analytics (the Results tab), not only its experiments (a split's inspector). */
   constructor(
     private readonly api: Api,
     private readonly journeyId: string,
+    private readonly charts = true,
   ) {}
 
   async load(): Promise<void> {
@@ -23,11 +25,13 @@ export class Results {
       const to = new Date();
       const from = new Date(to.getTime() - this.days * DAY);
       const [analytics, experiments] = await Promise.all([
-        this.api.get<Analytics>(`/api/journeys/${this.journeyId}/analytics`, {
-          bucket: this.bucket,
-          from: from.toISOString(),
-          to: to.toISOString(),
-        }),
+        this.charts
+          ? this.api.get<Analytics>(`/api/journeys/${this.journeyId}/analytics`, {
+              bucket: this.bucket,
+              from: from.toISOString(),
+              to: to.toISOString(),
+            })
+          : null,
         this.api.get<{ experiments: Experiment[] }>(`/api/journeys/${this.journeyId}/experiments`),
       ]);
       this.analytics = analytics;
