@@ -131,7 +131,7 @@ describe('attribute sources of journey writes', () => {
     );
     expect((await hook(journey, { email: 'hook-src@example.com', plan: 'free', cart: 2 })).statusCode).toBe(202);
     const after = await afterRun(journey, 'hook-src@example.com');
-    expect(after.attributes).toEqual({ plan: 'gold', cart: '2' });
+    expect(after.attributes).toEqual({ plan: 'gold', cart: 2 });
     expect(after.attributeSources).toEqual({
       plan: { source: 'crm', at: expect.any(String) },
       cart: { source: 'shop', at: expect.any(String) },

@@ -108,18 +108,15 @@ export { expectShape, type ShapeOf } from './shape.js';
 export {
   assertTemplateMarkup,
   MAX_TEMPLATE_MARKUP,
-  renderParams,
   renderTemplate,
+  renderTemplateValue,
   TEMPLATE_LIMITS,
   type TemplateKind,
   type TemplateScope,
   templateError,
   templateErrorCode,
   templateFiles,
-  templateKind,
-  templateKindOf,
   templateReads,
-  templatesIn,
   UNSUBSCRIBE_URL_PLACEHOLDER,
 } from './template.js';
 export { jsonStringContent, jsonValue } from './template-json.js';
@@ -132,4 +129,5 @@ export {
   newLinkMark,
   withoutLinkMarks,
 } from './template-links.js';
+export { renderParams, templateKind, templateKindOf, templatesIn } from './template-params.js';
 export { inDailyWindow, isTimeZone, nextWallClockTime, timeZoneName, type Weekday } from './wall-clock.js';

@@ -2,6 +2,7 @@ import { Liquid, type Template } from 'liquidjs';
 import type { JsonObject, JsonValue } from './json.js';
 import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './template-json.js';
 import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './template-links.js';
+import { asJson, singleOutput } from './template-value.js';
 
 /** What a template sees: `contact`, `trigger`, `steps.<nodeId>.output`, `run` and `unsubscribeUrl`. */
 export type TemplateScope = {
@@ -166,6 +167,21 @@ export async function renderTemplate(
   return `${html}${linkMarkComment(mark)}`;
 }
 
+/**
+ * Renders a template whose value keeps its JSON type: one that is exactly one output tag
+ * (`{{ trigger.score }}`, whitespace around it allowed) gives the value itself, a number,
+ * boolean, object, array or null, and undefined when the value is missing; any other template
+ * renders to text as `renderTemplate` does. A param opts in with `templateValue: true`.
+ *
+ * @example
+ * await renderTemplateValue('{{ trigger.score }}', scope) // 42
+ * await renderTemplateValue('Score {{ trigger.score }}', scope) // 'Score 42'
+ */
+export async function renderTemplateValue(source: string, scope: TemplateScope): Promise<JsonValue | undefined> {
+  const expression = singleOutput(source, liquid);
+  return expression === null ? renderTemplate(source, scope) : asJson(await liquid.evalValue(expression, scope));
+}
+
 /** Checks that a template parses (as `kind`, default text); returns the parse error's message or null. */
 export function templateError(source: string, kind: TemplateKind = 'text'): string | null {
   try {
@@ -207,92 +223,3 @@ export function templateReads(source: string, kind: TemplateKind = 'text'): Read
 const SCOPE_ROOTS = (['contact', 'trigger', 'steps', 'run', 'unsubscribeUrl'] as const).map(
   (root: keyof TemplateScope) => [root, new RegExp(`\\b${root}\\b`)] as const,
 );
-
-type Schema = {
-  format?: string;
-  contentMediaType?: string;
-  contentTypeFrom?: string;
-  properties?: Record<string, Schema>;
-  additionalProperties?: Schema | boolean;
-  items?: Schema;
-};
-
-/**
- * The kind of template a media type calls for: `text/html` (or XHTML) → `html`,
- * `application/json`, `text/json` or any `…+json` → `json`, anything else → `text`.
- */
-export function templateKindOf(mediaType: string | undefined): TemplateKind {
-  const type = (mediaType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
-  if (type === 'application/json' || type === 'text/json' || /^[a-z]+\/[^\s/]+\+json$/.test(type)) return 'json';
-  return 'text';
-}
-
-/**
- * The kind of a template param: its schema's `contentMediaType`, unless `contentTypeFrom`
- * names a sibling param holding HTTP headers whose `content-type` (any case) says otherwise.
- */
-export function templateKind(schema: object, siblings?: JsonObject): TemplateKind {
-  const s = schema as Schema;
-  let mediaType = s.contentMediaType;
-  const headers = s.contentTypeFrom ? siblings?.[s.contentTypeFrom] : undefined;
-  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
-    for (const [name, v] of Object.entries(headers))
-      if (name.toLowerCase() === 'content-type' && typeof v === 'string') mediaType = v;
-  }
-  return templateKindOf(mediaType);
-}
-
-/**
- * Renders every string in `params` whose schema says `format: "template"`, through nested
- * objects, maps (`additionalProperties`) and arrays, and returns a new value. Each template
- * is rendered as the kind its schema declares (`templateKind`): `contentMediaType:
- * "text/html"` escapes HTML, `"application/json"` yields valid JSON, anything else is text.
- * A param with `contentTypeFrom` is rendered after its siblings, so it sees their values.
- *
- * @example
- * await renderParams(node.params, { subject: 'Hi {{ contact.email }}' }, scope)
- */
-export async function renderParams(
-  schema: object,
-  value: JsonValue,
-  scope: TemplateScope,
-  siblings?: JsonObject,
-): Promise<JsonValue> {
-  const s = schema as Schema;
-  if (typeof value === 'string')
-    return s.format === 'template' ? renderTemplate(value, scope, templateKind(s, siblings)) : value;
-  if (Array.isArray(value)) {
-    const items = s.items;
-    return items ? Promise.all(value.map((v) => renderParams(items, v, scope))) : value;
-  }
-  if (value && typeof value === 'object') {
-    const out: JsonObject = {};
-    const later: [string, Schema, JsonValue][] = [];
-    for (const [key, v] of Object.entries(value)) {
-      const child =
-        s.properties?.[key] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
-      if (child?.contentTypeFrom) later.push([key, child, v]);
-      out[key] = child && !child.contentTypeFrom ? await renderParams(child, v, scope) : v;
-    }
-    for (const [key, child, v] of later) out[key] = await renderParams(child, v, scope, out);
-    return out;
-  }
-  return value;
-}
-
-/** Lists every template string in params with its JSON pointer, to check them before publishing. */
-export function templatesIn(schema: object, value: unknown, pointer = ''): { path: string; source: string }[] {
-  const s = schema as Schema;
-  if (typeof value === 'string') return s.format === 'template' ? [{ path: pointer, source: value }] : [];
-  if (Array.isArray(value))
-    return s.items ? value.flatMap((v, i) => templatesIn(s.items as Schema, v, `${pointer}/${i}`)) : [];
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, v]) => {
-      const child =
-        s.properties?.[key] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
-      return child ? templatesIn(child, v, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`) : [];
-    });
-  }
-  return [];
-}

@@ -18,7 +18,8 @@ export default defineNode({
         type: 'object',
         title: 'Attributes',
         minProperties: 1,
-        additionalProperties: { type: 'string', format: 'template' },
+        // `{{ trigger.score }}` alone writes 42, not "42"; a missing value writes nothing (nodes/README.md).
+        additionalProperties: { type: 'string', format: 'template', templateValue: true },
       },
       source: {
         ...attributeSourceSchema,
@@ -32,7 +33,8 @@ export default defineNode({
   outputs: ['out'],
   async run(ctx) {
     const { attributes, source } = ctx.params;
-    await ctx.contacts.update(contactIdOf(ctx.contact), { attributes, ...(source ? { source } : {}) });
+    if (Object.keys(attributes).length > 0)
+      await ctx.contacts.update(contactIdOf(ctx.contact), { attributes, ...(source ? { source } : {}) });
     return { next: 'out' };
   },
 });

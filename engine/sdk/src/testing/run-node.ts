@@ -6,7 +6,8 @@ import { NodeError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { CredentialSender } from '../providers.js';
 import type { HttpResponse, Lead, Logger } from '../services.js';
-import { renderParams, UNSUBSCRIBE_URL_PLACEHOLDER } from '../template.js';
+import { UNSUBSCRIBE_URL_PLACEHOLDER } from '../template.js';
+import { renderParams } from '../template-params.js';
 import { MemoryContacts, makeContact } from './memory-contacts.js';
 import {
   type GateDecision,
