@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
+import { e, hook, n } from '../test-runs/support.js';
 
 // An email's own images (a shop's CDN) and web fonts in the editor's previews: a preview frame's
 // `srcdoc` inherits the page's Content-Security-Policy, which must let each frame show what its own
@@ -85,6 +86,43 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
     expect(fetched).not.toContain('/outbox.gif');
     await s.page.getByLabel(/Load remote images/).check();
     await expect.poll(() => fetched.includes('/outbox.gif'), { timeout: 20_000 }).toBe(true);
+  }, 60_000);
+
+  test('are not asked for in a test run’s preview, nor is its open pixel, and nothing is refused', async () => {
+    refused.length = 0;
+    const pixels: string[] = [];
+    s.page.on('request', (request) => {
+      if (request.url().includes('/t/o/')) pixels.push(request.url());
+    });
+    const mail = {
+      from: 'shop@example.com',
+      subject: 'Sale',
+      html: `<p>Sale</p><img src="${cdn}/test-run.gif" alt="Sale">`,
+      category: 'marketing',
+    };
+    const graph = { nodes: [hook(), n('mail', 'email.send', mail)], edges: [e('hook', 'mail')] };
+    const made = await s.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: auth,
+      payload: { name: 'Sale', graph },
+    });
+    await s.page.goto(`${s.url}/journeys/${made.json().id}`);
+    await s.page.getByRole('tab', { name: 'Test' }).click();
+    await s.page.getByLabel('Contact email').fill('ann@example.com');
+    await s.page.getByRole('button', { name: 'Run test' }).click();
+    const message = s.page.locator('details.message');
+    await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);
+    await message.locator('summary').click();
+    const frame = s.page.frameLocator('iframe[title="Rendered message mail"]');
+    await expect.poll(() => frame.getByText('Sale').isVisible()).toBe(true);
+    // The message does hold the open pixel (the last image); its preview must not ask for it.
+    const srcdoc = await s.page.locator('iframe[title="Rendered message mail"]').getAttribute('srcdoc');
+    expect(srcdoc?.match(/<img [^>]*width="1" height="1"/g)).toHaveLength(1);
+    await s.page.waitForTimeout(500); // a refusal is logged as the frame loads: give it time to arrive
+    expect(refused).toEqual([]);
+    expect(pixels).toEqual([]);
+    expect(fetched).not.toContain('/test-run.gif');
   }, 60_000);
 
   test('load a template’s web fonts in the template preview, with nothing refused', async () => {
