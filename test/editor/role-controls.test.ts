@@ -53,8 +53,19 @@ describe.skipIf(!hasChromium)('controls a role may not use', () => {
         graph: {
           nodes: [
             { id: 'start', type: 'core.event', version: 1, params: { event: 'signup' }, position: { x: 0, y: 0 } },
+            { id: 'pause', type: 'core.wait', version: 1, params: { duration: 'P1D' }, position: { x: 0, y: 150 } },
+            {
+              id: 'tag',
+              type: 'crm.tag',
+              version: 1,
+              params: { action: 'add', tag: 'new' },
+              position: { x: 0, y: 300 },
+            },
           ],
-          edges: [],
+          edges: [
+            { id: 'e1', source: 'start', sourceHandle: 'out', target: 'pause' },
+            { id: 'e2', source: 'pause', sourceHandle: 'out', target: 'tag' },
+          ],
         },
       },
     });
@@ -114,6 +125,43 @@ describe.skipIf(!hasChromium)('controls a role may not use', () => {
   test('a viewer cannot save a form: Save is disabled naming journeys:write', async () => {
     await open(viewer, `/forms/signup`);
     expect(await refused(viewer.getByRole('button', { name: 'Save', exact: true }))).toEqual(needs('journeys:write'));
+  });
+
+  test('a viewer cannot change a node: its inspector fields are disabled naming journeys:write', async () => {
+    await open(viewer, `/journeys/${journeyId}`);
+    await viewer.locator('.svelte-flow__node[data-id="start"]').click();
+    const field = viewer.locator('.field[data-path="/event"]').getByRole('textbox');
+    expect(await refused(field)).toEqual(needs('journeys:write'));
+  });
+
+  test('a viewer cannot change a wait: its duration picker is disabled naming journeys:write', async () => {
+    await open(viewer, `/journeys/${journeyId}`);
+    await viewer.locator('.svelte-flow__node[data-id="pause"]').click();
+    for (const label of ['Amount', 'Unit', 'ISO 8601 duration'])
+      expect(await refused(viewer.getByLabel(label, { exact: true }))).toEqual(needs('journeys:write'));
+  });
+
+  test('a viewer cannot change how a node fails: On error is disabled naming journeys:write', async () => {
+    await open(viewer, `/journeys/${journeyId}`);
+    await viewer.locator('.svelte-flow__node[data-id="tag"]').click();
+    expect(await refused(viewer.getByLabel('On error', { exact: true }))).toEqual(needs('journeys:write'));
+  });
+
+  test('a viewer cannot change the settings: each is disabled naming journeys:write', async () => {
+    await open(viewer, `/journeys/${journeyId}`);
+    await viewer.getByRole('tab', { name: 'Settings' }).click();
+    for (const label of [/^Re-entry/, /^Exit on events/, 'Max calls', /^Entry cap/, 'Entry rate count'])
+      expect(await refused(viewer.getByLabel(label))).toEqual(needs('journeys:write'));
+  });
+
+  test('a viewer cannot upload a package: the tarball picker is disabled naming admin', async () => {
+    await open(viewer, `/packages`);
+    expect(await refused(viewer.getByLabel('Upload a package tarball'))).toEqual(needs('admin'));
+  });
+
+  test('a viewer cannot make a token: its scopes are disabled naming admin', async () => {
+    await open(viewer, `/team`);
+    expect(await refused(viewer.getByRole('checkbox', { name: 'journeys:read' }))).toEqual(needs('admin'));
   });
 
   test('an author may still edit the draft: the canvas tools are enabled', async () => {

@@ -6,6 +6,8 @@ export interface FilterContext {
   /** Problems by JSON pointer, relative to the same root the clauses' paths use. */
   readonly errors: ReadonlyMap<string, string[]>;
   readonly readOnly: boolean;
+  /** Why the clauses are read-only when it is a missing permission: every control's title. */
+  readonly reason: string | undefined;
   /** Node ids a `step` clause may name (earlier steps of the run). */
   readonly stepIds: string[];
 }

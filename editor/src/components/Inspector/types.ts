@@ -53,6 +53,8 @@ export interface FormContext {
   /** Template variables in scope at this node: contact.*, trigger.*, steps.<id>.output, run. */
   readonly variables: string[];
   readonly readOnly: boolean;
+  /** Why the controls are disabled when it is a missing permission: every control's title. */
+  readonly reason: string | undefined;
   /** Where a filter field of this node is evaluated, which decides the clauses it offers. */
   readonly filterScope: FilterScope;
   readonly stepIds: string[];
