@@ -150,7 +150,7 @@ describe.skipIf(!hasChromium)('controls a role may not use', () => {
   test('a viewer cannot change the settings: each is disabled naming journeys:write', async () => {
     await open(viewer, `/journeys/${journeyId}`);
     await viewer.getByRole('tab', { name: 'Settings' }).click();
-    for (const label of [/^Re-entry/, /^Exit on events/, 'Max calls', /^Entry cap/, 'Entry rate count'])
+    for (const label of [/^Re-entry/, /^Exit on events/, 'Max calls', /^Entry cap/, 'Entry rate count', /^Goal event/])
       expect(await refused(viewer.getByLabel(label))).toEqual(needs('journeys:write'));
   });
 

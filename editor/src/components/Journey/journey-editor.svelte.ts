@@ -1,5 +1,5 @@
 import { createContext, untrack } from 'svelte';
-import type { Api } from '../../lib/api/client.ts';
+import { type Api, ApiError } from '../../lib/api/client.ts';
 import type { CatalogueNode } from '../../lib/api/types/catalogue.ts';
 import type {
   GraphDiff,
@@ -41,6 +41,8 @@ export class JourneyEditor {
   loadError = $state<string | null>(null);
   saveStatus = $state<SaveStatus>('saved');
   saveError = $state<string | null>(null);
+  /** The last refused save's details by pointer (`/settings/goal/event`): shown at their fields. */
+  saveProblems = $state.raw<GraphError[]>([]);
   /** 'draft', or the number of a published version shown read-only. */
   viewing = $state<'draft' | number>('draft');
   errors = $state.raw<GraphError[]>([]);
@@ -141,11 +143,13 @@ export class JourneyEditor {
       });
       this.#lastSaved = key;
       this.saveError = null;
+      this.saveProblems = [];
       this.saveStatus = this.#saveKey === key ? 'saved' : 'pending';
       void this.validate(true);
     } catch (error) {
       this.saveStatus = 'error';
       this.saveError = errorMessage(error);
+      this.saveProblems = error instanceof ApiError ? error.details : [];
     }
   }
 

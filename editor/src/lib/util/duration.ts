@@ -37,3 +37,19 @@ export function durationWords(text: string): string {
   const [date = '', time = ''] = text.slice(1).split('T');
   return [...unitWords(date, DATE_UNITS), ...unitWords(time, TIME_UNITS)].join(' ');
 }
+
+const SECONDS: Record<string, number> = { W: 604_800, D: 86_400, H: 3_600, M: 60, S: 1 };
+
+/** The seconds of a duration without years or months (`P1DT2H` → 93600), else null. */
+export function durationSeconds(text: string): number | null {
+  const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(text);
+  if (!match || text === 'P' || text.endsWith('T')) return null;
+  const [w, d, h, m, s] = match.slice(1).map((n) => Number(n ?? 0));
+  return w * SECONDS.W + d * SECONDS.D + h * SECONDS.H + m * SECONDS.M + s;
+}
+
+/** Seconds as a duration in the largest unit that divides them (86400 → `P1D`, 90 → `PT90S`). */
+export function secondsDuration(seconds: number): string {
+  const unit = (['W', 'D', 'H', 'M'] as const).find((u) => seconds % SECONDS[u] === 0) ?? 'S';
+  return buildDuration(seconds / SECONDS[unit], unit);
+}

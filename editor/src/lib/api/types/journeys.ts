@@ -1,5 +1,6 @@
 /** Journeys, their graphs, settings and versions as the editor reads them (shared/API.md). */
 
+import type { Filter } from '../../filter/types.ts';
 import type { JsonObject } from './json.ts';
 
 export interface GraphNode {
@@ -39,6 +40,16 @@ export interface JourneySettings {
   entryRate?: FlowRate | null;
   /** At most `count` of the journey's messages go out per `perSeconds`. */
   sendRate?: FlowRate | null;
+  /** The event that counts as a conversion (contracts/experiments.md); null: none. */
+  goal?: JourneyGoal | null;
+}
+
+export interface JourneyGoal {
+  event: string;
+  /** Over the event's `properties`, as a `core.event` trigger's filter. */
+  filter?: Filter;
+  windowSeconds: number;
+  exitOnGoal?: boolean;
 }
 
 export interface FlowRate {
