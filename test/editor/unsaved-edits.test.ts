@@ -73,6 +73,18 @@ describe.skipIf(!hasChromium)('unsaved template and form edits', () => {
     expect(await page.getByLabel('Subject').inputValue()).toBe('Hello again');
   });
 
+  test('signing out of an edited template asks first, and staying keeps the edit and the session', async () => {
+    await openTemplate('signs-out');
+    stayWhenAsked();
+    await page.getByLabel('Subject').fill('Hello again');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => asked).toEqual(['confirm']);
+    expect(new URL(page.url()).pathname).toBe('/templates/signs-out');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved as version 2').waitFor({ timeout: 10_000 });
+    expect(asked).toEqual(['confirm']);
+  });
+
   test('a saved template is left without asking', async () => {
     await openTemplate('saved');
     stayWhenAsked();

@@ -56,7 +56,7 @@ export class Router {
   constructor() {
     window.addEventListener('popstate', () => {
       // The address has already changed: staying puts the page's own back.
-      if (location.pathname !== this.path && !this.#mayLeave()) history.pushState(null, '', this.path);
+      if (location.pathname !== this.path && !this.mayLeave()) history.pushState(null, '', this.path);
       else this.path = location.pathname;
     });
     window.addEventListener('beforeunload', (event) => {
@@ -78,13 +78,17 @@ export class Router {
     return [...this.#unsaved].some((unsaved) => unsaved());
   }
 
-  #mayLeave(): boolean {
+  /**
+   * Whether the page may be left: nothing unsaved, or the user chose to leave it. For an action
+   * that leaves after doing something first (signing out), then `navigate(path, { asked: true })`.
+   */
+  mayLeave(): boolean {
     return !this.#hasUnsaved() || window.confirm(LEAVE_QUESTION);
   }
 
-  navigate(path: string, replace = false): void {
+  navigate(path: string, { replace = false, asked = false }: { replace?: boolean; asked?: boolean } = {}): void {
     if (path === location.pathname + location.search) return;
-    if (new URL(path, location.href).pathname !== this.path && !this.#mayLeave()) return;
+    if (!asked && new URL(path, location.href).pathname !== this.path && !this.mayLeave()) return;
     if (replace) history.replaceState(null, '', path);
     else history.pushState(null, '', path);
     this.path = location.pathname;
