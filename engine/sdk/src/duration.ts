@@ -62,6 +62,9 @@ export function isDurationWithinBound(ms: number | null): ms is number {
 function shift(from: Date, text: string, sign: 1 | -1): Date {
   const d = durationOf(text);
   if (!d) throw new RangeError(`"${text}" is not an ISO 8601 duration`);
+  // Most durations have no month or year: plain arithmetic, without a calendar (a wait's step
+  // computes one for every token).
+  if (!d.years && !d.quarters && !d.months) return new Date(from.getTime() + sign * d.as('milliseconds'));
   const start = DateTime.fromJSDate(from, { zone: 'utc' });
   return (sign === 1 ? start.plus(d) : start.minus(d)).toJSDate();
 }
