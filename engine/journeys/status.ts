@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { JourneyStatus } from '../db/tables/journeys.js';
 import { endRuns } from '../runs/end-runs.js';
+import { passOverPause } from '../segments/tick.js';
 import { getJourney, lockJourney } from './edit.js';
 import type { Journey } from './journey.js';
 import { notifyJourneyChanged } from './notify.js';
@@ -31,7 +32,9 @@ export async function setPaused(
       );
     }
     const status = paused ? 'paused' : 'live';
-    if (row.status !== status) await setStatus(trx, id, status);
+    if (row.status === status) return;
+    await setStatus(trx, id, status);
+    if (!paused) await passOverPause(trx, id);
   });
   return getJourney(db, workspaceId, id);
 }

@@ -57,19 +57,46 @@ export async function openTick(
   now: Date,
 ): Promise<Opening> {
   if (t.type === 'core.segment') {
-    await sql`
-      delete from segment_members m where m.journey_id = ${t.journeyId} and m.node_id = ${t.nodeId}
-        and not exists (select 1 from contacts c where c.id = m.contact_id and ${segmentMatch(t, now)})`.execute(trx);
+    await forgetLeavers(trx, t, now);
     const every = Math.max(1000, parseDuration(String(t.params.every ?? 'PT1M')) ?? 60_000);
     return { tick: { at: now, from: null }, nextAt: new Date(now.getTime() + every) };
   }
   if (t.type === 'core.schedule') {
-    const cron = new Cron(String(t.params.cron), { timezone: String(t.params.timezone ?? 'UTC') });
-    return { tick: memory.dueAt ? { at: now, from: null } : null, nextAt: cron.nextRun(now) };
+    return { tick: memory.dueAt ? { at: now, from: null } : null, nextAt: nextTick(t, now) };
   }
   const nextAt = new Date(now.getTime() + DATE_EVERY_MS);
   return { tick: memory.lastAt ? { at: now, from: memory.lastAt } : null, nextAt };
 }
+
+/**
+ * The trigger's memory on resuming its journey at `now`: what it would have entered during
+ * the pause is passed over, never replayed (API.md "Journeys"). core.segment: the contacts
+ * matching now become members without entering, so only those matching anew enter;
+ * core.schedule: the next tick is the first after now; core.date: dates due after now enter.
+ */
+export async function memoryAfterPause(
+  trx: Kysely<Database>,
+  t: TriggerNode,
+  now: Date,
+): Promise<{ lastAt: Date; nextAt: Date | null }> {
+  if (t.type === 'core.segment') {
+    await forgetLeavers(trx, t, now);
+    await sql`insert into segment_members (journey_id, node_id, contact_id)
+      select ${t.journeyId}, ${t.nodeId}, c.id from contacts c where ${segmentMatch(t, now)}
+      on conflict do nothing`.execute(trx);
+  }
+  return { lastAt: now, nextAt: t.type === 'core.schedule' ? nextTick(t, now) : now };
+}
+
+// Contacts that stopped matching leave the segment's membership, so they may enter again after matching anew.
+async function forgetLeavers(trx: Kysely<Database>, t: TriggerNode, now: Date): Promise<void> {
+  await sql`
+    delete from segment_members m where m.journey_id = ${t.journeyId} and m.node_id = ${t.nodeId}
+      and not exists (select 1 from contacts c where c.id = m.contact_id and ${segmentMatch(t, now)})`.execute(trx);
+}
+
+const nextTick = (t: TriggerNode, now: Date) =>
+  new Cron(String(t.params.cron), { timezone: String(t.params.timezone ?? 'UTC') }).nextRun(now);
 
 /** What one chunk of a tick did. */
 export interface Chunk {

@@ -4,13 +4,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Runtime } from '../runtime.js';
-import { enterChunk, openTick, type TriggerNode } from './entry.js';
+import { enterChunk, memoryAfterPause, openTick, type TriggerNode } from './entry.js';
 
 /** The graphile-worker task that evaluates segment, schedule and date triggers; it re-adds itself. */
 export const TRIGGERS_TASK = 'waymark.triggers';
 const TYPES = new Set(['core.segment', 'core.schedule', 'core.date']);
 
-async function liveTriggers(db: Kysely<Database>): Promise<TriggerNode[]> {
+async function liveTriggers(db: Kysely<Database>, journeyId: string | null = null): Promise<TriggerNode[]> {
   const exists = await sql<{ ok: boolean }>`select to_regclass('public.journey_versions') is not null as ok`.execute(
     db,
   );
@@ -23,7 +23,7 @@ async function liveTriggers(db: Kysely<Database>): Promise<TriggerNode[]> {
   }>`
     select j.id as journey_id, j.workspace_id, v.version, v.graph from journeys j
     join journey_versions v on v.journey_id = j.id and v.version = j.published_version
-    where j.status = 'live'`.execute(db);
+    where j.status = 'live' ${journeyId ? sql`and j.id = ${journeyId}` : sql``}`.execute(db);
   return rows.flatMap((r) =>
     (r.graph.nodes ?? [])
       .filter((n) => TYPES.has(n.type))
@@ -150,6 +150,25 @@ export async function evaluateTriggers(
     }
   }
   return started;
+}
+
+/**
+ * Moves the triggers of a journey being resumed (live again in `trx`) past its pause: a
+ * paused journey's triggers are not evaluated, so their state still says when they were
+ * last, and the next evaluation would enter what the pause turned away. A tick cut short
+ * before the pause is dropped with it. Downtime of the workers is not a pause: it is caught up.
+ */
+export async function passOverPause(trx: Kysely<Database>, journeyId: string): Promise<void> {
+  const now = new Date();
+  for (const t of await liveTriggers(trx, journeyId)) {
+    const memory = await memoryAfterPause(trx, t, now);
+    await sql`
+      insert into trigger_state (journey_id, node_id, params_hash, last_at, next_at)
+      values (${t.journeyId}, ${t.nodeId}, ${hashOf(t)}, ${memory.lastAt}, ${memory.nextAt})
+      on conflict (journey_id, node_id) do update set params_hash = excluded.params_hash,
+        last_at = excluded.last_at, next_at = excluded.next_at,
+        tick_at = null, tick_from = null, entered_through = null`.execute(trx);
+  }
 }
 
 /** Queues the next tick (one pending job at a time thanks to the job key). */
