@@ -120,6 +120,7 @@ export async function contactsRoutes(app: FastifyInstance) {
             limit: pageLimit(1000, 50),
             cursor: pageCursor,
           },
+          additionalProperties: false,
         },
         response: {
           200: {

@@ -128,6 +128,7 @@ export async function eventsRoutes(app: FastifyInstance) {
             limit: pageLimit(1000, 100),
             cursor: pageCursor,
           },
+          additionalProperties: false,
         },
         response: {
           200: {

@@ -44,6 +44,7 @@ export async function contactImportRoutes(imports: FastifyInstance) {
         querystring: {
           type: 'object',
           properties: { source: { type: 'string', pattern: '^[a-z0-9._-]{1,64}$', default: 'import' } },
+          additionalProperties: false,
         },
         summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
         consumes: ['text/csv', 'application/x-ndjson'],

@@ -29,6 +29,7 @@ export const analyticsQuery = {
     bucket: { type: 'string', description: '`hour` (default) or `day`, in UTC' },
     version: { ...versionNumber, description: 'default: every version together' },
   },
+  additionalProperties: false,
 } as const;
 
 const messageNames = ['sent', 'failed', 'opened', 'clicked', 'replied', 'bounced', 'unsubscribed'];
@@ -195,6 +196,7 @@ export const experimentsSchema = {
 export const experimentsQuery = {
   type: 'object',
   properties: { metric: { type: 'string', description: '`goal`, `click` or `open`; default the split’s own' } },
+  additionalProperties: false,
 } as const;
 
 export const winnerParams = {

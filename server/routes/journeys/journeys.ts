@@ -213,6 +213,7 @@ export async function journeysRoutes(app: FastifyInstance) {
         querystring: {
           type: 'object',
           properties: { version: { ...versionNumber, description: 'default: every version together' } },
+          additionalProperties: false,
         },
         response: { 200: s.statsSchema, ...errorResponses(400, 404) },
       },

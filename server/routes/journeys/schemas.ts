@@ -152,6 +152,7 @@ export const listQuery = {
     tag: { ...journeyTag, description: 'only the journeys carrying this tag' },
     status: { ...status, description: 'only the journeys in this status (archived ones are listed only so)' },
   },
+  additionalProperties: false,
 } as const;
 
 export const draftBody = {
@@ -190,6 +191,7 @@ export const diffQuery = {
   type: 'object',
   properties: { from: versionOrDraft, to: { ...versionOrDraft, default: 'draft' } },
   required: ['from'],
+  additionalProperties: false,
 } as const;
 
 export const diffSchema = {
