@@ -50,6 +50,11 @@ async function entries(journeyId: string) {
   return (await api(t, { url: `/api/journeys/${journeyId}/stats` })).body.entries;
 }
 
+/** How many steps started at the trigger, as the stats count them. */
+async function enteredAtTrigger(journeyId: string): Promise<number> {
+  return (await api(t, { url: `/api/journeys/${journeyId}/stats` })).body.nodes.hook?.entered ?? 0;
+}
+
 describe('maxEntries', () => {
   test('an entry cap of 100 lets 100 in out of 500 calls racing for it; the rest are skipped and counted', async () => {
     const id = await journey({ maxEntries: 100 });
@@ -156,5 +161,16 @@ describe('entryRate', () => {
     const cancelled = await api(t, { method: 'POST', url: `/api/runs/${waiting.body.runId}/cancel` });
     expect(cancelled.status).toBe(200);
     expect(await entries(id)).toEqual({ entered: 1, queued: 0, skipped: { 'entry-cap': 0, reentry: 0 } });
+    expect(await enteredAtTrigger(id)).toBe(1);
   });
+
+  test('the trigger counts a queued entry entered when it is let in, not while it waits', async () => {
+    const id = await journey({ entryRate: { count: 1, perSeconds: 2 } });
+    for (let i = 0; i < 2; i++) await call(id, `let-in${i}@example.com`);
+    expect(await entries(id)).toEqual({ entered: 1, queued: 1, skipped: { 'entry-cap': 0, reentry: 0 } });
+    expect(await enteredAtTrigger(id)).toBe(1);
+
+    await eventually(async () => (await entries(id)).entered === 2, 10_000);
+    expect(await enteredAtTrigger(id)).toBe(2);
+  }, 15_000);
 });

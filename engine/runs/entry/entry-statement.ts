@@ -138,6 +138,7 @@ export async function insertGated(
       from new_runs n join candidates c on c.run_id = n.id where not c.queued
       returning run_id, id
     ), queued_steps as (
+      -- Not counted entered here: the trigger counts it when it is released (kernel/decide.ts).
       insert into steps (run_id, journey_id, version, node_id, status)
       select id, ${journeyId}::uuid, ${version.version}::int, ${triggerNodeId}::text, 'pending'
       from new_runs n join candidates c on c.run_id = n.id where c.queued
@@ -147,10 +148,6 @@ export async function insertGated(
           'runAt', c.slot)), ${STEP_TASK}::text, ${JOB_MAX_ATTEMPTS}::smallint, ${STEP_BATCH_SIZE}::int)
       from queued_steps q join candidates c on c.run_id = q.run_id
       having count(*) > 0
-    ), queued_counted as (
-      select waymark_add_counters(json_build_array(json_build_object('journeyId', ${journeyId}::uuid,
-        'version', ${version.version}::int, 'nodeId', ${triggerNodeId}::text, 'entered', count(*))))
-      from queued_steps having count(*) > 0
     ), skips as (
       select 'entry-cap' as reason, (select count(*) from eligible) - (select count(*) from candidates) as n
       union all
@@ -199,7 +196,7 @@ export async function insertGated(
       (select array_agg(c.slot order by c.rn) from candidates c join new_runs n on n.id = c.run_id
         where c.slot is not null) as used_slots,
       (select count(*) from jobs) + (select count(*) from counted) + (select count(*) from notified)
-        + (select count(*) from queued_jobs) + (select count(*) from queued_counted)
+        + (select count(*) from queued_jobs)
         + (select count(*) from skips_counted) as written
   `.execute(db);
   const row = rows[0];

@@ -157,6 +157,21 @@ export function decide(
   /** `jitter` in [0, 1) lengthens a backoff by up to 10 % (the caller draws it: the kernel stays pure). */
   policy: { now: Date; retry: RetryOptions; jitter?: number },
 ): Transition {
+  const transition = decideOutcome(version, at, step, outcome, policy);
+  // A step run at a trigger is an entry queued under the entry rate, released now: it enters
+  // the trigger as it starts (API.md "entered counts steps started at the node"), once, with
+  // the attempt that settles it; one cancelled while queued never runs and never counts.
+  if (at?.definition?.kind !== 'trigger' || transition.kind === 'retry') return transition;
+  return { ...transition, counters: [{ nodeId: at.node.id, entered: 1 }, ...transition.counters] };
+}
+
+function decideOutcome(
+  version: CompiledVersion,
+  at: KernelNode | null,
+  step: KernelStep,
+  outcome: Outcome,
+  policy: { now: Date; retry: RetryOptions; jitter?: number },
+): Transition {
   if (!at)
     return engineFailure(
       step.nodeId,
@@ -178,7 +193,7 @@ export function decide(
       const unknown = outcome.outputs.filter((o) => !allowed.includes(o));
       // Goes on as a node error would: the node's `onError` decides.
       if (unknown.length)
-        return decide(version, at, step, invalidResult(`unknown output(s) ${unknown.join(', ')}`), policy);
+        return decideOutcome(version, at, step, invalidResult(`unknown output(s) ${unknown.join(', ')}`), policy);
       const ends = definition.endsRun === true;
       const next = ends ? [] : outcome.outputs.flatMap((output) => targetsOf(version, node.id, output));
       return {
