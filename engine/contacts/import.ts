@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { type ErrorDetail, type JsonObject, type JsonValue, WaymarkError } from '@waymark/sdk';
+import { type ErrorDetail, type JsonObject, type JsonValue, ValidationError, WaymarkError } from '@waymark/sdk';
 import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -84,6 +84,25 @@ function prototypeKeyRow(row: number, value: object): ParsedRow | null {
 
 const BATCH = 500;
 const IDENTITY = new Set(['email', 'phone', 'externalId', 'timezone']);
+// An identity column is named in any case (`Email`, `EXTERNALID`): an `Email` header made
+// anonymous contacts with an `Email` attribute.
+const IDENTITY_BY_LOWER = new Map([...IDENTITY].map((name) => [name.toLowerCase(), name]));
+
+/**
+ * The CSV header's column names (trimmed by the parser), identity ones spelt as stored. A column
+ * with no name or a name met before would drop or overwrite its cells unseen: the import fails.
+ */
+function csvColumns(header: string[]): string[] {
+  const columns = header.map((name) => IDENTITY_BY_LOWER.get(name.toLowerCase()) ?? name);
+  const problems = columns.flatMap((name, i): ErrorDetail[] => {
+    const first = columns.indexOf(name);
+    if (!name) return [{ message: `header column ${i + 1} has no name` }];
+    if (first < i) return [{ message: `header column ${i + 1} "${header[i]}" repeats column ${first + 1}` }];
+    return [];
+  });
+  if (problems.length) throw new ValidationError('the CSV header names each column once', problems);
+  return columns;
+}
 
 // A CSV cell that is a number in canonical form becomes one, so filters compare it numerically;
 // "00100" (a zip code) stays text.
@@ -100,7 +119,7 @@ function cell(text: string): JsonValue {
 async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) => void): AsyncGenerator<ParsedRow> {
   let met = 0;
   const parser = parse({
-    columns: true,
+    columns: csvColumns,
     bom: true,
     trim: true,
     skip_empty_lines: true,
@@ -124,7 +143,7 @@ async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) =
     const attributes: JsonObject = {};
     for (const [key, value] of Object.entries(cells)) {
       if (IDENTITY.has(key)) (input as Record<string, string>)[key] = value;
-      else if (key) attributes[key] = cell(value);
+      else attributes[key] = cell(value);
     }
     if (Object.keys(attributes).length) input.attributes = attributes;
     yield { row, input };
@@ -188,8 +207,8 @@ const failedNote = (failed: number, listed: number) =>
     : `${count(failed)} failed (${listed < failed ? `the first ${listed} listed` : 'listed'})`;
 
 /**
- * Imports contacts from a CSV (header row; `email`, `phone`, `externalId`, `timezone` are
- * identity fields, other columns attributes) or NDJSON stream (one `POST /api/contacts` body
+ * Imports contacts from a CSV (header row; `email`, `phone`, `externalId`, `timezone`, in any
+ * case, are identity fields, other columns attributes) or NDJSON stream (one `POST /api/contacts` body
  * per line), streamed and upserted in batches. Bad rows never stop good ones: the first
  * `MAX_REPORTED_FAILURES` are reported with their row numbers, all are counted. A stream that
  * fails with a `WaymarkError` (a body over its limit) after some batches were stored throws
