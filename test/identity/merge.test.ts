@@ -237,7 +237,7 @@ describe('merging two contacts', () => {
       writes.push(call('DELETE', `/api/contacts/${gone}/tags/t${i}`));
       if (i === 3) writes.push(call('POST', `/api/contacts/${keep}/merge`, { from: gone }));
     }
-    writes.push(call('PUT', `/api/contacts/${gone}/consent`, { channel: 'sms', status: 'subscribed' }));
+    writes.push(call('PUT', `/api/contacts/${gone}/consent`, { channel: 'sms', status: 'subscribed', source: 'form' }));
     const answers = await Promise.all(writes);
     expect(answers.map((a) => a.statusCode).filter((s) => s >= 300)).toEqual([]);
     const survivor = await json('GET', `/api/contacts/${keep}`);

@@ -220,7 +220,7 @@ export const BODIES: Record<string, unknown> = {
   'POST /api/journeys/{id}/retry': {},
   'POST /api/runs/{id}/retry': {},
   'POST /api/contacts': { email: 'b-only@example.com' },
-  'PUT /api/contacts/{id}/consent': { channel: 'email', status: 'unsubscribed' },
+  'PUT /api/contacts/{id}/consent': { channel: 'email', status: 'unsubscribed', source: 'admin' },
   'PUT /api/contacts/{id}/subscriptions/{category}': { status: 'unsubscribed' },
   'POST /api/contacts/{id}/tags': { tag: 'vip' },
   'POST /api/contacts/{id}/lists': { list: 'newsletter' },

@@ -7,12 +7,13 @@ import { writeTarget } from '../merge/survivor.js';
 
 /**
  * Sets a contact's consent for one channel and, in the same transaction, records a
- * `consent.changed` event `{ channel, status, previous, source }` when the status changes.
+ * `consent.changed` event `{ channel, status, previous, source }` when the status or the source
+ * changes: a new source is new proof, and the event is the trail of the one it replaces.
  */
 export async function setConsent(
   db: Kysely<Database>,
   named: string,
-  input: { channel: Channel; status: ConsentStatus; source?: string; proof?: JsonObject },
+  input: { channel: Channel; status: ConsentStatus; source: string; proof?: JsonObject },
   /** Adds the runs its event started, for the caller to count. */
   tally?: RunTally,
 ): Promise<ChannelConsent> {
@@ -27,7 +28,7 @@ export async function setConsent(
     if (!current.rows[0]) throw new NotFoundError(`no contact ${contactId}`);
     const consent: ChannelConsent = {
       status: input.status,
-      ...(input.source ? { source: input.source } : {}),
+      source: input.source,
       at: new Date().toISOString(),
       // What a form's consent rests on; a change from anywhere else drops it.
       ...(input.proof ? { proof: input.proof } : {}),
@@ -37,7 +38,7 @@ export async function setConsent(
         updated_at = now()
       where id = ${contactId}`.execute(trx);
     const previous = before?.status ?? 'unknown';
-    if (previous !== input.status) {
+    if (previous !== input.status || before?.source !== input.source) {
       await recordEvent(
         trx,
         {
@@ -47,7 +48,7 @@ export async function setConsent(
             channel: input.channel,
             status: input.status,
             previous,
-            ...(input.source ? { source: input.source } : {}),
+            source: input.source,
           },
         },
         tally,

@@ -3,6 +3,7 @@ import {
   ConflictError,
   type ConsentStatus,
   type Filter,
+  NOT_BLANK_PATTERN,
   NotFoundError,
   ValidationError,
   validateFilter,
@@ -224,21 +225,22 @@ export async function contactsRoutes(app: FastifyInstance) {
     },
   );
 
-  app.put<{ Params: { id: string }; Body: { channel: Channel; status: ConsentStatus; source?: string } }>(
+  app.put<{ Params: { id: string }; Body: { channel: Channel; status: ConsentStatus; source: string } }>(
     '/api/contacts/:id/consent',
     {
       schema: {
         tags: ['contacts'],
-        summary: 'Set consent for a channel; a change is recorded as a consent.changed event',
+        summary: 'Set consent for a channel; a change of status or source is recorded as a consent.changed event',
         params: idParams,
         body: {
           type: 'object',
           properties: {
             channel: { type: 'string', enum: ['email', 'sms'] },
             status: { type: 'string', enum: ['unknown', 'subscribed', 'unsubscribed'] },
-            source: { type: 'string' },
+            // What the consent rests on: every change keeps it in its consent.changed event.
+            source: { type: 'string', pattern: NOT_BLANK_PATTERN },
           },
-          required: ['channel', 'status'],
+          required: ['channel', 'status', 'source'],
           additionalProperties: false,
         },
         response: {
