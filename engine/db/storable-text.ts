@@ -1,4 +1,4 @@
-/** A string, or a nesting, PostgreSQL cannot store, by its JSON pointer in the value searched. */
+/** A string, number or nesting PostgreSQL cannot store, by its JSON pointer in the value searched. */
 export interface UnstorableText {
   path: string;
   /** What is wrong with it, to follow the field's name: `must not contain a NUL character`. */
@@ -13,6 +13,9 @@ export interface UnstorableText {
  */
 export const MAX_JSON_DEPTH = 128;
 const TOO_DEEP = `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+// JSON.parse reads `1e309` as Infinity, which JSON.stringify writes as null: stored, it was lost.
+const NOT_FINITE = 'must be a number within double precision range';
+const isNonFinite = (value: unknown) => typeof value === 'number' && !Number.isFinite(value);
 
 /**
  * Why PostgreSQL cannot store a text, or null: `text` and `jsonb` refuse a NUL character, and
@@ -43,7 +46,8 @@ function pointer(frame: Frame | null, last: string): string {
 
 /**
  * A string, or object key, in a parsed JSON value (a body, a query string, a filter)
- * that PostgreSQL cannot store, or the first object or array nested past `MAX_JSON_DEPTH`;
+ * that PostgreSQL cannot store, a number JSON cannot write (`1e309`, read as Infinity), or the
+ * first object or array nested past `MAX_JSON_DEPTH`;
  * null when there is none. One pass over the value, without recursion, so any depth
  * JSON.parse accepts is searched.
  *
@@ -56,6 +60,7 @@ export function findUnstorableText(value: unknown): UnstorableText | null {
     const problem = textProblem(value);
     return problem ? { path: '', problem } : null;
   }
+  if (isNonFinite(value)) return { path: '', problem: NOT_FINITE };
   if (typeof value !== 'object' || value === null) return null;
   const stack: Frame[] = [{ value, key: '', parent: null, depth: 1 }];
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
@@ -68,6 +73,8 @@ export function findUnstorableText(value: unknown): UnstorableText | null {
       if (typeof item === 'string') {
         const problem = textProblem(item);
         if (problem) return { path: pointer(frame, `/${escapeToken(key)}`), problem };
+      } else if (isNonFinite(item)) {
+        return { path: pointer(frame, `/${escapeToken(key)}`), problem: NOT_FINITE };
       } else if (typeof item === 'object' && item !== null) {
         if (frame.depth === MAX_JSON_DEPTH) return { path: pointer(frame, `/${escapeToken(key)}`), problem: TOO_DEEP };
         stack.push({ value: item, key, parent: frame, depth: frame.depth + 1 });
