@@ -224,6 +224,28 @@ describe('erasing a contact', () => {
     expect(await q('select 1 from contacts where id = $1', [id])).toEqual([]);
   });
 
+  test('drops the idempotency keys of its webhook calls: a key may hold the address, and a repeat is a new call', async () => {
+    const journey = await publish(t.runtime.db, {
+      nodes: [n('hook', 'core.webhook', { secret: 'a-webhook-secret-0123456789' }), n('end', 'core.exit')],
+      edges: [e('hook', 'end')],
+    });
+    const call = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/hooks/${journey.journeyId}/hook`,
+        headers: { 'x-waymark-secret': 'a-webhook-secret-0123456789', 'idempotency-key': 'order-keyed.me@example.com' },
+        payload: { email: 'keyed.me@example.com' },
+      });
+    const first = await call();
+    expect(first.statusCode, first.body).toBe(202);
+    const run = await t.app.inject({ method: 'GET', url: `/api/runs/${first.json().runId}`, headers: t.auth });
+    expect((await erase(run.json().contactId)).statusCode).toBe(204);
+    expect(await rowsMentioning('keyed.me@example.com')).toEqual({});
+    const again = await call();
+    expect(again.statusCode).toBe(202);
+    expect(again.json().runId).not.toBe(first.json().runId);
+  });
+
   test('an unknown contact is 404 and nothing is erased', async () => {
     const erasures = (await q('select 1 from erasures')).length;
     expect((await erase('00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);

@@ -46,7 +46,7 @@ function idsOf(contactId: string): Record<IdColumn, RawBuilder<unknown>> {
  * Erases a contact (GDPR) under its lock (`lockContact`, the one sends take): ends its live
  * runs, drops their queued jobs, deletes every row that is the contact's (by its id, its runs,
  * steps, messages and leads; bounce suppressions of its address too, matched
- * case-insensitively) in batches, and leaves an erasure record holding only keyed hashes. One
+ * case-insensitively; the idempotency keys of webhook calls that started its runs) in batches, and leaves an erasure record holding only keyed hashes. One
  * transaction. Rows of journeys, versions, settings, credentials and other contacts are never
  * touched, even where they hold the same address.
  */
@@ -110,6 +110,15 @@ async function eraseOnce(
       update graphile_worker._private_jobs j set payload = touched.rest::json
       from touched where j.id = touched.id and touched.rest <> '[]'::jsonb`.execute(trx);
 
+    // A webhook call's idempotency key is the caller's text (it may hold the address) and its
+    // answer names the run: the contact's go with its runs, so a repeat is a new call, as a
+    // repeated event key is once the event is erased.
+    if (await tableExists(trx, 'webhook_keys'))
+      await deleteInBatches(
+        trx,
+        'webhook_keys',
+        sql`(response ->> 'runId') in (select id::text from (${ids.run_id}) x(id))`,
+      );
     for (const column of SWEEP_ORDER) {
       for (const { table, type } of await tablesWithColumn(trx, column)) {
         if (table === 'contacts' || table === 'erasures') continue;
