@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { errorAnswer, sendError } from './errors.js';
-import { securityHeaderLines } from './headers.js';
+import { SECURITY_HEADER_LINES } from './headers.js';
 
 type ClientError = Error & { code?: string; reason?: string };
 
@@ -39,7 +39,7 @@ export function answerClientError(this: FastifyInstance, error: ClientError, soc
     const text = JSON.stringify(body);
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n${securityHeaderLines()}\r\n${text}`,
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n${SECURITY_HEADER_LINES}\r\n${text}`,
     );
   }
   socket.destroy(error);

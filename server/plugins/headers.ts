@@ -43,25 +43,20 @@ export function hardenAnswer(request: FastifyRequest, reply: FastifyReply, done:
   secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
 }
 
-let asLines: string | undefined;
-
 /**
  * The same headers as `Name: value` lines, for an answer written to the socket by hand (a
  * request Node refuses before any route or hook sees it). helmet's policy depends on nothing
- * in the request, so they are collected once.
+ * in the request, so they are collected once, at load.
  */
-export function securityHeaderLines(): string {
-  if (asLines === undefined) {
-    const lines: string[] = [];
-    const collector = {
-      setHeader: (name: string, value: unknown) => lines.push(`${name}: ${value}\r\n`),
-      removeHeader() {},
-    };
-    secureHeaders({} as IncomingMessage, collector as unknown as ServerResponse, () => {});
-    asLines = lines.join('');
-  }
-  return asLines;
-}
+export const SECURITY_HEADER_LINES: string = (() => {
+  const lines: string[] = [];
+  const collector = {
+    setHeader: (name: string, value: unknown) => lines.push(`${name}: ${value}\r\n`),
+    removeHeader() {},
+  };
+  secureHeaders({} as IncomingMessage, collector as unknown as ServerResponse, () => {});
+  return lines.join('');
+})();
 
 // helmet's middleware is built once: @fastify/helmet built it anew for every request (its
 // policy parsed each time), 6% of the server's CPU on a webhook.
