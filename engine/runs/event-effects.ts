@@ -53,7 +53,7 @@ export async function eventFilterMatcher(
 }
 
 /** The event as a resumed wait and a `core.event` run see it. */
-function eventValue(event: ContactEvent): JsonObject {
+export function eventValue(event: ContactEvent): JsonObject {
   return { id: event.id, name: event.name, properties: event.properties, timestamp: event.timestamp };
 }
 

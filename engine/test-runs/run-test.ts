@@ -8,6 +8,7 @@ import type { NodeRegistry } from '../registry/registry.js';
 import { type CompiledVersion, compileVersion, definitionOf } from '../runs/versions.js';
 import type { Runtime } from '../runtime.js';
 import { resolveTestContact } from './contact.js';
+import { testTrigger } from './trigger-value.js';
 import type { TestRunRequest, TestRunResult } from './types.js';
 import { walkTestRun } from './walk.js';
 
@@ -86,13 +87,15 @@ export async function runTest(
   checkEvents(version, request.events);
   const startAt = request.startAt ? new Date(request.startAt) : new Date();
   const contact = await resolveTestContact(db, workspaceId, request, startAt, options.readsContacts ?? true);
+  const { trigger, event } = testTrigger(version, triggerNodeId, request.trigger ?? {}, contact, startAt);
   return walkTestRun({
     runtime,
     workspaceId,
     version,
     triggerNodeId,
     contact,
-    trigger: request.trigger ?? {},
+    trigger,
+    triggerEvent: event,
     events: request.events ?? [],
     live: request.live ?? false,
     startAt,

@@ -51,6 +51,8 @@ export interface WalkInput {
   triggerNodeId: string;
   contact: Contact | null;
   trigger: JsonObject;
+  /** The stored event a `core.event` trigger started from: the contact has it from the start. */
+  triggerEvent?: ContactEvent | null;
   events: TestEvent[];
   live: boolean;
   startAt: Date;
@@ -125,6 +127,7 @@ class Walk {
     const node = version.nodes.get(triggerNodeId);
     const definition = node ? definitionOf(runtime.registry, node, version) : null;
     const output = definition && node ? triggerOutputOf(definition, node.params) : 'out';
+    if (this.input.triggerEvent) this.#simulation.contacts.addEvent(this.input.triggerEvent);
     const entry = this.#newStep(triggerNodeId);
     Object.assign(entry, { next: output, output: trigger, attempts: 1 });
     this.#passed(triggerNodeId);
