@@ -24,7 +24,10 @@ export async function lockJourney(
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
-    .forUpdate()
+    // Not FOR UPDATE: that would also block the key-share locks of rows naming the journey
+    // (entry skips and slots a trigger tick inserts while holding its state, which a resume
+    // then waits for): a deadlock. Edits still exclude each other.
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!row) throw journeyNotFound(id);
   if (row.status === 'archived' && !options.archivedOk) throw journeyArchived(id);

@@ -115,3 +115,38 @@ describe('resuming a paused journey', () => {
     expect(await runsOf(journeyId)).toEqual([d]);
   });
 });
+
+describe('resuming while a trigger is being evaluated', () => {
+  test('a resume meeting a tick that holds its trigger and records the entries it turned away answers 200, and so does the tick', async () => {
+    await contact('resume-race@example.com', { plan: 'resume-race' });
+    const filter = { attr: 'plan', op: 'eq', value: 'resume-race' };
+    const journeyId = await triggered(n('seg', 'core.segment', { filter, every: 'PT1S' }));
+    await setPaused(journeyId, true);
+
+    // The tick's order (engine/segments/tick.ts): its trigger's state first, then the entry
+    // statement, whose refused entries are counted in journey_entry_skips (a key of journeys).
+    const tick = await t.runtime.db.transaction().execute(async (trx) => {
+      await sql`select 1 from trigger_state where journey_id = ${journeyId} for update`.execute(trx);
+      const resume = api(t, { method: 'POST', url: `/api/journeys/${journeyId}/resume` });
+      await waitForLockWait(journeyId);
+      await sql`insert into journey_entry_skips (journey_id, workspace_id, reason, shard, skipped)
+        select id, workspace_id, 'reentry', 0, 1 from journeys where id = ${journeyId}`.execute(trx);
+      return { resume };
+    });
+    const resumed = await tick.resume;
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+    expect(resumed.body.status).toBe('live');
+  });
+});
+
+/** Until a backend waits for a lock, as the resume of `journeyId` does behind the tick. */
+async function waitForLockWait(journeyId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+      where wait_event_type = 'Lock' and datname = current_database()`.execute(t.runtime.db);
+    if ((rows[0]?.n ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`the resume of ${journeyId} never waited for the tick's lock`);
+}
