@@ -90,6 +90,13 @@ export async function refreshContacts(
 ): Promise<ValueChange[]> {
   if (!contactIds.length) return [];
   const defs = await definitionsOf(db, workspaceId, change);
+  if (!defs.length) return [];
+  // The contacts first, in id order, and in a statement of its own: each value below is then
+  // read after every concurrent writer of these contacts committed (a new snapshot a statement),
+  // so two events stored at once cannot each count the other out and write the smaller value.
+  await sql`select id from contacts where id = any(${[...contactIds]}::uuid[]) order by id for no key update`.execute(
+    db,
+  );
   const changes: ValueChange[] = [];
   const scope: Scope = { workspaceId, contactIds, now: new Date() };
   for (const d of inDependencyOrder(defs)) changes.push(...(await refreshValues(db, d, scope)));

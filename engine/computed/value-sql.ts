@@ -20,7 +20,7 @@ const number = (p: RawBuilder<unknown>) =>
 /** The matching events of the scope, as the `e` rows of a FROM. */
 function matchingEvents(d: EventDef, s: Scope): RawBuilder<unknown> {
   return sql`events e where e.workspace_id = ${s.workspaceId} and e.name = ${d.event}
-    ${d.within ? sql`and e.timestamp > ${subtractDuration(s.now, d.within)}` : sql``}
+    ${d.within ? sql`and e.timestamp > ${subtractDuration(s.now, d.within)} and e.timestamp <= ${s.now}` : sql``}
     ${d.where ? sql`and ${compileEventFilter(d.where, s.now, sql`e.properties`, sql`e.contact_id`)}` : sql``}
     ${s.contactIds ? sql`and e.contact_id = any(${s.contactIds as string[]}::uuid[])` : sql``}`;
 }
