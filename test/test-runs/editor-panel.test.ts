@@ -100,6 +100,34 @@ describe.skipIf(!hasChromium)('the test panel in the browser', () => {
     expect(await node(page, 'mail').getAttribute('class')).toContain('dimmed');
   });
 
+  test('a journey started by an event asks for the event’s properties, and the run sees the event', async () => {
+    const { page } = s;
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+      payload: {
+        name: 'Event panel test',
+        graph: {
+          nodes: [
+            at(n('signup', 'core.event', { event: 'signed_up' }), 0, 100),
+            at(n('tagged', 'crm.tag', { action: 'add', tag: 'new' }), 280, 100),
+          ],
+          edges: [e('signup', 'tagged')],
+        },
+      },
+    });
+    await page.goto(`${s.url}/journeys/${res.json().id}?token=${TEST_TOKEN}`);
+    await page.getByRole('tab', { name: 'Test' }).click();
+    await page.getByLabel('Contact email').fill('eve@example.com');
+    await page.getByLabel('Event properties').fill('{ "plan": "pro" }');
+    await page.getByRole('button', { name: 'Run test' }).click();
+    await expect.poll(() => page.getByLabel('Test run status').textContent(), { timeout: 10_000 }).toBe('completed');
+    const first = page.getByRole('list', { name: 'Test steps' }).locator('li').first();
+    expect(await first.textContent()).toContain('"name": "signed_up"');
+    expect(await first.textContent()).toContain('"plan": "pro"');
+  });
+
   test('names the problem when the payload is not JSON, and sends nothing', async () => {
     const { page } = s;
     await openTestTab();

@@ -19,8 +19,12 @@ const OUTPUT_FIELDS: Record<string, string[]> = {
   'http.request': ['status', 'body'],
 };
 
-/** Trigger payload keys, when a webhook trigger upstream declares its payload schema. */
+/** What a run started by an event sees as its trigger: the stored event (API.md "Test runs"). */
+const EVENT_TRIGGER_FIELDS = ['trigger.id', 'trigger.name', 'trigger.properties', 'trigger.timestamp'];
+
+/** Trigger payload keys: the event's fields, or those a webhook trigger's payload schema declares. */
 function triggerKeys(trigger: FlowNode | undefined): string[] {
+  if (trigger?.data.type === 'core.event') return EVENT_TRIGGER_FIELDS;
   const schema = trigger?.data.params.schema;
   const props = isObject(schema) && isObject(schema.properties) ? (schema.properties as JsonObject) : {};
   return Object.keys(props).map((key) => `trigger.${key}`);
@@ -34,7 +38,9 @@ export function variablesAt(
 ): { variables: string[]; stepIds: string[] } {
   const upstream = ancestors(edges, nodeId);
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  const trigger = upstream.map((id) => byId.get(id)).find((n) => n?.data.type === 'core.webhook');
+  const trigger = upstream
+    .map((id) => byId.get(id))
+    .find((n) => n?.data.type === 'core.webhook' || n?.data.type === 'core.event');
   const steps = upstream.flatMap((id) => {
     const type = byId.get(id)?.data.type ?? '';
     return [`steps.${id}.output`, ...(OUTPUT_FIELDS[type] ?? []).map((f) => `steps.${id}.output.${f}`)];
