@@ -103,7 +103,7 @@ export interface EmailSuppressionsTable {
   cleared_at: Timestamp | null;
 }
 
-/** A provider webhook's nonce (Mailgun's `token`) and the one event it signed. */
+/** A provider webhook's nonce (Mailgun's `timestamp + token`, as a digest) and the one event it signed. */
 export interface ProviderWebhookNoncesTable {
   provider: string;
   nonce: string;

@@ -52,7 +52,8 @@ export interface ProviderEvent {
   code?: string;
   /**
    * A value the provider's signature covers where it does not cover the event (Mailgun's
-   * `token`): it signs this one event only, and a request bringing it with another event is
+   * signed string, `timestamp + token`: the whole of what is signed, so the same signature
+   * reshaped is the same nonce): it signs this one event only, and a request bringing it with another event is
    * refused as unverified.
    */
   nonce?: string;

@@ -38,35 +38,57 @@ const WEBHOOK = {
 const mailgunBody = (request: ProviderRequest) => expectShape(jsonBody(request), WEBHOOK, 'Mailgun webhook');
 
 /**
+ * How far from now a signature's timestamp may be, in seconds. Mailgun retries a webhook it
+ * could not hand over for about 8 hours (10, 10, 15, 30, 60, 120, 240 minutes), perhaps under
+ * its first signature, so the past reaches past that; ahead, clocks may drift by minutes.
+ */
+const MAILGUN_SIGNED_WITHIN = { pastSeconds: 9 * 3600, futureSeconds: 5 * 60 } as const;
+
+/**
+ * The signature block as Mailgun makes it (documentation.mailgun.com, "Securing webhooks"):
+ * a timestamp in Unix seconds and a token of 50 characters. Its shape fixes where the signed
+ * string `timestamp + token` splits, so a block cannot be reshaped around the same string.
+ */
+function signedBlock(body: ReturnType<typeof mailgunBody>, nowSeconds: number) {
+  const { signature } = body;
+  if (!signature?.timestamp || !signature.token || !signature.signature) return null;
+  if (!/^\d{1,12}$/.test(signature.timestamp) || signature.token.length !== 50) return null;
+  const age = nowSeconds - Number(signature.timestamp);
+  if (age > MAILGUN_SIGNED_WITHIN.pastSeconds || -age > MAILGUN_SIGNED_WITHIN.futureSeconds) return null;
+  return { signed: `${signature.timestamp}${signature.token}`, signature: signature.signature };
+}
+
+/**
  * Mailgun signs `timestamp + token` with the domain's HTTP webhook signing key (hex
- * HMAC-SHA256). Its age is not judged (sending.md names no window): the token is a nonce the
- * engine keeps, so a signature carries its one event only, however old.
+ * HMAC-SHA256); the timestamp must be within `MAILGUN_SIGNED_WITHIN` of now. The signed string
+ * is a nonce the engine keeps, so a signature carries its one event only.
  */
 export function verifyMailgun(request: ProviderRequest, data: JsonObject): boolean {
   const key = data.webhookSigningKey;
   if (typeof key !== 'string') return false;
-  const { signature } = mailgunBody(request);
-  if (!signature?.timestamp || !signature.token || !signature.signature) return false;
-  const expected = createHmac('sha256', key).update(`${signature.timestamp}${signature.token}`).digest('hex');
-  return safeEqual(signature.signature, expected);
+  const block = signedBlock(mailgunBody(request), Math.floor(Date.now() / 1000));
+  if (!block) return false;
+  const expected = createHmac('sha256', key).update(block.signed).digest('hex');
+  return safeEqual(block.signature, expected);
 }
 
 /**
  * One Mailgun webhook (documentation.mailgun.com, webhooks): `delivered`, `failed`
  * (permanent: hard, temporary: soft) or `complained`; other events are ignored. Mailgun signs
- * `timestamp + token` only, so the event carries the token as its `nonce`: Waymark honours a
- * token for the one event it first came with (Mailgun's "cache the token" advice).
+ * `timestamp + token` only, so the event carries that signed string as its `nonce`: Waymark
+ * honours it for the one event it first came with (Mailgun's "cache the token" advice). The
+ * token alone would not do: the same string split elsewhere is the same signature.
  */
 export function parseMailgun(request: ProviderRequest): (ProviderEvent | null)[] {
   const body = mailgunBody(request);
   const event = body['event-data'];
   const waymark = event['user-variables']?.waymark_message;
   const providerId = event.message?.headers?.['message-id'];
-  // The signature covers the token, not the event: the token may sign this event only.
-  const token = body.signature?.token;
+  // The signature covers timestamp + token, not the event: that string may sign this event only.
+  const signed = body.signature ? `${body.signature.timestamp ?? ''}${body.signature.token ?? ''}` : '';
   const common = {
     id: event.id,
-    ...(token ? { nonce: token } : {}),
+    ...(signed ? { nonce: signed } : {}),
     ...(waymark ? { waymarkMessageId: waymark } : {}),
     ...(providerId ? { providerId } : {}),
     ...(event.recipient ? { recipient: event.recipient } : {}),

@@ -66,7 +66,7 @@ describe('Mailgun (HMAC-SHA256 of timestamp and token)', () => {
       email,
       '20130503192659.13651.20287@mg.example.com',
       'G9Bn5sl1TC6nu79C8C0bwg',
-      'tok1'.repeat(12),
+      'tok1-'.repeat(10),
     );
     const res = await hooks.post('mailgun', JSON.stringify(body));
     expect(res.json()).toEqual({ recorded: 1, duplicates: 0, unmatched: 0, ignored: 0 });
@@ -83,7 +83,7 @@ describe('Mailgun (HMAC-SHA256 of timestamp and token)', () => {
 
   test('a complaint unsubscribes the contact', async () => {
     const { contactId, email } = await hooks.sent('mg-complaint@mg.example.com');
-    const body = failed(email, 'mg-complaint@mg.example.com', 'complaint-1', 'tok2'.repeat(12));
+    const body = failed(email, 'mg-complaint@mg.example.com', 'complaint-1', 'tok2-'.repeat(10));
     const complained = { ...body, 'event-data': { ...body['event-data'], event: 'complained', severity: undefined } };
     expect((await hooks.post('mailgun', JSON.stringify(complained))).json()).toMatchObject({ recorded: 1 });
     expect((await hooks.contact(contactId)).consent.email).toMatchObject({
@@ -94,21 +94,21 @@ describe('Mailgun (HMAC-SHA256 of timestamp and token)', () => {
 
   test('a replay of the same event is a duplicate', async () => {
     const { email } = await hooks.sent('mg-replay@mg.example.com');
-    const body = JSON.stringify(failed(email, 'mg-replay@mg.example.com', 'replay-1', 'tok3'.repeat(12)));
+    const body = JSON.stringify(failed(email, 'mg-replay@mg.example.com', 'replay-1', 'tok3-'.repeat(10)));
     await hooks.post('mailgun', body);
     expect((await hooks.post('mailgun', body)).json()).toMatchObject({ recorded: 0, duplicates: 1 });
   });
 
   test('a signature made with another key is 401', async () => {
     const { email } = await hooks.sent('mg-forged@mg.example.com');
-    const body = failed(email, 'mg-forged@mg.example.com', 'forged-1', 'tok4'.repeat(12), 'guessed-key');
+    const body = failed(email, 'mg-forged@mg.example.com', 'forged-1', 'tok4-'.repeat(10), 'guessed-key');
     expect((await hooks.post('mailgun', JSON.stringify(body))).statusCode).toBe(401);
   });
 
   test('a token swapped under a valid signature is 401', async () => {
     const { email } = await hooks.sent('mg-swap@mg.example.com');
-    const body = failed(email, 'mg-swap@mg.example.com', 'swap-1', 'tok5'.repeat(12));
-    body.signature.token = 'tok6'.repeat(12);
+    const body = failed(email, 'mg-swap@mg.example.com', 'swap-1', 'tok5-'.repeat(10));
+    body.signature.token = 'tok6-'.repeat(10);
     expect((await hooks.post('mailgun', JSON.stringify(body))).statusCode).toBe(401);
   });
 
@@ -125,7 +125,7 @@ describe('Mailgun (HMAC-SHA256 of timestamp and token)', () => {
   });
 
   test.each([[5], [['a@b.c']]])('a signed event whose recipient is %j is 400 naming it', async (recipient) => {
-    const body = failed('ann@example.com', 'mg-odd@mg.example.com', `odd-${typeof recipient}`, 'tok7'.repeat(12));
+    const body = failed('ann@example.com', 'mg-odd@mg.example.com', `odd-${typeof recipient}`, 'tok7-'.repeat(10));
     const odd = { ...body, 'event-data': { ...body['event-data'], recipient } };
     const res = await hooks.post('mailgun', JSON.stringify(odd));
     expect(res.statusCode).toBe(400);
