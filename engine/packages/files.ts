@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { type HostPlace, PackageHosts, type PackageReach } from './isolation/package-hosts.js';
-import { entryOf, type Manifest } from './manifest.js';
+import { entryOf, isNpmName, type Manifest } from './manifest.js';
 import { unpackTarball } from './tarball.js';
 
 /** The SDK's source, bundled for installed packages (which run on plain Node, without TypeScript). */
@@ -118,11 +118,11 @@ export class PackageFiles {
     const modules = path.join(base, 'node_modules');
     const staged = await this.stage(tarball);
     const manifest = staged.manifest as Manifest;
-    const dir = path.join(modules, ...String(manifest?.name ?? 'unknown').split('/'));
+    const dir = moduleFolder(modules, manifest?.name);
     await mkdir(path.dirname(dir), { recursive: true });
     await rename(staged.dir, dir);
     for (const dependency of dependencies)
-      await unpackTarball(dependency.tarball, path.join(modules, ...dependency.name.split('/')));
+      await unpackTarball(dependency.tarball, moduleFolder(modules, dependency.name));
     const entry = path.resolve(dir, entryOf(manifest) ?? 'index.js');
     if (!entry.startsWith(`${dir}${path.sep}`)) throw new Error('the entry points outside the package');
     const readme = await readFile(path.join(dir, 'README.md'), 'utf8').catch(() => null);
@@ -150,6 +150,18 @@ export class PackageFiles {
     await this.hosts.close();
     await rm(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => {});
   }
+}
+
+/**
+ * Where the package `name` goes under `modules`. Install refuses a name npm would not publish;
+ * a version stored before that rule reaches here from the database at every start, so the
+ * name is checked again, and the path too.
+ */
+function moduleFolder(modules: string, name: unknown): string {
+  if (!isNpmName(name)) throw new Error(`"${String(name)}" is not an npm package name`);
+  const dir = path.join(modules, ...name.split('/'));
+  if (!dir.startsWith(`${modules}${path.sep}`)) throw new Error(`"${name}" names a folder outside node_modules`);
+  return dir;
 }
 
 /** Removes the folders of processes that are gone (a killed process never ran its `close()`). */

@@ -17,7 +17,8 @@ export interface Manifest {
   peerDependencies?: Record<string, string>;
 }
 
-const pointer = (...parts: string[]) => `/${parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
+export const pointer = (...parts: string[]) =>
+  `/${parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
 
 /** The file `import` reaches: `exports["."]` (its `import`/`default`), else `main`, else index.js. */
 export function entryOf(manifest: Manifest): string | null {
@@ -36,6 +37,9 @@ export function entryOf(manifest: Manifest): string | null {
 
 /** What `/name` says of a name npm would not publish. */
 export const NOT_AN_NPM_NAME = 'name is not an npm package name';
+
+/** What `/dependencies/<name>` says of a dependency whose name npm would not publish. */
+export const notAnNpmDependency = (name: string) => `the dependency "${name}" is not an npm package name`;
 
 /**
  * Whether `name` is a name npm publishes under (lower case, at most 214 characters, an
@@ -79,7 +83,9 @@ export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[
     problems.push({ path: '/dependencies', message: 'dependencies must be an object' });
   else
     for (const [name, spec] of Object.entries((deps ?? {}) as Record<string, unknown>)) {
-      if (typeof spec !== 'string' || !semver.validRange(spec))
+      // A dependency is laid out at node_modules/<name>: a name that is a path would go anywhere.
+      if (!isNpmName(name)) problems.push({ path: pointer('dependencies', name), message: notAnNpmDependency(name) });
+      else if (typeof spec !== 'string' || !semver.validRange(spec))
         problems.push({
           path: pointer('dependencies', name),
           message: `${name}: only semver ranges from the registry can be installed`,

@@ -80,7 +80,11 @@ export async function resolveVersion(
     version,
     tarball: new URL(entry.dist.tarball, registry.url).href,
     integrity: entry.dist.integrity ?? null,
-    dependencies: entry.dependencies ?? {},
+    // A registry's document is data from elsewhere: only an object lists dependencies.
+    dependencies:
+      entry.dependencies && typeof entry.dependencies === 'object' && !Array.isArray(entry.dependencies)
+        ? entry.dependencies
+        : {},
   };
 }
 
