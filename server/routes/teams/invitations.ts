@@ -5,6 +5,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import { uuid } from '../../schemas/ids.js';
 import { ROLES } from '../../teams/access/permissions.js';
 import { ForbiddenError, type Principal, UnauthorizedError } from '../../teams/access/principal.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { attemptFailed, attemptSucceeded, beginAttempt } from '../../teams/accounts/lockout.js';
 import {
   answerWithSession,
@@ -42,7 +43,9 @@ const invitationSchema = {
   required: ['id', 'email', 'role', 'workspaceId', 'invitedBy', 'createdAt', 'expiresAt'],
 } as const;
 const tags = ['workspaces'];
-const wsParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
+// `uuid`: the path's workspace id is taken lower-cased (plugins/uuid-case.ts); auth has answered
+// 404 for one that is no UUID. Handlers act on the request's resolved workspace (workspaceOf).
+const wsParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
 const tokenParams = { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] } as const;
 
 const actorOf = (p: Principal): Actor =>
@@ -116,7 +119,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => ({ invitations: await pendingInvitations(db, request.params.id) }),
+    async (request) => ({ invitations: await pendingInvitations(db, workspaceOf(request)) }),
   );
 
   app.delete<{ Params: { id: string; invitationId: string } }>(
@@ -127,14 +130,14 @@ export async function invitationsRoutes(app: FastifyInstance) {
         summary: 'Revoke an invitation: its link stops working',
         params: {
           type: 'object',
-          properties: { id: { type: 'string' }, invitationId: uuid },
+          properties: { id: uuid, invitationId: uuid },
           required: ['id', 'invitationId'],
         },
         response: { 204: { type: 'null' }, ...errorResponses(404) },
       },
     },
     async (request, reply) => {
-      await revokeInvitation(db, request.params.id, request.params.invitationId);
+      await revokeInvitation(db, workspaceOf(request), request.params.invitationId);
       return reply.code(204).send();
     },
   );

@@ -5,6 +5,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import { uuid } from '../../schemas/ids.js';
 import { ROLES } from '../../teams/access/permissions.js';
 import { ForbiddenError, type Principal } from '../../teams/access/principal.js';
+import { workspaceOf } from '../../teams/access/workspace.js';
 import { changeRole, listMembers, memberRole, removeMember } from '../../teams/members/members.js';
 
 const workspaceSchema = {
@@ -35,10 +36,12 @@ const nameBody = {
   required: ['name'],
   additionalProperties: false,
 } as const;
-const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
+// `uuid`: the path's workspace id is taken lower-cased (plugins/uuid-case.ts), so every reader of
+// it (audit included) sees the id as stored. One that is no UUID was already answered 404 by auth.
+const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
 const memberParams = {
   type: 'object',
-  properties: { id: { type: 'string' }, userId: uuid },
+  properties: { id: uuid, userId: uuid },
   required: ['id', 'userId'],
 } as const;
 const tags = ['workspaces'];
@@ -122,7 +125,7 @@ export async function workspacesRoutes(app: FastifyInstance) {
         response: { 200: workspaceSchema, ...errorResponses(404) },
       },
     },
-    async (request) => row(request.params.id, request.standing.role),
+    async (request) => row(workspaceOf(request), request.standing.role),
   );
 
   app.patch<{ Params: { id: string }; Body: { name: string } }>(
@@ -137,10 +140,11 @@ export async function workspacesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await db.updateTable('workspaces').set({ name: request.body.name }).where('id', '=', request.params.id).execute();
+      const id = workspaceOf(request);
+      await db.updateTable('workspaces').set({ name: request.body.name }).where('id', '=', id).execute();
       // Tokens are believed with their workspace's name: this process shows the new one at once.
       app.forgetTrustedTokens();
-      return row(request.params.id, request.standing.role);
+      return row(id, request.standing.role);
     },
   );
 
@@ -161,7 +165,7 @@ export async function workspacesRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request) => ({ members: await listMembers(db, request.params.id) }),
+    async (request) => ({ members: await listMembers(db, workspaceOf(request)) }),
   );
 
   app.patch<{ Params: { id: string; userId: string }; Body: { role: Role } }>(
@@ -181,7 +185,8 @@ export async function workspacesRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id, userId } = request.params;
+      const { userId } = request.params;
+      const id = workspaceOf(request);
       const { role } = request.body;
       const owner = request.standing.permissions.has('owner');
       if (role === 'owner' && !owner) throw new ForbiddenError('owner');
@@ -202,7 +207,8 @@ export async function workspacesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { id, userId } = request.params;
+      const { userId } = request.params;
+      const id = workspaceOf(request);
       const p = request.principal as Principal;
       const self = p.type === 'user' && p.id === userId;
       const before = await removeMember(db, id, userId, self || request.standing.permissions.has('owner'));

@@ -1,9 +1,10 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../../engine/db/database.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { newSecret, sha256 } from '../accounts/users.js';
 import type { Actor } from '../audit/audit.js';
+import { lockMembers } from './members.js';
 
 const INVITATION_DAYS = 7;
 const iso = (d: unknown) => (d as Date).toISOString();
@@ -32,7 +33,7 @@ const COLUMNS = ['id', 'email', 'role', 'workspace_id', 'invited_by', 'created_a
 export async function invite(db: Kysely<Database>, workspaceId: string, email: string, role: Role, by: Actor) {
   const token = newSecret();
   const row = await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`waymark.members:${workspaceId}`}))`.execute(trx);
+    await lockMembers(trx, workspaceId);
     const member = await trx
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')

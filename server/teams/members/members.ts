@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../../engine/db/database.js';
+import { canonicalId } from '../../../engine/db/ids.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { ForbiddenError } from '../access/principal.js';
 
@@ -17,8 +18,17 @@ export async function listMembers(db: Kysely<Database>, workspaceId: string) {
   return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, joinedAt: iso(r.joined_at) }));
 }
 
+/**
+ * Makes changes to one workspace's members (roles, removals, invitations) follow one another
+ * for the rest of the transaction. The key is the canonical id: a UUID in upper case names the
+ * same workspace, and must not take a lock of its own.
+ */
+export async function lockMembers(trx: Kysely<Database>, workspaceId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`waymark.members:${canonicalId(workspaceId)}`}))`.execute(trx);
+}
+
 async function lockedMember(trx: Kysely<Database>, workspaceId: string, userId: string) {
-  await sql`select pg_advisory_xact_lock(hashtext(${`waymark.members:${workspaceId}`}))`.execute(trx);
+  await lockMembers(trx, workspaceId);
   if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new NotFoundError(`no member ${userId}`);
   const row = await trx
     .selectFrom('memberships')
@@ -30,10 +40,19 @@ async function lockedMember(trx: Kysely<Database>, workspaceId: string, userId: 
   return row.role;
 }
 
+/**
+ * The owners' rows stay locked until the change commits, so the rule holds even for a writer
+ * that skipped `lockMembers`: a concurrent demotion waits, then counts the owners left.
+ */
 async function assertNotLastOwner(trx: Kysely<Database>, workspaceId: string) {
-  const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from memberships where workspace_id = ${workspaceId} and role = 'owner'`.execute(trx);
-  if ((rows[0]?.n ?? 0) <= 1) throw new ConflictError('the last owner cannot be demoted or removed');
+  const owners = await trx
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('role', '=', 'owner')
+    .forUpdate()
+    .execute();
+  if (owners.length <= 1) throw new ConflictError('the last owner cannot be demoted or removed');
 }
 
 /** Changes a role; the last owner cannot be demoted. Answers the previous role. */
