@@ -171,24 +171,31 @@ export async function passOverPause(trx: Kysely<Database>, journeyId: string): P
   }
 }
 
-/** Queues the next tick (one pending job at a time thanks to the job key). */
+/**
+ * Queues the next tick (one pending job at a time thanks to the job key). The job is retried
+ * with graphile-worker's backoff when a run cannot queue the next: with one attempt, a run
+ * whose database went away mid-tick failed for good and no tick ran again until a restart.
+ */
 export async function scheduleTriggers(db: Kysely<Database>, delayMs = 1000): Promise<void> {
   await sql`select graphile_worker.add_job(${TRIGGERS_TASK}, '{}'::json,
-    run_at => now() + ${delayMs} * interval '1 millisecond', job_key => ${TRIGGERS_TASK}, max_attempts => 1)`.execute(
+    run_at => now() + ${delayMs} * interval '1 millisecond', job_key => ${TRIGGERS_TASK}, max_attempts => 25)`.execute(
     db,
   );
 }
 
 /**
  * The task to register as `waymark.triggers`: evaluates, then queues itself a second later.
- * Call `scheduleTriggers(db, 0)` once at worker start to begin the cycle.
+ * An evaluation that fails is logged and tried again at the next tick; a run that cannot queue
+ * the next fails, and graphile-worker runs it again. The worker queues the first tick each time
+ * its runner starts (`queueRecurringTasks`).
  */
 export function triggersTask(runtime: Runtime): Task {
   return async () => {
     try {
       await evaluateTriggers(runtime);
-    } finally {
-      await scheduleTriggers(runtime.db);
+    } catch (error) {
+      runtime.logger.error({ err: error }, 'triggers could not be evaluated; trying again in a second');
     }
+    await scheduleTriggers(runtime.db);
   };
 }

@@ -1,13 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, type Runner, run, type WorkerEvents } from 'graphile-worker';
 import { type Logger, stdSerializers } from 'pino';
-import { queueComputedRefresh } from '../computed/schedule.js';
 import { scheduleRetention } from '../retention/schedule.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import type { Runtime } from '../runtime.js';
-import { scheduleTriggers } from '../segments/tick.js';
 import { RunnerKeeper, type RunningPool } from './keep-running.js';
-import { workerTasks } from './tasks.js';
+import { queueRecurringTasks, workerTasks } from './tasks.js';
 import { WakeAlarms } from './wake-alarms.js';
 import { DEFAULT_REGISTRY, type RegistryOptions, WorkerRegistry } from './worker-registry.js';
 
@@ -100,16 +98,16 @@ export async function startWorker(runtime: Runtime, options: WorkerOptions = {})
     const registry = new WorkerRegistry(runtime, id, { ...DEFAULT_REGISTRY, ...options.registry });
     try {
       await registry.start();
+      await queueRecurringTasks(runtime.db);
     } catch (error) {
       await runner.stop();
+      await registry.release();
       throw error;
     }
     return { id, runner, registry };
   }
   const keeper = new RunnerKeeper(startPool, runtime.logger);
   await keeper.begin();
-  await scheduleTriggers(runtime.db, 0);
-  await queueComputedRefresh(runtime.db, 0);
   const retention = scheduleRetention(runtime);
   return {
     get id() {

@@ -1,5 +1,7 @@
 import type { TaskList } from 'graphile-worker';
-import { COMPUTED_TASK, computedTask } from '../computed/schedule.js';
+import type { Kysely } from 'kysely';
+import { COMPUTED_TASK, computedTask, queueComputedRefresh } from '../computed/schedule.js';
+import type { Database } from '../db/database.js';
 import type { RunFailure } from '../db/tables/runs.js';
 import { STEP_TASK } from '../runs/bookkeeping.js';
 import { BULK_RETRY_TASK, runBulkRetry } from '../runs/failures/bulk-retry.js';
@@ -7,7 +9,7 @@ import { fireRunFailed, RUN_FAILED, RUN_FAILED_TASK } from '../runs/failures/run
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import { type BatchItem, type BatchOptions, runBatch } from '../runs/step/run-batch.js';
 import type { Runtime } from '../runtime.js';
-import { TRIGGERS_TASK, triggersTask } from '../segments/tick.js';
+import { scheduleTriggers, TRIGGERS_TASK, triggersTask } from '../segments/tick.js';
 
 /** Every graphile-worker task Waymark runs, by name. */
 export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETRY, batch: BatchOptions = {}): TaskList {
@@ -37,4 +39,15 @@ export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETR
     // Computed attributes: the set-based refresh of what is new or due, re-queued for the next.
     [COMPUTED_TASK]: computedTask(runtime),
   };
+}
+
+/**
+ * Queues the tasks that queue themselves again (trigger ticks, computed refreshes), due now.
+ * Called each time a runner starts, the first time and after it stopped on its own: a cycle
+ * whose job was lost while the database was away begins again then. Their job keys keep one
+ * pending job each, however many workers start.
+ */
+export async function queueRecurringTasks(db: Kysely<Database>): Promise<void> {
+  await scheduleTriggers(db, 0);
+  await queueComputedRefresh(db, 0);
 }
