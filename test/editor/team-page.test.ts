@@ -74,6 +74,28 @@ describe.skipIf(!hasChromium)('the Team page', () => {
     expect(await revoke.getAttribute('title')).toContain('owner');
   });
 
+  test('an admin cannot revoke an invitation as owner: its Revoke is disabled naming owner', async () => {
+    for (const [email, role] of [
+      ['heir@example.com', 'owner'],
+      ['helper@example.com', 'editor'],
+    ])
+      await s.app.inject({
+        method: 'POST',
+        url: `/api/workspaces/${ws}/invitations`,
+        headers: asOwnerToken,
+        payload: { email, role },
+      });
+    await admin.reload();
+    const owners = admin.getByRole('button', { name: 'Revoke the invitation of heir@example.com' });
+    await owners.waitFor({ timeout: 10_000 });
+    expect([await owners.isDisabled(), await owners.getAttribute('title')]).toEqual([
+      true,
+      expect.stringContaining('owner'),
+    ]);
+    const editors = admin.getByRole('button', { name: 'Revoke the invitation of helper@example.com' });
+    expect(await editors.isDisabled()).toBe(false);
+  });
+
   test('an admin cannot change an owner’s role or remove them: both controls name owner', async () => {
     const role = admin.getByLabel('Role of owner@example.com');
     await role.waitFor({ timeout: 10_000 });

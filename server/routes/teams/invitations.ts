@@ -4,7 +4,7 @@ import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { uuid } from '../../schemas/ids.js';
 import { ROLES } from '../../teams/access/permissions.js';
-import { ForbiddenError, type Principal, UnauthorizedError } from '../../teams/access/principal.js';
+import { type Principal, UnauthorizedError } from '../../teams/access/principal.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { attemptFailed, attemptSucceeded, beginAttempt } from '../../teams/accounts/lockout.js';
 import {
@@ -62,7 +62,8 @@ export async function invitationsRoutes(app: FastifyInstance) {
       config: { bodyCheck: emailCheck },
       schema: {
         tags,
-        summary: 'Invite someone by email (valid 7 days, once); inviting as owner needs owner',
+        summary:
+          'Invite someone by email (valid 7 days, once); inviting as owner, or replacing an invitation as owner, needs owner',
         params: wsParams,
         body: {
           type: 'object',
@@ -75,8 +76,6 @@ export async function invitationsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const email = validEmail(request.body.email);
-      if (request.body.role === 'owner' && !request.standing.permissions.has('owner'))
-        throw new ForbiddenError('owner');
       const workspace = request.standing.workspace as { id: string; name: string };
       const { invitation, token } = await invite(
         db,
@@ -84,6 +83,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
         email,
         request.body.role,
         actorOf(request.principal as Principal),
+        request.standing.permissions.has('owner'),
       );
       const link = `${config.publicUrl}/invite/${token}`;
       const mail = linkMail(
@@ -127,7 +127,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
     {
       schema: {
         tags,
-        summary: 'Revoke an invitation: its link stops working',
+        summary: 'Revoke an invitation: its link stops working (one as owner needs owner)',
         params: {
           type: 'object',
           properties: { id: uuid, invitationId: uuid },
@@ -137,7 +137,12 @@ export async function invitationsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await revokeInvitation(db, workspaceOf(request), request.params.invitationId);
+      await revokeInvitation(
+        db,
+        workspaceOf(request),
+        request.params.invitationId,
+        request.standing.permissions.has('owner'),
+      );
       return reply.code(204).send();
     },
   );

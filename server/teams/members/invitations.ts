@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../engine/db/database.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
+import { ForbiddenError } from '../access/principal.js';
 import { newSecret, sha256 } from '../accounts/users.js';
 import type { Actor } from '../audit/audit.js';
 import { lockMembers } from './members.js';
@@ -29,8 +30,25 @@ const answer = (r: Row) => ({
 });
 const COLUMNS = ['id', 'email', 'role', 'workspace_id', 'invited_by', 'created_at', 'expires_at'] as const;
 
-/** Invites an email (replacing its pending invitation); an existing member → 409. Answers the token once. */
-export async function invite(db: Kysely<Database>, workspaceId: string, email: string, role: Role, by: Actor) {
+/** Ending an invitation as owner takes owner away from its link: 403 `owner` unless allowed. */
+function assertMayEnd(role: Role | undefined, mayTouchOwner: boolean) {
+  if (role === 'owner' && !mayTouchOwner) throw new ForbiddenError('owner');
+}
+
+/**
+ * Invites an email (replacing its pending invitation); an existing member → 409. Replacing a
+ * pending invitation as owner takes owner away from its link, so it needs `mayTouchOwner` as
+ * inviting as owner does. Answers the token once.
+ */
+export async function invite(
+  db: Kysely<Database>,
+  workspaceId: string,
+  email: string,
+  role: Role,
+  by: Actor,
+  mayTouchOwner: boolean,
+) {
+  if (role === 'owner' && !mayTouchOwner) throw new ForbiddenError('owner');
   const token = newSecret();
   const row = await db.transaction().execute(async (trx) => {
     await lockMembers(trx, workspaceId);
@@ -42,13 +60,17 @@ export async function invite(db: Kysely<Database>, workspaceId: string, email: s
       .where('u.email', '=', email)
       .executeTakeFirst();
     if (member) throw new ConflictError(`${email} is already a member of this workspace`);
-    await trx
+    const ended = await trx
       .updateTable('invitations')
       .set({ ended_at: new Date() })
       .where('workspace_id', '=', workspaceId)
       .where('email', '=', email)
       .where('ended_at', 'is', null)
+      .returning('role')
       .execute();
+    // Thrown after the update: the transaction rolls it back, and the lock held meanwhile means
+    // no other invitation for the email came in between.
+    for (const e of ended) assertMayEnd(e.role, mayTouchOwner);
     return trx
       .insertInto('invitations')
       .values({
@@ -77,16 +99,21 @@ export async function pendingInvitations(db: Kysely<Database>, workspaceId: stri
   return rows.map((r) => answer(r as Row));
 }
 
-export async function revokeInvitation(db: Kysely<Database>, workspaceId: string, id: string) {
+/** Ends a pending invitation; one as owner needs `mayTouchOwner` (403 `owner`), as replacing it does. */
+export async function revokeInvitation(db: Kysely<Database>, workspaceId: string, id: string, mayTouchOwner: boolean) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError(`no invitation ${id}`);
-  const done = await db
-    .updateTable('invitations')
-    .set({ ended_at: new Date() })
-    .where('id', '=', id)
-    .where('workspace_id', '=', workspaceId)
-    .where('ended_at', 'is', null)
-    .executeTakeFirst();
-  if (done.numUpdatedRows === 0n) throw new NotFoundError(`no pending invitation ${id}`);
+  await db.transaction().execute(async (trx) => {
+    const ended = await trx
+      .updateTable('invitations')
+      .set({ ended_at: new Date() })
+      .where('id', '=', id)
+      .where('workspace_id', '=', workspaceId)
+      .where('ended_at', 'is', null)
+      .returning('role')
+      .executeTakeFirst();
+    if (!ended) throw new NotFoundError(`no pending invitation ${id}`);
+    assertMayEnd(ended.role, mayTouchOwner);
+  });
 }
 
 /** The pending, unexpired invitation of a token, with its workspace; else 404. */
