@@ -45,6 +45,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     const call = observed.get(request) ?? observe(request, Date.now() - reply.elapsedTime);
     const { journeyId } = request.params as { journeyId: string };
     const journey = call.journey ?? (await knownJourney(journeyId));
+    // Counted and ended whatever the lookup did: a call refused for the database is seen too.
     metrics.webhooks.inc({ journey, status: String(reply.statusCode) });
     call.span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) call.span.setStatus({ code: SpanStatusCode.ERROR });
@@ -68,11 +69,19 @@ export async function hooksRoutes(app: FastifyInstance) {
     observed.set(request, call);
     return { ...call, parent };
   }
-  /** The journey label of a call no target was found for: its id if such a journey exists. */
+  /**
+   * The journey label of a call no target was found for: its id if such a journey exists;
+   * `unknown` when that cannot be read. While the database is known to be down it is not
+   * asked, so the answer's count and span do not wait on a statement that cannot be answered.
+   */
   async function knownJourney(journeyId: string): Promise<string> {
-    if (!isUuid(journeyId)) return 'unknown';
-    const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
-    return row ? row.id : 'unknown';
+    if (!isUuid(journeyId) || !app.runtime.health.ok) return 'unknown';
+    try {
+      const row = await db.selectFrom('journeys').select('id').where('id', '=', journeyId).executeTakeFirst();
+      return row ? row.id : 'unknown';
+    } catch {
+      return 'unknown';
+    }
   }
   const accepter = new WebhookAccepter(db, app.runtime.intakeDb, dispatcherFor(db, app.runtime.logger));
   const responses = new ResponseAwaiter(db);
