@@ -133,7 +133,7 @@ export async function createRuntime(
     const packages = new InstalledPackages({
       db: handle.db,
       registry,
-      files: new PackageFiles({ allowPrivate: config.httpAllowPrivate, databaseUrl }),
+      files: new PackageFiles({ allowPrivate: config.httpAllowPrivate, databaseUrl }, config.packageLimits),
       logger,
       process: identity.process,
       stepTimeoutMs: config.stepTimeoutMs,

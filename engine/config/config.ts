@@ -27,6 +27,8 @@ export interface Config {
   npmToken: string | null;
   /** The time limit of a step of an installed package whose node declares none (`WAYMARK_STEP_TIMEOUT_MS`). */
   stepTimeoutMs: number;
+  /** What one installed package version may unpack to, its dependencies included (`WAYMARK_PACKAGE_MAX_*`). */
+  packageLimits: { bytes: number; entries: number };
   workerConcurrency: number;
   publicUrl: string;
   inboundEmailDomain: string | null;
@@ -179,6 +181,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     npmRegistry: `${(url(env, 'WAYMARK_NPM_REGISTRY', ['http:', 'https:']) ?? 'https://registry.npmjs.org/').replace(/\/+$/, '')}/`,
     npmToken: text(env, 'WAYMARK_NPM_TOKEN'),
     stepTimeoutMs: integer(env, 'WAYMARK_STEP_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    packageLimits: {
+      bytes: integer(env, 'WAYMARK_PACKAGE_MAX_UNPACKED_BYTES', 100 * 2 ** 20, 2 ** 20, 2 ** 40),
+      entries: integer(env, 'WAYMARK_PACKAGE_MAX_FILES', 10_000, 10, 10_000_000),
+    },
     publicUrl: publicUrl.replace(/\/+$/, ''),
     inboundEmailDomain,
     inboundSmtpPort,

@@ -8,6 +8,9 @@ export const invalidPackage = (details: readonly ErrorDetail[]) =>
     details,
   );
 
+/** 422: a package version that, with its dependencies, unpacks past a limit; `message` names it. */
+export const unpackLimit = (message: string) => new WaymarkError('invalid_package', message, [{ path: '', message }]);
+
 /** 502: the npm registry cannot be reached, refuses the token or answers 5xx. */
 export const registryUnavailable = (message: string, cause?: unknown) =>
   new WaymarkError('registry_unavailable', message, [], cause === undefined ? undefined : { cause });

@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { type HostPlace, PackageHosts, type PackageReach } from './isolation/package-hosts.js';
 import { entryOf, isNpmName, type Manifest } from './manifest.js';
 import { unpackTarball } from './tarball.js';
+import { UnpackBudget, type UnpackLimits } from './unpack-budget.js';
 
 /** The SDK's source, bundled for installed packages (which run on plain Node, without TypeScript). */
 const SDK_DIR = fileURLToPath(new URL('../sdk/', import.meta.url));
@@ -49,7 +50,11 @@ export class PackageFiles {
   readonly hosts: PackageHosts;
   #sdk: Promise<string> | null = null;
 
-  constructor(reach: PackageReach) {
+  constructor(
+    reach: PackageReach,
+    /** What one version may unpack to, its dependencies included. */
+    private readonly limits: UnpackLimits,
+  ) {
     this.hosts = new PackageHosts(reach);
   }
 
@@ -88,12 +93,12 @@ export class PackageFiles {
   }
 
   /** Unpacks a tarball into a fresh folder for checking; returns the folder and its package.json. */
-  async stage(tarball: Buffer): Promise<{ dir: string; manifest: unknown }> {
+  async stage(tarball: Buffer, budget = new UnpackBudget(this.limits)): Promise<{ dir: string; manifest: unknown }> {
     const dir = path.join(this.root, 'staging', randomUUID());
     try {
-      await unpackTarball(tarball, dir);
+      await unpackTarball(tarball, dir, budget);
     } catch (error) {
-      await rm(dir, { recursive: true, force: true });
+      await removeFolder(dir);
       throw error;
     }
     const text = await readFile(path.join(dir, 'package.json'), 'utf8').catch(() => null);
@@ -108,21 +113,36 @@ export class PackageFiles {
 
   /**
    * Lays out a package version and its dependencies under a folder of its own (a new one each
-   * time: a module once imported stays in memory, so a reinstall must have another URL).
+   * time: a module once imported stays in memory, so a reinstall must have another URL), within
+   * one `UnpackBudget` for them all. A failure leaves no folder behind; `release` removes one.
    */
   async materialize(
     tarball: Buffer,
     dependencies: readonly { name: string; tarball: Buffer }[],
   ): Promise<Materialized> {
     const base = path.join(this.root, 'v', randomUUID());
+    try {
+      return await this.#layOut(base, tarball, dependencies);
+    } catch (error) {
+      await removeFolder(base);
+      throw error;
+    }
+  }
+
+  async #layOut(
+    base: string,
+    tarball: Buffer,
+    dependencies: readonly { name: string; tarball: Buffer }[],
+  ): Promise<Materialized> {
     const modules = path.join(base, 'node_modules');
-    const staged = await this.stage(tarball);
+    const budget = new UnpackBudget(this.limits);
+    const staged = await this.stage(tarball, budget);
     const manifest = staged.manifest as Manifest;
     const dir = moduleFolder(modules, manifest?.name);
     await mkdir(path.dirname(dir), { recursive: true });
     await rename(staged.dir, dir);
     for (const dependency of dependencies)
-      await unpackTarball(dependency.tarball, moduleFolder(modules, dependency.name));
+      await unpackTarball(dependency.tarball, moduleFolder(modules, dependency.name), budget);
     const entry = path.resolve(dir, entryOf(manifest) ?? 'index.js');
     if (!entry.startsWith(`${dir}${path.sep}`)) throw new Error('the entry points outside the package');
     const readme = await readFile(path.join(dir, 'README.md'), 'utf8').catch(() => null);
@@ -137,7 +157,16 @@ export class PackageFiles {
 
   /** Forgets a staged folder. */
   async discard(dir: string): Promise<void> {
-    await rm(dir, { recursive: true, force: true });
+    await removeFolder(dir);
+  }
+
+  /**
+   * Ends a laid-out version's process and removes its folder: a version refused, installed
+   * twice or removed would otherwise keep its files on disk until the process stops.
+   */
+  async release(laidOut: Materialized): Promise<void> {
+    laidOut.hosts.end(laidOut.place.key);
+    await removeFolder(laidOut.place.key);
   }
 
   /**
@@ -163,6 +192,9 @@ function moduleFolder(modules: string, name: unknown): string {
   if (!dir.startsWith(`${modules}${path.sep}`)) throw new Error(`"${name}" names a folder outside node_modules`);
   return dir;
 }
+
+/** Removes a folder; an unpacking stopped midway may still be closing a file in it, hence the retries. */
+const removeFolder = (dir: string) => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 
 /** Removes the folders of processes that are gone (a killed process never ran its `close()`). */
 async function sweepStale(): Promise<void> {

@@ -1,4 +1,4 @@
-import { ConflictError, type ErrorDetail, ValidationError } from '@waymark/sdk';
+import { ConflictError, type ErrorDetail, ValidationError, WaymarkError } from '@waymark/sdk';
 import { packagePrefix } from '../registry/definition-problems.js';
 import type { Runtime } from '../runtime.js';
 import { importPackage } from './definitions.js';
@@ -55,6 +55,7 @@ export async function installPackage(
     expected = { name: source.name, version: found.version };
   }
   const staged = await files.stage(tarball).catch((error: Error) => {
+    if (error instanceof WaymarkError) throw error; // an unpack limit, named
     throw invalidPackage([{ path: '', message: `the tarball does not unpack: ${error.message}` }]);
   });
   await files.discard(staged.dir);
@@ -86,14 +87,16 @@ export async function installPackage(
   const dependencies = await resolveDependencies(registry, manifest.dependencies ?? {});
   const laidOut = await files.materialize(tarball, dependencies);
   const row = { name, version, integrity, tarball, manifest };
-  // A refused or duplicate version keeps no process of its own (nor its definitions thread).
+  // A refused or duplicate version keeps no process of its own (nor its definitions thread), nor files.
+  const release = () =>
+    files.release(laidOut).catch((error) => runtime.logger.warn({ err: error }, 'removing a package folder failed'));
   const outcome = await runtime.packages
     .installing(name, version, () => loadAndStore(runtime, laidOut, row, dependencies, same, workspaceId))
-    .catch((error: unknown) => {
-      laidOut.hosts.end(laidOut.place.key);
+    .catch(async (error: unknown) => {
+      await release();
       throw error;
     });
-  if (!outcome.created) laidOut.hosts.end(laidOut.place.key);
+  if (!outcome.created) await release();
   return outcome;
 }
 

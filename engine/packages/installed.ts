@@ -141,7 +141,7 @@ export class InstalledPackages {
       problem = error instanceof Error ? error.message : String(error);
     }
     if ((this.#removals.get(key) ?? 0) !== removals) {
-      files?.hosts.end(files.place.key); // removed while it was being laid out
+      if (files) this.#release(files); // removed while it was being laid out
       return;
     }
     const info = this.adopt(name, version, files, pkg, problem);
@@ -187,15 +187,21 @@ export class InstalledPackages {
     return this.options.registry.addInstalled(name, version, usable, problem);
   }
 
-  /** Forgets a removed version in this process, and ends the process its code ran in. */
+  /** Forgets a removed version in this process, ends the process its code ran in and removes its files. */
   unload(name: string, version: string): void {
     const key = keyOf(name, version);
     this.#removals.set(key, (this.#removals.get(key) ?? 0) + 1);
     const files = this.#loaded.get(key);
-    if (files) files.hosts.end(files.place.key);
+    if (files) this.#release(files);
     this.#loading.delete(key);
     this.#loaded.delete(key);
     this.options.registry.removeInstalled(name, version);
+  }
+
+  #release(files: Materialized): void {
+    this.options.files
+      .release(files)
+      .catch((error) => this.options.logger.warn({ err: error }, 'removing a package folder failed'));
   }
 
   /** A loaded version's README.md, or null. */
