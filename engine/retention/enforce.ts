@@ -71,12 +71,19 @@ async function cutoffsOf(db: Kysely<Database>, workspaceId: string): Promise<Wor
   return cutoffs;
 }
 
+/**
+ * Messages in a final status: only these are deleted. One still to be sent or decided (queued,
+ * held by a send rate, waiting for its step's retry, delayed by quiet hours) is kept whatever
+ * its age, until it is sent, suppressed or failed.
+ */
+const FINAL_MESSAGE = sql<boolean>`status in ('sent', 'suppressed', 'failed')`;
+
 async function deleteMessages(db: Kysely<Database>, workspaceId: string, cutoff: Date, marketing: Date): Promise<void> {
   await inBatches(async () => {
     const result = await sql`
       delete from messages where id in (
         select id from messages
-        where workspace_id = ${workspaceId} and created_at < ${cutoff}
+        where workspace_id = ${workspaceId} and created_at < ${cutoff} and ${FINAL_MESSAGE}
           and (category <> 'marketing' or created_at < ${marketing})
         limit ${RETENTION_BATCH})
     `.execute(db);
@@ -115,7 +122,7 @@ async function dropExpiredPartitions(db: Kysely<Database>): Promise<void> {
   const events = earliest((c) => c.events);
   const messages = earliest((c) => c.marketing);
   if (events) await dropPartitionsBefore(db, 'events', events);
-  if (messages) await dropPartitionsBefore(db, 'messages', messages);
+  if (messages) await dropPartitionsBefore(db, 'messages', messages, { keepWhile: sql`not ${FINAL_MESSAGE}` });
 }
 
 async function workspaceIds(db: Kysely<Database>): Promise<string[]> {
