@@ -1,5 +1,6 @@
 import { smtpFailure } from '@waymark/nodes-email/smtp-failure';
 import {
+  isRetryable,
   NodeError,
   type PreparedMessage,
   RetryableError,
@@ -25,6 +26,12 @@ export type Settled = { result: SendResult } | { error: unknown };
 export type DeliveryMark =
   | { kind: 'sent'; providerId: string | null }
   | { kind: 'failed'; error: string }
+  /**
+   * A failure its step retries (NODES.md: `provider.unavailable`, `smtp.unavailable`): queued,
+   * with the refusal, until the next attempt sends it or the step gives up (the step writer
+   * fails it then, migrations/0074).
+   */
+  | { kind: 'retrying'; error: string }
   /** A provider's 429: queued again, held for the rate until `until`. */
   | { kind: 'held'; until: Date; error: string };
 
@@ -85,7 +92,8 @@ export async function handOver(
       };
     }
     metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
-    return { mark: { kind: 'failed', error: text }, answer: { error: failureOf(request, error, text) } };
+    const failure = failureOf(request, error, text);
+    return { mark: { kind: isRetryable(failure) ? 'retrying' : 'failed', error: text }, answer: { error: failure } };
   }
 }
 
@@ -108,6 +116,8 @@ export function markColumns(mark: DeliveryMark, now: Date) {
       return { status: 'sent' as const, sent_at: now, provider_id: mark.providerId };
     case 'failed':
       return { status: 'failed' as const, error: mark.error };
+    case 'retrying':
+      return { status: 'queued' as const, delayed_until: null, error: mark.error };
     case 'held':
       return { status: 'queued' as const, delayed_until: mark.until, error: mark.error, rate_slot_at: now };
   }
