@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Outcome } from '../runs/node/invoke.js';
+import { type AssignmentReader, splitUnit } from './assignments.js';
 
 export const SPLIT_TYPE = 'core.split';
 
@@ -28,25 +29,39 @@ export async function routingDecision(
   return rows[0] ?? null;
 }
 
+/** What a split step is settled against: the standing decisions and the units' first assignments. */
+export interface SplitReaders {
+  decision: DecisionReader;
+  assignment: AssignmentReader;
+}
+
 /**
  * A split step's outcome with the journey's standing decision for that node applied: while a
  * winner or override stands, every contact takes its variant (when this version has it),
- * output `{ variant, by: "winner" | "override" }`. Other nodes and outcomes pass unchanged.
+ * output `{ variant, by: "winner" | "override" }`. Otherwise a unit first assigned by weight
+ * takes that variant again while this version has it: a re-entry never moves, whatever the
+ * weights or the hash say now (nodes/README.md "Split assignment"). Other nodes and outcomes pass
+ * unchanged.
  *
  * @example
- * const outcome = await withDecision((j, n) => routingDecision(db, j, n), run.journeyId, node, definition, ran);
+ * const outcome = await settleSplit(batch, run, node, definition, ran);
  */
-export async function withDecision(
-  decisionOf: DecisionReader,
-  journeyId: string,
+export async function settleSplit(
+  readers: SplitReaders,
+  run: { id: string; journeyId: string; contactId: string | null },
   node: GraphNode,
   definition: AnyNodeDefinition,
   outcome: Outcome,
 ): Promise<Outcome> {
   if (node.type !== SPLIT_TYPE || outcome.kind !== 'next') return outcome;
-  const decision = await decisionOf(journeyId, node.id);
-  if (!decision || !outputsOf(definition, node.params ?? {}).includes(decision.variant)) return outcome;
-  return { kind: 'next', outputs: [decision.variant], output: { variant: decision.variant, by: decision.kind } };
+  const variants = outputsOf(definition, node.params ?? {});
+  const decision = await readers.decision(run.journeyId, node.id);
+  if (decision && variants.includes(decision.variant))
+    return { kind: 'next', outputs: [decision.variant], output: { variant: decision.variant, by: decision.kind } };
+  const kept = await readers.assignment({ journeyId: run.journeyId, nodeId: node.id, unit: splitUnit(run) });
+  if (!kept || !variants.includes(kept) || (outcome.outputs.length === 1 && outcome.outputs[0] === kept))
+    return outcome;
+  return { kind: 'next', outputs: [kept], output: { variant: kept, by: 'weights' } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition, JsonValue, Resume } from '@waymark/sdk';
-import { routingDecision, withDecision } from '../experiments/decisions.js';
+import { type AssignmentKey, firstAssignments } from '../experiments/assignments.js';
+import { routingDecision, settleSplit } from '../experiments/decisions.js';
 import { isHoldoutPath } from '../experiments/holdout.js';
 import type { GraphNode } from '../graph/types.js';
 import { DEFAULT_RETRY, decide, type Transition } from '../runs/kernel/decide.js';
@@ -67,14 +68,13 @@ async function attempts(step: TestStepRun, node: GraphNode, definition: AnyNodeD
         services: renderOnlyServices(simulation, { ...scope, secrets }, definition, writes, holdout),
       }),
     );
-    // The journey's standing decision applies as it would live; nothing is assigned or counted.
-    const outcome = await withDecision(
-      (j, n) => routingDecision(runtime.db, j, n),
-      run.journeyId,
-      node,
-      definition,
-      ran,
-    );
+    // The journey's standing decision and the contact's first assignment apply as they would
+    // live; nothing is assigned or counted.
+    const readers = {
+      decision: (j: string, n: string) => routingDecision(runtime.db, j, n),
+      assignment: async (key: AssignmentKey) => (await firstAssignments(runtime.db, [key]))[0] ?? null,
+    };
+    const outcome = await settleSplit(readers, run, node, definition, ran);
     entry.attempts = attempt;
     if (writes.length) entry.writes = [...(entry.writes ?? []), ...writes];
     const transition = decide(step.version, { node, definition }, { nodeId: node.id, attempts: attempt }, outcome, {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { loadContact } from '../../contacts/load.js';
 import type { Database } from '../../db/database.js';
 import { newId } from '../../db/ids.js';
-import { withDecision } from '../../experiments/decisions.js';
+import { settleSplit } from '../../experiments/decisions.js';
 import type { Runtime } from '../../runtime.js';
 import { decide, engineFailure, type RetryOptions } from '../kernel/decide.js';
 import { contactWatcher, type StepView, seeing } from '../node/contact-view.js';
@@ -90,7 +90,7 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
       ),
     ),
   );
-  const outcome = await withDecision(t.batch.decision, t.run.journeyId, node, definition, ran);
+  const outcome = await settleSplit(t.batch, t.run, node, definition, ran);
   return { outcome, view, probe };
 }
 

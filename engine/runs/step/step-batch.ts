@@ -3,19 +3,19 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { addTags, type TagAdd } from '../../contacts/tags.js';
 import type { Database } from '../../db/database.js';
-import { type DecisionReader, routingDecision } from '../../experiments/decisions.js';
+import { type AssignmentKey, firstAssignments } from '../../experiments/assignments.js';
+import { routingDecision, type SplitReaders } from '../../experiments/decisions.js';
 import { type SendItem, sendMessages, sendOne } from '../../messages/send/send-messages.js';
 import type { StepBatchServices } from '../../services/step-scope.js';
 
-export interface StepBatch extends StepBatchServices {
-  decision: DecisionReader;
-}
+export interface StepBatch extends StepBatchServices, SplitReaders {}
 
 /**
  * What the tokens of one step batch share so that their reads and writes go set-based: tag
  * additions made in the same tick leave in ONE statement (a batch's tag nodes run side by
  * side), so do the messages its send nodes ask for in one turn (decided and written together),
- * and a split's standing decision, the contact rules and a credential are read once. Made per
+ * a split's standing decision, the contact rules and a credential are read once, and the first
+ * assignments of the units its splits see are read together. Made per
  * batch: a decision or a setting changed while a batch runs applies from the next batch.
  * Sends go through `db` (the main pool); tag writes and decision reads, single statements of
  * the kernel's, through `kernel` (`Runtime.stepDb`).
@@ -45,6 +45,10 @@ export function createStepBatch(db: Kysely<Database>, kernel: Kysely<Database> =
     maxBatchSize: 500,
     batchScheduleFn: (callback) => setImmediate(callback),
   });
+  const assignments = new DataLoader<AssignmentKey, string | null>((keys) => firstAssignments(kernel, keys), {
+    cache: false,
+    maxBatchSize: 500,
+  });
   const reads = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
     let found = reads.get(key) as Promise<T> | undefined;
@@ -63,6 +67,7 @@ export function createStepBatch(db: Kysely<Database>, kernel: Kysely<Database> =
     once,
     decision: (journeyId, nodeId) =>
       once(`split-decision:${journeyId}:${nodeId}`, () => routingDecision(kernel, journeyId, nodeId)),
+    assignment: (key) => assignments.load(key),
   };
 }
 

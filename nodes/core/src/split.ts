@@ -1,26 +1,28 @@
+import { createHash } from 'node:crypto';
 import { defineNode, isDurationWithinBound, type JsonValue, parseDuration } from '@waymark/sdk';
 
-/** FNV-1a, 32 bits: a stable hash with no dependency, the same in every process. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+/**
+ * A point in [0, 1) from the key's SHA-256 (its first 48 bits): every bit of the key moves
+ * every bit of the point, so the variants of one contact at two splits are independent. The
+ * former 32-bit FNV-1a of "<contact>:<node>" kept the contact's part of its state across node
+ * ids, and two 50/50 splits agreed for 64 % of contacts.
+ */
+function unitPoint(key: string): number {
+  return createHash('sha256').update(key).digest().readUIntBE(0, 6) / 2 ** 48;
 }
 
 /**
- * The variant for a key: a bucket 0–99 from the hash, then the variants' weights laid end to
- * end. The same (contact, node) always lands in the same variant.
+ * The variant for a key: a point 0–100 from the hash, then the variants' weights laid end to
+ * end. The same (contact, node) always lands in the same variant for the same weights; the
+ * engine keeps a contact's first assignment beyond that (nodes/README.md "Split assignment").
  */
 export function pickVariant(variants: readonly { key: string; weight: number }[], key: string): string {
   const total = variants.reduce((sum, v) => sum + v.weight, 0);
-  const bucket = (hash(key) % 10_000) / 100;
+  const point = unitPoint(key) * 100;
   let upTo = 0;
   for (const v of variants) {
     upTo += (v.weight / (total || 1)) * 100;
-    if (bucket < upTo) return v.key;
+    if (point < upTo) return v.key;
   }
   return variants[variants.length - 1]?.key ?? 'control';
 }
@@ -108,7 +110,8 @@ export default defineNode({
     const variant = pickVariant(ctx.params.variants, `${subject}:${ctx.node.id}`);
     // The assignment is kept as the step's output and counted per variant; the log line is
     // for debugging only (a step writes no info line of its own). A standing winner or
-    // override is applied by the engine after this (engine/experiments/decisions.ts).
+    // override, and the contact's first assignment, are applied by the engine after this
+    // (engine/experiments/decisions.ts).
     ctx.log.debug({ variant }, 'split assigned a variant');
     const output: JsonValue = { variant, by: 'weights' };
     return { next: variant, output };
