@@ -114,16 +114,19 @@ export async function updateJourney(
 
 /**
  * Replaces the draft graph (and settings when given). Drafts may be invalid as journeys;
- * only publishing validates them.
+ * only publishing validates them. `onSaved` runs inside the save's transaction with the draft
+ * graph it replaced, read under the journey's lock: what the caller writes of the change (its
+ * audit entry) commits with it, and of two saves at once the later sees the earlier's draft.
  */
 export async function saveDraft(
   db: Kysely<Database>,
   workspaceId: string,
   id: string,
   draft: { graph: JourneyGraph; settings?: Partial<JourneySettings> },
+  onSaved?: (trx: Kysely<Database>, previous: JourneyGraph) => Promise<void>,
 ): Promise<Journey> {
   await db.transaction().execute(async (trx) => {
-    await lockJourney(trx, workspaceId, id);
+    const { draft_graph: previous } = await lockJourney(trx, workspaceId, id);
     await trx
       .updateTable('journeys')
       .set({
@@ -133,6 +136,7 @@ export async function saveDraft(
       })
       .where('id', '=', id)
       .execute();
+    await onSaved?.(trx, previous);
   });
   return found(db, workspaceId, id);
 }

@@ -15,6 +15,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { readableGraph } from '../../teams/access/journey-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import * as s from './schemas.js';
 
 type IdParams = { id: string };
@@ -135,7 +136,10 @@ export async function journeysRoutes(app: FastifyInstance) {
       schema: { ...one, body: s.draftBody, response: journeyAnswer },
     },
     async (request) => {
-      return saveDraft(db, workspaceOf(request), request.params.id, request.body);
+      const { graph } = request.body;
+      return saveDraft(db, workspaceOf(request), request.params.id, request.body, (trx, previous) =>
+        auditWithin(request, trx, { diff: diffGraphs(previous, graph) }),
+      );
     },
   );
 

@@ -16,6 +16,8 @@ declare module 'fastify' {
     /** For routes without credentials (setup, accepting an invitation): who acted, and where. */
     auditActor: { actor: Actor; workspaceId: string | null } | null;
     auditDetails: Record<string, unknown> | null;
+    /** Set once `auditWithin` appended the request's entry inside its change's transaction. */
+    auditWritten: boolean;
   }
 }
 
@@ -67,52 +69,68 @@ function objectId(request: FastifyRequest, payload: unknown): string | null {
   return null;
 }
 
+/** The entry a request answered `status` records (its details still to add), or null for none. */
+function entryOf(request: FastifyRequest, status: number, payload: unknown): AuditEntry | null {
+  const url = request.routeOptions.url ?? '';
+  if (status >= 300 || !url.startsWith('/api/')) return null;
+  const action = auditAction(request.method, url, status);
+  if (!action) return null;
+  const actor = actorOf(request);
+  const workspaceId = request.standing?.workspace?.id ?? request.auditActor?.workspaceId ?? null;
+  if (!actor || !workspaceId) return null;
+  const objectType = action.split('.')[0] as string;
+  return {
+    workspaceId,
+    actor,
+    action: action === 'contact.created' && status === 200 ? 'contact.updated' : action,
+    objectType: objectType === 'contacts' ? 'contact' : objectType,
+    objectId: objectId(request, payload),
+  };
+}
+
+/**
+ * Appends the request's entry (as a 200 answer records it) with `details` inside `trx`, the
+ * transaction of the change itself, which the route's store function hands its caller: the
+ * entry commits or rolls back with the change, and reads what that very change saw (a draft's
+ * diff from the draft it replaced, under the journey's lock). The answer then records nothing
+ * more.
+ *
+ * @example
+ * await saveDraft(db, workspaceId, id, draft, (trx, previous) =>
+ *   auditWithin(request, trx, { diff: diffGraphs(previous, draft.graph) }));
+ */
+export async function auditWithin(request: FastifyRequest, trx: Kysely<Database>, details?: unknown): Promise<void> {
+  const entry = entryOf(request, 200, undefined);
+  if (!entry) return;
+  await appendAudit(trx, { ...entry, details });
+  request.auditWritten = true;
+}
+
 /**
  * Records every successful state-changing request through /api (and every contact export)
- * before its answer leaves, with the journey diffs the contract asks for.
+ * before its answer leaves, with the version diff of a publish, unless its route recorded it
+ * in its transaction (`auditWithin`).
  */
 export function auditHooks(app: FastifyInstance): void {
   const { db } = app.runtime;
   app.decorateRequest('auditObject', null);
   app.decorateRequest('auditActor', null);
   app.decorateRequest('auditDetails', null);
-
-  app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.url === '/api/journeys/:id/draft' && request.method === 'PUT') {
-      const id = (request.params as { id: string }).id;
-      const workspaceId = request.standing?.workspace?.id ?? '';
-      const before = await graphOf(db, workspaceId, id, 'draft').catch(() => null);
-      request.auditDetails = { before };
-    }
-  });
+  app.decorateRequest('auditWritten', false);
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const url = request.routeOptions.url ?? '';
-    if (reply.statusCode >= 300 || !url.startsWith('/api/')) return payload;
-    const action = auditAction(request.method, url, reply.statusCode);
-    if (!action) return payload;
-    const actor = actorOf(request);
-    const workspaceId = request.standing?.workspace?.id ?? request.auditActor?.workspaceId ?? null;
-    if (!actor || !workspaceId) return payload;
-    const objectType = action.split('.')[0] as string;
-    const id = objectId(request, payload);
-    let details: unknown;
-    if (action === 'journey.published' && id && typeof payload === 'string') {
+    if (request.auditWritten) return payload;
+    const entry = entryOf(request, reply.statusCode, payload);
+    if (!entry) return payload;
+    const { workspaceId, objectId: id } = entry;
+    let details: unknown = request.auditDetails ?? undefined;
+    if (entry.action === 'journey.published' && id && typeof payload === 'string') {
+      // Published versions never change: reading them after the commit reads what was published.
       const version = (JSON.parse(payload) as { version: number }).version;
       const from = version > 1 ? await graphOf(db, workspaceId, id, version - 1) : EMPTY;
       details = { version, diff: diffGraphs(from, await graphOf(db, workspaceId, id, version)) };
-    } else if (action === 'journey.draft_saved' && id) {
-      const before = (request.auditDetails?.before as JourneyGraph | null) ?? EMPTY;
-      details = { diff: diffGraphs(before, await graphOf(db, workspaceId, id, 'draft')) };
-    } else if (request.auditDetails && !('before' in request.auditDetails)) details = request.auditDetails;
-    await appendAudit(db, {
-      workspaceId,
-      actor,
-      action: action === 'contact.created' && reply.statusCode === 200 ? 'contact.updated' : action,
-      objectType: objectType === 'contacts' ? 'contact' : objectType,
-      objectId: id,
-      details,
-    });
+    }
+    await appendAudit(db, { ...entry, details });
     return payload;
   });
 }
