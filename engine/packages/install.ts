@@ -51,7 +51,7 @@ export async function installPackage(
         { path: '/name', message: NOT_AN_NPM_NAME },
       ]);
     const found = await resolveVersion(registry, source.name, source.version);
-    tarball = await downloadTarball(registry, found.tarball, found.integrity);
+    tarball = await downloadTarball(registry, found);
     expected = { name: source.name, version: found.version };
   }
   const staged = await files.stage(tarball).catch((error: Error) => {

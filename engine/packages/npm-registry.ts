@@ -1,6 +1,6 @@
 import { NotFoundError } from '@waymark/sdk';
 import semver from 'semver';
-import { registryUnavailable } from './errors.js';
+import { invalidPackage, registryUnavailable } from './errors.js';
 import { integrityOf } from './tarball.js';
 
 /** Where packages come from: `WAYMARK_NPM_REGISTRY` (trailing slash) and its optional token. */
@@ -88,17 +88,24 @@ export async function resolveVersion(
   };
 }
 
-/** A tarball's bytes, checked against the integrity the registry announced. */
-export async function downloadTarball(
-  registry: RegistryConfig,
-  url: string,
-  integrity: string | null,
-): Promise<Buffer> {
+/**
+ * A version's tarball, checked against the integrity the registry announced. Bytes that do not
+ * match are not the package the registry published: 422 `invalid_package` naming the version,
+ * at `at` (a JSON pointer into the installing package's package.json), not 502, which is for
+ * a registry that cannot be reached.
+ */
+export async function downloadTarball(registry: RegistryConfig, found: ResolvedVersion, at = ''): Promise<Buffer> {
+  const { tarball: url, integrity } = found;
   const response = await get(registry, url, 'application/octet-stream');
   if (!response.ok) throw registryUnavailable(`the npm registry answered ${response.status} for ${url}`);
   const bytes = Buffer.from(await response.arrayBuffer());
   if (integrity?.startsWith('sha512-') && integrityOf(bytes) !== integrity)
-    throw registryUnavailable(`the tarball ${url} does not match its integrity ${integrity}`);
+    throw invalidPackage([
+      {
+        path: at,
+        message: `${found.name}@${found.version}: the registry's tarball does not match its integrity ${integrity}`,
+      },
+    ]);
   return bytes;
 }
 

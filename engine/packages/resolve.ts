@@ -60,7 +60,7 @@ export async function resolveDependencies(
         if ((error as { code?: string }).code !== 'not_found') throw error;
         throw invalidPackage([{ path: '/dependencies', message: `${name}@${String(spec)}: ${error.message}` }]);
       });
-      const tarball = await downloadTarball(registry, found.tarball, found.integrity);
+      const tarball = await downloadTarball(registry, found, at);
       chosen.set(name, { name, version: found.version, tarball });
       const via = `${name}@${found.version}`;
       next.push(

@@ -82,6 +82,8 @@ interface Published {
   description?: string;
   /** Where the packument says the tarball is, when not on the registry itself. */
   tarballUrl?: string;
+  /** The packument's `dist.integrity` and `dist.shasum` as given; default the tarball's sha512 integrity alone. */
+  dist?: { integrity?: string; shasum?: string };
 }
 
 /**
@@ -150,7 +152,7 @@ export class RegistryStandIn {
             dependencies: p.dependencies ?? {},
             dist: {
               tarball: p.tarballUrl ?? `${this.url}${name}/-/${base}-${p.version}.tgz`,
-              integrity: integrityOf(p.tarball),
+              ...(p.dist ?? { integrity: integrityOf(p.tarball) }),
             },
           },
         ]),
