@@ -85,4 +85,49 @@ describe('a send naming a credential the step may not use', () => {
       { status: 'failed', error: `credential ${credential} does not exist or is no email sending credential` },
     ]);
   });
+
+  // API.md "Messages": `reason` is set when the status is suppressed or delayed, not on a failure.
+  test('deleted while its message waited for quiet hours: the message fails, without the reason', async () => {
+    const rules = (payload: object) =>
+      t.app.inject({ method: 'PUT', url: '/api/settings/contact-rules', headers: t.auth, payload });
+    expect((await rules({ quietHours: { start: '21:00', end: '08:00' } })).statusCode).toBe(200);
+    try {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/credentials',
+        headers: t.auth,
+        payload: { name: 'quiet', type: 'email.smtp', data: { host: smtp.host, port: smtp.port, requireTLS: false } },
+      });
+      const credential = created.json().id as string;
+      const contactId = await insertContact(t.runtime, { email: 'quiet@example.org', timezone: 'Europe/Helsinki' });
+      // 23:30 in Helsinki, then 09:00 the next morning.
+      const night = await stepScope(t.runtime, { contactId, now: () => new Date('2030-01-10T21:30:00Z') });
+      const marketing = { ...mail(credential), category: 'marketing' as const };
+      expect(await createMessagesService(night).send(marketing)).toMatchObject({
+        status: 'delayed',
+        reason: 'quiet-hours',
+      });
+
+      expect(
+        (await t.app.inject({ method: 'DELETE', url: `/api/credentials/${credential}`, headers: t.auth })).statusCode,
+      ).toBe(204);
+      const morning = { ...night, now: () => new Date('2030-01-11T07:00:00Z') };
+      await expect(createMessagesService(morning).send(marketing)).rejects.toMatchObject({
+        stepCode: 'credential.missing',
+      });
+      const listed = await t.app.inject({
+        method: 'GET',
+        url: `/api/messages?contactId=${contactId}`,
+        headers: t.auth,
+      });
+      const [message] = listed.json().messages;
+      expect(message).toMatchObject({
+        status: 'failed',
+        error: `credential ${credential} does not exist or is no email sending credential`,
+      });
+      expect(message.reason).toBeUndefined();
+    } finally {
+      await rules({});
+    }
+  });
 });

@@ -107,19 +107,27 @@ function failureOf(request: SendRequest, error: unknown, text: string): Error {
 }
 
 /**
- * The columns a mark sets on a message row written with it. A held message keeps its place in
- * its credential's rate order from now (counted in its backlog, no longer as handed over).
+ * The columns a mark sets on a message row written with it. No mark is `suppressed` or
+ * `delayed`, the only statuses with a `reason` (API.md "Messages"): each clears the reason a
+ * decision left (a message delayed by quiet hours, then failed). A held message keeps its place
+ * in its credential's rate order from now (counted in its backlog, no longer as handed over).
  */
 export function markColumns(mark: DeliveryMark, now: Date) {
   switch (mark.kind) {
     case 'sent':
-      return { status: 'sent' as const, sent_at: now, provider_id: mark.providerId };
+      return { status: 'sent' as const, reason: null, sent_at: now, provider_id: mark.providerId };
     case 'failed':
-      return { status: 'failed' as const, error: mark.error };
+      return { status: 'failed' as const, reason: null, error: mark.error };
     case 'retrying':
-      return { status: 'queued' as const, delayed_until: null, error: mark.error };
+      return { status: 'queued' as const, reason: null, delayed_until: null, error: mark.error };
     case 'held':
-      return { status: 'queued' as const, delayed_until: mark.until, error: mark.error, rate_slot_at: now };
+      return {
+        status: 'queued' as const,
+        reason: null,
+        delayed_until: mark.until,
+        error: mark.error,
+        rate_slot_at: now,
+      };
   }
 }
 
@@ -139,7 +147,7 @@ export async function markMessage(db: Kysely<Database>, id: string, mark: Delive
     return;
   }
   await sql`
-    update messages set status = 'queued', delayed_until = ${mark.until}, error = ${mark.error},
+    update messages set status = 'queued', reason = null, delayed_until = ${mark.until}, error = ${mark.error},
       rate_slot_at = coalesce(rate_slot_at, clock_timestamp()), rate_sent_at = null, journey_sent_at = null,
       rate_reach_by = ${reachedBy}
     where id = ${id}`.execute(db);
