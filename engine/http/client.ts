@@ -62,10 +62,10 @@ function checkHeaders(headers: Readonly<Record<string, string>> = {}): void {
   }
 }
 
-/** A body as JSON when it says so (and parses), else as text. */
-function decodeBody(raw: Buffer, contentType: string | undefined): JsonValue {
+/** A body as JSON when it says so (and parses), else as text; a cut body is never parsed. */
+function decodeBody(raw: Buffer, contentType: string | undefined, truncated: boolean): JsonValue {
   const text = raw.toString('utf8');
-  if (contentType && /[/+]json\b/i.test(contentType) && text.trim()) {
+  if (!truncated && contentType && /[/+]json\b/i.test(contentType) && text.trim()) {
     try {
       return JSON.parse(text) as JsonValue;
     } catch {
@@ -104,18 +104,19 @@ function send(
     const req = client.request(url, { method: request.method.toUpperCase(), headers, lookup: pinned }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let truncated = false;
+      let done = false;
       res.on('data', (chunk: Buffer) => {
-        if (size >= maxBytes) return;
+        if (done) return;
         chunks.push(chunk.subarray(0, maxBytes - size));
         size += chunk.length;
-        // Past the cap the rest is not read: the body keeps its first maxBytes.
-        if (size >= maxBytes) {
-          clearTimeout(timer);
+        // Past the cap the rest is not read: the body keeps its first maxBytes, and says it was cut.
+        if (size > maxBytes) {
+          truncated = true;
           res.destroy();
           finish();
         }
       });
-      let done = false;
       const finish = () => {
         if (done) return;
         done = true;
@@ -123,7 +124,8 @@ function send(
         resolve({
           status: res.statusCode ?? 0,
           headers: flatHeaders(res.headers),
-          body: decodeBody(Buffer.concat(chunks), res.headers['content-type']),
+          body: decodeBody(Buffer.concat(chunks), res.headers['content-type'], truncated),
+          ...(truncated ? { truncated: true as const } : {}),
         });
       };
       res.on('end', finish);

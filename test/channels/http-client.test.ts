@@ -46,9 +46,15 @@ describe('outgoing HTTP with WAYMARK_HTTP_ALLOW_PRIVATE=true', () => {
     expect(last?.body).toBe('{"a":1}');
   });
 
-  test('caps the body at 1 MiB', async () => {
+  test('caps the body at 1 MiB and says it was cut', async () => {
     const res = await createHttpClient(await stepScope(allowed.runtime)).request({ method: 'GET', url: `${base}/big` });
     expect(String(res.body).length).toBe(1024 * 1024);
+    expect(res.truncated).toBe(true);
+    const whole = await createHttpClient(await stepScope(allowed.runtime)).request({
+      method: 'GET',
+      url: `${base}/json`,
+    });
+    expect(whole.truncated).toBeUndefined();
   });
 
   test('a 5xx is an answer, not an error', async () => {

@@ -145,15 +145,17 @@ export interface HttpRequest {
   body?: string;
   /** Milliseconds; default 10 000. */
   timeoutMs?: number;
-  /** Largest response body read, in bytes; default 1 MiB. */
+  /** Largest response body read, in bytes; default 1 MiB. A longer one is cut (`truncated`). */
   maxBytes?: number;
 }
 
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
-  /** Parsed when the response is JSON, else text. */
+  /** Parsed when the response is JSON, else text; with `truncated`, the first `maxBytes` as text. */
   body: JsonValue;
+  /** Set when the body was longer than `maxBytes` and was cut there, unread past it. */
+  truncated?: true;
 }
 
 /**

@@ -34,6 +34,20 @@ describe('http.request', () => {
     });
   });
 
+  test('fails at once with http.response-too-large on an answer cut at 1 MiB, passing no cut body on', async () => {
+    const run = runNode(request, {
+      params,
+      http: () => ({ status: 200, headers: {}, body: 'x'.repeat(1024 * 1024), truncated: true }),
+    });
+    await expect(run).rejects.toMatchObject({
+      retryable: false,
+      stepCode: 'http.response-too-large',
+      message:
+        'POST https://api.example.com/orders/ answered a body larger than 1 MiB (1048576 bytes), the most http.request reads',
+      output: { status: 200, headers: {}, body: null },
+    });
+  });
+
   test('fails retryably on a 5xx, a 408 and a 429', async () => {
     for (const status of [500, 502, 408, 429]) {
       const run = runNode(request, { params, http: () => ({ status, headers: {}, body: '' }) });

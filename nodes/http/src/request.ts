@@ -17,6 +17,9 @@ const MAX_ATTEMPTS = 5;
  */
 const MAX_TIMEOUT_MS = 55_000;
 
+/** The largest answer body passed on (NODES.md: "capped at 1 MiB"). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
 /** 408, 429 and 5xx may pass later; any other 4xx will not. */
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
@@ -25,7 +28,8 @@ function isRetryableStatus(status: number): boolean {
 /**
  * Calls an HTTP endpoint; `ok` on 2xx/3xx. Any other answer fails the step with the code
  * `http.status-NNN` (retried under the node's policy for 408, 429 and 5xx), and its answer
- * kept for the `error` output.
+ * kept for the `error` output. A body over 1 MiB is never passed on cut: its `body` is null,
+ * and a 2xx/3xx answer with one fails with `http.response-too-large`, not retried.
  */
 export default defineNode({
   type: 'http.request',
@@ -90,8 +94,15 @@ export default defineNode({
       headers: headers ?? {},
       ...(body !== undefined ? { body } : {}),
       timeoutMs,
+      maxBytes: MAX_BODY_BYTES,
     });
-    const output: JsonObject = { status: res.status, headers: res.headers, body: res.body };
+    const output: JsonObject = { status: res.status, headers: res.headers, body: res.truncated ? null : res.body };
+    if (res.status < 400 && res.truncated)
+      // The same answer would come again: not retried.
+      throw new NodeError(
+        `${method} ${redactUrl(url)} answered a body larger than 1 MiB (${MAX_BODY_BYTES} bytes), the most http.request reads`,
+        { code: 'http.response-too-large', output },
+      );
     if (res.status < 400) return { next: 'ok', output };
     const message = `${method} ${redactUrl(url)} answered ${res.status}`;
     const code = `http.status-${res.status}`;
