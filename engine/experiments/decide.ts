@@ -1,6 +1,7 @@
 import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { startTestPeriods } from './decisions.js';
 import { type Decision, decisionFigures, type Experiment, nodeExperiment } from './experiments.js';
 import { decideWinner } from './figures.js';
 
@@ -82,12 +83,7 @@ export async function clearWinner(
   await nodeExperiment(db, workspaceId, journeyId, nodeId);
   await db.transaction().execute(async (trx) => {
     await lockSplit(trx, journeyId, nodeId);
-    if (!(await clearStanding(trx, journeyId, nodeId))) return;
-    await sql`
-      insert into split_tests (workspace_id, journey_id, node_id, started_at)
-      values (${workspaceId}, ${journeyId}, ${nodeId}, now())
-      on conflict (journey_id, node_id) do update set started_at = excluded.started_at
-    `.execute(trx);
+    if (await clearStanding(trx, journeyId, nodeId)) await startTestPeriods(trx, journeyId, [nodeId]);
   });
   return nodeExperiment(db, workspaceId, journeyId, nodeId);
 }
@@ -112,11 +108,16 @@ export async function decideDueExperiments(db: Kysely<Database>, now: Date): Pro
     const outcome = decideWinner(experiment.variants, winner.minPerVariant, winner.confidence);
     const wrote = await db.transaction().execute(async (trx) => {
       await lockSplit(trx, row.journey_id, row.node_id);
-      const { rows: standing } = await sql`
-        select 1 from split_decisions where journey_id = ${row.journey_id} and node_id = ${row.node_id} and cleared_at is null`.execute(
-        trx,
-      );
-      if (standing.length) return false;
+      // The figures were read before the lock: a decision made, or a new test period started
+      // (a DELETE, a publish clearing one) since then leaves this one undecided. startedAt is
+      // the stored time to the millisecond; a new period starts at least a test period later.
+      const { rows: due } = await sql`
+        select 1 from split_tests t
+        where t.journey_id = ${row.journey_id} and t.node_id = ${row.node_id}
+          and t.started_at < ${experiment.startedAt}::timestamptz + interval '1 second'
+          and not exists (select 1 from split_decisions d
+            where d.journey_id = t.journey_id and d.node_id = t.node_id and d.cleared_at is null)`.execute(trx);
+      if (!due.length) return false;
       await insertDecision(trx, row.workspace_id, row.journey_id, row.node_id, {
         kind: outcome.kind,
         variant: outcome.kind === 'winner' ? outcome.variant : null,

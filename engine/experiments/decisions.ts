@@ -66,10 +66,12 @@ export async function settleSplit(
 
 /**
  * On publishing: a standing decision survives while the new version still has a split with
- * that node id and that variant; otherwise it is cleared (contract "core.split").
+ * that node id and that variant; otherwise it is cleared (contract "core.split"), and, as
+ * after `DELETE …/winner`, the split's new test period starts now: its figures then are no
+ * basis for deciding at once.
  */
 export async function clearStaleDecisions(trx: Kysely<Database>, journeyId: string, version: number): Promise<void> {
-  await sql`
+  const { rows } = await sql<{ node_id: string }>`
     update split_decisions d set cleared_at = now()
     where d.journey_id = ${journeyId} and d.cleared_at is null
       and not exists (
@@ -77,5 +79,30 @@ export async function clearStaleDecisions(trx: Kysely<Database>, journeyId: stri
         where v.journey_id = d.journey_id and v.version = ${version}
           and n ->> 'id' = d.node_id and n ->> 'type' = ${SPLIT_TYPE}
           and (d.variant is null or n -> 'params' -> 'variants' @> jsonb_build_array(jsonb_build_object('key', d.variant))))
+    returning d.node_id
+  `.execute(trx);
+  await startTestPeriods(
+    trx,
+    journeyId,
+    rows.map((r) => r.node_id),
+  );
+}
+
+/**
+ * Starts a new test period now at each of the journey's splits `nodeIds` (their experiments'
+ * `startedAt`), as clearing a standing decision does.
+ */
+export async function startTestPeriods(
+  trx: Kysely<Database>,
+  journeyId: string,
+  nodeIds: readonly string[],
+): Promise<void> {
+  if (!nodeIds.length) return;
+  await sql`
+    insert into split_tests (workspace_id, journey_id, node_id, started_at)
+    select j.workspace_id, j.id, n.id, now() from journeys j cross join unnest(${nodeIds}::text[]) n(id)
+    where j.id = ${journeyId}
+    order by n.id
+    on conflict (journey_id, node_id) do update set started_at = excluded.started_at
   `.execute(trx);
 }
