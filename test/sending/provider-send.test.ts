@@ -125,6 +125,18 @@ describe('Postmark', () => {
     expect(error.retryable).toBe(false);
   });
 
+  test('an ErrorCode in a 200 answer fails the step provider.rejected, saying Postmark answered 200', async () => {
+    const id = await credential('postmark.server', { serverToken: 'pm-token' });
+    const answer = { status: 200, body: { ErrorCode: 406, Message: 'You tried to send to an inactive recipient.' } };
+    const { result, contactId } = await sendThrough(id, answer);
+    const { error } = result as { error: Error & { retryable: boolean } };
+    expect(error.message).toBe(
+      'provider.rejected: Postmark answered 200 (ErrorCode 406: You tried to send to an inactive recipient.)',
+    );
+    expect(error.retryable).toBe(false);
+    expect(await listed(contactId)).toMatchObject({ status: 'failed', error: error.message });
+  });
+
   test('a wrong token (401) fails the step provider.auth', async () => {
     const id = await credential('postmark.server', { serverToken: 'wrong' });
     const { result, contactId } = await sendThrough(id, { status: 401, body: { ErrorCode: 10, Message: 'Bad token' } });

@@ -112,7 +112,8 @@ export function endpointOf(data: JsonObject, fallback: string): string {
  * The step error for a provider's answer outside 2xx (NODES.md "Step error codes"): 401/403
  * `provider.auth`, 429 `provider.rate-limited` (the engine holds the message and sends it again
  * after `Retry-After`, default 1 s, without spending an attempt), 5xx `provider.unavailable`
- * (retried), any other `provider.rejected`. The code rides in the
+ * (retried), any other `provider.rejected` — a 2xx whose body refuses the message too (Postmark's
+ * `ErrorCode`), its message naming the status as answered. The code rides in the
  * error options and leads the message.
  *
  * @example

@@ -36,8 +36,9 @@ export async function sendPostmark(message: PreparedMessage, ctx: SenderContext)
     Message?: string;
     MessageID?: string;
   };
-  // Postmark refuses a message with 422 and an ErrorCode (406: inactive recipient, 300: invalid email).
+  // Postmark refuses a message with an ErrorCode (406: inactive recipient, 300: invalid email),
+  // mostly under 422; one under 200 is a refusal all the same (provider.rejected), told as answered.
   const refusal = answer.ErrorCode ? `ErrorCode ${answer.ErrorCode}: ${answer.Message ?? ''}` : undefined;
   if (res.status === 200 && !answer.ErrorCode && answer.MessageID) return { providerId: answer.MessageID };
-  throw providerFailure('Postmark', res.status === 200 ? { ...res, status: 422 } : res, refusal);
+  throw providerFailure('Postmark', res, refusal);
 }
