@@ -1,7 +1,7 @@
 import { NotFoundError } from '@waymark/sdk';
 import semver from 'semver';
 import { invalidPackage, registryUnavailable } from './errors.js';
-import { integrityOf } from './tarball.js';
+import { digestProblem } from './tarball-digest.js';
 
 /** Where packages come from: `WAYMARK_NPM_REGISTRY` (trailing slash) and its optional token. */
 export interface RegistryConfig {
@@ -12,7 +12,10 @@ export interface RegistryConfig {
 /** The part of a packument (the registry's document of a package) that installing reads. */
 interface Packument {
   'dist-tags'?: Record<string, string>;
-  versions?: Record<string, { dist?: { tarball?: string; integrity?: string }; dependencies?: Record<string, string> }>;
+  versions?: Record<
+    string,
+    { dist?: { tarball?: string; integrity?: unknown; shasum?: unknown }; dependencies?: Record<string, string> }
+  >;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -52,6 +55,7 @@ export interface ResolvedVersion {
   version: string;
   tarball: string;
   integrity: string | null;
+  shasum: string | null;
   dependencies: Record<string, string>;
 }
 
@@ -79,7 +83,8 @@ export async function resolveVersion(
     name,
     version,
     tarball: new URL(entry.dist.tarball, registry.url).href,
-    integrity: entry.dist.integrity ?? null,
+    integrity: typeof entry.dist.integrity === 'string' ? entry.dist.integrity : null,
+    shasum: typeof entry.dist.shasum === 'string' ? entry.dist.shasum : null,
     // A registry's document is data from elsewhere: only an object lists dependencies.
     dependencies:
       entry.dependencies && typeof entry.dependencies === 'object' && !Array.isArray(entry.dependencies)
@@ -89,23 +94,18 @@ export async function resolveVersion(
 }
 
 /**
- * A version's tarball, checked against the integrity the registry announced. Bytes that do not
- * match are not the package the registry published: 422 `invalid_package` naming the version,
+ * A version's tarball, checked against the digest the registry announced (`digestProblem`:
+ * its integrity, else its shasum; neither is refused). Bytes that do not match are not the package the registry published: 422 `invalid_package` naming the version,
  * at `at` (a JSON pointer into the installing package's package.json), not 502, which is for
  * a registry that cannot be reached.
  */
 export async function downloadTarball(registry: RegistryConfig, found: ResolvedVersion, at = ''): Promise<Buffer> {
-  const { tarball: url, integrity } = found;
+  const { tarball: url } = found;
   const response = await get(registry, url, 'application/octet-stream');
   if (!response.ok) throw registryUnavailable(`the npm registry answered ${response.status} for ${url}`);
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (integrity?.startsWith('sha512-') && integrityOf(bytes) !== integrity)
-    throw invalidPackage([
-      {
-        path: at,
-        message: `${found.name}@${found.version}: the registry's tarball does not match its integrity ${integrity}`,
-      },
-    ]);
+  const problem = digestProblem(bytes, found);
+  if (problem) throw invalidPackage([{ path: at, message: `${found.name}@${found.version}: ${problem}` }]);
   return bytes;
 }
 

@@ -1,7 +1,7 @@
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { Ajv } from 'ajv';
-import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FastifyServerOptions } from 'fastify';
+import { isDateTime } from '../../engine/date-time.js';
 import { isUuid } from '../../engine/db/ids.js';
 
 type BuildValidator = ReturnType<typeof AjvCompiler>;
@@ -13,22 +13,16 @@ const jsonPool: BuildValidator = AjvCompiler();
 /** Ajv's options for every part of a request; `coerceTypes` is set per part below. */
 const COMMON = { allErrors: true, removeAdditional: false, useDefaults: true } as const;
 
-const rfc3339 = fullFormats['date-time'] as { validate: (text: string) => boolean };
-
-/**
- * ajv-formats' `date-time` takes a leap second (`23:59:60`), which `Date` cannot hold: the route
- * then sent an Invalid Date to SQL (a 500 where a 400 was due). A date-time is one `Date` holds.
- */
-const holdsDate = (text: string) => rfc3339.validate(text) && Number.isFinite(Date.parse(text));
-
 /**
  * ajv-formats' `uuid` also takes `urn:uuid:…`, which PostgreSQL cannot cast (a 500 where a 400
- * was due): ids are checked as the database reads them.
+ * was due): ids are checked as the database reads them. Its `date-time` takes a leap second
+ * (`23:59:60`), which a `Date` cannot hold (an Invalid Date reached SQL): a date-time is
+ * `isDateTime`'s, one a `Date` holds.
  */
 const onCreate = (ajv: Ajv) =>
   ajv
     .addFormat('uuid', { type: 'string', validate: isUuid })
-    .addFormat('date-time', { type: 'string', validate: holdsDate });
+    .addFormat('date-time', { type: 'string', validate: isDateTime });
 
 /**
  * Request validators: a JSON body is taken as typed — `"60"` for an integer or `["b"]` for a

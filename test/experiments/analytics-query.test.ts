@@ -42,6 +42,29 @@ describe('the analytics query', () => {
     }
   });
 
+  test('a date or time of day that does not exist is refused at its field, not moved to a later one', async () => {
+    for (const [query, path] of [
+      ['from=2026-02-30&to=2026-03-03', '/from'],
+      ['from=2026-02-29&to=2026-03-03', '/from'],
+      ['from=2026-04-01&to=2026-04-31T10:00:00Z', '/to'],
+      ['from=2026-13-01', '/from'],
+      ['from=2026-00-10', '/from'],
+      ['from=2026-12-00', '/from'],
+      ['from=2026-12-01T24:00', '/from'],
+      ['from=2026-12-01T10:60', '/from'],
+      ['from=2026-12-01T10:00:60Z', '/from'],
+      ['to=2026-12-01T10:00:00%2B24:00', '/to'],
+      ['to=2026-12-01T10:00:00%2B05:60', '/to'],
+    ] as const) {
+      const res = await analytics(query);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error, query).toMatchObject({ code: 'validation_failed', details: [{ path }] });
+    }
+    const leap = await analytics('from=2028-02-29&to=2028-03-01&bucket=day');
+    expect(leap.statusCode).toBe(200);
+    expect(leap.json()).toMatchObject({ from: '2028-02-29T00:00:00.000Z', to: '2028-03-01T00:00:00.000Z' });
+  });
+
   test('a time without a zone is UTC, and the range is rounded out to whole buckets', async () => {
     const res = await analytics('from=2026-12-01T10:30&to=2026-12-01T12:15:00.5&bucket=hour');
     expect(res.statusCode).toBe(200);
