@@ -7,12 +7,15 @@ import {
   safeEqual,
 } from '@waymark/sdk';
 
-/** Postmark posts with the user and password of the webhook URL as HTTP basic auth. */
+/**
+ * Postmark posts with the user and password of the webhook URL as HTTP basic auth. The scheme
+ * is matched whatever its case, and spaces may follow it (RFC 9110 §11.1, §11.4).
+ */
 export function verifyPostmark(request: ProviderRequest, data: JsonObject): boolean {
   const { webhookUsername: user, webhookPassword: password } = data;
   if (typeof user !== 'string' || typeof password !== 'string') return false;
-  const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  return safeEqual(request.headers.authorization ?? '', expected);
+  const given = /^basic +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  return safeEqual(given, Buffer.from(`${user}:${password}`).toString('base64'));
 }
 
 const HARD = new Set(['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated']);

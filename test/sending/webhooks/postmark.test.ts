@@ -227,6 +227,26 @@ describe('Postmark (basic auth of the webhook URL)', () => {
     expect((await hooks.contact(contactId)).emailUndeliverable).toBeNull();
   });
 
+  // RFC 9110 §11.1: an authentication scheme is matched case-insensitively.
+  test.each([
+    ['basic', 501],
+    ['BASIC', 502],
+    ['Basic ', 503],
+  ])('the scheme written %j is the same login', async (scheme, ID) => {
+    const { contactId, email } = await hooks.sent(`pm-scheme-${ID}`);
+    const written = { authorization: `${scheme} ${Buffer.from('hooks:s3cret-pass').toString('base64')}` };
+    const res = await hooks.post('postmark', JSON.stringify({ ...complaint(email, `pm-scheme-${ID}`), ID }), written);
+    expect(res.json()).toMatchObject({ recorded: 1 });
+    expect((await hooks.contact(contactId)).consent.email.status).toBe('unsubscribed');
+  });
+
+  test('another scheme with the same credentials is 401', async () => {
+    const bearer = { authorization: `Bearer ${Buffer.from('hooks:s3cret-pass').toString('base64')}` };
+    expect((await hooks.post('postmark', JSON.stringify(complaint('a@example.com', 'm')), bearer)).statusCode).toBe(
+      401,
+    );
+  });
+
   test('no Authorization header is 401', async () => {
     const res = await hooks.post('postmark', JSON.stringify(complaint('a@example.com', 'm')));
     expect(res.statusCode).toBe(401);
