@@ -4,7 +4,14 @@ import type { Runtime } from '../runtime.js';
 import { importPackage } from './definitions.js';
 import { invalidPackage } from './errors.js';
 import { type Materialized, SDK_VERSION } from './files.js';
-import { isNpmName, type Manifest, manifestProblems, NOT_AN_NPM_NAME } from './manifest.js';
+import {
+  isNpmName,
+  isReservedName,
+  type Manifest,
+  manifestProblems,
+  NOT_AN_NPM_NAME,
+  RESERVED_SCOPE,
+} from './manifest.js';
 import { downloadTarball, type RegistryConfig, resolveVersion } from './npm-registry.js';
 import { resolveDependencies } from './resolve.js';
 import { assertPackageOwner, getPackageRow, insertPackage } from './store.js';
@@ -50,6 +57,7 @@ export async function installPackage(
       throw new ValidationError(`${JSON.stringify(source.name)} is not an npm package name`, [
         { path: '/name', message: NOT_AN_NPM_NAME },
       ]);
+    if (isReservedName(source.name)) throw invalidPackage([{ path: '/name', message: RESERVED_SCOPE }]);
     const found = await resolveVersion(registry, source.name, source.version);
     tarball = await downloadTarball(registry, found);
     expected = { name: source.name, version: found.version };

@@ -53,6 +53,17 @@ export function isNpmName(name: unknown): name is string {
   return typeof name === 'string' && name.length <= 214 && /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/.test(name);
 }
 
+/** What `/name` says of a name under the scope of Waymark's own packages. */
+export const RESERVED_SCOPE =
+  "the @waymark/ scope is Waymark's own (its built-in packages and SDK): publish under another name";
+
+/**
+ * Whether `name` is under `@waymark/`, the scope of the built-in packages and the SDK: an
+ * installed one would stand in for them (their name, version and prefix) and could not be
+ * removed, as a built-in cannot.
+ */
+export const isReservedName = (name: string) => name.startsWith('@waymark/');
+
 /**
  * Every way a package.json breaks SDK.md's rules for an installable package, each with a
  * JSON pointer into it; empty when it may be installed next to SDK `sdkVersion`.
@@ -66,6 +77,7 @@ export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[
   const m = raw as Record<string, unknown>;
   const problems: ErrorDetail[] = [];
   if (!isNpmName(m.name)) problems.push({ path: '/name', message: NOT_AN_NPM_NAME });
+  else if (isReservedName(m.name)) problems.push({ path: '/name', message: RESERVED_SCOPE });
   if (typeof m.version !== 'string' || !semver.valid(m.version))
     problems.push({ path: '/version', message: 'version is not a semver version' });
   if (!Array.isArray(m.keywords) || !m.keywords.includes(PACKAGE_KEYWORD))

@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
+import { isReservedName, RESERVED_SCOPE } from '../packages/manifest.js';
 import {
   foreignCredentialProblems,
   packagePrefix,
@@ -208,6 +209,8 @@ export class NodeRegistry {
    * credential types and those its nodes list), one detail per problem; empty when none.
    */
   installedProblems(name: string, pkg: PackageDefinition): ErrorDetail[] {
+    // Refused at install; a version stored before that must not load either.
+    if (isReservedName(name)) return [{ path: '/name', message: RESERVED_SCOPE }];
     if (pkg.name !== name)
       return [{ path: '', message: `the default export names ${String(pkg.name)}, package.json ${name}` }];
     const shape = packageShapeProblems(pkg);

@@ -88,12 +88,14 @@ export async function packagesRoutes(app: FastifyInstance) {
   const getOne = async (request: FastifyRequest) => {
     const params = request.params as Params;
     const name = nameOf(params);
+    const fixed = runtime.registry.packages.find((p) => p.name === name && p.version === params.version);
+    // A built-in is never stood in for by a version stored under its name before the scope was reserved.
+    if (fixed?.source === 'builtin') return { ...fixed, readme: null };
     const row = await getPackageRow(runtime.db, name, params.version);
     if (row) {
       const entry = await installedEntry(runtime.db, runtime.registry, workspaceOf(request), row);
       return { ...entry, readme: runtime.packages.readme(name, params.version) };
     }
-    const fixed = runtime.registry.packages.find((p) => p.name === name && p.version === params.version);
     if (!fixed) throw new NotFoundError(`${name}@${params.version} is not installed`);
     return { ...fixed, readme: null };
   };
@@ -150,7 +152,9 @@ export async function packagesRoutes(app: FastifyInstance) {
   const remove = async (request: FastifyRequest, reply: FastifyReply) => {
     const params = request.params as Params;
     const name = nameOf(params);
-    if (runtime.registry.packages.some((p) => p.name === name && p.version === params.version))
+    // A version stored under a built-in's name and version before the scope was reserved is removable.
+    const fixed = runtime.registry.packages.some((p) => p.name === name && p.version === params.version);
+    if (fixed && !(await getPackageRow(runtime.db, name, params.version)))
       throw new ConflictError(
         `${name}@${params.version} is a built-in or environment package; it cannot be removed here`,
       );
