@@ -106,6 +106,8 @@ describe('Postmark', () => {
     });
     expect(body.HtmlBody).toContain('<p>Hi</p>');
     expect(body.Headers).toContainEqual({ Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' });
+    // NODES.md "Replies and bounces": a reply names it in In-Reply-To, with or without INBOUND_EMAIL_DOMAIN.
+    expect(body.Headers).toContainEqual({ Name: 'Message-ID', Value: `<${messageId}@example.com>` });
     expect(await listed(contactId)).toMatchObject({ credentialId: id, providerId: 'pm-1', status: 'sent' });
   });
 
@@ -183,6 +185,7 @@ describe('SendGrid', () => {
     expect(body.reply_to).toEqual({ email: 'help@example.com' });
     expect(body.content.map((c: { type: string }) => c.type)).toEqual(['text/plain', 'text/html']);
     expect(body.tracking_settings).toEqual({ click_tracking: { enable: false }, open_tracking: { enable: false } });
+    expect(body.headers['Message-ID']).toBe(`<${messageId}@example.com>`);
     expect(await listed(contactId)).toMatchObject({ providerId: 'sg-abc' });
   });
 
@@ -216,6 +219,7 @@ describe('Mailgun', () => {
     expect(form.get('h:Reply-To')).toBe('help@example.com');
     expect(form.get('h:List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(form.get('v:waymark_message')).toBe(messageId);
+    expect(form.get('h:Message-Id')).toBe(`<${messageId}@example.com>`);
     expect(form.get('o:tracking')).toBe('no');
     expect(await listed(contactId)).toMatchObject({ providerId: '20261202.1@mg.example.com' });
   });

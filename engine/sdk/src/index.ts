@@ -85,7 +85,7 @@ export { evaluateFilter, type FilterData } from './filter/evaluate.js';
 export type * from './filter/types.js';
 export { type FilterContext, filterSchema, RESERVED_NAMES, validateFilter } from './filter/validate.js';
 export type { JsonObject, JsonValue } from './json.js';
-export { isMailbox, type Mailbox, notMailbox, parseMailbox } from './mailbox.js';
+export { isMailbox, type Mailbox, notMailbox, ownMessageId, parseMailbox } from './mailbox.js';
 export {
   type CredentialEvents,
   type CredentialSender,

@@ -44,3 +44,18 @@ export function isMailbox(text: string): boolean {
 export function notMailbox(path: string): string {
   return `${path} must be an email address, such as news@example.com or News <news@example.com>`;
 }
+
+/**
+ * The Message-ID of email `messageId` from `from`: `<messageId@from-domain>` (`localhost` when
+ * `from` names no domain). Replies and delivery reports name it (In-Reply-To, References), and
+ * Waymark finds its message by the id before the `@`, with or without `INBOUND_EMAIL_DOMAIN`.
+ * Every email sender sets it: SMTP and SES raw mail as the header, an API through its custom
+ * headers field.
+ *
+ * @example
+ * ownMessageId({ messageId: '0191…', from: 'News <news@example.com>' }) // '<0191…@example.com>'
+ */
+export function ownMessageId(message: { messageId: string; from?: string | undefined }): string {
+  const address = (message.from === undefined ? null : parseMailbox(message.from))?.address ?? message.from ?? '';
+  return `<${message.messageId}@${/@([^\s>]+)/.exec(address)?.[1] ?? 'localhost'}>`;
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type PreparedMessage, parseMailbox } from '@waymark/sdk';
+import { ownMessageId, type PreparedMessage, parseMailbox } from '@waymark/sdk';
 
 /**
  * Nodemailer's message for a prepared one, DKIM-signed when the engine found the From domain's
@@ -31,13 +31,7 @@ function asAddress(text: string | undefined) {
   return (text === undefined ? null : parseMailbox(text)) ?? text;
 }
 
-/** The domain of a From address (`"Shop (shop@home)" <news@example.com>` → `example.com`). */
-function domainOf(from: string | undefined): string {
-  const address = (from === undefined ? null : parseMailbox(from))?.address ?? from ?? '';
-  return /@([^\s>]+)/.exec(address)?.[1] ?? 'localhost';
-}
-
 /** Nodemailer's message whose Message-ID names the message, `<id@from-domain>`. */
 export function mailWithOwnId(message: PreparedMessage) {
-  return mailOf(message, `<${message.messageId}@${domainOf(message.from)}>`);
+  return mailOf(message, ownMessageId(message));
 }

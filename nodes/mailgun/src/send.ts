@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
+import {
+  endpointOf,
+  ownMessageId,
+  type PreparedMessage,
+  providerFailure,
+  providerRequest,
+  type SenderContext,
+} from '@waymark/sdk';
 
 /** A multipart/form-data body (RFC 7578) of text fields, in order. */
 function multipart(fields: [string, string][]): { body: string; contentType: string } {
@@ -26,6 +33,8 @@ export async function sendMailgun(message: PreparedMessage, ctx: SenderContext):
   if (message.text) fields.push(['text', message.text]);
   if (message.replyTo) fields.push(['h:Reply-To', message.replyTo]);
   for (const [name, value] of Object.entries(message.headers)) fields.push([`h:${name}`, value]);
+  // Waymark's Message-ID, which replies name: Mailgun takes it as a custom header.
+  fields.push(['h:Message-Id', ownMessageId(message)]);
   fields.push(['v:waymark_message', message.messageId], ['o:tracking', 'no']);
   const { body, contentType } = multipart(fields);
   const res = await providerRequest('Mailgun', ctx.http, {

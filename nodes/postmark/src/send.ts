@@ -1,4 +1,11 @@
-import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
+import {
+  endpointOf,
+  ownMessageId,
+  type PreparedMessage,
+  providerFailure,
+  providerRequest,
+  type SenderContext,
+} from '@waymark/sdk';
 
 /**
  * Sends one email with Postmark's `POST /email` (postmarkapp.com/developer/api/email-api);
@@ -14,7 +21,11 @@ export async function sendPostmark(message: PreparedMessage, ctx: SenderContext)
     HtmlBody: message.html,
     ...(message.text ? { TextBody: message.text } : {}),
     ...(message.replyTo ? { ReplyTo: message.replyTo } : {}),
-    Headers: Object.entries(message.headers).map(([Name, Value]) => ({ Name, Value })),
+    // Waymark's Message-ID, which replies name: Postmark keeps one given in Headers.
+    Headers: [
+      ...Object.entries(message.headers).map(([Name, Value]) => ({ Name, Value })),
+      { Name: 'Message-ID', Value: ownMessageId(message) },
+    ],
     MessageStream: message.category === 'marketing' ? String(data.broadcastStream ?? stream) : stream,
     Metadata: { waymark_message: message.messageId },
     // Waymark tracks opens and clicks itself.

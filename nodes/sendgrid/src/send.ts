@@ -1,4 +1,11 @@
-import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
+import {
+  endpointOf,
+  ownMessageId,
+  type PreparedMessage,
+  providerFailure,
+  providerRequest,
+  type SenderContext,
+} from '@waymark/sdk';
 
 /** `News <news@example.com>` → `{ email, name }`; a bare address → `{ email }`. */
 export function addressOf(value: string): { email: string; name?: string } {
@@ -24,7 +31,8 @@ export async function sendSendGrid(message: PreparedMessage, ctx: SenderContext)
     ...(message.replyTo ? { reply_to: addressOf(message.replyTo) } : {}),
     subject: message.subject,
     content,
-    headers: message.headers,
+    // Waymark's Message-ID, which replies name (not one of SendGrid's reserved headers).
+    headers: { ...message.headers, 'Message-ID': ownMessageId(message) },
     // Waymark tracks opens and clicks itself.
     tracking_settings: { click_tracking: { enable: false }, open_tracking: { enable: false } },
   };
