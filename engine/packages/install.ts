@@ -1,4 +1,5 @@
 import { ConflictError, type ErrorDetail, ValidationError, WaymarkError } from '@waymark/sdk';
+import semver from 'semver';
 import { packagePrefix } from '../registry/definition-problems.js';
 import type { Runtime } from '../runtime.js';
 import { importPackage } from './definitions.js';
@@ -14,8 +15,11 @@ import {
 } from './manifest.js';
 import { downloadTarball, type RegistryConfig, resolveVersion } from './npm-registry.js';
 import { resolveDependencies } from './resolve.js';
-import { assertPackageOwner, getPackageRow, insertPackage } from './store.js';
+import { assertPackageOwner, getPackageRow, insertPackage, packageVersions } from './store.js';
 import { integrityOf } from './tarball.js';
+
+/** Whether two stored versions are one to semver (`v1.5.0`, `1.5.0+b` and `1.5.0`). */
+const semverEqual = (a: string, b: string) => semver.valid(a) !== null && semver.valid(b) !== null && semver.eq(a, b);
 
 /** What to install: a name (and a version, range or dist-tag) from the registry, or a tarball. */
 export type InstallSource = { name: string; version?: string } | { tarball: Buffer };
@@ -89,6 +93,14 @@ export async function installPackage(
     const existing = await getPackageRow(runtime.db, name, version);
     if (existing && existing.integrity !== integrity)
       throw new ConflictError(`${name}@${version} is installed with other contents; publish a new version`);
+    // A version stored before install took only semver's own spelling (v1.5.0 for 1.5.0).
+    const spelled = existing
+      ? undefined
+      : (await packageVersions(runtime.db, name)).find((v) => semverEqual(v, version));
+    if (spelled)
+      throw new ConflictError(
+        `${name}@${version} is installed as ${spelled} with other contents; publish a new version`,
+      );
     return existing !== null;
   };
   if (await same()) return { name, version, created: false };

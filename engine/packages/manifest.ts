@@ -78,8 +78,7 @@ export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[
   const problems: ErrorDetail[] = [];
   if (!isNpmName(m.name)) problems.push({ path: '/name', message: NOT_AN_NPM_NAME });
   else if (isReservedName(m.name)) problems.push({ path: '/name', message: RESERVED_SCOPE });
-  if (typeof m.version !== 'string' || !semver.valid(m.version))
-    problems.push({ path: '/version', message: 'version is not a semver version' });
+  problems.push(...versionProblems(m.version));
   if (!Array.isArray(m.keywords) || !m.keywords.includes(PACKAGE_KEYWORD))
     problems.push({ path: '/keywords', message: `keywords must include "${PACKAGE_KEYWORD}"` });
   const peers = m.peerDependencies as Record<string, unknown> | undefined;
@@ -104,6 +103,25 @@ export function manifestProblems(raw: unknown, sdkVersion: string): ErrorDetail[
         });
     }
   return problems;
+}
+
+/**
+ * A version must be written as semver writes it: `v1.5.0` and `1.5.0+build` are 1.5.0 to every
+ * range and comparison, so stored beside it they would be two versions that are one, and which
+ * of them a publish pinned would hang on the order a process loaded them in.
+ */
+function versionProblems(version: unknown): ErrorDetail[] {
+  const plain = typeof version === 'string' ? semver.valid(version) : null;
+  if (typeof version !== 'string' || !plain) return [{ path: '/version', message: 'version is not a semver version' }];
+  const build = semver.parse(version)?.build ?? [];
+  if (build.length)
+    return [
+      {
+        path: '/version',
+        message: `build metadata (+${build.join('.')}) does not make another version: write ${plain}`,
+      },
+    ];
+  return version === plain ? [] : [{ path: '/version', message: `write the version as ${plain}, not ${version}` }];
 }
 
 /** Whether a path from package.json, taken from the package's folder, stays inside it. */

@@ -48,6 +48,12 @@ export async function getPackageRow(db: Kysely<Database>, name: string, version:
   return row ? toRow(row) : null;
 }
 
+/** The versions of `name` stored, as written. */
+export async function packageVersions(db: Kysely<Database>, name: string): Promise<string[]> {
+  const rows = await db.selectFrom('node_packages').select('version').where('name', '=', name).execute();
+  return rows.map((r) => r.version);
+}
+
 /** A version's tarball and its dependencies' tarballs, for laying it out on disk. */
 export async function packageBytes(
   db: Kysely<Database>,

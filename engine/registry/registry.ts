@@ -35,7 +35,11 @@ interface InstalledVersion {
   info: PackageInfo;
 }
 
-const bySemverDesc = (a: string, b: string) => semver.rcompare(a, b);
+/**
+ * Highest first; versions equal by semver (`1.5.0`, `v1.5.0`, `1.5.0+b` stored before install
+ * refused the last two) by their text, so every process orders and pins them alike.
+ */
+const bySemverDesc = (a: string, b: string) => semver.rcompare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 
 const key = (type: string, version: number) => `${type}@${version}`;
 
