@@ -97,7 +97,15 @@ const hookFailed: Failure = (message) => new WaymarkError('unavailable', message
 /** A provider request as it crosses to a thread: its body a copy of its own bytes only. */
 const wired = (request: ProviderRequest) => ({ ...request, rawBody: new Uint8Array(request.rawBody) });
 
-const eventTypes = new Set(['delivered', 'bounced', 'complained', 'sms.delivered', 'sms.failed']);
+const eventTypes = new Set<ProviderEvent['type']>([
+  'delivered',
+  'bounced',
+  'complained',
+  'sms.delivered',
+  'sms.failed',
+  'sms.opted-out',
+  'sms.opted-in',
+]);
 
 /** What `parse` answered, checked: one event (an id and a known type) or null per record. */
 function parsedEvents(value: unknown, type: string): (ProviderEvent | null)[] {

@@ -31,7 +31,39 @@ const EVENT_NAMES: Record<ProviderEvent['type'], string> = {
   complained: 'email.complained',
   'sms.delivered': 'sms.delivered',
   'sms.failed': 'sms.failed',
+  'sms.opted-out': 'sms.opted-out',
+  'sms.opted-in': 'sms.opted-in',
 };
+
+/** A reply's SMS consent: STOP unsubscribes the sender's number, START subscribes it again. */
+const REPLY_CONSENT = {
+  'sms.opted-out': { status: 'unsubscribed', source: 'sms-reply' },
+  'sms.opted-in': { status: 'subscribed', source: 'sms-reply' },
+} as const;
+
+/**
+ * The contact holding `value` in `column` in one of `workspaceIds`, in the order the workspaces
+ * verified (their credentials' age), so the answer is stable; a live holder first, else a
+ * merged-away one's survivor (contract identity.md). Apart, because the identity indexes are
+ * partial (see contacts/identity/holders.ts).
+ */
+async function holderOf(
+  trx: Kysely<Database>,
+  workspaceIds: string[],
+  column: 'email' | 'phone',
+  value: string,
+): Promise<{ id: string; workspace_id: string } | undefined> {
+  const { rows } = await sql<{ id: string; workspace_id: string }>`
+    select coalesce(merged_into, id) as id, workspace_id from (
+      select id, merged_into, workspace_id, 0 as merged from contacts
+      where workspace_id = any(${workspaceIds}::uuid[]) and merged_into is null and ${sql.ref(column)} = ${value}
+      union all
+      select id, merged_into, workspace_id, 1 from contacts
+      where workspace_id = any(${workspaceIds}::uuid[]) and merged_into is not null and ${sql.ref(column)} = ${value}
+    ) holders
+    order by array_position(${workspaceIds}::uuid[], workspace_id), merged limit 1`.execute(trx);
+  return rows[0];
+}
 
 /**
  * The message (and contact) an event is about, in one of `workspaceIds` (those whose
@@ -64,21 +96,13 @@ async function match(trx: Kysely<Database>, workspaceIds: string[], event: Provi
     const found = await byMessage('provider_id', event.providerId);
     if (found) return found;
   }
-  if (channel === 'email' && event.recipient) {
-    // In the order the workspaces verified (their credentials' age), so the answer is stable; a
-    // live holder of the address first, else a merged-away one's survivor (contract identity.md).
-    // Apart, because the identity indexes are partial (see contacts/identity/holders.ts).
-    const address = event.recipient.trim().toLowerCase();
-    const { rows } = await sql<{ id: string; workspace_id: string }>`
-      select coalesce(merged_into, id) as id, workspace_id from (
-        select id, merged_into, workspace_id, 0 as merged from contacts
-        where workspace_id = any(${workspaceIds}::uuid[]) and merged_into is null and email = ${address}
-        union all
-        select id, merged_into, workspace_id, 1 from contacts
-        where workspace_id = any(${workspaceIds}::uuid[]) and merged_into is not null and email = ${address}
-      ) holders
-      order by array_position(${workspaceIds}::uuid[], workspace_id), merged limit 1`.execute(trx);
-    const contact = rows[0];
+  // An address (email) or, for a reply, the sender's number (E.164, as contacts store phones).
+  const byRecipient = channel === 'email' || event.type in REPLY_CONSENT;
+  if (byRecipient && event.recipient) {
+    const contact =
+      channel === 'email'
+        ? await holderOf(trx, workspaceIds, 'email', event.recipient.trim().toLowerCase())
+        : await holderOf(trx, workspaceIds, 'phone', event.recipient.trim());
     if (contact)
       return {
         workspaceId: contact.workspace_id,
@@ -167,6 +191,8 @@ async function applyOne(
       properties = { messageId: found.messageId, nodeId: found.nodeId, kind, status, provider };
     } else if (event.type === 'sms.failed') {
       properties = { ...base, code: event.code ?? null };
+    } else if (event.type === 'sms.opted-out' || event.type === 'sms.opted-in') {
+      properties = { ...base, keyword: event.status ?? null };
     }
     if (!found.contactId) return 'recorded';
     const { duplicate } = await recordEvent(
@@ -182,6 +208,8 @@ async function applyOne(
     if (duplicate) return 'duplicate';
     if (event.type === 'complained') {
       await setConsent(trx, found.contactId, { channel: 'email', status: 'unsubscribed', source: 'complaint' }, tally);
+    } else if (event.type === 'sms.opted-out' || event.type === 'sms.opted-in') {
+      await setConsent(trx, found.contactId, { channel: 'sms', ...REPLY_CONSENT[event.type] }, tally);
     }
     return 'recorded';
   });

@@ -36,16 +36,19 @@ export interface ProviderRequest {
   rawBody: Buffer;
 }
 
-/** One delivery, bounce, complaint or SMS status a provider reported. */
+/**
+ * One delivery, bounce, complaint or SMS status a provider reported, or an SMS reply that opts
+ * its sender out (`STOP`) or back in (`START`): `recipient` is then the sender's phone number.
+ */
 export interface ProviderEvent {
   /** The provider's id of this event: a repeat of it is recorded once. */
   id: string;
-  type: 'delivered' | 'bounced' | 'complained' | 'sms.delivered' | 'sms.failed';
+  type: 'delivered' | 'bounced' | 'complained' | 'sms.delivered' | 'sms.failed' | 'sms.opted-out' | 'sms.opted-in';
   /** The `waymark_message` the provider echoes back, when it does. */
   waymarkMessageId?: string;
   /** The provider's id of the message (what its send answered). */
   providerId?: string;
-  /** The address the event is about (email), the last way to match it to a contact. */
+  /** The address (email) or E.164 number (SMS) the event is about, the last way to match it to a contact. */
   recipient?: string;
   kind?: 'hard' | 'soft';
   status?: string;

@@ -16,14 +16,45 @@ export function verifyTwilio(request: ProviderRequest, data: JsonObject): boolea
   return safeEqual(signature, createHmac('sha1', token).update(signed).digest('base64'));
 }
 
-/** A message status callback: `delivered`, or `undelivered` / `failed` with Twilio's `ErrorCode`; others ignored. */
+/**
+ * The replies Twilio itself takes as an opt-out or opt-in on a long code (its default keywords;
+ * help.twilio.com "Twilio support for opt-out keywords"): the whole reply is the word, in any case.
+ */
+const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
+const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
+
+/**
+ * An incoming message (the number's "a message comes in" webhook): an opt-out or opt-in of its
+ * sender, by the `OptOutType` Advanced Opt-Out adds, else by the reply being one of the
+ * default keywords; any other reply is ignored.
+ */
+function parseReply(form: URLSearchParams, sid: string): ProviderEvent | null {
+  const from = form.get('From');
+  const type = form.get('OptOutType')?.trim().toUpperCase();
+  const word = (form.get('Body') ?? '').trim().toUpperCase();
+  const keyword = type || word;
+  const optedOut = type ? type === 'STOP' : OPT_OUT.has(word);
+  const optedIn = type ? type === 'START' : OPT_IN.has(word);
+  if (!from || !(optedOut || optedIn)) return null;
+  return { id: `${sid}:received`, type: optedOut ? 'sms.opted-out' : 'sms.opted-in', recipient: from, status: keyword };
+}
+
+/**
+ * A message status callback (`delivered`, or `undelivered` / `failed` with Twilio's
+ * `ErrorCode`; others ignored), or an incoming message: a STOP or START reply (`parseReply`).
+ */
 export function parseTwilio(request: ProviderRequest): (ProviderEvent | null)[] {
   const form = new URLSearchParams(request.rawBody.toString('utf8'));
   const sid = form.get('MessageSid');
   const status = form.get('MessageStatus');
+  // An incoming message carries its text and, at most, the status `received`.
+  if (sid && form.has('Body') && (!status || status === 'received')) return [parseReply(form, sid)];
   if (!sid || !status) {
-    throw new ValidationError('the body is no Twilio status callback', [
-      { path: '/MessageSid', message: 'a status callback has MessageSid and MessageStatus' },
+    throw new ValidationError('the body is no Twilio status callback or incoming message', [
+      {
+        path: '/MessageSid',
+        message: 'a status callback has MessageSid and MessageStatus; a message, MessageSid and Body',
+      },
     ]);
   }
   const common = { id: `${sid}:${status}`, providerId: sid };
