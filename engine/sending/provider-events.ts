@@ -41,6 +41,9 @@ const REPLY_CONSENT = {
   'sms.opted-in': { status: 'subscribed', source: 'sms-reply' },
 } as const;
 
+/** The SMS consent an event sets when it is a STOP or START reply; else undefined. */
+const replyConsent = (event: ProviderEvent) => REPLY_CONSENT[event.type as keyof typeof REPLY_CONSENT];
+
 /**
  * The contact holding `value` in `column` in one of `workspaceIds`, in the order the workspaces
  * verified (their credentials' age), so the answer is stable; a live holder first, else a
@@ -97,7 +100,7 @@ async function match(trx: Kysely<Database>, workspaceIds: string[], event: Provi
     if (found) return found;
   }
   // An address (email) or, for a reply, the sender's number (E.164, as contacts store phones).
-  const byRecipient = channel === 'email' || event.type in REPLY_CONSENT;
+  const byRecipient = channel === 'email' || replyConsent(event) !== undefined;
   if (byRecipient && event.recipient) {
     const contact =
       channel === 'email'
@@ -191,7 +194,7 @@ async function applyOne(
       properties = { messageId: found.messageId, nodeId: found.nodeId, kind, status, provider };
     } else if (event.type === 'sms.failed') {
       properties = { ...base, code: event.code ?? null };
-    } else if (event.type === 'sms.opted-out' || event.type === 'sms.opted-in') {
+    } else if (replyConsent(event)) {
       properties = { ...base, keyword: event.status ?? null };
     }
     if (!found.contactId) return 'recorded';
@@ -206,10 +209,11 @@ async function applyOne(
       tally,
     );
     if (duplicate) return 'duplicate';
+    const reply = replyConsent(event);
     if (event.type === 'complained') {
       await setConsent(trx, found.contactId, { channel: 'email', status: 'unsubscribed', source: 'complaint' }, tally);
-    } else if (event.type === 'sms.opted-out' || event.type === 'sms.opted-in') {
-      await setConsent(trx, found.contactId, { channel: 'sms', ...REPLY_CONSENT[event.type] }, tally);
+    } else if (reply) {
+      await setConsent(trx, found.contactId, { channel: 'sms', ...reply }, tally);
     }
     return 'recorded';
   });

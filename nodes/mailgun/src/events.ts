@@ -44,6 +44,10 @@ const mailgunBody = (request: ProviderRequest) => expectShape(jsonBody(request),
  */
 const MAILGUN_SIGNED_WITHIN = { pastSeconds: 9 * 3600, futureSeconds: 5 * 60 } as const;
 
+/** What Mailgun signs: the block's timestamp followed by its token. */
+const signedString = (signature: { timestamp?: string; token?: string }) =>
+  `${signature.timestamp ?? ''}${signature.token ?? ''}`;
+
 /**
  * The signature block as Mailgun makes it (documentation.mailgun.com, "Securing webhooks"):
  * a timestamp in Unix seconds and a token of 50 characters. Its shape fixes where the signed
@@ -55,7 +59,7 @@ function signedBlock(body: ReturnType<typeof mailgunBody>, nowSeconds: number) {
   if (!/^\d{1,12}$/.test(signature.timestamp) || signature.token.length !== 50) return null;
   const age = nowSeconds - Number(signature.timestamp);
   if (age > MAILGUN_SIGNED_WITHIN.pastSeconds || -age > MAILGUN_SIGNED_WITHIN.futureSeconds) return null;
-  return { signed: `${signature.timestamp}${signature.token}`, signature: signature.signature };
+  return { signed: signedString(signature), signature: signature.signature };
 }
 
 /**
@@ -85,7 +89,7 @@ export function parseMailgun(request: ProviderRequest): (ProviderEvent | null)[]
   const waymark = event['user-variables']?.waymark_message;
   const providerId = event.message?.headers?.['message-id'];
   // The signature covers timestamp + token, not the event: that string may sign this event only.
-  const signed = body.signature ? `${body.signature.timestamp ?? ''}${body.signature.token ?? ''}` : '';
+  const signed = body.signature ? signedString(body.signature) : '';
   const common = {
     id: event.id,
     ...(signed ? { nonce: signed } : {}),
