@@ -16,7 +16,7 @@ import {
 import { downloadTarball, type RegistryConfig, resolveVersion } from './npm-registry.js';
 import { resolveDependencies } from './resolve.js';
 import { assertPackageOwner, getPackageRow, insertPackage, packageVersions } from './store.js';
-import { integrityOf } from './tarball.js';
+import { integrityOf } from './tarball-digest.js';
 
 /** Whether two stored versions are one to semver (`v1.5.0`, `1.5.0+b` and `1.5.0`). */
 const semverEqual = (a: string, b: string) => semver.valid(a) !== null && semver.valid(b) !== null && semver.eq(a, b);

@@ -9,6 +9,11 @@ export interface AnnouncedDigest {
   shasum: string | null;
 }
 
+/** `sha512-<base64>` of a tarball's bytes, as npm's `dist.integrity` writes it. */
+export function integrityOf(bytes: Buffer): string {
+  return ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
+}
+
 /** The algorithms npm's registry writes; hashes of any other are passed over. */
 const ALGORITHMS = new Set(['sha512', 'sha384', 'sha256', 'sha1']);
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,11 +5,6 @@ import type { WaymarkError } from '@waymark/sdk';
 import { extract } from 'tar';
 import { unpackLimit } from './errors.js';
 import type { UnpackBudget } from './unpack-budget.js';
-
-/** `sha512-<base64>` of a tarball's bytes, as npm's `dist.integrity` writes it. */
-export function integrityOf(bytes: Buffer): string {
-  return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
-}
 
 /**
  * Unpacks an `npm pack` tarball (gzip, entries under one top folder, `package/` by npm) into

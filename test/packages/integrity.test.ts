@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { integrityOf } from '../../engine/packages/tarball.js';
+import { integrityOf } from '../../engine/packages/tarball-digest.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { installTarball } from './journeys.js';
 import { pack, RegistryStandIn, writePackage } from './support.js';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { create } from 'tar';
-import { integrityOf } from '../../engine/packages/tarball.js';
+import { integrityOf } from '../../engine/packages/tarball-digest.js';
 import type { Runtime } from '../../engine/runtime.js';
 
 /** A node package written in plain JavaScript: `run` is the body of its one node's `run(ctx)`. */

@@ -1,6 +1,6 @@
 import { defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { integrityOf } from '../../engine/packages/tarball.js';
+import { integrityOf } from '../../engine/packages/tarball-digest.js';
 import { NodeRegistry } from '../../engine/registry/registry.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { installTarball } from './journeys.js';
