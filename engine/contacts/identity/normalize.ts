@@ -30,11 +30,21 @@ export interface NormalizedInput {
   email?: string;
   phone?: string;
   externalId?: string;
+  /**
+   * Identity fields given as null: cleared on the contact the row's other identity fields name
+   * (server/README.md "Clearing an identity field"). Only `POST /api/contacts` bodies and
+   * NDJSON import lines carry them; an event's or a webhook's null names no one.
+   */
+  clear?: IdentityField[];
   timezone?: string | null;
   attributes?: JsonObject;
   /** Who writes (`crm`, `webshop` …): decides which attribute values win (contract identity.md). */
   source?: string;
 }
+
+/** The fields that name a contact, in the order an upsert matches them. */
+export type IdentityField = 'externalId' | 'email' | 'phone';
+export const IDENTITY_FIELDS: readonly IdentityField[] = ['externalId', 'email', 'phone'];
 
 /** A write's source: `crm`, `webshop`, `api` … (contract identity.md "Attribute sources"). */
 export const SOURCE_PATTERN = new RegExp(attributeSourceSchema.pattern);
@@ -92,6 +102,8 @@ const absent = (v: unknown): v is null | undefined => v === undefined || v === n
 export function normalizeInput(input: ContactInput): { value: NormalizedInput; errors: ErrorDetail[] } {
   const value: NormalizedInput = {};
   const errors: ErrorDetail[] = [];
+  const clear = IDENTITY_FIELDS.filter((f) => input[f] === null);
+  if (clear.length) value.clear = clear;
   if (!absent(input.email)) {
     const email = typeof input.email === 'string' ? normalizeEmail(input.email) : null;
     if (email) value.email = email;

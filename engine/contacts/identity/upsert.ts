@@ -6,15 +6,21 @@ import { newId } from '../../db/ids.js';
 import { mergeNamedContacts } from '../merge/auto-merge.js';
 import { loadPrecedence, writeAttributes } from '../sources.js';
 import { identityHolders, identityValuesOf } from './holders.js';
-import type { NormalizedInput } from './normalize.js';
+import { IDENTITY_FIELDS, type IdentityField, type NormalizedInput } from './normalize.js';
 
 /** One row's result: the contact it created or updated, or why it failed. */
 export type UpsertOutcome =
   | { ok: true; contactId: string; created: boolean /** Automatic merges the row made. */; merged: number }
-  | { ok: false; field?: string; error: string };
+  | {
+      ok: false;
+      field?: string;
+      error: string;
+      /** The row itself is wrong (400 `validation_failed`), not in conflict with stored contacts (409). */
+      invalid?: true;
+    };
 
-type Field = 'externalId' | 'email' | 'phone';
-const FIELDS: readonly Field[] = ['externalId', 'email', 'phone'];
+type Field = IdentityField;
+const FIELDS = IDENTITY_FIELDS;
 
 interface Entity {
   id: string;
@@ -177,6 +183,17 @@ async function upsertOnce(
       if (other && target && other !== target)
         return { ok: false, field: f, error: `${f} belongs to another contact than the one ${firstField(row)} names` };
     }
+    const clear = submitter ? [] : (row.clear ?? []);
+    if (clear.length) {
+      const refused = refusedClear(row, clear, target, (f, v) => index[f].has(v));
+      if (refused) return refused;
+      for (const f of clear) {
+        const held = target?.[f];
+        if (!target || !held) continue;
+        if (index[f].get(held) === target) index[f].delete(held);
+        target[f] = null;
+      }
+    }
     const created = !target;
     if (!target) {
       target = {
@@ -251,6 +268,41 @@ async function upsertOnce(
     [...inserts, ...updates].map((e) => e.id),
   );
   return outcomes;
+}
+
+/**
+ * Why a row may not clear the fields it gives as null, if it may not: it names no contact
+ * (null clears a field of the contact the row's other identity fields name), or the contact
+ * would be left holding no email, phone or externalId of its own.
+ */
+function refusedClear(
+  row: NormalizedInput,
+  clear: readonly Field[],
+  target: Entity | undefined,
+  held: (f: Field, v: string) => boolean,
+): UpsertOutcome | undefined {
+  const [first] = clear;
+  if (!first || (!target && FIELDS.some((f) => row[f]))) return undefined;
+  if (!target)
+    return {
+      ok: false,
+      invalid: true,
+      field: first,
+      error: `${first}: null clears the ${first} of the contact the other identity fields name, and none is given`,
+    };
+  // A given value stored on the contact, or already its own, stays; one it holds only through
+  // a contact merged into it stays that contact's.
+  const keeps = (f: Field) => {
+    const v = row[f];
+    return !clear.includes(f) && (target[f] !== null || (v !== undefined && !held(f, v)));
+  };
+  if (FIELDS.some(keeps)) return undefined;
+  return {
+    ok: false,
+    invalid: true,
+    field: first,
+    error: `${first}: null would leave the contact without an email, phone or externalId of its own; give another first`,
+  };
 }
 
 function firstField(row: NormalizedInput): string {

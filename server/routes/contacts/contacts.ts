@@ -98,6 +98,8 @@ export async function contactsRoutes(app: FastifyInstance) {
       const workspaceId = workspaceOf(request);
       const [outcome] = await upsertContacts(db, workspaceId, [value]);
       if (!outcome) throw new Error('upsert returned nothing');
+      if (!outcome.ok && outcome.invalid)
+        throw new ValidationError(outcome.error, [{ path: `/${outcome.field ?? ''}`, message: outcome.error }]);
       if (!outcome.ok) throw new ConflictError(outcome.error);
       // A merge may take the contact between the write and this read: answer its survivor.
       const contact = await loadSurvivingContact(db, workspaceId, outcome.contactId);
