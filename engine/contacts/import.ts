@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { type ErrorDetail, type JsonObject, type JsonValue, ValidationError, WaymarkError } from '@waymark/sdk';
+import { type ErrorDetail, type JsonObject, type JsonValue, WaymarkError } from '@waymark/sdk';
 import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -9,6 +9,7 @@ import { analyzeGrownTables } from '../db/statistics.js';
 import { findUnstorableText } from '../db/storable-text.js';
 import { pointerKey } from '../graph/pointer.js';
 import { declareDeliverable } from '../inbound/suppression.js';
+import { CSV_IDENTITY, csvColumns, withHeaderDelimiter } from './csv-header.js';
 import { type ContactInput, isObject, type NormalizedInput, normalizeInput } from './identity/normalize.js';
 import { upsertContacts } from './identity/upsert.js';
 
@@ -83,27 +84,6 @@ function prototypeKeyRow(row: number, value: object): ParsedRow | null {
 }
 
 const BATCH = 500;
-const IDENTITY = new Set(['email', 'phone', 'externalId', 'timezone']);
-// An identity column is named in any case (`Email`, `EXTERNALID`): an `Email` header made
-// anonymous contacts with an `Email` attribute.
-const IDENTITY_BY_LOWER = new Map([...IDENTITY].map((name) => [name.toLowerCase(), name]));
-
-/**
- * The CSV header's column names (trimmed by the parser), identity ones spelt as stored. A column
- * with no name or a name met before would drop or overwrite its cells unseen: the import fails.
- */
-function csvColumns(header: string[]): string[] {
-  const columns = header.map((name) => IDENTITY_BY_LOWER.get(name.toLowerCase()) ?? name);
-  const problems = columns.flatMap((name, i): ErrorDetail[] => {
-    const first = columns.indexOf(name);
-    if (!name) return [{ message: `header column ${i + 1} has no name` }];
-    if (first < i) return [{ message: `header column ${i + 1} "${header[i]}" repeats column ${first + 1}` }];
-    return [];
-  });
-  if (problems.length) throw new ValidationError('the CSV header names each column once', problems);
-  return columns;
-}
-
 // A CSV cell that is a number in canonical form becomes one, so filters compare it numerically;
 // "00100" (a zip code) stays text.
 function cell(text: string): JsonValue {
@@ -118,8 +98,10 @@ function cell(text: string): JsonValue {
  */
 async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) => void): AsyncGenerator<ParsedRow> {
   let met = 0;
+  const { delimiter, body } = await withHeaderDelimiter(stream);
   const parser = parse({
     columns: csvColumns,
+    delimiter,
     bom: true,
     trim: true,
     skip_empty_lines: true,
@@ -127,8 +109,8 @@ async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) =
     on_record: (record: Record<string, string>) => ({ row: ++met, record }),
   });
   parser.on('skip', (error: Error) => unreadable({ row: ++met, error: `unreadable CSV row: ${error.message}` }));
-  stream.on('error', (error) => parser.destroy(error));
-  for await (const { row, record } of stream.pipe(parser) as AsyncIterable<{
+  body.on('error', (error) => parser.destroy(error));
+  for await (const { row, record } of body.pipe(parser) as AsyncIterable<{
     row: number;
     record: Record<string, string>;
   }>) {
@@ -142,7 +124,7 @@ async function* csvRows(stream: Readable, unreadable: (failure: ImportFailure) =
     const input: ContactInput = {};
     const attributes: JsonObject = {};
     for (const [key, value] of Object.entries(cells)) {
-      if (IDENTITY.has(key)) (input as Record<string, string>)[key] = value;
+      if (CSV_IDENTITY.has(key)) (input as Record<string, string>)[key] = value;
       else attributes[key] = cell(value);
     }
     if (Object.keys(attributes).length) input.attributes = attributes;

@@ -1,5 +1,5 @@
 import { type ErrorDetail, type JsonObject, type JsonValue, timeZoneName } from '@waymark/sdk';
-import { isObject, normalizeEmail, normalizePhone } from '../contacts/identity/normalize.js';
+import { isObject, normalizeEmail, normalizePhone, phoneExtensionProblem } from '../contacts/identity/normalize.js';
 import { ownValue } from '../contacts/sources.js';
 import type { FormDefinition, FormField } from './definition.js';
 
@@ -33,6 +33,8 @@ function readField(field: FormField, raw: unknown): { value: JsonValue; error?: 
   }
   if (field.type === 'tel' || field.mapTo === 'phone') {
     const phone = normalizePhone(text);
+    const extension = phoneExtensionProblem(text);
+    if (phone && extension) return { value: text, error: `${text} ${extension}` };
     return phone ? { value: phone } : { value: text, error: `${text} is not a phone number` };
   }
   if (field.mapTo === 'timezone') {

@@ -66,10 +66,27 @@ export function normalizeEmail(text: string): string | null {
   return EMAIL.test(email) && email.length <= 320 ? email : null;
 }
 
-/** E.164 (`+358401234567`), or null when it is not a phone number. */
+/**
+ * E.164 (`+358401234567`), or null when it is not a phone number. An extension is left out:
+ * writers refuse one first (`phoneExtensionProblem`).
+ */
 export function normalizePhone(text: string): string | null {
   const parsed = parsePhoneNumberFromString(text.trim());
   return parsed?.isPossible() ? parsed.number : null;
+}
+
+/**
+ * What is wrong with a phone's text that carries an extension (`x12`, `ext. 12`, `;ext=12`),
+ * or null: E.164 holds none, so storing the rest would store another number than was given.
+ *
+ * @example
+ * phoneExtensionProblem('+1 415 555 0100 x12') // 'has extension 12, which E.164 cannot hold: …'
+ */
+export function phoneExtensionProblem(text: string): string | null {
+  const ext = parsePhoneNumberFromString(text.trim())?.ext;
+  return ext
+    ? `has extension ${ext}, which E.164 cannot hold: give the number without it (an attribute can keep the extension)`
+    : null;
 }
 
 /**
@@ -111,7 +128,9 @@ export function normalizeInput(input: ContactInput): { value: NormalizedInput; e
   }
   if (!absent(input.phone)) {
     const phone = typeof input.phone === 'string' ? normalizePhone(input.phone) : null;
-    if (phone) value.phone = phone;
+    const extension = typeof input.phone === 'string' ? phoneExtensionProblem(input.phone) : null;
+    if (phone && extension) errors.push({ path: '/phone', message: `phone ${extension}` });
+    else if (phone) value.phone = phone;
     else errors.push({ path: '/phone', message: 'phone is not a valid phone number (use E.164, e.g. +358401234567)' });
   }
   if (!absent(input.externalId)) {
