@@ -36,20 +36,46 @@ export function inDependencyOrder<T extends NamedDefinition>(defs: readonly T[])
   return out;
 }
 
+/** Locks the contacts in id order, so that two writers of the same contacts cannot deadlock on them. */
+async function lockContacts(db: Kysely<Database>, contactIds: readonly string[]): Promise<void> {
+  await sql`select id from contacts where id = any(${[...contactIds]}::uuid[]) order by id for no key update`.execute(
+    db,
+  );
+}
+
 /**
  * Recomputes one attribute for the contacts in scope, set-based, writing only values that
  * changed; answers the changes.
+ *
+ * A contact written by someone else while the statement waited for its row (an event stored
+ * and counted meanwhile) is not written from the values read before it: they would undo what
+ * that writer counted. Those contacts are computed again once locked.
  */
 export async function refreshValues(db: Kysely<Database>, attr: NamedDefinition, scope: Scope): Promise<ValueChange[]> {
-  // `o` is the row as the statement found it (its previous value); every join is by primary
-  // key, so a plan misled by the CTE's row estimate stays linear.
-  const { rows } = await sql<{ id: string; previous: unknown; value: unknown }>`
-    with v as (${valuesSql(attr.definition, scope)})
-    update contacts c set computed = jsonb_set(c.computed, array[${attr.name}], v.value)
-    from v join contacts o on o.id = v.contact_id
-    where c.id = o.id and (o.computed -> ${attr.name}) is distinct from v.value
-    returning c.id, o.computed -> ${attr.name} as previous, v.value`.execute(db);
-  return rows.map((r) => ({ contactId: r.id, attribute: attr.name, previous: r.previous ?? null, value: r.value }));
+  // `o` is each row as the statement's snapshot found it; a row that changed since then has
+  // another xmin when its update finally gets it, and is left. Every join is by primary key,
+  // so a plan misled by the CTE's row estimate stays linear.
+  const { rows } = await sql<{ id: string; previous: unknown; value: unknown; written: boolean }>`
+    with v as (${valuesSql(attr.definition, scope)}),
+    o as (
+      select o.id, o.xmin, o.computed -> ${attr.name} as previous, v.value
+      from v join contacts o on o.id = v.contact_id
+      where (o.computed -> ${attr.name}) is distinct from v.value
+    ), written as (
+      update contacts c set computed = jsonb_set(c.computed, array[${attr.name}], o.value)
+      from o where c.id = o.id and c.xmin = o.xmin
+      returning c.id
+    )
+    select o.id, o.previous, o.value, w.id is not null as written from o left join written w on w.id = o.id`.execute(
+    db,
+  );
+  const changes = rows
+    .filter((r) => r.written)
+    .map((r) => ({ contactId: r.id, attribute: attr.name, previous: r.previous ?? null, value: r.value }));
+  const overtaken = rows.filter((r) => !r.written).map((r) => r.id);
+  if (overtaken.length === 0) return changes;
+  await lockContacts(db, overtaken);
+  return [...changes, ...(await refreshValues(db, attr, { ...scope, contactIds: overtaken }))];
 }
 
 /**
@@ -94,9 +120,7 @@ export async function refreshContacts(
   // The contacts first, in id order, and in a statement of its own: each value below is then
   // read after every concurrent writer of these contacts committed (a new snapshot a statement),
   // so two events stored at once cannot each count the other out and write the smaller value.
-  await sql`select id from contacts where id = any(${[...contactIds]}::uuid[]) order by id for no key update`.execute(
-    db,
-  );
+  await lockContacts(db, contactIds);
   const changes: ValueChange[] = [];
   const scope: Scope = { workspaceId, contactIds, now: new Date() };
   for (const d of inDependencyOrder(defs)) changes.push(...(await refreshValues(db, d, scope)));
@@ -126,7 +150,6 @@ export async function refreshProfiles(db: Kysely<Database>, contactIds: readonly
     group by c.workspace_id`.execute(db);
   // In id order, so two batched writes over the same contacts cannot deadlock on their values.
   const ids = rows.flatMap((r) => r.ids);
-  if (ids.length > 1)
-    await sql`select id from contacts where id = any(${ids}::uuid[]) order by id for no key update`.execute(db);
+  if (ids.length > 1) await lockContacts(db, ids);
   for (const r of rows) await refreshContacts(db, r.workspace_id, r.ids, 'profile');
 }

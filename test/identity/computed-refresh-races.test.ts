@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { refreshDue } from '../../engine/computed/schedule.js';
 import { deleteComputed, lockComputed, putComputed } from '../../engine/computed/store.js';
+import { recordEvent } from '../../engine/events/record.js';
 import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 import { insertContact } from '../channels/scope.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
@@ -73,5 +74,41 @@ describe('the scheduled refresh of computed attributes', () => {
       expect([refreshed.status, deleted.status]).toEqual(['fulfilled', 'fulfilled']);
       expect(await flagged()).toBe(0);
     }
+  });
+
+  test('does not write back a value counted before an event that committed while it waited', async () => {
+    const ann = await insertContact(t.runtime, { email: 'overtaken@example.com' });
+    await putComputed(t.runtime.db, workspaceId, 'orders', {
+      definition: { kind: 'aggregate', fn: 'count', event: 'purchase' },
+    });
+    await refreshDue(t.runtime.db);
+    // Two purchases stored behind the values' back: the scheduled refresh has a change to write.
+    await sql`insert into events (contact_id, name) values (${ann}, 'purchase'), (${ann}, 'purchase')`.execute(
+      t.runtime.db,
+    );
+    await sql`update computed_attributes set refreshed_at = null where name = 'orders'`.execute(t.runtime.db);
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let stored = () => {};
+    const holding = new Promise<void>((resolve) => {
+      stored = resolve;
+    });
+    // A third purchase, recorded as POST /api/events records it, in a transaction held open.
+    const recording = t.runtime.db.transaction().execute(async (trx) => {
+      await recordEvent(trx, { contactId: ann, name: 'purchase' });
+      stored();
+      await released;
+    });
+    await holding;
+    const refreshing = refreshDue(t.runtime.db);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await recording;
+    await refreshing;
+    const { rows } = await sql<{ orders: unknown }>`
+      select computed -> 'orders' as orders from contacts where id = ${ann}`.execute(t.runtime.db);
+    expect(rows[0]?.orders).toBe(3);
   });
 });
