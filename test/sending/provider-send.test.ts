@@ -118,23 +118,22 @@ describe('Postmark', () => {
     expect(JSON.parse(received?.body ?? '').MessageStream).toBe('outbound');
   });
 
-  test('an inactive recipient (ErrorCode 406) fails the step provider.rejected, naming the code', async () => {
+  // An inactive recipient (ErrorCode 406) is a suppression, not a failure: recipient-refusals.test.ts.
+  test('an invalid request (ErrorCode 300) fails the step provider.rejected, naming the code', async () => {
     const id = await credential('postmark.server', { serverToken: 'pm-token' });
-    const answer = { status: 422, body: { ErrorCode: 406, Message: 'You tried to send to an inactive recipient.' } };
+    const answer = { status: 422, body: { ErrorCode: 300, Message: 'Invalid email request' } };
     const { result } = await sendThrough(id, answer);
     const { error } = result as { error: Error & { retryable: boolean } };
-    expect(error.message).toMatch(/^provider\.rejected: .*ErrorCode 406/);
+    expect(error.message).toMatch(/^provider\.rejected: .*ErrorCode 300/);
     expect(error.retryable).toBe(false);
   });
 
   test('an ErrorCode in a 200 answer fails the step provider.rejected, saying Postmark answered 200', async () => {
     const id = await credential('postmark.server', { serverToken: 'pm-token' });
-    const answer = { status: 200, body: { ErrorCode: 406, Message: 'You tried to send to an inactive recipient.' } };
+    const answer = { status: 200, body: { ErrorCode: 300, Message: 'Invalid email request' } };
     const { result, contactId } = await sendThrough(id, answer);
     const { error } = result as { error: Error & { retryable: boolean } };
-    expect(error.message).toBe(
-      'provider.rejected: Postmark answered 200 (ErrorCode 406: You tried to send to an inactive recipient.)',
-    );
+    expect(error.message).toBe('provider.rejected: Postmark answered 200 (ErrorCode 300: Invalid email request)');
     expect(error.retryable).toBe(false);
     expect(await listed(contactId)).toMatchObject({ status: 'failed', error: error.message });
   });

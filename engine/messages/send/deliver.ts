@@ -4,8 +4,10 @@ import {
   NodeError,
   type PreparedMessage,
   RetryableError,
+  recipientRefusalOf,
   type SendRequest,
   type SendResult,
+  type SuppressionReason,
   WaymarkError,
 } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
@@ -17,6 +19,7 @@ import { dkimFor } from '../../sending/dkim.js';
 import { type SendingCredential, sendThroughCredential } from '../../sending/senders.js';
 import { type StepScope, shared } from '../../services/step-scope.js';
 import { messageIdHeader } from '../compose/addresses.js';
+import { applyRecipientRefusal, REFUSAL_REASONS } from './recipient-refusal.js';
 import { sendSecrets } from './send-secrets.js';
 
 /** What the step is answered: the send's result, or the error to throw once the message row is written. */
@@ -33,7 +36,9 @@ export type DeliveryMark =
    */
   | { kind: 'retrying'; error: string }
   /** A provider's 429: queued again, held for the rate until `until`. */
-  | { kind: 'held'; until: Date; error: string };
+  | { kind: 'held'; until: Date; error: string }
+  /** The provider refused the recipient (`recipientRefused`): suppressed, its answer kept. */
+  | { kind: 'suppressed'; reason: SuppressionReason; error: string };
 
 /** A hand-over's outcome: the row's mark and the step's answer. */
 export interface Delivery {
@@ -91,6 +96,18 @@ export async function handOver(
         answer: { result: { messageId: id, status: 'delayed', reason: 'send-rate', until } },
       };
     }
+    // A refusal of the recipient is no failure: the message is suppressed, as the rules would
+    // have suppressed it had Waymark known (NODES.md: `suppressed` when it may not be sent).
+    const refusal = recipientRefusalOf(error);
+    if (refusal) {
+      await applyRecipientRefusal(scope, request, message.to, refusal);
+      metrics.messages.inc({ channel: request.channel, outcome: 'suppressed' });
+      const reason = REFUSAL_REASONS[refusal];
+      return {
+        mark: { kind: 'suppressed', reason, error: text },
+        answer: { result: { messageId: id, status: 'suppressed', reason } },
+      };
+    }
     metrics.messages.inc({ channel: request.channel, outcome: 'failed' });
     const failure = failureOf(request, error, text);
     return { mark: { kind: isRetryable(failure) ? 'retrying' : 'failed', error: text }, answer: { error: failure } };
@@ -107,9 +124,10 @@ function failureOf(request: SendRequest, error: unknown, text: string): Error {
 }
 
 /**
- * The columns a mark sets on a message row written with it. No mark is `suppressed` or
- * `delayed`, the only statuses with a `reason` (API.md "Messages"): each clears the reason a
- * decision left (a message delayed by quiet hours, then failed). A held message keeps its place
+ * The columns a mark sets on a message row written with it. Only a provider's refusal of the
+ * recipient is `suppressed`, with its reason; no mark is `delayed`, the other status with a
+ * `reason` (API.md "Messages"): the others clear the reason a decision left (a message delayed
+ * by quiet hours, then failed). A held message keeps its place
  * in its credential's rate order from now (counted in its backlog, no longer as handed over).
  */
 export function markColumns(mark: DeliveryMark, now: Date) {
@@ -118,6 +136,8 @@ export function markColumns(mark: DeliveryMark, now: Date) {
       return { status: 'sent' as const, reason: null, sent_at: now, provider_id: mark.providerId };
     case 'failed':
       return { status: 'failed' as const, reason: null, error: mark.error };
+    case 'suppressed':
+      return { status: 'suppressed' as const, reason: mark.reason, error: mark.error };
     case 'retrying':
       return { status: 'queued' as const, reason: null, delayed_until: null, error: mark.error };
     case 'held':

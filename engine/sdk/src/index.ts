@@ -97,6 +97,9 @@ export {
   type ProviderRequest,
   providerFailure,
   providerRequest,
+  type RecipientRefusal,
+  recipientRefusalOf,
+  recipientRefused,
   type SenderContext,
   safeEqual,
 } from './providers.js';

@@ -142,6 +142,44 @@ export function providerFailure(provider: string, response: HttpResponse, detail
 }
 
 /**
+ * Why a provider refused a message for its recipient rather than for the message: `unsubscribed`
+ * the recipient opted out of the sender at the provider (Twilio 21610, a number that replied
+ * STOP), `suppressed` the provider keeps the address inactive for reasons it does not tell
+ * (Postmark ErrorCode 406: a hard bounce, a spam complaint or a manual suppression). The engine
+ * records such a message `suppressed` and the step goes on as for any suppressed send; an
+ * `unsubscribed` one also unsubscribes the contact's consent for the channel (source `provider`).
+ */
+export type RecipientRefusal = 'unsubscribed' | 'suppressed';
+
+const REFUSAL_CODES: Record<string, RecipientRefusal> = {
+  'provider.recipient-unsubscribed': 'unsubscribed',
+  'provider.recipient-suppressed': 'suppressed',
+};
+
+/**
+ * The error a sender throws when its provider refused the recipient (`RecipientRefusal`): a
+ * `NodeError` with code `provider.recipient-<refusal>`, its message naming the answer as
+ * `providerFailure`'s does. The code, not the class, carries it (it crosses a package's thread).
+ *
+ * @example
+ * if (answer.code === 21610) throw recipientRefused('unsubscribed', 'Twilio', res, 'error 21610: …');
+ */
+export function recipientRefused(
+  refusal: RecipientRefusal,
+  provider: string,
+  response: HttpResponse,
+  detail?: string,
+): NodeError {
+  const code = `provider.recipient-${refusal}`;
+  return new NodeError(`${code}: ${provider} answered ${response.status}${detail ? ` (${detail})` : ''}`, { code });
+}
+
+/** The recipient refusal a sender's error is (`recipientRefused`), else null. */
+export function recipientRefusalOf(error: unknown): RecipientRefusal | null {
+  return error instanceof NodeError && !error.retryable ? (REFUSAL_CODES[error.stepCode] ?? null) : null;
+}
+
+/**
  * A sender's request to its provider's API through `ctx.http`. The provider not answering —
  * a timeout or a connection error, which the client throws retryable under its own `http.*`
  * codes — fails the step `provider.unavailable` (retried), as NODES.md names it; a target the

@@ -49,8 +49,18 @@ export interface FilterScope {
 
 export type MessageCategory = 'marketing' | 'transactional';
 export type MessageStatus = 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
-/** `holdout`: the token took a split's `control` output (a true holdout sends nothing). */
-export type SuppressionReason = 'frequency-cap' | 'unsubscribed' | 'no-consent' | 'bounced' | 'complained' | 'holdout';
+/**
+ * `holdout`: the token took a split's `control` output (a true holdout sends nothing).
+ * `provider-suppressed`: the provider refused the recipient as inactive (`RecipientRefusal`).
+ */
+export type SuppressionReason =
+  | 'frequency-cap'
+  | 'unsubscribed'
+  | 'no-consent'
+  | 'bounced'
+  | 'complained'
+  | 'holdout'
+  | 'provider-suppressed';
 
 /** A link of an email that carries a key, and what a click on it applies to the contact. */
 export interface TrackedLinkSpec {

@@ -1,4 +1,14 @@
-import { endpointOf, type PreparedMessage, providerFailure, providerRequest, type SenderContext } from '@waymark/sdk';
+import {
+  endpointOf,
+  type PreparedMessage,
+  providerFailure,
+  providerRequest,
+  recipientRefused,
+  type SenderContext,
+} from '@waymark/sdk';
+
+/** Twilio's error for a send to a number that opted out of the sender (replied STOP): twilio.com/docs/errors/21610. */
+const UNSUBSCRIBED_RECIPIENT = 21610;
 
 /**
  * Sends one SMS with Twilio's `POST /2010-04-01/Accounts/<sid>/Messages.json` (twilio.com/docs,
@@ -28,5 +38,8 @@ export async function sendTwilio(message: PreparedMessage, ctx: SenderContext): 
     message?: string;
   };
   if ((res.status === 201 || res.status === 200) && answer.sid) return { providerId: answer.sid };
-  throw providerFailure('Twilio', res, answer.code ? `error ${answer.code}: ${answer.message ?? ''}` : answer.message);
+  // Twilio's error body: { code, message, more_info, status }.
+  const detail = answer.code ? `error ${answer.code}: ${answer.message ?? ''}` : answer.message;
+  if (answer.code === UNSUBSCRIBED_RECIPIENT) throw recipientRefused('unsubscribed', 'Twilio', res, detail);
+  throw providerFailure('Twilio', res, detail);
 }

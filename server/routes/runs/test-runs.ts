@@ -118,7 +118,16 @@ const messageSchema = {
     status: { type: 'string', enum: ['queued', 'delayed', 'sent', 'suppressed', 'failed'] },
     reason: {
       type: 'string',
-      enum: ['frequency-cap', 'unsubscribed', 'no-consent', 'bounced', 'complained', 'holdout', 'quiet-hours'],
+      enum: [
+        'frequency-cap',
+        'unsubscribed',
+        'no-consent',
+        'bounced',
+        'complained',
+        'holdout',
+        'provider-suppressed',
+        'quiet-hours',
+      ],
     },
     at: time,
     delayedUntil: time,
