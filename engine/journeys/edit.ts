@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { JourneyStatus } from '../db/tables/journeys.js';
+import type { WithinChange } from '../db/transaction.js';
 import type { JourneyGraph, JourneySettings } from '../graph/types.js';
 import { journeyArchived, journeyNotFound } from './errors.js';
 import { findJourney, type Journey, type JourneyRow, type JourneySummary, toSummary, withDefaults } from './journey.js';
@@ -123,7 +124,7 @@ export async function saveDraft(
   workspaceId: string,
   id: string,
   draft: { graph: JourneyGraph; settings?: Partial<JourneySettings> },
-  onSaved?: (trx: Kysely<Database>, previous: JourneyGraph) => Promise<void>,
+  onSaved?: WithinChange<JourneyGraph>,
 ): Promise<Journey> {
   await db.transaction().execute(async (trx) => {
     const { draft_graph: previous } = await lockJourney(trx, workspaceId, id);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../engine/db/database.js';
+import { inTransaction, type WithinChange } from '../../engine/db/transaction.js';
 import { OWNER_SCOPE } from '../teams/access/permissions.js';
 import { ForbiddenError } from '../teams/access/principal.js';
 
@@ -117,20 +118,25 @@ export async function listTokens(db: Kysely<Database>, workspaceId: string): Pro
 export async function createToken(
   db: Kysely<Database>,
   values: { name: string; scopes: string[]; workspaceId: string; createdBy: { type: 'user' | 'token'; id: string } },
+  onCreated?: WithinChange<string>,
 ): Promise<{ id: string; token: string; createdAt: string }> {
   const token = newSecret('wm_');
-  const row = await db
-    .insertInto('api_tokens')
-    .values({
-      name: values.name,
-      token_hash: hashToken(token),
-      source: 'api',
-      scopes: values.scopes,
-      workspace_id: values.workspaceId,
-      created_by: JSON.stringify(values.createdBy),
-    })
-    .returning(['id', 'created_at'])
-    .executeTakeFirstOrThrow();
+  const row = await inTransaction(db, async (trx) => {
+    const made = await trx
+      .insertInto('api_tokens')
+      .values({
+        name: values.name,
+        token_hash: hashToken(token),
+        source: 'api',
+        scopes: values.scopes,
+        workspace_id: values.workspaceId,
+        created_by: JSON.stringify(values.createdBy),
+      })
+      .returning(['id', 'created_at'])
+      .executeTakeFirstOrThrow();
+    await onCreated?.(trx, made.id);
+    return made;
+  });
   return { id: row.id, token, createdAt: (row.created_at as unknown as Date).toISOString() };
 }
 
@@ -145,17 +151,23 @@ export async function revokeToken(
   id: string,
   workspaceId: string,
   mayTouchOwner: boolean,
+  onRevoked?: WithinChange,
 ): Promise<boolean> {
-  const found = await db
-    .selectFrom('api_tokens')
-    .select('scopes')
-    .where('id', '=', id)
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  if (!found) return false;
-  if (found.scopes.includes(OWNER_SCOPE) && !mayTouchOwner) throw new ForbiddenError('owner');
-  const result = await db.deleteFrom('api_tokens').where('id', '=', id).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  return inTransaction(db, async (trx) => {
+    const found = await trx
+      .selectFrom('api_tokens')
+      .select('scopes')
+      .where('id', '=', id)
+      .where('workspace_id', '=', workspaceId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!found) return false;
+    if (found.scopes.includes(OWNER_SCOPE) && !mayTouchOwner) throw new ForbiddenError('owner');
+    const result = await trx.deleteFrom('api_tokens').where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) return false;
+    await onRevoked?.(trx);
+    return true;
+  });
 }
 
 const TICKET_SECONDS = 60;

@@ -6,6 +6,7 @@ import { idParams } from '../../schemas/ids.js';
 import { SCOPE_PERMISSIONS } from '../../teams/access/permissions.js';
 import type { Principal } from '../../teams/access/principal.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 const SCOPES = Object.keys(SCOPE_PERMISSIONS);
 
@@ -100,13 +101,11 @@ export async function tokensRoutes(app: FastifyInstance) {
           })),
         );
       const workspaceId = workspaceOf(request);
-      const { id, token, createdAt } = await createToken(db, {
-        name: request.body.name,
-        scopes,
-        workspaceId,
-        createdBy: actorOf(principal),
-      });
-      request.auditObject = id;
+      const { id, token, createdAt } = await createToken(
+        db,
+        { name: request.body.name, scopes, workspaceId, createdBy: actorOf(principal) },
+        (trx, made) => auditWithin(request, trx, { object: made }),
+      );
       return reply.code(201).send({ id, name: request.body.name, token, scopes, workspaceId, createdAt });
     },
   );
@@ -123,7 +122,8 @@ export async function tokensRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const workspaceId = request.standing.workspace?.id as string;
-      if (!(await revokeToken(db, request.params.id, workspaceId, request.standing.permissions.has('owner'))))
+      const owner = request.standing.permissions.has('owner');
+      if (!(await revokeToken(db, request.params.id, workspaceId, owner, (trx) => auditWithin(request, trx))))
         throw new NotFoundError(`no token ${request.params.id}`);
       app.forgetTrustedTokens();
       return reply.code(204).send();

@@ -138,7 +138,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     async (request) => {
       const { graph } = request.body;
       return saveDraft(db, workspaceOf(request), request.params.id, request.body, (trx, previous) =>
-        auditWithin(request, trx, { diff: diffGraphs(previous, graph) }),
+        auditWithin(request, trx, { details: { diff: diffGraphs(previous, graph) } }),
       );
     },
   );

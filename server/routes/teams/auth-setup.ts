@@ -11,6 +11,7 @@ import {
 } from '../../teams/accounts/session-answer.js';
 import { redeemSetupCode, setupCodeValid } from '../../teams/accounts/setup.js';
 import { defaultWorkspaceId, hashPassword, hasOwner } from '../../teams/accounts/users.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 const unknownCode = () => new NotFoundError('no such setup code (unknown, used or expired, or there is an owner)');
 
@@ -65,13 +66,13 @@ export async function setupRoutes(app: FastifyInstance) {
           .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doUpdateSet({ role: 'owner' }))
           .execute();
         await trx.deleteFrom('setup_codes').execute();
+        request.auditActor = {
+          actor: { type: 'user', id: made.id, name: made.name, email: made.email },
+          workspaceId,
+        };
+        await auditWithin(request, trx, { object: made.id });
         return { ...made, workspaceId };
       });
-      request.auditObject = user.id;
-      request.auditActor = {
-        actor: { type: 'user', id: user.id, name: user.name, email: user.email },
-        workspaceId: user.workspaceId,
-      };
       return answerWithSession(db, reply, secure, user, 201);
     },
   );

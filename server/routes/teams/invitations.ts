@@ -15,7 +15,7 @@ import {
   validEmail,
 } from '../../teams/accounts/session-answer.js';
 import { checkPassword, hashPassword } from '../../teams/accounts/users.js';
-import type { Actor } from '../../teams/audit/audit.js';
+import { type Actor, auditWithin } from '../../teams/audit/audit.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import {
   endInvitation,
@@ -84,6 +84,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
         request.body.role,
         actorOf(request.principal as Principal),
         request.standing.permissions.has('owner'),
+        (trx, id) => auditWithin(request, trx, { object: id, details: { role: request.body.role } }),
       );
       const link = `${config.publicUrl}/invite/${token}`;
       const mail = linkMail(
@@ -96,8 +97,6 @@ export async function invitationsRoutes(app: FastifyInstance) {
         request.log.error({ err }, 'could not send an invitation mail');
         return false;
       });
-      request.auditObject = invitation.id;
-      request.auditDetails = { role: request.body.role };
       return reply.code(201).send({ ...invitation, ...(sent ? {} : { link }) });
     },
   );
@@ -142,6 +141,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
         workspaceOf(request),
         request.params.invitationId,
         request.standing.permissions.has('owner'),
+        (trx) => auditWithin(request, trx),
       );
       return reply.code(204).send();
     },
@@ -234,13 +234,13 @@ export async function invitationsRoutes(app: FastifyInstance) {
           .returning('user_id')
           .executeTakeFirst();
         if (!joined) throw new ConflictError(`${u.email} is already a member of this workspace`);
+        request.auditActor = {
+          actor: { type: 'user', id: u.id, name: u.name, email: u.email },
+          workspaceId: i.workspaceId,
+        };
+        await auditWithin(request, trx, { object: u.id });
         return u;
       });
-      request.auditObject = user.id;
-      request.auditActor = {
-        actor: { type: 'user', id: user.id, name: user.name, email: user.email },
-        workspaceId: i.workspaceId,
-      };
       return answerWithSession(db, reply, secure, user);
     },
   );

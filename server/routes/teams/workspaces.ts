@@ -6,7 +6,9 @@ import { uuid } from '../../schemas/ids.js';
 import { ROLES } from '../../teams/access/permissions.js';
 import { ForbiddenError, type Principal } from '../../teams/access/principal.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { changeRole, listMembers, memberRole, removeMember } from '../../teams/members/members.js';
+import { makeWorkspace, renameWorkspace } from '../../teams/members/workspaces.js';
 
 const workspaceSchema = {
   type: 'object',
@@ -99,18 +101,11 @@ export async function workspacesRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const p = request.principal as Principal;
-      const id = await db.transaction().execute(async (trx) => {
-        const w = await trx
-          .insertInto('workspaces')
-          .values({ name: request.body.name })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx.insertInto('memberships').values({ workspace_id: w.id, user_id: p.id, role: 'owner' }).execute();
-        return w.id;
+      const id = await makeWorkspace(db, request.body.name, p.id, (trx, made) => {
+        // The new workspace's own log holds its creation.
+        request.standing = { ...request.standing, workspace: { id: made, name: request.body.name } };
+        return auditWithin(request, trx, { object: made });
       });
-      request.auditObject = id;
-      // The new workspace's own log holds its creation.
-      request.standing = { ...request.standing, workspace: { id, name: request.body.name } };
       return reply.code(201).send(await row(id, 'owner'));
     },
   );
@@ -141,7 +136,7 @@ export async function workspacesRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const id = workspaceOf(request);
-      await db.updateTable('workspaces').set({ name: request.body.name }).where('id', '=', id).execute();
+      await renameWorkspace(db, id, request.body.name, (trx) => auditWithin(request, trx));
       // Tokens are believed with their workspace's name: this process shows the new one at once.
       app.forgetTrustedTokens();
       return row(id, request.standing.role);
@@ -190,8 +185,9 @@ export async function workspacesRoutes(app: FastifyInstance) {
       const { role } = request.body;
       const owner = request.standing.permissions.has('owner');
       if (role === 'owner' && !owner) throw new ForbiddenError('owner');
-      const before = await changeRole(db, id, userId, role, owner);
-      request.auditDetails = { from: before, to: role };
+      await changeRole(db, id, userId, role, owner, (trx, before) =>
+        auditWithin(request, trx, { details: { from: before, to: role } }),
+      );
       return memberRole(db, id, userId);
     },
   );
@@ -211,8 +207,9 @@ export async function workspacesRoutes(app: FastifyInstance) {
       const id = workspaceOf(request);
       const p = request.principal as Principal;
       const self = p.type === 'user' && p.id === userId;
-      const before = await removeMember(db, id, userId, self || request.standing.permissions.has('owner'));
-      request.auditDetails = { role: before };
+      await removeMember(db, id, userId, self || request.standing.permissions.has('owner'), (trx, before) =>
+        auditWithin(request, trx, { details: { role: before } }),
+      );
       return reply.code(204).send();
     },
   );

@@ -88,21 +88,38 @@ function entryOf(request: FastifyRequest, status: number, payload: unknown): Aud
   };
 }
 
+/** What `auditWithin` adds to the request's entry. */
+export interface WithinEntry {
+  details?: unknown;
+  /** The changed object's id, when neither `request.auditObject` nor the path names it (a new object). */
+  object?: string;
+  /** The status the route will answer, when the action depends on it (a PUT that made its object: 201). */
+  status?: number;
+}
+
 /**
- * Appends the request's entry (as a 200 answer records it) with `details` inside `trx`, the
- * transaction of the change itself, which the route's store function hands its caller: the
- * entry commits or rolls back with the change, and reads what that very change saw (a draft's
- * diff from the draft it replaced, under the journey's lock). The answer then records nothing
- * more.
+ * Appends the request's entry inside `trx`, the transaction of the change itself, which the
+ * route's store function hands its caller (a `WithinChange`): the entry commits or rolls back
+ * with the change, so a change whose entry cannot be written is not made, and its details
+ * read what that very change saw under its lock (a role before, a draft replaced). The answer
+ * then records nothing more.
  *
  * @example
- * await saveDraft(db, workspaceId, id, draft, (trx, previous) =>
- *   auditWithin(request, trx, { diff: diffGraphs(previous, draft.graph) }));
+ * await changeRole(db, workspaceId, userId, role, owner, (trx, before) =>
+ *   auditWithin(request, trx, { details: { from: before, to: role } }));
  */
-export async function auditWithin(request: FastifyRequest, trx: Kysely<Database>, details?: unknown): Promise<void> {
-  const entry = entryOf(request, 200, undefined);
-  if (!entry) return;
-  await appendAudit(trx, { ...entry, details });
+export async function auditWithin(
+  request: FastifyRequest,
+  trx: Kysely<Database>,
+  entry: WithinEntry = {},
+): Promise<void> {
+  const base = entryOf(request, entry.status ?? 200, undefined);
+  if (!base) return;
+  await appendAudit(trx, {
+    ...base,
+    objectId: entry.object ?? base.objectId,
+    details: entry.details,
+  });
   request.auditWritten = true;
 }
 

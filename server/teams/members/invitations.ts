@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../engine/db/database.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
+import type { WithinChange } from '../../../engine/db/transaction.js';
 import { ForbiddenError } from '../access/principal.js';
 import { newSecret, sha256 } from '../accounts/users.js';
 import type { Actor } from '../audit/audit.js';
@@ -38,7 +39,8 @@ function assertMayEnd(role: Role | undefined, mayTouchOwner: boolean) {
 /**
  * Invites an email (replacing its pending invitation); an existing member → 409. Replacing a
  * pending invitation as owner takes owner away from its link, so it needs `mayTouchOwner` as
- * inviting as owner does. Answers the token once.
+ * inviting as owner does. `onInvited` runs in the same transaction with the invitation's id.
+ * Answers the token once.
  */
 export async function invite(
   db: Kysely<Database>,
@@ -47,6 +49,7 @@ export async function invite(
   role: Role,
   by: Actor,
   mayTouchOwner: boolean,
+  onInvited?: WithinChange<string>,
 ) {
   if (role === 'owner' && !mayTouchOwner) throw new ForbiddenError('owner');
   const token = newSecret();
@@ -71,7 +74,7 @@ export async function invite(
     // Thrown after the update: the transaction rolls it back, and the lock held meanwhile means
     // no other invitation for the email came in between.
     for (const e of ended) assertMayEnd(e.role, mayTouchOwner);
-    return trx
+    const made = await trx
       .insertInto('invitations')
       .values({
         workspace_id: workspaceId,
@@ -83,6 +86,8 @@ export async function invite(
       })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
+    await onInvited?.(trx, made.id);
+    return made;
   });
   return { invitation: answer(row as Row), token };
 }
@@ -99,8 +104,17 @@ export async function pendingInvitations(db: Kysely<Database>, workspaceId: stri
   return rows.map((r) => answer(r as Row));
 }
 
-/** Ends a pending invitation; one as owner needs `mayTouchOwner` (403 `owner`), as replacing it does. */
-export async function revokeInvitation(db: Kysely<Database>, workspaceId: string, id: string, mayTouchOwner: boolean) {
+/**
+ * Ends a pending invitation; one as owner needs `mayTouchOwner` (403 `owner`), as replacing it
+ * does. `onRevoked` runs in the same transaction.
+ */
+export async function revokeInvitation(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  mayTouchOwner: boolean,
+  onRevoked?: WithinChange,
+) {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError(`no invitation ${id}`);
   await db.transaction().execute(async (trx) => {
     const ended = await trx
@@ -113,6 +127,7 @@ export async function revokeInvitation(db: Kysely<Database>, workspaceId: string
       .executeTakeFirst();
     if (!ended) throw new NotFoundError(`no pending invitation ${id}`);
     assertMayEnd(ended.role, mayTouchOwner);
+    await onRevoked?.(trx);
   });
 }
 

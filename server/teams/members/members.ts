@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../../engine/db/database.js';
 import { canonicalId } from '../../../engine/db/ids.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
+import type { WithinChange } from '../../../engine/db/transaction.js';
 import { ForbiddenError } from '../access/principal.js';
 
 const iso = (d: unknown) => (d as Date).toISOString();
@@ -55,13 +56,17 @@ async function assertNotLastOwner(trx: Kysely<Database>, workspaceId: string) {
   if (owners.length <= 1) throw new ConflictError('the last owner cannot be demoted or removed');
 }
 
-/** Changes a role; the last owner cannot be demoted. Answers the previous role. */
+/**
+ * Changes a role; the last owner cannot be demoted. `onChanged` runs in the change's
+ * transaction with the role before, read under the members' lock. Answers the previous role.
+ */
 export async function changeRole(
   db: Kysely<Database>,
   workspaceId: string,
   userId: string,
   role: Role,
   mayTouchOwner: boolean,
+  onChanged?: WithinChange<Role>,
 ) {
   return db.transaction().execute(async (trx) => {
     const before = await lockedMember(trx, workspaceId, userId);
@@ -73,17 +78,28 @@ export async function changeRole(
       .where('workspace_id', '=', workspaceId)
       .where('user_id', '=', userId)
       .execute();
+    await onChanged?.(trx, before);
     return before;
   });
 }
 
-/** Removes a member; the last owner cannot be removed. Answers the role they had. */
-export async function removeMember(db: Kysely<Database>, workspaceId: string, userId: string, mayTouchOwner: boolean) {
+/**
+ * Removes a member; the last owner cannot be removed. `onChanged` runs in the removal's
+ * transaction with the role they had. Answers that role.
+ */
+export async function removeMember(
+  db: Kysely<Database>,
+  workspaceId: string,
+  userId: string,
+  mayTouchOwner: boolean,
+  onChanged?: WithinChange<Role>,
+) {
   return db.transaction().execute(async (trx) => {
     const before = await lockedMember(trx, workspaceId, userId);
     if (before === 'owner' && !mayTouchOwner) throw new ForbiddenError('owner');
     if (before === 'owner') await assertNotLastOwner(trx, workspaceId);
     await trx.deleteFrom('memberships').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+    await onChanged?.(trx, before);
     return before;
   });
 }
