@@ -128,6 +128,8 @@ export async function liveRoutes(app: FastifyInstance) {
           token: { type: 'string', description: 'the API token; kept for existing clients, never logged' },
           journeyId: { type: 'string', format: 'uuid' },
         },
+        // A misspelt filter named no journey and so sent every journey's steps.
+        additionalProperties: false,
       },
       response: {
         101: { type: 'null', description: 'switching to the websocket protocol' },
