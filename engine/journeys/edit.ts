@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { JourneyStatus } from '../db/tables/journeys.js';
-import type { WithinChange } from '../db/transaction.js';
+import { inTransaction, type WithinChange } from '../db/transaction.js';
 import type { JourneyGraph, JourneySettings } from '../graph/types.js';
 import { journeyArchived, journeyNotFound } from './errors.js';
 import { findJourney, type Journey, type JourneyRow, type JourneySummary, toSummary, withDefaults } from './journey.js';
@@ -44,24 +44,32 @@ async function found(db: Kysely<Database>, workspaceId: string, id: string): Pro
 /** A journey's tags as kept: each once, in the order first given. */
 const distinct = (tags: readonly string[]): string[] => [...new Set(tags)];
 
-/** Creates a journey in `draft` status; the graph defaults to an empty one. */
+/**
+ * Creates a journey in `draft` status; the graph defaults to an empty one. `onCreated` runs in
+ * the same transaction with its id.
+ */
 export async function createJourney(
   db: Kysely<Database>,
   workspaceId: string,
   input: { name: string; graph?: JourneyGraph; settings?: Partial<JourneySettings>; tags?: string[] },
+  onCreated?: WithinChange<string>,
 ): Promise<Journey> {
-  const row = await db
-    .insertInto('journeys')
-    .values({
-      workspace_id: workspaceId,
-      name: input.name,
-      draft_graph: JSON.stringify(input.graph ?? EMPTY_GRAPH),
-      draft_settings: JSON.stringify(withDefaults(input.settings)),
-      published_version: null,
-      tags: distinct(input.tags ?? []),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const row = await inTransaction(db, async (trx) => {
+    const made = await trx
+      .insertInto('journeys')
+      .values({
+        workspace_id: workspaceId,
+        name: input.name,
+        draft_graph: JSON.stringify(input.graph ?? EMPTY_GRAPH),
+        draft_settings: JSON.stringify(withDefaults(input.settings)),
+        published_version: null,
+        tags: distinct(input.tags ?? []),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await onCreated?.(trx, made.id);
+    return made;
+  });
   return found(db, workspaceId, row.id);
 }
 
@@ -87,13 +95,15 @@ export async function listJourneys(
 
 /**
  * Renames a journey, changes its draft settings and/or replaces its tags. Settings merge key by
- * key over the current ones; they take effect for new runs at the next publish.
+ * key over the current ones; they take effect for new runs at the next publish. `onUpdated`
+ * runs in the same transaction, under the journey's lock.
  */
 export async function updateJourney(
   db: Kysely<Database>,
   workspaceId: string,
   id: string,
   patch: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] },
+  onUpdated?: WithinChange,
 ): Promise<Journey> {
   await db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, workspaceId, id);
@@ -109,6 +119,7 @@ export async function updateJourney(
       })
       .where('id', '=', id)
       .execute();
+    await onUpdated?.(trx);
   });
   return found(db, workspaceId, id);
 }

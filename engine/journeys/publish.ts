@@ -1,6 +1,7 @@
 import { triggerOutputOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { WithinChange } from '../db/transaction.js';
 import { clearStaleDecisions } from '../experiments/decisions.js';
 import type { JourneyGraph } from '../graph/types.js';
 import { lockPinned } from '../packages/store.js';
@@ -51,7 +52,8 @@ async function checkAndPin(
  * Freezes the draft as the next numbered version (1, 2, …) and makes it the one new runs
  * take. A draft journey goes live; a paused one stays paused. Concurrent publishes of one
  * journey queue on its row lock, so each gets its own number. Throws `invalid_graph` (422)
- * with every problem when the draft is not valid.
+ * with every problem when the draft is not valid. `onPublished` runs in the same transaction,
+ * under the journey's lock, with the version's number and graph.
  *
  * @example
  * const { version } = await publishJourney(runtime.db, runtime.registry, workspaceId, journeyId);
@@ -61,6 +63,7 @@ export async function publishJourney(
   registry: NodeRegistry,
   workspaceId: string,
   id: string,
+  onPublished?: WithinChange<{ version: number; graph: JourneyGraph }>,
 ): Promise<{ version: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, workspaceId, id);
@@ -96,6 +99,7 @@ export async function publishJourney(
       .execute();
     await clearStaleDecisions(trx, id, version);
     await notifyJourneyChanged(trx, id);
+    await onPublished?.(trx, { version, graph: row.draft_graph });
     return { version };
   });
 }

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { microseconds, pagesOn, timePage } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import type { RunFailure, RunStatus } from '../db/tables/runs.js';
+import type { WithinChange } from '../db/transaction.js';
 import { endRuns } from './end-runs.js';
 import { codeLike } from './failures/code-pattern.js';
 
@@ -254,16 +255,26 @@ export async function getRun(db: Kysely<Database>, workspaceId: string, runId: s
  * Ends a live run as `exited` (API.md: "the run ends as `exited`"). A run already `exited` is
  * answered as it is, so a cancel repeated after a lost answer succeeds and changes nothing; a
  * run that completed or failed cannot end as `exited`, which is a conflict naming its status.
+ * `onCancelled` runs in the cancel's transaction (a repeat too).
  */
-export async function cancelRun(db: Kysely<Database>, workspaceId: string, runId: string): Promise<RunWithSteps> {
+export async function cancelRun(
+  db: Kysely<Database>,
+  workspaceId: string,
+  runId: string,
+  onCancelled?: WithinChange,
+): Promise<RunWithSteps> {
   // Not found in the workspace: 404 before anything ends.
   await getRun(db, workspaceId, runId);
-  const ended = await db.transaction().execute((trx) => endRuns(trx, { runIds: [runId] }, 'exited'));
-  const run = await getRun(db, workspaceId, runId);
-  if (ended.length === 0 && run.status !== 'exited') {
-    throw new ConflictError(
-      `the run has already ended as ${run.status}: only a running or waiting run can be cancelled`,
-    );
-  }
-  return run;
+  await db.transaction().execute(async (trx) => {
+    const ended = await endRuns(trx, { runIds: [runId] }, 'exited');
+    if (ended.length === 0) {
+      const { status } = await getRun(trx, workspaceId, runId);
+      if (status !== 'exited')
+        throw new ConflictError(
+          `the run has already ended as ${status}: only a running or waiting run can be cancelled`,
+        );
+    }
+    await onCancelled?.(trx);
+  });
+  return getRun(db, workspaceId, runId);
 }

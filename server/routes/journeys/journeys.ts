@@ -15,7 +15,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { readableGraph } from '../../teams/access/journey-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
-import { auditWithin } from '../../teams/audit/audit.js';
+import { auditWithin, publishedDetails } from '../../teams/audit/audit.js';
 import * as s from './schemas.js';
 
 type IdParams = { id: string };
@@ -80,7 +80,10 @@ export async function journeysRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { template, ...body } = request.body;
-      return reply.code(201).send(await createJourney(db, workspaceOf(request), fromTemplate(body, template)));
+      const made = await createJourney(db, workspaceOf(request), fromTemplate(body, template), (trx, id) =>
+        auditWithin(request, trx, { object: id }),
+      );
+      return reply.code(201).send(made);
     },
   );
 
@@ -115,7 +118,9 @@ export async function journeysRoutes(app: FastifyInstance) {
     '/api/journeys/:id',
     { config: { bodyCheck: checkSettings }, schema: { ...one, body: s.patchBody, response: journeyAnswer } },
     async (request) => {
-      return updateJourney(db, workspaceOf(request), request.params.id, request.body);
+      return updateJourney(db, workspaceOf(request), request.params.id, request.body, (trx) =>
+        auditWithin(request, trx),
+      );
     },
   );
 
@@ -123,7 +128,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     '/api/journeys/:id',
     { schema: { ...one, response: { 204: { type: 'null' }, ...errorResponses(400, 404) } } },
     async (request, reply) => {
-      await archiveJourney(db, workspaceOf(request), request.params.id);
+      await archiveJourney(db, workspaceOf(request), request.params.id, (trx) => auditWithin(request, trx));
       return reply.code(204).send();
     },
   );
@@ -163,8 +168,14 @@ export async function journeysRoutes(app: FastifyInstance) {
         },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await publishJourney(db, registry, workspaceOf(request), request.params.id)),
+    async (request, reply) => {
+      const workspaceId = workspaceOf(request);
+      const { id } = request.params;
+      const published = await publishJourney(db, registry, workspaceId, id, async (trx, { version, graph }) =>
+        auditWithin(request, trx, { details: await publishedDetails(trx, workspaceId, id, version, graph) }),
+      );
+      return reply.code(201).send(published);
+    },
   );
 
   app.get<{ Params: IdParams & { version: number } }>(
@@ -205,7 +216,8 @@ export async function journeysRoutes(app: FastifyInstance) {
     app.post<{ Params: IdParams }>(
       `/api/journeys/:id/${action}`,
       { schema: { ...one, response: journeyAnswer } },
-      async (request) => setPaused(db, workspaceOf(request), request.params.id, action === 'pause'),
+      async (request) =>
+        setPaused(db, workspaceOf(request), request.params.id, action === 'pause', (trx) => auditWithin(request, trx)),
     );
   }
 

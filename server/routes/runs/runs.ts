@@ -11,6 +11,7 @@ import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { mayReadContacts, requireContactReads } from '../../teams/access/contact-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 const tags = ['runs'];
 const statuses = ['running', 'waiting', 'completed', 'failed', 'exited'];
@@ -217,6 +218,7 @@ export async function runsRoutes(app: FastifyInstance) {
   app.post<{ Params: { id: string } }>(
     '/api/runs/:id/cancel',
     { schema: { tags, params: idParams, response: { 200: runWithSteps, ...errorResponses(400, 404, 409) } } },
-    async (request) => shown(request, await cancelRun(db, workspaceOf(request), request.params.id)),
+    async (request) =>
+      shown(request, await cancelRun(db, workspaceOf(request), request.params.id, (trx) => auditWithin(request, trx))),
   );
 }

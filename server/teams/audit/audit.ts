@@ -124,9 +124,23 @@ export async function auditWithin(
 }
 
 /**
+ * `journey.published`'s details (teams.md): the version and its diff from the version before
+ * (from an empty graph for version 1), read in the publish's transaction.
+ */
+export async function publishedDetails(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  journeyId: string,
+  version: number,
+  graph: JourneyGraph,
+) {
+  const from = version > 1 ? await graphOf(trx, workspaceId, journeyId, version - 1) : EMPTY;
+  return { version, diff: diffGraphs(from, graph) };
+}
+
+/**
  * Records every successful state-changing request through /api (and every contact export)
- * before its answer leaves, with the version diff of a publish, unless its route recorded it
- * in its transaction (`auditWithin`).
+ * before its answer leaves, unless its route recorded it in its transaction (`auditWithin`).
  */
 export function auditHooks(app: FastifyInstance): void {
   const { db } = app.runtime;
@@ -139,15 +153,7 @@ export function auditHooks(app: FastifyInstance): void {
     if (request.auditWritten) return payload;
     const entry = entryOf(request, reply.statusCode, payload);
     if (!entry) return payload;
-    const { workspaceId, objectId: id } = entry;
-    let details: unknown = request.auditDetails ?? undefined;
-    if (entry.action === 'journey.published' && id && typeof payload === 'string') {
-      // Published versions never change: reading them after the commit reads what was published.
-      const version = (JSON.parse(payload) as { version: number }).version;
-      const from = version > 1 ? await graphOf(db, workspaceId, id, version - 1) : EMPTY;
-      details = { version, diff: diffGraphs(from, await graphOf(db, workspaceId, id, version)) };
-    }
-    await appendAudit(db, { ...entry, details });
+    await appendAudit(db, { ...entry, details: request.auditDetails ?? undefined });
     return payload;
   });
 }
