@@ -6,6 +6,7 @@ import {
   type HttpClient,
   type JsonObject,
   type PackageDefinition,
+  type ProviderAnswer,
   type ProviderContext,
   type ProviderEvent,
   type ProviderRequest,
@@ -107,6 +108,14 @@ const eventTypes = new Set<ProviderEvent['type']>([
   'sms.opted-in',
 ]);
 
+/** What `answer` answered, checked: null, or a body and its content type, both text. */
+function answerOf(value: unknown, type: string): ProviderAnswer | null {
+  if (value === null || value === undefined) return null;
+  const { contentType, body } = value as Partial<ProviderAnswer>;
+  if (typeof contentType === 'string' && typeof body === 'string') return { contentType, body };
+  throw new Error(`${type} events.answer did not answer null or { contentType, body } as text`);
+}
+
 /** What `parse` answered, checked: one event (an id and a known type) or null per record. */
 function parsedEvents(value: unknown, type: string): (ProviderEvent | null)[] {
   const event = (e: unknown) =>
@@ -158,6 +167,9 @@ function credentialThreaded(
             await hook('handshake', [wired(request), data], ctx.http, {});
           },
         }
+      : {}),
+    ...(events.answer
+      ? { answer: async (request: ProviderRequest) => answerOf(await hook('answer', [wired(request)], null), type) }
       : {}),
   };
   return {

@@ -3,6 +3,7 @@ import {
   type CredentialEvents,
   type JsonObject,
   NotFoundError,
+  type ProviderAnswer,
   type ProviderEvent,
   type ProviderRequest,
   ValidationError,
@@ -61,17 +62,21 @@ async function claimNonces(runtime: Runtime, provider: string, events: readonly 
   }
 }
 
+/** What a provider webhook is answered: the counts, or the body the provider expects instead. */
+export type ProviderWebhookAnswer = { tally: ProviderTally; answer: ProviderAnswer | null };
+
 /**
  * `POST /hooks/providers/<provider>`: reads the body in the provider's format (400 when it is
  * not), checks it against each credential of the provider's types (401 when none verifies it;
  * one without its verification fields verifies nothing), then stores its events in the
- * workspaces of the credentials that verified it.
+ * workspaces of the credentials that verified it, and asks the provider's `answer` what to
+ * answer (Twilio's TwiML for an incoming message), else the counts.
  */
 export async function takeProviderWebhook(
   runtime: Runtime,
   provider: string,
   request: ProviderRequest,
-): Promise<ProviderTally> {
+): Promise<ProviderWebhookAnswer> {
   const types = runtime.registry.eventCredentials(provider);
   const reader = types[0]?.events;
   if (!reader) throw new NotFoundError(`no provider ${provider}`);
@@ -110,7 +115,8 @@ export async function takeProviderWebhook(
   await claimNonces(runtime, provider, events);
   await confirmWith.events.handshake?.(request, confirmWith.data, ctx);
   // Verified (which may fetch a signing certificate) before it takes one of the ingest slots.
-  return runtime.ingestSlots(() =>
+  const tally = await runtime.ingestSlots(() =>
     recordProviderEvents(runtime.db, verifiedIn, provider, events, parsed.length - events.length, runtime.metrics),
   );
+  return { tally, answer: (await reader.answer?.(request)) ?? null };
 }

@@ -52,6 +52,9 @@ const credentials = `[{
         ...(e.kind === 'bounced' ? { kind: 'hard', status: '5.1.1' } : {}),
       });
     },
+    answer(request) {
+      return jsonBody(request).thanks ? { contentType: 'text/plain; charset=utf-8', body: 'thanks' } : null;
+    },
   },
 }, {
   type: 'acme.crashing', title: 'Acme Mail that crashes', schema: { type: 'object' },
@@ -261,6 +264,15 @@ describe("an installed package's event webhook, /hooks/providers/acme", () => {
     const bad = await post(notJson, sign(notJson));
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('invalid_json');
+  });
+
+  test('its events.answer, run in its thread, answers the body its provider expects instead of the counts', async () => {
+    const body = Buffer.from('{"events":[],"thanks":true}');
+    const res = await post(body, sign(body));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.body).toBe('thanks');
+    expect(flags.acmeLoaded).toBeUndefined();
   });
 
   test('a verify whose thread crashes answers 503, for the provider to send the request again', async () => {

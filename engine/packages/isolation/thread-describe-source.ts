@@ -26,7 +26,7 @@ function describeNode(node) {
 }
 
 // The functions of a credential type's parts that its threads run.
-const PARTS = { sender: ['send'], events: ['verify', 'parse', 'handshake'] };
+const PARTS = { sender: ['send'], events: ['verify', 'parse', 'handshake', 'answer'] };
 
 function describeCredential(credential) {
   if (!credential || typeof credential !== 'object') return null;

@@ -94,7 +94,7 @@ function dataOf(ctx: NodeContext<never>) {
 export interface CredentialCall {
   type: string;
   part: 'sender' | 'events';
-  fn: 'send' | 'verify' | 'parse' | 'handshake';
+  fn: 'send' | 'verify' | 'parse' | 'handshake' | 'answer';
   args: unknown[];
   ctxData?: Record<string, unknown>;
 }

@@ -92,6 +92,7 @@ export {
   endpointOf,
   endpointSchema,
   jsonBody,
+  type ProviderAnswer,
   type ProviderContext,
   type ProviderEvent,
   type ProviderRequest,

@@ -62,6 +62,12 @@ export interface ProviderEvent {
   nonce?: string;
 }
 
+/** An answer a provider expects to its webhook in place of Waymark's JSON counts (Twilio's TwiML). */
+export interface ProviderAnswer {
+  contentType: string;
+  body: string;
+}
+
 /** What an event webhook's checks may use: Waymark's outgoing HTTP (to fetch a signing certificate). */
 export interface ProviderContext {
   http: HttpClient;
@@ -73,13 +79,16 @@ export interface ProviderContext {
  * provider's format and answers one entry per record, `null` for a record of no interest
  * (counted `ignored`); `verify` answers whether this credential's data authenticates the request.
  * `handshake`, when given, runs once for a verified request before its events are stored: for
- * a provider that asks the receiver to confirm a subscription (Amazon SNS).
+ * a provider that asks the receiver to confirm a subscription (Amazon SNS). `answer`, when given,
+ * runs once the events are stored and names the body the provider expects in return (an
+ * incoming message's TwiML for Twilio); null keeps Waymark's JSON counts.
  */
 export interface CredentialEvents {
   provider: string;
   verify(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): boolean | Promise<boolean>;
   parse(request: ProviderRequest): (ProviderEvent | null)[] | Promise<(ProviderEvent | null)[]>;
   handshake?(request: ProviderRequest, data: JsonObject, ctx: ProviderContext): Promise<void>;
+  answer?(request: ProviderRequest): ProviderAnswer | null | Promise<ProviderAnswer | null>;
 }
 
 /**

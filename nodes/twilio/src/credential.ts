@@ -1,12 +1,12 @@
 import { defineCredential, endpointSchema } from '@waymark/sdk';
-import { parseTwilio, verifyTwilio } from './events.js';
+import { answerTwilio, parseTwilio, verifyTwilio } from './events.js';
 import { sendTwilio } from './send.js';
 
 /** A Twilio account: sends SMS from a number or a messaging service; its auth token signs callbacks. */
 export default defineCredential({
   type: 'twilio.account',
   title: 'Twilio account',
-  description: 'Sends SMS through Twilio and takes its message status callbacks.',
+  description: 'Sends SMS through Twilio and takes its message status callbacks and incoming messages.',
   schema: {
     type: 'object',
     properties: {
@@ -25,5 +25,5 @@ export default defineCredential({
     additionalProperties: false,
   },
   sender: { channel: 'sms', send: sendTwilio },
-  events: { provider: 'twilio', verify: verifyTwilio, parse: parseTwilio },
+  events: { provider: 'twilio', verify: verifyTwilio, parse: parseTwilio, answer: answerTwilio },
 });

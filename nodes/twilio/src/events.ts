@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { type JsonObject, type ProviderEvent, type ProviderRequest, safeEqual, ValidationError } from '@waymark/sdk';
+import {
+  type JsonObject,
+  type ProviderAnswer,
+  type ProviderEvent,
+  type ProviderRequest,
+  safeEqual,
+  ValidationError,
+} from '@waymark/sdk';
 
 /**
  * Twilio signs the full callback URL followed by each form field's name and value, sorted by
@@ -39,6 +46,12 @@ function parseReply(form: URLSearchParams, sid: string): ProviderEvent | null {
   return { id: `${sid}:received`, type: optedOut ? 'sms.opted-out' : 'sms.opted-in', recipient: from, status: keyword };
 }
 
+/** An incoming message carries its text and, at most, the status `received`; a status callback, its status. */
+function isIncoming(form: URLSearchParams): boolean {
+  const status = form.get('MessageStatus');
+  return form.has('MessageSid') && form.has('Body') && (!status || status === 'received');
+}
+
 /**
  * A message status callback (`delivered`, or `undelivered` / `failed` with Twilio's
  * `ErrorCode`; others ignored), or an incoming message: a STOP or START reply (`parseReply`).
@@ -47,8 +60,7 @@ export function parseTwilio(request: ProviderRequest): (ProviderEvent | null)[] 
   const form = new URLSearchParams(request.rawBody.toString('utf8'));
   const sid = form.get('MessageSid');
   const status = form.get('MessageStatus');
-  // An incoming message carries its text and, at most, the status `received`.
-  if (sid && form.has('Body') && (!status || status === 'received')) return [parseReply(form, sid)];
+  if (sid && isIncoming(form)) return [parseReply(form, sid)];
   if (!sid || !status) {
     throw new ValidationError('the body is no Twilio status callback or incoming message', [
       {
@@ -64,4 +76,17 @@ export function parseTwilio(request: ProviderRequest): (ProviderEvent | null)[] 
     return [{ ...common, type: 'sms.failed', ...(code ? { code } : {}) }];
   }
   return [null];
+}
+
+/**
+ * An empty TwiML response, which sends no reply: Twilio expects TwiML in answer to an incoming
+ * message and logs error 12300 (Invalid Content-Type) for anything else; it confirms a STOP itself.
+ */
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+/** The answer to an incoming message: TwiML. A status callback's body is ignored by Twilio: JSON counts as for any provider. */
+export function answerTwilio(request: ProviderRequest): ProviderAnswer | null {
+  return isIncoming(new URLSearchParams(request.rawBody.toString('utf8')))
+    ? { contentType: 'text/xml; charset=utf-8', body: EMPTY_TWIML }
+    : null;
 }

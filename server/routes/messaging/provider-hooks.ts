@@ -33,23 +33,27 @@ export async function providerHooksRoutes(app: FastifyInstance) {
       schema: {
         tags: ['webhooks'],
         security: [],
-        summary: 'Take delivery, bounce, complaint and SMS status events from a sending provider',
+        summary:
+          'Take delivery, bounce, complaint and SMS status events from a sending provider (a Twilio incoming message is answered with TwiML)',
         params: { type: 'object', properties: { provider: { type: 'string' } }, required: ['provider'] },
         response: { 200: answerSchema, ...errorResponses(400, 404, 413) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(request.headers)) {
         headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      return takeProviderWebhook(runtime, request.params.provider, {
+      const { tally, answer } = await takeProviderWebhook(runtime, request.params.provider, {
         url: request.url,
         publicUrl: `${runtime.config.publicUrl}${request.url}`,
         headers,
         rawBody,
       });
+      // The body its provider expects instead of the counts (Twilio: TwiML for an incoming message).
+      if (answer) return reply.type(answer.contentType).send(answer.body);
+      return tally;
     },
   );
 }

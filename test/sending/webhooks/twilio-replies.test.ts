@@ -22,6 +22,11 @@ function reply(sid: string, from: string, body: string, extra: Record<string, st
     To: ourNumber,
     ...extra,
   };
+  return post(fields);
+}
+
+/** Posts a form to the Twilio webhook signed as Twilio signs it. */
+function post(fields: Record<string, string>) {
   const signed = Object.keys(fields)
     .sort()
     .map((k) => k + fields[k])
@@ -59,7 +64,7 @@ describe('SMS replies to a Twilio number: STOP and START', () => {
   test('a STOP reply unsubscribes the sender’s number, recorded as sms.opted-out and consent.changed', async () => {
     const contactId = await contactWithPhone('+358401110001');
     const res = await reply('SM1001', '+358401110001', ' stop ');
-    expect(res.json()).toEqual({ recorded: 1, duplicates: 0, unmatched: 0, ignored: 0 });
+    expect(res.statusCode).toBe(200);
     expect(await smsConsent(contactId)).toMatchObject({ status: 'unsubscribed', source: 'sms-reply' });
     const [stopped] = await eventsOf(hooks.t.runtime, contactId, 'sms.opted-out');
     expect(stopped?.properties).toEqual({ messageId: null, nodeId: null, provider: 'twilio', keyword: 'STOP' });
@@ -71,12 +76,12 @@ describe('SMS replies to a Twilio number: STOP and START', () => {
     let sid = 2000;
     for (const word of ['STOPALL', 'unsubscribe', 'Cancel', 'END', 'QUIT', 'REVOKE', 'OPTOUT']) {
       await reply(`SM${sid++}`, '+358401110002', 'START');
-      expect((await reply(`SM${sid++}`, '+358401110002', word)).json()).toMatchObject({ recorded: 1 });
+      expect((await reply(`SM${sid++}`, '+358401110002', word)).statusCode).toBe(200);
       expect((await smsConsent(contactId)).status).toBe('unsubscribed');
     }
     for (const word of ['START', 'yes', 'Unstop']) {
       await reply(`SM${sid++}`, '+358401110002', 'STOP');
-      expect((await reply(`SM${sid++}`, '+358401110002', word)).json()).toMatchObject({ recorded: 1 });
+      expect((await reply(`SM${sid++}`, '+358401110002', word)).statusCode).toBe(200);
       expect(await smsConsent(contactId)).toMatchObject({ status: 'subscribed', source: 'sms-reply' });
     }
   });
@@ -88,31 +93,27 @@ describe('SMS replies to a Twilio number: STOP and START', () => {
     const [stopped] = await eventsOf(hooks.t.runtime, contactId, 'sms.opted-out');
     expect(stopped?.properties).toMatchObject({ keyword: 'STOP' });
     // HELP changes nothing.
-    expect((await reply('SM3002', '+358401110003', 'INFO', { OptOutType: 'HELP' })).json()).toMatchObject({
-      ignored: 1,
-    });
+    expect((await reply('SM3002', '+358401110003', 'INFO', { OptOutType: 'HELP' })).statusCode).toBe(200);
+    expect((await smsConsent(contactId)).status).toBe('unsubscribed');
+    expect(await eventsOf(hooks.t.runtime, contactId, 'sms.opted-out')).toHaveLength(1);
   });
 
   test('any other reply is ignored: a sentence holding the word is no keyword', async () => {
     const contactId = await contactWithPhone('+358401110004');
-    expect((await reply('SM4001', '+358401110004', 'please stop texting me')).json()).toEqual({
-      recorded: 0,
-      duplicates: 0,
-      unmatched: 0,
-      ignored: 1,
-    });
+    expect((await reply('SM4001', '+358401110004', 'please stop texting me')).statusCode).toBe(200);
     expect((await smsConsent(contactId)).status).toBe('unknown');
+    expect(await eventsOf(hooks.t.runtime, contactId, 'sms.opted-out')).toHaveLength(0);
   });
 
   test('the same reply delivered twice is recorded once', async () => {
     const contactId = await contactWithPhone('+358401110005');
     await reply('SM5001', '+358401110005', 'STOP');
-    expect((await reply('SM5001', '+358401110005', 'STOP')).json()).toMatchObject({ recorded: 0, duplicates: 1 });
+    expect((await reply('SM5001', '+358401110005', 'STOP')).statusCode).toBe(200);
     expect(await eventsOf(hooks.t.runtime, contactId, 'sms.opted-out')).toHaveLength(1);
   });
 
   test('a number no contact holds is unmatched, and a forged reply is 401', async () => {
-    expect((await reply('SM6001', '+358401119999', 'STOP')).json()).toMatchObject({ unmatched: 1 });
+    expect((await reply('SM6001', '+358401119999', 'STOP')).statusCode).toBe(200);
     const forged = await hooks.post(
       'twilio',
       new URLSearchParams({ MessageSid: 'SM6002', Body: 'STOP', From: '+358401110001' }).toString(),
@@ -122,5 +123,39 @@ describe('SMS replies to a Twilio number: STOP and START', () => {
       },
     );
     expect(forged.statusCode).toBe(401);
+  });
+});
+
+// Twilio expects TwiML in answer to an incoming message (twilio.com/docs/usage/webhooks/messaging-webhooks);
+// anything else is logged as error 12300 (Invalid Content-Type). An empty <Response> sends no reply:
+// Twilio itself confirms a STOP.
+describe('the answer to an incoming message', () => {
+  const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+  test('a STOP reply is answered 200 text/xml with an empty TwiML response', async () => {
+    await contactWithPhone('+358401110007');
+    const res = await reply('SM7001', '+358401110007', 'STOP');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/xml/);
+    expect(res.body).toBe(EMPTY_TWIML);
+  });
+
+  test('so is any other reply, an unknown number and a repeat', async () => {
+    await contactWithPhone('+358401110008');
+    for (const res of [
+      await reply('SM8001', '+358401110008', 'What is this?'),
+      await reply('SM8002', '+358401118888', 'STOP'),
+      await reply('SM8002', '+358401118888', 'STOP'),
+    ]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/xml/);
+      expect(res.body).toBe(EMPTY_TWIML);
+    }
+  });
+
+  test('a status callback keeps its JSON counts (Twilio ignores that body)', async () => {
+    const res = await post({ AccountSid: `AC${'c'.repeat(32)}`, MessageSid: 'SM9001', MessageStatus: 'sent' });
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.json()).toEqual({ recorded: 0, duplicates: 0, unmatched: 0, ignored: 1 });
   });
 });
