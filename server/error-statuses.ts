@@ -23,6 +23,7 @@ export const ERROR_STATUSES: Record<string, number> = {
   headers_too_large: 431,
   internal_error: 500,
   delivery_failed: 502,
+  trigger_failed: 502,
   registry_unavailable: 502,
   unavailable: 503,
 };

@@ -11,7 +11,7 @@ import { credentialSecrets } from './secret-fields.js';
  * learns nothing about other credentials.
  */
 export async function readCredential(
-  scope: StepScope,
+  scope: Pick<StepScope, 'db' | 'workspaceId' | 'runtime'>,
   credentialId: string,
   usable: (type: string) => boolean,
   refusal: string,

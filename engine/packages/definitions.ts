@@ -6,13 +6,19 @@ import {
   type HttpClient,
   type JsonObject,
   type PackageDefinition,
+  type PollResult,
+  type PollTrigger,
   type ProviderAnswer,
   type ProviderContext,
   type ProviderEvent,
   type ProviderRequest,
   RetryableError,
+  type TriggerContext,
   WaymarkError,
+  type WebhookTrigger,
+  type WebhookTriggerResult,
 } from '@waymark/sdk';
+import { TriggerFailedError } from '../runs/triggers/errors.js';
 import { callsDefinitions, definitionOf, type PackageDescription } from './description.js';
 import type { Materialized } from './files.js';
 import { DefinitionThread } from './isolation/definition-calls.js';
@@ -23,6 +29,7 @@ import {
   type Failure,
   LOAD_LIMIT_MS,
   PackageThreads,
+  type TriggerCall,
 } from './isolation/thread-run.js';
 
 /** Beyond the thread's own limits, so that the thread's `step.timeout` is the one the step gets. */
@@ -72,6 +79,7 @@ export function threaded(pkg: PackageDefinition, files: Materialized, defaultTim
     const target = { type: node.type, version: node.version, limitMs };
     return {
       ...node,
+      ...triggerThreaded(node, threads, limitMs),
       // An attempt may wait for a thread (up to QUEUE_LIMIT_MS) and a new thread loads the
       // package (up to LOAD_LIMIT_MS) before its `run`'s limit starts.
       timeoutMs: QUEUE_LIMIT_MS + LOAD_LIMIT_MS + limitMs + GRACE_MS,
@@ -80,6 +88,69 @@ export function threaded(pkg: PackageDefinition, files: Materialized, defaultTim
   });
   const credentials = pkg.credentials?.map((credential) => credentialThreaded(credential, threads, defaultTimeoutMs));
   return { ...pkg, nodes, ...(credentials ? { credentials } : {}) };
+}
+
+/**
+ * A trigger's `webhook.handle` and `poll` functions, run in the package's threads (contract
+ * packages.md "Isolation and reach"): `handle` under the node's `timeoutMs`, else
+ * `HOOK_LIMIT_MS` (a provider waits for the answer); `poll.run` and `poll.every` under the
+ * node's time limit. A timeout or a crash fails the call with `TriggerFailedError`.
+ */
+function triggerThreaded(
+  node: AnyNodeDefinition,
+  threads: PackageThreads,
+  limitMs: number,
+): Pick<AnyNodeDefinition, 'webhook' | 'poll'> {
+  const { type, version, webhook, poll } = node;
+  const failed: Failure = (message) => new TriggerFailedError(message);
+  const own = typeof node.timeoutMs === 'number' && node.timeoutMs > 0;
+  const call = (fn: TriggerCall['fn'], args: unknown[], ctxData: Record<string, unknown>) => ({
+    type,
+    version,
+    fn,
+    args,
+    ctxData,
+  });
+  const data = (ctx: TriggerContext<unknown>) => ({ params: ctx.params, now: ctx.now().getTime() });
+  const threadedWebhook: WebhookTrigger<never> | undefined = webhook && {
+    handle: async (request, ctx) =>
+      (await threads.trigger(
+        call('handle', [request], data(ctx)),
+        { credentials: ctx.credentials },
+        ctx.log,
+        own ? limitMs : HOOK_LIMIT_MS,
+        failed,
+      )) as WebhookTriggerResult,
+  };
+  const every = poll?.every;
+  const threadedPoll: PollTrigger<never> | undefined = poll && {
+    ...(typeof every === 'function'
+      ? {
+          every: (async (params: unknown) =>
+            threads.trigger(
+              call('every', [], { params, now: Date.now() }),
+              { credentials: null },
+              undefined,
+              limitMs,
+              failed,
+            )) as unknown as (params: never) => string,
+        }
+      : every !== undefined
+        ? { every }
+        : {}),
+    run: async (ctx) =>
+      (await threads.trigger(
+        call('run', [], { ...data(ctx), state: ctx.state }),
+        { credentials: ctx.credentials, http: ctx.http },
+        ctx.log,
+        limitMs,
+        failed,
+      )) as PollResult,
+  };
+  return {
+    ...(threadedWebhook ? { webhook: threadedWebhook } : {}),
+    ...(threadedPoll ? { poll: threadedPoll } : {}),
+  };
 }
 
 /**

@@ -116,10 +116,25 @@ const runsInThreads: AnyNodeDefinition['run'] = async () => {
   throw new DefinitionCallError("an installed package's run goes through its threads");
 };
 
+/** Stands for a trigger's function until `threaded` sends it to the package's threads. */
+const triggerInThreads = async (): Promise<never> => {
+  throw new DefinitionCallError("an installed package's trigger functions go through its threads");
+};
+
+/** A trigger's `webhook` or `poll` as described (`{ functions, every? }`): its functions standing for the package's own. */
+function triggerPartOf(described: unknown): unknown {
+  if (!described || typeof described !== 'object') return described;
+  const { functions, invalid, ...data } = described as PartDescription & { every?: unknown };
+  if (invalid) return 'not an object';
+  return { ...data, ...Object.fromEntries((functions ?? []).map((fn) => [fn, triggerInThreads])) };
+}
+
 function nodeOf(node: NodeDescription | null, calls: DefinitionThread): AnyNodeDefinition {
   // Left as it is for the registry's checks to name what is wrong.
   if (!node) return node as unknown as AnyNodeDefinition;
   const definition: Record<string, unknown> = { ...node.fields };
+  for (const part of ['webhook', 'poll'] as const)
+    if (definition[part] !== undefined) definition[part] = triggerPartOf(definition[part]);
   const target = { type: String(node.fields.type), version: Number(node.fields.version) };
   for (const field of node.functions) {
     if (field === 'run') definition.run = runsInThreads;

@@ -1,4 +1,10 @@
-import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
+import {
+  type AnyNodeDefinition,
+  type CredentialDefinition,
+  type ErrorDetail,
+  type PackageDefinition,
+  parseDuration,
+} from '@waymark/sdk';
 import { compileParams } from '../graph/params-schema.js';
 
 /** The part of a type before its first dot: `acme` in `acme.shout`. */
@@ -27,6 +33,30 @@ export function nodeProblem(node: AnyNodeDefinition): string | null {
     return `${name}: outputs must be a list or a function`;
   if (node.validate !== undefined && typeof node.validate !== 'function')
     return `${name}: validate must be a function when given`;
+  return triggerPartsProblem(node, name);
+}
+
+/**
+ * What is wrong with a node's `webhook` or `poll` (SDK README "Triggers"): only a trigger
+ * has them; `webhook` has `handle`, `poll` has `run` and an `every` that is a function or an
+ * ISO 8601 duration. A trigger with neither is allowed: its runs start as the engine starts
+ * its own triggers' (`core.event`…) or from test runs.
+ */
+function triggerPartsProblem(node: AnyNodeDefinition, name: string): string | null {
+  const { webhook, poll } = node;
+  if ((webhook !== undefined || poll !== undefined) && node.kind !== 'trigger')
+    return `${name}: only a trigger (kind: 'trigger') may have webhook or poll`;
+  if (webhook !== undefined && (typeof webhook !== 'object' || typeof webhook?.handle !== 'function'))
+    return `${name}: webhook must be { handle(request, ctx) }`;
+  if (poll === undefined) return null;
+  if (typeof poll !== 'object' || typeof poll?.run !== 'function') return `${name}: poll must be { run(ctx), every? }`;
+  const { every } = poll;
+  if (
+    every !== undefined &&
+    typeof every !== 'function' &&
+    !(typeof every === 'string' && parseDuration(every) !== null)
+  )
+    return `${name}: poll.every must be an ISO 8601 duration (PT5M) or a function of the params returning one`;
   return null;
 }
 

@@ -1,6 +1,7 @@
 /**
  * JavaScript of the package thread's description of its package (`describe`: a plain-data
- * picture of its nodes and credential types, the functions only named) and of the answers of
+ * picture of its nodes and credential types, the functions only named, a trigger's `webhook`
+ * and `poll` as `{ functions, every? }`) and of the answers of
  * its definition functions (`define`), part of the thread's program (thread-source.ts). It
  * expects `serialize` in scope.
  */
@@ -22,8 +23,22 @@ function describeNode(node) {
     if (typeof value === 'function') functions.push(field);
     else if (value !== undefined) fields[field] = value;
   }
+  // A trigger's webhook and poll: which of their functions it has (and poll's every when a text).
+  for (const [part, fns] of Object.entries(TRIGGER_PARTS)) {
+    const value = node[part];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'object') fields[part] = { invalid: true, functions: [] };
+    else
+      fields[part] = {
+        ...(typeof value.every === 'string' ? { every: value.every } : {}),
+        functions: fns.filter((fn) => typeof value[fn] === 'function'),
+      };
+  }
   return { fields: plain(fields), functions };
 }
+
+// The functions of a trigger's parts that its threads run.
+const TRIGGER_PARTS = { webhook: ['handle'], poll: ['run', 'every'] };
 
 // The functions of a credential type's parts that its threads run.
 const PARTS = { sender: ['send'], events: ['verify', 'parse', 'handshake', 'answer'] };

@@ -4,6 +4,8 @@ import {
   type NodeContext,
   NodeError,
   RetryableError,
+  TRIGGER_REFUSED,
+  TriggerRefusal,
   WaymarkError,
 } from '@waymark/sdk';
 import type { CallChannel, HostPlace, PackageHosts, PackageThread } from './package-hosts.js';
@@ -34,6 +36,8 @@ interface SerializedError {
   stepCode?: string;
   retryable?: boolean;
   retryAfterMs?: number;
+  /** A trigger's refusal: the HTTP status it answers. */
+  status?: number;
   output?: Record<string, unknown>;
   details?: { path?: string; message: string }[];
 }
@@ -76,6 +80,7 @@ function revive(e: SerializedError): Error {
       ? new RetryableError(e.message, { ...options, ...delayOf(e.retryAfterMs) })
       : new NodeError(e.message, options);
   }
+  if (e.code === TRIGGER_REFUSED && typeof e.status === 'number') return new TriggerRefusal(e.status, e.message);
   // A service's refusal stays final; a plain throw is retried, as in the main thread (`node.exception`).
   if (e.code) return new WaymarkError(e.code, e.message, e.details ?? []);
   return new Error(e.message);
@@ -97,6 +102,17 @@ export interface CredentialCall {
   fn: 'send' | 'verify' | 'parse' | 'handshake' | 'answer';
   args: unknown[];
   ctxData?: Record<string, unknown>;
+}
+
+/** A call of a trigger's function in a package's thread (`PackageThreads.trigger`). */
+export interface TriggerCall {
+  type: string;
+  version: number;
+  fn: 'handle' | 'run' | 'every';
+  /** `handle`: the request. */
+  args: unknown[];
+  /** Plain data of its ctx: `params`, `now` (ms), a poll's `state`. */
+  ctxData: Record<string, unknown>;
 }
 
 /** What an attempt's thread reaches in this thread: its services, its log, its abort signal. */
@@ -186,6 +202,26 @@ export class PackageThreads {
     const work = { credential: type, part, fn, args, ctxData: ctxData ?? null };
     const what = `${type} ${part}.${fn}`;
     return this.#attempt(work, { signal: NEVER, services: http ? { http } : {}, what }, limitMs, failed);
+  }
+
+  /**
+   * A trigger's `webhook.handle`, `poll.run` or `poll.every`, run as a node's `run` is: in one of
+   * the threads, under `limitMs` from when it starts there; its `ctx.credentials` (and a poll's
+   * `ctx.http`) answered by `services`, its lines written to `log`. A timeout or a crash fails it
+   * with the error `failed` makes of its message; a thrown error keeps its class and code (a
+   * `TriggerRefusal` its status).
+   */
+  trigger(
+    call: TriggerCall,
+    services: { credentials: unknown; http?: HttpClient },
+    log: NodeContext<never>['log'] | undefined,
+    limitMs: number,
+    failed: Failure,
+  ): Promise<unknown> {
+    const { type, version, fn, args, ctxData } = call;
+    const work = { trigger: type, version, fn, args, ctxData };
+    const what = `${type}@${version} ${fn === 'handle' ? 'webhook' : 'poll'}.${fn}`;
+    return this.#attempt(work, { signal: NEVER, ...(log ? { log } : {}), services, what }, limitMs, failed);
   }
 
   async #attempt(work: object, host: AttemptHost, limitMs: number, failed: Failure | null): Promise<unknown> {

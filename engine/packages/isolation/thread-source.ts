@@ -18,7 +18,8 @@ import { LOCK_REACH_SOURCE } from './thread-reach-source.js';
  * `validate`, `readsContact`, `readsSteps`), each answer posted before the flag is raised, so
  * that the main thread can wait for it synchronously (definition-calls.ts). An `attempt` that
  * names a `credential` calls that type's `sender.send` or `events.verify` / `parse` /
- * `handshake` instead of a node's `run`, served and timed the same way (`callCredential`).
+ * `handshake` instead of a node's `run`, served and timed the same way (`callCredential`); one
+ * that names a `trigger`, a node's `webhook.handle` or `poll.run` / `poll.every` (`callTrigger`).
  *
  * Before anything is imported, the thread locks what it may connect to (`lockReach`,
  * thread-reach-source.ts), that it may not listen (`lockListening`, thread-listen-source.ts)
@@ -93,6 +94,7 @@ function serialize(error) {
     stepCode: forbidden ? 'step.forbidden' : own && typeof e.stepCode === 'string' ? e.stepCode : undefined,
     retryable: own && e.retryable === true,
     retryAfterMs: own && typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
+    status: own && typeof e.status === 'number' ? e.status : undefined,
     output: own && e.output && typeof e.output === 'object' ? JSON.parse(JSON.stringify(e.output)) : undefined,
     details: own && Array.isArray(e.details) ? JSON.parse(JSON.stringify(e.details)) : undefined,
   };
@@ -151,6 +153,27 @@ async function callCredential({ attempt, credential, part, fn, args, ctxData }) 
   return target[fn](...all);
 }
 
+// A trigger's webhook.handle, poll.run or poll.every (\`trigger\` names the node type): its ctx is
+// the params and clock of \`ctxData\`, the credentials service and, for a poll, Waymark's HTTP client.
+async function callTrigger({ attempt, trigger, version, fn, args, ctxData }) {
+  const pkg = await loaded;
+  const node = pkg && pkg.nodes.find((n) => n && n.type === trigger && n.version === version);
+  const part = node && (fn === 'handle' ? node.webhook : node.poll);
+  const target = part && part[fn];
+  if (typeof target !== 'function') throw new Error(trigger + '@' + version + ' has no ' + (fn === 'handle' ? 'webhook' : 'poll') + '.' + fn + ' any more');
+  const startedAt = Date.now();
+  const own = services(attempt);
+  const ctx = {
+    params: ctxData.params,
+    ...(fn === 'run' ? { state: ctxData.state, http: own.http } : {}),
+    credentials: own.credentials,
+    now: () => new Date(ctxData.now + (Date.now() - startedAt)),
+    log: { debug: log(attempt, 'debug'), info: log(attempt, 'info'), warn: log(attempt, 'warn'), error: log(attempt, 'error') },
+  };
+  parentPort.postMessage({ kind: 'started', attempt });
+  return fn === 'every' ? target(ctxData.params) : target(...args, ctx);
+}
+
 async function run({ attempt, type, version, data }) {
   const pkg = await loaded;
   const node = pkg && pkg.nodes.find((n) => n.type === type && n.version === version);
@@ -199,7 +222,7 @@ parentPort.on('message', (message) => {
   }
   if (message.kind === 'attempt') {
     current = { attempt: message.attempt, controller: new AbortController() };
-    (message.credential ? callCredential(message) : run(message)).then(
+    (message.trigger ? callTrigger(message) : message.credential ? callCredential(message) : run(message)).then(
       (value) => answer(message.attempt, { ok: true, value }),
       (error) => answer(message.attempt, { ok: false, error: serialize(error) }),
     );

@@ -61,9 +61,17 @@ export class WebhookAccepter {
     return answer;
   }
 
-  /** Throws ValidationError for a malformed identity, StaleWebhookTargetError when the journey changed. */
-  async accept(target: WebhookTarget, payload: JsonObject, idempotencyKey: string | null): Promise<WebhookAnswer> {
-    const raw = identityOf(payload);
+  /**
+   * Throws ValidationError for a malformed identity, StaleWebhookTargetError when the journey
+   * changed. The run's contact is the one `raw` names: by default the payload's identity fields
+   * (a package trigger names its start's `contact`).
+   */
+  async accept(
+    target: WebhookTarget,
+    payload: JsonObject,
+    idempotencyKey: string | null,
+    raw: ContactIdentity | null = identityOf(payload),
+  ): Promise<WebhookAnswer> {
     const identity = raw ? normalizeIdentity(raw) : null;
     if (idempotencyKey !== null) return this.#keyedHere(target, raw, payload, idempotencyKey);
     if (raw && identity?.timezone !== undefined) return this.#writing(target, raw, payload);

@@ -1,11 +1,12 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
+import { type AnyNodeDefinition, type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
 import type { ValidateFunction } from 'ajv';
 import type { Kysely } from 'kysely';
 import type { ContactIdentity } from '../../contacts/identity/bind.js';
 import type { Database } from '../../db/database.js';
 import { compilePayloadSchema } from '../../graph/payload-schema.js';
 import type { GraphNode } from '../../graph/types.js';
+import type { NodeRegistry } from '../../registry/registry.js';
 import { type CompiledVersion, loadVersion } from '../versions.js';
 
 /** A webhook trigger ready to take calls: its journey's live version and compiled schema. */
@@ -18,6 +19,11 @@ export interface WebhookTarget {
   node: GraphNode;
   secret: string;
   validate: ValidateFunction | null;
+  /**
+   * A package's webhook trigger (a node whose definition has `webhook`): its definition, whose
+   * `handle` authenticates and answers calls. Null for `core.webhook`, checked by its secret.
+   */
+  trigger: AnyNodeDefinition | null;
   /** Served from memory: the journey may have changed since (see `webhookTarget`). */
   cached: boolean;
 }
@@ -56,7 +62,9 @@ const targets = new Map<string, WebhookTarget>();
 
 /**
  * The webhook node `nodeId` of the journey's published version; NotFoundError for an unknown
- * or unpublished journey, an archived one, or a node that is not a `core.webhook` trigger.
+ * or unpublished journey, an archived one, or a node that is neither a `core.webhook` trigger
+ * nor a trigger whose definition (in `registry`, as the version pins its packages) declares
+ * `webhook`.
  * Live targets come from memory (`cached`): the statement that starts the run checks that
  * the journey is still live on that version, and a caller about to refuse a call on a cached
  * target asks again with `fresh`, so no answer rests on a stale secret, status or schema.
@@ -65,7 +73,7 @@ export async function webhookTarget(
   db: Kysely<Database>,
   journeyId: string,
   nodeId: string,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; registry?: NodeRegistry } = {},
 ): Promise<WebhookTarget> {
   // A UUID in any case names the journey: the target carries its id as stored (metrics, runs).
   const key = `${journeyId.toLowerCase()}\u0000${nodeId}`;
@@ -81,7 +89,10 @@ export async function webhookTarget(
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
   const version = await loadVersion(db, journey.id, journey.published_version);
   const node = version?.nodes.get(nodeId);
-  if (!version || !node || node.type !== 'core.webhook')
+  const definition =
+    node && version ? options.registry?.get(node.type, node.version, version.packages)?.definition : null;
+  const trigger = definition?.kind === 'trigger' && definition.webhook ? definition : null;
+  if (!version || !node || (node.type !== 'core.webhook' && !trigger))
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
   const secret = typeof node.params?.secret === 'string' ? node.params.secret : '';
   const validate = compiledSchema(version, node);
@@ -93,6 +104,7 @@ export async function webhookTarget(
     node,
     secret,
     validate,
+    trigger,
     cached: false,
   };
   if (target.status === 'live') {

@@ -2,6 +2,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { NodeContext, RunResult } from './context.js';
 import type { ErrorDetail } from './errors.js';
 import type { JsonValue } from './json.js';
+import type { PollTrigger, WebhookTrigger } from './triggers.js';
 
 export type NodeKind = 'trigger' | 'action' | 'condition' | 'wait';
 
@@ -125,6 +126,36 @@ interface NodeDefinitionBase<S extends ParamsSchema> {
    *     : [{ path: '/variants', message: 'the weights must sum to 100' }],
    */
   validate?(params: ParamsOf<S>): ErrorDetail[];
+  /**
+   * A trigger's calls from outside: its journey's hook URL, `POST /hooks/<journeyId>/<nodeId>`,
+   * reaches `handle`, which authenticates the call and says which runs start (README "Triggers").
+   *
+   * @example
+   * webhook: {
+   *   async handle(request, ctx) {
+   *     const { secret } = await ctx.credentials.get<{ secret: string }>(ctx.params.account);
+   *     if (request.headers['x-acme-token'] !== secret) refuse(401, 'the Acme token does not match');
+   *     const order = request.json as { id: string; email: string };
+   *     return { starts: [{ payload: { order }, contact: { email: order.email }, idempotencyKey: order.id }] };
+   *   },
+   * },
+   */
+  webhook?: WebhookTrigger<ParamsOf<S>>;
+  /**
+   * A trigger the engine polls for each live journey using it, when due (`every`, default
+   * `PT5M`): one run starts per item whose `key` the journey's node has not seen (README "Triggers").
+   *
+   * @example
+   * poll: {
+   *   every: 'PT10M',
+   *   async run(ctx) {
+   *     const res = await ctx.http.request({ method: 'GET', url: `https://api.acme.example/orders?after=${ctx.state ?? ''}` });
+   *     const orders = res.body as { id: string; email: string }[];
+   *     return { items: orders.map((o) => ({ key: o.id, payload: { order: o }, contact: { email: o.email } })), state: orders.at(-1)?.id ?? ctx.state };
+   *   },
+   * },
+   */
+  poll?: PollTrigger<ParamsOf<S>>;
 }
 
 /** A node whose outputs are fixed: `next` must name one of them. */
@@ -148,7 +179,9 @@ export type NodeDefinition<S extends ParamsSchema, O extends string> =
  * Params are checked against `params` with ajv before `run` sees them.
  */
 export interface AnyNodeDefinition
-  extends Omit<NodeDefinitionBase<ParamsSchema>, 'validate' | 'readsContact' | 'readsSteps'> {
+  extends Omit<NodeDefinitionBase<ParamsSchema>, 'validate' | 'readsContact' | 'readsSteps' | 'webhook' | 'poll'> {
+  webhook?: WebhookTrigger<never>;
+  poll?: PollTrigger<never>;
   outputs: readonly string[] | ((params: never) => string[]);
   validate?: (params: never) => ErrorDetail[];
   readsContact?: boolean | ((params: never) => boolean);

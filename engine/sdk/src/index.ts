@@ -134,4 +134,19 @@ export {
   withoutLinkMarks,
 } from './template-links.js';
 export { renderParams, templateKind, templateKindOf, templatesIn } from './template-params.js';
+export {
+  type PollContext,
+  type PollItem,
+  type PollResult,
+  type PollTrigger,
+  refuse,
+  TRIGGER_REFUSED,
+  type TriggerContact,
+  type TriggerContext,
+  TriggerRefusal,
+  type TriggerRequest,
+  type TriggerStart,
+  type WebhookTrigger,
+  type WebhookTriggerResult,
+} from './triggers.js';
 export { inDailyWindow, isTimeZone, nextWallClockTime, timeZoneName, type Weekday } from './wall-clock.js';

@@ -1,9 +1,20 @@
 import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { type JsonObject, RateLimitedError, ValidationError, WaymarkError } from '@waymark/sdk';
+import {
+  type AnyNodeDefinition,
+  type JsonObject,
+  type JsonValue,
+  RateLimitedError,
+  TriggerRefusal,
+  type TriggerRequest,
+  ValidationError,
+  WaymarkError,
+} from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUuid } from '../../../engine/db/ids.js';
 import { tracer } from '../../../engine/observability/trace-context.js';
 import { dispatcherFor } from '../../../engine/runs/dispatch.js';
+import { TriggerFailedError } from '../../../engine/runs/triggers/errors.js';
+import { type HandledCall, handleWebhookTrigger } from '../../../engine/runs/triggers/webhook-trigger.js';
 import { WebhookAccepter } from '../../../engine/runs/webhook/accept.js';
 import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../../engine/runs/webhook/await-response.js';
 import type { WebhookAnswer } from '../../../engine/runs/webhook/intake.js';
@@ -20,6 +31,17 @@ import { unstorableTextError } from '../../plugins/storable-text.js';
 import { hookSchema } from './hooks-schema.js';
 
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/** The error code a package trigger's `refuse(status, …)` answers with; another status is 400 `validation_failed`. */
+const REFUSAL_CODES: Readonly<Record<number, string>> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  422: 'schema_mismatch',
+  429: 'rate_limited',
+};
 
 /** A webhook call being answered: its span, and its journey once found. */
 interface Observed {
@@ -104,10 +126,11 @@ export async function hooksRoutes(app: FastifyInstance) {
       const { span, parent } = observe(request);
       return context.with(trace.setSpan(parent, span), async () => {
         if (!isUuid(journeyId)) return sendError(reply, 'not_found', `no published journey ${journeyId}`);
-        return accept(request, reply, await webhookTarget(db, journeyId, nodeId)).catch(async (error) => {
+        const { registry } = app.runtime;
+        return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { registry })).catch(async (error) => {
           // The journey changed since its target was cached: answer from what it is now.
           if (!(error instanceof StaleWebhookTargetError)) throw error;
-          return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { fresh: true }));
+          return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { fresh: true, registry }));
         });
       });
     },
@@ -129,10 +152,9 @@ export async function hooksRoutes(app: FastifyInstance) {
       return answer();
     };
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const header = (name: string) => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
+    const header = (name: string) => textHeader(request, name);
+    // A package's trigger authenticates its calls itself, in its handler.
+    if (target.trigger) return acceptTriggerCall(request, reply, target, raw, refuse);
     const webhookId = header('webhook-id');
     const verdict = webhookVerdict(
       target.secret,
@@ -164,20 +186,8 @@ export async function hooksRoutes(app: FastifyInstance) {
     // place under the rate limit: a sender retrying an accepted call is not refused for it.
     const replayed = key === null ? null : await accepter.replay(target, key);
     if (replayed) return respond(request, reply, target, replayed);
-    if (target.status === 'paused')
-      return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
-    const limit = target.version.settings.webhookRateLimit;
-    const limitKey = limit ? JSON.stringify([limit.max, limit.window]) : null;
-    let rate = call?.rate;
-    if (!rate || rate.limit !== limitKey) {
-      rate = { limit: limitKey, refused: await rateRefusal(target) };
-      if (call) call.rate = rate;
-    }
-    const { refused } = rate;
-    if (refused)
-      return refuse(() => {
-        throw refused;
-      });
+    const closed = await closedTo(request, reply, target, refuse);
+    if (closed) return closed;
     let payload: unknown;
     try {
       payload = JSON.parse(raw.toString('utf8'));
@@ -201,6 +211,77 @@ export async function hooksRoutes(app: FastifyInstance) {
       });
     }
     return respond(request, reply, target, await accepter.accept(target, payload as JsonObject, key));
+  }
+
+  /**
+   * The refusal of a call its journey takes none of now: paused (409) or over its rate limit
+   * (429, counted once per limit however often the call is answered again); null when it may
+   * start runs.
+   */
+  async function closedTo(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: WebhookTarget,
+    refuse: <T>(answer: () => T) => T,
+  ): Promise<FastifyReply | null> {
+    if (target.status === 'paused')
+      return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
+    const call = observed.get(request);
+    const limit = target.version.settings.webhookRateLimit;
+    const limitKey = limit ? JSON.stringify([limit.max, limit.window]) : null;
+    let rate = call?.rate;
+    if (!rate || rate.limit !== limitKey) {
+      rate = { limit: limitKey, refused: await rateRefusal(target) };
+      if (call) call.rate = rate;
+    }
+    const { refused } = rate;
+    if (!refused) return null;
+    return refuse(() => {
+      throw refused;
+    });
+  }
+
+  /**
+   * A call of a package's webhook trigger (SDK README "Triggers"): a paused journey or one over
+   * its rate limit refuses it as core.webhook's; then its handler decides (a refusal answers its
+   * status), and each start it asks for goes through the accepter as a webhook call does (its
+   * contact bound, re-entry and its idempotency key honoured). The answer, once every run is
+   * committed: 202 `{ runIds }` (200 when none started), or the handler's `response`.
+   */
+  async function acceptTriggerCall(
+    request: FastifyRequest<{ Params: { journeyId: string; nodeId: string } }>,
+    reply: FastifyReply,
+    target: WebhookTarget,
+    raw: Buffer,
+    refuse: <T>(answer: () => T) => T,
+  ) {
+    const trigger = target.trigger as AnyNodeDefinition;
+    const closed = await closedTo(request, reply, target, refuse);
+    if (closed) return closed;
+    const key = textHeader(request, 'idempotency-key') ?? null;
+    let handled: HandledCall;
+    try {
+      handled = await handleWebhookTrigger(app.runtime, target, trigger, triggerRequest(request, raw), key);
+    } catch (error) {
+      if (!(error instanceof TriggerRefusal)) throw error;
+      return sendError(reply, REFUSAL_CODES[error.status] ?? 'validation_failed', error.message);
+    }
+    for (const start of handled.starts) {
+      const unstorable = unstorableTextError('payload', start.payload);
+      if (unstorable) throw new TriggerFailedError(`${trigger.type} webhook.handle: ${unstorable.message}`);
+    }
+    const answers: WebhookAnswer[] = [];
+    for (const start of handled.starts)
+      answers.push(await accepter.accept(target, start.payload, start.idempotencyKey, start.identity));
+    const started = answers.filter((a) => a.statusCode === 202 && !a.replayed).length;
+    if (started) metrics.triggered(target.node.type, started);
+    const runIds = answers.map((a) => a.body.runId);
+    const body = handled.response?.body ?? { runIds };
+    return reply
+      .code(handled.response?.status ?? (runIds.some((id) => id !== null) ? 202 : 200))
+      .type('application/json; charset=utf-8')
+      .serializer((value: unknown) => JSON.stringify(value))
+      .send(body);
   }
 
   /** Counts the call against its journey's webhook rate limit: the refusal when it is over, else null. */
@@ -246,4 +327,29 @@ export async function hooksRoutes(app: FastifyInstance) {
     }
     return reply.code(answer.statusCode).send(answer.body);
   }
+}
+
+/** A header's value (its first, when sent several times). */
+function textHeader(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The request as a package's webhook trigger sees it: lower-cased headers, the query, the raw body as text and parsed. */
+function triggerRequest(request: FastifyRequest, raw: Buffer): TriggerRequest {
+  const joined = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(', ') : (value ?? ''));
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, v]) => [name.toLowerCase(), joined(v)]),
+  );
+  const query = Object.fromEntries(
+    Object.entries((request.query ?? {}) as Record<string, string | string[]>).map(([name, v]) => [name, joined(v)]),
+  );
+  const body = raw.toString('utf8');
+  let json: JsonValue | undefined;
+  try {
+    json = body ? (JSON.parse(body) as JsonValue) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { method: request.method, headers, query, body, json };
 }
