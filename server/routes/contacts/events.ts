@@ -1,12 +1,12 @@
 import { context, propagation, SpanKind } from '@opentelemetry/api';
-import { type JsonObject, ValidationError } from '@waymark/sdk';
+import type { JsonObject } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { bindContact } from '../../../engine/contacts/identity/bind.js';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
 import { microseconds, pagesOn, timePage } from '../../../engine/db/cursor.js';
 import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
-import { recordEvent, toContactEvent } from '../../../engine/events/record.js';
+import { recordIdentifiedEvent } from '../../../engine/events/identified.js';
+import { toContactEvent } from '../../../engine/events/record.js';
 import { inSpan } from '../../../engine/observability/trace-context.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
 import { uuid } from '../../schemas/ids.js';
@@ -79,37 +79,21 @@ export async function eventsRoutes(app: FastifyInstance) {
         () =>
           app.runtime.ingestSlots(async () => {
             const body = request.body;
-            const workspaceId = workspaceOf(request);
-            if (body.idempotencyKey) {
-              const first = await db
-                .selectFrom('events')
-                .select('id')
-                .where('workspace_id', '=', workspaceId)
-                .where('idempotency_key', '=', body.idempotencyKey)
-                .executeTakeFirst();
-              if (first) return reply.code(202).send({ id: first.id });
-            }
             // The identity alone: an event stores no time zone (API.md "Events"), a webhook payload does.
             const { email, phone, externalId } = body;
-            const contactId = await bindContact(db, workspaceId, {
-              contactId: body.contactId,
-              email,
-              phone,
-              externalId,
-            });
-            if (!contactId)
-              throw new ValidationError('the event names no contact', [
-                { path: '/email', message: 'identity missing' },
-              ]);
-            const { event, runsStarted } = await recordEvent(db, {
-              contactId,
-              name: body.name,
-              properties: body.properties,
-              timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
-              idempotencyKey: body.idempotencyKey,
-            });
+            const { id, runsStarted } = await recordIdentifiedEvent(
+              db,
+              workspaceOf(request),
+              { contactId: body.contactId, email, phone, externalId },
+              {
+                name: body.name,
+                properties: body.properties,
+                timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
+                idempotencyKey: body.idempotencyKey,
+              },
+            );
             app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
-            return reply.code(202).send({ id: event.id });
+            return reply.code(202).send({ id });
           }),
       ),
   );
