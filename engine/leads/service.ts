@@ -17,6 +17,19 @@ export interface LeadRow {
   node_id: string | null;
 }
 
+/** The columns a lead is shown from (`toApiLead`). */
+export const LEAD_COLUMNS = [
+  'id',
+  'title',
+  'contact_id',
+  'owner',
+  'status',
+  'created_at',
+  'journey_id',
+  'run_id',
+  'node_id',
+] as const;
+
 /** A lead row as the API shows it. */
 export function toApiLead(r: LeadRow) {
   return {
@@ -76,17 +89,6 @@ export async function upcomingOwner(
 /** `ctx.leads`: leads with round-robin assignment kept in the database. (Channels part.) */
 export function createLeadsService(scope: StepScope): LeadsService {
   const { db } = scope;
-  const columns = [
-    'id',
-    'title',
-    'contact_id',
-    'owner',
-    'status',
-    'created_at',
-    'journey_id',
-    'run_id',
-    'node_id',
-  ] as const;
   const toLead = (r: LeadRow): Lead => {
     const { source: _source, ...lead } = toApiLead(r);
     return lead;
@@ -96,7 +98,7 @@ export function createLeadsService(scope: StepScope): LeadsService {
       // A retried step finds the lead it created instead of taking another owner's turn.
       const existing = await db
         .selectFrom('leads')
-        .select(columns)
+        .select(LEAD_COLUMNS)
         .where('idempotency_key', '=', scope.idempotencyKey)
         .executeTakeFirst();
       if (existing) return toLead(existing as LeadRow);
@@ -116,13 +118,13 @@ export function createLeadsService(scope: StepScope): LeadsService {
             created_at: scope.now(),
           })
           .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .returning(columns)
+          .returning(LEAD_COLUMNS)
           .executeTakeFirst();
         return (
           row ??
           (await trx
             .selectFrom('leads')
-            .select(columns)
+            .select(LEAD_COLUMNS)
             .where('idempotency_key', '=', scope.idempotencyKey)
             .executeTakeFirstOrThrow())
         );

@@ -112,11 +112,28 @@ export async function getMessage(db: Kysely<Database>, workspaceId: string, id: 
         publicUrl,
       )
     : undefined;
+  return { ...withContent(r), ...(allHeaders ? { allHeaders } : {}) };
+}
+
+/** A message with what it holds: its rendered html, text and headers. */
+function withContent(r: MessageRow) {
   return {
     ...toApiMessage(r),
     ...(r.html != null ? { html: r.html } : {}),
     ...(r.text != null ? { text: r.text } : {}),
     headers: r.headers ?? {},
-    ...(allHeaders ? { allHeaders } : {}),
   };
+}
+
+/**
+ * Every message of a contact, oldest first, as `GET /api/messages/:id` shows it (without
+ * `allHeaders`, which is written for that answer, not kept).
+ */
+export async function contactMessages(db: Kysely<Database>, workspaceId: string, contactId: string) {
+  const { rows } = await sql<MessageRow>`
+    select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
+      created_at, sent_at, opens, clicks, credential_id, provider_id, html, text, headers
+    from messages where workspace_id = ${workspaceId} and contact_id = ${contactId}
+    order by created_at, id`.execute(db);
+  return rows.map(withContent);
 }

@@ -224,11 +224,39 @@ export async function getRun(db: Kysely<Database>, workspaceId: string, runId: s
   if (!run) throw new NotFoundError(`no run ${runId}`);
   const steps = await db
     .selectFrom('steps')
-    .select(['node_id', 'status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'parent_step_id'])
+    .select(STEP_COLUMNS)
     .where('run_id', '=', runId)
-    .where('status', 'in', ['completed', 'failed', 'waiting', 'cancelled'])
+    .where('status', 'in', SHOWN_STEPS)
     .orderBy('seq')
     .execute();
+  return withSteps(run, steps);
+}
+
+const STEP_COLUMNS = [
+  'run_id',
+  'node_id',
+  'status',
+  'output',
+  'error',
+  'attempts',
+  'started_at',
+  'finished_at',
+  'parent_step_id',
+] as const;
+const SHOWN_STEPS = ['completed', 'failed', 'waiting', 'cancelled'] as const;
+type StepRow = {
+  node_id: string;
+  status: string;
+  output: unknown;
+  error: unknown;
+  attempts: number;
+  started_at: unknown;
+  finished_at: unknown;
+  parent_step_id: string | null;
+};
+
+/** The run with its steps (in order) as `GET /api/runs/:id` shows it. */
+function withSteps(run: RunRow, steps: readonly StepRow[]): RunWithSteps {
   const cancelled = steps.filter((s) => s.status === 'cancelled');
   return {
     ...view(run),
@@ -249,6 +277,41 @@ export async function getRun(db: Kysely<Database>, workspaceId: string, runId: s
       cancelledAt: iso(s.finished_at) as string,
     })),
   };
+}
+
+/** Every run of a contact, oldest first, each as `GET /api/runs/:id` shows it (two queries). */
+export async function contactRuns(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactId: string,
+): Promise<RunWithSteps[]> {
+  const runs = await db
+    .selectFrom('runs')
+    .select(RUN_COLUMNS)
+    .select(conversion)
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', contactId)
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute();
+  if (!runs.length) return [];
+  const steps = await db
+    .selectFrom('steps')
+    .select(STEP_COLUMNS)
+    .where(
+      'run_id',
+      'in',
+      runs.map((r) => r.id),
+    )
+    .where('status', 'in', SHOWN_STEPS)
+    .orderBy('seq')
+    .execute();
+  return runs.map((run) =>
+    withSteps(
+      run,
+      steps.filter((s) => s.run_id === run.id),
+    ),
+  );
 }
 
 /**

@@ -1,24 +1,59 @@
-import { NotFoundError } from '@waymark/sdk';
+import { type ContactEvent, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { toContactEvent } from '../../events/record.js';
+import { LEAD_COLUMNS, toApiLead } from '../../leads/service.js';
+import { contactMessages } from '../../messages/queries.js';
+import { contactRuns } from '../../runs/queries.js';
 import { loadContact } from '../load.js';
-import { rowsOf, tableExists } from './gdpr-tables.js';
 
-export interface ContactExport {
-  contact: NonNullable<Awaited<ReturnType<typeof loadContact>>>;
-  events: Record<string, unknown>[];
-  tags: Record<string, unknown>[];
-  lists: Record<string, unknown>[];
-  messages: Record<string, unknown>[];
-  runs: Record<string, unknown>[];
-  leads: Record<string, unknown>[];
-  /** Consents given through forms with their proof, oldest first: `{ channel, status, …proof }`. */
-  consents: Record<string, unknown>[];
+type Contact = NonNullable<Awaited<ReturnType<typeof loadContact>>>;
+
+/** A bounce or complaint recorded against one of the contact's addresses. */
+export interface SuppressionRecord {
+  address: string;
+  reason: string;
+  status: string | null;
+  createdAt: string;
+  clearedAt: string | null;
+}
+
+/** A form submission kept for a double opt-in, with the values the person entered. */
+export interface FormSubmissionRecord {
+  formId: string;
+  formVersion: number;
+  email: string;
+  values: unknown;
+  submittedAt: string;
+  confirmedAt: string | null;
 }
 
 /**
- * Everything stored about a contact (GDPR access): the contact, its events (tracking ones
- * included), tags, lists, messages, runs with their steps, leads, and form consents' proofs.
+ * The GDPR export, each part in the shape its own route answers (server/README.md "The GDPR
+ * export"), so the person it is about can read it.
+ */
+export interface ContactExport {
+  contact: Contact;
+  events: ContactEvent[];
+  tags: Contact['tags'];
+  lists: Contact['lists'];
+  messages: Awaited<ReturnType<typeof contactMessages>>;
+  runs: Awaited<ReturnType<typeof contactRuns>>;
+  leads: ReturnType<typeof toApiLead>[];
+  /** Consents given through forms with their proof, oldest first: `{ channel, status, …proof }`. */
+  consents: Record<string, unknown>[];
+  suppressions: SuppressionRecord[];
+  formSubmissions: FormSubmissionRecord[];
+}
+
+const iso = (at: unknown) => (at === null ? null : new Date(at as string).toISOString());
+
+/**
+ * Everything stored about a contact (GDPR access): the contact (computed values, sources,
+ * consent, subscriptions and merges included), its events (tracking, consent changes, replies and
+ * form submissions among them), tags, lists, messages with what they said, runs with their
+ * trigger and steps, leads, form consents' proofs, bounce records and form submissions awaiting
+ * or past their confirmation. Each part is oldest first.
  */
 export async function exportContact(
   db: Kysely<Database>,
@@ -27,36 +62,63 @@ export async function exportContact(
 ): Promise<ContactExport> {
   const contact = await loadContact(db, workspaceId, contactId);
   if (!contact) throw new NotFoundError(`no contact ${contactId}`);
-  const ids = [contactId];
-  const events = (
-    await sql<{ row: Record<string, unknown> }>`
-      select jsonb_build_object('id', id, 'name', name, 'properties', properties, 'timestamp', timestamp) as row
-      from events where contact_id = ${contactId} order by timestamp, id`.execute(db)
-  ).rows.map((r) => r.row);
-  let runs: Record<string, unknown>[] = [];
-  if (await tableExists(db, 'runs')) {
-    const withSteps = await tableExists(db, 'steps');
-    const steps = withSteps
-      ? sql`(select coalesce(jsonb_agg(to_jsonb(s) order by s.seq), '[]') from steps s where s.run_id = r.id)`
-      : sql`'[]'::jsonb`;
-    runs = (
-      await sql<{ row: Record<string, unknown> }>`
-        select to_jsonb(r) || jsonb_build_object('steps', ${steps}) as row
-        from runs r where r.contact_id = ${contactId} order by r.started_at`.execute(db)
-    ).rows.map((r) => r.row);
-  }
+  const events = await sql<{ id: string; contact_id: string; name: string; properties: JsonObject; timestamp: Date }>`
+    select id, contact_id, name, properties, timestamp from events
+    where contact_id = ${contactId} order by timestamp, id`.execute(db);
+  const leads = await db
+    .selectFrom('leads')
+    .select(LEAD_COLUMNS)
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', contactId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const consents = await sql<{ row: Record<string, unknown> }>`
+    select jsonb_build_object('channel', channel, 'status', status) || proof as row
+    from consent_proofs where contact_id = ${contactId} order by created_at, id`.execute(db);
+  const suppressions = await db
+    .selectFrom('email_suppressions')
+    .select(['address', 'reason', 'status', 'created_at', 'cleared_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where((w) =>
+      w.or([
+        w('contact_id', '=', contactId),
+        ...(contact.email ? [w(sql`lower(address)`, '=', contact.email.toLowerCase())] : []),
+      ]),
+    )
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const submissions = await db
+    .selectFrom('form_confirmations')
+    .select(['form_id', 'form_version', 'email', 'payload', 'created_at', 'confirmed_at'])
+    .where('contact_id', '=', contactId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return {
     contact,
-    events,
-    tags: contact.tags as unknown as Record<string, unknown>[],
-    lists: contact.lists as unknown as Record<string, unknown>[],
-    messages: await rowsOf(db, 'messages', 'contact_id', ids),
-    runs,
-    leads: await rowsOf(db, 'leads', 'contact_id', ids),
-    consents: (
-      await sql<{ row: Record<string, unknown> }>`
-        select jsonb_build_object('channel', channel, 'status', status) || proof as row
-        from consent_proofs where contact_id = ${contactId} order by created_at, id`.execute(db)
-    ).rows.map((r) => r.row),
+    events: events.rows.map(toContactEvent),
+    tags: contact.tags,
+    lists: contact.lists,
+    messages: await contactMessages(db, workspaceId, contactId),
+    runs: await contactRuns(db, workspaceId, contactId),
+    leads: leads.map(toApiLead),
+    consents: consents.rows.map((r) => r.row),
+    suppressions: suppressions.map((s) => ({
+      address: s.address,
+      reason: s.reason,
+      status: s.status,
+      createdAt: iso(s.created_at) as string,
+      clearedAt: iso(s.cleared_at),
+    })),
+    formSubmissions: submissions.map((s) => ({
+      formId: s.form_id,
+      formVersion: s.form_version,
+      email: s.email,
+      values: (s.payload as { submission?: unknown }).submission ?? null,
+      submittedAt: iso(s.created_at) as string,
+      confirmedAt: iso(s.confirmed_at),
+    })),
   };
 }

@@ -19,13 +19,3 @@ export async function tablesWithColumn(
     order by 1`.execute(db);
   return rows;
 }
-
-/** Rows of `table` whose `column` is one of `ids`, as JSON objects; [] when the table is missing. */
-export async function rowsOf(db: Kysely<Database>, table: string, column: string, ids: readonly string[]) {
-  if (!ids.length || !(await tableExists(db, table))) return [];
-  const { rows } = await sql<{ row: Record<string, unknown> }>`
-    select to_jsonb(t) as row from ${sql.table(table)} t where ${sql.ref(`t.${column}`)}::text = any(${ids as string[]}::text[])`.execute(
-    db,
-  );
-  return rows.map((r) => r.row);
-}
