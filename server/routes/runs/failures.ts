@@ -137,7 +137,8 @@ export async function failuresRoutes(app: FastifyInstance) {
             properties: { jobId: { type: 'string', format: 'uuid' }, matched: { type: 'integer' } },
             required: ['jobId', 'matched'],
           },
-          ...errorResponses(400, 404),
+          // 409: the journey is archived (dryRun too).
+          ...errorResponses(400, 404, 409),
         },
       },
     },

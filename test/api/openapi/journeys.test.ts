@@ -112,6 +112,18 @@ describe('the answers of the journey routes match the document', () => {
   });
 });
 
+describe('the answers of the bulk retry route match the document', () => {
+  test('a dry run, a job, and the 409 of an archived journey (dry run too)', async () => {
+    const id = await liveJourney();
+    const url = `/api/journeys/${id}/retry`;
+    expect((await api('POST', url, { dryRun: true })).statusCode).toBe(200);
+    expect((await api('POST', url, {})).statusCode).toBe(202);
+    expect((await api('DELETE', `/api/journeys/${id}`)).statusCode).toBe(204);
+    expect((await api('POST', url, { dryRun: true })).statusCode).toBe(409);
+    expect((await api('POST', url, {})).statusCode).toBe(409);
+  });
+});
+
 describe('the answers of the webhook route match the document', () => {
   test('accepted, turned away by re-entry, refused', async () => {
     const id = await liveJourney({ reentry: 'once' }, { type: 'object', required: ['email'] });
