@@ -2,6 +2,7 @@ import { type JsonObject, type JsonValue, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadSetting, saveSetting } from '../db/settings.js';
+import type { WithinChange } from '../db/transaction.js';
 import { SOURCE_PATTERN } from './identity/normalize.js';
 
 /** Which source wins per attribute: listed sources rank in list order, above every unlisted one. */
@@ -32,6 +33,7 @@ export async function savePrecedence(
   db: Kysely<Database>,
   workspaceId: string,
   value: SourcePrecedence,
+  onSaved?: WithinChange,
 ): Promise<SourcePrecedence> {
   const lists: [string, string[]][] = [
     ['/default', value.default],
@@ -47,7 +49,7 @@ export async function savePrecedence(
     ),
   );
   if (problems.length) throw new ValidationError('the attribute sources are invalid', problems);
-  return saveSetting(db, workspaceId, KEY, value);
+  return saveSetting(db, workspaceId, KEY, value, onSaved);
 }
 
 /** `object[key]` when it is the object's own property (never a prototype's). */

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
+import { inTransaction, type WithinChange } from './transaction.js';
 
 /**
  * A workspace's setting stored under `key` (a JSON value), or undefined when never set.
@@ -18,15 +19,25 @@ export async function loadSetting<T>(db: Kysely<Database>, workspaceId: string, 
 }
 
 /**
- * Replaces a workspace's setting stored under `key`; returns the value.
+ * Replaces a workspace's setting stored under `key`; returns the value. `onSaved` runs in the
+ * same transaction, the setting's row locked.
  *
  * @example
  * await saveSetting(db, workspaceId, 'retention', { events: 'P1Y' });
  */
-export async function saveSetting<T>(db: Kysely<Database>, workspaceId: string, key: string, value: T): Promise<T> {
-  await sql`
-    insert into settings (workspace_id, key, value, updated_at)
-    values (${workspaceId}, ${key}, ${JSON.stringify(value)}::jsonb, now())
-    on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`.execute(db);
+export async function saveSetting<T>(
+  db: Kysely<Database>,
+  workspaceId: string,
+  key: string,
+  value: T,
+  onSaved?: WithinChange,
+): Promise<T> {
+  await inTransaction(db, async (trx) => {
+    await sql`
+      insert into settings (workspace_id, key, value, updated_at)
+      values (${workspaceId}, ${key}, ${JSON.stringify(value)}::jsonb, now())
+      on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`.execute(trx);
+    await onSaved?.(trx);
+  });
   return value;
 }

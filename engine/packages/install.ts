@@ -1,5 +1,6 @@
 import { ConflictError, type ErrorDetail, ValidationError, WaymarkError } from '@waymark/sdk';
 import semver from 'semver';
+import type { WithinChange } from '../db/transaction.js';
 import { packagePrefix } from '../registry/definition-problems.js';
 import type { Runtime } from '../runtime.js';
 import { importPackage } from './definitions.js';
@@ -45,6 +46,8 @@ export async function installPackage(
   source: InstallSource,
   /** The installing workspace: a name another workspace installed first is refused (409). */
   workspaceId: string,
+  /** Runs in the transaction that stores the version; not when the same bytes were stored before. */
+  onInstalled?: WithinChange<{ name: string; version: string }>,
 ): Promise<{ name: string; version: string; created: boolean }> {
   const registry = registryOf(runtime);
   const { files } = runtime.packages;
@@ -111,7 +114,7 @@ export async function installPackage(
   const release = () =>
     files.release(laidOut).catch((error) => runtime.logger.warn({ err: error }, 'removing a package folder failed'));
   const outcome = await runtime.packages
-    .installing(name, version, () => loadAndStore(runtime, laidOut, row, dependencies, same, workspaceId))
+    .installing(name, version, () => loadAndStore(runtime, laidOut, row, dependencies, same, workspaceId, onInstalled))
     .catch(async (error: unknown) => {
       await release();
       throw error;
@@ -132,6 +135,7 @@ async function loadAndStore(
   dependencies: Parameters<typeof insertPackage>[2],
   same: () => Promise<boolean>,
   workspaceId: string,
+  onInstalled?: WithinChange<{ name: string; version: string }>,
 ): Promise<{ name: string; version: string; created: boolean }> {
   const { name, version } = row;
   const loaded = await importPackage(laidOut).catch((error: Error) => {
@@ -150,7 +154,14 @@ async function loadAndStore(
     });
   else loadProblems.push(...runtime.registry.installedProblems(name, loaded));
   if (loadProblems.length) throw invalidPackage(loadProblems);
-  const stored = await insertPackage(runtime.db, row, dependencies, { workspaceId, prefix: packagePrefix(loaded) });
+  const owner = { workspaceId, prefix: packagePrefix(loaded) };
+  const stored = await insertPackage(
+    runtime.db,
+    row,
+    dependencies,
+    owner,
+    onInstalled && ((trx) => onInstalled(trx, { name, version })),
+  );
   if (!stored) {
     // Installed meanwhile by another request: the same bytes are fine, other bytes are not.
     await same();

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { WithinChange } from '../db/transaction.js';
 import { packageOfAnotherWorkspace, prefixOfAnotherWorkspace } from './errors.js';
 
 /** The channel on which processes learn that a package version was installed or removed. */
@@ -93,13 +94,15 @@ export async function assertPackageOwner(db: Kysely<Database>, name: string, wor
 
 /**
  * Stores a version with its dependencies and tells every process (on commit). False when
- * the same name and version is stored already (nothing written).
+ * the same name and version is stored already (nothing written). `onInserted` runs in the
+ * same transaction once it is stored.
  */
 export async function insertPackage(
   db: Kysely<Database>,
   row: { name: string; version: string; integrity: string; tarball: Buffer; manifest: object },
   dependencies: readonly { name: string; version: string; tarball: Buffer }[],
   owner: { workspaceId: string; prefix: string },
+  onInserted?: WithinChange,
 ): Promise<boolean> {
   const { workspaceId, prefix } = owner;
   return db.transaction().execute(async (trx) => {
@@ -137,6 +140,7 @@ export async function insertPackage(
         .values(dependencies.map((d) => ({ package_name: row.name, package_version: row.version, ...d })))
         .execute();
     await notifyPackages(trx, { name: row.name, version: row.version, change: 'installed' });
+    await onInserted?.(trx);
     return true;
   });
 }
@@ -165,13 +169,14 @@ export async function packageUsers(db: Kysely<Database>, name: string, version: 
  * Removes a version unless journey versions use it; returns those users (nothing removed)
  * or null when it is not installed, and throws 409 when its name is another workspace's. The
  * row lock makes a concurrent publish that pins it (`lockPinned`) wait, so the two never both
- * succeed.
+ * succeed. `onDeleted` runs in the same transaction once it is removed.
  */
 export async function deletePackage(
   db: Kysely<Database>,
   name: string,
   version: string,
   workspaceId: string,
+  onDeleted?: WithinChange,
 ): Promise<{ users: PackageUser[] } | null> {
   return db.transaction().execute(async (trx) => {
     const locked = await trx
@@ -187,6 +192,7 @@ export async function deletePackage(
     if (users.length) return { users };
     await trx.deleteFrom('node_packages').where('name', '=', name).where('version', '=', version).execute();
     await notifyPackages(trx, { name, version, change: 'removed' });
+    await onDeleted?.(trx);
     return { users: [] };
   });
 }

@@ -2,6 +2,7 @@ import { type ErrorDetail, ValidationError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { loadSetting, saveSetting } from '../db/settings.js';
+import type { WithinChange } from '../db/transaction.js';
 
 /** What retention covers (API.md "Retention"). */
 export const RETAINED = ['steps', 'events', 'messages'] as const;
@@ -66,11 +67,12 @@ export async function loadRetention(db: Kysely<Database>, workspaceId: string): 
   return (await loadSetting<RetentionSettings>(db, workspaceId, KEY)) ?? {};
 }
 
-/** Replaces a workspace's stored settings. */
+/** Replaces a workspace's stored settings; `onSaved` runs in the same transaction. */
 export function saveRetention(
   db: Kysely<Database>,
   workspaceId: string,
   settings: RetentionSettings,
+  onSaved?: WithinChange,
 ): Promise<RetentionSettings> {
-  return saveSetting(db, workspaceId, KEY, settings);
+  return saveSetting(db, workspaceId, KEY, settings, onSaved);
 }

@@ -2,6 +2,7 @@ import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { loadSetting, saveSetting } from '../../db/settings.js';
+import type { WithinChange } from '../../db/transaction.js';
 import { identityHolders, identityValuesOf } from '../identity/holders.js';
 import type { NormalizedInput } from '../identity/normalize.js';
 import { lockContacts } from '../lock.js';
@@ -42,10 +43,11 @@ export async function saveIdentitySettings(
   db: Kysely<Database>,
   workspaceId: string,
   value: IdentitySettings,
+  onSaved?: WithinChange,
 ): Promise<IdentitySettings> {
   if (new Set(value.autoMergeOn).size !== value.autoMergeOn.length)
     throw new ValidationError('autoMergeOn names a field twice', [{ path: '/autoMergeOn', message: 'repeated field' }]);
-  return saveSetting(db, workspaceId, KEY, value);
+  return saveSetting(db, workspaceId, KEY, value, onSaved);
 }
 
 interface Holder {

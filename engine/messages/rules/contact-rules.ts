@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { loadSetting, saveSetting } from '../../db/settings.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type WithinChange } from '../../db/transaction.js';
 import { retimeQuietHours } from './quiet-hours.js';
 
 /** The install's contact rules (API.md "Contact rules and consent"); `{}` on a fresh install. */
@@ -57,10 +57,12 @@ export function saveContactRules(
   workspaceId: string,
   rules: ContactRules,
   now: Date = new Date(),
+  onSaved?: WithinChange,
 ): Promise<ContactRules> {
   return inTransaction(db, async (trx) => {
     await saveSetting(trx, workspaceId, KEY, rules);
     await retimeQuietHours(trx, workspaceId, rules, now);
+    await onSaved?.(trx);
     return rules;
   });
 }

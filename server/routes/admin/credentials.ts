@@ -7,11 +7,14 @@ import { compileParams } from '../../../engine/graph/params-schema.js';
 import type { NodeRegistry } from '../../../engine/registry/registry.js';
 import { schemaDetails } from '../../../engine/schema-details.js';
 import { assertDomainFree, completeDkimData, DKIM_TYPE } from '../../../engine/sending/dkim.js';
+import { replaceHeldMessages } from '../../../engine/sending/rate-change.js';
 import { rateBacklog } from '../../../engine/sending/send-rate.js';
+import { sendRateOf } from '../../../engine/sending/senders.js';
 import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 // A blank name cannot be told apart in the node inspector's credential picker.
 const nameSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_PATTERN } as const;
@@ -101,8 +104,8 @@ export async function credentialsRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { name, type, data } = request.body;
       const workspaceId = workspaceOf(request);
-      const row = await db.transaction().execute(async (trx) =>
-        trx
+      const row = await db.transaction().execute(async (trx) => {
+        const made = await trx
           .insertInto('credentials')
           .values({
             workspace_id: workspaceId,
@@ -111,8 +114,10 @@ export async function credentialsRoutes(app: FastifyInstance) {
             data_encrypted: encryptJson(keys.credentials, await prepare(trx, workspaceId, type, data, null)),
           })
           .returning(['id', 'name', 'type', 'created_at'])
-          .executeTakeFirstOrThrow(),
-      );
+          .executeTakeFirstOrThrow();
+        await auditWithin(request, trx, { object: made.id });
+        return made;
+      });
       return reply.code(201).send(toApi(registry, row));
     },
   );
@@ -172,7 +177,9 @@ export async function credentialsRoutes(app: FastifyInstance) {
       if (problems.length) throw new ValidationError(`data does not fit credential type ${current.type}`, problems);
       const row = await db.transaction().execute(async (trx) => {
         const stored = data ? await prepare(trx, workspaceId, current.type, data, id) : null;
-        return trx
+        // Messages held for the old rate go at the new one (sending.md "Send rates and the backlog").
+        if (stored && registry.credential(current.type)?.sender) await replaceHeldMessages(trx, id, sendRateOf(stored));
+        const changed = await trx
           .updateTable('credentials')
           .set({
             updated_at: sql`now()`,
@@ -183,6 +190,8 @@ export async function credentialsRoutes(app: FastifyInstance) {
           .where('id', '=', id)
           .returning(['id', 'name', 'type', 'created_at'])
           .executeTakeFirstOrThrow();
+        await auditWithin(request, trx);
+        return changed;
       });
       return toApi(registry, row);
     },
@@ -242,12 +251,15 @@ export async function credentialsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const deleted = await db
-        .deleteFrom('credentials')
-        .where('workspace_id', '=', workspaceOf(request))
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no credential ${id}`);
+      await db.transaction().execute(async (trx) => {
+        const deleted = await trx
+          .deleteFrom('credentials')
+          .where('workspace_id', '=', workspaceOf(request))
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no credential ${id}`);
+        await auditWithin(request, trx);
+      });
       return reply.code(204).send();
     },
   );

@@ -3,6 +3,7 @@ import { enforceRetention } from '../../../engine/retention/enforce.js';
 import { loadRetention, parseRetention, saveRetention } from '../../../engine/retention/settings.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 const duration = { type: 'string', description: 'ISO 8601 duration of whole years, months, weeks and days' } as const;
 const settingsSchema = {
@@ -33,7 +34,8 @@ export async function retentionRoutes(app: FastifyInstance) {
         response: { 200: settingsSchema, ...errorResponses(400) },
       },
     },
-    async (request) => saveRetention(db, workspaceOf(request), parseRetention(request.body)),
+    async (request) =>
+      saveRetention(db, workspaceOf(request), parseRetention(request.body), (trx) => auditWithin(request, trx)),
   );
 
   app.post(

@@ -21,6 +21,7 @@ import {
 import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 /**
  * The frequency cap's period is at most 1,000 years, as every duration (`DURATION_MAX_SECONDS`):
@@ -57,7 +58,10 @@ export async function settingsRoutes(app: FastifyInstance) {
         response: { 200: contactRulesSchema, ...errorResponses(400) },
       },
     },
-    async (request) => saveContactRules(db, workspaceOf(request), request.body, app.runtime.clock.now()),
+    async (request) =>
+      saveContactRules(db, workspaceOf(request), request.body, app.runtime.clock.now(), (trx) =>
+        auditWithin(request, trx),
+      ),
   );
 
   app.get(
@@ -76,7 +80,7 @@ export async function settingsRoutes(app: FastifyInstance) {
         response: { 200: identitySettingsSchema, ...errorResponses(400) },
       },
     },
-    async (request) => saveIdentitySettings(db, workspaceOf(request), request.body),
+    async (request) => saveIdentitySettings(db, workspaceOf(request), request.body, (trx) => auditWithin(request, trx)),
   );
 
   app.get(
@@ -95,6 +99,6 @@ export async function settingsRoutes(app: FastifyInstance) {
         response: { 200: sourcePrecedenceSchema, ...errorResponses(400) },
       },
     },
-    async (request) => savePrecedence(db, workspaceOf(request), request.body),
+    async (request) => savePrecedence(db, workspaceOf(request), request.body, (trx) => auditWithin(request, trx)),
   );
 }

@@ -8,6 +8,7 @@ import { deletePackage, getPackageRow, listPackageRows } from '../../../engine/p
 import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import {
   installBodySchema,
   packageDetailSchema,
@@ -139,7 +140,10 @@ export async function packagesRoutes(app: FastifyInstance) {
       const json = /^application\/json\b/i.test(request.headers['content-type'] ?? '');
       if (!Buffer.isBuffer(body) && !json) throw unsupportedMediaType(request);
       const source = Buffer.isBuffer(body) ? { tarball: body } : (body as { name: string; version?: string });
-      const { name, version, created } = await installPackage(runtime, source, workspaceOf(request));
+      const { name, version, created } = await installPackage(runtime, source, workspaceOf(request), (trx, stored) =>
+        auditWithin(request, trx, { object: `${stored.name}@${stored.version}` }),
+      );
+      // Recorded by the onSend hook when nothing was stored (the same bytes were installed before).
       request.auditObject = `${name}@${version}`;
       const row = await getPackageRow(runtime.db, name, version);
       if (!row) throw new ConflictError(`${name}@${version} was removed meanwhile`);
@@ -159,7 +163,9 @@ export async function packagesRoutes(app: FastifyInstance) {
         `${name}@${params.version} is a built-in or environment package; it cannot be removed here`,
       );
     const workspaceId = workspaceOf(request);
-    const removed = await deletePackage(runtime.db, name, params.version, workspaceId);
+    const removed = await deletePackage(runtime.db, name, params.version, workspaceId, (trx) =>
+      auditWithin(request, trx, { object: `${name}@${params.version}` }),
+    );
     if (!removed) throw new NotFoundError(`${name}@${params.version} is not installed`);
     if (removed.users.length) {
       const own = removed.users.filter((u) => u.workspaceId === workspaceId);
@@ -175,7 +181,6 @@ export async function packagesRoutes(app: FastifyInstance) {
       ]);
     }
     runtime.packages.unload(name, params.version);
-    request.auditObject = `${name}@${params.version}`;
     return reply.code(204).send();
   };
   for (const scoped of [false, true]) {
