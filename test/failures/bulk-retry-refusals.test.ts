@@ -35,6 +35,24 @@ describe('bulk retries refuse', () => {
     expect((await api(t, { method: 'POST', url: `${url}` })).status).toBe(202);
   });
 
+  test('a JSON body null: 400 at the body, no job, the run still failed (no body at all retries every run)', async () => {
+    const { journeyId, runId } = await failedRun();
+    const url = `/api/journeys/${journeyId}/retry`;
+    const res = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...t.auth, 'content-type': 'application/json' },
+      payload: 'null',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '', message: 'body must be object' }],
+    });
+    expect((await api(t, { url })).body.jobs).toEqual([]);
+    expect((await api(t, { url: `/api/runs/${runId}` })).body.status).toBe('failed');
+  });
+
   test('a version lacking a selected run’s failed node: 400 with one detail per node, no job', async () => {
     const { journeyId } = await failedRun();
     const v2 = await publishAgain(t, journeyId, {

@@ -125,8 +125,9 @@ export async function failuresRoutes(app: FastifyInstance) {
       schema: {
         tags,
         params: journeyIdParams,
+        // An object; no body at all is `{}` (every failed run), a JSON null is refused (400).
         body: {
-          type: ['object', 'null'],
+          type: 'object',
           properties: { ...filterProperties, dryRun: { type: 'boolean', default: false } },
           additionalProperties: false,
         },
@@ -141,9 +142,13 @@ export async function failuresRoutes(app: FastifyInstance) {
           ...errorResponses(400, 404, 409),
         },
       },
+      // Before the schema, which then fills `dryRun`'s default: the parser leaves no body undefined.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
     },
     async (request, reply) => {
-      const result = await createBulkRetry(db, workspaceOf(request), request.params.id, request.body ?? {});
+      const result = await createBulkRetry(db, workspaceOf(request), request.params.id, request.body);
       if (result.jobId === undefined) return { matched: result.matched };
       request.auditDetails = { jobId: result.jobId, matched: result.matched };
       return reply.code(202).send(result);
