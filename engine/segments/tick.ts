@@ -38,10 +38,13 @@ async function liveTriggers(db: Kysely<Database>, journeyId: string | null = nul
   );
 }
 
-const hashOf = (t: TriggerNode) =>
+/** What a trigger's state is kept under: a republish with the same type and params keeps it (`trigger_state.params_hash`). */
+export const paramsHash = (type: string, params: unknown) =>
   createHash('sha256')
-    .update(JSON.stringify([t.type, t.params]))
+    .update(JSON.stringify([type, params]))
     .digest('hex');
+
+const hashOf = (t: TriggerNode) => paramsHash(t.type, t.params);
 
 /**
  * Contacts a tick enters per transaction: each chunk commits its runs (so the first steps run

@@ -8,6 +8,7 @@ import { BULK_RETRY_TASK, runBulkRetry } from '../runs/failures/bulk-retry.js';
 import { fireRunFailed, RUN_FAILED, RUN_FAILED_TASK } from '../runs/failures/run-failed.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../runs/kernel/decide.js';
 import { type BatchItem, type BatchOptions, runBatch } from '../runs/step/run-batch.js';
+import { POLLS_TASK, pollsTask, schedulePolls } from '../runs/triggers/poll.js';
 import type { Runtime } from '../runtime.js';
 import { scheduleTriggers, TRIGGERS_TASK, triggersTask } from '../segments/tick.js';
 
@@ -36,18 +37,21 @@ export function workerTasks(runtime: Runtime, retry: RetryOptions = DEFAULT_RETR
     },
     // Segment, schedule and date triggers: one pending tick at a time, re-queued each second.
     [TRIGGERS_TASK]: triggersTask(runtime),
+    // Package polling triggers that are due: one pending look at a time, re-queued every 5 s.
+    [POLLS_TASK]: pollsTask(runtime),
     // Computed attributes: the set-based refresh of what is new or due, re-queued for the next.
     [COMPUTED_TASK]: computedTask(runtime),
   };
 }
 
 /**
- * Queues the tasks that queue themselves again (trigger ticks, computed refreshes), due now.
+ * Queues the tasks that queue themselves again (trigger ticks, polls, computed refreshes), due now.
  * Called each time a runner starts, the first time and after it stopped on its own: a cycle
  * whose job was lost while the database was away begins again then. Their job keys keep one
  * pending job each, however many workers start.
  */
 export async function queueRecurringTasks(db: Kysely<Database>): Promise<void> {
   await scheduleTriggers(db, 0);
+  await schedulePolls(db, 0);
   await queueComputedRefresh(db, 0);
 }

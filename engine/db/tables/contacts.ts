@@ -1,4 +1,4 @@
-import type { CategorySubscription, ChannelConsent, JsonObject } from '@waymark/sdk';
+import type { CategorySubscription, ChannelConsent, JsonObject, JsonValue } from '@waymark/sdk';
 import type { Generated } from 'kysely';
 import type { Json, Timestamp } from './foundation.js';
 
@@ -80,6 +80,18 @@ export interface TriggerStateTable {
   tick_from: Timestamp | null;
   /** The last contact the open tick entered (contacts enter in id order). */
   entered_through: string | null;
+  /** A polling trigger: what its last poll returned as `state` (null: none yet). */
+  poll_state: Json<JsonValue> | null;
+}
+
+/** An item key a polling trigger's node has seen: its run started (or none could), never again. */
+export interface TriggerSeenKeysTable {
+  journey_id: string;
+  node_id: string;
+  key: string;
+  /** The run it started; null when re-entry or the entry cap turned it away. */
+  run_id: string | null;
+  seen_at: Generated<Timestamp>;
 }
 
 export interface ErasuresTable {
@@ -97,5 +109,6 @@ export interface ContactTables {
   events: EventsTable;
   segment_members: SegmentMembersTable;
   trigger_state: TriggerStateTable;
+  trigger_seen_keys: TriggerSeenKeysTable;
   erasures: ErasuresTable;
 }
