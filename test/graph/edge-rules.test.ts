@@ -5,13 +5,31 @@ import { edge, node, testRegistry, validGraph } from './fixtures.js';
 const registry = testRegistry();
 
 describe('graph validation: edges', () => {
-  test('refuses two edges with one id', () => {
+  test('refuses two edges with one id, and still follows both (b is reached)', () => {
     const graph = validGraph();
     graph.nodes.push(node('b', 'test.act'));
     graph.edges.push(edge('e1', 'a', 'b'));
     expect(validateGraph(graph, registry)).toEqual([
       { edgeId: 'e1', message: 'edge id "e1" is used by more than one edge' },
-      { nodeId: 'b', message: 'node b cannot be reached from any trigger' },
+    ]);
+  });
+
+  test('an edge whose id another has is still checked: the cycle it closes is reported too', () => {
+    const graph = validGraph();
+    graph.nodes.push(node('b', 'test.act'));
+    graph.edges.push(edge('e2', 'a', 'b'), edge('e2', 'b', 'a'));
+    expect(validateGraph(graph, registry)).toEqual([
+      { edgeId: 'e2', message: 'edge id "e2" is used by more than one edge' },
+      { edgeId: 'e2', message: 'the graph has a cycle: edge e2 (b → a) leads back to an earlier node' },
+    ]);
+  });
+
+  test('an edge whose id another has is still checked: its target that is no node is reported too', () => {
+    const graph = validGraph();
+    graph.edges.push(edge('e1', 'a', 'ghost'));
+    expect(validateGraph(graph, registry)).toEqual([
+      { edgeId: 'e1', message: 'edge id "e1" is used by more than one edge' },
+      { edgeId: 'e1', message: 'edge e1: its target "ghost" is not a node of the graph' },
     ]);
   });
 

@@ -42,10 +42,10 @@ export function checkEdges(
   const nodeIds = new Set(nodes.map((n) => n.id));
   const seen = new Set<string>();
   for (const edge of edges) {
-    if (seen.has(edge.id)) {
+    // Still checked and followed: the id is one problem, and the edge's others (a cycle it
+    // closes, an end that is no node) are listed too (API.md: publish lists every problem).
+    if (seen.has(edge.id))
       errors.push({ edgeId: edge.id, message: `edge id "${edge.id}" is used by more than one edge` });
-      continue;
-    }
     seen.add(edge.id);
     let ok = true;
     for (const end of ['source', 'target'] as const) {
