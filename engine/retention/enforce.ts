@@ -25,15 +25,30 @@ async function cutoffOf(db: Kysely<Database>, duration: string | undefined): Pro
   return rows[0]?.at ?? null;
 }
 
+/** The workspace's runs that ended before the cutoff: the ones whose steps retention removes. */
+const endedBefore = (workspaceId: string, cutoff: Date) =>
+  // A run that ended before it started before it: that bound is what an index holds (runs_by_workspace).
+  sql`r.workspace_id = ${workspaceId} and r.started_at < ${cutoff} and r.ended_at < ${cutoff}
+    and r.status not in ('running', 'waiting')`;
+
 async function deleteSteps(db: Kysely<Database>, workspaceId: string, cutoff: Date): Promise<void> {
-  // The steps of runs that ended before the cutoff; running and waiting runs keep theirs. A run
-  // that ended before it started before it: that bound is what an index holds (runs_by_workspace).
+  // The steps of runs that ended before the cutoff; running and waiting runs keep theirs.
   await inBatches(async () => {
     const result = await sql`
       delete from steps where id in (
         select s.id from runs r join steps s on s.run_id = r.id
-        where r.workspace_id = ${workspaceId} and r.started_at < ${cutoff} and r.ended_at < ${cutoff}
-          and r.status not in ('running', 'waiting')
+        where ${endedBefore(workspaceId, cutoff)}
+        limit ${RETENTION_BATCH})
+    `.execute(db);
+    return Number(result.numAffectedRows ?? 0);
+  });
+  // The trigger payload is the trigger step's output (a webhook's body, often personal data):
+  // it goes with the steps, leaving the empty payload a run started without one holds.
+  await inBatches(async () => {
+    const result = await sql`
+      update runs set trigger = '{}'::jsonb where id in (
+        select r.id from runs r
+        where ${endedBefore(workspaceId, cutoff)} and r.trigger <> '{}'::jsonb
         limit ${RETENTION_BATCH})
     `.execute(db);
     return Number(result.numAffectedRows ?? 0);
