@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../../computed/refresh.js';
 import type { Database } from '../../db/database.js';
 import { newId } from '../../db/ids.js';
+import type { WithinChange } from '../../db/transaction.js';
 import { mergeNamedContacts } from '../merge/auto-merge.js';
 import { loadPrecedence, writeAttributes } from '../sources.js';
 import { identityHolders, identityValuesOf } from './holders.js';
@@ -59,6 +60,8 @@ export interface UpsertOptions {
    * the answer tells nobody which values are known.
    */
   submitter?: 'stranger' | 'email-owner';
+  /** Runs in the upsert's transaction with the outcomes, the rows' contacts still locked. */
+  onUpserted?: WithinChange<UpsertOutcome[]>;
 }
 
 class RetryBatch extends Error {}
@@ -83,11 +86,16 @@ export async function upsertContacts(
   for (let attempt = 1; ; attempt++) {
     try {
       if (!db.isTransaction)
-        return await db.transaction().execute((trx) => upsertOnce(trx, workspaceId, rows, options));
+        return await db.transaction().execute(async (trx) => {
+          const outcomes = await upsertOnce(trx, workspaceId, rows, options);
+          await options.onUpserted?.(trx, outcomes);
+          return outcomes;
+        });
       // Inside the caller's transaction: a savepoint lets a lost race be retried.
       await sql`savepoint waymark_upsert`.execute(db);
       try {
         const outcomes = await upsertOnce(db, workspaceId, rows, options);
+        await options.onUpserted?.(db, outcomes);
         await sql`release savepoint waymark_upsert`.execute(db);
         return outcomes;
       } catch (error) {

@@ -3,6 +3,7 @@ import { NotFoundError } from '@waymark/sdk';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { isUuid } from '../../db/ids.js';
+import type { WithinChange } from '../../db/transaction.js';
 import { STEP_TASK } from '../../runs/bookkeeping.js';
 import { endRuns } from '../../runs/end-runs.js';
 import { lockContact } from '../lock.js';
@@ -55,11 +56,13 @@ export async function eraseContact(
   workspaceId: string,
   contactId: string,
   secretKey: Buffer,
+  /** Runs in the erasure's transaction once the contact is erased. */
+  onErased?: WithinChange,
 ): Promise<void> {
   if (!isUuid(contactId)) throw new NotFoundError(`no contact ${contactId}`);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await eraseOnce(db, workspaceId, contactId, secretKey);
+      return await eraseOnce(db, workspaceId, contactId, secretKey, onErased);
     } catch (error) {
       // 40P01: a step of the contact's run finishing at this instant; the retry sees it done.
       if (attempt >= ATTEMPTS || (error as { code?: string }).code !== '40P01') throw error;
@@ -72,6 +75,7 @@ async function eraseOnce(
   workspaceId: string,
   contactId: string,
   secretKey: Buffer,
+  onErased?: WithinChange,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await lockContact(trx, contactId);
@@ -148,5 +152,6 @@ async function eraseOnce(
         .values({ contact_hash: hash(c.id), identity_hashes: held.map(hash) })
         .execute();
     }
+    await onErased?.(trx);
   });
 }

@@ -25,6 +25,7 @@ import { unstorableTextError } from '../../plugins/storable-text.js';
 import { idParams } from '../../schemas/ids.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import {
   anyObject,
   contactSchema,
@@ -96,7 +97,11 @@ export async function contactsRoutes(app: FastifyInstance) {
       const { value, errors } = normalizeInput(request.body);
       if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
       const workspaceId = workspaceOf(request);
-      const [outcome] = await upsertContacts(db, workspaceId, [value]);
+      const [outcome] = await upsertContacts(db, workspaceId, [value], {
+        onUpserted: async (trx, [done]) => {
+          if (done?.ok) await auditWithin(request, trx, { object: done.contactId, status: done.created ? 201 : 200 });
+        },
+      });
       if (!outcome) throw new Error('upsert returned nothing');
       if (!outcome.ok && outcome.invalid)
         throw new ValidationError(outcome.error, [{ path: `/${outcome.field ?? ''}`, message: outcome.error }]);
@@ -183,6 +188,7 @@ export async function contactsRoutes(app: FastifyInstance) {
         workspaceId,
         await contactIdFor(db, workspaceId, request.params.id),
         app.runtime.keys.erasure.current,
+        (trx) => auditWithin(request, trx),
       );
       return reply.code(204).send();
     },
