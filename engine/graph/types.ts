@@ -86,8 +86,9 @@ export const graphSchema = {
             properties: { x: { type: 'number' }, y: { type: 'number' } },
             required: ['x', 'y'],
           },
-          // Checked whole at publish (engine/graph/rules/settings.ts): a draft may hold a half-typed one.
-          settings: { type: 'object' },
+          // Any JSON, stored as given: checked whole by validate and publish (engine/graph/rules/settings.ts),
+          // which name a draft's half-typed or non-object settings at /settings (failures.md).
+          settings: {},
         },
         required: ['id', 'type', 'version'],
       },

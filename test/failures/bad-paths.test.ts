@@ -47,6 +47,28 @@ describe('node settings at publish', () => {
     );
   });
 
+  test('settings that are not an object are stored in the draft as given, and named at /settings by validate and publish', async () => {
+    const created = await api(t, {
+      method: 'POST',
+      url: '/api/journeys',
+      payload: { name: 'typed', graph: failing() },
+    });
+    const url = `/api/journeys/${created.body.id}`;
+    for (const settings of ['x', [], 5, null]) {
+      const graph = failing();
+      graph.nodes[1] = withSettings(n('fail', 'tst.flaky', { final: true }), settings);
+      const put = await api(t, { method: 'PUT', url: `${url}/draft`, payload: { graph } });
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+      expect((await api(t, { url })).body.draft.graph.nodes[1].settings).toEqual(settings);
+      const problem = { nodeId: 'fail', path: '/settings', message: 'settings must be an object' };
+      const validated = await api(t, { method: 'POST', url: `${url}/validate` });
+      expect(validated.body).toEqual({ valid: false, errors: [expect.objectContaining(problem)] });
+      const published = await api(t, { method: 'POST', url: `${url}/publish` });
+      expect(published.status).toBe(422);
+      expect(published.body.error.details).toEqual([expect.objectContaining(problem)]);
+    }
+  });
+
   test('maxBackoff shorter than backoff, and attempts that are not a whole number, are refused', async () => {
     const details = await publishProblems(failing({ retry: { attempts: 1.5, backoff: 'PT1M', maxBackoff: 'PT1S' } }));
     expect(details.map((d) => d.path).sort()).toEqual(['/settings/retry/attempts', '/settings/retry/maxBackoff']);
