@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { CompareOp, JsonObject, JsonValue } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -11,13 +12,18 @@ interface Becomes {
   value?: JsonValue;
 }
 
-/** True when the change enters: the new value satisfies `becomes` and the previous did not (any change without one). */
+/**
+ * True when the change enters: the new value satisfies `becomes` and the previous did not (any
+ * change without one). After a merge the values the merged-away contact held count as previous
+ * ones too, as its segment memberships do: the person entered with it already.
+ */
 export function enters(change: ValueChange, becomes: Becomes | undefined): boolean {
-  if (!becomes) return true;
+  const formerly = change.formerly ?? [];
+  if (!becomes) return !formerly.some((v) => isDeepStrictEqual(v ?? null, change.value));
   // A null value compares as an absent attribute does.
   const holds = (v: unknown) =>
     compare(v === null || v === undefined ? undefined : (v as JsonValue), becomes.op, becomes.value);
-  return holds(change.value) && !holds(change.previous);
+  return holds(change.value) && !holds(change.previous) && !formerly.some(holds);
 }
 
 /**

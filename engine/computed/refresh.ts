@@ -1,3 +1,4 @@
+import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { fireComputedTriggers } from './becomes.js';
@@ -10,6 +11,11 @@ export interface ValueChange {
   attribute: string;
   previous: unknown;
   value: unknown;
+  /**
+   * The values contacts merged into it in this change held: the person held them too, so a
+   * value one of them already satisfied is no entry (`enters`).
+   */
+  formerly?: unknown[];
 }
 
 export interface NamedDefinition {
@@ -113,6 +119,8 @@ export async function refreshContacts(
   workspaceId: string,
   contactIds: readonly string[],
   change: Change = 'any',
+  /** By contact: the computed values of the contacts a merge just made it take in. */
+  formerly?: ReadonlyMap<string, JsonObject>,
 ): Promise<ValueChange[]> {
   if (!contactIds.length) return [];
   const defs = await definitionsOf(db, workspaceId, change);
@@ -124,6 +132,10 @@ export async function refreshContacts(
   const changes: ValueChange[] = [];
   const scope: Scope = { workspaceId, contactIds, now: new Date() };
   for (const d of inDependencyOrder(defs)) changes.push(...(await refreshValues(db, d, scope)));
+  for (const c of changes) {
+    const held = formerly?.get(c.contactId);
+    if (held && c.attribute in held) c.formerly = [held[c.attribute]];
+  }
   await fireComputedTriggers(db, workspaceId, changes);
   return changes;
 }

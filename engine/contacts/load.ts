@@ -70,13 +70,23 @@ function contactRowsSql(ids: readonly string[], workspaceId?: string): RawBuilde
       from computed_attributes a where a.workspace_id = any(array(select distinct workspace_id from c))
       group by a.workspace_id
     ), merges as (
-      select m.survivor_id, json_agg(json_build_object('id', m.merged_id, 'email', f.email, 'phone', f.phone,
-          'externalId', f.external_id, 'automatic', m.automatic,
+      -- Contacts merged into it, and those merged into them before (their merges' survivor
+      -- named as via): every one now names it, and goes with the one it came through.
+      with recursive chain (root, via, merge_id, merged_id) as (
+        select m.survivor_id, null::uuid, m.id, m.merged_id from contact_merges m
+        where m.survivor_id = any(${found}) and m.unmerged_at is null
+        union
+        select chain.root, m.survivor_id, m.id, m.merged_id
+        from chain join contact_merges m on m.survivor_id = chain.merged_id and m.unmerged_at is null
+      )
+      select chain.root as survivor_id, json_agg(jsonb_build_object('id', m.merged_id, 'email', f.email,
+          'phone', f.phone, 'externalId', f.external_id, 'automatic', m.automatic,
           'mergedAt', ${isoText(sql`m.merged_at`)},
           'reversibleUntil', ${isoText(sql`m.reversible_until`)})
+          || case when chain.via is null then '{}'::jsonb else jsonb_build_object('via', chain.via) end
         order by m.merged_at desc, m.id) as merged_from
-      from contact_merges m join contacts f on f.id = m.merged_id
-      where m.survivor_id = any(${found}) and m.unmerged_at is null group by m.survivor_id
+      from chain join contact_merges m on m.id = chain.merge_id join contacts f on f.id = m.merged_id
+      group by chain.root
     )
     select c.id, c.email, c.phone, c.external_id, c.timezone, c.attributes, c.consent, c.subscriptions,
       c.attribute_sources, ${isoText(sql`c.created_at`)} as created_at, ${isoText(sql`c.updated_at`)} as updated_at,

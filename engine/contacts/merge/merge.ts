@@ -75,6 +75,9 @@ export async function mergeContacts(
     if (other.merged_into) throw new ConflictError(`contact ${fromId} was merged into ${other.merged_into}`);
 
     const [survivorBefore, mergedBefore] = [locked.survivor, locked.other];
+    // What the merged-away contact's computed values were: a trigger it entered is not entered again.
+    const { rows: held } = await sql<{ computed: JsonObject }>`
+      select computed from contacts where id = ${fromId}`.execute(trx);
     const chained = await sql<{ id: string }>`
       update contacts set merged_into = ${survivorId} where merged_into = ${fromId} returning id`.execute(trx);
     // Its identity values stay on it (they go on naming the survivor), so it leaves the unique
@@ -109,6 +112,6 @@ export async function mergeContacts(
         ${chained.rows.map((r) => r.id)}::uuid[])`.execute(trx);
     const properties: JsonObject = { mergedId: fromId, automatic: options.automatic };
     await recordEvent(trx, { contactId: survivorId, name: 'contact.merged', properties });
-    await refreshContacts(trx, workspaceId, [survivorId]);
+    await refreshContacts(trx, workspaceId, [survivorId], 'any', new Map([[survivorId, held[0]?.computed ?? {}]]));
   });
 }

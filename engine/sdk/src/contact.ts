@@ -187,6 +187,11 @@ export interface MergedFrom {
   automatic: boolean;
   mergedAt: string;
   reversibleUntil: string;
+  /**
+   * Set on a contact merged into another one that was merged here since: that one's id. It
+   * names this contact too, and an unmerge of that one takes it along.
+   */
+  via?: string;
 }
 
 /** One person in the contact store, as nodes and the API see it. */

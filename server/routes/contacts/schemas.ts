@@ -69,6 +69,10 @@ const mergedFromSchema = {
     automatic: { type: 'boolean' },
     mergedAt: { type: 'string' },
     reversibleUntil: { type: 'string' },
+    via: {
+      type: 'string',
+      description: 'the contact it was merged into, merged here since: it is unmerged with that one',
+    },
   },
   required: ['id', 'email', 'phone', 'externalId', 'automatic', 'mergedAt', 'reversibleUntil'],
 } as const;
