@@ -11,6 +11,14 @@ const answerSchema = {
   required: ['runId'],
 } as const;
 
+// A package's webhook trigger (engine/sdk/README.md "Triggers"): one run id per start it asked
+// for, null where re-entry or the entry cap turned it away.
+const triggerAnswerSchema = {
+  type: 'object',
+  properties: { runIds: { type: 'array', items: { type: ['string', 'null'], format: 'uuid' } } },
+  required: ['runIds'],
+} as const;
+
 // With `Prefer: wait`, the run's core.respond step answers: any status from 200 to 599, its
 // own JSON body. It is sent as the step gave it (the route's serializer is not used).
 const JOURNEY_ANSWER = 'with Prefer: wait, the journey’s core.respond answer: its status and JSON body';
@@ -45,7 +53,7 @@ function hookResponses(own: Record<string, { description?: string; headers?: obj
 export const hookSchema = {
   tags: ['webhooks'],
   security: [],
-  summary: 'Start a run of a journey from its core.webhook trigger',
+  summary: "Start a run of a journey from its core.webhook trigger, or runs from a package's webhook trigger",
   params: {
     type: 'object',
     properties: { journeyId: { type: 'string' }, nodeId: { type: 'string' } },
@@ -75,8 +83,15 @@ export const hookSchema = {
     },
   },
   response: hookResponses({
-    200: { ...answerSchema, description: 're-entry or the entry cap turned the call away: runId null, skipped' },
-    202: { ...answerSchema, description: 'the run started: runId' },
+    200: {
+      anyOf: [answerSchema, triggerAnswerSchema],
+      description:
+        're-entry or the entry cap turned the call away: runId null, skipped; a package trigger: no start began a run, runIds',
+    },
+    202: {
+      anyOf: [answerSchema, triggerAnswerSchema],
+      description: 'the run started: runId; a package trigger: runIds, one per start',
+    },
     ...errorResponses(400, 404, 409, 413, 415, 422, 429),
   }),
 };
