@@ -1,15 +1,14 @@
 import {
   assertTemplateMarkup,
-  LINK_MARK_VARIABLE,
   linkMarkComment,
   markTemplateLinks,
   newLinkMark,
   TEMPLATE_LIMITS,
   type TemplateScope,
   templateErrorCode,
-  templateFiles,
 } from '@waymark/sdk';
 import { Liquid } from 'liquidjs';
+import { snippetLiquid } from './snippet-files.js';
 
 /** A Liquid failure with where it happened in the part, and the step error code a send fails with. */
 export class LiquidFault extends Error {
@@ -32,7 +31,6 @@ const OPTIONS = {
   strictFilters: true,
   ownPropertyOnly: true,
   extname: '',
-  relativeReference: false,
   ...TEMPLATE_LIMITS,
 } as const;
 
@@ -106,18 +104,15 @@ export async function renderPart(
   } catch (error) {
     throw faultOf(error);
   }
-  const templates = templateFiles();
-  const marker = new Liquid(OPTIONS);
-  for (const [name, body] of snippets) templates[name] = html ? markTemplateLinks(body, marker) : body;
-  const liquid = new Liquid({ ...OPTIONS, templates, ...(html ? { outputEscape: 'escape' as const } : {}) });
+  const mark = html ? newLinkMark() : null;
+  const liquid = snippetLiquid({ ...OPTIONS, ...(html ? { outputEscape: 'escape' as const } : {}) }, snippets, mark);
   try {
     // Parse errors first on the source as written, so their line and column are the author's.
     new Liquid(OPTIONS).parse(source);
     checkNesting(source, snippets);
-    if (!html) return await liquid.parseAndRender(source, scope, { globals: scope });
-    const mark = newLinkMark();
-    const withMark = Object.assign({}, scope, { [LINK_MARK_VARIABLE]: mark });
-    const out = await liquid.parseAndRender(markTemplateLinks(source, liquid), withMark, { globals: withMark });
+    if (!mark) return await liquid.parseAndRender(source, scope, { globals: scope });
+    // Parsed for this render only, so the mark is written in, not an output per link.
+    const out = await liquid.parseAndRender(markTemplateLinks(source, liquid, mark), scope, { globals: scope });
     return `${out}${linkMarkComment(mark)}`;
   } catch (error) {
     throw faultOf(error);

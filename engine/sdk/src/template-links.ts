@@ -41,8 +41,10 @@ export function linkMarkComment(mark: string): string {
 /**
  * Puts `data-waymark-link={{ <mark variable> }} ` before every `href=` inside an `<a …>` tag
  * (or an MJML `mj-button`, `mj-image`, … tag) written in the template source (not in `{% raw %}` or `{% comment %}`).
+ * Given the render's `mark`, puts the mark itself instead, for a source parsed for one render
+ * only: no output to parse and render per link.
  */
-export function markTemplateLinks(source: string, liquid: Liquid): string {
+export function markTemplateLinks(source: string, liquid: Liquid, mark?: string): string {
   const tokens: TopLevelToken[] = new Tokenizer(source, liquid.options.operators).readTopLevelTokens(liquid.options);
   const inserts: number[] = [];
   let inAnchor = false;
@@ -71,10 +73,16 @@ export function markTemplateLinks(source: string, liquid: Liquid): string {
       else if (/\s/.test(ch) && /^href\s*=/i.test(text.slice(i + 1, i + 16))) inserts.push(token.begin + i + 1);
     }
   }
-  let out = source;
-  for (const at of inserts.reverse())
-    out = `${out.slice(0, at)}${LINK_MARK_ATTRIBUTE}={{ ${LINK_MARK_VARIABLE} }} ${out.slice(at)}`;
-  return out;
+  // Built once from slices: splicing each mark into the whole string took quadratic time.
+  const attribute = `${LINK_MARK_ATTRIBUTE}=${mark ?? `{{ ${LINK_MARK_VARIABLE} }}`} `;
+  const parts: string[] = [];
+  let from = 0;
+  for (const at of inserts) {
+    parts.push(source.slice(from, at), attribute);
+    from = at;
+  }
+  parts.push(source.slice(from));
+  return parts.join('');
 }
 
 /**
