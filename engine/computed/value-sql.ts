@@ -17,6 +17,15 @@ type EventDef = { event: string; within?: string; where?: AggregateDef['where'] 
 const number = (p: RawBuilder<unknown>) =>
   sql`case when jsonb_typeof(${p}) = 'number' then (${p} #>> '{}')::numeric end`;
 
+/**
+ * The largest double: a sum past it (numeric sums exactly) would be read as Infinity, and
+ * answered as null. It is capped there, sign kept (server/README.md "A computed sum past the
+ * range of a double"); every event's own value fits a double already.
+ */
+const DOUBLE_MAX = String(Number.MAX_VALUE);
+const inDoubleRange = (n: RawBuilder<unknown>) =>
+  sql`least(greatest(${n}, -(${DOUBLE_MAX}::numeric)), ${DOUBLE_MAX}::numeric)`;
+
 /** The matching events of the scope, as the `e` rows of a FROM. */
 function matchingEvents(d: EventDef, s: Scope): RawBuilder<unknown> {
   return sql`events e where e.workspace_id = ${s.workspaceId} and e.name = ${d.event}
@@ -30,7 +39,7 @@ function aggregate(d: AggregateDef, s: Scope): { perContact: RawBuilder<unknown>
   const p = sql`(e.properties #> ${(d.property ?? '').split('.')}::text[])`;
   const agg: Record<AggregateDef['fn'], RawBuilder<unknown>> = {
     count: sql`to_jsonb(count(*))`,
-    sum: sql`to_jsonb(coalesce(sum(${number(p)}), 0))`,
+    sum: sql`to_jsonb(${inDoubleRange(sql`coalesce(sum(${number(p)}), 0)`)})`,
     avg: sql`to_jsonb(avg(${number(p)}))`,
     min: sql`to_jsonb(min(${number(p)}))`,
     max: sql`to_jsonb(max(${number(p)}))`,
