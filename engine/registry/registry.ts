@@ -1,5 +1,4 @@
 import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
-import semver from 'semver';
 import { isReservedName, RESERVED_SCOPE } from '../packages/manifest.js';
 import {
   foreignCredentialProblems,
@@ -8,6 +7,7 @@ import {
   prefixOf,
   providerPartsProblem,
 } from './definition-problems.js';
+import { InstalledVersions, nodeKey as key } from './installed-versions.js';
 import { withSendRate } from './send-rate.js';
 
 /** A package as `GET /api/packages` lists it: what loaded, or why it did not. */
@@ -29,20 +29,6 @@ export interface RegisteredNode {
   package: { name: string; version: string; versions?: string[] };
 }
 
-/** An installed package version that loaded, with the definitions its steps run. */
-interface InstalledVersion {
-  pkg: PackageDefinition;
-  info: PackageInfo;
-}
-
-/**
- * Highest first; versions equal by semver (`1.5.0`, `v1.5.0`, `1.5.0+b` stored before install
- * refused the last two) by their text, so every process orders and pins them alike.
- */
-const bySemverDesc = (a: string, b: string) => semver.rcompare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
-
-const key = (type: string, version: number) => `${type}@${version}`;
-
 /**
  * Every node type and credential type Waymark knows, several versions of a type side by
  * side. Built-in and environment packages are added once at start-up by `loadRegistry`;
@@ -53,8 +39,8 @@ export class NodeRegistry {
   readonly #credentials = new Map<string, CredentialDefinition>();
   readonly #prefixes = new Map<string, string>();
   readonly packages: PackageInfo[] = [];
-  /** Installed packages: name → version → what loaded (or why not). */
-  readonly #installed = new Map<string, Map<string, InstalledVersion>>();
+  /** Installed package versions: what loaded (or why not), and which a graph pins. */
+  readonly #installed = new InstalledVersions();
 
   /**
    * Adds a package, or records why it was refused; a refused package adds nothing.
@@ -109,9 +95,7 @@ export class NodeRegistry {
     const found = pkg ? this.installedProblems(name, pkg).map((p) => p.message) : [];
     const error = problem ?? (pkg ? found.join('; ') || null : 'the package did not load');
     if (error) info.error = error;
-    const versions = this.#installed.get(name) ?? new Map<string, InstalledVersion>();
-    versions.set(version, { pkg: error || !pkg ? { name, version, nodes: [] } : pkg, info });
-    this.#installed.set(name, versions);
+    this.#installed.set(name, version, { pkg: error || !pkg ? { name, version, nodes: [] } : pkg, info });
     if (!error && pkg)
       for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, withSendRate(credential));
     return info;
@@ -119,46 +103,19 @@ export class NodeRegistry {
 
   /** Forgets an installed version: node types only it defined leave the catalogue. */
   removeInstalled(name: string, version: string): void {
-    this.#installed.get(name)?.delete(version);
-    if (this.#installed.get(name)?.size === 0) this.#installed.delete(name);
+    this.#installed.remove(name, version);
   }
 
   /** Installed packages as listed: by name, then version highest first. */
   installedPackages(): PackageInfo[] {
-    return [...this.#installed.keys()]
-      .sort()
-      .flatMap((name) => this.#versionsOf(name).map((v) => this.#installed.get(name)?.get(v)?.info as PackageInfo));
-  }
-
-  #versionsOf(name: string): string[] {
-    return [...(this.#installed.get(name)?.keys() ?? [])].sort(bySemverDesc);
-  }
-
-  /** The installed package whose prefix a type is under, if any. */
-  #installedOwner(type: string): string | undefined {
-    const prefix = prefixOf(type);
-    for (const [name, versions] of this.#installed)
-      for (const { pkg } of versions.values()) if (pkg.nodes.some((n) => prefixOf(n.type) === prefix)) return name;
-    return undefined;
-  }
-
-  /** Installed versions of `name` that loaded and define `type@version`, highest first. */
-  #definingVersions(name: string, type: string, version: number): string[] {
-    return this.#versionsOf(name).filter((v) =>
-      this.#installed
-        .get(name)
-        ?.get(v)
-        ?.pkg.nodes.some((n) => n.type === type && n.version === version),
-    );
+    return this.#installed.infos();
   }
 
   /**
    * For each installed package a graph's nodes come from, the highest version that defines
    * every `type@version` of it the graph uses (what a publish pins), and the nodes no single
-   * version defines, each with why: which `type@version` the newest version defining its own
-   * lacks. A `type@version` no version defines is left out (the graph's node rules name it), so
-   * it puts no problem on the others. `gone` (`name@version`) are versions another process
-   * removed that this one has not yet heard of: they are passed over.
+   * version defines, each with why (`InstalledVersions.pinsFor`). `gone` (`name@version`) are
+   * versions another process removed that this one has not yet heard of: they are passed over.
    */
   pinsFor(
     nodes: readonly { id: string; type: string; version: number }[],
@@ -167,45 +124,12 @@ export class NodeRegistry {
     pins: Record<string, string>;
     unpinned: { nodeId: string; message: string }[];
   } {
-    const byPackage = new Map<string, { id: string; type: string; version: number }[]>();
-    for (const node of nodes) {
-      if (this.#nodes.has(key(node.type, node.version))) continue;
-      const owner = this.#installedOwner(node.type);
-      if (owner && this.#definingVersions(owner, node.type, node.version).length)
-        byPackage.set(owner, [...(byPackage.get(owner) ?? []), node]);
-    }
-    const pins: Record<string, string> = {};
-    const unpinned: { nodeId: string; message: string }[] = [];
-    for (const [name, used] of byPackage) {
-      const defining = (n: { type: string; version: number }) =>
-        this.#definingVersions(name, n.type, n.version).filter((v) => !gone.has(`${name}@${v}`));
-      const version = this.#versionsOf(name).find(
-        (v) => !gone.has(`${name}@${v}`) && used.every((n) => defining(n).includes(v)),
-      );
-      if (version) pins[name] = version;
-      else
-        for (const node of used) {
-          const newest = defining(node)[0];
-          const lacks = [
-            ...new Set(used.filter((n) => newest && !defining(n).includes(newest)).map((n) => key(n.type, n.version))),
-          ];
-          const why = newest
-            ? `${name}@${newest}, the newest that defines ${key(node.type, node.version)}, lacks ${lacks.join(', ')}`
-            : `${key(node.type, node.version)} is in none of its versions still installed`;
-          unpinned.push({
-            nodeId: node.id,
-            message: `no single installed version of its package defines every node of it used here: ${why}`,
-          });
-        }
-    }
-    return { pins, unpinned };
+    return this.#installed.pinsFor(nodes, (type, version) => this.#nodes.has(key(type, version)), gone);
   }
 
   /** Of a journey version's pins, those no longer installed here (`name@version`). */
   missingPins(pins: Readonly<Record<string, string>>): string[] {
-    return Object.entries(pins)
-      .filter(([name, version]) => !this.#installed.get(name)?.has(version))
-      .map(([name, version]) => `${name}@${version}`);
+    return this.#installed.missingPins(pins);
   }
 
   /**
@@ -221,7 +145,7 @@ export class NodeRegistry {
     if (shape.length) return shape;
     const problems: ErrorDetail[] = [];
     const prefix = packagePrefix(pkg);
-    const owner = this.#prefixes.get(prefix) ?? this.#installedOwner(`${prefix}.x`);
+    const owner = this.#prefixes.get(prefix) ?? this.#installed.ownerOf(`${prefix}.x`);
     if (owner && owner !== name) problems.push({ path: '', message: `the prefix "${prefix}." belongs to ${owner}` });
     (pkg.credentials ?? []).forEach((credential, i) => {
       const problem = providerPartsProblem(credential, prefix);
@@ -254,16 +178,11 @@ export class NodeRegistry {
   get(type: string, version: number, pins?: Readonly<Record<string, string>>): RegisteredNode | undefined {
     const fixed = this.#nodes.get(key(type, version));
     if (fixed) return fixed;
-    const name = this.#installedOwner(type);
+    const name = this.#installed.ownerOf(type);
     if (!name) return undefined;
-    const defining = this.#definingVersions(name, type, version);
+    const defining = this.#installed.definingVersions(name, type, version);
     const chosen = pins?.[name] ?? defining[0];
-    const definition = chosen
-      ? this.#installed
-          .get(name)
-          ?.get(chosen)
-          ?.pkg.nodes.find((n) => n.type === type && n.version === version)
-      : undefined;
+    const definition = chosen ? this.#installed.definition(name, chosen, type, version) : undefined;
     return definition && chosen ? { definition, package: { name, version: chosen, versions: defining } } : undefined;
   }
 
@@ -289,12 +208,10 @@ export class NodeRegistry {
   /** Every node type once: built-in and environment ones, and each installed one from its highest version. */
   nodes(): RegisteredNode[] {
     const installed = new Map<string, RegisteredNode>();
-    for (const versions of this.#installed.values())
-      for (const { pkg } of versions.values())
-        for (const node of pkg.nodes) {
-          const found = this.get(node.type, node.version);
-          if (found) installed.set(key(node.type, node.version), found);
-        }
+    for (const node of this.#installed.definitions()) {
+      const found = this.get(node.type, node.version);
+      if (found) installed.set(key(node.type, node.version), found);
+    }
     return [...this.#nodes.values(), ...installed.values()];
   }
 
