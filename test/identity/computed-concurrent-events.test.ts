@@ -1,16 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { identityApp } from './support.js';
 
-const { call, json, contact } = identityApp();
-
-/** Waits until the background refresh of `name` has finished. */
-async function ready(name: string) {
-  for (let i = 0; i < 150; i++) {
-    if ((await json('GET', `/api/computed-attributes/${name}`)).status === 'ready') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} never got ready`);
-}
+const { call, json, contact, computedReady: ready } = identityApp();
 
 describe('computed attributes under concurrent events', () => {
   test('twenty purchases of one contact stored at once count twenty, and their sum is whole', async () => {

@@ -1,15 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { identityApp } from './support.js';
 
-const { json, contact } = identityApp();
-
-async function ready(name: string) {
-  for (let i = 0; i < 150; i++) {
-    if ((await json('GET', `/api/computed-attributes/${name}`)).status === 'ready') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} never got ready`);
-}
+const { json, contact, computedReady: ready } = identityApp();
 
 describe('a computed sum past the range of a double', () => {
   test('is capped at the largest double, with its sign, not read as null', async () => {

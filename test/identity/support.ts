@@ -38,7 +38,15 @@ export function identityApp() {
     }
     throw new Error(`contact ${contactId} never had ${count} waiting runs`);
   };
-  return { app, call, json, contact, waitingRuns };
+  /** Waits until the background refresh of the computed attribute `name` has finished. */
+  const computedReady = async (name: string) => {
+    for (let i = 0; i < 150; i++) {
+      if ((await json('GET', `/api/computed-attributes/${name}`)).status === 'ready') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${name} never got ready`);
+  };
+  return { app, call, json, contact, waitingRuns, computedReady };
 }
 
 /** A graph node at height `y`. */
