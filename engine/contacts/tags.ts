@@ -4,7 +4,7 @@ import { profilesComputed, refreshProfiles } from '../computed/refresh.js';
 import { ASYNC_COMMIT } from '../db/commit-mode.js';
 import type { Database } from '../db/database.js';
 import { isoText } from '../db/iso-text.js';
-import { inTransaction } from '../db/transaction.js';
+import { inTransaction, type WithinChange } from '../db/transaction.js';
 import { writeTarget } from './merge/survivor.js';
 
 /** A tag's state as the write returns it, its times as ISO 8601 text (`isoText`). */
@@ -73,10 +73,16 @@ export async function addTag(
   contactId: string,
   tag: string,
   ttlSeconds?: number | null,
+  /** Runs in the addition's transaction; without it a step's addition takes its fast path. */
+  onAdded?: WithinChange,
 ): Promise<TagState> {
-  const [state] = await addTags(db, [{ contactId, tag, ttlSeconds }]);
-  if (!state) throw new Error('addTag: no row returned');
-  return state;
+  const add = async (conn: Kysely<Database>) => {
+    const [state] = await addTags(conn, [{ contactId, tag, ttlSeconds }]);
+    if (!state) throw new Error('addTag: no row returned');
+    await onAdded?.(conn);
+    return state;
+  };
+  return onAdded ? inTransaction(db, add) : add(db);
 }
 
 /**
@@ -148,15 +154,21 @@ async function writeTags(db: Kysely<Database>, adds: readonly TagAdd[], asyncCom
 }
 
 /** Turns a tag inactive; its count stays. */
-export async function removeTag(db: Kysely<Database>, contactId: string, tag: string): Promise<void> {
-  await writeOne(db, contactId, (trx, contactId) =>
-    trx
+export async function removeTag(
+  db: Kysely<Database>,
+  contactId: string,
+  tag: string,
+  onRemoved?: WithinChange,
+): Promise<void> {
+  await writeOne(db, contactId, async (trx, contactId) => {
+    await trx
       .updateTable('contact_tags')
       .set({ removed: true })
       .where('contact_id', '=', contactId)
       .where('tag', '=', tag)
-      .execute(),
-  );
+      .execute();
+    await onRemoved?.(trx);
+  });
 }
 
 /** Sets a tag's default lifespan (null: never expires). */
@@ -201,6 +213,7 @@ export async function addToList(
   db: Kysely<Database>,
   contactId: string,
   list: string,
+  onAdded?: WithinChange,
 ): Promise<{ list: string; addedAt: string }> {
   const rows = await writeOne(db, contactId, async (trx, contactId) => {
     await trx
@@ -210,6 +223,7 @@ export async function addToList(
       .execute();
     const found = await sql<{ list: string; added_at: Date }>`
       select list, added_at from contact_lists where contact_id = ${contactId} and list = ${list}`.execute(trx);
+    await onAdded?.(trx);
     return found.rows;
   });
   const row = rows[0];
@@ -217,10 +231,16 @@ export async function addToList(
   return { list: row.list, addedAt: row.added_at.toISOString() };
 }
 
-export async function removeFromList(db: Kysely<Database>, contactId: string, list: string): Promise<void> {
-  await writeOne(db, contactId, (trx, contactId) =>
-    trx.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute(),
-  );
+export async function removeFromList(
+  db: Kysely<Database>,
+  contactId: string,
+  list: string,
+  onRemoved?: WithinChange,
+): Promise<void> {
+  await writeOne(db, contactId, async (trx, contactId) => {
+    await trx.deleteFrom('contact_lists').where('contact_id', '=', contactId).where('list', '=', list).execute();
+    await onRemoved?.(trx);
+  });
 }
 
 /** Every list with its member count. */

@@ -49,3 +49,51 @@ describe('contacts whose change cannot be recorded', () => {
     expect((await call('GET', `/api/contacts/${id}`)).statusCode).toBe(200);
   });
 });
+
+describe("a contact's tags, lists, consent and subscriptions whose change cannot be recorded", () => {
+  const contact = async (email: string) => {
+    const { id } = (await call('POST', '/api/contacts', { email })).json() as { id: string };
+    return { id, read: async () => (await call('GET', `/api/contacts/${id}`)).json() };
+  };
+
+  test('adding a tag answers 500 and the contact has no such tag', async () => {
+    const c = await contact('untagged@example.com');
+    expectRefused(await whileAuditRefused(t, () => call('POST', `/api/contacts/${c.id}/tags`, { tag: 'vip' })));
+    expect(JSON.stringify((await c.read()).tags ?? [])).not.toContain('vip');
+  });
+
+  test('removing a tag answers 500 and the tag stays active', async () => {
+    const c = await contact('still-tagged@example.com');
+    await call('POST', `/api/contacts/${c.id}/tags`, { tag: 'vip' });
+    expectRefused(await whileAuditRefused(t, () => call('DELETE', `/api/contacts/${c.id}/tags/vip`)));
+    expect(JSON.stringify((await c.read()).tags)).toMatch(/"tag":"vip".*"active":true|"active":true.*"tag":"vip"/);
+  });
+
+  test('adding to a list answers 500 and the contact is in no such list', async () => {
+    const c = await contact('unlisted@example.com');
+    expectRefused(await whileAuditRefused(t, () => call('POST', `/api/contacts/${c.id}/lists`, { list: 'news' })));
+    expect(JSON.stringify((await c.read()).lists ?? [])).not.toContain('news');
+  });
+
+  test('removing from a list answers 500 and the contact stays in it', async () => {
+    const c = await contact('still-listed@example.com');
+    await call('POST', `/api/contacts/${c.id}/lists`, { list: 'news' });
+    expectRefused(await whileAuditRefused(t, () => call('DELETE', `/api/contacts/${c.id}/lists/news`)));
+    expect(JSON.stringify((await c.read()).lists)).toContain('news');
+  });
+
+  test('setting consent answers 500 and the consent stays as it was', async () => {
+    const c = await contact('consent-kept@example.com');
+    const before = (await c.read()).consent;
+    const body = { channel: 'email', status: 'subscribed', source: 'test' };
+    expectRefused(await whileAuditRefused(t, () => call('PUT', `/api/contacts/${c.id}/consent`, body)));
+    expect((await c.read()).consent).toEqual(before);
+  });
+
+  test('a subscription answers 500 and the contact is not subscribed', async () => {
+    const c = await contact('not-subscribed@example.com');
+    const body = { status: 'subscribed' };
+    expectRefused(await whileAuditRefused(t, () => call('PUT', `/api/contacts/${c.id}/subscriptions/news`, body)));
+    expect(JSON.stringify((await c.read()).subscriptions ?? {})).not.toContain('news');
+  });
+});

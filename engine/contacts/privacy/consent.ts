@@ -1,7 +1,7 @@
 import { type Channel, type ChannelConsent, type ConsentStatus, type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type WithinChange } from '../../db/transaction.js';
 import { type RunTally, recordEvent } from '../../events/record.js';
 import { writeTarget } from '../merge/survivor.js';
 
@@ -16,6 +16,8 @@ export async function setConsent(
   input: { channel: Channel; status: ConsentStatus; source: string; proof?: JsonObject },
   /** Adds the runs its event started, for the caller to count. */
   tally?: RunTally,
+  /** Runs in the change's transaction, the contact's row locked. */
+  onSet?: WithinChange,
 ): Promise<ChannelConsent> {
   const run = async (trx: Kysely<Database>) => {
     // A merge in progress decides first: its survivor is then the contact to write. Its row lock
@@ -54,6 +56,7 @@ export async function setConsent(
         tally,
       );
     }
+    await onSet?.(trx);
     return consent;
   };
   return inTransaction(db, run);

@@ -1,7 +1,7 @@
 import { type CategorySubscription, NotFoundError, type SubscriptionStatus } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type WithinChange } from '../../db/transaction.js';
 import { type RunTally, recordEvent } from '../../events/record.js';
 import { writeTarget } from '../merge/survivor.js';
 
@@ -20,6 +20,8 @@ export async function setSubscription(
   input: { status: SubscriptionStatus; source?: string },
   /** Adds the runs its event started, for the caller to count. */
   tally?: RunTally,
+  /** Runs in the change's transaction, the contact's row locked. */
+  onSet?: WithinChange,
 ): Promise<CategorySubscription> {
   const run = async (trx: Kysely<Database>) => {
     // A merge in progress decides first: its survivor is then the contact to write. Its row lock
@@ -49,6 +51,7 @@ export async function setSubscription(
       };
       await recordEvent(trx, { contactId, name: 'subscription.changed', properties }, tally);
     }
+    await onSet?.(trx);
     return subscription;
   };
   return inTransaction(db, run);

@@ -289,7 +289,7 @@ export async function contactsRoutes(app: FastifyInstance) {
     async (request) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
       const tally = newTally();
-      const consent = await setConsent(db, id, request.body, tally);
+      const consent = await setConsent(db, id, request.body, tally, (trx) => auditWithin(request, trx));
       app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
       return consent;
     },

@@ -5,6 +5,7 @@ import { setSubscription } from '../../../engine/contacts/privacy/subscriptions.
 import { newTally } from '../../../engine/events/record.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { errorResponses, subscriptionSchema } from './schemas.js';
 
 const params = {
@@ -46,7 +47,9 @@ export async function contactSubscriptionsRoutes(app: FastifyInstance) {
     async (request) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
       const tally = newTally();
-      const subscription = await setSubscription(db, id, request.params.category, request.body, tally);
+      const subscription = await setSubscription(db, id, request.params.category, request.body, tally, (trx) =>
+        auditWithin(request, trx),
+      );
       app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
       return subscription;
     },

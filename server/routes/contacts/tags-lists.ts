@@ -13,6 +13,7 @@ import {
 import { idParams } from '../../schemas/ids.js';
 import { tagLifespan } from '../../schemas/tag-lifespan.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { errorResponses, listMembershipSchema, tagStateSchema } from './schemas.js';
 
 /** Tags with their default lifespans, lists with their member counts, and a contact's tags and lists. */
@@ -122,7 +123,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
-      return addTag(db, id, request.body.tag, request.body.ttlSeconds);
+      return addTag(db, id, request.body.tag, request.body.ttlSeconds, (trx) => auditWithin(request, trx));
     },
   );
 
@@ -142,7 +143,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
-      await removeTag(db, id, request.params.tag);
+      await removeTag(db, id, request.params.tag, (trx) => auditWithin(request, trx));
       return reply.code(204).send();
     },
   );
@@ -165,7 +166,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
-      return addToList(db, id, request.body.list);
+      return addToList(db, id, request.body.list, (trx) => auditWithin(request, trx));
     },
   );
 
@@ -185,7 +186,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
-      await removeFromList(db, id, request.params.list);
+      await removeFromList(db, id, request.params.list, (trx) => auditWithin(request, trx));
       return reply.code(204).send();
     },
   );
