@@ -104,6 +104,9 @@ export async function putForm(
 ) {
   checkForm(id, form);
   return db.transaction().execute(async (trx) => {
+    // As templates do: a new id has no row to lock, so PUTs of it at once wait here for the
+    // first; the rest see its form (200, an update) or, from another workspace, 409.
+    await sql`select pg_advisory_xact_lock(hashtext(${`form:${id}`}))`.execute(trx);
     await checkIdFree(trx, 'forms', workspaceId, id);
     if (form.confirmationTemplateId !== null)
       await checkConfirmationTemplate(trx, workspaceId, form.confirmationTemplateId);
