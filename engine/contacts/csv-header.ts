@@ -7,16 +7,9 @@ export const CSV_IDENTITY = new Set(['email', 'phone', 'externalId', 'timezone']
 // An identity column is named in any case (`Email`, `EXTERNALID`): an `Email` header made
 // anonymous contacts with an `Email` attribute.
 const IDENTITY_BY_LOWER = new Map([...CSV_IDENTITY].map((name) => [name.toLowerCase(), name]));
-// A header naming none of these was read with the wrong delimiter or is not a contact list:
-// every row would be a contact no later import, event or webhook can name.
-const NAMING = ['email', 'phone', 'externalId'];
-
-const quoted = (names: string[]) => names.map((name) => JSON.stringify(name)).join(', ');
-
 /**
  * The CSV header's column names (trimmed by the parser), identity ones spelt as stored. A column
- * with no name or a name met before would drop or overwrite its cells unseen, and a header with
- * no column naming a contact would store contacts no one can find again: the import fails.
+ * with no name or a name met before would drop or overwrite its cells unseen: the import fails.
  */
 export function csvColumns(header: string[]): string[] {
   const columns = header.map((name) => IDENTITY_BY_LOWER.get(name.toLowerCase()) ?? name);
@@ -27,12 +20,6 @@ export function csvColumns(header: string[]): string[] {
     return [];
   });
   if (problems.length) throw new ValidationError('the CSV header names each column once', problems);
-  if (!columns.some((name) => NAMING.includes(name))) {
-    const read = `read ${header.length} column${header.length === 1 ? '' : 's'}, ${quoted(header)}`;
-    throw new ValidationError('the CSV header names no column that identifies a contact', [
-      { message: `the header names no email, phone or externalId column: ${read}` },
-    ]);
-  }
   return columns;
 }
 
