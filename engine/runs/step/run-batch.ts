@@ -12,6 +12,7 @@ import { isInline, runToken } from './chain.js';
 import { needsView } from './needs-view.js';
 import { claimTimeouts, markSteps, type StartedStep, startSteps } from './start-steps.js';
 import { createStepBatch } from './step-batch.js';
+import { runningCheck } from './still-running.js';
 import { BatchTelemetry } from './telemetry.js';
 
 /** One token a step job carries: its step, and whether it wakes an event wait at its deadline. */
@@ -57,8 +58,8 @@ function runOf(started: StartedStep): RunRow {
 interface StartedBatch {
   started: StartedStep[];
   versions: Map<string, CompiledVersion>;
-  /** Whether its node calls out (not `inline`): its steps were marked running. */
-  calls: boolean;
+  /** The steps of nodes that call out (not `inline`), marked running: none for an inline batch. */
+  calling: string[];
 }
 
 /**
@@ -84,7 +85,7 @@ export async function runBatch(
 ): Promise<void> {
   const calling = await runtime.stepSlots(async () => {
     const batch = await startBatch(runtime, items);
-    if (batch.calls) return batch;
+    if (batch.calling.length) return batch;
     await completeBatch(runtime, batch, retry, options);
     return null;
   });
@@ -107,7 +108,7 @@ async function startBatch(runtime: Runtime, items: readonly BatchItem[]): Promis
 /** Runs a started batch's tokens and their inline chains, and writes them all at once. */
 async function completeBatch(
   runtime: Runtime,
-  { started, versions }: StartedBatch,
+  { started, versions, calling }: StartedBatch,
   retry: RetryOptions,
   options: BatchOptions,
 ): Promise<void> {
@@ -120,7 +121,10 @@ async function completeBatch(
   const batch = createStepBatch(runtime.db, kernel);
   const { contacts, paths } = await viewsOf(runtime.registry, kernel, started, versions);
   const writes: StepWrite[] = [];
+  const stillRunning = calling.length ? runningCheck(kernel, calling) : null;
   await eachLimited(started, concurrencyOf(runtime, versions, started), async (row) => {
+    // Its run ended while the token waited for a lane: cancelled with it, so no call and no write.
+    if (stillRunning && !(await stillRunning(row.id))) return;
     const run = runOf(row);
     const step: StepRef = {
       id: row.id,
@@ -201,7 +205,7 @@ async function markCalling(
       return !(version && isInline(runtime, version, row.node_id));
     }),
   );
-  if (calling.size === 0) return { started: read, versions, calls: false };
+  if (calling.size === 0) return { started: read, versions, calling: [] };
   const marked = await markSteps(
     db,
     [...calling].map((row) => row.id),
@@ -213,7 +217,7 @@ async function markCalling(
     row.attempts = attempts;
     return true;
   });
-  return { started, versions, calls: true };
+  return { started, versions, calling: started.filter((row) => calling.has(row)).map((row) => row.id) };
 }
 
 /** The journey versions a batch's steps run on, by `versionKey` (a missing one: absent). */
