@@ -86,15 +86,32 @@ export async function formPagesRoutes(app: FastifyInstance) {
     return found?.form.enabled ? found : null;
   };
 
-  app.get<{ Params: { token: string } }>(
+  const tokenParams = { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] } as const;
+  // Link scanners check a link with HEAD: fastify's automatic HEAD would run the GET and confirm.
+  app.head(
     '/f/confirm/:token',
     {
       schema: {
         tags: ['forms'],
         security: [],
+        summary: 'Refused (405, Allow: GET): a HEAD of a confirmation link confirms nothing',
+        params: tokenParams,
+        response: { 405: { description: 'only GET confirms', type: 'null' } },
+      },
+    },
+    async (_request, reply) => reply.code(405).header('allow', 'GET').send(),
+  );
+
+  app.get<{ Params: { token: string } }>(
+    '/f/confirm/:token',
+    {
+      exposeHeadRoute: false,
+      schema: {
+        tags: ['forms'],
+        security: [],
         summary:
           'Confirms a double opt-in: consent becomes subscribed, form.submitted and consent.confirmed are recorded',
-        params: { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] },
+        params: tokenParams,
         response: { 200: html('the confirmation page'), 404: html('an unknown, altered or expired link') },
       },
       config: { signedParams: true },
