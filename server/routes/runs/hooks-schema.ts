@@ -19,6 +19,9 @@ const triggerAnswerSchema = {
   required: ['runIds'],
 } as const;
 
+/** What a call is answered with: core.webhook's `{ runId }` or a package trigger's `{ runIds }`. */
+const callAnswerSchema = { anyOf: [answerSchema, triggerAnswerSchema] } as const;
+
 // With `Prefer: wait`, the run's core.respond step answers: any status from 200 to 599, its
 // own JSON body. It is sent as the step gave it (the route's serializer is not used).
 const JOURNEY_ANSWER = 'with Prefer: wait, the journey’s core.respond answer: its status and JSON body';
@@ -84,12 +87,12 @@ export const hookSchema = {
   },
   response: hookResponses({
     200: {
-      anyOf: [answerSchema, triggerAnswerSchema],
+      ...callAnswerSchema,
       description:
         're-entry or the entry cap turned the call away: runId null, skipped; a package trigger: no start began a run, runIds',
     },
     202: {
-      anyOf: [answerSchema, triggerAnswerSchema],
+      ...callAnswerSchema,
       description: 'the run started: runId; a package trigger: runIds, one per start',
     },
     ...errorResponses(400, 404, 409, 413, 415, 422, 429),
