@@ -194,23 +194,22 @@ async function startItem(
 async function pollOne(runtime: Runtime, p: PollingNode): Promise<number> {
   const claimed = await claim(runtime.db, p, runtime.clock.now());
   if (!claimed) return 0;
-  const ctx: PollContext<JsonObject> = {
-    ...triggerContext(runtime, p, p.definition),
-    http: createHttpClient({ runtime }),
-    state: claimed.state,
-  };
+  const { ctx: base, secrets } = triggerContext(runtime, p, p.definition);
+  const ctx: PollContext<JsonObject> = { ...base, http: createHttpClient({ runtime }), state: claimed.state };
   let value: unknown;
   try {
     value = await (p.poll.run as (ctx: PollContext<JsonObject>) => unknown)(ctx);
   } catch (error) {
-    if (error instanceof TriggerFailedError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new TriggerFailedError(`${what(p.node)}.run failed: ${message}`, { cause: error });
+    throw new TriggerFailedError(
+      secrets.text(error instanceof TriggerFailedError ? message : `${what(p.node)}.run failed: ${message}`),
+    );
   }
   const problem = resultProblem(value);
   if (problem) throw new TriggerFailedError(`${what(p.node)}.run answered what is not a poll's answer: ${problem}`);
   try {
-    const started = await startItems(runtime, p, value as PollResult);
+    // Its payloads and state are stored: no secret it read stays in them.
+    const started = await startItems(runtime, p, secrets.value(value) as PollResult);
     // Each run's trigger step completed here, counted once committed (API.md "Metrics").
     if (started) runtime.metrics.triggered(p.node.type, started);
     return started;

@@ -69,19 +69,21 @@ export async function handleWebhookTrigger(
   const what = `${place.node.type}@${place.node.version} webhook.handle`;
   const handle = definition.webhook?.handle;
   if (!handle) throw new TriggerFailedError(`${what} is not defined`);
+  const { ctx, secrets } = triggerContext(runtime, place, definition);
   let value: unknown;
   try {
-    const ctx = triggerContext(runtime, place, definition);
     value = await (handle as (request: TriggerRequest, ctx: unknown) => unknown)(request, ctx);
   } catch (error) {
-    if (error instanceof TriggerRefusal || error instanceof TriggerFailedError) throw error;
+    if (error instanceof TriggerRefusal) throw new TriggerRefusal(error.status, secrets.text(error.message));
+    if (error instanceof TriggerFailedError) throw new TriggerFailedError(secrets.text(error.message));
     const message = error instanceof Error ? error.message : String(error);
     const code = error instanceof WaymarkError ? ` (${error.code})` : '';
-    throw new TriggerFailedError(`${what} failed${code}: ${message}`, { cause: error });
+    throw new TriggerFailedError(secrets.text(`${what} failed${code}: ${message}`));
   }
   const problem = resultProblem(value);
   if (problem) throw new TriggerFailedError(`${what} answered what is not a trigger's answer: ${problem}`);
-  const { starts, response } = value as {
+  // What it answers is stored (payloads) or sent back: no secret it read stays in it.
+  const { starts, response } = secrets.value(value) as {
     starts: { payload: JsonObject; contact?: Record<string, string>; idempotencyKey?: string }[];
     response?: { status?: number; body?: JsonValue };
   };

@@ -24,6 +24,8 @@ const ORDER_CREATED = `[defineNode({
       if (request.headers['x-acme-hmac'] !== expected) refuse(401, 'the Acme signature does not match');
       const order = request.json;
       if (order.problem === 'throw') throw new Error('the order has no line items');
+      if (order.problem === 'leak') refuse(400, 'the shop secret is ' + secret);
+      if (order.problem === 'leak-throw') throw new Error('signed with ' + secret);
       if (order.problem === 'loop') for (;;) {}
       return {
         starts: [{
@@ -116,6 +118,14 @@ describe('a package webhook trigger', () => {
       message: 'acme.order-created@1 webhook.handle failed: the order has no line items',
     });
     expect(await runsOf(t, journey)).toEqual([]);
+  });
+
+  test("the credential's secrets a handler read are hidden from its refusal and its failure", async () => {
+    const journey = await triggerJourney(t, 'acme.order-created', { shop: credential });
+    const refused = await post(journey, { id: 1012, problem: 'leak' });
+    expect(refused.json().error.message).toBe('the shop secret is [redacted]');
+    const failed = await post(journey, { id: 1013, problem: 'leak-throw' });
+    expect(failed.json().error.message).toBe('acme.order-created@1 webhook.handle failed: signed with [redacted]');
   });
 
   test('a handler that never returns is ended at its time limit: 502 trigger_failed, nothing started', async () => {
