@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { retryRuns } from '../../engine/runs/failures/retry-runs.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { e, n, runEnds, testPackage } from '../engine/support.js';
+import { untilSomeoneWaits } from '../support/lock-waits.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 import { api, publishJourney, type StandIn, standIn, start } from './support.js';
 
@@ -60,18 +61,6 @@ const callsMade = () => [...crm.calls.values()].reduce((a, b) => a + b, 0);
 const statuses = async (runIds: string[]) =>
   (await t.runtime.db.selectFrom('runs').select('status').where('id', 'in', runIds).execute()).map((r) => r.status);
 
-/** Until some backend of the test database waits for a lock. */
-async function someoneWaits(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and datname = current_database()`.execute(t.runtime.db);
-    if ((rows[0]?.n ?? 0) > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('nothing waited for a lock');
-}
-
 /** A promise the test settles, and its settle function. */
 function gate() {
   let open = () => {};
@@ -117,7 +106,7 @@ describe('an archive beside a retry', () => {
     const holder = t.runtime.db.transaction().execute(async (trx) => {
       await sql`lock table node_counters in share mode`.execute(trx);
       const retry = api(t, { method: 'POST', url: `/api/runs/${runId}/retry`, payload: {} });
-      await someoneWaits();
+      await untilSomeoneWaits(t.runtime.db, 'the retry');
       const archive = api(t, { method: 'DELETE', url: `/api/journeys/${journeyId}` });
       await settledOrAfter(archive, 500);
       return { retry, archive };

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { evaluateTriggers } from '../../../engine/segments/tick.js';
 import { api, publishJourney } from '../../failures/support.js';
+import { untilSomeoneWaits } from '../../support/lock-waits.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { e, n } from '../support.js';
 
@@ -128,7 +129,7 @@ describe('resuming while a trigger is being evaluated', () => {
     const tick = await t.runtime.db.transaction().execute(async (trx) => {
       await sql`select 1 from trigger_state where journey_id = ${journeyId} for update`.execute(trx);
       const resume = api(t, { method: 'POST', url: `/api/journeys/${journeyId}/resume` });
-      await waitForLockWait(journeyId);
+      await untilSomeoneWaits(t.runtime.db, `the resume of ${journeyId}`);
       await sql`insert into journey_entry_skips (journey_id, workspace_id, reason, shard, skipped)
         select id, workspace_id, 'reentry', 0, 1 from journeys where id = ${journeyId}`.execute(trx);
       return { resume };
@@ -138,15 +139,3 @@ describe('resuming while a trigger is being evaluated', () => {
     expect(resumed.body.status).toBe('live');
   });
 });
-
-/** Until a backend waits for a lock, as the resume of `journeyId` does behind the tick. */
-async function waitForLockWait(journeyId: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and datname = current_database()`.execute(t.runtime.db);
-    if ((rows[0]?.n ?? 0) > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`the resume of ${journeyId} never waited for the tick's lock`);
-}
