@@ -1,6 +1,7 @@
 import { type ErrorDetail, NotFoundError, ValidationError, WaymarkError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { inTransaction, type WithinChange } from '../db/transaction.js';
 import type { TemplateContent } from './render.js';
 
 /** Template ids, snippet names and form ids: chosen by the client. */
@@ -139,7 +140,14 @@ const same = (a: TemplateInput, b: TemplateInput) =>
  * Saves a template: version 1 when new (`created`), else version N+1 — unless the content
  * equals the latest version, which saves nothing. Content is stored as given, even broken.
  */
-export async function putTemplate(db: Kysely<Database>, workspaceId: string, id: string, input: TemplateInput) {
+export async function putTemplate(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  input: TemplateInput,
+  /** Runs in the transaction that stores a new version, with whether the template was made. */
+  onSaved?: WithinChange<boolean>,
+) {
   checkContentId(id, 'template id');
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`template:${id}`}))`.execute(trx);
@@ -163,6 +171,7 @@ export async function putTemplate(db: Kysely<Database>, workspaceId: string, id:
         text: input.text ?? null,
       })
       .execute();
+    await onSaved?.(trx, !latest);
     return { created: !latest, template: (await getTemplate(trx, workspaceId, id)) as Template };
   });
 }
@@ -198,7 +207,12 @@ export async function templateUsers(db: Kysely<Database>, workspaceId: string, i
   ];
 }
 
-export async function deleteTemplate(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
+export async function deleteTemplate(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  onDeleted?: WithinChange,
+): Promise<void> {
   const users = await templateUsers(db, workspaceId, id);
   if (users.length)
     throw new WaymarkError(
@@ -206,10 +220,13 @@ export async function deleteTemplate(db: Kysely<Database>, workspaceId: string, 
       `template ${id} is in use: ${[...new Set(users.map((u) => u.message))].join(', ')}`,
       users,
     );
-  const deleted = await db
-    .deleteFrom('templates')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no template ${id}`);
+  await inTransaction(db, async (trx) => {
+    const deleted = await trx
+      .deleteFrom('templates')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no template ${id}`);
+    await onDeleted?.(trx);
+  });
 }

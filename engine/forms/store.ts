@@ -2,6 +2,7 @@ import { type JsonObject, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { CONTENT_ID, checkIdFree } from '../content/templates.js';
 import type { Database } from '../db/database.js';
+import { inTransaction, type WithinChange } from '../db/transaction.js';
 import { checkConfirmationTemplate } from './confirmation-template.js';
 import { checkForm, type FormDefinition } from './definition.js';
 
@@ -101,6 +102,8 @@ export async function putForm(
   id: string,
   form: FormDefinition,
   publicUrl: string,
+  /** Runs in the transaction that stores a new or changed form, with whether it was made. */
+  onSaved?: WithinChange<boolean>,
 ) {
   checkForm(id, form);
   return db.transaction().execute(async (trx) => {
@@ -124,6 +127,7 @@ export async function putForm(
         .values({ workspace_id: workspaceId, id, version: 1, definition })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await onSaved?.(trx, true);
       return { created: true, form: toForm(row, publicUrl) };
     }
     if (canonical(current.definition as JsonObject) === canonical(form))
@@ -134,15 +138,24 @@ export async function putForm(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    await onSaved?.(trx, false);
     return { created: false, form: toForm(row, publicUrl) };
   });
 }
 
-export async function deleteForm(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
-  const deleted = await db
-    .deleteFrom('forms')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no form ${id}`);
+export async function deleteForm(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  onDeleted?: WithinChange,
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const deleted = await trx
+      .deleteFrom('forms')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) throw new NotFoundError(`no form ${id}`);
+    await onDeleted?.(trx);
+  });
 }

@@ -22,7 +22,7 @@ export interface Visitor {
  * opt-in it is applied at once, in one transaction. With it, the contact is created if new
  * (email only), its email consent set `pending` unless `subscribed`, the values and proof kept
  * aside and the confirmation mail sent; a repeat for the same address and form within 10
- * minutes of its last confirmation mail does nothing.
+ * minutes of its last confirmation mail the mail server took (or one under way) does nothing.
  */
 export async function submitForm(
   runtime: Runtime,
@@ -122,5 +122,7 @@ export async function submitForm(
     });
   } catch (error) {
     runtime.logger.error({ err: error, formId: form.id }, 'the confirmation mail was not sent');
+    // Only a mail handed over holds back a repeat (content.md: "of its last confirmation mail").
+    await db.updateTable('form_confirmations').set({ mailed_at: null }).where('id', '=', pending.id).execute();
   }
 }

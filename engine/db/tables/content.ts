@@ -1,6 +1,6 @@
 import type { JsonObject } from '@waymark/sdk';
 import type { Generated } from 'kysely';
-import type { Json, Timestamp } from './foundation.js';
+import type { Json, OptionalTimestamp, Timestamp } from './foundation.js';
 
 /** An email template: its latest version number; the content lives in its versions. */
 export interface TemplatesTable {
@@ -53,7 +53,8 @@ export interface FormConfirmationsTable {
   payload: Json<JsonObject>;
   proof_id: string;
   created_at: Generated<Timestamp>;
-  mailed_at: Generated<Timestamp>;
+  /** Set (default now()) when stored, claiming the mail; null when the mail server did not take it. */
+  mailed_at: OptionalTimestamp;
   confirmed_at: Timestamp | null;
 }
 

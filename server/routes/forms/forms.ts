@@ -4,6 +4,7 @@ import { type FormDefinition, type FormField, withDefaults } from '../../../engi
 import { deleteForm, getForm, listForms, putForm } from '../../../engine/forms/store.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { formBody, formListSchema, formSchema } from './schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
@@ -31,6 +32,7 @@ export async function formsRoutes(app: FastifyInstance) {
         request.params.id,
         withDefaults(request.body),
         config.publicUrl,
+        (trx, created) => auditWithin(request, trx, { status: created ? 201 : 200 }),
       );
       return reply.code(saved.created ? 201 : 200).send(saved.form);
     },
@@ -56,7 +58,7 @@ export async function formsRoutes(app: FastifyInstance) {
     '/api/forms/:id',
     { schema: { tags: ['forms'], params: idParams, response: { 204: { type: 'null' }, ...errorResponses(404) } } },
     async (request, reply) => {
-      await deleteForm(db, workspaceOf(request), request.params.id);
+      await deleteForm(db, workspaceOf(request), request.params.id, (trx) => auditWithin(request, trx));
       return reply.code(204).send();
     },
   );

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { deleteSnippet, getSnippet, listSnippets, putSnippet } from '../../../engine/content/snippets.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { snippetSchema } from './template-schemas.js';
 
 const nameParams = {
@@ -31,7 +32,9 @@ export async function snippetsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const saved = await putSnippet(db, workspaceOf(request), request.params.name, request.body.body);
+      const saved = await putSnippet(db, workspaceOf(request), request.params.name, request.body.body, (trx, created) =>
+        auditWithin(request, trx, { status: created ? 201 : 200 }),
+      );
       return reply.code(saved.created ? 201 : 200).send(saved.snippet);
     },
   );
@@ -75,7 +78,7 @@ export async function snippetsRoutes(app: FastifyInstance) {
       schema: { tags: ['templates'], params: nameParams, response: { 204: { type: 'null' }, ...errorResponses(404) } },
     },
     async (request, reply) => {
-      await deleteSnippet(db, workspaceOf(request), request.params.name);
+      await deleteSnippet(db, workspaceOf(request), request.params.name, (trx) => auditWithin(request, trx));
       return reply.code(204).send();
     },
   );

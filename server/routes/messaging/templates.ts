@@ -14,6 +14,7 @@ import {
 import { errorResponses } from '../../schemas/errors.js';
 import { requireContactReads } from '../../teams/access/contact-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import {
   contentBody,
   contentIdParams,
@@ -45,7 +46,10 @@ export async function templatesRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { text, ...rest } = request.body;
-      const saved = await putTemplate(db, workspaceOf(request), request.params.id, { ...rest, text: text ?? null });
+      const input = { ...rest, text: text ?? null };
+      const saved = await putTemplate(db, workspaceOf(request), request.params.id, input, (trx, created) =>
+        auditWithin(request, trx, { status: created ? 201 : 200 }),
+      );
       return reply.code(saved.created ? 201 : 200).send(saved.template);
     },
   );
@@ -102,7 +106,7 @@ export async function templatesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await deleteTemplate(db, workspaceOf(request), request.params.id);
+      await deleteTemplate(db, workspaceOf(request), request.params.id, (trx) => auditWithin(request, trx));
       return reply.code(204).send();
     },
   );
