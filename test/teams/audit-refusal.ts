@@ -30,3 +30,9 @@ export async function entriesOf(t: TestApp, objectId: string, headers: Record<st
   const res = await t.app.inject({ method: 'GET', url: `/api/audit?object=${objectId}`, headers });
   return (res.json() as { entries: { action: string; details?: unknown }[] }).entries;
 }
+
+/** `app.inject` as `headers` (default the admin token): `call('PUT', url, body)`. */
+export const caller =
+  (t: TestApp) =>
+  (method: string, url: string, payload?: object, headers: Record<string, string> = t.auth) =>
+    t.app.inject({ method: method as 'GET', url, headers, ...(payload ? { payload } : {}) });

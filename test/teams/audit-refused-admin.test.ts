@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { installTarball } from '../packages/journeys.js';
 import { pack, writePackage } from '../packages/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { expectRefused, whileAuditRefused } from './audit-refusal.js';
+import { caller, expectRefused, whileAuditRefused } from './audit-refusal.js';
 
 // teams.md "Audit log": every successful change is appended in the same transaction as the
 // change. A credential, setting or package change whose entry cannot be written is not made.
@@ -13,8 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const call = (method: string, url: string, payload?: object) =>
-  t.app.inject({ method: method as 'GET', url, headers: t.auth, ...(payload ? { payload } : {}) });
+const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t)(...args);
 
 const credentials = async () =>
   ((await call('GET', '/api/credentials')).json() as { credentials: { id: string; name: string }[] }).credentials;

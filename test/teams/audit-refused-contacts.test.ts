@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { entriesOf, expectRefused, whileAuditRefused } from './audit-refusal.js';
+import { caller, entriesOf, expectRefused, whileAuditRefused } from './audit-refusal.js';
 
 // teams.md "Audit log": every successful change is appended in the same transaction as the
 // change (contact.created, contact.updated, contact.erased). A contact change whose entry
@@ -12,8 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const call = (method: string, url: string, payload?: object) =>
-  t.app.inject({ method: method as 'GET', url, headers: t.auth, ...(payload ? { payload } : {}) });
+const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t)(...args);
 const byEmail = async (email: string) =>
   (
     (

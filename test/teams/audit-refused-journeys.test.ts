@@ -3,7 +3,7 @@ import { startRun } from '../../engine/runs/entry/start.js';
 import { createJourney, journeysApp, validGraph } from '../api/journeys/support.js';
 import { e, n, publish, testPackage } from '../engine/support.js';
 import type { TestApp } from '../support/runtime.js';
-import { entriesOf, expectRefused, whileAuditRefused } from './audit-refusal.js';
+import { caller, entriesOf, expectRefused, whileAuditRefused } from './audit-refusal.js';
 
 // teams.md "Audit log": every successful change is appended in the same transaction as the
 // change. A journey change whose entry cannot be written is therefore not made at all.
@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const call = (method: string, url: string, payload?: object) =>
-  t.app.inject({ method: method as 'GET', url, headers: t.auth, ...(payload ? { payload } : {}) });
+const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t)(...args);
 const journey = async (id: string) =>
   (await call('GET', `/api/journeys/${id}`)).json() as {
     name: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../support/runtime.js';
-import { entriesOf, expectRefused, whileAuditRefused } from './audit-refusal.js';
+import { caller, entriesOf, expectRefused, whileAuditRefused } from './audit-refusal.js';
 import { defaultWorkspace, makeUser, PASSWORD, signIn } from './support.js';
 
 // teams.md "Audit log": every successful change is appended in the same transaction as the
@@ -14,8 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const call = (method: string, url: string, payload?: object, headers: Record<string, string> = t.auth) =>
-  t.app.inject({ method: method as 'GET', url, headers, ...(payload ? { payload } : {}) });
+const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t)(...args);
 
 const roleOf = async (userId: string) =>
   (
