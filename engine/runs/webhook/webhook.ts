@@ -60,6 +60,17 @@ export class StaleWebhookTargetError extends WaymarkError {
 
 const targets = new Map<string, WebhookTarget>();
 
+/** The built-in webhook trigger: calls to its hook are checked by its `secret` param. */
+export const WEBHOOK_TRIGGER = 'core.webhook';
+
+/**
+ * Whether calls to `POST /hooks/<journeyId>/<nodeId>` start runs of a node so defined:
+ * `core.webhook`, or a trigger whose definition declares a `webhook` handler.
+ */
+export function takesHookCalls(definition: AnyNodeDefinition): boolean {
+  return definition.kind === 'trigger' && (definition.type === WEBHOOK_TRIGGER || definition.webhook !== undefined);
+}
+
 /**
  * The webhook node `nodeId` of the journey's published version; NotFoundError for an unknown
  * or unpublished journey, an archived one, or a node that is neither a `core.webhook` trigger
@@ -92,7 +103,7 @@ export async function webhookTarget(
   const definition =
     node && version ? options.registry?.get(node.type, node.version, version.packages)?.definition : null;
   const trigger = definition?.kind === 'trigger' && definition.webhook ? definition : null;
-  if (!version || !node || (node.type !== 'core.webhook' && !trigger))
+  if (!version || !node || (node.type !== WEBHOOK_TRIGGER && !trigger))
     throw new NotFoundError(`no published journey ${journeyId} with a webhook ${nodeId}`);
   const secret = typeof node.params?.secret === 'string' ? node.params.secret : '';
   const validate = compiledSchema(version, node);

@@ -1,5 +1,6 @@
 import { outputsOf } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import { takesHookCalls } from '../../../engine/runs/webhook/webhook.js';
 import { errorResponses } from '../../schemas/errors.js';
 
 const tags = ['catalogue'];
@@ -18,6 +19,11 @@ const nodeSchema = {
     params: { type: 'object', additionalProperties: true, description: 'the JSON Schema of the params' },
     outputs: { type: ['array', 'null'], items: { type: 'string' }, description: 'null when computed from params' },
     credentials: { type: 'array', items: { type: 'string' } },
+    webhook: {
+      type: 'boolean',
+      description:
+        "a trigger whose runs start from calls to POST /hooks/<journeyId>/<nodeId> (core.webhook's secret, or the definition's own handler)",
+    },
     package: {
       type: 'object',
       properties: {
@@ -32,7 +38,7 @@ const nodeSchema = {
       required: ['name', 'version', 'versions'],
     },
   },
-  required: ['type', 'version', 'kind', 'title', 'description', 'category', 'params', 'outputs', 'package'],
+  required: ['type', 'version', 'kind', 'title', 'description', 'category', 'params', 'outputs', 'webhook', 'package'],
 } as const;
 
 /** API.md "Node catalogue and packages": what the palette offers (packages: routes/packages/packages.ts). */
@@ -68,6 +74,7 @@ export async function catalogueRoutes(app: FastifyInstance) {
           params: d.params,
           outputs: typeof d.outputs === 'function' ? null : [...outputsOf(d, {})],
           credentials: [...(d.credentials ?? [])],
+          webhook: takesHookCalls(d),
           package: { name: pkg.name, version: pkg.version, versions: pkg.versions ?? [pkg.version] },
         })),
     }),

@@ -75,6 +75,19 @@ function post(
 }
 
 describe('a package webhook trigger', () => {
+  test('is listed in the catalogue as taking hook calls, as core.webhook is', async () => {
+    const nodes: { type: string; webhook: boolean }[] = (
+      await t.app.inject({ method: 'GET', url: '/api/nodes', headers: t.auth })
+    ).json().nodes;
+    const takes = (type: string) => nodes.find((n) => n.type === type)?.webhook;
+    expect([takes('acme.order-created'), takes('core.webhook'), takes('core.event'), takes('core.exit')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
   test('starts a run bound to the contact its handler names, with its payload, and answers 202 { runIds }', async () => {
     const journey = await triggerJourney(t, 'acme.order-created', { shop: credential });
     const res = await post(

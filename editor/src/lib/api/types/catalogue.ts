@@ -39,6 +39,8 @@ export interface CatalogueNode {
   summary?: string;
   params: Schema;
   outputs: string[] | null;
+  /** A trigger whose runs start from calls to `POST /hooks/<journeyId>/<nodeId>`. */
+  webhook?: boolean;
   package: { name: string; version: string; versions?: string[] };
 }
 
