@@ -65,14 +65,15 @@ class Findings {
 }
 
 /**
- * MJML compiled to HTML, its validation errors as warnings; MJML that does not compile is an
- * error of the body, as it was stored (content is kept as given, even broken).
+ * MJML compiled to HTML, its validation errors as warnings. MJML that does not compile at all
+ * (not enclosed in `<mjml>`, empty …) is an `mjml-error` too, a warning as content.md lists
+ * it (warnings never stop a send): the body goes out as Liquid wrote it, uncompiled.
  */
-async function compiledMjml(written: string, findings: Findings): Promise<string | null> {
+async function compiledMjml(written: string, problems: Problem[]): Promise<string> {
   try {
     const compiled = await compileMjml(written);
     for (const e of compiled.errors)
-      findings.problems.push({
+      problems.push({
         code: 'mjml-error',
         severity: 'warning',
         message: e.message,
@@ -81,10 +82,13 @@ async function compiledMjml(written: string, findings: Findings): Promise<string
     return compiled.html;
   } catch (error) {
     if (!(error instanceof MjmlFault)) throw error;
-    return findings.fail({
-      code: 'template.parse',
-      problem: { code: 'mjml-error', severity: 'error', message: `body: ${error.message}`, part: 'body' },
+    problems.push({
+      code: 'mjml-error',
+      severity: 'warning',
+      message: `body: ${error.message} The body is sent as written, not compiled.`,
+      part: 'body',
     });
+    return written;
   }
 }
 
@@ -109,7 +113,7 @@ export async function renderContent(input: {
   let html: string | null = null;
   if (written !== null) {
     problems.push(...checkMarkup(withoutLinkMarks(written), publicUrl));
-    html = content.format === 'mjml' ? await compiledMjml(written, findings) : written;
+    html = content.format === 'mjml' ? await compiledMjml(written, problems) : written;
     if (html !== null && input.marketing && !linksTo(withoutLinkMarks(html), scope.unsubscribeUrl))
       problems.push({
         code: 'missing-unsubscribe',

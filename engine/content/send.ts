@@ -11,8 +11,9 @@ import { templateVersion } from './templates.js';
  * A send that names a template, turned into one with `subject`, `html` and `text`: the
  * template (at its version, else its latest) rendered for the message as production sends it,
  * `unsubscribeUrl` being the message's own (marketing; `""` otherwise). An unknown template, or
- * one that does not render (Liquid, or MJML that does not compile), fails the step at once
- * (NodeError `template.parse` / `template.render`, naming template, part and line). `once`
+ * one whose Liquid does not render, fails the step at once (NodeError `template.parse` /
+ * `template.render`, naming template, part and line); MJML that does not compile is a warning,
+ * its body sent as written. `once`
  * shares the template and snippet reads (a step batch's `shared`).
  */
 export async function resolveTemplate(

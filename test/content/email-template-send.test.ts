@@ -96,7 +96,6 @@ describe('email.send naming a template', () => {
   });
 
   test.each([
-    ['MJML that does not compile', 'template.parse', 'mjml', '<p>plain html</p>'],
     ['Liquid that does not parse', 'template.parse', 'html', '<p>{% if contact.email %}</p>'],
     ['Liquid that fails while rendering', 'template.render', 'html', "{% render 'nowhere' %}"],
   ])('a stored template with %s fails the step at once as %s', async (_what, code, format, body) => {

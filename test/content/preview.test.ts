@@ -233,9 +233,9 @@ describe('the problem list', () => {
     );
   });
 
-  test('a stored MJML template that does not compile is an error of the body, and the body is null', async () => {
+  test('a stored MJML template that does not compile is a warning, and its body goes out as written', async () => {
     for (const [id, body] of [
-      ['not-mjml', '<p>plain html</p>'],
+      ['not-mjml', 'not mjml at all, <a href="https://shop.example.com/">shop</a>'],
       ['empty-mjml', ''],
     ] as const) {
       await t.app.inject({
@@ -247,10 +247,14 @@ describe('the problem list', () => {
       const res = await preview(id, { category: 'transactional' });
       expect(res.statusCode).toBe(200);
       expect(res.json().problems).toEqual([
-        expect.objectContaining({ code: 'mjml-error', severity: 'error', part: 'body' }),
+        expect.objectContaining({ code: 'mjml-error', severity: 'warning', part: 'body' }),
       ]);
-      expect(res.json()).toMatchObject({ html: null, text: null, subject: 'S' });
+      expect(res.json()).toMatchObject({ subject: 'S', html: expect.any(String), text: expect.any(String) });
     }
+    const shown = await preview('not-mjml', { category: 'transactional' });
+    expect(shown.json().html).toMatch(
+      /^not mjml at all, <a href="https:\/\/mail\.example\.com\/t\/c\/[^"]+">shop<\/a>/,
+    );
   });
 
   test('a link without https', async () => {
@@ -353,23 +357,22 @@ describe('test send', () => {
     expect(res.json().error.details.length).toBeGreaterThan(0);
   });
 
-  test('a stored MJML template that does not compile answers 422 template_error', async () => {
+  test('a stored MJML template that does not compile is sent as written', async () => {
     await t.app.inject({
       method: 'PUT',
       url: '/api/templates/plain-as-mjml',
       headers: t.auth,
       payload: { name: 'Plain', format: 'mjml', subject: 'S', body: '<p>plain html</p>' },
     });
+    const before = sink.mails.length;
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/templates/plain-as-mjml/send-test',
       headers: t.auth,
       payload: { to: 'me@example.com', from: 'shop@example.com' },
     });
-    expect(res.statusCode).toBe(422);
-    expect(res.json().error).toMatchObject({
-      code: 'template_error',
-      details: [expect.objectContaining({ path: '/body', message: expect.stringContaining('MJML') })],
-    });
+    expect(res.statusCode).toBe(200);
+    const mails = await sink.waitFor(before + 1);
+    expect(mails[before]?.html).toContain('<p>plain html</p>');
   });
 });
