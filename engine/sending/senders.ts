@@ -1,4 +1,4 @@
-import type { PreparedMessage } from '@waymark/sdk';
+import type { JsonObject, PreparedMessage } from '@waymark/sdk';
 import { readCredential } from '../credentials/service.js';
 import { createHttpClient } from '../http/client.js';
 import type { StepScope } from '../services/step-scope.js';
@@ -18,8 +18,13 @@ export async function sendingCredential(scope: StepScope, credentialId: string, 
   );
   const sender = senderOf(type);
   if (!sender) throw new Error(`credential type ${type} lost its sender`);
+  return { data, secrets, sender, maxPerSecond: sendRateOf(data) };
+}
+
+/** A sending credential's `maxPerSecond` as the engine enforces it, null when it sets none. */
+export function sendRateOf(data: JsonObject): number | null {
   const rate = data.maxPerSecond;
-  return { data, secrets, sender, maxPerSecond: typeof rate === 'number' && rate >= 1 ? Math.floor(rate) : null };
+  return typeof rate === 'number' && rate >= 1 ? Math.floor(rate) : null;
 }
 
 /**

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { insertContact, stepScope } from '../channels/scope.js';
-import { e, eventually, n } from '../engine/support.js';
+import { e, n } from '../engine/support.js';
 import { api } from '../failures/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
+import { arrivals, busiestWindow } from './arrivals.js';
 import { type StandIn, startStandIn } from './stand-in.js';
 
 // sending.md "Send rates and the backlog", as a provider sees it: a credential's maxPerSecond
@@ -104,31 +105,11 @@ async function enter(journeyId: string, email: string) {
   expect(res.statusCode).toBe(202);
 }
 
-/** The requests for `prefix`'s addresses as they arrived at the stand-in, once all `count` have. */
-async function arrivals(prefix: string, count: number): Promise<Array<{ to: string; at: number }>> {
-  return eventually(async () => {
-    const mine = server.requests
-      .map((r) => ({ to: String((JSON.parse(r.body) as { To?: string }).To ?? ''), at: r.at }))
-      .filter((r) => r.to.startsWith(prefix));
-    return mine.length >= count ? mine : undefined;
-  }, 60_000);
-}
-
-/** The most arrivals any sliding window of `windowMs` holds (times in arrival order). */
-function busiestWindow(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while ((times[j] as number) - (times[i] as number) >= windowMs) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
-
 describe('a send rate at the receiving server', () => {
   test('a credential at 2/s never has three requests arrive within one second at its server, even when twenty are sent at once', async () => {
     const journeyId = await journeyThroughPostmark(2);
     await Promise.all(Array.from({ length: 20 }, (_, i) => enter(journeyId, `burst${i}@example.com`)));
-    const got = await arrivals('burst', 20);
+    const got = await arrivals(server, 'burst', 20);
     expect(got).toHaveLength(20);
     expect(
       busiestWindow(
@@ -141,7 +122,7 @@ describe('a send rate at the receiving server', () => {
   test('a credential at 5/s never has six requests arrive within one second, from the cold first window on', async () => {
     const journeyId = await journeyThroughPostmark(5);
     await Promise.all(Array.from({ length: 30 }, (_, i) => enter(journeyId, `five${i}@example.com`)));
-    const got = await arrivals('five', 30);
+    const got = await arrivals(server, 'five', 30);
     expect(
       busiestWindow(
         got.map((r) => r.at),
@@ -153,7 +134,7 @@ describe('a send rate at the receiving server', () => {
   test("a journey's sendRate of 3 a second never has four of its requests arrive within one second", async () => {
     const journeyId = await journeyThroughPostmark(null, { count: 3, perSeconds: 1 });
     await Promise.all(Array.from({ length: 15 }, (_, i) => enter(journeyId, `journey${i}@example.com`)));
-    const got = await arrivals('journey', 15);
+    const got = await arrivals(server, 'journey', 15);
     expect(
       busiestWindow(
         got.map((r) => r.at),
@@ -182,7 +163,7 @@ describe('a send rate at the receiving server', () => {
       }
       expect(answer).toMatchObject({ status: 'sent' });
     }
-    const got = await arrivals('late', 4);
+    const got = await arrivals(server, 'late', 4);
     expect(got.map((r) => r.to)).toEqual([1, 2, 3, 4].map((i) => `late${i}@example.com`));
     expect(
       busiestWindow(

@@ -20,6 +20,7 @@ import { type SendingCredential, sendThroughCredential } from '../../sending/sen
 import { type StepScope, shared } from '../../services/step-scope.js';
 import { messageIdHeader } from '../compose/addresses.js';
 import { applyRecipientRefusal, REFUSAL_REASONS } from './recipient-refusal.js';
+import { type StoredMessage, storedAnswer } from './send-prepare.js';
 import { sendSecrets } from './send-secrets.js';
 
 /** What the step is answered: the send's result, or the error to throw once the message row is written. */
@@ -151,13 +152,20 @@ export function markColumns(mark: DeliveryMark, now: Date) {
   }
 }
 
+/** A hand-over counted by its rates until its request was answered: now, if it was under one. */
+const reachedBy = sql<Date | null>`case when rate_reach_by is not null then clock_timestamp() end`;
+
+/** A message's rates count it until now (its turn was taken, and it was answered or not sent). */
+async function markReached(db: Kysely<Database>, id: string): Promise<void> {
+  await db.updateTable('messages').set({ rate_reach_by: reachedBy }).where('id', '=', id).execute();
+}
+
 /**
  * Writes a mark onto a stored message row (a held one keeps the rate slot it had). A message
  * handed over under a rate is counted by its rates until now, when its request was answered:
  * it reached its server by then (a provider's 429 too, though the message is held again).
  */
 export async function markMessage(db: Kysely<Database>, id: string, mark: DeliveryMark, now: Date): Promise<void> {
-  const reachedBy = sql<Date | null>`case when rate_reach_by is not null then clock_timestamp() end`;
   if (mark.kind !== 'held') {
     await db
       .updateTable('messages')
@@ -207,8 +215,21 @@ export async function deliverLocked(
 ): Promise<SendResult> {
   const answer = await inTransaction(scope.db, async (trx) => {
     if (contactId) await lockContact(trx, contactId);
-    const stored = await trx.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst();
+    const stored = (await trx
+      .selectFrom('messages')
+      .select(['id', 'idempotency_key', 'status', 'reason', 'delayed_until'])
+      .where('id', '=', id)
+      .executeTakeFirst()) as StoredMessage | undefined;
     if (!stored) throw new NodeError(contactId ? 'the contact was erased' : 'the message was erased');
+    // Two attempts of one step at once (a held message's step woken by its new place and by the
+    // job of its old one: sending/rate-change.ts) both pass its claimed turn: the one that waited
+    // for the contact's lock finds the message handed over already, and sends it no second time.
+    const already = storedAnswer(stored, now);
+    if (already && stored.status !== 'delayed') {
+      // Its turn, taken again for nothing, counts no longer than now.
+      await markReached(trx, id);
+      return { result: already };
+    }
     if ((await endedRunsAmong(trx, [scope.runId])).size > 0) throw runEnded();
     return deliver({ ...scope, db: trx }, request, message, id, now, credential);
   });

@@ -86,15 +86,19 @@ export async function sendAlone(
       .insertInto('messages')
       .values({ ...row, headers: JSON.stringify(row.headers), links: JSON.stringify(row.links) })
       .onConflict((oc) =>
-        oc.column('idempotency_key').doUpdateSet({
-          status: row.status,
-          reason: row.reason,
-          delayed_until: row.delayed_until,
-          error: null,
-          // A message decided again (after quiet hours, a rate, a provider's 429) keeps the time
-          // it was created: the log's order and its cursors stay, and a backlog's oldest waits
-          // from then. The frequency cap counts a sent message from when it was sent.
-        }),
+        oc
+          .column('idempotency_key')
+          .doUpdateSet({
+            status: row.status,
+            reason: row.reason,
+            delayed_until: row.delayed_until,
+            error: null,
+            // A message decided again (after quiet hours, a rate, a provider's 429) keeps the time
+            // it was created: the log's order and its cursors stay, and a backlog's oldest waits
+            // from then. The frequency cap counts a sent message from when it was sent.
+          })
+          // One another attempt of the step handed over meanwhile stays as it is (deliverLocked).
+          .where('messages.status', 'in', ['queued', 'delayed']),
       )
       .execute();
     if (!atOnce || decided.status !== 'queued') return { decision: decided, delivery: null };
