@@ -9,6 +9,7 @@ import {
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isoText } from '../db/iso-text.js';
+import type { WithinChange } from '../db/transaction.js';
 import {
   computedNames,
   type Definition,
@@ -107,6 +108,8 @@ export async function putComputed(
   workspaceId: string,
   name: string,
   input: ComputedInput,
+  /** Runs in the same transaction once it is stored, with whether it is new. */
+  onSaved?: WithinChange<boolean>,
 ): Promise<{ attribute: ComputedAttribute; created: boolean }> {
   return db.transaction().execute(async (trx) => {
     await lockComputed(trx, workspaceId, 'exclusive');
@@ -123,12 +126,19 @@ export async function putComputed(
         status = case when computed_attributes.definition = excluded.definition then computed_attributes.status
           else 'computing' end
       returning (xmax = 0) as created`.execute(trx);
-    return { attribute: await getComputed(trx, workspaceId, name), created: rows[0]?.created ?? false };
+    const created = rows[0]?.created ?? false;
+    await onSaved?.(trx, created);
+    return { attribute: await getComputed(trx, workspaceId, name), created };
   });
 }
 
 /** Deletes a computed attribute and its values; 409 while a live journey or another definition names it. */
-export async function deleteComputed(db: Kysely<Database>, workspaceId: string, name: string): Promise<void> {
+export async function deleteComputed(
+  db: Kysely<Database>,
+  workspaceId: string,
+  name: string,
+  onDeleted?: WithinChange,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await lockComputed(trx, workspaceId, 'exclusive');
     await getComputed(trx, workspaceId, name);
@@ -149,6 +159,7 @@ export async function deleteComputed(db: Kysely<Database>, workspaceId: string, 
     await sql`delete from computed_attributes where workspace_id = ${workspaceId} and name = ${name}`.execute(trx);
     await sql`update contacts set computed = computed - ${name}
       where workspace_id = ${workspaceId} and computed ? ${name}`.execute(trx);
+    await onDeleted?.(trx);
   });
 }
 

@@ -171,18 +171,22 @@ export async function removeTag(
   });
 }
 
-/** Sets a tag's default lifespan (null: never expires). */
+/** Sets a tag's default lifespan (null: never expires); `onSet` runs in the same transaction. */
 export async function setTagLifespan(
   db: Kysely<Database>,
   workspaceId: string,
   tag: string,
   ttlSeconds: number | null,
+  onSet?: WithinChange,
 ): Promise<void> {
-  await db
-    .insertInto('tags')
-    .values({ workspace_id: workspaceId, tag, ttl_seconds: ttlSeconds })
-    .onConflict((oc) => oc.columns(['workspace_id', 'tag']).doUpdateSet({ ttl_seconds: ttlSeconds }))
-    .execute();
+  await inTransaction(db, async (trx) => {
+    await trx
+      .insertInto('tags')
+      .values({ workspace_id: workspaceId, tag, ttl_seconds: ttlSeconds })
+      .onConflict((oc) => oc.columns(['workspace_id', 'tag']).doUpdateSet({ ttl_seconds: ttlSeconds }))
+      .execute();
+    await onSet?.(trx);
+  });
 }
 
 export interface TagSummary {

@@ -191,8 +191,6 @@ async function upsertOnce(
       if (other && target && other !== target)
         return { ok: false, field: f, error: `${f} belongs to another contact than the one ${firstField(row)} names` };
     }
-    const replaced = submitter || !target ? undefined : outrankedReplacement(row, target, index);
-    if (replaced) return replaced;
     const clear = submitter ? [] : (row.clear ?? []);
     if (clear.length) {
       const refused = refusedClear(row, clear, target, (f, v) => index[f].has(v));
@@ -278,33 +276,6 @@ async function upsertOnce(
     [...inserts, ...updates].map((e) => e.id),
   );
   return outcomes;
-}
-
-/**
- * A row matched by one identity field (not by `contactId`) may replace the values its contact
- * holds in the fields ranked below that one (externalId, then email, then phone, the order
- * rows match and automatic merges choose survivors in), and fill any empty field; a different
- * value in a field ranked above (an email beside the phone that matched) would take an
- * identity from the contact, so the row is refused naming that field.
- */
-function outrankedReplacement(
-  row: NormalizedInput,
-  target: Entity,
-  index: Record<Field, Map<string, Entity>>,
-): UpsertOutcome | undefined {
-  if (row.contactId) return undefined;
-  const matchedBy = FIELDS.findIndex((f) => row[f] && index[f].get(row[f]) === target);
-  const field = FIELDS.slice(0, Math.max(matchedBy, 0)).find((f) => {
-    const v = row[f];
-    return v && target[f] !== null && target[f] !== v && index[f].get(v) !== target;
-  });
-  if (!field) return undefined;
-  const by = FIELDS[matchedBy];
-  return {
-    ok: false,
-    field,
-    error: `${field} differs from the ${field} of the contact the ${by} names: a write matched by ${by} does not replace it (give the contact's ${field}, or ${field}: null first to clear it)`,
-  };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '../../../engine/computed/store.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 const attributeSchema = {
   type: 'object',
@@ -76,7 +77,13 @@ export async function computedAttributesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { attribute, created } = await putComputed(db, workspaceOf(request), request.params.name, request.body);
+      const { attribute, created } = await putComputed(
+        db,
+        workspaceOf(request),
+        request.params.name,
+        request.body,
+        (trx, made) => auditWithin(request, trx, { status: made ? 201 : 200 }),
+      );
       if (attribute.status === 'computing') await queueComputedRefresh(db);
       return reply.code(created ? 201 : 200).send(attribute);
     },
@@ -92,7 +99,7 @@ export async function computedAttributesRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await deleteComputed(db, workspaceOf(request), request.params.name);
+      await deleteComputed(db, workspaceOf(request), request.params.name, (trx) => auditWithin(request, trx));
       return reply.code(204).send();
     },
   );

@@ -8,6 +8,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import { idParams, uuid } from '../../schemas/ids.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const statusSchema = { type: 'string', enum: ['open', 'won', 'lost'] } as const;
@@ -101,12 +102,15 @@ export async function leadsRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params;
       const { status, owner } = request.body;
-      const { rows } = await sql<LeadRow>`
-        update leads set status = coalesce(${status ?? null}, status), owner = coalesce(${owner ?? null}, owner),
-          updated_at = now()
-        where id = ${id} and workspace_id = ${workspaceOf(request)} returning ${COLUMNS}`.execute(db);
-      const row = rows[0];
-      if (!row) throw new NotFoundError(`no lead ${id}`);
+      const row = await db.transaction().execute(async (trx) => {
+        const { rows } = await sql<LeadRow>`
+          update leads set status = coalesce(${status ?? null}, status), owner = coalesce(${owner ?? null}, owner),
+            updated_at = now()
+          where id = ${id} and workspace_id = ${workspaceOf(request)} returning ${COLUMNS}`.execute(trx);
+        if (!rows[0]) throw new NotFoundError(`no lead ${id}`);
+        await auditWithin(request, trx);
+        return rows[0];
+      });
       return toApiLead(row);
     },
   );

@@ -69,8 +69,9 @@ export async function tagsListsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      await setTagLifespan(db, workspaceOf(request), request.params.tag, request.body.ttlSeconds);
-      return { tag: request.params.tag, ttlSeconds: request.body.ttlSeconds };
+      const { tag } = request.params;
+      await setTagLifespan(db, workspaceOf(request), tag, request.body.ttlSeconds, (trx) => auditWithin(request, trx));
+      return { tag, ttlSeconds: request.body.ttlSeconds };
     },
   );
 
