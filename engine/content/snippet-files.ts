@@ -1,4 +1,4 @@
-import { assertTemplateMarkup, markTemplateLinks } from '@waymark/sdk';
+import { assertTemplateMarkup, limitFilters, markTemplateLinks } from '@waymark/sdk';
 import { type Context, type Emitter, type FS, Liquid } from 'liquidjs';
 
 type TagClass = Liquid['tags'][string];
@@ -82,15 +82,17 @@ export function snippetLiquid(
 ): Liquid {
   const marker = new Liquid(options);
   const files = new SnippetFiles(snippets, mark ? (body) => markTemplateLinks(body, marker, mark) : null);
-  const liquid = new Liquid({
-    ...options,
-    fs: files,
-    root: ['.'],
-    partials: ['.'],
-    layouts: ['.'],
-    relativeReference: false,
-    cache: false,
-  });
+  const liquid = limitFilters(
+    new Liquid({
+      ...options,
+      fs: files,
+      root: ['.'],
+      partials: ['.'],
+      layouts: ['.'],
+      relativeReference: false,
+      cache: false,
+    }),
+  );
   for (const name of INSERTING) {
     const Base = liquid.tags[name] as TagClass;
     const render = Base.prototype.render;

@@ -1,5 +1,6 @@
 import { Liquid, type Template } from 'liquidjs';
 import type { JsonObject, JsonValue } from './json.js';
+import { limitFilters } from './template-filter-limits.js';
 import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './template-json.js';
 import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './template-links.js';
 import { asJson, singleOutput } from './template-value.js';
@@ -52,10 +53,10 @@ export function templateFiles(files: Readonly<Record<string, string>> = {}): Rec
 
 const options = { templates: templateFiles(), strictFilters: true, ownPropertyOnly: true, ...TEMPLATE_LIMITS } as const;
 const engines: Record<TemplateKind, Liquid> = {
-  text: new Liquid(options),
-  html: new Liquid({ ...options, outputEscape: 'escape' }),
+  text: limitFilters(new Liquid(options)),
+  html: limitFilters(new Liquid({ ...options, outputEscape: 'escape' })),
   // outputEscape covers the outputs the JSON rewrite cannot place (`echo` inside `{% liquid %}`).
-  json: configureJsonLiquid(new Liquid({ ...options, outputEscape: jsonStringContent })),
+  json: limitFilters(configureJsonLiquid(new Liquid({ ...options, outputEscape: jsonStringContent }))),
 };
 const liquid = engines.text;
 /** Parsed templates kept for the next render, by source, with what each costs to keep. */
