@@ -59,6 +59,21 @@ export function redirectLocation(href: string): string | null {
 }
 
 /**
+ * The message and link a click token names and where it redirects (see `redirectLocation`),
+ * recording nothing: what a link checker's `HEAD` is answered from. Null as `recordClick`.
+ */
+export async function clickTarget(
+  db: Kysely<Database>,
+  keys: SecretKeys,
+  token: string,
+): Promise<{ message: TrackedMessage; link: StoredLink; location: string } | null> {
+  const found = await messageOfToken(db, keys, 'c', token);
+  const link = found?.message.links.find((l) => l.index === found.index);
+  const location = link ? redirectLocation(link.url) : null;
+  return found && link && location ? { message: found.message, link, location } : null;
+}
+
+/**
  * Records a click: counts it, stores `email.clicked` { key, url, messageId, nodeId } and
  * applies the link's tags and lists, in one transaction. Returns where to redirect (see
  * `redirectLocation`), or null when the token names no link or the link has no address a
@@ -71,11 +86,9 @@ export async function recordClick(
   log: Logger,
   metrics: TriggerCounter,
 ): Promise<string | null> {
-  const found = await messageOfToken(db, keys, 'c', token);
-  const link = found?.message.links.find((l) => l.index === found.index);
-  const location = link ? redirectLocation(link.url) : null;
-  if (!found || !link || !location) return null;
-  const { message } = found;
+  const target = await clickTarget(db, keys, token);
+  if (!target) return null;
+  const { message, link, location } = target;
   try {
     const started = await db.transaction().execute(async (trx) => {
       await sql`update messages set clicks = clicks + 1 where id = ${message.id}`.execute(trx);

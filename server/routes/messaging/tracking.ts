@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { previewTarget } from '../../../engine/content/preview-links.js';
 import {
+  clickTarget,
   messageOfToken,
   recordClick,
   recordOpen,
@@ -82,9 +83,13 @@ export async function trackingRoutes(app: FastifyInstance) {
     async (request, reply) => {
       // A template preview's link redirects (until it expires) and records nothing.
       const previewed = previewTarget(keys, request.params.token, clock.now().getTime());
+      // A link checker's HEAD (mail scanners probe every link) is no click: it is answered as
+      // the GET would be, recording nothing.
       const url = previewed
         ? redirectLocation(previewed)
-        : await ingestSlots(() => recordClick(db, keys, request.params.token, log, metrics));
+        : request.method === 'HEAD'
+          ? ((await clickTarget(db, keys, request.params.token))?.location ?? null)
+          : await ingestSlots(() => recordClick(db, keys, request.params.token, log, metrics));
       if (!url) return sendError(reply, 'not_found', 'unknown link');
       return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
     },
@@ -97,8 +102,12 @@ export async function trackingRoutes(app: FastifyInstance) {
       config: { signedParams: true },
     },
     async (request, reply) => {
-      if (!(await ingestSlots(() => recordOpen(db, keys, request.params.token, log, metrics))))
-        return sendError(reply, 'not_found', 'unknown pixel');
+      // As for a click, a HEAD is a check of the address, not an open.
+      const known =
+        request.method === 'HEAD'
+          ? (await messageOfToken(db, keys, 'o', request.params.token)) !== null
+          : await ingestSlots(() => recordOpen(db, keys, request.params.token, log, metrics));
+      if (!known) return sendError(reply, 'not_found', 'unknown pixel');
       return reply.code(200).type('image/gif').header('cache-control', 'no-store').send(PIXEL);
     },
   );

@@ -78,6 +78,22 @@ describe('click tracking', () => {
     expect((await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId))?.tags).toEqual([]);
   });
 
+  test('a HEAD, as mail scanners send to check links, answers as the GET would and records no click', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({ method: 'HEAD', url: sent.clicks[0] as string });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('https://shop.example.com/a?x=1&y=2');
+    expect(await eventsOf(sent.contactId, 'email.clicked')).toEqual([]);
+    const contact = await loadContact(t.runtime.db, await defaultWorkspaceId(t.runtime.db), sent.contactId);
+    expect(contact?.tags).toEqual([]);
+    const row = await t.runtime.db
+      .selectFrom('messages')
+      .select('clicks')
+      .where('id', '=', sent.messageId)
+      .executeTakeFirst();
+    expect(row?.clicks).toBe(0);
+  });
+
   test('an altered token answers 404 and redirects nowhere', async () => {
     const sent = await sendOne();
     const path = sent.clicks[0] as string;
@@ -136,6 +152,15 @@ describe('open tracking', () => {
       .where('id', '=', sent.messageId)
       .executeTakeFirst();
     expect(row?.opens).toBe(1);
+  });
+
+  test('a HEAD of the pixel answers as the GET would and records no open', async () => {
+    const sent = await sendOne();
+    const res = await t.app.inject({ method: 'HEAD', url: sent.pixel });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/gif');
+    expect(await eventsOf(sent.contactId, 'email.opened')).toEqual([]);
+    expect((await t.app.inject({ method: 'HEAD', url: '/t/o/nothing' })).statusCode).toBe(404);
   });
 
   test('an unknown pixel answers 404', async () => {
