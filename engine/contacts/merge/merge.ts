@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../../computed/refresh.js';
 import type { Database } from '../../db/database.js';
 import { isUuid } from '../../db/ids.js';
+import type { WithinChange } from '../../db/transaction.js';
 import { recordEvent } from '../../events/record.js';
 import { lockContact } from '../lock.js';
 import { loadPrecedence, rank } from '../sources.js';
@@ -65,6 +66,8 @@ export async function mergeContacts(
   survivorId: string,
   fromId: string,
   options: { automatic: boolean },
+  /** Runs in the merge's transaction once it is made, both contacts locked. */
+  onMerged?: WithinChange,
 ): Promise<void> {
   await inContactTransaction(db, async (trx) => {
     const locked = await lockPair(trx, workspaceId, survivorId, fromId);
@@ -113,5 +116,6 @@ export async function mergeContacts(
     const properties: JsonObject = { mergedId: fromId, automatic: options.automatic };
     await recordEvent(trx, { contactId: survivorId, name: 'contact.merged', properties });
     await refreshContacts(trx, workspaceId, [survivorId], 'any', new Map([[survivorId, held[0]?.computed ?? {}]]));
+    await onMerged?.(trx);
   });
 }

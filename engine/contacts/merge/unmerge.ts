@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../../computed/refresh.js';
 import type { Database } from '../../db/database.js';
+import type { WithinChange } from '../../db/transaction.js';
 import { recordEvent } from '../../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
 import { type MovedRows, moveRowsBack, returnRunWaits, writeMemberships } from './rows.js';
@@ -37,6 +38,8 @@ export async function unmergeContacts(
   workspaceId: string,
   survivorId: string,
   fromId: string,
+  /** Runs in the unmerge's transaction once it is undone, both contacts locked. */
+  onUnmerged?: WithinChange,
 ): Promise<void> {
   await inContactTransaction(db, async (trx) => {
     const { survivor } = await lockPair(trx, workspaceId, survivorId, fromId);
@@ -92,5 +95,6 @@ export async function unmergeContacts(
     await sql`update contact_merges set unmerged_at = now() where id = ${merge.id}`.execute(trx);
     await recordEvent(trx, { contactId: survivorId, name: 'contact.unmerged', properties: { restoredId: fromId } });
     await refreshContacts(trx, workspaceId, [survivorId, fromId]);
+    await onUnmerged?.(trx);
   });
 }

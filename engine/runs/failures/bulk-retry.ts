@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
+import type { WithinChange } from '../../db/transaction.js';
 import { JOB_MAX_ATTEMPTS } from '../bookkeeping.js';
 import { checkRetryVersion } from './retry-run.js';
 import { retryRuns } from './retry-runs.js';
@@ -48,6 +49,8 @@ export async function createBulkRetry(
   workspaceId: string,
   journeyId: string,
   filter: FailureFilter & { dryRun?: boolean },
+  /** Runs in the transaction that makes the job (not for a dry run), with the job made. */
+  onStarted?: WithinChange<{ jobId: string; matched: number }>,
 ): Promise<{ matched: number; jobId?: string }> {
   const { dryRun, ...only } = filter;
   checkFailureWindow(only);
@@ -78,7 +81,9 @@ export async function createBulkRetry(
       .executeTakeFirstOrThrow();
     await sql`select graphile_worker.add_job(${BULK_RETRY_TASK}::text, json_build_object('jobId', ${job.id}::text),
       max_attempts := ${JOB_MAX_ATTEMPTS}::int)`.execute(trx);
-    return { jobId: job.id, matched: runs.length };
+    const started = { jobId: job.id, matched: runs.length };
+    await onStarted?.(trx, started);
+    return started;
   });
 }
 

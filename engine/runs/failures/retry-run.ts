@@ -2,6 +2,7 @@ import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from 
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { RunFailure } from '../../db/tables/runs.js';
+import type { WithinChange } from '../../db/transaction.js';
 import { getRun } from '../queries.js';
 import { retryRuns } from './retry-runs.js';
 import { retryable } from './retryable.js';
@@ -67,6 +68,8 @@ export async function retryRun(
   workspaceId: string,
   runId: string,
   options: { version?: number } = {},
+  /** Runs in the retry's transaction once its failed step is queued again, the run locked. */
+  onRetried?: WithinChange,
 ) {
   await db.transaction().execute(async (trx) => {
     const { rows } = await sql<
@@ -91,6 +94,7 @@ export async function retryRun(
         'the contact is in another live run of this journey, which it enters once at a time; retry once that run ends',
       );
     if (retried.length === 0) throw new ConflictError('the run has no failed step to retry');
+    await onRetried?.(trx);
   });
   return getRun(db, workspaceId, runId);
 }

@@ -5,6 +5,7 @@ import { loadSurvivingContact } from '../../../engine/contacts/merge/survivor.js
 import { unmergeContacts } from '../../../engine/contacts/merge/unmerge.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { contactSchema, errorResponses } from './schemas.js';
 
 const fromBody = {
@@ -38,8 +39,10 @@ export async function contactMergesRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const workspaceId = workspaceOf(request);
-      await mergeContacts(db, workspaceId, request.params.id, request.body.from, { automatic: false });
-      request.auditDetails = { from: request.body.from };
+      const details = { from: request.body.from };
+      await mergeContacts(db, workspaceId, request.params.id, request.body.from, { automatic: false }, (trx) =>
+        auditWithin(request, trx, { details }),
+      );
       return load(workspaceId, request.params.id);
     },
   );
@@ -64,8 +67,10 @@ export async function contactMergesRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const workspaceId = workspaceOf(request);
-      await unmergeContacts(db, workspaceId, request.params.id, request.body.from);
-      request.auditDetails = { from: request.body.from };
+      const details = { from: request.body.from };
+      await unmergeContacts(db, workspaceId, request.params.id, request.body.from, (trx) =>
+        auditWithin(request, trx, { details }),
+      );
       return {
         survivor: await load(workspaceId, request.params.id),
         restored: await load(workspaceId, request.body.from),

@@ -12,6 +12,7 @@ import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { mayReadContacts } from '../../teams/access/contact-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { journeyIdParams } from '../journeys/schemas.js';
 
 const tags = ['failures'];
@@ -148,9 +149,11 @@ export async function failuresRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const result = await createBulkRetry(db, workspaceOf(request), request.params.id, request.body);
+      // Only a job made (202) records; a dry run makes none, and answers 200.
+      const result = await createBulkRetry(db, workspaceOf(request), request.params.id, request.body, (trx, started) =>
+        auditWithin(request, trx, { details: started, status: 202 }),
+      );
       if (result.jobId === undefined) return { matched: result.matched };
-      request.auditDetails = { jobId: result.jobId, matched: result.matched };
       return reply.code(202).send(result);
     },
   );

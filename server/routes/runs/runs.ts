@@ -211,6 +211,7 @@ export async function runsRoutes(app: FastifyInstance) {
           workspaceOf(request),
           request.params.id,
           request.body?.version !== undefined ? { version: request.body.version } : {},
+          (trx) => auditWithin(request, trx),
         ),
       ),
   );
