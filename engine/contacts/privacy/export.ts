@@ -6,6 +6,7 @@ import { LEAD_COLUMNS, toApiLead } from '../../leads/service.js';
 import { contactMessages } from '../../messages/queries.js';
 import { contactRuns } from '../../runs/queries.js';
 import { loadContact } from '../load.js';
+import { iso, mergeRecords, segmentMemberships, splitAssignments } from './export-held.js';
 
 type Contact = NonNullable<Awaited<ReturnType<typeof loadContact>>>;
 
@@ -44,16 +45,18 @@ export interface ContactExport {
   consents: Record<string, unknown>[];
   suppressions: SuppressionRecord[];
   formSubmissions: FormSubmissionRecord[];
+  splitAssignments: Awaited<ReturnType<typeof splitAssignments>>;
+  segments: Awaited<ReturnType<typeof segmentMemberships>>;
+  merges: Awaited<ReturnType<typeof mergeRecords>>;
 }
-
-const iso = (at: unknown) => (at === null ? null : new Date(at as string).toISOString());
 
 /**
  * Everything stored about a contact (GDPR access): the contact (computed values, sources,
  * consent, subscriptions and merges included), its events (tracking, consent changes, replies and
  * form submissions among them), tags, lists, messages with what they said, runs with their
- * trigger and steps, leads, form consents' proofs, bounce records and form submissions awaiting
- * or past their confirmation. Each part is oldest first.
+ * trigger and steps, leads, form consents' proofs, bounce records, form submissions awaiting
+ * or past their confirmation, split assignments, segment memberships and the copies merges kept.
+ * Each part is oldest first.
  */
 export async function exportContact(
   db: Kysely<Database>,
@@ -120,5 +123,8 @@ export async function exportContact(
       submittedAt: iso(s.created_at) as string,
       confirmedAt: iso(s.confirmed_at),
     })),
+    splitAssignments: await splitAssignments(db, workspaceId, contactId),
+    segments: await segmentMemberships(db, contactId),
+    merges: await mergeRecords(db, workspaceId, contactId),
   };
 }

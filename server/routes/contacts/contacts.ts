@@ -231,6 +231,17 @@ export async function contactsRoutes(app: FastifyInstance) {
                 items: anyObject,
                 description: 'form submissions kept for a double opt-in, with their values, confirmed or not',
               },
+              splitAssignments: {
+                type: 'array',
+                items: anyObject,
+                description: 'the split (experiment) variants assigned to the contact, oldest first',
+              },
+              segments: { type: 'array', items: anyObject, description: 'the core.segment triggers it is a member of' },
+              merges: {
+                type: 'array',
+                items: anyObject,
+                description: 'merges it took part in, with the copies of its data kept for an unmerge, oldest first',
+              },
             },
             required: [
               'contact',
@@ -243,6 +254,9 @@ export async function contactsRoutes(app: FastifyInstance) {
               'consents',
               'suppressions',
               'formSubmissions',
+              'splitAssignments',
+              'segments',
+              'merges',
             ],
           },
           301: mergedIntoSchema,
