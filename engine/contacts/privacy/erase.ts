@@ -47,8 +47,9 @@ function idsOf(contactId: string): Record<IdColumn, RawBuilder<unknown>> {
  * Erases a contact (GDPR) under its lock (`lockContact`, the one sends take): ends its live
  * runs, drops their queued jobs, deletes every row that is the contact's (by its id, its runs,
  * steps, messages and leads; bounce suppressions of its address too, matched
- * case-insensitively; the idempotency keys of webhook calls that started its runs) in batches, and leaves an erasure record holding only keyed hashes. One
- * transaction. Rows of journeys, versions, settings, credentials and other contacts are never
+ * case-insensitively; its and its merged-away contacts' split assignments; the idempotency keys
+ * of webhook calls that started its runs) in batches, and leaves an erasure record holding only
+ * keyed hashes. One transaction. Rows of journeys, versions, settings, credentials and other contacts are never
  * touched, even where they hold the same address.
  */
 export async function eraseContact(
@@ -139,6 +140,15 @@ async function eraseOnce(
         trx,
         'email_suppressions',
         sql`contact_id is null and workspace_id = ${workspaceId} and lower(address) = lower(${contact.email})`,
+      );
+    // A split's experiment unit is the contact's id as text, in no contact_id column the sweep
+    // finds; a merge leaves a merged-away contact's units under its own id.
+    if (await tableExists(trx, 'split_units'))
+      await deleteInBatches(
+        trx,
+        'split_units',
+        sql`workspace_id = ${workspaceId} and unit in (select ${contactId}::text
+          union all select id::text from contacts where merged_into = ${contactId}::uuid)`,
       );
     // Contacts merged into it are the same person: they go with it (their rows moved to it).
     const merged = await sql<{ id: string; email: string | null; phone: string | null; external_id: string | null }>`

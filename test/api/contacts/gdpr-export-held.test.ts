@@ -6,7 +6,8 @@ import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // API.md: the export holds everything stored about the contact. It left out the split variants
 // a journey assigned it (split_units), the segments it is in, and the copies of its data a merge
-// keeps for an unmerge. server/README.md "The GDPR export" says in which shapes they are shown.
+// keeps for an unmerge; an erase left its split assignments behind. server/README.md "The GDPR
+// export" says in which shapes they are shown.
 let t: TestApp;
 let worker: WorkerHandle;
 const SECRET = 'a-held-export-secret';
@@ -44,6 +45,12 @@ async function runThrough(journeyId: string, email: string) {
   });
   const { runId } = hook.json();
   await eventually(async () => (await json('GET', `/api/runs/${runId}`)).status === 'completed', 30_000);
+}
+
+/** The split units stored for these contacts, as the database holds them. */
+async function unitsOf(ids: string[]) {
+  const { rows } = await t.runtime.pool.query('select unit from split_units where unit = any($1::text[])', [ids]);
+  return rows;
 }
 
 beforeAll(async () => {
@@ -155,5 +162,25 @@ describe('GET /api/contacts/:id/export holds the rest of what is kept about the 
     const [restored] = (await exported(gone)).merges;
     expect(restored.mergedBefore).toMatchObject({ id: gone, email: 'unmerged@example.com' });
     expect(restored).not.toHaveProperty('survivorBefore');
+  });
+});
+
+describe('DELETE /api/contacts/:id leaves none of it behind', () => {
+  test('its split assignments and its merged-away contacts’ go, as do the merge copies', async () => {
+    const journeyId = await splitJourney();
+    const keep = await contact({ email: 'erase-keep@example.com' });
+    const gone = await contact({ email: 'erase-gone@example.com' });
+    await runThrough(journeyId, 'erase-keep@example.com');
+    await runThrough(journeyId, 'erase-gone@example.com');
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    expect(await unitsOf([keep, gone])).toHaveLength(2);
+
+    expect((await call('DELETE', `/api/contacts/${keep}`)).statusCode).toBe(204);
+    expect(await unitsOf([keep, gone])).toEqual([]);
+    const { rows } = await t.runtime.pool.query(
+      'select id from contact_merges where survivor_id = any($1::uuid[]) or merged_id = any($1::uuid[])',
+      [[keep, gone]],
+    );
+    expect(rows).toEqual([]);
   });
 });
