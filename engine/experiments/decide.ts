@@ -1,6 +1,7 @@
 import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { WithinChange } from '../db/transaction.js';
 import { startTestPeriods } from './decisions.js';
 import { type Decision, decisionFigures, type Experiment, nodeExperiment } from './experiments.js';
 import { decideWinner } from './figures.js';
@@ -46,6 +47,8 @@ export async function overrideWinner(
   journeyId: string,
   nodeId: string,
   variant: string,
+  /** Runs in the override's transaction once it is stored, the split locked. */
+  onPicked?: WithinChange,
 ): Promise<Experiment> {
   const before = await nodeExperiment(db, workspaceId, journeyId, nodeId);
   if (!before.variants.some((v) => v.key === variant)) {
@@ -66,6 +69,7 @@ export async function overrideWinner(
       pValue: null,
       figures: decisionFigures(before),
     });
+    await onPicked?.(trx);
   });
   return nodeExperiment(db, workspaceId, journeyId, nodeId);
 }
@@ -79,11 +83,14 @@ export async function clearWinner(
   workspaceId: string,
   journeyId: string,
   nodeId: string,
+  /** Runs in the reset's transaction, the split locked (with none standing too). */
+  onCleared?: WithinChange,
 ): Promise<Experiment> {
   await nodeExperiment(db, workspaceId, journeyId, nodeId);
   await db.transaction().execute(async (trx) => {
     await lockSplit(trx, journeyId, nodeId);
     if (await clearStanding(trx, journeyId, nodeId)) await startTestPeriods(trx, journeyId, [nodeId]);
+    await onCleared?.(trx);
   });
   return nodeExperiment(db, workspaceId, journeyId, nodeId);
 }

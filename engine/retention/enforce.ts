@@ -1,6 +1,7 @@
 import { subtractDuration } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { WithinChange } from '../db/transaction.js';
 import { loadContactRules } from '../messages/rules/contact-rules.js';
 import { pruneExpired } from './expired.js';
 import { dropPartitionsBefore } from './partitions.js';
@@ -107,16 +108,22 @@ async function deleteMessages(db: Kysely<Database>, workspaceId: string, cutoff:
 }
 
 /** Deletes what one workspace's settings no longer keep; returns its cutoffs. */
-async function enforceWorkspace(db: Kysely<Database>, workspaceId: string): Promise<Cutoffs> {
+async function enforceWorkspace(
+  db: Kysely<Database>,
+  workspaceId: string,
+  onStarting?: WithinChange<Cutoffs>,
+): Promise<Cutoffs> {
   const cutoffs = await cutoffsOf(db, workspaceId);
-  if (cutoffs.steps) await deleteSteps(db, workspaceId, cutoffs.steps);
-  if (cutoffs.events) await deleteEvents(db, workspaceId, cutoffs.events);
-  if (cutoffs.messages && cutoffs.marketing) await deleteMessages(db, workspaceId, cutoffs.messages, cutoffs.marketing);
-  return {
+  const iso: Cutoffs = {
     steps: cutoffs.steps?.toISOString() ?? null,
     events: cutoffs.events?.toISOString() ?? null,
     messages: cutoffs.messages?.toISOString() ?? null,
   };
+  await onStarting?.(db, iso);
+  if (cutoffs.steps) await deleteSteps(db, workspaceId, cutoffs.steps);
+  if (cutoffs.events) await deleteEvents(db, workspaceId, cutoffs.events);
+  if (cutoffs.messages && cutoffs.marketing) await deleteMessages(db, workspaceId, cutoffs.messages, cutoffs.marketing);
+  return iso;
 }
 
 /**
@@ -181,9 +188,15 @@ export async function enforceRetention(
   db: Kysely<Database>,
   workspaceId: string,
   options: { wait: boolean },
+  /**
+   * Runs on the lock's connection before anything is deleted, with the cutoffs about to be
+   * enforced: the deletes run in bounded batches, a transaction each, so there is no one
+   * transaction of the change to share, and what throws here stops it before it starts.
+   */
+  onStarting?: WithinChange<Cutoffs>,
 ): Promise<Cutoffs | null> {
   return underLock(db, options.wait, async (conn) => {
-    const cutoffs = await enforceWorkspace(conn, workspaceId);
+    const cutoffs = await enforceWorkspace(conn, workspaceId, onStarting);
     await dropExpiredPartitions(conn);
     return cutoffs;
   });

@@ -62,8 +62,10 @@ export async function retentionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const cutoffs = await enforceRetention(db, workspaceOf(request), { wait: true });
-      request.auditDetails = { cutoffs };
+      // Recorded before the first delete (see enforceRetention): an entry refused deletes nothing.
+      const cutoffs = await enforceRetention(db, workspaceOf(request), { wait: true }, (conn, enforcing) =>
+        auditWithin(request, conn, { details: { cutoffs: enforcing } }),
+      );
       return { cutoffs };
     },
   );

@@ -4,6 +4,7 @@ import { clearWinner, overrideWinner } from '../../../engine/experiments/decide.
 import { journeyExperiments } from '../../../engine/experiments/experiments.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import * as s from './experiments-schemas.js';
 import { journeyIdParams } from './schemas.js';
 
@@ -52,9 +53,10 @@ export async function experimentsRoutes(app: FastifyInstance) {
     { schema: { ...winnerSchema, body: s.winnerBody } },
     async (request) => {
       const { id, nodeId } = request.params;
-      const answer = await overrideWinner(db, workspaceOf(request), id, nodeId, request.body.variant);
-      request.auditDetails = { nodeId, variant: request.body.variant };
-      return answer;
+      const details = { nodeId, variant: request.body.variant };
+      return overrideWinner(db, workspaceOf(request), id, nodeId, request.body.variant, (trx) =>
+        auditWithin(request, trx, { details }),
+      );
     },
   );
 
@@ -62,9 +64,10 @@ export async function experimentsRoutes(app: FastifyInstance) {
     '/api/journeys/:id/nodes/:nodeId/winner',
     { schema: winnerSchema },
     async (request) => {
-      const answer = await clearWinner(db, workspaceOf(request), request.params.id, request.params.nodeId);
-      request.auditDetails = { nodeId: request.params.nodeId };
-      return answer;
+      const { id, nodeId } = request.params;
+      return clearWinner(db, workspaceOf(request), id, nodeId, (trx) =>
+        auditWithin(request, trx, { details: { nodeId } }),
+      );
     },
   );
 }

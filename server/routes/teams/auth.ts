@@ -14,6 +14,7 @@ import {
 } from '../../teams/accounts/session-answer.js';
 import { endSession, endUserSessions } from '../../teams/accounts/sessions.js';
 import { checkPassword, findUserByEmail, hashPassword, sha256 } from '../../teams/accounts/users.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import { meRoutes } from './auth-me.js';
 import { setupRoutes } from './auth-setup.js';
@@ -94,9 +95,11 @@ export async function authRoutes(app: FastifyInstance) {
         throw new UnauthorizedError('the current password is wrong');
       }
       const hash = await hashPassword(request.body.newPassword);
-      await db.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();
-      await endUserSessions(db, user.id, p.sessionId || null);
-      request.auditObject = user.id;
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();
+        await endUserSessions(trx, user.id, p.sessionId || null);
+        await auditWithin(request, trx, { object: user.id });
+      });
       return reply.code(204).send();
     },
   );
@@ -175,7 +178,7 @@ export async function authRoutes(app: FastifyInstance) {
         .executeTakeFirst();
       if (!usable) throw unknownLink();
       const hash = await hashPassword(request.body.password);
-      const user = await db.transaction().execute(async (trx) => {
+      await db.transaction().execute(async (trx) => {
         const used = await trx
           .updateTable('password_resets')
           .set({ used_at: new Date() })
@@ -185,26 +188,26 @@ export async function authRoutes(app: FastifyInstance) {
           .returning('user_id')
           .executeTakeFirst();
         if (!used) throw unknownLink();
-        return trx
+        const user = await trx
           .updateTable('users')
           .set({ password_hash: hash })
           .where('id', '=', used.user_id)
           .returning(['id', 'email', 'name'])
           .executeTakeFirstOrThrow();
+        await endUserSessions(trx, user.id);
+        await liftLock(trx, user.email);
+        const first = await trx
+          .selectFrom('memberships')
+          .select('workspace_id')
+          .where('user_id', '=', user.id)
+          .orderBy('joined_at')
+          .executeTakeFirst();
+        request.auditActor = {
+          actor: { type: 'user', id: user.id, name: user.name, email: user.email },
+          workspaceId: first?.workspace_id ?? null,
+        };
+        await auditWithin(request, trx, { object: user.id });
       });
-      await endUserSessions(db, user.id);
-      await liftLock(db, user.email);
-      const first = await db
-        .selectFrom('memberships')
-        .select('workspace_id')
-        .where('user_id', '=', user.id)
-        .orderBy('joined_at')
-        .executeTakeFirst();
-      request.auditObject = user.id;
-      request.auditActor = {
-        actor: { type: 'user', id: user.id, name: user.name, email: user.email },
-        workspaceId: first?.workspace_id ?? null,
-      };
       return reply.code(204).send();
     },
   );
