@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { StepSecrets } from '../credentials/step-secrets.js';
 import type { Database } from '../db/database.js';
 import type { StoredLink } from '../db/tables/messages.js';
+import { inTransaction, type WithinChange } from '../db/transaction.js';
 import { messageIdHeader } from '../messages/compose/addresses.js';
 import type { DefaultSmtp } from '../messages/outbox/transport.js';
 
@@ -16,7 +17,8 @@ export class DeliveryFailedError extends WaymarkError {
 /**
  * Stores an email that no journey step sends (a test send, a double opt-in confirmation) and
  * delivers it through `SMTP_URL` or the outbox; the row ends `sent`, or `failed` with the
- * server's answer (then DeliveryFailedError).
+ * server's answer (then DeliveryFailedError). `onStored` runs in the transaction that stores
+ * the row, before anything is sent: what throws there stores and sends nothing.
  */
 export async function storeAndDeliver(
   db: Kysely<Database>,
@@ -29,7 +31,33 @@ export async function storeAndDeliver(
     message: PreparedMessage;
     links: StoredLink[];
   },
+  onStored?: WithinChange,
 ): Promise<void> {
+  const { id, message } = input;
+  await inTransaction(db, async (trx) => {
+    await insertMessage(trx, input);
+    await onStored?.(trx);
+  });
+  try {
+    const sent = await env.smtp.deliver(message, messageIdHeader(id, env.publicUrl));
+    await db
+      .updateTable('messages')
+      .set({ status: 'sent', sent_at: new Date(), provider_id: sent.providerId ?? null })
+      .where('id', '=', id)
+      .execute();
+  } catch (error) {
+    // The mail server's refusal may echo `SMTP_URL`'s login: kept from the row, the answer and
+    // the cause a caller logs (a form's confirmation mail), which pino prints with the error.
+    const secrets = StepSecrets.of(env.smtp.login);
+    const text = secrets.text(error instanceof Error ? error.message : String(error));
+    await db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
+    throw new DeliveryFailedError(`the mail server refused the message: ${text}`, { cause: secrets.value(error) });
+  }
+}
+
+type Outgoing = Parameters<typeof storeAndDeliver>[2];
+
+async function insertMessage(db: Kysely<Database>, input: Outgoing): Promise<void> {
   const { id, message } = input;
   await db
     .insertInto('messages')
@@ -59,19 +87,4 @@ export async function storeAndDeliver(
       sent_at: null,
     })
     .execute();
-  try {
-    const sent = await env.smtp.deliver(message, messageIdHeader(id, env.publicUrl));
-    await db
-      .updateTable('messages')
-      .set({ status: 'sent', sent_at: new Date(), provider_id: sent.providerId ?? null })
-      .where('id', '=', id)
-      .execute();
-  } catch (error) {
-    // The mail server's refusal may echo `SMTP_URL`'s login: kept from the row, the answer and
-    // the cause a caller logs (a form's confirmation mail), which pino prints with the error.
-    const secrets = StepSecrets.of(env.smtp.login);
-    const text = secrets.text(error instanceof Error ? error.message : String(error));
-    await db.updateTable('messages').set({ status: 'failed', error: text }).where('id', '=', id).execute();
-    throw new DeliveryFailedError(`the mail server refused the message: ${text}`, { cause: secrets.value(error) });
-  }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isMailbox, notMailbox, ValidationError, WaymarkError } from '@waymark/sdk';
+import type { WithinChange } from '../db/transaction.js';
 import { defaultFrom } from '../messages/compose/addresses.js';
 import type { Runtime } from '../runtime.js';
 import { storeAndDeliver } from './outgoing.js';
@@ -15,13 +16,15 @@ export class TemplateError extends WaymarkError {
 /**
  * Sends a template's preview to `to`, subject prefixed `[Test] `, with the preview's links. No
  * contact rules apply and nothing is recorded on any contact; the message is stored with no
- * contact, run or node. Answers once the mail server (or the outbox) accepted it.
+ * contact, run or node. Answers once the mail server (or the outbox) accepted it. `onStored`
+ * runs, with the message's id, in the transaction that stores it, before it is sent.
  */
 export async function sendTestTemplate(
   runtime: Runtime,
   workspaceId: string,
   id: string,
   request: PreviewRequest & { to: string; from: string },
+  onStored?: WithinChange<string>,
 ): Promise<{ messageId: string; to: string; subject: string }> {
   if (!isMailbox(request.from))
     throw new ValidationError("the request's body is invalid", [{ path: '/from', message: notMailbox('/from') }]);
@@ -55,6 +58,7 @@ export async function sendTestTemplate(
         headers: preview.headers,
       },
     },
+    onStored && ((trx) => onStored(trx, messageId)),
   );
   return { messageId, to: request.to, subject };
 }

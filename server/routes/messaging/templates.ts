@@ -147,7 +147,11 @@ export async function templatesRoutes(app: FastifyInstance) {
     },
     async (request) => {
       if (request.body?.contactId !== undefined) requireContactReads(request);
-      return sendTestTemplate(runtime, workspaceOf(request), request.params.id, request.body);
+      // Recorded with the stored message, before it is sent: a mail the server then refuses
+      // (502) stays recorded, its message `failed`.
+      return sendTestTemplate(runtime, workspaceOf(request), request.params.id, request.body, (trx, messageId) =>
+        auditWithin(request, trx, { details: { messageId } }),
+      );
     },
   );
 }
