@@ -57,4 +57,17 @@ describe('merges and retries whose change cannot be recorded', () => {
       await working.startWorker();
     }
   });
+
+  test('cancelling a bulk retry answers 500 and the job goes on', async () => {
+    const { journeyId } = await failedRunOf(t);
+    await working.stopWorker();
+    try {
+      const { jobId } = (await call('POST', `/api/journeys/${journeyId}/retry`, {})).json() as { jobId: string };
+      const url = `/api/journeys/${journeyId}/retry/${jobId}`;
+      expectRefused(await whileAuditRefused(t, () => call('POST', `${url}/cancel`)));
+      expect(((await call('GET', url)).json() as { status: string }).status).toBe('running');
+    } finally {
+      await working.startWorker();
+    }
+  });
 });

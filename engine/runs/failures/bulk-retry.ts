@@ -192,16 +192,22 @@ export async function cancelBulkRetry(
   workspaceId: string,
   journeyId: string,
   jobId: string,
+  /** Runs in the cancel's transaction once the job is cancelled (not when it had ended). */
+  onCancelled?: WithinChange,
 ): Promise<RetryJobView> {
-  const cancelled = await db
-    .updateTable('retry_jobs')
-    .set({ status: 'cancelled', finished_at: new Date() })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', jobId)
-    .where('journey_id', '=', journeyId)
-    .where('status', '=', 'running')
-    .returning('id')
-    .executeTakeFirst();
+  const cancelled = await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('retry_jobs')
+      .set({ status: 'cancelled', finished_at: new Date() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', jobId)
+      .where('journey_id', '=', journeyId)
+      .where('status', '=', 'running')
+      .returning('id')
+      .executeTakeFirst();
+    if (row) await onCancelled?.(trx);
+    return row;
+  });
   const job = await getBulkRetry(db, workspaceId, journeyId, jobId);
   if (!cancelled) throw new ConflictError(`the retry job is already ${job.status}`);
   return job;

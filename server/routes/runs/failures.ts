@@ -183,9 +183,10 @@ export async function failuresRoutes(app: FastifyInstance) {
     '/api/journeys/:id/retry/:jobId/cancel',
     { schema: { tags, params: jobParams, response: { 200: jobSchema, ...errorResponses(400, 404, 409) } } },
     async (request) => {
-      const job = await cancelBulkRetry(db, workspaceOf(request), request.params.id, request.params.jobId);
-      request.auditDetails = { jobId: request.params.jobId };
-      return job;
+      const { id, jobId } = request.params;
+      return cancelBulkRetry(db, workspaceOf(request), id, jobId, (trx) =>
+        auditWithin(request, trx, { details: { jobId } }),
+      );
     },
   );
 }
