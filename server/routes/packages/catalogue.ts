@@ -38,7 +38,7 @@ const nodeSchema = {
       required: ['name', 'version', 'versions'],
     },
   },
-  required: ['type', 'version', 'kind', 'title', 'description', 'category', 'params', 'outputs', 'webhook', 'package'],
+  required: ['type', 'version', 'kind', 'title', 'description', 'category', 'params', 'outputs', 'package'],
 } as const;
 
 /** API.md "Node catalogue and packages": what the palette offers (packages: routes/packages/packages.ts). */
@@ -74,7 +74,7 @@ export async function catalogueRoutes(app: FastifyInstance) {
           params: d.params,
           outputs: typeof d.outputs === 'function' ? null : [...outputsOf(d, {})],
           credentials: [...(d.credentials ?? [])],
-          webhook: takesHookCalls(d),
+          ...(takesHookCalls(d) ? { webhook: true } : {}),
           package: { name: pkg.name, version: pkg.version, versions: pkg.versions ?? [pkg.version] },
         })),
     }),
