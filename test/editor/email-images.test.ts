@@ -140,20 +140,27 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
       },
     });
     expect(saved.statusCode, saved.body).toBe(201);
-    await s.page.goto(`${s.url}/templates/fonts`);
-    const preview = s.page.getByTitle('Email preview');
-    await expect
-      .poll(() => preview.getAttribute('srcdoc', { timeout: 40_000 }), {
-        timeout: 40_000,
-        message: 'the preview holds the stylesheet link',
-      })
-      .toContain('https://fonts.googleapis.com/css?family=Raleway');
-    // In view: Chromium lays out an off-screen frame of another origin (a sandboxed one) only
-    // when it must, and a font is fetched only once text set in it is laid out.
-    await preview.scrollIntoViewIfNeeded({ timeout: 20_000 });
-    await expect
-      .poll(() => fetched, { timeout: 40_000, message: 'the stylesheet was fetched' })
-      .toContain('https://fonts.googleapis.com/css?family=Raleway');
+    const stylesheet = 'https://fonts.googleapis.com/css?family=Raleway';
+    // CI runs on a loaded machine (sessions 35 and 38) saw the frame hold the link and Chromium
+    // never ask for it within 40 s; the page is opened afresh then. A refusal would still show.
+    for (let attempt = 0; attempt < 3 && !fetched.includes(stylesheet); attempt++) {
+      await s.page.goto(`${s.url}/templates/fonts`);
+      const preview = s.page.getByTitle('Email preview');
+      await expect
+        .poll(() => preview.getAttribute('srcdoc', { timeout: 40_000 }), {
+          timeout: 40_000,
+          message: 'the preview holds the stylesheet link',
+        })
+        .toContain(stylesheet);
+      // In view: Chromium lays out an off-screen frame of another origin (a sandboxed one) only
+      // when it must, and a font is fetched only once text set in it is laid out.
+      await preview.scrollIntoViewIfNeeded({ timeout: 20_000 });
+      await expect
+        .poll(() => fetched.includes(stylesheet), { timeout: 15_000 })
+        .toBe(true)
+        .catch(() => undefined);
+    }
+    expect(fetched, 'the stylesheet was fetched').toContain(stylesheet);
     await expect
       .poll(() => fetched.some((url) => url.startsWith('https://fonts.gstatic.com/')), {
         timeout: 40_000,
@@ -161,5 +168,5 @@ describe.skipIf(!hasChromium)('an email’s remote images and fonts in the brows
       })
       .toBe(true);
     expect(refused).toEqual([]);
-  }, 150_000);
+  }, 240_000);
 });
