@@ -2,10 +2,8 @@ import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode
 import {
   type AnyNodeDefinition,
   type JsonObject,
-  type JsonValue,
   RateLimitedError,
   TriggerRefusal,
-  type TriggerRequest,
   ValidationError,
   WaymarkError,
 } from '@waymark/sdk';
@@ -29,19 +27,9 @@ import { schemaDetails } from '../../../engine/schema-details.js';
 import { sendError } from '../../plugins/errors.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
 import { hookSchema } from './hooks-schema.js';
+import { refusalCode, textHeader, triggerRequest } from './trigger-request.js';
 
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
-
-/** The error code a package trigger's `refuse(status, …)` answers with; another status is 400 `validation_failed`. */
-const REFUSAL_CODES: Readonly<Record<number, string>> = {
-  400: 'validation_failed',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  422: 'schema_mismatch',
-  429: 'rate_limited',
-};
 
 /** A webhook call being answered: its span, and its journey once found. */
 interface Observed {
@@ -264,7 +252,7 @@ export async function hooksRoutes(app: FastifyInstance) {
       handled = await handleWebhookTrigger(app.runtime, target, trigger, triggerRequest(request, raw), key);
     } catch (error) {
       if (!(error instanceof TriggerRefusal)) throw error;
-      return sendError(reply, REFUSAL_CODES[error.status] ?? 'validation_failed', error.message);
+      return sendError(reply, refusalCode(error.status), error.message);
     }
     for (const start of handled.starts) {
       const unstorable = unstorableTextError('payload', start.payload);
@@ -327,29 +315,4 @@ export async function hooksRoutes(app: FastifyInstance) {
     }
     return reply.code(answer.statusCode).send(answer.body);
   }
-}
-
-/** A header's value (its first, when sent several times). */
-function textHeader(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The request as a package's webhook trigger sees it: lower-cased headers, the query, the raw body as text and parsed. */
-function triggerRequest(request: FastifyRequest, raw: Buffer): TriggerRequest {
-  const joined = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(', ') : (value ?? ''));
-  const headers = Object.fromEntries(
-    Object.entries(request.headers).map(([name, v]) => [name.toLowerCase(), joined(v)]),
-  );
-  const query = Object.fromEntries(
-    Object.entries((request.query ?? {}) as Record<string, string | string[]>).map(([name, v]) => [name, joined(v)]),
-  );
-  const body = raw.toString('utf8');
-  let json: JsonValue | undefined;
-  try {
-    json = body ? (JSON.parse(body) as JsonValue) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { method: request.method, headers, query, body, json };
 }
