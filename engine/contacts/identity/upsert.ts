@@ -20,9 +20,6 @@ export type UpsertOutcome =
       invalid?: true;
     };
 
-type Field = IdentityField;
-const FIELDS = IDENTITY_FIELDS;
-
 interface Entity {
   id: string;
   existing: boolean;
@@ -141,12 +138,16 @@ async function upsertOnce(
       ).rows,
     );
 
-  const index: Record<Field, Map<string, Entity>> = { externalId: new Map(), email: new Map(), phone: new Map() };
+  const index: Record<IdentityField, Map<string, Entity>> = {
+    externalId: new Map(),
+    email: new Map(),
+    phone: new Map(),
+  };
   // Contacts by id, a merged-away one's naming its survivor: what a row's contactId means.
   const byId = new Map<string, Entity>();
   const entities: Entity[] = [];
   const remember = (e: Entity) => {
-    for (const f of FIELDS) if (e[f]) index[f].set(e[f], e);
+    for (const f of IDENTITY_FIELDS) if (e[f]) index[f].set(e[f], e);
   };
   for (const s of stored) {
     if (s.merged_into) continue;
@@ -179,14 +180,14 @@ async function upsertOnce(
 
   const { submitter } = options;
   // A submitter's value goes only into an empty field, and only when no contact holds it.
-  const claimable = (target: Entity, f: Field, v: string, mayFill: boolean) =>
+  const claimable = (target: Entity, f: IdentityField, v: string, mayFill: boolean) =>
     f === 'email' || (mayFill && target[f] === null && !index[f].has(v));
   const outcomes = rows.map((row, i): UpsertOutcome => {
     let target = row.contactId ? byId.get(row.contactId) : undefined;
     if (row.contactId && !target) return { ok: false, field: 'contactId', error: `no contact ${row.contactId}` };
     if (submitter) target = row.email ? index.email.get(row.email) : undefined;
-    else for (const f of FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
-    for (const f of submitter ? [] : FIELDS) {
+    else for (const f of IDENTITY_FIELDS) target ??= row[f] ? index[f].get(row[f]) : undefined;
+    for (const f of submitter ? [] : IDENTITY_FIELDS) {
       const other = row[f] ? index[f].get(row[f]) : undefined;
       if (other && target && other !== target)
         return { ok: false, field: f, error: `${f} belongs to another contact than the one ${firstField(row)} names` };
@@ -217,7 +218,7 @@ async function upsertOnce(
       };
       entities.push(target);
     }
-    for (const f of FIELDS) {
+    for (const f of IDENTITY_FIELDS) {
       const v = row[f];
       if (submitter && v && !claimable(target, f, v, created || submitter === 'email-owner')) continue;
       // A value the target holds through a contact merged into it stays that contact's.
@@ -285,12 +286,12 @@ async function upsertOnce(
  */
 function refusedClear(
   row: NormalizedInput,
-  clear: readonly Field[],
+  clear: readonly IdentityField[],
   target: Entity | undefined,
-  held: (f: Field, v: string) => boolean,
+  held: (f: IdentityField, v: string) => boolean,
 ): UpsertOutcome | undefined {
   const [first] = clear;
-  if (!first || (!target && FIELDS.some((f) => row[f]))) return undefined;
+  if (!first || (!target && IDENTITY_FIELDS.some((f) => row[f]))) return undefined;
   if (!target)
     return {
       ok: false,
@@ -300,11 +301,11 @@ function refusedClear(
     };
   // A given value stored on the contact, or already its own, stays; one it holds only through
   // a contact merged into it stays that contact's.
-  const keeps = (f: Field) => {
+  const keeps = (f: IdentityField) => {
     const v = row[f];
     return !clear.includes(f) && (target[f] !== null || (v !== undefined && !held(f, v)));
   };
-  if (FIELDS.some(keeps)) return undefined;
+  if (IDENTITY_FIELDS.some(keeps)) return undefined;
   return {
     ok: false,
     invalid: true,
@@ -314,5 +315,5 @@ function refusedClear(
 }
 
 function firstField(row: NormalizedInput): string {
-  return row.contactId ? 'contactId' : (FIELDS.find((f) => row[f]) ?? 'identity');
+  return row.contactId ? 'contactId' : (IDENTITY_FIELDS.find((f) => row[f]) ?? 'identity');
 }
