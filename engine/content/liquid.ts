@@ -1,5 +1,6 @@
 import {
   assertTemplateMarkup,
+  configureEscapeFilters,
   linkMarkComment,
   markTemplateLinks,
   newLinkMark,
@@ -72,7 +73,7 @@ export async function renderPart(
   const liquid = snippetLiquid({ ...OPTIONS, ...(html ? { outputEscape: 'escape' as const } : {}) }, snippets, mark);
   try {
     // Parse errors first on the source as written, so their line and column are the author's.
-    new Liquid(OPTIONS).parse(source);
+    configureEscapeFilters(new Liquid(OPTIONS), 'text').parse(source);
     if (!mark) return await liquid.parseAndRender(source, scope, { globals: scope });
     // Parsed for this render only, so the mark is written in, not an output per link.
     const out = await liquid.parseAndRender(markTemplateLinks(source, liquid, mark), scope, { globals: scope });

@@ -1,4 +1,4 @@
-import { assertTemplateMarkup, limitFilters, markTemplateLinks } from '@waymark/sdk';
+import { assertTemplateMarkup, configureEscapeFilters, limitFilters, markTemplateLinks } from '@waymark/sdk';
 import { type Context, type Emitter, type FS, Liquid } from 'liquidjs';
 
 type TagClass = Liquid['tags'][string];
@@ -83,15 +83,18 @@ export function snippetLiquid(
   const marker = new Liquid(options);
   const files = new SnippetFiles(snippets, mark ? (body) => markTemplateLinks(body, marker, mark) : null);
   const liquid = limitFilters(
-    new Liquid({
-      ...options,
-      fs: files,
-      root: ['.'],
-      partials: ['.'],
-      layouts: ['.'],
-      relativeReference: false,
-      cache: false,
-    }),
+    configureEscapeFilters(
+      new Liquid({
+        ...options,
+        fs: files,
+        root: ['.'],
+        partials: ['.'],
+        layouts: ['.'],
+        relativeReference: false,
+        cache: false,
+      }),
+      options?.outputEscape ? 'html' : 'text',
+    ),
   );
   for (const name of INSERTING) {
     const Base = liquid.tags[name] as TagClass;

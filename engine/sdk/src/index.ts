@@ -123,6 +123,7 @@ export {
   templateReads,
   UNSUBSCRIBE_URL_PLACEHOLDER,
 } from './template.js';
+export { configureEscapeFilters } from './template-escape.js';
 export { limitFilters, MAX_FILTER_ARRAY, MAX_FILTER_STRING } from './template-filter-limits.js';
 export { jsonStringContent, jsonValue } from './template-json.js';
 export {

@@ -1,5 +1,6 @@
 import { Liquid, type Template } from 'liquidjs';
 import type { JsonObject, JsonValue } from './json.js';
+import { configureEscapeFilters } from './template-escape.js';
 import { limitFilters } from './template-filter-limits.js';
 import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './template-json.js';
 import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './template-links.js';
@@ -53,10 +54,12 @@ export function templateFiles(files: Readonly<Record<string, string>> = {}): Rec
 
 const options = { templates: templateFiles(), strictFilters: true, ownPropertyOnly: true, ...TEMPLATE_LIMITS } as const;
 const engines: Record<TemplateKind, Liquid> = {
-  text: limitFilters(new Liquid(options)),
-  html: limitFilters(new Liquid({ ...options, outputEscape: 'escape' })),
+  text: limitFilters(configureEscapeFilters(new Liquid(options), 'text')),
+  html: limitFilters(configureEscapeFilters(new Liquid({ ...options, outputEscape: 'escape' }), 'html')),
   // outputEscape covers the outputs the JSON rewrite cannot place (`echo` inside `{% liquid %}`).
-  json: limitFilters(configureJsonLiquid(new Liquid({ ...options, outputEscape: jsonStringContent }))),
+  json: limitFilters(
+    configureJsonLiquid(configureEscapeFilters(new Liquid({ ...options, outputEscape: jsonStringContent }), 'text')),
+  ),
 };
 const liquid = engines.text;
 /** Parsed templates kept for the next render, by source, with what each costs to keep. */
