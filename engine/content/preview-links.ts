@@ -1,4 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SecretKeys } from '../config/secret-key.js';
 import { type EmailLinks, messageLinks } from '../messages/compose/prepare-email.js';
 
@@ -18,11 +18,12 @@ const sign = (keys: SecretKeys, signed: string, key = keys.preview.current) =>
 
 /**
  * A preview's links, at production's paths: its clicks redirect (until they expire) and record
- * nothing, and its open pixel and unsubscribe link name a message that was never stored (they
- * answer 404 and unsubscribe nobody). `now` is when the preview is made (ms, the runtime's clock).
+ * nothing, and its open pixel and unsubscribe link are those of `messageId`, a message that is
+ * never stored (they answer 404 and unsubscribe nobody). `now` is when the preview is made (ms,
+ * the runtime's clock).
  */
-export function previewLinks(keys: SecretKeys, publicUrl: string, now: number): EmailLinks {
-  const unstored = messageLinks(keys, publicUrl, randomUUID());
+export function previewLinks(keys: SecretKeys, publicUrl: string, now: number, messageId: string): EmailLinks {
+  const unstored = messageLinks(keys, publicUrl, messageId);
   const expires = Math.floor(now / 1000) + PREVIEW_LINK_LIFETIME_SECONDS;
   return {
     click: (_index, url) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Contact, type JsonObject, NotFoundError, ValidationError } from '@waymark/sdk';
 import { loadContact } from '../contacts/load.js';
 import { contactIdFor } from '../contacts/merge/survivor.js';
-import { prepareEmail } from '../messages/compose/prepare-email.js';
+import { type EmailLinks, prepareEmail } from '../messages/compose/prepare-email.js';
 import type { Runtime } from '../runtime.js';
 import { inlineContact } from '../test-runs/contact.js';
 import type { InlineContact } from '../test-runs/types.js';
@@ -64,7 +64,8 @@ export async function previewTemplate(
   if (!content) throw new NotFoundError(`no template ${id}${request.version ? ` at version ${request.version}` : ''}`);
   const contact = await previewContact(runtime, workspaceId, request);
   const marketing = (request.category ?? 'marketing') === 'marketing';
-  const links = previewLinks(keys, config.publicUrl, runtime.clock.now().getTime());
+  const messageId = randomUUID();
+  const links = previewLinks(keys, config.publicUrl, runtime.clock.now().getTime(), messageId);
   const now = runtime.clock.now().toISOString();
   const scope = {
     contact,
@@ -80,17 +81,21 @@ export async function previewTemplate(
     publicUrl: config.publicUrl,
     marketing,
   });
-  const email = prepareEmail({
-    messageId: randomUUID(),
-    ...(rendered.html !== null ? { html: rendered.html } : {}),
-    ...(rendered.text !== null ? { text: rendered.text } : {}),
-    marketing,
-    publicUrl: config.publicUrl,
-    keys,
-    links,
-  });
+  const prepare = (preview?: EmailLinks) =>
+    prepareEmail({
+      messageId,
+      ...(rendered.html !== null ? { html: rendered.html } : {}),
+      ...(rendered.text !== null ? { text: rendered.text } : {}),
+      marketing,
+      publicUrl: config.publicUrl,
+      keys,
+      ...(preview ? { links: preview } : {}),
+    });
+  const email = prepare(links);
   const html = rendered.html === null ? null : (email.html ?? null);
-  const size = html === null ? 0 : Buffer.byteLength(html, 'utf8');
+  // The size a send delivers, measured with production's click links: a preview's carry their
+  // target and are longer. The pixel and unsubscribe link are production's form already.
+  const size = html === null ? 0 : Buffer.byteLength(prepare().html ?? '', 'utf8');
   const problems = [...rendered.problems];
   if (size > GMAIL_CLIP_BYTES)
     problems.push({
