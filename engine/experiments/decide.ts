@@ -1,5 +1,6 @@
 import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { type AuditEntry, appendAudit, SYSTEM_ACTOR } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { WithinChange } from '../db/transaction.js';
 import { startTestPeriods } from './decisions.js';
@@ -96,9 +97,31 @@ export async function clearWinner(
 }
 
 /**
+ * `journey.winner_decided`, the audit entry of an automatic decision, written in its
+ * transaction: no request made it, so Waymark itself is its actor.
+ */
+const decidedEntry = (workspaceId: string, journeyId: string, nodeId: string, d: NewDecision): AuditEntry => ({
+  workspaceId,
+  actor: SYSTEM_ACTOR,
+  action: 'journey.winner_decided',
+  objectType: 'journey',
+  objectId: journeyId,
+  details: {
+    nodeId,
+    kind: d.kind,
+    variant: d.variant,
+    metric: d.metric,
+    confidence: d.confidence,
+    pValue: d.pValue,
+    ...(d.reason ? { reason: d.reason } : {}),
+  },
+});
+
+/**
  * The automatic decisions due at `now`: each split with a `winner` param whose test period
  * has ended and no standing decision is decided once, from its figures then (a winner, or
- * no winner with the reason). Run by the worker's heartbeat. Returns how many were decided.
+ * no winner with the reason), with its audit entry. Run by the worker's heartbeat. Returns how
+ * many were decided.
  */
 export async function decideDueExperiments(db: Kysely<Database>, now: Date): Promise<number> {
   const { rows } = await sql<{ workspace_id: string; journey_id: string; node_id: string }>`
@@ -125,7 +148,7 @@ export async function decideDueExperiments(db: Kysely<Database>, now: Date): Pro
           and not exists (select 1 from split_decisions d
             where d.journey_id = t.journey_id and d.node_id = t.node_id and d.cleared_at is null)`.execute(trx);
       if (!due.length) return false;
-      await insertDecision(trx, row.workspace_id, row.journey_id, row.node_id, {
+      const decision: NewDecision = {
         kind: outcome.kind,
         variant: outcome.kind === 'winner' ? outcome.variant : null,
         method: 'two-proportion-z',
@@ -134,7 +157,9 @@ export async function decideDueExperiments(db: Kysely<Database>, now: Date): Pro
         pValue: outcome.pValue,
         ...(outcome.kind === 'no-winner' ? { reason: outcome.reason } : {}),
         figures: decisionFigures(experiment),
-      });
+      };
+      await insertDecision(trx, row.workspace_id, row.journey_id, row.node_id, decision);
+      await appendAudit(trx, decidedEntry(row.workspace_id, row.journey_id, row.node_id, decision));
       return true;
     });
     if (wrote) decided++;

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { Actor } from '../audit.js';
 import type { Json, Timestamp } from './foundation.js';
 
 export type Role = 'owner' | 'admin' | 'editor' | 'author' | 'viewer';
@@ -80,7 +81,7 @@ export interface AuditLogTable {
   seq: Generated<string>;
   workspace_id: string;
   at: Generated<Timestamp>;
-  actor: Json<{ type: 'user' | 'token' | 'system'; id: string | null; name: string; email?: string }>;
+  actor: Json<Actor>;
   action: string;
   object_type: string;
   object_id: string | null;

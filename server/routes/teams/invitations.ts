@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import type { Actor } from '../../../engine/db/audit.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { uuid } from '../../schemas/ids.js';
@@ -15,7 +16,7 @@ import {
   validEmail,
 } from '../../teams/accounts/session-answer.js';
 import { checkPassword, hashPassword } from '../../teams/accounts/users.js';
-import { type Actor, auditWithin } from '../../teams/audit/audit.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import {
   endInvitation,

@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
+import { type Actor, type AuditEntry, appendAudit } from '../../../engine/db/audit.js';
 import { decodeCursor, encodeCursor } from '../../../engine/db/cursor.js';
 import type { Database } from '../../../engine/db/database.js';
 import { diffGraphs } from '../../../engine/graph/diff.js';
 import type { JourneyGraph } from '../../../engine/graph/types.js';
 import { graphOf } from '../../../engine/journeys/versions.js';
 import { auditAction } from './audit-actions.js';
-
-export type Actor = { type: 'user' | 'token' | 'system'; id: string | null; name: string; email?: string };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,30 +18,6 @@ declare module 'fastify' {
     /** Set once `auditWithin` appended the request's entry inside its change's transaction. */
     auditWritten: boolean;
   }
-}
-
-export interface AuditEntry {
-  workspaceId: string;
-  actor: Actor;
-  action: string;
-  objectType: string;
-  objectId: string | null;
-  details?: unknown;
-}
-
-/** Appends one entry; the table refuses UPDATE and DELETE. */
-export async function appendAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      workspace_id: e.workspaceId,
-      actor: JSON.stringify(e.actor),
-      action: e.action,
-      object_type: e.objectType,
-      object_id: e.objectId,
-      details: e.details === undefined ? null : JSON.stringify(e.details),
-    })
-    .execute();
 }
 
 function actorOf(request: FastifyRequest): Actor | null {

@@ -1,11 +1,11 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
+import type { Actor } from '../../../engine/db/audit.js';
 import type { Database } from '../../../engine/db/database.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import type { WithinChange } from '../../../engine/db/transaction.js';
 import { ForbiddenError } from '../access/principal.js';
 import { newSecret, sha256 } from '../accounts/users.js';
-import type { Actor } from '../audit/audit.js';
 import { lockMembers } from './members.js';
 
 const INVITATION_DAYS = 7;

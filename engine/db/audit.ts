@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+
+/** Who made a change, as teams.md's audit entry names them. */
+export type Actor = { type: 'user' | 'token' | 'system'; id: string | null; name: string; email?: string };
+
+/**
+ * The actor of a change Waymark makes by itself, with no request behind it (a split deciding
+ * its winner when its test period ends): no user or token, so no id to filter by.
+ */
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, name: 'Waymark' };
+
+export interface AuditEntry {
+  workspaceId: string;
+  actor: Actor;
+  action: string;
+  objectType: string;
+  objectId: string | null;
+  details?: unknown;
+}
+
+/**
+ * Appends one entry; the table refuses UPDATE and DELETE. Given the change's transaction, the
+ * entry commits or rolls back with it.
+ */
+export async function appendAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      workspace_id: e.workspaceId,
+      actor: JSON.stringify(e.actor),
+      action: e.action,
+      object_type: e.objectType,
+      object_id: e.objectId,
+      details: e.details === undefined ? null : JSON.stringify(e.details),
+    })
+    .execute();
+}
