@@ -18,9 +18,11 @@ import { createHttpClient } from '../../http/client.js';
 import type { Runtime } from '../../runtime.js';
 import { paramsHash } from '../../segments/tick.js';
 import { insertRuns } from '../entry/insert-runs.js';
+import { DEFAULT_TIMEOUT_MS } from '../node/invoke.js';
 import { type CompiledVersion, loadVersion, triggerOutputOf } from '../versions.js';
 import { type TriggerPlace, triggerContext } from './context.js';
 import { TriggerFailedError } from './errors.js';
+import { CLAIM_LEASE_MS, type ClaimedPoll, claimDue, endTurn, findPolls, holdTurn, startTurn } from './poll-due.js';
 import { contactProblem, identityOfContact, isPayload } from './starts.js';
 
 /** The graphile-worker task that calls the polling triggers that are due; it re-adds itself. */
@@ -28,37 +30,30 @@ export const POLLS_TASK = 'waymark.trigger-polls';
 /** How often the task looks for polls that are due. */
 const CYCLE_MS = 5_000;
 const DEFAULT_EVERY = 'PT5M';
+const DEFAULT_EVERY_MS = 300_000;
+/** How many polls run at once in one process: a slow source takes one place, never all. */
+export const POLL_CONCURRENCY = 4;
 /** No journey's trigger is polled more often than this (SDK README "Triggers"). */
 export const MINIMUM_EVERY_MS = 60_000;
 const KEY_MAX = 1_000;
 
-/** A live journey's node whose definition declares `poll`. */
+/** A claimed turn's node, its version and its definition's `poll`. */
 interface PollingNode extends TriggerPlace {
   version: CompiledVersion;
   definition: AnyNodeDefinition;
   poll: PollTrigger<never>;
+  turn: ClaimedPoll;
 }
 
-/** The polling triggers of the live journeys' published versions (a paused journey's are not polled). */
-async function livePolls(runtime: Runtime): Promise<PollingNode[]> {
-  const journeys = await runtime.db
-    .selectFrom('journeys')
-    .select(['id', 'workspace_id', 'published_version'])
-    .where('status', '=', 'live')
-    .where('published_version', 'is not', null)
-    .execute();
-  const found: PollingNode[] = [];
-  for (const journey of journeys) {
-    const version = await loadVersion(runtime.db, journey.id, journey.published_version as number);
-    if (!version) continue;
-    for (const node of version.nodes.values()) {
-      const definition = runtime.registry.get(node.type, node.version, version.packages)?.definition;
-      const poll = definition?.kind === 'trigger' ? definition.poll : undefined;
-      if (definition && poll)
-        found.push({ journeyId: journey.id, workspaceId: journey.workspace_id, node, version, definition, poll });
-    }
-  }
-  return found;
+/** The node a claimed turn polls, or null when its version or definition is not found now. */
+async function pollingNode(runtime: Runtime, turn: ClaimedPoll): Promise<PollingNode | null> {
+  const version = await loadVersion(runtime.db, turn.journeyId, turn.version);
+  const node = version?.nodes.get(turn.nodeId);
+  if (!version || !node) return null;
+  const definition = runtime.registry.get(node.type, node.version, version.packages)?.definition;
+  const poll = definition?.kind === 'trigger' ? definition.poll : undefined;
+  if (!definition || !poll) return null;
+  return { journeyId: turn.journeyId, workspaceId: turn.workspaceId, node, version, definition, poll, turn };
 }
 
 /** How long after a poll the next is due: its `every`, default `PT5M`, at least `MINIMUM_EVERY_MS`. */
@@ -74,35 +69,22 @@ async function intervalOf(p: PollingNode): Promise<number> {
 const what = (node: GraphNode) => `${node.type}@${node.version} poll`;
 
 /**
- * Takes the trigger's turn when it is due (or its params changed since its last poll): the
- * next due time is set now, so a poll that fails or a process that crashes tries again only
- * then, and other workers skip it. Changed params forget the state and the keys seen. Null
- * when it is not due or another worker holds it; else what the last poll kept.
+ * What `work` comes to, or TriggerFailedError once `limitMs` has passed: a poll of a package
+ * in the server's process gets a step's limit (its thread's limit ends an installed one's first).
  */
-async function claim(db: Kysely<Database>, p: PollingNode, now: Date): Promise<{ state: JsonValue | null } | null> {
-  const hash = paramsHash(p.node.type, p.node.params ?? {});
-  return db.transaction().execute(async (trx) => {
-    await sql`insert into trigger_state (journey_id, node_id, params_hash)
-      values (${p.journeyId}, ${p.node.id}, ${hash}) on conflict do nothing`.execute(trx);
-    const { rows } = await sql<{ params_hash: string; next_at: Date | null; poll_state: JsonValue | null }>`
-      select params_hash, next_at, poll_state from trigger_state
-      where journey_id = ${p.journeyId} and node_id = ${p.node.id} for update skip locked`.execute(trx);
-    const row = rows[0];
-    if (!row) return null;
-    const changed = row.params_hash !== hash;
-    if (!changed && row.next_at && row.next_at > now) return null;
-    if (changed)
-      await trx
-        .deleteFrom('trigger_seen_keys')
-        .where('journey_id', '=', p.journeyId)
-        .where('node_id', '=', p.node.id)
-        .execute();
-    const next = new Date(now.getTime() + (await intervalOf(p)));
-    await sql`update trigger_state set params_hash = ${hash}, last_at = ${now}, next_at = ${next}
-      ${changed ? sql`, poll_state = null` : sql``}
-      where journey_id = ${p.journeyId} and node_id = ${p.node.id}`.execute(trx);
-    return { state: changed ? null : row.poll_state };
+async function within<T>(limitMs: number, p: PollingNode, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TriggerFailedError(`${what(p.node)} passed its time limit of ${limitMs} ms`)),
+      limitMs,
+    );
   });
+  try {
+    return await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Why `value` is not `{ items: [{ key, payload, contact? }], state? }`, or null. */
@@ -124,15 +106,17 @@ function resultProblem(value: unknown): string | null {
 class JourneyMovedOnError extends Error {}
 
 /**
- * In one transaction: the items whose key the node has not seen are marked seen and each
- * starts a run, bound to the contact it names (none: anonymous; one that cannot be bound is
- * passed over, logged), re-entry and the entry cap applied; the poll's `state` is kept. A crash
- * keeps none of it, so the next poll starts them; a repeat starts nobody twice.
+ * In one transaction, while the turn is still this worker's: the items whose key the node has
+ * not seen are marked seen and each starts a run, bound to the contact it names (none:
+ * anonymous; one that cannot be bound is passed over, logged), re-entry and the entry cap
+ * applied; the poll's `state` is kept and the turn given back, due `nextAt`. A crash keeps none
+ * of it, so the next poll starts them; a repeat starts nobody twice. Null when the turn was lost.
  */
-async function startItems(runtime: Runtime, p: PollingNode, result: PollResult): Promise<number> {
+async function startItems(runtime: Runtime, p: PollingNode, result: PollResult, nextAt: Date): Promise<number | null> {
   const items = [...new Map(result.items.map((item) => [item.key, item] as const)).values()];
   const log = runtime.logger.child({ journeyId: p.journeyId, nodeId: p.node.id });
   return runtime.db.transaction().execute(async (trx) => {
+    if (!(await holdTurn(trx, p.turn))) return null;
     const fresh = items.length
       ? await sql<{ key: string }>`
           insert into trigger_seen_keys (journey_id, node_id, key)
@@ -156,6 +140,7 @@ async function startItems(runtime: Runtime, p: PollingNode, result: PollResult):
     if (result.state !== undefined)
       await sql`update trigger_state set poll_state = ${JSON.stringify(result.state)}::jsonb
         where journey_id = ${p.journeyId} and node_id = ${p.node.id}`.execute(trx);
+    await endTurn(trx, p.turn, nextAt);
     return started;
   });
 }
@@ -190,12 +175,42 @@ async function startItem(
   return started.runIds[0] ?? null;
 }
 
-/** Polls one trigger if it is due; how many runs it started. Throws what the poll threw. */
-async function pollOne(runtime: Runtime, p: PollingNode): Promise<number> {
-  const claimed = await claim(runtime.db, p, runtime.clock.now());
-  if (!claimed) return 0;
+/**
+ * Polls a claimed turn's trigger and starts the runs of what it found; how many started.
+ * Throws what the poll threw, once its turn is given back: it is next due `every` after it
+ * was taken (`PT5M` when `every` itself failed).
+ */
+async function pollOne(runtime: Runtime, turn: ClaimedPoll): Promise<number> {
+  const p = await pollingNode(runtime, turn);
+  if (!p) {
+    // Its package is not loaded here (yet): tried again after the default interval.
+    await endTurn(runtime.db, turn, new Date(turn.claimedAt.getTime() + DEFAULT_EVERY_MS));
+    return 0;
+  }
+  const limitMs = p.definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // `every` and `run` each within the limit, and the commit after them.
+  if (!(await startTurn(runtime.db, turn, 2 * limitMs + CLAIM_LEASE_MS, paramsHash(p.node.type, p.node.params ?? {}))))
+    return 0;
+  const state = turn.paramsHash === paramsHash(p.node.type, p.node.params ?? {}) ? turn.state : null;
+  let nextAt = new Date(turn.claimedAt.getTime() + DEFAULT_EVERY_MS);
+  try {
+    nextAt = new Date(turn.claimedAt.getTime() + (await within(limitMs, p, () => intervalOf(p))));
+    const value = await within(limitMs, p, () => callPoll(runtime, p, state));
+    const started = await startItems(runtime, p, value, nextAt);
+    // Each run's trigger step completed here, counted once committed (API.md "Metrics").
+    if (started) runtime.metrics.triggered(p.node.type, started);
+    return started ?? 0;
+  } catch (error) {
+    await endTurn(runtime.db, turn, nextAt);
+    if (error instanceof JourneyMovedOnError) return 0;
+    throw error;
+  }
+}
+
+/** Calls `poll.run` with the state the last poll kept: its answer, checked and with no secret it read. */
+async function callPoll(runtime: Runtime, p: PollingNode, state: JsonValue | null): Promise<PollResult> {
   const { ctx: base, secrets } = triggerContext(runtime, p, p.definition);
-  const ctx: PollContext<JsonObject> = { ...base, http: createHttpClient({ runtime }), state: claimed.state };
+  const ctx: PollContext<JsonObject> = { ...base, http: createHttpClient({ runtime }), state };
   let value: unknown;
   try {
     value = await (p.poll.run as (ctx: PollContext<JsonObject>) => unknown)(ctx);
@@ -207,37 +222,51 @@ async function pollOne(runtime: Runtime, p: PollingNode): Promise<number> {
   }
   const problem = resultProblem(value);
   if (problem) throw new TriggerFailedError(`${what(p.node)}.run answered what is not a poll's answer: ${problem}`);
-  try {
-    // Its payloads and state are stored: no secret it read stays in them.
-    const started = await startItems(runtime, p, secrets.value(value) as PollResult);
-    // Each run's trigger step completed here, counted once committed (API.md "Metrics").
-    if (started) runtime.metrics.triggered(p.node.type, started);
-    return started;
-  } catch (error) {
-    if (error instanceof JourneyMovedOnError) return 0;
-    throw error;
-  }
+  // Its payloads and state are stored: no secret it read stays in them.
+  return secrets.value(value) as PollResult;
 }
 
+/** Polls running in this process, by runtime: at most POLL_CONCURRENCY at once, whatever task started them. */
+const running = new WeakMap<Runtime, { count: number }>();
+
 /**
- * Calls every live journey's polling trigger that is due (SDK README "Triggers"), one after
- * another, and starts the runs of what they found; returns how many started. A poll that
- * throws is logged and tried at its next due time; it holds up no other. Safe to call from
- * several workers at once.
+ * Calls the live journeys' polling triggers that are due (SDK README "Triggers"), up to
+ * POLL_CONCURRENCY at once in this process, taking the next due one as each ends, until none
+ * is due; returns how many runs they started. A poll that throws is logged and tried at its
+ * next due time; a slow one holds a place but no other poll. Safe to call from several
+ * workers at once: each turn is taken by one.
  */
 export async function pollTriggers(runtime: Runtime): Promise<number> {
+  await findPolls(runtime);
+  const slots = running.get(runtime) ?? { count: 0 };
+  running.set(runtime, slots);
+  const inFlight = new Set<Promise<void>>();
   let started = 0;
-  for (const p of await livePolls(runtime)) {
-    try {
-      started += await pollOne(runtime, p);
-    } catch (error) {
-      runtime.logger.error(
-        { err: error, journeyId: p.journeyId, nodeId: p.node.id },
-        'a polling trigger failed; it is tried again when next due',
-      );
+  for (;;) {
+    const turns = await claimDue(runtime.db, runtime.clock.now(), POLL_CONCURRENCY - slots.count);
+    for (const turn of turns) {
+      slots.count++;
+      const done: Promise<void> = pollOne(runtime, turn)
+        .then(
+          (n) => {
+            started += n;
+          },
+          (error: unknown) => {
+            runtime.logger.error(
+              { err: error, journeyId: turn.journeyId, nodeId: turn.nodeId },
+              'a polling trigger failed; it is tried again when next due',
+            );
+          },
+        )
+        .finally(() => {
+          slots.count--;
+          inFlight.delete(done);
+        });
+      inFlight.add(done);
     }
+    if (!inFlight.size) return started;
+    await Promise.race(inFlight);
   }
-  return started;
 }
 
 /** Queues the next look for due polls (one pending job at a time thanks to the job key). */
@@ -247,16 +276,17 @@ export async function schedulePolls(db: Kysely<Database>, delayMs = CYCLE_MS): P
 }
 
 /**
- * The task to register as `waymark.trigger-polls`: polls what is due, then queues itself
- * `CYCLE_MS` later. Apart from the segment triggers' tick, so a slow source delays none of them.
+ * The task to register as `waymark.trigger-polls`: queues the next look `CYCLE_MS` later, then
+ * polls what is due. The next look runs even while a slow poll keeps this one open, and takes
+ * the places left. Apart from the segment triggers' tick, so a slow source delays none of them.
  */
 export function pollsTask(runtime: Runtime): Task {
   return async () => {
+    await schedulePolls(runtime.db);
     try {
       await pollTriggers(runtime);
     } catch (error) {
       runtime.logger.error({ err: error }, 'polling triggers could not be read; trying again shortly');
     }
-    await schedulePolls(runtime.db);
   };
 }

@@ -1,5 +1,7 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pollTriggers } from '../../../engine/runs/triggers/poll.js';
+import { POLL_CONCURRENCY, pollTriggers } from '../../../engine/runs/triggers/poll.js';
 import { startWorker } from '../../../engine/worker/start-worker.js';
 import { type StandIn, startStandIn } from '../../sending/stand-in.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
@@ -12,6 +14,10 @@ import { installTriggers, runsOf, triggerJourney } from './support.js';
 let t: TestApp;
 let sheet: StandIn;
 let offsetMs = 0;
+/** A sheet that answers nobody until `releaseSlow()`: each request it holds, by path. */
+let slow: Server;
+let slowUrl: string;
+const held: { path: string; res: ServerResponse }[] = [];
 /** Rows the stand-in sheet answers, per sheet name (its path). */
 const rows = new Map<string, { id: string; email?: string }[]>();
 
@@ -32,9 +38,27 @@ const NEW_ROW = `[defineNode({
       };
     },
   },
+}), defineNode({
+  type: 'acme.stuck-row', version: 1, kind: 'trigger', title: 'Stuck row', description: 'A sheet that never answers',
+  category: 'Acme', outputs: ['out'], timeoutMs: 500, params: { type: 'object' },
+  async run() { return { next: 'out' }; },
+  poll: { async run() { for (;;) {} } },
 })]`;
 
+/** Answers every request `slow` holds with one row, its id the path and `-1`. */
+function releaseSlow() {
+  for (const { path, res } of held.splice(0)) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ rows: [{ id: `${path}-1` }] }));
+  }
+}
+
 beforeAll(async () => {
+  slow = createServer((req, res) => {
+    held.push({ path: new URL(req.url ?? '/', 'http://slow').pathname.slice(1), res });
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
   sheet = await startStandIn((request) => {
     const name = new URL(request.url, 'http://sheet').pathname.slice(1);
     const found = rows.get(name);
@@ -47,6 +71,8 @@ beforeAll(async () => {
   await installTriggers(t, 'acme-sheet-triggers', NEW_ROW);
 }, 60_000);
 afterAll(async () => {
+  releaseSlow();
+  await new Promise((resolve) => slow?.close(resolve));
   await t?.close();
   await sheet?.close();
 });
@@ -155,5 +181,100 @@ describe('a package polling trigger', () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  test('republished with changed params, it is due at once and starts afresh: no state, no key seen', async () => {
+    rows.set('before', [{ id: 'c1' }]);
+    rows.set('after', [{ id: 'c1' }]);
+    const journey = await triggerJourney(t, 'acme.new-row', { url: `${sheet.url}/before` });
+    await pollTriggers(t.runtime);
+    const graph = {
+      nodes: [
+        {
+          id: 'trigger',
+          type: 'acme.new-row',
+          version: 1,
+          params: { url: `${sheet.url}/after` },
+          position: { x: 0, y: 0 },
+        },
+        { id: 'done', type: 'core.exit', version: 1, params: {}, position: { x: 0, y: 100 } },
+      ],
+      edges: [{ id: 'e0', source: 'trigger', sourceHandle: 'out', target: 'done' }],
+    };
+    const edited = await t.app.inject({
+      method: 'PUT',
+      url: `/api/journeys/${journey}/draft`,
+      headers: t.auth,
+      payload: { graph },
+    });
+    expect(edited.statusCode).toBe(200);
+    const published = await t.app.inject({ method: 'POST', url: `/api/journeys/${journey}/publish`, headers: t.auth });
+    expect(published.statusCode).toBe(201);
+    await pollTriggers(t.runtime);
+    expect(pollsOf('after')).toEqual(['']);
+    expect(await runsOf(t, journey)).toHaveLength(2);
+  });
+
+  test("a resumed journey's poll whose time passed during the pause is due at once", async () => {
+    rows.set('resumed', [{ id: 'z1' }]);
+    const journey = await triggerJourney(t, 'acme.new-row', { url: `${sheet.url}/resumed` });
+    await pollTriggers(t.runtime);
+    await t.app.inject({ method: 'POST', url: `/api/journeys/${journey}/pause`, headers: t.auth });
+    rows.set('resumed', [{ id: 'z1' }, { id: 'z2' }]);
+    pass(10 * 60_000);
+    await pollTriggers(t.runtime);
+    const resumed = await t.app.inject({ method: 'POST', url: `/api/journeys/${journey}/resume`, headers: t.auth });
+    expect(resumed.statusCode).toBeLessThan(300);
+    await pollTriggers(t.runtime);
+    expect(pollsOf('resumed')).toEqual(['', 'z1']);
+    expect(await runsOf(t, journey)).toHaveLength(2);
+  });
+
+  test("a slow poll holds up no other journey's, and a second worker does not poll it again meanwhile", async () => {
+    const waiting = await triggerJourney(t, 'acme.new-row', { url: `${slowUrl}/waiting` });
+    rows.set('quick', [{ id: 'q1', email: 'quick@example.com' }]);
+    const quick = await triggerJourney(t, 'acme.new-row', { url: `${sheet.url}/quick` });
+    const first = pollTriggers(t.runtime);
+    await expect.poll(() => held.map((h) => h.path), { timeout: 10_000 }).toEqual(['waiting']);
+    await expect
+      .poll(async () => (await runsOf(t, quick)).map((r) => r.email), { timeout: 10_000 })
+      .toEqual(['quick@example.com']);
+    // Another worker looking now finds nothing due: the slow poll's turn is taken.
+    expect(await pollTriggers(t.runtime)).toBe(0);
+    expect(held.map((h) => h.path)).toEqual(['waiting']);
+    releaseSlow();
+    expect(await first).toBeGreaterThanOrEqual(1);
+    expect((await runsOf(t, waiting)).map((r) => r.trigger)).toEqual([
+      expect.objectContaining({ row: { id: 'waiting-1' } }),
+    ]);
+  });
+
+  test(`no more than ${POLL_CONCURRENCY} polls run at once in a process; the others wait for a place`, async () => {
+    const names = Array.from({ length: POLL_CONCURRENCY + 2 }, (_, i) => `crowd${i}`);
+    for (const name of names) await triggerJourney(t, 'acme.new-row', { url: `${slowUrl}/${name}` });
+    const polling = pollTriggers(t.runtime);
+    await expect.poll(() => held.length, { timeout: 10_000 }).toBe(POLL_CONCURRENCY);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(held).toHaveLength(POLL_CONCURRENCY);
+    releaseSlow();
+    await expect.poll(() => held.length, { timeout: 10_000 }).toBe(2);
+    releaseSlow();
+    await polling;
+    expect(held).toHaveLength(0);
+  });
+
+  test('a poll that never returns is ended at its time limit, starts nothing and is tried at its next due time', async () => {
+    const stuck = await triggerJourney(t, 'acme.stuck-row', {});
+    const started = Date.now();
+    await pollTriggers(t.runtime);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await runsOf(t, stuck)).toEqual([]);
+    const state = await t.runtime.db
+      .selectFrom('trigger_state')
+      .select(['next_at', 'last_at'])
+      .where('journey_id', '=', stuck)
+      .executeTakeFirstOrThrow();
+    // Its default `every` (PT5M) after its turn was taken.
+    expect((state.next_at as Date).getTime() - (state.last_at as Date).getTime()).toBe(5 * 60_000);
   });
 });
