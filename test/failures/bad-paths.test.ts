@@ -242,6 +242,26 @@ describe('POST /api/runs/:id/retry refuses', () => {
     expect(extra.status).toBe(400);
   });
 
+  test('a JSON body null: 400 at the body as the bulk retry answers, the run still failed (no body at all retries it)', async () => {
+    const { runId } = await failedRun();
+    const url = `/api/runs/${runId}/retry`;
+    const res = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...t.auth, 'content-type': 'application/json' },
+      payload: 'null',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '', message: 'body must be object' }],
+    });
+    const { body: run } = await api(t, { url: `/api/runs/${runId}` });
+    expect(run.status).toBe('failed');
+    expect(run.steps.filter((s: { nodeId: string }) => s.nodeId === 'fail')).toHaveLength(1);
+    expect((await api(t, { method: 'POST', url })).status).toBe(200);
+  });
+
   test('a version that does not exist, is older, or lacks the failed node: 400 at /version, run unchanged', async () => {
     const { runId, journeyId } = await failedRun();
     await publishAgain(t, journeyId); // v2, the same graph

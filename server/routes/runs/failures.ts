@@ -8,6 +8,7 @@ import {
 import { journeyFailures } from '../../../engine/runs/failures/failures-view.js';
 import type { FailureFilter } from '../../../engine/runs/failures/select-failed.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { noBodyIsEmpty } from '../../schemas/optional-body.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { mayReadContacts } from '../../teams/access/contact-reads.js';
@@ -143,10 +144,8 @@ export async function failuresRoutes(app: FastifyInstance) {
           ...errorResponses(400, 404, 409),
         },
       },
-      // Before the schema, which then fills `dryRun`'s default: the parser leaves no body undefined.
-      preValidation: async (request) => {
-        if (request.body === undefined) request.body = {};
-      },
+      // Before the schema, which then fills `dryRun`'s default.
+      preValidation: noBodyIsEmpty,
     },
     async (request, reply) => {
       // Only a job made (202) records; a dry run makes none, and answers 200.

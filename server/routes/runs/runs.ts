@@ -6,6 +6,7 @@ import { retryRun } from '../../../engine/runs/failures/retry-run.js';
 import { cancelRun, getRun, listRuns, type RunView, withContactEmail } from '../../../engine/runs/queries.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
+import { noBodyIsEmpty } from '../../schemas/optional-body.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
@@ -195,13 +196,15 @@ export async function runsRoutes(app: FastifyInstance) {
       schema: {
         tags,
         params: idParams,
+        // An object, as the bulk retry's: no body at all is `{}`, a JSON null is refused (400).
         body: {
-          type: ['object', 'null'],
+          type: 'object',
           properties: { version: { ...versionNumber, description: 'move the run onto this version' } },
           additionalProperties: false,
         },
         response: { 200: runWithSteps, ...errorResponses(400, 404, 409) },
       },
+      preValidation: noBodyIsEmpty,
     },
     async (request) =>
       shown(
@@ -210,7 +213,7 @@ export async function runsRoutes(app: FastifyInstance) {
           db,
           workspaceOf(request),
           request.params.id,
-          request.body?.version !== undefined ? { version: request.body.version } : {},
+          request.body.version !== undefined ? { version: request.body.version } : {},
           (trx) => auditWithin(request, trx),
         ),
       ),
