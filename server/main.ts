@@ -83,7 +83,7 @@ async function main(command: Command): Promise<void> {
       return;
     }
 
-    tracing = startTracing(identity, VERSION);
+    tracing = await startTracing(identity, VERSION);
     runtime = await createRuntime(config, { databaseUrl, logger, identity });
     if (config.metricsPort !== null) {
       metricsListener = await startMetricsListener(runtime.metrics, {

@@ -1,8 +1,4 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ConfigError } from '../config/config.js';
 import type { ProcessIdentity } from './identity.js';
 
@@ -20,36 +16,50 @@ export function tracingRequested(env: Env = process.env): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
 }
 
-function exporterFor(env: Env) {
+async function exporterFor(env: Env) {
   const protocol = (
     env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ??
     env.OTEL_EXPORTER_OTLP_PROTOCOL ??
     'http/protobuf'
   ).trim();
-  if (protocol === 'http/protobuf') return new ProtobufExporter();
-  if (protocol === 'http/json') return new JsonExporter();
+  if (protocol === 'http/protobuf')
+    return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+  if (protocol === 'http/json')
+    return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
   throw new ConfigError('OTEL_EXPORTER_OTLP_PROTOCOL', `must be http/protobuf or http/json, got "${protocol}"`);
 }
 
 /**
  * Starts exporting spans by OTLP over HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`)
- * is set; otherwise does nothing and returns null, and the engine's spans stay no-ops. The
+ * is set; otherwise does nothing and returns null, and the engine's spans stay no-ops (the SDK
+ * and its exporters, about a second of imports, are loaded only when asked for). The
  * exporter, sampler and batch processor read the standard `OTEL_*` variables themselves. Spans
  * go out in batches from a bounded queue: a collector that is down or slow drops them, never
  * delays a request or a step.
  *
  * @example
- * const tracing = startTracing(processIdentity('worker'), '0.1.0');
+ * const tracing = await startTracing(processIdentity('worker'), '0.1.0');
  * // … on shutdown:
  * await tracing?.shutdown();
  */
-export function startTracing(identity: ProcessIdentity, version: string, env: Env = process.env): Tracing | null {
+export async function startTracing(
+  identity: ProcessIdentity,
+  version: string,
+  env: Env = process.env,
+): Promise<Tracing | null> {
   if (!tracingRequested(env)) return null;
+  const [
+    { defaultResource, detectResources, envDetector, resourceFromAttributes },
+    { BatchSpanProcessor, NodeTracerProvider },
+  ] = await Promise.all([import('@opentelemetry/resources'), import('@opentelemetry/sdk-trace-node')]);
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': 'waymark', 'service.version': version }))
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes({ 'service.instance.id': identity.process, 'waymark.role': identity.role }));
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporterFor(env))] });
+  const provider = new NodeTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(await exporterFor(env))],
+  });
   // The async-hooks context manager and the W3C trace-context propagator.
   provider.register();
   return {

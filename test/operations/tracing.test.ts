@@ -32,7 +32,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '50',
   });
-  tracing = startTracing(identity, '0.1.0');
+  tracing = await startTracing(identity, '0.1.0');
   target = http.createServer((req, res) => {
     received.push(req.headers);
     req.resume();

@@ -25,7 +25,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '50',
   });
-  tracing = startTracing(processIdentity('all'), '0.1.0');
+  tracing = await startTracing(processIdentity('all'), '0.1.0');
   database = await createTestDatabase();
   relay = await startDatabaseRelay(database.url);
   t = await createTestApp({ METRICS_TOKEN }, { database: { ...database, url: relay.url } });

@@ -28,7 +28,7 @@ export async function startTracedApp(
 ): Promise<TracedApp> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
-  const tracing = startTracing(identity, '0.1.0');
+  const tracing = await startTracing(identity, '0.1.0');
   const t = await createTestApp();
   t.runtime.registry.add(testPackage);
   const worker: WorkerHandle = await startWorker(t.runtime, { pollInterval: 100 });
