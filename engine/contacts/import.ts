@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { prototypeKeys } from '../db/prototype-keys.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { findUnstorableText } from '../db/storable-text.js';
+import type { WithinChange } from '../db/transaction.js';
 import { pointerKey } from '../graph/pointer.js';
 import { declareDeliverable } from '../inbound/suppression.js';
 import { CSV_IDENTITY, csvColumns, withHeaderDelimiter } from './csv-header.js';
@@ -203,6 +204,11 @@ export async function importContacts(
   stream: Readable,
   format: 'csv' | 'ndjson',
   source = 'import',
+  /**
+   * Runs once, in the transaction of the first batch that stores a row (batches commit one by
+   * one): failing, it fails the import with nothing stored. Not run when no row is stored.
+   */
+  onStoring?: WithinChange,
 ): Promise<ImportResult> {
   const result = { imported: 0, created: 0, updated: 0, merged: 0 };
   const failures = new Failures();
@@ -210,6 +216,8 @@ export async function importContacts(
   let stored = 0;
   // The failures among those rows: the rows failed are read in order, so all met by then.
   let failedByThen = 0;
+  // Whether a batch stored a row (and `onStoring` ran in its transaction).
+  let storing = false;
   // `deliverable`: the line says `emailUndeliverable: null`, as `POST /api/contacts` takes it.
   let batch: { row: number; value: NormalizedInput; deliverable: boolean }[] = [];
   const flush = async () => {
@@ -220,8 +228,15 @@ export async function importContacts(
       db,
       workspaceId,
       rows.map((r) => r.value),
-      { source },
+      {
+        source,
+        onUpserted: async (trx, done) => {
+          if (!storing && done.some((o) => o.ok)) await onStoring?.(trx);
+        },
+      },
     );
+    // Set once the batch committed: a batch retried after a lost race runs it again.
+    storing ||= outcomes.some((o) => o.ok);
     const deliverable: string[] = [];
     outcomes.forEach((o, i) => {
       const row = rows[i]?.row ?? 0;

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { importContacts } from '../../../engine/contacts/import.js';
 import { unsupportedMediaType } from '../../plugins/bodies.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import { auditWithin } from '../../teams/audit/audit.js';
 import { errorResponses, importResultSchema } from './schemas.js';
 
 const IMPORT_LIMIT = 50 * 1024 * 1024;
@@ -64,7 +65,11 @@ export async function contactImportRoutes(imports: FastifyInstance) {
       if (declared > IMPORT_LIMIT) throw new WaymarkError('payload_too_large', 'an import is at most 50 MiB');
       const body = limited(request.body as Readable, IMPORT_LIMIT, 'an import is at most 50 MiB');
       const format = type === 'text/csv' ? 'csv' : 'ndjson';
-      return importContacts(db, workspaceOf(request), body, format, request.query.source);
+      // The import's one entry goes with its first stored batch, so rows stored are never
+      // unrecorded, even by an import cut short; one that stores nothing is recorded as it answers.
+      return importContacts(db, workspaceOf(request), body, format, request.query.source, (trx) =>
+        auditWithin(request, trx),
+      );
     },
   );
 }

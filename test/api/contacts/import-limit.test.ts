@@ -66,4 +66,23 @@ describe('an import over its size limit', () => {
     const { rows } = await t.runtime.pool.query("select count(*)::int as n from contacts where email like 'cut%'");
     expect(rows[0].n).toBe(1000);
   });
+
+  // teams.md: an import is one entry, in the same transaction as the change. Its batches
+  // commit one by one, so the entry goes with the first: rows stored are never unrecorded.
+  test('the rows stored before the cut are recorded, as one contacts.imported', async () => {
+    const before = await imported();
+    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ email: `recorded${i + 1}@example.com` }));
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/contacts/import',
+      headers: { ...t.auth, 'content-type': 'application/x-ndjson' },
+      payload: lines.join('\n'),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(await imported()).toHaveLength(before.length + 1);
+  });
 });
+
+const imported = async () =>
+  (await t.app.inject({ method: 'GET', url: '/api/audit?action=contacts.imported', headers: t.auth })).json()
+    .entries as unknown[];
