@@ -1,4 +1,4 @@
-import { type ParsedMail, type StructuredHeader, simpleParser } from 'mailparser';
+import type { ParsedMail, StructuredHeader } from 'mailparser';
 
 /** One recipient's line of a delivery report (RFC 3464 §2.3). */
 export interface ReportedRecipient {
@@ -37,6 +37,7 @@ async function fieldGroups(content: Buffer): Promise<Map<string, string>[]> {
     .toString('utf8')
     .split(/\r?\n(?:[ \t]*\r?\n)+/)
     .filter((g) => g.trim() !== '');
+  const { simpleParser } = await import('mailparser');
   return Promise.all(
     groups.map(async (group) => {
       const parsed = await simpleParser(`${group}\r\n\r\n`, { checksumAlgo: false });
@@ -50,6 +51,7 @@ async function fieldGroups(content: Buffer): Promise<Map<string, string>[]> {
 /** The Message-IDs of a returned original message or of its headers alone. */
 async function originalIds(content: Buffer): Promise<string[]> {
   const text = content.toString('utf8');
+  const { simpleParser } = await import('mailparser');
   // Headers alone have no blank line after them; add one so the parser sees a header section.
   const parsed = await simpleParser(/\r?\n\r?\n/.test(text) ? content : `${text}\r\n\r\n`, { checksumAlgo: false });
   return parsed.messageId ? [parsed.messageId] : [];
