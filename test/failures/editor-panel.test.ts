@@ -101,6 +101,47 @@ describe.skipIf(!hasChromium)('failures in the editor', () => {
     await expect.poll(() => handles(page, 'sync')).toEqual(['out']);
   });
 
+  test('a node whose stored settings are not an object shows an empty form, and a change saves only what it sets', async () => {
+    const { page } = s;
+    // A draft takes any JSON as a node's settings: a string, an array, a retry that is a string.
+    const stored = { sync: 'retry 3 times', done: { onError: 'continue', retry: 'PT5S' }, t: ['output'] };
+    const created = await s.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: auth,
+      payload: {
+        name: 'Odd settings',
+        graph: {
+          ...graph,
+          nodes: graph.nodes.map((x) => ({ ...x, settings: stored[x.id as keyof typeof stored] })),
+        },
+      },
+    });
+    const id = created.json().id;
+    const settingsOf = async (nodeId: string) => {
+      const res = await s.app.inject({ url: `/api/journeys/${id}`, headers: auth });
+      return res.json().draft.graph.nodes.find((x: { id: string }) => x.id === nodeId)?.settings;
+    };
+    await page.goto(`${s.url}/journeys/${id}?token=${TEST_TOKEN}`);
+    await node(page, 'sync').click();
+    const form = page.getByTestId('node-settings');
+    expect(await form.getByLabel('On error').inputValue()).toBe('fail');
+    for (const label of ['Attempts', 'Backoff', 'Max backoff'])
+      expect(await form.getByLabel(label, { exact: true }).inputValue()).toBe('');
+    await form.getByLabel('Attempts').fill('3');
+    await form.getByLabel('Attempts').press('Tab');
+    await expect.poll(() => settingsOf('sync'), { timeout: 10_000 }).toEqual({ retry: { attempts: 3 } });
+
+    await node(page, 'done').click();
+    expect(await form.getByLabel('On error').inputValue()).toBe('continue');
+    expect(await form.getByLabel('Backoff', { exact: true }).inputValue()).toBe('');
+    await form.getByLabel('Max backoff').fill('PT1M');
+    await form.getByLabel('Max backoff').press('Tab');
+    await expect
+      .poll(() => settingsOf('done'), { timeout: 10_000 })
+      .toEqual({ onError: 'continue', retry: { maxBackoff: 'PT1M' } });
+  });
+
   test('shows the failed count in red; its panel groups the errors, shows a failing step and retries the group', async () => {
     const { page } = s;
     await page.goto(`${s.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
