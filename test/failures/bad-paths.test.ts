@@ -3,8 +3,10 @@ import { e, eventually, n, runEnds } from '../engine/support.js';
 import type { TestApp } from '../support/runtime.js';
 import {
   api,
+  BODY_MUST_BE_OBJECT,
   failedRunOf,
   failing,
+  postNull,
   publishAgain,
   publishJourney,
   start,
@@ -245,17 +247,9 @@ describe('POST /api/runs/:id/retry refuses', () => {
   test('a JSON body null: 400 at the body as the bulk retry answers, the run still failed (no body at all retries it)', async () => {
     const { runId } = await failedRun();
     const url = `/api/runs/${runId}/retry`;
-    const res = await t.app.inject({
-      method: 'POST',
-      url,
-      headers: { ...t.auth, 'content-type': 'application/json' },
-      payload: 'null',
-    });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error).toMatchObject({
-      code: 'validation_failed',
-      details: [{ path: '', message: 'body must be object' }],
-    });
+    const res = await postNull(t, url);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject(BODY_MUST_BE_OBJECT);
     const { body: run } = await api(t, { url: `/api/runs/${runId}` });
     expect(run.status).toBe('failed');
     expect(run.steps.filter((s: { nodeId: string }) => s.nodeId === 'fail')).toHaveLength(1);

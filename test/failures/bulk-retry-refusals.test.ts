@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { e, eventually, n, runEnds } from '../engine/support.js';
 import type { TestApp } from '../support/runtime.js';
-import { api, failedRunOf, publishAgain, publishJourney, start, withWorkingApp } from './support.js';
+import {
+  api,
+  BODY_MUST_BE_OBJECT,
+  failedRunOf,
+  postNull,
+  publishAgain,
+  publishJourney,
+  start,
+  withWorkingApp,
+} from './support.js';
 
 const working = withWorkingApp();
 let t: TestApp;
@@ -38,17 +47,9 @@ describe('bulk retries refuse', () => {
   test('a JSON body null: 400 at the body, no job, the run still failed (no body at all retries every run)', async () => {
     const { journeyId, runId } = await failedRun();
     const url = `/api/journeys/${journeyId}/retry`;
-    const res = await t.app.inject({
-      method: 'POST',
-      url,
-      headers: { ...t.auth, 'content-type': 'application/json' },
-      payload: 'null',
-    });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error).toMatchObject({
-      code: 'validation_failed',
-      details: [{ path: '', message: 'body must be object' }],
-    });
+    const res = await postNull(t, url);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject(BODY_MUST_BE_OBJECT);
     expect((await api(t, { url })).body.jobs).toEqual([]);
     expect((await api(t, { url: `/api/runs/${runId}` })).body.status).toBe('failed');
   });

@@ -69,6 +69,16 @@ export async function api(t: TestApp, call: Call) {
   return { status: res.statusCode, body: res.body ? res.json() : null };
 }
 
+/** A POST whose body is the JSON `null` (not no body at all): status and parsed body. */
+export const postNull = (t: TestApp, url: string) =>
+  api(t, { method: 'POST', url, payload: 'null', headers: { ...t.auth, 'content-type': 'application/json' } });
+
+/** How a route whose body is an object refuses a JSON `null`. */
+export const BODY_MUST_BE_OBJECT = {
+  code: 'validation_failed',
+  details: [{ path: '', message: 'body must be object' }],
+} as const;
+
 /** Creates a journey through the API with `graph` and publishes it; returns its id and version. */
 export async function publishJourney(
   t: TestApp,
