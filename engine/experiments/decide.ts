@@ -13,12 +13,16 @@ type NewDecision = Omit<Decision, 'at' | 'clearedAt'>;
 const lockSplit = (trx: Kysely<Database>, journeyId: string, nodeId: string) =>
   sql`select pg_advisory_xact_lock(hashtextextended(${`split:${journeyId}:${nodeId}`}::text, 0))`.execute(trx);
 
-/** Clears the split's standing decision; true when there was one. */
-async function clearStanding(trx: Kysely<Database>, journeyId: string, nodeId: string): Promise<boolean> {
-  const { rows } = await sql`
+/** A decision a change replaced or cleared, as its audit entry names it (null: none stood). */
+export type Standing = Pick<Decision, 'kind' | 'variant'> | null;
+
+/** Clears the split's standing decision; returns it, or null when none stood. */
+async function clearStanding(trx: Kysely<Database>, journeyId: string, nodeId: string): Promise<Standing> {
+  const { rows } = await sql<Pick<Decision, 'kind' | 'variant'>>`
     update split_decisions set cleared_at = now()
-    where journey_id = ${journeyId} and node_id = ${nodeId} and cleared_at is null returning id`.execute(trx);
-  return rows.length > 0;
+    where journey_id = ${journeyId} and node_id = ${nodeId} and cleared_at is null
+    returning kind, variant`.execute(trx);
+  return rows[0] ?? null;
 }
 
 async function insertDecision(
@@ -48,8 +52,8 @@ export async function overrideWinner(
   journeyId: string,
   nodeId: string,
   variant: string,
-  /** Runs in the override's transaction once it is stored, the split locked. */
-  onPicked?: WithinChange,
+  /** Runs in the override's transaction once it is stored, the split locked, with the decision it replaced. */
+  onPicked?: WithinChange<Standing>,
 ): Promise<Experiment> {
   const before = await nodeExperiment(db, workspaceId, journeyId, nodeId);
   if (!before.variants.some((v) => v.key === variant)) {
@@ -60,7 +64,7 @@ export async function overrideWinner(
   }
   await db.transaction().execute(async (trx) => {
     await lockSplit(trx, journeyId, nodeId);
-    await clearStanding(trx, journeyId, nodeId);
+    const replaced = await clearStanding(trx, journeyId, nodeId);
     await insertDecision(trx, workspaceId, journeyId, nodeId, {
       kind: 'override',
       variant,
@@ -70,7 +74,7 @@ export async function overrideWinner(
       pValue: null,
       figures: decisionFigures(before),
     });
-    await onPicked?.(trx);
+    await onPicked?.(trx, replaced);
   });
   return nodeExperiment(db, workspaceId, journeyId, nodeId);
 }
@@ -84,14 +88,15 @@ export async function clearWinner(
   workspaceId: string,
   journeyId: string,
   nodeId: string,
-  /** Runs in the reset's transaction, the split locked (with none standing too). */
-  onCleared?: WithinChange,
+  /** Runs in the reset's transaction, the split locked, with the decision cleared (null: none stood). */
+  onCleared?: WithinChange<Standing>,
 ): Promise<Experiment> {
   await nodeExperiment(db, workspaceId, journeyId, nodeId);
   await db.transaction().execute(async (trx) => {
     await lockSplit(trx, journeyId, nodeId);
-    if (await clearStanding(trx, journeyId, nodeId)) await startTestPeriods(trx, journeyId, [nodeId]);
-    await onCleared?.(trx);
+    const cleared = await clearStanding(trx, journeyId, nodeId);
+    if (cleared) await startTestPeriods(trx, journeyId, [nodeId]);
+    await onCleared?.(trx, cleared);
   });
   return nodeExperiment(db, workspaceId, journeyId, nodeId);
 }

@@ -25,27 +25,51 @@ const TOKEN = { type: 'token', id: expect.any(String), name: 'WAYMARK_API_TOKEN'
 
 // Picking a winner sends every live contact down one branch: it is named, not journey.created.
 describe('the audit log of a split’s winner', () => {
-  test('picking one records journey.winner_picked with the node, the variant and who picked it', async () => {
-    const url = `/api/journeys/${journeyId}/nodes/ab/winner`;
-    expect((await t.app.inject({ method: 'POST', url, headers: t.auth, payload: { variant: 'b' } })).statusCode).toBe(
-      200,
-    );
+  const url = () => `/api/journeys/${journeyId}/nodes/ab/winner`;
+  const pick = (variant: string) => t.app.inject({ method: 'POST', url: url(), headers: t.auth, payload: { variant } });
+
+  test('picking one records journey.winner_picked with the node, the variant, what stood and who picked it', async () => {
+    expect((await pick('b')).statusCode).toBe(200);
     expect(await latest()).toMatchObject({
       actor: TOKEN,
       action: 'journey.winner_picked',
       object: { type: 'journey', id: journeyId },
-      details: { nodeId: 'ab', variant: 'b' },
+      details: { nodeId: 'ab', variant: 'b', from: null },
     });
   });
 
-  test('clearing it records journey.winner_cleared, not journey.deleted', async () => {
-    const url = `/api/journeys/${journeyId}/nodes/ab/winner`;
-    expect((await t.app.inject({ method: 'DELETE', url, headers: t.auth })).statusCode).toBe(200);
+  test('picking another names the decision it replaced', async () => {
+    expect((await pick('a')).statusCode).toBe(200);
+    expect((await latest()).details).toEqual({ nodeId: 'ab', variant: 'a', from: { kind: 'override', variant: 'b' } });
+  });
+
+  test('clearing it records journey.winner_cleared with the decision cleared, not journey.deleted', async () => {
+    expect((await t.app.inject({ method: 'DELETE', url: url(), headers: t.auth })).statusCode).toBe(200);
     expect(await latest()).toMatchObject({
       actor: TOKEN,
       action: 'journey.winner_cleared',
-      details: { nodeId: 'ab' },
+      details: { nodeId: 'ab', from: { kind: 'override', variant: 'a' } },
     });
+  });
+
+  test('clearing with none standing changes nothing and says so', async () => {
+    expect((await t.app.inject({ method: 'DELETE', url: url(), headers: t.auth })).statusCode).toBe(200);
+    expect((await latest()).details).toEqual({ nodeId: 'ab', from: null });
+  });
+
+  test('of picks made at once, each names the one committed before it', async () => {
+    const picks = ['a', 'b', 'a', 'b', 'a', 'b'];
+    expect((await Promise.all(picks.map(pick))).map((r) => r.statusCode)).toEqual(picks.map(() => 200));
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/audit?object=${journeyId}&action=journey.winner_picked&limit=${picks.length}`,
+      headers: t.auth,
+    });
+    const oldestFirst = (res.json().entries as { details: { variant: string; from: unknown } }[]).reverse();
+    oldestFirst.slice(1).forEach((entry, i) => {
+      expect(entry.details.from).toEqual({ kind: 'override', variant: oldestFirst[i]?.details.variant });
+    });
+    expect(oldestFirst[0]?.details.from).toBeNull();
   });
 });
 

@@ -53,9 +53,9 @@ export async function experimentsRoutes(app: FastifyInstance) {
     { schema: { ...winnerSchema, body: s.winnerBody } },
     async (request) => {
       const { id, nodeId } = request.params;
-      const details = { nodeId, variant: request.body.variant };
-      return overrideWinner(db, workspaceOf(request), id, nodeId, request.body.variant, (trx) =>
-        auditWithin(request, trx, { details }),
+      const { variant } = request.body;
+      return overrideWinner(db, workspaceOf(request), id, nodeId, variant, (trx, from) =>
+        auditWithin(request, trx, { details: { nodeId, variant, from } }),
       );
     },
   );
@@ -65,8 +65,8 @@ export async function experimentsRoutes(app: FastifyInstance) {
     { schema: winnerSchema },
     async (request) => {
       const { id, nodeId } = request.params;
-      return clearWinner(db, workspaceOf(request), id, nodeId, (trx) =>
-        auditWithin(request, trx, { details: { nodeId } }),
+      return clearWinner(db, workspaceOf(request), id, nodeId, (trx, from) =>
+        auditWithin(request, trx, { details: { nodeId, from } }),
       );
     },
   );
