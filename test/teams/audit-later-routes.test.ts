@@ -8,7 +8,14 @@ beforeAll(() => {
   t = working.app();
 });
 
-type Entry = { action: string; object: { type: string; id: string | null }; details?: Record<string, unknown> };
+type Entry = {
+  actor: Record<string, unknown>;
+  action: string;
+  object: { type: string; id: string | null };
+  details?: Record<string, unknown>;
+};
+// Every request here is the admin token's.
+const TOKEN = { type: 'token', id: expect.any(String), name: 'WAYMARK_API_TOKEN' };
 const entriesFor = async (object: string): Promise<Entry[]> =>
   (await api(t, { url: `/api/audit?object=${object}` })).body.entries;
 
@@ -17,7 +24,7 @@ describe('the audit log of retries, merges and retention', () => {
   test('retrying a failed run records run.retried on the run', async () => {
     const { runId } = await failedRunOf(t);
     expect((await api(t, { method: 'POST', url: `/api/runs/${runId}/retry`, payload: {} })).status).toBe(200);
-    expect((await entriesFor(runId)).map((e) => e.action)).toEqual(['run.retried']);
+    expect(await entriesFor(runId)).toMatchObject([{ actor: TOKEN, action: 'run.retried', object: { id: runId } }]);
   });
 
   test('a bulk retry records journey.retry_started with its job, never journey.created', async () => {
@@ -26,6 +33,7 @@ describe('the audit log of retries, merges and retention', () => {
     expect(started.status).toBe(202);
     const [entry] = await entriesFor(journeyId);
     expect(entry).toMatchObject({
+      actor: TOKEN,
       action: 'journey.retry_started',
       object: { type: 'journey', id: journeyId },
       details: { jobId: started.body.jobId, matched: 1 },
@@ -48,7 +56,7 @@ describe('the audit log of retries, merges and retention', () => {
     await working.startWorker();
     expect(cancelled.status).toBe(200);
     const [entry] = await entriesFor(journeyId);
-    expect(entry).toMatchObject({ action: 'journey.retry_cancelled', details: { jobId } });
+    expect(entry).toMatchObject({ actor: TOKEN, action: 'journey.retry_cancelled', details: { jobId } });
   });
 
   test('merging and unmerging contacts record contact.merged and contact.unmerged on the survivor', async () => {
@@ -61,17 +69,31 @@ describe('the audit log of retries, merges and retention', () => {
     expect((await merge('unmerge')).status).toBe(200);
     const [unmerged, merged] = await entriesFor(keep);
     expect(merged).toMatchObject({
+      actor: TOKEN,
       action: 'contact.merged',
       object: { type: 'contact', id: keep },
       details: { from: gone },
     });
-    expect(unmerged).toMatchObject({ action: 'contact.unmerged', details: { from: gone } });
+    expect(unmerged).toMatchObject({ actor: TOKEN, action: 'contact.unmerged', details: { from: gone } });
+  });
+
+  test('a merge or unmerge that is refused changes nothing and records nothing', async () => {
+    const keep = (await api(t, { method: 'POST', url: '/api/contacts', payload: { email: 'alone@example.com' } })).body
+      .id;
+    const other = (await api(t, { method: 'POST', url: '/api/contacts', payload: { email: 'other@example.com' } })).body
+      .id;
+    const self = await api(t, { method: 'POST', url: `/api/contacts/${keep}/merge`, payload: { from: keep } });
+    expect(self.status).toBe(409);
+    // Never merged, so there is nothing to undo.
+    const undo = await api(t, { method: 'POST', url: `/api/contacts/${keep}/unmerge`, payload: { from: other } });
+    expect(undo.status).toBe(404);
+    expect(await entriesFor(keep)).toMatchObject([{ action: 'contact.created' }]);
   });
 
   test('enforcing retention records retention.enforced with its cutoffs, not settings.updated', async () => {
     const res = await api(t, { method: 'POST', url: '/api/settings/retention/enforce' });
     expect(res.status).toBe(200);
     const [entry] = (await api(t, { url: '/api/audit?limit=1' })).body.entries as Entry[];
-    expect(entry).toMatchObject({ action: 'retention.enforced', details: { cutoffs: res.body.cutoffs } });
+    expect(entry).toMatchObject({ actor: TOKEN, action: 'retention.enforced', details: { cutoffs: res.body.cutoffs } });
   });
 });

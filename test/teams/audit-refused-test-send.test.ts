@@ -37,5 +37,9 @@ describe('a test send whose entry cannot be recorded', () => {
       ['template.test_sent', { messageId: (sent.json() as { messageId: string }).messageId }],
       ['template.created', undefined],
     ]);
+    expect((await entriesOf(t, 'refused'))[0]).toMatchObject({
+      actor: { type: 'token', id: expect.any(String), name: 'WAYMARK_API_TOKEN' },
+      object: { type: 'template', id: 'refused' },
+    });
   });
 });
