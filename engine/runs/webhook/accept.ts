@@ -143,63 +143,91 @@ export class WebhookAccepter {
   }
 
   /** A keyed call against other processes' calls with the same key: 409 if theirs stays in progress. */
-  async #keyed(
+  #keyed(
     target: WebhookTarget,
     raw: ContactIdentity | null,
     payload: JsonObject,
     idempotencyKey: string,
   ): Promise<{ answer: WebhookAnswer; dispatch: Dispatch }> {
-    const until = Date.now() + KEY_WAIT_MS;
-    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-      try {
-        return await this.#claim(target, raw, payload, idempotencyKey);
-      } catch (error) {
-        if ((error as { code?: string }).code !== '55P03') throw error;
-        if (Date.now() + pause > until) throw new ConflictError(IN_PROGRESS, { cause: error });
-      }
-      await sleep(pause);
-    }
+    return whileKeysLocked(() =>
+      this.db.transaction().execute(async (trx) => {
+        await lockBriefly(trx);
+        const first = await claimKey(trx, target, idempotencyKey);
+        if (first) return { answer: first, dispatch: NOTHING };
+        const { outcome, dispatch } = await startOne(trx, target, raw, payload);
+        if (!('answer' in outcome)) throw new StaleWebhookTargetError();
+        await keepAnswer(trx, target, idempotencyKey, outcome.answer);
+        return { answer: outcome.answer, dispatch };
+      }),
+    );
   }
+}
 
-  /** One attempt at a keyed call: its key claimed and its run started, or the first answer; throws 55P03 while the key is locked. */
-  async #claim(
-    target: WebhookTarget,
-    raw: ContactIdentity | null,
-    payload: JsonObject,
-    idempotencyKey: string,
-  ): Promise<{ answer: WebhookAnswer; dispatch: Dispatch }> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
-      const claimed = await sql<{ key: string }>`
-          insert into webhook_keys (journey_id, node_id, key) values (${target.journeyId}, ${target.node.id}, ${idempotencyKey})
-          on conflict (journey_id, node_id, key) do update set created_at = now(), status_code = null, response = null
-            where webhook_keys.created_at < now() - interval '24 hours'
-          returning key
-        `.execute(trx);
-      if (claimed.rows.length === 0) {
-        const first = await trx
-          .selectFrom('webhook_keys')
-          .select(['status_code', 'response'])
-          .where('journey_id', '=', target.journeyId)
-          .where('node_id', '=', target.node.id)
-          .where('key', '=', idempotencyKey)
-          .executeTakeFirst();
-        if (!first?.status_code) throw new ConflictError(IN_PROGRESS);
-        return { answer: answerOf(first), dispatch: NOTHING };
-      }
-      const { outcome, dispatch } = await startOne(trx, target, raw, payload);
-      if (!('answer' in outcome)) throw new StaleWebhookTargetError();
-      const { answer } = outcome;
-      await trx
-        .updateTable('webhook_keys')
-        .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
-        .where('journey_id', '=', target.journeyId)
-        .where('node_id', '=', target.node.id)
-        .where('key', '=', idempotencyKey)
-        .execute();
-      return { answer, dispatch };
-    });
+/**
+ * What `attempt` (a transaction that claims idempotency keys, `lockBriefly`) comes to, tried
+ * again while a key it claims is locked by a call in progress elsewhere; 409 `conflict` when
+ * that call is still in progress after KEY_WAIT_MS.
+ */
+export async function whileKeysLocked<T>(attempt: () => Promise<T>): Promise<T> {
+  const until = Date.now() + KEY_WAIT_MS;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55P03') throw error;
+      if (Date.now() + pause > until) throw new ConflictError(IN_PROGRESS, { cause: error });
+    }
+    await sleep(pause);
   }
+}
+
+/** Makes a key's row lock held by another transaction fail this one at once (55P03) rather than wait with its connection. */
+export async function lockBriefly(trx: Kysely<Database>): Promise<void> {
+  await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
+}
+
+/**
+ * Claims `idempotencyKey` for a call in `trx`: null when it is this call's to answer, else the
+ * first answer given under it within 24 hours (a replay). Throws 55P03 while the key is
+ * locked, 409 when its first call never finished.
+ */
+export async function claimKey(
+  trx: Kysely<Database>,
+  target: WebhookTarget,
+  idempotencyKey: string,
+): Promise<WebhookAnswer | null> {
+  const claimed = await sql<{ key: string }>`
+      insert into webhook_keys (journey_id, node_id, key) values (${target.journeyId}, ${target.node.id}, ${idempotencyKey})
+      on conflict (journey_id, node_id, key) do update set created_at = now(), status_code = null, response = null
+        where webhook_keys.created_at < now() - interval '24 hours'
+      returning key
+    `.execute(trx);
+  if (claimed.rows.length) return null;
+  const first = await trx
+    .selectFrom('webhook_keys')
+    .select(['status_code', 'response'])
+    .where('journey_id', '=', target.journeyId)
+    .where('node_id', '=', target.node.id)
+    .where('key', '=', idempotencyKey)
+    .executeTakeFirst();
+  if (!first?.status_code) throw new ConflictError(IN_PROGRESS);
+  return answerOf(first);
+}
+
+/** Keeps the answer a claimed key's call was given: a repeat within 24 hours gets it again. */
+export async function keepAnswer(
+  trx: Kysely<Database>,
+  target: WebhookTarget,
+  idempotencyKey: string,
+  answer: WebhookAnswer,
+): Promise<void> {
+  await trx
+    .updateTable('webhook_keys')
+    .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
+    .where('journey_id', '=', target.journeyId)
+    .where('node_id', '=', target.node.id)
+    .where('key', '=', idempotencyKey)
+    .execute();
 }
 
 /**
@@ -208,7 +236,7 @@ export class WebhookAccepter {
  * to store (the statement writes no contact), is bound (`bindContact`) and the run started
  * with its id.
  */
-async function startOne(
+export async function startOne(
   db: Kysely<Database>,
   target: WebhookTarget,
   raw: ContactIdentity | null,

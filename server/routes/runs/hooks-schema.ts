@@ -81,7 +81,7 @@ export const hookSchema = {
       prefer: {
         type: 'string',
         description:
-          "RFC 7240 `wait=<seconds>` (at most 30): answer with the run's first core.respond step instead of 202, if it completes in time",
+          "RFC 7240 `wait=<seconds>` (at most 30): answer with the run's first core.respond step instead of 202, if it completes in time (a package trigger's call: when it starts one run)",
       },
     },
   },

@@ -12,9 +12,10 @@ import { isUuid } from '../../../engine/db/ids.js';
 import { tracer } from '../../../engine/observability/trace-context.js';
 import { dispatcherFor } from '../../../engine/runs/dispatch.js';
 import { TriggerFailedError } from '../../../engine/runs/triggers/errors.js';
+import { startGroup } from '../../../engine/runs/triggers/start-group.js';
 import { type HandledCall, handleWebhookTrigger } from '../../../engine/runs/triggers/webhook-trigger.js';
 import { WebhookAccepter } from '../../../engine/runs/webhook/accept.js';
-import { preferredWait, ResponseAwaiter, respondNodesOf } from '../../../engine/runs/webhook/await-response.js';
+import { ResponseAwaiter } from '../../../engine/runs/webhook/await-response.js';
 import type { WebhookAnswer } from '../../../engine/runs/webhook/intake.js';
 import { enforceWebhookRateLimit } from '../../../engine/runs/webhook/rate-limit.js';
 import {
@@ -26,6 +27,7 @@ import {
 import { schemaDetails } from '../../../engine/schema-details.js';
 import { sendError } from '../../plugins/errors.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
+import { journeyAnswer, sendJson } from './hook-answers.js';
 import { hookSchema } from './hooks-schema.js';
 import { refusalCode, textHeader, triggerRequest } from './trigger-request.js';
 
@@ -93,7 +95,8 @@ export async function hooksRoutes(app: FastifyInstance) {
       return 'unknown';
     }
   }
-  const accepter = new WebhookAccepter(db, app.runtime.intakeDb, dispatcherFor(db, app.runtime.logger));
+  const dispatcher = dispatcherFor(db, app.runtime.logger);
+  const accepter = new WebhookAccepter(db, app.runtime.intakeDb, dispatcher);
   const responses = new ResponseAwaiter(db);
   // Calls accepted are answered, and their jobs queued, before the pool closes.
   app.addHook('onClose', () => accepter.drain());
@@ -232,9 +235,10 @@ export async function hooksRoutes(app: FastifyInstance) {
   /**
    * A call of a package's webhook trigger (SDK README "Triggers"): a paused journey or one over
    * its rate limit refuses it as core.webhook's; then its handler decides (a refusal answers its
-   * status), and each start it asks for goes through the accepter as a webhook call does (its
-   * contact bound, re-entry and its idempotency key honoured). The answer, once every run is
-   * committed: 202 `{ runIds }` (200 when none started), or the handler's `response`.
+   * status), and the starts it asks for begin in one transaction (`startGroup`: each as a
+   * webhook call's, all or none). The answer, once they are committed: the handler's
+   * `response`; else, for a lone start that began a run with `Prefer: wait`, its core.respond
+   * answer as core.webhook gives it; else 202 `{ runIds }` (200 when none started).
    */
   async function acceptTriggerCall(
     request: FastifyRequest<{ Params: { journeyId: string; nodeId: string } }>,
@@ -258,18 +262,19 @@ export async function hooksRoutes(app: FastifyInstance) {
       const unstorable = unstorableTextError('payload', start.payload);
       if (unstorable) throw new TriggerFailedError(`${trigger.type} webhook.handle: ${unstorable.message}`);
     }
-    const answers: WebhookAnswer[] = [];
-    for (const start of handled.starts)
-      answers.push(await accepter.accept(target, start.payload, start.idempotencyKey, start.identity));
+    const { answers, dispatch } = await startGroup(db, target, handled.starts);
+    for (const jobs of dispatch) dispatcher.add(jobs);
     const started = answers.filter((a) => a.statusCode === 202 && !a.replayed).length;
     if (started) metrics.triggered(target.node.type, started);
     const runIds = answers.map((a) => a.body.runId);
-    const body = handled.response?.body ?? { runIds };
-    return reply
-      .code(handled.response?.status ?? (runIds.some((id) => id !== null) ? 202 : 200))
-      .type('application/json; charset=utf-8')
-      .serializer((value: unknown) => JSON.stringify(value))
-      .send(body);
+    const lone = answers.length === 1 ? answers[0]?.body.runId : null;
+    if (lone) observed.get(request)?.span.setAttribute('waymark.run.id', lone);
+    const status = runIds.some((id) => id !== null) ? 202 : 200;
+    if (handled.response)
+      return sendJson(reply, handled.response.status ?? status, handled.response.body ?? { runIds });
+    // Several runs: no one run's answer stands for the call; it is answered at once.
+    const waited = lone ? await journeyAnswer(responses, request, reply, target, lone) : null;
+    return waited ?? sendJson(reply, status, { runIds });
   }
 
   /** Counts the call against its journey's webhook rate limit: the refusal when it is over, else null. */
@@ -291,28 +296,13 @@ export async function hooksRoutes(app: FastifyInstance) {
     answer: WebhookAnswer,
   ) {
     const call = observed.get(request);
-    const prefer = request.headers.prefer;
-    const wait = preferredWait(Array.isArray(prefer) ? prefer[0] : prefer);
-    const respondNodes = respondNodesOf(target.version);
     const runId = answer.body.runId;
     if (runId && answer.statusCode === 202 && !answer.replayed) {
       // The run's trigger step, completed in this process (API.md "Metrics").
       metrics.triggered(target.node.type, 1);
     }
     if (runId) call?.span.setAttribute('waymark.run.id', runId);
-    if (wait !== null && runId && respondNodes.length) {
-      // Synchronous mode: answer with what the run's core.respond step says, if it says it in time.
-      const response = await responses.wait(runId, respondNodes, wait * 1000);
-      if (response) {
-        return reply
-          .code(response.status)
-          .header('waymark-run-id', runId)
-          .header('preference-applied', `wait=${wait}`)
-          .type('application/json; charset=utf-8')
-          .serializer((body: unknown) => JSON.stringify(body))
-          .send(response.body);
-      }
-    }
-    return reply.code(answer.statusCode).send(answer.body);
+    const waited = runId ? await journeyAnswer(responses, request, reply, target, runId) : null;
+    return waited ?? reply.code(answer.statusCode).send(answer.body);
   }
 }

@@ -1,0 +1,35 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { preferredWait, type ResponseAwaiter, respondNodesOf } from '../../../engine/runs/webhook/await-response.js';
+import type { WebhookTarget } from '../../../engine/runs/webhook/webhook.js';
+import { textHeader } from './trigger-request.js';
+
+/** Answers `body` as JSON exactly as given: a journey's or a package handler's, not one the route's schema serializes. */
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .serializer((value: unknown) => JSON.stringify(value))
+    .send(body);
+}
+
+/**
+ * Synchronous mode (server README "Synchronous webhooks"): with `Prefer: wait` to a journey that
+ * has core.respond, the answer of `runId`'s first core.respond step, sent with `Waymark-Run-Id`
+ * and `Preference-Applied`; null when the call asks for no wait, the journey has no such step,
+ * or the run does not answer in time (the caller then answers as usual).
+ */
+export async function journeyAnswer(
+  responses: ResponseAwaiter,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: WebhookTarget,
+  runId: string,
+): Promise<FastifyReply | null> {
+  const wait = preferredWait(textHeader(request, 'prefer'));
+  const respondNodes = respondNodesOf(target.version);
+  if (wait === null || !respondNodes.length) return null;
+  const response = await responses.wait(runId, respondNodes, wait * 1000);
+  if (!response) return null;
+  reply.header('waymark-run-id', runId).header('preference-applied', `wait=${wait}`);
+  return sendJson(reply, response.status, response.body);
+}
