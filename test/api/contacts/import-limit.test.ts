@@ -45,12 +45,7 @@ describe('an import over its size limit', () => {
     lines[2] = JSON.stringify({ email: 'not-an-email' });
     lines[9] = '{"email":"cut10@example.com","attributes":{"__proto__":{}}}';
     lines[549] = JSON.stringify({ email: 'also-not-an-email' });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/contacts/import',
-      headers: { ...t.auth, 'content-type': 'application/x-ndjson' },
-      payload: lines.join('\n'),
-    });
+    const res = await importing(lines);
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toEqual({
       code: 'payload_too_large',
@@ -72,17 +67,19 @@ describe('an import over its size limit', () => {
   test('the rows stored before the cut are recorded, as one contacts.imported', async () => {
     const before = await imported();
     const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ email: `recorded${i + 1}@example.com` }));
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/contacts/import',
-      headers: { ...t.auth, 'content-type': 'application/x-ndjson' },
-      payload: lines.join('\n'),
-    });
+    const res = await importing(lines);
     expect(res.statusCode).toBe(413);
     expect(await imported()).toHaveLength(before.length + 1);
   });
 });
 
+const importing = (lines: string[]) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/api/contacts/import',
+    headers: { ...t.auth, 'content-type': 'application/x-ndjson' },
+    payload: lines.join('\n'),
+  });
 const imported = async () =>
   (await t.app.inject({ method: 'GET', url: '/api/audit?action=contacts.imported', headers: t.auth })).json()
     .entries as unknown[];
