@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { normalizeIdentity } from '../../contacts/identity/bind.js';
 import type { Database } from '../../db/database.js';
 import type { Dispatch } from '../dispatch.js';
@@ -33,11 +33,15 @@ export async function startGroup(
   const keys = [...new Set(starts.flatMap((s) => (s.idempotencyKey === null ? [] : [s.idempotencyKey])))].sort();
   return whileKeysLocked(() =>
     db.transaction().execute(async (trx) => {
-      await lockBriefly(trx);
       const answered = new Map<string, WebhookAnswer>();
-      for (const key of keys) {
-        const first = await claimKey(trx, target, key);
-        if (first) answered.set(key, first);
+      if (keys.length) {
+        await lockBriefly(trx);
+        for (const key of keys) {
+          const first = await claimKey(trx, target, key);
+          if (first) answered.set(key, first);
+        }
+        // Only a key's lock is given up on briefly: the runs' own writes wait as any call's do.
+        await sql`set local lock_timeout to default`.execute(trx);
       }
       const group: StartedGroup = { answers: [], dispatch: [] };
       for (const start of starts) {
