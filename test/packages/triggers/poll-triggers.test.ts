@@ -1,7 +1,9 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { POLL_CONCURRENCY, pollTriggers } from '../../../engine/runs/triggers/poll.js';
+import { findPolls } from '../../../engine/runs/triggers/poll-due.js';
 import { startWorker } from '../../../engine/worker/start-worker.js';
 import { type StandIn, startStandIn } from '../../sending/stand-in.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
@@ -247,6 +249,29 @@ describe('a package polling trigger', () => {
     expect((await runsOf(t, waiting)).map((r) => r.trigger)).toEqual([
       expect.objectContaining({ row: { id: 'waiting-1' } }),
     ]);
+  });
+
+  test('a turn a worker took and never gave back (it died) is taken by another once its lease has passed', async () => {
+    rows.set('orphan', [{ id: 'o1' }]);
+    const journey = await triggerJourney(t, 'acme.new-row', { url: `${sheet.url}/orphan` });
+    await findPolls(t.runtime);
+    const now = t.runtime.clock.now().getTime();
+    await t.runtime.db
+      .updateTable('trigger_state')
+      .set({ next_at: new Date(now + 2 * 60_000) })
+      .where('journey_id', '=', journey)
+      .execute();
+    // Taken by a worker that is gone: its token, its lease of 2 minutes.
+    await sql`update trigger_state set poll_claim = gen_random_uuid() where journey_id = ${journey}`.execute(
+      t.runtime.db,
+    );
+    pass(60_000);
+    await pollTriggers(t.runtime);
+    expect(pollsOf('orphan')).toEqual([]);
+    pass(2 * 60_000);
+    await pollTriggers(t.runtime);
+    expect(pollsOf('orphan')).toEqual(['']);
+    expect(await runsOf(t, journey)).toHaveLength(1);
   });
 
   test(`no more than ${POLL_CONCURRENCY} polls run at once in a process; the others wait for a place`, async () => {
