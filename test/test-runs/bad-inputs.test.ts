@@ -33,6 +33,22 @@ describe('a test run refuses', () => {
     await refused({}, 400, 'validation_failed', 'nope');
   });
 
+  test('a JSON null body with 400, as every route whose fields are all optional', async () => {
+    const before = await rowCounts(t.runtime.db);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/journeys/${journeyId}/test`,
+      payload: 'null',
+      headers: { ...t.auth, 'content-type': 'application/json' },
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '', message: 'body must be object' }],
+    });
+    expect(await rowCounts(t.runtime.db)).toEqual(before);
+  });
+
   test('an unknown contact id with 404', async () => {
     const error = await refused({ contact: { id: UNKNOWN_ID } }, 404, 'not_found');
     expect(error.message).toContain(UNKNOWN_ID);
@@ -151,4 +167,11 @@ describe('a published version', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().steps.map((s: { nodeId: string }) => s.nodeId)).toEqual(['hook', 'tag']);
   });
+});
+
+test('a bare POST (no body) is a test run with the defaults', async () => {
+  const res = await t.app.inject({ method: 'POST', url: `/api/journeys/${journeyId}/test`, headers: t.auth });
+  expect(res.statusCode, res.body).toBe(200);
+  // No contact by default: the tag node has none to tag.
+  expect(res.json().steps.map((s: { nodeId: string }) => s.nodeId)).toEqual(['hook', 'tag']);
 });

@@ -3,6 +3,7 @@ import { runTest } from '../../../engine/test-runs/run-test.js';
 import type { TestRunRequest } from '../../../engine/test-runs/types.js';
 import { MAX_TEST_STEPS } from '../../../engine/test-runs/walk.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { noBodyIsEmpty } from '../../schemas/optional-body.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';
 import { versionNumber } from '../../schemas/version-number.js';
 import { mayReadContacts, requireContactReads } from '../../teams/access/contact-reads.js';
@@ -149,10 +150,8 @@ const resultSchema = {
 
 /** API.md "Test runs": walk a draft or version for one contact without writing anything. */
 export async function testRunsRoutes(app: FastifyInstance) {
-  // Every field is optional, so a bare POST is a test run with the defaults.
-  app.addHook('preValidation', async (request) => {
-    request.body ??= {};
-  });
+  // Every field is optional, so a bare POST is a test run with the defaults (a JSON null is not).
+  app.addHook('preValidation', noBodyIsEmpty);
 
   app.post<{ Params: { id: string }; Body: TestRunRequest }>(
     '/api/journeys/:id/test',
