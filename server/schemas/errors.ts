@@ -40,7 +40,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'invalid_json or validation_failed: `details` name each bad field',
   401: 'unauthorized: missing or wrong token or secret',
   403: 'forbidden: the role or token scopes lack the route’s permission (`details[0].permission`), or the credential may not be used from here; csrf_failed: a cookie request without its X-CSRF-Token, or a foreign Origin',
-  404: 'not_found: unknown id or route',
+  404: 'not_found: unknown id or route, or an X-Waymark-Workspace the principal is no member of',
   409: 'conflict, journey_paused or package_in_use: the request clashes with the current state',
   413: 'payload_too_large: the body is over the route’s limit',
   415: 'unsupported_media_type: the route does not take this Content-Type',

@@ -4,7 +4,8 @@ import { ROLE_PERMISSIONS, routePermission, SCOPE_PERMISSIONS } from './permissi
 
 /**
  * Shows the permission table in the OpenAPI document: each operation's
- * `x-waymark-permission`, and 403 on every operation that is not public.
+ * `x-waymark-permission`, and on every operation that is not public the answers of that check
+ * (contract teams.md: 401, then 404 for a workspace the principal is no member of, then 403).
  */
 export function documentPermission(route: RouteOptions): void {
   const schema = route.schema as { response?: Record<string, unknown>; hide?: boolean } | undefined;
@@ -12,12 +13,15 @@ export function documentPermission(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const method = methods.find((m) => m !== 'HEAD') ?? 'GET';
   const permission = routePermission(method, route.url);
-  const needs403 = permission !== 'public' && schema.response && !('403' in schema.response);
+  const response = schema.response;
+  const added = permission === 'public' || !response ? [] : [403, 404].filter((s) => !(String(s) in response));
   // Copies, not edits: routes share their schema objects.
   route.schema = {
     ...(schema as Record<string, unknown>),
     'x-waymark-permission': permission,
-    ...(needs403 ? { response: { ...schema.response, 403: errorResponse(403) } } : {}),
+    ...(added.length
+      ? { response: { ...response, ...Object.fromEntries(added.map((s) => [s, errorResponse(s)])) } }
+      : {}),
   } as RouteOptions['schema'];
 }
 
