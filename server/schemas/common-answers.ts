@@ -2,7 +2,8 @@ import type { RouteOptions } from 'fastify';
 import { isPublicRoute } from '../plugins/auth.js';
 import { errorResponse } from './errors.js';
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+// Fastify reads a body sent with DELETE or OPTIONS too (and so refuses one it cannot read).
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
  * Adds to a documented route the error answers that come from the framework rather than from
