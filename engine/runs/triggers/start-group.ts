@@ -1,8 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { normalizeIdentity } from '../../contacts/identity/bind.js';
 import type { Database } from '../../db/database.js';
 import type { Dispatch } from '../dispatch.js';
-import { claimKey, keepAnswer, lockBriefly, startOne, whileKeysLocked } from '../webhook/accept.js';
+import { claimKey, keepAnswer, lockAsUsual, lockBriefly, startOne, whileKeysLocked } from '../webhook/accept.js';
 import type { WebhookAnswer } from '../webhook/intake.js';
 import { StaleWebhookTargetError, type WebhookTarget } from '../webhook/webhook.js';
 import type { CheckedStart } from './webhook-trigger.js';
@@ -40,8 +40,7 @@ export async function startGroup(
           const first = await claimKey(trx, target, key);
           if (first) answered.set(key, first);
         }
-        // Only a key's lock is given up on briefly: the runs' own writes wait as any call's do.
-        await sql`set local lock_timeout to default`.execute(trx);
+        await lockAsUsual(trx);
       }
       const group: StartedGroup = { answers: [], dispatch: [] };
       for (const start of starts) {

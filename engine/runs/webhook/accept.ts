@@ -154,6 +154,7 @@ export class WebhookAccepter {
         await lockBriefly(trx);
         const first = await claimKey(trx, target, idempotencyKey);
         if (first) return { answer: first, dispatch: NOTHING };
+        await lockAsUsual(trx);
         const { outcome, dispatch } = await startOne(trx, target, raw, payload);
         if (!('answer' in outcome)) throw new StaleWebhookTargetError();
         await keepAnswer(trx, target, idempotencyKey, outcome.answer);
@@ -184,6 +185,11 @@ export async function whileKeysLocked<T>(attempt: () => Promise<T>): Promise<T> 
 /** Makes a key's row lock held by another transaction fail this one at once (55P03) rather than wait with its connection. */
 export async function lockBriefly(trx: Kysely<Database>): Promise<void> {
   await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
+}
+
+/** Ends `lockBriefly` once the keys are claimed: the call's own writes (its contact, its run) wait for their locks as any call's do. */
+export async function lockAsUsual(trx: Kysely<Database>): Promise<void> {
+  await sql`set local lock_timeout to default`.execute(trx);
 }
 
 /**

@@ -83,4 +83,35 @@ describe('Idempotency-Key under concurrent repeats (API.md "Webhook triggers")',
     expect((await post(journeyId, 'busy')).statusCode).toBe(202);
     expect(await runsOf(journeyId)).toHaveLength(31);
   });
+
+  test('a keyed call whose contact another transaction is writing waits for it, rather than 409', async () => {
+    const journeyId = await hookJourney();
+    const first = await t.app.inject({
+      method: 'POST',
+      url: `/hooks/${journeyId}/hook`,
+      headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET },
+      payload: { email: 'busy@example.com' },
+    });
+    expect(first.statusCode).toBe(202);
+    // A write of the contact (an update through the API, a step's tag) holds its row lock longer than a key's brief wait.
+    const elsewhere = await t.database.pool.connect();
+    let answer: Awaited<ReturnType<typeof post>>;
+    try {
+      await elsewhere.query('begin');
+      await elsewhere.query(`select 1 from contacts where email = 'busy@example.com' for update`);
+      const call = t.app.inject({
+        method: 'POST',
+        url: `/hooks/${journeyId}/hook`,
+        headers: { 'content-type': 'application/json', 'x-waymark-secret': SECRET, 'idempotency-key': 'waits' },
+        payload: { email: 'busy@example.com' },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await elsewhere.query('commit');
+      answer = await call;
+    } finally {
+      elsewhere.release();
+    }
+    expect([answer.statusCode, answer.json().error?.code]).toEqual([202, undefined]);
+    expect(await runsOf(journeyId)).toHaveLength(2);
+  });
 });
