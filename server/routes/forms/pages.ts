@@ -169,14 +169,39 @@ export async function formPagesRoutes(app: FastifyInstance) {
     },
   );
 
-  app.options<IdParams>('/f/:id', { schema: { hide: true }, config: { signedParams: true } }, async (_request, reply) =>
-    reply
-      .code(204)
-      .header('access-control-allow-origin', '*')
-      .header('access-control-allow-methods', 'POST')
-      .header('access-control-allow-headers', 'content-type')
-      .header('access-control-max-age', '600')
-      .send(),
+  app.options<IdParams>(
+    '/f/:id',
+    {
+      schema: {
+        tags: ['forms'],
+        security: [],
+        summary: 'The CORS preflight of a JSON submission from another origin: any origin may POST',
+        params: idParams,
+        response: {
+          204: {
+            type: 'null',
+            description: 'the submission may be sent',
+            headers: {
+              'Access-Control-Allow-Origin': { type: 'string', const: '*' },
+              'Access-Control-Allow-Methods': { type: 'string' },
+              'Access-Control-Allow-Headers': { type: 'string' },
+              'Access-Control-Max-Age': { type: 'integer' },
+            },
+          },
+          // A body sent along that is neither a form post nor JSON: fastify has no parser for it.
+          415: errorResponse(415),
+        },
+      },
+      config: { signedParams: true },
+    },
+    async (_request, reply) =>
+      reply
+        .code(204)
+        .header('access-control-allow-origin', '*')
+        .header('access-control-allow-methods', 'POST')
+        .header('access-control-allow-headers', 'content-type')
+        .header('access-control-max-age', '600')
+        .send(),
   );
 
   app.post<IdParams & { Body: Record<string, unknown> | undefined }>(
@@ -197,6 +222,8 @@ export async function formPagesRoutes(app: FastifyInstance) {
           303: { type: 'null', description: 'to the form’s redirect', headers: { Location: { type: 'string' } } },
           400: jsonOrPage(400, 'the form again with each problem at its field'),
           404: jsonOrPage(404, 'a not-found page'),
+          // Neither a form post nor JSON: fastify has no parser for it.
+          415: errorResponse(415),
         },
       },
       config: { signedParams: true },
