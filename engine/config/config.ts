@@ -114,6 +114,19 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+/** `http://HOST:PORT`, the default `PUBLIC_URL`; a HOST no URL can hold is named here, not at the first link made. */
+function hostUrl(host: string, port: number): string {
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!URL.canParse(base)) {
+    throw new ConfigError(
+      'HOST',
+      `${JSON.stringify(host)} cannot be the host of a URL (the default PUBLIC_URL is http://HOST:PORT); ` +
+        'give a host name or IP address, or set PUBLIC_URL',
+    );
+  }
+  return base;
+}
+
 /**
  * Reads and checks the environment.
  *
@@ -123,8 +136,7 @@ function url(env: Env, name: string, protocols: string[]): string | null {
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = text(env, 'HOST') ?? '127.0.0.1';
-  const publicUrl =
-    url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? hostUrl(host, port);
   const secretKey = text(env, 'WAYMARK_SECRET_KEY');
   if (secretKey !== null && secretKey.length < 16) {
     throw new ConfigError('WAYMARK_SECRET_KEY', 'must be at least 16 characters');

@@ -53,6 +53,9 @@ describe('configuration from the environment', () => {
     ['INBOUND_SMTP_PORT', '-1'],
     ['METRICS_TOKEN', 'fifteen-chars!!'],
     ['METRICS_PORT', '70000'],
+    ['HOST', '999.1.1.1'],
+    ['HOST', 'exa mple'],
+    ['LOG_LEVEL', 'verbose'],
   ])('a bad %s stops start-up with a message naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}:`));
@@ -62,6 +65,12 @@ describe('configuration from the environment', () => {
     expect(loadConfig({}).dbPoolMax).toBe(20);
     expect(loadConfig({ WAYMARK_WORKER_CONCURRENCY: '4' }).dbPoolMax).toBe(14);
     expect(loadConfig({ WAYMARK_WORKER_CONCURRENCY: '4', WAYMARK_DB_POOL_MAX: '30' }).dbPoolMax).toBe(30);
+  });
+
+  test('a HOST no URL can hold is taken when PUBLIC_URL gives the links their base', () => {
+    const env = { HOST: 'fe80::1%eth0', PUBLIC_URL: 'https://waymark.example.com' };
+    expect(() => loadConfig({ HOST: env.HOST })).toThrow(/^HOST: "fe80::1%eth0" cannot be the host of a URL/);
+    expect(loadConfig(env)).toMatchObject({ host: 'fe80::1%eth0', publicUrl: 'https://waymark.example.com' });
   });
 
   test('METRICS_HOST defaults to HOST', () => {
