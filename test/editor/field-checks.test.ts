@@ -31,7 +31,7 @@ describe('the inspector’s field checks', () => {
   });
 
   test('say a required param is missing at its own field', () => {
-    expect(check('core.webhook', {})).toEqual({ '/secret': ['required'] });
+    expect(check('core.webhook', {})).toEqual({ '/secret': ['is required'] });
   });
 
   test('check durations by the engine’s rule', () => {
@@ -39,6 +39,13 @@ describe('the inspector’s field checks', () => {
       '/duration': ['must be an ISO 8601 duration of zero or more, such as PT30S or P7D'],
     });
     expect(check('core.wait', { duration: 'P1DT2H' })).toEqual({});
+  });
+
+  test('say one of several params is needed once, at the node, as the server does', () => {
+    expect(check('core.wait', {})).toEqual({ '': ['needs exactly one of duration, until'] });
+    expect(check('core.wait', { duration: 'PT1H', until: { time: '09:00', timezone: 'contact' } })).toEqual({
+      '': ['needs exactly one of duration, until'],
+    });
   });
 
   test('leave alone a secret the API hid from a reader', () => {

@@ -15,6 +15,7 @@ import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/c
 import { BIG_JOURNEY, withEstimate } from '../../lib/graph/estimate.ts';
 import { GraphHistory } from '../../lib/graph/history.svelte.ts';
 import type { EdgeRoute } from '../../lib/graph/layout.ts';
+import { readableProblems } from '../../lib/graph/problem-words.ts';
 import { debounce } from '../../lib/util/debounce.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 import { GraphOps } from './graph-ops.ts';
@@ -164,7 +165,7 @@ export class JourneyEditor {
     try {
       const res = await this.api.post<{ valid: boolean; errors?: GraphError[] }>(`/api/journeys/${this.id}/validate`);
       this.valid = res.valid;
-      this.errors = res.errors ?? [];
+      this.showProblems(res.errors ?? []);
       if (!quiet) this.notice = res.valid ? 'The draft is valid.' : `${this.errors.length} problem(s) found.`;
     } catch (error) {
       if (!quiet) this.notice = errorMessage(error);
@@ -245,6 +246,14 @@ export class JourneyEditor {
       this.catalogue.outputs(n.data.type, n.data.version, n.data.params).filter((o) => o !== '' && o !== 'error');
     this.nodes = withEstimate(this.nodes, this.edges, outputs);
     this.shown++;
+  }
+
+  /** The server's problems with the draft, worded for the canvas (node titles, no pointers). */
+  showProblems(errors: GraphError[]): void {
+    this.errors = readableProblems(errors, (nodeId) => {
+      const node = this.nodes.find((n) => n.id === nodeId);
+      return node && (this.catalogue.find(node.data.type, node.data.version)?.title ?? node.data.type);
+    });
   }
 
   errorsFor(nodeId: string): GraphError[] {

@@ -27,7 +27,7 @@ export class JourneyRecord {
       await this.refreshMeta();
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_graph') {
-        ed.errors = error.details;
+        ed.showProblems(error.details);
         ed.valid = false;
         ed.notice = `Not published: ${error.details.length} problem(s).`;
       } else ed.notice = errorMessage(error);

@@ -46,14 +46,35 @@ function keywordValue(schema: Schema, location: string): unknown {
   return at;
 }
 
+/** The keys of a oneOf whose every branch requires one key alone (`[{ required: [a] }, …]`), as the server names them. */
+function exclusiveKeys(branches: unknown): string[] | null {
+  if (!Array.isArray(branches)) return null;
+  const keys = branches.map((branch: { required?: unknown }) =>
+    Object.keys(branch ?? {}).length === 1 && Array.isArray(branch.required) && branch.required.length === 1
+      ? String(branch.required[0])
+      : null,
+  );
+  return keys.every((k) => k !== null) ? (keys as string[]) : null;
+}
+
 /** An error as the field under it shows it: where, and in the words the server's checks use. */
 function fieldError(schema: Schema, unit: OutputUnit): { path: string; message: string } | null {
   const path = unit.instanceLocation.replace(/^#/, '');
   const value = keywordValue(schema, unit.keywordLocation);
   switch (unit.keyword) {
     case 'required': {
+      // A branch of a oneOf (`{ required: [duration] }`) is one choice, not a required field:
+      // the oneOf's own error says which choices there are.
+      if (/\/oneOf\/\d+\/required$/.test(unit.keywordLocation)) return null;
       const missing = /property "(.*)"/.exec(unit.error)?.[1];
-      return { path: missing === undefined ? path : `${path}/${missing}`, message: 'required' };
+      return { path: missing === undefined ? path : `${path}/${missing}`, message: 'is required' };
+    }
+    case 'oneOf': {
+      const keys = exclusiveKeys(value);
+      return {
+        path,
+        message: keys ? `needs exactly one of ${keys.join(', ')}` : 'must match exactly one of its forms',
+      };
     }
     case 'false':
       return { path, message: 'is not a known param' };
