@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -104,6 +105,22 @@ function prepareForRoot(folder: string): void {
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const isRoot = process.getuid?.() === 0;
   mkdirSync(dataDir, { recursive: true });
+  // Before anything else: a second Waymark on this folder must not touch the first one's cluster.
+  const lock = lockDataDir(dataDir);
+  try {
+    return await startCluster(dataDir, isRoot, logger, lock.release);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startCluster(
+  dataDir: string,
+  isRoot: boolean,
+  logger: Logger,
+  release: () => void,
+): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(dataDir, 'pg');
   const port = await freePort();
   const password = clusterPassword(dataDir);
@@ -141,12 +158,18 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   } catch (error) {
     throw new EmbeddedPostgresError(`the embedded PostgreSQL did not start in ${databaseDir}`, { cause: error });
   }
-  const admin = await connectAdmin(pgInstance, { port, password, logger });
   try {
-    const { rowCount } = await admin.query(`select 1 from pg_database where datname = 'waymark'`);
-    if (!rowCount) await admin.query('create database waymark');
-  } finally {
-    await admin.end();
+    const admin = await connectAdmin(pgInstance, { port, password, logger });
+    try {
+      const { rowCount } = await admin.query(`select 1 from pg_database where datname = 'waymark'`);
+      if (!rowCount) await admin.query('create database waymark');
+    } finally {
+      await admin.end();
+    }
+  } catch (error) {
+    // Stopped here, or it would outlive the process that gives up on it.
+    await pgInstance.stop().catch(() => {});
+    throw error;
   }
   logger.info({ port, databaseDir, reused: !fresh }, 'embedded PostgreSQL running');
   let stopped = false;
@@ -156,6 +179,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
       if (stopped) return;
       stopped = true;
       await pgInstance.stop();
+      release();
     },
   };
 }
@@ -207,7 +231,8 @@ async function connectAdmin(
 }
 
 // A Waymark killed with SIGKILL leaves its PostgreSQL running on the folder; a new start
-// would fail on the lock, so stop that orphan first (it serves no one else).
+// would fail on PostgreSQL's own lock, so stop that orphan first. It serves no one else: this
+// process holds the folder's waymark.pid (lockDataDir), so no live Waymark runs on it.
 function stopStalePostmaster(databaseDir: string, logger: Logger): void {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +94,70 @@ describe('npm start on the embedded PostgreSQL', () => {
     expect(bad.output()).toMatch(/PORT: must be a whole number/);
   });
 });
+
+describe('two starts on one data folder', () => {
+  test('a second start on a folder in use stops naming WAYMARK_DATA_DIR, and the first keeps serving', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'waymark-lock-'));
+    try {
+      const port = await freePort();
+      const first = start({ PORT: String(port), WAYMARK_DATA_DIR: folder, DATABASE_URL: '' });
+      await waitHealthy(port);
+
+      const second = start({ PORT: String(await freePort()), WAYMARK_DATA_DIR: folder, DATABASE_URL: '' });
+      const code = await new Promise<number | null>((resolve) => second.child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(second.output()).toContain(
+        `WAYMARK_DATA_DIR: ${folder} is in use by another Waymark (pid ${first.child.pid}) running the embedded PostgreSQL there`,
+      );
+      // Its cluster was not touched: the first still reaches its database.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
+      expect(first.output()).not.toMatch(/terminating connection|database unreachable/);
+      expect(await stop(first.child)).toBe(0);
+      expect(existsSync(path.join(folder, 'waymark.pid'))).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  test('a start after a SIGKILL takes the folder over, stops the orphaned PostgreSQL and keeps the data', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'waymark-lock-'));
+    try {
+      const port = await freePort();
+      const env = { PORT: String(port), WAYMARK_DATA_DIR: folder, DATABASE_URL: '' };
+      const killed = start(env);
+      await waitHealthy(port);
+      const token = /\n\s+(wm_\S+)\n/.exec(killed.output())?.[1] ?? '';
+      const orphan = Number(readFileSync(path.join(folder, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const gone = new Promise((resolve) => killed.child.once('exit', resolve));
+      killed.child.kill('SIGKILL');
+      await gone;
+      expect(isAlive(orphan)).toBe(true);
+
+      const next = start(env);
+      await waitHealthy(port);
+      expect(next.output()).toMatch(/stopping an orphaned embedded PostgreSQL/);
+      expect(next.output()).not.toMatch(/admin API token/);
+      expect(isAlive(orphan)).toBe(false);
+      const res = await fetch(`http://127.0.0.1:${port}/api/openapi.json`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      expect(await stop(next.child)).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('npm run start:server on a DATABASE_URL', () => {
   test('finishes its graceful shutdown on SIGTERM and exits 0', async () => {
