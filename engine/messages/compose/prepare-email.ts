@@ -88,7 +88,7 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
   const headers: Record<string, string> = {};
   // Only links written in the template become tracked links: html rendered from an HTML
   // template carries its render's random mark right before each href the template itself
-  // wrote (the SDK's template-links.ts), which no rendered value can know. html without a mark
+  // wrote (the SDK's template/links.ts), which no rendered value can know. html without a mark
   // was built by a node's own code, and all its links are the node's.
   const mark = input.html === undefined ? null : linkMarkOf(input.html);
   const href = mark === null ? HREF : markedHref(mark);

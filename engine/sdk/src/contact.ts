@@ -1,6 +1,6 @@
-import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import type { JsonObject } from './json.js';
+import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from './time/duration.js';
 
 export type Channel = 'email' | 'sms';
 /** `pending`: a double opt-in awaiting its confirmation click (no marketing mail until then). */

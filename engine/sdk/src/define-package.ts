@@ -1,6 +1,6 @@
 import type { AnyNodeDefinition } from './define-node.js';
 import type { JsonObject } from './json.js';
-import type { CredentialEvents, CredentialSender } from './providers.js';
+import type { CredentialEvents, CredentialSender } from './sending/providers.js';
 
 /** A credential type: its data schema validates what users store through the API. */
 export interface CredentialDefinition {

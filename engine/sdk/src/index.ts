@@ -61,14 +61,6 @@ export {
   type PackageDefinition,
 } from './define-package.js';
 export {
-  addDuration,
-  DURATION_BOUND_TEXT,
-  DURATION_MAX_SECONDS,
-  isDurationWithinBound,
-  parseDuration,
-  subtractDuration,
-} from './duration.js';
-export {
   ConflictError,
   type ErrorDetail,
   isRetryable,
@@ -85,7 +77,8 @@ export { evaluateFilter, type FilterData } from './filter/evaluate.js';
 export type * from './filter/types.js';
 export { type FilterContext, filterSchema, RESERVED_NAMES, validateFilter } from './filter/validate.js';
 export type { JsonObject, JsonValue } from './json.js';
-export { isMailbox, type Mailbox, notMailbox, ownMessageId, parseMailbox } from './mailbox.js';
+export { redactUrl } from './redact-url.js';
+export { isMailbox, type Mailbox, notMailbox, ownMessageId, parseMailbox } from './sending/mailbox.js';
 export {
   type CredentialEvents,
   type CredentialSender,
@@ -103,12 +96,24 @@ export {
   recipientRefused,
   type SenderContext,
   safeEqual,
-} from './providers.js';
-export { redactUrl } from './redact-url.js';
-export { retryAfterMs } from './retry-after.js';
-export { sendWait } from './send-wait.js';
+} from './sending/providers.js';
+export { retryAfterMs } from './sending/retry-after.js';
+export { sendWait } from './sending/send-wait.js';
 export type * from './services.js';
 export { expectShape, type ShapeOf } from './shape.js';
+export { configureEscapeFilters } from './template/escape.js';
+export { limitFilters, MAX_FILTER_ARRAY, MAX_FILTER_STRING } from './template/filter-limits.js';
+export { jsonStringContent, jsonValue } from './template/json-kind.js';
+export {
+  LINK_MARK_ATTRIBUTE,
+  LINK_MARK_VARIABLE,
+  linkMarkComment,
+  linkMarkOf,
+  markTemplateLinks,
+  newLinkMark,
+  withoutLinkMarks,
+} from './template/links.js';
+export { renderParams, templateKind, templateKindOf, templatesIn } from './template/params.js';
 export {
   assertTemplateMarkup,
   MAX_TEMPLATE_MARKUP,
@@ -122,20 +127,16 @@ export {
   templateFiles,
   templateReads,
   UNSUBSCRIBE_URL_PLACEHOLDER,
-} from './template.js';
-export { configureEscapeFilters } from './template-escape.js';
-export { limitFilters, MAX_FILTER_ARRAY, MAX_FILTER_STRING } from './template-filter-limits.js';
-export { jsonStringContent, jsonValue } from './template-json.js';
+} from './template/template.js';
 export {
-  LINK_MARK_ATTRIBUTE,
-  LINK_MARK_VARIABLE,
-  linkMarkComment,
-  linkMarkOf,
-  markTemplateLinks,
-  newLinkMark,
-  withoutLinkMarks,
-} from './template-links.js';
-export { renderParams, templateKind, templateKindOf, templatesIn } from './template-params.js';
+  addDuration,
+  DURATION_BOUND_TEXT,
+  DURATION_MAX_SECONDS,
+  isDurationWithinBound,
+  parseDuration,
+  subtractDuration,
+} from './time/duration.js';
+export { inDailyWindow, isTimeZone, nextWallClockTime, timeZoneName, type Weekday } from './time/wall-clock.js';
 export {
   type PollContext,
   type PollItem,
@@ -151,4 +152,3 @@ export {
   type WebhookTrigger,
   type WebhookTriggerResult,
 } from './triggers.js';
-export { inDailyWindow, isTimeZone, nextWallClockTime, timeZoneName, type Weekday } from './wall-clock.js';

@@ -1,7 +1,7 @@
 import type { Channel, Contact, ContactEvent, TagState } from './contact.js';
 import type { Filter } from './filter/types.js';
 import type { JsonObject, JsonValue } from './json.js';
-import type { TemplateScope } from './template.js';
+import type { TemplateScope } from './template/template.js';
 
 /**
  * The contact store as a node sees it. Every call acts on one contact, the run's own (or an

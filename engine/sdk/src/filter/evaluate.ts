@@ -1,6 +1,6 @@
 import type { Contact, ContactEvent } from '../contact.js';
-import { parseDuration, subtractDuration } from '../duration.js';
 import type { JsonObject, JsonValue } from '../json.js';
+import { parseDuration, subtractDuration } from '../time/duration.js';
 import type { AttrClause, EventClause, Filter, ListClause, TagClause } from './types.js';
 import { CONTACT_FIELDS, compare, fieldOperand, inRange, readPath } from './values.js';
 

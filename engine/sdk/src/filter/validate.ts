@@ -1,6 +1,6 @@
 import { NAME_MAX_LENGTH, nameProblem } from '../contact.js';
-import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from '../duration.js';
 import type { ErrorDetail } from '../errors.js';
+import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from '../time/duration.js';
 import type { CountRange } from './types.js';
 import { RANGE_KEYS } from './values.js';
 

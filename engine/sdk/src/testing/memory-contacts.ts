@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Contact, type ContactEvent, refuseBadName, refuseLongTtl, type TagState } from '../contact.js';
-import { addDuration } from '../duration.js';
 import { evaluateFilter } from '../filter/evaluate.js';
 import type { JsonObject } from '../json.js';
 import type { ContactsService } from '../services.js';
+import { addDuration } from '../time/duration.js';
 
 /** A contact for tests: every field defaulted, any overridden. */
 export function makeContact(fields: Partial<Contact> = {}): Contact {

@@ -1,8 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { type AnyNodeDefinition, paramsProblems } from '../define-node.js';
-import { parseDuration } from '../duration.js';
 import { ValidationError } from '../errors.js';
+import { parseDuration } from '../time/duration.js';
 
 // Waymark's own formats: templates are checked when rendered, filters and credentials by the engine.
 const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true });

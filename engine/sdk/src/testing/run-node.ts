@@ -4,10 +4,10 @@ import type { NodeContext, Resume, RunInfo, RunResult } from '../context.js';
 import type { AnyNodeDefinition } from '../define-node.js';
 import { NodeError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import type { CredentialSender } from '../providers.js';
+import type { CredentialSender } from '../sending/providers.js';
 import type { HttpResponse, Lead, Logger } from '../services.js';
-import { UNSUBSCRIBE_URL_PLACEHOLDER } from '../template.js';
-import { renderParams } from '../template-params.js';
+import { renderParams } from '../template/params.js';
+import { UNSUBSCRIBE_URL_PLACEHOLDER } from '../template/template.js';
 import { MemoryContacts, makeContact } from './memory-contacts.js';
 import {
   type GateDecision,

@@ -1,5 +1,5 @@
 import { type Liquid, Tokenizer, TypeGuards } from 'liquidjs';
-import type { JsonValue } from './json.js';
+import type { JsonValue } from '../json.js';
 
 /**
  * The expression of a template that is one output tag and nothing else but whitespace

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from './json.js';
+import type { JsonObject, JsonValue } from '../json.js';
 import { renderTemplate, renderTemplateValue, type TemplateKind, type TemplateScope } from './template.js';
 
 type Schema = {

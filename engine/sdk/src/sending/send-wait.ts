@@ -1,5 +1,5 @@
-import type { TimeWaitResult } from './context.js';
-import type { SendResult } from './services.js';
+import type { TimeWaitResult } from '../context.js';
+import type { SendResult } from '../services.js';
 
 /**
  * The wait a send that came back `delayed` asks for, or null when it was not delayed. Quiet

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { isRetryable, NodeError, RetryableError, WaymarkError } from './errors.js';
-import type { JsonObject } from './json.js';
+import { isRetryable, NodeError, RetryableError, WaymarkError } from '../errors.js';
+import type { JsonObject } from '../json.js';
+import type { HttpClient, HttpRequest, HttpResponse, PreparedMessage } from '../services.js';
 import { retryAfterMs } from './retry-after.js';
-import type { HttpClient, HttpRequest, HttpResponse, PreparedMessage } from './services.js';
 
 /** What a sender gets besides the message: its credential's data and the step's tools. */
 export interface SenderContext {

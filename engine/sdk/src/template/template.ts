@@ -1,10 +1,10 @@
 import { Liquid, type Template } from 'liquidjs';
-import type { JsonObject, JsonValue } from './json.js';
-import { configureEscapeFilters } from './template-escape.js';
-import { limitFilters } from './template-filter-limits.js';
-import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './template-json.js';
-import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './template-links.js';
-import { asJson, singleOutput } from './template-value.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import { configureEscapeFilters } from './escape.js';
+import { limitFilters } from './filter-limits.js';
+import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './json-kind.js';
+import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './links.js';
+import { asJson, singleOutput } from './value.js';
 
 /** What a template sees: `contact`, `trigger`, `steps.<nodeId>.output`, `run` and `unsubscribeUrl`. */
 export type TemplateScope = {
