@@ -94,7 +94,11 @@ export async function journeysRoutes(app: FastifyInstance) {
         tags,
         querystring: s.listQuery,
         response: {
-          200: { type: 'object', properties: { journeys: { type: 'array', items: s.journeySummarySchema } } },
+          200: {
+            type: 'object',
+            properties: { journeys: { type: 'array', items: s.journeySummarySchema } },
+            required: ['journeys'],
+          },
           ...errorResponses(),
         },
       },
@@ -103,11 +107,12 @@ export async function journeysRoutes(app: FastifyInstance) {
   );
 
   const one = { tags, params: s.journeyIdParams };
+  // 409: a change to an archived journey; reading one answers it as it is.
   const journeyAnswer = { 200: s.journeySchema, ...errorResponses(400, 404, 409) };
 
   app.get<{ Params: IdParams }>(
     '/api/journeys/:id',
-    { schema: { ...one, response: journeyAnswer } },
+    { schema: { ...one, response: { 200: s.journeySchema, ...errorResponses(400, 404) } } },
     async (request) => {
       const journey = await getJourney(db, workspaceOf(request), request.params.id);
       return { ...journey, draft: { ...journey.draft, graph: readableGraph(request, registry, journey.draft.graph) } };

@@ -21,6 +21,7 @@ const meSchema = {
     workspace: {
       type: ['object', 'null'],
       properties: { id: { type: 'string' }, name: { type: 'string' } },
+      required: ['id', 'name'],
     },
     role: { type: ['string', 'null'] },
     permissions: { type: 'array', items: { type: 'string' } },

@@ -162,7 +162,11 @@ export async function invitationsRoutes(app: FastifyInstance) {
             properties: {
               email: { type: 'string' },
               role: { type: 'string' },
-              workspace: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+              workspace: {
+                type: 'object',
+                properties: { id: { type: 'string' }, name: { type: 'string' } },
+                required: ['id', 'name'],
+              },
               expiresAt: { type: 'string', format: 'date-time' },
               existingUser: { type: 'boolean' },
             },
