@@ -250,10 +250,26 @@ export class JourneyEditor {
 
   /** The server's problems with the draft, worded for the canvas (node titles, no pointers). */
   showProblems(errors: GraphError[]): void {
-    this.errors = readableProblems(errors, (nodeId) => {
-      const node = this.nodes.find((n) => n.id === nodeId);
-      return node && (this.catalogue.find(node.data.type, node.data.version)?.title ?? node.data.type);
-    });
+    this.errors = this.readable(errors);
+  }
+
+  /** Problems the server found in this graph, worded for the canvas (`lib/graph/problem-words.ts`). */
+  readable(errors: GraphError[]): GraphError[] {
+    return readableProblems(errors, (nodeId) =>
+      this.nodes.some((n) => n.id === nodeId) ? this.titleOf(nodeId) : undefined,
+    );
+  }
+
+  /**
+   * A node as the canvas names it, its type's title, for lists that name nodes (problems, a run's
+   * steps); with its id when another node of the graph has the same title. An unknown id as is.
+   */
+  titleOf(nodeId: string): string {
+    const title = (node: FlowNode) => this.catalogue.find(node.data.type, node.data.version)?.title ?? node.data.type;
+    const node = this.nodes.find((n) => n.id === nodeId);
+    if (!node) return nodeId;
+    const own = title(node);
+    return this.nodes.some((n) => n.id !== nodeId && title(n) === own) ? `${own} (${nodeId})` : own;
   }
 
   errorsFor(nodeId: string): GraphError[] {
