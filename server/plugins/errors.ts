@@ -7,7 +7,9 @@ import { unsupportedMediaType } from './bodies.js';
 import { drainOversizedBody } from './oversized-bodies.js';
 
 // PostgreSQL and socket errors that mean "the database is not there", not "your request is wrong":
-// among them a server that takes no more connections (53300 too_many_connections).
+// among them a server that takes no more connections (53300 too_many_connections). A database
+// closed to connections (ALLOW_CONNECTIONS false) says so only in its message: its code, 55000,
+// is also that of query errors.
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -33,7 +35,7 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 5) return false;
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
   if (
-    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|is not currently accepting connections/i.test(
       e.message ?? '',
     )
   )

@@ -55,3 +55,21 @@ describe('a database that takes no more connections', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth })).statusCode).toBe(200);
   });
 });
+
+describe('a database that takes no connections (ALLOW_CONNECTIONS false, as during maintenance)', () => {
+  test('answers 503 unavailable with Retry-After, not 500, and serves again once it takes them', async () => {
+    await t.runtime.health.stop();
+    const name = new URL(database.url).pathname.slice(1);
+    await admin(`alter database "${name}" allow_connections false`);
+    try {
+      await admin(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
+      const refused = await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().error.code).toBe('unavailable');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await admin(`alter database "${name}" allow_connections true`);
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth })).statusCode).toBe(200);
+  });
+});
