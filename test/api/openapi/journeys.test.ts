@@ -1,6 +1,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker } from '../../../engine/worker/start-worker.js';
+import { testPackage } from '../../engine/support.js';
+import { failedRunOf } from '../../failures/support.js';
 import { type AnswerChecking, createAnswerCheckingApp } from './support.js';
 
 // Every call below is checked against the OpenAPI document by `t.call`: status listed,
@@ -8,6 +10,7 @@ import { type AnswerChecking, createAnswerCheckingApp } from './support.js';
 let t: AnswerChecking;
 beforeAll(async () => {
   t = await createAnswerCheckingApp();
+  t.runtime.registry.add(testPackage);
 });
 afterAll(() => t?.close());
 
@@ -186,5 +189,22 @@ describe('the answers of the run routes match the document', () => {
     expect((await api('POST', `/api/runs/${runId}/cancel`)).statusCode).toBe(200);
     expect((await api('GET', `/api/runs/${UNKNOWN}`)).statusCode).toBe(404);
     expect((await api('GET', '/api/runs?status=sleeping')).statusCode).toBe(400);
+  });
+});
+
+describe('the answers of a failed run’s routes match the document', () => {
+  test('the failures view, a retry, and a bulk retry that finds it', async () => {
+    const worker = await startWorker(t.runtime, { pollInterval: 100 });
+    try {
+      const { journeyId, runId } = await failedRunOf(t);
+      expect((await api('GET', `/api/runs/${runId}`)).json().failure.nodeId).toBe('fail');
+      expect((await api('GET', `/api/runs?journeyId=${journeyId}&status=failed`)).json().runs).toHaveLength(1);
+      expect((await api('GET', `/api/journeys/${journeyId}/failures`)).json().total).toBe(1);
+      expect((await api('POST', `/api/journeys/${journeyId}/retry`, { dryRun: true })).json().matched).toBe(1);
+      expect((await api('POST', `/api/runs/${runId}/retry`, { version: 99 })).statusCode).toBe(400);
+      expect((await api('POST', `/api/runs/${runId}/retry`, {})).statusCode).toBe(200);
+    } finally {
+      await worker.stop();
+    }
   });
 });
