@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)('the contacts behind the canvas counts', () => {
     const waiting = node(page, 'pause').locator('[data-count="waiting"]');
     await expect.poll(() => waiting.textContent(), { timeout: 10_000 }).toBe('wait 2');
     await waiting.click();
-    await expect.poll(() => page.getByTestId('run-list-title').textContent()).toBe('Contacts waiting at pause');
+    await expect.poll(() => page.getByTestId('run-list-title').textContent()).toBe('Contacts waiting at Wait');
     const rows = page.getByTestId('run-list').locator('tr');
     await expect.poll(() => rows.allTextContents()).toHaveLength(2);
     expect((await rows.allTextContents()).join(' ')).toMatch(/ada@example.com.*|grace@example.com/);
@@ -87,13 +87,18 @@ describe.skipIf(!hasChromium)('the contacts behind the canvas counts', () => {
     expect(await node(page, 'tag').getAttribute('class')).toContain('dimmed');
   });
 
+  test('a node’s conversions read as a count and a rate, apart', async () => {
+    const conv = node(s.page, 'pause').locator('.conv');
+    await expect.poll(() => conv.textContent()).toBe('conv 0 (0.0%)');
+  });
+
   test('an edge’s count lists the contacts who took it', async () => {
     const { page } = s;
     await page.getByRole('button', { name: '← Runs' }).click();
     const count = page.locator('.wm-edge-label[data-edge="e3"]').getByTestId('edge-count');
     await expect.poll(() => count.textContent()).toBe('1');
     await count.click();
-    await expect.poll(() => page.getByTestId('run-list-title').textContent()).toBe('Contacts took “no” at plan');
+    await expect.poll(() => page.getByTestId('run-list-title').textContent()).toBe('Contacts took “no” at Condition');
     await expect
       .poll(() => page.getByTestId('run-list').locator('tr').allTextContents())
       .toEqual([expect.stringContaining('linus@example.com')]);

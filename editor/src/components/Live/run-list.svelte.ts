@@ -31,13 +31,13 @@ export class RunList {
     private readonly version: () => number | null,
   ) {}
 
-  /** What the list shows, in words: "waiting at n3", "took yes at n2". */
-  get title(): string {
+  /** What the list shows, in words: "waiting at Wait", "took “yes” at Condition", the step named by `nameOf`. */
+  title(nameOf: (nodeId: string) => string): string {
     const f = this.filter;
     if (!f) return '';
-    if (f.output) return `took “${f.output}” at ${f.step}`;
+    if (f.output) return `took “${f.output}” at ${nameOf(f.step)}`;
     const words = { waiting: 'waiting at', completed: 'done at', failed: 'failed at' } as const;
-    return `${f.stepStatus ? words[f.stepStatus] : 'reached'} ${f.step}`;
+    return `${f.stepStatus ? words[f.stepStatus] : 'reached'} ${nameOf(f.step)}`;
   }
 
   open(filter: CountFilter): void {
