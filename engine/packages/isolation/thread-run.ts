@@ -1,15 +1,7 @@
-import {
-  DURATION_MAX_SECONDS,
-  type HttpClient,
-  type NodeContext,
-  NodeError,
-  RetryableError,
-  TRIGGER_REFUSED,
-  TriggerRefusal,
-  WaymarkError,
-} from '@waymark/sdk';
+import { type HttpClient, type NodeContext, RetryableError } from '@waymark/sdk';
 import type { CallChannel, HostPlace, PackageHosts, PackageThread } from './package-hosts.js';
 import { crashOf } from './thread-limits.js';
+import { type AttemptServices, answerCall, revive, type ThreadMessage } from './thread-messages.js';
 import { ThreadPool } from './thread-pool.js';
 
 /**
@@ -28,62 +20,6 @@ export interface ThreadedNode {
   version: number;
   /** The attempt's time limit: the node's `timeoutMs`, else `WAYMARK_STEP_TIMEOUT_MS`. */
   limitMs: number;
-}
-
-interface SerializedError {
-  message: string;
-  code?: string;
-  stepCode?: string;
-  retryable?: boolean;
-  retryAfterMs?: number;
-  /** A trigger's refusal: the HTTP status it answers. */
-  status?: number;
-  output?: Record<string, unknown>;
-  details?: { path?: string; message: string }[];
-}
-
-type ThreadMessage = { attempt: number } & (
-  | { kind: 'started' }
-  | { kind: 'call'; id: number; service: string; method: string; args: unknown[] }
-  | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object | string; msg?: string }
-  | { kind: 'result'; reusable: boolean; ok: true; value: unknown }
-  | { kind: 'result'; reusable: boolean; ok: false; error: SerializedError }
-);
-
-const SERVICES = ['contacts', 'messages', 'http', 'credentials', 'leads'] as const;
-
-function serialize(error: unknown): SerializedError {
-  const e = (error ?? {}) as Partial<NodeError & RetryableError & WaymarkError>;
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    ...(error instanceof WaymarkError ? { code: error.code, details: [...error.details] } : {}),
-    ...(error instanceof NodeError
-      ? { stepCode: error.stepCode, retryable: error.retryable, ...(e.output ? { output: e.output } : {}) }
-      : {}),
-    ...(typeof e.retryAfterMs === 'number' ? { retryAfterMs: e.retryAfterMs } : {}),
-  };
-}
-
-/**
- * A delay a package's error asks for, when it is one: past the bound of durations it would end
- * at a time PostgreSQL cannot store (a send held that long retried its step for ever), so it is
- * no delay of its own, as a malformed `Retry-After` is.
- */
-const delayOf = (ms: number | undefined) =>
-  ms !== undefined && ms >= 0 && ms <= DURATION_MAX_SECONDS * 1000 ? { retryAfterMs: ms } : {};
-
-/** A package's error back in Waymark's own classes, so the engine decides on it as usual. */
-function revive(e: SerializedError): Error {
-  if (e.stepCode) {
-    const options = { code: e.stepCode, ...(e.output ? { output: e.output } : {}) };
-    return e.retryable
-      ? new RetryableError(e.message, { ...options, ...delayOf(e.retryAfterMs) })
-      : new NodeError(e.message, options);
-  }
-  if (e.code === TRIGGER_REFUSED && typeof e.status === 'number') return new TriggerRefusal(e.status, e.message);
-  // A service's refusal stays final; a plain throw is retried, as in the main thread (`node.exception`).
-  if (e.code) return new WaymarkError(e.code, e.message, e.details ?? []);
-  return new Error(e.message);
 }
 
 /** The step's data as the thread sees it: everything in `ctx` but its services and functions. */
@@ -119,7 +55,7 @@ export interface TriggerCall {
 interface AttemptHost {
   signal: AbortSignal;
   log?: NodeContext<never>['log'];
-  services: Partial<Record<(typeof SERVICES)[number], unknown>>;
+  services: AttemptServices;
   /** What errors name: `the step`, or the credential function. */
   what: string;
 }
@@ -262,7 +198,7 @@ export class PackageThreads {
         } else if (message.kind === 'log') {
           host.log?.[message.level](message.obj, message.msg);
         } else if (message.kind === 'call') {
-          void answer(host.services, message).then((reply) => {
+          void answerCall(host.services, message).then((reply) => {
             if (!settled) worker.postMessage(reply);
           });
         }
@@ -314,17 +250,4 @@ export function describedBy(worker: PackageThread): Promise<unknown> {
     worker.on('error', onError);
     worker.on('exit', onExit);
   });
-}
-
-async function answer(services: AttemptHost['services'], call: Extract<ThreadMessage, { kind: 'call' }>) {
-  try {
-    const service = SERVICES.find((s) => s === call.service);
-    const target = service ? (services[service] as Record<string, unknown> | undefined) : undefined;
-    const method = target?.[call.method];
-    if (typeof method !== 'function') throw new NodeError(`ctx.${call.service}.${call.method} is not a service`);
-    const value: unknown = await Reflect.apply(method, target, call.args);
-    return { kind: 'reply', id: call.id, ok: true, value: value === undefined ? undefined : structuredClone(value) };
-  } catch (error) {
-    return { kind: 'reply', id: call.id, ok: false, error: serialize(error) };
-  }
 }
