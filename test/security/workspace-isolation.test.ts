@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { e, eventually, n } from '../engine/support.js';
+import { openLiveFeed } from '../support/live-client.js';
 import { expectedAcross } from '../teams/route-table.js';
 import { makeUser, signIn } from '../teams/support.js';
 import { type Auth, type Call, form, SECRET, template, useTwoWorkspaces } from '../teams/two-workspaces.js';
@@ -301,4 +302,32 @@ describe('ids of A in bodies and queries', () => {
 
 test('after every attack A is as A left it', async () => {
   expect(await snapshotOfA(w, operations)).toEqual(before);
+});
+
+// Last: A's own hook starts a run of A here, which the feeds must not carry.
+describe('the live feed', () => {
+  test('the live feed of each attacker, asked for A’s journey or not, carries none of A’s steps', async () => {
+    const base = (await w.t.app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+    const feeds = [];
+    for (const as of Object.values(attackers)) {
+      // Sessions open the feed by ticket (teams.md); a token may too.
+      const { ticket } = await w.ok<{ ticket: string }>({ method: 'POST', url: '/api/live/ticket' }, as);
+      const spying = await w.ok<{ ticket: string }>({ method: 'POST', url: '/api/live/ticket' }, as);
+      feeds.push(await openLiveFeed(base, `ticket=${ticket}`));
+      feeds.push(await openLiveFeed(base, `ticket=${spying.ticket}&journeyId=${w.a.journey}`));
+    }
+    const aFeed = await openLiveFeed(base, `token=${w.aAuth.authorization?.replace('Bearer ', '')}`);
+    await new Promise((r) => setTimeout(r, 300)); // the LISTEN connection settles
+    const hook = await w.t.app.inject({
+      method: 'POST',
+      url: `/hooks/${w.a.journey}/hook`,
+      headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'live@example.com' }),
+    });
+    expect(hook.statusCode).toBe(202);
+    await eventually(async () => aFeed.messages.length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const feed of feeds) expect(feed.messages).toEqual([]);
+    for (const feed of [...feeds, aFeed]) feed.socket.close();
+  });
 });
