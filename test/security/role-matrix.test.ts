@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ROLE_TABLE } from '../teams/route-table.js';
 import { makeUser, scopedToken, signIn } from '../teams/support.js';
 import { type Auth, type Call, useTwoWorkspaces } from '../teams/two-workspaces.js';
-import { callOnA, documentedOperations, mutates, type Operation, snapshotOfA } from './workspace-walk.js';
+import { callOnA, documentedOperations, moreOfA, mutates, type Operation, snapshotOfA } from './workspace-walk.js';
 
 // contracts/teams.md "Roles, permissions and scopes": each state-changing route of the OpenAPI
 // document, called on A's real objects by a member or token of A that lacks its permission,
@@ -46,6 +46,7 @@ beforeAll(async () => {
       p.auth = await scopedToken(w.t, scopesOf[name] as string[]);
     }
   }
+  await moreOfA(w);
   before = await snapshotOfA(w, operations);
 }, 60_000);
 

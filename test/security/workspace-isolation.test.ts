@@ -5,7 +5,7 @@ import { openLiveFeed } from '../support/live-client.js';
 import { expectedAcross } from '../teams/route-table.js';
 import { makeUser, signIn } from '../teams/support.js';
 import { type Auth, type Call, form, SECRET, template, useTwoWorkspaces } from '../teams/two-workspaces.js';
-import { callOnA, documentedOperations, idsOfA, type Operation, snapshotOfA } from './workspace-walk.js';
+import { callOnA, documentedOperations, idsOfA, moreOfA, type Operation, snapshotOfA } from './workspace-walk.js';
 
 // contracts/teams.md "Workspaces": an id of another workspace answers 404 on every route,
 // exactly as an unknown id; nothing of it is read, changed or shown. Workspace B attacks A with
@@ -36,6 +36,7 @@ beforeAll(async () => {
     const run = await w.ok<{ status: string }>({ method: 'GET', url: `/api/runs/${w.a.run}` }, w.aAuth);
     return run.status !== 'running' && run.status !== 'waiting';
   });
+  await moreOfA(w);
   before = await snapshotOfA(w, operations);
 }, 60_000);
 

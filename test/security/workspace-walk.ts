@@ -61,6 +61,17 @@ export async function snapshotOfA(w: TwoWorkspaces, operations: Operation[]): Pr
   return out;
 }
 
+/**
+ * Objects of A the shared setup leaves out, made before a snapshot: a split decision (the
+ * winner of A's split `ab`), so removing or replacing it shows.
+ */
+export async function moreOfA(w: TwoWorkspaces): Promise<void> {
+  await w.ok(
+    { method: 'POST', url: `/api/journeys/${w.a.journey}/nodes/ab/winner`, payload: { variant: 'y' } },
+    w.aAuth,
+  );
+}
+
 /** The ids of A's objects, none of which an answer to B may hold. */
 export const idsOfA = (w: TwoWorkspaces): string[] =>
   Object.entries(w.a)
