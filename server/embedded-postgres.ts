@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { lockDataDir } from './data-dir-lock.js';
+import { type PostgresProcess, startPostgresProcess } from './postgres-process.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -153,10 +154,21 @@ async function startCluster(
   } else {
     stopStalePostmaster(databaseDir, logger);
   }
+  let server: PostgresProcess;
   try {
-    await pgInstance.start();
+    // Not pgInstance.start(): that runs postgres in this process's group (postgres-process.ts).
+    server = await startPostgresProcess({
+      databaseDir,
+      port,
+      flags: options.postgresFlags,
+      ids: isRoot ? postgresIds() : null,
+      onLog: options.onLog,
+    });
   } catch (error) {
-    throw new EmbeddedPostgresError(`the embedded PostgreSQL did not start in ${databaseDir}`, { cause: error });
+    const reason = error instanceof Error ? `: ${error.message}` : '';
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL did not start in ${databaseDir}${reason}`, {
+      cause: error,
+    });
   }
   try {
     const admin = await connectAdmin(pgInstance, { port, password, logger });
@@ -168,7 +180,7 @@ async function startCluster(
     }
   } catch (error) {
     // Stopped here, or it would outlive the process that gives up on it.
-    await pgInstance.stop().catch(() => {});
+    await server.stop().catch(() => {});
     throw error;
   }
   logger.info({ port, databaseDir, reused: !fresh }, 'embedded PostgreSQL running');
@@ -178,7 +190,7 @@ async function startCluster(
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pgInstance.stop();
+      await server.stop();
       release();
     },
   };

@@ -68,8 +68,11 @@ async function main(command: Command): Promise<void> {
     logger.info('stopped');
     process.exit(code);
   }
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: a Ctrl-C reaches this process twice under `npm start` (from the terminal,
+  // and relayed by npm), and a second signal with no listener left would kill it mid-shutdown.
+  // SHUTDOWN_LIMIT_MS bounds the shutdown instead.
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
     if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, logger);
