@@ -141,9 +141,28 @@ export function graphileLogger(logger: Logger): GraphileLogger {
   const log = logger.child({ part: 'worker' });
   return new GraphileLogger(() => (level, message, meta) => {
     const routine = level === 'info' && meta?.success === true;
-    const method =
-      level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' && !routine ? 'info' : 'debug';
+    const freedByUs = level === 'error' && isLocalQueueReleaseRace(meta?.error);
+    const method = freedByUs ? 'info' : routine ? 'debug' : LEVELS[level];
     if (!log.isLevelEnabled(method)) return;
-    log[method](routine ? { jobId: (meta?.job as { id?: string } | undefined)?.id } : withErrors(meta ?? {}), message);
+    const fields = routine ? { jobId: (meta?.job as { id?: string } | undefined)?.id } : withErrors(meta ?? {});
+    log[method](freedByUs ? { ...fields, note: LOCAL_QUEUE_NOTE } : fields, message);
   });
+}
+
+const LEVELS = { error: 'error', warning: 'warn', info: 'info', debug: 'debug' } as const;
+
+const LOCAL_QUEUE_RELEASED = 'Cannot background something when the queue is already released';
+const LOCAL_QUEUE_NOTE =
+  'graphile-worker could not hand back the jobs its local queue held; Waymark frees them as the worker stops';
+
+/**
+ * graphile-worker 0.18 stopping with jobs in its local queue throws this at itself (it marks the
+ * queue released before handing the jobs back) and logs it as an error, twice, at every graceful
+ * stop of a busy worker. Nothing is lost: the jobs go back by its own query or by the worker
+ * registry's release that follows every stop (`stopPool`, keep-running.ts), so it is no error.
+ */
+function isLocalQueueReleaseRace(error: unknown): boolean {
+  if (error instanceof AggregateError)
+    return error.errors.length > 0 && error.errors.every((inner) => isLocalQueueReleaseRace(inner));
+  return error instanceof Error && error.message === LOCAL_QUEUE_RELEASED;
 }

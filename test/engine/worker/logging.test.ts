@@ -57,4 +57,21 @@ describe("graphile-worker's log lines", () => {
       aggregateErrors: [{ message: 'Cannot background something when the queue is already released' }],
     });
   });
+
+  test("graphile-worker's local-queue release at a graceful stop is an info line with a note; other errors stay errors", () => {
+    const { logger, lines } = captured('info');
+    const released = new Error('Cannot background something when the queue is already released');
+    logger.error(`Releasing local queue failed: ${released}`, { error: released });
+    logger.error('Error occurred during graceful shutdown: Errors occurred whilst deactivating queue', {
+      error: new AggregateError([released], 'Errors occurred whilst deactivating queue'),
+    });
+    logger.error('Error occurred during graceful shutdown: Errors occurred whilst deactivating queue', {
+      error: new AggregateError([released, new Error('connection lost')], 'Errors occurred whilst deactivating queue'),
+    });
+    expect(lines.map((l) => [l.level, l.note ?? null])).toEqual([
+      [30, expect.stringContaining('Waymark frees them as the worker stops')],
+      [30, expect.stringContaining('Waymark frees them as the worker stops')],
+      [50, null],
+    ]);
+  });
 });
