@@ -13,6 +13,8 @@ const settingsSchema = {
   additionalProperties: false,
 } as const;
 const cutoff = { type: ['string', 'null'], format: 'date-time' } as const;
+const listed = { description: `${duration.description} (at least P1D); null or left out keeps it for ever` };
+const LISTED_KEYS = { steps: listed, events: listed, messages: listed };
 
 /** API.md "Retention": the request's workspace's settings, and enforcing them now. */
 export async function retentionRoutes(app: FastifyInstance) {
@@ -29,8 +31,9 @@ export async function retentionRoutes(app: FastifyInstance) {
     {
       schema: {
         tags: ['settings'],
-        // Checked by parseRetention, so every bad key is named by its JSON pointer.
-        body: { ...settingsSchema, properties: {}, additionalProperties: true },
+        // Checked by parseRetention, so every bad key is named by its JSON pointer: the keys are
+        // listed for the document without a type, which JSON Schema then takes as any value.
+        body: { ...settingsSchema, properties: LISTED_KEYS, additionalProperties: true },
         response: { 200: settingsSchema, ...errorResponses(400) },
       },
     },

@@ -49,6 +49,18 @@ export async function contactImportRoutes(imports: FastifyInstance) {
         },
         summary: 'Import contacts from CSV (text/csv) or NDJSON (application/x-ndjson)',
         consumes: ['text/csv', 'application/x-ndjson'],
+        // For the document only: a schema without a type takes the streamed body as it is.
+        body: {
+          content: {
+            'text/csv': {
+              schema: {
+                description:
+                  'a header row (email, phone, externalId, timezone; any other column is an attribute), then a contact a row',
+              },
+            },
+            'application/x-ndjson': { schema: { description: 'one POST /api/contacts body a line' } },
+          },
+        },
         response: {
           200: importResultSchema,
           ...errorResponses(400, 413, 415),

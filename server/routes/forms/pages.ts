@@ -13,6 +13,10 @@ const FORM_BODY_LIMIT = 64 * 1024;
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 type IdParams = { Params: { id: string } };
+// No type: a schema for the document that takes any body, so submitForm's answers stand.
+const FORM_VALUES = {
+  description: 'values by field name; `_consent` ticked (true, "on", "yes" or "1"); `_hp` the honeypot, empty',
+} as const;
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 const accepted = {
   type: 'object',
@@ -215,6 +219,13 @@ export async function formPagesRoutes(app: FastifyInstance) {
         summary:
           'A submission (form post or JSON from any origin); a filled honeypot is answered as a success and stores nothing',
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        // For the document only: submitForm checks the values, naming each field it refuses.
+        body: {
+          content: {
+            'application/x-www-form-urlencoded': { schema: FORM_VALUES },
+            'application/json': { schema: FORM_VALUES },
+          },
+        },
         params: idParams,
         response: {
           200: html('the thank-you page'),

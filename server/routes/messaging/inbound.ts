@@ -37,6 +37,8 @@ export async function inboundRoutes(app: FastifyInstance) {
         security: [],
         summary: 'Take an inbound email (a reply, an automatic answer or a delivery report) as raw MIME',
         consumes: ['message/rfc822'],
+        // For the document only: a schema without a type takes the raw bytes as they are.
+        body: { content: { 'message/rfc822': { schema: { description: 'the email as raw MIME' } } } },
         headers: {
           type: 'object',
           properties: { 'x-waymark-secret': { type: 'string', description: 'INBOUND_SECRET' } },

@@ -96,6 +96,17 @@ describe('each route lists the error answers it can give', () => {
       if (op.parameters?.length || op.requestBody) expect(Object.keys(op.responses), route).toContain('400');
   });
 
+  test.each([
+    ['post', '/api/contacts/import', ['text/csv', 'application/x-ndjson']],
+    ['post', '/api/packages', ['application/json', 'application/gzip']],
+    ['post', '/hooks/inbound-email', ['message/rfc822']],
+    ['post', '/f/{id}', ['application/x-www-form-urlencoded', 'application/json']],
+    ['put', '/api/settings/retention', ['application/json']],
+  ])('%s %s says which bodies it takes', (method, path, types) => {
+    const body = doc.paths[path]?.[method]?.requestBody as { content?: object } | undefined;
+    expect(Object.keys(body?.content ?? {})).toEqual(types);
+  });
+
   test('a route that reads a body: 413', () => {
     for (const { route, op } of operations())
       if (op.requestBody) expect(Object.keys(op.responses), route).toContain('413');
