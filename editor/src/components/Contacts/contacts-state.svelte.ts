@@ -24,6 +24,9 @@ export class ContactsState {
   /** The opened contact's runs, events and messages, newest first. */
   history = $derived<TimelineEntry[]>(timeline(this.events, this.messages, this.runs, this.journeys));
 
+  /** Narrows the list to contacts whose email contains it. */
+  search = $state('');
+
   problems = $derived(this.segment ? validateFilter(this.segment) : []);
   errors = $derived(new Map(this.problems.map((p) => [p.path, [p.message]])));
 
@@ -37,7 +40,7 @@ export class ContactsState {
       const res = await this.api.get<{ contacts: Contact[]; total: number; nextCursor: string | null }>(
         '/api/contacts',
         {
-          segment: this.segment ? JSON.stringify(this.segment) : undefined,
+          segment: this.#listed() ? JSON.stringify(this.#listed()) : undefined,
           limit: 50,
           cursor: more ? this.nextCursor : undefined,
         },
@@ -51,6 +54,19 @@ export class ContactsState {
     } finally {
       this.loading = false;
     }
+  }
+
+  /** The built segment, narrowed by the search (emails are stored lower-cased). */
+  #listed(): Filter | undefined {
+    const q = this.search.trim().toLowerCase();
+    if (!q) return this.segment;
+    const clause: Filter = { attr: 'email', op: 'contains', value: q };
+    return this.segment ? { all: [this.segment, clause] } : clause;
+  }
+
+  /** A contact just added or edited: the list shows it, and it is opened. */
+  async saved(contact: Contact): Promise<void> {
+    await Promise.all([this.load(), this.open(contact.id)]);
   }
 
   async open(id: string): Promise<void> {
