@@ -114,6 +114,25 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+/**
+ * `WAYMARK_MAIL_FROM`: an address, or a name and an address in angle brackets. Checked here, or
+ * a typo would first show as an invitation or password reset that never leaves.
+ */
+function mailFrom(env: Env): string {
+  const raw = text(env, 'WAYMARK_MAIL_FROM');
+  if (raw === null) return 'Waymark <waymark@localhost>';
+  const address = /^(?:[^<>]*<([^<>]*)>|([^<>]*))$/.exec(raw);
+  const email = address?.[1] ?? address?.[2] ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a line break would inject a header
+  if (/[\x00-\x1f\x7f]/.test(raw) || !/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw new ConfigError(
+      'WAYMARK_MAIL_FROM',
+      `must be an email address, optionally with a name ("Waymark <waymark@example.com>"), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw;
+}
+
 /** `http://HOST:PORT`, the default `PUBLIC_URL`; a HOST no URL can hold is named here, not at the first link made. */
 function hostUrl(host: string, port: number): string {
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -180,7 +199,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(cwd, text(env, 'WAYMARK_DATA_DIR') ?? '.waymark'),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
-    mailFrom: text(env, 'WAYMARK_MAIL_FROM') ?? 'Waymark <waymark@localhost>',
+    mailFrom: mailFrom(env),
     apiToken,
     secretKey,
     secretKeyPrevious,

@@ -56,6 +56,9 @@ describe('configuration from the environment', () => {
     ['HOST', '999.1.1.1'],
     ['HOST', 'exa mple'],
     ['LOG_LEVEL', 'verbose'],
+    ['WAYMARK_MAIL_FROM', 'notanemail'],
+    ['WAYMARK_MAIL_FROM', 'Waymark <waymark@example.com'],
+    ['WAYMARK_MAIL_FROM', 'Waymark\r\nBcc: x@example.com <waymark@example.com>'],
   ])('a bad %s stops start-up with a message naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}:`));
@@ -71,6 +74,14 @@ describe('configuration from the environment', () => {
     const env = { HOST: 'fe80::1%eth0', PUBLIC_URL: 'https://waymark.example.com' };
     expect(() => loadConfig({ HOST: env.HOST })).toThrow(/^HOST: "fe80::1%eth0" cannot be the host of a URL/);
     expect(loadConfig(env)).toMatchObject({ host: 'fe80::1%eth0', publicUrl: 'https://waymark.example.com' });
+  });
+
+  test('WAYMARK_MAIL_FROM takes an address, or a name with the address in angle brackets', () => {
+    expect(loadConfig({}).mailFrom).toBe('Waymark <waymark@localhost>');
+    expect(loadConfig({ WAYMARK_MAIL_FROM: 'team@example.com' }).mailFrom).toBe('team@example.com');
+    expect(loadConfig({ WAYMARK_MAIL_FROM: '"Acme, Inc." <team@example.com>' }).mailFrom).toBe(
+      '"Acme, Inc." <team@example.com>',
+    );
   });
 
   test('METRICS_HOST defaults to HOST', () => {
