@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { e, eventually, n } from '../engine/support.js';
 import { openLiveFeed } from '../support/live-client.js';
-import { expectedAcross } from '../teams/route-table.js';
+import { aObjectFor, expectedAcross } from '../teams/route-table.js';
 import { makeUser, signIn } from '../teams/support.js';
 import { type Auth, type Call, form, SECRET, template, useTwoWorkspaces } from '../teams/two-workspaces.js';
 import { callOnA, documentedOperations, idsOfA, moreOfA, type Operation, snapshotOfA } from './workspace-walk.js';
@@ -73,7 +73,26 @@ describe('workspace B names A’s objects on every documented route', () => {
         const where = `${attacker}: ${op.method} ${call.url} → ${res.statusCode} ${res.body.slice(0, 200)}`;
         if (inWorkspacePath || op.params.length > 0) {
           expect(res.statusCode, where).toBe(inWorkspacePath ? 404 : expectedAcross(op.method, op.path));
-          if (res.statusCode === 404) expect(res.json().error.code, where).toBe('not_found');
+          if (res.statusCode === 404) {
+            expect(res.json().error.code, where).toBe('not_found');
+            // Exactly as an unknown id: the same words, but for the id named.
+            const unknown: Record<string, string> = {};
+            const other = await w.call(callOnA(w, op, unknown), as);
+            const named = (body: string, values: string[]) =>
+              op.params.reduce((b, p, i) => b.replaceAll(values[i] as string, `<${p}>`), body);
+            expect(
+              named(
+                res.body,
+                op.params.map((p) => aObjectFor(w.a, w.A, op.path, p)),
+              ),
+              `${where}: as for an unknown id`,
+            ).toBe(
+              named(
+                other.body,
+                op.params.map((p) => unknown[p] ?? aObjectFor(w.a, w.A, op.path, p)),
+              ),
+            );
+          }
         } else if (op.permission === 'user') {
           // A token is no user; a user's own routes refuse the walk's empty body.
           expect(res.statusCode, where).toBe(attacker === 'B’s token' ? 403 : 400);

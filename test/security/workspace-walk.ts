@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { aObjectFor, BODIES, QUERIES, RAW } from '../teams/route-table.js';
 import type { Auth, Call, TwoWorkspaces } from '../teams/two-workspaces.js';
 
@@ -27,11 +28,18 @@ export async function documentedOperations(w: TwoWorkspaces): Promise<Operation[
   );
 }
 
-/** The call naming A's objects for `op`. */
-export function callOnA(w: TwoWorkspaces, op: Operation): Call {
+/** The call naming A's objects for `op`; with `unknown`, objects no workspace has
+ * instead, filled in as made (a version, a node id and a package stay). */
+export function callOnA(w: TwoWorkspaces, op: Operation, unknown?: Record<string, string>): Call {
   const key = `${op.method} ${op.path}`;
-  const url =
-    op.params.reduce((u, p) => u.replace(`{${p}}`, aObjectFor(w.a, w.A, op.path, p)), op.path) + (QUERIES[key] ?? '');
+  const paramValue = (p: string) => {
+    const a = aObjectFor(w.a, w.A, op.path, p);
+    // Packages are the installation's, no workspace's: their names stay.
+    if (!unknown || p === 'version' || p === 'nodeId' || op.path.startsWith('/api/packages/')) return a;
+    unknown[p] ??= /^[0-9a-f-]{36}$/i.test(a) ? randomUUID() : `zz-unknown-${p}`;
+    return unknown[p];
+  };
+  const url = op.params.reduce((u, p) => u.replace(`{${p}}`, paramValue(p)), op.path) + (QUERIES[key] ?? '');
   const raw = RAW[key];
   return raw ? { method: op.method, url, ...raw } : { method: op.method, url, payload: BODIES[key] };
 }
