@@ -34,6 +34,7 @@ async function main(command: Command): Promise<void> {
   }
   const identity = processIdentity(command === 'start' || command === 'migrate' ? 'all' : command);
   const logger = createLogger(config.logLevel, identity);
+  if (command !== 'migrate') warnOfUnreachableLinks(logger, config.publicUrl);
   let embedded: EmbeddedDatabase | null = null;
   let runtime: Runtime | null = null;
   let worker: WorkerHandle | null = null;
@@ -122,6 +123,20 @@ async function main(command: Command): Promise<void> {
     reportStartFailure(logger, error);
     await shutdown('start-up failure', 1);
   }
+}
+
+/**
+ * HOST=0.0.0.0 (the Docker image's) without PUBLIC_URL makes every tracking, unsubscribe,
+ * invitation and setup link point at http://0.0.0.0:…, which no recipient can open. Legal, so
+ * not refused: said once at start, by every process that makes links.
+ */
+function warnOfUnreachableLinks(logger: Logger, publicUrl: string) {
+  const { hostname } = new URL(publicUrl);
+  if (hostname !== '0.0.0.0' && hostname !== '[::]') return;
+  logger.warn(
+    { publicUrl },
+    `links in mail and the setup link point at ${publicUrl}, an address no one else can open: set PUBLIC_URL to the address people reach Waymark at`,
+  );
 }
 
 function printTokenOnce(token: string) {

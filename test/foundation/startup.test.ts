@@ -173,6 +173,26 @@ describe('npm run start:server on a DATABASE_URL', () => {
     }
   }, 120_000);
 
+  test('a worker whose links would point at 0.0.0.0 says to set PUBLIC_URL, once; a real PUBLIC_URL says nothing', async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const outputs: string[] = [];
+      for (const publicUrl of ['http://0.0.0.0:3000', 'https://waymark.example.com']) {
+        const worker = start({ PUBLIC_URL: publicUrl, DATABASE_URL: tdb.url, WAYMARK_DATA_DIR: dataDir }, 'worker');
+        for (let i = 0; i < 360 && !worker.output().includes('"msg":"worker running"'); i++)
+          await new Promise((r) => setTimeout(r, 250));
+        expect(await stop(worker.child)).toBe(0);
+        outputs.push(worker.output());
+      }
+      const warning =
+        /links in mail and the setup link point at http:\/\/0\.0\.0\.0:3000, an address no one else can open: set PUBLIC_URL/g;
+      expect(outputs[0]?.match(warning)).toHaveLength(1);
+      expect(outputs[1]).not.toMatch(/set PUBLIC_URL/);
+    } finally {
+      await tdb.drop();
+    }
+  }, 180_000);
+
   test('a HOST that is no address of this machine stops start-up with a message naming HOST', async () => {
     const tdb = await createTestDatabase();
     try {
