@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.js';
 import { toContactEvent } from '../../events/record.js';
 import { LEAD_COLUMNS, toApiLead } from '../../leads/service.js';
 import { contactMessages } from '../../messages/queries.js';
-import { contactRuns } from '../../runs/queries.js';
+import { contactRuns } from '../../runs/view/run-view.js';
 import { loadContact } from '../load.js';
 import { iso, mergeRecords, segmentMemberships, splitAssignments } from './export-held.js';
 

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { RunFailure } from '../../db/tables/runs.js';
 import type { WithinChange } from '../../db/transaction.js';
-import { getRun } from '../queries.js';
+import { getRun } from '../view/run-view.js';
 import { retryRuns } from './retry-runs.js';
 import { retryable } from './retryable.js';
 
