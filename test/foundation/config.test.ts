@@ -76,6 +76,13 @@ describe('configuration from the environment', () => {
     expect(loadConfig(env)).toMatchObject({ host: 'fe80::1%eth0', publicUrl: 'https://waymark.example.com' });
   });
 
+  test('a refused value is quoted in the message, as it was read', () => {
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    );
+    expect(() => loadConfig({ PORT: '3o00' })).toThrow('PORT: must be a whole number from 0 to 65535, got "3o00"');
+  });
+
   test('WAYMARK_MAIL_FROM takes an address, or a name with the address in angle brackets', () => {
     expect(loadConfig({}).mailFrom).toBe('Waymark <waymark@localhost>');
     expect(loadConfig({ WAYMARK_MAIL_FROM: 'team@example.com' }).mailFrom).toBe('team@example.com');
