@@ -36,7 +36,27 @@ export async function providerHooksRoutes(app: FastifyInstance) {
         summary:
           'Take delivery, bounce, complaint and SMS status events from a sending provider (a Twilio incoming message is answered with TwiML)',
         params: { type: 'object', properties: { provider: { type: 'string' } }, required: ['provider'] },
-        response: { 200: answerSchema, ...errorResponses(400, 404, 413) },
+        // For the document only: a schema without a type takes any body; each provider reads its own.
+        body: {
+          content: {
+            '*/*': {
+              schema: {
+                description:
+                  "the provider's own format: JSON (Postmark, SendGrid, Mailgun; SES's SNS message whatever its Content-Type) or a form (Twilio)",
+              },
+            },
+          },
+        },
+        response: {
+          200: {
+            description: "counts of the request's events, or the body its provider expects instead",
+            content: {
+              'application/json': { schema: answerSchema },
+              'text/xml': { schema: { type: 'string', description: 'TwiML, answering a Twilio incoming message' } },
+            },
+          },
+          ...errorResponses(400, 404, 413),
+        },
       },
     },
     async (request, reply) => {

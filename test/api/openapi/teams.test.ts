@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureSetupLink } from '../../../server/teams/accounts/setup.js';
 import { pack, writePackage } from '../../packages/support.js';
@@ -183,6 +183,25 @@ describe('provider and inbound mail callbacks', () => {
     expect((await visit('POST', url, delivery, login('pm-pass'))).statusCode).toBe(200);
     expect((await visit('POST', url, delivery, login('wrong'))).statusCode).toBe(401);
     expect((await visit('POST', '/hooks/providers/nope', delivery)).statusCode).toBe(404);
+  });
+
+  test('a Twilio incoming message, answered with TwiML', async () => {
+    const authToken = 'twilio-auth-token-0123456789abcd';
+    const account = { accountSid: `AC${'c'.repeat(32)}`, authToken, from: '+15005550006' };
+    expect(await status('POST', '/api/credentials', { name: 'Twilio', type: 'twilio.account', data: account })).toBe(
+      201,
+    );
+    const fields: Record<string, string> = { AccountSid: account.accountSid, Body: 'hello', From: '+358401110001' };
+    Object.assign(fields, { MessageSid: 'SM1', SmsStatus: 'received', To: account.from });
+    const signed = Object.keys(fields)
+      .sort()
+      .map((k) => k + fields[k])
+      .join('');
+    const url = '/hooks/providers/twilio';
+    const signature = createHmac('sha1', authToken).update(`https://w.example.com${url}${signed}`).digest('base64');
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature };
+    const res = await t.call({ method: 'POST', url, headers, payload: new URLSearchParams(fields).toString() });
+    expect([res.statusCode, res.headers['content-type']]).toEqual([200, 'text/xml; charset=utf-8']);
   });
 
   test('an inbound mail', async () => {
