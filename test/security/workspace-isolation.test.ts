@@ -60,6 +60,43 @@ function expectNothingOfA(res: { statusCode: number; body: string }, where: stri
     if (!named.includes(id)) expect(res.body.includes(id), `${where} shows A’s ${id}`).toBe(false);
 }
 
+/** What people named A's objects: B's lists, totals and searches hold none of them. */
+const NAMES_OF_A = [
+  'same@example.com',
+  'A journey',
+  'vip',
+  'newsletter',
+  'a-welcome',
+  'a-footer',
+  'a-secret',
+  'aOrders',
+  'a-signup',
+  'a-mail.example.com',
+  'visited',
+  'A lead',
+  'new@example.com',
+  'a-only@example.com',
+];
+
+test('B’s lists, totals and searches show nothing of A (before B names anything of A’s)', async () => {
+  const lists = walked().filter(
+    (op) =>
+      op.method === 'GET' &&
+      op.params.length === 0 &&
+      // The catalogue is the installation's; a member of both sees A's name among its workspaces.
+      !/^\/api\/(nodes|packages|journey-templates|auth\/me|workspaces)(\/|$)/.test(op.path),
+  );
+  const segment = encodeURIComponent(JSON.stringify({ tag: 'vip', op: 'has' }));
+  for (const as of Object.values(attackers))
+    for (const url of [...lists.map((op) => op.path), `/api/contacts?segment=${segment}`, '/api/runs?q=same']) {
+      const res = await w.call({ method: 'GET', url }, as);
+      expect(res.statusCode, url).toBe(200);
+      for (const name of NAMES_OF_A)
+        expect(res.body.includes(name), `${url} shows A’s ${name}: ${res.body}`).toBe(false);
+      expectNothingOfA(res, url);
+    }
+});
+
 describe('workspace B names A’s objects on every documented route', () => {
   for (const attacker of ['B’s token', 'B’s admin (a member of B only)', 'a member of both, in B']) {
     test(`as ${attacker}: 404 for each of A’s ids, and no answer holds one`, async () => {
