@@ -13,6 +13,7 @@ import { ensureAdminToken } from './auth/tokens.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
 import { listenError } from './listen-error.js';
 import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
+import { isDatabaseUnavailable } from './plugins/errors.js';
 import { ensureSetupLink } from './teams/accounts/setup.js';
 
 const COMMANDS = ['start', 'server', 'worker', 'migrate'] as const;
@@ -120,7 +121,7 @@ async function main(command: Command): Promise<void> {
       logger.info('worker running');
     }
   } catch (error) {
-    reportStartFailure(logger, error);
+    reportStartFailure(logger, error, config.databaseUrl);
     await shutdown('start-up failure', 1);
   }
 }
@@ -146,8 +147,18 @@ function printTokenOnce(token: string) {
   );
 }
 
-function reportStartFailure(logger: Logger, error: unknown) {
-  const message = error instanceof Error ? error.message : String(error);
+// A database that does not exist, a role that does not, a password refused.
+const DATABASE_REFUSALS = new Set(['3D000', '28000', '28P01']);
+
+/** Names DATABASE_URL (without its password) when it is the database that could not be used. */
+function reportStartFailure(logger: Logger, error: unknown, databaseUrl: string | null) {
+  let message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (databaseUrl && (isDatabaseUnavailable(error) || DATABASE_REFUSALS.has(String(code)))) {
+    const shown = new URL(databaseUrl);
+    if (shown.password) shown.password = '***';
+    message = `DATABASE_URL: cannot use ${shown.toString()}: ${message}`;
+  }
   logger.fatal({ err: error }, `Waymark could not start: ${message}`);
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, inject, test } from 'vitest';
 import { createTestDatabase } from '../support/database.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -192,6 +192,25 @@ describe('npm run start:server on a DATABASE_URL', () => {
       await tdb.drop();
     }
   }, 180_000);
+
+  test('a DATABASE_URL that cannot be used stops start-up naming DATABASE_URL, without its password', async () => {
+    const closed = `postgres://root:pw-not-shown@127.0.0.1:${await freePort()}/waymark`;
+    const missing = new URL(inject('adminDatabaseUrl'));
+    missing.pathname = '/waymark_no_such_database';
+    for (const [url, reason] of [
+      [closed, /connect ECONNREFUSED/],
+      [missing.toString(), /database \\"waymark_no_such_database\\" does not exist/],
+    ] as const) {
+      const bad = start({ PORT: String(await freePort()), DATABASE_URL: url, WAYMARK_DATA_DIR: dataDir }, 'server');
+      const code = await new Promise<number | null>((resolve) => bad.child.once('exit', resolve));
+      expect(code).toBe(1);
+      const shown = new URL(url);
+      if (shown.password) shown.password = '***';
+      expect(bad.output()).toContain(`Waymark could not start: DATABASE_URL: cannot use ${shown}: `);
+      expect(bad.output()).toMatch(reason);
+      expect(bad.output()).not.toContain('pw-not-shown');
+    }
+  }, 120_000);
 
   test('a HOST that is no address of this machine stops start-up with a message naming HOST', async () => {
     const tdb = await createTestDatabase();
