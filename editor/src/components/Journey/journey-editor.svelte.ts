@@ -18,10 +18,12 @@ import type { EdgeRoute } from '../../lib/graph/layout.ts';
 import { readableProblems } from '../../lib/graph/problem-words.ts';
 import { debounce } from '../../lib/util/debounce.ts';
 import { errorMessage } from '../../lib/util/format.ts';
+import { DraftGuard } from './draft-guard.ts';
 import { GraphOps } from './graph-ops.ts';
 import { JourneyRecord } from './journey-record.ts';
 
-export type SaveStatus = 'saved' | 'pending' | 'saving' | 'error';
+/** `conflict`: the server's draft changed elsewhere since this page read it; nothing is saved over it unasked. */
+export type SaveStatus = 'saved' | 'pending' | 'saving' | 'error' | 'conflict';
 
 export function versionNumber(entry: Journey['versions'][number]): number {
   return typeof entry === 'number' ? entry : entry.version;
@@ -76,6 +78,7 @@ export class JourneyEditor {
   #inflight: Promise<void> = Promise.resolve();
   #stash: { nodes: FlowNode[]; edges: FlowEdge[] } | null = null;
   #saveSoon = debounce(() => void this.save(), 800);
+  #guard: DraftGuard;
   #recordSoon = debounce(() => this.history.record(this.graphJson), 250);
 
   constructor(
@@ -84,6 +87,7 @@ export class JourneyEditor {
   ) {
     this.ops = new GraphOps(this, catalogue);
     this.record = new JourneyRecord(this, api);
+    this.#guard = new DraftGuard(api);
     // Every change of graph or settings, whatever made it (drag, form, undo), flows through here.
     $effect(() => {
       const key = this.#saveKey;
@@ -108,6 +112,8 @@ export class JourneyEditor {
       const journey = await this.api.get<Journey>(`/api/journeys/${id}`);
       const flow = toFlow(journey.draft?.graph ?? { nodes: [], edges: [] });
       this.journey = journey;
+      this.#guard.knows(journey);
+      this.saveError = null;
       this.settings = journey.draft?.settings ?? {};
       this.nodes = flow.nodes;
       this.edges = flow.edges;
@@ -126,22 +132,29 @@ export class JourneyEditor {
     }
   }
 
-  /** PUTs the draft; saves are chained so an older body never lands after a newer one. */
-  save(): Promise<void> {
+  /**
+   * PUTs the draft; saves are chained so an older body never lands after a newer one. A draft
+   * changed elsewhere meanwhile is not saved over (`conflict`) unless `overwrite`.
+   */
+  save({ overwrite = false }: { overwrite?: boolean } = {}): Promise<void> {
     this.#saveSoon.cancel();
-    this.#inflight = this.#inflight.then(() => this.#put());
+    this.#inflight = this.#inflight.then(() => this.#put(overwrite));
     return this.#inflight;
   }
 
-  async #put(): Promise<void> {
+  async #put(overwrite: boolean): Promise<void> {
     const key = this.#saveKey;
     if (!this.#loaded || this.readOnly || key === this.#lastSaved) return;
     this.saveStatus = 'saving';
     try {
-      await this.api.put(`/api/journeys/${this.id}/draft`, {
-        graph: JSON.parse(this.graphJson),
-        settings: this.settings,
-      });
+      if (!overwrite && !(await this.#guard.unchanged(this.id))) {
+        this.saveStatus = 'conflict';
+        this.saveError = 'Someone changed this draft in another tab or session since it was opened here.';
+        return;
+      }
+      const body = { graph: JSON.parse(this.graphJson), settings: this.settings };
+      const saved = await this.api.put<Journey | undefined>(`/api/journeys/${this.id}/draft`, body);
+      this.#guard.knows(saved?.draft ? saved : { ...(this.journey as Journey), draft: body });
       this.#lastSaved = key;
       this.saveError = null;
       this.saveProblems = [];

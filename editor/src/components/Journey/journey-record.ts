@@ -18,6 +18,11 @@ export class JourneyRecord {
   async publish(): Promise<void> {
     const ed = this.editor;
     await ed.save();
+    // Publishing now would publish the draft someone else saved, not the one on this canvas.
+    if (ed.saveStatus === 'conflict') {
+      ed.notice = 'Not published: the draft was changed elsewhere. Load theirs or keep yours first.';
+      return;
+    }
     ed.busy = 'Publishing…';
     try {
       const res = await this.api.post<{ version: number }>(`/api/journeys/${ed.id}/publish`);
