@@ -13,6 +13,8 @@ const FORM_BODY_LIMIT = 64 * 1024;
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 type IdParams = { Params: { id: string } };
+// These routes read the database whatever the health watch says: its failure answers 503.
+const unavailable = { 503: errorResponse(503) };
 // No type: a schema for the document that takes any body, so submitForm's answers stand.
 const FORM_VALUES = {
   description: 'values by field name; `_consent` ticked (true, "on", "yes" or "1"); `_hp` the honeypot, empty',
@@ -116,7 +118,11 @@ export async function formPagesRoutes(app: FastifyInstance) {
         summary:
           'Confirms a double opt-in: consent becomes subscribed, form.submitted and consent.confirmed are recorded',
         params: tokenParams,
-        response: { 200: html('the confirmation page'), 404: html('an unknown, altered or expired link') },
+        response: {
+          200: html('the confirmation page'),
+          404: html('an unknown, altered or expired link'),
+          ...unavailable,
+        },
       },
       config: { signedParams: true },
     },
@@ -137,7 +143,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
         security: [],
         summary: 'The hosted form page (no script)',
         params: idParams,
-        response: { 200: html('the form'), 404: html('an unknown or disabled form') },
+        response: { 200: html('the form'), 404: html('an unknown or disabled form'), ...unavailable },
       },
       config: { signedParams: true },
     },
@@ -159,6 +165,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
         response: {
           200: { description: 'the script', content: { 'text/javascript': { schema: { type: 'string' } } } },
           404: errorResponse(404),
+          ...unavailable,
         },
       },
       config: { signedParams: true },
@@ -235,6 +242,7 @@ export async function formPagesRoutes(app: FastifyInstance) {
           404: jsonOrPage(404, 'a not-found page'),
           // Neither a form post nor JSON: fastify has no parser for it.
           415: errorResponse(415),
+          ...unavailable,
         },
       },
       config: { signedParams: true },
