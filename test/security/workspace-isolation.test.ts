@@ -4,7 +4,7 @@ import { e, eventually, n } from '../engine/support.js';
 import { openLiveFeed } from '../support/live-client.js';
 import { aObjectFor, expectedAcross } from '../teams/route-table.js';
 import { makeUser, signIn } from '../teams/support.js';
-import { type Auth, type Call, form, SECRET, template, useTwoWorkspaces } from '../teams/two-workspaces.js';
+import { type Auth, type Call, form, hookOfA, SECRET, template, useTwoWorkspaces } from '../teams/two-workspaces.js';
 import { callOnA, documentedOperations, idsOfA, moreOfA, type Operation, snapshotOfA } from './workspace-walk.js';
 
 // contracts/teams.md "Workspaces": an id of another workspace answers 404 on every route,
@@ -375,12 +375,7 @@ describe('the live feed', () => {
     }
     const aFeed = await openLiveFeed(base, `token=${w.aAuth.authorization?.replace('Bearer ', '')}`);
     await new Promise((r) => setTimeout(r, 300)); // the LISTEN connection settles
-    const hook = await w.t.app.inject({
-      method: 'POST',
-      url: `/hooks/${w.a.journey}/hook`,
-      headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
-      payload: JSON.stringify({ email: 'live@example.com' }),
-    });
+    const hook = await hookOfA(w, 'live@example.com');
     expect(hook.statusCode).toBe(202);
     await eventually(async () => aFeed.messages.length >= 2);
     await new Promise((r) => setTimeout(r, 300));

@@ -198,6 +198,16 @@ export async function setUpTwoWorkspaces(): Promise<TwoWorkspaces> {
   };
 }
 
+/** A's webhook called for `email`: a run of A starts (202), for what a live feed then carries. */
+export function hookOfA(w: TwoWorkspaces, email: string): Promise<LightMyRequestResponse> {
+  return w.t.app.inject({
+    method: 'POST',
+    url: `/hooks/${w.a.journey}/hook`,
+    headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
+    payload: JSON.stringify({ email }),
+  });
+}
+
 /**
  * For a spec file: both workspaces set up before its tests and closed after them.
  *

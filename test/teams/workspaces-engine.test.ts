@@ -5,7 +5,7 @@ import { evaluateTriggers } from '../../engine/segments/tick.js';
 import { stepScope } from '../channels/scope.js';
 import { e, eventually, n } from '../engine/support.js';
 import { openLiveFeed } from '../support/live-client.js';
-import { SECRET, useTwoWorkspaces } from './two-workspaces.js';
+import { hookOfA, useTwoWorkspaces } from './two-workspaces.js';
 
 // Workspace isolation in the engine: triggers, nodes' services, forms and the live feed.
 const w = useTwoWorkspaces();
@@ -97,12 +97,7 @@ describe('the live feed', () => {
     const bSpying = await connect(`token=${bToken}&journeyId=${w.a.journey}`);
     const aAll = await connect(`token=${aToken}`);
     await new Promise((r) => setTimeout(r, 300)); // the LISTEN connection settles
-    const hook = await w.t.app.inject({
-      method: 'POST',
-      url: `/hooks/${w.a.journey}/hook`,
-      headers: { 'x-waymark-secret': SECRET, 'content-type': 'application/json' },
-      payload: JSON.stringify({ email: 'live@example.com' }),
-    });
+    const hook = await hookOfA(w, 'live@example.com');
     expect(hook.statusCode).toBe(202);
     await eventually(async () => aAll.messages.length >= 2);
     await new Promise((r) => setTimeout(r, 300));
