@@ -230,18 +230,23 @@ describe('ids of A in bodies and queries', () => {
         },
       },
     });
-    const validate = (params: Record<string, unknown>) => async (): Promise<Call> => {
+    // Validating, test-running and publishing the draft: each answers as for an unknown one.
+    const answers = async (params: Record<string, unknown>, id: string) => {
       await w.ok(withNode(params), w.bAuth);
-      return { method: 'POST', url: `/api/journeys/${bJourney}/validate` };
+      const out = [];
+      for (const action of ['validate', 'test', 'publish']) {
+        const res = await w.call({ method: 'POST', url: `/api/journeys/${bJourney}/${action}`, payload: {} }, w.bAuth);
+        expectNothingOfA(res, action, { method: 'POST', url: id });
+        out.push(`${action} ${res.statusCode} ${res.body.replaceAll(id, '<id>')}`);
+      }
+      return out;
     };
-    const problems = async (make: () => Promise<Call>, id: string) =>
-      JSON.stringify((await w.ok(await make(), w.bAuth)) as object).replaceAll(id, '<id>');
     const unknown = randomUUID();
-    expect(
-      await problems(validate({ template: 'b-welcome', credential: w.a.credential }), w.a.credential as string),
-    ).toBe(await problems(validate({ template: 'b-welcome', credential: unknown }), unknown));
-    expect(await problems(validate({ template: 'a-welcome' }), 'a-welcome')).toBe(
-      await problems(validate({ template: 'no-such-template' }), 'no-such-template'),
+    const withAs = await answers({ template: 'b-welcome', credential: w.a.credential }, w.a.credential as string);
+    expect(withAs.map((a) => a.split(' ').slice(0, 2).join(' '))).toEqual(['validate 200', 'test 422', 'publish 422']);
+    expect(withAs).toEqual(await answers({ template: 'b-welcome', credential: unknown }, unknown));
+    expect(await answers({ template: 'a-welcome' }, 'a-welcome')).toEqual(
+      await answers({ template: 'no-such-template' }, 'no-such-template'),
     );
     // A form of B cannot take A's template for its confirmation mail either.
     await sameAsUnknown(
