@@ -1,17 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { freePort } from '../operations/support/processes.js';
+import { e, n } from '../engine/support.js';
+import { freePort, launch, waitHealthy } from '../operations/support/processes.js';
 
 // API.md "Start-up and operation": on SIGINT the process lets running steps finish, then stops
 // the embedded PostgreSQL. A Ctrl-C in a terminal sends SIGINT to the whole foreground process
 // group — npm, Waymark and, before, the embedded PostgreSQL too.
 
-const root = path.resolve(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'waymark-ctrl-c-'));
 const TOKEN = 'ctrl-c-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -32,35 +32,6 @@ async function slowEndpoint(): Promise<{ url: string; arrived: Promise<void> }> 
   });
   await new Promise<void>((resolve) => slow?.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`, arrived };
-}
-
-function launch(command: string, args: string[], env: Record<string, string>) {
-  let out = '';
-  // detached: a process group of its own, as a terminal gives the command it runs.
-  const child = spawn(command, args, {
-    cwd: root,
-    detached: true,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  return { child, output: () => out };
-}
-
-async function waitHealthy(port: number): Promise<void> {
-  const until = Date.now() + 90_000;
-  while (Date.now() < until) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no healthy answer on ${port}`);
 }
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -85,32 +56,17 @@ describe('Ctrl-C on npm start with the embedded PostgreSQL', () => {
       WAYMARK_API_TOKEN: TOKEN,
       WAYMARK_HTTP_ALLOW_PRIVATE: 'true',
     };
-    const first = launch('npm', ['start'], env);
+    const first = launch('npm', ['start'], env, { detached: true });
     await waitHealthy(port);
     const journey = await api(port, 'POST', '/api/journeys', {
       name: 'Slow call',
       graph: {
         nodes: [
-          {
-            id: 'hook',
-            type: 'core.webhook',
-            version: 1,
-            params: { secret: 'a-secret-of-16-chars' },
-            position: { x: 0, y: 0 },
-          },
-          {
-            id: 'call',
-            type: 'http.request',
-            version: 1,
-            params: { method: 'POST', url: endpoint.url },
-            position: { x: 0, y: 120 },
-          },
-          { id: 'done', type: 'core.exit', version: 1, params: {}, position: { x: 0, y: 240 } },
+          n('hook', 'core.webhook', { secret: 'a-secret-of-16-chars' }),
+          n('call', 'http.request', { method: 'POST', url: endpoint.url }),
+          n('done', 'core.exit'),
         ],
-        edges: [
-          { id: 'e1', source: 'hook', sourceHandle: 'out', target: 'call' },
-          { id: 'e2', source: 'call', sourceHandle: 'ok', target: 'done' },
-        ],
+        edges: [e('hook', 'call'), e('call', 'done', 'ok')],
       },
     });
     expect((await api(port, 'POST', `/api/journeys/${journey.body.id}/publish`)).status).toBe(201);

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../../../server/main.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** A free TCP port on 127.0.0.1 (taken and released at once). */
 export async function freePort(): Promise<number> {
@@ -76,4 +77,43 @@ export async function stop(p: WaymarkProcess): Promise<void> {
   const gone = new Promise((resolve) => p.child.once('exit', resolve));
   p.child.kill('SIGTERM');
   await gone;
+}
+
+/**
+ * Runs a command from the repository's root as an operator would (`npm start`, or
+ * `node --import tsx server/main.ts <role>`), LOG_LEVEL info unless `env` says, gathering what
+ * it writes. `detached`: in a process group of its own, as a terminal runs what it is given.
+ */
+export function launch(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { detached?: boolean } = {},
+): { child: ChildProcess; output: () => string } {
+  let out = '';
+  const child = spawn(command, args, {
+    cwd: root,
+    detached: options.detached ?? false,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  return { child, output: () => out };
+}
+
+/** Resolves once `GET /healthz` on the port answers 200. */
+export async function waitHealthy(port: number, ms = 90_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no healthy answer on ${port}`);
 }
