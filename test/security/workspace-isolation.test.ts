@@ -362,8 +362,12 @@ describe('ids of A in bodies and queries', () => {
   });
 });
 
-test('after every attack A is as A left it', async () => {
+test('after every attack A is as A left it, and B’s audit log names nothing of A', async () => {
   expect(await snapshotOfA(w, operations)).toEqual(before);
+  // Refused attempts are not recorded (an export is recorded only once allowed).
+  const audit = await w.call({ method: 'GET', url: '/api/audit?limit=1000' }, w.bAuth);
+  expect(audit.statusCode).toBe(200);
+  expectNothingOfA(audit, 'B’s audit log');
 });
 
 // Last: A's own hook starts a run of A here, which the feeds must not carry.
