@@ -14,6 +14,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgre
 import { listenError } from './listen-error.js';
 import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
 import { isDatabaseUnavailable } from './plugins/errors.js';
+import { warnAtStart } from './start-warnings.js';
 import { ensureSetupLink } from './teams/accounts/setup.js';
 
 const COMMANDS = ['start', 'server', 'worker', 'migrate'] as const;
@@ -35,7 +36,7 @@ async function main(command: Command): Promise<void> {
   }
   const identity = processIdentity(command === 'start' || command === 'migrate' ? 'all' : command);
   const logger = createLogger(config.logLevel, identity);
-  if (command !== 'migrate') warnOfUnreachableLinks(logger, config.publicUrl);
+  if (command !== 'migrate') warnAtStart(logger, config);
   let embedded: EmbeddedDatabase | null = null;
   let runtime: Runtime | null = null;
   let worker: WorkerHandle | null = null;
@@ -124,20 +125,6 @@ async function main(command: Command): Promise<void> {
     reportStartFailure(logger, error, config.databaseUrl);
     await shutdown('start-up failure', 1);
   }
-}
-
-/**
- * HOST=0.0.0.0 (the Docker image's) without PUBLIC_URL makes every tracking, unsubscribe,
- * invitation and setup link point at http://0.0.0.0:…, which no recipient can open. Legal, so
- * not refused: said once at start, by every process that makes links.
- */
-function warnOfUnreachableLinks(logger: Logger, publicUrl: string) {
-  const { hostname } = new URL(publicUrl);
-  if (hostname !== '0.0.0.0' && hostname !== '[::]') return;
-  logger.warn(
-    { publicUrl },
-    `links in mail and the setup link point at ${publicUrl}, an address no one else can open: set PUBLIC_URL to the address people reach Waymark at`,
-  );
 }
 
 function printTokenOnce(token: string) {

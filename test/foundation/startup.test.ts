@@ -142,21 +142,29 @@ describe('npm run start:server on a DATABASE_URL', () => {
     }
   }, 120_000);
 
-  test('a worker whose links would point at 0.0.0.0 says to set PUBLIC_URL, once; a real PUBLIC_URL says nothing', async () => {
+  test('a worker warns once of links pointing at 0.0.0.0 and of a secret key of its own; set right, it warns of neither', async () => {
     const tdb = await createTestDatabase();
     try {
       const outputs: string[] = [];
-      for (const publicUrl of ['http://0.0.0.0:3000', 'https://waymark.example.com']) {
-        const worker = start({ PUBLIC_URL: publicUrl, DATABASE_URL: tdb.url, WAYMARK_DATA_DIR: dataDir }, 'worker');
+      const settings = [
+        { PUBLIC_URL: 'http://0.0.0.0:3000' },
+        { PUBLIC_URL: 'https://waymark.example.com', WAYMARK_SECRET_KEY: 'a-shared-secret-key-0123456789' },
+      ];
+      for (const env of settings) {
+        const worker = start({ ...env, DATABASE_URL: tdb.url, WAYMARK_DATA_DIR: dataDir }, 'worker');
         for (let i = 0; i < 360 && !worker.output().includes('"msg":"worker running"'); i++)
           await new Promise((r) => setTimeout(r, 250));
         expect(await stop(worker.child)).toBe(0);
         outputs.push(worker.output());
       }
-      const warning =
+      const links =
         /links in mail and the setup link point at http:\/\/0\.0\.0\.0:3000, an address no one else can open: set PUBLIC_URL/g;
-      expect(outputs[0]?.match(warning)).toHaveLength(1);
-      expect(outputs[1]).not.toMatch(/set PUBLIC_URL/);
+      const key =
+        /WAYMARK_SECRET_KEY is not set: this process signs and encrypts with the key in its own data folder; every process on this DATABASE_URL needs the same key/g;
+      expect(outputs[0]?.match(links)).toHaveLength(1);
+      expect(outputs[0]?.match(key)).toHaveLength(1);
+      expect(outputs[0]).toContain(`"keyFile":"${path.join(dataDir, 'secret.key')}"`);
+      expect(outputs[1]).not.toMatch(/set PUBLIC_URL|WAYMARK_SECRET_KEY is not set/);
     } finally {
       await tdb.drop();
     }

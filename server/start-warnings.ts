@@ -1,0 +1,32 @@
+import path from 'node:path';
+import type { Config } from '../engine/config/config.js';
+import type { Logger } from '../engine/logger.js';
+
+/**
+ * Settings that are legal but, as set, will hurt later and quietly: said once when a process
+ * starts (not refused: API.md gives them defaults).
+ *
+ * @example
+ * warnAtStart(logger, loadConfig()); // HOST=0.0.0.0 without PUBLIC_URL: a warning line
+ */
+export function warnAtStart(logger: Logger, config: Config): void {
+  // HOST=0.0.0.0 (the Docker image's) without PUBLIC_URL points every tracking, unsubscribe,
+  // invitation and setup link at http://0.0.0.0:…, which no recipient can open.
+  const { hostname } = new URL(config.publicUrl);
+  if (hostname === '0.0.0.0' || hostname === '[::]') {
+    logger.warn(
+      { publicUrl: config.publicUrl },
+      `links in mail and the setup link point at ${config.publicUrl}, an address no one else can open: set PUBLIC_URL to the address people reach Waymark at`,
+    );
+  }
+  // On a shared database each process without WAYMARK_SECRET_KEY generates a key of its own
+  // (in a container, again at every start without a volume): credentials another process saved
+  // no longer decrypt, and links it signed no longer verify.
+  if (config.databaseUrl !== null && config.secretKey === null) {
+    logger.warn(
+      { keyFile: path.join(config.dataDir, 'secret.key') },
+      'WAYMARK_SECRET_KEY is not set: this process signs and encrypts with the key in its own data folder; ' +
+        'every process on this DATABASE_URL needs the same key, so set WAYMARK_SECRET_KEY on all of them',
+    );
+  }
+}
