@@ -91,3 +91,27 @@ export function routedPath(route: EdgeRoute, sx: number, sy: number, tx: number,
   });
   return `${d} H ${tx} V ${ty}`;
 }
+
+/**
+ * The free place nearest to `at` (a node's top-left) for a new node: on a grid of half node
+ * boxes around it, the closest spot whose box overlaps no node of `taken` (else `at`).
+ */
+export function freeSpot(
+  at: { x: number; y: number },
+  taken: readonly { x: number; y: number }[],
+): { x: number; y: number } {
+  const { width, height } = NODE_BOX;
+  const clear = (p: { x: number; y: number }) =>
+    taken.every((t) => Math.abs(t.x - p.x) >= width || Math.abs(t.y - p.y) >= height);
+  const spots: { x: number; y: number; d: number }[] = [];
+  for (let i = -12; i <= 12; i++)
+    for (let j = -12; j <= 12; j++)
+      spots.push({
+        x: at.x + (i * width) / 2,
+        y: at.y + (j * height) / 2,
+        d: i * i * width * width + j * j * height * height,
+      });
+  spots.sort((a, b) => a.d - b.d);
+  const spot = spots.find(clear);
+  return spot ? { x: spot.x, y: spot.y } : at;
+}
