@@ -104,6 +104,8 @@ export async function formPagesRoutes(app: FastifyInstance) {
         params: tokenParams,
         response: { 405: { description: 'only GET confirms', type: 'null' } },
       },
+      // A HEAD route of its own, unlike fastify's copies of GET routes: in the document.
+      config: { swagger: { exposeHeadRoute: true } },
     },
     async (_request, reply) => reply.code(405).header('allow', 'GET').send(),
   );

@@ -103,6 +103,7 @@ describe('forms and their public pages', () => {
     const post = { method: 'POST', url: '/f/news', headers: urlencoded, payload: 'email=page%40example.com' };
     expect((await t.call(post)).statusCode).toBe(200);
     expect((await t.call({ method: 'GET', url: '/f/confirm/no-such-token' })).statusCode).toBe(404);
+    expect((await t.call({ method: 'HEAD', url: '/f/confirm/no-such-token' })).statusCode).toBe(405);
     expect(await status('DELETE', '/api/forms/news')).toBe(204);
     expect(await status('GET', '/api/forms/news')).toBe(404);
     expect(await status('DELETE', '/api/forms/news')).toBe(404);

@@ -65,10 +65,15 @@ describe('the document and the app list the same routes', () => {
   });
 
   test('every route the app answers is in the document', () => {
-    // HEAD answers as its GET does (fastify adds it to every GET route).
+    // HEAD answers as its GET does (fastify adds it to every GET route); the document lists
+    // only a HEAD route of its own (below).
     const routes = appRoutes(t.app).filter((r) => !r.startsWith('HEAD ') && !UNDOCUMENTED.test(r.split(' ')[1] ?? ''));
     const listed = documented();
     expect(routes.filter((r) => !listed.includes(r))).toEqual([]);
+  });
+
+  test('a HEAD route of its own is in the document: a confirmation link’s 405', () => {
+    expect(Object.keys(doc.paths['/f/confirm/{token}']?.head?.responses ?? {})).toContain('405');
   });
 
   test('every route in the document is one the app answers', () => {
