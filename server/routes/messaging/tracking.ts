@@ -140,6 +140,14 @@ export async function trackingRoutes(app: FastifyInstance) {
         summary:
           'Unsubscribes from marketing email (RFC 8058 one-click), or with the form field scope=category from the message’s category alone',
         params: tokenParams,
+        // For the document only: a schema without a type takes any body, read as text.
+        body: {
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: { description: 'List-Unsubscribe=One-Click (RFC 8058), or scope=category; may be empty' },
+            },
+          },
+        },
         response: { ...html('unsubscribed'), ...notFound },
       },
       config: { signedParams: true },

@@ -106,6 +106,8 @@ describe('each route lists the error answers it can give', () => {
     ['post', '/api/packages', ['application/json', 'application/gzip']],
     ['post', '/hooks/inbound-email', ['message/rfc822']],
     ['post', '/f/{id}', ['application/x-www-form-urlencoded', 'application/json']],
+    ['post', '/unsubscribe/{token}', ['application/x-www-form-urlencoded']],
+    ['post', '/hooks/providers/{provider}', ['*/*']],
     ['put', '/api/settings/retention', ['application/json']],
   ])('%s %s says which bodies it takes', (method, path, types) => {
     const body = doc.paths[path]?.[method]?.requestBody as { content?: object } | undefined;
