@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { adminQuery, createTestDatabase, type TestDatabase, whileDatabaseClosed } from '../support/database.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
 // API.md "Errors": 503 unavailable when the database cannot be reached, with Retry-After.
@@ -12,20 +11,10 @@ const role = `waymark_limited_${randomBytes(4).toString('hex')}`;
 let database: TestDatabase;
 let t: TestApp;
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   database = await createTestDatabase();
-  await admin(`create role ${role} login connection limit -1`);
-  await admin(`grant pg_read_all_data, pg_write_all_data to ${role}`);
+  await adminQuery(`create role ${role} login connection limit -1`);
+  await adminQuery(`grant pg_read_all_data, pg_write_all_data to ${role}`);
   const url = new URL(database.url);
   url.username = role;
   url.password = '';
@@ -34,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await database?.drop();
-  await admin(`drop role if exists ${role}`);
+  await adminQuery(`drop role if exists ${role}`);
 });
 
 describe('a database that takes no more connections', () => {
@@ -44,14 +33,14 @@ describe('a database that takes no more connections', () => {
     await t.runtime.health.stop();
     expect((await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth })).statusCode).toBe(200);
 
-    await admin(`alter role ${role} connection limit 0`);
-    await admin(`select pg_terminate_backend(pid) from pg_stat_activity where usename = '${role}'`);
+    await adminQuery(`alter role ${role} connection limit 0`);
+    await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where usename = '${role}'`);
     const refused = await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth });
     expect(refused.statusCode).toBe(503);
     expect(refused.json().error.code).toBe('unavailable');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
 
-    await admin(`alter role ${role} connection limit -1`);
+    await adminQuery(`alter role ${role} connection limit -1`);
     expect((await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth })).statusCode).toBe(200);
   });
 });
@@ -59,17 +48,12 @@ describe('a database that takes no more connections', () => {
 describe('a database that takes no connections (ALLOW_CONNECTIONS false, as during maintenance)', () => {
   test('answers 503 unavailable with Retry-After, not 500, and serves again once it takes them', async () => {
     await t.runtime.health.stop();
-    const name = new URL(database.url).pathname.slice(1);
-    await admin(`alter database "${name}" allow_connections false`);
-    try {
-      await admin(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
+    await whileDatabaseClosed(database.url, async () => {
       const refused = await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth });
       expect(refused.statusCode).toBe(503);
       expect(refused.json().error.code).toBe('unavailable');
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    } finally {
-      await admin(`alter database "${name}" allow_connections true`);
-    }
+    });
     expect((await t.app.inject({ method: 'GET', url: '/api/journeys', headers: t.auth })).statusCode).toBe(200);
   });
 });

@@ -24,6 +24,26 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** Runs one statement as the PostgreSQL superuser (roles, ALTER DATABASE, terminating backends). */
+export async function adminQuery(sql: string): Promise<void> {
+  await admin((client) => client.query(sql));
+}
+
+/**
+ * Runs `during` while the database at `url` takes no connections (ALLOW_CONNECTIONS false, as
+ * during maintenance) and those it had are ended; it takes them again afterwards.
+ */
+export async function whileDatabaseClosed(url: string, during: () => Promise<void>): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  await adminQuery(`alter database "${name}" allow_connections false`);
+  try {
+    await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
+    await during();
+  } finally {
+    await adminQuery(`alter database "${name}" allow_connections true`);
+  }
+}
+
 /**
  * A fresh, migrated database of the test file's own, copied from the template that the
  * global setup migrated. Call `drop()` in `afterAll`.

@@ -1,5 +1,5 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { whileDatabaseClosed } from '../../support/database.js';
 import { type AnswerChecking, createAnswerCheckingApp } from './support.js';
 
 // API.md "Start-up and operation": while the database is unreachable, routes that need it
@@ -17,28 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Runs `during` while the file's database takes no connections (as during maintenance). */
-async function whileClosed(during: () => Promise<void>) {
-  const name = new URL(t.database.url).pathname.slice(1);
-  await admin(`alter database "${name}" allow_connections false`);
-  try {
-    await admin(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
-    await during();
-  } finally {
-    await admin(`alter database "${name}" allow_connections true`);
-  }
-}
-
 const UUID = '00000000-0000-4000-8000-000000000000';
 
 describe('while the database takes no connections', () => {
@@ -47,7 +25,7 @@ describe('while the database takes no connections', () => {
     await t.runtime.health.stop();
     const unavailable: string[] = [];
     const undocumented: string[] = [];
-    await whileClosed(async () => {
+    await whileDatabaseClosed(t.database.url, async () => {
       for (const [method, path] of operations) {
         if (path === '/api/live' || path === '/healthz') continue;
         const url = path.replace(/\{[^}]+\}/g, UUID);
