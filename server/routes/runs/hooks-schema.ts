@@ -85,6 +85,21 @@ export const hookSchema = {
       },
     },
   },
+  // For the document only: the route reads every body as bytes (the signature is over them),
+  // and a schema without a type takes it as it is.
+  body: {
+    content: {
+      'application/json': {
+        schema: {
+          description:
+            "core.webhook: the run's trigger payload, a JSON object; email, phone, externalId or contactId in it bind the run to a contact",
+        },
+      },
+      '*/*': {
+        schema: { description: "a package's webhook trigger: what its provider sends, read by the trigger's handler" },
+      },
+    },
+  },
   response: hookResponses({
     200: {
       ...callAnswerSchema,

@@ -108,6 +108,7 @@ describe('each route lists the error answers it can give', () => {
     ['post', '/f/{id}', ['application/x-www-form-urlencoded', 'application/json']],
     ['post', '/unsubscribe/{token}', ['application/x-www-form-urlencoded']],
     ['post', '/hooks/providers/{provider}', ['*/*']],
+    ['post', '/hooks/{journeyId}/{nodeId}', ['application/json', '*/*']],
     ['put', '/api/settings/retention', ['application/json']],
   ])('%s %s says which bodies it takes', (method, path, types) => {
     const body = doc.paths[path]?.[method]?.requestBody as { content?: object } | undefined;
