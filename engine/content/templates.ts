@@ -35,25 +35,6 @@ export interface Template extends TemplateInput {
 
 const iso = (d: unknown) => new Date(d as Date).toISOString();
 
-/**
- * Template and form ids are unique across workspaces (a form's id is its public URL): an id
- * another workspace holds cannot be taken here. 409 `conflict`, saying only that it is taken.
- */
-export async function checkIdFree(
-  db: Kysely<Database>,
-  table: 'templates' | 'forms',
-  workspaceId: string,
-  id: string,
-): Promise<void> {
-  const other = await db
-    .selectFrom(table)
-    .select('id')
-    .where('id', '=', id)
-    .where('workspace_id', '<>', workspaceId)
-    .executeTakeFirst();
-  if (other) throw new WaymarkError('conflict', `the ${table === 'forms' ? 'form' : 'template'} id ${id} is taken`);
-}
-
 /** The largest version number a template can reach: `template_versions.version` is a PostgreSQL integer. */
 export const MAX_TEMPLATE_VERSION = 2_147_483_647;
 
@@ -64,9 +45,11 @@ export async function templateVersion(db: Kysely<Database>, workspaceId: string,
     return null;
   const row = await db
     .selectFrom('template_versions as v')
-    .innerJoin('templates as t', 't.id', 'v.template_id')
+    .innerJoin('templates as t', (j) =>
+      j.onRef('t.workspace_id', '=', 'v.workspace_id').onRef('t.id', '=', 'v.template_id'),
+    )
     .select(['v.template_id', 'v.version', 'v.name', 'v.format', 'v.subject', 'v.body', 'v.text', 'v.saved_at'])
-    .where('t.workspace_id', '=', workspaceId)
+    .where('v.workspace_id', '=', workspaceId)
     .where('v.template_id', '=', id)
     .where('v.version', '=', version === undefined ? sql<number>`t.version` : sql<number>`${version}::int`)
     .executeTakeFirst();
@@ -96,6 +79,7 @@ export async function getTemplate(db: Kysely<Database>, workspaceId: string, id:
   const versions = await db
     .selectFrom('template_versions')
     .select(['version', 'saved_at'])
+    .where('workspace_id', '=', workspaceId)
     .where('template_id', '=', id)
     .orderBy('version')
     .execute();
@@ -114,7 +98,10 @@ export async function listTemplates(db: Kysely<Database>, workspaceId: string) {
   const rows = await db
     .selectFrom('templates as t')
     .innerJoin('template_versions as v', (j) =>
-      j.onRef('v.template_id', '=', 't.id').onRef('v.version', '=', 't.version'),
+      j
+        .onRef('v.workspace_id', '=', 't.workspace_id')
+        .onRef('v.template_id', '=', 't.id')
+        .onRef('v.version', '=', 't.version'),
     )
     .select(['t.id', 'v.name', 'v.format', 't.version', 't.updated_at'])
     .where('t.workspace_id', '=', workspaceId)
@@ -150,18 +137,24 @@ export async function putTemplate(
 ) {
   checkContentId(id, 'template id');
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`template:${id}`}))`.execute(trx);
-    await checkIdFree(trx, 'templates', workspaceId, id);
+    // A new id has no row to lock: PUTs of it at once wait here for the first, then update it.
+    await sql`select pg_advisory_xact_lock(hashtext(${`template:${workspaceId}:${id}`}))`.execute(trx);
     const latest = await templateVersion(trx, workspaceId, id);
     if (latest && same(latest, input))
       return { created: false, template: (await getTemplate(trx, workspaceId, id)) as Template };
     const version = (latest?.version ?? 0) + 1;
     if (latest)
-      await trx.updateTable('templates').set({ version, updated_at: sql`now()` }).where('id', '=', id).execute();
+      await trx
+        .updateTable('templates')
+        .set({ version, updated_at: sql`now()` })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .execute();
     else await trx.insertInto('templates').values({ workspace_id: workspaceId, id, version }).execute();
     await trx
       .insertInto('template_versions')
       .values({
+        workspace_id: workspaceId,
         template_id: id,
         version,
         name: input.name,

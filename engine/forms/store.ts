@@ -1,6 +1,6 @@
-import { type JsonObject, NotFoundError } from '@waymark/sdk';
+import { type JsonObject, NotFoundError, WaymarkError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { CONTENT_ID, checkIdFree } from '../content/templates.js';
+import { CONTENT_ID } from '../content/templates.js';
 import type { Database } from '../db/database.js';
 import { inTransaction, type WithinChange } from '../db/transaction.js';
 import { checkConfirmationTemplate } from './confirmation-template.js';
@@ -95,6 +95,20 @@ export async function listForms(db: Kysely<Database>, workspaceId: string) {
   });
 }
 
+/**
+ * Form ids are unique across workspaces (a form's id is its public URL `/f/<id>`): an id
+ * another workspace holds cannot be taken here. 409 `conflict`, saying only that it is taken.
+ */
+async function checkFormIdFree(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
+  const other = await db
+    .selectFrom('forms')
+    .select('id')
+    .where('id', '=', id)
+    .where('workspace_id', '<>', workspaceId)
+    .executeTakeFirst();
+  if (other) throw new WaymarkError('conflict', `the form id ${id} is taken`);
+}
+
 /** Saves a form: version 1 when new, N+1 when it changed, unchanged otherwise. */
 export async function putForm(
   db: Kysely<Database>,
@@ -107,10 +121,10 @@ export async function putForm(
 ) {
   checkForm(id, form);
   return db.transaction().execute(async (trx) => {
-    // As templates do: a new id has no row to lock, so PUTs of it at once wait here for the
-    // first; the rest see its form (200, an update) or, from another workspace, 409.
+    // A new id has no row to lock, so PUTs of it at once wait here for the first; the rest
+    // see its form (200, an update) or, from another workspace, 409.
     await sql`select pg_advisory_xact_lock(hashtext(${`form:${id}`}))`.execute(trx);
-    await checkIdFree(trx, 'forms', workspaceId, id);
+    await checkFormIdFree(trx, workspaceId, id);
     if (form.confirmationTemplateId !== null)
       await checkConfirmationTemplate(trx, workspaceId, form.confirmationTemplateId);
     const current = await trx

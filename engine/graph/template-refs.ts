@@ -36,8 +36,8 @@ export async function templateProblems(
   const stored = await db
     .selectFrom('template_versions')
     .select(['template_id', 'version'])
+    .where('workspace_id', '=', workspaceId)
     .where('template_id', 'in', [...new Set(refs.map((r) => r.id))])
-    .where('template_id', 'in', (eb) => eb.selectFrom('templates').select('id').where('workspace_id', '=', workspaceId))
     .execute();
   const versions = new Map<string, Set<number>>();
   for (const v of stored) versions.set(v.template_id, (versions.get(v.template_id) ?? new Set()).add(v.version));

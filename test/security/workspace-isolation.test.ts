@@ -155,6 +155,11 @@ test('names people choose are per workspace: B writing A’s names makes B’s o
       expect(res.statusCode, `${op.method} ${call.url} → ${res.body.slice(0, 200)}`).toBeLessThan(300);
       expectNothingOfA(res, `${op.method} ${call.url}`);
     }
+  // B's `a-welcome` is B's: its content, not A's. B removes it, so the tests below name A's
+  // template to a B that holds none of that name.
+  const own = await w.ok<{ subject: string }>({ method: 'GET', url: '/api/templates/a-welcome' }, w.bAuth);
+  expect(own.subject).toBe('taken over');
+  expect((await w.call({ method: 'DELETE', url: '/api/templates/a-welcome' }, w.bAuth)).statusCode).toBe(204);
 });
 
 /**

@@ -263,13 +263,14 @@ export const QUERIES: Record<string, string> = {
 
 /**
  * What B hears when it names A's object. 404 everywhere, as for an unknown id; names chosen
- * by people are B's own (B gets its own snippet and tag lifespan); template and form ids are
+ * by people are B's own (B gets its own template, snippet and tag lifespan); form ids are
  * unique across workspaces (a form's id is its public URL), so B cannot take A's: 409.
  */
 export function expectedAcross(method: string, path: string): number {
   const key = `${method} ${path}`;
-  if (key === 'PUT /api/snippets/{name}' || key === 'PUT /api/computed-attributes/{name}') return 201;
+  if (['PUT /api/templates/{id}', 'PUT /api/snippets/{name}', 'PUT /api/computed-attributes/{name}'].includes(key))
+    return 201;
   if (key === 'PUT /api/tags/{tag}') return 200;
-  if (key === 'PUT /api/templates/{id}' || key === 'PUT /api/forms/{id}') return 409;
+  if (key === 'PUT /api/forms/{id}') return 409;
   return 404;
 }

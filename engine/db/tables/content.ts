@@ -2,7 +2,7 @@ import type { JsonObject } from '@waymark/sdk';
 import type { Generated } from 'kysely';
 import type { Json, OptionalTimestamp, Timestamp } from './foundation.js';
 
-/** An email template: its latest version number; the content lives in its versions. */
+/** An email template, keyed `(workspace_id, id)`: its latest version number; the content lives in its versions. */
 export interface TemplatesTable {
   /** The workspace it belongs to. */
   workspace_id: string;
@@ -13,6 +13,8 @@ export interface TemplatesTable {
 }
 
 export interface TemplateVersionsTable {
+  /** Its template's workspace: a template is `(workspace_id, id)`. */
+  workspace_id: string;
   template_id: string;
   version: number;
   name: string;
