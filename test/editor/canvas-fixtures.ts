@@ -77,3 +77,20 @@ export function bigJourney(size: number): JourneyGraph {
   }
   return { nodes, edges };
 }
+
+/** A webhook (`hook`) into a tag node (`tag`) adding `tag`, the tag node at x (to move it between drafts). */
+export function hookThenTag(tag: string, x = 0): JourneyGraph {
+  return {
+    nodes: [
+      {
+        id: 'hook',
+        type: 'core.webhook',
+        version: 1,
+        params: { secret: 'a-secret-of-16-chars' },
+        position: { x: 0, y: 0 },
+      },
+      { id: 'tag', type: 'crm.tag', version: 1, params: { action: 'add', tag }, position: { x, y: 200 } },
+    ],
+    edges: [{ id: 'e1', source: 'hook', sourceHandle: 'out', target: 'tag' }],
+  };
+}

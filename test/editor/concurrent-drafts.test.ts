@@ -1,69 +1,37 @@
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium, openJourney } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
+import { hookThenTag } from './canvas-fixtures.js';
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
-const hook = {
-  id: 'hook',
-  type: 'core.webhook',
-  version: 1,
-  params: { secret: 'a-secret-of-16-chars' },
-  position: { x: 0, y: 0 },
-};
-const tag = (value: string) => ({
-  id: 'tag',
-  type: 'crm.tag',
-  version: 1,
-  params: { action: 'add', tag: value },
-  position: { x: 0, y: 200 },
-});
-const graph = (value: string) => ({
-  nodes: [hook, tag(value)],
-  edges: [{ id: 'e1', source: 'hook', sourceHandle: 'out', target: 'tag' }],
-});
-
 // Two tabs (or two people) on one draft: the API's draft PUT keeps whatever comes last, so the
 // editor checks before each autosave that the draft is still the one it opened.
 describe.skipIf(!hasChromium)('a draft changed elsewhere while open', () => {
-  let s: EditorSession;
-  let page: Page;
-
-  beforeAll(async () => {
-    s = await openEditor();
-  }, 120_000);
-  afterAll(() => s?.close());
-  beforeEach(async () => {
-    page = await (await s.browser.newContext({ viewport: { width: 1400, height: 850 } })).newPage();
-    page.setDefaultTimeout(10_000);
-  });
-  afterEach(() => page.context().close());
+  const t = editorPagePerTest();
 
   const draftTag = async (id: string) =>
-    (await s.app.inject({ url: `/api/journeys/${id}`, headers: auth }))
+    (await t.s.app.inject({ url: `/api/journeys/${id}`, headers: auth }))
       .json()
       .draft.graph.nodes.find((n: { id: string }) => n.id === 'tag').params.tag;
-  const saveState = () => page.locator('.save[role="status"]').textContent();
+  const saveState = () => t.page.locator('.save[role="status"]').textContent();
 
   async function open(name: string): Promise<string> {
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/journeys',
-      headers: auth,
-      payload: { name, graph: graph('first') },
-    });
-    const id: string = res.json().id;
-    await page.goto(`${s.url}/journeys/${id}?token=${TEST_TOKEN}`);
-    await page.locator('.svelte-flow__node[data-id="tag"]').click();
+    const id = await openJourney(t.s, t.page, name, hookThenTag('first'));
+    await t.page.locator('.svelte-flow__node[data-id="tag"]').click();
     return id;
   }
 
   /** What another tab's autosave does. */
   const elsewhere = (id: string, value: string) =>
-    s.app.inject({ method: 'PUT', url: `/api/journeys/${id}/draft`, headers: auth, payload: { graph: graph(value) } });
+    t.s.app.inject({
+      method: 'PUT',
+      url: `/api/journeys/${id}/draft`,
+      headers: auth,
+      payload: { graph: hookThenTag(value) },
+    });
 
   async function editTag(value: string): Promise<void> {
-    await page.getByLabel('Tag', { exact: true }).fill(value);
+    await t.page.getByLabel('Tag', { exact: true }).fill(value);
   }
 
   test('this tab’s own saves, one after another, are saved', async () => {
@@ -87,7 +55,7 @@ describe.skipIf(!hasChromium)('a draft changed elsewhere while open', () => {
     const id = await open('Keep mine');
     await elsewhere(id, 'theirs');
     await editTag('mine');
-    await page.getByRole('button', { name: 'Keep mine' }).click();
+    await t.page.getByRole('button', { name: 'Keep mine' }).click();
     await expect.poll(() => draftTag(id)).toBe('mine');
     await expect.poll(saveState).toBe('Saved');
   });
@@ -96,11 +64,11 @@ describe.skipIf(!hasChromium)('a draft changed elsewhere while open', () => {
     const id = await open('Load theirs');
     await elsewhere(id, 'theirs');
     await editTag('mine');
-    await page.getByRole('button', { name: 'Load theirs' }).click();
+    await t.page.getByRole('button', { name: 'Load theirs' }).click();
     await expect
-      .poll(() => page.locator('.svelte-flow__node[data-id="tag"] [data-testid="node-summary"]').textContent())
+      .poll(() => t.page.locator('.svelte-flow__node[data-id="tag"] [data-testid="node-summary"]').textContent())
       .toBe('Add tag theirs');
-    await page.locator('.svelte-flow__node[data-id="tag"]').click();
+    await t.page.locator('.svelte-flow__node[data-id="tag"]').click();
     await editTag('after');
     await expect.poll(() => draftTag(id)).toBe('after');
   });
@@ -109,11 +77,11 @@ describe.skipIf(!hasChromium)('a draft changed elsewhere while open', () => {
     const id = await open('No publish');
     await elsewhere(id, 'theirs');
     await editTag('mine');
-    await page.getByRole('button', { name: 'Publish' }).click();
+    await t.page.getByRole('button', { name: 'Publish' }).click();
     await expect
-      .poll(() => page.locator('.notice').textContent())
+      .poll(() => t.page.locator('.notice').textContent())
       .toContain('Not published: the draft was changed elsewhere');
-    const journey = (await s.app.inject({ url: `/api/journeys/${id}`, headers: auth })).json();
+    const journey = (await t.s.app.inject({ url: `/api/journeys/${id}`, headers: auth })).json();
     expect(journey.versions).toEqual([]);
   });
 });

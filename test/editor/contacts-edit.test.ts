@@ -1,6 +1,5 @@
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -8,29 +7,23 @@ const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 // The Contacts page adds a contact, edits one's time zone and attributes, and searches by email
 // (all through POST /api/contacts and GET /api/contacts?segment=…).
 describe.skipIf(!hasChromium)('adding, editing and finding contacts', () => {
-  let s: EditorSession;
-  let page: Page;
+  const t = editorPagePerTest();
 
   beforeAll(async () => {
-    s = await openEditor();
     for (const email of ['ada@example.com', 'grace@example.com'])
-      await s.app.inject({ method: 'POST', url: '/api/contacts', headers: auth, payload: { email } });
-  }, 120_000);
-  afterAll(() => s?.close());
-  beforeEach(async () => {
-    page = await (await s.browser.newContext({ viewport: { width: 1400, height: 850 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${s.url}/contacts?token=${TEST_TOKEN}`);
-    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+      await t.s.app.inject({ method: 'POST', url: '/api/contacts', headers: auth, payload: { email } });
   });
-  afterEach(() => page.context().close());
+  beforeEach(async () => {
+    await t.page.goto(`${t.s.url}/contacts?token=${TEST_TOKEN}`);
+    await t.page.getByRole('heading', { name: 'Contacts' }).waitFor();
+  });
 
-  const emails = () => page.locator('tbody tr td:first-child').allTextContents();
-  const opened = () => page.getByRole('complementary', { name: 'Contact' });
+  const emails = () => t.page.locator('tbody tr td:first-child').allTextContents();
+  const opened = () => t.page.getByRole('complementary', { name: 'Contact' });
 
   test('Add contact stores the contact, lists it and opens it', async () => {
-    await page.getByRole('button', { name: 'Add contact' }).click();
-    const form = page.getByRole('form', { name: 'Add contact' });
+    await t.page.getByRole('button', { name: 'Add contact' }).click();
+    const form = t.page.getByRole('form', { name: 'Add contact' });
     await form.getByLabel('Email').fill('Linus@Example.com');
     await form.getByLabel('Time zone').fill('Europe/Helsinki');
     await form.getByLabel('Attributes').fill('{ "first_name": "Linus" }');
@@ -42,28 +35,28 @@ describe.skipIf(!hasChromium)('adding, editing and finding contacts', () => {
   });
 
   test('a contact the server refuses says which field is wrong, and is not stored', async () => {
-    await page.getByRole('button', { name: 'Add contact' }).click();
-    const form = page.getByRole('form', { name: 'Add contact' });
+    await t.page.getByRole('button', { name: 'Add contact' }).click();
+    const form = t.page.getByRole('form', { name: 'Add contact' });
     await form.getByLabel('Phone').fill('+358401112223');
     await form.getByLabel('Time zone').fill('Mars/Olympus');
     await form.getByRole('button', { name: 'Add contact' }).click();
     await expect.poll(() => form.getByRole('alert').textContent()).toContain('timezone');
-    const res = await s.app.inject({ url: '/api/contacts', headers: auth });
+    const res = await t.s.app.inject({ url: '/api/contacts', headers: auth });
     expect(res.json().contacts.map((c: { phone: string | null }) => c.phone)).not.toContain('+358401112223');
   });
 
   test('a form without an email, a phone or an external id asks for one', async () => {
-    await page.getByRole('button', { name: 'Add contact' }).click();
-    const form = page.getByRole('form', { name: 'Add contact' });
+    await t.page.getByRole('button', { name: 'Add contact' }).click();
+    const form = t.page.getByRole('form', { name: 'Add contact' });
     await form.getByLabel('Time zone').fill('Europe/Helsinki');
     await form.getByRole('button', { name: 'Add contact' }).click();
     await expect.poll(() => form.getByRole('alert').textContent()).toBe('Give an email, a phone or an external id.');
   });
 
   test('Edit saves the opened contact’s attributes, and keeps its email', async () => {
-    await page.locator('tbody tr', { hasText: 'ada@example.com' }).click();
+    await t.page.locator('tbody tr', { hasText: 'ada@example.com' }).click();
     await opened().getByRole('button', { name: 'Edit' }).click();
-    const form = page.getByRole('form', { name: 'Edit contact' });
+    const form = t.page.getByRole('form', { name: 'Edit contact' });
     expect(await form.getByLabel('Email').isDisabled()).toBe(true);
     await form.getByLabel('Attributes').fill('{ "plan": "pro" }');
     await form.getByRole('button', { name: 'Save contact' }).click();
@@ -73,7 +66,7 @@ describe.skipIf(!hasChromium)('adding, editing and finding contacts', () => {
 
   test('the search lists the contacts whose email contains it, whatever its case', async () => {
     await expect.poll(emails).toContain('grace@example.com');
-    await page.getByLabel('Search contacts by email').fill('GRACE');
+    await t.page.getByLabel('Search contacts by email').fill('GRACE');
     await expect.poll(emails).toEqual(['grace@example.com']);
   });
 });

@@ -1,6 +1,6 @@
-import type { Dialog, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import type { Dialog } from 'playwright-core';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium, openJourney } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -8,20 +8,12 @@ const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 // A journey's draft is saved as it is edited; while the server cannot be reached the last edit
 // lives only in the page ("Save failed"), so leaving the page must not drop it without asking.
 describe.skipIf(!hasChromium)('a journey whose draft failed to save', () => {
-  let s: EditorSession;
-  let page: Page;
+  const t = editorPagePerTest();
   let asked: string[];
 
-  beforeAll(async () => {
-    s = await openEditor();
-  }, 120_000);
-  afterAll(() => s?.close());
   beforeEach(async () => {
     asked = [];
-    page = await (await s.browser.newContext({ viewport: { width: 1400, height: 850 } })).newPage();
-    page.setDefaultTimeout(10_000);
   });
-  afterEach(() => page.context().close());
 
   /** Opens a journey with one tag node, selected, and cuts the page off from the server's draft saves. */
   async function openOffline(name: string): Promise<string> {
@@ -32,20 +24,13 @@ describe.skipIf(!hasChromium)('a journey whose draft failed to save', () => {
       params: { action: 'add', tag: 'first' },
       position: { x: 0, y: 0 },
     };
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/journeys',
-      headers: auth,
-      payload: { name, graph: { nodes: [node], edges: [] } },
-    });
-    const id: string = res.json().id;
-    await page.goto(`${s.url}/journeys/${id}?token=${TEST_TOKEN}`);
-    await page.locator('.svelte-flow__node[data-id="tag1"]').click();
+    const id = await openJourney(t.s, t.page, name, { nodes: [node], edges: [] });
+    await t.page.locator('.svelte-flow__node[data-id="tag1"]').click();
     // As when the server is down: the save's request never gets an answer.
-    await page.route('**/api/journeys/*/draft', (route) => route.abort('connectionrefused'));
-    await page.getByLabel('Tag', { exact: true }).fill('second');
-    await page.getByRole('status').filter({ hasText: 'Save failed' }).waitFor();
-    page.on('dialog', (dialog: Dialog) => {
+    await t.page.route('**/api/journeys/*/draft', (route) => route.abort('connectionrefused'));
+    await t.page.getByLabel('Tag', { exact: true }).fill('second');
+    await t.page.getByRole('status').filter({ hasText: 'Save failed' }).waitFor();
+    t.page.on('dialog', (dialog: Dialog) => {
       asked.push(dialog.type());
       dialog.dismiss().catch(() => undefined);
     });
@@ -54,21 +39,21 @@ describe.skipIf(!hasChromium)('a journey whose draft failed to save', () => {
 
   test('leaving it asks first, and staying keeps the edit', async () => {
     const id = await openOffline('Stay');
-    await page.getByRole('link', { name: 'Contacts', exact: true }).click();
+    await t.page.getByRole('link', { name: 'Contacts', exact: true }).click();
     await expect.poll(() => asked).toEqual(['confirm']);
-    expect(new URL(page.url()).pathname).toBe(`/journeys/${id}`);
-    expect(await page.getByLabel('Tag', { exact: true }).inputValue()).toBe('second');
+    expect(new URL(t.page.url()).pathname).toBe(`/journeys/${id}`);
+    expect(await t.page.getByLabel('Tag', { exact: true }).inputValue()).toBe('second');
   });
 
   test('once the server answers again, Retry saves the edit and leaving no longer asks', async () => {
     const id = await openOffline('Retry');
-    await page.unroute('**/api/journeys/*/draft');
-    await page.getByRole('button', { name: 'Retry' }).click();
-    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
-    await page.getByRole('link', { name: 'Contacts', exact: true }).click();
-    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await t.page.unroute('**/api/journeys/*/draft');
+    await t.page.getByRole('button', { name: 'Retry' }).click();
+    await t.page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await t.page.getByRole('link', { name: 'Contacts', exact: true }).click();
+    await t.page.getByRole('heading', { name: 'Contacts' }).waitFor();
     expect(asked).toEqual([]);
-    const draft = (await s.app.inject({ method: 'GET', url: `/api/journeys/${id}`, headers: auth })).json().draft;
+    const draft = (await t.s.app.inject({ method: 'GET', url: `/api/journeys/${id}`, headers: auth })).json().draft;
     expect(draft.graph.nodes[0].params.tag).toBe('second');
   });
 });

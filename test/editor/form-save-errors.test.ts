@@ -1,30 +1,21 @@
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
 
 // A form definition the server refuses, or that is not JSON, says what is wrong: a line for each
 // problem, at its place, without the place repeated in the message (`body/fields/0/label …`).
 describe.skipIf(!hasChromium)('a form that is not saved', () => {
-  let s: EditorSession;
-  let page: Page;
+  const t = editorPagePerTest();
 
-  beforeAll(async () => {
-    s = await openEditor();
-  }, 120_000);
-  afterAll(() => s?.close());
   beforeEach(async () => {
-    page = await (await s.browser.newContext()).newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${s.url}/forms/signup?token=${TEST_TOKEN}`);
-    await page.getByLabel('Form definition').waitFor();
+    await t.page.goto(`${t.s.url}/forms/signup?token=${TEST_TOKEN}`);
+    await t.page.getByLabel('Form definition').waitFor();
   });
-  afterEach(() => page.context().close());
 
   async function save(definition: string): Promise<string> {
-    await page.getByLabel('Form definition').fill(definition);
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    const alert = page.getByRole('alert');
+    await t.page.getByLabel('Form definition').fill(definition);
+    await t.page.getByRole('button', { name: 'Save', exact: true }).click();
+    const alert = t.page.getByRole('alert');
     await alert.waitFor();
     return (await alert.textContent()) ?? '';
   }
@@ -36,7 +27,7 @@ describe.skipIf(!hasChromium)('a form that is not saved', () => {
 
   test('a definition that is not JSON says so, and sends nothing', async () => {
     let sent = 0;
-    page.on('request', (r) => {
+    t.page.on('request', (r) => {
       if (r.method() === 'PUT') sent++;
     });
     const text = await save('{ "name": ');

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium, openJourney } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -14,24 +14,12 @@ const sms = (id: string, y: number) => ({
 // Credentials are made outside the editor (POST /api/credentials): one made while a journey is
 // open is offered by the next node opened, without reloading the page.
 describe.skipIf(!hasChromium)('the inspector’s credentials', () => {
-  let s: EditorSession;
-
-  beforeAll(async () => {
-    s = await openEditor();
-    s.page.setDefaultTimeout(10_000);
-  }, 120_000);
-  afterAll(() => s?.close());
+  const t = editorPagePerTest();
 
   test('a credential made while the journey is open is offered by the next node opened', async () => {
-    const { page } = s;
+    const { s, page } = t;
     const graph = { nodes: [sms('first', 0), sms('second', 300)], edges: [] };
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/journeys',
-      headers: auth,
-      payload: { name: 'Senders', graph },
-    });
-    await page.goto(`${s.url}/journeys/${res.json().id}?token=${TEST_TOKEN}`);
+    await openJourney(s, page, 'Senders', graph);
     await page.locator('.svelte-flow__node[data-id="first"]').click();
     const sender = page.getByLabel('Sender');
     await expect.poll(() => sender.locator('option').allTextContents()).toEqual(['Choose a credential']);

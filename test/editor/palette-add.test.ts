@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium, openJourney } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
 
-const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+const _auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
 // Clicking a palette item (or Enter on it) adds the node in the middle of the view: one click
 // after another must not stack the new nodes on each other, nor on a node already there.
 describe.skipIf(!hasChromium)('nodes added from the palette', () => {
-  let s: EditorSession;
-
-  beforeAll(async () => {
-    s = await openEditor();
-    s.page.setDefaultTimeout(10_000);
-  }, 120_000);
-  afterAll(() => s?.close());
+  const t = editorPagePerTest();
 
   test('land side by side, never on top of another node', async () => {
-    const { page } = s;
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/journeys',
-      headers: auth,
-      payload: { name: 'Palette' },
-    });
-    await page.goto(`${s.url}/journeys/${res.json().id}?token=${TEST_TOKEN}`);
+    const { s, page } = t;
+    await openJourney(s, page, 'Palette');
     const tag = page.getByRole('button', { name: /^Tag contact crm\.tag/ });
     for (let i = 0; i < 4; i++) await tag.click();
     await expect.poll(() => page.locator('.svelte-flow__node').count()).toBe(4);

@@ -1,9 +1,6 @@
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
-import { TEST_TOKEN } from '../support/runtime.js';
+import { describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium, openJourney } from '../support/browser.js';
 
-const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const at = (id: string, type: string, params: object, y = 0) => ({
   id,
   type,
@@ -15,38 +12,17 @@ const at = (id: string, type: string, params: object, y = 0) => ({
 // The draft's problems as a marketer reads them: the server names nodes by id and fields by JSON
 // pointer (`node n1`, `/secret is required`); the editor says the node's title and the field's label.
 describe.skipIf(!hasChromium)('problems in the canvas’s words', () => {
-  let s: EditorSession;
-  let page: Page;
+  const t = editorPagePerTest();
 
-  beforeAll(async () => {
-    s = await openEditor();
-  }, 120_000);
-  afterAll(() => s?.close());
-  beforeEach(async () => {
-    page = await (await s.browser.newContext({ viewport: { width: 1400, height: 850 } })).newPage();
-    page.setDefaultTimeout(10_000);
-  });
-  afterEach(() => page.context().close());
-
-  async function open(name: string, nodes: object[], edges: object[] = []): Promise<string> {
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/journeys',
-      headers: auth,
-      payload: { name, graph: { nodes, edges } },
-    });
-    const id: string = res.json().id;
-    await page.goto(`${s.url}/journeys/${id}?token=${TEST_TOKEN}`);
-    await page.locator('.svelte-flow__node').first().waitFor();
-    return id;
-  }
+  const open = (name: string, nodes: object[], edges: object[] = []) =>
+    openJourney(t.s, t.page, name, { nodes, edges });
 
   const problems = async () => {
-    await page.getByRole('tab', { name: /^Problems/ }).click();
-    const items = page.locator('.problems li');
+    await t.page.getByRole('tab', { name: /^Problems/ }).click();
+    const items = t.page.locator('.problems li');
     return async () => (await items.allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
   };
-  const fieldErrors = (path: string) => page.locator(`[data-path="${path}"] .error-text`);
+  const fieldErrors = (path: string) => t.page.locator(`[data-path="${path}"] .error-text`);
 
   test('the problems list names the node by its title and the field by its label', async () => {
     await open('Titles', [at('hook1', 'core.webhook', {})]);
@@ -65,7 +41,7 @@ describe.skipIf(!hasChromium)('problems in the canvas’s words', () => {
 
   test('a field shows its problem once, without the pointer', async () => {
     await open('Short secret', [at('hook3', 'core.webhook', { secret: 'short' })]);
-    await page.locator('.svelte-flow__node[data-id="hook3"]').click();
+    await t.page.locator('.svelte-flow__node[data-id="hook3"]').click();
     await expect.poll(() => fieldErrors('/secret').allInnerTexts()).toEqual(['must NOT have fewer than 16 characters']);
   });
 
@@ -75,8 +51,8 @@ describe.skipIf(!hasChromium)('problems in the canvas’s words', () => {
       [at('hook4', 'core.webhook', { secret: 'a-secret-of-16-chars' }), at('wait4', 'core.wait', {}, 200)],
       [{ id: 'e4', source: 'hook4', sourceHandle: 'out', target: 'wait4' }],
     );
-    await page.locator('.svelte-flow__node[data-id="wait4"]').click();
-    const inspector = page.locator('.head .error-text');
+    await t.page.locator('.svelte-flow__node[data-id="wait4"]').click();
+    const inspector = t.page.locator('.head .error-text');
     await expect.poll(() => inspector.allInnerTexts()).toEqual(['needs exactly one of duration, until']);
     expect(await fieldErrors('/duration').count()).toBe(0);
     expect(await fieldErrors('/until').count()).toBe(0);

@@ -1,9 +1,8 @@
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
+import { describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium, openJourney } from '../support/browser.js';
 import { TEST_TOKEN } from '../support/runtime.js';
 
-const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+const _auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const at = (id: string, type: string, params: object, y: number) => ({
   id,
   type,
@@ -21,32 +20,14 @@ const hook = at('hook', 'core.webhook', { secret: 'a-secret-of-16-chars' }, 0);
 
 // A test run's steps name each node as the canvas does, by its title, not by its id.
 describe.skipIf(!hasChromium)('a test run’s steps', () => {
-  let s: EditorSession;
-  let page: Page;
-
-  beforeAll(async () => {
-    s = await openEditor();
-  }, 120_000);
-  afterAll(() => s?.close());
-  beforeEach(async () => {
-    page = await (await s.browser.newContext({ viewport: { width: 1400, height: 850 } })).newPage();
-    page.setDefaultTimeout(10_000);
-  });
-  afterEach(() => page.context().close());
+  const t = editorPagePerTest();
 
   async function testRun(name: string, nodes: object[], edges: object[]): Promise<string[]> {
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/journeys',
-      headers: auth,
-      payload: { name, graph: { nodes, edges } },
-    });
-    await page.goto(`${s.url}/journeys/${res.json().id}?token=${TEST_TOKEN}`);
-    await page.locator('.svelte-flow__node').first().waitFor();
-    await page.getByRole('tab', { name: 'Test' }).click();
-    await page.getByLabel('Contact email').fill('ann@example.com');
-    await page.getByRole('button', { name: 'Run test' }).click();
-    const steps = page.getByRole('list', { name: 'Test steps' }).locator(':scope > li > .row > button');
+    await openJourney(t.s, t.page, name, { nodes, edges });
+    await t.page.getByRole('tab', { name: 'Test' }).click();
+    await t.page.getByLabel('Contact email').fill('ann@example.com');
+    await t.page.getByRole('button', { name: 'Run test' }).click();
+    const steps = t.page.getByRole('list', { name: 'Test steps' }).locator(':scope > li > .row > button');
     await expect.poll(() => steps.count()).toBe(nodes.length);
     return steps.allTextContents();
   }
