@@ -1,4 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../engine/config/config.js';
 
@@ -7,6 +7,15 @@ const LOCK_FILE = 'waymark.pid';
 export interface DataDirLock {
   /** Gives the folder up (at the end of the embedded PostgreSQL's stop). */
   release(): void;
+}
+
+/** Creates the data folder; one that cannot be (a file in its path, no permission) names WAYMARK_DATA_DIR. */
+export function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError('WAYMARK_DATA_DIR', `cannot create ${dataDir}: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, chownSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir, makeDataDir } from './data-dir-lock.js';
 import { type PostgresProcess, startPostgresProcess } from './postgres-process.js';
 
 export interface EmbeddedDatabase {
@@ -105,7 +105,7 @@ function prepareForRoot(folder: string): void {
  */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const isRoot = process.getuid?.() === 0;
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDir(dataDir);
   // Before anything else: a second Waymark on this folder must not touch the first one's cluster.
   const lock = lockDataDir(dataDir);
   try {

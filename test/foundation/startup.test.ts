@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
@@ -65,6 +65,15 @@ describe('npm start on the embedded PostgreSQL', () => {
 });
 
 describe('two starts on one data folder', () => {
+  test('a data folder that cannot be made stops start-up naming WAYMARK_DATA_DIR', async () => {
+    const under = path.join(dataDir, 'a-file');
+    writeFileSync(under, '');
+    const bad = start({ PORT: String(await freePort()), WAYMARK_DATA_DIR: path.join(under, 'data'), DATABASE_URL: '' });
+    const code = await new Promise<number | null>((resolve) => bad.child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(bad.output()).toContain(`WAYMARK_DATA_DIR: cannot create ${path.join(under, 'data')}: ENOTDIR`);
+  });
+
   test('a second start on a folder in use stops naming WAYMARK_DATA_DIR, and the first keeps serving', async () => {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'waymark-lock-'));
     try {
@@ -146,7 +155,7 @@ describe('npm run start:server on a DATABASE_URL', () => {
     const tdb = await createTestDatabase();
     try {
       const outputs: string[] = [];
-      const settings = [
+      const settings: Record<string, string>[] = [
         { PUBLIC_URL: 'http://0.0.0.0:3000' },
         { PUBLIC_URL: 'https://waymark.example.com', WAYMARK_SECRET_KEY: 'a-shared-secret-key-0123456789' },
       ];
