@@ -65,6 +65,35 @@ describe('node summaries', () => {
     expect(line('crm.update-contact', { attributes: { plan: 'pro', seats: '3' } })).toBe('Set plan, seats');
   });
 
+  test('a node not set up yet shows no fragments: nothing, or what it does whatever its params', () => {
+    const empty = Object.fromEntries(
+      nodes.filter((n) => n.package.name.startsWith('@waymark/')).map((n) => [n.type, line(n.type, {})]),
+    );
+    const said = Object.entries(empty).filter(([, text]) => text !== '');
+    expect(Object.fromEntries(said)).toEqual({
+      'core.exit': 'End',
+      'core.respond': 'Answer 200',
+      'core.run-failed': 'When a run of any journey fails',
+      'core.webhook': 'When the webhook is called',
+    });
+  });
+
+  test('an email names its template when it has no subject of its own, and its sender once given', () => {
+    expect(line('email.send', { template: 'welcome', from: 'news@example.com' })).toBe(
+      'Template welcome — from news@example.com',
+    );
+    expect(line('email.send', { subject: 'Hi' })).toBe('Hi');
+    expect(line('email.send', { from: 'news@example.com' })).toBe('from news@example.com');
+  });
+
+  test('a date trigger and a lead read whole with what they have', () => {
+    expect(line('core.date', { attribute: 'birthday', at: '09:00' })).toBe('On birthday at 09:00');
+    expect(line('core.date', { attribute: 'renewal', offsetDays: -7, at: '09:00' })).toBe(
+      '-7 days from renewal at 09:00',
+    );
+    expect(line('crm.create-lead', { title: 'Call back' })).toBe('Lead “Call back”');
+  });
+
   test('half-filled params give a shorter line, never an error', () => {
     expect(line('core.condition', {})).toBe('');
     expect(line('core.split', { variants: [{ key: 'a' }] })).toBe('A %');

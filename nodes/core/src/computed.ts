@@ -10,7 +10,7 @@ export default defineNode({
   description: 'Contacts enter when a computed attribute becomes a value (e.g. churnRisk becomes "high").',
   inline: true,
   summary:
-    'When computed {{ attribute }} {% if becomes %}becomes {{ becomes.op }}{% if becomes.value != nil %} {{ becomes.value }}{% endif %}{% else %}changes{% endif %}',
+    '{% if attribute %}When computed {{ attribute }} {% if becomes %}becomes {{ becomes.op }}{% if becomes.value != nil %} {{ becomes.value }}{% endif %}{% else %}changes{% endif %}{% endif %}',
   params: {
     type: 'object',
     properties: {

@@ -6,7 +6,8 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
-  summary: '{% if offsetDays == 0 %}On{% else %}{{ offsetDays }} days from{% endif %} {{ attribute }} at {{ at }}',
+  summary:
+    '{% if attribute %}{% if offsetDays and offsetDays != 0 %}{{ offsetDays }} days from{% else %}On{% endif %} {{ attribute }}{% if at %} at {{ at }}{% endif %}{% endif %}',
   title: 'Date attribute',
   description: 'Enters each contact yearly on a date attribute such as a birthday.',
   inline: true,

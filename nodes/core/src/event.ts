@@ -6,7 +6,7 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
-  summary: 'When {{ event }} happens{% if filter %} with {{ filter | filter }}{% endif %}',
+  summary: '{% if event %}When {{ event }} happens{% if filter %} with {{ filter | filter }}{% endif %}{% endif %}',
   title: 'Contact event',
   description: 'Starts a run when a matching event is stored for a contact.',
   inline: true,

@@ -7,7 +7,8 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
-  summary: "{{ cron }} ({{ timezone | default: 'UTC' }}){% if filter %} for {{ filter | filter }}{% endif %}",
+  summary:
+    "{% if cron %}{{ cron }} ({{ timezone | default: 'UTC' }}){% if filter %} for {{ filter | filter }}{% endif %}{% endif %}",
   title: 'Schedule',
   description: 'At each tick of a cron schedule, every matching contact enters.',
   inline: true,

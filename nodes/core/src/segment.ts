@@ -6,7 +6,8 @@ export default defineNode({
   version: 1,
   kind: 'trigger',
   category: 'Triggers',
-  summary: 'Contacts who become {{ filter | filter }} · checked every {{ every | duration }}',
+  summary:
+    '{% if filter %}Contacts who become {{ filter | filter }}{% if every %} · checked every {{ every | duration }}{% endif %}{% endif %}',
   title: 'Segment entry',
   description: 'Contacts that newly match a filter enter the journey.',
   inline: true,

@@ -6,7 +6,8 @@ export default defineNode({
   version: 1,
   kind: 'wait',
   category: 'Flow',
-  summary: 'Wait {{ timeout | duration }} for {{ event }}{% if filter %} with {{ filter | filter }}{% endif %}',
+  summary:
+    '{% if event %}Wait{% if timeout %} {{ timeout | duration }}{% endif %} for {{ event }}{% if filter %} with {{ filter | filter }}{% endif %}{% endif %}',
   title: 'Wait for event',
   description: 'Waits until the contact does something, or a timeout passes.',
   params: {

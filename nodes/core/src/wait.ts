@@ -7,7 +7,7 @@ export default defineNode({
   kind: 'wait',
   category: 'Flow',
   summary:
-    "{% if duration %}Wait {{ duration | duration }}{% else %}Until {{ until.time }}{% if until.days.size > 0 %} on {{ until.days | join: ', ' }}{% endif %} ({{ until.timezone | default: 'contact' }} time){% endif %}",
+    "{% if duration %}Wait {{ duration | duration }}{% elsif until.time %}Until {{ until.time }}{% if until.days.size > 0 %} on {{ until.days | join: ', ' }}{% endif %} ({{ until.timezone | default: 'contact' }} time){% endif %}",
   title: 'Wait',
   description: 'Waits for a duration or until a time of day in the contact’s time zone.',
   params: {

@@ -18,7 +18,8 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Contacts',
-  summary: "Lead “{{ title }}” for {{ owners | join: ', ' }}",
+  summary:
+    "{% if title %}Lead “{{ title }}”{% if owners.size > 0 %} for {{ owners | join: ', ' }}{% endif %}{% endif %}",
   title: 'Create lead',
   description: 'Creates a lead for a salesperson and optionally emails them.',
   params: {

@@ -7,7 +7,7 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Contacts',
-  summary: "{% if action == 'remove' %}Remove from{% else %}Add to{% endif %} list {{ list }}",
+  summary: "{% if list %}{% if action == 'remove' %}Remove from{% else %}Add to{% endif %} list {{ list }}{% endif %}",
   title: 'List membership',
   description: 'Adds the contact to a list or removes it.',
   inline: true,

@@ -8,7 +8,7 @@ export default defineNode({
   kind: 'action',
   category: 'Contacts',
   summary:
-    "{% if action == 'remove' %}Remove{% else %}Add{% endif %} tag {{ tag }}{% if ttl %} for {{ ttl | duration }}{% endif %}",
+    "{% if tag %}{% if action == 'remove' %}Remove{% else %}Add{% endif %} tag {{ tag }}{% if ttl %} for {{ ttl | duration }}{% endif %}{% endif %}",
   title: 'Tag contact',
   description: 'Adds or removes a tag; an added tag may expire.',
   inline: true,

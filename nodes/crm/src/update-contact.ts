@@ -7,7 +7,8 @@ export default defineNode({
   version: 1,
   kind: 'action',
   category: 'Contacts',
-  summary: 'Set {% for a in attributes %}{{ a[0] }}{% unless forloop.last %}, {% endunless %}{% endfor %}',
+  summary:
+    "{% capture set %}{% for a in attributes %}{{ a[0] }}{% unless forloop.last %}, {% endunless %}{% endfor %}{% endcapture %}{% if set != '' %}Set {{ set }}{% endif %}",
   title: 'Update contact',
   description: 'Sets attributes on the contact, each from a template.',
   inline: true,

@@ -23,7 +23,8 @@ export default defineNode({
   kind: 'action',
   sendsMessages: true,
   category: 'Channels',
-  summary: '{{ subject }} — from {{ from }}',
+  summary:
+    '{% if subject %}{{ subject }}{% elsif template %}Template {{ template }}{% endif %}{% if from %}{% if subject or template %} — {% endif %}from {{ from }}{% endif %}',
   title: 'Send email',
   description: 'Sends an email to the contact, within consent, caps and quiet hours.',
   params: {
