@@ -14,6 +14,7 @@ function start(env: Record<string, string>, mode = 'start'): { child: ChildProce
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   return exited;
@@ -65,6 +66,9 @@ describe('npm start on the embedded PostgreSQL', () => {
 });
 
 describe('two starts on one data folder', () => {
+  // Stopped whatever a test's assertions say, or a failed one leaves a Waymark running.
+  const started: ChildProcess[] = [];
+
   test('a data folder that cannot be made stops start-up naming WAYMARK_DATA_DIR', async () => {
     const under = path.join(dataDir, 'a-file');
     writeFileSync(under, '');
@@ -79,9 +83,11 @@ describe('two starts on one data folder', () => {
     try {
       const port = await freePort();
       const first = start({ PORT: String(port), WAYMARK_DATA_DIR: folder, DATABASE_URL: '' });
+      started.push(first.child);
       await waitHealthy(port);
 
       const second = start({ PORT: String(await freePort()), WAYMARK_DATA_DIR: folder, DATABASE_URL: '' });
+      started.push(second.child);
       const code = await new Promise<number | null>((resolve) => second.child.once('exit', resolve));
       expect(code).toBe(1);
       expect(second.output()).toContain(
@@ -94,6 +100,7 @@ describe('two starts on one data folder', () => {
       expect(await stop(first.child)).toBe(0);
       expect(existsSync(path.join(folder, 'waymark.pid'))).toBe(false);
     } finally {
+      await Promise.all(started.splice(0).map(stop));
       rmSync(folder, { recursive: true, force: true });
     }
   }, 180_000);
@@ -104,6 +111,7 @@ describe('two starts on one data folder', () => {
       const port = await freePort();
       const env = { PORT: String(port), WAYMARK_DATA_DIR: folder, DATABASE_URL: '' };
       const killed = start(env);
+      started.push(killed.child);
       await waitHealthy(port);
       const token = /\n\s+(wm_\S+)\n/.exec(killed.output())?.[1] ?? '';
       const orphan = Number(readFileSync(path.join(folder, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -113,6 +121,7 @@ describe('two starts on one data folder', () => {
       expect(isAlive(orphan)).toBe(true);
 
       const next = start(env);
+      started.push(next.child);
       await waitHealthy(port);
       expect(next.output()).toMatch(/stopping an orphaned embedded PostgreSQL/);
       expect(next.output()).not.toMatch(/admin API token/);
@@ -123,6 +132,7 @@ describe('two starts on one data folder', () => {
       expect(res.status).toBe(200);
       expect(await stop(next.child)).toBe(0);
     } finally {
+      await Promise.all(started.splice(0).map(stop));
       rmSync(folder, { recursive: true, force: true });
     }
   }, 180_000);
