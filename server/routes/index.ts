@@ -10,6 +10,7 @@ import { eventsRoutes } from './contacts/events.js';
 import { contactImportRoutes } from './contacts/import.js';
 import { leadsRoutes } from './contacts/leads.js';
 import { contactMergesRoutes } from './contacts/merges.js';
+import { contactPrivacyRoutes } from './contacts/privacy.js';
 import { contactQualityRoutes } from './contacts/quality.js';
 import { contactSubscriptionsRoutes } from './contacts/subscriptions.js';
 import { tagsListsRoutes } from './contacts/tags-lists.js';
@@ -54,6 +55,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(inboundRoutes);
   await app.register(providerHooksRoutes);
   await app.register(contactsRoutes);
+  await app.register(contactPrivacyRoutes);
   await app.register(contactImportRoutes);
   await app.register(contactSubscriptionsRoutes);
   await app.register(contactMergesRoutes);
