@@ -13,6 +13,7 @@ export const ERROR_STATUSES: Record<string, number> = {
   journey_paused: 409,
   conflict: 409,
   package_in_use: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_graph: 422,

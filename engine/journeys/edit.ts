@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { JourneyStatus } from '../db/tables/journeys.js';
 import { inTransaction, type WithinChange } from '../db/transaction.js';
 import type { JourneyGraph, JourneySettings } from '../graph/types.js';
-import { journeyArchived, journeyNotFound } from './errors.js';
+import { draftMoved, journeyArchived, journeyNotFound } from './errors.js';
 import { findJourney, type Journey, type JourneyRow, type JourneySummary, toSummary, withDefaults } from './journey.js';
 
 const EMPTY_GRAPH: JourneyGraph = { nodes: [], edges: [] };
@@ -105,7 +105,8 @@ export async function updateJourney(
   patch: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] },
   onUpdated?: WithinChange,
 ): Promise<Journey> {
-  await db.transaction().execute(async (trx) => {
+  // The answer is read before commit: its draft revision (the ETag) is this change's, never a later one's.
+  return db.transaction().execute(async (trx) => {
     const row = await lockJourney(trx, workspaceId, id);
     await trx
       .updateTable('journeys')
@@ -113,15 +114,18 @@ export async function updateJourney(
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.tags !== undefined ? { tags: distinct(patch.tags) } : {}),
         ...(patch.settings
-          ? { draft_settings: JSON.stringify(withDefaults({ ...row.draft_settings, ...patch.settings })) }
+          ? {
+              draft_settings: JSON.stringify(withDefaults({ ...row.draft_settings, ...patch.settings })),
+              draft_revision: row.draft_revision + 1,
+            }
           : {}),
         updated_at: sql`now()`,
       })
       .where('id', '=', id)
       .execute();
     await onUpdated?.(trx);
+    return found(trx, workspaceId, id);
   });
-  return found(db, workspaceId, id);
 }
 
 /**
@@ -129,6 +133,8 @@ export async function updateJourney(
  * only publishing validates them. `onSaved` runs inside the save's transaction with the draft
  * graph it replaced, read under the journey's lock: what the caller writes of the change (its
  * audit entry) commits with it, and of two saves at once the later sees the earlier's draft.
+ * With `ifRevisions`, the draft is saved only while its revision is one of them (checked under
+ * that lock, so of two saves naming the same revision one wins); else precondition_failed.
  */
 export async function saveDraft(
   db: Kysely<Database>,
@@ -136,21 +142,25 @@ export async function saveDraft(
   id: string,
   draft: { graph: JourneyGraph; settings?: Partial<JourneySettings> },
   onSaved?: WithinChange<JourneyGraph>,
+  ifRevisions?: readonly number[],
 ): Promise<Journey> {
-  await db.transaction().execute(async (trx) => {
-    const { draft_graph: previous } = await lockJourney(trx, workspaceId, id);
+  return db.transaction().execute(async (trx) => {
+    const { draft_graph: previous, draft_revision: revision } = await lockJourney(trx, workspaceId, id);
+    if (ifRevisions && !ifRevisions.includes(revision)) throw draftMoved(id, revision);
     await trx
       .updateTable('journeys')
       .set({
         draft_graph: JSON.stringify(draft.graph),
         ...(draft.settings ? { draft_settings: JSON.stringify(withDefaults(draft.settings)) } : {}),
+        draft_revision: revision + 1,
         updated_at: sql`now()`,
       })
       .where('id', '=', id)
       .execute();
     await onSaved?.(trx, previous);
+    // Read before commit, as updateJourney's: the answer and its ETag are this save's.
+    return found(trx, workspaceId, id);
   });
-  return found(db, workspaceId, id);
 }
 
 /** Reads a journey or throws not_found. */

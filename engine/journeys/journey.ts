@@ -11,6 +11,8 @@ export interface Journey {
   publishedVersion: number | null;
   tags: string[];
   draft: { graph: JourneyGraph; settings: JourneySettings };
+  /** Which save of the draft this is (not in the answer's body: its ETag, server/README.md). */
+  draftRevision: number;
   versions: { version: number; publishedAt: string }[];
   createdAt: string;
   updatedAt: string;
@@ -80,6 +82,7 @@ export async function findJourney(db: Kysely<Database>, workspaceId: string, id:
   return {
     ...toSummary(row),
     draft: { graph: row.draft_graph, settings: shownSettings(row.draft_settings) },
+    draftRevision: row.draft_revision,
     versions: versions.map((v) => ({ version: v.version, publishedAt: iso(v.published_at) })),
     createdAt: iso(row.created_at),
     archivedAt: row.archived_at ? iso(row.archived_at) : null,

@@ -42,6 +42,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'forbidden: the role or token scopes lack the route’s permission (`details[0].permission`), or the credential may not be used from here; csrf_failed: a cookie request without its X-CSRF-Token, or a foreign Origin',
   404: 'not_found: unknown id or route, or an X-Waymark-Workspace the principal is no member of',
   409: 'conflict, journey_paused or package_in_use: the request clashes with the current state',
+  412: 'precondition_failed: the request’s If-Match names a revision that is no longer current; nothing was changed',
   413: 'payload_too_large: the body is over the route’s limit',
   415: 'unsupported_media_type: the route does not take this Content-Type',
   422: 'invalid_graph, schema_mismatch or invalid_package: `details` list every problem',

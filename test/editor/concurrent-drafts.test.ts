@@ -5,7 +5,8 @@ import { hookThenTag } from './canvas-fixtures.js';
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 // Two tabs (or two people) on one draft: the API's draft PUT keeps whatever comes last, so the
-// editor checks before each autosave that the draft is still the one it opened.
+// editor checks before each autosave that the draft is still the one it opened, and sends the
+// ETag it read as If-Match so a save crossing that check is refused by the server.
 describe.skipIf(!hasChromium)('a draft changed elsewhere while open', () => {
   const t = editorPagePerTest();
 
@@ -46,6 +47,19 @@ describe.skipIf(!hasChromium)('a draft changed elsewhere while open', () => {
   test('an edit here does not overwrite one saved elsewhere, and says so', async () => {
     const id = await open('Held back');
     await elsewhere(id, 'theirs');
+    await editTag('mine');
+    await expect.poll(saveState).toBe('Not saved: changed elsewhere');
+    expect(await draftTag(id)).toBe('theirs');
+  });
+
+  test('a save elsewhere landing between this tab’s check and its save is refused, and says so', async () => {
+    const id = await open('Crossed');
+    // The other tab saves just as this tab's PUT leaves, after its check read the draft unchanged:
+    // the PUT's If-Match names the revision before theirs, and the server answers 412.
+    await t.page.route('**/api/journeys/*/draft', async (route) => {
+      await elsewhere(id, 'theirs');
+      await route.continue();
+    });
     await editTag('mine');
     await expect.poll(saveState).toBe('Not saved: changed elsewhere');
     expect(await draftTag(id)).toBe('theirs');

@@ -14,6 +14,8 @@ export interface JourneysTable {
   status: Generated<JourneyStatus>;
   draft_graph: Json<JourneyGraph>;
   draft_settings: Json<JourneySettings>;
+  /** Counts the draft's changes (graph or settings): the ETag of the journey answers. */
+  draft_revision: Generated<number>;
   published_version: number | null;
   /** Labels to file the journey under (deduplicated, in the order given). */
   tags: ColumnType<string[], string[] | undefined, string[]>;

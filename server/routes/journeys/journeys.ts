@@ -16,6 +16,7 @@ import { versionNumber } from '../../schemas/version-number.js';
 import { readableGraph } from '../../teams/access/journey-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { auditWithin, publishedDetails } from '../../teams/audit/audit.js';
+import { ifMatchRevisions, withDraftEtag } from './draft-etag.js';
 import * as s from './schemas.js';
 
 type IdParams = { id: string };
@@ -76,14 +77,14 @@ export async function journeysRoutes(app: FastifyInstance) {
     {
       bodyLimit: GRAPH_BODY_LIMIT,
       config: { bodyCheck: checkSettings },
-      schema: { tags, body: s.createBody, response: { 201: s.journeySchema, ...errorResponses(400, 413) } },
+      schema: { tags, body: s.createBody, response: { 201: s.taggedJourneySchema, ...errorResponses(400, 413) } },
     },
     async (request, reply) => {
       const { template, ...body } = request.body;
       const made = await createJourney(db, workspaceOf(request), fromTemplate(body, template), (trx, id) =>
         auditWithin(request, trx, { object: id }),
       );
-      return reply.code(201).send(made);
+      return reply.code(201).send(withDraftEtag(reply, made));
     },
   );
 
@@ -108,24 +109,26 @@ export async function journeysRoutes(app: FastifyInstance) {
 
   const one = { tags, params: s.journeyIdParams };
   // 409: a change to an archived journey; reading one answers it as it is.
-  const journeyAnswer = { 200: s.journeySchema, ...errorResponses(400, 404, 409) };
+  const journeyAnswer = { 200: s.taggedJourneySchema, ...errorResponses(400, 404, 409) };
 
   app.get<{ Params: IdParams }>(
     '/api/journeys/:id',
-    { schema: { ...one, response: { 200: s.journeySchema, ...errorResponses(400, 404) } } },
-    async (request) => {
+    { schema: { ...one, response: { 200: s.taggedJourneySchema, ...errorResponses(400, 404) } } },
+    async (request, reply) => {
       const journey = await getJourney(db, workspaceOf(request), request.params.id);
-      return { ...journey, draft: { ...journey.draft, graph: readableGraph(request, registry, journey.draft.graph) } };
+      const readable = { ...journey.draft, graph: readableGraph(request, registry, journey.draft.graph) };
+      return withDraftEtag(reply, { ...journey, draft: readable });
     },
   );
 
   app.patch<{ Params: IdParams; Body: { name?: string; settings?: Partial<JourneySettings>; tags?: string[] } }>(
     '/api/journeys/:id',
     { config: { bodyCheck: checkSettings }, schema: { ...one, body: s.patchBody, response: journeyAnswer } },
-    async (request) => {
-      return updateJourney(db, workspaceOf(request), request.params.id, request.body, (trx) =>
+    async (request, reply) => {
+      const journey = await updateJourney(db, workspaceOf(request), request.params.id, request.body, (trx) =>
         auditWithin(request, trx),
       );
+      return withDraftEtag(reply, journey);
     },
   );
 
@@ -138,18 +141,34 @@ export async function journeysRoutes(app: FastifyInstance) {
     },
   );
 
-  app.put<{ Params: IdParams; Body: { graph: JourneyGraph; settings?: Partial<JourneySettings> } }>(
+  app.put<{
+    Params: IdParams;
+    Headers: { 'if-match'?: string };
+    Body: { graph: JourneyGraph; settings?: Partial<JourneySettings> };
+  }>(
     '/api/journeys/:id/draft',
     {
       bodyLimit: GRAPH_BODY_LIMIT,
       config: { bodyCheck: checkSettings },
-      schema: { ...one, body: s.draftBody, response: journeyAnswer },
+      schema: {
+        ...one,
+        headers: s.draftHeaders,
+        body: s.draftBody,
+        response: { ...journeyAnswer, ...errorResponses(412) },
+      },
     },
-    async (request) => {
+    async (request, reply) => {
       const { graph } = request.body;
-      return saveDraft(db, workspaceOf(request), request.params.id, request.body, (trx, previous) =>
-        auditWithin(request, trx, { details: { diff: diffGraphs(previous, graph) } }),
+      const ifRevisions = ifMatchRevisions(request.headers['if-match']);
+      const saved = await saveDraft(
+        db,
+        workspaceOf(request),
+        request.params.id,
+        request.body,
+        (trx, previous) => auditWithin(request, trx, { details: { diff: diffGraphs(previous, graph) } }),
+        ifRevisions,
       );
+      return withDraftEtag(reply, saved);
     },
   );
 
@@ -221,8 +240,12 @@ export async function journeysRoutes(app: FastifyInstance) {
     app.post<{ Params: IdParams }>(
       `/api/journeys/:id/${action}`,
       { schema: { ...one, response: journeyAnswer } },
-      async (request) =>
-        setPaused(db, workspaceOf(request), request.params.id, action === 'pause', (trx) => auditWithin(request, trx)),
+      async (request, reply) => {
+        const journey = await setPaused(db, workspaceOf(request), request.params.id, action === 'pause', (trx) =>
+          auditWithin(request, trx),
+        );
+        return withDraftEtag(reply, journey);
+      },
     );
   }
 

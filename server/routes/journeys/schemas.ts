@@ -108,6 +108,26 @@ export const journeySchema = {
   required: [...journeySummarySchema.required, 'draft', 'versions', 'createdAt', 'archivedAt'],
 } as const;
 
+/** A journey answer with its ETag: the draft's revision, to send back as If-Match (server/README.md). */
+export const taggedJourneySchema = {
+  ...journeySchema,
+  headers: {
+    ETag: { type: 'string', description: 'the draft’s revision, e.g. "3"; send it as If-Match to save only over it' },
+  },
+} as const;
+
+/** The optional precondition of a draft save (RFC 9110 13.1.1). */
+export const draftHeaders = {
+  type: 'object',
+  properties: {
+    'if-match': {
+      type: 'string',
+      description:
+        'save only while the draft is still this revision (an ETag of a journey answer), else 412 precondition_failed; `*`: always',
+    },
+  },
+} as const;
+
 export const versionSchema = {
   type: 'object',
   properties: {

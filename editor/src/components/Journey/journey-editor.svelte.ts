@@ -109,10 +109,10 @@ export class JourneyEditor {
   async load(id: string): Promise<void> {
     this.#loaded = false;
     try {
-      const journey = await this.api.get<Journey>(`/api/journeys/${id}`);
+      const { body: journey, etag } = await this.api.tagged<Journey>('GET', `/api/journeys/${id}`);
       const flow = toFlow(journey.draft?.graph ?? { nodes: [], edges: [] });
       this.journey = journey;
-      this.#guard.knows(journey);
+      this.#guard.knows(journey, etag);
       this.saveError = null;
       this.settings = journey.draft?.settings ?? {};
       this.nodes = flow.nodes;
@@ -147,24 +147,32 @@ export class JourneyEditor {
     if (!this.#loaded || this.readOnly || key === this.#lastSaved) return;
     this.saveStatus = 'saving';
     try {
-      if (!overwrite && !(await this.#guard.unchanged(this.id))) {
-        this.saveStatus = 'conflict';
-        this.saveError = 'Someone changed this draft in another tab or session since it was opened here.';
-        return;
-      }
+      if (!overwrite && !(await this.#guard.unchanged(this.id))) return this.#changedElsewhere();
       const body = { graph: JSON.parse(this.graphJson), settings: this.settings };
-      const saved = await this.api.put<Journey | undefined>(`/api/journeys/${this.id}/draft`, body);
-      this.#guard.knows(saved?.draft ? saved : { ...(this.journey as Journey), draft: body });
+      // Keep mine (`overwrite`) saves over whatever is there: no If-Match.
+      const ifMatch = overwrite ? undefined : this.#guard.etag;
+      const saved = await this.api.tagged<Journey | undefined>('PUT', `/api/journeys/${this.id}/draft`, {
+        body,
+        ifMatch,
+      });
+      this.#guard.knows(saved.body?.draft ? saved.body : { ...(this.journey as Journey), draft: body }, saved.etag);
       this.#lastSaved = key;
       this.saveError = null;
       this.saveProblems = [];
       this.saveStatus = this.#saveKey === key ? 'saved' : 'pending';
       void this.validate(true);
     } catch (error) {
+      // 412: a save elsewhere landed between the check above and this PUT.
+      if (error instanceof ApiError && error.code === 'precondition_failed') return this.#changedElsewhere();
       this.saveStatus = 'error';
       this.saveError = errorMessage(error);
       this.saveProblems = error instanceof ApiError ? error.details : [];
     }
+  }
+
+  #changedElsewhere(): void {
+    this.saveStatus = 'conflict';
+    this.saveError = 'Someone changed this draft in another tab or session since it was opened here.';
   }
 
   /** Validates the saved draft; `quiet` runs after each save and keeps errors pinned as you edit. */

@@ -17,6 +17,12 @@ export class ApiError extends Error {
 
 type Query = Record<string, string | number | undefined | null>;
 
+/** An answer with its ETag (null when the server sent none). */
+export interface Tagged<T> {
+  body: T;
+  etag: string | null;
+}
+
 /** A thin fetch wrapper: JSON in and out, bearer token, 401 hands control back to the session. */
 export class Api {
   constructor(private readonly session: Session) {}
@@ -42,6 +48,16 @@ export class Api {
   }
 
   /**
+   * A request whose answer's ETag is kept; `ifMatch` is sent as If-Match, so the server refuses
+   * with 412 `precondition_failed` what no longer applies to the revision it names.
+   */
+  async tagged<T>(method: 'GET' | 'PUT', path: string, options: { body?: unknown; ifMatch?: string } = {}) {
+    const headers: Record<string, string> = options.ifMatch === undefined ? {} : { 'If-Match': options.ifMatch };
+    const res = await this.send(method, path, options.body, undefined, headers);
+    return { body: (await answer(res)) as T, etag: res.headers.get('ETag') } satisfies Tagged<T>;
+  }
+
+  /**
    * The websocket URL of the live feed. Browsers send no headers on a websocket, so it carries
    * a single-use ticket that expires in a minute, never the token itself.
    */
@@ -57,7 +73,17 @@ export class Api {
     body?: unknown,
     raw?: { body: Blob; contentType: string },
   ): Promise<T> {
-    const headers: Record<string, string> = {};
+    return (await answer(await this.send(method, path, body, raw))) as T;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: { body: Blob; contentType: string },
+    extra: Record<string, string> = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...extra };
     // A token decides when there is one; otherwise the session cookie, with its CSRF token.
     if (this.session.token) headers.Authorization = `Bearer ${this.session.token}`;
     else if (method !== 'GET' && this.session.csrfToken) headers['X-CSRF-Token'] = this.session.csrfToken;
@@ -79,11 +105,16 @@ export class Api {
       this.session.reject();
       throw new ApiError(401, 'unauthorized', 'The API token or session was refused');
     }
-    const text = await res.text();
-    const data: unknown = text ? safeJson(text) : undefined;
-    if (!res.ok) throw toError(res.status, data);
-    return data as T;
+    return res;
   }
+}
+
+/** The answer's JSON (or text), or its error thrown as an ApiError. */
+async function answer(res: Response): Promise<unknown> {
+  const text = await res.text();
+  const data: unknown = text ? safeJson(text) : undefined;
+  if (!res.ok) throw toError(res.status, data);
+  return data;
 }
 
 function withQuery(path: string, query?: Query): string {
