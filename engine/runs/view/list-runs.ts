@@ -46,6 +46,26 @@ export async function withContactEmail<R extends RunView>(
   return { ...run, contactEmail: run.contactId ? (emails.get(run.contactId) ?? null) : null };
 }
 
+/** Which runs `listRuns` answers, a page at a time (`GET /api/runs`'s query). */
+export interface RunFilter {
+  journeyId?: string;
+  /** With `journeyId`: only runs of this version. */
+  version?: number;
+  contactId?: string;
+  status?: RunStatus;
+  /** Failed runs whose failure is at this node / has this code (a trailing `*`: a prefix). */
+  nodeId?: string;
+  code?: string;
+  /** Runs with a step at this node (a canvas count): in `stepStatus`, and/or that left by `output`. */
+  step?: string;
+  stepStatus?: StepView['status'];
+  output?: string;
+  /** Part of the contact's email or external id, any case. */
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
 /**
  * Newest runs first, filtered; `cursor` is the id of the last run of the previous page
  * (keyset paging on (started_at, id), so pages stay stable as runs start).
@@ -53,24 +73,7 @@ export async function withContactEmail<R extends RunView>(
 export async function listRuns(
   db: Kysely<Database>,
   workspaceId: string,
-  filter: {
-    journeyId?: string;
-    /** With `journeyId`: only runs of this version. */
-    version?: number;
-    contactId?: string;
-    status?: RunStatus;
-    /** Failed runs whose failure is at this node / has this code (a trailing `*`: a prefix). */
-    nodeId?: string;
-    code?: string;
-    /** Runs with a step at this node (a canvas count): in `stepStatus`, and/or that left by `output`. */
-    step?: string;
-    stepStatus?: StepView['status'];
-    output?: string;
-    /** Part of the contact's email or external id, any case. */
-    q?: string;
-    limit: number;
-    cursor?: string;
-  },
+  filter: RunFilter,
   /** Whether each run carries its contact's email (`contactEmail`): only for a reader of contacts. */
   show: { contactEmails: boolean } = { contactEmails: true },
 ): Promise<{ runs: RunView[]; nextCursor: string | null }> {

@@ -1,10 +1,9 @@
 import { ValidationError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
-import type { RunStatus } from '../../../engine/db/tables/runs.js';
 import { cancelRun } from '../../../engine/runs/cancel-run.js';
 import { retryRun } from '../../../engine/runs/failures/retry-run.js';
-import { listRuns, withContactEmail } from '../../../engine/runs/view/list-runs.js';
+import { listRuns, type RunFilter, withContactEmail } from '../../../engine/runs/view/list-runs.js';
 import { getRun, type RunView } from '../../../engine/runs/view/run-view.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
@@ -93,22 +92,7 @@ export async function runsRoutes(app: FastifyInstance) {
   const shown = <R extends RunView>(request: FastifyRequest, run: R): Promise<R> | R =>
     mayReadContacts(request) ? withContactEmail(db, workspaceOf(request), run) : run;
 
-  app.get<{
-    Querystring: {
-      journeyId?: string;
-      version?: number;
-      contactId?: string;
-      status?: RunStatus;
-      nodeId?: string;
-      code?: string;
-      step?: string;
-      stepStatus?: 'completed' | 'failed' | 'waiting';
-      output?: string;
-      q?: string;
-      limit: number;
-      cursor?: string;
-    };
-  }>(
+  app.get<{ Querystring: RunFilter }>(
     '/api/runs',
     {
       schema: {
