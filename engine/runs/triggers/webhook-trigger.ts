@@ -6,22 +6,16 @@ import {
   type TriggerRequest,
   WaymarkError,
 } from '@waymark/sdk';
-import type { ContactIdentity } from '../../contacts/identity/bind.js';
 import type { Runtime } from '../../runtime.js';
+import type { KeyedStart } from '../webhook/keyed-starts.js';
 import { type TriggerPlace, triggerContext } from './context.js';
 import { TriggerFailedError } from './errors.js';
 import { contactProblem, identityOfContact, isPayload } from './starts.js';
 
-/** One run a package webhook trigger asked for, checked. */
-export interface CheckedStart {
-  payload: JsonObject;
-  identity: ContactIdentity | null;
-  idempotencyKey: string | null;
-}
-
 /** A package webhook trigger's answer, checked: the runs to start and the HTTP answer it chose. */
 export interface HandledCall {
-  starts: CheckedStart[];
+  /** The runs it asked for, checked. */
+  starts: KeyedStart[];
   response: { status?: number; body?: JsonValue } | null;
 }
 

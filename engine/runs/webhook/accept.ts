@@ -1,23 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, type JsonObject } from '@waymark/sdk';
+import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { bindContact, type ContactIdentity, normalizeIdentity } from '../../contacts/identity/bind.js';
+import { type ContactIdentity, normalizeIdentity } from '../../contacts/identity/bind.js';
 import type { Database } from '../../db/database.js';
 import type { Dispatch, JobDispatcher } from '../dispatch.js';
-import { type CallResult, type InsertRunsResult, insertRuns } from '../entry/insert-runs.js';
-import { triggerOutputOf } from '../versions.js';
-import { answerFor, type CallOutcome, type WebhookAnswer, WebhookIntake } from './intake.js';
+import { type WebhookAnswer, WebhookIntake } from './intake.js';
+import { answerOf, startGroup } from './keyed-starts.js';
+import { NO_DISPATCH, startOne } from './start-one.js';
 import { identityOf, StaleWebhookTargetError, type WebhookTarget } from './webhook.js';
-
-// A repeat of a key whose first call is in progress in another process waits for its row
-// lock this long with a connection, then gives the connection back and tries again after a
-// pause (20 ms, doubling up to 250 ms) for up to KEY_WAIT_MS in all, then gets 409. Holding a
-// pooled connection for the whole wait (3 s) left none for other calls: they got 503.
-const KEY_LOCK_TIMEOUT = '20ms';
-const KEY_WAIT_MS = 2_000;
-const IN_PROGRESS = 'a call with this Idempotency-Key is in progress; retry';
-
-const NOTHING: Dispatch = { stepIds: [], notices: [] };
 
 /**
  * Starts the runs webhook calls ask for, with their contact binding and their
@@ -143,148 +132,18 @@ export class WebhookAccepter {
   }
 
   /** A keyed call against other processes' calls with the same key: 409 if theirs stays in progress. */
-  #keyed(
+  async #keyed(
     target: WebhookTarget,
     raw: ContactIdentity | null,
     payload: JsonObject,
     idempotencyKey: string,
   ): Promise<{ answer: WebhookAnswer; dispatch: Dispatch }> {
-    return whileKeysLocked(() =>
-      this.db.transaction().execute(async (trx) => {
-        await lockBriefly(trx);
-        const first = await claimKey(trx, target, idempotencyKey);
-        if (first) return { answer: first, dispatch: NOTHING };
-        await lockAsUsual(trx);
-        const { outcome, dispatch } = await startOne(trx, target, raw, payload);
-        if (!('answer' in outcome)) throw new StaleWebhookTargetError();
-        await keepAnswer(trx, target, idempotencyKey, outcome.answer);
-        return { answer: outcome.answer, dispatch };
-      }),
-    );
+    const { answers, dispatch } = await startGroup(this.db, target, [{ identity: raw, payload, idempotencyKey }]);
+    return { answer: answers[0] as WebhookAnswer, dispatch: dispatch[0] ?? NO_DISPATCH };
   }
-}
-
-/**
- * What `attempt` (a transaction that claims idempotency keys, `lockBriefly`) comes to, tried
- * again while a key it claims is locked by a call in progress elsewhere; 409 `conflict` when
- * that call is still in progress after KEY_WAIT_MS.
- */
-export async function whileKeysLocked<T>(attempt: () => Promise<T>): Promise<T> {
-  const until = Date.now() + KEY_WAIT_MS;
-  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if ((error as { code?: string }).code !== '55P03') throw error;
-      if (Date.now() + pause > until) throw new ConflictError(IN_PROGRESS, { cause: error });
-    }
-    await sleep(pause);
-  }
-}
-
-/** Makes a key's row lock held by another transaction fail this one at once (55P03) rather than wait with its connection. */
-export async function lockBriefly(trx: Kysely<Database>): Promise<void> {
-  await sql`set local lock_timeout = ${sql.lit(KEY_LOCK_TIMEOUT)}`.execute(trx);
-}
-
-/** Ends `lockBriefly` once the keys are claimed: the call's own writes (its contact, its run) wait for their locks as any call's do. */
-export async function lockAsUsual(trx: Kysely<Database>): Promise<void> {
-  await sql`set local lock_timeout to default`.execute(trx);
-}
-
-/**
- * Claims `idempotencyKey` for a call in `trx`: null when it is this call's to answer, else the
- * first answer given under it within 24 hours (a replay). Throws 55P03 while the key is
- * locked, 409 when its first call never finished.
- */
-export async function claimKey(
-  trx: Kysely<Database>,
-  target: WebhookTarget,
-  idempotencyKey: string,
-): Promise<WebhookAnswer | null> {
-  const claimed = await sql<{ key: string }>`
-      insert into webhook_keys (journey_id, node_id, key) values (${target.journeyId}, ${target.node.id}, ${idempotencyKey})
-      on conflict (journey_id, node_id, key) do update set created_at = now(), status_code = null, response = null
-        where webhook_keys.created_at < now() - interval '24 hours'
-      returning key
-    `.execute(trx);
-  if (claimed.rows.length) return null;
-  const first = await trx
-    .selectFrom('webhook_keys')
-    .select(['status_code', 'response'])
-    .where('journey_id', '=', target.journeyId)
-    .where('node_id', '=', target.node.id)
-    .where('key', '=', idempotencyKey)
-    .executeTakeFirst();
-  if (!first?.status_code) throw new ConflictError(IN_PROGRESS);
-  return answerOf(first);
-}
-
-/** Keeps the answer a claimed key's call was given: a repeat within 24 hours gets it again. */
-export async function keepAnswer(
-  trx: Kysely<Database>,
-  target: WebhookTarget,
-  idempotencyKey: string,
-  answer: WebhookAnswer,
-): Promise<void> {
-  await trx
-    .updateTable('webhook_keys')
-    .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
-    .where('journey_id', '=', target.journeyId)
-    .where('node_id', '=', target.node.id)
-    .where('key', '=', idempotencyKey)
-    .execute();
-}
-
-/**
- * One call's run, on its own: bound to the payload's contact, found in the same statement or
- * created first when new; an identity no single contact holds whole, or one with a time zone
- * to store (the statement writes no contact), is bound (`bindContact`) and the run started
- * with its id.
- */
-export async function startOne(
-  db: Kysely<Database>,
-  target: WebhookTarget,
-  raw: ContactIdentity | null,
-  payload: JsonObject,
-): Promise<{ outcome: CallOutcome; dispatch: Dispatch }> {
-  const identity = raw ? normalizeIdentity(raw) : null;
-  const base = {
-    version: target.version,
-    triggerNodeId: target.node.id,
-    output: triggerOutputOf(target.version, target.node.id),
-    onlyIfLive: true,
-    dispatch: true,
-  };
-  let started: InsertRunsResult | null = null;
-  let call: CallResult | undefined;
-  if (identity?.timezone === undefined) {
-    started = await insertRuns(db, { ...base, contacts: { calls: [{ identity, trigger: payload }] } });
-    call = started.calls[0];
-  }
-  if (raw && (!started || (started.live && call && !call.bound))) {
-    started = await insertRuns(db, {
-      ...base,
-      contacts: {
-        ids: [
-          await bindContact(db, target.workspaceId, raw, { autoMerge: target.version.settings.autoMerge !== false }),
-        ],
-      },
-      trigger: payload,
-    });
-    const runId = started.runIds[0] ?? null;
-    call = { runId, bound: true, skipped: runId ? null : started.capped > 0 ? 'entry-cap' : 'reentry' };
-  }
-  if (!started?.live || !call) return { outcome: { stale: true }, dispatch: NOTHING };
-  return { outcome: { answer: answerFor(call.runId, call.skipped) }, dispatch: started.dispatch };
 }
 
 /** The key of a keyed call in `#keysInProgress`. */
 function keyId(target: WebhookTarget, idempotencyKey: string): string {
   return JSON.stringify([target.journeyId, target.node.id, idempotencyKey]);
-}
-
-/** A stored first answer, given again. */
-function answerOf(first: { status_code: number | null; response: unknown }): WebhookAnswer {
-  return { statusCode: first.status_code as 200 | 202, body: first.response as WebhookAnswer['body'], replayed: true };
 }

@@ -12,11 +12,11 @@ import { isUuid } from '../../../engine/db/ids.js';
 import { tracer } from '../../../engine/observability/trace-context.js';
 import { dispatcherFor } from '../../../engine/runs/dispatch.js';
 import { TriggerFailedError } from '../../../engine/runs/triggers/errors.js';
-import { startGroup } from '../../../engine/runs/triggers/start-group.js';
 import { type HandledCall, handleWebhookTrigger } from '../../../engine/runs/triggers/webhook-trigger.js';
 import { WebhookAccepter } from '../../../engine/runs/webhook/accept.js';
 import { ResponseAwaiter } from '../../../engine/runs/webhook/await-response.js';
 import type { WebhookAnswer } from '../../../engine/runs/webhook/intake.js';
+import { startGroup } from '../../../engine/runs/webhook/keyed-starts.js';
 import { enforceWebhookRateLimit } from '../../../engine/runs/webhook/rate-limit.js';
 import {
   StaleWebhookTargetError,

@@ -1,0 +1,55 @@
+import type { JsonObject } from '@waymark/sdk';
+import type { Kysely } from 'kysely';
+import { bindContact, type ContactIdentity, normalizeIdentity } from '../../contacts/identity/bind.js';
+import type { Database } from '../../db/database.js';
+import type { Dispatch } from '../dispatch.js';
+import { type CallResult, type InsertRunsResult, insertRuns } from '../entry/insert-runs.js';
+import { triggerOutputOf } from '../versions.js';
+import { answerFor, type CallOutcome } from './intake.js';
+import type { WebhookTarget } from './webhook.js';
+
+/** No jobs to queue: a call that started no run. */
+export const NO_DISPATCH: Dispatch = { stepIds: [], notices: [] };
+
+/**
+ * One call's run, on its own: bound to the payload's contact, found in the same statement or
+ * created first when new; an identity no single contact holds whole, or one with a time zone
+ * to store (the statement writes no contact), is bound (`bindContact`) and the run started
+ * with its id.
+ */
+export async function startOne(
+  db: Kysely<Database>,
+  target: WebhookTarget,
+  raw: ContactIdentity | null,
+  payload: JsonObject,
+): Promise<{ outcome: CallOutcome; dispatch: Dispatch }> {
+  const identity = raw ? normalizeIdentity(raw) : null;
+  const base = {
+    version: target.version,
+    triggerNodeId: target.node.id,
+    output: triggerOutputOf(target.version, target.node.id),
+    onlyIfLive: true,
+    dispatch: true,
+  };
+  let started: InsertRunsResult | null = null;
+  let call: CallResult | undefined;
+  if (identity?.timezone === undefined) {
+    started = await insertRuns(db, { ...base, contacts: { calls: [{ identity, trigger: payload }] } });
+    call = started.calls[0];
+  }
+  if (raw && (!started || (started.live && call && !call.bound))) {
+    started = await insertRuns(db, {
+      ...base,
+      contacts: {
+        ids: [
+          await bindContact(db, target.workspaceId, raw, { autoMerge: target.version.settings.autoMerge !== false }),
+        ],
+      },
+      trigger: payload,
+    });
+    const runId = started.runIds[0] ?? null;
+    call = { runId, bound: true, skipped: runId ? null : started.capped > 0 ? 'entry-cap' : 'reentry' };
+  }
+  if (!started?.live || !call) return { outcome: { stale: true }, dispatch: NO_DISPATCH };
+  return { outcome: { answer: answerFor(call.runId, call.skipped) }, dispatch: started.dispatch };
+}
