@@ -1,4 +1,5 @@
 import type { JsonObject } from '@waymark/sdk';
+import { pointerKey } from '../graph/pointer.js';
 import { urlSecrets } from './url-secrets.js';
 
 type Schema = JsonObject | undefined;
@@ -47,5 +48,35 @@ export function credentialSecrets(schema: Schema, data: unknown): string[] {
   const found: string[] = [];
   if (marksSecrets(schema)) markedStrings(schema, data, found);
   else stringsOf(data, found);
+  return found;
+}
+
+/** Field names that read as secret, for a type whose schema marks none. */
+const SECRET_NAME = /pass(word)?|secret|token|api[-_]?key|private[-_]?key|auth/i;
+
+function markedFields(schema: Schema, at: string, byName: boolean, into: string[]): void {
+  const properties = schemaAt(schema?.properties) ?? {};
+  for (const [key, value] of Object.entries(properties)) {
+    const field = schemaAt(value);
+    const path = `${at}/${pointerKey(key)}`;
+    const secret = field?.writeOnly === true || field?.format === 'password' || (byName && SECRET_NAME.test(key));
+    if (secret) into.push(path);
+    else markedFields(field, path, byName, into);
+  }
+}
+
+/**
+ * The JSON pointers (into a credential's `data`) of the fields a form should take as secrets:
+ * those the type's schema marks `writeOnly: true` or `format: "password"`; a type that marks
+ * none (a package's written before fields were marked) by their names (`password`, `apiKey`,
+ * `secret`, `token`, …). Top-level and nested object properties; the form never shows them back.
+ *
+ * @example
+ * secretFields(smtpSchema); // ['/user', '/password']
+ */
+export function secretFields(schema: Schema): string[] {
+  const found: string[] = [];
+  markedFields(schema, '', false, found);
+  if (found.length === 0 && !marksSecrets(schema)) markedFields(schema, '', true, found);
   return found;
 }

@@ -23,6 +23,12 @@ export interface PackageInfo {
   error?: string;
 }
 
+/** A credential type with the package that defines it (`GET /api/credential-types`). */
+export interface RegisteredCredential {
+  definition: CredentialDefinition;
+  package: { name: string; version: string };
+}
+
 export interface RegisteredNode {
   definition: AnyNodeDefinition;
   /** `versions`: of an installed package, every installed version defining this node, highest first. */
@@ -36,7 +42,7 @@ export interface RegisteredNode {
  */
 export class NodeRegistry {
   readonly #nodes = new Map<string, RegisteredNode>();
-  readonly #credentials = new Map<string, CredentialDefinition>();
+  readonly #credentials = new Map<string, RegisteredCredential>();
   readonly #prefixes = new Map<string, string>();
   readonly packages: PackageInfo[] = [];
   /** Installed package versions: what loaded (or why not), and which a graph pins. */
@@ -62,12 +68,17 @@ export class NodeRegistry {
           package: { name: pkg.name, version: pkg.version },
         });
       }
-      for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, withSendRate(credential));
+      this.#addCredentials(pkg, pkg.name, pkg.version);
       const first = pkg.nodes[0] ?? pkg.credentials?.[0];
       if (first) this.#prefixes.set(prefixOf(first.type), pkg.name);
     }
     this.packages.push(info);
     return info;
+  }
+
+  #addCredentials(pkg: PackageDefinition, name: string, version: string): void {
+    for (const credential of pkg.credentials ?? [])
+      this.#credentials.set(credential.type, { definition: withSendRate(credential), package: { name, version } });
   }
 
   #infoOf(pkg: PackageDefinition, fallbackName: string, source: PackageInfo['source']): PackageInfo {
@@ -96,8 +107,7 @@ export class NodeRegistry {
     const error = problem ?? (pkg ? found.join('; ') || null : 'the package did not load');
     if (error) info.error = error;
     this.#installed.set(name, version, { pkg: error || !pkg ? { name, version, nodes: [] } : pkg, info });
-    if (!error && pkg)
-      for (const credential of pkg.credentials ?? []) this.#credentials.set(credential.type, withSendRate(credential));
+    if (!error && pkg) this.#addCredentials(pkg, name, version);
     return info;
   }
 
@@ -197,12 +207,19 @@ export class NodeRegistry {
   }
 
   credential(type: string): CredentialDefinition | undefined {
-    return this.#credentials.get(type);
+    return this.#credentials.get(type)?.definition;
+  }
+
+  /** Every credential type known here, each with the package that defines it. */
+  credentials(): RegisteredCredential[] {
+    return [...this.#credentials.values()];
   }
 
   /** The credential types that take a provider's event webhook (`events.provider`). */
   eventCredentials(provider: string): CredentialDefinition[] {
-    return [...this.#credentials.values()].filter((c) => c.events?.provider === provider);
+    return this.credentials()
+      .map((c) => c.definition)
+      .filter((c) => c.events?.provider === provider);
   }
 
   /** Every node type once: built-in and environment ones, and each installed one from its highest version. */

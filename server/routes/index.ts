@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { credentialTypesRoutes } from './admin/credential-types.js';
 import { credentialsRoutes } from './admin/credentials.js';
 import { dkimRoutes } from './admin/dkim.js';
 import { retentionRoutes } from './admin/retention.js';
@@ -64,6 +65,7 @@ export async function routes(app: FastifyInstance) {
   await app.register(eventsRoutes);
   await app.register(tagsListsRoutes);
   await app.register(credentialsRoutes);
+  await app.register(credentialTypesRoutes);
   await app.register(messagesRoutes);
   await app.register(leadsRoutes);
   await app.register(settingsRoutes);

@@ -71,6 +71,8 @@ export const ROUTES: [method: string, path: string, permission: string][] = [
   ['GET', '/api/credentials', 'journeys:read'],
   ['PUT', '/api/credentials/{id}', 'admin'],
   ['GET', '/api/credentials/{id}/backlog', 'journeys:read'],
+  // An addition (server/README.md "Credential types"): read as GET /api/credentials.
+  ['GET', '/api/credential-types', 'journeys:read'],
   ['DELETE', '/api/credentials/{id}', 'admin'],
   ['GET', '/api/messages', 'contacts:read'],
   ['GET', '/api/messages/{id}', 'contacts:read'],

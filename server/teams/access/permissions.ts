@@ -77,7 +77,11 @@ const RULES: Rule[] = [
   ['GET', r('/api/audit'), 'admin'],
   ['POST', r('/api/live/ticket'), 'journeys:read'],
   ['GET', r('/api/live'), 'journeys:read'],
-  ['GET', r('/api/(journeys|journey-templates|runs|nodes|packages|credentials|settings)(/.*)?'), 'journeys:read'],
+  [
+    'GET',
+    r('/api/(journeys|journey-templates|runs|nodes|packages|credentials|credential-types|settings)(/.*)?'),
+    'journeys:read',
+  ],
   // Installed packages are code every workspace's steps run: installing and removing is an admin's.
   ['*', r('/api/packages(/.*)?'), 'admin'],
   ['*', r('/api/(credentials|settings)(/.*)?'), 'admin'],

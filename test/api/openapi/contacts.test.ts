@@ -112,6 +112,10 @@ describe('the answers of the credential, lead and settings routes match the docu
     expect((await api('DELETE', `/api/credentials/${created.json().id}`)).statusCode).toBe(404);
   });
 
+  test('credential types', async () => {
+    expect((await api('GET', '/api/credential-types')).statusCode).toBe(200);
+  });
+
   test('leads and contact rules', async () => {
     expect((await api('GET', '/api/leads?status=open')).statusCode).toBe(200);
     expect((await api('PATCH', `/api/leads/${UNKNOWN}`, { status: 'won' })).statusCode).toBe(404);
