@@ -1,10 +1,12 @@
 import { subtractDuration } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { appendAudit } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { WithinChange } from '../db/transaction.js';
 import { loadContactRules } from '../messages/rules/contact-rules.js';
 import { pruneExpired } from './expired.js';
 import { dropPartitionsBefore } from './partitions.js';
+import { NOTHING_REMOVED, type Removed, removedEntry } from './removed-entry.js';
 import { loadRetention, RETAINED, type Retained, retentionInterval } from './settings.js';
 
 /** Rows one delete statement removes at most: short transactions, no long locks. */
@@ -14,9 +16,14 @@ const LOCK = 'waymark.retention';
 /** Per kind of data, the ISO time before which it is gone, or null when kept for ever. */
 export type Cutoffs = Record<Retained, string | null>;
 
-/** Deletes with `statement` (which returns the rows it removed) until a batch comes back short. */
-async function inBatches(run: () => Promise<number>): Promise<void> {
-  for (;;) if ((await run()) < RETENTION_BATCH) return;
+/** Runs `run` (which returns the rows it removed) until a batch comes back short; the rows removed in all. */
+async function inBatches(run: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const removed = await run();
+    total += removed;
+    if (removed < RETENTION_BATCH) return total;
+  }
 }
 
 async function cutoffOf(db: Kysely<Database>, duration: string | undefined): Promise<Date | null> {
@@ -32,9 +39,13 @@ const endedBefore = (workspaceId: string, cutoff: Date) =>
   sql`r.workspace_id = ${workspaceId} and r.started_at < ${cutoff} and r.ended_at < ${cutoff}
     and r.status not in ('running', 'waiting')`;
 
-async function deleteSteps(db: Kysely<Database>, workspaceId: string, cutoff: Date): Promise<void> {
+async function deleteSteps(
+  db: Kysely<Database>,
+  workspaceId: string,
+  cutoff: Date,
+): Promise<Pick<Removed, 'steps' | 'runTriggers'>> {
   // The steps of runs that ended before the cutoff; running and waiting runs keep theirs.
-  await inBatches(async () => {
+  const steps = await inBatches(async () => {
     const result = await sql`
       delete from steps where id in (
         select s.id from runs r join steps s on s.run_id = r.id
@@ -45,7 +56,7 @@ async function deleteSteps(db: Kysely<Database>, workspaceId: string, cutoff: Da
   });
   // The trigger payload is the trigger step's output (a webhook's body, often personal data):
   // it goes with the steps, leaving the empty payload a run started without one holds.
-  await inBatches(async () => {
+  const runTriggers = await inBatches(async () => {
     const result = await sql`
       update runs set trigger = '{}'::jsonb where id in (
         select r.id from runs r
@@ -54,10 +65,15 @@ async function deleteSteps(db: Kysely<Database>, workspaceId: string, cutoff: Da
     `.execute(db);
     return Number(result.numAffectedRows ?? 0);
   });
+  return { steps, runTriggers };
 }
 
-async function deleteEvents(db: Kysely<Database>, workspaceId: string, cutoff: Date): Promise<void> {
-  await inBatches(async () => {
+async function deleteEvents(
+  db: Kysely<Database>,
+  workspaceId: string,
+  cutoff: Date,
+): Promise<Pick<Removed, 'events' | 'providerEventKeys'>> {
+  const events = await inBatches(async () => {
     const result = await sql`
       delete from events where id in (select id from events
         where workspace_id = ${workspaceId} and timestamp < ${cutoff} limit ${RETENTION_BATCH})
@@ -65,8 +81,9 @@ async function deleteEvents(db: Kysely<Database>, workspaceId: string, cutoff: D
     return Number(result.numAffectedRows ?? 0);
   });
   // The keys of provider events that stored no event row (migration 0067) go with the events.
-  await sql`
+  const keys = await sql`
     delete from provider_event_keys where workspace_id = ${workspaceId} and recorded_at < ${cutoff}`.execute(db);
+  return { events, providerEventKeys: Number(keys.numAffectedRows ?? 0) };
 }
 
 /** A workspace's cutoffs; for messages also the earlier one of marketing messages the frequency cap counts. */
@@ -94,8 +111,13 @@ async function cutoffsOf(db: Kysely<Database>, workspaceId: string): Promise<Wor
  */
 const FINAL_MESSAGE = sql<boolean>`status in ('sent', 'suppressed', 'failed')`;
 
-async function deleteMessages(db: Kysely<Database>, workspaceId: string, cutoff: Date, marketing: Date): Promise<void> {
-  await inBatches(async () => {
+async function deleteMessages(
+  db: Kysely<Database>,
+  workspaceId: string,
+  cutoff: Date,
+  marketing: Date,
+): Promise<number> {
+  return inBatches(async () => {
     const result = await sql`
       delete from messages where id in (
         select id from messages
@@ -107,12 +129,12 @@ async function deleteMessages(db: Kysely<Database>, workspaceId: string, cutoff:
   });
 }
 
-/** Deletes what one workspace's settings no longer keep; returns its cutoffs. */
+/** Deletes what one workspace's settings no longer keep; returns its cutoffs and what it removed. */
 async function enforceWorkspace(
   db: Kysely<Database>,
   workspaceId: string,
   onStarting?: WithinChange<Cutoffs>,
-): Promise<Cutoffs> {
+): Promise<{ cutoffs: Cutoffs; removed: Removed }> {
   const cutoffs = await cutoffsOf(db, workspaceId);
   const iso: Cutoffs = {
     steps: cutoffs.steps?.toISOString() ?? null,
@@ -120,10 +142,12 @@ async function enforceWorkspace(
     messages: cutoffs.messages?.toISOString() ?? null,
   };
   await onStarting?.(db, iso);
-  if (cutoffs.steps) await deleteSteps(db, workspaceId, cutoffs.steps);
-  if (cutoffs.events) await deleteEvents(db, workspaceId, cutoffs.events);
-  if (cutoffs.messages && cutoffs.marketing) await deleteMessages(db, workspaceId, cutoffs.messages, cutoffs.marketing);
-  return iso;
+  const removed = { ...NOTHING_REMOVED };
+  if (cutoffs.steps) Object.assign(removed, await deleteSteps(db, workspaceId, cutoffs.steps));
+  if (cutoffs.events) Object.assign(removed, await deleteEvents(db, workspaceId, cutoffs.events));
+  if (cutoffs.messages && cutoffs.marketing)
+    removed.messages = await deleteMessages(db, workspaceId, cutoffs.messages, cutoffs.marketing);
+  return { cutoffs: iso, removed };
 }
 
 /**
@@ -196,7 +220,7 @@ export async function enforceRetention(
   onStarting?: WithinChange<Cutoffs>,
 ): Promise<Cutoffs | null> {
   return underLock(db, options.wait, async (conn) => {
-    const cutoffs = await enforceWorkspace(conn, workspaceId, onStarting);
+    const { cutoffs } = await enforceWorkspace(conn, workspaceId, onStarting);
     await dropExpiredPartitions(conn);
     return cutoffs;
   });
@@ -204,8 +228,10 @@ export async function enforceRetention(
 
 /**
  * Enforces every workspace's settings, each with its own, then deletes the rows of every
- * workspace that nothing reads any more (`pruneExpired`): the workers' hourly pass. Returns
- * how many workspaces were enforced, or null when another process is at it.
+ * workspace that nothing reads any more (`pruneExpired`): the workers' hourly pass. A
+ * workspace it removed something of gets a `retention.removed` entry by Waymark itself, once its
+ * deletes are done (there is no one transaction to share: each batch commits on its own).
+ * Returns how many workspaces were enforced, or null when another process is at it.
  *
  * @example
  * await enforceAllRetention(db, { wait: false });
@@ -213,7 +239,11 @@ export async function enforceRetention(
 export async function enforceAllRetention(db: Kysely<Database>, options: { wait: boolean }): Promise<number | null> {
   return underLock(db, options.wait, async (conn) => {
     const ids = await workspaceIds(conn);
-    for (const ws of ids) await enforceWorkspace(conn, ws);
+    for (const ws of ids) {
+      const { cutoffs, removed } = await enforceWorkspace(conn, ws);
+      const entry = removedEntry(ws, cutoffs, removed);
+      if (entry) await appendAudit(conn, entry);
+    }
     await dropExpiredPartitions(conn);
     await pruneExpired(conn);
     return ids.length;

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { e, n, publish } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
+import { insertOldRun } from './support/old-runs.js';
 
 // The steps setting deleted an ended run's steps but kept its trigger payload (a webhook's body:
 // an address, a name, a note) for ever, though the trigger step's output is that payload and
@@ -18,39 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const DAY = 24 * 60 * 60_000;
-const daysAgo = (days: number) => sql`${new Date(Date.now() - days * DAY).toISOString()}::timestamptz` as never;
 const PAYLOAD = { email: 'payload@example.com', note: 'call me after 5' };
 
 /** A run of the journey started and ended so many days ago (null: not ended), with its trigger step. */
-async function run(status: 'completed' | 'failed' | 'waiting', startedDays: number, endedDays: number | null) {
-  const { db } = t.runtime;
-  const r = await db
-    .insertInto('runs')
-    .values({
-      journey_id: journey.journeyId,
-      version: journey.version,
-      contact_id: null,
-      trigger: JSON.stringify(PAYLOAD),
-      trigger_node_id: 't',
-      status,
-      started_at: daysAgo(startedDays),
-      ended_at: endedDays === null ? null : daysAgo(endedDays),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto('steps')
-    .values({
-      run_id: r.id,
-      journey_id: journey.journeyId,
-      version: journey.version,
-      node_id: 't',
-      status: 'completed',
-    })
-    .execute();
-  return r.id;
-}
+const run = (status: 'completed' | 'failed' | 'waiting', startedDays: number, endedDays: number | null) =>
+  insertOldRun(t.runtime.db, journey, { status, startedDays, endedDays, trigger: PAYLOAD, nodes: ['t'] });
 
 const shown = async (runId: string) => (await t.app.inject({ url: `/api/runs/${runId}`, headers: t.auth })).json();
 const enforce = async (settings: object) => {
