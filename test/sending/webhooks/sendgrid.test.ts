@@ -136,6 +136,24 @@ describe('SendGrid (signed Event Webhook, ECDSA P-256)', () => {
     expect(res.json().error.details).toEqual([{ path: '/0/email', message: '/0/email must be string' }]);
   });
 
+  test('a verification key that is not the base64 DER key of a P-256 key is refused at /data/webhookPublicKey', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    const notP256 = rsa.export({ type: 'spki', format: 'der' }).toString('base64');
+    for (const webhookPublicKey of ['not a key', notP256, `-----BEGIN PUBLIC KEY-----\n${notP256}`]) {
+      const res = await hooks.t.app.inject({
+        method: 'POST',
+        url: '/api/credentials',
+        headers: hooks.t.auth,
+        payload: { name: 'SendGrid', type: 'sendgrid.account', data: { apiKey: 'SG.y', webhookPublicKey } },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: 'validation_failed',
+        details: [expect.objectContaining({ path: '/data/webhookPublicKey' })],
+      });
+    }
+  });
+
   test('a signed event whose email holds a NUL character is 400 naming it', async () => {
     const body = JSON.stringify([
       { event: 'bounce', sg_event_id: 'f3', email: 'a\u0000b@example.com', type: 'bounce' },
