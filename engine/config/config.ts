@@ -147,6 +147,15 @@ function hostUrl(host: string, port: number): string {
 }
 
 /**
+ * The OTLP endpoints, checked only: the exporter reads them itself (API.md "Tracing"), and
+ * given one that is no http(s) URL it would start all the same and lose every span quietly.
+ */
+function checkOtlpEndpoints(env: Env): void {
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
+    url(env, name, ['http:', 'https:']);
+}
+
+/**
  * Reads and checks the environment.
  *
  * @example
@@ -196,6 +205,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
   }
   const workerConcurrency = integer(env, 'WAYMARK_WORKER_CONCURRENCY', 10, 1, 1000);
+  checkOtlpEndpoints(env);
   return {
     port,
     host,

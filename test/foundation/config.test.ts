@@ -59,6 +59,10 @@ describe('configuration from the environment', () => {
     ['WAYMARK_MAIL_FROM', 'notanemail'],
     ['WAYMARK_MAIL_FROM', 'Waymark <waymark@example.com'],
     ['WAYMARK_MAIL_FROM', 'Waymark\r\nBcc: x@example.com <waymark@example.com>'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'notaurl'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'collector/v1/traces'],
   ])('a bad %s stops start-up with a message naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}:`));
@@ -89,6 +93,18 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ WAYMARK_MAIL_FROM: '"Acme, Inc." <team@example.com>' }).mailFrom).toBe(
       '"Acme, Inc." <team@example.com>',
     );
+  });
+
+  test('an OTLP endpoint must be an http(s) URL, and the message says so', () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'notaurl' })).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT: is not a URL without spaces or control characters: "notaurl"',
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' })).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT: must start with http:// or https://',
+    );
+    for (const endpoint of ['http://collector:4318', 'https://otlp.example.com/otlp'])
+      expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })).not.toThrow();
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).not.toThrow();
   });
 
   test('METRICS_HOST defaults to HOST', () => {

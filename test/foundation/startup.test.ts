@@ -63,6 +63,13 @@ describe('npm start on the embedded PostgreSQL', () => {
     expect(code).toBe(1);
     expect(bad.output()).toMatch(/PORT: must be a whole number/);
   });
+
+  test('an OTLP endpoint that is no URL stops start-up with a message naming it', async () => {
+    const bad = start({ OTEL_EXPORTER_OTLP_ENDPOINT: 'notaurl', WAYMARK_DATA_DIR: dataDir });
+    const code = await new Promise<number | null>((resolve) => bad.child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(bad.output()).toContain('waymark: bad configuration: OTEL_EXPORTER_OTLP_ENDPOINT: is not a URL');
+  });
 });
 
 describe('two starts on one data folder', () => {
