@@ -81,6 +81,23 @@ describe('the permission table', () => {
   }
 });
 
+describe('HEAD requests', () => {
+  const reads = walkedByUsers.filter(([method]) => method === 'GET');
+  for (const role of ['viewer', 'author', 'admin']) {
+    test(`a HEAD answers a signed-in ${role} as its GET does: refused exactly where the GET is`, async () => {
+      for (const [, path, permission] of reads) {
+        const url = toUrl(path);
+        const headers = browsers[role]?.headers;
+        const head = await t.app.inject({ method: 'HEAD', url, headers });
+        const allowed = ['authenticated', 'user'].includes(permission) || ROLE_TABLE[role]?.includes(permission);
+        const where = `${role}: HEAD ${url} → ${head.statusCode}`;
+        if (allowed) expect(head.statusCode, where).not.toBe(403);
+        else expect(head.statusCode, where).toBe(403);
+      }
+    });
+  }
+});
+
 describe('scoped tokens', () => {
   const scopes: Record<string, string[]> = {
     'journeys:read': ['journeys:read'],

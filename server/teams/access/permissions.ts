@@ -101,12 +101,17 @@ const RULES: Rule[] = [
   ['*', r('/api/(templates|forms|snippets)(/.*)?'), 'journeys:write'],
 ];
 
-/** The permission a route needs; every route outside /api is public. Unknown /api routes need `admin`. */
+/**
+ * The permission a route needs; every route outside /api is public. Unknown /api routes need
+ * `admin`. A HEAD is its GET without the body, so it needs what the GET needs (the table's
+ * `*` rules, meant for writes, would otherwise catch it).
+ */
 export function routePermission(method: string, url: string): RoutePermission {
   if (!url.startsWith('/api/')) return 'public';
+  const asked = method === 'HEAD' ? 'GET' : method;
   for (const [methods, pattern, permission] of RULES)
-    if ((methods === '*' || methods === method) && pattern.test(url)) return permission;
-  return method === 'GET' || method === 'HEAD' ? 'journeys:read' : 'admin';
+    if ((methods === '*' || methods === asked) && pattern.test(url)) return permission;
+  return asked === 'GET' ? 'journeys:read' : 'admin';
 }
 
 /** The permissions of a role, or of a token's scopes. */
