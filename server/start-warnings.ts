@@ -1,6 +1,14 @@
+import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../engine/config/config.js';
 import type { Logger } from '../engine/logger.js';
+
+/** Whether a listener on `host` (an address, or a URL's hostname in brackets) listens on every interface. */
+function everyInterface(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, '$1');
+  if (net.isIPv4(address)) return address === '0.0.0.0';
+  return net.isIPv6(address) && new URL(`http://[${address}]/`).hostname === '[::]';
+}
 
 /**
  * Settings that are legal but, as set, will hurt later and quietly: said once when a process
@@ -12,11 +20,20 @@ import type { Logger } from '../engine/logger.js';
 export function warnAtStart(logger: Logger, config: Config): void {
   // HOST=0.0.0.0 (the Docker image's) without PUBLIC_URL points every tracking, unsubscribe,
   // invitation and setup link at http://0.0.0.0:…, which no recipient can open.
-  const { hostname } = new URL(config.publicUrl);
-  if (hostname === '0.0.0.0' || hostname === '[::]') {
+  if (everyInterface(new URL(config.publicUrl).hostname)) {
     logger.warn(
       { publicUrl: config.publicUrl },
       `links in mail and the setup link point at ${config.publicUrl}, an address no one else can open: set PUBLIC_URL to the address people reach Waymark at`,
+    );
+  }
+  // METRICS_HOST defaults to HOST (operations.md), so HOST=0.0.0.0 — the Docker image's — opens
+  // the token-less /metrics of METRICS_PORT to whoever reaches the machine: queue sizes, journey
+  // and node names, send counts. Legal, and right behind a private network, but said.
+  if (config.metricsPort !== null && everyInterface(config.metricsHost)) {
+    logger.warn(
+      { metricsHost: config.metricsHost, metricsPort: config.metricsPort },
+      `METRICS_PORT serves /metrics without a token on every interface, as METRICS_HOST (default HOST) is ${config.metricsHost}: ` +
+        'set METRICS_HOST=127.0.0.1, or to an address only your metrics scraper reaches',
     );
   }
   // On a shared database each process without WAYMARK_SECRET_KEY generates a key of its own

@@ -197,6 +197,32 @@ describe('npm run start:server on a DATABASE_URL', () => {
     }
   }, 180_000);
 
+  test('a worker whose token-less METRICS_PORT listens on every interface (HOST=0.0.0.0) warns once; METRICS_HOST=127.0.0.1 stills it', async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const outputs: string[] = [];
+      const quiet = { PUBLIC_URL: 'https://waymark.example.com', WAYMARK_SECRET_KEY: 'a-shared-secret-key-0123456789' };
+      const settings: Record<string, string>[] = [{ HOST: '0.0.0.0' }, { HOST: '0.0.0.0', METRICS_HOST: '127.0.0.1' }];
+      for (const env of settings) {
+        const metricsPort = String(await freePort());
+        const worker = start(
+          { ...quiet, ...env, METRICS_PORT: metricsPort, DATABASE_URL: tdb.url, WAYMARK_DATA_DIR: dataDir },
+          'worker',
+        );
+        for (let i = 0; i < 360 && !worker.output().includes('"msg":"worker running"'); i++)
+          await new Promise((r) => setTimeout(r, 250));
+        expect(await stop(worker.child)).toBe(0);
+        outputs.push(worker.output());
+      }
+      const open =
+        /METRICS_PORT serves \/metrics without a token on every interface, as METRICS_HOST \(default HOST\) is 0\.0\.0\.0: set METRICS_HOST=127\.0\.0\.1/g;
+      expect(outputs[0]?.match(open)).toHaveLength(1);
+      expect(outputs[1]).not.toMatch(/METRICS_PORT serves/);
+    } finally {
+      await tdb.drop();
+    }
+  }, 180_000);
+
   test('a DATABASE_URL that cannot be used stops start-up naming DATABASE_URL, without its password', async () => {
     const closed = `postgres://root:pw-not-shown@127.0.0.1:${await freePort()}/waymark`;
     const missing = new URL(inject('adminDatabaseUrl'));
