@@ -10,12 +10,16 @@ export function nodeUses(node: GraphNode, name: string): boolean {
   return computedNames(node.params).includes(name);
 }
 
-/** The nodes of live journeys' published graphs that read the computed attribute, one detail each. */
+/**
+ * The nodes of live journeys' published graphs that read the computed attribute, one detail
+ * each. A paused journey counts as live: its runs go on as drawn (API.md), and a resume makes
+ * it take entries again with the same graph, which would name an attribute no longer there.
+ */
 export async function liveUsesOf(db: Kysely<Database>, workspaceId: string, name: string): Promise<ErrorDetail[]> {
   const { rows } = await sql<{ journey_id: string; graph: { nodes?: GraphNode[] } }>`
     select j.id as journey_id, v.graph from journeys j
     join journey_versions v on v.journey_id = j.id and v.version = j.published_version
-    where j.status = 'live' and j.workspace_id = ${workspaceId}`.execute(db);
+    where j.status in ('live', 'paused') and j.workspace_id = ${workspaceId}`.execute(db);
   return rows.flatMap((r) =>
     (r.graph.nodes ?? [])
       .filter((n) => nodeUses(n, name))

@@ -364,6 +364,21 @@ describe('journeys naming computed attributes', () => {
     expect(res.json().error.details).toEqual([expect.objectContaining({ path: `/journeys/${id}`, nodeId: 't' })]);
   });
 
+  test('a paused journey is still live: its condition’s attribute cannot be deleted, 409 naming the node', async () => {
+    await json('PUT', '/api/computed-attributes/inPaused', {
+      definition: { kind: 'aggregate', fn: 'count', event: 'x' },
+    });
+    const { id } = await json('POST', '/api/journeys', {
+      name: 'Paused condition',
+      graph: condition({ computed: 'inPaused', op: 'gte', value: 1 }),
+    });
+    await json('POST', `/api/journeys/${id}/publish`);
+    await json('POST', `/api/journeys/${id}/pause`);
+    const res = await call('DELETE', '/api/computed-attributes/inPaused');
+    expect([res.statusCode, res.json().error.code]).toEqual([409, 'conflict']);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ path: `/journeys/${id}`, nodeId: 'c' })]);
+  });
+
   test('once the journey is archived the attribute can be deleted', async () => {
     await json('PUT', '/api/computed-attributes/inArchived', {
       definition: { kind: 'aggregate', fn: 'count', event: 'x' },
