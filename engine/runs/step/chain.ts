@@ -30,6 +30,11 @@ export interface TokenStep {
   telemetry: BatchTelemetry;
   /** What the batch's tokens share: set-based tag writes, split decisions read once. */
   batch: StepBatch;
+  /**
+   * For a step whose node called out: whether it is still running once the node answered
+   * (`afterCallCheck`). A run ended during the call runs none of the inline nodes after it.
+   */
+  goesOn?: (stepId: string) => Promise<boolean>;
 }
 
 /** Whether the node `nodeId` of `version` runs inline: it does no I/O but through `ctx.contacts`. */
@@ -151,6 +156,11 @@ async function record(
   writes.push(write);
   if (transition.kind === 'fail' || (transition.kind === 'complete' && transition.end)) state.ended = true;
   if (transition.kind !== 'complete' || inline.length === 0 || !node) return;
+  if (depth === 0 && t.goesOn && !(await t.goesOn(step.id))) {
+    // Ended during the call: the writer drops the step, and no node after it may act.
+    write.inline = [];
+    return;
+  }
   const known = await nextView(t, step, transition.output, view);
   // The writer spawns the next nodes not run here, as for any step (migrations/0050).
   const ranHere: string[] = [];

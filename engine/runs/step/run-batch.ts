@@ -12,7 +12,7 @@ import { isInline, runToken } from './chain.js';
 import { needsView } from './needs-view.js';
 import { claimTimeouts, markSteps, type StartedStep, startSteps } from './start-steps.js';
 import { createStepBatch } from './step-batch.js';
-import { runningCheck } from './still-running.js';
+import { afterCallCheck, runningCheck } from './still-running.js';
 import { BatchTelemetry } from './telemetry.js';
 
 /** One token a step job carries: its step, and whether it wakes an event wait at its deadline. */
@@ -122,6 +122,8 @@ async function completeBatch(
   const { contacts, paths } = await viewsOf(runtime.registry, kernel, started, versions);
   const writes: StepWrite[] = [];
   const stillRunning = calling.length ? runningCheck(kernel, calling) : null;
+  const called = new Set(calling);
+  const goesOn = calling.length ? afterCallCheck(kernel) : undefined;
   await eachLimited(started, concurrencyOf(runtime, versions, started), async (row) => {
     // Its run ended while the token waited for a lane: cancelled with it, so no call and no write.
     if (stillRunning && !(await stillRunning(row.id))) return;
@@ -141,7 +143,8 @@ async function completeBatch(
     const contact = row.contact_id ? (contacts.get(row.contact_id) ?? null) : null;
     const path = row.parent_step_id ? paths.get(row.parent_step_id) : undefined;
     const known = { contact, steps: pathFromRows(run, path) };
-    writes.push(...(await runToken({ runtime, db: runtime.db, version, run, step, known, retry, telemetry, batch })));
+    const token = { runtime, db: runtime.db, version, run, step, known, retry, telemetry, batch };
+    writes.push(...(await runToken(called.has(row.id) ? { ...token, goesOn } : token)));
   });
   let committed = false;
   try {

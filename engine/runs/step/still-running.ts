@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 
@@ -32,4 +33,29 @@ export function runningCheck(db: Kysely<Database>, stepIds: readonly string[]): 
     unstarted.delete(stepId);
     return !ended.has(stepId);
   };
+}
+
+/**
+ * For a batch of tokens whose node calls out: whether a token's step is still `running` once
+ * its node has answered, before the inline nodes after it run in memory. A goal with
+ * `exitOnGoal`, an exitOn event, a cancel, an archive or an erase may end the run during the
+ * call (seconds, for a slow endpoint); the writer then drops the step and its inline steps, but
+ * a tag, list or attribute write of those nodes would already have landed on the contact.
+ * Asked only where inline nodes follow; the tokens answered together share one statement.
+ *
+ * @example
+ * const goesOn = afterCallCheck(kernel);
+ * if (!(await goesOn(step.id))) return; // its run ended during the call: no inline node runs
+ */
+export function afterCallCheck(db: Kysely<Database>): (stepId: string) => Promise<boolean> {
+  const loader = new DataLoader<string, boolean>(
+    async (ids) => {
+      const { rows } = await sql<{ id: string }>`
+        select id from steps where id = any(${[...ids]}::uuid[]) and status = 'running'`.execute(db);
+      const running = new Set(rows.map((r) => r.id));
+      return ids.map((id) => running.has(id));
+    },
+    { cache: false, maxBatchSize: 500 },
+  );
+  return (stepId) => loader.load(stepId);
 }
