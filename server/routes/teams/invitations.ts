@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@waymark/sdk';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../../engine/db/audit.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -15,7 +15,7 @@ import {
   sessionAnswerSchema,
   validEmail,
 } from '../../teams/accounts/session-answer.js';
-import { checkPassword, hashPassword } from '../../teams/accounts/users.js';
+import { checkPassword, findUserByEmail, hashPassword } from '../../teams/accounts/users.js';
 import { auditWithin } from '../../teams/audit/audit.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import {
@@ -188,6 +188,21 @@ export async function invitationsRoutes(app: FastifyInstance) {
     },
   );
 
+  /** An existing user accepting gives their password: a failed sign-in, counted and locked like one. */
+  async function proveItIsThem(
+    request: FastifyRequest,
+    user: { email: string; password_hash: string },
+    password: string,
+  ) {
+    const attempt = await beginAttempt(db, user.email);
+    if (!(await checkPassword(user.password_hash, password))) {
+      await attemptFailed(db, attempt);
+      await app.countFailedAuth(request);
+      throw new UnauthorizedError('the password is wrong');
+    }
+    await attemptSucceeded(db, attempt);
+  }
+
   app.post<{ Params: { token: string }; Body: { password: string; name?: string } }>(
     '/api/invitations/:token/accept',
     {
@@ -208,20 +223,11 @@ export async function invitationsRoutes(app: FastifyInstance) {
     async (request, reply) => {
       await app.holdFailedAuth(request, reply);
       const i = await openInvitation(db, request.params.token);
-      if (i.user) {
-        // An existing user proves it is them: a failed sign-in, counted and locked like one.
-        const attempt = await beginAttempt(db, i.user.email);
-        if (!(await checkPassword(i.user.password_hash, request.body.password))) {
-          await attemptFailed(db, attempt);
-          await app.countFailedAuth(request);
-          throw new UnauthorizedError('the password is wrong');
-        }
-        await attemptSucceeded(db, attempt);
-      }
+      if (i.user) await proveItIsThem(request, i.user, request.body.password);
       const hash = i.user ? null : await hashPassword(request.body.password);
       const user = await db.transaction().execute(async (trx) => {
         if (!(await endInvitation(trx, i.id))) throw new NotFoundError('no such invitation (already used)');
-        const u =
+        let u =
           i.user ??
           (await trx
             .insertInto('users')
@@ -229,7 +235,13 @@ export async function invitationsRoutes(app: FastifyInstance) {
             .onConflict((oc) => oc.column('email').doNothing())
             .returning(['id', 'email', 'name', 'password_hash'])
             .executeTakeFirst());
-        if (!u) throw new NotFoundError('no such invitation (already used)');
+        if (!u) {
+          // Made meanwhile by the accept of another workspace's invitation (two links opened at
+          // once): this link is still good, so it joins that user, who proves it is them.
+          u = await findUserByEmail(trx, i.email);
+          if (!u) throw new NotFoundError('no such invitation (already used)');
+          await proveItIsThem(request, u, request.body.password);
+        }
         // One who joined meanwhile (the setup link) keeps their role: an old invitation must not
         // demote them, the last owner included. 409 as inviting a member is; the link stays.
         const joined = await trx
