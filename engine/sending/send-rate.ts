@@ -107,14 +107,16 @@ export async function journeySendRate(
 }
 
 /**
- * `GET /api/credentials/:id/backlog`: the credential's messages held for its rate, of the
+ * `GET /api/credentials/:id/backlog`: the credential's messages held for a rate — its own
+ * `maxPerSecond` (or a provider's 429), or the `sendRate` of the journey sending them — of the
  * workspace asking only (a credential's messages are its workspace's, but the query does not
- * lean on its caller having checked that).
+ * lean on its caller having checked that). Each side reads its partial index of held messages.
  */
 export async function rateBacklog(db: Kysely<Database>, workspaceId: string, credentialId: string) {
   const { rows } = await sql<{ queued: number; oldest: Date | null }>`
     select count(*)::int as queued, min(created_at) as oldest from messages
     where workspace_id = ${workspaceId} and credential_id = ${credentialId} and status = 'queued'
-      and rate_slot_at is not null and rate_sent_at is null`.execute(db);
+      and ((rate_slot_at is not null and rate_sent_at is null)
+        or (journey_slot_at is not null and journey_sent_at is null))`.execute(db);
   return { queued: rows[0]?.queued ?? 0, oldestQueuedAt: rows[0]?.oldest ? new Date(rows[0].oldest) : null };
 }

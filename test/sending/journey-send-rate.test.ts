@@ -101,6 +101,16 @@ describe("a journey's sendRate", () => {
     expect(withinRate(await handOvers(journeyId, 6, 'journey_sent_at'), 50, 1000)).toBe(true);
   }, 30_000);
 
+  test("messages held for the journey's rate are queued in the backlog of the credential sending them", async () => {
+    const { journeyId, credentialId } = await mailingJourney({ count: 1, perSeconds: 60 }, 100);
+    await enterAll(journeyId, 3, 'journey-backlog');
+    const backlog = await eventually(async () => {
+      const found = await api(t, { url: `/api/credentials/${credentialId}/backlog` });
+      return found.body.queued === 2 ? found.body : undefined;
+    });
+    expect(backlog).toEqual({ credentialId, maxPerSecond: 100, queued: 2, oldestQueuedAt: expect.any(String) });
+  }, 30_000);
+
   test('a run whose message is held for the rate stays running, its step parked, and ends completed', async () => {
     const { journeyId } = await mailingJourney({ count: 1, perSeconds: 1 }, 100);
     await enterAll(journeyId, 3, 'held-running');
