@@ -8,6 +8,9 @@ function inField(event: Event): boolean {
 
 /** The canvas's shortcuts, as the help overlay lists them (`mod` is Ctrl, or ⌘ on a Mac). */
 export const SHORTCUTS: [keys: string, what: string][] = [
+  ['Tab, then Enter', 'Go to a node or an edge, then select it'],
+  ['Arrow keys', 'Move the selected node (with Shift, further)'],
+  ['C', 'Connect an output of the selected node to another node'],
   ['Delete / Backspace', 'Delete the selected nodes and edges'],
   ['mod+Z', 'Undo'],
   ['mod+Shift+Z / mod+Y', 'Redo'],
@@ -25,7 +28,10 @@ export const SHORTCUTS: [keys: string, what: string][] = [
  * Keyboard and clipboard for the canvas. Copy and paste use the DOM clipboard events, which
  * carry the data without asking the user for clipboard permission.
  */
-export function canvasKeys(editor: JourneyEditor, view: { fit(): void; layout(): void; help(open?: boolean): void }) {
+export function canvasKeys(
+  editor: JourneyEditor,
+  view: { fit(): void; layout(): void; help(open?: boolean): void; connect(): void },
+) {
   return {
     keydown(event: KeyboardEvent): void {
       if (inField(event)) return;
@@ -39,6 +45,7 @@ export function canvasKeys(editor: JourneyEditor, view: { fit(): void; layout():
       } else if (!mod && key === 'f') view.fit();
       else if (editor.readOnly) return;
       else if (!mod && key === 'l') view.layout();
+      else if (!mod && key === 'c') view.connect();
       else if (mod && key === 'z' && !event.shiftKey) editor.undo();
       else if (mod && (key === 'y' || (key === 'z' && event.shiftKey))) editor.redo();
       else if (mod && key === 'a') editor.nodes = editor.nodes.map((n) => ({ ...n, selected: true }));

@@ -1,11 +1,16 @@
 import type { CatalogueNode } from '../../lib/api/types/catalogue.ts';
 import type { Catalogue } from '../../lib/catalogue/catalogue.svelte.ts';
+import { drawnOutputs } from '../../lib/catalogue/outputs.ts';
 import { parseGraph, reidentify, subgraph } from '../../lib/graph/clipboard.ts';
-import { type FlowNode, newId, toFlowEdge, toFlowNode, toGraph } from '../../lib/graph/convert.ts';
+import { type FlowEdge, type FlowNode, newId, toFlowEdge, toFlowNode, toGraph } from '../../lib/graph/convert.ts';
 import { isEstimated, withoutEstimate } from '../../lib/graph/estimate.ts';
 import { layeredLayout, overlaps } from '../../lib/graph/layout.ts';
+import { type ConnectProblem, connectProblem } from '../../lib/graph/reach.ts';
 import { defaults } from '../../lib/schema/fields.ts';
 import type { JourneyEditor } from './journey-editor.svelte.ts';
+
+/** A new edge's ends: the output it leaves `source` by (`sourceHandle`) and the node it enters. */
+export type NewEdge = { source: string; target: string; sourceHandle?: string | null };
 
 /** Edits of the canvas as a whole: add, delete, copy and paste, layout, upgrade. */
 export class GraphOps {
@@ -28,6 +33,48 @@ export class GraphOps {
   select(id: string): void {
     const ed = this.editor;
     ed.nodes = ed.nodes.map((n) => ((n.id === id) !== !!n.selected ? { ...n, selected: n.id === id } : n));
+  }
+
+  /**
+   * Why the edge `conn` may not be drawn, or null: the one check of a connection, for a drag
+   * (xyflow's isValidConnection) and the keyboard's Connect picker alike.
+   */
+  connectProblem(conn: NewEdge): ConnectProblem | 'read-only' | null {
+    const ed = this.editor;
+    if (ed.readOnly) return 'read-only';
+    const isTrigger = (id: string) => {
+      const node = ed.nodes.find((n) => n.id === id);
+      return !!node && this.catalogue.isTrigger(node.data.type);
+    };
+    return connectProblem(ed.edges, conn, isTrigger);
+  }
+
+  /** The outputs node `id` draws as handles (lib/catalogue/outputs.ts), what an edge may leave it by. */
+  outputsOf(id: string): string[] {
+    const ed = this.editor;
+    const node = ed.nodes.find((n) => n.id === id);
+    if (!node) return [];
+    const { type, version, params, settings } = node.data;
+    const errorWired = ed.edges.some((e) => e.source === id && e.sourceHandle === 'error');
+    return drawnOutputs(this.catalogue.outputs(type, version, params), settings?.onError, errorWired);
+  }
+
+  /** The edge `conn` with our own id (short, readable) instead of xyflow's generated one. */
+  newEdge(conn: NewEdge): FlowEdge {
+    const taken = new Set(this.editor.edges.map((e) => e.id));
+    return {
+      id: newId('e', taken),
+      source: conn.source,
+      target: conn.target,
+      sourceHandle: conn.sourceHandle ?? 'out',
+    };
+  }
+
+  /** Adds the edge `conn` unless connectProblem refuses it; what refused it, or null once added. */
+  connect(conn: NewEdge): ConnectProblem | 'read-only' | null {
+    const problem = this.connectProblem(conn);
+    if (problem === null) this.editor.edges = [...this.editor.edges, this.newEdge(conn)];
+    return problem;
   }
 
   deleteSelected(): void {

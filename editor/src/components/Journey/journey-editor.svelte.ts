@@ -15,6 +15,7 @@ import { type FlowEdge, type FlowNode, toFlow, toGraph } from '../../lib/graph/c
 import { BIG_JOURNEY, withEstimate } from '../../lib/graph/estimate.ts';
 import { GraphHistory } from '../../lib/graph/history.svelte.ts';
 import type { EdgeRoute } from '../../lib/graph/layout.ts';
+import { nodeNames } from '../../lib/graph/names.ts';
 import { readableProblems } from '../../lib/graph/problem-words.ts';
 import { debounce } from '../../lib/util/debounce.ts';
 import { errorMessage } from '../../lib/util/format.ts';
@@ -283,14 +284,16 @@ export class JourneyEditor {
 
   /**
    * A node as the canvas names it, its type's title, for lists that name nodes (problems, a run's
-   * steps); with its id when another node of the graph has the same title. An unknown id as is.
+   * steps, an edge's accessible name); with its id when another node of the graph has the same
+   * title (lib/graph/names.ts). An unknown id as is.
    */
   titleOf(nodeId: string): string {
-    const title = (node: FlowNode) => this.catalogue.find(node.data.type, node.data.version)?.title ?? node.data.type;
-    const node = this.nodes.find((n) => n.id === nodeId);
-    if (!node) return nodeId;
-    const own = title(node);
-    return this.nodes.some((n) => n.id !== nodeId && title(n) === own) ? `${own} (${nodeId})` : own;
+    return this.names().get(nodeId) ?? nodeId;
+  }
+
+  /** Every node's name as titleOf gives it, by id: one pass for many names. */
+  names(): Map<string, string> {
+    return nodeNames(this.nodes, (n) => this.catalogue.find(n.data.type, n.data.version)?.title ?? n.data.type);
   }
 
   errorsFor(nodeId: string): GraphError[] {

@@ -35,3 +35,12 @@ export function outputsFor(type: string, def: CatalogueNode | undefined, params:
   }
   return KNOWN_OUTPUTS[type] ?? ['out'];
 }
+
+/**
+ * The outputs a node draws as handles, of those it offers: not a split variant still unnamed,
+ * and the engine's `error` only under "Error output" (`onError`), or while an edge still leaves it.
+ */
+export function drawnOutputs(offered: readonly string[], onError: string | undefined, errorWired: boolean): string[] {
+  const showsError = onError === 'output' || (!onError && errorWired);
+  return offered.filter((o) => o !== '' && (o !== 'error' || showsError));
+}

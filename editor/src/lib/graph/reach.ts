@@ -33,21 +33,25 @@ export function ancestors(edges: readonly EdgeLike[], id: string): string[] {
   return [...seen];
 }
 
+/** Why a new edge may not be drawn: to itself, into a trigger, a second one alike, or closing a loop. */
+export type ConnectProblem = 'self' | 'trigger' | 'duplicate' | 'loop';
+
 /**
- * Whether a new edge source→target keeps the graph a DAG that enters no trigger. Refused while
- * dragging, so an invalid edge is never drawn rather than reported at publish.
+ * What keeps a new edge source→target from leaving the graph a DAG that enters no trigger, or
+ * null when nothing does. Refused while dragging (and in the keyboard's Connect picker), so an
+ * invalid edge is never drawn rather than reported at publish.
  */
-export function canConnect(
+export function connectProblem(
   edges: readonly (EdgeLike & { sourceHandle?: string | null })[],
   conn: { source: string; target: string; sourceHandle?: string | null },
   isTrigger: (nodeId: string) => boolean,
-): boolean {
-  if (conn.source === conn.target) return false;
-  if (isTrigger(conn.target)) return false;
+): ConnectProblem | null {
+  if (conn.source === conn.target) return 'self';
+  if (isTrigger(conn.target)) return 'trigger';
   const duplicate = edges.some(
     (e) =>
       e.source === conn.source && e.target === conn.target && (e.sourceHandle ?? null) === (conn.sourceHandle ?? null),
   );
-  if (duplicate) return false;
-  return !reaches(edges, conn.target, conn.source);
+  if (duplicate) return 'duplicate';
+  return reaches(edges, conn.target, conn.source) ? 'loop' : null;
 }
