@@ -5,7 +5,7 @@
  */
 const PAGES = [
   /^\/$/,
-  /^\/(journeys|contacts|outbox|team|history|packages|sign-in|templates|forms)\/?$/,
+  /^\/(journeys|contacts|outbox|team|history|packages|credentials|sign-in|templates|forms)\/?$/,
   /^\/(journeys|templates|forms|setup|invite|reset-password)\/[^/]+\/?$/,
 ];
 

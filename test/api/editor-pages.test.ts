@@ -33,6 +33,7 @@ describe('paths outside the API', () => {
     '/forms',
     '/forms/signup',
     '/contacts',
+    '/credentials',
     '/setup/abc',
   ])('the editor’s page %s answers the editor', async (url) => {
     const res = await app.inject({ method: 'GET', url });

@@ -87,13 +87,28 @@ describe.skipIf(!hasChromium)('the editor’s accessibility', () => {
     return results.violations.map((v) => `${v.id}: ${v.nodes.map((node) => node.html.slice(0, 120)).join(' ; ')}`);
   };
 
-  test.each(['journeys', 'contacts', 'outbox', 'team', 'history', 'packages', 'templates', 'templates/welcome'])(
-    'the %s page breaks no WCAG rule',
-    async (page) => {
-      await s.page.goto(`${s.url}/${page}`);
-      expect(await violations()).toEqual([]);
-    },
-  );
+  test.each([
+    'journeys',
+    'contacts',
+    'outbox',
+    'team',
+    'history',
+    'packages',
+    'credentials',
+    'templates',
+    'templates/welcome',
+  ])('the %s page breaks no WCAG rule', async (page) => {
+    await s.page.goto(`${s.url}/${page}`);
+    expect(await violations()).toEqual([]);
+  });
+
+  test('a new credential’s form breaks no WCAG rule', async () => {
+    await s.page.goto(`${s.url}/credentials`);
+    await s.page.getByRole('button', { name: 'New credential' }).click();
+    await s.page.getByLabel('Type', { exact: true }).selectOption('email.smtp');
+    await s.page.getByLabel('Password', { exact: true }).waitFor();
+    expect(await violations()).toEqual([]);
+  });
 
   test('a contact’s page breaks no WCAG rule', async () => {
     await s.page.goto(`${s.url}/contacts`);

@@ -164,6 +164,19 @@ describe.skipIf(!hasChromium)('controls a role may not use', () => {
     expect(await refused(viewer.getByRole('checkbox', { name: 'journeys:read' }))).toEqual(needs('admin'));
   });
 
+  test('a viewer sees the credentials but cannot make, edit or delete one: each is disabled naming admin', async () => {
+    await s.app.inject({
+      method: 'POST',
+      url: '/api/credentials',
+      headers: asOwnerToken,
+      payload: { name: 'Mailer', type: 'email.smtp', data: { host: 'smtp.example.com', port: 587 } },
+    });
+    await open(viewer, `/credentials`);
+    expect(await refused(viewer.getByRole('button', { name: 'New credential' }))).toEqual(needs('admin'));
+    expect(await refused(viewer.getByRole('button', { name: 'Edit Mailer' }))).toEqual(needs('admin'));
+    expect(await refused(viewer.getByRole('button', { name: 'Delete Mailer' }))).toEqual(needs('admin'));
+  });
+
   test('an author may still edit the draft: the canvas tools are enabled', async () => {
     await open(author, `/journeys/${journeyId}`);
     const layout = author.getByRole('button', { name: 'Auto-layout' });

@@ -60,6 +60,8 @@ export interface FormContext {
   readonly stepIds: string[];
   /** The credentials a credential param offers: of its `credentialType`, or sending its `credentialChannel`. */
   credentials(schema: Schema): Credential[];
+  /** Whether the field at `path` is a secret typed unseen (a credential's password); absent: none is. */
+  secret?(path: string): boolean;
 }
 
 export const [getForm, setForm] = createContext<FormContext>();

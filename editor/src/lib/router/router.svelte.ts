@@ -8,6 +8,7 @@ export type Route =
   | { name: 'team' }
   | { name: 'history' }
   | { name: 'packages' }
+  | { name: 'credentials' }
   | { name: 'sign-in' }
   | { name: 'setup'; code: string }
   | { name: 'invite'; token: string }
@@ -29,6 +30,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'team' && parts.length === 1) return { name: 'team' };
   if (parts[0] === 'history' && parts.length === 1) return { name: 'history' };
   if (parts[0] === 'packages' && parts.length === 1) return { name: 'packages' };
+  if (parts[0] === 'credentials' && parts.length === 1) return { name: 'credentials' };
   if (parts[0] === 'sign-in' && parts.length === 1) return { name: 'sign-in' };
   const secret = decodeURIComponent(parts[1] ?? '');
   if (parts[0] === 'setup' && parts.length === 2) return { name: 'setup', code: secret };
