@@ -1,6 +1,29 @@
-import type { ErrorDetail } from '@waymark/sdk';
-import type { FormField } from '../../engine/forms/definition.js';
-import type { Form } from '../../engine/forms/store.js';
+/*
+ * The public form's markup. It imports nothing, so the editor's form builder draws its live
+ * preview with these very functions (editor/README.md, the form builder): what a form needs
+ * here is declared structurally (engine/forms/definition.ts FormField and store.ts Form fit it).
+ */
+
+/** What the page shows of a field. */
+export interface FieldMarkup {
+  name: string;
+  label: string;
+  type: string;
+  required: boolean;
+  options?: readonly string[];
+  default?: string | boolean;
+}
+
+/** What the page shows of a form. */
+export interface FormMarkup {
+  id: string;
+  name: string;
+  fields: readonly FieldMarkup[];
+  consentText: string | null;
+}
+
+/** A refused value (an ErrorDetail of @waymark/sdk), shown at the field its path names. */
+type Problem = { path?: string; message: string };
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -21,7 +44,7 @@ export function page(title: string, body: string): string {
   );
 }
 
-function input(field: FormField, value: unknown): string {
+function input(field: FieldMarkup, value: unknown): string {
   const name = escapeHtml(field.name);
   const required = field.required ? ' required' : '';
   const current = value === undefined ? field.default : value;
@@ -50,10 +73,10 @@ function input(field: FormField, value: unknown): string {
  * `problems` (from a refused post) are shown at their fields.
  */
 export function formHtml(
-  form: Form,
+  form: FormMarkup,
   action: string,
   values: Record<string, unknown> = {},
-  problems: readonly ErrorDetail[] = [],
+  problems: readonly Problem[] = [],
 ): string {
   const problemAt = (name: string) => {
     const found = problems.filter((p) => p.path === `/${name}`);
@@ -78,7 +101,7 @@ export function formHtml(
   );
 }
 
-export function formPage(form: Form, values?: Record<string, unknown>, problems?: readonly ErrorDetail[]): string {
+export function formPage(form: FormMarkup, values?: Record<string, unknown>, problems?: readonly Problem[]): string {
   return page(form.name, `<h1>${escapeHtml(form.name)}</h1>${formHtml(form, `/f/${form.id}`, values, problems)}`);
 }
 

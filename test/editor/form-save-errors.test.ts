@@ -9,6 +9,7 @@ describe.skipIf(!hasChromium)('a form that is not saved', () => {
 
   beforeEach(async () => {
     await t.page.goto(`${t.s.url}/forms/signup?token=${TEST_TOKEN}`);
+    await t.page.getByRole('button', { name: 'Edit as JSON' }).click();
     await t.page.getByLabel('Form definition').waitFor();
   });
 

@@ -34,6 +34,8 @@ describe.skipIf(!hasChromium)('the Forms page', () => {
     await s.page.goto(`${s.url}/forms`);
     await s.page.getByRole('link', { name: 'newsletter' }).click();
     await s.page.getByRole('heading', { name: 'Form newsletter' }).waitFor({ timeout: 10_000 });
+    await s.page.getByText(/^Version 1:/).waitFor();
+    await s.page.getByRole('button', { name: 'Edit as JSON' }).click();
     await expect
       .poll(() => s.page.getByLabel('Form definition').inputValue(), { timeout: 10_000 })
       .toContain('"Newsletter"');
