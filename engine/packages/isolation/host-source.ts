@@ -14,14 +14,20 @@ import { THREAD_SOURCE } from './thread-source.js';
 export const HOST_FLAGS: readonly string[] = ['--experimental-permission', '--allow-worker', '--no-warnings'];
 
 /**
+ * The code a package version's process exits with once its channel to the relay refuses a
+ * write: nothing it does can reach Waymark any more (relay-source.ts names it so).
+ */
+export const HOST_UNHEARD_CODE = 70;
+
+/**
  * The program of a package version's process (started by the relay thread, relay-source.ts,
  * with `HOST_FLAGS`, an empty environment and an IPC channel): it runs each thread the relay
  * asks for (the package thread's program, thread-source.ts) and passes messages between them
  * and the relay, each tagged with the thread's `id`, each thread under `THREAD_RESOURCE_LIMITS`
  * (an `error` carries its `code`, so that running out of memory is told from other crashes).
  * A definitions thread's answers (`calls`) come back as `defined`; the relay raises the flag
- * the main thread waits on. It ends when the relay's channel closes. Plain JavaScript, run
- * with `-e`.
+ * the main thread waits on. It ends when the relay's channel closes, and with
+ * `HOST_UNHEARD_CODE` when the channel refuses a write. Plain JavaScript, run with `-e`.
  */
 export const HOST_SOURCE = `
 const { Worker, MessageChannel } = require('node:worker_threads');
@@ -34,6 +40,13 @@ const send = (message) => {
   } catch {}
 };
 process.on('disconnect', () => process.exit(0));
+// Node emits a write the channel refuses as an 'error' on process, which unhandled would crash
+// this process with a stack trace on Waymark's stderr: EBADF when its descriptor was closed
+// under it (a package's thread can wrap descriptor 3 in a socket and end it), EPIPE when the
+// relay is gone. Either way no answer can reach Waymark any more: it ends, and the relay fails
+// the calls its threads had in flight. No callback on send, which would cost every message a
+// tick for what this one listener does.
+process.on('error', () => process.exit(${HOST_UNHEARD_CODE}));
 process.on('message', (message) => {
   const { op, id } = message;
   if (op === 'start') {

@@ -1,5 +1,14 @@
+import { HOST_UNHEARD_CODE } from './host-source.js';
+
 /** How long a package version's process with no thread left is kept for the next attempt. */
 export const HOST_IDLE_MS = 60_000;
+
+/**
+ * How long a package version's process whose channel closed may take to exit of itself (a
+ * crash, whose exit names how; its exit once its next write is refused) before the relay
+ * fails the calls its threads had in flight and ends it.
+ */
+export const HOST_UNHEARD_MS = 1_000;
 
 /**
  * The ranges of addresses that reach this machine, whatever the address: in `reach.denied` as
@@ -15,7 +24,14 @@ export const LOCAL_RANGES = ['loopback', 'unspecified'];
  * its `code`). It is a thread of its own so that the main thread may sleep on a definition call's flag (definition-calls.ts) while
  * the relay hears the answer and raises the flag. A process answers only for its own threads:
  * a message naming another's `id` is dropped. When a process ends, every thread it ran fails
- * with an `error` naming how, then `exit`s. Once `reach.denied` is known (the database's
+ * with an `error` naming how, then `exit`s, each once. A process whose channel closes (it
+ * ended, or a package closed its descriptor under it) gets no new thread; unless it exits
+ * within `HOST_UNHEARD_MS` it is ended, and so is it at once when a message for it comes
+ * (the call it was for could never be answered), its threads failing with "it lost its
+ * channel to Waymark", as when it exits with `HOST_UNHEARD_CODE` (host-source.ts). An `error`
+ * the channel emits (a send refused, EPIPE) ends the process and its threads too: the sends
+ * pass no callback, which would take that event, and with it the word that the threads
+ * must fail. Once `reach.denied` is known (the database's
  * addresses as ipaddr.js writes them, or a `LOCAL_RANGES` name, each with its port: resolved here, where a lookup may
  * wait), it serves messages, which a port holds until then.
  */
@@ -28,6 +44,8 @@ const { networkInterfaces } = require('node:os');
 const { execPath, hostSource, hostFlags, database, allowPrivate, ipaddrPath } = workerData;
 const ipaddr = require(ipaddrPath);
 const HOST_IDLE_MS = ${HOST_IDLE_MS};
+const HOST_UNHEARD_MS = ${HOST_UNHEARD_MS};
+const HOST_UNHEARD_CODE = ${HOST_UNHEARD_CODE};
 const LOCAL_RANGES = ${JSON.stringify(LOCAL_RANGES)};
 
 // The database's addresses, each with its port. One on this machine answers on all of this
@@ -50,12 +68,15 @@ async function deniedOf(database) {
 const reach = { allowPrivate, ipaddrPath, denied: await deniedOf(database) };
 
 const hosts = new Map();
+// Every process started and not yet exited, those no longer in hosts (channel closed) too.
+const children = new Set();
 const threads = new Map();
 const post = (message) => parentPort.postMessage(message);
 
-function ended(key, host, how) {
-  if (hosts.get(key) === host) hosts.delete(key);
+function ended(host, how) {
+  if (hosts.get(host.key) === host) hosts.delete(host.key);
   clearTimeout(host.idle);
+  clearTimeout(host.unheard);
   for (const id of host.ids) {
     const thread = threads.get(id);
     threads.delete(id);
@@ -66,9 +87,24 @@ function ended(key, host, how) {
   host.ids.clear();
 }
 
+// A process that can no longer hear the relay: its threads fail now, as a crashed process's
+// do, and it is ended.
+const UNHEARD = 'it lost its channel to Waymark';
+function unheard(host) {
+  ended(host, UNHEARD);
+  host.child.kill();
+}
+
+// A message to a process; one whose channel closed can take none, and the call it was for
+// fails at once instead of waiting for an answer that cannot come.
+function tell(host, message) {
+  if (host.child.connected) host.child.send(message);
+  else unheard(host);
+}
+
 function hostOf(key, roots) {
   const running = hosts.get(key);
-  if (running) {
+  if (running && running.child.connected) {
     clearTimeout(running.idle);
     return running;
   }
@@ -77,8 +113,9 @@ function hostOf(key, roots) {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
-  const host = { child, ids: new Set(), idle: null };
+  const host = { key, child, ids: new Set(), idle: null, unheard: null };
   hosts.set(key, host);
+  children.add(child);
   child.on('message', (message) => {
     if (!message || typeof message !== 'object' || !host.ids.has(message.id)) return;
     const { op, id } = message;
@@ -104,9 +141,22 @@ function hostOf(key, roots) {
   });
   child.on('error', (error) => {
     child.kill();
-    ended(key, host, error.message);
+    children.delete(child);
+    ended(host, error.message);
   });
-  child.on('exit', (code, signal) => ended(key, host, signal ? 'signal ' + signal : 'code ' + code));
+  // Its channel closed: when it ended, its exit follows at once and names how; when a package
+  // closed the channel's descriptor under it, nothing of it would ever come.
+  child.on('disconnect', () => {
+    if (hosts.get(key) === host) hosts.delete(key);
+    if (!children.has(child)) return; // exited already, or ended on an error
+    clearTimeout(host.idle);
+    host.unheard = setTimeout(() => unheard(host), HOST_UNHEARD_MS);
+    host.unheard.unref();
+  });
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    ended(host, code === HOST_UNHEARD_CODE ? UNHEARD : signal ? 'signal ' + signal : 'code ' + code);
+  });
   return host;
 }
 
@@ -117,18 +167,17 @@ parentPort.on('message', (message) => {
     host.ids.add(id);
     const calls = message.calls || null;
     threads.set(id, { host, calls });
-    if (calls)
-      calls.port.on('message', (question) => host.child.send({ op: 'define', id, message: question }));
-    host.child.send({ op: 'start', id, workerData: { ...message.workerData, reach }, calls: calls !== null });
+    if (calls) calls.port.on('message', (question) => tell(host, { op: 'define', id, message: question }));
+    tell(host, { op: 'start', id, workerData: { ...message.workerData, reach }, calls: calls !== null });
   } else if (op === 'end') {
     const host = hosts.get(message.key);
     if (host) host.child.kill();
   } else if (op === 'close') {
-    for (const host of hosts.values()) host.child.kill();
+    for (const child of children) child.kill();
     parentPort.close();
   } else {
     const thread = threads.get(id);
-    if (thread) thread.host.child.send({ op, id, ...(op === 'post' ? { message: message.message } : {}) });
+    if (thread) tell(thread.host, { op, id, ...(op === 'post' ? { message: message.message } : {}) });
   }
 });
 })(require);
