@@ -48,15 +48,20 @@ const MAILGUN_SIGNED_WITHIN = { pastSeconds: 9 * 3600, futureSeconds: 5 * 60 } a
 const signedString = (signature: { timestamp?: string; token?: string }) =>
   `${signature.timestamp ?? ''}${signature.token ?? ''}`;
 
+/** The longest token taken (Mailgun's are 50 characters): the signed string stays small. */
+const MAX_TOKEN_LENGTH = 256;
+
 /**
- * The signature block as Mailgun makes it (documentation.mailgun.com, "Securing webhooks"):
- * a timestamp in Unix seconds and a token of 50 characters. Its shape fixes where the signed
- * string `timestamp + token` splits, so a block cannot be reshaped around the same string.
+ * The signature block (documentation.mailgun.com, "Securing webhooks"): a timestamp in Unix
+ * seconds and a token, of any length the contract allows (Mailgun's own are 50 characters).
+ * A block reshaped around the same signed string (its split point moved) is no new signature:
+ * the string is the nonce (parseMailgun), and a moved split puts the timestamp far outside
+ * the window, ten times larger or smaller.
  */
 function signedBlock(body: ReturnType<typeof mailgunBody>, nowSeconds: number) {
   const { signature } = body;
   if (!signature?.timestamp || !signature.token || !signature.signature) return null;
-  if (!/^\d{1,12}$/.test(signature.timestamp) || signature.token.length !== 50) return null;
+  if (!/^\d{1,12}$/.test(signature.timestamp) || signature.token.length > MAX_TOKEN_LENGTH) return null;
   const age = nowSeconds - Number(signature.timestamp);
   if (age > MAILGUN_SIGNED_WITHIN.pastSeconds || -age > MAILGUN_SIGNED_WITHIN.futureSeconds) return null;
   return { signed: signedString(signature), signature: signature.signature };
