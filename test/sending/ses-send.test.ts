@@ -11,6 +11,8 @@ import { type ReceivedRequest, type StandIn, type StandInAnswer, startStandIn } 
 
 const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+/** A key id as a local SES stand-in (LocalStack, a test account) hands out: shorter than AWS's. */
+const SHORT_KEY = 'akid';
 
 let t: TestApp;
 let ses: StandIn;
@@ -21,7 +23,7 @@ let next: (request: ReceivedRequest) => StandInAnswer = () => ({ status: 200, bo
 
 beforeAll(async () => {
   ses = await startStandIn((request) => {
-    const problem = sigv4Problem(request, { [ACCESS_KEY]: SECRET }, 'ses');
+    const problem = sigv4Problem(request, { [ACCESS_KEY]: SECRET, [SHORT_KEY]: SECRET }, 'ses');
     if (problem) {
       return {
         status: 403,
@@ -125,6 +127,13 @@ describe('SES v2 SendEmail', () => {
     expect(result).toMatchObject({ status: 'sent' });
     expect(received?.headers['x-amz-security-token']).toBe('FwoGZXIvYXdzEJr-session');
     expect(String(received?.headers.authorization)).toMatch(/SignedHeaders=[^,]*x-amz-security-token/);
+  });
+
+  test('an access key id of any length is taken and signs the request', async () => {
+    const id = await sesCredential({ accessKeyId: SHORT_KEY });
+    const { result, received } = await send(id);
+    expect(result).toMatchObject({ status: 'sent' });
+    expect(received?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=akid\/\d{8}\/eu-west-1\/ses\//);
   });
 
   test('a wrong secret key fails the step provider.auth, nothing sent', async () => {

@@ -15,7 +15,7 @@ export default defineCredential({
     type: 'object',
     properties: {
       region: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', title: 'Region', examples: ['eu-west-1'] },
-      accessKeyId: { type: 'string', minLength: 16, writeOnly: true, title: 'Access key id' },
+      accessKeyId: { type: 'string', minLength: 1, writeOnly: true, title: 'Access key id' },
       secretAccessKey: { type: 'string', minLength: 1, writeOnly: true, title: 'Secret access key' },
       sessionToken: { type: 'string', minLength: 1, writeOnly: true, title: 'Session token (temporary credentials)' },
       configurationSet: { type: 'string', minLength: 1, title: 'Configuration set' },
