@@ -26,12 +26,18 @@ export interface ClaimedPoll {
  */
 export const CLAIM_LEASE_MS = 120_000;
 
+/** No journey's trigger is polled more often than this (SDK README "Triggers"). */
+export const MINIMUM_EVERY_MS = 60_000;
+
 /**
  * Finds the polling triggers of the live journeys whose published version has not been looked
  * at yet (published, republished or live again since the last look) and marks their rows in
  * trigger_state with that version: a new node is due at once, one whose params changed too
- * (its poll forgets its state), another keeps its due time. A version is remembered as looked
- * at only when every node's definition was found (a package not loaded yet is looked for again).
+ * (its poll forgets its state), another keeps its due time. A node whose poll is running (its
+ * turn taken: `poll_claim`) keeps its lease whatever changed: the turn is the journey node's,
+ * not its version's, so the new params are not polled beside the old ones; `endTurn` makes
+ * them due. A version is remembered as looked at only when every node's definition was found
+ * (a package not loaded yet is looked for again).
  */
 export async function findPolls(runtime: Runtime): Promise<void> {
   const { rows: journeys } = await sql<{ id: string; published_version: number }>`
@@ -55,9 +61,8 @@ export async function findPolls(runtime: Runtime): Promise<void> {
         await sql`insert into trigger_state (journey_id, node_id, params_hash, poll_version)
           values (${journey.id}, ${nodeId}, ${hash}, ${version.version})
           on conflict (journey_id, node_id) do update set poll_version = excluded.poll_version,
-            next_at = case when trigger_state.params_hash = excluded.params_hash then trigger_state.next_at end`.execute(
-          trx,
-        );
+            next_at = case when trigger_state.params_hash = excluded.params_hash
+              or trigger_state.poll_claim is not null then trigger_state.next_at end`.execute(trx);
       if (complete)
         await sql`insert into poll_scans (journey_id, version) values (${journey.id}, ${version.version})
           on conflict (journey_id) do update set version = excluded.version`.execute(trx);
@@ -138,8 +143,15 @@ export async function startTurn(db: Kysely<Database>, p: ClaimedPoll, leaseMs: n
   });
 }
 
-/** Gives the turn back: the poll is next due at `nextAt` (unless another worker took it since). */
+/**
+ * Gives the turn back: the poll is next due at `nextAt` (unless another worker took it since).
+ * When the journey was republished while it ran (the row names another version), its next
+ * version's poll is due as soon as this one's minimum interval allows, at the latest at `nextAt`:
+ * the republish waited for this poll to end (`findPolls`), not for its every.
+ */
 export async function endTurn(db: Kysely<Database>, p: ClaimedPoll, nextAt: Date): Promise<void> {
-  await sql`update trigger_state set poll_claim = null, next_at = ${nextAt}
+  const soonest = new Date(Math.min(nextAt.getTime(), p.claimedAt.getTime() + MINIMUM_EVERY_MS));
+  await sql`update trigger_state set poll_claim = null,
+      next_at = case when poll_version = ${p.version} then ${nextAt}::timestamptz else ${soonest}::timestamptz end
     where journey_id = ${p.journeyId} and node_id = ${p.nodeId} and poll_claim = ${p.claim}`.execute(db);
 }

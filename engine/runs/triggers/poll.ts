@@ -22,7 +22,16 @@ import { DEFAULT_TIMEOUT_MS } from '../node/invoke.js';
 import { type CompiledVersion, loadVersion, triggerOutputOf } from '../versions.js';
 import { type TriggerPlace, triggerContext } from './context.js';
 import { TriggerFailedError } from './errors.js';
-import { CLAIM_LEASE_MS, type ClaimedPoll, claimDue, endTurn, findPolls, holdTurn, startTurn } from './poll-due.js';
+import {
+  CLAIM_LEASE_MS,
+  type ClaimedPoll,
+  claimDue,
+  endTurn,
+  findPolls,
+  holdTurn,
+  MINIMUM_EVERY_MS,
+  startTurn,
+} from './poll-due.js';
 import { contactProblem, identityOfContact, isPayload } from './starts.js';
 
 /** The graphile-worker task that calls the polling triggers that are due; it re-adds itself. */
@@ -33,8 +42,6 @@ const DEFAULT_EVERY = 'PT5M';
 const DEFAULT_EVERY_MS = 300_000;
 /** How many polls run at once in one process: a slow source takes one place, never all. */
 export const POLL_CONCURRENCY = 4;
-/** No journey's trigger is polled more often than this (SDK README "Triggers"). */
-export const MINIMUM_EVERY_MS = 60_000;
 const KEY_MAX = 1_000;
 
 /** A claimed turn's node, its version and its definition's `poll`. */

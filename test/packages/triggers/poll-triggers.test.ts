@@ -7,7 +7,7 @@ import { findPolls } from '../../../engine/runs/triggers/poll-due.js';
 import { startWorker } from '../../../engine/worker/start-worker.js';
 import { type StandIn, startStandIn } from '../../sending/stand-in.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
-import { installTriggers, runsOf, triggerJourney } from './support.js';
+import { installTriggers, republishTrigger, runsOf, triggerJourney } from './support.js';
 
 // SDK README "Triggers": an installed package's trigger declares `poll`; the engine calls it
 // for each live journey when due (in the package's thread), keeps the state it returns and
@@ -190,28 +190,7 @@ describe('a package polling trigger', () => {
     rows.set('after', [{ id: 'c1' }]);
     const journey = await triggerJourney(t, 'acme.new-row', { url: `${sheet.url}/before` });
     await pollTriggers(t.runtime);
-    const graph = {
-      nodes: [
-        {
-          id: 'trigger',
-          type: 'acme.new-row',
-          version: 1,
-          params: { url: `${sheet.url}/after` },
-          position: { x: 0, y: 0 },
-        },
-        { id: 'done', type: 'core.exit', version: 1, params: {}, position: { x: 0, y: 100 } },
-      ],
-      edges: [{ id: 'e0', source: 'trigger', sourceHandle: 'out', target: 'done' }],
-    };
-    const edited = await t.app.inject({
-      method: 'PUT',
-      url: `/api/journeys/${journey}/draft`,
-      headers: t.auth,
-      payload: { graph },
-    });
-    expect(edited.statusCode).toBe(200);
-    const published = await t.app.inject({ method: 'POST', url: `/api/journeys/${journey}/publish`, headers: t.auth });
-    expect(published.statusCode).toBe(201);
+    await republishTrigger(t, journey, 'acme.new-row', { url: `${sheet.url}/after` });
     await pollTriggers(t.runtime);
     expect(pollsOf('after')).toEqual(['']);
     expect(await runsOf(t, journey)).toHaveLength(2);

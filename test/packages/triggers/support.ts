@@ -40,6 +40,34 @@ export async function shopCredential(t: TestApp, secret: string): Promise<string
   return res.json().id as string;
 }
 
+/** The graph of a trigger journey: `trigger` (of `type`, with `params`) → `done` (core.exit). */
+function triggerGraph(type: string, params: Record<string, unknown>) {
+  const nodes = [
+    { id: 'trigger', type, version: 1, params, position: { x: 0, y: 0 } },
+    { id: 'done', type: 'core.exit', version: 1, params: {}, position: { x: 0, y: 100 } },
+  ];
+  return { nodes, edges: [{ id: 'e0', source: 'trigger', sourceHandle: 'out', target: 'done' }] };
+}
+
+/** Publishes a trigger journey again with its trigger's params `params`; throws unless it is published. */
+export async function republishTrigger(
+  t: TestApp,
+  journeyId: string,
+  type: string,
+  params: Record<string, unknown>,
+): Promise<void> {
+  const url = `/api/journeys/${journeyId}`;
+  const saved = await t.app.inject({
+    method: 'PUT',
+    url: `${url}/draft`,
+    headers: t.auth,
+    payload: { graph: triggerGraph(type, params) },
+  });
+  if (saved.statusCode !== 200) throw new Error(`draft not saved: ${saved.body}`);
+  const published = await t.app.inject({ method: 'POST', url: `${url}/publish`, headers: t.auth });
+  if (published.statusCode !== 201) throw new Error(`publish failed: ${published.body}`);
+}
+
 /** A journey `trigger` (of `type`, with `params`) → `done` (core.exit), published; returns its id. */
 export async function triggerJourney(
   t: TestApp,
@@ -47,16 +75,11 @@ export async function triggerJourney(
   params: Record<string, unknown>,
   settings: Record<string, unknown> = {},
 ): Promise<string> {
-  const nodes = [
-    { id: 'trigger', type, version: 1, params, position: { x: 0, y: 0 } },
-    { id: 'done', type: 'core.exit', version: 1, params: {}, position: { x: 0, y: 100 } },
-  ];
-  const edges = [{ id: 'e0', source: 'trigger', sourceHandle: 'out', target: 'done' }];
   const created = await t.app.inject({
     method: 'POST',
     url: '/api/journeys',
     headers: t.auth,
-    payload: { name: `${type} journey`, graph: { nodes, edges }, settings },
+    payload: { name: `${type} journey`, graph: triggerGraph(type, params), settings },
   });
   if (created.statusCode !== 201) throw new Error(`journey not created: ${created.body}`);
   const id = created.json().id as string;
