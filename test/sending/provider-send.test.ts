@@ -254,6 +254,24 @@ describe('Twilio', () => {
     expect(form.From).toBeUndefined();
   });
 
+  test('SIDs in any form (the docs’ ACXXXX… placeholders) are taken, the account SID sent URL-encoded', async () => {
+    const placeholder = `AC${'X'.repeat(32)}`;
+    const id = await credential('twilio.account', {
+      accountSid: placeholder,
+      authToken: 'tw-token',
+      messagingServiceSid: `MG${'X'.repeat(32)}`,
+    });
+    const { received } = await sendThrough(id, { status: 201, body: { sid: 'SM125' } }, { channel: 'sms', text: 'Hi' });
+    expect(received?.url).toBe(`/2010-04-01/Accounts/${placeholder}/Messages.json`);
+    const odd = await credential('twilio.account', {
+      accountSid: 'AC/1 2',
+      authToken: 'tw-token',
+      from: '+15005550006',
+    });
+    const sent = await sendThrough(odd, { status: 201, body: { sid: 'SM126' } }, { channel: 'sms', text: 'Hi' });
+    expect(sent.received?.url).toBe('/2010-04-01/Accounts/AC%2F1%202/Messages.json');
+  });
+
   test('both From and a messaging service is refused at /data, in one detail naming the two', async () => {
     const res = await t.app.inject({
       method: 'POST',

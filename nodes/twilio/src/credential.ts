@@ -10,10 +10,12 @@ export default defineCredential({
   schema: {
     type: 'object',
     properties: {
-      accountSid: { type: 'string', pattern: '^AC[0-9a-fA-F]{32}$', writeOnly: true, title: 'Account SID' },
+      // No pattern of Twilio's SIDs (AC or MG and 32 hex): the contract asks none, and a
+      // stand-in's or the docs' placeholder (ACXXXX…) must be taken. The SID is URL-encoded.
+      accountSid: { type: 'string', minLength: 1, writeOnly: true, title: 'Account SID' },
       authToken: { type: 'string', minLength: 1, writeOnly: true, title: 'Auth token' },
       from: { type: 'string', minLength: 1, title: 'From number (E.164) or sender id' },
-      messagingServiceSid: { type: 'string', pattern: '^MG[0-9a-fA-F]{32}$', title: 'Messaging service SID' },
+      messagingServiceSid: { type: 'string', minLength: 1, title: 'Messaging service SID' },
       endpoint: endpointSchema,
     },
     required: ['accountSid', 'authToken'],
