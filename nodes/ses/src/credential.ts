@@ -29,7 +29,8 @@ export default defineCredential({
       },
       snsCertificate: {
         type: 'string',
-        pattern: '-----BEGIN (CERTIFICATE|PUBLIC KEY)-----',
+        // A certificate, or a public key as SPKI or PKCS#1 (RSA PUBLIC KEY): each one createPublicKey reads.
+        pattern: '-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY)-----',
         title: 'SNS signing certificate (PEM)',
         description: "checks SNS signatures instead of the certificate at the message's SigningCertURL",
       },

@@ -346,14 +346,14 @@ describe('the signing certificate is kept a while', () => {
 
 describe('an ses.account with its own snsCertificate', () => {
   /** An ses.account for `topic` whose snsCertificate is a new key's: its private key signs. */
-  const pinnedAccount = async (topic: string) => {
+  const pinnedAccount = async (topic: string, type: 'spki' | 'pkcs1' = 'spki') => {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     await hooks.credential('ses.account', {
       region: 'us-west-2',
       accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
       secretAccessKey: 'secret',
       snsTopicArns: [topic],
-      snsCertificate: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      snsCertificate: pair.publicKey.export({ type, format: 'pem' }).toString(),
     });
     return pair;
   };
@@ -369,6 +369,15 @@ describe('an ses.account with its own snsCertificate', () => {
     expect(await eventsOf(hooks.t.runtime, contactId, 'email.bounced')).toHaveLength(1);
     // SNS's own key does not verify for this credential (nor for the first, whose topics differ).
     expect((await post(signed(message))).statusCode).toBe(401);
+  });
+
+  test('a public key in PKCS#1 PEM (BEGIN RSA PUBLIC KEY) is taken and checks signatures', async () => {
+    const topic = 'arn:aws:sns:us-west-2:123456789012:pinned-pkcs1';
+    const pair = await pinnedAccount(topic, 'pkcs1');
+    const { contactId, email } = await hooks.sent('ses-pinned-pkcs1');
+    const message = notification(bounce(email, 'ses-pinned-pkcs1'), { TopicArn: topic });
+    expect((await post(signed(message, pair.privateKey))).json()).toMatchObject({ recorded: 1 });
+    expect(await eventsOf(hooks.t.runtime, contactId, 'email.bounced')).toHaveLength(1);
   });
 
   test('a SubscriptionConfirmation it verifies is confirmed at its SubscribeURL, wherever that is', async () => {
