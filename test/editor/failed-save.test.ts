@@ -37,6 +37,30 @@ describe.skipIf(!hasChromium)('a journey whose draft failed to save', () => {
     return id;
   }
 
+  test('says why it failed in text on the page, not only in a tooltip', async () => {
+    await openOffline('Why');
+    const reason = t.page.getByRole('alert').filter({ hasText: /\S/ }).first();
+    await reason.waitFor();
+    expect(await reason.isVisible()).toBe(true);
+    expect((await reason.textContent())?.trim()).not.toBe('');
+    expect(await t.page.getByRole('status').filter({ hasText: 'Save failed' }).getAttribute('title')).toBeNull();
+  });
+
+  test('a save the server refuses shows its message beside "Save failed"', async () => {
+    await openOffline('Refused');
+    await t.page.unroute('**/api/journeys/*/draft');
+    await t.page.route('**/api/journeys/*/draft', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'unavailable', message: 'the database is not reachable' } }),
+      }),
+    );
+    await t.page.getByRole('button', { name: 'Retry' }).click();
+    await t.page.getByRole('alert').filter({ hasText: 'the database is not reachable' }).waitFor();
+    expect(await t.page.getByRole('status').filter({ hasText: 'Save failed' }).isVisible()).toBe(true);
+  });
+
   test('leaving it asks first, and staying keeps the edit', async () => {
     const id = await openOffline('Stay');
     await t.page.getByRole('link', { name: 'Contacts', exact: true }).click();

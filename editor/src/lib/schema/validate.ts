@@ -32,6 +32,17 @@ export function addError(errors: FieldErrors, path: string, message: string): vo
   } else errors.set(path, [message]);
 }
 
+/**
+ * Adds the server's last validation to the problems found as you type, pinned by path. Where
+ * the editor already finds a problem at a path, the server's there is the same one in its own
+ * words (a filter clause said "value: required, op "eq" needs a value"): the editor's, checked
+ * against what is on screen now, is kept alone. The server's stand wherever the editor sees none.
+ */
+export function addServerProblems(errors: FieldErrors, problems: { path?: string; message: string }[]): void {
+  const found = new Set(errors.keys());
+  for (const p of problems) if (p.path !== undefined && !found.has(p.path)) addError(errors, p.path, p.message);
+}
+
 /** Keywords whose error only sums up the errors found below it, each said on its own. */
 const SUMMARIES = new Set(['properties', 'additionalProperties', 'items', 'allOf', '$ref', 'if', 'then', 'else']);
 

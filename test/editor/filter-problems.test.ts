@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'vitest';
+import { editorPagePerTest, hasChromium, openJourney } from '../support/browser.js';
+
+const node = (id: string, type: string, params: object) => ({ id, type, version: 1, params, position: { x: 0, y: 0 } });
+
+// A clause's problem was said twice, once in the editor's words as you type and once in the
+// server's from its last validation ("value: required, op "eq" needs a value"); a problem at
+// the filter's own place was shown by its field and again by the builder.
+describe.skipIf(!hasChromium)('the problems of a filter clause', () => {
+  const t = editorPagePerTest();
+
+  /** Opens a condition with `filter`, selected, once the server's validation of it has come back. */
+  async function problemsOf(filter: object): Promise<string[]> {
+    await openJourney(t.s, t.page, 'Condition', { nodes: [node('n', 'core.condition', { filter })], edges: [] });
+    await t.page.locator('.svelte-flow__node[data-id="n"]').click();
+    await t.page.locator('.svelte-flow__node[data-id="n"] .invalid').waitFor();
+    return t.page.locator('[data-path="/filter"] .error-text').allTextContents();
+  }
+
+  test('a value missing is said once', async () => {
+    expect(await problemsOf({ attr: 'plan', op: 'eq' })).toEqual(['value: required']);
+  });
+
+  test('an unknown operator is said once', async () => {
+    expect(await problemsOf({ attr: 'plan', op: 'bogus', value: 'x' })).toEqual(['op: unknown operator']);
+  });
+
+  test('a clause of no kind, at the filter itself, is said once', async () => {
+    expect(await problemsOf({})).toEqual(['unknown clause']);
+  });
+
+  test("a problem only the server finds is still shown, in the server's words", async () => {
+    const problems = await problemsOf({ attr: 'a.__proto__.b', op: 'eq', value: 'x' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^attr: .*reserved/);
+  });
+});
