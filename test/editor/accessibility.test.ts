@@ -67,6 +67,21 @@ describe.skipIf(!hasChromium)('the editor’s accessibility', () => {
       headers: auth,
       payload: { to: 'qa@example.com', from: 'shop@example.com' },
     });
+    await s.app.inject({
+      method: 'PUT',
+      url: '/api/forms/signup',
+      headers: auth,
+      payload: {
+        name: 'Signup',
+        consentText: 'Yes, send me news',
+        tags: ['newsletter'],
+        fields: [
+          { name: 'email', label: 'Email', type: 'email', required: true, mapTo: 'email' },
+          { name: 'plan', label: 'Plan', type: 'select', options: ['Free', 'Pro'], mapTo: 'attributes.plan' },
+          { name: 'agree', label: 'Agree', type: 'checkbox' },
+        ],
+      },
+    });
     await s.page.goto(`${s.url}/?token=${TEST_TOKEN}`);
   }, 120_000);
   afterAll(() => s?.close());
@@ -97,6 +112,8 @@ describe.skipIf(!hasChromium)('the editor’s accessibility', () => {
     'credentials',
     'templates',
     'templates/welcome',
+    'forms',
+    'forms/signup',
   ])('the %s page breaks no WCAG rule', async (page) => {
     await s.page.goto(`${s.url}/${page}`);
     expect(await violations()).toEqual([]);
