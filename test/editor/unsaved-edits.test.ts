@@ -100,20 +100,20 @@ describe.skipIf(!hasChromium)('unsaved template and form edits', () => {
 
   test('leaving an edited form asks first, and staying keeps the edit', async () => {
     await page.goto(`${s.url}/forms/signup`);
-    const definition = page.getByLabel('Form definition');
-    await definition.waitFor({ timeout: 15_000 });
+    const title = page.getByLabel(/^Title/);
+    await title.waitFor({ timeout: 15_000 });
     stayWhenAsked();
-    await definition.fill('{ "name": "Changed" }');
+    await title.fill('Changed');
     await page.getByText('Unsaved changes').waitFor({ timeout: 5_000 });
     await page.getByRole('link', { name: 'Templates', exact: true }).click();
     await expect.poll(() => asked).toEqual(['confirm']);
     expect(new URL(page.url()).pathname).toBe('/forms/signup');
-    expect(await definition.inputValue()).toBe('{ "name": "Changed" }');
+    expect(await title.inputValue()).toBe('Changed');
   });
 
   test('an untouched form is left without asking', async () => {
     await page.goto(`${s.url}/forms/untouched`);
-    await page.getByLabel('Form definition').waitFor({ timeout: 15_000 });
+    await page.getByLabel(/^Title/).waitFor({ timeout: 15_000 });
     stayWhenAsked();
     await page.getByRole('link', { name: 'Templates', exact: true }).click();
     await page.getByRole('heading', { name: 'Email templates' }).waitFor({ timeout: 10_000 });
