@@ -1,7 +1,7 @@
-import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
+import type { AnyNodeDefinition, CredentialDefinition, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
 import { prefixOf } from './definition-problems.js';
-import type { PackageInfo } from './registry.js';
+import type { PackageInfo, RegisteredCredential } from './registry.js';
 
 /** An installed package version that loaded, with the definitions its steps run. */
 export interface InstalledVersion {
@@ -51,6 +51,29 @@ export class InstalledVersions {
   /** Every node definition of every version (a type in several versions more than once). */
   *definitions(): Iterable<AnyNodeDefinition> {
     for (const versions of this.#byName.values()) for (const { pkg } of versions.values()) yield* pkg.nodes;
+  }
+
+  /**
+   * Every credential type of every loaded version once, each from its package's highest
+   * version that defines it (a version that failed to load defines none).
+   */
+  credentials(): RegisteredCredential[] {
+    const found = new Map<string, RegisteredCredential>();
+    for (const name of [...this.#byName.keys()].sort())
+      for (const version of this.versionsOf(name))
+        for (const definition of this.#byName.get(name)?.get(version)?.pkg.credentials ?? [])
+          if (!found.has(definition.type)) found.set(definition.type, { definition, package: { name, version } });
+    return [...found.values()];
+  }
+
+  /** A credential type as the highest installed version defining it defines it. */
+  credential(type: string): { definition: CredentialDefinition } | undefined {
+    for (const versions of this.#byName.values())
+      for (const version of [...versions.keys()].sort(bySemverDesc)) {
+        const definition = versions.get(version)?.pkg.credentials?.find((c) => c.type === type);
+        if (definition) return { definition };
+      }
+    return undefined;
   }
 
   versionsOf(name: string): string[] {

@@ -106,12 +106,18 @@ export class NodeRegistry {
     const found = pkg ? this.installedProblems(name, pkg).map((p) => p.message) : [];
     const error = problem ?? (pkg ? found.join('; ') || null : 'the package did not load');
     if (error) info.error = error;
-    this.#installed.set(name, version, { pkg: error || !pkg ? { name, version, nodes: [] } : pkg, info });
-    if (!error && pkg) this.#addCredentials(pkg, name, version);
+    const loaded =
+      error || !pkg
+        ? { name, version, nodes: [] }
+        : { ...pkg, ...(pkg.credentials ? { credentials: pkg.credentials.map(withSendRate) } : {}) };
+    this.#installed.set(name, version, { pkg: loaded, info });
     return info;
   }
 
-  /** Forgets an installed version: node types only it defined leave the catalogue. */
+  /**
+   * Forgets an installed version: node types and credential types only it defined leave the
+   * catalogue; one another loaded version defines stays, as that version defines it.
+   */
   removeInstalled(name: string, version: string): void {
     this.#installed.remove(name, version);
   }
@@ -207,12 +213,19 @@ export class NodeRegistry {
   }
 
   credential(type: string): CredentialDefinition | undefined {
-    return this.#credentials.get(type)?.definition;
+    return (this.#credentials.get(type) ?? this.#installed.credential(type))?.definition;
   }
 
-  /** Every credential type known here, each with the package that defines it. */
+  /**
+   * Every credential type known here, each with the package that defines it: an installed
+   * one from its highest installed version that loaded and defines it, so it goes with the
+   * last version that does.
+   */
   credentials(): RegisteredCredential[] {
-    return [...this.#credentials.values()];
+    return [
+      ...this.#credentials.values(),
+      ...this.#installed.credentials().filter((c) => !this.#credentials.has(c.definition.type)),
+    ];
   }
 
   /** The credential types that take a provider's event webhook (`events.provider`). */
