@@ -9,7 +9,7 @@ import {
   templateErrorCode,
 } from '@waymark/sdk';
 import { Liquid } from 'liquidjs';
-import { SnippetMarkup, snippetLiquid } from './snippet-files.js';
+import { SnippetFault, SnippetMarkup, snippetLiquid } from './snippet-files.js';
 
 /** A Liquid failure with where it happened in the part, and the step error code a send fails with. */
 export class LiquidFault extends Error {
@@ -38,13 +38,16 @@ const MISSING_FILE = /ENOENT: Failed to lookup "([^"]*)" in "[^"]*"/;
 
 function faultOf(error: unknown): LiquidFault {
   if (error instanceof LiquidFault) return error;
+  // A fault inside a snippet is placed at the part's inserting tag, with the snippet's own code.
+  const original = (error as { originalError?: unknown }).originalError;
+  const cause = original instanceof SnippetFault ? original.inner : error;
   // A snippet's own markup is refused before it parses: a parse error, wherever it is inserted.
-  const code = (error as { originalError?: unknown }).originalError instanceof SnippetMarkup ? 'template.parse' : null;
+  const code = (cause as { originalError?: unknown }).originalError instanceof SnippetMarkup ? 'template.parse' : null;
   const message = (error instanceof Error ? error.message : String(error)).replace(MISSING_FILE, 'no snippet $1');
   const at = /line:(\d+), col:(\d+)/.exec(message);
   return new LiquidFault(
     message,
-    code ?? templateErrorCode(error),
+    code ?? templateErrorCode(cause),
     at ? Number(at[1]) : undefined,
     at ? Number(at[2]) : undefined,
   );

@@ -1,5 +1,5 @@
 import { assertTemplateMarkup, configureEscapeFilters, limitFilters, markTemplateLinks } from '@waymark/sdk';
-import { type Context, type Emitter, type FS, Liquid } from 'liquidjs';
+import { type Context, type Emitter, type FS, Liquid, LiquidError, RenderError } from 'liquidjs';
 
 type TagClass = Liquid['tags'][string];
 
@@ -10,6 +10,23 @@ class SnippetNesting extends Error {}
 
 /** A snippet whose source is refused before it parses (too many outputs and tags). */
 export class SnippetMarkup extends Error {}
+
+/**
+ * A fault inside an inserted snippet, carried to the tag of the part that inserted it: a
+ * problem's `line` and `column` are the part's (content.md), so the editor marks the render
+ * tag; the message still names the snippet and the fault's place in it.
+ */
+export class SnippetFault extends Error {
+  constructor(readonly inner: LiquidError) {
+    const [line, column] = inner.token.getPosition();
+    const what = (inner as { originalError?: Error }).originalError?.message ?? inner.message;
+    super(`${what} (snippet ${inner.token.file}, line ${line}, col ${column})`);
+  }
+}
+
+/** Whether `error` happened inside a snippet rather than at a tag of the part itself. */
+const inSnippet = (error: unknown): error is LiquidError =>
+  LiquidError.is(error) && Boolean((error as LiquidError).token?.file);
 
 /**
  * The stored snippets as liquidjs's file system for one render. A snippet is read (and, for
@@ -104,6 +121,10 @@ export function snippetLiquid(
         const depth = files.enter();
         try {
           return yield render.call(this, ctx, emitter);
+        } catch (error) {
+          // liquidjs passes its own errors up unchanged, so this tag's place is the part's.
+          if (depth === 1 && inSnippet(error)) throw new RenderError(new SnippetFault(error), this);
+          throw error;
         } finally {
           files.leave(depth);
         }

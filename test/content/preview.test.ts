@@ -223,6 +223,22 @@ describe('the problem list', () => {
     });
   });
 
+  test('a Liquid error inside a snippet is at the line and column of the part that inserts it, naming the snippet', async () => {
+    const put = (name: string, body: string) =>
+      t.app.inject({ method: 'PUT', url: `/api/snippets/${name}`, headers: t.auth, payload: { body } });
+    await put('faulty', 'one\ntwo\nthree {{ contact.email | nofilter }}');
+    await put('wrapper', "w\n{% render 'faulty' %}");
+    const direct = await preview('x', draft("<p>1</p>\n<p>2</p>\n<p>3</p>\n  {% render 'faulty' %}"));
+    expect(direct.json().problems).toEqual([
+      expect.objectContaining({ code: 'liquid-error', part: 'body', line: 4, column: 3 }),
+    ]);
+    expect(direct.json().problems[0].message).toContain('snippet faulty, line 3, col 7');
+    const nested = await preview('x', draft('S', { text: "a\n b {% include 'wrapper' %}" }));
+    expect(nested.json().problems).toContainEqual(
+      expect.objectContaining({ code: 'liquid-error', part: 'text', line: 2, column: 4 }),
+    );
+  });
+
   test('an MJML validation error is a warning with its line', async () => {
     const res = await preview('x', {
       category: 'transactional',
