@@ -45,6 +45,19 @@ async function get(registry: RegistryConfig, url: string, accept: string): Promi
   return response;
 }
 
+/**
+ * The JSON object a registry answered. Anything else (an HTML page at a mistyped
+ * `WAYMARK_NPM_REGISTRY`, a proxy's error page answered 200, truncated JSON) is a registry
+ * that cannot be used: 502, not a package it lacks (404) nor an empty search.
+ */
+async function documentOf(response: Response, what: string): Promise<Record<string, unknown>> {
+  const doc: unknown = await response.json().catch(() => undefined);
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) return doc as Record<string, unknown>;
+  throw registryUnavailable(
+    `the npm registry answered ${what} that is not a JSON object: is WAYMARK_NPM_REGISTRY an npm registry?`,
+  );
+}
+
 /** A package's name as one path segment (`@acme/x` → `@acme%2fx`), as npm clients send it. */
 const encodeName = (name: string) =>
   name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name);
@@ -71,7 +84,7 @@ export async function resolveVersion(
   const response = await get(registry, new URL(encodeName(name), registry.url).href, 'application/json');
   if (response.status === 404) throw new NotFoundError(`the registry has no package ${name}`);
   if (!response.ok) throw registryUnavailable(`the npm registry answered ${response.status} for ${name}`);
-  const doc = (await response.json().catch(() => null)) as Packument | null;
+  const doc = (await documentOf(response, `for ${name}`)) as Packument;
   const versions = Object.keys(doc?.versions ?? {});
   const tags = doc?.['dist-tags'] ?? {};
   const tagged = Object.hasOwn(tags, spec) ? tags[spec] : undefined;
@@ -123,14 +136,17 @@ export async function searchRegistry(registry: RegistryConfig, q: string, limit:
   url.searchParams.set('size', String(limit));
   const response = await get(registry, url.href, 'application/json');
   if (!response.ok) throw registryUnavailable(`the npm registry search answered ${response.status}`);
-  const body = (await response.json().catch(() => null)) as {
-    objects?: { package?: { name?: unknown; version?: unknown; description?: unknown } }[];
-  } | null;
-  const hits = (body?.objects ?? []).flatMap(({ package: p }) =>
-    typeof p?.name === 'string' && typeof p.version === 'string'
+  const { objects } = await documentOf(response, 'the search');
+  if (objects !== undefined && !Array.isArray(objects))
+    throw registryUnavailable('the npm registry answered the search without a list of objects');
+  const hits = (
+    (objects ?? []) as ({ package?: { name?: unknown; version?: unknown; description?: unknown } } | null)[]
+  ).flatMap((hit) => {
+    const p = hit?.package;
+    return typeof p?.name === 'string' && typeof p.version === 'string'
       ? [{ name: p.name, version: p.version, description: typeof p.description === 'string' ? p.description : null }]
-      : [],
-  );
+      : [];
+  });
   // `size` is a request: a registry (or a mirror) may answer more, and the answer holds `limit`.
   return hits.slice(0, limit);
 }

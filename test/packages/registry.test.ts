@@ -184,3 +184,43 @@ describe('GET /api/packages/search', () => {
     expect(res.json().results).toHaveLength(1);
   });
 });
+
+describe('a WAYMARK_NPM_REGISTRY that answers 200 with something other than a registry document', () => {
+  // A mistyped address serving a web page, or a proxy's error page: the registry cannot be
+  // used, which is 502 registry_unavailable, not a package it lacks nor an empty search.
+  let page: http.Server;
+  let body = '';
+  let other: TestApp;
+  beforeAll(async () => {
+    page = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(body));
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    other = await createTestApp({ WAYMARK_NPM_REGISTRY: `http://127.0.0.1:${(page.address() as AddressInfo).port}/` });
+  }, 60_000);
+  afterAll(async () => {
+    await other?.close();
+    await new Promise((resolve) => page?.close(resolve));
+  });
+
+  test('an install by name answers 502 registry_unavailable, not 404', async () => {
+    body = '<html><body>Welcome</body></html>';
+    const res = await install(other, { name: 'acme-nodes' });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error.code).toBe('registry_unavailable');
+  });
+
+  test('a search answers 502 registry_unavailable, not an empty list', async () => {
+    for (const answer of ['<html><body>Welcome</body></html>', '{"objects":{"package":{}}}']) {
+      body = answer;
+      const res = await other.app.inject({ method: 'GET', url: '/api/packages/search?q=acme', headers: other.auth });
+      expect(res.statusCode, answer).toBe(502);
+      expect(res.json().error.code).toBe('registry_unavailable');
+    }
+  });
+
+  test('a search hit that is not an object is passed over, not a 500', async () => {
+    body = '{"objects":[null,{"package":{"name":"acme-nodes","version":"1.0.0"}}]}';
+    const res = await other.app.inject({ method: 'GET', url: '/api/packages/search?q=acme', headers: other.auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().results).toEqual([{ name: 'acme-nodes', version: '1.0.0', description: null, installed: [] }]);
+  });
+});
