@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,24 @@ beforeAll(async () => {
     run: 'return { next: ctx.params.variants[0], output: { contact: ctx.contact === null ? null : ctx.contact.email } };',
   });
   await install({ name: 'loops-nodes', prefix: 'loops', version: '1.0.0', node: 'validate: () => { for (;;) {} },' });
+  // A validate that names its process (`pid`), that works on while its process is killed from
+  // outside (`spin`), or that closes its process's channel to Waymark and then answers nothing
+  // (`cut`); other params it takes.
+  await install({
+    name: 'dies-nodes',
+    prefix: 'dies',
+    version: '1.0.0',
+    preamble: "const net = await import('node:net');",
+    node: `validate: (params) => {
+      if (params.text === 'pid') return [{ path: '', message: String(process.pid) }];
+      if (params.text === 'spin') for (const until = Date.now() + 5000; Date.now() < until; ) {}
+      if (params.text === 'cut') {
+        new net.Socket({ fd: 3, readable: false, writable: false }).destroy();
+        for (const until = Date.now() + 5000; Date.now() < until; ) {}
+      }
+      return [];
+    },`,
+  });
   await install({
     name: 'slowdef-nodes',
     prefix: 'slowdef',
@@ -96,6 +115,12 @@ const api = async (method: string, url: string, body?: unknown) => {
 };
 
 const at = (y: number) => ({ x: 0, y });
+
+/** What validating a journey answers when its `pkg` node's validate failed with `message`. */
+const pkgProblem = (message: RegExp) => ({
+  valid: false,
+  errors: [{ nodeId: 'pkg', path: '', message: expect.stringMatching(message) }],
+});
 
 /** A journey webhook → `node` → one exit per output named in `exits`; returns its id. */
 async function journey(node: { type: string; params: Record<string, unknown> }, exits: string[] = ['out']) {
@@ -185,18 +210,11 @@ describe("an installed package's definition functions, computed in its thread", 
     const started = Date.now();
     const res = await api('POST', `/api/journeys/${id}/validate`);
     expect(Date.now() - started).toBeLessThan(8_000);
-    expect(res.body).toEqual({
-      valid: false,
-      errors: [
-        {
-          nodeId: 'pkg',
-          path: '',
-          message: expect.stringMatching(
-            /validate of loops\.shout@1 \(loops-nodes@1\.0\.0\) did not answer within 2000 ms: it must be synchronous/,
-          ),
-        },
-      ],
-    });
+    expect(res.body).toEqual(
+      pkgProblem(
+        /validate of loops\.shout@1 \(loops-nodes@1\.0\.0\) did not answer within 2000 ms: it must be synchronous/,
+      ),
+    );
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await api('GET', '/api/nodes')).status).toBe(200);
   }, 30_000);
@@ -207,6 +225,46 @@ describe("an installed package's definition functions, computed in its thread", 
     const started = Date.now();
     expect((await api('POST', `/api/journeys/${id}/validate`)).body).toEqual(first.body);
     expect(Date.now() - started).toBeLessThan(1_000);
+  }, 30_000);
+
+  test("a validate whose package's process dies fails the check at once, naming the ended process, and the next check runs in a new one", async () => {
+    const named = await api(
+      'POST',
+      `/api/journeys/${await journey({ type: 'dies.shout', params: { text: 'pid' } })}/validate`,
+    );
+    const pid = Number((named.body.errors as unknown as { message: string }[])[0]?.message);
+    expect(pid).toBeGreaterThan(0);
+    const id = await journey({ type: 'dies.shout', params: { text: 'spin' } });
+    // Killed from outside half a second into its validate, which this process blocks on.
+    const killer = spawn('sh', ['-c', `sleep 0.5; kill -9 ${pid}`], { stdio: 'ignore' });
+    const started = Date.now();
+    const res = await api('POST', `/api/journeys/${id}/validate`);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await new Promise((resolve) => killer.once('exit', resolve));
+    expect(res.body).toEqual(
+      pkgProblem(
+        /validate of dies\.shout@1 \(dies-nodes@1\.0\.0\) was not answered: the package's process ended \(signal SIGKILL\)/,
+      ),
+    );
+    const next = await journey({ type: 'dies.shout', params: { text: 'live' } });
+    expect((await api('POST', `/api/journeys/${next}/validate`)).body).toEqual({ valid: true });
+  }, 30_000);
+
+  test("a validate whose package's process loses its channel to Waymark fails the check at once, naming the lost channel", async () => {
+    const id = await journey({ type: 'dies.shout', params: { text: 'cut' } });
+    // Its process running already: the time measured is the call's alone.
+    const running = await journey({ type: 'dies.shout', params: { text: 'running' } });
+    expect((await api('POST', `/api/journeys/${running}/validate`)).body).toEqual({ valid: true });
+    const started = Date.now();
+    const res = await api('POST', `/api/journeys/${id}/validate`);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(res.body).toEqual(
+      pkgProblem(
+        /validate of dies\.shout@1 \(dies-nodes@1\.0\.0\) was not answered: the package's process ended \(it lost its channel to Waymark\)/,
+      ),
+    );
+    const next = await journey({ type: 'dies.shout', params: { text: 'still alive' } });
+    expect((await api('POST', `/api/journeys/${next}/validate`)).body).toEqual({ valid: true });
   }, 30_000);
 
   test("an outputs that never returns is its node's problem: publishing is 422 naming it, and it is not waited for again", async () => {

@@ -19,7 +19,7 @@ export type DefinitionFunction = 'outputs' | 'validate' | 'readsContact' | 'read
 export class DefinitionCallError extends WaymarkError {
   constructor(
     message: string,
-    /** It did not answer within `DEFINITION_LIMIT_MS` (its thread was ended). */
+    /** It did not answer within `DEFINITION_LIMIT_MS` (its thread was ended), or its process ended first. */
     readonly unanswered = false,
   ) {
     super('internal_error', message);
@@ -38,6 +38,11 @@ interface Reply {
   ok: boolean;
   value?: unknown;
   error?: { message: string };
+}
+
+/** The relay's word that the thread's process is gone (relay-source.ts): no answer will come. */
+interface Ended {
+  ended: string;
 }
 
 /**
@@ -101,6 +106,8 @@ export class DefinitionThread {
   /** The package's own `fn` of a node for `params`, computed in its thread. */
   call(fn: DefinitionFunction, node: { type: string; version: number }, params: unknown): unknown {
     const what = `${fn} of ${node.type}@${node.version} (${this.label})`;
+    // A process that ended while idle: its thread's 'exit' may not have been heard yet.
+    if (this.#channel && this.#endedOf(this.#channel)) this.stop();
     if (!this.#channel) this.start();
     const channel = this.#channel as Channel;
     const id = ++this.#ids;
@@ -112,10 +119,12 @@ export class DefinitionThread {
     }
     const waited = Atomics.wait(channel.flag, 0, 0, DEFINITION_LIMIT_MS);
     const reply = waited === 'timed-out' ? undefined : this.#replyTo(channel, id);
-    if (!reply) {
+    if (!reply || 'ended' in reply) {
       this.stop();
       throw new DefinitionCallError(
-        `${what} did not answer within ${DEFINITION_LIMIT_MS} ms: it must be synchronous and free of I/O`,
+        reply
+          ? `${what} was not answered: ${reply.ended}`
+          : `${what} did not answer within ${DEFINITION_LIMIT_MS} ms: it must be synchronous and free of I/O`,
         true,
       );
     }
@@ -124,13 +133,18 @@ export class DefinitionThread {
     return reply.value;
   }
 
-  /** The answer to call `id`; answers to calls that gave up before are passed over. */
-  #replyTo(channel: Channel, id: number): Reply | undefined {
+  /** The answer to call `id`, or word that none will come; answers to calls that gave up before are passed over. */
+  #replyTo(channel: Channel, id: number): Reply | Ended | undefined {
     for (;;) {
       const received = receiveMessageOnPort(channel.port);
       if (!received) return undefined;
-      const reply = received.message as Reply;
-      if (reply.id === id) return reply;
+      const reply = received.message as Reply | Ended;
+      if ('ended' in reply || reply.id === id) return reply;
     }
+  }
+
+  /** Whether the relay said the channel's process is gone (the port holds nothing else between calls). */
+  #endedOf(channel: Channel): boolean {
+    return this.#replyTo(channel, 0) !== undefined;
   }
 }

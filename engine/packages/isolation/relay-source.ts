@@ -11,6 +11,13 @@ export const HOST_IDLE_MS = 60_000;
 export const HOST_UNHEARD_MS = 1_000;
 
 /**
+ * How long a definition call's caller, blocked on its flag, waits once its process's channel
+ * closed before it is told no answer will come: long enough for a killed process's exit,
+ * which follows the close and names the signal, short enough to be no wait to a user.
+ */
+export const HOST_CLOSED_WAKE_MS = 100;
+
+/**
  * The ranges of addresses that reach this machine, whatever the address: in `reach.denied` as
  * `<range> <port>` (thread-reach-source.ts).
  */
@@ -29,8 +36,11 @@ export const LOCAL_RANGES = ['loopback', 'unspecified'];
  * within `HOST_UNHEARD_MS` it is ended, and so is it at once when a message for it comes
  * (the call it was for could never be answered), its threads failing with "it lost its
  * channel to Waymark", as when it exits with `HOST_UNHEARD_CODE` (host-source.ts). An `error`
- * the channel emits (a send refused, EPIPE) ends the process and its threads too: the sends
- * pass no callback, which would take that event, and with it the word that the threads
+ * the channel emits (a send refused, EPIPE) ends the process and its threads too. A
+ * definitions thread's caller, asleep on its flag, is woken with `{ ended }` on its port as soon
+ * as its process is known gone (ended, or its channel closed `HOST_CLOSED_WAKE_MS` before):
+ * its call fails at once. The sends
+ * pass no callback, which would take the channel's `error` event, and with it the word that the threads
  * must fail. Once `reach.denied` is known (the database's
  * addresses as ipaddr.js writes them, or a `LOCAL_RANGES` name, each with its port: resolved here, where a lookup may
  * wait), it serves messages, which a port holds until then.
@@ -46,6 +56,7 @@ const ipaddr = require(ipaddrPath);
 const HOST_IDLE_MS = ${HOST_IDLE_MS};
 const HOST_UNHEARD_MS = ${HOST_UNHEARD_MS};
 const HOST_UNHEARD_CODE = ${HOST_UNHEARD_CODE};
+const HOST_CLOSED_WAKE_MS = ${HOST_CLOSED_WAKE_MS};
 const LOCAL_RANGES = ${JSON.stringify(LOCAL_RANGES)};
 
 // The database's addresses, each with its port. One on this machine answers on all of this
@@ -73,15 +84,27 @@ const children = new Set();
 const threads = new Map();
 const post = (message) => parentPort.postMessage(message);
 
+// A definitions thread's caller sleeps on its flag (definition-calls.ts), deaf to the thread's
+// 'error' and 'exit': it is told on its port, and woken, that no answer will come.
+const PROCESS_ENDED = "the package's process ended (";
+function wake(thread, how) {
+  if (!thread || !thread.calls) return;
+  thread.calls.port.postMessage({ ended: PROCESS_ENDED + how + ')' });
+  Atomics.store(thread.calls.flag, 0, 1);
+  Atomics.notify(thread.calls.flag, 0);
+}
+
 function ended(host, how) {
   if (hosts.get(host.key) === host) hosts.delete(host.key);
   clearTimeout(host.idle);
   clearTimeout(host.unheard);
+  clearTimeout(host.closed);
   for (const id of host.ids) {
     const thread = threads.get(id);
     threads.delete(id);
+    wake(thread, how);
     if (thread && thread.calls) thread.calls.port.close();
-    post({ op: 'error', id, message: "the package's process ended (" + how + ')' });
+    post({ op: 'error', id, message: PROCESS_ENDED + how + ')' });
     post({ op: 'exit', id, code: 1 });
   }
   host.ids.clear();
@@ -113,7 +136,7 @@ function hostOf(key, roots) {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
-  const host = { key, child, ids: new Set(), idle: null, unheard: null };
+  const host = { key, child, ids: new Set(), idle: null, unheard: null, closed: null };
   hosts.set(key, host);
   children.add(child);
   child.on('message', (message) => {
@@ -150,6 +173,11 @@ function hostOf(key, roots) {
     if (hosts.get(key) === host) hosts.delete(key);
     if (!children.has(child)) return; // exited already, or ended on an error
     clearTimeout(host.idle);
+    // A definition call can never be answered now, and its caller blocks Waymark's main thread.
+    host.closed = setTimeout(() => {
+      for (const id of host.ids) wake(threads.get(id), UNHEARD);
+    }, HOST_CLOSED_WAKE_MS);
+    host.closed.unref();
     host.unheard = setTimeout(() => unheard(host), HOST_UNHEARD_MS);
     host.unheard.unref();
   });
