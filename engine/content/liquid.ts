@@ -1,6 +1,7 @@
 import {
   assertTemplateMarkup,
   configureEscapeFilters,
+  LINK_MARK_ATTRIBUTE,
   linkMarkComment,
   markTemplateLinks,
   newLinkMark,
@@ -36,21 +37,33 @@ const OPTIONS = {
 // liquidjs words a missing snippet as a missing file, though snippets are never files.
 const MISSING_FILE = /ENOENT: Failed to lookup "([^"]*)" in "[^"]*"/;
 
-function faultOf(error: unknown): LiquidFault {
+/**
+ * The column the author wrote, for a place in the source an HTML render parses: each link mark
+ * put before it on its line (`attribute`, see markTemplateLinks) moved it right.
+ */
+function authorColumn(marked: string, attribute: string, line: number, column: number): number {
+  const text = marked.split('\n')[line - 1] ?? '';
+  let marks = 0;
+  for (let at = text.indexOf(attribute); at !== -1 && at < column - 1; at = text.indexOf(attribute, at + 1)) marks++;
+  return column - marks * attribute.length;
+}
+
+function faultOf(error: unknown, marked?: { source: string; attribute: string }): LiquidFault {
   if (error instanceof LiquidFault) return error;
   // A fault inside a snippet is placed at the part's inserting tag, with the snippet's own code.
   const original = (error as { originalError?: unknown }).originalError;
   const cause = original instanceof SnippetFault ? original.inner : error;
   // A snippet's own markup is refused before it parses: a parse error, wherever it is inserted.
   const code = (cause as { originalError?: unknown }).originalError instanceof SnippetMarkup ? 'template.parse' : null;
-  const message = (error instanceof Error ? error.message : String(error)).replace(MISSING_FILE, 'no snippet $1');
-  const at = /line:(\d+), col:(\d+)/.exec(message);
-  return new LiquidFault(
-    message,
-    code ?? templateErrorCode(cause),
-    at ? Number(at[1]) : undefined,
-    at ? Number(at[2]) : undefined,
-  );
+  let message = (error instanceof Error ? error.message : String(error)).replace(MISSING_FILE, 'no snippet $1');
+  const at = /line:(\d+), col:(\d+)$/.exec(message) ?? /line:(\d+), col:(\d+)/.exec(message);
+  const line = at ? Number(at[1]) : undefined;
+  let column = at ? Number(at[2]) : undefined;
+  if (at && line && column && marked) {
+    column = authorColumn(marked.source, marked.attribute, line, column);
+    message = `${message.slice(0, at.index)}line:${line}, col:${column}${message.slice(at.index + at[0].length)}`;
+  }
+  return new LiquidFault(message, code ?? templateErrorCode(cause), line, column);
 }
 
 /**
@@ -74,14 +87,16 @@ export async function renderPart(
   }
   const mark = html ? newLinkMark() : null;
   const liquid = snippetLiquid({ ...OPTIONS, ...(html ? { outputEscape: 'escape' as const } : {}) }, snippets, mark);
+  let marked: string | undefined;
   try {
     // Parse errors first on the source as written, so their line and column are the author's.
     configureEscapeFilters(new Liquid(OPTIONS), 'text').parse(source);
     if (!mark) return await liquid.parseAndRender(source, scope, { globals: scope });
     // Parsed for this render only, so the mark is written in, not an output per link.
-    const out = await liquid.parseAndRender(markTemplateLinks(source, liquid, mark), scope, { globals: scope });
+    marked = markTemplateLinks(source, liquid, mark);
+    const out = await liquid.parseAndRender(marked, scope, { globals: scope });
     return `${out}${linkMarkComment(mark)}`;
   } catch (error) {
-    throw faultOf(error);
+    throw faultOf(error, marked && mark ? { source: marked, attribute: `${LINK_MARK_ATTRIBUTE}=${mark} ` } : undefined);
   }
 }

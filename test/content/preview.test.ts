@@ -223,6 +223,18 @@ describe('the problem list', () => {
     });
   });
 
+  test('a Liquid error after a link on its line is at the column the author wrote it', async () => {
+    const link = '<a href="https://shop.example/">Shop</a> <a href="https://blog.example/">Blog</a> ';
+    const res = await preview('x', draft(`<p>hi</p>\n${link}{% render 'nowhere' %}`));
+    expect(res.json().problems[0]).toMatchObject({
+      code: 'liquid-error',
+      part: 'body',
+      line: 2,
+      column: link.length + 1,
+      message: `body: no snippet nowhere, line:2, col:${link.length + 1}`,
+    });
+  });
+
   test('a Liquid error inside a snippet is at the line and column of the part that inserts it, naming the snippet', async () => {
     const put = (name: string, body: string) =>
       t.app.inject({ method: 'PUT', url: `/api/snippets/${name}`, headers: t.auth, payload: { body } });
