@@ -155,3 +155,31 @@ export async function endTurn(db: Kysely<Database>, p: ClaimedPoll, nextAt: Date
       next_at = case when poll_version = ${p.version} then ${nextAt}::timestamptz else ${soonest}::timestamptz end
     where journey_id = ${p.journeyId} and node_id = ${p.nodeId} and poll_claim = ${p.claim}`.execute(db);
 }
+
+/** How long a turn that could not be given back waits before the next try, at first and at most. */
+const GIVE_BACK_FIRST_MS = 250;
+const GIVE_BACK_MAX_MS = 5_000;
+
+/**
+ * `endTurn`, tried again while the database refuses it (gone away a moment, a lock timeout),
+ * so that the trigger is polled again at `nextAt` once the database is back: a turn not given
+ * back stays held until its lease has passed (minutes). Tries until the write succeeds, the
+ * lease ends (`leaseEnd` on `now`'s clock: past it the poll is due again anyway, and the write
+ * would change nothing) or `signal` aborts (the worker stopping); the last failure is thrown.
+ */
+export async function giveBackTurn(
+  db: Kysely<Database>,
+  p: ClaimedPoll,
+  nextAt: Date,
+  retry: { leaseEnd: Date; now: () => Date; signal?: AbortSignal },
+): Promise<void> {
+  for (let waitMs = GIVE_BACK_FIRST_MS; ; waitMs = Math.min(2 * waitMs, GIVE_BACK_MAX_MS)) {
+    try {
+      return await endTurn(db, p, nextAt);
+    } catch (error) {
+      const left = retry.leaseEnd.getTime() - retry.now().getTime();
+      if (left <= waitMs || retry.signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}

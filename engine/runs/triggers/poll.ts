@@ -28,6 +28,7 @@ import {
   claimDue,
   endTurn,
   findPolls,
+  giveBackTurn,
   holdTurn,
   MINIMUM_EVERY_MS,
   startTurn,
@@ -185,9 +186,10 @@ async function startItem(
 /**
  * Polls a claimed turn's trigger and starts the runs of what it found; how many started.
  * Throws what the poll threw, once its turn is given back: it is next due `every` after it
- * was taken (`PT5M` when `every` itself failed).
+ * was taken (`PT5M` when `every` itself failed). A failed final write (the database away a
+ * moment) gives the turn back too, retried while its lease lasts (`giveBackTurn`).
  */
-async function pollOne(runtime: Runtime, turn: ClaimedPoll): Promise<number> {
+async function pollOne(runtime: Runtime, turn: ClaimedPoll, signal?: AbortSignal): Promise<number> {
   const p = await pollingNode(runtime, turn);
   if (!p) {
     // Its package is not loaded here (yet): tried again after the default interval.
@@ -196,8 +198,8 @@ async function pollOne(runtime: Runtime, turn: ClaimedPoll): Promise<number> {
   }
   const limitMs = p.definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // `every` and `run` each within the limit, and the commit after them.
-  if (!(await startTurn(runtime.db, turn, 2 * limitMs + CLAIM_LEASE_MS, paramsHash(p.node.type, p.node.params ?? {}))))
-    return 0;
+  const leaseMs = 2 * limitMs + CLAIM_LEASE_MS;
+  if (!(await startTurn(runtime.db, turn, leaseMs, paramsHash(p.node.type, p.node.params ?? {})))) return 0;
   const state = turn.paramsHash === paramsHash(p.node.type, p.node.params ?? {}) ? turn.state : null;
   let nextAt = new Date(turn.claimedAt.getTime() + DEFAULT_EVERY_MS);
   try {
@@ -208,7 +210,8 @@ async function pollOne(runtime: Runtime, turn: ClaimedPoll): Promise<number> {
     if (started) runtime.metrics.triggered(p.node.type, started);
     return started ?? 0;
   } catch (error) {
-    await endTurn(runtime.db, turn, nextAt);
+    const leaseEnd = new Date(turn.claimedAt.getTime() + leaseMs);
+    await giveBackTurn(runtime.db, turn, nextAt, { leaseEnd, now: () => runtime.clock.now(), signal });
     if (error instanceof JourneyMovedOnError) return 0;
     throw error;
   }
@@ -241,9 +244,10 @@ const running = new WeakMap<Runtime, { count: number }>();
  * POLL_CONCURRENCY at once in this process, taking the next due one as each ends, until none
  * is due; returns how many runs they started. A poll that throws is logged and tried at its
  * next due time; a slow one holds a place but no other poll. Safe to call from several
- * workers at once: each turn is taken by one.
+ * workers at once: each turn is taken by one. `signal` (the worker stopping) ends the retries
+ * of a turn that could not be given back.
  */
-export async function pollTriggers(runtime: Runtime): Promise<number> {
+export async function pollTriggers(runtime: Runtime, signal?: AbortSignal): Promise<number> {
   await findPolls(runtime);
   const slots = running.get(runtime) ?? { count: 0 };
   running.set(runtime, slots);
@@ -253,7 +257,7 @@ export async function pollTriggers(runtime: Runtime): Promise<number> {
     const turns = await claimDue(runtime.db, runtime.clock.now(), POLL_CONCURRENCY - slots.count);
     for (const turn of turns) {
       slots.count++;
-      const done: Promise<void> = pollOne(runtime, turn)
+      const done: Promise<void> = pollOne(runtime, turn, signal)
         .then(
           (n) => {
             started += n;
@@ -288,10 +292,10 @@ export async function schedulePolls(db: Kysely<Database>, delayMs = CYCLE_MS): P
  * the places left. Apart from the segment triggers' tick, so a slow source delays none of them.
  */
 export function pollsTask(runtime: Runtime): Task {
-  return async () => {
+  return async (_payload, helpers) => {
     await schedulePolls(runtime.db);
     try {
-      await pollTriggers(runtime);
+      await pollTriggers(runtime, helpers.abortSignal);
     } catch (error) {
       runtime.logger.error({ err: error }, 'polling triggers could not be read; trying again shortly');
     }
