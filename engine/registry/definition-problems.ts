@@ -33,7 +33,26 @@ export function nodeProblem(node: AnyNodeDefinition): string | null {
     return `${name}: outputs must be a list or a function`;
   if (node.validate !== undefined && typeof node.validate !== 'function')
     return `${name}: validate must be a function when given`;
-  return triggerPartsProblem(node, name);
+  return limitsProblem(node, name) ?? triggerPartsProblem(node, name);
+}
+
+/**
+ * A node's attempt time limit is a timer's delay (with the queue and load limits added), and a
+ * delay past what a timer holds (2^31 - 1 ms) fires at once: such a `timeoutMs` timed every
+ * attempt out in 1 ms. `maxAttempts` counts attempts, so it is a whole number from 1.
+ */
+const MAX_NODE_TIMEOUT_MS = 2_147_000_000;
+
+function limitsProblem(node: AnyNodeDefinition, name: string): string | null {
+  const { timeoutMs, maxAttempts } = node;
+  if (
+    timeoutMs !== undefined &&
+    !(Number.isInteger(timeoutMs) && (timeoutMs as number) >= 1 && (timeoutMs as number) <= MAX_NODE_TIMEOUT_MS)
+  )
+    return `${name}: timeoutMs must be a whole number of milliseconds from 1 to ${MAX_NODE_TIMEOUT_MS} when given`;
+  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && (maxAttempts as number) >= 1))
+    return `${name}: maxAttempts must be a whole number from 1 when given`;
+  return null;
 }
 
 /**

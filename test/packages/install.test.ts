@@ -168,6 +168,22 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     ]);
   });
 
+  test('whose node timeoutMs is no time limit a timer can hold, or maxAttempts no count of attempts', async () => {
+    const cases = [
+      ['timeoutMs: 3000000000,', 'timeoutMs must be a whole number of milliseconds'],
+      ['timeoutMs: -5,', 'timeoutMs must be a whole number of milliseconds'],
+      ["timeoutMs: '30s',", 'timeoutMs must be a whole number of milliseconds'],
+      ['maxAttempts: 0,', 'maxAttempts must be a whole number from 1'],
+      ['maxAttempts: 1.5,', 'maxAttempts must be a whole number from 1'],
+    ];
+    for (const [i, [node, message]] of cases.entries()) {
+      const details = await refused({ name: `limits${i}`, prefix: `limits${i}`, version: '1.0.0', node });
+      expect(details, node).toEqual([
+        { path: '/nodes/0', message: expect.stringContaining(`limits${i}.shout: ${message}`) },
+      ]);
+    }
+  }, 60_000);
+
   test('whose types lie outside its prefix, each named in a detail of its own', async () => {
     const credentials = `[{ type: 'acme.api-key', title: 'Key', schema: { type: 'object' } },
       { type: 'email.smtp', title: 'SMTP', schema: { type: 'object' } }]`;
