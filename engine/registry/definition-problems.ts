@@ -37,6 +37,27 @@ export function nodeProblem(node: AnyNodeDefinition): string | null {
 }
 
 /**
+ * What is wrong with a credential type's own fields (its `type` is checked with the package's
+ * types): `GET /api/credential-types` lists every type's `title` and `schema`, and `POST
+ * /api/credentials` validates data against the schema, so a type without them, or with a
+ * schema that does not compile, answered 500 there for every type.
+ */
+function credentialProblem(credential: CredentialDefinition): string | null {
+  if (!credential || typeof credential !== 'object') return null;
+  const name = typeof credential.type === 'string' ? credential.type : '(no type)';
+  if (typeof credential.title !== 'string' || !credential.title) return `${name}: title must be a non-empty string`;
+  const { schema } = credential;
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema))
+    return `${name}: schema must be a JSON Schema object`;
+  try {
+    compileParams(schema);
+  } catch (error) {
+    return `${name}: schema is not a valid JSON Schema: ${(error as Error).message}`;
+  }
+  return null;
+}
+
+/**
  * A node's attempt time limit is a timer's delay (with the queue and load limits added), and a
  * delay past what a timer holds (2^31 - 1 ms) fires at once: such a `timeoutMs` timed every
  * attempt out in 1 ms. `maxAttempts` counts attempts, so it is a whole number from 1.
@@ -162,11 +183,20 @@ export function packageShapeProblems(pkg: PackageDefinition): ErrorDetail[] {
     else if (prefixOf(type) !== prefix)
       problems.push({ path, message: `"${type}" is outside the package's prefix "${prefix}."` });
   }
+  (pkg.credentials ?? []).forEach((credential, i) => {
+    const problem = credentialProblem(credential);
+    if (problem) problems.push({ path: `/credentials/${i}`, message: problem });
+  });
   const seen = new Set<string>();
   pkg.nodes.forEach((node, i) => {
     const name = `${node?.type}@${node?.version}`;
     if (seen.has(name)) problems.push({ path: `/nodes/${i}`, message: `${name} is defined twice` });
     seen.add(name);
+  });
+  (pkg.credentials ?? []).forEach((credential, i) => {
+    const type = `credential type ${String(credential?.type)}`;
+    if (seen.has(type)) problems.push({ path: `/credentials/${i}`, message: `the ${type} is defined twice` });
+    seen.add(type);
   });
   return problems;
 }

@@ -184,6 +184,23 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     }
   }, 60_000);
 
+  test('whose credential type has no title, no schema, a schema that is no JSON Schema, or is defined twice', async () => {
+    const credentials = `[{ type: 'creds.a', schema: { type: 'object' } },
+      { type: 'creds.b', title: 'B' },
+      { type: 'creds.c', title: 'C', schema: { type: 'nonsense-type' } },
+      { type: 'creds.d', title: 'D', schema: { type: 'object' } },
+      { type: 'creds.d', title: 'D again', schema: { type: 'object' } }]`;
+    const details = await refused({ name: 'creds-nodes', prefix: 'creds', version: '1.0.0', credentials });
+    expect(details).toEqual([
+      { path: '/credentials/0', message: 'creds.a: title must be a non-empty string' },
+      { path: '/credentials/1', message: 'creds.b: schema must be a JSON Schema object' },
+      { path: '/credentials/2', message: expect.stringMatching(/^creds\.c: schema is not a valid JSON Schema: .+/) },
+      { path: '/credentials/4', message: 'the credential type creds.d is defined twice' },
+    ]);
+    const types = await get('/api/credential-types');
+    expect(types.statusCode).toBe(200);
+  });
+
   test('whose types lie outside its prefix, each named in a detail of its own', async () => {
     const credentials = `[{ type: 'acme.api-key', title: 'Key', schema: { type: 'object' } },
       { type: 'email.smtp', title: 'SMTP', schema: { type: 'object' } }]`;
