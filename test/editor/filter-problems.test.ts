@@ -29,6 +29,10 @@ describe.skipIf(!hasChromium)('the problems of a filter clause', () => {
     expect(await problemsOf({})).toEqual(['unknown clause']);
   });
 
+  test("a problem of an event clause's where is said once, by the filter under it", async () => {
+    expect(await problemsOf({ event: 'purchase', op: 'count', gte: 1, where: {} })).toEqual(['unknown clause']);
+  });
+
   test("a problem only the server finds is still shown, in the server's words", async () => {
     const problems = await problemsOf({ attr: 'a.__proto__.b', op: 'eq', value: 'x' });
     expect(problems).toHaveLength(1);
