@@ -21,6 +21,10 @@ export function nodeProblem(node: AnyNodeDefinition): string | null {
   if (!Number.isInteger(node.version) || node.version < 1) return `${name}: version must be a whole number from 1`;
   if (!['trigger', 'action', 'condition', 'wait'].includes(node.kind))
     return `${name}: kind must be trigger, action, condition or wait`;
+  // GET /api/nodes lists these of every node: one missing answered 500 for the whole catalogue.
+  for (const field of ['title', 'description', 'category'] as const)
+    if (typeof node[field] !== 'string' || (field === 'title' && !node.title))
+      return `${name}: ${field} must be a string`;
   if (typeof node.run !== 'function') return `${name}: run is not a function`;
   if (!node.params || typeof node.params !== 'object') return `${name}: params must be a JSON Schema object`;
   // Compiled with the very ajv that later checks params, so a schema that loads also validates.

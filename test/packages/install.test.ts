@@ -184,6 +184,20 @@ describe('a package that breaks the rules is refused with 422 and nothing is sto
     }
   }, 60_000);
 
+  test('whose node has no title, description or category, which the catalogue lists', async () => {
+    for (const field of ['title', 'description', 'category']) {
+      const prefix = `no${field}`;
+      const details = await refused({
+        name: `${prefix}-nodes`,
+        prefix,
+        version: '1.0.0',
+        node: `${field}: undefined,`,
+      });
+      expect(details).toEqual([{ path: '/nodes/0', message: `${prefix}.shout: ${field} must be a string` }]);
+    }
+    expect((await get('/api/nodes')).statusCode).toBe(200);
+  }, 30_000);
+
   test('whose credential type has no title, no schema, a schema that is no JSON Schema, or is defined twice', async () => {
     const credentials = `[{ type: 'creds.a', schema: { type: 'object' } },
       { type: 'creds.b', title: 'B' },
