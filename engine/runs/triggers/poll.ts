@@ -1,26 +1,14 @@
-import {
-  type AnyNodeDefinition,
-  type JsonObject,
-  type JsonValue,
-  type PollContext,
-  type PollItem,
-  type PollResult,
-  type PollTrigger,
-  parseDuration,
-  WaymarkError,
-} from '@waymark/sdk';
+import { type JsonObject, type JsonValue, type PollContext, type PollResult, parseDuration } from '@waymark/sdk';
 import type { Task } from 'graphile-worker';
 import { type Kysely, sql } from 'kysely';
-import { bindContact } from '../../contacts/identity/bind.js';
 import type { Database } from '../../db/database.js';
 import type { GraphNode } from '../../graph/types.js';
 import { createHttpClient } from '../../http/client.js';
 import type { Runtime } from '../../runtime.js';
 import { paramsHash } from '../../segments/tick.js';
-import { insertRuns } from '../entry/insert-runs.js';
 import { DEFAULT_TIMEOUT_MS } from '../node/invoke.js';
-import { type CompiledVersion, loadVersion, triggerOutputOf } from '../versions.js';
-import { type TriggerPlace, triggerContext } from './context.js';
+import { loadVersion } from '../versions.js';
+import { triggerContext } from './context.js';
 import { TriggerFailedError } from './errors.js';
 import {
   CLAIM_LEASE_MS,
@@ -29,11 +17,11 @@ import {
   endTurn,
   findPolls,
   giveBackTurn,
-  holdTurn,
   MINIMUM_EVERY_MS,
   startTurn,
 } from './poll-due.js';
-import { contactProblem, identityOfContact, isPayload } from './starts.js';
+import { JourneyMovedOnError, type PollingNode, startItems } from './poll-items.js';
+import { contactProblem, isPayload } from './starts.js';
 
 /** The graphile-worker task that calls the polling triggers that are due; it re-adds itself. */
 export const POLLS_TASK = 'waymark.trigger-polls';
@@ -44,14 +32,6 @@ const DEFAULT_EVERY_MS = 300_000;
 /** How many polls run at once in one process: a slow source takes one place, never all. */
 export const POLL_CONCURRENCY = 4;
 const KEY_MAX = 1_000;
-
-/** A claimed turn's node, its version and its definition's `poll`. */
-interface PollingNode extends TriggerPlace {
-  version: CompiledVersion;
-  definition: AnyNodeDefinition;
-  poll: PollTrigger<never>;
-  turn: ClaimedPoll;
-}
 
 /** The node a claimed turn polls, or null when its version or definition is not found now. */
 async function pollingNode(runtime: Runtime, turn: ClaimedPoll): Promise<PollingNode | null> {
@@ -110,79 +90,6 @@ function resultProblem(value: unknown): string | null {
   return null;
 }
 
-/** The journey was paused, archived or republished while its poll ran: nothing of it is kept. */
-class JourneyMovedOnError extends Error {}
-
-/**
- * In one transaction, while the turn is still this worker's: the items whose key the node has
- * not seen are marked seen and each starts a run, bound to the contact it names (none:
- * anonymous; one that cannot be bound is passed over, logged), re-entry and the entry cap
- * applied; the poll's `state` is kept and the turn given back, due `nextAt`. A crash keeps none
- * of it, so the next poll starts them; a repeat starts nobody twice. Null when the turn was lost.
- */
-async function startItems(runtime: Runtime, p: PollingNode, result: PollResult, nextAt: Date): Promise<number | null> {
-  const items = [...new Map(result.items.map((item) => [item.key, item] as const)).values()];
-  const log = runtime.logger.child({ journeyId: p.journeyId, nodeId: p.node.id });
-  return runtime.db.transaction().execute(async (trx) => {
-    if (!(await holdTurn(trx, p.turn))) return null;
-    const fresh = items.length
-      ? await sql<{ key: string }>`
-          insert into trigger_seen_keys (journey_id, node_id, key)
-          select ${p.journeyId}, ${p.node.id}, k from unnest(${items.map((i) => i.key)}::text[]) as k
-          on conflict do nothing returning key`.execute(trx)
-      : { rows: [] };
-    const seenNow = new Set(fresh.rows.map((r) => r.key));
-    let started = 0;
-    for (const item of items.filter((i) => seenNow.has(i.key))) {
-      const runId = await startItem(trx, p, item, log);
-      if (runId === undefined) continue;
-      if (runId) started++;
-      await trx
-        .updateTable('trigger_seen_keys')
-        .set({ run_id: runId })
-        .where('journey_id', '=', p.journeyId)
-        .where('node_id', '=', p.node.id)
-        .where('key', '=', item.key)
-        .execute();
-    }
-    if (result.state !== undefined)
-      await sql`update trigger_state set poll_state = ${JSON.stringify(result.state)}::jsonb
-        where journey_id = ${p.journeyId} and node_id = ${p.node.id}`.execute(trx);
-    await endTurn(trx, p.turn, nextAt);
-    return started;
-  });
-}
-
-/** One item's run: its id, null when re-entry or the cap turned it away, undefined when its contact could not be bound. */
-async function startItem(
-  trx: Kysely<Database>,
-  p: PollingNode,
-  item: PollItem,
-  log: Runtime['logger'],
-): Promise<string | null | undefined> {
-  const raw = identityOfContact(item.contact);
-  let contactId: string | null = null;
-  if (raw) {
-    try {
-      contactId = await bindContact(trx, p.workspaceId, raw, { autoMerge: p.version.settings.autoMerge !== false });
-    } catch (error) {
-      if (!(error instanceof WaymarkError)) throw error;
-      log.warn({ key: item.key, err: error.message }, 'a polled item names a contact that cannot be bound; no run');
-      return undefined;
-    }
-  }
-  const started = await insertRuns(trx, {
-    version: p.version,
-    triggerNodeId: p.node.id,
-    output: triggerOutputOf(p.version, p.node.id),
-    contacts: { ids: [contactId] },
-    trigger: item.payload as JsonObject,
-    onlyIfLive: true,
-  });
-  if (!started.live) throw new JourneyMovedOnError();
-  return started.runIds[0] ?? null;
-}
-
 /**
  * Polls a claimed turn's trigger and starts the runs of what it found; how many started.
  * Throws what the poll threw, once its turn is given back: it is next due `every` after it
@@ -199,8 +106,9 @@ async function pollOne(runtime: Runtime, turn: ClaimedPoll, signal?: AbortSignal
   const limitMs = p.definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // `every` and `run` each within the limit, and the commit after them.
   const leaseMs = 2 * limitMs + CLAIM_LEASE_MS;
-  if (!(await startTurn(runtime.db, turn, leaseMs, paramsHash(p.node.type, p.node.params ?? {})))) return 0;
-  const state = turn.paramsHash === paramsHash(p.node.type, p.node.params ?? {}) ? turn.state : null;
+  const hash = paramsHash(p.node.type, p.node.params ?? {});
+  if (!(await startTurn(runtime.db, turn, leaseMs, hash))) return 0;
+  const state = turn.paramsHash === hash ? turn.state : null;
   let nextAt = new Date(turn.claimedAt.getTime() + DEFAULT_EVERY_MS);
   try {
     nextAt = new Date(turn.claimedAt.getTime() + (await within(limitMs, p, () => intervalOf(p))));
