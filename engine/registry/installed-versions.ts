@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition, CredentialDefinition, PackageDefinition } from '@waymark/sdk';
+import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
 import { prefixOf } from './definition-problems.js';
 import type { PackageInfo, RegisteredCredential } from './registry.js';
@@ -66,14 +66,9 @@ export class InstalledVersions {
     return [...found.values()];
   }
 
-  /** A credential type as the highest installed version defining it defines it. */
-  credential(type: string): { definition: CredentialDefinition } | undefined {
-    for (const versions of this.#byName.values())
-      for (const version of [...versions.keys()].sort(bySemverDesc)) {
-        const definition = versions.get(version)?.pkg.credentials?.find((c) => c.type === type);
-        if (definition) return { definition };
-      }
-    return undefined;
+  /** A credential type as the highest installed version defining it defines it (`credentials`' rule). */
+  credential(type: string): RegisteredCredential | undefined {
+    return this.credentials().find((c) => c.definition.type === type);
   }
 
   versionsOf(name: string): string[] {
