@@ -5,9 +5,12 @@ import type { FormDefinition, FormField } from './definition.js';
 
 const TICKED = new Set(['true', 'on', 'yes', '1']);
 
-/** True for a ticked checkbox as forms and JSON send it: `true`, `"on"`, `"yes"` or `"1"`. */
+/**
+ * True for a ticked checkbox as forms and JSON send it: `true`, `"on"`, `"yes"` or `"1"`
+ * (contracts/content.md). JSON may carry the 1 as a number, meaning what `"1"` means.
+ */
 export const ticked = (value: unknown) =>
-  value === true || (typeof value === 'string' && TICKED.has(value.toLowerCase()));
+  value === true || value === 1 || (typeof value === 'string' && TICKED.has(value.toLowerCase()));
 
 function isDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
