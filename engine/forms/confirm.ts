@@ -27,7 +27,9 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
         .where('id', '=', id)
         .forUpdate()
         .executeTakeFirst();
-      if (!row || Date.now() - new Date(row.created_at as unknown as Date).getTime() > VALID_MS) return false;
+      // The runtime's clock, as the submission that made the row read it (`created_at`).
+      const now = runtime.clock.now();
+      if (!row || now.getTime() - new Date(row.created_at as unknown as Date).getTime() > VALID_MS) return false;
       if (row.confirmed_at) return true;
       const kept = row.payload as unknown as { submission: Omit<Submission, 'workspaceId'>; proof: JsonObject };
       // The pending contact's workspace is the form's (kept before submissions named it).
@@ -41,7 +43,7 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
       const { proof } = kept;
       const confirmed: JsonObject = {
         ...proof,
-        confirmedAt: new Date().toISOString(),
+        confirmedAt: now.toISOString(),
         confirmIp: visitor.ip,
         confirmUserAgent: visitor.userAgent,
       };
@@ -62,7 +64,7 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
         },
         tally,
       );
-      await trx.updateTable('form_confirmations').set({ confirmed_at: new Date() }).where('id', '=', id).execute();
+      await trx.updateTable('form_confirmations').set({ confirmed_at: now }).where('id', '=', id).execute();
       return true;
     }),
   );

@@ -40,11 +40,14 @@ export async function submitForm(
     form: { fields: form.fields, lists: form.lists, tags: form.tags, consentText: form.consentText },
     values,
   };
+  // The runtime's clock stamps the submission and its confirmation's start, which the
+  // confirmation's 7 days run from (confirm.ts).
+  const now = runtime.clock.now();
   const proof: JsonObject = {
     formId: form.id,
     formVersion: form.version,
     text: form.consentText,
-    submittedAt: new Date().toISOString(),
+    submittedAt: now.toISOString(),
     ip: visitor.ip,
     userAgent: visitor.userAgent,
     confirmedAt: null,
@@ -103,6 +106,7 @@ export async function submitForm(
           email,
           payload: JSON.stringify({ submission, proof }),
           proof_id: kept.id,
+          created_at: sql`${now}`,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
