@@ -256,6 +256,13 @@ describe('bad input', () => {
     expect(none.json().error.details).toEqual([{ path: '/variant', message: 'body/variant is required' }]);
   });
 
+  test('an override sent with no body at all names /variant as required, as an empty one does', async () => {
+    const url = `/api/journeys/${journey.journeyId}/nodes/ab/winner`;
+    const none = await t.app.inject({ method: 'POST', url, headers: t.auth });
+    expect([none.statusCode, none.json().error.code]).toEqual([400, 'validation_failed']);
+    expect(none.json().error.details).toEqual([{ path: '/variant', message: 'body/variant is required' }]);
+  });
+
   test('an override with a field the route does not know names that field and decides nothing', async () => {
     const url = `/api/journeys/${journey.journeyId}/nodes/ab/winner`;
     const res = await post(url, { variant: 'b', reason: 'gut feeling' });

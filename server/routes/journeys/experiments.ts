@@ -3,6 +3,7 @@ import { journeyAnalytics } from '../../../engine/experiments/analytics.js';
 import { clearWinner, overrideWinner } from '../../../engine/experiments/decide.js';
 import { journeyExperiments } from '../../../engine/experiments/experiments.js';
 import { errorResponses } from '../../schemas/errors.js';
+import { noBodyIsEmpty } from '../../schemas/optional-body.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { auditWithin } from '../../teams/audit/audit.js';
 import * as s from './experiments-schemas.js';
@@ -50,7 +51,8 @@ export async function experimentsRoutes(app: FastifyInstance) {
   };
   app.post<{ Params: WinnerParams; Body: { variant: string } }>(
     '/api/journeys/:id/nodes/:nodeId/winner',
-    { schema: { ...winnerSchema, body: s.winnerBody } },
+    // No body at all lacks its variant like `{}` does: 400 at /variant, as the contract names it.
+    { schema: { ...winnerSchema, body: s.winnerBody }, preValidation: noBodyIsEmpty },
     async (request) => {
       const { id, nodeId } = request.params;
       const { variant } = request.body;
