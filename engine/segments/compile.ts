@@ -11,6 +11,7 @@ import {
 } from '@waymark/sdk';
 import { type RawBuilder, sql } from 'kysely';
 import { isClause, since } from '../sdk/src/filter/evaluate.js';
+import { boundOf, INSTANT_PATTERN, SUB_MILLISECOND } from '../sdk/src/filter/instants.js';
 import { fieldOperand, RANGE_KEYS } from '../sdk/src/filter/values.js';
 
 export interface CompileOptions {
@@ -43,21 +44,39 @@ function nested(segments: string[], v: JsonValue): JsonValue | null {
   return segments.reduceRight<JsonValue>((acc, key) => ({ [key]: acc }), v);
 }
 
+/**
+ * `before`/`after` as `compare` has them: the cast runs only on a text of `INSTANT_PATTERN`,
+ * read as `instantOf` reads it (a date at 00:00 UTC, digits past the millisecond dropped), so
+ * a value that is no instant is false and never an error; the bound is computed from `now`.
+ */
+function instantComparison(x: RawBuilder<unknown>, op: 'before' | 'after', v: JsonValue | undefined, now: Date): Bool {
+  const bound = boundOf(v, now);
+  if (bound === null) return sql<boolean>`false`;
+  const text = sql`(${x} #>> '{}')`;
+  const instant = sql`(case when length(${text}) = 10 then ${text} || 'T00:00:00Z'
+    else regexp_replace(${text}, ${SUB_MILLISECOND}, ${'\\1'}) end)::timestamptz`;
+  return sql<boolean>`coalesce(case when jsonb_typeof(${x}) = 'string' and ${text} ~ ${INSTANT_PATTERN}
+    then ${instant} ${sql.raw(op === 'before' ? '<' : '>')} ${new Date(bound).toISOString()}::timestamptz end, false)`;
+}
+
 /** A comparison of a jsonb expression `x` (SQL NULL when absent), never NULL itself. */
-function comparison(x: RawBuilder<unknown>, op: AttrClause['op'], v: JsonValue | undefined): Bool {
+function comparison(x: RawBuilder<unknown>, op: AttrClause['op'], v: JsonValue | undefined, now: Date): Bool {
   switch (op) {
+    case 'before':
+    case 'after':
+      return instantComparison(x, op, v, now);
     case 'exists':
       return sql<boolean>`coalesce(${x} <> 'null'::jsonb, false)`;
     case 'eq':
       return v === undefined ? sql<boolean>`false` : sql<boolean>`coalesce(${x} = ${json(v)}, false)`;
     case 'neq':
-      return sql<boolean>`not ${comparison(x, 'eq', v)}`;
+      return sql<boolean>`not ${comparison(x, 'eq', v, now)}`;
     case 'in':
       return Array.isArray(v)
         ? sql<boolean>`coalesce(${x} = any(${v.map((e) => JSON.stringify(e))}::jsonb[]), false)`
         : sql<boolean>`false`;
     case 'nin':
-      return sql<boolean>`not ${comparison(x, 'in', v)}`;
+      return sql<boolean>`not ${comparison(x, 'in', v, now)}`;
     case 'contains': {
       if (v === undefined) return sql<boolean>`false`;
       const inArray = sql`when 'array' then exists (select 1 from jsonb_array_elements(${x}) el where el = ${json(v)})`;
@@ -85,14 +104,14 @@ export function attributeAt(path: string): RawBuilder<unknown> {
 
 function attr(c: AttrClause, o: CompileOptions): Bool {
   const segments = c.attr.split('.');
-  if (o.properties) return comparison(sql`(${o.properties} #> ${segments}::text[])`, c.op, c.value);
+  if (o.properties) return comparison(sql`(${o.properties} #> ${segments}::text[])`, c.op, c.value, o.now);
   const column = Object.hasOwn(FIELD_COLUMNS, c.attr) ? FIELD_COLUMNS[c.attr] : undefined;
-  if (column) return comparison(sql`to_jsonb(c.${sql.raw(column)})`, c.op, fieldOperand(c.attr, c.value));
+  if (column) return comparison(sql`to_jsonb(c.${sql.raw(column)})`, c.op, fieldOperand(c.attr, c.value), o.now);
   const x = attributeAt(c.attr);
   const scalar = c.value === null || ['string', 'number', 'boolean'].includes(typeof c.value);
   const shape = c.op === 'eq' && scalar && c.value !== undefined ? nested(segments, c.value) : null;
   // Containment of a scalar is exact equality and can use the jsonb_path_ops GIN index.
-  return shape === null ? comparison(x, c.op, c.value) : sql<boolean>`(c.attributes @> ${json(shape)})`;
+  return shape === null ? comparison(x, c.op, c.value, o.now) : sql<boolean>`(c.attributes @> ${json(shape)})`;
 }
 
 const contactOf = (o: CompileOptions) => o.contactId ?? sql`c.id`;
@@ -144,7 +163,7 @@ function compile(f: Filter, o: CompileOptions): Bool {
   if (isClause(f, 'attr')) return attr(f, o);
   // A null value compares as an absent attribute does (NODES.md), as `evaluateFilter` has it.
   if (isClause(f, 'computed'))
-    return comparison(sql`nullif(c.computed #> ${f.computed.split('.')}::text[], 'null'::jsonb)`, f.op, f.value);
+    return comparison(sql`nullif(c.computed #> ${f.computed.split('.')}::text[], 'null'::jsonb)`, f.op, f.value, o.now);
   if (isClause(f, 'tag')) return tag(f, o);
   if (isClause(f, 'list')) return list(f, o);
   if (isClause(f, 'event')) return event(f, o);

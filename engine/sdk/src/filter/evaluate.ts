@@ -42,13 +42,13 @@ export function since(now: Date, duration: string): Date {
 }
 
 function attrMatches(c: AttrClause, data: FilterData): boolean {
-  if (data.properties) return compare(readPath(data.properties, c.attr.split('.')), c.op, c.value);
+  if (data.properties) return compare(readPath(data.properties, c.attr.split('.')), c.op, c.value, data.now);
   const contact = data.contact;
   if ((CONTACT_FIELDS as readonly string[]).includes(c.attr)) {
     const value = contact?.[c.attr as (typeof CONTACT_FIELDS)[number]] ?? undefined;
-    return compare(fieldOperand(c.attr, value), c.op, fieldOperand(c.attr, c.value));
+    return compare(fieldOperand(c.attr, value), c.op, fieldOperand(c.attr, c.value), data.now);
   }
-  return compare(contact ? readPath(contact.attributes, c.attr.split('.')) : undefined, c.op, c.value);
+  return compare(contact ? readPath(contact.attributes, c.attr.split('.')) : undefined, c.op, c.value, data.now);
 }
 
 function hasTag(c: TagClause, data: FilterData): boolean {
@@ -101,18 +101,18 @@ export function evaluateFilter(filter: Filter, data: FilterData): boolean {
   if (isClause(filter, 'computed')) {
     const value = readPath(data.contact?.computed ?? {}, filter.computed.split('.'));
     // A null value compares as an absent attribute does.
-    return compare(value === null ? undefined : value, filter.op, filter.value);
+    return compare(value === null ? undefined : value, filter.op, filter.value, data.now);
   }
   if (isClause(filter, 'tag')) return filter.op === 'has' ? hasTag(filter, data) : !hasTag(filter, data);
   if (isClause(filter, 'list')) return filter.op === 'member' ? isMember(filter, data) : !isMember(filter, data);
   if (isClause(filter, 'event')) return countEvents(filter, data);
   if (isClause(filter, 'trigger'))
-    return compare(readPath(data.trigger ?? {}, filter.trigger.split('.')), filter.op, filter.value);
+    return compare(readPath(data.trigger ?? {}, filter.trigger.split('.')), filter.op, filter.value, data.now);
   if (isClause(filter, 'step')) {
     const steps = data.steps;
     const output = steps && Object.hasOwn(steps, filter.step) ? steps[filter.step]?.output : undefined;
     const value = filter.path ? readPath(output, filter.path.split('.')) : output;
-    return compare(value, filter.op, filter.value);
+    return compare(value, filter.op, filter.value, data.now);
   }
   return false;
 }

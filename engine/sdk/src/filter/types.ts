@@ -16,7 +16,20 @@ export type Filter =
   | TriggerClause
   | StepClause;
 
-export type CompareOp = 'eq' | 'neq' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'exists';
+export type CompareOp =
+  | 'eq'
+  | 'neq'
+  | 'in'
+  | 'nin'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'contains'
+  | 'exists'
+  // An instant before or after the value's: an ISO 8601 date or date-time, or a duration from now (`-P30D`).
+  | 'before'
+  | 'after';
 
 export interface AttrClause {
   attr: string;

@@ -1,6 +1,7 @@
 import { NAME_MAX_LENGTH, nameProblem } from '../contact.js';
 import type { ErrorDetail } from '../errors.js';
 import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from '../time/duration.js';
+import { boundProblem } from './instants.js';
 import type { CountRange } from './types.js';
 import { RANGE_KEYS } from './values.js';
 
@@ -13,7 +14,7 @@ export type FilterContext = 'segment' | 'condition' | 'event';
 /** JSON Schema of a filter param: the editor draws its visual builder for `format: "filter"`. */
 export const filterSchema = { type: 'object', format: 'filter' } as const;
 
-const COMPARE_OPS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'];
+const COMPARE_OPS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists', 'before', 'after'];
 const KINDS = ['all', 'any', 'not', 'attr', 'computed', 'tag', 'list', 'event', 'trigger', 'step'] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -66,7 +67,8 @@ function comparisonProblems(c: Obj): KeyProblem[] {
   if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof v !== 'number' && typeof v !== 'string')
     return atKey('value', `op "${op}" needs a number or string value`);
   if (op === 'contains' && !isScalar(v)) return atKey('value', 'op "contains" needs a string, number or boolean value');
-  return [];
+  const instant = op === 'before' || op === 'after' ? boundProblem(v) : null;
+  return instant ? atKey('value', `op "${op}" ${instant}`) : [];
 }
 
 // A window reaching back past the bound starts before the times PostgreSQL stores: a filter

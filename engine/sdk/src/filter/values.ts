@@ -1,4 +1,5 @@
 import type { JsonValue } from '../json.js';
+import { boundOf, instantOf } from './instants.js';
 import type { AttrClause, CountRange } from './types.js';
 
 /** The contact fields an `attr` clause may name; any other name reads the attributes. */
@@ -89,9 +90,22 @@ export function compareText(a: string, b: string): number {
 /**
  * Applies a comparison to a value read from a contact, event or payload (undefined when
  * absent). Typed: numbers compare numerically, strings as text, a type mismatch is false.
+ * `before` and `after` compare instants (`instants.ts`); a relative value counts from `now`.
  */
-export function compare(x: JsonValue | undefined, op: AttrClause['op'], v: JsonValue | undefined): boolean {
+export function compare(
+  x: JsonValue | undefined,
+  op: AttrClause['op'],
+  v: JsonValue | undefined,
+  now: Date = new Date(),
+): boolean {
   switch (op) {
+    case 'before':
+    case 'after': {
+      const at = instantOf(x);
+      const bound = boundOf(v, now);
+      if (at === null || bound === null) return false;
+      return op === 'before' ? at < bound : at > bound;
+    }
     case 'exists':
       return x !== undefined && x !== null;
     case 'eq':
