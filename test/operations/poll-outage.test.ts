@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pollTriggers } from '../../engine/runs/triggers/poll.js';
-import { installTriggers, runsOf, triggerJourney } from '../packages/triggers/support.js';
+import { EVERY_MINUTE, installTriggers, runsOf, triggerJourney } from '../packages/triggers/support.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type DatabaseRelay, startDatabaseRelay } from '../support/database-relay.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
@@ -22,20 +22,6 @@ let sheet: Server;
 let sheetUrl = '';
 const requests: string[] = [];
 let cutAt = 0;
-
-const EVERY_MINUTE = `[defineNode({
-  type: 'acme.new-row', version: 1, kind: 'trigger', title: 'New row', description: 'A new row in an Acme sheet',
-  category: 'Acme', outputs: ['out'],
-  params: { type: 'object', properties: { url: { type: 'string' } }, required: ['url'] },
-  async run() { return { next: 'out' }; },
-  poll: {
-    every: 'PT1M',
-    async run(ctx) {
-      const res = await ctx.http.request({ method: 'GET', url: ctx.params.url });
-      return { items: res.body.rows.map((row) => ({ key: row.id, payload: { row }, contact: { email: row.email } })) };
-    },
-  },
-})]`;
 
 beforeAll(async () => {
   sheet = createServer((req, res) => {

@@ -14,7 +14,6 @@ import {
   CLAIM_LEASE_MS,
   type ClaimedPoll,
   claimDue,
-  endTurn,
   findPolls,
   giveBackTurn,
   MINIMUM_EVERY_MS,
@@ -90,37 +89,47 @@ function resultProblem(value: unknown): string | null {
   return null;
 }
 
+/** The turn's package is not loaded in this process (yet): its turn is given back, due the default interval later. */
+class NotLoadedHereError extends Error {}
+
 /**
  * Polls a claimed turn's trigger and starts the runs of what it found; how many started.
- * Throws what the poll threw, once its turn is given back: it is next due `every` after it
- * was taken (`PT5M` when `every` itself failed). A failed final write (the database away a
- * moment) gives the turn back too, retried while its lease lasts (`giveBackTurn`).
+ * Whatever fails once the turn is taken (reading its node, starting the turn, the poll, the
+ * final write; the database away a moment) gives the turn back, retried while its lease lasts
+ * (`giveBackTurn`): it is next due `every` after it was taken (`PT5M` when `every` itself
+ * failed, or the node is not known here), rather than after its lease (minutes). Throws what
+ * failed once the turn is given back.
  */
 async function pollOne(runtime: Runtime, turn: ClaimedPoll, signal?: AbortSignal): Promise<number> {
-  const p = await pollingNode(runtime, turn);
-  if (!p) {
-    // Its package is not loaded here (yet): tried again after the default interval.
-    await endTurn(runtime.db, turn, new Date(turn.claimedAt.getTime() + DEFAULT_EVERY_MS));
-    return 0;
-  }
-  const limitMs = p.definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // `every` and `run` each within the limit, and the commit after them.
-  const leaseMs = 2 * limitMs + CLAIM_LEASE_MS;
-  const hash = paramsHash(p.node.type, p.node.params ?? {});
-  if (!(await startTurn(runtime.db, turn, leaseMs, hash))) return 0;
-  const state = turn.paramsHash === hash ? turn.state : null;
-  let nextAt = new Date(turn.claimedAt.getTime() + DEFAULT_EVERY_MS);
+  const after = (ms: number) => new Date(turn.claimedAt.getTime() + ms);
+  // Until the node's limit and `every` are known: the claim's lease, the default interval.
+  let leaseMs = CLAIM_LEASE_MS;
+  let nextAt = after(DEFAULT_EVERY_MS);
   try {
-    nextAt = new Date(turn.claimedAt.getTime() + (await within(limitMs, p, () => intervalOf(p))));
+    const p = await pollingNode(runtime, turn);
+    if (!p) throw new NotLoadedHereError();
+    const limitMs = p.definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const every = async () => after(await within(limitMs, p, () => intervalOf(p)));
+    const hash = paramsHash(p.node.type, p.node.params ?? {});
+    // `every` and `run` each within the limit, and the commit after them.
+    const turnLeaseMs = 2 * limitMs + CLAIM_LEASE_MS;
+    const started = await startTurn(runtime.db, turn, turnLeaseMs, hash).catch(async (error: unknown) => {
+      // A turn that could not start is next due by its `every` all the same (asked now).
+      nextAt = await every().catch(() => nextAt);
+      throw error;
+    });
+    if (!started) return 0;
+    leaseMs = turnLeaseMs;
+    const state = turn.paramsHash === hash ? turn.state : null;
+    nextAt = await every();
     const value = await within(limitMs, p, () => callPoll(runtime, p, state));
-    const started = await startItems(runtime, p, value, nextAt);
+    const found = await startItems(runtime, p, value, nextAt);
     // Each run's trigger step completed here, counted once committed (API.md "Metrics").
-    if (started) runtime.metrics.triggered(p.node.type, started);
-    return started ?? 0;
+    if (found) runtime.metrics.triggered(p.node.type, found);
+    return found ?? 0;
   } catch (error) {
-    const leaseEnd = new Date(turn.claimedAt.getTime() + leaseMs);
-    await giveBackTurn(runtime.db, turn, nextAt, { leaseEnd, now: () => runtime.clock.now(), signal });
-    if (error instanceof JourneyMovedOnError) return 0;
+    await giveBackTurn(runtime.db, turn, nextAt, { leaseEnd: after(leaseMs), now: () => runtime.clock.now(), signal });
+    if (error instanceof JourneyMovedOnError || error instanceof NotLoadedHereError) return 0;
     throw error;
   }
 }

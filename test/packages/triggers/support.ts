@@ -40,6 +40,24 @@ export async function shopCredential(t: TestApp, secret: string): Promise<string
   return res.json().id as string;
 }
 
+/**
+ * A package's polling trigger `acme.new-row`, polled every minute: one item per row of the sheet
+ * at its `url` (`{ rows: [{ id, email }] }`), bound to the row's email.
+ */
+export const EVERY_MINUTE = `[defineNode({
+  type: 'acme.new-row', version: 1, kind: 'trigger', title: 'New row', description: 'A new row in an Acme sheet',
+  category: 'Acme', outputs: ['out'],
+  params: { type: 'object', properties: { url: { type: 'string' } }, required: ['url'] },
+  async run() { return { next: 'out' }; },
+  poll: {
+    every: 'PT1M',
+    async run(ctx) {
+      const res = await ctx.http.request({ method: 'GET', url: ctx.params.url });
+      return { items: res.body.rows.map((row) => ({ key: row.id, payload: { row }, contact: { email: row.email } })) };
+    },
+  },
+})]`;
+
 /** The graph of a trigger journey: `trigger` (of `type`, with `params`) → `done` (core.exit). */
 function triggerGraph(type: string, params: Record<string, unknown>) {
   const nodes = [
