@@ -110,16 +110,26 @@ async function splitCounts(db: Kysely<Database>, workspaceId: string, journeyId:
     group by 1, 2, 3
   `.execute(db);
   const counts = new Map<string, number>();
-  for (const r of rows) counts.set(`${r.node_id}\u0000${r.variant}\u0000${r.metric}`, Number(r.n));
-  return (nodeId: string, variant: string, metric: string) =>
-    counts.get(`${nodeId}\u0000${variant}\u0000${metric}`) ?? 0;
+  // Routed entries are counted all time: those to a variant a later version dropped too.
+  const routed = new Map<string, number>();
+  for (const r of rows) {
+    counts.set(`${r.node_id}\u0000${r.variant}\u0000${r.metric}`, Number(r.n));
+    if (r.metric === 'routed') routed.set(r.node_id, (routed.get(r.node_id) ?? 0) + Number(r.n));
+  }
+  return {
+    count: (nodeId: string, variant: string, metric: string) =>
+      counts.get(`${nodeId}\u0000${variant}\u0000${metric}`) ?? 0,
+    routed: (nodeId: string) => routed.get(nodeId) ?? 0,
+  };
 }
+
+type SplitCounts = Awaited<ReturnType<typeof splitCounts>>;
 
 /** Builds one experiment from what was read. */
 function experimentOf(
   node: GraphNode,
   metric: Metric,
-  count: (nodeId: string, variant: string, metric: string) => number,
+  { count, routed }: SplitCounts,
   decisions: DecisionRow[],
   startedAt: Date | null,
 ): Experiment {
@@ -150,7 +160,7 @@ function experimentOf(
     winner,
     decision: standing,
     history,
-    routed: params.variants.reduce((sum, v) => sum + count(node.id, v.key, 'routed'), 0),
+    routed: routed(node.id),
     test: f.test,
     sample: f.sample,
     variants: f.variants,
@@ -190,7 +200,7 @@ async function experimentsOf(
   metric: Metric | undefined,
 ): Promise<Experiment[]> {
   if (splits.length === 0) return [];
-  const [count, decisions, tests] = await Promise.all([
+  const [counts, decisions, tests] = await Promise.all([
     splitCounts(db, workspaceId, journeyId),
     sql<DecisionRow>`
       select node_id, kind, variant, at, method, metric, confidence, p_value, reason, figures, cleared_at
@@ -206,7 +216,7 @@ async function experimentsOf(
     experimentOf(
       node,
       metric ?? winnerOf(node)?.metric ?? (settings?.goal ? 'goal' : 'click'),
-      count,
+      counts,
       decisions.rows.filter((d) => d.node_id === node.id),
       tests.rows.find((t) => t.node_id === node.id)?.started_at ?? null,
     ),

@@ -354,6 +354,29 @@ describe('publishing', () => {
     const cleared = (await call('GET', `/api/journeys/${id}/experiments`)).json().experiments[0];
     expect(cleared).toMatchObject({ status: 'testing', decision: null });
   });
+
+  test('entries routed to a variant that a later version dropped still count in routed, all time', async () => {
+    const id = await createJourney(t, {
+      name: 'Routed all time',
+      graph: splitGraph([
+        { key: 'a', weight: 50 },
+        { key: 'b', weight: 50 },
+      ]),
+    });
+    await call('POST', `/api/journeys/${id}/publish`);
+    await call('POST', `/api/journeys/${id}/nodes/ab/winner`, { variant: 'b' });
+    await runThrough(t, { journeyId: id, version: 1 }, await makeContacts(t, 3));
+    expect((await call('GET', `/api/journeys/${id}/experiments`)).json().experiments[0].routed).toBe(3);
+    const without = splitGraph([
+      { key: 'a', weight: 50 },
+      { key: 'c', weight: 50 },
+    ]);
+    await call('PUT', `/api/journeys/${id}/draft`, { graph: without });
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    const republished = (await call('GET', `/api/journeys/${id}/experiments`)).json().experiments[0];
+    expect(republished).toMatchObject({ status: 'testing', routed: 3 });
+    expect(republished.variants.map((v: { key: string }) => v.key)).toEqual(['a', 'c']);
+  });
 });
 
 describe('analytics', () => {
