@@ -1,4 +1,5 @@
 import { decodeEntities } from '../messages/compose/prepare-email.js';
+import { isUnsubscribeLink } from '../messages/compose/unsubscribe-link.js';
 
 /** One finding of a template preview (API.md "Preview and test send"). */
 export interface Problem {
@@ -73,9 +74,9 @@ export function checkMarkup(html: string, publicUrl: string): Problem[] {
   return problems;
 }
 
-/** True when the HTML links to `url` (an `href` whose value, decoded, is it). */
-export function linksTo(html: string, url: string): boolean {
-  if (!url) return false;
-  for (const [tag] of html.matchAll(LINK_TAGS)) if (attribute(tag, 'href')?.trim() === url) return true;
+/** True when the HTML links to the unsubscribe link `unsubscribe` (an `href` that, decoded, `isUnsubscribeLink`). */
+export function linksToUnsubscribe(html: string, unsubscribe: string): boolean {
+  for (const [tag] of html.matchAll(LINK_TAGS))
+    if (isUnsubscribeLink(attribute(tag, 'href')?.trim() ?? '', unsubscribe)) return true;
   return false;
 }

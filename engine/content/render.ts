@@ -1,5 +1,5 @@
 import { withoutLinkMarks } from '@waymark/sdk';
-import { checkMarkup, linksTo, type Problem } from './checks.js';
+import { checkMarkup, linksToUnsubscribe, type Problem } from './checks.js';
 import { textFromHtml } from './html-text.js';
 import { type ContentScope, LiquidFault, renderPart } from './liquid.js';
 import { compileMjml, MjmlFault } from './mjml.js';
@@ -114,7 +114,7 @@ export async function renderContent(input: {
   if (written !== null) {
     problems.push(...checkMarkup(withoutLinkMarks(written), publicUrl));
     html = content.format === 'mjml' ? await compiledMjml(written, problems) : written;
-    if (html !== null && input.marketing && !linksTo(withoutLinkMarks(html), scope.unsubscribeUrl))
+    if (html !== null && input.marketing && !linksToUnsubscribe(withoutLinkMarks(html), scope.unsubscribeUrl))
       problems.push({
         code: 'missing-unsubscribe',
         severity: 'warning',

@@ -147,6 +147,41 @@ describe('email.send naming a template', () => {
     expect(message.links).toEqual([]);
   });
 
+  // `{{ unsubscribeUrl }}?utm=1` was rewritten through the click redirect and the footer added
+  // beside it, as if the template had no unsubscribe link.
+  test.each([
+    ['a query string', '?utm=1'],
+    ['a fragment', '#leave'],
+  ])(
+    'a template’s link to {{ unsubscribeUrl }} with %s is its unsubscribe link: untracked, no footer, and it opens the unsubscribe page',
+    async (_what, suffix) => {
+      const id = `leave-${suffix === '?utm=1' ? 'query' : 'fragment'}`;
+      await t.app.inject({
+        method: 'PUT',
+        url: `/api/templates/${id}`,
+        headers: t.auth,
+        payload: {
+          name: 'Leave',
+          format: 'html',
+          subject: 'Bye',
+          body: `<p>Hi</p><a href="https://shop.example.com/">Shop</a><a href="{{ unsubscribeUrl }}${suffix}">Leave</a>`,
+        },
+      });
+      const runId = await runFor({ template: id }, `${id}@example.com`);
+      const message = await eventually(() =>
+        t.runtime.db.selectFrom('messages').select(['html', 'links']).where('run_id', '=', runId).executeTakeFirst(),
+      );
+      const links = message.html?.match(/https:\/\/w\.example\.com\/unsubscribe\/[^"]+/g) ?? [];
+      expect(links).toHaveLength(1);
+      expect(links[0]?.endsWith(suffix)).toBe(true);
+      expect(message.html).toContain(`<a href="${links[0]}">Leave</a>`);
+      expect(message.html).not.toContain('Unsubscribe</a>');
+      expect(message.links).toEqual([expect.objectContaining({ url: 'https://shop.example.com/' })]);
+      const page = await t.app.inject({ url: String(links[0]).replace('https://w.example.com', '').split('#')[0] });
+      expect(page.statusCode).toBe(200);
+    },
+  );
+
   test('{{ unsubscribeUrl }} is empty in transactional mail', async () => {
     const runId = await runFor(
       { subject: 'Receipt', html: '<p>[{{ unsubscribeUrl }}]</p>', category: 'transactional' },

@@ -329,6 +329,13 @@ describe('the problem list', () => {
     expect(codes(res)).toEqual(['missing-unsubscribe']);
     expect(res.json().html).toContain('Unsubscribe</a>'); // the default footer production adds
   });
+
+  test('marketing mail linking to {{ unsubscribeUrl }} with a query string has its unsubscribe link: no footer', async () => {
+    const res = await preview('x', draft('<p>Buy now</p><a href="{{ unsubscribeUrl }}?utm=1">Leave</a>'));
+    expect(codes(res)).toEqual([]);
+    expect(res.json().html).toMatch(/href="https:\/\/mail\.example\.com\/unsubscribe\/[^"?]+\?utm=1">Leave/);
+    expect(res.json().html).not.toContain('Unsubscribe</a>');
+  });
 });
 
 describe('test send', () => {

@@ -3,6 +3,7 @@ import { decodeHTMLAttribute } from 'entities';
 import type { SecretKeys } from '../../config/secret-key.js';
 import type { StoredLink } from '../../db/tables/messages.js';
 import { signToken } from '../tracking/tokens.js';
+import { isUnsubscribeLink } from './unsubscribe-link.js';
 
 /** What the email part of the gate adds to a message before it is delivered. */
 export interface PreparedEmail {
@@ -83,7 +84,7 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
     text: input.text?.replaceAll(UNSUBSCRIBE_URL_PLACEHOLDER, own),
   };
   // The unsubscribe link and double opt-in confirmation links are never tracked.
-  const untracked = (url: string) => url === unsubscribe || url.startsWith(`${publicUrl}/f/confirm/`);
+  const untracked = (url: string) => isUnsubscribeLink(url, unsubscribe) || url.startsWith(`${publicUrl}/f/confirm/`);
   const links: StoredLink[] = [];
   const headers: Record<string, string> = {};
   // Only links written in the template become tracked links: html rendered from an HTML
@@ -110,7 +111,7 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
     headers['List-Unsubscribe'] = `<${unsubscribe}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     // A template that links to `unsubscribeUrl` itself gets no second link.
-    if (html !== undefined && !html.includes(`"${escapeAttr(unsubscribe)}"`) && !html.includes(`'${unsubscribe}'`))
+    if (html !== undefined && !linksToUnsubscribe(html, unsubscribe))
       html = insertBeforeBodyEnd(
         html,
         `<p style="font-size:12px"><a href="${escapeAttr(unsubscribe)}">Unsubscribe</a></p>`,
@@ -122,6 +123,18 @@ export function prepareEmail(given: PrepareInput): PreparedEmail {
     html = insertBeforeBodyEnd(html, `<img src="${escapeAttr(pixel)}" width="1" height="1" alt="">`);
   }
   return { html, text, headers, links };
+}
+
+/**
+ * Whether an anchor of `html` links to the unsubscribe link (`isUnsubscribeLink`), read as the
+ * tracking rewrite reads hrefs; the preview's `missing-unsubscribe` asks the same rule (checks.ts).
+ */
+function linksToUnsubscribe(html: string, unsubscribe: string): boolean {
+  for (const [tag] of html.matchAll(ANCHOR)) {
+    const m = HREF.exec(tag);
+    if (m && isUnsubscribeLink(decodeEntities(m[3] ?? m[4] ?? m[5] ?? '').trim(), unsubscribe)) return true;
+  }
+  return false;
 }
 
 /** Puts `fragment` at the end of the body: before `</body>` when the HTML has one. */
