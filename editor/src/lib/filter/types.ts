@@ -15,6 +15,10 @@ export type Filter =
 export const COMPARE_OPS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
 
+/** The bounds a count may carry (a tag's `count`, an event clause's own keys), in the order the builder offers them. */
+export const COUNT_OPS = ['gte', 'gt', 'eq', 'lte', 'lt'] as const;
+export type CountOp = (typeof COUNT_OPS)[number];
+
 export interface CountRange {
   gt?: number;
   gte?: number;
