@@ -5,7 +5,7 @@ import type { Message } from '../../lib/api/types/messages.ts';
 import type { Run } from '../../lib/api/types/runs.ts';
 import type { Filter } from '../../lib/filter/types.ts';
 import { validateFilter } from '../../lib/filter/validate.ts';
-import { errorMessage } from '../../lib/util/format.ts';
+import { errorMessage, errorWithDetails } from '../../lib/util/format.ts';
 import { type TimelineEntry, timeline } from './timeline.ts';
 
 /** The segment being built, its preview pages, and the contact opened from it. */
@@ -29,12 +29,27 @@ export class ContactsState {
 
   problems = $derived(this.segment ? validateFilter(this.segment) : []);
   errors = $derived(new Map(this.problems.map((p) => [p.path, [p.message]])));
+  /**
+   * Whether the segment is whole by the builder's own check (`validateFilter`): only then is the
+   * server asked for its contacts. A half-built one (a clause added, its attribute still to be
+   * typed) would be refused with a 400 that flashed as an error while the marketer was typing.
+   */
+  complete = $derived(this.problems.length === 0);
 
   constructor(private readonly api: Api) {}
 
+  /** The segment as the builder changed it: the page loads its contacts once typing pauses (`load`). */
+  edit(segment: Filter | undefined): void {
+    this.segment = segment;
+    this.#forgetCount();
+  }
+
   /** Loads the first page, or the next one when `more` (following `nextCursor`). */
   async load(more = false): Promise<void> {
-    if (this.problems.length > 0) return;
+    if (!this.complete) return this.#forgetCount();
+    const asked = this.segment;
+    // An answer landing after the segment was changed again is of a filter no longer on screen.
+    const current = () => this.segment === asked;
     this.loading = true;
     try {
       const res = await this.api.get<{ contacts: Contact[]; total: number; nextCursor: string | null }>(
@@ -45,15 +60,23 @@ export class ContactsState {
           cursor: more ? this.nextCursor : undefined,
         },
       );
+      if (!current()) return;
       this.contacts = more ? [...this.contacts, ...res.contacts] : res.contacts;
       this.total = res.total;
       this.nextCursor = res.nextCursor;
       this.error = null;
     } catch (error) {
-      this.error = errorMessage(error);
+      if (current()) this.error = errorWithDetails(error);
     } finally {
       this.loading = false;
     }
+  }
+
+  // The last count and refusal were of another filter than the half-built one on screen.
+  #forgetCount(): void {
+    if (this.complete) return;
+    this.total = null;
+    this.error = null;
   }
 
   /** The built segment, narrowed by the search (emails are stored lower-cased). */

@@ -1,3 +1,5 @@
+import { ApiError } from '../api/client.ts';
+
 /** Short local date-time for tables; the API speaks UTC ISO strings. */
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -19,4 +21,11 @@ export function pretty(value: unknown): string {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** An error's message with what the server said in its `details` (a 400's reasons), said once. */
+export function errorWithDetails(error: unknown): string {
+  const message = errorMessage(error);
+  const details = error instanceof ApiError ? error.details.map((d) => d.message).join('; ') : '';
+  return details && !message.includes(details) ? `${message}: ${details}` : message;
 }
