@@ -128,17 +128,18 @@ export interface WinnerParam {
 }
 
 export type AutoDecision =
-  | { kind: 'winner'; variant: string; pValue: number }
+  | { kind: 'winner'; variant: string; pValue: number | null }
   | { kind: 'no-winner'; reason: 'too-few-contacts' | 'not-significant'; pValue: number | null };
 
 /**
  * The automatic decision at the end of a test period: the non-control variant with the
  * highest rate wins when every variant has `minPerVariant` units and it beats each other
  * variant with a pooled z-test p-value under 1 − confidence (the decision's p-value is the
- * largest of those); a tie at the top wins nothing.
+ * largest of those); a tie at the top wins nothing. A split's only variant has no other to
+ * beat: with its `minPerVariant` units it wins, with no p-value.
  */
 export function decideWinner(counts: readonly VariantCount[], minPerVariant: number, confidence: number): AutoDecision {
-  if (counts.length < 2 || counts.some((c) => c.entered < minPerVariant))
+  if (counts.some((c) => c.entered < minPerVariant))
     return { kind: 'no-winner', reason: 'too-few-contacts', pValue: null };
   const ranked = counts
     .filter((c) => c.key !== 'control')
@@ -147,13 +148,13 @@ export function decideWinner(counts: readonly VariantCount[], minPerVariant: num
   const best = ranked[0];
   if (!best || (ranked[1] && ranked[1].rate === best.rate))
     return { kind: 'no-winner', reason: 'not-significant', pValue: null };
-  let worst = 0;
+  let worst: number | null = null;
   for (const other of counts) {
     if (other === best.c) continue;
     const z = twoProportionZ(best.c.converted, best.c.entered, other.converted, other.entered);
     if (!z || z.z <= 0 || z.pValue >= 1 - confidence)
       return { kind: 'no-winner', reason: 'not-significant', pValue: z?.pValue ?? null };
-    worst = Math.max(worst, z.pValue);
+    worst = Math.max(worst ?? 0, z.pValue);
   }
   return { kind: 'winner', variant: best.c.key, pValue: worst };
 }

@@ -84,4 +84,13 @@ describe('the automatic winner', () => {
     });
     expect(decideWinner([v('control', 1000, 300), v('a', 1000, 100)], 100, 0.95)).toMatchObject({ kind: 'no-winner' });
   });
+
+  test('crowns a split’s only variant once it has minPerVariant, with no p-value: there is no other to beat', () => {
+    expect(decideWinner([v('b', 100, 3)], 100, 0.95)).toEqual({ kind: 'winner', variant: 'b', pValue: null });
+    expect(decideWinner([v('b', 99, 3)], 100, 0.95)).toMatchObject({ kind: 'no-winner', reason: 'too-few-contacts' });
+    expect(decideWinner([v('control', 100, 3)], 100, 0.95)).toMatchObject({
+      kind: 'no-winner',
+      reason: 'not-significant',
+    });
+  });
 });
