@@ -83,10 +83,12 @@ export function figures(counts: readonly VariantCount[], confidence: number): Fi
   });
   const active = counts.filter((c) => c.entered > 0);
   let test: TestFigures;
-  if (active.length === 2) {
+  // Until two variants have entries, the test named is the one the node's variants will take.
+  if (active.length === 2 || (active.length < 2 && counts.length <= 2)) {
     const other = active.find((c) => c.key !== baseline) ?? active[1];
-    const against = active.find((c) => c !== other) as VariantCount;
-    const z = other ? twoProportionZ(other.converted, other.entered, against.converted, against.entered) : null;
+    const against = active.find((c) => c !== other);
+    const z =
+      other && against ? twoProportionZ(other.converted, other.entered, against.converted, against.entered) : null;
     test = {
       name: 'two-proportion-z',
       statistic: z?.z ?? null,

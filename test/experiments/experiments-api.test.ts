@@ -56,6 +56,19 @@ describe('experiments before anyone reaches the split', () => {
     ]);
   });
 
+  test('names the test the variants will take: two-proportion z for two variants, chi-squared for more', async () => {
+    const two = await publish(t.runtime.db, splitGraph(AB), {});
+    expect((await experimentsOf(two.journeyId))[0].test).toEqual({
+      name: 'two-proportion-z',
+      statistic: null,
+      df: null,
+      pValue: null,
+      significant: false,
+    });
+    const three = await publish(t.runtime.db, splitGraph([...AB, { key: 'c', weight: 0 }]), {});
+    expect((await experimentsOf(three.journeyId))[0].test).toMatchObject({ name: 'chi-squared', pValue: null });
+  });
+
   test('the metric is the query’s, else the winner’s, else goal with a journey goal, else click', async () => {
     const plain = await publish(t.runtime.db, splitGraph(AB), {});
     expect((await experimentsOf(plain.journeyId))[0].metric).toBe('click');
