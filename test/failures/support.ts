@@ -102,10 +102,15 @@ export async function publishAgain(t: TestApp, journeyId: string, graph?: object
 }
 
 /** Starts an anonymous run at the trigger `t`. */
-export async function start(t: TestApp, j: { journeyId: string; version: number }, trigger = {}): Promise<string> {
+export async function start(
+  t: TestApp,
+  j: { journeyId: string; version: number },
+  trigger = {},
+  contactId: string | null = null,
+): Promise<string> {
   const started = await t.runtime.db
     .transaction()
-    .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId: null, trigger }));
+    .execute((trx) => startRun(trx, { ...j, triggerNodeId: 't', contactId, trigger }));
   if (!started) throw new Error('not started');
   return started.runId;
 }

@@ -32,7 +32,7 @@ export interface TokenStep {
   batch: StepBatch;
   /**
    * For a step whose node called out: whether it is still running once the node answered
-   * (`afterCallCheck`). A run ended during the call runs none of the inline nodes after it.
+   * (`stillRunning`). A run ended during the call runs none of the inline nodes after it.
    */
   goesOn?: (stepId: string) => Promise<boolean>;
 }

@@ -12,7 +12,7 @@ import { isInline, runToken } from './chain.js';
 import { needsView } from './needs-view.js';
 import { claimTimeouts, markSteps, type StartedStep, startSteps } from './start-steps.js';
 import { createStepBatch } from './step-batch.js';
-import { afterCallCheck, runningCheck } from './still-running.js';
+import { stillRunning } from './still-running.js';
 import { BatchTelemetry } from './telemetry.js';
 
 /** One token a step job carries: its step, and whether it wakes an event wait at its deadline. */
@@ -121,12 +121,14 @@ async function completeBatch(
   const batch = createStepBatch(runtime.db, kernel);
   const { contacts, paths } = await viewsOf(runtime.registry, kernel, started, versions);
   const writes: StepWrite[] = [];
-  const stillRunning = calling.length ? runningCheck(kernel, calling) : null;
   const called = new Set(calling);
-  const goesOn = calling.length ? afterCallCheck(kernel) : undefined;
+  // Read ahead for the lanes before the calls; after each, for the tokens answered together.
+  const beforeCall = calling.length ? stillRunning(kernel, calling) : null;
+  const goesOn = calling.length ? stillRunning(kernel) : undefined;
   await eachLimited(started, concurrencyOf(runtime, versions, started), async (row) => {
     // Its run ended while the token waited for a lane: cancelled with it, so no call and no write.
-    if (stillRunning && !(await stillRunning(row.id))) return;
+    // A step of an inline node (a version where the node runs inline) calls no one: not asked.
+    if (beforeCall && called.has(row.id) && !(await beforeCall(row.id))) return;
     const run = runOf(row);
     const step: StepRef = {
       id: row.id,

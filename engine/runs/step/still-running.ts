@@ -3,59 +3,55 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 
 /**
- * For a batch of tokens whose node calls out: whether a token's step is still `running` just
- * before its node is invoked. A cancel, an archive, an exitOn or an erase ends the run and
- * cancels its steps while the batch holds them (32 run at once; the rest wait their turn), and
- * a token whose step was cancelled must not make its call. One statement a turn of the lanes
- * reads every token not yet started; a lane that asks while one is under way takes its answer.
- * A step it was not given (an inline node's) is running: it calls no one, and is not asked about.
+ * For a batch of tokens whose node calls out: whether a token's step is still `running`. A
+ * cancel, an archive, an exitOn, a goal with `exitOnGoal` or an erase ends the run while the
+ * batch holds it (an erase removes its steps: a step not found is not running), and then:
+ * - asked before the token's call, as it leaves its turn in the lanes (32 run at once, the
+ *   rest wait): a token whose run ended must not make its call. `readAhead` names the batch's
+ *   tokens not asked about yet: each statement reads them too, so a lane that asks while one
+ *   is under way takes its answer rather than a statement of its own;
+ * - asked after the call, before the inline nodes after it run in memory (the call may take
+ *   seconds): a tag, list or attribute write of theirs must not land on the contact (the
+ *   writer would drop the steps, but not the write).
+ * The asks of one turn share one statement.
  *
  * @example
- * const stillRunning = runningCheck(kernel, started.map((row) => row.id));
- * if (!(await stillRunning(row.id))) return; // its run ended: no call, nothing to write
+ * const beforeCall = stillRunning(kernel, calling); // read ahead for the lanes
+ * if (!(await beforeCall(row.id))) return; // its run ended: no call, nothing to write
+ * const afterCall = stillRunning(kernel);
+ * if (!(await afterCall(step.id))) return; // ended during the call: no inline node runs
  */
-export function runningCheck(db: Kysely<Database>, stepIds: readonly string[]): (stepId: string) => Promise<boolean> {
-  const watched = new Set(stepIds);
-  const unstarted = new Set(stepIds);
-  const ended = new Set<string>();
-  let reading: Promise<void> | null = null;
-  const read = async () => {
-    const { rows } = await sql<{ id: string }>`
-      select id from steps where id = any(${[...unstarted]}::uuid[]) and status <> 'running'`.execute(db);
-    for (const { id } of rows) ended.add(id);
-  };
-  return async (stepId) => {
-    if (!watched.has(stepId)) return true;
-    reading ??= read().finally(() => {
-      reading = null;
+export function stillRunning(
+  db: Kysely<Database>,
+  readAhead: readonly string[] = [],
+): (stepId: string) => Promise<boolean> {
+  const unasked = new Set(readAhead);
+  let reading: { ids: ReadonlySet<string>; running: Promise<ReadonlySet<string>> } | null = null;
+  const read = (asked: readonly string[]) => {
+    const ids = new Set([...asked, ...unasked]);
+    const running: Promise<ReadonlySet<string>> = runningAmong(db, [...ids]).finally(() => {
+      if (reading?.running === running) reading = null;
     });
-    await reading;
-    unstarted.delete(stepId);
-    return !ended.has(stepId);
+    reading = { ids, running };
+    return running;
   };
-}
-
-/**
- * For a batch of tokens whose node calls out: whether a token's step is still `running` once
- * its node has answered, before the inline nodes after it run in memory. A goal with
- * `exitOnGoal`, an exitOn event, a cancel, an archive or an erase may end the run during the
- * call (seconds, for a slow endpoint); the writer then drops the step and its inline steps, but
- * a tag, list or attribute write of those nodes would already have landed on the contact.
- * Asked only where inline nodes follow; the tokens answered together share one statement.
- *
- * @example
- * const goesOn = afterCallCheck(kernel);
- * if (!(await goesOn(step.id))) return; // its run ended during the call: no inline node runs
- */
-export function afterCallCheck(db: Kysely<Database>): (stepId: string) => Promise<boolean> {
   const loader = new DataLoader<string, boolean>(
-    async (ids) => {
-      const { rows } = await sql<{ id: string }>`
-        select id from steps where id = any(${[...ids]}::uuid[]) and status = 'running'`.execute(db);
-      const running = new Set(rows.map((r) => r.id));
-      return ids.map((id) => running.has(id));
+    async (asked) => {
+      const running = await read(asked);
+      return asked.map((id) => running.has(id));
     },
     { cache: false, maxBatchSize: 500 },
   );
-  return (stepId) => loader.load(stepId);
+  return async (stepId) => {
+    unasked.delete(stepId);
+    const underWay = reading;
+    return underWay?.ids.has(stepId) ? (await underWay.running).has(stepId) : loader.load(stepId);
+  };
+}
+
+/** Of `stepIds`, those whose status is `running`. */
+async function runningAmong(db: Kysely<Database>, stepIds: readonly string[]): Promise<ReadonlySet<string>> {
+  const { rows } = await sql<{ id: string }>`
+    select id from steps where id = any(${stepIds}::uuid[]) and status = 'running'`.execute(db);
+  return new Set(rows.map((r) => r.id));
 }
