@@ -17,9 +17,9 @@ export class JourneyRecord {
 
   async publish(): Promise<void> {
     const ed = this.editor;
-    await ed.save();
+    await ed.autosave.save();
     // Publishing now would publish the draft someone else saved, not the one on this canvas.
-    if (ed.saveStatus === 'conflict') {
+    if (ed.autosave.status === 'conflict') {
       ed.notice = 'Not published: the draft was changed elsewhere. Load theirs or keep yours first.';
       return;
     }
