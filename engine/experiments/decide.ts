@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { type AuditEntry, appendAudit, SYSTEM_ACTOR } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { WithinChange } from '../db/transaction.js';
+import { lockJourney } from '../journeys/edit.js';
 import { startTestPeriods } from './decisions.js';
 import { type Decision, decisionFigures, type Experiment, nodeExperiment } from './experiments.js';
 import { decideWinner } from './figures.js';
@@ -12,6 +13,15 @@ type NewDecision = Omit<Decision, 'at' | 'clearedAt'>;
 /** Serialises decisions about one split (overrides, resets and the automatic decision). */
 const lockSplit = (trx: Kysely<Database>, journeyId: string, nodeId: string) =>
   sql`select pg_advisory_xact_lock(hashtextextended(${`split:${journeyId}:${nodeId}`}::text, 0))`.execute(trx);
+
+/**
+ * A person's change to a split's decision: an archived journey is read, never changed (409
+ * `conflict`, as every other change to it), and a publish in progress finishes first.
+ */
+async function lockChange(trx: Kysely<Database>, workspaceId: string, journeyId: string, nodeId: string) {
+  await lockJourney(trx, workspaceId, journeyId);
+  await lockSplit(trx, journeyId, nodeId);
+}
 
 /** A decision a change replaced or cleared, as its audit entry names it (null: none stood). */
 export type Standing = Pick<Decision, 'kind' | 'variant'> | null;
@@ -63,7 +73,7 @@ export async function overrideWinner(
     ]);
   }
   await db.transaction().execute(async (trx) => {
-    await lockSplit(trx, journeyId, nodeId);
+    await lockChange(trx, workspaceId, journeyId, nodeId);
     const replaced = await clearStanding(trx, journeyId, nodeId);
     await insertDecision(trx, workspaceId, journeyId, nodeId, {
       kind: 'override',
@@ -93,7 +103,7 @@ export async function clearWinner(
 ): Promise<Experiment> {
   await nodeExperiment(db, workspaceId, journeyId, nodeId);
   await db.transaction().execute(async (trx) => {
-    await lockSplit(trx, journeyId, nodeId);
+    await lockChange(trx, workspaceId, journeyId, nodeId);
     const cleared = await clearStanding(trx, journeyId, nodeId);
     if (cleared) await startTestPeriods(trx, journeyId, [nodeId]);
     await onCleared?.(trx, cleared);

@@ -94,6 +94,25 @@ describe('experiments before anyone reaches the split', () => {
     });
   });
 
+  test('an archived journey’s experiment is read, but its winner is no longer picked or cleared: 409', async () => {
+    const { journeyId } = await publish(t.runtime.db, splitGraph(AB), {});
+    const url = `/api/journeys/${journeyId}/nodes/ab/winner`;
+    expect((await call('POST', url, { variant: 'b' })).statusCode).toBe(200);
+    expect((await call('DELETE', `/api/journeys/${journeyId}`)).statusCode).toBe(204);
+    for (const res of [await call('POST', url, { variant: 'a' }), await call('DELETE', url)]) {
+      expect(res.statusCode).toBe(409);
+      expect(res.json().error).toMatchObject({
+        code: 'conflict',
+        message: `journey ${journeyId} is archived: it can be read but no longer changed`,
+      });
+    }
+    expect((await experimentsOf(journeyId))[0]).toMatchObject({
+      status: 'override',
+      decision: { kind: 'override', variant: 'b' },
+      history: [{ variant: 'b' }],
+    });
+  });
+
   test('DELETE …/winner starts a new test period once; repeating it changes nothing', async () => {
     const { journeyId } = await publish(t.runtime.db, splitGraph(AB, { metric: 'click', after: 'PT1H' }), {});
     const url = `/api/journeys/${journeyId}/nodes/ab/winner`;

@@ -47,7 +47,8 @@ export async function experimentsRoutes(app: FastifyInstance) {
   const winnerSchema = {
     tags,
     params: s.winnerParams,
-    response: { 200: s.experimentSchema, ...errorResponses(400, 404) },
+    // 409: a change to an archived journey.
+    response: { 200: s.experimentSchema, ...errorResponses(400, 404, 409) },
   };
   app.post<{ Params: WinnerParams; Body: { variant: string } }>(
     '/api/journeys/:id/nodes/:nodeId/winner',
