@@ -12,7 +12,21 @@ export type Filter =
   | TriggerClause
   | StepClause;
 
-export const COMPARE_OPS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'] as const;
+export const COMPARE_OPS = [
+  'eq',
+  'neq',
+  'in',
+  'nin',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'contains',
+  'exists',
+  // nodes/README.md "Date comparisons in filters"
+  'before',
+  'after',
+] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
 
 /** The bounds a count may carry (a tag's `count`, an event clause's own keys), in the order the builder offers them. */

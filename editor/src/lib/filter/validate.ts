@@ -64,6 +64,17 @@ export function validateFilter(filter: unknown, path = ''): FilterProblem[] {
   }
 }
 
+// The form of a date or date-time; the server checks the calendar (`2026-02-30` is refused there).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Whether `value` has the form of a `before`/`after` value (nodes/README.md "Date comparisons
+ * in filters"): a date, a date-time with Z or an offset, or a duration from now, `-` for the past.
+ */
+export function isDateValue(value: unknown): boolean {
+  return typeof value === 'string' && (DATE_TIME.test(value) || isDuration(value.replace(/^-/, '')));
+}
+
 function compare(f: Loose, path: string, problems: FilterProblem[]): void {
   if (!COMPARE_OPS.includes(f.op as (typeof COMPARE_OPS)[number])) {
     problems.push({ path: `${path}/op`, message: 'unknown operator' });
@@ -71,5 +82,8 @@ function compare(f: Loose, path: string, problems: FilterProblem[]): void {
     problems.push({ path: `${path}/value`, message: 'must be a list' });
   } else if (f.op !== 'exists' && f.value === undefined) {
     problems.push({ path: `${path}/value`, message: 'required' });
+  } else if ((f.op === 'before' || f.op === 'after') && !isDateValue(f.value)) {
+    const message = 'must be a date (2026-01-01), a date-time with Z or an offset, or a duration from now (-P30D, P3D)';
+    problems.push({ path: `${path}/value`, message });
   }
 }

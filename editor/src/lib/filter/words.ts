@@ -1,5 +1,5 @@
 import type { JsonValue } from '../api/types/json.ts';
-import { durationWords } from '../util/duration.ts';
+import { durationSeconds, durationWords, isDuration } from '../util/duration.ts';
 import type { CompareOp, CountRange, Filter } from './types.ts';
 
 const OPS: Record<CompareOp, string> = {
@@ -13,6 +13,8 @@ const OPS: Record<CompareOp, string> = {
   lte: '≤',
   contains: 'contains',
   exists: 'is set',
+  before: 'is before',
+  after: 'is after',
 };
 
 function value(v: JsonValue | undefined): string {
@@ -20,8 +22,19 @@ function value(v: JsonValue | undefined): string {
   return typeof v === 'string' ? v : JSON.stringify(v ?? '');
 }
 
+/** A `before`/`after` value: a duration from now in words (`-P30D` → "30 days ago"), a date as written. */
+function when(v: JsonValue | undefined): string {
+  if (typeof v !== 'string') return value(v);
+  const past = v.startsWith('-');
+  const d = past ? v.slice(1) : v;
+  if (!isDuration(d)) return v;
+  if (durationSeconds(d) === 0) return 'now';
+  return `${durationWords(d)} ${past ? 'ago' : 'from now'}`;
+}
+
 function compare(subject: string, op: CompareOp, v: JsonValue | undefined): string {
-  return op === 'exists' ? `${subject} is set` : `${subject} ${OPS[op] ?? op} ${value(v)}`;
+  if (op === 'exists') return `${subject} is set`;
+  return `${subject} ${OPS[op] ?? op} ${op === 'before' || op === 'after' ? when(v) : value(v)}`;
 }
 
 function count(range: CountRange): string {
