@@ -1,9 +1,10 @@
 import { type ContactEvent, evaluateFilter, type Filter, type JsonObject } from '@waymark/sdk';
+import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContacts } from '../../engine/contacts/load.js';
 import { toContactEvent } from '../../engine/events/record.js';
-import { compileFilter } from '../../engine/segments/compile.js';
+import { compileEventFilter, compileFilter } from '../../engine/segments/compile.js';
 import { defaultWorkspaceId } from '../../server/teams/accounts/users.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -142,5 +143,48 @@ describe('before and after on trigger and step values', () => {
     const data = (endsAt: string) => ({ contact: null, steps: { n1: { output: { endsAt } } }, now });
     expect(evaluateFilter(filter, data('2026-03-30T08:00:00+02:00'))).toBe(true);
     expect(evaluateFilter(filter, data('2026-03-30T01:00:00+02:00'))).toBe(false);
+  });
+});
+
+// Texts near the rule's edges: days a month lacks, year 0000, hour 24, second 60, offsets past
+// ±14:59, lower-case t and z, a time without zone, fractions of any length.
+const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+const nearInstant = fc
+  .tuple(
+    fc.constantFrom('0000', '0001', '1900', '2000', '2023', '2024', '2100', '9999'),
+    two(13),
+    two(32),
+    fc.option(fc.tuple(fc.constantFrom('T', 't', ' '), two(24), two(60), fc.option(two(60)), fc.nat(10)), {
+      nil: null,
+    }),
+    fc.constantFrom('Z', 'z', '', '+00:00', '-00:00', '+14:59', '-15:00', '+05:30', '+0530'),
+  )
+  .map(([y, m, d, time, zone]) => {
+    if (!time) return `${y}-${m}-${d}`;
+    const [t, h, min, s, digits] = time;
+    const fraction = digits ? `.${'9'.repeat(digits)}` : '';
+    return `${y}-${m}-${d}${t}${h}:${min}${s === null ? '' : `:${s}${fraction}`}${zone}`;
+  });
+
+describe('before and after on any text', () => {
+  test('SQL and memory agree, and SQL never fails', async () => {
+    // The text itself as the bound too: an instant is neither before nor after itself in either.
+    const bounds = ['itself', '2024-02-29', '2000-01-01T00:00:00+14:00', '-P30D', 'P1000Y', '-P1000Y'];
+    await fc.assert(
+      fc.asyncProperty(
+        nearInstant,
+        fc.constantFrom(...bounds),
+        fc.constantFrom('before', 'after'),
+        async (s, b, op) => {
+          const clause = { attr: 'at', op, value: b === 'itself' ? s : b } as Filter;
+          const properties = sql`${JSON.stringify({ at: s })}::jsonb`;
+          const { rows } = await sql<{
+            m: boolean;
+          }>`select ${compileEventFilter(clause, now, properties)} as m`.execute(tdb.db);
+          expect(rows[0]?.m, s).toBe(evaluateFilter(clause, { contact: null, properties: { at: s }, now }));
+        },
+      ),
+      { numRuns: 400, seed: 11 },
+    );
   });
 });
