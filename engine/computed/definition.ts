@@ -1,5 +1,6 @@
 import {
   type ErrorDetail,
+  eventNameProblem,
   type Filter,
   isDurationWithinBound,
   type JsonValue,
@@ -97,23 +98,29 @@ export function validateDefinition(d: unknown, known: (name: string) => boolean)
     if (d[key] === undefined ? required : typeof d[key] !== 'string' || d[key] === '')
       problems.push(at(`/${key}`, `${key} must be a non-empty string`));
   };
+  // No event is stored under a blank name (`eventNameSchema`): the attribute would count nothing.
+  const eventName = () => {
+    const problem = typeof d.event === 'string' && d.event !== '' ? eventNameProblem(d.event) : null;
+    if (problem) problems.push(at('/event', `event ${problem}`));
+    else text('event', true);
+  };
   const where = () => {
     if (d.where !== undefined) problems.push(...validateFilter(d.where, 'event', '/definition/where'));
   };
   if (kind === 'aggregate') {
     if (typeof d.fn !== 'string' || !FNS.includes(d.fn))
       problems.push(at('/fn', `fn must be one of ${FNS.join(', ')}`));
-    text('event', true);
+    eventName();
     text('property', d.fn !== 'count');
     duration('within');
     where();
   } else if (kind === 'daysSince') {
-    text('event', true);
+    eventName();
     if (d.which !== undefined && d.which !== 'last' && d.which !== 'first')
       problems.push(at('/which', 'which must be "last" or "first"'));
     where();
   } else if (kind === 'rfm') {
-    text('event', true);
+    eventName();
     text('property', true);
     duration('within');
     const b = d.buckets;

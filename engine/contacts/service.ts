@@ -2,14 +2,19 @@ import {
   addDuration,
   type ContactsService,
   evaluateFilter,
+  NodeError,
   NotFoundError,
   parseDuration,
+  refuseBadEventName,
   refuseBadName,
   refuseLongTtl,
   ValidationError,
 } from '@waymark/sdk';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { recordEvent } from '../events/record.js';
+import { endedRunsAmong } from '../runs/end-runs.js';
 import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { compileFilter } from '../segments/compile.js';
@@ -33,6 +38,23 @@ async function own(scope: StepScope, contactId: string): Promise<string> {
   if (!named || named.id !== mine?.id)
     throw new NotFoundError(`no contact ${contactId} for this step: ctx.contacts acts only for the run's own contact`);
   return named.id;
+}
+
+/**
+ * Makes a contact write of the step. One whose run may have ended meanwhile (`whileRunLive`)
+ * writes in a transaction under the run's lock, taken first as every writer of a run's rows
+ * does (`endedRunsAmong`): a run that ended first lets nothing through (the step was cancelled
+ * with it, so its error goes nowhere), one that ends meanwhile waits for the write's commit.
+ * Not an event's (`recordEvent`): what it does to runs locks them in id order (`lockRuns`),
+ * which its own run's lock taken first would break.
+ */
+function writing<T>(scope: StepScope, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (!scope.whileRunLive) return write(scope.db);
+  return inTransaction(scope.db, async (trx) => {
+    if ((await endedRunsAmong(trx, [scope.runId])).size > 0)
+      throw new NodeError('its run ended: the contact is not written');
+    return write(trx);
+  });
 }
 
 async function mustLoad(scope: StepScope, contactId: string) {
@@ -61,7 +83,7 @@ export function createContactsService(scope: StepScope): ContactsService {
       const id = await own(scope, contactId);
       const { source = scope.source, ...fields } = patch;
       wrote = true;
-      if (!(await updateContact(db, scope.workspaceId, id, fields, source)))
+      if (!(await writing(scope, (trx) => updateContact(trx, scope.workspaceId, id, fields, source))))
         throw new NotFoundError(`no contact ${contactId}`);
       return mustLoad(scope, id);
     },
@@ -82,7 +104,9 @@ export function createContactsService(scope: StepScope): ContactsService {
       wrote = true;
       try {
         const add = { contactId: id, tag, ttlSeconds };
-        return await (scope.batch ? scope.batch.addTag(add) : addTag(db, id, tag, ttlSeconds));
+        return await (scope.batch && !scope.whileRunLive
+          ? scope.batch.addTag(add)
+          : writing(scope, (trx) => addTag(trx, id, tag, ttlSeconds)));
       } catch (error) {
         // contact_tags references contacts: an unknown contact is refused by the insert itself.
         if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)
@@ -93,19 +117,23 @@ export function createContactsService(scope: StepScope): ContactsService {
     async removeTag(contactId, tag) {
       refuseBadName('removeTag', 'tag', tag);
       wrote = true;
-      await removeTag(db, await own(scope, contactId), tag);
+      const id = await own(scope, contactId);
+      await writing(scope, (trx) => removeTag(trx, id, tag));
     },
     async addToList(contactId, list) {
       refuseBadName('addToList', 'list', list);
       wrote = true;
-      await addToList(db, await own(scope, contactId), list);
+      const id = await own(scope, contactId);
+      await writing(scope, (trx) => addToList(trx, id, list));
     },
     async removeFromList(contactId, list) {
       refuseBadName('removeFromList', 'list', list);
       wrote = true;
-      await removeFromList(db, await own(scope, contactId), list);
+      const id = await own(scope, contactId);
+      await writing(scope, (trx) => removeFromList(trx, id, list));
     },
     async recordEvent(contactId, name, properties) {
+      refuseBadEventName('recordEvent', name);
       const id = await own(scope, contactId);
       // Keyed by the step, so a retried step stores its events once.
       events += 1;

@@ -1,4 +1,4 @@
-import { DURATION_MAX_SECONDS, type JsonObject } from '@waymark/sdk';
+import { DURATION_MAX_SECONDS, eventNameSchema, type JsonObject } from '@waymark/sdk';
 
 /** A node on the canvas: shaped like @xyflow/svelte's so the editor needs no translation. */
 export interface GraphNode {
@@ -137,7 +137,7 @@ export const settingsSchema = {
   type: 'object',
   properties: {
     reentry: { enum: ['always', 'once', 'once-at-a-time'] },
-    exitOn: { type: 'array', items: { type: 'string', minLength: 1 } },
+    exitOn: { type: 'array', items: eventNameSchema },
     autoMerge: { type: 'boolean', description: 'false forbids automatic contact merges for webhook calls' },
     webhookRateLimit: {
       type: ['object', 'null'],
@@ -156,7 +156,7 @@ export const settingsSchema = {
     goal: {
       type: ['object', 'null'],
       properties: {
-        event: { type: 'string', minLength: 1 },
+        event: eventNameSchema,
         // Every key of the filter: a bare object schema would serialize it as {} in answers.
         filter: { type: 'object', additionalProperties: true },
         windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },

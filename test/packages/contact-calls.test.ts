@@ -107,6 +107,25 @@ test('ctx.contacts.addTag with a tag holding spaces around a word adds it as giv
   expect(contact.tags.map((tag: { tag: string }) => tag.tag)).toEqual([' vip ']);
 }, 30_000);
 
+test.each([
+  ['empty', ''],
+  ['of only whitespace', ' \t '],
+])(
+  'ctx.contacts.recordEvent with a name %s fails the step for good, naming the name, and stores no event',
+  async (_, name) => {
+    const { run, step, contact } = await callWith('recordEvent', name);
+    expect(run.status).toBe('failed');
+    expect(step.error).toMatchObject({
+      code: 'node.failed',
+      message: `ctx.contacts.recordEvent: event name ${JSON.stringify(name)} must not be blank`,
+    });
+    expect(step.attempts).toBe(1);
+    const { body } = await api(t, { url: `/api/events?contactId=${contact.id}` });
+    expect(body.events).toEqual([]);
+  },
+  30_000,
+);
+
 test('ctx.contacts.addTag with a ttl past 1000 years fails the step for good, naming the ttl', async () => {
   const { run, step, contact } = await callWith('addTag', 'trial', { ttl: 'P300000Y' });
   expect(run.status).toBe('failed');

@@ -20,6 +20,22 @@ const tagger = defineNode({
   },
 });
 
+/** A third party's node that records an event named by its `name` param. */
+const recorder = defineNode({
+  type: 'acme.recorder',
+  version: 1,
+  kind: 'action',
+  category: 'Contacts',
+  title: 'Recorder',
+  description: 'Records an event named by its name param.',
+  params: { type: 'object', properties: { name: { type: 'string' } } },
+  outputs: ['out'],
+  async run(ctx) {
+    await ctx.contacts.recordEvent(ctx.contact?.id as string, ctx.params.name ?? '');
+    return { next: 'out' };
+  },
+});
+
 describe("runNode's ctx.contacts refuses what the engine's refuses", () => {
   test('a blank tag fails the node, naming the call and the tag', async () => {
     await expect(runNode(tagger, { params: { name: ' \t ' } })).rejects.toThrow(
@@ -42,6 +58,12 @@ describe("runNode's ctx.contacts refuses what the engine's refuses", () => {
   test('a tag over 255 characters fails the node, naming the limit', async () => {
     await expect(runNode(tagger, { params: { name: 't'.repeat(256) } })).rejects.toThrow(
       `ctx.contacts.addTag: tag "${'t'.repeat(40)}…" must be at most 255 characters`,
+    );
+  });
+
+  test('a blank event name fails the node, naming the call and the name', async () => {
+    await expect(runNode(recorder, { params: { name: ' \t' } })).rejects.toThrow(
+      'ctx.contacts.recordEvent: event name " \\t" must not be blank',
     );
   });
 

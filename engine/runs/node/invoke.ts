@@ -2,6 +2,7 @@ import {
   type AnyNodeDefinition,
   DURATION_BOUND_TEXT,
   DURATION_MAX_SECONDS,
+  eventNameProblem,
   type JsonObject,
   type JsonValue,
   type NodeContext,
@@ -120,12 +121,13 @@ export function toOutcome(result: unknown, now = Date.now()): Outcome {
       const until = w.until as Date;
       return w.held === true ? { kind: 'wait-time', until, output, held: true } : { kind: 'wait-time', until, output };
     }
-    if (typeof w.event !== 'string' || !w.event) return invalidResult('wait.event must be an event name');
+    const eventProblem = eventNameProblem(w.event);
+    if (eventProblem) return invalidResult(`wait.event must be an event name: it ${eventProblem}`);
     const problem = dateProblem('wait.timeoutAt', w.timeoutAt, now);
     if (problem) return invalidResult(problem);
     const filter = w.filter === undefined ? null : jsonOutput(w.filter);
     if (filter === undefined) return invalidResult('wait.filter is not JSON');
-    return { kind: 'wait-event', event: w.event, filter, timeoutAt: w.timeoutAt as Date, output };
+    return { kind: 'wait-event', event: w.event as string, filter, timeoutAt: w.timeoutAt as Date, output };
   }
   return invalidResult('expected { next } or { wait }');
 }

@@ -1,4 +1,4 @@
-import { defineNode, filterSchema } from '@waymark/sdk';
+import { defineNode, eventNameSchema, filterSchema } from '@waymark/sdk';
 
 /** Starts a run when an event with this name (and matching properties) is stored for a contact. */
 export default defineNode({
@@ -13,7 +13,7 @@ export default defineNode({
   params: {
     type: 'object',
     properties: {
-      event: { type: 'string', minLength: 1, title: 'Event name' },
+      event: { ...eventNameSchema, title: 'Event name' },
       filter: { ...filterSchema, title: 'Only when the properties match', filterContext: 'event' },
     },
     required: ['event'],

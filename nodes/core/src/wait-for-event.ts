@@ -1,4 +1,4 @@
-import { addDuration, defineNode, type Filter, filterSchema } from '@waymark/sdk';
+import { addDuration, defineNode, eventNameSchema, type Filter, filterSchema } from '@waymark/sdk';
 
 /** Waits for a matching event on the contact; `timeout` when none arrives in time. */
 export default defineNode({
@@ -13,7 +13,7 @@ export default defineNode({
   params: {
     type: 'object',
     properties: {
-      event: { type: 'string', minLength: 1, title: 'Event name', examples: ['email.clicked'] },
+      event: { ...eventNameSchema, title: 'Event name', examples: ['email.clicked'] },
       filter: { ...filterSchema, title: 'Only when the properties match', filterContext: 'event' },
       timeout: { type: 'string', format: 'duration', default: 'P3D', title: 'Give up after' },
     },

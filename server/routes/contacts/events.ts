@@ -1,5 +1,5 @@
 import { context, propagation, SpanKind } from '@opentelemetry/api';
-import type { JsonObject } from '@waymark/sdk';
+import { eventNameSchema, type JsonObject } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js';
@@ -49,7 +49,7 @@ export async function eventsRoutes(app: FastifyInstance) {
             email: { type: 'string' },
             phone: { type: 'string' },
             externalId: { type: 'string' },
-            name: { type: 'string', minLength: 1, maxLength: INDEX_KEY_MAX_LENGTH },
+            name: { ...eventNameSchema, maxLength: INDEX_KEY_MAX_LENGTH },
             properties: { type: 'object', additionalProperties: true },
             timestamp: { type: 'string', format: 'date-time' },
             idempotencyKey: { type: 'string', minLength: 1, maxLength: INDEX_KEY_MAX_LENGTH },

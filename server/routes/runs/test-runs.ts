@@ -1,3 +1,4 @@
+import { eventNameSchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { runTest } from '../../../engine/test-runs/run-test.js';
 import type { TestRunRequest } from '../../../engine/test-runs/types.js';
@@ -53,7 +54,7 @@ const body = {
         type: 'object',
         properties: {
           afterNode: { type: 'string', minLength: 1 },
-          name: { type: 'string', minLength: 1 },
+          name: eventNameSchema,
           properties: { type: 'object', additionalProperties: true },
           delay: { type: 'string', description: 'ISO 8601 duration after the node (default: at once)' },
         },

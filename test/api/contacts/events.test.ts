@@ -45,6 +45,31 @@ describe('POST /api/events', () => {
     expect(res.json().error.details).toEqual([{ path: '/email', message: 'identity missing' }]);
   });
 
+  // No journey could wait for, exit on or count an event named by nothing.
+  test.each([
+    ['empty', ''],
+    ['only spaces', '   '],
+    ['only a tab and a newline', '\t\n'],
+  ])('a blank name (%s) answers 400 validation_failed naming /name, and stores nothing', async (_what, name) => {
+    const res = await postEvent({ externalId: 'blank-name', name });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: '/name', message: 'body/name must not be blank' }],
+    });
+    const { rows } = await t.runtime.pool.query(
+      "select count(*)::int as n from events e join contacts c on c.id = e.contact_id where c.external_id = 'blank-name'",
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  test('a name with spaces around it is stored as given', async () => {
+    const res = await postEvent({ externalId: 'spaced-name', name: ' signup ' });
+    expect(res.statusCode).toBe(202);
+    const { rows } = await t.runtime.pool.query('select name from events where id = $1', [res.json().id]);
+    expect(rows).toEqual([{ name: ' signup ' }]);
+  });
+
   test('an unknown contactId answers 404', async () => {
     const res = await postEvent({ contactId: '00000000-0000-4000-8000-000000000000', name: 'x' });
     expect(res.statusCode).toBe(404);

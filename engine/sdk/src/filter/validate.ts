@@ -1,5 +1,6 @@
 import { NAME_MAX_LENGTH, nameProblem } from '../contact.js';
 import type { ErrorDetail } from '../errors.js';
+import { eventNameProblem } from '../event-name.js';
 import { DURATION_BOUND_TEXT, isDurationWithinBound, parseDuration } from '../time/duration.js';
 import { boundProblem } from './instants.js';
 import type { CountRange } from './types.js';
@@ -144,10 +145,21 @@ function heldNameProblems(kind: 'tag' | 'list', name: unknown): KeyProblem[] {
   return problem === 'long' ? atKey(kind, `${kind} must be at most ${NAME_MAX_LENGTH} characters`) : [];
 }
 
+// No event is stored under a blank name (`eventNameSchema`): a clause naming one counted nothing.
+function eventNameProblems(name: unknown): KeyProblem[] {
+  const problem = eventNameProblem(name);
+  return problem ? atKey('event', `event ${problem}`) : [];
+}
+
+function namedProblems(kind: Kind, name: unknown): KeyProblem[] {
+  if (typeof name !== 'string' || name.length === 0) return atKey(kind, `${kind} must be a non-empty string`);
+  if (kind === 'tag' || kind === 'list') return heldNameProblems(kind, name);
+  return kind === 'event' ? eventNameProblems(name) : [];
+}
+
 function clauseProblems(kind: Kind, c: Obj): KeyProblem[] {
   const name = c[kind];
-  const given = typeof name === 'string' && name.length > 0 ? [] : atKey(kind, `${kind} must be a non-empty string`);
-  const named = given.length || (kind !== 'tag' && kind !== 'list') ? given : heldNameProblems(kind, name);
+  const named = namedProblems(kind, name);
   switch (kind) {
     case 'attr':
     case 'computed':

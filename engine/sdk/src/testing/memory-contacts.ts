@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Contact, type ContactEvent, refuseBadName, refuseLongTtl, type TagState } from '../contact.js';
+import { refuseBadEventName } from '../event-name.js';
 import { evaluateFilter } from '../filter/evaluate.js';
 import type { JsonObject } from '../json.js';
 import type { ContactsService } from '../services.js';
@@ -98,6 +99,7 @@ export class MemoryContacts implements ContactsService {
   }
 
   async recordEvent(contactId: string, name: string, properties: JsonObject = {}) {
+    refuseBadEventName('recordEvent', name);
     const event = { id: randomUUID(), contactId, name, properties, timestamp: this.now().toISOString() };
     this.events.push(event);
     return event;
