@@ -32,6 +32,13 @@ export interface StepScope {
   /** Shared by the steps of one batch, so their writes leave together (absent: one by one). */
   batch?: StepBatchServices;
   /**
+   * Set for an inline step run in memory after a node that called out: its run may have ended
+   * during the call, and the writer then drops the step, but not a write it made. Its contact
+   * writes (tags, lists, attributes) take effect only while the run is live, decided under the
+   * run's lock in the write's own transaction (`endedRunsAmong`), as a send decides.
+   */
+  whileRunLive?: boolean;
+  /**
    * The step's secrets (`invokeNode`): a service adds what it used for the step that may come
    * back in the step's error, to be hidden there like what the node read (absent: no step).
    */

@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JourneySettings } from '../../engine/graph/types.js';
+import { endRuns } from '../../engine/runs/end-runs.js';
 import { startRun } from '../../engine/runs/entry/start.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import type { TestApp } from '../support/runtime.js';
@@ -78,6 +80,27 @@ describe('a run that ends while one of its calls is under way', () => {
   test('a cancel ends it as exited and the tag node after the call never runs', async () => {
     const { runId, contactId } = await runInCall({});
     expect((await call('POST', `/api/runs/${runId}/cancel`)).statusCode).toBe(200);
+    const { run, tags, nodes } = await afterTheCall(runId, contactId);
+    expect(run.status).toBe('exited');
+    expect(nodes).not.toContain('tag');
+    expect(tags).not.toContain('after-call');
+  });
+
+  test('a run being ended as the call answers lets no write of the tag node after it through', async () => {
+    const { runId, contactId } = await runInCall({});
+    // An end under way (a cancel, an exitOn event) holds its run's lock, not committed yet, as the
+    // call answers: its run still reads as running, and the tag node runs.
+    await db()
+      .transaction()
+      .execute(async (trx) => {
+        await sql`select 1 from runs where id = ${runId} for update`.execute(trx);
+        await eventually(async () => {
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`.execute(db());
+          return (rows[0]?.n ?? 0) > 0;
+        });
+        await endRuns(trx, { runIds: [runId] }, 'exited');
+      });
     const { run, tags, nodes } = await afterTheCall(runId, contactId);
     expect(run.status).toBe('exited');
     expect(nodes).not.toContain('tag');

@@ -214,6 +214,8 @@ export async function buildNodeContext(input: {
   batch?: StepBatchServices;
   /** The source its contact writes name by default (`writeSourceOf`). */
   source: string;
+  /** Its contact writes take effect only while its run is live (`StepScope.whileRunLive`). */
+  whileRunLive?: boolean;
 }): Promise<NodeContext<never>> {
   const { runtime, db, run, step, node, definition } = input;
   const [contact, steps] = input.known
@@ -235,6 +237,7 @@ export async function buildNodeContext(input: {
     now,
     batch: input.batch,
     secrets: input.secrets,
+    whileRunLive: input.whileRunLive,
   };
   const services = productionServices(scope, definition, input.onServiceUse);
   const { signal, secrets } = input;

@@ -90,6 +90,8 @@ async function execute(t: TokenStep, step: StepRef, known: KnownView): Promise<E
           known,
           batch: t.batch,
           source: writeSourceOf(t.version, t.run.triggerNodeId),
+          // After a call the run may have ended: the inline nodes' writes are decided under its lock.
+          whileRunLive: t.goesOn !== undefined && step !== t.step,
           onServiceUse: contactWatcher(view),
         }),
       ),
