@@ -4,8 +4,8 @@ import { type AuditEntry, appendAudit, SYSTEM_ACTOR } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { WithinChange } from '../db/transaction.js';
 import { lockJourney } from '../journeys/edit.js';
-import { startTestPeriods } from './decisions.js';
-import { type Decision, decisionFigures, type Experiment, nodeExperiment } from './experiments.js';
+import { SPLIT_TYPE, startTestPeriods } from './decisions.js';
+import { type Decision, decisionFigures, type Experiment, nodeExperiment, testPeriodEnd } from './experiments.js';
 import { decideWinner } from './figures.js';
 
 type NewDecision = Omit<Decision, 'at' | 'clearedAt'>;
@@ -139,14 +139,30 @@ const decidedEntry = (workspaceId: string, journeyId: string, nodeId: string, d:
  * many were decided.
  */
 export async function decideDueExperiments(db: Kysely<Database>, now: Date): Promise<number> {
-  const { rows } = await sql<{ workspace_id: string; journey_id: string; node_id: string }>`
-    select t.workspace_id, t.journey_id, t.node_id from split_tests t
+  // Only splits whose newest version has a `winner` param are read, and their figures only once
+  // the test period has ended: every heartbeat reading every split's figures made the heartbeat
+  // grow with the splits that decide nothing.
+  const { rows } = await sql<{
+    workspace_id: string;
+    journey_id: string;
+    node_id: string;
+    started_at: Date;
+    after: string;
+  }>`
+    select t.workspace_id, t.journey_id, t.node_id, t.started_at, n -> 'params' -> 'winner' ->> 'after' as after
+    from split_tests t
     join journeys j on j.id = t.journey_id and j.published_version is not null and j.status <> 'archived'
-    where not exists (select 1 from split_decisions d
-      where d.journey_id = t.journey_id and d.node_id = t.node_id and d.cleared_at is null)
+    join journey_versions v on v.journey_id = j.id and v.version = j.published_version
+    cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
+    where n ->> 'id' = t.node_id and n ->> 'type' = ${SPLIT_TYPE}
+      and jsonb_typeof(n -> 'params' -> 'winner' -> 'after') = 'string'
+      and not exists (select 1 from split_decisions d
+        where d.journey_id = t.journey_id and d.node_id = t.node_id and d.cleared_at is null)
   `.execute(db);
   let decided = 0;
   for (const row of rows) {
+    const ends = testPeriodEnd(row.started_at, row.after);
+    if (!ends || ends > now) continue;
     const experiment = await nodeExperiment(db, row.workspace_id, row.journey_id, row.node_id).catch(() => null);
     const winner = experiment?.winner;
     if (!experiment || !winner || !experiment.endsAt || new Date(experiment.endsAt) > now) continue;

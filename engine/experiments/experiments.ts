@@ -73,6 +73,10 @@ const winnerOf = (node: GraphNode): WinnerParam | null => {
     : null;
 };
 
+/** When a test period started at `startedAt` ends by `winner.after`; null for an unreadable duration. */
+export const testPeriodEnd = (startedAt: Date | string, after: string): Date | null =>
+  parseDuration(after) === null ? null : addDuration(new Date(startedAt), after);
+
 const iso = (t: unknown) => (t === null || t === undefined ? null : new Date(t as string).toISOString());
 
 type DecisionRow = {
@@ -153,10 +157,7 @@ function experimentOf(
     confidence,
     status: standing ? standing.kind : 'testing',
     startedAt: iso(startedAt),
-    endsAt:
-      startedAt && winner && parseDuration(winner.after) !== null
-        ? addDuration(new Date(startedAt), winner.after).toISOString()
-        : null,
+    endsAt: startedAt && winner ? (testPeriodEnd(startedAt, winner.after)?.toISOString() ?? null) : null,
     winner,
     decision: standing,
     history,

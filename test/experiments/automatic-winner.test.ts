@@ -54,3 +54,34 @@ describe('the automatic winner of a split with one variant', () => {
     });
   });
 });
+
+describe('the automatic decision', () => {
+  test('is made only for a split with a winner param, however long one without it has run', async () => {
+    const ab = [
+      { key: 'a', weight: 50 },
+      { key: 'b', weight: 50 },
+    ];
+    const plain = await publish(t.runtime.db, splitGraph(ab), { goal: GOAL });
+    const deciding = await publish(t.runtime.db, splitGraph(ab, { metric: 'goal', after: 'PT1M', minPerVariant: 1 }), {
+      goal: GOAL,
+    });
+    await runThrough(t, plain, await makeContacts(t, 4));
+    await runThrough(t, deciding, await makeContacts(t, 4));
+    await endTestPeriod(plain.journeyId);
+    await endTestPeriod(deciding.journeyId);
+    expect(await experimentOf(plain.journeyId)).toMatchObject({ status: 'testing', decision: null, endsAt: null });
+    expect((await experimentOf(deciding.journeyId)).decision).toMatchObject({ kind: 'no-winner' });
+  });
+
+  test('waits for the end of the test period', async () => {
+    const winner = { metric: 'goal', after: 'PT1H', minPerVariant: 1 };
+    const journey = await publish(t.runtime.db, splitGraph([{ key: 'b', weight: 100 }], winner), { goal: GOAL });
+    await runThrough(t, journey, await makeContacts(t, 2));
+    expect(await decideDueExperiments(t.runtime.db, new Date())).toBe(0);
+    const e = await experimentOf(journey.journeyId);
+    expect(e).toMatchObject({ status: 'testing', decision: null });
+    expect(await decideDueExperiments(t.runtime.db, new Date(new Date(e.endsAt).getTime() - 1))).toBe(0);
+    expect(await decideDueExperiments(t.runtime.db, new Date(e.endsAt))).toBe(1);
+    expect((await experimentOf(journey.journeyId)).decision).toMatchObject({ kind: 'winner', variant: 'b' });
+  });
+});
