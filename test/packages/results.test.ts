@@ -11,9 +11,10 @@ let t: TestApp;
 let worker: WorkerHandle;
 let journey: string;
 
-// The trigger's name says which wait the node asks for, each past year 9999.
+// The trigger's name says which wait the node asks for, each past year 9999 (or for a blank event).
 const farWaits = `const far = new Date(Date.UTC(10000, 0, 1));
 if (ctx.trigger.name === 'Until') return { wait: { until: far } };
+if (ctx.trigger.name === 'Blank') return { wait: { event: ' \\t', timeoutAt: new Date(Date.now() + 60000) } };
 return { wait: { event: 'x', timeoutAt: far } };`;
 
 beforeAll(async () => {
@@ -51,3 +52,15 @@ describe('a wait past the 1000-year bound of durations', () => {
     30_000,
   );
 });
+
+// No event is stored under a blank name (eventNameSchema): such a wait would end only by its timeout.
+test('a wait for a blank event name fails its step at once with node.invalid-result', async () => {
+  const { run, steps } = await runEnds(t.runtime.db, await fire(t, journey, 'Blank'), undefined, 20_000);
+  const step = steps.find((s) => s.node_id === 'shout');
+  expect(run.status).toBe('failed');
+  expect(step?.attempts).toBe(1);
+  expect(step?.error).toMatchObject({
+    code: 'node.invalid-result',
+    message: 'the node returned an invalid result: wait.event must be an event name: it must not be blank',
+  });
+}, 30_000);
