@@ -85,8 +85,9 @@ export function figures(counts: readonly VariantCount[], confidence: number): Fi
   let test: TestFigures;
   // Until two variants have entries, the test named is the one the node's variants will take.
   if (active.length === 2 || (active.length < 2 && counts.length <= 2)) {
-    const other = active.find((c) => c.key !== baseline) ?? active[1];
-    const against = active.find((c) => c !== other);
+    // Against the baseline; when it has no entries, against the first of the two (the baseline rule).
+    const against = active.find((c) => c.key === baseline) ?? active[0];
+    const other = active.find((c) => c !== against);
     const z =
       other && against ? twoProportionZ(other.converted, other.entered, against.converted, against.entered) : null;
     test = {

@@ -48,6 +48,15 @@ describe('the statistics behind an experiment', () => {
     expect(empty.test.pValue).toBeNull();
   });
 
+  test('with two of three variants entered, measures the later against the earlier when control has none', () => {
+    const f = figures([v('control', 0, 0), v('a', 100, 10), v('b', 100, 20)], 0.95);
+    expect(f.test).toMatchObject({ name: 'two-proportion-z', df: null });
+    expect(f.test.statistic).toBe(twoProportionZ(20, 100, 10, 100)?.z);
+    expect(f.test.statistic).toBeGreaterThan(0);
+    const withControl = figures([v('a', 100, 20), v('control', 100, 10), v('b', 0, 0)], 0.95);
+    expect(withControl.test.statistic).toBe(twoProportionZ(20, 100, 10, 100)?.z);
+  });
+
   test('measures against control when there is one', () => {
     const f = figures([v('a', 100, 10), v('control', 100, 5)], 0.95);
     expect(f.baseline).toBe('control');
