@@ -100,12 +100,14 @@ export class LiveView {
   async loadStats(): Promise<void> {
     void this.loadFailures();
     try {
-      // Every conversion so far (2,000 days is inside the 2,400-bucket limit), to match the all-time counters.
+      // Every conversion so far (2,000 days is inside the 2,400-bucket limit), to match the all-time
+      // counters, of the same version: a node's rate is its converted over its entered.
       const from = new Date(Date.now() - 2000 * 86_400_000).toISOString();
+      const version = this.#version ?? undefined;
       const [stats, analytics] = await Promise.all([
-        this.api.get<JourneyStats>(`/api/journeys/${this.#journeyId}/stats`, { version: this.#version ?? undefined }),
+        this.api.get<JourneyStats>(`/api/journeys/${this.#journeyId}/stats`, { version }),
         this.api
-          .get<Analytics>(`/api/journeys/${this.#journeyId}/analytics`, { bucket: 'day', from })
+          .get<Analytics>(`/api/journeys/${this.#journeyId}/analytics`, { bucket: 'day', from, version })
           .catch(() => null),
       ]);
       this.stats = stats;
