@@ -117,6 +117,36 @@ describe.skipIf(!hasChromium)('the experiment panel in the browser', () => {
     await expect.poll(() => panel.locator('[data-status]').textContent()).toBe('Testing');
   });
 
+  test('says how many entries a decision routed, a contact coming again counted again', async () => {
+    const { app } = session;
+    const db = session.base.runtime.db;
+    const url = `/api/journeys/${journeyId}/nodes/ab/winner`;
+    expect((await app.inject({ method: 'POST', url, headers: auth, payload: { variant: 'b' } })).statusCode).toBe(200);
+    const { rows } = await sql<{ id: string }>`select id from contacts order by id limit 2`.execute(db);
+    const [first, second] = rows.map((r) => r.id) as [string, string];
+    for (const contactIds of [[first, second], [first]])
+      await db
+        .transaction()
+        .execute((trx) => startRunsForContacts(trx, { journeyId, version: 1, triggerNodeId: 'hook', contactIds }));
+    await expect
+      .poll(
+        async () =>
+          (await app.inject({ url: `/api/journeys/${journeyId}/experiments`, headers: auth })).json().experiments[0]
+            .routed,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe(3);
+    await page.goto(`${session.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
+    await page.getByRole('tab', { name: 'Results' }).click();
+    const routed = page.locator('[data-experiment="ab"]').getByTestId('routed');
+    await expect
+      .poll(() => routed.textContent(), { timeout: 15_000 })
+      .toBe('3 entries routed by a decision, not counted in the test.');
+    expect((await app.inject({ method: 'DELETE', url, headers: auth })).statusCode).toBe(200);
+  });
+
   test('picking the split on the canvas shows its experiment in the inspector, under its form', async () => {
     await page.goto(`${session.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
     await page.locator('.svelte-flow__node[data-id="ab"]').click();
