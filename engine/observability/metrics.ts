@@ -199,7 +199,10 @@ function poolGauges(registers: Registry[], prefix: string, what: string, pool: p
     help: `Queries waiting for a connection of ${what}`,
     registers,
     collect() {
-      this.set(pool.waitingCount);
+      // pg-pool queues a query even while a connection idles and hands it that connection on
+      // the next tick: those are not waiting (the scrape's own read of the installation gauges
+      // would be one), only the ones no idle connection is left for.
+      this.set(Math.max(0, pool.waitingCount - pool.idleCount));
     },
   });
   new Gauge({
