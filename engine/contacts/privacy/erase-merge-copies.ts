@@ -1,0 +1,110 @@
+import type { JsonObject } from '@waymark/sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { ContactRowState, ContactState } from '../merge/state.js';
+import { ownValue } from '../sources.js';
+
+type Identity = Pick<ContactRowState, 'email' | 'phone' | 'external_id' | 'attributes' | 'attribute_sources'>;
+
+/** What an erased contact left in another contact's merge copies: its identity values and attribute writes. */
+interface Traces {
+  emails: Set<string>;
+  phones: Set<string>;
+  externalIds: Set<string>;
+  /** By attribute, the erased contact's writes: source, time and value (one import batch shares a time). */
+  writes: Map<string, Set<string>>;
+}
+
+/** The write that set `key`'s value, or undefined when no source entry names it. */
+const writeKey = (c: Pick<Identity, 'attributes' | 'attribute_sources'>, key: string) => {
+  const { source, at } = (ownValue(c.attribute_sources ?? {}, key) ?? {}) as { source?: unknown; at?: unknown };
+  if (typeof source !== 'string' || typeof at !== 'string') return undefined;
+  return JSON.stringify([source, at, ownValue(c.attributes ?? {}, key) ?? null]);
+};
+const timeOf = (write: string) => (JSON.parse(write) as string[])[1] as string;
+
+function tracesOf(states: Identity[]): Traces {
+  const traces: Traces = { emails: new Set(), phones: new Set(), externalIds: new Set(), writes: new Map() };
+  for (const s of states) {
+    if (s.email) traces.emails.add(s.email.toLowerCase());
+    if (s.phone) traces.phones.add(s.phone);
+    if (s.external_id) traces.externalIds.add(s.external_id);
+    for (const key of Object.keys(s.attribute_sources ?? {})) {
+      const w = writeKey(s, key);
+      if (w) traces.writes.set(key, (traces.writes.get(key) ?? new Set()).add(w));
+    }
+  }
+  return traces;
+}
+
+/** The copy without the erased contact's identity values and the attribute values it wrote. */
+function scrub(state: ContactState, t: Traces): ContactState {
+  const c = state.contact;
+  const attributes: JsonObject = { ...c.attributes };
+  const sources: JsonObject = { ...c.attribute_sources };
+  for (const key of Object.keys(sources)) {
+    const w = writeKey(c, key);
+    if (!w || !t.writes.get(key)?.has(w)) continue;
+    delete attributes[key];
+    delete sources[key];
+  }
+  const contact: ContactRowState = {
+    ...c,
+    email: c.email && t.emails.has(c.email.toLowerCase()) ? null : c.email,
+    phone: c.phone && t.phones.has(c.phone) ? null : c.phone,
+    external_id: c.external_id && t.externalIds.has(c.external_id) ? null : c.external_id,
+    attributes,
+    attribute_sources: sources,
+  };
+  return { ...state, contact };
+}
+
+/**
+ * Before erasing `erasedIds` (a contact and those merged into it): takes what they gave other
+ * contacts through merges since undone out of the copies other merges keep. A→B merged, C
+ * merged into A, B unmerged: the A←C record still holds A as it was with B's values filled
+ * in, which would outlive B's erasure (and show in A's export). Their identity values go, and
+ * each attribute value whose source entry is one of their writes (same source, same time).
+ */
+export async function eraseMergeCopies(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  erasedIds: readonly string[],
+): Promise<void> {
+  // Their rows as they are, and as each was when merged away (the copy a merge filled gaps from).
+  const { rows: states } = await sql<Identity>`
+    select email, phone, external_id, attributes, attribute_sources from contacts where id = any(${erasedIds}::uuid[])
+    union all
+    select m.merged_before #>> '{contact,email}', m.merged_before #>> '{contact,phone}',
+      m.merged_before #>> '{contact,external_id}', m.merged_before #> '{contact,attributes}',
+      m.merged_before #> '{contact,attribute_sources}'
+    from contact_merges m where m.merged_id = any(${erasedIds}::uuid[])`.execute(trx);
+  const traces = tracesOf(states);
+  const needles = [
+    ...traces.emails,
+    ...traces.phones,
+    ...traces.externalIds,
+    ...[...traces.writes.values()].flatMap((w) => [...w].map(timeOf)),
+  ];
+  if (!needles.length) return;
+  // Their own merge records go with them (on delete cascade); others' copies that name a trace are rewritten.
+  const { rows } = await sql<{
+    id: string;
+    survivor_before: ContactState;
+    survivor_after: ContactState;
+    merged_before: ContactState;
+  }>`
+    select id, survivor_before, survivor_after, merged_before from contact_merges m
+    where m.workspace_id = ${workspaceId}
+      and not (m.survivor_id = any(${erasedIds}::uuid[]) or m.merged_id = any(${erasedIds}::uuid[]))
+      and exists (select 1 from unnest(${needles}::text[]) n
+        where strpos(lower(m.survivor_before::text || m.survivor_after::text || m.merged_before::text), lower(n)) > 0)
+    for update`.execute(trx);
+  for (const r of rows)
+    await sql`
+      update contact_merges set
+        survivor_before = ${JSON.stringify(scrub(r.survivor_before, traces))}::jsonb,
+        survivor_after = ${JSON.stringify(scrub(r.survivor_after, traces))}::jsonb,
+        merged_before = ${JSON.stringify(scrub(r.merged_before, traces))}::jsonb
+      where id = ${r.id}`.execute(trx);
+}
