@@ -74,4 +74,89 @@ describe.skipIf(!hasChromium)("a count's comparison in the filter builder", () =
     expect(await builder().getByLabel('Times added comparison').inputValue()).toBe('lte');
     expect(await builder().getByLabel('Times added', { exact: true }).inputValue()).toBe('5');
   });
+
+  // A count saved through the API with two bounds (a range, "2 to 5 times") lost its second
+  // bound as soon as anything in the clause was edited.
+  test('an event count saved with two bounds opens with both', async () => {
+    await open({ event: 'purchase', op: 'count', gte: 2, lte: 5 });
+    expect(await builder().getByLabel('Count comparison').inputValue()).toBe('gte');
+    expect(await builder().getByLabel('Count', { exact: true }).inputValue()).toBe('2');
+    expect(await builder().getByLabel('Count, bound 2 comparison').inputValue()).toBe('lte');
+    expect(await builder().getByLabel('Count, bound 2', { exact: true }).inputValue()).toBe('5');
+  });
+
+  test('a range opens with its lower bound first, whatever order it was stored in', async () => {
+    // PostgreSQL keeps the keys of {"gt": 1, "lt": 5} as lt, gt.
+    await open({ event: 'purchase', op: 'count', lt: 5, gt: 1 });
+    expect(await builder().getByLabel('Count comparison').inputValue()).toBe('gt');
+    expect(await builder().getByLabel('Count, bound 2 comparison').inputValue()).toBe('lt');
+  });
+
+  test("editing one bound of an event count's range keeps the other", async () => {
+    const id = await open({ event: 'purchase', op: 'count', gte: 2, lte: 5, within: 'P30D' });
+    await builder().getByLabel('Count', { exact: true }).fill('3');
+    await expect
+      .poll(savedFilter(id), { timeout: 15_000 })
+      .toEqual({ event: 'purchase', op: 'count', gte: 3, lte: 5, within: 'P30D' });
+    await builder().getByLabel('Count, bound 2 comparison').selectOption('lt');
+    await expect
+      .poll(savedFilter(id), { timeout: 15_000 })
+      .toEqual({ event: 'purchase', op: 'count', gte: 3, lt: 5, within: 'P30D' });
+  });
+
+  test('editing another part of the clause keeps both bounds of its count', async () => {
+    const id = await open({ event: 'purchase', op: 'count', gte: 2, lte: 5 });
+    await builder().getByLabel('Within').fill('p7d');
+    await expect
+      .poll(savedFilter(id), { timeout: 15_000 })
+      .toEqual({ event: 'purchase', op: 'count', gte: 2, lte: 5, within: 'P7D' });
+  });
+
+  test('a tag count saved with two bounds keeps the one not edited', async () => {
+    const id = await open({ tag: 'vip', op: 'has', count: { gte: 2, lte: 5 } });
+    expect(await builder().getByLabel('Times added, bound 2', { exact: true }).inputValue()).toBe('5');
+    await builder().getByLabel('Times added', { exact: true }).fill('1');
+    await expect
+      .poll(savedFilter(id), { timeout: 15_000 })
+      .toEqual({ tag: 'vip', op: 'has', count: { gte: 1, lte: 5 } });
+    await builder().getByLabel('Last added within').fill('p7d');
+    await expect
+      .poll(savedFilter(id), { timeout: 15_000 })
+      .toEqual({ tag: 'vip', op: 'has', count: { gte: 1, lte: 5 }, lastAddedWithin: 'P7D' });
+  });
+
+  test("one bound's box cleared drops that bound alone, and its row stays for the next number", async () => {
+    const id = await open({ event: 'purchase', op: 'count', gte: 2, lte: 5 });
+    await builder().getByLabel('Count, bound 2', { exact: true }).fill('');
+    await expect.poll(savedFilter(id), { timeout: 15_000 }).toEqual({ event: 'purchase', op: 'count', gte: 2 });
+    expect(await builder().getByLabel('Count, bound 2 comparison').inputValue()).toBe('lte');
+    await builder().getByLabel('Count, bound 2', { exact: true }).fill('9');
+    await expect.poll(savedFilter(id), { timeout: 15_000 }).toEqual({ event: 'purchase', op: 'count', gte: 2, lte: 9 });
+  });
+
+  test('a range is built with "+ bound": "bought 2 to 5 times" is saved as gte and lte', async () => {
+    const id = await open({ event: 'purchase', op: 'count', gte: 2 });
+    await builder().getByRole('button', { name: 'Add a Count bound' }).click();
+    expect(await builder().getByLabel('Count, bound 2 comparison').inputValue()).toBe('lte');
+    await builder().getByLabel('Count, bound 2', { exact: true }).fill('5');
+    await expect.poll(savedFilter(id), { timeout: 15_000 }).toEqual({ event: 'purchase', op: 'count', gte: 2, lte: 5 });
+    expect(await serverProblems(id)).toEqual([]);
+    await expect
+      .poll(() => t.page.locator('.svelte-flow__node[data-id="n"]').textContent())
+      .toContain('purchase ≥ 2 and ≤ 5 times');
+  });
+
+  test("a bound's remove button drops that bound and keeps the other", async () => {
+    const id = await open({ tag: 'vip', op: 'has', count: { gte: 2, lte: 5 } });
+    await builder().getByRole('button', { name: 'Remove Times added', exact: true }).click();
+    await expect.poll(savedFilter(id), { timeout: 15_000 }).toEqual({ tag: 'vip', op: 'has', count: { lte: 5 } });
+    expect(await builder().getByLabel('Times added comparison').inputValue()).toBe('lte');
+    expect(await builder().getByRole('button', { name: 'Add a Times added bound' }).isVisible()).toBe(true);
+  });
+
+  test('a comparison another bound already uses is not offered', async () => {
+    await open({ event: 'purchase', op: 'count', gte: 2, lte: 5 });
+    const taken = builder().getByLabel('Count, bound 2 comparison').locator('option[value="gte"]');
+    expect(await taken.isDisabled()).toBe(true);
+  });
 });
