@@ -33,9 +33,38 @@ describe.skipIf(!hasChromium)('the problems of a filter clause', () => {
     expect(await problemsOf({ event: 'purchase', op: 'count', gte: 1, where: {} })).toEqual(['unknown clause']);
   });
 
+  test("an event clause's name of spaces only is named under it, as the server refuses it", async () => {
+    expect(await problemsOf({ event: '   ', op: 'count', gte: 1 })).toEqual(['event: must not be blank']);
+  });
+
+  test("a problem the server finds at a tag's count bound is said under the clause", async () => {
+    const problems = await problemsOf({ tag: 'vip', op: 'has', count: { gte: 1, lt: 1 } });
+    expect(problems).toEqual([
+      'count/lt: count {"gte":1,"lt":1} matches no tag a contact has (its count is at least 1)',
+    ]);
+    const invalid = (label: string) =>
+      t.page.locator('[data-path="/filter"]').getByLabel(label, { exact: true }).getAttribute('aria-invalid');
+    expect(await invalid('Times added, bound 2')).toBe('true');
+    expect(await invalid('Times added')).toBe('false');
+  });
+
   test("a problem only the server finds is still shown, in the server's words", async () => {
     const problems = await problemsOf({ attr: 'a.__proto__.b', op: 'eq', value: 'x' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^attr: .*reserved/);
+  });
+
+  test('an event name typed as spaces only is named as you type, and a real one clears it', async () => {
+    await openJourney(t.s, t.page, 'Condition', {
+      nodes: [node('n', 'core.condition', { filter: { event: 'purchase', op: 'count', gte: 1 } })],
+      edges: [],
+    });
+    await t.page.locator('.svelte-flow__node[data-id="n"]').click();
+    const filter = t.page.locator('[data-path="/filter"]');
+    await filter.getByLabel('event name').fill('  ');
+    await expect.poll(() => filter.locator('.error-text').allTextContents()).toEqual(['event: must not be blank']);
+    expect(await filter.getByLabel('event name').getAttribute('aria-invalid')).toBe('true');
+    await filter.getByLabel('event name').fill(' signup ');
+    await expect.poll(() => filter.locator('.error-text').allTextContents()).toEqual([]);
   });
 });

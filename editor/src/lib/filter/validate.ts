@@ -1,3 +1,4 @@
+import { eventNameProblem } from '../../../../engine/sdk/src/event-name.ts';
 import { isDuration } from '../util/duration.ts';
 import { COMPARE_OPS, type Filter, kindOf } from './types.ts';
 
@@ -54,11 +55,15 @@ export function validateFilter(filter: unknown, path = ''): FilterProblem[] {
       }
       duration('addedWithin');
       return problems;
-    case 'event':
+    case 'event': {
       need('event');
+      // A name of spaces only counts nothing: the server's rule, so both say the same.
+      const blank = typeof f.event === 'string' && f.event !== '' ? eventNameProblem(f.event) : null;
+      if (blank) problems.push({ path: `${path}/event`, message: blank });
       duration('within');
       if (f.where !== undefined) problems.push(...validateFilter(f.where, `${path}/where`));
       return problems;
+    }
     default:
       return [{ path, message: 'unknown clause' }];
   }
