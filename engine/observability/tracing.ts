@@ -1,5 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { ConfigError } from '../config/config.js';
+import { otlpProtocol, tracingRequested } from '../config/config.js';
 import type { ProcessIdentity } from './identity.js';
 
 type Env = Record<string, string | undefined>;
@@ -11,22 +11,10 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Whether the environment asks for tracing (API.md "Tracing"): an OTLP endpoint is set. */
-export function tracingRequested(env: Env = process.env): boolean {
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
-}
-
 async function exporterFor(env: Env) {
-  const protocol = (
-    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ??
-    env.OTEL_EXPORTER_OTLP_PROTOCOL ??
-    'http/protobuf'
-  ).trim();
-  if (protocol === 'http/protobuf')
-    return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
-  if (protocol === 'http/json')
+  if (otlpProtocol(env) === 'http/json')
     return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
-  throw new ConfigError('OTEL_EXPORTER_OTLP_PROTOCOL', `must be http/protobuf or http/json, got "${protocol}"`);
+  return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
 }
 
 /**

@@ -107,6 +107,57 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).not.toThrow();
   });
 
+  const TRACING = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+  test.each([
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', 'must be http/protobuf or http/json, got "grpc"'],
+    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'http/xml', 'must be http/protobuf or http/json, got "http/xml"'],
+    ['OTEL_TRACES_SAMPLER', 'parentbased_always', 'must be one of parentbased_always_on, parentbased_always_off,'],
+    ['OTEL_EXPORTER_OTLP_COMPRESSION', 'brotli', 'must be gzip or none, got "brotli"'],
+    ['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'zip', 'must be gzip or none, got "zip"'],
+    [
+      'OTEL_EXPORTER_OTLP_HEADERS',
+      'x-api-key=abc,Bearer xyz',
+      'must be comma-separated name=value pairs, got "Bearer xyz"',
+    ],
+    ['OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'authorization=', 'must be comma-separated name=value pairs'],
+    ['OTEL_BSP_SCHEDULE_DELAY', '1s', 'must be a whole number from 0 to 2147483647, got "1s"'],
+    ['OTEL_BSP_MAX_QUEUE_SIZE', '0', 'must be a whole number from 1 to 2147483647, got "0"'],
+  ])(
+    'with tracing on, a bad %s stops start-up with a message naming it, where the SDK would fall back to its default unheard',
+    (variable, value, message) => {
+      expect(() => loadConfig({ ...TRACING, [variable]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...TRACING, [variable]: value })).toThrow(`${variable}: ${message}`);
+    },
+  );
+
+  test('with tracing on, a ratio sampler takes OTEL_TRACES_SAMPLER_ARG from 0 to 1 only', () => {
+    const ratio = { ...TRACING, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' };
+    for (const arg of ['2', '-0.1', 'ten percent'])
+      expect(() => loadConfig({ ...ratio, OTEL_TRACES_SAMPLER_ARG: arg })).toThrow(
+        `OTEL_TRACES_SAMPLER_ARG: must be a ratio from 0 to 1, got ${JSON.stringify(arg)}`,
+      );
+    for (const arg of ['0', '0.1', '1'])
+      expect(() => loadConfig({ ...ratio, OTEL_TRACES_SAMPLER_ARG: arg })).not.toThrow();
+  });
+
+  test('with tracing on, the standard values are taken as the OpenTelemetry specification spells them', () => {
+    expect(() =>
+      loadConfig({
+        ...TRACING,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_TRACES_SAMPLER: 'always_off',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic dXNlcjpwYXNz==, x-scope-orgid=acme',
+        OTEL_BSP_SCHEDULE_DELAY: '0',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512',
+      }),
+    ).not.toThrow();
+  });
+
+  test('with tracing off, the OTEL_* settings it would read are left alone', () => {
+    expect(() => loadConfig({ OTEL_TRACES_SAMPLER: 'bogus', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).not.toThrow();
+  });
+
   test('METRICS_HOST defaults to HOST', () => {
     expect(loadConfig({ HOST: '0.0.0.0', METRICS_PORT: '9464' })).toMatchObject({
       metricsHost: '0.0.0.0',
