@@ -6,6 +6,7 @@ import type { WithinChange } from '../../db/transaction.js';
 import { recordEvent } from '../../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
 import { type MovedRows, moveRowsBack, returnRunWaits, writeMemberships } from './rows.js';
+import { scrubMergeCopies } from './scrub-copies.js';
 import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './state.js';
 
 interface MergeRecord {
@@ -93,6 +94,8 @@ export async function unmergeContacts(
         update contacts set merged_into = ${fromId}
         where id = any(${merge.chained}::uuid[]) and merged_into = ${survivorId}`.execute(trx);
     await sql`update contact_merges set unmerged_at = now() where id = ${merge.id}`.execute(trx);
+    // Another person again: what it filled in on the survivor leaves the survivor's other merge copies.
+    await scrubMergeCopies(trx, workspaceId, [fromId]);
     await recordEvent(trx, { contactId: survivorId, name: 'contact.unmerged', properties: { restoredId: fromId } });
     await refreshContacts(trx, workspaceId, [survivorId, fromId]);
     await onUnmerged?.(trx);

@@ -7,7 +7,7 @@ import type { WithinChange } from '../../db/transaction.js';
 import { STEP_TASK } from '../../runs/bookkeeping.js';
 import { endRuns } from '../../runs/end-runs.js';
 import { lockContact } from '../lock.js';
-import { eraseMergeCopies } from './erase-merge-copies.js';
+import { scrubMergeCopies } from '../merge/scrub-copies.js';
 import { tableExists, tablesWithColumn } from './gdpr-tables.js';
 
 /** Rows deleted per statement: each stays short whatever the contact's history (100k events). */
@@ -151,7 +151,7 @@ async function eraseOnce(
         sql`workspace_id = ${workspaceId} and unit in (select ${contactId}::text
           union all select id::text from contacts where merged_into = ${contactId}::uuid)`,
       );
-    await eraseMergeCopies(trx, workspaceId, [
+    await scrubMergeCopies(trx, workspaceId, [
       contactId,
       ...(await sql<{ id: string }>`select id from contacts where merged_into = ${contactId}`.execute(trx)).rows.map(
         (r) => r.id,

@@ -1,17 +1,17 @@
 import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { ContactRowState, ContactState } from '../merge/state.js';
 import { ownValue } from '../sources.js';
+import type { ContactRowState, ContactState } from './state.js';
 
 type Identity = Pick<ContactRowState, 'email' | 'phone' | 'external_id' | 'attributes' | 'attribute_sources'>;
 
-/** What an erased contact left in another contact's merge copies: its identity values and attribute writes. */
+/** What a person left in other contacts' merge copies: its identity values and attribute writes. */
 interface Traces {
   emails: Set<string>;
   phones: Set<string>;
   externalIds: Set<string>;
-  /** By attribute, the erased contact's writes: source, time and value (one import batch shares a time). */
+  /** By attribute, the person's writes: source, time and value (one import batch shares a time). */
   writes: Map<string, Set<string>>;
 }
 
@@ -37,7 +37,7 @@ function tracesOf(states: Identity[]): Traces {
   return traces;
 }
 
-/** The copy without the erased contact's identity values and the attribute values it wrote. */
+/** The copy without the person's identity values and the attribute values it wrote. */
 function scrub(state: ContactState, t: Traces): ContactState {
   const c = state.contact;
   const attributes: JsonObject = { ...c.attributes };
@@ -60,25 +60,26 @@ function scrub(state: ContactState, t: Traces): ContactState {
 }
 
 /**
- * Before erasing `erasedIds` (a contact and those merged into it): takes what they gave other
- * contacts through merges since undone out of the copies other merges keep. A→B merged, C
- * merged into A, B unmerged: the A←C record still holds A as it was with B's values filled
- * in, which would outlive B's erasure (and show in A's export). Their identity values go, and
- * each attribute value whose source entry is one of their writes (same source, same time).
+ * Takes what the contacts `ids` (one person) gave other contacts through merges since undone
+ * out of the copies the other merges keep: A←B, then A←C, then B unmerged leaves the A←C
+ * record holding A as it was with B's values filled in, which A's export would show as A's and
+ * which would outlive B's erasure. Their identity values go, and each attribute value that is
+ * one of their writes (same source, time and value). Run at an unmerge (the restored contact)
+ * and an erasure, before the contacts' own merge records go with them.
  */
-export async function eraseMergeCopies(
+export async function scrubMergeCopies(
   trx: Kysely<Database>,
   workspaceId: string,
-  erasedIds: readonly string[],
+  ids: readonly string[],
 ): Promise<void> {
   // Their rows as they are, and as each was when merged away (the copy a merge filled gaps from).
   const { rows: states } = await sql<Identity>`
-    select email, phone, external_id, attributes, attribute_sources from contacts where id = any(${erasedIds}::uuid[])
+    select email, phone, external_id, attributes, attribute_sources from contacts where id = any(${ids}::uuid[])
     union all
     select m.merged_before #>> '{contact,email}', m.merged_before #>> '{contact,phone}',
       m.merged_before #>> '{contact,external_id}', m.merged_before #> '{contact,attributes}',
       m.merged_before #> '{contact,attribute_sources}'
-    from contact_merges m where m.merged_id = any(${erasedIds}::uuid[])`.execute(trx);
+    from contact_merges m where m.merged_id = any(${ids}::uuid[])`.execute(trx);
   const traces = tracesOf(states);
   const needles = [
     ...traces.emails,
@@ -87,16 +88,21 @@ export async function eraseMergeCopies(
     ...[...traces.writes.values()].flatMap((w) => [...w].map(timeOf)),
   ];
   if (!needles.length) return;
-  // Their own merge records go with them (on delete cascade); others' copies that name a trace are rewritten.
+  // The records of the contacts they were merged with (what they filled in went there); their
+  // own records are theirs to keep (an erasure deletes them). Copies naming a trace are rewritten.
   const { rows } = await sql<{
     id: string;
     survivor_before: ContactState;
     survivor_after: ContactState;
     merged_before: ContactState;
   }>`
+    with partners as (
+      select survivor_id as id from contact_merges where merged_id = any(${ids}::uuid[])
+      union select merged_id from contact_merges where survivor_id = any(${ids}::uuid[]))
     select id, survivor_before, survivor_after, merged_before from contact_merges m
     where m.workspace_id = ${workspaceId}
-      and not (m.survivor_id = any(${erasedIds}::uuid[]) or m.merged_id = any(${erasedIds}::uuid[]))
+      and (m.survivor_id in (select id from partners) or m.merged_id in (select id from partners))
+      and not (m.survivor_id = any(${ids}::uuid[]) or m.merged_id = any(${ids}::uuid[]))
       and exists (select 1 from unnest(${needles}::text[]) n
         where strpos(lower(m.survivor_before::text || m.survivor_after::text || m.merged_before::text), lower(n)) > 0)
     for update`.execute(trx);
