@@ -1,7 +1,7 @@
-import type { Api } from '../../lib/api/client.ts';
+import { type Api, ApiError } from '../../lib/api/client.ts';
 import type { JsonObject } from '../../lib/api/types/json.ts';
 import { debounce } from '../../lib/util/debounce.ts';
-import { errorMessage } from '../../lib/util/format.ts';
+import { errorMessage, errorWithDetails } from '../../lib/util/format.ts';
 import type { Preview, Template, TemplateContent } from './types.ts';
 
 const STARTER = `<mjml>
@@ -33,11 +33,19 @@ export class TemplateEditor {
   contactAttributes = $state('{ "firstName": "Ada" }');
   contactId = $state('');
   category = $state<'marketing' | 'transactional'>('marketing');
+  /** Why the template could not be loaded, saved or a version opened. */
   error = $state<string | null>(null);
+  /** Why the server refused the preview, apart from the test contact's email (under its field). */
+  previewError = $state<string | null>(null);
+  /** What is wrong with the test contact's email, as the server said it. */
+  emailProblem = $state<string | null>(null);
+  /** Why the typed attributes are not a JSON object: the preview then has none. */
+  attributesProblem = $derived(attributesProblem(this.contactAttributes));
   saved = $state(false);
   /** The content as last loaded, saved or opened from a version: what leaving would not lose. */
   #kept = $state(JSON.stringify(this.content));
   unsaved = $derived(JSON.stringify(this.content) !== this.#kept);
+  #asked = 0;
   readonly #refresh = debounce(() => void this.refreshPreview(), 300);
 
   constructor(
@@ -77,26 +85,31 @@ export class TemplateEditor {
 
   #contact(): { contactId: string } | { contact: JsonObject } {
     if (this.contactMode === 'stored' && this.contactId.trim()) return { contactId: this.contactId.trim() };
-    let attributes: JsonObject = {};
-    try {
-      attributes = this.contactAttributes.trim() ? (JSON.parse(this.contactAttributes) as JsonObject) : {};
-    } catch {
-      // A half-typed JSON object previews with no attributes.
-    }
+    // A half-typed JSON object previews with no attributes (the field says why).
+    const attributes = this.attributesProblem ? {} : parsedAttributes(this.contactAttributes);
     return { contact: { ...(this.contactEmail ? { email: this.contactEmail } : {}), attributes } };
   }
 
   async refreshPreview(): Promise<void> {
     const { format, subject, body, text } = this.content;
+    // An answer for content typed over since is dropped: a slow render must not replace a newer one.
+    const asked = ++this.#asked;
     try {
-      this.preview = await this.api.post<Preview>(`/api/templates/${encodeURIComponent(this.id)}/preview`, {
+      const preview = await this.api.post<Preview>(`/api/templates/${encodeURIComponent(this.id)}/preview`, {
         ...this.#contact(),
         category: this.category,
         draft: { format, subject, body, text: text || null },
       });
-      this.error = null;
+      if (asked !== this.#asked) return;
+      this.preview = preview;
+      this.previewError = null;
+      this.emailProblem = null;
     } catch (e) {
-      this.error = errorMessage(e);
+      if (asked !== this.#asked) return;
+      const details = e instanceof ApiError ? e.details : [];
+      const email = details.find((d) => d.path === '/contact/email');
+      this.emailProblem = email ? email.message.replace(/^\/contact: /, '') : null;
+      this.previewError = email && details.length === 1 ? null : errorWithDetails(e);
     }
   }
 
@@ -110,7 +123,7 @@ export class TemplateEditor {
       this.saved = true;
       this.error = null;
     } catch (e) {
-      this.error = errorMessage(e);
+      this.error = `Not saved: ${errorWithDetails(e).replace(/body\//g, '')}`;
     }
   }
 
@@ -128,5 +141,21 @@ export class TemplateEditor {
     } catch (e) {
       this.error = errorMessage(e);
     }
+  }
+}
+
+function parsedAttributes(typed: string): JsonObject {
+  return typed.trim() ? (JSON.parse(typed) as JsonObject) : {};
+}
+
+/** Why `typed` is not a JSON object, or null when it is one (or is empty: no attributes). */
+function attributesProblem(typed: string): string | null {
+  try {
+    const value: unknown = parsedAttributes(typed);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? null
+      : 'must be a JSON object, like { "firstName": "Ada" }';
+  } catch (e) {
+    return `not JSON (${errorMessage(e)}): the preview has no attributes until it is`;
   }
 }
