@@ -3,21 +3,24 @@ import { identityApp } from './support.js';
 
 const { app, call, json, contact } = identityApp();
 
-/** Bob's identity values and attribute in the `n`th test: each test has its own people. */
+/** Bob's identity values and attribute in the `n`th test (each test has its own people), and his tag. */
 const bob = (n: number) => ({
   email: `bob${n}@example.com`,
   phone: `+1415555017${n}`,
   externalId: `crm-bob-${n}`,
   attributes: { shoeSize: `bob-${n}-44` },
 });
-/** What Bob filled in on Alice, who had her own email. */
-const filledIn = (b: ReturnType<typeof bob>) => [b.phone, b.externalId, b.attributes.shoeSize];
+const bobTag = (n: number) => `bob-${n}-tag`;
+/** What Bob filled in on Alice, who had her own email, and the tag only he held. */
+const filledIn = (n: number) => [bob(n).phone, bob(n).externalId, bob(n).attributes.shoeSize, bobTag(n)];
 
 /** Alice took Bob in, then Carol; Bob was unmerged again: Alice's record of Carol's merge still copied Alice with Bob's values. */
 async function aliceBobCarol(n: number) {
   const alice = await contact({ email: `alice${n}@example.com`, attributes: { plan: 'gold' } });
   const bobId = await contact(bob(n));
   const carol = await contact({ email: `carol${n}@example.com` });
+  await json('POST', `/api/contacts/${alice}/tags`, { tag: 'alice-tag' });
+  await json('POST', `/api/contacts/${bobId}/tags`, { tag: bobTag(n) });
   await json('POST', `/api/contacts/${alice}/merge`, { from: bobId });
   await json('POST', `/api/contacts/${alice}/merge`, { from: carol });
   await json('POST', `/api/contacts/${alice}/unmerge`, { from: bobId });
@@ -25,14 +28,15 @@ async function aliceBobCarol(n: number) {
 }
 
 describe('unmerging a contact takes what it filled in out of the copies the survivor’s other merges keep', () => {
-  test('the survivor’s export no longer shows its identity values or attributes as the survivor’s', async () => {
+  test('the survivor’s export no longer shows its identity values, attributes or tags as the survivor’s', async () => {
     const { alice } = await aliceBobCarol(1);
     const export_ = await json('GET', `/api/contacts/${alice}/export`);
-    expect(filledIn(bob(1)).filter((v) => JSON.stringify(export_).includes(v))).toEqual([]);
+    expect(filledIn(1).filter((v) => JSON.stringify(export_).includes(v))).toEqual([]);
     // Alice's own data stays in the copy of her merge with Carol.
     expect(export_.merges.at(-1).survivorBefore).toMatchObject({
       email: 'alice1@example.com',
       attributes: { plan: 'gold' },
+      tags: [expect.objectContaining({ tag: 'alice-tag' })],
     });
   });
 
@@ -45,11 +49,11 @@ describe('unmerging a contact takes what it filled in out of the copies the surv
       [bobId],
     );
     const held = JSON.stringify(await json('GET', `/api/contacts/${alice}/export`));
-    expect(filledIn(bob(2)).filter((v) => held.includes(v))).toEqual(filledIn(bob(2)));
+    expect(filledIn(2).filter((v) => held.includes(v))).toEqual(filledIn(2));
 
     expect((await call('DELETE', `/api/contacts/${bobId}`)).statusCode).toBe(204);
     const export_ = JSON.stringify(await json('GET', `/api/contacts/${alice}/export`));
-    expect([...filledIn(bob(2)), bob(2).email].filter((v) => export_.includes(v))).toEqual([]);
+    expect([...filledIn(2), bob(2).email].filter((v) => export_.includes(v))).toEqual([]);
     expect(export_).toContain('alice2@example.com');
   });
 

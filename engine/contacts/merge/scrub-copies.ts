@@ -2,17 +2,24 @@ import type { JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { ownValue } from '../sources.js';
-import type { ContactRowState, ContactState } from './state.js';
+import type { ContactRowState, ContactState, TagRow } from './state.js';
 
-type Identity = Pick<ContactRowState, 'email' | 'phone' | 'external_id' | 'attributes' | 'attribute_sources'>;
+type Identity = Pick<ContactRowState, 'email' | 'phone' | 'external_id' | 'attributes' | 'attribute_sources'> & {
+  tags: TagRow[] | null;
+};
 
-/** What a person left in other contacts' merge copies: its identity values and attribute writes. */
+/** What a person left in other contacts' merge copies: its identity values, attribute writes and tags. */
 interface Traces {
   emails: Set<string>;
   phones: Set<string>;
   externalIds: Set<string>;
   /** By attribute, the person's writes: source, time and value (one import batch shares a time). */
   writes: Map<string, Set<string>>;
+  /**
+   * Its tag rows: a tag only it held moves in a merge as it is, one both held is united (its
+   * count summed), so an equal row in a copy is its.
+   */
+  tags: Set<string>;
 }
 
 /** The write that set `key`'s value, or undefined when no source entry names it. */
@@ -22,13 +29,22 @@ const writeKey = (c: Pick<Identity, 'attributes' | 'attribute_sources'>, key: st
   return JSON.stringify([source, at, ownValue(c.attributes ?? {}, key) ?? null]);
 };
 const timeOf = (write: string) => (JSON.parse(write) as string[])[1] as string;
+const tagKey = (t: TagRow) =>
+  JSON.stringify([t.tag, t.count, t.first_added_at, t.last_added_at, t.expires_at ?? null, t.removed]);
 
 function tracesOf(states: Identity[]): Traces {
-  const traces: Traces = { emails: new Set(), phones: new Set(), externalIds: new Set(), writes: new Map() };
+  const traces: Traces = {
+    emails: new Set(),
+    phones: new Set(),
+    externalIds: new Set(),
+    writes: new Map(),
+    tags: new Set(),
+  };
   for (const s of states) {
     if (s.email) traces.emails.add(s.email.toLowerCase());
     if (s.phone) traces.phones.add(s.phone);
     if (s.external_id) traces.externalIds.add(s.external_id);
+    for (const t of s.tags ?? []) traces.tags.add(tagKey(t));
     for (const key of Object.keys(s.attribute_sources ?? {})) {
       const w = writeKey(s, key);
       if (w) traces.writes.set(key, (traces.writes.get(key) ?? new Set()).add(w));
@@ -37,7 +53,7 @@ function tracesOf(states: Identity[]): Traces {
   return traces;
 }
 
-/** The copy without the person's identity values and the attribute values it wrote. */
+/** The copy without the person's identity values, the attribute values it wrote and its tags. */
 function scrub(state: ContactState, t: Traces): ContactState {
   const c = state.contact;
   const attributes: JsonObject = { ...c.attributes };
@@ -56,16 +72,16 @@ function scrub(state: ContactState, t: Traces): ContactState {
     attributes,
     attribute_sources: sources,
   };
-  return { ...state, contact };
+  return { ...state, contact, tags: state.tags.filter((tag) => !t.tags.has(tagKey(tag))) };
 }
 
 /**
  * Takes what the contacts `ids` (one person) gave other contacts through merges since undone
  * out of the copies the other merges keep: A←B, then A←C, then B unmerged leaves the A←C
  * record holding A as it was with B's values filled in, which A's export would show as A's and
- * which would outlive B's erasure. Their identity values go, and each attribute value that is
- * one of their writes (same source, time and value). Run at an unmerge (the restored contact)
- * and an erasure, before the contacts' own merge records go with them.
+ * which would outlive B's erasure. Their identity values go, each attribute value that is one
+ * of their writes (same source, time and value), and each tag row that is one of theirs. Run
+ * at an unmerge (the restored contact) and an erasure, before their own merge records go.
  */
 export async function scrubMergeCopies(
   trx: Kysely<Database>,
@@ -74,11 +90,13 @@ export async function scrubMergeCopies(
 ): Promise<void> {
   // Their rows as they are, and as each was when merged away (the copy a merge filled gaps from).
   const { rows: states } = await sql<Identity>`
-    select email, phone, external_id, attributes, attribute_sources from contacts where id = any(${ids}::uuid[])
+    select email, phone, external_id, attributes, attribute_sources,
+      (select jsonb_agg(to_jsonb(t) - 'contact_id') from contact_tags t where t.contact_id = c.id) as tags
+    from contacts c where id = any(${ids}::uuid[])
     union all
     select m.merged_before #>> '{contact,email}', m.merged_before #>> '{contact,phone}',
       m.merged_before #>> '{contact,external_id}', m.merged_before #> '{contact,attributes}',
-      m.merged_before #> '{contact,attribute_sources}'
+      m.merged_before #> '{contact,attribute_sources}', m.merged_before -> 'tags'
     from contact_merges m where m.merged_id = any(${ids}::uuid[])`.execute(trx);
   const traces = tracesOf(states);
   const needles = [
@@ -86,6 +104,7 @@ export async function scrubMergeCopies(
     ...traces.phones,
     ...traces.externalIds,
     ...[...traces.writes.values()].flatMap((w) => [...w].map(timeOf)),
+    ...[...traces.tags].map((t) => (JSON.parse(t) as string[])[2] as string),
   ];
   if (!needles.length) return;
   // The records of the contacts they were merged with (what they filled in went there); their
