@@ -82,6 +82,42 @@ describe.skipIf(!hasChromium)('the Credentials page', () => {
     expect(await field(page, 'Name').getAttribute('aria-invalid')).toBe('true');
   });
 
+  test('Create waits for a type, saying so', async () => {
+    const { page } = t;
+    await openPage(page);
+    await page.getByRole('button', { name: 'New credential' }).click();
+    const create = page.getByRole('button', { name: 'Create' });
+    expect(await create.isDisabled()).toBe(true);
+    expect(await create.getAttribute('title')).toBe('Choose a type first');
+    expect(await page.getByRole('form', { name: 'New credential' }).textContent()).toContain('Choose a type first.');
+    await field(page, 'Type').selectOption('email.smtp');
+    expect(await create.isEnabled()).toBe(true);
+    expect(await page.getByRole('form', { name: 'New credential' }).textContent()).not.toContain('Choose a type first');
+  });
+
+  test('a name pasted with spaces around it is kept without them', async () => {
+    const { page } = t;
+    await openPage(page);
+    await newSmtp(page, '  Pasted relay \n');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), soon).toBe('Created “Pasted relay”.');
+    const list = await t.s.app.inject({ method: 'GET', url: '/api/credentials', headers: auth });
+    expect(list.json().credentials.map((c: { name: string }) => c.name)).toContain('Pasted relay');
+  });
+
+  test('a name another credential has is pointed out, and may still be used', async () => {
+    const { page } = t;
+    await made('Main SMTP');
+    await openPage(page);
+    await newSmtp(page, 'main smtp ');
+    const form = page.getByRole('form', { name: 'New credential' });
+    expect(await form.textContent()).toContain(
+      'Another credential is named “main smtp”: node settings would list both alike.',
+    );
+    await field(page, 'Name').fill('Backup SMTP');
+    expect(await form.textContent()).not.toContain('Another credential is named');
+  });
+
   test('renames a credential, keeping its data', async () => {
     const { page } = t;
     const id = await made('Old name');
