@@ -107,17 +107,16 @@ export async function scrubMergeCopies(
     ...[...traces.tags].map((t) => (JSON.parse(t) as string[])[2] as string),
   ];
   if (!needles.length) return;
-  // The records of the contacts they were merged with (what they filled in went there); their
-  // own records are theirs to keep (an erasure deletes them). Copies naming a trace are rewritten.
+  // The records of the contacts they were merged into (what they filled in went only there, not
+  // to contacts merged into them); their own records are theirs to keep (an erasure deletes
+  // them). Copies naming a trace are rewritten.
   const { rows } = await sql<{
     id: string;
     survivor_before: ContactState;
     survivor_after: ContactState;
     merged_before: ContactState;
   }>`
-    with partners as (
-      select survivor_id as id from contact_merges where merged_id = any(${ids}::uuid[])
-      union select merged_id from contact_merges where survivor_id = any(${ids}::uuid[]))
+    with partners as (select survivor_id as id from contact_merges where merged_id = any(${ids}::uuid[]))
     select id, survivor_before, survivor_after, merged_before from contact_merges m
     where m.workspace_id = ${workspaceId}
       and (m.survivor_id in (select id from partners) or m.merged_id in (select id from partners))
