@@ -1,8 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { otlpProtocol, tracingRequested } from '../config/config.js';
 import type { ProcessIdentity } from './identity.js';
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * How long a shutdown waits for the spans still queued to go out. A collector that does not
+ * answer loses them then, and holds no SIGTERM for the exporter's own timeout (10 s).
+ */
+export const SHUTDOWN_FLUSH_MS = 2_000;
 
 /** Tracing set up in this process: flush and stop it on shutdown. */
 export interface Tracing {
@@ -53,7 +60,10 @@ export async function startTracing(
   return {
     flush: () => provider.forceFlush(),
     async shutdown() {
-      await provider.shutdown().catch(() => undefined);
+      await Promise.race([
+        provider.shutdown().catch(() => undefined),
+        sleep(SHUTDOWN_FLUSH_MS, undefined, { ref: false }),
+      ]);
       trace.disable();
       context.disable();
       propagation.disable();
