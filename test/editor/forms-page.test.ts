@@ -47,4 +47,27 @@ describe.skipIf(!hasChromium)('the Forms page', () => {
     await s.page.getByRole('button', { name: 'New form' }).click();
     await s.page.getByRole('heading', { name: 'Form contest' }).waitFor({ timeout: 10_000 });
   });
+
+  test('a new form id pasted with spaces around it opens that form', async () => {
+    await s.page.goto(`${s.url}/forms`);
+    await s.page.getByLabel('New form id').fill('  spring-sale \n');
+    await s.page.getByRole('button', { name: 'New form' }).click();
+    await s.page.getByRole('heading', { name: 'Form spring-sale' }).waitFor({ timeout: 10_000 });
+  });
+
+  test('an id that cannot be one is named, under the box that keeps it', async () => {
+    await s.page.goto(`${s.url}/forms`);
+    await s.page.getByLabel('New form id').fill('My Signup Form!');
+    await s.page.getByRole('button', { name: 'New form' }).click();
+    const box = s.page.getByLabel('New form id');
+    expect(await box.getAttribute('aria-invalid')).toBe('true');
+    expect(await s.page.locator(`#${await box.getAttribute('aria-describedby')}`).textContent()).toBe(
+      '"My Signup Form!" cannot be a form id. An id is 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit.',
+    );
+    expect(await box.inputValue()).toBe('My Signup Form!');
+    await box.fill('');
+    await s.page.getByRole('button', { name: 'New form' }).click();
+    expect(await s.page.getByRole('alert').textContent()).toBe('Type an id for the new form.');
+    expect(new URL(s.page.url()).pathname).toBe('/forms');
+  });
 });
