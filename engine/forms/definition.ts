@@ -64,7 +64,13 @@ export function checkForm(id: string, form: FormDefinition): void {
   const mapped: FormField[] = [];
   form.fields.forEach((f, i) => {
     if (!FIELD_NAME.test(f.name))
-      details.push({ path: `/fields/${i}/name`, message: `${f.name} is not a valid field name` });
+      details.push({
+        path: `/fields/${i}/name`,
+        message:
+          f.name === ''
+            ? 'a field needs a name'
+            : `"${f.name}" is not a valid field name: 1–64 letters, digits or _, starting with a letter`,
+      });
     if (seen.has(f.name)) details.push({ path: `/fields/${i}/name`, message: `field ${f.name} appears twice` });
     seen.add(f.name);
     if (f.type === 'select' && !f.options?.length)

@@ -133,6 +133,21 @@ describe.skipIf(!hasChromium)('the form builder', () => {
     expect(await field(1).getByLabel(/^Name/).getAttribute('aria-invalid')).toBe('false');
   });
 
+  test('a field left without a name, or with one that cannot be posted, says so under Name', async () => {
+    await open('unnamed');
+    await t.page.getByRole('button', { name: 'Add field' }).click();
+    await field(2).getByLabel(/^Name/).fill('');
+    await save();
+    const name = field(2).getByLabel(/^Name/);
+    await expect.poll(() => description(name)).toBe('a field needs a name');
+    await name.fill('first name');
+    await save();
+    await expect
+      .poll(() => description(name))
+      .toBe('"first name" is not a valid field name: 1–64 letters, digits or _, starting with a letter');
+    expect(await name.inputValue()).toBe('first name');
+  });
+
   test('a problem follows its field when the field moves', async () => {
     await open('follows');
     await t.page.getByRole('button', { name: 'Add field' }).click();
