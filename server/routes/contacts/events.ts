@@ -1,4 +1,3 @@
-import { context, propagation, SpanKind } from '@opentelemetry/api';
 import { eventNameSchema, type JsonObject } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -7,8 +6,8 @@ import { microseconds, pagesOn, timePage } from '../../../engine/db/cursor.js';
 import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordIdentifiedEvent } from '../../../engine/events/identified.js';
 import { toContactEvent } from '../../../engine/events/record.js';
-import { inSpan } from '../../../engine/observability/trace-context.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
+import { requestSpans } from '../../plugins/request-span.js';
 import { uuid } from '../../schemas/ids.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
@@ -35,10 +34,12 @@ interface EventQuery {
 /** Events: store one (with everything it sets off) and read them back, newest first. */
 export async function eventsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
+  const spans = requestSpans('POST', '/api/events');
 
   app.post<{ Body: EventBody }>(
     '/api/events',
     {
+      ...spans.hooks,
       schema: {
         tags: ['events'],
         summary: 'Record an event on a contact (an unknown identity creates the contact)',
@@ -71,30 +72,26 @@ export async function eventsRoutes(app: FastifyInstance) {
     },
     // The request's span parents the steps of the runs this event starts (API.md "Tracing").
     async (request, reply) =>
-      inSpan(
-        'POST /api/events',
-        propagation.extract(context.active(), request.headers),
-        { kind: SpanKind.SERVER },
+      spans.within(request, () =>
         // The whole of its database work under one of the process's ingest slots (`Runtime.ingestSlots`).
-        () =>
-          app.runtime.ingestSlots(async () => {
-            const body = request.body;
-            // The identity alone: an event stores no time zone (API.md "Events"), a webhook payload does.
-            const { email, phone, externalId } = body;
-            const { id, runsStarted } = await recordIdentifiedEvent(
-              db,
-              workspaceOf(request),
-              { contactId: body.contactId, email, phone, externalId },
-              {
-                name: body.name,
-                properties: body.properties,
-                timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
-                idempotencyKey: body.idempotencyKey,
-              },
-            );
-            app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
-            return reply.code(202).send({ id });
-          }),
+        app.runtime.ingestSlots(async () => {
+          const body = request.body;
+          // The identity alone: an event stores no time zone (API.md "Events"), a webhook payload does.
+          const { email, phone, externalId } = body;
+          const { id, runsStarted } = await recordIdentifiedEvent(
+            db,
+            workspaceOf(request),
+            { contactId: body.contactId, email, phone, externalId },
+            {
+              name: body.name,
+              properties: body.properties,
+              timestamp: body.timestamp ? new Date(body.timestamp) : undefined,
+              idempotencyKey: body.idempotencyKey,
+            },
+          );
+          app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
+          return reply.code(202).send({ id });
+        }),
       ),
   );
 
