@@ -5,7 +5,7 @@ import { TEST_TOKEN } from '../support/runtime.js';
 
 // The template editor's preview and Save, as a marketer meets their mistakes: each is named at
 // the field it is about, and a refused preview does not hide why a save was refused.
-describe.skipIf(!hasChromium)('the template editor’s problems', () => {
+describe.skipIf(!hasChromium)('the template editor’s preview and its problems', () => {
   const t = editorPagePerTest();
   const soon = { timeout: 10_000 };
 
@@ -61,5 +61,35 @@ describe.skipIf(!hasChromium)('the template editor’s problems', () => {
     expect(await page.getByRole('alert').allTextContents()).toEqual(
       expect.arrayContaining(["Not saved: the request's body is invalid: name must not be blank"]),
     );
+  });
+
+  test('until its first render comes the preview says it is rendering, not that the body does not render', async () => {
+    const { page } = t;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/preview', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${t.s.url}/templates/slow?token=${TEST_TOKEN}`);
+    await page.getByText('Rendering the preview…').waitFor(soon);
+    expect(await page.getByText('The body does not render').count()).toBe(0);
+    release();
+    await page.frameLocator('iframe[title="Email preview"]').locator('body').waitFor(soon);
+    expect(await page.getByText('Rendering the preview…').count()).toBe(0);
+  });
+
+  test('each “Preview for” choice has its radio on the line of its words', async () => {
+    const { page } = t;
+    await open(page, 'layout');
+    for (const name of ['A typed contact', 'A stored contact']) {
+      const radio = await page.getByRole('radio', { name }).boundingBox();
+      const words = await page.locator('.contact label', { hasText: name }).boundingBox();
+      if (!radio || !words) throw new Error(`“${name}” is not drawn`);
+      expect(words.height).toBeLessThan(30);
+      expect(radio.x - words.x).toBeLessThan(10);
+    }
   });
 });
