@@ -92,4 +92,16 @@ describe.skipIf(!hasChromium)('the template editor’s preview and its problems'
       expect(radio.x - words.x).toBeLessThan(10);
     }
   });
+
+  test('in a phone-wide window the preview comes under the source, as wide as it', async () => {
+    const { page } = t;
+    await page.setViewportSize({ width: 390, height: 800 });
+    await open(page, 'phone');
+    const source = await page.locator('.source').boundingBox();
+    const preview = await page.locator('.preview').boundingBox();
+    if (!source || !preview) throw new Error('the source or the preview is not drawn');
+    expect(preview.y).toBeGreaterThanOrEqual(source.y + source.height);
+    expect(preview.width).toBeCloseTo(source.width, 0);
+    expect(preview.x + preview.width).toBeLessThanOrEqual(390);
+  });
 });
