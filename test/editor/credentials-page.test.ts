@@ -118,6 +118,38 @@ describe.skipIf(!hasChromium)('the Credentials page', () => {
     expect(await form.textContent()).not.toContain('Another credential is named');
   });
 
+  test('leaving a half-typed credential asks first, and staying keeps what was typed', async () => {
+    const { page } = t;
+    await openPage(page);
+    await newSmtp(page, 'Half typed');
+    await field(page, 'Password').fill('typed-secret');
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.dismiss();
+    });
+    await page.getByRole('navigation').getByRole('link', { name: 'Forms' }).click();
+    await expect.poll(() => asked, soon).toContain('unsaved');
+    expect(new URL(page.url()).pathname).toBe('/credentials');
+    expect(await field(page, 'Name').inputValue()).toBe('Half typed');
+    expect(await field(page, 'Password').inputValue()).toBe('typed-secret');
+  });
+
+  test('an untouched new-credential form is left without a question', async () => {
+    const { page } = t;
+    await openPage(page);
+    await page.getByRole('button', { name: 'New credential' }).click();
+    await field(page, 'Type').selectOption('email.smtp');
+    let asked = false;
+    page.once('dialog', (dialog) => {
+      asked = true;
+      void dialog.dismiss();
+    });
+    await page.getByRole('navigation').getByRole('link', { name: 'Forms' }).click();
+    await page.getByRole('heading', { name: 'Signup forms' }).waitFor(soon);
+    expect(asked).toBe(false);
+  });
+
   test('renames a credential, keeping its data', async () => {
     const { page } = t;
     const id = await made('Old name');
