@@ -148,6 +148,21 @@ describe.skipIf(!hasChromium)('the form builder', () => {
     expect(await name.inputValue()).toBe('first name');
   });
 
+  test('in a phone-wide window every button of a field can be reached, the preview under the builder', async () => {
+    await t.page.setViewportSize({ width: 390, height: 800 });
+    await open('phone');
+    for (const name of [/^Move field .* down$/, /^Remove field /]) {
+      const button = field(1).getByRole('button', { name });
+      await button.scrollIntoViewIfNeeded();
+      // The button itself is what a tap at its middle reaches, not the preview drawn over it.
+      const reached = await button.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2));
+      });
+      expect(reached).toBe(true);
+    }
+  });
+
   test('a problem follows its field when the field moves', async () => {
     await open('follows');
     await t.page.getByRole('button', { name: 'Add field' }).click();
