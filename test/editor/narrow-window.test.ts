@@ -21,4 +21,24 @@ describe.skipIf(!hasChromium)('the editor in a narrow window', () => {
     await nav.getByRole('link', { name: 'Forms' }).click();
     await page.getByRole('heading', { name: 'Signup forms' }).waitFor();
   });
+
+  test('each credential’s Edit and Delete lie within a phone-wide window', async () => {
+    const { page } = t;
+    const res = await t.s.app.inject({
+      method: 'POST',
+      url: '/api/credentials',
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+      payload: { name: 'Office relay', type: 'email.smtp', data: { host: 'smtp.example.com', port: 587 } },
+    });
+    expect(res.statusCode).toBe(201);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${t.s.url}/credentials?token=${TEST_TOKEN}`);
+    const remove = page.getByRole('button', { name: 'Delete Office relay' });
+    await remove.waitFor();
+    for (const button of [page.getByRole('button', { name: 'Edit Office relay' }), remove]) {
+      const box = await button.boundingBox();
+      expect(box && box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    expect(await page.locator('main').evaluate((m) => m.scrollWidth)).toBeLessThanOrEqual(390);
+  });
 });
