@@ -1,7 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
-import { WaymarkError } from '@waymark/sdk';
-import { parseUrlText, URL_TEXT_RULE } from '../http/url-text.js';
+import { boolean, ConfigError, type Env, integer, text, url } from './env-values.js';
+import { checkOtlpEndpoints, checkTracingSettings } from './tracing-settings.js';
+
+// Where start-up's callers and tests have always found it.
+export { ConfigError } from './env-values.js';
 
 /** Everything Waymark reads from the environment, read once at start-up. */
 export interface Config {
@@ -58,33 +61,6 @@ export interface Config {
   ingestConcurrency: number;
 }
 
-/** A bad environment value: start-up stops with a message naming the variable. */
-export class ConfigError extends WaymarkError {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super('config_invalid', `${variable}: ${message}`);
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function text(env: Env, name: string): string | null {
-  const value = env[name]?.trim();
-  return value ? value : null;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = text(env, name);
-  if (raw === null) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) {
-    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
-}
-
 /** `WAYMARK_TRUST_PROXY`: `false` (default), `true`, a hop count, or comma-separated addresses or CIDRs. */
 function trustProxy(env: Env): boolean | number | string[] {
   const raw = text(env, 'WAYMARK_TRUST_PROXY');
@@ -94,24 +70,6 @@ function trustProxy(env: Env): boolean | number | string[] {
   const addresses = raw.split(',').map((s) => s.trim());
   if (addresses.every((a) => /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(a))) return addresses;
   throw new ConfigError('WAYMARK_TRUST_PROXY', `must be true, false, a hop count or addresses/CIDRs, got "${raw}"`);
-}
-
-function boolean(env: Env, name: string): boolean {
-  const raw = text(env, name)?.toLowerCase();
-  if (raw === undefined || raw === null || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-function url(env: Env, name: string, protocols: string[]): string | null {
-  const raw = text(env, name);
-  if (raw === null) return null;
-  const parsed = parseUrlText(raw);
-  if (!parsed) throw new ConfigError(name, `is not a URL ${URL_TEXT_RULE}: ${JSON.stringify(raw)}`);
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-  }
-  return raw;
 }
 
 /**
@@ -144,72 +102,6 @@ function hostUrl(host: string, port: number): string {
     );
   }
   return base;
-}
-
-/**
- * The OTLP endpoints, checked only: the exporter reads them itself (API.md "Tracing"), and
- * given one that is no http(s) URL it would start all the same and lose every span quietly.
- */
-function checkOtlpEndpoints(env: Env): void {
-  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
-    url(env, name, ['http:', 'https:']);
-}
-
-/** Whether the environment asks for tracing (API.md "Tracing"): an OTLP endpoint is set. */
-export function tracingRequested(env: Env = process.env): boolean {
-  return text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== null || text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== null;
-}
-
-/** The OTLP encoding spans go out in, the traces' own setting first (API.md "Tracing"). */
-export function otlpProtocol(env: Env): 'http/protobuf' | 'http/json' {
-  const name =
-    text(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') === null
-      ? 'OTEL_EXPORTER_OTLP_PROTOCOL'
-      : 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL';
-  const protocol = text(env, name) ?? 'http/protobuf';
-  if (protocol === 'http/protobuf' || protocol === 'http/json') return protocol;
-  throw new ConfigError(name, `must be http/protobuf or http/json, got ${JSON.stringify(protocol)}`);
-}
-
-const SAMPLERS = [
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-  'always_on',
-  'always_off',
-  'traceidratio',
-];
-
-/**
- * The standard `OTEL_*` settings the SDK reads itself, checked while tracing is on: given a bad
- * one, the SDK falls back to its default and says so only to a diagnostics logger nobody set
- * (a sampler typo would export every trace, a header without `=` loses the collector's key).
- */
-function checkTracingSettings(env: Env): void {
-  if (!tracingRequested(env)) return;
-  otlpProtocol(env);
-  const sampler = text(env, 'OTEL_TRACES_SAMPLER');
-  if (sampler !== null && !SAMPLERS.includes(sampler))
-    throw new ConfigError(
-      'OTEL_TRACES_SAMPLER',
-      `must be one of ${SAMPLERS.join(', ')}, got ${JSON.stringify(sampler)}`,
-    );
-  const ratio = text(env, 'OTEL_TRACES_SAMPLER_ARG');
-  if (sampler?.endsWith('traceidratio') && ratio !== null && !(Number(ratio) >= 0 && Number(ratio) <= 1))
-    throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a ratio from 0 to 1, got ${JSON.stringify(ratio)}`);
-  for (const name of ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION']) {
-    const compression = text(env, name);
-    if (compression !== null && compression !== 'gzip' && compression !== 'none')
-      throw new ConfigError(name, `must be gzip or none, got ${JSON.stringify(compression)}`);
-  }
-  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
-    const bad = (text(env, name) ?? '').split(',').find((pair) => pair.trim() && !/^[^=]*\S[^=]*=\s*\S/.test(pair));
-    if (bad !== undefined)
-      throw new ConfigError(name, `must be comma-separated name=value pairs, got ${JSON.stringify(bad.trim())}`);
-  }
-  for (const name of ['OTEL_BSP_SCHEDULE_DELAY', 'OTEL_BSP_EXPORT_TIMEOUT']) integer(env, name, 0, 0, 2_147_483_647);
-  for (const name of ['OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'])
-    integer(env, name, 0, 1, 2_147_483_647);
 }
 
 /**

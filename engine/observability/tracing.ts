@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { context, propagation, trace } from '@opentelemetry/api';
-import { otlpProtocol, tracingRequested } from '../config/config.js';
+import { otlpProtocol, tracingRequested } from '../config/tracing-settings.js';
 import type { ProcessIdentity } from './identity.js';
 
 type Env = Record<string, string | undefined>;
