@@ -19,7 +19,7 @@ const LOST = "the package's thread crashed: the package's process ended (it lost
 let t: TestApp;
 let worker: WorkerHandle;
 let standIn: Server;
-/** What the packages' attempts told the stand-in: `held <pid>`, `cut <pid>` or `wait <pid>`. */
+/** What the packages' attempts told the stand-in: `held <pid>`, `cut <pid>`, `closed <pid>` or `wait <pid>`. */
 const heard: string[] = [];
 /** The stand-in's answers to `wait`, held until `release()`. */
 const waiting: (() => void)[] = [];
@@ -33,7 +33,8 @@ const onUnhandled = (error: unknown) => unhandled.push(error);
 /**
  * A node whose first attempt, by the trigger's name, holds (`Hold`), closes its process's IPC
  * descriptor and answers (`Cut`: that answer's write is refused), or closes it and holds
- * (`Deaf`: the process itself sends nothing more); each tells the stand-in first. Any other
+ * (`Deaf`: the process itself sends nothing more); each tells the stand-in first, and again
+ * once the descriptor is closed (unless the relay has ended the process by then). Any other
  * attempt answers with its process's pid, a `Wait` one once the stand-in answers.
  */
 const lossy = (port: number) => `const http = await import('node:http');
@@ -48,6 +49,7 @@ if (ctx.attempt === 1 && (name === 'Cut' || name === 'Deaf')) {
   await tell('cut');
   const net = await import('node:net');
   new net.Socket({ fd: 3, readable: false, writable: false }).destroy();
+  await tell('closed');
   if (name === 'Deaf') await new Promise(() => {});
 }
 if (name === 'Wait') await tell('wait');
@@ -94,6 +96,26 @@ async function heardFrom(what: string, count: number): Promise<number[]> {
     const pids = heard.filter((h) => h.startsWith(`${what} `)).map((h) => Number(h.split(' ')[1]));
     if (pids.length >= count) return pids;
     if (Date.now() > deadline) throw new Error(`heard ${heard.join(', ')}, not ${count} × ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Waits until the process `pid` has closed its channel (it said so) or is gone: a call sent
+ * before that may still be answered by it, through the channel not yet closed.
+ */
+async function channelClosed(pid: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const gone = () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  while (!heard.includes(`closed ${pid}`) && !gone()) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} neither closed its channel nor ended`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -157,6 +179,7 @@ describe("a package's process that closes its own channel", () => {
     for (const runId of warm) expect((await ends(runId)).pid).toBe(pid);
     const deaf = await fire(t, id, 'Deaf');
     expect(await heardFrom('cut', 1)).toEqual([pid]);
+    await channelClosed(pid as number);
     const meanwhile = await answeredElsewhere(await fire(t, id, 'Eve'), pid);
     // Its idle thread fails it once, unless the relay has already ended the process (a second
     // after its channel closed) and the call went to a new one.
