@@ -9,10 +9,10 @@ import { decryptJsonWithKey, encryptJson } from './crypto.js';
  * previous `WAYMARK_SECRET_KEY`, or the undivided key of versions before keys were split)
  * decrypts, so that a rotation ends: once every process has started with the new key, the
  * previous one is no longer needed for credentials. A row changed meanwhile is left alone
- * (compare-and-swap); one that no key decrypts is left as it is. Answers how many changed.
+ * (compare-and-swap); one that no key decrypts is left as it is, and counted in a warning
+ * (also without a previous key: a key changed outright leaves them so). Answers how many changed.
  */
 export async function reencryptCredentials(db: Kysely<Database>, ring: KeyRing, logger: Logger): Promise<number> {
-  if (!ring.previous.length) return 0;
   const rows = await db.selectFrom('credentials').select(['id', 'data_encrypted']).execute();
   let changed = 0;
   let unreadable = 0;

@@ -49,6 +49,13 @@ export interface WorkersTable {
   heartbeat_at: Generated<Timestamp>;
 }
 
+/** The fingerprint of the secret key this database was last used with (one row). */
+export interface SecretKeyInUseTable {
+  only_row: Generated<boolean>;
+  fingerprint: string;
+  since: Generated<Timestamp>;
+}
+
 /** Credentials for node packages, encrypted with AES-256-GCM. */
 export interface CredentialsTable {
   /** The workspace it belongs to. */
@@ -67,4 +74,5 @@ export interface FoundationTables {
   settings: SettingsTable;
   workers: WorkersTable;
   credentials: CredentialsTable;
+  secret_key_in_use: SecretKeyInUseTable;
 }
