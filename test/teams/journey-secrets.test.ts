@@ -82,3 +82,32 @@ describe('a journey read by someone who may change it', () => {
     expect(secretOf(version.json().graph)).toBe(SECRET);
   });
 });
+
+describe('a journey paused or resumed by a token that may publish but not change it', () => {
+  test('answers the journey with the webhook secret redacted', async () => {
+    const publisher = await scopedToken(t, ['journeys:read', 'journeys:publish']);
+    for (const action of ['pause', 'resume']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/journeys/${journeyId}/${action}`,
+        headers: publisher,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().status).toBe(action === 'pause' ? 'paused' : 'live');
+      expect(secretOf(res.json().draft.graph)).toBe('[redacted]');
+      expect(res.body).not.toContain(SECRET);
+    }
+  });
+
+  test('an editor pausing it still sees the secret as stored', async () => {
+    for (const action of ['pause', 'resume']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/journeys/${journeyId}/${action}`,
+        headers: editor.headers,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(secretOf(res.json().draft.graph)).toBe(`${SECRET}-new`);
+    }
+  });
+});

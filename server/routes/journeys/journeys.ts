@@ -1,11 +1,12 @@
 import { type ErrorDetail, parseDuration, ValidationError, validateFilter } from '@waymark/sdk';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JourneyStatus } from '../../../engine/db/tables/journeys.js';
 import { diffGraphs } from '../../../engine/graph/diff.js';
 import type { JourneyGraph, JourneySettings } from '../../../engine/graph/types.js';
 import { journeyTemplate } from '../../../engine/journey-templates/index.js';
 import { validateDraft } from '../../../engine/journeys/draft-check.js';
 import { createJourney, getJourney, listJourneys, saveDraft, updateJourney } from '../../../engine/journeys/edit.js';
+import type { Journey } from '../../../engine/journeys/journey.js';
 import { publishJourney } from '../../../engine/journeys/publish.js';
 import { journeyStatsFor } from '../../../engine/journeys/stats.js';
 import { archiveJourney, setPaused } from '../../../engine/journeys/status.js';
@@ -13,7 +14,7 @@ import { getVersion, graphOf } from '../../../engine/journeys/versions.js';
 import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { versionNumber } from '../../schemas/version-number.js';
-import { readableGraph } from '../../teams/access/journey-reads.js';
+import { readableGraph, readableJourney } from '../../teams/access/journey-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { auditWithin, publishedDetails } from '../../teams/audit/audit.js';
 import { ifMatchRevisions, withDraftEtag } from './draft-etag.js';
@@ -63,6 +64,9 @@ function fromTemplate<B extends { graph?: JourneyGraph; settings?: Partial<Journ
 /** API.md "Journeys": drafts, validation, publishing, versions, diffs, pause/resume, archive, stats. */
 export async function journeysRoutes(app: FastifyInstance) {
   const { db, registry } = app.runtime;
+  // Every journey answer: its draft as the request may read it, with the draft's ETag.
+  const sendJourney = (request: FastifyRequest, reply: FastifyReply, journey: Journey) =>
+    withDraftEtag(reply, readableJourney(request, registry, journey));
 
   app.post<{
     Body: {
@@ -84,7 +88,7 @@ export async function journeysRoutes(app: FastifyInstance) {
       const made = await createJourney(db, workspaceOf(request), fromTemplate(body, template), (trx, id) =>
         auditWithin(request, trx, { object: id }),
       );
-      return reply.code(201).send(withDraftEtag(reply, made));
+      return reply.code(201).send(sendJourney(request, reply, made));
     },
   );
 
@@ -115,9 +119,7 @@ export async function journeysRoutes(app: FastifyInstance) {
     '/api/journeys/:id',
     { schema: { ...one, response: { 200: s.taggedJourneySchema, ...errorResponses(400, 404) } } },
     async (request, reply) => {
-      const journey = await getJourney(db, workspaceOf(request), request.params.id);
-      const readable = { ...journey.draft, graph: readableGraph(request, registry, journey.draft.graph) };
-      return withDraftEtag(reply, { ...journey, draft: readable });
+      return sendJourney(request, reply, await getJourney(db, workspaceOf(request), request.params.id));
     },
   );
 
@@ -128,7 +130,7 @@ export async function journeysRoutes(app: FastifyInstance) {
       const journey = await updateJourney(db, workspaceOf(request), request.params.id, request.body, (trx) =>
         auditWithin(request, trx),
       );
-      return withDraftEtag(reply, journey);
+      return sendJourney(request, reply, journey);
     },
   );
 
@@ -168,7 +170,7 @@ export async function journeysRoutes(app: FastifyInstance) {
         (trx, previous) => auditWithin(request, trx, { details: { diff: diffGraphs(previous, graph) } }),
         ifRevisions,
       );
-      return withDraftEtag(reply, saved);
+      return sendJourney(request, reply, saved);
     },
   );
 
@@ -244,7 +246,7 @@ export async function journeysRoutes(app: FastifyInstance) {
         const journey = await setPaused(db, workspaceOf(request), request.params.id, action === 'pause', (trx) =>
           auditWithin(request, trx),
         );
-        return withDraftEtag(reply, journey);
+        return sendJourney(request, reply, journey);
       },
     );
   }
