@@ -73,6 +73,9 @@ describe('a new email invited to two workspaces, both links accepted at once', (
     const left = links[answers.findIndex((a) => a.statusCode === 401)] as string;
     const open = await t.app.inject({ method: 'GET', url: `/api/invitations/${left}` });
     expect(open.statusCode).toBe(200);
-    expect(open.json().existingUser).toBe(true);
+    // Its inviter, who was shown the link, has no part in the account's workspace: not told
+    // that the account exists (invitation-enumeration.test.ts); the accept asks for it all the same.
+    expect(open.json().existingUser).toBe(false);
+    expect((await accept(left, PASSWORD)).statusCode).toBe(200);
   });
 });

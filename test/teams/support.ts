@@ -101,3 +101,15 @@ export async function makeWorkspace(app: FastifyInstance, browser: Browser, name
   if (made.statusCode !== 201) throw new Error(`the workspace was not made: ${made.body}`);
   return made.json().id;
 }
+
+/** A signed-in user makes a workspace of their own (they are its owner); answers its id. */
+export async function ownWorkspace(app: FastifyInstance, browser: Browser, name: string): Promise<string> {
+  const made = await app.inject({
+    method: 'POST',
+    url: '/api/workspaces',
+    headers: browser.headers,
+    payload: { name },
+  });
+  if (made.statusCode !== 201) throw new Error(`workspace ${name}: ${made.statusCode} ${made.body}`);
+  return made.json().id;
+}

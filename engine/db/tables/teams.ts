@@ -53,6 +53,8 @@ export interface InvitationsTable {
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
   ended_at: Timestamp | null;
+  /** The link was shown to the inviter (no mail sent), not only mailed to `email`. */
+  link_shown: Generated<boolean>;
 }
 
 export interface PasswordResetsTable {

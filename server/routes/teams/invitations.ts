@@ -20,7 +20,9 @@ import { auditWithin } from '../../teams/audit/audit.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import {
   endInvitation,
+  existingUserTold,
   invite,
+  markLinkShown,
   openInvitation,
   pendingInvitations,
   revokeInvitation,
@@ -98,7 +100,9 @@ export async function invitationsRoutes(app: FastifyInstance) {
         request.log.error({ err }, 'could not send an invitation mail');
         return false;
       });
-      return reply.code(201).send({ ...invitation, ...(sent ? {} : { link }) });
+      if (sent) return reply.code(201).send(invitation);
+      await markLinkShown(db, invitation.id);
+      return reply.code(201).send({ ...invitation, link });
     },
   );
 
@@ -183,7 +187,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
         role: i.role,
         workspace: { id: i.workspaceId, name: i.workspaceName },
         expiresAt: i.expiresAt,
-        existingUser: i.user !== null,
+        existingUser: await existingUserTold(db, i),
       };
     },
   );

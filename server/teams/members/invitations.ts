@@ -131,12 +131,26 @@ export async function revokeInvitation(
   });
 }
 
+/** The invitation's link was shown to its inviter rather than mailed (no SMTP_URL, or the mail failed). */
+export async function markLinkShown(db: Kysely<Database>, id: string): Promise<void> {
+  await db.updateTable('invitations').set({ link_shown: true }).where('id', '=', id).execute();
+}
+
 /** The pending, unexpired invitation of a token, with its workspace; else 404. */
 export async function openInvitation(db: Kysely<Database>, token: string) {
   const row = await db
     .selectFrom('invitations as i')
     .innerJoin('workspaces as w', 'w.id', 'i.workspace_id')
-    .select(['i.id', 'i.email', 'i.role', 'i.expires_at', 'w.id as workspaceId', 'w.name as workspaceName'])
+    .select([
+      'i.id',
+      'i.email',
+      'i.role',
+      'i.expires_at',
+      'i.link_shown',
+      'i.invited_by',
+      'w.id as workspaceId',
+      'w.name as workspaceName',
+    ])
     .where('i.token_hash', '=', sha256(token))
     .where('i.ended_at', 'is', null)
     .where('i.expires_at', '>', new Date())
@@ -148,6 +162,31 @@ export async function openInvitation(db: Kysely<Database>, token: string) {
     .where('email', '=', row.email)
     .executeTakeFirst();
   return { ...row, expiresAt: iso(row.expires_at), user: user ?? null };
+}
+
+type OpenInvitation = Awaited<ReturnType<typeof openInvitation>>;
+
+/**
+ * `existingUser` as told to whoever holds the link. A mailed link is held by the invited
+ * address's owner. A link shown to its inviter may be held by the inviter, and any user may make
+ * a workspace and invite any email: telling them whether it has an account would list the
+ * instance's accounts. So such a link tells it only when the inviter already sees that account,
+ * as a member of a workspace whose members the inviter lists (owner or admin there; a token, its
+ * own workspace). The accept still asks an existing user for their own password either way.
+ */
+export async function existingUserTold(db: Kysely<Database>, i: OpenInvitation): Promise<boolean> {
+  if (!i.user) return false;
+  if (!i.link_shown) return true;
+  const by = i.invited_by as { type: string; id: string | null };
+  let seen = db.selectFrom('memberships as m').select('m.user_id').where('m.user_id', '=', i.user.id);
+  seen =
+    by.type === 'user' && by.id
+      ? seen
+          .innerJoin('memberships as mine', 'mine.workspace_id', 'm.workspace_id')
+          .where('mine.user_id', '=', by.id)
+          .where('mine.role', 'in', ['owner', 'admin'])
+      : seen.where('m.workspace_id', '=', i.workspaceId);
+  return (await seen.executeTakeFirst()) !== undefined;
 }
 
 /** Ends the invitation inside the caller's transaction; false when another accept got there first. */
