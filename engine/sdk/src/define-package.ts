@@ -1,4 +1,5 @@
 import type { AnyNodeDefinition } from './define-node.js';
+import type { ErrorDetail } from './errors.js';
 import type { JsonObject } from './json.js';
 import type { CredentialEvents, CredentialSender } from './sending/providers.js';
 
@@ -10,6 +11,14 @@ export interface CredentialDefinition {
   description?: string;
   /** JSON Schema of the credential's data. */
   schema: JsonObject;
+  /**
+   * What the schema cannot say is wrong with data that fits it (a PEM that does not parse, two
+   * fields that disagree): problems whose `path` points into the data (`/snsCertificate`), or
+   * none. Saving answers 400 `validation_failed` naming them. Synchronous, quick and pure.
+   * Called for the built-in types and those of `WAYMARK_NODE_PACKAGES`, not for a package
+   * installed through the API (its code runs only in its threads).
+   */
+  check?: (data: JsonObject) => readonly ErrorDetail[];
   /** Makes the type usable by `email.send` / `sms.send` (the engine adds `maxPerSecond` to its schema). */
   sender?: CredentialSender;
   /** Makes the type verify and read its provider's event webhook. */

@@ -1,4 +1,5 @@
 import { defineCredential, endpointSchema } from '@waymark/sdk';
+import { checkSesAccount } from './certificate-check.js';
 import { parseSes } from './events.js';
 import { sendSes } from './send.js';
 import { confirmSubscription, verifySns } from './sns.js';
@@ -38,6 +39,7 @@ export default defineCredential({
     required: ['region', 'accessKeyId', 'secretAccessKey'],
     additionalProperties: false,
   },
+  check: checkSesAccount,
   sender: { channel: 'email', send: sendSes },
   events: { provider: 'ses', verify: verifySns, parse: parseSes, handshake: confirmSubscription },
 });

@@ -60,8 +60,9 @@ export async function credentialsRoutes(app: FastifyInstance) {
     if (!definition) return [{ path: '/type', message: `unknown credential type ${type}` }];
     const validate = compileParams(definition.schema);
     if (!validate(data)) return schemaDetails(validate.errors, { at: '/data', label: 'body' });
+    const checked = (definition.check?.(data) ?? []).map((p) => ({ path: `/data${p.path ?? ''}`, message: p.message }));
     // A sender's endpoint is where its steps will call: the private-address rule of ctx.http, at once.
-    return definition.sender ? endpointProblems(data, config.httpAllowPrivate) : [];
+    return [...checked, ...(definition.sender ? endpointProblems(data, config.httpAllowPrivate) : [])];
   };
 
   /** A new credential's data, checked with the body's schema (plugins/body-checks.ts): the body may be of any shape. */
