@@ -59,16 +59,28 @@ describe.skipIf(!hasChromium)('the count of a segment being built', () => {
     expect(refused).toEqual([]);
   });
 
-  test("a finished filter the server refuses shows the server's reason", async () => {
+  /** Builds "purchase fewer than 0 times": whole by the builder's check, refused by the server's. */
+  async function fewerThanNoPurchase(): Promise<void> {
     await builder().getByRole('button', { name: '+ Add filter' }).click();
     await builder().getByRole('button', { name: 'Remove clause' }).click();
     await builder().getByLabel('Add clause').selectOption('event');
     await builder().getByLabel('event name').fill('purchase');
     await builder().getByLabel('Count comparison').selectOption('lt');
     await builder().getByLabel('Count', { exact: true }).fill('0');
+  }
+
+  test("a finished filter the server refuses shows the server's reason", async () => {
+    await fewerThanNoPurchase();
     await expect
       .poll(() => pageError().textContent())
       .toBe('the segment filter is invalid: {"lt":0} matches no count of events');
     expect(refused.map((r) => r.status())).toContain(400);
+  });
+
+  test('the refusal is an alert, so a screen reader says it', async () => {
+    await fewerThanNoPurchase();
+    await expect
+      .poll(() => t.page.getByRole('alert').textContent())
+      .toBe('the segment filter is invalid: {"lt":0} matches no count of events');
   });
 });
