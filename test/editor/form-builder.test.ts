@@ -126,7 +126,10 @@ describe.skipIf(!hasChromium)('the form builder', () => {
     await t.page.getByRole('button', { name: 'Add field' }).click();
     await field(2).getByLabel(/^Name/).fill('email');
     await save();
-    expect(await t.page.getByRole('alert').textContent()).toBe('Not saved:\n/fields/1/name: field email appears twice');
+    const summary = t.page.getByRole('alert');
+    expect(await summary.getByRole('listitem').allTextContents()).toEqual([
+      'Field 2 (email) › Name: field email appears twice',
+    ]);
     const name = field(2).getByLabel(/^Name/);
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     expect(await description(name)).toBe('field email appears twice');

@@ -14,10 +14,6 @@ export function problemText({ path, message }: Problem): string {
   return lead ? message.slice(lead.length) : message;
 }
 
-/** A refused value as a line of the summary: `/fields/0/label: is required`. */
-export const problemLine = (problem: Problem) =>
-  problem.path ? `${problem.path}: ${problemText(problem)}` : problem.message;
-
 /**
  * The messages at `pointer`; with `within`, also those below it (an option of a choice list at
  * the list's options, an entry of the lists at the lists).
