@@ -110,11 +110,96 @@ describe.skipIf(!hasChromium)('the experiment panel in the browser', () => {
     expect(words).toMatch(/^(\d+|over 99) % likely that B beats A — (significant at 95 %|not yet significant)$/);
     expect(await page.getByTestId('journey-totals').textContent()).toContain('200 started');
     await panel.getByRole('button', { name: 'Send everyone to b' }).click();
+    await panel
+      .getByRole('alertdialog', { name: 'Send everyone to b?' })
+      .getByRole('button', { name: 'Yes, send everyone to b' })
+      .click();
     await expect.poll(() => panel.locator('[data-status]').textContent()).toBe('Chosen by hand: b');
     const stored = await session.app.inject({ url: `/api/journeys/${journeyId}/experiments`, headers: auth });
     expect(stored.json().experiments[0]).toMatchObject({ status: 'override', decision: { variant: 'b' } });
     await panel.getByRole('button', { name: 'Return to testing' }).click();
     await expect.poll(() => panel.locator('[data-status]').textContent()).toBe('Testing');
+  });
+
+  /** Opens the results and presses 'Send everyone to <variant>'; `sent` gathers the winner requests made. */
+  async function askToSendEveryoneTo(variant: string) {
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/winner')) sent.push(r.method());
+    });
+    await page.goto(`${session.url}/journeys/${journeyId}?token=${TEST_TOKEN}`);
+    await page.getByRole('tab', { name: 'Results' }).click();
+    const panel = page.locator('[data-experiment="ab"]');
+    await panel.getByRole('button', { name: `Send everyone to ${variant}` }).click();
+    return { panel, sent, ask: panel.getByRole('alertdialog', { name: `Send everyone to ${variant}?` }) };
+  }
+
+  test('sending everyone to a variant first asks, naming the variant, the split and the journey', async () => {
+    const { panel, sent, ask } = await askToSendEveryoneTo('a');
+    expect((await ask.locator('p').textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      'Send everyone reaching A/B split in Subject line test to variant a? From now on every contact reaching it ' +
+        'takes a, until you return to testing; contacts already past it stay where they are.',
+    );
+    expect(await ask.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === document.activeElement)).toBe(true);
+    expect(sent).toEqual([]);
+    expect(await panel.locator('[data-status]').textContent()).toBe('Testing');
+  });
+
+  test('Cancel closes the question, sends nothing and the test goes on', async () => {
+    const { panel, sent, ask } = await askToSendEveryoneTo('a');
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    expect(await ask.count()).toBe(0);
+    await page.waitForTimeout(300);
+    expect(sent).toEqual([]);
+    const stored = await session.app.inject({ url: `/api/journeys/${journeyId}/experiments`, headers: auth });
+    expect(stored.json().experiments[0]).toMatchObject({ status: 'testing', decision: null });
+    expect(await panel.getByRole('button', { name: 'Send everyone to a' }).isEnabled()).toBe(true);
+  });
+
+  test('sending everyone to control says that control is the holdout, sent no message', async () => {
+    const graph = {
+      nodes: [
+        node('hook', 'core.webhook', { secret: 'a-long-enough-webhook-secret' }, 0),
+        node(
+          'hold',
+          'core.split',
+          {
+            variants: [
+              { key: 'control', weight: 10 },
+              { key: 'mail', weight: 90 },
+            ],
+          },
+          250,
+        ),
+        node('tag-c', 'crm.tag', { action: 'add', tag: 'held' }, 500),
+        node('tag-m', 'crm.tag', { action: 'add', tag: 'mailed' }, 500),
+      ],
+      edges: [
+        { id: 'e1', source: 'hook', sourceHandle: 'out', target: 'hold' },
+        { id: 'e2', source: 'hold', sourceHandle: 'control', target: 'tag-c' },
+        { id: 'e3', source: 'hold', sourceHandle: 'mail', target: 'tag-m' },
+      ],
+    };
+    const made = await session.app.inject({
+      method: 'POST',
+      url: '/api/journeys',
+      headers: auth,
+      payload: { name: 'Holdout test', graph },
+    });
+    const id = made.json().id;
+    const published = await session.app.inject({ method: 'POST', url: `/api/journeys/${id}/publish`, headers: auth });
+    expect(published.statusCode).toBe(201);
+    await page.goto(`${session.url}/journeys/${id}?token=${TEST_TOKEN}`);
+    await page.getByRole('tab', { name: 'Results' }).click();
+    const panel = page.locator('[data-experiment="hold"]');
+    await panel.getByRole('button', { name: 'Send everyone to control' }).click();
+    const words = await panel
+      .getByRole('alertdialog', { name: 'Send everyone to control?' })
+      .locator('p')
+      .textContent();
+    expect(words?.replace(/\s+/g, ' ').trim()).toMatch(
+      /^Send everyone reaching A\/B split in Holdout test to variant control\? .* Control is the holdout: the contacts sent there get no message\.$/,
+    );
   });
 
   test('says how many entries a decision routed, a contact coming again counted again', async () => {
