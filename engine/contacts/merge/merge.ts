@@ -9,6 +9,7 @@ import { lockContact } from '../lock.js';
 import { loadPrecedence, rank } from '../sources.js';
 import { moveRows, uniteMemberships } from './rows.js';
 import { type ContactState, readState, uniteAttributes, uniteConsent } from './state.js';
+import { mergeUnits } from './units.js';
 
 /** Attempts when a merge meets a deadlock with a writer of either contact at that instant. */
 const ATTEMPTS = 4;
@@ -88,6 +89,7 @@ export async function mergeContacts(
     await sql`update contacts set merged_into = ${survivorId}, updated_at = now() where id = ${fromId}`.execute(trx);
     const moved = await moveRows(trx, fromId, survivorId);
     await uniteMemberships(trx, fromId, survivorId);
+    await mergeUnits(trx, survivorBefore, mergedBefore);
 
     const precedence = await loadPrecedence(trx, workspaceId);
     const { attributes, sources } = uniteAttributes(

@@ -10,6 +10,8 @@ export interface ContactState {
   lists: ListRow[];
   /** Absent in merges recorded before memberships were kept. */
   segments?: SegmentRow[];
+  /** Its experiment units at splits (`split_units`); absent in merges recorded before units were kept. */
+  units?: UnitRow[];
 }
 
 export interface ContactRowState {
@@ -46,7 +48,19 @@ export interface SegmentRow {
   node_id: string;
 }
 
-/** The contact's row, tags, lists and segment memberships as JSON (one statement). */
+/** A contact's experiment unit at one split (`split_units` without its workspace and unit). */
+export interface UnitRow {
+  journey_id: string;
+  node_id: string;
+  variant: string;
+  by: string;
+  assigned_at: string;
+  goal_at: string | null;
+  click_at: string | null;
+  open_at: string | null;
+}
+
+/** The contact's row, tags, lists, segment memberships and split units as JSON (one statement). */
 export async function readState(trx: Kysely<Database>, contactId: string): Promise<ContactState> {
   const { rows } = await sql<{ state: ContactState }>`
     select jsonb_build_object(
@@ -56,7 +70,9 @@ export async function readState(trx: Kysely<Database>, contactId: string): Promi
       'lists', coalesce((select jsonb_agg(to_jsonb(l) - 'contact_id' order by l.list) from contact_lists l
         where l.contact_id = c.id), '[]'),
       'segments', coalesce((select jsonb_agg(jsonb_build_object('journey_id', m.journey_id, 'node_id', m.node_id)
-        order by m.journey_id, m.node_id) from segment_members m where m.contact_id = c.id), '[]')) as state
+        order by m.journey_id, m.node_id) from segment_members m where m.contact_id = c.id), '[]'),
+      'units', coalesce((select jsonb_agg(to_jsonb(u) - 'workspace_id' - 'unit' order by u.journey_id, u.node_id)
+        from split_units u where u.unit = c.id::text), '[]')) as state
     from contacts c where c.id = ${contactId}`.execute(trx);
   const state = rows[0]?.state;
   if (!state) throw new Error(`contact ${contactId} vanished under its lock`);
@@ -101,7 +117,7 @@ export function uniteAttributes(
   return { attributes, sources };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
  * Undoes a merge key by key: a key whose value is still what the merge made it gets its value

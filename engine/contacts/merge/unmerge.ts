@@ -8,6 +8,7 @@ import { inContactTransaction, lockPair } from './merge.js';
 import { type MovedRows, moveRowsBack, returnRunWaits, writeMemberships } from './rows.js';
 import { scrubMergeCopies } from './scrub-copies.js';
 import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './state.js';
+import { unmergeUnits } from './units.js';
 
 interface MergeRecord {
   id: string;
@@ -89,6 +90,7 @@ export async function unmergeContacts(
     await writeMemberships(trx, fromId, { segments: [], ...merge.merged_before });
     await moveRowsBack(trx, merge.moved, survivorId, fromId);
     await returnRunWaits(trx, survivorId, fromId);
+    await unmergeUnits(trx, survivor, fromId, merge);
     if (merge.chained.length)
       await sql`
         update contacts set merged_into = ${fromId}

@@ -143,7 +143,7 @@ async function eraseOnce(
         sql`contact_id is null and workspace_id = ${workspaceId} and lower(address) = lower(${contact.email})`,
       );
     // A split's experiment unit is the contact's id as text, in no contact_id column the sweep
-    // finds; a merge leaves a merged-away contact's units under its own id.
+    // finds; a merge made before merges moved units left a merged-away contact's under its own id.
     if (await tableExists(trx, 'split_units'))
       await deleteInBatches(
         trx,
