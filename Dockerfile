@@ -53,6 +53,9 @@ COPY --from=build /app/editor/dist editor/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
+# start/server: GET /healthz on PORT; worker: waymark_database_up 1 on METRICS_PORT when set (it
+# opens no other port); migrate: nothing. node's fetch, no curl (server/healthcheck.mjs).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "server/healthcheck.mjs"]
 # tsx runs the TypeScript sources as they are (no separate compile step to drift from them).
 ENTRYPOINT ["node", "--import", "tsx", "server/main.ts"]
 CMD ["start"]
