@@ -7,7 +7,7 @@ import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordIdentifiedEvent } from '../../../engine/events/identified.js';
 import { toContactEvent } from '../../../engine/events/record.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
-import { requestSpans } from '../../plugins/request-span.js';
+import { routeSpans } from '../../plugins/request-span.js';
 import { uuid } from '../../schemas/ids.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
@@ -34,7 +34,7 @@ interface EventQuery {
 /** Events: store one (with everything it sets off) and read them back, newest first. */
 export async function eventsRoutes(app: FastifyInstance) {
   const { db } = app.runtime;
-  const spans = requestSpans('POST', '/api/events');
+  const spans = routeSpans('POST', '/api/events');
 
   app.post<{ Body: EventBody }>(
     '/api/events',

@@ -1,8 +1,8 @@
-import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { RateLimitedError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUuid } from '../../../engine/db/ids.js';
-import { tracer } from '../../../engine/observability/trace-context.js';
+import { type RequestSpans, requestSpans } from '../../plugins/request-span.js';
 
 /** A webhook call being answered: its span, and its journey once found. */
 export interface HookCall {
@@ -18,40 +18,35 @@ export interface HookCall {
 }
 
 /** The webhook calls of a plugin being answered: each one's span and metrics (API.md "Metrics", "Tracing"). */
-export interface HookCalls {
-  /** Starts a call's span (at `startTime`, default now) and keeps it for the call's answer. */
-  observe(request: FastifyRequest, startTime?: number): HookCall & { parent: Context };
-  /** The call `observe` started for `request`, if any. */
-  get(request: FastifyRequest): HookCall | undefined;
+export interface HookCalls extends Pick<RequestSpans, 'hooks' | 'within'> {
+  /** The call being answered (its span opened when it arrived). */
+  get(request: FastifyRequest): HookCall;
 }
 
 /**
- * Watches the webhook calls `app` answers: each is counted and its span ended once the answer
- * is sent, whatever answered (handler or error handler), also a call answered before its
- * handler ran (a body over the limit, the database down), its span from when the call arrived.
+ * Watches the webhook calls `app` answers: each is counted once the answer is sent, whatever
+ * answered (handler or error handler), also a call answered before its handler ran (a body
+ * over the limit, the database down). Its `waymark.webhook` span is the route's request span
+ * (`requestSpans`, with the route's `calls.hooks`), from when the call arrived.
  */
 export function watchHookCalls(app: FastifyInstance): HookCalls {
   const { db, metrics } = app.runtime;
+  const spans = requestSpans('waymark.webhook', (request) => {
+    const { journeyId, nodeId } = request.params as { journeyId: string; nodeId: string };
+    return { 'waymark.journey.id': journeyId, 'waymark.node.id': nodeId };
+  });
   const observed = new WeakMap<FastifyRequest, HookCall>();
   const calls: HookCalls = {
-    observe(request, startTime) {
-      const { journeyId, nodeId } = request.params as { journeyId: string; nodeId: string };
-      // A valid caller `traceparent` continues its trace; anything else starts a new one.
-      const parent = propagation.extract(context.active(), request.headers);
-      const span = tracer().startSpan(
-        'waymark.webhook',
-        {
-          kind: SpanKind.SERVER,
-          attributes: { 'waymark.journey.id': journeyId, 'waymark.node.id': nodeId },
-          ...(startTime === undefined ? {} : { startTime }),
-        },
-        parent,
-      );
-      const call = { span, journey: null };
-      observed.set(request, call);
-      return { ...call, parent };
+    hooks: spans.hooks,
+    within: spans.within,
+    get(request) {
+      let call = observed.get(request);
+      if (!call) {
+        call = { span: spans.span(request), journey: null };
+        observed.set(request, call);
+      }
+      return call;
     },
-    get: (request) => observed.get(request),
   };
   /**
    * The journey label of a call no target was found for: its id if such a journey exists;
@@ -68,14 +63,10 @@ export function watchHookCalls(app: FastifyInstance): HookCalls {
     }
   }
   app.addHook('onResponse', async (request, reply) => {
-    const call = observed.get(request) ?? calls.observe(request, Date.now() - reply.elapsedTime);
     const { journeyId } = request.params as { journeyId: string };
-    const journey = call.journey ?? (await knownJourney(journeyId));
-    // Counted and ended whatever the lookup did: a call refused for the database is seen too.
+    const journey = observed.get(request)?.journey ?? (await knownJourney(journeyId));
+    // Counted whatever the lookup did: a call refused for the database is seen too.
     metrics.webhooks.inc({ journey, status: String(reply.statusCode) });
-    call.span.setAttribute('http.response.status_code', reply.statusCode);
-    if (reply.statusCode >= 500) call.span.setStatus({ code: SpanStatusCode.ERROR });
-    call.span.end();
   });
   return calls;
 }

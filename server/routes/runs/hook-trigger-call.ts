@@ -59,7 +59,7 @@ export async function acceptTriggerCall(
   if (started) metrics.triggered(target.node.type, started);
   const runIds = answers.map((a) => a.body.runId);
   const lone = answers.length === 1 ? answers[0]?.body.runId : null;
-  if (lone) calls.get(request)?.span.setAttribute('waymark.run.id', lone);
+  if (lone) calls.get(request).span.setAttribute('waymark.run.id', lone);
   const status = runIds.some((id) => id !== null) ? 202 : 200;
   if (handled.response) return sendJson(reply, handled.response.status ?? status, handled.response.body ?? { runIds });
   // Several runs: no one run's answer stands for the call; it is answered at once.

@@ -1,4 +1,3 @@
-import { context, trace } from '@opentelemetry/api';
 import { type JsonObject, ValidationError, WaymarkError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUuid } from '../../../engine/db/ids.js';
@@ -51,11 +50,12 @@ export async function hooksRoutes(app: FastifyInstance) {
     {
       bodyLimit: WEBHOOK_BODY_LIMIT,
       schema: hookSchema,
+      ...calls.hooks,
     },
     async (request, reply) => {
       const { journeyId, nodeId } = request.params;
-      const { span, parent } = calls.observe(request);
-      return context.with(trace.setSpan(parent, span), async () => {
+      // The call's span parents the run it starts (API.md "Tracing").
+      return calls.within(request, async () => {
         if (!isUuid(journeyId)) return sendError(reply, 'not_found', `no published journey ${journeyId}`);
         const { registry } = app.runtime;
         return accept(request, reply, await webhookTarget(db, journeyId, nodeId, { registry })).catch(async (error) => {
@@ -69,10 +69,8 @@ export async function hooksRoutes(app: FastifyInstance) {
 
   async function accept(request: HookRequest, reply: FastifyReply, target: WebhookTarget) {
     const call = calls.get(request);
-    if (call) {
-      call.journey = target.journeyId;
-      call.span.setAttribute('waymark.journey.version', target.version.version);
-    }
+    call.journey = target.journeyId;
+    call.span.setAttribute('waymark.journey.version', target.version.version);
     // A refusal must rest on the journey as it is now, not as it was cached.
     const refuse: Refuse = (answer) => {
       if (target.cached) throw new StaleWebhookTargetError();
@@ -148,7 +146,7 @@ export async function hooksRoutes(app: FastifyInstance) {
       // The run's trigger step, completed in this process (API.md "Metrics").
       metrics.triggered(target.node.type, 1);
     }
-    if (runId) calls.get(request)?.span.setAttribute('waymark.run.id', runId);
+    if (runId) calls.get(request).span.setAttribute('waymark.run.id', runId);
     const waited = runId ? await journeyAnswer(responses, request, reply, target, runId) : null;
     return waited ?? reply.code(answer.statusCode).send(answer.body);
   }
