@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { resolveSecretKeys, type SecretKeys } from './config/secret-key.js';
+import { checkKeyInUse } from './credentials/key-in-use.js';
 import { reencryptCredentials } from './credentials/rotate.js';
 import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
@@ -127,6 +128,7 @@ export async function createRuntime(
       if (applied.length) logger.info({ applied }, 'database migrated');
     }
     const [keys, registry] = await Promise.all([resolveSecretKeys(config), loadRegistry(config.nodePackages, logger)]);
+    await checkKeyInUse(handle.db, keys.credentials, logger);
     await reencryptCredentials(handle.db, keys.credentials, logger);
     const identity = options.identity ?? processIdentity(options.role ?? 'all');
     // Every installed version is loaded before the process takes a job or answers /healthz.
