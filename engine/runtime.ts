@@ -176,6 +176,7 @@ export async function createRuntime(
         stepSlots,
         ingestSlots,
         health,
+        waitTypes: () => registry.nodes().flatMap((n) => (n.definition.kind === 'wait' ? [n.definition.type] : [])),
         logger,
       }),
       smtp,

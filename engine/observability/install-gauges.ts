@@ -9,6 +9,24 @@ export interface InstallSnapshot {
   backlog: { channel: string; count: number }[];
 }
 
+/** The channels Waymark sends on itself (the SDK's `Channel`): their backlog always has a series. */
+export const BUILT_IN_CHANNELS = ['email', 'sms'] as const;
+
+/**
+ * `counts` with a 0 for every `known` key it lacks: a labelled gauge has no series for a label
+ * value never set, so an idle installation would show "no data" where it has 0 (Prometheus's
+ * "Writing exporters": initialise the label values you know). Keys seen only in `counts` stay.
+ */
+export function withZeros(
+  counts: readonly { key: string; count: number }[],
+  known: Iterable<string>,
+): Map<string, number> {
+  const all = new Map<string, number>();
+  for (const key of known) all.set(key, 0);
+  for (const { key, count } of counts) all.set(key, count);
+  return all;
+}
+
 /** How old a snapshot may be before a scrape reads the database again (API.md: at most 5 s). */
 export const SNAPSHOT_MAX_AGE_MS = 5_000;
 

@@ -6,7 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../db/database.js';
 import type { DatabaseHealth } from '../health.js';
 import type { ProcessIdentity } from './identity.js';
-import { readInstallSnapshot } from './install-gauges.js';
+import { BUILT_IN_CHANNELS, readInstallSnapshot, withZeros } from './install-gauges.js';
 import { InstallSnapshots } from './install-snapshots.js';
 
 /** How a step execution ended, as `waymark_steps_total` and the step span count it. */
@@ -30,7 +30,7 @@ const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
  * @example
  * const metrics = new Metrics(processIdentity('worker'), {
  *   db, pool, poolMax: 20, stepPool: { pool: steps, max: 4 }, stepSlots: pLimit(4), ingestSlots: pLimit(4),
- *   health, logger,
+ *   health, waitTypes: () => ['core.wait', 'core.wait-for-event'], logger,
  * });
  * metrics.steps.inc({ node_type: 'http.request', status: 'completed' });
  * const text = await metrics.registry.metrics();
@@ -57,6 +57,8 @@ export class Metrics {
       ingestSlots: LimitFunction;
       /** The database watch (`Runtime.health`): whether PostgreSQL can be reached now. */
       health: Pick<DatabaseHealth, 'ok'>;
+      /** The node types of kind `wait` known now (packages come and go): each has a `waymark_waits_parked` series. */
+      waitTypes: () => Iterable<string>;
       logger: Logger;
     },
   ) {
@@ -90,7 +92,7 @@ export class Metrics {
       labelNames: ['channel', 'outcome'],
       registers,
     });
-    this.installGauges(registers, health);
+    this.installGauges(registers, health, source.waitTypes);
     const { pool, poolMax, stepPool } = source;
     poolGauges(registers, 'waymark_db_pool', "this process's PostgreSQL pool", pool, poolMax);
     // Apart from the main pool: too small, its waiting count grows while the main pool idles.
@@ -121,7 +123,7 @@ export class Metrics {
    * jobs pile up). Prometheus's "Writing exporters" asks the same: an `up`-style gauge, and
    * the metrics that could be read.
    */
-  private installGauges(registers: Registry[], health: Pick<DatabaseHealth, 'ok'>) {
+  private installGauges(registers: Registry[], health: Pick<DatabaseHealth, 'ok'>, waitTypes: () => Iterable<string>) {
     const install = () => this.snapshots.current();
     new Gauge({
       name: 'waymark_database_up',
@@ -159,7 +161,9 @@ export class Metrics {
       async collect() {
         const snapshot = await install();
         this.reset();
-        for (const w of snapshot?.waitsParked ?? []) this.set({ node_type: w.nodeType }, w.count);
+        if (!snapshot) return;
+        const parked = snapshot.waitsParked.map((w) => ({ key: w.nodeType, count: w.count }));
+        for (const [node_type, count] of withZeros(parked, waitTypes())) this.set({ node_type }, count);
       },
     });
     new Gauge({
@@ -170,7 +174,9 @@ export class Metrics {
       async collect() {
         const snapshot = await install();
         this.reset();
-        for (const b of snapshot?.backlog ?? []) this.set({ channel: b.channel }, b.count);
+        if (!snapshot) return;
+        const backlog = snapshot.backlog.map((b) => ({ key: b.channel, count: b.count }));
+        for (const [channel, count] of withZeros(backlog, BUILT_IN_CHANNELS)) this.set({ channel }, count);
       },
     });
   }

@@ -51,7 +51,7 @@ function hook(journeyId: string, body: unknown, secret = SECRET) {
   });
 }
 
-const scrape = (app = t.app) => scrapeMetrics(app, METRICS_TOKEN);
+const scrape = (app: TestApp['app'] = t.app) => scrapeMetrics(app, METRICS_TOKEN);
 
 describe('GET /metrics after a journey ran', () => {
   test('counts the webhooks, steps, messages and parked waits the journey made', async () => {
@@ -167,6 +167,40 @@ describe('GET /metrics after a journey ran', () => {
       const { families } = await scrape();
       expect(sampleValue(families, 'waymark_webhooks_total', { journey: 'unknown', status: '404' })).toBe(2);
     });
+  });
+});
+
+describe('GET /metrics on an idle installation', () => {
+  test('the parked waits and the message backlog read 0 for each wait node type and channel, not "no data"', async () => {
+    const idle = await createTestApp({ METRICS_TOKEN });
+    try {
+      const { families } = await scrape(idle.app);
+      const series = (name: string, label: string) =>
+        Object.fromEntries(families.get(name)?.metrics.map((m) => [m.labels?.[label], m.value]) ?? []);
+      expect(series('waymark_waits_parked', 'node_type')).toEqual({ 'core.wait': '0', 'core.wait-for-event': '0' });
+      expect(series('waymark_messages_backlog', 'channel')).toEqual({ email: '0', sms: '0' });
+      for (const name of ['waymark_waits_parked', 'waymark_messages_backlog'])
+        expect(families.get(name)?.metrics[0]?.labels).toMatchObject({
+          role: 'all',
+          process: idle.runtime.identity.process,
+        });
+    } finally {
+      await idle.close();
+    }
+  });
+
+  test('a wait node type of an added package has its own series at 0', async () => {
+    const idle = await createTestApp({ METRICS_TOKEN });
+    try {
+      idle.runtime.registry.add(testPackage);
+      const { families } = await scrape(idle.app);
+      const waitTypes = families.get('waymark_waits_parked')?.metrics.map((m) => m.labels?.node_type);
+      const testWaits = testPackage.nodes.filter((node) => node.kind === 'wait').map((node) => node.type);
+      expect(testWaits.length).toBeGreaterThan(0);
+      for (const type of testWaits) expect(waitTypes).toContain(type);
+    } finally {
+      await idle.close();
+    }
   });
 });
 
