@@ -84,7 +84,10 @@ export function checkForm(id: string, form: FormDefinition): void {
   if (form.doubleOptIn && !form.consentText)
     details.push({ path: '/consentText', message: 'double opt-in needs the consent text' });
   if (form.doubleOptIn && !form.confirmationFrom)
-    details.push({ path: '/confirmationFrom', message: 'double opt-in needs confirmationFrom' });
+    details.push({
+      path: '/confirmationFrom',
+      message: 'double opt-in needs the From address of the confirmation mail',
+    });
   if (form.confirmationFrom && !isMailbox(form.confirmationFrom))
     details.push({ path: '/confirmationFrom', message: notMailbox('/confirmationFrom') });
   if (form.redirect !== null && !['http:', 'https:'].includes(parseUrlText(form.redirect)?.protocol ?? ''))

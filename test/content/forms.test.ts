@@ -57,6 +57,15 @@ describe('forms API', () => {
     expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain(path);
   });
 
+  test('refuses double opt-in without the From of its confirmation mail, saying so in words', async () => {
+    const res = await putForm('no-from', { name: 'No from', fields, doubleOptIn: true, consentText: 'Yes' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toContainEqual({
+      path: '/confirmationFrom',
+      message: 'double opt-in needs the From address of the confirmation mail',
+    });
+  });
+
   test.each(['tags', 'lists'])('refuses a blank name in %s, naming it, and stores no form', async (field) => {
     const res = await putForm(`blank-${field}`, { name: 'Blank', fields, [field]: ['ok', '  '] });
     expect(res.statusCode).toBe(400);
