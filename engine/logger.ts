@@ -2,13 +2,6 @@ import { hostname } from 'node:os';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { ProcessIdentity } from './observability/identity.js';
 
-/** How the process's log reads: `pretty` when stdout is a terminal, `json` lines otherwise (API.md "Logs"). */
-export type LogFormat = 'pretty' | 'json';
-
-export function logFormat(stdout: { isTTY?: boolean } = process.stdout): LogFormat {
-  return stdout.isTTY ? 'pretty' : 'json';
-}
-
 /**
  * Pino logs: pretty on a terminal, JSON lines otherwise (log shippers read those). With an
  * identity every line carries `role` and `process`; a line written for a step is written
@@ -20,7 +13,7 @@ export function createLogger(level: string, identity?: ProcessIdentity, destinat
     ...(identity ? { base: { pid: process.pid, hostname: hostname(), ...identity } } : {}),
   };
   if (destination) return pino(options, destination);
-  if (logFormat() === 'pretty' && level !== 'silent') {
+  if (process.stdout.isTTY && level !== 'silent') {
     return pino({
       ...options,
       transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },

@@ -14,7 +14,6 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgre
 import { listenError } from './listen-error.js';
 import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
 import { isDatabaseUnavailable } from './plugins/errors.js';
-import { adminTokenNotice, announce, setupLinkNotice } from './start-notices.js';
 import { warnAtStart } from './start-warnings.js';
 import { ensureSetupLink } from './teams/accounts/setup.js';
 
@@ -100,11 +99,11 @@ async function main(command: Command): Promise<void> {
       logger.info({ url: `http://${config.metricsHost}:${metricsListener.port}/metrics` }, 'metrics listening');
     }
     const token = await ensureAdminToken(runtime.db, config.apiToken);
-    if (token) announce(logger, adminTokenNotice(token));
+    if (token) printTokenOnce(token);
     if (command === 'start' || command === 'server') {
       // Before /healthz answers: the one-time link that makes the first owner.
       const setup = await ensureSetupLink(runtime.db, config.publicUrl);
-      if (setup) announce(logger, setupLinkNotice(setup));
+      if (setup) process.stdout.write(`\n  Create the first owner of Waymark (valid 24 h, once): ${setup}\n\n`);
     }
     if (command === 'start' || command === 'worker') worker = await startWorker(runtime);
     if (command === 'start' || command === 'server') {
@@ -126,6 +125,13 @@ async function main(command: Command): Promise<void> {
     reportStartFailure(logger, error, config.databaseUrl);
     await shutdown('start-up failure', 1);
   }
+}
+
+function printTokenOnce(token: string) {
+  process.stdout.write(
+    `\n  Your Waymark admin API token (shown once, stored only as a hash):\n\n    ${token}\n\n` +
+      '  Use it as "Authorization: Bearer <token>", or paste it into the editor.\n\n',
+  );
 }
 
 // A database that does not exist, a role that does not, a password refused.
