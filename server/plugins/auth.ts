@@ -102,7 +102,8 @@ const asToken = (t: TokenPrincipal | null): Principal | null => (t ? { type: 'to
  * reached, never by the text of its URL: the check is attached to each route as it is
  * registered, so `/%61pi/…`, `//api/…` or `/api/./…` reach a handler only through it.
  * Then the workspace (404), then the route's permission from the one table (403).
- * Valid tokens are believed for a second; a failed attempt counts against the address.
+ * Valid tokens are believed for a second; an attempt is checked and, failed, counted against
+ * the address in one step (`checkSecret`), so guesses sent at once cannot outrun the limit.
  */
 export const authPlugin = fp(async (app: FastifyInstance) => {
   const { db, config } = app.runtime;
@@ -214,12 +215,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   const authenticate =
     (url: string, urlCredentials: boolean, workspaceField: string | undefined): onRequestHookHandler =>
     async (request: FastifyRequest, reply: FastifyReply) => {
-      await app.checkFailedAuth(request);
-      const found = await identify(request, urlCredentials);
-      if (!found) {
-        await app.countFailedAuth(request);
-        return sendError(reply, 'unauthorized', 'a valid API token or session is required');
-      }
+      const found = await app.checkSecret(request, () => identify(request, urlCredentials));
+      if (!found) return sendError(reply, 'unauthorized', 'a valid API token or session is required');
       const { principal } = found;
       if (found.cookie && principal.type === 'user') checkCsrf(request, principal.csrfToken);
       request.principal = principal;

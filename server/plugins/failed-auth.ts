@@ -1,4 +1,3 @@
-import { RateLimitedError } from '@waymark/sdk';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -8,6 +7,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { documentErrorAnswer } from '../schemas/errors.js';
+import { checkPlaces, overLimit } from './check-places.js';
 
 /** API.md "Auth": more than 20 failed authentications a minute from one address → 429. */
 const FAILED_AUTH_MAX = 20;
@@ -17,8 +17,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Counts a failed authentication (a wrong password) against the address; throws 429 when over. */
     countFailedAuth(request: FastifyRequest): Promise<void>;
-    /** Throws 429 while the address is over the failed-authentication limit. */
-    checkFailedAuth(request: FastifyRequest): Promise<void>;
+    /**
+     * Runs `check` of a guessable secret (an API token, a session, a current password) as one
+     * step with its count: it first takes one of the places the address has left under the
+     * limit — waiting while checks under way hold them all, throwing 429 once failures fill
+     * them — and a null answer counts as a failure before the place is given back. Guesses
+     * sent at once are so held to the limit; right ones past it only wait a moment.
+     */
+    checkSecret<T>(request: FastifyRequest, check: () => Promise<T | null>): Promise<T | null>;
     /**
      * Before a guessable secret is checked (a password, the metrics token): throws 429 while
      * the address's failures and its checks still under way make the limit, else holds one
@@ -41,8 +47,7 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 /** Throws 429 while the address is over `limiter`'s limit, counting nothing. */
 async function refuseOver(limiter: Limiter, request: FastifyRequest): Promise<void> {
   const seen = await limiter(request, { increment: false });
-  if (!seen.isAllowed && seen.remaining === 0)
-    throw new RateLimitedError('too many failed authentications from this address', seen.ttlInSeconds);
+  if (!seen.isAllowed && seen.remaining === 0) throw overLimit(seen.ttlInSeconds);
 }
 
 /**
@@ -60,29 +65,24 @@ export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
   const failures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
   const hookFailures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
   app.decorateRequest('releaseHeldAuth', null);
-  app.decorate('checkFailedAuth', (request: FastifyRequest) => refuseOver(failures, request));
   app.decorate('countFailedAuth', async (request: FastifyRequest) => {
     await failures(request);
   });
-  // Checks of guessable secrets under way, by the limiter's key (the address), in this process.
-  const checking = new Map<string, number>();
+  const places = checkPlaces(failures);
+  app.decorate('checkSecret', async <T>(request: FastifyRequest, check: () => Promise<T | null>) => {
+    const release = await places.take(request, true);
+    try {
+      const found = await check();
+      // Counted before the place is given back, so whoever waits for it sees the failure.
+      if (found === null) await failures(request);
+      return found;
+    } finally {
+      release();
+    }
+  });
   app.decorate('holdFailedAuth', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.releaseHeldAuth) return;
-    const seen = await failures(request, { increment: false });
-    if (seen.isAllowed) return; // an allow-listed address (none is configured)
-    // From here to the place taken nothing awaits: concurrent requests each see the others.
-    const held = checking.get(seen.key) ?? 0;
-    if (seen.remaining <= held)
-      throw new RateLimitedError('too many failed authentications from this address', Math.max(1, seen.ttlInSeconds));
-    checking.set(seen.key, held + 1);
-    let released = false;
-    request.releaseHeldAuth = () => {
-      if (released) return;
-      released = true;
-      const left = (checking.get(seen.key) ?? 1) - 1;
-      if (left > 0) checking.set(seen.key, left);
-      else checking.delete(seen.key);
-    };
+    request.releaseHeldAuth = await places.take(request, false);
     // Whether the answer is sent or the client goes away first (the request's own 'close'
     // comes as soon as its body is read: too early).
     reply.raw.once('close', request.releaseHeldAuth);
