@@ -11,6 +11,7 @@ import { bodiesPlugin } from './plugins/bodies.js';
 import { bodyChecksPlugin } from './plugins/body-checks.js';
 import { answerClientError, hostRequiredPlugin } from './plugins/client-errors.js';
 import { closingPlugin } from './plugins/closing.js';
+import { answerClimbOutOfDocsAsNotFound } from './plugins/docs-files.js';
 import { errorsPlugin, sendError } from './plugins/errors.js';
 import { failedAuthPlugin } from './plugins/failed-auth.js';
 import { hardenAnswer, headersPlugin } from './plugins/headers.js';
@@ -119,6 +120,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
     transformObject: (doc) => addRolesToDocument((doc as { openapiObject: Record<string, unknown> }).openapiObject),
   });
+  app.addHook('onRoute', answerClimbOutOfDocsAsNotFound);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(limitsPlugin);
