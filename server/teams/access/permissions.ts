@@ -58,7 +58,7 @@ const r = (path: string) => new RegExp(`^${path.replaceAll(':id', ID)}$`);
 
 /**
  * THE table: every route's permission, first match wins. The auth plugin enforces it and the
- * OpenAPI document shows it (`x-waymark-permission`); test/teams/permissions.test.ts walks
+ * OpenAPI document shows it (`x-waymark-permission`); test/teams/permissions/permissions.test.ts walks
  * every route with every role against it.
  */
 const RULES: Rule[] = [
