@@ -1,10 +1,10 @@
 import { defineNode, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { integrityOf } from '../../engine/packages/tarball-digest.js';
-import { NodeRegistry } from '../../engine/registry/registry.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { integrityOf } from '../../../engine/packages/tarball-digest.js';
+import { NodeRegistry } from '../../../engine/registry/registry.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // Versions equal by semver are one version: v1.5.0 and 1.5.0+build are 1.5.0 to every range
 // and every comparison, so they are never stored beside it as other versions.

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { fire, installTarball, publishedJourney } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { fire, installTarball, publishedJourney } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // An installed package's run executes in a worker thread with a time limit: whatever it does,
 // it fails its own step only, and the worker goes on with every other step.

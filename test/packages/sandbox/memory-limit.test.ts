@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { fire, installTarball, publishedJourney } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { fire, installTarball, publishedJourney } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // Each thread a package's code runs in has a heap of 256 MB (server/README.md, "package
 // processes"): code that allocates without end fails its own attempt, as a crash, and neither

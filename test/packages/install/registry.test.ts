@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { createJourney, fire, publishJourney } from './journeys.js';
-import { pack, RegistryStandIn, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { createJourney, fire, publishJourney } from '../journeys.js';
+import { pack, RegistryStandIn, writePackage } from '../support.js';
 
 // A private registry: a real HTTP server on 127.0.0.1 speaking the npm registry protocol,
 // which refuses requests without its token.

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually, runEnds } from '../engine/support.js';
-import { kill, startWaymark, type WaymarkProcess } from '../operations/support/processes.js';
-import { createTestApp, createTestRuntime, TEST_TOKEN, type TestApp, type TestRuntime } from '../support/runtime.js';
-import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
-import { pack, packageProcesses, writePackage } from './support.js';
+import { eventually, runEnds } from '../../engine/support.js';
+import { kill, startWaymark, type WaymarkProcess } from '../../operations/support/processes.js';
+import { createTestApp, createTestRuntime, TEST_TOKEN, type TestApp, type TestRuntime } from '../../support/runtime.js';
+import { createJourney, fire, installTarball, publishJourney } from '../journeys.js';
+import { pack, packageProcesses, writePackage } from '../support.js';
 
 // Installed packages live in PostgreSQL: a process running at the install picks it up
 // through LISTEN/NOTIFY, and one started later loads it before it takes a job.

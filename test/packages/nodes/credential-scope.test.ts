@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually } from '../engine/support.js';
-import { kill, startWaymark, type WaymarkProcess } from '../operations/support/processes.js';
-import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { eventually } from '../../engine/support.js';
+import { kill, startWaymark, type WaymarkProcess } from '../../operations/support/processes.js';
+import { createTestApp, TEST_TOKEN, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // An installed package's node reads through ctx.credentials only its own package's credential
 // types (SDK.md "nodes never see other credentials"; packages.md "Isolation and reach").

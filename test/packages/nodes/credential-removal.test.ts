@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { eventually } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // packages.md: "DELETE /api/packages/:name/:version → 204: the version is gone from the
 // database and the answering process at once, from every other process within 5 s". A

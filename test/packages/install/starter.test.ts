@@ -3,15 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
-import { installStarter } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { createJourney, fire, installTarball, publishJourney } from '../journeys.js';
+import { installStarter } from '../support.js';
 
 // The third party's whole path: `npm run new-node-package`, `npm pack` (which builds), install
 // through the API, use in a journey; then a changed node shipped as a new version.
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'waymark-starter-pack-'));
 const pkgDir = path.join(work, 'acme-nodes');
 let t: TestApp;

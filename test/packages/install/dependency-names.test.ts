@@ -3,10 +3,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, RegistryStandIn, writePackage } from '../support.js';
 import { rawTarball } from './raw-tar.js';
-import { pack, RegistryStandIn, writePackage } from './support.js';
 
 // A dependency is laid out under node_modules/<its name>: a name that is a path would put the
 // registry's tarball anywhere the server may write, at the install and at every start.

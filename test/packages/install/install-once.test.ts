@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { importPackage } from '../../engine/packages/definitions.js';
-import { eventually } from '../engine/support.js';
-import { createTestApp, createTestRuntime, type TestApp, type TestRuntime } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { importPackage } from '../../../engine/packages/definitions.js';
+import { eventually } from '../../engine/support.js';
+import { createTestApp, createTestRuntime, type TestApp, type TestRuntime } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // The process that installs a version loads it itself; neither the notice its install sends
 // every process nor a resync running meanwhile may load it again or forget it.

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { integrityOf } from '../../engine/packages/tarball-digest.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, RegistryStandIn, writePackage } from './support.js';
+import { integrityOf } from '../../../engine/packages/tarball-digest.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, RegistryStandIn, writePackage } from '../support.js';
 
 // A registry announces each tarball's digest (dist.integrity, dist.shasum); bytes that do not
 // match it are not the package the registry published, and are never installed.

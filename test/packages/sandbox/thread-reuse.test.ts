@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { fire, installTarball, publishedJourney } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { fire, installTarball, publishedJourney } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // A package version's threads each serve one attempt at a time and wait for the next once it
 // answered, so that a step does not pay for a new thread and a fresh import.

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
-import { MAX_THREADS, ThreadPool } from '../../engine/packages/isolation/thread-pool.js';
+import { MAX_THREADS, ThreadPool } from '../../../engine/packages/isolation/thread-pool.js';
 
 // Real threads that do nothing but live: what the pool lends, keeps and ends.
 const idleThread = () => new Worker('setInterval(() => {}, 1000);', { eval: true });

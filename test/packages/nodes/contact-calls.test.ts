@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { insertContact } from '../channels/scope.js';
-import { e, n, runEnds, startAtTrigger, testPackage } from '../engine/support.js';
-import { api, publishJourney } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { insertContact } from '../../channels/scope.js';
+import { e, n, runEnds, startAtTrigger, testPackage } from '../../engine/support.js';
+import { api, publishJourney } from '../../failures/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // A blank tag is refused wherever one is written from outside (tagSchema: the API, node params,
 // forms), and a package's node calling ctx.contacts with one is outside too: no schema saw the

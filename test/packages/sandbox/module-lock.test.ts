@@ -2,16 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { fire, installTarball, publishedJourney } from './journeys.js';
-import { type PackageSpec, pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { fire, installTarball, publishedJourney } from '../journeys.js';
+import { type PackageSpec, pack, writePackage } from '../support.js';
 
 // What an installed package's code may load in its threads (contract packages.md "Isolation and
 // reach"): its own files and dependencies, @waymark/sdk and Node's built-ins, nothing of
 // Waymark's own files or node_modules and no other package's folder.
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 const ENGINE_FILE = path.join(ROOT, 'engine/db/connect.ts');
 const RULE = `a package may import only its own files and dependencies, @waymark/sdk and Node's built-ins (packages.md "Isolation and reach")`;
 // What no package's code may start or reach, whatever its files: processes, threads, the

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { fire, installTarball, publishedJourney } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { fire, installTarball, publishedJourney } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // What an installed package's node may return (engine/sdk/README "What run returns"): a result
 // of the wrong shape fails its step at once with node.invalid-result, the run goes on to its end.

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { draft, e, hook, n, postTest } from '../test-runs/support.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { draft, e, hook, n, postTest } from '../../test-runs/support.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // A draft is judged once, the same way, whether it is validated, test-run or published:
 // a test run of the draft runs what a publish would pin (contract packages.md).

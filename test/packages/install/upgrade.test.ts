@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { eventually, runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { createJourney, fire, installTarball, publishJourney, SECRET } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { eventually, runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { createJourney, fire, installTarball, publishJourney, SECRET } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // Upgrading a package never changes a run halfway through: runs keep the package version
 // their journey version was published with; only a new publish takes the new version.

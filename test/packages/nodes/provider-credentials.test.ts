@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { RetryableError } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { eventsOf, insertContact, mailThrough } from '../channels/scope.js';
-import { e, n, runEnds } from '../engine/support.js';
-import { type StandIn, startStandIn } from '../sending/stand-in.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { eventsOf, insertContact, mailThrough } from '../../channels/scope.js';
+import { e, n, runEnds } from '../../engine/support.js';
+import { type StandIn, startStandIn } from '../../sending/stand-in.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // contracts/sending.md, SDK part: a package declares a credential type's `sender` and `events`
 // as the built-ins do, and an installed one is used from email.send and

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { integrityOf } from '../../engine/packages/tarball-digest.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, RegistryStandIn, writePackage } from './support.js';
+import { integrityOf } from '../../../engine/packages/tarball-digest.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, RegistryStandIn, writePackage } from '../support.js';
 
 // The @waymark/ scope is Waymark's: a package under it would stand in for a built-in (its
 // name and version, its prefix) in the catalogue, and could never be removed.

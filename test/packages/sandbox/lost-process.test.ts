@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { fire, installTarball, publishedJourney } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { fire, installTarball, publishedJourney } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // A package version's process that Waymark can no longer talk to (server/README.md, "package
 // processes"): its channel closed under it, or the process killed. Every call it had in flight

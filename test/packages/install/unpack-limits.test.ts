@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, RegistryStandIn, writePackage } from './support.js';
+import { eventually } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, RegistryStandIn, writePackage } from '../support.js';
 
 // A tarball of a few hundred KiB may hold gigabytes of zeros: what a version unpacks to, its
 // dependencies included, is bounded, and a version refused or removed leaves no files behind.

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually } from '../engine/support.js';
-import { kill, startWaymark, stop, type WaymarkProcess } from '../operations/support/processes.js';
-import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
-import { installTarball } from './journeys.js';
-import { pack, writePackage } from './support.js';
+import { eventually } from '../../engine/support.js';
+import { kill, startWaymark, stop, type WaymarkProcess } from '../../operations/support/processes.js';
+import { createTestApp, TEST_TOKEN, type TestApp } from '../../support/runtime.js';
+import { installTarball } from '../journeys.js';
+import { pack, writePackage } from '../support.js';
 
 // `loadErrors` lists the failures that running processes report (contract packages.md): a
 // report lasts while its process runs, and goes when it stops or dies.

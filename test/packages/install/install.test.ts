@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { eventually, runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { createJourney, fire, installTarball, publishJourney } from './journeys.js';
-import { pack, packageProcesses, writePackage } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { eventually, runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { createJourney, fire, installTarball, publishJourney } from '../journeys.js';
+import { pack, packageProcesses, writePackage } from '../support.js';
 
 let t: TestApp;
 let worker: WorkerHandle;
