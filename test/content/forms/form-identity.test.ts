@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type SmtpSink, startSmtpSink } from '../../channels/smtp-sink.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // A public form is anonymous: whoever posts it proves nothing of the phone or customer number
 // typed, so a submission must never change who an existing contact is.

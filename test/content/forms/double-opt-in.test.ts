@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
-import { e, eventually, n } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { type SmtpSink, startSmtpSink } from '../../channels/smtp-sink.js';
+import { e, eventually, n } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 let sink: SmtpSink;

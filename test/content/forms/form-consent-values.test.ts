@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // contracts/content.md: `_consent` is ticked by `true`, "on", "yes" or "1". A JSON body sending
 // the 1 as a number was refused as if unticked.

@@ -6,13 +6,13 @@ import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { connectDatabase } from '../../engine/db/connect.js';
-import type { Database } from '../../engine/db/database.js';
-import { withDatabase } from '../global-setup.js';
+import { connectDatabase } from '../../../engine/db/connect.js';
+import type { Database } from '../../../engine/db/database.js';
+import { withDatabase } from '../../global-setup.js';
 
 // Migration 0078 keys templates by (workspace_id, id): the templates and versions stored
 // before it keep their content, and their versions take their template's workspace.
-const dir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const dir = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 const name = `waymark_test_${randomBytes(6).toString('hex')}`;
 const adminUrl = inject('adminDatabaseUrl');
 let handle: ReturnType<typeof connectDatabase>;

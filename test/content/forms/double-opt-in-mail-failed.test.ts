@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type RawSmtpServer, startRawSmtpServer } from '../sending/smtp-server.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../../sending/smtp-server.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 let smtp: RawSmtpServer;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/entry/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, publish, runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, eventually, n, publish, runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 let worker: WorkerHandle;

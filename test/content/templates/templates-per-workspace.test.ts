@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { e, eventually, n } from '../engine/support.js';
-import { SECRET, template, useTwoWorkspaces } from '../teams/two-workspaces.js';
+import { e, eventually, n } from '../../engine/support.js';
+import { SECRET, template, useTwoWorkspaces } from '../../teams/two-workspaces.js';
 
 // contracts/teams.md "Workspaces": an id of another workspace is as an unknown id, and an
 // unknown template id on PUT makes the template. So workspace B may have a `welcome` of its own

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { scopedToken } from '../teams/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { scopedToken } from '../../teams/support.js';
 
 let t: TestApp;
 let contactId: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { defaultWorkspace, makeUser, signIn } from '../teams/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { defaultWorkspace, makeUser, signIn } from '../../teams/support.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // Two fields whose mapTo paths overlap would fill one attribute and a part of it: one value
 // would be lost, silently, depending on their order.

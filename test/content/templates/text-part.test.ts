@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // The plain-text part made from a template's HTML when it has none: words of different cells
 // or blocks stay apart.

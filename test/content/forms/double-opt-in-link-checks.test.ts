@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type SmtpSink, startSmtpSink } from '../../channels/smtp-sink.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // The runtime's clock: the system's, unless a test sets `clock.fixed`.
 const clock: { fixed: Date | null } = { fixed: null };

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { smtpDeliver } from '../../nodes/email/src/smtp-deliver.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
-import { startRawSmtpServer } from '../sending/smtp-server.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { smtpDeliver } from '../../../nodes/email/src/smtp-deliver.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { type SmtpSink, startSmtpSink } from '../../channels/smtp-sink.js';
+import { startRawSmtpServer } from '../../sending/smtp-server.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // A sender field (a test send's `from`, a form's `confirmationFrom`, email.send's `from` and
 // `replyTo`) is one mailbox: several addresses or a line break would send as someone else.

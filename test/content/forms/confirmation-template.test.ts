@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SmtpSink, startSmtpSink } from '../channels/smtp-sink.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type SmtpSink, startSmtpSink } from '../../channels/smtp-sink.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 let sink: SmtpSink;

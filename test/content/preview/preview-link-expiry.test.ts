@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PREVIEW_LINK_LIFETIME_SECONDS } from '../../engine/content/preview-links.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { PREVIEW_LINK_LIFETIME_SECONDS } from '../../../engine/content/preview-links.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // A preview's click links carry an expiry inside their signature: past it, or altered, the
 // click route refuses them (404 as for any unknown link) rather than redirect to whatever URL

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {
