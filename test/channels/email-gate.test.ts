@@ -86,7 +86,7 @@ describe('sending email through SMTP', () => {
       });
       await expect(send).rejects.toMatchObject({ retryable: true });
       const row = await broken.runtime.db.selectFrom('messages').select(['status', 'error']).executeTakeFirst();
-      // Failed only once its step gives up (test/sending/retried-failure.test.ts).
+      // Failed only once its step gives up (test/sending/senders/retried-failure.test.ts).
       expect(row).toMatchObject({ status: 'queued', error: expect.stringContaining('ECONNREFUSED') });
     } finally {
       await broken.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // API.md "Sending credentials": `endpoint` replaces the provider's public host; "a loopback or
 // private one is refused unless WAYMARK_HTTP_ALLOW_PRIVATE=true. Bad data → 400

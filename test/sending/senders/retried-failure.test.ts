@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { GraphNode } from '../../engine/graph/types.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { insertContact } from '../channels/scope.js';
-import { e, eventually, n, publish, runEnds, startAtTrigger } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type StandIn, startStandIn } from './stand-in.js';
+import type { GraphNode } from '../../../engine/graph/types.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { insertContact } from '../../channels/scope.js';
+import { e, eventually, n, publish, runEnds, startAtTrigger } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type StandIn, startStandIn } from '../stand-in.js';
 
 // NODES.md: provider.unavailable (a 5xx, a timeout) is retried. While its step waits for the
 // next attempt the message is not failed: it stays queued (API.md: `failed` is final), with

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { e, eventually, n } from '../engine/support.js';
-import { api } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { e, eventually, n } from '../../engine/support.js';
+import { api } from '../../failures/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../smtp-server.js';
 
 // A journey's sendRate holds its messages like a credential's maxPerSecond (API.md "Send
 // rates"): queued in order, never more than `count` handed over in any `perSeconds`; both apply.

@@ -1,5 +1,5 @@
-import { eventually } from '../engine/support.js';
-import type { StandIn } from './stand-in.js';
+import { eventually } from '../../engine/support.js';
+import type { StandIn } from '../stand-in.js';
 
 /** The Postmark requests for `prefix`'s addresses as they arrived at the stand-in, once all `count` have. */
 export async function arrivals(

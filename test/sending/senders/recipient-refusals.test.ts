@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { eventsOf, insertContact, stepScope } from '../channels/scope.js';
-import { e, eventually, n } from '../engine/support.js';
-import { api } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type StandIn, startStandIn } from './stand-in.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { eventsOf, insertContact, stepScope } from '../../channels/scope.js';
+import { e, eventually, n } from '../../engine/support.js';
+import { api } from '../../failures/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type StandIn, startStandIn } from '../stand-in.js';
 
 // A provider that refuses a message because of its recipient — Twilio's 21610 for a number that
 // replied STOP, Postmark's ErrorCode 406 for an inactive recipient — is a suppression, not a

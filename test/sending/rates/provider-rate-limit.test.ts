@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/entry/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { insertContact, mailThrough } from '../channels/scope.js';
-import { e, n, publish, runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type StandIn, startStandIn } from './stand-in.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { insertContact, mailThrough } from '../../channels/scope.js';
+import { e, n, publish, runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type StandIn, startStandIn } from '../stand-in.js';
 
 // A provider's 429 is no failure (API.md "Sending credentials"): the message is held, retried
 // after Retry-After, and the attempt is not spent — a step allowed one attempt still sends.

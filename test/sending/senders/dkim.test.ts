@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { smtpDeliver } from '../../nodes/email/src/smtp-deliver.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { smtpDeliver } from '../../../nodes/email/src/smtp-deliver.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../smtp-server.js';
 
 let t: TestApp;
 let smtp: RawSmtpServer;

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { e, n } from '../engine/support.js';
-import { type EditorSession, hasChromium, openEditor } from '../support/browser.js';
-import { TEST_TOKEN } from '../support/runtime.js';
+import { e, n } from '../../engine/support.js';
+import { type EditorSession, hasChromium, openEditor } from '../../support/browser.js';
+import { TEST_TOKEN } from '../../support/runtime.js';
 
 // A node's Sender picker offers the credentials that send its channel, whatever their type:
 // email.send every email provider and SMTP server, sms.send the SMS ones, neither a DKIM key.

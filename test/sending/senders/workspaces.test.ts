@@ -1,13 +1,13 @@
 import type { PreparedMessage, SendRequest } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { rateBacklog } from '../../engine/sending/send-rate.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { eventsOf, insertContact, mailThrough, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { defaultWorkspace, makeUser, signIn } from '../teams/support.js';
-import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { rateBacklog } from '../../../engine/sending/send-rate.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { eventsOf, insertContact, mailThrough, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { defaultWorkspace, makeUser, signIn } from '../../teams/support.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../smtp-server.js';
 
 /**
  * Sending in two workspaces, A (the default, the environment token) and B (its own admin

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type StandIn, type StandInAnswer, startStandIn } from './stand-in.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type StandIn, type StandInAnswer, startStandIn } from '../stand-in.js';
 
 let t: TestApp;
 let api: StandIn;

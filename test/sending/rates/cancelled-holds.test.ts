@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/entry/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { insertContact } from '../channels/scope.js';
-import { e, eventually, n, publish, runEnds } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type StandIn, type StandInAnswer, startStandIn } from './stand-in.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { insertContact } from '../../channels/scope.js';
+import { e, eventually, n, publish, runEnds } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type StandIn, type StandInAnswer, startStandIn } from '../stand-in.js';
 
 // A held message waits for its turn (sending.md "Send rates and the backlog"); once its run
 // ends it never goes: it leaves its credential's backlog instead of waiting there for ever.

@@ -1,11 +1,11 @@
 import { defineCredential, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { createStepBatch } from '../../engine/runs/step/step-batch.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { insertContact, mailThrough, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { createStepBatch } from '../../../engine/runs/step/step-batch.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { insertContact, mailThrough, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../smtp-server.js';
 
 let t: TestApp;
 let smtp: RawSmtpServer;

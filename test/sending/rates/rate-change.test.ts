@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n } from '../engine/support.js';
-import { api } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, eventually, n } from '../../engine/support.js';
+import { api } from '../../failures/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type StandIn, startStandIn } from '../stand-in.js';
 import { arrivals, busiestWindow } from './arrivals.js';
-import { type StandIn, startStandIn } from './stand-in.js';
 
 // sending.md "Send rates and the backlog": a credential's maxPerSecond changed while messages
 // are held for it. Held messages keep a stored place (rate_slot_at) and their steps wake at it;

@@ -1,10 +1,10 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type ReceivedRequest, type StandIn, type StandInAnswer, startStandIn } from '../stand-in.js';
 import { sigv4Problem } from './sigv4.js';
-import { type ReceivedRequest, type StandIn, type StandInAnswer, startStandIn } from './stand-in.js';
 
 // SES v2 SendEmail (docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html) against
 // a stand-in that checks each request's Signature Version 4 as AWS does.

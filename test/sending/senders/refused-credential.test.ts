@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SendRequest } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../smtp-server.js';
 
 // A send naming a credential its step may not use (none by that id, another workspace's, one
 // deleted meanwhile) fails with `credential.missing` and leaves no message queued for ever.

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SendRequest } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // NODES.md: a provider that does not answer — a timeout, a connection error — fails the step
 // `provider.unavailable`, retried, whichever provider it is.

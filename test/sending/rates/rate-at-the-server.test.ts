@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { e, n } from '../engine/support.js';
-import { api } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { e, n } from '../../engine/support.js';
+import { api } from '../../failures/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { type StandIn, startStandIn } from '../stand-in.js';
 import { arrivals, busiestWindow } from './arrivals.js';
-import { type StandIn, startStandIn } from './stand-in.js';
 
 // sending.md "Send rates and the backlog", as a provider sees it: a credential's maxPerSecond
 // (and a journey's sendRate) bounds the requests that ARRIVE at its server in any sliding

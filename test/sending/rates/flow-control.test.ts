@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/entry/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { insertContact } from '../channels/scope.js';
-import { e, eventually, n } from '../engine/support.js';
-import { api } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { insertContact } from '../../channels/scope.js';
+import { e, eventually, n } from '../../engine/support.js';
+import { api } from '../../failures/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // Journey flow control (API.md "Journey flow control"): maxEntries caps the runs that ever
 // enter, entryRate queues entries beyond it and lets them in later, in arrival order.

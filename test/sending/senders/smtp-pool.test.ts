@@ -1,8 +1,8 @@
 import type { PreparedMessage } from '@waymark/sdk';
 import { afterEach, describe, expect, test } from 'vitest';
-import { smtpDeliver } from '../../nodes/email/src/smtp-deliver.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { type RawSmtpServer, startRawSmtpServer } from './smtp-server.js';
+import { smtpDeliver } from '../../../nodes/email/src/smtp-deliver.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../smtp-server.js';
 
 const servers: RawSmtpServer[] = [];
 async function server(options: Parameters<typeof startRawSmtpServer>[0] = {}) {
