@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../engine/config/config.js';
-import { eventually } from '../engine/support.js';
-import { createTestApp, gauge, type TestApp } from '../support/runtime.js';
+import { loadConfig } from '../../../engine/config/config.js';
+import { eventually } from '../../engine/support.js';
+import { createTestApp, gauge, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { SNAPSHOT_MAX_AGE_MS } from '../../engine/observability/install-gauges.js';
-import { INSTALL_READ_WAIT_MS } from '../../engine/observability/install-snapshots.js';
-import { startMetricsListener } from '../../server/metrics-listener.js';
-import { createTestDatabase } from '../support/database.js';
-import { startDatabaseRelay } from '../support/database-relay.js';
-import { type Family, parsePrometheus, sampleValue, scrapeMetrics } from '../support/prometheus.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { SNAPSHOT_MAX_AGE_MS } from '../../../engine/observability/install-gauges.js';
+import { INSTALL_READ_WAIT_MS } from '../../../engine/observability/install-snapshots.js';
+import { startMetricsListener } from '../../../server/metrics-listener.js';
+import { createTestDatabase } from '../../support/database.js';
+import { startDatabaseRelay } from '../../support/database-relay.js';
+import { type Family, parsePrometheus, sampleValue, scrapeMetrics } from '../../support/prometheus.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const scrape = (app: TestApp['app']) => scrapeMetrics(app, METRICS_TOKEN);

@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pollTriggers } from '../../engine/runs/triggers/poll.js';
-import { EVERY_MINUTE, installTriggers, runsOf, triggerJourney } from '../packages/triggers/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type DatabaseRelay, startDatabaseRelay } from '../support/database-relay.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { pollTriggers } from '../../../engine/runs/triggers/poll.js';
+import { EVERY_MINUTE, installTriggers, runsOf, triggerJourney } from '../../packages/triggers/support.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type DatabaseRelay, startDatabaseRelay } from '../../support/database-relay.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // A polling trigger whose turn ends while PostgreSQL is away (SDK README "Triggers"): the
 // runtime's every connection passes a relay the test breaks; the test reads through a

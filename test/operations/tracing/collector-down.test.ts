@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { publish, runEnds } from '../engine/support.js';
-import { freePort } from './support/processes.js';
-import { callHook, hookAndTwoSteps, startTracedApp, type TracedApp } from './support/traced-app.js';
+import { publish, runEnds } from '../../engine/support.js';
+import { freePort } from '../support/processes.js';
+import { callHook, hookAndTwoSteps, startTracedApp, type TracedApp } from '../support/traced-app.js';
 
 let traced: TracedApp;
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, test } from 'vitest';
-import { StepLogger } from '../../engine/observability/step-logger.js';
+import { StepLogger } from '../../../engine/observability/step-logger.js';
 
 /** A step's ctx.log over a pino logger at `level`, the lines it wrote, and how often it read the step's fields. */
 function stepLog(level: string) {

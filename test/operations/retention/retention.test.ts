@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { enforceAllRetention } from '../../engine/retention/enforce.js';
-import { dropPartitionsBefore } from '../../engine/retention/partitions.js';
-import { saveRetention } from '../../engine/retention/settings.js';
-import { e, n, publish } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { enforceAllRetention } from '../../../engine/retention/enforce.js';
+import { dropPartitionsBefore } from '../../../engine/retention/partitions.js';
+import { saveRetention } from '../../../engine/retention/settings.js';
+import { e, n, publish } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {

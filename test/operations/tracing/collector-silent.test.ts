@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SHUTDOWN_FLUSH_MS } from '../../engine/observability/tracing.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startWaymark, stop } from './support/processes.js';
+import { SHUTDOWN_FLUSH_MS } from '../../../engine/observability/tracing.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startWaymark, stop } from '../support/processes.js';
 
 let database: TestDatabase;
 let silent: net.Server;

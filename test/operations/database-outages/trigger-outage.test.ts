@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n } from '../engine/support.js';
-import { publishJourney } from '../failures/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type DatabaseRelay, startDatabaseRelay } from '../support/database-relay.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, eventually, n } from '../../engine/support.js';
+import { publishJourney } from '../../failures/support.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type DatabaseRelay, startDatabaseRelay } from '../../support/database-relay.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // A worker whose every connection to PostgreSQL passes a relay the test breaks; the test reads
 // and locks through a connection of its own, which the outage leaves alone.

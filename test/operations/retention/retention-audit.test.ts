@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { enforceAllRetention } from '../../engine/retention/enforce.js';
-import { saveRetention } from '../../engine/retention/settings.js';
-import { e, n, publish } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { daysAgo, insertOldRun } from './support/old-runs.js';
+import { enforceAllRetention } from '../../../engine/retention/enforce.js';
+import { saveRetention } from '../../../engine/retention/settings.js';
+import { e, n, publish } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { daysAgo, insertOldRun } from '../support/old-runs.js';
 
 // The workers' hourly pass deleted a workspace's old data with no word in its audit log, where
 // a person's POST …/retention/enforce is recorded: an admin could not tell what went, or when.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { processIdentity } from '../../engine/observability/identity.js';
-import { eventually, publish, runEnds } from '../engine/support.js';
-import { startCollector } from './support/otlp-collector.js';
-import { callHook, hookAndTwoSteps, startTracedApp, type TracedApp } from './support/traced-app.js';
+import { processIdentity } from '../../../engine/observability/identity.js';
+import { eventually, publish, runEnds } from '../../engine/support.js';
+import { startCollector } from '../support/otlp-collector.js';
+import { callHook, hookAndTwoSteps, startTracedApp, type TracedApp } from '../support/traced-app.js';
 
 // API.md "Tracing": with only OTEL_EXPORTER_OTLP_ENDPOINT set, spans go out by OTLP/HTTP in
 // protobuf (the default protocol) to <endpoint>/v1/traces, with the standard OTEL_* settings

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { startRun } from '../../engine/runs/entry/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, publish, runEnds, testPackage } from '../engine/support.js';
-import { sampleValue, scrapeMetrics } from '../support/prometheus.js';
-import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, eventually, n, publish, runEnds, testPackage } from '../../engine/support.js';
+import { sampleValue, scrapeMetrics } from '../../support/prometheus.js';
+import { createTestApp, TEST_TOKEN, type TestApp } from '../../support/runtime.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const SECRET = 'a-webhook-secret-of-some-length';

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SNAPSHOT_MAX_AGE_MS } from '../../engine/observability/install-gauges.js';
-import { sampleValue, scrapeMetrics } from '../support/prometheus.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { SNAPSHOT_MAX_AGE_MS } from '../../../engine/observability/install-gauges.js';
+import { sampleValue, scrapeMetrics } from '../../support/prometheus.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 // The test runtime's pool size (test/support/runtime.ts).

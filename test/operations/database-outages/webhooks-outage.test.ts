@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { processIdentity } from '../../engine/observability/identity.js';
-import { startTracing, type Tracing } from '../../engine/observability/tracing.js';
-import { eventually, publish } from '../engine/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type DatabaseRelay, startDatabaseRelay } from '../support/database-relay.js';
-import { sampleValue, scrapeMetrics } from '../support/prometheus.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { startCollector } from './support/otlp-collector.js';
-import { callHook, hookAndTwoSteps } from './support/traced-app.js';
+import { processIdentity } from '../../../engine/observability/identity.js';
+import { startTracing, type Tracing } from '../../../engine/observability/tracing.js';
+import { eventually, publish } from '../../engine/support.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type DatabaseRelay, startDatabaseRelay } from '../../support/database-relay.js';
+import { sampleValue, scrapeMetrics } from '../../support/prometheus.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { startCollector } from '../support/otlp-collector.js';
+import { callHook, hookAndTwoSteps } from '../support/traced-app.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const saved = { ...process.env };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually, publish } from '../engine/support.js';
-import { type CollectedSpan, startCollector } from './support/otlp-collector.js';
-import { HOOK_SECRET, hookAndTwoSteps, startTracedApp, type TracedApp } from './support/traced-app.js';
+import { eventually, publish } from '../../engine/support.js';
+import { type CollectedSpan, startCollector } from '../support/otlp-collector.js';
+import { HOOK_SECRET, hookAndTwoSteps, startTracedApp, type TracedApp } from '../support/traced-app.js';
 
 const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';

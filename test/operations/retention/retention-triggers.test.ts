@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { e, n, publish } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { insertOldRun } from './support/old-runs.js';
+import { e, n, publish } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { insertOldRun } from '../support/old-runs.js';
 
 // The steps setting deleted an ended run's steps but kept its trigger payload (a webhook's body:
 // an address, a name, a note) for ever, though the trigger step's output is that payload and

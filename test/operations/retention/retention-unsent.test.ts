@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { MessagesTable } from '../../engine/db/tables/messages.js';
-import { dropPartitionsBefore } from '../../engine/retention/partitions.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import type { MessagesTable } from '../../../engine/db/tables/messages.js';
+import { dropPartitionsBefore } from '../../../engine/retention/partitions.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { startMetricsListener } from '../../server/metrics-listener.js';
-import { e, n, publish, runEnds, testPackage } from '../engine/support.js';
-import { parsePrometheus } from '../support/prometheus.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { startMetricsListener } from '../../../server/metrics-listener.js';
+import { e, n, publish, runEnds, testPackage } from '../../engine/support.js';
+import { parsePrometheus } from '../../support/prometheus.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 const SECRET = 'a-webhook-secret-of-some-length';
 let t: TestApp;
