@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/entry/start.js';
-import { runBulkRetry } from '../../engine/runs/failures/bulk-retry.js';
-import { e, eventually, n, publish, runEnds } from '../engine/support.js';
-import { openLiveFeed } from '../support/live-client.js';
-import { TEST_TOKEN, type TestApp } from '../support/runtime.js';
-import { api, withWorkingApp } from './support.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
+import { runBulkRetry } from '../../../engine/runs/failures/bulk-retry.js';
+import { e, eventually, n, publish, runEnds } from '../../engine/support.js';
+import { openLiveFeed } from '../../support/live-client.js';
+import { TEST_TOKEN, type TestApp } from '../../support/runtime.js';
+import { api, withWorkingApp } from '../support.js';
 
 // A retried run goes on where it stood (contracts/failures.md "Retrying runs"): it takes its
 // contact's re-entry lock again, its parked tokens keep their due time, and the live feed

@@ -1,6 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
-import type { TestApp } from '../support/runtime.js';
-import { api, failedRunOf, withWorkingApp } from './support.js';
+import type { TestApp } from '../../support/runtime.js';
+import { api, failedRunOf, withWorkingApp } from '../support.js';
 
 // contracts/failures.md "Retrying runs": `GET /api/journeys/:id/retry` → { jobs }, newest first, at most 100.
 

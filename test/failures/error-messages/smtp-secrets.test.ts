@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { testPackage } from '../engine/support.js';
-import { type RawSmtpServer, startRawSmtpServer } from '../sending/smtp-server.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { testPackage } from '../../engine/support.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../../sending/smtp-server.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { credential, mail, sendRun } from './send-runs.js';
 
 // SDK.md "Credentials", engine/sdk/README.md: a failed send hides what its sender logged in

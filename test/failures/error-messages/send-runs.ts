@@ -1,8 +1,8 @@
-import type { GraphNode } from '../../engine/graph/types.js';
-import { insertContact } from '../channels/scope.js';
-import { e, eventually, n, runEnds, startAtTrigger } from '../engine/support.js';
-import type { TestApp } from '../support/runtime.js';
-import { api, publishJourney } from './support.js';
+import type { GraphNode } from '../../../engine/graph/types.js';
+import { insertContact } from '../../channels/scope.js';
+import { e, eventually, n, runEnds, startAtTrigger } from '../../engine/support.js';
+import type { TestApp } from '../../support/runtime.js';
+import { api, publishJourney } from '../support.js';
 
 // Runs that send through a sending credential (or SMTP_URL) and fail, read as a user reads
 // them: the run, its step and its message from the API.

@@ -2,13 +2,13 @@ import { Writable } from 'node:stream';
 import { defineCredential, defineNode, definePackage, NodeError } from '@waymark/sdk';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { GraphNode } from '../../engine/graph/types.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, runEnds, testPackage } from '../engine/support.js';
-import { installTarball } from '../packages/journeys.js';
-import { pack, writePackage } from '../packages/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { api, publishJourney, type StandIn, standIn, start } from './support.js';
+import type { GraphNode } from '../../../engine/graph/types.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, eventually, n, runEnds, testPackage } from '../../engine/support.js';
+import { installTarball } from '../../packages/journeys.js';
+import { pack, writePackage } from '../../packages/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { api, publishJourney, type StandIn, standIn, start } from '../support.js';
 
 // failures.md "Step errors": a step error's message is for people, never a credential. A URL
 // carries them in its user and password and in its query values, and http.request names the

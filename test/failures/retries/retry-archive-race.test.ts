@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { retryRuns } from '../../engine/runs/failures/retry-runs.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, n, runEnds, testPackage } from '../engine/support.js';
-import { untilSomeoneWaits } from '../support/lock-waits.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { api, publishJourney, type StandIn, standIn, start } from './support.js';
+import { retryRuns } from '../../../engine/runs/failures/retry-runs.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, n, runEnds, testPackage } from '../../engine/support.js';
+import { untilSomeoneWaits } from '../../support/lock-waits.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { api, publishJourney, type StandIn, standIn, start } from '../support.js';
 
 // A retry and an archive of one journey at once: whichever commits first, no run of the
 // archived journey goes on, and none calls out after the archive answered.

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runBulkRetry } from '../../engine/runs/failures/bulk-retry.js';
-import { e, n, publish, testPackage } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { api } from './support.js';
+import { runBulkRetry } from '../../../engine/runs/failures/bulk-retry.js';
+import { e, n, publish, testPackage } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { api } from '../support.js';
 
 // contracts/failures.md "Retrying runs": a bulk retry of 10,000 failed runs re-queues them all
 // within 60 s. No worker runs here, so the retried steps stay queued where the test can count them.

@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, test } from 'vitest';
-import { startRun } from '../../engine/runs/entry/start.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, n, publish, runEnds } from '../engine/support.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { startRun } from '../../../engine/runs/entry/start.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, n, publish, runEnds } from '../../engine/support.js';
+import { createTestRuntime, type TestRuntime } from '../../support/runtime.js';
 
 // email.send's failures carry the NODES.md codes: a 5xx from the SMTP server refuses the
 // message for good (one attempt), a 4xx may pass later (retried under the policy).

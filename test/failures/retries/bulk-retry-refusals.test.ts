@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { e, eventually, n, runEnds } from '../engine/support.js';
-import type { TestApp } from '../support/runtime.js';
+import { e, eventually, n, runEnds } from '../../engine/support.js';
+import type { TestApp } from '../../support/runtime.js';
 import {
   api,
   BODY_MUST_BE_OBJECT,
@@ -10,7 +10,7 @@ import {
   publishJourney,
   start,
   withWorkingApp,
-} from './support.js';
+} from '../support.js';
 
 const working = withWorkingApp();
 let t: TestApp;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, eventually, n, runEnds, testPackage } from '../engine/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
-import { api, publishAgain, publishJourney, type StandIn, standIn, start } from './support.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { e, eventually, n, runEnds, testPackage } from '../../engine/support.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { api, publishAgain, publishJourney, type StandIn, standIn, start } from '../support.js';
 
 // The story of issue 19: a CRM endpoint is down for a while. Runs fail after their policy's
 // attempts, a wired error output catches it, a core.run-failed journey sends the alert, and

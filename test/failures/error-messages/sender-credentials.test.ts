@@ -2,17 +2,17 @@ import { Writable } from 'node:stream';
 import { defineNode, definePackage } from '@waymark/sdk';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { StepSecrets } from '../../engine/credentials/step-secrets.js';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { closeSmtpPools } from '../../nodes/email/src/smtp-pools.js';
-import { insertContact, stepScope } from '../channels/scope.js';
-import { eventually, n, testPackage } from '../engine/support.js';
-import { type RawSmtpServer, startRawSmtpServer } from '../sending/smtp-server.js';
-import { type StandIn, startStandIn } from '../sending/stand-in.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { StepSecrets } from '../../../engine/credentials/step-secrets.js';
+import { createMessagesService } from '../../../engine/messages/service.js';
+import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
+import { closeSmtpPools } from '../../../nodes/email/src/smtp-pools.js';
+import { insertContact, stepScope } from '../../channels/scope.js';
+import { eventually, n, testPackage } from '../../engine/support.js';
+import { type RawSmtpServer, startRawSmtpServer } from '../../sending/smtp-server.js';
+import { type StandIn, startStandIn } from '../../sending/stand-in.js';
+import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { api } from '../support.js';
 import { credential, mail, sendRun } from './send-runs.js';
-import { api } from './support.js';
 
 // SDK.md "Credentials": a credential never appears in a step's output, a log line or an error
 // message. A sending credential is read by the messages service, not by the node, and many

@@ -1,7 +1,7 @@
 import { beforeAll, expect, test } from 'vitest';
-import { e, n, runEnds } from '../engine/support.js';
-import type { TestApp } from '../support/runtime.js';
-import { api, publishAgain, publishJourney, start, withWorkingApp } from './support.js';
+import { e, n, runEnds } from '../../engine/support.js';
+import type { TestApp } from '../../support/runtime.js';
+import { api, publishAgain, publishJourney, start, withWorkingApp } from '../support.js';
 
 // contracts/failures.md "Retrying runs": a bulk retry's `nodes` names nodes of the journey. One
 // no version of it has is a typo, which would select no run and say nothing: 400, no job.
