@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { JourneyGraph } from '../../../engine/graph/types.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
-import { graphWith, publishGraph } from './bounds-support.js';
+import type { JourneyGraph } from '../../../../engine/graph/types.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
+import { graphWith, publishGraph } from '../bounds-support.js';
 
 // No event is stored under a blank name (POST /api/events refuses one), so a trigger, wait,
 // exitOn, goal, filter or computed attribute naming "" or "  " waited for, or counted, nothing

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { JourneyGraph, JourneySettings } from '../../../engine/graph/types.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
+import type { JourneyGraph, JourneySettings } from '../../../../engine/graph/types.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
 
 // Journey flow control (contracts/sending.md) takes only what its counters and times hold
 // (server/README.md "Flow control bounds"): past them, every entry or send failed with a 500.

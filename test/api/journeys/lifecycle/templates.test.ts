@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { GraphNode, JourneyGraph } from '../../../engine/graph/types.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
+import type { GraphNode, JourneyGraph } from '../../../../engine/graph/types.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
 
 let t: TestApp;
 beforeAll(async () => {

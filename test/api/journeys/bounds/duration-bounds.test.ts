@@ -1,8 +1,8 @@
 import type { JsonObject } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { JourneyGraph } from '../../../engine/graph/types.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
-import { graphWith, publishGraph } from './bounds-support.js';
+import type { JourneyGraph } from '../../../../engine/graph/types.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
+import { graphWith, publishGraph } from '../bounds-support.js';
 
 // A duration a journey author gives is at most 1,000 years (engine/sdk/README.md "Durations"):
 // a longer one ended past the times PostgreSQL stores, and its step failed or retried forever.

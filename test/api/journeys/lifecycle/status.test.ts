@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestApp } from '../../support/runtime.js';
-import { createJourney, journeysApp, UNKNOWN_ID } from './support.js';
+import type { TestApp } from '../../../support/runtime.js';
+import { createJourney, journeysApp, UNKNOWN_ID } from '../support.js';
 
 let t: TestApp;
 beforeAll(async () => {

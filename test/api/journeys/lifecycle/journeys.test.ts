@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestApp } from '../../support/runtime.js';
-import { createJourney, journeysApp, UNKNOWN_ID, validGraph } from './support.js';
+import type { TestApp } from '../../../support/runtime.js';
+import { createJourney, journeysApp, UNKNOWN_ID, validGraph } from '../support.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
 
 // API.md "Journeys": an invalid draft's publish answers 422 invalid_graph, each problem naming
 // its node and the JSON pointer of the param, for the built-in email.send's either-or params too.

@@ -1,7 +1,7 @@
 import type { JsonObject } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
-import { graphWith, publishGraph } from './bounds-support.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
+import { graphWith, publishGraph } from '../bounds-support.js';
 
 // A filter's counts are compared in SQL as integers (nodes/README.md "Durations in params"):
 // a bound of 1.5 or 1e20 failed a condition's step on every retry.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
-import { e, eventually, n } from '../../engine/support.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../../../engine/worker/start-worker.js';
+import { e, eventually, n } from '../../../engine/support.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
 
 // Node ids and output keys are the journey author's names. The names a filter may not use
 // (`__proto__`, `constructor`, `prototype`: NODES.md's filter paths) are refused as node ids

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
-import { e, n, runForNewContact } from '../../engine/support.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
-import { draft, hook } from '../../test-runs/support.js';
+import { startWorker, type WorkerHandle } from '../../../../engine/worker/start-worker.js';
+import { e, n, runForNewContact } from '../../../engine/support.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
+import { draft, hook } from '../../../test-runs/support.js';
 
 let t: TestApp;
 let worker: WorkerHandle;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestApp } from '../../support/runtime.js';
-import { createJourney, journeysApp, validGraph } from './support.js';
+import type { TestApp } from '../../../support/runtime.js';
+import { createJourney, journeysApp, validGraph } from '../support.js';
 
 // An optional precondition on the draft PUT (RFC 9110 ETag / If-Match, server/README.md): a
 // client that sends the ETag it last read saves only over that revision of the draft.

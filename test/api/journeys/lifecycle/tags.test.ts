@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestApp } from '../../support/runtime.js';
-import { defaultWorkspace, makeUser, signIn } from '../../teams/support.js';
-import { createJourney, journeysApp } from './support.js';
+import type { TestApp } from '../../../support/runtime.js';
+import { defaultWorkspace, makeUser, signIn } from '../../../teams/support.js';
+import { createJourney, journeysApp } from '../support.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { e, n } from '../../engine/support.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { e, n } from '../../../engine/support.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
 
 // A tag's or a list's name is an index key: at most 255 characters wherever it is written
 // (the SDK's tagSchema and listSchema), so a node that would write a longer one never publishes.

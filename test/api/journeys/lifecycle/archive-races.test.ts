@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
-import { e, eventually, n, publish, testPackage } from '../../engine/support.js';
-import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { startWorker, type WorkerHandle } from '../../../../engine/worker/start-worker.js';
+import { e, eventually, n, publish, testPackage } from '../../../engine/support.js';
+import { createTestApp, type TestApp } from '../../../support/runtime.js';
 
 // An archive ends a journey's runs while the worker writes their steps and events resume their
 // waits: each locks a run before its steps (migrations/0068), so neither waits on the other in

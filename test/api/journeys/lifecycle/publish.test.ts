@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestApp } from '../../support/runtime.js';
-import { createJourney, journeysApp, UNKNOWN_ID, validGraph } from './support.js';
+import type { TestApp } from '../../../support/runtime.js';
+import { createJourney, journeysApp, UNKNOWN_ID, validGraph } from '../support.js';
 
 let t: TestApp;
 beforeAll(async () => {
