@@ -1,9 +1,9 @@
 import { createContext } from 'svelte';
-import type { Schema } from '../../lib/api/types/catalogue.ts';
-import type { Credential } from '../../lib/api/types/credentials.ts';
-import type { JsonValue } from '../../lib/api/types/json.ts';
-import type { FilterScope } from '../../lib/filter/types.ts';
-import type { FieldErrors } from '../../lib/schema/validate.ts';
+import type { Schema } from '../../../lib/api/types/catalogue.ts';
+import type { Credential } from '../../../lib/api/types/credentials.ts';
+import type { JsonValue } from '../../../lib/api/types/json.ts';
+import type { FilterScope } from '../../../lib/filter/types.ts';
+import type { FieldErrors } from '../../../lib/schema/validate.ts';
 
 /** Props every schema-driven field takes. */
 export interface FieldProps {
