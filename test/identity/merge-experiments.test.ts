@@ -1,12 +1,13 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { describe, expect, test } from 'vitest';
+import { up as uniteOldMerges } from '../../migrations/0084_split_units_of_survivors.js';
 import { pickVariant } from '../../nodes/core/src/split.js';
 import { identityApp, node } from './support.js';
 
 // contracts/experiments.md "Figures": the unit is the contact. A merge makes two contacts one
 // person, so it counts once in each experiment, in one variant; an unmerge makes two again.
 
-const { app, json, contact } = identityApp();
+const { app, json, contact, waitingRuns } = identityApp();
 const event = (contactId: string, name: string) => json('POST', '/api/events', { contactId, name });
 
 const AB = [
@@ -27,11 +28,15 @@ async function contactIn(variant: 'a' | 'b'): Promise<string> {
  * A published journey: the event `enter` (each journey its own name: every journey of the file
  * stays live) → the A/B split `ab`, with the goal `purchase`.
  */
-async function experiment(): Promise<{ id: string; enter: (contactId: string) => Promise<unknown> }> {
+async function experiment(wait?: string): Promise<{ id: string; enter: (contactId: string) => Promise<unknown> }> {
   const name = `enter-${++made}`;
+  // With `wait`, a core.wait of that duration in front of the split.
+  const before = wait ? [node('w', 'core.wait', { duration: wait }, 50)] : [];
   const graph = {
-    nodes: [node('t', 'core.event', { event: name }, 0), node('ab', 'core.split', { variants: AB }, 100)],
-    edges: [{ id: 'e0', source: 't', sourceHandle: 'out', target: 'ab' }],
+    nodes: [node('t', 'core.event', { event: name }, 0), ...before, node('ab', 'core.split', { variants: AB }, 100)],
+    edges: (wait ? ['t', 'w', 'ab'] : ['t', 'ab'])
+      .slice(1)
+      .map((target, i, all) => ({ id: `e${i}`, source: i ? all[i - 1] : 't', sourceHandle: 'out', target })),
   };
   const settings = { goal: { event: 'purchase', windowSeconds: 3600 } };
   const { id } = await json('POST', '/api/journeys', { name: `Experiment ${++made}`, graph, settings });
@@ -77,6 +82,8 @@ async function reached(
     await enter(contacts[who]);
     (counts[variants[who]] as { entered: number }).entered += 1;
   }
+  // Bought once the split is written: a purchase racing the split's write can go uncounted.
+  expect(await figures(journey, counts)).toEqual(counts);
   for (const who of bought) {
     await event(contacts[who], 'purchase');
     (counts[variants[who]] as { converted: number }).converted += 1;
@@ -203,5 +210,97 @@ describe('an unmerge makes two people again', () => {
     await expectFigures(journey, 0, 0, 1, 0);
     await enter(gone);
     expect(await variantsTaken(gone, 2)).toEqual(['b', 'b']);
+  });
+});
+
+/** Waits until a statement matching `pattern` of this test's database waits for a lock. */
+async function waitingOnLock(pattern: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock' and query ~ ${pattern}`.execute(app().runtime.db);
+    if (rows[0]?.n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no statement matching ${pattern} ever waited`);
+}
+
+describe('a split step settling as the merge commits', () => {
+  test('its unit lands on the survivor, which counts once in its own variant', async () => {
+    const { id: journey, enter } = await experiment('PT3S');
+    const [keep, gone] = [await contactIn('a'), await contactIn('b')];
+    await enter(keep);
+    expect(await variantsTaken(keep, 1)).toEqual(['a']);
+    await enter(gone);
+    const [parked] = await waitingRuns(gone, 1);
+    // The run held, the merge waits to move it; the split step, started naming the merged-away
+    // contact, then waits behind the merge to be written.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const holding = app()
+      .runtime.db.transaction()
+      .execute(async (trx) => {
+        await sql`select 1 from runs where id = ${parked.id} for update`.execute(trx);
+        await held;
+      });
+    const merging = merge(keep, gone);
+    try {
+      await waitingOnLock('update "runs"');
+      // (It marks its wait step running, or writes it, under the run's lock.)
+      await waitingOnLock('waymark_(mark|write)_steps');
+    } finally {
+      release();
+    }
+    await Promise.all([holding, merging]);
+
+    // Both runs are the survivor's and went through the split (the second in `b` when its step
+    // ran naming the merged-away contact, in `a` when it ran again after a deadlock with the
+    // merge): the person counts once, in the variant the survivor had.
+    expect(await variantsTaken(keep, 2)).toHaveLength(2);
+    await expectFigures(journey, 1, 0, 0, 0);
+  });
+});
+
+describe('merges made before units moved with them (migration 0084)', () => {
+  /** A merge as those made before left it: the merged-away contact's units under its own id. */
+  async function oldMerge(keep: string, gone: string): Promise<void> {
+    const db = app().runtime.db;
+    await sql`update split_units set unit = ${`old:${gone}`} where unit = ${gone}`.execute(db);
+    await merge(keep, gone);
+    await sql`update split_units set unit = ${gone} where unit = ${`old:${gone}`}`.execute(db);
+    await sql`
+      update contact_merges set survivor_before = survivor_before - 'units',
+        survivor_after = survivor_after - 'units', merged_before = merged_before - 'units'
+      where merged_id = ${gone}`.execute(db);
+  }
+
+  test('a split both reached: the survivor’s unit alone counts, and again after a second run', async () => {
+    const { journey, keep, gone } = await reached({ keep: 'a', gone: 'b' }, ['keep', 'gone'], ['gone']);
+    await oldMerge(keep, gone);
+    await expectFigures(journey, 1, 0, 1, 1);
+    await uniteOldMerges(app().runtime.db as unknown as Kysely<unknown>);
+    await expectFigures(journey, 1, 0, 0, 0);
+    await uniteOldMerges(app().runtime.db as unknown as Kysely<unknown>);
+    await expectFigures(journey, 1, 0, 0, 0);
+  });
+
+  test('a split only the merged-away contact reached: its unit, converted, becomes the survivor’s', async () => {
+    const { journey, enter, keep, gone } = await reached({ keep: 'a', gone: 'b' }, ['gone'], ['gone']);
+    await oldMerge(keep, gone);
+    await uniteOldMerges(app().runtime.db as unknown as Kysely<unknown>);
+    await expectFigures(journey, 0, 0, 1, 1);
+    await enter(keep);
+    expect(await variantsTaken(keep, 2)).toEqual(['b', 'b']);
+    await expectFigures(journey, 0, 0, 1, 1);
+  });
+
+  test('a merge undone since leaves each contact its own units', async () => {
+    const { journey, keep, gone } = await reached({ keep: 'a', gone: 'b' }, ['keep', 'gone']);
+    await oldMerge(keep, gone);
+    await unmerge(keep, gone);
+    await uniteOldMerges(app().runtime.db as unknown as Kysely<unknown>);
+    await expectFigures(journey, 1, 0, 1, 0);
   });
 });

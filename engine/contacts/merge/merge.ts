@@ -89,7 +89,7 @@ export async function mergeContacts(
     await sql`update contacts set merged_into = ${survivorId}, updated_at = now() where id = ${fromId}`.execute(trx);
     const moved = await moveRows(trx, fromId, survivorId);
     await uniteMemberships(trx, fromId, survivorId);
-    await mergeUnits(trx, survivorBefore, mergedBefore);
+    await mergeUnits(trx, survivorBefore, fromId);
 
     const precedence = await loadPrecedence(trx, workspaceId);
     const { attributes, sources } = uniteAttributes(

@@ -65,6 +65,14 @@ const rollUnits = (rows: RawBuilder<unknown>, sign: 1 | -1) => sql`
       ('unit-click', u.click_at), ('unit-open', u.open_at)) as m(metric, at)
     where u.by = 'weights' and m.at is not null) x), '[]'))`;
 
+/** The contact's split units as they are now, locked. */
+async function heldUnits(trx: Kysely<Database>, contactId: string): Promise<UnitRow[]> {
+  const { rows } = await sql<{ unit: UnitRow }>`
+    select to_jsonb(u) - 'workspace_id' - 'unit' as unit from split_units u
+    where u.unit = ${contactId} order by u.journey_id, u.node_id for update`.execute(trx);
+  return rows.map((r) => r.unit);
+}
+
 /**
  * Makes the contact's split units `rows`, moving the experiments' figures with them: a unit
  * that goes leaves its figures, one that comes adds its own, one unchanged is not touched. A
@@ -77,10 +85,7 @@ export async function writeUnits(
   rows: readonly UnitRow[],
   only = false,
 ): Promise<void> {
-  const { rows: held } = await sql<{ unit: UnitRow }>`
-    select to_jsonb(u) - 'workspace_id' - 'unit' as unit from split_units u
-    where u.unit = ${contactId} order by u.journey_id, u.node_id for update`.execute(trx);
-  const [current, wanted] = [index(held.map((h) => h.unit)), index(rows)];
+  const [current, wanted] = [index(await heldUnits(trx, contactId)), index(rows)];
   const going = [...current.values()].filter((u) => (!only || wanted.has(keyOf(u))) && !same(u, wanted.get(keyOf(u))));
   const coming = rows.filter((u) => !same(u, current.get(keyOf(u))));
   if (going.length)
@@ -106,10 +111,16 @@ export async function writeUnits(
       ${rollUnits(sql`came`, 1)}`.execute(trx);
 }
 
-/** A merge's part in the experiments: the person's units united on the survivor (`uniteUnits`). */
-export async function mergeUnits(trx: Kysely<Database>, survivor: ContactState, merged: ContactState): Promise<void> {
-  await writeUnits(trx, survivor.contact.id, uniteUnits(survivor.units ?? [], merged.units ?? []));
-  await writeUnits(trx, merged.contact.id, []);
+/**
+ * A merge's part in the experiments: the person's units united on the survivor (`uniteUnits`).
+ * The merged-away contact's are read again once its runs have moved: a split step of one of
+ * them being written as the merge began held the run, and its unit, under the merged-away id,
+ * committed before the move did (later ones read the survivor from the run, 0084).
+ */
+export async function mergeUnits(trx: Kysely<Database>, survivor: ContactState, mergedId: string): Promise<void> {
+  const merged = await heldUnits(trx, mergedId);
+  await writeUnits(trx, survivor.contact.id, uniteUnits(survivor.units ?? [], merged));
+  await writeUnits(trx, mergedId, []);
 }
 
 /**
