@@ -38,7 +38,10 @@ export class JourneyEditor {
   loadError = $state<string | null>(null);
   /** 'draft', or the number of a published version shown read-only. */
   viewing = $state<'draft' | number>('draft');
-  errors = $state.raw<GraphError[]>([]);
+  /** The server's problems with the draft, as it gave them. */
+  #problems = $state.raw<GraphError[]>([]);
+  /** Those problems worded for the canvas, worded anew once the catalogue (the titles) arrives. */
+  errors = $derived(this.readable(this.#problems));
   valid = $state<boolean | null>(null);
   diff = $state.raw<GraphDiff | null>(null);
   busy = $state<string | null>(null);
@@ -170,7 +173,7 @@ export class JourneyEditor {
 
   /** The server's problems with the draft, worded for the canvas (node titles, no pointers). */
   showProblems(errors: GraphError[]): void {
-    this.errors = this.readable(errors);
+    this.#problems = errors;
   }
 
   /** Problems the server found in this graph, worded for the canvas (`lib/graph/problem-words.ts`). */
