@@ -1,3 +1,4 @@
+import type { Channel } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
@@ -10,20 +11,22 @@ export interface InstallSnapshot {
 }
 
 /** The channels Waymark sends on itself (the SDK's `Channel`): their backlog always has a series. */
-export const BUILT_IN_CHANNELS = ['email', 'sms'] as const;
+export const BUILT_IN_CHANNELS = ['email', 'sms'] as const satisfies readonly Channel[];
 
 /**
- * `counts` with a 0 for every `known` key it lacks: a labelled gauge has no series for a label
- * value never set, so an idle installation would show "no data" where it has 0 (Prometheus's
- * "Writing exporters": initialise the label values you know). Keys seen only in `counts` stay.
+ * Each row's count by `keyOf(row)`, with a 0 for every `known` key no row has: a labelled gauge
+ * has no series for a label value never set, so an idle installation would show "no data" where
+ * it has 0 (Prometheus's "Writing exporters": initialise the label values you know). Keys seen
+ * only in `rows` stay.
  */
-export function withZeros(
-  counts: readonly { key: string; count: number }[],
+export function withZeros<T extends { count: number }>(
+  rows: readonly T[],
+  keyOf: (row: T) => string,
   known: Iterable<string>,
 ): Map<string, number> {
   const all = new Map<string, number>();
   for (const key of known) all.set(key, 0);
-  for (const { key, count } of counts) all.set(key, count);
+  for (const row of rows) all.set(keyOf(row), row.count);
   return all;
 }
 

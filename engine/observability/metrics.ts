@@ -162,8 +162,8 @@ export class Metrics {
         const snapshot = await install();
         this.reset();
         if (!snapshot) return;
-        const parked = snapshot.waitsParked.map((w) => ({ key: w.nodeType, count: w.count }));
-        for (const [node_type, count] of withZeros(parked, waitTypes())) this.set({ node_type }, count);
+        for (const [node_type, count] of withZeros(snapshot.waitsParked, (w) => w.nodeType, waitTypes()))
+          this.set({ node_type }, count);
       },
     });
     new Gauge({
@@ -175,8 +175,8 @@ export class Metrics {
         const snapshot = await install();
         this.reset();
         if (!snapshot) return;
-        const backlog = snapshot.backlog.map((b) => ({ key: b.channel, count: b.count }));
-        for (const [channel, count] of withZeros(backlog, BUILT_IN_CHANNELS)) this.set({ channel }, count);
+        for (const [channel, count] of withZeros(snapshot.backlog, (b) => b.channel, BUILT_IN_CHANNELS))
+          this.set({ channel }, count);
       },
     });
   }

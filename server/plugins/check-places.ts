@@ -1,7 +1,8 @@
 import { RateLimitedError } from '@waymark/sdk';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+/** A per-address limit of @fastify/rate-limit (`app.createRateLimit`). */
+export type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 export const overLimit = (seconds: number) =>
   new RateLimitedError('too many failed authentications from this address', Math.max(1, seconds));

@@ -7,7 +7,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { documentErrorAnswer } from '../schemas/errors.js';
-import { checkPlaces, overLimit } from './check-places.js';
+import { checkPlaces, type Limiter, overLimit } from './check-places.js';
 
 /** API.md "Auth": more than 20 failed authentications a minute from one address → 429. */
 const FAILED_AUTH_MAX = 20;
@@ -41,8 +41,6 @@ declare module 'fastify' {
 
 /** A route's hooks of one kind as a list (fastify takes one or an array). */
 export const listOf = <T>(hooks: T | T[] | undefined): T[] => (hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []);
-
-type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 /** Throws 429 while the address is over `limiter`'s limit, counting nothing. */
 async function refuseOver(limiter: Limiter, request: FastifyRequest): Promise<void> {
