@@ -1,5 +1,6 @@
 import { ApiError } from '../../lib/api/client.ts';
 import type { Schema } from '../../lib/api/types/catalogue.ts';
+import { pointerKeys } from '../../lib/schema/pointer.ts';
 import { addError, type FieldErrors } from '../../lib/schema/validate.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 
@@ -33,8 +34,8 @@ export function saveProblems(error: unknown, fieldPaths: (path: string) => boole
 /** Whether the form draws a field at `pointer` (`/port`, `/auth/user`) of a schema's properties. */
 export function drawsField(schema: Schema, pointer: string): boolean {
   let at: Schema | undefined = schema;
-  for (const part of pointer.split('/').slice(1)) {
-    at = at?.properties?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  for (const part of pointerKeys(pointer)) {
+    at = at?.properties?.[part];
     if (!at) return false;
   }
   return pointer !== '';

@@ -1,3 +1,4 @@
+import { pointerKeys } from '../../lib/schema/pointer.ts';
 import type { FieldDraft, FormDraft } from './form-draft.ts';
 import { type Problem, problemText } from './form-problems.ts';
 
@@ -53,10 +54,7 @@ function fieldPlace(fields: readonly FieldDraft[], index: number, rest: string[]
 
 /** The place a pointer names, in the builder's words; one it does not know, as written. */
 export function placeOf(draft: FormDraft, path: string): string {
-  const [top, ...rest] = path
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const [top, ...rest] = pointerKeys(path);
   if (top === 'fields' && rest[0] !== undefined && /^\d+$/.test(rest[0]))
     return fieldPlace(draft.fields ?? [], Number(rest[0]), rest.slice(1));
   const setting = top === undefined ? undefined : SETTINGS[top];

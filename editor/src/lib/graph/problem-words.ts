@@ -1,6 +1,7 @@
 import type { Schema } from '../api/types/catalogue.ts';
 import type { GraphError } from '../api/types/journeys.ts';
 import { labelOf } from '../schema/fields.ts';
+import { pointerKeys } from '../schema/pointer.ts';
 
 /**
  * The server's problems read as a marketer reads the canvas: a node by the title it shows, not
@@ -38,10 +39,7 @@ function namedNodes(message: string, titleOf: (nodeId: string) => string | undef
  * Time (HH:MM)`); a part the schema does not describe (an array index, a setting) as written.
  */
 export function fieldPlace(params: Schema | undefined, path: string): string {
-  const parts = path
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointerKeys(path);
   const words: string[] = [];
   let at = params;
   for (const part of parts) {
