@@ -166,6 +166,9 @@ export class LiveView {
     this.#socket = socket;
     socket.onopen = () => {
       this.connected = true;
+      // Steps taken between the last read and this subscription (the first read, or a dropped
+      // connection) reach no socket: read the counters again now that none can slip past.
+      void this.loadStats();
     };
     socket.onmessage = (event) => this.#onMessage(String(event.data));
     socket.onclose = () => {
