@@ -146,6 +146,66 @@ describe.skipIf(!hasChromium)('a journey in a phone-wide window', () => {
     expect(await t.page.locator('aside.side').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
   });
 
+  test('each node’s Docs button in the palette is at least 24 px a side', async () => {
+    await open('Docs size');
+    const buttons = await t.page.getByRole('button', { name: /^Docs for / }).all();
+    expect(buttons.length).toBeGreaterThan(5);
+    for (const button of buttons) {
+      await button.scrollIntoViewIfNeeded();
+      const b = await box(button);
+      expect(Math.min(b.width, b.height)).toBeGreaterThanOrEqual(24);
+    }
+  });
+
+  test('the docs of a node at the palette’s foot open in sight', async () => {
+    await open('Docs');
+    await t.page.getByRole('button', { name: 'Docs for Webhook' }).click();
+    const palette = await box(t.page.getByRole('complementary', { name: 'Node palette' }));
+    const docs = await box(t.page.getByRole('region', { name: 'Docs for Webhook' }));
+    expect(docs.top).toBeGreaterThanOrEqual(palette.top - 1);
+    expect(docs.top).toBeLessThan(palette.bottom - 40);
+    expect(await reached(t.page.getByRole('button', { name: 'Close docs' }))).toBe(true);
+  });
+
+  // A phone's page: taps are touches (the first context closed, the hook closes this one).
+  const tapping = async () => {
+    await t.page.context().close();
+    t.page = await (await t.s.browser.newContext({ viewport: PHONE, hasTouch: true })).newPage();
+    t.page.setDefaultTimeout(10_000);
+  };
+  const mainTop = () => t.page.locator('main').evaluate((m) => m.getBoundingClientRect().top);
+  const heading = () => t.page.locator('aside.side').getByRole('heading', { name: 'Tag contact', level: 2 });
+
+  test('a node tapped on the canvas brings the inspector’s heading into view, the focus on it', async () => {
+    await tapping();
+    await open('Reveal');
+    expect((await box(t.page.locator('aside.side'))).top).toBeGreaterThan(PHONE.height);
+    await t.page.locator('.svelte-flow__node[data-id="tag"]').tap();
+    const top = await mainTop();
+    const inView = async () => {
+      const h = await box(heading());
+      return h.top >= top && h.bottom <= PHONE.height;
+    };
+    await expect.poll(inView).toBe(true);
+    expect(await reached(heading())).toBe(true);
+    expect(await heading().evaluate((h) => h === document.activeElement)).toBe(true);
+  });
+
+  test('Back to canvas brings the canvas into view again, the focus on the node', async () => {
+    await tapping();
+    await open('Back');
+    await t.page.locator('.svelte-flow__node[data-id="tag"]').tap();
+    const back = t.page.getByRole('button', { name: 'Back to canvas' });
+    await expect.poll(async () => (await box(back)).bottom <= PHONE.height).toBe(true);
+    await back.tap();
+    const top = await mainTop();
+    const canvas = t.page.getByRole('application', { name: 'Journey canvas' });
+    await expect
+      .poll(async () => (await box(canvas)).top >= top - 1 && (await box(canvas)).bottom <= PHONE.height)
+      .toBe(true);
+    expect(await t.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id)).toBe('tag');
+  });
+
   test('a drag on the canvas’s empty part still pans it', async () => {
     await open('Pan');
     const viewport = t.page.locator('.svelte-flow__viewport');
@@ -163,5 +223,26 @@ describe.skipIf(!hasChromium)('a journey in a phone-wide window', () => {
     await t.page.mouse.move(from.x - 120, from.y - 80, { steps: 8 });
     await t.page.mouse.up();
     await expect.poll(() => viewport.evaluate((el) => el.style.transform)).not.toBe(before);
+  });
+});
+
+// Side by side the inspector is in sight already: selecting a node leaves the page where it is.
+describe.skipIf(!hasChromium)('a journey in a wide window', () => {
+  const t = editorPagePerTest();
+
+  test('a node clicked opens its settings without scrolling anything, and offers no Back to canvas', async () => {
+    await t.page.setViewportSize({ width: 1280, height: 800 });
+    await openJourney(t.s, t.page, 'Wide', hookThenTag('wide'));
+    await t.page.evaluate(() => {
+      const w = window as unknown as { scrolled: number };
+      w.scrolled = 0;
+      document.addEventListener('scroll', () => w.scrolled++, { capture: true });
+    });
+    await t.page.locator('.svelte-flow__node[data-id="tag"]').click();
+    await t.page.locator('aside.side').getByRole('heading', { name: 'Tag contact', level: 2 }).waitFor();
+    // Two frames: a scroll started after the inspector was drawn has begun by then.
+    await t.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    expect(await t.page.evaluate(() => (window as unknown as { scrolled: number }).scrolled)).toBe(0);
+    expect(await t.page.getByRole('button', { name: 'Back to canvas' }).isVisible()).toBe(false);
   });
 });
