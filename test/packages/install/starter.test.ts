@@ -63,7 +63,8 @@ describe('a package written by npm run new-node-package', () => {
     journeyId = await createJourney(t, 'acme.shout', { waitMs: 2000 });
     await publishJourney(t, journeyId);
     before = await fire(t, journeyId, 'Ada');
-    await runEnds(t.runtime.db, before, ['waiting']);
+    // Its first step starts the package's own process, which a loaded CI machine takes seconds to.
+    await runEnds(t.runtime.db, before, ['waiting'], 30_000);
 
     shipChangedNode('1.1.0');
     const res = await installTarball(t, npmPack());
