@@ -1,5 +1,7 @@
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { e, n, publish, testPackage } from '../engine/support.js';
+import { type Answer, answers } from '../support/raw-http.js';
 import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
 import { fromAddress } from '../teams/support.js';
 
@@ -10,16 +12,19 @@ import { fromAddress } from '../teams/support.js';
 
 let t: TestApp;
 let journeyId = '';
+let port = 0;
 const SECRET = 'a-plain-webhook-secret-of-some-length';
 const METRICS_TOKEN = 'a-metrics-token-0123456789';
+const INBOUND_SECRET = 'an-inbound-mail-secret-0123456789';
 
 beforeAll(async () => {
-  t = await createTestApp({ METRICS_TOKEN });
+  t = await createTestApp({ METRICS_TOKEN, INBOUND_SECRET });
   t.runtime.registry.add(testPackage);
   ({ journeyId } = await publish(t.runtime.db, {
     nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('a', 'tst.step')],
     edges: [e('hook', 'a')],
   }));
+  port = Number(new URL(await t.app.listen({ port: 0, host: '127.0.0.1' })).port);
 });
 afterAll(() => t?.close());
 
@@ -92,5 +97,146 @@ describe('failures at the token routes and at the hooks are counted apart', () =
     expect((await call(SECRET, from)).statusCode).toBe(429);
     expect((await get('/api/journeys', TEST_TOKEN, from)).statusCode).toBe(200);
     expect((await get('/metrics', METRICS_TOKEN, from)).statusCode).toBe(200);
+  });
+});
+
+/** A request as sent on the wire, with its connection closed after the answer. */
+function wire(method: string, path: string, headers: Record<string, string>, body = ''): string {
+  const lines = Object.entries({ ...headers, host: '127.0.0.1', connection: 'close' }).map(
+    ([k, v]) => `${k}: ${v}\r\n`,
+  );
+  return `${method} ${path} HTTP/1.1\r\n${lines.join('')}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/**
+ * Sends `requests` over connections of their own from `from` (an address of 127.0.0.0/8, one
+ * per test: each is counted apart), all at once: every connection is open and holds its
+ * request but the last byte of its headers before any of them is sent whole, so the server
+ * reads them all together, as an attacker's parallel guesses would arrive.
+ */
+async function burst(from: string, requests: string[]): Promise<Answer[]> {
+  const sockets = await Promise.all(
+    requests.map(
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect({ port, host: '127.0.0.1', localAddress: from }, () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+  const received = sockets.map(
+    (socket) =>
+      new Promise<string>((resolve) => {
+        let raw = '';
+        socket.on('data', (chunk) => {
+          raw += chunk;
+        });
+        socket.on('close', () => resolve(raw));
+      }),
+  );
+  const cuts = requests.map((request) => request.indexOf('\r\n\r\n') + 3);
+  for (const [i, socket] of sockets.entries()) socket.write(requests[i]?.slice(0, cuts[i]) ?? '');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const [i, socket] of sockets.entries()) socket.write(requests[i]?.slice(cuts[i]) ?? '');
+  return (await Promise.all(received)).map((raw) => answers(raw)[0] as Answer);
+}
+
+const one = async (from: string, request: string) => (await burst(from, [request]))[0] as Answer;
+const times = (n: number, request: (i: number) => string) => Array.from({ length: n }, (_, i) => request(i));
+
+const hook = (secret: string) =>
+  wire(
+    'POST',
+    `/hooks/${journeyId}/hook`,
+    { 'x-waymark-secret': secret, 'content-type': 'application/json' },
+    JSON.stringify({ email: 'ada@example.com' }),
+  );
+const codeOf = (answer: Answer) => (JSON.parse(answer.body) as { error?: { code: string } }).error?.code;
+const count = (found: Answer[], status: number) => found.filter((a) => a.status === status).length;
+
+/** At most 20 of `found` were checked (401); every other one got the limit's answer. */
+function heldToTheLimit(found: Answer[]) {
+  expect(count(found, 401)).toBeLessThanOrEqual(20);
+  expect(count(found, 401) + count(found, 429)).toBe(found.length);
+  for (const refused of found.filter((a) => a.status === 429)) {
+    expect(codeOf(refused)).toBe('rate_limited');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+  }
+}
+
+/** Sends 60 guesses at once from `from`: at most 20 are checked, the others answer 429. */
+const guessesHeld = async (from: string, guess: (i: number) => string) =>
+  heldToTheLimit(await burst(from, times(60, guess)));
+
+const unsigned = (i: number) =>
+  wire(
+    'POST',
+    '/hooks/providers/postmark',
+    { 'content-type': 'application/json' },
+    JSON.stringify({ RecordType: 'Bounce', MessageID: `m-${i}` }),
+  );
+const mail = (secret: string) =>
+  wire(
+    'POST',
+    '/hooks/inbound-email',
+    { 'content-type': 'message/rfc822', 'x-waymark-secret': secret },
+    'From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n',
+  );
+
+// Guesses sent all at once must not all be checked before the first failure is counted: each
+// check holds one of the places its address has left under the limit until its failure counts.
+describe('guesses sent all at once over real connections', () => {
+  test("60 wrong secrets at a journey's webhook: at most 20 answer 401, the others 429; then the right one 429", async () => {
+    const from = '127.0.0.11';
+    await guessesHeld(from, (i) => hook(`wrong secret number ${i}`));
+    const right = await one(from, hook(SECRET));
+    expect(right.status).toBe(429);
+    expect(codeOf(right)).toBe('rate_limited');
+  });
+
+  test('60 unsigned provider events: at most 20 answer 401, the others 429; then a right webhook secret 429', async () => {
+    const from = '127.0.0.12';
+    await guessesHeld(from, unsigned);
+    expect((await one(from, hook(SECRET))).status).toBe(429);
+  });
+
+  test('60 wrong inbound-mail secrets: at most 20 answer 401, the others 429; then the right one 429', async () => {
+    const from = '127.0.0.13';
+    await guessesHeld(from, (i) => mail(`wrong-${i}`));
+    const right = await one(from, mail(INBOUND_SECRET));
+    expect(right.status).toBe(429);
+    expect(codeOf(right)).toBe('rate_limited');
+  });
+
+  test('they do not hold back that address’s /api calls with the right token', async () => {
+    const from = '127.0.0.14';
+    await guessesHeld(from, (i) => hook(`wrong secret number ${i}`));
+    const api = await one(from, wire('GET', '/api/journeys', { authorization: `Bearer ${TEST_TOKEN}` }));
+    expect(api.status).toBe(200);
+  });
+});
+
+// Webhook senders send many calls at once from one address: a right call holds a place only
+// while its secret is checked, so its own calls under way never refuse it.
+describe('right secrets sent all at once over real connections', () => {
+  test('100 from one address all answer 202', async () => {
+    const found = await burst(
+      '127.0.0.15',
+      times(100, () => hook(SECRET)),
+    );
+    expect(found.map((a) => a.status)).toEqual(Array(100).fill(202));
+  });
+
+  test('mixed with 40 wrong ones, each answers 202 until the failures reach the limit, then 429', async () => {
+    const from = '127.0.0.16';
+    const found = await burst(
+      from,
+      times(80, (i) => hook(i % 2 ? SECRET : `wrong secret number ${i}`)),
+    );
+    heldToTheLimit(found.filter((_, i) => i % 2 === 0));
+    const right = found.filter((_, i) => i % 2 === 1);
+    expect(count(right, 202) + count(right, 429)).toBe(40);
+    expect((await one(from, hook(SECRET))).status).toBe(429);
   });
 });

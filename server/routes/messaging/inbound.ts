@@ -45,11 +45,18 @@ export async function inboundRoutes(app: FastifyInstance) {
         },
         response: { 202: answerSchema, ...errorResponses(400, 413, 415) },
       },
-      // The secret is checked before a body of up to 10 MiB is read.
+      // The secret is checked before a body of up to 10 MiB is read, held to the address's
+      // failed-authentication limit also when guesses come all at once.
       onRequest: async (request, reply) => {
         const given = request.headers['x-waymark-secret'];
         const secret = runtime.config.inboundSecret;
-        if (!secret || !authenticWebhook(secret, { secret: Array.isArray(given) ? given[0] : given }, Buffer.alloc(0)))
+        const authentic = await app.checkHookSecret(
+          request,
+          () =>
+            !!secret && authenticWebhook(secret, { secret: Array.isArray(given) ? given[0] : given }, Buffer.alloc(0)),
+          (ok) => !ok,
+        );
+        if (!authentic)
           return sendError(
             reply,
             'unauthorized',

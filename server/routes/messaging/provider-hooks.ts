@@ -65,12 +65,14 @@ export async function providerHooksRoutes(app: FastifyInstance) {
         headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const { tally, answer } = await takeProviderWebhook(runtime, request.params.provider, {
-        url: request.url,
-        publicUrl: `${runtime.config.publicUrl}${request.url}`,
-        headers,
-        rawBody,
-      });
+      const { tally, answer } = await takeProviderWebhook(
+        runtime,
+        request.params.provider,
+        { url: request.url, publicUrl: `${runtime.config.publicUrl}${request.url}`, headers, rawBody },
+        // Its signatures are checked held to the address's failed-authentication limit, also
+        // when guesses come all at once; the events are then stored without holding it.
+        (verify) => app.checkHookSecret(request, verify, (verified) => verified === null),
+      );
       // The body its provider expects instead of the counts (Twilio: TwiML for an incoming message).
       if (answer) return reply.type(answer.contentType).send(answer.body);
       return tally;

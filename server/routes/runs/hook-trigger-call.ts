@@ -2,7 +2,7 @@ import { type AnyNodeDefinition, TriggerRefusal } from '@waymark/sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobDispatcher } from '../../../engine/runs/dispatch.js';
 import { TriggerFailedError } from '../../../engine/runs/triggers/errors.js';
-import { type HandledCall, handleWebhookTrigger } from '../../../engine/runs/triggers/webhook-trigger.js';
+import { handleWebhookTrigger } from '../../../engine/runs/triggers/webhook-trigger.js';
 import type { ResponseAwaiter } from '../../../engine/runs/webhook/await-response.js';
 import { startGroup } from '../../../engine/runs/webhook/keyed-starts.js';
 import type { WebhookTarget } from '../../../engine/runs/webhook/webhook.js';
@@ -12,6 +12,12 @@ import { journeyAnswer, sendJson } from './hook-answers.js';
 import type { HookCalls } from './hook-calls.js';
 import { closedTo, type Refuse } from './hook-closed.js';
 import { refusalCode, textHeader, triggerRequest } from './trigger-request.js';
+
+/** A handler's refusal, as its answer; anything else it throws stays thrown. */
+function refusal(error: unknown): TriggerRefusal {
+  if (error instanceof TriggerRefusal) return error;
+  throw error;
+}
 
 /** What the webhook plugin answers a package trigger's call with. */
 export interface TriggerCallDeps {
@@ -42,13 +48,14 @@ export async function acceptTriggerCall(
   const closed = await closedTo(db, calls.get(request), reply, target, refuse);
   if (closed) return closed;
   const key = textHeader(request, 'idempotency-key') ?? null;
-  let handled: HandledCall;
-  try {
-    handled = await handleWebhookTrigger(app.runtime, target, trigger, triggerRequest(request, raw), key);
-  } catch (error) {
-    if (!(error instanceof TriggerRefusal)) throw error;
-    return sendError(reply, refusalCode(error.status), error.message);
-  }
+  // The handler authenticates the call: it runs held to the address's failed-authentication
+  // limit (its 401 refusal counts as one), so guesses sent at once cannot outrun the limit.
+  const handled = await app.checkHookSecret(
+    request,
+    () => handleWebhookTrigger(app.runtime, target, trigger, triggerRequest(request, raw), key).catch(refusal),
+    (answer) => answer instanceof TriggerRefusal && answer.status === 401,
+  );
+  if (handled instanceof TriggerRefusal) return sendError(reply, refusalCode(handled.status), handled.message);
   for (const start of handled.starts) {
     const unstorable = unstorableTextError('payload', start.payload);
     if (unstorable) throw new TriggerFailedError(`${trigger.type} webhook.handle: ${unstorable.message}`);

@@ -56,7 +56,7 @@ afterAll(async () => {
 function post(
   journeyId: string,
   order: Record<string, unknown>,
-  options: { secret?: string; webhookId?: string; url?: string } = {},
+  options: { secret?: string; webhookId?: string; url?: string; remoteAddress?: string } = {},
 ) {
   const body = JSON.stringify(order);
   const hmac = createHmac('sha256', options.secret ?? SECRET)
@@ -71,6 +71,7 @@ function post(
       ...(options.webhookId ? { 'x-acme-webhook-id': options.webhookId } : {}),
     },
     payload: body,
+    ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}),
   });
 }
 
@@ -120,6 +121,22 @@ describe('a package webhook trigger', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ error: { code: 'unauthorized', message: 'the Acme signature does not match' } });
     expect(await runsOf(t, journey)).toEqual([]);
+  });
+
+  // API.md "Auth": its 401 is a failed authentication; guesses sent at once are held to the
+  // address's 20 a minute, not all handled before the first failure counts.
+  test('wrong signatures sent at once: at most 20 are refused 401, the others and then a right one 429', async () => {
+    const journey = await triggerJourney(t, 'acme.order-created', { shop: credential });
+    const remoteAddress = '198.51.100.20';
+    const guess = (i: number) =>
+      post(journey, { id: 2000 + i, email: 'guess@example.com' }, { secret: `guess-${i}`, remoteAddress });
+    const statuses = (await Promise.all(Array.from({ length: 40 }, (_, i) => guess(i)))).map((r) => r.statusCode);
+    const refused = statuses.filter((s) => s === 401).length;
+    expect(refused).toBeLessThanOrEqual(20);
+    expect(refused + statuses.filter((s) => s === 429).length).toBe(40);
+    const right = await post(journey, { id: 2100, email: 'right@example.com' }, { remoteAddress });
+    expect(right.statusCode).toBe(429);
+    expect(right.json().error.code).toBe('rate_limited');
   });
 
   test('a handler that throws is 502 trigger_failed naming the trigger and starts nothing', async () => {
