@@ -5,8 +5,9 @@ import type { Database } from '../db/database.js';
 import type { WithinChange } from '../db/transaction.js';
 import { lockJourney } from '../journeys/edit.js';
 import { SPLIT_TYPE, startTestPeriods } from './decisions.js';
-import { type Decision, decisionFigures, type Experiment, nodeExperiment, testPeriodEnd } from './experiments.js';
+import { decisionFigures, nodeExperiment, testPeriodEnd } from './experiments.js';
 import { decideWinner } from './figures.js';
+import type { Decision, Experiment } from './types.js';
 
 type NewDecision = Omit<Decision, 'at' | 'clearedAt'>;
 

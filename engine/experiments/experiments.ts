@@ -4,40 +4,10 @@ import type { Database } from '../db/database.js';
 import type { GraphNode, JourneySettings } from '../graph/types.js';
 import { publishedVersionOf } from '../journeys/versions.js';
 import { SPLIT_TYPE } from './decisions.js';
-import { type Figures, figures, type Metric, type VariantCount, type WinnerParam } from './figures.js';
+import { figures } from './figures.js';
+import type { Decision, Experiment, Metric, VariantCount, WinnerParam } from './types.js';
 
 export const METRICS: readonly Metric[] = ['goal', 'click', 'open'];
-
-/** A split's decision as the API shows it. */
-export interface Decision {
-  kind: 'winner' | 'no-winner' | 'override';
-  variant: string | null;
-  at: string;
-  method: 'two-proportion-z' | 'manual';
-  metric: Metric;
-  confidence: number;
-  pValue: number | null;
-  reason?: 'too-few-contacts' | 'not-significant';
-  figures: { key: string; entered: number; converted: number; rate: number | null }[];
-  clearedAt: string | null;
-}
-
-export interface Experiment {
-  nodeId: string;
-  metric: Metric;
-  baseline: string;
-  confidence: number;
-  status: 'testing' | 'no-winner' | 'winner' | 'override';
-  startedAt: string | null;
-  endsAt: string | null;
-  winner: WinnerParam | null;
-  decision: Decision | null;
-  history: Decision[];
-  routed: number;
-  test: Figures['test'];
-  sample: Figures['sample'];
-  variants: Figures['variants'];
-}
 
 interface SplitParams {
   variants: { key: string; weight: number }[];

@@ -1,40 +1,5 @@
 import { chiSquared, sampleSize, twoProportionZ, wilson, Z95 } from './statistics.js';
-
-export type Metric = 'goal' | 'click' | 'open';
-
-/** One variant's counted units. */
-export interface VariantCount {
-  key: string;
-  weight: number;
-  entered: number;
-  converted: number;
-}
-
-export interface VariantFigures extends VariantCount {
-  rate: number | null;
-  ci95: [number, number] | null;
-  upliftAbsolute: number | null;
-  upliftRelative: number | null;
-  upliftCi95: [number, number] | null;
-  test: 'two-proportion-z' | null;
-  pValue: number | null;
-  significant: boolean;
-}
-
-export interface TestFigures {
-  name: 'chi-squared' | 'two-proportion-z';
-  statistic: number | null;
-  df: number | null;
-  pValue: number | null;
-  significant: boolean;
-}
-
-export interface Figures {
-  baseline: string;
-  test: TestFigures;
-  sample: { lift: number; power: number; neededPerVariant: number | null; moreNeededPerVariant: number | null };
-  variants: VariantFigures[];
-}
+import type { Figures, TestFigures, VariantCount, VariantFigures } from './types.js';
 
 const rateOf = (v: { entered: number; converted: number }) => (v.entered === 0 ? null : v.converted / v.entered);
 
@@ -121,13 +86,6 @@ export function figures(counts: readonly VariantCount[], confidence: number): Fi
     },
     variants,
   };
-}
-
-export interface WinnerParam {
-  metric: Metric;
-  after: string;
-  minPerVariant: number;
-  confidence: number;
 }
 
 export type AutoDecision =

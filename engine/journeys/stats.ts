@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { type EntryStats, entryStats } from '../runs/entry/stats.js';
-import { type JourneyStats, journeyStats } from '../runs/stats.js';
+import { journeyStats } from '../runs/stats.js';
+import type { JourneyStats } from '../runs/stats-types.js';
 import { getVersion, publishedVersionOf } from './versions.js';
 
 /**

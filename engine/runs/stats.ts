@@ -1,19 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { dictionary } from '../graph/dictionary.js';
-
-export interface NodeStats {
-  entered: number;
-  completed: number;
-  failed: number;
-  waiting: number;
-}
-
-/** `GET /api/journeys/:id/stats`: per-node counts and how often each output was taken. */
-export interface JourneyStats {
-  nodes: Record<string, NodeStats>;
-  outputs: Record<string, Record<string, number>>;
-}
+import type { JourneyStats } from './stats-types.js';
 
 /**
  * Sums the sharded node counters of one version (every version when `version` is omitted).

@@ -1,46 +1,8 @@
-import type { Contact } from '../../lib/api/types/contacts.ts';
-import type { JsonObject, JsonValue } from '../../lib/api/types/json.ts';
+// What a test run answers is typed once, in the engine (API.md "Test runs"); type-only, so none
+// of the engine's code is bundled.
+import type { TestStep } from '../../../../engine/test-runs/types.ts';
 
-/** One step of a test run (API.md "Test runs"). */
-export interface TestStep {
-  nodeId: string;
-  status: 'completed' | 'failed' | 'waiting';
-  /** The output taken; a list when the step forked or ended the path; null when it took none. */
-  next: string | string[] | null;
-  output?: JsonValue;
-  error?: { message: string; code?: string };
-  at: string;
-  resumedAt?: string;
-  resumedBy?: 'time' | 'event' | 'timeout';
-  attempts: number;
-  writes?: ({ op: string } & JsonObject)[];
-}
-
-/** A message a test run rendered instead of sending. */
-export interface TestMessage {
-  nodeId: string;
-  messageId: string;
-  channel: string;
-  category: string;
-  to: string;
-  from?: string;
-  subject?: string;
-  html?: string;
-  text?: string;
-  headers: Record<string, string>;
-  status: 'queued' | 'delayed' | 'sent' | 'suppressed' | 'failed';
-  reason?: string;
-  at: string;
-  delayedUntil?: string;
-}
-
-export interface TestRunResult {
-  status: 'completed' | 'failed' | 'exited';
-  outcome?: string;
-  steps: TestStep[];
-  messages: TestMessage[];
-  contact: Contact | null;
-}
+export type { TestMessage, TestRunResult, TestStep } from '../../../../engine/test-runs/types.ts';
 
 /** An event row of the form: properties are JSON text until the run is sent. */
 export interface EventDraft {

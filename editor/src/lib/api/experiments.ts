@@ -1,46 +1,8 @@
-/** `GET /api/journeys/:id/experiments` (contracts/experiments.md). */
-export interface ExperimentVariant {
-  key: string;
-  weight: number;
-  entered: number;
-  converted: number;
-  rate: number | null;
-  ci95: [number, number] | null;
-  upliftAbsolute: number | null;
-  upliftRelative: number | null;
-  upliftCi95: [number, number] | null;
-  test: 'two-proportion-z' | null;
-  pValue: number | null;
-  significant: boolean;
-}
-
-export interface ExperimentDecision {
-  kind: 'winner' | 'no-winner' | 'override';
-  variant: string | null;
-  at: string;
-  method: 'two-proportion-z' | 'manual';
-  metric: 'goal' | 'click' | 'open';
-  confidence: number;
-  pValue: number | null;
-  reason?: 'too-few-contacts' | 'not-significant';
-  clearedAt: string | null;
-}
-
-export interface Experiment {
-  nodeId: string;
-  metric: 'goal' | 'click' | 'open';
-  baseline: string;
-  confidence: number;
-  status: 'testing' | 'no-winner' | 'winner' | 'override';
-  startedAt: string | null;
-  endsAt: string | null;
-  decision: ExperimentDecision | null;
-  history: ExperimentDecision[];
-  routed: number;
-  test: { name: string; statistic: number | null; df: number | null; pValue: number | null; significant: boolean };
-  sample: { lift: number; power: number; neededPerVariant: number | null; moreNeededPerVariant: number | null };
-  variants: ExperimentVariant[];
-}
+/**
+ * `GET /api/journeys/:id/experiments` (contracts/experiments.md): the engine's types, typed once
+ * there; type-only, so none of the engine's code is bundled.
+ */
+export type { Experiment, VariantFigures as ExperimentVariant } from '../../../../engine/experiments/types.ts';
 
 /** `GET /api/journeys/:id/analytics`. */
 export interface Analytics {

@@ -1,17 +1,20 @@
-import type { JsonValue } from '../api/types/json.ts';
+// The filter language is typed once, in the SDK: the editor reads and writes the same JSON the
+// engine evaluates (type-only, so none of the SDK's code is bundled).
+import type { CompareOp, CountRange, Filter } from '../../../../engine/sdk/src/filter/types.ts';
 
-/** The filter language of NODES.md, as the builder edits it. */
-export type Filter =
-  | { all: Filter[] }
-  | { any: Filter[] }
-  | { not: Filter }
-  | AttrClause
-  | TagClause
-  | ListClause
-  | EventClause
-  | TriggerClause
-  | StepClause;
+export type {
+  AttrClause,
+  CompareOp,
+  CountRange,
+  EventClause,
+  Filter,
+  ListClause,
+  StepClause,
+  TagClause,
+  TriggerClause,
+} from '../../../../engine/sdk/src/filter/types.ts';
 
+/** Every comparison, in the order the builder offers them. */
 export const COMPARE_OPS = [
   'eq',
   'neq',
@@ -26,54 +29,11 @@ export const COMPARE_OPS = [
   // nodes/README.md "Date comparisons in filters"
   'before',
   'after',
-] as const;
-export type CompareOp = (typeof COMPARE_OPS)[number];
+] as const satisfies readonly CompareOp[];
 
 /** The bounds a count may carry (a tag's `count`, an event clause's own keys), in the order the builder offers them. */
-export const COUNT_OPS = ['gte', 'gt', 'eq', 'lte', 'lt'] as const;
+export const COUNT_OPS = ['gte', 'gt', 'eq', 'lte', 'lt'] as const satisfies readonly (keyof CountRange)[];
 export type CountOp = (typeof COUNT_OPS)[number];
-
-export interface CountRange {
-  gt?: number;
-  gte?: number;
-  lt?: number;
-  lte?: number;
-  eq?: number;
-}
-
-export interface AttrClause {
-  attr: string;
-  op: CompareOp;
-  value?: JsonValue;
-}
-export interface TagClause {
-  tag: string;
-  op: 'has' | 'hasNot';
-  count?: CountRange;
-  lastAddedWithin?: string;
-}
-export interface ListClause {
-  list: string;
-  op: 'member' | 'notMember';
-  addedWithin?: string;
-}
-export interface EventClause extends CountRange {
-  event: string;
-  op: 'count';
-  within?: string;
-  where?: Filter;
-}
-export interface TriggerClause {
-  trigger: string;
-  op: CompareOp;
-  value?: JsonValue;
-}
-export interface StepClause {
-  step: string;
-  path: string;
-  op: CompareOp;
-  value?: JsonValue;
-}
 
 export type ClauseKind = 'all' | 'any' | 'not' | 'attr' | 'tag' | 'list' | 'event' | 'trigger' | 'step';
 

@@ -1,61 +1,26 @@
 /** Journeys, their graphs, settings and versions as the editor reads them (shared/API.md). */
 
+import type {
+  JourneyGoal as EngineJourneyGoal,
+  JourneySettings as EngineJourneySettings,
+  JourneyGraph as Graph,
+} from '../../../../../engine/graph/types.ts';
 import type { Filter } from '../../filter/types.ts';
-import type { JsonObject } from './json.ts';
 
-export interface GraphNode {
-  id: string;
-  type: string;
-  version: number;
-  params: JsonObject;
-  position: { x: number; y: number };
-  settings?: NodeSettings;
-}
+// A graph and its settings are typed once, in the engine (type-only: nothing of it is bundled).
+export type {
+  FlowRate,
+  GraphEdge,
+  GraphNode,
+  JourneyGraph as Graph,
+  NodeSettings,
+} from '../../../../../engine/graph/types.ts';
 
-/** A node's failure handling (API.md "Node settings"). */
-export interface NodeSettings {
-  onError?: 'fail' | 'continue' | 'output';
-  retry?: { attempts?: number; backoff?: string; maxBackoff?: string };
-}
+/** The conversion goal (contracts/experiments.md), its filter read as the filter language. */
+export type JourneyGoal = Omit<EngineJourneyGoal, 'filter'> & { filter?: Filter };
 
-export interface GraphEdge {
-  id: string;
-  source: string;
-  sourceHandle: string;
-  target: string;
-}
-
-export interface Graph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
-
-export interface JourneySettings {
-  reentry?: 'always' | 'once' | 'once-at-a-time';
-  exitOn?: string[];
-  webhookRateLimit?: { max: number; window: string };
-  /** At most this many runs ever enter. */
-  maxEntries?: number | null;
-  /** At most `count` runs enter per `perSeconds`; later ones wait their turn. */
-  entryRate?: FlowRate | null;
-  /** At most `count` of the journey's messages go out per `perSeconds`. */
-  sendRate?: FlowRate | null;
-  /** The event that counts as a conversion (contracts/experiments.md); null: none. */
-  goal?: JourneyGoal | null;
-}
-
-export interface JourneyGoal {
-  event: string;
-  /** Over the event's `properties`, as a `core.event` trigger's filter. */
-  filter?: Filter;
-  windowSeconds: number;
-  exitOnGoal?: boolean;
-}
-
-export interface FlowRate {
-  count: number;
-  perSeconds: number;
-}
+/** A journey's settings as a draft holds them: any may still be unset; the goal as above. */
+export type JourneySettings = Partial<Omit<EngineJourneySettings, 'goal'>> & { goal?: JourneyGoal | null };
 
 export type JourneyStatus = 'draft' | 'live' | 'paused';
 

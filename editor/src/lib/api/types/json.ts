@@ -1,4 +1,3 @@
-/** JSON values as the HTTP API (shared/API.md) sends and takes them. */
+/** JSON values as the HTTP API (shared/API.md) sends and takes them: the SDK's, typed once. */
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue } from '../../../../../engine/sdk/src/json.ts';

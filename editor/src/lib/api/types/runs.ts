@@ -2,6 +2,9 @@
 
 import type { JsonValue } from './json.ts';
 
+// `GET /api/journeys/:id/stats`, typed once in the engine (type-only: nothing of it is bundled).
+export type { JourneyStats, NodeStats } from '../../../../../engine/runs/stats-types.ts';
+
 /** A failed step's error (API.md "Step errors"). */
 export interface StepError {
   code: string;
@@ -45,18 +48,6 @@ export interface RetryJob {
   retried: number;
   skipped: number;
   runs: Record<RunStatus, number>;
-}
-
-export interface NodeStats {
-  entered: number;
-  completed: number;
-  failed: number;
-  waiting: number;
-}
-
-export interface JourneyStats {
-  nodes: Record<string, NodeStats>;
-  outputs: Record<string, Record<string, number>>;
 }
 
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'exited';
