@@ -35,9 +35,9 @@ export function checkPlaces(failures: Limiter) {
   /**
    * A place for one check, given back by the function returned (once, however often it is
    * called). Throws 429 while the address's failures fill its limit; while checks under way
-   * hold the places left, waits for one of them to end (`wait`) or throws 429.
+   * hold the places left, waits for one of them to end.
    */
-  async function take(request: FastifyRequest, wait: boolean): Promise<() => void> {
+  async function take(request: FastifyRequest): Promise<() => void> {
     for (;;) {
       const seen = await failures(request, { increment: false });
       if (seen.isAllowed) return () => {}; // an allow-listed address (none is configured)
@@ -53,7 +53,6 @@ export function checkPlaces(failures: Limiter) {
           giveBack(seen.key);
         };
       }
-      if (!wait) throw overLimit(seen.ttlInSeconds);
       await new Promise<void>((resolve) => h.waiting.push(resolve));
     }
   }

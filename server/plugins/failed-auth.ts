@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { documentErrorAnswer } from '../schemas/errors.js';
 import { checkPlaces, type Limiter, overLimit } from './check-places.js';
@@ -9,14 +9,14 @@ const FAILED_AUTH_WINDOW_MS = 60_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Counts a failed authentication (a wrong password) against the address; throws 429 when over. */
-    countFailedAuth(request: FastifyRequest): Promise<void>;
     /**
-     * Runs `check` of a guessable secret (an API token, a session, a current password) as one
-     * step with its count: it first takes one of the places the address has left under the
-     * limit — waiting while checks under way hold them all, throwing 429 once failures fill
-     * them — and a null answer counts as a failure before the place is given back. Guesses
-     * sent at once are so held to the limit; right ones past it only wait a moment.
+     * Runs `check` of a guessable secret (an API token, a session, a password, the metrics
+     * token) as one step with its count: it first takes one of the places the address has left
+     * under the limit — waiting while checks under way hold them all, throwing 429 once failures
+     * fill them — and a null answer counts as a failure before the place is given back, whether
+     * or not the client is still there (a check that throws gives it back uncounted). Guesses
+     * sent at once, or dropped while checked, are so held to the limit; right ones past it only
+     * wait a moment.
      */
     checkSecret<T>(request: FastifyRequest, check: () => Promise<T | null>): Promise<T | null>;
     /**
@@ -33,16 +33,11 @@ declare module 'fastify' {
       failed: (answer: T) => boolean,
     ): Promise<T>;
     /**
-     * Before a guessable secret is checked (a password, the metrics token): throws 429 while
-     * the address's failures and its checks still under way make the limit, else holds one
-     * place until the answer is sent (a failure then counts by `countFailedAuth`). Guesses sent
-     * at once are so held to the limit, not all checked before the first failure counts.
+     * Throws 429 while the address's failures fill the limit, counting nothing and holding no
+     * place: for a route that may check no secret (an invitation accepted by a new user) but
+     * is refused past the limit like any credential.
      */
-    holdFailedAuth(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  }
-  interface FastifyRequest {
-    /** Gives back the place `holdFailedAuth` took (at the answer, or when the client leaves). */
-    releaseHeldAuth: (() => void) | null;
+    refuseFailedAuth(request: FastifyRequest): Promise<void>;
   }
 }
 
@@ -56,12 +51,8 @@ export const listOf = <T>(hooks: T | T[] | undefined): T[] => (hooks ? (Array.is
  */
 function heldChecks(limiter: Limiter) {
   const places = checkPlaces(limiter);
-  const check = async <T>(
-    request: FastifyRequest,
-    run: () => T | Promise<T>,
-    failed: (answer: T) => boolean,
-  ): Promise<T> => {
-    const release = await places.take(request, true);
+  return async <T>(request: FastifyRequest, run: () => T | Promise<T>, failed: (answer: T) => boolean): Promise<T> => {
+    const release = await places.take(request);
     try {
       const answer = await run();
       if (failed(answer)) await limiter(request);
@@ -70,7 +61,6 @@ function heldChecks(limiter: Limiter) {
       release();
     }
   };
-  return { places, check };
 }
 
 /** Throws 429 while the address is over `limiter`'s limit, counting nothing. */
@@ -90,7 +80,12 @@ async function refuseOver(limiter: Limiter, request: FastifyRequest): Promise<vo
  * admin token (API.md), so failures at one never refuse the other: a scraper with a wrong
  * metrics token does not stop a sender's webhooks from the same address.
  *
- * Guesses sent at once are held to both limits: each hook route checks its secret or
+ * Guesses sent at once are held to both limits. Every token, session, password and metrics
+ * token is checked through `checkSecret`, which holds one of the places the address has left
+ * only while it checks and counts a failure before giving it back: not the request, so a
+ * client that hangs up while its password is checked frees no place before its failure
+ * counts, and a request that ends otherwise (aborted before its check, a route that throws)
+ * holds none. Each hook route checks its secret or
  * signature through `checkHookSecret` (core.webhook's secret, a package trigger's handler,
  * a provider's signatures, the inbound-mail secret), which holds one of the places the
  * address has left under the hooks' limit only while it checks, and counts a failure before
@@ -100,22 +95,11 @@ async function refuseOver(limiter: Limiter, request: FastifyRequest): Promise<vo
 export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
   const failures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
   const hookFailures = app.createRateLimit({ max: FAILED_AUTH_MAX, timeWindow: FAILED_AUTH_WINDOW_MS });
-  app.decorateRequest('releaseHeldAuth', null);
-  app.decorate('countFailedAuth', async (request: FastifyRequest) => {
-    await failures(request);
-  });
   const auth = heldChecks(failures);
   app.decorate('checkSecret', <T>(request: FastifyRequest, check: () => Promise<T | null>) =>
-    auth.check(request, check, (found) => found === null),
+    auth(request, check, (found) => found === null),
   );
-  app.decorate('holdFailedAuth', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.releaseHeldAuth) return;
-    request.releaseHeldAuth = await auth.places.take(request, false);
-    // Whether the answer is sent or the client goes away first (the request's own 'close'
-    // comes as soon as its body is read: too early).
-    reply.raw.once('close', request.releaseHeldAuth);
-  });
-  app.addHook('onResponse', async (request) => request.releaseHeldAuth?.());
+  app.decorate('refuseFailedAuth', (request: FastifyRequest) => refuseOver(failures, request));
 
   const hooks = heldChecks(hookFailures);
   // The calls whose failure a check counted: their 401 is not counted again.
@@ -123,7 +107,7 @@ export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
   app.decorate(
     'checkHookSecret',
     <T>(request: FastifyRequest, check: () => T | Promise<T>, failed: (answer: T) => boolean) =>
-      hooks.check(request, check, (answer) => {
+      hooks(request, check, (answer) => {
         const failure = failed(answer);
         if (failure) counted.add(request);
         return failure;

@@ -1,7 +1,6 @@
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { e, n, publish, testPackage } from '../engine/support.js';
-import { type Answer, answers } from '../support/raw-http.js';
+import { e, eventually, n, publish, testPackage } from '../engine/support.js';
+import { type Answer, hungUpBurst, burst as sendBurst, statusesSent, wire } from '../support/raw-http.js';
 import { createTestApp, TEST_TOKEN, type TestApp } from '../support/runtime.js';
 import { fromAddress } from '../teams/support.js';
 
@@ -13,12 +12,13 @@ import { fromAddress } from '../teams/support.js';
 let t: TestApp;
 let journeyId = '';
 let port = 0;
+let sent: (address: string) => number[];
 const SECRET = 'a-plain-webhook-secret-of-some-length';
 const METRICS_TOKEN = 'a-metrics-token-0123456789';
 const INBOUND_SECRET = 'an-inbound-mail-secret-0123456789';
 
 beforeAll(async () => {
-  t = await createTestApp({ METRICS_TOKEN, INBOUND_SECRET });
+  t = await createTestApp({ METRICS_TOKEN, INBOUND_SECRET }, { beforeReady: (app) => (sent = statusesSent(app)) });
   t.runtime.registry.add(testPackage);
   ({ journeyId } = await publish(t.runtime.db, {
     nodes: [n('hook', 'core.webhook', { secret: SECRET }), n('a', 'tst.step')],
@@ -100,47 +100,8 @@ describe('failures at the token routes and at the hooks are counted apart', () =
   });
 });
 
-/** A request as sent on the wire, with its connection closed after the answer. */
-function wire(method: string, path: string, headers: Record<string, string>, body = ''): string {
-  const lines = Object.entries({ ...headers, host: '127.0.0.1', connection: 'close' }).map(
-    ([k, v]) => `${k}: ${v}\r\n`,
-  );
-  return `${method} ${path} HTTP/1.1\r\n${lines.join('')}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-}
-
-/**
- * Sends `requests` over connections of their own from `from` (an address of 127.0.0.0/8, one
- * per test: each is counted apart), all at once: every connection is open and holds its
- * request but the last byte of its headers before any of them is sent whole, so the server
- * reads them all together, as an attacker's parallel guesses would arrive.
- */
-async function burst(from: string, requests: string[]): Promise<Answer[]> {
-  const sockets = await Promise.all(
-    requests.map(
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = connect({ port, host: '127.0.0.1', localAddress: from }, () => resolve(socket));
-          socket.once('error', reject);
-        }),
-    ),
-  );
-  const received = sockets.map(
-    (socket) =>
-      new Promise<string>((resolve) => {
-        let raw = '';
-        socket.on('data', (chunk) => {
-          raw += chunk;
-        });
-        socket.on('close', () => resolve(raw));
-      }),
-  );
-  const cuts = requests.map((request) => request.indexOf('\r\n\r\n') + 3);
-  for (const [i, socket] of sockets.entries()) socket.write(requests[i]?.slice(0, cuts[i]) ?? '');
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  for (const [i, socket] of sockets.entries()) socket.write(requests[i]?.slice(cuts[i]) ?? '');
-  return (await Promise.all(received)).map((raw) => answers(raw)[0] as Answer);
-}
-
+/** Sends `requests` all at once from `from`, one of 127.0.0.0/8 per test (each is counted apart). */
+const burst = (from: string, requests: string[]) => sendBurst(port, from, requests);
 const one = async (from: string, request: string) => (await burst(from, [request]))[0] as Answer;
 const times = (n: number, request: (i: number) => string) => Array.from({ length: n }, (_, i) => request(i));
 
@@ -238,5 +199,36 @@ describe('right secrets sent all at once over real connections', () => {
     const right = found.filter((_, i) => i % 2 === 1);
     expect(count(right, 202) + count(right, 429)).toBe(40);
     expect((await one(from, hook(SECRET))).status).toBe(429);
+  });
+});
+
+// A guesser of the metrics token may drop each connection as soon as its guess is sent: the
+// check still holds its place until its failure is counted (API.md "Auth").
+describe('wrong metrics tokens sent at once by clients that hang up at once', () => {
+  const scrape = (token: string) => wire('GET', '/metrics', { authorization: `Bearer ${token}` });
+  const guesses = times(60, (i) => scrape(`wrong-token-${i}-0123456789`));
+
+  test('of 60, at most 20 are checked (401); then the right token from that address answers 429', async () => {
+    const from = '127.0.0.17';
+    await hungUpBurst(port, from, guesses);
+    await eventually(async () => sent(from).length >= 60);
+    expect(sent(from).filter((status) => status === 401).length).toBeLessThanOrEqual(20);
+    const right = await one(from, scrape(METRICS_TOKEN));
+    expect(right.status).toBe(429);
+    expect(codeOf(right)).toBe('rate_limited');
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  test('the right token from another address right after them answers 200', async () => {
+    await hungUpBurst(port, '127.0.0.18', guesses);
+    expect((await one('127.0.0.19', scrape(METRICS_TOKEN))).status).toBe(200);
+  });
+
+  test('they hold back that address’s /api calls, not its webhooks', async () => {
+    const from = '127.0.0.20';
+    await hungUpBurst(port, from, guesses);
+    await eventually(async () => sent(from).length >= 60);
+    expect((await one(from, wire('GET', '/api/journeys', { authorization: `Bearer ${TEST_TOKEN}` }))).status).toBe(429);
+    expect((await one(from, hook(SECRET))).status).toBe(202);
   });
 });

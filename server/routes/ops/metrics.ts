@@ -15,12 +15,10 @@ export async function metricsRoutes(app: FastifyInstance) {
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     const expected = config.metricsToken;
     if (expected === null) return sendError(reply, 'not_found', 'no route GET /metrics');
-    await app.holdFailedAuth(request, reply);
     const sent = bearer(request);
-    if (sent === null || !sameSecret(sent, expected)) {
-      await app.countFailedAuth(request);
-      return sendError(reply, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
-    }
+    // Checked and, wrong, counted against the address in one step (checkSecret).
+    const right = await app.checkSecret(request, async () => (sent !== null && sameSecret(sent, expected)) || null);
+    if (!right) return sendError(reply, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });

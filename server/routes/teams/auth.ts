@@ -45,18 +45,23 @@ export async function authRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await app.holdFailedAuth(request, reply);
       const email = validEmail(request.body.email);
-      // Counted before the password is checked, so guesses sent at once are held to the ten.
-      const attempt = await beginAttempt(db, email);
-      const user = await findUserByEmail(db, email);
-      const ok = await checkPassword(user?.password_hash ?? null, request.body.password);
-      if (!ok || !user) {
-        await attemptFailed(db, attempt);
-        await app.countFailedAuth(request);
-        throw wrongPassword();
-      }
-      await attemptSucceeded(db, attempt);
+      // Checked and, wrong, counted against the address in one step, also when the client has
+      // hung up meanwhile: guesses sent at once, or dropped while checked, are held to the 20.
+      const user = await app.checkSecret(request, async () => {
+        // Counted before the password is checked, so guesses sent at once are held to the ten.
+        const attempt = await beginAttempt(db, email);
+        const found = await findUserByEmail(db, email);
+        // Checked for an unknown email too (against a hash of nothing), so it takes as long.
+        const ok = await checkPassword(found?.password_hash ?? null, request.body.password);
+        if (!ok || !found) {
+          await attemptFailed(db, attempt);
+          return null;
+        }
+        await attemptSucceeded(db, attempt);
+        return found;
+      });
+      if (!user) throw wrongPassword();
       return answerWithSession(db, reply, secure, user);
     },
   );

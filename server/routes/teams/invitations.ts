@@ -198,13 +198,17 @@ export async function invitationsRoutes(app: FastifyInstance) {
     user: { email: string; password_hash: string },
     password: string,
   ) {
-    const attempt = await beginAttempt(db, user.email);
-    if (!(await checkPassword(user.password_hash, password))) {
-      await attemptFailed(db, attempt);
-      await app.countFailedAuth(request);
-      throw new UnauthorizedError('the password is wrong');
-    }
-    await attemptSucceeded(db, attempt);
+    // Checked and, wrong, counted against the address in one step, as at sign-in (checkSecret).
+    const proved = await app.checkSecret(request, async () => {
+      const attempt = await beginAttempt(db, user.email);
+      if (!(await checkPassword(user.password_hash, password))) {
+        await attemptFailed(db, attempt);
+        return null;
+      }
+      await attemptSucceeded(db, attempt);
+      return true;
+    });
+    if (!proved) throw new UnauthorizedError('the password is wrong');
   }
 
   app.post<{ Params: { token: string }; Body: { password: string; name?: string } }>(
@@ -225,7 +229,8 @@ export async function invitationsRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await app.holdFailedAuth(request, reply);
+      // Past the address's failures a new user's accept, which checks no password, is refused too.
+      await app.refuseFailedAuth(request);
       const i = await openInvitation(db, request.params.token);
       if (i.user) await proveItIsThem(request, i.user, request.body.password);
       const hash = i.user ? null : await hashPassword(request.body.password);

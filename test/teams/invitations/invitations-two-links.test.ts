@@ -79,3 +79,22 @@ describe('a new email invited to two workspaces, both links accepted at once', (
     expect((await accept(left, kept)).statusCode).toBe(200);
   });
 });
+
+// API.md "Auth": past 20 failed authentications a minute from one address, 429 even for a right
+// credential; an invitation's accept is refused so too, a new user's (who gives no password to check).
+describe('an accept from an address past 20 failed authentications', () => {
+  test('answers 429 rate_limited with Retry-After, and its link still works from elsewhere', async () => {
+    const [link] = await linksFor('late-comer@example.com');
+    const from = fromAddress();
+    for (let i = 0; i < 20; i++) {
+      const payload = { email: `nobody-${i}@example.com`, password: 'a wrong password' };
+      expect((await t.app.inject({ method: 'POST', url: '/api/auth/sign-in', payload, ...from })).statusCode).toBe(401);
+    }
+    const url = `/api/invitations/${link}/accept`;
+    const refused = await t.app.inject({ method: 'POST', url, payload: { password: PASSWORD }, ...from });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.code).toBe('rate_limited');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await accept(link as string, PASSWORD)).statusCode).toBe(200);
+  });
+});
