@@ -11,6 +11,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { findToken, redeemLiveTicket, type TokenPrincipal, tokenById } from '../auth/tokens.js';
+import { refuseOtherSite } from '../teams/access/fetch-site.js';
 import { documentPermission } from '../teams/access/openapi.js';
 import { type RoutePermission, routePermission } from '../teams/access/permissions.js';
 import {
@@ -101,6 +102,7 @@ const asToken = (t: TokenPrincipal | null): Principal | null => (t ? { type: 'to
  * Every route declared under `/api/` needs a token or a session, decided by the route a request
  * reached, never by the text of its URL: the check is attached to each route as it is
  * registered, so `/%61pi/…`, `//api/…` or `/api/./…` reach a handler only through it.
+ * A session cookie is not taken from another site (`refuseOtherSite`, after the CSRF check).
  * Then the workspace (404), then the route's permission from the one table (403).
  * Valid tokens are believed for a second; an attempt is checked and, failed, counted against
  * the address in one step (`checkSecret`), so guesses sent at once cannot outrun the limit.
@@ -218,7 +220,10 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       const found = await app.checkSecret(request, () => identify(request, urlCredentials));
       if (!found) return sendError(reply, 'unauthorized', 'a valid API token or session is required');
       const { principal } = found;
-      if (found.cookie && principal.type === 'user') checkCsrf(request, principal.csrfToken);
+      if (found.cookie && principal.type === 'user') {
+        checkCsrf(request, principal.csrfToken);
+        refuseOtherSite(request);
+      }
       request.principal = principal;
       if (principal.type === 'token') request.tokenId = principal.id;
       request.standing = await resolveStanding(db, principal, found.workspace ?? askedWorkspace(request, url));

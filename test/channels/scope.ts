@@ -62,3 +62,30 @@ export async function mailThrough(runtime: Runtime, contactId: string, credentia
     credential,
   });
 }
+
+/**
+ * Sends a marketing email with one tracked link to a new contact; answers the paths of its
+ * click, open and unsubscribe links (under a PUBLIC_URL of `https://w.example.com`).
+ */
+export async function sendMarketingEmail(runtime: Runtime) {
+  const contactId = await insertContact(runtime, { email: `${randomUUID()}@example.com` });
+  const { messageId } = await createMessagesService(await stepScope(runtime, { contactId, nodeId: 'mail1' })).send({
+    channel: 'email',
+    category: 'marketing',
+    subject: 'Hi',
+    html: '<p><a data-waymark-key="a" href="https://shop.example.com/a">A</a></p>',
+  });
+  const row = await runtime.db
+    .selectFrom('messages')
+    .select(['html', 'headers'])
+    .where('id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  const html = row.html ?? '';
+  return {
+    contactId,
+    messageId,
+    click: String(/href="https:\/\/w\.example\.com(\/t\/c\/[^"]+)"/.exec(html)?.[1]),
+    open: String(/src="https:\/\/w\.example\.com(\/t\/o\/[^"]+)"/.exec(html)?.[1]),
+    unsubscribe: String(row.headers['List-Unsubscribe']).replace(/^<https:\/\/w\.example\.com|>$/g, ''),
+  };
+}

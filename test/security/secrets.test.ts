@@ -10,8 +10,7 @@ import { encryptJson } from '../../engine/credentials/crypto.js';
 import { createCredentialsService } from '../../engine/credentials/service.js';
 import { DatabaseHealth } from '../../engine/health.js';
 import { bounceAddress, inboundAddress, replyAddress } from '../../engine/inbound/addresses.js';
-import { createMessagesService } from '../../engine/messages/service.js';
-import { insertContact, stepScope } from '../channels/scope.js';
+import { sendMarketingEmail, stepScope } from '../channels/scope.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -49,30 +48,6 @@ async function withWaymark<T>(
   }
 }
 
-/** Sends a marketing email; answers the paths of its click, open and unsubscribe links. */
-async function sendEmail(t: TestApp) {
-  const contactId = await insertContact(t.runtime, { email: `${randomUUID()}@example.com` });
-  const { messageId } = await createMessagesService(await stepScope(t.runtime, { contactId, nodeId: 'mail1' })).send({
-    channel: 'email',
-    category: 'marketing',
-    subject: 'Hi',
-    html: '<p><a data-waymark-key="a" href="https://shop.example.com/a">A</a></p>',
-  });
-  const row = await t.runtime.db
-    .selectFrom('messages')
-    .select(['html', 'headers'])
-    .where('id', '=', messageId)
-    .executeTakeFirstOrThrow();
-  const html = row.html ?? '';
-  return {
-    contactId,
-    messageId,
-    click: String(/href="https:\/\/w\.example\.com(\/t\/c\/[^"]+)"/.exec(html)?.[1]),
-    open: String(/src="https:\/\/w\.example\.com(\/t\/o\/[^"]+)"/.exec(html)?.[1]),
-    unsubscribe: String(row.headers['List-Unsubscribe']).replace(/^<https:\/\/w\.example\.com|>$/g, ''),
-  };
-}
-
 async function storeCredential(t: TestApp): Promise<string> {
   const res = await t.app.inject({
     method: 'POST',
@@ -92,7 +67,7 @@ const status = async (t: TestApp, url: string) => (await t.app.inject({ method: 
 describe('an outsider may not use a link, address or credential under a key that is no longer accepted', () => {
   test('a tracking link made under key A works after a restart with key B and WAYMARK_SECRET_KEY_PREVIOUS=A, and not without it', async () => {
     const sent = await withWaymark({ current: KEY_A }, async (t) => {
-      const email = await sendEmail(t);
+      const email = await sendMarketingEmail(t.runtime);
       expect(await status(t, email.click)).toBe(302);
       return email;
     });
@@ -108,7 +83,7 @@ describe('an outsider may not use a link, address or credential under a key that
       expect(await status(t, sent.open)).toBe(200);
       expect(await status(t, sent.unsubscribe)).toBe(200);
       // What is made now is signed with B alone.
-      const fresh = await sendEmail(t);
+      const fresh = await sendMarketingEmail(t.runtime);
       expect(fresh.click).not.toBe(sent.click);
       await withWaymark({ current: KEY_B }, async (b) => expect(await status(b, fresh.click)).toBe(302));
     });
@@ -155,7 +130,7 @@ describe('an outsider may not use a link, address or credential under a key that
 describe('an outsider may not present a token for another purpose than it was made for', () => {
   test('an unsubscribe, open or click token is refused as any other kind', async () => {
     await withWaymark({ current: KEY_A }, async (t) => {
-      const sent = await sendEmail(t);
+      const sent = await sendMarketingEmail(t.runtime);
       const token = (p: string) => p.split('/').pop() as string;
       const [click, open, unsubscribe] = [token(sent.click), token(sent.open), token(sent.unsubscribe)];
       // An unsubscribe token as a click (with a link index added so it has a click's shape), or an open.
@@ -215,7 +190,7 @@ describe('what earlier versions made with the undivided key keeps working after 
     // As versions before the split signed and encrypted: HMAC and AES with the root key itself.
     const legacyToken = (kind: string, body: string) =>
       `${body}.${createHmac('sha256', root).update(`${kind}:${body}`).digest('base64url').slice(0, 22)}`;
-    const sent = await withWaymark({ current: KEY_A }, (t) => sendEmail(t));
+    const sent = await withWaymark({ current: KEY_A }, (t) => sendMarketingEmail(t.runtime));
     const hex = sent.messageId.replace(/-/g, '');
     const legacy = {
       click: `/t/c/${legacyToken('c', `${hex}.0`)}`,
