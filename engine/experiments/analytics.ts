@@ -7,13 +7,28 @@ import { getVersion, publishedVersionOf } from '../journeys/versions.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { journeyStats } from '../runs/stats.js';
 import { defaultedParams, definitionOf } from '../runs/versions.js';
+import type {
+  Bucket,
+  JourneyAnalytics,
+  MessageMetric,
+  MessageTotals,
+  NodeSeriesMetric,
+  NodeTotals,
+} from './analytics-types.js';
 import { isoTime } from './iso-time.js';
 
-export type Bucket = 'hour' | 'day';
 export const MAX_BUCKETS = 2400;
 const BUCKET_MS: Record<Bucket, number> = { hour: 3_600_000, day: 86_400_000 };
-const MESSAGE_METRICS = ['sent', 'failed', 'opened', 'clicked', 'replied', 'bounced', 'unsubscribed'] as const;
-const NODE_SERIES = ['entered', 'completed', 'failed', 'converted'] as const;
+const MESSAGE_METRICS = [
+  'sent',
+  'failed',
+  'opened',
+  'clicked',
+  'replied',
+  'bounced',
+  'unsubscribed',
+] as const satisfies readonly MessageMetric[];
+const NODE_SERIES = ['entered', 'completed', 'failed', 'converted'] as const satisfies readonly NodeSeriesMetric[];
 
 export interface AnalyticsQuery {
   from?: string;
@@ -23,6 +38,7 @@ export interface AnalyticsQuery {
 }
 
 type Counts = Record<string, number>;
+type MessageSeries = JourneyAnalytics['series']['messages'][string];
 
 /** Adds n to a series at a bucket's index (a missing series counts nothing). */
 function add(series: number[] | undefined, at: number, n: number): void {
@@ -68,7 +84,7 @@ export async function journeyAnalytics(
   journeyId: string,
   query: AnalyticsQuery,
   now: Date,
-) {
+): Promise<JourneyAnalytics> {
   const { from, to, bucket } = analyticsRange(query, now);
   const shown = query.version ?? (await publishedVersionOf(db, workspaceId, journeyId));
   const version = shown ? await getVersion(db, workspaceId, journeyId, shown) : null;
@@ -89,11 +105,11 @@ export async function journeyAnalytics(
   const stats = await journeyStats(db, journeyId, query.version);
 
   // Keyed by node ids and output keys, which the journey's author names.
-  const nodeTotals = dictionary<Counts>();
-  const nodeSeries = dictionary<Record<string, number[]>>();
+  const nodeTotals = dictionary<NodeTotals>();
+  const nodeSeries = dictionary<Record<NodeSeriesMetric, number[]>>();
   const outputs = dictionary<Record<string, { taken: number; converted: number }>>();
-  const messages = dictionary<{ sent: number; failed: number; suppressed: Counts } & Counts>();
-  const messageSeries = dictionary<Record<string, number[]>>();
+  const messages = dictionary<MessageTotals>();
+  const messageSeries = dictionary<MessageSeries>();
   const runs = { started: 0, converted: 0 };
   const runSeries = { started: zeros(), converted: zeros() };
   const triggers = new Set<string>();
@@ -106,16 +122,16 @@ export async function journeyAnalytics(
       waiting: Math.max(0, stats.nodes[id]?.waiting ?? 0),
       converted: 0,
     };
-    nodeSeries[id] ??= Object.fromEntries(NODE_SERIES.map((m) => [m, zeros()]));
+    nodeSeries[id] ??= Object.fromEntries(NODE_SERIES.map((m) => [m, zeros()])) as Record<NodeSeriesMetric, number[]>;
     return { totals: nodeTotals[id] as Counts, series: nodeSeries[id] as Record<string, number[]> };
   };
   const ensureMessages = (id: string) => {
     messages[id] ??= { ...Object.fromEntries(MESSAGE_METRICS.map((m) => [m, 0])), suppressed: {} } as never;
     messageSeries[id] ??= Object.fromEntries(
       [...MESSAGE_METRICS.filter((m) => m !== 'failed'), 'suppressed'].map((m) => [m, zeros()]),
-    );
+    ) as MessageSeries;
     return {
-      totals: messages[id] as { suppressed: Counts } & Counts,
+      totals: messages[id] as MessageTotals,
       series: messageSeries[id] as Record<string, number[]>,
     };
   };
@@ -167,7 +183,7 @@ export async function journeyAnalytics(
       add(m.series.suppressed, at, n);
     } else if ((MESSAGE_METRICS as readonly string[]).includes(metric)) {
       const m = ensureMessages(row.node_id);
-      (m.totals[metric] as unknown as number) += n;
+      m.totals[metric as MessageMetric] += n;
       add(m.series[metric], at, n);
     }
   }

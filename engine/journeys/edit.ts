@@ -5,7 +5,8 @@ import type { JourneyStatus } from '../db/tables/journeys.js';
 import { inTransaction, type WithinChange } from '../db/transaction.js';
 import type { JourneyGraph, JourneySettings } from '../graph/types.js';
 import { draftMoved, journeyArchived, journeyNotFound } from './errors.js';
-import { findJourney, type Journey, type JourneyRow, type JourneySummary, toSummary, withDefaults } from './journey.js';
+import { findJourney, type JourneyRow, toSummary, withDefaults } from './journey.js';
+import type { Journey, JourneySummary } from './types.js';
 
 const EMPTY_GRAPH: JourneyGraph = { nodes: [], edges: [] };
 

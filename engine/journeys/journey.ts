@@ -1,33 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { JourneyStatus, JourneysTable } from '../db/tables/journeys.js';
-import { DEFAULT_SETTINGS, type JourneyGraph, type JourneySettings } from '../graph/types.js';
-
-/** A journey as the API shows it: its draft, its published versions and where it stands. */
-export interface Journey {
-  id: string;
-  name: string;
-  status: JourneyStatus;
-  publishedVersion: number | null;
-  tags: string[];
-  draft: { graph: JourneyGraph; settings: JourneySettings };
-  /** Which save of the draft this is (not in the answer's body: its ETag, server/README.md). */
-  draftRevision: number;
-  versions: { version: number; publishedAt: string }[];
-  createdAt: string;
-  updatedAt: string;
-  archivedAt: string | null;
-}
-
-/** A journey in the list: no graph. */
-export interface JourneySummary {
-  id: string;
-  name: string;
-  status: JourneyStatus;
-  publishedVersion: number | null;
-  tags: string[];
-  updatedAt: string;
-}
+import type { JourneysTable } from '../db/tables/journeys.js';
+import { DEFAULT_SETTINGS, type JourneySettings } from '../graph/types.js';
+import type { Journey, JourneySummary } from './types.js';
 
 export type JourneyRow = Selectable<JourneysTable>;
 

@@ -6,8 +6,8 @@ import type { WithinChange } from '../db/transaction.js';
 import { endRuns } from '../runs/end-runs.js';
 import { passOverPause } from '../segments/tick.js';
 import { getJourney, lockJourney } from './edit.js';
-import type { Journey } from './journey.js';
 import { notifyJourneyChanged } from './notify.js';
+import type { Journey } from './types.js';
 
 async function setStatus(db: Kysely<Database>, id: string, status: JourneyStatus): Promise<void> {
   await db.updateTable('journeys').set({ status, updated_at: sql`now()` }).where('id', '=', id).execute();

@@ -1,18 +1,10 @@
 import type { Kysely } from 'kysely';
 import semver from 'semver';
 import type { Database } from '../db/database.js';
-import type { NodeRegistry, PackageInfo } from '../registry/registry.js';
+import type { NodeRegistry } from '../registry/registry.js';
+import type { PackageEntry } from './entry-types.js';
 import { SDK_VERSION } from './files.js';
 import { listPackageRows, loadErrorsOf, type PackageRow, packageUsers } from './store.js';
-
-/** A package as `GET /api/packages` lists it (contract packages.md). */
-export interface PackageEntry extends PackageInfo {
-  integrity?: string;
-  installedAt?: string;
-  dependencies?: Record<string, string>;
-  usedBy?: { journeyId: string; journeyName: string; version: number }[];
-  loadErrors?: { process: string; message: string; at: string }[];
-}
 
 /**
  * An installed version's entry: what this process loaded, what the table holds, which

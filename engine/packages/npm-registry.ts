@@ -1,5 +1,6 @@
 import { NotFoundError } from '@waymark/sdk';
 import semver from 'semver';
+import type { SearchHit } from './entry-types.js';
 import { invalidPackage, registryUnavailable } from './errors.js';
 import { digestProblem } from './tarball-digest.js';
 
@@ -120,13 +121,6 @@ export async function downloadTarball(registry: RegistryConfig, found: ResolvedV
   const problem = digestProblem(bytes, found);
   if (problem) throw invalidPackage([{ path: at, message: `${found.name}@${found.version}: ${problem}` }]);
   return bytes;
-}
-
-/** One hit of the registry's search. */
-export interface SearchHit {
-  name: string;
-  version: string;
-  description: string | null;
 }
 
 /** The registry's `/-/v1/search` for `keywords:waymark-node-package <q>`. */

@@ -1,7 +1,8 @@
 import type { AnyNodeDefinition, PackageDefinition } from '@waymark/sdk';
 import semver from 'semver';
+import type { PackageInfo } from '../packages/entry-types.js';
 import { prefixOf } from './definition-problems.js';
-import type { PackageInfo, RegisteredCredential } from './registry.js';
+import type { RegisteredCredential } from './registry.js';
 
 /** An installed package version that loaded, with the definitions its steps run. */
 export interface InstalledVersion {

@@ -1,4 +1,5 @@
 import type { AnyNodeDefinition, CredentialDefinition, ErrorDetail, PackageDefinition } from '@waymark/sdk';
+import type { PackageInfo } from '../packages/entry-types.js';
 import { isReservedName, RESERVED_SCOPE } from '../packages/manifest.js';
 import {
   foreignCredentialProblems,
@@ -9,19 +10,6 @@ import {
 } from './definition-problems.js';
 import { InstalledVersions, nodeKey as key } from './installed-versions.js';
 import { withSendRate } from './send-rate.js';
-
-/** A package as `GET /api/packages` lists it: what loaded, or why it did not. */
-export interface PackageInfo {
-  name: string;
-  version: string;
-  /** `builtin` (`@waymark/nodes-*`), `environment` (`WAYMARK_NODE_PACKAGES`) or `installed` (the API). */
-  source: 'builtin' | 'environment' | 'installed';
-  /** A built-in or environment package's package.json `description` (an installed one's is in its row). */
-  description: string | null;
-  nodes: string[];
-  credentials: string[];
-  error?: string;
-}
 
 /** A credential type with the package that defines it (`GET /api/credential-types`). */
 export interface RegisteredCredential {

@@ -1,8 +1,9 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { JourneyGraph, JourneySettings } from '../../graph/types.js';
+import type { JourneyStatus } from '../../journeys/types.js';
 import type { Json, Timestamp } from './foundation.js';
 
-export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
+export type { JourneyStatus };
 
 // Timestamp already has an optional insert type, so defaulted time columns need no Generated<>.
 /** A journey: its editable draft and, once published, the newest version's number. */

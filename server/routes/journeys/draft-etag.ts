@@ -1,6 +1,6 @@
 import { ValidationError } from '@waymark/sdk';
 import type { FastifyReply } from 'fastify';
-import type { Journey } from '../../../engine/journeys/journey.js';
+import type { Journey } from '../../../engine/journeys/types.js';
 
 /** The strong entity tag of a journey answer: the draft's revision, quoted (RFC 9110 8.8.3). */
 export const draftEtag = (revision: number): string => `"${revision}"`;

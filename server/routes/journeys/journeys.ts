@@ -6,10 +6,10 @@ import type { JourneyGraph, JourneySettings } from '../../../engine/graph/types.
 import { journeyTemplate } from '../../../engine/journey-templates/index.js';
 import { validateDraft } from '../../../engine/journeys/draft-check.js';
 import { createJourney, getJourney, listJourneys, saveDraft, updateJourney } from '../../../engine/journeys/edit.js';
-import type { Journey } from '../../../engine/journeys/journey.js';
 import { publishJourney } from '../../../engine/journeys/publish.js';
 import { journeyStatsFor } from '../../../engine/journeys/stats.js';
 import { archiveJourney, setPaused } from '../../../engine/journeys/status.js';
+import type { Journey } from '../../../engine/journeys/types.js';
 import { getVersion, graphOf } from '../../../engine/journeys/versions.js';
 import type { BodyCheck } from '../../plugins/body-checks.js';
 import { errorResponses } from '../../schemas/errors.js';

@@ -1,5 +1,6 @@
 /** The node catalogue and packages as the editor reads them (shared/API.md). */
 
+import type { SearchHit } from '../../../../../engine/packages/entry-types.ts';
 import type { JsonValue } from './json.ts';
 
 /** A JSON Schema as the catalogue sends it; only the keywords the form reads are typed. */
@@ -44,25 +45,8 @@ export interface CatalogueNode {
   package: { name: string; version: string; versions?: string[] };
 }
 
-/** A package as `GET /api/packages` lists it. */
-export interface PackageEntry {
-  name: string;
-  version: string;
-  source: 'builtin' | 'environment' | 'installed';
-  description: string | null;
-  nodes: string[];
-  credentials: string[];
-  error?: string;
-  installedAt?: string;
-  dependencies?: Record<string, string>;
-  usedBy?: { journeyId: string; journeyName: string; version: number }[];
-  loadErrors?: { process: string; message: string; at: string }[];
-}
+// The package answers are typed once, in the engine (type-only: nothing of it is bundled).
+export type { PackageEntry } from '../../../../../engine/packages/entry-types.ts';
 
-/** One hit of `GET /api/packages/search`. */
-export interface PackageHit {
-  name: string;
-  version: string;
-  description: string | null;
-  installed: string[];
-}
+/** One hit of `GET /api/packages/search`: the registry's hit and the versions installed of it. */
+export type PackageHit = SearchHit & { installed: string[] };

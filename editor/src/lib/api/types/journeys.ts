@@ -5,6 +5,7 @@ import type {
   JourneySettings as EngineJourneySettings,
   JourneyGraph as Graph,
 } from '../../../../../engine/graph/types.ts';
+import type { JourneyStatus } from '../../../../../engine/journeys/types.ts';
 import type { Filter } from '../../filter/types.ts';
 
 // A graph and its settings are typed once, in the engine (type-only: nothing of it is bundled).
@@ -22,16 +23,8 @@ export type JourneyGoal = Omit<EngineJourneyGoal, 'filter'> & { filter?: Filter 
 /** A journey's settings as a draft holds them: any may still be unset; the goal as above. */
 export type JourneySettings = Partial<Omit<EngineJourneySettings, 'goal'>> & { goal?: JourneyGoal | null };
 
-export type JourneyStatus = 'draft' | 'live' | 'paused';
-
-export interface JourneySummary {
-  id: string;
-  name: string;
-  status: JourneyStatus;
-  publishedVersion: number | null;
-  tags: string[];
-  updatedAt: string;
-}
+// A journey's status and its list entry, typed once in the engine (type-only, as above).
+export type { JourneyStatus, JourneySummary } from '../../../../../engine/journeys/types.ts';
 
 /** API.md leaves the version list's items open: numbers or objects carrying `version`. */
 export type VersionEntry = number | { version: number; publishedAt?: string };

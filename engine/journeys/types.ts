@@ -1,0 +1,34 @@
+/**
+ * The shapes of the journey answers (shared/API.md "Journeys") apart from the code that reads
+ * them: no runtime imports, so the editor reads the same types (type-only) without the
+ * engine's database code. The journeys table stores `JourneyStatus` as it is here.
+ */
+import type { JourneyGraph, JourneySettings } from '../graph/types.js';
+
+export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
+
+/** A journey as the API shows it: its draft, its published versions and where it stands. */
+export interface Journey {
+  id: string;
+  name: string;
+  status: JourneyStatus;
+  publishedVersion: number | null;
+  tags: string[];
+  draft: { graph: JourneyGraph; settings: JourneySettings };
+  /** Which save of the draft this is (not in the answer's body: its ETag, server/README.md). */
+  draftRevision: number;
+  versions: { version: number; publishedAt: string }[];
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+}
+
+/** A journey in the list: no graph. */
+export interface JourneySummary {
+  id: string;
+  name: string;
+  status: JourneyStatus;
+  publishedVersion: number | null;
+  tags: string[];
+  updatedAt: string;
+}
