@@ -1,9 +1,11 @@
+import type { MessageStatus } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { microseconds, pagesOn, timePage } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
 import { outboxHeaders } from './outbox/outbox-headers.js';
 import { OUTBOX } from './outbox/transport.js';
+import type { Message, MessageDetail } from './types.js';
 
 export interface MessageFilter {
   contactId?: string;
@@ -23,7 +25,7 @@ interface MessageRow {
   subscription: string | null;
   to: string;
   subject: string | null;
-  status: string;
+  status: MessageStatus;
   reason: string | null;
   error: string | null;
   created_at: Date;
@@ -38,7 +40,7 @@ interface MessageRow {
 }
 
 /** A message as the API lists it; optional fields only when set. */
-export function toApiMessage(r: MessageRow) {
+export function toApiMessage(r: MessageRow): Message {
   return {
     id: r.id,
     runId: r.run_id,
@@ -86,7 +88,12 @@ export async function listMessages(db: Kysely<Database>, workspaceId: string, fi
  * email the outbox kept (no `SMTP_URL`, no credential) also shows `allHeaders`: every header
  * line it would go out with, in order (`outboxHeaders`, written for this answer).
  */
-export async function getMessage(db: Kysely<Database>, workspaceId: string, id: string, publicUrl: string) {
+export async function getMessage(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  publicUrl: string,
+): Promise<MessageDetail | null> {
   if (!isUuid(id)) return null;
   const { rows } = await sql<MessageRow & { from: string | null; reply_to: string | null }>`
     select id, run_id, node_id, contact_id, channel, category, subscription, "to", subject, status, reason, error,
@@ -116,7 +123,7 @@ export async function getMessage(db: Kysely<Database>, workspaceId: string, id: 
 }
 
 /** A message with what it holds: its rendered html, text and headers. */
-function withContent(r: MessageRow) {
+function withContent(r: MessageRow): MessageDetail {
   return {
     ...toApiMessage(r),
     ...(r.html != null ? { html: r.html } : {}),

@@ -2,12 +2,7 @@ import { mailOf } from '@waymark/nodes-email/smtp-mail';
 import type { PreparedMessage } from '@waymark/sdk';
 import nodemailer from 'nodemailer';
 import { messageIdHeader } from '../compose/addresses.js';
-
-/** One header line of a message: its name as written, its value unfolded. */
-export interface MimeHeader {
-  name: string;
-  value: string;
-}
+import type { MimeHeader } from '../types.js';
 
 // Nodemailer writing a message to a buffer, as its SMTP transports would write it to a server.
 const writer = nodemailer.createTransport({ streamTransport: true, buffer: true });
