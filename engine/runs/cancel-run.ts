@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { WithinChange } from '../db/transaction.js';
 import { endRuns } from './end-runs.js';
-import { getRun, type RunWithSteps } from './view/run-view.js';
+import { getRun } from './view/run-view.js';
+import type { RunWithSteps } from './view/types.js';
 
 /**
  * Ends a live run as `exited` (API.md: "the run ends as `exited`"). A run already `exited` is

@@ -1,7 +1,9 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { RunFailure, RunStatus } from '../../runs/view/types.js';
 import type { Json, Timestamp } from './foundation.js';
 
-export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'exited';
+export type { RunFailure, RunStatus };
+
 export type StepStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 
 /** One contact (or anonymous payload) travelling one journey version. */
@@ -25,13 +27,6 @@ export interface RunsTable {
   failure: Json<RunFailure> | null;
   /** `traceparent`/`tracestate` of the span that started the run (tracing on). */
   trace_context: Generated<Json<Record<string, string>> | null>;
-}
-
-/** A failed run's failure: the node, its step error and when. */
-export interface RunFailure {
-  nodeId: string;
-  error: { code: string; message: string; attempts: number; retryable: boolean };
-  at: string;
 }
 
 /** One node executed for one token; created by the step before it, so a crash re-run is one row. */

@@ -5,13 +5,8 @@ import type { WithinChange } from '../../db/transaction.js';
 import { JOB_MAX_ATTEMPTS } from '../bookkeeping.js';
 import { checkRetryVersion } from './retry-run.js';
 import { retryRuns } from './retry-runs.js';
-import {
-  checkFailureWindow,
-  checkFilterNodes,
-  type FailureFilter,
-  journeyExists,
-  selectFailedRuns,
-} from './select-failed.js';
+import { checkFailureWindow, checkFilterNodes, journeyExists, selectFailedRuns } from './select-failed.js';
+import type { FailureFilter, RetryJobView } from './types.js';
 
 /** The graphile-worker task that works a bulk retry (`{ jobId }`). */
 export const BULK_RETRY_TASK = 'waymark.bulk-retry';
@@ -19,20 +14,6 @@ export const BULK_RETRY_TASK = 'waymark.bulk-retry';
 export const BULK_RETRY_CHUNK = 500;
 /** Jobs `GET /api/journeys/:id/retry` lists at most. */
 const JOBS_LISTED = 100;
-
-/** A bulk retry as the API shows it (API.md "Retrying runs"). */
-export interface RetryJobView {
-  id: string;
-  journeyId: string;
-  status: 'running' | 'completed' | 'cancelled';
-  filter: FailureFilter;
-  matched: number;
-  retried: number;
-  skipped: number;
-  runs: { running: number; waiting: number; completed: number; failed: number; exited: number };
-  createdAt: string;
-  finishedAt: string | null;
-}
 
 /**
  * `POST /api/journeys/:id/retry`: the journey's failed runs the filter selects that a retry

@@ -1,28 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { RunFailure } from '../../db/tables/runs.js';
 import { getVersion } from '../../journeys/versions.js';
 import { checkFailureWindow, failedRunsWhere, journeyExists } from './select-failed.js';
-
-/** A group's latest failure; `contactEmail` only for a reader of contacts. */
-export interface FailureSample {
-  runId: string;
-  contactId: string | null;
-  contactEmail?: string | null;
-  version: number;
-  error: RunFailure['error'];
-  at: string;
-}
-
-/** One group of the failures view: the runs failed now at one node with one error code. */
-export interface FailureGroup {
-  nodeId: string;
-  code: string;
-  count: number;
-  firstAt: string;
-  lastAt: string;
-  sample: FailureSample;
-}
+import type { FailureSample, JourneyFailures } from './types.js';
 
 const iso = (t: string) => new Date(t).toISOString();
 
@@ -41,7 +21,7 @@ export async function journeyFailures(
   filter: { version?: number; from?: string; to?: string },
   /** Whether each sample carries its contact's email (`contactEmail`): only for a reader of contacts. */
   show: { contactEmails: boolean } = { contactEmails: true },
-): Promise<{ total: number; nodes: Record<string, number>; groups: FailureGroup[] }> {
+): Promise<JourneyFailures> {
   checkFailureWindow(filter);
   await journeyExists(db, workspaceId, journeyId);
   // A version never published is a wrong address (404, as analytics answers), not "no failures".

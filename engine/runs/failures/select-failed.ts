@@ -4,15 +4,7 @@ import type { Database } from '../../db/database.js';
 import { journeyNotFound } from '../../journeys/errors.js';
 import { codeLike } from './code-pattern.js';
 import { retryable } from './retryable.js';
-
-/** Which failed runs of a journey: failed node, error code (trailing `*`: a prefix), failure time in [from, to). */
-export interface FailureFilter {
-  nodes?: string[];
-  codes?: string[];
-  from?: string;
-  to?: string;
-  version?: number;
-}
+import type { FailureFilter } from './types.js';
 
 /** Throws 400 at `/from` when `from` is after `to`: such a window holds no failure, so it is a mistake, not an empty answer. */
 export function checkFailureWindow(filter: { from?: string; to?: string }): void {

@@ -3,7 +3,8 @@ import { microseconds, pagesOn, timePage } from '../../db/cursor.js';
 import type { Database } from '../../db/database.js';
 import type { RunStatus } from '../../db/tables/runs.js';
 import { codeLike } from '../failures/code-pattern.js';
-import { conversion, RUN_COLUMNS, type RunView, type StepView, view } from './run-view.js';
+import { conversion, RUN_COLUMNS, view } from './run-view.js';
+import type { RunView, StepView } from './types.js';
 
 /** Runs with a step at `nodeId`, in `status` when given, that took `output` when given. */
 function atStep(nodeId: string, status: string | undefined, output: string | undefined) {

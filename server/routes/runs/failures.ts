@@ -6,7 +6,7 @@ import {
   listBulkRetries,
 } from '../../../engine/runs/failures/bulk-retry.js';
 import { journeyFailures } from '../../../engine/runs/failures/failures-view.js';
-import type { FailureFilter } from '../../../engine/runs/failures/select-failed.js';
+import type { FailureFilter } from '../../../engine/runs/failures/types.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { noBodyIsEmpty } from '../../schemas/optional-body.js';
 import { stepErrorSchema } from '../../schemas/step-error.js';

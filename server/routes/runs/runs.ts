@@ -4,7 +4,8 @@ import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js'
 import { cancelRun } from '../../../engine/runs/cancel-run.js';
 import { retryRun } from '../../../engine/runs/failures/retry-run.js';
 import { listRuns, type RunFilter, withContactEmail } from '../../../engine/runs/view/list-runs.js';
-import { getRun, type RunView } from '../../../engine/runs/view/run-view.js';
+import { getRun } from '../../../engine/runs/view/run-view.js';
+import type { RunView } from '../../../engine/runs/view/types.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { idParams } from '../../schemas/ids.js';
 import { noBodyIsEmpty } from '../../schemas/optional-body.js';

@@ -1,92 +1,31 @@
 /** Runs, their steps, statistics and failures as the editor reads them (shared/API.md). */
 
+import type { RunFailure, RunWithSteps, StepView } from '../../../../../engine/runs/view/types.ts';
 import type { JsonValue } from './json.ts';
 
-// `GET /api/journeys/:id/stats`, typed once in the engine (type-only: nothing of it is bundled).
+// Stats, runs, the failures view and bulk retries are typed once in the engine (type-only:
+// nothing of it is bundled).
+export type {
+  FailureGroup,
+  FailureSample,
+  JourneyFailures,
+  RetryJobView as RetryJob,
+} from '../../../../../engine/runs/failures/types.ts';
 export type { JourneyStats, NodeStats } from '../../../../../engine/runs/stats-types.ts';
+export type {
+  CancelledStepView as CancelledStep,
+  RunStatus,
+  RunView as Run,
+} from '../../../../../engine/runs/view/types.ts';
 
 /** A failed step's error (API.md "Step errors"). */
-export interface StepError {
-  code: string;
-  message: string;
-  attempts: number;
-  retryable: boolean;
-}
+export type StepError = RunFailure['error'];
 
-/** A failure group's latest failure. */
-export interface FailureSample {
-  runId: string;
-  contactId: string | null;
-  /** The contact's email (null: none), given to a reader of contacts only. */
-  contactEmail?: string | null;
-  version: number;
-  error: StepError;
-  at: string;
-}
+/** A step as the run's answer sends it: its output and error are JSON. */
+export type RunStep = Omit<StepView, 'output' | 'error'> & { output?: JsonValue; error?: JsonValue };
 
-/** One group of `GET /api/journeys/:id/failures`: the runs failed now at a node with a code. */
-export interface FailureGroup {
-  nodeId: string;
-  code: string;
-  count: number;
-  sample: FailureSample;
-  firstAt: string;
-  lastAt: string;
-}
-
-export interface JourneyFailures {
-  total: number;
-  nodes: Record<string, number>;
-  groups: FailureGroup[];
-}
-
-/** A bulk retry (`GET /api/journeys/:id/retry/:jobId`). */
-export interface RetryJob {
-  id: string;
-  status: 'running' | 'completed' | 'cancelled';
-  matched: number;
-  retried: number;
-  skipped: number;
-  runs: Record<RunStatus, number>;
-}
-
-export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'exited';
-
-export interface Run {
-  id: string;
-  journeyId: string;
-  version: number;
-  contactId: string | null;
-  status: RunStatus;
-  outcome?: string;
-  startedAt: string;
-  endedAt: string | null;
-  failure?: { nodeId: string; error: StepError; at: string };
-  /** The contact's email (null: none), given to a reader of contacts only. */
-  contactEmail?: string | null;
-}
-
-export interface RunStep {
-  nodeId: string;
-  status: 'completed' | 'failed' | 'waiting';
-  output?: JsonValue;
-  error?: JsonValue;
-  attempts: number;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-/** A step the run's end stopped before it finished (`startedAt` null: queued, never started). */
-export interface CancelledStep {
-  nodeId: string;
-  startedAt: string | null;
-  cancelledAt: string;
-}
-
-export interface RunDetail extends Run {
-  steps: RunStep[];
-  cancelledSteps: CancelledStep[];
-}
+/** `GET /api/runs/:id`: the run, its steps and the steps its end stopped. */
+export type RunDetail = Omit<RunWithSteps, 'steps'> & { steps: RunStep[] };
 
 export interface LiveStep {
   type: 'step';
