@@ -1,25 +1,6 @@
 import { decodeEntities } from '../messages/compose/prepare-email.js';
 import { isUnsubscribeLink } from '../messages/compose/unsubscribe-link.js';
-
-/** One finding of a template preview (API.md "Preview and test send"). */
-export interface Problem {
-  code:
-    | 'liquid-error'
-    | 'mjml-error'
-    | 'insecure-link'
-    | 'relative-link'
-    | 'image-without-alt'
-    | 'html-too-large'
-    | 'missing-unsubscribe';
-  severity: 'error' | 'warning';
-  message: string;
-  part?: 'subject' | 'body' | 'text';
-  line?: number;
-  column?: number;
-  url?: string;
-  src?: string;
-  size?: number;
-}
+import type { Problem } from './types.js';
 
 /** Gmail clips a message whose HTML is larger than this. */
 export const GMAIL_CLIP_BYTES = 102 * 1024;

@@ -6,11 +6,12 @@ import { type EmailLinks, prepareEmail } from '../messages/compose/prepare-email
 import type { Runtime } from '../runtime.js';
 import { inlineContact } from '../test-runs/contact.js';
 import type { InlineContact } from '../test-runs/types.js';
-import { GMAIL_CLIP_BYTES, type Problem } from './checks.js';
+import { GMAIL_CLIP_BYTES } from './checks.js';
 import { previewLinks } from './preview-links.js';
-import { renderContent, type TemplateContent } from './render.js';
+import { renderContent } from './render.js';
 import { loadSnippets } from './snippets.js';
 import { templateVersion } from './templates.js';
+import type { Preview, TemplateContent } from './types.js';
 
 /** What to preview: whose contact, which content (API.md "Preview and test send"). */
 export interface PreviewRequest {
@@ -20,16 +21,6 @@ export interface PreviewRequest {
   category?: 'marketing' | 'transactional';
   version?: number;
   draft?: TemplateContent;
-}
-
-export interface Preview {
-  subject: string | null;
-  html: string | null;
-  text: string | null;
-  size: number;
-  problems: Problem[];
-  /** The headers the email would carry (List-Unsubscribe for marketing mail). */
-  headers: Record<string, string>;
 }
 
 async function previewContact(runtime: Runtime, workspaceId: string, request: PreviewRequest): Promise<Contact> {

@@ -1,16 +1,9 @@
 import { withoutLinkMarks } from '@waymark/sdk';
-import { checkMarkup, linksToUnsubscribe, type Problem } from './checks.js';
+import { checkMarkup, linksToUnsubscribe } from './checks.js';
 import { textFromHtml } from './html-text.js';
 import { type ContentScope, LiquidFault, renderPart } from './liquid.js';
 import { compileMjml, MjmlFault } from './mjml.js';
-
-/** A template's content at one version (or a draft). */
-export interface TemplateContent {
-  format: 'mjml' | 'html';
-  subject: string;
-  body: string;
-  text: string | null;
-}
+import type { Problem, TemplateContent } from './types.js';
 
 /** An error that stops a send: its problem, and the step error code the send fails with. */
 export interface RenderFault {

@@ -2,7 +2,7 @@ import { type ErrorDetail, NotFoundError, ValidationError, WaymarkError } from '
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { inTransaction, type WithinChange } from '../db/transaction.js';
-import type { TemplateContent } from './render.js';
+import type { Template, TemplateInput, TemplateSummary, TemplateVersion } from './types.js';
 
 /** Template ids, snippet names and form ids: chosen by the client. */
 export const CONTENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -13,24 +13,6 @@ export function checkContentId(id: string, what: string): void {
       `${what} must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
       [{ path: '/id', message: `invalid ${what}` }],
     );
-}
-
-export interface TemplateInput extends TemplateContent {
-  name: string;
-}
-
-export interface TemplateVersion extends TemplateInput {
-  id: string;
-  version: number;
-  savedAt: string;
-}
-
-export interface Template extends TemplateInput {
-  id: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  versions: { version: number; savedAt: string }[];
 }
 
 const iso = (d: unknown) => new Date(d as Date).toISOString();
@@ -94,7 +76,7 @@ export async function getTemplate(db: Kysely<Database>, workspaceId: string, id:
   };
 }
 
-export async function listTemplates(db: Kysely<Database>, workspaceId: string) {
+export async function listTemplates(db: Kysely<Database>, workspaceId: string): Promise<TemplateSummary[]> {
   const rows = await db
     .selectFrom('templates as t')
     .innerJoin('template_versions as v', (j) =>

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Contact, JsonObject } from '@waymark/sdk';
 import { storeAndDeliver } from '../content/outgoing.js';
-import { renderContent, type TemplateContent } from '../content/render.js';
+import { renderContent } from '../content/render.js';
 import { loadSnippets } from '../content/snippets.js';
 import { templateVersion } from '../content/templates.js';
+import type { TemplateContent } from '../content/types.js';
 import { defaultFrom } from '../messages/compose/addresses.js';
 import { prepareEmail } from '../messages/compose/prepare-email.js';
 import type { Runtime } from '../runtime.js';

@@ -8,9 +8,9 @@ import {
   getTemplate,
   listTemplates,
   putTemplate,
-  type TemplateInput,
   templateVersion,
 } from '../../../engine/content/templates.js';
+import type { TemplateInput } from '../../../engine/content/types.js';
 import { errorResponses } from '../../schemas/errors.js';
 import { requireContactReads } from '../../teams/access/contact-reads.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
