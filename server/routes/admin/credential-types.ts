@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { secretFields } from '../../../engine/credentials/secret-fields.js';
+import type { CredentialTypeView } from '../../../engine/credentials/types.js';
 import { errorResponses } from '../../schemas/errors.js';
 
 const credentialTypeSchema = {
@@ -63,16 +64,18 @@ export async function credentialTypesRoutes(app: FastifyInstance) {
       types: registry
         .credentials()
         .sort((a, b) => a.definition.type.localeCompare(b.definition.type))
-        .map(({ definition: d, package: pkg }) => ({
-          type: d.type,
-          title: d.title,
-          ...(d.description ? { description: d.description } : {}),
-          package: pkg,
-          channel: d.sender?.channel ?? null,
-          events: Boolean(d.events),
-          schema: d.schema,
-          secrets: secretFields(d.schema),
-        })),
+        .map(
+          ({ definition: d, package: pkg }): CredentialTypeView => ({
+            type: d.type,
+            title: d.title,
+            ...(d.description ? { description: d.description } : {}),
+            package: pkg,
+            channel: d.sender?.channel ?? null,
+            events: Boolean(d.events),
+            schema: d.schema,
+            secrets: secretFields(d.schema),
+          }),
+        ),
     }),
   );
 }

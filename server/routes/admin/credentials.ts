@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { decryptJson, encryptJson } from '../../../engine/credentials/crypto.js';
 import { endpointProblems } from '../../../engine/credentials/endpoint-address.js';
+import type { CredentialView } from '../../../engine/credentials/types.js';
 import { compileParams } from '../../../engine/graph/params-schema.js';
 import type { NodeRegistry } from '../../../engine/registry/registry.js';
 import { schemaDetails } from '../../../engine/schema-details.js';
@@ -42,7 +43,7 @@ interface CredentialRow {
   created_at: unknown;
 }
 
-const toApi = (registry: NodeRegistry, r: CredentialRow) => ({
+const toApi = (registry: NodeRegistry, r: CredentialRow): CredentialView => ({
   id: r.id,
   name: r.name,
   type: r.type,

@@ -1,5 +1,6 @@
 import { defineCredential, definePackage } from '@waymark/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CredentialTypeView } from '../../../engine/credentials/types.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { defaultWorkspace, makeUser, makeWorkspace, scopedToken, signIn } from '../../teams/support.js';
 
@@ -10,16 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface CredentialType {
-  type: string;
-  title: string;
-  description?: string;
-  package: { name: string; version: string };
-  channel: string | null;
-  events: boolean;
+// The answer's type, its schema read as far as these tests look into it.
+type CredentialType = Omit<CredentialTypeView, 'schema'> & {
   schema: { properties: Record<string, { writeOnly?: boolean }>; required?: string[] };
-  secrets: string[];
-}
+};
 
 async function typesAs(headers: Record<string, string>): Promise<CredentialType[]> {
   const res = await t.app.inject({ method: 'GET', url: '/api/credential-types', headers });
