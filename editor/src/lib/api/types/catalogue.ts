@@ -1,6 +1,7 @@
 /** The node catalogue and packages as the editor reads them (shared/API.md). */
 
 import type { SearchHit } from '../../../../../engine/packages/entry-types.ts';
+import type { NodeKind } from '../../../../../engine/sdk/src/define-node.ts';
 import type { JsonValue } from './json.ts';
 
 /** A JSON Schema as the catalogue sends it; only the keywords the form reads are typed. */
@@ -27,7 +28,8 @@ export interface Schema {
   [keyword: string]: unknown;
 }
 
-export type NodeKind = 'trigger' | 'action' | 'condition' | 'wait';
+// What kind of node a type is, as the SDK defines it (type-only).
+export type { NodeKind } from '../../../../../engine/sdk/src/define-node.ts';
 
 export interface CatalogueNode {
   type: string;

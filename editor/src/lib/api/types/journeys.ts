@@ -5,6 +5,7 @@ import type {
   JourneySettings as EngineJourneySettings,
   JourneyGraph as Graph,
 } from '../../../../../engine/graph/types.ts';
+import type { JourneyTemplate as EngineJourneyTemplate } from '../../../../../engine/journey-templates/build.ts';
 import type { JourneyStatus } from '../../../../../engine/journeys/types.ts';
 import type { Filter } from '../../filter/types.ts';
 
@@ -29,14 +30,8 @@ export type { JourneyStatus, JourneySummary } from '../../../../../engine/journe
 /** API.md leaves the version list's items open: numbers or objects carrying `version`. */
 export type VersionEntry = number | { version: number; publishedAt?: string };
 
-/** A starting point of "Create journey" (GET /api/journey-templates). */
-export interface JourneyTemplate {
-  id: string;
-  name: string;
-  description: string;
-  graph: Graph;
-  settings?: Partial<JourneySettings>;
-}
+/** A starting point of "Create journey" (GET /api/journey-templates), its settings read as a draft's. */
+export type JourneyTemplate = Omit<EngineJourneyTemplate, 'settings'> & { settings?: JourneySettings };
 
 export interface Journey {
   id: string;
@@ -55,14 +50,7 @@ export interface JourneyVersion {
   publishedAt: string;
 }
 
-export interface GraphError {
-  nodeId?: string;
-  edgeId?: string;
-  path?: string;
-  message: string;
-}
-
-export interface GraphDiff {
-  nodes: { added: string[]; removed: string[]; changed: { id: string; paths: string[] }[] };
-  edges: { added: string[]; removed: string[] };
-}
+/** What changed between two versions' graphs, as the engine computes it. */
+export type { GraphDiff } from '../../../../../engine/graph/diff.ts';
+/** A problem of a graph (a draft's validation): the SDK's error detail. */
+export type { ErrorDetail as GraphError } from '../../../../../engine/sdk/src/errors.ts';
