@@ -1,33 +1,9 @@
 import { type ErrorDetail, isMailbox, notMailbox, ValidationError } from '@waymark/sdk';
 import { CONTENT_ID } from '../content/templates.js';
 import { parseUrlText, URL_TEXT_RULE } from '../http/url-text.js';
+import type { FieldType, FormDefinition, FormField } from './types.js';
 
-export type FieldType = 'email' | 'text' | 'tel' | 'textarea' | 'checkbox' | 'select' | 'date' | 'hidden';
-
-export interface FormField {
-  name: string;
-  label: string;
-  type: FieldType;
-  required: boolean;
-  options?: string[];
-  default?: string | boolean;
-  /** `email`, `phone`, `externalId`, `timezone`, `attributes.<dotted path>`, or null (kept in the event only). */
-  mapTo: string | null;
-}
-
-/** A form as stored: everything a client sets (contracts/content.md "Forms"). */
-export interface FormDefinition {
-  name: string;
-  enabled: boolean;
-  fields: FormField[];
-  consentText: string | null;
-  lists: string[];
-  tags: string[];
-  doubleOptIn: boolean;
-  confirmationTemplateId: string | null;
-  confirmationFrom: string | null;
-  redirect: string | null;
-}
+export type { FieldType, FormDefinition, FormField };
 
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const MAP_TO = /^(email|phone|externalId|timezone|attributes\.[^.\s]+(\.[^.\s]+)*)$/;

@@ -4,6 +4,8 @@
  * so a definition written as JSON survives a trip through the builder unchanged.
  */
 
+import type { FieldType, FormDefinition, FormField } from '../../../../engine/forms/types.ts';
+
 export const FIELD_KINDS = [
   { type: 'email', label: 'Email address' },
   { type: 'text', label: 'Text' },
@@ -13,34 +15,22 @@ export const FIELD_KINDS = [
   { type: 'select', label: 'Choice list' },
   { type: 'date', label: 'Date' },
   { type: 'hidden', label: 'Hidden value' },
-] as const;
+] as const satisfies readonly { type: FieldType; label: string }[];
 export type FieldKind = (typeof FIELD_KINDS)[number]['type'];
 
-export interface FieldDraft {
-  name: string;
-  label: string;
-  type: FieldKind;
-  required?: boolean;
-  options?: string[];
-  default?: string | boolean;
-  /** `email`, `phone`, `externalId`, `timezone`, `attributes.<dotted path>`, or null (the event only). */
-  mapTo?: string | null;
-  [other: string]: unknown;
-}
+/**
+ * A field as the builder edits it: the engine's, `required` and `mapTo` optional as the body
+ * takes them (the engine fills them in), other keys kept.
+ */
+export type FieldDraft = Omit<FormField, 'required' | 'mapTo'> &
+  Partial<Pick<FormField, 'required' | 'mapTo'>> & { [other: string]: unknown };
 
-export interface FormDraft {
+/** A form as the builder edits it: the engine's definition, all but its name and fields optional. */
+export type FormDraft = Partial<Omit<FormDefinition, 'name' | 'fields'>> & {
   name: string;
-  enabled?: boolean;
   fields: FieldDraft[];
-  consentText?: string | null;
-  lists?: string[];
-  tags?: string[];
-  doubleOptIn?: boolean;
-  confirmationTemplateId?: string | null;
-  confirmationFrom?: string | null;
-  redirect?: string | null;
   [other: string]: unknown;
-}
+};
 
 /** What a form's answer holds that a client does not send back (contracts/content.md `PUT /api/forms/:id`). */
 const ANSWER_ONLY = new Set(['id', 'version', 'url', 'embed', 'createdAt', 'updatedAt']);

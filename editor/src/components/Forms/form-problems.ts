@@ -1,11 +1,10 @@
+import type { ErrorDetail } from '../../../../engine/sdk/src/errors.ts';
+
 /**
  * The server's refusal of a form (`details[]`: a JSON pointer into the body and a message),
  * placed at the builder's inputs: each input asks for the problems at its pointer.
  */
-export interface Problem {
-  path?: string;
-  message: string;
-}
+export type Problem = Pick<ErrorDetail, 'path' | 'message'>;
 
 /** The message without the pointer the API repeats in it (`body/fields/0/label is required`). */
 export function problemText({ path, message }: Problem): string {
