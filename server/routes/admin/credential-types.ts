@@ -60,22 +60,20 @@ export async function credentialTypesRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({
+    async (): Promise<{ types: CredentialTypeView[] }> => ({
       types: registry
         .credentials()
         .sort((a, b) => a.definition.type.localeCompare(b.definition.type))
-        .map(
-          ({ definition: d, package: pkg }): CredentialTypeView => ({
-            type: d.type,
-            title: d.title,
-            ...(d.description ? { description: d.description } : {}),
-            package: pkg,
-            channel: d.sender?.channel ?? null,
-            events: Boolean(d.events),
-            schema: d.schema,
-            secrets: secretFields(d.schema),
-          }),
-        ),
+        .map(({ definition: d, package: pkg }) => ({
+          type: d.type,
+          title: d.title,
+          ...(d.description ? { description: d.description } : {}),
+          package: pkg,
+          channel: d.sender?.channel ?? null,
+          events: Boolean(d.events),
+          schema: d.schema,
+          secrets: secretFields(d.schema),
+        })),
     }),
   );
 }

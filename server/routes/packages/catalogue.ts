@@ -1,5 +1,6 @@
 import { outputsOf } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import type { CatalogueNode } from '../../../engine/registry/catalogue-types.js';
 import { takesHookCalls } from '../../../engine/runs/webhook/webhook.js';
 import { errorResponses } from '../../schemas/errors.js';
 
@@ -56,7 +57,7 @@ export async function catalogueRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => ({
+    async (): Promise<{ nodes: CatalogueNode[] }> => ({
       nodes: registry
         .nodes()
         .sort(

@@ -1,7 +1,7 @@
 /** The node catalogue and packages as the editor reads them (shared/API.md). */
 
 import type { SearchHit } from '../../../../../engine/packages/entry-types.ts';
-import type { NodeKind } from '../../../../../engine/sdk/src/define-node.ts';
+import type { CatalogueNode as EngineCatalogueNode } from '../../../../../engine/registry/catalogue-types.ts';
 import type { JsonValue } from './json.ts';
 
 /** A JSON Schema as the catalogue sends it; only the keywords the form reads are typed. */
@@ -31,21 +31,8 @@ export interface Schema {
 // What kind of node a type is, as the SDK defines it (type-only).
 export type { NodeKind } from '../../../../../engine/sdk/src/define-node.ts';
 
-export interface CatalogueNode {
-  type: string;
-  version: number;
-  kind: NodeKind;
-  title: string;
-  description: string;
-  category: string;
-  /** The canvas line: a Liquid template over the params (SDK `summary`). */
-  summary?: string;
-  params: Schema;
-  outputs: string[] | null;
-  /** A trigger whose runs start from calls to `POST /hooks/<journeyId>/<nodeId>`. */
-  webhook?: boolean;
-  package: { name: string; version: string; versions?: string[] };
-}
+/** A node of `GET /api/nodes`: the engine's, its params schema read as the form reads one. */
+export type CatalogueNode = Omit<EngineCatalogueNode, 'params'> & { params: Schema };
 
 // The package answers are typed once, in the engine (type-only: nothing of it is bundled).
 export type { PackageEntry } from '../../../../../engine/packages/entry-types.ts';
