@@ -32,3 +32,13 @@ export interface JourneySummary {
   tags: string[];
   updatedAt: string;
 }
+
+/** A published, immutable version of a journey. */
+export interface JourneyVersion {
+  version: number;
+  graph: JourneyGraph;
+  settings: JourneySettings;
+  publishedAt: string;
+  /** The installed package versions it runs (`{ name: version }`; `{}` when none). */
+  packages: Record<string, string>;
+}

@@ -1,19 +1,10 @@
 import { NotFoundError } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { JourneyGraph, JourneySettings } from '../graph/types.js';
+import type { JourneyGraph } from '../graph/types.js';
 import { journeyNotFound } from './errors.js';
 import { shownSettings } from './journey.js';
-
-/** A published, immutable version of a journey. */
-export interface JourneyVersion {
-  version: number;
-  graph: JourneyGraph;
-  settings: JourneySettings;
-  publishedAt: string;
-  /** The installed package versions it runs (`{ name: version }`; `{}` when none). */
-  packages: Record<string, string>;
-}
+import type { JourneyVersion } from './types.js';
 
 /** Reads one published version; not_found names whether the journey or the version is missing. */
 export async function getVersion(

@@ -6,7 +6,7 @@ import type {
   JourneyGraph as Graph,
 } from '../../../../../engine/graph/types.ts';
 import type { JourneyTemplate as EngineJourneyTemplate } from '../../../../../engine/journey-templates/build.ts';
-import type { JourneyStatus } from '../../../../../engine/journeys/types.ts';
+import type { JourneyVersion as EngineJourneyVersion, JourneyStatus } from '../../../../../engine/journeys/types.ts';
 import type { Filter } from '../../filter/types.ts';
 
 // A graph and its settings are typed once, in the engine (type-only: nothing of it is bundled).
@@ -43,12 +43,8 @@ export interface Journey {
   versions: VersionEntry[];
 }
 
-export interface JourneyVersion {
-  version: number;
-  graph: Graph;
-  settings: JourneySettings;
-  publishedAt: string;
-}
+/** A published version (`GET /api/journeys/:id/versions/:v`), its settings read as a draft's. */
+export type JourneyVersion = Omit<EngineJourneyVersion, 'settings'> & { settings: JourneySettings };
 
 /** What changed between two versions' graphs, as the engine computes it. */
 export type { GraphDiff } from '../../../../../engine/graph/diff.ts';
