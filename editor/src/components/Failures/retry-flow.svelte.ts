@@ -1,12 +1,9 @@
 import type { Api } from '../../lib/api/client.ts';
-import type { RetryJob } from '../../lib/api/types/runs.ts';
+import type { FailureFilter, RetryJob } from '../../lib/api/types/runs.ts';
 import { errorMessage } from '../../lib/util/format.ts';
 
-/** Which failed runs a bulk retry takes (API.md "Retrying runs"). */
-export interface RetryFilter {
-  nodes?: string[];
-  codes?: string[];
-}
+/** Which failed runs a bulk retry takes (API.md "Retrying runs"): the panel picks by node and code. */
+export type RetryFilter = Pick<FailureFilter, 'nodes' | 'codes'>;
 
 /**
  * The failures panel's retries: a group or all first counted (dry run) and confirmed, then a

@@ -6,6 +6,7 @@ import type { JsonValue } from './json.ts';
 // Stats, runs, the failures view and bulk retries are typed once in the engine (type-only:
 // nothing of it is bundled).
 export type {
+  FailureFilter,
   FailureGroup,
   FailureSample,
   JourneyFailures,
