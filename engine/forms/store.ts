@@ -5,16 +5,10 @@ import type { Database } from '../db/database.js';
 import { inTransaction, type WithinChange } from '../db/transaction.js';
 import { checkConfirmationTemplate } from './confirmation-template.js';
 import { checkForm, type FormDefinition } from './definition.js';
+import type { Form, FormSummary } from './types.js';
 
-/** A form as the API shows it. */
-export interface Form extends FormDefinition {
-  id: string;
-  version: number;
-  url: string;
-  embed: string;
-  createdAt: string;
-  updatedAt: string;
-}
+// A form as the API shows it, typed in types.ts (no runtime imports, so the editor reads it too).
+export type { Form };
 
 interface FormRow {
   id: string;
@@ -80,7 +74,7 @@ export async function publicForm(
   return row ? { workspaceId: row.workspace_id, form: toForm(row, publicUrl) } : null;
 }
 
-export async function listForms(db: Kysely<Database>, workspaceId: string) {
+export async function listForms(db: Kysely<Database>, workspaceId: string): Promise<FormSummary[]> {
   const rows = await db.selectFrom('forms').selectAll().where('workspace_id', '=', workspaceId).orderBy('id').execute();
   return rows.map((r) => {
     const d = r.definition as unknown as FormDefinition;

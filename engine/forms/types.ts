@@ -1,6 +1,6 @@
 /**
- * The shape of a signup form's definition (contracts/content.md "Forms") apart from the code
- * that checks and stores it: no runtime imports, so the editor reads the same types
+ * The shapes of a signup form and its definition (contracts/content.md "Forms") apart from the
+ * code that checks and stores them: no runtime imports, so the editor reads the same types
  * (type-only) without the engine's database code.
  */
 
@@ -30,3 +30,16 @@ export interface FormDefinition {
   confirmationFrom: string | null;
   redirect: string | null;
 }
+
+/** A form as the API answers it: its definition, where it is served and how to embed it. */
+export interface Form extends FormDefinition {
+  id: string;
+  version: number;
+  url: string;
+  embed: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A form as `GET /api/forms` lists it. */
+export type FormSummary = Pick<Form, 'id' | 'name' | 'version' | 'enabled' | 'doubleOptIn' | 'updatedAt'>;
