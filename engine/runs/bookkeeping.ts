@@ -17,14 +17,9 @@ export interface StepJob {
   timeout?: boolean;
 }
 
-/** What the live feed carries for each finished step (`retried`: a failed step taken up again by a retry). */
-export interface StepNotice {
-  journeyId: string;
-  version: number;
-  runId: string;
-  nodeId: string;
-  status: 'completed' | 'failed' | 'waiting' | 'retried';
-}
+// What the live feed carries for each finished step, typed in live-types.ts (no runtime imports,
+// so the editor reads it too).
+export type { StepNotice } from './live-types.js';
 
 /** The channel `waymark_notify_steps` (migrations/0049) sends step notices on while a process watches. */
 export const STEPS_CHANNEL = 'waymark_steps';

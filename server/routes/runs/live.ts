@@ -2,6 +2,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { STEPS_CHANNEL, type StepNotice } from '../../../engine/runs/bookkeeping.js';
 import { NotificationListener } from '../../../engine/runs/listener.js';
+import type { LiveStep } from '../../../engine/runs/live-types.js';
 import { LiveWatch } from '../../../engine/runs/live-watch.js';
 import { sendError } from '../../plugins/errors.js';
 import { errorResponses } from '../../schemas/errors.js';
@@ -53,7 +54,7 @@ export async function liveRoutes(app: FastifyInstance) {
       runId: step.runId,
       nodeId: step.nodeId,
       status: step.status,
-    });
+    } satisfies LiveStep);
     for (const [socket, wants] of clients) {
       // Each client sees its own workspace's steps only.
       if (wants.workspaceId !== workspaceId) continue;

@@ -12,6 +12,8 @@ export type {
   JourneyFailures,
   RetryJobView as RetryJob,
 } from '../../../../../engine/runs/failures/types.ts';
+// A live feed message (API.md "Live feed"), as the server sends it.
+export type { LiveStep } from '../../../../../engine/runs/live-types.ts';
 export type { JourneyStats, NodeStats } from '../../../../../engine/runs/stats-types.ts';
 export type {
   CancelledStepView as CancelledStep,
@@ -27,12 +29,3 @@ export type RunStep = Omit<StepView, 'output' | 'error'> & { output?: JsonValue;
 
 /** `GET /api/runs/:id`: the run, its steps and the steps its end stopped. */
 export type RunDetail = Omit<RunWithSteps, 'steps'> & { steps: RunStep[] };
-
-export interface LiveStep {
-  type: 'step';
-  journeyId: string;
-  version: number;
-  runId: string;
-  nodeId: string;
-  status: string;
-}
