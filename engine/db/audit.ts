@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import type { Actor } from './tables/team-types.js';
 
-/** Who made a change, as teams.md's audit entry names them. */
-export type Actor = { type: 'user' | 'token' | 'system'; id: string | null; name: string; email?: string };
+// Who made a change, typed in tables/team-types.ts (no runtime imports, so the editor reads it too).
+export type { Actor };
 
 /**
  * The actor of a change Waymark makes by itself, with no request behind it (a split deciding

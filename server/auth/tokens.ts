@@ -4,21 +4,11 @@ import type { Database } from '../../engine/db/database.js';
 import { inTransaction, type WithinChange } from '../../engine/db/transaction.js';
 import { OWNER_SCOPE } from '../teams/access/permissions.js';
 import { ForbiddenError } from '../teams/access/principal.js';
+import type { TokenInfo } from '../teams/answer-types.js';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const newSecret = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
-
-/** A token as the API lists it: never its secret. */
-export interface TokenInfo {
-  id: string;
-  name: string;
-  scopes: string[];
-  workspaceId: string;
-  createdBy: { type: string; id: string } | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
 
 /** What a request authenticated by a token acts as. */
 export interface TokenPrincipal {

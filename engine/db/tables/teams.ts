@@ -1,8 +1,9 @@
 import type { Generated } from 'kysely';
-import type { Actor } from '../audit.js';
 import type { Json, Timestamp } from './foundation.js';
+import type { Actor, Role } from './team-types.js';
 
-export type Role = 'owner' | 'admin' | 'editor' | 'author' | 'viewer';
+// Typed in team-types.ts (no runtime imports, so the editor reads it too).
+export type { Role };
 
 /** Workspaces; exactly one is the default, made by the migration. */
 export interface WorkspacesTable {

@@ -3,6 +3,7 @@ import { errorResponses } from '../../schemas/errors.js';
 import type { Principal } from '../../teams/access/principal.js';
 import { workspaceRoleSchema } from '../../teams/accounts/session-answer.js';
 import { userWorkspaces } from '../../teams/accounts/users.js';
+import type { Me } from '../../teams/answer-types.js';
 
 const meSchema = {
   type: 'object',
@@ -43,7 +44,7 @@ export async function meRoutes(app: FastifyInstance) {
         response: { 200: meSchema, ...errorResponses(404) },
       },
     },
-    async (request) => {
+    async (request): Promise<Me> => {
       const p = request.principal as Principal;
       const { workspace, role, permissions } = request.standing;
       if (p.type === 'token')

@@ -16,6 +16,7 @@ import {
   validEmail,
 } from '../../teams/accounts/session-answer.js';
 import { checkPassword, findUserByEmail, hashPassword } from '../../teams/accounts/users.js';
+import type { Invitation } from '../../teams/answer-types.js';
 import { auditWithin } from '../../teams/audit/audit.js';
 import { linkMail, sendPersonMail } from '../../teams/mail.js';
 import {
@@ -102,7 +103,7 @@ export async function invitationsRoutes(app: FastifyInstance) {
       });
       if (sent) return reply.code(201).send(invitation);
       await markLinkShown(db, invitation.id);
-      return reply.code(201).send({ ...invitation, link });
+      return reply.code(201).send({ ...invitation, link } satisfies Invitation);
     },
   );
 

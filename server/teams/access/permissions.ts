@@ -1,4 +1,4 @@
-import type { Role } from '../../../engine/db/tables/teams.js';
+import type { Role } from '../../../engine/db/tables/team-types.js';
 
 /** What a route needs (teams.md "Roles, permissions and scopes"). */
 export const PERMISSIONS = [

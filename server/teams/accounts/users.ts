@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../../engine/db/database.js';
-import type { Role } from '../../../engine/db/tables/teams.js';
+import type { WorkspaceRole } from '../answer-types.js';
 
 /** `Algorithm.Argon2id` (a const enum, which isolated modules cannot read). */
 const ARGON2ID = 2;
@@ -32,12 +32,6 @@ export interface UserInfo {
   id: string;
   email: string;
   name: string;
-}
-
-export interface WorkspaceRole {
-  id: string;
-  name: string;
-  role: Role;
 }
 
 export async function findUserByEmail(db: Kysely<Database>, email: string) {

@@ -6,6 +6,7 @@ import type { Database } from '../../../engine/db/database.js';
 import { diffGraphs } from '../../../engine/graph/diff.js';
 import type { JourneyGraph } from '../../../engine/graph/types.js';
 import { graphOf } from '../../../engine/journeys/versions.js';
+import type { AuditPage } from '../answer-types.js';
 import { auditAction } from './audit-actions.js';
 
 declare module 'fastify' {
@@ -145,7 +146,7 @@ export interface AuditQuery {
 const seqOf = (text: string) => (/^\d{1,19}$/.test(text) ? text : null);
 
 /** The workspace's entries, newest first (in the order they were appended), a page at a time. */
-export async function listAudit(db: Kysely<Database>, workspaceId: string, q: AuditQuery) {
+export async function listAudit(db: Kysely<Database>, workspaceId: string, q: AuditQuery): Promise<AuditPage> {
   let query = db.selectFrom('audit_log').selectAll().where('workspace_id', '=', workspaceId);
   if (q.object) query = query.where('object_id', '=', q.object);
   if (q.actor) query = query.where(sql<string>`actor->>'id'`, '=', q.actor);

@@ -6,6 +6,7 @@ import type { Role } from '../../../engine/db/tables/teams.js';
 import type { WithinChange } from '../../../engine/db/transaction.js';
 import { ForbiddenError } from '../access/principal.js';
 import { newSecret, sha256 } from '../accounts/users.js';
+import type { Invitation } from '../answer-types.js';
 import { lockMembers } from './members.js';
 
 const INVITATION_DAYS = 7;
@@ -16,11 +17,11 @@ type Row = {
   email: string;
   role: Role;
   workspace_id: string;
-  invited_by: { type: string; id: string | null; name: string };
+  invited_by: Invitation['invitedBy'];
   created_at: unknown;
   expires_at: unknown;
 };
-const answer = (r: Row) => ({
+const answer = (r: Row): Invitation => ({
   id: r.id,
   email: r.email,
   role: r.role,
@@ -92,7 +93,7 @@ export async function invite(
   return { invitation: answer(row as Row), token };
 }
 
-export async function pendingInvitations(db: Kysely<Database>, workspaceId: string) {
+export async function pendingInvitations(db: Kysely<Database>, workspaceId: string): Promise<Invitation[]> {
   const rows = await db
     .selectFrom('invitations')
     .select(COLUMNS)

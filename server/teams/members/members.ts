@@ -5,10 +5,11 @@ import { canonicalId } from '../../../engine/db/ids.js';
 import type { Role } from '../../../engine/db/tables/teams.js';
 import type { WithinChange } from '../../../engine/db/transaction.js';
 import { ForbiddenError } from '../access/principal.js';
+import type { Member } from '../answer-types.js';
 
 const iso = (d: unknown) => (d as Date).toISOString();
 
-export async function listMembers(db: Kysely<Database>, workspaceId: string) {
+export async function listMembers(db: Kysely<Database>, workspaceId: string): Promise<Member[]> {
   const rows = await db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -104,7 +105,7 @@ export async function removeMember(
   });
 }
 
-export async function memberRole(db: Kysely<Database>, workspaceId: string, userId: string) {
+export async function memberRole(db: Kysely<Database>, workspaceId: string, userId: string): Promise<Member> {
   const row = await db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')

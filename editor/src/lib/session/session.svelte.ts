@@ -1,17 +1,12 @@
 import { createContext } from 'svelte';
+import type { Permission } from '../../../../server/teams/access/permissions.ts';
+import type { Me } from '../../../../server/teams/answer-types.ts';
 
 const STORAGE_KEY = 'waymark.token';
 const WORKSPACE_KEY = 'waymark.workspace';
 
-/** What `GET /api/auth/me` answers. */
-export interface Me {
-  principal: { type: 'user' | 'token'; id: string; name: string; email?: string; scopes?: string[] };
-  workspace: { id: string; name: string } | null;
-  role: string | null;
-  permissions: string[];
-  workspaces: { id: string; name: string; role: string | null }[];
-  csrfToken: string | null;
-}
+// What `GET /api/auth/me` answers, as the server types it (type-only: nothing of it is bundled).
+export type { Me };
 
 /**
  * Who the editor acts as: a signed-in user (the session cookie, with its CSRF token) or an API
@@ -51,12 +46,12 @@ export class Session {
   }
 
   /** Whether the principal holds a permission in the current workspace. */
-  can(permission: string): boolean {
+  can(permission: Permission): boolean {
     return this.me === null ? this.token !== null : this.me.permissions.includes(permission);
   }
 
   /** Why a control needing `permission` is disabled, or undefined when it is allowed. */
-  reasonFor(permission: string): string | undefined {
+  reasonFor(permission: Permission): string | undefined {
     return this.can(permission)
       ? undefined
       : `Needs the ${permission} permission (your role: ${this.me?.role ?? 'none'})`;
