@@ -23,6 +23,7 @@ export default defineConfig({
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/support/environment-guard.ts'],
     pool: 'forks',
     maxWorkers: 3,
     // Each fork runs file after file on one module graph. Isolated, every file evaluated the

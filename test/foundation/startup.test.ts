@@ -188,8 +188,8 @@ describe('npm run start:server on a DATABASE_URL', () => {
         /links in mail and the setup link point at http:\/\/0\.0\.0\.0:3000, an address no one else can open: set PUBLIC_URL/g;
       const key =
         /WAYMARK_SECRET_KEY is not set: this process signs and encrypts with the key in its own data folder; every process on this DATABASE_URL needs the same key/g;
-      expect(outputs[0]?.match(links)).toHaveLength(1);
-      expect(outputs[0]?.match(key)).toHaveLength(1);
+      expect(outputs[0]?.match(links), outputs[0]).toHaveLength(1);
+      expect(outputs[0]?.match(key), outputs[0]).toHaveLength(1);
       expect(outputs[0]).toContain(`"keyFile":"${path.join(dataDir, 'secret.key')}"`);
       expect(outputs[1]).not.toMatch(/set PUBLIC_URL|WAYMARK_SECRET_KEY is not set/);
     } finally {

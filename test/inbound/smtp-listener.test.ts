@@ -3,6 +3,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type InboundSmtp, startInboundSmtp } from '../../engine/inbound/smtp-listener.js';
+import { environmentWithoutSettings } from '../operations/support/processes.js';
 import { createTestDatabase } from '../support/database.js';
 import {
   DOMAIN,
@@ -102,7 +103,7 @@ describe('the server process', () => {
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'server'], {
       cwd: path.resolve(import.meta.dirname, '../..'),
       env: {
-        ...process.env,
+        ...environmentWithoutSettings(),
         DATABASE_URL: database.url,
         PORT: String(port),
         WAYMARK_SECRET_KEY: 'test-secret-key-0123456789',
