@@ -3,8 +3,8 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type InboundSmtp, startInboundSmtp } from '../../engine/inbound/smtp-listener.js';
-import { environmentWithoutSettings } from '../operations/support/processes.js';
 import { createTestDatabase } from '../support/database.js';
+import { environmentWithoutSettings } from '../support/environment.js';
 import {
   DOMAIN,
   deliveryReport,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { waymarkSettings } from '../operations/support/processes.js';
+import { waymarkSettings } from './environment.js';
 
 // The test files share their process (vitest.config.ts `isolate: false`): a file that sets one
 // of Waymark's settings in process.env and leaves it decides what later files' processes see

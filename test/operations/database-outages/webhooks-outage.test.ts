@@ -1,16 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { processIdentity } from '../../../engine/observability/identity.js';
 import { startTracing, type Tracing } from '../../../engine/observability/tracing.js';
 import { eventually, publish } from '../../engine/support.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { type DatabaseRelay, startDatabaseRelay } from '../../support/database-relay.js';
+import { stubEnvironment } from '../../support/environment.js';
 import { sampleValue, scrapeMetrics } from '../../support/prometheus.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { startCollector } from '../support/otlp-collector.js';
 import { callHook, hookAndTwoSteps } from '../support/traced-app.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
-const saved = { ...process.env };
 let collector: Awaited<ReturnType<typeof startCollector>>;
 let tracing: Tracing | null;
 let database: TestDatabase;
@@ -20,7 +20,7 @@ let t: TestApp;
 // A traced app whose every connection to PostgreSQL passes a relay the test breaks.
 beforeAll(async () => {
   collector = await startCollector();
-  Object.assign(process.env, {
+  stubEnvironment({
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '50',
@@ -37,7 +37,7 @@ afterAll(async () => {
   await database?.drop();
   await tracing?.shutdown();
   await collector?.close();
-  process.env = saved;
+  vi.unstubAllEnvs();
 });
 
 describe('POST /hooks while PostgreSQL cannot be reached', () => {

@@ -1,28 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { environmentWithoutSettings } from '../../support/environment.js';
 
 const main = fileURLToPath(new URL('../../../server/main.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-// Waymark's own settings (README "Environment", engine/config): a process a test starts has the
-// ones the test gives it and no other. The test files share their process (vitest.config.ts), so
-// one that sets a variable for itself must not decide what a later file's child sees.
-const SETTING = /^(WAYMARK_|OTEL_|METRICS_|INBOUND_|SMTP_URL$|DATABASE_URL$|PUBLIC_URL$|HOST$|PORT$|LOG_LEVEL$)/;
-
-/** This process's environment without Waymark's settings: the base of a started process's. */
-export function environmentWithoutSettings(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !SETTING.test(name)));
-}
-
-/** Waymark's settings in this process's environment, by name. */
-export function waymarkSettings(): Record<string, string | undefined> {
-  return Object.fromEntries(
-    Object.entries(process.env)
-      .filter(([name]) => SETTING.test(name))
-      .sort(),
-  );
-}
 
 /** A free TCP port on 127.0.0.1 (taken and released at once). */
 export async function freePort(): Promise<number> {

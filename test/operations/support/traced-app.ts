@@ -1,8 +1,10 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { vi } from 'vitest';
 import { processIdentity } from '../../../engine/observability/identity.js';
 import { startTracing, type Tracing } from '../../../engine/observability/tracing.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { e, n, testPackage } from '../../engine/support.js';
+import { stubEnvironment } from '../../support/environment.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 export const HOOK_SECRET = 'a-webhook-secret-of-some-length';
@@ -26,8 +28,7 @@ export async function startTracedApp(
   env: Record<string, string>,
   identity = processIdentity('all'),
 ): Promise<TracedApp> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
+  stubEnvironment(env);
   const tracing = await startTracing(identity, '0.1.0');
   const t = await createTestApp();
   t.runtime.registry.add(testPackage);
@@ -39,7 +40,7 @@ export async function startTracedApp(
       await worker.stop();
       await t.close();
       await tracing?.shutdown();
-      process.env = saved;
+      vi.unstubAllEnvs();
     },
   };
 }

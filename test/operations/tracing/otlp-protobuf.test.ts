@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { processIdentity } from '../../../engine/observability/identity.js';
 import { eventually, publish, runEnds } from '../../engine/support.js';
+import { stubEnvironment } from '../../support/environment.js';
 import { startCollector } from '../support/otlp-collector.js';
 import { callHook, hookAndTwoSteps, startTracedApp, type TracedApp } from '../support/traced-app.js';
 
@@ -15,8 +16,7 @@ let traced: TracedApp;
 beforeAll(async () => {
   collector = await startCollector();
   // No protocol named: protobuf is the default.
-  delete process.env.OTEL_EXPORTER_OTLP_PROTOCOL;
-  delete process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL;
+  stubEnvironment({ OTEL_EXPORTER_OTLP_PROTOCOL: undefined, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: undefined });
   traced = await startTracedApp(
     {
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,

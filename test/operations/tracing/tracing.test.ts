@@ -2,12 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { defineNode, definePackage } from '@waymark/sdk';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createLogger } from '../../../engine/logger.js';
 import { processIdentity } from '../../../engine/observability/identity.js';
 import { startTracing, type Tracing } from '../../../engine/observability/tracing.js';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { e, eventually, n, publish, runEnds, testPackage } from '../../engine/support.js';
+import { stubEnvironment } from '../../support/environment.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { type CollectedSpan, startCollector } from '../support/otlp-collector.js';
 
@@ -15,7 +16,6 @@ const SECRET = 'a-webhook-secret-of-some-length';
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
 const identity = processIdentity('all');
-const saved = { ...process.env };
 let collector: Awaited<ReturnType<typeof startCollector>>;
 let tracing: Tracing | null;
 let t: TestApp;
@@ -27,7 +27,7 @@ const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   collector = await startCollector();
-  Object.assign(process.env, {
+  stubEnvironment({
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '50',
@@ -60,7 +60,7 @@ afterAll(async () => {
   await tracing?.shutdown();
   await collector?.close();
   await new Promise((resolve) => target?.close(resolve));
-  process.env = saved;
+  vi.unstubAllEnvs();
 });
 
 // A node that logs through ctx.log after an await, as a node with I/O would.

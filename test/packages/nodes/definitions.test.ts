@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { runEnds } from '../../engine/support.js';
+import { stubEnvironment } from '../../support/environment.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { installTarball, SECRET } from '../journeys.js';
 import { pack, writePackage } from '../support.js';
@@ -49,10 +50,11 @@ const splitNode = `params: { type: 'object', properties: { text: { type: 'string
   maxAttempts: 1,`;
 
 beforeAll(async () => {
-  // What a package must not see, set as a deployment sets them. Stubbed and restored: test
-  // files share one process (vitest.config.ts), and processes other files start inherit it.
-  vi.stubEnv('DATABASE_URL', process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/waymark');
-  vi.stubEnv('WAYMARK_SECRET_KEY', process.env.WAYMARK_SECRET_KEY ?? 'test-secret-key-0123456789');
+  // What a package must not see, set as a deployment sets them (given back after).
+  stubEnvironment({
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/waymark',
+    WAYMARK_SECRET_KEY: process.env.WAYMARK_SECRET_KEY ?? 'test-secret-key-0123456789',
+  });
   t = await createTestApp();
   worker = await startWorker(t.runtime, { pollInterval: 100 });
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
