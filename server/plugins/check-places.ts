@@ -14,13 +14,20 @@ interface Held {
 }
 
 /**
- * The places each address has for checks of guessable secrets: as many as the failures it
- * may still have under `failures`' limit, in this process (like the limit). A check holds a
- * place from before its secret is looked at until its failure, if any, is counted, so no more
- * checks run at once than could fail within the limit. Reading the count and taking the place
- * are one step: nothing awaits between them.
+ * Checks of guessable secrets held to `failures`' limit when they come at once. Each address
+ * has as many places as the failures it may still have under the limit, in this process (like
+ * the limit). A check holds a place from before its secret is looked at until its failure, if
+ * any, is counted (`failed` says which answers are failures), so no more checks run at once
+ * than could fail within the limit, whether or not their clients are still there. A check that
+ * throws gives its place back uncounted. Throws 429 once the address's failures fill its
+ * limit; while checks under way hold the places left, waits for one of them to end. Reading
+ * the count and taking the place are one step: nothing awaits between them.
+ *
+ * @example
+ * const check = heldChecks(app.createRateLimit({ max: 20, timeWindow: 60_000 }));
+ * const principal = await check(request, () => findToken(db, secret), (found) => found === null);
  */
-export function checkPlaces(failures: Limiter) {
+export function heldChecks(failures: Limiter) {
   const held = new Map<string, Held>();
 
   function giveBack(key: string) {
@@ -32,30 +39,31 @@ export function checkPlaces(failures: Limiter) {
     for (const wake of h.waiting.splice(0)) wake();
   }
 
-  /**
-   * A place for one check, given back by the function returned (once, however often it is
-   * called). Throws 429 while the address's failures fill its limit; while checks under way
-   * hold the places left, waits for one of them to end.
-   */
-  async function take(request: FastifyRequest): Promise<() => void> {
+  /** Takes a place for one check: the address's key (null: an allow-listed address, no place). */
+  async function take(request: FastifyRequest): Promise<string | null> {
     for (;;) {
       const seen = await failures(request, { increment: false });
-      if (seen.isAllowed) return () => {}; // an allow-listed address (none is configured)
+      if (seen.isAllowed) return null; // an allow-listed address (none is configured)
       if (seen.remaining === 0) throw overLimit(seen.ttlInSeconds);
       const h = held.get(seen.key) ?? { count: 0, waiting: [] };
       if (h.count < seen.remaining) {
         h.count += 1;
         held.set(seen.key, h);
-        let given = false;
-        return () => {
-          if (given) return;
-          given = true;
-          giveBack(seen.key);
-        };
+        return seen.key;
       }
       await new Promise<void>((resolve) => h.waiting.push(resolve));
     }
   }
 
-  return { take };
+  return async <T>(request: FastifyRequest, run: () => T | Promise<T>, failed: (answer: T) => boolean): Promise<T> => {
+    const key = await take(request);
+    try {
+      const answer = await run();
+      // Counted before the place is given back, so whoever waits for it sees the failure.
+      if (failed(answer)) await failures(request);
+      return answer;
+    } finally {
+      if (key !== null) giveBack(key);
+    }
+  };
 }

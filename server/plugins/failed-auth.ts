@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { documentErrorAnswer } from '../schemas/errors.js';
-import { checkPlaces, type Limiter, overLimit } from './check-places.js';
+import { heldChecks, type Limiter, overLimit } from './check-places.js';
 
 /** API.md "Auth": more than 20 failed authentications a minute from one address → 429. */
 const FAILED_AUTH_MAX = 20;
@@ -44,25 +44,6 @@ declare module 'fastify' {
 /** A route's hooks of one kind as a list (fastify takes one or an array). */
 export const listOf = <T>(hooks: T | T[] | undefined): T[] => (hooks ? (Array.isArray(hooks) ? hooks : [hooks]) : []);
 
-/**
- * Runs a check of a secret holding one of `limiter`'s places for the address (`checkPlaces`);
- * an answer `failed` says is a failure is counted on `limiter` before the place is given back,
- * so whoever waits for it sees the failure.
- */
-function heldChecks(limiter: Limiter) {
-  const places = checkPlaces(limiter);
-  return async <T>(request: FastifyRequest, run: () => T | Promise<T>, failed: (answer: T) => boolean): Promise<T> => {
-    const release = await places.take(request);
-    try {
-      const answer = await run();
-      if (failed(answer)) await limiter(request);
-      return answer;
-    } finally {
-      release();
-    }
-  };
-}
-
 /** Throws 429 while the address is over `limiter`'s limit, counting nothing. */
 async function refuseOver(limiter: Limiter, request: FastifyRequest): Promise<void> {
   const seen = await limiter(request, { increment: false });
@@ -85,11 +66,9 @@ async function refuseOver(limiter: Limiter, request: FastifyRequest): Promise<vo
  * only while it checks and counts a failure before giving it back: not the request, so a
  * client that hangs up while its password is checked frees no place before its failure
  * counts, and a request that ends otherwise (aborted before its check, a route that throws)
- * holds none. Each hook route checks its secret or
- * signature through `checkHookSecret` (core.webhook's secret, a package trigger's handler,
- * a provider's signatures, the inbound-mail secret), which holds one of the places the
- * address has left under the hooks' limit only while it checks, and counts a failure before
- * giving it back. A 401 no check counted (a hook route without one) still counts as it is
+ * holds none. Each hook route checks its secret or signature through `checkHookSecret`
+ * (core.webhook's secret, a package trigger's handler, a provider's signatures, the
+ * inbound-mail secret), the same under the hooks' limit. A 401 no check counted (a hook route without one) still counts as it is
  * sent (onSend, which comes also when the client has gone: at onResponse it would not).
  */
 export const failedAuthPlugin = fp(async (app: FastifyInstance) => {
