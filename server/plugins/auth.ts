@@ -22,7 +22,7 @@ import {
   resolveStanding,
   type Standing,
 } from '../teams/access/principal.js';
-import { findSession, SESSION_COOKIE } from '../teams/accounts/sessions.js';
+import { findSession, markSessionUsed, SESSION_COOKIE } from '../teams/accounts/sessions.js';
 import { sendError } from './errors.js';
 import { listOf } from './failed-auth.js';
 
@@ -102,7 +102,8 @@ const asToken = (t: TokenPrincipal | null): Principal | null => (t ? { type: 'to
  * Every route declared under `/api/` needs a token or a session, decided by the route a request
  * reached, never by the text of its URL: the check is attached to each route as it is
  * registered, so `/%61pi/…`, `//api/…` or `/api/./…` reach a handler only through it.
- * A session cookie is not taken from another site (`refuseOtherSite`, after the CSRF check).
+ * A session cookie is not taken from another site (`refuseOtherSite`, after the CSRF check), and
+ * its session is marked used only once both let the request through.
  * Then the workspace (404), then the route's permission from the one table (403).
  * Valid tokens are believed for a second; an attempt is checked and, failed, counted against
  * the address in one step (`checkSecret`), so guesses sent at once cannot outrun the limit.
@@ -164,7 +165,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   async function identify(
     request: FastifyRequest,
     urlCredentials: boolean,
-  ): Promise<{ principal: Principal; workspace?: string; cookie?: boolean } | null> {
+  ): Promise<{ principal: Principal; workspace?: string; cookie?: { markDue: boolean } } | null> {
     const header = bearer(request);
     if (header) {
       const t = await token(header);
@@ -181,9 +182,10 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     }
     const secret = request.cookies[SESSION_COOKIE];
     if (!secret) return null;
-    const session = await findSession(db, secret);
-    if (!session) return null;
-    return { principal: { type: 'user', ...session.user, ...session }, cookie: true };
+    const found = await findSession(db, secret);
+    if (!found) return null;
+    const { markDue, ...session } = found;
+    return { principal: { type: 'user', ...session.user, ...session }, cookie: { markDue } };
   }
 
   function checkCsrf(request: FastifyRequest, csrfToken: string) {
@@ -223,6 +225,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       if (found.cookie && principal.type === 'user') {
         checkCsrf(request, principal.csrfToken);
         refuseOtherSite(request);
+        // Only now: a refused request is no use of the session.
+        if (found.cookie.markDue) await markSessionUsed(db, principal.sessionId);
       }
       request.principal = principal;
       if (principal.type === 'token') request.tokenId = principal.id;

@@ -10,6 +10,8 @@ const MAX_DAYS = 30;
 /** The rule a session lives by, over a row of `sessions`. */
 const UNEXPIRED = sql<boolean>`last_used_at > now() - make_interval(days => ${IDLE_DAYS})
   and created_at > now() - make_interval(days => ${MAX_DAYS})`;
+/** A session's use is written down at most this often. */
+const USE_GRAIN = sql`interval '1 minute'`;
 
 export interface SessionPrincipal {
   sessionId: string;
@@ -32,22 +34,48 @@ export async function startSession(
   return { secret, csrfToken, id: row.id };
 }
 
-/** The live session with this cookie secret, or null; marks it used (at most once a minute). */
-export async function findSession(db: Kysely<Database>, secret: string): Promise<SessionPrincipal | null> {
-  const { rows } = await sql<{ id: string; csrf_token: string; user_id: string; email: string; name: string }>`
+/** A live session as found, with whether its use is due to be written down (`markSessionUsed`). */
+export interface FoundSession extends SessionPrincipal {
+  /** Last marked used over a minute ago. */
+  markDue: boolean;
+}
+
+/**
+ * The live session with this cookie secret, or null. Reads only: a request refused for where it
+ * came from (`csrf_failed`, another site) is no use of its session, so the caller marks it used
+ * (`markSessionUsed`) once the request is let through.
+ */
+export async function findSession(db: Kysely<Database>, secret: string): Promise<FoundSession | null> {
+  const { rows } = await sql<{
+    id: string;
+    csrf_token: string;
+    user_id: string;
+    email: string;
+    name: string;
+    mark_due: boolean;
+  }>`
     with found as (
-      select s.id, s.csrf_token, s.user_id, s.last_used_at from sessions s
-      where s.token_hash = ${sha256(secret)} and ${UNEXPIRED}
-    ),
-    touched as (
-      update sessions set last_used_at = now()
-      where id in (select id from found where last_used_at < now() - interval '1 minute')
+      select id, csrf_token, user_id, last_used_at < now() - ${USE_GRAIN} as mark_due from sessions
+      where token_hash = ${sha256(secret)} and ${UNEXPIRED}
     )
-    select f.id, f.csrf_token, f.user_id, u.email, u.name from found f join users u on u.id = f.user_id`.execute(db);
+    select f.id, f.csrf_token, f.user_id, u.email, u.name, f.mark_due from found f join users u on u.id = f.user_id`.execute(
+    db,
+  );
   const row = rows[0];
   return row
-    ? { sessionId: row.id, csrfToken: row.csrf_token, user: { id: row.user_id, email: row.email, name: row.name } }
+    ? {
+        sessionId: row.id,
+        csrfToken: row.csrf_token,
+        user: { id: row.user_id, email: row.email, name: row.name },
+        markDue: row.mark_due,
+      }
     : null;
+}
+
+/** Marks a session used now, at most once a minute (`markDue` says when it is worth asking). */
+export async function markSessionUsed(db: Kysely<Database>, sessionId: string): Promise<void> {
+  await sql`update sessions set last_used_at = now()
+    where id = ${sessionId} and last_used_at < now() - ${USE_GRAIN}`.execute(db);
 }
 
 /**

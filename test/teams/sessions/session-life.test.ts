@@ -19,8 +19,14 @@ afterAll(async () => {
   await smtp.close();
 });
 
-const me = (browser: Browser) =>
-  t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: browser.cookie }, ...fromAddress() });
+/** GET /api/auth/me as the browser, with what its browser says of where the request came from. */
+const me = (browser: Browser, site?: string) =>
+  t.app.inject({
+    method: 'GET',
+    url: '/api/auth/me',
+    headers: { cookie: browser.cookie, ...(site ? { 'sec-fetch-site': site } : {}) },
+    ...fromAddress(),
+  });
 
 /** Moves the user's sessions back in time, as if signed in and last used that long ago. */
 async function age(userId: string, signedIn: string, lastUsed: string) {
@@ -61,6 +67,52 @@ describe('how long a session lives', () => {
     const browser = await signIn(t.app, 'daily@example.com');
     await age(browser.userId, '30 days 1 minute', '1 hour');
     expect((await me(browser)).statusCode).toBe(401);
+  });
+});
+
+describe('what counts as a use of a session (its 7 idle days start again)', () => {
+  /** The session's last use, as the sessions table holds it. */
+  const lastUsed = async (userId: string) =>
+    String(
+      (
+        await sql<{ at: string }>`select last_used_at::text as at from sessions where user_id = ${userId}`.execute(
+          t.runtime.db,
+        )
+      ).rows[0]?.at,
+    );
+
+  /** A signed-in user whose session was last used an hour ago. */
+  async function idleHour(email: string): Promise<Browser> {
+    await makeUser(t.runtime.db, email, ws, 'viewer');
+    const browser = await signIn(t.app, email);
+    await age(browser.userId, '1 hour', '1 hour');
+    return browser;
+  }
+
+  test('a request another site made (403 forbidden) leaves its last use as it was', async () => {
+    const browser = await idleHour('elsewhere@example.com');
+    const before = await lastUsed(browser.userId);
+    const res = await me(browser, 'cross-site');
+    expect([res.statusCode, res.json().error.code]).toEqual([403, 'forbidden']);
+    expect(await lastUsed(browser.userId)).toBe(before);
+  });
+
+  test('a state-changing request without its X-CSRF-Token (403 csrf_failed) leaves its last use as it was', async () => {
+    const browser = await idleHour('no-csrf@example.com');
+    const before = await lastUsed(browser.userId);
+    const headers = { cookie: browser.cookie };
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/sign-out', headers, ...fromAddress() });
+    expect([res.statusCode, res.json().error.code]).toEqual([403, 'csrf_failed']);
+    expect(await lastUsed(browser.userId)).toBe(before);
+  });
+
+  test('a request Waymark itself made marks it used now', async () => {
+    const browser = await idleHour('at-home@example.com');
+    const before = await lastUsed(browser.userId);
+    expect((await me(browser, 'same-origin')).statusCode).toBe(200);
+    const after = await lastUsed(browser.userId);
+    expect(after).not.toBe(before);
+    expect(new Date(after).getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 });
 
