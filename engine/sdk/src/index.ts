@@ -74,7 +74,7 @@ export {
   WaymarkError,
 } from './errors.js';
 export { eventNameProblem, eventNameSchema, refuseBadEventName } from './event-name.js';
-export { evaluateFilter, type FilterData } from './filter/evaluate.js';
+export { evaluateFilter, type FilterData, mentionsClause } from './filter/evaluate.js';
 export type * from './filter/types.js';
 export { type FilterContext, filterSchema, RESERVED_NAMES, validateFilter } from './filter/validate.js';
 export type { JsonObject, JsonValue } from './json.js';

@@ -1,4 +1,4 @@
-import { defineNode, type Filter, filterSchema, type JsonValue } from '@waymark/sdk';
+import { defineNode, type Filter, filterSchema, type JsonValue, mentionsClause } from '@waymark/sdk';
 
 /** Takes `yes` when the filter matches the contact (and the run's trigger and steps), else `no`. */
 export default defineNode({
@@ -19,6 +19,8 @@ export default defineNode({
     additionalProperties: false,
   },
   outputs: ['yes', 'no'],
+  // The path's outputs are read for the batch only when a clause asks for one.
+  readsSteps: (params) => mentionsClause(params.filter as unknown as Filter, ['step']),
   async run(ctx) {
     const filter = ctx.params.filter as unknown as Filter;
     const scope = { trigger: ctx.trigger, steps: ctx.steps };

@@ -77,6 +77,7 @@ export default defineNode({
     additionalProperties: false,
   },
   outputs: (params) => params.variants.map((v) => v.key),
+  readsSteps: false,
   validate(params) {
     const problems = [];
     const total = params.variants.reduce((sum, v) => sum + v.weight, 0);

@@ -21,6 +21,7 @@ export default defineNode({
     additionalProperties: false,
   },
   outputs: ['out'],
+  readsSteps: false,
   async run(ctx) {
     const { action, list } = ctx.params;
     const contactId = contactIdOf(ctx.contact);

@@ -35,6 +35,7 @@ export default defineNode({
       : [];
   },
   outputs: ['out'],
+  readsSteps: false,
   async run(ctx) {
     const { action, tag, ttl } = ctx.params;
     const contactId = contactIdOf(ctx.contact);

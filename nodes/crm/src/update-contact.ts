@@ -32,6 +32,7 @@ export default defineNode({
     additionalProperties: false,
   },
   outputs: ['out'],
+  readsSteps: false,
   async run(ctx) {
     const { attributes, source } = ctx.params;
     if (Object.keys(attributes).length > 0)

@@ -134,3 +134,27 @@ describe('core.wait', () => {
     expect(wakeAt?.toISOString()).toMatch(/T00:00:00\.000Z$/);
   });
 });
+
+describe('built-in inline nodes read the path only when they use it', () => {
+  test('a condition on the output of a step two back reads the path and matches it', async () => {
+    const { steps } = await runForNewContact(t.runtime.db, {
+      nodes: [
+        hook,
+        n('first', 'see.blind', { label: 'from first' }),
+        n('second', 'see.blind'),
+        n('cond', 'core.condition', { filter: { step: 'first', path: 'label', op: 'eq', value: 'from first' } }),
+        n('seen', 'core.exit', { goal: 'seen' }),
+        n('unseen', 'core.exit', { goal: 'unseen' }),
+      ],
+      edges: [
+        e('hook', 'first'),
+        e('first', 'second'),
+        e('second', 'cond'),
+        e('cond', 'seen', 'yes'),
+        e('cond', 'unseen', 'no'),
+      ],
+    });
+    expect(outputOf(steps, 'cond')).toEqual({ matched: true });
+    expect(steps.map((s) => s.node_id)).toContain('seen');
+  });
+});
