@@ -39,9 +39,19 @@ interface WalkStep {
   resumes: number;
 }
 
+/** A token parked until a matching event arrives, or its timeout at `wakeAt`. */
+interface EventWait {
+  step: WalkStep;
+  token: Token;
+  event: string;
+  filter: unknown;
+  wakeAt: Date;
+}
+
 type Work =
   | { kind: 'enter'; token: Token }
-  | { kind: 'resume'; token: Token; step: WalkStep; resume: Resume }
+  // `parked`: a timeout, which comes only while its wait still stands (no event took it first).
+  | { kind: 'resume'; token: Token; step: WalkStep; resume: Resume; parked?: EventWait }
   | { kind: 'event'; event: ContactEvent };
 
 export interface WalkInput {
@@ -69,6 +79,7 @@ class Walk {
   readonly #simulation: Simulation;
   readonly #run: RunRow;
   readonly #used = new Set<TestEvent>();
+  readonly #eventWaits = new Set<EventWait>();
   #status: TestRunResult['status'] = 'completed';
   #outcome: string | undefined;
   #ended = false;
@@ -99,8 +110,10 @@ class Walk {
     for (let work = this.#agenda.next(); work && !this.#ended; work = this.#agenda.next()) {
       const item = work.item;
       if (item.kind === 'event') this.#arrive(item.event);
-      else if (item.kind === 'resume') await this.#resume(item.step, item.token, item.resume);
-      else if (this.#steps.length >= MAX_TEST_STEPS) {
+      else if (item.kind === 'resume') {
+        if (!item.parked || this.#eventWaits.delete(item.parked))
+          await this.#resume(item.step, item.token, item.resume);
+      } else if (this.#steps.length >= MAX_TEST_STEPS) {
         const entry = this.#newStep(item.token.nodeId);
         const stop = fail(item.token.nodeId, {
           message: `the test run stops after ${MAX_TEST_STEPS} steps`,
@@ -185,21 +198,12 @@ class Walk {
       }
       const { wait, wakeAt } = transition;
       if (!wait) return this.#agenda.schedule(wakeAt, { kind: 'resume', token, step, resume: { kind: 'time' } });
-      const arrived = this.#passed(token.nodeId).find(
-        (e) =>
-          e.name === wait.event &&
-          Date.parse(e.timestamp) < wakeAt.getTime() &&
-          (wait.filter === null ||
-            evaluateFilter(wait.filter as unknown as Filter, {
-              // A tag or list clause reads the contact as the walk has it then.
-              contact: this.#simulation.contacts.current(this.#run.contactId),
-              properties: e.properties,
-              now: new Date(e.timestamp),
-            })),
-      );
-      const resume: Resume = arrived ? { kind: 'event', event: arrived } : { kind: 'timeout' };
-      const at = arrived ? new Date(arrived.timestamp) : wakeAt;
-      return this.#agenda.schedule(at, { kind: 'resume', token, step, resume });
+      // As in production, any matching event that comes while the token waits resumes it: one
+      // named after this node, or one named after an earlier node that comes later (`delay`).
+      const parked: EventWait = { step, token, event: wait.event, filter: wait.filter, wakeAt };
+      this.#eventWaits.add(parked);
+      this.#passed(token.nodeId);
+      return this.#agenda.schedule(wakeAt, { kind: 'resume', token, step, resume: { kind: 'timeout' }, parked });
     }
     Object.assign(entry, {
       // A failure that `onError` sent on: failed, yet the token goes on as in production.
@@ -237,10 +241,36 @@ class Walk {
     return events;
   }
 
-  /** An event comes in: conditions see it from now on, and an `exitOn` event ends the run. */
+  /**
+   * An event comes in: conditions see it from now on, an `exitOn` event ends the run, and it
+   * resumes every wait for it that stands (production resumes the contact's matching waits in
+   * the transaction that stores the event).
+   */
   #arrive(event: ContactEvent): void {
     this.#simulation.contacts.addEvent(event);
-    if (this.input.version.settings.exitOn.includes(event.name)) this.#finish('exited');
+    if (this.input.version.settings.exitOn.includes(event.name)) {
+      this.#finish('exited');
+      return;
+    }
+    for (const parked of this.#eventWaits) {
+      if (parked.event !== event.name || Date.parse(event.timestamp) >= parked.wakeAt.getTime()) continue;
+      const matches =
+        parked.filter === null ||
+        evaluateFilter(parked.filter as Filter, {
+          // A tag or list clause reads the contact as the walk has it then.
+          contact: this.#simulation.contacts.current(this.#run.contactId),
+          properties: event.properties,
+          now: new Date(event.timestamp),
+        });
+      if (!matches) continue;
+      this.#eventWaits.delete(parked);
+      this.#agenda.schedule(new Date(event.timestamp), {
+        kind: 'resume',
+        token: parked.token,
+        step: parked.step,
+        resume: { kind: 'event', event },
+      });
+    }
   }
 
   /** A new token for each node the transition goes on to. */
