@@ -1,6 +1,6 @@
-import { type AnyNodeDefinition, declaredOutputsOf, type JsonValue, outputsOf } from '@waymark/sdk';
+import { type AnyNodeDefinition, declaredOutputsOf, type JsonValue, outputsOf, unknownOutputs } from '@waymark/sdk';
 import type { GraphNode } from '../../graph/types.js';
-import { invalidResult, type Outcome } from '../node/invoke.js';
+import type { Outcome } from '../node/invoke.js';
 import { type CompiledVersion, defaultedParams, targetsOf } from '../versions.js';
 import { onErrorOf, type RetryOptions, retryDelayMs, retryPolicyOf } from './policy.js';
 
@@ -192,8 +192,7 @@ function decideOutcome(
       const allowed = outputsOf(definition, defaultedParams(definition, node.params));
       const unknown = outcome.outputs.filter((o) => !allowed.includes(o));
       // Goes on as a node error would: the node's `onError` decides.
-      if (unknown.length)
-        return decideOutcome(version, at, step, invalidResult(`unknown output(s) ${unknown.join(', ')}`), policy);
+      if (unknown.length) return decideOutcome(version, at, step, unknownOutputs(unknown, allowed), policy);
       const ends = definition.endsRun === true;
       const next = ends ? [] : outcome.outputs.flatMap((output) => targetsOf(version, node.id, output));
       return {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Contact, ContactEvent } from '../contact.js';
 import type { NodeContext, Resume, RunInfo, RunResult } from '../context.js';
-import type { AnyNodeDefinition } from '../define-node.js';
+import { type AnyNodeDefinition, outputsOf } from '../define-node.js';
 import { NodeError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
+import { toOutcome, unknownOutputs } from '../outcome.js';
 import type { CredentialSender } from '../sending/providers.js';
 import type { HttpResponse, Lead, Logger } from '../services.js';
 import { renderParams } from '../template/params.js';
@@ -93,8 +94,26 @@ function memoryLogger(lines: LogLine[]): Logger {
 }
 
 /**
+ * Throws, as a `NodeError` of code `node.invalid-result` with the engine's message, when the
+ * engine would fail the step for what `run` returned: not `{ next }` or a wait, an output that
+ * is not JSON, a wait past the 1,000-year bound, or a `next` naming an output the node does not
+ * have for these params. A package's test then fails where production would.
+ */
+function refuseInvalidResult(node: AnyNodeDefinition, params: JsonValue, result: unknown, now: number): void {
+  let outcome = toOutcome(result, now);
+  if (outcome.kind === 'next') {
+    const outputs = outputsOf(node, params);
+    const unknown = outcome.outputs.filter((o) => !outputs.includes(o));
+    if (unknown.length) outcome = unknownOutputs(unknown, outputs);
+  }
+  if (outcome.kind === 'error') throw new NodeError(outcome.error.message, { code: outcome.error.code });
+}
+
+/**
  * Runs one node with in-memory services, as the engine would run one step: params are
- * validated (defaults filled) and their templates rendered, then `run` is called.
+ * validated (defaults filled) and their templates rendered, then `run` is called. A result
+ * the engine would refuse (an unknown output, a wait without a valid date) throws a
+ * `NodeError` of code `node.invalid-result`, as a thrown error of `run` is thrown.
  *
  * @example
  * const { result, contact } = await runNode(tag, { params: { action: 'add', tag: 'vip' } });
@@ -157,6 +176,7 @@ export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions):
     leads: memoryLeads(leads, contact?.id ?? null, now),
   };
   const result = await node.run(ctx as NodeContext<never>);
+  refuseInvalidResult(node, params, result, clock.getTime());
   const after = contact ? (contacts.contacts.get(contact.id) ?? null) : null;
   return { result, contact: after, messages, events: contacts.events, logs, http, leads, params: rendered };
 }
