@@ -36,3 +36,22 @@ export async function existingContacts(
     select id from contacts where workspace_id = ${workspaceId} and id = any(${contactIds}::uuid[])`.execute(trx);
   return new Set(rows.map((r) => r.id));
 }
+
+/**
+ * Holds a contact until the transaction ends (FOR KEY SHARE, the lock a foreign key takes), so
+ * an erase of it waits for what the transaction writes about it, and sees it; false when the
+ * contact is gone, also when an erase in progress deleted it and committed while this waited.
+ */
+export async function holdContact(trx: Kysely<Database>, contactId: string): Promise<boolean> {
+  const { rows } = await sql`select 1 from contacts where id = ${contactId}::uuid for key share`.execute(trx);
+  return rows.length > 0;
+}
+
+/**
+ * True for a write its foreign key to `contacts` refused: the contact was erased (or merged
+ * and erased) after the writer read it, the key check having waited for the erase to commit.
+ */
+export function contactErasedMeanwhile(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23503' && typeof constraint === 'string' && constraint.endsWith('_contact_id_fkey');
+}

@@ -1,8 +1,12 @@
 import { ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import { bindContact, type ContactIdentity } from '../contacts/identity/bind.js';
+import { contactErasedMeanwhile } from '../contacts/lock.js';
 import type { Database } from '../db/database.js';
 import { type EventInput, recordEvent } from './record.js';
+
+/** Stores tried when each finds the contact it bound erased meanwhile: the next binding sees the erase. */
+const BIND_ATTEMPTS = 3;
 
 /**
  * Stores an event on the contact its identity names (created when new), as `POST /api/events`
@@ -34,6 +38,14 @@ export async function recordIdentifiedEvent(
     const { event, runsStarted } = await recordEvent(trx, { ...input, contactId });
     return { id: event.id, runsStarted };
   };
-  // Without a key nothing needs the binding and the store held together.
-  return input.idempotencyKey ? db.transaction().execute(store) : store(db);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Without a key nothing needs the binding and the store held together.
+      return await (input.idempotencyKey ? db.transaction().execute(store) : store(db));
+    } catch (error) {
+      // Its contact erased between the binding and the store (the event's foreign key waited for
+      // the erase): bound again, an address names a new contact and an id none (404).
+      if (db.isTransaction || attempt >= BIND_ATTEMPTS || !contactErasedMeanwhile(error)) throw error;
+    }
+  }
 }

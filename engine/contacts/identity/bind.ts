@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { isUuid } from '../../db/ids.js';
 import { inTransaction } from '../../db/transaction.js';
+import { holdContact } from '../lock.js';
 import { survivorOf } from '../merge/survivor.js';
 import { identityHolders, identityValuesOf } from './holders.js';
 import { normalizeInput } from './normalize.js';
@@ -130,4 +131,25 @@ export async function bindContact(
     const message = outcome?.error ?? 'the identity was rejected';
     throw new ValidationError(message, [{ path: `/${outcome?.field ?? ''}`, message }]);
   });
+}
+
+/** Bindings tried when each finds its contact erased meanwhile: the next finds the erase committed. */
+const HOLD_ATTEMPTS = 3;
+
+/**
+ * `bindContact`, with the contact held until `trx` ends (`holdContact`): a run or a row `trx`
+ * then writes for it is the erase's to see, never left on an erased contact. A contact erased
+ * between its binding and its hold is bound anew: a new contact for an address, 404 for an id.
+ */
+export async function bindHeldContact(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  identity: ContactIdentity,
+  options: UpsertOptions = {},
+): Promise<string | null> {
+  for (let attempt = 1; ; attempt++) {
+    const contactId = await bindContact(trx, workspaceId, identity, options);
+    if (contactId === null || (await holdContact(trx, contactId))) return contactId;
+    if (attempt >= HOLD_ATTEMPTS) throw new NotFoundError(`no contact ${contactId}: it was erased meanwhile`);
+  }
 }

@@ -80,6 +80,12 @@ export async function insertGated(
         join contacts c on c.id = k.contact_id and c.workspace_id = (select workspace_id from workspace)
       union select k.ord, coalesce(h.merged_into, h.id) as id, h.email, h.phone, h.external_id from calls k
         join holders h on h.email = k.email or h.phone = k.phone or h.external_id = k.external_id
+    ), held as (
+      -- A found contact is held until the statement commits (FOR KEY SHARE, the lock a foreign
+      -- key takes): an erase of it waits for these runs and erases them, or, committed first,
+      -- leaves it out here and the call is bound anew. Read from the snapshot alone, a contact
+      -- an erase was deleting got a run the erase never saw, holding the payload for ever.
+      select c.id from contacts c where c.id in (select id from found) for key share
     ), created as (
       insert into contacts (workspace_id, email, phone, external_id)
       select distinct (select workspace_id from workspace), k.email, k.phone, k.external_id from calls k
@@ -89,6 +95,7 @@ export async function insertGated(
       returning id, email, phone, external_id
     ), bound as (
       select distinct f.ord, f.id as contact_id from found f join calls k on k.ord = f.ord
+        join held h on h.id = f.id
       where (select count(distinct g.id) from found g where g.ord = f.ord) = 1
         and (k.email is null or f.email = k.email) and (k.phone is null or f.phone = k.phone)
         and (k.external_id is null or f.external_id = k.external_id)

@@ -1,7 +1,7 @@
 import type { AnyNodeDefinition, JsonObject, PollItem, PollResult, PollTrigger } from '@waymark/sdk';
 import { WaymarkError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
-import { bindContact } from '../../contacts/identity/bind.js';
+import { bindHeldContact } from '../../contacts/identity/bind.js';
 import type { Database } from '../../db/database.js';
 import type { Runtime } from '../../runtime.js';
 import { insertRuns } from '../entry/insert-runs.js';
@@ -77,7 +77,7 @@ async function startItem(
   let contactId: string | null = null;
   if (raw) {
     try {
-      contactId = await bindContact(trx, p.workspaceId, raw, { autoMerge: p.version.settings.autoMerge !== false });
+      contactId = await bindHeldContact(trx, p.workspaceId, raw, { autoMerge: p.version.settings.autoMerge !== false });
     } catch (error) {
       if (!(error instanceof WaymarkError)) throw error;
       log.warn({ key: item.key, err: error.message }, 'a polled item names a contact that cannot be bound; no run');

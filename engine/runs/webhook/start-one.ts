@@ -1,7 +1,8 @@
 import type { JsonObject } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
-import { bindContact, type ContactIdentity, normalizeIdentity } from '../../contacts/identity/bind.js';
+import { bindHeldContact, type ContactIdentity, normalizeIdentity } from '../../contacts/identity/bind.js';
 import type { Database } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { Dispatch } from '../dispatch.js';
 import { type CallResult, type InsertRunsResult, insertRuns } from '../entry/insert-runs.js';
 import { triggerOutputOf } from '../versions.js';
@@ -14,8 +15,8 @@ export const NO_DISPATCH: Dispatch = { stepIds: [], notices: [] };
 /**
  * One call's run, on its own: bound to the payload's contact, found in the same statement or
  * created first when new; an identity no single contact holds whole, or one with a time zone
- * to store (the statement writes no contact), is bound (`bindContact`) and the run started
- * with its id.
+ * to store (the statement writes no contact), or whose contact an erase took meanwhile, is
+ * bound (`bindHeldContact`) and the run started with its id.
  */
 export async function startOne(
   db: Kysely<Database>,
@@ -38,15 +39,16 @@ export async function startOne(
     call = started.calls[0];
   }
   if (raw && (!started || (started.live && call && !call.bound))) {
-    started = await insertRuns(db, {
-      ...base,
-      contacts: {
-        ids: [
-          await bindContact(db, target.workspaceId, raw, { autoMerge: target.version.settings.autoMerge !== false }),
-        ],
-      },
-      trigger: payload,
-    });
+    // Bound and started in one transaction, its contact held: an erase racing the call waits
+    // for its run, or is seen by the binding.
+    const options = { autoMerge: target.version.settings.autoMerge !== false };
+    started = await inTransaction(db, async (trx) =>
+      insertRuns(trx, {
+        ...base,
+        contacts: { ids: [await bindHeldContact(trx, target.workspaceId, raw, options)] },
+        trigger: payload,
+      }),
+    );
     const runId = started.runIds[0] ?? null;
     call = { runId, bound: true, skipped: runId ? null : started.capped > 0 ? 'entry-cap' : 'reentry' };
   }
