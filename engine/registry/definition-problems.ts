@@ -6,6 +6,7 @@ import {
   parseDuration,
 } from '@waymark/sdk';
 import { compileParams } from '../graph/params-schema.js';
+import { defaultProblems } from './param-defaults.js';
 
 /** The part of a type before its first dot: `acme` in `acme.shout`. */
 export const prefixOf = (type: string) => type.split('.')[0] ?? type;
@@ -179,6 +180,7 @@ export function packageShapeProblems(pkg: PackageDefinition): ErrorDetail[] {
   pkg.nodes.forEach((node, i) => {
     const problem = nodeProblem(node);
     if (problem) problems.push({ path: `/nodes/${i}`, message: problem });
+    else problems.push(...defaultProblems(node, `/nodes/${i}`));
   });
   const prefix = prefixOf(String(types[0]?.type));
   for (const { type, path } of types) {
