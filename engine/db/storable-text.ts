@@ -83,3 +83,36 @@ export function findUnstorableText(value: unknown): UnstorableText | null {
   }
   return null;
 }
+
+/** `text` with each NUL and lone surrogate read as U+FFFD, the replacement character. */
+const storableString = (text: string) => text.replaceAll('\0', '\uFFFD').toWellFormed();
+
+/** A copy of `value` with storable strings and keys, or undefined when it nests past MAX_JSON_DEPTH. */
+function storableCopy(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return storableString(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_JSON_DEPTH) return undefined;
+  const entries: [string, unknown][] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const copy = storableCopy(item, depth + 1);
+    if (copy === undefined) return undefined;
+    entries.push([storableString(key), copy]);
+  }
+  // fromEntries defines each key, so a `__proto__` key stays a key, as JSON.parse made it.
+  return Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries);
+}
+
+/**
+ * Parsed JSON from outside that must be stored whatever it holds (an endpoint's answer): the
+ * same value when PostgreSQL can store it, else a copy with every NUL and lone surrogate read
+ * as U+FFFD, as a UTF-8 decoder reads bytes it cannot decode; undefined when it nests past
+ * MAX_JSON_DEPTH (no copy can keep its shape: store its text instead).
+ *
+ * @example
+ * storableJson({ name: 'Ada\u0000' }) // { name: 'Ada\uFFFD' }
+ */
+export function storableJson<T>(value: T): T | undefined {
+  const found = findUnstorableText(value);
+  if (!found) return value;
+  return storableCopy(value, 1) as T | undefined;
+}

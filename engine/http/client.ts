@@ -11,6 +11,7 @@ import {
   RetryableError,
   redactUrl,
 } from '@waymark/sdk';
+import { storableJson } from '../db/storable-text.js';
 import { tracer, withoutTraceHeaders } from '../observability/trace-context.js';
 import type { StepScope } from '../services/step-scope.js';
 import { resolveTarget } from './ssrf.js';
@@ -62,12 +63,17 @@ function checkHeaders(headers: Readonly<Record<string, string>> = {}): void {
   }
 }
 
-/** A body as JSON when it says so (and parses), else as text; a cut body is never parsed. */
+/**
+ * A body as JSON when it says so (and parses), else as text; a cut body is never parsed. It is
+ * stored as the step's output, so a NUL or a lone surrogate (`\u0000`, `\ud800` in JSON) is read
+ * as U+FFFD and JSON nested too deep is passed on as its text: as they came, the output could
+ * not be written, and the step was run again and again, calling the endpoint each time.
+ */
 function decodeBody(raw: Buffer, contentType: string | undefined, truncated: boolean): JsonValue {
-  const text = raw.toString('utf8');
+  const text = raw.toString('utf8').replaceAll('\0', '\uFFFD');
   if (!truncated && contentType && /[/+]json\b/i.test(contentType) && text.trim()) {
     try {
-      return JSON.parse(text) as JsonValue;
+      return storableJson(JSON.parse(text) as JsonValue) ?? text;
     } catch {
       return text;
     }

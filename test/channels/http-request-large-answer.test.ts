@@ -1,64 +1,25 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
-import { e, n, runEnds, testPackage } from '../engine/support.js';
-import { api, publishJourney, start, withSettings } from '../failures/support.js';
-import { createTestApp, type TestApp } from '../support/runtime.js';
+import { type HttpEndpoint, httpEndpoint } from './http-endpoint.js';
 
 const MiB = 1024 * 1024;
 /** A JSON document of exactly `bytes` bytes: `{"pad":"xxx…"}`. */
 const jsonOf = (bytes: number) => `{"pad":"${'x'.repeat(bytes - 10)}"}`;
 
-let server: Server;
-let base: string;
-let t: TestApp;
-let worker: WorkerHandle;
+let endpoint: HttpEndpoint;
 let calls = 0;
+const runAgainst = (path: string) => endpoint.runAgainst(path);
 
 beforeAll(async () => {
   // A stand-in endpoint answering JSON bodies of the size its path names.
-  server = createServer((req, res) => {
+  endpoint = await httpEndpoint((req, res) => {
     calls++;
     req.resume();
     const size = req.url?.startsWith('/exact') ? MiB : 2 * MiB;
     const status = req.url?.startsWith('/down') ? 503 : 200;
     res.writeHead(status, { 'content-type': 'application/json' }).end(jsonOf(size));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await createTestApp({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' });
-  t.runtime.registry.add(testPackage);
-  worker = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
 });
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
-});
-
-/** Runs trigger → http.request GET `path` (onError: output) → `ok` or `handled`; answers the run as the API shows it. */
-async function runAgainst(path: string) {
-  const j = await publishJourney(t, {
-    nodes: [
-      n('t', 'tst.trigger'),
-      withSettings(n('call', 'http.request', { method: 'GET', url: `${base}${path}` }), {
-        onError: 'output',
-        retry: { attempts: 3, backoff: 'PT0S', maxBackoff: 'PT1S' },
-      }),
-      n('ok', 'tst.step'),
-      n('handled', 'tst.step'),
-    ],
-    edges: [e('t', 'call'), e('call', 'ok', 'ok'), e('call', 'handled', 'error')],
-  });
-  const runId = await start(t, j);
-  await runEnds(t.runtime.db, runId);
-  const { status, body } = await api(t, { url: `/api/runs/${runId}` });
-  expect(status).toBe(200);
-  const step = (nodeId: string) => body.steps.find((s: { nodeId: string }) => s.nodeId === nodeId);
-  return { run: body, call: step('call'), took: ['ok', 'handled'].filter((id) => step(id)) };
-}
+afterAll(() => endpoint?.close());
 
 describe('http.request answered a body over 1 MiB', () => {
   test('fails the step at once with http.response-too-large naming the cap, never passing a cut body on', async () => {
