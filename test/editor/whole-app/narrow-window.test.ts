@@ -1,8 +1,8 @@
-import type { Locator } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { editorPagePerTest, hasChromium, openJourney } from '../../support/browser.js';
 import { TEST_TOKEN } from '../../support/runtime.js';
 import { hookThenTag } from '../canvas-fixtures.js';
+import { box, PHONE, reached } from '../phone.js';
 
 // A marketer on a phone (390 px wide): the page keeps the window's width, and the navigation
 // bar scrolls within itself, so every page's link and Sign out stay on the bar and reachable.
@@ -45,18 +45,6 @@ describe.skipIf(!hasChromium)('the editor in a narrow window', () => {
   });
 });
 
-const PHONE = { width: 390, height: 844 };
-const box = async (locator: Locator) => {
-  const b = await locator.boundingBox();
-  if (!b) throw new Error('not drawn');
-  return { left: b.x, top: b.y, right: b.x + b.width, bottom: b.y + b.height, width: b.width, height: b.height };
-};
-/** Whether a tap at the middle of `locator` reaches it, not something drawn over it. */
-const reached = (locator: Locator) =>
-  locator.evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
-  });
 // A marketer opening a journey on a phone (390 px): the palette, the canvas and the side panel
 // come one under another, the page scrolling, where side by side they left the canvas no width.
 describe.skipIf(!hasChromium)('a journey in a phone-wide window', () => {
@@ -167,45 +155,6 @@ describe.skipIf(!hasChromium)('a journey in a phone-wide window', () => {
     expect(await reached(t.page.getByRole('button', { name: 'Close docs' }))).toBe(true);
   });
 
-  // A phone's page: taps are touches (the first context closed, the hook closes this one).
-  const tapping = async () => {
-    await t.page.context().close();
-    t.page = await (await t.s.browser.newContext({ viewport: PHONE, hasTouch: true })).newPage();
-    t.page.setDefaultTimeout(10_000);
-  };
-  const mainTop = () => t.page.locator('main').evaluate((m) => m.getBoundingClientRect().top);
-  const heading = () => t.page.locator('aside.side').getByRole('heading', { name: 'Tag contact', level: 2 });
-
-  test('a node tapped on the canvas brings the inspector’s heading into view, the focus on it', async () => {
-    await tapping();
-    await open('Reveal');
-    expect((await box(t.page.locator('aside.side'))).top).toBeGreaterThan(PHONE.height);
-    await t.page.locator('.svelte-flow__node[data-id="tag"]').tap();
-    const top = await mainTop();
-    const inView = async () => {
-      const h = await box(heading());
-      return h.top >= top && h.bottom <= PHONE.height;
-    };
-    await expect.poll(inView).toBe(true);
-    expect(await reached(heading())).toBe(true);
-    expect(await heading().evaluate((h) => h === document.activeElement)).toBe(true);
-  });
-
-  test('Back to canvas brings the canvas into view again, the focus on the node', async () => {
-    await tapping();
-    await open('Back');
-    await t.page.locator('.svelte-flow__node[data-id="tag"]').tap();
-    const back = t.page.getByRole('button', { name: 'Back to canvas' });
-    await expect.poll(async () => (await box(back)).bottom <= PHONE.height).toBe(true);
-    await back.tap();
-    const top = await mainTop();
-    const canvas = t.page.getByRole('application', { name: 'Journey canvas' });
-    await expect
-      .poll(async () => (await box(canvas)).top >= top - 1 && (await box(canvas)).bottom <= PHONE.height)
-      .toBe(true);
-    expect(await t.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id)).toBe('tag');
-  });
-
   test('a drag on the canvas’s empty part still pans it', async () => {
     await open('Pan');
     const viewport = t.page.locator('.svelte-flow__viewport');
@@ -223,26 +172,5 @@ describe.skipIf(!hasChromium)('a journey in a phone-wide window', () => {
     await t.page.mouse.move(from.x - 120, from.y - 80, { steps: 8 });
     await t.page.mouse.up();
     await expect.poll(() => viewport.evaluate((el) => el.style.transform)).not.toBe(before);
-  });
-});
-
-// Side by side the inspector is in sight already: selecting a node leaves the page where it is.
-describe.skipIf(!hasChromium)('a journey in a wide window', () => {
-  const t = editorPagePerTest();
-
-  test('a node clicked opens its settings without scrolling anything, and offers no Back to canvas', async () => {
-    await t.page.setViewportSize({ width: 1280, height: 800 });
-    await openJourney(t.s, t.page, 'Wide', hookThenTag('wide'));
-    await t.page.evaluate(() => {
-      const w = window as unknown as { scrolled: number };
-      w.scrolled = 0;
-      document.addEventListener('scroll', () => w.scrolled++, { capture: true });
-    });
-    await t.page.locator('.svelte-flow__node[data-id="tag"]').click();
-    await t.page.locator('aside.side').getByRole('heading', { name: 'Tag contact', level: 2 }).waitFor();
-    // Two frames: a scroll started after the inspector was drawn has begun by then.
-    await t.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    expect(await t.page.evaluate(() => (window as unknown as { scrolled: number }).scrolled)).toBe(0);
-    expect(await t.page.getByRole('button', { name: 'Back to canvas' }).isVisible()).toBe(false);
   });
 });
