@@ -12,6 +12,8 @@ export interface TriggerNode {
   /** The journey's workspace: only its contacts are considered. */
   workspaceId: string;
   version: number;
+  /** When the version was published: a trigger never evaluated since counts from then. */
+  publishedAt: Date;
   nodeId: string;
   type: 'core.segment' | 'core.schedule' | 'core.date';
   params: Record<string, unknown>;
@@ -28,7 +30,7 @@ export interface Tick {
 
 /** What the trigger state says of a trigger when it falls due. */
 export interface TriggerMemory {
-  /** When the last evaluation was (null: never, or its params changed since). */
+  /** When the last evaluation was; for the first since its params were published, when they were. */
   lastAt: Date | null;
   /** When this evaluation was due (null: the first since publishing or a change of params). */
   dueAt: Date | null;
@@ -47,8 +49,9 @@ const DATE_EVERY_MS = 10_000;
  * Opens an evaluation at `now`. core.segment: contacts that stopped matching leave its
  * membership (so they may enter again after matching anew), and those matching enter;
  * core.schedule: at a due cron tick every matching contact enters, and ticks missed while no
- * worker ran are caught up once (the first evaluation after publishing only finds the next
- * tick); core.date: contacts whose date fell due since the last evaluation enter.
+ * worker ran are caught up once (the first evaluation after publishing catches up a tick
+ * since publishing); core.date: contacts whose date fell due since the last evaluation (or
+ * since publishing) enter.
  */
 export async function openTick(
   trx: Kysely<Database>,
@@ -62,7 +65,9 @@ export async function openTick(
     return { tick: { at: now, from: null }, nextAt: new Date(now.getTime() + every) };
   }
   if (t.type === 'core.schedule') {
-    return { tick: memory.dueAt ? { at: now, from: null } : null, nextAt: nextTick(t, now) };
+    const dueAt = memory.dueAt ?? (memory.lastAt && nextTick(t, memory.lastAt));
+    if (dueAt && dueAt > now) return { tick: null, nextAt: dueAt };
+    return { tick: dueAt ? { at: now, from: null } : null, nextAt: nextTick(t, now) };
   }
   const nextAt = new Date(now.getTime() + DATE_EVERY_MS);
   return { tick: memory.lastAt ? { at: now, from: memory.lastAt } : null, nextAt };

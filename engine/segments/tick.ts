@@ -20,8 +20,9 @@ async function liveTriggers(db: Kysely<Database>, journeyId: string | null = nul
     workspace_id: string;
     version: number;
     graph: { nodes: GraphNode[] };
+    published_at: Date;
   }>`
-    select j.id as journey_id, j.workspace_id, v.version, v.graph from journeys j
+    select j.id as journey_id, j.workspace_id, v.version, v.graph, v.published_at from journeys j
     join journey_versions v on v.journey_id = j.id and v.version = j.published_version
     where j.status = 'live' ${journeyId ? sql`and j.id = ${journeyId}` : sql``}`.execute(db);
   return rows.flatMap((r) =>
@@ -31,6 +32,7 @@ async function liveTriggers(db: Kysely<Database>, journeyId: string | null = nul
         journeyId: r.journey_id,
         workspaceId: r.workspace_id,
         version: r.version,
+        publishedAt: r.published_at,
         nodeId: n.id,
         type: n.type as TriggerNode['type'],
         params: n.params ?? {},
@@ -79,9 +81,12 @@ async function open(db: Kysely<Database>, t: TriggerNode): Promise<boolean> {
     const changed = state.params_hash !== hash;
     if (state.tick_at && !changed) return true;
     const now = new Date();
-    const dueAt = changed ? null : state.next_at;
+    // Never evaluated with these params: what fell due since they were published is due now,
+    // caught up once as a tick missed while no worker ran (none may have run since publishing).
+    const first = changed || (state.last_at === null && state.next_at === null);
+    const dueAt = first ? null : state.next_at;
     if (dueAt && dueAt > now) return false;
-    const opening = await openTick(trx, t, { lastAt: changed ? null : state.last_at, dueAt }, now);
+    const opening = await openTick(trx, t, { lastAt: first ? t.publishedAt : state.last_at, dueAt }, now);
     // Without a tick the evaluation is over now; with one, when its last chunk is in.
     await sql`
       update trigger_state set params_hash = ${hash}, next_at = ${opening.nextAt},

@@ -5,6 +5,7 @@ import { api, publishJourney } from '../../failures/support.js';
 import { untilSomeoneWaits } from '../../support/lock-waits.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { e, n } from '../support.js';
+import { contact, runsOf } from './support.js';
 
 // API.md "Journeys": entries refused during a pause are never replayed. No worker here: each
 // test evaluates the triggers itself and makes a trigger due by moving its state, as time would.
@@ -15,12 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-async function contact(email: string, attributes: object): Promise<string> {
-  const res = await api(t, { method: 'POST', url: '/api/contacts', payload: { email, attributes } });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
 
 async function setPaused(journeyId: string, paused: boolean): Promise<void> {
   const res = await api(t, { method: 'POST', url: `/api/journeys/${journeyId}/${paused ? 'pause' : 'resume'}` });
@@ -42,35 +37,29 @@ async function due(journeyId: string, lastAt: string | null = null): Promise<voi
     last_at = coalesce(${lastAt}::timestamptz, last_at) where journey_id = ${journeyId}`.execute(t.runtime.db);
 }
 
-async function runsOf(journeyId: string): Promise<string[]> {
-  const { rows } = await sql<{ contact_id: string }>`
-    select contact_id from runs where journey_id = ${journeyId} order by started_at, contact_id`.execute(t.runtime.db);
-  return rows.map((r) => r.contact_id);
-}
-
 describe('resuming a paused journey', () => {
   test('core.segment: a contact that started matching during the pause never enters; one after it does', async () => {
-    const a = await contact('pause-seg-a@example.com', { plan: 'pause-seg' });
+    const a = await contact(t, 'pause-seg-a@example.com', { plan: 'pause-seg' });
     const filter = { attr: 'plan', op: 'eq', value: 'pause-seg' };
     const journeyId = await triggered(n('seg', 'core.segment', { filter, every: 'PT1S' }));
-    expect(await runsOf(journeyId)).toEqual([a]);
+    expect(await runsOf(t, journeyId)).toEqual([a]);
 
     await setPaused(journeyId, true);
-    await contact('pause-seg-b@example.com', { plan: 'pause-seg' });
+    await contact(t, 'pause-seg-b@example.com', { plan: 'pause-seg' });
     await due(journeyId);
     await evaluateTriggers(t.runtime);
     await setPaused(journeyId, false);
     await evaluateTriggers(t.runtime);
-    expect(await runsOf(journeyId)).toEqual([a]);
+    expect(await runsOf(t, journeyId)).toEqual([a]);
 
-    const c = await contact('pause-seg-c@example.com', { plan: 'pause-seg' });
+    const c = await contact(t, 'pause-seg-c@example.com', { plan: 'pause-seg' });
     await due(journeyId);
     await evaluateTriggers(t.runtime);
-    expect(await runsOf(journeyId)).toEqual([a, c]);
+    expect(await runsOf(t, journeyId)).toEqual([a, c]);
   });
 
   test('core.schedule: a tick that fell during the pause is not caught up; the next tick enters', async () => {
-    const x = await contact('pause-sched@example.com', { plan: 'pause-sched' });
+    const x = await contact(t, 'pause-sched@example.com', { plan: 'pause-sched' });
     const filter = { attr: 'plan', op: 'eq', value: 'pause-sched' };
     const journeyId = await triggered(n('tick', 'core.schedule', { cron: '* * * * *', timezone: 'UTC', filter }));
 
@@ -79,27 +68,27 @@ describe('resuming a paused journey', () => {
     await evaluateTriggers(t.runtime);
     await setPaused(journeyId, false);
     await evaluateTriggers(t.runtime);
-    expect(await runsOf(journeyId)).toEqual([]);
+    expect(await runsOf(t, journeyId)).toEqual([]);
 
     await due(journeyId); // the next minute's tick
     await evaluateTriggers(t.runtime);
-    expect(await runsOf(journeyId)).toEqual([x]);
+    expect(await runsOf(t, journeyId)).toEqual([x]);
   });
 
   test('core.schedule: a tick missed while no worker ran (no pause) is still caught up once', async () => {
-    const x = await contact('down-sched@example.com', { plan: 'down-sched' });
+    const x = await contact(t, 'down-sched@example.com', { plan: 'down-sched' });
     const filter = { attr: 'plan', op: 'eq', value: 'down-sched' };
     const journeyId = await triggered(n('tick', 'core.schedule', { cron: '* * * * *', timezone: 'UTC', filter }));
 
     await due(journeyId);
     await evaluateTriggers(t.runtime);
     await evaluateTriggers(t.runtime);
-    expect(await runsOf(journeyId)).toEqual([x]);
+    expect(await runsOf(t, journeyId)).toEqual([x]);
   });
 
   test('core.date: a date due during the pause never enters; one due after the resume does', async () => {
     // Trigger at 09:00 UTC: March 15 is due on 2026-03-15 09:00, March 17 on 2026-03-17 09:00.
-    await contact('pause-date-p@example.com', { renewal: '2020-03-15' });
+    await contact(t, 'pause-date-p@example.com', { renewal: '2020-03-15' });
     const journeyId = await triggered(n('date', 'core.date', { attribute: 'renewal', at: '09:00' }));
 
     await setPaused(journeyId, true);
@@ -107,19 +96,19 @@ describe('resuming a paused journey', () => {
     await evaluateTriggers(t.runtime);
     await setPaused(journeyId, false);
     await evaluateTriggers(t.runtime);
-    expect(await runsOf(journeyId)).toEqual([]);
+    expect(await runsOf(t, journeyId)).toEqual([]);
 
     // Time after the resume, as if it had been on March 16: only March 17 falls due since.
-    const d = await contact('pause-date-d@example.com', { renewal: '2021-03-17' });
+    const d = await contact(t, 'pause-date-d@example.com', { renewal: '2021-03-17' });
     await due(journeyId, '2026-03-16T09:00:00Z');
     await evaluateTriggers(t.runtime);
-    expect(await runsOf(journeyId)).toEqual([d]);
+    expect(await runsOf(t, journeyId)).toEqual([d]);
   });
 });
 
 describe('resuming while a trigger is being evaluated', () => {
   test('a resume meeting a tick that holds its trigger and records the entries it turned away answers 200, and so does the tick', async () => {
-    await contact('resume-race@example.com', { plan: 'resume-race' });
+    await contact(t, 'resume-race@example.com', { plan: 'resume-race' });
     const filter = { attr: 'plan', op: 'eq', value: 'resume-race' };
     const journeyId = await triggered(n('seg', 'core.segment', { filter, every: 'PT1S' }));
     await setPaused(journeyId, true);
