@@ -5,10 +5,9 @@ import {
   type JsonObject,
   type JsonValue,
   type NodeContext,
-  NodeError,
+  paramsRenderFailure,
   type Resume,
   renderParams,
-  templateErrorCode,
   UNSUBSCRIBE_URL_PLACEHOLDER,
 } from '@waymark/sdk';
 import type { Kysely } from 'kysely';
@@ -95,10 +94,7 @@ export async function assembleNodeContext(input: ContextInput): Promise<NodeCont
         unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
       });
   } catch (error) {
-    throw new NodeError(`a template in the params does not render: ${(error as Error).message}`, {
-      cause: error,
-      code: templateErrorCode(error),
-    });
+    throw paramsRenderFailure(error);
   }
   // The step's span is the one active now; the fields are made only if the node logs.
   return new StepContext(input, params, runInfo, trace.getActiveSpan()) as unknown as NodeContext<never>;

@@ -119,6 +119,8 @@ export { renderParams, templateKind, templateKindOf, templatesIn } from './templ
 export {
   assertTemplateMarkup,
   MAX_TEMPLATE_MARKUP,
+  ParamRenderError,
+  paramsRenderFailure,
   renderTemplate,
   renderTemplateValue,
   TEMPLATE_LIMITS,

@@ -1,5 +1,11 @@
 import type { JsonObject, JsonValue } from '../json.js';
-import { renderTemplate, renderTemplateValue, type TemplateKind, type TemplateScope } from './template.js';
+import {
+  ParamRenderError,
+  renderTemplate,
+  renderTemplateValue,
+  type TemplateKind,
+  type TemplateScope,
+} from './template.js';
 
 type Schema = {
   format?: string;
@@ -44,7 +50,8 @@ export function templateKind(schema: object, siblings?: JsonObject): TemplateKin
  * "text/html"` escapes HTML, `"application/json"` yields valid JSON, anything else is text.
  * A param with `contentTypeFrom` is rendered after its siblings, so it sees their values.
  * A param with `templateValue: true` keeps its value's type (`renderTemplateValue`); when that
- * value is missing, its key is left out of the object holding it.
+ * value is missing, its key is left out of the object holding it. A template that fails
+ * throws a `ParamRenderError` whose `path` is its JSON pointer in the params.
  *
  * @example
  * await renderParams(node.params, { subject: 'Hi {{ contact.email }}' }, scope)
@@ -72,7 +79,9 @@ async function renderParam(
       : renderTemplate(value, scope, templateKind(s, siblings));
   if (Array.isArray(value)) {
     const items = s.items;
-    return items ? Promise.all(value.map((v) => renderParams(items, v, scope))) : value;
+    return items
+      ? Promise.all(value.map((v, i) => renderParams(items, v, scope).catch((error) => failAt(String(i), error))))
+      : value;
   }
   if (value && typeof value === 'object') {
     const out: JsonObject = {};
@@ -86,16 +95,29 @@ async function renderParam(
       if (child?.contentTypeFrom) {
         later.push([key, child, v]);
         out[key] = v;
-      } else put(key, child ? await renderParam(child, v, scope) : v);
+      } else if (child) {
+        try {
+          put(key, await renderParam(child, v, scope));
+        } catch (error) {
+          failAt(key, error);
+        }
+      } else put(key, v);
     }
     for (const [key, child, v] of later) {
-      const rendered = await renderParam(child, v, scope, out);
+      const rendered = await renderParam(child, v, scope, out).catch((error) => failAt(key, error));
       if (rendered === undefined) delete out[key];
       else out[key] = rendered;
     }
     return out;
   }
   return value;
+}
+
+/** Rethrows a failure under `key`, a key or index of the value holding it, as a `ParamRenderError` naming its whole path. */
+function failAt(key: string, error: unknown): never {
+  const segment = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  if (error instanceof ParamRenderError) throw new ParamRenderError(`${segment}${error.path}`, error.error);
+  throw new ParamRenderError(segment, error);
 }
 
 /** Lists every template string in params with its JSON pointer, to check them before publishing. */

@@ -1,4 +1,5 @@
 import { Liquid, type Template } from 'liquidjs';
+import { NodeError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { configureEscapeFilters } from './escape.js';
 import { limitFilters } from './filter-limits.js';
@@ -201,7 +202,42 @@ export function templateError(source: string, kind: TemplateKind = 'text'): stri
  * TokenizationError (`template.parse`); the rest fail while rendering (`template.render`).
  */
 export function templateErrorCode(error: unknown): 'template.parse' | 'template.render' {
-  return error instanceof Error && /Parse|Tokeniz/.test(error.name) ? 'template.parse' : 'template.render';
+  const failed = error instanceof ParamRenderError ? error.error : error;
+  return failed instanceof Error && /Parse|Tokeniz/.test(failed.name) ? 'template.parse' : 'template.render';
+}
+
+/**
+ * A template param that failed to render, at `path`, a JSON pointer into the params: its
+ * message names the param before liquidjs's own (`/body: the JSON template does not render
+ * valid JSON: …`), so a node with several templates (a subject, an html, a text) says which.
+ *
+ * @example
+ * try { await renderParams(schema, params, scope) } catch (e) { if (e instanceof ParamRenderError) e.path } // '/body'
+ */
+export class ParamRenderError extends Error {
+  constructor(
+    readonly path: string,
+    readonly error: unknown,
+  ) {
+    super(`${path || '/'}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    this.name = 'ParamRenderError';
+  }
+}
+
+/**
+ * What a step fails with when a template in its params does not render, in the engine as in
+ * `runNode`: a `NodeError` naming the param, of code `template.parse` or `template.render`.
+ *
+ * @example
+ * paramsRenderFailure(new ParamRenderError('/body', error)).message
+ * // 'a template in the params does not render: /body: the JSON template does not render valid JSON: …'
+ */
+export function paramsRenderFailure(error: unknown): NodeError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new NodeError(`a template in the params does not render: ${message}`, {
+    cause: error,
+    code: templateErrorCode(error),
+  });
 }
 
 /**

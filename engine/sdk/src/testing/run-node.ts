@@ -8,7 +8,7 @@ import { toOutcome, unknownOutputs } from '../outcome.js';
 import type { CredentialSender } from '../sending/providers.js';
 import type { HttpResponse, Lead, Logger } from '../services.js';
 import { renderParams } from '../template/params.js';
-import { UNSUBSCRIBE_URL_PLACEHOLDER } from '../template/template.js';
+import { paramsRenderFailure, UNSUBSCRIBE_URL_PLACEHOLDER } from '../template/template.js';
 import { MemoryContacts, makeContact } from './memory-contacts.js';
 import {
   type GateDecision,
@@ -143,6 +143,8 @@ export async function runNode(node: AnyNodeDefinition, options: RunNodeOptions):
     steps,
     run,
     unsubscribeUrl: UNSUBSCRIBE_URL_PLACEHOLDER,
+  }).catch((error: unknown) => {
+    throw paramsRenderFailure(error);
   });
   const idempotencyKey = `test:${run.id}:${options.nodeId ?? 'n1'}`;
   const client = memoryHttp(http, idempotencyKey, options.http);
