@@ -118,12 +118,15 @@ async function eraseOnce(
 
     // A webhook call's idempotency key is the caller's text (it may hold the address) and its
     // answer names the run: the contact's go with its runs, so a repeat is a new call, as a
-    // repeated event key is once the event is erased.
+    // repeated event key is once the event is erased. A call that started no run is known by
+    // the contact it named (migration 0085), a merged-away contact's among them: a merge moves
+    // no key.
     if (await tableExists(trx, 'webhook_keys'))
       await deleteInBatches(
         trx,
         'webhook_keys',
-        sql`(response ->> 'runId') in (select id::text from (${ids.run_id}) x(id))`,
+        sql`(response ->> 'runId') in (select id::text from (${ids.run_id}) x(id))
+          or contact_id in (select ${contactId}::uuid union all select id from contacts where merged_into = ${contactId}::uuid)`,
       );
     for (const column of SWEEP_ORDER) {
       for (const { table, type } of await tablesWithColumn(trx, column)) {

@@ -76,6 +76,8 @@ export interface WebhookKeysTable {
   status_code: number | null;
   response: Json<unknown> | null;
   created_at: Generated<Timestamp>;
+  /** The contact the call named (null: anonymous, or stored before migration 0085). */
+  contact_id: string | null;
 }
 
 /** The current fixed window of a journey's webhook rate limit (unlogged: shared by every process). */

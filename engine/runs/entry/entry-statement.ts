@@ -53,7 +53,7 @@ export async function insertGated(
   const { rows } = await sql<{
     run_ids: string[] | null;
     next_step_ids: string[] | null;
-    calls: { ord: number; runId: string | null; bound: boolean; capped: boolean }[] | null;
+    calls: { ord: number; runId: string | null; contactId: string | null; bound: boolean; capped: boolean }[] | null;
     live: boolean;
     capped: number;
     used_slots: Date[] | null;
@@ -193,6 +193,7 @@ export async function insertGated(
     select (select array_agg(run_id) from (select run_id from trigger_steps union all select run_id from queued_steps) a) as run_ids,
       (select array_agg(id) from next_steps) as next_step_ids,
       (select json_agg(json_build_object('ord', k.ord, 'runId', coalesce(t.run_id, q.run_id),
+          'contactId', (select b.contact_id from bound b where b.ord = k.ord limit 1),
           'bound', not k.named or exists (select 1 from bound b where b.ord = k.ord),
           'capped', exists (select 1 from eligible g where g.ord = k.ord)
             and not exists (select 1 from candidates c2 where c2.ord = k.ord)) order by k.ord)
@@ -212,6 +213,7 @@ export async function insertGated(
     runIds,
     calls: (row?.calls ?? []).map((c) => ({
       runId: c.runId,
+      contactId: c.contactId,
       bound: c.bound,
       skipped: c.runId ? null : c.capped ? ('entry-cap' as const) : ('reentry' as const),
     })),

@@ -48,6 +48,8 @@ export interface InsertRunsInput {
 /** What became of one call: its run (null: turned away), or not bound. */
 export interface CallResult {
   runId: string | null;
+  /** The contact it was bound to (null: anonymous, or not bound). */
+  contactId: string | null;
   /** Why no run started: the re-entry rule, or the journey's entry cap. */
   skipped: 'reentry' | 'entry-cap' | null;
   /**

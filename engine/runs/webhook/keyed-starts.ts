@@ -72,16 +72,21 @@ async function claimKey(
   return answerOf(first);
 }
 
-/** Keeps the answer a claimed key's call was given: a repeat within 24 hours gets it again. */
+/**
+ * Keeps the answer a claimed key's call was given: a repeat within 24 hours gets it again. The
+ * contact the call named is kept with it, so its erase takes the key (it may hold the address)
+ * also when the call started no run.
+ */
 async function keepAnswer(
   trx: Kysely<Database>,
   target: WebhookTarget,
   idempotencyKey: string,
   answer: WebhookAnswer,
+  contactId: string | null,
 ): Promise<void> {
   await trx
     .updateTable('webhook_keys')
-    .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
+    .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body), contact_id: contactId })
     .where('journey_id', '=', target.journeyId)
     .where('node_id', '=', target.node.id)
     .where('key', '=', idempotencyKey)
@@ -144,12 +149,12 @@ export async function startGroup(
           group.answers.push(first);
           continue;
         }
-        const { outcome, dispatch } = await startOne(trx, target, start.identity, start.payload);
+        const { outcome, dispatch, contactId } = await startOne(trx, target, start.identity, start.payload);
         if (!('answer' in outcome)) throw new StaleWebhookTargetError();
         group.answers.push(outcome.answer);
         group.dispatch.push(dispatch);
         if (key === null) continue;
-        await keepAnswer(trx, target, key, outcome.answer);
+        await keepAnswer(trx, target, key, outcome.answer, contactId ?? null);
         answered.set(key, { ...outcome.answer, replayed: true });
       }
       return group;

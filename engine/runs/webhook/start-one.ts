@@ -23,7 +23,7 @@ export async function startOne(
   target: WebhookTarget,
   raw: ContactIdentity | null,
   payload: JsonObject,
-): Promise<{ outcome: CallOutcome; dispatch: Dispatch }> {
+): Promise<{ outcome: CallOutcome; dispatch: Dispatch; contactId?: string | null }> {
   const identity = raw ? normalizeIdentity(raw) : null;
   const base = {
     version: target.version,
@@ -42,16 +42,18 @@ export async function startOne(
     // Bound and started in one transaction, its contact held: an erase racing the call waits
     // for its run, or is seen by the binding.
     const options = { autoMerge: target.version.settings.autoMerge !== false };
-    started = await inTransaction(db, async (trx) =>
-      insertRuns(trx, {
-        ...base,
-        contacts: { ids: [await bindHeldContact(trx, target.workspaceId, raw, options)] },
-        trigger: payload,
-      }),
-    );
+    let contactId: string | null = null;
+    started = await inTransaction(db, async (trx) => {
+      contactId = await bindHeldContact(trx, target.workspaceId, raw, options);
+      return insertRuns(trx, { ...base, contacts: { ids: [contactId] }, trigger: payload });
+    });
     const runId = started.runIds[0] ?? null;
-    call = { runId, bound: true, skipped: runId ? null : started.capped > 0 ? 'entry-cap' : 'reentry' };
+    call = { runId, contactId, bound: true, skipped: runId ? null : started.capped > 0 ? 'entry-cap' : 'reentry' };
   }
   if (!started?.live || !call) return { outcome: { stale: true }, dispatch: NO_DISPATCH };
-  return { outcome: { answer: answerFor(call.runId, call.skipped) }, dispatch: started.dispatch };
+  return {
+    outcome: { answer: answerFor(call.runId, call.skipped) },
+    dispatch: started.dispatch,
+    contactId: call.contactId,
+  };
 }
