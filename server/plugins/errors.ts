@@ -104,11 +104,13 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     if (error instanceof WaymarkError ? error.code === 'payload_too_large' : known?.code === 'payload_too_large') {
       // Read the rest of the body first (up to a bound), so the client is not reset mid-send;
       // a body past the bound is left unread and its connection closed after the answer.
+      // The promise resolves to the reply: resolved empty while a route's onSend hooks still
+      // ran (a webhook's), fastify answered a second time and logged it as a fault.
       return drainOversizedBody(request).then((whole) => {
         if (!whole) reply.header('connection', 'close');
         // An import cut short lists the failed rows among those it read (engine/contacts/import.ts).
         const details = error instanceof WaymarkError ? error.details : [];
-        sendError(reply, 'payload_too_large', known?.message ?? error.message, details);
+        return sendError(reply, 'payload_too_large', known?.message ?? error.message, details);
       });
     }
     if (error instanceof WaymarkError) {

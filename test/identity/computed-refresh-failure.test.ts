@@ -1,23 +1,16 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { queueComputedRefresh } from '../../engine/computed/schedule.js';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
+import { loggedLines } from '../support/log-lines.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
 // contract identity.md: a new definition is computed in the background, `computing` until it
 // turns `ready`. A refresh that fails is tried again, with a backoff, and says which attribute.
-const logLines: { level: number; msg: string; attribute?: string }[] = [];
+const log = loggedLines('warn');
 let t: TestApp;
 let worker: WorkerHandle | undefined;
 beforeAll(async () => {
-  const log = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  t = await createTestApp({}, { logger: pino({ level: 'warn' }, log) });
+  t = await createTestApp({}, { logger: log.logger });
 });
 afterEach(async () => {
   await worker?.stop();
@@ -92,7 +85,7 @@ describe('a computed attribute whose background refresh fails', () => {
         (s) => s === 'ready',
       ),
     ).toBe('ready');
-    expect(logLines.filter((l) => l.level === 50 && l.attribute === 'visits').map((l) => l.msg)).toEqual([
+    expect(log.lines.filter((l) => l.level === 50 && l.attribute === 'visits').map((l) => l.msg)).toEqual([
       'computed attribute visits could not be refreshed; trying again in 2 s',
     ]);
   });
