@@ -7,6 +7,12 @@ import type { JourneyGraph, JourneySettings } from '../graph/types.js';
 
 export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 
+/** A journey's draft as its answers carry it: the graph being edited and its settings. */
+export interface JourneyDraft {
+  graph: JourneyGraph;
+  settings: JourneySettings;
+}
+
 /** A journey as the API shows it: its draft, its published versions and where it stands. */
 export interface Journey {
   id: string;
@@ -14,7 +20,7 @@ export interface Journey {
   status: JourneyStatus;
   publishedVersion: number | null;
   tags: string[];
-  draft: { graph: JourneyGraph; settings: JourneySettings };
+  draft: JourneyDraft;
   /** Which save of the draft this is (not in the answer's body: its ETag, server/README.md). */
   draftRevision: number;
   versions: { version: number; publishedAt: string }[];
@@ -22,6 +28,12 @@ export interface Journey {
   updatedAt: string;
   archivedAt: string | null;
 }
+
+/**
+ * A journey as its routes answer it (`GET`, `PATCH /api/journeys/:id`, `PUT …/draft`, `POST
+ * /api/journeys`, pause and resume): the draft's revision is the answer's ETag, not its body.
+ */
+export type JourneyAnswer = Omit<Journey, 'draftRevision'>;
 
 /** A journey in the list: no graph. */
 export interface JourneySummary {

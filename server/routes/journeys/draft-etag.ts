@@ -1,12 +1,12 @@
 import { ValidationError } from '@waymark/sdk';
 import type { FastifyReply } from 'fastify';
-import type { Journey } from '../../../engine/journeys/types.js';
+import type { Journey, JourneyAnswer } from '../../../engine/journeys/types.js';
 
 /** The strong entity tag of a journey answer: the draft's revision, quoted (RFC 9110 8.8.3). */
 export const draftEtag = (revision: number): string => `"${revision}"`;
 
 /** Sends a journey with the ETag of its draft; the revision stays out of the body. */
-export function withDraftEtag(reply: FastifyReply, journey: Journey): Omit<Journey, 'draftRevision'> {
+export function withDraftEtag(reply: FastifyReply, journey: Journey): JourneyAnswer {
   const { draftRevision, ...body } = journey;
   reply.header('ETag', draftEtag(draftRevision));
   return body;

@@ -18,10 +18,6 @@ import { JourneyRecord } from './journey-record.ts';
 import { type Flow, withParams, withSettings } from './node-edits.ts';
 import { VersionView } from './version-view.ts';
 
-export function versionNumber(entry: Journey['versions'][number]): number {
-  return typeof entry === 'number' ? entry : entry.version;
-}
-
 /**
  * One journey open on the canvas: its draft graph (xyflow nodes and edges in `$state.raw`), undo
  * history and validation. Saving the draft is its `autosave` (draft-autosave.svelte.ts), showing
@@ -64,7 +60,7 @@ export class JourneyEditor {
   graphJson = $derived(JSON.stringify(toGraph(this.nodes, this.edges)));
   /** What a save writes, graph and settings: a change of it is a change to save. */
   saveKey = $derived(`${this.graphJson}\n${JSON.stringify(this.settings)}`);
-  versions = $derived((this.journey?.versions ?? []).map(versionNumber).sort((a, b) => b - a));
+  versions = $derived((this.journey?.versions ?? []).map((v) => v.version).sort((a, b) => b - a));
   publishedVersion = $derived(this.journey?.publishedVersion ?? this.versions[0] ?? null);
   status = $derived(this.journey?.status ?? (this.publishedVersion ? 'live' : 'draft'));
   selected = $derived(this.nodes.filter((n) => n.selected));

@@ -3,10 +3,13 @@
 import type {
   JourneyGoal as EngineJourneyGoal,
   JourneySettings as EngineJourneySettings,
-  JourneyGraph as Graph,
 } from '../../../../../engine/graph/types.ts';
 import type { JourneyTemplate as EngineJourneyTemplate } from '../../../../../engine/journey-templates/build.ts';
-import type { JourneyVersion as EngineJourneyVersion, JourneyStatus } from '../../../../../engine/journeys/types.ts';
+import type {
+  JourneyDraft as EngineJourneyDraft,
+  JourneyVersion as EngineJourneyVersion,
+  JourneyAnswer,
+} from '../../../../../engine/journeys/types.ts';
 import type { Filter } from '../../filter/types.ts';
 
 // A graph and its settings are typed once, in the engine (type-only: nothing of it is bundled).
@@ -27,21 +30,14 @@ export type JourneySettings = Partial<Omit<EngineJourneySettings, 'goal'>> & { g
 // A journey's status and its list entry, typed once in the engine (type-only, as above).
 export type { JourneyStatus, JourneySummary } from '../../../../../engine/journeys/types.ts';
 
-/** API.md leaves the version list's items open: numbers or objects carrying `version`. */
-export type VersionEntry = number | { version: number; publishedAt?: string };
-
 /** A starting point of "Create journey" (GET /api/journey-templates), its settings read as a draft's. */
 export type JourneyTemplate = Omit<EngineJourneyTemplate, 'settings'> & { settings?: JourneySettings };
 
-export interface Journey {
-  id: string;
-  name: string;
-  status?: JourneyStatus;
-  publishedVersion?: number | null;
-  tags?: string[];
-  draft: { graph: Graph; settings?: JourneySettings };
-  versions: VersionEntry[];
-}
+/** A journey's draft (its graph and settings), its settings read as above. */
+export type JourneyDraft = Omit<EngineJourneyDraft, 'settings'> & { settings: JourneySettings };
+
+/** A journey as its routes answer it (`GET /api/journeys/:id` and the rest), its draft read as above. */
+export type Journey = Omit<JourneyAnswer, 'draft'> & { draft: JourneyDraft };
 
 /** A published version (`GET /api/journeys/:id/versions/:v`), its settings read as a draft's. */
 export type JourneyVersion = Omit<EngineJourneyVersion, 'settings'> & { settings: JourneySettings };
