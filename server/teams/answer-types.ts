@@ -62,6 +62,9 @@ export interface TokenInfo {
   lastUsedAt: string | null;
 }
 
+/** `POST /api/tokens`: the token made, with its secret (`token`), which no other answer shows. */
+export type MadeToken = Pick<TokenInfo, 'id' | 'name' | 'scopes' | 'workspaceId' | 'createdAt'> & { token: string };
+
 /** An entry of the audit log as `GET /api/audit` answers it. */
 export interface AuditEntryView {
   id: string;

@@ -6,6 +6,7 @@ import { idParams } from '../../schemas/ids.js';
 import { SCOPE_PERMISSIONS } from '../../teams/access/permissions.js';
 import type { Principal } from '../../teams/access/principal.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
+import type { MadeToken } from '../../teams/answer-types.js';
 import { auditWithin } from '../../teams/audit/audit.js';
 
 const SCOPES = Object.keys(SCOPE_PERMISSIONS);
@@ -106,7 +107,9 @@ export async function tokensRoutes(app: FastifyInstance) {
         { name: request.body.name, scopes, workspaceId, createdBy: actorOf(principal) },
         (trx, made) => auditWithin(request, trx, { object: made }),
       );
-      return reply.code(201).send({ id, name: request.body.name, token, scopes, workspaceId, createdAt });
+      return reply
+        .code(201)
+        .send({ id, name: request.body.name, token, scopes, workspaceId, createdAt } satisfies MadeToken);
     },
   );
 
