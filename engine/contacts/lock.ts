@@ -1,3 +1,4 @@
+import { NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
@@ -54,4 +55,17 @@ export async function holdContact(trx: Kysely<Database>, contactId: string): Pro
 export function contactErasedMeanwhile(error: unknown): boolean {
   const { code, constraint } = error as { code?: string; constraint?: string };
   return code === '23503' && typeof constraint === 'string' && constraint.endsWith('_contact_id_fkey');
+}
+
+/**
+ * Runs a write for one contact; a contact erased between its lookup and the write (its foreign
+ * key waited for the erase) is then a NotFoundError (404), as an unknown contact is, not a 500.
+ */
+export async function unlessErased<T>(contactId: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (contactErasedMeanwhile(error)) throw new NotFoundError(`no contact ${contactId}`, { cause: error });
+    throw error;
+  }
 }

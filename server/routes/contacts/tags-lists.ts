@@ -1,5 +1,6 @@
 import { listSchema, tagSchema } from '@waymark/sdk';
 import type { FastifyInstance } from 'fastify';
+import { unlessErased } from '../../../engine/contacts/lock.js';
 import { contactIdFor } from '../../../engine/contacts/merge/survivor.js';
 import {
   addTag,
@@ -124,7 +125,9 @@ export async function tagsListsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
-      return addTag(db, id, request.body.tag, request.body.ttlSeconds, (trx) => auditWithin(request, trx));
+      return unlessErased(id, () =>
+        addTag(db, id, request.body.tag, request.body.ttlSeconds, (trx) => auditWithin(request, trx)),
+      );
     },
   );
 
@@ -167,7 +170,7 @@ export async function tagsListsRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
-      return addToList(db, id, request.body.list, (trx) => auditWithin(request, trx));
+      return unlessErased(id, () => addToList(db, id, request.body.list, (trx) => auditWithin(request, trx)));
     },
   );
 

@@ -91,3 +91,20 @@ describe('an event racing an erase', () => {
     expect((await call('GET', `/api/contacts/${events[0].contactId}`)).json().email).toBe('eventful@example.com');
   });
 });
+
+describe('a tag or a list added racing an erase', () => {
+  test.each([
+    ['tags', { tag: 'vip' }],
+    ['lists', { list: 'newsletter' }],
+  ])('POST /api/contacts/:id/%s answers 404, as for an unknown contact, not 500', async (route, body) => {
+    const erased = await contact({ email: `${route}.racing@example.com` });
+    let answer: ReturnType<typeof call> | undefined;
+    await eraseWhile(erased, async () => {
+      answer = call('POST', `/api/contacts/${erased}/${route}`, body);
+      await pause(500);
+    });
+    const res = await answer;
+    expect(res?.statusCode).toBe(404);
+    expect(res?.json().error.code).toBe('not_found');
+  });
+});
