@@ -21,7 +21,8 @@ export interface TriggerNode {
 
 /**
  * One evaluation whose contacts enter: the instant it evaluates at (filters and dates are
- * read as of then, in every chunk) and, for core.date, the instant the previous one did.
+ * read as of then, in every chunk) and, for core.date, the instant the previous one did; for
+ * core.schedule, the cron tick it stands for (its runs' `scheduledAt`).
  */
 export interface Tick {
   at: Date;
@@ -67,7 +68,9 @@ export async function openTick(
   if (t.type === 'core.schedule') {
     const dueAt = memory.dueAt ?? (memory.lastAt && nextTick(t, memory.lastAt));
     if (dueAt && dueAt > now) return { tick: null, nextAt: dueAt };
-    return { tick: dueAt ? { at: now, from: null } : null, nextAt: nextTick(t, now) };
+    // The latest tick that fell due: a tick evaluated late, or caught up, still names its own time.
+    const scheduled = dueAt ? (cronOf(t).previousRuns(1, now)[0] ?? dueAt) : null;
+    return { tick: scheduled ? { at: now, from: scheduled } : null, nextAt: nextTick(t, now) };
   }
   const nextAt = new Date(now.getTime() + DATE_EVERY_MS);
   return { tick: memory.lastAt ? { at: now, from: memory.lastAt } : null, nextAt };
@@ -100,8 +103,8 @@ async function forgetLeavers(trx: Kysely<Database>, t: TriggerNode, now: Date): 
       and not exists (select 1 from contacts c where c.id = m.contact_id and ${segmentMatch(t, now)})`.execute(trx);
 }
 
-const nextTick = (t: TriggerNode, now: Date) =>
-  new Cron(String(t.params.cron), { timezone: String(t.params.timezone ?? 'UTC') }).nextRun(now);
+const cronOf = (t: TriggerNode) => new Cron(String(t.params.cron), { timezone: String(t.params.timezone ?? 'UTC') });
+const nextTick = (t: TriggerNode, now: Date) => cronOf(t).nextRun(now);
 
 /** What one chunk of a tick did. */
 export interface Chunk {
@@ -130,12 +133,7 @@ export async function enterChunk(
     await sql`insert into segment_members (journey_id, node_id, contact_id)
       select ${t.journeyId}, ${t.nodeId}, unnest(${ids}::uuid[]) on conflict do nothing`.execute(trx);
   }
-  const trigger: Record<string, string> =
-    t.type === 'core.segment'
-      ? { segment: t.nodeId }
-      : t.type === 'core.schedule'
-        ? { scheduledAt: tick.at.toISOString() }
-        : { date: String(t.params.attribute) };
+  const trigger = tickTrigger(t, tick.from ?? tick.at);
   const started = await inSpan(`waymark.trigger ${t.type}`, null, {}, async (span) => {
     span.setAttributes({
       'waymark.journey.id': t.journeyId,
@@ -147,12 +145,32 @@ export async function enterChunk(
       version: t.version,
       triggerNodeId: t.nodeId,
       contactIds: ids,
-      trigger: { type: t.type, ...trigger },
+      trigger,
     });
     span.setAttribute('waymark.runs.started', n);
     return n;
   });
   return { taken: ids.length, last: ids[ids.length - 1] ?? null, started };
+}
+
+/** The segment, schedule and date triggers, whose runs start from an evaluation rather than a call. */
+export const TICK_TRIGGERS: ReadonlySet<string> = new Set(['core.segment', 'core.schedule', 'core.date']);
+
+/**
+ * The trigger a run of a segment, schedule or date trigger sees (its trigger step's output),
+ * the one rule for ticks and test runs. `scheduledAt`: the cron tick the evaluation stands for.
+ *
+ * @example
+ * tickTrigger({ type: 'core.schedule', nodeId: 'tick', params: {} }, new Date('2026-01-05T09:00:00Z'))
+ * // { type: 'core.schedule', scheduledAt: '2026-01-05T09:00:00.000Z' }
+ */
+export function tickTrigger(
+  t: Pick<TriggerNode, 'type' | 'nodeId' | 'params'>,
+  scheduledAt: Date,
+): Record<string, string> {
+  if (t.type === 'core.segment') return { type: t.type, segment: t.nodeId };
+  if (t.type === 'core.schedule') return { type: t.type, scheduledAt: scheduledAt.toISOString() };
+  return { type: t.type, date: String(t.params.attribute) };
 }
 
 function segmentMatch(t: TriggerNode, at: Date) {

@@ -4,11 +4,10 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Runtime } from '../runtime.js';
-import { enterChunk, memoryAfterPause, openTick, type TriggerNode } from './entry.js';
+import { enterChunk, memoryAfterPause, openTick, TICK_TRIGGERS, type TriggerNode } from './entry.js';
 
 /** The graphile-worker task that evaluates segment, schedule and date triggers; it re-adds itself. */
 export const TRIGGERS_TASK = 'waymark.triggers';
-const TYPES = new Set(['core.segment', 'core.schedule', 'core.date']);
 
 async function liveTriggers(db: Kysely<Database>, journeyId: string | null = null): Promise<TriggerNode[]> {
   const exists = await sql<{ ok: boolean }>`select to_regclass('public.journey_versions') is not null as ok`.execute(
@@ -27,7 +26,7 @@ async function liveTriggers(db: Kysely<Database>, journeyId: string | null = nul
     where j.status = 'live' ${journeyId ? sql`and j.id = ${journeyId}` : sql``}`.execute(db);
   return rows.flatMap((r) =>
     (r.graph.nodes ?? [])
-      .filter((n) => TYPES.has(n.type))
+      .filter((n) => TICK_TRIGGERS.has(n.type))
       .map((n) => ({
         journeyId: r.journey_id,
         workspaceId: r.workspace_id,

@@ -3,6 +3,7 @@ import { type Contact, type ContactEvent, type JsonObject, ValidationError } fro
 import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import { eventValue, safeMatches } from '../runs/event-effects.js';
 import type { CompiledVersion } from '../runs/versions.js';
+import { TICK_TRIGGERS, type TriggerNode, tickTrigger } from '../segments/entry.js';
 
 /** What a test run starts from: the trigger its run sees, and the event that started it, if one did. */
 export interface TestTrigger {
@@ -14,7 +15,8 @@ export interface TestTrigger {
  * The trigger a real run of `triggerNodeId` would see for `payload`. A `core.event` trigger's
  * payload is the event's properties: the run sees the stored event (`eventValue`), the walk's
  * contact has it among its events, and a payload the trigger's filter turns away is refused,
- * since no run would start. Any other trigger's payload is its trigger as given.
+ * since no run would start. A segment, schedule or date trigger's run sees what its tick
+ * would give it (`scheduledAt` the walk's start). Any other trigger's payload is its trigger as given.
  *
  * @example
  * testTrigger(version, 'signup', { plan: 'pro' }, contact, at).trigger
@@ -28,6 +30,12 @@ export function testTrigger(
   at: Date,
 ): TestTrigger {
   const node = version.nodes.get(triggerNodeId);
+  // A segment, schedule or date run sees what its tick gives it; the payload only names the contact.
+  if (node && TICK_TRIGGERS.has(node.type))
+    return {
+      trigger: tickTrigger({ type: node.type as TriggerNode['type'], nodeId: node.id, params: node.params }, at),
+      event: null,
+    };
   if (node?.type !== EVENT_TRIGGER) return { trigger: payload, event: null };
   const params = node.params as { event: string; filter?: unknown };
   const event: ContactEvent = {

@@ -98,3 +98,33 @@ describe('a schedule tick', () => {
     expect(rows).toEqual([{ open: false, next: true }]);
   });
 });
+
+describe('a schedule run’s trigger', () => {
+  test('names the cron tick it stands for as scheduledAt, not the moment the tick was evaluated', async () => {
+    const [x] = await contacts('on-the-hour', 1);
+    const { journeyId } = await publishJourney(t, {
+      nodes: [
+        n('tick', 'core.schedule', {
+          cron: '0 9 * * *',
+          timezone: 'UTC',
+          filter: { attr: 'plan', op: 'eq', value: 'on-the-hour' },
+        }),
+        n('done', 'core.exit'),
+      ],
+      edges: [e('tick', 'done')],
+    });
+    await evaluateTriggers(t.runtime);
+    // The tick fell due a while ago and is evaluated late (a busy or a restarted worker).
+    await sql`update trigger_state set next_at = now() - interval '1 second' where journey_id = ${journeyId}`.execute(
+      t.runtime.db,
+    );
+    await evaluateTriggers(t.runtime);
+
+    const nine = new Date();
+    nine.setUTCHours(9, 0, 0, 0);
+    if (nine.getTime() > Date.now()) nine.setUTCDate(nine.getUTCDate() - 1);
+    expect(await runsOf(journeyId)).toEqual([
+      expect.objectContaining({ contact_id: x, scheduled_at: nine.toISOString() }),
+    ]);
+  });
+});
