@@ -159,6 +159,18 @@ function send(
   });
 }
 
+// How a body is framed on the wire: the client's to say, from the body it sends.
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
+
+/**
+ * The headers less any that frame the body. A Content-Length given beside a body a template
+ * rendered longer cut it, and its rest reached the endpoint as a second request on the
+ * kept-alive connection; one given without a body left the endpoint waiting until the timeout.
+ */
+function withoutFraming(headers: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !FRAMING_HEADERS.has(name.toLowerCase())));
+}
+
 /**
  * The URL a request really goes to: the same, unless a test gave the runtime a stand-in for
  * its origin (`httpStandIns`, never set from the environment).
@@ -180,7 +192,7 @@ export function createHttpClient(scope: Pick<StepScope, 'runtime'> & { idempoten
       const address = await resolveTarget(url, scope.runtime.config.httpAllowPrivate);
       const headers: Record<string, string> = {
         'user-agent': 'Waymark',
-        ...request.headers,
+        ...withoutFraming(request.headers),
         ...(scope.idempotencyKey ? { 'idempotency-key': scope.idempotencyKey } : {}),
       };
       if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {

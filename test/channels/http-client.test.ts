@@ -74,6 +74,36 @@ describe('outgoing HTTP with WAYMARK_HTTP_ALLOW_PRIVATE=true', () => {
     await expect(call).rejects.toMatchObject({ retryable: true });
   });
 
+  // The body's framing is the client's: a Content-Length a journey gives (its templates may
+  // render a longer body) cut it, and its rest reached the endpoint as a second request on the
+  // kept-alive connection, one the journey never made.
+  test('a Content-Length or Transfer-Encoding in the headers never changes how the body is sent', async () => {
+    const body = '{"note":"longer than the length given"}';
+    const given: Record<string, string>[] = [{ 'Content-Length': '1' }, { 'transfer-encoding': 'gzip' }];
+    for (const headers of given) {
+      const before = seen.length;
+      const res = await createHttpClient(await stepScope(allowed.runtime)).request({
+        method: 'POST',
+        url: `${base}/json`,
+        headers,
+        body,
+      });
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen.slice(before).map((s) => s.body)).toEqual([body]);
+    }
+  });
+
+  test('a Content-Length in the headers of a call without a body leaves the endpoint waiting for nothing', async () => {
+    const res = await createHttpClient(await stepScope(allowed.runtime)).request({
+      method: 'GET',
+      url: `${base}/json`,
+      headers: { 'content-length': '10' },
+      timeoutMs: 1000,
+    });
+    expect(res.status).toBe(200);
+  });
+
   test('a refused connection is retryable', async () => {
     const call = createHttpClient(await stepScope(allowed.runtime)).request({
       method: 'GET',
