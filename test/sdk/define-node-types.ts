@@ -60,3 +60,26 @@ export const dynamic = defineNode({
     return { next: ctx.params.keys[0] ?? 'none' };
   },
 });
+
+// What the SDK's services and `ctx` hand a node (a contact, an event, a tag's state, a lead,
+// the run) goes into its `output` as it is, and several returns may have outputs of different
+// shapes (TypeScript reads the keys one lacks as `?: undefined`): the engine stores any JSON.
+export const passesOn = defineNode({
+  type: 'acme.passes-on',
+  version: 1,
+  kind: 'wait',
+  title: 'Passes on',
+  description: 'outputs what the services answered',
+  category: 'Test',
+  params: { type: 'object', properties: {} },
+  outputs: ['out'],
+  async run(ctx) {
+    if (ctx.resume?.kind === 'event') return { next: 'out', output: { event: ctx.resume.event } };
+    if (ctx.resume) return { next: 'out', output: { timedOut: true } };
+    const id = ctx.contact?.id ?? '';
+    const tag = await ctx.contacts.addTag(id, 'seen');
+    const event = await ctx.contacts.recordEvent(id, 'seen');
+    const lead = await ctx.leads.create({ title: 'Lead', owners: ['ada'], assign: 'first' });
+    return { next: 'out', output: { contact: ctx.contact, tag, event, lead, run: ctx.run } };
+  },
+});

@@ -6,13 +6,13 @@ export type Channel = 'email' | 'sms';
 /** `pending`: a double opt-in awaiting its confirmation click (no marketing mail until then). */
 export type ConsentStatus = 'unknown' | 'pending' | 'subscribed' | 'unsubscribed';
 
-export interface ChannelConsent {
+export type ChannelConsent = {
   status: ConsentStatus;
   source?: string;
   at?: string;
   /** What a form's consent rests on (source `form:<id>`): the text shown, when and from where. */
   proof?: JsonObject;
-}
+};
 
 export type SubscriptionStatus = 'subscribed' | 'unsubscribed';
 
@@ -20,11 +20,11 @@ export type SubscriptionStatus = 'subscribed' | 'unsubscribed';
  * A contact's choice about one marketing category (`"newsletter"`): unsubscribed from it, the
  * contact gets none of that category's marketing messages, and still gets the others.
  */
-export interface CategorySubscription {
+export type CategorySubscription = {
   status: SubscriptionStatus;
   source?: string;
   at: string;
-}
+};
 
 /**
  * The JSON Schema of a marketing category's name: 1–64 letters, digits, `.`, `_` or `-`, the
@@ -156,30 +156,30 @@ export const attributeSourceSchema = { type: 'string', pattern: '^[a-z0-9._-]{1,
  * Why mail to a contact's address is suppressed: a delivery report said it cannot be reached
  * (a hard bounce, or three soft ones in a row). A new address or an explicit API update clears it.
  */
-export interface EmailUndeliverable {
+export type EmailUndeliverable = {
   reason: 'bounced';
   /** The report's enhanced status code (`5.1.1`). */
   status: string | null;
   at: string;
-}
+};
 
 /** A tag on a contact: how often it was added, when, and whether it is active now. */
-export interface TagState {
+export type TagState = {
   tag: string;
   count: number;
   firstAddedAt: string;
   lastAddedAt: string;
   expiresAt: string | null;
   active: boolean;
-}
+};
 
-export interface ListMembership {
+export type ListMembership = {
   list: string;
   addedAt: string;
-}
+};
 
 /** A contact merged into another, with the identity values it held (contract identity.md). */
-export interface MergedFrom {
+export type MergedFrom = {
   id: string;
   email: string | null;
   phone: string | null;
@@ -192,10 +192,10 @@ export interface MergedFrom {
    * names this contact too, and an unmerge of that one takes it along.
    */
   via?: string;
-}
+};
 
 /** One person in the contact store, as nodes and the API see it. */
-export interface Contact {
+export type Contact = {
   id: string;
   email: string | null;
   phone: string | null;
@@ -217,13 +217,16 @@ export interface Contact {
   mergedFrom?: MergedFrom[];
   createdAt: string;
   updatedAt: string;
-}
+};
 
-/** An event stored on a contact. */
-export interface ContactEvent {
+/**
+ * An event stored on a contact. The SDK's data types are type aliases, not interfaces, so that
+ * they are `JsonValue`s: a node puts `ctx.resume.event` or a contact in its `output` as it is.
+ */
+export type ContactEvent = {
   id: string;
   contactId: string;
   name: string;
   properties: JsonObject;
   timestamp: string;
-}
+};

@@ -1,5 +1,5 @@
 import type { Contact, ContactEvent } from './contact.js';
-import type { JsonObject, JsonValue } from './json.js';
+import type { JsonObject, JsonOutput, JsonValue } from './json.js';
 import type {
   ContactsService,
   CredentialsService,
@@ -13,12 +13,12 @@ import type {
 export type Resume = { kind: 'time' } | { kind: 'event'; event: ContactEvent } | { kind: 'timeout' };
 
 /** The run a step belongs to. */
-export interface RunInfo {
+export type RunInfo = {
   id: string;
   journeyId: string;
   version: number;
   startedAt: string;
-}
+};
 
 /** Everything a node's `run` may use. The engine builds it for each step. */
 export interface NodeContext<P> {
@@ -53,7 +53,7 @@ export interface NodeContext<P> {
 /** Follow one output (or several, to fork) and pass data on to later steps. */
 export interface NextResult<O extends string> {
   next: O | readonly O[];
-  output?: JsonValue;
+  output?: JsonOutput;
 }
 
 /**
@@ -64,7 +64,7 @@ export interface NextResult<O extends string> {
  */
 export interface TimeWaitResult {
   wait: { until: Date; held?: boolean };
-  output?: JsonValue;
+  output?: JsonOutput;
 }
 
 /**
@@ -74,7 +74,7 @@ export interface TimeWaitResult {
  */
 export interface EventWaitResult {
   wait: { event: string; filter?: import('./filter/types.js').Filter; timeoutAt: Date };
-  output?: JsonValue;
+  output?: JsonOutput;
 }
 
 /** What a node's `run` returns. */

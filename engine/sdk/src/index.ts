@@ -77,7 +77,7 @@ export { eventNameProblem, eventNameSchema, refuseBadEventName } from './event-n
 export { evaluateFilter, type FilterData, mentionsClause } from './filter/evaluate.js';
 export type * from './filter/types.js';
 export { type FilterContext, filterSchema, RESERVED_NAMES, validateFilter } from './filter/validate.js';
-export type { JsonObject, JsonValue } from './json.js';
+export type { JsonObject, JsonOutput, JsonValue } from './json.js';
 export { invalidResult, jsonOutput, type Outcome, toOutcome, unknownOutputs } from './outcome.js';
 export { redactUrl } from './redact-url.js';
 export { isMailbox, type Mailbox, notMailbox, ownMessageId, parseMailbox } from './sending/mailbox.js';

@@ -183,14 +183,14 @@ export interface CredentialsService {
   get<T extends JsonObject = JsonObject>(credentialId: string): Promise<T>;
 }
 
-export interface Lead {
+export type Lead = {
   id: string;
   title: string;
   contactId: string | null;
   owner: string;
   status: 'open' | 'won' | 'lost';
   createdAt: string;
-}
+};
 
 /** Leads for salespeople; round-robin assignment is kept by the engine across processes. */
 export interface LeadsService {
