@@ -91,6 +91,7 @@ const STEP_COLUMNS = [
   'started_at',
   'finished_at',
   'parent_step_id',
+  'wake_at',
 ] as const;
 const SHOWN_STEPS = ['completed', 'failed', 'waiting', 'cancelled'] as const;
 type StepRow = {
@@ -102,6 +103,7 @@ type StepRow = {
   started_at: unknown;
   finished_at: unknown;
   parent_step_id: string | null;
+  wake_at: unknown;
 };
 
 /** The run with its steps (in order) as `GET /api/runs/:id` shows it. */
@@ -119,6 +121,7 @@ function withSteps(run: RunRow, steps: readonly StepRow[]): RunWithSteps {
         attempts: s.attempts,
         startedAt: iso(s.started_at),
         finishedAt: iso(s.finished_at),
+        ...(s.status === 'waiting' && s.wake_at !== null ? { wakeAt: iso(s.wake_at) as string } : {}),
       })),
     cancelledSteps: cancelled.map((s) => ({
       nodeId: s.node_id,

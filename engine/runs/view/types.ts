@@ -55,4 +55,9 @@ export interface StepView {
   attempts: number;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * A waiting step's due time, when it goes on by itself: a wait's end, a wait-for-event's
+   * timeout (an event may come first), the end of the quiet hours holding its message.
+   */
+  wakeAt?: string;
 }

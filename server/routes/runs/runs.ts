@@ -64,6 +64,12 @@ export const runWithSteps = {
           attempts: { type: 'integer' },
           startedAt: { type: ['string', 'null'], format: 'date-time' },
           finishedAt: { type: ['string', 'null'], format: 'date-time' },
+          wakeAt: {
+            type: 'string',
+            format: 'date-time',
+            description:
+              "a waiting step's due time, when it goes on by itself: a wait's end, a wait-for-event's timeout (an event may come first), the end of the quiet hours holding its message",
+          },
         },
         required: ['nodeId', 'status', 'attempts', 'startedAt', 'finishedAt'],
       },

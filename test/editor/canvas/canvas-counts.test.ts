@@ -138,6 +138,21 @@ describe.skipIf(!hasChromium)('the contacts behind the canvas counts', () => {
     await expect.poll(() => page.getByTestId('run-contact').textContent()).toBe('linus@example.com');
   });
 
+  test('a waiting run’s wait says until when', async () => {
+    const { page, url } = s;
+    await page.goto(`${url}/journeys/${journeyId}`);
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    await page.locator('tr.clickable').filter({ hasText: 'ada@example.com' }).click();
+    const due = page.getByTestId('step-due');
+    await expect.poll(() => due.textContent()).toMatch(/^until /);
+    const runs = await s.app.inject({ url: `/api/runs?journeyId=${journeyId}&status=waiting`, headers: auth });
+    const ids = runs.json().runs.map((r: { id: string }) => r.id);
+    const waits = await Promise.all(
+      ids.map(async (id: string) => (await s.app.inject({ url: `/api/runs/${id}`, headers: auth })).json().steps[2]),
+    );
+    expect(waits.map((w: { wakeAt: string }) => w.wakeAt)).toContain(await due.getAttribute('title'));
+  });
+
   test('the contact page puts the contact’s runs and events on one timeline, newest first', async () => {
     const { page, url } = s;
     const event = await s.app.inject({
