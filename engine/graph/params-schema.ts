@@ -49,6 +49,14 @@ export function compileParams(schema: object): ValidateFunction {
   return validate;
 }
 
+/**
+ * Where a schema `compileParams` refused is not JSON Schema: a pointer into it (`/properties/n/minimum`),
+ * or `''` when the meta-schema finds nothing (a `$ref` that resolves nowhere fails only at compile).
+ */
+export function invalidSchemaPlace(schema: object): string {
+  return ajv.validateSchema(schema) ? '' : (ajv.errors?.[0]?.instancePath ?? '');
+}
+
 /** The keys of a `oneOf` whose every branch only requires one key (`duration` XOR `until`). */
 function exclusiveKeys(error: ErrorObject): string[] | null {
   if (error.keyword !== 'oneOf' || !Array.isArray(error.schema)) return null;

@@ -5,7 +5,7 @@ import {
   type PackageDefinition,
   parseDuration,
 } from '@waymark/sdk';
-import { compileParams } from '../graph/params-schema.js';
+import { compileParams, invalidSchemaPlace } from '../graph/params-schema.js';
 import { defaultProblems } from './param-defaults.js';
 
 /** The part of a type before its first dot: `acme` in `acme.shout`. */
@@ -15,30 +15,43 @@ export const prefixOf = (type: string) => type.split('.')[0] ?? type;
 export const packagePrefix = (pkg: PackageDefinition) =>
   prefixOf(String(pkg.nodes[0]?.type ?? pkg.credentials?.[0]?.type));
 
-/** What is wrong with a node of a package: not a `defineNode(...)` value of the SDK's shape. */
-export function nodeProblem(node: AnyNodeDefinition): string | null {
-  if (!node || typeof node !== 'object') return 'a node is not a defineNode(...) value';
+/** A problem of a definition: `at` is its place in the node or credential type (`/kind`, `/params/properties/n`). */
+interface Problem {
+  at: string;
+  message: string;
+}
+
+const at = (place: string, message: string): Problem => ({ at: place, message });
+
+/** What is wrong with a node of a package: not a `defineNode(...)` value of the SDK's shape, at the field. */
+export function nodeProblem(node: AnyNodeDefinition): Problem | null {
+  if (!node || typeof node !== 'object') return at('', 'a node is not a defineNode(...) value');
   const name = typeof node.type === 'string' ? node.type : '(no type)';
-  if (!Number.isInteger(node.version) || node.version < 1) return `${name}: version must be a whole number from 1`;
+  if (!Number.isInteger(node.version) || node.version < 1)
+    return at('/version', `${name}: version must be a whole number from 1`);
   if (!['trigger', 'action', 'condition', 'wait'].includes(node.kind))
-    return `${name}: kind must be trigger, action, condition or wait`;
+    return at('/kind', `${name}: kind must be trigger, action, condition or wait`);
   // GET /api/nodes lists these of every node: one missing answered 500 for the whole catalogue.
   for (const field of ['title', 'description', 'category'] as const)
     if (typeof node[field] !== 'string' || (field === 'title' && !node.title))
-      return `${name}: ${field} must be a string`;
-  if (typeof node.run !== 'function') return `${name}: run is not a function`;
-  if (!node.params || typeof node.params !== 'object') return `${name}: params must be a JSON Schema object`;
+      return at(`/${field}`, `${name}: ${field} must be a string`);
+  if (typeof node.run !== 'function') return at('/run', `${name}: run is not a function`);
+  if (!node.params || typeof node.params !== 'object')
+    return at('/params', `${name}: params must be a JSON Schema object`);
   // Compiled with the very ajv that later checks params, so a schema that loads also validates.
   try {
     compileParams(node.params);
   } catch (error) {
-    return `${name}@${node.version}: params is not a valid JSON Schema: ${(error as Error).message}`;
+    return at(
+      `/params${invalidSchemaPlace(node.params)}`,
+      `${name}@${node.version}: params is not a valid JSON Schema: ${(error as Error).message}`,
+    );
   }
   if (typeof node.outputs !== 'function' && !Array.isArray(node.outputs))
-    return `${name}: outputs must be a list or a function`;
+    return at('/outputs', `${name}: outputs must be a list or a function`);
   if (node.validate !== undefined && typeof node.validate !== 'function')
-    return `${name}: validate must be a function when given`;
-  return limitsProblem(node, name) ?? triggerPartsProblem(node, name);
+    return at('/validate', `${name}: validate must be a function when given`);
+  return limitsProblem(node, name) ?? triggerPartsProblem(node, name) ?? triggerOutputProblem(node, name);
 }
 
 /**
@@ -47,17 +60,21 @@ export function nodeProblem(node: AnyNodeDefinition): string | null {
  * /api/credentials` validates data against the schema, so a type without them, or with a
  * schema that does not compile, answered 500 there for every type.
  */
-function credentialProblem(credential: CredentialDefinition): string | null {
+function credentialProblem(credential: CredentialDefinition): Problem | null {
   if (!credential || typeof credential !== 'object') return null;
   const name = typeof credential.type === 'string' ? credential.type : '(no type)';
-  if (typeof credential.title !== 'string' || !credential.title) return `${name}: title must be a non-empty string`;
+  if (typeof credential.title !== 'string' || !credential.title)
+    return at('/title', `${name}: title must be a non-empty string`);
   const { schema } = credential;
   if (!schema || typeof schema !== 'object' || Array.isArray(schema))
-    return `${name}: schema must be a JSON Schema object`;
+    return at('/schema', `${name}: schema must be a JSON Schema object`);
   try {
     compileParams(schema);
   } catch (error) {
-    return `${name}: schema is not a valid JSON Schema: ${(error as Error).message}`;
+    return at(
+      `/schema${invalidSchemaPlace(schema)}`,
+      `${name}: schema is not a valid JSON Schema: ${(error as Error).message}`,
+    );
   }
   return null;
 }
@@ -69,15 +86,18 @@ function credentialProblem(credential: CredentialDefinition): string | null {
  */
 const MAX_NODE_TIMEOUT_MS = 2_147_000_000;
 
-function limitsProblem(node: AnyNodeDefinition, name: string): string | null {
+function limitsProblem(node: AnyNodeDefinition, name: string): Problem | null {
   const { timeoutMs, maxAttempts } = node;
   if (
     timeoutMs !== undefined &&
     !(Number.isInteger(timeoutMs) && (timeoutMs as number) >= 1 && (timeoutMs as number) <= MAX_NODE_TIMEOUT_MS)
   )
-    return `${name}: timeoutMs must be a whole number of milliseconds from 1 to ${MAX_NODE_TIMEOUT_MS} when given`;
+    return at(
+      '/timeoutMs',
+      `${name}: timeoutMs must be a whole number of milliseconds from 1 to ${MAX_NODE_TIMEOUT_MS} when given`,
+    );
   if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && (maxAttempts as number) >= 1))
-    return `${name}: maxAttempts must be a whole number from 1 when given`;
+    return at('/maxAttempts', `${name}: maxAttempts must be a whole number from 1 when given`);
   return null;
 }
 
@@ -87,22 +107,42 @@ function limitsProblem(node: AnyNodeDefinition, name: string): string | null {
  * ISO 8601 duration. A trigger with neither is allowed: its runs start as the engine starts
  * its own triggers' (`core.event`…) or from test runs.
  */
-function triggerPartsProblem(node: AnyNodeDefinition, name: string): string | null {
+function triggerPartsProblem(node: AnyNodeDefinition, name: string): Problem | null {
   const { webhook, poll } = node;
   if ((webhook !== undefined || poll !== undefined) && node.kind !== 'trigger')
-    return `${name}: only a trigger (kind: 'trigger') may have webhook or poll`;
+    return at(
+      webhook !== undefined ? '/webhook' : '/poll',
+      `${name}: only a trigger (kind: 'trigger') may have webhook or poll`,
+    );
   if (webhook !== undefined && (typeof webhook !== 'object' || typeof webhook?.handle !== 'function'))
-    return `${name}: webhook must be { handle(request, ctx) }`;
+    return at('/webhook', `${name}: webhook must be { handle(request, ctx) }`);
   if (poll === undefined) return null;
-  if (typeof poll !== 'object' || typeof poll?.run !== 'function') return `${name}: poll must be { run(ctx), every? }`;
+  if (typeof poll !== 'object' || typeof poll?.run !== 'function')
+    return at('/poll', `${name}: poll must be { run(ctx), every? }`);
   const { every } = poll;
   if (
     every !== undefined &&
     typeof every !== 'function' &&
     !(typeof every === 'string' && parseDuration(every) !== null)
   )
-    return `${name}: poll.every must be an ISO 8601 duration (PT5M) or a function of the params returning one`;
+    return at(
+      '/poll/every',
+      `${name}: poll.every must be an ISO 8601 duration (PT5M) or a function of the params returning one`,
+    );
   return null;
+}
+
+/**
+ * A trigger's `triggerOutput` names one of its outputs, when they are a list: its runs leave
+ * the trigger by it, so one naming none reached no node, and every run of it ended at once.
+ */
+function triggerOutputProblem(node: AnyNodeDefinition, name: string): Problem | null {
+  const { triggerOutput, outputs } = node;
+  if (triggerOutput === undefined || !Array.isArray(outputs) || outputs.includes(triggerOutput)) return null;
+  return at(
+    '/triggerOutput',
+    `${name}: triggerOutput ${JSON.stringify(triggerOutput)} is none of its outputs (${outputs.join(', ') || 'none'})`,
+  );
 }
 
 /**
@@ -179,7 +219,7 @@ export function packageShapeProblems(pkg: PackageDefinition): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   pkg.nodes.forEach((node, i) => {
     const problem = nodeProblem(node);
-    if (problem) problems.push({ path: `/nodes/${i}`, message: problem });
+    if (problem) problems.push({ path: `/nodes/${i}${problem.at}`, message: problem.message });
     else problems.push(...defaultProblems(node, `/nodes/${i}`));
   });
   const prefix = prefixOf(String(types[0]?.type));
@@ -191,7 +231,7 @@ export function packageShapeProblems(pkg: PackageDefinition): ErrorDetail[] {
   }
   (pkg.credentials ?? []).forEach((credential, i) => {
     const problem = credentialProblem(credential);
-    if (problem) problems.push({ path: `/credentials/${i}`, message: problem });
+    if (problem) problems.push({ path: `/credentials/${i}${problem.at}`, message: problem.message });
   });
   const seen = new Set<string>();
   pkg.nodes.forEach((node, i) => {

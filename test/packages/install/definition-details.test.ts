@@ -77,3 +77,34 @@ describe("a node's param default its own schema refuses is refused at install, a
     expect(nodes.find((n) => n.type === 'gooddefault.shout')?.params.properties.opts.default).toEqual({});
   });
 });
+
+describe("a node's problem is at its field, a schema's at the keyword that is not JSON Schema", () => {
+  test('a params keyword of the wrong kind: at that keyword', async () => {
+    expect(
+      await refused(
+        'badkeyword',
+        "params: { type: 'object', properties: { n: { type: 'integer', minimum: 'five' } } },",
+      ),
+    ).toEqual([
+      {
+        path: '/nodes/0/params/properties/n/minimum',
+        message: expect.stringMatching(/^badkeyword\.shout@1: params is not a valid JSON Schema: .*must be number/),
+      },
+    ]);
+  });
+
+  test('a kind that is none of the four: at /kind', async () => {
+    expect(await refused('badkind', "kind: 'sender',")).toEqual([
+      { path: '/nodes/0/kind', message: 'badkind.shout: kind must be trigger, action, condition or wait' },
+    ]);
+  });
+
+  test("a trigger's triggerOutput naming none of its outputs, whose runs reached no node", async () => {
+    expect(await refused('badtriggerout', "kind: 'trigger', triggerOutput: 'next',")).toEqual([
+      {
+        path: '/nodes/0/triggerOutput',
+        message: 'badtriggerout.shout: triggerOutput "next" is none of its outputs (out)',
+      },
+    ]);
+  });
+});
