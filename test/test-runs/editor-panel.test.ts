@@ -128,6 +128,36 @@ describe.skipIf(!hasChromium)('the test panel in the browser', () => {
     expect(await first.textContent()).toContain('"plan": "pro"');
   });
 
+  test('the walk starts at the time picked, read in the browser’s time zone', async () => {
+    const { page } = s;
+    await openTestTab();
+    await page.getByLabel('Contact email').fill('ann@example.com');
+    await page.getByLabel('Start at').fill('2026-03-02T10:00');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/test'));
+    await page.getByRole('button', { name: 'Run test' }).click();
+    const startAt = await page.evaluate(() => new Date('2026-03-02T10:00').toISOString());
+    expect((await sent).postDataJSON().startAt).toBe(startAt);
+    await expect.poll(() => page.getByLabel('Test run status').textContent(), { timeout: 10_000 }).toBe('completed');
+    // The wait timed out two days after the start.
+    const timedOut = await page.evaluate((at) => new Date(Date.parse(at) + 2 * 86_400_000).toLocaleString(), startAt);
+    expect(await page.getByRole('list', { name: 'Test steps' }).locator('li').nth(1).textContent()).toContain(timedOut);
+  });
+
+  test('an event comes the delay after its node', async () => {
+    const { page } = s;
+    await openTestTab();
+    await page.getByLabel('Contact email').fill('ann@example.com');
+    await page.getByRole('button', { name: 'Add event' }).click();
+    await page.getByLabel('Event 1 after node').selectOption('hook');
+    await page.getByLabel('Event 1 name').fill('email.clicked');
+    await page.getByLabel('Event 1 delay').fill('PT2H');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/test'));
+    await page.getByRole('button', { name: 'Run test' }).click();
+    expect((await sent).postDataJSON().events).toEqual([{ afterNode: 'hook', name: 'email.clicked', delay: 'PT2H' }]);
+    await expect.poll(() => page.getByLabel('Test run status').textContent(), { timeout: 10_000 }).toBe('completed');
+    expect(await node(page, 'wait').locator('.test-step').textContent()).toContain('→ event');
+  });
+
   test('names the problem when the payload is not JSON, and sends nothing', async () => {
     const { page } = s;
     await openTestTab();

@@ -37,6 +37,8 @@ export class TestRun {
   events = $state<EventDraft[]>([]);
   live = $state(false);
   version = $state<'draft' | number>('draft');
+  /** When the simulated clock starts (`datetime-local`, the browser's time zone); empty: now. */
+  startAt = $state('');
 
   result = $state.raw<TestRunResult | null>(null);
   problems = $state.raw<GraphError[]>([]);
@@ -67,6 +69,11 @@ export class TestRun {
     const body: JsonObject = { version: this.version, live: this.live };
     const trigger = parseObject(this.trigger, 'The payload', problems);
     if (trigger) body.trigger = trigger;
+    if (this.startAt) {
+      const start = new Date(this.startAt);
+      if (Number.isNaN(start.getTime())) problems.push('Start at is not a date and time');
+      else body.startAt = start.toISOString();
+    }
     if (this.mode === 'existing') {
       if (!this.contactId.trim()) problems.push('Pick a contact, or type one');
       body.contact = { id: this.contactId.trim() };
@@ -82,7 +89,13 @@ export class TestRun {
     body.events = this.events.map((e, i) => {
       const properties = parseObject(e.properties, `Event ${i + 1}'s properties`, problems);
       if (!e.afterNode || !e.name.trim()) problems.push(`Event ${i + 1} needs a node and a name`);
-      return { afterNode: e.afterNode, name: e.name.trim(), ...(properties ? { properties } : {}) };
+      const delay = e.delay.trim();
+      return {
+        afterNode: e.afterNode,
+        name: e.name.trim(),
+        ...(properties ? { properties } : {}),
+        ...(delay ? { delay } : {}),
+      };
     });
     return { body, problems };
   }
@@ -112,7 +125,7 @@ export class TestRun {
   }
 
   addEvent(afterNode: string): void {
-    this.events = [...this.events, { afterNode, name: '', properties: '' }];
+    this.events = [...this.events, { afterNode, name: '', properties: '', delay: '' }];
   }
 
   removeEvent(index: number): void {

@@ -9,6 +9,8 @@ export interface EventDraft {
   afterNode: string;
   name: string;
   properties: string;
+  /** How long after its node the event comes (an ISO 8601 duration); empty: at once. */
+  delay: string;
 }
 
 /** The outputs a step took, as a list. */
