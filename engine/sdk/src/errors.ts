@@ -112,7 +112,14 @@ export class RetryableError extends NodeError {
   }
 }
 
-/** True for errors that the engine should retry with backoff. */
+/**
+ * True for errors that the engine should retry with backoff: a `RetryableError`, or any error
+ * that is no `WaymarkError` (a `NodeError` and the services' refusals are final).
+ *
+ * @example
+ * isRetryable(new RetryableError('Acme answered 503')) // true
+ * isRetryable(new NodeError('no email address')) // false
+ */
 export function isRetryable(error: unknown): boolean {
   return error instanceof NodeError ? error.retryable : !(error instanceof WaymarkError);
 }

@@ -126,6 +126,9 @@ export const TRIGGER_REFUSED = 'trigger.refused';
  * API.md (400 `validation_failed`, 401 `unauthorized`, 403 `forbidden`, 404 `not_found`, 409
  * `conflict`, 422 `schema_mismatch`, 429 `rate_limited`; another status is answered 400), and
  * no run starts.
+ *
+ * @example
+ * if (!order.email) throw new TriggerRefusal(422, 'the order has no email address');
  */
 export class TriggerRefusal extends WaymarkError {
   constructor(
@@ -139,6 +142,9 @@ export class TriggerRefusal extends WaymarkError {
 /**
  * Refuses a webhook trigger's call: `refuse(401, 'bad signature')` answers 401
  * `{ error: { code: 'unauthorized', message: 'bad signature' } }`.
+ *
+ * @example
+ * if (!safeEqual(request.headers['x-acme-token'] ?? '', secret)) refuse(401, 'the Acme token does not match');
  */
 export function refuse(status: number, message: string): never {
   throw new TriggerRefusal(status, message);

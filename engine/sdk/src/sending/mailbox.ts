@@ -20,6 +20,10 @@ export interface Mailbox {
  * The one mailbox text names (`news@example.com`, `News <news@example.com>`,
  * `"News, Inc." <news@example.com>`), or null: several addresses, a group, a line break or any
  * other control character is no mailbox. Spaces around it are ignored.
+ *
+ * @example
+ * parseMailbox('"News, Inc." <news@example.com>') // { name: 'News, Inc.', address: 'news@example.com' }
+ * parseMailbox('a@example.com, b@example.com') // null
  */
 export function parseMailbox(text: string): Mailbox | null {
   if (CONTROL.test(text)) return null;
@@ -35,12 +39,21 @@ export function parseMailbox(text: string): Mailbox | null {
  * Whether text is one mailbox a mail server takes as From or Reply-To. Mail built from anything
  * else goes out without the header or with another sender than meant, so every place a sender
  * is given checks it: `email.send`, template test sends, forms' `confirmationFrom`.
+ *
+ * @example
+ * isMailbox('News <news@example.com>') // true
+ * isMailbox('news@example.com\r\nBcc: x@example.com') // false
  */
 export function isMailbox(text: string): boolean {
   return parseMailbox(text) !== null;
 }
 
-/** The message for a sender field (`/from`, `/confirmationFrom`) that is no mailbox. */
+/**
+ * The message for a sender field (`/from`, `/confirmationFrom`) that is no mailbox.
+ *
+ * @example
+ * validate: (params) => (isMailbox(params.from) ? [] : [{ path: '/from', message: notMailbox('/from') }]),
+ */
 export function notMailbox(path: string): string {
   return `${path} must be an email address, such as news@example.com or News <news@example.com>`;
 }

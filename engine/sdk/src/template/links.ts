@@ -95,7 +95,13 @@ export function linkMarkOf(html: string): string | null {
   return mark;
 }
 
-/** An html string without link marks and the closing mark comment. */
+/**
+ * An html string without link marks and the closing mark comment: for an HTML template's
+ * output a node uses anywhere but `ctx.messages.send` (an API call, an output).
+ *
+ * @example
+ * body: JSON.stringify({ html: withoutLinkMarks(ctx.params.html) }),
+ */
 export function withoutLinkMarks(html: string): string {
   return html.replace(MARK_COMMENT, '').replace(ANY_MARK, '');
 }

@@ -20,6 +20,10 @@ type Schema = {
 /**
  * The kind of template a media type calls for: `text/html` (or XHTML) → `html`,
  * `application/json`, `text/json` or any `…+json` → `json`, anything else → `text`.
+ *
+ * @example
+ * templateKindOf('application/vnd.api+json') // 'json'
+ * templateKindOf(undefined) // 'text'
  */
 export function templateKindOf(mediaType: string | undefined): TemplateKind {
   const type = (mediaType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';

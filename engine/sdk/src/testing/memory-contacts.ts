@@ -6,7 +6,12 @@ import type { JsonObject } from '../json.js';
 import type { ContactsService } from '../services.js';
 import { addDuration } from '../time/duration.js';
 
-/** A contact for tests: every field defaulted, any overridden. */
+/**
+ * A contact for tests: every field defaulted, any overridden.
+ *
+ * @example
+ * const contact = makeContact({ email: 'ada@example.com', attributes: { plan: 'pro' } });
+ */
 export function makeContact(fields: Partial<Contact> = {}): Contact {
   const at = new Date(0).toISOString();
   return {
@@ -25,7 +30,14 @@ export function makeContact(fields: Partial<Contact> = {}): Contact {
   };
 }
 
-/** The contact store in memory: what `runNode` hands a node as `ctx.contacts`. */
+/**
+ * The contact store in memory: what `runNode` hands a node as `ctx.contacts`.
+ *
+ * @example
+ * const contacts = new MemoryContacts(() => new Date('2026-01-01T00:00:00Z'));
+ * contacts.contacts.set(contact.id, contact);
+ * await contacts.addTag(contact.id, 'vip', { ttl: 'P30D' });
+ */
 export class MemoryContacts implements ContactsService {
   readonly contacts = new Map<string, Contact>();
   readonly events: ContactEvent[] = [];
