@@ -16,7 +16,7 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
  * Synchronous mode (server README "Synchronous webhooks"): with `Prefer: wait` to a journey that
  * has core.respond, the answer of `runId`'s first core.respond step, sent with `Waymark-Run-Id`
  * and `Preference-Applied`; null when the call asks for no wait, the journey has no such step,
- * or the run does not answer in time (the caller then answers as usual).
+ * the run does not answer in time or its answer cannot be read (the caller then answers as usual).
  */
 export async function journeyAnswer(
   responses: ResponseAwaiter,
@@ -28,7 +28,13 @@ export async function journeyAnswer(
   const wait = preferredWait(textHeader(request, 'prefer'));
   const respondNodes = respondNodesOf(target.version);
   if (wait === null || !respondNodes.length) return null;
-  const response = await responses.wait(runId, respondNodes, wait * 1000);
+  // The run is committed: a failed look for its answer (the database gone meanwhile) answers
+  // as a wait that passed, 202 with the run. The error handler's 503 would say nothing was
+  // accepted, and a sender retrying it would start the run again.
+  const response = await responses.wait(runId, respondNodes, wait * 1000).catch((error: unknown) => {
+    request.log.warn({ err: (error as Error).message, runId }, 'the run’s core.respond answer could not be read');
+    return null;
+  });
   if (!response) return null;
   reply.header('waymark-run-id', runId).header('preference-applied', `wait=${wait}`);
   return sendJson(reply, response.status, response.body);
