@@ -92,6 +92,25 @@ describe('POST /hooks/:journeyId/:nodeId', () => {
     expect(res.json().error.code).toBe('not_found');
   });
 
+  // Senders that name no type are taken (the body is read as bytes, its JSON checked); a
+  // Content-Type header sent empty names none the route takes.
+  test('a JSON body sent without a Content-Type starts a run; one with an empty Content-Type is 415', async () => {
+    const j = await publish(t.runtime.db, hookGraph());
+    const call = (headers: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/hooks/${j.journeyId}/hook`,
+        headers: { 'x-waymark-secret': SECRET, ...headers },
+        payload: Buffer.from('{"name":"untyped"}'),
+      });
+    const untyped = await call({});
+    expect(untyped.statusCode).toBe(202);
+    expect(untyped.json().runId).toEqual(expect.any(String));
+    const empty = await call({ 'content-type': '' });
+    expect(empty.statusCode).toBe(415);
+    expect(empty.json().error.code).toBe('unsupported_media_type');
+  });
+
   test('an archived journey’s webhook answers 404 and starts nothing, also once it was called', async () => {
     const j = await publish(t.runtime.db, hookGraph());
     const first = await post(j.journeyId, {});
