@@ -1,2 +1,1 @@
-/** Escapes one key for a JSON pointer (RFC 6901): `~` → `~0`, `/` → `~1`. */
-export const pointerKey = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+export { pointerKey } from '@waymark/sdk';

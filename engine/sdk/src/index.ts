@@ -79,6 +79,7 @@ export type * from './filter/types.js';
 export { type FilterContext, filterSchema, RESERVED_NAMES, validateFilter } from './filter/validate.js';
 export type { JsonObject, JsonOutput, JsonValue } from './json.js';
 export { invalidResult, jsonOutput, type Outcome, toOutcome, unknownOutputs } from './outcome.js';
+export { pointerKey } from './pointer.js';
 export { redactUrl } from './redact-url.js';
 export { isMailbox, type Mailbox, notMailbox, ownMessageId, parseMailbox } from './sending/mailbox.js';
 export {

@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../json.js';
+import { pointerKey } from '../pointer.js';
 import {
   ParamRenderError,
   renderTemplate,
@@ -19,7 +20,8 @@ type Schema = {
 
 /**
  * The kind of template a media type calls for: `text/html` (or XHTML) → `html`,
- * `application/json`, `text/json` or any `…+json` → `json`, anything else → `text`.
+ * `application/json`, `text/json` or any `…+json` → `json`, `text/uri-list` (one URL) → `url`,
+ * anything else → `text`.
  *
  * @example
  * templateKindOf('application/vnd.api+json') // 'json'
@@ -29,6 +31,7 @@ export function templateKindOf(mediaType: string | undefined): TemplateKind {
   const type = (mediaType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
   if (type === 'application/json' || type === 'text/json' || /^[a-z]+\/[^\s/]+\+json$/.test(type)) return 'json';
+  if (type === 'text/uri-list') return 'url';
   return 'text';
 }
 
@@ -119,7 +122,7 @@ async function renderParam(
 
 /** Rethrows a failure under `key`, a key or index of the value holding it, as a `ParamRenderError` naming its whole path. */
 function failAt(key: string, error: unknown): never {
-  const segment = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  const segment = `/${pointerKey(key)}`;
   if (error instanceof ParamRenderError) throw new ParamRenderError(`${segment}${error.path}`, error.error);
   throw new ParamRenderError(segment, error);
 }
@@ -134,7 +137,7 @@ export function templatesIn(schema: object, value: unknown, pointer = ''): { pat
     return Object.entries(value).flatMap(([key, v]) => {
       const child =
         s.properties?.[key] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
-      return child ? templatesIn(child, v, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`) : [];
+      return child ? templatesIn(child, v, `${pointer}/${pointerKey(key)}`) : [];
     });
   }
   return [];

@@ -14,3 +14,4 @@ export {
   runNode,
   type StoredCredential,
 } from './run-node.js';
+export { type RunPollOptions, type RunWebhookOptions, runPoll, runWebhook } from './run-trigger.js';

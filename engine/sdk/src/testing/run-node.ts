@@ -59,7 +59,7 @@ const isStored = (given: StoredCredential | JsonObject): given is StoredCredenti
 
 // The README's example names a credential by its data alone (`{ key: '…' }`): a package's test
 // then needs no type it already declared on the node.
-function storedCredentials(
+export function storedCredentials(
   given: Record<string, StoredCredential | JsonObject>,
   declared: readonly string[],
 ): Record<string, StoredCredential> {
@@ -87,7 +87,8 @@ export interface RunNodeOutcome {
   params: JsonValue;
 }
 
-function memoryLogger(lines: LogLine[]): Logger {
+/** `ctx.log` writing to `lines`. */
+export function memoryLogger(lines: LogLine[]): Logger {
   const at = (level: LogLine['level']) => (obj: object | string, msg?: string) =>
     void lines.push({ level, obj, ...(msg !== undefined ? { msg } : {}) });
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
