@@ -7,7 +7,27 @@ export interface Answer {
   body: string;
 }
 
-/** The HTTP/1.1 answers in `raw`, in order (each with a Content-Length). */
+/**
+ * A chunked body at the start of `raw` (Transfer-Encoding: chunked, a streamed answer): its
+ * text and the length of `raw` it took. Sizes count bytes, so the text is read as bytes.
+ */
+function chunked(raw: string): { body: string; used: number } {
+  const bytes = Buffer.from(raw);
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = bytes.indexOf('\r\n', at);
+    const size = Number.parseInt(bytes.subarray(at, lineEnd).toString(), 16);
+    at = lineEnd + 2;
+    if (!size) break;
+    parts.push(bytes.subarray(at, at + size));
+    at += size + 2;
+  }
+  // The last chunk's line, then the blank line that ends the (empty) trailers.
+  return { body: Buffer.concat(parts).toString(), used: bytes.subarray(0, at + 2).toString().length };
+}
+
+/** The HTTP/1.1 answers in `raw`, in order (each with a Content-Length, or chunked). */
 export function answers(raw: string): Answer[] {
   const found: Answer[] = [];
   let rest = raw;
@@ -17,8 +37,15 @@ export function answers(raw: string): Answer[] {
     const headers = Object.fromEntries(
       lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
     );
+    const status = Number(statusLine.split(' ')[1]);
+    if (headers['transfer-encoding'] === 'chunked') {
+      const { body, used } = chunked(rest.slice(end + 4));
+      found.push({ status, headers, body });
+      rest = rest.slice(end + 4 + used);
+      continue;
+    }
     const length = Number(headers['content-length'] ?? 0);
-    found.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.slice(end + 4, end + 4 + length) });
+    found.push({ status, headers, body: rest.slice(end + 4, end + 4 + length) });
     rest = rest.slice(end + 4 + length);
   }
   return found;

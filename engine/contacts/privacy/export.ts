@@ -1,7 +1,6 @@
-import { type ContactEvent, type JsonObject, NotFoundError } from '@waymark/sdk';
+import { type ContactEvent, NotFoundError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { toContactEvent } from '../../events/record.js';
 import { LEAD_COLUMNS, toApiLead } from '../../leads/service.js';
 import { contactMessages } from '../../messages/queries.js';
 import { contactRuns } from '../../runs/view/run-view.js';
@@ -51,23 +50,20 @@ export interface ContactExport {
 }
 
 /**
- * Everything stored about a contact (GDPR access): the contact (computed values, sources,
- * consent, subscriptions and merges included), its events (tracking, consent changes, replies and
- * form submissions among them), tags, lists, messages with what they said, runs with their
- * trigger and steps, leads, form consents' proofs, bounce records, form submissions awaiting
- * or past their confirmation, split assignments, segment memberships and the copies merges kept.
- * Each part is oldest first.
+ * Everything stored about a contact (GDPR access) but its events, which `streamContactExport`
+ * reads a page at a time: the contact (computed values, sources, consent, subscriptions and
+ * merges included), tags, lists, messages with what they said, runs with their trigger and
+ * steps, leads, form consents' proofs, bounce records, form submissions awaiting or past their
+ * confirmation, split assignments, segment memberships and the copies merges kept. Each part is
+ * oldest first.
  */
-export async function exportContact(
+export async function exportContactHead(
   db: Kysely<Database>,
   workspaceId: string,
   contactId: string,
-): Promise<ContactExport> {
+): Promise<Omit<ContactExport, 'events'>> {
   const contact = await loadContact(db, workspaceId, contactId);
   if (!contact) throw new NotFoundError(`no contact ${contactId}`);
-  const events = await sql<{ id: string; contact_id: string; name: string; properties: JsonObject; timestamp: Date }>`
-    select id, contact_id, name, properties, timestamp from events
-    where contact_id = ${contactId} order by timestamp, id`.execute(db);
   const leads = await db
     .selectFrom('leads')
     .select(LEAD_COLUMNS)
@@ -101,7 +97,6 @@ export async function exportContact(
     .execute();
   return {
     contact,
-    events: events.rows.map(toContactEvent),
     tags: contact.tags,
     lists: contact.lists,
     messages: await contactMessages(db, workspaceId, contactId),

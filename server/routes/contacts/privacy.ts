@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { contactIdFor, survivorOf } from '../../../engine/contacts/merge/survivor.js';
 import { setConsent } from '../../../engine/contacts/privacy/consent.js';
 import { eraseContact } from '../../../engine/contacts/privacy/erase.js';
-import { exportContact } from '../../../engine/contacts/privacy/export.js';
+import { streamContactExport } from '../../../engine/contacts/privacy/export-stream.js';
 import { newTally } from '../../../engine/events/record.js';
 import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
 import { idParams } from '../../schemas/ids.js';
@@ -120,7 +120,8 @@ export async function contactPrivacyRoutes(app: FastifyInstance) {
       const workspaceId = workspaceOf(request);
       const survivor = await survivorOf(db, workspaceId, request.params.id);
       if (survivor?.mergedAway) return redirectToSurvivor(reply, survivor.id, '/export');
-      return exportContact(db, workspaceId, request.params.id);
+      const text = await streamContactExport(db, workspaceId, request.params.id);
+      return reply.type('application/json; charset=utf-8').send(text);
     },
   );
 
