@@ -1,10 +1,14 @@
 import { ConflictError, type ErrorDetail, WaymarkError } from '@waymark/sdk';
 
-/** 422: a package that breaks SDK.md's package rules; `details[].path` points into its package.json. */
-export const invalidPackage = (details: readonly ErrorDetail[]) =>
+/**
+ * 422: a package that breaks SDK.md's package rules; `details[].path` points into its
+ * package.json. `of` names it (`@acme/waymark-nodes@1.0.0`) once its package.json is read, so
+ * an upload's refusal says which package it was.
+ */
+export const invalidPackage = (details: readonly ErrorDetail[], of = 'the package') =>
   new WaymarkError(
     'invalid_package',
-    `the package cannot be installed: ${details.map((d) => d.message).join('; ')}`,
+    `${of} cannot be installed: ${details.map((d) => d.message).join('; ')}`,
     details,
   );
 

@@ -139,7 +139,10 @@ async function loadAndStore(
 ): Promise<{ name: string; version: string; created: boolean }> {
   const { name, version } = row;
   const loaded = await importPackage(laidOut).catch((error: Error) => {
-    throw invalidPackage([{ path: '', message: `the package throws on import: ${error.message}` }]);
+    throw invalidPackage(
+      [{ path: '', message: `the package throws on import: ${error.message}` }],
+      `${name}@${version}`,
+    );
   });
   const loadProblems: ErrorDetail[] = [];
   if (loaded.name !== name)
@@ -153,7 +156,7 @@ async function loadAndStore(
       message: `the default export's version ${String(loaded.version)} is not package.json's ${version}`,
     });
   else loadProblems.push(...runtime.registry.installedProblems(name, loaded));
-  if (loadProblems.length) throw invalidPackage(loadProblems);
+  if (loadProblems.length) throw invalidPackage(loadProblems, `${name}@${version}`);
   const owner = { workspaceId, prefix: packagePrefix(loaded) };
   const stored = await insertPackage(
     runtime.db,

@@ -108,3 +108,14 @@ describe("a node's problem is at its field, a schema's at the keyword that is no
     ]);
   });
 });
+
+test("an upload's refusal names the package and version its package.json gave", async () => {
+  const res = await installTarball(
+    t,
+    await pack(writePackage({ name: '@acme/named-nodes', prefix: 'named', version: '2.3.4', node: "kind: 'sender'," })),
+  );
+  expect(res.statusCode).toBe(422);
+  expect(res.json().error.message).toBe(
+    '@acme/named-nodes@2.3.4 cannot be installed: named.shout: kind must be trigger, action, condition or wait',
+  );
+});
