@@ -51,7 +51,32 @@ export function nodeProblem(node: AnyNodeDefinition): Problem | null {
     return at('/outputs', `${name}: outputs must be a list or a function`);
   if (node.validate !== undefined && typeof node.validate !== 'function')
     return at('/validate', `${name}: validate must be a function when given`);
-  return limitsProblem(node, name) ?? triggerPartsProblem(node, name) ?? triggerOutputProblem(node, name);
+  return (
+    outputsProblem(node, name) ??
+    limitsProblem(node, name) ??
+    triggerPartsProblem(node, name) ??
+    triggerOutputProblem(node, name)
+  );
+}
+
+/**
+ * A listed output is named once and is a name, and an action node does not list `error`, which
+ * the engine adds to every action node (failures.md): a second `out` was one handle drawn
+ * twice, and a declared `error` was taken both by the node's `next` and by its failures.
+ */
+function outputsProblem(node: AnyNodeDefinition, name: string): Problem | null {
+  if (!Array.isArray(node.outputs)) return null;
+  const outputs: unknown[] = node.outputs;
+  for (const [i, output] of outputs.entries()) {
+    if (typeof output !== 'string' || !output) return at(`/outputs/${i}`, `${name}: an output must be a name`);
+    if (outputs.indexOf(output) !== i) return at(`/outputs/${i}`, `${name}: the output "${output}" is listed twice`);
+    if (output === 'error' && node.kind === 'action')
+      return at(
+        `/outputs/${i}`,
+        `${name}: an action node does not list "error": the engine adds that output to every action node`,
+      );
+  }
+  return null;
 }
 
 /**

@@ -99,6 +99,19 @@ describe("a node's problem is at its field, a schema's at the keyword that is no
     ]);
   });
 
+  test('an output listed twice, and an action node listing the error output the engine adds', async () => {
+    expect(await refused('twiceout', "outputs: ['out', 'other', 'out'],")).toEqual([
+      { path: '/nodes/0/outputs/2', message: 'twiceout.shout: the output "out" is listed twice' },
+    ]);
+    expect(await refused('errorout', "outputs: ['out', 'error'],")).toEqual([
+      {
+        path: '/nodes/0/outputs/1',
+        message:
+          'errorout.shout: an action node does not list "error": the engine adds that output to every action node',
+      },
+    ]);
+  });
+
   test("a trigger's triggerOutput naming none of its outputs, whose runs reached no node", async () => {
     expect(await refused('badtriggerout', "kind: 'trigger', triggerOutput: 'next',")).toEqual([
       {
