@@ -11,8 +11,12 @@ type Answer = Awaited<ReturnType<typeof api>>['body'];
 
 /** A stand-in endpoint and an app whose journeys call it with http.request. */
 export interface HttpEndpoint {
+  /** The stand-in's address, `http://127.0.0.1:<port>`. */
+  base: string;
   /** Runs trigger → http.request GET `path` (onError: output, 3 attempts) → `ok` or `handled`: the run and its call step as the API shows them. */
-  runAgainst(path: string): Promise<{ run: Answer; call: Answer; took: string[] }>;
+  runAgainst(path: string, trigger?: object): Promise<{ run: Answer; call: Answer; took: string[] }>;
+  /** `runAgainst` with the whole URL template: the stand-in's address is the template's to give. */
+  runUrl(url: string, trigger?: object): Promise<{ run: Answer; call: Answer; took: string[] }>;
   close(): Promise<void>;
 }
 
@@ -24,27 +28,30 @@ export async function httpEndpoint(answer: RequestListener): Promise<HttpEndpoin
   const t: TestApp = await createTestApp({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' });
   t.runtime.registry.add(testPackage);
   const worker: WorkerHandle = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
+  const runUrl: HttpEndpoint['runUrl'] = async (url, trigger = {}) => {
+    const j = await publishJourney(t, {
+      nodes: [
+        n('t', 'tst.trigger'),
+        withSettings(n('call', 'http.request', { method: 'GET', url }), {
+          onError: 'output',
+          retry: { attempts: 3, backoff: 'PT0S', maxBackoff: 'PT1S' },
+        }),
+        n('ok', 'tst.step'),
+        n('handled', 'tst.step'),
+      ],
+      edges: [e('t', 'call'), e('call', 'ok', 'ok'), e('call', 'handled', 'error')],
+    });
+    const runId = await start(t, j, trigger);
+    await runEnds(t.runtime.db, runId);
+    const { status, body } = await api(t, { url: `/api/runs/${runId}` });
+    expect(status).toBe(200);
+    const step = (nodeId: string) => body.steps.find((s: { nodeId: string }) => s.nodeId === nodeId);
+    return { run: body, call: step('call'), took: ['ok', 'handled'].filter((id) => step(id)) };
+  };
   return {
-    async runAgainst(path) {
-      const j = await publishJourney(t, {
-        nodes: [
-          n('t', 'tst.trigger'),
-          withSettings(n('call', 'http.request', { method: 'GET', url: `${base}${path}` }), {
-            onError: 'output',
-            retry: { attempts: 3, backoff: 'PT0S', maxBackoff: 'PT1S' },
-          }),
-          n('ok', 'tst.step'),
-          n('handled', 'tst.step'),
-        ],
-        edges: [e('t', 'call'), e('call', 'ok', 'ok'), e('call', 'handled', 'error')],
-      });
-      const runId = await start(t, j);
-      await runEnds(t.runtime.db, runId);
-      const { status, body } = await api(t, { url: `/api/runs/${runId}` });
-      expect(status).toBe(200);
-      const step = (nodeId: string) => body.steps.find((s: { nodeId: string }) => s.nodeId === nodeId);
-      return { run: body, call: step('call'), took: ['ok', 'handled'].filter((id) => step(id)) };
-    },
+    base,
+    runUrl,
+    runAgainst: (path, trigger) => runUrl(`${base}${path}`, trigger),
     async close() {
       await worker.stop();
       await t.close();

@@ -46,7 +46,8 @@ export default defineNode({
     type: 'object',
     properties: {
       method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'], default: 'POST', title: 'Method' },
-      url: { type: 'string', format: 'template', minLength: 1, title: 'URL' },
+      // Each value written after the URL's start is one URL component (url-kind.ts).
+      url: { type: 'string', format: 'template', contentMediaType: 'text/uri-list', minLength: 1, title: 'URL' },
       headers: {
         type: 'object',
         title: 'Headers',

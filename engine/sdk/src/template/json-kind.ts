@@ -1,4 +1,5 @@
-import { type Liquid, Tokenizer, type TopLevelToken, TypeGuards } from 'liquidjs';
+import type { Liquid } from 'liquidjs';
+import { insertAt, walkOutputs } from './outputs.js';
 
 /**
  * JSON templates: every output is escaped for where it stands in the JSON text, so that no
@@ -51,36 +52,25 @@ export function configureJsonLiquid(liquid: Liquid): Liquid {
  * stands inside a string.
  */
 export function escapeJsonOutputs(source: string, liquid: Liquid): string {
-  const tokens: TopLevelToken[] = new Tokenizer(source, liquid.options.operators).readTopLevelTokens(liquid.options);
   const inserts: { at: number; text: string }[] = [];
   let inString = false;
   let escaped = false;
-  let commentDepth = 0;
-  for (const token of tokens) {
-    if (TypeGuards.isHTMLToken(token)) {
-      if (commentDepth > 0) continue;
-      for (const ch of token.getContent()) {
+  walkOutputs(source, liquid, {
+    text(content) {
+      for (const ch of content) {
         if (!inString) inString = ch === '"';
         else if (escaped) escaped = false;
         else if (ch === '\\') escaped = true;
         else if (ch === '"') inString = false;
       }
-      continue;
-    }
-    const isOutput = TypeGuards.isOutputToken(token);
-    if (TypeGuards.isTagToken(token)) {
-      if (token.name === 'comment') commentDepth++;
-      else if (token.name === 'endcomment') commentDepth = Math.max(0, commentDepth - 1);
-      if (token.name !== 'echo' || !token.args.trim()) continue;
-    } else if (!isOutput) continue;
-    if (commentDepth > 0 || !TypeGuards.isDelimitedToken(token) || !token.content.trim()) continue;
-    if (inString && escaped)
-      throw new Error(`a JSON template has an output right after a backslash: ${token.getText()}`);
-    inserts.push({ at: token.contentRange[1], text: ` | ${inString ? IN_STRING : AS_VALUE}` });
-  }
-  let out = source;
-  for (const { at, text } of inserts.reverse()) out = `${out.slice(0, at)}${text}${out.slice(at)}`;
-  return out;
+    },
+    output(token) {
+      if (inString && escaped)
+        throw new Error(`a JSON template has an output right after a backslash: ${token.getText()}`);
+      inserts.push({ at: token.contentRange[1], text: ` | ${inString ? IN_STRING : AS_VALUE}` });
+    },
+  });
+  return insertAt(source, inserts);
 }
 
 /** Throws unless a rendered JSON template is valid JSON (an empty one is left alone). */

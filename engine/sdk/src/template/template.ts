@@ -5,6 +5,7 @@ import { configureEscapeFilters } from './escape.js';
 import { limitFilters } from './filter-limits.js';
 import { assertJson, configureJsonLiquid, escapeJsonOutputs, jsonStringContent } from './json-kind.js';
 import { LINK_MARK_VARIABLE, linkMarkComment, markTemplateLinks, newLinkMark } from './links.js';
+import { configureUrlLiquid, markOriginOutputs, urlComponent } from './url-kind.js';
 import { asJson, singleOutput } from './value.js';
 
 /** What a template sees: `contact`, `trigger`, `steps.<nodeId>.output`, `run` and `unsubscribeUrl`. */
@@ -29,9 +30,10 @@ export const UNSUBSCRIBE_URL_PLACEHOLDER = 'https://unsubscribe.waymark.invalid/
 /**
  * How a template's outputs are escaped: `text` not at all (subjects, text parts, SMS),
  * `html` HTML-escaped unless `| raw` (and its links marked as the template's own), `json`
- * escaped for their place in the JSON text, so the result is valid JSON whatever the values.
+ * escaped for their place in the JSON text, so the result is valid JSON whatever the values,
+ * `url` each a URL component after the URL's start (url-kind.ts).
  */
-export type TemplateKind = 'text' | 'html' | 'json';
+export type TemplateKind = 'text' | 'html' | 'json' | 'url';
 
 /**
  * What one render of a template may cost, for every Liquid engine of Waymark (node params, email
@@ -61,6 +63,9 @@ const engines: Record<TemplateKind, Liquid> = {
   json: limitFilters(
     configureJsonLiquid(configureEscapeFilters(new Liquid({ ...options, outputEscape: jsonStringContent }), 'text')),
   ),
+  url: limitFilters(
+    configureUrlLiquid(configureEscapeFilters(new Liquid({ ...options, outputEscape: urlComponent }), 'text')),
+  ),
 };
 const liquid = engines.text;
 /** Parsed templates kept for the next render, by source, with what each costs to keep. */
@@ -68,8 +73,9 @@ const parsed: Record<TemplateKind, Map<string, { templates: Template[]; cost: nu
   text: new Map(),
   html: new Map(),
   json: new Map(),
+  url: new Map(),
 };
-const cachedCost: Record<TemplateKind, number> = { text: 0, html: 0, json: 0 };
+const cachedCost: Record<TemplateKind, number> = { text: 0, html: 0, json: 0, url: 0 };
 const MAX_CACHED = 2000;
 /**
  * What the parsed templates of one kind may cost in all, in about bytes: a template parses to
@@ -115,10 +121,14 @@ export function assertTemplateMarkup(source: string): void {
   throw error;
 }
 
-/** The source a kind of template is parsed from: HTML links marked, JSON outputs given their escaping. */
+/**
+ * The source a kind of template is parsed from: HTML links marked, JSON outputs given their
+ * escaping, a URL's starting outputs marked raw.
+ */
 function prepareSource(source: string, kind: TemplateKind): string {
   if (kind === 'html') return markTemplateLinks(source, engines.html);
   if (kind === 'json') return escapeJsonOutputs(source, engines.json);
+  if (kind === 'url') return markOriginOutputs(source, engines.url);
   return source;
 }
 
@@ -153,6 +163,7 @@ function parse(source: string, kind: TemplateKind = 'text'): Template[] {
  * await renderTemplate('Hi {{ contact.attributes.firstName }}', scope) // 'Hi Ada'
  * await renderTemplate('<p>{{ contact.attributes.bio }}</p>', scope, 'html') // '<p>&lt;b&gt;…'
  * await renderTemplate('{"name": "{{ contact.attributes.name }}"}', scope, 'json') // '{"name": "A \"B\""}'
+ * await renderTemplate('https://api.example.com/users/{{ trigger.id }}', scope, 'url') // '…/users/a%2F..%2Fadmin'
  */
 export async function renderTemplate(
   source: string,
@@ -164,6 +175,7 @@ export async function renderTemplate(
     return liquid.render(parse(source), scope);
   }
   if (kind === 'json') return assertJson(await engines.json.render(parse(source, 'json'), scope));
+  if (kind === 'url') return source.includes('{') ? engines.url.render(parse(source, 'url'), scope) : source;
   const mark = newLinkMark();
   const html = await engines.html.render(
     parse(source, 'html'),
