@@ -87,7 +87,8 @@ describe("a package's node that exhausts its thread's heap", () => {
 
 describe("a package whose top-level code exhausts its thread's heap", () => {
   test('is refused at install with 422, naming the limit', async () => {
-    const preamble = 'const kept = []; for (;;) kept.push(new Array(1e6).fill(1));';
+    // Chunks of 32 MB: a few collections reach the limit, well within the load's 10 s on a loaded machine.
+    const preamble = 'const kept = []; for (;;) kept.push(new Array(2 ** 23).fill(1));';
     const res = await installTarball(
       t,
       await pack(writePackage({ name: 'hoard-nodes', prefix: 'hoard', version: '1.0.0', preamble })),
