@@ -15,11 +15,18 @@ const HTML_ESCAPES = ['escape', 'escape_once', 'xml_escape', 'h'] as const;
  */
 export function configureEscapeFilters(liquid: Liquid, kind: 'text' | 'html'): Liquid {
   liquid.registerFilter('h', liquid.filters.escape);
-  if (kind === 'html')
-    for (const name of HTML_ESCAPES) {
-      const impl = liquid.filters[name];
-      const handler = (typeof impl === 'function' ? impl : impl.handler) as Handler;
-      liquid.registerFilter(name, { handler, raw: true });
-    }
+  return kind === 'html' ? resultsAsWritten(liquid, HTML_ESCAPES) : liquid;
+}
+
+/**
+ * Registers the filters `names` again with their results taken as already escaped: an output
+ * whose last filter is one of them skips the engine's `outputEscape`, as `| raw` does.
+ */
+export function resultsAsWritten(liquid: Liquid, names: readonly string[]): Liquid {
+  for (const name of names) {
+    const impl = liquid.filters[name];
+    const handler = (typeof impl === 'function' ? impl : impl.handler) as Handler;
+    liquid.registerFilter(name, { handler, raw: true });
+  }
   return liquid;
 }

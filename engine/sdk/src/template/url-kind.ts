@@ -1,4 +1,5 @@
 import type { Liquid } from 'liquidjs';
+import { resultsAsWritten } from './escape.js';
 import { insertAt, walkOutputs } from './outputs.js';
 
 /**
@@ -20,8 +21,6 @@ const ENCODINGS = ['url_encode', 'cgi_escape', 'uri_escape'] as const;
 
 const KEPT = /%40|%3A/gi;
 
-type Handler = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
-
 /** A value as one URL component (`outputEscape` of URL templates). */
 export function urlComponent(value: unknown): string {
   let text: string;
@@ -36,12 +35,7 @@ export function urlComponent(value: unknown): string {
 
 /** Sets up a Liquid instance made with `outputEscape: urlComponent` for URL templates. */
 export function configureUrlLiquid(liquid: Liquid): Liquid {
-  for (const name of ENCODINGS) {
-    const impl = liquid.filters[name];
-    const handler = (typeof impl === 'function' ? impl : impl.handler) as Handler;
-    liquid.registerFilter(name, { handler, raw: true });
-  }
-  return liquid;
+  return resultsAsWritten(liquid, ENCODINGS);
 }
 
 /**
