@@ -122,10 +122,13 @@ async function completeBatch(
   const { contacts, paths } = await viewsOf(runtime.registry, kernel, started, versions);
   const writes: StepWrite[] = [];
   const called = new Set(calling);
-  // Read ahead for the lanes before the calls; after each, for the tokens answered together.
-  const beforeCall = calling.length ? stillRunning(kernel, calling) : null;
+  const lanes = concurrencyOf(runtime, versions, started);
+  // Read ahead for the tokens that wait for a lane before their calls (a batch that fits its
+  // lanes waits for none: `markSteps` has just found them live, and a lone webhook call is spared
+  // a round trip before its request); after each call, for the tokens answered together.
+  const beforeCall = calling.length && started.length > lanes ? stillRunning(kernel, calling) : null;
   const goesOn = calling.length ? stillRunning(kernel) : undefined;
-  await eachLimited(started, concurrencyOf(runtime, versions, started), async (row) => {
+  await eachLimited(started, lanes, async (row) => {
     // Its run ended while the token waited for a lane: cancelled with it, so no call and no write.
     // A step of an inline node (a version where the node runs inline) calls no one: not asked.
     if (beforeCall && called.has(row.id) && !(await beforeCall(row.id))) return;
