@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { prototypeKeys } from '../../engine/db/prototype-keys.js';
 import { pointerKey } from '../../engine/graph/pointer.js';
+import { parseJsonText } from '../../engine/sdk/src/json-text.js';
 
 /**
- * Reads a JSON body. Empty (or only white space) is no body, as when none is sent: a client
+ * Reads a JSON body; a leading byte order mark is ignored (RFC 8259 §8.1). Empty (or only white space) is no body, as when none is sent: a client
  * that says `application/json` on a call without one is not refused. Text that is not JSON is
  * 400 `invalid_json`; a key that could reach an object's prototype is valid JSON, and is 400
  * `validation_failed` naming it.
@@ -14,7 +15,7 @@ export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = parseJsonText(text);
   } catch {
     throw new WaymarkError('invalid_json', 'the body is not valid JSON');
   }

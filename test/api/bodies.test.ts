@@ -92,6 +92,16 @@ describe('an empty body with a JSON Content-Type', () => {
   });
 });
 
+describe('a JSON body that starts with a UTF-8 byte order mark', () => {
+  // RFC 8259 §8.1: a parser may ignore it; Windows and .NET senders write one.
+  test('is read as the JSON after it', async () => {
+    const email = `${randomUUID()}@example.com`;
+    const res = await send('POST', '/api/contacts', 'application/json', `\uFEFF{"email":"${email}"}`);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().email).toBe(email);
+  });
+});
+
 describe('a key that could reach an object’s prototype', () => {
   test('is valid JSON, refused as validation_failed naming the key', async () => {
     const res = await send(

@@ -12,6 +12,7 @@ import {
   webhookVerdict,
 } from '../../../engine/runs/webhook/webhook.js';
 import { schemaDetails } from '../../../engine/schema-details.js';
+import { parseJsonText } from '../../../engine/sdk/src/json-text.js';
 import { sendError } from '../../plugins/errors.js';
 import { unstorableTextError } from '../../plugins/storable-text.js';
 import { journeyAnswer } from './hook-answers.js';
@@ -119,7 +120,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     if (closed) return closed;
     let payload: unknown;
     try {
-      payload = JSON.parse(raw.toString('utf8'));
+      payload = parseJsonText(raw.toString('utf8'));
     } catch {
       return refuse(() => sendError(reply, 'invalid_json', 'the body is not valid JSON'));
     }

@@ -1,5 +1,6 @@
 import type { JsonValue, TriggerRequest } from '@waymark/sdk';
 import type { FastifyRequest } from 'fastify';
+import { parseJsonText } from '../../../engine/sdk/src/json-text.js';
 
 /** The error code a package trigger's `refuse(status, …)` answers with; another status is 400 `validation_failed`. */
 const REFUSAL_CODES: Readonly<Record<number, string>> = {
@@ -40,7 +41,7 @@ export function triggerRequest(request: FastifyRequest, raw: Buffer): TriggerReq
   const body = raw.toString('utf8');
   let json: JsonValue | undefined;
   try {
-    json = body ? (JSON.parse(body) as JsonValue) : undefined;
+    json = body ? (parseJsonText(body) as JsonValue) : undefined;
   } catch {
     json = undefined;
   }

@@ -258,6 +258,15 @@ describe('Postmark (basic auth of the webhook URL)', () => {
     expect(res.json().error.code).toBe('invalid_json');
   });
 
+  test('a JSON body after a byte order mark is read as the JSON', async () => {
+    const { contactId, email } = await hooks.sent('pm-bom');
+    // An ID of its own: a record's ID is its nonce, and the samples' 42 is taken.
+    const record = { ...complaint(email, 'pm-bom'), ID: 4242 };
+    const res = await hooks.post('postmark', `\uFEFF${JSON.stringify(record)}`, login);
+    expect(res.json()).toMatchObject({ recorded: 1 });
+    expect(await eventsOf(hooks.t.runtime, contactId, 'email.complained')).toHaveLength(1);
+  });
+
   test('JSON that is no Postmark record is 400', async () => {
     const res = await hooks.post('postmark', JSON.stringify({ hello: 'world' }), login);
     expect(res.statusCode).toBe(400);

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isRetryable, NodeError, RetryableError, WaymarkError } from '../errors.js';
 import type { JsonObject } from '../json.js';
+import { parseJsonText } from '../json-text.js';
 import type { HttpClient, HttpRequest, HttpResponse, PreparedMessage } from '../services.js';
 import { retryAfterMs } from './retry-after.js';
 
@@ -213,14 +214,15 @@ export async function providerRequest(provider: string, http: HttpClient, reques
 }
 
 /**
- * A provider webhook's body read as JSON; not JSON → the `invalid_json` error (HTTP 400).
+ * A provider webhook's body read as JSON (a leading byte order mark ignored); not JSON → the
+ * `invalid_json` error (HTTP 400).
  *
  * @example
  * const records = jsonBody(request) as SendGridEvent[];
  */
 export function jsonBody(request: ProviderRequest): unknown {
   try {
-    return JSON.parse(request.rawBody.toString('utf8'));
+    return parseJsonText(request.rawBody.toString('utf8'));
   } catch {
     throw new WaymarkError('invalid_json', 'the body is not valid JSON');
   }
