@@ -13,7 +13,10 @@ import {
 } from '@waymark/sdk';
 import { storableJson } from '../db/storable-text.js';
 import { tracer, withoutTraceHeaders } from '../observability/trace-context.js';
+import { parseJsonText } from '../sdk/src/json-text.js';
 import type { StepScope } from '../services/step-scope.js';
+import { type Deadline, deadlineIn, remainingMs, timedOut } from './deadline.js';
+import { type Hop, nextHop, redirectTarget } from './redirects.js';
 import { resolveTarget } from './ssrf.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -64,7 +67,8 @@ function checkHeaders(headers: Readonly<Record<string, string>> = {}): void {
 }
 
 /**
- * A body as JSON when it says so (and parses), else as text; a cut body is never parsed. It is
+ * A body as JSON when it says so (and parses, a leading byte order mark ignored), else as
+ * text; a cut body is never parsed. It is
  * stored as the step's output, so a NUL or a lone surrogate (`\u0000`, `\ud800` in JSON) is read
  * as U+FFFD and JSON nested too deep is passed on as its text: as they came, the output could
  * not be written, and the step was run again and again, calling the endpoint each time.
@@ -73,7 +77,7 @@ function decodeBody(raw: Buffer, contentType: string | undefined, truncated: boo
   const text = raw.toString('utf8').replaceAll('\0', '\uFFFD');
   if (!truncated && contentType && /[/+]json\b/i.test(contentType) && text.trim()) {
     try {
-      return storableJson(JSON.parse(text) as JsonValue) ?? text;
+      return storableJson(parseJsonText(text) as JsonValue) ?? text;
     } catch {
       return text;
     }
@@ -89,25 +93,26 @@ function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> 
   return out;
 }
 
+/** What every hop of one request shares: its one timeout and the most of a body read. */
+interface Limits {
+  deadline: Deadline;
+  maxBytes: number;
+}
+
 /**
  * One request to the address already checked: the socket connects there whatever DNS says
- * now (no rebinding), while Host and TLS SNI keep the URL's name.
+ * now (no rebinding), while Host and TLS SNI keep the URL's name. It has what is left of the
+ * deadline, not a timeout of its own.
  */
-function send(
-  url: URL,
-  address: { address: string; family: 4 | 6 },
-  request: HttpRequest,
-  headers: Record<string, string>,
-) {
-  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES;
+function send(hop: Hop, address: { address: string; family: 4 | 6 }, { deadline, maxBytes }: Limits) {
+  const { url, method, headers, body } = hop;
   const pinned: LookupFunction = (_host, options, callback) => {
     if ((options as { all?: boolean }).all) callback(null, [address]);
     else callback(null, address.address, address.family);
   };
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<HttpResponse>((resolve, reject) => {
-    const req = client.request(url, { method: request.method.toUpperCase(), headers, lookup: pinned }, (res) => {
+    const req = client.request(url, { method, headers, lookup: pinned }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;
@@ -142,9 +147,8 @@ function send(
       );
     });
     const timer = setTimeout(
-      () =>
-        req.destroy(new RetryableError(`${url.host} did not answer within ${timeoutMs} ms`, { code: 'http.timeout' })),
-      timeoutMs,
+      () => req.destroy(timedOut(`${url.host} did not answer`, deadline)),
+      remainingMs(deadline),
     );
     req.on('error', (error) => {
       clearTimeout(timer);
@@ -154,7 +158,7 @@ function send(
           : new RetryableError(`${url.host}: ${error.message}`, { cause: error, code: 'http.connection' }),
       );
     });
-    if (request.body !== undefined && !['GET', 'HEAD'].includes(request.method.toUpperCase())) req.end(request.body);
+    if (body !== undefined && !['GET', 'HEAD'].includes(method)) req.end(body);
     else req.end();
   });
 }
@@ -180,25 +184,71 @@ function routed(url: URL, standIns: Readonly<Record<string, string>>): URL {
   return standIn ? new URL(`${standIn}${url.pathname}${url.search}`) : url;
 }
 
+/** The request's first hop: its headers less framing, with Waymark's and the step's key. */
+function firstHop(request: HttpRequest, idempotencyKey: string | undefined): Hop {
+  const headers: Record<string, string> = {
+    'user-agent': 'Waymark',
+    ...withoutFraming(request.headers),
+    ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+  };
+  if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+    headers['content-type'] = 'application/json';
+  }
+  const hop = { url: parseUrl(request.url), method: request.method.toUpperCase(), headers };
+  return request.body === undefined ? hop : { ...hop, body: request.body };
+}
+
+type Runtime = StepScope['runtime'];
+
+/**
+ * One hop, checked as the first request is: its host resolved within the deadline and refused
+ * when private (a redirect's refusal names the URL that redirected there), then sent as its
+ * own CLIENT span.
+ */
+async function callHop(hop: Hop, runtime: Runtime, limits: Limits, redirectedBy: URL | null): Promise<HttpResponse> {
+  const url = routed(hop.url, runtime.httpStandIns);
+  // A stand-in is a test's own server standing for a public origin: its loopback address is
+  // the public one's, not the private-address rule's to refuse.
+  const allowPrivate = runtime.config.httpAllowPrivate || url !== hop.url;
+  const address = await resolveTarget(url, allowPrivate, limits.deadline).catch((error: unknown) => {
+    if (!redirectedBy || !(error instanceof NodeError) || error.retryable) throw error;
+    throw new NodeError(`${error.message}; ${redactUrl(redirectedBy.href)} redirected there`, {
+      cause: error,
+      code: error.stepCode,
+    });
+  });
+  return traced(url, hop.method, hop.headers, (sent) => send({ ...hop, url, headers: sent }, address, limits));
+}
+
 /**
  * `ctx.http`: outgoing HTTP that refuses private targets after DNS resolution. (Channels part.)
  * A step's requests carry its idempotency key; a webhook's checks (a signing certificate) have none.
+ * With `maxRedirects`, a redirect is followed as fetch follows it (redirects.ts), each hop
+ * checked as the first, all within the one timeout; the answer then names its `url`.
  */
 export function createHttpClient(scope: Pick<StepScope, 'runtime'> & { idempotencyKey?: string }): HttpClient {
   return {
     async request(request) {
-      const url = routed(parseUrl(request.url), scope.runtime.httpStandIns);
       checkHeaders(request.headers);
-      const address = await resolveTarget(url, scope.runtime.config.httpAllowPrivate);
-      const headers: Record<string, string> = {
-        'user-agent': 'Waymark',
-        ...withoutFraming(request.headers),
-        ...(scope.idempotencyKey ? { 'idempotency-key': scope.idempotencyKey } : {}),
+      const limits: Limits = {
+        deadline: deadlineIn(request.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        maxBytes: request.maxBytes ?? DEFAULT_MAX_BYTES,
       };
-      if (request.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
-        headers['content-type'] = 'application/json';
+      const maxRedirects = request.maxRedirects ?? 0;
+      let hop = firstHop(request, scope.idempotencyKey);
+      let redirectedBy: URL | null = null;
+      for (let followed = 0; ; followed++) {
+        const answer = await callHop(hop, scope.runtime, limits, redirectedBy);
+        const to = maxRedirects > 0 ? redirectTarget(answer, hop.url) : null;
+        if (!to) return followed > 0 ? { ...answer, url: hop.url.href } : answer;
+        if (followed === maxRedirects)
+          throw new NodeError(
+            `too many redirects (${maxRedirects}): ${redactUrl(request.url)} still redirected after ${maxRedirects}`,
+            { code: 'http.too-many-redirects' },
+          );
+        redirectedBy = hop.url;
+        hop = nextHop(hop, answer.status, to);
       }
-      return traced(url, request.method.toUpperCase(), headers, (sent) => send(url, address, request, sent));
     },
   };
 }

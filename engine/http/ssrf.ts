@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { NodeError, RetryableError } from '@waymark/sdk';
 import ipaddr from 'ipaddr.js';
+import { beforeDeadline, type Deadline } from './deadline.js';
 
 /**
  * Why an address may not be called, or null for a public unicast address. IPv4-mapped IPv6
@@ -31,16 +32,26 @@ function bareHost(url: URL): string {
 /**
  * Resolves the URL's host and returns the address to connect to. Unless `allowPrivate`,
  * throws a non-retryable NodeError when any address it resolves to is loopback, private,
- * link-local, unspecified or otherwise not public. DNS failures are retryable.
+ * link-local, unspecified or otherwise not public. DNS failures are retryable, and so is a
+ * lookup that outlasts the request's `deadline` (`http.timeout`).
  */
-export async function resolveTarget(url: URL, allowPrivate: boolean): Promise<{ address: string; family: 4 | 6 }> {
+export async function resolveTarget(
+  url: URL,
+  allowPrivate: boolean,
+  deadline: Deadline,
+): Promise<{ address: string; family: 4 | 6 }> {
   const host = bareHost(url);
   let addresses: { address: string; family: number }[];
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
     try {
-      addresses = await lookup(host, { all: true, verbatim: true });
+      addresses = await beforeDeadline(
+        lookup(host, { all: true, verbatim: true }),
+        deadline,
+        `${host} did not resolve`,
+      );
     } catch (error) {
+      if (error instanceof RetryableError) throw error;
       const code = (error as { code?: string }).code;
       if (code === 'ENOTFOUND')
         throw new NodeError(`refused: ${host} does not resolve`, { cause: error, code: 'http.address-refused' });

@@ -18,6 +18,8 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ headers: req.headers, body });
       if (req.url === '/json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (req.url === '/bom')
+        return res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('\uFEFF{"ok":true}');
       if (req.url === '/big')
         return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(2 * 1024 * 1024));
       if (req.url === '/slow') return setTimeout(() => res.end('late'), 2000);
@@ -44,6 +46,11 @@ describe('outgoing HTTP with WAYMARK_HTTP_ALLOW_PRIVATE=true', () => {
     const last = seen[seen.length - 1];
     expect(last?.headers['idempotency-key']).toBe('step-key-1');
     expect(last?.body).toBe('{"a":1}');
+  });
+
+  test('parses a JSON answer that starts with a byte order mark', async () => {
+    const res = await createHttpClient(await stepScope(allowed.runtime)).request({ method: 'GET', url: `${base}/bom` });
+    expect(res).toMatchObject({ status: 200, body: { ok: true } });
   });
 
   test('caps the body at 1 MiB and says it was cut', async () => {

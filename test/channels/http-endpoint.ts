@@ -17,6 +17,8 @@ export interface HttpEndpoint {
   runAgainst(path: string, trigger?: object): Promise<{ run: Answer; call: Answer; took: string[] }>;
   /** `runAgainst` with the whole URL template: the stand-in's address is the template's to give. */
   runUrl(url: string, trigger?: object): Promise<{ run: Answer; call: Answer; took: string[] }>;
+  /** `runUrl` with the call's params as given (`method`, `url`, `headers`, `body`, …). */
+  runParams(params: Record<string, unknown>, trigger?: object): Promise<{ run: Answer; call: Answer; took: string[] }>;
   close(): Promise<void>;
 }
 
@@ -28,11 +30,11 @@ export async function httpEndpoint(answer: RequestListener): Promise<HttpEndpoin
   const t: TestApp = await createTestApp({ WAYMARK_HTTP_ALLOW_PRIVATE: 'true' });
   t.runtime.registry.add(testPackage);
   const worker: WorkerHandle = await startWorker(t.runtime, { pollInterval: 100, retry: { retryBaseMs: 20 } });
-  const runUrl: HttpEndpoint['runUrl'] = async (url, trigger = {}) => {
+  const runParams: HttpEndpoint['runParams'] = async (params, trigger = {}) => {
     const j = await publishJourney(t, {
       nodes: [
         n('t', 'tst.trigger'),
-        withSettings(n('call', 'http.request', { method: 'GET', url }), {
+        withSettings(n('call', 'http.request', params), {
           onError: 'output',
           retry: { attempts: 3, backoff: 'PT0S', maxBackoff: 'PT1S' },
         }),
@@ -50,8 +52,9 @@ export async function httpEndpoint(answer: RequestListener): Promise<HttpEndpoin
   };
   return {
     base,
-    runUrl,
-    runAgainst: (path, trigger) => runUrl(`${base}${path}`, trigger),
+    runParams,
+    runUrl: (url, trigger) => runParams({ method: 'GET', url }, trigger),
+    runAgainst: (path, trigger) => runParams({ method: 'GET', url: `${base}${path}` }, trigger),
     async close() {
       await worker.stop();
       await t.close();

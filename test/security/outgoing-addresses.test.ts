@@ -17,7 +17,8 @@ const hits: string[] = [];
 beforeAll(async () => {
   listener = createServer((req, res) => {
     hits.push(req.url ?? '');
-    res.writeHead(302, { location: '/followed' }).end();
+    const inside = req.url === '/to-loopback' ? `http://127.0.0.1:${port}/inside` : null;
+    res.writeHead(302, { location: inside ?? '/followed' }).end();
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   port = (listener.address() as AddressInfo).port;
@@ -65,5 +66,35 @@ describe('an outgoing request to a loopback or private address, however written'
     const res = await get(`http://127.0.0.1:${port}/first`, true);
     expect(res.status).toBe(302);
     expect(hits).toEqual(['/first']);
+  });
+});
+
+describe('a redirect followed to a loopback or private address', () => {
+  // The first hop goes to a stand-in for a public origin (the test's own listener), as an
+  // API on the internet would redirect a request into the private network.
+  const PUBLIC = 'http://api.example.com';
+  const viaPublic = () =>
+    createHttpClient({
+      runtime: { config: { httpAllowPrivate: false }, httpStandIns: { [PUBLIC]: `http://127.0.0.1:${port}` } },
+    } as unknown as { runtime: Runtime });
+
+  test('is refused before connecting, with http.address-refused naming the host and who sent it there', async () => {
+    const before = hits.length;
+    const call = viaPublic().request({ method: 'GET', url: `${PUBLIC}/to-loopback`, timeoutMs: 2000, maxRedirects: 5 });
+    await expect(call).rejects.toMatchObject({
+      retryable: false,
+      stepCode: 'http.address-refused',
+      message: expect.stringMatching(
+        /^refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address .*; http:\/\/api\.example\.com\/to-loopback redirected there$/,
+      ),
+    });
+    expect(hits.slice(before)).toEqual(['/to-loopback']);
+  });
+
+  test('a redirect within the public origin is followed', async () => {
+    const before = hits.length;
+    const call = viaPublic().request({ method: 'GET', url: `${PUBLIC}/first`, timeoutMs: 2000, maxRedirects: 2 });
+    await expect(call).rejects.toMatchObject({ stepCode: 'http.too-many-redirects' });
+    expect(hits.slice(before)).toEqual(['/first', '/followed', '/followed']);
   });
 });

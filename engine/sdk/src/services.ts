@@ -153,10 +153,18 @@ export interface HttpRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Milliseconds; default 10 000. */
+  /** Milliseconds for the whole request, DNS lookups and redirects included; default 10 000. */
   timeoutMs?: number;
   /** Largest response body read, in bytes; default 1 MiB. A longer one is cut (`truncated`). */
   maxBytes?: number;
+  /**
+   * Redirects (301, 302, 303, 307, 308 with a `Location`) followed, at most; default 0: a
+   * redirect is the answer. Followed as fetch follows them: each hop held to the private-address
+   * rule, a POST turned GET by 301/302 and anything but GET/HEAD by 303, `Authorization`,
+   * `Cookie` and `Proxy-Authorization` dropped for another origin. One more throws a
+   * non-retryable `NodeError`, code `http.too-many-redirects`.
+   */
+  maxRedirects?: number;
 }
 
 export interface HttpResponse {
@@ -166,6 +174,8 @@ export interface HttpResponse {
   body: JsonValue;
   /** Set when the body was longer than `maxBytes` and was cut there, unread past it. */
   truncated?: true;
+  /** The URL that gave this answer, set when a redirect was followed to it. */
+  url?: string;
 }
 
 /**

@@ -24,6 +24,25 @@ describe('http.request', () => {
     });
   });
 
+  test('asks for up to 5 redirects to be followed, none with followRedirects false', async () => {
+    const answer = () => ({ status: 200, headers: {}, body: '' });
+    const followed = await runNode(request, { params, http: answer });
+    expect(followed.http[0]?.maxRedirects).toBe(5);
+    const kept = await runNode(request, { params: { ...params, followRedirects: false }, http: answer });
+    expect(kept.http[0]?.maxRedirects).toBe(0);
+  });
+
+  test('names the URL a redirect led to in its output', async () => {
+    const { result } = await runNode(request, {
+      params,
+      http: () => ({ status: 200, headers: {}, body: 'moved here', url: 'https://api.example.com/v2/orders/42' }),
+    });
+    expect(result).toEqual({
+      next: 'ok',
+      output: { status: 200, headers: {}, body: 'moved here', url: 'https://api.example.com/v2/orders/42' },
+    });
+  });
+
   test('fails at once on a 4xx with its code and the answer kept for the error output', async () => {
     const run = runNode(request, { params, http: () => ({ status: 404, headers: {}, body: 'no' }) });
     await expect(run).rejects.toMatchObject({

@@ -20,6 +20,9 @@ const MAX_TIMEOUT_MS = 55_000;
 /** The largest answer body passed on (NODES.md: "capped at 1 MiB"). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Redirects followed with `followRedirects` (fetch follows 20; an API that needs 5 is lost). */
+const MAX_REDIRECTS = 5;
+
 /** 408, 429 and 5xx may pass later; any other 4xx will not. */
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
@@ -30,6 +33,11 @@ function isRetryableStatus(status: number): boolean {
  * `http.status-NNN` (retried under the node's policy for 408, 429 and 5xx), and its answer
  * kept for the `error` output. A body over 1 MiB is never passed on cut: its `body` is null,
  * and a 2xx/3xx answer with one fails with `http.response-too-large`, not retried.
+ *
+ * Redirects are followed (`followRedirects`, default true), at most 5, each hop held to the
+ * private-address rule and all within the one `timeout`; the output is the last answer's, with
+ * the `url` that gave it. A sixth fails with `http.too-many-redirects`, not retried. With
+ * `followRedirects: false` a 3xx is the answer and takes `ok`.
  */
 export default defineNode({
   type: 'http.request',
@@ -68,6 +76,12 @@ export default defineNode({
         title: 'Body',
       },
       timeout: { type: 'string', format: 'duration', default: 'PT10S', title: 'Timeout' },
+      followRedirects: {
+        type: 'boolean',
+        default: true,
+        title: 'Follow redirects',
+        description: `follow up to ${MAX_REDIRECTS} redirects as a browser does; off, a 3xx answer takes ok as it is`,
+      },
     },
     required: ['method', 'url'],
     additionalProperties: false,
@@ -86,7 +100,7 @@ export default defineNode({
   readsContact: false,
   readsSteps: false,
   async run(ctx) {
-    const { method, url, headers, body, timeout } = ctx.params;
+    const { method, url, headers, body, timeout, followRedirects } = ctx.params;
     const timeoutMs = Math.min(parseDuration(timeout ?? 'PT10S') ?? 10_000, MAX_TIMEOUT_MS);
     // Connection errors, timeouts and refused addresses carry their own codes (engine/http).
     const res = await ctx.http.request({
@@ -96,16 +110,24 @@ export default defineNode({
       ...(body !== undefined ? { body } : {}),
       timeoutMs,
       maxBytes: MAX_BODY_BYTES,
+      maxRedirects: followRedirects === false ? 0 : MAX_REDIRECTS,
     });
-    const output: JsonObject = { status: res.status, headers: res.headers, body: res.truncated ? null : res.body };
+    const output: JsonObject = {
+      status: res.status,
+      headers: res.headers,
+      body: res.truncated ? null : res.body,
+      // Where the answer came from, when a redirect led there.
+      ...(res.url !== undefined ? { url: res.url } : {}),
+    };
+    const called = res.url === undefined ? redactUrl(url) : `${redactUrl(url)} (redirected to ${redactUrl(res.url)})`;
     if (res.status < 400 && res.truncated)
       // The same answer would come again: not retried.
       throw new NodeError(
-        `${method} ${redactUrl(url)} answered a body larger than 1 MiB (${MAX_BODY_BYTES} bytes), the most http.request reads`,
+        `${method} ${called} answered a body larger than 1 MiB (${MAX_BODY_BYTES} bytes), the most http.request reads`,
         { code: 'http.response-too-large', output },
       );
     if (res.status < 400) return { next: 'ok', output };
-    const message = `${method} ${redactUrl(url)} answered ${res.status}`;
+    const message = `${method} ${called} answered ${res.status}`;
     const code = `http.status-${res.status}`;
     if (!isRetryableStatus(res.status)) throw new NodeError(message, { code, output });
     const delay = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers) : undefined;
