@@ -57,6 +57,7 @@ beforeAll(async () => {
         if (path === '/to-missing') return { status: 301, location: '/missing' };
         if (path === '/missing') return { status: 404, json: '{"error":"gone"}' };
         if (path === '/no-location') return { status: 302 };
+        if (path === '/to-file') return { status: 301, location: 'file:///etc/passwd' };
         return { status: 200, json: '{"at":"final"}' };
       },
     ),
@@ -137,6 +138,16 @@ describe('http.request answered by a redirect', () => {
       code: 'http.too-many-redirects',
       message: expect.stringContaining('too many redirects (5)'),
       retryable: false,
+      attempts: 1,
+    });
+  });
+
+  test('a redirect to a URL of another scheme than http or https fails the step at once', async () => {
+    const { result } = await receivedDuring(() => endpoint.runAgainst('/to-file'));
+    expect(result.took).toEqual(['handled']);
+    expect(result.call.output.error).toMatchObject({
+      code: 'http.invalid-url',
+      message: `refused: ${endpoint.base}/to-file redirected to a file: URL`,
       attempts: 1,
     });
   });
