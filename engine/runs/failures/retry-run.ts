@@ -5,7 +5,7 @@ import type { RunFailure } from '../../db/tables/runs.js';
 import type { WithinChange } from '../../db/transaction.js';
 import { getRun } from '../view/run-view.js';
 import { retryRuns } from './retry-runs.js';
-import { retryable } from './retryable.js';
+import { failedStepKept, retryable } from './retryable.js';
 
 /**
  * Checks that runs of `journeyId` on versions up to `from` may move onto `version`: a
@@ -48,9 +48,11 @@ async function inAnotherLiveRun(trx: Kysely<Database>, runId: string): Promise<b
 }
 
 /** Why the `retryable` rule refuses a run, for its 409 (API.md: naming the run's status). */
-function whyNotRetryable(run: { status: string; failure: RunFailure | null }): string {
+function whyNotRetryable(run: { status: string; failure: RunFailure | null; step_kept: boolean }): string {
   if (run.status !== 'failed') return `the run is ${run.status}; only a failed run can be retried`;
   if (!run.failure) return 'the run failed before failures were recorded; it cannot be retried';
+  if (!run.step_kept)
+    return 'the run is failed but retention deleted its steps (GET /api/settings/retention): there is no failed step left to run again';
   return 'the run is failed but its journey is archived';
 }
 
@@ -73,12 +75,12 @@ export async function retryRun(
 ) {
   await db.transaction().execute(async (trx) => {
     const { rows } = await sql<
-      { status: string; version: number; journey_id: string } & (
+      { status: string; version: number; journey_id: string; step_kept: boolean } & (
         | { retryable: true; failure: RunFailure }
         | { retryable: false; failure: RunFailure | null }
       )
     >`
-      select r.status, r.version, r.journey_id, r.failure, ${retryable} as retryable
+      select r.status, r.version, r.journey_id, r.failure, ${failedStepKept} as step_kept, ${retryable} as retryable
       from runs r
       where r.id = ${runId}::uuid and r.workspace_id = ${workspaceId}::uuid
       for update of r
