@@ -4,12 +4,8 @@ import {
   type PreparedMessage,
   providerFailure,
   providerRequest,
-  recipientRefused,
   type SenderContext,
 } from '@waymark/sdk';
-
-/** Postmark's ErrorCode for a recipient it keeps inactive (postmarkapp.com/developer/api/overview#error-codes). */
-const INACTIVE_RECIPIENT = 406;
 
 /**
  * Sends one email with Postmark's `POST /email` (postmarkapp.com/developer/api/email-api);
@@ -52,10 +48,9 @@ export async function sendPostmark(message: PreparedMessage, ctx: SenderContext)
     MessageID?: string;
   };
   // Postmark refuses a message with an ErrorCode (406: inactive recipient, 300: invalid email),
-  // mostly under 422; one under 200 is a refusal all the same (provider.rejected), told as answered.
+  // mostly under 422; one under 200 is a refusal all the same, told as answered. Each is
+  // provider.rejected naming its code: NODES.md names 406 as its example (contracts/sending.md).
   const refusal = answer.ErrorCode ? `ErrorCode ${answer.ErrorCode}: ${answer.Message ?? ''}` : undefined;
   if (res.status === 200 && !answer.ErrorCode && answer.MessageID) return { providerId: answer.MessageID };
-  // An inactive recipient (a hard bounce, a spam complaint or a manual suppression at Postmark).
-  if (answer.ErrorCode === INACTIVE_RECIPIENT) throw recipientRefused('suppressed', 'Postmark', res, refusal);
   throw providerFailure('Postmark', res, refusal);
 }

@@ -118,7 +118,7 @@ describe('Postmark', () => {
     expect(JSON.parse(received?.body ?? '').MessageStream).toBe('outbound');
   });
 
-  // An inactive recipient (ErrorCode 406) is a suppression, not a failure: recipient-refusals.test.ts.
+  // An inactive recipient (ErrorCode 406) from a journey: postmark-inactive-recipient.test.ts.
   test('an invalid request (ErrorCode 300) fails the step provider.rejected, naming the code', async () => {
     const id = await credential('postmark.server', { serverToken: 'pm-token' });
     const answer = { status: 422, body: { ErrorCode: 300, Message: 'Invalid email request' } };

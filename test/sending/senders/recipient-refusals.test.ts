@@ -8,8 +8,9 @@ import { createTestApp, type TestApp } from '../../support/runtime.js';
 import { type StandIn, startStandIn } from '../stand-in.js';
 
 // A provider that refuses a message because of its recipient — Twilio's 21610 for a number that
-// replied STOP, Postmark's ErrorCode 406 for an inactive recipient — is a suppression, not a
-// failure of the step: the message is suppressed and the step takes `suppressed`.
+// replied STOP — is a suppression, not a failure of the step: the message is suppressed and the
+// step takes `suppressed`. (Postmark's ErrorCode 406 is provider.rejected, as NODES.md names it:
+// postmark-inactive-recipient.test.ts.)
 
 const SECRET = 'a-secret-of-16-chars';
 const accountSid = `AC${'d'.repeat(32)}`;
@@ -151,33 +152,5 @@ describe('a provider refusing the recipient', () => {
     expect(result).toMatchObject({ status: 'suppressed', reason: 'unsubscribed' });
     const contact = await api(t, { url: `/api/contacts/${contactId}` });
     expect(contact.body.consent.sms.status).toBe('unknown');
-  });
-
-  test('Postmark ErrorCode 406 (inactive recipient): the email is suppressed provider-suppressed, consent untouched', async () => {
-    const id = await credential('postmark.server', { serverToken: 'pm-token' });
-    const contactId = await insertContact(t.runtime, { email: 'inactive@example.org' });
-    server.answer(() => ({
-      status: 422,
-      body: {
-        ErrorCode: 406,
-        Message:
-          'You tried to send to a recipient that has been marked as inactive. Found inactive addresses: inactive@example.org.',
-      },
-    }));
-    const scope = await stepScope(t.runtime, { contactId });
-    const result = await createMessagesService(scope).send({
-      channel: 'email',
-      category: 'marketing',
-      from: 'News <news@example.com>',
-      subject: 'Spring sale',
-      html: '<p>Hi</p>',
-      credential: id,
-    });
-    expect(result).toMatchObject({ status: 'suppressed', reason: 'provider-suppressed' });
-    const [message] = await messagesOf(contactId);
-    expect(message).toMatchObject({ status: 'suppressed', reason: 'provider-suppressed' });
-    expect(String(message?.error)).toContain('ErrorCode 406');
-    const contact = await api(t, { url: `/api/contacts/${contactId}` });
-    expect(contact.body.consent.email.status).toBe('unknown');
   });
 });
