@@ -16,7 +16,7 @@ const RUN = ['run.id', 'run.journeyId', 'run.version', 'run.startedAt'];
 /** What the built-in nodes put in their output (NODES.md), to suggest deeper paths. */
 const OUTPUT_FIELDS: Record<string, string[]> = {
   'core.wait-for-event': ['event.name', 'event.properties'],
-  'http.request': ['status', 'body'],
+  'http.request': ['status', 'headers', 'body', 'url'],
 };
 
 /** What a run started by an event sees as its trigger: the stored event (API.md "Test runs"). */
