@@ -7,6 +7,9 @@ import { startRunsForContacts } from '../runs/entry/start.js';
 import { compare } from '../sdk/src/filter/values.js';
 import type { ValueChange } from './refresh.js';
 
+/** The trigger these runs start at: `waymark_steps_total` counts their trigger steps under it. */
+export const COMPUTED_TRIGGER = 'core.computed';
+
 interface Becomes {
   op: CompareOp;
   value?: JsonValue;
@@ -43,7 +46,7 @@ export async function fireComputedTriggers(
       and v.graph::jsonb @> '{"nodes": [{"type": "core.computed"}]}'`.execute(trx);
   let started = 0;
   for (const r of rows)
-    for (const node of (r.graph.nodes ?? []).filter((n) => n.type === 'core.computed')) {
+    for (const node of (r.graph.nodes ?? []).filter((n) => n.type === COMPUTED_TRIGGER)) {
       const params = node.params as { attribute?: string; becomes?: Becomes };
       for (const change of changes.filter((c) => c.attribute === params.attribute && enters(c, params.becomes))) {
         const trigger = { attribute: change.attribute, previous: change.previous, value: change.value } as JsonObject;

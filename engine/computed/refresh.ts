@@ -112,7 +112,8 @@ export async function definitionsOf(
 /**
  * Brings the contacts' values up to date in the caller's transaction after `change` (only the
  * definitions it can move), and starts the `core.computed` runs the new values call for.
- * Answers the changes.
+ * Answers how many runs it started, whose trigger steps the caller counts once its
+ * transaction committed (`metrics.triggered(COMPUTED_TRIGGER, n)`).
  */
 export async function refreshContacts(
   db: Kysely<Database>,
@@ -121,10 +122,10 @@ export async function refreshContacts(
   change: Change = 'any',
   /** By contact: the computed values of the contacts a merge just made it take in. */
   formerly?: ReadonlyMap<string, JsonObject>,
-): Promise<ValueChange[]> {
-  if (!contactIds.length) return [];
+): Promise<number> {
+  if (!contactIds.length) return 0;
   const defs = await definitionsOf(db, workspaceId, change);
-  if (!defs.length) return [];
+  if (!defs.length) return 0;
   // The contacts first, in id order, and in a statement of its own: each value below is then
   // read after every concurrent writer of these contacts committed (a new snapshot a statement),
   // so two events stored at once cannot each count the other out and write the smaller value.
@@ -136,8 +137,7 @@ export async function refreshContacts(
     const held = formerly?.get(c.contactId);
     if (held && c.attribute in held) c.formerly = [held[c.attribute]];
   }
-  await fireComputedTriggers(db, workspaceId, changes);
-  return changes;
+  return fireComputedTriggers(db, workspaceId, changes);
 }
 
 /** True when a filter definition of the contacts' workspaces could move with their profile. */

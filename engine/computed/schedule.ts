@@ -1,8 +1,9 @@
 import type { Task } from 'graphile-worker';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { TriggerCounter } from '../observability/metrics.js';
 import type { Runtime } from '../runtime.js';
-import { fireComputedTriggers } from './becomes.js';
+import { COMPUTED_TRIGGER, fireComputedTriggers } from './becomes.js';
 import type { Definition } from './definition.js';
 import { dependencies } from './definition.js';
 import { inDependencyOrder, refreshValues, type ValueChange } from './refresh.js';
@@ -45,11 +46,13 @@ export interface RefreshFailure {
  * due by its `refreshEvery` (what time alone changes: windows, days passing, RFM quantiles),
  * and those that read them; marks each `ready` unless its definition changed meanwhile.
  * Answers the values that changed. An attribute whose refresh fails goes to `onFailure` and
- * the others go on; without `onFailure` the failure is thrown.
+ * the others go on; without `onFailure` the failure is thrown. `metrics` counts the trigger
+ * steps of the `core.computed` runs each refresh started, once it committed.
  */
 export async function refreshDue(
   db: Kysely<Database>,
   onFailure?: (failure: RefreshFailure) => void,
+  metrics?: TriggerCounter,
 ): Promise<ValueChange[]> {
   const { rows } = await sql<Row>`
     select workspace_id, name, definition,
@@ -59,19 +62,23 @@ export async function refreshDue(
   for (const workspaceId of new Set(rows.map((r) => r.workspace_id))) {
     const mine = rows.filter((r) => r.workspace_id === workspaceId);
     for (const attr of inDependencyOrder(withDependents(mine))) {
-      const refreshed = db.transaction().execute(async (trx) => {
-        // Under the definitions' lock, shared: a PUT or DELETE of the workspace's attributes
-        // does not interleave its row writes with ours (two unordered updates of the same
-        // contacts deadlocked), and one that committed while we waited is seen below.
-        await lockComputed(trx, workspaceId, 'shared');
-        if (!(await stillDefined(trx, workspaceId, attr))) return;
-        const changed = await refreshValues(trx, attr, { workspaceId, now: new Date() });
-        await fireComputedTriggers(trx, workspaceId, changed);
-        changes.push(...changed);
-        await sql`update computed_attributes set status = 'ready', refreshed_at = now()
+      const refreshed = db
+        .transaction()
+        .execute(async (trx) => {
+          // Under the definitions' lock, shared: a PUT or DELETE of the workspace's attributes
+          // does not interleave its row writes with ours (two unordered updates of the same
+          // contacts deadlocked), and one that committed while we waited is seen below.
+          await lockComputed(trx, workspaceId, 'shared');
+          if (!(await stillDefined(trx, workspaceId, attr))) return 0;
+          const changed = await refreshValues(trx, attr, { workspaceId, now: new Date() });
+          const started = await fireComputedTriggers(trx, workspaceId, changed);
+          changes.push(...changed);
+          await sql`update computed_attributes set status = 'ready', refreshed_at = now()
           where workspace_id = ${workspaceId} and name = ${attr.name}
             and definition = ${JSON.stringify(attr.definition)}::jsonb`.execute(trx);
-      });
+          return started;
+        })
+        .then((started) => metrics?.triggered(COMPUTED_TRIGGER, started));
       if (!onFailure) await refreshed;
       else await refreshed.catch((error) => onFailure({ workspaceId, name: attr.name, error }));
     }
@@ -135,13 +142,14 @@ export function computedTask(runtime: Runtime): Task {
   return async (payload) => {
     const before = Number((payload as { failures?: unknown } | null)?.failures) || 0;
     let failed = false;
-    await refreshDue(runtime.db, ({ workspaceId, name, error }) => {
+    const onFailure = ({ workspaceId, name, error }: RefreshFailure) => {
       failed = true;
       runtime.logger.error(
         { err: error, workspaceId, attribute: name, failures: before + 1 },
         `computed attribute ${name} could not be refreshed; trying again in ${refreshBackoffMs(before + 1) / 1000} s`,
       );
-    });
+    };
+    await refreshDue(runtime.db, onFailure, runtime.metrics);
     const failures = failed ? before + 1 : 0;
     const delayMs = failed ? refreshBackoffMs(failures) : await nextDueIn(runtime.db);
     await queueComputedRefresh(runtime.db, delayMs, { keepQueued: true, failures });

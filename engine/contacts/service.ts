@@ -13,9 +13,8 @@ import {
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { recordEvent } from '../events/record.js';
+import { countTriggerSteps, recordEvent } from '../events/record.js';
 import { endedRunsAmong } from '../runs/end-runs.js';
-import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 import { mentionsClause } from '../sdk/src/filter/evaluate.js';
 import { compileFilter } from '../segments/compile.js';
 import type { StepScope } from '../services/step-scope.js';
@@ -138,10 +137,10 @@ export function createContactsService(scope: StepScope): ContactsService {
       // Keyed by the step, so a retried step stores its events once.
       events += 1;
       const idempotencyKey = `${scope.idempotencyKey}:event:${name}:${events}`;
-      const { event, runsStarted } = await recordEvent(db, { contactId: id, name, properties, idempotencyKey });
+      const recorded = await recordEvent(db, { contactId: id, name, properties, idempotencyKey });
       // Counted here, also for an inline step whose transaction commits a little later.
-      scope.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
-      return event;
+      countTriggerSteps(scope.runtime.metrics, recorded);
+      return recorded.event;
     },
     async matches(named, filter, filterScope) {
       const now = scope.now();

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { bindContact, type ContactIdentity } from '../contacts/identity/bind.js';
 import { contactErasedMeanwhile } from '../contacts/lock.js';
 import type { Database } from '../db/database.js';
-import { type EventInput, recordEvent } from './record.js';
+import { type EventInput, newTally, type RunTally, recordEvent } from './record.js';
 
 /** Stores tried when each finds the contact it bound erased meanwhile: the next binding sees the erase. */
 const BIND_ATTEMPTS = 3;
@@ -19,7 +19,7 @@ export async function recordIdentifiedEvent(
   workspaceId: string,
   identity: Omit<ContactIdentity, 'timezone'>,
   input: Omit<EventInput, 'contactId'>,
-): Promise<{ id: string; runsStarted: number }> {
+): Promise<{ id: string } & RunTally> {
   const store = async (trx: Kysely<Database>) => {
     const key = input.idempotencyKey;
     if (key) {
@@ -30,13 +30,13 @@ export async function recordIdentifiedEvent(
         .where('workspace_id', '=', workspaceId)
         .where('idempotency_key', '=', key)
         .executeTakeFirst();
-      if (first) return { id: first.id, runsStarted: 0 };
+      if (first) return { id: first.id, ...newTally() };
     }
     const contactId = await bindContact(trx, workspaceId, identity);
     if (!contactId)
       throw new ValidationError('the event names no contact', [{ path: '/email', message: 'identity missing' }]);
-    const { event, runsStarted } = await recordEvent(trx, { ...input, contactId });
-    return { id: event.id, runsStarted };
+    const { event, runsStarted, computedRunsStarted } = await recordEvent(trx, { ...input, contactId });
+    return { id: event.id, runsStarted, computedRunsStarted };
   };
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,9 +1,11 @@
 import { ConflictError, type ContactEvent, type JsonObject } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
+import { COMPUTED_TRIGGER } from '../computed/becomes.js';
 import { refreshContacts } from '../computed/refresh.js';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { EVENT_CANDIDATES, type EventCandidates } from '../runs/event-candidates.js';
+import type { TriggerCounter } from '../observability/metrics.js';
+import { EVENT_CANDIDATES, EVENT_TRIGGER, type EventCandidates } from '../runs/event-candidates.js';
 import { applyEventEffects } from '../runs/event-effects.js';
 
 export interface EventInput {
@@ -36,29 +38,45 @@ export function toContactEvent(r: EventRow): ContactEvent {
 
 /**
  * The runs events of one transaction started, summed for the caller to count their trigger
- * steps (`metrics.triggered(EVENT_TRIGGER, tally.runsStarted)`) once it committed.
+ * steps (`countTriggerSteps(metrics, tally)`) once it committed: `runsStarted` at `core.event`
+ * triggers, `computedRunsStarted` at `core.computed` ones (the computed values the events moved).
  */
 export interface RunTally {
   runsStarted: number;
+  computedRunsStarted: number;
 }
 
 /** A fresh tally. */
-export const newTally = (): RunTally => ({ runsStarted: 0 });
+export const newTally = (): RunTally => ({ runsStarted: 0, computedRunsStarted: 0 });
+
+/**
+ * Counts the trigger steps of the runs a committed transaction's events started, each once as
+ * completed under its trigger's node type (API.md "Metrics").
+ *
+ * @example
+ * const tally = newTally();
+ * await db.transaction().execute((trx) => recordEvent(trx, input, tally));
+ * countTriggerSteps(runtime.metrics, tally);
+ */
+export function countTriggerSteps(metrics: TriggerCounter, started: RunTally): void {
+  metrics.triggered(EVENT_TRIGGER, started.runsStarted);
+  metrics.triggered(COMPUTED_TRIGGER, started.computedRunsStarted);
+}
 
 /**
  * Stores an event and, in the same transaction, everything it sets off: matching
  * `core.wait-for-event` waits resume, `exitOn` ends runs, `core.event` journeys start
- * (`applyEventEffects`). A repeated idempotency key returns the first event and does nothing.
- * `runsStarted`: the `core.event` runs it started (also added to `tally`), whose trigger
- * steps the caller counts (`metrics.triggered(EVENT_TRIGGER, runsStarted)`) once the
- * transaction committed.
+ * (`applyEventEffects`), and `core.computed` journeys whose attribute it moved. A repeated
+ * idempotency key returns the first event and does nothing. `runsStarted` and
+ * `computedRunsStarted`: the runs it started (also added to `tally`), whose trigger steps the
+ * caller counts (`countTriggerSteps(metrics, recorded)`) once the transaction committed.
  * (Contact store part; the effects are the engine's.)
  */
 export async function recordEvent(
   db: Kysely<Database>,
   input: EventInput,
   tally?: RunTally,
-): Promise<{ event: ContactEvent; duplicate: boolean; runsStarted: number }> {
+): Promise<{ event: ContactEvent; duplicate: boolean } & RunTally> {
   const run = async (trx: Kysely<Database>) => {
     // ON CONFLICT waits for a concurrent insert of the same key to commit, then yields nothing.
     // Stored, with what it may act on read in the same statement (EVENT_CANDIDATES).
@@ -83,16 +101,21 @@ export async function recordEvent(
           and workspace_id = (select workspace_id from contacts where id = ${input.contactId})`.execute(trx);
       const first = found.rows[0];
       if (!first) throw new ConflictError('an event with this idempotency key is still being stored; retry');
-      return { event: toContactEvent(first), duplicate: true, runsStarted: 0 };
+      return { event: toContactEvent(first), duplicate: true, ...newTally() };
     }
     const event = toContactEvent(stored);
     const found: EventCandidates = stored;
     const runsStarted = await applyEventEffects(trx, event, found);
-    if (tally) tally.runsStarted += runsStarted;
     // Computed attributes the event changes are current when the call answers.
-    if (stored.workspace_id && found.computed)
-      await refreshContacts(trx, stored.workspace_id, [event.contactId], { event: event.name });
-    return { event, duplicate: false, runsStarted };
+    const computedRunsStarted =
+      stored.workspace_id && found.computed
+        ? await refreshContacts(trx, stored.workspace_id, [event.contactId], { event: event.name })
+        : 0;
+    if (tally) {
+      tally.runsStarted += runsStarted;
+      tally.computedRunsStarted += computedRunsStarted;
+    }
+    return { event, duplicate: false, runsStarted, computedRunsStarted };
   };
   return inTransaction(db, run);
 }

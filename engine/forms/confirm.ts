@@ -1,6 +1,5 @@
 import type { JsonObject } from '@waymark/sdk';
-import { newTally, recordEvent } from '../events/record.js';
-import { EVENT_TRIGGER } from '../runs/event-candidates.js';
+import { countTriggerSteps, newTally, recordEvent } from '../events/record.js';
 import type { Runtime } from '../runtime.js';
 import { applySubmission, type Submission } from './apply.js';
 import type { Visitor } from './submit.js';
@@ -68,6 +67,6 @@ export async function confirmSubscription(runtime: Runtime, token: string, visit
       return true;
     }),
   );
-  runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+  countTriggerSteps(runtime.metrics, tally);
   return confirmed;
 }

@@ -2,8 +2,7 @@ import { type JsonObject, ValidationError } from '@waymark/sdk';
 import { sql } from 'kysely';
 import { loadContact } from '../contacts/load.js';
 import { setConsent } from '../contacts/privacy/consent.js';
-import { newTally } from '../events/record.js';
-import { EVENT_TRIGGER } from '../runs/event-candidates.js';
+import { countTriggerSteps, newTally } from '../events/record.js';
 import type { Runtime } from '../runtime.js';
 import { applySubmission, type Submission, upsertSubmitter } from './apply.js';
 import { sendConfirmationMail } from './confirmation-mail.js';
@@ -69,7 +68,7 @@ export async function submitForm(
             .execute();
       }),
     );
-    runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+    countTriggerSteps(runtime.metrics, tally);
     return;
   }
   const emailField = form.fields.find((f) => f.mapTo === 'email');
@@ -113,7 +112,7 @@ export async function submitForm(
       return { id: row.id, contactId };
     }),
   );
-  runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+  countTriggerSteps(runtime.metrics, tally);
   if (!pending) return;
   const contact = await loadContact(db, workspaceId, pending.contactId);
   if (!contact) return;

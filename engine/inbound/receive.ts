@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type JsonObject, ValidationError } from '@waymark/sdk';
-import { newTally, recordEvent } from '../events/record.js';
-import { EVENT_TRIGGER } from '../runs/event-candidates.js';
+import { countTriggerSteps, newTally, recordEvent } from '../events/record.js';
 import type { Runtime } from '../runtime.js';
 import { type InboundAddress, inboundAddress } from './addresses.js';
 import { classify } from './classify.js';
@@ -104,6 +103,6 @@ async function take(runtime: Runtime, mail: InboundMail, raw: Buffer, source: In
     const eventId = await record(EVENT_NAMES[kind.kind], properties);
     return { outcome: kind.kind === 'reply' ? 'replied' : 'auto-replied', messageId: message.id, eventId };
   });
-  runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+  countTriggerSteps(runtime.metrics, tally);
   return result;
 }

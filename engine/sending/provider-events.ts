@@ -3,11 +3,10 @@ import { type Kysely, sql } from 'kysely';
 import { setConsent } from '../contacts/privacy/consent.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../db/ids.js';
-import { newTally, type RunTally, recordEvent } from '../events/record.js';
+import { countTriggerSteps, newTally, type RunTally, recordEvent } from '../events/record.js';
 import { applyBounce } from '../inbound/suppression.js';
 import { OUTBOX } from '../messages/outbox/transport.js';
 import type { TriggerCounter } from '../observability/metrics.js';
-import { EVENT_TRIGGER } from '../runs/event-candidates.js';
 
 /** The counts a provider webhook answers with. */
 export interface ProviderTally {
@@ -237,7 +236,7 @@ export async function recordProviderEvents(
   for (const event of events) {
     const started = newTally();
     const outcome = await applyOne(db, workspaceIds, provider, event, started);
-    metrics.triggered(EVENT_TRIGGER, started.runsStarted);
+    countTriggerSteps(metrics, started);
     if (outcome === 'duplicate') tally.duplicates++;
     else if (outcome === 'unmatched') tally.unmatched++;
     else tally.recorded++;

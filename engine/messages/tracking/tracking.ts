@@ -6,9 +6,8 @@ import { setSubscription } from '../../contacts/privacy/subscriptions.js';
 import { addTag, addToList } from '../../contacts/tags.js';
 import type { Database } from '../../db/database.js';
 import type { StoredLink } from '../../db/tables/messages.js';
-import { newTally, recordEvent } from '../../events/record.js';
+import { countTriggerSteps, newTally, recordEvent } from '../../events/record.js';
 import type { TriggerCounter } from '../../observability/metrics.js';
-import { EVENT_TRIGGER } from '../../runs/event-candidates.js';
 import { verifyToken } from './tokens.js';
 
 interface TrackedMessage {
@@ -92,18 +91,18 @@ export async function recordClick(
   try {
     const started = await db.transaction().execute(async (trx) => {
       await sql`update messages set clicks = clicks + 1 where id = ${message.id}`.execute(trx);
-      if (!message.contact_id) return 0;
+      if (!message.contact_id) return newTally();
       const properties = { key: link.key, url: link.url, messageId: message.id, nodeId: message.node_id };
-      const { runsStarted } = await recordEvent(trx, {
+      const recorded = await recordEvent(trx, {
         contactId: message.contact_id,
         name: 'email.clicked',
         properties,
       });
       for (const tag of link.addTags ?? []) await addTag(trx, message.contact_id, tag);
       for (const list of link.addLists ?? []) await addToList(trx, message.contact_id, list);
-      return runsStarted;
+      return recorded;
     });
-    metrics.triggered(EVENT_TRIGGER, started);
+    countTriggerSteps(metrics, started);
   } catch (error) {
     // The reader still gets where they were going; the miss is in the log.
     log.error({ err: error, messageId: message.id }, 'recording a click failed');
@@ -125,11 +124,11 @@ export async function recordOpen(
   try {
     const started = await db.transaction().execute(async (trx) => {
       await sql`update messages set opens = opens + 1 where id = ${message.id}`.execute(trx);
-      if (!message.contact_id) return 0;
+      if (!message.contact_id) return newTally();
       const properties = { messageId: message.id, nodeId: message.node_id };
-      return (await recordEvent(trx, { contactId: message.contact_id, name: 'email.opened', properties })).runsStarted;
+      return recordEvent(trx, { contactId: message.contact_id, name: 'email.opened', properties });
     });
-    metrics.triggered(EVENT_TRIGGER, started);
+    countTriggerSteps(metrics, started);
   } catch (error) {
     log.error({ err: error, messageId: message.id }, 'recording an open failed');
   }
@@ -170,6 +169,6 @@ export async function unsubscribe(
     const idempotencyKey = `waymark:unsubscribed:${message.id}:${category ?? ''}`;
     await recordEvent(trx, { contactId, name: 'email.unsubscribed', properties, idempotencyKey }, tally);
   });
-  metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+  countTriggerSteps(metrics, tally);
   return { category };
 }

@@ -5,8 +5,7 @@ import { withSurvivorContact } from '../../../engine/contacts/merge/survivor.js'
 import { microseconds, pagesOn, timePage } from '../../../engine/db/cursor.js';
 import { INDEX_KEY_MAX_LENGTH } from '../../../engine/db/index-keys.js';
 import { recordIdentifiedEvent } from '../../../engine/events/identified.js';
-import { toContactEvent } from '../../../engine/events/record.js';
-import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
+import { countTriggerSteps, toContactEvent } from '../../../engine/events/record.js';
 import { routeSpans } from '../../plugins/request-span.js';
 import { uuid } from '../../schemas/ids.js';
 import { pageCursor, pageLimit } from '../../schemas/paging.js';
@@ -78,7 +77,7 @@ export async function eventsRoutes(app: FastifyInstance) {
           const body = request.body;
           // The identity alone: an event stores no time zone (API.md "Events"), a webhook payload does.
           const { email, phone, externalId } = body;
-          const { id, runsStarted } = await recordIdentifiedEvent(
+          const { id, ...started } = await recordIdentifiedEvent(
             db,
             workspaceOf(request),
             { contactId: body.contactId, email, phone, externalId },
@@ -89,7 +88,7 @@ export async function eventsRoutes(app: FastifyInstance) {
               idempotencyKey: body.idempotencyKey,
             },
           );
-          app.runtime.metrics.triggered(EVENT_TRIGGER, runsStarted);
+          countTriggerSteps(app.runtime.metrics, started);
           return reply.code(202).send({ id });
         }),
       ),

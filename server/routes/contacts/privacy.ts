@@ -4,8 +4,7 @@ import { contactIdFor, survivorOf } from '../../../engine/contacts/merge/survivo
 import { setConsent } from '../../../engine/contacts/privacy/consent.js';
 import { eraseContact } from '../../../engine/contacts/privacy/erase.js';
 import { streamContactExport } from '../../../engine/contacts/privacy/export-stream.js';
-import { newTally } from '../../../engine/events/record.js';
-import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
+import { countTriggerSteps, newTally } from '../../../engine/events/record.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { auditWithin } from '../../teams/audit/audit.js';
@@ -157,7 +156,7 @@ export async function contactPrivacyRoutes(app: FastifyInstance) {
       const id = await contactIdFor(db, workspaceOf(request), request.params.id);
       const tally = newTally();
       const consent = await setConsent(db, id, request.body, tally, (trx) => auditWithin(request, trx));
-      app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+      countTriggerSteps(app.runtime.metrics, tally);
       return consent;
     },
   );

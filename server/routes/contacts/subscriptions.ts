@@ -2,8 +2,7 @@ import { type SubscriptionStatus, subscriptionCategorySchema } from '@waymark/sd
 import type { FastifyInstance } from 'fastify';
 import { contactIdFor } from '../../../engine/contacts/merge/survivor.js';
 import { setSubscription } from '../../../engine/contacts/privacy/subscriptions.js';
-import { newTally } from '../../../engine/events/record.js';
-import { EVENT_TRIGGER } from '../../../engine/runs/event-candidates.js';
+import { countTriggerSteps, newTally } from '../../../engine/events/record.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { auditWithin } from '../../teams/audit/audit.js';
 import { errorResponses, subscriptionSchema } from './schemas.js';
@@ -50,7 +49,7 @@ export async function contactSubscriptionsRoutes(app: FastifyInstance) {
       const subscription = await setSubscription(db, id, request.params.category, request.body, tally, (trx) =>
         auditWithin(request, trx),
       );
-      app.runtime.metrics.triggered(EVENT_TRIGGER, tally.runsStarted);
+      countTriggerSteps(app.runtime.metrics, tally);
       return subscription;
     },
   );
