@@ -155,7 +155,7 @@ export function providerFailure(provider: string, response: HttpResponse, detail
  * Why a provider refused a message for its recipient rather than for the message: `unsubscribed`
  * the recipient opted out of the sender at the provider (Twilio 21610, a number that replied
  * STOP), `suppressed` the provider keeps the address inactive for reasons it does not tell
- * (Postmark ErrorCode 406: a hard bounce, a spam complaint or a manual suppression). The engine
+ * (Postmark's ErrorCode 406 is not one: NODES.md names it `provider.rejected`). The engine
  * records such a message `suppressed` and the step goes on as for any suppressed send; an
  * `unsubscribed` one also unsubscribes the contact's consent for the channel (source `provider`).
  */
