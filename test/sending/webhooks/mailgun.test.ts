@@ -81,6 +81,38 @@ describe('Mailgun (HMAC-SHA256 of timestamp and token)', () => {
     expect((await hooks.contact(contactId)).emailUndeliverable).toMatchObject({ reason: 'bounced' });
   });
 
+  test('a temporary failure is a soft bounce, its status the delivery-status code', async () => {
+    const { contactId, email } = await hooks.sent('mg-temporary@mg.example.com');
+    const body = failed(email, 'mg-temporary@mg.example.com', 'temporary-1', 'tok8-'.repeat(10));
+    const event = body['event-data'];
+    const temporary = {
+      ...body,
+      'event-data': { ...event, severity: 'temporary', 'delivery-status': { ...event['delivery-status'], code: 452 } },
+    };
+    expect((await hooks.post('mailgun', JSON.stringify(temporary))).json()).toMatchObject({ recorded: 1 });
+    const [bounced] = await eventsOf(hooks.t.runtime, contactId, 'email.bounced');
+    expect(bounced?.properties).toMatchObject({ kind: 'soft', status: '452', provider: 'mailgun' });
+    expect((await hooks.contact(contactId)).emailUndeliverable).toBeNull();
+  });
+
+  test('a delivery is recorded, matched by the waymark_message user variable', async () => {
+    const { contactId, email, messageId } = await hooks.sent('mg-provider-id@mg.example.com');
+    const body = failed(email, 'another-message-id@mg.example.com', 'delivered-1', 'tok9-'.repeat(10));
+    const event = body['event-data'];
+    const delivered = {
+      ...body,
+      'event-data': {
+        ...event,
+        event: 'delivered',
+        severity: undefined,
+        'user-variables': { waymark_message: messageId },
+      },
+    };
+    expect((await hooks.post('mailgun', JSON.stringify(delivered))).json()).toMatchObject({ recorded: 1 });
+    const [delivery] = await eventsOf(hooks.t.runtime, contactId, 'email.delivered');
+    expect(delivery?.properties).toEqual({ messageId, nodeId: 'mail', provider: 'mailgun' });
+  });
+
   test('a complaint unsubscribes the contact', async () => {
     const { contactId, email } = await hooks.sent('mg-complaint@mg.example.com');
     const body = failed(email, 'mg-complaint@mg.example.com', 'complaint-1', 'tok2-'.repeat(10));
