@@ -134,7 +134,9 @@ function failureOf(request: SendRequest, error: unknown, text: string): Error {
 export function markColumns(mark: DeliveryMark, now: Date) {
   switch (mark.kind) {
     case 'sent':
-      return { status: 'sent' as const, reason: null, sent_at: now, provider_id: mark.providerId };
+      // A message sent at last (a failed run's step retried, POST /api/runs/:id/retry) drops the
+      // refusal its failed attempts left: a sent message has no error.
+      return { status: 'sent' as const, reason: null, error: null, sent_at: now, provider_id: mark.providerId };
     case 'failed':
       return { status: 'failed' as const, reason: null, error: mark.error };
     case 'suppressed':
