@@ -69,3 +69,59 @@ describe('unmerging a contact takes what it filled in out of the copies the surv
     expect(restored).toMatchObject({ email: 'carol3@example.com' });
   });
 });
+
+/** Bob's list and his consent and subscription choices in the `n`th test, by names no one else uses. */
+const bobChoices = (n: number) => ({
+  list: `bob-${n}-list`,
+  consentSource: `bob-${n}-link`,
+  subscriptionSource: `bob-${n}-form`,
+});
+
+/** As `aliceBobCarol`, with Bob on a list and having chosen email consent and a subscription. */
+async function aliceBobCarolWithChoices(n: number) {
+  const alice = await contact({ email: `alice${n}@example.com` });
+  const bobId = await contact({ email: `bob${n}@example.com` });
+  const carol = await contact({ email: `carol${n}@example.com` });
+  const { list, consentSource, subscriptionSource } = bobChoices(n);
+  await json('POST', `/api/contacts/${alice}/lists`, { list: 'alice-list' });
+  await json('POST', `/api/contacts/${bobId}/lists`, { list });
+  await json('PUT', `/api/contacts/${bobId}/consent`, {
+    channel: 'email',
+    status: 'unsubscribed',
+    source: consentSource,
+  });
+  await json('PUT', `/api/contacts/${bobId}/subscriptions/offers`, {
+    status: 'subscribed',
+    source: subscriptionSource,
+  });
+  await json('POST', `/api/contacts/${alice}/merge`, { from: bobId });
+  await json('POST', `/api/contacts/${alice}/merge`, { from: carol });
+  await json('POST', `/api/contacts/${alice}/unmerge`, { from: bobId });
+  return { alice, bobId, carol };
+}
+
+describe('unmerging a contact takes its lists and consent out of the copies the survivor’s other merges keep', () => {
+  test('the survivor’s export no longer shows its lists or consent choices as the survivor’s', async () => {
+    const { alice } = await aliceBobCarolWithChoices(4);
+    const export_ = await json('GET', `/api/contacts/${alice}/export`);
+    const bobs = Object.values(bobChoices(4));
+    expect(bobs.filter((v) => JSON.stringify(export_).includes(v))).toEqual([]);
+    expect(export_.merges.at(-1).survivorBefore.lists).toEqual([expect.objectContaining({ list: 'alice-list' })]);
+  });
+
+  test('erasing it leaves none of its lists or choices in the survivor’s export', async () => {
+    const { alice, bobId } = await aliceBobCarolWithChoices(5);
+    expect((await call('DELETE', `/api/contacts/${bobId}`)).statusCode).toBe(204);
+    const export_ = JSON.stringify(await json('GET', `/api/contacts/${alice}/export`));
+    expect(Object.values(bobChoices(5)).filter((v) => export_.includes(v))).toEqual([]);
+  });
+
+  test('the survivor’s later unmerge gives back its own lists and consent, none of the unmerged contact’s', async () => {
+    const { alice, carol } = await aliceBobCarolWithChoices(6);
+    const { survivor, restored } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: carol });
+    expect(survivor.lists).toEqual([expect.objectContaining({ list: 'alice-list' })]);
+    expect(survivor.consent.email.status).toBe('unknown');
+    expect(survivor.subscriptions?.offers).toBeUndefined();
+    expect(restored.lists).toEqual([]);
+  });
+});
