@@ -31,6 +31,17 @@ export function sesSigner(data: JsonObject): SignatureV4 {
   });
 }
 
+/**
+ * A header of the composed message, unfolded, as nodemailer wrote it: a name beyond ASCII in
+ * MIME encoded words, a domain beyond ASCII in Punycode. SES takes an address only so (SES v2
+ * `Destination`: "the email address string must be 7-bit ASCII") and answers anything else 400.
+ */
+function headerOf(raw: Buffer, name: string): string {
+  const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
+  const match = new RegExp(`^${name}: (.*(?:\r\n[ \t].*)*)`, 'im').exec(head);
+  return (match?.[1] ?? '').replace(/\r\n(?=[ \t])/g, '');
+}
+
 // SES v2 names its error in x-amzn-ErrorType (and the body's __type); throttling is not always a 429.
 const THROTTLED = /^(TooManyRequestsException|ThrottlingException|Throttling)\b/;
 
@@ -44,10 +55,11 @@ export async function sendSes(message: PreparedMessage, ctx: SenderContext): Pro
   const url = new URL(
     `${endpointOf(data, `https://email.${String(data.region)}.amazonaws.com`)}/v2/email/outbound-emails`,
   );
+  const raw = await rawMime(message);
   const body = JSON.stringify({
-    FromEmailAddress: message.from,
-    Destination: { ToAddresses: [message.to] },
-    Content: { Raw: { Data: (await rawMime(message)).toString('base64') } },
+    FromEmailAddress: headerOf(raw, 'From'),
+    Destination: { ToAddresses: [headerOf(raw, 'To')] },
+    Content: { Raw: { Data: raw.toString('base64') } },
     EmailTags: [{ Name: 'waymark_message', Value: message.messageId }],
     ...(typeof data.configurationSet === 'string' ? { ConfigurationSetName: data.configurationSet } : {}),
   });

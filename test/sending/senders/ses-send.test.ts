@@ -59,16 +59,24 @@ async function sesCredential(data: Record<string, unknown> = {}): Promise<string
   return (res.json() as { id: string }).id;
 }
 
-async function send(credential: string, answer?: StandInAnswer) {
+/** SES's answer to an address that is not 7-bit ASCII (API v2 `Destination`, `FromEmailAddress`). */
+function asciiAddressesOnly(request: ReceivedRequest): StandInAnswer {
+  const body = JSON.parse(request.body);
+  const addresses: string[] = [body.FromEmailAddress, ...body.Destination.ToAddresses];
+  if (addresses.every((a) => /^[\x20-\x7e]+$/.test(a))) return { status: 200, body: { MessageId: 'ses-ascii' } };
+  return { status: 400, headers: { 'x-amzn-errortype': 'BadRequestException' }, body: { message: `Missing '"'` } };
+}
+
+async function send(credential: string, answer?: StandInAnswer, mail: { from?: string; to?: string } = {}) {
   if (answer) next = () => answer;
   const before = ses.requests.length;
   contacts++;
-  const contactId = await insertContact(t.runtime, { email: `s${contacts}@example.org` });
+  const contactId = await insertContact(t.runtime, { email: mail.to ?? `s${contacts}@example.org` });
   const result = await createMessagesService(await stepScope(t.runtime, { contactId }))
     .send({
       channel: 'email',
       category: 'marketing',
-      from: 'News <news@example.com>',
+      from: mail.from ?? 'News <news@example.com>',
       replyTo: 'help@example.com',
       subject: 'Spring sale',
       html: '<p>Hi</p>',
@@ -112,6 +120,24 @@ describe('SES v2 SendEmail', () => {
     expect(mime.html).toContain('<p>Hi</p>');
     expect(raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
     expect(listed).toMatchObject({ status: 'sent', credentialId: id, providerId: '0102018a-ses-message-id' });
+  });
+
+  test('a sender name beyond ASCII reaches SES in MIME encoded words, and SES takes it', async () => {
+    const id = await sesCredential();
+    next = asciiAddressesOnly;
+    const { result, received } = await send(id, undefined, { from: 'Müller & Söhne <news@example.com>' });
+    expect(result).toMatchObject({ status: 'sent' });
+    const { FromEmailAddress } = JSON.parse(received?.body ?? '');
+    const header = await simpleParser(`From: ${FromEmailAddress}\r\n\r\n`);
+    expect(header.from?.value).toEqual([{ name: 'Müller & Söhne', address: 'news@example.com' }]);
+  });
+
+  test('a recipient domain beyond ASCII reaches SES in Punycode, and SES takes it', async () => {
+    const id = await sesCredential();
+    next = asciiAddressesOnly;
+    const { result, received } = await send(id, undefined, { to: 'anna@bücher.example' });
+    expect(result).toMatchObject({ status: 'sent' });
+    expect(JSON.parse(received?.body ?? '').Destination.ToAddresses).toEqual(['anna@xn--bcher-kva.example']);
   });
 
   test('without an endpoint it calls email.<region>.amazonaws.com, signed for that host', async () => {
