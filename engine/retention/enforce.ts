@@ -118,14 +118,21 @@ async function deleteMessages(
   marketing: Date,
 ): Promise<number> {
   return inBatches(async () => {
-    const result = await sql`
-      delete from messages where id in (
-        select id from messages
-        where workspace_id = ${workspaceId} and created_at < ${cutoff} and ${FINAL_MESSAGE}
-          and (category <> 'marketing' or created_at < ${marketing})
-        limit ${RETENTION_BATCH})
+    // Each message goes with its first opens, clicks and replies (message_firsts), in one statement.
+    const { rows } = await sql<{ n: number }>`
+      with gone as (
+        delete from messages where id in (
+          select id from messages
+          where workspace_id = ${workspaceId} and created_at < ${cutoff} and ${FINAL_MESSAGE}
+            and (category <> 'marketing' or created_at < ${marketing})
+          limit ${RETENTION_BATCH})
+        returning id
+      ), firsts as (
+        delete from message_firsts f using gone where f.message_id = gone.id
+      )
+      select count(*)::int as n from gone
     `.execute(db);
-    return Number(result.numAffectedRows ?? 0);
+    return rows[0]?.n ?? 0;
   });
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MessagesTable } from '../../../engine/db/tables/messages.js';
 import { dropPartitionsBefore } from '../../../engine/retention/partitions.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
+import { enforceRetentionNow } from '../support/enforce-retention.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -51,15 +52,7 @@ describe('message retention', () => {
       ])
       .execute();
 
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: '/api/settings/retention',
-      headers: t.auth,
-      payload: { messages: 'P1D' },
-    });
-    expect(put.statusCode).toBe(200);
-    const enforced = await t.app.inject({ method: 'POST', url: '/api/settings/retention/enforce', headers: t.auth });
-    expect(enforced.statusCode).toBe(200);
+    await enforceRetentionNow(t, { messages: 'P1D' });
 
     const listed = await t.app.inject({
       method: 'GET',
