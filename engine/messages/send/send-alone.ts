@@ -98,7 +98,9 @@ export async function sendAlone(
             // from then. The frequency cap counts a sent message from when it was sent.
           })
           // One another attempt of the step handed over meanwhile stays as it is (deliverLocked).
-          .where('messages.status', 'in', ['queued', 'delayed']),
+          // A failed one is decided again: a failed run's step retried (POST /api/runs/:id/retry)
+          // sends it, or the message log says why not (its contact unsubscribed meanwhile).
+          .where('messages.status', 'in', ['queued', 'delayed', 'failed']),
       )
       .execute();
     if (!atOnce || decided.status !== 'queued') return { decision: decided, delivery: null };
