@@ -28,6 +28,28 @@ describe('automatic merges', () => {
     expect(events.map((e: { contactId: string }) => e.contactId)).toEqual([byEmail]);
   });
 
+  // A contactId is no identity value an automatic merge chooses a survivor by (externalId, email, phone).
+  test('an event naming one contact’s id and another’s email merges nothing: 400 naming /email, nothing stored', async () => {
+    const byId = await contact({ externalId: 'auto-id-1' });
+    const byEmail = await contact({ email: 'auto-id-1@example.com' });
+    const res = await call('POST', '/api/events', { contactId: byId, email: 'auto-id-1@example.com', name: 'mixed' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_failed', details: [{ path: '/email' }] });
+    for (const id of [byId, byEmail]) {
+      expect((await call('GET', `/api/contacts/${id}`)).statusCode).toBe(200);
+      expect((await json('GET', `/api/events?contactId=${id}&name=mixed`)).events).toEqual([]);
+    }
+  });
+
+  test('an event naming a merged-away contact’s id and its survivor’s email binds to the survivor', async () => {
+    const keep = await contact({ email: 'auto-id-2@example.com' });
+    const gone = await contact({ email: 'auto-id-2-gone@example.com' });
+    await json('POST', `/api/contacts/${keep}/merge`, { from: gone });
+    await json('POST', '/api/events', { contactId: gone, email: 'auto-id-2@example.com', name: 'mixed' });
+    const { events } = await json('GET', `/api/events?contactId=${keep}&name=mixed`);
+    expect(events.map((e: { contactId: string }) => e.contactId)).toEqual([keep]);
+  });
+
   test('an import row naming two contacts counts as updated and one merge', async () => {
     await contact({ externalId: 'auto-3' });
     await contact({ email: 'auto-3@example.com' });
