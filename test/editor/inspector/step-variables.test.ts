@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { variablesAt } from '../../../editor/src/components/Inspector/variables.js';
+import type { JsonObject } from '../../../editor/src/lib/api/types/json.js';
 import { toFlowNode } from '../../../editor/src/lib/graph/convert.js';
 
-const node = (id: string, type: string, params: object = {}) =>
+const node = (id: string, type: string, params: JsonObject = {}) =>
   toFlowNode({ id, type, version: 1, params, position: { x: 0, y: 0 } });
 
 // What a template field suggests after an http.request: every part of its output (NODES.md), so a
