@@ -59,3 +59,15 @@ export async function scrapeMetrics(app: FastifyInstance, token: string) {
   expect(res.statusCode).toBe(200);
   return { res, families: parsePrometheus(res.body) };
 }
+
+/**
+ * The trigger steps of `nodeType` the app's process counted as completed (`waymark_steps_total`),
+ * as a scrape with `token` shows them.
+ *
+ * @example
+ * const before = await completedSteps(t.app, METRICS_TOKEN, 'core.event');
+ */
+export async function completedSteps(app: FastifyInstance, token: string, nodeType: string): Promise<number> {
+  const { families } = await scrapeMetrics(app, token);
+  return sampleValue(families, 'waymark_steps_total', { node_type: nodeType, status: 'completed' });
+}

@@ -4,7 +4,7 @@ import { refreshContacts } from '../../computed/refresh.js';
 import type { Database } from '../../db/database.js';
 import { isUuid } from '../../db/ids.js';
 import type { WithinChange } from '../../db/transaction.js';
-import { recordEvent } from '../../events/record.js';
+import { newTally, type RunTally, recordEvent } from '../../events/record.js';
 import { lockContact } from '../lock.js';
 import { loadPrecedence, rank } from '../sources.js';
 import { moveRows, uniteMemberships } from './rows.js';
@@ -57,9 +57,11 @@ export async function lockPair(
  * memberships unite; consent, subscriptions and attributes unite; identity gaps fill from it;
  * it then points at the survivor, as do the contacts merged into it before. Records
  * `contact.merged` on the survivor. 404 for an unknown contact, 409 for a merge that cannot be.
+ * Answers the runs it started, whose trigger steps the caller counts once it committed.
  *
  * @example
- * await mergeContacts(db, workspaceId, keepId, dropId, { automatic: false });
+ * const started = await mergeContacts(db, workspaceId, keepId, dropId, { automatic: false });
+ * countTriggerSteps(runtime.metrics, started);
  */
 export async function mergeContacts(
   db: Kysely<Database>,
@@ -69,8 +71,8 @@ export async function mergeContacts(
   options: { automatic: boolean },
   /** Runs in the merge's transaction once it is made, both contacts locked. */
   onMerged?: WithinChange,
-): Promise<void> {
-  await inContactTransaction(db, async (trx) => {
+): Promise<RunTally> {
+  return inContactTransaction(db, async (trx) => {
     const locked = await lockPair(trx, workspaceId, survivorId, fromId);
     const [survivor, other] = [locked.survivor.contact, locked.other.contact];
     if (survivorId === fromId) throw new ConflictError('a contact cannot be merged into itself');
@@ -116,8 +118,12 @@ export async function mergeContacts(
         ${JSON.stringify(mergedBefore)}::jsonb, ${JSON.stringify(moved)}::jsonb,
         ${chained.rows.map((r) => r.id)}::uuid[])`.execute(trx);
     const properties: JsonObject = { mergedId: fromId, automatic: options.automatic };
-    await recordEvent(trx, { contactId: survivorId, name: 'contact.merged', properties });
-    await refreshContacts(trx, workspaceId, [survivorId], 'any', new Map([[survivorId, held[0]?.computed ?? {}]]));
+    // A tally of this attempt's own: a merge tried again after a deadlock starts its runs again.
+    const started = newTally();
+    await recordEvent(trx, { contactId: survivorId, name: 'contact.merged', properties }, started);
+    const formerly = new Map([[survivorId, held[0]?.computed ?? {}]]);
+    started.computedRunsStarted += await refreshContacts(trx, workspaceId, [survivorId], 'any', formerly);
     await onMerged?.(trx);
+    return started;
   });
 }

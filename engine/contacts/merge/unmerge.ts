@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { refreshContacts } from '../../computed/refresh.js';
 import type { Database } from '../../db/database.js';
 import type { WithinChange } from '../../db/transaction.js';
-import { recordEvent } from '../../events/record.js';
+import { newTally, type RunTally, recordEvent } from '../../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
 import { type MovedRows, moveRowsBack, returnRunWaits, writeMemberships } from './rows.js';
 import { scrubMergeCopies } from './scrub-copies.js';
@@ -33,7 +33,8 @@ function undoRows<T extends object>(current: T[], after: T[], before: T[], key: 
  * before the merge and every row the merge moved; the survivor gets back what the merge
  * changed and has not changed since (`undoKeys`, `undoAttributes`, `undoTags`).
  * Records `contact.unmerged` on the survivor. 404 when `fromId` is not merged into it, 409 past
- * the deadline or while the survivor is itself merged away.
+ * the deadline or while the survivor is itself merged away. Answers the runs it started, whose
+ * trigger steps the caller counts once it committed (`countTriggerSteps`).
  */
 export async function unmergeContacts(
   db: Kysely<Database>,
@@ -42,8 +43,8 @@ export async function unmergeContacts(
   fromId: string,
   /** Runs in the unmerge's transaction once it is undone, both contacts locked. */
   onUnmerged?: WithinChange,
-): Promise<void> {
-  await inContactTransaction(db, async (trx) => {
+): Promise<RunTally> {
+  return inContactTransaction(db, async (trx) => {
     const { survivor } = await lockPair(trx, workspaceId, survivorId, fromId);
     const { rows } = await sql<MergeRecord>`
       select id, reversible_until, survivor_before, survivor_after, merged_before, moved, chained
@@ -98,8 +99,12 @@ export async function unmergeContacts(
     await sql`update contact_merges set unmerged_at = now() where id = ${merge.id}`.execute(trx);
     // Another person again: what it filled in on the survivor leaves the survivor's other merge copies.
     await scrubMergeCopies(trx, workspaceId, [fromId]);
-    await recordEvent(trx, { contactId: survivorId, name: 'contact.unmerged', properties: { restoredId: fromId } });
-    await refreshContacts(trx, workspaceId, [survivorId, fromId]);
+    // A tally of this attempt's own: an unmerge tried again after a deadlock starts its runs again.
+    const started = newTally();
+    const properties = { restoredId: fromId };
+    await recordEvent(trx, { contactId: survivorId, name: 'contact.unmerged', properties }, started);
+    started.computedRunsStarted += await refreshContacts(trx, workspaceId, [survivorId, fromId]);
     await onUnmerged?.(trx);
+    return started;
   });
 }

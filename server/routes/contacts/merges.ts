@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { mergeContacts } from '../../../engine/contacts/merge/merge.js';
 import { loadSurvivingContact } from '../../../engine/contacts/merge/survivor.js';
 import { unmergeContacts } from '../../../engine/contacts/merge/unmerge.js';
+import { countTriggerSteps } from '../../../engine/events/record.js';
 import { idParams } from '../../schemas/ids.js';
 import { workspaceOf } from '../../teams/access/workspace.js';
 import { auditWithin } from '../../teams/audit/audit.js';
@@ -40,9 +41,15 @@ export async function contactMergesRoutes(app: FastifyInstance) {
     async (request) => {
       const workspaceId = workspaceOf(request);
       const details = { from: request.body.from };
-      await mergeContacts(db, workspaceId, request.params.id, request.body.from, { automatic: false }, (trx) =>
-        auditWithin(request, trx, { details }),
+      const started = await mergeContacts(
+        db,
+        workspaceId,
+        request.params.id,
+        request.body.from,
+        { automatic: false },
+        (trx) => auditWithin(request, trx, { details }),
       );
+      countTriggerSteps(app.runtime.metrics, started);
       return load(workspaceId, request.params.id);
     },
   );
@@ -68,9 +75,10 @@ export async function contactMergesRoutes(app: FastifyInstance) {
     async (request) => {
       const workspaceId = workspaceOf(request);
       const details = { from: request.body.from };
-      await unmergeContacts(db, workspaceId, request.params.id, request.body.from, (trx) =>
+      const started = await unmergeContacts(db, workspaceId, request.params.id, request.body.from, (trx) =>
         auditWithin(request, trx, { details }),
       );
+      countTriggerSteps(app.runtime.metrics, started);
       return {
         survivor: await load(workspaceId, request.params.id),
         restored: await load(workspaceId, request.body.from),

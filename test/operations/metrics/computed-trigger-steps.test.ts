@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../../engine/worker/start-worker.js';
 import { e, eventually, n, publish } from '../../engine/support.js';
-import { sampleValue, scrapeMetrics } from '../../support/prometheus.js';
+import { completedSteps } from '../../support/prometheus.js';
 import { createTestApp, type TestApp } from '../../support/runtime.js';
 
 // API.md "Metrics": a run's trigger step counts once as `completed` in waymark_steps_total, in
@@ -22,11 +22,7 @@ afterAll(async () => {
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
   t.app.inject({ method, url, headers: t.auth, ...(payload ? { payload } : {}) });
 
-const computedTriggerSteps = async () =>
-  sampleValue((await scrapeMetrics(t.app, METRICS_TOKEN)).families, 'waymark_steps_total', {
-    node_type: 'core.computed',
-    status: 'completed',
-  }) ?? 0;
+const computedTriggerSteps = () => completedSteps(t.app, METRICS_TOKEN, 'core.computed');
 
 /** Defines a computed attribute (the sum of `event`'s totals) and waits for its first refresh. */
 async function defineSpent(name: string, event: string) {
