@@ -11,7 +11,10 @@ export interface MatchedMessage {
   contactId: string | null;
   nodeId: string | null;
   to: string;
-  /** True when it went to its contact's current address: only then do events land on the contact. */
+  /**
+   * True when it went to its contact's current address, or to that of a contact merged into it
+   * (its email means the survivor, contract identity.md): only then do events land on the contact.
+   */
   toContact: boolean;
   /** How it was found: the token of the address the mail came to, or its headers. */
   via: 'token' | 'headers';
@@ -22,7 +25,8 @@ interface Row {
   contact_id: string | null;
   node_id: string | null;
   to: string;
-  contact_email: string | null;
+  /** Whether the contact, or one merged into it, holds the address the email went to. */
+  to_contact: boolean;
 }
 
 /** Our Message-IDs are `<messageId@domain>`, whichever SMTP server sent the email. */
@@ -51,8 +55,10 @@ export async function matchMessage(
   const ids = [...new Set([...tokenIds, ...headerIds])];
   if (!ids.length) return null;
   const { rows } = await sql<Row>`
-    select m.id, m.contact_id, m.node_id, m."to", c.email as contact_email
-    from messages m left join contacts c on c.id = m.contact_id
+    select m.id, m.contact_id, m.node_id, m."to",
+      exists (select 1 from contacts c where (c.id = m.contact_id or c.merged_into = m.contact_id)
+        and c.email = lower(m."to")) as to_contact
+    from messages m
     where m.id = any(${ids}::uuid[]) and m.channel = 'email'`.execute(db);
   // The first id in order of preference that names one of our emails wins.
   const first = ids.find((id) => rows.some((r) => r.id === id));
@@ -64,7 +70,7 @@ export async function matchMessage(
     contactId: row.contact_id,
     nodeId: row.node_id,
     to: row.to,
-    toContact: row.contact_id !== null && row.contact_email !== null && row.to.toLowerCase() === row.contact_email,
+    toContact: row.to_contact,
     via,
   };
 }

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessagesService } from '../../engine/messages/service.js';
-import { stepScope } from '../channels/scope.js';
+import { insertContact, stepScope } from '../channels/scope.js';
 import {
   DOMAIN,
   deliveryReport,
   eventsOf,
   type InboundTest,
   inboundApp,
+  mergeInto,
   postMail,
   sendTo,
   sendToNewContact,
@@ -34,6 +35,17 @@ const contact = async (id: string) =>
   (await t.app.inject({ method: 'GET', url: `/api/contacts/${id}`, headers: t.auth })).json();
 
 describe('delivery reports', () => {
+  // contracts/identity.md: a merge moves the contact's messages, and its email means the survivor.
+  test('a report on an email sent before its contact was merged away records email.bounced on the survivor', async () => {
+    const { contactId: gone, sent } = await sendToNewContact(t, 'merged-bounce@example.org');
+    const keep = await insertContact(t.runtime, { email: 'survivor-bounce@example.org' });
+    await mergeInto(t, keep, gone);
+    const res = await postMail(t, deliveryReport(sent, { status: '5.1.1' }));
+    expect(res.json()).toMatchObject({ outcome: 'bounced', messageId: sent.messageId });
+    const events = await eventsOf(t, keep, 'email.bounced');
+    expect(events.map((e) => e.properties.kind)).toEqual(['hard']);
+  });
+
   test('a hard bounce records email.bounced and suppresses the next send with reason bounced', async () => {
     const { contactId, sent } = await sendToNewContact(t, 'gone@example.org');
     const res = await postMail(t, deliveryReport(sent, { status: '5.1.1' }));

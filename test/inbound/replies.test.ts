@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { insertContact } from '../channels/scope.js';
 import {
   composeMail,
   DOMAIN,
   eventsOf,
   type InboundTest,
   inboundApp,
+  mergeInto,
   postMail,
   replyTo,
   sendToNewContact,
@@ -46,6 +48,17 @@ describe('replies to sent email', () => {
       subject: 'Re: Spring offer',
       text: 'Yes please, call me.',
     });
+  });
+
+  // contracts/identity.md: a merge moves the contact's messages, and its email means the survivor.
+  test('a reply to an email sent before its contact was merged away records email.replied on the survivor', async () => {
+    const { contactId: gone, sent } = await sendToNewContact(t, 'merged-replier@example.com');
+    const keep = await insertContact(t.runtime, { email: 'survivor-replier@example.com' });
+    await mergeInto(t, keep, gone);
+    const res = await postMail(t, await replyTo(sent, { text: 'Yes, still interested.' }));
+    expect(res.json()).toMatchObject({ outcome: 'replied', messageId: sent.messageId });
+    const events = await eventsOf(t, keep, 'email.replied');
+    expect(events.map((e) => e.properties.text)).toEqual(['Yes, still interested.']);
   });
 });
 

@@ -121,6 +121,17 @@ export function deliveryReport(
   );
 }
 
+/** Merges contact `fromId` into `survivorId` through the API (contract identity.md), its messages with it. */
+export async function mergeInto(t: TestApp, survivorId: string, fromId: string): Promise<void> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/contacts/${survivorId}/merge`,
+    headers: t.auth,
+    payload: { from: fromId },
+  });
+  if (res.statusCode !== 200) throw new Error(`the merge answered ${res.statusCode}: ${res.body}`);
+}
+
 /** The contact's events of one name, through the API. */
 export async function eventsOf(t: TestApp, contactId: string, name: string) {
   const res = await t.app.inject({
