@@ -14,9 +14,10 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
 
 /**
  * Synchronous mode (server README "Synchronous webhooks"): with `Prefer: wait` to a journey that
- * has core.respond, the answer of `runId`'s first core.respond step, sent with `Waymark-Run-Id`
- * and `Preference-Applied`; null when the call asks for no wait, the journey has no such step,
- * the run does not answer in time or its answer cannot be read (the caller then answers as usual).
+ * has core.respond, answers the call with `runId`'s first core.respond step, sent with
+ * `Waymark-Run-Id` and `Preference-Applied`, and says true; false when the call asks for no
+ * wait, the journey has no such step, the run does not answer in time or its answer cannot be
+ * read (the caller then answers as usual). A boolean, not the reply: see `closedTo`.
  */
 export async function journeyAnswer(
   responses: ResponseAwaiter,
@@ -24,10 +25,10 @@ export async function journeyAnswer(
   reply: FastifyReply,
   target: WebhookTarget,
   runId: string,
-): Promise<FastifyReply | null> {
+): Promise<boolean> {
   const wait = preferredWait(textHeader(request, 'prefer'));
   const respondNodes = respondNodesOf(target.version);
-  if (wait === null || !respondNodes.length) return null;
+  if (wait === null || !respondNodes.length) return false;
   // The run is committed: a failed look for its answer (the database gone meanwhile) answers
   // as a wait that passed, 202 with the run. The error handler's 503 would say nothing was
   // accepted, and a sender retrying it would start the run again.
@@ -35,7 +36,8 @@ export async function journeyAnswer(
     request.log.warn({ err: (error as Error).message, runId }, 'the run’s core.respond answer could not be read');
     return null;
   });
-  if (!response) return null;
+  if (!response) return false;
   reply.header('waymark-run-id', runId).header('preference-applied', `wait=${wait}`);
-  return sendJson(reply, response.status, response.body);
+  sendJson(reply, response.status, response.body);
+  return true;
 }

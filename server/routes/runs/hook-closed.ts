@@ -11,9 +11,10 @@ import type { HookCall } from './hook-calls.js';
 export type Refuse = <T>(answer: () => T) => T;
 
 /**
- * The refusal of a call its journey takes none of now: paused (409) or over its rate limit
- * (429, counted once per limit however often the call is answered again); null when it may
- * start runs.
+ * Refuses a call its journey takes none of now: paused (409) or over its rate limit (429,
+ * counted once per limit however often the call is answered again). True when the call is
+ * answered, false when it may start runs. (Not the reply itself: a reply is a thenable that
+ * settles once sent, so through an `await` it came back undefined, and a refused call went on.)
  */
 export async function closedTo(
   db: Kysely<Database>,
@@ -21,9 +22,11 @@ export async function closedTo(
   reply: FastifyReply,
   target: WebhookTarget,
   refuse: Refuse,
-): Promise<FastifyReply | null> {
-  if (target.status === 'paused')
-    return refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
+): Promise<boolean> {
+  if (target.status === 'paused') {
+    refuse(() => sendError(reply, 'journey_paused', 'the journey is paused; its webhook starts nothing'));
+    return true;
+  }
   const limit = target.version.settings.webhookRateLimit;
   const limitKey = limit ? JSON.stringify([limit.max, limit.window]) : null;
   let rate = call?.rate;
@@ -32,8 +35,8 @@ export async function closedTo(
     if (call) call.rate = rate;
   }
   const { refused } = rate;
-  if (!refused) return null;
-  return refuse(() => {
+  if (!refused) return false;
+  return refuse((): never => {
     throw refused;
   });
 }

@@ -45,8 +45,7 @@ export async function acceptTriggerCall(
 ) {
   const { db, metrics } = app.runtime;
   const trigger = target.trigger as AnyNodeDefinition;
-  const closed = await closedTo(db, calls.get(request), reply, target, refuse);
-  if (closed) return closed;
+  if (await closedTo(db, calls.get(request), reply, target, refuse)) return reply;
   const key = textHeader(request, 'idempotency-key') ?? null;
   // The handler authenticates the call: it runs held to the address's failed-authentication
   // limit (its 401 refusal counts as one), so guesses sent at once cannot outrun the limit.
@@ -70,6 +69,6 @@ export async function acceptTriggerCall(
   const status = runIds.some((id) => id !== null) ? 202 : 200;
   if (handled.response) return sendJson(reply, handled.response.status ?? status, handled.response.body ?? { runIds });
   // Several runs: no one run's answer stands for the call; it is answered at once.
-  const waited = lone ? await journeyAnswer(responses, request, reply, target, lone) : null;
-  return waited ?? sendJson(reply, status, { runIds });
+  if (lone && (await journeyAnswer(responses, request, reply, target, lone))) return reply;
+  return sendJson(reply, status, { runIds });
 }

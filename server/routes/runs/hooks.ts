@@ -116,8 +116,7 @@ export async function hooksRoutes(app: FastifyInstance) {
     // place under the rate limit: a sender retrying an accepted call is not refused for it.
     const replayed = key === null ? null : await accepter.replay(target, key);
     if (replayed) return respond(request, reply, target, replayed);
-    const closed = await closedTo(db, call, reply, target, refuse);
-    if (closed) return closed;
+    if (await closedTo(db, call, reply, target, refuse)) return reply;
     let payload: unknown;
     try {
       payload = parseJsonText(raw.toString('utf8'));
@@ -151,7 +150,7 @@ export async function hooksRoutes(app: FastifyInstance) {
       metrics.triggered(target.node.type, 1);
     }
     if (runId) calls.get(request).span.setAttribute('waymark.run.id', runId);
-    const waited = runId ? await journeyAnswer(responses, request, reply, target, runId) : null;
-    return waited ?? reply.code(answer.statusCode).send(answer.body);
+    if (runId && (await journeyAnswer(responses, request, reply, target, runId))) return reply;
+    return reply.code(answer.statusCode).send(answer.body);
   }
 }
