@@ -193,3 +193,50 @@ async function evaluated(journeyId: string) {
   }
   throw new Error(`the segment trigger of ${journeyId} was never evaluated`);
 }
+
+describe('unmerging one contact while another merged in later stays', () => {
+  /** Alice took in Bob, then Carol; each had unsubscribed from email and left a newsletter category. */
+  async function aliceBobCarol(n: number) {
+    const alice = await contact({ email: `u-later-alice${n}@example.com` });
+    const bob = await contact({ email: `u-later-bob${n}@example.com` });
+    const carol = await contact({ email: `u-later-carol${n}@example.com` });
+    const choose = (id: string, status: string, source: string) =>
+      Promise.all([
+        json('PUT', `/api/contacts/${id}/consent`, { channel: 'email', status, source }),
+        json('PUT', `/api/contacts/${id}/subscriptions/news`, { status, source }),
+      ]);
+    const [aliceChoice] = await choose(alice, 'subscribed', 'alice-form');
+    const [carolChoice] = await choose(carol, 'unsubscribed', 'carol-link');
+    await choose(bob, 'unsubscribed', 'bob-link');
+    await json('POST', `/api/contacts/${alice}/merge`, { from: bob });
+    await json('POST', `/api/contacts/${alice}/merge`, { from: carol });
+    return { alice, bob, carol, aliceChoice, carolChoice };
+  }
+
+  test('the later contact’s unsubscribe, which the unmerged one’s had covered, holds on the survivor', async () => {
+    const { alice, bob, carolChoice } = await aliceBobCarol(1);
+    const { survivor } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });
+    expect(survivor.consent.email).toEqual(carolChoice);
+    expect(survivor.subscriptions.news).toMatchObject({ status: 'unsubscribed', source: 'carol-link' });
+  });
+
+  test('unmerging the later contact too gives the survivor back its own choice', async () => {
+    const { alice, bob, carol, aliceChoice } = await aliceBobCarol(2);
+    await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });
+    const { survivor, restored } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: carol });
+    expect(survivor.consent.email).toEqual(aliceChoice);
+    expect(survivor.subscriptions.news).toMatchObject({ status: 'subscribed', source: 'alice-form' });
+    expect(restored.consent.email).toMatchObject({ status: 'unsubscribed', source: 'carol-link' });
+  });
+
+  test('a choice made on the survivor since the merge stays', async () => {
+    const { alice, bob } = await aliceBobCarol(3);
+    const chosen = await json('PUT', `/api/contacts/${alice}/consent`, {
+      channel: 'email',
+      status: 'subscribed',
+      source: 'alice-again',
+    });
+    const { survivor } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });
+    expect(survivor.consent.email).toEqual(chosen);
+  });
+});

@@ -8,6 +8,7 @@ import { inContactTransaction, lockPair } from './merge.js';
 import { type MovedRows, moveRowsBack, returnRunWaits, writeMemberships } from './rows.js';
 import { scrubMergeCopies } from './scrub-copies.js';
 import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './state.js';
+import { undoChoices } from './undo-choices.js';
 import { unmergeUnits } from './units.js';
 
 interface MergeRecord {
@@ -31,7 +32,8 @@ function undoRows<T extends object>(current: T[], after: T[], before: T[], key: 
  * Undoes the merge of `fromId` into `survivorId` within 30 days (contract identity.md): the
  * restored contact gets back its fields, tags, lists and segment memberships as they were
  * before the merge and every row the merge moved; the survivor gets back what the merge
- * changed and has not changed since (`undoKeys`, `undoAttributes`, `undoTags`).
+ * changed and has not changed since (`undoKeys`, `undoAttributes`, `undoTags`, and `undoChoices`,
+ * which unites consent again with the contacts merged in since).
  * Records `contact.unmerged` on the survivor. 404 when `fromId` is not merged into it, 409 past
  * the deadline or while the survivor is itself merged away. Answers the runs it started, whose
  * trigger steps the caller counts once it committed (`countTriggerSteps`).
@@ -66,13 +68,14 @@ export async function unmergeContacts(
     const before = merge.survivor_before.contact;
     const field = <K extends keyof typeof now>(k: K) => undoField(now[k], after[k], before[k]);
     const attributes = undoAttributes(now, after, before);
+    const choices = await undoChoices(trx, survivorId, merge.id, { now, after, before });
     await sql`
       update contacts set email = ${field('email')}, phone = ${field('phone')},
         external_id = ${field('external_id')}, timezone = ${field('timezone')},
         attributes = ${JSON.stringify(attributes.attributes)}::jsonb,
         attribute_sources = ${JSON.stringify(attributes.sources)}::jsonb,
-        consent = ${JSON.stringify(undoKeys(now.consent, after.consent, before.consent))}::jsonb,
-        subscriptions = ${JSON.stringify(undoKeys(now.subscriptions, after.subscriptions, before.subscriptions))}::jsonb,
+        consent = ${JSON.stringify(choices.consent)}::jsonb,
+        subscriptions = ${JSON.stringify(choices.subscriptions)}::jsonb,
         created_at = ${field('created_at')}::timestamptz, updated_at = now()
       where id = ${survivorId}`.execute(trx);
     const segment = (m: SegmentRow) => `${m.journey_id}/${m.node_id}`;
