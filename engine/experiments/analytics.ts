@@ -7,6 +7,7 @@ import { getVersion, publishedVersionOf } from '../journeys/versions.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { journeyStats } from '../runs/stats.js';
 import { defaultedParams, definitionOf } from '../runs/versions.js';
+import { triggerNodes } from './analytics-triggers.js';
 import type {
   Bucket,
   JourneyAnalytics,
@@ -89,15 +90,23 @@ export async function journeyAnalytics(
   const shown = query.version ?? (await publishedVersionOf(db, workspaceId, journeyId));
   const version = shown ? await getVersion(db, workspaceId, journeyId, shown) : null;
   const size = BUCKET_MS[bucket];
+  const triggers = await triggerNodes(db, registry, journeyId, query.version);
   // Bucket indexes and numbers, not timestamps and bigint strings: 90 days of hours is 2,160
   // rows per (node, metric), and parsing them is most of the read's cost.
+  const bucketOf = sql`floor(extract(epoch from hour - ${from}::timestamptz) * 1000 / ${size})::int`;
+  const inRange = sql`workspace_id = ${workspaceId} and journey_id = ${journeyId} and hour >= ${from} and hour < ${to}
+      and version <> 0 and (${query.version ?? null}::int is null or version = ${query.version ?? null}::int)`;
+  // Runs started: the steps entered at each version's own trigger nodes (the run's first step).
   const { rows } = await sql<{ node_id: string; output: string; metric: string; at: number; n: number }>`
-    select node_id, output, metric, floor(extract(epoch from hour - ${from}::timestamptz) * 1000 / ${size})::int as at,
-      sum(n)::float8 as n
-    from journey_rollups
-    where workspace_id = ${workspaceId} and journey_id = ${journeyId} and hour >= ${from} and hour < ${to}
-      and version <> 0 and (${query.version ?? null}::int is null or version = ${query.version ?? null}::int)
+    select node_id, output, metric, ${bucketOf} as at, sum(n)::float8 as n
+    from journey_rollups where ${inRange}
     group by 1, 2, 3, 4
+    union all
+    select '', '', 'started', ${bucketOf}, sum(n)::float8
+    from journey_rollups
+    where ${inRange} and metric = 'entered' and output = ''
+      and (version, node_id) in (select * from unnest(${triggers.versions}::int[], ${triggers.nodeIds}::text[]))
+    group by 4
   `.execute(db);
   const count = Math.round((to.getTime() - from.getTime()) / size);
   const buckets = Array.from({ length: count }, (_, i) => new Date(from.getTime() + i * size).toISOString());
@@ -112,7 +121,6 @@ export async function journeyAnalytics(
   const messageSeries = dictionary<MessageSeries>();
   const runs = { started: 0, converted: 0 };
   const runSeries = { started: zeros(), converted: zeros() };
-  const triggers = new Set<string>();
 
   const ensureNode = (id: string) => {
     nodeTotals[id] ??= {
@@ -138,7 +146,6 @@ export async function journeyAnalytics(
   for (const node of version?.graph.nodes ?? []) {
     ensureNode(node.id);
     const definition = definitionOf(registry, node);
-    if (definition?.kind === 'trigger') triggers.add(node.id);
     // Listed whatever their figures: the nodes that say they send.
     if (definition?.sendsMessages) ensureMessages(node.id);
     if (definition) {
@@ -151,9 +158,9 @@ export async function journeyAnalytics(
   for (const row of rows) {
     const { n, at } = row;
     if (row.node_id === '') {
-      if (row.metric === 'converted') {
-        runs.converted += n;
-        add(runSeries.converted, at, n);
+      if (row.metric === 'converted' || row.metric === 'started') {
+        runs[row.metric] += n;
+        add(runSeries[row.metric], at, n);
       }
       continue;
     }
@@ -169,10 +176,6 @@ export async function journeyAnalytics(
       const node = ensureNode(row.node_id);
       (node.totals[row.metric] as number) += n;
       add(node.series[row.metric], at, n);
-      if (row.metric === 'entered' && triggers.has(row.node_id)) {
-        runs.started += n;
-        add(runSeries.started, at, n);
-      }
       continue;
     }
     const metric = row.metric === 'failed-message' ? 'failed' : row.metric;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { GraphEdge, GraphNode, JourneySettings } from '../../engine/graph/types.js';
 import { startRunsForContacts } from '../../engine/runs/entry/start.js';
+import { startWorker } from '../../engine/worker/start-worker.js';
 import { e, eventually, n, publish, testPackage } from '../engine/support.js';
 import { createTestApp, type TestApp } from '../support/runtime.js';
 
@@ -11,6 +12,19 @@ export async function experimentsApp(): Promise<TestApp> {
   const t = await createTestApp();
   t.runtime.registry.add(testPackage);
   return t;
+}
+
+/** `experimentsApp` with a worker running its steps (polling every 100 ms); `close` stops both. */
+export async function experimentsAppWithWorker(): Promise<TestApp> {
+  const t = await experimentsApp();
+  const worker = await startWorker(t.runtime, { pollInterval: 100 });
+  return {
+    ...t,
+    async close() {
+      await worker.stop();
+      await t.close();
+    },
+  };
 }
 
 /** trigger → split (variants) → one tst.step per variant. */
