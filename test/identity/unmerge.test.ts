@@ -195,7 +195,10 @@ async function evaluated(journeyId: string) {
 }
 
 describe('unmerging one contact while another merged in later stays', () => {
-  /** Alice took in Bob, then Carol; each had unsubscribed from email and left a newsletter category. */
+  /**
+   * Alice took in Bob, then Carol; each had unsubscribed from email, left a newsletter category
+   * and joined the list vip, Bob first.
+   */
   async function aliceBobCarol(n: number) {
     const alice = await contact({ email: `u-later-alice${n}@example.com` });
     const bob = await contact({ email: `u-later-bob${n}@example.com` });
@@ -208,9 +211,11 @@ describe('unmerging one contact while another merged in later stays', () => {
     const [aliceChoice] = await choose(alice, 'subscribed', 'alice-form');
     const [carolChoice] = await choose(carol, 'unsubscribed', 'carol-link');
     await choose(bob, 'unsubscribed', 'bob-link');
+    for (const id of [bob, carol]) await json('POST', `/api/contacts/${id}/lists`, { list: 'vip' });
+    const [carolList] = (await json('GET', `/api/contacts/${carol}`)).lists;
     await json('POST', `/api/contacts/${alice}/merge`, { from: bob });
     await json('POST', `/api/contacts/${alice}/merge`, { from: carol });
-    return { alice, bob, carol, aliceChoice, carolChoice };
+    return { alice, bob, carol, aliceChoice, carolChoice, carolList };
   }
 
   test('the later contact’s unsubscribe, which the unmerged one’s had covered, holds on the survivor', async () => {
@@ -218,6 +223,21 @@ describe('unmerging one contact while another merged in later stays', () => {
     const { survivor } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });
     expect(survivor.consent.email).toEqual(carolChoice);
     expect(survivor.subscriptions.news).toMatchObject({ status: 'unsubscribed', source: 'carol-link' });
+  });
+
+  test('a list both were on, which the merge kept as the unmerged one’s, stays on the survivor as the later one’s', async () => {
+    const { alice, bob, carolList } = await aliceBobCarol(4);
+    const { survivor, restored } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });
+    expect(survivor.lists).toEqual([carolList]);
+    expect(restored.lists).toEqual([expect.objectContaining({ list: 'vip' })]);
+  });
+
+  test('unmerging the later contact too takes the list off the survivor, which was never on it', async () => {
+    const { alice, bob, carol, carolList } = await aliceBobCarol(5);
+    await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });
+    const { survivor, restored } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: carol });
+    expect(survivor.lists).toEqual([]);
+    expect(restored.lists).toEqual([carolList]);
   });
 
   test('unmerging the later contact too gives the survivor back its own choice', async () => {

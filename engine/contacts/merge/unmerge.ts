@@ -33,7 +33,7 @@ function undoRows<T extends object>(current: T[], after: T[], before: T[], key: 
  * restored contact gets back its fields, tags, lists and segment memberships as they were
  * before the merge and every row the merge moved; the survivor gets back what the merge
  * changed and has not changed since (`undoKeys`, `undoAttributes`, `undoTags`, and `undoChoices`,
- * which unites consent again with the contacts merged in since).
+ * which unites consent and lists again with the contacts merged in since).
  * Records `contact.unmerged` on the survivor. 404 when `fromId` is not merged into it, 409 past
  * the deadline or while the survivor is itself merged away. Answers the runs it started, whose
  * trigger steps the caller counts once it committed (`countTriggerSteps`).
@@ -68,7 +68,11 @@ export async function unmergeContacts(
     const before = merge.survivor_before.contact;
     const field = <K extends keyof typeof now>(k: K) => undoField(now[k], after[k], before[k]);
     const attributes = undoAttributes(now, after, before);
-    const choices = await undoChoices(trx, survivorId, merge.id, { now, after, before });
+    const choices = await undoChoices(trx, survivorId, merge.id, {
+      now: survivor,
+      after: merge.survivor_after,
+      before: merge.survivor_before,
+    });
     await sql`
       update contacts set email = ${field('email')}, phone = ${field('phone')},
         external_id = ${field('external_id')}, timezone = ${field('timezone')},
@@ -81,7 +85,7 @@ export async function unmergeContacts(
     const segment = (m: SegmentRow) => `${m.journey_id}/${m.node_id}`;
     await writeMemberships(trx, survivorId, {
       tags: undoTags(survivor.tags, merge.survivor_after.tags, merge.survivor_before.tags),
-      lists: undoRows(survivor.lists, merge.survivor_after.lists, merge.survivor_before.lists, (l) => l.list),
+      lists: choices.lists,
       segments: undoRows(
         survivor.segments ?? [],
         merge.survivor_after.segments ?? [],
