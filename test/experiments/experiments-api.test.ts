@@ -69,6 +69,23 @@ describe('experiments before anyone reaches the split', () => {
     expect((await experimentsOf(three.journeyId))[0].test).toMatchObject({ name: 'chi-squared', pValue: null });
   });
 
+  test('a split saved without variants shows the default ones it splits by, a and b at 50 each', async () => {
+    const graph = splitGraph(AB);
+    const split = graph.nodes.find((node) => node.id === 'ab');
+    if (split) split.params = {};
+    const id = await createJourney(t, { name: 'Default variants', graph });
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    const [e] = await experimentsOf(id);
+    expect(e).toMatchObject({ nodeId: 'ab', baseline: 'a', status: 'testing', winner: null });
+    expect(e.variants.map((v: { key: string; weight: number }) => [v.key, v.weight])).toEqual([
+      ['a', 50],
+      ['b', 50],
+    ]);
+    const override = await call('POST', `/api/journeys/${id}/nodes/ab/winner`, { variant: 'b' });
+    expect(override.statusCode).toBe(200);
+    expect(override.json().decision).toMatchObject({ kind: 'override', variant: 'b' });
+  });
+
   test('the metric is the query’s, else the winner’s, else goal with a journey goal, else click', async () => {
     const plain = await publish(t.runtime.db, splitGraph(AB), {});
     expect((await experimentsOf(plain.journeyId))[0].metric).toBe('click');
