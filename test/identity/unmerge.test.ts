@@ -232,6 +232,23 @@ describe('unmerging one contact while another merged in later stays', () => {
     expect(restored.lists).toEqual([expect.objectContaining({ list: 'vip' })]);
   });
 
+  test('a phone, time zone and attribute the unmerged one had filled in come from the later one', async () => {
+    const alice = await contact({ email: 'u-later-fill-alice@example.com', attributes: { plan: 'gold' } });
+    const bob = await contact({ phone: '+358401000041', timezone: 'Europe/Oslo', attributes: { city: 'Oslo' } });
+    const carol = await contact({ phone: '+358401000042', timezone: 'Europe/Rome', attributes: { city: 'Rome' } });
+    await json('POST', `/api/contacts/${alice}/merge`, { from: bob });
+    await json('POST', `/api/contacts/${alice}/merge`, { from: carol });
+    const { survivor } = await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });
+    expect(survivor).toMatchObject({
+      phone: '+358401000042',
+      timezone: 'Europe/Rome',
+      attributes: { plan: 'gold', city: 'Rome' },
+    });
+    const again = await json('POST', `/api/contacts/${alice}/unmerge`, { from: carol });
+    expect(again.survivor).toMatchObject({ phone: null, timezone: null, attributes: { plan: 'gold' } });
+    expect(again.restored).toMatchObject({ phone: '+358401000042', attributes: { city: 'Rome' } });
+  });
+
   test('unmerging the later contact too takes the list off the survivor, which was never on it', async () => {
     const { alice, bob, carol, carolList } = await aliceBobCarol(5);
     await json('POST', `/api/contacts/${alice}/unmerge`, { from: bob });

@@ -135,36 +135,6 @@ export function undoKeys(current: JsonObject, after: JsonObject, before: JsonObj
 }
 
 /**
- * Attributes and their sources undone together: a key neither written nor removed since the
- * merge (same value, same source entry, whose time changes with every write) gets its value
- * and source from before the merge back; a key written since keeps its new value and source.
- */
-export function undoAttributes(
-  current: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
-  after: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
-  before: Pick<ContactRowState, 'attributes' | 'attribute_sources'>,
-): { attributes: JsonObject; sources: JsonObject } {
-  const attributes: JsonObject = { ...current.attributes };
-  const sources: JsonObject = { ...current.attribute_sources };
-  const keys = new Set([...Object.keys(after.attributes), ...Object.keys(before.attributes)]);
-  for (const key of keys) {
-    const untouched =
-      same(ownValue(current.attributes, key), ownValue(after.attributes, key)) &&
-      same(ownValue(current.attribute_sources, key), ownValue(after.attribute_sources, key));
-    if (!untouched) continue;
-    for (const [out, from] of [
-      [attributes, before.attributes],
-      [sources, before.attribute_sources],
-    ] as const) {
-      const value = ownValue(from, key);
-      if (value === undefined) delete out[key];
-      else out[key] = value;
-    }
-  }
-  return { attributes, sources };
-}
-
-/**
  * The survivor's tags undone: a tag untouched since the merge is as it was before it; one
  * added to since keeps those additions (its count is its count before the merge plus them,
  * its last addition and expiry theirs) and one removed since stays removed. A tag only the
@@ -193,9 +163,4 @@ export function undoTags(current: TagRow[], after: TagRow[], before: TagRow[]): 
     else if (added > 0) out.push({ ...now, count: added, first_added_at: now.last_added_at });
   }
   return out.sort((x, y) => x.tag.localeCompare(y.tag));
-}
-
-/** One field undone as `undoKeys` does. */
-export function undoField<T>(current: T, after: T, before: T): T {
-  return same(current, after) ? before : current;
 }

@@ -7,8 +7,8 @@ import { newTally, type RunTally, recordEvent } from '../../events/record.js';
 import { inContactTransaction, lockPair } from './merge.js';
 import { type MovedRows, moveRowsBack, returnRunWaits, writeMemberships } from './rows.js';
 import { scrubMergeCopies } from './scrub-copies.js';
-import { type ContactState, type SegmentRow, undoAttributes, undoField, undoKeys, undoTags } from './state.js';
-import { undoChoices } from './undo-choices.js';
+import { type ContactState, type SegmentRow, undoKeys, undoTags } from './state.js';
+import { undoUnited } from './undo-united.js';
 import { unmergeUnits } from './units.js';
 
 interface MergeRecord {
@@ -32,8 +32,8 @@ function undoRows<T extends object>(current: T[], after: T[], before: T[], key: 
  * Undoes the merge of `fromId` into `survivorId` within 30 days (contract identity.md): the
  * restored contact gets back its fields, tags, lists and segment memberships as they were
  * before the merge and every row the merge moved; the survivor gets back what the merge
- * changed and has not changed since (`undoKeys`, `undoAttributes`, `undoTags`, and `undoChoices`,
- * which unites consent and lists again with the contacts merged in since).
+ * changed and has not changed since, united again with the contacts merged in since
+ * (`undoUnited`; tags `undoTags`).
  * Records `contact.unmerged` on the survivor. 404 when `fromId` is not merged into it, 409 past
  * the deadline or while the survivor is itself merged away. Answers the runs it started, whose
  * trigger steps the caller counts once it committed (`countTriggerSteps`).
@@ -63,29 +63,24 @@ export async function unmergeContacts(
 
     // The survivor first: it gives back the identity values it took, before the restored
     // contact holds them again under the unique indexes.
-    const now = survivor.contact;
-    const after = merge.survivor_after.contact;
-    const before = merge.survivor_before.contact;
-    const field = <K extends keyof typeof now>(k: K) => undoField(now[k], after[k], before[k]);
-    const attributes = undoAttributes(now, after, before);
-    const choices = await undoChoices(trx, survivorId, merge.id, {
+    const kept = await undoUnited(trx, workspaceId, survivorId, merge.id, {
       now: survivor,
       after: merge.survivor_after,
       before: merge.survivor_before,
     });
+    const { email, phone, external_id, timezone, created_at } = kept.identity;
     await sql`
-      update contacts set email = ${field('email')}, phone = ${field('phone')},
-        external_id = ${field('external_id')}, timezone = ${field('timezone')},
-        attributes = ${JSON.stringify(attributes.attributes)}::jsonb,
-        attribute_sources = ${JSON.stringify(attributes.sources)}::jsonb,
-        consent = ${JSON.stringify(choices.consent)}::jsonb,
-        subscriptions = ${JSON.stringify(choices.subscriptions)}::jsonb,
-        created_at = ${field('created_at')}::timestamptz, updated_at = now()
+      update contacts set email = ${email}, phone = ${phone}, external_id = ${external_id}, timezone = ${timezone},
+        attributes = ${JSON.stringify(kept.attributes)}::jsonb,
+        attribute_sources = ${JSON.stringify(kept.sources)}::jsonb,
+        consent = ${JSON.stringify(kept.consent)}::jsonb,
+        subscriptions = ${JSON.stringify(kept.subscriptions)}::jsonb,
+        created_at = ${created_at}::timestamptz, updated_at = now()
       where id = ${survivorId}`.execute(trx);
     const segment = (m: SegmentRow) => `${m.journey_id}/${m.node_id}`;
     await writeMemberships(trx, survivorId, {
       tags: undoTags(survivor.tags, merge.survivor_after.tags, merge.survivor_before.tags),
-      lists: choices.lists,
+      lists: kept.lists,
       segments: undoRows(
         survivor.segments ?? [],
         merge.survivor_after.segments ?? [],
