@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode } from '../graph/types.js';
 import type { Outcome } from '../runs/node/invoke.js';
+import { defaultedParams } from '../runs/versions.js';
 import { type AssignmentReader, splitUnit } from './assignments.js';
 
 export const SPLIT_TYPE = 'core.split';
@@ -54,7 +55,8 @@ export async function settleSplit(
   outcome: Outcome,
 ): Promise<Outcome> {
   if (node.type !== SPLIT_TYPE || outcome.kind !== 'next') return outcome;
-  const variants = outputsOf(definition, node.params ?? {});
+  // With the node's defaults, as the split ran: one saved without variants splits by the default ones.
+  const variants = outputsOf(definition, defaultedParams(definition, node.params));
   const decision = await readers.decision(run.journeyId, node.id);
   if (decision && variants.includes(decision.variant))
     return { kind: 'next', outputs: [decision.variant], output: { variant: decision.variant, by: decision.kind } };

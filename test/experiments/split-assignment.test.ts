@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorker, type WorkerHandle } from '../../engine/worker/start-worker.js';
 import { pickVariant } from '../../nodes/core/src/split.js';
 import type { TestApp } from '../support/runtime.js';
-import { assignments, e, experimentsApp, n, publish, runThrough, splitGraph } from './support.js';
+import { assignments, e, experimentsApp, makeContacts, n, publish, runThrough, splitGraph } from './support.js';
 
 // NODES.md core.split: a contact's variant comes from a stable hash of (contact, node id), so
 // two splits of one journey assign independently, and a contact once assigned keeps its variant.
@@ -89,6 +89,17 @@ describe('in a journey', () => {
     );
     return ids;
   }
+
+  test('a split saved without variants sends each contact by the default ones, a and b at 50 each', async () => {
+    const graph = splitGraph(AB);
+    const split = graph.nodes.find((node) => node.id === 'ab');
+    if (split) split.params = {};
+    const journey = await publish(t.runtime.db, graph);
+    const contacts = await makeContacts(t, 20);
+    await runThrough(t, journey, contacts);
+    const taken = await assignments(t, journey.journeyId, contacts);
+    for (const id of contacts) expect(taken.get(id)).toEqual({ variant: variantOf(AB, id, 'ab'), by: 'weights' });
+  });
 
   test('a split after a split sends as many contacts to the same letter as to the other', async () => {
     const graph = {
