@@ -1,3 +1,4 @@
+import core from '@waymark/nodes-core';
 import { type AnyNodeDefinition, outputsOf } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -7,6 +8,12 @@ import { defaultedParams } from '../runs/versions.js';
 import { type AssignmentReader, splitUnit } from './assignments.js';
 
 export const SPLIT_TYPE = 'core.split';
+
+const SPLIT = core.nodes.find((d) => d.type === SPLIT_TYPE);
+
+/** A split's params as its steps run them: one saved without `variants` has the default ones. */
+export const splitParams = <P>(node: GraphNode): P =>
+  (SPLIT ? defaultedParams(SPLIT, node.params) : node.params) as unknown as P;
 
 /** A standing decision that routes every contact of a split to one variant. */
 export interface RoutingDecision {
@@ -73,14 +80,22 @@ export async function settleSplit(
  * basis for deciding at once.
  */
 export async function clearStaleDecisions(trx: Kysely<Database>, journeyId: string, version: number): Promise<void> {
+  const { graph } = await trx
+    .selectFrom('journey_versions')
+    .select('graph')
+    .where('journey_id', '=', journeyId)
+    .where('version', '=', version)
+    .executeTakeFirstOrThrow();
+  // The new version's (split, variant) pairs, its variants read with the node's defaults.
+  const kept = graph.nodes
+    .filter((n) => n.type === SPLIT_TYPE)
+    .flatMap((n) => splitParams<{ variants: { key: string }[] }>(n).variants.map((v) => [n.id, v.key] as const));
   const { rows } = await sql<{ node_id: string }>`
     update split_decisions d set cleared_at = now()
     where d.journey_id = ${journeyId} and d.cleared_at is null
       and not exists (
-        select 1 from journey_versions v cross join lateral jsonb_array_elements(v.graph -> 'nodes') n
-        where v.journey_id = d.journey_id and v.version = ${version}
-          and n ->> 'id' = d.node_id and n ->> 'type' = ${SPLIT_TYPE}
-          and (d.variant is null or n -> 'params' -> 'variants' @> jsonb_build_array(jsonb_build_object('key', d.variant))))
+        select 1 from unnest(${kept.map((k) => k[0])}::text[], ${kept.map((k) => k[1])}::text[]) k(node_id, variant)
+        where k.node_id = d.node_id and (d.variant is null or k.variant = d.variant))
     returning d.node_id
   `.execute(trx);
   await startTestPeriods(

@@ -1,11 +1,9 @@
-import core from '@waymark/nodes-core';
 import { addDuration, NotFoundError, parseDuration, ValidationError } from '@waymark/sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { GraphNode, JourneySettings } from '../graph/types.js';
 import { publishedVersionOf } from '../journeys/versions.js';
-import { defaultedParams } from '../runs/versions.js';
-import { SPLIT_TYPE } from './decisions.js';
+import { SPLIT_TYPE, splitParams } from './decisions.js';
 import { figures } from './figures.js';
 import type { Decision, Experiment, Metric, VariantCount, WinnerParam } from './types.js';
 
@@ -33,14 +31,8 @@ async function publishedSplits(
   return { splits: version.graph.nodes.filter((n) => n.type === SPLIT_TYPE), settings: version.settings };
 }
 
-const SPLIT = core.nodes.find((d) => d.type === SPLIT_TYPE);
-
-/** A split's params as its steps run them: a split saved without `variants` has the default ones. */
-const splitParams = (node: GraphNode): SplitParams =>
-  (SPLIT ? defaultedParams(SPLIT, node.params) : node.params) as unknown as SplitParams;
-
 const winnerOf = (node: GraphNode): WinnerParam | null => {
-  const w = splitParams(node).winner;
+  const w = splitParams<SplitParams>(node).winner;
   return w
     ? {
         metric: w.metric ?? 'goal',
@@ -115,7 +107,7 @@ function experimentOf(
   decisions: DecisionRow[],
   startedAt: Date | null,
 ): Experiment {
-  const params = splitParams(node);
+  const params = splitParams<SplitParams>(node);
   const winner = winnerOf(node);
   const confidence = winner?.confidence ?? 0.95;
   const unitMetric = `unit-${metric}`;

@@ -24,6 +24,16 @@ const AB = [
   { key: 'b', weight: 50 },
 ];
 
+/** A journey published through the API whose split `ab` was saved without variants (params `{}`). */
+async function publishedWithDefaultVariants(): Promise<string> {
+  const graph = splitGraph(AB);
+  const split = graph.nodes.find((node) => node.id === 'ab');
+  if (split) split.params = {};
+  const id = await createJourney(t, { name: 'Default variants', graph });
+  expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+  return id;
+}
+
 describe('experiments before anyone reaches the split', () => {
   test('an unpublished journey has none', async () => {
     const id = await createJourney(t, { name: 'Draft only', graph: splitGraph(AB) });
@@ -70,11 +80,7 @@ describe('experiments before anyone reaches the split', () => {
   });
 
   test('a split saved without variants shows the default ones it splits by, a and b at 50 each', async () => {
-    const graph = splitGraph(AB);
-    const split = graph.nodes.find((node) => node.id === 'ab');
-    if (split) split.params = {};
-    const id = await createJourney(t, { name: 'Default variants', graph });
-    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    const id = await publishedWithDefaultVariants();
     const [e] = await experimentsOf(id);
     expect(e).toMatchObject({ nodeId: 'ab', baseline: 'a', status: 'testing', winner: null });
     expect(e.variants.map((v: { key: string; weight: number }) => [v.key, v.weight])).toEqual([
@@ -84,6 +90,14 @@ describe('experiments before anyone reaches the split', () => {
     const override = await call('POST', `/api/journeys/${id}/nodes/ab/winner`, { variant: 'b' });
     expect(override.statusCode).toBe(200);
     expect(override.json().decision).toMatchObject({ kind: 'override', variant: 'b' });
+  });
+
+  test('an override on a split saved without variants stands when the journey is published again', async () => {
+    const id = await publishedWithDefaultVariants();
+    expect((await call('POST', `/api/journeys/${id}/nodes/ab/winner`, { variant: 'b' })).statusCode).toBe(200);
+    expect((await call('POST', `/api/journeys/${id}/publish`)).statusCode).toBe(201);
+    const [e] = await experimentsOf(id);
+    expect(e).toMatchObject({ status: 'override', decision: { kind: 'override', variant: 'b', clearedAt: null } });
   });
 
   test('the metric is the query’s, else the winner’s, else goal with a journey goal, else click', async () => {
