@@ -27,22 +27,25 @@ class SilenceError extends Error {
  * Rejects with a SilenceError once the database has had `ms` of this process's attention. An
  * event loop held by other work (a long template render) delays this timer and the reading of
  * the answer alike, and took a busy process for a silent database (routes answered 503): a
- * timer that fires late starts over (a few times: a loop stalled for good is not the database's
- * doing, but must not hide its silence), and one on time lets the answers already received be
- * read first (setImmediate runs after the poll phase).
+ * timer that fires late waits again as long as it was late (a few times: a loop stalled for good
+ * is not the database's doing, but must not hide its silence), and one on time lets the answers
+ * already received be read first (setImmediate runs after the poll phase).
  */
 function silenceAfter(ms: number): { heard: Promise<never>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
   const heard = new Promise<never>((_, reject) => {
-    const arm = (restarts: number) => {
-      const due = Date.now() + ms;
+    const arm = (restarts: number, wait: number) => {
+      const due = Date.now() + wait;
       timer = setTimeout(() => {
-        if (Date.now() - due > STALL_MS && restarts < STALL_RESTARTS) return arm(restarts + 1);
+        // The database is given back the attention the stall took, not a whole wait again: on a
+        // loaded machine a timer 100–200 ms late is common, and each full restart added 1.2 s.
+        const late = Date.now() - due;
+        if (late > STALL_MS && restarts < STALL_RESTARTS) return arm(restarts + 1, Math.min(late, ms));
         immediate = setImmediate(() => reject(new SilenceError()));
-      }, ms);
+      }, wait);
     };
-    arm(0);
+    arm(0, ms);
   });
   // Heard only when it wins a race; otherwise cancelled, and nobody waits on it.
   heard.catch(() => {});
